@@ -1,0 +1,109 @@
+# trapvisor - a teaching hypervisor.
+#
+#   make          build build/trapvisor and every guest as build/guests/NAME.elf
+#   make run      install what is missing, build, boot the demo guest
+#   make test     install what is missing, build, run every test
+#   make tour     print the guided tour of the code, in reading order
+#   make SANITIZE=1 BUILD=build-san test-unit test-guests
+#                 the same tests under AddressSanitizer and UBSan
+#
+# Sources are found by folder: every .c under monitor/, isa/, interp/,
+# shadowpt/ and engines/*/ goes into the monitor; every folder under guests/
+# except runtime/ is one guest.
+
+BUILD ?= build
+CC ?= cc
+GUEST_CC ?= gcc
+
+PKGS := capstone cmocka
+CAPSTONE_CFLAGS := $(shell pkg-config --cflags capstone 2>/dev/null)
+CAPSTONE_LIBS := $(shell pkg-config --libs capstone 2>/dev/null || echo -lcapstone)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(CAPSTONE_CFLAGS)
+LDLIBS += $(CAPSTONE_LIBS) -lm
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+# ---------------------------------------------------------------- monitor
+ENGINE_DIRS := engines/softcpu
+MON_SRC := $(filter-out monitor/main.c,$(wildcard monitor/*.c)) \
+	$(wildcard isa/*.c interp/*.c shadowpt/*.c) \
+	$(foreach d,$(ENGINE_DIRS),$(wildcard $(d)/*.c))
+MON_OBJ := $(MON_SRC:%.c=$(BUILD)/obj/%.o)
+LIB := $(BUILD)/libtrapvisor.a
+
+# ---------------------------------------------------------------- guests
+GUEST_NAMES := $(filter-out runtime,$(notdir $(patsubst %/,%,$(wildcard guests/*/))))
+RT_SRC := $(wildcard guests/runtime/*.c guests/runtime/*.S)
+RT_OBJ := $(patsubst %,$(BUILD)/gobj/%.o,$(basename $(RT_SRC)))
+GUESTS := $(GUEST_NAMES:%=$(BUILD)/guests/%.elf)
+GUEST_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -I. -Iguests/runtime \
+	-ffreestanding -fno-pic -fno-pie -fno-stack-protector -mno-red-zone \
+	-mgeneral-regs-only -fno-asynchronous-unwind-tables -fcf-protection=none
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guests/runtime/guest.ld \
+	-Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack
+
+# ---------------------------------------------------------------- tests
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
+
+.PHONY: all deps run test test-unit test-guests test-qemu test-badinput \
+	test-diff tour clean
+all: $(BUILD)/trapvisor $(GUESTS)
+
+deps:
+	@sh scripts/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/trapvisor $(BUILD)/guests/hello.elf
+
+test: deps
+	@$(MAKE) --no-print-directory all unit-bins
+	@sh tests/run.sh $(BUILD)
+
+test-unit test-guests test-qemu test-badinput test-diff: all unit-bins
+	@sh tests/run.sh $(BUILD) $(@:test-%=%)
+
+unit-bins: $(UNIT_BIN)
+
+tour:
+	@sh scripts/tour.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(MON_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/trapvisor: $(BUILD)/obj/monitor/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT) $(LIB) $(LDLIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/gobj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/gobj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+
+.SECONDEXPANSION:
+$(BUILD)/guests/%.elf: $$(patsubst %,$(BUILD)/gobj/%.o,$$(basename $$(wildcard guests/%/*.c guests/%/*.S))) $(RT_OBJ) guests/runtime/guest.ld
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^)
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,40 @@
+/*
+ * interp/interp.h - the interpreter routines.
+ *
+ * Popek and Goldberg's interpreter has one routine per sensitive instruction
+ * that does to the virtual machine what the instruction would do to a real
+ * one.  Each routine here receives the vCPU's machine and the decoded
+ * instruction and, like the CPU:
+ *   - checks the virtual privilege level and operands, and on a fault raises
+ *     the exception in the vCPU (vcpu_raise*) leaving RIP on the instruction;
+ *   - otherwise changes the vCPU, guest memory or a device, and moves RIP
+ *     past the instruction (or to the target of a control transfer).
+ * The dispatcher then delivers any raised exception through the guest's IDT
+ * with interp_deliver().
+ */
+#ifndef INTERP_INTERP_H
+#define INTERP_INTERP_H
+
+#include <stdint.h>
+
+struct vm;
+struct insn;
+
+typedef void interp_fn(struct vm *vm, const struct insn *in);
+
+/* The routine for this instruction, or NULL when there is none. */
+interp_fn *interp_lookup(const struct insn *in);
+
+/*
+ * Deliver the vCPU's pending exception (vcpu.exception) into the guest as
+ * the CPU would: read the IDT gate, switch stacks, push the frame, jump.
+ * A fault while delivering becomes #DF; a fault delivering #DF is a triple
+ * fault, which stops the VM (vm_kill, status VM_EXIT_TRIPLE_FAULT).
+ */
+void interp_deliver(struct vm *vm);
+
+/* The virtual machine's CPUID, the same on every engine. */
+void interp_cpuid_values(const struct vm *vm, uint32_t leaf, uint32_t subleaf,
+			 uint32_t out[4]);
+
+#endif /* INTERP_INTERP_H */

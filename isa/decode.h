@@ -1,0 +1,54 @@
+/*
+ * isa/decode.h - decode the instruction at a guest RIP with Capstone.
+ *
+ * The monitor learns what trapped by decoding the bytes at the guest's RIP,
+ * fetched through the guest's own page tables (an instruction of up to 15
+ * bytes may cross into the next page).  Capstone is a disassembler, not a
+ * CPU: it tells the instruction and its operands; the interpreter routines
+ * give them meaning.
+ */
+#ifndef ISA_DECODE_H
+#define ISA_DECODE_H
+
+#include <stdint.h>
+
+#include <capstone/capstone.h>
+
+struct vm;
+
+#define INSN_MAX 15 /* the architectural limit on an instruction's length */
+
+/* One decoded instruction, with Capstone's x86 operand detail. */
+struct insn {
+	uint64_t rip;          /* where it was fetched */
+	unsigned id;           /* Capstone's X86_INS_* */
+	uint8_t size;          /* bytes */
+	uint8_t bytes[INSN_MAX];
+	char mnemonic[32];     /* as Capstone prints it: "mov" */
+	char op_str[160];      /* "cr3, rax" */
+	cs_x86 x86;            /* prefixes, operands, ModRM ... */
+};
+
+/* Open Capstone for 64-bit x86 with detail.  Returns 0 or -1. */
+int isa_init(void);
+/* Close Capstone. */
+void isa_fini(void);
+
+enum decode_result {
+	DECODE_OK,
+	DECODE_FAULT,   /* fetching the bytes faulted: #PF raised in the vCPU */
+	DECODE_INVALID, /* Capstone knows no instruction there */
+};
+
+/*
+ * Fetch and decode the instruction at guest-linear rip with the virtual
+ * CPL's rights.  Fetches fewer than 15 bytes when the next page is not
+ * mapped but the instruction ends before it.
+ */
+enum decode_result isa_decode(struct vm *vm, uint64_t rip, struct insn *in);
+
+/* Decode an instruction from a buffer (for tests and for the tracer). */
+enum decode_result isa_decode_bytes(const uint8_t *buf, size_t len,
+				    uint64_t rip, struct insn *in);
+
+#endif /* ISA_DECODE_H */

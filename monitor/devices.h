@@ -1,0 +1,36 @@
+/*
+ * monitor/devices.h - the device model: the machine's port I/O space.
+ *
+ * Every engine sends port I/O here: softcpu and native after the dispatcher
+ * has decoded an in/out that trapped, kvm straight from a KVM_EXIT_IO.
+ * The whole port map is wired in one place, devices_io() in
+ * monitor/devices.c, after OpenBSD vmd's habit.
+ */
+#ifndef MONITOR_DEVICES_H
+#define MONITOR_DEVICES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "monitor/ns16550a.h"
+
+struct vm;
+
+#define PORT_ISA_DEBUG_EXIT 0xf4 /* QEMU's isa-debug-exit */
+
+struct devices {
+	struct ns16550a com1;    /* 16550A UART at COM1_BASE */
+};
+
+/* Reset every device to its power-on state; UART output goes to out_fd. */
+void devices_init(struct vm *vm, int out_fd);
+
+/*
+ * One port access of size 1, 2 or 4 bytes.  For in, *data receives the
+ * value (all ones from a port nothing answers, as on a PC's bus); for out,
+ * *data holds it.
+ */
+void devices_io(struct vm *vm, uint16_t port, unsigned size, bool in,
+		uint32_t *data);
+
+#endif /* MONITOR_DEVICES_H */

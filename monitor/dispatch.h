@@ -1,0 +1,21 @@
+/*
+ * monitor/dispatch.h - Popek and Goldberg's dispatcher.
+ *
+ * Every exit from an engine comes here.  The dispatcher decides what it was
+ * (a privileged instruction to emulate, a shadow page-table fill, a fault
+ * that belongs to the guest, port I/O) and sends it to the one routine that
+ * handles it.
+ */
+#ifndef MONITOR_DISPATCH_H
+#define MONITOR_DISPATCH_H
+
+struct vm;
+struct vm_exit;
+
+/* Handle one exit; on return the vCPU is ready to run again or vm->stopped. */
+void dispatch(struct vm *vm, const struct vm_exit *exit);
+
+/* Run the VM with its engine until it stops; returns vm->exit_status. */
+int vm_run(struct vm *vm);
+
+#endif /* MONITOR_DISPATCH_H */

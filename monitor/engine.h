@@ -1,0 +1,46 @@
+/*
+ * monitor/engine.h - the interface every execution engine provides.
+ *
+ * An engine runs guest instructions until something needs the monitor, then
+ * returns a struct vm_exit.  The three engines differ in who executes the
+ * instructions (a software CPU, the host CPU at ring 3, the host CPU in guest
+ * mode) but share the vCPU, guest RAM, the dispatcher and the device model.
+ */
+#ifndef MONITOR_ENGINE_H
+#define MONITOR_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct vm;
+struct vm_exit;
+
+struct engine {
+	const char *name;
+	/*
+	 * Can this engine run here?  Returns 0, or -1 with a one-line reason
+	 * written to why (for example "no /dev/kvm: ...").
+	 */
+	int (*probe)(char *why, size_t len);
+	/* Prepare to run vm.  Returns 0, or -1 with a reason in why. */
+	int (*init)(struct vm *vm, char *why, size_t len);
+	/* Run guest code until an exit; fill *exit. */
+	void (*run)(struct vm *vm, struct vm_exit *exit);
+	/*
+	 * The shadow page tables changed: forget any cached translation of
+	 * linear address va, or of every address when va is SHADOW_FLUSH_ALL.
+	 * May be NULL for engines that keep no translations (kvm).
+	 */
+	void (*flush)(struct vm *vm, uint64_t va);
+	/* Release what init took. */
+	void (*fini)(struct vm *vm);
+};
+
+#define SHADOW_FLUSH_ALL (~0ULL)
+
+extern const struct engine engine_softcpu;
+
+/* The engine called name, or NULL. */
+const struct engine *engine_find(const char *name);
+
+#endif /* MONITOR_ENGINE_H */

@@ -1,0 +1,51 @@
+/*
+ * monitor/exit.h - why an engine stopped running guest code.
+ *
+ * engine->run() returns one of these to the dispatcher.  The trap-and-emulate
+ * engines (softcpu, native) mostly report exceptions: the guest kernel runs
+ * at ring 3, so its privileged instructions fault with #GP(0) and the
+ * dispatcher decodes the instruction to learn what it was.  The kvm engine
+ * reports what the hardware tells it: port I/O, HLT, shutdown.
+ */
+#ifndef MONITOR_EXIT_H
+#define MONITOR_EXIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum exit_reason {
+	EXIT_NONE,       /* not an exit: used by tables */
+	EXIT_EXCEPTION,  /* the CPU raised an exception at ring 3 */
+	EXIT_SYSCALL,    /* the guest executed syscall (a ring-3 -> 0 entry) */
+	EXIT_IO,         /* port I/O already decoded by hardware (kvm) */
+	EXIT_HLT,        /* hlt already decoded by hardware (kvm) */
+	EXIT_SHUTDOWN,   /* the guest triple-faulted (kvm) */
+	EXIT_INTERRUPT,  /* the engine was asked to stop (timer, signal) */
+	EXIT_INTERNAL,   /* the engine cannot go on; text in .why */
+	EXIT_NREASONS
+};
+
+struct vm_exit {
+	enum exit_reason reason;
+	uint64_t rip;             /* guest RIP of the instruction concerned */
+	union {
+		struct {          /* EXIT_EXCEPTION */
+			uint8_t vector;
+			bool has_error;
+			uint32_t error;
+			uint64_t address;   /* the faulting address for #PF */
+		} exc;
+		struct {          /* EXIT_IO */
+			uint16_t port;
+			uint8_t size;       /* 1, 2 or 4 */
+			bool in;
+			uint32_t data;      /* out: the value; in: filled in */
+		} io;
+		const char *why;  /* EXIT_INTERNAL */
+	};
+};
+
+/* The name of an exit reason, for trace and statistics. */
+const char *exit_reason_name(enum exit_reason r);
+
+#endif /* MONITOR_EXIT_H */

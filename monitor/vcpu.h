@@ -1,0 +1,101 @@
+/*
+ * monitor/vcpu.h - the virtual CPU: the guest's architectural state.
+ *
+ * This structure is the single source of truth for what the guest believes
+ * its processor holds.  Engines copy registers in and out of it (native, kvm)
+ * or work on it directly (softcpu); interpreter routines change it; nothing
+ * else in trapvisor keeps its own idea of system state.
+ *
+ * "Virtual" is the key word: rflags holds the IF and IOPL the *guest* set,
+ * cpl is the privilege level the guest believes it runs at (0 for its kernel)
+ * although its code really runs at ring 3.
+ */
+#ifndef MONITOR_VCPU_H
+#define MONITOR_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* General registers, in the order of their encoding in ModRM/REX. */
+enum vcpu_reg {
+	REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
+	REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
+	VCPU_NREGS
+};
+
+/* Segment registers, in the order of their encoding (sreg field). */
+enum vcpu_sreg {
+	SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, VCPU_NSEGS
+};
+
+/*
+ * A segment register with its hidden part (the descriptor cache).  In
+ * 64-bit mode only FS and GS bases matter for addressing; the rest is kept
+ * so that reads of selectors, lar and friends, and iretq see what hardware
+ * would.  attr holds descriptor bits 40..55 shifted down by 40
+ * (type, S, DPL, P, AVL, L, D/B, G), as in the descriptor picture of
+ * isa/x86.h.
+ */
+struct vcpu_segment {
+	uint16_t selector;
+	uint64_t base;
+	uint32_t limit;
+	uint16_t attr;
+};
+
+/* GDTR and IDTR: a linear base and a limit in bytes minus one. */
+struct vcpu_dtable {
+	uint64_t base;
+	uint16_t limit;
+};
+
+/* An exception waiting to be delivered into the guest through its IDT. */
+struct vcpu_event {
+	bool pending;
+	uint8_t vector;
+	bool has_error;
+	uint32_t error;
+};
+
+struct vcpu {
+	uint64_t regs[VCPU_NREGS]; /* RAX..R15 */
+	uint64_t rip;
+	uint64_t rflags;           /* as the guest believes: virtual IF, IOPL */
+	uint8_t cpl;               /* virtual CPL: 0 kernel, 3 user */
+
+	uint64_t cr0, cr2, cr3, cr4, cr8;
+	uint64_t efer;
+
+	struct vcpu_segment seg[VCPU_NSEGS];
+	struct vcpu_segment ldtr, tr;
+	struct vcpu_dtable gdtr, idtr;
+
+	/* Model-specific registers the virtual machine implements. */
+	uint64_t star, lstar, cstar, sfmask;
+	uint64_t kernel_gs_base;   /* swapped with seg[SEG_GS].base by swapgs */
+	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+	uint64_t tsc_offset;       /* guest TSC = host TSC + tsc_offset */
+	uint64_t tsc_aux;
+	uint64_t apic_base;
+	uint64_t pat;
+
+	struct vcpu_event exception; /* raised by an interpreter routine */
+	bool halted;                 /* after hlt, until an interrupt */
+	bool interrupt_shadow;       /* sti blocks interrupts for one insn */
+	uint64_t instructions;       /* guest instructions retired (softcpu) */
+};
+
+/* Raise exception vector into the guest (delivered before it resumes). */
+static inline void vcpu_raise(struct vcpu *v, uint8_t vector)
+{
+	v->exception = (struct vcpu_event){ true, vector, false, 0 };
+}
+
+/* Raise an exception that pushes an error code (#GP, #PF, #TS, ...). */
+static inline void vcpu_raise_error(struct vcpu *v, uint8_t vector,
+				    uint32_t error)
+{
+	v->exception = (struct vcpu_event){ true, vector, true, error };
+}
+
+#endif /* MONITOR_VCPU_H */

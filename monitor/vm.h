@@ -1,0 +1,76 @@
+/*
+ * monitor/vm.h - one virtual machine: the allocator's view.
+ *
+ * Popek and Goldberg's allocator owns the machine's resources; here they are
+ * guest RAM, the vCPU, the devices and the shadow page tables, gathered in
+ * one struct that every part of the monitor receives.
+ */
+#ifndef MONITOR_VM_H
+#define MONITOR_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "monitor/devices.h"
+#include "monitor/guest_mem.h"
+#include "monitor/stats.h"
+#include "monitor/vcpu.h"
+#include "shadowpt/shadowpt.h"
+
+struct engine;
+
+/* The ISA that the trap-and-emulate engines present to the guest. */
+enum isa_mode {
+	ISA_X86,    /* real x86: sensitive-unprivileged insns do not trap */
+	ISA_STRICT, /* every sensitive instruction traps (Popek-Goldberg) */
+};
+
+struct vm_options {
+	const char *image;      /* path of the ELF64 guest image */
+	const char *engine;     /* softcpu, native, kvm or auto */
+	uint64_t mem_mib;       /* --mem */
+	enum isa_mode isa;      /* --isa */
+	bool trace;             /* --trace: a line per trap on stderr */
+	bool stats;             /* --stats: a table at exit on stderr */
+	const char *cmdline;    /* the guest's arguments, after "--" */
+};
+
+struct vm {
+	struct vm_options opt;
+	struct vcpu vcpu;
+	struct guest_mem mem;
+	struct shadowpt spt;
+	struct devices dev;
+	struct vm_stats stats;
+	const struct engine *engine;
+	void *engine_data;      /* the engine's private state */
+
+	bool stopped;           /* the guest asked to stop or must stop */
+	int exit_status;        /* the status trapvisor exits with */
+};
+
+/* Status when the guest triple-faults (and for other fatal guest errors). */
+#define VM_EXIT_TRIPLE_FAULT 125
+
+/*
+ * End the guest (never the host) because it misbehaved: print
+ * "trapvisor: <reason>" on stderr as one line and stop the VM with status.
+ */
+void vm_kill(struct vm *vm, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif /* MONITOR_VM_H */
+
+#ifndef MONITOR_VM_H_API
+#define MONITOR_VM_H_API
+#include <stddef.h>
+/*
+ * Create a VM from options: guest RAM of opt->mem_mib MiB, devices (UART
+ * output to out_fd), empty shadow tables, the vCPU in its boot state with
+ * RIP 0.  No engine yet and no image.  Returns 0, or -1 with a reason.
+ */
+int vm_create(struct vm *vm, const struct vm_options *opt, int out_fd,
+	      char *why, size_t len);
+/* Release what vm_create and the engine took. */
+void vm_destroy(struct vm *vm);
+#endif

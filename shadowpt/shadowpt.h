@@ -1,0 +1,71 @@
+/*
+ * shadowpt/shadowpt.h - shadow page tables.
+ *
+ * The guest's page tables map guest-virtual to guest-physical addresses and
+ * live in guest RAM; the guest may change them at will.  The monitor cannot
+ * let the CPU use them, so it keeps shadow tables in its own memory, in real
+ * x86-64 format, that the engine's MMU does use:
+ *
+ *   - a leaf maps a 4 KiB guest-virtual page to a guest-physical frame
+ *     (shadow leaves are always 4 KiB: a guest 2 MiB or 1 GiB page is
+ *     shadowed one 4 KiB piece at a time, as it is touched);
+ *   - a non-leaf entry holds the monitor address of the next shadow table
+ *     (a host user-space address fits in the 40-bit frame field);
+ *   - permissions are those the guest's walk grants, reduced where the
+ *     monitor must see the access (a clean page is mapped read-only until
+ *     the first write sets the guest's dirty bit);
+ *   - U is always set: the guest kernel really runs at ring 3.  Pages the
+ *     guest reserves for its kernel are simply absent from the user view.
+ *
+ * The shadow starts empty and fills on fault: the engine's MMU reports a
+ * #PF, the dispatcher calls shadowpt_fault(), which walks the guest tables.
+ * If the guest grants the access the fault was *hidden* (the monitor's own
+ * business, the guest never sees it); otherwise it is a *true* fault and is
+ * reflected into the guest as the #PF the real CPU would have raised.
+ */
+#ifndef SHADOWPT_SHADOWPT_H
+#define SHADOWPT_SHADOWPT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+
+/* The two views of one guest address space (DESIGN.md, "Memory"). */
+enum shadow_view { VIEW_SUPERVISOR, VIEW_USER, SHADOW_NVIEWS };
+
+struct shadowpt {
+	uint64_t *root[SHADOW_NVIEWS]; /* shadow PML4 of each view */
+	uint64_t *current;             /* root[] of the virtual CPL's view */
+	uint64_t tables;               /* shadow table pages in use */
+	uint64_t hidden_faults;        /* filled by the monitor */
+	uint64_t true_faults;          /* reflected into the guest */
+};
+
+enum shadow_result {
+	SHADOW_FILLED,      /* hidden fault: the shadow now maps the page */
+	SHADOW_GUEST_FAULT, /* true fault: #PF raised in the vCPU */
+	SHADOW_BAD_PHYS,    /* the guest maps memory it does not have */
+};
+
+/* Create empty shadows.  Returns 0, or -1 when out of memory. */
+int shadowpt_init(struct vm *vm);
+/* Free every shadow table. */
+void shadowpt_fini(struct vm *vm);
+
+/*
+ * The engine's MMU found no usable shadow entry for linear address va;
+ * error is the page-fault error code it computed against the shadow.
+ * Walk the guest's tables with the virtual CPL and either fill the shadow
+ * or raise the guest's #PF (with CR2 and the guest's error code).
+ */
+enum shadow_result shadowpt_fault(struct vm *vm, uint64_t va, uint32_t error);
+
+/* invlpg va: drop the shadow entry of va in both views. */
+void shadowpt_invlpg(struct vm *vm, uint64_t va);
+/* A write to CR3 (or CR0/CR4 paging bits): drop every shadow entry. */
+void shadowpt_flush_all(struct vm *vm);
+/* The virtual CPL changed: switch to the view that matches it. */
+void shadowpt_switch_view(struct vm *vm);
+
+#endif /* SHADOWPT_SHADOWPT_H */
