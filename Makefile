@@ -63,7 +63,8 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/trapvisor $(BUILD)/guests/hello.elf
 
-test: deps
+test:
+	@sh scripts/deps.sh test
 	@$(MAKE) --no-print-directory all unit-bins
 	@sh tests/run.sh $(BUILD)
 

@@ -18,6 +18,12 @@ struct vm;
 
 #define INSN_MAX 15 /* the architectural limit on an instruction's length */
 
+/*
+ * Capstone 4 does not know rdpid (F3 0F C7 /7) and decodes it as rdseed;
+ * isa_decode gives it this id, after Capstone's last X86_INS_*.
+ */
+#define ISA_INS_RDPID (X86_INS_ENDING + 1)
+
 /* One decoded instruction, with Capstone's x86 operand detail. */
 struct insn {
 	uint64_t rip;          /* where it was fetched */

@@ -32,6 +32,12 @@ struct engine {
 	 * May be NULL for engines that keep no translations (kvm).
 	 */
 	void (*flush)(struct vm *vm, uint64_t va);
+	/*
+	 * The monitor wrote guest-physical [gpa, gpa + len) (gm_write and
+	 * gva_write call this): drop anything derived from those bytes, such
+	 * as decoded instructions.  May be NULL.
+	 */
+	void (*ram_written)(struct vm *vm, uint64_t gpa, uint64_t len);
 	/* Release what init took. */
 	void (*fini)(struct vm *vm);
 };

@@ -63,5 +63,7 @@ void ns16550a_init(struct ns16550a *u, int out_fd);
 uint8_t ns16550a_read(struct ns16550a *u, unsigned offset);
 /* Write val to the register at offset (0..7). */
 void ns16550a_write(struct ns16550a *u, unsigned offset, uint8_t val);
+/* Is the UART's interrupt line (INTR) asserted? */
+bool ns16550a_irq(const struct ns16550a *u);
 
 #endif /* MONITOR_NS16550A_H */

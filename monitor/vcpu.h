@@ -16,10 +16,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* General registers, in the order of their encoding in ModRM/REX. */
+/*
+ * General registers, in the order of their encoding in ModRM/REX.  (GPR_,
+ * not REG_: glibc's <sys/ucontext.h> already owns REG_RAX and friends.)
+ */
 enum vcpu_reg {
-	REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
-	REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
+	GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
+	GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15,
 	VCPU_NREGS
 };
 
@@ -34,7 +37,8 @@ enum vcpu_sreg {
  * so that reads of selectors, lar and friends, and iretq see what hardware
  * would.  attr holds descriptor bits 40..55 shifted down by 40
  * (type, S, DPL, P, AVL, L, D/B, G), as in the descriptor picture of
- * isa/x86.h.
+ * isa/x86.h, with bits 8..11 (limit 19:16) kept zero: attr 0xa09b is a
+ * present ring-0 64-bit code segment.
  */
 struct vcpu_segment {
 	uint16_t selector;

@@ -45,9 +45,16 @@ struct vm {
 	const struct engine *engine;
 	void *engine_data;      /* the engine's private state */
 
+	volatile int kick;      /* set from a signal handler: engine, return */
+	bool single_step;       /* engines stop after one instruction */
 	bool stopped;           /* the guest asked to stop or must stop */
 	int exit_status;        /* the status trapvisor exits with */
 };
+
+/* Values of vm->kick: why the engine was asked to come back. */
+#define VM_KICK_EVENT 1 /* an event for the guest (timer, device) */
+#define VM_KICK_STOP 2  /* Ctrl-C: stop the VM */
+#define VM_EXIT_INTERRUPTED 130
 
 /* Status when the guest triple-faults (and for other fatal guest errors). */
 #define VM_EXIT_TRIPLE_FAULT 125
@@ -71,6 +78,12 @@ void vm_kill(struct vm *vm, int status, const char *fmt, ...)
  */
 int vm_create(struct vm *vm, const struct vm_options *opt, int out_fd,
 	      char *why, size_t len);
+/*
+ * The monitor writes guest-physical memory: copy and tell the engine
+ * (engine->ram_written), so that no stale decoded code survives.
+ * Returns 0, or -1 when [gpa, gpa + len) is not all RAM.
+ */
+int vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len);
 /* Release what vm_create and the engine took. */
 void vm_destroy(struct vm *vm);
 #endif

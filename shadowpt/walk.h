@@ -25,6 +25,9 @@ struct vm;
 #define ACC_WRITE 0x02 /* PFEC_W */
 #define ACC_USER 0x04  /* PFEC_U: made at CPL 3 */
 #define ACC_FETCH 0x10 /* PFEC_I */
+#define ACC_IMPLICIT 0x100 /* a supervisor-mode implicit access (GDT, IDT,
+			    TSS reads, frames pushed on the kernel stack):
+			    gva_* then do not add ACC_USER at CPL 3 */
 
 struct walk_result {
 	uint64_t gpa;       /* guest-physical address of va */

@@ -1,0 +1,156 @@
+/*
+ * engines/softcpu/flags.c - lazy arithmetic flags.
+ *
+ * Most instructions that write CF, PF, AF, ZF, SF and OF are followed by
+ * another that overwrites them before anyone looks, so the ALU handlers
+ * only record what they did (the operation, its size, both operands and
+ * the result, all masked to the operand size) and the flags are derived
+ * here when read.  The derivations are the textbook ones:
+ *
+ *   add:  CF = carry out of the top bit      = res < a (unsigned)
+ *         OF = both operands have the sign the result lacks
+ *   sub:  CF = borrow                        = a < b   (unsigned)
+ *         OF = operands of different signs and the result's sign is b's
+ *   all:  AF = carry out of bit 3 = bit 4 of (a ^ b ^ res)
+ *         ZF = res == 0, SF = top bit, PF = even parity of the low byte
+ *
+ * adc and sbb add the carry in; inc and dec keep the CF that was there
+ * before them (saved in lz_cin).  Instructions whose flags are not of
+ * this shape (shifts, multiplies, bit tests) compute them eagerly into
+ * vcpu.rflags with sc_set_flags(), which leaves LZ_NONE behind.
+ */
+#include "engines/softcpu/softcpu.h"
+
+static bool parity_even(uint64_t res)
+{
+	return !__builtin_parity((unsigned)(res & 0xff));
+}
+
+bool sc_cf(const struct sc_cpu *c)
+{
+	switch (c->lz_op) {
+	case LZ_ADD:
+		return c->lz_res < c->lz_a;
+	case LZ_ADC:
+		return c->lz_res < c->lz_a || (c->lz_cin && c->lz_res == c->lz_a);
+	case LZ_SUB:
+		return c->lz_a < c->lz_b;
+	case LZ_SBB:
+		return c->lz_a < c->lz_b || (c->lz_cin && c->lz_a == c->lz_b);
+	case LZ_LOGIC:
+		return false;
+	case LZ_INC:
+	case LZ_DEC:
+		return c->lz_cin;
+	default:
+		return c->v->rflags & FL_CF;
+	}
+}
+
+bool sc_of(const struct sc_cpu *c)
+{
+	uint64_t a = c->lz_a, b = c->lz_b, r = c->lz_res;
+
+	switch (c->lz_op) {
+	case LZ_ADD:
+	case LZ_ADC:
+	case LZ_INC:
+		return (a ^ r) & (b ^ r) & sc_sign(c->lz_sz);
+	case LZ_SUB:
+	case LZ_SBB:
+	case LZ_DEC:
+		return (a ^ b) & (a ^ r) & sc_sign(c->lz_sz);
+	case LZ_LOGIC:
+		return false;
+	default:
+		return c->v->rflags & FL_OF;
+	}
+}
+
+bool sc_zf(const struct sc_cpu *c)
+{
+	if (c->lz_op == LZ_NONE)
+		return c->v->rflags & FL_ZF;
+	return c->lz_res == 0;
+}
+
+bool sc_sf(const struct sc_cpu *c)
+{
+	if (c->lz_op == LZ_NONE)
+		return c->v->rflags & FL_SF;
+	return c->lz_res & sc_sign(c->lz_sz);
+}
+
+bool sc_pf(const struct sc_cpu *c)
+{
+	if (c->lz_op == LZ_NONE)
+		return c->v->rflags & FL_PF;
+	return parity_even(c->lz_res);
+}
+
+/* AF: carry or borrow out of bit 3.  Logic operations clear it. */
+static bool sc_af(const struct sc_cpu *c)
+{
+	if (c->lz_op == LZ_NONE)
+		return c->v->rflags & FL_AF;
+	if (c->lz_op == LZ_LOGIC)
+		return false;
+	return (c->lz_a ^ c->lz_b ^ c->lz_res) & 0x10;
+}
+
+uint64_t sc_flags(struct sc_cpu *c)
+{
+	uint64_t f;
+
+	if (c->lz_op == LZ_NONE)
+		return c->v->rflags;
+	f = c->v->rflags & ~FL_STATUS;
+	f |= sc_cf(c) ? FL_CF : 0;
+	f |= sc_pf(c) ? FL_PF : 0;
+	f |= sc_af(c) ? FL_AF : 0;
+	f |= sc_zf(c) ? FL_ZF : 0;
+	f |= sc_sf(c) ? FL_SF : 0;
+	f |= sc_of(c) ? FL_OF : 0;
+	c->v->rflags = f;
+	c->lz_op = LZ_NONE;
+	return f;
+}
+
+void sc_set_flags(struct sc_cpu *c, uint64_t mask, uint64_t bits)
+{
+	uint64_t f = sc_flags(c);
+
+	c->v->rflags = (f & ~mask) | (bits & mask);
+}
+
+uint64_t sc_szp(uint64_t res, unsigned sz)
+{
+	uint64_t f = 0;
+
+	res &= sc_mask(sz);
+	f |= res == 0 ? FL_ZF : 0;
+	f |= (res & sc_sign(sz)) ? FL_SF : 0;
+	f |= parity_even(res) ? FL_PF : 0;
+	return f;
+}
+
+/*
+ * The sixteen conditions of jcc, setcc and cmovcc (SDM vol. 1, B.1):
+ * the low bit of cc negates the condition named by the upper three.
+ */
+bool sc_cond(const struct sc_cpu *c, unsigned cc)
+{
+	bool r;
+
+	switch (cc >> 1) {
+	case 0: r = sc_of(c); break;                        /* O */
+	case 1: r = sc_cf(c); break;                        /* B, C */
+	case 2: r = sc_zf(c); break;                        /* E, Z */
+	case 3: r = sc_cf(c) || sc_zf(c); break;            /* BE */
+	case 4: r = sc_sf(c); break;                        /* S */
+	case 5: r = sc_pf(c); break;                        /* P */
+	case 6: r = sc_sf(c) != sc_of(c); break;            /* L */
+	default: r = sc_zf(c) || sc_sf(c) != sc_of(c); break; /* LE */
+	}
+	return r ^ (cc & 1);
+}

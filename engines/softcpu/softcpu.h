@@ -1,0 +1,400 @@
+/*
+ * engines/softcpu/softcpu.h - the software CPU's private interface.
+ *
+ * softcpu is an interpreter for the user-level (CPL 3) integer subset of
+ * x86-64, in the shape of blink: every instruction is decoded once into a
+ * compact record (struct sc_insn) that carries a pointer to its handler;
+ * records are cached by guest-physical address (cache.c), so a loop is
+ * decoded on its first trip only.  The run loop (cpu.c) fetches a record
+ * and calls its handler; one handler per instruction family, in files named
+ * after the families (alu.c, shift.c, muldiv.c, bit.c, string.c, stack.c,
+ * branch.c, misc.c, system.c).
+ *
+ * Everything a user-mode CPU may not do faults exactly as the real ring-3
+ * CPU would (isa/CONTRACT.md): the monitor, not this engine, emulates
+ * privileged instructions.  Memory goes through the shadow page tables
+ * with a TLB in front (mmu.c).
+ *
+ * Arithmetic flags are lazy (flags.c): an ALU instruction records its
+ * operands and result, and CF..OF are computed only when someone reads
+ * them (a jcc, a pushf, the end of run()).
+ */
+#ifndef ENGINES_SOFTCPU_SOFTCPU_H
+#define ENGINES_SOFTCPU_SOFTCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "isa/x86.h"
+#include "monitor/exit.h"
+#include "monitor/vcpu.h"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "softcpu copies guest bytes straight into integers: little-endian hosts only"
+#endif
+
+struct vm;
+struct sc_cpu;
+struct sc_insn;
+
+/*
+ * A handler executes one decoded instruction.  It returns SC_OK after the
+ * instruction completed (the loop then moves RIP to c->next), or SC_STOP
+ * after filling c->exit (an exception, syscall, an internal error).  A
+ * handler that stops with a fault must not have changed any architectural
+ * state: every check and every translation comes before the first write.
+ */
+typedef int sc_fn(struct sc_cpu *c, const struct sc_insn *d);
+#define SC_OK 0
+#define SC_STOP 1
+
+/* Special values of the register fields of a record. */
+#define SC_NOREG 0xff   /* no base or index register */
+#define SC_HIBYTE 0x10  /* byte register AH, CH, DH or BH (reg - 16) */
+
+/* Record flags (sc_insn.flags). */
+#define SCI_RIPREL 0x01 /* memory operand is RIP-relative */
+#define SCI_STACK 0x02  /* base is RSP or RBP: #SS instead of #GP */
+#define SCI_LOCK 0x04   /* lock prefix seen */
+#define SCI_REX 0x08    /* a REX prefix was present */
+#define SCI_REXW 0x10   /* REX.W */
+
+/* Repeat prefixes (sc_insn.rep). */
+#define SC_REP_NONE 0
+#define SC_REP_E 1   /* F3: rep / repe / repz */
+#define SC_REP_NE 2  /* F2: repne / repnz */
+
+#define SC_NOSEG 0xff
+
+/*
+ * One decoded instruction.  Register numbers are already merged with the
+ * REX bits; byte registers without REX that mean AH..BH carry SC_HIBYTE.
+ */
+struct sc_insn {
+	sc_fn *fn;        /* the handler */
+	uint64_t gpa;     /* cache tag: guest-physical address of byte 0 */
+	uint32_t gen;     /* cache tag: generation of that page */
+	uint8_t len;      /* instruction length in bytes */
+	uint8_t osz;      /* operand size in bytes: 1, 2, 4, 8 */
+	uint8_t asz;      /* address size in bytes: 4 or 8 */
+	uint8_t op;       /* sub-operation: ALU op, condition, group index */
+	uint8_t reg;      /* ModRM.reg (or the register in the opcode) */
+	uint8_t rm;       /* ModRM.rm when mod == 3 */
+	uint8_t mod;      /* ModRM.mod; 3 means a register operand */
+	uint8_t base;     /* memory operand: base register or SC_NOREG */
+	uint8_t index;    /* memory operand: index register or SC_NOREG */
+	uint8_t scale;    /* memory operand: log2 of the index scale */
+	uint8_t seg;      /* SEG_FS, SEG_GS or SC_NOSEG */
+	uint8_t rep;      /* SC_REP_* */
+	uint8_t flags;    /* SCI_* */
+	uint8_t map;      /* opcode map: 1 one-byte, 2 after 0F */
+	uint8_t opc;      /* the opcode byte */
+	int32_t disp;     /* memory operand displacement */
+	uint64_t imm;     /* immediate, sign-extended where the SDM says so */
+	uint8_t imm2;     /* second immediate (enter's nesting level) */
+};
+
+/* The lazy-flag operations (flags.c). */
+enum sc_lazy {
+	LZ_NONE,  /* status flags are up to date in vcpu.rflags */
+	LZ_ADD, LZ_ADC, LZ_SUB, LZ_SBB, LZ_LOGIC, LZ_INC, LZ_DEC,
+};
+
+/* One TLB entry: a linear page, its host address and what it allows. */
+struct sc_tlb {
+	uint64_t vpn;     /* linear address >> 12, or SC_TLB_EMPTY */
+	uint8_t *host;    /* host address of the page's first byte */
+	uint64_t gpa;     /* guest-physical address of the page */
+	uint8_t rights;   /* TLB_R, TLB_W, TLB_X */
+};
+#define SC_TLB_EMPTY (~0ULL)
+#define SC_TLB_SIZE 1024 /* entries, direct-mapped by vpn */
+#define TLB_R 0x1
+#define TLB_W 0x2
+#define TLB_X 0x4
+
+/* The decoded-instruction cache (cache.c). */
+#define SC_ICACHE_SIZE 32768 /* records, direct-mapped by gpa */
+
+/* A memory operand translated for an access: one or two host pieces. */
+struct sc_mem {
+	uint8_t *p1, *p2; /* p2 is the second page when the access crosses */
+	unsigned n1;      /* bytes in the first page */
+};
+
+/*
+ * An operand that is either a register or translated memory (ModRM's E),
+ * so that one handler serves both forms.
+ */
+struct sc_loc {
+	int reg;          /* register number (maybe SC_HIBYTE), or -1 */
+	struct sc_mem m;
+};
+
+/* What the host machine's system registers held (learned at init). */
+struct sc_host {
+	uint8_t gdtr[10], idtr[10];
+	uint16_t ldtr, tr;
+	uint64_t msw;     /* CR0 as smsw reports it */
+	bool native;      /* x86-64 host: cpuid, rdtsc run natively */
+	bool has_rdtscp, has_rdpid, has_xgetbv;
+};
+
+/* The engine's state: one per VM, in vm->engine_data. */
+struct sc_cpu {
+	struct vm *vm;
+	struct vcpu *v;
+	struct vm_exit *exit;   /* where the current run() reports */
+	uint64_t next;          /* RIP of the next instruction */
+
+	/* Lazy flags: the last flag-setting operation, masked to its size. */
+	uint64_t lz_a, lz_b, lz_res;
+	uint8_t lz_op;          /* enum sc_lazy */
+	uint8_t lz_sz;          /* operand size in bytes */
+	uint8_t lz_cin;         /* carry in (adc/sbb) or the old CF (inc/dec) */
+
+	/* MMU */
+	uint64_t *root;         /* the shadow PML4 the TLB was filled from */
+	struct sc_tlb tlb[SC_TLB_SIZE];
+
+	/* Decoded-instruction cache */
+	struct sc_insn *icache; /* SC_ICACHE_SIZE records */
+	uint32_t *page_gen;     /* per guest-physical page: generation */
+	uint8_t *page_code;     /* per page: 1 when cached records exist */
+	uint64_t npages;
+
+	struct sc_host host;
+};
+
+/* -------------------------------------------------------------- cpu.c */
+/* Stop with an exception fault (RIP stays on the instruction). */
+int sc_fault(struct sc_cpu *c, uint8_t vector, bool has_error, uint32_t err);
+/* Stop with #GP(err), #UD and friends: shorthands of sc_fault. */
+int sc_gp(struct sc_cpu *c, uint32_t err);
+int sc_ud(struct sc_cpu *c);
+/* Stop with a trap-type exception: the instruction completed. */
+int sc_trap(struct sc_cpu *c, uint8_t vector);
+/* Stop because the engine cannot go on (a monitor bug). */
+int sc_internal(struct sc_cpu *c, const char *why);
+/* The handler for every invalid opcode. */
+sc_fn op_ud;
+
+/* -------------------------------------------------------------- regs */
+static inline uint64_t sc_mask(unsigned sz)
+{
+	return sz == 8 ? ~0ULL : (1ULL << (8 * sz)) - 1;
+}
+
+static inline uint64_t sc_sign(unsigned sz)
+{
+	return 1ULL << (8 * sz - 1);
+}
+
+/* Sign-extend the low sz bytes of x to 64 bits. */
+static inline int64_t sc_sext(uint64_t x, unsigned sz)
+{
+	unsigned sh = 64 - 8 * sz;
+	return (int64_t)(x << sh) >> sh;
+}
+
+/* Read register r (SC_HIBYTE for AH..BH) at size sz, zero-extended. */
+static inline uint64_t sc_rget(const struct sc_cpu *c, unsigned r, unsigned sz)
+{
+	if (sz == 1 && (r & SC_HIBYTE))
+		return (c->v->regs[r - SC_HIBYTE] >> 8) & 0xff;
+	return c->v->regs[r] & sc_mask(sz);
+}
+
+/*
+ * Write register r at size sz: 8- and 16-bit writes merge into the old
+ * value, a 32-bit write zero-extends to 64 bits (SDM vol. 1, 3.4.1.1).
+ */
+static inline void sc_rset(struct sc_cpu *c, unsigned r, unsigned sz,
+			   uint64_t x)
+{
+	uint64_t *p;
+
+	if (sz == 1 && (r & SC_HIBYTE)) {
+		p = &c->v->regs[r - SC_HIBYTE];
+		*p = (*p & ~0xff00ULL) | ((x & 0xff) << 8);
+		return;
+	}
+	p = &c->v->regs[r];
+	if (sz == 4)
+		*p = (uint32_t)x;
+	else if (sz == 8)
+		*p = x;
+	else
+		*p = (*p & ~sc_mask(sz)) | (x & sc_mask(sz));
+}
+
+/* -------------------------------------------------------------- flags.c */
+/* Record an arithmetic result for lazy flags (a, b, res already masked). */
+static inline void sc_lazy_set(struct sc_cpu *c, enum sc_lazy op, unsigned sz,
+			       uint64_t a, uint64_t b, uint64_t res)
+{
+	c->lz_op = op;
+	c->lz_sz = sz;
+	c->lz_a = a;
+	c->lz_b = b;
+	c->lz_res = res;
+}
+
+bool sc_cf(const struct sc_cpu *c);
+bool sc_zf(const struct sc_cpu *c);
+bool sc_sf(const struct sc_cpu *c);
+bool sc_of(const struct sc_cpu *c);
+bool sc_pf(const struct sc_cpu *c);
+/* Materialize the lazy flags into vcpu.rflags; returns rflags. */
+uint64_t sc_flags(struct sc_cpu *c);
+/*
+ * Set the status flags in mask to the values in bits (others kept):
+ * materializes first, so it is safe whatever the lazy state.
+ */
+void sc_set_flags(struct sc_cpu *c, uint64_t mask, uint64_t bits);
+/* The six status flags of a result: ZF, SF and PF (CF, OF, AF clear). */
+uint64_t sc_szp(uint64_t res, unsigned sz);
+/* Evaluate condition code cc (0..15, as in jcc/setcc/cmovcc). */
+bool sc_cond(const struct sc_cpu *c, unsigned cc);
+
+/* -------------------------------------------------------------- mmu.c */
+/* Access kinds for translation (they match the #PF error-code bits). */
+#define SC_ACC_READ 0x00
+#define SC_ACC_WRITE 0x02
+#define SC_ACC_FETCH 0x10
+#define SC_ACC_STACK 0x100 /* a stack reference: #SS(0) if non-canonical */
+
+/* Flush the TLB: every entry, or the one for linear va. */
+void sc_tlb_flush(struct sc_cpu *c, uint64_t va);
+/*
+ * Translate the linear page of va for acc: returns the TLB entry, or NULL
+ * after stopping with #PF (or an internal error).
+ */
+const struct sc_tlb *sc_translate(struct sc_cpu *c, uint64_t va, unsigned acc);
+/*
+ * Translate [va, va + len) (len <= 16) for acc into *m, both pages when
+ * it crosses one, before anything is written.  Returns SC_OK or SC_STOP.
+ */
+int sc_map(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
+	   struct sc_mem *m);
+/* Copy between a translated operand and the host. */
+uint64_t sc_mem_get(const struct sc_mem *m, unsigned sz);
+void sc_mem_put(const struct sc_mem *m, unsigned sz, uint64_t x);
+/* Read or write sz bytes at linear va. */
+int sc_read(struct sc_cpu *c, uint64_t va, unsigned sz, uint64_t *x,
+	    unsigned acc);
+int sc_write(struct sc_cpu *c, uint64_t va, unsigned sz, uint64_t x,
+	     unsigned acc);
+/* Add the segment base of a fs/gs override to an offset. */
+static inline uint64_t sc_seg_base(const struct sc_cpu *c,
+				   const struct sc_insn *d)
+{
+	return d->seg == SC_NOSEG ? 0 : c->v->seg[d->seg].base;
+}
+
+/* The linear address of the memory operand of d. */
+static inline uint64_t sc_ea(const struct sc_cpu *c, const struct sc_insn *d)
+{
+	uint64_t a = (uint64_t)(int64_t)d->disp;
+
+	if (d->base != SC_NOREG)
+		a += c->v->regs[d->base];
+	if (d->index != SC_NOREG)
+		a += c->v->regs[d->index] << d->scale;
+	if (d->flags & SCI_RIPREL)
+		a += c->next;
+	if (d->asz == 4)
+		a = (uint32_t)a;
+	return a + sc_seg_base(c, d);
+}
+
+/* The access kind of d's memory operand: SC_ACC_STACK for rsp/rbp bases. */
+static inline unsigned sc_acc(const struct sc_insn *d, unsigned acc)
+{
+	return (d->flags & SCI_STACK) ? acc | SC_ACC_STACK : acc;
+}
+
+/* Locate ModRM's E operand of d for access acc (register or memory). */
+int sc_loc_e(struct sc_cpu *c, const struct sc_insn *d, unsigned acc,
+	     struct sc_loc *l);
+uint64_t sc_loc_get(const struct sc_cpu *c, const struct sc_loc *l,
+		    unsigned sz);
+void sc_loc_put(struct sc_cpu *c, const struct sc_loc *l, unsigned sz,
+		uint64_t x);
+/* Read the E operand at size sz (shorthand of loc_e + loc_get). */
+int sc_get_e(struct sc_cpu *c, const struct sc_insn *d, unsigned sz,
+	     uint64_t *x);
+
+/* ------------------------------------------------------------ cache.c */
+/* Allocate the cache for a VM with npages of RAM.  0 or -1. */
+int sc_cache_init(struct sc_cpu *c, uint64_t npages);
+void sc_cache_fini(struct sc_cpu *c);
+/* The record for guest-physical gpa, or NULL when not cached. */
+static inline struct sc_insn *sc_cache_find(struct sc_cpu *c, uint64_t gpa)
+{
+	struct sc_insn *d = &c->icache[gpa & (SC_ICACHE_SIZE - 1)];
+
+	if (d->fn && d->gpa == gpa && d->gen == c->page_gen[gpa >> PAGE_SHIFT])
+		return d;
+	return NULL;
+}
+/* Store a freshly decoded record for gpa; returns the cached copy. */
+struct sc_insn *sc_cache_put(struct sc_cpu *c, uint64_t gpa,
+			     const struct sc_insn *d);
+/* Guest-physical [gpa, gpa + len) is about to change: drop its code. */
+void sc_cache_invalidate(struct sc_cpu *c, uint64_t gpa, uint64_t len);
+/* The page of gpa is written: drop its code if it holds any. */
+static inline void sc_code_write(struct sc_cpu *c, uint64_t gpa)
+{
+	uint64_t pg = gpa >> PAGE_SHIFT;
+
+	if (c->page_code[pg]) {
+		c->page_code[pg] = 0;
+		c->page_gen[pg]++;
+	}
+}
+
+/* ----------------------------------------------------------- decode.c */
+enum sc_decode {
+	SC_DEC_OK,
+	SC_DEC_MORE,    /* ran out of bytes: fetch up to 15 and retry */
+	SC_DEC_LONG,    /* longer than 15 bytes: #GP(0) */
+};
+/* Decode the instruction in buf[0..avail) into *d. */
+enum sc_decode sc_decode(const uint8_t *buf, unsigned avail,
+			 struct sc_insn *d);
+
+/* ------------------------------------------------ the handlers, by file */
+/* alu.c */
+sc_fn op_alu_eg, op_alu_ge, op_alu_ai, op_alu_ei, op_test_eg, op_test_ai,
+	op_inc_e, op_dec_e, op_not_e, op_neg_e, op_test_ei;
+/* shift.c */
+sc_fn op_shift_e, op_shld, op_shrd;
+/* muldiv.c */
+sc_fn op_mul1, op_imul1, op_div, op_idiv, op_imul_gei, op_imul_ge;
+/* bit.c */
+sc_fn op_bt_eg, op_bt_ei, op_bsf, op_bsr, op_tzcnt, op_lzcnt, op_popcnt,
+	op_bswap;
+/* string.c */
+sc_fn op_movs, op_stos, op_lods, op_cmps, op_scas;
+/* stack.c */
+sc_fn op_push_r, op_pop_r, op_push_i, op_push_e, op_pop_e, op_enter,
+	op_leave, op_pushf, op_popf;
+/* branch.c */
+sc_fn op_jcc, op_jmp_rel, op_call_rel, op_ret, op_jmp_e, op_call_e, op_loop,
+	op_jrcxz, op_far_e, op_lret;
+/* misc.c */
+sc_fn op_mov_eg, op_mov_ge, op_mov_ei, op_mov_ri, op_mov_moffs, op_lea,
+	op_movzx, op_movsx, op_movsxd, op_xchg, op_xchg_ra, op_cmpxchg,
+	op_cmpxchg8b, op_xadd, op_setcc, op_cmovcc, op_cbw, op_cwd, op_nop,
+	op_lahf, op_sahf, op_flag, op_xlat, op_clflush;
+/* system.c */
+sc_fn op_priv, op_int3, op_int, op_int1, op_syscall, op_sysenter,
+	op_pushf_strict, op_popf_strict, op_grp6, op_grp7, op_lar, op_lsl,
+	op_mov_e_sreg, op_mov_sreg_e, op_push_sreg, op_pop_sreg, op_cpuid,
+	op_rdtsc, op_rdpid, op_fsgsbase;
+/* The host's system registers: learned once (system.c). */
+void sc_host_probe(struct sc_host *h);
+
+#endif /* ENGINES_SOFTCPU_SOFTCPU_H */

@@ -1,0 +1,63 @@
+/*
+ * monitor/devices.c - the machine's port map, wired in one place.
+ *
+ *   port            device
+ *   0x00f4          isa-debug-exit (QEMU's): a write ends the VM
+ *   0x03f8-0x03ff   COM1, a 16550A UART (monitor/ns16550a.c)
+ *   anything else   nothing answers: reads give all ones, writes vanish
+ */
+#include "monitor/devices.h"
+#include "monitor/vm.h"
+
+void devices_init(struct vm *vm, int out_fd)
+{
+	ns16550a_init(&vm->dev.com1, out_fd);
+}
+
+/*
+ * isa-debug-exit: the guest writes its exit code.  QEMU exits with
+ * (value << 1) | 1 so that 0 cannot be mistaken for success; trapvisor
+ * exits with the value itself, so a guest's exit(0) gives status 0.
+ */
+static void debug_exit_write(struct vm *vm, uint32_t value)
+{
+	vm->stopped = true;
+	vm->exit_status = (int)(value & 0xff);
+}
+
+/* One byte to or from one port: the map itself. */
+static uint8_t port_io8(struct vm *vm, uint16_t port, bool in, uint8_t val)
+{
+	if (port >= COM1_BASE && port < COM1_BASE + UART_NPORTS) {
+		if (in)
+			return ns16550a_read(&vm->dev.com1, port - COM1_BASE);
+		ns16550a_write(&vm->dev.com1, port - COM1_BASE, val);
+		return 0;
+	}
+	return 0xff;
+}
+
+void devices_io(struct vm *vm, uint16_t port, unsigned size, bool in,
+		uint32_t *data)
+{
+	if (port == PORT_ISA_DEBUG_EXIT) {
+		if (in)
+			*data = 0; /* QEMU's device reads as zero */
+		else
+			debug_exit_write(vm, *data);
+		return;
+	}
+	/*
+	 * The UART is a byte-wide device on an 8-bit bus: a wider access is
+	 * a sequence of byte accesses to consecutive ports, as the ISA bus
+	 * would split it.
+	 */
+	uint32_t result = 0;
+	for (unsigned i = 0; i < size; i++) {
+		uint8_t b = port_io8(vm, (uint16_t)(port + i), in,
+				     (uint8_t)(*data >> (8 * i)));
+		result |= (uint32_t)b << (8 * i);
+	}
+	if (in)
+		*data = result;
+}

@@ -1,0 +1,256 @@
+/*
+ * monitor/dispatch.c - Popek and Goldberg's dispatcher.
+ *
+ * One trap, end to end (DESIGN.md):
+ *
+ *   engine->run(vm)           guest code runs until something traps
+ *     -> struct vm_exit        reason, rip, vector, error code, address
+ *   dispatch()                 looks at the reason
+ *     -> isa_decode()          Capstone decodes the instruction at RIP
+ *     -> pg_classify()         privileged?  sensitive?  (trace, stats)
+ *     -> interp routine        changes the virtual CPU
+ *     or shadowpt_fault()      fills the shadow, or reflects a #PF
+ *     -> interp_deliver()      exceptions go through the guest's IDT
+ *   engine->run(vm)            resume
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "interp/interp.h"
+#include "isa/decode.h"
+#include "isa/pgclass.h"
+#include "isa/x86.h"
+#include "monitor/dispatch.h"
+#include "monitor/engine.h"
+#include "monitor/exit.h"
+#include "monitor/trace.h"
+#include "monitor/vm.h"
+
+/* A hidden fault that repeats this often without progress is a bug. */
+#define MAX_REPEATED_FILLS 8
+
+/* What the dispatcher did with one exit: for --trace and --stats. */
+struct action {
+	char reason[24];        /* "#GP(0)", "#PF(0x5)", "syscall" ... */
+	const char *group;      /* the reason without details: "#GP" */
+	const struct insn *insn;  /* the decoded instruction, if any */
+	const struct pg_entry *pg;
+	char what[96];          /* "emulated", "shadow filled" ... */
+};
+
+/* Deliver the exception an engine reported straight into the guest. */
+static void reflect(struct vm *vm, const struct vm_exit *x, struct action *a)
+{
+	if (x->exc.has_error)
+		vcpu_raise_error(&vm->vcpu, x->exc.vector, x->exc.error);
+	else
+		vcpu_raise(&vm->vcpu, x->exc.vector);
+	snprintf(a->what, sizeof(a->what), "reflected to the guest");
+}
+
+/*
+ * A #GP at ring 3: the guest kernel executed a privileged instruction (or a
+ * sensitive one under --isa=strict), or a genuine #GP of its own.  Decode
+ * the instruction to tell which.
+ */
+static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
+			struct insn *in, struct action *a)
+{
+	switch (isa_decode(vm, x->rip, in)) {
+	case DECODE_FAULT: /* the code page went away: #PF raised */
+		snprintf(a->what, sizeof(a->what), "#PF fetching the insn");
+		return;
+	case DECODE_INVALID:
+		reflect(vm, x, a);
+		return;
+	case DECODE_OK:
+		break;
+	}
+	a->insn = in;
+	a->pg = pg_classify(in);
+	interp_fn *fn = interp_lookup(in);
+	if (!fn) {
+		reflect(vm, x, a);
+		return;
+	}
+	fn(vm, in);
+	snprintf(a->what, sizeof(a->what), vm->vcpu.exception.pending ?
+		 "emulated: raised in the guest" : "emulated");
+}
+
+/* A #PF against the shadow: fill it (hidden) or reflect it (true). */
+static void dispatch_pf(struct vm *vm, const struct vm_exit *x,
+			struct action *a)
+{
+	static uint64_t last_rip, last_addr;
+	static unsigned repeats;
+
+	switch (shadowpt_fault(vm, x->exc.address, x->exc.error)) {
+	case SHADOW_FILLED:
+		repeats = (x->rip == last_rip && x->exc.address == last_addr) ?
+			  repeats + 1 : 0;
+		last_rip = x->rip;
+		last_addr = x->exc.address;
+		if (repeats > MAX_REPEATED_FILLS) {
+			fprintf(stderr, "dispatch_pf: shadow fill of %#" PRIx64
+				" did not take\n", x->exc.address);
+			abort();
+		}
+		snprintf(a->what, sizeof(a->what), "hidden: shadow filled "
+			 "for %#" PRIx64, x->exc.address);
+		break;
+	case SHADOW_GUEST_FAULT:
+		snprintf(a->what, sizeof(a->what), "true: #PF(%#x) reflected, "
+			 "cr2=%#" PRIx64, vm->vcpu.exception.error,
+			 vm->vcpu.cr2);
+		break;
+	case SHADOW_BAD_PHYS:
+		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "guest maps linear %#" PRIx64
+			" to memory outside its %" PRIu64 " MiB of RAM "
+			"(rip %#" PRIx64 ")", x->exc.address,
+			vm->mem.size >> 20, x->rip);
+		snprintf(a->what, sizeof(a->what), "guest killed");
+		break;
+	}
+	snprintf(a->reason, sizeof(a->reason), "#PF(%#x)", x->exc.error);
+}
+
+/* An exception from the engine: #GP and #PF need the monitor. */
+static void dispatch_exception(struct vm *vm, const struct vm_exit *x,
+			       struct insn *in, struct action *a)
+{
+	const char *name = trace_vector_name(x->exc.vector);
+
+	a->group = name;
+	if (x->exc.has_error)
+		snprintf(a->reason, sizeof(a->reason), "%s(%#x)", name,
+			 x->exc.error);
+	else
+		snprintf(a->reason, sizeof(a->reason), "%s", name);
+	switch (x->exc.vector) {
+	case T_GP:
+		dispatch_gp(vm, x, in, a);
+		break;
+	case T_PF:
+		dispatch_pf(vm, x, a);
+		break;
+	default:
+		reflect(vm, x, a);
+		break;
+	}
+}
+
+/* The guest executed syscall: emulate it through its LSTAR. */
+static void dispatch_syscall(struct vm *vm, const struct vm_exit *x,
+			     struct insn *in, struct action *a)
+{
+	snprintf(a->reason, sizeof(a->reason), "syscall");
+	if (isa_decode(vm, x->rip, in) != DECODE_OK) {
+		snprintf(a->what, sizeof(a->what), "#PF fetching the insn");
+		return;
+	}
+	a->insn = in;
+	a->pg = pg_classify(in);
+	interp_fn *fn = interp_lookup(in);
+	if (!fn) {
+		vcpu_raise(&vm->vcpu, T_UD);
+		snprintf(a->what, sizeof(a->what), "no routine: #UD");
+		return;
+	}
+	fn(vm, in);
+	snprintf(a->what, sizeof(a->what), "emulated");
+}
+
+/* Port I/O decoded by the hardware (kvm): straight to the devices. */
+static void dispatch_io(struct vm *vm, const struct vm_exit *x,
+			struct action *a)
+{
+	uint32_t data = x->io.data;
+
+	devices_io(vm, x->io.port, x->io.size, x->io.in, &data);
+	snprintf(a->reason, sizeof(a->reason), "io");
+	snprintf(a->what, sizeof(a->what), "%s port %#x", x->io.in ? "in" :
+		 "out", x->io.port);
+}
+
+/*
+ * The guest is halted.  Nothing in this machine can interrupt it yet, so
+ * it would sleep forever: say so and stop, rather than hang the host.
+ */
+static void check_halted(struct vm *vm)
+{
+	if (!vm->vcpu.halted || vm->stopped)
+		return;
+	vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "guest halted at rip %#" PRIx64
+		" with %s: nothing can ever wake it", vm->vcpu.rip,
+		(vm->vcpu.rflags & FL_IF) ? "no interrupt source" :
+		"interrupts disabled");
+}
+
+void dispatch(struct vm *vm, const struct vm_exit *x)
+{
+	uint64_t t0 = stats_now_ns();
+	struct insn in;
+	struct action a = { .what = "" };
+
+	switch (x->reason) {
+	case EXIT_EXCEPTION:
+		dispatch_exception(vm, x, &in, &a);
+		break;
+	case EXIT_SYSCALL:
+		dispatch_syscall(vm, x, &in, &a);
+		break;
+	case EXIT_IO:
+		dispatch_io(vm, x, &a);
+		break;
+	case EXIT_HLT:
+		vm->vcpu.halted = true;
+		snprintf(a.reason, sizeof(a.reason), "hlt");
+		break;
+	case EXIT_SHUTDOWN:
+		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "triple fault (shutdown) at "
+			"rip %#" PRIx64, x->rip);
+		snprintf(a.reason, sizeof(a.reason), "shutdown");
+		break;
+	case EXIT_INTERRUPT:
+		if (vm->kick == VM_KICK_STOP)
+			vm_kill(vm, VM_EXIT_INTERRUPTED, "interrupted at rip %#"
+				PRIx64, vm->vcpu.rip);
+		vm->kick = 0;
+		snprintf(a.reason, sizeof(a.reason), "interrupt");
+		break;
+	case EXIT_INTERNAL:
+	case EXIT_NONE:
+	case EXIT_NREASONS:
+		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "%s engine failed: %s",
+			vm->engine->name, x->reason == EXIT_INTERNAL ?
+			x->why : "unknown exit");
+		snprintf(a.reason, sizeof(a.reason), "internal");
+		break;
+	}
+	if (vm->vcpu.exception.pending && !vm->stopped)
+		interp_deliver(vm);
+	check_halted(vm);
+
+	uint64_t ns = stats_now_ns() - t0;
+	stats_add_reason(&vm->stats, a.group ? a.group : a.reason, ns);
+	if (a.insn)
+		stats_add_insn(&vm->stats, a.pg && a.pg->cls != PG_INNOCUOUS ?
+			       a.pg->name : a.insn->mnemonic, ns);
+	if (vm->opt.trace)
+		trace_exit(vm, x->rip, a.reason, a.insn, a.pg, a.what);
+}
+
+int vm_run(struct vm *vm)
+{
+	struct vm_exit x;
+
+	vm->stats.start_ns = stats_now_ns();
+	while (!vm->stopped) {
+		vm->engine->run(vm, &x);
+		dispatch(vm, &x);
+	}
+	vm->stats.end_ns = stats_now_ns();
+	return vm->exit_status;
+}

@@ -1,0 +1,219 @@
+/*
+ * monitor/main.c - the command line: build a VM, load the image, run it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "isa/decode.h"
+#include "monitor/dispatch.h"
+#include "monitor/engine.h"
+#include "monitor/loader.h"
+#include "monitor/trace.h"
+#include "monitor/vm.h"
+
+#define MEM_MIN_MIB 2
+#define MEM_MAX_MIB 4096
+#define EXIT_USAGE 2  /* a bad command line */
+#define EXIT_SETUP 1  /* the image or the host refused */
+
+static const char usage_text[] =
+"usage: trapvisor [options] IMAGE [-- GUEST-ARGS...]\n"
+"\n"
+"Run the x86-64 guest kernel IMAGE (an ELF64 file) de-privileged: its\n"
+"sensitive instructions trap to the monitor, which decodes each one with\n"
+"Capstone and emulates it.  The guest's serial port (COM1) is standard\n"
+"output; traces and statistics go to standard error.\n"
+"\n"
+"options:\n"
+"  --engine=NAME   who executes guest instructions:\n"
+"                    softcpu  a software CPU at ring 3 (any host)\n"
+"                    native   the host CPU at ring 3 (not built yet)\n"
+"                    kvm      hardware assist, /dev/kvm (not built yet)\n"
+"                    auto     the best engine that works here (default)\n"
+"  --mem=MIB       guest RAM in MiB, 2..4096 (default 64)\n"
+"  --isa=MODE      x86     real x86: sensitive-unprivileged instructions\n"
+"                          (pushf, sgdt, cpuid, ...) run without trapping\n"
+"                          and see the real machine (default)\n"
+"                  strict  every sensitive instruction traps, the x86\n"
+"                          that Popek and Goldberg would accept\n"
+"  --trace         one line per trap: guest RIP, why, the instruction,\n"
+"                  its Popek-Goldberg class, what the monitor did\n"
+"  --stats         at exit, traps by reason and by instruction with\n"
+"                  counts and time\n"
+"  -h, --help      this text\n"
+"\n"
+"GUEST-ARGS are joined with spaces into the guest's command line.\n"
+"\n"
+"exit status: the value the guest wrote to port 0xf4 (isa-debug-exit), so\n"
+"a guest's exit(0) gives 0; 125 when the guest was stopped for\n"
+"misbehaving (a triple fault, memory it does not have, a halt nothing can\n"
+"end); 130 after Ctrl-C; 1 when the image cannot be loaded; 2 for a bad\n"
+"command line.\n";
+
+/* Print a one-line error about the command line and exit. */
+static void usage_error(const char *fmt, const char *arg)
+{
+	fputs("trapvisor: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs(" (see trapvisor --help)\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+static uint64_t parse_mem(const char *s)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+
+	if (errno || end == s || *end || s[0] == '-' || v < MEM_MIN_MIB ||
+	    v > MEM_MAX_MIB)
+		usage_error("--mem=%s: give a size in MiB from 2 to 4096", s);
+	return v;
+}
+
+/* Join argv[from..] with spaces into one string (never NULL). */
+static char *join_args(int argc, char **argv, int from)
+{
+	size_t len = 1;
+	for (int i = from; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	char *s = calloc(1, len);
+	if (!s) {
+		perror("trapvisor: calloc");
+		exit(EXIT_SETUP);
+	}
+	for (int i = from; i < argc; i++) {
+		if (i > from)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+static void parse_args(int argc, char **argv, struct vm_options *opt)
+{
+	static const struct option longopts[] = {
+		{ "engine", required_argument, NULL, 'e' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "isa", required_argument, NULL, 'i' },
+		{ "trace", no_argument, NULL, 't' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*opt = (struct vm_options){ .engine = "auto", .mem_mib = 64 };
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'e': opt->engine = optarg; break;
+		case 'm': opt->mem_mib = parse_mem(optarg); break;
+		case 't': opt->trace = true; break;
+		case 's': opt->stats = true; break;
+		case 'h': fputs(usage_text, stdout); exit(0);
+		case 'i':
+			if (strcmp(optarg, "x86") == 0)
+				opt->isa = ISA_X86;
+			else if (strcmp(optarg, "strict") == 0)
+				opt->isa = ISA_STRICT;
+			else
+				usage_error("--isa=%s: the modes are x86 and "
+					    "strict", optarg);
+			break;
+		case ':':
+			usage_error("option %s needs a value", argv[optind - 1]);
+			break;
+		default:
+			usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		usage_error("no guest image given%s", "");
+	opt->image = argv[optind++];
+	if (optind < argc && strcmp(argv[optind], "--") == 0)
+		optind++;
+	else if (optind < argc)
+		usage_error("unexpected argument '%s': guest arguments go "
+			    "after --", argv[optind]);
+	opt->cmdline = join_args(argc, argv, optind);
+}
+
+/*
+ * The engine --engine names.  auto takes the first that works here; the
+ * engines of later issues (native, kvm) are named but not built yet.
+ */
+static const struct engine *pick_engine(const char *name)
+{
+	char why[200];
+
+	if (strcmp(name, "auto") == 0)
+		return &engine_softcpu;
+	if (strcmp(name, "native") == 0 || strcmp(name, "kvm") == 0) {
+		fprintf(stderr, "trapvisor: the %s engine is not built yet in "
+			"this version; use --engine=softcpu\n", name);
+		exit(EXIT_USAGE);
+	}
+	const struct engine *e = engine_find(name);
+	if (!e)
+		usage_error("--engine=%s: the engines are softcpu, native, kvm "
+			    "and auto", name);
+	if (e->probe && e->probe(why, sizeof(why)) < 0) {
+		fprintf(stderr, "trapvisor: engine %s cannot run here: %s\n",
+			name, why);
+		exit(EXIT_SETUP);
+	}
+	return e;
+}
+
+static struct vm *interrupted_vm;
+
+/* Ctrl-C: ask the engine to come back; the main loop stops the VM. */
+static void on_sigint(int sig)
+{
+	(void)sig;
+	if (interrupted_vm)
+		interrupted_vm->kick = VM_KICK_STOP;
+}
+
+int main(int argc, char **argv)
+{
+	static struct vm vm;
+	struct vm_options opt;
+	char why[256];
+	uint64_t entry;
+
+	parse_args(argc, argv, &opt);
+	const struct engine *e = pick_engine(opt.engine);
+	if (isa_init() < 0) {
+		fprintf(stderr, "trapvisor: cannot open Capstone\n");
+		return EXIT_SETUP;
+	}
+	if (vm_create(&vm, &opt, STDOUT_FILENO, why, sizeof(why)) < 0 ||
+	    loader_load_elf(&vm, opt.image, &entry, why, sizeof(why)) < 0) {
+		fprintf(stderr, "trapvisor: %s\n", why);
+		return EXIT_SETUP;
+	}
+	boot_setup(&vm, entry, opt.cmdline);
+	if (e->init(&vm, why, sizeof(why)) < 0) {
+		fprintf(stderr, "trapvisor: engine %s: %s\n", e->name, why);
+		return EXIT_SETUP;
+	}
+	vm.engine = e;
+	interrupted_vm = &vm;
+	signal(SIGINT, on_sigint);
+
+	int status = vm_run(&vm);
+	if (opt.stats)
+		trace_print_stats(&vm, stderr);
+	vm_destroy(&vm);
+	isa_fini();
+	free((char *)opt.cmdline);
+	return status;
+}

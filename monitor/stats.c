@@ -1,0 +1,49 @@
+/*
+ * monitor/stats.c - counting traps for --stats.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "monitor/stats.h"
+
+uint64_t stats_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Find or add the row called name; the last row absorbs any overflow. */
+static struct stats_row *stats_row(struct stats_row *rows, unsigned *n,
+				   unsigned max, const char *name)
+{
+	for (unsigned i = 0; i < *n; i++)
+		if (strcmp(rows[i].name, name) == 0)
+			return &rows[i];
+	if (*n == max) {
+		struct stats_row *last = &rows[max - 1];
+		snprintf(last->name, sizeof(last->name), "(others)");
+		return last;
+	}
+	struct stats_row *r = &rows[(*n)++];
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	return r;
+}
+
+void stats_add_reason(struct vm_stats *s, const char *name, uint64_t ns)
+{
+	struct stats_row *r = stats_row(s->reason, &s->nreasons,
+					STATS_MAX_REASONS, name);
+	r->count++;
+	r->ns += ns;
+}
+
+void stats_add_insn(struct vm_stats *s, const char *name, uint64_t ns)
+{
+	struct stats_row *r = stats_row(s->insn, &s->ninsns, STATS_MAX_INSNS,
+					name);
+	r->count++;
+	r->ns += ns;
+}

@@ -1,0 +1,93 @@
+/*
+ * monitor/trace.c - the per-trap trace line and the statistics table.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isa/decode.h"
+#include "isa/pgclass.h"
+#include "monitor/engine.h"
+#include "monitor/trace.h"
+#include "monitor/vm.h"
+
+const char *trace_vector_name(unsigned vector)
+{
+	static const char *const names[32] = {
+		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
+		"#DF", "#CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
+		"#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "#22", "#23",
+		"#24", "#25", "#26", "#27", "#28", "#29", "#30", "#31",
+	};
+	return vector < 32 ? names[vector] : "#INTR";
+}
+
+void trace_exit(const struct vm *vm, uint64_t rip, const char *reason,
+		const struct insn *in, const struct pg_entry *pg,
+		const char *what)
+{
+	char text[200] = "";
+
+	if (in)
+		snprintf(text, sizeof(text), "%s%s%s", in->mnemonic,
+			 in->op_str[0] ? " " : "", in->op_str);
+	fprintf(stderr, "[trap] cpl%u rip=%#010" PRIx64 "  %-13s %-28s "
+		"%-23s %s\n", vm->vcpu.cpl, rip, reason, text,
+		pg ? pg_class_name(pg->cls) : "", what);
+}
+
+/* Rows sorted by time spent, the costliest first. */
+static int row_cmp(const void *a, const void *b)
+{
+	const struct stats_row *x = a, *y = b;
+
+	return x->ns < y->ns ? 1 : x->ns > y->ns ? -1 : 0;
+}
+
+static void print_rows(FILE *f, const char *title, const struct stats_row *in,
+		       unsigned n, uint64_t total_ns)
+{
+	struct stats_row rows[STATS_MAX_INSNS > STATS_MAX_REASONS ?
+			      STATS_MAX_INSNS : STATS_MAX_REASONS];
+	uint64_t count = 0;
+
+	memcpy(rows, in, n * sizeof(rows[0]));
+	qsort(rows, n, sizeof(rows[0]), row_cmp);
+	fprintf(f, "%-28s %10s %8s %12s %10s\n", title, "count", "count%",
+		"time(us)", "avg(ns)");
+	for (unsigned i = 0; i < n; i++)
+		count += rows[i].count;
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, "%-28s %10" PRIu64 " %7.2f%% %12.1f %10" PRIu64 "\n",
+			rows[i].name, rows[i].count,
+			100.0 * (double)rows[i].count / (double)(count ? count : 1),
+			(double)rows[i].ns / 1000.0,
+			rows[i].count ? rows[i].ns / rows[i].count : 0);
+	fprintf(f, "%-28s %10" PRIu64 "          %12.1f\n\n", "total", count,
+		(double)total_ns / 1000.0);
+}
+
+void trace_print_stats(const struct vm *vm, FILE *f)
+{
+	const struct vm_stats *s = &vm->stats;
+	uint64_t total = 0;
+	double secs = (double)(s->end_ns - s->start_ns) / 1e9;
+
+	for (unsigned i = 0; i < s->nreasons; i++)
+		total += s->reason[i].ns;
+	fprintf(f, "\n--- trapvisor statistics (engine %s, --isa=%s) ---\n",
+		vm->engine ? vm->engine->name : "none",
+		vm->opt.isa == ISA_STRICT ? "strict" : "x86");
+	fprintf(f, "run time %.3f s; monitor time %.3f s; guest instructions "
+		"%" PRIu64 "\n\n", secs, (double)total / 1e9,
+		vm->vcpu.instructions);
+	print_rows(f, "exits by reason", s->reason, s->nreasons, total);
+	if (s->ninsns)
+		print_rows(f, "emulated instructions", s->insn, s->ninsns,
+			   total);
+	fprintf(f, "shadow page faults: %" PRIu64 " hidden (filled by the "
+		"monitor), %" PRIu64 " true (reflected to the guest); "
+		"%" PRIu64 " shadow tables\n", vm->spt.hidden_faults,
+		vm->spt.true_faults, vm->spt.tables);
+}

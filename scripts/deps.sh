@@ -1,0 +1,42 @@
+#!/bin/sh
+# scripts/deps.sh - install what trapvisor needs, when it is missing.
+#
+#   sh scripts/deps.sh          build dependencies: a C compiler, make,
+#                               pkg-config, Capstone, cmocka
+#   sh scripts/deps.sh test     the same, plus what the tests use: QEMU
+#                               (the reference machine)
+#
+# On Debian and Ubuntu the missing packages are installed with apt-get
+# (through sudo when not root).  Elsewhere the script names them and stops.
+set -eu
+
+want=""
+need() { # need PACKAGE: add a Debian package to the list
+	case " $want " in *" $1 "*) ;; *) want="$want $1" ;; esac
+}
+command -v cc >/dev/null 2>&1 || need gcc
+command -v make >/dev/null 2>&1 || need make
+command -v pkg-config >/dev/null 2>&1 || need pkg-config
+pkg-config --exists capstone 2>/dev/null || need libcapstone-dev
+pkg-config --exists cmocka 2>/dev/null || need libcmocka-dev
+if [ "${1:-}" = test ]; then
+	command -v qemu-system-x86_64 >/dev/null 2>&1 || need qemu-system-x86
+fi
+[ -z "$want" ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "trapvisor needs these packages (Debian names):$want" >&2
+	echo "install them with your system's package manager, then run make again" >&2
+	exit 1
+fi
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+	command -v sudo >/dev/null 2>&1 || {
+		echo "trapvisor needs:$want; run as root: apt-get install$want" >&2
+		exit 1
+	}
+	sudo=sudo
+fi
+echo "installing:$want"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $want

@@ -1,0 +1,277 @@
+/*
+ * shadowpt/shadowpt.c - shadow page tables, filled on fault.
+ *
+ * The shadow behaves like a TLB that the monitor manages by hand: it starts
+ * empty, an entry appears when the engine's MMU faults on an address and
+ * the guest's own tables allow the access (a hidden fault), and entries go
+ * away when the guest says so (invlpg, a CR3 write) - exactly when a real
+ * CPU would forget its TLB entries.  A guest that changes a PTE without
+ * invlpg gets the stale translation, as it would on hardware.
+ *
+ * Shape of one view (all tables are 4 KiB pages of the monitor's heap):
+ *
+ *   root (PML4) -> PDPT -> PD -> PT -> leaf: guest-physical frame | P | U
+ *                                            | W (allowed and dirty)
+ *                                            | NX (guest says no execute)
+ *
+ * Non-leaf entries hold the monitor's (host) address of the next table.
+ * Their available bits (9..11, ignored by the MMU) remember when a table
+ * holds pieces of a guest large page, so that invlpg can drop the whole
+ * large page as the SDM requires (vol. 3, 4.10.4.1).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isa/x86.h"
+#include "monitor/engine.h"
+#include "monitor/vm.h"
+#include "shadowpt/shadowpt.h"
+#include "shadowpt/walk.h"
+
+/* Non-leaf rights: everything; the leaf alone decides. */
+#define SPT_TABLE_BITS (PTE_P | PTE_W | PTE_U)
+/* Available bit 9 of a non-leaf entry: its table shadows a guest large page. */
+#define SPT_LARGE 0x200ULL
+
+static void spt_panic(const char *fn, const char *why)
+{
+	fflush(stdout);
+	fprintf(stderr, "trapvisor: panic: %s: %s\n", fn, why);
+	abort();
+}
+
+/* The view that matches the virtual CPL. */
+static enum shadow_view spt_view(const struct vm *vm)
+{
+	return vm->vcpu.cpl == CPL_KERNEL ? VIEW_SUPERVISOR : VIEW_USER;
+}
+
+/* Tell the engine to forget what it cached of va (or everything). */
+static void spt_flush_engine(struct vm *vm, uint64_t va)
+{
+	if (vm->engine && vm->engine->flush)
+		vm->engine->flush(vm, va);
+}
+
+/* ------------------------------------------------------------------
+ * Table pages.
+ */
+
+/* A zeroed, page-aligned table, or NULL when the host is out of memory. */
+static uint64_t *spt_alloc_table(struct shadowpt *spt)
+{
+	uint64_t *t = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+
+	if (!t)
+		return NULL;
+	memset(t, 0, PAGE_SIZE);
+	spt->tables++;
+	return t;
+}
+
+/* The host table a non-leaf entry points to. */
+static uint64_t *spt_child(uint64_t entry)
+{
+	return (uint64_t *)(uintptr_t)(entry & PTE_ADDR_MASK);
+}
+
+/* Free a table at level (4 root .. 1 PT) and every table below it. */
+static void spt_free_table(struct shadowpt *spt, uint64_t *t, int level)
+{
+	if (level > 1)
+		for (int i = 0; i < PT_ENTRIES; i++)
+			if (t[i] & PTE_P)
+				spt_free_table(spt, spt_child(t[i]), level - 1);
+	free(t);
+	spt->tables--;
+}
+
+/* Empty a root: free everything below it, keep the root page itself. */
+static void spt_clear_root(struct shadowpt *spt, uint64_t *root)
+{
+	for (int i = 0; i < PT_ENTRIES; i++) {
+		if (root[i] & PTE_P)
+			spt_free_table(spt, spt_child(root[i]), PT_LEVELS - 1);
+		root[i] = 0;
+	}
+}
+
+int shadowpt_init(struct vm *vm)
+{
+	struct shadowpt *spt = &vm->spt;
+
+	memset(spt, 0, sizeof(*spt));
+	for (int v = 0; v < SHADOW_NVIEWS; v++) {
+		spt->root[v] = spt_alloc_table(spt);
+		if (!spt->root[v]) {
+			shadowpt_fini(vm);
+			return -1;
+		}
+	}
+	spt->current = spt->root[spt_view(vm)];
+	return 0;
+}
+
+void shadowpt_fini(struct vm *vm)
+{
+	struct shadowpt *spt = &vm->spt;
+
+	for (int v = 0; v < SHADOW_NVIEWS; v++) {
+		if (spt->root[v])
+			spt_free_table(spt, spt->root[v], PT_LEVELS);
+		spt->root[v] = NULL;
+	}
+	spt->current = NULL;
+}
+
+/* ------------------------------------------------------------------
+ * Filling.
+ */
+
+/*
+ * The level-1 slot for va in the view rooted at root, allocating the
+ * tables on the way.  guest_level is the level of the guest's leaf: the
+ * table that shadows a guest large page is marked SPT_LARGE in its parent.
+ */
+static uint64_t *spt_leaf_slot(struct shadowpt *spt, uint64_t *root,
+			       uint64_t va, int guest_level)
+{
+	uint64_t *t = root;
+
+	for (int level = PT_LEVELS; level > 1; level--) {
+		uint64_t *e = &t[PT_INDEX(va, level)];
+
+		if (!(*e & PTE_P)) {
+			uint64_t *child = spt_alloc_table(spt);
+			if (!child)
+				spt_panic("shadowpt_fault", "out of memory");
+			if ((uintptr_t)child & ~PTE_ADDR_MASK)
+				spt_panic("shadowpt_fault", "table address "
+					  "does not fit an entry");
+			*e = (uintptr_t)child | SPT_TABLE_BITS;
+		}
+		/* A guest leaf at this level is a large page, and the
+		 * table below this entry shadows all of it. */
+		if (guest_level == level)
+			*e |= SPT_LARGE;
+		t = spt_child(*e);
+	}
+	return &t[PT_INDEX(va, 1)];
+}
+
+/*
+ * The shadow leaf for a successful guest walk.  Writable only when the
+ * virtual CPL may write (supervisor writes ignore R/W while CR0.WP = 0)
+ * and the guest's D bit is already set, so that the first write to a clean
+ * page faults and the walk sets D, as the CPU would.
+ */
+static uint64_t spt_make_leaf(const struct vm *vm,
+			      const struct walk_result *r)
+{
+	bool supervisor = vm->vcpu.cpl == CPL_KERNEL;
+	bool may_write = r->writable ||
+			 (supervisor && !(vm->vcpu.cr0 & CR0_WP));
+	uint64_t leaf = (r->gpa & PTE_ADDR_MASK) | PTE_P | PTE_U;
+
+	if (may_write && (r->pte & PTE_D))
+		leaf |= PTE_W;
+	if (!r->executable && (vm->vcpu.efer & EFER_NXE))
+		leaf |= PTE_NX;
+	return leaf;
+}
+
+/*
+ * The walker's kind of access for a fault's error code.  ACC_USER comes
+ * from the virtual CPL, never from the error code: the guest kernel really
+ * runs at ring 3, so the engine reports U for every access it makes.
+ */
+static unsigned spt_access(const struct vm *vm, uint32_t error)
+{
+	unsigned acc = ACC_READ;
+
+	if (error & PFEC_W)
+		acc |= ACC_WRITE;
+	if (error & PFEC_I)
+		acc |= ACC_FETCH;
+	if (vm->vcpu.cpl == CPL_USER)
+		acc |= ACC_USER;
+	return acc;
+}
+
+/* The guest's tables refuse: give it the #PF the real CPU would have. */
+static enum shadow_result spt_true_fault(struct vm *vm, uint64_t va,
+					 uint32_t error)
+{
+	vm->vcpu.cr2 = va;
+	vcpu_raise_error(&vm->vcpu, T_PF, error);
+	vm->spt.true_faults++;
+	return SHADOW_GUEST_FAULT;
+}
+
+enum shadow_result shadowpt_fault(struct vm *vm, uint64_t va, uint32_t error)
+{
+	struct shadowpt *spt = &vm->spt;
+	struct walk_result r;
+	uint64_t *slot;
+
+	if (walk_guest(vm, va, spt_access(vm, error), &r) < 0) {
+		if (r.error == PFEC_RSVD) /* a guest table is not in RAM */
+			return SHADOW_BAD_PHYS;
+		return spt_true_fault(vm, va, r.error);
+	}
+	if (!gm_ptr(&vm->mem, r.gpa & PTE_ADDR_MASK, PAGE_SIZE))
+		return SHADOW_BAD_PHYS;
+	/* With ACC_USER the walk refused supervisor pages: the user view
+	 * never maps one. */
+	slot = spt_leaf_slot(spt, spt->root[spt_view(vm)], va, r.level);
+	*slot = spt_make_leaf(vm, &r);
+	spt->hidden_faults++;
+	return SHADOW_FILLED;
+}
+
+/* ------------------------------------------------------------------
+ * Invalidation.
+ */
+
+/*
+ * Drop va's translation from one view.  If the table on the way shadows a
+ * guest large page, the whole table goes: invlpg of any address in a large
+ * page forgets all of it, and forgetting more than asked is always safe.
+ */
+static void spt_invlpg_view(struct shadowpt *spt, uint64_t *t, uint64_t va)
+{
+	for (int level = PT_LEVELS; level > 1; level--) {
+		uint64_t *e = &t[PT_INDEX(va, level)];
+
+		if (!(*e & PTE_P))
+			return;
+		if (*e & SPT_LARGE) {
+			spt_free_table(spt, spt_child(*e), level - 1);
+			*e = 0;
+			return;
+		}
+		t = spt_child(*e);
+	}
+	t[PT_INDEX(va, 1)] = 0;
+}
+
+void shadowpt_invlpg(struct vm *vm, uint64_t va)
+{
+	for (int v = 0; v < SHADOW_NVIEWS; v++)
+		spt_invlpg_view(&vm->spt, vm->spt.root[v], va);
+	spt_flush_engine(vm, va);
+}
+
+void shadowpt_flush_all(struct vm *vm)
+{
+	for (int v = 0; v < SHADOW_NVIEWS; v++)
+		spt_clear_root(&vm->spt, vm->spt.root[v]);
+	spt_flush_engine(vm, SHADOW_FLUSH_ALL);
+}
+
+void shadowpt_switch_view(struct vm *vm)
+{
+	vm->spt.current = vm->spt.root[spt_view(vm)];
+	spt_flush_engine(vm, SHADOW_FLUSH_ALL);
+}

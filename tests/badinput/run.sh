@@ -1,0 +1,49 @@
+# tests/badinput/run.sh - bad input gives one line on stderr and a
+# non-zero status, never a crash.  Sourced by tests/run.sh (pass, fail,
+# $TV, $OUT, $HERE come from there).
+
+# Build a tiny ELF64 image from tests/badinput/NAME.S linked at ADDR.
+mkimage() { # NAME ADDR
+	gcc -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-Ttext="$2" \
+		-o "$OUT/$1.elf" "$HERE/badinput/$1.S"
+}
+
+# One case: the status must be STATUS, stderr exactly one line matching
+# PATTERN, stdout empty.
+bad() { # NAME STATUS PATTERN COMMAND...
+	n=$1; st=$2; pat=$3; shift 3
+	"$@" </dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
+	lines=$(wc -l <"$OUT/err")
+	if [ "$rc" = "$st" ] && [ "$lines" = 1 ] && grep -q -- "$pat" "$OUT/err" &&
+	   [ ! -s "$OUT/out" ]; then
+		pass "badinput/$n"
+	else
+		echo "status $rc (want $st), $lines stderr lines (want 1 matching '$pat'):" >"$OUT/why"
+		cat "$OUT/err" "$OUT/out" >>"$OUT/why"
+		fail "badinput/$n" "$OUT/why"
+	fi
+}
+
+mkimage triple 0x100000
+mkimage wild 0x100000
+mkimage loop 0x100000
+mkimage far 0x40000000
+printf 'this is not an ELF file\n' >"$OUT/text"
+# An ELF32 header: 7f 'E' 'L' 'F', class 1, little-endian, version 1.
+printf '\177ELF\001\001\001\000\000\000\000\000\000\000\000\000' >"$OUT/elf32"
+head -c 36 /dev/zero >>"$OUT/elf32"
+
+bad missing-file 1 "cannot open .*No such file" "$TV" "$OUT/nonexistent.elf"
+bad not-elf 1 "not an ELF file" "$TV" "$OUT/text"
+bad elf32 1 "32-bit ELF" "$TV" "$OUT/elf32"
+bad outside-ram 1 "outside guest RAM" "$TV" --mem=64 "$OUT/far.elf"
+bad unknown-option 2 "unknown option '--frobnicate'" "$TV" --frobnicate "$OUT/text"
+bad mem-zero 2 "--mem=0: give a size" "$TV" --mem=0 "$OUT/triple.elf"
+bad mem-huge 2 "--mem=99999: give a size" "$TV" --mem=99999 "$OUT/triple.elf"
+bad mem-text 2 "--mem=lots: give a size" "$TV" --mem=lots "$OUT/triple.elf"
+bad no-image 2 "no guest image" "$TV"
+bad bad-engine 2 "--engine=qemu: the engines are" "$TV" --engine=qemu "$OUT/triple.elf"
+bad bad-isa 2 "--isa=arm: the modes" "$TV" --isa=arm "$OUT/triple.elf"
+bad triple-fault 125 "triple fault" "$TV" --engine=softcpu "$OUT/triple.elf"
+bad wild-memory 125 "outside its 64 MiB of RAM" "$TV" --engine=softcpu --mem=64 "$OUT/wild.elf"
+bad endless-loop 130 "interrupted at rip" timeout -s INT 2 "$TV" --engine=softcpu "$OUT/loop.elf"

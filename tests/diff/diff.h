@@ -1,0 +1,93 @@
+/*
+ * tests/diff/diff.h - the differential test of softcpu against the host CPU.
+ *
+ * One random instruction sequence runs twice: natively on the host CPU
+ * (native.c) and on the software CPU (softrun.c), from the same registers,
+ * flags and memory, at the same linear addresses.  difftest.c compares what
+ * each side ends with; gen.c writes the sequences.  README.md tells the
+ * method.
+ *
+ * The machine both sides see (guest-physical = linear = host-virtual):
+ *
+ *   DIFF_CODE              the sequence, then hlt
+ *   DIFF_DATA              DIFF_BUF_SIZE bytes that memory operands address
+ *   DIFF_DATA + BUF_SIZE   the stack page; RSP starts at DIFF_STACK_TOP
+ */
+#ifndef TESTS_DIFF_DIFF_H
+#define TESTS_DIFF_DIFF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "monitor/vcpu.h"
+
+#define DIFF_CODE 0x10000000ULL
+#define DIFF_CODE_SIZE 0x2000ULL
+#define DIFF_DATA 0x10100000ULL
+#define DIFF_BUF_SIZE 0x1000ULL
+#define DIFF_DATA_SIZE 0x2000ULL /* the buffer and the stack page */
+#define DIFF_STACK_TOP (DIFF_DATA + DIFF_BUF_SIZE + 0x800)
+
+/* Guest RAM the softcpu side needs: the data region must lie inside it. */
+#define DIFF_MEM_MIB 512
+
+/* Registers and flags at the start or at the end of a run. */
+struct diff_state {
+	uint64_t regs[VCPU_NREGS]; /* RAX..R15, in encoding order */
+	uint64_t rip;
+	uint64_t rflags;
+};
+
+/* How a run ended: normally with #GP(0) at the hlt after the sequence. */
+struct diff_result {
+	struct diff_state st;
+	uint8_t vector;            /* the exception that stopped the run */
+	uint32_t error;            /* its error code (0 if it has none) */
+	bool ok;                   /* false: the run could not be completed */
+	char why[128];             /* when !ok: what went wrong */
+	uint8_t data[DIFF_DATA_SIZE];
+};
+
+/* One generated test case. */
+#define SEQ_MAX_INSNS 512
+struct diff_seq {
+	uint8_t code[DIFF_CODE_SIZE];
+	size_t len;                /* bytes of code, the final hlt included */
+	size_t ninsns;
+	uint16_t insn_off[SEQ_MAX_INSNS];     /* where each instruction starts */
+	const char *insn_name[SEQ_MAX_INSNS]; /* the mnemonic it must decode to */
+	uint64_t undef_flags;      /* status flags undefined at the end */
+	struct diff_state init;
+	uint8_t data[DIFF_DATA_SIZE];
+};
+
+/* gen.c: write test case number index of the run seeded by seed. */
+void gen_sequence(struct diff_seq *s, uint64_t seed, uint64_t index);
+
+/*
+ * gen.c: decode s with Capstone and check that every instruction has the
+ * length and mnemonic the generator meant.  Prints each mismatch to stderr
+ * and returns how many there were.
+ */
+int gen_check(const struct diff_seq *s);
+/* gen.c: print s disassembled, one instruction a line, to stdout. */
+void gen_print(const struct diff_seq *s);
+
+/* native.c: map the code and data regions.  Returns 0, or -1 with why. */
+int native_init(char *why, size_t len);
+/* native.c: run s on the host CPU. */
+void native_run(const struct diff_seq *s, struct diff_result *r);
+
+/* softrun.c: create the VM on the software CPU.  Returns 0 or -1 with why. */
+int softrun_init(char *why, size_t len);
+/* softrun.c: run s on the software CPU. */
+void softrun_run(const struct diff_seq *s, struct diff_result *r);
+/* softrun.c: release the VM. */
+void softrun_fini(void);
+
+/* native.S: load st (RSP and RFLAGS too) and jump to rip; never returns. */
+void native_enter(const struct diff_state *st, uint64_t rip)
+	__attribute__((noreturn));
+
+#endif /* TESTS_DIFF_DIFF_H */

@@ -1,0 +1,99 @@
+#!/bin/sh
+# tests/run.sh - run trapvisor's tests.
+#
+#   sh tests/run.sh BUILD [SUITE...]
+#
+# SUITE is unit, guests, qemu, badinput or diff; all of them by default.
+# Every check prints one line, PASS or FAIL; the last line counts them.
+set -u
+BUILD=${1:-build}; shift 2>/dev/null || true
+SUITES=${*:-unit guests qemu badinput diff}
+TV=$BUILD/trapvisor
+HERE=$(dirname "$0")
+OUT=$(mktemp -d); trap 'rm -rf "$OUT"' EXIT
+passed=0; failed=0; failures=""
+
+pass() { passed=$((passed + 1)); echo "PASS $1"; }
+fail() {
+	failed=$((failed + 1)); failures="$failures $1"; echo "FAIL $1"
+	[ -n "${2:-}" ] && sed 's/^/    /' "$2" | head -40
+	return 0
+}
+
+# unit: every cmocka binary, one check each.
+suite_unit() {
+	for t in "$BUILD"/tests/test_*; do
+		[ -x "$t" ] || continue
+		name=unit/$(basename "$t")
+		if "$t" >"$OUT/log" 2>&1; then pass "$name"; else fail "$name" "$OUT/log"; fi
+	done
+}
+
+# Compare one run's standard output and status with the expected ones.
+check_run() { # name expected-file expected-status actual-status
+	if [ "$4" != "$3" ]; then
+		echo "exit status $4, expected $3" >>"$OUT/err"
+		fail "$1" "$OUT/err"
+	elif ! cmp -s "$2" "$OUT/out"; then
+		diff -u "$2" "$OUT/out" >"$OUT/diff"; fail "$1" "$OUT/diff"
+	else
+		pass "$1"
+	fi
+}
+
+# guests: each line of tests/guests/trapvisor.cases is
+#   NAME EXPECTED-OUTPUT EXPECTED-STATUS TRAPVISOR-ARGS... (GUEST is build/guests/GUEST.elf)
+suite_guests() {
+	grep -v '^#' "$HERE/guests/trapvisor.cases" >"$OUT/cases"
+	while read -r name exp st args; do
+		[ -n "$name" ] || continue
+		# shellcheck disable=SC2086
+		set -- $args
+		a=""; for x in "$@"; do
+			case $x in *.elf) x=$BUILD/guests/$x ;; esac; a="$a $x"; done
+		# shellcheck disable=SC2086
+		timeout 120 "$TV" $a </dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
+		check_run "guests/$name" "$HERE/guests/$exp" "$st" "$rc"
+	done <"$OUT/cases"
+}
+
+# qemu: the same images on the reference machine; status is (code << 1) | 1.
+suite_qemu() {
+	if ! command -v qemu-system-x86_64 >/dev/null; then
+		echo "SKIP qemu: qemu-system-x86_64 is not installed (sh scripts/deps.sh test)"
+		return
+	fi
+	grep -v '^#' "$HERE/guests/qemu.cases" >"$OUT/cases"
+	while read -r name exp st elf append; do
+		[ -n "$name" ] || continue
+		timeout 120 qemu-system-x86_64 -accel tcg -cpu qemu64 -m 64 \
+			-display none -serial stdio -monitor none -no-reboot \
+			-device isa-debug-exit,iobase=0xf4,iosize=0x4 \
+			-kernel "$BUILD/guests/$elf" ${append:+-append "$append"} \
+			</dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
+		check_run "qemu/$name" "$HERE/guests/$exp" "$st" "$rc"
+	done <"$OUT/cases"
+}
+
+suite_badinput() {
+	. "$HERE/badinput/run.sh"
+}
+
+suite_diff() {
+	if [ -x "$BUILD/tests/difftest" ]; then
+		if "$BUILD/tests/difftest" >"$OUT/log" 2>&1; then
+			pass diff/difftest; tail -1 "$OUT/log" | sed 's/^/    /'
+		else
+			fail diff/difftest "$OUT/log"
+		fi
+	fi
+}
+
+for s in $SUITES; do
+	echo "=== $s"
+	"suite_$s"
+done
+echo
+[ "$failed" -gt 0 ] && echo "failed:$failures"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
