@@ -279,6 +279,27 @@
 #define CPUID_80000001_ECX_LAHF (1U << 0)
 
 /* ---------------------------------------------------------------------
+ * The virtual CPU's address sizes (CPUID 0x80000008 reports them) and the
+ * registers that go with the interpreter's checks
+ */
+#define X86_MAXPHYADDR 39    /* physical-address bits */
+#define X86_LINEAR_BITS 48   /* linear-address bits: canonical below */
+
+#define XCR0_X87 0x1UL       /* x87 state: always 1 */
+#define XCR0_SSE 0x2UL       /* SSE state (XMM registers, MXCSR) */
+
+#define DR6_FIXED1 0xffff0ff0UL /* DR6 bits that always read as 1 */
+#define DR7_FIXED1 0x00000400UL /* DR7 bit 10 always reads as 1 */
+
+/* IA32_PAT: eight 8-bit entries, each a memory type (SDM vol. 3, 11.12). */
+#define PAT_UC 0x0       /* uncacheable */
+#define PAT_WC 0x1       /* write combining */
+#define PAT_WT 0x4       /* write through */
+#define PAT_WP 0x5       /* write protected */
+#define PAT_WB 0x6       /* write back */
+#define PAT_UC_MINUS 0x7 /* uncacheable, overridable by MTRRs */
+
+/* ---------------------------------------------------------------------
  * Privilege levels
  */
 #define CPL_KERNEL 0

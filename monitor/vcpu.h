@@ -82,6 +82,8 @@ struct vcpu {
 	uint64_t tsc_aux;
 	uint64_t apic_base;
 	uint64_t pat;
+	uint64_t xcr0;              /* XCR0, written by xsetbv (bit 0 reads 1) */
+	uint64_t dr[8];             /* DR0-DR3, DR6, DR7 (4 and 5 alias 6, 7) */
 
 	struct vcpu_event exception; /* raised by an interpreter routine */
 	bool halted;                 /* after hlt, until an interrupt */

@@ -316,8 +316,8 @@ static inline unsigned sc_acc(const struct sc_insn *d, unsigned acc)
 }
 
 /* Locate ModRM's E operand of d for access acc (register or memory). */
-int sc_loc_e(struct sc_cpu *c, const struct sc_insn *d, unsigned acc,
-	     struct sc_loc *l);
+int sc_loc_e(struct sc_cpu *c, const struct sc_insn *d, unsigned sz,
+	     unsigned acc, struct sc_loc *l);
 uint64_t sc_loc_get(const struct sc_cpu *c, const struct sc_loc *l,
 		    unsigned sz);
 void sc_loc_put(struct sc_cpu *c, const struct sc_loc *l, unsigned sz,

@@ -46,4 +46,4 @@ bad bad-engine 2 "--engine=qemu: the engines are" "$TV" --engine=qemu "$OUT/trip
 bad bad-isa 2 "--isa=arm: the modes" "$TV" --isa=arm "$OUT/triple.elf"
 bad triple-fault 125 "triple fault" "$TV" --engine=softcpu "$OUT/triple.elf"
 bad wild-memory 125 "outside its 64 MiB of RAM" "$TV" --engine=softcpu --mem=64 "$OUT/wild.elf"
-bad endless-loop 130 "interrupted at rip" timeout -s INT 2 "$TV" --engine=softcpu "$OUT/loop.elf"
+bad endless-loop 130 "interrupted at rip" timeout --preserve-status -s INT 2 "$TV" --engine=softcpu "$OUT/loop.elf"

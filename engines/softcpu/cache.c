@@ -1,0 +1,76 @@
+/*
+ * engines/softcpu/cache.c - the decoded-instruction cache.
+ *
+ * "Decode once, execute many times": a decoded record is kept in a
+ * direct-mapped table of SC_ICACHE_SIZE slots indexed by the low bits of
+ * the instruction's guest-physical address.  Keying by physical rather
+ * than linear address keeps records valid across page-table changes (two
+ * mappings of one page share them) and puts the invalidation where the
+ * bytes live.
+ *
+ * Invalidation works by page generations.  Every guest-physical page has
+ * a generation number, and a record is valid only while the generation it
+ * was decoded under is still its page's.  A page that holds records is
+ * marked in page_code[]; the first write to it (by the guest through the
+ * MMU, sc_code_write(), or by the monitor through engine->ram_written)
+ * bumps the generation, which drops every record of the page at once, and
+ * clears the mark so that further writes cost a single byte test.
+ * Self-modifying code therefore works at page granularity, the way a real
+ * CPU's snooping of its instruction cache would make it look.
+ *
+ * An instruction that crosses a page boundary is never cached: it depends
+ * on two pages and two translations.  It is simply decoded again each time.
+ */
+#include <stdlib.h>
+
+#include "engines/softcpu/softcpu.h"
+
+int sc_cache_init(struct sc_cpu *c, uint64_t npages)
+{
+	c->icache = calloc(SC_ICACHE_SIZE, sizeof(*c->icache));
+	c->page_gen = calloc(npages, sizeof(*c->page_gen));
+	c->page_code = calloc(npages, sizeof(*c->page_code));
+	c->npages = npages;
+	if (!c->icache || !c->page_gen || !c->page_code) {
+		sc_cache_fini(c);
+		return -1;
+	}
+	return 0;
+}
+
+void sc_cache_fini(struct sc_cpu *c)
+{
+	free(c->icache);
+	free(c->page_gen);
+	free(c->page_code);
+	c->icache = NULL;
+	c->page_gen = NULL;
+	c->page_code = NULL;
+}
+
+struct sc_insn *sc_cache_put(struct sc_cpu *c, uint64_t gpa,
+			     const struct sc_insn *d)
+{
+	struct sc_insn *slot = &c->icache[gpa & (SC_ICACHE_SIZE - 1)];
+	uint64_t pg = gpa >> PAGE_SHIFT;
+
+	*slot = *d;
+	slot->gpa = gpa;
+	slot->gen = c->page_gen[pg];
+	c->page_code[pg] = 1;
+	return slot;
+}
+
+void sc_cache_invalidate(struct sc_cpu *c, uint64_t gpa, uint64_t len)
+{
+	uint64_t first, last;
+
+	if (len == 0 || gpa >= c->npages << PAGE_SHIFT)
+		return;
+	first = gpa >> PAGE_SHIFT;
+	last = (gpa + len - 1) >> PAGE_SHIFT;
+	if (last >= c->npages || last < first)
+		last = c->npages - 1;
+	for (uint64_t pg = first; pg <= last; pg++)
+		sc_code_write(c, pg << PAGE_SHIFT);
+}

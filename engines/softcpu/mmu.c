@@ -1,0 +1,255 @@
+/*
+ * engines/softcpu/mmu.c - the software MMU: shadow page walk and TLB.
+ *
+ * softcpu translates linear addresses the way the real CPU would if the
+ * monitor's shadow tables (shadowpt/) were loaded in its CR3: a 4-level
+ * walk from vm->spt.current with the real CPL 3, so every level must grant
+ * U, writes need W at every level and fetches need NX clear at every level
+ * (when EFER.NXE is on).  Shadow non-leaf entries hold the monitor's host
+ * address of the next table; shadow leaves are always 4 KiB and hold a
+ * guest-physical frame, which gm_ptr() turns into a host pointer.
+ *
+ * A direct-mapped TLB of SC_TLB_SIZE entries caches each page's host
+ * address with its three rights (read, write, fetch) computed in one walk.
+ * It is emptied by engine->flush (the shadow changed) and whenever run()
+ * finds a different shadow root than the one it was filled from.
+ *
+ * A missing or forbidding entry stops the instruction with #PF and the
+ * error code computed against the shadow: P when an entry was present but
+ * refused the access, W for a write, U always (the real CPU is at CPL 3),
+ * I for an instruction fetch.  The dispatcher gives it to shadowpt_fault(),
+ * which fills the shadow (a hidden fault) or reflects it to the guest.
+ */
+#include <stdio.h>
+
+#include "engines/softcpu/softcpu.h"
+#include "monitor/engine.h"
+#include "monitor/vm.h"
+
+/* A linear address is canonical when bits 63:47 are all equal. */
+static bool canonical(uint64_t va)
+{
+	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
+
+void sc_tlb_flush(struct sc_cpu *c, uint64_t va)
+{
+	if (va == SHADOW_FLUSH_ALL) {
+		for (unsigned i = 0; i < SC_TLB_SIZE; i++)
+			c->tlb[i].vpn = SC_TLB_EMPTY;
+		return;
+	}
+	struct sc_tlb *e = &c->tlb[(va >> PAGE_SHIFT) & (SC_TLB_SIZE - 1)];
+	if (e->vpn == va >> PAGE_SHIFT)
+		e->vpn = SC_TLB_EMPTY;
+}
+
+/* Stop with #PF at linear va with error code err. */
+static int page_fault(struct sc_cpu *c, uint64_t va, uint32_t err)
+{
+	sc_fault(c, T_PF, true, err);
+	c->exit->exc.address = va;
+	return SC_STOP;
+}
+
+static unsigned right_for(unsigned acc)
+{
+	if (acc & SC_ACC_WRITE)
+		return TLB_W;
+	return (acc & SC_ACC_FETCH) ? TLB_X : TLB_R;
+}
+
+/*
+ * Walk the shadow for va.  Returns the leaf entry with W, U and NX folded
+ * in from every level (W and U ANDed, NX ORed), or 0 when some level is
+ * not present; *bad is set when the shadow breaks its own invariants.
+ */
+static uint64_t shadow_walk(struct sc_cpu *c, uint64_t va, const char **bad)
+{
+	const uint64_t *table = c->vm->spt.current;
+	uint64_t rights = PTE_W | PTE_U, nx = 0, pte = 0;
+
+	*bad = NULL;
+	for (int level = PT_LEVELS; level >= 1; level--) {
+		if (!table)
+			return 0;
+		pte = table[PT_INDEX(va, level)];
+		if (!(pte & PTE_P))
+			return 0;
+		if (level > 1 && (pte & PTE_PS)) {
+			*bad = "softcpu: shadow entry with PS (leaves are 4 KiB)";
+			return 0;
+		}
+		rights &= pte;
+		nx |= pte & PTE_NX;
+		if (level > 1)
+			table = (const uint64_t *)(uintptr_t)(pte & PTE_ADDR_MASK);
+	}
+	return (pte & ~(PTE_W | PTE_U | PTE_NX)) | rights | nx;
+}
+
+/* Fill the TLB entry of va from the shadow; NULL after stopping. */
+static struct sc_tlb *tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc)
+{
+	struct sc_tlb *e = &c->tlb[(va >> PAGE_SHIFT) & (SC_TLB_SIZE - 1)];
+	uint32_t err = PFEC_U | (acc & (PFEC_W | PFEC_I));
+	const char *bad;
+	uint64_t pte = shadow_walk(c, va, &bad);
+	uint8_t rights;
+
+	if (bad) {
+		sc_internal(c, bad);
+		return NULL;
+	}
+	if (!pte) {
+		page_fault(c, va, err);
+		return NULL;
+	}
+	rights = 0;
+	if (pte & PTE_U) {
+		rights = TLB_R;
+		rights |= (pte & PTE_W) ? TLB_W : 0;
+		bool nx = (c->v->efer & EFER_NXE) && (pte & PTE_NX);
+		rights |= nx ? 0 : TLB_X;
+	}
+	uint64_t gpa = pte & PTE_ADDR_MASK;
+	uint8_t *host = gm_ptr(&c->vm->mem, gpa, PAGE_SIZE);
+	if (!host) {
+		sc_internal(c, "softcpu: shadow leaf maps a frame outside RAM");
+		return NULL;
+	}
+	e->vpn = va >> PAGE_SHIFT;
+	e->host = host;
+	e->gpa = gpa;
+	e->rights = rights;
+	if (!(rights & right_for(acc))) {
+		page_fault(c, va, err | PFEC_P);
+		return NULL;
+	}
+	return e;
+}
+
+const struct sc_tlb *sc_translate(struct sc_cpu *c, uint64_t va, unsigned acc)
+{
+	struct sc_tlb *e = &c->tlb[(va >> PAGE_SHIFT) & (SC_TLB_SIZE - 1)];
+
+	if (e->vpn == va >> PAGE_SHIFT && (e->rights & right_for(acc)))
+		return e;
+	return tlb_fill(c, va, acc);
+}
+
+/* #GP(0), or #SS(0) for a stack reference, for a non-canonical address. */
+static int noncanonical(struct sc_cpu *c, unsigned acc)
+{
+	return sc_fault(c, (acc & SC_ACC_STACK) ? T_SS : T_GP, true, 0);
+}
+
+int sc_map(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
+	   struct sc_mem *m)
+{
+	const struct sc_tlb *e;
+	unsigned off = va & (PAGE_SIZE - 1);
+
+	if (!canonical(va) || !canonical(va + len - 1))
+		return noncanonical(c, acc);
+	if (!(e = sc_translate(c, va, acc)))
+		return SC_STOP;
+	m->p1 = e->host + off;
+	m->p2 = NULL;
+	m->n1 = len;
+	if (acc & SC_ACC_WRITE)
+		sc_code_write(c, e->gpa);
+	if (off + len <= PAGE_SIZE)
+		return SC_OK;
+	/* Crossing: translate the second page too, before any write. */
+	m->n1 = PAGE_SIZE - off;
+	if (!(e = sc_translate(c, va + m->n1, acc)))
+		return SC_STOP;
+	m->p2 = e->host;
+	if (acc & SC_ACC_WRITE)
+		sc_code_write(c, e->gpa);
+	return SC_OK;
+}
+
+uint64_t sc_mem_get(const struct sc_mem *m, unsigned sz)
+{
+	uint64_t x = 0;
+
+	if (!m->p2) {
+		memcpy(&x, m->p1, sz);
+		return x;
+	}
+	memcpy(&x, m->p1, m->n1);
+	memcpy((uint8_t *)&x + m->n1, m->p2, sz - m->n1);
+	return x;
+}
+
+void sc_mem_put(const struct sc_mem *m, unsigned sz, uint64_t x)
+{
+	if (!m->p2) {
+		memcpy(m->p1, &x, sz);
+		return;
+	}
+	memcpy(m->p1, &x, m->n1);
+	memcpy(m->p2, (uint8_t *)&x + m->n1, sz - m->n1);
+}
+
+int sc_read(struct sc_cpu *c, uint64_t va, unsigned sz, uint64_t *x,
+	    unsigned acc)
+{
+	struct sc_mem m;
+
+	if (sc_map(c, va, sz, acc & ~SC_ACC_WRITE, &m))
+		return SC_STOP;
+	*x = sc_mem_get(&m, sz);
+	return SC_OK;
+}
+
+int sc_write(struct sc_cpu *c, uint64_t va, unsigned sz, uint64_t x,
+	     unsigned acc)
+{
+	struct sc_mem m;
+
+	if (sc_map(c, va, sz, acc | SC_ACC_WRITE, &m))
+		return SC_STOP;
+	sc_mem_put(&m, sz, x);
+	return SC_OK;
+}
+
+int sc_loc_e(struct sc_cpu *c, const struct sc_insn *d, unsigned sz,
+	     unsigned acc, struct sc_loc *l)
+{
+	if (d->mod == 3) {
+		l->reg = d->rm;
+		return SC_OK;
+	}
+	l->reg = -1;
+	return sc_map(c, sc_ea(c, d), sz, sc_acc(d, acc), &l->m);
+}
+
+uint64_t sc_loc_get(const struct sc_cpu *c, const struct sc_loc *l,
+		    unsigned sz)
+{
+	if (l->reg >= 0)
+		return sc_rget(c, (unsigned)l->reg, sz);
+	return sc_mem_get(&l->m, sz);
+}
+
+void sc_loc_put(struct sc_cpu *c, const struct sc_loc *l, unsigned sz,
+		uint64_t x)
+{
+	if (l->reg >= 0)
+		sc_rset(c, (unsigned)l->reg, sz, x);
+	else
+		sc_mem_put(&l->m, sz, x);
+}
+
+int sc_get_e(struct sc_cpu *c, const struct sc_insn *d, unsigned sz,
+	     uint64_t *x)
+{
+	if (d->mod == 3) {
+		*x = sc_rget(c, d->rm, sz);
+		return SC_OK;
+	}
+	return sc_read(c, sc_ea(c, d), sz, x, sc_acc(d, SC_ACC_READ));
+}

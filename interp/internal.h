@@ -1,0 +1,222 @@
+/*
+ * interp/internal.h - what the interpreter routines share among themselves.
+ *
+ * interp/interp.h is the interpreter's face to the dispatcher: look up a
+ * routine, deliver an exception.  This header is its inside: every routine
+ * (one per sensitive instruction, in a file per family), and the helpers
+ * they are built from:
+ *
+ *   operand.c   registers by Capstone id, effective addresses, memory
+ *               operands, the stack
+ *   segdesc.c   segment descriptors read from the guest's GDT and LDT
+ *   deliver.c   an event through the guest's IDT
+ *
+ * Every routine has the signature interp_fn and the contract of interp.h:
+ * on a fault it raises the exception and leaves RIP alone; otherwise it
+ * does what the instruction does and moves RIP on.
+ */
+#ifndef INTERP_INTERNAL_H
+#define INTERP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <capstone/capstone.h>
+
+#include "interp/interp.h"
+#include "isa/decode.h"
+#include "isa/x86.h"
+#include "monitor/vcpu.h"
+#include "monitor/vm.h"
+
+/* A broken monitor invariant: print "function: reason" and abort. */
+void interp_panic(const char *fn, const char *why)
+	__attribute__((noreturn));
+
+/* ------------------------------------------------------------- faults */
+
+/* #GP(error): the commonest answer of a privileged instruction. */
+static inline void interp_gp(struct vm *vm, uint32_t error)
+{
+	vcpu_raise_error(&vm->vcpu, T_GP, error);
+}
+
+/* #UD: the instruction does not exist here (or not in this state). */
+static inline void interp_ud(struct vm *vm)
+{
+	vcpu_raise(&vm->vcpu, T_UD);
+}
+
+/* The instruction is done: RIP moves past it. */
+static inline void interp_advance(struct vm *vm, const struct insn *in)
+{
+	vm->vcpu.rip = in->rip + in->size;
+}
+
+/* The I/O privilege level in RFLAGS. */
+static inline unsigned interp_iopl(const struct vcpu *v)
+{
+	return (unsigned)((v->rflags & FL_IOPL_MASK) >> FL_IOPL_SHIFT);
+}
+
+/*
+ * Privileged instructions: true at virtual CPL 0; otherwise raise #GP(0)
+ * and return false.
+ */
+bool interp_require_cpl0(struct vm *vm);
+
+/* ----------------------------------------------------------- operands */
+
+/* Bits 63:47 all equal: a canonical 48-bit linear address. */
+bool interp_canonical(uint64_t va);
+
+/* Is r a general register (any width, ah..bh included)? */
+bool interp_is_gpr(x86_reg r);
+/* Read general register r with its width (al: 8 bits, eax: 32, ...). */
+uint64_t interp_reg_get(const struct vcpu *v, x86_reg r);
+/*
+ * Write general register r as the CPU does: a 32-bit write zero-extends to
+ * 64 bits; 8- and 16-bit writes keep the rest of the register.
+ */
+void interp_reg_set(struct vcpu *v, x86_reg r, uint64_t val);
+
+/* The operand size (2, 4 or 8) given by REX.W and the 66 prefix. */
+unsigned interp_opsize(const struct insn *in);
+/* The address size (4 or 8) given by the 67 prefix. */
+unsigned interp_addrsize(const struct insn *in);
+
+/* The linear address of a memory operand (segment base, RIP-relative). */
+uint64_t interp_ea(const struct vm *vm, const struct insn *in,
+		   const cs_x86_op *op);
+
+/*
+ * Read or write an operand of size bytes (a register, an immediate, or
+ * memory at the virtual CPL).  Return 0, or -1 after raising the fault.
+ */
+int interp_op_read(struct vm *vm, const struct insn *in, const cs_x86_op *op,
+		   unsigned size, uint64_t *val);
+int interp_op_write(struct vm *vm, const struct insn *in, const cs_x86_op *op,
+		    unsigned size, uint64_t val);
+
+/*
+ * Push or pop size bytes on the guest stack at the virtual CPL.  Return 0,
+ * or -1 after raising #SS(0) (non-canonical) or #PF; RSP changes only on
+ * success.
+ */
+int interp_push(struct vm *vm, uint64_t val, unsigned size);
+int interp_pop(struct vm *vm, uint64_t *val, unsigned size);
+/* Read size bytes at RSP + offset without popping (for far returns). */
+int interp_stack_peek(struct vm *vm, uint64_t offset, unsigned size,
+		      uint64_t *val);
+
+/* -------------------------------------------------------- descriptors */
+
+/* A segment descriptor as read from the GDT or LDT (hi: system only). */
+struct seg_desc {
+	uint64_t lo, hi;
+};
+
+enum desc_result {
+	DESC_OK,
+	DESC_OUTSIDE, /* beyond the table's limit (or LDT null): caller's fault */
+	DESC_FAULT,   /* reading the table faulted: #PF raised */
+};
+
+/* Read the 8-byte descriptor for sel (16 bytes when system is true). */
+enum desc_result interp_desc_read(struct vm *vm, uint16_t sel, bool system,
+				  struct seg_desc *d);
+/* Write back the low 8 bytes (accessed and busy bits).  0 or -1 (#PF). */
+int interp_desc_write_lo(struct vm *vm, uint16_t sel, uint64_t lo);
+
+unsigned desc_type(const struct seg_desc *d);
+unsigned desc_dpl(const struct seg_desc *d);
+bool desc_present(const struct seg_desc *d);
+bool desc_is_system(const struct seg_desc *d);
+bool desc_is_code(const struct seg_desc *d);
+bool desc_is_conforming(const struct seg_desc *d);
+/* The base; for a system descriptor (LDT, TSS) all 64 bits of it. */
+uint64_t desc_base(const struct seg_desc *d);
+/* The limit in bytes, scaled by G. */
+uint32_t desc_limit(const struct seg_desc *d);
+/* Descriptor bits 40..55, limit 19:16 cleared: vcpu_segment.attr. */
+uint16_t desc_attr(const struct seg_desc *d);
+/* Load a segment register's hidden part from a descriptor. */
+void desc_load(struct vcpu_segment *s, uint16_t sel, const struct seg_desc *d);
+
+/* Error code of a fault about selector sel: its index and TI, no RPL. */
+static inline uint32_t sel_error(uint16_t sel)
+{
+	return sel & ~(uint32_t)SEL_RPL_MASK;
+}
+
+/*
+ * Load data segment register sreg (DS, ES, FS, GS or SS) with sel, with the
+ * checks of mov to Sreg and pop Sreg.  Returns 0, or -1 after raising
+ * #GP, #NP, #SS or #PF.
+ */
+int interp_load_sreg(struct vm *vm, enum vcpu_sreg sreg, uint16_t sel);
+
+/*
+ * After a return to an outer level: null any of DS, ES, FS, GS that the
+ * new CPL could not load (SDM: "RETURN-TO-OUTER-PRIVILEGE-LEVEL").
+ */
+void interp_null_outer_segments(struct vm *vm);
+
+/* Change the virtual CPL and switch the shadow view if it changed. */
+void interp_set_cpl(struct vm *vm, unsigned cpl);
+
+/* ----------------------------------------------------------- delivery */
+
+/* Where an event comes from: it decides the DPL check and the EXT bit. */
+enum event_source {
+	EVENT_EXCEPTION, /* a fault or trap of the CPU: EXT = 1 for nested */
+	EVENT_EXTERNAL,  /* an interrupt from a device: EXT = 1 */
+	EVENT_SOFTWARE,  /* int n, int3: gate DPL checked against CPL */
+};
+
+/*
+ * Deliver vector through the guest's IDT, pushing return_rip; handle any
+ * fault on the way (#DF, triple fault) as interp_deliver() does.
+ */
+void interp_deliver_event(struct vm *vm, uint8_t vector, bool has_error,
+			  uint32_t error, enum event_source src,
+			  uint64_t return_rip);
+
+/* Host TSC (or a monotonic nanosecond count where there is no TSC). */
+uint64_t interp_host_tsc(void);
+
+/* ----------------------------------------------------------- routines */
+
+/* flags.c */
+interp_fn interp_cli, interp_sti, interp_pushf, interp_popf;
+/* io.c */
+interp_fn interp_in, interp_out, interp_ins, interp_outs;
+/* cr.c */
+interp_fn interp_mov_cr, interp_mov_dr, interp_clts, interp_smsw, interp_lmsw;
+/* desc.c */
+interp_fn interp_lgdt, interp_lidt, interp_sgdt, interp_sidt;
+interp_fn interp_lldt, interp_ltr, interp_sldt, interp_str;
+interp_fn interp_lar, interp_lsl, interp_verr, interp_verw;
+/* msr.c */
+interp_fn interp_rdmsr, interp_wrmsr;
+/* tlb.c */
+interp_fn interp_invlpg, interp_wbinvd, interp_invpcid;
+/* cpuid.c */
+interp_fn interp_cpuid;
+/* time.c */
+interp_fn interp_rdtsc, interp_rdtscp, interp_rdpmc, interp_absent;
+/* seg.c */
+interp_fn interp_mov_sreg, interp_push_sreg, interp_pop_sreg, interp_swapgs;
+interp_fn interp_rdfsbase, interp_wrfsbase;
+/* hlt.c */
+interp_fn interp_hlt;
+/* xcr.c */
+interp_fn interp_xgetbv, interp_xsetbv;
+/* iret.c */
+interp_fn interp_iret, interp_retf, interp_ljmp, interp_lcall;
+/* syscall.c */
+interp_fn interp_syscall, interp_sysret, interp_sysenter, interp_sysexit;
+/* int.c */
+interp_fn interp_int, interp_int3, interp_int1;
+
+#endif /* INTERP_INTERNAL_H */

@@ -1,0 +1,229 @@
+/*
+ * isa/decode.c - turn the bytes at a guest RIP into a struct insn.
+ *
+ * The first step of every trap that the dispatcher handles (DESIGN.md,
+ * "One trap, end to end"): the engine says "a #GP at RIP", and the monitor
+ * must learn which instruction that was.  It fetches the bytes through the
+ * guest's page tables, as the CPU's instruction fetch would, and lets
+ * Capstone decode them once into a record that the classification
+ * (pgclass.c) and the interpreter routines (interp/) read.
+ *
+ * One Capstone handle and one cs_insn are opened at start-up and reused for
+ * every decode (cs_disasm_iter), which avoids an allocation per trap.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isa/decode.h"
+#include "isa/x86.h"
+#include "monitor/vm.h"
+#include "shadowpt/walk.h"
+
+static csh isa_handle;
+static cs_insn *isa_scratch; /* the one cs_insn every decode reuses */
+
+int isa_init(void)
+{
+	if (isa_scratch)
+		return 0;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &isa_handle) != CS_ERR_OK)
+		return -1;
+	if (cs_option(isa_handle, CS_OPT_DETAIL, CS_OPT_ON) != CS_ERR_OK)
+		goto fail;
+	isa_scratch = cs_malloc(isa_handle);
+	if (!isa_scratch)
+		goto fail;
+	return 0;
+fail:
+	cs_close(&isa_handle);
+	return -1;
+}
+
+void isa_fini(void)
+{
+	if (!isa_scratch)
+		return;
+	cs_free(isa_scratch, 1);
+	isa_scratch = NULL;
+	cs_close(&isa_handle);
+}
+
+/* ------------------------------------------------------------------
+ * rdpid: the one instruction of the contract that Capstone 4 lacks.
+ *
+ *   [legacy prefixes, last of F2/F3 is F3] [REX] 0F C7 ModRM(mod=11 reg=111)
+ *
+ * Without F3 the same bytes are rdseed, which Capstone 4 does decode, so
+ * it prints rdpid as rdseed.  rdpid's operand is always 64 bits wide in
+ * 64-bit mode (SDM vol. 2, RDPID), whatever REX.W says.
+ */
+static const struct { x86_reg r32, r64; } isa_reg64[] = {
+	{ X86_REG_EAX, X86_REG_RAX }, { X86_REG_ECX, X86_REG_RCX },
+	{ X86_REG_EDX, X86_REG_RDX }, { X86_REG_EBX, X86_REG_RBX },
+	{ X86_REG_ESP, X86_REG_RSP }, { X86_REG_EBP, X86_REG_RBP },
+	{ X86_REG_ESI, X86_REG_RSI }, { X86_REG_EDI, X86_REG_RDI },
+	{ X86_REG_R8D, X86_REG_R8 }, { X86_REG_R9D, X86_REG_R9 },
+	{ X86_REG_R10D, X86_REG_R10 }, { X86_REG_R11D, X86_REG_R11 },
+	{ X86_REG_R12D, X86_REG_R12 }, { X86_REG_R13D, X86_REG_R13 },
+	{ X86_REG_R14D, X86_REG_R14 }, { X86_REG_R15D, X86_REG_R15 },
+};
+
+static x86_reg isa_widen(x86_reg r)
+{
+	for (size_t i = 0; i < sizeof(isa_reg64) / sizeof(isa_reg64[0]); i++)
+		if (isa_reg64[i].r32 == r)
+			return isa_reg64[i].r64;
+	return r;
+}
+
+/* Is the last repeat prefix before the opcode F3? */
+static bool isa_has_f3(const struct insn *in, size_t *opcode)
+{
+	bool f3 = false;
+	size_t i = 0;
+
+	for (; i < in->size; i++) {
+		uint8_t b = in->bytes[i];
+
+		if (b == 0xf3 || b == 0xf2)
+			f3 = b == 0xf3;
+		else if (b != 0xf0 && b != 0x66 && b != 0x67 && b != 0x2e &&
+			 b != 0x36 && b != 0x3e && b != 0x26 && b != 0x64 &&
+			 b != 0x65)
+			break;
+	}
+	if (i < in->size && (in->bytes[i] & 0xf0) == 0x40)
+		i++; /* REX */
+	*opcode = i;
+	return f3;
+}
+
+/* Rename Capstone's "rdseed" to rdpid when the bytes say so. */
+static void isa_fix_rdpid(struct insn *in)
+{
+	size_t op;
+
+	if (in->id != X86_INS_RDSEED || !isa_has_f3(in, &op))
+		return;
+	if (op + 2 >= in->size || in->bytes[op] != 0x0f ||
+	    in->bytes[op + 1] != 0xc7)
+		return;
+	in->id = ISA_INS_RDPID;
+	snprintf(in->mnemonic, sizeof(in->mnemonic), "rdpid");
+	if (in->x86.op_count == 1 && in->x86.operands[0].type == X86_OP_REG) {
+		cs_x86_op *o = &in->x86.operands[0];
+
+		o->reg = isa_widen(o->reg);
+		o->size = 8;
+		snprintf(in->op_str, sizeof(in->op_str), "%s",
+			 cs_reg_name(isa_handle, o->reg));
+	}
+}
+
+/* ------------------------------------------------------------------
+ * Decoding.
+ */
+
+/* Decode exactly the bytes given; false when Capstone finds nothing. */
+static bool isa_capstone(const uint8_t *buf, size_t len, uint64_t rip,
+			 struct insn *in)
+{
+	const uint8_t *code = buf;
+	size_t size = len;
+	uint64_t addr = rip;
+
+	if (!isa_scratch) {
+		fprintf(stderr, "trapvisor: panic: isa_decode: "
+			"isa_init was not called\n");
+		abort();
+	}
+	if (!cs_disasm_iter(isa_handle, &code, &size, &addr, isa_scratch))
+		return false;
+	in->rip = rip;
+	in->id = isa_scratch->id;
+	in->size = isa_scratch->size;
+	memcpy(in->bytes, isa_scratch->bytes, in->size);
+	memcpy(in->mnemonic, isa_scratch->mnemonic, sizeof(in->mnemonic));
+	memcpy(in->op_str, isa_scratch->op_str, sizeof(in->op_str));
+	in->x86 = isa_scratch->detail->x86;
+	isa_fix_rdpid(in);
+	return true;
+}
+
+/*
+ * Capstone failed on len < 15 bytes: was the instruction cut short, or is
+ * it invalid?  Decode again with the rest filled in (zero bytes decode as
+ * add [rax], al, valid anywhere): if that yields an instruction longer
+ * than what we have, the bytes ran out.
+ */
+static bool isa_truncated(const uint8_t *buf, size_t len, uint64_t rip)
+{
+	uint8_t padded[INSN_MAX] = { 0 };
+	struct insn probe;
+
+	memcpy(padded, buf, len);
+	return isa_capstone(padded, INSN_MAX, rip, &probe) && probe.size > len;
+}
+
+enum decode_result isa_decode_bytes(const uint8_t *buf, size_t len,
+				    uint64_t rip, struct insn *in)
+{
+	if (len > INSN_MAX)
+		len = INSN_MAX;
+	if (isa_capstone(buf, len, rip, in))
+		return DECODE_OK;
+	if (len < INSN_MAX && isa_truncated(buf, len, rip))
+		return DECODE_FAULT;
+	return DECODE_INVALID;
+}
+
+/*
+ * Fetch what can be fetched of [va, va + len) without faulting: the bytes
+ * up to the first page that the guest does not let us fetch from.
+ */
+static size_t isa_fetch_quietly(struct vm *vm, uint64_t va, uint8_t *buf,
+				size_t len, unsigned acc)
+{
+	struct walk_result r;
+	const void *p;
+
+	if (walk_guest(vm, va, acc, &r) < 0)
+		return 0;
+	p = gm_ptr(&vm->mem, r.gpa, len);
+	if (!p)
+		return 0;
+	memcpy(buf, p, len);
+	return len;
+}
+
+enum decode_result isa_decode(struct vm *vm, uint64_t rip, struct insn *in)
+{
+	uint8_t buf[INSN_MAX];
+	size_t first = PAGE_SIZE - (rip & (PAGE_SIZE - 1));
+	size_t have;
+	unsigned acc = ACC_FETCH | (vm->vcpu.cpl == CPL_USER ? ACC_USER : 0);
+	enum decode_result res;
+
+	if (first > INSN_MAX)
+		first = INSN_MAX;
+	/* The first byte must be fetchable: gva_read raises the #PF if not. */
+	if (gva_read(vm, rip, buf, first, ACC_FETCH) < 0)
+		return DECODE_FAULT;
+	have = first;
+	if (first < INSN_MAX)
+		have += isa_fetch_quietly(vm, rip + first, buf + first,
+					  INSN_MAX - first, acc);
+	res = isa_decode_bytes(buf, have, rip, in);
+	if (res != DECODE_FAULT)
+		return res;
+	/* The instruction goes on into the next page: fetch it for real,
+	 * so that the guest gets the #PF the CPU would raise. */
+	if (gva_read(vm, rip + have, buf, 1, ACC_FETCH) == 0) {
+		fprintf(stderr, "trapvisor: panic: isa_decode: "
+			"a refused fetch succeeded\n");
+		abort();
+	}
+	return DECODE_FAULT;
+}

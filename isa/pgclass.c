@@ -1,0 +1,333 @@
+/*
+ * isa/pgclass.c - the Popek-Goldberg table of x86-64.
+ *
+ * One row per instruction, or per form of an instruction where the form
+ * decides (mov to a control register is privileged, mov to a general
+ * register innocuous).  The table follows the sensitive-instruction
+ * contract (isa/CONTRACT.md) that softcpu, interp/ and the pgcheck guest
+ * also follow, and isa/README.md shows it as a page to read; a unit test
+ * keeps the two in step.
+ *
+ * The class says what the real CPU does at CPL 3, where trapvisor runs the
+ * guest kernel: privileged instructions fault there, so the monitor sees
+ * them; sensitive-unprivileged ones run without a fault and reveal or
+ * ignore the real machine's state, which is why x86 is not classically
+ * virtualizable.  Anything not in the table is innocuous.
+ */
+#include <stddef.h>
+
+#include "isa/decode.h"
+#include "isa/pgclass.h"
+
+#define PRIV PG_PRIVILEGED
+#define SENS PG_SENSITIVE_UNPRIVILEGED
+#define INNO PG_INNOCUOUS
+#define CTL PG_CONTROL
+#define BEH PG_BEHAVIOUR
+
+/*
+ * The forms: rows whose Capstone id is shared with innocuous uses of the
+ * same mnemonic.  pg_classify() picks them by operand; they come first in
+ * the table so that their index is their name.
+ */
+enum pg_form {
+	PGF_MOV_TO_CR,
+	PGF_MOV_FROM_CR,
+	PGF_MOV_TO_DR,
+	PGF_MOV_FROM_DR,
+	PGF_MOV_TO_SREG,
+	PGF_MOV_FROM_SREG,
+	PGF_POP_SREG,
+	PGF_PUSH_SREG,
+	PGF_NFORMS
+};
+
+const struct pg_entry pg_table[] = {
+	/* --- forms, chosen by operand ------------------------------- */
+	[PGF_MOV_TO_CR] = { X86_INS_MOV, "mov to crN", PRIV, CTL,
+		"CPL > 0 -> #GP(0) (SDM vol. 2, MOV - Move to/from Control "
+		"Registers)" },
+	[PGF_MOV_FROM_CR] = { X86_INS_MOV, "mov from crN", PRIV, BEH,
+		"CPL > 0 -> #GP(0) (SDM vol. 2, MOV - Move to/from Control "
+		"Registers)" },
+	[PGF_MOV_TO_DR] = { X86_INS_MOV, "mov to drN", PRIV, CTL,
+		"CPL > 0 -> #GP(0) (SDM vol. 2, MOV - Move to/from Debug "
+		"Registers)" },
+	[PGF_MOV_FROM_DR] = { X86_INS_MOV, "mov from drN", PRIV, BEH,
+		"CPL > 0 -> #GP(0) (SDM vol. 2, MOV - Move to/from Debug "
+		"Registers)" },
+	[PGF_MOV_TO_SREG] = { X86_INS_MOV, "mov to Sreg", PRIV, CTL,
+		"a non-null selector with RPL or descriptor DPL below CPL -> "
+		"#GP(selector) (SDM vol. 2, MOV - Move, Sreg)" },
+	[PGF_MOV_FROM_SREG] = { X86_INS_MOV, "mov from Sreg", SENS, BEH,
+		"stores the selector at any CPL, its RPL showing the real CPL "
+		"(SDM vol. 2, MOV - Move, Sreg)" },
+	[PGF_POP_SREG] = { X86_INS_POP, "pop Sreg", PRIV, CTL,
+		"a non-null selector with RPL or descriptor DPL below CPL -> "
+		"#GP(selector) (SDM vol. 2, POP)" },
+	[PGF_PUSH_SREG] = { X86_INS_PUSH, "push Sreg", SENS, BEH,
+		"pushes the selector at any CPL, its RPL showing the real CPL "
+		"(SDM vol. 2, PUSH)" },
+
+	/* --- privileged: they fault at CPL 3 ------------------------ */
+	{ X86_INS_CLI, "cli", PRIV, CTL,
+		"CPL > IOPL -> #GP(0) (SDM vol. 2, CLI)" },
+	{ X86_INS_STI, "sti", PRIV, CTL,
+		"CPL > IOPL -> #GP(0) (SDM vol. 2, STI)" },
+	{ X86_INS_HLT, "hlt", PRIV, CTL,
+		"CPL > 0 -> #GP(0) (SDM vol. 2, HLT)" },
+	{ X86_INS_IN, "in", PRIV, CTL,
+		"CPL > IOPL and the TSS I/O bitmap denies the port -> #GP(0) "
+		"(SDM vol. 1, 19.5.2; vol. 2, IN)" },
+	{ X86_INS_OUT, "out", PRIV, CTL,
+		"CPL > IOPL and the TSS I/O bitmap denies the port -> #GP(0) "
+		"(SDM vol. 1, 19.5.2; vol. 2, OUT)" },
+	{ X86_INS_INSB, "insb", PRIV, CTL,
+		"CPL > IOPL and the I/O bitmap denies the port -> #GP(0) "
+		"(SDM vol. 2, INS)" },
+	{ X86_INS_INSW, "insw", PRIV, CTL,
+		"CPL > IOPL and the I/O bitmap denies the port -> #GP(0) "
+		"(SDM vol. 2, INS)" },
+	{ X86_INS_INSD, "insd", PRIV, CTL,
+		"CPL > IOPL and the I/O bitmap denies the port -> #GP(0) "
+		"(SDM vol. 2, INS)" },
+	{ X86_INS_OUTSB, "outsb", PRIV, CTL,
+		"CPL > IOPL and the I/O bitmap denies the port -> #GP(0) "
+		"(SDM vol. 2, OUTS)" },
+	{ X86_INS_OUTSW, "outsw", PRIV, CTL,
+		"CPL > IOPL and the I/O bitmap denies the port -> #GP(0) "
+		"(SDM vol. 2, OUTS)" },
+	{ X86_INS_OUTSD, "outsd", PRIV, CTL,
+		"CPL > IOPL and the I/O bitmap denies the port -> #GP(0) "
+		"(SDM vol. 2, OUTS)" },
+	{ X86_INS_LGDT, "lgdt", PRIV, CTL,
+		"CPL > 0 -> #GP(0) (SDM vol. 2, LGDT/LIDT)" },
+	{ X86_INS_LIDT, "lidt", PRIV, CTL,
+		"CPL > 0 -> #GP(0) (SDM vol. 2, LGDT/LIDT)" },
+	{ X86_INS_LLDT, "lldt", PRIV, CTL,
+		"CPL > 0 -> #GP(0) (SDM vol. 2, LLDT)" },
+	{ X86_INS_LTR, "ltr", PRIV, CTL,
+		"CPL > 0 -> #GP(0) (SDM vol. 2, LTR)" },
+	{ X86_INS_LMSW, "lmsw", PRIV, CTL,
+		"CPL > 0 -> #GP(0) (SDM vol. 2, LMSW)" },
+	{ X86_INS_CLTS, "clts", PRIV, CTL,
+		"CPL > 0 -> #GP(0) (SDM vol. 2, CLTS)" },
+	{ X86_INS_RDMSR, "rdmsr", PRIV, BEH,
+		"CPL > 0 -> #GP(0) (SDM vol. 2, RDMSR)" },
+	{ X86_INS_WRMSR, "wrmsr", PRIV, CTL,
+		"CPL > 0 -> #GP(0) (SDM vol. 2, WRMSR)" },
+	{ X86_INS_RDPMC, "rdpmc", PRIV, BEH,
+		"CPL > 0 and CR4.PCE = 0 -> #GP(0) (SDM vol. 2, RDPMC)" },
+	{ X86_INS_INVLPG, "invlpg", PRIV, CTL,
+		"CPL > 0 -> #GP(0) (SDM vol. 2, INVLPG)" },
+	{ X86_INS_INVPCID, "invpcid", PRIV, CTL,
+		"CPL > 0 -> #GP(0) (SDM vol. 2, INVPCID)" },
+	{ X86_INS_WBINVD, "wbinvd", PRIV, CTL,
+		"CPL > 0 -> #GP(0) (SDM vol. 2, WBINVD)" },
+	{ X86_INS_INVD, "invd", PRIV, CTL,
+		"CPL > 0 -> #GP(0) (SDM vol. 2, INVD)" },
+	{ X86_INS_SWAPGS, "swapgs", PRIV, CTL,
+		"CPL > 0 -> #GP(0) (SDM vol. 2, SWAPGS)" },
+	{ X86_INS_XSETBV, "xsetbv", PRIV, CTL,
+		"CPL > 0 -> #GP(0) (SDM vol. 2, XSETBV)" },
+	{ X86_INS_SYSRET, "sysretq", PRIV, CTL,
+		"CPL > 0 -> #GP(0) (SDM vol. 2, SYSRET)" },
+	{ X86_INS_SYSEXIT, "sysexit", PRIV, CTL,
+		"CPL > 0 -> #GP(0) (SDM vol. 2, SYSEXIT)" },
+	{ X86_INS_IRETQ, "iretq", PRIV, CTL | BEH,
+		"a return to RPL < CPL -> #GP(selector), so a guest kernel's "
+		"iretq (to RPL 0) faults at CPL 3; a return to the same level "
+		"works at CPL 3 (SDM vol. 2, IRET)" },
+	{ X86_INS_IRETD, "iretd", PRIV, CTL | BEH,
+		"as iretq, with a 32-bit frame (SDM vol. 2, IRET)" },
+	{ X86_INS_IRET, "iret", PRIV, CTL | BEH,
+		"as iretq, with a 16-bit frame (SDM vol. 2, IRET)" },
+	{ X86_INS_RETF, "lret", PRIV, CTL | BEH,
+		"a return to RPL < CPL -> #GP(selector) (SDM vol. 2, RET, "
+		"far return)" },
+	{ X86_INS_RETFQ, "lretq", PRIV, CTL | BEH,
+		"a return to RPL < CPL -> #GP(selector) (SDM vol. 2, RET, "
+		"far return)" },
+	{ X86_INS_LJMP, "ljmp", PRIV, CTL | BEH,
+		"a non-conforming code segment with DPL != CPL -> "
+		"#GP(selector) (SDM vol. 2, JMP, far jump)" },
+	{ X86_INS_LCALL, "lcall", PRIV, CTL | BEH,
+		"a non-conforming code segment with DPL != CPL -> "
+		"#GP(selector) (SDM vol. 2, CALL, far call)" },
+	{ X86_INS_INT, "int n", PRIV, CTL,
+		"a gate with DPL < CPL -> #GP(vector * 8 + 2) (SDM vol. 2, "
+		"INT n)" },
+
+	/* --- sensitive but unprivileged: they run at CPL 3 ----------- */
+	{ X86_INS_PUSHFQ, "pushfq", SENS, BEH,
+		"pushes RFLAGS with the real IF and IOPL at any CPL (SDM "
+		"vol. 2, PUSHF)" },
+	{ X86_INS_PUSHF, "pushf", SENS, BEH,
+		"pushes FLAGS with the real IF and IOPL at any CPL (SDM "
+		"vol. 2, PUSHF)" },
+	{ X86_INS_POPFQ, "popfq", SENS, CTL | BEH,
+		"at CPL > 0 leaves IOPL, and IF when CPL > IOPL, unchanged "
+		"without a fault (SDM vol. 2, POPF)" },
+	{ X86_INS_POPF, "popf", SENS, CTL | BEH,
+		"at CPL > 0 leaves IOPL, and IF when CPL > IOPL, unchanged "
+		"without a fault (SDM vol. 2, POPF)" },
+	{ X86_INS_SGDT, "sgdt", SENS, BEH,
+		"stores GDTR at any CPL unless CR4.UMIP (SDM vol. 2, SGDT)" },
+	{ X86_INS_SIDT, "sidt", SENS, BEH,
+		"stores IDTR at any CPL unless CR4.UMIP (SDM vol. 2, SIDT)" },
+	{ X86_INS_SLDT, "sldt", SENS, BEH,
+		"stores LDTR at any CPL unless CR4.UMIP (SDM vol. 2, SLDT)" },
+	{ X86_INS_STR, "str", SENS, BEH,
+		"stores TR at any CPL unless CR4.UMIP (SDM vol. 2, STR)" },
+	{ X86_INS_SMSW, "smsw", SENS, BEH,
+		"stores CR0[15:0] at any CPL unless CR4.UMIP (SDM vol. 2, "
+		"SMSW)" },
+	{ X86_INS_LAR, "lar", SENS, BEH,
+		"a descriptor with DPL < CPL reads as invisible (ZF = 0), "
+		"without a fault (SDM vol. 2, LAR)" },
+	{ X86_INS_LSL, "lsl", SENS, BEH,
+		"a descriptor with DPL < CPL reads as invisible (ZF = 0), "
+		"without a fault (SDM vol. 2, LSL)" },
+	{ X86_INS_VERR, "verr", SENS, BEH,
+		"a segment with DPL < CPL reads as not readable (ZF = 0), "
+		"without a fault (SDM vol. 2, VERR/VERW)" },
+	{ X86_INS_VERW, "verw", SENS, BEH,
+		"a segment with DPL < CPL reads as not writable (ZF = 0), "
+		"without a fault (SDM vol. 2, VERR/VERW)" },
+	{ X86_INS_CPUID, "cpuid", SENS, BEH,
+		"returns the real processor's identity at any CPL unless "
+		"CPUID faulting is on (SDM vol. 2, CPUID)" },
+	{ X86_INS_RDTSC, "rdtsc", SENS, BEH,
+		"reads the real TSC at any CPL unless CR4.TSD (SDM vol. 2, "
+		"RDTSC)" },
+	{ X86_INS_RDTSCP, "rdtscp", SENS, BEH,
+		"reads the real TSC and TSC_AUX at any CPL unless CR4.TSD "
+		"(SDM vol. 2, RDTSCP)" },
+	{ ISA_INS_RDPID, "rdpid", SENS, BEH,
+		"reads IA32_TSC_AUX at any CPL (SDM vol. 2, RDPID)" },
+	{ X86_INS_XGETBV, "xgetbv", SENS, BEH,
+		"reads XCR0 at any CPL once CR4.OSXSAVE = 1 (SDM vol. 2, "
+		"XGETBV)" },
+	{ X86_INS_RDFSBASE, "rdfsbase", SENS, BEH,
+		"reads the FS base at any CPL once CR4.FSGSBASE = 1 (SDM "
+		"vol. 2, RDFSBASE/RDGSBASE)" },
+	{ X86_INS_RDGSBASE, "rdgsbase", SENS, BEH,
+		"reads the GS base at any CPL once CR4.FSGSBASE = 1 (SDM "
+		"vol. 2, RDFSBASE/RDGSBASE)" },
+	{ X86_INS_WRFSBASE, "wrfsbase", SENS, CTL,
+		"writes the FS base at any CPL once CR4.FSGSBASE = 1 (SDM "
+		"vol. 2, WRFSBASE/WRGSBASE)" },
+	{ X86_INS_WRGSBASE, "wrgsbase", SENS, CTL,
+		"writes the GS base at any CPL once CR4.FSGSBASE = 1 (SDM "
+		"vol. 2, WRFSBASE/WRGSBASE)" },
+
+	/* --- innocuous, but worth a word ---------------------------- */
+	{ X86_INS_SYSCALL, "syscall", INNO, 0,
+		"enters CPL 0 at IA32_LSTAR by design, at any CPL; the "
+		"monitor performs it for the guest (SDM vol. 2, SYSCALL)" },
+	{ X86_INS_SYSENTER, "sysenter", INNO, 0,
+		"#UD in 64-bit mode on the AMD-like virtual CPU (AMD APM "
+		"vol. 3, SYSENTER)" },
+	{ X86_INS_INT3, "int3", INNO, 0,
+		"#BP as a trap at any CPL: its gate is DPL 3 (SDM vol. 2, "
+		"INT3)" },
+	{ X86_INS_INT1, "int1", INNO, 0,
+		"#DB as a trap at any CPL (SDM vol. 2, INT1)" },
+	{ X86_INS_UD2, "ud2", INNO, 0,
+		"#UD at any CPL (SDM vol. 2, UD)" },
+
+	/* --- the rest ------------------------------------------------ */
+	{ 0, "everything else", INNO, 0,
+		"runs the same at every CPL and touches only registers and "
+		"memory the guest owns" },
+};
+
+const unsigned pg_table_len = sizeof(pg_table) / sizeof(pg_table[0]);
+
+#define PG_REST (&pg_table[pg_table_len - 1])
+
+/* ------------------------------------------------------------------
+ * Choosing the row.
+ */
+
+static bool pg_is_cr(x86_reg r)
+{
+	return r >= X86_REG_CR0 && r <= X86_REG_CR15;
+}
+
+static bool pg_is_dr(x86_reg r)
+{
+	return r >= X86_REG_DR0 && r <= X86_REG_DR15;
+}
+
+static bool pg_is_sreg(x86_reg r)
+{
+	return r == X86_REG_CS || r == X86_REG_DS || r == X86_REG_ES ||
+	       r == X86_REG_FS || r == X86_REG_GS || r == X86_REG_SS;
+}
+
+/* The register of operand i, or X86_REG_INVALID if it is not one. */
+static x86_reg pg_reg(const struct insn *in, int i)
+{
+	if (i >= in->x86.op_count || in->x86.operands[i].type != X86_OP_REG)
+		return X86_REG_INVALID;
+	return in->x86.operands[i].reg;
+}
+
+/* mov: operand 0 is the destination, operand 1 the source. */
+static const struct pg_entry *pg_classify_mov(const struct insn *in)
+{
+	x86_reg dst = pg_reg(in, 0), src = pg_reg(in, 1);
+
+	if (pg_is_cr(dst))
+		return &pg_table[PGF_MOV_TO_CR];
+	if (pg_is_cr(src))
+		return &pg_table[PGF_MOV_FROM_CR];
+	if (pg_is_dr(dst))
+		return &pg_table[PGF_MOV_TO_DR];
+	if (pg_is_dr(src))
+		return &pg_table[PGF_MOV_FROM_DR];
+	if (pg_is_sreg(dst))
+		return &pg_table[PGF_MOV_TO_SREG];
+	if (pg_is_sreg(src))
+		return &pg_table[PGF_MOV_FROM_SREG];
+	return PG_REST;
+}
+
+/* The row of a single-form instruction: a search past the forms. */
+static const struct pg_entry *pg_lookup(unsigned id)
+{
+	for (unsigned i = PGF_NFORMS; i < pg_table_len - 1; i++)
+		if (pg_table[i].id == id)
+			return &pg_table[i];
+	return PG_REST;
+}
+
+const struct pg_entry *pg_classify(const struct insn *in)
+{
+	switch (in->id) {
+	case X86_INS_MOV:
+		return pg_classify_mov(in);
+	case X86_INS_POP:
+		return pg_is_sreg(pg_reg(in, 0)) ? &pg_table[PGF_POP_SREG]
+						 : PG_REST;
+	case X86_INS_PUSH:
+		return pg_is_sreg(pg_reg(in, 0)) ? &pg_table[PGF_PUSH_SREG]
+						 : PG_REST;
+	default:
+		return pg_lookup(in->id);
+	}
+}
+
+const char *pg_class_name(enum pg_class c)
+{
+	switch (c) {
+	case PG_INNOCUOUS:
+		return "innocuous";
+	case PG_PRIVILEGED:
+		return "privileged";
+	case PG_SENSITIVE_UNPRIVILEGED:
+		return "sensitive-unprivileged";
+	}
+	return "?";
+}

@@ -1,0 +1,160 @@
+/*
+ * tests/unit/test_devices.c - the 16550A UART, isa-debug-exit and the port
+ * map, checked against the PC16550D datasheet and QEMU's behaviour.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "monitor/devices.h"
+#include "monitor/vm.h"
+
+static struct vm vm;
+static int pipefd[2];
+
+static int setup(void **state)
+{
+	struct vm_options opt = { .mem_mib = 2, .engine = "softcpu" };
+	char why[200];
+
+	(void)state;
+	if (pipe(pipefd) < 0)
+		return -1;
+	return vm_create(&vm, &opt, pipefd[1], why, sizeof(why));
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	vm_destroy(&vm);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	return 0;
+}
+
+static uint32_t in(uint16_t port, unsigned size)
+{
+	uint32_t v = 0;
+	devices_io(&vm, port, size, true, &v);
+	return v;
+}
+
+static void out(uint16_t port, unsigned size, uint32_t v)
+{
+	devices_io(&vm, port, size, false, &v);
+}
+
+static void test_uart_transmits_bytes(void **state)
+{
+	char buf[8] = { 0 };
+
+	(void)state;
+	out(COM1_BASE + UART_THR, 1, 'h');
+	out(COM1_BASE + UART_THR, 1, 'i');
+	assert_int_equal(read(pipefd[0], buf, sizeof(buf)), 2);
+	assert_string_equal(buf, "hi");
+	assert_int_equal(vm.dev.com1.tx_bytes, 2);
+}
+
+static void test_uart_lsr_always_ready(void **state)
+{
+	(void)state;
+	uint32_t lsr = in(COM1_BASE + UART_LSR, 1);
+	assert_int_equal(lsr, UART_LSR_THRE | UART_LSR_TEMT);
+}
+
+static void test_uart_divisor_latch(void **state)
+{
+	(void)state;
+	out(COM1_BASE + UART_IER, 1, 0x05);
+	out(COM1_BASE + UART_LCR, 1, UART_LCR_DLAB | 0x03);
+	out(COM1_BASE + UART_DLL, 1, 0x0c); /* 9600 baud */
+	out(COM1_BASE + UART_DLM, 1, 0x00);
+	assert_int_equal(in(COM1_BASE + UART_DLL, 1), 0x0c);
+	assert_int_equal(in(COM1_BASE + UART_DLM, 1), 0x00);
+	out(COM1_BASE + UART_LCR, 1, 0x03);
+	/* With DLAB clear, offset 1 is IER again, untouched by DLM. */
+	assert_int_equal(in(COM1_BASE + UART_IER, 1), 0x05);
+	assert_int_equal(in(COM1_BASE + UART_LCR, 1), 0x03);
+}
+
+static void test_uart_scratch_and_wide_access(void **state)
+{
+	(void)state;
+	out(COM1_BASE + UART_SCR, 1, 0xa5);
+	assert_int_equal(in(COM1_BASE + UART_SCR, 1), 0xa5);
+	/* A 16-bit read at LSR is LSR then MSR, as the ISA bus splits it. */
+	uint32_t v = in(COM1_BASE + UART_LSR, 2);
+	assert_int_equal(v & 0xff, UART_LSR_THRE | UART_LSR_TEMT);
+	assert_int_equal(v >> 8, UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS);
+}
+
+static void test_uart_loopback(void **state)
+{
+	(void)state;
+	out(COM1_BASE + UART_MCR, 1, UART_MCR_LOOP | 0x03); /* DTR, RTS */
+	out(COM1_BASE + UART_THR, 1, 'x');
+	assert_true(in(COM1_BASE + UART_LSR, 1) & UART_LSR_DR);
+	assert_int_equal(in(COM1_BASE + UART_RBR, 1), 'x');
+	assert_false(in(COM1_BASE + UART_LSR, 1) & UART_LSR_DR);
+	/* DTR feeds DSR, RTS feeds CTS. */
+	assert_int_equal(in(COM1_BASE + UART_MSR, 1),
+			 UART_MSR_DSR | UART_MSR_CTS);
+	out(COM1_BASE + UART_MCR, 1, 0);
+	assert_int_equal(vm.dev.com1.tx_bytes, 0); /* nothing left the UART */
+}
+
+static void test_uart_thre_interrupt(void **state)
+{
+	(void)state;
+	assert_int_equal(in(COM1_BASE + UART_IIR, 1), UART_IIR_NONE);
+	out(COM1_BASE + UART_IER, 1, UART_IER_THRE);
+	assert_true(ns16550a_irq(&vm.dev.com1));
+	assert_int_equal(in(COM1_BASE + UART_IIR, 1), UART_IIR_THRE);
+	/* Reading IIR acknowledged it. */
+	assert_int_equal(in(COM1_BASE + UART_IIR, 1), UART_IIR_NONE);
+	assert_false(ns16550a_irq(&vm.dev.com1));
+	out(COM1_BASE + UART_FCR, 1, UART_FCR_ENABLE);
+	assert_int_equal(in(COM1_BASE + UART_IIR, 1),
+			 UART_IIR_FIFO | UART_IIR_NONE);
+}
+
+static void test_unassigned_ports_float_high(void **state)
+{
+	(void)state;
+	assert_int_equal(in(0x2f0, 1), 0xff);
+	assert_int_equal(in(0x2f0, 2), 0xffff);
+	assert_int_equal(in(0x2f0, 4), 0xffffffff);
+	out(0x2f0, 4, 0x12345678); /* vanishes */
+	assert_false(vm.stopped);
+}
+
+static void test_debug_exit_stops_with_value(void **state)
+{
+	(void)state;
+	assert_int_equal(in(PORT_ISA_DEBUG_EXIT, 1), 0);
+	assert_false(vm.stopped);
+	out(PORT_ISA_DEBUG_EXIT, 1, 42);
+	assert_true(vm.stopped);
+	assert_int_equal(vm.exit_status, 42);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_uart_transmits_bytes),
+		T(test_uart_lsr_always_ready),
+		T(test_uart_divisor_latch),
+		T(test_uart_scratch_and_wide_access),
+		T(test_uart_loopback),
+		T(test_uart_thre_interrupt),
+		T(test_unassigned_ports_float_high),
+		T(test_debug_exit_stops_with_value),
+	};
+	return cmocka_run_group_tests_name("devices", tests, NULL, NULL);
+}
