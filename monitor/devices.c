@@ -37,6 +37,9 @@ static uint8_t port_io8(struct vm *vm, uint16_t port, bool in, uint8_t val)
 	return 0xff;
 }
 
+/*T:090 Port I/O ends here, whichever engine caught it: the whole port
+ * map of the machine in one function.
+ */
 void devices_io(struct vm *vm, uint16_t port, unsigned size, bool in,
 		uint32_t *data)
 {

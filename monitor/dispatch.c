@@ -54,6 +54,12 @@ static void reflect(struct vm *vm, const struct vm_exit *x, struct action *a)
  * sensitive one under --isa=strict), or a genuine #GP of its own.  Decode
  * the instruction to tell which.
  */
+/*T:050 A #GP at ring 3 does not say *which* instruction faulted: the
+ * monitor must decode it, just as a real trap-and-emulate monitor must.
+ * isa_decode() fetches the bytes through the guest's page tables and hands
+ * them to Capstone; pg_classify() names its Popek-Goldberg class; the
+ * interpreter routine does what the instruction would have done at ring 0.
+ */
 static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
 			struct insn *in, struct action *a)
 {
@@ -188,6 +194,12 @@ static void check_halted(struct vm *vm)
 		"interrupts disabled");
 }
 
+/*T:040 The dispatcher.  An exit is an exception the guest's code raised
+ * at ring 3 (mostly #GP from a privileged instruction, and #PF from the
+ * shadow page tables), a syscall, or an event the hardware already decoded
+ * (kvm).  Each goes to exactly one handler; whatever exception the handler
+ * raised for the guest is then delivered through the guest's own IDT.
+ */
 void dispatch(struct vm *vm, const struct vm_exit *x)
 {
 	uint64_t t0 = stats_now_ns();
@@ -242,6 +254,10 @@ void dispatch(struct vm *vm, const struct vm_exit *x)
 		trace_exit(vm, x->rip, a.reason, a.insn, a.pg, a.what);
 }
 
+/*T:030 The heart of every monitor is this loop: run the guest until it
+ * traps, handle the trap, resume.  The engine decides *how* guest code runs
+ * (a software CPU here); the dispatcher decides what each trap means.
+ */
 int vm_run(struct vm *vm)
 {
 	struct vm_exit x;

@@ -222,6 +222,11 @@ static void boot_registers(struct vcpu *v, uint64_t entry, uint64_t mem)
 	(void)mem;
 }
 
+/*T:020 The guest boots already in 64-bit mode, paging on, through an
+ * identity map the monitor builds in guest RAM (monitor/boot.h).  From now
+ * on every guest address the monitor touches is translated by the *guest's*
+ * page tables: the monitor never assumes that guest-virtual is physical.
+ */
 void boot_setup(struct vm *vm, uint64_t entry, const char *cmdline)
 {
 	struct boot_info bi = {

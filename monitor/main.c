@@ -182,6 +182,14 @@ static void on_sigint(int sig)
 		interrupted_vm->kick = VM_KICK_STOP;
 }
 
+/*T:010 The tour starts here, where a student's command starts.
+ *
+ * trapvisor is a Popek-Goldberg virtual machine monitor.  main() plays the
+ * part of the *allocator*: it creates the virtual machine (guest RAM, a
+ * vCPU, devices, empty shadow page tables), loads the guest image into RAM
+ * and sets up the state the guest expects at boot, picks an engine to
+ * execute guest instructions, and hands over to vm_run().
+ */
 int main(int argc, char **argv)
 {
 	static struct vm vm;

@@ -3,11 +3,11 @@
 #
 #   sh tests/run.sh BUILD [SUITE...]
 #
-# SUITE is unit, guests, qemu, badinput or diff; all of them by default.
+# SUITE is unit, guests, qemu, badinput, diff or tour; all of them by default.
 # Every check prints one line, PASS or FAIL; the last line counts them.
 set -u
 BUILD=${1:-build}; shift 2>/dev/null || true
-SUITES=${*:-unit guests qemu badinput diff}
+SUITES=${*:-unit guests qemu badinput diff tour}
 TV=$BUILD/trapvisor
 HERE=$(dirname "$0")
 OUT=$(mktemp -d); trap 'rm -rf "$OUT"' EXIT
@@ -86,6 +86,15 @@ suite_diff() {
 		else
 			fail diff/difftest "$OUT/log"
 		fi
+	fi
+}
+
+# tour: the guided tour's stops are numbered uniquely and well formed.
+suite_tour() {
+	if sh "$HERE/../scripts/tour.sh" --check >"$OUT/log" 2>&1; then
+		pass tour/check
+	else
+		fail tour/check "$OUT/log"
 	fi
 }
 
