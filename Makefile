@@ -100,7 +100,7 @@ $(BUILD)/gobj/%.o: %.S
 	$(GUEST_CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
 
 .SECONDEXPANSION:
-$(BUILD)/guests/%.elf: $$(patsubst %,$(BUILD)/gobj/%.o,$$(basename $$(wildcard guests/%/*.c guests/%/*.S))) $(RT_OBJ) guests/runtime/guest.ld
+$(BUILD)/guests/%.elf: $$(addprefix $(BUILD)/gobj/,$$(addsuffix .o,$$(basename $$(wildcard guests/$$*/*.c guests/$$*/*.S)))) $(RT_OBJ) guests/runtime/guest.ld
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^)
 

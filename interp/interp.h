@@ -33,6 +33,13 @@ interp_fn *interp_lookup(const struct insn *in);
  */
 void interp_deliver(struct vm *vm);
 
+/*
+ * Deliver a device's interrupt (vector) now, as the CPU does between two
+ * instructions: external (EXT set in any error code), no gate DPL check.
+ * The caller has checked the virtual IF and the interrupt shadow.
+ */
+void interp_deliver_interrupt(struct vm *vm, uint8_t vector);
+
 /* The virtual machine's CPUID, the same on every engine. */
 void interp_cpuid_values(const struct vm *vm, uint32_t leaf, uint32_t subleaf,
 			 uint32_t out[4]);

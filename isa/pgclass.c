@@ -229,10 +229,11 @@ const struct pg_entry pg_table[] = {
 		"#UD in 64-bit mode on the AMD-like virtual CPU (AMD APM "
 		"vol. 3, SYSENTER)" },
 	{ X86_INS_INT3, "int3", INNO, 0,
-		"#BP as a trap at any CPL: its gate is DPL 3 (SDM vol. 2, "
-		"INT3)" },
+		"#BP as a trap at CPL 3 through vector 3's gate, which "
+		"kernels give DPL 3 (SDM vol. 2, INT n/INTO/INT3/INT1)" },
 	{ X86_INS_INT1, "int1", INNO, 0,
-		"#DB as a trap at any CPL (SDM vol. 2, INT1)" },
+		"#DB as a trap at any CPL, with no gate DPL check (SDM "
+		"vol. 2, INT n/INTO/INT3/INT1)" },
 	{ X86_INS_UD2, "ud2", INNO, 0,
 		"#UD at any CPL (SDM vol. 2, UD)" },
 

@@ -26,12 +26,6 @@
 #include "monitor/engine.h"
 #include "monitor/vm.h"
 
-/* A linear address is canonical when bits 63:47 are all equal. */
-static bool canonical(uint64_t va)
-{
-	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
-}
-
 void sc_tlb_flush(struct sc_cpu *c, uint64_t va)
 {
 	if (va == SHADOW_FLUSH_ALL) {
@@ -150,7 +144,7 @@ int sc_map(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
 	const struct sc_tlb *e;
 	unsigned off = va & (PAGE_SIZE - 1);
 
-	if (!canonical(va) || !canonical(va + len - 1))
+	if (!sc_canonical(va) || !sc_canonical(va + len - 1))
 		return noncanonical(c, acc);
 	if (!(e = sc_translate(c, va, acc)))
 		return SC_STOP;

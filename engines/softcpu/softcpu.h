@@ -175,6 +175,13 @@ int sc_gp(struct sc_cpu *c, uint32_t err);
 int sc_ud(struct sc_cpu *c);
 /* Stop with a trap-type exception: the instruction completed. */
 int sc_trap(struct sc_cpu *c, uint8_t vector);
+/* Move to branch target t, or #GP(0) when t is not canonical. */
+int sc_branch(struct sc_cpu *c, uint64_t t);
+/* Is linear address va canonical (bits 63:47 all equal)? */
+static inline bool sc_canonical(uint64_t va)
+{
+	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
 /* Stop because the engine cannot go on (a monitor bug). */
 int sc_internal(struct sc_cpu *c, const char *why);
 /* The handler for every invalid opcode. */
@@ -370,7 +377,7 @@ enum sc_decode sc_decode(const uint8_t *buf, unsigned avail,
 sc_fn op_alu_eg, op_alu_ge, op_alu_ai, op_alu_ei, op_test_eg, op_test_ai,
 	op_inc_e, op_dec_e, op_not_e, op_neg_e, op_test_ei;
 /* shift.c */
-sc_fn op_shift_e, op_shld, op_shrd;
+sc_fn op_shift_e, op_shift_cl, op_shld, op_shrd;
 /* muldiv.c */
 sc_fn op_mul1, op_imul1, op_div, op_idiv, op_imul_gei, op_imul_ge;
 /* bit.c */
@@ -388,10 +395,9 @@ sc_fn op_jcc, op_jmp_rel, op_call_rel, op_ret, op_jmp_e, op_call_e, op_loop,
 sc_fn op_mov_eg, op_mov_ge, op_mov_ei, op_mov_ri, op_mov_moffs, op_lea,
 	op_movzx, op_movsx, op_movsxd, op_xchg, op_xchg_ra, op_cmpxchg,
 	op_cmpxchg8b, op_xadd, op_setcc, op_cmovcc, op_cbw, op_cwd, op_nop,
-	op_lahf, op_sahf, op_flag, op_xlat, op_clflush;
+	op_lahf, op_sahf, op_flag, op_xlat, op_clflush, op_fence;
 /* system.c */
-sc_fn op_priv, op_int3, op_int, op_int1, op_syscall, op_sysenter,
-	op_pushf_strict, op_popf_strict, op_grp6, op_grp7, op_lar, op_lsl,
+sc_fn op_priv, op_int3, op_int, op_int1, op_syscall, op_sysenter, op_grp6, op_grp7, op_lar, op_lsl,
 	op_mov_e_sreg, op_mov_sreg_e, op_push_sreg, op_pop_sreg, op_cpuid,
 	op_rdtsc, op_rdpid, op_fsgsbase;
 /* The host's system registers: learned once (system.c). */

@@ -154,7 +154,7 @@ static size_t encode_prefixes(const struct enc *e, uint8_t *out)
 
 	if (e->rm.is_mem && e->rm.m.seg)
 		out[n++] = e->rm.m.seg;
-	if (e->rm.is_mem && e->rm.m.addr32)
+	if (e->addr32 || (e->rm.is_mem && e->rm.m.addr32))
 		out[n++] = 0x67;
 	if (e->p66)
 		out[n++] = 0x66;

@@ -1,0 +1,15 @@
+build-isa/obj/engines/softcpu/cpu.o: engines/softcpu/cpu.c \
+ engines/softcpu/softcpu.h isa/x86.h monitor/exit.h monitor/vcpu.h \
+ monitor/engine.h monitor/vm.h monitor/devices.h monitor/ns16550a.h \
+ monitor/guest_mem.h monitor/stats.h shadowpt/shadowpt.h
+engines/softcpu/softcpu.h:
+isa/x86.h:
+monitor/exit.h:
+monitor/vcpu.h:
+monitor/engine.h:
+monitor/vm.h:
+monitor/devices.h:
+monitor/ns16550a.h:
+monitor/guest_mem.h:
+monitor/stats.h:
+shadowpt/shadowpt.h:

@@ -1,0 +1,17 @@
+build-isa/obj/interp/deliver.o: interp/deliver.c interp/internal.h \
+ interp/interp.h isa/decode.h isa/x86.h monitor/vcpu.h monitor/vm.h \
+ monitor/devices.h monitor/ns16550a.h monitor/guest_mem.h monitor/stats.h \
+ shadowpt/shadowpt.h monitor/trace.h shadowpt/walk.h
+interp/internal.h:
+interp/interp.h:
+isa/decode.h:
+isa/x86.h:
+monitor/vcpu.h:
+monitor/vm.h:
+monitor/devices.h:
+monitor/ns16550a.h:
+monitor/guest_mem.h:
+monitor/stats.h:
+shadowpt/shadowpt.h:
+monitor/trace.h:
+shadowpt/walk.h:

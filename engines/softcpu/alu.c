@@ -1,0 +1,183 @@
+/*
+ * engines/softcpu/alu.c - the eight ALU operations and their relatives.
+ *
+ * add, or, adc, sbb, and, sub, xor, cmp (the operation number is bits 5:3
+ * of opcodes 00-3F and ModRM.reg of 80-83), test, inc, dec, not, neg.
+ * Every form funnels into alu(), which computes the result and leaves the
+ * flags to flags.c; handler names follow the SDM's operand notation
+ * (E: ModRM r/m, G: ModRM reg, I: immediate, A: the accumulator).
+ */
+#include "engines/softcpu/softcpu.h"
+
+enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
+
+/* a op b at size sz, with the flags recorded; cmp is sub without store. */
+static uint64_t alu(struct sc_cpu *c, unsigned op, unsigned sz, uint64_t a,
+		    uint64_t b)
+{
+	uint64_t m = sc_mask(sz), r;
+	uint8_t cin;
+
+	a &= m;
+	b &= m;
+	switch (op) {
+	case ALU_ADD:
+		r = (a + b) & m;
+		sc_lazy_set(c, LZ_ADD, sz, a, b, r);
+		return r;
+	case ALU_ADC:
+		cin = sc_cf(c);
+		r = (a + b + cin) & m;
+		sc_lazy_set(c, LZ_ADC, sz, a, b, r);
+		c->lz_cin = cin;
+		return r;
+	case ALU_SBB:
+		cin = sc_cf(c);
+		r = (a - b - cin) & m;
+		sc_lazy_set(c, LZ_SBB, sz, a, b, r);
+		c->lz_cin = cin;
+		return r;
+	case ALU_SUB:
+	case ALU_CMP:
+		r = (a - b) & m;
+		sc_lazy_set(c, LZ_SUB, sz, a, b, r);
+		return r;
+	case ALU_OR:
+		r = a | b;
+		break;
+	case ALU_AND:
+		r = a & b;
+		break;
+	default:
+		r = a ^ b;
+		break;
+	}
+	sc_lazy_set(c, LZ_LOGIC, sz, a, b, r);
+	return r;
+}
+
+/* E op= src: read-modify-write, or read only for cmp. */
+static int alu_e(struct sc_cpu *c, const struct sc_insn *d, unsigned op,
+		 uint64_t src)
+{
+	struct sc_loc l;
+	unsigned acc = op == ALU_CMP ? SC_ACC_READ : SC_ACC_WRITE;
+
+	if (sc_loc_e(c, d, d->osz, acc, &l))
+		return SC_STOP;
+	uint64_t r = alu(c, op, d->osz, sc_loc_get(c, &l, d->osz), src);
+	if (op != ALU_CMP)
+		sc_loc_put(c, &l, d->osz, r);
+	return SC_OK;
+}
+
+/* Register reg op= src. */
+static void alu_r(struct sc_cpu *c, unsigned reg, unsigned sz, unsigned op,
+		  uint64_t src)
+{
+	uint64_t r = alu(c, op, sz, sc_rget(c, reg, sz), src);
+
+	if (op != ALU_CMP)
+		sc_rset(c, reg, sz, r);
+}
+
+int op_alu_eg(struct sc_cpu *c, const struct sc_insn *d)
+{
+	return alu_e(c, d, d->op, sc_rget(c, d->reg, d->osz));
+}
+
+int op_alu_ge(struct sc_cpu *c, const struct sc_insn *d)
+{
+	uint64_t src;
+
+	if (sc_get_e(c, d, d->osz, &src))
+		return SC_STOP;
+	alu_r(c, d->reg, d->osz, d->op, src);
+	return SC_OK;
+}
+
+int op_alu_ai(struct sc_cpu *c, const struct sc_insn *d)
+{
+	alu_r(c, REG_RAX, d->osz, d->op, d->imm);
+	return SC_OK;
+}
+
+int op_alu_ei(struct sc_cpu *c, const struct sc_insn *d)
+{
+	return alu_e(c, d, d->op, d->imm);
+}
+
+int op_test_eg(struct sc_cpu *c, const struct sc_insn *d)
+{
+	uint64_t a;
+
+	if (sc_get_e(c, d, d->osz, &a))
+		return SC_STOP;
+	alu(c, ALU_AND, d->osz, a, sc_rget(c, d->reg, d->osz));
+	return SC_OK;
+}
+
+int op_test_ai(struct sc_cpu *c, const struct sc_insn *d)
+{
+	alu(c, ALU_AND, d->osz, c->v->regs[REG_RAX], d->imm);
+	return SC_OK;
+}
+
+int op_test_ei(struct sc_cpu *c, const struct sc_insn *d)
+{
+	uint64_t a;
+
+	if (sc_get_e(c, d, d->osz, &a))
+		return SC_STOP;
+	alu(c, ALU_AND, d->osz, a, d->imm);
+	return SC_OK;
+}
+
+/* inc and dec are add and sub of 1 that leave CF alone. */
+static int incdec(struct sc_cpu *c, const struct sc_insn *d, enum sc_lazy op)
+{
+	struct sc_loc l;
+	uint64_t m = sc_mask(d->osz), a, r;
+	uint8_t cf = sc_cf(c);
+
+	if (sc_loc_e(c, d, d->osz, SC_ACC_WRITE, &l))
+		return SC_STOP;
+	a = sc_loc_get(c, &l, d->osz);
+	r = (op == LZ_INC ? a + 1 : a - 1) & m;
+	sc_loc_put(c, &l, d->osz, r);
+	sc_lazy_set(c, op, d->osz, a, 1, r);
+	c->lz_cin = cf;
+	return SC_OK;
+}
+
+int op_inc_e(struct sc_cpu *c, const struct sc_insn *d)
+{
+	return incdec(c, d, LZ_INC);
+}
+
+int op_dec_e(struct sc_cpu *c, const struct sc_insn *d)
+{
+	return incdec(c, d, LZ_DEC);
+}
+
+int op_not_e(struct sc_cpu *c, const struct sc_insn *d)
+{
+	struct sc_loc l;
+
+	if (sc_loc_e(c, d, d->osz, SC_ACC_WRITE, &l))
+		return SC_STOP;
+	sc_loc_put(c, &l, d->osz, ~sc_loc_get(c, &l, d->osz));
+	return SC_OK;
+}
+
+/* neg is 0 - E: CF is set unless the operand was 0. */
+int op_neg_e(struct sc_cpu *c, const struct sc_insn *d)
+{
+	struct sc_loc l;
+
+	if (sc_loc_e(c, d, d->osz, SC_ACC_WRITE, &l))
+		return SC_STOP;
+	uint64_t a = sc_loc_get(c, &l, d->osz);
+	sc_loc_put(c, &l, d->osz, alu(c, ALU_SUB, d->osz, 0, a));
+	return SC_OK;
+}

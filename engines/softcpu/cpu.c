@@ -1,0 +1,235 @@
+/*
+ * engines/softcpu/cpu.c - the softcpu engine: its ops and the run loop.
+ *
+ * run() is the fetch-execute loop of a CPU at CPL 3: translate RIP for a
+ * fetch, find the decoded record (decoding it the first time), call its
+ * handler, retire.  Everything that ends the loop is reported in the
+ * struct vm_exit the dispatcher passed in: an exception with x86 fault
+ * semantics (RIP still on the instruction, nothing changed), a trap (RIP
+ * after it), syscall, a stop request (vm->kick, single-step).
+ *
+ * The loop checks vm->kick every SC_SLICE instructions, which bounds the
+ * time a timer signal waits for the engine to come back.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "engines/softcpu/softcpu.h"
+#include "monitor/engine.h"
+#include "monitor/vm.h"
+
+#define SC_SLICE 4096 /* instructions between two looks at vm->kick */
+
+int sc_fault(struct sc_cpu *c, uint8_t vector, bool has_error, uint32_t err)
+{
+	struct vm_exit *e = c->exit;
+
+	e->reason = EXIT_EXCEPTION;
+	e->rip = c->v->rip;
+	e->exc.vector = vector;
+	e->exc.has_error = has_error;
+	e->exc.error = has_error ? err : 0;
+	e->exc.address = 0;
+	return SC_STOP;
+}
+
+int sc_gp(struct sc_cpu *c, uint32_t err)
+{
+	return sc_fault(c, T_GP, true, err);
+}
+
+int sc_ud(struct sc_cpu *c)
+{
+	return sc_fault(c, T_UD, false, 0);
+}
+
+int sc_trap(struct sc_cpu *c, uint8_t vector)
+{
+	sc_fault(c, vector, false, 0);
+	c->v->rip = c->next;
+	c->v->instructions++;
+	return SC_STOP;
+}
+
+int sc_internal(struct sc_cpu *c, const char *why)
+{
+	c->exit->reason = EXIT_INTERNAL;
+	c->exit->rip = c->v->rip;
+	c->exit->why = why;
+	return SC_STOP;
+}
+
+int sc_branch(struct sc_cpu *c, uint64_t t)
+{
+	if (!sc_canonical(t))
+		return sc_gp(c, 0);
+	c->next = t;
+	return SC_OK;
+}
+
+int op_ud(struct sc_cpu *c, const struct sc_insn *d)
+{
+	(void)d;
+	return sc_ud(c);
+}
+
+/*
+ * An instruction that runs into the next page: gather up to 15 bytes from
+ * both pages and decode into *scratch (never cached, see cache.c).
+ */
+static const struct sc_insn *fetch_crossing(struct sc_cpu *c, uint64_t rip,
+					    const uint8_t *p1, unsigned n1,
+					    struct sc_insn *scratch)
+{
+	uint8_t buf[15];
+	const struct sc_tlb *e;
+
+	memcpy(buf, p1, n1);
+	if (!sc_canonical(rip + n1)) {
+		sc_gp(c, 0);
+		return NULL;
+	}
+	if (!(e = sc_translate(c, rip + n1, SC_ACC_FETCH)))
+		return NULL;
+	memcpy(buf + n1, e->host, sizeof(buf) - n1);
+	if (sc_decode(buf, sizeof(buf), scratch) != SC_DEC_OK) {
+		sc_gp(c, 0); /* longer than 15 bytes */
+		return NULL;
+	}
+	return scratch;
+}
+
+/* The decoded record at rip, or NULL after stopping with a fault. */
+static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
+				   struct sc_insn *scratch)
+{
+	const struct sc_tlb *e;
+	const struct sc_insn *d;
+	unsigned off = rip & (PAGE_SIZE - 1), avail;
+
+	if (!sc_canonical(rip)) {
+		sc_gp(c, 0);
+		return NULL;
+	}
+	if (!(e = sc_translate(c, rip, SC_ACC_FETCH)))
+		return NULL;
+	uint64_t gpa = e->gpa + off;
+	if ((d = sc_cache_find(c, gpa)))
+		return d;
+	avail = PAGE_SIZE - off < 15 ? PAGE_SIZE - off : 15;
+	switch (sc_decode(e->host + off, avail, scratch)) {
+	case SC_DEC_OK:
+		return sc_cache_put(c, gpa, scratch);
+	case SC_DEC_MORE:
+		return fetch_crossing(c, rip, e->host + off, avail, scratch);
+	default:
+		sc_gp(c, 0);
+		return NULL;
+	}
+}
+
+/* Run up to n instructions.  SC_STOP when one of them filled c->exit. */
+static int run_slice(struct sc_cpu *c, unsigned n)
+{
+	struct sc_insn scratch;
+	struct vcpu *v = c->v;
+
+	while (n--) {
+		const struct sc_insn *d = fetch(c, v->rip, &scratch);
+		if (!d)
+			return SC_STOP;
+		c->next = v->rip + d->len;
+		if (d->fn(c, d) != SC_OK)
+			return SC_STOP;
+		v->rip = c->next;
+		v->instructions++;
+	}
+	return SC_OK;
+}
+
+static void sc_run(struct vm *vm, struct vm_exit *exit)
+{
+	struct sc_cpu *c = vm->engine_data;
+
+	c->exit = exit;
+	c->lz_op = LZ_NONE; /* the monitor may have changed vcpu.rflags */
+	if (vm->spt.current != c->root) {
+		sc_tlb_flush(c, SHADOW_FLUSH_ALL);
+		c->root = vm->spt.current;
+	}
+	for (;;) {
+		if (vm->kick)
+			break;
+		if (run_slice(c, vm->single_step ? 1 : SC_SLICE) != SC_OK) {
+			sc_flags(c);
+			return;
+		}
+		if (vm->single_step)
+			break;
+	}
+	sc_flags(c);
+	exit->reason = EXIT_INTERRUPT;
+	exit->rip = vm->vcpu.rip;
+}
+
+static int sc_probe(char *why, size_t len)
+{
+	(void)why;
+	(void)len;
+	return 0; /* plain C: runs anywhere */
+}
+
+static int sc_init(struct vm *vm, char *why, size_t len)
+{
+	struct sc_cpu *c = calloc(1, sizeof(*c));
+
+	if (!c || sc_cache_init(c, vm->mem.size >> PAGE_SHIFT) < 0) {
+		free(c);
+		snprintf(why, len, "softcpu: out of memory for its caches");
+		return -1;
+	}
+	c->vm = vm;
+	c->v = &vm->vcpu;
+	c->root = vm->spt.current;
+	sc_tlb_flush(c, SHADOW_FLUSH_ALL);
+	sc_host_probe(&c->host);
+	vm->engine_data = c;
+	return 0;
+}
+
+static void sc_fini(struct vm *vm)
+{
+	struct sc_cpu *c = vm->engine_data;
+
+	if (!c)
+		return;
+	sc_cache_fini(c);
+	free(c);
+	vm->engine_data = NULL;
+}
+
+static void sc_flush(struct vm *vm, uint64_t va)
+{
+	struct sc_cpu *c = vm->engine_data;
+
+	if (c)
+		sc_tlb_flush(c, va);
+}
+
+static void sc_ram_written(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	struct sc_cpu *c = vm->engine_data;
+
+	if (c)
+		sc_cache_invalidate(c, gpa, len);
+}
+
+const struct engine engine_softcpu = {
+	.name = "softcpu",
+	.probe = sc_probe,
+	.init = sc_init,
+	.run = sc_run,
+	.flush = sc_flush,
+	.ram_written = sc_ram_written,
+	.fini = sc_fini,
+};

@@ -1,0 +1,131 @@
+/*
+ * guests/runtime/trap.c - the IDT and the one C function every trap reaches.
+ *
+ * The runtime installs interrupt gates (DPL 0, the kernel code segment) for
+ * the 32 exception vectors; the other 224 gates are left not present until
+ * a guest asks for them with rt_set_gate.  A trap first goes to the handler
+ * a guest registered for its vector; failing that, to an armed rt_try, which
+ * turns the fault into a return value; failing that, it is a bug in the
+ * guest: one line on the console and exit status RT_EXIT_UNEXPECTED_TRAP.
+ */
+#include "cpu.h"
+#include "rt.h"
+
+/*
+ * Interrupt gate, low 8 bytes (the high 8 hold offset 63:32):
+ *  63      48 47 46:45 44 43:40 39:35 34:32 31     16 15      0
+ * +----------+--+-----+--+-----+-----+-----+---------+---------+
+ * |off 31:16 |P | DPL |0 |type |  0  | IST |selector |off 15:0 |
+ * +----------+--+-----+--+-----+-----+-----+---------+---------+
+ */
+uint64_t rt_idt[256 * 2] __attribute__((aligned(16)));
+static rt_handler *handlers[256];
+
+/* rt_try's state, shared with vectors.S: armed while rt_try_rsp != 0. */
+uint64_t rt_try_rsp;
+struct rt_fault *rt_try_fault;
+void rt_try_recover(void);
+void rt_try_nested(void) __attribute__((noreturn));
+void rt_trap(struct rt_frame *f);
+
+/* Make vector an interrupt gate (IF cleared on entry) to stub_vector's stub. */
+void rt_set_gate(unsigned vector, unsigned stub_vector, unsigned dpl)
+{
+	uint64_t off = rt_vector_stubs[stub_vector & 0xff];
+
+	rt_idt[2 * vector] = (off & 0xffff) | (uint64_t)RT_SEL_KCODE << 16 |
+			     (uint64_t)DESC_SYS_INT_GATE << DESC_TYPE_SHIFT |
+			     (uint64_t)(dpl & 3) << DESC_DPL_SHIFT | DESC_P |
+			     ((off >> 16) & 0xffff) << 48;
+	rt_idt[2 * vector + 1] = off >> 32;
+}
+
+/* Route one vector to a guest's handler, or back to the default. */
+void rt_set_handler(unsigned vector, rt_handler *handler)
+{
+	handlers[vector & 0xff] = handler;
+}
+
+/* Gates for the exceptions, then lidt. */
+void rt_trap_init(void)
+{
+	struct dt_ptr idtr = { RT_IDT_LIMIT, (uint64_t)rt_idt };
+
+	for (unsigned v = 0; v < T_NEXC; v++)
+		rt_set_gate(v, v, 0);
+	lidt(&idtr);
+}
+
+/* The SDM's mnemonic of an exception vector ("#GP"), or "#32" and up. */
+const char *rt_vector_name(unsigned vector)
+{
+	static const char *const names[T_NEXC] = {
+		[T_DE] = "#DE", [T_DB] = "#DB", [T_NMI] = "NMI",
+		[T_BP] = "#BP", [T_OF] = "#OF", [T_BR] = "#BR",
+		[T_UD] = "#UD", [T_NM] = "#NM", [T_DF] = "#DF",
+		[9] = "#CSO", [T_TS] = "#TS", [T_NP] = "#NP",
+		[T_SS] = "#SS", [T_GP] = "#GP", [T_PF] = "#PF",
+		[15] = "#15", [T_MF] = "#MF", [T_AC] = "#AC",
+		[T_MC] = "#MC", [T_XM] = "#XM", [T_VE] = "#VE",
+		[T_CP] = "#CP",
+	};
+	static char other[8];
+
+	if (vector < T_NEXC && names[vector])
+		return names[vector];
+	rt_snprintf(other, sizeof(other), "#%u", vector);
+	return other;
+}
+
+static bool vector_has_error(unsigned v)
+{
+	return v == T_DF || v == T_TS || v == T_NP || v == T_SS ||
+	       v == T_GP || v == T_PF || v == T_AC || v == T_CP ||
+	       v == 29 || v == 30;
+}
+
+/* An armed rt_try catches the fault: record it, resume at the recovery
+ * point in ring 0 on rt_try's stack. */
+static void try_catch(struct rt_frame *f)
+{
+	struct rt_fault *out = rt_try_fault;
+
+	out->vector = (unsigned)f->vector;
+	out->error = f->error;
+	out->cr2 = f->vector == T_PF ? read_cr2() : 0;
+	out->rip = f->rip;
+	out->cs = f->cs;
+	out->rflags = f->rflags;
+	f->rip = (uint64_t)rt_try_recover;
+	f->cs = RT_SEL_KCODE;
+	f->ss = RT_SEL_KDATA;
+	f->rsp = rt_try_rsp;
+	f->rflags &= ~FL_TF;
+}
+
+/* Called by vectors.S for every trap, with the frame it built. */
+void rt_trap(struct rt_frame *f)
+{
+	unsigned v = (unsigned)f->vector;
+
+	if (handlers[v]) {
+		handlers[v](f);
+	} else if (rt_try_rsp) {
+		try_catch(f);
+	} else if (vector_has_error(v)) {
+		rt_printf("unexpected exception %s(0x%lx) at rip 0x%lx\n",
+			  rt_vector_name(v), f->error, f->rip);
+		rt_exit(RT_EXIT_UNEXPECTED_TRAP);
+	} else {
+		rt_printf("unexpected exception %s at rip 0x%lx\n",
+			  rt_vector_name(v), f->rip);
+		rt_exit(RT_EXIT_UNEXPECTED_TRAP);
+	}
+}
+
+/* rt_try called inside an rt_try: a bug in the guest. */
+void rt_try_nested(void)
+{
+	rt_puts("rt_try: nested call\n");
+	rt_exit(RT_EXIT_UNEXPECTED_TRAP);
+}

@@ -1,0 +1,380 @@
+/*
+ * interp/deliver.c - exceptions and interrupts through the guest's IDT.
+ *
+ * When an interpreter routine raises an exception (vcpu.exception), when an
+ * engine reports one that belongs to the guest, or when the guest executes
+ * int n, the monitor does what the CPU's microcode does in IA-32e mode
+ * (SDM vol. 3, 6.14):
+ *
+ *   1. read the 16-byte gate for the vector from the IDT;
+ *   2. read the code-segment descriptor the gate names: its DPL is the
+ *      handler's CPL;
+ *   3. pick the stack: TSS.ISTn if the gate asks for one, TSS.RSPn when
+ *      the CPL drops to n, else the current stack; align it to 16 bytes;
+ *   4. push the frame below;
+ *   5. load CS:RIP from the gate, clear TF, NT, RF (and IF for an
+ *      interrupt gate), and enter the handler at its CPL.
+ *
+ * The frame, 8 bytes a slot (the error code only for vectors that have
+ * one):
+ *
+ *            +------------+  <- stack top, aligned down to 16
+ *      +40   | SS         |
+ *      +32   | RSP        |  the interrupted RSP
+ *      +24   | RFLAGS     |
+ *      +16   | CS         |
+ *       +8   | RIP        |  the faulting insn, or the next one for a trap
+ *        0   | error code |  <- RSP of the handler
+ *            +------------+
+ *
+ * Every step can itself fault.  The second fault is then delivered instead
+ * of the first, or the two make a double fault (#DF) per SDM table 6-5;
+ * a fault while delivering #DF shuts the machine down: a triple fault, which
+ * ends the guest.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "interp/internal.h"
+#include "monitor/trace.h"
+#include "shadowpt/walk.h"
+
+/* One event being delivered. */
+struct event {
+	uint8_t vector;
+	bool has_error;
+	uint32_t error;
+	enum event_source src;
+	uint64_t rip;          /* the RIP the frame records */
+};
+
+/* A 64-bit interrupt or trap gate, unpacked (picture in isa/x86.h). */
+struct gate {
+	uint64_t offset;
+	uint16_t selector;
+	unsigned ist, type, dpl;
+	bool present;
+};
+
+#define FRAME_SLOTS 6 /* error code, RIP, CS, RFLAGS, RSP, SS */
+
+/* EXT: an event the program did not ask for (SDM vol. 3, 6.13). */
+static uint32_t ext(const struct event *ev)
+{
+	return ev->src == EVENT_SOFTWARE ? 0 : ERRC_EXT;
+}
+
+/* Raise fault vector with error code error (plus EXT) during delivery. */
+static int fail(struct vm *vm, const struct event *ev, uint8_t vector,
+		uint32_t error)
+{
+	vcpu_raise_error(&vm->vcpu, vector, error | ext(ev));
+	return -1;
+}
+
+/* The error code that blames the IDT entry of ev. */
+static uint32_t idt_error(const struct event *ev)
+{
+	return (uint32_t)ev->vector * 8 + ERRC_IDT;
+}
+
+static void gate_unpack(const uint64_t raw[2], struct gate *g)
+{
+	g->offset = (raw[0] & 0xffff) | ((raw[0] >> 32) & 0xffff0000) |
+		    (raw[1] << 32);
+	g->selector = (uint16_t)(raw[0] >> 16);
+	g->ist = (unsigned)(raw[0] >> 32) & GATE_IST_MASK;
+	g->type = (unsigned)((raw[0] & DESC_TYPE_MASK) >> DESC_TYPE_SHIFT);
+	g->dpl = (unsigned)((raw[0] & DESC_DPL_MASK) >> DESC_DPL_SHIFT);
+	g->present = raw[0] & DESC_P;
+}
+
+/* Step 1: the gate.  Only 64-bit interrupt and trap gates are valid. */
+static int read_gate(struct vm *vm, const struct event *ev, struct gate *g)
+{
+	uint64_t offset = (uint64_t)ev->vector * GATE_SIZE;
+	uint64_t raw[2];
+
+	if (offset + GATE_SIZE - 1 > vm->vcpu.idtr.limit)
+		return fail(vm, ev, T_GP, idt_error(ev));
+	if (gva_read(vm, vm->vcpu.idtr.base + offset, raw, sizeof(raw),
+		     ACC_IMPLICIT) < 0)
+		return -1;
+	gate_unpack(raw, g);
+	if (g->type != DESC_SYS_INT_GATE && g->type != DESC_SYS_TRAP_GATE)
+		return fail(vm, ev, T_GP, idt_error(ev));
+	/* int n from user code may only use gates it is allowed to. */
+	if (ev->src == EVENT_SOFTWARE && g->dpl < vm->vcpu.cpl)
+		return fail(vm, ev, T_GP, idt_error(ev));
+	if (!g->present)
+		return fail(vm, ev, T_NP, idt_error(ev));
+	return 0;
+}
+
+/*
+ * Step 2: the handler's code segment: a present 64-bit code segment no
+ * less privileged than the CPL.  Non-conforming code runs at its DPL.
+ */
+static int read_target(struct vm *vm, const struct event *ev,
+		       const struct gate *g, struct seg_desc *cs,
+		       unsigned *new_cpl)
+{
+	uint32_t err = sel_error(g->selector);
+
+	if (err == 0)
+		return fail(vm, ev, T_GP, 0);
+	switch (interp_desc_read(vm, g->selector, false, cs)) {
+	case DESC_FAULT:
+		return -1;
+	case DESC_OUTSIDE:
+		return fail(vm, ev, T_GP, err);
+	case DESC_OK:
+		break;
+	}
+	if (!desc_is_code(cs) || desc_dpl(cs) > vm->vcpu.cpl ||
+	    !(cs->lo & DESC_L) || (cs->lo & DESC_DB))
+		return fail(vm, ev, T_GP, err);
+	if (!desc_present(cs))
+		return fail(vm, ev, T_NP, err);
+	*new_cpl = desc_is_conforming(cs) ? vm->vcpu.cpl : desc_dpl(cs);
+	return 0;
+}
+
+/* Read the 8-byte stack pointer at offset in the TSS. */
+static int read_tss_rsp(struct vm *vm, const struct event *ev,
+			unsigned offset, uint64_t *rsp)
+{
+	const struct vcpu_segment *tr = &vm->vcpu.tr;
+
+	if ((tr->selector & ~SEL_RPL_MASK) == 0 || offset + 7 > tr->limit)
+		return fail(vm, ev, T_TS, sel_error(tr->selector));
+	return gva_read(vm, tr->base + offset, rsp, sizeof(*rsp),
+			ACC_IMPLICIT);
+}
+
+/* Step 3: the handler's stack, before alignment. */
+static int pick_stack(struct vm *vm, const struct event *ev,
+		      const struct gate *g, unsigned new_cpl, uint64_t *rsp)
+{
+	if (g->ist != 0)
+		return read_tss_rsp(vm, ev, TSS_IST1 + 8 * (g->ist - 1), rsp);
+	if (new_cpl < vm->vcpu.cpl)
+		return read_tss_rsp(vm, ev, TSS_RSP0 + 8 * new_cpl, rsp);
+	*rsp = vm->vcpu.regs[GPR_RSP];
+	return 0;
+}
+
+/*
+ * Faults push RF = 1 so that the handler's iretq re-executes the faulting
+ * instruction without re-triggering an instruction breakpoint on it
+ * (SDM vol. 3, 17.3.1.1); traps, interrupts and int n push RF as it is.
+ */
+static bool is_fault(const struct event *ev)
+{
+	if (ev->src != EVENT_EXCEPTION)
+		return false;
+	switch (ev->vector) {
+	case T_DE: case T_BR: case T_UD: case T_NM: case T_TS: case T_NP:
+	case T_SS: case T_GP: case T_PF: case T_MF: case T_AC: case T_XM:
+	case T_VE: case T_CP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Step 4: push the frame at the top of the chosen stack. */
+static int push_frame(struct vm *vm, const struct event *ev, unsigned new_cpl,
+		      uint64_t top, uint64_t *new_rsp)
+{
+	const struct vcpu *v = &vm->vcpu;
+	uint64_t frame[FRAME_SLOTS];
+	unsigned n = 0;
+
+	if (ev->has_error)
+		frame[n++] = ev->error;
+	frame[n++] = ev->rip;
+	frame[n++] = v->seg[SEG_CS].selector;
+	frame[n++] = v->rflags | (is_fault(ev) ? FL_RF : 0);
+	frame[n++] = v->regs[GPR_RSP];
+	frame[n++] = v->seg[SEG_SS].selector;
+
+	top &= ~0xfULL;
+	*new_rsp = top - n * 8;
+	if (!interp_canonical(*new_rsp) || !interp_canonical(top - 1))
+		return fail(vm, ev, T_SS, 0);
+	/* A handler at CPL 3 pushes with user rights, else supervisor. */
+	return gva_write(vm, *new_rsp, frame, n * 8,
+			 new_cpl == CPL_USER ? ACC_WRITE :
+			 ACC_WRITE | ACC_IMPLICIT);
+}
+
+/* Step 5: the CPU state the handler starts with. */
+static void enter_handler(struct vm *vm, const struct gate *g,
+			  const struct seg_desc *cs, unsigned new_cpl,
+			  uint64_t new_rsp)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	if (new_cpl != v->cpl) {
+		/* 64-bit mode enters inner levels with a null SS, RPL = CPL. */
+		v->seg[SEG_SS] = (struct vcpu_segment){ .selector =
+							(uint16_t)new_cpl };
+	}
+	desc_load(&v->seg[SEG_CS],
+		  (uint16_t)((g->selector & ~SEL_RPL_MASK) | new_cpl), cs);
+	v->regs[GPR_RSP] = new_rsp;
+	v->rip = g->offset;
+	v->rflags &= ~(FL_TF | FL_NT | FL_RF | FL_VM);
+	if (g->type == DESC_SYS_INT_GATE)
+		v->rflags &= ~FL_IF;
+	v->halted = false;
+	v->interrupt_shadow = false;
+	interp_set_cpl(vm, new_cpl);
+}
+
+/* Deliver ev once.  Returns 0, or -1 with the fault raised in the vCPU. */
+static int deliver_once(struct vm *vm, const struct event *ev)
+{
+	struct gate g;
+	struct seg_desc cs;
+	unsigned new_cpl;
+	uint64_t top, new_rsp;
+
+	if (read_gate(vm, ev, &g) < 0 ||
+	    read_target(vm, ev, &g, &cs, &new_cpl) < 0)
+		return -1;
+	if (!interp_canonical(g.offset))
+		return fail(vm, ev, T_GP, 0);
+	if (pick_stack(vm, ev, &g, new_cpl, &top) < 0 ||
+	    push_frame(vm, ev, new_cpl, top, &new_rsp) < 0)
+		return -1;
+	enter_handler(vm, &g, &cs, new_cpl, new_rsp);
+	return 0;
+}
+
+/* ---------------------------------------------- faults while delivering */
+
+/* SDM vol. 3, table 6-4: the classes that decide a double fault. */
+enum exc_class { EXC_BENIGN, EXC_CONTRIBUTORY, EXC_PAGE_FAULT };
+
+static enum exc_class exc_class(const struct event *ev)
+{
+	if (ev->src != EVENT_EXCEPTION)
+		return EXC_BENIGN; /* interrupts and int n */
+	switch (ev->vector) {
+	case T_DE: case T_TS: case T_NP: case T_SS: case T_GP:
+		return EXC_CONTRIBUTORY;
+	case T_PF:
+		return EXC_PAGE_FAULT;
+	default:
+		return EXC_BENIGN;
+	}
+}
+
+/*
+ * SDM vol. 3, table 6-5, first exception (row) against second (column):
+ *
+ *                    benign     contributory   page fault
+ *   benign           serial     serial         serial
+ *   contributory     serial     #DF            serial
+ *   page fault       serial     #DF            #DF
+ *
+ * "serial": the second exception is delivered instead; the first is lost,
+ * and comes back when the handler returns to the faulting instruction.
+ */
+static bool is_double_fault(const struct event *first,
+			    const struct event *second)
+{
+	enum exc_class a = exc_class(first), b = exc_class(second);
+
+	if (a == EXC_CONTRIBUTORY)
+		return b == EXC_CONTRIBUTORY;
+	if (a == EXC_PAGE_FAULT)
+		return b != EXC_BENIGN;
+	return false;
+}
+
+/* "#GP(0x42)" or "#UD" for a message. */
+static void event_name(const struct event *ev, char *buf, size_t len)
+{
+	if (ev->src == EVENT_SOFTWARE)
+		snprintf(buf, len, "int %#x", ev->vector);
+	else if (ev->has_error)
+		snprintf(buf, len, "%s(%#x)", trace_vector_name(ev->vector),
+			 ev->error);
+	else
+		snprintf(buf, len, "%s", trace_vector_name(ev->vector));
+}
+
+static void triple_fault(struct vm *vm, const struct event *first,
+			 const struct event *second)
+{
+	char a[32], b[32];
+
+	event_name(second, b, sizeof(b));
+	event_name(first, a, sizeof(a));
+	vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "triple fault: %s while delivering "
+		"%s (rip=%#" PRIx64 ")", b, a, vm->vcpu.rip);
+}
+
+/* Take the fault raised while delivering, as an event. */
+static bool take_nested(struct vm *vm, struct event *second)
+{
+	struct vcpu_event e = vm->vcpu.exception;
+
+	vm->vcpu.exception.pending = false;
+	if (vm->stopped)
+		return false; /* the walk found the guest beyond repair */
+	if (!e.pending)
+		interp_panic("interp_deliver_event", "delivery failed without "
+			     "raising a fault");
+	*second = (struct event){ e.vector, e.has_error, e.error,
+				  EVENT_EXCEPTION, vm->vcpu.rip };
+	return true;
+}
+
+void interp_deliver_event(struct vm *vm, uint8_t vector, bool has_error,
+			  uint32_t error, enum event_source src,
+			  uint64_t return_rip)
+{
+	struct event ev = { vector, has_error, error, src, return_rip };
+	struct event second;
+
+	if (!(vm->vcpu.efer & EFER_LMA)) {
+		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "vector %u raised outside "
+			"long mode: not supported", vector);
+		return;
+	}
+	/* At most three rounds: the faults of delivery are never benign. */
+	while (deliver_once(vm, &ev) < 0) {
+		if (!take_nested(vm, &second))
+			return;
+		if (ev.src == EVENT_EXCEPTION && ev.vector == T_DF) {
+			triple_fault(vm, &ev, &second);
+			return;
+		}
+		if (is_double_fault(&ev, &second))
+			second = (struct event){ T_DF, true, 0,
+						 EVENT_EXCEPTION,
+						 vm->vcpu.rip };
+		ev = second;
+	}
+}
+
+void interp_deliver(struct vm *vm)
+{
+	struct vcpu_event e = vm->vcpu.exception;
+
+	if (!e.pending)
+		return;
+	vm->vcpu.exception.pending = false;
+	interp_deliver_event(vm, e.vector, e.has_error, e.error,
+			     EVENT_EXCEPTION, vm->vcpu.rip);
+}
+
+void interp_deliver_interrupt(struct vm *vm, uint8_t vector)
+{
+	interp_deliver_event(vm, vector, false, 0, EVENT_EXTERNAL,
+			     vm->vcpu.rip);
+}

@@ -1,0 +1,481 @@
+/*
+ * tests/unit/test_isa.c - the decoder and the Popek-Goldberg table.
+ *
+ * Decodes known encodings with Capstone (from buffers and from guest memory
+ * through the guest's page tables, including an instruction that runs into
+ * an unmapped page), and checks the table against what
+ * ../shared/REFERENCE.md records of the real CPU at ring 3.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "isa/decode.h"
+#include "isa/pgclass.h"
+#include "isa/x86.h"
+#include "monitor/vm.h"
+
+/* An encoding and what it is. */
+struct sample {
+	const char *what;
+	uint8_t bytes[INSN_MAX];
+	size_t len;
+};
+
+#define S(what, ...) { what, { __VA_ARGS__ }, \
+	sizeof((uint8_t[]){ __VA_ARGS__ }) }
+
+static int setup_isa(void **state)
+{
+	(void)state;
+	return isa_init();
+}
+
+static int teardown_isa(void **state)
+{
+	(void)state;
+	isa_fini();
+	return 0;
+}
+
+static struct insn decode_ok(const struct sample *s)
+{
+	struct insn in;
+
+	if (isa_decode_bytes(s->bytes, s->len, 0x1000, &in) != DECODE_OK)
+		fail_msg("%s: does not decode", s->what);
+	if (in.size != s->len)
+		fail_msg("%s: size %u, expected %zu", s->what, in.size,
+			 s->len);
+	return in;
+}
+
+/* ------------------------------------------------------------------
+ * Decoding from buffers.
+ */
+
+static void test_decode_cli(void **state)
+{
+	(void)state;
+	struct sample s = S("cli", 0xfa);
+	struct insn in = decode_ok(&s);
+
+	assert_int_equal(in.id, X86_INS_CLI);
+	assert_string_equal(in.mnemonic, "cli");
+	assert_int_equal(in.rip, 0x1000);
+	assert_int_equal(in.bytes[0], 0xfa);
+}
+
+static void test_decode_mov_cr3(void **state)
+{
+	(void)state;
+	struct sample to = S("mov cr3, rax", 0x0f, 0x22, 0xd8);
+	struct sample from = S("mov rax, cr3", 0x0f, 0x20, 0xd8);
+	struct insn in = decode_ok(&to);
+
+	assert_int_equal(in.id, X86_INS_MOV);
+	assert_string_equal(in.op_str, "cr3, rax");
+	assert_int_equal(in.x86.op_count, 2);
+	assert_int_equal(in.x86.operands[0].reg, X86_REG_CR3);
+	assert_int_equal(in.x86.operands[1].reg, X86_REG_RAX);
+	assert_string_equal(pg_classify(&in)->name, "mov to crN");
+	in = decode_ok(&from);
+	assert_string_equal(pg_classify(&in)->name, "mov from crN");
+}
+
+static void test_decode_in_al_dx(void **state)
+{
+	(void)state;
+	struct sample s = S("in al, dx", 0xec);
+	struct insn in = decode_ok(&s);
+
+	assert_int_equal(in.id, X86_INS_IN);
+	assert_int_equal(in.x86.operands[0].reg, X86_REG_AL);
+	assert_int_equal(in.x86.operands[1].reg, X86_REG_DX);
+}
+
+static void test_decode_rep_outsb(void **state)
+{
+	(void)state;
+	struct sample s = S("rep outsb", 0xf3, 0x6e);
+	struct insn in = decode_ok(&s);
+
+	assert_int_equal(in.id, X86_INS_OUTSB);
+	assert_int_equal(in.x86.prefix[0], X86_PREFIX_REP);
+}
+
+static void test_decode_lgdt_rip(void **state)
+{
+	(void)state;
+	struct sample s = S("lgdt [rip + 0x10]", 0x0f, 0x01, 0x15,
+			    0x10, 0x00, 0x00, 0x00);
+	struct insn in = decode_ok(&s);
+
+	assert_int_equal(in.id, X86_INS_LGDT);
+	assert_int_equal(in.x86.op_count, 1);
+	assert_int_equal(in.x86.operands[0].type, X86_OP_MEM);
+	assert_int_equal(in.x86.operands[0].mem.base, X86_REG_RIP);
+	assert_int_equal(in.x86.operands[0].mem.disp, 0x10);
+}
+
+/* Capstone 4 calls rdpid rdseed: the decoder puts it right. */
+static void test_decode_rdpid(void **state)
+{
+	(void)state;
+	struct sample rdpid = S("rdpid rax", 0xf3, 0x0f, 0xc7, 0xf8);
+	struct sample rdpid_r9 = S("rdpid r9", 0xf3, 0x41, 0x0f, 0xc7, 0xf9);
+	struct sample rdseed = S("rdseed eax", 0x0f, 0xc7, 0xf8);
+	struct insn in = decode_ok(&rdpid);
+
+	assert_int_equal(in.id, ISA_INS_RDPID);
+	assert_string_equal(in.mnemonic, "rdpid");
+	assert_string_equal(in.op_str, "rax");
+	assert_int_equal(in.x86.operands[0].reg, X86_REG_RAX);
+	in = decode_ok(&rdpid_r9);
+	assert_int_equal(in.id, ISA_INS_RDPID);
+	assert_int_equal(in.x86.operands[0].reg, X86_REG_R9);
+	in = decode_ok(&rdseed);
+	assert_int_equal(in.id, X86_INS_RDSEED);
+}
+
+static void test_decode_short_and_invalid(void **state)
+{
+	(void)state;
+	static const uint8_t mov_cr3[] = { 0x0f, 0x22, 0xd8 };
+	static const uint8_t push_es[] = { 0x06 }; /* #UD in 64-bit mode */
+	static const uint8_t lgdt[] = { 0x0f, 0x01, 0x15, 0x10, 0x00 };
+	struct insn in;
+
+	assert_int_equal(isa_decode_bytes(mov_cr3, 2, 0, &in), DECODE_FAULT);
+	assert_int_equal(isa_decode_bytes(mov_cr3, 1, 0, &in), DECODE_FAULT);
+	assert_int_equal(isa_decode_bytes(lgdt, 5, 0, &in), DECODE_FAULT);
+	assert_int_equal(isa_decode_bytes(push_es, 1, 0, &in),
+			 DECODE_INVALID);
+	assert_int_equal(isa_decode_bytes(mov_cr3, 3, 0, &in), DECODE_OK);
+}
+
+/* ------------------------------------------------------------------
+ * Decoding from guest memory, through the guest's page tables.
+ */
+
+#define PML4_GPA 0x1000
+#define PDPT_GPA 0x2000
+#define PD_GPA 0x3000
+#define PT_GPA 0x4000
+#define CODE_VA 0x200000ULL /* PT entries 0.. of the PT at PT_GPA */
+
+static uint64_t *entry(struct vm *vm, uint64_t table, uint64_t va, int lvl)
+{
+	return gm_ptr(&vm->mem, table + 8 * PT_INDEX(va, lvl), 8);
+}
+
+/* A 64-bit guest with 4 KiB pages at CODE_VA + i * 4096 -> gpa[i]. */
+static struct vm *guest(const uint64_t *gpa, int n, uint64_t flags)
+{
+	static struct vm vm;
+	struct vm_options opt = { .mem_mib = 4 };
+	char why[200];
+
+	if (vm_create(&vm, &opt, 1, why, sizeof(why)) < 0)
+		fail_msg("vm_create: %s", why);
+	*entry(&vm, PML4_GPA, CODE_VA, 4) = PDPT_GPA | PTE_P | PTE_W | PTE_U;
+	*entry(&vm, PDPT_GPA, CODE_VA, 3) = PD_GPA | PTE_P | PTE_W | PTE_U;
+	*entry(&vm, PD_GPA, CODE_VA, 2) = PT_GPA | PTE_P | PTE_W | PTE_U;
+	for (int i = 0; i < n; i++)
+		*entry(&vm, PT_GPA, CODE_VA + i * PAGE_SIZE, 1) =
+			gpa[i] | PTE_P | flags;
+	vm.vcpu.cr0 = CR0_PE | CR0_PG | CR0_WP;
+	vm.vcpu.cr3 = PML4_GPA;
+	vm.vcpu.cr4 = CR4_PAE;
+	vm.vcpu.efer = EFER_LME | EFER_LMA | EFER_NXE;
+	return &vm;
+}
+
+static void put(struct vm *vm, uint64_t gpa, const void *b, size_t n)
+{
+	assert_int_equal(vm_write_phys(vm, gpa, b, n), 0);
+}
+
+/* "mov cr3, rax" split 2 + 1 across two pages mapped out of order. */
+static void test_decode_across_pages(void **state)
+{
+	(void)state;
+	const uint64_t gpa[] = { 0x100000, 0x0a0000 };
+	struct vm *vm = guest(gpa, 2, 0);
+	const uint8_t head[] = { 0x0f, 0x22 }, tail[] = { 0xd8 };
+	struct insn in;
+
+	put(vm, 0x100000 + PAGE_SIZE - 2, head, 2);
+	put(vm, 0x0a0000, tail, 1);
+	assert_int_equal(isa_decode(vm, CODE_VA + PAGE_SIZE - 2, &in),
+			 DECODE_OK);
+	assert_int_equal(in.size, 3);
+	assert_string_equal(in.op_str, "cr3, rax");
+	assert_false(vm->vcpu.exception.pending);
+	vm_destroy(vm);
+}
+
+/* The same instruction with the second page unmapped: #PF on its address. */
+static void test_decode_fault_second_page(void **state)
+{
+	(void)state;
+	const uint64_t gpa[] = { 0x100000 };
+	struct vm *vm = guest(gpa, 1, 0);
+	const uint8_t head[] = { 0x0f, 0x22 };
+	struct insn in;
+
+	put(vm, 0x100000 + PAGE_SIZE - 2, head, 2);
+	assert_int_equal(isa_decode(vm, CODE_VA + PAGE_SIZE - 2, &in),
+			 DECODE_FAULT);
+	assert_true(vm->vcpu.exception.pending);
+	assert_int_equal(vm->vcpu.exception.vector, T_PF);
+	assert_int_equal(vm->vcpu.exception.error, PFEC_I);
+	assert_int_equal(vm->vcpu.cr2, CODE_VA + PAGE_SIZE);
+	vm_destroy(vm);
+}
+
+/* An instruction that ends on the page boundary needs no second page. */
+static void test_decode_ends_at_page_end(void **state)
+{
+	(void)state;
+	const uint64_t gpa[] = { 0x100000 };
+	struct vm *vm = guest(gpa, 1, 0);
+	const uint8_t cli[] = { 0xfa };
+	struct insn in;
+
+	put(vm, 0x100000 + PAGE_SIZE - 1, cli, 1);
+	assert_int_equal(isa_decode(vm, CODE_VA + PAGE_SIZE - 1, &in),
+			 DECODE_OK);
+	assert_int_equal(in.id, X86_INS_CLI);
+	assert_false(vm->vcpu.exception.pending);
+	vm_destroy(vm);
+}
+
+/* At virtual CPL 3 a supervisor page cannot be fetched from. */
+static void test_decode_user_fetch_supervisor(void **state)
+{
+	(void)state;
+	const uint64_t gpa[] = { 0x100000 };
+	struct vm *vm = guest(gpa, 1, 0); /* U clear */
+	const uint8_t cli[] = { 0xfa };
+	struct insn in;
+
+	put(vm, 0x100000, cli, 1);
+	vm->vcpu.cpl = 3;
+	assert_int_equal(isa_decode(vm, CODE_VA, &in), DECODE_FAULT);
+	assert_int_equal(vm->vcpu.exception.vector, T_PF);
+	assert_int_equal(vm->vcpu.exception.error, PFEC_P | PFEC_U | PFEC_I);
+	assert_int_equal(vm->vcpu.cr2, CODE_VA);
+	vm->vcpu.cpl = 0;
+	vm->vcpu.exception.pending = false;
+	assert_int_equal(isa_decode(vm, CODE_VA, &in), DECODE_OK);
+	vm_destroy(vm);
+}
+
+/* ------------------------------------------------------------------
+ * The table against the real CPU (REFERENCE.md, "Measured").
+ */
+
+static void expect_class(const struct sample *s, size_t n, enum pg_class c)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct insn in = decode_ok(&s[i]);
+		const struct pg_entry *e = pg_classify(&in);
+
+		if (e->cls != c)
+			fail_msg("%s classifies %s (%s), expected %s",
+				 s[i].what, pg_class_name(e->cls), e->name,
+				 pg_class_name(c));
+	}
+}
+
+/* REFERENCE.md: "At ring 3 these fault with SIGSEGV". */
+static const struct sample faulting[] = {
+	S("cli", 0xfa), S("sti", 0xfb), S("hlt", 0xf4),
+	S("in al, dx", 0xec), S("in al, 0x80", 0xe4, 0x80),
+	S("in eax, dx", 0xed), S("out dx, al", 0xee),
+	S("out 0x80, al", 0xe6, 0x80), S("out dx, ax", 0x66, 0xef),
+	S("insb", 0x6c), S("insw", 0x66, 0x6d), S("insd", 0x6d),
+	S("rep insb", 0xf3, 0x6c), S("outsb", 0x6e), S("outsw", 0x66, 0x6f),
+	S("outsd", 0x6f), S("rep outsd", 0xf3, 0x6f),
+	S("mov cr0, rax", 0x0f, 0x22, 0xc0), S("mov rax, cr0", 0x0f, 0x20, 0xc0),
+	S("mov cr2, rax", 0x0f, 0x22, 0xd0), S("mov rax, cr2", 0x0f, 0x20, 0xd0),
+	S("mov cr3, rax", 0x0f, 0x22, 0xd8), S("mov cr4, rax", 0x0f, 0x22, 0xe0),
+	S("mov cr8, rax", 0x44, 0x0f, 0x22, 0xc0),
+	S("mov rax, cr8", 0x44, 0x0f, 0x20, 0xc0),
+	S("mov dr7, rax", 0x0f, 0x23, 0xf8), S("mov rax, dr6", 0x0f, 0x21, 0xf0),
+	S("lgdt [rax]", 0x0f, 0x01, 0x10), S("lidt [rax]", 0x0f, 0x01, 0x18),
+	S("lldt ax", 0x0f, 0x00, 0xd0), S("ltr ax", 0x0f, 0x00, 0xd8),
+	S("lmsw ax", 0x0f, 0x01, 0xf0), S("clts", 0x0f, 0x06),
+	S("wrmsr", 0x0f, 0x30), S("rdmsr", 0x0f, 0x32), S("rdpmc", 0x0f, 0x33),
+	S("invlpg [rax]", 0x0f, 0x01, 0x38), S("wbinvd", 0x0f, 0x09),
+	S("invd", 0x0f, 0x08), S("swapgs", 0x0f, 0x01, 0xf8),
+	S("xsetbv", 0x0f, 0x01, 0xd1), S("sysretq", 0x48, 0x0f, 0x07),
+	S("iretq", 0x48, 0xcf),
+	/* and the rest of the contract's privileged list */
+	S("invpcid rax, [rax]", 0x66, 0x0f, 0x38, 0x82, 0x00),
+	S("sysexit", 0x0f, 0x35), S("iretd", 0xcf), S("lret", 0xcb),
+	S("lretq", 0x48, 0xcb), S("ljmp [rax]", 0xff, 0x28),
+	S("lcall [rax]", 0xff, 0x18), S("int 0x80", 0xcd, 0x80),
+	S("mov ds, ax", 0x8e, 0xd8), S("mov ss, [rdi]", 0x8e, 0x17),
+	S("pop fs", 0x0f, 0xa1), S("pop gs", 0x0f, 0xa9),
+};
+
+/* REFERENCE.md: "These run silently and reveal host state". */
+static const struct sample silent[] = {
+	S("pushfq", 0x9c), S("pushf", 0x66, 0x9c), S("popfq", 0x9d),
+	S("popf", 0x66, 0x9d), S("sgdt [rax]", 0x0f, 0x01, 0x00),
+	S("sidt [rax]", 0x0f, 0x01, 0x08), S("sldt ax", 0x0f, 0x00, 0xc0),
+	S("str ax", 0x0f, 0x00, 0xc8), S("smsw ax", 0x0f, 0x01, 0xe0),
+	S("mov eax, cs", 0x8c, 0xc8), S("mov eax, ss", 0x8c, 0xd0),
+	S("mov [rax], ds", 0x8c, 0x18), S("push fs", 0x0f, 0xa0),
+	S("push gs", 0x0f, 0xa8), S("lar eax, ecx", 0x0f, 0x02, 0xc1),
+	S("lsl eax, ecx", 0x0f, 0x03, 0xc1), S("verr ax", 0x0f, 0x00, 0xe0),
+	S("verw ax", 0x0f, 0x00, 0xe8), S("cpuid", 0x0f, 0xa2),
+	S("rdtsc", 0x0f, 0x31), S("rdtscp", 0x0f, 0x01, 0xf9),
+	S("rdpid rax", 0xf3, 0x0f, 0xc7, 0xf8),
+	/* and the rest of the contract's sensitive-unprivileged list */
+	S("xgetbv", 0x0f, 0x01, 0xd0),
+	S("rdfsbase rax", 0xf3, 0x48, 0x0f, 0xae, 0xc0),
+	S("wrgsbase rax", 0xf3, 0x48, 0x0f, 0xae, 0xd8),
+};
+
+static const struct sample plain[] = {
+	S("add rax, rbx", 0x48, 0x01, 0xd8), S("mov rax, rbx", 0x48, 0x89, 0xd8),
+	S("mov rax, [rbx]", 0x48, 0x8b, 0x03), S("push rax", 0x50),
+	S("pop rax", 0x58), S("nop", 0x90), S("syscall", 0x0f, 0x05),
+	S("int3", 0xcc), S("int1", 0xf1), S("ud2", 0x0f, 0x0b),
+	S("sysenter", 0x0f, 0x34), S("rdseed eax", 0x0f, 0xc7, 0xf8),
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static void test_table_privileged(void **state)
+{
+	(void)state;
+	expect_class(faulting, N(faulting), PG_PRIVILEGED);
+}
+
+static void test_table_sensitive_unprivileged(void **state)
+{
+	(void)state;
+	expect_class(silent, N(silent), PG_SENSITIVE_UNPRIVILEGED);
+}
+
+static void test_table_innocuous(void **state)
+{
+	(void)state;
+	expect_class(plain, N(plain), PG_INNOCUOUS);
+}
+
+/* Every row is well formed, and the sensitive ones say why. */
+static void test_table_rows(void **state)
+{
+	(void)state;
+	const struct pg_entry *rest = &pg_table[pg_table_len - 1];
+
+	assert_int_equal(rest->id, 0);
+	assert_int_equal(rest->cls, PG_INNOCUOUS);
+	for (unsigned i = 0; i < pg_table_len; i++) {
+		const struct pg_entry *e = &pg_table[i];
+
+		assert_non_null(e->name);
+		/* Each rule cites the manual, except "everything else". */
+		if (i < pg_table_len - 1 && !strstr(e->rule, "SDM") &&
+		    !strstr(e->rule, "APM"))
+			fail_msg("row %s cites no manual", e->name);
+		if (e->cls != PG_INNOCUOUS)
+			assert_true(e->sensitivity != 0);
+		for (unsigned j = 0; j < i; j++)
+			if (!strcmp(pg_table[j].name, e->name))
+				fail_msg("row %s appears twice", e->name);
+	}
+	assert_string_equal(pg_class_name(PG_INNOCUOUS), "innocuous");
+	assert_string_equal(pg_class_name(PG_PRIVILEGED), "privileged");
+	assert_string_equal(pg_class_name(PG_SENSITIVE_UNPRIVILEGED),
+			    "sensitive-unprivileged");
+}
+
+/* ------------------------------------------------------------------
+ * isa/README.md shows the same table: a row "| `name` | class | ...".
+ */
+
+static char *readme(void)
+{
+	static const char *paths[] = { "isa/README.md",
+				       "../isa/README.md",
+				       "../../isa/README.md" };
+	static char text[65536];
+
+	for (size_t i = 0; i < N(paths); i++) {
+		FILE *f = fopen(paths[i], "r");
+		if (!f)
+			continue;
+		size_t n = fread(text, 1, sizeof(text) - 1, f);
+		fclose(f);
+		text[n] = '\0';
+		return text;
+	}
+	fail_msg("cannot open isa/README.md (run from the repository root)");
+	return NULL;
+}
+
+static void test_readme_matches_table(void **state)
+{
+	(void)state;
+	const char *text = readme();
+	char row[128];
+
+	/* Every table row is in the README, with its class. */
+	for (unsigned i = 0; i < pg_table_len; i++) {
+		snprintf(row, sizeof(row), "| `%s` | %s |", pg_table[i].name,
+			 pg_class_name(pg_table[i].cls));
+		if (!strstr(text, row))
+			fail_msg("isa/README.md lacks the row \"%s\"", row);
+	}
+	/* Every README row is in the table. */
+	for (const char *p = strstr(text, "\n| `"); p;
+	     p = strstr(p + 1, "\n| `")) {
+		const char *name = p + 4, *end = strchr(name, '`');
+		unsigned i;
+
+		assert_non_null(end);
+		for (i = 0; i < pg_table_len; i++)
+			if (strlen(pg_table[i].name) == (size_t)(end - name) &&
+			    !strncmp(pg_table[i].name, name, end - name))
+				break;
+		if (i == pg_table_len)
+			fail_msg("isa/README.md row \"%.*s\" is not in "
+				 "pg_table", (int)(end - name), name);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_decode_cli),
+		cmocka_unit_test(test_decode_mov_cr3),
+		cmocka_unit_test(test_decode_in_al_dx),
+		cmocka_unit_test(test_decode_rep_outsb),
+		cmocka_unit_test(test_decode_lgdt_rip),
+		cmocka_unit_test(test_decode_rdpid),
+		cmocka_unit_test(test_decode_short_and_invalid),
+		cmocka_unit_test(test_decode_across_pages),
+		cmocka_unit_test(test_decode_fault_second_page),
+		cmocka_unit_test(test_decode_ends_at_page_end),
+		cmocka_unit_test(test_decode_user_fetch_supervisor),
+		cmocka_unit_test(test_table_privileged),
+		cmocka_unit_test(test_table_sensitive_unprivileged),
+		cmocka_unit_test(test_table_innocuous),
+		cmocka_unit_test(test_table_rows),
+		cmocka_unit_test(test_readme_matches_table),
+	};
+
+	return cmocka_run_group_tests(tests, setup_isa, teardown_isa);
+}
