@@ -2,16 +2,28 @@
  * monitor/devices.c - the machine's port map, wired in one place.
  *
  *   port            device
+ *   0x0020-0x0021   8259A master PIC (monitor/i8259.c)
+ *   0x0040-0x0043   8254 PIT (monitor/i8254.c)
+ *   0x00a0-0x00a1   8259A slave PIC
  *   0x00f4          isa-debug-exit (QEMU's): a write ends the VM
  *   0x03f8-0x03ff   COM1, a 16550A UART (monitor/ns16550a.c)
  *   anything else   nothing answers: reads give all ones, writes vanish
  */
 #include "monitor/devices.h"
+#include "monitor/stats.h"
 #include "monitor/vm.h"
 
 void devices_init(struct vm *vm, int out_fd)
 {
 	ns16550a_init(&vm->dev.com1, out_fd);
+	i8259_init(&vm->dev.pic);
+	i8254_init(&vm->dev.pit);
+	vm->dev.start_ns = stats_now_ns();
+}
+
+uint64_t devices_now(const struct vm *vm)
+{
+	return stats_now_ns() - vm->dev.start_ns;
 }
 
 /*
@@ -32,6 +44,19 @@ static uint8_t port_io8(struct vm *vm, uint16_t port, bool in, uint8_t val)
 		if (in)
 			return ns16550a_read(&vm->dev.com1, port - COM1_BASE);
 		ns16550a_write(&vm->dev.com1, port - COM1_BASE, val);
+		return 0;
+	}
+	switch (port) {
+	case PIC_MASTER_CMD: case PIC_MASTER_DATA:
+	case PIC_SLAVE_CMD: case PIC_SLAVE_DATA:
+		if (in)
+			return i8259_read(&vm->dev.pic, port);
+		i8259_write(&vm->dev.pic, port, val);
+		return 0;
+	case PIT_CH0: case PIT_CH1: case PIT_CH2: case PIT_CMD:
+		if (in)
+			return i8254_read(&vm->dev.pit, port, devices_now(vm));
+		i8254_write(&vm->dev.pit, port, val, devices_now(vm));
 		return 0;
 	}
 	return 0xff;

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "monitor/i8254.h"
+#include "monitor/i8259.h"
 #include "monitor/ns16550a.h"
 
 struct vm;
@@ -20,7 +22,13 @@ struct vm;
 
 struct devices {
 	struct ns16550a com1;    /* 16550A UART at COM1_BASE */
+	struct i8259_pair pic;   /* 8259A master and slave */
+	struct i8254 pit;        /* 8254 timer; channel 0 is IRQ 0 */
+	uint64_t start_ns;       /* host time when the machine was reset */
 };
+
+/* Virtual time in ns since reset: what the timer counts. */
+uint64_t devices_now(const struct vm *vm);
 
 /* Reset every device to its power-on state; UART output goes to out_fd. */
 void devices_init(struct vm *vm, int out_fd);

@@ -143,6 +143,26 @@ static void test_debug_exit_stops_with_value(void **state)
 	assert_int_equal(vm.exit_status, 42);
 }
 
+static void test_pic_and_pit_are_wired(void **state)
+{
+	(void)state;
+	assert_int_equal(in(PIC_MASTER_DATA, 1), 0xff); /* masked at reset */
+	out(PIC_MASTER_CMD, 1, ICW1_INIT | ICW1_IC4);
+	out(PIC_MASTER_DATA, 1, 0x20);
+	out(PIC_MASTER_DATA, 1, 0x04);
+	out(PIC_MASTER_DATA, 1, 0x01);
+	out(PIC_MASTER_DATA, 1, 0xfe);
+	assert_int_equal(in(PIC_MASTER_DATA, 1), 0xfe);
+	assert_int_equal(vm.dev.pic.master.vector_base, 0x20);
+	out(PIC_SLAVE_DATA, 1, 0x7f);
+	assert_int_equal(vm.dev.pic.slave.imr, 0x7f);
+	out(PIT_CMD, 1, PIT_RW_LOHI << 4 | PIT_MODE_RATE << 1);
+	out(PIT_CH0, 1, 0x9c);
+	out(PIT_CH0, 1, 0x2e);
+	assert_int_equal(vm.dev.pit.ch[0].reload, 0x2e9c);
+	assert_true(vm.dev.pit.ch[0].counting);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +175,7 @@ int main(void)
 		T(test_uart_thre_interrupt),
 		T(test_unassigned_ports_float_high),
 		T(test_debug_exit_stops_with_value),
+		T(test_pic_and_pit_are_wired),
 	};
 	return cmocka_run_group_tests_name("devices", tests, NULL, NULL);
 }

@@ -1,0 +1,197 @@
+/*
+ * interp/io.c - port I/O: in, out, ins, outs.
+ *
+ * A PC's devices sit in a 64 KiB port space reached only by these
+ * instructions.  At ring 3 with IOPL 0 each of them traps, and the monitor
+ * sends the access to the device model (devices_io, monitor/devices.c):
+ * this is "trap and emulate" for devices, the costliest exit of all.
+ *
+ * The guest's right to a port follows the CPU (SDM vol. 1, 19.5): at
+ * CPL <= IOPL every port; otherwise only the ports whose bits are clear in
+ * the I/O permission bit map of the guest's TSS.
+ */
+#include "interp/internal.h"
+#include "monitor/devices.h"
+#include "shadowpt/walk.h"
+
+/*
+ * The TSS's I/O permission bit map, one bit per port, 1 = refused:
+ *
+ *   TSS + 0x66: 16-bit offset of the map ---+
+ *                                            v
+ *   +--------------------+-----------------------------+
+ *   | TSS fields         | bit map: port p is bit p%8  |
+ *   |                    | of byte p/8                 |
+ *   +--------------------+-----------------------------+
+ *                                   TR.limit ends the map: ports beyond
+ *                                   it are refused.
+ * An access of size bytes needs the bits of ports port..port+size-1,
+ * which may straddle two bytes, so two bytes are read.
+ */
+static int iomap_check(struct vm *vm, uint16_t port, unsigned size)
+{
+	const struct vcpu_segment *tr = &vm->vcpu.tr;
+	uint16_t map, bits;
+	uint64_t byte;
+
+	if ((tr->selector & ~SEL_RPL_MASK) == 0 ||
+	    tr->limit < TSS_IOMAP_BASE + 1)
+		goto refuse;
+	if (gva_read(vm, tr->base + TSS_IOMAP_BASE, &map, sizeof(map),
+		     ACC_IMPLICIT) < 0)
+		return -1;
+	byte = (uint64_t)map + port / 8;
+	if (byte + 1 > tr->limit)
+		goto refuse;
+	if (gva_read(vm, tr->base + byte, &bits, sizeof(bits),
+		     ACC_IMPLICIT) < 0)
+		return -1;
+	if (!(bits & (((1U << size) - 1) << (port % 8))))
+		return 0;
+refuse:
+	interp_gp(vm, 0);
+	return -1;
+}
+
+/* May the guest touch port..port+size-1?  0, or -1 with the fault raised. */
+static int io_check(struct vm *vm, uint16_t port, unsigned size)
+{
+	if (vm->vcpu.cpl <= interp_iopl(&vm->vcpu))
+		return 0;
+	return iomap_check(vm, port, size);
+}
+
+/* The port operand: an imm8, or DX. */
+static uint16_t io_port(const struct vm *vm, const cs_x86_op *op)
+{
+	if (op->type == X86_OP_IMM)
+		return (uint8_t)op->imm;
+	return (uint16_t)vm->vcpu.regs[GPR_RDX];
+}
+
+/* in al/ax/eax, imm8 or dx */
+void interp_in(struct vm *vm, const struct insn *in)
+{
+	const cs_x86_op *dst = &in->x86.operands[0];
+	uint16_t port = io_port(vm, &in->x86.operands[1]);
+	uint32_t data = 0;
+
+	if (io_check(vm, port, dst->size) < 0)
+		return;
+	devices_io(vm, port, dst->size, true, &data);
+	interp_reg_set(&vm->vcpu, dst->reg, data);
+	interp_advance(vm, in);
+}
+
+/* out imm8 or dx, al/ax/eax */
+void interp_out(struct vm *vm, const struct insn *in)
+{
+	const cs_x86_op *src = &in->x86.operands[1];
+	uint16_t port = io_port(vm, &in->x86.operands[0]);
+	uint32_t data = (uint32_t)interp_reg_get(&vm->vcpu, src->reg);
+
+	if (io_check(vm, port, src->size) < 0)
+		return;
+	devices_io(vm, port, src->size, false, &data);
+	interp_advance(vm, in);
+}
+
+/* ------------------------------------------------------------ string I/O */
+
+/* What one ins or outs works with. */
+struct string_io {
+	uint16_t port;
+	unsigned size;      /* 1, 2 or 4 bytes an element */
+	bool rep;           /* repeat RCX times */
+	uint64_t amask;     /* the address size: RSI, RDI, RCX or their low 32 */
+};
+
+static void string_io_init(const struct vm *vm, const struct insn *in,
+			   const cs_x86_op *mem, struct string_io *s)
+{
+	s->port = (uint16_t)vm->vcpu.regs[GPR_RDX];
+	s->size = mem->size;
+	s->rep = in->x86.prefix[0] == X86_PREFIX_REP;
+	s->amask = interp_addrsize(in) == 4 ? 0xffffffffULL : ~0ULL;
+}
+
+/* Move RSI or RDI one element on, down when DF is set. */
+static void string_step(struct vcpu *v, enum vcpu_reg r,
+			const struct string_io *s)
+{
+	uint64_t delta = (v->rflags & FL_DF) ? -(uint64_t)s->size : s->size;
+
+	v->regs[r] = (v->regs[r] + delta) & s->amask;
+}
+
+/*
+ * One element of ins: port -> ES:[RDI] (ES has no base in 64-bit mode and
+ * takes no override).  The destination is probed for a write (gva_read
+ * with ACC_WRITE) before the device is read, so a #PF does not swallow a
+ * byte from the device: the restarted instruction reads it again.
+ */
+static int ins_one(struct vm *vm, const struct string_io *s)
+{
+	uint64_t va = vm->vcpu.regs[GPR_RDI] & s->amask;
+	uint32_t data = 0, probe;
+
+	if (gva_read(vm, va, &probe, s->size, ACC_WRITE) < 0)
+		return -1;
+	devices_io(vm, s->port, s->size, true, &data);
+	if (gva_write(vm, va, &data, s->size, ACC_WRITE) < 0)
+		return -1;
+	string_step(&vm->vcpu, GPR_RDI, s);
+	return 0;
+}
+
+/* One element of outs: DS:[RSI] (or an FS/GS override) -> port. */
+static int outs_one(struct vm *vm, const struct insn *in,
+		    const cs_x86_op *mem, const struct string_io *s)
+{
+	uint32_t data = 0;
+
+	if (gva_read(vm, interp_ea(vm, in, mem), &data, s->size,
+		     ACC_READ) < 0)
+		return -1;
+	devices_io(vm, s->port, s->size, false, &data);
+	string_step(&vm->vcpu, GPR_RSI, s);
+	return 0;
+}
+
+/*
+ * The rep loop, as the CPU runs it: RCX counts down after each element,
+ * so a fault in the middle leaves RCX, RSI and RDI telling how far it got,
+ * and RIP on the instruction to resume it.
+ */
+static void string_run(struct vm *vm, const struct insn *in,
+		       const cs_x86_op *mem, bool is_in)
+{
+	struct vcpu *v = &vm->vcpu;
+	struct string_io s;
+
+	string_io_init(vm, in, mem, &s);
+	if (io_check(vm, s.port, s.size) < 0)
+		return;
+	while (!s.rep || (v->regs[GPR_RCX] & s.amask) != 0) {
+		if ((is_in ? ins_one(vm, &s) : outs_one(vm, in, mem, &s)) < 0)
+			return;
+		if (!s.rep)
+			break;
+		v->regs[GPR_RCX] = (v->regs[GPR_RCX] - 1) & s.amask;
+		if (vm->stopped)
+			return; /* the guest wrote to isa-debug-exit */
+	}
+	interp_advance(vm, in);
+}
+
+/* insb/insw/insd [rdi], dx */
+void interp_ins(struct vm *vm, const struct insn *in)
+{
+	string_run(vm, in, &in->x86.operands[0], true);
+}
+
+/* outsb/outsw/outsd dx, [rsi] */
+void interp_outs(struct vm *vm, const struct insn *in)
+{
+	string_run(vm, in, &in->x86.operands[1], false);
+}
