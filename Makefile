@@ -51,6 +51,7 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guests/runtime/guest.ld \
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
+DIFF_SRC := $(wildcard tests/diff/*.c tests/diff/*.S)
 
 .PHONY: all deps run test test-unit test-guests test-qemu test-badinput \
 	test-diff tour clean
@@ -71,7 +72,7 @@ test:
 test-unit test-guests test-qemu test-badinput test-diff: all unit-bins
 	@sh tests/run.sh $(BUILD) $(@:test-%=%)
 
-unit-bins: $(UNIT_BIN)
+unit-bins: $(UNIT_BIN) $(BUILD)/tests/difftest
 
 tour:
 	@sh scripts/tour.sh
@@ -86,6 +87,11 @@ $(LIB): $(MON_OBJ)
 
 $(BUILD)/trapvisor: $(BUILD)/obj/monitor/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# the differential test of softcpu against the host CPU (tests/diff/)
+$(BUILD)/tests/difftest: $(DIFF_SRC) $(wildcard tests/diff/*.h) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(DIFF_SRC) $(LIB) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(LIB)
 	@mkdir -p $(dir $@)

@@ -57,6 +57,7 @@ struct gate {
 };
 
 #define FRAME_SLOTS 6 /* error code, RIP, CS, RFLAGS, RSP, SS */
+#define FRAME_ALIGN 16ULL /* the CPU aligns the handler's stack first */
 
 /* EXT: an event the program did not ask for (SDM vol. 3, 6.13). */
 static uint32_t ext(const struct event *ev)
@@ -146,7 +147,8 @@ static int read_tss_rsp(struct vm *vm, const struct event *ev,
 {
 	const struct vcpu_segment *tr = &vm->vcpu.tr;
 
-	if ((tr->selector & ~SEL_RPL_MASK) == 0 || offset + 7 > tr->limit)
+	/* The descriptor cache counts, not the selector (0 after reset). */
+	if (offset + 7 > tr->limit)
 		return fail(vm, ev, T_TS, sel_error(tr->selector));
 	return gva_read(vm, tr->base + offset, rsp, sizeof(*rsp),
 			ACC_IMPLICIT);
@@ -199,7 +201,7 @@ static int push_frame(struct vm *vm, const struct event *ev, unsigned new_cpl,
 	frame[n++] = v->regs[GPR_RSP];
 	frame[n++] = v->seg[SEG_SS].selector;
 
-	top &= ~0xfULL;
+	top &= ~(FRAME_ALIGN - 1);
 	*new_rsp = top - n * 8;
 	if (!interp_canonical(*new_rsp) || !interp_canonical(top - 1))
 		return fail(vm, ev, T_SS, 0);
@@ -233,7 +235,9 @@ static void enter_handler(struct vm *vm, const struct gate *g,
 	interp_set_cpl(vm, new_cpl);
 }
 
-/* Deliver ev once.  Returns 0, or -1 with the fault raised in the vCPU. */
+/*T:070 Exception delivery, the five steps of the file's header.  Returns
+ * 0, or -1 with the fault that delivery itself raised in the vCPU.
+ */
 static int deliver_once(struct vm *vm, const struct event *ev)
 {
 	struct gate g;

@@ -59,8 +59,8 @@ void interp_pushf(struct vm *vm, const struct insn *in)
 	interp_advance(vm, in);
 }
 
-/*
- * Which flags popf may change depends on privilege (SDM, POPF):
+/*T:062 popf shows why x86 fails Popek and Goldberg's test.  Which flags
+ * it may change depends on privilege (SDM, POPF):
  *   CPL 0            everything writable, IOPL included
  *   0 < CPL <= IOPL  all but IOPL
  *   CPL > IOPL       all but IOPL and IF - silently, without a fault

@@ -33,6 +33,9 @@
 void interp_panic(const char *fn, const char *why)
 	__attribute__((noreturn));
 
+/* REX.W in Capstone's cs_x86.rex: a 64-bit operand size. */
+#define INSN_REX_W 0x8
+
 /* ------------------------------------------------------------- faults */
 
 /* #GP(error): the commonest answer of a privileged instruction. */

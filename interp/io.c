@@ -34,8 +34,7 @@ static int iomap_check(struct vm *vm, uint16_t port, unsigned size)
 	uint16_t map, bits;
 	uint64_t byte;
 
-	if ((tr->selector & ~SEL_RPL_MASK) == 0 ||
-	    tr->limit < TSS_IOMAP_BASE + 1)
+	if (tr->limit < TSS_IOMAP_BASE + 1)
 		goto refuse;
 	if (gva_read(vm, tr->base + TSS_IOMAP_BASE, &map, sizeof(map),
 		     ACC_IMPLICIT) < 0)
@@ -53,7 +52,9 @@ refuse:
 	return -1;
 }
 
-/* May the guest touch port..port+size-1?  0, or -1 with the fault raised. */
+/*T:064 May the guest touch port..port+size-1?  The CPU's answer: yes at
+ * CPL <= IOPL, else ask the TSS's bit map.  0, or -1 with the fault raised.
+ */
 static int io_check(struct vm *vm, uint16_t port, unsigned size)
 {
 	if (vm->vcpu.cpl <= interp_iopl(&vm->vcpu))

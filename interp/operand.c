@@ -45,7 +45,7 @@ void interp_set_cpl(struct vm *vm, unsigned cpl)
 
 bool interp_canonical(uint64_t va)
 {
-	unsigned shift = 64 - X86_LINEAR_BITS + 1;
+	unsigned shift = 64 - X86_LINEAR_BITS;
 
 	return (uint64_t)((int64_t)(va << shift) >> shift) == va;
 }
@@ -144,7 +144,7 @@ void interp_reg_set(struct vcpu *v, x86_reg r, uint64_t val)
 
 unsigned interp_opsize(const struct insn *in)
 {
-	if (in->x86.rex & 0x8) /* REX.W */
+	if (in->x86.rex & INSN_REX_W)
 		return 8;
 	if (in->x86.prefix[2] == X86_PREFIX_OPSIZE)
 		return 2;

@@ -115,7 +115,7 @@ uint32_t desc_limit(const struct seg_desc *d)
 
 uint16_t desc_attr(const struct seg_desc *d)
 {
-	return (uint16_t)((d->lo >> 40) & 0xf0ff);
+	return (uint16_t)((d->lo >> DESC_TYPE_SHIFT) & 0xf0ff);
 }
 
 void desc_load(struct vcpu_segment *s, uint16_t sel, const struct seg_desc *d)

@@ -167,6 +167,10 @@ static bool isa_truncated(const uint8_t *buf, size_t len, uint64_t rip)
 	return isa_capstone(padded, INSN_MAX, rip, &probe) && probe.size > len;
 }
 
+/*
+ * From a buffer there is nothing to fault on: DECODE_FAULT here means the
+ * bytes ran out before the instruction did.
+ */
 enum decode_result isa_decode_bytes(const uint8_t *buf, size_t len,
 				    uint64_t rip, struct insn *in)
 {
@@ -180,8 +184,8 @@ enum decode_result isa_decode_bytes(const uint8_t *buf, size_t len,
 }
 
 /*
- * Fetch what can be fetched of [va, va + len) without faulting: the bytes
- * up to the first page that the guest does not let us fetch from.
+ * Fetch [va, va + len), which lies within one page, without raising
+ * anything: the bytes, or 0 when the guest's tables refuse the fetch.
  */
 static size_t isa_fetch_quietly(struct vm *vm, uint64_t va, uint8_t *buf,
 				size_t len, unsigned acc)
@@ -189,6 +193,8 @@ static size_t isa_fetch_quietly(struct vm *vm, uint64_t va, uint8_t *buf,
 	struct walk_result r;
 	const void *p;
 
+	if ((uint64_t)((int64_t)(va << 16) >> 16) != va)
+		return 0; /* past the canonical hole: gva_read gives #GP */
 	if (walk_guest(vm, va, acc, &r) < 0)
 		return 0;
 	p = gm_ptr(&vm->mem, r.gpa, len);
@@ -198,6 +204,12 @@ static size_t isa_fetch_quietly(struct vm *vm, uint64_t va, uint8_t *buf,
 	return len;
 }
 
+/*T:052 Decoding a trapped instruction means fetching it first, and the
+ * fetch is the guest's: through its page tables, with the rights of its
+ * virtual CPL.  An instruction may straddle two pages; if the second is not
+ * mapped, only an instruction that really needs its bytes faults, and then
+ * with the #PF the CPU would raise (CR2 = the missing page).
+ */
 enum decode_result isa_decode(struct vm *vm, uint64_t rip, struct insn *in)
 {
 	uint8_t buf[INSN_MAX];

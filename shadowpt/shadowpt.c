@@ -41,10 +41,10 @@ static void spt_panic(const char *fn, const char *why)
 	abort();
 }
 
-/* The view that matches the virtual CPL. */
+/* The view that matches the virtual CPL: only CPL 3 is user mode to paging. */
 static enum shadow_view spt_view(const struct vm *vm)
 {
-	return vm->vcpu.cpl == CPL_KERNEL ? VIEW_SUPERVISOR : VIEW_USER;
+	return vm->vcpu.cpl == CPL_USER ? VIEW_USER : VIEW_SUPERVISOR;
 }
 
 /* Tell the engine to forget what it cached of va (or everything). */
@@ -169,7 +169,7 @@ static uint64_t *spt_leaf_slot(struct shadowpt *spt, uint64_t *root,
 static uint64_t spt_make_leaf(const struct vm *vm,
 			      const struct walk_result *r)
 {
-	bool supervisor = vm->vcpu.cpl == CPL_KERNEL;
+	bool supervisor = vm->vcpu.cpl != CPL_USER;
 	bool may_write = r->writable ||
 			 (supervisor && !(vm->vcpu.cr0 & CR0_WP));
 	uint64_t leaf = (r->gpa & PTE_ADDR_MASK) | PTE_P | PTE_U;
@@ -209,12 +209,22 @@ static enum shadow_result spt_true_fault(struct vm *vm, uint64_t va,
 	return SHADOW_GUEST_FAULT;
 }
 
+/*T:100 A page fault at ring 3 may be the guest's or the monitor's.  The
+ * shadow starts empty, so most faults are the monitor's own business: walk
+ * the guest's tables as the CPU would; if they grant the access, fill the
+ * shadow and resume, and the guest never knows (a hidden fault).  If they
+ * refuse, the guest gets exactly the #PF its own tables call for.
+ */
 enum shadow_result shadowpt_fault(struct vm *vm, uint64_t va, uint32_t error)
 {
 	struct shadowpt *spt = &vm->spt;
 	struct walk_result r;
 	uint64_t *slot;
 
+	/* Whoever changed the virtual CPL forgot shadowpt_switch_view(): the
+	 * engine would run with the other view's rights. */
+	if (spt->current != spt->root[spt_view(vm)])
+		spt_panic("shadowpt_fault", "current view does not match CPL");
 	if (walk_guest(vm, va, spt_access(vm, error), &r) < 0) {
 		if (r.error == PFEC_RSVD) /* a guest table is not in RAM */
 			return SHADOW_BAD_PHYS;
@@ -224,7 +234,7 @@ enum shadow_result shadowpt_fault(struct vm *vm, uint64_t va, uint32_t error)
 		return SHADOW_BAD_PHYS;
 	/* With ACC_USER the walk refused supervisor pages: the user view
 	 * never maps one. */
-	slot = spt_leaf_slot(spt, spt->root[spt_view(vm)], va, r.level);
+	slot = spt_leaf_slot(spt, spt->current, va, r.level);
 	*slot = spt_make_leaf(vm, &r);
 	spt->hidden_faults++;
 	return SHADOW_FILLED;
@@ -256,6 +266,11 @@ static void spt_invlpg_view(struct shadowpt *spt, uint64_t *t, uint64_t va)
 	t[PT_INDEX(va, 1)] = 0;
 }
 
+/*T:110 The shadow is a TLB the monitor keeps by hand, so it forgets
+ * exactly when a TLB must: on invlpg, on a CR3 write, and (for the view)
+ * when the virtual CPL changes.  A guest that edits a PTE without invlpg
+ * keeps the stale translation, as it would on a real CPU.
+ */
 void shadowpt_invlpg(struct vm *vm, uint64_t va)
 {
 	for (int v = 0; v < SHADOW_NVIEWS; v++)

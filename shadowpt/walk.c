@@ -17,6 +17,8 @@
  * used (SDM vol. 3, 4.6): a page is writable only if every level says R/W,
  * user only if every level says U/S, executable only if no level says XD.
  *
+ * Only 4-level paging is walked: trapvisor's guests run in long mode
+ * (CR4.PAE, EFER.LMA), and the virtual CPU has no 5-level paging.
  * The virtual CPU has neither SMEP nor SMAP nor protection keys (its CPUID
  * does not advertise them), so those checks do not exist here.
  */
@@ -158,6 +160,21 @@ static int walk_identity(uint64_t va, struct walk_result *r)
 	return 0;
 }
 
+/* A not-present entry or one with reserved bits set ends the walk. */
+static int walk_entry_usable(const struct vm *vm, uint64_t pte, int level,
+			     unsigned acc, struct walk_result *r)
+{
+	if (!(pte & PTE_P)) {
+		r->error = walk_error(vm, acc, false);
+		return -1;
+	}
+	if (walk_reserved(vm, pte, level)) {
+		r->error = walk_error(vm, acc, true) | PFEC_RSVD;
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Follow the tables from CR3 down to the leaf for va, collecting the rights
  * of every level.  Returns 0 with the leaf's level in r, or -1 with r->error.
@@ -178,14 +195,8 @@ static int walk_tables(struct vm *vm, uint64_t va, unsigned acc,
 			return -1;
 		}
 		uint64_t pte = *slot;
-		if (!(pte & PTE_P)) {
-			r->error = walk_error(vm, acc, false);
+		if (walk_entry_usable(vm, pte, level, acc, r) < 0)
 			return -1;
-		}
-		if (walk_reserved(vm, pte, level)) {
-			r->error = walk_error(vm, acc, true) | PFEC_RSVD;
-			return -1;
-		}
 		r->writable &= !!(pte & PTE_W);
 		r->user &= !!(pte & PTE_U);
 		r->executable &= !(nxe && (pte & PTE_NX));
@@ -200,6 +211,11 @@ static int walk_tables(struct vm *vm, uint64_t va, unsigned acc,
 	return -1; /* not reached: level 1 is always a leaf */
 }
 
+/*T:105 The guest's page walk, as the CPU's page walker does it: four
+ * levels from CR3, rights ANDed along the way, the access checked against
+ * them, and only then the accessed and dirty bits written back into the
+ * guest's entries.
+ */
 int walk_guest(struct vm *vm, uint64_t va, unsigned acc,
 	       struct walk_result *r)
 {

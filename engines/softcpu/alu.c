@@ -98,7 +98,7 @@ int op_alu_ge(struct sc_cpu *c, const struct sc_insn *d)
 
 int op_alu_ai(struct sc_cpu *c, const struct sc_insn *d)
 {
-	alu_r(c, REG_RAX, d->osz, d->op, d->imm);
+	alu_r(c, GPR_RAX, d->osz, d->op, d->imm);
 	return SC_OK;
 }
 
@@ -119,7 +119,7 @@ int op_test_eg(struct sc_cpu *c, const struct sc_insn *d)
 
 int op_test_ai(struct sc_cpu *c, const struct sc_insn *d)
 {
-	alu(c, ALU_AND, d->osz, c->v->regs[REG_RAX], d->imm);
+	alu(c, ALU_AND, d->osz, c->v->regs[GPR_RAX], d->imm);
 	return SC_OK;
 }
 

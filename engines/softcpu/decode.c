@@ -36,6 +36,7 @@
 #define F_OPREG 0x1000 /* op is ModRM.reg (80-83, shifts) */
 #define F_ONE 0x2000   /* implicit count of 1 (D0, D1) */
 #define F_ENTER 0x4000 /* imm16 then imm8 */
+#define F_LOCK 0x8000  /* a lock prefix is allowed (with a memory E) */
 
 struct opdef {
 	sc_fn *fn;
@@ -48,8 +49,8 @@ enum { G3B = 1, G3V, G4, G5, G1A, G11B, G11V, G8, G9, G15, NGROUPS };
 
 /* The eight ALU operations 00-3F: add or adc sbb and sub xor cmp. */
 #define ALU(b, n)                                                        \
-	[(b) + 0] = { op_alu_eg, F_M | F_B, n },                         \
-	[(b) + 1] = { op_alu_eg, F_M, n },                               \
+	[(b) + 0] = { op_alu_eg, F_M | F_B | F_LOCK, n },                \
+	[(b) + 1] = { op_alu_eg, F_M | F_LOCK, n },                      \
 	[(b) + 2] = { op_alu_ge, F_M | F_B, n },                         \
 	[(b) + 3] = { op_alu_ge, F_M, n },                               \
 	[(b) + 4] = { op_alu_ai, F_B | F_I8, n },                        \
@@ -78,13 +79,13 @@ static const struct opdef one_byte[256] = {
 	[0x6b] = { op_imul_gei, F_M | F_I8, 0 },
 	[0x6c ... 0x6f] = { op_priv, 0, 0 },             /* ins, outs */
 	CC16(0x70, op_jcc, F_I8 | F_F64),
-	[0x80] = { op_alu_ei, F_M | F_B | F_I8 | F_OPREG, 0 },
-	[0x81] = { op_alu_ei, F_M | F_IZ | F_OPREG, 0 },
-	[0x83] = { op_alu_ei, F_M | F_I8 | F_OPREG, 0 },
+	[0x80] = { op_alu_ei, F_M | F_B | F_I8 | F_OPREG | F_LOCK, 0 },
+	[0x81] = { op_alu_ei, F_M | F_IZ | F_OPREG | F_LOCK, 0 },
+	[0x83] = { op_alu_ei, F_M | F_I8 | F_OPREG | F_LOCK, 0 },
 	[0x84] = { op_test_eg, F_M | F_B, 0 },
 	[0x85] = { op_test_eg, F_M, 0 },
-	[0x86] = { op_xchg, F_M | F_B, 0 },
-	[0x87] = { op_xchg, F_M, 0 },
+	[0x86] = { op_xchg, F_M | F_B | F_LOCK, 0 },
+	[0x87] = { op_xchg, F_M | F_LOCK, 0 },
 	[0x88] = { op_mov_eg, F_M | F_B, 0 },
 	[0x89] = { op_mov_eg, F_M, 0 },
 	[0x8a] = { op_mov_ge, F_M | F_B, 0 },
@@ -191,25 +192,25 @@ static const struct opdef two_byte[256] = {
 	[0xa5] = { op_shld, F_M, 1 },
 	[0xa8] = { op_push_sreg, F_D64, SEG_GS },
 	[0xa9] = { op_pop_sreg, F_D64, SEG_GS },
-	[0xab] = { op_bt_eg, F_M, 1 },
+	[0xab] = { op_bt_eg, F_M | F_LOCK, 1 },
 	[0xac] = { op_shrd, F_M | F_I8, 0 },
 	[0xad] = { op_shrd, F_M, 1 },
 	[0xae] = { NULL, F_M | F_GRP, G15 },
 	[0xaf] = { op_imul_ge, F_M, 0 },
-	[0xb0] = { op_cmpxchg, F_M | F_B, 0 },
-	[0xb1] = { op_cmpxchg, F_M, 0 },
-	[0xb3] = { op_bt_eg, F_M, 2 },
+	[0xb0] = { op_cmpxchg, F_M | F_B | F_LOCK, 0 },
+	[0xb1] = { op_cmpxchg, F_M | F_LOCK, 0 },
+	[0xb3] = { op_bt_eg, F_M | F_LOCK, 2 },
 	[0xb6] = { op_movzx, F_M | F_EB, 1 },
 	[0xb7] = { op_movzx, F_M, 2 },
 	[0xb8] = { op_popcnt, F_M, 0 },
 	[0xba] = { NULL, F_M | F_GRP, G8 },
-	[0xbb] = { op_bt_eg, F_M, 3 },
+	[0xbb] = { op_bt_eg, F_M | F_LOCK, 3 },
 	[0xbc] = { op_bsf, F_M, 0 },
 	[0xbd] = { op_bsr, F_M, 0 },
 	[0xbe] = { op_movsx, F_M | F_EB, 1 },
 	[0xbf] = { op_movsx, F_M, 2 },
-	[0xc0] = { op_xadd, F_M | F_B, 0 },
-	[0xc1] = { op_xadd, F_M, 0 },
+	[0xc0] = { op_xadd, F_M | F_B | F_LOCK, 0 },
+	[0xc1] = { op_xadd, F_M | F_LOCK, 0 },
 	[0xc7] = { NULL, F_M | F_GRP, G9 },
 	[0xc8 ... 0xcf] = { op_bswap, F_RO, 0 },
 };
@@ -218,19 +219,19 @@ static const struct opdef two_byte[256] = {
 static const struct opdef groups[NGROUPS][8] = {
 	[G3B] = {
 		{ op_test_ei, F_I8, 0 }, { op_test_ei, F_I8, 0 },
-		{ op_not_e, 0, 0 }, { op_neg_e, 0, 0 },
+		{ op_not_e, F_LOCK, 0 }, { op_neg_e, F_LOCK, 0 },
 		{ op_mul1, 0, 0 }, { op_imul1, 0, 0 },
 		{ op_div, 0, 0 }, { op_idiv, 0, 0 },
 	},
 	[G3V] = {
 		{ op_test_ei, F_IZ, 0 }, { op_test_ei, F_IZ, 0 },
-		{ op_not_e, 0, 0 }, { op_neg_e, 0, 0 },
+		{ op_not_e, F_LOCK, 0 }, { op_neg_e, F_LOCK, 0 },
 		{ op_mul1, 0, 0 }, { op_imul1, 0, 0 },
 		{ op_div, 0, 0 }, { op_idiv, 0, 0 },
 	},
-	[G4] = { { op_inc_e, 0, 0 }, { op_dec_e, 0, 0 } },
+	[G4] = { { op_inc_e, F_LOCK, 0 }, { op_dec_e, F_LOCK, 0 } },
 	[G5] = {
-		{ op_inc_e, 0, 0 }, { op_dec_e, 0, 0 },
+		{ op_inc_e, F_LOCK, 0 }, { op_dec_e, F_LOCK, 0 },
 		{ op_call_e, F_F64, 0 }, { op_far_e, 0, 1 },
 		{ op_jmp_e, F_F64, 0 }, { op_far_e, 0, 0 },
 		{ op_push_e, F_D64, 0 },
@@ -239,10 +240,11 @@ static const struct opdef groups[NGROUPS][8] = {
 	[G11B] = { { op_mov_ei, F_I8, 0 } },
 	[G11V] = { { op_mov_ei, F_IZ, 0 } },
 	[G8] = {
-		[4] = { op_bt_ei, F_I8, 0 }, [5] = { op_bt_ei, F_I8, 1 },
-		[6] = { op_bt_ei, F_I8, 2 }, [7] = { op_bt_ei, F_I8, 3 },
+		[4] = { op_bt_ei, F_I8, 0 }, [5] = { op_bt_ei, F_I8 | F_LOCK, 1 },
+		[6] = { op_bt_ei, F_I8 | F_LOCK, 2 },
+		[7] = { op_bt_ei, F_I8 | F_LOCK, 3 },
 	},
-	[G9] = { [1] = { op_cmpxchg8b, 0, 0 }, [7] = { op_rdpid, 0, 0 } },
+	[G9] = { [1] = { op_cmpxchg8b, F_LOCK, 0 }, [7] = { op_rdpid, 0, 0 } },
 	[G15] = {
 		{ op_fsgsbase, 0, 0 }, { op_fsgsbase, 0, 1 },
 		{ op_fsgsbase, 0, 2 }, { op_fsgsbase, 0, 3 },
@@ -349,7 +351,7 @@ static enum sc_decode modrm_mem(struct dstate *s, struct sc_insn *d, uint8_t rm)
 	} else {
 		d->base = rm | ((s->rex & 1) << 3);
 	}
-	if (d->base == REG_RSP || d->base == REG_RBP)
+	if (d->base == GPR_RSP || d->base == GPR_RBP)
 		d->flags |= SCI_STACK;
 	if (d->mod == 1) {
 		NEED(s, 1);
@@ -434,6 +436,18 @@ static enum sc_decode modrm(struct dstate *s, struct sc_insn *d,
 	return modrm_mem(s, d, m & 7);
 }
 
+/*
+ * lock is allowed only on read-modify-write instructions with a memory
+ * destination (SDM vol. 2, LOCK); cmp (ALU operation 7) reads only.
+ */
+static bool lockable(const struct sc_insn *d, uint16_t f)
+{
+	if (!(f & F_LOCK) || d->mod == 3)
+		return false;
+	bool alu = (d->map == 1 && d->opc < 0x40) || (f & F_OPREG);
+	return !(alu && d->op == 7);
+}
+
 enum sc_decode sc_decode(const uint8_t *buf, unsigned avail,
 			 struct sc_insn *d)
 {
@@ -478,5 +492,7 @@ enum sc_decode sc_decode(const uint8_t *buf, unsigned avail,
 		return SC_DEC_LONG;
 	d->len = (uint8_t)s.i;
 	d->fn = def->fn ? def->fn : op_ud;
+	if ((d->flags & SCI_LOCK) && !lockable(d, f))
+		d->fn = op_ud;
 	return SC_DEC_OK;
 }

@@ -165,27 +165,44 @@ int sc_map(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
 	return SC_OK;
 }
 
+void sc_mem_read_bytes(const struct sc_mem *m, void *buf, unsigned len)
+{
+	if (!m->p2) {
+		memcpy(buf, m->p1, len);
+		return;
+	}
+	memcpy(buf, m->p1, m->n1);
+	memcpy((uint8_t *)buf + m->n1, m->p2, len - m->n1);
+}
+
+void sc_mem_write_bytes(const struct sc_mem *m, const void *buf,
+			unsigned len)
+{
+	if (!m->p2) {
+		memcpy(m->p1, buf, len);
+		return;
+	}
+	memcpy(m->p1, buf, m->n1);
+	memcpy(m->p2, (const uint8_t *)buf + m->n1, len - m->n1);
+}
+
 uint64_t sc_mem_get(const struct sc_mem *m, unsigned sz)
 {
 	uint64_t x = 0;
 
-	if (!m->p2) {
+	if (!m->p2)
 		memcpy(&x, m->p1, sz);
-		return x;
-	}
-	memcpy(&x, m->p1, m->n1);
-	memcpy((uint8_t *)&x + m->n1, m->p2, sz - m->n1);
+	else
+		sc_mem_read_bytes(m, &x, sz);
 	return x;
 }
 
 void sc_mem_put(const struct sc_mem *m, unsigned sz, uint64_t x)
 {
-	if (!m->p2) {
+	if (!m->p2)
 		memcpy(m->p1, &x, sz);
-		return;
-	}
-	memcpy(m->p1, &x, m->n1);
-	memcpy(m->p2, (uint8_t *)&x + m->n1, sz - m->n1);
+	else
+		sc_mem_write_bytes(m, &x, sz);
 }
 
 int sc_read(struct sc_cpu *c, uint64_t va, unsigned sz, uint64_t *x,

@@ -8,7 +8,9 @@
  * undefined (OF for counts above 1, CF and OF when an 8- or 16-bit shift
  * count exceeds the width, AF) we write what this project's reference host
  * (an AMD EPYC, where tests/diff compares) was measured to produce: the
- * count-1 formulas extended to every count, AF cleared.
+ * count-1 formulas extended to every count, written on the result (for
+ * shr, shrd and rcr: OF = the top two bits of the result differ; for shl,
+ * shld and rcl: OF = top bit ^ CF), and AF set by every shift.
  */
 #include "engines/softcpu/softcpu.h"
 
@@ -36,8 +38,9 @@ static uint64_t rotate_carry(struct sc_cpu *c, unsigned op, unsigned sz,
 		t = ((t << n) | (t >> (w - n))) & wm;
 		of = msb((uint64_t)t, sz) ^ (uint64_t)(t >> bits);
 	} else {
-		of = msb(a, sz) ^ cf; /* from the operand, before rotating */
 		t = ((t >> n) | (t << (w - n))) & wm;
+		/* = MSB(dest) ^ CF before a 1-bit rotate (the SDM's rule) */
+		of = msb((uint64_t)t, sz) ^ (((uint64_t)t >> (bits - 2)) & 1);
 	}
 	sc_set_flags(c, FL_CF | FL_OF, ((t >> bits) & 1 ? FL_CF : 0) |
 		     (of ? FL_OF : 0));
@@ -80,13 +83,13 @@ static uint64_t shift(struct sc_cpu *c, unsigned op, unsigned sz, uint64_t a,
 	} else if (op == SH_SHR) {
 		r = cnt >= bits ? 0 : a >> cnt;
 		cf = cnt <= bits ? (a >> (cnt - 1)) & 1 : 0;
-		of = msb(a, sz);
+		of = msb(r, sz) ^ ((r >> (bits - 2)) & 1); /* = MSB(a) for 1 */
 	} else {
 		r = (uint64_t)(sa >> (cnt > 63 ? 63 : cnt)) & m;
 		cf = (uint64_t)(sa >> (cnt - 1 > 63 ? 63 : cnt - 1)) & 1;
 		of = 0;
 	}
-	sc_set_flags(c, FL_STATUS, sc_szp(r, sz) | (cf ? FL_CF : 0) |
+	sc_set_flags(c, FL_STATUS, sc_szp(r, sz) | FL_AF | (cf ? FL_CF : 0) |
 		     (of ? FL_OF : 0));
 	return r;
 }
@@ -118,19 +121,20 @@ int op_shift_e(struct sc_cpu *c, const struct sc_insn *d)
 
 int op_shift_cl(struct sc_cpu *c, const struct sc_insn *d)
 {
-	return group2(c, d, c->v->regs[REG_RCX]);
+	return group2(c, d, c->v->regs[GPR_RCX]);
 }
 
 /*
  * shld/shrd shift E and fill the vacated bits from G.  A 16-bit operand
- * with a count above 16 is undefined; we shift the 48-bit string
- * E:G:E (shld) or E:G:E read from the other end (shrd), as Intel does.
+ * with a count above 16 is undefined; we shift the 48-bit string E:G:E
+ * (shld) or its mirror (shrd), which continues the pattern of smaller
+ * counts.
  */
 static int double_shift(struct sc_cpu *c, const struct sc_insn *d, bool left)
 {
 	struct sc_loc l;
 	unsigned sz = d->osz, bits = 8 * sz;
-	unsigned cnt = (d->op ? c->v->regs[REG_RCX] : d->imm) &
+	unsigned cnt = (d->op ? c->v->regs[GPR_RCX] : d->imm) &
 		       (sz == 8 ? 0x3f : 0x1f);
 	uint64_t a, b, r, cf, m = sc_mask(sz);
 	u128 t;
@@ -143,20 +147,26 @@ static int double_shift(struct sc_cpu *c, const struct sc_insn *d, bool left)
 		sc_loc_put(c, &l, sz, a);
 		return SC_OK;
 	}
-	if (left) {
+	if (sz == 8) {
+		/* 1 <= cnt <= 63: plain 64-bit arithmetic. */
+		r = left ? (a << cnt) | (b >> (64 - cnt))
+			 : (a >> cnt) | (b << (64 - cnt));
+		cf = left ? (a >> (64 - cnt)) & 1 : (a >> (cnt - 1)) & 1;
+	} else if (left) {
 		t = ((u128)a << (2 * bits)) | ((u128)b << bits) | a;
 		r = (uint64_t)((t << cnt) >> (2 * bits)) & m;
 		cf = (uint64_t)(t >> (3 * bits - cnt)) & 1;
 	} else {
-		t = ((u128)a << (2 * bits)) | ((u128)b << bits) | a;
-		t = (t >> bits) | ((u128)a << (2 * bits)); /* a:b:a from the low end */
-		t = ((u128)a) | ((u128)b << bits) | ((u128)a << (2 * bits));
+		t = a | ((u128)b << bits) | ((u128)a << (2 * bits));
 		r = (uint64_t)(t >> cnt) & m;
 		cf = (uint64_t)(t >> (cnt - 1)) & 1;
 	}
 	sc_loc_put(c, &l, sz, r);
-	sc_set_flags(c, FL_STATUS, sc_szp(r, sz) | (cf ? FL_CF : 0) |
-		     ((msb(r, sz) ^ msb(a, sz)) ? FL_OF : 0));
+	/* OF: the sign changed, for 1; the host's rule extends it so. */
+	uint64_t of = left ? msb(r, sz) ^ cf
+			   : msb(r, sz) ^ ((r >> (bits - 2)) & 1);
+	sc_set_flags(c, FL_STATUS, sc_szp(r, sz) | FL_AF | (cf ? FL_CF : 0) |
+		     (of ? FL_OF : 0));
 	return SC_OK;
 }
 

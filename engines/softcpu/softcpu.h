@@ -288,6 +288,10 @@ int sc_map(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
 /* Copy between a translated operand and the host. */
 uint64_t sc_mem_get(const struct sc_mem *m, unsigned sz);
 void sc_mem_put(const struct sc_mem *m, unsigned sz, uint64_t x);
+/* Copy len bytes out of or into a translated operand. */
+void sc_mem_read_bytes(const struct sc_mem *m, void *buf, unsigned len);
+void sc_mem_write_bytes(const struct sc_mem *m, const void *buf,
+			unsigned len);
 /* Read or write sz bytes at linear va. */
 int sc_read(struct sc_cpu *c, uint64_t va, unsigned sz, uint64_t *x,
 	    unsigned acc);
@@ -332,6 +336,18 @@ void sc_loc_put(struct sc_cpu *c, const struct sc_loc *l, unsigned sz,
 /* Read the E operand at size sz (shorthand of loc_e + loc_get). */
 int sc_get_e(struct sc_cpu *c, const struct sc_insn *d, unsigned sz,
 	     uint64_t *x);
+
+/* ------------------------------------------------------------ stack.c */
+/* Push sz bytes of x; pop sz bytes into *x (RSP moves on success only). */
+int sc_push(struct sc_cpu *c, unsigned sz, uint64_t x);
+int sc_pop(struct sc_cpu *c, unsigned sz, uint64_t *x);
+
+/* ----------------------------------------------------------- system.c */
+/*
+ * A far jmp/call/ret at CPL 3 to selector sel, offset rip: check the
+ * target code segment as the CPU does, load CS and branch.
+ */
+int sc_far_transfer(struct sc_cpu *c, uint16_t sel, uint64_t rip);
 
 /* ------------------------------------------------------------ cache.c */
 /* Allocate the cache for a VM with npages of RAM.  0 or -1. */

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "isa/x86.h"
 #include "monitor/boot.h"
 
 /* The guest's own entry point; args is the boot command line ("" if none). */
@@ -117,6 +118,9 @@ void rt_set_handler(unsigned vector, rt_handler *handler);
 /* Make IDT entry vector an interrupt gate with this DPL on the stub for
  * stub_vector (normally the same number). */
 void rt_set_gate(unsigned vector, unsigned stub_vector, unsigned dpl);
+/* Write, into gate[0..1], an interrupt gate (DPL dpl, the kernel code
+ * segment) that enters stub_vector's stub. */
+void rt_gate_encode(uint64_t gate[2], unsigned stub_vector, unsigned dpl);
 /* The entry stub of each vector (each pushes its own vector number). */
 extern const uint64_t rt_vector_stubs[256];
 /* The runtime's IDT: 256 gates of 16 bytes. */

@@ -28,16 +28,22 @@ void rt_try_recover(void);
 void rt_try_nested(void) __attribute__((noreturn));
 void rt_trap(struct rt_frame *f);
 
-/* Make vector an interrupt gate (IF cleared on entry) to stub_vector's stub. */
-void rt_set_gate(unsigned vector, unsigned stub_vector, unsigned dpl)
+/* Encode an interrupt gate (IF cleared on entry) to stub_vector's stub. */
+void rt_gate_encode(uint64_t gate[2], unsigned stub_vector, unsigned dpl)
 {
 	uint64_t off = rt_vector_stubs[stub_vector & 0xff];
 
-	rt_idt[2 * vector] = (off & 0xffff) | (uint64_t)RT_SEL_KCODE << 16 |
-			     (uint64_t)DESC_SYS_INT_GATE << DESC_TYPE_SHIFT |
-			     (uint64_t)(dpl & 3) << DESC_DPL_SHIFT | DESC_P |
-			     ((off >> 16) & 0xffff) << 48;
-	rt_idt[2 * vector + 1] = off >> 32;
+	gate[0] = (off & 0xffff) | (uint64_t)RT_SEL_KCODE << 16 |
+		  (uint64_t)DESC_SYS_INT_GATE << DESC_TYPE_SHIFT |
+		  (uint64_t)(dpl & 3) << DESC_DPL_SHIFT | DESC_P |
+		  ((off >> 16) & 0xffff) << 48;
+	gate[1] = off >> 32;
+}
+
+/* Make IDT entry vector a gate to stub_vector's stub. */
+void rt_set_gate(unsigned vector, unsigned stub_vector, unsigned dpl)
+{
+	rt_gate_encode(&rt_idt[2 * (vector & 0xff)], stub_vector, dpl);
 }
 
 /* Route one vector to a guest's handler, or back to the default. */

@@ -24,9 +24,9 @@ bad() { # NAME STATUS PATTERN COMMAND...
 	fi
 }
 
-mkimage triple 0x100000
-mkimage wild 0x100000
-mkimage loop 0x100000
+mkimage triple 0x200000
+mkimage wild 0x200000
+mkimage loop 0x200000
 mkimage far 0x40000000
 printf 'this is not an ELF file\n' >"$OUT/text"
 # An ELF32 header: 7f 'E' 'L' 'F', class 1, little-endian, version 1.

@@ -20,8 +20,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "monitor/vcpu.h"
-
 #define DIFF_CODE 0x10000000ULL
 #define DIFF_CODE_SIZE 0x2000ULL
 #define DIFF_DATA 0x10100000ULL
@@ -32,9 +30,14 @@
 /* Guest RAM the softcpu side needs: the data region must lie inside it. */
 #define DIFF_MEM_MIB 512
 
-/* Registers and flags at the start or at the end of a run. */
+/*
+ * Registers and flags at the start or at the end of a run.  regs[] is in
+ * encoding order, as enum vcpu_reg of monitor/vcpu.h (which this header
+ * leaves out so that native.c sees only what it needs).
+ */
+#define DIFF_NREGS 16
 struct diff_state {
-	uint64_t regs[VCPU_NREGS]; /* RAX..R15, in encoding order */
+	uint64_t regs[DIFF_NREGS]; /* RAX..R15 */
 	uint64_t rip;
 	uint64_t rflags;
 };
@@ -85,6 +88,8 @@ int softrun_init(char *why, size_t len);
 void softrun_run(const struct diff_seq *s, struct diff_result *r);
 /* softrun.c: release the VM. */
 void softrun_fini(void);
+/* softrun.c: set *softrun_kick() from a signal handler to stop a run. */
+volatile int *softrun_kick(void);
 
 /* native.S: load st (RSP and RFLAGS too) and jump to rip; never returns. */
 void native_enter(const struct diff_state *st, uint64_t rip)

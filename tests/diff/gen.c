@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "isa/x86.h"
+#include "monitor/vcpu.h"
 #include "tests/diff/diff.h"
 #include "tests/diff/encode.h"
 
@@ -152,7 +153,7 @@ static struct rm RM_REG(struct reg r)
 
 #define BIT(r) (1u << (r))
 /* Never written: RSP (the stack), RBX and R13 (bases into the buffer). */
-#define RESERVED (BIT(REG_RSP) | BIT(REG_RBX) | BIT(REG_R13))
+#define RESERVED (BIT(GPR_RSP) | BIT(GPR_RBX) | BIT(GPR_R13))
 
 static bool writable(struct reg r)
 {
@@ -275,7 +276,7 @@ static struct mem mem_reserved(struct gen *g, uint64_t a, bool legacy)
 	struct mem m = { .index = MEM_NONE, .scale = 1 };
 	bool rbx = legacy || chance(g, 50);
 
-	m.base = rbx ? REG_RBX : REG_R13;
+	m.base = rbx ? GPR_RBX : GPR_R13;
 	m.disp = (int32_t)(a - (rbx ? g->base_rbx : g->base_r13));
 	return m;
 }
@@ -283,7 +284,7 @@ static struct mem mem_reserved(struct gen *g, uint64_t a, bool legacy)
 /* Through RSP, into the stack page. */
 static struct mem mem_stack(struct gen *g, uint64_t span)
 {
-	struct mem m = { .base = REG_RSP, .index = MEM_NONE, .scale = 1 };
+	struct mem m = { .base = GPR_RSP, .index = MEM_NONE, .scale = 1 };
 	uint64_t lo = DIFF_DATA + DIFF_BUF_SIZE + MEM_MARGIN;
 	uint64_t a = lo + rnd(g, (unsigned)(DIFF_BUF_SIZE - 2 * MEM_MARGIN -
 					    span));
@@ -567,14 +568,14 @@ static void t_shift(struct gen *g)
 		flags_need(g, FL_CF);
 	count = form == 0 ? 1 : shift_count(g, bits);
 	if (form == 2) /* the count in CL, with junk in the rest of RCX */
-		emit_mov_imm(g, R(REG_RCX), (int64_t)((rnd64(g) & 0xffffff00) |
+		emit_mov_imm(g, R(GPR_RCX), (int64_t)((rnd64(g) & 0xffffff00) |
 						      count));
 	e = enc_op((uint8_t)((form == 0 ? 0xd0 : form == 1 ? 0xc0 : 0xd2) +
 			     (size > 1)));
 	enc_size(&e, size);
 	e.modrm = true;
 	e.digit = (int)kind;
-	e.rm = rm_pick(g, size, true, legacy, BIT(REG_RCX), 35);
+	e.rm = rm_pick(g, size, true, legacy, BIT(GPR_RCX), 35);
 	if (form == 1)
 		enc_imm(&e, 1, count);
 	emit(g, &e, names[kind]);
@@ -593,10 +594,10 @@ static void t_shxd(struct gen *g)
 		count &= 0xef;
 	masked = count & (size == 8 ? 63 : 31);
 	if (by_cl)
-		emit_mov_imm(g, R(REG_RCX), count);
+		emit_mov_imm(g, R(GPR_RCX), count);
 	enc_size(&e, size);
 	e.modrm = true;
-	e.rm = rm_pick(g, size, true, false, BIT(REG_RCX), 35);
+	e.rm = rm_pick(g, size, true, false, BIT(GPR_RCX), 35);
 	e.reg = pick_src(g, size, false);
 	if (!by_cl)
 		enc_imm(&e, 1, count);
@@ -681,7 +682,7 @@ static void emit_dividend(struct gen *g, unsigned size, bool sign)
 		enc_imm(&e, 1, 0);
 		emit(g, &e, "mov");
 	} else {
-		emit_mov_imm(g, R(REG_RDX), 0);
+		emit_mov_imm(g, R(GPR_RDX), 0);
 	}
 }
 
@@ -693,7 +694,7 @@ static void t_div(struct gen *g)
 {
 	unsigned size = rnd_size(g, true);
 	bool sign = chance(g, 50), legacy = size == 1 && chance(g, 30);
-	unsigned avoid = BIT(REG_RAX) | BIT(REG_RDX);
+	unsigned avoid = BIT(GPR_RAX) | BIT(GPR_RDX);
 	struct enc e = enc_op(size == 1 ? 0xf6 : 0xf7);
 	struct rm rm = { 0 };
 
@@ -704,8 +705,8 @@ static void t_div(struct gen *g)
 	} else {
 		do /* never AL/AH (byte) nor RAX/RDX (wider) */
 			rm.r = pick_dst(g, size, legacy);
-		while (rm.r.num == REG_RAX ||
-		       (size > 1 && rm.r.num == REG_RDX));
+		while (rm.r.num == GPR_RAX ||
+		       (size > 1 && rm.r.num == GPR_RDX));
 	}
 	if (sign)
 		emit_grp1_imm8(g, size, rm, 4, 0xfd);
@@ -855,7 +856,7 @@ static void t_xchg(struct gen *g)
 		e.plus_r = true;
 		do /* 90 alone is nop, not xchg eax, eax */
 			e.rm.r = pick_dst(g, size, false);
-		while (e.rm.r.num == REG_RAX);
+		while (e.rm.r.num == GPR_RAX);
 	} else {
 		e = enc_op(size == 1 ? 0x86 : 0x87);
 		e.modrm = true;
@@ -916,7 +917,7 @@ static void t_lea(struct gen *g)
 		m.index = chance(g, 40) ? MEM_NONE : (int)rnd(g, 16);
 		break;
 	}
-	if (m.index == REG_RSP)
+	if (m.index == GPR_RSP)
 		m.index = MEM_NONE;
 	m.disp = (int32_t)(chance(g, 50) ? (int8_t)rnd64(g) : (int32_t)rnd64(g));
 	m.addr32 = chance(g, 25);
@@ -994,11 +995,11 @@ static void t_string(struct gen *g)
 	struct enc e = enc_op((uint8_t)(ops[kind] + (size > 1)));
 
 	if (reads_rsi)
-		emit_mov_imm(g, R(REG_RSI), (int64_t)pick_addr(g, 0));
+		emit_mov_imm(g, R(GPR_RSI), (int64_t)pick_addr(g, 0));
 	if (uses_rdi)
-		emit_mov_imm(g, R(REG_RDI), (int64_t)pick_addr(g, 0));
+		emit_mov_imm(g, R(GPR_RDI), (int64_t)pick_addr(g, 0));
 	if (rep) {
-		emit_mov_imm(g, R(REG_RCX), n);
+		emit_mov_imm(g, R(GPR_RCX), n);
 		e.rep = cmp && chance(g, 50) ? 0xf2 : 0xf3;
 	}
 	enc_size(&e, size);
@@ -1108,9 +1109,9 @@ static void gen_init_state(struct gen *g)
 		s->init.regs[r] = rnd_value(g);
 	g->base_rbx = pick_addr(g, 0);
 	g->base_r13 = pick_addr(g, 0);
-	s->init.regs[REG_RSP] = DIFF_STACK_TOP;
-	s->init.regs[REG_RBX] = g->base_rbx;
-	s->init.regs[REG_R13] = g->base_r13;
+	s->init.regs[GPR_RSP] = DIFF_STACK_TOP;
+	s->init.regs[GPR_RBX] = g->base_rbx;
+	s->init.regs[GPR_R13] = g->base_r13;
 	s->init.rip = DIFF_CODE;
 	s->init.rflags = FL_FIXED1 | FL_IF | (rnd64(g) & FL_STATUS);
 	g->df = chance(g, 20);

@@ -1,1 +1,0 @@
-build-guests/gobj/guests/runtime/entry64.o: guests/runtime/entry64.S

@@ -1,0 +1,320 @@
+/*
+ * engines/softcpu/misc.c - data movement and everything small: mov (all
+ * forms), lea, movzx, movsx, movsxd, xchg, cmpxchg, cmpxchg8b/16b, xadd,
+ * setcc, cmovcc, cbw/cwde/cdqe, cwd/cdq/cqo, lahf, sahf, the flag
+ * instructions (cmc clc stc cld std), xlat, nops, fences and clflush.
+ *
+ * The lock prefix is accepted where the SDM allows it (decode.c checks);
+ * softcpu has one vCPU, so every instruction is atomic anyway.
+ */
+#include "engines/softcpu/softcpu.h"
+
+int op_mov_eg(struct sc_cpu *c, const struct sc_insn *d)
+{
+	uint64_t x = sc_rget(c, d->reg, d->osz);
+
+	if (d->mod == 3) {
+		sc_rset(c, d->rm, d->osz, x);
+		return SC_OK;
+	}
+	return sc_write(c, sc_ea(c, d), d->osz, x, sc_acc(d, SC_ACC_WRITE));
+}
+
+int op_mov_ge(struct sc_cpu *c, const struct sc_insn *d)
+{
+	uint64_t x;
+
+	if (sc_get_e(c, d, d->osz, &x))
+		return SC_STOP;
+	sc_rset(c, d->reg, d->osz, x);
+	return SC_OK;
+}
+
+int op_mov_ei(struct sc_cpu *c, const struct sc_insn *d)
+{
+	if (d->mod == 3) {
+		sc_rset(c, d->rm, d->osz, d->imm);
+		return SC_OK;
+	}
+	return sc_write(c, sc_ea(c, d), d->osz, d->imm,
+			sc_acc(d, SC_ACC_WRITE));
+}
+
+int op_mov_ri(struct sc_cpu *c, const struct sc_insn *d)
+{
+	sc_rset(c, d->reg, d->osz, d->imm);
+	return SC_OK;
+}
+
+/* mov between the accumulator and an absolute address (A0-A3). */
+int op_mov_moffs(struct sc_cpu *c, const struct sc_insn *d)
+{
+	uint64_t va = d->imm + sc_seg_base(c, d), x;
+
+	if (d->op == 1)
+		return sc_write(c, va, d->osz, c->v->regs[GPR_RAX],
+				SC_ACC_WRITE);
+	if (sc_read(c, va, d->osz, &x, SC_ACC_READ))
+		return SC_STOP;
+	sc_rset(c, GPR_RAX, d->osz, x);
+	return SC_OK;
+}
+
+/* lea: the effective address, without any segment base. */
+int op_lea(struct sc_cpu *c, const struct sc_insn *d)
+{
+	if (d->mod == 3)
+		return sc_ud(c);
+	sc_rset(c, d->reg, d->osz, sc_ea(c, d) - sc_seg_base(c, d));
+	return SC_OK;
+}
+
+/* movzx/movsx: op is the source size (1 or 2). */
+int op_movzx(struct sc_cpu *c, const struct sc_insn *d)
+{
+	uint64_t x;
+
+	if (sc_get_e(c, d, d->op, &x))
+		return SC_STOP;
+	sc_rset(c, d->reg, d->osz, x);
+	return SC_OK;
+}
+
+int op_movsx(struct sc_cpu *c, const struct sc_insn *d)
+{
+	uint64_t x;
+
+	if (sc_get_e(c, d, d->op, &x))
+		return SC_STOP;
+	sc_rset(c, d->reg, d->osz, (uint64_t)sc_sext(x, d->op));
+	return SC_OK;
+}
+
+/* movsxd: sign-extends 32 bits with REX.W; otherwise a plain mov. */
+int op_movsxd(struct sc_cpu *c, const struct sc_insn *d)
+{
+	unsigned src = d->osz == 8 ? 4 : d->osz;
+	uint64_t x;
+
+	if (sc_get_e(c, d, src, &x))
+		return SC_STOP;
+	sc_rset(c, d->reg, d->osz, (uint64_t)sc_sext(x, src));
+	return SC_OK;
+}
+
+int op_xchg(struct sc_cpu *c, const struct sc_insn *d)
+{
+	struct sc_loc l;
+
+	if (sc_loc_e(c, d, d->osz, SC_ACC_WRITE, &l))
+		return SC_STOP;
+	uint64_t a = sc_loc_get(c, &l, d->osz);
+	sc_loc_put(c, &l, d->osz, sc_rget(c, d->reg, d->osz));
+	sc_rset(c, d->reg, d->osz, a);
+	return SC_OK;
+}
+
+/* 90+r: xchg with the accumulator; 90 itself (no REX.B) is nop. */
+int op_xchg_ra(struct sc_cpu *c, const struct sc_insn *d)
+{
+	if (d->reg == GPR_RAX)
+		return SC_OK;
+	uint64_t a = sc_rget(c, GPR_RAX, d->osz);
+	sc_rset(c, GPR_RAX, d->osz, sc_rget(c, d->reg, d->osz));
+	sc_rset(c, d->reg, d->osz, a);
+	return SC_OK;
+}
+
+/*
+ * cmpxchg E, G: compare the accumulator with E (flags as cmp); equal:
+ * E = G; different: accumulator = E.  A memory E is written either way.
+ */
+int op_cmpxchg(struct sc_cpu *c, const struct sc_insn *d)
+{
+	struct sc_loc l;
+	unsigned sz = d->osz;
+
+	if (sc_loc_e(c, d, sz, SC_ACC_WRITE, &l))
+		return SC_STOP;
+	uint64_t e = sc_loc_get(c, &l, sz);
+	uint64_t a = sc_rget(c, GPR_RAX, sz);
+	sc_lazy_set(c, LZ_SUB, sz, a, e, (a - e) & sc_mask(sz));
+	if (a == e) {
+		sc_loc_put(c, &l, sz, sc_rget(c, d->reg, sz));
+	} else {
+		if (l.reg < 0)
+			sc_loc_put(c, &l, sz, e);
+		sc_rset(c, GPR_RAX, sz, e);
+	}
+	return SC_OK;
+}
+
+/*
+ * cmpxchg8b m64 / cmpxchg16b m128 (REX.W): compare EDX:EAX (RDX:RAX)
+ * with memory; equal: store ECX:EBX (RCX:RBX), ZF = 1; different: load
+ * memory into EDX:EAX, ZF = 0.  cmpxchg16b wants a 16-byte aligned
+ * operand (#GP(0)).  Only ZF changes.
+ */
+int op_cmpxchg8b(struct sc_cpu *c, const struct sc_insn *d)
+{
+	unsigned half = (d->flags & SCI_REXW) ? 8 : 4;
+	uint64_t va, m[2] = { 0, 0 }, *r = c->v->regs;
+	struct sc_mem mem;
+
+	if (d->mod == 3)
+		return sc_ud(c);
+	va = sc_ea(c, d);
+	if (half == 8 && (va & 15))
+		return sc_gp(c, 0);
+	if (sc_map(c, va, 2 * half, sc_acc(d, SC_ACC_WRITE), &mem))
+		return SC_STOP;
+	sc_mem_read_bytes(&mem, m, 2 * half);
+	if (half == 4) {
+		m[1] = m[0] >> 32;
+		m[0] &= 0xffffffff;
+	}
+	uint64_t hm = sc_mask(half);
+	bool eq = m[0] == (r[GPR_RAX] & hm) && m[1] == (r[GPR_RDX] & hm);
+	if (eq) {
+		uint64_t n[2] = { r[GPR_RBX] & hm, r[GPR_RCX] & hm };
+		if (half == 4)
+			n[0] |= n[1] << 32;
+		sc_mem_write_bytes(&mem, n, 2 * half);
+	} else {
+		sc_rset(c, GPR_RAX, half, m[0]);
+		sc_rset(c, GPR_RDX, half, m[1]);
+	}
+	sc_set_flags(c, FL_ZF, eq ? FL_ZF : 0);
+	return SC_OK;
+}
+
+/* xadd E, G: G = E, E = E + G, flags as add. */
+int op_xadd(struct sc_cpu *c, const struct sc_insn *d)
+{
+	struct sc_loc l;
+	unsigned sz = d->osz;
+
+	if (sc_loc_e(c, d, sz, SC_ACC_WRITE, &l))
+		return SC_STOP;
+	uint64_t a = sc_loc_get(c, &l, sz), b = sc_rget(c, d->reg, sz);
+	uint64_t r = (a + b) & sc_mask(sz);
+	sc_rset(c, d->reg, sz, a);
+	sc_loc_put(c, &l, sz, r);
+	sc_lazy_set(c, LZ_ADD, sz, a, b, r);
+	return SC_OK;
+}
+
+int op_setcc(struct sc_cpu *c, const struct sc_insn *d)
+{
+	uint64_t x = sc_cond(c, d->op);
+
+	if (d->mod == 3) {
+		sc_rset(c, d->rm, 1, x);
+		return SC_OK;
+	}
+	return sc_write(c, sc_ea(c, d), 1, x, sc_acc(d, SC_ACC_WRITE));
+}
+
+/*
+ * cmovcc reads its source whatever the condition (so it can fault), and
+ * a 32-bit destination is zero-extended even when nothing moves.
+ */
+int op_cmovcc(struct sc_cpu *c, const struct sc_insn *d)
+{
+	uint64_t x;
+
+	if (sc_get_e(c, d, d->osz, &x))
+		return SC_STOP;
+	if (!sc_cond(c, d->op))
+		x = sc_rget(c, d->reg, d->osz);
+	sc_rset(c, d->reg, d->osz, x);
+	return SC_OK;
+}
+
+/* cbw / cwde / cdqe: sign-extend the lower half of the accumulator. */
+int op_cbw(struct sc_cpu *c, const struct sc_insn *d)
+{
+	unsigned half = d->osz / 2;
+
+	sc_rset(c, GPR_RAX, d->osz, (uint64_t)sc_sext(c->v->regs[GPR_RAX], half));
+	return SC_OK;
+}
+
+/* cwd / cdq / cqo: fill rDX with the accumulator's sign. */
+int op_cwd(struct sc_cpu *c, const struct sc_insn *d)
+{
+	bool neg = c->v->regs[GPR_RAX] & sc_sign(d->osz);
+
+	sc_rset(c, GPR_RDX, d->osz, neg ? ~0ULL : 0);
+	return SC_OK;
+}
+
+int op_nop(struct sc_cpu *c, const struct sc_insn *d)
+{
+	(void)c;
+	(void)d;
+	return SC_OK;
+}
+
+/* The low byte of RFLAGS: SF ZF 0 AF 0 PF 1 CF. */
+#define FL_LAHF (FL_SF | FL_ZF | FL_AF | FL_PF | FL_CF)
+
+int op_lahf(struct sc_cpu *c, const struct sc_insn *d)
+{
+	(void)d;
+	uint64_t f = (sc_flags(c) & FL_LAHF) | FL_FIXED1;
+	sc_rset(c, GPR_RAX | SC_HIBYTE, 1, f);
+	return SC_OK;
+}
+
+int op_sahf(struct sc_cpu *c, const struct sc_insn *d)
+{
+	(void)d;
+	sc_set_flags(c, FL_LAHF, (c->v->regs[GPR_RAX] >> 8) & FL_LAHF);
+	return SC_OK;
+}
+
+/* cmc (op 0), clc, stc, cld, std. */
+int op_flag(struct sc_cpu *c, const struct sc_insn *d)
+{
+	switch (d->op) {
+	case 0: sc_set_flags(c, FL_CF, sc_cf(c) ? 0 : FL_CF); break;
+	case 1: sc_set_flags(c, FL_CF, 0); break;
+	case 2: sc_set_flags(c, FL_CF, FL_CF); break;
+	case 3: c->v->rflags &= ~FL_DF; break;
+	default: c->v->rflags |= FL_DF; break;
+	}
+	return SC_OK;
+}
+
+/* xlat: AL = [seg:RBX + AL] (EBX with 67). */
+int op_xlat(struct sc_cpu *c, const struct sc_insn *d)
+{
+	uint64_t va = c->v->regs[GPR_RBX] + (c->v->regs[GPR_RAX] & 0xff), x;
+
+	if (d->asz == 4)
+		va = (uint32_t)va;
+	if (sc_read(c, va + sc_seg_base(c, d), 1, &x, SC_ACC_READ))
+		return SC_STOP;
+	sc_rset(c, GPR_RAX, 1, x);
+	return SC_OK;
+}
+
+/* 0F AE /5, /6 with mod = 3: lfence, mfence.  Memory forms: #UD. */
+int op_fence(struct sc_cpu *c, const struct sc_insn *d)
+{
+	return d->mod == 3 ? SC_OK : sc_ud(c);
+}
+
+/*
+ * 0F AE /7: sfence (mod = 3), or clflush m8, which faults like a read of
+ * its byte and otherwise does nothing visible (there is no cache).
+ */
+int op_clflush(struct sc_cpu *c, const struct sc_insn *d)
+{
+	uint64_t x;
+
+	if (d->mod == 3)
+		return SC_OK;
+	return sc_read(c, sc_ea(c, d), 1, &x, sc_acc(d, SC_ACC_READ));
+}

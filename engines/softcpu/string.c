@@ -1,0 +1,143 @@
+/*
+ * engines/softcpu/string.c - string instructions: movs, stos, lods, cmps,
+ * scas, with rep / repe / repne.
+ *
+ * Each element moves between [seg:RSI] (DS by default; fs/gs overrides
+ * apply) and [RDI] (ES: no override, and no base in 64-bit mode), then
+ * RSI and RDI step by the element size, down when RFLAGS.DF is set.  The
+ * registers are used at the address size: with a 67 prefix ESI, EDI and
+ * ECX wrap at 32 bits.
+ *
+ * A repeated instruction is interruptible, as on hardware: a fault in
+ * iteration k leaves RCX, RSI and RDI as the k - 1 completed iterations
+ * left them, with RIP on the instruction, so that restarting it finishes
+ * the job.  Long repeats also yield every SC_STRING_CHUNK elements by
+ * leaving RIP on the instruction, which bounds the time to notice a kick.
+ */
+#include "engines/softcpu/softcpu.h"
+
+#define SC_STRING_CHUNK 65536
+
+enum str_kind { STR_MOVS, STR_STOS, STR_LODS, STR_CMPS, STR_SCAS };
+
+/* Step register r by delta at address size asz. */
+static void step(struct sc_cpu *c, unsigned r, unsigned asz, int64_t delta)
+{
+	uint64_t x = c->v->regs[r] + (uint64_t)delta;
+
+	c->v->regs[r] = asz == 4 ? (uint32_t)x : x;
+}
+
+static uint64_t areg(const struct sc_cpu *c, unsigned r, unsigned asz)
+{
+	return asz == 4 ? (uint32_t)c->v->regs[r] : c->v->regs[r];
+}
+
+/* One element of kind k; SC_STOP on a fault (nothing of it done). */
+static int element(struct sc_cpu *c, const struct sc_insn *d, enum str_kind k)
+{
+	unsigned sz = d->osz, asz = d->asz;
+	uint64_t src = areg(c, GPR_RSI, asz) + sc_seg_base(c, d);
+	uint64_t dst = areg(c, GPR_RDI, asz);
+	uint64_t a, b;
+
+	switch (k) {
+	case STR_MOVS:
+		if (sc_read(c, src, sz, &a, SC_ACC_READ) ||
+		    sc_write(c, dst, sz, a, SC_ACC_WRITE))
+			return SC_STOP;
+		break;
+	case STR_STOS:
+		return sc_write(c, dst, sz, c->v->regs[GPR_RAX], SC_ACC_WRITE);
+	case STR_LODS:
+		if (sc_read(c, src, sz, &a, SC_ACC_READ))
+			return SC_STOP;
+		sc_rset(c, GPR_RAX, sz, a);
+		break;
+	case STR_CMPS:
+		if (sc_read(c, src, sz, &a, SC_ACC_READ) ||
+		    sc_read(c, dst, sz, &b, SC_ACC_READ))
+			return SC_STOP;
+		sc_lazy_set(c, LZ_SUB, sz, a, b, (a - b) & sc_mask(sz));
+		break;
+	case STR_SCAS:
+		if (sc_read(c, dst, sz, &b, SC_ACC_READ))
+			return SC_STOP;
+		a = c->v->regs[GPR_RAX] & sc_mask(sz);
+		sc_lazy_set(c, LZ_SUB, sz, a, b, (a - b) & sc_mask(sz));
+		break;
+	}
+	return SC_OK;
+}
+
+/* Advance RSI and/or RDI past one element. */
+static void advance(struct sc_cpu *c, const struct sc_insn *d, enum str_kind k)
+{
+	int64_t delta = (c->v->rflags & FL_DF) ? -(int64_t)d->osz : d->osz;
+
+	if (k != STR_STOS && k != STR_SCAS)
+		step(c, GPR_RSI, d->asz, delta);
+	if (k != STR_LODS)
+		step(c, GPR_RDI, d->asz, delta);
+}
+
+/* repe/repne stop when ZF says so (cmps and scas only). */
+static bool rep_done(const struct sc_cpu *c, const struct sc_insn *d,
+		     enum str_kind k)
+{
+	if (k != STR_CMPS && k != STR_SCAS)
+		return false;
+	return d->rep == SC_REP_E ? !sc_zf(c) : sc_zf(c);
+}
+
+static int string_op(struct sc_cpu *c, const struct sc_insn *d,
+		     enum str_kind k)
+{
+	if (d->rep == SC_REP_NONE) {
+		if (element(c, d, k))
+			return SC_STOP;
+		advance(c, d, k);
+		return SC_OK;
+	}
+	for (unsigned n = 0; n < SC_STRING_CHUNK; n++) {
+		if (areg(c, GPR_RCX, d->asz) == 0)
+			return SC_OK;
+		if (element(c, d, k))
+			return SC_STOP;
+		advance(c, d, k);
+		step(c, GPR_RCX, d->asz, -1);
+		if (rep_done(c, d, k))
+			return SC_OK;
+	}
+	if (areg(c, GPR_RCX, d->asz) != 0) {
+		/* Yield: run again from this instruction, not yet retired. */
+		c->next = c->v->rip;
+		c->v->instructions--;
+	}
+	return SC_OK;
+}
+
+int op_movs(struct sc_cpu *c, const struct sc_insn *d)
+{
+	return string_op(c, d, STR_MOVS);
+}
+
+int op_stos(struct sc_cpu *c, const struct sc_insn *d)
+{
+	return string_op(c, d, STR_STOS);
+}
+
+int op_lods(struct sc_cpu *c, const struct sc_insn *d)
+{
+	return string_op(c, d, STR_LODS);
+}
+
+int op_cmps(struct sc_cpu *c, const struct sc_insn *d)
+{
+	return string_op(c, d, STR_CMPS);
+}
+
+int op_scas(struct sc_cpu *c, const struct sc_insn *d)
+{
+	return string_op(c, d, STR_SCAS);
+}

@@ -1,0 +1,130 @@
+/*
+ * interp/cpuid.c - the virtual machine's CPUID.
+ *
+ * CPUID is how software learns what the processor is and has.  It does not
+ * trap at ring 3 on this host (no CPUID faulting), so the softcpu engine
+ * answers it through interp_cpuid_values() and the native engine shows the
+ * host's own answer - one more sensitive-unprivileged instruction.  The
+ * values describe a modest 64-bit CPU with nothing the monitor does not
+ * emulate: the "TrapvisorVMM" vendor, no RDTSCP, no XSAVE, no PCID, no
+ * FSGSBASE.  They are the same on every engine (see isa/CONTRACT.md).
+ */
+#include <string.h>
+
+#include "interp/internal.h"
+
+#define CPUID_MAX_BASIC 0xd
+#define CPUID_MAX_EXTENDED 0x80000008U
+#define CPUID_HV_BASE 0x40000000U     /* the hypervisor leaves */
+
+/* Family 6, model 0x2a (extended model 2, model 0xa), stepping 7. */
+#define CPUID_1_SIGNATURE 0x000206a7U
+/* EBX: one logical processor (bits 23:16), clflush 8 quadwords (15:8). */
+#define CPUID_1_EBX ((1U << 16) | (8U << 8))
+
+#define CPUID_1_EDX_FEATURES (CPUID_1_EDX_FPU | CPUID_1_EDX_PSE |          \
+			      CPUID_1_EDX_TSC | CPUID_1_EDX_MSR |          \
+			      CPUID_1_EDX_PAE | CPUID_1_EDX_CX8 |          \
+			      CPUID_1_EDX_APIC | CPUID_1_EDX_SEP |         \
+			      CPUID_1_EDX_PGE | CPUID_1_EDX_CMOV |         \
+			      CPUID_1_EDX_PAT | CPUID_1_EDX_FXSR |         \
+			      CPUID_1_EDX_SSE | CPUID_1_EDX_SSE2)
+#define CPUID_1_ECX_FEATURES (CPUID_1_ECX_CX16 | CPUID_1_ECX_POPCNT |      \
+			      CPUID_1_ECX_HYPERVISOR)
+#define CPUID_80000001_EDX_FEATURES (CPUID_80000001_EDX_SYSCALL |          \
+				     CPUID_80000001_EDX_NX |               \
+				     CPUID_80000001_EDX_PDPE1GB |          \
+				     CPUID_80000001_EDX_LM)
+/* 39 physical address bits, 48 linear (bits 15:8). */
+#define CPUID_80000008_EAX (X86_MAXPHYADDR | (X86_LINEAR_BITS << 8))
+
+static const char signature[12] = { 'T', 'r', 'a', 'p', 'v', 'i', 's', 'o',
+				    'r', 'V', 'M', 'M' };
+
+/*
+ * "TrapvisorVMM" in three registers.  Leaf 0 spells the vendor in EBX,
+ * EDX, ECX (as "GenuineIntel" is); the hypervisor leaf 0x40000000 in EBX,
+ * ECX, EDX (as KVM's "KVMKVMKVM" is).
+ */
+static void spell(uint32_t *first, uint32_t *second, uint32_t *third)
+{
+	memcpy(first, signature, 4);
+	memcpy(second, signature + 4, 4);
+	memcpy(third, signature + 8, 4);
+}
+
+/* Leaves 0..0xd. */
+static void basic_leaf(const struct vm *vm, uint32_t leaf, uint32_t subleaf,
+		       uint32_t out[4])
+{
+	const struct vcpu *v = &vm->vcpu;
+
+	switch (leaf) {
+	case 0:
+		out[0] = CPUID_MAX_BASIC;
+		spell(&out[1], &out[3], &out[2]); /* EBX, EDX, ECX */
+		break;
+	case 1:
+		out[0] = CPUID_1_SIGNATURE;
+		out[1] = CPUID_1_EBX;
+		out[2] = CPUID_1_ECX_FEATURES |
+			 ((v->cr4 & CR4_OSXSAVE) ? CPUID_1_ECX_OSXSAVE : 0);
+		out[3] = CPUID_1_EDX_FEATURES;
+		break;
+	case 7:
+		/* Subleaf 0 only; EAX = 0 says there are no more. */
+		if (subleaf == 0 && (v->cr4 & CR4_PKE))
+			out[2] = CPUID_7_ECX_OSPKE;
+		break;
+	default:
+		break; /* leaves the CPU does not describe: zeros */
+	}
+}
+
+/* Leaves 0x80000000..0x80000008. */
+static void extended_leaf(uint32_t leaf, uint32_t out[4])
+{
+	switch (leaf) {
+	case 0x80000000U:
+		out[0] = CPUID_MAX_EXTENDED;
+		break;
+	case 0x80000001U:
+		out[2] = CPUID_80000001_ECX_LAHF;
+		out[3] = CPUID_80000001_EDX_FEATURES;
+		break;
+	case 0x80000008U:
+		out[0] = CPUID_80000008_EAX;
+		break;
+	default:
+		break;
+	}
+}
+
+void interp_cpuid_values(const struct vm *vm, uint32_t leaf, uint32_t subleaf,
+			 uint32_t out[4])
+{
+	out[0] = out[1] = out[2] = out[3] = 0;
+	if (leaf <= CPUID_MAX_BASIC) {
+		basic_leaf(vm, leaf, subleaf, out);
+	} else if (leaf == CPUID_HV_BASE) {
+		out[0] = CPUID_HV_BASE; /* the highest hypervisor leaf */
+		spell(&out[1], &out[2], &out[3]); /* EBX, ECX, EDX */
+	} else if (leaf >= 0x80000000U && leaf <= CPUID_MAX_EXTENDED) {
+		extended_leaf(leaf, out);
+	}
+}
+
+/* cpuid: EAX (leaf) and ECX (subleaf) in; EAX, EBX, ECX, EDX out. */
+void interp_cpuid(struct vm *vm, const struct insn *in)
+{
+	struct vcpu *v = &vm->vcpu;
+	uint32_t out[4];
+
+	interp_cpuid_values(vm, (uint32_t)v->regs[GPR_RAX],
+			    (uint32_t)v->regs[GPR_RCX], out);
+	v->regs[GPR_RAX] = out[0];
+	v->regs[GPR_RBX] = out[1];
+	v->regs[GPR_RCX] = out[2];
+	v->regs[GPR_RDX] = out[3];
+	interp_advance(vm, in);
+}

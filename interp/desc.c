@@ -1,0 +1,323 @@
+/*
+ * interp/desc.c - the descriptor-table instructions: lgdt, lidt, lldt, ltr,
+ * their store twins sgdt, sidt, sldt, str, and the segment inspectors lar,
+ * lsl, verr, verw.
+ *
+ * The loads are privileged and trap.  The stores and inspectors are the
+ * classic sensitive-unprivileged instructions of x86 (Robin and Irvine,
+ * 2000): at ring 3 they run and show the *host's* tables (or judge a
+ * descriptor with CPL 3), so a guest can tell it is virtualized.  Under
+ * --isa=strict they trap like UMIP makes them and are answered here from
+ * the virtual state.
+ */
+#include "interp/internal.h"
+#include "shadowpt/walk.h"
+
+/*
+ * The pseudo-descriptor lgdt/lidt read and sgdt/sidt write, in 64-bit mode:
+ *
+ *   79                       16 15       0
+ *  +---------------------------+----------+
+ *  | base (64 bits)            | limit    |
+ *  +---------------------------+----------+
+ */
+struct pseudo_desc {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+/* lgdt m / lidt m: the new base must be canonical. */
+static void load_dtable(struct vm *vm, const struct insn *in,
+			struct vcpu_dtable *t)
+{
+	const cs_x86_op *src = &in->x86.operands[0];
+	struct pseudo_desc pd;
+
+	if (!interp_require_cpl0(vm) ||
+	    gva_read(vm, interp_ea(vm, in, src), &pd, sizeof(pd),
+		     ACC_READ) < 0)
+		return;
+	if (!interp_canonical(pd.base)) {
+		interp_gp(vm, 0);
+		return;
+	}
+	t->base = pd.base;
+	t->limit = pd.limit;
+	interp_advance(vm, in);
+}
+
+/* CR4.UMIP makes the store instructions privileged. */
+static bool umip_allows(struct vm *vm)
+{
+	if (!(vm->vcpu.cr4 & CR4_UMIP) || vm->vcpu.cpl == CPL_KERNEL)
+		return true;
+	interp_gp(vm, 0);
+	return false;
+}
+
+/* sgdt m / sidt m */
+static void store_dtable(struct vm *vm, const struct insn *in,
+			 const struct vcpu_dtable *t)
+{
+	struct pseudo_desc pd = { t->limit, t->base };
+
+	if (!umip_allows(vm) ||
+	    gva_write(vm, interp_ea(vm, in, &in->x86.operands[0]), &pd,
+		      sizeof(pd), ACC_WRITE) < 0)
+		return;
+	interp_advance(vm, in);
+}
+
+void interp_lgdt(struct vm *vm, const struct insn *in)
+{
+	load_dtable(vm, in, &vm->vcpu.gdtr);
+}
+
+void interp_lidt(struct vm *vm, const struct insn *in)
+{
+	load_dtable(vm, in, &vm->vcpu.idtr);
+}
+
+void interp_sgdt(struct vm *vm, const struct insn *in)
+{
+	store_dtable(vm, in, &vm->vcpu.gdtr);
+}
+
+void interp_sidt(struct vm *vm, const struct insn *in)
+{
+	store_dtable(vm, in, &vm->vcpu.idtr);
+}
+
+/* --------------------------------------------------------- lldt, ltr */
+
+/*
+ * Read the system descriptor that lldt or ltr names: it must be in the
+ * GDT, of type want, present.  0, or -1 with #GP(sel), #NP(sel) or #PF.
+ */
+static int system_desc(struct vm *vm, uint16_t sel, unsigned want,
+		       struct seg_desc *d)
+{
+	if (sel & SEL_TI) {
+		interp_gp(vm, sel_error(sel));
+		return -1;
+	}
+	switch (interp_desc_read(vm, sel, true, d)) {
+	case DESC_FAULT:
+		return -1;
+	case DESC_OUTSIDE:
+		interp_gp(vm, sel_error(sel));
+		return -1;
+	case DESC_OK:
+		break;
+	}
+	if (!desc_is_system(d) || desc_type(d) != want ||
+	    !interp_canonical(desc_base(d))) {
+		interp_gp(vm, sel_error(sel));
+		return -1;
+	}
+	if (!desc_present(d)) {
+		vcpu_raise_error(&vm->vcpu, T_NP, sel_error(sel));
+		return -1;
+	}
+	return 0;
+}
+
+/* lldt r/m16: a null selector leaves no LDT; else an LDT descriptor. */
+void interp_lldt(struct vm *vm, const struct insn *in)
+{
+	struct seg_desc d;
+	uint64_t sel;
+
+	if (!interp_require_cpl0(vm) ||
+	    interp_op_read(vm, in, &in->x86.operands[0], 2, &sel) < 0)
+		return;
+	if ((sel & ~SEL_RPL_MASK) == 0) {
+		vm->vcpu.ldtr = (struct vcpu_segment){ .selector =
+						       (uint16_t)sel };
+	} else {
+		if (system_desc(vm, (uint16_t)sel, DESC_SYS_LDT, &d) < 0)
+			return;
+		desc_load(&vm->vcpu.ldtr, (uint16_t)sel, &d);
+	}
+	interp_advance(vm, in);
+}
+
+/* The busy bit of a TSS descriptor's type (9 available, 11 busy). */
+#define DESC_TSS_BUSY_BIT ((uint64_t)(DESC_SYS_TSS_BUSY ^ DESC_SYS_TSS_AVAIL) \
+			   << DESC_TYPE_SHIFT)
+
+/* ltr r/m16: an available TSS, which ltr then marks busy in the GDT. */
+void interp_ltr(struct vm *vm, const struct insn *in)
+{
+	struct seg_desc d;
+	uint64_t sel;
+
+	if (!interp_require_cpl0(vm) ||
+	    interp_op_read(vm, in, &in->x86.operands[0], 2, &sel) < 0)
+		return;
+	if ((sel & ~SEL_RPL_MASK) == 0) {
+		interp_gp(vm, 0);
+		return;
+	}
+	if (system_desc(vm, (uint16_t)sel, DESC_SYS_TSS_AVAIL, &d) < 0)
+		return;
+	d.lo |= DESC_TSS_BUSY_BIT;
+	if (interp_desc_write_lo(vm, (uint16_t)sel, d.lo) < 0)
+		return;
+	desc_load(&vm->vcpu.tr, (uint16_t)sel, &d);
+	interp_advance(vm, in);
+}
+
+/*
+ * sldt/str r/m: the selector; into a 32- or 64-bit register zero-extended,
+ * into memory 16 bits.
+ */
+static void store_selector(struct vm *vm, const struct insn *in, uint16_t sel)
+{
+	const cs_x86_op *dst = &in->x86.operands[0];
+
+	if (!umip_allows(vm) ||
+	    interp_op_write(vm, in, dst, dst->type == X86_OP_REG ?
+			    dst->size : 2, sel) < 0)
+		return;
+	interp_advance(vm, in);
+}
+
+void interp_sldt(struct vm *vm, const struct insn *in)
+{
+	store_selector(vm, in, vm->vcpu.ldtr.selector);
+}
+
+void interp_str(struct vm *vm, const struct insn *in)
+{
+	store_selector(vm, in, vm->vcpu.tr.selector);
+}
+
+/* ------------------------------------------------ lar, lsl, verr, verw */
+
+/*
+ * Read the descriptor a lar-family instruction asks about.  Returns 1 when
+ * there is one and the virtual CPL and the selector's RPL may see it
+ * (conforming code is visible to all), 0 when ZF must be cleared, -1 on a
+ * fault.  lar and lsl accept some system types too: 16-byte reads.
+ */
+static int visible_desc(struct vm *vm, uint16_t sel, struct seg_desc *d)
+{
+	enum desc_result r;
+	unsigned rpl = sel & SEL_RPL_MASK;
+
+	if ((sel & ~SEL_RPL_MASK) == 0)
+		return 0;
+	r = interp_desc_read(vm, sel, false, d);
+	if (r == DESC_OK && desc_is_system(d))
+		r = interp_desc_read(vm, sel, true, d);
+	if (r == DESC_FAULT)
+		return -1;
+	if (r == DESC_OUTSIDE)
+		return 0;
+	if (desc_is_conforming(d))
+		return 1;
+	return desc_dpl(d) >= vm->vcpu.cpl && desc_dpl(d) >= rpl;
+}
+
+/*
+ * What lar returns: the descriptor's second dword with the base and limit
+ * bits masked out, i.e. type, S, DPL, P (15:8) and AVL, L, D/B, G (23:20).
+ */
+#define LAR_RIGHTS_MASK 0x00f0ff00ULL
+
+/* System types that lar reports (SDM, LAR: IA-32e mode); lsl: no gate. */
+static bool sys_type_ok(const struct seg_desc *d, bool gates)
+{
+	switch (desc_type(d)) {
+	case DESC_SYS_LDT:
+	case DESC_SYS_TSS_AVAIL:
+	case DESC_SYS_TSS_BUSY:
+		return true;
+	case DESC_SYS_CALL_GATE:
+		return gates;
+	default:
+		return false;
+	}
+}
+
+static void set_zf(struct vm *vm, bool on)
+{
+	if (on)
+		vm->vcpu.rflags |= FL_ZF;
+	else
+		vm->vcpu.rflags &= ~FL_ZF;
+}
+
+/*
+ * lar/lsl r, r/m16: ZF=1 and the destination written when the descriptor
+ * is visible and of an accepted type; otherwise ZF=0, destination kept.
+ */
+static void lar_lsl(struct vm *vm, const struct insn *in, bool lar)
+{
+	const cs_x86_op *dst = &in->x86.operands[0];
+	struct seg_desc d;
+	uint64_t sel, val;
+	int ok;
+
+	if (interp_op_read(vm, in, &in->x86.operands[1], 2, &sel) < 0)
+		return;
+	ok = visible_desc(vm, (uint16_t)sel, &d);
+	if (ok < 0)
+		return;
+	if (ok && desc_is_system(&d) && !sys_type_ok(&d, lar))
+		ok = 0;
+	if (ok) {
+		val = lar ? (d.lo >> 32) & LAR_RIGHTS_MASK : desc_limit(&d);
+		if (dst->size == 2)
+			val &= 0xffff;
+		interp_reg_set(&vm->vcpu, dst->reg, val);
+	}
+	set_zf(vm, ok);
+	interp_advance(vm, in);
+}
+
+void interp_lar(struct vm *vm, const struct insn *in)
+{
+	lar_lsl(vm, in, true);
+}
+
+void interp_lsl(struct vm *vm, const struct insn *in)
+{
+	lar_lsl(vm, in, false);
+}
+
+/*
+ * verr/verw r/m16: ZF=1 when the segment is visible and readable (verr:
+ * data, or readable code) or writable (verw: writable data only).
+ */
+static void verify(struct vm *vm, const struct insn *in, bool write)
+{
+	struct seg_desc d;
+	uint64_t sel;
+	int ok;
+
+	if (interp_op_read(vm, in, &in->x86.operands[0], 2, &sel) < 0)
+		return;
+	ok = visible_desc(vm, (uint16_t)sel, &d);
+	if (ok < 0)
+		return;
+	if (ok && desc_is_system(&d))
+		ok = 0;
+	if (ok && write)
+		ok = !desc_is_code(&d) && (desc_type(&d) & DESC_TYPE_RW);
+	else if (ok && desc_is_code(&d))
+		ok = (desc_type(&d) & DESC_TYPE_RW) != 0;
+	set_zf(vm, ok);
+	interp_advance(vm, in);
+}
+
+void interp_verr(struct vm *vm, const struct insn *in)
+{
+	verify(vm, in, false);
+}
+
+void interp_verw(struct vm *vm, const struct insn *in)
+{
+	verify(vm, in, true);
+}

@@ -1,0 +1,161 @@
+/*
+ * interp/seg.c - segment registers: mov to/from Sreg, push/pop fs/gs,
+ * swapgs, and rdfsbase, rdgsbase, wrfsbase, wrgsbase.
+ *
+ * In 64-bit mode segmentation is almost gone: CS gives the CPL and the
+ * mode, SS the stack's privilege, FS and GS a base for thread- and
+ * CPU-local data.  But loading a selector still checks its descriptor,
+ * and reading one back at ring 3 shows RPL 3 where the guest kernel
+ * expects 0 ("ring compression"): mov from Sreg and push fs/gs are
+ * sensitive-unprivileged, mov to Sreg with a ring-0 selector traps.
+ */
+#include "interp/internal.h"
+
+/* Capstone's segment register to the vCPU's, or -1. */
+static int sreg_index(x86_reg r)
+{
+	switch (r) {
+	case X86_REG_ES: return SEG_ES;
+	case X86_REG_CS: return SEG_CS;
+	case X86_REG_SS: return SEG_SS;
+	case X86_REG_DS: return SEG_DS;
+	case X86_REG_FS: return SEG_FS;
+	case X86_REG_GS: return SEG_GS;
+	default: return -1;
+	}
+}
+
+/* The segment register that operand op names (the table made sure). */
+static enum vcpu_sreg sreg_of(const cs_x86_op *op)
+{
+	int s = op->type == X86_OP_REG ? sreg_index(op->reg) : -1;
+
+	if (s < 0)
+		interp_panic("sreg_of", "operand is not a segment register");
+	return (enum vcpu_sreg)s;
+}
+
+/*
+ * mov Sreg, r/m16 loads a selector (CS cannot be loaded: #UD); mov r/m,
+ * Sreg stores one - 16 bits to memory, zero-extended into a register.
+ */
+void interp_mov_sreg(struct vm *vm, const struct insn *in)
+{
+	const cs_x86_op *dst = &in->x86.operands[0];
+	const cs_x86_op *src = &in->x86.operands[1];
+	uint64_t sel;
+
+	if (dst->type == X86_OP_REG && sreg_index(dst->reg) >= 0) {
+		enum vcpu_sreg s = sreg_of(dst);
+
+		if (s == SEG_CS) {
+			interp_ud(vm);
+			return;
+		}
+		if (interp_op_read(vm, in, src, 2, &sel) < 0 ||
+		    interp_load_sreg(vm, s, (uint16_t)sel) < 0)
+			return;
+		/* A load of SS blocks interrupts for one instruction. */
+		if (s == SEG_SS)
+			vm->vcpu.interrupt_shadow = true;
+	} else {
+		sel = vm->vcpu.seg[sreg_of(src)].selector;
+		if (interp_op_write(vm, in, dst, dst->type == X86_OP_REG ?
+				    dst->size : 2, sel) < 0)
+			return;
+	}
+	interp_advance(vm, in);
+}
+
+/* The size of a push or pop in 64-bit mode: 8, or 2 with a 66 prefix. */
+static unsigned stack_opsize(const struct insn *in)
+{
+	return interp_opsize(in) == 2 ? 2 : 8;
+}
+
+/* push fs / push gs: the selector, zero-extended to the operand size. */
+void interp_push_sreg(struct vm *vm, const struct insn *in)
+{
+	enum vcpu_sreg s = sreg_of(&in->x86.operands[0]);
+
+	if (interp_push(vm, vm->vcpu.seg[s].selector, stack_opsize(in)) < 0)
+		return;
+	interp_advance(vm, in);
+}
+
+/* pop fs / pop gs: RSP moves only once the load has succeeded. */
+void interp_pop_sreg(struct vm *vm, const struct insn *in)
+{
+	enum vcpu_sreg s = sreg_of(&in->x86.operands[0]);
+	unsigned size = stack_opsize(in);
+	uint64_t sel;
+
+	if (interp_stack_peek(vm, 0, size, &sel) < 0 ||
+	    interp_load_sreg(vm, s, (uint16_t)sel) < 0)
+		return;
+	vm->vcpu.regs[GPR_RSP] += size;
+	interp_advance(vm, in);
+}
+
+/*
+ * swapgs: exchange GS.base with IA32_KERNEL_GS_BASE, so that a kernel
+ * entered from user mode finds its per-CPU data.
+ */
+void interp_swapgs(struct vm *vm, const struct insn *in)
+{
+	struct vcpu *v = &vm->vcpu;
+	uint64_t gs;
+
+	if (!interp_require_cpl0(vm))
+		return;
+	gs = v->seg[SEG_GS].base;
+	v->seg[SEG_GS].base = v->kernel_gs_base;
+	v->kernel_gs_base = gs;
+	interp_advance(vm, in);
+}
+
+/* --------------------------------------------- rdfsbase and friends */
+
+/*
+ * The FS or GS base that rd/wr{fs,gs}base names, after the check that
+ * CR4.FSGSBASE enables them (#UD otherwise, at every CPL).  The virtual
+ * CPU does not enumerate FSGSBASE, so its guests meet the #UD.
+ */
+static uint64_t *fsgs_base(struct vm *vm, const struct insn *in)
+{
+	bool fs = in->id == X86_INS_RDFSBASE || in->id == X86_INS_WRFSBASE;
+
+	if (!(vm->vcpu.cr4 & CR4_FSGSBASE)) {
+		interp_ud(vm);
+		return NULL;
+	}
+	return &vm->vcpu.seg[fs ? SEG_FS : SEG_GS].base;
+}
+
+/* rdfsbase/rdgsbase r32/r64: the 32-bit form takes the low half. */
+void interp_rdfsbase(struct vm *vm, const struct insn *in)
+{
+	uint64_t *base = fsgs_base(vm, in);
+
+	if (!base)
+		return;
+	interp_reg_set(&vm->vcpu, in->x86.operands[0].reg, *base);
+	interp_advance(vm, in);
+}
+
+/* wrfsbase/wrgsbase r32/r64: a non-canonical base is #GP(0). */
+void interp_wrfsbase(struct vm *vm, const struct insn *in)
+{
+	uint64_t *base = fsgs_base(vm, in);
+	uint64_t val;
+
+	if (!base)
+		return;
+	val = interp_reg_get(&vm->vcpu, in->x86.operands[0].reg);
+	if (!interp_canonical(val)) {
+		interp_gp(vm, 0);
+		return;
+	}
+	*base = val;
+	interp_advance(vm, in);
+}

@@ -1,0 +1,258 @@
+/*
+ * tests/diff/difftest.c - the differential test: softcpu against the host.
+ *
+ *   difftest [--seed=N] [--count=N] [--start=N] [--verbose] [--native-only]
+ *
+ * For each of count sequences (numbered from start) of the run seeded by
+ * seed: generate it (gen.c), check its encoding with Capstone (disasm.c),
+ * run it on the host CPU (native.c) and on softcpu (softrun.c), and compare
+ * every general register, RIP at the end, the status flags the SDM defines
+ * at that point, DF, the exception that ended the run, and every byte of
+ * the data region.  A mismatch is printed with the seed and index that
+ * regenerate it, the disassembly and both register sets.  The last line is
+ * always "N passed, M failed"; the exit status is 0 only when all agree.
+ *
+ * --native-only runs the host CPU twice instead: a check of the harness
+ * itself (the generator must never write a sequence whose result depends
+ * on anything but its inputs).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "isa/x86.h"
+#include "tests/diff/diff.h"
+
+#define DEFAULT_SEED 0x7472617076697372ULL /* "trapvisr" */
+#define DEFAULT_COUNT 3000
+#define WATCHDOG_SECONDS 5 /* one sequence on softcpu takes microseconds */
+#define COMPARED_FLAGS (FL_STATUS | FL_DF)
+
+struct options {
+	uint64_t seed, count, start;
+	bool verbose, native_only;
+};
+
+static const char *const reg_names[DIFF_NREGS] = {
+	"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+};
+
+/* ------------------------------------------------------------- options */
+
+static bool parse_u64(const char *arg, const char *name, uint64_t *v)
+{
+	size_t n = strlen(name);
+	char *end;
+
+	if (strncmp(arg, name, n) != 0)
+		return false;
+	errno = 0;
+	*v = strtoull(arg + n, &end, 0);
+	if (errno || end == arg + n || *end) {
+		fprintf(stderr, "difftest: bad number in %s\n", arg);
+		exit(2);
+	}
+	return true;
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	*o = (struct options){ .seed = DEFAULT_SEED, .count = DEFAULT_COUNT };
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (parse_u64(a, "--seed=", &o->seed) ||
+		    parse_u64(a, "--count=", &o->count) ||
+		    parse_u64(a, "--start=", &o->start))
+			continue;
+		if (!strcmp(a, "--verbose"))
+			o->verbose = true;
+		else if (!strcmp(a, "--native-only"))
+			o->native_only = true;
+		else {
+			fprintf(stderr, "usage: difftest [--seed=N] "
+				"[--count=N] [--start=N] [--verbose] "
+				"[--native-only]\n");
+			exit(2);
+		}
+	}
+}
+
+/* ------------------------------------------------------------- watchdog */
+
+/* A softcpu that never stops is a failure to report, not a hang. */
+static void watchdog_fire(int sig)
+{
+	(void)sig;
+	*softrun_kick() = 1;
+}
+
+static void watchdog_set(unsigned seconds)
+{
+	struct itimerval t = { .it_value = { .tv_sec = seconds } };
+
+	setitimer(ITIMER_REAL, &t, NULL);
+}
+
+static void watchdog_init(void)
+{
+	struct sigaction sa = { .sa_handler = watchdog_fire };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+}
+
+/* ------------------------------------------------------------- comparing */
+
+/*
+ * Does the run end as every sequence must: #GP(0) at the final hlt?
+ * (The generator promises that nothing faults before.)
+ */
+static bool ended_at_hlt(const struct diff_seq *s, const struct diff_result *r)
+{
+	return r->ok && r->vector == T_GP && r->error == 0 &&
+	       r->st.rip == DIFF_CODE + s->len - 1;
+}
+
+static uint64_t flags_mask(const struct diff_seq *s)
+{
+	return COMPARED_FLAGS & ~s->undef_flags;
+}
+
+/* Do the two runs agree on everything the architecture defines? */
+static bool agree(const struct diff_seq *s, const struct diff_result *a,
+		  const struct diff_result *b)
+{
+	return ended_at_hlt(s, a) && ended_at_hlt(s, b) &&
+	       !memcmp(a->st.regs, b->st.regs, sizeof(a->st.regs)) &&
+	       !((a->st.rflags ^ b->st.rflags) & flags_mask(s)) &&
+	       !memcmp(a->data, b->data, DIFF_DATA_SIZE);
+}
+
+static void print_end(const char *side, const struct diff_seq *s,
+		      const struct diff_result *r)
+{
+	if (!r->ok && r->why[0])
+		printf("  %-7s did not finish: %s\n", side, r->why);
+	printf("  %-7s stopped by vector %u error %#x at rip %#" PRIx64
+	       "%s\n", side, r->vector, r->error, r->st.rip,
+	       ended_at_hlt(s, r) ? " (the final hlt)" : "");
+}
+
+static void print_regs(const struct diff_seq *s, const struct diff_result *a,
+		       const struct diff_result *b, const char *bname)
+{
+	uint64_t m = flags_mask(s);
+
+	printf("  %-5s %-18s %-18s %s\n", "", "initial", "native", bname);
+	for (int i = 0; i < DIFF_NREGS; i++)
+		printf("  %-5s %016" PRIx64 "   %016" PRIx64 "   %016" PRIx64
+		       "%s\n", reg_names[i], s->init.regs[i], a->st.regs[i],
+		       b->st.regs[i],
+		       a->st.regs[i] != b->st.regs[i] ? "   <--" : "");
+	printf("  %-5s %016" PRIx64 "   %016" PRIx64 "   %016" PRIx64
+	       "%s (compared bits %#" PRIx64 ")\n", "flags", s->init.rflags,
+	       a->st.rflags, b->st.rflags,
+	       (a->st.rflags ^ b->st.rflags) & m ? "   <--" : "", m);
+}
+
+static void print_data(const struct diff_result *a,
+		       const struct diff_result *b, const char *bname)
+{
+	int shown = 0;
+
+	for (uint64_t i = 0; i < DIFF_DATA_SIZE; i++) {
+		if (a->data[i] == b->data[i])
+			continue;
+		if (shown++ < 16)
+			printf("  data %#llx: native %02x, %s %02x\n",
+			       (unsigned long long)(DIFF_DATA + i), a->data[i], bname, b->data[i]);
+	}
+	if (shown > 16)
+		printf("  ... %d bytes differ in all\n", shown);
+}
+
+static void report(const struct options *o, uint64_t index,
+		   const struct diff_seq *s, const struct diff_result *a,
+		   const struct diff_result *b)
+{
+	const char *bname = o->native_only ? "again" : "softcpu";
+
+	printf("FAIL seed %#" PRIx64 " sequence %" PRIu64 " (rerun: difftest "
+	       "--seed=%#" PRIx64 " --start=%" PRIu64 " --count=1%s)\n",
+	       o->seed, index, o->seed, index,
+	       o->native_only ? " --native-only" : "");
+	gen_print(s);
+	print_end("native", s, a);
+	print_end(bname, s, b);
+	print_regs(s, a, b, bname);
+	print_data(a, b, bname);
+}
+
+/* ------------------------------------------------------------- main */
+
+/* Run and compare sequence index; true when both sides agree. */
+static bool test_one(const struct options *o, uint64_t index,
+		     struct diff_seq *s, struct diff_result *a,
+		     struct diff_result *b)
+{
+	gen_sequence(s, o->seed, index);
+	if (gen_check(s)) {
+		printf("FAIL seed %#" PRIx64 " sequence %" PRIu64
+		       ": the generator's encoding is wrong\n", o->seed, index);
+		gen_print(s);
+		return false;
+	}
+	native_run(s, a);
+	if (o->native_only) {
+		native_run(s, b);
+	} else {
+		watchdog_set(WATCHDOG_SECONDS);
+		softrun_run(s, b);
+		watchdog_set(0);
+	}
+	if (agree(s, a, b)) {
+		if (o->verbose) {
+			printf("ok seed %#" PRIx64 " sequence %" PRIu64 "\n",
+			       o->seed, index);
+			gen_print(s);
+		}
+		return true;
+	}
+	report(o, index, s, a, b);
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	static struct diff_seq seq;
+	static struct diff_result native, other;
+	struct options o;
+	uint64_t passed = 0, failed = 0;
+	char why[256];
+
+	parse_options(argc, argv, &o);
+	if (native_init(why, sizeof(why)) < 0 ||
+	    (!o.native_only && softrun_init(why, sizeof(why)) < 0)) {
+		fprintf(stderr, "difftest: %s\n", why);
+		printf("0 passed, 1 failed\n");
+		return 1;
+	}
+	watchdog_init();
+	for (uint64_t i = o.start; i < o.start + o.count; i++) {
+		if (test_one(&o, i, &seq, &native, &other))
+			passed++;
+		else
+			failed++;
+		fflush(stdout);
+	}
+	if (!o.native_only)
+		softrun_fini();
+	printf("%" PRIu64 " passed, %" PRIu64 " failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

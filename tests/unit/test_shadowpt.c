@@ -1,0 +1,615 @@
+/*
+ * tests/unit/test_shadowpt.c - the guest page-table walker and the shadow.
+ *
+ * Each test builds a small set of guest page tables in guest RAM, then
+ * checks what the walker, gva_* and the shadow page tables make of them
+ * against what the CPU would do (SDM vol. 3, chapter 4).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "isa/x86.h"
+#include "monitor/engine.h"
+#include "monitor/vm.h"
+#include "shadowpt/shadowpt.h"
+#include "shadowpt/walk.h"
+
+#define RAM_MIB 8
+#define PML4_GPA 0x1000ULL
+#define TABLES_GPA 0x2000ULL /* further guest tables are taken from here */
+#define OUTSIDE_RAM 0x40000000ULL
+
+/* ------------------------------------------------------------------
+ * A fake engine that records what the shadow tells it.
+ */
+static struct {
+	unsigned flushes;
+	uint64_t last_flush;
+	unsigned writes;
+} seen;
+
+static void fake_flush(struct vm *vm, uint64_t va)
+{
+	(void)vm;
+	seen.flushes++;
+	seen.last_flush = va;
+}
+
+static void fake_ram_written(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	(void)vm;
+	(void)gpa;
+	(void)len;
+	seen.writes++;
+}
+
+static const struct engine fake_engine = {
+	.name = "fake",
+	.flush = fake_flush,
+	.ram_written = fake_ram_written,
+};
+
+/* ------------------------------------------------------------------
+ * Building guest page tables.
+ */
+static struct vm the_vm;
+static uint64_t next_table;
+
+static int setup(void **state)
+{
+	struct vm_options opt = { .mem_mib = RAM_MIB };
+	char why[200];
+
+	*state = &the_vm;
+	if (vm_create(&the_vm, &opt, 1, why, sizeof(why)) < 0)
+		return -1;
+	the_vm.engine = &fake_engine;
+	the_vm.vcpu.cr0 = CR0_PE | CR0_PG | CR0_WP;
+	the_vm.vcpu.cr3 = PML4_GPA;
+	the_vm.vcpu.cr4 = CR4_PAE;
+	the_vm.vcpu.efer = EFER_LME | EFER_LMA | EFER_NXE;
+	next_table = TABLES_GPA;
+	memset(&seen, 0, sizeof(seen));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	vm_destroy(*state);
+	return 0;
+}
+
+static uint64_t *gpt_at(struct vm *vm, uint64_t gpa)
+{
+	uint64_t *p = gm_ptr(&vm->mem, gpa, 8);
+
+	assert_non_null(p);
+	return p;
+}
+
+/*
+ * The guest entry for va at level, creating the tables above it with
+ * P | W | U (the leaf alone then decides the rights).
+ */
+static uint64_t *gpt_entry(struct vm *vm, uint64_t va, int level)
+{
+	uint64_t table = PML4_GPA;
+
+	for (int l = PT_LEVELS; l > level; l--) {
+		uint64_t *e = gpt_at(vm, table + 8 * PT_INDEX(va, l));
+
+		if (!(*e & PTE_P)) {
+			*e = next_table | PTE_P | PTE_W | PTE_U;
+			next_table += PAGE_SIZE;
+		}
+		table = *e & PTE_ADDR_MASK;
+	}
+	return gpt_at(vm, table + 8 * PT_INDEX(va, level));
+}
+
+/* Map va -> gpa with a leaf at level (1: 4 KiB, 2: 2 MiB, 3: 1 GiB). */
+static uint64_t *gpt_map(struct vm *vm, uint64_t va, uint64_t gpa, int level,
+			 uint64_t flags)
+{
+	uint64_t *e = gpt_entry(vm, va, level);
+
+	*e = gpa | PTE_P | flags | (level > 1 ? PTE_PS : 0);
+	return e;
+}
+
+/* The shadow leaf for va in one view, or 0. */
+static uint64_t shadow_leaf(const uint64_t *root, uint64_t va)
+{
+	const uint64_t *t = root;
+
+	for (int level = PT_LEVELS; level > 1; level--) {
+		uint64_t e = t[PT_INDEX(va, level)];
+
+		if (!(e & PTE_P))
+			return 0;
+		t = (const uint64_t *)(uintptr_t)(e & PTE_ADDR_MASK);
+	}
+	return t[PT_INDEX(va, 1)];
+}
+
+/* ------------------------------------------------------------------
+ * The walker.
+ */
+
+static void test_walk_4k(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x400000, *pte;
+	struct walk_result r;
+
+	pte = gpt_map(vm, va, 0x200000, 1, PTE_W | PTE_U);
+	assert_int_equal(walk_guest(vm, va + 0x123, ACC_READ, &r), 0);
+	assert_int_equal(r.gpa, 0x200123);
+	assert_int_equal(r.level, 1);
+	assert_int_equal(r.page_size, PAGE_SIZE);
+	assert_true(r.writable && r.user && r.executable);
+	/* A on every level used, D nowhere after a read. */
+	assert_true(*pte & PTE_A);
+	assert_false(*pte & PTE_D);
+	assert_true(*gpt_entry(vm, va, 4) & PTE_A);
+	assert_true(*gpt_entry(vm, va, 3) & PTE_A);
+	assert_true(*gpt_entry(vm, va, 2) & PTE_A);
+	assert_true(r.pte & PTE_A);
+	/* A write sets D on the leaf only. */
+	assert_int_equal(walk_guest(vm, va, ACC_WRITE, &r), 0);
+	assert_true(*pte & PTE_D);
+	assert_true(r.pte & PTE_D);
+	assert_false(*gpt_entry(vm, va, 2) & PTE_D);
+	assert_true(seen.writes > 0); /* the engine heard of the A/D writes */
+}
+
+static void test_walk_2m(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x40000000;
+	struct walk_result r;
+
+	gpt_map(vm, va, 0x600000, 2, PTE_W);
+	assert_int_equal(walk_guest(vm, va + 0x12345, ACC_WRITE, &r), 0);
+	assert_int_equal(r.gpa, 0x612345);
+	assert_int_equal(r.level, 2);
+	assert_int_equal(r.page_size, PAGE_2M);
+	assert_true(r.pte & PTE_PS);
+	assert_true(r.pte & PTE_D);
+}
+
+static void test_walk_1g(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x8000000000ULL; /* PML4 entry 1 */
+	struct walk_result r;
+
+	gpt_map(vm, va, 0x40000000, 3, PTE_U);
+	assert_int_equal(walk_guest(vm, va + 0x3456789, ACC_USER, &r), 0);
+	assert_int_equal(r.gpa, 0x43456789);
+	assert_int_equal(r.level, 3);
+	assert_int_equal(r.page_size, PAGE_1G);
+	assert_false(r.writable);
+}
+
+static void test_walk_user_supervisor(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x400000, *pte;
+	struct walk_result r;
+
+	pte = gpt_map(vm, va, 0x200000, 1, PTE_W); /* supervisor */
+	assert_int_equal(walk_guest(vm, va, ACC_USER, &r), -1);
+	assert_int_equal(r.error, PFEC_P | PFEC_U);
+	assert_false(*pte & PTE_A); /* failed walks set nothing */
+	assert_int_equal(walk_guest(vm, va, ACC_READ, &r), 0);
+	/* U must be set at every level: clear it in the PDPT entry. */
+	*pte |= PTE_U;
+	*gpt_entry(vm, va, 3) &= ~PTE_U;
+	assert_int_equal(walk_guest(vm, va, ACC_USER | ACC_WRITE, &r), -1);
+	assert_int_equal(r.error, PFEC_P | PFEC_U | PFEC_W);
+}
+
+static void test_walk_write_protect(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x400000, *pte;
+	struct walk_result r;
+
+	pte = gpt_map(vm, va, 0x200000, 1, PTE_U); /* read-only */
+	assert_int_equal(walk_guest(vm, va, ACC_WRITE | ACC_USER, &r), -1);
+	assert_int_equal(r.error, PFEC_P | PFEC_W | PFEC_U);
+	/* CR0.WP = 1: the supervisor honours R/W too. */
+	assert_int_equal(walk_guest(vm, va, ACC_WRITE, &r), -1);
+	assert_int_equal(r.error, PFEC_P | PFEC_W);
+	assert_false(*pte & (PTE_A | PTE_D));
+	/* CR0.WP = 0: a supervisor write to a read-only page succeeds. */
+	vm->vcpu.cr0 &= ~CR0_WP;
+	assert_int_equal(walk_guest(vm, va, ACC_WRITE, &r), 0);
+	assert_true(*pte & PTE_D);
+	assert_int_equal(walk_guest(vm, va, ACC_WRITE | ACC_USER, &r), -1);
+}
+
+static void test_walk_nx(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x400000;
+	struct walk_result r;
+
+	gpt_map(vm, va, 0x200000, 1, PTE_W | PTE_U | PTE_NX);
+	assert_int_equal(walk_guest(vm, va, ACC_READ, &r), 0);
+	assert_false(r.executable);
+	assert_int_equal(walk_guest(vm, va, ACC_FETCH, &r), -1);
+	assert_int_equal(r.error, PFEC_P | PFEC_I);
+	/* Without EFER.NXE bit 63 is reserved. */
+	vm->vcpu.efer &= ~EFER_NXE;
+	assert_int_equal(walk_guest(vm, va, ACC_READ, &r), -1);
+	assert_int_equal(r.error, PFEC_P | PFEC_RSVD);
+}
+
+static void test_walk_not_present(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x400000;
+	struct walk_result r;
+
+	/* Nothing at all: the PML4 entry is not present. */
+	assert_int_equal(walk_guest(vm, va, ACC_READ, &r), -1);
+	assert_int_equal(r.error, 0);
+	/* Tables down to the PT, leaf absent. */
+	gpt_entry(vm, va, 1);
+	assert_int_equal(walk_guest(vm, va, ACC_WRITE | ACC_USER, &r), -1);
+	assert_int_equal(r.error, PFEC_W | PFEC_U);
+	assert_int_equal(walk_guest(vm, va, ACC_FETCH, &r), -1);
+	assert_int_equal(r.error, PFEC_I);
+	assert_false(*gpt_entry(vm, va, 4) & PTE_A);
+	/* I/D is reported only with execute protection on. */
+	vm->vcpu.efer &= ~EFER_NXE;
+	assert_int_equal(walk_guest(vm, va, ACC_FETCH, &r), -1);
+	assert_int_equal(r.error, 0);
+}
+
+static void test_walk_reserved_and_outside(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x400000, *pte;
+	struct walk_result r;
+
+	pte = gpt_map(vm, va, 0x200000 | (1ULL << 40), 1, PTE_W);
+	assert_int_equal(walk_guest(vm, va, ACC_WRITE, &r), -1);
+	assert_int_equal(r.error, PFEC_P | PFEC_RSVD | PFEC_W);
+	/* A 2 MiB leaf with bits 20:13 set. */
+	gpt_map(vm, 0x40000000, 0x600000 | 0x2000, 2, PTE_W);
+	assert_int_equal(walk_guest(vm, 0x40000000, ACC_READ, &r), -1);
+	assert_int_equal(r.error, PFEC_P | PFEC_RSVD);
+	/* A page table outside guest RAM ends the walk. */
+	*pte = 0;
+	*gpt_entry(vm, va, 2) = OUTSIDE_RAM | PTE_P | PTE_W;
+	assert_int_equal(walk_guest(vm, va, ACC_READ, &r), -1);
+	assert_int_equal(r.error, PFEC_RSVD);
+}
+
+static void test_walk_paging_off(void **state)
+{
+	struct vm *vm = *state;
+	struct walk_result r;
+
+	vm->vcpu.cr0 &= ~CR0_PG;
+	assert_int_equal(walk_guest(vm, 0x123456, ACC_WRITE | ACC_USER, &r),
+			 0);
+	assert_int_equal(r.gpa, 0x123456);
+}
+
+/* ------------------------------------------------------------------
+ * gva_read and gva_write.
+ */
+
+static void test_gva_across_pages(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x400000;
+	char out[8];
+
+	gpt_map(vm, va, 0x300000, 1, PTE_W);
+	gpt_map(vm, va + PAGE_SIZE, 0x100000, 1, PTE_W);
+	assert_int_equal(gva_write(vm, va + PAGE_SIZE - 3, "abcdefg", 8,
+				   ACC_READ), 0);
+	assert_memory_equal(gm_ptr(&vm->mem, 0x300000 + PAGE_SIZE - 3, 3),
+			    "abc", 3);
+	assert_memory_equal(gm_ptr(&vm->mem, 0x100000, 5), "defg", 5);
+	assert_int_equal(gva_read(vm, va + PAGE_SIZE - 3, out, 8, ACC_READ),
+			 0);
+	assert_string_equal(out, "abcdefg");
+	assert_true(*gpt_entry(vm, va + PAGE_SIZE, 1) & PTE_D);
+}
+
+static void test_gva_write_faults_before_writing(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x400000;
+
+	gpt_map(vm, va, 0x300000, 1, PTE_W);
+	gpt_map(vm, va + PAGE_SIZE, 0x100000, 1, 0); /* read-only */
+	assert_int_equal(gva_write(vm, va + PAGE_SIZE - 4, "12345678", 8,
+				   ACC_READ), -1);
+	assert_memory_equal(gm_ptr(&vm->mem, 0x300000 + PAGE_SIZE - 4, 4),
+			    "\0\0\0\0", 4);
+	assert_true(vm->vcpu.exception.pending);
+	assert_int_equal(vm->vcpu.exception.vector, T_PF);
+	assert_int_equal(vm->vcpu.exception.error, PFEC_P | PFEC_W);
+	assert_int_equal(vm->vcpu.cr2, va + PAGE_SIZE);
+}
+
+static void test_gva_user_and_implicit(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x400000, v = 0;
+
+	gpt_map(vm, va, 0x300000, 1, PTE_W); /* a kernel page: the GDT */
+	vm->vcpu.cpl = 3;
+	assert_int_equal(gva_read(vm, va, &v, 8, ACC_READ), -1);
+	assert_int_equal(vm->vcpu.exception.error, PFEC_P | PFEC_U);
+	vm->vcpu.exception.pending = false;
+	/* A descriptor-table read at CPL 3 is a supervisor access. */
+	assert_int_equal(gva_read(vm, va, &v, 8, ACC_IMPLICIT), 0);
+	assert_false(vm->vcpu.exception.pending);
+}
+
+static void test_gva_non_canonical(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t v;
+
+	assert_int_equal(gva_read(vm, 0x0000800000000000ULL, &v, 8, 0), -1);
+	assert_int_equal(vm->vcpu.exception.vector, T_GP);
+	assert_int_equal(vm->vcpu.exception.error, 0);
+}
+
+static void test_gva_outside_ram_kills(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t v;
+
+	gpt_map(vm, 0x400000, OUTSIDE_RAM, 1, PTE_W);
+	assert_int_equal(gva_read(vm, 0x400000, &v, 8, 0), -1);
+	assert_true(vm->stopped);
+	assert_int_equal(vm->exit_status, VM_EXIT_TRIPLE_FAULT);
+	assert_false(vm->vcpu.exception.pending);
+}
+
+/* ------------------------------------------------------------------
+ * The shadow.
+ */
+
+static void test_shadow_init(void **state)
+{
+	struct vm *vm = *state;
+
+	assert_int_equal(vm->spt.tables, 2);
+	assert_ptr_equal(vm->spt.current, vm->spt.root[VIEW_SUPERVISOR]);
+	assert_int_equal((uintptr_t)vm->spt.root[VIEW_USER] % PAGE_SIZE, 0);
+}
+
+/* A clean page is mapped read-only, then writable after the write fault. */
+static void test_shadow_fill_clean_then_dirty(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x400000, *pte, leaf;
+
+	pte = gpt_map(vm, va, 0x200000, 1, PTE_W);
+	assert_int_equal(shadowpt_fault(vm, va + 8, PFEC_U), SHADOW_FILLED);
+	leaf = shadow_leaf(vm->spt.root[VIEW_SUPERVISOR], va);
+	assert_int_equal(leaf, 0x200000 | PTE_P | PTE_U);
+	assert_int_equal(vm->spt.hidden_faults, 1);
+	assert_int_equal(vm->spt.tables, 5);
+	assert_true(*pte & PTE_A);
+	assert_false(*pte & PTE_D);
+	assert_false(vm->vcpu.exception.pending);
+
+	assert_int_equal(shadowpt_fault(vm, va, PFEC_P | PFEC_W | PFEC_U),
+			 SHADOW_FILLED);
+	assert_true(*pte & PTE_D);
+	leaf = shadow_leaf(vm->spt.root[VIEW_SUPERVISOR], va);
+	assert_int_equal(leaf, 0x200000 | PTE_P | PTE_U | PTE_W);
+	assert_int_equal(vm->spt.hidden_faults, 2);
+	assert_int_equal(vm->spt.tables, 5);
+	/* Only the supervisor view was filled. */
+	assert_int_equal(shadow_leaf(vm->spt.root[VIEW_USER], va), 0);
+}
+
+static void test_shadow_dirty_maps_writable(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x400000;
+
+	gpt_map(vm, va, 0x200000, 1, PTE_W | PTE_D);
+	assert_int_equal(shadowpt_fault(vm, va, PFEC_U), SHADOW_FILLED);
+	assert_true(shadow_leaf(vm->spt.root[VIEW_SUPERVISOR], va) & PTE_W);
+}
+
+static void test_shadow_write_protect(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x400000;
+
+	gpt_map(vm, va, 0x200000, 1, PTE_D); /* read-only, dirty */
+	assert_int_equal(shadowpt_fault(vm, va, PFEC_U), SHADOW_FILLED);
+	assert_false(shadow_leaf(vm->spt.root[VIEW_SUPERVISOR], va) & PTE_W);
+	/* With CR0.WP clear the guest kernel may write anyway. */
+	vm->vcpu.cr0 &= ~CR0_WP;
+	assert_int_equal(shadowpt_fault(vm, va, PFEC_U | PFEC_W),
+			 SHADOW_FILLED);
+	assert_true(shadow_leaf(vm->spt.root[VIEW_SUPERVISOR], va) & PTE_W);
+}
+
+static void test_shadow_nx(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x400000;
+
+	gpt_map(vm, va, 0x200000, 1, PTE_NX);
+	assert_int_equal(shadowpt_fault(vm, va, PFEC_U), SHADOW_FILLED);
+	assert_true(shadow_leaf(vm->spt.root[VIEW_SUPERVISOR], va) & PTE_NX);
+	assert_int_equal(shadowpt_fault(vm, va, PFEC_U | PFEC_P | PFEC_I),
+			 SHADOW_GUEST_FAULT);
+	assert_int_equal(vm->vcpu.exception.error, PFEC_P | PFEC_I);
+}
+
+/* The guest refuses: #PF with its own error code, U from the virtual CPL. */
+static void test_shadow_true_fault(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x400000;
+
+	assert_int_equal(shadowpt_fault(vm, va + 5, PFEC_U | PFEC_W),
+			 SHADOW_GUEST_FAULT);
+	assert_int_equal(vm->spt.true_faults, 1);
+	assert_int_equal(vm->spt.hidden_faults, 0);
+	assert_true(vm->vcpu.exception.pending);
+	assert_int_equal(vm->vcpu.exception.vector, T_PF);
+	assert_true(vm->vcpu.exception.has_error);
+	assert_int_equal(vm->vcpu.exception.error, PFEC_W);
+	assert_int_equal(vm->vcpu.cr2, va + 5);
+}
+
+static void test_shadow_user_view_refuses_supervisor(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t kva = 0x400000, uva = 0x500000;
+
+	gpt_map(vm, kva, 0x200000, 1, PTE_W | PTE_D);
+	gpt_map(vm, uva, 0x300000, 1, PTE_W | PTE_U | PTE_D);
+	vm->vcpu.cpl = 3;
+	shadowpt_switch_view(vm);
+	assert_ptr_equal(vm->spt.current, vm->spt.root[VIEW_USER]);
+	assert_int_equal(seen.last_flush, SHADOW_FLUSH_ALL);
+	assert_int_equal(shadowpt_fault(vm, kva, PFEC_U), SHADOW_GUEST_FAULT);
+	assert_int_equal(vm->vcpu.exception.error, PFEC_P | PFEC_U);
+	assert_int_equal(shadow_leaf(vm->spt.root[VIEW_USER], kva), 0);
+	assert_int_equal(shadowpt_fault(vm, uva, PFEC_U), SHADOW_FILLED);
+	assert_int_equal(shadow_leaf(vm->spt.root[VIEW_USER], uva),
+			 0x300000 | PTE_P | PTE_U | PTE_W);
+	assert_int_equal(shadow_leaf(vm->spt.root[VIEW_SUPERVISOR], uva), 0);
+	/* Back in the kernel: its view maps both. */
+	vm->vcpu.cpl = 0;
+	shadowpt_switch_view(vm);
+	assert_ptr_equal(vm->spt.current, vm->spt.root[VIEW_SUPERVISOR]);
+	assert_int_equal(shadowpt_fault(vm, kva, PFEC_U), SHADOW_FILLED);
+	assert_int_equal(shadowpt_fault(vm, uva, PFEC_U), SHADOW_FILLED);
+}
+
+static void test_shadow_bad_phys(void **state)
+{
+	struct vm *vm = *state;
+
+	gpt_map(vm, 0x400000, OUTSIDE_RAM, 1, PTE_W);
+	assert_int_equal(shadowpt_fault(vm, 0x400000, PFEC_U),
+			 SHADOW_BAD_PHYS);
+	*gpt_entry(vm, 0x600000, 2) = OUTSIDE_RAM | PTE_P | PTE_W;
+	assert_int_equal(shadowpt_fault(vm, 0x600000, PFEC_U),
+			 SHADOW_BAD_PHYS);
+	assert_false(vm->vcpu.exception.pending);
+	assert_int_equal(vm->spt.hidden_faults + vm->spt.true_faults, 0);
+}
+
+static void test_shadow_invlpg(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t a = 0x400000, b = 0x401000;
+
+	gpt_map(vm, a, 0x200000, 1, PTE_U);
+	gpt_map(vm, b, 0x201000, 1, PTE_U);
+	assert_int_equal(shadowpt_fault(vm, a, PFEC_U), SHADOW_FILLED);
+	assert_int_equal(shadowpt_fault(vm, b, PFEC_U), SHADOW_FILLED);
+	vm->vcpu.cpl = 3;
+	shadowpt_switch_view(vm);
+	assert_int_equal(shadowpt_fault(vm, a, PFEC_U), SHADOW_FILLED);
+	seen.flushes = 0;
+	shadowpt_invlpg(vm, a + 0x10);
+	assert_int_equal(seen.flushes, 1);
+	assert_int_equal(seen.last_flush, a + 0x10);
+	assert_int_equal(shadow_leaf(vm->spt.root[VIEW_SUPERVISOR], a), 0);
+	assert_int_equal(shadow_leaf(vm->spt.root[VIEW_USER], a), 0);
+	assert_int_not_equal(shadow_leaf(vm->spt.root[VIEW_SUPERVISOR], b), 0);
+}
+
+/* invlpg anywhere in a guest 2 MiB page forgets all of it. */
+static void test_shadow_invlpg_large(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x40000000;
+
+	gpt_map(vm, va, 0x600000, 2, PTE_U);
+	assert_int_equal(shadowpt_fault(vm, va, PFEC_U), SHADOW_FILLED);
+	assert_int_equal(shadowpt_fault(vm, va + 0x5000, PFEC_U),
+			 SHADOW_FILLED);
+	assert_int_equal(shadow_leaf(vm->spt.root[VIEW_SUPERVISOR],
+				     va + 0x5000), 0x605000 | PTE_P | PTE_U);
+	uint64_t before = vm->spt.tables;
+	shadowpt_invlpg(vm, va + 0x1ff000); /* a piece never touched */
+	assert_int_equal(shadow_leaf(vm->spt.root[VIEW_SUPERVISOR], va), 0);
+	assert_int_equal(shadow_leaf(vm->spt.root[VIEW_SUPERVISOR],
+				     va + 0x5000), 0);
+	assert_int_equal(vm->spt.tables, before - 1);
+}
+
+static void test_shadow_flush_all(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t *sup = vm->spt.root[VIEW_SUPERVISOR];
+
+	gpt_map(vm, 0x400000, 0x200000, 1, PTE_U);
+	gpt_map(vm, 0x8000000000ULL, 0x300000, 1, PTE_U);
+	assert_int_equal(shadowpt_fault(vm, 0x400000, PFEC_U), SHADOW_FILLED);
+	assert_int_equal(shadowpt_fault(vm, 0x8000000000ULL, PFEC_U),
+			 SHADOW_FILLED);
+	assert_int_equal(vm->spt.tables, 2 + 3 + 3);
+	shadowpt_flush_all(vm);
+	assert_int_equal(vm->spt.tables, 2);
+	assert_ptr_equal(vm->spt.root[VIEW_SUPERVISOR], sup);
+	assert_int_equal(shadow_leaf(sup, 0x400000), 0);
+	assert_int_equal(seen.last_flush, SHADOW_FLUSH_ALL);
+	/* And it fills again. */
+	assert_int_equal(shadowpt_fault(vm, 0x400000, PFEC_U), SHADOW_FILLED);
+	assert_int_equal(shadow_leaf(sup, 0x400000), 0x200000 | PTE_P | PTE_U);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_walk_4k),
+		T(test_walk_2m),
+		T(test_walk_1g),
+		T(test_walk_user_supervisor),
+		T(test_walk_write_protect),
+		T(test_walk_nx),
+		T(test_walk_not_present),
+		T(test_walk_reserved_and_outside),
+		T(test_walk_paging_off),
+		T(test_gva_across_pages),
+		T(test_gva_write_faults_before_writing),
+		T(test_gva_user_and_implicit),
+		T(test_gva_non_canonical),
+		T(test_gva_outside_ram_kills),
+		T(test_shadow_init),
+		T(test_shadow_fill_clean_then_dirty),
+		T(test_shadow_dirty_maps_writable),
+		T(test_shadow_write_protect),
+		T(test_shadow_nx),
+		T(test_shadow_true_fault),
+		T(test_shadow_user_view_refuses_supervisor),
+		T(test_shadow_bad_phys),
+		T(test_shadow_invlpg),
+		T(test_shadow_invlpg_large),
+		T(test_shadow_flush_all),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

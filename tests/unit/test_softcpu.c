@@ -1,0 +1,996 @@
+/*
+ * tests/unit/test_softcpu.c - the software CPU engine.
+ *
+ * Each test boots a fresh VM in the state of monitor/boot.h (identity
+ * map, CPL 0, the guest kernel really at CPL 3), puts a few hand-encoded
+ * instructions at CODE and runs softcpu until something other than a
+ * hidden page fault comes back, filling the shadow tables on the way as
+ * the dispatcher would.  Snippets end with int3, a trap that leaves RIP
+ * after it.
+ *
+ * On an x86-64 host a last test runs a table of ALU, shift, multiply and
+ * bit instructions on random operands both natively and on softcpu and
+ * compares registers and the flags the SDM defines.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <cmocka.h>
+
+#include "isa/x86.h"
+#include "monitor/boot.h"
+#include "monitor/engine.h"
+#include "monitor/exit.h"
+#include "monitor/loader.h"
+#include "monitor/vm.h"
+#include "shadowpt/shadowpt.h"
+
+#define CODE 0x200000ULL
+#define DATA 0x300000ULL
+
+static struct vm vm;
+static struct vcpu *v = &vm.vcpu;
+
+static int setup_isa(enum isa_mode isa)
+{
+	struct vm_options opt = { .mem_mib = 8, .engine = "softcpu",
+				  .isa = isa };
+	char why[200];
+
+	if (vm_create(&vm, &opt, -1, why, sizeof(why)) < 0)
+		return -1;
+	boot_setup(&vm, CODE, "");
+	vm.engine = &engine_softcpu;
+	return engine_softcpu.init(&vm, why, sizeof(why));
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return setup_isa(ISA_X86);
+}
+
+static int setup_strict(void **state)
+{
+	(void)state;
+	return setup_isa(ISA_STRICT);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	vm_destroy(&vm);
+	return 0;
+}
+
+/* Put code at CODE and point RIP at it. */
+static void load(const uint8_t *code, size_t n)
+{
+	assert_int_equal(vm_write_phys(&vm, CODE, code, n), 0);
+	v->rip = CODE;
+}
+
+/* One run() call, nothing filled. */
+static struct vm_exit run_once(void)
+{
+	struct vm_exit x;
+
+	memset(&x, 0, sizeof(x));
+	vm.engine->run(&vm, &x);
+	return x;
+}
+
+/* Run, filling the shadow on hidden faults, until a real exit. */
+static struct vm_exit run(void)
+{
+	for (;;) {
+		struct vm_exit x = run_once();
+		if (x.reason == EXIT_EXCEPTION && x.exc.vector == T_PF &&
+		    shadowpt_fault(&vm, x.exc.address, x.exc.error) ==
+			    SHADOW_FILLED)
+			continue;
+		return x;
+	}
+}
+
+/* Run to the int3 at the end of a snippet. */
+static void run_to_int3(void)
+{
+	struct vm_exit x = run();
+
+	assert_int_equal(x.reason, EXIT_EXCEPTION);
+	assert_int_equal(x.exc.vector, T_BP);
+}
+
+/* Run a snippet that must fault with vector (and error, if has_error). */
+static void expect_fault(const uint8_t *code, size_t n, uint8_t vector,
+			 int64_t error)
+{
+	load(code, n);
+	uint64_t before = v->regs[GPR_RSP];
+	struct vm_exit x = run();
+	assert_int_equal(x.reason, EXIT_EXCEPTION);
+	assert_int_equal(x.exc.vector, vector);
+	if (error >= 0) {
+		assert_true(x.exc.has_error);
+		assert_int_equal(x.exc.error, error);
+	}
+	assert_int_equal(v->rip, CODE);     /* a fault: RIP on the insn */
+	assert_int_equal(x.rip, CODE);
+	assert_int_equal(v->regs[GPR_RSP], before);
+}
+
+/* ------------------------------------------------------------ flags */
+
+/* Run "op rax, rbx; int3" (or the given bytes) and return the flags. */
+static uint64_t flags_of(const uint8_t *insn, size_t n, uint64_t a,
+			 uint64_t b)
+{
+	uint8_t code[16];
+
+	memcpy(code, insn, n);
+	code[n] = 0xcc;
+	load(code, n + 1);
+	v->regs[GPR_RAX] = a;
+	v->regs[GPR_RBX] = b;
+	v->rflags = FL_FIXED1;
+	run_to_int3();
+	return v->rflags & FL_STATUS;
+}
+
+static void test_add_flags(void **state)
+{
+	static const uint8_t add64[] = { 0x48, 0x01, 0xd8 }; /* add rax,rbx */
+	static const uint8_t add8[] = { 0x00, 0xd8 };        /* add al,bl */
+	(void)state;
+
+	/* 0x7fff...f + 1: signed overflow, AF, SF; no carry. */
+	assert_int_equal(flags_of(add64, 3, INT64_MAX, 1),
+			 FL_OF | FL_SF | FL_AF | FL_PF);
+	assert_int_equal(v->regs[GPR_RAX], 0x8000000000000000ULL);
+	/* ~0 + 1 = 0: CF, ZF, PF, AF. */
+	assert_int_equal(flags_of(add64, 3, ~0ULL, 1),
+			 FL_CF | FL_ZF | FL_PF | FL_AF);
+	/* 8-bit: 0x80 + 0x80 = 0 with CF and OF; RAX's upper bits kept. */
+	assert_int_equal(flags_of(add8, 2, 0x1234567880, 0x80),
+			 FL_CF | FL_OF | FL_ZF | FL_PF);
+	assert_int_equal(v->regs[GPR_RAX], 0x1234567800);
+}
+
+static void test_sub_adc_sbb_flags(void **state)
+{
+	static const uint8_t sub32[] = { 0x29, 0xd8 };        /* sub eax,ebx */
+	static const uint8_t stc_adc[] = { 0xf9, 0x48, 0x11, 0xd8 };
+	static const uint8_t stc_sbb[] = { 0xf9, 0x48, 0x19, 0xd8 };
+	static const uint8_t inc[] = { 0xf9, 0x48, 0xff, 0xc0 }; /* stc; inc */
+	static const uint8_t neg[] = { 0x48, 0xf7, 0xd8 };      /* neg rax */
+	(void)state;
+
+	/* 0 - 1: borrow, all ones; a 32-bit write clears bits 63:32. */
+	assert_int_equal(flags_of(sub32, 2, 0xdead00000000ULL, 1),
+			 FL_CF | FL_SF | FL_AF | FL_PF);
+	assert_int_equal(v->regs[GPR_RAX], 0xffffffffULL);
+	/* INT32_MIN - 1 overflows. */
+	assert_int_equal(flags_of(sub32, 2, 0x80000000ULL, 1) & FL_OF, FL_OF);
+	/* adc with CF in: ~0 + 0 + 1 = 0, carry out. */
+	assert_int_equal(flags_of(stc_adc, 4, ~0ULL, 0) & (FL_CF | FL_ZF),
+			 FL_CF | FL_ZF);
+	/* sbb with CF in: 5 - 5 - 1 borrows. */
+	assert_int_equal(flags_of(stc_sbb, 4, 5, 5) & (FL_CF | FL_ZF), FL_CF);
+	assert_int_equal(v->regs[GPR_RAX], ~0ULL);
+	/* inc keeps CF. */
+	assert_int_equal(flags_of(inc, 4, ~0ULL, 0),
+			 FL_CF | FL_ZF | FL_PF | FL_AF);
+	/* neg 0: CF clear; neg INT64_MIN: OF. */
+	assert_int_equal(flags_of(neg, 3, 0, 0) & (FL_CF | FL_ZF), FL_ZF);
+	assert_int_equal(flags_of(neg, 3, 1ULL << 63, 0) & (FL_CF | FL_OF),
+			 FL_CF | FL_OF);
+}
+
+static void test_shift_rotate(void **state)
+{
+	static const uint8_t shl1[] = { 0x48, 0xd1, 0xe0 };       /* shl rax,1 */
+	static const uint8_t sar_cl[] = { 0x48, 0xd3, 0xf8 };     /* sar rax,cl */
+	static const uint8_t rcl8[] = { 0xf9, 0xd0, 0xd0 };       /* stc; rcl al,1 */
+	static const uint8_t shld[] = { 0x48, 0x0f, 0xa4, 0xd8, 4 }; /* shld rax,rbx,4 */
+	static const uint8_t shl0[] = { 0xc1, 0xe0, 0x00 };       /* shl eax,0 */
+	(void)state;
+
+	assert_int_equal(flags_of(shl1, 3, 0xc000000000000000ULL, 0) &
+				 (FL_CF | FL_OF | FL_SF), FL_CF | FL_SF);
+	assert_int_equal(v->regs[GPR_RAX], 0x8000000000000000ULL);
+	v->regs[GPR_RCX] = 68; /* masked to 4 */
+	load(sar_cl, 3);
+	uint8_t code[] = { 0x48, 0xd3, 0xf8, 0xcc };
+	load(code, sizeof(code));
+	v->regs[GPR_RAX] = 0x8000000000000018ULL;
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RAX], 0xf800000000000001ULL);
+	assert_true(v->rflags & FL_CF); /* bit 3 went out last */
+	assert_int_equal(flags_of(rcl8, 3, 0x80, 0) & (FL_CF | FL_OF),
+			 FL_CF | FL_OF);
+	assert_int_equal(v->regs[GPR_RAX] & 0xff, 1);
+	flags_of(shld, 5, 0x0123456789abcdefULL, 0xf000000000000000ULL);
+	assert_int_equal(v->regs[GPR_RAX], 0x123456789abcdeffULL);
+	/* A zero count keeps the flags but still zero-extends EAX. */
+	v->rflags = FL_FIXED1 | FL_CF | FL_ZF;
+	uint8_t z[] = { 0xc1, 0xe0, 0x00, 0xcc };
+	(void)shl0;
+	load(z, sizeof(z));
+	v->regs[GPR_RAX] = 0xffffffff00000005ULL;
+	v->rflags = FL_FIXED1 | FL_CF | FL_ZF;
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RAX], 5);
+	assert_int_equal(v->rflags & FL_STATUS, FL_CF | FL_ZF);
+}
+
+/* -------------------------------------------------- multiply, divide */
+
+static void test_mul_div(void **state)
+{
+	static const uint8_t mul[] = { 0x48, 0xf7, 0xe3, 0xcc };  /* mul rbx */
+	static const uint8_t idiv[] = { 0x48, 0xf7, 0xfb, 0xcc }; /* idiv rbx */
+	static const uint8_t div0[] = { 0xf7, 0xf3, 0xcc };       /* div ebx */
+	static const uint8_t div8[] = { 0xf6, 0xf3, 0xcc };       /* div bl */
+	(void)state;
+
+	load(mul, sizeof(mul));
+	v->regs[GPR_RAX] = ~0ULL;
+	v->regs[GPR_RBX] = ~0ULL;
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RAX], 1);
+	assert_int_equal(v->regs[GPR_RDX], 0xfffffffffffffffeULL);
+	assert_int_equal(v->rflags & (FL_CF | FL_OF), FL_CF | FL_OF);
+
+	load(idiv, sizeof(idiv));
+	v->regs[GPR_RAX] = (uint64_t)-7;
+	v->regs[GPR_RDX] = ~0ULL;
+	v->regs[GPR_RBX] = 2;
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RAX], (uint64_t)-3);
+	assert_int_equal(v->regs[GPR_RDX], (uint64_t)-1);
+
+	/* Divide by zero and quotient overflow: #DE, nothing changed. */
+	v->regs[GPR_RAX] = 10;
+	v->regs[GPR_RDX] = 0;
+	v->regs[GPR_RBX] = 0;
+	expect_fault(div0, sizeof(div0), T_DE, -1);
+	assert_int_equal(v->regs[GPR_RAX], 10);
+	v->regs[GPR_RAX] = 0x1000; /* 0x1000 / 2 does not fit in AL */
+	v->regs[GPR_RBX] = 2;
+	expect_fault(div8, sizeof(div8), T_DE, -1);
+	assert_int_equal(v->regs[GPR_RAX], 0x1000);
+	/* INT64_MIN / -1 overflows too. */
+	v->regs[GPR_RAX] = 1ULL << 63;
+	v->regs[GPR_RDX] = ~0ULL;
+	v->regs[GPR_RBX] = ~0ULL;
+	expect_fault(idiv, sizeof(idiv), T_DE, -1);
+}
+
+/* ---------------------------------------------------------- strings */
+
+static void test_rep_movs_stos_df(void **state)
+{
+	/* rep stosb; mov rsi, rdi-ish setup is done from C. */
+	static const uint8_t stos[] = { 0xf3, 0xaa, 0xcc };          /* rep stosb */
+	static const uint8_t movsq_down[] = { 0xfd, 0xf3, 0x48, 0xa5, 0xfc,
+					      0xcc };  /* std; rep movsq; cld */
+	static const uint8_t repne_scasb[] = { 0xf2, 0xae, 0xcc };
+	uint8_t buf[64];
+	(void)state;
+
+	load(stos, sizeof(stos));
+	v->regs[GPR_RDI] = DATA;
+	v->regs[GPR_RCX] = 5000; /* crosses a page boundary */
+	v->regs[GPR_RAX] = 0x5a;
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RCX], 0);
+	assert_int_equal(v->regs[GPR_RDI], DATA + 5000);
+	assert_int_equal(vm.mem.base[DATA + 4999], 0x5a);
+	assert_int_equal(vm.mem.base[DATA + 5000], 0);
+
+	/* Copy 4 qwords downwards: RSI/RDI point at the last element. */
+	for (int i = 0; i < 32; i++)
+		buf[i] = (uint8_t)i;
+	assert_int_equal(vm_write_phys(&vm, DATA + 0x100, buf, 32), 0);
+	load(movsq_down, sizeof(movsq_down));
+	v->regs[GPR_RSI] = DATA + 0x100 + 24;
+	v->regs[GPR_RDI] = DATA + 0x200 + 24;
+	v->regs[GPR_RCX] = 4;
+	run_to_int3();
+	assert_memory_equal(vm.mem.base + DATA + 0x200, buf, 32);
+	assert_int_equal(v->regs[GPR_RSI], DATA + 0x100 - 8);
+	assert_int_equal(v->rflags & FL_DF, 0);
+
+	/* repne scasb finds the first 0x5a-free byte... the first 7. */
+	buf[10] = 7;
+	assert_int_equal(vm_write_phys(&vm, DATA + 0x300, buf, 32), 0);
+	load(repne_scasb, sizeof(repne_scasb));
+	v->regs[GPR_RDI] = DATA + 0x300;
+	v->regs[GPR_RCX] = 32;
+	v->regs[GPR_RAX] = 7;
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RDI], DATA + 0x300 + 8); /* buf[7] = 7 */
+	assert_int_equal(v->regs[GPR_RCX], 32 - 8);
+	assert_true(v->rflags & FL_ZF);
+}
+
+/* A rep movs that faults part-way keeps the iterations it completed. */
+static void test_rep_fault_midway(void **state)
+{
+	static const uint8_t movsb[] = { 0xf3, 0xa4, 0xcc };
+	(void)state;
+
+	load(movsb, sizeof(movsb));
+	v->regs[GPR_RSI] = DATA;
+	v->regs[GPR_RDI] = vm.mem.size - 4; /* RAM ends 4 bytes later */
+	v->regs[GPR_RCX] = 10;
+	struct vm_exit x = run();
+	/* The guest maps memory it does not have: a true #PF (raised). */
+	assert_int_equal(x.reason, EXIT_EXCEPTION);
+	assert_int_equal(x.exc.vector, T_PF);
+	assert_int_equal(x.exc.address, vm.mem.size);
+	assert_int_equal(v->regs[GPR_RCX], 6);
+	assert_int_equal(v->regs[GPR_RDI], vm.mem.size);
+	assert_int_equal(v->rip, CODE);
+}
+
+/* ------------------------------------------------------ cmpxchg etc. */
+
+static void test_cmpxchg_xadd(void **state)
+{
+	/* lock cmpxchg [rdi], rbx ; int3 */
+	static const uint8_t cx[] = { 0xf0, 0x48, 0x0f, 0xb1, 0x1f, 0xcc };
+	/* lock cmpxchg16b [rdi] */
+	static const uint8_t cx16[] = { 0xf0, 0x48, 0x0f, 0xc7, 0x0f, 0xcc };
+	/* lock xadd [rdi], ebx */
+	static const uint8_t xadd[] = { 0xf0, 0x0f, 0xc1, 0x1f, 0xcc };
+	/* lock cmpxchg rax, rbx (register: #UD) */
+	static const uint8_t bad[] = { 0xf0, 0x48, 0x0f, 0xb1, 0xd8 };
+	uint64_t m = 42, q[2] = { 1, 2 };
+	(void)state;
+
+	vm_write_phys(&vm, DATA, &m, 8);
+	load(cx, sizeof(cx));
+	v->regs[GPR_RDI] = DATA;
+	v->regs[GPR_RAX] = 42;
+	v->regs[GPR_RBX] = 99;
+	run_to_int3();
+	assert_true(v->rflags & FL_ZF);
+	memcpy(&m, vm.mem.base + DATA, 8);
+	assert_int_equal(m, 99);
+	load(cx, sizeof(cx)); /* now it differs: RAX gets memory */
+	run_to_int3();
+	assert_false(v->rflags & FL_ZF);
+	assert_int_equal(v->regs[GPR_RAX], 99);
+
+	vm_write_phys(&vm, DATA + 16, q, 16);
+	load(cx16, sizeof(cx16));
+	v->regs[GPR_RDI] = DATA + 16;
+	v->regs[GPR_RAX] = 1;
+	v->regs[GPR_RDX] = 2;
+	v->regs[GPR_RBX] = 3;
+	v->regs[GPR_RCX] = 4;
+	run_to_int3();
+	assert_true(v->rflags & FL_ZF);
+	memcpy(q, vm.mem.base + DATA + 16, 16);
+	assert_int_equal(q[0], 3);
+	assert_int_equal(q[1], 4);
+	v->regs[GPR_RDI] = DATA + 8; /* misaligned: #GP(0) */
+	expect_fault(cx16, sizeof(cx16), T_GP, 0);
+
+	m = 0xfffffffe;
+	vm_write_phys(&vm, DATA, &m, 8);
+	load(xadd, sizeof(xadd));
+	v->regs[GPR_RDI] = DATA;
+	v->regs[GPR_RBX] = 3;
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RBX], 0xfffffffe);
+	memcpy(&m, vm.mem.base + DATA, 8);
+	assert_int_equal(m, 1);
+	assert_true(v->rflags & FL_CF);
+
+	expect_fault(bad, sizeof(bad), T_UD, -1);
+}
+
+/* ------------------------------------------------------ stack, calls */
+
+static void test_push_pop_call_ret(void **state)
+{
+	/*
+	 * 0: push 0x1234       68 34 12 00 00
+	 * 5: pop rbx           5b
+	 * 6: call +3           e8 03 00 00 00
+	 * b: int3              cc
+	 * c: nop; nop; nop     90 90 90
+	 * f: push rbx          53
+	 * 10: pop rcx          59
+	 * 11: ret              c3
+	 */
+	static const uint8_t code[] = { 0x68, 0x34, 0x12, 0, 0, 0x5b, 0xe8, 4,
+					0, 0, 0, 0xcc, 0x90, 0x90, 0x90, 0x90,
+					0x53, 0x59, 0xc3 };
+	/* 0: enter 16, 0; leave; ret 8 */
+	static const uint8_t frame[] = { 0xc8, 0x10, 0x00, 0x00, 0xc9, 0xc2,
+					 0x08, 0x00 };
+	(void)state;
+
+	load(code, sizeof(code));
+	uint64_t sp = v->regs[GPR_RSP];
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RBX], 0x1234);
+	assert_int_equal(v->regs[GPR_RCX], 0x1234);
+	assert_int_equal(v->regs[GPR_RSP], sp);
+	assert_int_equal(v->rip, CODE + 0xc); /* after the int3 */
+
+	/* enter/leave keep RBP; ret 8 releases 8 more bytes. */
+	load(frame, sizeof(frame));
+	uint64_t ret_to = CODE + 0x40;
+	uint8_t int3 = 0xcc;
+	vm_write_phys(&vm, ret_to, &int3, 1);
+	v->regs[GPR_RSP] = sp - 16;
+	v->regs[GPR_RBP] = 0x777;
+	vm_write_phys(&vm, sp - 16, &ret_to, 8);
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RBP], 0x777);
+	assert_int_equal(v->regs[GPR_RSP], sp - 16 + 16);
+	assert_int_equal(v->rip, ret_to + 1);
+}
+
+/* A push to a non-canonical RSP is #SS(0); a jmp there is #GP(0). */
+static void test_noncanonical(void **state)
+{
+	static const uint8_t push[] = { 0x50 };
+	static const uint8_t jmp[] = { 0xff, 0xe0 }; /* jmp rax */
+	static const uint8_t load_[] = { 0x48, 0x8b, 0x00 }; /* mov rax,[rax] */
+	(void)state;
+
+	v->regs[GPR_RSP] = 0x0000900000000000ULL;
+	expect_fault(push, sizeof(push), T_SS, 0);
+	v->regs[GPR_RSP] = 0x80000;
+	v->regs[GPR_RAX] = 0x0000800000000000ULL;
+	expect_fault(jmp, sizeof(jmp), T_GP, 0);
+	expect_fault(load_, sizeof(load_), T_GP, 0);
+}
+
+/* ------------------------------------------------------ MMU and TLB */
+
+static void test_pf_error_codes(void **state)
+{
+	static const uint8_t rd[] = { 0x8b, 0x07, 0xcc };       /* mov eax,[rdi] */
+	static const uint8_t wr[] = { 0x89, 0x07, 0xcc };       /* mov [rdi],eax */
+	struct vm_exit x;
+	(void)state;
+
+	/* The shadow is empty: the very first fetch faults. */
+	load(rd, sizeof(rd));
+	v->regs[GPR_RDI] = DATA + 0x10;
+	x = run_once();
+	assert_int_equal(x.reason, EXIT_EXCEPTION);
+	assert_int_equal(x.exc.vector, T_PF);
+	assert_int_equal(x.exc.address, CODE);
+	assert_int_equal(x.exc.error, PFEC_U | PFEC_I);
+	assert_int_equal(shadowpt_fault(&vm, x.exc.address, x.exc.error),
+			 SHADOW_FILLED);
+	/* Then the read of DATA: not present, a read, at CPL 3. */
+	x = run_once();
+	assert_int_equal(x.exc.vector, T_PF);
+	assert_int_equal(x.exc.address, DATA + 0x10);
+	assert_int_equal(x.exc.error, PFEC_U);
+	assert_int_equal(x.rip, CODE);
+	assert_int_equal(shadowpt_fault(&vm, x.exc.address, x.exc.error),
+			 SHADOW_FILLED);
+	x = run_once();
+	assert_int_equal(x.exc.vector, T_BP);
+
+	/* A write to the page just mapped read-only (clean): P|W|U. */
+	load(wr, sizeof(wr));
+	x = run_once();
+	assert_int_equal(x.exc.vector, T_PF);
+	assert_int_equal(x.exc.address, DATA + 0x10);
+	assert_int_equal(x.exc.error, PFEC_P | PFEC_W | PFEC_U);
+}
+
+/* The shadow leaf of va (the test reads the tables like the MMU). */
+static uint64_t *shadow_leaf(uint64_t va)
+{
+	uint64_t *t = vm.spt.current;
+
+	for (int level = 4; level > 1; level--) {
+		uint64_t e = t[PT_INDEX(va, level)];
+		if (!(e & PTE_P))
+			return NULL;
+		t = (uint64_t *)(uintptr_t)(e & PTE_ADDR_MASK);
+	}
+	return &t[PT_INDEX(va, 1)];
+}
+
+static void test_tlb_flush(void **state)
+{
+	static const uint8_t rd[] = { 0x8b, 0x07, 0xcc };
+	uint32_t a = 0x11111111, b = 0x22222222;
+	(void)state;
+
+	vm_write_phys(&vm, DATA, &a, 4);
+	vm_write_phys(&vm, DATA + 0x1000, &b, 4);
+	load(rd, sizeof(rd));
+	v->regs[GPR_RDI] = DATA;
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RAX], a);
+
+	/* Point the shadow leaf elsewhere behind the TLB's back... */
+	uint64_t *leaf = shadow_leaf(DATA);
+	assert_non_null(leaf);
+	*leaf = (*leaf & ~PTE_ADDR_MASK) | (DATA + 0x1000);
+	v->rip = CODE;
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RAX], a); /* the TLB still says DATA */
+	/* ...and flush that one address: now the new mapping shows. */
+	vm.engine->flush(&vm, DATA + 0x123);
+	v->rip = CODE;
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RAX], b);
+	/* Flush everything after clearing the leaf: #PF again. */
+	*leaf = 0;
+	vm.engine->flush(&vm, SHADOW_FLUSH_ALL);
+	v->rip = CODE;
+	struct vm_exit x = run_once();
+	assert_int_equal(x.exc.vector, T_PF);
+	assert_int_equal(x.exc.address, DATA);
+}
+
+/* A read that straddles two pages translates both. */
+static void test_page_crossing(void **state)
+{
+	static const uint8_t rd[] = { 0x48, 0x8b, 0x07, 0xcc };
+	uint64_t q = 0x8877665544332211ULL;
+	(void)state;
+
+	vm_write_phys(&vm, DATA + 0xffc, &q, 8);
+	load(rd, sizeof(rd));
+	v->regs[GPR_RDI] = DATA + 0xffc;
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RAX], q);
+}
+
+/* ------------------------------------------- self-modifying code */
+
+static void test_self_modifying_code(void **state)
+{
+	/*
+	 * 0: mov eax, 1                 b8 01 00 00 00
+	 * 5: int3                       cc
+	 * 6: mov byte [rip - 12], 7     c6 05 f4 ff ff ff 07   (patches 0x1)
+	 * d: jmp 0                      e9 ee ff ff ff
+	 */
+	static const uint8_t code[] = { 0xb8, 1, 0, 0, 0, 0xcc, 0xc6, 0x05,
+					0xf4, 0xff, 0xff, 0xff, 7, 0xe9, 0xee,
+					0xff, 0xff, 0xff };
+	(void)state;
+
+	load(code, sizeof(code));
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RAX], 1);
+	run_to_int3(); /* the guest patched its own mov, then re-ran it */
+	assert_int_equal(v->regs[GPR_RAX], 7);
+	/* The monitor patches it too (vm_write_phys -> ram_written). */
+	uint8_t nine = 9;
+	vm_write_phys(&vm, CODE + 1, &nine, 1);
+	v->rip = CODE;
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RAX], 9);
+}
+
+/* --------------------------------------- privileged and sensitive */
+
+static void test_privileged_gp(void **state)
+{
+	static const struct { uint8_t b[4]; size_t n; uint32_t err; } p[] = {
+		{ { 0xfa }, 1, 0 },                   /* cli */
+		{ { 0xfb }, 1, 0 },                   /* sti */
+		{ { 0xf4 }, 1, 0 },                   /* hlt */
+		{ { 0xec }, 1, 0 },                   /* in al, dx */
+		{ { 0xe6, 0x80 }, 2, 0 },             /* out 0x80, al */
+		{ { 0xf3, 0x6e }, 2, 0 },             /* rep outsb */
+		{ { 0x0f, 0x22, 0xd8 }, 3, 0 },       /* mov cr3, rax */
+		{ { 0x0f, 0x20, 0xc0 }, 3, 0 },       /* mov rax, cr0 */
+		{ { 0x0f, 0x23, 0xf8 }, 3, 0 },       /* mov dr7, rax */
+		{ { 0x0f, 0x01, 0x10 }, 3, 0 },       /* lgdt [rax] */
+		{ { 0x0f, 0x01, 0x38 }, 3, 0 },       /* invlpg [rax] */
+		{ { 0x0f, 0x01, 0xf8 }, 3, 0 },       /* swapgs */
+		{ { 0x0f, 0x00, 0xd8 }, 3, 0 },       /* ltr ax */
+		{ { 0x0f, 0x06 }, 2, 0 },             /* clts */
+		{ { 0x0f, 0x30 }, 2, 0 },             /* wrmsr */
+		{ { 0x0f, 0x32 }, 2, 0 },             /* rdmsr */
+		{ { 0x0f, 0x09 }, 2, 0 },             /* wbinvd */
+		{ { 0x48, 0xcf }, 2, 0 },             /* iretq */
+		{ { 0x48, 0x0f, 0x07 }, 3, 0 },       /* sysretq */
+		{ { 0xcd, 0x80 }, 2, 0x80 * 8 + 2 },  /* int 0x80 */
+		{ { 0x8e, 0xd8 }, 2, BOOT_SEL_DATA }, /* mov ds, ax (ring 0) */
+	};
+	(void)state;
+
+	v->regs[GPR_RAX] = BOOT_SEL_DATA;
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		expect_fault(p[i].b, p[i].n, T_GP, p[i].err);
+}
+
+static void test_traps_and_ud(void **state)
+{
+	static const uint8_t ud2[] = { 0x0f, 0x0b };
+	static const uint8_t sysenter[] = { 0x0f, 0x34 };
+	static const uint8_t push_es[] = { 0x06 };  /* invalid in 64-bit */
+	static const uint8_t int1[] = { 0xf1 };
+	static const uint8_t syscall[] = { 0x0f, 0x05 };
+	(void)state;
+
+	expect_fault(ud2, 2, T_UD, -1);
+	expect_fault(sysenter, 2, T_UD, -1);
+	expect_fault(push_es, 1, T_UD, -1);
+	load(int1, 1);
+	struct vm_exit x = run();
+	assert_int_equal(x.exc.vector, T_DB);
+	assert_int_equal(v->rip, CODE + 1); /* a trap */
+	assert_int_equal(x.rip, CODE);
+	load(syscall, 2);
+	x = run();
+	assert_int_equal(x.reason, EXIT_SYSCALL);
+	assert_int_equal(v->rip, CODE);
+}
+
+static const uint8_t pushf_pop[] = { 0x9c, 0x58, 0xcc }; /* pushf; pop rax */
+
+static void test_pushf_x86(void **state)
+{
+	/* popf of IF=1, IOPL=3, CF=1: only CF changes (real CPL 3). */
+	static const uint8_t popf[] = { 0x53, 0x9d, 0xcc }; /* push rbx; popf */
+	(void)state;
+
+	load(pushf_pop, sizeof(pushf_pop));
+	v->rflags = FL_FIXED1 | FL_ZF | (3UL << FL_IOPL_SHIFT); /* IF = 0 */
+	run_to_int3();
+	/* The real flags show: IF = 1, IOPL = 0; the guest's ZF. */
+	assert_int_equal(v->regs[GPR_RAX], FL_FIXED1 | FL_ZF | FL_IF);
+	/* The virtual IF and IOPL are untouched. */
+	assert_int_equal(v->rflags, FL_FIXED1 | FL_ZF | (3UL << FL_IOPL_SHIFT));
+
+	load(popf, sizeof(popf));
+	v->rflags = FL_FIXED1;
+	v->regs[GPR_RBX] = FL_IF | FL_IOPL_MASK | FL_CF | FL_DF;
+	run_to_int3();
+	assert_int_equal(v->rflags, FL_FIXED1 | FL_CF | FL_DF);
+}
+
+static void test_pushf_strict(void **state)
+{
+	static const uint8_t smsw[] = { 0x0f, 0x01, 0xe0 }; /* smsw eax */
+	static const uint8_t cpuid[] = { 0x0f, 0xa2 };
+	static const uint8_t mov_sreg[] = { 0x8c, 0xd8 };  /* mov eax, ds */
+	(void)state;
+
+	expect_fault(pushf_pop, 1, T_GP, 0);
+	expect_fault(smsw, 3, T_GP, 0);
+	expect_fault(cpuid, 2, T_GP, 0);
+	expect_fault(mov_sreg, 2, T_GP, 0);
+}
+
+static void test_sensitive_x86(void **state)
+{
+	static const uint8_t code[] = {
+		0x8c, 0xd8,             /* mov eax, ds */
+		0x8c, 0xcb,             /* mov ebx, cs */
+		0x0f, 0x00, 0xc1,       /* sldt ecx */
+		0x0f, 0x02, 0xd3,       /* lar edx, ebx */
+		0xcc,
+	};
+	(void)state;
+
+	load(code, sizeof(code));
+	v->regs[GPR_RDX] = 0x5555;
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RAX], BOOT_SEL_DATA | 3); /* RPL 3 */
+	assert_int_equal(v->regs[GPR_RBX], BOOT_SEL_CODE | 3);
+	assert_int_equal(v->regs[GPR_RCX], 0);
+	/* The DPL-0 code descriptor is invisible at CPL 3: ZF = 0. */
+	assert_false(v->rflags & FL_ZF);
+	assert_int_equal(v->regs[GPR_RDX], 0x5555);
+}
+
+/* ------------------------------------------- counting and stopping */
+
+static void test_retired_count(void **state)
+{
+	/* mov ecx, 100; l: dec ecx; jnz l; int3 */
+	static const uint8_t code[] = { 0xb9, 100, 0, 0, 0, 0xff, 0xc9, 0x75,
+					0xfc, 0xcc };
+	(void)state;
+
+	load(code, sizeof(code));
+	uint64_t before = v->instructions;
+	run_to_int3();
+	assert_int_equal(v->instructions - before, 1 + 2 * 100 + 1);
+}
+
+/* The loop "jmp $" must still come back when kicked. */
+static void test_kick(void **state)
+{
+	static const uint8_t code[] = { 0x90, 0x90, 0xeb, 0xfe };
+	struct vm_exit x;
+	(void)state;
+
+	load(code, sizeof(code));
+	vm.single_step = true;
+	x = run();
+	assert_int_equal(x.reason, EXIT_INTERRUPT);
+	assert_int_equal(v->rip, CODE + 1);
+	x = run();
+	assert_int_equal(v->rip, CODE + 2);
+	vm.single_step = false;
+	vm.kick = 1;
+	x = run();
+	assert_int_equal(x.reason, EXIT_INTERRUPT);
+	assert_int_equal(v->rip, CODE + 2); /* nothing ran */
+	vm.kick = 0;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	vm.kick = 1;
+}
+
+/* An endless loop comes back when a timer signal sets vm->kick. */
+static void test_kick_endless_loop(void **state)
+{
+	static const uint8_t code[] = { 0xeb, 0xfe }; /* jmp $ */
+	struct itimerval t = { .it_value = { .tv_usec = 20000 } };
+	(void)state;
+
+	load(code, sizeof(code));
+	signal(SIGALRM, on_alarm);
+	setitimer(ITIMER_REAL, &t, NULL);
+	struct vm_exit x = run();
+	assert_int_equal(x.reason, EXIT_INTERRUPT);
+	assert_int_equal(v->rip, CODE);
+	assert_true(v->instructions > 1000);
+	vm.kick = 0;
+}
+
+/* ------------------------------------------ native differential test */
+
+#if defined(__x86_64__)
+struct nregs {
+	uint64_t rax, rbx, rcx, rdx, flags;
+};
+
+/* One instruction to compare, with the flags the SDM defines for it. */
+struct dcase {
+	const char *name;
+	uint8_t b[8];
+	uint8_t n;
+	uint64_t defined;
+};
+
+#define ST FL_STATUS
+#define NOAF (FL_STATUS & ~FL_AF)
+#define SHF (FL_CF | FL_SF | FL_ZF | FL_PF) /* OF only for count 1 */
+#define CO (FL_CF | FL_OF)
+
+static const struct dcase dcases[] = {
+	{ "add rax,rbx", { 0x48, 0x01, 0xd8 }, 3, ST },
+	{ "add eax,ebx", { 0x01, 0xd8 }, 2, ST },
+	{ "add ax,bx", { 0x66, 0x01, 0xd8 }, 3, ST },
+	{ "add ah,bl", { 0x00, 0xdc }, 2, ST },
+	{ "adc rax,rbx", { 0x48, 0x11, 0xd8 }, 3, ST },
+	{ "adc al,bh", { 0x12, 0xc7 }, 2, ST },
+	{ "sub rax,rbx", { 0x48, 0x29, 0xd8 }, 3, ST },
+	{ "sbb eax,ebx", { 0x19, 0xd8 }, 2, ST },
+	{ "sbb rax,rbx", { 0x48, 0x19, 0xd8 }, 3, ST },
+	{ "cmp cx,dx", { 0x66, 0x39, 0xd1 }, 3, ST },
+	{ "and rax,rbx", { 0x48, 0x21, 0xd8 }, 3, NOAF },
+	{ "or ecx,ebx", { 0x09, 0xd9 }, 2, NOAF },
+	{ "xor dl,al", { 0x30, 0xc2 }, 2, NOAF },
+	{ "test rax,rdx", { 0x48, 0x85, 0xd0 }, 3, NOAF },
+	{ "add rax,-5", { 0x48, 0x83, 0xc0, 0xfb }, 4, ST },
+	{ "sub ebx,0x12345678", { 0x81, 0xeb, 0x78, 0x56, 0x34, 0x12 }, 6, ST },
+	{ "inc rax", { 0x48, 0xff, 0xc0 }, 3, ST },
+	{ "dec bx", { 0x66, 0xff, 0xcb }, 3, ST },
+	{ "neg rcx", { 0x48, 0xf7, 0xd9 }, 3, ST },
+	{ "neg al", { 0xf6, 0xd8 }, 2, ST },
+	{ "not edx", { 0xf7, 0xd2 }, 2, ST },
+	{ "shl rax,cl", { 0x48, 0xd3, 0xe0 }, 3, SHF },
+	{ "shr eax,cl", { 0xd3, 0xe8 }, 2, SHF },
+	{ "sar bx,cl", { 0x66, 0xd3, 0xfb }, 3, SHF },
+	{ "shl al,cl", { 0xd2, 0xe0 }, 2, SHF },
+	{ "shl rax,1", { 0x48, 0xd1, 0xe0 }, 3, NOAF },
+	{ "shr edx,1", { 0xd1, 0xea }, 2, NOAF },
+	{ "sar rbx,1", { 0x48, 0xd1, 0xfb }, 3, NOAF },
+	{ "rol rax,cl", { 0x48, 0xd3, 0xc0 }, 3, FL_CF },
+	{ "ror ebx,cl", { 0xd3, 0xcb }, 2, FL_CF },
+	{ "rol al,1", { 0xd0, 0xc0 }, 2, CO },
+	{ "ror dx,1", { 0x66, 0xd1, 0xca }, 3, CO },
+	{ "rcl rax,cl", { 0x48, 0xd3, 0xd0 }, 3, FL_CF },
+	{ "rcr bl,cl", { 0xd2, 0xdb }, 2, FL_CF },
+	{ "rcl eax,1", { 0xd1, 0xd0 }, 2, CO },
+	{ "rcr rdx,1", { 0x48, 0xd1, 0xda }, 3, CO },
+	{ "shld rax,rbx,cl", { 0x48, 0x0f, 0xa5, 0xd8 }, 4, SHF },
+	{ "shrd edx,ebx,cl", { 0x0f, 0xad, 0xda }, 3, SHF },
+	{ "shrd rax,rbx,1", { 0x48, 0x0f, 0xac, 0xd8, 1 }, 5, NOAF },
+	{ "mul rbx", { 0x48, 0xf7, 0xe3 }, 3, CO },
+	{ "mul cl", { 0xf6, 0xe1 }, 2, CO },
+	{ "imul ebx", { 0xf7, 0xeb }, 2, CO },
+	{ "imul rax,rbx", { 0x48, 0x0f, 0xaf, 0xc3 }, 4, CO },
+	{ "imul cx,dx,-3", { 0x66, 0x6b, 0xca, 0xfd }, 4, CO },
+	{ "bt rax,rbx", { 0x48, 0x0f, 0xa3, 0xd8 }, 4, FL_CF },
+	{ "bts ecx,ebx", { 0x0f, 0xab, 0xd9 }, 3, FL_CF },
+	{ "btr rdx,rbx", { 0x48, 0x0f, 0xb3, 0xda }, 4, FL_CF },
+	{ "btc eax,13", { 0x0f, 0xba, 0xf8, 13 }, 4, FL_CF },
+	{ "bsr rcx,rbx", { 0x48, 0x0f, 0xbd, 0xcb }, 4, FL_ZF },
+	{ "tzcnt rax,rbx", { 0xf3, 0x48, 0x0f, 0xbc, 0xc3 }, 5, FL_CF | FL_ZF },
+	{ "lzcnt ecx,edx", { 0xf3, 0x0f, 0xbd, 0xca }, 4, FL_CF | FL_ZF },
+	{ "popcnt rax,rbx", { 0xf3, 0x48, 0x0f, 0xb8, 0xc3 }, 5, ST },
+	{ "bswap rax", { 0x48, 0x0f, 0xc8 }, 3, ST },
+	{ "movsx eax,bh", { 0x0f, 0xbe, 0xc7 }, 3, ST },
+	{ "movzx ecx,dx", { 0x0f, 0xb7, 0xca }, 3, ST },
+	{ "movsxd rdx,ebx", { 0x48, 0x63, 0xd3 }, 3, ST },
+	{ "cmovl rax,rbx", { 0x48, 0x0f, 0x4c, 0xc3 }, 4, ST },
+	{ "cmovbe ecx,edx", { 0x0f, 0x46, 0xca }, 3, ST },
+	{ "setg bl", { 0x0f, 0x9f, 0xc3 }, 3, ST },
+	{ "setp ah", { 0x0f, 0x9a, 0xc4 }, 3, ST },
+	{ "xadd rax,rbx", { 0x48, 0x0f, 0xc1, 0xd8 }, 4, ST },
+	{ "cmpxchg ecx,ebx", { 0x0f, 0xb1, 0xd9 }, 3, ST },
+	{ "xchg bl,ah", { 0x86, 0xe3 }, 2, ST },
+	{ "cqo", { 0x48, 0x99 }, 2, ST },
+	{ "cwde", { 0x98 }, 1, ST },
+	{ "lahf", { 0x9f }, 1, ST },
+	{ "sahf", { 0x9e }, 1, ST },
+	{ "cmc", { 0xf5 }, 1, ST },
+};
+
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ULL;
+
+/* xorshift64, with a bias towards the values where flags are born. */
+static uint64_t rnd(void)
+{
+	static const uint64_t edge[] = { 0, 1, ~0ULL, 0x80, 0x7f, 0x8000,
+					 0x7fffffff, 0x80000000, 1ULL << 63,
+					 (1ULL << 63) - 1, 0xff, 0xffff };
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	if ((rnd_state & 7) == 0)
+		return edge[(rnd_state >> 8) % 12];
+	if ((rnd_state & 7) == 1)
+		return (rnd_state >> 8) & 0x3f; /* small: shift counts */
+	return rnd_state;
+}
+
+typedef void native_fn(struct nregs *r);
+
+/* Build: load regs from *rdi, popf, insn, pushf, store regs. */
+static native_fn *native_stub(uint8_t *mem, const struct dcase *dc)
+{
+	static const uint8_t pre[] = {
+		0x53, 0x49, 0x89, 0xfb, 0x49, 0x8b, 0x03, 0x49, 0x8b, 0x5b,
+		0x08, 0x49, 0x8b, 0x4b, 0x10, 0x49, 0x8b, 0x53, 0x18, 0x41,
+		0xff, 0x73, 0x20, 0x9d };
+	static const uint8_t post[] = {
+		0x9c, 0x41, 0x8f, 0x43, 0x20, 0x49, 0x89, 0x03, 0x49, 0x89,
+		0x5b, 0x08, 0x49, 0x89, 0x4b, 0x10, 0x49, 0x89, 0x53, 0x18,
+		0x5b, 0xc3 };
+	size_t n = 0;
+
+	memcpy(mem + n, pre, sizeof(pre));
+	n += sizeof(pre);
+	memcpy(mem + n, dc->b, dc->n);
+	n += dc->n;
+	memcpy(mem + n, post, sizeof(post));
+	__builtin___clear_cache((char *)mem, (char *)mem + 64);
+	return (native_fn *)(uintptr_t)mem;
+}
+
+/* Run dc on softcpu from the same registers. */
+static void soft_run(const struct dcase *dc, struct nregs *r)
+{
+	uint8_t code[16];
+
+	memcpy(code, dc->b, dc->n);
+	code[dc->n] = 0xcc;
+	load(code, dc->n + 1u);
+	v->regs[GPR_RAX] = r->rax;
+	v->regs[GPR_RBX] = r->rbx;
+	v->regs[GPR_RCX] = r->rcx;
+	v->regs[GPR_RDX] = r->rdx;
+	v->rflags = r->flags;
+	run_to_int3();
+	r->rax = v->regs[GPR_RAX];
+	r->rbx = v->regs[GPR_RBX];
+	r->rcx = v->regs[GPR_RCX];
+	r->rdx = v->regs[GPR_RDX];
+	r->flags = v->rflags;
+}
+
+static void test_native_diff(void **state)
+{
+	uint8_t *mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	bool all = getenv("SOFTCPU_DIFF_UNDEFINED") != NULL;
+	unsigned bad = 0;
+	(void)state;
+
+	if (mem == MAP_FAILED)
+		skip();
+	for (size_t i = 0; i < sizeof(dcases) / sizeof(dcases[0]); i++) {
+		const struct dcase *dc = &dcases[i];
+		native_fn *fn = native_stub(mem, dc);
+		unsigned bad_here = 0;
+		for (int k = 0; k < 300; k++) {
+			struct nregs in = { rnd(), rnd(), rnd(), rnd(),
+				FL_FIXED1 | (rnd() & FL_STATUS) };
+			struct nregs hw = in, sw = in;
+			fn(&hw);
+			soft_run(dc, &sw);
+			uint64_t mask = all ? FL_STATUS : dc->defined;
+			if (hw.rax == sw.rax && hw.rbx == sw.rbx &&
+			    hw.rcx == sw.rcx && hw.rdx == sw.rdx &&
+			    !((hw.flags ^ sw.flags) & mask))
+				continue;
+			bad++;
+			if (bad_here++ < 3)
+				print_message("%s: in %lx %lx %lx %lx fl %lx: "
+					      "hw %lx %lx %lx %lx fl %lx, "
+					      "softcpu %lx %lx %lx %lx fl %lx\n",
+					      dc->name, in.rax, in.rbx, in.rcx,
+					      in.rdx, in.flags, hw.rax, hw.rbx,
+					      hw.rcx, hw.rdx, hw.flags, sw.rax,
+					      sw.rbx, sw.rcx, sw.rdx, sw.flags);
+		}
+	}
+	munmap(mem, 4096);
+	if (!all)
+		assert_int_equal(bad, 0);
+}
+#else
+static void test_native_diff(void **state)
+{
+	(void)state;
+	skip();
+}
+#endif
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define TS(fn) cmocka_unit_test_setup_teardown(fn, setup_strict, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_add_flags),
+		T(test_sub_adc_sbb_flags),
+		T(test_shift_rotate),
+		T(test_mul_div),
+		T(test_rep_movs_stos_df),
+		T(test_rep_fault_midway),
+		T(test_cmpxchg_xadd),
+		T(test_push_pop_call_ret),
+		T(test_noncanonical),
+		T(test_pf_error_codes),
+		T(test_tlb_flush),
+		T(test_page_crossing),
+		T(test_self_modifying_code),
+		T(test_privileged_gp),
+		T(test_traps_and_ud),
+		T(test_pushf_x86),
+		TS(test_pushf_strict),
+		T(test_sensitive_x86),
+		T(test_retired_count),
+		T(test_kick),
+		T(test_kick_endless_loop),
+		T(test_native_diff),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
