@@ -105,6 +105,7 @@ $(BUILD)/gobj/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
 
+.SECONDARY:
 .SECONDEXPANSION:
 $(BUILD)/guests/%.elf: $$(addprefix $(BUILD)/gobj/,$$(addsuffix .o,$$(basename $$(wildcard guests/$$*/*.c guests/$$*/*.S)))) $(RT_OBJ) guests/runtime/guest.ld
 	@mkdir -p $(dir $@)

@@ -110,6 +110,12 @@ static void emit(struct gen *g, const struct enc *e, const char *name)
 	s->len += encode_insn(e, DIFF_CODE + s->len, s->code + s->len);
 }
 
+static void put_rel32(uint8_t *at, uint64_t v)
+{
+	for (int i = 0; i < 4; i++)
+		at[i] = (uint8_t)(v >> (8 * i));
+}
+
 /* An empty description: no prefixes, no ModRM, reg field unused. */
 static struct enc enc_op(uint8_t op0)
 {
@@ -1032,8 +1038,11 @@ static void t_flags(struct gen *g)
 		g->df = k == 4;
 }
 
-/* One instruction that reads no flags and needs no set-up (for t_jcc). */
-static void emit_simple(struct gen *g)
+/*
+ * One ALU instruction that reads no flags, needs no set-up and writes no
+ * register in avoid (the body of t_jcc, t_loop, t_call, t_enter).
+ */
+static void emit_simple(struct gen *g, unsigned avoid)
 {
 	unsigned op = rnd(g, 8), size = rnd_size(g, false);
 	struct enc e;
@@ -1043,30 +1052,293 @@ static void emit_simple(struct gen *g)
 	e = enc_op((uint8_t)(op * 8 + 1));
 	enc_size(&e, size);
 	e.modrm = true;
-	e.rm = RM_REG(pick_dst(g, size, false));
+	e.rm = RM_REG(pick_free(g, avoid, false));
 	e.reg = pick_src(g, size, false);
 	emit(g, &e, alu_names[op]);
 	alu_flags(g, op);
 }
 
-/* jcc rel8 over one instruction: taken or not, the flags both leave. */
+/* A one-byte-displacement branch at offset at now lands here. */
+static void patch_rel8(struct gen *g, size_t at, size_t len)
+{
+	int64_t d = (int64_t)g->s->len - (int64_t)(at + len);
+
+	if (d != (int8_t)d)
+		gen_fail("rel8 out of reach");
+	g->s->code[at + len - 1] = (uint8_t)d;
+}
+
+/*
+ * jcc (rel8 or rel32), jrcxz or jmp (rel8 or rel32) forward over one
+ * instruction.  After a conditional branch a flag is defined only if both
+ * paths define it; after jmp the skipped instruction never ran.
+ */
 static void t_jcc(struct gen *g)
 {
-	unsigned cc = rnd(g, 16);
-	struct enc e = enc_op((uint8_t)(0x70 + cc));
+	unsigned cc = rnd(g, 16), form = rnd(g, 6);
+	struct enc e;
 	uint64_t undef_before;
-	size_t at, start;
+	size_t at, len;
 
-	flags_need(g, cc_reads[cc]);
-	enc_imm(&e, 1, 0);
+	if (form < 3) {
+		flags_need(g, cc_reads[cc]);
+		e = form < 2 ? enc_op((uint8_t)(0x70 + cc)) :
+			       enc_op2((uint8_t)(0x80 + cc));
+	} else if (form == 3) {
+		emit_mov_imm(g, R(GPR_RCX), chance(g, 50) ? 0 : rnd(g, 3));
+		e = enc_op(0xe3);
+		e.addr32 = chance(g, 30); /* jecxz */
+	} else {
+		e = enc_op(form == 4 ? 0xeb : 0xe9);
+	}
+	enc_imm(&e, e.nop == 2 || form == 5 ? 4 : 1, 0);
 	at = g->s->len;
 	emit(g, &e, NULL);
+	len = g->s->len - at;
 	undef_before = g->undef;
-	start = g->s->len;
-	emit_simple(g);
-	g->s->code[at + 1] = (uint8_t)(g->s->len - start);
-	/* a flag is defined after only if both paths define it */
-	g->undef |= undef_before;
+	emit_simple(g, 0);
+	if (e.imm_size == 1)
+		patch_rel8(g, at, len);
+	else
+		g->s->code[at + len - 4] = (uint8_t)(g->s->len - at - len);
+	if (form >= 4)
+		g->undef = undef_before;
+	else
+		g->undef |= undef_before;
+}
+
+/* loop, loope, loopne (maybe with 67: ECX) around one instruction. */
+static void t_loop(struct gen *g)
+{
+	static const char *const names[3] = { "loopne", "loope", "loop" };
+	unsigned kind = rnd(g, 3);
+	struct enc e = enc_op((uint8_t)(0xe0 + kind));
+	size_t top, at;
+
+	emit_mov_imm(g, R(GPR_RCX), 1 + rnd(g, 4));
+	top = g->s->len;
+	emit_simple(g, BIT(GPR_RCX)); /* defines ZF for loope/loopne */
+	enc_imm(&e, 1, (uint64_t)(int64_t)(top - g->s->len - 2));
+	e.addr32 = chance(g, 30);
+	if (e.addr32) /* one byte more to jump back over */
+		e.imm = (uint8_t)(e.imm - 1);
+	at = g->s->len;
+	emit(g, &e, names[kind]);
+	if (g->s->code[g->s->len - 1] + (int64_t)g->s->len != (int64_t)top &&
+	    (int8_t)g->s->code[g->s->len - 1] + (int64_t)g->s->len !=
+		    (int64_t)top)
+		gen_fail("loop displacement");
+	(void)at;
+}
+
+/*
+ * call L1; jmp L2; L1: one instruction; ret [imm16]; L2:
+ * The call is direct (E8) or through a register (FF /2) loaded by a
+ * RIP-relative lea; ret imm16 releases imm16 more bytes.
+ */
+static void t_call(struct gen *g)
+{
+	bool indirect = chance(g, 40), pop_more = chance(g, 30);
+	unsigned extra = pop_more ? 2 * rnd(g, 8) : 0;
+	struct enc lea = enc_op(0x8d), call, jmp = enc_op(0xeb), ret;
+	size_t lea_at = 0, at, len;
+
+	if (g->stack + 16 > STACK_ROOM || g->stack - (int64_t)extra < -STACK_ROOM)
+		return;
+	if (indirect) {
+		lea.w = true;
+		lea.modrm = true;
+		lea.reg = pick_free(g, 0, false);
+		lea.rm.is_mem = true;
+		lea.rm.m = (struct mem){ .base = MEM_RIP, .index = MEM_NONE,
+					 .scale = 1, .target = DIFF_CODE };
+		lea_at = g->s->len;
+		emit(g, &lea, "lea");
+		call = enc_op(0xff);
+		call.modrm = true;
+		call.digit = 2;
+		call.rm = RM_REG(lea.reg);
+	} else {
+		call = enc_op(0xe8);
+		enc_imm(&call, 4, 0);
+	}
+	emit(g, &call, "call");
+	at = g->s->len;
+	enc_imm(&jmp, 1, 0);
+	emit(g, &jmp, "jmp");
+	len = g->s->len - at;
+	if (indirect) { /* now L1 is known: aim the lea at it */
+		lea.rm.m.target = DIFF_CODE + g->s->len;
+		encode_insn(&lea, DIFF_CODE + lea_at, g->s->code + lea_at);
+	} else {
+		put_rel32(g->s->code + at - 4, g->s->len - at);
+	}
+	g->stack += 8;
+	emit_simple(g, 0);
+	ret = enc_op(pop_more ? 0xc2 : 0xc3);
+	if (pop_more)
+		enc_imm(&ret, 2, extra);
+	emit(g, &ret, "ret");
+	g->stack -= 8 + extra;
+	patch_rel8(g, at, len);
+}
+
+/* enter N, L; one instruction; leave.  RBP first points into the stack. */
+static void t_enter(struct gen *g)
+{
+	unsigned level = rnd(g, 4), size = 8 * rnd(g, 9);
+	struct enc e = enc_op(0xc8);
+
+	if (g->stack + 128 > STACK_ROOM)
+		return;
+	if (level >= 2) /* enter copies level - 1 frame pointers from [rbp] */
+		emit_mov_imm(g, R(GPR_RBP), (int64_t)(DIFF_STACK_TOP -
+					(uint64_t)g->stack - 64 + 8 * rnd(g, 16)));
+	e.imm_size = 3;
+	e.imm = size | (uint64_t)level << 16;
+	emit(g, &e, "enter");
+	emit_simple(g, BIT(GPR_RBP));
+	e = enc_op(0xc9);
+	emit(g, &e, "leave");
+}
+
+/* pushf/popf (64 and 16 bits); popf of a value with IF and IOPL bits. */
+static void t_pushf(struct gen *g)
+{
+	bool w16 = chance(g, 20);
+	unsigned size = w16 ? 2 : 8;
+	struct enc e;
+
+	if (g->stack + 16 > STACK_ROOM || g->stack - 16 < -STACK_ROOM)
+		return;
+	if (chance(g, 50)) {
+		flags_need(g, FL_STATUS); /* they are all in the image */
+		e = enc_op(0x9c);
+		e.p66 = w16;
+		emit(g, &e, "pushf");
+		g->stack += size;
+		return;
+	}
+	/* at ring 3 popf ignores IF and IOPL: both sides must agree */
+	e = enc_op(0x68);
+	enc_imm(&e, w16 ? 2 : 4, FL_FIXED1 | (rnd64(g) & (FL_STATUS | FL_DF |
+						FL_IF | FL_IOPL_MASK)));
+	e.p66 = w16;
+	emit(g, &e, "push");
+	g->df = e.imm & FL_DF;
+	e = enc_op(0x9d);
+	e.p66 = w16;
+	emit(g, &e, "popf");
+	flags_write(g, FL_STATUS, 0);
+}
+
+/* nop in its forms: 90, 66 90, pause, and 0F 1F /0 with any address. */
+static void t_nop(struct gen *g)
+{
+	struct enc e;
+
+	switch (rnd(g, 4)) {
+	case 0:
+		e = enc_op(0x90);
+		break;
+	case 1:
+		e = enc_op(0x90);
+		e.p66 = true;
+		break;
+	case 2:
+		e = enc_op(0x90);
+		e.rep = 0xf3;
+		emit(g, &e, "pause");
+		return;
+	default:
+		e = enc_op2(0x1f);
+		enc_size(&e, rnd_size(g, false));
+		e.modrm = true;
+		e.digit = 0;
+		e.rm.is_mem = true;
+		e.rm.m = (struct mem){ .base = (int)rnd(g, 16), .index = MEM_NONE,
+				       .scale = 1, .disp = (int32_t)rnd64(g) };
+		break;
+	}
+	emit(g, &e, "nop");
+}
+
+/* mov between AL/AX/EAX/RAX and a 64-bit (or, with 67, 32-bit) moffs. */
+static void t_moffs(struct gen *g)
+{
+	unsigned size = rnd_size(g, true);
+	bool store = chance(g, 50), a32 = chance(g, 25);
+	struct enc e = enc_op((uint8_t)(0xa0 + 2 * store + (size > 1)));
+
+	enc_size(&e, size);
+	e.addr32 = a32;
+	enc_imm(&e, a32 ? 4 : 8, pick_addr(g, size));
+	emit(g, &e, "mov");
+}
+
+/* popcnt, tzcnt, lzcnt (F3 0F B8/BC/BD). */
+static void t_bitcount(struct gen *g)
+{
+	static const uint8_t ops[3] = { 0xb8, 0xbc, 0xbd };
+	static const char *const names[3] = { "popcnt", "tzcnt", "lzcnt" };
+	unsigned k = rnd(g, 3), size = rnd_size(g, false);
+	struct enc e = enc_op2(ops[k]);
+
+	e.rep = 0xf3;
+	enc_size(&e, size);
+	e.modrm = true;
+	e.rm = rm_pick(g, size, false, false, 0, 30);
+	e.reg = pick_dst(g, size, false);
+	emit(g, &e, names[k]);
+	if (k == 0)
+		flags_write(g, FL_STATUS, 0);
+	else
+		flags_write(g, FL_CF | FL_ZF, FL_OF | FL_SF | FL_AF | FL_PF);
+}
+
+/* xlat: AL = [RBX + AL] (RBX holds a buffer address all along). */
+static void t_xlat(struct gen *g)
+{
+	struct enc e = enc_op(0xd7);
+
+	e.w = chance(g, 20);
+	e.addr32 = chance(g, 20);
+	emit(g, &e, "xlat");
+}
+
+/*
+ * cmpxchg8b m64 / cmpxchg16b m128 (16-byte aligned); half the time
+ * EDX:EAX (RDX:RAX) is first loaded from the operand so that they match.
+ */
+static void t_cmpxchg8b(struct gen *g)
+{
+	bool wide = chance(g, 40);
+	unsigned half = wide ? 8 : 4;
+	uint64_t a = pick_addr(g, 16) & ~15ULL;
+	struct mem m = chance(g, 50) ? mem_reserved(g, a, false) :
+		mem_fresh(g, a, BIT(GPR_RAX) | BIT(GPR_RDX), false);
+	struct enc e;
+
+	if (chance(g, 50)) {
+		for (unsigned i = 0; i < 2; i++) {
+			e = enc_op(0x8b);
+			e.w = wide;
+			e.modrm = true;
+			e.reg = R(i ? GPR_RDX : GPR_RAX);
+			e.rm.is_mem = true;
+			e.rm.m = m;
+			e.rm.m.disp += (int32_t)(i * half);
+			emit(g, &e, "mov");
+		}
+	}
+	e = enc_op2(0xc7);
+	e.w = wide;
+	e.modrm = true;
+	e.digit = 1;
+	e.rm.is_mem = true;
+	e.rm.m = m;
+	emit(g, &e, wide ? "cmpxchg16b" : "cmpxchg8b");
+	flags_write(g, FL_ZF, 0);
 }
 
 /* ------------------------------------------------------------- sequences */
@@ -1082,7 +1354,9 @@ static const struct template templates[] = {
 	{ t_div, 5 }, { t_bt, 5 }, { t_bsf, 3 }, { t_cond, 6 },
 	{ t_movx, 4 }, { t_bswap, 2 }, { t_xchg, 3 }, { t_xadd, 4 },
 	{ t_conv, 2 }, { t_lea, 4 }, { t_push, 4 }, { t_pop, 4 },
-	{ t_string, 6 }, { t_flags, 5 }, { t_jcc, 3 },
+	{ t_string, 6 }, { t_flags, 5 }, { t_jcc, 4 }, { t_loop, 2 },
+	{ t_call, 2 }, { t_enter, 1 }, { t_pushf, 2 }, { t_nop, 1 },
+	{ t_moffs, 2 }, { t_bitcount, 3 }, { t_xlat, 1 }, { t_cmpxchg8b, 2 },
 };
 
 #define NTEMPLATES (sizeof(templates) / sizeof(templates[0]))
