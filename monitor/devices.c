@@ -23,7 +23,26 @@ void devices_init(struct vm *vm, int out_fd)
 
 uint64_t devices_now(const struct vm *vm)
 {
+	if (vm->opt.icount_ns)
+		return (vm->vcpu.instructions + vm->icount_bias) *
+		       vm->opt.icount_ns;
 	return stats_now_ns() - vm->dev.start_ns;
+}
+
+void devices_update(struct vm *vm)
+{
+	/* The PIC is edge-triggered: one pulse stands for every tick that
+	 * passed, as on real hardware where missed ticks are lost. */
+	if (i8254_irq0_edges(&vm->dev.pit, devices_now(vm))) {
+		i8259_set_irq(&vm->dev.pic, IRQ_TIMER, true);
+		i8259_set_irq(&vm->dev.pic, IRQ_TIMER, false);
+	}
+	i8259_set_irq(&vm->dev.pic, IRQ_COM1, ns16550a_irq(&vm->dev.com1));
+}
+
+uint64_t devices_next_event(const struct vm *vm)
+{
+	return i8254_next_irq0(&vm->dev.pit);
 }
 
 /*

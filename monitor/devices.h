@@ -27,8 +27,20 @@ struct devices {
 	uint64_t start_ns;       /* host time when the machine was reset */
 };
 
-/* Virtual time in ns since reset: what the timer counts. */
+/*
+ * Virtual time in ns since reset: what the timer counts.  The host's
+ * monotonic clock, or with --icount the count of guest instructions times
+ * opt.icount_ns, so that a run repeats exactly.
+ */
 uint64_t devices_now(const struct vm *vm);
+/* Bring the interrupt lines up to date with the time: the PIT's IRQ 0
+ * edges and the UART's IRQ 4 level go to the PIC. */
+void devices_update(struct vm *vm);
+/* Virtual time of the next event a device will raise, or UINT64_MAX. */
+uint64_t devices_next_event(const struct vm *vm);
+
+#define IRQ_TIMER 0 /* PIT channel 0 */
+#define IRQ_COM1 4  /* the UART */
 
 /* Reset every device to its power-on state; UART output goes to out_fd. */
 void devices_init(struct vm *vm, int out_fd);

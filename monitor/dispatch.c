@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "interp/interp.h"
 #include "isa/decode.h"
@@ -54,6 +55,20 @@ static void reflect(struct vm *vm, const struct vm_exit *x, struct action *a)
  * sensitive one under --isa=strict), or a genuine #GP of its own.  Decode
  * the instruction to tell which.
  */
+/* Run the interpreter routine; an instruction it completes has retired. */
+static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
+		    struct action *a)
+{
+	fn(vm, in);
+	if (vm->vcpu.exception.pending) {
+		snprintf(a->what, sizeof(a->what), "emulated: raised %s",
+			 trace_vector_name(vm->vcpu.exception.vector));
+		return;
+	}
+	vm->vcpu.instructions++;
+	snprintf(a->what, sizeof(a->what), "emulated");
+}
+
 /*T:050 A #GP at ring 3 does not say *which* instruction faulted: the
  * monitor must decode it, just as a real trap-and-emulate monitor must.
  * isa_decode() fetches the bytes through the guest's page tables and hands
@@ -80,9 +95,7 @@ static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
 		reflect(vm, x, a);
 		return;
 	}
-	fn(vm, in);
-	snprintf(a->what, sizeof(a->what), vm->vcpu.exception.pending ?
-		 "emulated: raised in the guest" : "emulated");
+	emulate(vm, fn, in, a);
 }
 
 /* A #PF against the shadow: fill it (hidden) or reflect it (true). */
@@ -164,8 +177,7 @@ static void dispatch_syscall(struct vm *vm, const struct vm_exit *x,
 		snprintf(a->what, sizeof(a->what), "no routine: #UD");
 		return;
 	}
-	fn(vm, in);
-	snprintf(a->what, sizeof(a->what), "emulated");
+	emulate(vm, fn, in, a);
 }
 
 /* Port I/O decoded by the hardware (kvm): straight to the devices. */
@@ -180,18 +192,114 @@ static void dispatch_io(struct vm *vm, const struct vm_exit *x,
 		 "out", x->io.port);
 }
 
-/*
- * The guest is halted.  Nothing in this machine can interrupt it yet, so
- * it would sleep forever: say so and stop, rather than hang the host.
+/* Instructions between two looks at the host clock (no --icount). */
+#define HOST_POLL_INSNS 100000
+
+/*T:080 Interrupts.  Devices raise lines on the PIC; the PIC presents the
+ * most urgent request; the vCPU takes it only when its *virtual* IF is set
+ * and no interrupt shadow (the one instruction after sti) is in force.
+ * The guest's code runs with the real IF always on, so it is the monitor,
+ * between two runs of the engine, that decides when the guest is
+ * interrupted, and interp_deliver_interrupt() that enters the guest's IDT.
  */
-static void check_halted(struct vm *vm)
+static void inject_interrupt(struct vm *vm)
 {
-	if (!vm->vcpu.halted || vm->stopped)
+	struct vcpu *v = &vm->vcpu;
+
+	devices_update(vm);
+	if (vm->stopped || v->exception.pending)
 		return;
-	vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "guest halted at rip %#" PRIx64
-		" with %s: nothing can ever wake it", vm->vcpu.rip,
-		(vm->vcpu.rflags & FL_IF) ? "no interrupt source" :
-		"interrupts disabled");
+	if (!(v->rflags & FL_IF) || v->interrupt_shadow)
+		return;
+	if (!i8259_pending(&vm->dev.pic))
+		return;
+	uint8_t vector = i8259_acknowledge(&vm->dev.pic);
+	interp_deliver_interrupt(vm, vector);
+	stats_add_reason(&vm->stats, "(interrupt injected)", 0);
+	if (vm->opt.trace)
+		fprintf(stderr, "[intr] cpl%u rip=%#010" PRIx64 "  vector "
+			"%#x delivered through the guest's IDT\n", v->cpl,
+			v->rip, vector);
+}
+
+/*
+ * sti (when IF was clear) blocks interrupts until the end of the next
+ * instruction, so that "sti; hlt" cannot lose a wake-up.  The shadow ends
+ * once one more instruction has retired, by the engine or by emulation.
+ */
+static void track_shadow(struct vm *vm, bool shadow_before)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	if (!v->interrupt_shadow)
+		return;
+	if (!shadow_before)
+		vm->shadow_mark = v->instructions;
+	else if (v->instructions > vm->shadow_mark)
+		v->interrupt_shadow = false;
+}
+
+/* Let virtual time pass until t: sleep on the host clock, or under
+ * --icount count the instructions a busy CPU would have run meanwhile. */
+static void sleep_until(struct vm *vm, uint64_t t)
+{
+	uint64_t now = devices_now(vm);
+
+	if (t <= now)
+		return;
+	if (vm->opt.icount_ns) {
+		vm->icount_bias += (t - now + vm->opt.icount_ns - 1) /
+				   vm->opt.icount_ns;
+		return;
+	}
+	struct timespec ts = { (time_t)((t - now) / 1000000000ULL),
+			       (long)((t - now) % 1000000000ULL) };
+	nanosleep(&ts, NULL); /* Ctrl-C cuts it short: fine */
+}
+
+/*
+ * hlt: the vCPU sleeps until an interrupt.  The host core sleeps too, until
+ * the next device event; a guest that halts with nothing able to wake it
+ * would sleep forever, so it is stopped with a reason instead.
+ */
+static void wait_while_halted(struct vm *vm)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	while (v->halted && !vm->stopped) {
+		uint64_t t = devices_next_event(vm);
+
+		if (vm->kick == VM_KICK_STOP) {
+			vm_kill(vm, VM_EXIT_INTERRUPTED, "interrupted while "
+				"halted at rip %#" PRIx64, v->rip);
+		} else if (!(v->rflags & FL_IF) || t == UINT64_MAX) {
+			vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "guest halted at rip "
+				"%#" PRIx64 " with %s: nothing can ever wake it",
+				v->rip, (v->rflags & FL_IF) ?
+				"no unmasked interrupt source" :
+				"interrupts disabled");
+		} else {
+			sleep_until(vm, t);
+			inject_interrupt(vm);
+		}
+	}
+}
+
+/* When must the engine come back next, counted in guest instructions? */
+static void set_deadline(struct vm *vm)
+{
+	struct vcpu *v = &vm->vcpu;
+	uint64_t t = devices_next_event(vm);
+
+	if (v->interrupt_shadow)
+		vm->insn_deadline = v->instructions + 1;
+	else if (t == UINT64_MAX)
+		vm->insn_deadline = UINT64_MAX;
+	else if (!vm->opt.icount_ns)
+		vm->insn_deadline = v->instructions + HOST_POLL_INSNS;
+	else
+		vm->insn_deadline = (t + vm->opt.icount_ns - 1) /
+				    vm->opt.icount_ns - vm->icount_bias;
 }
 
 /*T:040 The dispatcher.  An exit is an exception the guest's code raised
@@ -205,6 +313,7 @@ void dispatch(struct vm *vm, const struct vm_exit *x)
 	uint64_t t0 = stats_now_ns();
 	struct insn in;
 	struct action a = { .what = "" };
+	bool shadow_before = vm->vcpu.interrupt_shadow;
 
 	switch (x->reason) {
 	case EXIT_EXCEPTION:
@@ -243,7 +352,10 @@ void dispatch(struct vm *vm, const struct vm_exit *x)
 	}
 	if (vm->vcpu.exception.pending && !vm->stopped)
 		interp_deliver(vm);
-	check_halted(vm);
+	track_shadow(vm, shadow_before);
+	inject_interrupt(vm);
+	wait_while_halted(vm);
+	set_deadline(vm);
 
 	uint64_t ns = stats_now_ns() - t0;
 	stats_add_reason(&vm->stats, a.group ? a.group : a.reason, ns);

@@ -46,6 +46,10 @@ static const char usage_text[] =
 "                  its Popek-Goldberg class, what the monitor did\n"
 "  --stats         at exit, traps by reason and by instruction with\n"
 "                  counts and time\n"
+"  --icount[=NS]   virtual time advances NS nanoseconds (default 10) per\n"
+"                  guest instruction instead of following the host's\n"
+"                  clock, so that a run with timer interrupts repeats\n"
+"                  exactly\n"
 "  -h, --help      this text\n"
 "\n"
 "GUEST-ARGS are joined with spaces into the guest's command line.\n"
@@ -77,6 +81,20 @@ static uint64_t parse_mem(const char *s)
 	return v;
 }
 
+/* --icount[=NS]: virtual nanoseconds per guest instruction (default 10). */
+static uint64_t parse_icount(const char *s)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = s ? strtoull(s, &end, 10) : 10;
+
+	if (s && (errno || end == s || *end || s[0] == '-' || v < 1 ||
+		  v > 1000000))
+		usage_error("--icount=%s: give nanoseconds per instruction, "
+			    "1 to 1000000", s);
+	return v;
+}
+
 /* Join argv[from..] with spaces into one string (never NULL). */
 static char *join_args(int argc, char **argv, int from)
 {
@@ -104,6 +122,7 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		{ "isa", required_argument, NULL, 'i' },
 		{ "trace", no_argument, NULL, 't' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "icount", optional_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -117,6 +136,7 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		case 'm': opt->mem_mib = parse_mem(optarg); break;
 		case 't': opt->trace = true; break;
 		case 's': opt->stats = true; break;
+		case 'c': opt->icount_ns = parse_icount(optarg); break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case 'i':
 			if (strcmp(optarg, "x86") == 0)

@@ -14,6 +14,7 @@ int vm_create(struct vm *vm, const struct vm_options *opt, int out_fd,
 	memset(vm, 0, sizeof(*vm));
 	vm->opt = *opt;
 	vm->mem.fd = -1;
+	vm->insn_deadline = UINT64_MAX;
 	if (gm_init(&vm->mem, opt->mem_mib << 20) < 0) {
 		snprintf(why, len, "cannot allocate %llu MiB of guest RAM: %m",
 			 (unsigned long long)opt->mem_mib);

@@ -33,6 +33,8 @@ struct vm_options {
 	bool trace;             /* --trace: a line per trap on stderr */
 	bool stats;             /* --stats: a table at exit on stderr */
 	const char *cmdline;    /* the guest's arguments, after "--" */
+	uint64_t icount_ns;     /* --icount: virtual ns per guest instruction
+				   (0: time is the host's clock) */
 };
 
 struct vm {
@@ -47,6 +49,14 @@ struct vm {
 
 	volatile int kick;      /* set from a signal handler: engine, return */
 	bool single_step;       /* engines stop after one instruction */
+	/*
+	 * Engines return EXIT_INTERRUPT once vcpu.instructions reaches this
+	 * count (the next timer event under --icount, the end of an
+	 * interrupt shadow); UINT64_MAX for no limit.
+	 */
+	uint64_t insn_deadline;
+	uint64_t shadow_mark;   /* vcpu.instructions when sti's shadow began */
+	uint64_t icount_bias;   /* instructions skipped while halted (icount) */
 	bool stopped;           /* the guest asked to stop or must stop */
 	int exit_status;        /* the status trapvisor exits with */
 };
