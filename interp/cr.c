@@ -84,8 +84,9 @@ static void write_cr4(struct vm *vm, uint64_t val)
 		shadowpt_flush_all(vm);
 }
 
-/*T:066 MOV to CR3: a new address space.  Every shadow entry was built
- * from the old guest tables, so every one is now stale.
+/*T:066 MOV to CR3: a new address space.  Every non-global shadow entry
+ * was built from the old guest tables, so each is now stale; the shadow
+ * code keeps a cache of address spaces and their global entries.
  */
 static void write_cr3(struct vm *vm, uint64_t val)
 {
@@ -94,7 +95,7 @@ static void write_cr3(struct vm *vm, uint64_t val)
 		return;
 	}
 	vm->vcpu.cr3 = val;
-	shadowpt_flush_all(vm);
+	shadowpt_load_cr3(vm);
 }
 
 /* MOV to CR8: the task priority, bits 3:0; the rest are reserved. */

@@ -19,6 +19,7 @@
 #include "monitor/boot.h"
 #include "monitor/loader.h"
 #include "monitor/vm.h"
+#include "shadowpt/shadowpt.h"
 
 /* Check the ELF header: a 64-bit little-endian x86-64 executable. */
 static int check_ehdr(const uint8_t *img, size_t size, char *why, size_t len)
@@ -244,4 +245,5 @@ void boot_setup(struct vm *vm, uint64_t entry, const char *cmdline)
 	gm_write(&vm->mem, BOOT_INFO, &bi, sizeof(bi));
 	snprintf(cl, BOOT_CMDLINE_MAX, "%s", cmdline ? cmdline : "");
 	boot_registers(&vm->vcpu, entry, vm->mem.size);
+	shadowpt_load_cr3(vm); /* the shadows now follow the boot tables */
 }

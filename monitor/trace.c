@@ -87,7 +87,10 @@ void trace_print_stats(const struct vm *vm, FILE *f)
 		print_rows(f, "emulated instructions", s->insn, s->ninsns,
 			   total);
 	fprintf(f, "shadow page faults: %" PRIu64 " hidden (filled by the "
-		"monitor), %" PRIu64 " true (reflected to the guest); "
-		"%" PRIu64 " shadow tables\n", vm->spt.hidden_faults,
-		vm->spt.true_faults, vm->spt.tables);
+		"monitor), %" PRIu64 " true (reflected to the guest)\n",
+		vm->spt.hidden_faults, vm->spt.true_faults);
+	fprintf(f, "shadow address spaces: %" PRIu64 " CR3 loads found "
+		"theirs cached, %" PRIu64 " started empty; %" PRIu64
+		" shadow tables in use\n", vm->spt.space_hits,
+		vm->spt.space_misses, vm->spt.tables);
 }

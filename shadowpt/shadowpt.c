@@ -8,6 +8,23 @@
  * CPU would forget its TLB entries.  A guest that changes a PTE without
  * invlpg gets the stale translation, as it would on hardware.
  *
+ * The rules of x86 this relies on (SDM vol. 3, 4.10), which a correct
+ * guest already follows because real TLBs need them too:
+ *   1. after changing or removing a present translation, the guest
+ *      invalidates it with invlpg or a CR3 write;
+ *   2. a not-present entry is never cached, so making an entry present
+ *      needs no invalidation (the shadow never holds not-present entries:
+ *      the next access faults and fills);
+ *   3. a CR3 write forgets every non-global translation; global ones
+ *      (G with CR4.PGE) survive it, and only invlpg or a change of
+ *      CR4.PGE forgets them;
+ *   4. the CPU sets A and D in the guest's entries only while walking:
+ *      a guest that clears them must invalidate to have them set again.
+ *
+ * Every address space keeps its own shadows, up to SHADOW_SPACES of them:
+ * when the guest switches back to a CR3 it used recently, the shadows of
+ * its global pages are still there and need no hidden faults to rebuild.
+ *
  * Shape of one view (all tables are 4 KiB pages of the monitor's heap):
  *
  *   root (PML4) -> PDPT -> PD -> PT -> leaf: guest-physical frame | P | U
@@ -97,19 +114,42 @@ static void spt_clear_root(struct shadowpt *spt, uint64_t *root)
 	}
 }
 
-int shadowpt_init(struct vm *vm)
+/* Give an unused space its two empty roots.  Returns 0, or -1. */
+static int spt_space_alloc(struct shadowpt *spt, struct shadow_space *s)
+{
+	for (int v = 0; v < SHADOW_NVIEWS; v++) {
+		s->root[v] = spt_alloc_table(spt);
+		if (!s->root[v])
+			return -1;
+	}
+	s->in_use = true;
+	return 0;
+}
+
+/* Make s the active space, with the view of the virtual CPL. */
+static void spt_activate(struct vm *vm, struct shadow_space *s)
 {
 	struct shadowpt *spt = &vm->spt;
 
-	memset(spt, 0, sizeof(*spt));
-	for (int v = 0; v < SHADOW_NVIEWS; v++) {
-		spt->root[v] = spt_alloc_table(spt);
-		if (!spt->root[v]) {
-			shadowpt_fini(vm);
-			return -1;
-		}
-	}
+	spt->active = s;
+	s->last_used = ++spt->clock;
+	for (int v = 0; v < SHADOW_NVIEWS; v++)
+		spt->root[v] = s->root[v];
 	spt->current = spt->root[spt_view(vm)];
+}
+
+int shadowpt_init(struct vm *vm)
+{
+	struct shadowpt *spt = &vm->spt;
+	struct shadow_space *s = &spt->space[0];
+
+	memset(spt, 0, sizeof(*spt));
+	if (spt_space_alloc(spt, s) < 0) {
+		shadowpt_fini(vm);
+		return -1;
+	}
+	s->cr3 = vm->vcpu.cr3 & CR3_ADDR_MASK;
+	spt_activate(vm, s);
 	return 0;
 }
 
@@ -117,12 +157,19 @@ void shadowpt_fini(struct vm *vm)
 {
 	struct shadowpt *spt = &vm->spt;
 
-	for (int v = 0; v < SHADOW_NVIEWS; v++) {
-		if (spt->root[v])
-			spt_free_table(spt, spt->root[v], PT_LEVELS);
-		spt->root[v] = NULL;
+	for (int i = 0; i < SHADOW_SPACES; i++) {
+		struct shadow_space *s = &spt->space[i];
+		for (int v = 0; v < SHADOW_NVIEWS; v++) {
+			if (s->root[v])
+				spt_free_table(spt, s->root[v], PT_LEVELS);
+			s->root[v] = NULL;
+		}
+		s->in_use = false;
 	}
+	for (int v = 0; v < SHADOW_NVIEWS; v++)
+		spt->root[v] = NULL;
 	spt->current = NULL;
+	spt->active = NULL;
 }
 
 /* ------------------------------------------------------------------
@@ -178,6 +225,8 @@ static uint64_t spt_make_leaf(const struct vm *vm,
 		leaf |= PTE_W;
 	if (!r->executable && (vm->vcpu.efer & EFER_NXE))
 		leaf |= PTE_NX;
+	if ((r->pte & PTE_G) && (vm->vcpu.cr4 & CR4_PGE))
+		leaf |= PTE_G; /* survives CR3 writes (rule 3) */
 	return leaf;
 }
 
@@ -273,15 +322,103 @@ static void spt_invlpg_view(struct shadowpt *spt, uint64_t *t, uint64_t va)
  */
 void shadowpt_invlpg(struct vm *vm, uint64_t va)
 {
-	for (int v = 0; v < SHADOW_NVIEWS; v++)
-		spt_invlpg_view(&vm->spt, vm->spt.root[v], va);
+	/* Without PCIDs invlpg forgets va whichever CR3 it came from. */
+	for (int i = 0; i < SHADOW_SPACES; i++) {
+		struct shadow_space *s = &vm->spt.space[i];
+		if (!s->in_use)
+			continue;
+		for (int v = 0; v < SHADOW_NVIEWS; v++)
+			spt_invlpg_view(&vm->spt, s->root[v], va);
+	}
 	spt_flush_engine(vm, va);
 }
 
 void shadowpt_flush_all(struct vm *vm)
 {
+	for (int i = 0; i < SHADOW_SPACES; i++) {
+		struct shadow_space *s = &vm->spt.space[i];
+		if (!s->in_use)
+			continue;
+		for (int v = 0; v < SHADOW_NVIEWS; v++)
+			spt_clear_root(&vm->spt, s->root[v]);
+	}
+	spt_flush_engine(vm, SHADOW_FLUSH_ALL);
+}
+
+/*
+ * Drop the non-global leaves below table t (level 4 .. 1), and free the
+ * tables they leave empty.  Returns true when t itself is now empty.
+ */
+static bool spt_drop_nonglobal(struct shadowpt *spt, uint64_t *t, int level)
+{
+	bool empty = true;
+
+	for (int i = 0; i < PT_ENTRIES; i++) {
+		if (!(t[i] & PTE_P))
+			continue;
+		if (level == 1 ? !(t[i] & PTE_G) :
+		    spt_drop_nonglobal(spt, spt_child(t[i]), level - 1)) {
+			if (level > 1) {
+				free(spt_child(t[i]));
+				spt->tables--;
+			}
+			t[i] = 0;
+		} else {
+			empty = false;
+		}
+	}
+	return empty;
+}
+
+/* The cached space for guest PML4 cr3, or NULL. */
+static struct shadow_space *spt_find(struct shadowpt *spt, uint64_t cr3)
+{
+	for (int i = 0; i < SHADOW_SPACES; i++)
+		if (spt->space[i].in_use && spt->space[i].cr3 == cr3)
+			return &spt->space[i];
+	return NULL;
+}
+
+/* A space to reuse: an unused one, else the least recently used. */
+static struct shadow_space *spt_evict(struct shadowpt *spt)
+{
+	struct shadow_space *victim = &spt->space[0];
+
+	for (int i = 0; i < SHADOW_SPACES; i++) {
+		struct shadow_space *s = &spt->space[i];
+		if (!s->in_use) {
+			if (spt_space_alloc(spt, s) < 0)
+				spt_panic("shadowpt_load_cr3", "out of memory");
+			return s;
+		}
+		if (s->last_used < victim->last_used)
+			victim = s;
+	}
 	for (int v = 0; v < SHADOW_NVIEWS; v++)
-		spt_clear_root(&vm->spt, vm->spt.root[v]);
+		spt_clear_root(spt, victim->root[v]);
+	return victim;
+}
+
+/*T:112 A CR3 write switches address space.  The shadows of the new one
+ * may still be cached from the last time the guest ran it; they keep only
+ * their global entries, exactly what a real TLB keeps across the write.
+ */
+void shadowpt_load_cr3(struct vm *vm)
+{
+	struct shadowpt *spt = &vm->spt;
+	uint64_t cr3 = vm->vcpu.cr3 & CR3_ADDR_MASK;
+	struct shadow_space *s = spt_find(spt, cr3);
+
+	if (s) {
+		spt->space_hits++;
+		for (int v = 0; v < SHADOW_NVIEWS; v++)
+			spt_drop_nonglobal(spt, s->root[v], PT_LEVELS);
+	} else {
+		spt->space_misses++;
+		s = spt_evict(spt);
+		s->cr3 = cr3;
+	}
+	spt_activate(vm, s);
 	spt_flush_engine(vm, SHADOW_FLUSH_ALL);
 }
 

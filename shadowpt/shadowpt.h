@@ -15,7 +15,9 @@
  *     monitor must see the access (a clean page is mapped read-only until
  *     the first write sets the guest's dirty bit);
  *   - U is always set: the guest kernel really runs at ring 3.  Pages the
- *     guest reserves for its kernel are simply absent from the user view.
+ *     guest reserves for its kernel are simply absent from the user view;
+ *   - G is set when the guest's entry is global and CR4.PGE is on: such
+ *     entries survive CR3 writes, as global TLB entries do.
  *
  * The shadow starts empty and fills on fault: the engine's MMU reports a
  * #PF, the dispatcher calls shadowpt_fault(), which walks the guest tables.
@@ -34,12 +36,28 @@ struct vm;
 /* The two views of one guest address space (DESIGN.md, "Memory"). */
 enum shadow_view { VIEW_SUPERVISOR, VIEW_USER, SHADOW_NVIEWS };
 
-struct shadowpt {
+/* How many guest address spaces keep their shadows at once. */
+#define SHADOW_SPACES 8
+
+/* The shadows of one guest address space (one guest CR3). */
+struct shadow_space {
+	bool in_use;
+	uint64_t cr3;                  /* the guest PML4's physical address */
 	uint64_t *root[SHADOW_NVIEWS]; /* shadow PML4 of each view */
+	uint64_t last_used;            /* for least-recently-used eviction */
+};
+
+struct shadowpt {
+	struct shadow_space space[SHADOW_SPACES]; /* a bounded cache */
+	struct shadow_space *active;   /* the space of the guest's CR3 */
+	uint64_t *root[SHADOW_NVIEWS]; /* active->root, kept in step */
 	uint64_t *current;             /* root[] of the virtual CPL's view */
+	uint64_t clock;                /* ticks at every CR3 load */
 	uint64_t tables;               /* shadow table pages in use */
 	uint64_t hidden_faults;        /* filled by the monitor */
 	uint64_t true_faults;          /* reflected into the guest */
+	uint64_t space_hits;           /* CR3 loads that found their space */
+	uint64_t space_misses;         /* ... that had to start an empty one */
 };
 
 enum shadow_result {
@@ -63,7 +81,14 @@ enum shadow_result shadowpt_fault(struct vm *vm, uint64_t va, uint32_t error);
 
 /* invlpg va: drop the shadow entry of va in both views. */
 void shadowpt_invlpg(struct vm *vm, uint64_t va);
-/* A write to CR3 (or CR0/CR4 paging bits): drop every shadow entry. */
+/*
+ * The guest wrote CR3: switch to the shadows of that address space, from
+ * the cache when they are there, and drop their non-global entries, as a
+ * CR3 write drops the TLB's.
+ */
+void shadowpt_load_cr3(struct vm *vm);
+/* A change to CR0/CR4 paging bits or EFER: drop every shadow entry of
+ * every address space, global ones too. */
 void shadowpt_flush_all(struct vm *vm);
 /* The virtual CPL changed: switch to the view that matches it. */
 void shadowpt_switch_view(struct vm *vm);

@@ -579,6 +579,116 @@ static void test_shadow_flush_all(void **state)
 	assert_int_equal(shadow_leaf(sup, 0x400000), 0x200000 | PTE_P | PTE_U);
 }
 
+/* ------------------------------------------------------------------
+ * The cache of address spaces (rule 3 of shadowpt.c: CR3 writes).
+ */
+
+#define PML4_B_GPA 0x7f000ULL /* a second address space */
+
+/* Load CR3 as mov to CR3 would. */
+static void load_cr3(struct vm *vm, uint64_t cr3)
+{
+	vm->vcpu.cr3 = cr3;
+	shadowpt_load_cr3(vm);
+}
+
+static void test_cr3_keeps_only_global_entries(void **state)
+{
+	struct vm *vm = *state;
+
+	vm->vcpu.cr4 |= CR4_PGE;
+	load_cr3(vm, PML4_GPA);
+	gpt_map(vm, 0x400000, 0x200000, 1, PTE_G);
+	gpt_map(vm, 0x401000, 0x201000, 1, 0);
+	assert_int_equal(shadowpt_fault(vm, 0x400000, PFEC_U), SHADOW_FILLED);
+	assert_int_equal(shadowpt_fault(vm, 0x401000, PFEC_U), SHADOW_FILLED);
+	uint64_t *sup = vm->spt.root[VIEW_SUPERVISOR];
+	assert_true(shadow_leaf(sup, 0x400000) & PTE_G);
+	assert_false(shadow_leaf(sup, 0x401000) & PTE_G);
+	unsigned hits = vm->spt.space_hits;
+
+	load_cr3(vm, PML4_GPA); /* a reload: the same space */
+	assert_int_equal(vm->spt.space_hits, hits + 1);
+	assert_ptr_equal(vm->spt.root[VIEW_SUPERVISOR], sup);
+	assert_int_equal(shadow_leaf(sup, 0x400000),
+			 0x200000 | PTE_P | PTE_U | PTE_G);
+	assert_int_equal(shadow_leaf(sup, 0x401000), 0);
+	assert_int_equal(seen.last_flush, SHADOW_FLUSH_ALL);
+}
+
+static void test_cr3_without_pge_drops_all(void **state)
+{
+	struct vm *vm = *state;
+
+	load_cr3(vm, PML4_GPA);
+	gpt_map(vm, 0x400000, 0x200000, 1, PTE_G); /* G, but CR4.PGE = 0 */
+	assert_int_equal(shadowpt_fault(vm, 0x400000, PFEC_U), SHADOW_FILLED);
+	assert_false(shadow_leaf(vm->spt.current, 0x400000) & PTE_G);
+	load_cr3(vm, PML4_GPA);
+	assert_int_equal(shadow_leaf(vm->spt.current, 0x400000), 0);
+	/* The emptied tables went back: only the roots are left in use. */
+	unsigned roots = 0;
+	for (int i = 0; i < SHADOW_SPACES; i++)
+		roots += vm->spt.space[i].in_use ? SHADOW_NVIEWS : 0;
+	assert_int_equal(vm->spt.tables, roots);
+}
+
+static void test_cr3_switch_and_back(void **state)
+{
+	struct vm *vm = *state;
+
+	vm->vcpu.cr4 |= CR4_PGE;
+	load_cr3(vm, PML4_GPA);
+	gpt_map(vm, 0x400000, 0x200000, 1, PTE_G);
+	assert_int_equal(shadowpt_fault(vm, 0x400000, PFEC_U), SHADOW_FILLED);
+	uint64_t *a = vm->spt.root[VIEW_SUPERVISOR];
+
+	/* Space B: a copy of A's PML4, sharing its lower tables. */
+	memcpy(gpt_at(vm, PML4_B_GPA), gpt_at(vm, PML4_GPA), PAGE_SIZE);
+	load_cr3(vm, PML4_B_GPA);
+	assert_ptr_not_equal(vm->spt.root[VIEW_SUPERVISOR], a);
+	assert_int_equal(shadow_leaf(vm->spt.current, 0x400000), 0);
+	assert_int_equal(shadowpt_fault(vm, 0x400000, PFEC_U), SHADOW_FILLED);
+
+	/* Back to A: its global entry is still there, no fault needed. */
+	unsigned hidden = vm->spt.hidden_faults;
+	load_cr3(vm, PML4_GPA);
+	assert_ptr_equal(vm->spt.root[VIEW_SUPERVISOR], a);
+	assert_int_equal(shadow_leaf(a, 0x400000),
+			 0x200000 | PTE_P | PTE_U | PTE_G);
+	assert_int_equal(vm->spt.hidden_faults, hidden);
+
+	/* invlpg forgets va in every space, global or not. */
+	shadowpt_invlpg(vm, 0x400000);
+	assert_int_equal(shadow_leaf(a, 0x400000), 0);
+	load_cr3(vm, PML4_B_GPA);
+	assert_int_equal(shadow_leaf(vm->spt.current, 0x400000), 0);
+}
+
+static void test_cr3_cache_is_bounded(void **state)
+{
+	struct vm *vm = *state;
+
+	/* More address spaces than the cache holds: the least recently
+	 * used one goes, and the table count stays bounded. */
+	for (uint64_t i = 0; i < 3 * SHADOW_SPACES; i++) {
+		uint64_t pml4 = 0x100000 + i * PAGE_SIZE;
+		memcpy(gpt_at(vm, pml4), gpt_at(vm, PML4_GPA), PAGE_SIZE);
+		load_cr3(vm, pml4);
+	}
+	unsigned used = 0;
+	for (int i = 0; i < SHADOW_SPACES; i++)
+		used += vm->spt.space[i].in_use;
+	assert_int_equal(used, SHADOW_SPACES);
+	assert_int_equal(vm->spt.tables, SHADOW_SPACES * SHADOW_NVIEWS);
+	/* The most recent ones are cached, the first is gone. */
+	uint64_t misses = vm->spt.space_misses;
+	load_cr3(vm, 0x100000 + (3 * SHADOW_SPACES - 1) * PAGE_SIZE);
+	assert_int_equal(vm->spt.space_misses, misses);
+	load_cr3(vm, 0x100000);
+	assert_int_equal(vm->spt.space_misses, misses + 1);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -609,6 +719,10 @@ int main(void)
 		T(test_shadow_invlpg),
 		T(test_shadow_invlpg_large),
 		T(test_shadow_flush_all),
+		T(test_cr3_keeps_only_global_entries),
+		T(test_cr3_without_pge_drops_all),
+		T(test_cr3_switch_and_back),
+		T(test_cr3_cache_is_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
