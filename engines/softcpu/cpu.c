@@ -113,6 +113,8 @@ static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
 	}
 	if (!(e = sc_translate(c, rip, SC_ACC_FETCH)))
 		return NULL;
+	c->code_vpn = rip >> PAGE_SHIFT;
+	c->code_gpa = e->gpa;
 	uint64_t gpa = e->gpa + off;
 	if ((d = sc_cache_find(c, gpa)))
 		return d;
@@ -128,6 +130,18 @@ static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
 	}
 }
 
+/*
+ * RFLAGS.TF was set when the instruction at "at" began: it completed, and
+ * now the CPU raises the single-step #DB, a trap (RIP after it).  popf
+ * setting TF thus traps after the next instruction, as on hardware.
+ */
+static int single_step_trap(struct sc_cpu *c, uint64_t at)
+{
+	sc_fault(c, T_DB, false, 0);
+	c->exit->rip = at;
+	return SC_STOP;
+}
+
 /* Run up to n instructions.  SC_STOP when one of them filled c->exit. */
 static int run_slice(struct sc_cpu *c, unsigned n)
 {
@@ -135,14 +149,25 @@ static int run_slice(struct sc_cpu *c, unsigned n)
 	struct vcpu *v = c->v;
 
 	while (n--) {
-		const struct sc_insn *d = fetch(c, v->rip, &scratch);
-		if (!d)
+		const struct sc_insn *d = NULL;
+		/*
+		 * Still on the code page of the last fetch?  Its translation
+		 * holds for the whole run(): the shadow only changes while
+		 * the monitor has control.
+		 */
+		if (v->rip >> PAGE_SHIFT == c->code_vpn)
+			d = sc_cache_find(c, c->code_gpa +
+					  (v->rip & (PAGE_SIZE - 1)));
+		if (!d && !(d = fetch(c, v->rip, &scratch)))
 			return SC_STOP;
-		c->next = v->rip + d->len;
+		uint64_t at = v->rip, tf = v->rflags & FL_TF;
+		c->next = at + d->len;
 		if (d->fn(c, d) != SC_OK)
 			return SC_STOP;
 		v->rip = c->next;
 		v->instructions++;
+		if (tf)
+			return single_step_trap(c, at);
 	}
 	return SC_OK;
 }
@@ -153,14 +178,22 @@ static void sc_run(struct vm *vm, struct vm_exit *exit)
 
 	c->exit = exit;
 	c->lz_op = LZ_NONE; /* the monitor may have changed vcpu.rflags */
+	c->code_vpn = SC_TLB_EMPTY;
 	if (vm->spt.current != c->root) {
 		sc_tlb_flush(c, SHADOW_FLUSH_ALL);
 		c->root = vm->spt.current;
 	}
 	for (;;) {
-		if (vm->kick)
+		struct vcpu *v = &vm->vcpu;
+		unsigned n = vm->single_step ? 1 : SC_SLICE;
+
+		/* The monitor wants control back at insn_deadline (a timer
+		 * event under --icount, the end of sti's shadow). */
+		if (vm->kick || v->instructions >= vm->insn_deadline)
 			break;
-		if (run_slice(c, vm->single_step ? 1 : SC_SLICE) != SC_OK) {
+		if (vm->insn_deadline - v->instructions < n)
+			n = (unsigned)(vm->insn_deadline - v->instructions);
+		if (run_slice(c, n) != SC_OK) {
 			sc_flags(c);
 			return;
 		}
