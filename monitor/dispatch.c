@@ -215,7 +215,7 @@ static void inject_interrupt(struct vm *vm)
 		return;
 	uint8_t vector = i8259_acknowledge(&vm->dev.pic);
 	interp_deliver_interrupt(vm, vector);
-	stats_add_reason(&vm->stats, "(interrupt injected)", 0);
+	vm->stats.injected++;
 	if (vm->opt.trace)
 		fprintf(stderr, "[intr] cpl%u rip=%#010" PRIx64 "  vector "
 			"%#x delivered through the guest's IDT\n", v->cpl,

@@ -25,6 +25,7 @@ struct vm_stats {
 	struct stats_row insn[STATS_MAX_INSNS];
 	unsigned ninsns;
 	uint64_t start_ns, end_ns; /* wall time of the run */
+	uint64_t injected;         /* interrupts delivered into the guest */
 };
 
 /* Nanoseconds from a monotonic clock. */

@@ -86,6 +86,8 @@ void trace_print_stats(const struct vm *vm, FILE *f)
 	if (s->ninsns)
 		print_rows(f, "emulated instructions", s->insn, s->ninsns,
 			   total);
+	fprintf(f, "interrupts injected into the guest: %" PRIu64 "\n",
+		s->injected);
 	fprintf(f, "shadow page faults: %" PRIu64 " hidden (filled by the "
 		"monitor), %" PRIu64 " true (reflected to the guest)\n",
 		vm->spt.hidden_faults, vm->spt.true_faults);
