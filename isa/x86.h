@@ -271,6 +271,7 @@
 #define CPUID_1_ECX_CX16 (1U << 13)
 #define CPUID_1_ECX_POPCNT (1U << 23)
 #define CPUID_7_ECX_OSPKE (1U << 4)       /* mirrors CR4.PKE */
+#define CPUID_7_ECX_RDPID (1U << 22)      /* rdpid (softcpu asks the host) */
 #define CPUID_80000001_EDX_SYSCALL (1U << 11)
 #define CPUID_80000001_EDX_NX (1U << 20)
 #define CPUID_80000001_EDX_PDPE1GB (1U << 26)

@@ -26,27 +26,6 @@ static bool parity_even(uint64_t res)
 	return !__builtin_parity((unsigned)(res & 0xff));
 }
 
-bool sc_cf(const struct sc_cpu *c)
-{
-	switch (c->lz_op) {
-	case LZ_ADD:
-		return c->lz_res < c->lz_a;
-	case LZ_ADC:
-		return c->lz_res < c->lz_a || (c->lz_cin && c->lz_res == c->lz_a);
-	case LZ_SUB:
-		return c->lz_a < c->lz_b;
-	case LZ_SBB:
-		return c->lz_a < c->lz_b || (c->lz_cin && c->lz_a == c->lz_b);
-	case LZ_LOGIC:
-		return false;
-	case LZ_INC:
-	case LZ_DEC:
-		return c->lz_cin;
-	default:
-		return c->v->rflags & FL_CF;
-	}
-}
-
 bool sc_of(const struct sc_cpu *c)
 {
 	uint64_t a = c->lz_a, b = c->lz_b, r = c->lz_res;
@@ -65,20 +44,6 @@ bool sc_of(const struct sc_cpu *c)
 	default:
 		return c->v->rflags & FL_OF;
 	}
-}
-
-bool sc_zf(const struct sc_cpu *c)
-{
-	if (c->lz_op == LZ_NONE)
-		return c->v->rflags & FL_ZF;
-	return c->lz_res == 0;
-}
-
-bool sc_sf(const struct sc_cpu *c)
-{
-	if (c->lz_op == LZ_NONE)
-		return c->v->rflags & FL_SF;
-	return c->lz_res & sc_sign(c->lz_sz);
 }
 
 bool sc_pf(const struct sc_cpu *c)

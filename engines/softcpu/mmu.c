@@ -46,13 +46,6 @@ static int page_fault(struct sc_cpu *c, uint64_t va, uint32_t err)
 	return SC_STOP;
 }
 
-static unsigned right_for(unsigned acc)
-{
-	if (acc & SC_ACC_WRITE)
-		return TLB_W;
-	return (acc & SC_ACC_FETCH) ? TLB_X : TLB_R;
-}
-
 /*
  * Walk the shadow for va.  Returns the leaf entry with W, U and NX folded
  * in from every level (W and U ANDed, NX ORed), or 0 when some level is
@@ -82,8 +75,7 @@ static uint64_t shadow_walk(struct sc_cpu *c, uint64_t va, const char **bad)
 	return (pte & ~(PTE_W | PTE_U | PTE_NX)) | rights | nx;
 }
 
-/* Fill the TLB entry of va from the shadow; NULL after stopping. */
-static struct sc_tlb *tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc)
+const struct sc_tlb *sc_tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc)
 {
 	struct sc_tlb *e = &c->tlb[(va >> PAGE_SHIFT) & (SC_TLB_SIZE - 1)];
 	uint32_t err = PFEC_U | (acc & (PFEC_W | PFEC_I));
@@ -116,20 +108,11 @@ static struct sc_tlb *tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc)
 	e->host = host;
 	e->gpa = gpa;
 	e->rights = rights;
-	if (!(rights & right_for(acc))) {
+	if (!(rights & sc_right(acc))) {
 		page_fault(c, va, err | PFEC_P);
 		return NULL;
 	}
 	return e;
-}
-
-const struct sc_tlb *sc_translate(struct sc_cpu *c, uint64_t va, unsigned acc)
-{
-	struct sc_tlb *e = &c->tlb[(va >> PAGE_SHIFT) & (SC_TLB_SIZE - 1)];
-
-	if (e->vpn == va >> PAGE_SHIFT && (e->rights & right_for(acc)))
-		return e;
-	return tlb_fill(c, va, acc);
 }
 
 /* #GP(0), or #SS(0) for a stack reference, for a non-canonical address. */
@@ -138,8 +121,8 @@ static int noncanonical(struct sc_cpu *c, unsigned acc)
 	return sc_fault(c, (acc & SC_ACC_STACK) ? T_SS : T_GP, true, 0);
 }
 
-int sc_map(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
-	   struct sc_mem *m)
+int sc_map_slow(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
+		struct sc_mem *m)
 {
 	const struct sc_tlb *e;
 	unsigned off = va & (PAGE_SIZE - 1);
@@ -184,83 +167,4 @@ void sc_mem_write_bytes(const struct sc_mem *m, const void *buf,
 	}
 	memcpy(m->p1, buf, m->n1);
 	memcpy(m->p2, (const uint8_t *)buf + m->n1, len - m->n1);
-}
-
-uint64_t sc_mem_get(const struct sc_mem *m, unsigned sz)
-{
-	uint64_t x = 0;
-
-	if (!m->p2)
-		memcpy(&x, m->p1, sz);
-	else
-		sc_mem_read_bytes(m, &x, sz);
-	return x;
-}
-
-void sc_mem_put(const struct sc_mem *m, unsigned sz, uint64_t x)
-{
-	if (!m->p2)
-		memcpy(m->p1, &x, sz);
-	else
-		sc_mem_write_bytes(m, &x, sz);
-}
-
-int sc_read(struct sc_cpu *c, uint64_t va, unsigned sz, uint64_t *x,
-	    unsigned acc)
-{
-	struct sc_mem m;
-
-	if (sc_map(c, va, sz, acc & ~SC_ACC_WRITE, &m))
-		return SC_STOP;
-	*x = sc_mem_get(&m, sz);
-	return SC_OK;
-}
-
-int sc_write(struct sc_cpu *c, uint64_t va, unsigned sz, uint64_t x,
-	     unsigned acc)
-{
-	struct sc_mem m;
-
-	if (sc_map(c, va, sz, acc | SC_ACC_WRITE, &m))
-		return SC_STOP;
-	sc_mem_put(&m, sz, x);
-	return SC_OK;
-}
-
-int sc_loc_e(struct sc_cpu *c, const struct sc_insn *d, unsigned sz,
-	     unsigned acc, struct sc_loc *l)
-{
-	if (d->mod == 3) {
-		l->reg = d->rm;
-		return SC_OK;
-	}
-	l->reg = -1;
-	return sc_map(c, sc_ea(c, d), sz, sc_acc(d, acc), &l->m);
-}
-
-uint64_t sc_loc_get(const struct sc_cpu *c, const struct sc_loc *l,
-		    unsigned sz)
-{
-	if (l->reg >= 0)
-		return sc_rget(c, (unsigned)l->reg, sz);
-	return sc_mem_get(&l->m, sz);
-}
-
-void sc_loc_put(struct sc_cpu *c, const struct sc_loc *l, unsigned sz,
-		uint64_t x)
-{
-	if (l->reg >= 0)
-		sc_rset(c, (unsigned)l->reg, sz, x);
-	else
-		sc_mem_put(&l->m, sz, x);
-}
-
-int sc_get_e(struct sc_cpu *c, const struct sc_insn *d, unsigned sz,
-	     uint64_t *x)
-{
-	if (d->mod == 3) {
-		*x = sc_rget(c, d->rm, sz);
-		return SC_OK;
-	}
-	return sc_read(c, sc_ea(c, d), sz, x, sc_acc(d, SC_ACC_READ));
 }

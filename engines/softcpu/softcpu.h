@@ -8,7 +8,7 @@
  * decoded on its first trip only.  The run loop (cpu.c) fetches a record
  * and calls its handler; one handler per instruction family, in files named
  * after the families (alu.c, shift.c, muldiv.c, bit.c, string.c, stack.c,
- * branch.c, misc.c, system.c).
+ * branch.c, misc.c, system.c, segment.c).
  *
  * Everything a user-mode CPU may not do faults exactly as the real ring-3
  * CPU would (isa/CONTRACT.md): the monitor, not this engine, emulates
@@ -156,6 +156,8 @@ struct sc_cpu {
 
 	/* MMU */
 	uint64_t *root;         /* the shadow PML4 the TLB was filled from */
+	uint64_t code_vpn;      /* the page RIP was last fetched from... */
+	uint64_t code_gpa;      /* ...and its guest-physical address */
 	struct sc_tlb tlb[SC_TLB_SIZE];
 
 	/* Decoded-instruction cache */
@@ -248,9 +250,42 @@ static inline void sc_lazy_set(struct sc_cpu *c, enum sc_lazy op, unsigned sz,
 	c->lz_res = res;
 }
 
-bool sc_cf(const struct sc_cpu *c);
-bool sc_zf(const struct sc_cpu *c);
-bool sc_sf(const struct sc_cpu *c);
+/* The status flags, each derived from the lazy state when read. */
+static inline bool sc_cf(const struct sc_cpu *c)
+{
+	switch (c->lz_op) {
+	case LZ_ADD:
+		return c->lz_res < c->lz_a;
+	case LZ_ADC:
+		return c->lz_res < c->lz_a || (c->lz_cin && c->lz_res == c->lz_a);
+	case LZ_SUB:
+		return c->lz_a < c->lz_b;
+	case LZ_SBB:
+		return c->lz_a < c->lz_b || (c->lz_cin && c->lz_a == c->lz_b);
+	case LZ_LOGIC:
+		return false;
+	case LZ_INC:
+	case LZ_DEC:
+		return c->lz_cin;
+	default:
+		return c->v->rflags & FL_CF;
+	}
+}
+
+static inline bool sc_zf(const struct sc_cpu *c)
+{
+	if (c->lz_op == LZ_NONE)
+		return c->v->rflags & FL_ZF;
+	return c->lz_res == 0;
+}
+
+static inline bool sc_sf(const struct sc_cpu *c)
+{
+	if (c->lz_op == LZ_NONE)
+		return c->v->rflags & FL_SF;
+	return c->lz_res & sc_sign(c->lz_sz);
+}
+
 bool sc_of(const struct sc_cpu *c);
 bool sc_pf(const struct sc_cpu *c);
 /* Materialize the lazy flags into vcpu.rflags; returns rflags. */
@@ -274,29 +309,93 @@ bool sc_cond(const struct sc_cpu *c, unsigned cc);
 
 /* Flush the TLB: every entry, or the one for linear va. */
 void sc_tlb_flush(struct sc_cpu *c, uint64_t va);
+/* Walk the shadow and fill the TLB entry of va (the TLB missed). */
+const struct sc_tlb *sc_tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc);
+
+/* The TLB right an access kind needs. */
+static inline unsigned sc_right(unsigned acc)
+{
+	if (acc & SC_ACC_WRITE)
+		return TLB_W;
+	return (acc & SC_ACC_FETCH) ? TLB_X : TLB_R;
+}
+
 /*
  * Translate the linear page of va for acc: returns the TLB entry, or NULL
- * after stopping with #PF (or an internal error).
+ * after stopping with #PF (or an internal error).  The hit is inline.
  */
-const struct sc_tlb *sc_translate(struct sc_cpu *c, uint64_t va, unsigned acc);
+static inline const struct sc_tlb *sc_translate(struct sc_cpu *c, uint64_t va,
+						unsigned acc)
+{
+	const struct sc_tlb *e = &c->tlb[(va >> PAGE_SHIFT) & (SC_TLB_SIZE - 1)];
+
+	if (e->vpn == va >> PAGE_SHIFT && (e->rights & sc_right(acc)))
+		return e;
+	return sc_tlb_fill(c, va, acc);
+}
+
+/* sc_map for an access that is not the simple case below. */
+int sc_map_slow(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
+		struct sc_mem *m);
+
 /*
  * Translate [va, va + len) (len <= 16) for acc into *m, both pages when
  * it crosses one, before anything is written.  Returns SC_OK or SC_STOP.
+ * Inline for the common case: a canonical access inside one page whose
+ * translation the TLB holds, and no decoded code on the page to drop.
  */
-int sc_map(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
-	   struct sc_mem *m);
-/* Copy between a translated operand and the host. */
-uint64_t sc_mem_get(const struct sc_mem *m, unsigned sz);
-void sc_mem_put(const struct sc_mem *m, unsigned sz, uint64_t x);
-/* Copy len bytes out of or into a translated operand. */
+static inline int sc_map(struct sc_cpu *c, uint64_t va, unsigned len,
+			 unsigned acc, struct sc_mem *m)
+{
+	const struct sc_tlb *e = &c->tlb[(va >> PAGE_SHIFT) & (SC_TLB_SIZE - 1)];
+	unsigned off = va & (PAGE_SIZE - 1);
+
+	if (e->vpn == va >> PAGE_SHIFT && (e->rights & sc_right(acc)) &&
+	    off + len <= PAGE_SIZE &&
+	    (!(acc & SC_ACC_WRITE) || !c->page_code[e->gpa >> PAGE_SHIFT])) {
+		m->p1 = e->host + off;
+		m->p2 = NULL;
+		m->n1 = len;
+		return SC_OK;
+	}
+	return sc_map_slow(c, va, len, acc, m);
+}
+
+/* Copy len bytes out of or into a translated operand (any len <= 16). */
 void sc_mem_read_bytes(const struct sc_mem *m, void *buf, unsigned len);
 void sc_mem_write_bytes(const struct sc_mem *m, const void *buf,
 			unsigned len);
-/* Read or write sz bytes at linear va. */
-int sc_read(struct sc_cpu *c, uint64_t va, unsigned sz, uint64_t *x,
-	    unsigned acc);
-int sc_write(struct sc_cpu *c, uint64_t va, unsigned sz, uint64_t x,
-	     unsigned acc);
+
+/* Fixed-size copies, so that the compiler turns them into one move. */
+static inline uint64_t sc_mem_get(const struct sc_mem *m, unsigned sz)
+{
+	uint64_t x = 0;
+
+	if (m->p2) {
+		sc_mem_read_bytes(m, &x, sz);
+		return x;
+	}
+	switch (sz) {
+	case 1: return *m->p1;
+	case 2: { uint16_t y; memcpy(&y, m->p1, 2); return y; }
+	case 4: { uint32_t y; memcpy(&y, m->p1, 4); return y; }
+	default: memcpy(&x, m->p1, 8); return x;
+	}
+}
+
+static inline void sc_mem_put(const struct sc_mem *m, unsigned sz, uint64_t x)
+{
+	if (m->p2) {
+		sc_mem_write_bytes(m, &x, sz);
+		return;
+	}
+	switch (sz) {
+	case 1: *m->p1 = (uint8_t)x; break;
+	case 2: { uint16_t y = (uint16_t)x; memcpy(m->p1, &y, 2); break; }
+	case 4: { uint32_t y = (uint32_t)x; memcpy(m->p1, &y, 4); break; }
+	default: memcpy(m->p1, &x, 8); break;
+	}
+}
 /* Add the segment base of a fs/gs override to an offset. */
 static inline uint64_t sc_seg_base(const struct sc_cpu *c,
 				   const struct sc_insn *d)
@@ -326,23 +425,75 @@ static inline unsigned sc_acc(const struct sc_insn *d, unsigned acc)
 	return (d->flags & SCI_STACK) ? acc | SC_ACC_STACK : acc;
 }
 
+/* Read or write sz bytes at linear va. */
+static inline int sc_read(struct sc_cpu *c, uint64_t va, unsigned sz,
+			  uint64_t *x, unsigned acc)
+{
+	struct sc_mem m;
+
+	if (sc_map(c, va, sz, acc & ~SC_ACC_WRITE, &m))
+		return SC_STOP;
+	*x = sc_mem_get(&m, sz);
+	return SC_OK;
+}
+
+static inline int sc_write(struct sc_cpu *c, uint64_t va, unsigned sz,
+			   uint64_t x, unsigned acc)
+{
+	struct sc_mem m;
+
+	if (sc_map(c, va, sz, acc | SC_ACC_WRITE, &m))
+		return SC_STOP;
+	sc_mem_put(&m, sz, x);
+	return SC_OK;
+}
+
 /* Locate ModRM's E operand of d for access acc (register or memory). */
-int sc_loc_e(struct sc_cpu *c, const struct sc_insn *d, unsigned sz,
-	     unsigned acc, struct sc_loc *l);
-uint64_t sc_loc_get(const struct sc_cpu *c, const struct sc_loc *l,
-		    unsigned sz);
-void sc_loc_put(struct sc_cpu *c, const struct sc_loc *l, unsigned sz,
-		uint64_t x);
-/* Read the E operand at size sz (shorthand of loc_e + loc_get). */
-int sc_get_e(struct sc_cpu *c, const struct sc_insn *d, unsigned sz,
-	     uint64_t *x);
+static inline int sc_loc_e(struct sc_cpu *c, const struct sc_insn *d,
+			   unsigned sz, unsigned acc, struct sc_loc *l)
+{
+	if (d->mod == 3) {
+		l->reg = d->rm;
+		return SC_OK;
+	}
+	l->reg = -1;
+	return sc_map(c, sc_ea(c, d), sz, sc_acc(d, acc), &l->m);
+}
+
+static inline uint64_t sc_loc_get(const struct sc_cpu *c,
+				  const struct sc_loc *l, unsigned sz)
+{
+	if (l->reg >= 0)
+		return sc_rget(c, (unsigned)l->reg, sz);
+	return sc_mem_get(&l->m, sz);
+}
+
+static inline void sc_loc_put(struct sc_cpu *c, const struct sc_loc *l,
+			      unsigned sz, uint64_t x)
+{
+	if (l->reg >= 0)
+		sc_rset(c, (unsigned)l->reg, sz, x);
+	else
+		sc_mem_put(&l->m, sz, x);
+}
+
+/* Read the E operand at size sz. */
+static inline int sc_get_e(struct sc_cpu *c, const struct sc_insn *d,
+			   unsigned sz, uint64_t *x)
+{
+	if (d->mod == 3) {
+		*x = sc_rget(c, d->rm, sz);
+		return SC_OK;
+	}
+	return sc_read(c, sc_ea(c, d), sz, x, sc_acc(d, SC_ACC_READ));
+}
 
 /* ------------------------------------------------------------ stack.c */
 /* Push sz bytes of x; pop sz bytes into *x (RSP moves on success only). */
 int sc_push(struct sc_cpu *c, unsigned sz, uint64_t x);
 int sc_pop(struct sc_cpu *c, unsigned sz, uint64_t *x);
 
-/* ----------------------------------------------------------- system.c */
+/* ---------------------------------------------------------- segment.c */
 /*
  * A far jmp/call/ret at CPL 3 to selector sel, offset rip: check the
  * target code segment as the CPU does, load CS and branch.
@@ -412,11 +563,16 @@ sc_fn op_mov_eg, op_mov_ge, op_mov_ei, op_mov_ri, op_mov_moffs, op_lea,
 	op_movzx, op_movsx, op_movsxd, op_xchg, op_xchg_ra, op_cmpxchg,
 	op_cmpxchg8b, op_xadd, op_setcc, op_cmovcc, op_cbw, op_cwd, op_nop,
 	op_lahf, op_sahf, op_flag, op_xlat, op_clflush, op_fence;
-/* system.c */
+/* system.c, segment.c */
 sc_fn op_priv, op_int3, op_int, op_int1, op_syscall, op_sysenter, op_grp6, op_grp7, op_lar, op_lsl,
 	op_mov_e_sreg, op_mov_sreg_e, op_push_sreg, op_pop_sreg, op_cpuid,
 	op_rdtsc, op_rdpid, op_fsgsbase;
-/* The host's system registers: learned once (system.c). */
+/* segment.c: verr (write false) / verw (write true), ZF = accessible. */
+int sc_verify(struct sc_cpu *c, const struct sc_insn *d, bool write);
+/* host.c: the host's system registers, learned once at init. */
 void sc_host_probe(struct sc_host *h);
+/* host.c: the real machine's cpuid and time-stamp counter. */
+void sc_host_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]);
+uint64_t sc_host_rdtsc(void);
 
 #endif /* ENGINES_SOFTCPU_SOFTCPU_H */

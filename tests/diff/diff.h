@@ -49,14 +49,17 @@ struct diff_result {
 	uint32_t error;            /* its error code (0 if it has none) */
 	bool ok;                   /* false: the run could not be completed */
 	char why[128];             /* when !ok: what went wrong */
+	char broken[128];          /* an invariant the run broke, or "" */
 	uint8_t data[DIFF_DATA_SIZE];
+	uint8_t code[DIFF_CODE_SIZE]; /* the code region (code may write it) */
 };
 
 /* One generated test case. */
 #define SEQ_MAX_INSNS 512
 struct diff_seq {
-	uint8_t code[DIFF_CODE_SIZE];
-	size_t len;                /* bytes of code, the final hlt included */
+	uint8_t code[DIFF_CODE_SIZE]; /* as the code region holds it */
+	size_t start;              /* where the sequence starts in code[] */
+	size_t len;                /* where it ends, the final hlt included */
 	size_t ninsns;
 	uint16_t insn_off[SEQ_MAX_INSNS];     /* where each instruction starts */
 	const char *insn_name[SEQ_MAX_INSNS]; /* the mnemonic it must decode to */

@@ -116,7 +116,7 @@ static void watchdog_init(void)
 static bool ended_at_hlt(const struct diff_seq *s, const struct diff_result *r)
 {
 	return r->ok && r->vector == T_GP && r->error == 0 &&
-	       r->st.rip == DIFF_CODE + s->len - 1;
+	       r->st.rip == DIFF_CODE + s->insn_off[s->ninsns - 1];
 }
 
 static uint64_t flags_mask(const struct diff_seq *s)
@@ -129,9 +129,11 @@ static bool agree(const struct diff_seq *s, const struct diff_result *a,
 		  const struct diff_result *b)
 {
 	return ended_at_hlt(s, a) && ended_at_hlt(s, b) &&
+	       !a->broken[0] && !b->broken[0] &&
 	       !memcmp(a->st.regs, b->st.regs, sizeof(a->st.regs)) &&
 	       !((a->st.rflags ^ b->st.rflags) & flags_mask(s)) &&
-	       !memcmp(a->data, b->data, DIFF_DATA_SIZE);
+	       !memcmp(a->data, b->data, DIFF_DATA_SIZE) &&
+	       !memcmp(a->code, b->code, DIFF_CODE_SIZE);
 }
 
 static void print_end(const char *side, const struct diff_seq *s,
@@ -139,6 +141,8 @@ static void print_end(const char *side, const struct diff_seq *s,
 {
 	if (!r->ok && r->why[0])
 		printf("  %-7s did not finish: %s\n", side, r->why);
+	if (r->broken[0])
+		printf("  %-7s broke an invariant: %s\n", side, r->broken);
 	printf("  %-7s stopped by vector %u error %#x at rip %#" PRIx64
 	       "%s\n", side, r->vector, r->error, r->st.rip,
 	       ended_at_hlt(s, r) ? " (the final hlt)" : "");
@@ -161,20 +165,22 @@ static void print_regs(const struct diff_seq *s, const struct diff_result *a,
 	       (a->st.rflags ^ b->st.rflags) & m ? "   <--" : "", m);
 }
 
-static void print_data(const struct diff_result *a,
-		       const struct diff_result *b, const char *bname)
+/* The bytes of one region where the two runs differ (16 at most). */
+static void print_bytes(const char *what, uint64_t base, const uint8_t *a,
+			const uint8_t *b, size_t n, const char *bname)
 {
-	int shown = 0;
+	size_t shown = 0;
 
-	for (uint64_t i = 0; i < DIFF_DATA_SIZE; i++) {
-		if (a->data[i] == b->data[i])
+	for (size_t i = 0; i < n; i++) {
+		if (a[i] == b[i])
 			continue;
 		if (shown++ < 16)
-			printf("  data %#llx: native %02x, %s %02x\n",
-			       (unsigned long long)(DIFF_DATA + i), a->data[i], bname, b->data[i]);
+			printf("  %s %#llx: native %02x, %s %02x\n", what,
+			       (unsigned long long)(base + i), a[i], bname,
+			       b[i]);
 	}
 	if (shown > 16)
-		printf("  ... %d bytes differ in all\n", shown);
+		printf("  ... %zu bytes of %s differ in all\n", shown, what);
 }
 
 static void report(const struct options *o, uint64_t index,
@@ -191,7 +197,8 @@ static void report(const struct options *o, uint64_t index,
 	print_end("native", s, a);
 	print_end(bname, s, b);
 	print_regs(s, a, b, bname);
-	print_data(a, b, bname);
+	print_bytes("data", DIFF_DATA, a->data, b->data, DIFF_DATA_SIZE, bname);
+	print_bytes("code", DIFF_CODE, a->code, b->code, DIFF_CODE_SIZE, bname);
 }
 
 /* ------------------------------------------------------------- main */

@@ -48,9 +48,9 @@ static int check_one(const struct diff_seq *s, size_t i, const cs_insn *ci)
 int gen_check(const struct diff_seq *s)
 {
 	csh h = disasm_handle();
-	const uint8_t *code = s->code;
-	size_t left = s->len, i = 0;
-	uint64_t addr = DIFF_CODE;
+	const uint8_t *code = s->code + s->start;
+	size_t left = s->len - s->start, i = 0;
+	uint64_t addr = DIFF_CODE + s->start;
 	cs_insn *ci;
 	int bad = 0;
 
@@ -71,9 +71,9 @@ int gen_check(const struct diff_seq *s)
 void gen_print(const struct diff_seq *s)
 {
 	csh h = disasm_handle();
-	const uint8_t *code = s->code;
-	size_t left = s->len;
-	uint64_t addr = DIFF_CODE;
+	const uint8_t *code = s->code + s->start;
+	size_t left = s->len - s->start;
+	uint64_t addr = DIFF_CODE + s->start;
 	cs_insn *ci;
 
 	if (!h)

@@ -150,8 +150,11 @@ static size_t encode_mem(const struct mem *m, unsigned reg, uint8_t *out,
 
 static size_t encode_prefixes(const struct enc *e, uint8_t *out)
 {
+	static const uint8_t segs[4] = { 0x2e, 0x3e, 0x26, 0x36 };
 	size_t n = 0;
 
+	while (n < e->pad) /* ES, CS, SS, DS: ignored in 64-bit mode */
+		out[n] = segs[n % 4], n++;
 	if (e->rm.is_mem && e->rm.m.seg)
 		out[n++] = e->rm.m.seg;
 	if (e->addr32 || (e->rm.is_mem && e->rm.m.addr32))

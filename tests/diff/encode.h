@@ -60,6 +60,7 @@ struct rm {
 struct enc {
 	bool p66;            /* operand-size prefix */
 	bool addr32;         /* 0x67 without a memory operand (string ops) */
+	uint8_t pad;         /* redundant segment prefixes put in front */
 	bool w;              /* REX.W: 64-bit operand */
 	uint8_t rep;         /* 0, 0xf2 or 0xf3 */
 	uint8_t op[3];       /* opcode bytes */

@@ -34,7 +34,10 @@ struct gen {
 	uint64_t rng;
 	uint64_t undef;   /* status flags currently undefined */
 	int64_t stack;    /* bytes pushed (net) since the start */
+	uint64_t rsp0;    /* RSP at the start */
 	bool df;          /* RFLAGS.DF at this point of the sequence */
+	bool fixed_len;   /* the template patches code: no padding now */
+	bool in_smc;      /* inside t_smc: no second one */
 	uint64_t base_rbx, base_r13; /* what the reserved bases hold */
 };
 
@@ -98,18 +101,33 @@ static void gen_fail(const char *why)
 	abort();
 }
 
-/* Append one instruction, remembering where it starts and what it is. */
+/*
+ * Append one instruction, remembering where it starts and what it is.
+ * Now and then it is padded with ignored prefixes to exactly 15 bytes, the
+ * architectural limit, to try the decoder's edge.
+ */
 static void emit(struct gen *g, const struct enc *e, const char *name)
 {
 	struct diff_seq *s = g->s;
+	uint8_t *at = s->code + s->len;
+	size_t n;
 
-	if (s->len + ENC_MAX + 1 > DIFF_CODE_SIZE || s->ninsns >= SEQ_MAX_INSNS)
+	if (s->len + 2 * ENC_MAX + 1 > DIFF_CODE_SIZE ||
+	    s->ninsns >= SEQ_MAX_INSNS)
 		gen_fail("sequence too long");
 	s->insn_off[s->ninsns] = (uint16_t)s->len;
 	s->insn_name[s->ninsns++] = name;
-	s->len += encode_insn(e, DIFF_CODE + s->len, s->code + s->len);
+	n = encode_insn(e, DIFF_CODE + s->len, at);
+	if (!g->fixed_len && n < ENC_MAX && chance(g, 3)) {
+		struct enc padded = *e;
+
+		padded.pad = (uint8_t)(ENC_MAX - n);
+		n = encode_insn(&padded, DIFF_CODE + s->len, at);
+	}
+	s->len += n;
 }
 
+/* A 32-bit little-endian displacement, patched in once it is known. */
 static void put_rel32(uint8_t *at, uint64_t v)
 {
 	for (int i = 0; i < 4; i++)
@@ -268,11 +286,17 @@ static void flags_need(struct gen *g, uint64_t mask)
 
 /* ------------------------------------------------------------- memory */
 
-/* An address in the buffer with span bytes free after it. */
+/*
+ * An address in the buffer with span bytes free after it; now and then
+ * one whose span bytes straddle the boundary of the buffer and the stack
+ * page, so that an access needs two translations (and may fault between).
+ */
 static uint64_t pick_addr(struct gen *g, uint64_t span)
 {
 	uint64_t room = DIFF_BUF_SIZE - 2 * MEM_MARGIN - span;
 
+	if (span > 1 && chance(g, 8))
+		return DIFF_DATA + DIFF_BUF_SIZE - 1 - rnd(g, (unsigned)span - 1);
 	return DIFF_DATA + MEM_MARGIN + rnd(g, (unsigned)room);
 }
 
@@ -295,7 +319,7 @@ static struct mem mem_stack(struct gen *g, uint64_t span)
 	uint64_t a = lo + rnd(g, (unsigned)(DIFF_BUF_SIZE - 2 * MEM_MARGIN -
 					    span));
 
-	m.disp = (int32_t)(a - (DIFF_STACK_TOP - (uint64_t)g->stack));
+	m.disp = (int32_t)(a - (g->rsp0 - (uint64_t)g->stack));
 	return m;
 }
 
@@ -987,6 +1011,17 @@ static void t_pop(struct gen *g)
 	emit(g, &e, "pop");
 }
 
+/*
+ * Where a string operation of up to n elements of size bytes may start,
+ * in the current direction (it may straddle the two data pages).
+ */
+static uint64_t string_addr(struct gen *g, unsigned n, unsigned size)
+{
+	uint64_t span = (uint64_t)(n ? n : 1) * size;
+
+	return pick_addr(g, span) + (g->df ? span - size : 0);
+}
+
 /* movs stos lods scas cmps, with rep/repe/repne, both directions. */
 static void t_string(struct gen *g)
 {
@@ -994,16 +1029,17 @@ static void t_string(struct gen *g)
 		"movs", "stos", "lods", "scas", "cmps",
 	};
 	static const uint8_t ops[5] = { 0xa4, 0xaa, 0xac, 0xae, 0xa6 };
-	unsigned kind = rnd(g, 5), size = rnd_size(g, true), n = rnd(g, 9);
+	unsigned kind = rnd(g, 5), size = rnd_size(g, true);
+	unsigned n = chance(g, 80) ? rnd(g, 9) : rnd(g, 65);
 	bool rep = chance(g, 60), cmp = kind >= 3;
 	bool reads_rsi = kind == 0 || kind == 2 || kind == 4;
 	bool uses_rdi = kind != 2;
 	struct enc e = enc_op((uint8_t)(ops[kind] + (size > 1)));
 
 	if (reads_rsi)
-		emit_mov_imm(g, R(GPR_RSI), (int64_t)pick_addr(g, 0));
+		emit_mov_imm(g, R(GPR_RSI), (int64_t)string_addr(g, n, size));
 	if (uses_rdi)
-		emit_mov_imm(g, R(GPR_RDI), (int64_t)pick_addr(g, 0));
+		emit_mov_imm(g, R(GPR_RDI), (int64_t)string_addr(g, n, size));
 	if (rep) {
 		emit_mov_imm(g, R(GPR_RCX), n);
 		e.rep = cmp && chance(g, 50) ? 0xf2 : 0xf3;
@@ -1092,6 +1128,7 @@ static void t_jcc(struct gen *g)
 		e = enc_op(form == 4 ? 0xeb : 0xe9);
 	}
 	enc_imm(&e, e.nop == 2 || form == 5 ? 4 : 1, 0);
+	g->fixed_len = true;
 	at = g->s->len;
 	emit(g, &e, NULL);
 	len = g->s->len - at;
@@ -1100,7 +1137,8 @@ static void t_jcc(struct gen *g)
 	if (e.imm_size == 1)
 		patch_rel8(g, at, len);
 	else
-		g->s->code[at + len - 4] = (uint8_t)(g->s->len - at - len);
+		put_rel32(g->s->code + at + len - 4, g->s->len - at - len);
+	g->fixed_len = false;
 	if (form >= 4)
 		g->undef = undef_before;
 	else
@@ -1113,22 +1151,17 @@ static void t_loop(struct gen *g)
 	static const char *const names[3] = { "loopne", "loope", "loop" };
 	unsigned kind = rnd(g, 3);
 	struct enc e = enc_op((uint8_t)(0xe0 + kind));
-	size_t top, at;
+	size_t top, len;
 
 	emit_mov_imm(g, R(GPR_RCX), 1 + rnd(g, 4));
 	top = g->s->len;
 	emit_simple(g, BIT(GPR_RCX)); /* defines ZF for loope/loopne */
-	enc_imm(&e, 1, (uint64_t)(int64_t)(top - g->s->len - 2));
 	e.addr32 = chance(g, 30);
-	if (e.addr32) /* one byte more to jump back over */
-		e.imm = (uint8_t)(e.imm - 1);
-	at = g->s->len;
+	len = e.addr32 ? 3 : 2;
+	enc_imm(&e, 1, (uint64_t)((int64_t)top - (int64_t)(g->s->len + len)));
+	g->fixed_len = true;
 	emit(g, &e, names[kind]);
-	if (g->s->code[g->s->len - 1] + (int64_t)g->s->len != (int64_t)top &&
-	    (int8_t)g->s->code[g->s->len - 1] + (int64_t)g->s->len !=
-		    (int64_t)top)
-		gen_fail("loop displacement");
-	(void)at;
+	g->fixed_len = false;
 }
 
 /*
@@ -1145,6 +1178,7 @@ static void t_call(struct gen *g)
 
 	if (g->stack + 16 > STACK_ROOM || g->stack - (int64_t)extra < -STACK_ROOM)
 		return;
+	g->fixed_len = true;
 	if (indirect) {
 		lea.w = true;
 		lea.modrm = true;
@@ -1181,6 +1215,7 @@ static void t_call(struct gen *g)
 	emit(g, &ret, "ret");
 	g->stack -= 8 + extra;
 	patch_rel8(g, at, len);
+	g->fixed_len = false;
 }
 
 /* enter N, L; one instruction; leave.  RBP first points into the stack. */
@@ -1192,7 +1227,7 @@ static void t_enter(struct gen *g)
 	if (g->stack + 128 > STACK_ROOM)
 		return;
 	if (level >= 2) /* enter copies level - 1 frame pointers from [rbp] */
-		emit_mov_imm(g, R(GPR_RBP), (int64_t)(DIFF_STACK_TOP -
+		emit_mov_imm(g, R(GPR_RBP), (int64_t)(g->rsp0 -
 					(uint64_t)g->stack - 64 + 8 * rnd(g, 16)));
 	e.imm_size = 3;
 	e.imm = size | (uint64_t)level << 16;
@@ -1314,7 +1349,7 @@ static void t_cmpxchg8b(struct gen *g)
 {
 	bool wide = chance(g, 40);
 	unsigned half = wide ? 8 : 4;
-	uint64_t a = pick_addr(g, 16) & ~15ULL;
+	uint64_t a = pick_addr(g, 16) & (wide ? ~15ULL : ~0ULL); /* #GP else */
 	struct mem m = chance(g, 50) ? mem_reserved(g, a, false) :
 		mem_fresh(g, a, BIT(GPR_RAX) | BIT(GPR_RDX), false);
 	struct enc e;
@@ -1341,6 +1376,43 @@ static void t_cmpxchg8b(struct gen *g)
 	flags_write(g, FL_ZF, 0);
 }
 
+static void emit_any(struct gen *g);
+
+/*
+ * Self-modifying code: mov dword [rip + d], imm32 rewrites the immediate
+ * of a mov r32, imm32 a few instructions on.  The CPU must run the new
+ * bytes, so softcpu must drop whatever it decoded from the old ones.
+ */
+static void t_smc(struct gen *g)
+{
+	struct enc store = enc_op(0xc7), mov = enc_op(0xb8);
+	unsigned between = rnd(g, 4);
+	size_t store_at;
+
+	if (g->in_smc)
+		return;
+	store.modrm = true;
+	store.digit = 0;
+	store.rm.is_mem = true;
+	store.rm.m = (struct mem){ .base = MEM_RIP, .index = MEM_NONE,
+				   .scale = 1, .target = DIFF_CODE };
+	enc_imm(&store, 4, rnd64(g));
+	g->fixed_len = true; /* re-encoded below, at the same length */
+	store_at = g->s->len;
+	emit(g, &store, "mov");
+	g->fixed_len = false;
+	g->in_smc = true;
+	while (between--)
+		emit_any(g);
+	g->in_smc = false;
+	mov.plus_r = true;
+	mov.rm = RM_REG(pick_dst(g, 4, false));
+	enc_imm(&mov, 4, rnd64(g));
+	emit(g, &mov, "mov");
+	store.rm.m.target = DIFF_CODE + g->s->len - 4; /* mov's imm32 */
+	encode_insn(&store, DIFF_CODE + store_at, g->s->code + store_at);
+}
+
 /* ------------------------------------------------------------- sequences */
 
 struct template {
@@ -1357,6 +1429,7 @@ static const struct template templates[] = {
 	{ t_string, 6 }, { t_flags, 5 }, { t_jcc, 4 }, { t_loop, 2 },
 	{ t_call, 2 }, { t_enter, 1 }, { t_pushf, 2 }, { t_nop, 1 },
 	{ t_moffs, 2 }, { t_bitcount, 3 }, { t_xlat, 1 }, { t_cmpxchg8b, 2 },
+	{ t_smc, 2 },
 };
 
 #define NTEMPLATES (sizeof(templates) / sizeof(templates[0]))
@@ -1374,7 +1447,11 @@ static void emit_any(struct gen *g)
 	templates[i].emit(g);
 }
 
-/* Registers, flags and memory the sequence starts from. */
+/*
+ * Registers, flags and memory the sequence starts from.  RSP starts in the
+ * middle of the stack page or, now and then, just above the buffer (and
+ * maybe misaligned), so that pushes straddle the page boundary.
+ */
 static void gen_init_state(struct gen *g)
 {
 	struct diff_seq *s = g->s;
@@ -1383,10 +1460,12 @@ static void gen_init_state(struct gen *g)
 		s->init.regs[r] = rnd_value(g);
 	g->base_rbx = pick_addr(g, 0);
 	g->base_r13 = pick_addr(g, 0);
-	s->init.regs[GPR_RSP] = DIFF_STACK_TOP;
+	g->rsp0 = DIFF_STACK_TOP;
+	if (chance(g, 15))
+		g->rsp0 = DIFF_DATA + DIFF_BUF_SIZE + rnd(g, 16) * 2;
+	s->init.regs[GPR_RSP] = g->rsp0;
 	s->init.regs[GPR_RBX] = g->base_rbx;
 	s->init.regs[GPR_R13] = g->base_r13;
-	s->init.rip = DIFF_CODE;
 	s->init.rflags = FL_FIXED1 | FL_IF | (rnd64(g) & FL_STATUS);
 	g->df = chance(g, 20);
 	if (g->df)
@@ -1396,6 +1475,21 @@ static void gen_init_state(struct gen *g)
 
 		memcpy(s->data + i, &v, 8);
 	}
+}
+
+/*
+ * Where the code starts: at the region's start, or now and then a little
+ * before the end of its first page, so that the sequence (and maybe one
+ * instruction) straddles two code pages.
+ */
+static void gen_code_start(struct gen *g)
+{
+	struct diff_seq *s = g->s;
+
+	memset(s->code, 0xf4, sizeof(s->code)); /* hlt: never reached */
+	s->start = chance(g, 25) ? PAGE_SIZE - 1 - rnd(g, 96) : 0;
+	s->len = s->start;
+	s->init.rip = DIFF_CODE + s->start;
 }
 
 void gen_sequence(struct diff_seq *s, uint64_t seed, uint64_t index)
@@ -1409,9 +1503,11 @@ void gen_sequence(struct diff_seq *s, uint64_t seed, uint64_t index)
 	g.rng = rnd64(&g) ^ index;
 	rnd64(&g);
 	gen_init_state(&g);
+	gen_code_start(&g);
 	n = 5 + rnd(&g, 26);
 	for (unsigned i = 0; i < n; i++)
 		emit_any(&g);
+	g.fixed_len = true;
 	e = enc_op(0xfc);
 	emit(&g, &e, "cld");
 	e = enc_op(0xf4);

@@ -91,8 +91,7 @@ int native_init(char *why, size_t len)
 void native_run(const struct diff_seq *s, struct diff_result *r)
 {
 	memset(r, 0, sizeof(*r));
-	memset((void *)DIFF_CODE, 0xf4, DIFF_CODE_SIZE); /* hlt everywhere */
-	memcpy((void *)DIFF_CODE, s->code, s->len);
+	memcpy((void *)DIFF_CODE, s->code, DIFF_CODE_SIZE);
 	memcpy((void *)DIFF_DATA, s->data, DIFF_DATA_SIZE);
 	native_out = r;
 	if (sigsetjmp(native_jmp, 1) == 0) {
@@ -100,5 +99,6 @@ void native_run(const struct diff_seq *s, struct diff_result *r)
 		native_enter(&s->init, s->init.rip);
 	}
 	memcpy(r->data, (void *)DIFF_DATA, DIFF_DATA_SIZE);
+	memcpy(r->code, (void *)DIFF_CODE, DIFF_CODE_SIZE);
 	r->ok = true;
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "isa/x86.h"
+#include "monitor/boot.h"
 #include "monitor/engine.h"
 #include "monitor/exit.h"
 #include "monitor/loader.h"
@@ -25,6 +26,16 @@
 
 #define SOFTRUN_MAX_EXITS 10000 /* far more #PF fills than a run needs */
 #define SOFTRUN_FLAGS (FL_STATUS | FL_DF)
+
+/*
+ * The boot identity map's entries on the way to DIFF_CODE and DIFF_DATA:
+ * PML4[0], PDPT[0] and one 2 MiB PDE covering both regions.
+ */
+#define SOFTRUN_PDE (BOOT_PD + PT_INDEX(DIFF_CODE, 2) * 8)
+_Static_assert(DIFF_CODE >> 21 == (DIFF_DATA + DIFF_DATA_SIZE - 1) >> 21 &&
+	       DIFF_CODE < PAGE_1G, "one boot PDE must map code and data");
+_Static_assert(DIFF_NREGS == VCPU_NREGS, "diff_state mirrors vcpu.regs");
+static const uint64_t softrun_walk[3] = { BOOT_PML4, BOOT_PDPT, SOFTRUN_PDE };
 
 static struct vm softrun_vm;
 static struct vcpu softrun_boot; /* the vCPU as boot_setup left it */
@@ -62,10 +73,47 @@ volatile int *softrun_kick(void)
 	return &softrun_vm.kick;
 }
 
+/*
+ * Clear A (and D) in the guest's entries that map the test regions, as a
+ * guest OS may do: the shadow must set them again as the CPU would.
+ */
+static void softrun_clear_ad(struct vm *vm)
+{
+	for (int i = 0; i < 3; i++) {
+		uint64_t e;
+
+		gm_read(&vm->mem, softrun_walk[i], &e, sizeof(e));
+		e &= ~(PTE_A | PTE_D);
+		vm_write_phys(vm, softrun_walk[i], &e, sizeof(e));
+	}
+}
+
+/*
+ * After a run: A must be set on every level, and D on the 2 MiB leaf if
+ * the data changed (D may also be set without a change: a write of the
+ * same value, as cmpxchg does when it fails, counts).
+ */
+static void softrun_check_ad(struct vm *vm, const struct diff_seq *s,
+			     struct diff_result *r)
+{
+	uint64_t e[3];
+
+	for (int i = 0; i < 3; i++)
+		gm_read(&vm->mem, softrun_walk[i], &e[i], sizeof(e[i]));
+	if (!(e[0] & e[1] & e[2] & PTE_A))
+		snprintf(r->broken, sizeof(r->broken), "guest A bits not set: "
+			 "PML4E %#llx PDPTE %#llx PDE %#llx",
+			 (unsigned long long)e[0], (unsigned long long)e[1],
+			 (unsigned long long)e[2]);
+	else if (memcmp(r->data, s->data, DIFF_DATA_SIZE) && !(e[2] & PTE_D))
+		snprintf(r->broken, sizeof(r->broken), "data written but the "
+			 "guest PDE's D bit is clear: %#llx",
+			 (unsigned long long)e[2]);
+}
+
 /* The boot vCPU with s's registers, RIP and status flags; empty shadows. */
 static void softrun_load(struct vm *vm, const struct diff_seq *s)
 {
-	static uint8_t hlts[DIFF_CODE_SIZE];
 	struct vcpu *v = &vm->vcpu;
 
 	*v = softrun_boot;
@@ -76,12 +124,11 @@ static void softrun_load(struct vm *vm, const struct diff_seq *s)
 		    (s->init.rflags & SOFTRUN_FLAGS);
 	vm->stopped = false;
 	vm->kick = 0;
+	softrun_clear_ad(vm);
 	shadowpt_flush_all(vm);
 	if (vm->engine->flush)
 		vm->engine->flush(vm, SHADOW_FLUSH_ALL);
-	memset(hlts, 0xf4, sizeof(hlts));
-	vm_write_phys(vm, DIFF_CODE, hlts, sizeof(hlts));
-	vm_write_phys(vm, DIFF_CODE, s->code, s->len);
+	vm_write_phys(vm, DIFF_CODE, s->code, sizeof(s->code));
 	vm_write_phys(vm, DIFF_DATA, s->data, DIFF_DATA_SIZE);
 }
 
@@ -106,15 +153,19 @@ void softrun_run(const struct diff_seq *s, struct diff_result *r)
 {
 	struct vm *vm = &softrun_vm;
 	struct vm_exit exit = { 0 };
+	bool stopped;
 
 	memset(r, 0, sizeof(*r));
 	softrun_load(vm, s);
-	if (!softrun_until_stop(vm, &exit, r))
-		return;
+	stopped = softrun_until_stop(vm, &exit, r);
 	memcpy(r->st.regs, vm->vcpu.regs, sizeof(r->st.regs));
-	r->st.rip = exit.rip;
+	r->st.rip = stopped ? exit.rip : vm->vcpu.rip;
 	r->st.rflags = vm->vcpu.rflags;
 	gm_read(&vm->mem, DIFF_DATA, r->data, DIFF_DATA_SIZE);
+	gm_read(&vm->mem, DIFF_CODE, r->code, DIFF_CODE_SIZE);
+	if (!stopped)
+		return;
+	softrun_check_ad(vm, s, r);
 	if (exit.reason != EXIT_EXCEPTION) {
 		snprintf(r->why, sizeof(r->why), "exit %s at %#llx",
 			 exit_reason_name(exit.reason),

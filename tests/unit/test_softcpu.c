@@ -199,18 +199,15 @@ static void test_shift_rotate(void **state)
 	static const uint8_t sar_cl[] = { 0x48, 0xd3, 0xf8 };     /* sar rax,cl */
 	static const uint8_t rcl8[] = { 0xf9, 0xd0, 0xd0 };       /* stc; rcl al,1 */
 	static const uint8_t shld[] = { 0x48, 0x0f, 0xa4, 0xd8, 4 }; /* shld rax,rbx,4 */
-	static const uint8_t shl0[] = { 0xc1, 0xe0, 0x00 };       /* shl eax,0 */
+	static const uint8_t shl0[] = { 0xc1, 0xe0, 0x00, 0xcc }; /* shl eax,0 */
 	(void)state;
 
 	assert_int_equal(flags_of(shl1, 3, 0xc000000000000000ULL, 0) &
 				 (FL_CF | FL_OF | FL_SF), FL_CF | FL_SF);
 	assert_int_equal(v->regs[GPR_RAX], 0x8000000000000000ULL);
-	v->regs[GPR_RCX] = 68; /* masked to 4 */
-	load(sar_cl, 3);
-	uint8_t code[] = { 0x48, 0xd3, 0xf8, 0xcc };
-	load(code, sizeof(code));
-	v->regs[GPR_RAX] = 0x8000000000000018ULL;
-	run_to_int3();
+	/* The count is masked to 6 bits: 68 shifts by 4. */
+	v->regs[GPR_RCX] = 68;
+	flags_of(sar_cl, 3, 0x8000000000000018ULL, 0);
 	assert_int_equal(v->regs[GPR_RAX], 0xf800000000000001ULL);
 	assert_true(v->rflags & FL_CF); /* bit 3 went out last */
 	assert_int_equal(flags_of(rcl8, 3, 0x80, 0) & (FL_CF | FL_OF),
@@ -219,10 +216,7 @@ static void test_shift_rotate(void **state)
 	flags_of(shld, 5, 0x0123456789abcdefULL, 0xf000000000000000ULL);
 	assert_int_equal(v->regs[GPR_RAX], 0x123456789abcdeffULL);
 	/* A zero count keeps the flags but still zero-extends EAX. */
-	v->rflags = FL_FIXED1 | FL_CF | FL_ZF;
-	uint8_t z[] = { 0xc1, 0xe0, 0x00, 0xcc };
-	(void)shl0;
-	load(z, sizeof(z));
+	load(shl0, sizeof(shl0));
 	v->regs[GPR_RAX] = 0xffffffff00000005ULL;
 	v->rflags = FL_FIXED1 | FL_CF | FL_ZF;
 	run_to_int3();
@@ -702,6 +696,54 @@ static void test_sensitive_x86(void **state)
 	assert_int_equal(v->regs[GPR_RDX], 0x5555);
 }
 
+/* A DPL-3 data descriptor loads from CPL 3; lar sees it. */
+static void test_user_selector(void **state)
+{
+	/* GDT entry 3: a present, writable, DPL-3 data segment, base 0x1000. */
+	uint64_t desc = 0x00cff2001000ffffULL;
+	static const uint8_t code[] = {
+		0x8e, 0xc0,             /* mov es, eax */
+		0x8c, 0xc3,             /* mov ebx, es */
+		0x0f, 0x02, 0xc8,       /* lar ecx, eax */
+		0xcc,
+	};
+	static const uint8_t mov_ss[] = { 0x8e, 0xd0 }; /* mov ss, eax */
+	(void)state;
+
+	vm_write_phys(&vm, BOOT_GDT + 24, &desc, 8);
+	v->gdtr.limit = 31;
+	load(code, sizeof(code));
+	v->regs[GPR_RAX] = 0x1b;
+	run_to_int3();
+	assert_int_equal(v->seg[SEG_ES].selector, 0x1b);
+	assert_int_equal(v->seg[SEG_ES].base, 0x1000);
+	assert_int_equal(v->regs[GPR_RBX], 0x1b);
+	assert_true(v->rflags & FL_ZF);
+	assert_int_equal(v->regs[GPR_RCX], 0x00cff200);
+	/* RPL 0 is refused even for a DPL-3 descriptor (the contract). */
+	v->regs[GPR_RAX] = 0x18;
+	expect_fault(code, 2, T_GP, 0x18);
+	/* Null into SS: #GP(0). */
+	v->regs[GPR_RAX] = 0;
+	expect_fault(mov_ss, 2, T_GP, 0);
+}
+
+/* With RFLAGS.TF set each instruction ends in a #DB trap. */
+static void test_trap_flag(void **state)
+{
+	static const uint8_t code[] = { 0x90, 0x90, 0xcc };
+	(void)state;
+
+	load(code, sizeof(code));
+	v->rflags |= FL_TF;
+	struct vm_exit x = run();
+	assert_int_equal(x.exc.vector, T_DB);
+	assert_int_equal(x.rip, CODE);
+	assert_int_equal(v->rip, CODE + 1);
+	v->rflags &= ~FL_TF;
+	run_to_int3();
+}
+
 /* ------------------------------------------- counting and stopping */
 
 static void test_retired_count(void **state)
@@ -987,6 +1029,8 @@ int main(void)
 		T(test_pushf_x86),
 		TS(test_pushf_strict),
 		T(test_sensitive_x86),
+		T(test_user_selector),
+		T(test_trap_flag),
 		T(test_retired_count),
 		T(test_kick),
 		T(test_kick_endless_loop),
