@@ -29,7 +29,7 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 # ---------------------------------------------------------------- monitor
-ENGINE_DIRS := engines/softcpu
+ENGINE_DIRS := $(wildcard engines/*)
 MON_SRC := $(filter-out monitor/main.c,$(wildcard monitor/*.c)) \
 	$(wildcard isa/*.c interp/*.c shadowpt/*.c) \
 	$(foreach d,$(ENGINE_DIRS),$(wildcard $(d)/*.c))
