@@ -101,15 +101,8 @@ static int system_desc(struct vm *vm, uint16_t sel, unsigned want,
 		interp_gp(vm, sel_error(sel));
 		return -1;
 	}
-	switch (interp_desc_read(vm, sel, true, d)) {
-	case DESC_FAULT:
+	if (interp_desc_fetch(vm, sel, true, d) < 0)
 		return -1;
-	case DESC_OUTSIDE:
-		interp_gp(vm, sel_error(sel));
-		return -1;
-	case DESC_OK:
-		break;
-	}
 	if (!desc_is_system(d) || desc_type(d) != want ||
 	    !interp_canonical(desc_base(d))) {
 		interp_gp(vm, sel_error(sel));

@@ -128,6 +128,12 @@ enum desc_result {
 /* Read the 8-byte descriptor for sel (16 bytes when system is true). */
 enum desc_result interp_desc_read(struct vm *vm, uint16_t sel, bool system,
 				  struct seg_desc *d);
+/*
+ * interp_desc_read for an instruction: a selector beyond its table is the
+ * instruction's #GP(sel).  Returns 0, or -1 after raising #GP or #PF.
+ */
+int interp_desc_fetch(struct vm *vm, uint16_t sel, bool system,
+		      struct seg_desc *d);
 /* Write back the low 8 bytes (accessed and busy bits).  0 or -1 (#PF). */
 int interp_desc_write_lo(struct vm *vm, uint16_t sel, uint64_t lo);
 

@@ -40,16 +40,7 @@ static int read_code_desc(struct vm *vm, uint16_t sel, struct seg_desc *d)
 		interp_gp(vm, 0);
 		return -1;
 	}
-	switch (interp_desc_read(vm, sel, false, d)) {
-	case DESC_FAULT:
-		return -1;
-	case DESC_OUTSIDE:
-		interp_gp(vm, sel_error(sel));
-		return -1;
-	case DESC_OK:
-		break;
-	}
-	return 0;
+	return interp_desc_fetch(vm, sel, false, d);
 }
 
 /*
@@ -94,15 +85,8 @@ static int return_ss(struct vm *vm, uint16_t sel, unsigned new_cpl,
 		*ss = (struct vcpu_segment){ .selector = sel };
 		return 0;
 	}
-	switch (interp_desc_read(vm, sel, false, &d)) {
-	case DESC_FAULT:
+	if (interp_desc_fetch(vm, sel, false, &d) < 0)
 		return -1;
-	case DESC_OUTSIDE:
-		interp_gp(vm, err);
-		return -1;
-	case DESC_OK:
-		break;
-	}
 	if ((sel & SEL_RPL_MASK) != new_cpl || desc_is_system(&d) ||
 	    desc_is_code(&d) || !(desc_type(&d) & DESC_TYPE_RW) ||
 	    desc_dpl(&d) != new_cpl) {

@@ -202,13 +202,10 @@ static int load_null(struct vm *vm, enum vcpu_sreg sreg, uint16_t sel)
 	return 0;
 }
 
-int interp_load_sreg(struct vm *vm, enum vcpu_sreg sreg, uint16_t sel)
+int interp_desc_fetch(struct vm *vm, uint16_t sel, bool system,
+		      struct seg_desc *d)
 {
-	struct seg_desc d;
-
-	if ((sel & ~SEL_RPL_MASK) == 0)
-		return load_null(vm, sreg, sel);
-	switch (interp_desc_read(vm, sel, false, &d)) {
+	switch (interp_desc_read(vm, sel, system, d)) {
 	case DESC_FAULT:
 		return -1;
 	case DESC_OUTSIDE:
@@ -217,6 +214,17 @@ int interp_load_sreg(struct vm *vm, enum vcpu_sreg sreg, uint16_t sel)
 	case DESC_OK:
 		break;
 	}
+	return 0;
+}
+
+int interp_load_sreg(struct vm *vm, enum vcpu_sreg sreg, uint16_t sel)
+{
+	struct seg_desc d;
+
+	if ((sel & ~SEL_RPL_MASK) == 0)
+		return load_null(vm, sreg, sel);
+	if (interp_desc_fetch(vm, sel, false, &d) < 0)
+		return -1;
 	if ((sreg == SEG_SS ? check_ss(vm, sel, &d) : check_data(vm, sel, &d)) <
 	    0 || desc_mark_accessed(vm, sel, &d) < 0)
 		return -1;
