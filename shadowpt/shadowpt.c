@@ -298,21 +298,22 @@ enum shadow_result shadowpt_fault(struct vm *vm, uint64_t va, uint32_t error)
  * guest large page, the whole table goes: invlpg of any address in a large
  * page forgets all of it, and forgetting more than asked is always safe.
  */
-static void spt_invlpg_view(struct shadowpt *spt, uint64_t *t, uint64_t va)
+static bool spt_invlpg_view(struct shadowpt *spt, uint64_t *t, uint64_t va)
 {
 	for (int level = PT_LEVELS; level > 1; level--) {
 		uint64_t *e = &t[PT_INDEX(va, level)];
 
 		if (!(*e & PTE_P))
-			return;
+			return false;
 		if (*e & SPT_LARGE) {
 			spt_free_table(spt, spt_child(*e), level - 1);
 			*e = 0;
-			return;
+			return true;
 		}
 		t = spt_child(*e);
 	}
 	t[PT_INDEX(va, 1)] = 0;
+	return false;
 }
 
 /*T:110 The shadow is a TLB the monitor keeps by hand, so it forgets
@@ -322,15 +323,19 @@ static void spt_invlpg_view(struct shadowpt *spt, uint64_t *t, uint64_t va)
  */
 void shadowpt_invlpg(struct vm *vm, uint64_t va)
 {
-	/* Without PCIDs invlpg forgets va whichever CR3 it came from. */
+	bool large = false;
+
+	/* Without PCIDs invlpg forgets va whichever CR3 it came from.  A
+	 * guest large page was shadowed by many 4 KiB leaves: when one went,
+	 * the engine must forget every one of them, not just va's. */
 	for (int i = 0; i < SHADOW_SPACES; i++) {
 		struct shadow_space *s = &vm->spt.space[i];
 		if (!s->in_use)
 			continue;
 		for (int v = 0; v < SHADOW_NVIEWS; v++)
-			spt_invlpg_view(&vm->spt, s->root[v], va);
+			large |= spt_invlpg_view(&vm->spt, s->root[v], va);
 	}
-	spt_flush_engine(vm, va);
+	spt_flush_engine(vm, large ? SHADOW_FLUSH_ALL : va);
 }
 
 void shadowpt_flush_all(struct vm *vm)

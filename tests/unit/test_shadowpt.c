@@ -556,6 +556,9 @@ static void test_shadow_invlpg_large(void **state)
 	assert_int_equal(shadow_leaf(vm->spt.root[VIEW_SUPERVISOR],
 				     va + 0x5000), 0);
 	assert_int_equal(vm->spt.tables, before - 1);
+	/* The engine cached translations of the other pieces too: it must
+	 * forget all of them, not only the address invlpg named. */
+	assert_int_equal(seen.last_flush, SHADOW_FLUSH_ALL);
 }
 
 static void test_shadow_flush_all(void **state)
