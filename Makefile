@@ -9,7 +9,7 @@
 #
 # Sources are found by folder: every .c under monitor/, isa/, interp/,
 # shadowpt/ and engines/*/ goes into the monitor; every folder under guests/
-# except runtime/ is one guest.
+# except runtime/ is one guest, linked by its own guest.ld if it has one.
 
 BUILD ?= build
 CC ?= cc
@@ -44,7 +44,7 @@ GUESTS := $(GUEST_NAMES:%=$(BUILD)/guests/%.elf)
 GUEST_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -I. -Iguests/runtime \
 	-ffreestanding -fno-pic -fno-pie -fno-stack-protector -mno-red-zone \
 	-mgeneral-regs-only -fno-asynchronous-unwind-tables -fcf-protection=none
-GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guests/runtime/guest.ld \
+GUEST_LDFLAGS := -nostdlib -static -no-pie \
 	-Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack
 
 # ---------------------------------------------------------------- tests
@@ -62,7 +62,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	$(BUILD)/trapvisor $(BUILD)/guests/hello.elf
+	$(BUILD)/trapvisor $(BUILD)/guests/toyos.elf
 
 test:
 	@sh scripts/deps.sh test
@@ -107,9 +107,9 @@ $(BUILD)/gobj/%.o: %.S
 
 .SECONDARY:
 .SECONDEXPANSION:
-$(BUILD)/guests/%.elf: $$(addprefix $(BUILD)/gobj/,$$(addsuffix .o,$$(basename $$(wildcard guests/$$*/*.c guests/$$*/*.S)))) $(RT_OBJ) guests/runtime/guest.ld
+$(BUILD)/guests/%.elf: $$(addprefix $(BUILD)/gobj/,$$(addsuffix .o,$$(basename $$(wildcard guests/$$*/*.c guests/$$*/*.S)))) $(RT_OBJ) $$(firstword $$(wildcard guests/$$*/guest.ld) guests/runtime/guest.ld)
 	@mkdir -p $(dir $@)
-	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^)
+	$(GUEST_CC) $(GUEST_LDFLAGS) -Wl,-T,$(filter %.ld,$^) -o $@ $(filter %.o,$^)
 
 clean:
 	rm -rf build build-san

@@ -1,0 +1,65 @@
+/*
+ * guests/toyos/kernel.c - toyos boots here: main, the program table, panic.
+ *
+ * The runtime (guests/runtime) has already given us a GDT with user
+ * segments and a TSS, an IDT and a console.  main sets up what makes a
+ * multiprogrammed kernel - physical memory and the user pages (vm.c), the
+ * timer and the exception handlers (trap.c), the system call entry
+ * (syscall.c) - makes process 1 running the program init, and becomes the
+ * scheduler.  It never returns: the machine stops when init ends.
+ */
+#include "cpu.h"
+#include "toyos.h"
+
+/* toyos has no file system: exec finds programs by name here. */
+static const struct program programs[] = {
+	{ "init", prog_init },   { "primes", prog_primes },
+	{ "heap", prog_heap },   { "snoop", prog_snoop },
+	{ "wild", prog_wild },   { "priv", prog_priv },
+	{ "hog", prog_hog },     { "sleeper", prog_sleeper },
+};
+
+/* The built-in program called name, or NULL. */
+const struct program *program_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++)
+		if (strcmp(programs[i].name, name) == 0)
+			return &programs[i];
+	return NULL;
+}
+
+/* A kernel bug: say so and stop the machine with status 1. */
+void panic(const char *fmt, ...)
+{
+	char why[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	rt_vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	rt_printf("toyos: panic: %s\n", why);
+	rt_exit(1);
+}
+
+/*T:200 A guest kernel of our own: toyos.  Everything so far was the
+ * monitor's side; toyos is a small xv6-like kernel built to be run by it.
+ * Its user programs run at CPL 3 in address spaces of their own, it takes
+ * timer interrupts to preempt them, system calls through syscall/sysretq,
+ * and page faults both to page in the heap and to kill a process that
+ * touches what is not its own.  Under trapvisor every one of its CR3
+ * writes, port accesses and iretqs is trapped and emulated - and its
+ * output must be byte for byte what it prints on QEMU.  Boot: set up,
+ * start init, schedule forever.
+ */
+int main(const char *args)
+{
+	(void)args;
+	rt_printf("toyos: %d process slots, PIT at %d Hz, round robin, "
+		  "%d ticks of CPU per process\n",
+		  NPROC, HZ, CPU_BUDGET_TICKS);
+	vm_init();
+	trap_init();
+	syscall_init();
+	proc_start_init("init");
+	scheduler();
+}

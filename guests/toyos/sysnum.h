@@ -1,0 +1,29 @@
+/*
+ * guests/toyos/sysnum.h - the system call interface of toyos, shared by
+ * the kernel (syscall.c) and the user library (user_lib.c).
+ *
+ * A user program puts the call's number in RAX and its arguments in RDI,
+ * RSI and RDX, and executes `syscall`; the result comes back in RAX, and
+ * RCX and R11 are lost (the CPU keeps the return RIP and RFLAGS there).
+ * A negative result is an error.
+ */
+#ifndef GUESTS_TOYOS_SYSNUM_H
+#define GUESTS_TOYOS_SYSNUM_H
+
+#define SYS_WRITE 1  /* write(buf, len): to the console; bytes written */
+#define SYS_GETPID 2 /* getpid(): the caller's process id */
+#define SYS_YIELD 3  /* yield(): let the next runnable process run */
+#define SYS_SLEEP 4  /* sleep(ticks): wait that many timer ticks */
+#define SYS_FORK 5   /* fork(): the child's pid to the parent, 0 to it */
+#define SYS_EXIT 6   /* exit(status): never returns */
+#define SYS_WAIT 7   /* wait(&status): a child's pid once it has ended */
+#define SYS_SBRK 8   /* sbrk(bytes): grow the heap; the old break */
+#define SYS_EXEC 9   /* exec(name): run a built-in program instead */
+#define SYS_NCALLS 10
+
+#define SYS_ERROR (-1)      /* every failing call returns this */
+#define EXIT_KILLED (-1)    /* wait's status for a process the kernel killed */
+#define WRITE_MAX 256       /* the most one write may send */
+#define PROG_NAME_MAX 16    /* a program's name, NUL included */
+
+#endif /* GUESTS_TOYOS_SYSNUM_H */

@@ -1,0 +1,37 @@
+/*
+ * guests/toyos/user.h - what a toyos user program can call: the system
+ * calls (user_lib.c turns each into a `syscall` instruction) and a printf
+ * on top of write.
+ *
+ * User code lives in the .user pages (guest.ld) and runs at CPL 3: it may
+ * call only what is in user_*.c, never the kernel or the runtime.  It must
+ * keep its state in locals or on the heap - a writable global would be
+ * shared by every process, and the link refuses it.
+ */
+#ifndef GUESTS_TOYOS_USER_H
+#define GUESTS_TOYOS_USER_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sysnum.h"
+
+#define UPAGE_SIZE 4096
+
+/* The system calls (sysnum.h has what each one does). */
+long write(const void *buf, size_t len);
+int getpid(void);
+void yield(void);
+void sleep(unsigned long ticks);
+int fork(void);
+void exit(int status) __attribute__((noreturn));
+int wait(int *status);
+void *sbrk(long bytes);
+int exec(const char *name);
+
+/* Format into one write: %d %u %x %s %c %%, with the l modifier; at most
+ * WRITE_MAX bytes.  Returns what write returned. */
+long printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* GUESTS_TOYOS_USER_H */
