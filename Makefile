@@ -54,7 +54,7 @@ TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
 DIFF_SRC := $(wildcard tests/diff/*.c tests/diff/*.S)
 
 .PHONY: all deps run test test-unit test-guests test-qemu test-badinput \
-	test-diff tour clean
+	test-escape test-diff test-kvm tour clean bench-trapcost
 all: $(BUILD)/trapvisor $(GUESTS)
 
 deps:
@@ -69,7 +69,7 @@ test:
 	@$(MAKE) --no-print-directory all unit-bins
 	@sh tests/run.sh $(BUILD)
 
-test-unit test-guests test-qemu test-badinput test-diff: all unit-bins
+test-unit test-guests test-qemu test-badinput test-escape test-diff test-kvm: all unit-bins
 	@sh tests/run.sh $(BUILD) $(@:test-%=%)
 
 unit-bins: $(UNIT_BIN) $(BUILD)/tests/difftest
@@ -88,6 +88,12 @@ $(LIB): $(MON_OBJ)
 $(BUILD)/trapvisor: $(BUILD)/obj/monitor/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# what one trap costs by each mechanism (engines/native/README.md)
+bench-trapcost: $(BUILD)/bench/trapcost
+$(BUILD)/bench/trapcost: bench/trapcost.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
 # the differential test of softcpu against the host CPU (tests/diff/)
 $(BUILD)/tests/difftest: $(DIFF_SRC) $(wildcard tests/diff/*.h) $(LIB)
 	@mkdir -p $(dir $@)
@@ -95,7 +101,7 @@ $(BUILD)/tests/difftest: $(DIFF_SRC) $(wildcard tests/diff/*.h) $(LIB)
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT) $(LIB) $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS) -MMD -MP -MF $@.d $(LDFLAGS) -o $@ $< $(TEST_SUPPORT) $(LIB) $(LDLIBS) $(CMOCKA_LIBS)
 
 $(BUILD)/gobj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -270,6 +270,7 @@
 #define CPUID_1_EDX_SSE2 (1U << 26)
 #define CPUID_1_ECX_CX16 (1U << 13)
 #define CPUID_1_ECX_POPCNT (1U << 23)
+#define CPUID_1_ECX_VMX (1U << 5)         /* VT-x (the kvm engine asks) */
 #define CPUID_7_ECX_OSPKE (1U << 4)       /* mirrors CR4.PKE */
 #define CPUID_7_ECX_RDPID (1U << 22)      /* rdpid (softcpu asks the host) */
 #define CPUID_80000001_EDX_SYSCALL (1U << 11)
@@ -278,6 +279,7 @@
 #define CPUID_80000001_EDX_RDTSCP (1U << 27)
 #define CPUID_80000001_EDX_LM (1U << 29)
 #define CPUID_80000001_ECX_LAHF (1U << 0)
+#define CPUID_80000001_ECX_SVM (1U << 2)  /* AMD-V (the kvm engine asks) */
 
 /* ---------------------------------------------------------------------
  * The virtual CPU's address sizes (CPUID 0x80000008 reports them) and the

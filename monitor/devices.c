@@ -26,6 +26,8 @@ uint64_t devices_now(const struct vm *vm)
 	if (vm->opt.icount_ns)
 		return (vm->vcpu.instructions + vm->icount_bias) *
 		       vm->opt.icount_ns;
+	if (vm->dev.held_ns)
+		return vm->dev.held_ns;
 	return stats_now_ns() - vm->dev.start_ns;
 }
 

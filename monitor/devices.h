@@ -25,6 +25,8 @@ struct devices {
 	struct i8259_pair pic;   /* 8259A master and slave */
 	struct i8254 pit;        /* 8254 timer; channel 0 is IRQ 0 */
 	uint64_t start_ns;       /* host time when the machine was reset */
+	uint64_t held_ns;        /* nonzero: the clock stands still here (the
+				    native engine hides its trap cost) */
 };
 
 /*

@@ -180,13 +180,15 @@ static void dispatch_syscall(struct vm *vm, const struct vm_exit *x,
 	emulate(vm, fn, in, a);
 }
 
-/* Port I/O decoded by the hardware (kvm): straight to the devices. */
-static void dispatch_io(struct vm *vm, const struct vm_exit *x,
-			struct action *a)
+/* Port I/O decoded by the hardware (kvm): straight to the devices.  An
+ * in's value goes back in x->io.data, for the engine to complete it. */
+static void dispatch_io(struct vm *vm, struct vm_exit *x, struct action *a)
 {
 	uint32_t data = x->io.data;
 
 	devices_io(vm, x->io.port, x->io.size, x->io.in, &data);
+	if (x->io.in)
+		x->io.data = data;
 	snprintf(a->reason, sizeof(a->reason), "io");
 	snprintf(a->what, sizeof(a->what), "%s port %#x", x->io.in ? "in" :
 		 "out", x->io.port);
@@ -308,7 +310,7 @@ static void set_deadline(struct vm *vm)
  * (kvm).  Each goes to exactly one handler; whatever exception the handler
  * raised for the guest is then delivered through the guest's own IDT.
  */
-void dispatch(struct vm *vm, const struct vm_exit *x)
+void dispatch(struct vm *vm, struct vm_exit *x)
 {
 	uint64_t t0 = stats_now_ns();
 	struct insn in;

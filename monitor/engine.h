@@ -45,6 +45,9 @@ struct engine {
 #define SHADOW_FLUSH_ALL (~0ULL)
 
 extern const struct engine engine_softcpu;
+extern const struct engine engine_native;
+/* Built only on x86-64 hosts with <linux/kvm.h> (engines/kvm/). */
+extern const struct engine engine_kvm;
 
 /* The engine called name, or NULL. */
 const struct engine *engine_find(const char *name);

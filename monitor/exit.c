@@ -24,6 +24,10 @@ const char *exit_reason_name(enum exit_reason r)
 /* Every engine compiled into this trapvisor. */
 static const struct engine *const engines[] = {
 	&engine_softcpu,
+	&engine_native,
+#if defined(__x86_64__) && __has_include(<linux/kvm.h>)
+	&engine_kvm, /* engines/kvm/ is built only where KVM's header is */
+#endif
 };
 
 const struct engine *engine_find(const char *name)

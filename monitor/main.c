@@ -33,9 +33,12 @@ static const char usage_text[] =
 "options:\n"
 "  --engine=NAME   who executes guest instructions:\n"
 "                    softcpu  a software CPU at ring 3 (any host)\n"
-"                    native   the host CPU at ring 3 (not built yet)\n"
-"                    kvm      hardware assist, /dev/kvm (not built yet)\n"
-"                    auto     the best engine that works here (default)\n"
+"                    native   the host CPU at ring 3, in a traced child\n"
+"                             process (Linux x86-64)\n"
+"                    kvm      hardware assist: the CPU's guest mode\n"
+"                             through /dev/kvm (Linux with VT-x/AMD-V)\n"
+"                    auto     native where it works and the options\n"
+"                             allow, else softcpu (default)\n"
 "  --mem=MIB       guest RAM in MiB, 2..4096 (default 64)\n"
 "  --isa=MODE      x86     real x86: sensitive-unprivileged instructions\n"
 "                          (pushf, sgdt, cpuid, ...) run without trapping\n"
@@ -166,21 +169,27 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 }
 
 /*
- * The engine --engine names.  auto takes the first that works here; the
- * engines of later issues (native, kvm) are named but not built yet.
+ * The engine --engine names.  auto takes native where it works here and
+ * the options allow it (--isa=strict and --icount need softcpu), else
+ * softcpu.  auto never picks kvm: hardware assist is asked for by name.
  */
-static const struct engine *pick_engine(const char *name)
+static const struct engine *pick_engine(const struct vm_options *opt)
 {
+	const char *name = opt->engine;
 	char why[200];
 
-	if (strcmp(name, "auto") == 0)
+	if (strcmp(name, "auto") == 0) {
+		if (opt->isa == ISA_X86 && !opt->icount_ns &&
+		    engine_native.probe(why, sizeof(why)) == 0)
+			return &engine_native;
 		return &engine_softcpu;
-	if (strcmp(name, "native") == 0 || strcmp(name, "kvm") == 0) {
-		fprintf(stderr, "trapvisor: the %s engine is not built yet in "
-			"this version; use --engine=softcpu\n", name);
-		exit(EXIT_USAGE);
 	}
 	const struct engine *e = engine_find(name);
+	if (!e && strcmp(name, "kvm") == 0) {
+		fprintf(stderr, "trapvisor: engine kvm cannot run here: it was "
+			"not built (no <linux/kvm.h> on the build host)\n");
+		exit(EXIT_SETUP);
+	}
 	if (!e)
 		usage_error("--engine=%s: the engines are softcpu, native, kvm "
 			    "and auto", name);
@@ -218,7 +227,7 @@ int main(int argc, char **argv)
 	uint64_t entry;
 
 	parse_args(argc, argv, &opt);
-	const struct engine *e = pick_engine(opt.engine);
+	const struct engine *e = pick_engine(&opt);
 	if (isa_init() < 0) {
 		fprintf(stderr, "trapvisor: cannot open Capstone\n");
 		return EXIT_SETUP;

@@ -3,11 +3,12 @@
 #
 #   sh tests/run.sh BUILD [SUITE...]
 #
-# SUITE is unit, guests, qemu, badinput, diff or tour; all of them by default.
+# SUITE is unit, guests, qemu, badinput, escape, diff, kvm or tour; all of
+# them by default.
 # Every check prints one line, PASS or FAIL; the last line counts them.
 set -u
 BUILD=${1:-build}; shift 2>/dev/null || true
-SUITES=${*:-unit guests qemu badinput diff tour}
+SUITES=${*:-unit guests qemu badinput escape diff kvm tour}
 TV=$BUILD/trapvisor
 HERE=$(dirname "$0")
 OUT=$(mktemp -d); trap 'rm -rf "$OUT"' EXIT
@@ -77,6 +78,31 @@ suite_qemu() {
 
 suite_badinput() {
 	. "$HERE/badinput/run.sh"
+}
+
+suite_escape() {
+	. "$HERE/escape/run.sh"
+}
+
+# kvm: the kvm engine on hardware virtualization.  tests/kvm/nested.sh
+# boots a Linux with /dev/kvm (AMD SVM as QEMU models it) and runs
+# tests/kvm/inside.sh there; each of its checks comes back as one line.
+suite_kvm() {
+	if ! command -v qemu-system-x86_64 >/dev/null; then
+		echo "SKIP kvm: qemu-system-x86_64 is not installed (sh scripts/deps.sh test)"
+		return
+	fi
+	res=$BUILD/kvm-nested/results
+	if ! sh "$HERE/kvm/nested.sh" "$BUILD" >"$OUT/log" 2>&1 ||
+	   [ ! -s "$res/list" ]; then
+		fail kvm/nested "$OUT/log"
+		return
+	fi
+	while read -r verdict name; do
+		log=$res/${name#kvm/}.log
+		[ -f "$log" ] || log=/dev/null
+		if [ "$verdict" = PASS ]; then pass "$name"; else fail "$name" "$log"; fi
+	done <"$res/list"
 }
 
 suite_diff() {

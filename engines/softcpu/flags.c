@@ -15,7 +15,8 @@
  *         ZF = res == 0, SF = top bit, PF = even parity of the low byte
  *
  * adc and sbb add the carry in; inc and dec keep the CF that was there
- * before them (saved in lz_cin).  Instructions whose flags are not of
+ * before them (saved in lz_cin).  CF, ZF and SF, which every jcc reads,
+ * are derived by inline functions in softcpu.h; the rest live here.  Instructions whose flags are not of
  * this shape (shifts, multiplies, bit tests) compute them eagerly into
  * vcpu.rflags with sc_set_flags(), which leaves LZ_NONE behind.
  */

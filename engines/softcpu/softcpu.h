@@ -190,11 +190,13 @@ int sc_internal(struct sc_cpu *c, const char *why);
 sc_fn op_ud;
 
 /* -------------------------------------------------------------- regs */
+/* All ones in the low sz bytes (the operand-size mask). */
 static inline uint64_t sc_mask(unsigned sz)
 {
 	return sz == 8 ? ~0ULL : (1ULL << (8 * sz)) - 1;
 }
 
+/* The sign bit of an sz-byte operand. */
 static inline uint64_t sc_sign(unsigned sz)
 {
 	return 1ULL << (8 * sz - 1);
@@ -286,6 +288,7 @@ static inline bool sc_sf(const struct sc_cpu *c)
 	return c->lz_res & sc_sign(c->lz_sz);
 }
 
+/* OF and PF from the lazy state (flags.c). */
 bool sc_of(const struct sc_cpu *c);
 bool sc_pf(const struct sc_cpu *c);
 /* Materialize the lazy flags into vcpu.rflags; returns rflags. */
@@ -339,7 +342,7 @@ int sc_map_slow(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
 		struct sc_mem *m);
 
 /*
- * Translate [va, va + len) (len <= 16) for acc into *m, both pages when
+ * Translate [va, va + len) (len <= PAGE_SIZE) for acc into *m, both pages when
  * it crosses one, before anything is written.  Returns SC_OK or SC_STOP.
  * Inline for the common case: a canonical access inside one page whose
  * translation the TLB holds, and no decoded code on the page to drop.

@@ -95,35 +95,47 @@ int op_pop_e(struct sc_cpu *c, const struct sc_insn *d)
 	return SC_OK;
 }
 
+/* The sz bytes at offset off inside the translated range m. */
+static struct sc_mem mem_slice(const struct sc_mem *m, unsigned off,
+			       unsigned sz)
+{
+	if (!m->p2 || off + sz <= m->n1)
+		return (struct sc_mem){ m->p1 + off, NULL, sz };
+	if (off >= m->n1)
+		return (struct sc_mem){ m->p2 + (off - m->n1), NULL, sz };
+	return (struct sc_mem){ m->p1 + off, m->p2, m->n1 - off };
+}
+
 /*
  * enter size, level: push RBP, copy level - 1 frame pointers of the
  * enclosing frames, push the new frame pointer, then reserve size bytes.
- * Registers change only when every access succeeded.
+ * Every access is translated before the first write, so that a fault (a
+ * hidden one too: the monitor restarts the instruction) leaves memory and
+ * registers as they were; then the copies run in the SDM's order, since
+ * one may read what an earlier push of the same enter wrote.
  */
 int op_enter(struct sc_cpu *c, const struct sc_insn *d)
 {
 	unsigned sz = d->osz, level = d->imm2 & 31;
-	uint64_t sp = c->v->regs[GPR_RSP], bp = c->v->regs[GPR_RBP], x;
-	const unsigned acc = SC_ACC_WRITE | SC_ACC_STACK;
+	unsigned n = level ? level + 1 : 1; /* elements pushed */
+	uint64_t sp = c->v->regs[GPR_RSP], bp = c->v->regs[GPR_RBP];
+	uint64_t frame = sp - sz;
+	struct sc_mem to, from[31];
 
-	sp -= sz;
-	if (sc_write(c, sp, sz, bp, acc))
+	if (sc_map(c, sp - n * sz, n * sz, SC_ACC_WRITE | SC_ACC_STACK, &to))
 		return SC_STOP;
-	uint64_t frame = sp;
-	for (unsigned i = 1; i < level; i++) {
-		bp -= sz;
-		sp -= sz;
-		if (sc_read(c, bp, sz, &x, SC_ACC_STACK) ||
-		    sc_write(c, sp, sz, x, acc))
+	for (unsigned i = 1; i < level; i++)
+		if (sc_map(c, bp - i * sz, sz, SC_ACC_STACK, &from[i - 1]))
 			return SC_STOP;
-	}
-	if (level > 0) {
-		sp -= sz;
-		if (sc_write(c, sp, sz, frame, acc))
-			return SC_STOP;
+	/* Element k goes to sp - (k + 1) * sz, i.e. offset (n - 1 - k) * sz. */
+	for (unsigned k = 0; k < n; k++) {
+		uint64_t x = k == 0 ? bp
+			   : k == level ? frame : sc_mem_get(&from[k - 1], sz);
+		struct sc_mem slot = mem_slice(&to, (n - 1 - k) * sz, sz);
+		sc_mem_put(&slot, sz, x);
 	}
 	sc_rset(c, GPR_RBP, sz, frame);
-	c->v->regs[GPR_RSP] = sp - (d->imm & 0xffff);
+	c->v->regs[GPR_RSP] = sp - n * sz - (d->imm & 0xffff);
 	return SC_OK;
 }
 

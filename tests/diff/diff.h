@@ -61,15 +61,25 @@ struct diff_seq {
 	size_t start;              /* where the sequence starts in code[] */
 	size_t len;                /* where it ends, the final hlt included */
 	size_t ninsns;
+	size_t ndecodable;         /* the first ones Capstone must decode */
 	uint16_t insn_off[SEQ_MAX_INSNS];     /* where each instruction starts */
 	const char *insn_name[SEQ_MAX_INSNS]; /* the mnemonic it must decode to */
 	uint64_t undef_flags;      /* status flags undefined at the end */
+	uint64_t end_rip;          /* where the run must stop: the hlt, */
+	uint8_t end_vector;        /* with #GP(0), or a fault or trap the */
+	uint32_t end_error;        /* sequence ends with on purpose */
+	const char *name;          /* a directed case's name, or NULL */
 	struct diff_state init;
 	uint8_t data[DIFF_DATA_SIZE];
 };
 
 /* gen.c: write test case number index of the run seeded by seed. */
 void gen_sequence(struct diff_seq *s, uint64_t seed, uint64_t index);
+
+/* gen.c: the directed cases (regressions), run before the random ones. */
+size_t gen_ndirected(void);
+/* gen.c: write directed case index, with data drawn from seed. */
+void gen_directed(struct diff_seq *s, uint64_t seed, size_t index);
 
 /*
  * gen.c: decode s with Capstone and check that every instruction has the

@@ -110,13 +110,15 @@ static void watchdog_init(void)
 /* ------------------------------------------------------------- comparing */
 
 /*
- * Does the run end as every sequence must: #GP(0) at the final hlt?
- * (The generator promises that nothing faults before.)
+ * Does the run end where the generator says: #GP(0) at the final hlt, or
+ * the fault or trap the sequence ends with on purpose?  (Nothing faults
+ * before.)
  */
-static bool ended_at_hlt(const struct diff_seq *s, const struct diff_result *r)
+static bool ended_as_meant(const struct diff_seq *s,
+			   const struct diff_result *r)
 {
-	return r->ok && r->vector == T_GP && r->error == 0 &&
-	       r->st.rip == DIFF_CODE + s->insn_off[s->ninsns - 1];
+	return r->ok && r->vector == s->end_vector &&
+	       r->error == s->end_error && r->st.rip == s->end_rip;
 }
 
 static uint64_t flags_mask(const struct diff_seq *s)
@@ -128,7 +130,7 @@ static uint64_t flags_mask(const struct diff_seq *s)
 static bool agree(const struct diff_seq *s, const struct diff_result *a,
 		  const struct diff_result *b)
 {
-	return ended_at_hlt(s, a) && ended_at_hlt(s, b) &&
+	return ended_as_meant(s, a) && ended_as_meant(s, b) &&
 	       !a->broken[0] && !b->broken[0] &&
 	       !memcmp(a->st.regs, b->st.regs, sizeof(a->st.regs)) &&
 	       !((a->st.rflags ^ b->st.rflags) & flags_mask(s)) &&
@@ -145,7 +147,7 @@ static void print_end(const char *side, const struct diff_seq *s,
 		printf("  %-7s broke an invariant: %s\n", side, r->broken);
 	printf("  %-7s stopped by vector %u error %#x at rip %#" PRIx64
 	       "%s\n", side, r->vector, r->error, r->st.rip,
-	       ended_at_hlt(s, r) ? " (the final hlt)" : "");
+	       ended_as_meant(s, r) ? " (as meant)" : "");
 }
 
 static void print_regs(const struct diff_seq *s, const struct diff_result *a,
@@ -183,16 +185,27 @@ static void print_bytes(const char *what, uint64_t base, const uint8_t *a,
 		printf("  ... %zu bytes of %s differ in all\n", shown, what);
 }
 
+/* Which case failed, and how to run it alone. */
+static void report_title(const struct options *o, uint64_t index,
+			 const struct diff_seq *s)
+{
+	if (s->name) {
+		printf("FAIL directed case %" PRIu64 ": %s\n", index, s->name);
+		return;
+	}
+	printf("FAIL seed %#" PRIx64 " sequence %" PRIu64 " (rerun: difftest "
+	       "--seed=%#" PRIx64 " --start=%" PRIu64 " --count=1%s)\n",
+	       o->seed, index, o->seed, index,
+	       o->native_only ? " --native-only" : "");
+}
+
 static void report(const struct options *o, uint64_t index,
 		   const struct diff_seq *s, const struct diff_result *a,
 		   const struct diff_result *b)
 {
 	const char *bname = o->native_only ? "again" : "softcpu";
 
-	printf("FAIL seed %#" PRIx64 " sequence %" PRIu64 " (rerun: difftest "
-	       "--seed=%#" PRIx64 " --start=%" PRIu64 " --count=1%s)\n",
-	       o->seed, index, o->seed, index,
-	       o->native_only ? " --native-only" : "");
+	report_title(o, index, s);
 	gen_print(s);
 	print_end("native", s, a);
 	print_end(bname, s, b);
@@ -203,15 +216,14 @@ static void report(const struct options *o, uint64_t index,
 
 /* ------------------------------------------------------------- main */
 
-/* Run and compare sequence index; true when both sides agree. */
+/* Run the generated case s both ways; true when both sides agree. */
 static bool test_one(const struct options *o, uint64_t index,
-		     struct diff_seq *s, struct diff_result *a,
+		     const struct diff_seq *s, struct diff_result *a,
 		     struct diff_result *b)
 {
-	gen_sequence(s, o->seed, index);
 	if (gen_check(s)) {
-		printf("FAIL seed %#" PRIx64 " sequence %" PRIu64
-		       ": the generator's encoding is wrong\n", o->seed, index);
+		report_title(o, index, s);
+		printf("  the generator's encoding is wrong\n");
 		gen_print(s);
 		return false;
 	}
@@ -225,8 +237,8 @@ static bool test_one(const struct options *o, uint64_t index,
 	}
 	if (agree(s, a, b)) {
 		if (o->verbose) {
-			printf("ok seed %#" PRIx64 " sequence %" PRIu64 "\n",
-			       o->seed, index);
+			printf("ok %s %" PRIu64 "\n", s->name ? "directed case" :
+			       "sequence", index);
 			gen_print(s);
 		}
 		return true;
@@ -251,11 +263,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	watchdog_init();
+	for (size_t i = 0; o.start == 0 && i < gen_ndirected(); i++) {
+		gen_directed(&seq, o.seed, i);
+		*(test_one(&o, i, &seq, &native, &other) ? &passed : &failed) += 1;
+	}
 	for (uint64_t i = o.start; i < o.start + o.count; i++) {
-		if (test_one(&o, i, &seq, &native, &other))
-			passed++;
-		else
-			failed++;
+		gen_sequence(&seq, o.seed, i);
+		*(test_one(&o, i, &seq, &native, &other) ? &passed : &failed) += 1;
 		fflush(stdout);
 	}
 	if (!o.native_only)

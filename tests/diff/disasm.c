@@ -57,9 +57,9 @@ int gen_check(const struct diff_seq *s)
 	if (!h)
 		return 1;
 	ci = cs_malloc(h);
-	while (i < s->ninsns && cs_disasm_iter(h, &code, &left, &addr, ci))
+	while (i < s->ndecodable && cs_disasm_iter(h, &code, &left, &addr, ci))
 		bad += check_one(s, i++, ci);
-	if (i < s->ninsns) {
+	if (i < s->ndecodable) {
 		fprintf(stderr, "gen_check: Capstone stops at instruction %zu "
 			"(+%#x)\n", i, s->insn_off[i]);
 		bad++;

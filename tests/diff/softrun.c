@@ -159,7 +159,8 @@ void softrun_run(const struct diff_seq *s, struct diff_result *r)
 	softrun_load(vm, s);
 	stopped = softrun_until_stop(vm, &exit, r);
 	memcpy(r->st.regs, vm->vcpu.regs, sizeof(r->st.regs));
-	r->st.rip = stopped ? exit.rip : vm->vcpu.rip;
+	/* the RIP the CPU reports: at a fault, but after a trap (int3) */
+	r->st.rip = vm->vcpu.rip;
 	r->st.rflags = vm->vcpu.rflags;
 	gm_read(&vm->mem, DIFF_DATA, r->data, DIFF_DATA_SIZE);
 	gm_read(&vm->mem, DIFF_CODE, r->code, DIFF_CODE_SIZE);

@@ -437,6 +437,43 @@ static void test_push_pop_call_ret(void **state)
 	assert_int_equal(v->rip, ret_to + 1);
 }
 
+/*
+ * enter with a nesting level reads and writes overlapping stack memory;
+ * a hidden page fault in its last write (a clean page, mapped read-only)
+ * must not leave the earlier copies behind (tests/diff/FINDINGS.md, 1).
+ */
+static void test_enter_restartable(void **state)
+{
+	const uint64_t p = DATA + 0x1000; /* a page boundary */
+	static const uint8_t code[] = {
+		0x88, 0x06,             /* mov [rsi], al: page p now writable */
+		0x8a, 0x07,             /* mov al, [rdi]: page p - 4K read-only */
+		0xc8, 0x00, 0x00, 0x03, /* enter 0, 3 */
+		0xcc,
+	};
+	uint64_t a = 0xaaaa, b = 0xbbbb, got;
+	(void)state;
+
+	vm_write_phys(&vm, p + 0x4, &a, 8);
+	vm_write_phys(&vm, p - 0x4, &b, 8);
+	load(code, sizeof(code));
+	v->regs[GPR_RSI] = p + 0x100;
+	v->regs[GPR_RDI] = p - 0x100;
+	v->regs[GPR_RSP] = p + 0x1c;
+	v->regs[GPR_RBP] = p + 0xc;
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RBP], p + 0x14);
+	assert_int_equal(v->regs[GPR_RSP], p - 0x4);
+	memcpy(&got, vm.mem.base + p + 0x14, 8);
+	assert_int_equal(got, p + 0xc);      /* the old RBP */
+	memcpy(&got, vm.mem.base + p + 0xc, 8);
+	assert_int_equal(got, a);            /* the original [rbp - 8] */
+	memcpy(&got, vm.mem.base + p + 0x4, 8);
+	assert_int_equal(got, b);            /* the original [rbp - 16] */
+	memcpy(&got, vm.mem.base + p - 0x4, 8);
+	assert_int_equal(got, p + 0x14);     /* the new frame pointer */
+}
+
 /* A push to a non-canonical RSP is #SS(0); a jmp there is #GP(0). */
 static void test_noncanonical(void **state)
 {
@@ -1019,6 +1056,7 @@ int main(void)
 		T(test_rep_fault_midway),
 		T(test_cmpxchg_xadd),
 		T(test_push_pop_call_ret),
+		T(test_enter_restartable),
 		T(test_noncanonical),
 		T(test_pf_error_codes),
 		T(test_tlb_flush),

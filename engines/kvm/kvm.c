@@ -1,0 +1,424 @@
+/*
+ * engines/kvm/kvm.c - the kvm engine: hardware assist through /dev/kvm.
+ *
+ * The same guest image, the same boot state, the same devices as on the
+ * trap-and-emulate engines, but the guest kernel runs at its own ring 0 in
+ * the CPU's guest mode.  Its cli, mov to CR3, lgdt, iretq and page-table
+ * walks (nested paging) never leave the CPU; only what KVM cannot finish
+ * alone comes back as an exit of KVM_RUN:
+ *
+ *   KVM_EXIT_IO                 port I/O -> EXIT_IO, one access at a time
+ *   KVM_EXIT_HLT                hlt -> EXIT_HLT (the dispatcher sleeps)
+ *   KVM_EXIT_SHUTDOWN           a triple fault -> EXIT_SHUTDOWN
+ *   KVM_EXIT_MMIO               memory beyond RAM: the guest is stopped
+ *   KVM_EXIT_IRQ_WINDOW_OPEN,   the guest can take an interrupt now, or
+ *   -EINTR (the timer, Ctrl-C)  the host wants control -> EXIT_INTERRUPT
+ *   FAIL_ENTRY, INTERNAL_ERROR  EXIT_INTERNAL, with KVM's reason
+ *
+ * Interrupts take the same road as on the other engines: the dispatcher
+ * raises the PIT's IRQ 0 through the PIC and delivers it through the
+ * guest's IDT (interp_deliver_interrupt); this engine hands the changed
+ * registers back to KVM before the next KVM_RUN (state.c).
+ */
+#include "engines/kvm/kvm.h"
+
+#ifdef KVM_ENGINE_BUILT
+#include <cpuid.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "isa/x86.h"
+#include "monitor/engine.h"
+#include "monitor/exit.h"
+#include "monitor/vm.h"
+
+/* ------------------------------------------------------------- set-up */
+
+/*
+ * Hardware assist needs VT-x (CPUID.1:ECX.VMX) or AMD-V
+ * (CPUID.80000001:ECX.SVM).  A /dev/kvm without either is a software
+ * back end such as PVM, which runs only guests written for it.
+ */
+static bool host_has_vmx_or_svm(void)
+{
+	unsigned a, b, c, d;
+
+	if (__get_cpuid(1, &a, &b, &c, &d) && (c & CPUID_1_ECX_VMX))
+		return true;
+	return __get_cpuid(0x80000001U, &a, &b, &c, &d) && (c & CPUID_80000001_ECX_SVM);
+}
+
+static int kv_probe(char *why, size_t len)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int api;
+
+	if (fd < 0) {
+		snprintf(why, len, "cannot open /dev/kvm: %s", strerror(errno));
+		return -1;
+	}
+	if (!host_has_vmx_or_svm()) {
+		snprintf(why, len, "/dev/kvm is here but the CPU shows neither "
+			 "VT-x nor AMD-V, so it is not hardware assist");
+		close(fd);
+		return -1;
+	}
+	api = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (api != KVM_API_VERSION) {
+		snprintf(why, len, "/dev/kvm speaks KVM API %d, not %d", api,
+			 KVM_API_VERSION);
+	} else if (ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0) {
+		snprintf(why, len, "this KVM lacks KVM_CAP_IMMEDIATE_EXIT");
+	} else {
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	return -1;
+}
+
+/* What hardware assist cannot offer: refuse it with one line. */
+static int kv_check_options(const struct vm *vm, char *why, size_t len)
+{
+	if (vm->opt.icount_ns) {
+		snprintf(why, len, "--icount counts guest instructions, and a "
+			 "CPU in guest mode does not count them for the "
+			 "monitor; run without --icount");
+		return -1;
+	}
+	if (vm->opt.isa == ISA_STRICT) {
+		snprintf(why, len, "--isa=strict: with hardware assist the CPU, "
+			 "not the monitor, decides what traps; use --isa=x86");
+		return -1;
+	}
+	return 0;
+}
+
+/* The VM, with all of guest RAM (vm->mem) as memory slot 0. */
+static int kv_create_vm(struct kv *k, const struct vm *vm)
+{
+	struct kvm_userspace_memory_region ram = {
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = vm->mem.size,
+		.userspace_addr = (uint64_t)(uintptr_t)vm->mem.base,
+	};
+
+	if ((k->sys_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC)) < 0 ||
+	    (k->vm_fd = ioctl(k->sys_fd, KVM_CREATE_VM, 0)) < 0)
+		return -1;
+	return ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &ram);
+}
+
+/* vCPU 0 and its kvm_run area, shared with KVM. */
+static int kv_create_vcpu(struct kv *k)
+{
+	int size;
+
+	if ((k->vcpu_fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, 0)) < 0 ||
+	    (size = ioctl(k->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0)) < 0)
+		return -1;
+	k->run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      k->vcpu_fd, 0);
+	if (k->run == MAP_FAILED) {
+		k->run = NULL;
+		return -1;
+	}
+	k->run_size = (size_t)size;
+	return 0;
+}
+
+static void kv_fini(struct vm *vm)
+{
+	struct kv *k = vm->engine_data;
+
+	if (!k)
+		return;
+	kv_kick_fini(k);
+	if (k->run)
+		munmap(k->run, k->run_size);
+	if (k->vcpu_fd >= 0)
+		close(k->vcpu_fd);
+	if (k->vm_fd >= 0)
+		close(k->vm_fd);
+	if (k->sys_fd >= 0)
+		close(k->sys_fd);
+	free(k);
+	vm->engine_data = NULL;
+}
+
+/*
+ * The boot state that boot_setup() left in vm->vcpu (long mode, paging on,
+ * flat segments, a busy TSS in TR) goes into the vCPU as it is: the guest
+ * starts at its 64-bit entry exactly as on the other engines.
+ */
+static int kv_init(struct vm *vm, char *why, size_t len)
+{
+	struct kv *k;
+	const char *step;
+
+	if (kv_check_options(vm, why, len) < 0)
+		return -1;
+	if (!(k = calloc(1, sizeof(*k)))) {
+		snprintf(why, len, "out of memory");
+		return -1;
+	}
+	k->sys_fd = k->vm_fd = k->vcpu_fd = -1;
+	vm->engine_data = k;
+	if (kv_create_vm(k, vm) < 0)
+		step = "creating the VM and its RAM slot";
+	else if (kv_create_vcpu(k) < 0)
+		step = "creating the vCPU";
+	else if (kv_cpuid_set(k, vm) < 0)
+		step = "setting CPUID (KVM_SET_CPUID2)";
+	else if (kv_state_put_all(k, &vm->vcpu) < 0)
+		step = "loading the boot state into the vCPU";
+	else if (kv_kick_init(k) < 0)
+		step = "creating the timer";
+	else
+		return 0;
+	snprintf(why, len, "%s: %s", step, strerror(errno));
+	kv_fini(vm);
+	return -1;
+}
+
+/* ------------------------------------------------------ one KVM_RUN */
+
+static void kv_internal(struct kv *k, struct vm_exit *x, const char *fmt,
+			...) __attribute__((format(printf, 3, 4)));
+
+/* EXIT_INTERNAL with a reason that lives until the next exit. */
+static void kv_internal(struct kv *k, struct vm_exit *x, const char *fmt,
+			...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(k->why, sizeof(k->why), fmt, ap);
+	va_end(ap);
+	x->reason = EXIT_INTERNAL;
+	x->why = k->why;
+}
+
+/*
+ * An I/O instruction is not finished when KVM reports it: KVM writes an
+ * in's value into RAX (or, for ins, into memory) and moves a string
+ * instruction's registers on only in the next KVM_RUN.  An interrupt
+ * delivered in between would cut the instruction in two, so until then
+ * the dispatcher is shown an interrupt shadow, which holds interrupts off
+ * just as the CPU holds them off inside one instruction.
+ */
+static void io_begin(struct vm *vm, struct kv *k)
+{
+	const struct kvm_run *r = k->run;
+
+	k->io = (struct kv_io){
+		.active = true,
+		.in = r->io.direction == KVM_EXIT_IO_IN,
+		.size = r->io.size,
+		.port = r->io.port,
+		.count = r->io.count,
+	};
+	k->real_shadow = vm->vcpu.interrupt_shadow;
+	vm->vcpu.interrupt_shadow = true;
+}
+
+/*
+ * Hand the next access of the current KVM_EXIT_IO to the dispatcher,
+ * after storing the value of the previous in where KVM will take it.
+ * Returns false once every access has been handed out.
+ */
+static bool io_next(struct vm *vm, struct kv *k, struct vm_exit *x)
+{
+	struct kv_io *io = &k->io;
+	uint8_t *data = (uint8_t *)k->run + k->run->io.data_offset;
+	uint32_t value = 0;
+
+	if (io->in && io->next > 0)
+		memcpy(data + (io->next - 1) * io->size, &io->exit->io.data,
+		       io->size);
+	if (io->next == io->count) {
+		io->active = false;
+		vm->vcpu.interrupt_shadow = k->real_shadow;
+		return false;
+	}
+	if (!io->in)
+		memcpy(&value, data + io->next * io->size, io->size);
+	x->reason = EXIT_IO;
+	x->rip = vm->vcpu.rip;
+	x->io.port = io->port;
+	x->io.size = io->size;
+	x->io.in = io->in;
+	x->io.data = value;
+	io->exit = x;
+	io->next++;
+	return true;
+}
+
+/* The guest touched guest-physical memory beyond its RAM. */
+static void outside_ram(struct vm *vm, struct kv *k, struct vm_exit *x)
+{
+	const struct kvm_run *r = k->run;
+
+	vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "guest %s guest-physical %#llx, "
+		"outside its %" PRIu64 " MiB of RAM (rip %#" PRIx64 ")",
+		r->mmio.is_write ? "writes" : "reads",
+		(unsigned long long)r->mmio.phys_addr, vm->mem.size >> 20,
+		vm->vcpu.rip);
+	x->reason = EXIT_INTERRUPT; /* nothing left to do but stop */
+}
+
+/* KVM's words for KVM_EXIT_INTERNAL_ERROR's suberror. */
+static const char *internal_error_name(uint32_t suberror)
+{
+	static const char *const names[] = {
+		[KVM_INTERNAL_ERROR_EMULATION] = "KVM could not emulate an "
+						 "instruction",
+		[KVM_INTERNAL_ERROR_SIMUL_EX] = "an exception while delivering "
+						"an exception",
+		[KVM_INTERNAL_ERROR_DELIVERY_EV] = "an event could not be "
+						   "delivered",
+		[KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON] = "an exit KVM "
+							      "did not expect",
+	};
+
+	if (suberror < sizeof(names) / sizeof(names[0]) && names[suberror])
+		return names[suberror];
+	return "an internal error";
+}
+
+/*T:120 Hardware assist.  With KVM the CPU runs the guest kernel at its
+ * own ring 0 in guest mode and handles every privileged instruction and
+ * every page-table walk itself; the monitor is called only for what has no
+ * meaning inside the CPU: a port that a device of ours answers, a halt, a
+ * triple fault.  Compare the --stats of one guest on softcpu and on kvm:
+ * thousands of #GP and #PF exits become a few dozen I/O exits.
+ */
+static void translate(struct vm *vm, struct kv *k, struct vm_exit *x)
+{
+	const struct kvm_run *r = k->run;
+
+	switch (r->exit_reason) {
+	case KVM_EXIT_IO:
+		io_begin(vm, k);
+		io_next(vm, k, x);
+		break;
+	case KVM_EXIT_HLT:
+		x->reason = EXIT_HLT;
+		break;
+	case KVM_EXIT_SHUTDOWN:
+		x->reason = EXIT_SHUTDOWN;
+		break;
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+	case KVM_EXIT_INTR:
+		x->reason = EXIT_INTERRUPT;
+		break;
+	case KVM_EXIT_MMIO:
+		outside_ram(vm, k, x);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		kv_internal(k, x, "the CPU refused to enter the guest at rip %#"
+			    PRIx64 " (hardware entry failure reason %#llx)",
+			    vm->vcpu.rip, (unsigned long long)
+			    r->fail_entry.hardware_entry_failure_reason);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		kv_internal(k, x, "KVM internal error %u at rip %#" PRIx64
+			    ": %s", r->internal.suberror, vm->vcpu.rip,
+			    internal_error_name(r->internal.suberror));
+		break;
+	default:
+		kv_internal(k, x, "KVM exit reason %u, which this engine "
+			    "does not handle", r->exit_reason);
+		break;
+	}
+}
+
+/*
+ * Enter the guest until KVM comes back: the registers the monitor changed
+ * go in first, and every register comes back out after, so that struct
+ * vcpu is the guest's state whenever the dispatcher looks.
+ */
+static int enter(struct vm *vm, struct kv *k, struct vm_exit *x)
+{
+	uint64_t t = devices_next_event(vm);
+	int r, err;
+
+	if (kv_state_put(k, &vm->vcpu) < 0) {
+		kv_internal(k, x, "cannot load the vCPU's registers into "
+			    "KVM: %s", strerror(errno));
+		return -1;
+	}
+	/*
+	 * An interrupt is waiting that the guest could not take (IF=0, or
+	 * sti's shadow): ask KVM to come back as soon as it can.  Until then
+	 * the timer need not kick: the PIC's line is edge-triggered, so the
+	 * ticks that pass meanwhile would only be lost, as on a PC.
+	 */
+	if (i8259_pending(&vm->dev.pic)) {
+		k->run->request_interrupt_window = 1;
+		t = UINT64_MAX;
+	} else {
+		k->run->request_interrupt_window = 0;
+	}
+	kv_kick_at(k, t == UINT64_MAX ? UINT64_MAX : vm->dev.start_ns + t);
+	r = ioctl(k->vcpu_fd, KVM_RUN, 0);
+	err = errno;
+	k->run->immediate_exit = 0;
+	if (kv_state_get(k, &vm->vcpu) < 0) {
+		kv_internal(k, x, "cannot read the vCPU's registers from "
+			    "KVM: %s", strerror(errno));
+		return -1;
+	}
+	x->rip = vm->vcpu.rip;
+	if (r < 0 && err == EINTR)
+		k->kick_ns = 0; /* perhaps it fired: arm it again next time */
+	if (r < 0 && err != EINTR) {
+		kv_internal(k, x, "KVM_RUN: %s", strerror(err));
+		return -1;
+	}
+	return r < 0 ? 1 : 0; /* 1: a signal (the timer, Ctrl-C) */
+}
+
+static void kv_run(struct vm *vm, struct vm_exit *x)
+{
+	struct kv *k = vm->engine_data;
+	int r;
+
+	if (k->io.active && io_next(vm, k, x))
+		return;
+	x->rip = vm->vcpu.rip;
+	if (vm->kick) {
+		x->reason = EXIT_INTERRUPT;
+		return;
+	}
+	/* A write to CR8 comes out as KVM_EXIT_SET_TPR, for a user-space
+	 * local APIC; the PIC has no task priority and the new CR8 is already
+	 * in vm->vcpu, so the guest simply goes on. */
+	do
+		r = enter(vm, k, x);
+	while (r == 0 && k->run->exit_reason == KVM_EXIT_SET_TPR);
+	if (r == 1)
+		x->reason = EXIT_INTERRUPT;
+	else if (r == 0)
+		translate(vm, k, x);
+}
+
+const struct engine engine_kvm = {
+	.name = "kvm",
+	.probe = kv_probe,
+	.init = kv_init,
+	.run = kv_run,
+	.flush = NULL,        /* no shadow page tables: nested paging */
+	.ram_written = NULL,  /* KVM reads guest RAM where the monitor wrote */
+	.fini = kv_fini,
+};
+#endif /* KVM_ENGINE_BUILT */

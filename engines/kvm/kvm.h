@@ -1,0 +1,87 @@
+/*
+ * engines/kvm/kvm.h - the kvm engine's private interface.
+ *
+ * The kvm engine is hardware assist: the guest kernel runs in the CPU's
+ * guest mode (AMD-V or VT-x) at its own ring 0, its privileged
+ * instructions and its page tables handled by the CPU and by KVM, not by
+ * trapvisor.  The monitor sees only what KVM passes up to user space: port
+ * I/O, HLT, a shutdown, memory outside RAM, and its own failures.
+ *
+ *   kvm.c     set-up (/dev/kvm, the VM, its RAM slot, the vCPU) and run()
+ *   state.c   struct vcpu <-> KVM's registers, both ways
+ *   cpuid.c   the virtual CPU's CPUID table, from interp_cpuid_values()
+ *   kick.c    a host timer that brings KVM_RUN back for the next tick
+ *
+ * Built only on x86-64 hosts where <linux/kvm.h> exists (every file is
+ * guarded by KVM_ENGINE_BUILT).
+ */
+#ifndef ENGINES_KVM_KVM_H
+#define ENGINES_KVM_KVM_H
+
+#if defined(__x86_64__) && __has_include(<linux/kvm.h>)
+#define KVM_ENGINE_BUILT 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <linux/kvm.h>
+
+#include "monitor/exit.h"
+#include "monitor/vcpu.h"
+
+struct vm;
+
+/*
+ * One KVM_EXIT_IO is handed to the dispatcher one access at a time (a rep
+ * ins/outs gives several), so that every access is counted and reaches the
+ * device model exactly once.
+ */
+struct kv_io {
+	bool active;        /* items remain, or an in waits for its value */
+	bool in;
+	uint8_t size;       /* 1, 2 or 4 */
+	uint16_t port;
+	uint32_t count;     /* accesses in this exit */
+	uint32_t next;      /* the next one to hand out */
+	struct vm_exit *exit; /* the last one handed out: an in's value
+				 comes back in its io.data (dispatch_io) */
+};
+
+struct kv {
+	int sys_fd;             /* /dev/kvm */
+	int vm_fd;              /* KVM_CREATE_VM */
+	int vcpu_fd;            /* KVM_CREATE_VCPU */
+	struct kvm_run *run;    /* the vCPU's shared page(s) */
+	size_t run_size;
+	struct vcpu synced;     /* vm->vcpu as last exchanged with KVM */
+	bool real_shadow;       /* KVM's interrupt shadow, while hidden */
+	struct kv_io io;
+	timer_t timer;          /* kick.c */
+	uint64_t kick_ns;       /* when it is armed for; UINT64_MAX: not */
+	bool have_timer;
+	char why[160];          /* text of the last EXIT_INTERNAL */
+};
+
+/* state.c: read every register the vcpu mirrors out of KVM into v. */
+int kv_state_get(struct kv *k, struct vcpu *v);
+/* state.c: write into KVM the register groups where v differs from
+ * k->synced; then k->synced = *v.  Returns 0, or -1 with errno. */
+int kv_state_put(struct kv *k, const struct vcpu *v);
+/* state.c: write every group, whatever k->synced says (at init). */
+int kv_state_put_all(struct kv *k, const struct vcpu *v);
+
+/* cpuid.c: give the vCPU the virtual CPU's CPUID (isa/CONTRACT.md). */
+int kv_cpuid_set(struct kv *k, const struct vm *vm);
+
+/* kick.c: install the timer and its signal handler; 0 or -1 with errno. */
+int kv_kick_init(struct kv *k);
+/* kick.c: make KVM_RUN return by host time t_ns (CLOCK_MONOTONIC), or
+ * never when t_ns is UINT64_MAX. */
+void kv_kick_at(struct kv *k, uint64_t t_ns);
+/* kick.c: remove the timer. */
+void kv_kick_fini(struct kv *k);
+
+#endif /* x86-64 with <linux/kvm.h> */
+#endif /* ENGINES_KVM_KVM_H */

@@ -1,0 +1,376 @@
+/*
+ * engines/kvm/state.c - the vCPU's registers, between struct vcpu and KVM.
+ *
+ * struct vcpu (monitor/vcpu.h) stays the single source of truth: after
+ * every exit the engine reads KVM's registers into it, so that the
+ * dispatcher, the device model and the interrupt delivery of interp/ see
+ * the guest as it is; before the next KVM_RUN it writes back the groups
+ * the monitor changed (delivering an interrupt changes RIP, RSP, RFLAGS,
+ * CS and SS, and pushes a frame into guest RAM, which KVM shares).
+ *
+ * A copy of what was last exchanged (kv->synced) tells which groups
+ * changed, so that an exit the monitor only looked at costs no writes.
+ */
+#include "engines/kvm/kvm.h"
+
+#ifdef KVM_ENGINE_BUILT
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "isa/x86.h"
+
+/* Where each general register lives in struct kvm_regs. */
+static const size_t kvm_reg_offset[VCPU_NREGS] = {
+	[GPR_RAX] = offsetof(struct kvm_regs, rax),
+	[GPR_RCX] = offsetof(struct kvm_regs, rcx),
+	[GPR_RDX] = offsetof(struct kvm_regs, rdx),
+	[GPR_RBX] = offsetof(struct kvm_regs, rbx),
+	[GPR_RSP] = offsetof(struct kvm_regs, rsp),
+	[GPR_RBP] = offsetof(struct kvm_regs, rbp),
+	[GPR_RSI] = offsetof(struct kvm_regs, rsi),
+	[GPR_RDI] = offsetof(struct kvm_regs, rdi),
+	[GPR_R8] = offsetof(struct kvm_regs, r8),
+	[GPR_R9] = offsetof(struct kvm_regs, r9),
+	[GPR_R10] = offsetof(struct kvm_regs, r10),
+	[GPR_R11] = offsetof(struct kvm_regs, r11),
+	[GPR_R12] = offsetof(struct kvm_regs, r12),
+	[GPR_R13] = offsetof(struct kvm_regs, r13),
+	[GPR_R14] = offsetof(struct kvm_regs, r14),
+	[GPR_R15] = offsetof(struct kvm_regs, r15),
+};
+
+/*
+ * The MSRs that struct vcpu mirrors and KVM lets user space set.  EFER and
+ * APIC_BASE travel with the special registers; TSC and TSC_AUX stay KVM's
+ * (the guest's rdtsc and wrmsr never reach the monitor on this engine).
+ */
+static const struct {
+	uint32_t index;
+	size_t offset;  /* of the uint64_t in struct vcpu */
+} kvm_msr_map[] = {
+	{ MSR_STAR, offsetof(struct vcpu, star) },
+	{ MSR_LSTAR, offsetof(struct vcpu, lstar) },
+	{ MSR_CSTAR, offsetof(struct vcpu, cstar) },
+	{ MSR_SFMASK, offsetof(struct vcpu, sfmask) },
+	{ MSR_KERNEL_GS_BASE, offsetof(struct vcpu, kernel_gs_base) },
+	{ MSR_IA32_SYSENTER_CS, offsetof(struct vcpu, sysenter_cs) },
+	{ MSR_IA32_SYSENTER_ESP, offsetof(struct vcpu, sysenter_esp) },
+	{ MSR_IA32_SYSENTER_EIP, offsetof(struct vcpu, sysenter_eip) },
+	{ MSR_IA32_PAT, offsetof(struct vcpu, pat) },
+};
+#define KVM_NMSRS (sizeof(kvm_msr_map) / sizeof(kvm_msr_map[0]))
+
+/* struct kvm_msrs with room for every MSR of kvm_msr_map. */
+union kv_msr_buf {
+	struct kvm_msrs head;
+	unsigned char bytes[sizeof(struct kvm_msrs) +
+			    KVM_NMSRS * sizeof(struct kvm_msr_entry)];
+};
+
+/* The uint64_t at offset in struct vcpu (an MSR of kvm_msr_map). */
+static uint64_t *vcpu_u64(struct vcpu *v, size_t offset)
+{
+	return (uint64_t *)((char *)v + offset);
+}
+
+static uint64_t vcpu_u64_get(const struct vcpu *v, size_t offset)
+{
+	return *(const uint64_t *)((const char *)v + offset);
+}
+
+/*
+ * vcpu_segment.attr is descriptor bits 40..55 shifted down by 40:
+ *
+ *   15 14  13 12  11..8   7  6 5  4  3..0
+ *   G  D/B L  AVL (zero)  P  DPL  S  type
+ *
+ * KVM keeps the same bits as separate fields, plus "unusable" (VMX's
+ * name for a segment register loaded with a null selector).
+ */
+#define ATTR(desc_bit) ((uint16_t)((desc_bit) >> DESC_TYPE_SHIFT))
+#define ATTR_TYPE 0xf
+#define ATTR_S ATTR(DESC_S)
+#define ATTR_DPL_SHIFT (DESC_DPL_SHIFT - DESC_TYPE_SHIFT)
+#define ATTR_P ATTR(DESC_P)
+#define ATTR_AVL ATTR(DESC_AVL)
+#define ATTR_L ATTR(DESC_L)
+#define ATTR_DB ATTR(DESC_DB)
+#define ATTR_G ATTR(DESC_G)
+
+static void seg_to_kvm(const struct vcpu_segment *s, struct kvm_segment *k)
+{
+	*k = (struct kvm_segment){
+		.base = s->base,
+		.limit = s->limit,
+		.selector = s->selector,
+		.type = s->attr & ATTR_TYPE,
+		.s = !!(s->attr & ATTR_S),
+		.dpl = (s->attr >> ATTR_DPL_SHIFT) & 3,
+		.present = !!(s->attr & ATTR_P),
+		.avl = !!(s->attr & ATTR_AVL),
+		.l = !!(s->attr & ATTR_L),
+		.db = !!(s->attr & ATTR_DB),
+		.g = !!(s->attr & ATTR_G),
+		.unusable = !(s->attr & ATTR_P),
+	};
+}
+
+static void seg_from_kvm(struct vcpu_segment *s, const struct kvm_segment *k)
+{
+	s->base = k->base;
+	s->limit = k->limit;
+	s->selector = k->selector;
+	s->attr = (uint16_t)((k->type & ATTR_TYPE) | (k->s ? ATTR_S : 0) |
+			     (k->dpl & 3) << ATTR_DPL_SHIFT |
+			     (k->present && !k->unusable ? ATTR_P : 0) |
+			     (k->avl ? ATTR_AVL : 0) | (k->l ? ATTR_L : 0) |
+			     (k->db ? ATTR_DB : 0) | (k->g ? ATTR_G : 0));
+}
+
+static bool seg_differ(const struct vcpu_segment *a,
+		       const struct vcpu_segment *b)
+{
+	return a->selector != b->selector || a->base != b->base ||
+	       a->limit != b->limit || a->attr != b->attr;
+}
+
+/* ---------------------------------------------------------------- regs */
+
+static int regs_get(struct kv *k, struct vcpu *v)
+{
+	struct kvm_regs r;
+
+	if (ioctl(k->vcpu_fd, KVM_GET_REGS, &r) < 0)
+		return -1;
+	for (int i = 0; i < VCPU_NREGS; i++)
+		v->regs[i] = *(const uint64_t *)((const char *)&r +
+						 kvm_reg_offset[i]);
+	v->rip = r.rip;
+	v->rflags = r.rflags;
+	return 0;
+}
+
+static int regs_put(struct kv *k, const struct vcpu *v)
+{
+	struct kvm_regs r = { .rip = v->rip, .rflags = v->rflags | FL_FIXED1 };
+
+	for (int i = 0; i < VCPU_NREGS; i++)
+		*(uint64_t *)((char *)&r + kvm_reg_offset[i]) = v->regs[i];
+	return ioctl(k->vcpu_fd, KVM_SET_REGS, &r);
+}
+
+static bool regs_differ(const struct vcpu *a, const struct vcpu *b)
+{
+	return memcmp(a->regs, b->regs, sizeof(a->regs)) != 0 ||
+	       a->rip != b->rip || a->rflags != b->rflags;
+}
+
+/* ------------------------------------------- segments, CRs, EFER, GDTR */
+
+/*
+ * The CPL is SS.DPL: VMX and SVM both keep it there, and it is right even
+ * in a conforming code segment, where CS.DPL may be lower than the CPL.
+ */
+static int sregs_get(struct kv *k, struct vcpu *v)
+{
+	struct kvm_sregs s;
+	const struct kvm_segment *seg[VCPU_NSEGS] = {
+		[SEG_ES] = &s.es, [SEG_CS] = &s.cs, [SEG_SS] = &s.ss,
+		[SEG_DS] = &s.ds, [SEG_FS] = &s.fs, [SEG_GS] = &s.gs,
+	};
+
+	if (ioctl(k->vcpu_fd, KVM_GET_SREGS, &s) < 0)
+		return -1;
+	for (int i = 0; i < VCPU_NSEGS; i++)
+		seg_from_kvm(&v->seg[i], seg[i]);
+	seg_from_kvm(&v->ldtr, &s.ldt);
+	seg_from_kvm(&v->tr, &s.tr);
+	v->gdtr = (struct vcpu_dtable){ s.gdt.base, s.gdt.limit };
+	v->idtr = (struct vcpu_dtable){ s.idt.base, s.idt.limit };
+	v->cr0 = s.cr0;
+	v->cr2 = s.cr2;
+	v->cr3 = s.cr3;
+	v->cr4 = s.cr4;
+	v->cr8 = s.cr8;
+	v->efer = s.efer;
+	v->apic_base = s.apic_base;
+	v->cpl = s.ss.dpl;
+	return 0;
+}
+
+static int sregs_put(struct kv *k, const struct vcpu *v)
+{
+	struct kvm_sregs s = {
+		.gdt = { .base = v->gdtr.base, .limit = v->gdtr.limit },
+		.idt = { .base = v->idtr.base, .limit = v->idtr.limit },
+		.cr0 = v->cr0, .cr2 = v->cr2, .cr3 = v->cr3, .cr4 = v->cr4,
+		.cr8 = v->cr8, .efer = v->efer, .apic_base = v->apic_base,
+	};
+	struct kvm_segment *seg[VCPU_NSEGS] = {
+		[SEG_ES] = &s.es, [SEG_CS] = &s.cs, [SEG_SS] = &s.ss,
+		[SEG_DS] = &s.ds, [SEG_FS] = &s.fs, [SEG_GS] = &s.gs,
+	};
+
+	for (int i = 0; i < VCPU_NSEGS; i++)
+		seg_to_kvm(&v->seg[i], seg[i]);
+	seg_to_kvm(&v->ldtr, &s.ldt);
+	seg_to_kvm(&v->tr, &s.tr);
+	/* The task register is always usable: VMX and SVM entry checks
+	 * want a busy TSS there even when its selector is null. */
+	s.tr.unusable = 0;
+	/* Without an in-kernel local APIC, KVM_RUN reloads CR8 (the task
+	 * priority) from kvm_run.cr8 on every entry. */
+	k->run->cr8 = v->cr8;
+	return ioctl(k->vcpu_fd, KVM_SET_SREGS, &s);
+}
+
+static bool sregs_differ(const struct vcpu *a, const struct vcpu *b)
+{
+	for (int i = 0; i < VCPU_NSEGS; i++)
+		if (seg_differ(&a->seg[i], &b->seg[i]))
+			return true;
+	return seg_differ(&a->ldtr, &b->ldtr) || seg_differ(&a->tr, &b->tr) ||
+	       a->gdtr.base != b->gdtr.base || a->gdtr.limit != b->gdtr.limit ||
+	       a->idtr.base != b->idtr.base || a->idtr.limit != b->idtr.limit ||
+	       a->cr0 != b->cr0 || a->cr2 != b->cr2 || a->cr3 != b->cr3 ||
+	       a->cr4 != b->cr4 || a->cr8 != b->cr8 || a->efer != b->efer ||
+	       a->apic_base != b->apic_base;
+}
+
+/* ---------------------------------------------------------------- MSRs */
+
+static void msrs_prepare(union kv_msr_buf *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->head.nmsrs = KVM_NMSRS;
+	for (size_t i = 0; i < KVM_NMSRS; i++)
+		l->head.entries[i].index = kvm_msr_map[i].index;
+}
+
+/* KVM_GET_MSRS and KVM_SET_MSRS return how many MSRs they handled. */
+static int msrs_get(struct kv *k, struct vcpu *v)
+{
+	union kv_msr_buf l;
+
+	msrs_prepare(&l);
+	if (ioctl(k->vcpu_fd, KVM_GET_MSRS, &l) != (int)KVM_NMSRS)
+		return -1;
+	for (size_t i = 0; i < KVM_NMSRS; i++)
+		*vcpu_u64(v, kvm_msr_map[i].offset) = l.head.entries[i].data;
+	return 0;
+}
+
+static int msrs_put(struct kv *k, const struct vcpu *v)
+{
+	union kv_msr_buf l;
+
+	msrs_prepare(&l);
+	for (size_t i = 0; i < KVM_NMSRS; i++)
+		l.head.entries[i].data = vcpu_u64_get(v, kvm_msr_map[i].offset);
+	return ioctl(k->vcpu_fd, KVM_SET_MSRS, &l) == (int)KVM_NMSRS ? 0 : -1;
+}
+
+static bool msrs_differ(const struct vcpu *a, const struct vcpu *b)
+{
+	for (size_t i = 0; i < KVM_NMSRS; i++)
+		if (vcpu_u64_get(a, kvm_msr_map[i].offset) !=
+		    vcpu_u64_get(b, kvm_msr_map[i].offset))
+			return true;
+	return false;
+}
+
+/* ------------------------------------------------ debug registers */
+
+static int dregs_get(struct kv *k, struct vcpu *v)
+{
+	struct kvm_debugregs d;
+
+	if (ioctl(k->vcpu_fd, KVM_GET_DEBUGREGS, &d) < 0)
+		return -1;
+	memcpy(v->dr, d.db, sizeof(d.db));
+	v->dr[4] = v->dr[6] = d.dr6; /* DR4 and DR5 alias DR6 and DR7 */
+	v->dr[5] = v->dr[7] = d.dr7;
+	return 0;
+}
+
+static int dregs_put(struct kv *k, const struct vcpu *v)
+{
+	struct kvm_debugregs d = { .dr6 = v->dr[6], .dr7 = v->dr[7] };
+
+	memcpy(d.db, v->dr, sizeof(d.db));
+	return ioctl(k->vcpu_fd, KVM_SET_DEBUGREGS, &d);
+}
+
+static bool dregs_differ(const struct vcpu *a, const struct vcpu *b)
+{
+	return memcmp(a->dr, b->dr, sizeof(a->dr)) != 0;
+}
+
+/* ------------------------------------------- events: the sti shadow */
+
+static int events_get(struct kv *k, struct vcpu *v)
+{
+	struct kvm_vcpu_events e;
+
+	if (ioctl(k->vcpu_fd, KVM_GET_VCPU_EVENTS, &e) < 0)
+		return -1;
+	v->interrupt_shadow = e.interrupt.shadow != 0;
+	return 0;
+}
+
+static int events_put(struct kv *k, const struct vcpu *v)
+{
+	struct kvm_vcpu_events e;
+
+	if (ioctl(k->vcpu_fd, KVM_GET_VCPU_EVENTS, &e) < 0)
+		return -1;
+	e.interrupt.shadow = v->interrupt_shadow ? KVM_X86_SHADOW_INT_STI : 0;
+	e.flags = KVM_VCPUEVENT_VALID_SHADOW;
+	return ioctl(k->vcpu_fd, KVM_SET_VCPU_EVENTS, &e);
+}
+
+/* ------------------------------------------------------------ public */
+
+int kv_state_get(struct kv *k, struct vcpu *v)
+{
+	if (regs_get(k, v) < 0 || sregs_get(k, v) < 0 || msrs_get(k, v) < 0 ||
+	    dregs_get(k, v) < 0 || events_get(k, v) < 0)
+		return -1;
+	k->synced = *v;
+	return 0;
+}
+
+/*
+ * The dispatcher delivers every exception it raises (interp_deliver)
+ * before it runs the engine again; one still pending here would be lost.
+ */
+int kv_state_put(struct kv *k, const struct vcpu *v)
+{
+	if (v->exception.pending) {
+		fprintf(stderr, "kv_state_put: exception %u still pending\n",
+			v->exception.vector);
+		abort();
+	}
+	if ((regs_differ(v, &k->synced) && regs_put(k, v) < 0) ||
+	    (sregs_differ(v, &k->synced) && sregs_put(k, v) < 0) ||
+	    (msrs_differ(v, &k->synced) && msrs_put(k, v) < 0) ||
+	    (dregs_differ(v, &k->synced) && dregs_put(k, v) < 0) ||
+	    (v->interrupt_shadow != k->synced.interrupt_shadow &&
+	     events_put(k, v) < 0))
+		return -1;
+	k->synced = *v;
+	return 0;
+}
+
+int kv_state_put_all(struct kv *k, const struct vcpu *v)
+{
+	if (sregs_put(k, v) < 0 || regs_put(k, v) < 0 || msrs_put(k, v) < 0 ||
+	    dregs_put(k, v) < 0 || events_put(k, v) < 0)
+		return -1;
+	k->synced = *v;
+	return 0;
+}
+#endif /* KVM_ENGINE_BUILT */

@@ -1,0 +1,283 @@
+/*
+ * engines/native/mirror.c - the child's address space follows the shadow.
+ *
+ * softcpu's MMU walks the shadow page tables; the native engine has the
+ * host CPU's MMU instead, which walks the *host* kernel's tables for the
+ * child.  So the shadow is mirrored into the child as host mappings: each
+ * shadow leaf (a 4 KiB guest-linear page -> a guest-physical frame, with
+ * W and NX) becomes one mmap of guest RAM's memfd at the guest-linear
+ * address, at file offset = the guest-physical address:
+ *
+ *   shadow leaf for va:  frame gpa, W, NX      (shadowpt/)
+ *   child mapping at va: mmap(va, 4 KiB, READ | W? WRITE | !NX? EXEC,
+ *                             MAP_SHARED | MAP_FIXED, memfd, gpa)
+ *
+ * The mirror is lazy, as the shadow itself is: a page the child has not
+ * mapped faults (SIGSEGV); if the shadow has the page the engine maps it
+ * and resumes (nat_mirror_fault), otherwise the fault goes to the
+ * dispatcher as a #PF, shadowpt_fault() fills the shadow, and the next run
+ * maps it.  When the shadow drops entries (invlpg, CR3 write, a change of
+ * view with the virtual CPL) engine->flush arrives here and the pages are
+ * unmapped before the child runs again.  The two views (supervisor, user)
+ * are kept apart by unmapping everything at every view switch.
+ *
+ * A small hash table remembers what the child has mapped, so that a fault
+ * on a page mapped exactly as the shadow says is known to be the shadow's.
+ */
+#if defined(__linux__) && defined(__x86_64__)
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "engines/native/native.h"
+#include "isa/x86.h"
+#include "monitor/engine.h"
+#include "monitor/vm.h"
+
+#define MIRROR_MIN_CAP 1024
+#define SLOT_PROT_MASK 0xfffULL
+
+int nat_mirror_init(struct nat_mirror *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->cap = MIRROR_MIN_CAP;
+	m->slot = calloc(m->cap, sizeof(*m->slot));
+	m->gpa = calloc(m->cap, sizeof(*m->gpa));
+	return m->slot && m->gpa ? 0 : -1;
+}
+
+void nat_mirror_fini(struct nat_mirror *m)
+{
+	free(m->slot);
+	free(m->gpa);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Fibonacci hashing of a page number into the table. */
+static uint64_t slot_of(const struct nat_mirror *m, uint64_t vpn)
+{
+	return (vpn * 0x9e3779b97f4a7c15ULL) >> 20 & (m->cap - 1);
+}
+
+/* The slot index holding va's page, or -1.  (vpn 0 is stored as key
+ * 0 | prot, never 0: every mapping has at least PROT_READ.) */
+static int64_t mirror_find(const struct nat_mirror *m, uint64_t va)
+{
+	uint64_t vpn = va >> PAGE_SHIFT;
+
+	for (uint64_t i = slot_of(m, vpn);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->slot[i])
+			return -1;
+		if (m->slot[i] >> PAGE_SHIFT == vpn)
+			return (int64_t)i;
+	}
+}
+
+/* Remove slot i, shifting back the entries of its probe run. */
+static void mirror_remove(struct nat_mirror *m, uint64_t i)
+{
+	uint64_t j = i;
+
+	m->slot[i] = 0;
+	m->used--;
+	for (;;) {
+		j = (j + 1) & (m->cap - 1);
+		if (!m->slot[j])
+			return;
+		uint64_t home = slot_of(m, m->slot[j] >> PAGE_SHIFT);
+		/* Can j's entry move to the hole at i? Only if its home is
+		 * not cyclically in (i, j]. */
+		if ((j > i && (home <= i || home > j)) ||
+		    (j < i && home <= i && home > j)) {
+			m->slot[i] = m->slot[j], m->gpa[i] = m->gpa[j];
+			m->slot[j] = 0;
+			i = j;
+		}
+	}
+}
+
+static void mirror_insert(struct nat_mirror *m, uint64_t va, int prot,
+			  uint64_t gpa);
+
+/* Double the table when it is half full. */
+static void mirror_grow(struct nat_mirror *m)
+{
+	struct nat_mirror old = *m;
+
+	m->cap *= 2;
+	m->used = 0;
+	m->slot = calloc(m->cap, sizeof(*m->slot));
+	m->gpa = calloc(m->cap, sizeof(*m->gpa));
+	if (!m->slot || !m->gpa) {
+		fprintf(stderr, "mirror_grow: out of memory\n");
+		abort();
+	}
+	for (uint64_t i = 0; i < old.cap; i++)
+		if (old.slot[i])
+			mirror_insert(m, old.slot[i] & ~SLOT_PROT_MASK,
+				      (int)(old.slot[i] & SLOT_PROT_MASK),
+				      old.gpa[i]);
+	free(old.slot);
+	free(old.gpa);
+}
+
+static void mirror_insert(struct nat_mirror *m, uint64_t va, int prot,
+			  uint64_t gpa)
+{
+	int64_t f = mirror_find(m, va);
+
+	if (f >= 0)
+		mirror_remove(m, (uint64_t)f);
+	if (2 * (m->used + 1) > m->cap)
+		mirror_grow(m);
+	uint64_t i = slot_of(m, va >> PAGE_SHIFT);
+	while (m->slot[i])
+		i = (i + 1) & (m->cap - 1);
+	m->slot[i] = (va & PAGE_MASK) | (uint64_t)prot;
+	m->gpa[i] = gpa;
+	m->used++;
+}
+
+uint64_t nat_shadow_leaf(const struct vm *vm, uint64_t va)
+{
+	const uint64_t *table = vm->spt.current;
+	uint64_t rights = PTE_W | PTE_U, nx = 0, pte = 0;
+
+	for (int level = PT_LEVELS; level >= 1; level--) {
+		if (!table)
+			return 0;
+		pte = table[PT_INDEX(va, level)];
+		if (!(pte & PTE_P) || (level > 1 && (pte & PTE_PS)))
+			return 0;
+		rights &= pte;
+		nx |= pte & PTE_NX;
+		if (level > 1)
+			table = (const uint64_t *)(uintptr_t)(pte & PTE_ADDR_MASK);
+	}
+	return (pte & ~(PTE_W | PTE_U | PTE_NX)) | rights | nx;
+}
+
+/* The host protection that mirrors a shadow leaf. */
+static int leaf_prot(uint64_t leaf)
+{
+	int prot = PROT_READ;
+
+	if (leaf & PTE_W)
+		prot |= PROT_WRITE;
+	if (!(leaf & PTE_NX))
+		prot |= PROT_EXEC;
+	return prot;
+}
+
+void nat_mirror_flush(struct nat *n, uint64_t va)
+{
+	struct nat_mirror *m = &n->mirror;
+
+	if (va == SHADOW_FLUSH_ALL || m->npending == 64) {
+		m->flush_all = true;
+		return;
+	}
+	if (!m->flush_all && mirror_find(m, va) >= 0)
+		m->pending[m->npending++] = va & PAGE_MASK;
+}
+
+/* Unmap every guest page of the child in one call. */
+static int unmap_all(struct nat *n)
+{
+	struct nat_mirror *m = &n->mirror;
+	long r = nat_inject(n, SYS_munmap, 0, NAT_LINEAR_LIMIT, 0, 0, 0, 0);
+
+	if (r != 0) {
+		snprintf(n->why, sizeof(n->why), "munmap of the guest's pages "
+			 "in the child failed (%ld)", r);
+		return -1;
+	}
+	memset(m->slot, 0, m->cap * sizeof(*m->slot));
+	n->unmapped += m->used;
+	m->used = 0;
+	return 0;
+}
+
+int nat_mirror_sync(struct nat *n)
+{
+	struct nat_mirror *m = &n->mirror;
+
+	if (m->root != n->vm->spt.current) { /* another view or space */
+		m->root = n->vm->spt.current;
+		m->flush_all = true;
+	}
+	if (m->flush_all) {
+		m->flush_all = false;
+		m->npending = 0;
+		return m->used ? unmap_all(n) : 0;
+	}
+	for (unsigned i = 0; i < m->npending; i++) {
+		int64_t f = mirror_find(m, m->pending[i]);
+		if (f < 0)
+			continue;
+		if (nat_inject(n, SYS_munmap, m->pending[i], PAGE_SIZE, 0, 0,
+			       0, 0) != 0) {
+			snprintf(n->why, sizeof(n->why), "munmap of %#" PRIx64
+				 " in the child failed", m->pending[i]);
+			return -1;
+		}
+		mirror_remove(m, (uint64_t)f);
+		n->unmapped++;
+	}
+	m->npending = 0;
+	return 0;
+}
+
+/* Map va in the child as the shadow leaf says.  0, or -1 with n->why. */
+static int map_page(struct nat *n, uint64_t va, uint64_t leaf)
+{
+	uint64_t gpa = leaf & PTE_ADDR_MASK;
+	int prot = leaf_prot(leaf);
+
+	if (va >= NAT_LINEAR_LIMIT) {
+		snprintf(n->why, sizeof(n->why), "the guest maps linear %#"
+			 PRIx64 ", beyond %#llx, the highest address a host "
+			 "process can mirror", va, NAT_LINEAR_LIMIT - 1);
+		return -1;
+	}
+	long r = nat_inject(n, SYS_mmap, va & PAGE_MASK, PAGE_SIZE,
+			    (uint64_t)prot, MAP_SHARED | MAP_FIXED,
+			    (uint64_t)n->memfd, gpa);
+	if (r != (long)(va & PAGE_MASK)) {
+		snprintf(n->why, sizeof(n->why), "cannot map guest page %#"
+			 PRIx64 " in the child: %s", va, strerror((int)-r));
+		return -1;
+	}
+	mirror_insert(&n->mirror, va, prot, gpa);
+	n->mapped++;
+	return 0;
+}
+
+/*T:118 The host CPU's MMU walks the host kernel's tables, not the
+ * shadow, so the shadow is copied into the child as mappings of guest
+ * RAM, one 4 KiB page at a time, when the child first touches it.  A fault
+ * on a page the shadow already grants is the engine's own business (map
+ * and resume); any other goes to the dispatcher as the guest's #PF.
+ */
+int nat_mirror_fault(struct nat *n, uint64_t va)
+{
+	uint64_t leaf = nat_shadow_leaf(n->vm, va);
+
+	if (!leaf)
+		return 0;
+	int64_t f = mirror_find(&n->mirror, va);
+	if (f >= 0 && n->mirror.gpa[f] == (leaf & PTE_ADDR_MASK) &&
+	    (int)(n->mirror.slot[f] & SLOT_PROT_MASK) == leaf_prot(leaf))
+		return 0; /* mapped as the shadow says: the shadow's fault */
+	if (map_page(n, va, leaf) < 0)
+		return -1;
+	n->mirror_fills++;
+	return 1;
+}
+
+#endif /* __linux__ && __x86_64__ */

@@ -1,0 +1,770 @@
+/*
+ * engines/native/native.c - the native engine: guest code on the host CPU.
+ *
+ * The guest kernel runs at the real ring 3 in a traced child process
+ * (child.c) whose address space mirrors the shadow page tables (mirror.c).
+ * run() copies the vCPU's registers into the child, resumes it with
+ * PTRACE_SYSEMU, and turns the stop that follows into one struct vm_exit:
+ *
+ *   the child stops with            the dispatcher gets
+ *   ----------------------------    ----------------------------------------
+ *   SIGSEGV, si_code SI_KERNEL      #GP: a privileged instruction (decoded
+ *                                   by the dispatcher), or the guest's own
+ *   SIGSEGV, si_addr = address      #PF at that address, unless the shadow
+ *                                   already maps it (then: map, resume)
+ *   SIGTRAP, SI_KERNEL              #BP (int3), a trap: RIP after it
+ *   SIGTRAP, TRAP_TRACE             #DB, or the end of our single step
+ *   SIGILL / SIGFPE / SIGBUS        #UD / #DE or #XM / #AC
+ *   a SYSEMU stop after 0f 05       EXIT_SYSCALL, RIP at the syscall
+ *   a SYSEMU stop after cd 80       #GP(0x80 * 8 + 2): int 0x80 through the
+ *                                   guest's ring-0 gate, as on softcpu
+ *   PTRACE_INTERRUPT's stop         EXIT_INTERRUPT: a timer event is due,
+ *                                   or Ctrl-C
+ *
+ * A tracer sees neither the trap number nor the error code (REFERENCE.md),
+ * so they are rebuilt here from the signal, the bytes at RIP and the
+ * shadow's state.  Sensitive-unprivileged instructions (pushf, sgdt, smsw,
+ * cpuid, mov from %cs, ...) run without a stop and see the host: that is
+ * what this engine exists to show.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor/engine.h"
+#include "monitor/exit.h"
+#include "monitor/vm.h"
+
+#if defined(__linux__) && defined(__x86_64__)
+
+#include <time.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "engines/native/native.h"
+#include "isa/decode.h"
+#include "isa/x86.h"
+
+/* The RFLAGS bits the guest's code really owns at ring 3; IF and IOPL
+ * stay virtual (the real IF is always 1, the real IOPL 0). */
+#define NAT_FLAGS (FL_STATUS | FL_DF | FL_TF)
+
+/* Round trips that measure the kernel's cost of one stop, and how far
+ * the estimate may grow on a busy machine (native.c, "Time"). */
+#define NAT_CALIBRATION_TRIPS 32
+#define NAT_STOP_COST_MAX 16
+
+/* Where each vCPU register lives in ptrace's user_regs_struct, in the
+ * vCPU's (encoding) order. */
+static const size_t reg_offset[VCPU_NREGS] = {
+	offsetof(struct user_regs_struct, rax),
+	offsetof(struct user_regs_struct, rcx),
+	offsetof(struct user_regs_struct, rdx),
+	offsetof(struct user_regs_struct, rbx),
+	offsetof(struct user_regs_struct, rsp),
+	offsetof(struct user_regs_struct, rbp),
+	offsetof(struct user_regs_struct, rsi),
+	offsetof(struct user_regs_struct, rdi),
+	offsetof(struct user_regs_struct, r8),
+	offsetof(struct user_regs_struct, r9),
+	offsetof(struct user_regs_struct, r10),
+	offsetof(struct user_regs_struct, r11),
+	offsetof(struct user_regs_struct, r12),
+	offsetof(struct user_regs_struct, r13),
+	offsetof(struct user_regs_struct, r14),
+	offsetof(struct user_regs_struct, r15),
+};
+
+/* Child -> vCPU, on every stop.  Only the flags of NAT_FLAGS come back. */
+static int regs_in(struct nat *n, struct user_regs_struct *r)
+{
+	struct vcpu *v = &n->vm->vcpu;
+
+	if (ptrace(PTRACE_GETREGS, n->pid, 0, r) < 0)
+		return -1;
+	for (int i = 0; i < VCPU_NREGS; i++)
+		memcpy(&v->regs[i], (char *)r + reg_offset[i], 8);
+	v->rip = r->rip;
+	v->rflags = (v->rflags & ~NAT_FLAGS) | (r->eflags & NAT_FLAGS);
+	v->seg[SEG_FS].base = r->fs_base;
+	v->seg[SEG_GS].base = r->gs_base;
+	n->regs = *r; /* what the child holds, for regs_out */
+	n->regs_valid = true;
+	return 0;
+}
+
+/* vCPU -> child, before every resume.  The segment selectors and the
+ * real IF/IOPL stay as the child has them. */
+static int regs_out(struct nat *n)
+{
+	struct vcpu *v = &n->vm->vcpu;
+	struct user_regs_struct *r = &n->regs;
+
+	if (!n->regs_valid && ptrace(PTRACE_GETREGS, n->pid, 0, r) < 0)
+		return -1;
+	for (int i = 0; i < VCPU_NREGS; i++)
+		memcpy((char *)r + reg_offset[i], &v->regs[i], 8);
+	r->rip = v->rip;
+	r->orig_rax = ~0ULL; /* never let the kernel restart a "syscall" */
+	r->eflags = (r->eflags & ~NAT_FLAGS) | (v->rflags & NAT_FLAGS);
+	r->fs_base = v->seg[SEG_FS].base;
+	r->gs_base = v->seg[SEG_GS].base;
+	n->regs_valid = false; /* the child is about to run */
+	return ptrace(PTRACE_SETREGS, n->pid, 0, r);
+}
+
+/* Read guest-linear bytes through the current shadow view. */
+static bool read_linear(const struct vm *vm, uint64_t va, uint8_t *buf,
+			unsigned len)
+{
+	for (unsigned i = 0; i < len; i++) {
+		uint64_t leaf = nat_shadow_leaf(vm, va + i);
+		const uint8_t *p = leaf ? gm_ptr(&vm->mem, (leaf & PTE_ADDR_MASK)
+						 + ((va + i) & ~PAGE_MASK), 1)
+					: NULL;
+		if (!p)
+			return false;
+		buf[i] = *p;
+	}
+	return true;
+}
+
+static void set_exception(struct vm_exit *x, uint64_t rip, uint8_t vector,
+			  bool has_error, uint32_t error)
+{
+	x->reason = EXIT_EXCEPTION;
+	x->rip = rip;
+	x->exc.vector = vector;
+	x->exc.has_error = has_error;
+	x->exc.error = error;
+	x->exc.address = 0;
+}
+
+/*
+ * Does the instruction at rip write memory?  The signal does not say, so
+ * decode it: an explicit memory operand written, or a push, call, string
+ * store or enter that writes the stack or [rdi].
+ */
+static bool insn_writes(struct vm *vm, uint64_t rip)
+{
+	uint8_t buf[INSN_MAX];
+	struct insn in;
+	unsigned len = INSN_MAX;
+
+	while (len && !read_linear(vm, rip, buf, len))
+		len--;
+	if (!len || isa_decode_bytes(buf, len, rip, &in) != DECODE_OK)
+		return false;
+	for (int i = 0; i < in.x86.op_count; i++)
+		if (in.x86.operands[i].type == X86_OP_MEM &&
+		    (in.x86.operands[i].access & CS_AC_WRITE))
+			return true;
+	switch (in.id) {
+	case X86_INS_PUSH: case X86_INS_PUSHFQ: case X86_INS_CALL:
+	case X86_INS_ENTER: case X86_INS_STOSB: case X86_INS_STOSW:
+	case X86_INS_STOSD: case X86_INS_STOSQ: case X86_INS_MOVSB:
+	case X86_INS_MOVSW: case X86_INS_MOVSD: case X86_INS_MOVSQ:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * A page fault at va that the shadow does not cover: rebuild the error
+ * code.  U always (the real CPU is at ring 3); P when the shadow had the
+ * page (a protection fault); I for a fetch (va is RIP, or the page an
+ * instruction at RIP runs into); W for a write.
+ */
+static void page_fault(struct nat *n, struct vm_exit *x, uint64_t va)
+{
+	struct vm *vm = n->vm;
+	uint64_t rip = vm->vcpu.rip, leaf = nat_shadow_leaf(vm, va);
+	uint32_t err = PFEC_U;
+	bool fetch = va == rip || (!(va & ~PAGE_MASK) && va > rip &&
+				   va < rip + INSN_MAX);
+
+	if (leaf)
+		err |= PFEC_P;
+	if (fetch)
+		err |= PFEC_I;
+	else if (leaf ? !(leaf & PTE_W) : insn_writes(vm, rip))
+		err |= PFEC_W;
+	set_exception(x, rip, T_PF, true, err);
+	x->exc.address = va;
+	n->last_pf = va;
+	n->last_pf_valid = true;
+}
+
+/*
+ * SIGSEGV without an address: a #GP (or #SS, #NP) at ring 3.  int n with a
+ * gate the host gives ring 3 (Linux: vector 4) runs the host's handler and
+ * lands here with RIP after the instruction; the guest's gate is ring 0.
+ */
+static void general_protection(struct nat *n, struct vm_exit *x)
+{
+	struct vm *vm = n->vm;
+	uint64_t rip = vm->vcpu.rip;
+	uint8_t b[2];
+
+	if (read_linear(vm, rip, b, 2) && b[0] == 0xcd) {
+		set_exception(x, rip, T_GP, true, b[1] * 8u + 2);
+		return;
+	}
+	if (read_linear(vm, rip - 2, b, 2) && b[0] == 0xcd && b[1] == T_OF) {
+		vm->vcpu.rip = rip - 2;
+		set_exception(x, rip - 2, T_GP, true, T_OF * 8u + 2);
+		return;
+	}
+	set_exception(x, rip, T_GP, true, 0);
+}
+
+static bool in_stub(uint64_t va)
+{
+	return va >= NAT_STUB_VA && va < NAT_STUB_VA + PAGE_SIZE;
+}
+
+/*
+ * The guest jumped into the stub page, which its own tables cannot map
+ * (a guest mapping there is refused: mirror.c): it ran the stub's syscall
+ * (stopped by SYSEMU, never performed), its cli or one int3.  A real CPU would
+ * have faulted fetching at entry: report that.  (The syscall instruction
+ * did overwrite RCX and R11.)
+ */
+static void stub_fault(struct nat *n, struct vm_exit *x, uint64_t entry)
+{
+	n->vm->vcpu.rip = entry;
+	page_fault(n, x, entry);
+}
+
+/*
+ * A SYSEMU stop: the child entered the host kernel through a system call,
+ * which was skipped.  RIP is after the 2-byte instruction; the guest's
+ * syscall goes to its LSTAR, int 0x80 to its (ring-0) IDT gate.
+ */
+static void syscall_stop(struct nat *n, struct vm_exit *x,
+			 const struct user_regs_struct *r)
+{
+	struct vm *vm = n->vm;
+	uint64_t at = r->rip - 2;
+	uint8_t b[2] = { 0, 0 };
+
+	vm->vcpu.regs[GPR_RAX] = r->orig_rax; /* the kernel put -ENOSYS */
+	vm->vcpu.rip = at;
+	if (in_stub(at)) {
+		stub_fault(n, x, at);
+		return;
+	}
+	read_linear(vm, at, b, 2);
+	if (b[0] == 0x0f && b[1] == 0x05) {
+		x->reason = EXIT_SYSCALL;
+		x->rip = at;
+	} else if (b[0] == 0xcd) {
+		set_exception(x, at, T_GP, true, b[1] * 8u + 2);
+	} else { /* sysenter, or code that changed under us */
+		set_exception(x, at, T_UD, false, 0);
+	}
+}
+
+/* SIGTRAP: int3, the guest's TF, or the single step we asked for. */
+static void trap_stop(struct nat *n, struct vm_exit *x, const siginfo_t *si,
+		      bool stepping)
+{
+	struct vcpu *v = &n->vm->vcpu;
+
+	if (si->si_code == TRAP_TRACE && stepping && !(v->rflags & FL_TF)) {
+		v->instructions++;
+		x->reason = EXIT_INTERRUPT;
+		x->rip = v->rip;
+		return;
+	}
+	if (si->si_code == SI_KERNEL) /* int3 or int 3: a trap */
+		set_exception(x, v->rip, T_BP, false, 0);
+	else
+		set_exception(x, v->rip, T_DB, false, 0);
+}
+
+/*
+ * SIGSYS from the seccomp filter: the one way into the host kernel that
+ * PTRACE_SYSEMU does not stop, a call into the legacy vsyscall page
+ * (0xffffffffff600000), which the host kernel emulates on the fetch
+ * fault.  The filter refused it; the kernel has already "returned" from
+ * it (RIP popped from the stack, RAX = -ENOSYS).  Undo the return and
+ * report what a real CPU would: a #PF fetching at the vsyscall address,
+ * which the guest cannot have mapped.  (Its RAX is lost.)
+ */
+static void vsyscall_fault(struct nat *n, struct vm_exit *x,
+			   const siginfo_t *si)
+{
+	struct vcpu *v = &n->vm->vcpu;
+	uint64_t at = (uint64_t)(uintptr_t)si->si_call_addr;
+
+	if (at < NAT_LINEAR_LIMIT) { /* cannot happen: the stub's calls */
+		x->reason = EXIT_INTERNAL;
+		x->why = "native: seccomp refused a system call SYSEMU missed";
+		return;
+	}
+	v->regs[GPR_RSP] -= 8;
+	v->rip = at;
+	page_fault(n, x, at);
+}
+
+/* A signal-delivery stop (the signal is never delivered).  Returns false
+ * when the stop needs no exit (a page the mirror lacked, now mapped). */
+static bool signal_stop(struct nat *n, struct vm_exit *x, int sig,
+			bool stepping)
+{
+	struct user_regs_struct r;
+	siginfo_t si;
+	uint64_t addr;
+
+	if (ptrace(PTRACE_GETSIGINFO, n->pid, 0, &si) < 0)
+		si.si_code = SI_USER;
+	addr = (uint64_t)(uintptr_t)si.si_addr;
+	if (sig == SIGSEGV && si.si_code > 0 && si.si_code != SI_KERNEL) {
+		int m = nat_mirror_fault(n, addr);
+		if (m > 0)
+			return false;
+		if (m < 0) {
+			x->reason = EXIT_INTERNAL;
+			x->why = n->why;
+			return true;
+		}
+	}
+	if (si.si_code <= 0 && sig != SIGSYS) /* kill(2) from outside: ignore */
+		return false;
+	if (regs_in(n, &r) < 0) {
+		x->reason = EXIT_INTERNAL;
+		x->why = "native: PTRACE_GETREGS failed";
+		return true;
+	}
+	uint64_t rip = n->vm->vcpu.rip;
+	if (sig == SIGTRAP && si.si_code == SI_KERNEL && in_stub(rip - 1)) {
+		stub_fault(n, x, rip - 1); /* it ran one of the stub's int3 */
+		return true;
+	}
+	if (in_stub(rip)) { /* the stub's cli, or a fetch there */
+		stub_fault(n, x, rip);
+		return true;
+	}
+	switch (sig) {
+	case SIGSEGV:
+		if (si.si_code == SI_KERNEL)
+			general_protection(n, x);
+		else
+			page_fault(n, x, addr);
+		break;
+	case SIGTRAP:
+		trap_stop(n, x, &si, stepping);
+		break;
+	case SIGILL:
+		set_exception(x, rip, T_UD, false, 0);
+		break;
+	case SIGFPE:
+		set_exception(x, rip, si.si_code == FPE_INTDIV ||
+			      si.si_code == FPE_INTOVF ? T_DE : T_XM, false, 0);
+		break;
+	case SIGBUS:
+		set_exception(x, rip, T_AC, true, 0);
+		break;
+	case SIGSYS:
+		vsyscall_fault(n, x, &si);
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Time.  Without --icount virtual time is the host's clock (devices_now),
+ * and on softcpu a trap costs a few microseconds.  On native a trap is a
+ * ptrace round trip of 10-20 microseconds, and a guest that prints a line
+ * between two timer ticks (1 ms at 1000 Hz) would see ticks that softcpu
+ * and QEMU never show.  So the native engine keeps the cost of its traps
+ * off the virtual clock, as hypervisors hide exit time from their guests:
+ *
+ *   child running          the clock advances by the child's CPU time,
+ *                          less the kernel's cost of one bare stop
+ *                          (measured at start-up)
+ *   child being stopped,   stands still (the host time is taken off by
+ *   resumed; engine work   advancing dev.start_ns, the origin of
+ *                          devices_now())
+ *   dispatcher             held (dev.held_ns), except in a hlt, whose
+ *                          sleep until the next tick passes on the clock
+ *
+ * Only intervals nobody has read the clock in are taken off, so time never
+ * runs backwards.
+ */
+static uint64_t host_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t child_cpu_ns(const struct nat *n)
+{
+	struct timespec ts;
+
+	if (clock_gettime(n->cpu_clock, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Hold the virtual clock back by hidden ns; the next interval starts at
+ * now (taken before any other work, so that none of it leaks). */
+static void hide_time(struct nat *n, uint64_t now, uint64_t hidden)
+{
+	n->vm->dev.start_ns += hidden;
+	n->mark_host = now;
+}
+
+/* Just before a resume: the engine's own work since the mark is hidden. */
+static void clock_resume(struct nat *n)
+{
+	uint64_t now = host_ns();
+
+	hide_time(n, now, now - n->mark_host);
+	n->mark_cpu = child_cpu_ns(n);
+}
+
+/*
+ * The kernel's cost of a stop is not constant: it grows when the machine
+ * is busy (caches, and a virtual machine's CPU time holds the time its
+ * host took the CPU away).  So the estimate follows the stops: it moves
+ * towards the 75th percentile of the child's CPU time per stop (the
+ * stochastic quantile rule: up 3 steps when above, down 1 when below),
+ * kept between 1x and NAT_STOP_COST_MAX times the cost measured at
+ * start-up: a guest that computes for a millisecond between two timer
+ * stops loses at most that much of it (some 60 us).
+ */
+static void track_stop_cost(struct nat *n, uint64_t cpu)
+{
+	uint64_t step = n->stop_base / 16;
+
+	if (cpu > n->stop_cost)
+		n->stop_cost += 3 * step;
+	else if (n->stop_cost > step)
+		n->stop_cost -= step;
+	if (n->stop_cost < n->stop_base)
+		n->stop_cost = n->stop_base;
+	if (n->stop_cost > NAT_STOP_COST_MAX * n->stop_base)
+		n->stop_cost = NAT_STOP_COST_MAX * n->stop_base;
+}
+
+/* Just after a stop: of the time since the resume, only the child's CPU
+ * time beyond a bare trap's was the guest's. */
+static void clock_stop(struct nat *n)
+{
+	uint64_t now = host_ns();
+	uint64_t host = now - n->mark_host;
+	uint64_t cpu = child_cpu_ns(n) - n->mark_cpu;
+	uint64_t guest = cpu > n->stop_cost ? cpu - n->stop_cost : 0;
+
+	track_stop_cost(n, cpu);
+	hide_time(n, now, host > guest ? host - guest : 0);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The child's CPU time for one stop and resume with nothing to run: a
+ * guest trap's bare cost.  Measured on the stub's cli (a #GP, a SIGSEGV,
+ * a ptrace stop, exactly as a guest's privileged instruction; an int3 is
+ * a microsecond cheaper, since the host kernel tries UMIP emulation on
+ * every #GP from user mode) a few times; the 90th
+ * percentile, so that a trap with no guest work in it counts as nothing
+ * and a long run loses no more than that.
+ */
+static void calibrate_stop_cost(struct nat *n)
+{
+	uint64_t t[NAT_CALIBRATION_TRIPS];
+	int i;
+
+	for (i = 0; i < NAT_CALIBRATION_TRIPS; i++) {
+		uint64_t t0 = child_cpu_ns(n);
+		if (nat_bare_stop(n) < 0)
+			break;
+		t[i] = child_cpu_ns(n) - t0;
+	}
+	qsort(t, (size_t)i, sizeof(t[0]), cmp_u64);
+	n->stop_base = n->stop_cost = i ? t[i * 9 / 10] : 0;
+}
+
+/* Host monotonic time at which the next device event is due. */
+static uint64_t event_deadline(struct vm *vm)
+{
+	uint64_t t = devices_next_event(vm), now = devices_now(vm);
+
+	if (t == UINT64_MAX)
+		return UINT64_MAX;
+	return host_ns() + (t > now ? t - now : 0);
+}
+
+/* Before a resume: the mirror follows the shadow; the page of the last
+ * #PF, filled by the dispatcher meanwhile, is mapped at once. */
+static bool prepare(struct nat *n, struct vm_exit *x)
+{
+	if (nat_mirror_sync(n) < 0 ||
+	    (n->last_pf_valid && nat_mirror_fault(n, n->last_pf) < 0)) {
+		x->reason = EXIT_INTERNAL;
+		x->why = n->why;
+		return false;
+	}
+	n->last_pf_valid = false;
+	if (regs_out(n) < 0) {
+		x->reason = EXIT_INTERNAL;
+		x->why = "native: PTRACE_SETREGS refused the guest's registers";
+		return false;
+	}
+	return true;
+}
+
+/* One stop of the child -> *x.  false: nothing for the monitor, resume. */
+static bool classify(struct nat *n, struct vm_exit *x, int st, bool stepping)
+{
+	struct user_regs_struct r;
+
+	/* Whatever stopped the child, an interrupt sent before it is spent:
+	 * nat_wait sends another if the time is still due. */
+	bool wanted = n->interrupt_sent;
+
+	n->interrupt_sent = false;
+	n->stops++;
+	if ((st >> 16) == PTRACE_EVENT_STOP) {
+		if (!wanted)
+			return false; /* a late interrupt or a group stop */
+		if (regs_in(n, &r) < 0)
+			return false;
+		x->reason = EXIT_INTERRUPT;
+		x->rip = n->vm->vcpu.rip;
+		return true;
+	}
+	if (WSTOPSIG(st) == (SIGTRAP | 0x80)) {
+		if (regs_in(n, &r) < 0)
+			return false;
+		syscall_stop(n, x, &r);
+		return true;
+	}
+	return signal_stop(n, x, WSTOPSIG(st), stepping);
+}
+
+/*T:116 One run of the native engine: copy the vCPU into the child's
+ * registers, resume it with PTRACE_SYSEMU (every system call it makes
+ * stops it unperformed), wait for the stop, and turn the stop into one
+ * exit for the dispatcher.  A tracer learns only the signal and the
+ * faulting address; the vector and error code are rebuilt from them, the
+ * bytes at RIP and the shadow page tables (classify() and its helpers).
+ */
+static void run_once(struct nat *n, struct vm_exit *x)
+{
+	struct vm *vm = n->vm;
+	struct vcpu *v = &vm->vcpu;
+	/* sti's shadow and --single-step: one instruction, by the CPU's TF */
+	bool step = vm->single_step || vm->insn_deadline <= v->instructions + 1;
+	int st;
+
+	if (vm->kick) {
+		x->reason = EXIT_INTERRUPT;
+		x->rip = v->rip;
+		return;
+	}
+	if (!prepare(n, x))
+		return;
+	for (;;) {
+		clock_resume(n);
+		uint64_t stop_at = step ? UINT64_MAX : event_deadline(vm);
+		if (ptrace(step ? PTRACE_SYSEMU_SINGLESTEP : PTRACE_SYSEMU,
+			   n->pid, 0, 0) < 0 || nat_wait(n, stop_at, &st) < 0) {
+			snprintf(n->why, sizeof(n->why), "the native child "
+				 "died or cannot be traced (%s)",
+				 strerror(errno));
+			x->reason = EXIT_INTERNAL;
+			x->why = n->why;
+			n->pid = 0;
+			return;
+		}
+		clock_stop(n);
+		if (classify(n, x, st, step))
+			return;
+	}
+}
+
+/*
+ * While the dispatcher handles an exit the virtual clock is held where the
+ * child stopped (devices_now() answers dev.held_ns), and it goes on from
+ * there at the next run.  The exception is hlt: the dispatcher sleeps
+ * until the next timer event, and that sleep must pass on the clock.
+ */
+static void clock_hold(struct nat *n, const struct vm_exit *x)
+{
+	struct vm *vm = n->vm;
+	uint64_t now = host_ns();
+	uint8_t b;
+
+	hide_time(n, now, now - n->mark_host); /* classify()'s own time */
+	if (x->reason == EXIT_EXCEPTION && x->exc.vector == T_GP &&
+	    read_linear(vm, x->rip, &b, 1) && b == 0xf4) /* hlt */
+		return;
+	vm->dev.held_ns = now - vm->dev.start_ns;
+	if (!vm->dev.held_ns)
+		vm->dev.held_ns = 1;
+}
+
+static void clock_release(struct nat *n)
+{
+	struct vm *vm = n->vm;
+	uint64_t now = host_ns();
+
+	if (vm->dev.held_ns) {
+		vm->dev.start_ns = now - vm->dev.held_ns;
+		vm->dev.held_ns = 0;
+	}
+	n->mark_host = now;
+}
+
+static void nat_run(struct vm *vm, struct vm_exit *x)
+{
+	struct nat *n = vm->engine_data;
+
+	clock_release(n);
+	run_once(n, x);
+	clock_hold(n, x);
+}
+
+static int nat_probe(char *why, size_t len)
+{
+	return nat_child_probe(why, len);
+}
+
+/* What native cannot do, said in one line before anything starts. */
+static int refuse_options(const struct vm *vm, char *why, size_t len)
+{
+	if (vm->opt.isa == ISA_STRICT) {
+		snprintf(why, len, "--isa=strict needs every sensitive "
+			 "instruction to trap, and on the host CPU pushf, cpuid, "
+			 "mov from %%cs... never do (use --engine=softcpu)");
+		return -1;
+	}
+	if (vm->opt.icount_ns) {
+		snprintf(why, len, "--icount needs the guest's instructions "
+			 "counted, which the host CPU cannot do for a ptraced "
+			 "process (use --engine=softcpu)");
+		return -1;
+	}
+	if (vm->mem.fd < 0) {
+		snprintf(why, len, "guest RAM is not a memfd");
+		return -1;
+	}
+	return 0;
+}
+
+/* Kill the child and free the engine's state. */
+static void nat_fini_state(struct nat *n)
+{
+	nat_child_stop(n);
+	nat_mirror_fini(&n->mirror);
+	free(n);
+}
+
+static int nat_init(struct vm *vm, char *why, size_t len)
+{
+	struct nat *n;
+	sigset_t chld;
+
+	if (refuse_options(vm, why, len) < 0)
+		return -1;
+	if (!(n = calloc(1, sizeof(*n))) || nat_mirror_init(&n->mirror) < 0) {
+		free(n);
+		snprintf(why, len, "out of memory");
+		return -1;
+	}
+	n->vm = vm;
+	n->memfd = vm->mem.fd;
+	n->mirror.root = vm->spt.current;
+	/* nat_wait sleeps in sigtimedwait for SIGCHLD: keep it pending */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	if (nat_child_start(n, why, len) < 0) {
+		nat_mirror_fini(&n->mirror);
+		free(n);
+		return -1;
+	}
+	n->mark_host = host_ns();
+	if (clock_getcpuclockid(n->pid, &n->cpu_clock) != 0) {
+		snprintf(why, len, "cannot read the child's CPU clock");
+		nat_fini_state(n);
+		return -1;
+	}
+	calibrate_stop_cost(n);
+	vm->engine_data = n;
+	return 0;
+}
+
+static void nat_flush(struct vm *vm, uint64_t va)
+{
+	struct nat *n = vm->engine_data;
+
+	if (n)
+		nat_mirror_flush(n, va);
+}
+
+static void nat_fini(struct vm *vm)
+{
+	if (vm->engine_data)
+		nat_fini_state(vm->engine_data);
+	vm->engine_data = NULL;
+}
+
+const struct engine engine_native = {
+	.name = "native",
+	.probe = nat_probe,
+	.init = nat_init,
+	.run = nat_run,
+	.flush = nat_flush,
+	.ram_written = NULL, /* the child maps guest RAM itself: no copies */
+	.fini = nat_fini,
+};
+
+#else /* not Linux x86-64 */
+
+static int nat_probe(char *why, size_t len)
+{
+	snprintf(why, len, "the native engine needs Linux on x86-64");
+	return -1;
+}
+
+static int nat_init(struct vm *vm, char *why, size_t len)
+{
+	(void)vm;
+	return nat_probe(why, len);
+}
+
+static void nat_run(struct vm *vm, struct vm_exit *x)
+{
+	(void)vm;
+	x->reason = EXIT_INTERNAL;
+	x->why = "the native engine needs Linux on x86-64";
+}
+
+const struct engine engine_native = {
+	.name = "native",
+	.probe = nat_probe,
+	.init = nat_init,
+	.run = nat_run,
+};
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * engines/native/native.h - the native engine's private state.
+ *
+ * The native engine runs guest code on the host CPU, at ring 3, in a child
+ * process that the monitor traces with ptrace (README.md in this folder
+ * says why ptrace and not seccomp).  Three files share this header:
+ *
+ *   child.c   the child: fork, empty its address space but for one stub
+ *             page, seccomp as a second wall; syscalls injected through
+ *             the stub (mmap, munmap) on the monitor's behalf
+ *   mirror.c  the child's address space mirrors the shadow page tables:
+ *             each shadow leaf is a host mapping of the guest-RAM memfd
+ *   native.c  the engine: registers in and out of the vCPU, the run loop,
+ *             one ptrace stop turned into one struct vm_exit, the timer
+ *
+ * The child's address space, user half of x86-64 (47 bits):
+ *
+ *   0 .............................. NAT_LINEAR_LIMIT   guest-linear pages,
+ *                                                        mirrored on demand
+ *   NAT_STUB_VA .. + 4 KiB                               the stub page:
+ *                                                        "syscall; int3;
+ *                                                        cli", then int3
+ *                                                        to the end
+ *   the rest up to NAT_TASK_TOP                          nothing
+ */
+#ifndef ENGINES_NATIVE_NATIVE_H
+#define ENGINES_NATIVE_NATIVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+/* <sys/user.h> has its own PAGE_*: isa/x86.h's are the project's */
+#undef PAGE_SIZE
+#undef PAGE_MASK
+#undef PAGE_SHIFT
+#include <time.h>
+
+struct vm;
+
+/* The stub page; guest-linear addresses must stay below it. */
+#define NAT_STUB_VA 0x700000000000ULL
+#define NAT_LINEAR_LIMIT NAT_STUB_VA
+/* The end of the user half that Linux lets a process map (4-level). */
+#define NAT_TASK_TOP 0x7ffffffff000ULL
+/* Offsets in the stub page: the gate and where the child parks itself. */
+#define NAT_STUB_SYSCALL 0   /* 0f 05: syscall */
+#define NAT_STUB_TRAP 2      /* cc: int3, the stop after the syscall */
+#define NAT_STUB_GP 3        /* fa: cli, a #GP to time a guest's trap */
+
+/* Pages mapped in the child, by guest-linear page number. */
+struct nat_mirror {
+	uint64_t *slot;     /* open addressing: vpn << 12 | prot, 0 empty */
+	uint64_t *gpa;      /* the guest-physical frame of each slot */
+	uint64_t cap;       /* a power of two */
+	uint64_t used;
+	bool flush_all;     /* unmap everything before the next resume */
+	uint64_t pending[64]; /* single pages to unmap before the resume */
+	unsigned npending;
+	const uint64_t *root; /* the shadow root the mirror follows */
+};
+
+struct nat {
+	struct vm *vm;
+	pid_t pid;            /* the child, stopped whenever we look */
+	struct user_regs_struct regs; /* the child's registers, last read */
+	bool regs_valid;      /* ... and not changed since */
+	int memfd;            /* guest RAM, the same number in the child */
+	struct nat_mirror mirror;
+	bool interrupt_sent;  /* a PTRACE_INTERRUPT is on its way */
+	uint64_t last_pf;     /* the address of the last #PF reported */
+	bool last_pf_valid;
+	char why[160];        /* EXIT_INTERNAL text */
+	/* Virtual time (native.c, "time"): the child's CPU clock. */
+	clockid_t cpu_clock;
+	uint64_t mark_host;   /* start of the host time not yet accounted */
+	uint64_t mark_cpu;    /* the child's CPU time at the last resume */
+	uint64_t stop_base;   /* the child's CPU ns for one bare stop */
+	uint64_t stop_cost;   /* ... as it is now (native.c, "Time") */
+	/* Counters for the README's figures and for curiosity. */
+	uint64_t stops, injected, mapped, unmapped, mirror_fills;
+};
+
+/* child.c */
+/*
+ * Fork the child, empty its address space but for the stub page, seize it
+ * with ptrace; it is left stopped at the stub's int3.  0 or -1 with why.
+ */
+int nat_child_start(struct nat *n, char *why, size_t len);
+/* Kill the child and reap it. */
+void nat_child_stop(struct nat *n);
+/*
+ * Run one system call in the stopped child through the stub page and
+ * return its result (a negative errno on failure, -EIO when the child
+ * could not be driven).  The child's registers are put back as they were.
+ */
+long nat_inject(struct nat *n, long nr, uint64_t a1, uint64_t a2,
+		uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6);
+/* Let the stopped child run the stub's cli and stop again (#GP, SIGSEGV):
+ * the bare cost of a trap.  0, or -1 when the child could not be driven. */
+int nat_bare_stop(struct nat *n);
+/*
+ * Wait for the next stop of the child.  Returns 0 with the waitpid status,
+ * or -1 when the child is gone.  While waiting, when stop_at_ns (host
+ * monotonic time) passes or vm->kick is set, the child is interrupted.
+ */
+int nat_wait(struct nat *n, uint64_t stop_at_ns, int *status);
+/* Could this host run the engine at all?  0, or -1 with why. */
+int nat_child_probe(char *why, size_t len);
+
+/* mirror.c */
+/* An empty mirror.  0 or -1 when out of memory. */
+int nat_mirror_init(struct nat_mirror *m);
+void nat_mirror_fini(struct nat_mirror *m);
+/* The shadow dropped va (or everything): unmap it before the next resume. */
+void nat_mirror_flush(struct nat *n, uint64_t va);
+/* Carry out the unmaps that flushes asked for.  0, or -1 with n->why. */
+int nat_mirror_sync(struct nat *n);
+/*
+ * The child faulted at va: if the shadow grants more than the child has
+ * mapped there, map the page as the shadow says and return 1; return 0
+ * when the fault is the shadow's (the dispatcher must see it); -1 with
+ * n->why when the shadow maps something the child cannot mirror.
+ */
+int nat_mirror_fault(struct nat *n, uint64_t va);
+/*
+ * The shadow leaf of va with W, U and NX folded from every level, or 0
+ * when va is not mapped in the current view.
+ */
+uint64_t nat_shadow_leaf(const struct vm *vm, uint64_t va);
+
+#endif /* ENGINES_NATIVE_NATIVE_H */

@@ -1,0 +1,61 @@
+/*
+ * tests/escape/escape.h - macros shared by the escape guests.
+ *
+ * Each escape guest is a tiny ELF64 kernel linked at 0x200000 (see run.sh)
+ * that tries one way out of the virtual machine into the host.  It starts
+ * as trapvisor's boot protocol leaves it (monitor/boot.h): CPL 0, paging
+ * on with the first 4 GiB identity-mapped by 2 MiB pages from CR3, no IDT.
+ * It ends by writing a status to QEMU's isa-debug-exit port, or in a
+ * triple fault when the way out faults and it has no IDT to catch it.
+ */
+#define MSR_LSTAR 0xc0000082
+#define EXIT_PORT 0xf4
+#define SCRATCH_TABLES 0x500000 /* PDPT, PD, PT for one extra mapping */
+#define IDT_BASE 0x300000
+
+/* Stop the VM with status code (trapvisor exits with it). */
+.macro guest_exit code
+	mov $\code, %al
+	out %al, $EXIT_PORT
+1:	jmp 1b
+.endm
+
+/* The guest's syscall entry point: LSTAR = label. */
+.macro set_lstar label
+	mov $MSR_LSTAR, %ecx
+	mov $\label, %eax
+	xor %edx, %edx
+	wrmsr
+.endm
+
+/* An IDT at IDT_BASE with one 64-bit interrupt gate, DPL 0, for vector. */
+.macro set_gate vector, label
+	mov $(IDT_BASE + \vector * 16), %rdi
+	mov $\label, %eax
+	mov %ax, (%rdi)                /* offset 15:0 */
+	movw $0x08, 2(%rdi)            /* the boot code selector */
+	movw $0x8e00, 4(%rdi)          /* P, DPL 0, 64-bit interrupt gate */
+	shr $16, %eax
+	mov %ax, 6(%rdi)               /* offset 31:16 */
+	movq $0, 8(%rdi)               /* offset 63:32, reserved */
+	sub $16, %rsp
+	movw $0xfff, (%rsp)
+	movq $IDT_BASE, 2(%rsp)
+	lidt (%rsp)
+	add $16, %rsp
+.endm
+
+/*
+ * Map one 4 KiB page at linear va to physical pa (P|W, supervisor) with
+ * fresh tables at SCRATCH_TABLES hung from the boot PML4.
+ */
+.macro map_page va, pa
+	mov %cr3, %rdi
+	and $~0xfff, %rdi
+	movq $(SCRATCH_TABLES + 0x1003), (((\va >> 39) & 511) * 8)(%rdi)
+	movq $(SCRATCH_TABLES + 0x2003), SCRATCH_TABLES + ((\va >> 30) & 511) * 8 + 0x1000
+	movq $(SCRATCH_TABLES + 0x3003), SCRATCH_TABLES + ((\va >> 21) & 511) * 8 + 0x2000
+	movq $(\pa + 3), SCRATCH_TABLES + ((\va >> 12) & 511) * 8 + 0x3000
+	mov %cr3, %rax
+	mov %rax, %cr3
+.endm

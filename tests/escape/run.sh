@@ -1,0 +1,112 @@
+# tests/escape/run.sh - guests that try to reach the host through the
+# native engine.  Sourced by tests/run.sh (pass, fail, $TV, $OUT, $HERE
+# come from there).
+#
+# Every guest must end as a guest fault (status 125 and one line on
+# stderr) or a clean stop with the status it chose, with nothing printed
+# on stdout, and nothing of what it tried may have happened on the host:
+# no file created, no program run, the monitor alive to report.
+
+# Build tests/escape/NAME.S into a tiny ELF64 image linked at 0x200000.
+escimage() { # NAME
+	gcc -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-Ttext=0x200000 \
+		-o "$OUT/$1.elf" "$HERE/escape/$1.S"
+}
+
+# One case: status STATUS; stderr one line matching PATTERN, or empty
+# when PATTERN is "-"; stdout empty.  PREFIX (e.g. "setarch -R") runs
+# trapvisor under another command.
+escape() { # NAME STATUS PATTERN [PREFIX...]
+	n=$1; st=$2; pat=$3; shift 3
+	escimage "$n" || { fail "escape/$n"; return; }
+	"$@" "$TV" --engine=native "$OUT/$n.elf" </dev/null >"$OUT/out" 2>"$OUT/err"
+	rc=$?
+	lines=$(wc -l <"$OUT/err")
+	if [ "$pat" = - ]; then want=0; else want=1; fi
+	if [ "$rc" = "$st" ] && [ "$lines" = "$want" ] && [ ! -s "$OUT/out" ] &&
+	   { [ "$pat" = - ] || grep -q -- "$pat" "$OUT/err"; }; then
+		pass "escape/$n"
+	else
+		echo "status $rc (want $st), $lines stderr lines (want $want${pat:+ matching '$pat'}):" >"$OUT/why"
+		cat "$OUT/err" "$OUT/out" >>"$OUT/why"
+		fail "escape/$n" "$OUT/why"
+	fi
+}
+
+# A file the host must never see.
+absent() { # NAME FILE
+	if [ -e "$2" ]; then
+		echo "$2 exists: the guest reached the host" >"$OUT/why"
+		rm -f "$2"
+		fail "escape/$1-absent" "$OUT/why"
+	else
+		pass "escape/$1-absent"
+	fi
+}
+
+if ! "$TV" --engine=native /dev/null 2>&1 | grep -q "not a regular"; then
+	echo "SKIP escape: the native engine cannot run here"
+	return 0 2>/dev/null || exit 0
+fi
+
+rm -f /tmp/trapvisor-escape-open /tmp/trapvisor-escape-exec
+# System calls reach the guest's own LSTAR (42) or IDT gate (43).
+escape syscall_write 42 -
+escape syscall_open 42 -
+absent syscall_open /tmp/trapvisor-escape-open
+escape syscall_execve 42 -
+absent syscall_execve /tmp/trapvisor-escape-exec
+escape syscall_kill 42 -
+escape int80 43 -
+escape sysenter 125 "triple fault"
+# Memory: outside RAM, where the host keeps its libraries, where the
+# monitor's code is, the engine's own stub page, the vsyscall page.
+escape outside_ram 125 "outside its 64 MiB of RAM"
+escape high_linear 125 "highest address a host process can mirror"
+if setarch -R true 2>/dev/null; then
+	escape monitor_text 42 - setarch -R
+else
+	escape monitor_text 42 -
+fi
+escape stub_jump 125 "triple fault"
+escape stub_write 125 "triple fault"
+escape vsyscall 125 "triple fault"
+# A guest that never traps still gets its timer, and Ctrl-C stops it.
+escape timer_loop 42 - timeout 20
+gcc -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-Ttext=0x200000 \
+	-o "$OUT/loop.elf" "$HERE/badinput/loop.S"
+"$TV" --engine=native --stats "$OUT/loop.elf" </dev/null >"$OUT/out" 2>"$OUT/err" &
+pid=$!
+sleep 1
+# Meanwhile: the child holds guest RAM, the stub page, the vsyscall page
+# (the kernel's, in every process), and nothing else of the monitor.
+child=$(pgrep -P $pid | head -1)
+cat "/proc/$child/maps" >"$OUT/maps" 2>/dev/null
+kill -INT $pid; wait $pid; rc=$?
+if [ "$rc" = 130 ] && grep -q "interrupted at rip" "$OUT/err" &&
+   grep -q "engine native" "$OUT/err"; then
+	pass "escape/ctrl-c"
+else
+	echo "status $rc (want 130), stderr:" >"$OUT/why"; cat "$OUT/err" >>"$OUT/why"
+	fail "escape/ctrl-c" "$OUT/why"
+fi
+grep -v -e "/memfd:trapvisor-ram" -e "^700000000000-700000001000 r-xp" \
+	-e "\[vsyscall\]" "$OUT/maps" >"$OUT/extra"
+if [ -s "$OUT/maps" ] && grep -q "^700000000000-" "$OUT/maps" && [ ! -s "$OUT/extra" ]; then
+	pass "escape/child-maps"
+else
+	{ echo "the child maps more than guest RAM and its stub:"; cat "$OUT/maps"; } >"$OUT/why"
+	fail "escape/child-maps" "$OUT/why"
+fi
+# What native cannot honour it refuses in one line, before the guest runs.
+for opt in --isa=strict --icount; do
+	"$TV" --engine=native "$opt" "$OUT/syscall_write.elf" </dev/null >"$OUT/out" 2>"$OUT/err"
+	rc=$?
+	if [ "$rc" = 1 ] && [ "$(wc -l <"$OUT/err")" = 1 ] && [ ! -s "$OUT/out" ] &&
+	   grep -q "engine native: $opt" "$OUT/err"; then
+		pass "escape/refuses$opt"
+	else
+		echo "status $rc (want 1), stderr:" >"$OUT/why"; cat "$OUT/err" >>"$OUT/why"
+		fail "escape/refuses$opt" "$OUT/why"
+	fi
+done

@@ -1,0 +1,100 @@
+#!/bin/sh
+# tests/kvm/inside.sh - the kvm engine's checks, run inside the nested
+# machine that tests/kvm/nested.sh boots (where /dev/kvm is AMD SVM with
+# nested paging, as QEMU models it).
+#
+#   sh tests/kvm/inside.sh BUILD RESULTS-DIR
+#
+# Writes one line per check, "PASS name" or "FAIL name", to
+# RESULTS-DIR/list, and for each check RESULTS-DIR/name.log with what a
+# failure needs explaining (a diff, the status, stderr).  The --stats of
+# each guest stay in RESULTS-DIR/NAME.stats for the README's comparison.
+set -u
+BUILD=$1; RES=$2
+HERE=$(cd "$(dirname "$0")/.." && pwd) # tests/
+TV=$BUILD/trapvisor
+IMG=$BUILD/kvm-nested/images           # badinput images built by nested.sh
+rm -rf "$RES"; mkdir -p "$RES"; : >"$RES/list"
+T=/tmp/kvm-inside; mkdir -p $T
+
+verdict() { # NAME OK? : one line in the list
+	if [ "$2" = 0 ]; then echo "PASS $1"; else echo "FAIL $1"; fi >>"$RES/list"
+}
+
+# Whole standard output and status, as tests/run.sh's guests suite.
+run_case() { # NAME EXPECTED STATUS ARGS...
+	name=$1; exp=$HERE/guests/$2; st=$3; shift 3
+	a=""; for x in "$@"; do
+		case $x in *.elf) x=$BUILD/guests/$x ;; esac; a="$a $x"; done
+	# shellcheck disable=SC2086
+	timeout 120 "$TV" --engine=kvm --stats $a </dev/null >$T/out 2>$T/err
+	rc=$?
+	cp $T/err "$RES/$name.stats"
+	{ [ "$rc" = "$st" ] || echo "exit status $rc, expected $st"
+	  diff -u "$exp" $T/out; sed -n '/^trapvisor:/p' $T/err; } >"$RES/$name.log"
+	ok=1
+	[ "$rc" = "$st" ] && cmp -s "$exp" $T/out && ok=0
+	verdict "kvm/$name" $ok
+}
+
+# One line on stderr matching PATTERN, the status STATUS, stdout empty.
+run_bad() { # NAME STATUS PATTERN COMMAND...
+	name=$1; st=$2; pat=$3; shift 3
+	"$@" </dev/null >$T/out 2>$T/err; rc=$?
+	lines=$(wc -l <$T/err)
+	{ echo "status $rc (want $st), $lines stderr lines (want 1 matching '$pat'):"
+	  cat $T/err $T/out; } >"$RES/$name.log"
+	[ "$rc" = "$st" ] && [ "$lines" = 1 ] && grep -q -- "$pat" $T/err &&
+		[ ! -s $T/out ]
+	verdict "kvm/$name" $?
+}
+
+# /dev/kvm is there and the engine opens it.
+[ -c /dev/kvm ]; verdict kvm/dev-kvm $?
+
+grep -v '^#' "$HERE/kvm/kvm.cases" >$T/cases
+while read -r name exp st args; do
+	[ -n "$name" ] && [ -f "$HERE/guests/$exp" ] || continue
+	# shellcheck disable=SC2086
+	run_case "$name" "$exp" "$st" $args
+done <$T/cases
+
+# The timer guest: the rules that hold however slow an exit is.  Its other
+# lines count ticks across whole lines of output (see kvm.cases).
+timeout 120 "$TV" --engine=kvm --stats "$BUILD/guests/timer.elf" </dev/null \
+	>$T/out 2>$T/err
+cp $T/out "$RES/timer-rules.log"; cat $T/err >>"$RES/timer-rules.log"
+ok=0
+for rule in "no interrupt while IF is clear" "IRQ 0 waits in the IRR" \
+	    "sti holds interrupts off for one instruction" \
+	    "no second tick before the EOI"; do
+	grep -qx "PASS $rule" $T/out || ok=1
+done
+injected=$(sed -n 's/^interrupts injected into the guest: //p' $T/err)
+[ "${injected:-0}" -ge 10 ] || ok=1 # NTICKS of hlt, at least
+verdict kvm/timer-rules $ok
+
+# --stats: exits by reason, port I/O among them, on the kvm engine.
+grep -q 'engine kvm' "$RES/hello.stats" && grep -q '^io  *[0-9]' "$RES/hello.stats"
+verdict kvm/stats $?
+# --trace: a line per exit, port I/O named with its port.
+"$TV" --engine=kvm --trace "$BUILD/guests/hello.elf" >/dev/null 2>$T/trace
+cp $T/trace "$RES/trace.log"
+grep -q 'io .*out port 0x3f8' $T/trace && ! grep -q '#GP' $T/trace
+verdict kvm/trace $?
+
+# What the hardware does when a guest misbehaves, and what kvm refuses.
+run_bad triple-fault 125 "triple fault" "$TV" --engine=kvm "$IMG/triple.elf"
+run_bad wild-memory 125 "outside its 64 MiB of RAM" \
+	"$TV" --engine=kvm --mem=64 "$IMG/wild.elf"
+run_bad endless-loop 130 "interrupted at rip" \
+	timeout --preserve-status -s INT 2 "$TV" --engine=kvm "$IMG/loop.elf"
+# A host without /dev/kvm: hidden here under an empty /dev.
+run_bad no-dev-kvm 1 "cannot open /dev/kvm: No such file or directory" \
+	unshare -m sh -c "mount -t tmpfs none /dev && exec $TV --engine=kvm \
+	$BUILD/guests/hello.elf"
+run_bad no-strict 1 "engine kvm: --isa=strict" \
+	"$TV" --engine=kvm --isa=strict "$BUILD/guests/hello.elf"
+run_bad no-icount 1 "engine kvm: --icount" \
+	"$TV" --engine=kvm --icount "$BUILD/guests/hello.elf"
+exit 0

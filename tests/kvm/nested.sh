@@ -1,0 +1,112 @@
+#!/bin/sh
+# tests/kvm/nested.sh - run the kvm engine's tests on a machine that has
+# hardware virtualization, even where this one has none.
+#
+#   sh tests/kvm/nested.sh BUILD
+#
+# Adapted from the project's reference recipe (shared/recipes/nested-kvm.sh,
+# "give a test a working /dev/kvm on a machine that has none"): QEMU emulates
+# an AMD CPU with SVM and nested paging in software (TCG), Debian's own
+# kernel boots in it and loads kvm_amd, and tests/kvm/inside.sh runs there
+# against BUILD/trapvisor --engine=kvm.  This one machine is the same on
+# every host, so what the tests see is SVM as QEMU models it, not whatever
+# the host's /dev/kvm happens to be.
+#
+# The host's / is mounted read-only inside (so host-built programs run
+# unchanged) and BUILD read-write; the results come back in
+# BUILD/kvm-nested/results/list (one PASS or FAIL line per check, a
+# NAME.log beside it for each).  The kernel is cached in BUILD/kvm-nested/kroot.
+#
+# exit: 0 when the nested machine ran inside.sh to the end (whatever the
+# checks said), 125 when it never did (the console's tail on stderr).
+# needs: qemu-system-x86 busybox-static cpio kmod, and apt-get download of
+# linux-image-amd64 the first time.
+set -eu
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$(cd "$1" && pwd)
+WORK=$BUILD/kvm-nested
+# KVM_NESTED_SCRIPT: another script to run inside (same arguments), to
+# explore the nested machine by hand.
+SCRIPT=${KVM_NESTED_SCRIPT:-$REPO/tests/kvm/inside.sh}
+mkdir -p "$WORK"
+# phys-bits=39: the machine's MAXPHYADDR is the virtual CPU's (CPUID
+# 0x80000008), so that a frame bit above it is reserved for the nested
+# paging hardware too (KVM cannot fake a smaller MAXPHYADDR under NPT).
+CPU=${KVM_NESTED_CPU:-qemu64,+svm,+npt,phys-bits=39}
+
+die() { echo "kvm-nested: $*" >&2; exit 125; }
+
+# 1. The kernel and its modules: extract the package, do not install it
+#    (installing runs update-initramfs, which costs minutes).
+fetch_kernel() {
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+	      awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+	[ -n "$pkg" ] || die "apt-cache knows no linux-image-amd64 (apt-get update?)"
+	rm -rf "$WORK/kroot" "$WORK"/*.deb
+	(cd "$WORK" && apt-get download -qq "$pkg" >/dev/null &&
+	 dpkg-deb -x "$pkg"_*.deb kroot && rm -f "$pkg"_*.deb) ||
+		die "cannot download and unpack $pkg"
+}
+[ -d "$WORK/kroot/lib/modules" ] || fetch_kernel
+KVER=$(ls "$WORK/kroot/lib/modules" | sort -V | tail -1)
+depmod -b "$WORK/kroot" "$KVER"
+
+# The misbehaving guests of tests/badinput, built here: the nested machine
+# only runs programs.
+mkdir -p "$WORK/images"
+for n in triple:0x200000 wild:0x200000 loop:0x200000; do
+	gcc -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-Ttext="${n#*:}" \
+		-o "$WORK/images/${n%%:*}.elf" "$REPO/tests/badinput/${n%%:*}.S"
+done
+
+# 2. An initramfs: static busybox, the modules in dependency order, an /init
+#    that mounts the host and runs inside.sh.
+R=$WORK/initramfs.d
+rm -rf "$R"; mkdir -p "$R/bin" "$R/proc" "$R/sys" "$R/dev" "$R/mnt" "$R/mods"
+cp /bin/busybox "$R/bin/"
+for a in $(/bin/busybox --list | grep -vx busybox); do ln -s busybox "$R/bin/$a"; done
+i=0
+for f in $(modprobe -d "$WORK/kroot" -S "$KVER" --show-depends -a kvm_amd \
+	   virtio_pci 9pnet_virtio 9p | awk '$1=="insmod"{print $2}' |
+	   awk '!seen[$0]++'); do
+	i=$((i + 1)); n=$(printf %02d $i)_$(basename "${f%%.ko*}").ko
+	case $f in
+	*.xz) xz -dc "$f" >"$R/mods/$n" ;;
+	*.zst) zstd -dc "$f" >"$R/mods/$n" ;;
+	*) cp "$f" "$R/mods/$n" ;;
+	esac
+done
+cat >"$R/init" <<INIT
+#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+for m in /mods/*.ko; do insmod \$m || echo "=== insmod \$m failed"; done
+echo "=== kvm_amd npt=\$(cat /sys/module/kvm_amd/parameters/npt)"
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro hostroot /mnt ||
+	echo "=== 9p mount failed"
+mount -t devtmpfs dev /mnt/dev; mount -t proc proc /mnt/proc
+mount -t sysfs sys /mnt/sys; mount -t tmpfs tmp /mnt/tmp
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 build /mnt$BUILD
+chroot /mnt /bin/sh $SCRIPT $BUILD $WORK/results
+echo \$? >/mnt$WORK/nested-rc
+poweroff -f
+INIT
+chmod +x "$R/init"
+(cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) >"$WORK/initramfs.gz"
+rm -rf "$R"
+
+# 3. Boot.  QEMU exits 0 even when the kernel inside panics: trust only
+#    the nested-rc file that the end of /init writes.
+rm -rf "$WORK/nested-rc" "$WORK/results"
+timeout 480 qemu-system-x86_64 -accel tcg -cpu "$CPU" -m 1024 -smp 1 \
+	-nographic -no-reboot -net none \
+	-kernel "$WORK/kroot/boot/vmlinuz-$KVER" -initrd "$WORK/initramfs.gz" \
+	-virtfs local,path="$BUILD",mount_tag=build,security_model=none,id=build \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hostroot \
+	-append 'console=ttyS0 panic=-1 quiet' </dev/null >"$WORK/console.log" 2>&1 || true
+if [ -f "$WORK/nested-rc" ]; then
+	rm -f "$WORK/nested-rc"
+	exit 0
+fi
+tail -20 "$WORK/console.log" >&2
+exit 125
