@@ -59,21 +59,6 @@ while read -r name exp st args; do
 	run_case "$name" "$exp" "$st" $args
 done <$T/cases
 
-# The timer guest: every line but the one that counts ticks across an
-# exit round trip (see kvm.cases), and the summary and status that follow
-# from it.
-timeout 120 "$TV" --engine=kvm --stats "$BUILD/guests/timer.elf" </dev/null \
-	>$T/out 2>$T/err
-TIMING='the waiting tick arrives right after it$|^timer: [0-9]+ failed$'
-grep -Ev "$TIMING" "$HERE/guests/timer.out" >$T/want
-grep -Ev "$TIMING" $T/out >$T/got
-{ diff -u $T/want $T/got; cat $T/err; } >"$RES/timer-rules.log"
-ok=0
-cmp -s $T/want $T/got || ok=1
-injected=$(sed -n 's/^interrupts injected into the guest: //p' $T/err)
-[ "${injected:-0}" -ge 10 ] || ok=1 # NTICKS of hlt, at least
-verdict kvm/timer-rules $ok
-
 # --stats: exits by reason, port I/O among them, on the kvm engine.
 grep -q 'engine kvm' "$RES/hello.stats" && grep -q '^io  *[0-9]' "$RES/hello.stats"
 verdict kvm/stats $?
