@@ -15,7 +15,7 @@ HERE=$(cd "$(dirname "$0")/.." && pwd) # tests/
 TV=$BUILD/trapvisor
 IMG=$BUILD/kvm-nested/images           # badinput images built by nested.sh
 rm -rf "$RES"; mkdir -p "$RES"; : >"$RES/list"
-T=/tmp/kvm-inside; mkdir -p $T
+T=${TMPDIR:-/tmp}/kvm-inside; mkdir -p $T
 
 verdict() { # NAME OK? : one line in the list
 	if [ "$2" = 0 ]; then echo "PASS $1"; else echo "FAIL $1"; fi >>"$RES/list"

@@ -85,9 +85,12 @@ echo "=== kvm_amd npt=\$(cat /sys/module/kvm_amd/parameters/npt)"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro hostroot /mnt ||
 	echo "=== 9p mount failed"
 mount -t devtmpfs dev /mnt/dev; mount -t proc proc /mnt/proc
-mount -t sysfs sys /mnt/sys; mount -t tmpfs tmp /mnt/tmp
+mount -t sysfs sys /mnt/sys
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 build /mnt$BUILD
-chroot /mnt /bin/sh $SCRIPT $BUILD $WORK/results
+# Scratch space lives in the writable build folder, not on a tmpfs over
+# /tmp: that would hide a checkout that itself lives under /tmp.
+mkdir -p /mnt$WORK/tmp
+chroot /mnt /usr/bin/env TMPDIR=$WORK/tmp /bin/sh $SCRIPT $BUILD $WORK/results
 echo \$? >/mnt$WORK/nested-rc
 poweroff -f
 INIT
