@@ -38,6 +38,7 @@
 #include "interp/internal.h"
 #include "monitor/trace.h"
 #include "shadowpt/walk.h"
+#include "monitor/lab.h"
 
 /* One event being delivered. */
 struct event {
@@ -189,6 +190,7 @@ static bool is_fault(const struct event *ev)
 static int push_frame(struct vm *vm, const struct event *ev, unsigned new_cpl,
 		      uint64_t top, uint64_t *new_rsp)
 {
+	/* LAB 3 BEGIN: push_frame: the interrupt stack frame (task 1) */
 	const struct vcpu *v = &vm->vcpu;
 	uint64_t frame[FRAME_SLOTS];
 	unsigned n = 0;
@@ -209,6 +211,8 @@ static int push_frame(struct vm *vm, const struct event *ev, unsigned new_cpl,
 	return gva_write(vm, *new_rsp, frame, n * 8,
 			 new_cpl == CPL_USER ? ACC_WRITE :
 			 ACC_WRITE | ACC_IMPLICIT);
+	/* LAB 3 END; hole: lab_todo(vm, 3, "push_frame"); (void)ev;
+	 * (void)new_cpl; (void)top; (void)new_rsp; (void)is_fault; return -1; */
 }
 
 /* Step 5: the CPU state the handler starts with. */
@@ -216,6 +220,7 @@ static void enter_handler(struct vm *vm, const struct gate *g,
 			  const struct seg_desc *cs, unsigned new_cpl,
 			  uint64_t new_rsp)
 {
+	/* LAB 3 BEGIN: enter_handler: the state a handler starts in (task 1) */
 	struct vcpu *v = &vm->vcpu;
 
 	if (new_cpl != v->cpl) {
@@ -233,6 +238,8 @@ static void enter_handler(struct vm *vm, const struct gate *g,
 	v->halted = false;
 	v->interrupt_shadow = false;
 	interp_set_cpl(vm, new_cpl);
+	/* LAB 3 END; hole: lab_todo(vm, 3, "enter_handler"); (void)g;
+	 * (void)cs; (void)new_cpl; (void)new_rsp; */
 }
 
 /*T:070 Exception delivery, the five steps of the file's header.  Returns

@@ -12,6 +12,7 @@
  * classically virtualizable.  Under --isa=strict they trap and come here.
  */
 #include "interp/internal.h"
+#include "monitor/lab.h"
 
 /* RFLAGS bits that popf may ever change (the rest are fixed or read-only). */
 #define FL_POPF_WRITABLE (FL_STATUS | FL_TF | FL_IF | FL_DF | FL_IOPL_MASK | \
@@ -28,10 +29,13 @@ static bool may_change_if(struct vm *vm)
 
 void interp_cli(struct vm *vm, const struct insn *in)
 {
+	/* LAB 2 BEGIN: interp_cli: clear the virtual IF (task 1) */
 	if (!may_change_if(vm))
 		return;
 	vm->vcpu.rflags &= ~FL_IF;
 	interp_advance(vm, in);
+	/* LAB 2 END; hole: lab_todo(vm, 2, "interp_cli"); (void)in;
+	 * (void)may_change_if; */
 }
 
 /*
@@ -40,12 +44,14 @@ void interp_cli(struct vm *vm, const struct insn *in)
  */
 void interp_sti(struct vm *vm, const struct insn *in)
 {
+	/* LAB 2 BEGIN: interp_sti: set the virtual IF, one insn late (task 1) */
 	if (!may_change_if(vm))
 		return;
 	if (!(vm->vcpu.rflags & FL_IF))
 		vm->vcpu.interrupt_shadow = true;
 	vm->vcpu.rflags |= FL_IF;
 	interp_advance(vm, in);
+	/* LAB 2 END; hole: lab_todo(vm, 2, "interp_sti"); (void)in; */
 }
 
 /* pushfq pushes RFLAGS with VM and RF cleared; pushfw its low 16 bits. */

@@ -13,6 +13,7 @@
 #include "interp/internal.h"
 #include "monitor/devices.h"
 #include "shadowpt/walk.h"
+#include "monitor/lab.h"
 
 /*
  * The TSS's I/O permission bit map, one bit per port, 1 = refused:
@@ -167,6 +168,7 @@ static int outs_one(struct vm *vm, const struct insn *in,
 static void string_run(struct vm *vm, const struct insn *in,
 		       const cs_x86_op *mem, bool is_in)
 {
+	/* LAB 2 BEGIN: string_run: the rep loop of ins and outs (task 5) */
 	struct vcpu *v = &vm->vcpu;
 	struct string_io s;
 
@@ -183,6 +185,9 @@ static void string_run(struct vm *vm, const struct insn *in,
 			return; /* the guest wrote to isa-debug-exit */
 	}
 	interp_advance(vm, in);
+	/* LAB 2 END; hole: lab_todo(vm, 2, "string_run (ins, outs)");
+	 * (void)in; (void)mem; (void)is_in; (void)string_io_init;
+	 * (void)ins_one; (void)outs_one; */
 }
 
 /* insb/insw/insd [rdi], dx */

@@ -9,6 +9,7 @@
  */
 #include "interp/internal.h"
 #include "shadowpt/shadowpt.h"
+#include "monitor/lab.h"
 
 /* EFER bits the virtual CPU implements; LMA is the CPU's to set. */
 #define EFER_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
@@ -140,6 +141,7 @@ static bool msr_read(const struct vm *vm, uint32_t msr, uint64_t *val)
 /* rdmsr: EDX:EAX = MSR[ECX], both zero-extended to 64 bits. */
 void interp_rdmsr(struct vm *vm, const struct insn *in)
 {
+	/* LAB 2 BEGIN: interp_rdmsr: EDX:EAX = MSR[ECX] (task 4) */
 	struct vcpu *v = &vm->vcpu;
 	uint64_t val;
 
@@ -152,11 +154,14 @@ void interp_rdmsr(struct vm *vm, const struct insn *in)
 	v->regs[GPR_RAX] = (uint32_t)val;
 	v->regs[GPR_RDX] = val >> 32;
 	interp_advance(vm, in);
+	/* LAB 2 END; hole: lab_todo(vm, 2, "interp_rdmsr"); (void)in;
+	 * (void)msr_read; */
 }
 
 /* wrmsr: MSR[ECX] = EDX:EAX (the upper halves of RAX and RDX ignored). */
 void interp_wrmsr(struct vm *vm, const struct insn *in)
 {
+	/* LAB 2 BEGIN: interp_wrmsr: MSR[ECX] = EDX:EAX (task 4) */
 	struct vcpu *v = &vm->vcpu;
 	uint64_t val = (v->regs[GPR_RDX] << 32) | (uint32_t)v->regs[GPR_RAX];
 
@@ -167,4 +172,6 @@ void interp_wrmsr(struct vm *vm, const struct insn *in)
 		return;
 	}
 	interp_advance(vm, in);
+	/* LAB 2 END; hole: lab_todo(vm, 2, "interp_wrmsr"); (void)in;
+	 * (void)msr_write; */
 }

@@ -18,6 +18,7 @@
  * Both change the CPL, so the shadow page tables switch views.
  */
 #include "interp/internal.h"
+#include "monitor/lab.h"
 
 /* RFLAGS bits sysret restores from R11 (the rest are fixed or cleared). */
 #define SYSRET_FLAGS 0x3c7fd7UL
@@ -44,6 +45,7 @@ static void load_flat(struct vcpu_segment *s, uint16_t sel, uint64_t desc)
  */
 void interp_syscall(struct vm *vm, const struct insn *in)
 {
+	/* LAB 3 BEGIN: interp_syscall: enter the kernel at LSTAR (task 3) */
 	struct vcpu *v = &vm->vcpu;
 	uint16_t cs = (uint16_t)(v->star >> 32) & ~SEL_RPL_MASK;
 
@@ -58,6 +60,7 @@ void interp_syscall(struct vm *vm, const struct insn *in)
 	load_flat(&v->seg[SEG_SS], (uint16_t)(cs + 8), FLAT_DATA | DPL(0));
 	v->rip = v->lstar;
 	interp_set_cpl(vm, CPL_KERNEL);
+	/* LAB 3 END; hole: lab_todo(vm, 3, "interp_syscall"); (void)in; */
 }
 
 /*
@@ -69,6 +72,7 @@ void interp_syscall(struct vm *vm, const struct insn *in)
  */
 void interp_sysret(struct vm *vm, const struct insn *in)
 {
+	/* LAB 3 BEGIN: interp_sysret: back to user mode (task 3) */
 	struct vcpu *v = &vm->vcpu;
 	uint16_t base = (uint16_t)(v->star >> 48);
 
@@ -94,6 +98,8 @@ void interp_sysret(struct vm *vm, const struct insn *in)
 	load_flat(&v->seg[SEG_SS], (uint16_t)((base + 8) | CPL_USER),
 		  FLAT_DATA | DPL(CPL_USER));
 	interp_set_cpl(vm, CPL_USER);
+	/* LAB 3 END; hole: lab_todo(vm, 3, "interp_sysret"); (void)in;
+	 * (void)load_flat; */
 }
 
 /*

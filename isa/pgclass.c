@@ -19,6 +19,7 @@
 #include "isa/decode.h"
 #include "isa/pgclass.h"
 #include "isa/x86.h"
+#include "monitor/lab.h"
 
 #define PRIV PG_PRIVILEGED
 #define SENS PG_SENSITIVE_UNPRIVILEGED
@@ -293,6 +294,7 @@ static bool pg_is_int_3(const struct insn *in)
 /* mov: operand 0 is the destination, operand 1 the source. */
 static const struct pg_entry *pg_classify_mov(const struct insn *in)
 {
+	/* LAB 1 BEGIN: pg_classify_mov: the form of mov, by operand (task 3) */
 	x86_reg dst = pg_reg(in, 0), src = pg_reg(in, 1);
 
 	if (pg_is_cr(dst))
@@ -308,6 +310,9 @@ static const struct pg_entry *pg_classify_mov(const struct insn *in)
 	if (pg_is_sreg(src))
 		return &pg_table[PGF_MOV_FROM_SREG];
 	return PG_REST;
+	/* LAB 1 END; hole: static bool said; lab_note(&said, 1,
+	 * "pg_classify_mov"); (void)in; (void)pg_is_cr; (void)pg_is_dr;
+	 * return PG_REST; */
 }
 
 /* The row of a single-form instruction: a search past the forms. */

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct vm;
 struct vm_exit;
@@ -40,6 +41,11 @@ struct engine {
 	void (*ram_written)(struct vm *vm, uint64_t gpa, uint64_t len);
 	/* Release what init took. */
 	void (*fini)(struct vm *vm);
+	/*
+	 * --stats: print the engine's own figures to f (softcpu: guest
+	 * instructions per second, decode-cache hit rate).  May be NULL.
+	 */
+	void (*print_stats)(const struct vm *vm, FILE *f);
 };
 
 #define SHADOW_FLUSH_ALL (~0ULL)

@@ -8,6 +8,7 @@
  * implemented (a read-back command is ignored).
  */
 #include "monitor/i8254.h"
+#include "monitor/lab.h"
 
 void i8254_init(struct i8254 *pit)
 {
@@ -36,6 +37,7 @@ static bool periodic(const struct i8254_channel *c)
 /* The counting element's value now. */
 static uint16_t count_now(const struct i8254_channel *c, uint64_t now)
 {
+	/* LAB 5 BEGIN: count_now: the count from time elapsed (task 2) */
 	uint64_t n = reload_of(c), t = ticks_since(c->start_ns, now);
 
 	if (!c->counting)
@@ -45,6 +47,8 @@ static uint16_t count_now(const struct i8254_channel *c, uint64_t now)
 	if (c->mode == PIT_MODE_RATE)
 		return (uint16_t)(n - t % n);
 	return (uint16_t)(t >= n ? 0 : n - t); /* one-shot: stops at 0 */
+	/* LAB 5 END; hole: static bool said; lab_note(&said, 5, "count_now");
+	 * (void)c; (void)now; return 0; */
 }
 
 /* Control word: program a channel, or latch its count. */
@@ -81,6 +85,7 @@ static void pit_load(struct i8254_channel *c, uint16_t count, uint64_t now)
 static void pit_write_count(struct i8254_channel *c, uint8_t val,
 			    uint64_t now)
 {
+	/* LAB 5 BEGIN: pit_write_count: a count, byte by byte (task 1) */
 	switch (c->rw) {
 	case PIT_RW_LO:
 		pit_load(c, val, now);
@@ -97,6 +102,8 @@ static void pit_write_count(struct i8254_channel *c, uint8_t val,
 			c->write_hi = false;
 		}
 	}
+	/* LAB 5 END; hole: static bool said; lab_note(&said, 5,
+	 * "pit_write_count"); (void)c; (void)val; (void)now; (void)pit_load; */
 }
 
 static uint8_t pit_read_count(struct i8254_channel *c, uint64_t now)
@@ -140,11 +147,14 @@ void i8254_write(struct i8254 *pit, uint16_t port, uint8_t val, uint64_t now)
 /* Rising edges of OUT0 from the load up to now. */
 static uint64_t periods_until(const struct i8254_channel *c, uint64_t now)
 {
+	/* LAB 5 BEGIN: periods_until: the rising edges of OUT0 (task 3) */
 	uint64_t t = ticks_since(c->start_ns, now), n = reload_of(c);
 
 	if (periodic(c))
 		return t / n;
 	return t >= n ? 1 : 0; /* mode 0: OUT goes high once */
+	/* LAB 5 END; hole: static bool said; lab_note(&said, 5,
+	 * "periods_until"); (void)c; (void)now; (void)ticks_since; return 0; */
 }
 
 uint64_t i8254_irq0_edges(struct i8254 *pit, uint64_t now)
@@ -164,9 +174,12 @@ uint64_t i8254_next_irq0(const struct i8254 *pit)
 
 	if (!c->counting || (!periodic(c) && c->periods > 0))
 		return UINT64_MAX;
+	/* LAB 5 BEGIN: i8254_next_irq0: when the next tick is due (task 3) */
 	uint64_t ticks = (c->periods + 1) * reload_of(c);
 	/* The first ns at which ticks_since() reaches that many ticks
 	 * (whole seconds apart, so that nothing overflows). */
 	return c->start_ns + (ticks / PIT_HZ) * 1000000000ULL +
 	       ((ticks % PIT_HZ) * 1000000000ULL + PIT_HZ - 1) / PIT_HZ;
+	/* LAB 5 END; hole: static bool said; lab_note(&said, 5,
+	 * "i8254_next_irq0"); (void)reload_of; return UINT64_MAX; */
 }

@@ -95,4 +95,6 @@ void trace_print_stats(const struct vm *vm, FILE *f)
 		"theirs cached, %" PRIu64 " started empty; %" PRIu64
 		" shadow tables in use\n", vm->spt.space_hits,
 		vm->spt.space_misses, vm->spt.tables);
+	if (vm->engine && vm->engine->print_stats)
+		vm->engine->print_stats(vm, f);
 }

@@ -45,6 +45,7 @@
 #include "monitor/vm.h"
 #include "shadowpt/shadowpt.h"
 #include "shadowpt/walk.h"
+#include "monitor/lab.h"
 
 /* Non-leaf rights: everything; the leaf alone decides. */
 #define SPT_TABLE_BITS (PTE_P | PTE_W | PTE_U)
@@ -252,10 +253,13 @@ static unsigned spt_access(const struct vm *vm, uint32_t error)
 static enum shadow_result spt_true_fault(struct vm *vm, uint64_t va,
 					 uint32_t error)
 {
+	/* LAB 4 BEGIN: spt_true_fault: give the guest its own #PF (task 1) */
 	vm->vcpu.cr2 = va;
 	vcpu_raise_error(&vm->vcpu, T_PF, error);
 	vm->spt.true_faults++;
 	return SHADOW_GUEST_FAULT;
+	/* LAB 4 END; hole: lab_todo(vm, 4, "spt_true_fault"); (void)va;
+	 * (void)error; return SHADOW_GUEST_FAULT; */
 }
 
 /*T:100 A page fault at ring 3 may be the guest's or the monitor's.  The
@@ -300,6 +304,7 @@ enum shadow_result shadowpt_fault(struct vm *vm, uint64_t va, uint32_t error)
  */
 static bool spt_invlpg_view(struct shadowpt *spt, uint64_t *t, uint64_t va)
 {
+	/* LAB 4 BEGIN: spt_invlpg_view: forget one address in a view (task 2) */
 	for (int level = PT_LEVELS; level > 1; level--) {
 		uint64_t *e = &t[PT_INDEX(va, level)];
 
@@ -314,6 +319,8 @@ static bool spt_invlpg_view(struct shadowpt *spt, uint64_t *t, uint64_t va)
 	}
 	t[PT_INDEX(va, 1)] = 0;
 	return false;
+	/* LAB 4 END; hole: static bool said; lab_note(&said, 4,
+	 * "spt_invlpg_view"); (void)spt; (void)t; (void)va; return false; */
 }
 
 /*T:110 The shadow is a TLB the monitor keeps by hand, so it forgets
@@ -323,6 +330,7 @@ static bool spt_invlpg_view(struct shadowpt *spt, uint64_t *t, uint64_t va)
  */
 void shadowpt_invlpg(struct vm *vm, uint64_t va)
 {
+	/* LAB 4 BEGIN: shadowpt_invlpg: every space, every view (task 2) */
 	bool large = false;
 
 	/* Without PCIDs invlpg forgets va whichever CR3 it came from.  A
@@ -336,6 +344,8 @@ void shadowpt_invlpg(struct vm *vm, uint64_t va)
 			large |= spt_invlpg_view(&vm->spt, s->root[v], va);
 	}
 	spt_flush_engine(vm, large ? SHADOW_FLUSH_ALL : va);
+	/* LAB 4 END; hole: lab_todo(vm, 4, "shadowpt_invlpg"); (void)va;
+	 * (void)spt_invlpg_view; */
 }
 
 void shadowpt_flush_all(struct vm *vm)
@@ -356,6 +366,7 @@ void shadowpt_flush_all(struct vm *vm)
  */
 static bool spt_drop_nonglobal(struct shadowpt *spt, uint64_t *t, int level)
 {
+	/* LAB 4 BEGIN: spt_drop_nonglobal: what a CR3 write forgets (task 3) */
 	bool empty = true;
 
 	for (int i = 0; i < PT_ENTRIES; i++) {
@@ -373,6 +384,9 @@ static bool spt_drop_nonglobal(struct shadowpt *spt, uint64_t *t, int level)
 		}
 	}
 	return empty;
+	/* LAB 4 END; hole: static bool said; lab_note(&said, 4,
+	 * "spt_drop_nonglobal"); (void)spt; (void)t; (void)level; return
+	 * false; */
 }
 
 /* The cached space for guest PML4 cr3, or NULL. */

@@ -3,12 +3,12 @@
 #
 #   sh tests/run.sh BUILD [SUITE...]
 #
-# SUITE is unit, guests, qemu, badinput, escape, diff, kvm or tour; all of
-# them by default.
+# SUITE is unit, guests, qemu, badinput, escape, diff, kvm, bench or tour;
+# all of them by default.
 # Every check prints one line, PASS or FAIL; the last line counts them.
 set -u
 BUILD=${1:-build}; shift 2>/dev/null || true
-SUITES=${*:-unit guests qemu badinput escape diff kvm tour}
+SUITES=${*:-unit guests qemu badinput escape diff kvm bench tour}
 TV=$BUILD/trapvisor
 HERE=$(dirname "$0")
 OUT=$(mktemp -d); trap 'rm -rf "$OUT"' EXIT
@@ -112,6 +112,40 @@ suite_diff() {
 		else
 			fail diff/difftest "$OUT/log"
 		fi
+	fi
+}
+
+# bench: every benchmark of guests/bench runs on softcpu with a few
+# iterations and prints its one well-formed line (bench/run.sh measures;
+# no timing is ever asserted here).
+suite_bench() {
+	for b in syscall in cr8 call pagefault divzero ptemod forkwait cpuid cli compute; do
+		timeout 60 "$TV" --engine=softcpu "$BUILD/guests/bench.elf" -- "$b" 4 \
+			</dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
+		if [ $rc = 0 ] && awk -v b="$b" 'NR == 1 && $1 == "bench" &&
+		    $2 == "name=" b && $3 == "iters=4" &&
+		    $4 ~ /^cycles_per_iter=[0-9]+\.[0-9]$/ && NF == 4 { ok = 1 }
+		    END { exit !(ok && NR == 1) }' "$OUT/out"; then
+			pass "bench/$b"
+		else
+			echo "exit status $rc; output:" | cat - "$OUT/out" "$OUT/err" >"$OUT/log"
+			fail "bench/$b" "$OUT/log"
+		fi
+	done
+	timeout 60 "$TV" --engine=softcpu "$BUILD/guests/bench.elf" -- nosuch 1 \
+		</dev/null >"$OUT/out" 2>&1; rc=$?
+	if [ $rc = 2 ] && grep -q "no benchmark called nosuch" "$OUT/out"; then
+		pass bench/unknown-name
+	else
+		fail bench/unknown-name "$OUT/out"
+	fi
+	timeout 60 "$TV" --engine=softcpu --stats "$BUILD/guests/bench.elf" -- compute 2 \
+		</dev/null >/dev/null 2>"$OUT/err"
+	if grep -q "^softcpu: [0-9.]* million guest instructions per second" "$OUT/err" &&
+	   grep -q "^softcpu: decoded-instruction cache: [0-9.]*% hits" "$OUT/err"; then
+		pass bench/stats
+	else
+		fail bench/stats "$OUT/err"
 	fi
 }
 

@@ -288,14 +288,6 @@ void nat_child_stop(struct nat *n)
 	n->pid = 0;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* Sleep until SIGCHLD (blocked since init), a signal, or ns pass. */
 static void sleep_for_child(uint64_t ns)
 {
@@ -322,7 +314,7 @@ int nat_wait(struct nat *n, uint64_t stop_at_ns, int *status)
 			return WIFSTOPPED(*status) ? 0 : -1;
 		if (r < 0 && errno != EINTR)
 			return -1;
-		uint64_t now = now_ns();
+		uint64_t now = nat_host_ns();
 		if (!n->interrupt_sent && (n->vm->kick || now >= stop_at_ns)) {
 			if (ptrace(PTRACE_INTERRUPT, n->pid, 0, 0) < 0)
 				return -1;
@@ -346,6 +338,7 @@ int nat_child_probe(char *why, size_t len)
 		return -1;
 	}
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		pause();
 		_exit(0);
 	}

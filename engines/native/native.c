@@ -28,7 +28,6 @@
  * what this engine exists to show.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -41,9 +40,7 @@
 
 #if defined(__linux__) && defined(__x86_64__)
 
-#include <time.h>
 #include <sys/ptrace.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "engines/native/native.h"
@@ -53,11 +50,6 @@
 /* The RFLAGS bits the guest's code really owns at ring 3; IF and IOPL
  * stay virtual (the real IF is always 1, the real IOPL 0). */
 #define NAT_FLAGS (FL_STATUS | FL_DF | FL_TF)
-
-/* Round trips that measure the kernel's cost of one stop, and how far
- * the estimate may grow on a busy machine (native.c, "Time"). */
-#define NAT_CALIBRATION_TRIPS 32
-#define NAT_STOP_COST_MAX 16
 
 /* Where each vCPU register lives in ptrace's user_regs_struct, in the
  * vCPU's (encoding) order. */
@@ -381,138 +373,6 @@ static bool signal_stop(struct nat *n, struct vm_exit *x, int sig,
 	return true;
 }
 
-/*
- * Time.  Without --icount virtual time is the host's clock (devices_now),
- * and on softcpu a trap costs a few microseconds.  On native a trap is a
- * ptrace round trip of 10-20 microseconds, and a guest that prints a line
- * between two timer ticks (1 ms at 1000 Hz) would see ticks that softcpu
- * and QEMU never show.  So the native engine keeps the cost of its traps
- * off the virtual clock, as hypervisors hide exit time from their guests:
- *
- *   child running          the clock advances by the child's CPU time,
- *                          less the kernel's cost of one bare stop
- *                          (measured at start-up)
- *   child being stopped,   stands still (the host time is taken off by
- *   resumed; engine work   advancing dev.start_ns, the origin of
- *                          devices_now())
- *   dispatcher             held (dev.held_ns), except in a hlt, whose
- *                          sleep until the next tick passes on the clock
- *
- * Only intervals nobody has read the clock in are taken off, so time never
- * runs backwards.
- */
-static uint64_t host_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t child_cpu_ns(const struct nat *n)
-{
-	struct timespec ts;
-
-	if (clock_gettime(n->cpu_clock, &ts) < 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/* Hold the virtual clock back by hidden ns; the next interval starts at
- * now (taken before any other work, so that none of it leaks). */
-static void hide_time(struct nat *n, uint64_t now, uint64_t hidden)
-{
-	n->vm->dev.start_ns += hidden;
-	n->mark_host = now;
-}
-
-/* Just before a resume: the engine's own work since the mark is hidden. */
-static void clock_resume(struct nat *n)
-{
-	uint64_t now = host_ns();
-
-	hide_time(n, now, now - n->mark_host);
-	n->mark_cpu = child_cpu_ns(n);
-}
-
-/*
- * The kernel's cost of a stop is not constant: it grows when the machine
- * is busy (caches, and a virtual machine's CPU time holds the time its
- * host took the CPU away).  So the estimate follows the stops: it moves
- * towards the 75th percentile of the child's CPU time per stop (the
- * stochastic quantile rule: up 3 steps when above, down 1 when below),
- * kept between 1x and NAT_STOP_COST_MAX times the cost measured at
- * start-up: a guest that computes for a millisecond between two timer
- * stops loses at most that much of it (some 60 us).
- */
-static void track_stop_cost(struct nat *n, uint64_t cpu)
-{
-	uint64_t step = n->stop_base / 16;
-
-	if (cpu > n->stop_cost)
-		n->stop_cost += 3 * step;
-	else if (n->stop_cost > step)
-		n->stop_cost -= step;
-	if (n->stop_cost < n->stop_base)
-		n->stop_cost = n->stop_base;
-	if (n->stop_cost > NAT_STOP_COST_MAX * n->stop_base)
-		n->stop_cost = NAT_STOP_COST_MAX * n->stop_base;
-}
-
-/* Just after a stop: of the time since the resume, only the child's CPU
- * time beyond a bare trap's was the guest's. */
-static void clock_stop(struct nat *n)
-{
-	uint64_t now = host_ns();
-	uint64_t host = now - n->mark_host;
-	uint64_t cpu = child_cpu_ns(n) - n->mark_cpu;
-	uint64_t guest = cpu > n->stop_cost ? cpu - n->stop_cost : 0;
-
-	track_stop_cost(n, cpu);
-	hide_time(n, now, host > guest ? host - guest : 0);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/*
- * The child's CPU time for one stop and resume with nothing to run: a
- * guest trap's bare cost.  Measured on the stub's cli (a #GP, a SIGSEGV,
- * a ptrace stop, exactly as a guest's privileged instruction; an int3 is
- * a microsecond cheaper, since the host kernel tries UMIP emulation on
- * every #GP from user mode) a few times; the 90th
- * percentile, so that a trap with no guest work in it counts as nothing
- * and a long run loses no more than that.
- */
-static void calibrate_stop_cost(struct nat *n)
-{
-	uint64_t t[NAT_CALIBRATION_TRIPS];
-	int i;
-
-	for (i = 0; i < NAT_CALIBRATION_TRIPS; i++) {
-		uint64_t t0 = child_cpu_ns(n);
-		if (nat_bare_stop(n) < 0)
-			break;
-		t[i] = child_cpu_ns(n) - t0;
-	}
-	qsort(t, (size_t)i, sizeof(t[0]), cmp_u64);
-	n->stop_base = n->stop_cost = i ? t[i * 9 / 10] : 0;
-}
-
-/* Host monotonic time at which the next device event is due. */
-static uint64_t event_deadline(struct vm *vm)
-{
-	uint64_t t = devices_next_event(vm), now = devices_now(vm);
-
-	if (t == UINT64_MAX)
-		return UINT64_MAX;
-	return host_ns() + (t > now ? t - now : 0);
-}
-
 /* Before a resume: the mirror follows the shadow; the page of the last
  * #PF, filled by the dispatcher meanwhile, is mapped at once. */
 static bool prepare(struct nat *n, struct vm_exit *x)
@@ -584,8 +444,8 @@ static void run_once(struct nat *n, struct vm_exit *x)
 	if (!prepare(n, x))
 		return;
 	for (;;) {
-		clock_resume(n);
-		uint64_t stop_at = step ? UINT64_MAX : event_deadline(vm);
+		nat_clock_resume(n);
+		uint64_t stop_at = step ? UINT64_MAX : nat_event_deadline(vm);
 		if (ptrace(step ? PTRACE_SYSEMU_SINGLESTEP : PTRACE_SYSEMU,
 			   n->pid, 0, 0) < 0 || nat_wait(n, stop_at, &st) < 0) {
 			snprintf(n->why, sizeof(n->why), "the native child "
@@ -596,52 +456,28 @@ static void run_once(struct nat *n, struct vm_exit *x)
 			n->pid = 0;
 			return;
 		}
-		clock_stop(n);
+		nat_clock_stop(n);
 		if (classify(n, x, st, step))
 			return;
 	}
 }
 
-/*
- * While the dispatcher handles an exit the virtual clock is held where the
- * child stopped (devices_now() answers dev.held_ns), and it goes on from
- * there at the next run.  The exception is hlt: the dispatcher sleeps
- * until the next timer event, and that sleep must pass on the clock.
- */
-static void clock_hold(struct nat *n, const struct vm_exit *x)
+/* Is x a hlt?  Its sleep must pass on the virtual clock (clock.c). */
+static bool exit_is_hlt(struct nat *n, const struct vm_exit *x)
 {
-	struct vm *vm = n->vm;
-	uint64_t now = host_ns();
 	uint8_t b;
 
-	hide_time(n, now, now - n->mark_host); /* classify()'s own time */
-	if (x->reason == EXIT_EXCEPTION && x->exc.vector == T_GP &&
-	    read_linear(vm, x->rip, &b, 1) && b == 0xf4) /* hlt */
-		return;
-	vm->dev.held_ns = now - vm->dev.start_ns;
-	if (!vm->dev.held_ns)
-		vm->dev.held_ns = 1;
-}
-
-static void clock_release(struct nat *n)
-{
-	struct vm *vm = n->vm;
-	uint64_t now = host_ns();
-
-	if (vm->dev.held_ns) {
-		vm->dev.start_ns = now - vm->dev.held_ns;
-		vm->dev.held_ns = 0;
-	}
-	n->mark_host = now;
+	return x->reason == EXIT_EXCEPTION && x->exc.vector == T_GP &&
+	       read_linear(n->vm, x->rip, &b, 1) && b == 0xf4;
 }
 
 static void nat_run(struct vm *vm, struct vm_exit *x)
 {
 	struct nat *n = vm->engine_data;
 
-	clock_release(n);
+	nat_clock_release(n);
 	run_once(n, x);
-	clock_hold(n, x);
+	nat_clock_hold(n, exit_is_hlt(n, x));
 }
 
 static int nat_probe(char *why, size_t len)
@@ -703,13 +539,11 @@ static int nat_init(struct vm *vm, char *why, size_t len)
 		free(n);
 		return -1;
 	}
-	n->mark_host = host_ns();
-	if (clock_getcpuclockid(n->pid, &n->cpu_clock) != 0) {
+	if (nat_clock_init(n) < 0) {
 		snprintf(why, len, "cannot read the child's CPU clock");
 		nat_fini_state(n);
 		return -1;
 	}
-	calibrate_stop_cost(n);
 	vm->engine_data = n;
 	return 0;
 }

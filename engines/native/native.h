@@ -10,6 +10,7 @@
  *             the stub (mmap, munmap) on the monitor's behalf
  *   mirror.c  the child's address space mirrors the shadow page tables:
  *             each shadow leaf is a host mapping of the guest-RAM memfd
+ *   clock.c   virtual time: the guest's own CPU time, not the traps'
  *   native.c  the engine: registers in and out of the vCPU, the run loop,
  *             one ptrace stop turned into one struct vm_exit, the timer
  *
@@ -76,7 +77,7 @@ struct nat {
 	uint64_t mark_host;   /* start of the host time not yet accounted */
 	uint64_t mark_cpu;    /* the child's CPU time at the last resume */
 	uint64_t stop_base;   /* the child's CPU ns for one bare stop */
-	uint64_t stop_cost;   /* ... as it is now (native.c, "Time") */
+	uint64_t stop_cost;   /* ... as it is now */
 	/* Counters for the README's figures and for curiosity. */
 	uint64_t stops, injected, mapped, unmapped, mirror_fills;
 };
@@ -107,6 +108,24 @@ int nat_bare_stop(struct nat *n);
 int nat_wait(struct nat *n, uint64_t stop_at_ns, int *status);
 /* Could this host run the engine at all?  0, or -1 with why. */
 int nat_child_probe(char *why, size_t len);
+
+/* clock.c: virtual time, the guest's own CPU time (see there) */
+/* Host monotonic time in ns. */
+uint64_t nat_host_ns(void);
+/* Open the child's CPU clock, measure a bare stop.  0, or -1. */
+int nat_clock_init(struct nat *n);
+/* Just before the child resumes: the engine's time since the mark is
+ * taken off the virtual clock. */
+void nat_clock_resume(struct nat *n);
+/* Just after it stopped: only its CPU time beyond a bare stop's stays. */
+void nat_clock_stop(struct nat *n);
+/* run() returns: hold the clock while the dispatcher works, unless the
+ * exit is a hlt (its sleep must pass on the clock). */
+void nat_clock_hold(struct nat *n, bool halting);
+/* run() is entered again: the clock goes on from where it was held. */
+void nat_clock_release(struct nat *n);
+/* Host monotonic time at which the next device event is due. */
+uint64_t nat_event_deadline(struct vm *vm);
 
 /* mirror.c */
 /* An empty mirror.  0 or -1 when out of memory. */

@@ -165,6 +165,11 @@ struct sc_cpu {
 	uint32_t *page_gen;     /* per guest-physical page: generation */
 	uint8_t *page_code;     /* per page: 1 when cached records exist */
 	uint64_t npages;
+	/* --stats, counted off the hot path: lookups = ran + stopped */
+	uint64_t decodes;       /* cache misses: instructions decoded */
+	uint64_t crossing;      /* of which page-crossing (never cached) */
+	uint64_t ran;           /* instructions completed inside run() */
+	uint64_t stopped;       /* instructions that ended a run() */
 
 	struct sc_host host;
 };

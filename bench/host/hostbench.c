@@ -1,0 +1,310 @@
+/*
+ * bench/host/hostbench.c - the host's own figures for the benchmarks
+ * that have an equivalent outside a virtual machine.
+ *
+ *   hostbench NAME ITERATIONS     one line, as the bench guest prints it:
+ *                                 bench name=NAME iters=N cycles_per_iter=C
+ *   hostbench tsc                 the TSC's frequency: tsc_hz=F
+ *
+ * The column "host" of bench/run.sh's table, and the yardsticks of its
+ * target figures:
+ *
+ *   call       call/ret, the same loop as the guest's
+ *   syscall    a getpid system call through the syscall instruction
+ *   pagefault  the first write to a fresh anonymous page (a minor fault
+ *              the kernel resolves by mapping a zeroed frame)
+ *   divzero    a #DE turned into SIGFPE, the handler skips the divide
+ *   forkwait   fork, the child exits at once, the parent waits
+ *   cpuid      cpuid leaf 0 (itself a VM exit when the host is a VM)
+ *   compute    the guest's sieve (bench/compute.h), same source
+ *   signal     the bare signal round trip: cli faults, a SIGSEGV handler
+ *              in the same process skips it
+ *   ptrace     the bare ptrace round trip: cli faults in a traced child,
+ *              the tracer reads the registers, skips cli, resumes it (what
+ *              the native engine does for every trap)
+ *
+ * Times are TSC cycles (rdtsc), the unit of the guest's own figures.
+ */
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <ucontext.h>
+
+#include "bench/compute.h"
+
+#define CLI_LEN 1         /* cli is one byte: fa */
+#define FAULT_CHUNK 4096  /* pages mapped at once by the pagefault case */
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+/* The guest's loops (guests/bench/kloops.S), the same instructions. */
+void host_call_loop(uint64_t iters);
+void host_div_loop(uint64_t iters);
+extern char host_div_next[];
+__asm__(".text\n"
+	"host_call_loop:\n"
+	"1: call host_ret\n"
+	"   dec %rdi\n"
+	"   jnz 1b\n"
+	"   ret\n"
+	"host_ret: ret\n"
+	"host_div_loop:\n"
+	"   xor %ecx, %ecx\n"
+	"1: xor %edx, %edx\n"
+	"   mov $1, %eax\n"
+	"   divl %ecx\n"
+	"host_div_next:\n"
+	"   dec %rdi\n"
+	"   jnz 1b\n"
+	"   ret\n");
+
+static uint64_t run_call(uint64_t iters)
+{
+	uint64_t t = rdtsc();
+
+	host_call_loop(iters);
+	return rdtsc() - t;
+}
+
+static uint64_t run_syscall(uint64_t iters)
+{
+	uint64_t t = rdtsc();
+
+	for (uint64_t i = 0; i < iters; i++) {
+		long ret;
+
+		__asm__ volatile("syscall" : "=a"(ret) : "a"((long)SYS_getpid)
+				 : "rcx", "r11", "memory");
+	}
+	return rdtsc() - t;
+}
+
+/* Only the writes are timed: mmap and munmap are the set-up. */
+static uint64_t run_pagefault(uint64_t iters)
+{
+	uint64_t total = 0;
+
+	for (uint64_t done = 0; done < iters; done += FAULT_CHUNK) {
+		uint64_t n = iters - done < FAULT_CHUNK ? iters - done : FAULT_CHUNK;
+		size_t len = n * 4096;
+		volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			die("mmap");
+		uint64_t t = rdtsc();
+
+		for (uint64_t i = 0; i < n; i++)
+			p[i * 4096] = 1;
+		total += rdtsc() - t;
+		munmap((void *)p, len);
+	}
+	return total;
+}
+
+static void on_sigfpe(int sig, siginfo_t *si, void *uc_)
+{
+	ucontext_t *uc = uc_;
+
+	(void)sig;
+	(void)si;
+	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)host_div_next;
+}
+
+static void on_sigsegv(int sig, siginfo_t *si, void *uc_)
+{
+	ucontext_t *uc = uc_;
+
+	(void)sig;
+	(void)si;
+	uc->uc_mcontext.gregs[REG_RIP] += CLI_LEN;
+}
+
+static void handle(int sig, void (*fn)(int, siginfo_t *, void *))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = fn;
+	sa.sa_flags = SA_SIGINFO;
+	if (sigaction(sig, &sa, NULL) < 0)
+		die("sigaction");
+}
+
+static uint64_t run_divzero(uint64_t iters)
+{
+	uint64_t t;
+
+	handle(SIGFPE, on_sigfpe);
+	t = rdtsc();
+	host_div_loop(iters);
+	return rdtsc() - t;
+}
+
+static uint64_t run_signal(uint64_t iters)
+{
+	uint64_t t;
+
+	handle(SIGSEGV, on_sigsegv);
+	t = rdtsc();
+	for (uint64_t i = 0; i < iters; i++)
+		__asm__ volatile("cli" : : : "memory");
+	return rdtsc() - t;
+}
+
+static uint64_t run_forkwait(uint64_t iters)
+{
+	uint64_t t = rdtsc();
+
+	for (uint64_t i = 0; i < iters; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (pid == 0)
+			_exit(0);
+		if (waitpid(pid, NULL, 0) != pid)
+			die("waitpid");
+	}
+	return rdtsc() - t;
+}
+
+static uint64_t run_cpuid(uint64_t iters)
+{
+	uint64_t t = rdtsc();
+
+	for (uint64_t i = 0; i < iters; i++) {
+		uint32_t a = 0, b, c = 0, d;
+
+		__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	}
+	return rdtsc() - t;
+}
+
+static uint64_t run_compute(uint64_t iters)
+{
+	static uint8_t flags[COMPUTE_SIEVE_SIZE];
+	uint64_t t = rdtsc();
+
+	for (uint64_t i = 0; i < iters; i++)
+		if (compute_sieve(flags) != COMPUTE_PRIMES) {
+			fprintf(stderr, "hostbench: the sieve miscounted\n");
+			exit(1);
+		}
+	return rdtsc() - t;
+}
+
+/* The child: stop for the tracer, then fault on cli iters times. */
+static void ptrace_child(uint64_t iters)
+{
+	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
+		_exit(1);
+	raise(SIGSTOP);
+	for (uint64_t i = 0; i < iters; i++)
+		__asm__ volatile("cli" : : : "memory");
+	_exit(0);
+}
+
+/* One round trip: the SIGSEGV stop, GETREGS, RIP past cli, SETREGS,
+ * resume with the signal suppressed. */
+static uint64_t run_ptrace(uint64_t iters)
+{
+	struct user_regs_struct r;
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0)
+		ptrace_child(iters);
+	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status))
+		die("waitpid (start)");
+	ptrace(PTRACE_CONT, pid, NULL, NULL);
+	uint64_t t = rdtsc();
+
+	for (uint64_t i = 0; i < iters; i++) {
+		if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status) ||
+		    WSTOPSIG(status) != SIGSEGV)
+			die("waitpid (SIGSEGV stop)");
+		ptrace(PTRACE_GETREGS, pid, NULL, &r);
+		r.rip += CLI_LEN;
+		ptrace(PTRACE_SETREGS, pid, NULL, &r);
+		ptrace(PTRACE_CONT, pid, NULL, NULL);
+	}
+	t = rdtsc() - t;
+	waitpid(pid, &status, 0);
+	return t;
+}
+
+/* TSC ticks per second, against CLOCK_MONOTONIC over 200 ms. */
+static double tsc_hz(void)
+{
+	struct timespec a, b, pause = { 0, 200000000 };
+	uint64_t t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	t0 = rdtsc();
+	nanosleep(&pause, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	t1 = rdtsc();
+	return (double)(t1 - t0) /
+	       ((double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9);
+}
+
+static const struct {
+	const char *name;
+	uint64_t (*run)(uint64_t iters);
+} cases[] = {
+	{ "call", run_call },         { "syscall", run_syscall },
+	{ "pagefault", run_pagefault }, { "divzero", run_divzero },
+	{ "forkwait", run_forkwait }, { "cpuid", run_cpuid },
+	{ "compute", run_compute },   { "signal", run_signal },
+	{ "ptrace", run_ptrace },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "tsc")) {
+		printf("tsc_hz=%.0f\n", tsc_hz());
+		return 0;
+	}
+	if (argc != 3) {
+		fprintf(stderr, "usage: hostbench NAME ITERATIONS | hostbench tsc\n");
+		return 2;
+	}
+	uint64_t iters = strtoull(argv[2], NULL, 10);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (strcmp(argv[1], cases[i].name) || iters == 0)
+			continue;
+		uint64_t c = cases[i].run(iters);
+
+		printf("bench name=%s iters=%llu cycles_per_iter=%.1f\n",
+		       cases[i].name, (unsigned long long)iters,
+		       (double)c / (double)iters);
+		return 0;
+	}
+	fprintf(stderr, "hostbench: no case %s, or no iterations\n", argv[1]);
+	return 2;
+}

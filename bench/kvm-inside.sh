@@ -1,0 +1,32 @@
+#!/bin/sh
+# bench/kvm-inside.sh - the benchmarks under --engine=kvm, run inside the
+# nested machine of tests/kvm/nested.sh (AMD SVM as QEMU's TCG models it),
+# for the kvm column of bench/run.sh on a host without usable /dev/kvm.
+#
+#   KVM_NESTED_SCRIPT=bench/kvm-inside.sh sh tests/kvm/nested.sh BUILD
+#
+# nested.sh calls it as "kvm-inside.sh BUILD RESULTS-DIR".  It reads the
+# benchmark list, iterations and repetitions from BUILD/bench/nested.conf
+# (written by bench/run.sh) and writes RESULTS-DIR/bench.txt, one line per
+# run: "kvm-nested NAME ITERS CYCLES", and RESULTS-DIR/NAME.stats, the
+# --stats of the last run (its exit counts are the truthful part).
+set -u
+BUILD=$1; RES=$2
+rm -rf "$RES"; mkdir -p "$RES"; : >"$RES/bench.txt"
+# shellcheck disable=SC1091
+. "$BUILD/bench/nested.conf" # BENCHES, REPS, and ITERS_<name>
+for b in $BENCHES; do
+	eval "n=\${ITERS_$b}"
+	r=0
+	while [ $r -lt "$REPS" ]; do
+		r=$((r + 1))
+		timeout 300 "$BUILD/trapvisor" --engine=kvm --stats \
+			"$BUILD/guests/bench.elf" -- "$b" "$n" </dev/null \
+			>/tmp/bench.out 2>"$RES/$b.stats"
+		awk -v e=kvm-nested '$1 == "bench" {
+			split($2, a, "="); split($3, i, "="); split($4, c, "=")
+			print e, a[2], i[2], c[2] }' /tmp/bench.out >>"$RES/bench.txt"
+	done
+done
+echo done >"$RES/finished"
+exit 0

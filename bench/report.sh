@@ -1,0 +1,193 @@
+#!/bin/sh
+# bench/report.sh - turn bench/run.sh's raw runs into the table, the CSV,
+# the chart and RESULTS.md.  Called by run.sh; can be rerun by hand on
+# the same raw files:
+#
+#   TSC_HZ=F REPS=N BUILD=B sh bench/report.sh RAW IPS OUTDIR
+#
+# RAW holds "ENGINE NAME ITERS CYCLES" per run, IPS "ENGINE MIPS" per
+# softcpu compute run.  The figure of a benchmark on an engine is the
+# median over its runs.
+set -u
+RAW=$1; IPS=$2; OUT=$3
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROWS="syscall in cr8 call pagefault divzero ptemod forkwait cpuid cli compute signal ptrace"
+COLS="host native softcpu kvm kvm-nested qemu-tcg"
+MED=$OUT/.medians
+# ENGINE NAME MEDIAN MIN MAX RUNS ITERS
+awk '
+function med(k,   n, i, j, t, v) {
+	n = cnt[k]
+	for (i = 1; i <= n; i++) v[i] = val[k, i]
+	for (i = 2; i <= n; i++) {	# insertion sort: a handful of runs
+		t = v[i]
+		for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]
+		v[j + 1] = t
+	}
+	lo = v[1]; hi = v[n]
+	return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+}
+{ k = $1 " " $2; val[k, ++cnt[k]] = $4; it[k] = $3 }
+END { for (k in cnt) { m = med(k); print k, m, lo, hi, cnt[k], it[k] } }
+' "$RAW" | sort >"$MED"
+awk '{ s[NR] = $2 } END { n = NR; if (!n) { print 0; exit }
+	for (i = 2; i <= n; i++) { t = s[i]; for (j = i - 1; j >= 1 && s[j] > t; j--) s[j + 1] = s[j]; s[j + 1] = t }
+	print (n % 2 ? s[(n + 1) / 2] : (s[n / 2] + s[n / 2 + 1]) / 2) }' "$IPS" >"$OUT/.ips"
+
+# The columns that have data, in order.
+cols=""
+for c in $COLS; do grep -q "^$c " "$MED" && cols="$cols $c"; done
+
+# ---------------------------------------------------------------- CSV
+{
+	echo "benchmark,engine,cycles_per_iter_median,min,max,runs,iters,ratio_to_host"
+	for r in $ROWS; do for c in $cols; do
+		awk -v r="$r" -v c="$c" -v med="$MED" '
+		BEGIN { while ((getline l < med) > 0) { split(l, f, " ")
+			if (f[2] == r && f[1] == "host") h = f[3]
+			if (f[2] == r && f[1] == c) { m = f[3]; lo = f[4]; hi = f[5]; n = f[6]; it = f[7] } }
+			if (m == "") exit
+			printf "%s,%s,%.1f,%.1f,%.1f,%d,%d,%s\n", r, c, m, lo, hi, n, it,
+				h ? sprintf("%.2f", m / h) : "" }'
+	done; done
+} >"$OUT/results.csv"
+
+# ---------------------------------------------------------------- table
+# cycles (ratio to host) per cell; "-" where the engine has no figure.
+table() {
+	awk -F, -v cols="$cols" '
+	NR == 1 { next }
+	{ v[$1, $2] = $3; rt[$1, $2] = $8; if (!($1 in seen)) { seen[$1] = 1; rows[++nr] = $1 } }
+	END {
+		nc = split(cols, c, " ")
+		printf "| benchmark |"; for (i = 1; i <= nc; i++) printf " %s |", c[i]; print ""
+		printf "| --- |"; for (i = 1; i <= nc; i++) printf " ---: |"; print ""
+		for (j = 1; j <= nr; j++) {
+			printf "| %s |", rows[j]
+			for (i = 1; i <= nc; i++) {
+				k = rows[j] SUBSEP c[i]
+				if (!(k in v)) { printf " - |"; continue }
+				printf " %s", fmt(v[k])
+				if (rt[k] != "" && c[i] != "host") printf " (%sx)", rt[k]
+				printf " |"
+			}
+			print ""
+		}
+	}
+	function fmt(x) { return x >= 100 ? sprintf("%.0f", x) : sprintf("%.1f", x) }
+	' "$OUT/results.csv"
+}
+{
+	echo "Cycles per iteration (TSC), median of ${REPS:-?} runs; in parentheses"
+	echo "the ratio to the host's own equivalent (Adams and Agesen's \"native\")."
+	echo
+	table
+} >"$OUT/results.md"
+
+# ---------------------------------------------------------------- chart
+awk -F, -v cols="$cols" '
+NR == 1 { next }
+$1 == "signal" || $1 == "ptrace" { next }
+{ v[$1, $2] = $3; if (!($1 in seen)) { seen[$1] = 1; rows[++nr] = $1 } }
+END {
+	nc = split(cols, c, " ")
+	split("#4c72b0 #dd8452 #55a868 #c44e52 #8172b3 #937860", color, " ")
+	bw = 12; gap = 18; gw = nc * bw + gap; left = 70; top = 40
+	ph = 320; w = left + nr * gw + 20; h = top + ph + 90
+	lo = 0; hi = 8	# decades: 1 to 10^8 cycles
+	printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"11\">\n", w, h
+	printf "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+	printf "<text x=\"%d\" y=\"20\" font-size=\"14\">Cycles per iteration (log scale), by benchmark and engine</text>\n", left
+	for (d = lo; d <= hi; d++) {
+		y = top + ph - (d - lo) / (hi - lo) * ph
+		printf "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", left, y, w - 20, y
+		printf "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">1e%d</text>\n", left - 6, y + 4, d
+	}
+	for (j = 1; j <= nr; j++) {
+		x0 = left + (j - 1) * gw + gap / 2
+		for (i = 1; i <= nc; i++) {
+			k = rows[j] SUBSEP c[i]
+			if (!(k in v) || v[k] <= 0) continue
+			l = log(v[k] < 1 ? 1 : v[k]) / log(10)
+			bh = (l - lo) / (hi - lo) * ph
+			printf "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\"><title>%s on %s: %s cycles</title></rect>\n", x0 + (i - 1) * bw, top + ph - bh, bw - 1, bh, color[i], rows[j], c[i], v[k]
+		}
+		printf "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x0 + nc * bw / 2, top + ph + 16, rows[j]
+	}
+	for (i = 1; i <= nc; i++) {
+		lx = left + (i - 1) * 110
+		printf "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>\n", lx, top + ph + 40, color[i]
+		printf "<text x=\"%d\" y=\"%d\">%s</text>\n", lx + 16, top + ph + 50, c[i]
+	}
+	print "</svg>"
+}' "$OUT/results.csv" >"$OUT/chart.svg"
+
+# ---------------------------------------------------------------- targets
+# value NAME ENGINE: the median, or empty.
+value() { awk -v c="$2" -v r="$1" '$1 == c && $2 == r { print $3 }' "$MED"; }
+HZ=${TSC_HZ:-0}
+mips=$(cat "$OUT/.ips")
+sc_cli=$(value cli softcpu); nat_cli=$(value cli native)
+nat_comp=$(value compute native); host_comp=$(value compute host)
+ptr=$(value ptrace host); sig=$(value signal host)
+targets() {
+	awk -v mips="$mips" -v sc="$sc_cli" -v nc="$nat_cli" -v ncomp="$nat_comp" \
+	    -v hcomp="$host_comp" -v ptr="$ptr" -v sig="$sig" -v hz="$HZ" '
+	function v(ok) { return ok ? "met" : "**not met**" }
+	BEGIN {
+		print "| target | measured | verdict |"
+		print "| --- | --- | --- |"
+		printf "| 1. softcpu runs compute at >= 100 million guest instructions/s | %.1f million/s (`--stats`, median) | %s |\n", mips, v(mips >= 100)
+		if (ncomp != "" && hcomp != "")
+			printf "| 2. native runs compute within 5%% of the host | %.0f vs %.0f cycles: %+.1f%% | %s |\n", ncomp, hcomp, (ncomp / hcomp - 1) * 100, v(ncomp <= hcomp * 1.05)
+		else
+			print "| 2. native runs compute within 5% of the host | no figure (native did not run) | **not met** |"
+		if (nc != "" && ptr != "")
+			printf "| 3. a native trap costs <= 1.5x the bare ptrace round trip | %.0f cycles per trap (cli/sti / 2) vs ptrace %.0f, signal %.0f: %.1fx ptrace | %s |\n", nc / 2, ptr, sig, nc / 2 / ptr, v(nc / 2 <= 1.5 * ptr)
+		else
+			print "| 3. a native trap costs <= 1.5x the bare ptrace round trip | no figure | **not met** |"
+		if (sc != "" && hz > 0)
+			printf "| 4. a softcpu trap (cli) costs < 1 us | %.0f cycles = %.2f us (cli/sti / 2, TSC %.2f GHz) | %s |\n", sc / 2, sc / 2 / hz * 1e6, hz / 1e9, v(sc / 2 / hz * 1e6 < 1)
+	}'
+}
+targets >"$OUT/.targets"
+
+# ---------------------------------------------------------------- RESULTS.md
+{
+	echo "# Benchmark results"
+	echo
+	echo "Generated by \`make bench\` (bench/run.sh, bench/report.sh) on"
+	echo "$(date -u '+%Y-%m-%d %H:%M UTC'). Regenerate with the same command; the"
+	echo "numbers of every run differ, the shape should not."
+	echo
+	echo "## The machine"
+	echo
+	echo "- CPU: $(lscpu 2>/dev/null | awk -F: '/^Model name/ { sub(/^ +/, "", $2); print $2; exit }'), $(nproc) cores"
+	echo "- kernel: $(uname -sr); TSC: $(awk -v h="$HZ" 'BEGIN { printf "%.3f GHz", h / 1e9 }')"
+	echo "- /dev/kvm: $(if [ -c /dev/kvm ]; then echo present; else echo absent; fi); QEMU: $(qemu-system-x86_64 --version 2>/dev/null | head -1)"
+	echo "- This machine is itself a virtual machine: absolute times are"
+	echo "  noisy; compare ratios within one run."
+	echo
+	echo "## The commands"
+	echo
+	echo '```'
+	echo "make BUILD=${BUILD:-build} bench      # = sh bench/run.sh ${BUILD:-build}"
+	sed 's/^/# /' "${BUILD:-build}/bench/log.txt" 2>/dev/null
+	echo '```'
+	echo
+	echo "## The table"
+	echo
+	cat "$OUT/results.md"
+	echo
+	echo "Also in \`results.csv\` (with min, max and runs) and \`chart.svg\`:"
+	echo
+	echo "![cycles per iteration](chart.svg)"
+	echo
+	echo "## The target figures"
+	echo
+	cat "$OUT/.targets"
+	echo
+	cat "$HERE/explain.md"
+} >"$OUT/RESULTS.md"
+rm -f "$OUT/.targets" "$OUT/.ips" "$MED"
+echo "bench: wrote $OUT/results.csv $OUT/results.md $OUT/chart.svg $OUT/RESULTS.md"
