@@ -340,6 +340,9 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 		if (vm->kick == VM_KICK_STOP)
 			vm_kill(vm, VM_EXIT_INTERRUPTED, "interrupted at rip %#"
 				PRIx64, vm->vcpu.rip);
+		snprintf(a.what, sizeof(a.what), vm->kick ? "kicked" :
+			 "the monitor's deadline: a timer event or the end "
+			 "of an interrupt shadow");
 		vm->kick = 0;
 		snprintf(a.reason, sizeof(a.reason), "interrupt");
 		break;

@@ -27,14 +27,14 @@ void trace_exit(const struct vm *vm, uint64_t rip, const char *reason,
 		const struct insn *in, const struct pg_entry *pg,
 		const char *what)
 {
-	char text[200] = "";
+	char text[200] = "-";
 
 	if (in)
 		snprintf(text, sizeof(text), "%s%s%s", in->mnemonic,
 			 in->op_str[0] ? " " : "", in->op_str);
 	fprintf(stderr, "[trap] cpl%u rip=%#010" PRIx64 "  %-13s %-28s "
 		"%-23s %s\n", vm->vcpu.cpl, rip, reason, text,
-		pg ? pg_class_name(pg->cls) : "", what);
+		pg ? pg_class_name(pg->cls) : "-", what);
 }
 
 /* Rows sorted by time spent, the costliest first. */
