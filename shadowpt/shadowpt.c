@@ -293,6 +293,26 @@ enum shadow_result shadowpt_fault(struct vm *vm, uint64_t va, uint32_t error)
 	return SHADOW_FILLED;
 }
 
+uint64_t shadowpt_lookup(const struct vm *vm, uint64_t va)
+{
+	const uint64_t *table = vm->spt.current;
+	uint64_t rights = PTE_W | PTE_U, nx = 0, pte = 0;
+
+	for (int level = PT_LEVELS; level >= 1; level--) {
+		pte = table[PT_INDEX(va, level)];
+		if (!(pte & PTE_P))
+			return 0;
+		if (level > 1 && (pte & PTE_PS))
+			spt_panic("shadowpt_lookup", "a large shadow leaf "
+				  "(shadow leaves are 4 KiB)");
+		rights &= pte;
+		nx |= pte & PTE_NX;
+		if (level > 1)
+			table = spt_child(pte);
+	}
+	return (pte & ~(PTE_W | PTE_U | PTE_NX)) | rights | nx;
+}
+
 /* ------------------------------------------------------------------
  * Invalidation.
  */

@@ -79,6 +79,14 @@ void shadowpt_fini(struct vm *vm);
  */
 enum shadow_result shadowpt_fault(struct vm *vm, uint64_t va, uint32_t error);
 
+/*
+ * What an engine's MMU finds for linear address va in the current view:
+ * the shadow leaf with W and U ANDed and NX ORed over every level, or 0
+ * when va is not mapped.  softcpu's TLB and native's mirror both read the
+ * shadow through this one walk.
+ */
+uint64_t shadowpt_lookup(const struct vm *vm, uint64_t va);
+
 /* invlpg va: drop the shadow entry of va in both views. */
 void shadowpt_invlpg(struct vm *vm, uint64_t va);
 /*

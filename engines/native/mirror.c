@@ -143,24 +143,6 @@ static void mirror_insert(struct nat_mirror *m, uint64_t va, int prot,
 	m->used++;
 }
 
-uint64_t nat_shadow_leaf(const struct vm *vm, uint64_t va)
-{
-	const uint64_t *table = vm->spt.current;
-	uint64_t rights = PTE_W | PTE_U, nx = 0, pte = 0;
-
-	for (int level = PT_LEVELS; level >= 1; level--) {
-		if (!table)
-			return 0;
-		pte = table[PT_INDEX(va, level)];
-		if (!(pte & PTE_P) || (level > 1 && (pte & PTE_PS)))
-			return 0;
-		rights &= pte;
-		nx |= pte & PTE_NX;
-		if (level > 1)
-			table = (const uint64_t *)(uintptr_t)(pte & PTE_ADDR_MASK);
-	}
-	return (pte & ~(PTE_W | PTE_U | PTE_NX)) | rights | nx;
-}
 
 /* The host protection that mirrors a shadow leaf. */
 static int leaf_prot(uint64_t leaf)
@@ -266,7 +248,7 @@ static int map_page(struct nat *n, uint64_t va, uint64_t leaf)
  */
 int nat_mirror_fault(struct nat *n, uint64_t va)
 {
-	uint64_t leaf = nat_shadow_leaf(n->vm, va);
+	uint64_t leaf = shadowpt_lookup(n->vm, va);
 
 	if (!leaf)
 		return 0;

@@ -115,7 +115,7 @@ static bool read_linear(const struct vm *vm, uint64_t va, uint8_t *buf,
 			unsigned len)
 {
 	for (unsigned i = 0; i < len; i++) {
-		uint64_t leaf = nat_shadow_leaf(vm, va + i);
+		uint64_t leaf = shadowpt_lookup(vm, va + i);
 		const uint8_t *p = leaf ? gm_ptr(&vm->mem, (leaf & PTE_ADDR_MASK)
 						 + ((va + i) & ~PAGE_MASK), 1)
 					: NULL;
@@ -176,7 +176,7 @@ static bool insn_writes(struct vm *vm, uint64_t rip)
 static void page_fault(struct nat *n, struct vm_exit *x, uint64_t va)
 {
 	struct vm *vm = n->vm;
-	uint64_t rip = vm->vcpu.rip, leaf = nat_shadow_leaf(vm, va);
+	uint64_t rip = vm->vcpu.rip, leaf = shadowpt_lookup(vm, va);
 	uint32_t err = PFEC_U;
 	bool fetch = va == rip || (!(va & ~PAGE_MASK) && va > rip &&
 				   va < rip + INSN_MAX);

@@ -142,10 +142,5 @@ int nat_mirror_sync(struct nat *n);
  * n->why when the shadow maps something the child cannot mirror.
  */
 int nat_mirror_fault(struct nat *n, uint64_t va);
-/*
- * The shadow leaf of va with W, U and NX folded from every level, or 0
- * when va is not mapped in the current view.
- */
-uint64_t nat_shadow_leaf(const struct vm *vm, uint64_t va);
 
 #endif /* ENGINES_NATIVE_NATIVE_H */

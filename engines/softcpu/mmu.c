@@ -46,47 +46,13 @@ static int page_fault(struct sc_cpu *c, uint64_t va, uint32_t err)
 	return SC_STOP;
 }
 
-/*
- * Walk the shadow for va.  Returns the leaf entry with W, U and NX folded
- * in from every level (W and U ANDed, NX ORed), or 0 when some level is
- * not present; *bad is set when the shadow breaks its own invariants.
- */
-static uint64_t shadow_walk(struct sc_cpu *c, uint64_t va, const char **bad)
-{
-	const uint64_t *table = c->vm->spt.current;
-	uint64_t rights = PTE_W | PTE_U, nx = 0, pte = 0;
-
-	*bad = NULL;
-	for (int level = PT_LEVELS; level >= 1; level--) {
-		if (!table)
-			return 0;
-		pte = table[PT_INDEX(va, level)];
-		if (!(pte & PTE_P))
-			return 0;
-		if (level > 1 && (pte & PTE_PS)) {
-			*bad = "softcpu: shadow entry with PS (leaves are 4 KiB)";
-			return 0;
-		}
-		rights &= pte;
-		nx |= pte & PTE_NX;
-		if (level > 1)
-			table = (const uint64_t *)(uintptr_t)(pte & PTE_ADDR_MASK);
-	}
-	return (pte & ~(PTE_W | PTE_U | PTE_NX)) | rights | nx;
-}
-
 const struct sc_tlb *sc_tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc)
 {
 	struct sc_tlb *e = &c->tlb[(va >> PAGE_SHIFT) & (SC_TLB_SIZE - 1)];
 	uint32_t err = PFEC_U | (acc & (PFEC_W | PFEC_I));
-	const char *bad;
-	uint64_t pte = shadow_walk(c, va, &bad);
+	uint64_t pte = shadowpt_lookup(c->vm, va);
 	uint8_t rights;
 
-	if (bad) {
-		sc_internal(c, bad);
-		return NULL;
-	}
 	if (!pte) {
 		page_fault(c, va, err);
 		return NULL;
