@@ -9,6 +9,7 @@
 #ifndef MONITOR_ENGINE_H
 #define MONITOR_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +19,11 @@ struct vm_exit;
 
 struct engine {
 	const char *name;
+	/* Guest instructions retired are counted in vcpu.instructions. */
+	bool counts_instructions;
+	/* The CPU walks the guest's page tables itself (nested paging): the
+	 * shadow page tables are not used. */
+	bool nested_paging;
 	/*
 	 * Can this engine run here?  Returns 0, or -1 with a one-line reason
 	 * written to why (for example "no /dev/kvm: ...").

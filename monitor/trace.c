@@ -79,22 +79,32 @@ void trace_print_stats(const struct vm *vm, FILE *f)
 	fprintf(f, "\n--- trapvisor statistics (engine %s, --isa=%s) ---\n",
 		vm->engine ? vm->engine->name : "none",
 		vm->opt.isa == ISA_STRICT ? "strict" : "x86");
-	fprintf(f, "run time %.3f s; monitor time %.3f s; guest instructions "
-		"%" PRIu64 "\n\n", secs, (double)total / 1e9,
-		vm->vcpu.instructions);
+	fprintf(f, "run time %.3f s; monitor time %.3f s", secs,
+		(double)total / 1e9);
+	if (vm->engine && vm->engine->counts_instructions)
+		fprintf(f, "; guest instructions %" PRIu64,
+			vm->vcpu.instructions);
+	fprintf(f, "\n\n");
 	print_rows(f, "exits by reason", s->reason, s->nreasons, total);
 	if (s->ninsns)
 		print_rows(f, "emulated instructions", s->insn, s->ninsns,
 			   total);
 	fprintf(f, "interrupts injected into the guest: %" PRIu64 "\n",
 		s->injected);
-	fprintf(f, "shadow page faults: %" PRIu64 " hidden (filled by the "
-		"monitor), %" PRIu64 " true (reflected to the guest)\n",
-		vm->spt.hidden_faults, vm->spt.true_faults);
-	fprintf(f, "shadow address spaces: %" PRIu64 " CR3 loads found "
-		"theirs cached, %" PRIu64 " started empty; %" PRIu64
-		" shadow tables in use\n", vm->spt.space_hits,
-		vm->spt.space_misses, vm->spt.tables);
+	if (vm->engine && vm->engine->nested_paging) {
+		fprintf(f, "no shadow page tables: the CPU walks the guest's "
+			"own (nested paging)\n");
+	} else {
+		fprintf(f, "shadow page faults: %" PRIu64 " hidden (filled by "
+			"the monitor), %" PRIu64 " true (reflected to the "
+			"guest)\n", vm->spt.hidden_faults,
+			vm->spt.true_faults);
+		fprintf(f, "shadow address spaces: %" PRIu64 " CR3 loads "
+			"found theirs cached, %" PRIu64 " started empty; "
+			"%" PRIu64 " shadow tables in use\n",
+			vm->spt.space_hits, vm->spt.space_misses,
+			vm->spt.tables);
+	}
 	if (vm->engine && vm->engine->print_stats)
 		vm->engine->print_stats(vm, f);
 }

@@ -414,6 +414,7 @@ static void kv_run(struct vm *vm, struct vm_exit *x)
 
 const struct engine engine_kvm = {
 	.name = "kvm",
+	.nested_paging = true,
 	.probe = kv_probe,
 	.init = kv_init,
 	.run = kv_run,

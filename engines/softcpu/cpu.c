@@ -295,6 +295,7 @@ static void sc_print_stats(const struct vm *vm, FILE *f)
 
 const struct engine engine_softcpu = {
 	.name = "softcpu",
+	.counts_instructions = true,
 	.probe = sc_probe,
 	.init = sc_init,
 	.run = sc_run,
