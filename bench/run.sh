@@ -18,7 +18,8 @@
 #
 # Environment: BENCH_REPS (5), BENCH_SCALE (1: multiplies every iteration
 # count), BENCH_NESTED (1: 0 skips the nested-KVM run), BENCH_ONLY (a list
-# of benchmark names).  Needs only sh and awk; timings are never asserted.
+# of benchmark names), BENCH_COLUMNS (a list among host softcpu native
+# qemu kvm; all by default).  Needs only sh and awk; timings are never asserted.
 set -u
 BUILD=${1:-build}
 OUT=${2:-bench}
@@ -34,7 +35,7 @@ IPS=$BUILD/bench/ips.txt        # softcpu's --stats on compute, per run
 LOG=$BUILD/bench/log.txt
 BENCHES=${BENCH_ONLY:-"syscall in cr8 call pagefault divzero ptemod forkwait cpuid cli compute"}
 mkdir -p "$BUILD/bench" "$OUT"
-: >"$RAW"; : >"$IPS"; : >"$LOG"
+: >"$RAW"; : >"$IPS"; : >"$LOG"; rm -rf "$BUILD/bench/stats"
 
 # Iterations of each benchmark: enough for a steady figure on the slowest
 # engine that runs it (native and nested KVM take 10-500 us per trap).
@@ -61,6 +62,10 @@ say() { echo "bench: $*"; echo "$*" >>"$LOG"; }
 run_trapvisor() { # COLUMN ENGINE-ARGS...
 	col=$1; shift
 	say "$col: $TV $* $IMG -- NAME ITERS"
+	# The exits of booting and printing alone: "call 1" makes no other.
+	mkdir -p "$BUILD/bench/stats/$col"
+	"$TV" "$@" --stats "$IMG" -- call 1 </dev/null >/dev/null \
+		2>"$BUILD/bench/stats/$col/baseline.stats"
 	for b in $BENCHES; do
 		n=$(iters "$b"); r=0
 		while [ $r -lt "$REPS" ]; do
@@ -69,6 +74,7 @@ run_trapvisor() { # COLUMN ENGINE-ARGS...
 				</dev/null >"$BUILD/bench/out" 2>"$BUILD/bench/err" ||
 				{ say "$col $b failed: $(tail -1 "$BUILD/bench/err")"; break; }
 			collect "$col" <"$BUILD/bench/out"
+			cp "$BUILD/bench/err" "$BUILD/bench/stats/$col/$b.stats"
 			[ "$b" = compute ] && awk -v e="$col" '/million guest instructions per second/ {
 				print e, $2 }' "$BUILD/bench/err" >>"$IPS"
 		done
@@ -132,27 +138,45 @@ run_kvm() {
 	say "kvm-nested: KVM_NESTED_SCRIPT=bench/kvm-inside.sh sh tests/kvm/nested.sh $BUILD"
 	if KVM_NESTED_SCRIPT=$HERE/kvm-inside.sh sh "$REPO/tests/kvm/nested.sh" \
 		"$BUILD" >>"$LOG" 2>&1 &&
-	   [ -f "$BUILD/kvm-nested/results/finished" ]; then
+	   [ -f "$BUILD/kvm-nested/results/finished" ] &&
+	   [ -s "$BUILD/kvm-nested/results/bench.txt" ]; then
 		cat "$BUILD/kvm-nested/results/bench.txt" >>"$RAW"
-		mkdir -p "$BUILD/bench/kvm-nested"
-		cp "$BUILD"/kvm-nested/results/*.stats "$BUILD/bench/kvm-nested/"
+		mkdir -p "$BUILD/bench/stats/kvm-nested"
+		cp "$BUILD"/kvm-nested/results/*.stats "$BUILD/bench/stats/kvm-nested/"
 	else
-		say "kvm-nested: the nested machine did not finish (see $LOG)"
+		say "kvm-nested: no figures came back (see $LOG and $BUILD/kvm-nested/console.log)"
 	fi
 }
 
 [ -x "$TV" ] && [ -f "$IMG" ] && [ -x "$HOSTB" ] ||
 	{ echo "bench: build first: make BUILD=$BUILD bench" >&2; exit 1; }
+run_native() {
+	if "$TV" --engine=native "$IMG" -- call 10 >/dev/null 2>"$BUILD/bench/err"; then
+		run_trapvisor native --engine=native
+	else
+		say "native: $(head -1 "$BUILD/bench/err")"
+	fi
+}
+
+run_peer_qemu() {
+	if command -v qemu-system-x86_64 >/dev/null; then
+		run_qemu
+	else
+		say "qemu-tcg: no qemu-system-x86_64"
+	fi
+}
+
 TSC_HZ=$("$HOSTB" tsc | sed 's/tsc_hz=//')
 say "TSC: $TSC_HZ Hz; $REPS repetitions; scale $SCALE"
-run_host
-run_trapvisor softcpu --engine=softcpu
-if "$TV" --engine=native "$IMG" -- call 10 >/dev/null 2>"$BUILD/bench/err"; then
-	run_trapvisor native --engine=native
-else
-	say "native: $(head -1 "$BUILD/bench/err")"
-fi
-if command -v qemu-system-x86_64 >/dev/null; then run_qemu; else say "qemu-tcg: no qemu-system-x86_64"; fi
-run_kvm
+for col in ${BENCH_COLUMNS:-host softcpu native qemu kvm}; do
+	case $col in
+	host) run_host ;;
+	softcpu) run_trapvisor softcpu --engine=softcpu ;;
+	native) run_native ;;
+	qemu) run_peer_qemu ;;
+	kvm) run_kvm ;;
+	*) say "no column $col" ;;
+	esac
+done
 
 TSC_HZ=$TSC_HZ REPS=$REPS BUILD=$BUILD sh "$HERE/report.sh" "$RAW" "$IPS" "$OUT"

@@ -10,8 +10,8 @@
  * CR4's paging bits) must drop the shadow tables built from the old ones.
  */
 #include "interp/internal.h"
-#include "shadowpt/shadowpt.h"
 #include "monitor/lab.h"
+#include "shadowpt/shadowpt.h"
 
 /* CR0 bits the virtual CPU implements; the other low 32 are ignored. */
 #define CR0_VALID (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | \

@@ -36,9 +36,9 @@
 #include <stdio.h>
 
 #include "interp/internal.h"
+#include "monitor/lab.h"
 #include "monitor/trace.h"
 #include "shadowpt/walk.h"
-#include "monitor/lab.h"
 
 /* One event being delivered. */
 struct event {

@@ -12,8 +12,8 @@
  */
 #include "interp/internal.h"
 #include "monitor/devices.h"
-#include "shadowpt/walk.h"
 #include "monitor/lab.h"
+#include "shadowpt/walk.h"
 
 /*
  * The TSS's I/O permission bit map, one bit per port, 1 = refused:

@@ -14,8 +14,8 @@
  * monitor cannot run, and call gates.
  */
 #include "interp/internal.h"
-#include "shadowpt/walk.h"
 #include "monitor/lab.h"
+#include "shadowpt/walk.h"
 
 /* A 64-bit code segment has L = 1 and D = 0; L = D = 1 is reserved. */
 static int check_long_code(struct vm *vm, uint16_t sel,

@@ -8,8 +8,8 @@
  * #GP(0), as the hardware answers.
  */
 #include "interp/internal.h"
-#include "shadowpt/shadowpt.h"
 #include "monitor/lab.h"
+#include "shadowpt/shadowpt.h"
 
 /* EFER bits the virtual CPU implements; LMA is the CPU's to set. */
 #define EFER_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)

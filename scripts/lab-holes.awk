@@ -26,7 +26,7 @@ function emit_hole(text,    n, i, parts, st, voids) {
 		print indent "/* LAB " lab ": your code here - " desc
 		print indent " * (the handout: " doc ") */"
 	} else {
-		print indent c_open " LAB " lab ": your code here - " desc " (see " doc ")" c_close
+		print indent c_open " LAB " lab ": your answer here - " desc " (see " doc ")" c_close
 	}
 	if (kind != "c") {
 		if (text != "")

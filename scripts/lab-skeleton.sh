@@ -15,19 +15,19 @@
 # the guest with one clear line (monitor/lab.h).  Text files mark their
 # regions with <!-- --> or # comments the same way.  The other labs'
 # regions keep their solutions (and their markers), so every lab can be
-# done on its own, in any order.
+# done on its own, in any order.  A lab may also list files that students
+# produce themselves (labs/NN-name/remove): the skeleton leaves them out.
 set -eu
 LAB=${1:?usage: lab-skeleton.sh N DIR}
 OUT=${2:?usage: lab-skeleton.sh N DIR}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
-
-LABDIR=$(ls -d labs/0"$LAB"-* labs/"$LAB"-* 2>/dev/null | head -1 || true)
+LABDIR=$(cd "$ROOT" && ls -d labs/0"$LAB"-* 2>/dev/null | head -1 || true)
 [ -n "$LABDIR" ] || { echo "lab-skeleton: there is no lab $LAB in labs/" >&2; exit 2; }
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-case $OUT/ in "$ROOT"/*) [ "$OUT" != "$ROOT" ] || {
-	echo "lab-skeleton: DIR must not be the tree itself" >&2; exit 2; } ;; esac
+cd "$ROOT"
+case $OUT/ in "$ROOT"/*)
+	echo "lab-skeleton: DIR must be outside this tree ($ROOT)" >&2; exit 2 ;; esac
 
 # The tree: git's files when this is a clone, else everything but builds.
 if git -C "$ROOT" rev-parse >/dev/null 2>&1; then
@@ -36,14 +36,23 @@ else
 	find . -type f ! -path './.git/*' ! -path './build*' | sed 's|^\./||'
 fi | while read -r f; do
 	[ -f "$f" ] || continue # deleted in the working tree
-	case $OUT/ in "$ROOT/$f"/*) continue ;; esac
 	mkdir -p "$OUT/$(dirname "$f")"
 	cp -p "$f" "$OUT/$f"
 done
 
+# Files the lab asks students to produce themselves (labs/NN-name/remove,
+# one path a line, # comments): the skeleton does not ship them.
+if [ -f "$LABDIR/remove" ]; then
+	grep -v '^#' "$LABDIR/remove" | while read -r f; do
+		[ -n "$f" ] && rm -f "$OUT/$f"
+	done
+fi
+
 # Replace lab N's regions in every file that has one.
 holes=0
+# (The handouts and the guide show markers as examples: not regions.)
 for f in $(grep -rl --exclude-dir=.git "LAB $LAB BEGIN" "$OUT" || true); do
+	case $f in "$OUT"/labs/README.md|"$OUT"/labs/*/README.md) continue ;; esac
 	awk -v lab="$LAB" -v doc="$LABDIR/README.md" -f "$ROOT/scripts/lab-holes.awk" \
 		"$f" >"$f.tmp"
 	mv "$f.tmp" "$f"

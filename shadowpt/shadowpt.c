@@ -42,10 +42,10 @@
 
 #include "isa/x86.h"
 #include "monitor/engine.h"
+#include "monitor/lab.h"
 #include "monitor/vm.h"
 #include "shadowpt/shadowpt.h"
 #include "shadowpt/walk.h"
-#include "monitor/lab.h"
 
 /* Non-leaf rights: everything; the leaf alone decides. */
 #define SPT_TABLE_BITS (PTE_P | PTE_W | PTE_U)

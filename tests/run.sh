@@ -3,12 +3,12 @@
 #
 #   sh tests/run.sh BUILD [SUITE...]
 #
-# SUITE is unit, guests, qemu, badinput, escape, diff, kvm, bench or tour;
-# all of them by default.
+# SUITE is unit, guests, qemu, badinput, escape, diff, kvm, bench, labs or
+# tour; all of them by default.
 # Every check prints one line, PASS or FAIL; the last line counts them.
 set -u
 BUILD=${1:-build}; shift 2>/dev/null || true
-SUITES=${*:-unit guests qemu badinput escape diff kvm bench tour}
+SUITES=${*:-unit guests qemu badinput escape diff kvm bench labs tour}
 TV=$BUILD/trapvisor
 HERE=$(dirname "$0")
 OUT=$(mktemp -d); trap 'rm -rf "$OUT"' EXIT
@@ -147,6 +147,46 @@ suite_bench() {
 	else
 		fail bench/stats "$OUT/err"
 	fi
+}
+
+# labs: for every lab, the students' tree (scripts/lab-skeleton.sh) builds,
+# boots hello byte for byte, and fails its grader with a score line rather
+# than a crash; the full tree scores 100 on every lab.
+suite_labs() {
+	root=$(cd "$HERE/.." && pwd)
+	for n in 1 2 3 4 5 6; do
+		sk=$OUT/lab$n
+		if sh "$root/scripts/lab-skeleton.sh" "$n" "$sk" >"$OUT/log" 2>&1 &&
+		   make -C "$sk" -j2 --no-print-directory all unit-bins \
+			>>"$OUT/log" 2>&1; then
+			pass "labs/$n-skeleton-builds"
+		else
+			fail "labs/$n-skeleton-builds" "$OUT/log"
+			continue
+		fi
+		"$sk/build/trapvisor" --engine=softcpu "$sk/build/guests/hello.elf" \
+			</dev/null >"$OUT/out" 2>"$OUT/err"
+		check_run "labs/$n-skeleton-hello" "$HERE/guests/hello.out" 0 $?
+		GUEST_TIMEOUT=10 sh "$sk/scripts/grade.sh" "$n" build \
+			>"$OUT/log" 2>&1
+		rc=$?
+		if [ $rc = 1 ] && grep -q '^score: [0-9]*/100$' "$OUT/log" &&
+		   ! grep -q '^score: 100/100$' "$OUT/log"; then
+			pass "labs/$n-skeleton-fails-grader ($(tail -1 "$OUT/log"))"
+		else
+			echo "grade.sh exit status $rc" >>"$OUT/log"
+			fail "labs/$n-skeleton-fails-grader" "$OUT/log"
+		fi
+		rm -rf "$sk"
+	done
+	for n in 1 2 3 4 5 6; do
+		if sh "$root/scripts/grade.sh" "$n" "$BUILD" >"$OUT/log" 2>&1 &&
+		   grep -q '^score: 100/100$' "$OUT/log"; then
+			pass "labs/$n-full-tree-scores-100"
+		else
+			fail "labs/$n-full-tree-scores-100" "$OUT/log"
+		fi
+	done
 }
 
 # tour: the guided tour's stops are numbered uniquely and well formed.

@@ -186,6 +186,7 @@ static const struct bench benches[] = {
 };
 #define NBENCH (sizeof(benches) / sizeof(benches[0]))
 
+/* The one machine-readable line, cycles per iteration to a tenth. */
 void bench_report(const char *name, uint64_t iters, uint64_t cycles)
 {
 	uint64_t tenths = iters ? (cycles * 10 + iters / 2) / iters : 0;
@@ -222,6 +223,7 @@ static uint64_t parse_args(const char *args, char *buf, size_t len)
 	return iters;
 }
 
+/* "NAME ITERATIONS": that benchmark; nothing: all of them. */
 int main(const char *args)
 {
 	char name[32];

@@ -176,6 +176,7 @@ static void sys_exit(struct uregs *f)
 	f->rax = status;
 }
 
+/* The system call dispatcher: f is rewritten with what to resume. */
 void uspace_syscall(struct uregs *f)
 {
 	switch (f->rax) {
@@ -201,6 +202,7 @@ void uspace_syscall(struct uregs *f)
 }
 
 /* ------------------------------------------------------------ set-up */
+/* syscall's MSRs, ring-3 access to user.S's pages, the #PF handler. */
 void uspace_init(void)
 {
 	kernel_cr3 = read_cr3() & PTE_ADDR_MASK;
@@ -216,6 +218,7 @@ void uspace_init(void)
 	rt_set_handler(T_PF, pf_handler);
 }
 
+/* A fresh process runs entry at ring 3 until SYS_DONE; its cycles. */
 uint64_t uspace_run(void (*entry)(void), uint64_t arg0, uint64_t arg1,
 		    uint64_t arg2)
 {
