@@ -83,10 +83,10 @@ tour:
 # the coursework (labs/README.md): grade builds the tree itself, so that a
 # tree that does not compile still gets its score line
 grade:
-	@sh scripts/grade.sh $(LAB) $(BUILD)
+	@sh scripts/grade.sh "$(LAB)" "$(BUILD)"
 
 lab-skeleton:
-	@sh scripts/lab-skeleton.sh $(LAB) $(OUT)
+	@sh scripts/lab-skeleton.sh "$(LAB)" "$(OUT)"
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
