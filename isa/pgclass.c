@@ -64,9 +64,10 @@ const struct pg_entry pg_table[] = {
 	[PGF_MOV_FROM_DR] = { X86_INS_MOV, "mov from drN", PRIV, BEH,
 		"CPL > 0 -> #GP(0) (SDM vol. 2, MOV - Move to/from Debug "
 		"Registers)" },
-	[PGF_MOV_TO_SREG] = { X86_INS_MOV, "mov to Sreg", PRIV, CTL,
-		"a non-null selector with RPL or descriptor DPL below CPL -> "
-		"#GP(selector) (SDM vol. 2, MOV - Move, Sreg)" },
+	[PGF_MOV_TO_SREG] = { X86_INS_MOV, "mov to Sreg", SENS, CTL,
+		"ring-0 selectors fault at CPL 3, but a ring-3 one loads: at "
+		"CPL 0 SS needs RPL = DPL = 0, so mov of 0x1b to ss faults "
+		"at ring 0 and not at ring 3 (SDM vol. 2, MOV - Move, Sreg)" },
 	[PGF_MOV_FROM_SREG] = { X86_INS_MOV, "mov from Sreg", SENS, BEH,
 		"stores the selector at any CPL, its RPL showing the real CPL "
 		"(SDM vol. 2, MOV - Move, Sreg)" },

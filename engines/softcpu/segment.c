@@ -143,6 +143,10 @@ int op_mov_sreg_e(struct sc_cpu *c, const struct sc_insn *d)
 
 	if (sreg == SEG_CS || sreg >= VCPU_NSEGS)
 		return sc_ud(c);
+	/* Sensitive: a ring-3 selector loads here where ring 0 would
+	 * fault (isa/README.md), so the strict ISA traps every form. */
+	if (strict(c))
+		return sc_gp(c, 0);
 	if (sc_get_e(c, d, 2, &sel))
 		return SC_STOP;
 	return load_sreg(c, sreg, (uint16_t)sel);

@@ -96,6 +96,20 @@ void pg_load_ds(void *sel)
 			 : "memory");
 }
 
+void pg_load_fs(void *sel)
+{
+	__asm__ volatile("movw %0, %%fs" : : "r"((uint16_t)(uintptr_t)sel)
+			 : "memory");
+}
+
+void pg_load_ss(void *sel)
+{
+	__asm__ volatile("movw %0, %%ss\n\t"
+			 "movw %1, %%ss"
+			 : : "r"((uint16_t)(uintptr_t)sel), "r"((uint16_t)RT_SEL_KDATA)
+			 : "memory");
+}
+
 /* The user page at PG_USER_VA and the syscall MSRs that bring it back. */
 void pg_user_setup(void)
 {

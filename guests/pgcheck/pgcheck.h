@@ -37,8 +37,14 @@ const char *pg_expect_fault(void (*fn)(void *), void *arg, unsigned vector,
 /* Run fn(arg), which must not fault: NULL, or the fault it raised. */
 const char *pg_expect_no_fault(void (*fn)(void *), void *arg);
 
-/* Load DS with sel (a fn for rt_try: arg is the selector). */
+/* Load DS, FS or SS with sel (fns for rt_try: arg is the selector);
+ * pg_load_ss puts the kernel's 0x10 back in SS afterwards. */
 void pg_load_ds(void *sel);
+void pg_load_fs(void *sel);
+void pg_load_ss(void *sel);
+
+#define SEL_BEYOND_GDT 0x50 /* past the runtime GDT's limit (0x47) */
+#define TEST_FS_BASE 0x12345000ULL
 /* ud2: a fault whose frame shows RFLAGS (a fn for rt_try). */
 void pg_ud2(void *unused);
 

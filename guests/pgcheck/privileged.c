@@ -14,13 +14,11 @@
 
 #define UART_SCRATCH 0x3ff  /* COM1 scratch register: a byte of memory */
 #define PORT_UNUSED 0x210   /* nothing answers: reads all ones */
-#define SEL_BEYOND_GDT 0x50 /* past the runtime GDT's limit (0x47) */
 #define SEL_ALT_DATA 0x48   /* only in the alternative GDT of check_lgdt */
 #define VECTOR_INT 0x80     /* int n through a DPL-0 gate */
 #define VECTOR_ABSENT 0x82  /* a gate that is not present */
 #define VECTOR_ALT_UD 0x81  /* the stub the alternative IDT sends #UD to */
 #define REMAP_VA 0x40200000ULL
-#define TEST_FS_BASE 0x12345000ULL
 
 /* --------------------------------------------------------------- cli, sti */
 
@@ -739,48 +737,6 @@ static const char *check_int_n(void)
 
 /* --------------------------------------------------------------- segment loads */
 
-static void load_ss(void *sel)
-{
-	__asm__ volatile("movw %0, %%ss\n\t"
-			 "movw %1, %%ss"
-			 : : "r"((uint16_t)(uintptr_t)sel), "r"((uint16_t)RT_SEL_KDATA)
-			 : "memory");
-}
-
-static void load_fs(void *sel)
-{
-	__asm__ volatile("movw %0, %%fs" : : "r"((uint16_t)(uintptr_t)sel)
-			 : "memory");
-}
-
-/*
- * Only ring-0 selectors: they are what traps at CPL 3.  (A ring-3 one is
- * another story: mov of 0x1b to ss must fault at CPL 0, RPL != CPL, but
- * runs at the real ring 3 - sensitive and unprivileged, and not in the
- * contract.)
- */
-static const char *check_mov_sreg(void)
-{
-	const char *why;
-
-	if ((why = pg_expect_no_fault(pg_load_ds, (void *)RT_SEL_KDATA)) ||
-	    (why = pg_expect_no_fault(load_ss, (void *)RT_SEL_KDATA)))
-		return pg_fmt("mov 0x10 to ds or ss: %s", why);
-	wrmsr(MSR_FS_BASE, TEST_FS_BASE);
-	load_fs((void *)RT_SEL_KDATA);
-	if (rdmsr(MSR_FS_BASE) != 0)
-		return "mov 0x10 to fs did not load the descriptor's base 0";
-	load_fs((void *)0);
-	why = pg_expect_fault(pg_load_ds, (void *)SEL_BEYOND_GDT, T_GP, true,
-			      SEL_BEYOND_GDT);
-	if (why)
-		return pg_fmt("mov 0x%x to ds: %s", SEL_BEYOND_GDT, why);
-	why = pg_expect_fault(load_ss, (void *)RT_SEL_KCODE, T_GP, true,
-			      RT_SEL_KCODE);
-	return why ? pg_fmt("mov code segment 0x%x to ss: %s", RT_SEL_KCODE,
-			    why) : NULL;
-}
-
 static void pop_gs(void *sel)
 {
 	__asm__ volatile("pushq %0\n\t"
@@ -798,7 +754,7 @@ static const char *check_pop_sreg(void)
 			 : : "r"((uint64_t)RT_SEL_KDATA) : "memory");
 	if (rdmsr(MSR_FS_BASE) != 0)
 		return "pop fs of 0x10 did not load the descriptor's base 0";
-	load_fs((void *)0);
+	pg_load_fs((void *)0);
 	why = pg_expect_fault(pop_gs, (void *)SEL_BEYOND_GDT, T_GP, true,
 			      SEL_BEYOND_GDT);
 	return why ? pg_fmt("pop gs of 0x%x: %s", SEL_BEYOND_GDT, why) : NULL;
@@ -841,7 +797,6 @@ const struct pg_check pg_privileged[] = {
 	{ "ljmp", "ljmp to 0x8 works; to a data segment is #GP(0x10)", check_ljmp },
 	{ "lcall", "lcall to 0x8 pushes CS 0x8 and returns with lretl", check_lcall },
 	{ "int_n", "int 0x80 through a DPL-0 gate reaches its handler; a gate not present is #NP with the IDT flag", check_int_n },
-	{ "mov_sreg", "ds, ss and fs load 0x10 (fs base from the descriptor); beyond the GDT #GP(0x50); code segment into ss #GP(0x8)", check_mov_sreg },
 	{ "pop_sreg", "pop fs loads 0x10 with the descriptor's base; pop gs beyond the GDT is #GP(0x50)", check_pop_sreg },
 };
 

@@ -377,6 +377,39 @@ static const char *check_wrgsbase(void)
 	return expect_ud(do_wrgsbase, "no #UD with CR4.FSGSBASE=0");
 }
 
+/*
+ * mov to Sreg: the selectors a kernel loads (ring 0) fault at CPL 3 and
+ * are emulated; but a ring-3 selector loads at CPL 3 without a fault,
+ * where at CPL 0 SS must have RPL = DPL = 0: mov of 0x1b to ss is #GP(0x18)
+ * at ring 0 and a silent load at ring 3.
+ */
+static const char *check_mov_to_sreg(void)
+{
+	const char *why;
+
+	if ((why = pg_expect_no_fault(pg_load_ds, (void *)RT_SEL_KDATA)) ||
+	    (why = pg_expect_no_fault(pg_load_ss, (void *)RT_SEL_KDATA)))
+		return pg_fmt("mov 0x10 to ds or ss: %s", why);
+	wrmsr(MSR_FS_BASE, TEST_FS_BASE);
+	pg_load_fs((void *)RT_SEL_KDATA);
+	if (rdmsr(MSR_FS_BASE) != 0)
+		return "mov 0x10 to fs did not load the descriptor's base 0";
+	pg_load_fs((void *)0);
+	why = pg_expect_fault(pg_load_ds, (void *)SEL_BEYOND_GDT, T_GP, true,
+			      SEL_BEYOND_GDT);
+	if (why)
+		return pg_fmt("mov 0x%x to ds: %s", SEL_BEYOND_GDT, why);
+	why = pg_expect_fault(pg_load_ss, (void *)RT_SEL_KCODE, T_GP, true,
+			      RT_SEL_KCODE);
+	if (why)
+		return pg_fmt("mov code segment 0x%x to ss: %s", RT_SEL_KCODE,
+			      why);
+	why = pg_expect_fault(pg_load_ss, (void *)(RT_SEL_UDATA | 3), T_GP,
+			      true, RT_SEL_UDATA);
+	return why ? pg_fmt("mov ring-3 0x%x to ss at CPL 0: %s",
+			    RT_SEL_UDATA | 3, why) : NULL;
+}
+
 /* --------------------------------------------------------------- the group */
 
 const struct pg_check pg_sensitive[] = {
@@ -389,6 +422,7 @@ const struct pg_check pg_sensitive[] = {
 	{ "smsw", "returns CR0[15:0] with CR0.TS set", check_smsw },
 	{ "mov_from_sreg", "cs=0x8 ss=0x10 ds=0x10 (RPL 0)", check_mov_from_sreg },
 	{ "push_sreg", "push fs pushes 0x10 after mov 0x10 to fs", check_push_sreg },
+	{ "mov_to_sreg", "ds, ss and fs load 0x10; beyond the GDT #GP(0x50); a code segment or ring-3 0x1b into ss #GP", check_mov_to_sreg },
 	{ "lar", "ZF=1 and the access rights of 0x8", check_lar },
 	{ "lsl", "ZF=1 and limit 0xffffffff for 0x10", check_lsl },
 	{ "verr", "ZF=1 for code segment 0x8", check_verr },
