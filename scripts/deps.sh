@@ -4,7 +4,8 @@
 #   sh scripts/deps.sh          build dependencies: a C compiler, make,
 #                               pkg-config, Capstone, cmocka
 #   sh scripts/deps.sh test     the same, plus what the tests use: QEMU
-#                               (the reference machine)
+#                               (the reference machine) and what the
+#                               nested-KVM machine is built from
 #
 # On Debian and Ubuntu the missing packages are installed with apt-get
 # (through sudo when not root).  Elsewhere the script names them and stops.
@@ -21,6 +22,11 @@ pkg-config --exists capstone 2>/dev/null || need libcapstone-dev
 pkg-config --exists cmocka 2>/dev/null || need libcmocka-dev
 if [ "${1:-}" = test ]; then
 	command -v qemu-system-x86_64 >/dev/null 2>&1 || need qemu-system-x86
+	# The nested-KVM test machine (tests/kvm): a static busybox for its
+	# initramfs, cpio to pack it, kmod's depmod for its modules.
+	[ -x /bin/busybox ] || need busybox-static
+	command -v cpio >/dev/null 2>&1 || need cpio
+	command -v depmod >/dev/null 2>&1 || [ -x /sbin/depmod ] || need kmod
 fi
 [ -z "$want" ] && exit 0
 
