@@ -25,6 +25,13 @@
 #define HVM_MEMMAP_ENTRY_SIZE 24
 #define HVM_MEMMAP_TYPE_RAM 1
 
+/*T:150 The guest side.  One ELF file boots on two machines: trapvisor
+ * enters it in 64-bit mode (monitor/boot.h), QEMU's -kernel enters it here,
+ * in 32-bit protected mode with paging off, through this PVH note.  The
+ * stub below builds exactly the state trapvisor would have built, so that
+ * everything after it runs the same on both: that is what lets every guest
+ * test compare trapvisor's output with QEMU's, byte for byte.
+ */
 /* The PVH note: owner "Xen", type XEN_ELFNOTE_PHYS32_ENTRY, 32-bit entry. */
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 	.section .note.Xen, "a", @note
