@@ -4,6 +4,8 @@
 #   make run      install what is missing, build, boot the demo guest
 #   make test     install what is missing, build, run every test
 #   make tour     print the guided tour of the code, in reading order
+#   make bench    the nanobenchmarks on every engine, QEMU and the host
+#                 (bench/RESULTS.md)
 #   make grade LAB=N      grade lab N of the coursework (labs/README.md)
 #   make lab-skeleton LAB=N OUT=DIR   a student's tree for lab N
 #   make SANITIZE=1 BUILD=build-san test-unit test-guests
@@ -17,7 +19,6 @@ BUILD ?= build
 CC ?= cc
 GUEST_CC ?= gcc
 
-PKGS := capstone cmocka
 CAPSTONE_CFLAGS := $(shell pkg-config --cflags capstone 2>/dev/null)
 CAPSTONE_LIBS := $(shell pkg-config --libs capstone 2>/dev/null || echo -lcapstone)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
