@@ -172,6 +172,7 @@ long nat_inject(struct nat *n, long nr, uint64_t a1, uint64_t a2,
 	r.eflags &= ~(uint64_t)FL_TF;
 	if (ptrace(PTRACE_SETREGS, n->pid, 0, &r) < 0)
 		return -EIO;
+	n->cpu_mark_stale = true; /* the child's CPU time for the call */
 	do { /* a late PTRACE_INTERRUPT may stop us first: go on */
 		if (ptrace(PTRACE_CONT, n->pid, 0, 0) < 0 ||
 		    wait_stop(n->pid, &st) < 0)
@@ -198,6 +199,7 @@ int nat_bare_stop(struct nat *n)
 	r = saved;
 	r.rip = NAT_STUB_VA + NAT_STUB_GP;
 	r.orig_rax = ~0ULL;
+	n->cpu_mark_stale = true;
 	if (ptrace(PTRACE_SETREGS, n->pid, 0, &r) < 0 ||
 	    ptrace(PTRACE_SYSEMU, n->pid, 0, 0) < 0 ||
 	    wait_stop(n->pid, &st) < 0 || WSTOPSIG(st) != SIGSEGV)
@@ -304,27 +306,30 @@ static void sleep_for_child(uint64_t ns)
  * The timer: the monitor cannot count the guest's instructions, so it
  * watches the host clock while the child runs and interrupts the child
  * (PTRACE_INTERRUPT) when the next device event is due or Ctrl-C came.
+ * The child was resumed just before: it is almost never stopped yet, so
+ * the loop sleeps first and asks waitpid after, two system calls for a
+ * stop.  A SIGCHLD left pending by an injected call's stop only costs
+ * one more turn.
  */
 int nat_wait(struct nat *n, uint64_t stop_at_ns, int *status)
 {
 	for (;;) {
-		pid_t r = waitpid(n->pid, status, __WALL | WNOHANG);
-
-		if (r == n->pid)
-			return WIFSTOPPED(*status) ? 0 : -1;
-		if (r < 0 && errno != EINTR)
-			return -1;
 		uint64_t now = nat_host_ns();
+
 		if (!n->interrupt_sent && (n->vm->kick || now >= stop_at_ns)) {
 			if (ptrace(PTRACE_INTERRUPT, n->pid, 0, 0) < 0)
 				return -1;
 			n->interrupt_sent = true;
-			continue;
 		}
 		uint64_t ns = NAT_POLL_NS;
 		if (!n->interrupt_sent && stop_at_ns - now < ns)
 			ns = stop_at_ns - now;
 		sleep_for_child(ns);
+		pid_t r = waitpid(n->pid, status, __WALL | WNOHANG);
+		if (r == n->pid)
+			return WIFSTOPPED(*status) ? 0 : -1;
+		if (r < 0 && errno != EINTR)
+			return -1;
 	}
 }
 

@@ -59,12 +59,21 @@ static void hide_time(struct nat *n, uint64_t now, uint64_t hidden)
 	n->mark_host = now;
 }
 
+/*
+ * The child's CPU clock is a real system call (the vDSO serves only the
+ * host's clocks), so it is read once per stop: a stopped child's CPU time
+ * stands still, and the reading at the last stop is the mark for the next
+ * run -- unless the child ran an injected call meanwhile (cpu_mark_stale).
+ */
 void nat_clock_resume(struct nat *n)
 {
 	uint64_t now = nat_host_ns();
 
 	hide_time(n, now, now - n->mark_host);
-	n->mark_cpu = child_cpu_ns(n);
+	if (n->cpu_mark_stale) {
+		n->mark_cpu = child_cpu_ns(n);
+		n->cpu_mark_stale = false;
+	}
 }
 
 /*
@@ -95,9 +104,11 @@ void nat_clock_stop(struct nat *n)
 {
 	uint64_t now = nat_host_ns();
 	uint64_t host = now - n->mark_host;
-	uint64_t cpu = child_cpu_ns(n) - n->mark_cpu;
+	uint64_t cpu_now = child_cpu_ns(n);
+	uint64_t cpu = cpu_now - n->mark_cpu;
 	uint64_t guest = cpu > n->stop_cost ? cpu - n->stop_cost : 0;
 
+	n->mark_cpu = cpu_now;
 	track_stop_cost(n, cpu);
 	hide_time(n, now, host > guest ? host - guest : 0);
 }
@@ -147,6 +158,7 @@ int nat_clock_init(struct nat *n)
 		return -1;
 	n->mark_host = nat_host_ns();
 	calibrate_stop_cost(n);
+	n->cpu_mark_stale = true;
 	return 0;
 }
 

@@ -18,8 +18,12 @@
  * dispatcher as a #PF, shadowpt_fault() fills the shadow, and the next run
  * maps it.  When the shadow drops entries (invlpg, CR3 write, a change of
  * view with the virtual CPL) engine->flush arrives here and the pages are
- * unmapped before the child runs again.  The two views (supervisor, user)
- * are kept apart by unmapping everything at every view switch.
+ * unmapped before the child runs again.  A flush of everything (a change
+ * of view with the virtual CPL, a CR3 write) keeps only the pages the new
+ * shadow grants exactly as they are mapped -- never a supervisor page in
+ * the user view, whose shadow lacks them -- and maps the new view's
+ * working set ahead (unmap_stale, premap_view), since every page it
+ * touched again would otherwise cost a fault stop and an injected mmap.
  *
  * A small hash table remembers what the child has mapped, so that a fault
  * on a page mapped exactly as the shadow says is known to be the shadow's.
@@ -185,6 +189,197 @@ static int unmap_all(struct nat *n)
 	return 0;
 }
 
+static int cmp_va(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Does the child map slot i exactly as the current view's shadow does? */
+static bool slot_granted(struct nat *n, uint64_t i)
+{
+	struct nat_mirror *m = &n->mirror;
+	uint64_t va = m->slot[i] & ~SLOT_PROT_MASK;
+	uint64_t leaf = shadowpt_lookup(n->vm, va);
+
+	return leaf && (leaf & PTE_ADDR_MASK) == m->gpa[i] &&
+	       leaf_prot(leaf) == (int)(m->slot[i] & SLOT_PROT_MASK);
+}
+
+/* The pages the shadow no longer grants as mapped, sorted; their number
+ * in *count.  NULL when out of memory. */
+static uint64_t *stale_pages(struct nat *n, uint64_t *count)
+{
+	struct nat_mirror *m = &n->mirror;
+	uint64_t *va = malloc((m->used + 1) * sizeof(*va)), k = 0;
+
+	if (!va)
+		return NULL;
+	for (uint64_t i = 0; i < m->cap; i++)
+		if (m->slot[i] && !slot_granted(n, i))
+			va[k++] = m->slot[i] & ~SLOT_PROT_MASK;
+	qsort(va, k, sizeof(*va), cmp_va);
+	*count = k;
+	return va;
+}
+
+/* How many munmap calls the sorted pages take, adjacent pages merged. */
+static uint64_t count_runs(const uint64_t *va, uint64_t k)
+{
+	uint64_t runs = 0;
+
+	for (uint64_t i = 0; i < k; i++)
+		if (!i || va[i] != va[i - 1] + PAGE_SIZE)
+			runs++;
+	return runs;
+}
+
+/* Unmap the sorted pages, one munmap per run of adjacent pages, and
+ * forget them.  0, or -1 with n->why. */
+static int unmap_runs(struct nat *n, const uint64_t *va, uint64_t k)
+{
+	struct nat_mirror *m = &n->mirror;
+
+	for (uint64_t i = 0, j; i < k; i = j) {
+		for (j = i + 1; j < k && va[j] == va[j - 1] + PAGE_SIZE; j++)
+			;
+		long r = nat_inject(n, SYS_munmap, va[i], (j - i) * PAGE_SIZE,
+				    0, 0, 0, 0);
+		if (r != 0) {
+			snprintf(n->why, sizeof(n->why), "munmap of %#" PRIx64
+				 " in the child failed (%ld)", va[i], r);
+			return -1;
+		}
+	}
+	for (uint64_t i = 0; i < k; i++)
+		mirror_remove(m, (uint64_t)mirror_find(m, va[i]));
+	n->unmapped += k;
+	return 0;
+}
+
+/*
+ * After a flush of everything (a change of view, a CR3 write): keep each
+ * page the child maps exactly as the new shadow grants it (same frame,
+ * same rights: the user view's shadow lacks every supervisor page, so
+ * none of those is kept), unmap the rest, merged into runs.  When there
+ * are more runs to unmap than pages to keep, one munmap of everything
+ * is cheaper: a kept page saves at most one refault.
+ */
+static int unmap_stale(struct nat *n)
+{
+	struct nat_mirror *m = &n->mirror;
+	uint64_t k = 0, *va = stale_pages(n, &k);
+	int r;
+
+	if (!va || count_runs(va, k) >= m->used - k)
+		r = unmap_all(n);
+	else
+		r = unmap_runs(n, va, k);
+	free(va);
+	return r;
+}
+
+/* At most this many runs are mapped ahead at a flush of everything;
+ * a bigger working set is left to fill on demand. */
+#define PREMAP_RUNS 16
+#define PREMAP_PAGES 256
+
+/*
+ * Collect, in ascending order, the linear addresses of the present leaves
+ * below shadow table t (level 4..1, covering linear addresses from base)
+ * that the child can mirror.  A non-leaf shadow entry holds the monitor
+ * address of the next table (shadowpt.h).  false when there are more
+ * than max.
+ */
+static bool shadow_leaves(const uint64_t *t, int level, uint64_t base,
+			  uint64_t *va, unsigned *k, unsigned max)
+{
+	for (uint64_t i = 0; i < PT_ENTRIES; i++) {
+		uint64_t at = base | i << (PAGE_SHIFT + 9 * (level - 1));
+
+		if (!(t[i] & PTE_P) || at >= NAT_LINEAR_LIMIT)
+			continue;
+		if (level > 1) {
+			if (!shadow_leaves((const uint64_t *)(uintptr_t)
+					   (t[i] & PTE_ADDR_MASK), level - 1,
+					   at, va, k, max))
+				return false;
+		} else if (*k == max) {
+			return false;
+		} else {
+			va[(*k)++] = at;
+		}
+	}
+	return true;
+}
+
+/* Does page i continue page i - 1: the next page, the next frame, the
+ * same rights?  Then one mmap maps both. */
+static bool continues(const uint64_t *va, const uint64_t *leaf, unsigned i)
+{
+	return i && va[i] == va[i - 1] + PAGE_SIZE &&
+	       (leaf[i] & PTE_ADDR_MASK) ==
+	       (leaf[i - 1] & PTE_ADDR_MASK) + PAGE_SIZE &&
+	       leaf_prot(leaf[i]) == leaf_prot(leaf[i - 1]);
+}
+
+/* Map pages va[i..j) of one run in a single call.  0, or -1 with n->why. */
+static int map_run(struct nat *n, const uint64_t *va, const uint64_t *leaf,
+		   unsigned i, unsigned j)
+{
+	uint64_t gpa = leaf[i] & PTE_ADDR_MASK;
+	int prot = leaf_prot(leaf[i]);
+	long r = nat_inject(n, SYS_mmap, va[i], (j - i) * PAGE_SIZE,
+			    (uint64_t)prot, MAP_SHARED | MAP_FIXED,
+			    (uint64_t)n->memfd, gpa);
+
+	if (r != (long)va[i]) {
+		snprintf(n->why, sizeof(n->why), "cannot map guest pages %#"
+			 PRIx64 " in the child: %s", va[i], strerror((int)-r));
+		return -1;
+	}
+	for (unsigned p = i; p < j; p++)
+		mirror_insert(&n->mirror, va[p], prot,
+			      leaf[p] & PTE_ADDR_MASK);
+	n->mapped += j - i;
+	return 0;
+}
+
+/*
+ * After a flush of everything the child would refault every page of the
+ * new view that it touches again: a stop and an injected mmap each.  The
+ * view's shadow holds just the pages the guest touched in it (it fills on
+ * fault), so map them ahead, a run of adjacent pages with adjacent frames
+ * and the same rights in one mmap, each exactly as shadowpt_lookup grants
+ * it.  A big working set (more than PREMAP_RUNS runs) faults in instead.
+ */
+static int premap_view(struct nat *n)
+{
+	uint64_t va[PREMAP_PAGES], leaf[PREMAP_PAGES];
+	unsigned k = 0, w = 0, runs = 0;
+
+	if (!shadow_leaves(n->vm->spt.current, PT_LEVELS, 0, va, &k,
+			   PREMAP_PAGES))
+		return 0;
+	for (unsigned i = 0; i < k; i++) {
+		uint64_t l = shadowpt_lookup(n->vm, va[i]);
+		if (!l || mirror_find(&n->mirror, va[i]) >= 0)
+			continue; /* no rights on the way down; or kept */
+		va[w] = va[i], leaf[w] = l;
+		runs += !continues(va, leaf, w++);
+	}
+	if (runs > PREMAP_RUNS)
+		return 0;
+	for (unsigned i = 0, j; i < w; i = j) {
+		for (j = i + 1; j < w && continues(va, leaf, j); j++)
+			;
+		if (map_run(n, va, leaf, i, j) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int nat_mirror_sync(struct nat *n)
 {
 	struct nat_mirror *m = &n->mirror;
@@ -196,7 +391,9 @@ int nat_mirror_sync(struct nat *n)
 	if (m->flush_all) {
 		m->flush_all = false;
 		m->npending = 0;
-		return m->used ? unmap_all(n) : 0;
+		if (m->used && unmap_stale(n) < 0)
+			return -1;
+		return premap_view(n);
 	}
 	for (unsigned i = 0; i < m->npending; i++) {
 		int64_t f = mirror_find(m, m->pending[i]);

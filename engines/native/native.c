@@ -46,6 +46,8 @@
 #include "engines/native/native.h"
 #include "isa/decode.h"
 #include "isa/x86.h"
+#include "monitor/devices.h"
+#include "monitor/i8259.h"
 
 /* The RFLAGS bits the guest's code really owns at ring 3; IF and IOPL
  * stay virtual (the real IF is always 1, the real IOPL 0). */
@@ -421,6 +423,22 @@ static bool classify(struct nat *n, struct vm_exit *x, int st, bool stepping)
 	return signal_stop(n, x, WSTOPSIG(st), stepping);
 }
 
+/*
+ * sti (or mov to %ss) blocks interrupts for one instruction, and the
+ * dispatcher asks for control right after it (insn_deadline) so that an
+ * interrupt waiting behind the shadow is taken in time: the engine then
+ * single-steps that instruction, one more stop.  When no interrupt is
+ * waiting and no device event is due there is nothing to deliver at the
+ * shadow's end, and the child may run free: an event that falls due later
+ * stops it as any other (nat_wait), and run_once counts the shadow's
+ * instruction as retired when the child stops at another RIP.
+ */
+static bool shadow_needs_step(struct vm *vm)
+{
+	return i8259_pending(&vm->dev.pic) ||
+	       devices_next_event(vm) <= devices_now(vm);
+}
+
 /*T:116 One run of the native engine: copy the vCPU into the child's
  * registers, resume it with PTRACE_SYSEMU (every system call it makes
  * stops it unperformed), wait for the stop, and turn the stop into one
@@ -433,7 +451,9 @@ static void run_once(struct nat *n, struct vm_exit *x)
 	struct vm *vm = n->vm;
 	struct vcpu *v = &vm->vcpu;
 	/* sti's shadow and --single-step: one instruction, by the CPU's TF */
-	bool step = vm->single_step || vm->insn_deadline <= v->instructions + 1;
+	bool shadow = vm->insn_deadline <= v->instructions + 1;
+	bool step = vm->single_step || (shadow && shadow_needs_step(vm));
+	uint64_t rip0 = v->rip;
 	int st;
 
 	if (vm->kick) {
@@ -458,8 +478,13 @@ static void run_once(struct nat *n, struct vm_exit *x)
 		}
 		nat_clock_stop(n);
 		if (classify(n, x, st, step))
-			return;
+			break;
 	}
+	/* Ran free through a shadow: stopped elsewhere, the shadow's
+	 * instruction retired.  (At the same RIP it may not have: the
+	 * shadow stays, and the next run steps.) */
+	if (shadow && !step && v->rip != rip0)
+		v->instructions++;
 }
 
 /* Is x a hlt?  Its sleep must pass on the virtual clock (clock.c). */

@@ -75,7 +75,8 @@ struct nat {
 	/* Virtual time (native.c, "time"): the child's CPU clock. */
 	clockid_t cpu_clock;
 	uint64_t mark_host;   /* start of the host time not yet accounted */
-	uint64_t mark_cpu;    /* the child's CPU time at the last resume */
+	uint64_t mark_cpu;    /* the child's CPU time at the last stop */
+	bool cpu_mark_stale;  /* ... but it ran an injected call since */
 	uint64_t stop_base;   /* the child's CPU ns for one bare stop */
 	uint64_t stop_cost;   /* ... as it is now */
 	/* Counters for the README's figures and for curiosity. */
@@ -133,7 +134,8 @@ int nat_mirror_init(struct nat_mirror *m);
 void nat_mirror_fini(struct nat_mirror *m);
 /* The shadow dropped va (or everything): unmap it before the next resume. */
 void nat_mirror_flush(struct nat *n, uint64_t va);
-/* Carry out the unmaps that flushes asked for.  0, or -1 with n->why. */
+/* Carry out the unmaps that flushes asked for; after a flush of everything
+ * map the new view's working set ahead.  0, or -1 with n->why. */
 int nat_mirror_sync(struct nat *n);
 /*
  * The child faulted at va: if the shadow grants more than the child has
