@@ -17,27 +17,13 @@
  */
 #include "paging.h"
 
-/* Format a FAIL text; buffers are used in turn so texts can nest. */
-const char *pgt_fmt(const char *fmt, ...)
-{
-	static char bufs[4][160];
-	static unsigned next;
-	char *buf = bufs[next++ % 4];
-	va_list ap;
-
-	va_start(ap, fmt);
-	rt_vsnprintf(buf, sizeof(bufs[0]), fmt, ap);
-	va_end(ap);
-	return buf;
-}
-
 /* "#PF(0x5) cr2 0x..." or "#GP(0x0)": what a recorded fault was. */
 static const char *fault_text(const struct rt_fault *f)
 {
 	if (f->vector == T_PF)
-		return pgt_fmt("#PF(0x%lx) cr2 0x%lx", f->error, f->cr2);
-	return pgt_fmt("%s(0x%lx) at rip 0x%lx", rt_vector_name(f->vector),
-		       f->error, f->rip);
+		return rt_fmt("#PF(0x%lx) cr2 0x%lx", f->error, f->cr2);
+	return rt_fmt("%s(0x%lx) at rip 0x%lx", rt_vector_name(f->vector),
+		      f->error, f->rip);
 }
 
 /* NULL if an rt_try that returned faulted and filled *f saw #PF(error)
@@ -46,11 +32,11 @@ const char *pgt_pf_diff(int faulted, const struct rt_fault *f,
 			uint64_t error, uint64_t cr2)
 {
 	if (!faulted)
-		return pgt_fmt("no fault, expected #PF(0x%lx) cr2 0x%lx",
-			       error, cr2);
+		return rt_fmt("no fault, expected #PF(0x%lx) cr2 0x%lx",
+			      error, cr2);
 	if (f->vector != T_PF || f->error != error || f->cr2 != cr2)
-		return pgt_fmt("%s, expected #PF(0x%lx) cr2 0x%lx",
-			       fault_text(f), error, cr2);
+		return rt_fmt("%s, expected #PF(0x%lx) cr2 0x%lx",
+			      fault_text(f), error, cr2);
 	return NULL;
 }
 
@@ -71,7 +57,7 @@ const char *pgt_expect_no_fault(void (*fn)(void *), void *arg)
 
 	if (!rt_try(fn, arg, &f))
 		return NULL;
-	return pgt_fmt("unexpected %s", fault_text(&f));
+	return rt_fmt("unexpected %s", fault_text(&f));
 }
 
 /* STAR/LSTAR/SFMASK for the sysretq/syscall round trip of user.S. */

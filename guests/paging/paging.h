@@ -51,8 +51,6 @@ extern const struct pgt_check pgt_tlb[];
 extern const unsigned pgt_tlb_count;
 
 /* ------------------------------------------------------------ paging.c */
-/* A FAIL text built with printf formatting (static buffers, in turn). */
-const char *pgt_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* NULL if an rt_try that returned faulted and filled *f saw #PF(error)
  * with CR2 = cr2, else what it saw instead. */
 const char *pgt_pf_diff(int faulted, const struct rt_fault *f,

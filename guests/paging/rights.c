@@ -121,8 +121,8 @@ static const char *expect_user_pf(void (*fn)(void *), uint64_t va,
 	if (why)
 		return why;
 	if ((f.cs & SEL_RPL_MASK) != 3)
-		return pgt_fmt("the #PF pushed CS 0x%lx, not a ring-3 selector",
-			       f.cs);
+		return rt_fmt("the #PF pushed CS 0x%lx, not a ring-3 selector",
+			      f.cs);
 	return NULL;
 }
 
@@ -143,13 +143,13 @@ static const char *ad_state(uint64_t va, int level, uint64_t want,
 	uint64_t e = *pgt_entry(pgt_root(), va, level);
 
 	if ((e & PTE_A) != (want & PTE_A))
-		return pgt_fmt("A %s in the %s after %s",
-			       (e & PTE_A) ? "set" : "clear", level_name[level],
-			       after);
+		return rt_fmt("A %s in the %s after %s",
+			      (e & PTE_A) ? "set" : "clear", level_name[level],
+			      after);
 	if ((e & PTE_D) != (want & PTE_D))
-		return pgt_fmt("D %s in the %s after %s",
-			       (e & PTE_D) ? "set" : "clear", level_name[level],
-			       after);
+		return rt_fmt("D %s in the %s after %s",
+			      (e & PTE_D) ? "set" : "clear", level_name[level],
+			      after);
 	return NULL;
 }
 
@@ -244,7 +244,7 @@ static const char *check_nx(void)
 	pgt_map(pgt_root(), nx, 1, code, PTE_P | PTE_NX);
 	why = pgt_expect_no_fault(do_call, (void *)(uintptr_t)x);
 	if (why)
-		return pgt_fmt("without XD: %s", why);
+		return rt_fmt("without XD: %s", why);
 	return pgt_expect_pf(do_call, (void *)(uintptr_t)nx, PFEC_P | PFEC_I,
 			     nx);
 }
@@ -280,10 +280,10 @@ static const char *check_wp_off(void)
 	why = pgt_expect_no_fault(do_write, (void *)(uintptr_t)va);
 	if (!why && (why = pgt_expect_no_fault(do_write,
 					       (void *)(uintptr_t)user)))
-		why = pgt_fmt("CPL 0 on a read-only user page: %s", why);
+		why = rt_fmt("CPL 0 on a read-only user page: %s", why);
 	if (!why && (why = expect_user_pf(user_write, user,
 					  PFEC_P | PFEC_W | PFEC_U)))
-		why = pgt_fmt("CPL 3 after CPL 0 wrote: %s", why);
+		why = rt_fmt("CPL 3 after CPL 0 wrote: %s", why);
 	write_cr0(cr0);
 	if (!why && peek(va) != PGT_USER_BYTE)
 		why = "the write did not reach memory";
@@ -321,10 +321,10 @@ static const char *check_rights_and(void)
 	why = pgt_expect_pf(do_write, (void *)(uintptr_t)w, PFEC_P | PFEC_W,
 			    w);
 	if (why)
-		return pgt_fmt("PDE without R/W: %s", why);
+		return rt_fmt("PDE without R/W: %s", why);
 	why = expect_user_pf(user_read, u, PFEC_P | PFEC_U);
 	if (why)
-		return pgt_fmt("PDE without U/S: %s", why);
+		return rt_fmt("PDE without U/S: %s", why);
 	return NULL;
 }
 
@@ -337,7 +337,7 @@ static const char *check_nx_upper(void)
 	pgt_map(pgt_root(), va, 1, pgt_frame(RET_OPCODE), PTE_P);
 	why = pgt_expect_no_fault(do_call, (void *)(uintptr_t)va);
 	if (why)
-		return pgt_fmt("before XD in the PDE: %s", why);
+		return rt_fmt("before XD in the PDE: %s", why);
 	*pgt_entry(pgt_root(), va, 2) |= PTE_NX;
 	invlpg(va);
 	why = pgt_expect_pf(do_call, (void *)(uintptr_t)va, PFEC_P | PFEC_I,
@@ -357,7 +357,7 @@ static const char *check_user_ok(void)
 	pgt_map(pgt_root(), va, 1, pgt_frame(0x44), PTE_P | PTE_W | PTE_U);
 	got = pgt_user_run(user_at(PGT_USER_LOAD), va);
 	if (got != 0x44)
-		return pgt_fmt("CPL 3 read 0x%lx, expected 0x44", got);
+		return rt_fmt("CPL 3 read 0x%lx, expected 0x44", got);
 	pgt_user_run(user_at(PGT_USER_STORE), va);
 	if (peek(va) != PGT_USER_BYTE)
 		return "the CPL-3 write did not reach memory";
@@ -426,7 +426,7 @@ static const char *check_kernel_on_user(void)
 		why = "the CPL-0 write did not reach the user page";
 	if (!why && (why = pgt_expect_no_fault(do_call,
 					       (void *)(uintptr_t)code)))
-		why = pgt_fmt("fetch: %s", why);
+		why = rt_fmt("fetch: %s", why);
 	return why;
 }
 
@@ -459,8 +459,8 @@ static const char *check_pf_in_delivery(void)
 	if (!faulted)
 		return "no fault";
 	if (f.vector != T_DF || f.error != 0)
-		return pgt_fmt("%s(0x%lx), expected #DF(0x0)",
-			       rt_vector_name(f.vector), f.error);
+		return rt_fmt("%s(0x%lx), expected #DF(0x0)",
+			      rt_vector_name(f.vector), f.error);
 	return NULL;
 }
 
@@ -488,12 +488,12 @@ static const char *expect_rsvd_pf(void (*fn)(void *), uint64_t va,
 	struct rt_fault f;
 
 	if (!rt_try(fn, (void *)(uintptr_t)va, &f))
-		return pgt_fmt("no fault, expected #PF(0x%lx) cr2 0x%lx",
-			       want | PFEC_P, va);
+		return rt_fmt("no fault, expected #PF(0x%lx) cr2 0x%lx",
+			      want | PFEC_P, va);
 	if (f.vector != T_PF || (f.error & ~PFEC_P) != want || f.cr2 != va)
-		return pgt_fmt("%s(0x%lx) cr2 0x%lx, expected #PF(0x%lx) "
-			       "cr2 0x%lx", rt_vector_name(f.vector), f.error,
-			       f.cr2, want | PFEC_P, va);
+		return rt_fmt("%s(0x%lx) cr2 0x%lx, expected #PF(0x%lx) "
+			      "cr2 0x%lx", rt_vector_name(f.vector), f.error,
+			      f.cr2, want | PFEC_P, va);
 	return NULL;
 }
 
@@ -565,7 +565,7 @@ static const char *check_nxe_off(void)
 	set_efer_nxe(false);
 	why = expect_rsvd_pf(do_read, va, 0);
 	if (why)
-		why = pgt_fmt("XD set: %s", why);
+		why = rt_fmt("XD set: %s", why);
 	else
 		why = pgt_expect_pf(do_call, (void *)(uintptr_t)absent, 0,
 				    absent);
@@ -594,8 +594,8 @@ static const char *check_noncanonical(void)
 	if (!rt_try(do_read, (void *)PGT_VA_NONCANONICAL, &f))
 		return "no fault";
 	if (f.vector != T_GP || f.error != 0)
-		return pgt_fmt("%s(0x%lx), expected #GP(0x0)",
-			       rt_vector_name(f.vector), f.error);
+		return rt_fmt("%s(0x%lx), expected #GP(0x0)",
+			      rt_vector_name(f.vector), f.error);
 	return NULL;
 }
 

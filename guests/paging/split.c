@@ -75,8 +75,8 @@ static const char *expect_second_page_pf(void (*fn)(void *), uint64_t va,
 	if (why || !rip)
 		return why;
 	if (f.rip != rip)
-		return pgt_fmt("the #PF pushed RIP 0x%lx, expected 0x%lx",
-			       f.rip, rip);
+		return rt_fmt("the #PF pushed RIP 0x%lx, expected 0x%lx",
+			      f.rip, rip);
 	return NULL;
 }
 
@@ -95,13 +95,13 @@ static const char *check_fetch_split(void)
 	called_value = 0;
 	why = pgt_expect_no_fault(do_call, (void *)(uintptr_t)va);
 	if (!why && called_value != MOVABS_VALUE)
-		why = pgt_fmt("the instruction loaded 0x%lx", called_value);
+		why = rt_fmt("the instruction loaded 0x%lx", called_value);
 	if (why)
-		return pgt_fmt("both pages mapped: %s", why);
+		return rt_fmt("both pages mapped: %s", why);
 	pgt_map(pgt_root(), second, 1, b, PTE_P | PTE_NX);
 	why = expect_second_page_pf(do_call, va, PFEC_P | PFEC_I, second, va);
 	if (why)
-		return pgt_fmt("second page XD: %s", why);
+		return rt_fmt("second page XD: %s", why);
 	pgt_unmap(pgt_root(), second, 1);
 	return expect_second_page_pf(do_call, va, PFEC_I, second, va);
 }
@@ -121,8 +121,8 @@ static const char *first_half_intact(uint64_t va)
 	uint32_t half = *(volatile uint32_t *)(uintptr_t)va;
 
 	if (half != (uint32_t)FILL_WORD)
-		return pgt_fmt("the faulting write changed the first page "
-			       "(0x%x)", half);
+		return rt_fmt("the faulting write changed the first page "
+			      "(0x%x)", half);
 	return NULL;
 }
 
@@ -198,13 +198,13 @@ static const char *check_demand_rep(void)
 	rt_set_handler(T_PF, NULL);
 	if (demand.faults != 1 || demand.error != PFEC_W ||
 	    demand.cr2 != second)
-		return pgt_fmt("%u faults, #PF(0x%lx) cr2 0x%lx; expected one "
-			       "#PF(0x2) cr2 0x%lx", demand.faults,
-			       demand.error, demand.cr2, second);
+		return rt_fmt("%u faults, #PF(0x%lx) cr2 0x%lx; expected one "
+			      "#PF(0x2) cr2 0x%lx", demand.faults,
+			      demand.error, demand.cr2, second);
 	if (demand.rcx != sizeof(src) - DEMAND_FIRST || demand.rdi != second)
-		return pgt_fmt("at the fault RCX = %lu, RDI = 0x%lx; expected "
-			       "%lu, 0x%lx", demand.rcx, demand.rdi,
-			       (uint64_t)(sizeof(src) - DEMAND_FIRST), second);
+		return rt_fmt("at the fault RCX = %lu, RDI = 0x%lx; expected "
+			      "%lu, 0x%lx", demand.rcx, demand.rdi,
+			      (uint64_t)(sizeof(src) - DEMAND_FIRST), second);
 	if (rcx != 0 || memcmp((void *)(uintptr_t)dst, src, sizeof(src)))
 		return "the copy did not complete after the handler";
 	return NULL;

@@ -69,9 +69,9 @@ static bool cpu_has(uint32_t leaf, unsigned reg, uint32_t bit)
 static const char *leaf_bits(uint64_t e, const char *name)
 {
 	if ((e & (PTE_PS | PTE_A | PTE_D)) != (PTE_PS | PTE_A | PTE_D))
-		return pgt_fmt("the %s reads 0x%lx after a read and a write: "
-			       "PS, A and D should all be set", name,
-			       (uint64_t)(e & (PTE_PS | PTE_A | PTE_D)));
+		return rt_fmt("the %s reads 0x%lx after a read and a write: "
+			      "PS, A and D should all be set", name,
+			      (uint64_t)(e & (PTE_PS | PTE_A | PTE_D)));
 	return NULL;
 }
 
@@ -87,8 +87,8 @@ static const char *through_large(uint64_t va, uint64_t size)
 	uint64_t seen = *alias;
 
 	if (seen != MARKER)
-		return pgt_fmt("read 0x%lx through it, expected 0x%lx", seen,
-			       (uint64_t)MARKER);
+		return rt_fmt("read 0x%lx through it, expected 0x%lx", seen,
+			      (uint64_t)MARKER);
 	*alias = ~MARKER;
 	seen = marker;
 	marker = MARKER;
@@ -201,10 +201,10 @@ static const char *check_global(void)
 	write_cr4(cr4 | CR4_PGE);
 	why = remap_and_read(va, PTE_P | PTE_W | PTE_G, flush_pge);
 	if (why)
-		why = pgt_fmt("CR4.PGE toggled: %s", why);
+		why = rt_fmt("CR4.PGE toggled: %s", why);
 	else if ((why = remap_and_read(va, PTE_P | PTE_W | PTE_G,
 				       flush_invlpg)))
-		why = pgt_fmt("invlpg: %s", why);
+		why = rt_fmt("invlpg: %s", why);
 	write_cr4(cr4);
 	pgt_unmap(pgt_root(), va, 1);
 	return why;
@@ -229,9 +229,9 @@ static const char *check_cr3_switch(void)
 	write_cr3(cr3);
 	back = peek(PGT_VA_CR3);
 	if (in_a != 0xaa || in_b != 0xbb || back != 0xaa)
-		return pgt_fmt("read 0x%x, 0x%x after the switch, 0x%x after "
-			       "switching back; expected 0xaa, 0xbb, 0xaa",
-			       in_a, in_b, back);
+		return rt_fmt("read 0x%x, 0x%x after the switch, 0x%x after "
+			      "switching back; expected 0xaa, 0xbb, 0xaa",
+			      in_a, in_b, back);
 	if (!(*pgt_entry(b, PGT_VA_CR3, 1) & PTE_A))
 		return "A not set in the second PML4's PTE";
 	return NULL;
@@ -273,9 +273,9 @@ static const char *check_recursive(void)
 	if (peek(va) != 0xa3)
 		why = "the first frame was not read";
 	else if (*pte != *pgt_entry(pgt_root(), va, 1))
-		why = pgt_fmt("read PTE 0x%lx through the recursive slot, "
-			      "expected 0x%lx", *pte,
-			      *pgt_entry(pgt_root(), va, 1));
+		why = rt_fmt("read PTE 0x%lx through the recursive slot, "
+			     "expected 0x%lx", *pte,
+			     *pgt_entry(pgt_root(), va, 1));
 	if (!why) {
 		*pte = b | PTE_P | PTE_W;
 		invlpg(va);
@@ -304,11 +304,11 @@ static const char *check_protect(void)
 	why = pgt_expect_pf(do_write, (void *)(uintptr_t)va, PFEC_P | PFEC_W,
 			    va);
 	if (why)
-		return pgt_fmt("R/W cleared: %s", why);
+		return rt_fmt("R/W cleared: %s", why);
 	*pte = 0;
 	invlpg(va);
 	why = pgt_expect_pf(do_read, (void *)(uintptr_t)va, 0, va);
-	return why ? pgt_fmt("P cleared: %s", why) : NULL;
+	return why ? rt_fmt("P cleared: %s", why) : NULL;
 }
 
 /* invlpg also drops what the paging-structure caches hold for va: a PDE
@@ -377,9 +377,9 @@ static const char *check_cr3_inactive(void)
 	second = peek(PGT_VA_INACTIVE);
 	write_cr3(cr3);
 	if (first != 0xa8 || second != 0xb8)
-		return pgt_fmt("read 0x%x, then 0x%x after the PTE changed "
-			       "while the PML4 was not loaded; expected 0xa8, "
-			       "0xb8", first, second);
+		return rt_fmt("read 0x%x, then 0x%x after the PTE changed "
+			      "while the PML4 was not loaded; expected 0xa8, "
+			      "0xb8", first, second);
 	return NULL;
 }
 
@@ -416,8 +416,8 @@ static const char *check_smc_alias(void)
 	*(volatile uint8_t *)(uintptr_t)(edit + 1) = 2; /* the immediate */
 	second = fn();
 	if (first != 1 || second != 2)
-		return pgt_fmt("the code returned %u, then %u after the edit; "
-			       "expected 1, 2", first, second);
+		return rt_fmt("the code returned %u, then %u after the edit; "
+			      "expected 1, 2", first, second);
 	return NULL;
 }
 
@@ -434,11 +434,11 @@ static const char *check_cr3_flags(void)
 	seen = peek(PGT_VA_CR3);
 	write_cr3(cr3);
 	if (got != flagged)
-		return pgt_fmt("CR3 read back 0x%lx, expected 0x%lx", got,
-			       flagged);
+		return rt_fmt("CR3 read back 0x%lx, expected 0x%lx", got,
+			      flagged);
 	if (seen != 0xac)
-		return pgt_fmt("read 0x%x with PWT and PCD set, expected 0xac",
-			       seen);
+		return rt_fmt("read 0x%x with PWT and PCD set, expected 0xac",
+			      seen);
 	return NULL;
 }
 

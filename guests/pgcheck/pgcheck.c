@@ -29,23 +29,6 @@
 static char failed_list[FAILED_LIST_MAX];
 static size_t failed_len;
 
-/*
- * Format a FAIL text into a static buffer.  Buffers are used in turn so
- * that a text can quote the one a helper returned ("lgdt: %s", why).
- */
-const char *pg_fmt(const char *fmt, ...)
-{
-	static char bufs[4][160];
-	static unsigned next;
-	char *buf = bufs[next++ % 4];
-	va_list ap;
-
-	va_start(ap, fmt);
-	rt_vsnprintf(buf, sizeof(bufs[0]), fmt, ap);
-	va_end(ap);
-	return buf;
-}
-
 /* Describe a recorded fault as "#GP(0x10)" or "#UD" (its own buffer). */
 static const char *fault_text(const struct rt_fault *f, bool with_error)
 {
@@ -86,7 +69,7 @@ const char *pg_expect_no_fault(void (*fn)(void *), void *arg)
 
 	if (!rt_try(fn, arg, &f))
 		return NULL;
-	return pg_fmt("unexpected %s", fault_text(&f, shows_error(f.vector)));
+	return rt_fmt("unexpected %s", fault_text(&f, shows_error(f.vector)));
 }
 
 /* mov sel to ds: a fn for rt_try. */

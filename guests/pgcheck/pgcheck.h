@@ -27,9 +27,6 @@ extern const unsigned pg_privileged_count;
 extern const struct pg_check pg_sensitive[];
 extern const unsigned pg_sensitive_count;
 
-/* A FAIL text built with printf formatting (static buffers, in turn). */
-const char *pg_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 /* Run fn(arg), which must fault with vector (and, if has_error, error):
  * NULL if it did, else what happened instead. */
 const char *pg_expect_fault(void (*fn)(void *), void *arg, unsigned vector,

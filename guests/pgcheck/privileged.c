@@ -77,9 +77,9 @@ static const char *check_in(void)
 	if (inb(UART_SCRATCH) != 0x5a)
 		return "inb did not read back the UART scratch register";
 	if (inw(PORT_UNUSED) != 0xffff)
-		return pg_fmt("inw from unused port 0x%x: not 0xffff", PORT_UNUSED);
+		return rt_fmt("inw from unused port 0x%x: not 0xffff", PORT_UNUSED);
 	if (inl(PORT_UNUSED) != 0xffffffff)
-		return pg_fmt("inl from unused port 0x%x: not 0xffffffff",
+		return rt_fmt("inl from unused port 0x%x: not 0xffffffff",
 			      PORT_UNUSED);
 	return NULL;
 }
@@ -114,7 +114,7 @@ static const char *check_ins(void)
 			 : "+D"(rdi), "+c"(rcx) : "d"(UART_SCRATCH) : "memory");
 	for (int i = 0; i < 4; i++)
 		if (buf[i] != 0xc3)
-			return pg_fmt("rep insb: byte %d is 0x%x, not 0xc3", i, buf[i]);
+			return rt_fmt("rep insb: byte %d is 0x%x, not 0xc3", i, buf[i]);
 	if (buf[4] != 0x77 || rcx != 0 || rdi != buf + 4)
 		return "rep insb: wrong count or RDI, or wrote past the end";
 	rdi = (uint8_t *)&w;
@@ -276,10 +276,10 @@ static const char *check_lgdt(void)
 	pg_load_ds((void *)RT_SEL_KDATA);
 	lgdt(&old);
 	if (why)
-		return pg_fmt("selector 0x%x of the new GDT: %s", SEL_ALT_DATA, why);
+		return rt_fmt("selector 0x%x of the new GDT: %s", SEL_ALT_DATA, why);
 	why = pg_expect_fault(pg_load_ds, (void *)SEL_ALT_DATA, T_GP, true,
 			      SEL_ALT_DATA);
-	return why ? pg_fmt("selector 0x%x after the old GDT is back: %s",
+	return why ? rt_fmt("selector 0x%x after the old GDT is back: %s",
 			    SEL_ALT_DATA, why) : NULL;
 }
 
@@ -318,16 +318,16 @@ static const char *check_lldt(void)
 	why = pg_expect_fault(pg_load_ds, (void *)RT_LDT_SEL_DATA, T_GP, true,
 			      RT_LDT_SEL_DATA & ~SEL_RPL_MASK);
 	if (why)
-		return pg_fmt("LDT selector with a null LDTR: %s", why);
+		return rt_fmt("LDT selector with a null LDTR: %s", why);
 	lldt(RT_SEL_LDT);
 	why = pg_expect_no_fault(pg_load_ds, (void *)RT_LDT_SEL_DATA);
 	pg_load_ds((void *)RT_SEL_KDATA);
 	lldt(0);
 	if (why)
-		return pg_fmt("LDT selector after lldt: %s", why);
+		return rt_fmt("LDT selector after lldt: %s", why);
 	why = pg_expect_fault(do_lldt, (void *)RT_SEL_KDATA, T_GP, true,
 			      RT_SEL_KDATA);
-	return why ? pg_fmt("lldt of a data descriptor: %s", why) : NULL;
+	return why ? rt_fmt("lldt of a data descriptor: %s", why) : NULL;
 }
 
 static void do_ltr(void *sel)
@@ -348,12 +348,12 @@ static const char *check_ltr(void)
 		return "the runtime's ltr did not mark its TSS busy";
 	why = pg_expect_fault(do_ltr, (void *)RT_SEL_TSS, T_GP, true, RT_SEL_TSS);
 	if (why)
-		return pg_fmt("ltr of a busy TSS: %s", why);
+		return rt_fmt("ltr of a busy TSS: %s", why);
 	rt_gdt[RT_SEL_TSS >> 3] &= ~DESC_TYPE_MASK;
 	rt_gdt[RT_SEL_TSS >> 3] |= (uint64_t)DESC_SYS_TSS_AVAIL << DESC_TYPE_SHIFT;
 	why = pg_expect_no_fault(do_ltr, (void *)RT_SEL_TSS);
 	if (why)
-		return pg_fmt("ltr of an available TSS: %s", why);
+		return rt_fmt("ltr of an available TSS: %s", why);
 	return tss_type() == DESC_SYS_TSS_BUSY ? NULL
 					      : "ltr did not mark the TSS busy";
 }
@@ -450,7 +450,7 @@ static const char *check_rdpmc(void)
 	if (!rt_try(rdpmc0, NULL, &f) || f.vector == T_UD ||
 	    (f.vector == T_GP && f.error == 0))
 		return NULL;
-	return pg_fmt("rdpmc of counter 0: %s(0x%lx)", rt_vector_name(f.vector),
+	return rt_fmt("rdpmc of counter 0: %s(0x%lx)", rt_vector_name(f.vector),
 		      f.error);
 }
 
@@ -488,7 +488,7 @@ static const char *check_invpcid(void)
 	if (!rt_try(invpcid_type, (void *)2, &f))
 		return pg_expect_fault(invpcid_type, (void *)4, T_GP, true, 0);
 	return f.vector == T_UD ? NULL
-				: pg_fmt("invpcid type 2: %s(0x%lx)",
+				: rt_fmt("invpcid type 2: %s(0x%lx)",
 					 rt_vector_name(f.vector), f.error);
 }
 
@@ -591,7 +591,7 @@ static const char *check_sysexit(void)
 		return "sysexit returned";
 	if (f.vector == T_UD || (f.vector == T_GP && f.error == 0))
 		return NULL;
-	return pg_fmt("sysexit: %s(0x%lx)", rt_vector_name(f.vector), f.error);
+	return rt_fmt("sysexit: %s(0x%lx)", rt_vector_name(f.vector), f.error);
 }
 
 /* --------------------------------------------------------------- iretq, far transfers */
@@ -633,10 +633,10 @@ static const char *check_lret(void)
 	const char *why = pg_expect_no_fault(lretq_to, (void *)RT_SEL_KCODE);
 
 	if (why)
-		return pg_fmt("lretq to 0x%x: %s", RT_SEL_KCODE, why);
+		return rt_fmt("lretq to 0x%x: %s", RT_SEL_KCODE, why);
 	why = pg_expect_fault(lretq_to, (void *)SEL_BEYOND_GDT, T_GP, true,
 			      SEL_BEYOND_GDT);
-	return why ? pg_fmt("lretq to 0x%x: %s", SEL_BEYOND_GDT, why) : NULL;
+	return why ? rt_fmt("lretq to 0x%x: %s", SEL_BEYOND_GDT, why) : NULL;
 }
 
 /* A far pointer m16:32, the form every x86-64 CPU accepts. */
@@ -662,10 +662,10 @@ static const char *check_ljmp(void)
 	const char *why = pg_expect_no_fault(ljmp_to, (void *)RT_SEL_KCODE);
 
 	if (why)
-		return pg_fmt("ljmp to 0x%x: %s", RT_SEL_KCODE, why);
+		return rt_fmt("ljmp to 0x%x: %s", RT_SEL_KCODE, why);
 	why = pg_expect_fault(ljmp_to, (void *)RT_SEL_KDATA, T_GP, true,
 			      RT_SEL_KDATA);
-	return why ? pg_fmt("ljmp to data segment 0x%x: %s", RT_SEL_KDATA, why)
+	return why ? rt_fmt("ljmp to data segment 0x%x: %s", RT_SEL_KDATA, why)
 		   : NULL;
 }
 
@@ -730,7 +730,7 @@ static const char *check_int_n(void)
 	if (!rt_try(int_absent, NULL, &f))
 		return "int 0x82 on a gate not present did not fault";
 	if (f.vector != T_NP || (f.error & (ERRC_IDT | ERRC_EXT)) != ERRC_IDT)
-		return pg_fmt("int 0x82 on a gate not present: %s(0x%lx)",
+		return rt_fmt("int 0x82 on a gate not present: %s(0x%lx)",
 			      rt_vector_name(f.vector), f.error);
 	return NULL;
 }
@@ -757,7 +757,7 @@ static const char *check_pop_sreg(void)
 	pg_load_fs((void *)0);
 	why = pg_expect_fault(pop_gs, (void *)SEL_BEYOND_GDT, T_GP, true,
 			      SEL_BEYOND_GDT);
-	return why ? pg_fmt("pop gs of 0x%x: %s", SEL_BEYOND_GDT, why) : NULL;
+	return why ? rt_fmt("pop gs of 0x%x: %s", SEL_BEYOND_GDT, why) : NULL;
 }
 
 /* --------------------------------------------------------------- the group */

@@ -135,7 +135,7 @@ static const char *check_mov_from_sreg(void)
 			 "movw %%ds, %2"
 			 : "=r"(cs), "=r"(ss), "=r"(ds));
 	if (cs != RT_SEL_KCODE || ss != RT_SEL_KDATA || ds != RT_SEL_KDATA)
-		return pg_fmt("read cs=0x%x ss=0x%x ds=0x%x, not 0x8 0x10 0x10",
+		return rt_fmt("read cs=0x%x ss=0x%x ds=0x%x, not 0x8 0x10 0x10",
 			      cs, ss, ds);
 	return NULL;
 }
@@ -154,7 +154,7 @@ static const char *check_push_sreg(void)
 			 : "r"((uint16_t)RT_SEL_KDATA), "r"((uint16_t)0)
 			 : "memory");
 	if ((v & 0xffff) != RT_SEL_KDATA)
-		return pg_fmt("push fs pushed 0x%lx, not 0x10", v & 0xffff);
+		return rt_fmt("push fs pushed 0x%lx, not 0x10", v & 0xffff);
 	return NULL;
 }
 
@@ -389,7 +389,7 @@ static const char *check_mov_to_sreg(void)
 
 	if ((why = pg_expect_no_fault(pg_load_ds, (void *)RT_SEL_KDATA)) ||
 	    (why = pg_expect_no_fault(pg_load_ss, (void *)RT_SEL_KDATA)))
-		return pg_fmt("mov 0x10 to ds or ss: %s", why);
+		return rt_fmt("mov 0x10 to ds or ss: %s", why);
 	wrmsr(MSR_FS_BASE, TEST_FS_BASE);
 	pg_load_fs((void *)RT_SEL_KDATA);
 	if (rdmsr(MSR_FS_BASE) != 0)
@@ -398,15 +398,15 @@ static const char *check_mov_to_sreg(void)
 	why = pg_expect_fault(pg_load_ds, (void *)SEL_BEYOND_GDT, T_GP, true,
 			      SEL_BEYOND_GDT);
 	if (why)
-		return pg_fmt("mov 0x%x to ds: %s", SEL_BEYOND_GDT, why);
+		return rt_fmt("mov 0x%x to ds: %s", SEL_BEYOND_GDT, why);
 	why = pg_expect_fault(pg_load_ss, (void *)RT_SEL_KCODE, T_GP, true,
 			      RT_SEL_KCODE);
 	if (why)
-		return pg_fmt("mov code segment 0x%x to ss: %s", RT_SEL_KCODE,
+		return rt_fmt("mov code segment 0x%x to ss: %s", RT_SEL_KCODE,
 			      why);
 	why = pg_expect_fault(pg_load_ss, (void *)(RT_SEL_UDATA | 3), T_GP,
 			      true, RT_SEL_UDATA);
-	return why ? pg_fmt("mov ring-3 0x%x to ss at CPL 0: %s",
+	return why ? rt_fmt("mov ring-3 0x%x to ss at CPL 0: %s",
 			    RT_SEL_UDATA | 3, why) : NULL;
 }
 

@@ -175,3 +175,16 @@ int rt_printf(const char *fmt, ...)
 	rt_puts(buf);
 	return n;
 }
+
+const char *rt_fmt(const char *fmt, ...)
+{
+	static char bufs[4][160];
+	static unsigned next;
+	char *buf = bufs[next++ % 4];
+	va_list ap;
+
+	va_start(ap, fmt);
+	rt_vsnprintf(buf, sizeof(bufs[0]), fmt, ap);
+	va_end(ap);
+	return buf;
+}

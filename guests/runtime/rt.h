@@ -49,6 +49,11 @@ int rt_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int rt_snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int rt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+/*
+ * Format into one of four static 160-byte buffers, used in turn, so that a
+ * text can quote one a helper returned (a check's FAIL text: "lgdt: %s").
+ */
+const char *rt_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ------------------------------------------------------------ strings */
 /* The C library names, because the compiler may emit calls to them. */
