@@ -108,11 +108,7 @@ static int system_desc(struct vm *vm, uint16_t sel, unsigned want,
 		interp_gp(vm, sel_error(sel));
 		return -1;
 	}
-	if (!desc_present(d)) {
-		vcpu_raise_error(&vm->vcpu, T_NP, sel_error(sel));
-		return -1;
-	}
-	return 0;
+	return interp_desc_present(vm, sel, d, T_NP);
 }
 
 /* lldt r/m16: a null selector leaves no LDT; else an LDT descriptor. */

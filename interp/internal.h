@@ -134,6 +134,13 @@ enum desc_result interp_desc_read(struct vm *vm, uint16_t sel, bool system,
  */
 int interp_desc_fetch(struct vm *vm, uint16_t sel, bool system,
 		      struct seg_desc *d);
+/*
+ * A descriptor that passed its checks must still be present: else raise
+ * vector (#NP, or #SS for a stack segment) with sel's error code.
+ * Returns 0, or -1 after raising it.
+ */
+int interp_desc_present(struct vm *vm, uint16_t sel,
+			const struct seg_desc *d, uint8_t vector);
 /* Write back the low 8 bytes (accessed and busy bits).  0 or -1 (#PF). */
 int interp_desc_write_lo(struct vm *vm, uint16_t sel, uint64_t lo);
 

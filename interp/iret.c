@@ -59,10 +59,8 @@ static int return_cs(struct vm *vm, uint16_t sel, struct seg_desc *d)
 		interp_gp(vm, sel_error(sel));
 		return -1;
 	}
-	if (!desc_present(d)) {
-		vcpu_raise_error(&vm->vcpu, T_NP, sel_error(sel));
+	if (interp_desc_present(vm, sel, d, T_NP) < 0)
 		return -1;
-	}
 	return check_long_code(vm, sel, d);
 }
 
@@ -255,10 +253,8 @@ static int jump_cs(struct vm *vm, uint16_t sel, struct seg_desc *d)
 		interp_gp(vm, sel_error(sel));
 		return -1;
 	}
-	if (!desc_present(d)) {
-		vcpu_raise_error(&vm->vcpu, T_NP, sel_error(sel));
+	if (interp_desc_present(vm, sel, d, T_NP) < 0)
 		return -1;
-	}
 	return check_long_code(vm, sel, d);
 }
 

@@ -156,11 +156,7 @@ static int check_ss(struct vm *vm, uint16_t sel, const struct seg_desc *d)
 		interp_gp(vm, sel_error(sel));
 		return -1;
 	}
-	if (!desc_present(d)) {
-		vcpu_raise_error(&vm->vcpu, T_SS, sel_error(sel));
-		return -1;
-	}
-	return 0;
+	return interp_desc_present(vm, sel, d, T_SS);
 }
 
 /*
@@ -178,11 +174,7 @@ static int check_data(struct vm *vm, uint16_t sel, const struct seg_desc *d)
 		interp_gp(vm, sel_error(sel));
 		return -1;
 	}
-	if (!desc_present(d)) {
-		vcpu_raise_error(&vm->vcpu, T_NP, sel_error(sel));
-		return -1;
-	}
-	return 0;
+	return interp_desc_present(vm, sel, d, T_NP);
 }
 
 /* A null selector: allowed in DS..GS; in SS only below CPL 3 with RPL=CPL. */
@@ -200,6 +192,15 @@ static int load_null(struct vm *vm, enum vcpu_sreg sreg, uint16_t sel)
 	if (sreg != SEG_FS && sreg != SEG_GS)
 		s->base = 0;
 	return 0;
+}
+
+int interp_desc_present(struct vm *vm, uint16_t sel,
+			const struct seg_desc *d, uint8_t vector)
+{
+	if (desc_present(d))
+		return 0;
+	vcpu_raise_error(&vm->vcpu, vector, sel_error(sel));
+	return -1;
 }
 
 int interp_desc_fetch(struct vm *vm, uint16_t sel, bool system,
