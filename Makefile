@@ -11,9 +11,10 @@
 #   make SANITIZE=1 BUILD=build-san test-unit test-guests
 #                 the same tests under AddressSanitizer and UBSan
 #
-# Sources are found by folder: every .c under monitor/, isa/, interp/,
-# shadowpt/ and engines/*/ goes into the monitor; every folder under guests/
-# except runtime/ is one guest, linked by its own guest.ld if it has one.
+# Sources are found by folder: every .c under core/, isa/, shadowpt/,
+# devices/, interp/, engines/*/ and monitor/ goes into the monitor; every
+# folder under guests/ except runtime/ is one guest, linked by its own
+# guest.ld if it has one.
 
 BUILD ?= build
 CC ?= cc
@@ -33,7 +34,8 @@ endif
 
 # ---------------------------------------------------------------- monitor
 ENGINE_DIRS := $(wildcard engines/*)
-MON_SRC := $(filter-out monitor/main.c,$(wildcard monitor/*.c)) \
+MON_SRC := $(wildcard core/*.c devices/*.c) \
+	$(filter-out monitor/main.c,$(wildcard monitor/*.c)) \
 	$(wildcard isa/*.c interp/*.c shadowpt/*.c) \
 	$(foreach d,$(ENGINE_DIRS),$(wildcard $(d)/*.c))
 MON_OBJ := $(MON_SRC:%.c=$(BUILD)/obj/%.o)

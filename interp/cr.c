@@ -10,7 +10,7 @@
  * CR4's paging bits) must drop the shadow tables built from the old ones.
  */
 #include "interp/internal.h"
-#include "monitor/lab.h"
+#include "core/lab.h"
 #include "shadowpt/shadowpt.h"
 
 /* CR0 bits the virtual CPU implements; the other low 32 are ignored. */

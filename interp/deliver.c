@@ -36,7 +36,7 @@
 #include <stdio.h>
 
 #include "interp/internal.h"
-#include "monitor/lab.h"
+#include "core/lab.h"
 #include "monitor/trace.h"
 #include "shadowpt/walk.h"
 

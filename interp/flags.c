@@ -12,7 +12,7 @@
  * classically virtualizable.  Under --isa=strict they trap and come here.
  */
 #include "interp/internal.h"
-#include "monitor/lab.h"
+#include "core/lab.h"
 
 /* RFLAGS bits that popf may ever change (the rest are fixed or read-only). */
 #define FL_POPF_WRITABLE (FL_STATUS | FL_TF | FL_IF | FL_DF | FL_IOPL_MASK | \

@@ -7,7 +7,7 @@
  * handler returns to the next instruction.
  */
 #include "interp/internal.h"
-#include "monitor/lab.h"
+#include "core/lab.h"
 
 void interp_hlt(struct vm *vm, const struct insn *in)
 {

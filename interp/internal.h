@@ -26,8 +26,8 @@
 #include "interp/interp.h"
 #include "isa/decode.h"
 #include "isa/x86.h"
-#include "monitor/vcpu.h"
-#include "monitor/vm.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
 
 /* A broken monitor invariant: print "function: reason" and abort. */
 void interp_panic(const char *fn, const char *why)

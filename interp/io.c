@@ -3,7 +3,7 @@
  *
  * A PC's devices sit in a 64 KiB port space reached only by these
  * instructions.  At ring 3 with IOPL 0 each of them traps, and the monitor
- * sends the access to the device model (devices_io, monitor/devices.c):
+ * sends the access to the device model (devices_io, devices/devices.c):
  * this is "trap and emulate" for devices, the costliest exit of all.
  *
  * The guest's right to a port follows the CPU (SDM vol. 1, 19.5): at
@@ -11,8 +11,8 @@
  * the I/O permission bit map of the guest's TSS.
  */
 #include "interp/internal.h"
-#include "monitor/devices.h"
-#include "monitor/lab.h"
+#include "devices/devices.h"
+#include "core/lab.h"
 #include "shadowpt/walk.h"
 
 /*

@@ -14,7 +14,7 @@
  * monitor cannot run, and call gates.
  */
 #include "interp/internal.h"
-#include "monitor/lab.h"
+#include "core/lab.h"
 #include "shadowpt/walk.h"
 
 /* A 64-bit code segment has L = 1 and D = 0; L = D = 1 is reserved. */

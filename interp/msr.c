@@ -8,7 +8,7 @@
  * #GP(0), as the hardware answers.
  */
 #include "interp/internal.h"
-#include "monitor/lab.h"
+#include "core/lab.h"
 #include "shadowpt/shadowpt.h"
 
 /* EFER bits the virtual CPU implements; LMA is the CPU's to set. */

@@ -18,7 +18,7 @@
  * Both change the CPL, so the shadow page tables switch views.
  */
 #include "interp/internal.h"
-#include "monitor/lab.h"
+#include "core/lab.h"
 
 /* RFLAGS bits sysret restores from R11 (the rest are fixed or cleared). */
 #define SYSRET_FLAGS 0x3c7fd7UL

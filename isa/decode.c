@@ -18,7 +18,7 @@
 
 #include "isa/decode.h"
 #include "isa/x86.h"
-#include "monitor/vm.h"
+#include "core/vm.h"
 #include "shadowpt/walk.h"
 
 static csh isa_handle;

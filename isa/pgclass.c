@@ -19,7 +19,7 @@
 #include "isa/decode.h"
 #include "isa/pgclass.h"
 #include "isa/x86.h"
-#include "monitor/lab.h"
+#include "core/lab.h"
 
 #define PRIV PG_PRIVILEGED
 #define SENS PG_SENSITIVE_UNPRIVILEGED

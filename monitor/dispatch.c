@@ -23,10 +23,10 @@
 #include "isa/pgclass.h"
 #include "isa/x86.h"
 #include "monitor/dispatch.h"
-#include "monitor/engine.h"
-#include "monitor/exit.h"
+#include "core/engine.h"
+#include "core/exit.h"
 #include "monitor/trace.h"
-#include "monitor/vm.h"
+#include "core/vm.h"
 
 /* A hidden fault that repeats this often without progress is a bug. */
 #define MAX_REPEATED_FILLS 8

@@ -18,7 +18,7 @@
 #include "isa/x86.h"
 #include "monitor/boot.h"
 #include "monitor/loader.h"
-#include "monitor/vm.h"
+#include "core/vm.h"
 #include "shadowpt/shadowpt.h"
 
 /* Check the ELF header: a 64-bit little-endian x86-64 executable. */

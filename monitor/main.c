@@ -12,10 +12,10 @@
 
 #include "isa/decode.h"
 #include "monitor/dispatch.h"
-#include "monitor/engine.h"
+#include "core/engine.h"
 #include "monitor/loader.h"
 #include "monitor/trace.h"
-#include "monitor/vm.h"
+#include "core/vm.h"
 
 #define MEM_MIN_MIB 2
 #define MEM_MAX_MIB 4096

@@ -8,9 +8,9 @@
 
 #include "isa/decode.h"
 #include "isa/pgclass.h"
-#include "monitor/engine.h"
+#include "core/engine.h"
 #include "monitor/trace.h"
-#include "monitor/vm.h"
+#include "core/vm.h"
 
 const char *trace_vector_name(unsigned vector)
 {

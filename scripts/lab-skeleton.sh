@@ -12,7 +12,7 @@
 #
 # by a marked hole: a comment that says what to write and where the
 # handout explains it, then the hole's statements, which build and stop
-# the guest with one clear line (monitor/lab.h).  Text files mark their
+# the guest with one clear line (core/lab.h).  Text files mark their
 # regions with <!-- --> or # comments the same way.  The other labs'
 # regions keep their solutions (and their markers), so every lab can be
 # done on its own, in any order.  A lab may also list files that students

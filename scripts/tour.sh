@@ -10,7 +10,7 @@
 #                                stop, and every stop a closed comment
 set -eu
 cd "$(dirname "$0")/.."
-SRC="monitor isa interp shadowpt engines guests"
+SRC="core isa shadowpt devices interp engines monitor guests"
 
 stops=$(grep -rn --include='*.c' --include='*.h' --include='*.S' -o '/\*T:[0-9][0-9][0-9]' $SRC |
 	sed 's|^\(.*\):\([0-9]*\):/\*T:\([0-9]*\)$|\3 \1 \2|' | sort -n)

@@ -41,9 +41,9 @@
 #include <string.h>
 
 #include "isa/x86.h"
-#include "monitor/engine.h"
-#include "monitor/lab.h"
-#include "monitor/vm.h"
+#include "core/engine.h"
+#include "core/lab.h"
+#include "core/vm.h"
 #include "shadowpt/shadowpt.h"
 #include "shadowpt/walk.h"
 

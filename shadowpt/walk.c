@@ -26,8 +26,8 @@
 #include <string.h>
 
 #include "isa/x86.h"
-#include "monitor/engine.h"
-#include "monitor/vm.h"
+#include "core/engine.h"
+#include "core/vm.h"
 #include "shadowpt/walk.h"
 
 /*

@@ -36,9 +36,9 @@
 #include <unistd.h>
 
 #include "isa/x86.h"
-#include "monitor/engine.h"
-#include "monitor/exit.h"
-#include "monitor/vm.h"
+#include "core/engine.h"
+#include "core/exit.h"
+#include "core/vm.h"
 
 /* ------------------------------------------------------------- set-up */
 

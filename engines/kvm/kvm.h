@@ -28,8 +28,8 @@
 
 #include <linux/kvm.h>
 
-#include "monitor/exit.h"
-#include "monitor/vcpu.h"
+#include "core/exit.h"
+#include "core/vcpu.h"
 
 struct vm;
 

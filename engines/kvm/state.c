@@ -1,7 +1,7 @@
 /*
  * engines/kvm/state.c - the vCPU's registers, between struct vcpu and KVM.
  *
- * struct vcpu (monitor/vcpu.h) stays the single source of truth: after
+ * struct vcpu (core/vcpu.h) stays the single source of truth: after
  * every exit the engine reads KVM's registers into it, so that the
  * dispatcher, the device model and the interrupt delivery of interp/ see
  * the guest as it is; before the next KVM_RUN it writes back the groups

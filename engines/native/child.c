@@ -44,7 +44,7 @@
 
 #include "engines/native/native.h"
 #include "isa/x86.h"
-#include "monitor/vm.h"
+#include "core/vm.h"
 
 _Static_assert((NAT_STUB_VA & 0xffffffffULL) == 0,
 	       "the seccomp filter compares the low word with the page size");

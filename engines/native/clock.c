@@ -27,7 +27,7 @@
 #include <time.h>
 
 #include "engines/native/native.h"
-#include "monitor/vm.h"
+#include "core/vm.h"
 
 /* Round trips that measure the kernel's cost of one stop, and how far
  * the estimate may grow on a busy machine. */

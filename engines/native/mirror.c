@@ -40,8 +40,8 @@
 
 #include "engines/native/native.h"
 #include "isa/x86.h"
-#include "monitor/engine.h"
-#include "monitor/vm.h"
+#include "core/engine.h"
+#include "core/vm.h"
 
 #define MIRROR_MIN_CAP 1024
 #define SLOT_PROT_MASK 0xfffULL

@@ -34,9 +34,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor/engine.h"
-#include "monitor/exit.h"
-#include "monitor/vm.h"
+#include "core/engine.h"
+#include "core/exit.h"
+#include "core/vm.h"
 
 #if defined(__linux__) && defined(__x86_64__)
 
@@ -46,8 +46,8 @@
 #include "engines/native/native.h"
 #include "isa/decode.h"
 #include "isa/x86.h"
-#include "monitor/devices.h"
-#include "monitor/i8259.h"
+#include "devices/devices.h"
+#include "devices/i8259.h"
 
 /* The RFLAGS bits the guest's code really owns at ring 3; IF and IOPL
  * stay virtual (the real IF is always 1, the real IOPL 0). */

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 
 #include "engines/softcpu/softcpu.h"
-#include "monitor/engine.h"
-#include "monitor/vm.h"
+#include "core/engine.h"
+#include "core/vm.h"
 
 #define SC_SLICE 4096 /* instructions between two looks at vm->kick */
 

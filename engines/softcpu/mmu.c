@@ -23,8 +23,8 @@
 #include <stdio.h>
 
 #include "engines/softcpu/softcpu.h"
-#include "monitor/engine.h"
-#include "monitor/vm.h"
+#include "core/engine.h"
+#include "core/vm.h"
 
 void sc_tlb_flush(struct sc_cpu *c, uint64_t va)
 {

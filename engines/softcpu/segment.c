@@ -15,7 +15,7 @@
  *             +-------------+----+---+
  */
 #include "engines/softcpu/softcpu.h"
-#include "monitor/vm.h"
+#include "core/vm.h"
 
 /* Sensitive: in the strict ISA, #GP(0) so that the monitor emulates. */
 static bool strict(const struct sc_cpu *c)

@@ -27,8 +27,8 @@
 #include <string.h>
 
 #include "isa/x86.h"
-#include "monitor/exit.h"
-#include "monitor/vcpu.h"
+#include "core/exit.h"
+#include "core/vcpu.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "softcpu copies guest bytes straight into integers: little-endian hosts only"

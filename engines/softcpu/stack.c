@@ -14,7 +14,7 @@
  * the strict ISA they raise #GP(0) so that the monitor emulates them.
  */
 #include "engines/softcpu/softcpu.h"
-#include "monitor/vm.h"
+#include "core/vm.h"
 
 /* Push x of sz bytes (8 or 2). */
 static int push(struct sc_cpu *c, unsigned sz, uint64_t x)

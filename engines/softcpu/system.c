@@ -14,7 +14,7 @@
  * selector instructions among them live in segment.c.
  */
 #include "engines/softcpu/softcpu.h"
-#include "monitor/vm.h"
+#include "core/vm.h"
 
 /* Sensitive: in the strict ISA, #GP(0) so that the monitor emulates. */
 static bool strict(const struct sc_cpu *c)

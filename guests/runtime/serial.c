@@ -4,10 +4,10 @@
  * Polled output only: for each byte wait until the transmitter holding
  * register is empty (LSR.THRE), then write it.  A "\n" goes out alone, with
  * no CR, so that the guest's bytes compare exactly with a file on the host.
- * Register names from the PC16550D datasheet (monitor/ns16550a.h).
+ * Register names from the PC16550D datasheet (devices/ns16550a.h).
  */
 #include "cpu.h"
-#include "monitor/ns16550a.h"
+#include "devices/ns16550a.h"
 #include "rt.h"
 
 #define UART_LCR_8N1 0x03  /* 8 data bits, no parity, 1 stop bit */

@@ -10,8 +10,8 @@
  * the same on QEMU and on trapvisor with or without --icount.
  */
 #include "cpu.h"
-#include "monitor/i8254.h"
-#include "monitor/i8259.h"
+#include "devices/i8254.h"
+#include "devices/i8259.h"
 #include "rt.h"
 
 #define VEC_MASTER 0x20 /* IRQ 0-7 -> vectors 0x20-0x27 */

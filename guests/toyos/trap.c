@@ -14,8 +14,8 @@
  *   other exceptions     from ring 3: kill the process; from ring 0: panic
  */
 #include "cpu.h"
-#include "monitor/i8254.h"
-#include "monitor/i8259.h"
+#include "devices/i8254.h"
+#include "devices/i8259.h"
 #include "toyos.h"
 
 #define VEC_IRQ0 0x20     /* IRQ 0-7 -> vectors 0x20-0x27 */

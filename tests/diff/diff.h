@@ -32,7 +32,7 @@
 
 /*
  * Registers and flags at the start or at the end of a run.  regs[] is in
- * encoding order, as enum vcpu_reg of monitor/vcpu.h (which this header
+ * encoding order, as enum vcpu_reg of core/vcpu.h (which this header
  * leaves out so that native.c sees only what it needs).
  */
 #define DIFF_NREGS 16

@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "isa/x86.h"
-#include "monitor/vcpu.h"
+#include "core/vcpu.h"
 #include "tests/diff/diff.h"
 #include "tests/diff/encode.h"
 

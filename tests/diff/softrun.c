@@ -17,10 +17,10 @@
 
 #include "isa/x86.h"
 #include "monitor/boot.h"
-#include "monitor/engine.h"
-#include "monitor/exit.h"
+#include "core/engine.h"
+#include "core/exit.h"
 #include "monitor/loader.h"
-#include "monitor/vm.h"
+#include "core/vm.h"
 #include "shadowpt/shadowpt.h"
 #include "tests/diff/diff.h"
 

@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "monitor/devices.h"
-#include "monitor/vm.h"
+#include "devices/devices.h"
+#include "core/vm.h"
 
 static struct vm vm;
 static int pipefd[2];

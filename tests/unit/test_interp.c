@@ -23,7 +23,7 @@
 #include "isa/x86.h"
 #include "monitor/boot.h"
 #include "monitor/loader.h"
-#include "monitor/vm.h"
+#include "core/vm.h"
 #include "shadowpt/shadowpt.h"
 
 /* ------------------------------------------------------------ the machine */

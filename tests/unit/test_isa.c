@@ -19,7 +19,7 @@
 #include "isa/decode.h"
 #include "isa/pgclass.h"
 #include "isa/x86.h"
-#include "monitor/vm.h"
+#include "core/vm.h"
 
 /* An encoding and what it is. */
 struct sample {

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "monitor/engine.h"
-#include "monitor/vm.h"
+#include "core/engine.h"
+#include "core/vm.h"
 
 #if defined(__x86_64__) && __has_include(<linux/kvm.h>)
 static struct vm vm;

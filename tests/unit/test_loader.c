@@ -13,7 +13,7 @@
 #include "isa/x86.h"
 #include "monitor/boot.h"
 #include "monitor/loader.h"
-#include "monitor/vm.h"
+#include "core/vm.h"
 
 static struct vm vm;
 

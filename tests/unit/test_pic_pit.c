@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "monitor/i8254.h"
-#include "monitor/i8259.h"
+#include "devices/i8254.h"
+#include "devices/i8259.h"
 
 /* The initialization a PC kernel does: vectors 0x20 and 0x28, cascade. */
 static void pic_setup(struct i8259_pair *p, uint8_t master_mask,

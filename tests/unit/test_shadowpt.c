@@ -14,8 +14,8 @@
 #include <cmocka.h>
 
 #include "isa/x86.h"
-#include "monitor/engine.h"
-#include "monitor/vm.h"
+#include "core/engine.h"
+#include "core/vm.h"
 #include "shadowpt/shadowpt.h"
 #include "shadowpt/walk.h"
 

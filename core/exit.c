@@ -1,10 +1,10 @@
 /*
- * monitor/exit.c - names of exit reasons; the table of engines.
+ * core/exit.c - names of exit reasons; the table of engines.
  */
 #include <string.h>
 
-#include "monitor/engine.h"
-#include "monitor/exit.h"
+#include "core/engine.h"
+#include "core/exit.h"
 
 const char *exit_reason_name(enum exit_reason r)
 {

@@ -1,12 +1,12 @@
 /*
- * monitor/ns16550a.h - the National Semiconductor 16550A UART.
+ * devices/ns16550a.h - the National Semiconductor 16550A UART.
  *
  * Register names and bits from the PC16550D datasheet.  Eight ports from
  * base; the divisor latch (DLL, DLM) shares offsets 0 and 1 while LCR.DLAB
  * is set.
  */
-#ifndef MONITOR_NS16550A_H
-#define MONITOR_NS16550A_H
+#ifndef DEVICES_NS16550A_H
+#define DEVICES_NS16550A_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -66,4 +66,4 @@ void ns16550a_write(struct ns16550a *u, unsigned offset, uint8_t val);
 /* Is the UART's interrupt line (INTR) asserted? */
 bool ns16550a_irq(const struct ns16550a *u);
 
-#endif /* MONITOR_NS16550A_H */
+#endif /* DEVICES_NS16550A_H */

@@ -1,20 +1,20 @@
 /*
- * monitor/devices.h - the device model: the machine's port I/O space.
+ * devices/devices.h - the device model: the machine's port I/O space.
  *
  * Every engine sends port I/O here: softcpu and native after the dispatcher
  * has decoded an in/out that trapped, kvm straight from a KVM_EXIT_IO.
  * The whole port map is wired in one place, devices_io() in
- * monitor/devices.c, after OpenBSD vmd's habit.
+ * devices/devices.c, after OpenBSD vmd's habit.
  */
-#ifndef MONITOR_DEVICES_H
-#define MONITOR_DEVICES_H
+#ifndef DEVICES_DEVICES_H
+#define DEVICES_DEVICES_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "monitor/i8254.h"
-#include "monitor/i8259.h"
-#include "monitor/ns16550a.h"
+#include "devices/i8254.h"
+#include "devices/i8259.h"
+#include "devices/ns16550a.h"
 
 struct vm;
 
@@ -55,4 +55,4 @@ void devices_init(struct vm *vm, int out_fd);
 void devices_io(struct vm *vm, uint16_t port, unsigned size, bool in,
 		uint32_t *data);
 
-#endif /* MONITOR_DEVICES_H */
+#endif /* DEVICES_DEVICES_H */

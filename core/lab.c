@@ -1,15 +1,15 @@
 /*
- * monitor/lab.c - the helpers behind the holes of a lab skeleton.
+ * core/lab.c - the helpers behind the holes of a lab skeleton.
  *
- * See monitor/lab.h.  A student running an unfinished tree should read
+ * See core/lab.h.  A student running an unfinished tree should read
  * which function is missing and where the handout explains it, not a
  * stack trace: a missing routine is a guest that cannot go on (tier two of
  * STYLE.md's errors), never a monitor that crashes.
  */
 #include <stdio.h>
 
-#include "monitor/lab.h"
-#include "monitor/vm.h"
+#include "core/lab.h"
+#include "core/vm.h"
 
 void lab_todo(struct vm *vm, int lab, const char *what)
 {

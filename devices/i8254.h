@@ -1,5 +1,5 @@
 /*
- * monitor/i8254.h - the Intel 8254 programmable interval timer.
+ * devices/i8254.h - the Intel 8254 programmable interval timer.
  *
  * Three 16-bit down-counters clocked at 1.193182 MHz.  On a PC, channel 0's
  * output is IRQ 0 (the timer interrupt), channel 2 drives the speaker.  The
@@ -17,8 +17,8 @@
  * Time is not the host's: the monitor passes "now" in nanoseconds of
  * virtual time (host clock or instruction count, see --icount).
  */
-#ifndef MONITOR_I8254_H
-#define MONITOR_I8254_H
+#ifndef DEVICES_I8254_H
+#define DEVICES_I8254_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -68,4 +68,4 @@ uint64_t i8254_irq0_edges(struct i8254 *pit, uint64_t now);
 /* Virtual time of channel 0's next rising edge, or UINT64_MAX if none. */
 uint64_t i8254_next_irq0(const struct i8254 *pit);
 
-#endif /* MONITOR_I8254_H */
+#endif /* DEVICES_I8254_H */

@@ -1,17 +1,17 @@
 /*
- * monitor/devices.c - the machine's port map, wired in one place.
+ * devices/devices.c - the machine's port map, wired in one place.
  *
  *   port            device
- *   0x0020-0x0021   8259A master PIC (monitor/i8259.c)
- *   0x0040-0x0043   8254 PIT (monitor/i8254.c)
+ *   0x0020-0x0021   8259A master PIC (devices/i8259.c)
+ *   0x0040-0x0043   8254 PIT (devices/i8254.c)
  *   0x00a0-0x00a1   8259A slave PIC
  *   0x00f4          isa-debug-exit (QEMU's): a write ends the VM
- *   0x03f8-0x03ff   COM1, a 16550A UART (monitor/ns16550a.c)
+ *   0x03f8-0x03ff   COM1, a 16550A UART (devices/ns16550a.c)
  *   anything else   nothing answers: reads give all ones, writes vanish
  */
-#include "monitor/devices.h"
+#include "devices/devices.h"
 #include "monitor/stats.h"
-#include "monitor/vm.h"
+#include "core/vm.h"
 
 void devices_init(struct vm *vm, int out_fd)
 {

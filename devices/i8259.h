@@ -1,5 +1,5 @@
 /*
- * monitor/i8259.h - the Intel 8259A programmable interrupt controller pair.
+ * devices/i8259.h - the Intel 8259A programmable interrupt controller pair.
  *
  * Names from the 8259A datasheet.  A PC has two: the master at 0x20/0x21
  * takes IRQ 0-7, the slave at 0xa0/0xa1 takes IRQ 8-15 and is cascaded into
@@ -9,8 +9,8 @@
  *   ISR  in service: delivered to the CPU, waiting for an EOI
  *   IMR  interrupt mask: lines the guest has switched off
  */
-#ifndef MONITOR_I8259_H
-#define MONITOR_I8259_H
+#ifndef DEVICES_I8259_H
+#define DEVICES_I8259_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -65,4 +65,4 @@ bool i8259_pending(const struct i8259_pair *p);
  */
 uint8_t i8259_acknowledge(struct i8259_pair *p);
 
-#endif /* MONITOR_I8259_H */
+#endif /* DEVICES_I8259_H */

@@ -1,5 +1,5 @@
 /*
- * monitor/ns16550a.c - the 16550A UART (PC16550D datasheet).
+ * devices/ns16550a.c - the 16550A UART (PC16550D datasheet).
  *
  * Emulation shortcuts, named as vmd names its own:
  *   - transmission is instantaneous: a byte written to THR goes straight to
@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "monitor/ns16550a.h"
+#include "devices/ns16550a.h"
 
 void ns16550a_init(struct ns16550a *u, int out_fd)
 {

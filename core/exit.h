@@ -1,5 +1,5 @@
 /*
- * monitor/exit.h - why an engine stopped running guest code.
+ * core/exit.h - why an engine stopped running guest code.
  *
  * engine->run() returns one of these to the dispatcher.  The trap-and-emulate
  * engines (softcpu, native) mostly report exceptions: the guest kernel runs
@@ -7,8 +7,8 @@
  * dispatcher decodes the instruction to learn what it was.  The kvm engine
  * reports what the hardware tells it: port I/O, HLT, shutdown.
  */
-#ifndef MONITOR_EXIT_H
-#define MONITOR_EXIT_H
+#ifndef CORE_EXIT_H
+#define CORE_EXIT_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -48,4 +48,4 @@ struct vm_exit {
 /* The name of an exit reason, for trace and statistics. */
 const char *exit_reason_name(enum exit_reason r);
 
-#endif /* MONITOR_EXIT_H */
+#endif /* CORE_EXIT_H */

@@ -1,20 +1,20 @@
 /*
- * monitor/vm.h - one virtual machine: the allocator's view.
+ * core/vm.h - one virtual machine: the allocator's view.
  *
  * Popek and Goldberg's allocator owns the machine's resources; here they are
  * guest RAM, the vCPU, the devices and the shadow page tables, gathered in
  * one struct that every part of the monitor receives.
  */
-#ifndef MONITOR_VM_H
-#define MONITOR_VM_H
+#ifndef CORE_VM_H
+#define CORE_VM_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "monitor/devices.h"
-#include "monitor/guest_mem.h"
+#include "devices/devices.h"
+#include "core/guest_mem.h"
 #include "monitor/stats.h"
-#include "monitor/vcpu.h"
+#include "core/vcpu.h"
 #include "shadowpt/shadowpt.h"
 
 struct engine;
@@ -76,10 +76,10 @@ struct vm {
 void vm_kill(struct vm *vm, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-#endif /* MONITOR_VM_H */
+#endif /* CORE_VM_H */
 
-#ifndef MONITOR_VM_H_API
-#define MONITOR_VM_H_API
+#ifndef CORE_VM_H_API
+#define CORE_VM_H_API
 #include <stddef.h>
 /*
  * Create a VM from options: guest RAM of opt->mem_mib MiB, devices (UART

@@ -1,11 +1,11 @@
 /*
- * monitor/i8259.c - the 8259A PIC pair (8259A datasheet).
+ * devices/i8259.c - the 8259A PIC pair (8259A datasheet).
  *
  * Emulation shortcuts: fully nested mode only (IRQ 0 has the highest
  * priority, no rotation, no special mask mode); edge-triggered only; no
  * polling command.  These are all a PC's kernel normally uses.
  */
-#include "monitor/i8259.h"
+#include "devices/i8259.h"
 
 void i8259_init(struct i8259_pair *p)
 {

@@ -1,5 +1,5 @@
 /*
- * monitor/vcpu.h - the virtual CPU: the guest's architectural state.
+ * core/vcpu.h - the virtual CPU: the guest's architectural state.
  *
  * This structure is the single source of truth for what the guest believes
  * its processor holds.  Engines copy registers in and out of it (native, kvm)
@@ -10,8 +10,8 @@
  * cpl is the privilege level the guest believes it runs at (0 for its kernel)
  * although its code really runs at ring 3.
  */
-#ifndef MONITOR_VCPU_H
-#define MONITOR_VCPU_H
+#ifndef CORE_VCPU_H
+#define CORE_VCPU_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -104,4 +104,4 @@ static inline void vcpu_raise_error(struct vcpu *v, uint8_t vector,
 	v->exception = (struct vcpu_event){ true, vector, true, error };
 }
 
-#endif /* MONITOR_VCPU_H */
+#endif /* CORE_VCPU_H */

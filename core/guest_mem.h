@@ -1,5 +1,5 @@
 /*
- * monitor/guest_mem.h - guest RAM: one region, bounds-checked.
+ * core/guest_mem.h - guest RAM: one region, bounds-checked.
  *
  * A guest-physical address is an offset into one block of host memory (a
  * memfd on Linux, so that the native engine can map the same pages into its
@@ -7,8 +7,8 @@
  * place where a guest-physical address becomes a host pointer and where it is
  * checked against the size of RAM.
  */
-#ifndef MONITOR_GUEST_MEM_H
-#define MONITOR_GUEST_MEM_H
+#ifndef CORE_GUEST_MEM_H
+#define CORE_GUEST_MEM_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -40,4 +40,4 @@ static inline void *gm_ptr(const struct guest_mem *gm, uint64_t gpa,
 int gm_read(const struct guest_mem *gm, uint64_t gpa, void *buf, size_t len);
 int gm_write(struct guest_mem *gm, uint64_t gpa, const void *buf, size_t len);
 
-#endif /* MONITOR_GUEST_MEM_H */
+#endif /* CORE_GUEST_MEM_H */

@@ -1,13 +1,13 @@
 /*
- * monitor/engine.h - the interface every execution engine provides.
+ * core/engine.h - the interface every execution engine provides.
  *
  * An engine runs guest instructions until something needs the monitor, then
  * returns a struct vm_exit.  The three engines differ in who executes the
  * instructions (a software CPU, the host CPU at ring 3, the host CPU in guest
  * mode) but share the vCPU, guest RAM, the dispatcher and the device model.
  */
-#ifndef MONITOR_ENGINE_H
-#define MONITOR_ENGINE_H
+#ifndef CORE_ENGINE_H
+#define CORE_ENGINE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -64,4 +64,4 @@ extern const struct engine engine_kvm;
 /* The engine called name, or NULL. */
 const struct engine *engine_find(const char *name);
 
-#endif /* MONITOR_ENGINE_H */
+#endif /* CORE_ENGINE_H */

@@ -1,12 +1,12 @@
 /*
- * monitor/vm.c - create and destroy a virtual machine; end a guest.
+ * core/vm.c - create and destroy a virtual machine; end a guest.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "monitor/engine.h"
-#include "monitor/vm.h"
+#include "core/engine.h"
+#include "core/vm.h"
 
 int vm_create(struct vm *vm, const struct vm_options *opt, int out_fd,
 	      char *why, size_t len)

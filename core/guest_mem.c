@@ -1,5 +1,5 @@
 /*
- * monitor/guest_mem.c - guest RAM as one memfd-backed region.
+ * core/guest_mem.c - guest RAM as one memfd-backed region.
  *
  * A memfd rather than anonymous memory so that a later engine (native) can
  * map the very same pages into another process: guest-physical address X is
@@ -10,7 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "monitor/guest_mem.h"
+#include "core/guest_mem.h"
 
 int gm_init(struct guest_mem *gm, uint64_t size)
 {

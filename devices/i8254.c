@@ -1,5 +1,5 @@
 /*
- * monitor/i8254.c - the 8254 PIT (Intel 8254 datasheet).
+ * devices/i8254.c - the 8254 PIT (Intel 8254 datasheet).
  *
  * A counter is never stepped: its value is computed from the virtual time
  * elapsed since the count was loaded, so an idle guest costs nothing.
@@ -7,8 +7,8 @@
  * count like mode 0; BCD counting is not honoured; read-back is not
  * implemented (a read-back command is ignored).
  */
-#include "monitor/i8254.h"
-#include "monitor/lab.h"
+#include "devices/i8254.h"
+#include "core/lab.h"
 
 void i8254_init(struct i8254 *pit)
 {

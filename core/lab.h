@@ -1,5 +1,5 @@
 /*
- * monitor/lab.h - what a hole in a student's tree calls.
+ * core/lab.h - what a hole in a student's tree calls.
  *
  * The coursework (labs/) cuts reference code out of the monitor and leaves
  * a marked hole in its place (scripts/lab-skeleton.sh).  A hole must build
@@ -8,8 +8,8 @@
  * that the code is missing and lets the caller go on with a neutral value.
  * The full tree never calls these functions.
  */
-#ifndef MONITOR_LAB_H
-#define MONITOR_LAB_H
+#ifndef CORE_LAB_H
+#define CORE_LAB_H
 
 #include <stdbool.h>
 
@@ -30,4 +30,4 @@ void lab_todo(struct vm *vm, int lab, const char *what);
  */
 void lab_note(bool *said, int lab, const char *what);
 
-#endif /* MONITOR_LAB_H */
+#endif /* CORE_LAB_H */
