@@ -20,6 +20,7 @@
 #include "isa/pgclass.h"
 #include "isa/x86.h"
 #include "core/vm.h"
+#include "shadowpt/walk.h"
 #include "monitor/machine.h"
 
 /* An encoding and what it is. */
@@ -214,7 +215,7 @@ static void test_decode_across_pages(void **state)
 
 	put(vm, 0x100000 + PAGE_SIZE - 2, head, 2);
 	put(vm, 0x0a0000, tail, 1);
-	assert_int_equal(isa_decode(vm, CODE_VA + PAGE_SIZE - 2, &in),
+	assert_int_equal(insn_fetch(vm, CODE_VA + PAGE_SIZE - 2, &in),
 			 DECODE_OK);
 	assert_int_equal(in.size, 3);
 	assert_string_equal(in.op_str, "cr3, rax");
@@ -232,7 +233,7 @@ static void test_decode_fault_second_page(void **state)
 	struct insn in;
 
 	put(vm, 0x100000 + PAGE_SIZE - 2, head, 2);
-	assert_int_equal(isa_decode(vm, CODE_VA + PAGE_SIZE - 2, &in),
+	assert_int_equal(insn_fetch(vm, CODE_VA + PAGE_SIZE - 2, &in),
 			 DECODE_FAULT);
 	assert_true(vm->vcpu.exception.pending);
 	assert_int_equal(vm->vcpu.exception.vector, T_PF);
@@ -251,7 +252,7 @@ static void test_decode_ends_at_page_end(void **state)
 	struct insn in;
 
 	put(vm, 0x100000 + PAGE_SIZE - 1, cli, 1);
-	assert_int_equal(isa_decode(vm, CODE_VA + PAGE_SIZE - 1, &in),
+	assert_int_equal(insn_fetch(vm, CODE_VA + PAGE_SIZE - 1, &in),
 			 DECODE_OK);
 	assert_int_equal(in.id, X86_INS_CLI);
 	assert_false(vm->vcpu.exception.pending);
@@ -269,13 +270,13 @@ static void test_decode_user_fetch_supervisor(void **state)
 
 	put(vm, 0x100000, cli, 1);
 	vm->vcpu.cpl = 3;
-	assert_int_equal(isa_decode(vm, CODE_VA, &in), DECODE_FAULT);
+	assert_int_equal(insn_fetch(vm, CODE_VA, &in), DECODE_FAULT);
 	assert_int_equal(vm->vcpu.exception.vector, T_PF);
 	assert_int_equal(vm->vcpu.exception.error, PFEC_P | PFEC_U | PFEC_I);
 	assert_int_equal(vm->vcpu.cr2, CODE_VA);
 	vm->vcpu.cpl = 0;
 	vm->vcpu.exception.pending = false;
-	assert_int_equal(isa_decode(vm, CODE_VA, &in), DECODE_OK);
+	assert_int_equal(insn_fetch(vm, CODE_VA, &in), DECODE_OK);
 	vm_destroy(vm);
 }
 
