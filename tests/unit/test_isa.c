@@ -3,8 +3,8 @@
  *
  * Decodes known encodings with Capstone (from buffers and from guest memory
  * through the guest's page tables, including an instruction that runs into
- * an unmapped page), and checks the table against what
- * ../shared/REFERENCE.md records of the real CPU at ring 3.
+ * an unmapped page), and checks the table against what isa/README.md
+ * ("Measured at ring 3") records of the real CPU at ring 3.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -281,7 +281,7 @@ static void test_decode_user_fetch_supervisor(void **state)
 }
 
 /* ------------------------------------------------------------------
- * The table against the real CPU (REFERENCE.md, "Measured").
+ * The table against the real CPU (isa/README.md, "Measured at ring 3").
  */
 
 static void expect_class(const struct sample *s, size_t n, enum pg_class c)
@@ -297,7 +297,7 @@ static void expect_class(const struct sample *s, size_t n, enum pg_class c)
 	}
 }
 
-/* REFERENCE.md: "At ring 3 these fault with SIGSEGV". */
+/* isa/README.md: "They fault with SIGSEGV". */
 static const struct sample faulting[] = {
 	S("cli", 0xfa), S("sti", 0xfb), S("hlt", 0xf4),
 	S("in al, dx", 0xec), S("in al, 0x80", 0xe4, 0x80),
@@ -332,7 +332,7 @@ static const struct sample faulting[] = {
 	S("pop fs", 0x0f, 0xa1), S("pop gs", 0x0f, 0xa9),
 };
 
-/* REFERENCE.md: "These run silently and reveal host state". */
+/* isa/README.md: "They run silently and reveal the host". */
 static const struct sample silent[] = {
 	S("pushfq", 0x9c), S("pushf", 0x66, 0x9c), S("popfq", 0x9d),
 	S("popf", 0x66, 0x9d), S("sgdt [rax]", 0x0f, 0x01, 0x00),
