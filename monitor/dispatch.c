@@ -221,8 +221,10 @@ static void dispatch_io(struct vm *vm, struct vm_exit *x, struct action *a)
 /*T:040 The dispatcher.  An exit is an exception the guest's code raised
  * at ring 3 (mostly #GP from a privileged instruction, and #PF from the
  * shadow page tables), a syscall, or an event the hardware already decoded
- * (kvm).  Each goes to exactly one handler; whatever exception the handler
- * raised for the guest is then delivered through the guest's own IDT.
+ * (kvm).  Each goes to exactly one handler, and that is all dispatch()
+ * does: whatever exception the handler raised for the guest is left
+ * pending, and the run loop (monitor/run.c) delivers it through the
+ * guest's own IDT before the engine runs again.
  */
 void dispatch(struct vm *vm, struct vm_exit *x)
 {

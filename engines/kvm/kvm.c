@@ -8,7 +8,7 @@
  * alone comes back as an exit of KVM_RUN:
  *
  *   KVM_EXIT_IO                 port I/O -> EXIT_IO, one access at a time
- *   KVM_EXIT_HLT                hlt -> EXIT_HLT (the dispatcher sleeps)
+ *   KVM_EXIT_HLT                hlt -> EXIT_HLT (the run loop sleeps)
  *   KVM_EXIT_SHUTDOWN           a triple fault -> EXIT_SHUTDOWN
  *   KVM_EXIT_MMIO               memory beyond RAM: the guest is stopped
  *   KVM_EXIT_IRQ_WINDOW_OPEN,   the guest can take an interrupt now, or
