@@ -16,18 +16,34 @@ int vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len)
 	return 0;
 }
 
+/* Stop the VM with status: "trapvisor: " prefix, then the reason. */
+static void vm_stop(struct vm *vm, int status, const char *prefix,
+		    const char *fmt, va_list ap)
+{
+	if (vm->stopped)
+		return; /* the first reason is the one that counts */
+	fflush(stdout);
+	fprintf(stderr, "trapvisor: %s", prefix);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	vm->stopped = true;
+	vm->exit_status = status;
+}
+
 void vm_kill(struct vm *vm, int status, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (vm->stopped)
-		return; /* the first reason is the one that counts */
-	fflush(stdout);
-	fputs("trapvisor: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vm_stop(vm, status, "", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	vm->stopped = true;
-	vm->exit_status = status;
+}
+
+void vm_bug(struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vm_stop(vm, VM_EXIT_MONITOR_BUG, "monitor bug: ", fmt, ap);
+	va_end(ap);
 }

@@ -131,9 +131,14 @@ static void dispatch_pf(struct vm *vm, const struct vm_exit *x,
 		f->rip = x->rip;
 		f->addr = x->exc.address;
 		f->retired = vm->vcpu.instructions;
-		if (f->repeats > MAX_REPEATED_FILLS)
-			panic("dispatch_pf: the shadow fill of %#" PRIx64
-			      " did not take", x->exc.address);
+		if (f->repeats > MAX_REPEATED_FILLS) {
+			vm_bug(vm, "dispatch_pf: the shadow fill of %#" PRIx64
+			       " did not take (rip %#" PRIx64 ", error %#x)",
+			       x->exc.address, x->rip, x->exc.error);
+			f->repeats = 0;
+			snprintf(a->what, sizeof(a->what), "monitor bug");
+			break;
+		}
 		snprintf(a->what, sizeof(a->what), "hidden: shadow filled "
 			 "for %#" PRIx64, x->exc.address);
 		break;
@@ -265,9 +270,11 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 	case EXIT_NONE:
 	case EXIT_NREASONS:
 		/* Tier 1 (core/panic.h): the engine, not the guest, failed. */
-		panic("dispatch: the %s engine cannot go on: %s",
-		      vm->engine->name, x->reason == EXIT_INTERNAL ?
-		      x->why : "an exit with no reason");
+		vm_bug(vm, "dispatch: the %s engine cannot go on: %s",
+		       vm->engine->name, x->reason == EXIT_INTERNAL ?
+		       x->why : "an exit with no reason");
+		snprintf(a.reason, sizeof(a.reason), "internal");
+		break;
 	}
 
 	uint64_t ns = clock_host_ns() - t0;
