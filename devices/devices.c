@@ -7,7 +7,16 @@
  *   0x00a0-0x00a1   8259A slave PIC
  *   0x00f4          isa-debug-exit (QEMU's): a write ends the VM
  *   0x03f8-0x03ff   COM1, a 16550A UART (devices/ns16550a.c)
+ *   0x0cf8-0x0cff   PCI configuration mechanism #1, i440FX host bridge
+ *                   (devices/pci.c)                                 [wide]
  *   anything else   nothing answers: reads give all ones, writes vanish
+ *
+ * Access sizes.  An in or out moves 1, 2 or 4 bytes.  The byte-wide chips
+ * of the ISA bus (PIC, PIT, UART ...) see a wider access as byte accesses
+ * to consecutive ports, as the bus would split it: port_io8() below.  A
+ * device marked [wide] takes the access whole, with its size, through one
+ * handler per port range in wide_ranges[] (PCI's 32-bit CONFIG_ADDRESS, a
+ * 16-bit selector, a 16-bit data port): add a row there for such a device.
  */
 #include "core/clock.h"
 #include "core/vm.h"
@@ -18,6 +27,7 @@ void devices_init(struct vm *vm, int out_fd)
 	ns16550a_init(&vm->dev->com1, out_fd);
 	i8259_init(&vm->dev->pic);
 	i8254_init(&vm->dev->pit);
+	pci_init(&vm->dev->pci);
 	clock_set_deadline(vm, CLOCK_PIT, i8254_next_irq0(&vm->dev->pit));
 }
 
@@ -79,6 +89,41 @@ static uint8_t port_io8(struct vm *vm, uint16_t port, bool in, uint8_t val)
 	return 0xff;
 }
 
+/* PCI configuration mechanism #1: dword, word and byte accesses whole. */
+static void pci_io(struct vm *vm, uint16_t port, unsigned size, bool in,
+		   uint32_t *data)
+{
+	if (in)
+		*data = pci_io_read(&vm->dev->pci, port, size);
+	else
+		pci_io_write(&vm->dev->pci, port, size, *data);
+}
+
+/*
+ * The devices that take an access whole: an access whose first port lies
+ * in [first, first + count) goes to io with its size (1, 2 or 4); the
+ * handler decides what a size it does not support does.
+ */
+struct io_range {
+	uint16_t first, count;
+	void (*io)(struct vm *vm, uint16_t port, unsigned size, bool in,
+		   uint32_t *data);
+};
+
+static const struct io_range wide_ranges[] = {
+	{ PCI_CONFIG_ADDRESS, PCI_NPORTS, pci_io },
+};
+
+/* The wide range that port falls in, or NULL. */
+static const struct io_range *wide_range(uint16_t port)
+{
+	for (size_t i = 0; i < sizeof(wide_ranges) / sizeof(wide_ranges[0]); i++)
+		if (port >= wide_ranges[i].first &&
+		    port - wide_ranges[i].first < wide_ranges[i].count)
+			return &wide_ranges[i];
+	return NULL;
+}
+
 /*T:090 Port I/O ends here, whichever engine caught it: the whole port
  * map of the machine in one function.
  */
@@ -90,6 +135,11 @@ void devices_io(struct vm *vm, uint16_t port, unsigned size, bool in,
 			*data = 0; /* QEMU's device reads as zero */
 		else
 			debug_exit_write(vm, *data);
+		return;
+	}
+	const struct io_range *r = wide_range(port);
+	if (r) {
+		r->io(vm, port, size, in, data);
 		return;
 	}
 	/*

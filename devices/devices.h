@@ -15,6 +15,7 @@
 #include "devices/i8254.h"
 #include "devices/i8259.h"
 #include "devices/ns16550a.h"
+#include "devices/pci.h"
 
 struct vm;
 
@@ -24,6 +25,7 @@ struct devices {
 	struct ns16550a com1;    /* 16550A UART at COM1_BASE */
 	struct i8259_pair pic;   /* 8259A master and slave */
 	struct i8254 pit;        /* 8254 timer; channel 0 is IRQ 0 */
+	struct pci_host pci;     /* configuration mechanism #1, host bridge */
 };
 
 /*

@@ -1,0 +1,176 @@
+/*
+ * tests/unit/test_pci.c - PCI configuration mechanism #1 and the i440FX
+ * host bridge, through the port map (devices_io), as QEMU's `pc` answers.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/vm.h"
+#include "devices/devices.h"
+#include "monitor/machine.h"
+
+static struct vm vm;
+static int pipefd[2];
+
+static int setup(void **state)
+{
+	struct vm_options opt = { .mem_mib = 2, .engine = "softcpu" };
+	char why[200];
+
+	(void)state;
+	if (pipe(pipefd) < 0)
+		return -1;
+	return vm_create(&vm, &opt, pipefd[1], why, sizeof(why));
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	vm_destroy(&vm);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	return 0;
+}
+
+static uint32_t in(uint16_t port, unsigned size)
+{
+	uint32_t v = 0;
+	devices_io(&vm, port, size, true, &v);
+	return v;
+}
+
+static void out(uint16_t port, unsigned size, uint32_t v)
+{
+	devices_io(&vm, port, size, false, &v);
+}
+
+/* Configuration read of size bytes at reg of bus:dev.fn. */
+static uint32_t cfg_read(unsigned bus, unsigned dev, unsigned fn,
+			 unsigned reg, unsigned size)
+{
+	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(bus, dev, fn, reg));
+	return in((uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size);
+}
+
+static void test_host_bridge_ids(void **state)
+{
+	(void)state;
+	assert_int_equal(cfg_read(0, 0, 0, PCI_VENDOR_ID, 4), 0x12378086);
+	assert_int_equal(cfg_read(0, 0, 0, PCI_DEVICE_ID, 2), 0x1237);
+	assert_int_equal(cfg_read(0, 0, 0, PCI_VENDOR_ID, 1), 0x86);
+	assert_int_equal(cfg_read(0, 0, 0, PCI_VENDOR_ID + 1, 1), 0x80);
+	/* Class code 06/00/00, revision 2: dword 0x08. */
+	assert_int_equal(cfg_read(0, 0, 0, PCI_REVISION_ID, 4), 0x06000002);
+	assert_int_equal(cfg_read(0, 0, 0, PCI_HEADER_TYPE, 1), 0);
+	assert_int_equal(cfg_read(0, 0, 0, PCI_SUBSYSTEM_VENDOR_ID, 4),
+			 0x11001af4);
+}
+
+static void test_absent_functions_read_ones(void **state)
+{
+	(void)state;
+	assert_int_equal(cfg_read(0, 0, 1, 0, 4), 0xffffffff);
+	assert_int_equal(cfg_read(0, 1, 0, 0, 4), 0xffffffff);
+	assert_int_equal(cfg_read(0, 31, 7, 0, 2), 0xffff);
+	assert_int_equal(cfg_read(1, 0, 0, 0, 4), 0xffffffff);
+	/* A write to nobody vanishes; the bridge is untouched. */
+	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 3, 0, PCI_COMMAND));
+	out(PCI_CONFIG_DATA, 2, 0x0007);
+	assert_int_equal(cfg_read(0, 0, 0, PCI_COMMAND, 2), 0);
+}
+
+static void test_enable_bit_and_address_register(void **state)
+{
+	(void)state;
+	/* E clear: CONFIG_DATA reaches nobody. */
+	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, 0) & ~PCI_CONFIG_ENABLE);
+	assert_int_equal(in(PCI_CONFIG_DATA, 4), 0xffffffff);
+	/* CONFIG_ADDRESS reads back as written; only a dword write sets it. */
+	out(PCI_CONFIG_ADDRESS, 4, 0x80001234);
+	assert_int_equal(in(PCI_CONFIG_ADDRESS, 4), 0x80001234);
+	out(PCI_CONFIG_ADDRESS, 1, 0x00);
+	out(PCI_CONFIG_ADDRESS, 2, 0x0000);
+	assert_int_equal(in(PCI_CONFIG_ADDRESS, 4), 0x80001234);
+	assert_int_equal(in(PCI_CONFIG_ADDRESS, 2), 0x1234);
+}
+
+static void test_write_mask(void **state)
+{
+	(void)state;
+	/* Read-only: vendor ID. */
+	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, PCI_VENDOR_ID));
+	out(PCI_CONFIG_DATA, 4, 0);
+	assert_int_equal(cfg_read(0, 0, 0, PCI_VENDOR_ID, 4), 0x12378086);
+	/* Command: only the defined bits stick. */
+	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, PCI_COMMAND));
+	out(PCI_CONFIG_DATA, 2, 0xffff);
+	assert_int_equal(cfg_read(0, 0, 0, PCI_COMMAND, 2), 0x0507);
+	/* Byte write through port 0xcfd reaches byte 1 of the dword at 0x3c
+	 * (interrupt pin, read-only), port 0xcfc the interrupt line. */
+	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, PCI_INTERRUPT_LINE));
+	out(PCI_CONFIG_DATA + 1, 1, 0x55);
+	out(PCI_CONFIG_DATA, 1, 0x0b);
+	assert_int_equal(in(PCI_CONFIG_DATA, 4), 0x0000000b);
+	/* Device-specific space (0x40 up) is writable, e.g. PAM0 at 0x59. */
+	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, 0x58));
+	out(PCI_CONFIG_DATA + 1, 1, 0x30);
+	assert_int_equal(cfg_read(0, 0, 0, 0x59, 1), 0x30);
+	out(PCI_CONFIG_DATA + 2, 2, 0xbeef);
+	assert_int_equal(cfg_read(0, 0, 0, 0x58, 4), 0xbeef3000);
+}
+
+static void test_access_past_the_space_is_cut(void **state)
+{
+	(void)state;
+	/* A dword at port 0xcff reaches byte 0xff and nothing beyond. */
+	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, 0xfc));
+	out(PCI_CONFIG_DATA + 3, 4, 0x11223344);
+	assert_int_equal(in(PCI_CONFIG_DATA + 3, 4), 0xffffff44);
+}
+
+/* A function added to the table answers at its address. */
+static uint32_t fake_read(void *opaque, unsigned offset, unsigned size)
+{
+	(void)size;
+	return offset == 0 ? *(uint32_t *)opaque : 0;
+}
+
+static void fake_write(void *opaque, unsigned offset, unsigned size,
+		       uint32_t val)
+{
+	(void)offset;
+	(void)size;
+	*(uint32_t *)opaque = val;
+}
+
+static void test_added_function(void **state)
+{
+	static uint32_t ids = 0x70108086; /* PIIX3 IDE's IDs */
+	struct pci_function f = { .bus = 0, .dev = 1, .fn = 1, .opaque = &ids,
+				  .cfg_read = fake_read, .cfg_write = fake_write };
+
+	(void)state;
+	assert_int_equal(pci_add_function(&vm.dev->pci, &f), 0);
+	assert_int_equal(pci_add_function(&vm.dev->pci, &f), -1); /* taken */
+	assert_int_equal(cfg_read(0, 1, 1, 0, 4), 0x70108086);
+	out(PCI_CONFIG_DATA, 4, 0x12345678);
+	assert_int_equal(ids, 0x12345678);
+	assert_int_equal(cfg_read(0, 1, 0, 0, 4), 0xffffffff);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_host_bridge_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_absent_functions_read_ones, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enable_bit_and_address_register, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_mask, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_access_past_the_space_is_cut, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_added_function, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
