@@ -7,6 +7,7 @@
  *   0x00a0-0x00a1   8259A slave PIC
  *   0x00f4          isa-debug-exit (QEMU's): a write ends the VM
  *   0x03f8-0x03ff   COM1, a 16550A UART (devices/ns16550a.c)
+ *   0x0510-0x0511   QEMU's fw_cfg, I/O interface (devices/fw_cfg.c)   [wide]
  *   0x0cf8-0x0cff   PCI configuration mechanism #1, i440FX host bridge
  *                   (devices/pci.c)                                 [wide]
  *   anything else   nothing answers: reads give all ones, writes vanish
@@ -28,6 +29,7 @@ void devices_init(struct vm *vm, int out_fd)
 	i8259_init(&vm->dev->pic);
 	i8254_init(&vm->dev->pit);
 	pci_init(&vm->dev->pci);
+	fw_cfg_init(&vm->dev->fw_cfg, vm->mem.size, 1, vm->opt.cmdline);
 	clock_set_deadline(vm, CLOCK_PIT, i8254_next_irq0(&vm->dev->pit));
 }
 
@@ -99,6 +101,16 @@ static void pci_io(struct vm *vm, uint16_t port, unsigned size, bool in,
 		pci_io_write(&vm->dev->pci, port, size, *data);
 }
 
+/* fw_cfg: a 16-bit selector write must arrive whole. */
+static void fw_cfg_io(struct vm *vm, uint16_t port, unsigned size, bool in,
+		      uint32_t *data)
+{
+	if (in)
+		*data = fw_cfg_io_read(&vm->dev->fw_cfg, port, size);
+	else
+		fw_cfg_io_write(&vm->dev->fw_cfg, port, size, *data);
+}
+
 /*
  * The devices that take an access whole: an access whose first port lies
  * in [first, first + count) goes to io with its size (1, 2 or 4); the
@@ -112,6 +124,7 @@ struct io_range {
 
 static const struct io_range wide_ranges[] = {
 	{ PCI_CONFIG_ADDRESS, PCI_NPORTS, pci_io },
+	{ FW_CFG_PORT_SEL, FW_CFG_NPORTS, fw_cfg_io },
 };
 
 /* The wide range that port falls in, or NULL. */

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/fw_cfg.h"
 #include "devices/i8254.h"
 #include "devices/i8259.h"
 #include "devices/ns16550a.h"
@@ -26,6 +27,7 @@ struct devices {
 	struct i8259_pair pic;   /* 8259A master and slave */
 	struct i8254 pit;        /* 8254 timer; channel 0 is IRQ 0 */
 	struct pci_host pci;     /* configuration mechanism #1, host bridge */
+	struct fw_cfg fw_cfg;    /* QEMU's firmware configuration items */
 };
 
 /*
