@@ -4,6 +4,7 @@
  *   port            device
  *   0x0020-0x0021   8259A master PIC (devices/i8259.c)
  *   0x0040-0x0043   8254 PIT (devices/i8254.c)
+ *   0x0060, 0x0064  8042 keyboard controller and keyboard (devices/i8042.c)
  *   0x00a0-0x00a1   8259A slave PIC
  *   0x00f4          isa-debug-exit (QEMU's): a write ends the VM
  *   0x03f8-0x03ff   COM1, a 16550A UART (devices/ns16550a.c)
@@ -29,6 +30,7 @@ void devices_init(struct vm *vm, int out_fd)
 	i8259_init(&vm->dev->pic);
 	i8254_init(&vm->dev->pit);
 	pci_init(&vm->dev->pci);
+	i8042_init(&vm->dev->kbc);
 	fw_cfg_init(&vm->dev->fw_cfg, vm->mem.size, 1, vm->opt.cmdline);
 	clock_set_deadline(vm, CLOCK_PIT, i8254_next_irq0(&vm->dev->pit));
 }
@@ -43,6 +45,8 @@ void devices_update(struct vm *vm)
 	}
 	clock_set_deadline(vm, CLOCK_PIT, i8254_next_irq0(&vm->dev->pit));
 	i8259_set_irq(&vm->dev->pic, IRQ_COM1, ns16550a_irq(&vm->dev->com1));
+	i8259_set_irq(&vm->dev->pic, IRQ_KEYBOARD, i8042_irq1(&vm->dev->kbc));
+	i8259_set_irq(&vm->dev->pic, IRQ_AUX, i8042_irq12(&vm->dev->kbc));
 }
 
 /*
@@ -69,6 +73,23 @@ static uint8_t pit_io(struct vm *vm, uint16_t port, bool in, uint8_t val)
 	return r;
 }
 
+/*
+ * The keyboard controller.  A pulse of its reset line (0xfe at 0x64, or
+ * output port bit 0 written low) resets a PC; trapvisor does what QEMU
+ * does under -no-reboot: the VM ends, with status 0 as QEMU's own.
+ */
+static uint8_t kbc_io(struct vm *vm, uint16_t port, bool in, uint8_t val)
+{
+	if (in)
+		return i8042_read(&vm->dev->kbc, port);
+	i8042_write(&vm->dev->kbc, port, val);
+	if (vm->dev->kbc.reset_request) {
+		vm->stopped = true;
+		vm->exit_status = 0;
+	}
+	return 0;
+}
+
 /* One byte to or from one port: the map itself. */
 static uint8_t port_io8(struct vm *vm, uint16_t port, bool in, uint8_t val)
 {
@@ -87,6 +108,8 @@ static uint8_t port_io8(struct vm *vm, uint16_t port, bool in, uint8_t val)
 		return 0;
 	case PIT_CH0: case PIT_CH1: case PIT_CH2: case PIT_CMD:
 		return pit_io(vm, port, in, val);
+	case I8042_DATA: case I8042_STATUS:
+		return kbc_io(vm, port, in, val);
 	}
 	return 0xff;
 }

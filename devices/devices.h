@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "devices/fw_cfg.h"
+#include "devices/i8042.h"
 #include "devices/i8254.h"
 #include "devices/i8259.h"
 #include "devices/ns16550a.h"
@@ -28,6 +29,7 @@ struct devices {
 	struct i8254 pit;        /* 8254 timer; channel 0 is IRQ 0 */
 	struct pci_host pci;     /* configuration mechanism #1, host bridge */
 	struct fw_cfg fw_cfg;    /* QEMU's firmware configuration items */
+	struct i8042 kbc;        /* keyboard controller; IRQ 1 and 12 */
 };
 
 /*
@@ -39,6 +41,8 @@ void devices_update(struct vm *vm);
 
 #define IRQ_TIMER 0 /* PIT channel 0 */
 #define IRQ_COM1 4  /* the UART */
+#define IRQ_KEYBOARD 1 /* the 8042's keyboard side */
+#define IRQ_AUX 12  /* the 8042's aux (mouse) side */
 
 /* Reset every device to its power-on state; UART output goes to out_fd. */
 void devices_init(struct vm *vm, int out_fd);
