@@ -5,6 +5,7 @@
  *   0x0020-0x0021   8259A master PIC (devices/i8259.c)
  *   0x0040-0x0043   8254 PIT (devices/i8254.c)
  *   0x0060, 0x0064  8042 keyboard controller and keyboard (devices/i8042.c)
+ *   0x0070-0x0071   MC146818 RTC and CMOS RAM (devices/mc146818.c)
  *   0x00a0-0x00a1   8259A slave PIC
  *   0x00f4          isa-debug-exit (QEMU's): a write ends the VM
  *   0x03f8-0x03ff   COM1, a 16550A UART (devices/ns16550a.c)
@@ -20,9 +21,27 @@
  * handler per port range in wide_ranges[] (PCI's 32-bit CONFIG_ADDRESS, a
  * 16-bit selector, a 16-bit data port): add a row there for such a device.
  */
+#include <time.h>
+
 #include "core/clock.h"
 #include "core/vm.h"
 #include "devices/devices.h"
+
+/*
+ * The RTC starts at the host's wall-clock time (UTC), or under --icount at
+ * RTC_ICOUNT_EPOCH, 2000-01-01 00:00:00, so that a run repeats exactly; the
+ * CMOS bytes a BIOS would find are QEMU's for this much RAM and one CPU.
+ */
+static void rtc_init(struct vm *vm)
+{
+	struct timespec ts = { .tv_sec = RTC_ICOUNT_EPOCH, .tv_nsec = 0 };
+	uint64_t now = clock_now(vm);
+
+	if (!vm->clock.icount_ns)
+		clock_gettime(CLOCK_REALTIME, &ts);
+	mc146818_init(&vm->dev->rtc, ts.tv_sec, (uint32_t)ts.tv_nsec, now);
+	mc146818_pc_bios_bytes(&vm->dev->rtc, vm->mem.size, 1, now);
+}
 
 void devices_init(struct vm *vm, int out_fd)
 {
@@ -31,6 +50,7 @@ void devices_init(struct vm *vm, int out_fd)
 	i8254_init(&vm->dev->pit);
 	pci_init(&vm->dev->pci);
 	i8042_init(&vm->dev->kbc);
+	rtc_init(vm);
 	fw_cfg_init(&vm->dev->fw_cfg, vm->mem.size, 1, vm->opt.cmdline);
 	clock_set_deadline(vm, CLOCK_PIT, i8254_next_irq0(&vm->dev->pit));
 }
@@ -47,6 +67,10 @@ void devices_update(struct vm *vm)
 	i8259_set_irq(&vm->dev->pic, IRQ_COM1, ns16550a_irq(&vm->dev->com1));
 	i8259_set_irq(&vm->dev->pic, IRQ_KEYBOARD, i8042_irq1(&vm->dev->kbc));
 	i8259_set_irq(&vm->dev->pic, IRQ_AUX, i8042_irq12(&vm->dev->kbc));
+	i8259_set_irq(&vm->dev->pic, IRQ_RTC,
+		      mc146818_irq8(&vm->dev->rtc, clock_now(vm)));
+	clock_set_deadline(vm, CLOCK_RTC,
+			   mc146818_next_event(&vm->dev->rtc, clock_now(vm)));
 }
 
 /*
@@ -90,6 +114,22 @@ static uint8_t kbc_io(struct vm *vm, uint16_t port, bool in, uint8_t val)
 	return 0;
 }
 
+/* The RTC: a write may enable its update interrupt, which the clock must
+ * know. */
+static uint8_t rtc_io(struct vm *vm, uint16_t port, bool in, uint8_t val)
+{
+	uint64_t now = clock_now(vm);
+	uint8_t r = 0;
+
+	if (in)
+		r = mc146818_read(&vm->dev->rtc, port, now);
+	else
+		mc146818_write(&vm->dev->rtc, port, val, now);
+	clock_set_deadline(vm, CLOCK_RTC,
+			   mc146818_next_event(&vm->dev->rtc, now));
+	return r;
+}
+
 /* One byte to or from one port: the map itself. */
 static uint8_t port_io8(struct vm *vm, uint16_t port, bool in, uint8_t val)
 {
@@ -110,6 +150,8 @@ static uint8_t port_io8(struct vm *vm, uint16_t port, bool in, uint8_t val)
 		return pit_io(vm, port, in, val);
 	case I8042_DATA: case I8042_STATUS:
 		return kbc_io(vm, port, in, val);
+	case RTC_INDEX_PORT: case RTC_DATA_PORT:
+		return rtc_io(vm, port, in, val);
 	}
 	return 0xff;
 }

@@ -16,6 +16,7 @@
 #include "devices/i8042.h"
 #include "devices/i8254.h"
 #include "devices/i8259.h"
+#include "devices/mc146818.h"
 #include "devices/ns16550a.h"
 #include "devices/pci.h"
 
@@ -30,12 +31,14 @@ struct devices {
 	struct pci_host pci;     /* configuration mechanism #1, host bridge */
 	struct fw_cfg fw_cfg;    /* QEMU's firmware configuration items */
 	struct i8042 kbc;        /* keyboard controller; IRQ 1 and 12 */
+	struct mc146818 rtc;     /* real-time clock and CMOS RAM; IRQ 8 */
 };
 
 /*
  * Bring the interrupt lines up to date with virtual time (core/clock.h):
- * the PIT's IRQ 0 edges and the UART's IRQ 4 level go to the PIC, and the
- * PIT's next edge is registered with the clock.
+ * the PIT's IRQ 0 edges and the levels of the UART (IRQ 4), the 8042
+ * (IRQ 1, 12) and the RTC (IRQ 8) go to the PIC, and the PIT's and RTC's
+ * next events are registered with the clock.
  */
 void devices_update(struct vm *vm);
 
@@ -43,6 +46,7 @@ void devices_update(struct vm *vm);
 #define IRQ_COM1 4  /* the UART */
 #define IRQ_KEYBOARD 1 /* the 8042's keyboard side */
 #define IRQ_AUX 12  /* the 8042's aux (mouse) side */
+#define IRQ_RTC 8   /* the RTC's update-ended interrupt */
 
 /* Reset every device to its power-on state; UART output goes to out_fd. */
 void devices_init(struct vm *vm, int out_fd);
