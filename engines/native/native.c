@@ -20,6 +20,9 @@
  *                                   guest's ring-0 gate, as on softcpu
  *   PTRACE_INTERRUPT's stop         EXIT_INTERRUPT: a timer event is due,
  *                                   or Ctrl-C
+ *   any stop with CS not 0x33       the guest stopped (status 125): it ran
+ *                                   sysenter on an Intel host, which loses
+ *                                   RIP (left_long_mode)
  *
  * A tracer sees neither the trap number nor the error code (REFERENCE.md),
  * so they are rebuilt here from the signal, the bytes at RIP and the
@@ -394,8 +397,57 @@ static bool prepare(struct nat *n, struct vm_exit *x)
 	return true;
 }
 
-/* One stop of the child -> *x.  false: nothing for the monitor, resume. */
-static bool classify(struct nat *n, struct vm_exit *x, int st, bool stepping)
+/*
+ * Linux's code selectors for user space (arch/x86/include/asm/segment.h):
+ * __USER_CS, 64-bit mode, which the child always runs in, and
+ * __USER32_CS, compatibility mode, which the host kernel loads itself
+ * when it runs a 32-bit fast system call.
+ */
+#define NAT_USER_CS 0x33
+#define NAT_USER32_CS 0x23
+
+/*
+ * Has the child left 64-bit mode?  On an Intel CPU, sysenter at ring 3 in
+ * a 64-bit process enters the host kernel's 32-bit fast system call path
+ * (entry_SYSENTER_compat, do_fast_syscall_32), which keeps neither RIP nor
+ * RSP: it sets CS to __USER32_CS, RSP to the guest's RBP, RIP to the
+ * 32-bit vDSO's int 0x80 landing pad (above NAT_LINEAR_LIMIT: the address
+ * the monitor's vDSO had), reads EBP from [(u32)RBP] and then
+ *   - if that read worked: a system call entry, stopped by PTRACE_SYSEMU
+ *     and never performed (an i386 call, which seccomp refuses too);
+ *   - if not: back to user space in compatibility mode at the landing
+ *     pad's low 32 bits, where the child faults or runs guest code as
+ *     32-bit code until its next stop.
+ * The guest's RIP is lost, so the engine cannot raise the #UD softcpu
+ * (and an AMD CPU) raises: it stops the guest with one line saying why
+ * (README.md, "Limits").  Returns true when it did.
+ */
+static bool left_long_mode(struct nat *n, struct vm_exit *x, int st)
+{
+	const struct user_regs_struct *r = &n->regs;
+
+	if (!n->regs_valid || r->cs == NAT_USER_CS)
+		return false;
+	if (WSTOPSIG(st) == (SIGTRAP | 0x80) && r->cs == NAT_USER32_CS &&
+	    r->rip >= NAT_LINEAR_LIMIT)
+		vm_kill(n->vm, VM_EXIT_TRIPLE_FAULT, "the guest executed "
+			"sysenter, which on an Intel host enters the host "
+			"kernel's 32-bit system call path and loses RIP "
+			"(the call was not performed; softcpu raises #UD)");
+	else
+		vm_kill(n->vm, VM_EXIT_TRIPLE_FAULT, "the guest left 64-bit "
+			"mode (cs %#llx at rip %#llx): a sysenter on an Intel "
+			"host with [rbp] unreadable, or a far transfer to a "
+			"host code segment", (unsigned long long)r->cs,
+			(unsigned long long)r->rip);
+	x->reason = EXIT_INTERRUPT; /* nothing left to do but stop */
+	x->rip = r->rip;
+	return true;
+}
+
+/* One stop of the child, in 64-bit mode or not, -> *x.  false: resume. */
+static bool classify_stop(struct nat *n, struct vm_exit *x, int st,
+			  bool stepping)
 {
 	struct user_regs_struct r;
 
@@ -421,6 +473,15 @@ static bool classify(struct nat *n, struct vm_exit *x, int st, bool stepping)
 		return true;
 	}
 	return signal_stop(n, x, WSTOPSIG(st), stepping);
+}
+
+/* One stop of the child -> *x.  false: nothing for the monitor, resume. */
+static bool classify(struct nat *n, struct vm_exit *x, int st, bool stepping)
+{
+	if (!classify_stop(n, x, st, stepping))
+		return false;
+	left_long_mode(n, x, st);
+	return true;
 }
 
 /*
