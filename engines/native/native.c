@@ -172,23 +172,60 @@ static bool insn_writes(struct vm *vm, uint64_t rip)
 	}
 }
 
+/* Can the child fetch at va: does its mirror map the page executable?
+ * (At a stop the mirror maps each page exactly as the shadow says.) */
+static bool child_can_fetch(const struct vm *vm, uint64_t va)
+{
+	uint64_t leaf = shadowpt_lookup(vm, va);
+
+	return leaf && !(leaf & PTE_NX);
+}
+
+/* The length of the instruction at rip, or INSN_MAX when its bytes are not
+ * all in the shadow (it runs into a page the child lacks) or undecodable. */
+static unsigned insn_length(const struct vm *vm, uint64_t rip)
+{
+	uint8_t buf[INSN_MAX];
+	struct insn in;
+	unsigned len = INSN_MAX;
+
+	while (len && !read_linear(vm, rip, buf, len))
+		len--;
+	if (!len || isa_decode_bytes(buf, len, rip, &in) != DECODE_OK)
+		return INSN_MAX;
+	return in.size;
+}
+
+/*
+ * Was the fault at va the fetch of the instruction at rip?  The signal does
+ * not say, and a store may target the very bytes being executed, or the
+ * page right after a short instruction: the same addresses a fetch faults
+ * at.  The CPU fetches before it executes, so the fault is the fetch
+ * exactly when va lies inside the instruction's bytes and the child cannot
+ * fetch from va's page; otherwise the instruction was fetched whole and
+ * the fault is its data access.
+ */
+static bool fault_is_fetch(const struct vm *vm, uint64_t rip, uint64_t va)
+{
+	if (va < rip || va - rip >= INSN_MAX || child_can_fetch(vm, va))
+		return false;
+	return va - rip < insn_length(vm, rip);
+}
+
 /*
  * A page fault at va that the shadow does not cover: rebuild the error
  * code.  U always (the real CPU is at ring 3); P when the shadow had the
- * page (a protection fault); I for a fetch (va is RIP, or the page an
- * instruction at RIP runs into); W for a write.
+ * page (a protection fault); I for a fetch (fault_is_fetch); W for a write.
  */
 static void page_fault(struct nat *n, struct vm_exit *x, uint64_t va)
 {
 	struct vm *vm = n->vm;
 	uint64_t rip = vm->vcpu.rip, leaf = shadowpt_lookup(vm, va);
 	uint32_t err = PFEC_U;
-	bool fetch = va == rip || (!(va & ~PAGE_MASK) && va > rip &&
-				   va < rip + INSN_MAX);
 
 	if (leaf)
 		err |= PFEC_P;
-	if (fetch)
+	if (fault_is_fetch(vm, rip, va))
 		err |= PFEC_I;
 	else if (leaf ? !(leaf & PTE_W) : insn_writes(vm, rip))
 		err |= PFEC_W;
