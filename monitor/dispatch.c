@@ -115,10 +115,14 @@ static void dispatch_pf(struct vm *vm, const struct vm_exit *x,
 		last_rip = x->rip;
 		last_addr = x->exc.address;
 		last_retired = vm->vcpu.instructions;
-		if (repeats > MAX_REPEATED_FILLS) {
-			fprintf(stderr, "dispatch_pf: shadow fill of %#" PRIx64
-				" did not take\n", x->exc.address);
-			abort();
+		if (repeats > MAX_REPEATED_FILLS) { /* never abort(): stop */
+			vm_kill(vm, VM_EXIT_MONITOR_BUG, "dispatch_pf: shadow "
+				"fill of %#" PRIx64 " did not take (monitor "
+				"bug; rip %#" PRIx64 ", error %#x)",
+				x->exc.address, x->rip, x->exc.error);
+			repeats = 0;
+			snprintf(a->what, sizeof(a->what), "monitor bug");
+			break;
 		}
 		snprintf(a->what, sizeof(a->what), "hidden: shadow filled "
 			 "for %#" PRIx64, x->exc.address);
