@@ -174,9 +174,12 @@ long nat_inject(struct nat *n, long nr, uint64_t a1, uint64_t a2,
 		return -EIO;
 	n->cpu_mark_stale = true; /* the child's CPU time for the call */
 	do { /* a late PTRACE_INTERRUPT may stop us first: go on */
+		st = -1;
 		if (ptrace(PTRACE_CONT, n->pid, 0, 0) < 0 ||
-		    wait_stop(n->pid, &st) < 0)
+		    wait_stop(n->pid, &st) < 0) {
+			n->reaped = st; /* its wait status, if it died */
 			return -EIO;
+		}
 	} while (is_event_stop(st));
 	if (ptrace(PTRACE_GETREGS, n->pid, 0, &r) < 0 ||
 	    WSTOPSIG(st) != SIGTRAP ||

@@ -31,11 +31,13 @@
  * what this engine exists to show.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "monitor/engine.h"
 #include "monitor/exit.h"
@@ -77,6 +79,39 @@ static const size_t reg_offset[VCPU_NREGS] = {
 	offsetof(struct user_regs_struct, r15),
 };
 
+/*
+ * Segment bases a host process cannot hold.  Real kernels put GS (and
+ * often FS, KERNEL_GS) in the kernel half, 0xffff888000000000 for Linux;
+ * PTRACE_SETREGS refuses any base at or above the top of the user half,
+ * and the child could not reach such an address anyway (nothing can be
+ * mapped there, see NAT_LINEAR_LIMIT).  So the vCPU keeps the guest's
+ * base, and while it lies beyond what the child can mirror the child gets
+ * the base of a *window*: a stretch above NAT_LINEAR_LIMIT where the
+ * child never has anything mapped, wide enough that base + disp32 (and a
+ * 32-bit index) stays inside.  Setting, swapping (swapgs) and reading such
+ * a base work as on any engine; an access through it faults in the window
+ * and stops the guest with one line (base_window_fault).  An index above
+ * 4 GiB could carry such an access out of the window into guest memory:
+ * README.md, "Limits".
+ */
+#define NAT_FS_WINDOW UINT64_C(0x740000000000)
+#define NAT_GS_WINDOW UINT64_C(0x780000000000)
+#define NAT_WINDOW_REACH UINT64_C(0x100000000) /* either side of the base */
+
+/* The base the child gets for a guest base. */
+static uint64_t child_base(uint64_t guest, uint64_t window)
+{
+	return guest < NAT_LINEAR_LIMIT ? guest : window;
+}
+
+/* The guest's base after a stop: the child's, unless the child still
+ * holds what it was given (the guest's code may set its own bases with
+ * wrfsbase/wrgsbase, which do not trap). */
+static uint64_t guest_base(uint64_t now, uint64_t given, uint64_t guest)
+{
+	return now == given ? guest : now;
+}
+
 /* Child -> vCPU, on every stop.  Only the flags of NAT_FLAGS come back. */
 static int regs_in(struct nat *n, struct user_regs_struct *r)
 {
@@ -88,8 +123,10 @@ static int regs_in(struct nat *n, struct user_regs_struct *r)
 		memcpy(&v->regs[i], (char *)r + reg_offset[i], 8);
 	v->rip = r->rip;
 	v->rflags = (v->rflags & ~NAT_FLAGS) | (r->eflags & NAT_FLAGS);
-	v->seg[SEG_FS].base = r->fs_base;
-	v->seg[SEG_GS].base = r->gs_base;
+	v->seg[SEG_FS].base = guest_base(r->fs_base, n->regs.fs_base,
+					 v->seg[SEG_FS].base);
+	v->seg[SEG_GS].base = guest_base(r->gs_base, n->regs.gs_base,
+					 v->seg[SEG_GS].base);
 	n->regs = *r; /* what the child holds, for regs_out */
 	n->regs_valid = true;
 	return 0;
@@ -109,10 +146,79 @@ static int regs_out(struct nat *n)
 	r->rip = v->rip;
 	r->orig_rax = ~0ULL; /* never let the kernel restart a "syscall" */
 	r->eflags = (r->eflags & ~NAT_FLAGS) | (v->rflags & NAT_FLAGS);
-	r->fs_base = v->seg[SEG_FS].base;
-	r->gs_base = v->seg[SEG_GS].base;
+	r->fs_base = child_base(v->seg[SEG_FS].base, NAT_FS_WINDOW);
+	r->gs_base = child_base(v->seg[SEG_GS].base, NAT_GS_WINDOW);
 	n->regs_valid = false; /* the child is about to run */
 	return ptrace(PTRACE_SETREGS, n->pid, 0, r);
+}
+
+/*
+ * Reap a child that ptrace no longer reaches; its wait status, or -1.  A
+ * child killed while stopped answers ESRCH at once but becomes a zombie a
+ * moment later: wait for that, 1 s at most.
+ */
+static int reap_child(struct nat *n)
+{
+	struct timespec ms = { 0, 1000000 };
+	int status;
+
+	if (n->reaped != -1)
+		return n->reaped;
+	for (int i = 0; n->pid > 0 && i < 1000; i++) {
+		pid_t r = waitpid(n->pid, &status, __WALL | WNOHANG);
+
+		if (r == n->pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			break;
+		nanosleep(&ms, NULL);
+	}
+	return -1;
+}
+
+/*
+ * The child stopped answering ptrace (err, while doing what): say what
+ * became of it.  status is its wait status if the engine already reaped
+ * it, else -1.  A child the monitor did not kill was killed from outside
+ * (kill -9 by a user, the OOM killer): that is what the line says, not a
+ * refusal of the guest's registers.
+ */
+static void child_lost(struct nat *n, struct vm_exit *x, int status, int err,
+		       const char *doing)
+{
+	if (status == -1)
+		status = reap_child(n);
+	if (status != -1 && WIFSTOPPED(status))
+		status = -1; /* not a death: the last stop's status */
+	if (status != -1 && WIFSIGNALED(status))
+		snprintf(n->why, sizeof(n->why), "the native child was killed "
+			 "by signal %d (%s) from outside the monitor",
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else if (status != -1 && WIFEXITED(status))
+		snprintf(n->why, sizeof(n->why), "the native child exited "
+			 "with status %d", WEXITSTATUS(status));
+	else
+		snprintf(n->why, sizeof(n->why), "native: %s failed (%s)",
+			 doing, strerror(err));
+	if (status != -1)
+		n->pid = 0; /* reaped: nothing left to kill */
+	vm_kill(n->vm, VM_EXIT_TRIPLE_FAULT, "%s", n->why);
+	x->reason = EXIT_INTERRUPT; /* nothing left to do but stop */
+	x->rip = n->vm->vcpu.rip;
+}
+
+/* An injected call failed: if that is because the child is gone, report
+ * it as child_lost does and return true. */
+static bool child_gone(struct nat *n, struct vm_exit *x)
+{
+	struct user_regs_struct r;
+	int status;
+
+	if (n->pid <= 0 || ptrace(PTRACE_GETREGS, n->pid, 0, &r) == 0 ||
+	    errno != ESRCH || (status = reap_child(n)) == -1)
+		return false;
+	child_lost(n, x, status, 0, "");
+	return true;
 }
 
 /* Read guest-linear bytes through the current shadow view. */
@@ -348,6 +454,41 @@ static void vsyscall_fault(struct nat *n, struct vm_exit *x,
 	page_fault(n, x, at);
 }
 
+static bool near(uint64_t va, uint64_t base)
+{
+	return va - (base - NAT_WINDOW_REACH) < 2 * NAT_WINDOW_REACH;
+}
+
+/*
+ * A fault at va inside the window of a base the child cannot hold: the
+ * guest's code used its kernel-half FS or GS base, which no host process
+ * can address.  Stop the guest and say so.  Returns true when it did.
+ */
+static bool base_window_fault(struct nat *n, struct vm_exit *x, uint64_t va)
+{
+	struct vcpu *v = &n->vm->vcpu;
+	struct user_regs_struct r;
+	int seg;
+
+	if (n->regs.fs_base == NAT_FS_WINDOW && near(va, NAT_FS_WINDOW))
+		seg = SEG_FS;
+	else if (n->regs.gs_base == NAT_GS_WINDOW && near(va, NAT_GS_WINDOW))
+		seg = SEG_GS;
+	else
+		return false;
+	if (regs_in(n, &r) < 0)
+		return false;
+	vm_kill(n->vm, VM_EXIT_TRIPLE_FAULT, "the guest accesses %#" PRIx64
+		" through its %s base %#" PRIx64 " (rip %#" PRIx64 "): the "
+		"native engine cannot run code that uses a kernel-half base "
+		"(no host process can address it)", v->seg[seg].base +
+		(va - (seg == SEG_FS ? NAT_FS_WINDOW : NAT_GS_WINDOW)),
+		seg == SEG_FS ? "FS" : "GS", v->seg[seg].base, v->rip);
+	x->reason = EXIT_INTERRUPT; /* nothing left to do but stop */
+	x->rip = v->rip;
+	return true;
+}
+
 /* A signal-delivery stop (the signal is never delivered).  Returns false
  * when the stop needs no exit (a page the mirror lacked, now mapped). */
 static bool signal_stop(struct nat *n, struct vm_exit *x, int sig,
@@ -361,10 +502,14 @@ static bool signal_stop(struct nat *n, struct vm_exit *x, int sig,
 		si.si_code = SI_USER;
 	addr = (uint64_t)(uintptr_t)si.si_addr;
 	if (sig == SIGSEGV && si.si_code > 0 && si.si_code != SI_KERNEL) {
+		if (base_window_fault(n, x, addr))
+			return true;
 		int m = nat_mirror_fault(n, addr);
 		if (m > 0)
 			return false;
 		if (m < 0) {
+			if (child_gone(n, x))
+				return true;
 			x->reason = EXIT_INTERNAL;
 			x->why = n->why;
 			return true;
@@ -373,8 +518,7 @@ static bool signal_stop(struct nat *n, struct vm_exit *x, int sig,
 	if (si.si_code <= 0 && sig != SIGSYS) /* kill(2) from outside: ignore */
 		return false;
 	if (regs_in(n, &r) < 0) {
-		x->reason = EXIT_INTERNAL;
-		x->why = "native: PTRACE_GETREGS failed";
+		child_lost(n, x, -1, errno, "PTRACE_GETREGS");
 		return true;
 	}
 	uint64_t rip = n->vm->vcpu.rip;
@@ -421,14 +565,15 @@ static bool prepare(struct nat *n, struct vm_exit *x)
 {
 	if (nat_mirror_sync(n) < 0 ||
 	    (n->last_pf_valid && nat_mirror_fault(n, n->last_pf) < 0)) {
+		if (child_gone(n, x))
+			return false;
 		x->reason = EXIT_INTERNAL;
 		x->why = n->why;
 		return false;
 	}
 	n->last_pf_valid = false;
 	if (regs_out(n) < 0) {
-		x->reason = EXIT_INTERNAL;
-		x->why = "native: PTRACE_SETREGS refused the guest's registers";
+		child_lost(n, x, -1, errno, "PTRACE_SETREGS");
 		return false;
 	}
 	return true;
@@ -564,14 +709,10 @@ static void run_once(struct nat *n, struct vm_exit *x)
 	for (;;) {
 		nat_clock_resume(n);
 		uint64_t stop_at = step ? UINT64_MAX : nat_event_deadline(vm);
+		st = -1;
 		if (ptrace(step ? PTRACE_SYSEMU_SINGLESTEP : PTRACE_SYSEMU,
 			   n->pid, 0, 0) < 0 || nat_wait(n, stop_at, &st) < 0) {
-			snprintf(n->why, sizeof(n->why), "the native child "
-				 "died or cannot be traced (%s)",
-				 strerror(errno));
-			x->reason = EXIT_INTERNAL;
-			x->why = n->why;
-			n->pid = 0;
+			child_lost(n, x, st, errno, "resuming the child");
 			return;
 		}
 		nat_clock_stop(n);
@@ -651,6 +792,7 @@ static int nat_init(struct vm *vm, char *why, size_t len)
 		return -1;
 	}
 	n->vm = vm;
+	n->reaped = -1;
 	n->memfd = vm->mem.fd;
 	n->mirror.root = vm->spt.current;
 	/* nat_wait sleeps in sigtimedwait for SIGCHLD: keep it pending */

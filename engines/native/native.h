@@ -64,6 +64,8 @@ struct nat_mirror {
 struct nat {
 	struct vm *vm;
 	pid_t pid;            /* the child, stopped whenever we look */
+	int reaped;           /* its wait status once an injected call
+				 found it dead and reaped it, else -1 */
 	struct user_regs_struct regs; /* the child's registers, last read */
 	bool regs_valid;      /* ... and not changed since */
 	int memfd;            /* guest RAM, the same number in the child */

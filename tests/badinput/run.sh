@@ -75,3 +75,6 @@ same() { # NAME STATUS OUTPUT
 # right after a short instruction: not instruction fetches (native once
 # looped on them and aborted).
 same selfwrite 42 'ok ok\n'
+# Kernel-half FS, GS and KERNEL_GS bases, set, swapped and read back (as
+# every real kernel does; native once refused them in PTRACE_SETREGS).
+same kbase 42 'bases ok\n'

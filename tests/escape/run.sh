@@ -84,6 +84,10 @@ if setarch -R true 2>/dev/null; then
 else
 	escape monitor_text 42 -
 fi
+# A kernel-half GS base (badinput/kbase.S sets and swaps them) used for a
+# load: the host process cannot reach it, and must not load from anywhere
+# else.
+escape kbase_use 125 "accesses 0xffff888000000008 through its GS base 0xffff888000000000"
 escape stub_jump 125 "triple fault"
 escape stub_write 125 "triple fault"
 escape vsyscall 125 "triple fault"
@@ -113,6 +117,31 @@ if [ -s "$OUT/maps" ] && grep -q "^700000000000-" "$OUT/maps" && [ ! -s "$OUT/ex
 else
 	{ echo "the child maps more than guest RAM and its stub:"; cat "$OUT/maps"; } >"$OUT/why"
 	fail "escape/child-maps" "$OUT/why"
+fi
+# The child killed from outside (kill -9), while it computes, while it
+# traps, while the monitor maps pages into it: one line that says so.
+escimage trap_loop
+killed=0; tries=0
+for img in "$OUT/loop.elf" "$OUT/trap_loop.elf" "$BUILD/guests/toyos.elf"; do
+	for delay in 0.05 0.1 0.2 0.3; do
+		tries=$((tries + 1))
+		"$TV" --engine=native "$img" </dev/null >/dev/null 2>"$OUT/err" &
+		pid=$!
+		sleep $delay
+		kill -9 $(pgrep -P $pid) 2>/dev/null
+		wait $pid; rc=$?
+		if [ "$rc" = 125 ] && [ "$(wc -l <"$OUT/err")" = 1 ] &&
+		   grep -q "native child was killed by signal 9 (Killed) from outside the monitor" "$OUT/err"; then
+			killed=$((killed + 1))
+		else
+			{ echo "$img after ${delay}s: status $rc (want 125), stderr:"; cat "$OUT/err"; } >>"$OUT/killwhy"
+		fi
+	done
+done
+if [ "$killed" = "$tries" ]; then
+	pass "escape/child-killed ($tries tries)"
+else
+	fail "escape/child-killed ($killed of $tries)" "$OUT/killwhy"
 fi
 # What native cannot honour it refuses in one line, before the guest runs.
 for opt in --isa=strict --icount; do
