@@ -120,7 +120,8 @@ static void child_main(int memfd, int go, pid_t parent)
 	sigset_t none;
 	char c;
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent ||
+	    setpgid(0, 0) < 0) /* see nat_child_start */
 		_exit(127);
 	if (read(go, &c, 1) != 1) /* the monitor has seized us */
 		_exit(127);
@@ -271,6 +272,11 @@ int nat_child_start(struct nat *n, char *why, size_t len)
 	}
 	if (n->pid == 0)
 		child_main(n->memfd, go[0], parent);
+	/* The child gets a process group of its own (here and in the child,
+	 * whichever runs first): a terminal's Ctrl-C, or timeout -s INT, goes
+	 * to the monitor's group, and must reach the monitor alone, not stop
+	 * the child in the middle of an injected call. */
+	setpgid(n->pid, n->pid);
 	close(go[0]);
 	int r = seize(n, go[1], why, len);
 	close(go[1]);
