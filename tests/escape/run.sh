@@ -117,7 +117,7 @@ fi
 escimage inject_loop
 ok=0
 for i in $(seq 30); do
-	timeout --preserve-status -s INT 0.3 "$TV" --engine=native --stats \
+	timeout --preserve-status -s INT 0.4 "$TV" --engine=native --stats \
 		"$OUT/inject_loop.elf" </dev/null >"$OUT/out" 2>"$OUT/err"
 	rc=$?
 	if [ "$rc" = 130 ] && [ ! -s "$OUT/out" ] && grep -q "interrupted at rip" "$OUT/err" &&
@@ -147,10 +147,23 @@ killed=0; tries=0
 for img in "$OUT/loop.elf" "$OUT/trap_loop.elf" "$BUILD/guests/toyos.elf"; do
 	for delay in 0.05 0.1 0.2 0.3; do
 		tries=$((tries + 1))
-		"$TV" --engine=native "$img" </dev/null >/dev/null 2>"$OUT/err" &
+		# timeout: should the kill miss, the endless guests still end
+		timeout -s INT 10 "$TV" --engine=native "$img" </dev/null \
+			>/dev/null 2>"$OUT/err" &
 		pid=$!
 		sleep $delay
-		kill -9 $(pgrep -P $pid) 2>/dev/null
+		# the monitor (timeout's child) and its child, once that
+		# holds nothing but the stub (set up: the guest runs)
+		child=
+		for t in $(seq 200); do
+			tv=$(pgrep -P $pid | head -1)
+			child=${tv:+$(pgrep -P $tv | head -1)}
+			[ -n "$child" ] && grep -q "^700000000000-" /proc/$child/maps 2>/dev/null &&
+				! grep -q "libc" /proc/$child/maps 2>/dev/null && break
+			child=
+			sleep 0.01
+		done
+		[ -n "$child" ] && kill -9 $child
 		wait $pid; rc=$?
 		if [ "$rc" = 125 ] && [ "$(wc -l <"$OUT/err")" = 1 ] &&
 		   grep -q "native child was killed by signal 9 (Killed) from outside the monitor" "$OUT/err"; then
