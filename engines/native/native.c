@@ -24,7 +24,7 @@
  *                                   sysenter on an Intel host, which loses
  *                                   RIP (left_long_mode)
  *
- * A tracer sees neither the trap number nor the error code (REFERENCE.md),
+ * A tracer sees neither the trap number nor the error code (README.md),
  * so they are rebuilt here from the signal, the bytes at RIP and the
  * shadow's state.  Sensitive-unprivileged instructions (pushf, sgdt, smsw,
  * cpuid, mov from %cs, ...) run without a stop and see the host: that is
@@ -282,7 +282,7 @@ static bool insn_writes(struct vm *vm, uint64_t rip)
  * (At a stop the mirror maps each page exactly as the shadow says.) */
 static bool child_can_fetch(const struct vm *vm, uint64_t va)
 {
-	uint64_t leaf = shadowpt_lookup(vm, va);
+	uint64_t leaf = va < NAT_LINEAR_LIMIT ? shadowpt_lookup(vm, va) : 0;
 
 	return leaf && !(leaf & PTE_NX);
 }
