@@ -10,8 +10,10 @@
  *      interrupted later; PTRACE_O_EXITKILL and PR_SET_PDEATHSIG so that
  *      it never outlives the monitor);
  *   2. it closes every file descriptor but guest RAM's memfd, maps the
- *      stub page (syscall; int3; cli; then int3), and installs a seccomp filter that refuses (SIGSYS) any
- *      system call made from outside the stub page;
+ *      stub page (syscall; int3; cli; then int3), and installs a seccomp
+ *      filter that refuses (SIGSYS) every system call but the monitor's
+ *      own munmap and mmap of guest RAM from the stub's syscall
+ *      (child_seccomp);
  *   3. it jumps to the stub's int3 and stops; the monitor then injects two
  *      munmap calls through the stub's "syscall" that remove everything
  *      else: the monitor's code, heap, stack, libraries, its copy of guest
@@ -46,34 +48,73 @@
 #include "isa/x86.h"
 #include "monitor/vm.h"
 
-_Static_assert((NAT_STUB_VA & 0xffffffffULL) == 0,
-	       "the seccomp filter compares the low word with the page size");
-
 /* How long the monitor sleeps at most before it looks at vm->kick. */
 #define NAT_POLL_NS 20000000ULL
 
 /*
- * The filter: allow a 64-bit system call whose return address lies in the
- * stub page, refuse every other with SIGSYS (a ptrace stop, so the monitor
- * sees it).  seccomp_data.instruction_pointer is the address after the
- * syscall instruction, split into two 32-bit words for classic BPF.
+ * The seccomp filter: the second wall.  While guest code runs the child is
+ * under PTRACE_SYSEMU, which stops every system call before seccomp sees
+ * it; the filter judges what gets past that: the calls the monitor injects
+ * through the stub (nat_inject, resumed with PTRACE_CONT) and the legacy
+ * vsyscall entries, which the host kernel emulates on a fetch fault.  It
+ * allows exactly the injected calls, and nothing else:
+ *
+ *   field of seccomp_data   allowed                    why
+ *   ---------------------   -------------------------  --------------------
+ *   arch                    AUDIT_ARCH_X86_64          int 0x80 and
+ *                                                      sysenter enter as
+ *                                                      AUDIT_ARCH_I386
+ *   instruction_pointer     NAT_STUB_VA + 2, exactly   after the stub's one
+ *                                                      syscall instruction
+ *   nr                      munmap (11)                empty the child,
+ *                                                      unmap guest pages
+ *                           mmap (9), with:            map a guest page
+ *     args[3] (flags)         MAP_SHARED | MAP_FIXED
+ *     args[4] (fd)            guest RAM's memfd
+ *   anything else           SECCOMP_RET_TRAP: SIGSYS, a ptrace stop
+ *
+ * nr is compared whole, so an x32 number (bit 30 set, __X32_SYSCALL_BIT)
+ * never matches.  A syscall the guest places at 0x6ffffffffffe returns to
+ * NAT_STUB_VA, not NAT_STUB_VA + 2: refused.  Classic BPF loads 32-bit
+ * words, so each 64-bit field is checked as its low and high word.
  */
-static int child_seccomp(void)
+#define F_LD(off) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
+/* at index i: equal to k goes on, else to F_REFUSE */
+#define F_NEED(i, k) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), 0, F_REFUSE - (i) - 1)
+#define F_ALLOW 17 /* the index of the two verdicts */
+#define F_REFUSE 18
+static int child_seccomp(int memfd)
 {
-	const uint32_t ip_lo = offsetof(struct seccomp_data, instruction_pointer);
+	const uint32_t ip = offsetof(struct seccomp_data, instruction_pointer);
+	const uint32_t flags = offsetof(struct seccomp_data, args[3]);
+	const uint32_t fd = offsetof(struct seccomp_data, args[4]);
+	const uint64_t ret = NAT_STUB_VA + NAT_STUB_SYSCALL + 2;
 	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 5),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip_lo + 4),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NAT_STUB_VA >> 32, 0, 3),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip_lo),
-		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
-			 (uint32_t)NAT_STUB_VA + PAGE_SIZE, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+		/*  0 */ F_LD(offsetof(struct seccomp_data, arch)),
+		/*  1 */ F_NEED(1, AUDIT_ARCH_X86_64),
+		/*  2 */ F_LD(ip + 4),
+		/*  3 */ F_NEED(3, (uint32_t)(ret >> 32)),
+		/*  4 */ F_LD(ip),
+		/*  5 */ F_NEED(5, (uint32_t)ret),
+		/*  6 */ F_LD(offsetof(struct seccomp_data, nr)),
+		/*  7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_munmap,
+				  F_ALLOW - 7 - 1, 0),
+		/*  8 */ F_NEED(8, SYS_mmap),
+		/*  9 */ F_LD(fd + 4),
+		/* 10 */ F_NEED(10, 0),
+		/* 11 */ F_LD(fd),
+		/* 12 */ F_NEED(12, (uint32_t)memfd),
+		/* 13 */ F_LD(flags + 4),
+		/* 14 */ F_NEED(14, 0),
+		/* 15 */ F_LD(flags),
+		/* 16 */ F_NEED(16, MAP_SHARED | MAP_FIXED),
+		/* 17 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		/* 18 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
 	};
 	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
 
+	_Static_assert(sizeof(f) / sizeof(f[0]) == F_REFUSE + 1,
+		       "the verdicts are the last two instructions");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -1;
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
@@ -130,7 +171,7 @@ static void child_main(int memfd, int go, pid_t parent)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (child_drop_rseq() < 0 || child_map_stub() < 0 ||
-	    child_seccomp() < 0)
+	    child_seccomp(memfd) < 0)
 		_exit(127);
 	/* Park at the stub's int3: from here the monitor drives. */
 	__asm__ volatile("jmp *%0" : : "r"(NAT_STUB_VA + NAT_STUB_TRAP));
@@ -247,8 +288,9 @@ static int empty_child(struct nat *n, char *why, size_t len)
  * Before the guest's first instruction the child must hold nothing of the
  * monitor: it is seized with ptrace, keeps one stub page ("syscall; int3")
  * and guest RAM's memfd, and everything else is unmapped by system calls
- * the monitor injects through the stub.  A seccomp filter refuses any
- * system call made from anywhere else.
+ * the monitor injects through the stub.  A seccomp filter refuses every
+ * system call but those injected ones, should PTRACE_SYSEMU ever let one
+ * through.
  */
 int nat_child_start(struct nat *n, char *why, size_t len)
 {

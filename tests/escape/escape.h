@@ -59,3 +59,57 @@
 	mov %cr3, %rax
 	mov %rax, %cr3
 .endm
+
+/*
+ * Serial output, for the guests whose whole output is compared between
+ * softcpu and native (run.sh: alike).  The routines go into a guest once,
+ * with serial_routines; print_str and print_hex keep every register but
+ * RSI and RAX.
+ */
+#define COM1 0x3f8
+
+/* Print the NUL-terminated string at label. */
+.macro print_str label
+	mov $\label, %rsi
+	call serial_puts
+.endm
+
+/* Print a register or immediate as 16 hex digits. */
+.macro print_hex val
+	mov \val, %rax
+	call serial_hex
+.endm
+
+.macro serial_routines
+serial_puts:
+	push %rdx
+	mov $COM1, %dx
+1:	lodsb
+	test %al, %al
+	jz 2f
+	out %al, %dx
+	jmp 1b
+2:	pop %rdx
+	ret
+serial_hex:
+	push %rbx
+	push %rcx
+	push %rdx
+	mov %rax, %rbx
+	mov $16, %ecx
+	mov $COM1, %dx
+1:	rol $4, %rbx
+	mov %ebx, %eax
+	and $15, %eax
+	cmp $10, %eax
+	jb 2f
+	add $('a' - '0' - 10), %eax
+2:	add $'0', %eax
+	out %al, %dx
+	dec %ecx
+	jnz 1b
+	pop %rdx
+	pop %rcx
+	pop %rbx
+	ret
+.endm

@@ -33,6 +33,24 @@ escape() { # NAME STATUS PATTERN [PREFIX...]
 	fi
 }
 
+# A guest the two engines must run alike: the whole serial output
+# (tests/escape/NAME.out) and the status, on softcpu and on native.
+alike() { # NAME STATUS
+	escimage "$1" || { fail "escape/$1"; return; }
+	for e in softcpu native; do
+		"$TV" --engine=$e "$OUT/$1.elf" </dev/null >"$OUT/out" 2>"$OUT/err"
+		rc=$?
+		if [ "$rc" = "$2" ] && cmp -s "$HERE/escape/$1.out" "$OUT/out"; then
+			pass "escape/$1-$e"
+		else
+			{ echo "status $rc (want $2), output:"
+			  diff -u "$HERE/escape/$1.out" "$OUT/out"
+			  cat "$OUT/err"; } >"$OUT/why"
+			fail "escape/$1-$e" "$OUT/why"
+		fi
+	done
+}
+
 # A file the host must never see.
 absent() { # NAME FILE
 	if [ -e "$2" ]; then
@@ -57,6 +75,7 @@ absent syscall_open /tmp/trapvisor-escape-open
 escape syscall_execve 42 -
 absent syscall_execve /tmp/trapvisor-escape-exec
 escape syscall_kill 42 -
+alike syscall_below_stub 42
 escape int80 43 -
 escape sysenter 125 "triple fault"
 # Memory: outside RAM, where the host keeps its libraries, where the
@@ -97,6 +116,23 @@ if [ -s "$OUT/maps" ] && grep -q "^700000000000-" "$OUT/maps" && [ ! -s "$OUT/ex
 else
 	{ echo "the child maps more than guest RAM and its stub:"; cat "$OUT/maps"; } >"$OUT/why"
 	fail "escape/child-maps" "$OUT/why"
+fi
+# The seccomp filter with PTRACE_SYSEMU taken away (seccomp.c): only the
+# engine's injected munmap and mmap of guest RAM, from the stub's syscall.
+seccomp=$(dirname "$TV")/tests/escape-seccomp
+if [ -x "$seccomp" ]; then
+	"$seccomp" >"$OUT/seccomp" 2>&1
+	echo "exit status $?" >>"$OUT/seccomp"
+	while read -r v name why; do
+		case $v in
+		ok) pass "escape/seccomp-$name" ;;
+		FAIL) echo "$why" >"$OUT/why"; fail "escape/seccomp-${name%:}" "$OUT/why" ;;
+		esac
+	done <"$OUT/seccomp"
+	grep -q "^exit status 0$" "$OUT/seccomp" || fail "escape/seccomp" "$OUT/seccomp"
+else
+	echo "$seccomp is missing (make unit-bins)" >"$OUT/why"
+	fail "escape/seccomp" "$OUT/why"
 fi
 # What native cannot honour it refuses in one line, before the guest runs.
 for opt in --isa=strict --icount; do
