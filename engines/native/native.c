@@ -15,6 +15,8 @@
  *   SIGTRAP, SI_KERNEL              #BP (int3), a trap: RIP after it
  *   SIGTRAP, TRAP_TRACE             #DB, or the end of our single step
  *   SIGILL / SIGFPE / SIGBUS        #UD / #DE or #XM / #AC
+ *   SIGBUS in the stub page         #PF: the stub is away while the guest
+ *                                   runs (child.c), the guest cannot map it
  *   a SYSEMU stop after 0f 05       EXIT_SYSCALL, RIP at the syscall
  *   a SYSEMU stop after cd 80       #GP(0x80 * 8 + 2): int 0x80 through the
  *                                   guest's ring-0 gate, as on softcpu
@@ -224,19 +226,6 @@ static bool in_stub(uint64_t va)
 }
 
 /*
- * The guest jumped into the stub page, which its own tables cannot map
- * (a guest mapping there is refused: mirror.c): it ran the stub's syscall
- * (stopped by SYSEMU, never performed), its cli or one int3.  A real CPU would
- * have faulted fetching at entry: report that.  (The syscall instruction
- * did overwrite RCX and R11.)
- */
-static void stub_fault(struct nat *n, struct vm_exit *x, uint64_t entry)
-{
-	n->vm->vcpu.rip = entry;
-	page_fault(n, x, entry);
-}
-
-/*
  * A SYSEMU stop: the child entered the host kernel through a system call,
  * which was skipped.  RIP is after the 2-byte instruction; the guest's
  * syscall goes to its LSTAR, int 0x80 to its (ring-0) IDT gate.
@@ -250,10 +239,6 @@ static void syscall_stop(struct nat *n, struct vm_exit *x,
 
 	vm->vcpu.regs[GPR_RAX] = r->orig_rax; /* the kernel put -ENOSYS */
 	vm->vcpu.rip = at;
-	if (in_stub(at)) {
-		stub_fault(n, x, at);
-		return;
-	}
 	read_linear(vm, at, b, 2);
 	if (b[0] == 0x0f && b[1] == 0x05) {
 		x->reason = EXIT_SYSCALL;
@@ -338,12 +323,12 @@ static bool signal_stop(struct nat *n, struct vm_exit *x, int sig,
 		return true;
 	}
 	uint64_t rip = n->vm->vcpu.rip;
-	if (sig == SIGTRAP && si.si_code == SI_KERNEL && in_stub(rip - 1)) {
-		stub_fault(n, x, rip - 1); /* it ran one of the stub's int3 */
-		return true;
-	}
-	if (in_stub(rip)) { /* the stub's cli, or a fetch there */
-		stub_fault(n, x, rip);
+	/* The stub page is there only while the monitor injects a call
+	 * (child.c): a guest access to it, a read, a fetch or the end of an
+	 * instruction running into it, is SIGBUS at that address.  The guest
+	 * cannot map it (mirror.c stops it first): a #PF, not present. */
+	if (sig == SIGBUS && in_stub(addr)) {
+		page_fault(n, x, addr);
 		return true;
 	}
 	switch (sig) {

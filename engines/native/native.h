@@ -20,8 +20,9 @@
  *                                                        mirrored on demand
  *   NAT_STUB_VA .. + 4 KiB                               the stub page:
  *                                                        "syscall; int3;
- *                                                        cli", then int3
- *                                                        to the end
+ *                                                        cli", there only
+ *                                                        while the monitor
+ *                                                        injects a call
  *   the rest up to NAT_TASK_TOP                          nothing
  */
 #ifndef ENGINES_NATIVE_NATIVE_H
@@ -67,6 +68,7 @@ struct nat {
 	struct user_regs_struct regs; /* the child's registers, last read */
 	bool regs_valid;      /* ... and not changed since */
 	int memfd;            /* guest RAM, the same number in the child */
+	int stubfd;           /* the stub page's memfd (child.c), monitor only */
 	struct nat_mirror mirror;
 	bool interrupt_sent;  /* a PTRACE_INTERRUPT is on its way */
 	uint64_t last_pf;     /* the address of the last #PF reported */
@@ -86,10 +88,11 @@ struct nat {
 /* child.c */
 /*
  * Fork the child, empty its address space but for the stub page, seize it
- * with ptrace; it is left stopped at the stub's int3.  0 or -1 with why.
+ * with ptrace; it is left stopped at the stub's int3, the stub closed.
+ * n->memfd is guest RAM's memfd.  0 or -1 with why.
  */
 int nat_child_start(struct nat *n, char *why, size_t len);
-/* Kill the child and reap it. */
+/* Kill the child and reap it; close the stub's memfd. */
 void nat_child_stop(struct nat *n);
 /*
  * Run one system call in the stopped child through the stub page and
