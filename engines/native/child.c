@@ -404,6 +404,53 @@ void nat_child_stop(struct nat *n)
 	n->stubfd = -1;
 }
 
+/*
+ * What the host's GDT offers ring 3 (Linux, x86-64; checked with lar on
+ * this host): 0x23 32-bit code, 0x2b data, 0x33 64-bit code, 0x7b a data
+ * segment whose limit is the CPU number, all DPL 3.  A far jmp, call, ret
+ * or iret to one of them, or a mov of one to a data segment register,
+ * runs without a fault at ring 3, so the monitor cannot emulate it against
+ * the guest's own GDT as it does for every other selector (the host's are
+ * DPL 0 or absent: #GP, emulated).  The child runs guest code with CS
+ * 0x33 and DS, ES, FS, GS null (its state after fork, which regs_out
+ * never changes), so a stop that shows anything else means the guest
+ * loaded a host selector since the last stop, and the code after it ran
+ * in the host's segment: compatibility mode, for 0x23, which the monitor
+ * would decode as 64-bit.  It cannot be undone (the stop comes later, at
+ * an unknown distance), so the VM stops with one line.
+ *
+ * Two loads leave nothing to see and stay invisible: a far transfer to
+ * 0x33 and a mov of 0x2b to SS, the values already there.  (SS cannot
+ * change otherwise: null SS and the other host selectors fault.)  A
+ * system-call stop is not judged: the kernel's entry code has put its own
+ * CS there (0x33 for syscall, 0x23 for sysenter).
+ */
+#define NAT_HOST_CS 0x33 /* __USER_CS */
+
+int nat_child_segments(const struct user_regs_struct *r, char *why,
+		       size_t len)
+{
+	static const char *const name[] = { "DS", "ES", "FS", "GS" };
+	const unsigned long long data[] = { r->ds, r->es, r->fs, r->gs };
+
+	if (r->cs != NAT_HOST_CS) {
+		snprintf(why, len, "the guest far-jumped, called or returned "
+			 "to the host's code selector %#llx, which native sees "
+			 "only afterwards (use --engine=softcpu)",
+			 (unsigned long long)r->cs);
+		return -1;
+	}
+	for (int i = 0; i < 4; i++)
+		if (data[i]) {
+			snprintf(why, len, "the guest loaded the host's "
+				 "selector %#llx into %s, which native sees only "
+				 "afterwards (use --engine=softcpu)", data[i],
+				 name[i]);
+			return -1;
+		}
+	return 0;
+}
+
 /* Sleep until SIGCHLD (blocked since init), a signal, or ns pass. */
 static void sleep_for_child(uint64_t ns)
 {

@@ -465,6 +465,16 @@ static void run_once(struct nat *n, struct vm_exit *x)
 		if (classify(n, x, st, step))
 			break;
 	}
+	/* A host selector loaded since the last stop: nothing to emulate.
+	 * (A system-call stop shows the selectors the kernel's entry puts,
+	 * 0x33 for syscall, 0x23 for sysenter: the next stop will tell.) */
+	if (n->regs_valid && x->reason != EXIT_INTERNAL &&
+	    WSTOPSIG(st) != (SIGTRAP | 0x80) &&
+	    nat_child_segments(&n->regs, n->why, sizeof(n->why)) < 0) {
+		x->reason = EXIT_INTERNAL;
+		x->why = n->why;
+		return;
+	}
 	/* Ran free through a shadow: stopped elsewhere, the shadow's
 	 * instruction retired.  (At the same RIP it may not have: the
 	 * shadow stays, and the next run steps.) */

@@ -110,6 +110,14 @@ int nat_bare_stop(struct nat *n);
  * monotonic time) passes or vm->kick is set, the child is interrupted.
  */
 int nat_wait(struct nat *n, uint64_t stop_at_ns, int *status);
+/*
+ * Does the child still run with the selectors the engine gave it (CS the
+ * host's 64-bit user code, DS, ES, FS, GS null)?  0, or -1 with why when
+ * the guest loaded one of the host's ring-3 selectors (child.c says why
+ * that cannot be caught when it happens).
+ */
+int nat_child_segments(const struct user_regs_struct *r, char *why,
+		       size_t len);
 /* Could this host run the engine at all?  0, or -1 with why. */
 int nat_child_probe(char *why, size_t len);
 

@@ -113,3 +113,47 @@ serial_hex:
 	pop %rbx
 	ret
 .endm
+
+/*
+ * The host-selector guests (far_*.S): a GDT of the guest's own in which
+ * the selectors the host's GDT gives ring 3 mean something else -- 0x20
+ * (the host's 32-bit user code, 0x23) a data segment, 0x28 (the host's
+ * user data, 0x2b) a data segment not present, 0x30 (the host's 64-bit
+ * user code) empty -- and #GP and #NP handlers that print the error code
+ * and RIP and stop with status 42.  far_setup loads both.
+ */
+.macro far_setup
+	lgdt far_gdtr
+	set_gate 13, far_gp
+	set_gate 11, far_np
+.endm
+
+.macro far_handlers
+far_gp:	print_str far_m_gp
+	jmp far_frame
+far_np:	print_str far_m_np
+far_frame:
+	print_hex (%rsp)
+	print_str far_m_rip
+	print_hex 8(%rsp)
+	print_str far_m_nl
+	guest_exit 42
+	serial_routines
+far_m_gp: .asciz "#GP err="
+far_m_np: .asciz "#NP err="
+far_m_rip: .asciz " rip="
+far_m_nl: .asciz "\n"
+	.balign 8
+far_gdt:
+	.quad 0
+	.quad 0x00af9a000000ffff       /* 0x08: 64-bit code, DPL 0 */
+	.quad 0x00cf92000000ffff       /* 0x10: data, DPL 0 */
+	.quad 0
+	.quad 0x00cff2000000ffff       /* 0x20: data, DPL 3 */
+	.quad 0x00cf72000000ffff       /* 0x28: data, DPL 3, not present */
+	.quad 0                        /* 0x30: null */
+far_gdt_end:
+far_gdtr:
+	.word far_gdt_end - far_gdt - 1
+	.quad far_gdt
+.endm

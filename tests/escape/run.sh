@@ -51,6 +51,20 @@ alike() { # NAME STATUS
 	done
 }
 
+# What softcpu gives a guest, the whole output (NAME.out) and status, for
+# the cases native can only refuse (escape NAME ... checks that side).
+softcpu_gives() { # NAME STATUS
+	"$TV" --engine=softcpu "$OUT/$1.elf" </dev/null >"$OUT/out" 2>"$OUT/err"
+	rc=$?
+	if [ "$rc" = "$2" ] && cmp -s "$HERE/escape/$1.out" "$OUT/out"; then
+		pass "escape/$1-softcpu"
+	else
+		{ echo "status $rc (want $2), output:"
+		  diff -u "$HERE/escape/$1.out" "$OUT/out"; cat "$OUT/err"; } >"$OUT/why"
+		fail "escape/$1-softcpu" "$OUT/why"
+	fi
+}
+
 # A file the host must never see.
 absent() { # NAME FILE
 	if [ -e "$2" ]; then
@@ -95,6 +109,15 @@ escape stub_write 125 "triple fault"
 alike stub_view 42
 escape stub_map 125 "highest address a host process can mirror"
 escape vsyscall 125 "triple fault"
+# The host's ring-3 selectors (0x23 32-bit code, 0x2b data) load without
+# a fault on native; the guest's GDT says otherwise.  softcpu gives the
+# guest's #GP/#NP; native stops in one line rather than run on.
+escape far_lret 125 "host's code selector 0x23"
+softcpu_gives far_lret 42
+escape far_ljmp 125 "host's code selector 0x23"
+softcpu_gives far_ljmp 42
+escape far_ds 125 "selector 0x2b into DS"
+softcpu_gives far_ds 42
 # A guest that never traps still gets its timer, and Ctrl-C stops it.
 escape timer_loop 42 - timeout 20
 gcc -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-Ttext=0x200000 \
