@@ -11,10 +11,9 @@
  *      it never outlives the monitor);
  *   2. it maps the stub page (syscall; int3; cli: a memfd of its own,
  *      stub_open), closes every file descriptor but guest RAM's memfd,
- *      and installs a seccomp
- *      filter that refuses (SIGSYS) every system call but the monitor's
- *      own munmap and mmap of guest RAM from the stub's syscall
- *      (child_seccomp);
+ *      and installs a seccomp filter that refuses (SIGSYS) every system
+ *      call but the monitor's own munmap and mmap of guest RAM from the
+ *      stub's syscall (child_seccomp);
  *   3. it jumps to the stub's int3 and stops; the monitor then injects two
  *      munmap calls through the stub's "syscall" that remove everything
  *      else: the monitor's code, heap, stack, libraries, its copy of guest
@@ -349,10 +348,10 @@ static int make_stub(struct nat *n, char *why, size_t len)
  * real ring 3, in a child process -- which starts as a copy of the monitor.
  * Before the guest's first instruction the child must hold nothing of the
  * monitor: it is seized with ptrace, keeps one stub page ("syscall; int3",
- * there only while the monitor injects a call) and guest RAM's memfd, and everything else is unmapped by system calls
- * the monitor injects through the stub.  A seccomp filter refuses every
- * system call but those injected ones, should PTRACE_SYSEMU ever let one
- * through.
+ * there only while the monitor injects a call) and guest RAM's memfd, and
+ * everything else is unmapped by system calls the monitor injects through
+ * the stub.  A seccomp filter refuses every system call but those injected
+ * ones, should PTRACE_SYSEMU ever let one through.
  */
 int nat_child_start(struct nat *n, char *why, size_t len)
 {
