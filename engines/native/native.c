@@ -15,6 +15,8 @@
  *   SIGTRAP, SI_KERNEL              #BP (int3), a trap: RIP after it
  *   SIGTRAP, TRAP_TRACE             #DB, or the end of our single step
  *   SIGILL / SIGFPE / SIGBUS        #UD / #DE or #XM / #AC
+ *   SIGBUS in the stub page         #PF: the stub is away while the guest
+ *                                   runs (child.c), the guest cannot map it
  *   a SYSEMU stop after 0f 05       EXIT_SYSCALL, RIP at the syscall
  *   a SYSEMU stop after cd 80       #GP(0x80 * 8 + 2): int 0x80 through the
  *                                   guest's ring-0 gate, as on softcpu
@@ -370,19 +372,6 @@ static bool in_stub(uint64_t va)
 }
 
 /*
- * The guest jumped into the stub page, which its own tables cannot map
- * (a guest mapping there is refused: mirror.c): it ran the stub's syscall
- * (stopped by SYSEMU, never performed), its cli or one int3.  A real CPU would
- * have faulted fetching at entry: report that.  (The syscall instruction
- * did overwrite RCX and R11.)
- */
-static void stub_fault(struct nat *n, struct vm_exit *x, uint64_t entry)
-{
-	n->vm->vcpu.rip = entry;
-	page_fault(n, x, entry);
-}
-
-/*
  * A SYSEMU stop: the child entered the host kernel through a system call,
  * which was skipped.  RIP is after the 2-byte instruction; the guest's
  * syscall goes to its LSTAR, int 0x80 to its (ring-0) IDT gate.
@@ -396,10 +385,6 @@ static void syscall_stop(struct nat *n, struct vm_exit *x,
 
 	vm->vcpu.regs[GPR_RAX] = r->orig_rax; /* the kernel put -ENOSYS */
 	vm->vcpu.rip = at;
-	if (in_stub(at)) {
-		stub_fault(n, x, at);
-		return;
-	}
 	read_linear(vm, at, b, 2);
 	if (b[0] == 0x0f && b[1] == 0x05) {
 		x->reason = EXIT_SYSCALL;
@@ -522,12 +507,12 @@ static bool signal_stop(struct nat *n, struct vm_exit *x, int sig,
 		return true;
 	}
 	uint64_t rip = n->vm->vcpu.rip;
-	if (sig == SIGTRAP && si.si_code == SI_KERNEL && in_stub(rip - 1)) {
-		stub_fault(n, x, rip - 1); /* it ran one of the stub's int3 */
-		return true;
-	}
-	if (in_stub(rip)) { /* the stub's cli, or a fetch there */
-		stub_fault(n, x, rip);
+	/* The stub page is there only while the monitor injects a call
+	 * (child.c): a guest access to it, a read, a fetch or the end of an
+	 * instruction running into it, is SIGBUS at that address.  The guest
+	 * cannot map it (mirror.c stops it first): a #PF, not present. */
+	if (sig == SIGBUS && in_stub(addr)) {
+		page_fault(n, x, addr);
 		return true;
 	}
 	switch (sig) {
@@ -580,15 +565,6 @@ static bool prepare(struct nat *n, struct vm_exit *x)
 }
 
 /*
- * Linux's code selectors for user space (arch/x86/include/asm/segment.h):
- * __USER_CS, 64-bit mode, which the child always runs in, and
- * __USER32_CS, compatibility mode, which the host kernel loads itself
- * when it runs a 32-bit fast system call.
- */
-#define NAT_USER_CS 0x33
-#define NAT_USER32_CS 0x23
-
-/*
  * Has the child left 64-bit mode?  On an Intel CPU, sysenter at ring 3 in
  * a 64-bit process enters the host kernel's 32-bit fast system call path
  * (entry_SYSENTER_compat, do_fast_syscall_32), which keeps neither RIP nor
@@ -608,20 +584,20 @@ static bool left_long_mode(struct nat *n, struct vm_exit *x, int st)
 {
 	const struct user_regs_struct *r = &n->regs;
 
-	if (!n->regs_valid || r->cs == NAT_USER_CS)
+	/* Other stops are judged by nat_child_segments (run_once). */
+	if (!n->regs_valid || r->cs == NAT_USER_CS ||
+	    WSTOPSIG(st) != (SIGTRAP | 0x80))
 		return false;
-	if (WSTOPSIG(st) == (SIGTRAP | 0x80) && r->cs == NAT_USER32_CS &&
-	    r->rip >= NAT_LINEAR_LIMIT)
+	if (r->cs == NAT_USER32_CS && r->rip >= NAT_LINEAR_LIMIT)
 		vm_kill(n->vm, VM_EXIT_TRIPLE_FAULT, "the guest executed "
 			"sysenter, which on an Intel host enters the host "
 			"kernel's 32-bit system call path and loses RIP "
 			"(the call was not performed; softcpu raises #UD)");
 	else
-		vm_kill(n->vm, VM_EXIT_TRIPLE_FAULT, "the guest left 64-bit "
-			"mode (cs %#llx at rip %#llx): a sysenter on an Intel "
-			"host with [rbp] unreadable, or a far transfer to a "
-			"host code segment", (unsigned long long)r->cs,
-			(unsigned long long)r->rip);
+		vm_kill(n->vm, VM_EXIT_TRIPLE_FAULT, "the guest made a system "
+			"call outside 64-bit mode (cs %#llx at rip %#llx), "
+			"after a far transfer to a host code segment",
+			(unsigned long long)r->cs, (unsigned long long)r->rip);
 	x->reason = EXIT_INTERRUPT; /* nothing left to do but stop */
 	x->rip = r->rip;
 	return true;
@@ -718,6 +694,16 @@ static void run_once(struct nat *n, struct vm_exit *x)
 		nat_clock_stop(n);
 		if (classify(n, x, st, step))
 			break;
+	}
+	/* A host selector loaded since the last stop: nothing to emulate.
+	 * (A system-call stop shows the selectors the kernel's entry puts,
+	 * 0x33 for syscall, 0x23 for sysenter: the next stop will tell.) */
+	if (n->regs_valid && x->reason != EXIT_INTERNAL &&
+	    WSTOPSIG(st) != (SIGTRAP | 0x80) &&
+	    nat_child_segments(&n->regs, n->why, sizeof(n->why)) < 0) {
+		x->reason = EXIT_INTERNAL;
+		x->why = n->why;
+		return;
 	}
 	/* Ran free through a shadow: stopped elsewhere, the shadow's
 	 * instruction retired.  (At the same RIP it may not have: the
