@@ -26,8 +26,10 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(cd "$1" && pwd)
 WORK=$BUILD/kvm-nested
 # KVM_NESTED_SCRIPT: another script to run inside (same arguments), to
-# explore the nested machine by hand.
+# explore the nested machine by hand; tests/kvm/repeat.sh runs one case
+# KVM_REPEAT_N times (those two variables are passed through).
 SCRIPT=${KVM_NESTED_SCRIPT:-$REPO/tests/kvm/inside.sh}
+REPEAT="KVM_REPEAT_CASE=${KVM_REPEAT_CASE:-paging} KVM_REPEAT_N=${KVM_REPEAT_N:-20}"
 mkdir -p "$WORK"
 # phys-bits=40: one physical-address bit more than the virtual CPU's 39
 # (CPUID 0x80000008), as nearly every real CPU has more, and said
@@ -95,7 +97,7 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 build /mnt$BUILD
 # Scratch space lives in the writable build folder, not on a tmpfs over
 # /tmp: that would hide a checkout that itself lives under /tmp.
 mkdir -p /mnt$WORK/tmp
-chroot /mnt /usr/bin/env TMPDIR=$WORK/tmp /bin/sh $SCRIPT $BUILD $WORK/results
+chroot /mnt /usr/bin/env TMPDIR=$WORK/tmp $REPEAT /bin/sh $SCRIPT $BUILD $WORK/results
 echo \$? >/mnt$WORK/nested-rc
 poweroff -f
 INIT
