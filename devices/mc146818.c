@@ -109,7 +109,7 @@ static void fill_time(struct mc146818 *rtc, int64_t t)
 	rtc->cmos[RTC_MONTH] = to_reg(rtc, tm.tm_mon + 1);
 	rtc->cmos[RTC_YEAR] = to_reg(rtc, year % 100);
 	/* QEMU keeps the century in BCD whatever DM says. */
-	int c = year / 100 % 100;
+	int c = year < 0 ? 0 : year / 100 % 100;
 	rtc->cmos[RTC_CENTURY] = (uint8_t)((c / 10) << 4 | c % 10);
 }
 
