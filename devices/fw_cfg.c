@@ -76,7 +76,7 @@ uint32_t fw_cfg_io_read(struct fw_cfg *f, uint16_t port, unsigned size)
 {
 	(void)port; /* QEMU's region reads data at either port */
 	if (size != 1)
-		return size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+		return 0; /* not a valid access on QEMU's bus: it reads 0 */
 	return fw_cfg_read_byte(f);
 }
 

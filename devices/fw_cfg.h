@@ -70,7 +70,8 @@ void fw_cfg_init(struct fw_cfg *f, uint64_t ram_bytes, unsigned ncpus,
 /*
  * One access to port 0x510 or 0x511 of size 1, 2 or 4, as QEMU takes
  * them: a 16-bit write at 0x510 selects; a byte read at either port reads
- * the data; other writes are ignored and other reads give all ones.
+ * the data; other writes are ignored and other reads give 0 (QEMU's bus
+ * refuses them, and a refused read is 0), without consuming a byte.
  */
 uint32_t fw_cfg_io_read(struct fw_cfg *f, uint16_t port, unsigned size);
 void fw_cfg_io_write(struct fw_cfg *f, uint16_t port, unsigned size,

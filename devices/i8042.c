@@ -12,7 +12,9 @@
  * vanish, so a driver probing it times out; 0xd3 still loops a byte back
  * through the aux side, with IRQ 12 when AUXINT asks); typematic repeat
  * and the LEDs do nothing visible; IBF is never set because the
- * controller takes each write at once.
+ * controller takes each write at once; CMD stays set as QEMU leaves it
+ * (the chip would show which port was written last); commands QEMU does
+ * not know (0xe0 read test inputs, among others) are ignored as there.
  */
 #include <string.h>
 
@@ -235,7 +237,6 @@ static void ctl_command(struct i8042 *k, uint8_t cmd)
 		k->ctr &= (uint8_t)~I8042_CTR_AUXDIS;
 		break;
 	case I8042_CMD_AUX_TEST: case I8042_CMD_KBD_TEST: /* 0: lines OK */
-	case I8042_CMD_READ_TEST:
 		ctl_reply(k, 0x00, false);
 		break;
 	case I8042_CMD_CTL_TEST:
@@ -280,12 +281,10 @@ uint8_t i8042_read(struct i8042 *k, uint16_t port)
 void i8042_write(struct i8042 *k, uint16_t port, uint8_t val)
 {
 	if (port == I8042_COMMAND) {
-		k->status |= I8042_STR_CMD;
 		k->write_cmd = 0;
 		ctl_command(k, val);
 		return;
 	}
-	k->status &= (uint8_t)~I8042_STR_CMD;
 	if (k->write_cmd) {
 		ctl_data(k, val);
 		return;

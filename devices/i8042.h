@@ -15,7 +15,7 @@
  *   +----+----+-----+------+-----+-----+-----+-----+
  *   OBF: a byte waits at 0x60; IBF: the controller has not taken the last
  *   write yet (never, here: writes are taken at once); SYS: self test
- *   passed; CMD: the last write went to 0x64; UNLOCK: keyboard not
+ *   passed; CMD: the last write went to 0x64 (QEMU: always set); UNLOCK: keyboard not
  *   inhibited; AOBF: the byte is from the mouse port.
  *
  *   command byte (read with 0x20, written with 0x60):
@@ -75,7 +75,6 @@
 #define I8042_CMD_WRITE_AUX 0xd4  /* the next byte goes to the mouse */
 #define I8042_CMD_DISABLE_A20 0xdd
 #define I8042_CMD_ENABLE_A20 0xdf
-#define I8042_CMD_READ_TEST 0xe0
 #define I8042_CMD_PULSE 0xf0      /* 0xf0-0xff: pulse output port bits 0-3
 				     low where the command's bit is 0 */
 #define I8042_CTL_TEST_OK 0x55

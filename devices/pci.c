@@ -7,11 +7,14 @@
  *   - CONFIG_ADDRESS takes only a 32-bit write at 0xcf8; any read of
  *     0xcf8-0xcfb gives the register as written (the low bytes for a
  *     narrower access);
- *   - the low two bits of the data port select the byte in the dword;
+ *   - the low two bits of the data port select the byte in the dword; an
+ *     access that is not aligned to its size (a word at 0xcfd, a dword
+ *     anywhere but 0xcfc) is not valid on QEMU's bus: it reads 0 and its
+ *     write is dropped;
  *   - outside the configuration header (0x40 and up) every byte is
- *     writable, as QEMU's default write mask makes it; in the header only
- *     the command register, cache line size, latency timer and interrupt
- *     line are.
+ *     writable, as QEMU's default write mask makes it; in the header of a
+ *     type 0 function only the command register, the cache line size and
+ *     the interrupt line are.
  * Left out: the i440FX's registers only do something in QEMU when they
  * move memory (PAM, SMRAM): here they are plain bytes.  The PIIX3 reset
  * control register at byte port 0xcf9 is not modelled (the i8042 pulse
@@ -36,13 +39,13 @@ static void i440fx_init(struct pci_config *c)
 	c->cfg[PCI_REVISION_ID] = I440FX_REVISION;
 	put16(&c->cfg[PCI_CLASS_DEVICE], PCI_CLASS_BRIDGE_HOST);
 	c->cfg[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_NORMAL;
+	c->cfg[I440FX_SMRAM] = I440FX_SMRAM_INIT;
 	put16(&c->cfg[PCI_SUBSYSTEM_VENDOR_ID], PCI_SUBVENDOR_ID_REDHAT_QUMRANET);
 	put16(&c->cfg[PCI_SUBSYSTEM_ID], PCI_SUBDEVICE_ID_QEMU);
 	put16(&c->wmask[PCI_COMMAND],
 	      PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
 	      PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE);
 	c->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
-	c->wmask[PCI_LATENCY_TIMER] = 0xff;
 	c->wmask[PCI_INTERRUPT_LINE] = 0xff;
 	memset(&c->wmask[PCI_CONFIG_HEADER_SIZE], 0xff,
 	       PCI_CONFIG_SPACE_SIZE - PCI_CONFIG_HEADER_SIZE);
@@ -128,6 +131,8 @@ uint32_t pci_io_read(struct pci_host *h, uint16_t port, unsigned size)
 
 	if (port < PCI_CONFIG_DATA) /* CONFIG_ADDRESS, as QEMU reads it */
 		return h->config_address & ones(size);
+	if ((port - PCI_CONFIG_DATA) & (size - 1))
+		return 0; /* unaligned: not valid (see above) */
 	f = target(h, port, &offset, &n);
 	if (!f)
 		return ones(size);
@@ -145,6 +150,8 @@ void pci_io_write(struct pci_host *h, uint16_t port, unsigned size,
 			h->config_address = val;
 		return;
 	}
+	if ((port - PCI_CONFIG_DATA) & (size - 1))
+		return; /* unaligned: not valid */
 	f = target(h, port, &offset, &n);
 	if (f)
 		f->cfg_write(f->opaque, offset, n, val & ones(n));

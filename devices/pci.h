@@ -10,7 +10,7 @@
  *   +---+--------+-------+--------+-------+--------+-----+
  *   | E |reserved|  bus  | device | func. |register|  0  |
  *   +---+--------+-------+--------+-------+--------+-----+
- *   CONFIG_DATA (0xcfc-0xcff, byte, word or dword): the addressed dword of
+ *   CONFIG_DATA (0xcfc-0xcff, byte, word or dword, aligned): the addressed dword of
  *   the function's space; port 0xcfc + k reaches byte k of it.
  *
  * With E clear, or for a function that is not there, a read gives all
@@ -67,6 +67,8 @@
 #define PCI_VENDOR_ID_INTEL 0x8086
 #define PCI_DEVICE_ID_INTEL_82441 0x1237
 #define I440FX_REVISION 0x02
+#define I440FX_SMRAM 0x72           /* SMRAM control */
+#define I440FX_SMRAM_INIT 0x02      /* C_BASE_SEG: SMRAM at 0xa0000 */
 #define PCI_SUBVENDOR_ID_REDHAT_QUMRANET 0x1af4
 #define PCI_SUBDEVICE_ID_QEMU 0x1100
 

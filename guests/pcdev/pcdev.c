@@ -11,6 +11,7 @@
  */
 #include "cpu.h"
 #include "devices/fw_cfg.h"
+#include "devices/devices.h"
 #include "devices/i8042.h"
 #include "devices/i8254.h"
 #include "devices/i8259.h"
@@ -41,6 +42,8 @@ static void check(bool ok, const char *what)
 #define HZ 100
 
 static volatile unsigned ticks;
+static volatile unsigned rtc_irqs; /* IRQ 8s taken */
+static volatile uint8_t rtc_c;     /* register C as the IRQ 8 handler read it */
 
 static void on_timer(struct rt_frame *f)
 {
@@ -49,13 +52,28 @@ static void on_timer(struct rt_frame *f)
 	outb(PIC_MASTER_CMD, OCW2_EOI);
 }
 
-/* PICs moved off the exceptions, only IRQ 0 open; PIT channel 0 at HZ. */
+static uint8_t cmos_read(uint8_t reg);
+
+/* IRQ 8: read C, which acknowledges the RTC, and end it at both PICs. */
+static void on_rtc(struct rt_frame *f)
+{
+	(void)f;
+	rtc_c = cmos_read(RTC_REG_C);
+	rtc_irqs++;
+	outb(PIC_SLAVE_CMD, OCW2_EOI);
+	outb(PIC_MASTER_CMD, OCW2_EOI);
+}
+
+/* PICs moved off the exceptions, IRQ 0 and IRQ 8 (through the cascade)
+ * open; PIT channel 0 at HZ. */
 static void timer_start(void)
 {
 	uint16_t count = (uint16_t)(PIT_HZ / HZ);
 
 	rt_set_gate(VEC_MASTER, VEC_MASTER, 0);
 	rt_set_handler(VEC_MASTER, on_timer);
+	rt_set_gate(VEC_SLAVE, VEC_SLAVE, 0);
+	rt_set_handler(VEC_SLAVE, on_rtc);
 	outb(PIC_MASTER_CMD, ICW1_INIT | ICW1_IC4);
 	outb(PIC_SLAVE_CMD, ICW1_INIT | ICW1_IC4);
 	outb(PIC_MASTER_DATA, VEC_MASTER);
@@ -64,8 +82,8 @@ static void timer_start(void)
 	outb(PIC_SLAVE_DATA, PIC_CASCADE_IRQ);
 	outb(PIC_MASTER_DATA, 0x01);
 	outb(PIC_SLAVE_DATA, 0x01);
-	outb(PIC_MASTER_DATA, 0xfe);
-	outb(PIC_SLAVE_DATA, 0xff);
+	outb(PIC_MASTER_DATA, (uint8_t)~(1 << 0 | 1 << PIC_CASCADE_IRQ));
+	outb(PIC_SLAVE_DATA, (uint8_t)~(1 << (IRQ_RTC - 8)));
 	outb(PIT_CMD, PIT_RW_LOHI << 4 | PIT_MODE_RATE << 1);
 	outb(PIT_CH0, (uint8_t)count);
 	outb(PIT_CH0, (uint8_t)(count >> 8));
@@ -164,6 +182,9 @@ static void test_rtc(void)
 	      bcd_ok(t0.mon, 1, 12) && bcd_ok(t0.year, 0, 99),
 	      "rtc: time and date are valid BCD, 24-hour");
 	rt_printf("rtc: century 0x%x\n", t0.century);
+	/* An alarm hour that never matches, so that AF never shows in C. */
+	cmos_write(RTC_HOURS_ALARM, 0x25);
+	(void)cmos_read(RTC_REG_C); /* clear what is pending */
 	/* Two updates: the first ends a partial second, the second must
 	 * come one second after it. */
 	bool ok = rtc_wait_update(&t0, &t1);
@@ -171,6 +192,9 @@ static void test_rtc(void)
 	ok = ok && rtc_wait_update(&t0, &t1);
 	check(ok && from_bcd(t1.sec) == (from_bcd(t0.sec) + 1) % 60,
 	      "rtc: the seconds advance by one at each update");
+	uint8_t c1 = cmos_read(RTC_REG_C), c2 = cmos_read(RTC_REG_C);
+	rt_printf("rtc: register C after updates 0x%x, read again 0x%x\n",
+		  c1, c2);
 
 	/* Just after an update: a whole second to look at other formats. */
 	cmos_write(RTC_REG_B, RTC_REG_B_DM | RTC_REG_B_24H);
@@ -184,6 +208,14 @@ static void test_rtc(void)
 	unsigned h = from_bcd(hour), want = h % 12 ? h % 12 : 12;
 	check(from_bcd(h12 & 0x7f) == want && !!(h12 & RTC_HOURS_PM) == (h >= 12),
 	      "rtc: 12-hour mode reads the same hour");
+
+	/* The update-ended interrupt: IRQ 8 within a second and a half. */
+	cmos_write(RTC_REG_B, RTC_REG_B_24H | RTC_REG_B_UIE);
+	for (unsigned end = ticks + HZ * 3 / 2; !rtc_irqs && ticks < end;)
+		sleep_tick();
+	cmos_write(RTC_REG_B, RTC_REG_B_24H);
+	rt_printf("rtc: update-ended interrupt on IRQ 8: %s, register C 0x%x\n",
+		  rtc_irqs ? "yes" : "no", rtc_c);
 }
 
 static unsigned cmos16(uint8_t reg)

@@ -82,7 +82,13 @@ static void test_self_tests(void **state)
 	assert_int_equal(next_byte(), 0x00);
 	out(I8042_COMMAND, I8042_CMD_AUX_TEST);
 	assert_int_equal(next_byte(), 0x00);
+	out(I8042_COMMAND, 0xe0); /* read test inputs: QEMU ignores it */
 	assert_empty();
+	/* CMD stays set after a data write, as QEMU leaves it. */
+	out(I8042_COMMAND, I8042_CMD_CTL_WCTR);
+	out(I8042_DATA, I8042_CTR_KBDINT);
+	assert_int_equal(in(I8042_STATUS), I8042_STR_UNLOCKED | I8042_STR_CMD |
+			 I8042_STR_SYS);
 	/* An empty buffer reads its last byte again. */
 	assert_int_equal(in(I8042_DATA), 0x00);
 }

@@ -123,13 +123,33 @@ static void test_write_mask(void **state)
 	assert_int_equal(cfg_read(0, 0, 0, 0x58, 4), 0xbeef3000);
 }
 
-static void test_access_past_the_space_is_cut(void **state)
+static void test_unaligned_data_access_is_invalid(void **state)
 {
 	(void)state;
-	/* A dword at port 0xcff reaches byte 0xff and nothing beyond. */
+	/* As on QEMU's bus: a word at 0xcfd or a dword at 0xcfe reads 0, and
+	 * its write is dropped. */
+	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, 0x40));
+	out(PCI_CONFIG_DATA + 1, 2, 0x1122);
+	out(PCI_CONFIG_DATA + 2, 4, 0x33445566);
+	assert_int_equal(in(PCI_CONFIG_DATA, 4), 0);
+	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, PCI_VENDOR_ID));
+	assert_int_equal(in(PCI_CONFIG_DATA + 1, 2), 0);
+	assert_int_equal(in(PCI_CONFIG_DATA + 3, 4), 0);
+	/* Aligned ones at the top of the space reach byte 0xff. */
 	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, 0xfc));
-	out(PCI_CONFIG_DATA + 3, 4, 0x11223344);
-	assert_int_equal(in(PCI_CONFIG_DATA + 3, 4), 0xffffff44);
+	out(PCI_CONFIG_DATA + 3, 1, 0x44);
+	out(PCI_CONFIG_DATA + 2, 1, 0x33);
+	assert_int_equal(in(PCI_CONFIG_DATA + 2, 2), 0x4433);
+}
+
+static void test_latency_timer_read_only_smram_default(void **state)
+{
+	(void)state;
+	/* Type 0 in QEMU: cache line size writable, latency timer not. */
+	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, PCI_CACHE_LINE_SIZE));
+	out(PCI_CONFIG_DATA, 4, 0xffffffff);
+	assert_int_equal(in(PCI_CONFIG_DATA, 4), 0xff);
+	assert_int_equal(cfg_read(0, 0, 0, I440FX_SMRAM, 1), I440FX_SMRAM_INIT);
 }
 
 /* A function added to the table answers at its address. */
@@ -169,7 +189,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_absent_functions_read_ones, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enable_bit_and_address_register, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_mask, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_access_past_the_space_is_cut, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unaligned_data_access_is_invalid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_latency_timer_read_only_smram_default, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_added_function, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
