@@ -24,6 +24,21 @@ bad() { # NAME STATUS PATTERN COMMAND...
 	fi
 }
 
+# A copy of IMAGE whose program headers sit at an odd offset (appended
+# after one byte of padding, e_phoff patched): legal ELF, and a misaligned
+# read for a loader that casts instead of copying (UBSan catches it).
+misalign() { # IMAGE OUT
+	phnum=$(od -An -tu2 -j56 -N2 "$1" | tr -d ' ')
+	size=$(wc -c <"$1")
+	off=$((size + 1 + (size + 1) % 2))
+	{ cat "$1"; head -c $((off - size)) /dev/zero
+	  dd if="$1" bs=1 skip=64 count=$((phnum * 56)) 2>/dev/null; } >"$2"
+	le=""; v=$off
+	for i in 1 2 3 4 5 6 7 8; do
+		le="$le$(printf '\\%03o' $((v & 255)))"; v=$((v >> 8)); done
+	printf "$le" | dd of="$2" bs=1 seek=32 conv=notrunc 2>/dev/null
+}
+
 mkimage triple 0x200000
 mkimage wild 0x200000
 mkimage loop 0x200000
@@ -45,5 +60,7 @@ bad no-image 2 "no guest image" "$TV"
 bad bad-engine 2 "--engine=qemu: the engines are" "$TV" --engine=qemu "$OUT/triple.elf"
 bad bad-isa 2 "--isa=arm: the modes" "$TV" --isa=arm "$OUT/triple.elf"
 bad triple-fault 125 "triple fault" "$TV" --engine=softcpu "$OUT/triple.elf"
+misalign "$OUT/triple.elf" "$OUT/misaligned.elf"
+bad misaligned-phdrs 125 "triple fault" "$TV" --engine=softcpu "$OUT/misaligned.elf"
 bad wild-memory 125 "outside its 64 MiB of RAM" "$TV" --engine=softcpu --mem=64 "$OUT/wild.elf"
 bad endless-loop 130 "interrupted at rip" timeout --preserve-status -s INT 2 "$TV" --engine=softcpu "$OUT/loop.elf"
