@@ -137,14 +137,25 @@ int loader_load_elf(struct vm *vm, const char *path, uint64_t *entry,
 		    char *why, size_t len)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+	 * writer, forever if none comes.  Opened without waiting, the file's
+	 * type is checked before anything is read; mmap ignores the flag.
+	 */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0) {
 		snprintf(why, len, "cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-		snprintf(why, len, "%s: not a regular, non-empty file", path);
+	if (fstat(fd, &st) < 0) {
+		snprintf(why, len, "cannot stat %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+		snprintf(why, len, "%s: %s", path, S_ISREG(st.st_mode) ?
+			 "an empty file" : "not a regular file");
 		close(fd);
 		return -1;
 	}

@@ -51,6 +51,13 @@ head -c 36 /dev/zero >>"$OUT/elf32"
 bad missing-file 1 "cannot open .*No such file" "$TV" "$OUT/nonexistent.elf"
 bad not-elf 1 "not an ELF file" "$TV" "$OUT/text"
 bad elf32 1 "32-bit ELF" "$TV" "$OUT/elf32"
+# A FIFO nobody writes to: refused at once, not waited on (the timeout
+# turns a regression into a failure instead of a hang).
+mkfifo "$OUT/fifo"
+bad fifo 1 "fifo: not a regular file" timeout 10 "$TV" "$OUT/fifo"
+bad directory 1 "not a regular file" "$TV" "$OUT"
+: >"$OUT/empty"
+bad empty-file 1 "empty: an empty file" "$TV" "$OUT/empty"
 bad outside-ram 1 "outside guest RAM" "$TV" --mem=64 "$OUT/far.elf"
 bad unknown-option 2 "unknown option '--frobnicate'" "$TV" --frobnicate "$OUT/text"
 bad mem-zero 2 "--mem=0: give a size" "$TV" --mem=0 "$OUT/triple.elf"
