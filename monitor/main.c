@@ -202,13 +202,54 @@ static const struct engine *pick_engine(const struct vm_options *opt)
 }
 
 static struct vm *interrupted_vm;
+static volatile sig_atomic_t interrupted;
 
 /* Ctrl-C: ask the engine to come back; the main loop stops the VM. */
 static void on_sigint(int sig)
 {
 	(void)sig;
+	interrupted = 1;
 	if (interrupted_vm)
 		interrupted_vm->kick = VM_KICK_STOP;
+}
+
+/*
+ * Without SA_RESTART: a system call that blocks (a write() to a terminal
+ * nobody reads, a waitpid) returns EINTR at Ctrl-C, so that the monitor
+ * gets back to its loop and stops; signal() would restart it.
+ */
+static void catch_sigint(void)
+{
+	struct sigaction sa = { .sa_handler = on_sigint };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+/* The UART's question while the host does not take its output. */
+static bool uart_give_up(void *arg)
+{
+	(void)arg;
+	return interrupted;
+}
+
+/*
+ * The guest's last output, held in the UART's buffer, goes out before the
+ * monitor exits.  Ctrl-C while it waits on a host that does not read drops
+ * it and makes the run an interrupted one (status 130, one line).
+ */
+static int flush_output(struct vm *vm, int status)
+{
+	uint64_t dropped = vm->dev.com1.tx_dropped;
+
+	ns16550a_flush(&vm->dev.com1);
+	if (status != VM_EXIT_INTERRUPTED && interrupted) {
+		fprintf(stderr, "trapvisor: interrupted while the guest's "
+			"output waited (%" PRIu64 " bytes dropped)\n",
+			vm->dev.com1.tx_dropped - dropped);
+		return VM_EXIT_INTERRUPTED;
+	}
+	return status;
 }
 
 /*T:010 The tour starts here, where a student's command starts.
@@ -244,9 +285,10 @@ int main(int argc, char **argv)
 	}
 	vm.engine = e;
 	interrupted_vm = &vm;
-	signal(SIGINT, on_sigint);
+	catch_sigint();
+	ns16550a_set_give_up(&vm.dev.com1, uart_give_up, NULL);
 
-	int status = vm_run(&vm);
+	int status = flush_output(&vm, vm_run(&vm));
 	if (opt.stats)
 		trace_print_stats(&vm, stderr);
 	vm_destroy(&vm);

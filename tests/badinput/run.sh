@@ -43,6 +43,7 @@ mkimage triple 0x200000
 mkimage wild 0x200000
 mkimage loop 0x200000
 mkimage far 0x40000000
+mkimage chatty 0x200000
 printf 'this is not an ELF file\n' >"$OUT/text"
 # An ELF32 header: 7f 'E' 'L' 'F', class 1, little-endian, version 1.
 printf '\177ELF\001\001\001\000\000\000\000\000\000\000\000\000' >"$OUT/elf32"
@@ -71,3 +72,36 @@ misalign "$OUT/triple.elf" "$OUT/misaligned.elf"
 bad misaligned-phdrs 125 "triple fault" "$TV" --engine=softcpu "$OUT/misaligned.elf"
 bad wild-memory 125 "outside its 64 MiB of RAM" "$TV" --engine=softcpu --mem=64 "$OUT/wild.elf"
 bad endless-loop 130 "interrupted at rip" timeout --preserve-status -s INT 2 "$TV" --engine=softcpu "$OUT/loop.elf"
+
+# Standard output is a pipe whose reader never reads: once it is full the
+# UART's output waits, and Ctrl-C must still stop the run within a couple
+# of seconds (status 130, --stats printed).  A frozen monitor is killed
+# after 5 s and fails the case.
+stuck_output() { # ENGINE
+	rm -f "$OUT/stuck"; mkfifo "$OUT/stuck"
+	sleep 30 <"$OUT/stuck" & reader=$!
+	"$TV" --engine="$1" --stats "$OUT/chatty.elf" </dev/null \
+		>"$OUT/stuck" 2>"$OUT/err" & pid=$!
+	sleep 1
+	kill -INT $pid
+	t=0
+	while kill -0 $pid 2>/dev/null && [ $t -lt 50 ]; do
+		sleep 0.1; t=$((t + 1)); done
+	kill -KILL $pid 2>/dev/null
+	wait $pid; rc=$?
+	kill $reader 2>/dev/null; wait $reader 2>/dev/null
+	if [ $t -lt 50 ] && [ $rc = 130 ] && grep -q "interrupted" "$OUT/err" &&
+	   grep -q "^--- trapvisor statistics (engine $1" "$OUT/err"; then
+		pass "badinput/stuck-output-$1"
+	else
+		echo "status $rc (want 130) after $t tenths of a second; stderr:" >"$OUT/why"
+		cat "$OUT/err" >>"$OUT/why"
+		fail "badinput/stuck-output-$1" "$OUT/why"
+	fi
+}
+stuck_output softcpu
+if "$TV" --engine=native /dev/null 2>&1 | grep -q "not a regular"; then
+	stuck_output native
+else
+	echo "SKIP badinput/stuck-output-native: the native engine cannot run here"
+fi
