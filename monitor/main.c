@@ -14,6 +14,7 @@
 #include "monitor/dispatch.h"
 #include "monitor/engine.h"
 #include "monitor/loader.h"
+#include "monitor/sandbox.h"
 #include "monitor/trace.h"
 #include "monitor/vm.h"
 
@@ -53,6 +54,8 @@ static const char usage_text[] =
 "                  guest instruction instead of following the host's\n"
 "                  clock, so that a run with timer interrupts repeats\n"
 "                  exactly\n"
+"  --no-sandbox    do not restrict the monitor's own system calls and\n"
+"                  file access after set-up (for strace, gdb)\n"
 "  -h, --help      this text\n"
 "\n"
 "GUEST-ARGS are joined with spaces into the guest's command line.\n"
@@ -61,7 +64,8 @@ static const char usage_text[] =
 "a guest's exit(0) gives 0; 125 when the guest was stopped for\n"
 "misbehaving (a triple fault, memory it does not have, a halt nothing can\n"
 "end); 130 after Ctrl-C; 1 when the image cannot be loaded; 2 for a bad\n"
-"command line.\n";
+"command line; 134 for a bug in the monitor (a panic, or a system call\n"
+"its sandbox refused).\n";
 
 /* Print a one-line error about the command line and exit. */
 static void usage_error(const char *fmt, const char *arg)
@@ -117,6 +121,8 @@ static char *join_args(int argc, char **argv, int from)
 	return s;
 }
 
+static bool no_sandbox; /* --no-sandbox */
+
 static void parse_args(int argc, char **argv, struct vm_options *opt)
 {
 	static const struct option longopts[] = {
@@ -126,6 +132,7 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		{ "trace", no_argument, NULL, 't' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "icount", optional_argument, NULL, 'c' },
+		{ "no-sandbox", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -140,6 +147,7 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		case 't': opt->trace = true; break;
 		case 's': opt->stats = true; break;
 		case 'c': opt->icount_ns = parse_icount(optarg); break;
+		case 'S': no_sandbox = true; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case 'i':
 			if (strcmp(optarg, "x86") == 0)
@@ -287,10 +295,21 @@ int main(int argc, char **argv)
 	interrupted_vm = &vm;
 	catch_sigint();
 	ns16550a_set_give_up(&vm.dev.com1, uart_give_up, NULL);
+	/* Set-up is over: from here on the monitor opens no file and makes
+	 * only the system calls it needs (monitor/sandbox.c). */
+	struct sandbox_state sandbox;
+	if (!no_sandbox &&
+	    sandbox_enter(e->sandbox_syscalls, &sandbox, why, sizeof(why)) < 0) {
+		fprintf(stderr, "trapvisor: sandbox: %s (--no-sandbox runs "
+			"without it)\n", why);
+		return EXIT_SETUP;
+	}
 
 	int status = flush_output(&vm, vm_run(&vm));
-	if (opt.stats)
+	if (opt.stats) {
 		trace_print_stats(&vm, stderr);
+		sandbox_print(no_sandbox ? NULL : &sandbox, stderr);
+	}
 	vm_destroy(&vm);
 	isa_fini();
 	free((char *)opt.cmdline);

@@ -41,6 +41,7 @@
 #if defined(__linux__) && defined(__x86_64__)
 
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "engines/native/native.h"
@@ -588,6 +589,15 @@ static void nat_fini(struct vm *vm)
 	vm->engine_data = NULL;
 }
 
+/*
+ * The monitor's sandbox (monitor/sandbox.c) allows these besides its own:
+ * ptrace for every stop, wait4 (waitpid) for the child's stops,
+ * rt_sigtimedwait to sleep until SIGCHLD, kill to interrupt and end it.
+ */
+static const int nat_sandbox_syscalls[] = {
+	SYS_ptrace, SYS_wait4, SYS_rt_sigtimedwait, SYS_kill, -1
+};
+
 const struct engine engine_native = {
 	.name = "native",
 	.probe = nat_probe,
@@ -596,6 +606,7 @@ const struct engine engine_native = {
 	.flush = nat_flush,
 	.ram_written = NULL, /* the child maps guest RAM itself: no copies */
 	.fini = nat_fini,
+	.sandbox_syscalls = nat_sandbox_syscalls,
 };
 
 #else /* not Linux x86-64 */

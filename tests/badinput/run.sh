@@ -105,3 +105,21 @@ if "$TV" --engine=native /dev/null 2>&1 | grep -q "not a regular"; then
 else
 	echo "SKIP badinput/stuck-output-native: the native engine cannot run here"
 fi
+
+# The sandbox (monitor/sandbox.c): on by default and said so by --stats;
+# --no-sandbox turns it off.  The guest's output is the same either way.
+for mode in on off; do
+	if [ $mode = on ]; then flag=; want="^sandbox: on; seccomp: [0-9][0-9]* calls allowed; landlock: \(ABI [0-9]\|not available\)"
+	else flag=--no-sandbox; want="^sandbox: off (--no-sandbox)$"; fi
+	# shellcheck disable=SC2086
+	"$TV" --engine=softcpu --stats $flag "$BUILD/guests/hello.elf" \
+		</dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
+	if [ $rc = 0 ] && grep -q "$want" "$OUT/err" &&
+	   cmp -s "$OUT/out" "$HERE/guests/hello.out"; then
+		pass "badinput/sandbox-$mode"
+	else
+		echo "status $rc, stderr (want a line matching '$want'):" >"$OUT/why"
+		cat "$OUT/err" >>"$OUT/why"
+		fail "badinput/sandbox-$mode" "$OUT/why"
+	fi
+done
