@@ -16,7 +16,9 @@
  *   - a newline comes and the output is a terminal (a person reads lines),
  *   - the buffer is full, or its oldest byte has waited UART_OUT_AGE_NS
  *     (whoever reads a pipe sees a steady guest within that time),
- *   - the guest goes idle, and before the monitor exits (ns16550a_flush).
+ *   - ns16550a_flush is called: before the monitor exits (main.c), and
+ *     by the run loop when the guest goes idle (until it does, a partial
+ *     line waits for the next byte 20 ms later, or the exit).
  * A flush waits in poll() for the host to take the bytes, asking
  * out_give_up ten times a second; after Ctrl-C it writes only what the
  * host takes at once and drops the rest (counted in tx_dropped).
