@@ -243,18 +243,24 @@ static bool uart_give_up(void *arg)
 
 /*
  * The guest's last output, held in the UART's buffer, goes out before the
- * monitor exits.  Ctrl-C while it waits on a host that does not read drops
- * it and makes the run an interrupted one (status 130, one line).
+ * monitor exits.  A Ctrl-C that came after the guest stopped (while this
+ * waited on a host that does not read, say) still makes the run an
+ * interrupted one: status 130 and one line.
  */
 static int flush_output(struct vm *vm, int status)
 {
 	uint64_t dropped = vm->dev.com1.tx_dropped;
 
 	ns16550a_flush(&vm->dev.com1);
+	dropped = vm->dev.com1.tx_dropped - dropped;
 	if (status != VM_EXIT_INTERRUPTED && interrupted) {
-		fprintf(stderr, "trapvisor: interrupted while the guest's "
-			"output waited (%" PRIu64 " bytes dropped)\n",
-			vm->dev.com1.tx_dropped - dropped);
+		if (dropped)
+			fprintf(stderr, "trapvisor: interrupted while the "
+				"guest's output waited (%" PRIu64 " bytes "
+				"dropped)\n", dropped);
+		else
+			fprintf(stderr, "trapvisor: interrupted as the guest "
+				"stopped\n");
 		return VM_EXIT_INTERRUPTED;
 	}
 	return status;
