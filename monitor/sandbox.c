@@ -57,7 +57,9 @@
  *                  that lists /proc/self/task (open, getdents, read,
  *                  lseek), so that build also lets Landlock read beneath
  *                  /proc.  The tracer blocks SIGSYS: a call refused there
- *                  ends the process by SIGSYS, without the line.
+ *                  kills the tracer without the line, and the monitor then
+ *                  spins for ever waiting for it (seen while measuring):
+ *                  a sanitizer run that hangs at exit points here.
  *
  * What the filter does not do: look at arguments (ioctl, mmap, kill could
  * be narrowed further, as Firecracker does per ioctl).  An engine lists its
