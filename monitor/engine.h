@@ -52,6 +52,11 @@ struct engine {
 	 * instructions per second, decode-cache hit rate).  May be NULL.
 	 */
 	void (*print_stats)(const struct vm *vm, FILE *f);
+	/*
+	 * The system calls the engine makes after init, beyond the monitor's
+	 * own (monitor/sandbox.c): a list ended by -1, or NULL for none.
+	 */
+	const int *sandbox_syscalls;
 };
 
 #define SHADOW_FLUSH_ALL (~0ULL)
