@@ -22,10 +22,9 @@
 #include "shadowpt/shadowpt.h"
 
 /* Check the ELF header: a 64-bit little-endian x86-64 executable. */
-static int check_ehdr(const uint8_t *img, size_t size, char *why, size_t len)
+static int check_ehdr(const uint8_t *img, size_t size, const Elf64_Ehdr *eh,
+		      char *why, size_t len)
 {
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
-
 	if (size < EI_NIDENT || memcmp(img, ELFMAG, SELFMAG) != 0) {
 		snprintf(why, len, "not an ELF file (no \\177ELF magic)");
 		return -1;
@@ -89,24 +88,35 @@ static int check_segment(const struct vm *vm, const Elf64_Phdr *ph,
 int loader_load_elf_mem(struct vm *vm, const uint8_t *img, size_t size,
 			uint64_t *entry, char *why, size_t len)
 {
-	if (check_ehdr(img, size, why, len) < 0)
+	/*
+	 * The headers are copied out, not read in place: the file may put
+	 * its program headers at any offset, and C allows a struct to be
+	 * read only at an address aligned for it.
+	 */
+	Elf64_Ehdr ehdr = { .e_type = ET_NONE };
+	const Elf64_Ehdr *eh = &ehdr;
+
+	if (size)
+		memcpy(&ehdr, img, size < sizeof(ehdr) ? size : sizeof(ehdr));
+	if (check_ehdr(img, size, eh, why, len) < 0)
 		return -1;
 
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
-	const Elf64_Phdr *ph = (const Elf64_Phdr *)(img + eh->e_phoff);
 	bool entry_ok = false;
 	unsigned loaded = 0;
 
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		if (ph[i].p_type != PT_LOAD)
+		Elf64_Phdr ph;
+
+		memcpy(&ph, img + eh->e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_LOAD)
 			continue;
-		if (check_segment(vm, &ph[i], size, i, why, len) < 0)
+		if (check_segment(vm, &ph, size, i, why, len) < 0)
 			return -1;
-		uint8_t *dst = gm_ptr(&vm->mem, ph[i].p_paddr, ph[i].p_memsz);
-		memcpy(dst, img + ph[i].p_offset, ph[i].p_filesz);
-		memset(dst + ph[i].p_filesz, 0, ph[i].p_memsz - ph[i].p_filesz);
-		if (eh->e_entry >= ph[i].p_paddr &&
-		    eh->e_entry < ph[i].p_paddr + ph[i].p_memsz)
+		uint8_t *dst = gm_ptr(&vm->mem, ph.p_paddr, ph.p_memsz);
+		memcpy(dst, img + ph.p_offset, ph.p_filesz);
+		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
+		if (eh->e_entry >= ph.p_paddr &&
+		    eh->e_entry < ph.p_paddr + ph.p_memsz)
 			entry_ok = true;
 		loaded++;
 	}
