@@ -173,15 +173,21 @@ static bool insn_writes(struct vm *vm, uint64_t rip)
  * A page fault at va that the shadow does not cover: rebuild the error
  * code.  U always (the real CPU is at ring 3); P when the shadow had the
  * page (a protection fault); I for a fetch (va is RIP, or the page an
- * instruction at RIP runs into); W for a write.
+ * instruction at RIP runs into); W for a write.  A page that the shadow
+ * grants for execution is mapped executable in the child (the mirror
+ * follows the shadow before a fault comes here), so a fault on it is never
+ * a fetch, even at va == RIP: an instruction that writes the very address
+ * it sits at (add [rax], al with RAX = RIP) faults as a write.
  */
 static void page_fault(struct nat *n, struct vm_exit *x, uint64_t va)
 {
 	struct vm *vm = n->vm;
 	uint64_t rip = vm->vcpu.rip, leaf = shadowpt_lookup(vm, va);
 	uint32_t err = PFEC_U;
-	bool fetch = va == rip || (!(va & ~PAGE_MASK) && va > rip &&
-				   va < rip + INSN_MAX);
+	bool may_fetch = !leaf || (leaf & PTE_NX);
+	bool fetch = may_fetch && (va == rip ||
+				   (!(va & ~PAGE_MASK) && va > rip &&
+				    va < rip + INSN_MAX));
 
 	if (leaf)
 		err |= PFEC_P;

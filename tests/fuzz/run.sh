@@ -14,6 +14,9 @@
 #    the guest code tried (it calls open("f", O_CREAT) through syscall,
 #    int 0x80 and sysenter) may happen on the host: the scratch directory
 #    stays empty.
+# 3. What the campaign found: each tests/fuzz/NAME.S is a small guest,
+#    reduced from a failing image, that must exit with status 42 and
+#    nothing on stderr on native and on softcpu alike.
 
 ROOT=$(cd "$HERE/.." && pwd)
 TVABS=$(cd "$(dirname "$TV")" && pwd)/$(basename "$TV")
@@ -97,5 +100,31 @@ fuzz_native() {
 	fi
 }
 
+fuzz_found() {
+	for src in "$HERE"/fuzz/*.S; do
+		n=$(basename "$src" .S)
+		gcc -nostdlib -static -no-pie -Wl,--build-id=none \
+			-Wl,-Ttext=0x200000 -o "$OUT/$n.elf" "$src" || {
+			fail "fuzz/found-$n"; continue; }
+		for e in softcpu native; do
+			if [ $e = native ] &&
+			   ! "$TV" --engine=native /dev/null 2>&1 | grep -q "not a regular"; then
+				echo "SKIP fuzz/found-$n-$e: the native engine cannot run here"
+				continue
+			fi
+			timeout 20 "$TV" --engine=$e "$OUT/$n.elf" </dev/null \
+				>"$OUT/out" 2>"$OUT/err"
+			rc=$?
+			if [ $rc = 42 ] && [ ! -s "$OUT/err" ]; then
+				pass "fuzz/found-$n-$e"
+			else
+				echo "status $rc (want 42), stderr:" | cat - "$OUT/err" >"$OUT/log"
+				fail "fuzz/found-$n-$e" "$OUT/log"
+			fi
+		done
+	done
+}
+
 fuzz_replay
+fuzz_found
 fuzz_native
