@@ -6,7 +6,7 @@
 #    the inputs that once failed, fuzz/regress/NAME.  Any crash, sanitizer
 #    report or broken check fails it.
 # 2. The native engine's random-code campaign: tests/fuzz/mkimage.c makes
-#    FUZZ_IMAGES images (250) of random code from seed FUZZ_SEED (1), the
+#    FUZZ_IMAGES images (400) of random code from seed FUZZ_SEED (1), the
 #    same images on every run; each runs on --engine=native for at most a
 #    second (then Ctrl-C), inside an empty scratch directory.  The monitor
 #    must never die: its status is a guest's (0..125) or 130 after Ctrl-C,
@@ -78,7 +78,7 @@ fuzz_native() {
 		echo "SKIP fuzz/native-random-code: the native engine cannot run here"
 		return
 	fi
-	seed=${FUZZ_SEED:-1} n=${FUZZ_IMAGES:-250}
+	seed=${FUZZ_SEED:-1} n=${FUZZ_IMAGES:-400}
 	rm -rf "$OUT/images" "$OUT/scratch"
 	mkdir -p "$OUT/images" "$OUT/scratch"
 	if ! "$BUILD/tests/mkimage" "$seed" "$n" "$OUT/images" >"$OUT/log" 2>&1; then
