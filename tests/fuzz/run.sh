@@ -2,9 +2,11 @@
 # $BUILD, $TV, $OUT, $HERE come from there).
 #
 # 1. Replay: every libFuzzer target (BUILD/fuzz/fuzz_NAME, make fuzz-bins)
-#    runs once, without fuzzing, over its seed corpus fuzz/corpus/NAME and
-#    the inputs that once failed, fuzz/regress/NAME.  Any crash, sanitizer
-#    report or broken check fails it.
+#    runs, without fuzzing, over its seed corpus fuzz/corpus/NAME and the
+#    inputs that once failed, fuzz/regress/NAME, each input 12 times in
+#    the same process (state one run leaves behind for the next is a bug,
+#    as fuzz/regress/monitor/same-fill-in-every-vm showed).  Any crash,
+#    sanitizer report or broken check fails it.
 # 2. The native engine's random-code campaign: tests/fuzz/mkimage.c makes
 #    FUZZ_IMAGES images (400) of random code from seed FUZZ_SEED (1), the
 #    same images on every run; each runs on --engine=native for at most a
@@ -46,7 +48,7 @@ fuzz_replay() {
 		if [ ! -f "$1" ]; then
 			echo "no seed corpus in fuzz/corpus/$t" >"$OUT/log"
 			fail "fuzz/replay-$t" "$OUT/log"
-		elif "$bin" -close_fd_mask=3 "$@" >"$OUT/log" 2>&1; then
+		elif "$bin" -runs=12 -close_fd_mask=3 "$@" >"$OUT/log" 2>&1; then
 			pass "fuzz/replay-$t ($# inputs)"
 		else
 			fail "fuzz/replay-$t" "$OUT/log"
