@@ -174,7 +174,7 @@ $(BUILD)/fuzz/libtrapvisor.a: $(FUZZ_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/fuzz/fuzz_%: fuzz/%.c fuzz/image.h $(BUILD)/fuzz/libtrapvisor.a
+$(BUILD)/fuzz/fuzz_%: fuzz/%.c $(wildcard fuzz/*.h) $(BUILD)/fuzz/libtrapvisor.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 		$(BUILD)/fuzz/libtrapvisor.a $(LDLIBS)
 

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "fuzz/image.h"
+#include "fuzz/machine.h"
 #include "isa/decode.h"
 #include "monitor/dispatch.h"
 #include "monitor/engine.h"
@@ -39,9 +40,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int null_fd = -1;
+static struct vm vm;
+
+static struct vm_options options(enum isa_mode isa)
+{
+	return (struct vm_options){ .mem_mib = RAM_MIB, .engine = "softcpu",
+				    .isa = isa, .icount_ns = 10,
+				    .cmdline = "" };
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	struct vm_options opt = options(ISA_X86);
+
 	(void)argc;
 	(void)argv;
 	null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -50,43 +61,38 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			"Capstone\n");
 		exit(1);
 	}
+	machine_create(&vm, &opt, &engine_softcpu, null_fd);
 	return 0;
 }
 
-/* Load and boot the image as main() does; abort when the loader refuses
- * an image that fuzz/image.h built correctly. */
-static void boot(struct vm *vm, enum isa_mode isa, const uint8_t *code,
-		 size_t n)
+/* Load and boot the image as main() does, on the machine made afresh
+ * (fuzz/machine.h); abort when the loader refuses an image that
+ * fuzz/image.h built correctly. */
+static void boot(enum isa_mode isa, const uint8_t *code, size_t n)
 {
 	static uint8_t img[IMAGE_HDR + MAX_CODE];
-	struct vm_options opt = { .mem_mib = RAM_MIB, .engine = "softcpu",
-				  .isa = isa, .icount_ns = 10, .cmdline = "" };
+	struct vm_options opt = options(isa);
 	char why[256];
 	uint64_t entry;
 	size_t len = image_build(img, code, n);
 
-	if (vm_create(vm, &opt, null_fd, why, sizeof(why)) < 0 ||
-	    loader_load_elf_mem(vm, img, len, &entry, why, sizeof(why)) < 0) {
+	machine_reset(&vm, &opt, null_fd);
+	if (loader_load_elf_mem(&vm, img, len, &entry, why, sizeof(why)) < 0) {
 		fprintf(stderr, "fuzz_monitor: %s\n", why);
 		abort();
 	}
-	boot_setup(vm, entry, opt.cmdline);
-	if (engine_softcpu.init(vm, why, sizeof(why)) < 0) {
-		fprintf(stderr, "fuzz_monitor: %s\n", why);
-		abort();
-	}
-	vm->engine = &engine_softcpu;
+	if (vm.engine->ram_written) /* the loader copies straight into RAM */
+		vm.engine->ram_written(&vm, 0, vm.mem.size);
+	boot_setup(&vm, entry, opt.cmdline);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct vm vm;
 	struct vm_exit x;
 
 	if (size < 1 || size - 1 > MAX_CODE)
 		return 0;
-	memset(&vm, 0, sizeof(vm));
-	boot(&vm, data[0] & 1 ? ISA_STRICT : ISA_X86, data + 1, size - 1);
+	boot(data[0] & 1 ? ISA_STRICT : ISA_X86, data + 1, size - 1);
 	vm.insn_deadline = BUDGET;
 	for (int exits = 0; !vm.stopped && exits < MAX_EXITS; exits++) {
 		memset(&x, 0, sizeof(x));
@@ -100,6 +106,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (vm.stopped && (vm.exit_status < 0 || vm.exit_status > 255))
 		abort(); /* a status trapvisor cannot exit with */
-	vm_destroy(&vm);
 	return 0;
 }

@@ -3,7 +3,7 @@
  * random code.
  *
  * The input is guest code, placed at the boot entry in a freshly booted
- * machine (monitor/boot.h: CPL 0, paging on, identity map).  The engine
+ * machine (fuzz/machine.h) (monitor/boot.h: CPL 0, paging on, identity map).  The engine
  * runs it alone, without the dispatcher: hidden page faults are filled
  * from the guest tables, every other exit ends the input.  A budget of
  * guest instructions (vm->insn_deadline, which every engine honours)
@@ -22,41 +22,38 @@
 #include "monitor/loader.h"
 #include "monitor/vm.h"
 #include "shadowpt/shadowpt.h"
+#include "fuzz/machine.h"
 
 #define RAM_MIB 2
 #define CODE BOOT_IMAGE_BASE
 #define BUDGET 4096   /* guest instructions per input */
 #define MAX_RUNS 512  /* engine runs (hidden-fault fills) per input */
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Boot a machine with code at CODE and the softcpu engine ready. */
-static void boot(struct vm *vm, const uint8_t *code, size_t n)
-{
-	struct vm_options opt = { .mem_mib = RAM_MIB, .engine = "softcpu",
-				  .icount_ns = 10 };
-	char why[200];
+static struct vm vm;
+static const struct vm_options opt = { .mem_mib = RAM_MIB,
+				       .engine = "softcpu", .icount_ns = 10 };
 
-	if (vm_create(vm, &opt, -1, why, sizeof(why)) < 0 ||
-	    (boot_setup(vm, CODE, ""),
-	     engine_softcpu.init(vm, why, sizeof(why)) < 0)) {
-		fprintf(stderr, "fuzz_softcpu: %s\n", why);
-		exit(1);
-	}
-	vm->engine = &engine_softcpu;
-	if (vm_write_phys(vm, CODE, code, n) < 0)
-		abort();
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	machine_create(&vm, &opt, &engine_softcpu, -1);
+	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct vm vm;
 	struct vm_exit x;
 
 	if (size > (RAM_MIB << 20) - CODE)
 		return 0;
-	memset(&vm, 0, sizeof(vm));
-	boot(&vm, data, size);
+	machine_reset(&vm, &opt, -1);
+	boot_setup(&vm, CODE, "");
+	if (vm_write_phys(&vm, CODE, data, size) < 0)
+		abort();
 	vm.insn_deadline = BUDGET;
 	for (int runs = 0; runs < MAX_RUNS; runs++) {
 		memset(&x, 0, sizeof(x));
@@ -74,6 +71,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    SHADOW_FILLED)
 			break;
 	}
-	vm_destroy(&vm);
 	return 0;
 }
