@@ -16,7 +16,7 @@ BUILD=${1:?usage: fuzz/run.sh BUILD SECONDS [TARGET...]}
 SECS=${2:?usage: fuzz/run.sh BUILD SECONDS [TARGET...]}
 shift 2
 HERE=$(dirname "$0")
-TARGETS=${*:-$(cd "$HERE" && ls ./*.c | sed 's|^\./||; s|\.c$||')}
+TARGETS=${*:-$(for f in "$HERE"/*.c; do basename "$f" .c; done)}
 failed=""
 
 for t in $TARGETS; do
