@@ -104,23 +104,23 @@ static void dispatch_pf(struct vm *vm, const struct vm_exit *x,
 {
 	/* The last fill: the same fault again, with not one instruction
 	 * retired in between, means the fill did not take. */
-	static uint64_t last_rip, last_addr, last_retired;
-	static unsigned repeats;
+	struct vm_last_fill *last = &vm->last_fill;
 
 	switch (shadowpt_fault(vm, x->exc.address, x->exc.error)) {
 	case SHADOW_FILLED:
-		repeats = (x->rip == last_rip && x->exc.address == last_addr &&
-			   vm->vcpu.instructions == last_retired) ?
-			  repeats + 1 : 0;
-		last_rip = x->rip;
-		last_addr = x->exc.address;
-		last_retired = vm->vcpu.instructions;
-		if (repeats > MAX_REPEATED_FILLS) { /* never abort(): stop */
+		last->repeats = (x->rip == last->rip &&
+				 x->exc.address == last->addr &&
+				 vm->vcpu.instructions == last->retired) ?
+				last->repeats + 1 : 0;
+		last->rip = x->rip;
+		last->addr = x->exc.address;
+		last->retired = vm->vcpu.instructions;
+		if (last->repeats > MAX_REPEATED_FILLS) { /* never abort(): stop */
 			vm_kill(vm, VM_EXIT_MONITOR_BUG, "dispatch_pf: shadow "
 				"fill of %#" PRIx64 " did not take (monitor "
 				"bug; rip %#" PRIx64 ", error %#x)",
 				x->exc.address, x->rip, x->exc.error);
-			repeats = 0;
+			last->repeats = 0;
 			snprintf(a->what, sizeof(a->what), "monitor bug");
 			break;
 		}

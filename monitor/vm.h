@@ -57,6 +57,13 @@ struct vm {
 	uint64_t insn_deadline;
 	uint64_t shadow_mark;   /* vcpu.instructions when sti's shadow began */
 	uint64_t icount_bias;   /* instructions skipped while halted (icount) */
+	/* The dispatcher's last hidden #PF fill, to tell a fill that did
+	 * not take (a monitor bug) from a guest that legitimately refaults;
+	 * per VM, so that a second VM in the same process starts afresh. */
+	struct vm_last_fill {
+		uint64_t rip, addr, retired;
+		unsigned repeats;
+	} last_fill;
 	bool stopped;           /* the guest asked to stop or must stop */
 	int exit_status;        /* the status trapvisor exits with */
 };
