@@ -2,8 +2,8 @@
  * fuzz/devices.c - every device's port handler on random access sequences.
  *
  * The input is a sequence of 8-byte records, each one port access through
- * devices_io(), the machine's whole port map (PIC, PIT, UART, debug exit
- * and whatever devices come later):
+ * devices_io(), the machine's whole port map (PIC, PIT, 8042, RTC, UART,
+ * debug exit, fw_cfg, PCI configuration, and whatever devices come later):
  *
  *   byte 0     bit 7: port is bytes 1-2 as they are (any port);
  *              else port is a known device port (table below) + byte 1 & 7
@@ -17,8 +17,9 @@
  * Time is --icount time, so a sequence repeats exactly.  After every
  * access the machine is asked what the dispatcher asks (the next event,
  * a pending interrupt, whose vector is acknowledged when byte 3's top bit
- * is set).  An out to the debug-exit port stops the
- * machine, and the sequence ends there, as the monitor would end.
+ * is set).  An out to the debug-exit port, or a reset pulse through the
+ * 8042, stops the machine, and the sequence ends there, as the monitor
+ * would end.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -50,7 +51,10 @@ static const uint16_t known_ports[] = {
 	0x40, 0x43, 0x61,             /* 8254, port B */
 	0x3f8, 0x2f8,                 /* COM1 (and COM2: nothing there) */
 	PORT_ISA_DEBUG_EXIT, 0x80,    /* debug exit; POST port */
-	0xcf8, 0x70,                  /* PCI config, CMOS: nothing there */
+	0x60, 0x64,                   /* 8042 data, status/command */
+	0x70,                         /* RTC index (0x71 data) */
+	0x510,                        /* fw_cfg selector (0x511 data) */
+	0xcf8, 0xcfc,                 /* PCI CONFIG_ADDRESS, CONFIG_DATA */
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
