@@ -47,6 +47,13 @@ int vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len)
 	return 0;
 }
 
+/*T:240 A misbehaving guest ends the guest, never the host (lguest's
+ * kill_guest).  A triple fault, memory it does not have, a halt that
+ * nothing can wake: each stops the VM with one line on stderr that says
+ * why, and trapvisor exits with status 125.  This is the second of three
+ * tiers of errors (docs/ARCHITECTURE.md): a broken invariant of the
+ * monitor itself panics, and a set-up that fails returns an error.
+ */
 void vm_kill(struct vm *vm, int status, const char *fmt, ...)
 {
 	va_list ap;

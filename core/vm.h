@@ -37,6 +37,14 @@ struct vm_options {
 				   (0: time is the host's clock) */
 };
 
+/*T:220 The one structure every part of the monitor receives: the options, the
+ * vCPU, guest RAM, the shadow page tables, the devices, the statistics,
+ * and the engine with its private state.  The last fields belong to the
+ * run loop: kick, set from a signal handler to make the engine return;
+ * insn_deadline, the instruction count at which an engine must come back
+ * (the next timer event under --icount, the end of an interrupt shadow);
+ * stopped and exit_status, which end the loop.
+ */
 struct vm {
 	struct vm_options opt;
 	struct vcpu vcpu;

@@ -31,6 +31,11 @@ uint64_t devices_now(const struct vm *vm)
 	return stats_now_ns() - vm->dev.start_ns;
 }
 
+/*T:610 Devices raise interrupt lines; they never enter the guest themselves.
+ * Before the guest runs again the monitor asks each chip for its line: the
+ * PIT for the ticks that passed by the clock (virtual time), the UART for
+ * its interrupt condition, and the PIC latches them as requests.
+ */
 void devices_update(struct vm *vm)
 {
 	/* The PIC is edge-triggered: one pulse stands for every tick that
@@ -83,8 +88,11 @@ static uint8_t port_io8(struct vm *vm, uint16_t port, bool in, uint8_t val)
 	return 0xff;
 }
 
-/*T:090 Port I/O ends here, whichever engine caught it: the whole port
- * map of the machine in one function.
+/*T:600 Port I/O ends here, whichever engine caught it: a decoded in or out from
+ * the dispatcher (softcpu, native) or an I/O exit (kvm).  The whole port
+ * map of the machine is in this one function, so that a reader sees at a
+ * glance what the virtual PC has: the PIC pair, the PIT, the UART and
+ * QEMU's isa-debug-exit port.
  */
 void devices_io(struct vm *vm, uint16_t port, unsigned size, bool in,
 		uint32_t *data)

@@ -53,7 +53,7 @@ refuse:
 	return -1;
 }
 
-/*T:064 May the guest touch port..port+size-1?  The CPU's answer: yes at
+/*T:420 May the guest touch port..port+size-1?  The CPU's answer: yes at
  * CPL <= IOPL, else ask the TSS's bit map.  0, or -1 with the fault raised.
  */
 static int io_check(struct vm *vm, uint16_t port, unsigned size)

@@ -204,7 +204,7 @@ static size_t isa_fetch_quietly(struct vm *vm, uint64_t va, uint8_t *buf,
 	return len;
 }
 
-/*T:052 Decoding a trapped instruction means fetching it first, and the
+/*T:320 Decoding a trapped instruction means fetching it first, and the
  * fetch is the guest's: through its page tables, with the rights of its
  * virtual CPL.  An instruction may straddle two pages; if the second is not
  * mapped, only an instruction that really needs its bytes faults, and then

@@ -69,7 +69,7 @@ static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
 	snprintf(a->what, sizeof(a->what), "emulated");
 }
 
-/*T:050 A #GP at ring 3 does not say *which* instruction faulted: the
+/*T:310 A #GP at ring 3 does not say *which* instruction faulted: the
  * monitor must decode it, just as a real trap-and-emulate monitor must.
  * isa_decode() fetches the bytes through the guest's page tables and hands
  * them to Capstone; pg_classify() names its Popek-Goldberg class; the
@@ -201,7 +201,7 @@ static void dispatch_io(struct vm *vm, struct vm_exit *x, struct action *a)
 /* Instructions between two looks at the host clock (no --icount). */
 #define HOST_POLL_INSNS 100000
 
-/*T:080 Interrupts.  Devices raise lines on the PIC; the PIC presents the
+/*T:620 Interrupts.  Devices raise lines on the PIC; the PIC presents the
  * most urgent request; the vCPU takes it only when its *virtual* IF is set
  * and no interrupt shadow (the one instruction after sti) is in force.
  * The guest's code runs with the real IF always on, so it is the monitor,
@@ -308,11 +308,13 @@ static void set_deadline(struct vm *vm)
 				    vm->opt.icount_ns - vm->icount_bias;
 }
 
-/*T:040 The dispatcher.  An exit is an exception the guest's code raised
- * at ring 3 (mostly #GP from a privileged instruction, and #PF from the
- * shadow page tables), a syscall, or an event the hardware already decoded
- * (kvm).  Each goes to exactly one handler; whatever exception the handler
- * raised for the guest is then delivered through the guest's own IDT.
+/*T:300 The dispatcher, Popek and Goldberg's second module.  An exit is an
+ * exception the guest's code raised at ring 3 (mostly #GP from a
+ * privileged instruction, and #PF from the shadow page tables), a syscall,
+ * or an event the hardware already decoded (kvm).  Each goes to exactly
+ * one handler; whatever exception the handler raised for the guest is then
+ * delivered through the guest's own IDT, and the dispatcher looks for an
+ * interrupt to inject before the guest runs again.
  */
 void dispatch(struct vm *vm, struct vm_exit *x)
 {
@@ -375,9 +377,11 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 		trace_exit(vm, x->rip, a.reason, a.insn, a.pg, a.what);
 }
 
-/*T:030 The heart of every monitor is this loop: run the guest until it
- * traps, handle the trap, resume.  The engine decides *how* guest code runs
- * (a software CPU here); the dispatcher decides what each trap means.
+/*T:230 The heart of every monitor is this loop: run the guest until it traps,
+ * interpret the trap, resume.  The engine decides *how* guest code runs
+ * (stop 100); dispatch() decides what each trap means (stop 300).  The
+ * loop ends only when something sets vm->stopped: the guest's own exit
+ * through port 0xf4, or vm_kill() (stop 240).
  */
 int vm_run(struct vm *vm)
 {

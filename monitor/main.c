@@ -211,13 +211,16 @@ static void on_sigint(int sig)
 		interrupted_vm->kick = VM_KICK_STOP;
 }
 
-/*T:010 The tour starts here, where a student's command starts.
+/*T:010 The tour starts where a student's command starts, and then follows one
+ * trap through the monitor: the engine that runs guest code until it
+ * traps, the core structures every part shares, the dispatcher, the
+ * interpreter routines, the shadow page tables, and the devices.
  *
  * trapvisor is a Popek-Goldberg virtual machine monitor.  main() plays the
- * part of the *allocator*: it creates the virtual machine (guest RAM, a
+ * part of their *allocator*: it creates the virtual machine (guest RAM, a
  * vCPU, devices, empty shadow page tables), loads the guest image into RAM
  * and sets up the state the guest expects at boot, picks an engine to
- * execute guest instructions, and hands over to vm_run().
+ * execute guest instructions, and hands over to vm_run() (stop 230).
  */
 int main(int argc, char **argv)
 {

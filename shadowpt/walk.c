@@ -211,7 +211,7 @@ static int walk_tables(struct vm *vm, uint64_t va, unsigned acc,
 	return -1; /* not reached: level 1 is always a leaf */
 }
 
-/*T:105 The guest's page walk, as the CPU's page walker does it: four
+/*T:510 The guest's page walk, as the CPU's page walker does it: four
  * levels from CR3, rights ANDed along the way, the access checked against
  * them, and only then the accessed and dirty bits written back into the
  * guest's entries.

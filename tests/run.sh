@@ -189,12 +189,27 @@ suite_labs() {
 	done
 }
 
-# tour: the guided tour's stops are numbered uniquely and well formed.
+# tour: every stop of the guided tour names a definition that exists, once,
+# in the order of docs/tour.order; and the check itself catches a renamed
+# function, a duplicate number, a broken order (scripts/tour.sh).
 suite_tour() {
 	if sh "$HERE/../scripts/tour.sh" --check >"$OUT/log" 2>&1; then
 		pass tour/check
 	else
 		fail tour/check "$OUT/log"
+	fi
+	if sh "$HERE/../scripts/tour.sh" --self-test >"$OUT/log" 2>&1; then
+		pass tour/self-test
+	else
+		fail tour/self-test "$OUT/log"
+	fi
+	if sh "$HERE/../scripts/tour.sh" >"$OUT/out" 2>"$OUT/err" && [ ! -s "$OUT/err" ] &&
+	   [ "$(grep -c '^T:[0-9][0-9][0-9]  ' "$OUT/out")" = \
+	     "$(grep -c '^[0-9][0-9][0-9] ' "$HERE/../docs/tour.order")" ]; then
+		pass tour/prints-every-stop
+	else
+		echo "the tour printed a different number of stops than docs/tour.order lists" >>"$OUT/err"
+		fail tour/prints-every-stop "$OUT/err"
 	fi
 }
 

@@ -437,7 +437,7 @@ static int map_page(struct nat *n, uint64_t va, uint64_t leaf)
 	return 0;
 }
 
-/*T:118 The host CPU's MMU walks the host kernel's tables, not the
+/*T:150 The host CPU's MMU walks the host kernel's tables, not the
  * shadow, so the shadow is copied into the child as mappings of guest
  * RAM, one 4 KiB page at a time, when the child first touches it.  A fault
  * on a page the shadow already grants is the engine's own business (map
