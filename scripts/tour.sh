@@ -9,6 +9,8 @@
 #   sh scripts/tour.sh --list       one line per stop: number, name, file:lines
 #   sh scripts/tour.sh --check      check the tour (tests/run.sh build tour)
 #   sh scripts/tour.sh --self-test  check that --check catches what it must
+#   sh scripts/tour.sh --check-docs [FILE]  every path and function()
+#                                   docs/ARCHITECTURE.md names exists
 #
 # After lguest's tour (its /*H:NNN comments), a stop is a comment in the
 # code that begins with "/*T:" and three digits, at the start of a line:
@@ -39,7 +41,8 @@
 #   - no number is used twice;
 #   - the stops found in the code, in the order of their numbers, are
 #     exactly the "NNN name" lines of docs/tour.order, in that order, and
-#     docs/tour.order's numbers go up.
+#     docs/tour.order's numbers go up;
+#   - "stop NNN" in any stop's prose names a stop that exists.
 # So a stop whose code moves to another file keeps its place, a stop whose
 # function is renamed or deleted fails the check until the tour follows,
 # and a new stop must be given its place in the narrative.
@@ -110,9 +113,48 @@ check() {
 		rm -rf "$tmp"
 		bad=1
 	fi
+	# "stop 230", "stops 110-120" in the prose must name stops that exist.
+	refs=$(echo "$stops" | while read -r n file line; do
+		awk -v start="$line" -v mode=prose -v path="$file" -f "$AWK" "$file" 2>/dev/null |
+			tr '\n' ' ' | grep -oE 'stops? [0-9]{3}(-[0-9]{3})?' |
+			grep -oE '[0-9]{3}' | sed "s|^|$n |" || true
+	done)
+	numbers=" $(echo "$stops" | awk '{ printf "%s ", $1 }')"
+	for r in $(echo "$refs" | awk 'NF { print $1 ":" $2 }'); do
+		case $numbers in
+		*" ${r#*:} "*) ;;
+		*) echo "tour: stop ${r%:*} refers to stop ${r#*:}, which does not exist" >&2
+		   bad=1 ;;
+		esac
+	done
 	[ "$bad" = 0 ] || return 1
 	echo "tour: $(echo "$stops" | wc -l) stops, numbered once each, each" \
 		"naming its definition, in the order of $ORDER"
+}
+
+# docs/ARCHITECTURE.md names files (`path/file.c`) and functions (`name()`):
+# each must exist, so that the map cannot drift from the code unnoticed.
+check_docs() {
+	doc=${1:-docs/ARCHITECTURE.md}
+	bad=0; nfiles=0; nfuncs=0
+	for f in $(grep -oE '`[A-Za-z0-9_.*/-]+/[A-Za-z0-9_.*/-]*`' "$doc" | tr -d '`' | sort -u); do
+		# a path, or a glob such as tests/guests/pgcheck.*.out
+		set -- $f
+		if ! ls -d $f >/dev/null 2>&1; then
+			echo "$doc: names $f, which is not in the tree" >&2; bad=1
+		fi
+		nfiles=$((nfiles + 1))
+	done
+	for fn in $(grep -oE '`[A-Za-z_][A-Za-z0-9_]*\(\)`' "$doc" | tr -d '`()' | sort -u); do
+		if ! find . \( -name .git -o -name 'build*' \) -prune -o -type f \
+			\( -name '*.c' -o -name '*.h' \) -print |
+		     xargs grep -qE "^([A-Za-z_].*[^A-Za-z0-9_])?$fn\(" ; then
+			echo "$doc: names $fn(), which no file defines" >&2; bad=1
+		fi
+		nfuncs=$((nfuncs + 1))
+	done
+	[ "$bad" = 0 ] || return 1
+	echo "tour: $doc names $nfiles paths and $nfuncs functions, all in the tree"
 }
 
 # The tour itself.  mode is print or prose; the rest are stop numbers.
@@ -236,6 +278,22 @@ void tour_self_test_declaration(void);" "$tmp/t/$file"
 	printf '/*T:999 never closed\n' >>"$tmp/t/$file"
 	expect "an unclosed stop" "never closed"
 
+	# 8. A stop's prose that points at a stop that does not exist.
+	copy
+	sed -i "$((first - 2))s|\$| (stop 998)|" "$tmp/t/$file"
+	expect "stop $n pointing at stop 998" "does not exist"
+	# 9. --check-docs: a map that names a file or a function that is gone.
+	printf '%s\n' 'See `scripts/tour.sh` and `main()`.' >"$tmp/good.md"
+	printf '%s\n' 'See `monitor/no_such_file.c` and `no_such_function()`.' >"$tmp/bad.md"
+	if check_docs "$tmp/good.md" >"$tmp/log" 2>&1 &&
+	   ! check_docs "$tmp/bad.md" >"$tmp/log" 2>&1 &&
+	   grep -q 'no_such_file.c, which is not' "$tmp/log" &&
+	   grep -q 'no_such_function(), which no file' "$tmp/log"; then
+		echo "ok: --check-docs passes a true map and fails a stale one"; ok=$((ok + 1))
+	else
+		echo "FAIL: --check-docs:"; sed 's/^/    /' "$tmp/log"; bad=$((bad + 1))
+	fi
+
 	# Every change above was made to the copy: the tree itself still passes.
 	if check >"$tmp/log" 2>&1; then
 		echo "ok: the tree itself still passes"; ok=$((ok + 1))
@@ -250,6 +308,7 @@ void tour_self_test_declaration(void);" "$tmp/t/$file"
 case ${1:-} in
 --check)	check ;;
 --self-test)	self_test ;;
+--check-docs)	shift; check_docs "$@" ;;
 --prose)	shift; show prose "$@" ;;
 --list)
 	find_stops | while read -r n file line; do

@@ -190,8 +190,9 @@ suite_labs() {
 }
 
 # tour: every stop of the guided tour names a definition that exists, once,
-# in the order of docs/tour.order; and the check itself catches a renamed
-# function, a duplicate number, a broken order (scripts/tour.sh).
+# in the order of docs/tour.order; the check itself catches a renamed
+# function, a duplicate number, a broken order (scripts/tour.sh); and every
+# file and function docs/ARCHITECTURE.md names exists.
 suite_tour() {
 	if sh "$HERE/../scripts/tour.sh" --check >"$OUT/log" 2>&1; then
 		pass tour/check
@@ -202,6 +203,11 @@ suite_tour() {
 		pass tour/self-test
 	else
 		fail tour/self-test "$OUT/log"
+	fi
+	if sh "$HERE/../scripts/tour.sh" --check-docs >"$OUT/log" 2>&1; then
+		pass tour/architecture-names-exist
+	else
+		fail tour/architecture-names-exist "$OUT/log"
 	fi
 	if sh "$HERE/../scripts/tour.sh" >"$OUT/out" 2>"$OUT/err" && [ ! -s "$OUT/err" ] &&
 	   [ "$(grep -c '^T:[0-9][0-9][0-9]  ' "$OUT/out")" = \
