@@ -61,19 +61,12 @@ struct engine {
 	void (*fini)(struct vm *vm);
 	/*
 	 * --stats: print the engine's own figures to f (softcpu: guest
-	 * instructions per second, decode-cache hit rate).  May be NULL.
+	 * instructions per second, decode-cache hit rate); secs is the run's
+	 * wall time.  May be NULL.
 	 */
-	void (*print_stats)(const struct vm *vm, FILE *f);
+	void (*print_stats)(const struct vm *vm, double secs, FILE *f);
 };
 
 #define SHADOW_FLUSH_ALL (~0ULL)
-
-extern const struct engine engine_softcpu;
-extern const struct engine engine_native;
-/* Built only on x86-64 hosts with <linux/kvm.h> (engines/kvm/). */
-extern const struct engine engine_kvm;
-
-/* The engine called name, or NULL. */
-const struct engine *engine_find(const char *name);
 
 #endif /* CORE_ENGINE_H */

@@ -1,9 +1,6 @@
 /*
- * core/exit.c - names of exit reasons; the table of engines.
+ * core/exit.c - names of exit reasons.
  */
-#include <string.h>
-
-#include "core/engine.h"
 #include "core/exit.h"
 
 const char *exit_reason_name(enum exit_reason r)
@@ -19,21 +16,4 @@ const char *exit_reason_name(enum exit_reason r)
 		[EXIT_INTERNAL] = "internal",
 	};
 	return (unsigned)r < EXIT_NREASONS ? names[r] : "?";
-}
-
-/* Every engine compiled into this trapvisor. */
-static const struct engine *const engines[] = {
-	&engine_softcpu,
-	&engine_native,
-#if defined(__x86_64__) && __has_include(<linux/kvm.h>)
-	&engine_kvm, /* engines/kvm/ is built only where KVM's header is */
-#endif
-};
-
-const struct engine *engine_find(const char *name)
-{
-	for (size_t i = 0; i < sizeof(engines) / sizeof(engines[0]); i++)
-		if (strcmp(engines[i]->name, name) == 0)
-			return engines[i];
-	return NULL;
 }

@@ -97,6 +97,7 @@ struct vcpu {
 	struct vcpu_event exception; /* raised by an interpreter routine */
 	bool halted;                 /* after hlt, until an interrupt */
 	bool interrupt_shadow;       /* sti blocks interrupts for one insn */
+	uint64_t shadow_mark;        /* instructions when the shadow began */
 	uint64_t instructions;       /* guest instructions retired (softcpu) */
 };
 

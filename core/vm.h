@@ -2,8 +2,13 @@
  * core/vm.h - one virtual machine: the allocator's view.
  *
  * Popek and Goldberg's allocator owns the machine's resources; here they are
- * guest RAM, the vCPU, the devices and the shadow page tables, gathered in
- * one struct that every part of the monitor receives.
+ * guest RAM, the vCPU, virtual time, the devices and the shadow page tables,
+ * gathered in one struct that every part of the monitor receives.
+ *
+ * The core (core/) depends on nothing else in trapvisor, so the parts that
+ * belong to upper layers (the shadow page tables, the devices, the
+ * statistics) are held by pointer to a type this header does not know;
+ * monitor/machine.c allocates and wires them (vm_create).
  */
 #ifndef CORE_VM_H
 #define CORE_VM_H
@@ -11,13 +16,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "devices/devices.h"
+#include "core/clock.h"
 #include "core/guest_mem.h"
-#include "monitor/stats.h"
+#include "core/panic.h"
 #include "core/vcpu.h"
-#include "shadowpt/shadowpt.h"
 
 struct engine;
+struct devices;     /* devices/devices.h */
+struct shadowpt;    /* shadowpt/shadowpt.h */
+struct vm_stats;    /* monitor/stats.h */
 
 /* The ISA that the trap-and-emulate engines present to the guest. */
 enum isa_mode {
@@ -37,21 +44,32 @@ struct vm_options {
 				   (0: time is the host's clock) */
 };
 
+/*
+ * The last shadow fill the dispatcher made: the same fault again, with not
+ * one instruction retired in between, means the fill did not take.
+ */
+struct fill_tracker {
+	uint64_t rip, addr, retired;
+	unsigned repeats;
+};
+
 /*T:220 The one structure every part of the monitor receives: the options, the
- * vCPU, guest RAM, the shadow page tables, the devices, the statistics,
- * and the engine with its private state.  The last fields belong to the
- * run loop: kick, set from a signal handler to make the engine return;
- * insn_deadline, the instruction count at which an engine must come back
- * (the next timer event under --icount, the end of an interrupt shadow);
- * stopped and exit_status, which end the loop.
+ * vCPU, guest RAM, the virtual clock, and by pointer the parts that belong
+ * to upper layers (shadow page tables, devices, statistics), so that core/
+ * depends on nothing above it; then the engine with its private state. The
+ * last fields belong to the run loop: kick, set from a signal handler to
+ * make the engine return; insn_deadline, the instruction count at which an
+ * engine must come back (the next timer event under --icount, the end of
+ * an interrupt shadow); stopped and exit_status, which end the loop.
  */
 struct vm {
 	struct vm_options opt;
 	struct vcpu vcpu;
 	struct guest_mem mem;
-	struct shadowpt spt;
-	struct devices dev;
-	struct vm_stats stats;
+	struct vm_clock clock;
+	struct shadowpt *spt;
+	struct devices *dev;
+	struct vm_stats *stats;
 	const struct engine *engine;
 	void *engine_data;      /* the engine's private state */
 
@@ -63,8 +81,7 @@ struct vm {
 	 * interrupt shadow); UINT64_MAX for no limit.
 	 */
 	uint64_t insn_deadline;
-	uint64_t shadow_mark;   /* vcpu.instructions when sti's shadow began */
-	uint64_t icount_bias;   /* instructions skipped while halted (icount) */
+	struct fill_tracker last_fill;
 	bool stopped;           /* the guest asked to stop or must stop */
 	int exit_status;        /* the status trapvisor exits with */
 };
@@ -78,6 +95,7 @@ struct vm {
 #define VM_EXIT_TRIPLE_FAULT 125
 
 /*
+ * Tier 2 of the errors (core/panic.h).
  * End the guest (never the host) because it misbehaved: print
  * "trapvisor: <reason>" on stderr as one line and stop the VM with status.
  */
@@ -90,18 +108,9 @@ void vm_kill(struct vm *vm, int status, const char *fmt, ...)
 #define CORE_VM_H_API
 #include <stddef.h>
 /*
- * Create a VM from options: guest RAM of opt->mem_mib MiB, devices (UART
- * output to out_fd), empty shadow tables, the vCPU in its boot state with
- * RIP 0.  No engine yet and no image.  Returns 0, or -1 with a reason.
- */
-int vm_create(struct vm *vm, const struct vm_options *opt, int out_fd,
-	      char *why, size_t len);
-/*
  * The monitor writes guest-physical memory: copy and tell the engine
  * (engine->ram_written), so that no stale decoded code survives.
  * Returns 0, or -1 when [gpa, gpa + len) is not all RAM.
  */
 int vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len);
-/* Release what vm_create and the engine took. */
-void vm_destroy(struct vm *vm);
 #endif

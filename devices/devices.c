@@ -9,47 +9,35 @@
  *   0x03f8-0x03ff   COM1, a 16550A UART (devices/ns16550a.c)
  *   anything else   nothing answers: reads give all ones, writes vanish
  */
-#include "devices/devices.h"
-#include "monitor/stats.h"
+#include "core/clock.h"
 #include "core/vm.h"
+#include "devices/devices.h"
 
 void devices_init(struct vm *vm, int out_fd)
 {
-	ns16550a_init(&vm->dev.com1, out_fd);
-	i8259_init(&vm->dev.pic);
-	i8254_init(&vm->dev.pit);
-	vm->dev.start_ns = stats_now_ns();
-}
-
-uint64_t devices_now(const struct vm *vm)
-{
-	if (vm->opt.icount_ns)
-		return (vm->vcpu.instructions + vm->icount_bias) *
-		       vm->opt.icount_ns;
-	if (vm->dev.held_ns)
-		return vm->dev.held_ns;
-	return stats_now_ns() - vm->dev.start_ns;
+	ns16550a_init(&vm->dev->com1, out_fd);
+	i8259_init(&vm->dev->pic);
+	i8254_init(&vm->dev->pit);
+	clock_set_deadline(vm, CLOCK_PIT, i8254_next_irq0(&vm->dev->pit));
 }
 
 /*T:610 Devices raise interrupt lines; they never enter the guest themselves.
  * Before the guest runs again the monitor asks each chip for its line: the
- * PIT for the ticks that passed by the clock (virtual time), the UART for
- * its interrupt condition, and the PIC latches them as requests.
+ * PIT for the ticks that passed by the virtual clock, the UART for its
+ * interrupt condition; the PIC latches them as requests.  The PIT then
+ * registers its next tick with the clock (clock_set_deadline), which is
+ * how the run loop knows when to stop the guest next.
  */
 void devices_update(struct vm *vm)
 {
 	/* The PIC is edge-triggered: one pulse stands for every tick that
 	 * passed, as on real hardware where missed ticks are lost. */
-	if (i8254_irq0_edges(&vm->dev.pit, devices_now(vm))) {
-		i8259_set_irq(&vm->dev.pic, IRQ_TIMER, true);
-		i8259_set_irq(&vm->dev.pic, IRQ_TIMER, false);
+	if (i8254_irq0_edges(&vm->dev->pit, clock_now(vm))) {
+		i8259_set_irq(&vm->dev->pic, IRQ_TIMER, true);
+		i8259_set_irq(&vm->dev->pic, IRQ_TIMER, false);
 	}
-	i8259_set_irq(&vm->dev.pic, IRQ_COM1, ns16550a_irq(&vm->dev.com1));
-}
-
-uint64_t devices_next_event(const struct vm *vm)
-{
-	return i8254_next_irq0(&vm->dev.pit);
+	clock_set_deadline(vm, CLOCK_PIT, i8254_next_irq0(&vm->dev->pit));
+	i8259_set_irq(&vm->dev->pic, IRQ_COM1, ns16550a_irq(&vm->dev->com1));
 }
 
 /*
@@ -63,27 +51,37 @@ static void debug_exit_write(struct vm *vm, uint32_t value)
 	vm->exit_status = (int)(value & 0xff);
 }
 
+/* The PIT: a write may program a new period, which the clock must know. */
+static uint8_t pit_io(struct vm *vm, uint16_t port, bool in, uint8_t val)
+{
+	uint8_t r = 0;
+
+	if (in)
+		r = i8254_read(&vm->dev->pit, port, clock_now(vm));
+	else
+		i8254_write(&vm->dev->pit, port, val, clock_now(vm));
+	clock_set_deadline(vm, CLOCK_PIT, i8254_next_irq0(&vm->dev->pit));
+	return r;
+}
+
 /* One byte to or from one port: the map itself. */
 static uint8_t port_io8(struct vm *vm, uint16_t port, bool in, uint8_t val)
 {
 	if (port >= COM1_BASE && port < COM1_BASE + UART_NPORTS) {
 		if (in)
-			return ns16550a_read(&vm->dev.com1, port - COM1_BASE);
-		ns16550a_write(&vm->dev.com1, port - COM1_BASE, val);
+			return ns16550a_read(&vm->dev->com1, port - COM1_BASE);
+		ns16550a_write(&vm->dev->com1, port - COM1_BASE, val);
 		return 0;
 	}
 	switch (port) {
 	case PIC_MASTER_CMD: case PIC_MASTER_DATA:
 	case PIC_SLAVE_CMD: case PIC_SLAVE_DATA:
 		if (in)
-			return i8259_read(&vm->dev.pic, port);
-		i8259_write(&vm->dev.pic, port, val);
+			return i8259_read(&vm->dev->pic, port);
+		i8259_write(&vm->dev->pic, port, val);
 		return 0;
 	case PIT_CH0: case PIT_CH1: case PIT_CH2: case PIT_CMD:
-		if (in)
-			return i8254_read(&vm->dev.pit, port, devices_now(vm));
-		i8254_write(&vm->dev.pit, port, val, devices_now(vm));
-		return 0;
+		return pit_io(vm, port, in, val);
 	}
 	return 0xff;
 }

@@ -24,22 +24,14 @@ struct devices {
 	struct ns16550a com1;    /* 16550A UART at COM1_BASE */
 	struct i8259_pair pic;   /* 8259A master and slave */
 	struct i8254 pit;        /* 8254 timer; channel 0 is IRQ 0 */
-	uint64_t start_ns;       /* host time when the machine was reset */
-	uint64_t held_ns;        /* nonzero: the clock stands still here (the
-				    native engine hides its trap cost) */
 };
 
 /*
- * Virtual time in ns since reset: what the timer counts.  The host's
- * monotonic clock, or with --icount the count of guest instructions times
- * opt.icount_ns, so that a run repeats exactly.
+ * Bring the interrupt lines up to date with virtual time (core/clock.h):
+ * the PIT's IRQ 0 edges and the UART's IRQ 4 level go to the PIC, and the
+ * PIT's next edge is registered with the clock.
  */
-uint64_t devices_now(const struct vm *vm);
-/* Bring the interrupt lines up to date with the time: the PIT's IRQ 0
- * edges and the UART's IRQ 4 level go to the PIC. */
 void devices_update(struct vm *vm);
-/* Virtual time of the next event a device will raise, or UINT64_MAX. */
-uint64_t devices_next_event(const struct vm *vm);
 
 #define IRQ_TIMER 0 /* PIT channel 0 */
 #define IRQ_COM1 4  /* the UART */

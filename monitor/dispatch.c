@@ -1,28 +1,32 @@
 /*
  * monitor/dispatch.c - Popek and Goldberg's dispatcher.
  *
- * One trap, end to end (DESIGN.md):
+ * One trap, end to end:
  *
- *   engine->run(vm)           guest code runs until something traps
- *     -> struct vm_exit        reason, rip, vector, error code, address
- *   dispatch()                 looks at the reason
- *     -> isa_decode()          Capstone decodes the instruction at RIP
- *     -> pg_classify()         privileged?  sensitive?  (trace, stats)
- *     -> interp routine        changes the virtual CPU
- *     or shadowpt_fault()      fills the shadow, or reflects a #PF
- *     -> interp_deliver()      exceptions go through the guest's IDT
- *   engine->run(vm)            resume
+ *   vm_run()                   the loop (monitor/run.c)
+ *     engine->run(vm)          guest code runs until something traps
+ *       -> struct vm_exit      reason, rip, vector, error code, address
+ *     dispatch()               interprets that one exit:
+ *       -> insn_fetch()        the bytes at RIP through the guest's page
+ *                              tables (shadowpt/walk.c), decoded by
+ *                              Capstone (isa/decode.c)
+ *       -> pg_classify()       privileged?  sensitive?  (trace, stats)
+ *       -> interp routine      changes the virtual CPU
+ *       or shadowpt_fault()    fills the shadow, or reflects a #PF
+ *     back in vm_run(): exceptions raised go through the guest's IDT,
+ *     interrupts are injected, and the engine resumes.
  */
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
 
 #include "interp/interp.h"
 #include "isa/decode.h"
 #include "isa/pgclass.h"
 #include "isa/x86.h"
+#include "devices/devices.h"
 #include "monitor/dispatch.h"
+#include "monitor/stats.h"
+#include "shadowpt/shadowpt.h"
 #include "core/engine.h"
 #include "core/exit.h"
 #include "monitor/trace.h"
@@ -102,24 +106,19 @@ static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
 static void dispatch_pf(struct vm *vm, const struct vm_exit *x,
 			struct action *a)
 {
-	/* The last fill: the same fault again, with not one instruction
-	 * retired in between, means the fill did not take. */
-	static uint64_t last_rip, last_addr, last_retired;
-	static unsigned repeats;
+	struct fill_tracker *f = &vm->last_fill;
 
 	switch (shadowpt_fault(vm, x->exc.address, x->exc.error)) {
 	case SHADOW_FILLED:
-		repeats = (x->rip == last_rip && x->exc.address == last_addr &&
-			   vm->vcpu.instructions == last_retired) ?
-			  repeats + 1 : 0;
-		last_rip = x->rip;
-		last_addr = x->exc.address;
-		last_retired = vm->vcpu.instructions;
-		if (repeats > MAX_REPEATED_FILLS) {
-			fprintf(stderr, "dispatch_pf: shadow fill of %#" PRIx64
-				" did not take\n", x->exc.address);
-			abort();
-		}
+		f->repeats = (x->rip == f->rip && x->exc.address == f->addr &&
+			      vm->vcpu.instructions == f->retired) ?
+			     f->repeats + 1 : 0;
+		f->rip = x->rip;
+		f->addr = x->exc.address;
+		f->retired = vm->vcpu.instructions;
+		if (f->repeats > MAX_REPEATED_FILLS)
+			panic("dispatch_pf: the shadow fill of %#" PRIx64
+			      " did not take", x->exc.address);
 		snprintf(a->what, sizeof(a->what), "hidden: shadow filled "
 			 "for %#" PRIx64, x->exc.address);
 		break;
@@ -198,130 +197,18 @@ static void dispatch_io(struct vm *vm, struct vm_exit *x, struct action *a)
 		 "out", x->io.port);
 }
 
-/* Instructions between two looks at the host clock (no --icount). */
-#define HOST_POLL_INSNS 100000
-
-/*T:620 Interrupts.  Devices raise lines on the PIC; the PIC presents the
- * most urgent request; the vCPU takes it only when its *virtual* IF is set
- * and no interrupt shadow (the one instruction after sti) is in force.
- * The guest's code runs with the real IF always on, so it is the monitor,
- * between two runs of the engine, that decides when the guest is
- * interrupted, and interp_deliver_interrupt() that enters the guest's IDT.
- */
-static void inject_interrupt(struct vm *vm)
-{
-	struct vcpu *v = &vm->vcpu;
-
-	devices_update(vm);
-	if (vm->stopped || v->exception.pending)
-		return;
-	if (!(v->rflags & FL_IF) || v->interrupt_shadow)
-		return;
-	if (!i8259_pending(&vm->dev.pic))
-		return;
-	uint8_t vector = i8259_acknowledge(&vm->dev.pic);
-	interp_deliver_interrupt(vm, vector);
-	vm->stats.injected++;
-	if (vm->opt.trace)
-		fprintf(stderr, "[intr] cpl%u rip=%#010" PRIx64 "  vector "
-			"%#x delivered through the guest's IDT\n", v->cpl,
-			v->rip, vector);
-}
-
-/*
- * sti (when IF was clear) blocks interrupts until the end of the next
- * instruction, so that "sti; hlt" cannot lose a wake-up.  The shadow ends
- * once one more instruction has retired, by the engine or by emulation.
- */
-static void track_shadow(struct vm *vm, bool shadow_before)
-{
-	struct vcpu *v = &vm->vcpu;
-
-	if (!v->interrupt_shadow)
-		return;
-	if (!shadow_before)
-		vm->shadow_mark = v->instructions;
-	else if (v->instructions > vm->shadow_mark)
-		v->interrupt_shadow = false;
-}
-
-/* Let virtual time pass until t: sleep on the host clock, or under
- * --icount count the instructions a busy CPU would have run meanwhile. */
-static void sleep_until(struct vm *vm, uint64_t t)
-{
-	uint64_t now = devices_now(vm);
-
-	if (t <= now)
-		return;
-	if (vm->opt.icount_ns) {
-		vm->icount_bias += (t - now + vm->opt.icount_ns - 1) /
-				   vm->opt.icount_ns;
-		return;
-	}
-	struct timespec ts = { (time_t)((t - now) / 1000000000ULL),
-			       (long)((t - now) % 1000000000ULL) };
-	nanosleep(&ts, NULL); /* Ctrl-C cuts it short: fine */
-}
-
-/*
- * hlt: the vCPU sleeps until an interrupt.  The host core sleeps too, until
- * the next device event; a guest that halts with nothing able to wake it
- * would sleep forever, so it is stopped with a reason instead.
- */
-static void wait_while_halted(struct vm *vm)
-{
-	struct vcpu *v = &vm->vcpu;
-
-	while (v->halted && !vm->stopped) {
-		uint64_t t = devices_next_event(vm);
-
-		if (vm->kick == VM_KICK_STOP) {
-			vm_kill(vm, VM_EXIT_INTERRUPTED, "interrupted while "
-				"halted at rip %#" PRIx64, v->rip);
-		} else if (!(v->rflags & FL_IF) || t == UINT64_MAX) {
-			vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "guest halted at rip "
-				"%#" PRIx64 " with %s: nothing can ever wake it",
-				v->rip, (v->rflags & FL_IF) ?
-				"no unmasked interrupt source" :
-				"interrupts disabled");
-		} else {
-			sleep_until(vm, t);
-			inject_interrupt(vm);
-		}
-	}
-}
-
-/* When must the engine come back next, counted in guest instructions? */
-static void set_deadline(struct vm *vm)
-{
-	struct vcpu *v = &vm->vcpu;
-	uint64_t t = devices_next_event(vm);
-
-	if (v->interrupt_shadow)
-		vm->insn_deadline = v->instructions + 1;
-	else if (t == UINT64_MAX)
-		vm->insn_deadline = UINT64_MAX;
-	else if (!vm->opt.icount_ns)
-		vm->insn_deadline = v->instructions + HOST_POLL_INSNS;
-	else
-		vm->insn_deadline = (t + vm->opt.icount_ns - 1) /
-				    vm->opt.icount_ns - vm->icount_bias;
-}
-
-/*T:300 The dispatcher, Popek and Goldberg's second module.  An exit is an
- * exception the guest's code raised at ring 3 (mostly #GP from a
- * privileged instruction, and #PF from the shadow page tables), a syscall,
- * or an event the hardware already decoded (kvm).  Each goes to exactly
- * one handler; whatever exception the handler raised for the guest is then
- * delivered through the guest's own IDT, and the dispatcher looks for an
- * interrupt to inject before the guest runs again.
+/*T:300 The dispatcher, Popek and Goldberg's second module, interprets one exit.
+ * An exit is an exception the guest's code raised at ring 3 (mostly #GP
+ * from a privileged instruction, and #PF from the shadow page tables), a
+ * syscall, or an event the hardware already decoded (kvm).  Each goes to
+ * exactly one handler, which changes the vCPU and may raise an exception
+ * for the guest; vm_run() delivers it before the guest runs again.
  */
 void dispatch(struct vm *vm, struct vm_exit *x)
 {
-	uint64_t t0 = stats_now_ns();
+	uint64_t t0 = clock_host_ns();
 	struct insn in;
 	struct action a = { .what = "" };
-	bool shadow_before = vm->vcpu.interrupt_shadow;
 
 	switch (x->reason) {
 	case EXIT_EXCEPTION:
@@ -355,43 +242,17 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 	case EXIT_INTERNAL:
 	case EXIT_NONE:
 	case EXIT_NREASONS:
-		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "%s engine failed: %s",
-			vm->engine->name, x->reason == EXIT_INTERNAL ?
-			x->why : "unknown exit");
-		snprintf(a.reason, sizeof(a.reason), "internal");
-		break;
+		/* Tier 1 (core/panic.h): the engine, not the guest, failed. */
+		panic("dispatch: the %s engine cannot go on: %s",
+		      vm->engine->name, x->reason == EXIT_INTERNAL ?
+		      x->why : "an exit with no reason");
 	}
-	if (vm->vcpu.exception.pending && !vm->stopped)
-		interp_deliver(vm);
-	track_shadow(vm, shadow_before);
-	inject_interrupt(vm);
-	wait_while_halted(vm);
-	set_deadline(vm);
 
-	uint64_t ns = stats_now_ns() - t0;
-	stats_add_reason(&vm->stats, a.group ? a.group : a.reason, ns);
+	uint64_t ns = clock_host_ns() - t0;
+	stats_add_reason(vm->stats, a.group ? a.group : a.reason, ns);
 	if (a.insn)
-		stats_add_insn(&vm->stats, a.pg && a.pg->cls != PG_INNOCUOUS ?
+		stats_add_insn(vm->stats, a.pg && a.pg->cls != PG_INNOCUOUS ?
 			       a.pg->name : a.insn->mnemonic, ns);
 	if (vm->opt.trace)
 		trace_exit(vm, x->rip, a.reason, a.insn, a.pg, a.what);
-}
-
-/*T:230 The heart of every monitor is this loop: run the guest until it traps,
- * interpret the trap, resume.  The engine decides *how* guest code runs
- * (stop 100); dispatch() decides what each trap means (stop 300).  The
- * loop ends only when something sets vm->stopped: the guest's own exit
- * through port 0xf4, or vm_kill() (stop 240).
- */
-int vm_run(struct vm *vm)
-{
-	struct vm_exit x;
-
-	vm->stats.start_ns = stats_now_ns();
-	while (!vm->stopped) {
-		vm->engine->run(vm, &x);
-		dispatch(vm, &x);
-	}
-	vm->stats.end_ns = stats_now_ns();
-	return vm->exit_status;
 }

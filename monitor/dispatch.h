@@ -12,11 +12,12 @@
 struct vm;
 struct vm_exit;
 
-/* Handle one exit; on return the vCPU is ready to run again or vm->stopped.
- * For port I/O in, the value read is stored in exit->io.data. */
+/*
+ * Interpret one exit: on return the vCPU holds its effect (an exception
+ * raised for the guest is left pending for the run loop to deliver), or
+ * vm->stopped.  For port I/O in, the value read is stored in
+ * exit->io.data.
+ */
 void dispatch(struct vm *vm, struct vm_exit *exit);
-
-/* Run the VM with its engine until it stops; returns vm->exit_status. */
-int vm_run(struct vm *vm);
 
 #endif /* MONITOR_DISPATCH_H */

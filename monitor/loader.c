@@ -19,6 +19,7 @@
 #include "monitor/boot.h"
 #include "monitor/loader.h"
 #include "core/vm.h"
+#include "monitor/machine.h"
 #include "shadowpt/shadowpt.h"
 
 /* Check the ELF header: a 64-bit little-endian x86-64 executable. */

@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 #include "isa/decode.h"
-#include "monitor/dispatch.h"
+#include "monitor/machine.h"
+#include "monitor/run.h"
 #include "core/engine.h"
 #include "monitor/loader.h"
 #include "monitor/trace.h"

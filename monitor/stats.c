@@ -3,17 +3,8 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "monitor/stats.h"
-
-uint64_t stats_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* Find or add the row called name; the last row absorbs any overflow. */
 static struct stats_row *stats_row(struct stats_row *rows, unsigned *n,

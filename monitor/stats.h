@@ -28,8 +28,6 @@ struct vm_stats {
 	uint64_t injected;         /* interrupts delivered into the guest */
 };
 
-/* Nanoseconds from a monotonic clock. */
-uint64_t stats_now_ns(void);
 /* Count one exit of kind name, handled in ns. */
 void stats_add_reason(struct vm_stats *s, const char *name, uint64_t ns);
 /* Count one emulated instruction called name, handled in ns. */

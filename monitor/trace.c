@@ -11,6 +11,8 @@
 #include "core/engine.h"
 #include "monitor/trace.h"
 #include "core/vm.h"
+#include "monitor/stats.h"
+#include "shadowpt/shadowpt.h"
 
 const char *trace_vector_name(unsigned vector)
 {
@@ -70,7 +72,7 @@ static void print_rows(FILE *f, const char *title, const struct stats_row *in,
 
 void trace_print_stats(const struct vm *vm, FILE *f)
 {
-	const struct vm_stats *s = &vm->stats;
+	const struct vm_stats *s = vm->stats;
 	uint64_t total = 0;
 	double secs = (double)(s->end_ns - s->start_ns) / 1e9;
 
@@ -97,14 +99,14 @@ void trace_print_stats(const struct vm *vm, FILE *f)
 	} else {
 		fprintf(f, "shadow page faults: %" PRIu64 " hidden (filled by "
 			"the monitor), %" PRIu64 " true (reflected to the "
-			"guest)\n", vm->spt.hidden_faults,
-			vm->spt.true_faults);
+			"guest)\n", vm->spt->hidden_faults,
+			vm->spt->true_faults);
 		fprintf(f, "shadow address spaces: %" PRIu64 " CR3 loads "
 			"found theirs cached, %" PRIu64 " started empty; "
 			"%" PRIu64 " shadow tables in use\n",
-			vm->spt.space_hits, vm->spt.space_misses,
-			vm->spt.tables);
+			vm->spt->space_hits, vm->spt->space_misses,
+			vm->spt->tables);
 	}
 	if (vm->engine && vm->engine->print_stats)
-		vm->engine->print_stats(vm, f);
+		vm->engine->print_stats(vm, secs, f);
 }

@@ -130,7 +130,7 @@ static int spt_space_alloc(struct shadowpt *spt, struct shadow_space *s)
 /* Make s the active space, with the view of the virtual CPL. */
 static void spt_activate(struct vm *vm, struct shadow_space *s)
 {
-	struct shadowpt *spt = &vm->spt;
+	struct shadowpt *spt = vm->spt;
 
 	spt->active = s;
 	s->last_used = ++spt->clock;
@@ -141,7 +141,7 @@ static void spt_activate(struct vm *vm, struct shadow_space *s)
 
 int shadowpt_init(struct vm *vm)
 {
-	struct shadowpt *spt = &vm->spt;
+	struct shadowpt *spt = vm->spt;
 	struct shadow_space *s = &spt->space[0];
 
 	memset(spt, 0, sizeof(*spt));
@@ -156,7 +156,7 @@ int shadowpt_init(struct vm *vm)
 
 void shadowpt_fini(struct vm *vm)
 {
-	struct shadowpt *spt = &vm->spt;
+	struct shadowpt *spt = vm->spt;
 
 	for (int i = 0; i < SHADOW_SPACES; i++) {
 		struct shadow_space *s = &spt->space[i];
@@ -256,7 +256,7 @@ static enum shadow_result spt_true_fault(struct vm *vm, uint64_t va,
 	/* LAB 4 BEGIN: spt_true_fault: give the guest its own #PF (task 1) */
 	vm->vcpu.cr2 = va;
 	vcpu_raise_error(&vm->vcpu, T_PF, error);
-	vm->spt.true_faults++;
+	vm->spt->true_faults++;
 	return SHADOW_GUEST_FAULT;
 	/* LAB 4 END; hole: lab_todo(vm, 4, "spt_true_fault"); (void)va;
 	 * (void)error; return SHADOW_GUEST_FAULT; */
@@ -270,7 +270,7 @@ static enum shadow_result spt_true_fault(struct vm *vm, uint64_t va,
  */
 enum shadow_result shadowpt_fault(struct vm *vm, uint64_t va, uint32_t error)
 {
-	struct shadowpt *spt = &vm->spt;
+	struct shadowpt *spt = vm->spt;
 	struct walk_result r;
 	uint64_t *slot;
 
@@ -295,7 +295,7 @@ enum shadow_result shadowpt_fault(struct vm *vm, uint64_t va, uint32_t error)
 
 uint64_t shadowpt_lookup(const struct vm *vm, uint64_t va)
 {
-	const uint64_t *table = vm->spt.current;
+	const uint64_t *table = vm->spt->current;
 	uint64_t rights = PTE_W | PTE_U, nx = 0, pte = 0;
 
 	for (int level = PT_LEVELS; level >= 1; level--) {
@@ -357,11 +357,11 @@ void shadowpt_invlpg(struct vm *vm, uint64_t va)
 	 * guest large page was shadowed by many 4 KiB leaves: when one went,
 	 * the engine must forget every one of them, not just va's. */
 	for (int i = 0; i < SHADOW_SPACES; i++) {
-		struct shadow_space *s = &vm->spt.space[i];
+		struct shadow_space *s = &vm->spt->space[i];
 		if (!s->in_use)
 			continue;
 		for (int v = 0; v < SHADOW_NVIEWS; v++)
-			large |= spt_invlpg_view(&vm->spt, s->root[v], va);
+			large |= spt_invlpg_view(vm->spt, s->root[v], va);
 	}
 	spt_flush_engine(vm, large ? SHADOW_FLUSH_ALL : va);
 	/* LAB 4 END; hole: lab_todo(vm, 4, "shadowpt_invlpg"); (void)va;
@@ -371,11 +371,11 @@ void shadowpt_invlpg(struct vm *vm, uint64_t va)
 void shadowpt_flush_all(struct vm *vm)
 {
 	for (int i = 0; i < SHADOW_SPACES; i++) {
-		struct shadow_space *s = &vm->spt.space[i];
+		struct shadow_space *s = &vm->spt->space[i];
 		if (!s->in_use)
 			continue;
 		for (int v = 0; v < SHADOW_NVIEWS; v++)
-			spt_clear_root(&vm->spt, s->root[v]);
+			spt_clear_root(vm->spt, s->root[v]);
 	}
 	spt_flush_engine(vm, SHADOW_FLUSH_ALL);
 }
@@ -444,7 +444,7 @@ static struct shadow_space *spt_evict(struct shadowpt *spt)
  */
 void shadowpt_load_cr3(struct vm *vm)
 {
-	struct shadowpt *spt = &vm->spt;
+	struct shadowpt *spt = vm->spt;
 	uint64_t cr3 = vm->vcpu.cr3 & CR3_ADDR_MASK;
 	struct shadow_space *s = spt_find(spt, cr3);
 
@@ -463,6 +463,6 @@ void shadowpt_load_cr3(struct vm *vm)
 
 void shadowpt_switch_view(struct vm *vm)
 {
-	vm->spt.current = vm->spt.root[spt_view(vm)];
+	vm->spt->current = vm->spt->root[spt_view(vm)];
 	spt_flush_engine(vm, SHADOW_FLUSH_ALL);
 }

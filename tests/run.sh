@@ -191,8 +191,9 @@ suite_labs() {
 
 # tour: every stop of the guided tour names a definition that exists, once,
 # in the order of docs/tour.order; the check itself catches a renamed
-# function, a duplicate number, a broken order (scripts/tour.sh); and every
-# file and function docs/ARCHITECTURE.md names exists.
+# function, a duplicate number, a broken order (scripts/tour.sh); every
+# file and function docs/ARCHITECTURE.md names exists; and no #include goes
+# up the layers it draws.
 suite_tour() {
 	if sh "$HERE/../scripts/tour.sh" --check >"$OUT/log" 2>&1; then
 		pass tour/check
@@ -208,6 +209,11 @@ suite_tour() {
 		pass tour/architecture-names-exist
 	else
 		fail tour/architecture-names-exist "$OUT/log"
+	fi
+	if sh "$HERE/../scripts/tour.sh" --check-layers >"$OUT/log" 2>&1; then
+		pass tour/layers
+	else
+		fail tour/layers "$OUT/log"
 	fi
 	if sh "$HERE/../scripts/tour.sh" >"$OUT/out" 2>"$OUT/err" && [ ! -s "$OUT/err" ] &&
 	   [ "$(grep -c '^T:[0-9][0-9][0-9]  ' "$OUT/out")" = \

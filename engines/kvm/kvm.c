@@ -39,6 +39,7 @@
 #include "core/engine.h"
 #include "core/exit.h"
 #include "core/vm.h"
+#include "devices/devices.h"
 
 /* ------------------------------------------------------------- set-up */
 
@@ -349,7 +350,7 @@ static void translate(struct vm *vm, struct kv *k, struct vm_exit *x)
  */
 static int enter(struct vm *vm, struct kv *k, struct vm_exit *x)
 {
-	uint64_t t = devices_next_event(vm);
+	uint64_t t = clock_next_host_deadline(vm);
 	int r, err;
 
 	if (kv_state_put(k, &vm->vcpu) < 0) {
@@ -363,13 +364,13 @@ static int enter(struct vm *vm, struct kv *k, struct vm_exit *x)
 	 * the timer need not kick: the PIC's line is edge-triggered, so the
 	 * ticks that pass meanwhile would only be lost, as on a PC.
 	 */
-	if (i8259_pending(&vm->dev.pic)) {
+	if (i8259_pending(&vm->dev->pic)) {
 		k->run->request_interrupt_window = 1;
 		t = UINT64_MAX;
 	} else {
 		k->run->request_interrupt_window = 0;
 	}
-	kv_kick_at(k, t == UINT64_MAX ? UINT64_MAX : vm->dev.start_ns + t);
+	kv_kick_at(k, t);
 	r = ioctl(k->vcpu_fd, KVM_RUN, 0);
 	err = errno;
 	k->run->immediate_exit = 0;

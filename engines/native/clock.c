@@ -1,7 +1,7 @@
 /*
  * engines/native/clock.c - virtual time on the native engine.
  *
- * Without --icount virtual time is the host's clock (devices_now), and on
+ * Without --icount virtual time is the host's clock (core/clock.h), and on
  * softcpu a trap costs a few microseconds.  On native a trap is a
  * ptrace round trip of 10-20 microseconds (more on a busy machine), so a
  * guest that prints a line takes milliseconds of host time and sees timer
@@ -12,10 +12,9 @@
  *   child running          the clock advances by the child's CPU time,
  *                          less the kernel's cost of one stop (measured
  *                          at start-up, then followed: track_stop_cost)
- *   child being stopped,   stands still (the host time is taken off by
- *   resumed; engine work   advancing dev.start_ns, the origin of
- *                          devices_now())
- *   dispatcher             held (dev.held_ns), except in a hlt, whose
+ *   child being stopped,   stands still (the host time is taken off:
+ *   resumed; engine work   clock_hide, core/clock.h)
+ *   dispatcher             held (clock_hold), except in a hlt, whose
  *                          sleep until the next tick passes on the clock
  *
  * Only intervals in which nobody read the clock are taken off, so time
@@ -26,8 +25,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "engines/native/native.h"
+#include "core/clock.h"
 #include "core/vm.h"
+#include "engines/native/native.h"
 
 /* Round trips that measure the kernel's cost of one stop, and how far
  * the estimate may grow on a busy machine. */
@@ -36,10 +36,7 @@
 
 uint64_t nat_host_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return clock_host_ns();
 }
 
 static uint64_t child_cpu_ns(const struct nat *n)
@@ -55,7 +52,7 @@ static uint64_t child_cpu_ns(const struct nat *n)
  * now (taken before any other work, so that none of it leaks). */
 static void hide_time(struct nat *n, uint64_t now, uint64_t hidden)
 {
-	n->vm->dev.start_ns += hidden;
+	clock_hide(n->vm, hidden);
 	n->mark_host = now;
 }
 
@@ -145,11 +142,7 @@ static void calibrate_stop_cost(struct nat *n)
 
 uint64_t nat_event_deadline(struct vm *vm)
 {
-	uint64_t t = devices_next_event(vm), now = devices_now(vm);
-
-	if (t == UINT64_MAX)
-		return UINT64_MAX;
-	return nat_host_ns() + (t > now ? t - now : 0);
+	return clock_next_host_deadline(vm);
 }
 
 int nat_clock_init(struct nat *n)
@@ -164,7 +157,7 @@ int nat_clock_init(struct nat *n)
 
 /*
  * While the dispatcher handles an exit the virtual clock is held where the
- * child stopped (devices_now() answers dev.held_ns), and it goes on from
+ * child stopped (clock_hold), and it goes on from
  * there at the next run.  The exception is hlt: the dispatcher sleeps
  * until the next timer event, and that sleep must pass on the clock.
  */
@@ -176,9 +169,7 @@ void nat_clock_hold(struct nat *n, bool halting)
 	hide_time(n, now, now - n->mark_host); /* classify()'s own time */
 	if (halting)
 		return;
-	vm->dev.held_ns = now - vm->dev.start_ns;
-	if (!vm->dev.held_ns)
-		vm->dev.held_ns = 1;
+	clock_hold(vm, now);
 }
 
 void nat_clock_release(struct nat *n)
@@ -186,10 +177,7 @@ void nat_clock_release(struct nat *n)
 	struct vm *vm = n->vm;
 	uint64_t now = nat_host_ns();
 
-	if (vm->dev.held_ns) {
-		vm->dev.start_ns = now - vm->dev.held_ns;
-		vm->dev.held_ns = 0;
-	}
+	clock_release(vm, now);
 	n->mark_host = now;
 }
 

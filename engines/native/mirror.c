@@ -42,6 +42,7 @@
 #include "isa/x86.h"
 #include "core/engine.h"
 #include "core/vm.h"
+#include "shadowpt/shadowpt.h"
 
 #define MIRROR_MIN_CAP 1024
 #define SLOT_PROT_MASK 0xfffULL
@@ -359,7 +360,7 @@ static int premap_view(struct nat *n)
 	uint64_t va[PREMAP_PAGES], leaf[PREMAP_PAGES];
 	unsigned k = 0, w = 0, runs = 0;
 
-	if (!shadow_leaves(n->vm->spt.current, PT_LEVELS, 0, va, &k,
+	if (!shadow_leaves(n->vm->spt->current, PT_LEVELS, 0, va, &k,
 			   PREMAP_PAGES))
 		return 0;
 	for (unsigned i = 0; i < k; i++) {
@@ -384,8 +385,8 @@ int nat_mirror_sync(struct nat *n)
 {
 	struct nat_mirror *m = &n->mirror;
 
-	if (m->root != n->vm->spt.current) { /* another view or space */
-		m->root = n->vm->spt.current;
+	if (m->root != n->vm->spt->current) { /* another view or space */
+		m->root = n->vm->spt->current;
 		m->flush_all = true;
 	}
 	if (m->flush_all) {
@@ -412,16 +413,19 @@ int nat_mirror_sync(struct nat *n)
 	return 0;
 }
 
-/* Map va in the child as the shadow leaf says.  0, or -1 with n->why. */
+/* Map va in the child as the shadow leaf says.  0, or -1 with n->why (or
+ * with the VM stopped, when the guest maps what cannot be mirrored). */
 static int map_page(struct nat *n, uint64_t va, uint64_t leaf)
 {
 	uint64_t gpa = leaf & PTE_ADDR_MASK;
 	int prot = leaf_prot(leaf);
 
 	if (va >= NAT_LINEAR_LIMIT) {
-		snprintf(n->why, sizeof(n->why), "the guest maps linear %#"
-			 PRIx64 ", beyond %#llx, the highest address a host "
-			 "process can mirror", va, NAT_LINEAR_LIMIT - 1);
+		/* The guest asks for what this engine cannot give: it is
+		 * stopped with a reason (tier 2 of core/panic.h). */
+		vm_kill(n->vm, VM_EXIT_TRIPLE_FAULT, "the guest maps linear %#"
+			PRIx64 ", beyond %#llx, the highest address a host "
+			"process can mirror", va, NAT_LINEAR_LIMIT - 1);
 		return -1;
 	}
 	long r = nat_inject(n, SYS_mmap, va & PAGE_MASK, PAGE_SIZE,

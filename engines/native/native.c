@@ -37,6 +37,7 @@
 #include "core/engine.h"
 #include "core/exit.h"
 #include "core/vm.h"
+#include "shadowpt/shadowpt.h"
 
 #if defined(__linux__) && defined(__x86_64__)
 
@@ -381,7 +382,10 @@ static bool prepare(struct nat *n, struct vm_exit *x)
 {
 	if (nat_mirror_sync(n) < 0 ||
 	    (n->last_pf_valid && nat_mirror_fault(n, n->last_pf) < 0)) {
-		x->reason = EXIT_INTERNAL;
+		/* A guest the mirror cannot follow is already stopped (as
+		 * kvm does: nothing left but to stop); anything else is the
+		 * engine's own failure. */
+		x->reason = n->vm->stopped ? EXIT_INTERRUPT : EXIT_INTERNAL;
 		x->why = n->why;
 		return false;
 	}
@@ -435,8 +439,8 @@ static bool classify(struct nat *n, struct vm_exit *x, int st, bool stepping)
  */
 static bool shadow_needs_step(struct vm *vm)
 {
-	return i8259_pending(&vm->dev.pic) ||
-	       devices_next_event(vm) <= devices_now(vm);
+	return i8259_pending(&vm->dev->pic) ||
+	       clock_next_deadline(vm) <= clock_now(vm);
 }
 
 /*T:140 One run of the native engine: copy the vCPU into the child's
@@ -554,7 +558,7 @@ static int nat_init(struct vm *vm, char *why, size_t len)
 	}
 	n->vm = vm;
 	n->memfd = vm->mem.fd;
-	n->mirror.root = vm->spt.current;
+	n->mirror.root = vm->spt->current;
 	/* nat_wait sleeps in sigtimedwait for SIGCHLD: keep it pending */
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);

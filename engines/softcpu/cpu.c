@@ -18,6 +18,7 @@
 #include "engines/softcpu/softcpu.h"
 #include "core/engine.h"
 #include "core/vm.h"
+#include "shadowpt/shadowpt.h"
 
 #define SC_SLICE 4096 /* instructions between two looks at vm->kick */
 
@@ -193,9 +194,9 @@ static void sc_run(struct vm *vm, struct vm_exit *exit)
 	c->exit = exit;
 	c->lz_op = LZ_NONE; /* the monitor may have changed vcpu.rflags */
 	c->code_vpn = SC_TLB_EMPTY;
-	if (vm->spt.current != c->root) {
+	if (vm->spt->current != c->root) {
 		sc_tlb_flush(c, SHADOW_FLUSH_ALL);
-		c->root = vm->spt.current;
+		c->root = vm->spt->current;
 	}
 	for (;;) {
 		struct vcpu *v = &vm->vcpu;
@@ -239,7 +240,7 @@ static int sc_init(struct vm *vm, char *why, size_t len)
 	}
 	c->vm = vm;
 	c->v = &vm->vcpu;
-	c->root = vm->spt.current;
+	c->root = vm->spt->current;
 	sc_tlb_flush(c, SHADOW_FLUSH_ALL);
 	sc_host_probe(&c->host);
 	vm->engine_data = c;
@@ -279,11 +280,9 @@ static void sc_ram_written(struct vm *vm, uint64_t gpa, uint64_t len)
  * the cache once; the misses are the decodes (sc_trap's completed traps
  * count twice, a negligible overcount of lookups).
  */
-static void sc_print_stats(const struct vm *vm, FILE *f)
+static void sc_print_stats(const struct vm *vm, double secs, FILE *f)
 {
 	const struct sc_cpu *c = vm->engine_data;
-	const struct vm_stats *s = &vm->stats;
-	double secs = (double)(s->end_ns - s->start_ns) / 1e9;
 	uint64_t lookups;
 
 	if (!c)

@@ -3,7 +3,7 @@
  *
  * softcpu translates linear addresses the way the real CPU would if the
  * monitor's shadow tables (shadowpt/) were loaded in its CR3: a 4-level
- * walk from vm->spt.current with the real CPL 3, so every level must grant
+ * walk from vm->spt->current with the real CPL 3, so every level must grant
  * U, writes need W at every level and fetches need NX clear at every level
  * (when EFER.NXE is on).  Shadow non-leaf entries hold the monitor's host
  * address of the next table; shadow leaves are always 4 KiB and hold a
@@ -25,6 +25,7 @@
 #include "engines/softcpu/softcpu.h"
 #include "core/engine.h"
 #include "core/vm.h"
+#include "shadowpt/shadowpt.h"
 
 void sc_tlb_flush(struct sc_cpu *c, uint64_t va)
 {

@@ -21,6 +21,7 @@
 #include "core/exit.h"
 #include "monitor/loader.h"
 #include "core/vm.h"
+#include "monitor/machine.h"
 #include "shadowpt/shadowpt.h"
 #include "tests/diff/diff.h"
 

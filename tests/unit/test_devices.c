@@ -12,6 +12,7 @@
 
 #include "devices/devices.h"
 #include "core/vm.h"
+#include "monitor/machine.h"
 
 static struct vm vm;
 static int pipefd[2];
@@ -57,7 +58,7 @@ static void test_uart_transmits_bytes(void **state)
 	out(COM1_BASE + UART_THR, 1, 'i');
 	assert_int_equal(read(pipefd[0], buf, sizeof(buf)), 2);
 	assert_string_equal(buf, "hi");
-	assert_int_equal(vm.dev.com1.tx_bytes, 2);
+	assert_int_equal(vm.dev->com1.tx_bytes, 2);
 }
 
 static void test_uart_lsr_always_ready(void **state)
@@ -105,7 +106,7 @@ static void test_uart_loopback(void **state)
 	assert_int_equal(in(COM1_BASE + UART_MSR, 1),
 			 UART_MSR_DSR | UART_MSR_CTS);
 	out(COM1_BASE + UART_MCR, 1, 0);
-	assert_int_equal(vm.dev.com1.tx_bytes, 0); /* nothing left the UART */
+	assert_int_equal(vm.dev->com1.tx_bytes, 0); /* nothing left the UART */
 }
 
 static void test_uart_thre_interrupt(void **state)
@@ -113,11 +114,11 @@ static void test_uart_thre_interrupt(void **state)
 	(void)state;
 	assert_int_equal(in(COM1_BASE + UART_IIR, 1), UART_IIR_NONE);
 	out(COM1_BASE + UART_IER, 1, UART_IER_THRE);
-	assert_true(ns16550a_irq(&vm.dev.com1));
+	assert_true(ns16550a_irq(&vm.dev->com1));
 	assert_int_equal(in(COM1_BASE + UART_IIR, 1), UART_IIR_THRE);
 	/* Reading IIR acknowledged it. */
 	assert_int_equal(in(COM1_BASE + UART_IIR, 1), UART_IIR_NONE);
-	assert_false(ns16550a_irq(&vm.dev.com1));
+	assert_false(ns16550a_irq(&vm.dev->com1));
 	out(COM1_BASE + UART_FCR, 1, UART_FCR_ENABLE);
 	assert_int_equal(in(COM1_BASE + UART_IIR, 1),
 			 UART_IIR_FIFO | UART_IIR_NONE);
@@ -153,14 +154,14 @@ static void test_pic_and_pit_are_wired(void **state)
 	out(PIC_MASTER_DATA, 1, 0x01);
 	out(PIC_MASTER_DATA, 1, 0xfe);
 	assert_int_equal(in(PIC_MASTER_DATA, 1), 0xfe);
-	assert_int_equal(vm.dev.pic.master.vector_base, 0x20);
+	assert_int_equal(vm.dev->pic.master.vector_base, 0x20);
 	out(PIC_SLAVE_DATA, 1, 0x7f);
-	assert_int_equal(vm.dev.pic.slave.imr, 0x7f);
+	assert_int_equal(vm.dev->pic.slave.imr, 0x7f);
 	out(PIT_CMD, 1, PIT_RW_LOHI << 4 | PIT_MODE_RATE << 1);
 	out(PIT_CH0, 1, 0x9c);
 	out(PIT_CH0, 1, 0x2e);
-	assert_int_equal(vm.dev.pit.ch[0].reload, 0x2e9c);
-	assert_true(vm.dev.pit.ch[0].counting);
+	assert_int_equal(vm.dev->pit.ch[0].reload, 0x2e9c);
+	assert_true(vm.dev->pit.ch[0].counting);
 }
 
 int main(void)

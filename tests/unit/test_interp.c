@@ -24,6 +24,8 @@
 #include "monitor/boot.h"
 #include "monitor/loader.h"
 #include "core/vm.h"
+#include "devices/devices.h"
+#include "monitor/machine.h"
 #include "shadowpt/shadowpt.h"
 
 /* ------------------------------------------------------------ the machine */

@@ -20,6 +20,7 @@
 #include "isa/pgclass.h"
 #include "isa/x86.h"
 #include "core/vm.h"
+#include "monitor/machine.h"
 
 /* An encoding and what it is. */
 struct sample {

@@ -13,6 +13,7 @@
 
 #include "core/engine.h"
 #include "core/vm.h"
+#include "monitor/machine.h"
 
 #if defined(__x86_64__) && __has_include(<linux/kvm.h>)
 static struct vm vm;

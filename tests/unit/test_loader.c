@@ -14,6 +14,7 @@
 #include "monitor/boot.h"
 #include "monitor/loader.h"
 #include "core/vm.h"
+#include "monitor/machine.h"
 
 static struct vm vm;
 

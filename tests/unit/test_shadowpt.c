@@ -16,6 +16,7 @@
 #include "isa/x86.h"
 #include "core/engine.h"
 #include "core/vm.h"
+#include "monitor/machine.h"
 #include "shadowpt/shadowpt.h"
 #include "shadowpt/walk.h"
 
@@ -390,9 +391,9 @@ static void test_shadow_init(void **state)
 {
 	struct vm *vm = *state;
 
-	assert_int_equal(vm->spt.tables, 2);
-	assert_ptr_equal(vm->spt.current, vm->spt.root[VIEW_SUPERVISOR]);
-	assert_int_equal((uintptr_t)vm->spt.root[VIEW_USER] % PAGE_SIZE, 0);
+	assert_int_equal(vm->spt->tables, 2);
+	assert_ptr_equal(vm->spt->current, vm->spt->root[VIEW_SUPERVISOR]);
+	assert_int_equal((uintptr_t)vm->spt->root[VIEW_USER] % PAGE_SIZE, 0);
 }
 
 /* A clean page is mapped read-only, then writable after the write fault. */
@@ -403,10 +404,10 @@ static void test_shadow_fill_clean_then_dirty(void **state)
 
 	pte = gpt_map(vm, va, 0x200000, 1, PTE_W);
 	assert_int_equal(shadowpt_fault(vm, va + 8, PFEC_U), SHADOW_FILLED);
-	leaf = shadow_leaf(vm->spt.root[VIEW_SUPERVISOR], va);
+	leaf = shadow_leaf(vm->spt->root[VIEW_SUPERVISOR], va);
 	assert_int_equal(leaf, 0x200000 | PTE_P | PTE_U);
-	assert_int_equal(vm->spt.hidden_faults, 1);
-	assert_int_equal(vm->spt.tables, 5);
+	assert_int_equal(vm->spt->hidden_faults, 1);
+	assert_int_equal(vm->spt->tables, 5);
 	assert_true(*pte & PTE_A);
 	assert_false(*pte & PTE_D);
 	assert_false(vm->vcpu.exception.pending);
@@ -414,12 +415,12 @@ static void test_shadow_fill_clean_then_dirty(void **state)
 	assert_int_equal(shadowpt_fault(vm, va, PFEC_P | PFEC_W | PFEC_U),
 			 SHADOW_FILLED);
 	assert_true(*pte & PTE_D);
-	leaf = shadow_leaf(vm->spt.root[VIEW_SUPERVISOR], va);
+	leaf = shadow_leaf(vm->spt->root[VIEW_SUPERVISOR], va);
 	assert_int_equal(leaf, 0x200000 | PTE_P | PTE_U | PTE_W);
-	assert_int_equal(vm->spt.hidden_faults, 2);
-	assert_int_equal(vm->spt.tables, 5);
+	assert_int_equal(vm->spt->hidden_faults, 2);
+	assert_int_equal(vm->spt->tables, 5);
 	/* Only the supervisor view was filled. */
-	assert_int_equal(shadow_leaf(vm->spt.root[VIEW_USER], va), 0);
+	assert_int_equal(shadow_leaf(vm->spt->root[VIEW_USER], va), 0);
 }
 
 static void test_shadow_dirty_maps_writable(void **state)
@@ -429,7 +430,7 @@ static void test_shadow_dirty_maps_writable(void **state)
 
 	gpt_map(vm, va, 0x200000, 1, PTE_W | PTE_D);
 	assert_int_equal(shadowpt_fault(vm, va, PFEC_U), SHADOW_FILLED);
-	assert_true(shadow_leaf(vm->spt.root[VIEW_SUPERVISOR], va) & PTE_W);
+	assert_true(shadow_leaf(vm->spt->root[VIEW_SUPERVISOR], va) & PTE_W);
 }
 
 static void test_shadow_write_protect(void **state)
@@ -439,12 +440,12 @@ static void test_shadow_write_protect(void **state)
 
 	gpt_map(vm, va, 0x200000, 1, PTE_D); /* read-only, dirty */
 	assert_int_equal(shadowpt_fault(vm, va, PFEC_U), SHADOW_FILLED);
-	assert_false(shadow_leaf(vm->spt.root[VIEW_SUPERVISOR], va) & PTE_W);
+	assert_false(shadow_leaf(vm->spt->root[VIEW_SUPERVISOR], va) & PTE_W);
 	/* With CR0.WP clear the guest kernel may write anyway. */
 	vm->vcpu.cr0 &= ~CR0_WP;
 	assert_int_equal(shadowpt_fault(vm, va, PFEC_U | PFEC_W),
 			 SHADOW_FILLED);
-	assert_true(shadow_leaf(vm->spt.root[VIEW_SUPERVISOR], va) & PTE_W);
+	assert_true(shadow_leaf(vm->spt->root[VIEW_SUPERVISOR], va) & PTE_W);
 }
 
 static void test_shadow_nx(void **state)
@@ -454,7 +455,7 @@ static void test_shadow_nx(void **state)
 
 	gpt_map(vm, va, 0x200000, 1, PTE_NX);
 	assert_int_equal(shadowpt_fault(vm, va, PFEC_U), SHADOW_FILLED);
-	assert_true(shadow_leaf(vm->spt.root[VIEW_SUPERVISOR], va) & PTE_NX);
+	assert_true(shadow_leaf(vm->spt->root[VIEW_SUPERVISOR], va) & PTE_NX);
 	assert_int_equal(shadowpt_fault(vm, va, PFEC_U | PFEC_P | PFEC_I),
 			 SHADOW_GUEST_FAULT);
 	assert_int_equal(vm->vcpu.exception.error, PFEC_P | PFEC_I);
@@ -468,8 +469,8 @@ static void test_shadow_true_fault(void **state)
 
 	assert_int_equal(shadowpt_fault(vm, va + 5, PFEC_U | PFEC_W),
 			 SHADOW_GUEST_FAULT);
-	assert_int_equal(vm->spt.true_faults, 1);
-	assert_int_equal(vm->spt.hidden_faults, 0);
+	assert_int_equal(vm->spt->true_faults, 1);
+	assert_int_equal(vm->spt->hidden_faults, 0);
 	assert_true(vm->vcpu.exception.pending);
 	assert_int_equal(vm->vcpu.exception.vector, T_PF);
 	assert_true(vm->vcpu.exception.has_error);
@@ -486,19 +487,19 @@ static void test_shadow_user_view_refuses_supervisor(void **state)
 	gpt_map(vm, uva, 0x300000, 1, PTE_W | PTE_U | PTE_D);
 	vm->vcpu.cpl = 3;
 	shadowpt_switch_view(vm);
-	assert_ptr_equal(vm->spt.current, vm->spt.root[VIEW_USER]);
+	assert_ptr_equal(vm->spt->current, vm->spt->root[VIEW_USER]);
 	assert_int_equal(seen.last_flush, SHADOW_FLUSH_ALL);
 	assert_int_equal(shadowpt_fault(vm, kva, PFEC_U), SHADOW_GUEST_FAULT);
 	assert_int_equal(vm->vcpu.exception.error, PFEC_P | PFEC_U);
-	assert_int_equal(shadow_leaf(vm->spt.root[VIEW_USER], kva), 0);
+	assert_int_equal(shadow_leaf(vm->spt->root[VIEW_USER], kva), 0);
 	assert_int_equal(shadowpt_fault(vm, uva, PFEC_U), SHADOW_FILLED);
-	assert_int_equal(shadow_leaf(vm->spt.root[VIEW_USER], uva),
+	assert_int_equal(shadow_leaf(vm->spt->root[VIEW_USER], uva),
 			 0x300000 | PTE_P | PTE_U | PTE_W);
-	assert_int_equal(shadow_leaf(vm->spt.root[VIEW_SUPERVISOR], uva), 0);
+	assert_int_equal(shadow_leaf(vm->spt->root[VIEW_SUPERVISOR], uva), 0);
 	/* Back in the kernel: its view maps both. */
 	vm->vcpu.cpl = 0;
 	shadowpt_switch_view(vm);
-	assert_ptr_equal(vm->spt.current, vm->spt.root[VIEW_SUPERVISOR]);
+	assert_ptr_equal(vm->spt->current, vm->spt->root[VIEW_SUPERVISOR]);
 	assert_int_equal(shadowpt_fault(vm, kva, PFEC_U), SHADOW_FILLED);
 	assert_int_equal(shadowpt_fault(vm, uva, PFEC_U), SHADOW_FILLED);
 }
@@ -514,7 +515,7 @@ static void test_shadow_bad_phys(void **state)
 	assert_int_equal(shadowpt_fault(vm, 0x600000, PFEC_U),
 			 SHADOW_BAD_PHYS);
 	assert_false(vm->vcpu.exception.pending);
-	assert_int_equal(vm->spt.hidden_faults + vm->spt.true_faults, 0);
+	assert_int_equal(vm->spt->hidden_faults + vm->spt->true_faults, 0);
 }
 
 static void test_shadow_invlpg(void **state)
@@ -533,9 +534,9 @@ static void test_shadow_invlpg(void **state)
 	shadowpt_invlpg(vm, a + 0x10);
 	assert_int_equal(seen.flushes, 1);
 	assert_int_equal(seen.last_flush, a + 0x10);
-	assert_int_equal(shadow_leaf(vm->spt.root[VIEW_SUPERVISOR], a), 0);
-	assert_int_equal(shadow_leaf(vm->spt.root[VIEW_USER], a), 0);
-	assert_int_not_equal(shadow_leaf(vm->spt.root[VIEW_SUPERVISOR], b), 0);
+	assert_int_equal(shadow_leaf(vm->spt->root[VIEW_SUPERVISOR], a), 0);
+	assert_int_equal(shadow_leaf(vm->spt->root[VIEW_USER], a), 0);
+	assert_int_not_equal(shadow_leaf(vm->spt->root[VIEW_SUPERVISOR], b), 0);
 }
 
 /* invlpg anywhere in a guest 2 MiB page forgets all of it. */
@@ -548,14 +549,14 @@ static void test_shadow_invlpg_large(void **state)
 	assert_int_equal(shadowpt_fault(vm, va, PFEC_U), SHADOW_FILLED);
 	assert_int_equal(shadowpt_fault(vm, va + 0x5000, PFEC_U),
 			 SHADOW_FILLED);
-	assert_int_equal(shadow_leaf(vm->spt.root[VIEW_SUPERVISOR],
+	assert_int_equal(shadow_leaf(vm->spt->root[VIEW_SUPERVISOR],
 				     va + 0x5000), 0x605000 | PTE_P | PTE_U);
-	uint64_t before = vm->spt.tables;
+	uint64_t before = vm->spt->tables;
 	shadowpt_invlpg(vm, va + 0x1ff000); /* a piece never touched */
-	assert_int_equal(shadow_leaf(vm->spt.root[VIEW_SUPERVISOR], va), 0);
-	assert_int_equal(shadow_leaf(vm->spt.root[VIEW_SUPERVISOR],
+	assert_int_equal(shadow_leaf(vm->spt->root[VIEW_SUPERVISOR], va), 0);
+	assert_int_equal(shadow_leaf(vm->spt->root[VIEW_SUPERVISOR],
 				     va + 0x5000), 0);
-	assert_int_equal(vm->spt.tables, before - 1);
+	assert_int_equal(vm->spt->tables, before - 1);
 	/* The engine cached translations of the other pieces too: it must
 	 * forget all of them, not only the address invlpg named. */
 	assert_int_equal(seen.last_flush, SHADOW_FLUSH_ALL);
@@ -564,17 +565,17 @@ static void test_shadow_invlpg_large(void **state)
 static void test_shadow_flush_all(void **state)
 {
 	struct vm *vm = *state;
-	uint64_t *sup = vm->spt.root[VIEW_SUPERVISOR];
+	uint64_t *sup = vm->spt->root[VIEW_SUPERVISOR];
 
 	gpt_map(vm, 0x400000, 0x200000, 1, PTE_U);
 	gpt_map(vm, 0x8000000000ULL, 0x300000, 1, PTE_U);
 	assert_int_equal(shadowpt_fault(vm, 0x400000, PFEC_U), SHADOW_FILLED);
 	assert_int_equal(shadowpt_fault(vm, 0x8000000000ULL, PFEC_U),
 			 SHADOW_FILLED);
-	assert_int_equal(vm->spt.tables, 2 + 3 + 3);
+	assert_int_equal(vm->spt->tables, 2 + 3 + 3);
 	shadowpt_flush_all(vm);
-	assert_int_equal(vm->spt.tables, 2);
-	assert_ptr_equal(vm->spt.root[VIEW_SUPERVISOR], sup);
+	assert_int_equal(vm->spt->tables, 2);
+	assert_ptr_equal(vm->spt->root[VIEW_SUPERVISOR], sup);
 	assert_int_equal(shadow_leaf(sup, 0x400000), 0);
 	assert_int_equal(seen.last_flush, SHADOW_FLUSH_ALL);
 	/* And it fills again. */
@@ -605,14 +606,14 @@ static void test_cr3_keeps_only_global_entries(void **state)
 	gpt_map(vm, 0x401000, 0x201000, 1, 0);
 	assert_int_equal(shadowpt_fault(vm, 0x400000, PFEC_U), SHADOW_FILLED);
 	assert_int_equal(shadowpt_fault(vm, 0x401000, PFEC_U), SHADOW_FILLED);
-	uint64_t *sup = vm->spt.root[VIEW_SUPERVISOR];
+	uint64_t *sup = vm->spt->root[VIEW_SUPERVISOR];
 	assert_true(shadow_leaf(sup, 0x400000) & PTE_G);
 	assert_false(shadow_leaf(sup, 0x401000) & PTE_G);
-	unsigned hits = vm->spt.space_hits;
+	unsigned hits = vm->spt->space_hits;
 
 	load_cr3(vm, PML4_GPA); /* a reload: the same space */
-	assert_int_equal(vm->spt.space_hits, hits + 1);
-	assert_ptr_equal(vm->spt.root[VIEW_SUPERVISOR], sup);
+	assert_int_equal(vm->spt->space_hits, hits + 1);
+	assert_ptr_equal(vm->spt->root[VIEW_SUPERVISOR], sup);
 	assert_int_equal(shadow_leaf(sup, 0x400000),
 			 0x200000 | PTE_P | PTE_U | PTE_G);
 	assert_int_equal(shadow_leaf(sup, 0x401000), 0);
@@ -626,14 +627,14 @@ static void test_cr3_without_pge_drops_all(void **state)
 	load_cr3(vm, PML4_GPA);
 	gpt_map(vm, 0x400000, 0x200000, 1, PTE_G); /* G, but CR4.PGE = 0 */
 	assert_int_equal(shadowpt_fault(vm, 0x400000, PFEC_U), SHADOW_FILLED);
-	assert_false(shadow_leaf(vm->spt.current, 0x400000) & PTE_G);
+	assert_false(shadow_leaf(vm->spt->current, 0x400000) & PTE_G);
 	load_cr3(vm, PML4_GPA);
-	assert_int_equal(shadow_leaf(vm->spt.current, 0x400000), 0);
+	assert_int_equal(shadow_leaf(vm->spt->current, 0x400000), 0);
 	/* The emptied tables went back: only the roots are left in use. */
 	unsigned roots = 0;
 	for (int i = 0; i < SHADOW_SPACES; i++)
-		roots += vm->spt.space[i].in_use ? SHADOW_NVIEWS : 0;
-	assert_int_equal(vm->spt.tables, roots);
+		roots += vm->spt->space[i].in_use ? SHADOW_NVIEWS : 0;
+	assert_int_equal(vm->spt->tables, roots);
 }
 
 static void test_cr3_switch_and_back(void **state)
@@ -644,28 +645,28 @@ static void test_cr3_switch_and_back(void **state)
 	load_cr3(vm, PML4_GPA);
 	gpt_map(vm, 0x400000, 0x200000, 1, PTE_G);
 	assert_int_equal(shadowpt_fault(vm, 0x400000, PFEC_U), SHADOW_FILLED);
-	uint64_t *a = vm->spt.root[VIEW_SUPERVISOR];
+	uint64_t *a = vm->spt->root[VIEW_SUPERVISOR];
 
 	/* Space B: a copy of A's PML4, sharing its lower tables. */
 	memcpy(gpt_at(vm, PML4_B_GPA), gpt_at(vm, PML4_GPA), PAGE_SIZE);
 	load_cr3(vm, PML4_B_GPA);
-	assert_ptr_not_equal(vm->spt.root[VIEW_SUPERVISOR], a);
-	assert_int_equal(shadow_leaf(vm->spt.current, 0x400000), 0);
+	assert_ptr_not_equal(vm->spt->root[VIEW_SUPERVISOR], a);
+	assert_int_equal(shadow_leaf(vm->spt->current, 0x400000), 0);
 	assert_int_equal(shadowpt_fault(vm, 0x400000, PFEC_U), SHADOW_FILLED);
 
 	/* Back to A: its global entry is still there, no fault needed. */
-	unsigned hidden = vm->spt.hidden_faults;
+	unsigned hidden = vm->spt->hidden_faults;
 	load_cr3(vm, PML4_GPA);
-	assert_ptr_equal(vm->spt.root[VIEW_SUPERVISOR], a);
+	assert_ptr_equal(vm->spt->root[VIEW_SUPERVISOR], a);
 	assert_int_equal(shadow_leaf(a, 0x400000),
 			 0x200000 | PTE_P | PTE_U | PTE_G);
-	assert_int_equal(vm->spt.hidden_faults, hidden);
+	assert_int_equal(vm->spt->hidden_faults, hidden);
 
 	/* invlpg forgets va in every space, global or not. */
 	shadowpt_invlpg(vm, 0x400000);
 	assert_int_equal(shadow_leaf(a, 0x400000), 0);
 	load_cr3(vm, PML4_B_GPA);
-	assert_int_equal(shadow_leaf(vm->spt.current, 0x400000), 0);
+	assert_int_equal(shadow_leaf(vm->spt->current, 0x400000), 0);
 }
 
 static void test_cr3_cache_is_bounded(void **state)
@@ -681,15 +682,15 @@ static void test_cr3_cache_is_bounded(void **state)
 	}
 	unsigned used = 0;
 	for (int i = 0; i < SHADOW_SPACES; i++)
-		used += vm->spt.space[i].in_use;
+		used += vm->spt->space[i].in_use;
 	assert_int_equal(used, SHADOW_SPACES);
-	assert_int_equal(vm->spt.tables, SHADOW_SPACES * SHADOW_NVIEWS);
+	assert_int_equal(vm->spt->tables, SHADOW_SPACES * SHADOW_NVIEWS);
 	/* The most recent ones are cached, the first is gone. */
-	uint64_t misses = vm->spt.space_misses;
+	uint64_t misses = vm->spt->space_misses;
 	load_cr3(vm, 0x100000 + (3 * SHADOW_SPACES - 1) * PAGE_SIZE);
-	assert_int_equal(vm->spt.space_misses, misses);
+	assert_int_equal(vm->spt->space_misses, misses);
 	load_cr3(vm, 0x100000);
-	assert_int_equal(vm->spt.space_misses, misses + 1);
+	assert_int_equal(vm->spt->space_misses, misses + 1);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)

@@ -29,6 +29,7 @@
 #include "core/exit.h"
 #include "monitor/loader.h"
 #include "core/vm.h"
+#include "monitor/machine.h"
 #include "shadowpt/shadowpt.h"
 
 #define CODE 0x200000ULL
@@ -531,7 +532,7 @@ static void test_pf_error_codes(void **state)
 /* The shadow leaf of va (the test reads the tables like the MMU). */
 static uint64_t *shadow_leaf(uint64_t va)
 {
-	uint64_t *t = vm.spt.current;
+	uint64_t *t = vm.spt->current;
 
 	for (int level = 4; level > 1; level--) {
 		uint64_t e = t[PT_INDEX(va, level)];

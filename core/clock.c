@@ -1,0 +1,115 @@
+/*
+ * core/clock.c - virtual time (core/clock.h).
+ */
+#include <time.h>
+
+#include "core/clock.h"
+#include "core/vm.h"
+
+uint64_t clock_host_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void clock_init(struct vm *vm, uint64_t icount_ns)
+{
+	struct vm_clock *c = &vm->clock;
+
+	*c = (struct vm_clock){ .icount_ns = icount_ns,
+				.origin_ns = clock_host_ns() };
+	for (int t = 0; t < CLOCK_NTIMERS; t++)
+		c->deadline[t] = CLOCK_NEVER;
+}
+
+/*T:630 Virtual time, and the one function that says what time it is for the
+ * guest.  With --icount it is the guest's instructions retired times a
+ * fixed number of nanoseconds, plus the instructions a busy CPU would have
+ * run while the vCPU was halted: a run then repeats exactly, tick for
+ * tick.  Otherwise it is the host's monotonic clock since reset, less what
+ * an engine hid (the native engine's ptrace round trips), or standing
+ * still while the monitor handles a native exit.  Timers only register
+ * deadlines; no device and no engine reads the host clock for the guest.
+ */
+uint64_t clock_now(const struct vm *vm)
+{
+	const struct vm_clock *c = &vm->clock;
+
+	if (c->icount_ns)
+		return (vm->vcpu.instructions + c->icount_bias) * c->icount_ns;
+	if (c->held_ns)
+		return c->held_ns;
+	return clock_host_ns() - c->origin_ns;
+}
+
+void clock_set_deadline(struct vm *vm, enum clock_timer t, uint64_t when)
+{
+	vm->clock.deadline[t] = when;
+}
+
+uint64_t clock_next_deadline(const struct vm *vm)
+{
+	uint64_t t = CLOCK_NEVER;
+
+	for (int i = 0; i < CLOCK_NTIMERS; i++)
+		if (vm->clock.deadline[i] < t)
+			t = vm->clock.deadline[i];
+	return t;
+}
+
+uint64_t clock_next_host_deadline(const struct vm *vm)
+{
+	const struct vm_clock *c = &vm->clock;
+	uint64_t t = clock_next_deadline(vm), now;
+
+	if (t == CLOCK_NEVER)
+		return CLOCK_NEVER;
+	if (!c->icount_ns && !c->held_ns)
+		return c->origin_ns + t; /* the same answer until it changes,
+					    so a host timer is re-armed only
+					    when the deadline moves */
+	now = clock_now(vm);
+	return clock_host_ns() + (t > now ? t - now : 0);
+}
+
+void clock_advance_to(struct vm *vm, uint64_t t)
+{
+	struct vm_clock *c = &vm->clock;
+	uint64_t now = clock_now(vm);
+
+	if (t <= now)
+		return;
+	if (c->icount_ns) {
+		c->icount_bias += (t - now + c->icount_ns - 1) / c->icount_ns;
+		return;
+	}
+	struct timespec ts = { (time_t)((t - now) / 1000000000ULL),
+			       (long)((t - now) % 1000000000ULL) };
+	nanosleep(&ts, NULL); /* Ctrl-C cuts it short: fine */
+}
+
+void clock_hide(struct vm *vm, uint64_t ns)
+{
+	vm->clock.origin_ns += ns;
+}
+
+void clock_hold(struct vm *vm, uint64_t host_ns)
+{
+	struct vm_clock *c = &vm->clock;
+
+	c->held_ns = host_ns - c->origin_ns;
+	if (!c->held_ns)
+		c->held_ns = 1; /* 0 means "not held" */
+}
+
+void clock_release(struct vm *vm, uint64_t host_ns)
+{
+	struct vm_clock *c = &vm->clock;
+
+	if (c->held_ns) {
+		c->origin_ns = host_ns - c->held_ns;
+		c->held_ns = 0;
+	}
+}

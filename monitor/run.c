@@ -1,0 +1,162 @@
+/*
+ * monitor/run.c - the machine's loop: everything between two exits.
+ *
+ * The dispatcher (monitor/dispatch.c) interprets one exit; this loop is
+ * the machine around it.  It owns what happens *between* exits: an
+ * exception an interpreter routine raised is delivered through the
+ * guest's IDT, device interrupts are injected when the virtual IF allows,
+ * a halted vCPU waits for the next timer event, and the engine is told
+ * when it must come back (a timer deadline, the end of sti's shadow).
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/clock.h"
+#include "core/engine.h"
+#include "core/exit.h"
+#include "core/vm.h"
+#include "devices/devices.h"
+#include "interp/interp.h"
+#include "isa/x86.h"
+#include "monitor/dispatch.h"
+#include "monitor/run.h"
+#include "monitor/stats.h"
+
+/* Instructions between two looks at the host clock (no --icount). */
+#define HOST_POLL_INSNS 100000
+
+/*
+ * sti (when IF was clear) blocks interrupts until the end of the next
+ * instruction, so that "sti; hlt" cannot lose a wake-up.  The shadow ends
+ * once one more instruction has retired, by the engine or by emulation;
+ * shadow_before says whether it was already in force when the exit came.
+ */
+static void track_shadow(struct vcpu *v, bool shadow_before)
+{
+	if (!v->interrupt_shadow)
+		return;
+	if (!shadow_before)
+		v->shadow_mark = v->instructions;
+	else if (v->instructions > v->shadow_mark)
+		v->interrupt_shadow = false;
+}
+
+/* Events the last exit left: an exception for the guest's IDT, and the
+ * end of an interrupt shadow. */
+static void deliver_pending(struct vm *vm, bool shadow_before)
+{
+	if (vm->vcpu.exception.pending && !vm->stopped)
+		interp_deliver(vm);
+	track_shadow(&vm->vcpu, shadow_before);
+}
+
+/*T:620 Interrupts.  Devices raise lines on the PIC; the PIC presents the
+ * most urgent request; the vCPU takes it only when its *virtual* IF is set
+ * and no interrupt shadow (the one instruction after sti) is in force.
+ * The guest's code runs with the real IF always on, so it is the monitor,
+ * between two runs of the engine, that decides when the guest is
+ * interrupted, and interp_deliver_interrupt() that enters the guest's IDT.
+ */
+static void inject_interrupt(struct vm *vm)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	devices_update(vm);
+	if (vm->stopped || v->exception.pending)
+		return;
+	if (!(v->rflags & FL_IF) || v->interrupt_shadow)
+		return;
+	if (!i8259_pending(&vm->dev->pic))
+		return;
+	uint8_t vector = i8259_acknowledge(&vm->dev->pic);
+	interp_deliver_interrupt(vm, vector);
+	vm->stats->injected++;
+	if (vm->opt.trace)
+		fprintf(stderr, "[intr] cpl%u rip=%#010" PRIx64 "  vector "
+			"%#x delivered through the guest's IDT\n", v->cpl,
+			v->rip, vector);
+}
+
+/*T:640 hlt, and why a guest cannot hang the monitor.  A halted vCPU sleeps
+ * until the clock's next deadline (really, or under --icount by counting
+ * the instructions it would have run), then the loop injects the interrupt
+ * that woke it.  A halt that nothing can end - interrupts disabled, or no
+ * timer armed - would be a hang on real hardware; here it is a misbehaving
+ * guest, stopped with a reason (stop 240).
+ */
+/*
+ * hlt: the vCPU sleeps until an interrupt.  The host core sleeps too, until
+ * the next timer event; a guest that halts with nothing able to wake it
+ * would sleep forever, so it is stopped with a reason instead.
+ */
+static void wait_while_halted(struct vm *vm)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	while (v->halted && !vm->stopped) {
+		uint64_t t = clock_next_deadline(vm);
+
+		if (vm->kick == VM_KICK_STOP) {
+			vm_kill(vm, VM_EXIT_INTERRUPTED, "interrupted while "
+				"halted at rip %#" PRIx64, v->rip);
+		} else if (!(v->rflags & FL_IF) || t == CLOCK_NEVER) {
+			vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "guest halted at rip "
+				"%#" PRIx64 " with %s: nothing can ever wake it",
+				v->rip, (v->rflags & FL_IF) ?
+				"no unmasked interrupt source" :
+				"interrupts disabled");
+		} else {
+			clock_advance_to(vm, t);
+			inject_interrupt(vm);
+		}
+	}
+}
+
+/* When must the engine come back next, counted in guest instructions? */
+static void set_deadline(struct vm *vm)
+{
+	struct vcpu *v = &vm->vcpu;
+	uint64_t t = clock_next_deadline(vm);
+	uint64_t ns = vm->clock.icount_ns;
+
+	if (v->interrupt_shadow)
+		vm->insn_deadline = v->instructions + 1;
+	else if (t == CLOCK_NEVER)
+		vm->insn_deadline = UINT64_MAX;
+	else if (!ns)
+		vm->insn_deadline = v->instructions + HOST_POLL_INSNS;
+	else
+		vm->insn_deadline = (t + ns - 1) / ns - vm->clock.icount_bias;
+}
+
+/*T:230 The heart of every monitor is this loop: run the guest until it traps,
+ * interpret the trap, resume.  The engine decides *how* guest code runs
+ * (stop 100); dispatch() decides what each trap means (stop 300).  The
+ * loop owns the machine around them, in lguest's order: deliver the
+ * exception the last trap raised through the guest's IDT, inject an
+ * interrupt if the virtual IF allows (stop 620), sleep while the vCPU is
+ * halted, tell the engine when it must come back, run it.  It ends only
+ * when something sets vm->stopped: the guest's own exit through port 0xf4,
+ * or vm_kill() (stop 240).
+ */
+int vm_run(struct vm *vm)
+{
+	struct vm_exit x;
+	bool shadow_before = false;
+
+	vm->stats->start_ns = clock_host_ns();
+	while (!vm->stopped) {
+		deliver_pending(vm, shadow_before);
+		inject_interrupt(vm);
+		wait_while_halted(vm);
+		if (vm->stopped)
+			break;
+		set_deadline(vm);
+		vm->engine->run(vm, &x);
+		shadow_before = vm->vcpu.interrupt_shadow;
+		dispatch(vm, &x);
+	}
+	vm->stats->end_ns = clock_host_ns();
+	return vm->exit_status;
+}
