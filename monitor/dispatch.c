@@ -102,6 +102,16 @@ static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
 	emulate(vm, fn, in, a);
 }
 
+/*T:340 The other trap every de-privileged guest causes by the thousand: a #PF
+ * against the shadow page tables.  shadowpt_fault() (stop 500) answers in
+ * one of three ways, and each has one response: the shadow was filled (a
+ * hidden fault: resume, the guest never knows); the guest's own tables
+ * refuse the access (a true fault: the #PF is now pending in the vCPU, for
+ * the guest's IDT); the guest maps memory it does not have (a misbehaving
+ * guest: vm_kill, stop 240).  One more case is the monitor's own: a fill
+ * that repeats without one instruction retiring did not take, and that is
+ * a bug in trapvisor (panic, stop 250).
+ */
 /* A #PF against the shadow: fill it (hidden) or reflect it (true). */
 static void dispatch_pf(struct vm *vm, const struct vm_exit *x,
 			struct action *a)
