@@ -3,8 +3,8 @@
  *
  * See core/lab.h.  A student running an unfinished tree should read
  * which function is missing and where the handout explains it, not a
- * stack trace: a missing routine is a guest that cannot go on (tier two of
- * STYLE.md's errors), never a monitor that crashes.
+ * stack trace: a missing routine is a guest that cannot go on (tier 2 of
+ * the errors in core/panic.h), never a monitor that crashes.
  */
 #include <stdio.h>
 

@@ -36,8 +36,8 @@
 #include <stdio.h>
 
 #include "interp/internal.h"
+#include "isa/arch.h"
 #include "core/lab.h"
-#include "monitor/trace.h"
 #include "shadowpt/walk.h"
 
 /* One event being delivered. */
@@ -99,7 +99,7 @@ static int read_gate(struct vm *vm, const struct event *ev, struct gate *g)
 
 	if (offset + GATE_SIZE - 1 > vm->vcpu.idtr.limit)
 		return fail(vm, ev, T_GP, idt_error(ev));
-	if (gva_read(vm, vm->vcpu.idtr.base + offset, raw, sizeof(raw),
+	if (interp_gva_read(vm, vm->vcpu.idtr.base + offset, raw, sizeof(raw),
 		     ACC_IMPLICIT) < 0)
 		return -1;
 	gate_unpack(raw, g);
@@ -151,7 +151,7 @@ static int read_tss_rsp(struct vm *vm, const struct event *ev,
 	/* The descriptor cache counts, not the selector (0 after reset). */
 	if (offset + 7 > tr->limit)
 		return fail(vm, ev, T_TS, sel_error(tr->selector));
-	return gva_read(vm, tr->base + offset, rsp, sizeof(*rsp),
+	return interp_gva_read(vm, tr->base + offset, rsp, sizeof(*rsp),
 			ACC_IMPLICIT);
 }
 
@@ -205,10 +205,10 @@ static int push_frame(struct vm *vm, const struct event *ev, unsigned new_cpl,
 
 	top &= ~(FRAME_ALIGN - 1);
 	*new_rsp = top - n * 8;
-	if (!interp_canonical(*new_rsp) || !interp_canonical(top - 1))
+	if (!x86_canonical(*new_rsp) || !x86_canonical(top - 1))
 		return fail(vm, ev, T_SS, 0);
 	/* A handler at CPL 3 pushes with user rights, else supervisor. */
-	return gva_write(vm, *new_rsp, frame, n * 8,
+	return interp_gva_write(vm, *new_rsp, frame, n * 8,
 			 new_cpl == CPL_USER ? ACC_WRITE :
 			 ACC_WRITE | ACC_IMPLICIT);
 	/* LAB 3 END; hole: lab_todo(vm, 3, "push_frame"); (void)ev;
@@ -260,7 +260,7 @@ static int deliver_once(struct vm *vm, const struct event *ev)
 	if (read_gate(vm, ev, &g) < 0 ||
 	    read_target(vm, ev, &g, &cs, &new_cpl) < 0)
 		return -1;
-	if (!interp_canonical(g.offset))
+	if (!x86_canonical(g.offset))
 		return fail(vm, ev, T_GP, 0);
 	if (pick_stack(vm, ev, &g, new_cpl, &top) < 0 ||
 	    push_frame(vm, ev, new_cpl, top, &new_rsp) < 0)
@@ -317,10 +317,10 @@ static void event_name(const struct event *ev, char *buf, size_t len)
 	if (ev->src == EVENT_SOFTWARE)
 		snprintf(buf, len, "int %#x", ev->vector);
 	else if (ev->has_error)
-		snprintf(buf, len, "%s(%#x)", trace_vector_name(ev->vector),
+		snprintf(buf, len, "%s(%#x)", x86_vector_name(ev->vector),
 			 ev->error);
 	else
-		snprintf(buf, len, "%s", trace_vector_name(ev->vector));
+		snprintf(buf, len, "%s", x86_vector_name(ev->vector));
 }
 
 static void triple_fault(struct vm *vm, const struct event *first,
@@ -343,7 +343,7 @@ static bool take_nested(struct vm *vm, struct event *second)
 	if (vm->stopped)
 		return false; /* the walk found the guest beyond repair */
 	if (!e.pending)
-		interp_panic("interp_deliver_event", "delivery failed without "
+		panic("interp_deliver_event: delivery failed without "
 			     "raising a fault");
 	*second = (struct event){ e.vector, e.has_error, e.error,
 				  EVENT_EXCEPTION, vm->vcpu.rip };

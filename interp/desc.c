@@ -34,10 +34,10 @@ static void load_dtable(struct vm *vm, const struct insn *in,
 	struct pseudo_desc pd;
 
 	if (!interp_require_cpl0(vm) ||
-	    gva_read(vm, interp_ea(vm, in, src), &pd, sizeof(pd),
+	    interp_gva_read(vm, interp_ea(vm, in, src), &pd, sizeof(pd),
 		     ACC_READ) < 0)
 		return;
-	if (!interp_canonical(pd.base)) {
+	if (!x86_canonical(pd.base)) {
 		interp_gp(vm, 0);
 		return;
 	}
@@ -62,7 +62,7 @@ static void store_dtable(struct vm *vm, const struct insn *in,
 	struct pseudo_desc pd = { t->limit, t->base };
 
 	if (!umip_allows(vm) ||
-	    gva_write(vm, interp_ea(vm, in, &in->x86.operands[0]), &pd,
+	    interp_gva_write(vm, interp_ea(vm, in, &in->x86.operands[0]), &pd,
 		      sizeof(pd), ACC_WRITE) < 0)
 		return;
 	interp_advance(vm, in);
@@ -104,7 +104,7 @@ static int system_desc(struct vm *vm, uint16_t sel, unsigned want,
 	if (interp_desc_fetch(vm, sel, true, d) < 0)
 		return -1;
 	if (!desc_is_system(d) || desc_type(d) != want ||
-	    !interp_canonical(desc_base(d))) {
+	    !x86_canonical(desc_base(d))) {
 		interp_gp(vm, sel_error(sel));
 		return -1;
 	}

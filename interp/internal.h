@@ -24,14 +24,11 @@
 #include <capstone/capstone.h>
 
 #include "interp/interp.h"
+#include "isa/arch.h"
 #include "isa/decode.h"
 #include "isa/x86.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
-
-/* A broken monitor invariant: print "function: reason" and abort. */
-void interp_panic(const char *fn, const char *why)
-	__attribute__((noreturn));
 
 /* REX.W in Capstone's cs_x86.rex: a 64-bit operand size. */
 #define INSN_REX_W 0x8
@@ -70,8 +67,18 @@ bool interp_require_cpl0(struct vm *vm);
 
 /* ----------------------------------------------------------- operands */
 
-/* Bits 63:47 all equal: a canonical 48-bit linear address. */
-bool interp_canonical(uint64_t va);
+/*
+ * Guest memory by linear address for the interpreter routines: gva_read
+ * and gva_write (shadowpt/walk.h), with the caller's decision for a guest
+ * whose tables lead outside its RAM: it is stopped (vm_kill, tier 2 of
+ * core/panic.h).  Returns 0, or -1 when the access failed (an exception
+ * raised, or the guest stopped): the routine returns without completing.
+ */
+int interp_gva_read(struct vm *vm, uint64_t va, void *buf, size_t len,
+		    unsigned acc);
+int interp_gva_write(struct vm *vm, uint64_t va, const void *buf, size_t len,
+		     unsigned acc);
+
 
 /* Is r a general register (any width, ah..bh included)? */
 bool interp_is_gpr(x86_reg r);

@@ -37,13 +37,13 @@ static int iomap_check(struct vm *vm, uint16_t port, unsigned size)
 
 	if (tr->limit < TSS_IOMAP_BASE + 1)
 		goto refuse;
-	if (gva_read(vm, tr->base + TSS_IOMAP_BASE, &map, sizeof(map),
+	if (interp_gva_read(vm, tr->base + TSS_IOMAP_BASE, &map, sizeof(map),
 		     ACC_IMPLICIT) < 0)
 		return -1;
 	byte = (uint64_t)map + port / 8;
 	if (byte + 1 > tr->limit)
 		goto refuse;
-	if (gva_read(vm, tr->base + byte, &bits, sizeof(bits),
+	if (interp_gva_read(vm, tr->base + byte, &bits, sizeof(bits),
 		     ACC_IMPLICIT) < 0)
 		return -1;
 	if (!(bits & (((1U << size) - 1) << (port % 8))))
@@ -137,10 +137,10 @@ static int ins_one(struct vm *vm, const struct string_io *s)
 	uint64_t va = vm->vcpu.regs[GPR_RDI] & s->amask;
 	uint32_t data = 0, probe;
 
-	if (gva_read(vm, va, &probe, s->size, ACC_WRITE) < 0)
+	if (interp_gva_read(vm, va, &probe, s->size, ACC_WRITE) < 0)
 		return -1;
 	devices_io(vm, s->port, s->size, true, &data);
-	if (gva_write(vm, va, &data, s->size, ACC_WRITE) < 0)
+	if (interp_gva_write(vm, va, &data, s->size, ACC_WRITE) < 0)
 		return -1;
 	string_step(&vm->vcpu, GPR_RDI, s);
 	return 0;
@@ -152,7 +152,7 @@ static int outs_one(struct vm *vm, const struct insn *in,
 {
 	uint32_t data = 0;
 
-	if (gva_read(vm, interp_ea(vm, in, mem), &data, s->size,
+	if (interp_gva_read(vm, interp_ea(vm, in, mem), &data, s->size,
 		     ACC_READ) < 0)
 		return -1;
 	devices_io(vm, s->port, s->size, false, &data);

@@ -170,7 +170,7 @@ void interp_iret(struct vm *vm, const struct insn *in)
 	if (return_cs(vm, (uint16_t)f[1], &cs) < 0 ||
 	    return_ss(vm, (uint16_t)f[4], f[1] & SEL_RPL_MASK, &ss) < 0)
 		return;
-	if (!interp_canonical(f[0])) {
+	if (!x86_canonical(f[0])) {
 		interp_gp(vm, 0);
 		return;
 	}
@@ -220,7 +220,7 @@ void interp_retf(struct vm *vm, const struct insn *in)
 			return;
 		rsp += imm;
 	}
-	if (!interp_canonical(rip)) {
+	if (!x86_canonical(rip)) {
 		interp_gp(vm, 0);
 		return;
 	}
@@ -265,8 +265,8 @@ static int far_pointer(struct vm *vm, const struct insn *in, unsigned size,
 	uint64_t ea = interp_ea(vm, in, &in->x86.operands[0]);
 
 	*offset = 0;
-	if (gva_read(vm, ea, offset, size, ACC_READ) < 0 ||
-	    gva_read(vm, ea + size, sel, sizeof(*sel), ACC_READ) < 0)
+	if (interp_gva_read(vm, ea, offset, size, ACC_READ) < 0 ||
+	    interp_gva_read(vm, ea + size, sel, sizeof(*sel), ACC_READ) < 0)
 		return -1;
 	return 0;
 }
@@ -281,7 +281,7 @@ void interp_ljmp(struct vm *vm, const struct insn *in)
 	if (far_pointer(vm, in, interp_opsize(in), &offset, &sel) < 0 ||
 	    jump_cs(vm, sel, &cs) < 0)
 		return;
-	if (!interp_canonical(offset)) {
+	if (!x86_canonical(offset)) {
 		interp_gp(vm, 0);
 		return;
 	}
@@ -301,7 +301,7 @@ void interp_lcall(struct vm *vm, const struct insn *in)
 	if (far_pointer(vm, in, size, &offset, &sel) < 0 ||
 	    jump_cs(vm, sel, &cs) < 0)
 		return;
-	if (!interp_canonical(offset)) {
+	if (!x86_canonical(offset)) {
 		interp_gp(vm, 0);
 		return;
 	}

@@ -62,7 +62,7 @@ static bool write_apic_base(struct vcpu *v, uint64_t val)
 /* Store a canonical address in *slot; false (#GP) otherwise. */
 static bool write_address(uint64_t *slot, uint64_t val)
 {
-	if (!interp_canonical(val))
+	if (!x86_canonical(val))
 		return false;
 	*slot = val;
 	return true;

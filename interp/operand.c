@@ -20,13 +20,6 @@
 #include "shadowpt/shadowpt.h"
 #include "shadowpt/walk.h"
 
-void interp_panic(const char *fn, const char *why)
-{
-	fflush(stdout);
-	fprintf(stderr, "trapvisor: panic: %s: %s\n", fn, why);
-	abort();
-}
-
 bool interp_require_cpl0(struct vm *vm)
 {
 	if (vm->vcpu.cpl == CPL_KERNEL)
@@ -43,11 +36,31 @@ void interp_set_cpl(struct vm *vm, unsigned cpl)
 	shadowpt_switch_view(vm);
 }
 
-bool interp_canonical(uint64_t va)
+/* The guest's tables lead outside its RAM at va: stop it. */
+static int interp_no_ram(struct vm *vm, uint64_t va)
 {
-	unsigned shift = 64 - X86_LINEAR_BITS;
+	vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "guest memory at linear %#llx is "
+		"outside its %llu MiB of RAM (rip %#llx)",
+		(unsigned long long)va,
+		(unsigned long long)(vm->mem.size >> 20),
+		(unsigned long long)vm->vcpu.rip);
+	return -1;
+}
 
-	return (uint64_t)((int64_t)(va << shift) >> shift) == va;
+int interp_gva_read(struct vm *vm, uint64_t va, void *buf, size_t len,
+		    unsigned acc)
+{
+	int r = gva_read(vm, va, buf, len, acc);
+
+	return r == GVA_NO_RAM ? interp_no_ram(vm, va) : r;
+}
+
+int interp_gva_write(struct vm *vm, uint64_t va, const void *buf, size_t len,
+		     unsigned acc)
+{
+	int r = gva_write(vm, va, buf, len, acc);
+
+	return r == GVA_NO_RAM ? interp_no_ram(vm, va) : r;
 }
 
 /* ------------------------------------------------- general registers */
@@ -110,7 +123,7 @@ static const struct gpr_slot *gpr_slot(x86_reg r)
 {
 	if (r <= X86_REG_INVALID || r >= X86_REG_ENDING ||
 	    gpr_slots[r].width == 0)
-		interp_panic("gpr_slot", "not a general register");
+		panic("gpr_slot: not a general register");
 	return &gpr_slots[r];
 }
 
@@ -202,9 +215,9 @@ int interp_op_read(struct vm *vm, const struct insn *in, const cs_x86_op *op,
 		return 0;
 	case X86_OP_MEM:
 		*val = 0; /* little-endian: the low size bytes */
-		return gva_read(vm, interp_ea(vm, in, op), val, size, ACC_READ);
+		return interp_gva_read(vm, interp_ea(vm, in, op), val, size, ACC_READ);
 	default:
-		interp_panic("interp_op_read", "operand of no type");
+		panic("interp_op_read: operand of no type");
 	}
 }
 
@@ -216,10 +229,10 @@ int interp_op_write(struct vm *vm, const struct insn *in, const cs_x86_op *op,
 		interp_reg_set(&vm->vcpu, op->reg, val);
 		return 0;
 	case X86_OP_MEM:
-		return gva_write(vm, interp_ea(vm, in, op), &val, size,
+		return interp_gva_write(vm, interp_ea(vm, in, op), &val, size,
 				 ACC_WRITE);
 	default:
-		interp_panic("interp_op_write", "not a destination");
+		panic("interp_op_write: not a destination");
 	}
 }
 
@@ -231,7 +244,7 @@ int interp_op_write(struct vm *vm, const struct insn *in, const cs_x86_op *op,
  */
 static int stack_check(struct vm *vm, uint64_t va)
 {
-	if (interp_canonical(va))
+	if (x86_canonical(va))
 		return 0;
 	vcpu_raise_error(&vm->vcpu, T_SS, 0);
 	return -1;
@@ -242,7 +255,7 @@ int interp_push(struct vm *vm, uint64_t val, unsigned size)
 	uint64_t rsp = vm->vcpu.regs[GPR_RSP] - size;
 
 	if (stack_check(vm, rsp) < 0 ||
-	    gva_write(vm, rsp, &val, size, ACC_WRITE) < 0)
+	    interp_gva_write(vm, rsp, &val, size, ACC_WRITE) < 0)
 		return -1;
 	vm->vcpu.regs[GPR_RSP] = rsp;
 	return 0;
@@ -256,7 +269,7 @@ int interp_stack_peek(struct vm *vm, uint64_t offset, unsigned size,
 	*val = 0;
 	if (stack_check(vm, va) < 0)
 		return -1;
-	return gva_read(vm, va, val, size, ACC_READ);
+	return interp_gva_read(vm, va, val, size, ACC_READ);
 }
 
 int interp_pop(struct vm *vm, uint64_t *val, unsigned size)

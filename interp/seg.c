@@ -31,7 +31,7 @@ static enum vcpu_sreg sreg_of(const cs_x86_op *op)
 	int s = op->type == X86_OP_REG ? sreg_index(op->reg) : -1;
 
 	if (s < 0)
-		interp_panic("sreg_of", "operand is not a segment register");
+		panic("sreg_of: operand is not a segment register");
 	return (enum vcpu_sreg)s;
 }
 
@@ -152,7 +152,7 @@ void interp_wrfsbase(struct vm *vm, const struct insn *in)
 	if (!base)
 		return;
 	val = interp_reg_get(&vm->vcpu, in->x86.operands[0].reg);
-	if (!interp_canonical(val)) {
+	if (!x86_canonical(val)) {
 		interp_gp(vm, 0);
 		return;
 	}

@@ -42,7 +42,7 @@ enum desc_result interp_desc_read(struct vm *vm, uint16_t sel, bool system,
 	if (!desc_table(&vm->vcpu, sel, &base, &limit) ||
 	    offset + len - 1 > limit)
 		return DESC_OUTSIDE;
-	if (gva_read(vm, base + offset, d, len, ACC_IMPLICIT) < 0)
+	if (interp_gva_read(vm, base + offset, d, len, ACC_IMPLICIT) < 0)
 		return DESC_FAULT;
 	return DESC_OK;
 }
@@ -53,8 +53,8 @@ int interp_desc_write_lo(struct vm *vm, uint16_t sel, uint64_t lo)
 	uint32_t limit;
 
 	if (!desc_table(&vm->vcpu, sel, &base, &limit))
-		interp_panic("interp_desc_write_lo", "no table for selector");
-	return gva_write(vm, base + (uint64_t)SEL_INDEX(sel) * 8, &lo,
+		panic("interp_desc_write_lo: no table for selector");
+	return interp_gva_write(vm, base + (uint64_t)SEL_INDEX(sel) * 8, &lo,
 			 sizeof(lo), ACC_IMPLICIT);
 }
 

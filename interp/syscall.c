@@ -87,7 +87,7 @@ void interp_sysret(struct vm *vm, const struct insn *in)
 			"mode is not supported");
 		return;
 	}
-	if (!interp_canonical(v->regs[GPR_RCX])) {
+	if (!x86_canonical(v->regs[GPR_RCX])) {
 		interp_gp(vm, 0);
 		return;
 	}

@@ -22,7 +22,7 @@ void interp_invlpg(struct vm *vm, const struct insn *in)
 	if (!interp_require_cpl0(vm))
 		return;
 	va = interp_ea(vm, in, &in->x86.operands[0]);
-	if (interp_canonical(va))
+	if (x86_canonical(va))
 		shadowpt_invlpg(vm, va);
 	interp_advance(vm, in);
 }

@@ -1,12 +1,13 @@
 /*
  * isa/decode.c - turn the bytes at a guest RIP into a struct insn.
  *
- * The first step of every trap that the dispatcher handles (DESIGN.md,
- * "One trap, end to end"): the engine says "a #GP at RIP", and the monitor
- * must learn which instruction that was.  It fetches the bytes through the
- * guest's page tables, as the CPU's instruction fetch would, and lets
- * Capstone decode them once into a record that the classification
- * (pgclass.c) and the interpreter routines (interp/) read.
+ * The first step of every trap that the dispatcher handles: the engine says
+ * "a #GP at RIP", and the monitor must learn which instruction that was.
+ * insn_fetch() (shadowpt/walk.c) fetches the bytes through the guest's
+ * page tables, as the CPU's instruction fetch would; here Capstone decodes
+ * them once into a record that the classification (pgclass.c) and the
+ * interpreter routines (interp/) read.  isa/ knows bytes only, never the
+ * guest's memory.
  *
  * One Capstone handle and one cs_insn are opened at start-up and reused for
  * every decode (cs_disasm_iter), which avoids an allocation per trap.
@@ -16,10 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/panic.h"
 #include "isa/decode.h"
 #include "isa/x86.h"
-#include "core/vm.h"
-#include "shadowpt/walk.h"
 
 static csh isa_handle;
 static cs_insn *isa_scratch; /* the one cs_insn every decode reuses */
@@ -134,11 +134,8 @@ static bool isa_capstone(const uint8_t *buf, size_t len, uint64_t rip,
 	size_t size = len;
 	uint64_t addr = rip;
 
-	if (!isa_scratch) {
-		fprintf(stderr, "trapvisor: panic: isa_decode: "
-			"isa_init was not called\n");
-		abort();
-	}
+	if (!isa_scratch)
+		panic("isa_capstone: isa_init was not called");
 	if (!cs_disasm_iter(isa_handle, &code, &size, &addr, isa_scratch))
 		return false;
 	in->rip = rip;
@@ -167,6 +164,15 @@ static bool isa_truncated(const uint8_t *buf, size_t len, uint64_t rip)
 	return isa_capstone(padded, INSN_MAX, rip, &probe) && probe.size > len;
 }
 
+/*T:325 isa/ knows bytes only: no guest, no page tables, no struct vm.  Capstone
+ * turns up to 15 bytes into a struct insn (its instruction id, operands
+ * and length), which is everything the rest of the monitor needs to name
+ * the instruction (pg_classify, stop 330), find its interpreter routine
+ * (stop 400) and move RIP past it.  Bytes that end before the instruction
+ * does are told apart from bytes that are no instruction at all: the first
+ * means the fetch must go on into the next page, the second sends the
+ * guest's fault back to the guest.
+ */
 /*
  * From a buffer there is nothing to fault on: DECODE_FAULT here means the
  * bytes ran out before the instruction did.
@@ -181,61 +187,4 @@ enum decode_result isa_decode_bytes(const uint8_t *buf, size_t len,
 	if (len < INSN_MAX && isa_truncated(buf, len, rip))
 		return DECODE_FAULT;
 	return DECODE_INVALID;
-}
-
-/*
- * Fetch [va, va + len), which lies within one page, without raising
- * anything: the bytes, or 0 when the guest's tables refuse the fetch.
- */
-static size_t isa_fetch_quietly(struct vm *vm, uint64_t va, uint8_t *buf,
-				size_t len, unsigned acc)
-{
-	struct walk_result r;
-	const void *p;
-
-	if ((uint64_t)((int64_t)(va << 16) >> 16) != va)
-		return 0; /* past the canonical hole: gva_read gives #GP */
-	if (walk_guest(vm, va, acc, &r) < 0)
-		return 0;
-	p = gm_ptr(&vm->mem, r.gpa, len);
-	if (!p)
-		return 0;
-	memcpy(buf, p, len);
-	return len;
-}
-
-/*T:320 Decoding a trapped instruction means fetching it first, and the
- * fetch is the guest's: through its page tables, with the rights of its
- * virtual CPL.  An instruction may straddle two pages; if the second is not
- * mapped, only an instruction that really needs its bytes faults, and then
- * with the #PF the CPU would raise (CR2 = the missing page).
- */
-enum decode_result isa_decode(struct vm *vm, uint64_t rip, struct insn *in)
-{
-	uint8_t buf[INSN_MAX];
-	size_t first = PAGE_SIZE - (rip & (PAGE_SIZE - 1));
-	size_t have;
-	unsigned acc = ACC_FETCH | (vm->vcpu.cpl == CPL_USER ? ACC_USER : 0);
-	enum decode_result res;
-
-	if (first > INSN_MAX)
-		first = INSN_MAX;
-	/* The first byte must be fetchable: gva_read raises the #PF if not. */
-	if (gva_read(vm, rip, buf, first, ACC_FETCH) < 0)
-		return DECODE_FAULT;
-	have = first;
-	if (first < INSN_MAX)
-		have += isa_fetch_quietly(vm, rip + first, buf + first,
-					  INSN_MAX - first, acc);
-	res = isa_decode_bytes(buf, have, rip, in);
-	if (res != DECODE_FAULT)
-		return res;
-	/* The instruction goes on into the next page: fetch it for real,
-	 * so that the guest gets the #PF the CPU would raise. */
-	if (gva_read(vm, rip + have, buf, 1, ACC_FETCH) == 0) {
-		fprintf(stderr, "trapvisor: panic: isa_decode: "
-			"a refused fetch succeeded\n");
-		abort();
-	}
-	return DECODE_FAULT;
 }

@@ -2,10 +2,11 @@
  * isa/decode.h - decode the instruction at a guest RIP with Capstone.
  *
  * The monitor learns what trapped by decoding the bytes at the guest's RIP,
- * fetched through the guest's own page tables (an instruction of up to 15
- * bytes may cross into the next page).  Capstone is a disassembler, not a
- * CPU: it tells the instruction and its operands; the interpreter routines
- * give them meaning.
+ * fetched through the guest's own page tables by insn_fetch()
+ * (shadowpt/walk.h; an instruction of up to 15 bytes may cross into the
+ * next page).  Capstone is a disassembler, not a CPU: it tells the
+ * instruction and its operands; the interpreter routines give them
+ * meaning.
  */
 #ifndef ISA_DECODE_H
 #define ISA_DECODE_H
@@ -13,8 +14,6 @@
 #include <stdint.h>
 
 #include <capstone/capstone.h>
-
-struct vm;
 
 #define INSN_MAX 15 /* the architectural limit on an instruction's length */
 
@@ -44,14 +43,9 @@ enum decode_result {
 	DECODE_OK,
 	DECODE_FAULT,   /* fetching the bytes faulted: #PF raised in the vCPU */
 	DECODE_INVALID, /* Capstone knows no instruction there */
+	DECODE_NO_RAM,  /* the code is mapped to memory the guest lacks:
+			   nothing raised, the caller decides */
 };
-
-/*
- * Fetch and decode the instruction at guest-linear rip with the virtual
- * CPL's rights.  Fetches fewer than 15 bytes when the next page is not
- * mapped but the instruction ends before it.
- */
-enum decode_result isa_decode(struct vm *vm, uint64_t rip, struct insn *in);
 
 /* Decode an instruction from a buffer (for tests and for the tracer). */
 enum decode_result isa_decode_bytes(const uint8_t *buf, size_t len,

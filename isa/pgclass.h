@@ -11,7 +11,8 @@
  * Their theorem: a machine is virtualizable by trap-and-emulate if every
  * sensitive instruction is privileged.  x86 fails it: the instructions this
  * table marks PG_SENSITIVE_UNPRIVILEGED are sensitive but do not trap at
- * ring 3 (see ../shared/REFERENCE.md for what this host's CPU does).
+ * ring 3 (isa/README.md, "Measured at ring 3", records what this
+ * project's host CPUs do).
  */
 #ifndef ISA_PGCLASS_H
 #define ISA_PGCLASS_H

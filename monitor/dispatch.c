@@ -22,11 +22,13 @@
 #include "interp/interp.h"
 #include "isa/decode.h"
 #include "isa/pgclass.h"
+#include "isa/arch.h"
 #include "isa/x86.h"
 #include "devices/devices.h"
 #include "monitor/dispatch.h"
 #include "monitor/stats.h"
 #include "shadowpt/shadowpt.h"
+#include "shadowpt/walk.h"
 #include "core/engine.h"
 #include "core/exit.h"
 #include "monitor/trace.h"
@@ -59,6 +61,16 @@ static void reflect(struct vm *vm, const struct vm_exit *x, struct action *a)
  * sensitive one under --isa=strict), or a genuine #GP of its own.  Decode
  * the instruction to tell which.
  */
+/* The guest's code is mapped to memory it does not have: stop it. */
+static void code_outside_ram(struct vm *vm, const struct vm_exit *x,
+			     struct action *a)
+{
+	vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "guest code at rip %#" PRIx64
+		" is outside its %" PRIu64 " MiB of RAM", x->rip,
+		vm->mem.size >> 20);
+	snprintf(a->what, sizeof(a->what), "guest killed");
+}
+
 /* Run the interpreter routine; an instruction it completes has retired. */
 static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
 		    struct action *a)
@@ -66,7 +78,7 @@ static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
 	fn(vm, in);
 	if (vm->vcpu.exception.pending) {
 		snprintf(a->what, sizeof(a->what), "emulated: raised %s",
-			 trace_vector_name(vm->vcpu.exception.vector));
+			 x86_vector_name(vm->vcpu.exception.vector));
 		return;
 	}
 	vm->vcpu.instructions++;
@@ -75,16 +87,19 @@ static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
 
 /*T:310 A #GP at ring 3 does not say *which* instruction faulted: the
  * monitor must decode it, just as a real trap-and-emulate monitor must.
- * isa_decode() fetches the bytes through the guest's page tables and hands
+ * insn_fetch() fetches the bytes through the guest's page tables and hands
  * them to Capstone; pg_classify() names its Popek-Goldberg class; the
  * interpreter routine does what the instruction would have done at ring 0.
  */
 static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
 			struct insn *in, struct action *a)
 {
-	switch (isa_decode(vm, x->rip, in)) {
+	switch (insn_fetch(vm, x->rip, in)) {
 	case DECODE_FAULT: /* the code page went away: #PF raised */
 		snprintf(a->what, sizeof(a->what), "#PF fetching the insn");
+		return;
+	case DECODE_NO_RAM:
+		code_outside_ram(vm, x, a);
 		return;
 	case DECODE_INVALID:
 		reflect(vm, x, a);
@@ -152,7 +167,7 @@ static void dispatch_pf(struct vm *vm, const struct vm_exit *x,
 static void dispatch_exception(struct vm *vm, const struct vm_exit *x,
 			       struct insn *in, struct action *a)
 {
-	const char *name = trace_vector_name(x->exc.vector);
+	const char *name = x86_vector_name(x->exc.vector);
 
 	a->group = name;
 	if (x->exc.has_error)
@@ -178,7 +193,13 @@ static void dispatch_syscall(struct vm *vm, const struct vm_exit *x,
 			     struct insn *in, struct action *a)
 {
 	snprintf(a->reason, sizeof(a->reason), "syscall");
-	if (isa_decode(vm, x->rip, in) != DECODE_OK) {
+	switch (insn_fetch(vm, x->rip, in)) {
+	case DECODE_OK:
+		break;
+	case DECODE_NO_RAM:
+		code_outside_ram(vm, x, a);
+		return;
+	default:
 		snprintf(a->what, sizeof(a->what), "#PF fetching the insn");
 		return;
 	}

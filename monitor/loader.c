@@ -240,7 +240,8 @@ void boot_setup(struct vm *vm, uint64_t entry, const char *cmdline)
 	char *cl = gm_ptr(&vm->mem, BOOT_CMDLINE, BOOT_CMDLINE_MAX);
 
 	if (!cl)
-		abort(); /* vm_create guarantees at least 2 MiB */
+		/* vm_create guarantees at least 2 MiB */
+		panic("loader: no RAM for the boot command line");
 	boot_page_tables(vm);
 	gm_write(&vm->mem, BOOT_GDT, boot_gdt, sizeof(boot_gdt));
 	gm_write(&vm->mem, BOOT_INFO, &bi, sizeof(bi));

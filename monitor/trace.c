@@ -14,17 +14,6 @@
 #include "monitor/stats.h"
 #include "shadowpt/shadowpt.h"
 
-const char *trace_vector_name(unsigned vector)
-{
-	static const char *const names[32] = {
-		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
-		"#DF", "#CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
-		"#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "#22", "#23",
-		"#24", "#25", "#26", "#27", "#28", "#29", "#30", "#31",
-	};
-	return vector < 32 ? names[vector] : "#INTR";
-}
-
 void trace_exit(const struct vm *vm, uint64_t rip, const char *reason,
 		const struct insn *in, const struct pg_entry *pg,
 		const char *what)

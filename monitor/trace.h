@@ -11,9 +11,6 @@ struct vm;
 struct insn;
 struct pg_entry;
 
-/* "#GP", "#PF", ... for an exception vector ("#25" for unnamed ones). */
-const char *trace_vector_name(unsigned vector);
-
 /*
  * One line on stderr for one trap: guest RIP, why it trapped, the
  * instruction as Capstone prints it, its Popek-Goldberg class, and what

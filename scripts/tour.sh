@@ -11,8 +11,6 @@
 #   sh scripts/tour.sh --self-test  check that --check catches what it must
 #   sh scripts/tour.sh --check-docs [FILE]  every path and function()
 #                                   docs/ARCHITECTURE.md names exists
-#   sh scripts/tour.sh --check-layers  no #include goes up the layers that
-#                                   docs/ARCHITECTURE.md draws
 #
 # After lguest's tour (its /*H:NNN comments), a stop is a comment in the
 # code that begins with "/*T:" and three digits, at the start of a line:
@@ -159,40 +157,6 @@ check_docs() {
 	echo "tour: $doc names $nfiles paths and $nfuncs functions, all in the tree"
 }
 
-# The layers of docs/ARCHITECTURE.md, lowest first: a file may include its
-# own folder's headers and those of a lower layer, never a higher one, and
-# an engine never another engine.  isa/x86.h holds the CPU's own constants
-# (the SDM's names) and may be included from every layer.
-LAYERS="core shadowpt isa devices interp engines monitor"
-ANYWHERE="isa/x86.h"
-check_layers() {
-	bad=0; n=0
-	for src in $(find $LAYERS -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | sort); do
-		from=${src%%/*}
-		rank_from=$(echo $LAYERS | tr ' ' '\n' | grep -nx "$from" | cut -d: -f1)
-		for inc in $(sed -n 's|^#[[:space:]]*include[[:space:]]*"\([a-z]*/[^"]*\)".*|\1|p' "$src"); do
-			to=${inc%%/*}
-			n=$((n + 1))
-			case " $ANYWHERE " in *" $inc "*) continue ;; esac
-			if [ "$from" = engines ] && [ "$to" = engines ]; then
-				e1=${src#engines/}; e2=${inc#engines/}
-				[ "${e1%%/*}" = "${e2%%/*}" ] && continue
-				echo "layers: $src includes $inc: an engine never uses another" >&2
-				bad=1; continue
-			fi
-			[ "$from" = "$to" ] && continue
-			rank_to=$(echo $LAYERS | tr ' ' '\n' | grep -nx "$to" | cut -d: -f1)
-			[ -n "$rank_to" ] || continue   # not a layer (guests/, tests/)
-			if [ "$rank_to" -gt "$rank_from" ]; then
-				echo "layers: $src includes $inc: $from/ is below $to/" >&2
-				bad=1
-			fi
-		done
-	done
-	[ "$bad" = 0 ] || return 1
-	echo "tour: $n includes, none of them upward ($LAYERS)"
-}
-
 # The tour itself.  mode is print or prose; the rest are stop numbers.
 show() {
 	mode=$1; shift
@@ -330,20 +294,6 @@ void tour_self_test_declaration(void);" "$tmp/t/$file"
 		echo "FAIL: --check-docs:"; sed 's/^/    /' "$tmp/log"; bad=$((bad + 1))
 	fi
 
-	# 10. An include that goes up the layers.
-	copy
-	sed -i '1i #include "monitor/run.h"' "$tmp/t/core/vm.c"
-	if (cd "$tmp/t" && sh scripts/tour.sh --check-layers) >"$tmp/log" 2>&1; then
-		echo "FAIL: core/vm.c including monitor/run.h passes the layer check"
-		bad=$((bad + 1))
-	elif ! grep -q 'core/ is below monitor/' "$tmp/log"; then
-		echo "FAIL: the layer check failed, but not saying why:"
-		sed 's/^/    /' "$tmp/log"; bad=$((bad + 1))
-	else
-		echo "ok: core/vm.c including monitor/run.h fails the layer check"
-		ok=$((ok + 1))
-	fi
-
 	# Every change above was made to the copy: the tree itself still passes.
 	if check >"$tmp/log" 2>&1; then
 		echo "ok: the tree itself still passes"; ok=$((ok + 1))
@@ -358,7 +308,6 @@ void tour_self_test_declaration(void);" "$tmp/t/$file"
 case ${1:-} in
 --check)	check ;;
 --self-test)	self_test ;;
---check-layers)	check_layers ;;
 --check-docs)	shift; check_docs "$@" ;;
 --prose)	shift; show prose "$@" ;;
 --list)

@@ -52,13 +52,6 @@
 /* Available bit 9 of a non-leaf entry: its table shadows a guest large page. */
 #define SPT_LARGE 0x200ULL
 
-static void spt_panic(const char *fn, const char *why)
-{
-	fflush(stdout);
-	fprintf(stderr, "trapvisor: panic: %s: %s\n", fn, why);
-	abort();
-}
-
 /* The view that matches the virtual CPL: only CPL 3 is user mode to paging. */
 static enum shadow_view spt_view(const struct vm *vm)
 {
@@ -193,9 +186,9 @@ static uint64_t *spt_leaf_slot(struct shadowpt *spt, uint64_t *root,
 		if (!(*e & PTE_P)) {
 			uint64_t *child = spt_alloc_table(spt);
 			if (!child)
-				spt_panic("shadowpt_fault", "out of memory");
+				panic("shadowpt_fault: out of memory");
 			if ((uintptr_t)child & ~PTE_ADDR_MASK)
-				spt_panic("shadowpt_fault", "table address "
+				panic("shadowpt_fault: table address "
 					  "does not fit an entry");
 			*e = (uintptr_t)child | SPT_TABLE_BITS;
 		}
@@ -277,7 +270,7 @@ enum shadow_result shadowpt_fault(struct vm *vm, uint64_t va, uint32_t error)
 	/* Whoever changed the virtual CPL forgot shadowpt_switch_view(): the
 	 * engine would run with the other view's rights. */
 	if (spt->current != spt->root[spt_view(vm)])
-		spt_panic("shadowpt_fault", "current view does not match CPL");
+		panic("shadowpt_fault: current view does not match CPL");
 	if (walk_guest(vm, va, spt_access(vm, error), &r) < 0) {
 		if (r.error == PFEC_RSVD) /* a guest table is not in RAM */
 			return SHADOW_BAD_PHYS;
@@ -303,7 +296,7 @@ uint64_t shadowpt_lookup(const struct vm *vm, uint64_t va)
 		if (!(pte & PTE_P))
 			return 0;
 		if (level > 1 && (pte & PTE_PS))
-			spt_panic("shadowpt_lookup", "a large shadow leaf "
+			panic("shadowpt_lookup: a large shadow leaf "
 				  "(shadow leaves are 4 KiB)");
 		rights &= pte;
 		nx |= pte & PTE_NX;
@@ -427,7 +420,7 @@ static struct shadow_space *spt_evict(struct shadowpt *spt)
 		struct shadow_space *s = &spt->space[i];
 		if (!s->in_use) {
 			if (spt_space_alloc(spt, s) < 0)
-				spt_panic("shadowpt_load_cr3", "out of memory");
+				panic("shadowpt_load_cr3: out of memory");
 			return s;
 		}
 		if (s->last_used < victim->last_used)

@@ -33,7 +33,11 @@
 
 struct vm;
 
-/* The two views of one guest address space (DESIGN.md, "Memory"). */
+/*
+ * The two views of one guest address space: supervisor pages are present
+ * only in the view of virtual CPL 0, so that guest user code (really at
+ * ring 3, like the guest kernel) cannot reach them.
+ */
 enum shadow_view { VIEW_SUPERVISOR, VIEW_USER, SHADOW_NVIEWS };
 
 /* How many guest address spaces keep their shadows at once. */

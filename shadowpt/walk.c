@@ -25,9 +25,11 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "isa/x86.h"
 #include "core/engine.h"
 #include "core/vm.h"
+#include "isa/arch.h"
+#include "isa/decode.h"
+#include "isa/x86.h"
 #include "shadowpt/walk.h"
 
 /*
@@ -241,12 +243,6 @@ int walk_guest(struct vm *vm, uint64_t va, unsigned acc,
  * Guest-linear access for the monitor.
  */
 
-/* Bits 63:47 all equal: the only addresses a 48-bit CPU translates. */
-static bool gva_canonical(uint64_t va)
-{
-	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
-}
-
 /* The rights the access is checked with: the virtual CPL's, unless implicit. */
 static unsigned gva_access(const struct vm *vm, unsigned acc)
 {
@@ -257,35 +253,36 @@ static unsigned gva_access(const struct vm *vm, unsigned acc)
 
 /*
  * The host pointer for [va, va + len), which lies within one page, or NULL
- * after raising the fault the CPU would raise: #GP(0) for a non-canonical
- * address, #PF for a refused walk.  A guest that maps memory it does not
- * have is stopped (vm_kill): no real CPU fault describes that.
+ * with *res set: GVA_FAULT after raising the fault the CPU would raise
+ * (#GP(0) for a non-canonical address, #PF for a refused walk), or
+ * GVA_NO_RAM when the guest's tables lead outside its RAM, which no real
+ * CPU fault describes: nothing is raised, and the caller decides what the
+ * guest deserves.
  */
-static void *gva_page(struct vm *vm, uint64_t va, size_t len, unsigned acc)
+static void *gva_page(struct vm *vm, uint64_t va, size_t len, unsigned acc,
+		      int *res)
 {
 	struct walk_result r;
 	void *p;
 
-	if (!gva_canonical(va)) {
+	if (!x86_canonical(va)) {
 		vcpu_raise_error(&vm->vcpu, T_GP, 0);
+		*res = GVA_FAULT;
 		return NULL;
 	}
 	if (walk_guest(vm, va, acc, &r) < 0) {
-		if (r.error == PFEC_RSVD) {
-			vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "page table of "
-				"%#llx is outside guest RAM",
-				(unsigned long long)va);
+		if (r.error == PFEC_RSVD) { /* a table outside guest RAM */
+			*res = GVA_NO_RAM;
 			return NULL;
 		}
 		vm->vcpu.cr2 = va;
 		vcpu_raise_error(&vm->vcpu, T_PF, r.error);
+		*res = GVA_FAULT;
 		return NULL;
 	}
 	p = gm_ptr(&vm->mem, r.gpa, len);
 	if (!p)
-		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "%#llx maps guest-physical "
-			"%#llx, outside RAM", (unsigned long long)va,
-			(unsigned long long)r.gpa);
+		*res = GVA_NO_RAM;
 	return p;
 }
 
@@ -304,10 +301,11 @@ int gva_read(struct vm *vm, uint64_t va, void *buf, size_t len, unsigned acc)
 	acc = gva_access(vm, acc);
 	while (len > 0) {
 		size_t n = gva_chunk(va, len);
-		const void *p = gva_page(vm, va, n, acc);
+		int res;
+		const void *p = gva_page(vm, va, n, acc, &res);
 
 		if (!p)
-			return -1;
+			return res;
 		memcpy(out, p, n);
 		out += n;
 		va += n;
@@ -325,9 +323,10 @@ static int gva_probe_write(struct vm *vm, uint64_t va, size_t len,
 {
 	while (len > 0) {
 		size_t n = gva_chunk(va, len);
+		int res;
 
-		if (!gva_page(vm, va, n, acc))
-			return -1;
+		if (!gva_page(vm, va, n, acc, &res))
+			return res;
 		va += n;
 		len -= n;
 	}
@@ -341,8 +340,9 @@ int gva_write(struct vm *vm, uint64_t va, const void *buf, size_t len,
 	struct walk_result r;
 
 	acc = gva_access(vm, acc) | ACC_WRITE;
-	if (gva_probe_write(vm, va, len, acc) < 0)
-		return -1;
+	int res = gva_probe_write(vm, va, len, acc);
+	if (res < 0)
+		return res;
 	while (len > 0) {
 		size_t n = gva_chunk(va, len);
 
@@ -356,4 +356,67 @@ int gva_write(struct vm *vm, uint64_t va, const void *buf, size_t len,
 		len -= n;
 	}
 	return 0;
+}
+
+/* ------------------------------------------------------------------
+ * Instruction fetch.
+ */
+
+/*
+ * Fetch [va, va + len), which lies within one page, without raising
+ * anything: the bytes, or 0 when the guest's tables refuse the fetch.
+ */
+static size_t fetch_quietly(struct vm *vm, uint64_t va, uint8_t *buf,
+				size_t len, unsigned acc)
+{
+	struct walk_result r;
+	const void *p;
+
+	if (!x86_canonical(va))
+		return 0; /* past the canonical hole: gva_read gives #GP */
+	if (walk_guest(vm, va, acc, &r) < 0)
+		return 0;
+	p = gm_ptr(&vm->mem, r.gpa, len);
+	if (!p)
+		return 0;
+	memcpy(buf, p, len);
+	return len;
+}
+
+/*T:320 A #GP at ring 3 says only that *some* instruction faulted, so the
+ * dispatcher must read the instruction at RIP - and reading it is the
+ * guest's own fetch: through its page tables, with the rights of its
+ * virtual CPL, which is why this lives with the page walk and not in isa/.
+ * An instruction may straddle two pages; if the second is not mapped, only
+ * an instruction that really needs its bytes faults, and then with the #PF
+ * the CPU would raise (CR2 = the missing page).  The bytes then go to
+ * isa_decode_bytes() (stop 325).
+ */
+enum decode_result insn_fetch(struct vm *vm, uint64_t rip, struct insn *in)
+{
+	uint8_t buf[INSN_MAX];
+	size_t first = PAGE_SIZE - (rip & (PAGE_SIZE - 1));
+	size_t have;
+	unsigned acc = ACC_FETCH | (vm->vcpu.cpl == CPL_USER ? ACC_USER : 0);
+	enum decode_result res;
+
+	if (first > INSN_MAX)
+		first = INSN_MAX;
+	/* The first byte must be fetchable: gva_read raises the #PF if not. */
+	int r = gva_read(vm, rip, buf, first, ACC_FETCH);
+	if (r < 0)
+		return r == GVA_NO_RAM ? DECODE_NO_RAM : DECODE_FAULT;
+	have = first;
+	if (first < INSN_MAX)
+		have += fetch_quietly(vm, rip + first, buf + first,
+					  INSN_MAX - first, acc);
+	res = isa_decode_bytes(buf, have, rip, in);
+	if (res != DECODE_FAULT)
+		return res;
+	/* The instruction goes on into the next page: fetch it for real,
+	 * so that the guest gets the #PF the CPU would raise. */
+	r = gva_read(vm, rip + have, buf, 1, ACC_FETCH);
+	if (r == 0)
+		panic("insn_fetch: a refused fetch succeeded");
+	return r == GVA_NO_RAM ? DECODE_NO_RAM : DECODE_FAULT;
 }

@@ -10,7 +10,14 @@
  * The gva_* helpers built on it are how the monitor touches guest memory by
  * linear address (pushing an exception frame, reading the GDT, fetching
  * instruction bytes); when the guest's tables refuse, they raise #PF in the
- * vCPU exactly as the CPU would and return -1.
+ * vCPU exactly as the CPU would and return GVA_FAULT.  When the tables lead
+ * outside guest RAM they return GVA_NO_RAM and raise nothing: no CPU fault
+ * describes that, and the caller (interp/, the dispatcher) decides what
+ * the guest deserves.  This layer never stops the guest itself.
+ *
+ * The instruction fetch lives here too (insn_fetch): it is a guest-linear
+ * read like the others, with the CPU's fetch rights, through this walk;
+ * isa/ only turns the bytes into a struct insn.
  */
 #ifndef SHADOWPT_WALK_H
 #define SHADOWPT_WALK_H
@@ -18,7 +25,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "isa/decode.h"
+
 struct vm;
+
+/* What gva_read and gva_write return besides 0. */
+#define GVA_FAULT (-1)  /* #GP or #PF raised in the vCPU */
+#define GVA_NO_RAM (-2) /* the guest maps memory it does not have */
 
 /* Kinds of access, combinable; they match the #PF error-code bits. */
 #define ACC_READ 0x00
@@ -51,10 +64,19 @@ int walk_guest(struct vm *vm, uint64_t va, unsigned acc,
 /*
  * Copy len bytes at guest-linear va (crossing pages as needed).  acc gives
  * the kind of access (ACC_USER is added when the virtual CPL is 3).
- * Returns 0, or -1 after raising #PF (CR2 = the failing address) in the vCPU.
+ * Returns 0; GVA_FAULT after raising #GP or #PF (CR2 = the failing
+ * address) in the vCPU; or GVA_NO_RAM.  A write that fails changes nothing.
  */
 int gva_read(struct vm *vm, uint64_t va, void *buf, size_t len, unsigned acc);
 int gva_write(struct vm *vm, uint64_t va, const void *buf, size_t len,
 	      unsigned acc);
+
+/*
+ * Fetch and decode the instruction at guest-linear rip with the virtual
+ * CPL's rights.  Fetches fewer than 15 bytes when the next page is not
+ * mapped but the instruction ends before it.  DECODE_FAULT: the #PF (or
+ * #GP) is raised in the vCPU; DECODE_NO_RAM: nothing raised.
+ */
+enum decode_result insn_fetch(struct vm *vm, uint64_t rip, struct insn *in);
 
 #endif /* SHADOWPT_WALK_H */

@@ -11,6 +11,7 @@
  * A copy of what was last exchanged (kv->synced) tells which groups
  * changed, so that an exit the monitor only looked at costs no writes.
  */
+#include "core/panic.h"
 #include "engines/kvm/kvm.h"
 
 #ifdef KVM_ENGINE_BUILT
@@ -350,9 +351,8 @@ int kv_state_get(struct kv *k, struct vcpu *v)
 int kv_state_put(struct kv *k, const struct vcpu *v)
 {
 	if (v->exception.pending) {
-		fprintf(stderr, "kv_state_put: exception %u still pending\n",
-			v->exception.vector);
-		abort();
+		panic("kv_state_put: exception %u still pending",
+		      v->exception.vector);
 	}
 	if ((regs_differ(v, &k->synced) && regs_put(k, v) < 0) ||
 	    (sregs_differ(v, &k->synced) && sregs_put(k, v) < 0) ||

@@ -119,8 +119,7 @@ static void mirror_grow(struct nat_mirror *m)
 	m->slot = calloc(m->cap, sizeof(*m->slot));
 	m->gpa = calloc(m->cap, sizeof(*m->gpa));
 	if (!m->slot || !m->gpa) {
-		fprintf(stderr, "mirror_grow: out of memory\n");
-		abort();
+		panic("mirror_grow: out of memory"); /* core/panic.h */
 	}
 	for (uint64_t i = 0; i < old.cap; i++)
 		if (old.slot[i])

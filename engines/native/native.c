@@ -21,7 +21,8 @@
  *   PTRACE_INTERRUPT's stop         EXIT_INTERRUPT: a timer event is due,
  *                                   or Ctrl-C
  *
- * A tracer sees neither the trap number nor the error code (REFERENCE.md),
+ * A tracer sees neither the trap number nor the error code (isa/README.md,
+ * "Measured at ring 3"),
  * so they are rebuilt here from the signal, the bytes at RIP and the
  * shadow's state.  Sensitive-unprivileged instructions (pushf, sgdt, smsw,
  * cpuid, mov from %cs, ...) run without a stop and see the host: that is

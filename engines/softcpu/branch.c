@@ -24,7 +24,7 @@ int op_jmp_rel(struct sc_cpu *c, const struct sc_insn *d)
 /* call: push the return address, then go; a bad target changes nothing. */
 static int call(struct sc_cpu *c, uint64_t target)
 {
-	if (!sc_canonical(target))
+	if (!x86_canonical(target))
 		return sc_gp(c, 0);
 	if (sc_push(c, 8, c->next))
 		return SC_STOP;
@@ -79,7 +79,7 @@ int op_loop(struct sc_cpu *c, const struct sc_insn *d)
 		taken = taken && !sc_zf(c);
 	else if (d->op == 1)
 		taken = taken && sc_zf(c);
-	if (taken && !sc_canonical(c->next + d->imm))
+	if (taken && !x86_canonical(c->next + d->imm))
 		return sc_gp(c, 0);
 	sc_rset(c, GPR_RCX, d->asz, n);
 	if (taken)

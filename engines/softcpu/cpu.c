@@ -63,7 +63,7 @@ int sc_internal(struct sc_cpu *c, const char *why)
 
 int sc_branch(struct sc_cpu *c, uint64_t t)
 {
-	if (!sc_canonical(t))
+	if (!x86_canonical(t))
 		return sc_gp(c, 0);
 	c->next = t;
 	return SC_OK;
@@ -87,7 +87,7 @@ static const struct sc_insn *fetch_crossing(struct sc_cpu *c, uint64_t rip,
 	const struct sc_tlb *e;
 
 	memcpy(buf, p1, n1);
-	if (!sc_canonical(rip + n1)) {
+	if (!x86_canonical(rip + n1)) {
 		sc_gp(c, 0);
 		return NULL;
 	}
@@ -109,7 +109,7 @@ static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
 	const struct sc_insn *d;
 	unsigned off = rip & (PAGE_SIZE - 1), avail;
 
-	if (!sc_canonical(rip)) {
+	if (!x86_canonical(rip)) {
 		sc_gp(c, 0);
 		return NULL;
 	}

@@ -100,7 +100,7 @@ int sc_map_slow(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
 	const struct sc_tlb *e;
 	unsigned off = va & (PAGE_SIZE - 1);
 
-	if (!sc_canonical(va) || !sc_canonical(va + len - 1))
+	if (!x86_canonical(va) || !x86_canonical(va + len - 1))
 		return noncanonical(c, acc);
 	if (!(e = sc_translate(c, va, acc)))
 		return SC_STOP;

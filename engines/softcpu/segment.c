@@ -93,7 +93,7 @@ int sc_far_transfer(struct sc_cpu *c, uint16_t sel, uint64_t rip)
 		return sc_fault(c, T_NP, true, err);
 	if (!(desc & DESC_L))
 		return sc_internal(c, "softcpu: far transfer to 32-bit code");
-	if (!sc_canonical(rip))
+	if (!x86_canonical(rip))
 		return sc_gp(c, 0);
 	c->v->seg[SEG_CS] = desc_segment(sel, desc);
 	c->v->seg[SEG_CS].base = 0;

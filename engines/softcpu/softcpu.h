@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "isa/arch.h"
 #include "isa/x86.h"
 #include "core/exit.h"
 #include "core/vcpu.h"
@@ -184,11 +185,6 @@ int sc_ud(struct sc_cpu *c);
 int sc_trap(struct sc_cpu *c, uint8_t vector);
 /* Move to branch target t, or #GP(0) when t is not canonical. */
 int sc_branch(struct sc_cpu *c, uint64_t t);
-/* Is linear address va canonical (bits 63:47 all equal)? */
-static inline bool sc_canonical(uint64_t va)
-{
-	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
-}
 /* Stop because the engine cannot go on (a monitor bug). */
 int sc_internal(struct sc_cpu *c, const char *why);
 /* The handler for every invalid opcode. */

@@ -282,7 +282,7 @@ int op_fsgsbase(struct sc_cpu *c, const struct sc_insn *d)
 		return SC_OK;
 	}
 	uint64_t x = sc_rget(c, d->rm, sz);
-	if (!sc_canonical(x))
+	if (!x86_canonical(x))
 		return sc_gp(c, 0);
 	c->v->seg[sreg].base = x;
 	return SC_OK;

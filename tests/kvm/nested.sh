@@ -4,10 +4,9 @@
 #
 #   sh tests/kvm/nested.sh BUILD
 #
-# Adapted from the project's reference recipe (shared/recipes/nested-kvm.sh,
-# "give a test a working /dev/kvm on a machine that has none"): QEMU emulates
-# an AMD CPU with SVM and nested paging in software (TCG), Debian's own
-# kernel boots in it and loads kvm_amd, and tests/kvm/inside.sh runs there
+# How to give a test a working /dev/kvm on a machine that has none: QEMU
+# emulates an AMD CPU with SVM and nested paging in software (TCG), Debian's
+# own kernel boots in it and loads kvm_amd, and tests/kvm/inside.sh runs there
 # against BUILD/trapvisor --engine=kvm.  This one machine is the same on
 # every host, so what the tests see is SVM as QEMU models it, not whatever
 # the host's /dev/kvm happens to be.

@@ -3,8 +3,8 @@
  *
  * Decodes known encodings with Capstone (from buffers and from guest memory
  * through the guest's page tables, including an instruction that runs into
- * an unmapped page), and checks the table against what
- * ../shared/REFERENCE.md records of the real CPU at ring 3.
+ * an unmapped page), and checks the table against what isa/README.md
+ * ("Measured at ring 3") records of the real CPU at ring 3.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +20,7 @@
 #include "isa/pgclass.h"
 #include "isa/x86.h"
 #include "core/vm.h"
+#include "shadowpt/walk.h"
 #include "monitor/machine.h"
 
 /* An encoding and what it is. */
@@ -214,7 +215,7 @@ static void test_decode_across_pages(void **state)
 
 	put(vm, 0x100000 + PAGE_SIZE - 2, head, 2);
 	put(vm, 0x0a0000, tail, 1);
-	assert_int_equal(isa_decode(vm, CODE_VA + PAGE_SIZE - 2, &in),
+	assert_int_equal(insn_fetch(vm, CODE_VA + PAGE_SIZE - 2, &in),
 			 DECODE_OK);
 	assert_int_equal(in.size, 3);
 	assert_string_equal(in.op_str, "cr3, rax");
@@ -232,7 +233,7 @@ static void test_decode_fault_second_page(void **state)
 	struct insn in;
 
 	put(vm, 0x100000 + PAGE_SIZE - 2, head, 2);
-	assert_int_equal(isa_decode(vm, CODE_VA + PAGE_SIZE - 2, &in),
+	assert_int_equal(insn_fetch(vm, CODE_VA + PAGE_SIZE - 2, &in),
 			 DECODE_FAULT);
 	assert_true(vm->vcpu.exception.pending);
 	assert_int_equal(vm->vcpu.exception.vector, T_PF);
@@ -251,7 +252,7 @@ static void test_decode_ends_at_page_end(void **state)
 	struct insn in;
 
 	put(vm, 0x100000 + PAGE_SIZE - 1, cli, 1);
-	assert_int_equal(isa_decode(vm, CODE_VA + PAGE_SIZE - 1, &in),
+	assert_int_equal(insn_fetch(vm, CODE_VA + PAGE_SIZE - 1, &in),
 			 DECODE_OK);
 	assert_int_equal(in.id, X86_INS_CLI);
 	assert_false(vm->vcpu.exception.pending);
@@ -269,18 +270,18 @@ static void test_decode_user_fetch_supervisor(void **state)
 
 	put(vm, 0x100000, cli, 1);
 	vm->vcpu.cpl = 3;
-	assert_int_equal(isa_decode(vm, CODE_VA, &in), DECODE_FAULT);
+	assert_int_equal(insn_fetch(vm, CODE_VA, &in), DECODE_FAULT);
 	assert_int_equal(vm->vcpu.exception.vector, T_PF);
 	assert_int_equal(vm->vcpu.exception.error, PFEC_P | PFEC_U | PFEC_I);
 	assert_int_equal(vm->vcpu.cr2, CODE_VA);
 	vm->vcpu.cpl = 0;
 	vm->vcpu.exception.pending = false;
-	assert_int_equal(isa_decode(vm, CODE_VA, &in), DECODE_OK);
+	assert_int_equal(insn_fetch(vm, CODE_VA, &in), DECODE_OK);
 	vm_destroy(vm);
 }
 
 /* ------------------------------------------------------------------
- * The table against the real CPU (REFERENCE.md, "Measured").
+ * The table against the real CPU (isa/README.md, "Measured at ring 3").
  */
 
 static void expect_class(const struct sample *s, size_t n, enum pg_class c)
@@ -296,7 +297,7 @@ static void expect_class(const struct sample *s, size_t n, enum pg_class c)
 	}
 }
 
-/* REFERENCE.md: "At ring 3 these fault with SIGSEGV". */
+/* isa/README.md: "They fault with SIGSEGV". */
 static const struct sample faulting[] = {
 	S("cli", 0xfa), S("sti", 0xfb), S("hlt", 0xf4),
 	S("in al, dx", 0xec), S("in al, 0x80", 0xe4, 0x80),
@@ -331,7 +332,7 @@ static const struct sample faulting[] = {
 	S("pop fs", 0x0f, 0xa1), S("pop gs", 0x0f, 0xa9),
 };
 
-/* REFERENCE.md: "These run silently and reveal host state". */
+/* isa/README.md: "They run silently and reveal the host". */
 static const struct sample silent[] = {
 	S("pushfq", 0x9c), S("pushf", 0x66, 0x9c), S("popfq", 0x9d),
 	S("popf", 0x66, 0x9d), S("sgdt [rax]", 0x0f, 0x01, 0x00),

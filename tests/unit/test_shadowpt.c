@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "interp/internal.h"
 #include "isa/x86.h"
 #include "core/engine.h"
 #include "core/vm.h"
@@ -377,7 +378,12 @@ static void test_gva_outside_ram_kills(void **state)
 	uint64_t v;
 
 	gpt_map(vm, 0x400000, OUTSIDE_RAM, 1, PTE_W);
-	assert_int_equal(gva_read(vm, 0x400000, &v, 8, 0), -1);
+	/* The walk reports it and leaves the decision to its caller ... */
+	assert_int_equal(gva_read(vm, 0x400000, &v, 8, 0), GVA_NO_RAM);
+	assert_false(vm->stopped);
+	assert_false(vm->vcpu.exception.pending);
+	/* ... and the interpreter, the caller, stops the guest. */
+	assert_int_equal(interp_gva_read(vm, 0x400000, &v, 8, 0), -1);
 	assert_true(vm->stopped);
 	assert_int_equal(vm->exit_status, VM_EXIT_TRIPLE_FAULT);
 	assert_false(vm->vcpu.exception.pending);
