@@ -85,11 +85,15 @@ static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
 	snprintf(a->what, sizeof(a->what), "emulated");
 }
 
-/*T:310 A #GP at ring 3 does not say *which* instruction faulted: the
- * monitor must decode it, just as a real trap-and-emulate monitor must.
- * insn_fetch() fetches the bytes through the guest's page tables and hands
- * them to Capstone; pg_classify() names its Popek-Goldberg class; the
- * interpreter routine does what the instruction would have done at ring 0.
+/*T:310 A #GP at ring 3 does not say *which* instruction faulted: the monitor
+ * must read the instruction and decode it, as every trap-and-emulate
+ * monitor must.  insn_fetch() reads the bytes through the guest's page
+ * tables (stop 320) and Capstone decodes them (stop 325); pg_classify()
+ * names the Popek-Goldberg class (stop 330); interp_lookup() finds the
+ * interpreter routine (stop 400), which does what the instruction would
+ * have done at ring 0 - for the cli of stop 115, interp_cli() (stop 405).
+ * An instruction with no routine was no privileged instruction at all: the
+ * #GP is the guest's own, and goes back to it.
  */
 static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
 			struct insn *in, struct action *a)

@@ -42,7 +42,8 @@
 #   - the stops found in the code, in the order of their numbers, are
 #     exactly the "NNN name" lines of docs/tour.order, in that order, and
 #     docs/tour.order's numbers go up;
-#   - "stop NNN" in any stop's prose names a stop that exists.
+#   - "stop NNN" in any stop's prose names a stop that exists, and
+#     "name()" a function that exists.
 # So a stop whose code moves to another file keeps its place, a stop whose
 # function is renamed or deleted fails the check until the tour follows,
 # and a new stop must be given its place in the narrative.
@@ -64,6 +65,13 @@ find_stops() {
 # The stops of docs/tour.order, "NNN name", in its order.
 order_stops() {
 	grep -E '^[0-9]{3} ' "$ORDER"
+}
+
+# Is there a definition (or declaration) of function $1 in the code?
+defined() {
+	find . \( -name .git -o -name 'build*' \) -prune -o -type f \
+		\( -name '*.c' -o -name '*.h' \) -print |
+		xargs grep -qE "^([A-Za-z_].*[^A-Za-z0-9_])?$1\("
 }
 
 # One stop, read by tour.awk: "name<TAB>first<TAB>last" or "error<TAB>why".
@@ -113,12 +121,25 @@ check() {
 		rm -rf "$tmp"
 		bad=1
 	fi
-	# "stop 230", "stops 110-120" in the prose must name stops that exist.
-	refs=$(echo "$stops" | while read -r n file line; do
+	# "stop 230", "stops 110-120" in the prose must name stops that exist,
+	# and "name()" a function that exists: prose must not go stale.
+	prose=$(echo "$stops" | while read -r n file line; do
 		awk -v start="$line" -v mode=prose -v path="$file" -f "$AWK" "$file" 2>/dev/null |
-			tr '\n' ' ' | grep -oE 'stops? [0-9]{3}(-[0-9]{3})?' |
+			tr '\n' ' ' | sed "s|^|$n |"; echo
+	done)
+	refs=$(echo "$prose" | while read -r n text; do
+		echo "$text" | grep -oE 'stops? [0-9]{3}(-[0-9]{3})?' |
 			grep -oE '[0-9]{3}' | sed "s|^|$n |" || true
 	done)
+	for r in $(echo "$prose" | while read -r n text; do
+		echo "$text" | grep -oE '[A-Za-z_][A-Za-z0-9_]*\(\)' |
+			tr -d '()' | sed "s|^|$n:|" || true
+	done | sort -u); do
+		if ! defined "${r#*:}"; then
+			echo "tour: stop ${r%:*} names ${r#*:}(), which no file defines" >&2
+			bad=1
+		fi
+	done
 	numbers=" $(echo "$stops" | awk '{ printf "%s ", $1 }')"
 	for r in $(echo "$refs" | awk 'NF { print $1 ":" $2 }'); do
 		case $numbers in
@@ -146,9 +167,7 @@ check_docs() {
 		nfiles=$((nfiles + 1))
 	done
 	for fn in $(grep -oE '`[A-Za-z_][A-Za-z0-9_]*\(\)`' "$doc" | tr -d '`()' | sort -u); do
-		if ! find . \( -name .git -o -name 'build*' \) -prune -o -type f \
-			\( -name '*.c' -o -name '*.h' \) -print |
-		     xargs grep -qE "^([A-Za-z_].*[^A-Za-z0-9_])?$fn\(" ; then
+		if ! defined "$fn"; then
 			echo "$doc: names $fn(), which no file defines" >&2; bad=1
 		fi
 		nfuncs=$((nfuncs + 1))
@@ -282,7 +301,11 @@ void tour_self_test_declaration(void);" "$tmp/t/$file"
 	copy
 	sed -i "$((first - 2))s|\$| (stop 998)|" "$tmp/t/$file"
 	expect "stop $n pointing at stop 998" "does not exist"
-	# 9. --check-docs: a map that names a file or a function that is gone.
+	# 9. A stop's prose that names a function that is gone.
+	copy
+	sed -i "$((first - 2))s|\$| (see gone_function())|" "$tmp/t/$file"
+	expect "stop $n naming gone_function()" "gone_function(), which no file"
+	# 10. --check-docs: a map that names a file or a function that is gone.
 	printf '%s\n' 'See `scripts/tour.sh` and `main()`.' >"$tmp/good.md"
 	printf '%s\n' 'See `monitor/no_such_file.c` and `no_such_function()`.' >"$tmp/bad.md"
 	if check_docs "$tmp/good.md" >"$tmp/log" 2>&1 &&
