@@ -87,7 +87,8 @@ struct vcpu {
 	uint64_t star, lstar, cstar, sfmask;
 	uint64_t kernel_gs_base;   /* swapped with seg[SEG_GS].base by swapgs */
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
-	uint64_t tsc_offset;       /* guest TSC = host TSC + tsc_offset */
+	uint64_t tsc_offset;       /* guest TSC = host TSC + tsc_offset (kvm
+				      copies the guest's IA32_TSC here) */
 	uint64_t tsc_aux;
 	uint64_t apic_base;
 	uint64_t pat;
@@ -98,6 +99,12 @@ struct vcpu {
 	bool halted;                 /* after hlt, until an interrupt */
 	bool interrupt_shadow;       /* sti blocks interrupts for one insn */
 	uint64_t shadow_mark;        /* instructions when the shadow began */
+	/*
+	 * An instruction has begun and not yet completed (kvm: port I/O whose
+	 * in value or string registers the next KVM_RUN stores): as inside
+	 * any instruction, no interrupt may be delivered until it completes.
+	 */
+	bool insn_in_progress;
 	uint64_t instructions;       /* guest instructions retired (softcpu) */
 };
 

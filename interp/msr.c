@@ -14,7 +14,7 @@
 /* EFER bits the virtual CPU implements; LMA is the CPU's to set. */
 #define EFER_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
 /* APIC base: BSP (read-only), EN, and the base below MAXPHYADDR. */
-#define APIC_BASE_ADDR_MASK (((1ULL << X86_MAXPHYADDR) - 1) & PAGE_MASK)
+#define APIC_BASE_ADDR_MASK (((1ULL << X86_MAXPHYADDR) - 1) & PAGE_4K_MASK)
 #define APIC_BASE_WRITABLE (APIC_BASE_ENABLE | APIC_BASE_ADDR_MASK)
 
 /*

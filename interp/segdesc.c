@@ -94,8 +94,7 @@ bool desc_is_conforming(const struct seg_desc *d)
  */
 uint64_t desc_base(const struct seg_desc *d)
 {
-	uint64_t base = ((d->lo >> 16) & 0xffffff) |
-			(((d->lo >> 56) & 0xff) << 24);
+	uint64_t base = x86_desc_base(d->lo);
 
 	if (desc_is_system(d))
 		base |= (d->hi & 0xffffffff) << 32;
@@ -105,17 +104,12 @@ uint64_t desc_base(const struct seg_desc *d)
 /* limit 15:0 = bits 15:0, limit 19:16 = bits 51:48; G counts pages. */
 uint32_t desc_limit(const struct seg_desc *d)
 {
-	uint32_t limit = (uint32_t)((d->lo & 0xffff) |
-				    (((d->lo >> 48) & 0xf) << 16));
-
-	if (d->lo & DESC_G)
-		limit = (limit << 12) | 0xfff;
-	return limit;
+	return x86_desc_limit(d->lo);
 }
 
 uint16_t desc_attr(const struct seg_desc *d)
 {
-	return (uint16_t)((d->lo >> DESC_TYPE_SHIFT) & 0xf0ff);
+	return x86_desc_attr(d->lo);
 }
 
 void desc_load(struct vcpu_segment *s, uint16_t sel, const struct seg_desc *d)

@@ -25,6 +25,52 @@ static inline bool x86_canonical(uint64_t va)
 	return (uint64_t)((int64_t)(va << shift) >> shift) == va;
 }
 
+/*
+ * The fields of a segment descriptor's first 8 bytes (SDM vol. 3, 3.4.5),
+ * as the picture in isa/x86.h draws them; softcpu and the interpreter
+ * both load segment registers from descriptors through these.
+ */
+
+/* base 23:0 = bits 39:16, base 31:24 = bits 63:56 (a system descriptor's
+ * next 8 bytes add base 63:32). */
+static inline uint32_t x86_desc_base(uint64_t lo)
+{
+	return (uint32_t)(((lo >> 16) & 0xffffff) | ((lo >> 32) & 0xff000000));
+}
+
+/* limit 15:0 = bits 15:0, limit 19:16 = bits 51:48; with G, the limit
+ * counts 4 KiB pages, so the byte limit is (limit << 12) | 0xfff. */
+static inline uint32_t x86_desc_limit(uint64_t lo)
+{
+	uint32_t limit = (uint32_t)((lo & 0xffff) | ((lo >> 32) & 0xf0000));
+
+	return (lo & DESC_G) ? (limit << 12) | 0xfff : limit;
+}
+
+/* Bits 40..55 (type, S, DPL, P, AVL, L, D/B, G) with limit 19:16 cleared:
+ * the attr of struct vcpu_segment. */
+static inline uint16_t x86_desc_attr(uint64_t lo)
+{
+	return (uint16_t)((lo >> DESC_TYPE_SHIFT) & 0xf0ff);
+}
+
+/*
+ * Kinds of memory access, combinable, for every part of the monitor that
+ * translates a guest-linear address (shadowpt/walk.c, softcpu's MMU).  The
+ * low bits are those of the #PF error code, so that a refused access gives
+ * its error code directly; the high ones are the monitor's own.
+ */
+#define ACC_READ 0x00
+#define ACC_WRITE PFEC_W    /* 0x02 */
+#define ACC_USER PFEC_U     /* 0x04: made at CPL 3 */
+#define ACC_FETCH PFEC_I    /* 0x10 */
+#define ACC_IMPLICIT 0x100  /* a supervisor-mode implicit access (GDT, IDT,
+			       TSS reads, frames pushed on the kernel
+			       stack): gva_* then do not add ACC_USER at
+			       CPL 3 */
+#define ACC_STACK 0x200     /* a stack reference: #SS(0), not #GP(0), when
+			       the address is not canonical */
+
 /* "#GP", "#PF", ... for an exception vector ("#25" for unnamed ones),
  * "#INTR" for an interrupt vector: for --trace and --stats. */
 const char *x86_vector_name(unsigned vector);

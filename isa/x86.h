@@ -138,9 +138,10 @@
 #define PTE_ADDR_2M_MASK 0x000fffffffe00000ULL
 #define PTE_ADDR_1G_MASK 0x000fffffc0000000ULL
 
-#define PAGE_SHIFT 12
-#define PAGE_SIZE 4096ULL
-#define PAGE_MASK (~(PAGE_SIZE - 1))
+/* 4 KiB pages (PAGE_4K, not PAGE_SIZE, which <sys/user.h> defines too). */
+#define PAGE_4K_SHIFT 12
+#define PAGE_4K 4096ULL
+#define PAGE_4K_MASK (~(PAGE_4K - 1))
 #define PAGE_2M (1ULL << 21)
 #define PAGE_1G (1ULL << 30)
 #define PT_ENTRIES 512

@@ -161,16 +161,16 @@ int loader_load_elf(struct vm *vm, const char *path, uint64_t *entry,
  */
 static void boot_page_tables(struct vm *vm)
 {
-	uint64_t *pml4 = gm_ptr(&vm->mem, BOOT_PML4, PAGE_SIZE);
-	uint64_t *pdpt = gm_ptr(&vm->mem, BOOT_PDPT, PAGE_SIZE);
+	uint64_t *pml4 = gm_ptr(&vm->mem, BOOT_PML4, PAGE_4K);
+	uint64_t *pdpt = gm_ptr(&vm->mem, BOOT_PDPT, PAGE_4K);
 	unsigned npd = (unsigned)(BOOT_IDMAP_SIZE / PAGE_1G);
 
-	memset(pml4, 0, PAGE_SIZE);
-	memset(pdpt, 0, PAGE_SIZE);
+	memset(pml4, 0, PAGE_4K);
+	memset(pdpt, 0, PAGE_4K);
 	pml4[0] = BOOT_PDPT | PTE_P | PTE_W;
 	for (unsigned i = 0; i < npd; i++) {
-		uint64_t pd_gpa = BOOT_PD + i * PAGE_SIZE;
-		uint64_t *pd = gm_ptr(&vm->mem, pd_gpa, PAGE_SIZE);
+		uint64_t pd_gpa = BOOT_PD + i * PAGE_4K;
+		uint64_t *pd = gm_ptr(&vm->mem, pd_gpa, PAGE_4K);
 
 		pdpt[i] = pd_gpa | PTE_P | PTE_W;
 		for (unsigned j = 0; j < PT_ENTRIES; j++)

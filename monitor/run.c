@@ -65,7 +65,7 @@ static void inject_interrupt(struct vm *vm)
 	devices_update(vm);
 	if (vm->stopped || v->exception.pending)
 		return;
-	if (!(v->rflags & FL_IF) || v->interrupt_shadow)
+	if (!(v->rflags & FL_IF) || v->interrupt_shadow || v->insn_in_progress)
 		return;
 	if (!i8259_pending(&vm->dev->pic))
 		return;

@@ -72,11 +72,11 @@ static void spt_flush_engine(struct vm *vm, uint64_t va)
 /* A zeroed, page-aligned table, or NULL when the host is out of memory. */
 static uint64_t *spt_alloc_table(struct shadowpt *spt)
 {
-	uint64_t *t = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	uint64_t *t = aligned_alloc(PAGE_4K, PAGE_4K);
 
 	if (!t)
 		return NULL;
-	memset(t, 0, PAGE_SIZE);
+	memset(t, 0, PAGE_4K);
 	spt->tables++;
 	return t;
 }
@@ -276,7 +276,7 @@ enum shadow_result shadowpt_fault(struct vm *vm, uint64_t va, uint32_t error)
 			return SHADOW_BAD_PHYS;
 		return spt_true_fault(vm, va, r.error);
 	}
-	if (!gm_ptr(&vm->mem, r.gpa & PTE_ADDR_MASK, PAGE_SIZE))
+	if (!gm_ptr(&vm->mem, r.gpa & PTE_ADDR_MASK, PAGE_4K))
 		return SHADOW_BAD_PHYS;
 	/* With ACC_USER the walk refused supervisor pages: the user view
 	 * never maps one. */

@@ -45,8 +45,8 @@
 #define WALK_MAXPHYADDR 39
 #define RSVD_PHYS (PTE_ADDR_MASK & ~((1ULL << WALK_MAXPHYADDR) - 1))
 /* In a large leaf, bit 12 is PAT; the bits from 13 up to the frame are 0. */
-#define RSVD_1G (PTE_ADDR_MASK & ~PTE_ADDR_1G_MASK & ~PAGE_SIZE)
-#define RSVD_2M (PTE_ADDR_MASK & ~PTE_ADDR_2M_MASK & ~PAGE_SIZE)
+#define RSVD_1G (PTE_ADDR_MASK & ~PTE_ADDR_1G_MASK & ~PAGE_4K)
+#define RSVD_2M (PTE_ADDR_MASK & ~PTE_ADDR_2M_MASK & ~PAGE_4K)
 
 /* The bits of acc that a #PF error code reports. */
 #define ACC_PFEC_BITS (ACC_WRITE | ACC_USER | ACC_FETCH)
@@ -97,7 +97,7 @@ static bool walk_is_leaf(uint64_t pte, int level)
 /* The size of the page a leaf at this level maps. */
 static uint64_t walk_page_size(int level)
 {
-	return level == 3 ? PAGE_1G : level == 2 ? PAGE_2M : PAGE_SIZE;
+	return level == 3 ? PAGE_1G : level == 2 ? PAGE_2M : PAGE_4K;
 }
 
 /*
@@ -155,7 +155,7 @@ static int walk_identity(uint64_t va, struct walk_result *r)
 		.gpa = va,
 		.pte = (va & PTE_ADDR_MASK) | PTE_P | PTE_W | PTE_U | PTE_A |
 		       PTE_D,
-		.page_size = PAGE_SIZE,
+		.page_size = PAGE_4K,
 		.level = 1,
 		.writable = true, .user = true, .executable = true,
 	};
@@ -289,7 +289,7 @@ static void *gva_page(struct vm *vm, uint64_t va, size_t len, unsigned acc,
 /* Bytes from va to the end of its page, at most len. */
 static size_t gva_chunk(uint64_t va, size_t len)
 {
-	size_t left = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+	size_t left = PAGE_4K - (va & (PAGE_4K - 1));
 
 	return len < left ? len : left;
 }
@@ -395,7 +395,7 @@ static size_t fetch_quietly(struct vm *vm, uint64_t va, uint8_t *buf,
 enum decode_result insn_fetch(struct vm *vm, uint64_t rip, struct insn *in)
 {
 	uint8_t buf[INSN_MAX];
-	size_t first = PAGE_SIZE - (rip & (PAGE_SIZE - 1));
+	size_t first = PAGE_4K - (rip & (PAGE_4K - 1));
 	size_t have;
 	unsigned acc = ACC_FETCH | (vm->vcpu.cpl == CPL_USER ? ACC_USER : 0);
 	enum decode_result res;

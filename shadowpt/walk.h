@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "isa/arch.h" /* ACC_*: the kinds of access */
 #include "isa/decode.h"
 
 struct vm;
@@ -32,15 +33,6 @@ struct vm;
 /* What gva_read and gva_write return besides 0. */
 #define GVA_FAULT (-1)  /* #GP or #PF raised in the vCPU */
 #define GVA_NO_RAM (-2) /* the guest maps memory it does not have */
-
-/* Kinds of access, combinable; they match the #PF error-code bits. */
-#define ACC_READ 0x00
-#define ACC_WRITE 0x02 /* PFEC_W */
-#define ACC_USER 0x04  /* PFEC_U: made at CPL 3 */
-#define ACC_FETCH 0x10 /* PFEC_I */
-#define ACC_IMPLICIT 0x100 /* a supervisor-mode implicit access (GDT, IDT,
-			    TSS reads, frames pushed on the kernel stack):
-			    gva_* then do not add ACC_USER at CPL 3 */
 
 struct walk_result {
 	uint64_t gpa;       /* guest-physical address of va */

@@ -214,8 +214,9 @@ static void kv_internal(struct kv *k, struct vm_exit *x, const char *fmt,
  * in's value into RAX (or, for ins, into memory) and moves a string
  * instruction's registers on only in the next KVM_RUN.  An interrupt
  * delivered in between would cut the instruction in two, so until then
- * the dispatcher is shown an interrupt shadow, which holds interrupts off
- * just as the CPU holds them off inside one instruction.
+ * the vCPU says that an instruction is in progress (insn_in_progress),
+ * which holds interrupts off just as the CPU holds them off inside one
+ * instruction.
  */
 static void io_begin(struct vm *vm, struct kv *k)
 {
@@ -228,8 +229,7 @@ static void io_begin(struct vm *vm, struct kv *k)
 		.port = r->io.port,
 		.count = r->io.count,
 	};
-	k->real_shadow = vm->vcpu.interrupt_shadow;
-	vm->vcpu.interrupt_shadow = true;
+	vm->vcpu.insn_in_progress = true;
 }
 
 /*
@@ -248,7 +248,7 @@ static bool io_next(struct vm *vm, struct kv *k, struct vm_exit *x)
 		       io->size);
 	if (io->next == io->count) {
 		io->active = false;
-		vm->vcpu.interrupt_shadow = k->real_shadow;
+		vm->vcpu.insn_in_progress = false;
 		return false;
 	}
 	if (!io->in)

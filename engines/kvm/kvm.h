@@ -56,7 +56,6 @@ struct kv {
 	struct kvm_run *run;    /* the vCPU's shared page(s) */
 	size_t run_size;
 	struct vcpu synced;     /* vm->vcpu as last exchanged with KVM */
-	bool real_shadow;       /* KVM's interrupt shadow, while hidden */
 	struct kv_io io;
 	timer_t timer;          /* kick.c */
 	uint64_t kick_ns;       /* when it is armed for; UINT64_MAX: not */

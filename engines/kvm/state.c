@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <x86intrin.h>
 
 #include "isa/x86.h"
 
@@ -45,8 +46,10 @@ static const size_t kvm_reg_offset[VCPU_NREGS] = {
 
 /*
  * The MSRs that struct vcpu mirrors and KVM lets user space set.  EFER and
- * APIC_BASE travel with the special registers; TSC and TSC_AUX stay KVM's
- * (the guest's rdtsc and wrmsr never reach the monitor on this engine).
+ * APIC_BASE travel with the special registers; IA32_TSC travels after
+ * these (KVM_TSC_SLOT), as the offset struct vcpu keeps; TSC_AUX stays
+ * KVM's (the guest's rdtscp and wrmsr never reach the monitor on this
+ * engine, and KVM refuses it unless the guest's CPUID has rdtscp).
  */
 static const struct {
 	uint32_t index;
@@ -62,14 +65,23 @@ static const struct {
 	{ MSR_IA32_SYSENTER_EIP, offsetof(struct vcpu, sysenter_eip) },
 	{ MSR_IA32_PAT, offsetof(struct vcpu, pat) },
 };
-#define KVM_NMSRS (sizeof(kvm_msr_map) / sizeof(kvm_msr_map[0]))
+#define KVM_NMAP (sizeof(kvm_msr_map) / sizeof(kvm_msr_map[0]))
+/* IA32_TSC's entry, after the map's; and how many MSRs travel in all. */
+#define KVM_TSC_SLOT KVM_NMAP
+#define KVM_NMSRS (KVM_NMAP + 1)
 
-/* struct kvm_msrs with room for every MSR of kvm_msr_map. */
+/* struct kvm_msrs with room for every MSR of kvm_msr_map, and the TSC. */
 union kv_msr_buf {
 	struct kvm_msrs head;
 	unsigned char bytes[sizeof(struct kvm_msrs) +
 			    KVM_NMSRS * sizeof(struct kvm_msr_entry)];
 };
+
+/* The host's time-stamp counter, against which tsc_offset counts. */
+static uint64_t host_tsc(void)
+{
+	return __rdtsc();
+}
 
 /* The uint64_t at offset in struct vcpu (an MSR of kvm_msr_map). */
 static uint64_t *vcpu_u64(struct vcpu *v, size_t offset)
@@ -247,8 +259,9 @@ static void msrs_prepare(union kv_msr_buf *l)
 {
 	memset(l, 0, sizeof(*l));
 	l->head.nmsrs = KVM_NMSRS;
-	for (size_t i = 0; i < KVM_NMSRS; i++)
+	for (size_t i = 0; i < KVM_NMAP; i++)
 		l->head.entries[i].index = kvm_msr_map[i].index;
+	l->head.entries[KVM_TSC_SLOT].index = MSR_IA32_TSC;
 }
 
 /* KVM_GET_MSRS and KVM_SET_MSRS return how many MSRs they handled. */
@@ -259,8 +272,9 @@ static int msrs_get(struct kv *k, struct vcpu *v)
 	msrs_prepare(&l);
 	if (ioctl(k->vcpu_fd, KVM_GET_MSRS, &l) != (int)KVM_NMSRS)
 		return -1;
-	for (size_t i = 0; i < KVM_NMSRS; i++)
+	for (size_t i = 0; i < KVM_NMAP; i++)
 		*vcpu_u64(v, kvm_msr_map[i].offset) = l.head.entries[i].data;
+	v->tsc_offset = l.head.entries[KVM_TSC_SLOT].data - host_tsc();
 	return 0;
 }
 
@@ -269,18 +283,19 @@ static int msrs_put(struct kv *k, const struct vcpu *v)
 	union kv_msr_buf l;
 
 	msrs_prepare(&l);
-	for (size_t i = 0; i < KVM_NMSRS; i++)
+	for (size_t i = 0; i < KVM_NMAP; i++)
 		l.head.entries[i].data = vcpu_u64_get(v, kvm_msr_map[i].offset);
+	l.head.entries[KVM_TSC_SLOT].data = host_tsc() + v->tsc_offset;
 	return ioctl(k->vcpu_fd, KVM_SET_MSRS, &l) == (int)KVM_NMSRS ? 0 : -1;
 }
 
 static bool msrs_differ(const struct vcpu *a, const struct vcpu *b)
 {
-	for (size_t i = 0; i < KVM_NMSRS; i++)
+	for (size_t i = 0; i < KVM_NMAP; i++)
 		if (vcpu_u64_get(a, kvm_msr_map[i].offset) !=
 		    vcpu_u64_get(b, kvm_msr_map[i].offset))
 			return true;
-	return false;
+	return a->tsc_offset != b->tsc_offset;
 }
 
 /* ------------------------------------------------ debug registers */

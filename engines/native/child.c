@@ -68,7 +68,7 @@ static int child_seccomp(void)
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NAT_STUB_VA >> 32, 0, 3),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip_lo),
 		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
-			 (uint32_t)NAT_STUB_VA + PAGE_SIZE, 1, 0),
+			 (uint32_t)NAT_STUB_VA + PAGE_4K, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
 	};
@@ -82,17 +82,17 @@ static int child_seccomp(void)
 /* The stub page: a syscall gate followed by int3 to the end of the page. */
 static int child_map_stub(void)
 {
-	uint8_t *p = mmap((void *)NAT_STUB_VA, PAGE_SIZE, PROT_READ |
+	uint8_t *p = mmap((void *)NAT_STUB_VA, PAGE_4K, PROT_READ |
 			  PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
 			  MAP_FIXED_NOREPLACE, -1, 0);
 
 	if (p != (uint8_t *)NAT_STUB_VA)
 		return -1;
-	memset(p, 0xcc, PAGE_SIZE);      /* int3 */
+	memset(p, 0xcc, PAGE_4K);      /* int3 */
 	p[NAT_STUB_SYSCALL] = 0x0f;      /* syscall */
 	p[NAT_STUB_SYSCALL + 1] = 0x05;
 	p[NAT_STUB_GP] = 0xfa;           /* cli */
-	return mprotect(p, PAGE_SIZE, PROT_READ | PROT_EXEC);
+	return mprotect(p, PAGE_4K, PROT_READ | PROT_EXEC);
 }
 
 /*
@@ -231,8 +231,8 @@ static int seize(struct nat *n, int go, char *why, size_t len)
 static int empty_child(struct nat *n, char *why, size_t len)
 {
 	long a = nat_inject(n, SYS_munmap, 0, NAT_STUB_VA, 0, 0, 0, 0);
-	long b = nat_inject(n, SYS_munmap, NAT_STUB_VA + PAGE_SIZE,
-			    NAT_TASK_TOP - NAT_STUB_VA - PAGE_SIZE, 0, 0, 0, 0);
+	long b = nat_inject(n, SYS_munmap, NAT_STUB_VA + PAGE_4K,
+			    NAT_TASK_TOP - NAT_STUB_VA - PAGE_4K, 0, 0, 0, 0);
 
 	if (a != 0 || b != 0) {
 		snprintf(why, len, "cannot empty the child's address space "

@@ -73,12 +73,12 @@ static uint64_t slot_of(const struct nat_mirror *m, uint64_t vpn)
  * 0 | prot, never 0: every mapping has at least PROT_READ.) */
 static int64_t mirror_find(const struct nat_mirror *m, uint64_t va)
 {
-	uint64_t vpn = va >> PAGE_SHIFT;
+	uint64_t vpn = va >> PAGE_4K_SHIFT;
 
 	for (uint64_t i = slot_of(m, vpn);; i = (i + 1) & (m->cap - 1)) {
 		if (!m->slot[i])
 			return -1;
-		if (m->slot[i] >> PAGE_SHIFT == vpn)
+		if (m->slot[i] >> PAGE_4K_SHIFT == vpn)
 			return (int64_t)i;
 	}
 }
@@ -94,7 +94,7 @@ static void mirror_remove(struct nat_mirror *m, uint64_t i)
 		j = (j + 1) & (m->cap - 1);
 		if (!m->slot[j])
 			return;
-		uint64_t home = slot_of(m, m->slot[j] >> PAGE_SHIFT);
+		uint64_t home = slot_of(m, m->slot[j] >> PAGE_4K_SHIFT);
 		/* Can j's entry move to the hole at i? Only if its home is
 		 * not cyclically in (i, j]. */
 		if ((j > i && (home <= i || home > j)) ||
@@ -139,10 +139,10 @@ static void mirror_insert(struct nat_mirror *m, uint64_t va, int prot,
 		mirror_remove(m, (uint64_t)f);
 	if (2 * (m->used + 1) > m->cap)
 		mirror_grow(m);
-	uint64_t i = slot_of(m, va >> PAGE_SHIFT);
+	uint64_t i = slot_of(m, va >> PAGE_4K_SHIFT);
 	while (m->slot[i])
 		i = (i + 1) & (m->cap - 1);
-	m->slot[i] = (va & PAGE_MASK) | (uint64_t)prot;
+	m->slot[i] = (va & PAGE_4K_MASK) | (uint64_t)prot;
 	m->gpa[i] = gpa;
 	m->used++;
 }
@@ -169,7 +169,7 @@ void nat_mirror_flush(struct nat *n, uint64_t va)
 		return;
 	}
 	if (!m->flush_all && mirror_find(m, va) >= 0)
-		m->pending[m->npending++] = va & PAGE_MASK;
+		m->pending[m->npending++] = va & PAGE_4K_MASK;
 }
 
 /* Unmap every guest page of the child in one call. */
@@ -230,7 +230,7 @@ static uint64_t count_runs(const uint64_t *va, uint64_t k)
 	uint64_t runs = 0;
 
 	for (uint64_t i = 0; i < k; i++)
-		if (!i || va[i] != va[i - 1] + PAGE_SIZE)
+		if (!i || va[i] != va[i - 1] + PAGE_4K)
 			runs++;
 	return runs;
 }
@@ -242,9 +242,9 @@ static int unmap_runs(struct nat *n, const uint64_t *va, uint64_t k)
 	struct nat_mirror *m = &n->mirror;
 
 	for (uint64_t i = 0, j; i < k; i = j) {
-		for (j = i + 1; j < k && va[j] == va[j - 1] + PAGE_SIZE; j++)
+		for (j = i + 1; j < k && va[j] == va[j - 1] + PAGE_4K; j++)
 			;
-		long r = nat_inject(n, SYS_munmap, va[i], (j - i) * PAGE_SIZE,
+		long r = nat_inject(n, SYS_munmap, va[i], (j - i) * PAGE_4K,
 				    0, 0, 0, 0);
 		if (r != 0) {
 			snprintf(n->why, sizeof(n->why), "munmap of %#" PRIx64
@@ -296,7 +296,7 @@ static bool shadow_leaves(const uint64_t *t, int level, uint64_t base,
 			  uint64_t *va, unsigned *k, unsigned max)
 {
 	for (uint64_t i = 0; i < PT_ENTRIES; i++) {
-		uint64_t at = base | i << (PAGE_SHIFT + 9 * (level - 1));
+		uint64_t at = base | i << (PAGE_4K_SHIFT + 9 * (level - 1));
 
 		if (!(t[i] & PTE_P) || at >= NAT_LINEAR_LIMIT)
 			continue;
@@ -318,9 +318,9 @@ static bool shadow_leaves(const uint64_t *t, int level, uint64_t base,
  * same rights?  Then one mmap maps both. */
 static bool continues(const uint64_t *va, const uint64_t *leaf, unsigned i)
 {
-	return i && va[i] == va[i - 1] + PAGE_SIZE &&
+	return i && va[i] == va[i - 1] + PAGE_4K &&
 	       (leaf[i] & PTE_ADDR_MASK) ==
-	       (leaf[i - 1] & PTE_ADDR_MASK) + PAGE_SIZE &&
+	       (leaf[i - 1] & PTE_ADDR_MASK) + PAGE_4K &&
 	       leaf_prot(leaf[i]) == leaf_prot(leaf[i - 1]);
 }
 
@@ -330,7 +330,7 @@ static int map_run(struct nat *n, const uint64_t *va, const uint64_t *leaf,
 {
 	uint64_t gpa = leaf[i] & PTE_ADDR_MASK;
 	int prot = leaf_prot(leaf[i]);
-	long r = nat_inject(n, SYS_mmap, va[i], (j - i) * PAGE_SIZE,
+	long r = nat_inject(n, SYS_mmap, va[i], (j - i) * PAGE_4K,
 			    (uint64_t)prot, MAP_SHARED | MAP_FIXED,
 			    (uint64_t)n->memfd, gpa);
 
@@ -399,7 +399,7 @@ int nat_mirror_sync(struct nat *n)
 		int64_t f = mirror_find(m, m->pending[i]);
 		if (f < 0)
 			continue;
-		if (nat_inject(n, SYS_munmap, m->pending[i], PAGE_SIZE, 0, 0,
+		if (nat_inject(n, SYS_munmap, m->pending[i], PAGE_4K, 0, 0,
 			       0, 0) != 0) {
 			snprintf(n->why, sizeof(n->why), "munmap of %#" PRIx64
 				 " in the child failed", m->pending[i]);
@@ -427,10 +427,10 @@ static int map_page(struct nat *n, uint64_t va, uint64_t leaf)
 			"process can mirror", va, NAT_LINEAR_LIMIT - 1);
 		return -1;
 	}
-	long r = nat_inject(n, SYS_mmap, va & PAGE_MASK, PAGE_SIZE,
+	long r = nat_inject(n, SYS_mmap, va & PAGE_4K_MASK, PAGE_4K,
 			    (uint64_t)prot, MAP_SHARED | MAP_FIXED,
 			    (uint64_t)n->memfd, gpa);
-	if (r != (long)(va & PAGE_MASK)) {
+	if (r != (long)(va & PAGE_4K_MASK)) {
 		snprintf(n->why, sizeof(n->why), "cannot map guest page %#"
 			 PRIx64 " in the child: %s", va, strerror((int)-r));
 		return -1;

@@ -121,7 +121,7 @@ static bool read_linear(const struct vm *vm, uint64_t va, uint8_t *buf,
 	for (unsigned i = 0; i < len; i++) {
 		uint64_t leaf = shadowpt_lookup(vm, va + i);
 		const uint8_t *p = leaf ? gm_ptr(&vm->mem, (leaf & PTE_ADDR_MASK)
-						 + ((va + i) & ~PAGE_MASK), 1)
+						 + ((va + i) & ~PAGE_4K_MASK), 1)
 					: NULL;
 		if (!p)
 			return false;
@@ -182,7 +182,7 @@ static void page_fault(struct nat *n, struct vm_exit *x, uint64_t va)
 	struct vm *vm = n->vm;
 	uint64_t rip = vm->vcpu.rip, leaf = shadowpt_lookup(vm, va);
 	uint32_t err = PFEC_U;
-	bool fetch = va == rip || (!(va & ~PAGE_MASK) && va > rip &&
+	bool fetch = va == rip || (!(va & ~PAGE_4K_MASK) && va > rip &&
 				   va < rip + INSN_MAX);
 
 	if (leaf)
@@ -222,7 +222,7 @@ static void general_protection(struct nat *n, struct vm_exit *x)
 
 static bool in_stub(uint64_t va)
 {
-	return va >= NAT_STUB_VA && va < NAT_STUB_VA + PAGE_SIZE;
+	return va >= NAT_STUB_VA && va < NAT_STUB_VA + PAGE_4K;
 }
 
 /*

@@ -31,10 +31,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/user.h>
-/* <sys/user.h> has its own PAGE_*: isa/x86.h's are the project's */
-#undef PAGE_SIZE
-#undef PAGE_MASK
-#undef PAGE_SHIFT
 #include <time.h>
 
 struct vm;

@@ -61,7 +61,7 @@ static int alu_e(struct sc_cpu *c, const struct sc_insn *d, unsigned op,
 		 uint64_t src)
 {
 	struct sc_loc l;
-	unsigned acc = op == ALU_CMP ? SC_ACC_READ : SC_ACC_WRITE;
+	unsigned acc = op == ALU_CMP ? ACC_READ : ACC_WRITE;
 
 	if (sc_loc_e(c, d, d->osz, acc, &l))
 		return SC_STOP;
@@ -140,7 +140,7 @@ static int incdec(struct sc_cpu *c, const struct sc_insn *d, enum sc_lazy op)
 	uint64_t m = sc_mask(d->osz), a, r;
 	uint8_t cf = sc_cf(c);
 
-	if (sc_loc_e(c, d, d->osz, SC_ACC_WRITE, &l))
+	if (sc_loc_e(c, d, d->osz, ACC_WRITE, &l))
 		return SC_STOP;
 	a = sc_loc_get(c, &l, d->osz);
 	r = (op == LZ_INC ? a + 1 : a - 1) & m;
@@ -164,7 +164,7 @@ int op_not_e(struct sc_cpu *c, const struct sc_insn *d)
 {
 	struct sc_loc l;
 
-	if (sc_loc_e(c, d, d->osz, SC_ACC_WRITE, &l))
+	if (sc_loc_e(c, d, d->osz, ACC_WRITE, &l))
 		return SC_STOP;
 	sc_loc_put(c, &l, d->osz, ~sc_loc_get(c, &l, d->osz));
 	return SC_OK;
@@ -175,7 +175,7 @@ int op_neg_e(struct sc_cpu *c, const struct sc_insn *d)
 {
 	struct sc_loc l;
 
-	if (sc_loc_e(c, d, d->osz, SC_ACC_WRITE, &l))
+	if (sc_loc_e(c, d, d->osz, ACC_WRITE, &l))
 		return SC_STOP;
 	uint64_t a = sc_loc_get(c, &l, d->osz);
 	sc_loc_put(c, &l, d->osz, alu(c, ALU_SUB, d->osz, 0, a));

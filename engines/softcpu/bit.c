@@ -46,8 +46,8 @@ static int bt_common(struct sc_cpu *c, const struct sc_insn *d,
 
 int op_bt_eg(struct sc_cpu *c, const struct sc_insn *d)
 {
-	unsigned bits = 8 * d->osz, acc = d->op == BT ? SC_ACC_READ
-						       : SC_ACC_WRITE;
+	unsigned bits = 8 * d->osz, acc = d->op == BT ? ACC_READ
+						       : ACC_WRITE;
 	int64_t off = sc_sext(sc_rget(c, d->reg, d->osz), d->osz);
 	struct sc_loc l;
 
@@ -66,7 +66,7 @@ int op_bt_eg(struct sc_cpu *c, const struct sc_insn *d)
 
 int op_bt_ei(struct sc_cpu *c, const struct sc_insn *d)
 {
-	unsigned acc = d->op == BT ? SC_ACC_READ : SC_ACC_WRITE;
+	unsigned acc = d->op == BT ? ACC_READ : ACC_WRITE;
 	struct sc_loc l;
 
 	if (sc_loc_e(c, d, d->osz, acc, &l))

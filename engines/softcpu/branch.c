@@ -42,7 +42,7 @@ int op_ret(struct sc_cpu *c, const struct sc_insn *d)
 {
 	uint64_t t;
 
-	if (sc_read(c, c->v->regs[GPR_RSP], 8, &t, SC_ACC_STACK))
+	if (sc_read(c, c->v->regs[GPR_RSP], 8, &t, ACC_STACK))
 		return SC_STOP;
 	if (sc_branch(c, t))
 		return SC_STOP;
@@ -105,14 +105,14 @@ int op_far_e(struct sc_cpu *c, const struct sc_insn *d)
 	if (d->mod == 3)
 		return sc_ud(c);
 	va = sc_ea(c, d);
-	if (sc_read(c, va, d->osz, &off, sc_acc(d, SC_ACC_READ)) ||
-	    sc_read(c, va + d->osz, 2, &sel, sc_acc(d, SC_ACC_READ)))
+	if (sc_read(c, va, d->osz, &off, sc_acc(d, ACC_READ)) ||
+	    sc_read(c, va + d->osz, 2, &sel, sc_acc(d, ACC_READ)))
 		return SC_STOP;
 	if (d->op == 0)
 		return sc_far_transfer(c, (uint16_t)sel, off);
 	/* lcall pushes CS then the return RIP, at the operand size. */
 	uint64_t sp = c->v->regs[GPR_RSP];
-	const unsigned acc = SC_ACC_WRITE | SC_ACC_STACK;
+	const unsigned acc = ACC_WRITE | ACC_STACK;
 	if (sc_write(c, sp - d->osz, d->osz, c->v->seg[SEG_CS].selector, acc) ||
 	    sc_write(c, sp - 2 * d->osz, d->osz, c->next, acc))
 		return SC_STOP;
@@ -127,8 +127,8 @@ int op_lret(struct sc_cpu *c, const struct sc_insn *d)
 {
 	uint64_t sp = c->v->regs[GPR_RSP], off, sel;
 
-	if (sc_read(c, sp, d->osz, &off, SC_ACC_STACK) ||
-	    sc_read(c, sp + d->osz, d->osz, &sel, SC_ACC_STACK))
+	if (sc_read(c, sp, d->osz, &off, ACC_STACK) ||
+	    sc_read(c, sp + d->osz, d->osz, &sel, ACC_STACK))
 		return SC_STOP;
 	if (sc_far_transfer(c, (uint16_t)sel, off))
 		return SC_STOP;

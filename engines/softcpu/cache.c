@@ -52,7 +52,7 @@ struct sc_insn *sc_cache_put(struct sc_cpu *c, uint64_t gpa,
 			     const struct sc_insn *d)
 {
 	struct sc_insn *slot = &c->icache[gpa & (SC_ICACHE_SIZE - 1)];
-	uint64_t pg = gpa >> PAGE_SHIFT;
+	uint64_t pg = gpa >> PAGE_4K_SHIFT;
 
 	*slot = *d;
 	slot->gpa = gpa;
@@ -65,12 +65,12 @@ void sc_cache_invalidate(struct sc_cpu *c, uint64_t gpa, uint64_t len)
 {
 	uint64_t first, last;
 
-	if (len == 0 || gpa >= c->npages << PAGE_SHIFT)
+	if (len == 0 || gpa >= c->npages << PAGE_4K_SHIFT)
 		return;
-	first = gpa >> PAGE_SHIFT;
-	last = (gpa + len - 1) >> PAGE_SHIFT;
+	first = gpa >> PAGE_4K_SHIFT;
+	last = (gpa + len - 1) >> PAGE_4K_SHIFT;
 	if (last >= c->npages || last < first)
 		last = c->npages - 1;
 	for (uint64_t pg = first; pg <= last; pg++)
-		sc_code_write(c, pg << PAGE_SHIFT);
+		sc_code_write(c, pg << PAGE_4K_SHIFT);
 }

@@ -91,7 +91,7 @@ static const struct sc_insn *fetch_crossing(struct sc_cpu *c, uint64_t rip,
 		sc_gp(c, 0);
 		return NULL;
 	}
-	if (!(e = sc_translate(c, rip + n1, SC_ACC_FETCH)))
+	if (!(e = sc_translate(c, rip + n1, ACC_FETCH)))
 		return NULL;
 	memcpy(buf + n1, e->host, sizeof(buf) - n1);
 	if (sc_decode(buf, sizeof(buf), scratch) != SC_DEC_OK) {
@@ -107,21 +107,21 @@ static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
 {
 	const struct sc_tlb *e;
 	const struct sc_insn *d;
-	unsigned off = rip & (PAGE_SIZE - 1), avail;
+	unsigned off = rip & (PAGE_4K - 1), avail;
 
 	if (!x86_canonical(rip)) {
 		sc_gp(c, 0);
 		return NULL;
 	}
-	if (!(e = sc_translate(c, rip, SC_ACC_FETCH)))
+	if (!(e = sc_translate(c, rip, ACC_FETCH)))
 		return NULL;
-	c->code_vpn = rip >> PAGE_SHIFT;
+	c->code_vpn = rip >> PAGE_4K_SHIFT;
 	c->code_gpa = e->gpa;
 	uint64_t gpa = e->gpa + off;
 	if ((d = sc_cache_find(c, gpa)))
 		return d;
 	c->decodes++;
-	avail = PAGE_SIZE - off < 15 ? PAGE_SIZE - off : 15;
+	avail = PAGE_4K - off < 15 ? PAGE_4K - off : 15;
 	switch (sc_decode(e->host + off, avail, scratch)) {
 	case SC_DEC_OK:
 		return sc_cache_put(c, gpa, scratch);
@@ -167,9 +167,9 @@ static int run_slice(struct sc_cpu *c, unsigned n)
 		 * holds for the whole run(): the shadow only changes while
 		 * the monitor has control.
 		 */
-		if (v->rip >> PAGE_SHIFT == c->code_vpn)
+		if (v->rip >> PAGE_4K_SHIFT == c->code_vpn)
 			d = sc_cache_find(c, c->code_gpa +
-					  (v->rip & (PAGE_SIZE - 1)));
+					  (v->rip & (PAGE_4K - 1)));
 		if (!d && !(d = fetch(c, v->rip, &scratch)))
 			return SC_STOP;
 		uint64_t at = v->rip, tf = v->rflags & FL_TF;
@@ -233,7 +233,7 @@ static int sc_init(struct vm *vm, char *why, size_t len)
 {
 	struct sc_cpu *c = calloc(1, sizeof(*c));
 
-	if (!c || sc_cache_init(c, vm->mem.size >> PAGE_SHIFT) < 0) {
+	if (!c || sc_cache_init(c, vm->mem.size >> PAGE_4K_SHIFT) < 0) {
 		free(c);
 		snprintf(why, len, "softcpu: out of memory for its caches");
 		return -1;

@@ -17,7 +17,7 @@ int op_mov_eg(struct sc_cpu *c, const struct sc_insn *d)
 		sc_rset(c, d->rm, d->osz, x);
 		return SC_OK;
 	}
-	return sc_write(c, sc_ea(c, d), d->osz, x, sc_acc(d, SC_ACC_WRITE));
+	return sc_write(c, sc_ea(c, d), d->osz, x, sc_acc(d, ACC_WRITE));
 }
 
 int op_mov_ge(struct sc_cpu *c, const struct sc_insn *d)
@@ -37,7 +37,7 @@ int op_mov_ei(struct sc_cpu *c, const struct sc_insn *d)
 		return SC_OK;
 	}
 	return sc_write(c, sc_ea(c, d), d->osz, d->imm,
-			sc_acc(d, SC_ACC_WRITE));
+			sc_acc(d, ACC_WRITE));
 }
 
 int op_mov_ri(struct sc_cpu *c, const struct sc_insn *d)
@@ -53,8 +53,8 @@ int op_mov_moffs(struct sc_cpu *c, const struct sc_insn *d)
 
 	if (d->op == 1)
 		return sc_write(c, va, d->osz, c->v->regs[GPR_RAX],
-				SC_ACC_WRITE);
-	if (sc_read(c, va, d->osz, &x, SC_ACC_READ))
+				ACC_WRITE);
+	if (sc_read(c, va, d->osz, &x, ACC_READ))
 		return SC_STOP;
 	sc_rset(c, GPR_RAX, d->osz, x);
 	return SC_OK;
@@ -106,7 +106,7 @@ int op_xchg(struct sc_cpu *c, const struct sc_insn *d)
 {
 	struct sc_loc l;
 
-	if (sc_loc_e(c, d, d->osz, SC_ACC_WRITE, &l))
+	if (sc_loc_e(c, d, d->osz, ACC_WRITE, &l))
 		return SC_STOP;
 	uint64_t a = sc_loc_get(c, &l, d->osz);
 	sc_loc_put(c, &l, d->osz, sc_rget(c, d->reg, d->osz));
@@ -134,7 +134,7 @@ int op_cmpxchg(struct sc_cpu *c, const struct sc_insn *d)
 	struct sc_loc l;
 	unsigned sz = d->osz;
 
-	if (sc_loc_e(c, d, sz, SC_ACC_WRITE, &l))
+	if (sc_loc_e(c, d, sz, ACC_WRITE, &l))
 		return SC_STOP;
 	uint64_t e = sc_loc_get(c, &l, sz);
 	uint64_t a = sc_rget(c, GPR_RAX, sz);
@@ -166,7 +166,7 @@ int op_cmpxchg8b(struct sc_cpu *c, const struct sc_insn *d)
 	va = sc_ea(c, d);
 	if (half == 8 && (va & 15))
 		return sc_gp(c, 0);
-	if (sc_map(c, va, 2 * half, sc_acc(d, SC_ACC_WRITE), &mem))
+	if (sc_map(c, va, 2 * half, sc_acc(d, ACC_WRITE), &mem))
 		return SC_STOP;
 	sc_mem_read_bytes(&mem, m, 2 * half);
 	if (half == 4) {
@@ -194,7 +194,7 @@ int op_xadd(struct sc_cpu *c, const struct sc_insn *d)
 	struct sc_loc l;
 	unsigned sz = d->osz;
 
-	if (sc_loc_e(c, d, sz, SC_ACC_WRITE, &l))
+	if (sc_loc_e(c, d, sz, ACC_WRITE, &l))
 		return SC_STOP;
 	uint64_t a = sc_loc_get(c, &l, sz), b = sc_rget(c, d->reg, sz);
 	uint64_t r = (a + b) & sc_mask(sz);
@@ -212,7 +212,7 @@ int op_setcc(struct sc_cpu *c, const struct sc_insn *d)
 		sc_rset(c, d->rm, 1, x);
 		return SC_OK;
 	}
-	return sc_write(c, sc_ea(c, d), 1, x, sc_acc(d, SC_ACC_WRITE));
+	return sc_write(c, sc_ea(c, d), 1, x, sc_acc(d, ACC_WRITE));
 }
 
 /*
@@ -294,7 +294,7 @@ int op_xlat(struct sc_cpu *c, const struct sc_insn *d)
 
 	if (d->asz == 4)
 		va = (uint32_t)va;
-	if (sc_read(c, va + sc_seg_base(c, d), 1, &x, SC_ACC_READ))
+	if (sc_read(c, va + sc_seg_base(c, d), 1, &x, ACC_READ))
 		return SC_STOP;
 	sc_rset(c, GPR_RAX, 1, x);
 	return SC_OK;
@@ -316,5 +316,5 @@ int op_clflush(struct sc_cpu *c, const struct sc_insn *d)
 
 	if (d->mod == 3)
 		return SC_OK;
-	return sc_read(c, sc_ea(c, d), 1, &x, sc_acc(d, SC_ACC_READ));
+	return sc_read(c, sc_ea(c, d), 1, &x, sc_acc(d, ACC_READ));
 }

@@ -34,8 +34,9 @@ void sc_tlb_flush(struct sc_cpu *c, uint64_t va)
 			c->tlb[i].vpn = SC_TLB_EMPTY;
 		return;
 	}
-	struct sc_tlb *e = &c->tlb[(va >> PAGE_SHIFT) & (SC_TLB_SIZE - 1)];
-	if (e->vpn == va >> PAGE_SHIFT)
+	struct sc_tlb *e =
+		&c->tlb[(va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1)];
+	if (e->vpn == va >> PAGE_4K_SHIFT)
 		e->vpn = SC_TLB_EMPTY;
 }
 
@@ -55,7 +56,8 @@ static int page_fault(struct sc_cpu *c, uint64_t va, uint32_t err)
  */
 const struct sc_tlb *sc_tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc)
 {
-	struct sc_tlb *e = &c->tlb[(va >> PAGE_SHIFT) & (SC_TLB_SIZE - 1)];
+	struct sc_tlb *e =
+		&c->tlb[(va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1)];
 	uint32_t err = PFEC_U | (acc & (PFEC_W | PFEC_I));
 	uint64_t pte = shadowpt_lookup(c->vm, va);
 	uint8_t rights;
@@ -72,12 +74,12 @@ const struct sc_tlb *sc_tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc)
 		rights |= nx ? 0 : TLB_X;
 	}
 	uint64_t gpa = pte & PTE_ADDR_MASK;
-	uint8_t *host = gm_ptr(&c->vm->mem, gpa, PAGE_SIZE);
+	uint8_t *host = gm_ptr(&c->vm->mem, gpa, PAGE_4K);
 	if (!host) {
 		sc_internal(c, "softcpu: shadow leaf maps a frame outside RAM");
 		return NULL;
 	}
-	e->vpn = va >> PAGE_SHIFT;
+	e->vpn = va >> PAGE_4K_SHIFT;
 	e->host = host;
 	e->gpa = gpa;
 	e->rights = rights;
@@ -91,14 +93,14 @@ const struct sc_tlb *sc_tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc)
 /* #GP(0), or #SS(0) for a stack reference, for a non-canonical address. */
 static int noncanonical(struct sc_cpu *c, unsigned acc)
 {
-	return sc_fault(c, (acc & SC_ACC_STACK) ? T_SS : T_GP, true, 0);
+	return sc_fault(c, (acc & ACC_STACK) ? T_SS : T_GP, true, 0);
 }
 
 int sc_map_slow(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
 		struct sc_mem *m)
 {
 	const struct sc_tlb *e;
-	unsigned off = va & (PAGE_SIZE - 1);
+	unsigned off = va & (PAGE_4K - 1);
 
 	if (!x86_canonical(va) || !x86_canonical(va + len - 1))
 		return noncanonical(c, acc);
@@ -107,16 +109,16 @@ int sc_map_slow(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
 	m->p1 = e->host + off;
 	m->p2 = NULL;
 	m->n1 = len;
-	if (acc & SC_ACC_WRITE)
+	if (acc & ACC_WRITE)
 		sc_code_write(c, e->gpa);
-	if (off + len <= PAGE_SIZE)
+	if (off + len <= PAGE_4K)
 		return SC_OK;
 	/* Crossing: translate the second page too, before any write. */
-	m->n1 = PAGE_SIZE - off;
+	m->n1 = PAGE_4K - off;
 	if (!(e = sc_translate(c, va + m->n1, acc)))
 		return SC_STOP;
 	m->p2 = e->host;
-	if (acc & SC_ACC_WRITE)
+	if (acc & ACC_WRITE)
 		sc_code_write(c, e->gpa);
 	return SC_OK;
 }

@@ -44,7 +44,7 @@ static int read_desc(struct sc_cpu *c, uint16_t sel, uint64_t *desc,
 	*found = (uint64_t)(sel | 7) <= limit;
 	if (!*found)
 		return SC_OK;
-	return sc_read(c, base + (sel & ~7u), 8, desc, SC_ACC_READ);
+	return sc_read(c, base + (sel & ~7u), 8, desc, ACC_READ);
 }
 
 static unsigned desc_dpl(uint64_t desc)
@@ -60,15 +60,11 @@ static unsigned desc_type(uint64_t desc)
 /* The hidden part of a segment register loaded from desc. */
 static struct vcpu_segment desc_segment(uint16_t sel, uint64_t desc)
 {
-	uint32_t limit = (desc & 0xffff) | ((desc >> 32) & 0xf0000);
-
-	if (desc & DESC_G)
-		limit = (limit << 12) | 0xfff;
 	return (struct vcpu_segment){
 		.selector = sel,
-		.base = ((desc >> 16) & 0xffffff) | ((desc >> 32) & 0xff000000),
-		.limit = limit,
-		.attr = (uint16_t)((desc >> 40) & 0xf0ff),
+		.base = x86_desc_base(desc),
+		.limit = x86_desc_limit(desc),
+		.attr = x86_desc_attr(desc),
 	};
 }
 
@@ -156,7 +152,7 @@ int op_pop_sreg(struct sc_cpu *c, const struct sc_insn *d)
 {
 	uint64_t sel;
 
-	if (sc_read(c, c->v->regs[GPR_RSP], d->osz, &sel, SC_ACC_STACK))
+	if (sc_read(c, c->v->regs[GPR_RSP], d->osz, &sel, ACC_STACK))
 		return SC_STOP;
 	if (load_sreg(c, d->op, (uint16_t)sel))
 		return SC_STOP;
@@ -189,7 +185,7 @@ int op_mov_e_sreg(struct sc_cpu *c, const struct sc_insn *d)
 		return SC_OK;
 	}
 	return sc_write(c, sc_ea(c, d), 2, real_selector(c, sreg),
-			sc_acc(d, SC_ACC_WRITE));
+			sc_acc(d, ACC_WRITE));
 }
 
 int op_push_sreg(struct sc_cpu *c, const struct sc_insn *d)

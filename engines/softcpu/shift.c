@@ -101,7 +101,7 @@ static int group2(struct sc_cpu *c, const struct sc_insn *d, uint64_t count)
 	unsigned cnt = count & (d->osz == 8 ? 0x3f : 0x1f);
 	uint64_t a, r;
 
-	if (sc_loc_e(c, d, d->osz, SC_ACC_WRITE, &l))
+	if (sc_loc_e(c, d, d->osz, ACC_WRITE, &l))
 		return SC_STOP;
 	a = sc_loc_get(c, &l, d->osz);
 	if (cnt == 0)
@@ -139,7 +139,7 @@ static int double_shift(struct sc_cpu *c, const struct sc_insn *d, bool left)
 	uint64_t a, b, r, cf, m = sc_mask(sz);
 	u128 t;
 
-	if (sc_loc_e(c, d, sz, SC_ACC_WRITE, &l))
+	if (sc_loc_e(c, d, sz, ACC_WRITE, &l))
 		return SC_STOP;
 	a = sc_loc_get(c, &l, sz);
 	b = sc_rget(c, d->reg, sz);

@@ -305,11 +305,7 @@ uint64_t sc_szp(uint64_t res, unsigned sz);
 bool sc_cond(const struct sc_cpu *c, unsigned cc);
 
 /* -------------------------------------------------------------- mmu.c */
-/* Access kinds for translation (they match the #PF error-code bits). */
-#define SC_ACC_READ 0x00
-#define SC_ACC_WRITE 0x02
-#define SC_ACC_FETCH 0x10
-#define SC_ACC_STACK 0x100 /* a stack reference: #SS(0) if non-canonical */
+/* Access kinds for translation: ACC_* of isa/arch.h. */
 
 /* Flush the TLB: every entry, or the one for linear va. */
 void sc_tlb_flush(struct sc_cpu *c, uint64_t va);
@@ -319,9 +315,9 @@ const struct sc_tlb *sc_tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc);
 /* The TLB right an access kind needs. */
 static inline unsigned sc_right(unsigned acc)
 {
-	if (acc & SC_ACC_WRITE)
+	if (acc & ACC_WRITE)
 		return TLB_W;
-	return (acc & SC_ACC_FETCH) ? TLB_X : TLB_R;
+	return (acc & ACC_FETCH) ? TLB_X : TLB_R;
 }
 
 /*
@@ -331,9 +327,10 @@ static inline unsigned sc_right(unsigned acc)
 static inline const struct sc_tlb *sc_translate(struct sc_cpu *c, uint64_t va,
 						unsigned acc)
 {
-	const struct sc_tlb *e = &c->tlb[(va >> PAGE_SHIFT) & (SC_TLB_SIZE - 1)];
+	const struct sc_tlb *e =
+		&c->tlb[(va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1)];
 
-	if (e->vpn == va >> PAGE_SHIFT && (e->rights & sc_right(acc)))
+	if (e->vpn == va >> PAGE_4K_SHIFT && (e->rights & sc_right(acc)))
 		return e;
 	return sc_tlb_fill(c, va, acc);
 }
@@ -343,7 +340,7 @@ int sc_map_slow(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
 		struct sc_mem *m);
 
 /*
- * Translate [va, va + len) (len <= PAGE_SIZE) for acc into *m, both pages when
+ * Translate [va, va + len) (len <= PAGE_4K) for acc into *m, both pages when
  * it crosses one, before anything is written.  Returns SC_OK or SC_STOP.
  * Inline for the common case: a canonical access inside one page whose
  * translation the TLB holds, and no decoded code on the page to drop.
@@ -351,12 +348,13 @@ int sc_map_slow(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
 static inline int sc_map(struct sc_cpu *c, uint64_t va, unsigned len,
 			 unsigned acc, struct sc_mem *m)
 {
-	const struct sc_tlb *e = &c->tlb[(va >> PAGE_SHIFT) & (SC_TLB_SIZE - 1)];
-	unsigned off = va & (PAGE_SIZE - 1);
+	const struct sc_tlb *e =
+		&c->tlb[(va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1)];
+	unsigned off = va & (PAGE_4K - 1);
 
-	if (e->vpn == va >> PAGE_SHIFT && (e->rights & sc_right(acc)) &&
-	    off + len <= PAGE_SIZE &&
-	    (!(acc & SC_ACC_WRITE) || !c->page_code[e->gpa >> PAGE_SHIFT])) {
+	if (e->vpn == va >> PAGE_4K_SHIFT && (e->rights & sc_right(acc)) &&
+	    off + len <= PAGE_4K &&
+	    (!(acc & ACC_WRITE) || !c->page_code[e->gpa >> PAGE_4K_SHIFT])) {
 		m->p1 = e->host + off;
 		m->p2 = NULL;
 		m->n1 = len;
@@ -423,10 +421,10 @@ static inline uint64_t sc_ea(const struct sc_cpu *c, const struct sc_insn *d)
 	return a + sc_seg_base(c, d);
 }
 
-/* The access kind of d's memory operand: SC_ACC_STACK for rsp/rbp bases. */
+/* The access kind of d's memory operand: ACC_STACK for rsp/rbp bases. */
 static inline unsigned sc_acc(const struct sc_insn *d, unsigned acc)
 {
-	return (d->flags & SCI_STACK) ? acc | SC_ACC_STACK : acc;
+	return (d->flags & SCI_STACK) ? acc | ACC_STACK : acc;
 }
 
 /* Read or write sz bytes at linear va. */
@@ -435,7 +433,7 @@ static inline int sc_read(struct sc_cpu *c, uint64_t va, unsigned sz,
 {
 	struct sc_mem m;
 
-	if (sc_map(c, va, sz, acc & ~SC_ACC_WRITE, &m))
+	if (sc_map(c, va, sz, acc & ~ACC_WRITE, &m))
 		return SC_STOP;
 	*x = sc_mem_get(&m, sz);
 	return SC_OK;
@@ -446,7 +444,7 @@ static inline int sc_write(struct sc_cpu *c, uint64_t va, unsigned sz,
 {
 	struct sc_mem m;
 
-	if (sc_map(c, va, sz, acc | SC_ACC_WRITE, &m))
+	if (sc_map(c, va, sz, acc | ACC_WRITE, &m))
 		return SC_STOP;
 	sc_mem_put(&m, sz, x);
 	return SC_OK;
@@ -489,7 +487,7 @@ static inline int sc_get_e(struct sc_cpu *c, const struct sc_insn *d,
 		*x = sc_rget(c, d->rm, sz);
 		return SC_OK;
 	}
-	return sc_read(c, sc_ea(c, d), sz, x, sc_acc(d, SC_ACC_READ));
+	return sc_read(c, sc_ea(c, d), sz, x, sc_acc(d, ACC_READ));
 }
 
 /* ------------------------------------------------------------ stack.c */
@@ -513,7 +511,8 @@ static inline struct sc_insn *sc_cache_find(struct sc_cpu *c, uint64_t gpa)
 {
 	struct sc_insn *d = &c->icache[gpa & (SC_ICACHE_SIZE - 1)];
 
-	if (d->fn && d->gpa == gpa && d->gen == c->page_gen[gpa >> PAGE_SHIFT])
+	if (d->fn && d->gpa == gpa &&
+	    d->gen == c->page_gen[gpa >> PAGE_4K_SHIFT])
 		return d;
 	return NULL;
 }
@@ -525,7 +524,7 @@ void sc_cache_invalidate(struct sc_cpu *c, uint64_t gpa, uint64_t len);
 /* The page of gpa is written: drop its code if it holds any. */
 static inline void sc_code_write(struct sc_cpu *c, uint64_t gpa)
 {
-	uint64_t pg = gpa >> PAGE_SHIFT;
+	uint64_t pg = gpa >> PAGE_4K_SHIFT;
 
 	if (c->page_code[pg]) {
 		c->page_code[pg] = 0;

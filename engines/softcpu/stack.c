@@ -21,7 +21,7 @@ static int push(struct sc_cpu *c, unsigned sz, uint64_t x)
 {
 	uint64_t sp = c->v->regs[GPR_RSP] - sz;
 
-	if (sc_write(c, sp, sz, x, SC_ACC_WRITE | SC_ACC_STACK))
+	if (sc_write(c, sp, sz, x, ACC_WRITE | ACC_STACK))
 		return SC_STOP;
 	c->v->regs[GPR_RSP] = sp;
 	return SC_OK;
@@ -30,7 +30,7 @@ static int push(struct sc_cpu *c, unsigned sz, uint64_t x)
 /* Read the top of the stack without popping it. */
 static int top(struct sc_cpu *c, unsigned sz, uint64_t *x)
 {
-	return sc_read(c, c->v->regs[GPR_RSP], sz, x, SC_ACC_STACK);
+	return sc_read(c, c->v->regs[GPR_RSP], sz, x, ACC_STACK);
 }
 
 int sc_push(struct sc_cpu *c, unsigned sz, uint64_t x)
@@ -87,7 +87,7 @@ int op_pop_e(struct sc_cpu *c, const struct sc_insn *d)
 
 	if (sc_pop(c, d->osz, &x))
 		return SC_STOP;
-	if (sc_loc_e(c, d, d->osz, SC_ACC_WRITE, &l)) {
+	if (sc_loc_e(c, d, d->osz, ACC_WRITE, &l)) {
 		c->v->regs[GPR_RSP] = old;
 		return SC_STOP;
 	}
@@ -122,10 +122,10 @@ int op_enter(struct sc_cpu *c, const struct sc_insn *d)
 	uint64_t frame = sp - sz;
 	struct sc_mem to, from[31];
 
-	if (sc_map(c, sp - n * sz, n * sz, SC_ACC_WRITE | SC_ACC_STACK, &to))
+	if (sc_map(c, sp - n * sz, n * sz, ACC_WRITE | ACC_STACK, &to))
 		return SC_STOP;
 	for (unsigned i = 1; i < level; i++)
-		if (sc_map(c, bp - i * sz, sz, SC_ACC_STACK, &from[i - 1]))
+		if (sc_map(c, bp - i * sz, sz, ACC_STACK, &from[i - 1]))
 			return SC_STOP;
 	/* Element k goes to sp - (k + 1) * sz, i.e. offset (n - 1 - k) * sz. */
 	for (unsigned k = 0; k < n; k++) {
@@ -144,7 +144,7 @@ int op_leave(struct sc_cpu *c, const struct sc_insn *d)
 {
 	uint64_t bp = c->v->regs[GPR_RBP], x;
 
-	if (sc_read(c, bp, d->osz, &x, SC_ACC_STACK))
+	if (sc_read(c, bp, d->osz, &x, ACC_STACK))
 		return SC_STOP;
 	c->v->regs[GPR_RSP] = bp + d->osz;
 	sc_rset(c, GPR_RBP, d->osz, x);

@@ -43,25 +43,25 @@ static int element(struct sc_cpu *c, const struct sc_insn *d, enum str_kind k)
 
 	switch (k) {
 	case STR_MOVS:
-		if (sc_read(c, src, sz, &a, SC_ACC_READ) ||
-		    sc_write(c, dst, sz, a, SC_ACC_WRITE))
+		if (sc_read(c, src, sz, &a, ACC_READ) ||
+		    sc_write(c, dst, sz, a, ACC_WRITE))
 			return SC_STOP;
 		break;
 	case STR_STOS:
-		return sc_write(c, dst, sz, c->v->regs[GPR_RAX], SC_ACC_WRITE);
+		return sc_write(c, dst, sz, c->v->regs[GPR_RAX], ACC_WRITE);
 	case STR_LODS:
-		if (sc_read(c, src, sz, &a, SC_ACC_READ))
+		if (sc_read(c, src, sz, &a, ACC_READ))
 			return SC_STOP;
 		sc_rset(c, GPR_RAX, sz, a);
 		break;
 	case STR_CMPS:
-		if (sc_read(c, src, sz, &a, SC_ACC_READ) ||
-		    sc_read(c, dst, sz, &b, SC_ACC_READ))
+		if (sc_read(c, src, sz, &a, ACC_READ) ||
+		    sc_read(c, dst, sz, &b, ACC_READ))
 			return SC_STOP;
 		sc_lazy_set(c, LZ_SUB, sz, a, b, (a - b) & sc_mask(sz));
 		break;
 	case STR_SCAS:
-		if (sc_read(c, dst, sz, &b, SC_ACC_READ))
+		if (sc_read(c, dst, sz, &b, ACC_READ))
 			return SC_STOP;
 		a = c->v->regs[GPR_RAX] & sc_mask(sz);
 		sc_lazy_set(c, LZ_SUB, sz, a, b, (a - b) & sc_mask(sz));

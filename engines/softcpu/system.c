@@ -97,7 +97,7 @@ int op_grp6(struct sc_cpu *c, const struct sc_insn *d)
 		sc_rset(c, d->rm, d->osz, x);
 		return SC_OK;
 	}
-	return sc_write(c, sc_ea(c, d), 2, x, sc_acc(d, SC_ACC_WRITE));
+	return sc_write(c, sc_ea(c, d), 2, x, sc_acc(d, ACC_WRITE));
 }
 
 /* --------------------------------------------------- 0F 01: group 7 */
@@ -110,7 +110,7 @@ static int store_dtr(struct sc_cpu *c, const struct sc_insn *d,
 
 	if (strict(c))
 		return sc_gp(c, 0);
-	if (sc_map(c, sc_ea(c, d), 10, sc_acc(d, SC_ACC_WRITE), &m))
+	if (sc_map(c, sc_ea(c, d), 10, sc_acc(d, ACC_WRITE), &m))
 		return SC_STOP;
 	sc_mem_write_bytes(&m, dtr, 10);
 	return SC_OK;
@@ -126,7 +126,7 @@ static int smsw(struct sc_cpu *c, const struct sc_insn *d)
 		return SC_OK;
 	}
 	return sc_write(c, sc_ea(c, d), 2, c->host.msw,
-			sc_acc(d, SC_ACC_WRITE));
+			sc_acc(d, ACC_WRITE));
 }
 
 static int xgetbv(struct sc_cpu *c);

@@ -112,13 +112,13 @@ static uint64_t run_divzero(uint64_t iters)
  */
 static uint64_t run_ptemod(uint64_t iters)
 {
-	static uint64_t frames[2][PAGE_SIZE / 8] __attribute__((aligned(4096)));
+	static uint64_t frames[2][PAGE_4K / 8] __attribute__((aligned(4096)));
 	uint64_t *pte[2], t;
 
 	frames[0][0] = 0;
 	frames[1][0] = 1;
 	for (unsigned k = 0; k < 2; k++) {
-		uint64_t va = BENCH_PTE_VA + k * PAGE_SIZE;
+		uint64_t va = BENCH_PTE_VA + k * PAGE_4K;
 
 		rt_map_page(va, (uint64_t)(uintptr_t)frames[0], PTE_P | PTE_W);
 		pte[k] = rt_pte(va);
@@ -126,7 +126,7 @@ static uint64_t run_ptemod(uint64_t iters)
 	t = rdtsc();
 	for (uint64_t i = 0; i < iters; i++) {
 		unsigned k = i & 1, f = (i >> 1) & 1;
-		uint64_t va = BENCH_PTE_VA + k * PAGE_SIZE;
+		uint64_t va = BENCH_PTE_VA + k * PAGE_4K;
 
 		*pte[k] = (uint64_t)(uintptr_t)frames[f] | PTE_P | PTE_W;
 		invlpg(va);

@@ -22,7 +22,7 @@
 #define NFRAMES 24       /* enough for two processes */
 #define USER_RFLAGS (FL_IF | 0x2) /* bit 1 always reads as 1 */
 #define USER_PAGE (PTE_P | PTE_W | PTE_U)
-#define UPROC_PT_INDEX(va) (((va) >> PAGE_SHIFT) & (PT_ENTRIES - 1))
+#define UPROC_PT_INDEX(va) (((va) >> PAGE_4K_SHIFT) & (PT_ENTRIES - 1))
 
 /* One process: its address space and, while another runs, its registers. */
 struct uproc {
@@ -34,7 +34,7 @@ struct uproc {
 	struct uregs regs;
 };
 
-static uint8_t frame_pool[NFRAMES][PAGE_SIZE] __attribute__((aligned(4096)));
+static uint8_t frame_pool[NFRAMES][PAGE_4K] __attribute__((aligned(4096)));
 static uint64_t free_frames[NFRAMES];
 static unsigned nfree;
 static uint64_t kernel_cr3;
@@ -59,7 +59,7 @@ static uint64_t *frame_take(struct uproc *p)
 	uint64_t pa = free_frames[--nfree];
 
 	p->owned[p->nowned++] = pa;
-	return memset((void *)(uintptr_t)pa, 0, PAGE_SIZE);
+	return memset((void *)(uintptr_t)pa, 0, PAGE_4K);
 }
 
 /* ------------------------------------------------------------ address spaces */
@@ -74,7 +74,7 @@ static void aspace_create(struct uproc *p)
 	uint64_t *pd = frame_take(p);
 
 	p->pt = frame_take(p);
-	memcpy(pml4, (void *)(uintptr_t)kernel_cr3, PAGE_SIZE);
+	memcpy(pml4, (void *)(uintptr_t)kernel_cr3, PAGE_4K);
 	pml4[PT_INDEX(UPROC_BASE, 4)] = (uint64_t)(uintptr_t)pdpt | USER_PAGE;
 	pdpt[0] = (uint64_t)(uintptr_t)pd | USER_PAGE;
 	pd[0] = (uint64_t)(uintptr_t)p->pt | USER_PAGE;
@@ -84,7 +84,8 @@ static void aspace_create(struct uproc *p)
 /* A fresh data page and stack page for p: copies of from's, or zeroes. */
 static void aspace_fill(struct uproc *p, const struct uproc *from)
 {
-	static const uint64_t pages[] = { UPROC_DATA, UPROC_STACK_TOP - PAGE_SIZE };
+	static const uint64_t pages[] = { UPROC_DATA,
+					  UPROC_STACK_TOP - PAGE_4K };
 
 	for (unsigned i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
 		unsigned idx = UPROC_PT_INDEX(pages[i]);
@@ -92,7 +93,7 @@ static void aspace_fill(struct uproc *p, const struct uproc *from)
 
 		if (from)
 			memcpy(page, (void *)(uintptr_t)(from->pt[idx] &
-							 PTE_ADDR_MASK), PAGE_SIZE);
+							 PTE_ADDR_MASK), PAGE_4K);
 		p->pt[idx] = (uint64_t)(uintptr_t)page | USER_PAGE;
 	}
 }
@@ -114,7 +115,7 @@ static void aspace_destroy(struct uproc *p)
  */
 static void pf_handler(struct rt_frame *f)
 {
-	uint64_t va = read_cr2() & PAGE_MASK;
+	uint64_t va = read_cr2() & PAGE_4K_MASK;
 	uint64_t *pt = current ? current->pt : NULL;
 
 	if (!pt || (va != UPROC_PF_A && va != UPROC_PF_B)) {
@@ -212,7 +213,7 @@ void uspace_init(void)
 		       (uint64_t)RT_SEL_KCODE << 32);
 	wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)syscall_entry);
 	wrmsr(MSR_SFMASK, FL_IF | FL_TF | FL_DF);
-	for (char *va = user_text_start; va < user_text_end; va += PAGE_SIZE)
+	for (char *va = user_text_start; va < user_text_end; va += PAGE_4K)
 		rt_map_page((uint64_t)(uintptr_t)va, (uint64_t)(uintptr_t)va,
 			    PTE_P | PTE_U);
 	rt_set_handler(T_PF, pf_handler);

@@ -41,7 +41,7 @@ uint64_t *pgt_alloc(void)
 		rt_puts("paging: out of pool pages\n");
 		rt_exit(RT_EXIT_UNEXPECTED_TRAP);
 	}
-	return memset(pool[pool_used++], 0, PAGE_SIZE);
+	return memset(pool[pool_used++], 0, PAGE_4K);
 }
 
 /* A frame of the pool filled with one byte value; returns its address. */
@@ -49,7 +49,7 @@ uint64_t pgt_frame(uint8_t fill)
 {
 	uint64_t *frame = pgt_alloc();
 
-	memset(frame, fill, PAGE_SIZE);
+	memset(frame, fill, PAGE_4K);
 	return (uint64_t)(uintptr_t)frame;
 }
 

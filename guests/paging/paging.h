@@ -33,7 +33,7 @@
 
 /* The 4 KiB test page number n (each in a page directory of its own when
  * n is a multiple of PT_ENTRIES, which rights_and uses). */
-#define PGT_PAGE(n) (PGT_VA_4K + (uint64_t)(n) * PAGE_SIZE)
+#define PGT_PAGE(n) (PGT_VA_4K + (uint64_t)(n) * PAGE_4K)
 
 /* One check: NULL from run() is a PASS, else the text of the FAIL. */
 struct pgt_check {

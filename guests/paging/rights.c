@@ -452,7 +452,7 @@ static const char *check_pf_in_delivery(void)
 	pgt_map(pgt_root(), va, 1, pgt_frame(0x57), PTE_P | PTE_W);
 	rt_tss.ist[0] = (uint64_t)(uintptr_t)(df_stack + sizeof(df_stack));
 	*df_gate = gate | 1ULL << GATE_IST_SHIFT;
-	rt_tss.rsp[0] = PGT_PAGE(PG_NO_STACK) + PAGE_SIZE;
+	rt_tss.rsp[0] = PGT_PAGE(PG_NO_STACK) + PAGE_4K;
 	faulted = rt_try(user_read, (void *)(uintptr_t)va, &f);
 	rt_tss.rsp[0] = rsp0;
 	*df_gate = gate;

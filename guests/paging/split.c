@@ -86,7 +86,7 @@ static const char *check_fetch_split(void)
 	uint64_t a = pgt_frame(0xcc), b = pgt_frame(0xcc);
 	const char *why;
 
-	memcpy((uint8_t *)(uintptr_t)a + PAGE_SIZE - SPLIT_AT, movabs_ret,
+	memcpy((uint8_t *)(uintptr_t)a + PAGE_4K - SPLIT_AT, movabs_ret,
 	       SPLIT_AT);
 	memcpy((uint8_t *)(uintptr_t)b, movabs_ret + SPLIT_AT,
 	       sizeof(movabs_ret) - SPLIT_AT);
@@ -178,7 +178,7 @@ static void demand_pf(struct rt_frame *f)
 	demand.cr2 = read_cr2();
 	demand.rcx = f->rcx;
 	demand.rdi = f->rdi;
-	pgt_map(pgt_root(), demand.cr2 & PAGE_MASK, 1, pgt_frame(0),
+	pgt_map(pgt_root(), demand.cr2 & PAGE_4K_MASK, 1, pgt_frame(0),
 		PTE_P | PTE_W);
 }
 

@@ -220,7 +220,7 @@ static const char *check_cr3_switch(void)
 	uint64_t cr3 = read_cr3();
 	uint8_t in_a, in_b, back;
 
-	memcpy(b, a, PAGE_SIZE); /* before slot 2 exists in a */
+	memcpy(b, a, PAGE_4K); /* before slot 2 exists in a */
 	pgt_map(a, PGT_VA_CR3, 1, pgt_frame(0xaa), PTE_P | PTE_W);
 	pgt_map(b, PGT_VA_CR3, 1, pgt_frame(0xbb), PTE_P | PTE_W);
 	in_a = peek(PGT_VA_CR3);
@@ -366,7 +366,7 @@ static const char *check_cr3_inactive(void)
 	uint64_t cr3 = read_cr3(), *pte;
 	uint8_t first, second;
 
-	memcpy(b, a, PAGE_SIZE); /* before slot 6 exists in a */
+	memcpy(b, a, PAGE_4K); /* before slot 6 exists in a */
 	pgt_map(b, PGT_VA_INACTIVE, 1, pgt_frame(0xa8), PTE_P | PTE_W);
 	write_cr3((uint64_t)(uintptr_t)b);
 	first = peek(PGT_VA_INACTIVE);

@@ -177,8 +177,8 @@ static const char *check_mov_cr2(void)
 }
 
 /* Two frames that a test page is switched between. */
-static uint64_t frame_a[PAGE_SIZE / 8] __attribute__((aligned(4096)));
-static uint64_t frame_b[PAGE_SIZE / 8] __attribute__((aligned(4096)));
+static uint64_t frame_a[PAGE_4K / 8] __attribute__((aligned(4096)));
+static uint64_t frame_b[PAGE_4K / 8] __attribute__((aligned(4096)));
 
 /* Point REMAP_VA at frame by writing its PTE, then flush with flush(). */
 static uint64_t remap_and_read(uint64_t *frame, void (*flush)(void))

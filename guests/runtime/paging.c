@@ -27,7 +27,7 @@ static uint64_t *alloc_table(void)
 		rt_puts("rt_pte: out of page tables\n");
 		rt_exit(RT_EXIT_UNEXPECTED_TRAP);
 	}
-	return memset(pt_pool[pt_used++], 0, PAGE_SIZE);
+	return memset(pt_pool[pt_used++], 0, PAGE_4K);
 }
 
 /* Guest-physical = virtual for the tables: the identity map covers them. */
@@ -45,7 +45,7 @@ static void split_2m(uint64_t *pde)
 	uint64_t *pt = alloc_table();
 
 	for (unsigned i = 0; i < PT_ENTRIES; i++)
-		pt[i] = (frame + i * PAGE_SIZE) | rights;
+		pt[i] = (frame + i * PAGE_4K) | rights;
 	*pde = (uint64_t)(uintptr_t)pt | (*pde & (PTE_P | PTE_W | PTE_U | PTE_A));
 	/* Same translations, new structure: drop cached paging structures. */
 	write_cr3(read_cr3());

@@ -89,7 +89,7 @@ static bool load_program(struct proc *p, const struct program *prog)
 
 	vm_clear_user(p->pml4);
 	for (uint64_t i = 1; i <= USER_STACK_PAGES; i++)
-		if (!vm_map_zero(p->pml4, USER_STACK_TOP - i * PAGE_SIZE,
+		if (!vm_map_zero(p->pml4, USER_STACK_TOP - i * PAGE_4K,
 				 USER_DATA_FLAGS))
 			return false;
 	p->brk = USER_HEAP_BASE;

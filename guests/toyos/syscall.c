@@ -71,7 +71,7 @@ static bool copy_user(void *k, uint64_t u, size_t n, bool to_user)
 
 	while (n) {
 		uint64_t pa = vm_user_phys(proc_current(), u, to_user);
-		size_t chunk = PAGE_SIZE - (u & (PAGE_SIZE - 1));
+		size_t chunk = PAGE_4K - (u & (PAGE_4K - 1));
 		void *up = (void *)(uintptr_t)pa;
 
 		if (!pa)

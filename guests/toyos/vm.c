@@ -21,7 +21,7 @@
 #include "toyos.h"
 
 /* log2 of the bytes one entry of a table at level (1 = PT) maps. */
-#define LEVEL_SHIFT(level) (PAGE_SHIFT + 9 * ((level) - 1))
+#define LEVEL_SHIFT(level) (PAGE_4K_SHIFT + 9 * ((level) - 1))
 
 extern char __bss_end[];
 
@@ -43,11 +43,11 @@ static uint64_t frame_alloc(void)
 		free_frames = (uint64_t *)(uintptr_t)*free_frames;
 	} else if (next_frame < end_frame) {
 		pa = next_frame;
-		next_frame += PAGE_SIZE;
+		next_frame += PAGE_4K;
 	} else {
 		return 0;
 	}
-	memset((void *)(uintptr_t)pa, 0, PAGE_SIZE);
+	memset((void *)(uintptr_t)pa, 0, PAGE_4K);
 	return pa;
 }
 
@@ -73,12 +73,12 @@ void vm_init(void)
 
 	if (ram > BOOT_IDMAP_SIZE)
 		ram = BOOT_IDMAP_SIZE;
-	next_frame = ((uintptr_t)__bss_end + PAGE_SIZE - 1) & PAGE_MASK;
-	end_frame = ram & PAGE_MASK;
+	next_frame = ((uintptr_t)__bss_end + PAGE_4K - 1) & PAGE_4K_MASK;
+	end_frame = ram & PAGE_4K_MASK;
 	if (next_frame >= end_frame)
 		panic("vm_init: no memory above the image");
 	kernel_pml4 = read_cr3() & PTE_ADDR_MASK;
-	for (char *p = __user_start; p < __user_end; p += PAGE_SIZE)
+	for (char *p = __user_start; p < __user_end; p += PAGE_4K)
 		rt_map_page((uint64_t)(uintptr_t)p, (uint64_t)(uintptr_t)p,
 			    PTE_P | PTE_U);
 	*rt_pte(0) = 0;
@@ -189,7 +189,7 @@ bool vm_demand_page(struct proc *p, uint64_t va)
 	pte = user_pte(p->pml4, va, false);
 	if (pte && (*pte & PTE_P))
 		return false; /* mapped already: a real protection fault */
-	return vm_map_zero(p->pml4, va & PAGE_MASK, USER_DATA_FLAGS);
+	return vm_map_zero(p->pml4, va & PAGE_4K_MASK, USER_DATA_FLAGS);
 }
 
 /* Where p's user address va is in RAM, if ring 3 may reach it (and write
@@ -280,7 +280,7 @@ static bool copy_level(uint64_t dst, uint64_t *t, int level, uint64_t va)
 		if (!vm_map_zero(dst, here, t[i] & ~PTE_ADDR_MASK))
 			return false;
 		pte = user_pte(dst, here, false);
-		memcpy(table(*pte), table(t[i]), PAGE_SIZE);
+		memcpy(table(*pte), table(t[i]), PAGE_4K);
 	}
 	return true;
 }

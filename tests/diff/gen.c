@@ -1487,7 +1487,7 @@ static void gen_code_start(struct gen *g)
 	struct diff_seq *s = g->s;
 
 	memset(s->code, 0xf4, sizeof(s->code)); /* hlt: never reached */
-	s->start = chance(g, 25) ? PAGE_SIZE - 1 - rnd(g, 96) : 0;
+	s->start = chance(g, 25) ? PAGE_4K - 1 - rnd(g, 96) : 0;
 	s->len = s->start;
 	s->init.rip = DIFF_CODE + s->start;
 }

@@ -118,7 +118,7 @@ static void identity_map_user(void)
 	for (unsigned i = 0; i < 4; i++) {
 		poke64(BOOT_PDPT + i * 8, peek64(BOOT_PDPT + i * 8) | PTE_U);
 		for (unsigned j = 0; j < PT_ENTRIES; j++) {
-			uint64_t pde = BOOT_PD + i * PAGE_SIZE + j * 8;
+			uint64_t pde = BOOT_PD + i * PAGE_4K + j * 8;
 
 			poke64(pde, peek64(pde) | PTE_U);
 		}

@@ -190,7 +190,7 @@ static struct vm *guest(const uint64_t *gpa, int n, uint64_t flags)
 	*entry(&vm, PDPT_GPA, CODE_VA, 3) = PD_GPA | PTE_P | PTE_W | PTE_U;
 	*entry(&vm, PD_GPA, CODE_VA, 2) = PT_GPA | PTE_P | PTE_W | PTE_U;
 	for (int i = 0; i < n; i++)
-		*entry(&vm, PT_GPA, CODE_VA + i * PAGE_SIZE, 1) =
+		*entry(&vm, PT_GPA, CODE_VA + i * PAGE_4K, 1) =
 			gpa[i] | PTE_P | flags;
 	vm.vcpu.cr0 = CR0_PE | CR0_PG | CR0_WP;
 	vm.vcpu.cr3 = PML4_GPA;
@@ -213,9 +213,9 @@ static void test_decode_across_pages(void **state)
 	const uint8_t head[] = { 0x0f, 0x22 }, tail[] = { 0xd8 };
 	struct insn in;
 
-	put(vm, 0x100000 + PAGE_SIZE - 2, head, 2);
+	put(vm, 0x100000 + PAGE_4K - 2, head, 2);
 	put(vm, 0x0a0000, tail, 1);
-	assert_int_equal(insn_fetch(vm, CODE_VA + PAGE_SIZE - 2, &in),
+	assert_int_equal(insn_fetch(vm, CODE_VA + PAGE_4K - 2, &in),
 			 DECODE_OK);
 	assert_int_equal(in.size, 3);
 	assert_string_equal(in.op_str, "cr3, rax");
@@ -232,13 +232,13 @@ static void test_decode_fault_second_page(void **state)
 	const uint8_t head[] = { 0x0f, 0x22 };
 	struct insn in;
 
-	put(vm, 0x100000 + PAGE_SIZE - 2, head, 2);
-	assert_int_equal(insn_fetch(vm, CODE_VA + PAGE_SIZE - 2, &in),
+	put(vm, 0x100000 + PAGE_4K - 2, head, 2);
+	assert_int_equal(insn_fetch(vm, CODE_VA + PAGE_4K - 2, &in),
 			 DECODE_FAULT);
 	assert_true(vm->vcpu.exception.pending);
 	assert_int_equal(vm->vcpu.exception.vector, T_PF);
 	assert_int_equal(vm->vcpu.exception.error, PFEC_I);
-	assert_int_equal(vm->vcpu.cr2, CODE_VA + PAGE_SIZE);
+	assert_int_equal(vm->vcpu.cr2, CODE_VA + PAGE_4K);
 	vm_destroy(vm);
 }
 
@@ -251,8 +251,8 @@ static void test_decode_ends_at_page_end(void **state)
 	const uint8_t cli[] = { 0xfa };
 	struct insn in;
 
-	put(vm, 0x100000 + PAGE_SIZE - 1, cli, 1);
-	assert_int_equal(insn_fetch(vm, CODE_VA + PAGE_SIZE - 1, &in),
+	put(vm, 0x100000 + PAGE_4K - 1, cli, 1);
+	assert_int_equal(insn_fetch(vm, CODE_VA + PAGE_4K - 1, &in),
 			 DECODE_OK);
 	assert_int_equal(in.id, X86_INS_CLI);
 	assert_false(vm->vcpu.exception.pending);

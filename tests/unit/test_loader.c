@@ -183,7 +183,7 @@ static void test_boot_state(void **state)
 	const uint64_t *pml4 = (const uint64_t *)(vm.mem.base + BOOT_PML4);
 	const uint64_t *pdpt = (const uint64_t *)(vm.mem.base + BOOT_PDPT);
 	const uint64_t *pd3 = (const uint64_t *)(vm.mem.base + BOOT_PD +
-						 3 * PAGE_SIZE);
+						 3 * PAGE_4K);
 	const struct boot_info *bi = (const void *)(vm.mem.base + BOOT_INFO);
 	const struct vcpu *v = &vm.vcpu;
 
@@ -191,7 +191,7 @@ static void test_boot_state(void **state)
 	boot_setup(&vm, 0x100004, "a b");
 	assert_int_equal(pml4[0], BOOT_PDPT | PTE_P | PTE_W);
 	assert_int_equal(pml4[1], 0);
-	assert_int_equal(pdpt[3], (BOOT_PD + 3 * PAGE_SIZE) | PTE_P | PTE_W);
+	assert_int_equal(pdpt[3], (BOOT_PD + 3 * PAGE_4K) | PTE_P | PTE_W);
 	assert_int_equal(pd3[511], (4 * PAGE_1G - PAGE_2M) | PTE_P | PTE_W |
 			 PTE_PS);
 	assert_int_equal(bi->magic, BOOT_MAGIC);

@@ -107,7 +107,7 @@ static uint64_t *gpt_entry(struct vm *vm, uint64_t va, int level)
 
 		if (!(*e & PTE_P)) {
 			*e = next_table | PTE_P | PTE_W | PTE_U;
-			next_table += PAGE_SIZE;
+			next_table += PAGE_4K;
 		}
 		table = *e & PTE_ADDR_MASK;
 	}
@@ -153,7 +153,7 @@ static void test_walk_4k(void **state)
 	assert_int_equal(walk_guest(vm, va + 0x123, ACC_READ, &r), 0);
 	assert_int_equal(r.gpa, 0x200123);
 	assert_int_equal(r.level, 1);
-	assert_int_equal(r.page_size, PAGE_SIZE);
+	assert_int_equal(r.page_size, PAGE_4K);
 	assert_true(r.writable && r.user && r.executable);
 	/* A on every level used, D nowhere after a read. */
 	assert_true(*pte & PTE_A);
@@ -318,16 +318,16 @@ static void test_gva_across_pages(void **state)
 	char out[8];
 
 	gpt_map(vm, va, 0x300000, 1, PTE_W);
-	gpt_map(vm, va + PAGE_SIZE, 0x100000, 1, PTE_W);
-	assert_int_equal(gva_write(vm, va + PAGE_SIZE - 3, "abcdefg", 8,
+	gpt_map(vm, va + PAGE_4K, 0x100000, 1, PTE_W);
+	assert_int_equal(gva_write(vm, va + PAGE_4K - 3, "abcdefg", 8,
 				   ACC_READ), 0);
-	assert_memory_equal(gm_ptr(&vm->mem, 0x300000 + PAGE_SIZE - 3, 3),
+	assert_memory_equal(gm_ptr(&vm->mem, 0x300000 + PAGE_4K - 3, 3),
 			    "abc", 3);
 	assert_memory_equal(gm_ptr(&vm->mem, 0x100000, 5), "defg", 5);
-	assert_int_equal(gva_read(vm, va + PAGE_SIZE - 3, out, 8, ACC_READ),
+	assert_int_equal(gva_read(vm, va + PAGE_4K - 3, out, 8, ACC_READ),
 			 0);
 	assert_string_equal(out, "abcdefg");
-	assert_true(*gpt_entry(vm, va + PAGE_SIZE, 1) & PTE_D);
+	assert_true(*gpt_entry(vm, va + PAGE_4K, 1) & PTE_D);
 }
 
 static void test_gva_write_faults_before_writing(void **state)
@@ -336,15 +336,15 @@ static void test_gva_write_faults_before_writing(void **state)
 	uint64_t va = 0x400000;
 
 	gpt_map(vm, va, 0x300000, 1, PTE_W);
-	gpt_map(vm, va + PAGE_SIZE, 0x100000, 1, 0); /* read-only */
-	assert_int_equal(gva_write(vm, va + PAGE_SIZE - 4, "12345678", 8,
+	gpt_map(vm, va + PAGE_4K, 0x100000, 1, 0); /* read-only */
+	assert_int_equal(gva_write(vm, va + PAGE_4K - 4, "12345678", 8,
 				   ACC_READ), -1);
-	assert_memory_equal(gm_ptr(&vm->mem, 0x300000 + PAGE_SIZE - 4, 4),
+	assert_memory_equal(gm_ptr(&vm->mem, 0x300000 + PAGE_4K - 4, 4),
 			    "\0\0\0\0", 4);
 	assert_true(vm->vcpu.exception.pending);
 	assert_int_equal(vm->vcpu.exception.vector, T_PF);
 	assert_int_equal(vm->vcpu.exception.error, PFEC_P | PFEC_W);
-	assert_int_equal(vm->vcpu.cr2, va + PAGE_SIZE);
+	assert_int_equal(vm->vcpu.cr2, va + PAGE_4K);
 }
 
 static void test_gva_user_and_implicit(void **state)
@@ -399,7 +399,7 @@ static void test_shadow_init(void **state)
 
 	assert_int_equal(vm->spt->tables, 2);
 	assert_ptr_equal(vm->spt->current, vm->spt->root[VIEW_SUPERVISOR]);
-	assert_int_equal((uintptr_t)vm->spt->root[VIEW_USER] % PAGE_SIZE, 0);
+	assert_int_equal((uintptr_t)vm->spt->root[VIEW_USER] % PAGE_4K, 0);
 }
 
 /* A clean page is mapped read-only, then writable after the write fault. */
@@ -654,7 +654,7 @@ static void test_cr3_switch_and_back(void **state)
 	uint64_t *a = vm->spt->root[VIEW_SUPERVISOR];
 
 	/* Space B: a copy of A's PML4, sharing its lower tables. */
-	memcpy(gpt_at(vm, PML4_B_GPA), gpt_at(vm, PML4_GPA), PAGE_SIZE);
+	memcpy(gpt_at(vm, PML4_B_GPA), gpt_at(vm, PML4_GPA), PAGE_4K);
 	load_cr3(vm, PML4_B_GPA);
 	assert_ptr_not_equal(vm->spt->root[VIEW_SUPERVISOR], a);
 	assert_int_equal(shadow_leaf(vm->spt->current, 0x400000), 0);
@@ -682,8 +682,8 @@ static void test_cr3_cache_is_bounded(void **state)
 	/* More address spaces than the cache holds: the least recently
 	 * used one goes, and the table count stays bounded. */
 	for (uint64_t i = 0; i < 3 * SHADOW_SPACES; i++) {
-		uint64_t pml4 = 0x100000 + i * PAGE_SIZE;
-		memcpy(gpt_at(vm, pml4), gpt_at(vm, PML4_GPA), PAGE_SIZE);
+		uint64_t pml4 = 0x100000 + i * PAGE_4K;
+		memcpy(gpt_at(vm, pml4), gpt_at(vm, PML4_GPA), PAGE_4K);
 		load_cr3(vm, pml4);
 	}
 	unsigned used = 0;
@@ -693,7 +693,7 @@ static void test_cr3_cache_is_bounded(void **state)
 	assert_int_equal(vm->spt->tables, SHADOW_SPACES * SHADOW_NVIEWS);
 	/* The most recent ones are cached, the first is gone. */
 	uint64_t misses = vm->spt->space_misses;
-	load_cr3(vm, 0x100000 + (3 * SHADOW_SPACES - 1) * PAGE_SIZE);
+	load_cr3(vm, 0x100000 + (3 * SHADOW_SPACES - 1) * PAGE_4K);
 	assert_int_equal(vm->spt->space_misses, misses);
 	load_cr3(vm, 0x100000);
 	assert_int_equal(vm->spt->space_misses, misses + 1);
