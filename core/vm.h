@@ -57,10 +57,12 @@ struct fill_tracker {
  * vCPU, guest RAM, the virtual clock, and by pointer the parts that belong
  * to upper layers (shadow page tables, devices, statistics), so that core/
  * depends on nothing above it; then the engine with its private state. The
- * last fields belong to the run loop: kick, set from a signal handler to
- * make the engine return; insn_deadline, the instruction count at which an
- * engine must come back (the next timer event under --icount, the end of
- * an interrupt shadow); stopped and exit_status, which end the loop.
+ * last fields belong to the run loop and the dispatcher: kick, set from a
+ * signal handler to make the engine return; insn_deadline, the instruction
+ * count at which an engine must come back (the next timer event under
+ * --icount, the end of an interrupt shadow); last_fill, the dispatcher's
+ * proof that a shadow fill took (stop 340); stopped and exit_status, which
+ * end the loop.
  */
 struct vm {
 	struct vm_options opt;
