@@ -19,7 +19,7 @@
 
 /*
  * Capstone 4 does not know rdpid (F3 0F C7 /7) and decodes it as rdseed;
- * isa_decode gives it this id, after Capstone's last X86_INS_*.
+ * isa_decode_bytes gives it this id, after Capstone's last X86_INS_*.
  */
 #define ISA_INS_RDPID (X86_INS_ENDING + 1)
 

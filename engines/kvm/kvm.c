@@ -8,7 +8,7 @@
  * alone comes back as an exit of KVM_RUN:
  *
  *   KVM_EXIT_IO                 port I/O -> EXIT_IO, one access at a time
- *   KVM_EXIT_HLT                hlt -> EXIT_HLT (the dispatcher sleeps)
+ *   KVM_EXIT_HLT                hlt -> EXIT_HLT (the run loop sleeps)
  *   KVM_EXIT_SHUTDOWN           a triple fault -> EXIT_SHUTDOWN
  *   KVM_EXIT_MMIO               memory beyond RAM: the guest is stopped
  *   KVM_EXIT_IRQ_WINDOW_OPEN,   the guest can take an interrupt now, or
@@ -332,9 +332,15 @@ static void translate(struct vm *vm, struct kv *k, struct vm_exit *x)
 			    r->fail_entry.hardware_entry_failure_reason);
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
-		kv_internal(k, x, "KVM internal error %u at rip %#" PRIx64
-			    ": %s", r->internal.suberror, vm->vcpu.rip,
-			    internal_error_name(r->internal.suberror));
+		/* What the guest did, KVM could not carry out (an instruction
+		 * to emulate on memory that is not RAM, an exception while
+		 * delivering one): the guest is stopped (tier 2 of
+		 * core/panic.h), as the hardware would have given up on it. */
+		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "KVM cannot go on with the "
+			"guest at rip %#" PRIx64 ": %s (internal error %u)",
+			vm->vcpu.rip, internal_error_name(r->internal.suberror),
+			r->internal.suberror);
+		x->reason = EXIT_INTERRUPT; /* nothing left to do but stop */
 		break;
 	default:
 		kv_internal(k, x, "KVM exit reason %u, which this engine "

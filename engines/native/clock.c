@@ -156,10 +156,10 @@ int nat_clock_init(struct nat *n)
 }
 
 /*
- * While the dispatcher handles an exit the virtual clock is held where the
- * child stopped (clock_hold), and it goes on from
- * there at the next run.  The exception is hlt: the dispatcher sleeps
- * until the next timer event, and that sleep must pass on the clock.
+ * While the monitor handles an exit the virtual clock is held where the
+ * child stopped (clock_hold), and it goes on from there at the next run.
+ * The exception is hlt: the run loop sleeps until the next timer event,
+ * and that sleep must pass on the clock.
  */
 void nat_clock_hold(struct nat *n, bool halting)
 {

@@ -430,7 +430,7 @@ static bool classify(struct nat *n, struct vm_exit *x, int st, bool stepping)
 
 /*
  * sti (or mov to %ss) blocks interrupts for one instruction, and the
- * dispatcher asks for control right after it (insn_deadline) so that an
+ * run loop asks for control right after it (insn_deadline) so that an
  * interrupt waiting behind the shadow is taken in time: the engine then
  * single-steps that instruction, one more stop.  When no interrupt is
  * waiting and no device event is due there is nothing to deliver at the

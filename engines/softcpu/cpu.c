@@ -61,6 +61,15 @@ int sc_internal(struct sc_cpu *c, const char *why)
 	return SC_STOP;
 }
 
+int sc_unsupported(struct sc_cpu *c, const char *why)
+{
+	vm_kill(c->vm, VM_EXIT_TRIPLE_FAULT, "%s at rip %#" PRIx64, why,
+		c->v->rip);
+	c->exit->reason = EXIT_INTERRUPT; /* nothing left to do but stop */
+	c->exit->rip = c->v->rip;
+	return SC_STOP;
+}
+
 int sc_branch(struct sc_cpu *c, uint64_t t)
 {
 	if (!x86_canonical(t))

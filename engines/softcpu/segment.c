@@ -88,7 +88,8 @@ int sc_far_transfer(struct sc_cpu *c, uint16_t sel, uint64_t rip)
 	if (!(desc & DESC_P))
 		return sc_fault(c, T_NP, true, err);
 	if (!(desc & DESC_L))
-		return sc_internal(c, "softcpu: far transfer to 32-bit code");
+		return sc_unsupported(c, "softcpu runs 64-bit code only: far "
+				      "transfer to a 32-bit code segment");
 	if (!x86_canonical(rip))
 		return sc_gp(c, 0);
 	c->v->seg[SEG_CS] = desc_segment(sel, desc);

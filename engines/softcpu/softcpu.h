@@ -187,6 +187,12 @@ int sc_trap(struct sc_cpu *c, uint8_t vector);
 int sc_branch(struct sc_cpu *c, uint64_t t);
 /* Stop because the engine cannot go on (a monitor bug). */
 int sc_internal(struct sc_cpu *c, const char *why);
+/*
+ * Stop because the guest asks for what this engine does not implement
+ * (32-bit code): the guest is stopped with the reason (tier 2 of
+ * core/panic.h), not the monitor.
+ */
+int sc_unsupported(struct sc_cpu *c, const char *why);
 /* The handler for every invalid opcode. */
 sc_fn op_ud;
 
