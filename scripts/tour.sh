@@ -305,7 +305,23 @@ void tour_self_test_declaration(void);" "$tmp/t/$file"
 	copy
 	sed -i "$((first - 2))s|\$| (see gone_function())|" "$tmp/t/$file"
 	expect "stop $n naming gone_function()" "gone_function(), which no file"
-	# 10. --check-docs: a map that names a file or a function that is gone.
+	# 10. A stop moved, with its function, to another file: it keeps its
+	#     place, and the check still passes.
+	copy
+	last=$(cd "$tmp/t" && sh scripts/tour.sh --list |
+		awk -v n="$n" '$1 == n { sub(/.*-/, "", $NF); print $NF }')
+	at=$(grep -n "^[[:space:]]*/\*T:$n" "$tmp/t/$file" | cut -d: -f1)
+	mkdir -p "$tmp/t/moved"
+	sed -n "${at},${last}p" "$tmp/t/$file" >"$tmp/t/moved/elsewhere.c"
+	sed -i "${at},${last}d" "$tmp/t/$file"
+	if (cd "$tmp/t" && sh scripts/tour.sh --check) >"$tmp/log" 2>&1 &&
+	   (cd "$tmp/t" && sh scripts/tour.sh --list) | grep -q "^$n $name moved/elsewhere.c:"; then
+		echo "ok: stop $n moved to another file keeps its place"; ok=$((ok + 1))
+	else
+		echo "FAIL: stop $n moved to another file:"; sed 's/^/    /' "$tmp/log"
+		bad=$((bad + 1))
+	fi
+	# 11. --check-docs: a map that names a file or a function that is gone.
 	printf '%s\n' 'See `scripts/tour.sh` and `main()`.' >"$tmp/good.md"
 	printf '%s\n' 'See `monitor/no_such_file.c` and `no_such_function()`.' >"$tmp/bad.md"
 	if check_docs "$tmp/good.md" >"$tmp/log" 2>&1 &&
