@@ -8,14 +8,16 @@
 #   sh scripts/tour.sh --prose      the prose alone, without the code
 #   sh scripts/tour.sh --list       one line per stop: number, name, file:lines
 #   sh scripts/tour.sh --check      check the tour (tests/run.sh build tour)
-#   sh scripts/tour.sh --self-test  check that --check catches what it must
+#   sh scripts/tour.sh --self-test  spoil copies of the tree (a renamed
+#                                   function, a duplicate number, a broken
+#                                   order...) and expect --check to fail
 #   sh scripts/tour.sh --check-docs [FILE]  every path and function()
 #                                   docs/ARCHITECTURE.md names exists
 #
 # After lguest's tour (its /*H:NNN comments), a stop is a comment in the
 # code that begins with "/*T:" and three digits, at the start of a line:
 #
-#     /*T:030 The heart of every monitor is this loop: run the guest
+#     /*T:230 The heart of every monitor is this loop: run the guest
 #      * until it traps, interpret the trap, resume.
 #      */
 #     int vm_run(struct vm *vm)
