@@ -7,12 +7,12 @@
 
 #include "core/panic.h"
 
-/*T:250 Tier 1: the monitor is wrong.  When an invariant of trapvisor itself
- * breaks - a shadow fill that does not take, an engine that cannot go on -
- * nothing it does next can be trusted, so it stops at once with
- * "trapvisor: monitor bug: function: reason" and status 123.  Never 125:
- * the guest must not be blamed for the monitor's bug, and a guest that can
- * make trapvisor panic has found a bug to fix.
+/*T:250 Tier 1 where nothing can go on: deep inside code that cannot return a
+ * failure (a shadow table with no memory for it, an operand of no known
+ * type), panic("function: reason") prints "trapvisor: monitor bug:" and
+ * the reason, and exits at once with status 123.  Never 125: the guest
+ * must not be blamed for the monitor's bug, and a guest that can make
+ * trapvisor panic has found a bug to fix.
  */
 _Noreturn void panic(const char *fmt, ...)
 {

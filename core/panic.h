@@ -7,11 +7,14 @@
  *   1. The monitor is wrong: an invariant of trapvisor itself broke (a
  *      shadow fill that does not take, an engine that cannot go on, a
  *      state the code never produces).  The guest did nothing wrong, and
- *      nothing the monitor does next can be trusted, so it stops at once:
- *      panic("function: reason") prints "trapvisor: monitor bug:
- *      function: reason" and exits with VM_EXIT_MONITOR_BUG (123).  Never
- *      125, never "triple fault": a guest must not be blamed for the
- *      monitor's bug.
+ *      the monitor must not go on running it.  The message is "trapvisor:
+ *      monitor bug: function: reason" and the status VM_EXIT_MONITOR_BUG
+ *      (123), never 125 and never "triple fault": a guest must not be
+ *      blamed for the monitor's bug.  Where the caller can return (the
+ *      dispatcher, an engine's exit), vm_bug(vm, "function: reason")
+ *      stops the VM and the run loop ends normally; deep inside code that
+ *      cannot go on (a table with no memory, an operand of no type),
+ *      panic("function: reason") exits at once.
  *
  *   2. The guest misbehaves: a triple fault, memory it does not have, a
  *      halt that nothing can end.  A real machine would reset or hang; the

@@ -16,26 +16,47 @@ int vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len)
 	return 0;
 }
 
-/*T:240 Errors come in three tiers, and this is the middle one: a misbehaving
- * guest ends the guest, never the host (lguest's kill_guest).  A triple
- * fault, memory it does not have, a halt that nothing can wake: each stops
- * the VM with one line on stderr that says why, status 125, and vm_run()
- * returns normally so that everything is released.  Below it, a set-up
- * that fails unwinds and returns an error (status 1); above it, a broken
- * invariant of the monitor itself panics (stop 250).
+/*T:240 Errors come in three tiers, and the two that happen while a guest runs
+ * end here, without ending the host.  A misbehaving guest - a triple
+ * fault, memory it does not have, a halt that nothing can wake - is
+ * stopped by vm_kill() with one line that says why and status 125
+ * (lguest's kill_guest).  A broken invariant of the monitor itself, found
+ * where the caller can still return (the dispatcher, an engine's exit), is
+ * stopped by vm_bug() with "monitor bug:" and status 123, so that the
+ * guest is never blamed for the monitor's bug.  Either way vm_run() sees
+ * vm->stopped and returns normally, and everything is released.  The third
+ * tier, a set-up that fails, unwinds and returns an error (status 1)
+ * before any guest runs; and where no caller can go on, panic() (stop
+ * 250).
  */
+/* Stop the VM with status: "trapvisor: " prefix, then the reason. */
+static void vm_stop(struct vm *vm, int status, const char *prefix,
+		    const char *fmt, va_list ap)
+{
+	if (vm->stopped)
+		return; /* the first reason is the one that counts */
+	fflush(stdout);
+	fprintf(stderr, "trapvisor: %s", prefix);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	vm->stopped = true;
+	vm->exit_status = status;
+}
+
 void vm_kill(struct vm *vm, int status, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (vm->stopped)
-		return; /* the first reason is the one that counts */
-	fflush(stdout);
-	fputs("trapvisor: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vm_stop(vm, status, "", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	vm->stopped = true;
-	vm->exit_status = status;
+}
+
+void vm_bug(struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vm_stop(vm, VM_EXIT_MONITOR_BUG, "monitor bug: ", fmt, ap);
+	va_end(ap);
 }

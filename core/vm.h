@@ -104,6 +104,15 @@ struct vm {
 void vm_kill(struct vm *vm, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Tier 1 of the errors (core/panic.h) where a VM is at hand and the caller
+ * can return: print "trapvisor: monitor bug: <reason>" and stop the VM
+ * with VM_EXIT_MONITOR_BUG (123); the run loop then ends normally and
+ * everything is released.  Where the code cannot go on, panic() instead.
+ */
+void vm_bug(struct vm *vm, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 #endif /* CORE_VM_H */
 
 #ifndef CORE_VM_H_API

@@ -127,9 +127,9 @@ static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
  * hidden fault: resume, the guest never knows); the guest's own tables
  * refuse the access (a true fault: the #PF is now pending in the vCPU, for
  * the guest's IDT); the guest maps memory it does not have (a misbehaving
- * guest: vm_kill, stop 240).  One more case is the monitor's own: a fill
+ * guest: vm_kill(), stop 240).  One more case is the monitor's own: a fill
  * that repeats without one instruction retiring did not take, and that is
- * a bug in trapvisor (panic, stop 250).
+ * a bug in trapvisor (vm_bug(), stop 240).
  */
 /* A #PF against the shadow: fill it (hidden) or reflect it (true). */
 static void dispatch_pf(struct vm *vm, const struct vm_exit *x,
@@ -145,9 +145,14 @@ static void dispatch_pf(struct vm *vm, const struct vm_exit *x,
 		f->rip = x->rip;
 		f->addr = x->exc.address;
 		f->retired = vm->vcpu.instructions;
-		if (f->repeats > MAX_REPEATED_FILLS)
-			panic("dispatch_pf: the shadow fill of %#" PRIx64
-			      " did not take", x->exc.address);
+		if (f->repeats > MAX_REPEATED_FILLS) {
+			vm_bug(vm, "dispatch_pf: the shadow fill of %#" PRIx64
+			       " did not take (rip %#" PRIx64 ", error %#x)",
+			       x->exc.address, x->rip, x->exc.error);
+			f->repeats = 0;
+			snprintf(a->what, sizeof(a->what), "monitor bug");
+			break;
+		}
 		snprintf(a->what, sizeof(a->what), "hidden: shadow filled "
 			 "for %#" PRIx64, x->exc.address);
 		break;
@@ -278,9 +283,11 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 	case EXIT_NONE:
 	case EXIT_NREASONS:
 		/* Tier 1 (core/panic.h): the engine, not the guest, failed. */
-		panic("dispatch: the %s engine cannot go on: %s",
-		      vm->engine->name, x->reason == EXIT_INTERNAL ?
-		      x->why : "an exit with no reason");
+		vm_bug(vm, "dispatch: the %s engine cannot go on: %s",
+		       vm->engine->name, x->reason == EXIT_INTERNAL ?
+		       x->why : "an exit with no reason");
+		snprintf(a.reason, sizeof(a.reason), "internal");
+		break;
 	}
 
 	uint64_t ns = clock_host_ns() - t0;

@@ -29,6 +29,18 @@ suite_layers() {
 	else
 		fail layers/include-graph "$OUT/log"
 	fi
+	# The check itself must fail on a tree that breaks the rules: one
+	# upward include (isa -> monitor) that also closes a cycle.
+	t=$OUT/badtree; mkdir -p "$t/isa" "$t/monitor"
+	printf '#include "monitor/m.h"\n' >"$t/isa/i.h"
+	printf '#include "isa/i.h"\n' >"$t/monitor/m.h"
+	if ! sh "$HERE/layers/check.sh" "$t" >"$OUT/log" 2>&1 &&
+	   grep -q "isa/i.h:1 (isa) includes from monitor" "$OUT/log" &&
+	   grep -q "folder isa is on an include cycle" "$OUT/log"; then
+		pass layers/catches-upward-include-and-cycle
+	else
+		fail layers/catches-upward-include-and-cycle "$OUT/log"
+	fi
 }
 
 # unit: every cmocka binary, one check each.

@@ -18,11 +18,12 @@
 # Folders outside the list (tests, bench, fuzz, guests) may include any of
 # them; nothing in the list may include them.  Run from anywhere:
 #
-#   sh tests/layers/check.sh        prints one line per violation and a
-#                                   summary; exit status 1 on any violation
-#                                   or cycle
+#   sh tests/layers/check.sh [ROOT]   prints one line per violation and a
+#                                     summary; exit status 1 on any
+#                                     violation or cycle.  ROOT is the tree
+#                                     to check (default: this one).
 set -u
-cd "$(dirname "$0")/../.."
+cd "${1:-$(dirname "$0")/../..}"
 LAYERS="core isa shadowpt devices interp engines monitor"
 
 # Every quoted include in the listed folders, as "FROMDIR TODIR FILE:LINE".
