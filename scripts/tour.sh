@@ -221,6 +221,21 @@ show() {
 		printf '\n\nT:%s  %s  --  %s\n\n' "$n" "$name" "$where"
 		awk -v start="$line" -v mode="$mode" -v path="$file" -f "$AWK" "$file" || true
 	done
+	if [ $# = 0 ]; then
+		cat <<-EOF
+
+
+		The end of the tour
+		===================
+
+		That is one trap, from the guest's instruction to its return, on
+		three engines, and the machine around it.  To go on: the labs
+		(labs/README.md) take these same functions apart one at a time;
+		docs/ARCHITECTURE.md says how to add an instruction, a device or an
+		engine; isa/README.md is Popek and Goldberg's classification of
+		x86-64, row by row.
+		EOF
+	fi
 }
 
 # Run --check on copies of the tree spoiled on purpose: each must fail,
