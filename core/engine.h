@@ -65,6 +65,11 @@ struct engine {
 	 * wall time.  May be NULL.
 	 */
 	void (*print_stats)(const struct vm *vm, double secs, FILE *f);
+	/*
+	 * The system calls the engine makes after init, beyond the monitor's
+	 * own (monitor/sandbox.c): a list ended by -1, or NULL for none.
+	 */
+	const int *sandbox_syscalls;
 };
 
 #define SHADOW_FLUSH_ALL (~0ULL)

@@ -2,32 +2,112 @@
  * devices/ns16550a.c - the 16550A UART (PC16550D datasheet).
  *
  * Emulation shortcuts, named as vmd names its own:
- *   - transmission is instantaneous: a byte written to THR goes straight to
- *     the output file, so LSR always reports THRE and TEMT (the guest never
+ *   - transmission is instantaneous: a byte written to THR is handed to the
+ *     host at once, so LSR always reports THRE and TEMT (the guest never
  *     waits) and the FIFOs never fill;
  *   - there is no input yet: RBR holds a byte only in loopback mode;
  *   - the baud rate (divisor latch) and line format (LCR) are stored for the
  *     guest to read back but change nothing.
+ *
+ * The host side is buffered, as QEMU's character devices are: one write()
+ * per byte made a chatty guest slow, and a write() that blocked on a pipe
+ * nobody read froze the monitor past Ctrl-C.  Bytes collect in out_buf and
+ * leave in one write() when
+ *   - a newline comes and the output is a terminal (a person reads lines),
+ *   - the buffer is full, or its oldest byte has waited UART_OUT_AGE_NS
+ *     (whoever reads a pipe sees a steady guest within that time),
+ *   - ns16550a_flush is called: before the monitor exits (main.c), and
+ *     by the run loop when the guest goes idle (until it does, a partial
+ *     line waits for the next byte 20 ms later, or the exit).
+ * A flush waits in poll() for the host to take the bytes, asking
+ * out_give_up ten times a second; after Ctrl-C it writes only what the
+ * host takes at once and drops the rest (counted in tx_dropped).
  */
 #include <errno.h>
+#include <poll.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "devices/ns16550a.h"
+
+/* The oldest buffered byte leaves after this long, at the next byte. */
+#define UART_OUT_AGE_NS 20000000ULL /* 20 ms */
+/* How long a flush waits in poll() before asking out_give_up again. */
+#define UART_POLL_MS 100
 
 void ns16550a_init(struct ns16550a *u, int out_fd)
 {
-	*u = (struct ns16550a){ .out_fd = out_fd };
+	*u = (struct ns16550a){ .out_fd = out_fd,
+				.out_lines = out_fd >= 0 && isatty(out_fd) };
 }
 
-/* Send one byte to the host, retrying short writes; errors drop the byte. */
+void ns16550a_set_give_up(struct ns16550a *u, bool (*give_up)(void *arg),
+			  void *arg)
+{
+	u->out_give_up = give_up;
+	u->out_give_up_arg = arg;
+}
+
+/* Drop the n bytes at the head of out_buf: written, or never will be. */
+static void uart_consume(struct ns16550a *u, size_t n, bool dropped)
+{
+	memmove(u->out_buf, u->out_buf + n, u->out_len - n);
+	u->out_len = (uint16_t)(u->out_len - n);
+	if (dropped)
+		u->tx_dropped += n;
+}
+
+/*
+ * Wait until out_fd takes bytes: 1 when it will, 0 when the monitor gave up
+ * waiting (out_give_up said so and the host takes nothing now).  Errors and
+ * hang-ups count as "will": write() then reports them.
+ */
+static int uart_wait_writable(struct ns16550a *u)
+{
+	for (;;) {
+		bool give_up = u->out_give_up &&
+			       u->out_give_up(u->out_give_up_arg);
+		struct pollfd p = { .fd = u->out_fd, .events = POLLOUT };
+		int r = poll(&p, 1, give_up ? 0 : UART_POLL_MS);
+
+		if (r > 0)
+			return 1;
+		if (give_up)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return 1;
+	}
+}
+
+void ns16550a_flush(struct ns16550a *u)
+{
+	while (u->out_len > 0) {
+		if (u->out_fd < 0 || !uart_wait_writable(u)) {
+			uart_consume(u, u->out_len, true);
+			break;
+		}
+		ssize_t n = write(u->out_fd, u->out_buf, u->out_len);
+
+		if (n > 0)
+			uart_consume(u, (size_t)n, false);
+		else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+			uart_consume(u, u->out_len, true); /* EPIPE, EIO... */
+	}
+}
+
+/* One byte for the host: buffer it, and flush when it is time. */
 static void uart_transmit(struct ns16550a *u, uint8_t byte)
 {
-	ssize_t n;
+	uint64_t now = clock_host_ns();
 
-	do
-		n = write(u->out_fd, &byte, 1);
-	while (n < 0 && errno == EINTR);
+	if (u->out_len == 0)
+		u->out_since_ns = now;
+	u->out_buf[u->out_len++] = byte;
 	u->tx_bytes++;
+	if (u->out_len == UART_OUT_BUF || (u->out_lines && byte == '\n') ||
+	    now - u->out_since_ns >= UART_OUT_AGE_NS)
+		ns16550a_flush(u);
 }
 
 /* THR written: in loopback the byte comes back to RBR, else it leaves. */

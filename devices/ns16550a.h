@@ -13,6 +13,9 @@
 
 #define COM1_BASE 0x3f8
 #define UART_NPORTS 8
+/* Output waiting for the host: PIPE_BUF, so that one flush is one atomic
+ * write to a pipe. */
+#define UART_OUT_BUF 4096
 
 /* Register offsets from the base port. */
 #define UART_RBR 0 /* receiver buffer (read, DLAB = 0) */
@@ -53,12 +56,39 @@ struct ns16550a {
 	uint8_t loop_rbr; /* a byte sent to itself in loopback */
 	bool loop_ready;  /* loop_rbr holds a byte */
 	bool thre_irq;    /* THRE interrupt pending (until IIR is read) */
-	int out_fd;       /* where transmitted bytes go */
-	uint64_t tx_bytes;
+	/* The host side of the line (devices/ns16550a.c: when it flushes). */
+	int out_fd;       /* where transmitted bytes go; -1: nowhere */
+	bool out_lines;   /* out_fd is a terminal: flush at each newline */
+	uint16_t out_len; /* bytes waiting in out_buf */
+	uint64_t out_since_ns; /* when the oldest of them arrived */
+	/* Asked while output waits on a host that does not read it: true
+	 * gives up the wait (Ctrl-C), dropping what cannot be written. */
+	bool (*out_give_up)(void *arg);
+	void *out_give_up_arg;
+	uint64_t tx_bytes;   /* bytes the guest transmitted */
+	uint64_t tx_dropped; /* of them, bytes the host never took */
+	uint8_t out_buf[UART_OUT_BUF];
 };
 
-/* Power-on reset; transmitted bytes are written to out_fd. */
+/*
+ * Power-on reset; transmitted bytes are written to out_fd (a terminal is
+ * line-buffered, anything else block-buffered: see ns16550a_flush).
+ */
 void ns16550a_init(struct ns16550a *u, int out_fd);
+/*
+ * Give the UART the question "give up waiting on the host?" (may be NULL
+ * for never): while a flush waits for a full pipe or terminal, it asks
+ * give_up(arg) about ten times a second and, once told yes, writes only
+ * what the host still takes without waiting and drops the rest.
+ */
+void ns16550a_set_give_up(struct ns16550a *u, bool (*give_up)(void *arg),
+			  void *arg);
+/*
+ * Write every buffered byte to out_fd now, waiting for the host to take
+ * them (never past a give-up).  Call it when the guest goes idle (hlt) and
+ * before the monitor exits, so that no guest output is held back or lost.
+ */
+void ns16550a_flush(struct ns16550a *u);
 /* Read the register at offset (0..7). */
 uint8_t ns16550a_read(struct ns16550a *u, unsigned offset);
 /* Write val to the register at offset (0..7). */

@@ -4,6 +4,13 @@
  * The loader trusts nothing in the file: every offset and size is checked
  * against the file and every segment against guest RAM before a byte is
  * copied, so a malformed image ends with one line saying what is wrong.
+ *
+ * Nor does it trust the file's alignment: ELF does not require e_phoff to
+ * be a multiple of 8, and an image handed over in memory (a test, a
+ * fuzzer) may start anywhere.  Every header is therefore copied out with
+ * memcpy into a local, aligned struct before a field is read; reading one
+ * through a cast pointer would be undefined behaviour in C (and a fault
+ * on CPUs stricter than x86).
  */
 #include <elf.h>
 #include <errno.h>
@@ -22,11 +29,11 @@
 #include "monitor/machine.h"
 #include "shadowpt/shadowpt.h"
 
-/* Check the ELF header: a 64-bit little-endian x86-64 executable. */
-static int check_ehdr(const uint8_t *img, size_t size, char *why, size_t len)
+/* Check the ELF header, copied to *eh: a 64-bit little-endian x86-64
+ * executable with a program header table inside the file. */
+static int check_ehdr(const uint8_t *img, size_t size, Elf64_Ehdr *eh,
+		      char *why, size_t len)
 {
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
-
 	if (size < EI_NIDENT || memcmp(img, ELFMAG, SELFMAG) != 0) {
 		snprintf(why, len, "not an ELF file (no \\177ELF magic)");
 		return -1;
@@ -40,6 +47,7 @@ static int check_ehdr(const uint8_t *img, size_t size, char *why, size_t len)
 		snprintf(why, len, "malformed ELF header");
 		return -1;
 	}
+	memcpy(eh, img, sizeof(*eh));
 	if (img[EI_DATA] != ELFDATA2LSB || eh->e_machine != EM_X86_64) {
 		snprintf(why, len, "an ELF file for machine %u, not x86-64",
 			 eh->e_machine);
@@ -90,24 +98,26 @@ static int check_segment(const struct vm *vm, const Elf64_Phdr *ph,
 int loader_load_elf_mem(struct vm *vm, const uint8_t *img, size_t size,
 			uint64_t *entry, char *why, size_t len)
 {
-	if (check_ehdr(img, size, why, len) < 0)
-		return -1;
-
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
-	const Elf64_Phdr *ph = (const Elf64_Phdr *)(img + eh->e_phoff);
+	Elf64_Ehdr eh;
 	bool entry_ok = false;
 	unsigned loaded = 0;
 
-	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		if (ph[i].p_type != PT_LOAD)
+	if (check_ehdr(img, size, &eh, why, len) < 0)
+		return -1;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		/* check_ehdr made sure that the whole table is in the file */
+		memcpy(&ph, img + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_LOAD)
 			continue;
-		if (check_segment(vm, &ph[i], size, i, why, len) < 0)
+		if (check_segment(vm, &ph, size, i, why, len) < 0)
 			return -1;
-		uint8_t *dst = gm_ptr(&vm->mem, ph[i].p_paddr, ph[i].p_memsz);
-		memcpy(dst, img + ph[i].p_offset, ph[i].p_filesz);
-		memset(dst + ph[i].p_filesz, 0, ph[i].p_memsz - ph[i].p_filesz);
-		if (eh->e_entry >= ph[i].p_paddr &&
-		    eh->e_entry < ph[i].p_paddr + ph[i].p_memsz)
+		uint8_t *dst = gm_ptr(&vm->mem, ph.p_paddr, ph.p_memsz);
+		memcpy(dst, img + ph.p_offset, ph.p_filesz);
+		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
+		if (eh.e_entry >= ph.p_paddr &&
+		    eh.e_entry < ph.p_paddr + ph.p_memsz)
 			entry_ok = true;
 		loaded++;
 	}
@@ -117,10 +127,10 @@ int loader_load_elf_mem(struct vm *vm, const uint8_t *img, size_t size,
 	}
 	if (!entry_ok) {
 		snprintf(why, len, "entry point %#llx is not inside a loaded "
-			 "segment", (unsigned long long)eh->e_entry);
+			 "segment", (unsigned long long)eh.e_entry);
 		return -1;
 	}
-	*entry = eh->e_entry;
+	*entry = eh.e_entry;
 	return 0;
 }
 
@@ -128,14 +138,25 @@ int loader_load_elf(struct vm *vm, const char *path, uint64_t *entry,
 		    char *why, size_t len)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+	 * writer, forever if none comes.  Opened without waiting, the file's
+	 * type is checked before anything is read; mmap ignores the flag.
+	 */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0) {
 		snprintf(why, len, "cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-		snprintf(why, len, "%s: not a regular, non-empty file", path);
+	if (fstat(fd, &st) < 0) {
+		snprintf(why, len, "cannot stat %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+		snprintf(why, len, "%s: %s", path, S_ISREG(st.st_mode) ?
+			 "an empty file" : "not a regular file");
 		close(fd);
 		return -1;
 	}

@@ -15,8 +15,10 @@
 #include "monitor/run.h"
 #include "core/engine.h"
 #include "monitor/loader.h"
+#include "monitor/sandbox.h"
 #include "monitor/trace.h"
 #include "core/vm.h"
+#include "devices/devices.h"
 
 #define MEM_MIN_MIB 2
 #define MEM_MAX_MIB 4096
@@ -54,6 +56,8 @@ static const char usage_text[] =
 "                  guest instruction instead of following the host's\n"
 "                  clock, so that a run with timer interrupts repeats\n"
 "                  exactly\n"
+"  --no-sandbox    do not restrict the monitor's own system calls and\n"
+"                  file access after set-up (for strace, gdb)\n"
 "  -h, --help      this text\n"
 "\n"
 "GUEST-ARGS are joined with spaces into the guest's command line.\n"
@@ -62,7 +66,8 @@ static const char usage_text[] =
 "a guest's exit(0) gives 0; 125 when the guest was stopped for\n"
 "misbehaving (a triple fault, memory it does not have, a halt nothing can\n"
 "end); 130 after Ctrl-C; 1 when the image cannot be loaded; 2 for a bad\n"
-"command line; 123 when the monitor caught itself in a bug.\n";
+"command line; 123 for a bug in the monitor (a broken invariant, or a\n"
+"system call its sandbox refused).\n";
 
 /* Print a one-line error about the command line and exit. */
 static void usage_error(const char *fmt, const char *arg)
@@ -118,6 +123,8 @@ static char *join_args(int argc, char **argv, int from)
 	return s;
 }
 
+static bool no_sandbox; /* --no-sandbox */
+
 static void parse_args(int argc, char **argv, struct vm_options *opt)
 {
 	static const struct option longopts[] = {
@@ -127,6 +134,7 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		{ "trace", no_argument, NULL, 't' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "icount", optional_argument, NULL, 'c' },
+		{ "no-sandbox", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -141,6 +149,7 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		case 't': opt->trace = true; break;
 		case 's': opt->stats = true; break;
 		case 'c': opt->icount_ns = parse_icount(optarg); break;
+		case 'S': no_sandbox = true; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case 'i':
 			if (strcmp(optarg, "x86") == 0)
@@ -203,13 +212,60 @@ static const struct engine *pick_engine(const struct vm_options *opt)
 }
 
 static struct vm *interrupted_vm;
+static volatile sig_atomic_t interrupted;
 
 /* Ctrl-C: ask the engine to come back; the main loop stops the VM. */
 static void on_sigint(int sig)
 {
 	(void)sig;
+	interrupted = 1;
 	if (interrupted_vm)
 		interrupted_vm->kick = VM_KICK_STOP;
+}
+
+/*
+ * Without SA_RESTART: a system call that blocks (a write() to a terminal
+ * nobody reads, a waitpid) returns EINTR at Ctrl-C, so that the monitor
+ * gets back to its loop and stops; signal() would restart it.
+ */
+static void catch_sigint(void)
+{
+	struct sigaction sa = { .sa_handler = on_sigint };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+/* The UART's question while the host does not take its output. */
+static bool uart_give_up(void *arg)
+{
+	(void)arg;
+	return interrupted;
+}
+
+/*
+ * The guest's last output, held in the UART's buffer, goes out before the
+ * monitor exits.  A Ctrl-C that came after the guest stopped (while this
+ * waited on a host that does not read, say) still makes the run an
+ * interrupted one: status 130 and one line.
+ */
+static int flush_output(struct vm *vm, int status)
+{
+	uint64_t dropped = vm->dev->com1.tx_dropped;
+
+	ns16550a_flush(&vm->dev->com1);
+	dropped = vm->dev->com1.tx_dropped - dropped;
+	if (status != VM_EXIT_INTERRUPTED && interrupted) {
+		if (dropped)
+			fprintf(stderr, "trapvisor: interrupted while the "
+				"guest's output waited (%" PRIu64 " bytes "
+				"dropped)\n", dropped);
+		else
+			fprintf(stderr, "trapvisor: interrupted as the guest "
+				"stopped\n");
+		return VM_EXIT_INTERRUPTED;
+	}
+	return status;
 }
 
 /*T:010 The tour starts where a student's command starts, and then follows one
@@ -220,8 +276,11 @@ static void on_sigint(int sig)
  * trapvisor is a Popek-Goldberg virtual machine monitor.  main() plays the
  * part of their *allocator*: it creates the virtual machine (guest RAM, a
  * vCPU, devices, empty shadow page tables), loads the guest image into RAM
- * and sets up the state the guest expects at boot, picks an engine to
- * execute guest instructions, and hands over to vm_run() (stop 230).
+ * and sets up the state the guest expects at boot, and picks an engine to
+ * execute guest instructions.  Then, set-up over, the monitor takes away
+ * its own rights (monitor/sandbox.c: no files, only the system calls it
+ * was measured to need), so that even a guest that broke the monitor would
+ * hold little, and hands over to vm_run() (stop 230).
  */
 int main(int argc, char **argv)
 {
@@ -248,11 +307,23 @@ int main(int argc, char **argv)
 	}
 	vm.engine = e;
 	interrupted_vm = &vm;
-	signal(SIGINT, on_sigint);
+	catch_sigint();
+	ns16550a_set_give_up(&vm.dev->com1, uart_give_up, NULL);
+	/* Set-up is over: from here on the monitor opens no file and makes
+	 * only the system calls it needs (monitor/sandbox.c). */
+	struct sandbox_state sandbox;
+	if (!no_sandbox &&
+	    sandbox_enter(e->sandbox_syscalls, &sandbox, why, sizeof(why)) < 0) {
+		fprintf(stderr, "trapvisor: sandbox: %s (--no-sandbox runs "
+			"without it)\n", why);
+		return EXIT_SETUP;
+	}
 
-	int status = vm_run(&vm);
-	if (opt.stats)
+	int status = flush_output(&vm, vm_run(&vm));
+	if (opt.stats) {
 		trace_print_stats(&vm, stderr);
+		sandbox_print(no_sandbox ? NULL : &sandbox, stderr);
+	}
 	vm_destroy(&vm);
 	isa_fini();
 	free((char *)opt.cmdline);

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "isa/x86.h"
@@ -419,8 +420,18 @@ static void kv_run(struct vm *vm, struct vm_exit *x)
 		translate(vm, k, x);
 }
 
+/*
+ * The monitor's sandbox (monitor/sandbox.c) allows these besides its own:
+ * ioctl (KVM_RUN and the register and state ioctls on the VM and vCPU
+ * descriptors), timer_settime and timer_delete (the kick timer, kick.c).
+ */
+static const int kv_sandbox_syscalls[] = {
+	SYS_ioctl, SYS_timer_settime, SYS_timer_delete, -1
+};
+
 const struct engine engine_kvm = {
 	.name = "kvm",
+	.sandbox_syscalls = kv_sandbox_syscalls,
 	.nested_paging = true,
 	.probe = kv_probe,
 	.init = kv_init,

@@ -49,6 +49,7 @@
 #if defined(__linux__) && defined(__x86_64__)
 
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "engines/native/native.h"
@@ -824,6 +825,18 @@ static void nat_fini(struct vm *vm)
 	vm->engine_data = NULL;
 }
 
+/*
+ * The monitor's sandbox (monitor/sandbox.c) allows these besides its own:
+ * ptrace for every stop, wait4 (waitpid) for the child's stops,
+ * rt_sigtimedwait to sleep until SIGCHLD, kill to interrupt and end it,
+ * ftruncate and pwrite64 to open the stub page around an injected call
+ * and close it after (child.c, stub_open and stub_close).
+ */
+static const int nat_sandbox_syscalls[] = {
+	SYS_ptrace, SYS_wait4, SYS_rt_sigtimedwait, SYS_kill, SYS_ftruncate,
+	SYS_pwrite64, -1
+};
+
 const struct engine engine_native = {
 	.name = "native",
 	.probe = nat_probe,
@@ -832,6 +845,7 @@ const struct engine engine_native = {
 	.flush = nat_flush,
 	.ram_written = NULL, /* the child maps guest RAM itself: no copies */
 	.fini = nat_fini,
+	.sandbox_syscalls = nat_sandbox_syscalls,
 };
 
 #else /* not Linux x86-64 */

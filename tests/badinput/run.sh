@@ -24,10 +24,26 @@ bad() { # NAME STATUS PATTERN COMMAND...
 	fi
 }
 
+# A copy of IMAGE whose program headers sit at an odd offset (appended
+# after one byte of padding, e_phoff patched): legal ELF, and a misaligned
+# read for a loader that casts instead of copying (UBSan catches it).
+misalign() { # IMAGE OUT
+	phnum=$(od -An -tu2 -j56 -N2 "$1" | tr -d ' ')
+	size=$(wc -c <"$1")
+	off=$((size + 1 + (size + 1) % 2))
+	{ cat "$1"; head -c $((off - size)) /dev/zero
+	  dd if="$1" bs=1 skip=64 count=$((phnum * 56)) 2>/dev/null; } >"$2"
+	le=""; v=$off
+	for i in 1 2 3 4 5 6 7 8; do
+		le="$le$(printf '\\%03o' $((v & 255)))"; v=$((v >> 8)); done
+	printf "$le" | dd of="$2" bs=1 seek=32 conv=notrunc 2>/dev/null
+}
+
 mkimage triple 0x200000
 mkimage wild 0x200000
 mkimage loop 0x200000
 mkimage far 0x40000000
+mkimage chatty 0x200000
 printf 'this is not an ELF file\n' >"$OUT/text"
 # An ELF32 header: 7f 'E' 'L' 'F', class 1, little-endian, version 1.
 printf '\177ELF\001\001\001\000\000\000\000\000\000\000\000\000' >"$OUT/elf32"
@@ -36,6 +52,13 @@ head -c 36 /dev/zero >>"$OUT/elf32"
 bad missing-file 1 "cannot open .*No such file" "$TV" "$OUT/nonexistent.elf"
 bad not-elf 1 "not an ELF file" "$TV" "$OUT/text"
 bad elf32 1 "32-bit ELF" "$TV" "$OUT/elf32"
+# A FIFO nobody writes to: refused at once, not waited on (the timeout
+# turns a regression into a failure instead of a hang).
+mkfifo "$OUT/fifo"
+bad fifo 1 "fifo: not a regular file" timeout 10 "$TV" "$OUT/fifo"
+bad directory 1 "not a regular file" "$TV" "$OUT"
+: >"$OUT/empty"
+bad empty-file 1 "empty: an empty file" "$TV" "$OUT/empty"
 bad outside-ram 1 "outside guest RAM" "$TV" --mem=64 "$OUT/far.elf"
 bad unknown-option 2 "unknown option '--frobnicate'" "$TV" --frobnicate "$OUT/text"
 bad mem-zero 2 "--mem=0: give a size" "$TV" --mem=0 "$OUT/triple.elf"
@@ -45,6 +68,8 @@ bad no-image 2 "no guest image" "$TV"
 bad bad-engine 2 "--engine=qemu: the engines are" "$TV" --engine=qemu "$OUT/triple.elf"
 bad bad-isa 2 "--isa=arm: the modes" "$TV" --isa=arm "$OUT/triple.elf"
 bad triple-fault 125 "triple fault" "$TV" --engine=softcpu "$OUT/triple.elf"
+misalign "$OUT/triple.elf" "$OUT/misaligned.elf"
+bad misaligned-phdrs 125 "triple fault" "$TV" --engine=softcpu "$OUT/misaligned.elf"
 bad wild-memory 125 "outside its 64 MiB of RAM" "$TV" --engine=softcpu --mem=64 "$OUT/wild.elf"
 bad endless-loop 130 "interrupted at rip" timeout --preserve-status -s INT 2 "$TV" --engine=softcpu "$OUT/loop.elf"
 
@@ -78,3 +103,54 @@ same selfwrite 42 'ok ok\n'
 # Kernel-half FS, GS and KERNEL_GS bases, set, swapped and read back (as
 # every real kernel does; native once refused them in PTRACE_SETREGS).
 same kbase 42 'bases ok\n'
+
+# Standard output is a pipe whose reader never reads: once it is full the
+# UART's output waits, and Ctrl-C must still stop the run within a couple
+# of seconds (status 130, --stats printed).  A frozen monitor is killed
+# after 5 s and fails the case.
+stuck_output() { # ENGINE
+	rm -f "$OUT/stuck"; mkfifo "$OUT/stuck"
+	sleep 30 <"$OUT/stuck" & reader=$!
+	"$TV" --engine="$1" --stats "$OUT/chatty.elf" </dev/null \
+		>"$OUT/stuck" 2>"$OUT/err" & pid=$!
+	sleep 1
+	kill -INT $pid
+	t=0
+	while kill -0 $pid 2>/dev/null && [ $t -lt 50 ]; do
+		sleep 0.1; t=$((t + 1)); done
+	kill -KILL $pid 2>/dev/null
+	wait $pid; rc=$?
+	kill $reader 2>/dev/null; wait $reader 2>/dev/null
+	if [ $t -lt 50 ] && [ $rc = 130 ] && grep -q "interrupted" "$OUT/err" &&
+	   grep -q "^--- trapvisor statistics (engine $1" "$OUT/err"; then
+		pass "badinput/stuck-output-$1"
+	else
+		echo "status $rc (want 130) after $t tenths of a second; stderr:" >"$OUT/why"
+		cat "$OUT/err" >>"$OUT/why"
+		fail "badinput/stuck-output-$1" "$OUT/why"
+	fi
+}
+stuck_output softcpu
+if "$TV" --engine=native /dev/null 2>&1 | grep -q "not a regular"; then
+	stuck_output native
+else
+	echo "SKIP badinput/stuck-output-native: the native engine cannot run here"
+fi
+
+# The sandbox (monitor/sandbox.c): on by default and said so by --stats;
+# --no-sandbox turns it off.  The guest's output is the same either way.
+for mode in on off; do
+	if [ $mode = on ]; then flag=; want="^sandbox: on; seccomp: [0-9][0-9]* calls allowed; landlock: \(ABI [0-9]\|not available\)"
+	else flag=--no-sandbox; want="^sandbox: off (--no-sandbox)$"; fi
+	# shellcheck disable=SC2086
+	"$TV" --engine=softcpu --stats $flag "$BUILD/guests/hello.elf" \
+		</dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
+	if [ $rc = 0 ] && grep -q "$want" "$OUT/err" &&
+	   cmp -s "$OUT/out" "$HERE/guests/hello.out"; then
+		pass "badinput/sandbox-$mode"
+	else
+		echo "status $rc, stderr (want a line matching '$want'):" >"$OUT/why"
+		cat "$OUT/err" >>"$OUT/why"
+		fail "badinput/sandbox-$mode" "$OUT/why"
+	fi
+done

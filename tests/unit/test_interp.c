@@ -244,6 +244,7 @@ static void expect_fault(uint8_t vector, int error)
 
 static size_t uart_output(char *buf, size_t len)
 {
+	ns16550a_flush(&vm->dev->com1); /* a pipe is block-buffered */
 	ssize_t n = read(uart[0], buf, len);
 
 	return n < 0 ? 0 : (size_t)n;

@@ -167,6 +167,39 @@ static void test_truncated_header(void **state)
 					     &entry, why, sizeof(why)), -1);
 }
 
+/*
+ * Nothing in ELF makes the headers 8-byte aligned in the file, nor the
+ * file itself in memory (a fuzzer's buffer): the loader must copy each
+ * header out before reading its fields.  Here the whole image starts one
+ * byte into a buffer, and its program headers one byte after the ELF
+ * header, so every multi-byte field is misaligned; under UBSan a direct
+ * read through an Elf64_Phdr pointer is an error.
+ */
+static void test_misaligned_headers(void **state)
+{
+	struct image im;
+	_Alignas(8) uint8_t buf[1 + sizeof(Elf64_Ehdr) + 1 +
+				2 * sizeof(Elf64_Phdr) + 16];
+	uint8_t *img = buf + 1;
+	size_t phoff = sizeof(Elf64_Ehdr) + 1;
+	size_t text = phoff + 2 * sizeof(Elf64_Phdr);
+	char why[200] = "";
+	uint64_t entry = 0;
+
+	(void)state;
+	make_image(&im);
+	im.eh.e_phoff = phoff;
+	im.ph[0].p_offset = text;
+	memset(buf, 0, sizeof(buf));
+	memcpy(img, &im.eh, sizeof(im.eh));
+	memcpy(img + phoff, im.ph, sizeof(im.ph));
+	memcpy(img + text, im.text, sizeof(im.text));
+	assert_int_equal(loader_load_elf_mem(&vm, img, sizeof(buf) - 1,
+					     &entry, why, sizeof(why)), 0);
+	assert_int_equal(entry, BOOT_IMAGE_BASE + 4);
+	assert_memory_equal(vm.mem.base + BOOT_IMAGE_BASE, im.text, 16);
+}
+
 static void test_missing_file(void **state)
 {
 	char why[200];
@@ -220,6 +253,7 @@ int main(void)
 		T(test_loads_segment_and_zeroes_bss),
 		T(test_rejects_bad_images),
 		T(test_truncated_header),
+		T(test_misaligned_headers),
 		T(test_missing_file),
 		T(test_boot_state),
 	};
