@@ -10,6 +10,9 @@
 #   make lab-skeleton LAB=N OUT=DIR   a student's tree for lab N
 #   make SANITIZE=1 BUILD=build-san test-unit test-guests
 #                 the same tests under AddressSanitizer and UBSan
+#   make fuzz [FUZZ_TIME=S] [FUZZ_TARGETS="loader isa ..."]
+#                 every libFuzzer target for S seconds each (fuzz/README.md)
+#   make fuzz-regress     replay the fuzzers' corpora and found inputs
 #
 # Sources are found by folder: every .c under core/, isa/, shadowpt/,
 # devices/, interp/, engines/*/ and monitor/ goes into the monitor; every
@@ -72,13 +75,14 @@ run: deps
 
 test:
 	@sh scripts/deps.sh test
-	@$(MAKE) --no-print-directory all unit-bins
+	@$(MAKE) --no-print-directory all unit-bins fuzz-bins
 	@sh tests/run.sh $(BUILD)
 
 test-layers test-unit test-guests test-qemu test-badinput test-escape test-diff test-kvm test-bench: all unit-bins
 	@sh tests/run.sh $(BUILD) $(@:test-%=%)
 
-unit-bins: $(UNIT_BIN) $(BUILD)/tests/difftest $(BUILD)/tests/escape-seccomp
+unit-bins: $(UNIT_BIN) $(BUILD)/tests/difftest $(BUILD)/tests/escape-seccomp \
+	$(BUILD)/tests/mkimage
 
 # a pager that quits early (make tour | less) ends the tour with SIGPIPE
 # (status 141): not an error
@@ -130,6 +134,11 @@ $(BUILD)/tests/escape-seccomp: tests/escape/seccomp.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+# the native random-code campaign's image maker (tests/fuzz/)
+$(BUILD)/tests/mkimage: tests/fuzz/mkimage.c fuzz/image.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -MF $@.d $(LDFLAGS) -o $@ $< $(TEST_SUPPORT) $(LIB) $(LDLIBS) $(CMOCKA_LIBS)
@@ -147,6 +156,38 @@ $(BUILD)/gobj/%.o: %.S
 $(BUILD)/guests/%.elf: $$(addprefix $(BUILD)/gobj/,$$(addsuffix .o,$$(basename $$(wildcard guests/$$*/*.c guests/$$*/*.S)))) $(RT_OBJ) $$(firstword $$(wildcard guests/$$*/guest.ld) guests/runtime/guest.ld)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_LDFLAGS) -Wl,-T,$(filter %.ld,$^) -o $@ $(filter %.o,$^)
+
+# ---------------------------------------------------------------- fuzzing
+# One libFuzzer binary per fuzz/NAME.c, linked with the monitor's sources
+# built again by clang with ASan and UBSan (fuzz/README.md).
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 25
+FUZZ_NAMES := $(basename $(notdir $(wildcard fuzz/*.c)))
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_OBJ := $(MON_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_CFLAGS := -O1 -g -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. \
+	$(CAPSTONE_CFLAGS) -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+.PHONY: fuzz fuzz-bins fuzz-regress test-fuzz
+fuzz-bins: $(FUZZ_BINS)
+fuzz: fuzz-bins
+	@sh fuzz/run.sh $(BUILD) $(FUZZ_TIME) $(FUZZ_TARGETS)
+fuzz-regress test-fuzz: all unit-bins fuzz-bins
+	@sh tests/run.sh $(BUILD) fuzz
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/libtrapvisor.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: fuzz/%.c $(wildcard fuzz/*.h) $(BUILD)/fuzz/libtrapvisor.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(BUILD)/fuzz/libtrapvisor.a $(LDLIBS)
 
 clean:
 	rm -rf build build-san

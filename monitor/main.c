@@ -245,9 +245,10 @@ static bool uart_give_up(void *arg)
 
 /*
  * The guest's last output, held in the UART's buffer, goes out before the
- * monitor exits.  A Ctrl-C that came after the guest stopped (while this
- * waited on a host that does not read, say) still makes the run an
- * interrupted one: status 130 and one line.
+ * monitor exits.  A Ctrl-C that cut that wait short (a host that does not
+ * read) makes the run an interrupted one: status 130 and one line.  One
+ * that came after the guest had stopped, with nothing lost, changes
+ * nothing: the guest's own status and its one line stand.
  */
 static int flush_output(struct vm *vm, int status)
 {
@@ -255,14 +256,9 @@ static int flush_output(struct vm *vm, int status)
 
 	ns16550a_flush(&vm->dev->com1);
 	dropped = vm->dev->com1.tx_dropped - dropped;
-	if (status != VM_EXIT_INTERRUPTED && interrupted) {
-		if (dropped)
-			fprintf(stderr, "trapvisor: interrupted while the "
-				"guest's output waited (%" PRIu64 " bytes "
-				"dropped)\n", dropped);
-		else
-			fprintf(stderr, "trapvisor: interrupted as the guest "
-				"stopped\n");
+	if (status != VM_EXIT_INTERRUPTED && interrupted && dropped) {
+		fprintf(stderr, "trapvisor: interrupted while the guest's "
+			"output waited (%" PRIu64 " bytes dropped)\n", dropped);
 		return VM_EXIT_INTERRUPTED;
 	}
 	return status;

@@ -4,8 +4,9 @@
 #   sh scripts/deps.sh          build dependencies: a C compiler, make,
 #                               pkg-config, Capstone, cmocka
 #   sh scripts/deps.sh test     the same, plus what the tests use: QEMU
-#                               (the reference machine) and what the
-#                               nested-KVM machine is built from
+#                               (the reference machine), what the
+#                               nested-KVM machine is built from, and
+#                               clang with its libFuzzer runtime (make fuzz)
 #
 # On Debian and Ubuntu the missing packages are installed with apt-get
 # (through sudo when not root).  Elsewhere the script names them and stops.
@@ -27,6 +28,18 @@ if [ "${1:-}" = test ]; then
 	[ -x /bin/busybox ] || need busybox-static
 	command -v cpio >/dev/null 2>&1 || need cpio
 	command -v depmod >/dev/null 2>&1 || [ -x /sbin/depmod ] || need kmod
+	# make fuzz: clang, and its runtime libraries (libFuzzer, ASan,
+	# UBSan), which Debian's clang only recommends.
+	command -v clang >/dev/null 2>&1 || need clang
+	fuzzer_ok=no
+	if command -v clang >/dev/null 2>&1; then
+		probe=$(mktemp -d)
+		printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n)\n{ (void)d; (void)n; return 0; }\n' >"$probe/p.c"
+		clang -fsanitize=fuzzer,address,undefined -o "$probe/p" \
+			"$probe/p.c" >/dev/null 2>&1 && fuzzer_ok=yes
+		rm -rf "$probe"
+	fi
+	[ $fuzzer_ok = yes ] || need libclang-rt-dev
 fi
 [ -z "$want" ] && exit 0
 

@@ -3,12 +3,12 @@
 #
 #   sh tests/run.sh BUILD [SUITE...]
 #
-# SUITE is layers, unit, guests, qemu, badinput, escape, diff, kvm, bench,
-# labs or tour; all of them by default.
+# SUITE is layers, unit, guests, qemu, badinput, escape, fuzz, diff, kvm,
+# bench, labs or tour; all of them by default.
 # Every check prints one line, PASS or FAIL; the last line counts them.
 set -u
 BUILD=${1:-build}; shift 2>/dev/null || true
-SUITES=${*:-layers unit guests qemu badinput escape diff kvm bench labs tour}
+SUITES=${*:-layers unit guests qemu badinput escape fuzz diff kvm bench labs tour}
 TV=$BUILD/trapvisor
 HERE=$(dirname "$0")
 OUT=$(mktemp -d); trap 'rm -rf "$OUT"' EXIT
@@ -104,6 +104,10 @@ suite_badinput() {
 
 suite_escape() {
 	. "$HERE/escape/run.sh"
+}
+
+suite_fuzz() {
+	. "$HERE/fuzz/run.sh"
 }
 
 # kvm: the kvm engine on hardware virtualization.  tests/kvm/nested.sh

@@ -1,0 +1,161 @@
+/*
+ * fuzz/shadowpt.c - the shadow page-table fill (shadowpt/) on random guest
+ * page tables.
+ *
+ * The input writes guest page tables into a small guest RAM and takes
+ * page faults on them, as an engine's MMU would report them.  It starts
+ * with 4 bytes of machine state, then 12-byte records:
+ *
+ *   header  byte 0: CR0.WP (bit 0), CR4.PGE (1), CR4.SMEP (2),
+ *                   CR4.SMAP (3), EFER.NXE (4), CPL 3 (5)
+ *           bytes 1-3: unused
+ *   record  byte 0: the operation (below, modulo 8)
+ *           byte 1: a table page (TABLE_FIRST + byte % TABLE_PAGES)
+ *           bytes 2-3: an entry in it (modulo 512), or the access kind
+ *           bytes 4-11: a value (little-endian)
+ *
+ *   0  write the value into the entry
+ *   1  the same, with the frame field pointing at table page value[1]
+ *   2  a page fault at the value (made canonical) for the access kind:
+ *      bit 0 write, bit 1 instruction fetch
+ *   3  invlpg the value
+ *   4  load CR3 with the table page
+ *   5  flush every shadow (a CR0/CR4/EFER change)
+ *   6  switch the virtual CPL between 0 and 3
+ *   7  look the value up in the shadow
+ *
+ * What must hold: after a fill (a hidden fault) the shadow maps the
+ * address to a frame inside guest RAM with the rights the access needed,
+ * else the engine would fault again forever; a page fault is either
+ * filled, reflected to the guest with CR2 = the address, or the guest
+ * maps memory it does not have.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isa/x86.h"
+#include "core/engine.h"
+#include "core/vm.h"
+#include "devices/devices.h"
+#include "monitor/machine.h"
+#include "monitor/run.h"
+#include "monitor/stats.h"
+#include "shadowpt/shadowpt.h"
+#include "shadowpt/walk.h"
+#include "shadowpt/shadowpt.h"
+
+#define RAM_MIB 2
+#define TABLE_FIRST 16   /* table pages: guest-physical 0x10000 ... */
+#define TABLE_PAGES 32
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* An engine that keeps no translations: nothing to forget. */
+static void no_flush(struct vm *vm, uint64_t va)
+{
+	(void)vm;
+	(void)va;
+}
+
+static const struct engine tables_only = { .name = "fuzz",
+					   .flush = no_flush };
+
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint64_t table_gpa(uint8_t b)
+{
+	return (uint64_t)(TABLE_FIRST + b % TABLE_PAGES) << 12;
+}
+
+/* A page fault the engine's MMU would report, and what must follow. */
+static void fault(struct vm *vm, uint64_t va, unsigned kind)
+{
+	uint32_t error = (kind & 1 ? PFEC_W : 0) | (kind & 2 ? PFEC_I : 0) |
+			 (vm->vcpu.cpl == 3 ? PFEC_U : 0);
+
+	va = (uint64_t)((int64_t)(va << 16) >> 16); /* canonical */
+	vm->vcpu.exception.pending = false;
+	switch (shadowpt_fault(vm, va, error)) {
+	case SHADOW_FILLED: {
+		uint64_t leaf = shadowpt_lookup(vm, va);
+		if (!(leaf & PTE_P) || (leaf & PTE_ADDR_MASK) >= vm->mem.size)
+			abort(); /* filled, yet nothing usable is there */
+		if (((error & PFEC_W) && !(leaf & PTE_W)) ||
+		    ((error & PFEC_I) && (leaf & PTE_NX)))
+			abort(); /* filled without the right: a fault loop */
+		break;
+	}
+	case SHADOW_GUEST_FAULT:
+		if (!vm->vcpu.exception.pending ||
+		    vm->vcpu.exception.vector != T_PF || vm->vcpu.cr2 != va)
+			abort(); /* a true fault must reach the guest as #PF */
+		break;
+	case SHADOW_BAD_PHYS:
+		break;
+	}
+}
+
+static void record(struct vm *vm, const uint8_t *r)
+{
+	uint64_t value = le64(r + 4);
+	uint64_t entry = table_gpa(r[1]) + ((r[2] | r[3] << 8) % 512) * 8;
+
+	switch (r[0] % 8) {
+	case 1:
+		value = (value & ~PTE_ADDR_MASK) | table_gpa(r[5]);
+		/* fall through */
+	case 0:
+		if (vm_write_phys(vm, entry, &value, sizeof(value)) < 0)
+			abort();
+		break;
+	case 2: fault(vm, value, r[2]); break;
+	case 3: shadowpt_invlpg(vm, value); break;
+	case 4:
+		vm->vcpu.cr3 = table_gpa(r[1]);
+		shadowpt_load_cr3(vm);
+		break;
+	case 5: shadowpt_flush_all(vm); break;
+	case 6:
+		vm->vcpu.cpl = vm->vcpu.cpl ? 0 : 3;
+		shadowpt_switch_view(vm);
+		break;
+	case 7: (void)shadowpt_lookup(vm, value); break;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct vm vm;
+	struct vm_options opt = { .mem_mib = RAM_MIB };
+	char why[200];
+
+	if (size < 4)
+		return 0;
+	memset(&vm, 0, sizeof(vm));
+	if (vm_create(&vm, &opt, -1, why, sizeof(why)) < 0) {
+		fprintf(stderr, "fuzz_shadowpt: %s\n", why);
+		exit(1);
+	}
+	vm.engine = &tables_only;
+	struct vcpu *v = &vm.vcpu;
+	v->cr0 = CR0_PE | CR0_PG | (data[0] & 1 ? CR0_WP : 0);
+	v->cr4 = CR4_PAE | (data[0] & 2 ? CR4_PGE : 0) |
+		 (data[0] & 4 ? CR4_SMEP : 0) | (data[0] & 8 ? CR4_SMAP : 0);
+	v->efer = EFER_LME | EFER_LMA | (data[0] & 16 ? EFER_NXE : 0);
+	v->cpl = data[0] & 32 ? 3 : 0;
+	v->cr3 = table_gpa(0);
+	shadowpt_load_cr3(&vm);
+	shadowpt_switch_view(&vm);
+	for (size_t i = 4; i + 12 <= size; i += 12)
+		record(&vm, data + i);
+	vm_destroy(&vm);
+	return 0;
+}
