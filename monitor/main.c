@@ -54,6 +54,15 @@ static const char usage_text[] =
 "                  guest instruction instead of following the host's\n"
 "                  clock, so that a run with timer interrupts repeats\n"
 "                  exactly\n"
+"  --disk=FILE[,ro][,slot=N]\n"
+"                  a raw disk image (its size a multiple of 512 bytes) as\n"
+"                  an ATA hard disk on the primary IDE channel (ports\n"
+"                  0x1f0-0x1f7, 0x3f6, IRQ 14), as QEMU's\n"
+"                  -drive file=FILE,format=raw,if=ide; repeat it for a\n"
+"                  second disk.  Without slot= the first --disk is the\n"
+"                  master (slot 0), the next the slave (slot 1).  ro: the\n"
+"                  guest's writes fail with ABRT, the file is opened\n"
+"                  read-only.  A file name cannot contain a comma\n"
 "  -h, --help      this text\n"
 "\n"
 "GUEST-ARGS are joined with spaces into the guest's command line.\n"
@@ -99,6 +108,39 @@ static uint64_t parse_icount(const char *s)
 	return v;
 }
 
+/*
+ * --disk=FILE[,ro][,slot=N]: the image goes to slot N, or to the first
+ * free slot.  Whether the file is usable is checked when the machine is
+ * built (status 1); here only the syntax and the slots (status 2).
+ */
+static void parse_disk(char *s, struct vm_options *opt)
+{
+	char *file = strsep(&s, ","), *o;
+	int slot = -1;
+	bool ro = false;
+
+	if (!*file)
+		usage_error("--disk=%s: give an image file", file);
+	while ((o = strsep(&s, ",")) != NULL) {
+		if (strcmp(o, "ro") == 0)
+			ro = true;
+		else if (strcmp(o, "slot=0") == 0 || strcmp(o, "slot=1") == 0)
+			slot = o[5] - '0';
+		else
+			usage_error("--disk: unknown option '%s' (the options "
+				    "are ro, slot=0 and slot=1)", o);
+	}
+	for (int i = 0; slot < 0 && i < VM_MAX_DISKS; i++)
+		if (!opt->disk[i].path)
+			slot = i;
+	if (slot < 0)
+		usage_error("--disk=%s: the primary channel holds two disks",
+			    file);
+	if (opt->disk[slot].path)
+		usage_error("--disk=%s: that slot already has a disk", file);
+	opt->disk[slot] = (struct vm_disk){ .path = file, .read_only = ro };
+}
+
 /* Join argv[from..] with spaces into one string (never NULL). */
 static char *join_args(int argc, char **argv, int from)
 {
@@ -127,6 +169,7 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		{ "trace", no_argument, NULL, 't' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "icount", optional_argument, NULL, 'c' },
+		{ "disk", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -141,6 +184,7 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		case 't': opt->trace = true; break;
 		case 's': opt->stats = true; break;
 		case 'c': opt->icount_ns = parse_icount(optarg); break;
+		case 'd': parse_disk(optarg, opt); break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case 'i':
 			if (strcmp(optarg, "x86") == 0)
