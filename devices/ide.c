@@ -678,8 +678,14 @@ int ide_attach(struct ide_bus *b, unsigned unit, const char *path,
 {
 	struct ide_drive *d = &b->drive[unit];
 	struct stat st;
-	int fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	int fd = -1;
 
+	/* stat first: opening a directory or a FIFO would fail or block. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(why, len, "disk %s: not a regular file", path);
+		return -1;
+	}
+	fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(why, len, "disk %s: %s", path, strerror(errno));
 		return -1;
