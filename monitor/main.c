@@ -70,8 +70,8 @@ static const char usage_text[] =
 "exit status: the value the guest wrote to port 0xf4 (isa-debug-exit), so\n"
 "a guest's exit(0) gives 0; 125 when the guest was stopped for\n"
 "misbehaving (a triple fault, memory it does not have, a halt nothing can\n"
-"end); 130 after Ctrl-C; 1 when the image cannot be loaded; 2 for a bad\n"
-"command line; 123 for a bug in trapvisor itself.\n";
+"end); 130 after Ctrl-C; 1 when the image or a --disk file cannot be\n"
+"used; 2 for a bad command line; 123 for a bug in trapvisor itself.\n";
 
 /* Print a one-line error about the command line and exit. */
 static void usage_error(const char *fmt, const char *arg)
