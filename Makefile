@@ -78,7 +78,7 @@ test:
 test-layers test-unit test-guests test-qemu test-badinput test-escape test-diff test-kvm test-bench: all unit-bins
 	@sh tests/run.sh $(BUILD) $(@:test-%=%)
 
-unit-bins: $(UNIT_BIN) $(BUILD)/tests/difftest
+unit-bins: $(UNIT_BIN) $(BUILD)/tests/difftest $(BUILD)/tests/escape-seccomp
 
 tour:
 	@sh scripts/tour.sh
@@ -121,6 +121,12 @@ $(BUILD)/bench/hostbench: bench/host/hostbench.c bench/compute.h
 $(BUILD)/tests/difftest: $(DIFF_SRC) $(wildcard tests/diff/*.h) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(DIFF_SRC) $(LIB) $(LDLIBS)
+
+# the native engine's seccomp filter with PTRACE_SYSEMU taken away
+# (tests/escape/seccomp.c, run by the escape suite)
+$(BUILD)/tests/escape-seccomp: tests/escape/seccomp.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(LIB)
 	@mkdir -p $(dir $@)

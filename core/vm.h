@@ -93,6 +93,10 @@ struct vm {
 /* Status when the guest triple-faults (and for other fatal guest errors). */
 #define VM_EXIT_TRIPLE_FAULT 125
 
+/* Status when the monitor finds itself wrong (a bug, not the guest's):
+ * distinct from 125 so that tests and users can tell them apart. */
+#define VM_EXIT_MONITOR_BUG 123
+
 /*
  * Tier 2 of the errors (core/panic.h).
  * End the guest (never the host) because it misbehaved: print

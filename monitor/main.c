@@ -71,7 +71,8 @@ static const char usage_text[] =
 "a guest's exit(0) gives 0; 125 when the guest was stopped for\n"
 "misbehaving (a triple fault, memory it does not have, a halt nothing can\n"
 "end); 130 after Ctrl-C; 1 when the image or a --disk file cannot be\n"
-"used; 2 for a bad command line; 123 for a bug in trapvisor itself.\n";
+"used; 2 for a bad command line; 123 when the monitor caught itself in a\n"
+"bug.\n";
 
 /* Print a one-line error about the command line and exit. */
 static void usage_error(const char *fmt, const char *arg)

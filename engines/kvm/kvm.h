@@ -71,7 +71,8 @@ int kv_state_put(struct kv *k, const struct vcpu *v);
 /* state.c: write every group, whatever k->synced says (at init). */
 int kv_state_put_all(struct kv *k, const struct vcpu *v);
 
-/* cpuid.c: give the vCPU the virtual CPU's CPUID (isa/CONTRACT.md). */
+/* cpuid.c: give the vCPU the virtual CPU's CPUID (isa/CONTRACT.md), but
+ * with the MAXPHYADDR that the CPU enforces where KVM cannot lower it. */
 int kv_cpuid_set(struct kv *k, const struct vm *vm);
 
 /* kick.c: install the timer and its signal handler; 0 or -1 with errno. */

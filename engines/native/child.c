@@ -9,13 +9,16 @@
  *   1. the monitor seizes it with ptrace (PTRACE_SEIZE, so that it can be
  *      interrupted later; PTRACE_O_EXITKILL and PR_SET_PDEATHSIG so that
  *      it never outlives the monitor);
- *   2. it closes every file descriptor but guest RAM's memfd, maps the
- *      stub page (syscall; int3; cli; then int3), and installs a seccomp filter that refuses (SIGSYS) any
- *      system call made from outside the stub page;
+ *   2. it maps the stub page (syscall; int3; cli: a memfd of its own,
+ *      stub_open), closes every file descriptor but guest RAM's memfd,
+ *      and installs a seccomp filter that refuses (SIGSYS) every system
+ *      call but the monitor's own munmap and mmap of guest RAM from the
+ *      stub's syscall (child_seccomp);
  *   3. it jumps to the stub's int3 and stops; the monitor then injects two
  *      munmap calls through the stub's "syscall" that remove everything
  *      else: the monitor's code, heap, stack, libraries, its copy of guest
- *      RAM, the vDSO.
+ *      RAM, the vDSO; and takes the stub page away until the next injected
+ *      call (stub_close).
  *
  * From then on guest code runs under PTRACE_SYSEMU, which stops the child
  * at every system call entry (syscall, int 0x80) and skips the call: the
@@ -46,53 +49,123 @@
 #include "isa/x86.h"
 #include "core/vm.h"
 
-_Static_assert((NAT_STUB_VA & 0xffffffffULL) == 0,
-	       "the seccomp filter compares the low word with the page size");
-
 /* How long the monitor sleeps at most before it looks at vm->kick. */
 #define NAT_POLL_NS 20000000ULL
 
 /*
- * The filter: allow a 64-bit system call whose return address lies in the
- * stub page, refuse every other with SIGSYS (a ptrace stop, so the monitor
- * sees it).  seccomp_data.instruction_pointer is the address after the
- * syscall instruction, split into two 32-bit words for classic BPF.
+ * The seccomp filter: the second wall.  While guest code runs the child is
+ * under PTRACE_SYSEMU, which stops every system call before seccomp sees
+ * it; the filter judges what gets past that: the calls the monitor injects
+ * through the stub (nat_inject, resumed with PTRACE_CONT) and the legacy
+ * vsyscall entries, which the host kernel emulates on a fetch fault.  It
+ * allows exactly the injected calls, and nothing else:
+ *
+ *   field of seccomp_data   allowed                    why
+ *   ---------------------   -------------------------  --------------------
+ *   arch                    AUDIT_ARCH_X86_64          int 0x80 and
+ *                                                      sysenter enter as
+ *                                                      AUDIT_ARCH_I386
+ *   instruction_pointer     NAT_STUB_VA + 2, exactly   after the stub's one
+ *                                                      syscall instruction
+ *   nr                      munmap (11)                empty the child,
+ *                                                      unmap guest pages
+ *                           mmap (9), with:            map a guest page
+ *     args[3] (flags)         MAP_SHARED | MAP_FIXED
+ *     args[4] (fd)            guest RAM's memfd
+ *   anything else           SECCOMP_RET_TRAP: SIGSYS, a ptrace stop
+ *
+ * nr is compared whole, so an x32 number (bit 30 set, __X32_SYSCALL_BIT)
+ * never matches.  A syscall the guest places at 0x6ffffffffffe returns to
+ * NAT_STUB_VA, not NAT_STUB_VA + 2: refused.  Classic BPF loads 32-bit
+ * words, so each 64-bit field is checked as its low and high word.
  */
-static int child_seccomp(void)
+#define F_LD(off) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
+/* at index i: equal to k goes on, else to F_REFUSE */
+#define F_NEED(i, k) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), 0, F_REFUSE - (i) - 1)
+#define F_ALLOW 17 /* the index of the two verdicts */
+#define F_REFUSE 18
+static int child_seccomp(int memfd)
 {
-	const uint32_t ip_lo = offsetof(struct seccomp_data, instruction_pointer);
+	const uint32_t ip = offsetof(struct seccomp_data, instruction_pointer);
+	const uint32_t flags = offsetof(struct seccomp_data, args[3]);
+	const uint32_t fd = offsetof(struct seccomp_data, args[4]);
+	const uint64_t ret = NAT_STUB_VA + NAT_STUB_SYSCALL + 2;
 	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 5),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip_lo + 4),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NAT_STUB_VA >> 32, 0, 3),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip_lo),
-		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
-			 (uint32_t)NAT_STUB_VA + PAGE_4K, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+		/*  0 */ F_LD(offsetof(struct seccomp_data, arch)),
+		/*  1 */ F_NEED(1, AUDIT_ARCH_X86_64),
+		/*  2 */ F_LD(ip + 4),
+		/*  3 */ F_NEED(3, (uint32_t)(ret >> 32)),
+		/*  4 */ F_LD(ip),
+		/*  5 */ F_NEED(5, (uint32_t)ret),
+		/*  6 */ F_LD(offsetof(struct seccomp_data, nr)),
+		/*  7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_munmap,
+				  F_ALLOW - 7 - 1, 0),
+		/*  8 */ F_NEED(8, SYS_mmap),
+		/*  9 */ F_LD(fd + 4),
+		/* 10 */ F_NEED(10, 0),
+		/* 11 */ F_LD(fd),
+		/* 12 */ F_NEED(12, (uint32_t)memfd),
+		/* 13 */ F_LD(flags + 4),
+		/* 14 */ F_NEED(14, 0),
+		/* 15 */ F_LD(flags),
+		/* 16 */ F_NEED(16, MAP_SHARED | MAP_FIXED),
+		/* 17 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		/* 18 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
 	};
 	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
 
+	_Static_assert(sizeof(f) / sizeof(f[0]) == F_REFUSE + 1,
+		       "the verdicts are the last two instructions");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -1;
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 }
 
-/* The stub page: a syscall gate followed by int3 to the end of the page. */
-static int child_map_stub(void)
-{
-	uint8_t *p = mmap((void *)NAT_STUB_VA, PAGE_4K, PROT_READ |
-			  PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
-			  MAP_FIXED_NOREPLACE, -1, 0);
+/*
+ * The stub page: the gate through which the monitor injects system calls
+ * (nat_inject), "syscall; int3; cli" at NAT_STUB_VA.  The guest must not
+ * see it: its linear address is one the guest may read, fetch or jump to,
+ * and a real CPU with no guest mapping there gives #PF.  x86 has no
+ * execute-only pages (without protection keys, which this host lacks and
+ * which ring 3 could undo with wrpkru), so the page is made to vanish
+ * instead: it is a MAP_SHARED mapping of a memfd of its own, which the
+ * monitor truncates to size 0 whenever the child is not running an
+ * injected call.  Truncation removes the page from every mapping of the
+ * file (the kernel unmaps it), and any access to a shared file mapping
+ * beyond the end of the file is SIGBUS at that address, which native.c
+ * reports as the guest's #PF.  Opening the stub is an ftruncate and a
+ * pwrite in the monitor; the child needs no system call for it.
+ */
+static const uint8_t stub_code[] = {
+	[NAT_STUB_SYSCALL] = 0x0f, [NAT_STUB_SYSCALL + 1] = 0x05, /* syscall */
+	[NAT_STUB_TRAP] = 0xcc,                                   /* int3 */
+	[NAT_STUB_GP] = 0xfa,                                     /* cli */
+};
 
-	if (p != (uint8_t *)NAT_STUB_VA)
+/* Give the stub page its code (the rest of it reads as zeros, never
+ * run).  0, or -1 with errno. */
+static int stub_open(struct nat *n)
+{
+	if (ftruncate(n->stubfd, PAGE_4K) < 0 ||
+	    pwrite(n->stubfd, stub_code, sizeof(stub_code), 0) !=
+	    (ssize_t)sizeof(stub_code))
 		return -1;
-	memset(p, 0xcc, PAGE_4K);      /* int3 */
-	p[NAT_STUB_SYSCALL] = 0x0f;      /* syscall */
-	p[NAT_STUB_SYSCALL + 1] = 0x05;
-	p[NAT_STUB_GP] = 0xfa;           /* cli */
-	return mprotect(p, PAGE_4K, PROT_READ | PROT_EXEC);
+	return 0;
+}
+
+/* Take the stub page away: any access to it is now SIGBUS. */
+static int stub_close(struct nat *n)
+{
+	return ftruncate(n->stubfd, 0);
+}
+
+/* The child maps the stub memfd at NAT_STUB_VA. */
+static int child_map_stub(int stubfd)
+{
+	void *p = mmap((void *)NAT_STUB_VA, PAGE_4K, PROT_READ | PROT_EXEC,
+		       MAP_SHARED | MAP_FIXED_NOREPLACE, stubfd, 0);
+
+	return p == (void *)NAT_STUB_VA ? 0 : -1;
 }
 
 /*
@@ -115,22 +188,24 @@ static int child_drop_rseq(void)
 }
 
 /* The child's side of the start; it never returns. */
-static void child_main(int memfd, int go, pid_t parent)
+static void child_main(int memfd, int stubfd, int go, pid_t parent)
 {
 	sigset_t none;
 	char c;
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent ||
+	    setpgid(0, 0) < 0) /* see nat_child_start */
 		_exit(127);
 	if (read(go, &c, 1) != 1) /* the monitor has seized us */
+		_exit(127);
+	if (child_map_stub(stubfd) < 0) /* the mapping keeps the file */
 		_exit(127);
 	if (memfd > 0)
 		syscall(SYS_close_range, 0, memfd - 1, 0);
 	syscall(SYS_close_range, memfd + 1, ~0U, 0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (child_drop_rseq() < 0 || child_map_stub() < 0 ||
-	    child_seccomp() < 0)
+	if (child_drop_rseq() < 0 || child_seccomp(memfd) < 0)
 		_exit(127);
 	/* Park at the stub's int3: from here the monitor drives. */
 	__asm__ volatile("jmp *%0" : : "r"(NAT_STUB_VA + NAT_STUB_TRAP));
@@ -156,15 +231,16 @@ static bool is_event_stop(int status)
 	return (status >> 16) == PTRACE_EVENT_STOP;
 }
 
-long nat_inject(struct nat *n, long nr, uint64_t a1, uint64_t a2,
-		uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
+/* nat_inject with the stub open: the call, then the guest's registers
+ * (saved) back. */
+static long inject_call(struct nat *n, long nr, uint64_t a1, uint64_t a2,
+			uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6,
+			const struct user_regs_struct *saved)
 {
-	struct user_regs_struct saved, r;
+	struct user_regs_struct r;
 	int st;
 
-	if (ptrace(PTRACE_GETREGS, n->pid, 0, &saved) < 0)
-		return -EIO;
-	r = saved;
+	r = *saved;
 	r.rip = NAT_STUB_VA + NAT_STUB_SYSCALL;
 	r.rax = (uint64_t)nr;
 	r.orig_rax = ~0ULL; /* not in a system call: no restart logic */
@@ -174,19 +250,33 @@ long nat_inject(struct nat *n, long nr, uint64_t a1, uint64_t a2,
 		return -EIO;
 	n->cpu_mark_stale = true; /* the child's CPU time for the call */
 	do { /* a late PTRACE_INTERRUPT may stop us first: go on */
+		st = -1;
 		if (ptrace(PTRACE_CONT, n->pid, 0, 0) < 0 ||
-		    wait_stop(n->pid, &st) < 0)
+		    wait_stop(n->pid, &st) < 0) {
+			n->reaped = st; /* its wait status, if it died */
 			return -EIO;
+		}
 	} while (is_event_stop(st));
 	if (ptrace(PTRACE_GETREGS, n->pid, 0, &r) < 0 ||
 	    WSTOPSIG(st) != SIGTRAP ||
 	    r.rip != NAT_STUB_VA + NAT_STUB_TRAP + 1)
 		return -EIO;
 	/* The guest's registers as they were: the call is invisible. */
-	if (ptrace(PTRACE_SETREGS, n->pid, 0, &saved) < 0)
+	if (ptrace(PTRACE_SETREGS, n->pid, 0, saved) < 0)
 		return -EIO;
 	n->injected++;
 	return (long)r.rax;
+}
+
+long nat_inject(struct nat *n, long nr, uint64_t a1, uint64_t a2,
+		uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
+{
+	struct user_regs_struct saved;
+
+	if (ptrace(PTRACE_GETREGS, n->pid, 0, &saved) < 0 || stub_open(n) < 0)
+		return -EIO;
+	long ret = inject_call(n, nr, a1, a2, a3, a4, a5, a6, &saved);
+	return stub_close(n) < 0 ? -EIO : ret;
 }
 
 int nat_bare_stop(struct nat *n)
@@ -227,7 +317,7 @@ static int seize(struct nat *n, int go, char *why, size_t len)
 	return 0;
 }
 
-/* Unmap everything but the stub page; check that nothing else is left. */
+/* Unmap everything but the stub page, and close the stub. */
 static int empty_child(struct nat *n, char *why, size_t len)
 {
 	long a = nat_inject(n, SYS_munmap, 0, NAT_STUB_VA, 0, 0, 0, 0);
@@ -239,24 +329,47 @@ static int empty_child(struct nat *n, char *why, size_t len)
 			 "(munmap: %ld, %ld)", a, b);
 		return -1;
 	}
+	if (stub_close(n) < 0) {
+		snprintf(why, len, "cannot close the stub page: %s",
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The stub's memfd, open (nat_inject closes it after each call). */
+static int make_stub(struct nat *n, char *why, size_t len)
+{
+	n->stubfd = memfd_create("trapvisor-stub", MFD_CLOEXEC);
+	if (n->stubfd < 0 || stub_open(n) < 0) {
+		snprintf(why, len, "the stub page's memfd: %s", strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
 /*T:115 The native engine runs the guest kernel on the host CPU, at the
  * real ring 3, in a child process -- which starts as a copy of the monitor.
  * Before the guest's first instruction the child must hold nothing of the
- * monitor: it is seized with ptrace, keeps one stub page ("syscall; int3")
- * and guest RAM's memfd, and everything else is unmapped by system calls
- * the monitor injects through the stub.  A seccomp filter refuses any
- * system call made from anywhere else.
+ * monitor: it is seized with ptrace, keeps one stub page ("syscall; int3",
+ * there only while the monitor injects a call) and guest RAM's memfd, and
+ * everything else is unmapped by system calls the monitor injects through
+ * the stub.  A seccomp filter refuses every system call but those injected
+ * ones, should PTRACE_SYSEMU ever let one through.
  */
 int nat_child_start(struct nat *n, char *why, size_t len)
 {
 	int go[2];
 	pid_t parent = getpid();
 
+	n->pid = 0;
+	if (make_stub(n, why, len) < 0) {
+		nat_child_stop(n);
+		return -1;
+	}
 	if (pipe(go) < 0) {
 		snprintf(why, len, "pipe: %s", strerror(errno));
+		nat_child_stop(n);
 		return -1;
 	}
 	fflush(NULL); /* the child never flushes stdio: nothing twice */
@@ -264,10 +377,16 @@ int nat_child_start(struct nat *n, char *why, size_t len)
 	if (n->pid < 0) {
 		snprintf(why, len, "fork: %s", strerror(errno));
 		close(go[0]), close(go[1]);
+		nat_child_stop(n);
 		return -1;
 	}
 	if (n->pid == 0)
-		child_main(n->memfd, go[0], parent);
+		child_main(n->memfd, n->stubfd, go[0], parent);
+	/* The child gets a process group of its own (here and in the child,
+	 * whichever runs first): a terminal's Ctrl-C, or timeout -s INT, goes
+	 * to the monitor's group, and must reach the monitor alone, not stop
+	 * the child in the middle of an injected call. */
+	setpgid(n->pid, n->pid);
 	close(go[0]);
 	int r = seize(n, go[1], why, len);
 	close(go[1]);
@@ -282,12 +401,61 @@ void nat_child_stop(struct nat *n)
 {
 	int st;
 
-	if (n->pid <= 0)
-		return;
-	kill(n->pid, SIGKILL);
-	while (waitpid(n->pid, &st, __WALL) < 0 && errno == EINTR)
-		;
+	if (n->pid > 0) {
+		kill(n->pid, SIGKILL);
+		while (waitpid(n->pid, &st, __WALL) < 0 && errno == EINTR)
+			;
+	}
 	n->pid = 0;
+	if (n->stubfd >= 0)
+		close(n->stubfd);
+	n->stubfd = -1;
+}
+
+/*
+ * What the host's GDT offers ring 3 (Linux, x86-64; checked with lar on
+ * this host): 0x23 32-bit code, 0x2b data, 0x33 64-bit code, 0x7b a data
+ * segment whose limit is the CPU number, all DPL 3.  A far jmp, call, ret
+ * or iret to one of them, or a mov of one to a data segment register,
+ * runs without a fault at ring 3, so the monitor cannot emulate it against
+ * the guest's own GDT as it does for every other selector (the host's are
+ * DPL 0 or absent: #GP, emulated).  The child runs guest code with CS
+ * 0x33 and DS, ES, FS, GS null (its state after fork, which regs_out
+ * never changes), so a stop that shows anything else means the guest
+ * loaded a host selector since the last stop, and the code after it ran
+ * in the host's segment: compatibility mode, for 0x23, which the monitor
+ * would decode as 64-bit.  It cannot be undone (the stop comes later, at
+ * an unknown distance), so the VM stops with one line.
+ *
+ * Two loads leave nothing to see and stay invisible: a far transfer to
+ * 0x33 and a mov of 0x2b to SS, the values already there.  (SS cannot
+ * change otherwise: null SS and the other host selectors fault.)  A
+ * system-call stop is not judged: the kernel's entry code has put its own
+ * CS there (0x33 for syscall, 0x23 for sysenter).
+ */
+int nat_child_segments(const struct user_regs_struct *r, char *why,
+		       size_t len)
+{
+	static const char *const name[] = { "DS", "ES", "FS", "GS" };
+	const unsigned long long data[] = { r->ds, r->es, r->fs, r->gs };
+
+	if (r->cs != NAT_USER_CS) {
+		snprintf(why, len, "the guest left 64-bit mode for the "
+			 "host's code selector %#llx (a far jump, call or "
+			 "return to it, or a sysenter on an Intel host with "
+			 "[rbp] unreadable), which native sees only afterwards "
+			 "(use --engine=softcpu)", (unsigned long long)r->cs);
+		return -1;
+	}
+	for (int i = 0; i < 4; i++)
+		if (data[i]) {
+			snprintf(why, len, "the guest loaded the host's "
+				 "selector %#llx into %s, which native sees only "
+				 "afterwards (use --engine=softcpu)", data[i],
+				 name[i]);
+			return -1;
+		}
+	return 0;
 }
 
 /* Sleep until SIGCHLD (blocked since init), a signal, or ns pass. */

@@ -15,25 +15,31 @@
  *   SIGTRAP, SI_KERNEL              #BP (int3), a trap: RIP after it
  *   SIGTRAP, TRAP_TRACE             #DB, or the end of our single step
  *   SIGILL / SIGFPE / SIGBUS        #UD / #DE or #XM / #AC
+ *   SIGBUS in the stub page         #PF: the stub is away while the guest
+ *                                   runs (child.c), the guest cannot map it
  *   a SYSEMU stop after 0f 05       EXIT_SYSCALL, RIP at the syscall
  *   a SYSEMU stop after cd 80       #GP(0x80 * 8 + 2): int 0x80 through the
  *                                   guest's ring-0 gate, as on softcpu
  *   PTRACE_INTERRUPT's stop         EXIT_INTERRUPT: a timer event is due,
  *                                   or Ctrl-C
+ *   any stop with CS not 0x33       the guest stopped (status 125): it ran
+ *                                   sysenter on an Intel host, which loses
+ *                                   RIP (left_long_mode)
  *
- * A tracer sees neither the trap number nor the error code (isa/README.md,
- * "Measured at ring 3"),
+ * A tracer sees neither the trap number nor the error code (README.md),
  * so they are rebuilt here from the signal, the bytes at RIP and the
  * shadow's state.  Sensitive-unprivileged instructions (pushf, sgdt, smsw,
  * cpuid, mov from %cs, ...) run without a stop and see the host: that is
  * what this engine exists to show.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/engine.h"
 #include "core/exit.h"
@@ -76,6 +82,39 @@ static const size_t reg_offset[VCPU_NREGS] = {
 	offsetof(struct user_regs_struct, r15),
 };
 
+/*
+ * Segment bases a host process cannot hold.  Real kernels put GS (and
+ * often FS, KERNEL_GS) in the kernel half, 0xffff888000000000 for Linux;
+ * PTRACE_SETREGS refuses any base at or above the top of the user half,
+ * and the child could not reach such an address anyway (nothing can be
+ * mapped there, see NAT_LINEAR_LIMIT).  So the vCPU keeps the guest's
+ * base, and while it lies beyond what the child can mirror the child gets
+ * the base of a *window*: a stretch above NAT_LINEAR_LIMIT where the
+ * child never has anything mapped, wide enough that base + disp32 (and a
+ * 32-bit index) stays inside.  Setting, swapping (swapgs) and reading such
+ * a base work as on any engine; an access through it faults in the window
+ * and stops the guest with one line (base_window_fault).  An index above
+ * 4 GiB could carry such an access out of the window into guest memory:
+ * README.md, "Limits".
+ */
+#define NAT_FS_WINDOW UINT64_C(0x740000000000)
+#define NAT_GS_WINDOW UINT64_C(0x780000000000)
+#define NAT_WINDOW_REACH UINT64_C(0x100000000) /* either side of the base */
+
+/* The base the child gets for a guest base. */
+static uint64_t child_base(uint64_t guest, uint64_t window)
+{
+	return guest < NAT_LINEAR_LIMIT ? guest : window;
+}
+
+/* The guest's base after a stop: the child's, unless the child still
+ * holds what it was given (the guest's code may set its own bases with
+ * wrfsbase/wrgsbase, which do not trap). */
+static uint64_t guest_base(uint64_t now, uint64_t given, uint64_t guest)
+{
+	return now == given ? guest : now;
+}
+
 /* Child -> vCPU, on every stop.  Only the flags of NAT_FLAGS come back. */
 static int regs_in(struct nat *n, struct user_regs_struct *r)
 {
@@ -87,8 +126,10 @@ static int regs_in(struct nat *n, struct user_regs_struct *r)
 		memcpy(&v->regs[i], (char *)r + reg_offset[i], 8);
 	v->rip = r->rip;
 	v->rflags = (v->rflags & ~NAT_FLAGS) | (r->eflags & NAT_FLAGS);
-	v->seg[SEG_FS].base = r->fs_base;
-	v->seg[SEG_GS].base = r->gs_base;
+	v->seg[SEG_FS].base = guest_base(r->fs_base, n->regs.fs_base,
+					 v->seg[SEG_FS].base);
+	v->seg[SEG_GS].base = guest_base(r->gs_base, n->regs.gs_base,
+					 v->seg[SEG_GS].base);
 	n->regs = *r; /* what the child holds, for regs_out */
 	n->regs_valid = true;
 	return 0;
@@ -108,10 +149,79 @@ static int regs_out(struct nat *n)
 	r->rip = v->rip;
 	r->orig_rax = ~0ULL; /* never let the kernel restart a "syscall" */
 	r->eflags = (r->eflags & ~NAT_FLAGS) | (v->rflags & NAT_FLAGS);
-	r->fs_base = v->seg[SEG_FS].base;
-	r->gs_base = v->seg[SEG_GS].base;
+	r->fs_base = child_base(v->seg[SEG_FS].base, NAT_FS_WINDOW);
+	r->gs_base = child_base(v->seg[SEG_GS].base, NAT_GS_WINDOW);
 	n->regs_valid = false; /* the child is about to run */
 	return ptrace(PTRACE_SETREGS, n->pid, 0, r);
+}
+
+/*
+ * Reap a child that ptrace no longer reaches; its wait status, or -1.  A
+ * child killed while stopped answers ESRCH at once but becomes a zombie a
+ * moment later: wait for that, 1 s at most.
+ */
+static int reap_child(struct nat *n)
+{
+	struct timespec ms = { 0, 1000000 };
+	int status;
+
+	if (n->reaped != -1)
+		return n->reaped;
+	for (int i = 0; n->pid > 0 && i < 1000; i++) {
+		pid_t r = waitpid(n->pid, &status, __WALL | WNOHANG);
+
+		if (r == n->pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			break;
+		nanosleep(&ms, NULL);
+	}
+	return -1;
+}
+
+/*
+ * The child stopped answering ptrace (err, while doing what): say what
+ * became of it.  status is its wait status if the engine already reaped
+ * it, else -1.  A child the monitor did not kill was killed from outside
+ * (kill -9 by a user, the OOM killer): that is what the line says, not a
+ * refusal of the guest's registers.
+ */
+static void child_lost(struct nat *n, struct vm_exit *x, int status, int err,
+		       const char *doing)
+{
+	if (status == -1)
+		status = reap_child(n);
+	if (status != -1 && WIFSTOPPED(status))
+		status = -1; /* not a death: the last stop's status */
+	if (status != -1 && WIFSIGNALED(status))
+		snprintf(n->why, sizeof(n->why), "the native child was killed "
+			 "by signal %d (%s) from outside the monitor",
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else if (status != -1 && WIFEXITED(status))
+		snprintf(n->why, sizeof(n->why), "the native child exited "
+			 "with status %d", WEXITSTATUS(status));
+	else
+		snprintf(n->why, sizeof(n->why), "native: %s failed (%s)",
+			 doing, strerror(err));
+	if (status != -1)
+		n->pid = 0; /* reaped: nothing left to kill */
+	vm_kill(n->vm, VM_EXIT_TRIPLE_FAULT, "%s", n->why);
+	x->reason = EXIT_INTERRUPT; /* nothing left to do but stop */
+	x->rip = n->vm->vcpu.rip;
+}
+
+/* An injected call failed: if that is because the child is gone, report
+ * it as child_lost does and return true. */
+static bool child_gone(struct nat *n, struct vm_exit *x)
+{
+	struct user_regs_struct r;
+	int status;
+
+	if (n->pid <= 0 || ptrace(PTRACE_GETREGS, n->pid, 0, &r) == 0 ||
+	    errno != ESRCH || (status = reap_child(n)) == -1)
+		return false;
+	child_lost(n, x, status, 0, "");
+	return true;
 }
 
 /* Read guest-linear bytes through the current shadow view. */
@@ -171,23 +281,60 @@ static bool insn_writes(struct vm *vm, uint64_t rip)
 	}
 }
 
+/* Can the child fetch at va: does its mirror map the page executable?
+ * (At a stop the mirror maps each page exactly as the shadow says.) */
+static bool child_can_fetch(const struct vm *vm, uint64_t va)
+{
+	uint64_t leaf = va < NAT_LINEAR_LIMIT ? shadowpt_lookup(vm, va) : 0;
+
+	return leaf && !(leaf & PTE_NX);
+}
+
+/* The length of the instruction at rip, or INSN_MAX when its bytes are not
+ * all in the shadow (it runs into a page the child lacks) or undecodable. */
+static unsigned insn_length(const struct vm *vm, uint64_t rip)
+{
+	uint8_t buf[INSN_MAX];
+	struct insn in;
+	unsigned len = INSN_MAX;
+
+	while (len && !read_linear(vm, rip, buf, len))
+		len--;
+	if (!len || isa_decode_bytes(buf, len, rip, &in) != DECODE_OK)
+		return INSN_MAX;
+	return in.size;
+}
+
+/*
+ * Was the fault at va the fetch of the instruction at rip?  The signal does
+ * not say, and a store may target the very bytes being executed, or the
+ * page right after a short instruction: the same addresses a fetch faults
+ * at.  The CPU fetches before it executes, so the fault is the fetch
+ * exactly when va lies inside the instruction's bytes and the child cannot
+ * fetch from va's page; otherwise the instruction was fetched whole and
+ * the fault is its data access.
+ */
+static bool fault_is_fetch(const struct vm *vm, uint64_t rip, uint64_t va)
+{
+	if (va < rip || va - rip >= INSN_MAX || child_can_fetch(vm, va))
+		return false;
+	return va - rip < insn_length(vm, rip);
+}
+
 /*
  * A page fault at va that the shadow does not cover: rebuild the error
  * code.  U always (the real CPU is at ring 3); P when the shadow had the
- * page (a protection fault); I for a fetch (va is RIP, or the page an
- * instruction at RIP runs into); W for a write.
+ * page (a protection fault); I for a fetch (fault_is_fetch); W for a write.
  */
 static void page_fault(struct nat *n, struct vm_exit *x, uint64_t va)
 {
 	struct vm *vm = n->vm;
 	uint64_t rip = vm->vcpu.rip, leaf = shadowpt_lookup(vm, va);
 	uint32_t err = PFEC_U;
-	bool fetch = va == rip || (!(va & ~PAGE_4K_MASK) && va > rip &&
-				   va < rip + INSN_MAX);
 
 	if (leaf)
 		err |= PFEC_P;
-	if (fetch)
+	if (fault_is_fetch(vm, rip, va))
 		err |= PFEC_I;
 	else if (leaf ? !(leaf & PTE_W) : insn_writes(vm, rip))
 		err |= PFEC_W;
@@ -226,19 +373,6 @@ static bool in_stub(uint64_t va)
 }
 
 /*
- * The guest jumped into the stub page, which its own tables cannot map
- * (a guest mapping there is refused: mirror.c): it ran the stub's syscall
- * (stopped by SYSEMU, never performed), its cli or one int3.  A real CPU would
- * have faulted fetching at entry: report that.  (The syscall instruction
- * did overwrite RCX and R11.)
- */
-static void stub_fault(struct nat *n, struct vm_exit *x, uint64_t entry)
-{
-	n->vm->vcpu.rip = entry;
-	page_fault(n, x, entry);
-}
-
-/*
  * A SYSEMU stop: the child entered the host kernel through a system call,
  * which was skipped.  RIP is after the 2-byte instruction; the guest's
  * syscall goes to its LSTAR, int 0x80 to its (ring-0) IDT gate.
@@ -252,10 +386,6 @@ static void syscall_stop(struct nat *n, struct vm_exit *x,
 
 	vm->vcpu.regs[GPR_RAX] = r->orig_rax; /* the kernel put -ENOSYS */
 	vm->vcpu.rip = at;
-	if (in_stub(at)) {
-		stub_fault(n, x, at);
-		return;
-	}
 	read_linear(vm, at, b, 2);
 	if (b[0] == 0x0f && b[1] == 0x05) {
 		x->reason = EXIT_SYSCALL;
@@ -310,6 +440,41 @@ static void vsyscall_fault(struct nat *n, struct vm_exit *x,
 	page_fault(n, x, at);
 }
 
+static bool near(uint64_t va, uint64_t base)
+{
+	return va - (base - NAT_WINDOW_REACH) < 2 * NAT_WINDOW_REACH;
+}
+
+/*
+ * A fault at va inside the window of a base the child cannot hold: the
+ * guest's code used its kernel-half FS or GS base, which no host process
+ * can address.  Stop the guest and say so.  Returns true when it did.
+ */
+static bool base_window_fault(struct nat *n, struct vm_exit *x, uint64_t va)
+{
+	struct vcpu *v = &n->vm->vcpu;
+	struct user_regs_struct r;
+	int seg;
+
+	if (n->regs.fs_base == NAT_FS_WINDOW && near(va, NAT_FS_WINDOW))
+		seg = SEG_FS;
+	else if (n->regs.gs_base == NAT_GS_WINDOW && near(va, NAT_GS_WINDOW))
+		seg = SEG_GS;
+	else
+		return false;
+	if (regs_in(n, &r) < 0)
+		return false;
+	vm_kill(n->vm, VM_EXIT_TRIPLE_FAULT, "the guest accesses %#" PRIx64
+		" through its %s base %#" PRIx64 " (rip %#" PRIx64 "): the "
+		"native engine cannot run code that uses a kernel-half base "
+		"(no host process can address it)", v->seg[seg].base +
+		(va - (seg == SEG_FS ? NAT_FS_WINDOW : NAT_GS_WINDOW)),
+		seg == SEG_FS ? "FS" : "GS", v->seg[seg].base, v->rip);
+	x->reason = EXIT_INTERRUPT; /* nothing left to do but stop */
+	x->rip = v->rip;
+	return true;
+}
+
 /* A signal-delivery stop (the signal is never delivered).  Returns false
  * when the stop needs no exit (a page the mirror lacked, now mapped). */
 static bool signal_stop(struct nat *n, struct vm_exit *x, int sig,
@@ -323,11 +488,18 @@ static bool signal_stop(struct nat *n, struct vm_exit *x, int sig,
 		si.si_code = SI_USER;
 	addr = (uint64_t)(uintptr_t)si.si_addr;
 	if (sig == SIGSEGV && si.si_code > 0 && si.si_code != SI_KERNEL) {
+		if (base_window_fault(n, x, addr))
+			return true;
 		int m = nat_mirror_fault(n, addr);
 		if (m > 0)
 			return false;
 		if (m < 0) {
-			x->reason = EXIT_INTERNAL;
+			if (child_gone(n, x))
+				return true;
+			/* stopped already when the guest maps what cannot
+			 * be mirrored; else the engine's own failure */
+			x->reason = n->vm->stopped ? EXIT_INTERRUPT :
+				    EXIT_INTERNAL;
 			x->why = n->why;
 			return true;
 		}
@@ -335,17 +507,16 @@ static bool signal_stop(struct nat *n, struct vm_exit *x, int sig,
 	if (si.si_code <= 0 && sig != SIGSYS) /* kill(2) from outside: ignore */
 		return false;
 	if (regs_in(n, &r) < 0) {
-		x->reason = EXIT_INTERNAL;
-		x->why = "native: PTRACE_GETREGS failed";
+		child_lost(n, x, -1, errno, "PTRACE_GETREGS");
 		return true;
 	}
 	uint64_t rip = n->vm->vcpu.rip;
-	if (sig == SIGTRAP && si.si_code == SI_KERNEL && in_stub(rip - 1)) {
-		stub_fault(n, x, rip - 1); /* it ran one of the stub's int3 */
-		return true;
-	}
-	if (in_stub(rip)) { /* the stub's cli, or a fetch there */
-		stub_fault(n, x, rip);
+	/* The stub page is there only while the monitor injects a call
+	 * (child.c): a guest access to it, a read, a fetch or the end of an
+	 * instruction running into it, is SIGBUS at that address.  The guest
+	 * cannot map it (mirror.c stops it first): a #PF, not present. */
+	if (sig == SIGBUS && in_stub(addr)) {
+		page_fault(n, x, addr);
 		return true;
 	}
 	switch (sig) {
@@ -383,6 +554,8 @@ static bool prepare(struct nat *n, struct vm_exit *x)
 {
 	if (nat_mirror_sync(n) < 0 ||
 	    (n->last_pf_valid && nat_mirror_fault(n, n->last_pf) < 0)) {
+		if (child_gone(n, x))
+			return false;
 		/* A guest the mirror cannot follow is already stopped (as
 		 * kvm does: nothing left but to stop); anything else is the
 		 * engine's own failure. */
@@ -392,15 +565,54 @@ static bool prepare(struct nat *n, struct vm_exit *x)
 	}
 	n->last_pf_valid = false;
 	if (regs_out(n) < 0) {
-		x->reason = EXIT_INTERNAL;
-		x->why = "native: PTRACE_SETREGS refused the guest's registers";
+		child_lost(n, x, -1, errno, "PTRACE_SETREGS");
 		return false;
 	}
 	return true;
 }
 
-/* One stop of the child -> *x.  false: nothing for the monitor, resume. */
-static bool classify(struct nat *n, struct vm_exit *x, int st, bool stepping)
+/*
+ * Has the child left 64-bit mode?  On an Intel CPU, sysenter at ring 3 in
+ * a 64-bit process enters the host kernel's 32-bit fast system call path
+ * (entry_SYSENTER_compat, do_fast_syscall_32), which keeps neither RIP nor
+ * RSP: it sets CS to __USER32_CS, RSP to the guest's RBP, RIP to the
+ * 32-bit vDSO's int 0x80 landing pad (above NAT_LINEAR_LIMIT: the address
+ * the monitor's vDSO had), reads EBP from [(u32)RBP] and then
+ *   - if that read worked: a system call entry, stopped by PTRACE_SYSEMU
+ *     and never performed (an i386 call, which seccomp refuses too);
+ *   - if not: back to user space in compatibility mode at the landing
+ *     pad's low 32 bits, where the child faults or runs guest code as
+ *     32-bit code until its next stop.
+ * The guest's RIP is lost, so the engine cannot raise the #UD softcpu
+ * (and an AMD CPU) raises: it stops the guest with one line saying why
+ * (README.md, "Limits").  Returns true when it did.
+ */
+static bool left_long_mode(struct nat *n, struct vm_exit *x, int st)
+{
+	const struct user_regs_struct *r = &n->regs;
+
+	/* Other stops are judged by nat_child_segments (run_once). */
+	if (!n->regs_valid || r->cs == NAT_USER_CS ||
+	    WSTOPSIG(st) != (SIGTRAP | 0x80))
+		return false;
+	if (r->cs == NAT_USER32_CS && r->rip >= NAT_LINEAR_LIMIT)
+		vm_kill(n->vm, VM_EXIT_TRIPLE_FAULT, "the guest executed "
+			"sysenter, which on an Intel host enters the host "
+			"kernel's 32-bit system call path and loses RIP "
+			"(the call was not performed; softcpu raises #UD)");
+	else
+		vm_kill(n->vm, VM_EXIT_TRIPLE_FAULT, "the guest made a system "
+			"call outside 64-bit mode (cs %#llx at rip %#llx), "
+			"after a far transfer to a host code segment",
+			(unsigned long long)r->cs, (unsigned long long)r->rip);
+	x->reason = EXIT_INTERRUPT; /* nothing left to do but stop */
+	x->rip = r->rip;
+	return true;
+}
+
+/* One stop of the child, in 64-bit mode or not, -> *x.  false: resume. */
+static bool classify_stop(struct nat *n, struct vm_exit *x, int st,
+			  bool stepping)
 {
 	struct user_regs_struct r;
 
@@ -426,6 +638,15 @@ static bool classify(struct nat *n, struct vm_exit *x, int st, bool stepping)
 		return true;
 	}
 	return signal_stop(n, x, WSTOPSIG(st), stepping);
+}
+
+/* One stop of the child -> *x.  false: nothing for the monitor, resume. */
+static bool classify(struct nat *n, struct vm_exit *x, int st, bool stepping)
+{
+	if (!classify_stop(n, x, st, stepping))
+		return false;
+	left_long_mode(n, x, st);
+	return true;
 }
 
 /*
@@ -471,19 +692,28 @@ static void run_once(struct nat *n, struct vm_exit *x)
 	for (;;) {
 		nat_clock_resume(n);
 		uint64_t stop_at = step ? UINT64_MAX : nat_event_deadline(vm);
+		st = -1;
 		if (ptrace(step ? PTRACE_SYSEMU_SINGLESTEP : PTRACE_SYSEMU,
 			   n->pid, 0, 0) < 0 || nat_wait(n, stop_at, &st) < 0) {
-			snprintf(n->why, sizeof(n->why), "the native child "
-				 "died or cannot be traced (%s)",
-				 strerror(errno));
-			x->reason = EXIT_INTERNAL;
-			x->why = n->why;
-			n->pid = 0;
+			child_lost(n, x, st, errno, "resuming the child");
 			return;
 		}
 		nat_clock_stop(n);
 		if (classify(n, x, st, step))
 			break;
+	}
+	/* A host selector loaded since the last stop: nothing to emulate.
+	 * (A system-call stop shows the selectors the kernel's entry puts,
+	 * 0x33 for syscall, 0x23 for sysenter: the next stop will tell.) */
+	if (n->regs_valid && x->reason != EXIT_INTERNAL &&
+	    WSTOPSIG(st) != (SIGTRAP | 0x80) &&
+	    nat_child_segments(&n->regs, n->why, sizeof(n->why)) < 0) {
+		/* The guest did it: it is stopped with the reason (tier 2 of
+		 * core/panic.h), not the monitor. */
+		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "%s", n->why);
+		x->reason = EXIT_INTERRUPT; /* nothing left to do but stop */
+		x->rip = v->rip;
+		return;
 	}
 	/* Ran free through a shadow: stopped elsewhere, the shadow's
 	 * instruction retired.  (At the same RIP it may not have: the
@@ -558,6 +788,7 @@ static int nat_init(struct vm *vm, char *why, size_t len)
 		return -1;
 	}
 	n->vm = vm;
+	n->reaped = -1;
 	n->memfd = vm->mem.fd;
 	n->mirror.root = vm->spt->current;
 	/* nat_wait sleeps in sigtimedwait for SIGCHLD: keep it pending */

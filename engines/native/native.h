@@ -20,8 +20,9 @@
  *                                                        mirrored on demand
  *   NAT_STUB_VA .. + 4 KiB                               the stub page:
  *                                                        "syscall; int3;
- *                                                        cli", then int3
- *                                                        to the end
+ *                                                        cli", there only
+ *                                                        while the monitor
+ *                                                        injects a call
  *   the rest up to NAT_TASK_TOP                          nothing
  */
 #ifndef ENGINES_NATIVE_NATIVE_H
@@ -45,6 +46,15 @@ struct vm;
 #define NAT_STUB_TRAP 2      /* cc: int3, the stop after the syscall */
 #define NAT_STUB_GP 3        /* fa: cli, a #GP to time a guest's trap */
 
+/*
+ * Linux's code selectors for user space (arch/x86/include/asm/segment.h):
+ * __USER_CS, 64-bit mode, which the child always runs guest code in, and
+ * __USER32_CS, compatibility mode, which the host kernel loads itself when
+ * it runs a 32-bit fast system call (sysenter on an Intel CPU).
+ */
+#define NAT_USER_CS 0x33
+#define NAT_USER32_CS 0x23
+
 /* Pages mapped in the child, by guest-linear page number. */
 struct nat_mirror {
 	uint64_t *slot;     /* open addressing: vpn << 12 | prot, 0 empty */
@@ -60,9 +70,12 @@ struct nat_mirror {
 struct nat {
 	struct vm *vm;
 	pid_t pid;            /* the child, stopped whenever we look */
+	int reaped;           /* its wait status once an injected call
+				 found it dead and reaped it, else -1 */
 	struct user_regs_struct regs; /* the child's registers, last read */
 	bool regs_valid;      /* ... and not changed since */
 	int memfd;            /* guest RAM, the same number in the child */
+	int stubfd;           /* the stub page's memfd (child.c), monitor only */
 	struct nat_mirror mirror;
 	bool interrupt_sent;  /* a PTRACE_INTERRUPT is on its way */
 	uint64_t last_pf;     /* the address of the last #PF reported */
@@ -82,10 +95,11 @@ struct nat {
 /* child.c */
 /*
  * Fork the child, empty its address space but for the stub page, seize it
- * with ptrace; it is left stopped at the stub's int3.  0 or -1 with why.
+ * with ptrace; it is left stopped at the stub's int3, the stub closed.
+ * n->memfd is guest RAM's memfd.  0 or -1 with why.
  */
 int nat_child_start(struct nat *n, char *why, size_t len);
-/* Kill the child and reap it. */
+/* Kill the child and reap it; close the stub's memfd. */
 void nat_child_stop(struct nat *n);
 /*
  * Run one system call in the stopped child through the stub page and
@@ -103,6 +117,14 @@ int nat_bare_stop(struct nat *n);
  * monotonic time) passes or vm->kick is set, the child is interrupted.
  */
 int nat_wait(struct nat *n, uint64_t stop_at_ns, int *status);
+/*
+ * Does the child still run with the selectors the engine gave it (CS the
+ * host's 64-bit user code, DS, ES, FS, GS null)?  0, or -1 with why when
+ * the guest loaded one of the host's ring-3 selectors (child.c says why
+ * that cannot be caught when it happens).
+ */
+int nat_child_segments(const struct user_regs_struct *r, char *why,
+		       size_t len);
 /* Could this host run the engine at all?  0, or -1 with why. */
 int nat_child_probe(char *why, size_t len);
 

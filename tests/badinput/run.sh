@@ -58,3 +58,34 @@ bad disk-slot-taken 2 "that slot already has a disk" "$TV" --disk="$OUT/ok.img" 
 bad triple-fault 125 "triple fault" "$TV" --engine=softcpu "$OUT/triple.elf"
 bad wild-memory 125 "outside its 64 MiB of RAM" "$TV" --engine=softcpu --mem=64 "$OUT/wild.elf"
 bad endless-loop 130 "interrupted at rip" timeout --preserve-status -s INT 2 "$TV" --engine=softcpu "$OUT/loop.elf"
+
+# Guests that once crashed an engine: the whole output (OUTPUT, printf
+# style) and the status must be STATUS on every engine that runs here,
+# with nothing on stderr.
+same() { # NAME STATUS OUTPUT
+	n=$1; st=$2; printf "$3" >"$OUT/want"
+	mkimage "$n" 0x200000 || { fail "badinput/$n"; return; }
+	for e in softcpu native; do
+		if [ "$e" = native ] &&
+		   ! "$TV" --engine=native /dev/null 2>&1 | grep -q "not a regular"; then
+			echo "SKIP badinput/$n-$e: the native engine cannot run here"
+			continue
+		fi
+		"$TV" --engine=$e "$OUT/$n.elf" </dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
+		if [ "$rc" = "$st" ] && [ ! -s "$OUT/err" ] && cmp -s "$OUT/want" "$OUT/out"; then
+			pass "badinput/$n-$e"
+		else
+			echo "status $rc (want $st), output and stderr:" >"$OUT/why"
+			cat "$OUT/out" "$OUT/err" >>"$OUT/why"
+			fail "badinput/$n-$e" "$OUT/why"
+		fi
+	done
+}
+
+# A store at the storing instruction's own address, and one into the page
+# right after a short instruction: not instruction fetches (native once
+# looped on them and aborted).
+same selfwrite 42 'ok ok\n'
+# Kernel-half FS, GS and KERNEL_GS bases, set, swapped and read back (as
+# every real kernel does; native once refused them in PTRACE_SETREGS).
+same kbase 42 'bases ok\n'

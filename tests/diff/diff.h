@@ -50,6 +50,8 @@ struct diff_result {
 	bool ok;                   /* false: the run could not be completed */
 	char why[128];             /* when !ok: what went wrong */
 	char broken[128];          /* an invariant the run broke, or "" */
+	bool left_long_mode;       /* native: sysenter on an Intel host (the
+				    * host kernel's 32-bit path; native.c) */
 	uint8_t data[DIFF_DATA_SIZE];
 	uint8_t code[DIFF_CODE_SIZE]; /* the code region (code may write it) */
 };
@@ -94,6 +96,8 @@ void gen_print(const struct diff_seq *s);
 int native_init(char *why, size_t len);
 /* native.c: run s on the host CPU. */
 void native_run(const struct diff_seq *s, struct diff_result *r);
+/* native.c: is the host CPU an Intel one (sysenter runs in 64-bit mode)? */
+bool native_is_intel(void);
 
 /* softrun.c: create the VM on the software CPU.  Returns 0 or -1 with why. */
 int softrun_init(char *why, size_t len);

@@ -1719,13 +1719,25 @@ struct directed {
 	const char *name;
 	const char *insns[8];
 	uint64_t rsp, rbp;
+	bool ends_ud;   /* the last instruction is meant to raise #UD */
 };
 
 static const struct directed directed[] = {
 	{ "FINDINGS 1: enter 0, 3 over a hidden fault on its last write",
 	  { "488b0425f80f1010", /* mov rax, [0x10100ff8]: page shadowed RO */
 	    "c8000003" },       /* enter 0, 3 */
-	  DIFF_DATA + DIFF_BUF_SIZE + 0x1c, DIFF_DATA + DIFF_BUF_SIZE + 0x0c },
+	  DIFF_DATA + DIFF_BUF_SIZE + 0x1c, DIFF_DATA + DIFF_BUF_SIZE + 0x0c,
+	  false },
+	/* #UD on AMD and softcpu; on an Intel host Linux reads EBP from
+	 * [(u32)RBP], readable here, and would run the i386 call, which
+	 * writes the time into the data region (a difference): the seccomp
+	 * filter of native.c must refuse it.  difftest.c accepts the lost
+	 * sysenter only on Intel. */
+	{ "sysenter with [rbp] readable, as an i386 time(data)",
+	  { "b80d000000",       /* mov eax, 13: __NR_time on i386 */
+	    "bb00001010",       /* mov ebx, DIFF_DATA */
+	    "0f34" },           /* sysenter */
+	  DIFF_DATA + DIFF_BUF_SIZE + 0x800, DIFF_DATA + 0x100, true },
 };
 
 size_t gen_ndirected(void)
@@ -1768,6 +1780,12 @@ void gen_directed(struct diff_seq *s, uint64_t seed, size_t index)
 		emit_hex(&g, d->insns[i]);
 	s->name = d->name;
 	g.undef = FL_STATUS; /* flags are not the point here */
-	gen_end(&g);
+	if (d->ends_ud) {
+		gen_expect(&g, s->insn_off[s->ninsns - 1], T_UD, 0);
+		emit_hex(&g, "f4"); /* hlt, never reached */
+		s->ndecodable = 0; /* hex: no mnemonics to check */
+	} else {
+		gen_end(&g);
+	}
 	s->undef_flags = g.undef;
 }

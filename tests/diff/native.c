@@ -9,12 +9,33 @@
  * RFLAGS, the trap number and the error code from the signal context, just
  * as the softcpu side takes them from the vCPU and its exit.  Any other
  * fault (a bug in the generator) is caught the same way and reported.
+ *
+ * sysenter, which sequences may end with, is #UD in 64-bit mode on AMD
+ * CPUs and on softcpu; an Intel CPU executes it at ring 3, and Linux takes
+ * it as a 32-bit fast system call (do_fast_syscall_32): CS becomes
+ * __USER32_CS, RSP the old RBP, RIP the 32-bit vDSO's landing pad, EBP is
+ * read from [(u32)RBP], then either the i386 call in EAX runs or, when
+ * that read faults, the process goes on in compatibility mode at the
+ * landing pad's low 32 bits.  A random i386 call in the harness would be
+ * a disaster, so a seccomp filter refuses every system call that is not
+ * x86-64 (SIGSYS); the handler marks a run that ends outside 64-bit mode
+ * or on such a refusal as left_long_mode, and difftest.c accepts that only
+ * for a sequence ending with sysenter on an Intel host.  (In the rare
+ * case that the low 32 bits of the landing pad fall inside the code or
+ * data region, 16 KiB of 4 GiB, the process runs some of it as 32-bit
+ * code first; it still ends in a fault marked the same way.)
  */
+#include <cpuid.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 
 #include "tests/diff/diff.h"
 
@@ -47,6 +68,9 @@ static void native_trap(int sig, siginfo_t *si, void *ctx)
 	r->st.rflags = (uint64_t)gr[REG_EFL];
 	r->vector = (uint8_t)gr[REG_TRAPNO];
 	r->error = (uint32_t)gr[REG_ERR];
+	/* CS is the low word of REG_CSGSFS; 0x33 is Linux's __USER_CS */
+	r->left_long_mode = sig == SIGSYS ||
+			    ((uint64_t)gr[REG_CSGSFS] & 0xffff) != 0x33;
 	native_active = 0;
 	siglongjmp(native_jmp, 1);
 }
@@ -59,9 +83,37 @@ static int native_map(uint64_t addr, uint64_t size, int prot)
 	return p == (void *)addr ? 0 : -1;
 }
 
+/* Refuse (SIGSYS) every system call whose architecture is not x86-64:
+ * what an Intel CPU's sysenter would otherwise run in this process. */
+static int native_seccomp(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+bool native_is_intel(void)
+{
+	unsigned a, b, c, d;
+
+	/* "GenuineIntel" in EBX, EDX, ECX */
+	return __get_cpuid(0, &a, &b, &c, &d) && b == 0x756e6547 &&
+	       d == 0x49656e69 && c == 0x6c65746e;
+}
+
 int native_init(char *why, size_t len)
 {
-	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP };
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP,
+				    SIGSYS };
 	stack_t ss = { .ss_sp = native_altstack,
 		       .ss_size = sizeof(native_altstack) };
 	struct sigaction sa = { .sa_sigaction = native_trap,
@@ -77,6 +129,10 @@ int native_init(char *why, size_t len)
 	/* RSP points into the data region: signals must not land there */
 	if (sigaltstack(&ss, NULL) < 0) {
 		snprintf(why, len, "sigaltstack: %m");
+		return -1;
+	}
+	if (native_seccomp() < 0) {
+		snprintf(why, len, "seccomp: %m");
 		return -1;
 	}
 	sigemptyset(&sa.sa_mask);

@@ -59,3 +59,101 @@
 	mov %cr3, %rax
 	mov %rax, %cr3
 .endm
+
+/*
+ * Serial output, for the guests whose whole output is compared between
+ * softcpu and native (run.sh: alike).  The routines go into a guest once,
+ * with serial_routines; print_str and print_hex keep every register but
+ * RSI and RAX.
+ */
+#define COM1 0x3f8
+
+/* Print the NUL-terminated string at label. */
+.macro print_str label
+	mov $\label, %rsi
+	call serial_puts
+.endm
+
+/* Print a register or immediate as 16 hex digits. */
+.macro print_hex val
+	mov \val, %rax
+	call serial_hex
+.endm
+
+.macro serial_routines
+serial_puts:
+	push %rdx
+	mov $COM1, %dx
+1:	lodsb
+	test %al, %al
+	jz 2f
+	out %al, %dx
+	jmp 1b
+2:	pop %rdx
+	ret
+serial_hex:
+	push %rbx
+	push %rcx
+	push %rdx
+	mov %rax, %rbx
+	mov $16, %ecx
+	mov $COM1, %dx
+1:	rol $4, %rbx
+	mov %ebx, %eax
+	and $15, %eax
+	cmp $10, %eax
+	jb 2f
+	add $('a' - '0' - 10), %eax
+2:	add $'0', %eax
+	out %al, %dx
+	dec %ecx
+	jnz 1b
+	pop %rdx
+	pop %rcx
+	pop %rbx
+	ret
+.endm
+
+/*
+ * The host-selector guests (far_*.S): a GDT of the guest's own in which
+ * the selectors the host's GDT gives ring 3 mean something else -- 0x20
+ * (the host's 32-bit user code, 0x23) a data segment, 0x28 (the host's
+ * user data, 0x2b) a data segment not present, 0x30 (the host's 64-bit
+ * user code) empty -- and #GP and #NP handlers that print the error code
+ * and RIP and stop with status 42.  far_setup loads both.
+ */
+.macro far_setup
+	lgdt far_gdtr
+	set_gate 13, far_gp
+	set_gate 11, far_np
+.endm
+
+.macro far_handlers
+far_gp:	print_str far_m_gp
+	jmp far_frame
+far_np:	print_str far_m_np
+far_frame:
+	print_hex (%rsp)
+	print_str far_m_rip
+	print_hex 8(%rsp)
+	print_str far_m_nl
+	guest_exit 42
+	serial_routines
+far_m_gp: .asciz "#GP err="
+far_m_np: .asciz "#NP err="
+far_m_rip: .asciz " rip="
+far_m_nl: .asciz "\n"
+	.balign 8
+far_gdt:
+	.quad 0
+	.quad 0x00af9a000000ffff       /* 0x08: 64-bit code, DPL 0 */
+	.quad 0x00cf92000000ffff       /* 0x10: data, DPL 0 */
+	.quad 0
+	.quad 0x00cff2000000ffff       /* 0x20: data, DPL 3 */
+	.quad 0x00cf72000000ffff       /* 0x28: data, DPL 3, not present */
+	.quad 0                        /* 0x30: null */
+far_gdt_end:
+far_gdtr:
+	.word far_gdt_end - far_gdt - 1
+	.quad far_gdt
+.endm

@@ -16,8 +16,10 @@
 #include "interp/internal.h"
 #include "isa/x86.h"
 #include "core/engine.h"
+#include "core/exit.h"
 #include "core/vm.h"
 #include "monitor/machine.h"
+#include "monitor/run.h"
 #include "shadowpt/shadowpt.h"
 #include "shadowpt/walk.h"
 
@@ -699,6 +701,46 @@ static void test_cr3_cache_is_bounded(void **state)
 	assert_int_equal(vm->spt->space_misses, misses + 1);
 }
 
+/*
+ * An engine whose fills never take: it reports the same #PF, with not one
+ * instruction retired, however often the shadow is filled.  The
+ * dispatcher must stop the VM with VM_EXIT_MONITOR_BUG, not abort().
+ */
+static unsigned stuck_runs;
+
+static void stuck_run(struct vm *vm, struct vm_exit *x)
+{
+	(void)vm;
+	stuck_runs++;
+	memset(x, 0, sizeof(*x));
+	x->reason = EXIT_EXCEPTION;
+	x->rip = 0x400010;
+	x->exc.vector = T_PF;
+	x->exc.has_error = true;
+	x->exc.error = PFEC_U;
+	x->exc.address = 0x400000;
+}
+
+static const struct engine stuck_engine = {
+	.name = "stuck",
+	.run = stuck_run,
+	.flush = fake_flush,
+	.ram_written = fake_ram_written,
+};
+
+static void test_fill_that_never_takes_stops_the_vm(void **state)
+{
+	struct vm *vm = *state;
+
+	gpt_map(vm, 0x400000, 0x200000, 1, PTE_W);
+	vm->engine = &stuck_engine;
+	stuck_runs = 0;
+	assert_int_equal(vm_run(vm), VM_EXIT_MONITOR_BUG);
+	assert_true(vm->stopped);
+	assert_true(stuck_runs > 1 && stuck_runs < 100);
+	vm->engine = &fake_engine;
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -733,6 +775,7 @@ int main(void)
 		T(test_cr3_without_pge_drops_all),
 		T(test_cr3_switch_and_back),
 		T(test_cr3_cache_is_bounded),
+		T(test_fill_that_never_takes_stops_the_vm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
