@@ -177,7 +177,10 @@ static int outs_one(struct vm *vm, const struct insn *in,
 /*
  * The rep loop, as the CPU runs it: RCX counts down after each element,
  * so a fault in the middle leaves RCX, RSI and RDI telling how far it got,
- * and RIP on the instruction to resume it.
+ * and RIP on the instruction to resume it.  Each element is one call of
+ * devices_io(): a disk sector read with rep insw is 256 calls.  A bulk
+ * path (a device handing over a whole block for the pages it covers)
+ * would go here, once this correct element-by-element one is measured.
  */
 static void string_run(struct vm *vm, const struct insn *in,
 		       const cs_x86_op *mem, bool is_in)
