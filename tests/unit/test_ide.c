@@ -222,6 +222,30 @@ static void test_read_lba48_chs_multiple(void **state)
 		assert_int_equal(buf[i], pattern(8 * 512 + i));
 }
 
+static void test_hob_native_max_split(void **state)
+{
+	(void)state;
+	/* Each register keeps the byte written before: HOB shows it. */
+	out(REG(ATA_LBA_MID), 1, 0x12);
+	out(REG(ATA_LBA_MID), 1, 0x34);
+	out(IDE0_CTRL, 1, ATA_CTL_HOB);
+	assert_int_equal(in(REG(ATA_LBA_MID), 1), 0x12);
+	out(REG(ATA_LBA_HIGH), 1, 0);                 /* a write clears HOB */
+	assert_int_equal(in(REG(ATA_LBA_MID), 1), 0x34);
+
+	/* READ NATIVE MAX ADDRESS: the last LBA in the task file. */
+	out(REG(ATA_DEVICE), 1, 0xe0);
+	out(REG(ATA_COMMAND), 1, ATA_CMD_READ_NATIVE_MAX);
+	assert_int_equal(in(REG(ATA_STATUS), 1), ATA_SR_DRDY | ATA_SR_DSC);
+	assert_int_equal(in(REG(ATA_LBA_LOW), 1), NSECT - 1);
+	assert_int_equal(in(REG(ATA_LBA_MID), 1), 0);
+
+	/* A 16-bit read of byte registers is split, as on the ISA bus. */
+	out(REG(ATA_COUNT), 1, 0x21);
+	out(REG(ATA_LBA_LOW), 1, 0x43);
+	assert_int_equal(in(REG(ATA_COUNT), 2), 0x4321);
+}
+
 static void test_write_and_flush(void **state)
 {
 	uint8_t buf[512];
@@ -405,6 +429,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_identify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_lba28_and_32bit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_lba48_chs_multiple, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hob_native_max_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_and_flush, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_soft_reset, setup, teardown),
