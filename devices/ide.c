@@ -469,7 +469,10 @@ static bool sets_dsc(uint8_t cmd)
 /*
  * A write to the Command register.  A command to an absent slave is
  * ignored, and so is one while BSY or DRQ is set; one to an absent
- * master, or one this disk does not know, aborts.
+ * master, or one this disk does not know, aborts (QEMU lets FLUSH CACHE
+ * to an absent master succeed; nothing can tell).  IDENTIFY PACKET
+ * aborts and leaves the task file alone, as in QEMU: the signature
+ * (LBA Mid and High 0: an ATA device) is the one the last reset left.
  */
 static void exec_cmd(struct ide_bus *b, uint8_t cmd)
 {
