@@ -32,6 +32,13 @@ enum isa_mode {
 	ISA_STRICT, /* every sensitive instruction traps (Popek-Goldberg) */
 };
 
+/* A disk image on the primary IDE channel (--disk). */
+#define VM_MAX_DISKS 2 /* slot 0: primary master, slot 1: primary slave */
+struct vm_disk {
+	const char *path;       /* raw image file; NULL: no device */
+	bool read_only;         /* ",ro": the guest's writes abort */
+};
+
 struct vm_options {
 	const char *image;      /* path of the ELF64 guest image */
 	const char *engine;     /* softcpu, native, kvm or auto */
@@ -42,6 +49,7 @@ struct vm_options {
 	const char *cmdline;    /* the guest's arguments, after "--" */
 	uint64_t icount_ns;     /* --icount: virtual ns per guest instruction
 				   (0: time is the host's clock) */
+	struct vm_disk disk[VM_MAX_DISKS]; /* --disk, by slot */
 };
 
 /*

@@ -6,8 +6,17 @@
  *   0x0040-0x0043   8254 PIT (devices/i8254.c)
  *   0x00a0-0x00a1   8259A slave PIC
  *   0x00f4          isa-debug-exit (QEMU's): a write ends the VM
+ *   0x01f0-0x01f7   IDE primary channel, command block (devices/ide.c)
+ *   0x03f6          IDE primary channel, Alternate Status / Device Control
  *   0x03f8-0x03ff   COM1, a 16550A UART (devices/ns16550a.c)
  *   anything else   nothing answers: reads give all ones, writes vanish
+ *
+ * Access sizes.  The ISA bus splits a 16- or 32-bit access to a byte-wide
+ * device into byte accesses to consecutive ports, and port_io8() below
+ * sees only bytes.  A device with wider registers (the IDE data register
+ * moves 2 or 4 bytes at once) is listed in wide_ports[] instead: its
+ * handler receives the access whole, with its size, and splits what it
+ * wants split itself.
  */
 #include "core/clock.h"
 #include "core/vm.h"
@@ -18,6 +27,7 @@ void devices_init(struct vm *vm, int out_fd)
 	ns16550a_init(&vm->dev->com1, out_fd);
 	i8259_init(&vm->dev->pic);
 	i8254_init(&vm->dev->pit);
+	ide_init(&vm->dev->ide0);
 	clock_set_deadline(vm, CLOCK_PIT, i8254_next_irq0(&vm->dev->pit));
 }
 
@@ -38,6 +48,11 @@ void devices_update(struct vm *vm)
 	}
 	clock_set_deadline(vm, CLOCK_PIT, i8254_next_irq0(&vm->dev->pit));
 	i8259_set_irq(&vm->dev->pic, IRQ_COM1, ns16550a_irq(&vm->dev->com1));
+}
+
+void devices_fini(struct vm *vm)
+{
+	ide_fini(&vm->dev->ide0);
 }
 
 /*
@@ -63,6 +78,46 @@ static uint8_t pit_io(struct vm *vm, uint16_t port, bool in, uint8_t val)
 	clock_set_deadline(vm, CLOCK_PIT, i8254_next_irq0(&vm->dev->pit));
 	return r;
 }
+
+/* The IDE channel drives IRQ 14 after every access (INTRQ is a level). */
+static void ide_irq_update(struct vm *vm)
+{
+	i8259_set_irq(&vm->dev->pic, IRQ_IDE0, vm->dev->ide0.irq);
+}
+
+/* 0x1f0-0x1f7: the command block, data register 16/32 bits wide. */
+static void ide_cmd_io(struct vm *vm, uint16_t port, unsigned size, bool in,
+		       uint32_t *data)
+{
+	uint32_t r = ide_io(&vm->dev->ide0, port - IDE0_BASE, size, in, *data);
+
+	if (in)
+		*data = r;
+	ide_irq_update(vm);
+}
+
+/* 0x3f6: Alternate Status (read, no side effect) / Device Control. */
+static void ide_ctrl_io(struct vm *vm, uint16_t port, unsigned size, bool in,
+			uint32_t *data)
+{
+	(void)port;
+	(void)size; /* one byte-wide register: the low byte counts */
+	if (in)
+		*data = ide_alt_status(&vm->dev->ide0);
+	else
+		ide_control(&vm->dev->ide0, (uint8_t)*data);
+	ide_irq_update(vm);
+}
+
+/* Port ranges whose handler takes a 1, 2 or 4-byte access whole. */
+static const struct wide_port {
+	uint16_t first, last;
+	void (*io)(struct vm *vm, uint16_t port, unsigned size, bool in,
+		   uint32_t *data);
+} wide_ports[] = {
+	{ IDE0_BASE, IDE0_BASE + IDE_NPORTS - 1, ide_cmd_io },
+	{ IDE0_CTRL, IDE0_CTRL, ide_ctrl_io },
+};
 
 /* One byte to or from one port: the map itself. */
 static uint8_t port_io8(struct vm *vm, uint16_t port, bool in, uint8_t val)
@@ -102,6 +157,11 @@ void devices_io(struct vm *vm, uint16_t port, unsigned size, bool in,
 			debug_exit_write(vm, *data);
 		return;
 	}
+	for (size_t i = 0; i < sizeof(wide_ports) / sizeof(wide_ports[0]); i++)
+		if (port >= wide_ports[i].first && port <= wide_ports[i].last) {
+			wide_ports[i].io(vm, port, size, in, data);
+			return;
+		}
 	/*
 	 * The UART is a byte-wide device on an 8-bit bus: a wider access is
 	 * a sequence of byte accesses to consecutive ports, as the ISA bus

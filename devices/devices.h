@@ -14,6 +14,7 @@
 
 #include "devices/i8254.h"
 #include "devices/i8259.h"
+#include "devices/ide.h"
 #include "devices/ns16550a.h"
 
 struct vm;
@@ -24,6 +25,7 @@ struct devices {
 	struct ns16550a com1;    /* 16550A UART at COM1_BASE */
 	struct i8259_pair pic;   /* 8259A master and slave */
 	struct i8254 pit;        /* 8254 timer; channel 0 is IRQ 0 */
+	struct ide_bus ide0;     /* primary IDE channel; IRQ 14 */
 };
 
 /*
@@ -35,9 +37,13 @@ void devices_update(struct vm *vm);
 
 #define IRQ_TIMER 0 /* PIT channel 0 */
 #define IRQ_COM1 4  /* the UART */
+#define IRQ_IDE0 14 /* the primary IDE channel */
 
 /* Reset every device to its power-on state; UART output goes to out_fd. */
 void devices_init(struct vm *vm, int out_fd);
+
+/* Release what the devices hold (the disk images). */
+void devices_fini(struct vm *vm);
 
 /*
  * One port access of size 1, 2 or 4 bytes.  For in, *data receives the
