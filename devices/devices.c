@@ -50,6 +50,11 @@ void devices_update(struct vm *vm)
 	i8259_set_irq(&vm->dev->pic, IRQ_COM1, ns16550a_irq(&vm->dev->com1));
 }
 
+void devices_idle(struct vm *vm)
+{
+	ns16550a_flush(&vm->dev->com1);
+}
+
 void devices_fini(struct vm *vm)
 {
 	ide_fini(&vm->dev->ide0);

@@ -42,6 +42,12 @@ void devices_update(struct vm *vm);
 /* Reset every device to its power-on state; UART output goes to out_fd. */
 void devices_init(struct vm *vm, int out_fd);
 
+/*
+ * The vCPU is about to sleep (hlt): let what the devices hold back go out
+ * now, so that a prompt without a newline shows while the guest waits.
+ */
+void devices_idle(struct vm *vm);
+
 /* Release what the devices hold (the disk images). */
 void devices_fini(struct vm *vm);
 

@@ -107,6 +107,7 @@ static void wait_while_halted(struct vm *vm)
 				"no unmasked interrupt source" :
 				"interrupts disabled");
 		} else {
+			devices_idle(vm); /* the guest's output, before it sleeps */
 			clock_advance_to(vm, t);
 			inject_interrupt(vm);
 		}
