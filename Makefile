@@ -84,8 +84,10 @@ test-layers test-unit test-guests test-qemu test-badinput test-escape test-diff 
 unit-bins: $(UNIT_BIN) $(BUILD)/tests/difftest $(BUILD)/tests/escape-seccomp \
 	$(BUILD)/tests/mkimage
 
+# a pager that quits early (make tour | less) ends the tour with SIGPIPE
+# (status 141): not an error
 tour:
-	@sh scripts/tour.sh
+	@sh scripts/tour.sh || [ $$? -eq 141 ]
 
 # the coursework (labs/README.md): grade builds the tree itself, so that a
 # tree that does not compile still gets its score line

@@ -24,6 +24,15 @@ void clock_init(struct vm *vm, uint64_t icount_ns)
 		c->deadline[t] = CLOCK_NEVER;
 }
 
+/*T:630 Virtual time, and the one function that says what time it is for the
+ * guest.  With --icount it is the guest's instructions retired times a
+ * fixed number of nanoseconds, plus the instructions a busy CPU would have
+ * run while the vCPU was halted: a run then repeats exactly, tick for
+ * tick.  Otherwise it is the host's monotonic clock since reset, less what
+ * an engine hid (the native engine's ptrace round trips), or standing
+ * still while the monitor handles a native exit.  Timers only register
+ * deadlines; no device and no engine reads the host clock for the guest.
+ */
 uint64_t clock_now(const struct vm *vm)
 {
 	const struct vm_clock *c = &vm->clock;

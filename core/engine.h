@@ -17,6 +17,18 @@
 struct vm;
 struct vm_exit;
 
+/*T:100 An engine runs guest instructions until something needs the monitor, and
+ * says why in a struct vm_exit (stop 200).  Three engines fill in this one
+ * interface: softcpu, a software CPU that can only do what ring 3 may
+ * (stops 110-120); native, the host CPU at its real ring 3 inside a
+ * ptrace'd child process (stops 130-150); kvm, the host CPU in VT-x or
+ * AMD-V guest mode (stop 160).  They differ in *who* executes the guest's
+ * instructions; they share the vCPU, guest RAM, the dispatcher, the
+ * interpreter routines, the shadow page tables and the devices.  The two
+ * flags tell the rest of the monitor what it may rely on: an engine that
+ * counts instructions makes --icount possible, and one with nested paging
+ * leaves the shadow page tables unused.
+ */
 struct engine {
 	const char *name;
 	/* Guest instructions retired are counted in vcpu.instructions. */

@@ -25,6 +25,14 @@ enum exit_reason {
 	EXIT_NREASONS
 };
 
+/*T:200 The whole conversation between an engine and the monitor: engine->run()
+ * returns one of these.  It says why the engine stopped and at which guest
+ * RIP, with the details of an exception (vector, error code, and for a #PF
+ * the faulting address) or of a port access that the hardware already
+ * decoded (kvm).  The trap-and-emulate engines mostly report exceptions: a
+ * #GP(0) tells the dispatcher only that *some* privileged instruction
+ * faulted, and the dispatcher decodes it to learn which.
+ */
 struct vm_exit {
 	enum exit_reason reason;
 	uint64_t rip;             /* guest RIP of the instruction concerned */

@@ -7,6 +7,13 @@
 
 #include "core/panic.h"
 
+/*T:250 Tier 1 where nothing can go on: deep inside code that cannot return a
+ * failure (a shadow table with no memory for it, an operand of no known
+ * type), panic("function: reason") prints "trapvisor: monitor bug:" and
+ * the reason, and exits at once with status 123.  Never 125: the guest
+ * must not be blamed for the monitor's bug, and a guest that can make
+ * trapvisor panic has found a bug to fix.
+ */
 _Noreturn void panic(const char *fmt, ...)
 {
 	va_list ap;

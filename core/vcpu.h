@@ -61,6 +61,15 @@ struct vcpu_event {
 	uint32_t error;
 };
 
+/*T:210 The virtual CPU: everything the guest believes about its processor, and
+ * the single source of truth for it.  rflags holds the *virtual* IF and
+ * IOPL, cpl the *virtual* CPL (0 while the guest kernel runs, although its
+ * code really runs at ring 3), and the control registers, descriptor-table
+ * registers and MSRs hold what the guest loaded, never the host's values.
+ * Engines copy the registers in and out around each run; interpreter
+ * routines read and change it; an exception that a routine raises waits in
+ * .exception until the dispatcher delivers it through the guest's IDT.
+ */
 struct vcpu {
 	uint64_t regs[VCPU_NREGS]; /* RAX..R15 */
 	uint64_t rip;

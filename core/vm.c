@@ -16,6 +16,19 @@ int vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len)
 	return 0;
 }
 
+/*T:240 Errors come in three tiers, and the two that happen while a guest runs
+ * end here, without ending the host.  A misbehaving guest - a triple
+ * fault, memory it does not have, a halt that nothing can wake - is
+ * stopped by vm_kill() with one line that says why and status 125
+ * (lguest's kill_guest).  A broken invariant of the monitor itself, found
+ * where the caller can still return (the dispatcher, an engine's exit), is
+ * stopped by vm_bug() with "monitor bug:" and status 123, so that the
+ * guest is never blamed for the monitor's bug.  Either way vm_run() sees
+ * vm->stopped and returns normally, and everything is released.  The third
+ * tier, a set-up that fails, unwinds and returns an error (status 1)
+ * before any guest runs; and where no caller can go on, panic() (stop
+ * 250).
+ */
 /* Stop the VM with status: "trapvisor: " prefix, then the reason. */
 static void vm_stop(struct vm *vm, int status, const char *prefix,
 		    const char *fmt, va_list ap)

@@ -32,6 +32,13 @@ enum isa_mode {
 	ISA_STRICT, /* every sensitive instruction traps (Popek-Goldberg) */
 };
 
+/* A disk image on the primary IDE channel (--disk). */
+#define VM_MAX_DISKS 2 /* slot 0: primary master, slot 1: primary slave */
+struct vm_disk {
+	const char *path;       /* raw image file; NULL: no device */
+	bool read_only;         /* ",ro": the guest's writes abort */
+};
+
 struct vm_options {
 	const char *image;      /* path of the ELF64 guest image */
 	const char *engine;     /* softcpu, native, kvm or auto */
@@ -42,6 +49,7 @@ struct vm_options {
 	const char *cmdline;    /* the guest's arguments, after "--" */
 	uint64_t icount_ns;     /* --icount: virtual ns per guest instruction
 				   (0: time is the host's clock) */
+	struct vm_disk disk[VM_MAX_DISKS]; /* --disk, by slot */
 };
 
 /*
@@ -53,6 +61,17 @@ struct fill_tracker {
 	unsigned repeats;
 };
 
+/*T:220 The one structure every part of the monitor receives: the options, the
+ * vCPU, guest RAM, the virtual clock, and by pointer the parts that belong
+ * to upper layers (shadow page tables, devices, statistics), so that core/
+ * depends on nothing above it; then the engine with its private state. The
+ * last fields belong to the run loop and the dispatcher: kick, set from a
+ * signal handler to make the engine return; insn_deadline, the instruction
+ * count at which an engine must come back (the next timer event under
+ * --icount, the end of an interrupt shadow); last_fill, the dispatcher's
+ * proof that a shadow fill took (stop 340); stopped and exit_status, which
+ * end the loop.
+ */
 struct vm {
 	struct vm_options opt;
 	struct vcpu vcpu;

@@ -8,6 +8,8 @@
  *   0x0070-0x0071   MC146818 RTC and CMOS RAM (devices/mc146818.c)
  *   0x00a0-0x00a1   8259A slave PIC
  *   0x00f4          isa-debug-exit (QEMU's): a write ends the VM
+ *   0x01f0-0x01f7   IDE primary channel, command block (devices/ide.c)
+ *   0x03f6          IDE primary channel, Alternate Status / Device Control
  *   0x03f8-0x03ff   COM1, a 16550A UART (devices/ns16550a.c)
  *   0x0510-0x0511   QEMU's fw_cfg, I/O interface (devices/fw_cfg.c)   [wide]
  *   0x0cf8-0x0cff   PCI configuration mechanism #1, i440FX host bridge
@@ -18,8 +20,9 @@
  * of the ISA bus (PIC, PIT, UART ...) see a wider access as byte accesses
  * to consecutive ports, as the bus would split it: port_io8() below.  A
  * device marked [wide] takes the access whole, with its size, through one
- * handler per port range in wide_ranges[] (PCI's 32-bit CONFIG_ADDRESS, a
- * 16-bit selector, a 16-bit data port): add a row there for such a device.
+ * handler per port range in wide_ranges[] (PCI's 32-bit CONFIG_ADDRESS,
+ * fw_cfg's 16-bit selector, the IDE data register that moves 2 or 4 bytes
+ * at once): add a row there for such a device.
  */
 #include <time.h>
 
@@ -52,9 +55,17 @@ void devices_init(struct vm *vm, int out_fd)
 	i8042_init(&vm->dev->kbc);
 	rtc_init(vm);
 	fw_cfg_init(&vm->dev->fw_cfg, vm->mem.size, 1, vm->opt.cmdline);
+	ide_init(&vm->dev->ide0);
 	clock_set_deadline(vm, CLOCK_PIT, i8254_next_irq0(&vm->dev->pit));
 }
 
+/*T:610 Devices raise interrupt lines; they never enter the guest themselves.
+ * Before the guest runs again the monitor asks each chip for its line: the
+ * PIT for the ticks that passed by the virtual clock, the UART for its
+ * interrupt condition; the PIC latches them as requests.  The PIT then
+ * registers its next tick with the clock (clock_set_deadline), which is
+ * how the run loop knows when to stop the guest next.
+ */
 void devices_update(struct vm *vm)
 {
 	/* The PIC is edge-triggered: one pulse stands for every tick that
@@ -71,6 +82,16 @@ void devices_update(struct vm *vm)
 		      mc146818_irq8(&vm->dev->rtc, clock_now(vm)));
 	clock_set_deadline(vm, CLOCK_RTC,
 			   mc146818_next_event(&vm->dev->rtc, clock_now(vm)));
+}
+
+void devices_idle(struct vm *vm)
+{
+	ns16550a_flush(&vm->dev->com1);
+}
+
+void devices_fini(struct vm *vm)
+{
+	ide_fini(&vm->dev->ide0);
 }
 
 /*
@@ -128,6 +149,36 @@ static uint8_t rtc_io(struct vm *vm, uint16_t port, bool in, uint8_t val)
 	clock_set_deadline(vm, CLOCK_RTC,
 			   mc146818_next_event(&vm->dev->rtc, now));
 	return r;
+}
+
+/* The IDE channel drives IRQ 14 after every access (INTRQ is a level). */
+static void ide_irq_update(struct vm *vm)
+{
+	i8259_set_irq(&vm->dev->pic, IRQ_IDE0, vm->dev->ide0.irq);
+}
+
+/* 0x1f0-0x1f7: the command block, data register 16/32 bits wide. */
+static void ide_cmd_io(struct vm *vm, uint16_t port, unsigned size, bool in,
+		       uint32_t *data)
+{
+	uint32_t r = ide_io(&vm->dev->ide0, port - IDE0_BASE, size, in, *data);
+
+	if (in)
+		*data = r;
+	ide_irq_update(vm);
+}
+
+/* 0x3f6: Alternate Status (read, no side effect) / Device Control. */
+static void ide_ctrl_io(struct vm *vm, uint16_t port, unsigned size, bool in,
+			uint32_t *data)
+{
+	(void)port;
+	(void)size; /* one byte-wide register: the low byte counts */
+	if (in)
+		*data = ide_alt_status(&vm->dev->ide0);
+	else
+		ide_control(&vm->dev->ide0, (uint8_t)*data);
+	ide_irq_update(vm);
 }
 
 /* One byte to or from one port: the map itself. */
@@ -190,6 +241,8 @@ struct io_range {
 static const struct io_range wide_ranges[] = {
 	{ PCI_CONFIG_ADDRESS, PCI_NPORTS, pci_io },
 	{ FW_CFG_PORT_SEL, FW_CFG_NPORTS, fw_cfg_io },
+	{ IDE0_BASE, IDE_NPORTS, ide_cmd_io },
+	{ IDE0_CTRL, 1, ide_ctrl_io },
 };
 
 /* The wide range that port falls in, or NULL. */
@@ -202,8 +255,12 @@ static const struct io_range *wide_range(uint16_t port)
 	return NULL;
 }
 
-/*T:090 Port I/O ends here, whichever engine caught it: the whole port
- * map of the machine in one function.
+/*T:600 Port I/O ends here, whichever engine caught it: a decoded in or out from
+ * the dispatcher (softcpu, native) or an I/O exit (kvm).  The whole port
+ * map of the machine is in this one function, so that a reader sees at a
+ * glance what the virtual PC has: the PIC pair, the PIT, the keyboard
+ * controller, the RTC, the IDE channel, the UART, fw_cfg, PCI and QEMU's
+ * isa-debug-exit port.
  */
 void devices_io(struct vm *vm, uint16_t port, unsigned size, bool in,
 		uint32_t *data)

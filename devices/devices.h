@@ -17,6 +17,7 @@
 #include "devices/i8254.h"
 #include "devices/i8259.h"
 #include "devices/mc146818.h"
+#include "devices/ide.h"
 #include "devices/ns16550a.h"
 #include "devices/pci.h"
 
@@ -32,6 +33,7 @@ struct devices {
 	struct fw_cfg fw_cfg;    /* QEMU's firmware configuration items */
 	struct i8042 kbc;        /* keyboard controller; IRQ 1 and 12 */
 	struct mc146818 rtc;     /* real-time clock and CMOS RAM; IRQ 8 */
+	struct ide_bus ide0;     /* primary IDE channel; IRQ 14 */
 };
 
 /*
@@ -47,9 +49,19 @@ void devices_update(struct vm *vm);
 #define IRQ_KEYBOARD 1 /* the 8042's keyboard side */
 #define IRQ_AUX 12  /* the 8042's aux (mouse) side */
 #define IRQ_RTC 8   /* the RTC's update-ended interrupt */
+#define IRQ_IDE0 14 /* the primary IDE channel */
 
 /* Reset every device to its power-on state; UART output goes to out_fd. */
 void devices_init(struct vm *vm, int out_fd);
+
+/*
+ * The vCPU is about to sleep (hlt): let what the devices hold back go out
+ * now, so that a prompt without a newline shows while the guest waits.
+ */
+void devices_idle(struct vm *vm);
+
+/* Release what the devices hold (the disk images). */
+void devices_fini(struct vm *vm);
 
 /*
  * One port access of size 1, 2 or 4 bytes.  For in, *data receives the

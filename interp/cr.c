@@ -85,7 +85,7 @@ static void write_cr4(struct vm *vm, uint64_t val)
 		shadowpt_flush_all(vm);
 }
 
-/*T:066 MOV to CR3: a new address space.  Every non-global shadow entry
+/*T:430 MOV to CR3: a new address space.  Every non-global shadow entry
  * was built from the old guest tables, so each is now stale; the shadow
  * code keeps a cache of address spaces and their global entries.
  */

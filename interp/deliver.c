@@ -242,8 +242,13 @@ static void enter_handler(struct vm *vm, const struct gate *g,
 	 * (void)cs; (void)new_cpl; (void)new_rsp; */
 }
 
-/*T:070 Exception delivery, the five steps of the file's header.  Returns
- * 0, or -1 with the fault that delivery itself raised in the vCPU.
+/*T:450 Exception delivery, as the CPU's microcode does it in 64-bit mode:
+ * read the gate from the IDT, read the code segment it names, pick the
+ * stack (an IST, the TSS's RSPn for a CPL change, or the current one),
+ * push SS, RSP, RFLAGS, CS, RIP and the error code, and enter the handler.
+ * Returns 0, or -1 with the fault that delivery itself raised in the vCPU:
+ * the caller then delivers that fault instead, or a #DF (SDM table 6-5),
+ * and a fault while delivering #DF is a triple fault.
  */
 static int deliver_once(struct vm *vm, const struct event *ev)
 {

@@ -27,6 +27,13 @@ static bool may_change_if(struct vm *vm)
 	return false;
 }
 
+/*T:405 The cli that trapped in stop 115 ends here.  The routine checks what the
+ * CPU would check - the *virtual* CPL against the *virtual* IOPL - clears
+ * the *virtual* IF in struct vcpu and moves RIP past the instruction.  The
+ * host's IF is never touched: the guest's code keeps running with
+ * interrupts on, and it is the monitor that holds back interrupts while
+ * the virtual IF is clear (stop 620).
+ */
 void interp_cli(struct vm *vm, const struct insn *in)
 {
 	/* LAB 2 BEGIN: interp_cli: clear the virtual IF (task 1) */
@@ -65,7 +72,7 @@ void interp_pushf(struct vm *vm, const struct insn *in)
 	interp_advance(vm, in);
 }
 
-/*T:062 popf shows why x86 fails Popek and Goldberg's test.  Which flags
+/*T:410 popf shows why x86 fails Popek and Goldberg's test.  Which flags
  * it may change depends on privilege (SDM, POPF):
  *   CPL 0            everything writable, IOPL included
  *   0 < CPL <= IOPL  all but IOPL

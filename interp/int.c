@@ -13,7 +13,7 @@
  */
 #include "interp/internal.h"
 
-/*T:074 int imm8: delivered through the IDT like an exception, but with
+/*T:470 int imm8: delivered through the IDT like an exception, but with
  * the gate's DPL checked against the virtual CPL.
  */
 void interp_int(struct vm *vm, const struct insn *in)

@@ -53,7 +53,7 @@ refuse:
 	return -1;
 }
 
-/*T:064 May the guest touch port..port+size-1?  The CPU's answer: yes at
+/*T:420 May the guest touch port..port+size-1?  The CPU's answer: yes at
  * CPL <= IOPL, else ask the TSS's bit map.  0, or -1 with the fault raised.
  */
 static int io_check(struct vm *vm, uint16_t port, unsigned size)
@@ -108,11 +108,25 @@ struct string_io {
 	uint64_t amask;     /* the address size: RSI, RDI, RCX or their low 32 */
 };
 
+/*
+ * The element size, from the opcode (SDM vol. 2: 6C/6E move bytes, 6D/6F
+ * words with the operand-size prefix 66, else doublewords; REX.W does
+ * not widen them) rather than from Capstone's operand: Capstone 4
+ * decodes 66 F3 6D, which is how GNU as encodes "rep insw", as insd.
+ */
+static unsigned string_io_size(const struct insn *in)
+{
+	if (in->x86.opcode[0] == 0x6c || in->x86.opcode[0] == 0x6e)
+		return 1;
+	return in->x86.prefix[2] == X86_PREFIX_OPSIZE ? 2 : 4;
+}
+
 static void string_io_init(const struct vm *vm, const struct insn *in,
 			   const cs_x86_op *mem, struct string_io *s)
 {
 	s->port = (uint16_t)vm->vcpu.regs[GPR_RDX];
-	s->size = mem->size;
+	s->size = string_io_size(in);
+	(void)mem;
 	s->rep = in->x86.prefix[0] == X86_PREFIX_REP;
 	s->amask = interp_addrsize(in) == 4 ? 0xffffffffULL : ~0ULL;
 }
@@ -163,7 +177,10 @@ static int outs_one(struct vm *vm, const struct insn *in,
 /*
  * The rep loop, as the CPU runs it: RCX counts down after each element,
  * so a fault in the middle leaves RCX, RSI and RDI telling how far it got,
- * and RIP on the instruction to resume it.
+ * and RIP on the instruction to resume it.  Each element is one call of
+ * devices_io(): a disk sector read with rep insw is 256 calls.  A bulk
+ * path (a device handing over a whole block for the pages it covers)
+ * would go here, once this correct element-by-element one is measured.
  */
 static void string_run(struct vm *vm, const struct insn *in,
 		       const cs_x86_op *mem, bool is_in)

@@ -147,7 +147,7 @@ static unsigned iret_size(const struct insn *in)
 	return in->id == X86_INS_IRETD ? 4 : 2;
 }
 
-/*T:072 iretq pops the frame that exception delivery pushed (deliver.c):
+/*T:460 iretq pops the frame that exception delivery pushed (deliver.c):
  * RIP, CS, RFLAGS, RSP, SS.  In 64-bit mode it always pops SS:RSP, even
  * when it returns to the same level.
  */

@@ -40,7 +40,7 @@ static void load_flat(struct vcpu_segment *s, uint16_t sel, uint64_t desc)
 	s->attr = (uint16_t)(desc >> 40);
 }
 
-/*T:068 syscall: needs EFER.SCE; works at any CPL and always enters CPL 0.
+/*T:440 syscall: needs EFER.SCE; works at any CPL and always enters CPL 0.
  * A CPL change is a change of shadow view: supervisor pages appear.
  */
 void interp_syscall(struct vm *vm, const struct insn *in)

@@ -128,10 +128,11 @@ static bool is_fs_gs(x86_reg r)
 	return r == X86_REG_FS || r == X86_REG_GS;
 }
 
-/*T:060 The interpreter: one routine per sensitive instruction, found by
- * Capstone's instruction id.  Each routine does to the virtual CPU what
- * the instruction would do to a real one - privilege checks included -
- * and either moves RIP on or raises the fault the CPU would raise.
+/*T:400 The interpreter, Popek and Goldberg's third module: one routine per
+ * sensitive instruction, found by Capstone's instruction id.  Each routine
+ * does to the virtual CPU what the instruction would do to a real one -
+ * privilege checks included - and either moves RIP on or raises the fault
+ * the CPU would raise.
  */
 interp_fn *interp_lookup(const struct insn *in)
 {

@@ -164,6 +164,15 @@ static bool isa_truncated(const uint8_t *buf, size_t len, uint64_t rip)
 	return isa_capstone(padded, INSN_MAX, rip, &probe) && probe.size > len;
 }
 
+/*T:325 isa/ knows bytes only: no guest, no page tables, no struct vm.  Capstone
+ * turns up to 15 bytes into a struct insn (its instruction id, operands
+ * and length), which is everything the rest of the monitor needs to name
+ * the instruction (pg_classify, stop 330), find its interpreter routine
+ * (stop 400) and move RIP past it.  Bytes that end before the instruction
+ * does are told apart from bytes that are no instruction at all: the first
+ * means the fetch must go on into the next page, the second sends the
+ * guest's fault back to the guest.
+ */
 /*
  * From a buffer there is nothing to fault on: DECODE_FAULT here means the
  * bytes ran out before the instruction did.

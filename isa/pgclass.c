@@ -44,7 +44,7 @@ enum pg_form {
 	PGF_NFORMS
 };
 
-/*T:054 Popek and Goldberg's theorem in a table.  Each row names an
+/*T:330 Popek and Goldberg's theorem in a table.  Each row names an
  * instruction (or a form of one), whether it faults at CPL 3, why it is
  * sensitive, and the SDM rule behind it.  The rows marked SENS are the
  * reason x86 cannot be virtualized by trap-and-emulate alone: sensitive,

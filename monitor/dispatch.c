@@ -85,11 +85,15 @@ static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
 	snprintf(a->what, sizeof(a->what), "emulated");
 }
 
-/*T:050 A #GP at ring 3 does not say *which* instruction faulted: the
- * monitor must decode it, just as a real trap-and-emulate monitor must.
- * insn_fetch() fetches the bytes through the guest's page tables and hands
- * them to Capstone; pg_classify() names its Popek-Goldberg class; the
- * interpreter routine does what the instruction would have done at ring 0.
+/*T:310 A #GP at ring 3 does not say *which* instruction faulted: the monitor
+ * must read the instruction and decode it, as every trap-and-emulate
+ * monitor must.  insn_fetch() reads the bytes through the guest's page
+ * tables (stop 320) and Capstone decodes them (stop 325); pg_classify()
+ * names the Popek-Goldberg class (stop 330); interp_lookup() finds the
+ * interpreter routine (stop 400), which does what the instruction would
+ * have done at ring 0 - for the cli of stop 115, interp_cli() (stop 405).
+ * An instruction with no routine was no privileged instruction at all: the
+ * #GP is the guest's own, and goes back to it.
  */
 static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
 			struct insn *in, struct action *a)
@@ -117,6 +121,16 @@ static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
 	emulate(vm, fn, in, a);
 }
 
+/*T:340 The other trap every de-privileged guest causes by the thousand: a #PF
+ * against the shadow page tables.  shadowpt_fault() (stop 500) answers in
+ * one of three ways, and each has one response: the shadow was filled (a
+ * hidden fault: resume, the guest never knows); the guest's own tables
+ * refuse the access (a true fault: the #PF is now pending in the vCPU, for
+ * the guest's IDT); the guest maps memory it does not have (a misbehaving
+ * guest: vm_kill(), stop 240).  One more case is the monitor's own: a fill
+ * that repeats without one instruction retiring did not take, and that is
+ * a bug in trapvisor (vm_bug(), stop 240).
+ */
 /* A #PF against the shadow: fill it (hidden) or reflect it (true). */
 static void dispatch_pf(struct vm *vm, const struct vm_exit *x,
 			struct action *a)
@@ -223,13 +237,12 @@ static void dispatch_io(struct vm *vm, struct vm_exit *x, struct action *a)
 		 "out", x->io.port);
 }
 
-/*T:040 The dispatcher.  An exit is an exception the guest's code raised
- * at ring 3 (mostly #GP from a privileged instruction, and #PF from the
- * shadow page tables), a syscall, or an event the hardware already decoded
- * (kvm).  Each goes to exactly one handler, and that is all dispatch()
- * does: whatever exception the handler raised for the guest is left
- * pending, and the run loop (monitor/run.c) delivers it through the
- * guest's own IDT before the engine runs again.
+/*T:300 The dispatcher, Popek and Goldberg's second module, interprets one exit.
+ * An exit is an exception the guest's code raised at ring 3 (mostly #GP
+ * from a privileged instruction, and #PF from the shadow page tables), a
+ * syscall, or an event the hardware already decoded (kvm).  Each goes to
+ * exactly one handler, which changes the vCPU and may raise an exception
+ * for the guest; vm_run() delivers it before the guest runs again.
  */
 void dispatch(struct vm *vm, struct vm_exit *x)
 {

@@ -38,6 +38,16 @@ int vm_create(struct vm *vm, const struct vm_options *opt, int out_fd,
 		goto fail;
 	}
 	devices_init(vm, out_fd);
+	for (unsigned i = 0; i < VM_MAX_DISKS; i++) {
+		const struct vm_disk *k = &opt->disk[i];
+		if (k->path && ide_attach(&vm->dev->ide0, i, k->path,
+					  k->read_only, why, len) < 0) {
+			devices_fini(vm);
+			shadowpt_fini(vm);
+			gm_fini(&vm->mem);
+			goto fail;
+		}
+	}
 	return 0;
 fail:
 	free(vm->dev);
@@ -56,6 +66,8 @@ void vm_destroy(struct vm *vm)
 	vm->engine = NULL;
 	if (vm->spt)
 		shadowpt_fini(vm);
+	if (vm->dev)
+		devices_fini(vm);
 	gm_fini(&vm->mem);
 	free(vm->dev);
 	free(vm->spt);

@@ -58,6 +58,15 @@ static const char usage_text[] =
 "                  exactly\n"
 "  --no-sandbox    do not restrict the monitor's own system calls and\n"
 "                  file access after set-up (for strace, gdb)\n"
+"  --disk=FILE[,ro][,slot=N]\n"
+"                  a raw disk image (its size a multiple of 512 bytes) as\n"
+"                  an ATA hard disk on the primary IDE channel (ports\n"
+"                  0x1f0-0x1f7, 0x3f6, IRQ 14), as QEMU's\n"
+"                  -drive file=FILE,format=raw,if=ide; repeat it for a\n"
+"                  second disk.  Without slot= the first --disk is the\n"
+"                  master (slot 0), the next the slave (slot 1).  ro: the\n"
+"                  guest's writes fail with ABRT, the file is opened\n"
+"                  read-only.  A file name cannot contain a comma\n"
 "  -h, --help      this text\n"
 "\n"
 "GUEST-ARGS are joined with spaces into the guest's command line.\n"
@@ -66,9 +75,9 @@ static const char usage_text[] =
 "a guest's exit(0) gives 0, and so does a reset through the 8042 (as\n"
 "QEMU's -no-reboot); 125 when the guest was stopped for\n"
 "misbehaving (a triple fault, memory it does not have, a halt nothing can\n"
-"end); 130 after Ctrl-C; 1 when the image cannot be loaded; 2 for a bad\n"
-"command line; 123 for a bug in the monitor (a broken invariant, or a\n"
-"system call its sandbox refused).\n";
+"end); 130 after Ctrl-C; 1 when the image or a --disk file cannot be\n"
+"used; 2 for a bad command line; 123 for a bug in the monitor (a broken\n"
+"invariant, or a system call its sandbox refused).\n";
 
 /* Print a one-line error about the command line and exit. */
 static void usage_error(const char *fmt, const char *arg)
@@ -105,6 +114,39 @@ static uint64_t parse_icount(const char *s)
 	return v;
 }
 
+/*
+ * --disk=FILE[,ro][,slot=N]: the image goes to slot N, or to the first
+ * free slot.  Whether the file is usable is checked when the machine is
+ * built (status 1); here only the syntax and the slots (status 2).
+ */
+static void parse_disk(char *s, struct vm_options *opt)
+{
+	char *file = strsep(&s, ","), *o;
+	int slot = -1;
+	bool ro = false;
+
+	if (!*file)
+		usage_error("--disk=%s: give an image file", file);
+	while ((o = strsep(&s, ",")) != NULL) {
+		if (strcmp(o, "ro") == 0)
+			ro = true;
+		else if (strcmp(o, "slot=0") == 0 || strcmp(o, "slot=1") == 0)
+			slot = o[5] - '0';
+		else
+			usage_error("--disk: unknown option '%s' (the options "
+				    "are ro, slot=0 and slot=1)", o);
+	}
+	for (int i = 0; slot < 0 && i < VM_MAX_DISKS; i++)
+		if (!opt->disk[i].path)
+			slot = i;
+	if (slot < 0)
+		usage_error("--disk=%s: the primary channel holds two disks",
+			    file);
+	if (opt->disk[slot].path)
+		usage_error("--disk=%s: that slot already has a disk", file);
+	opt->disk[slot] = (struct vm_disk){ .path = file, .read_only = ro };
+}
+
 /* Join argv[from..] with spaces into one string (never NULL). */
 static char *join_args(int argc, char **argv, int from)
 {
@@ -136,6 +178,7 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		{ "stats", no_argument, NULL, 's' },
 		{ "icount", optional_argument, NULL, 'c' },
 		{ "no-sandbox", no_argument, NULL, 'S' },
+		{ "disk", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -151,6 +194,7 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		case 's': opt->stats = true; break;
 		case 'c': opt->icount_ns = parse_icount(optarg); break;
 		case 'S': no_sandbox = true; break;
+		case 'd': parse_disk(optarg, opt); break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case 'i':
 			if (strcmp(optarg, "x86") == 0)
@@ -265,13 +309,19 @@ static int flush_output(struct vm *vm, int status)
 	return status;
 }
 
-/*T:010 The tour starts here, where a student's command starts.
+/*T:010 The tour starts where a student's command starts, and then follows one
+ * trap through the monitor: the engine that runs guest code until it
+ * traps, the core structures every part shares, the dispatcher, the
+ * interpreter routines, the shadow page tables, and the devices.
  *
  * trapvisor is a Popek-Goldberg virtual machine monitor.  main() plays the
- * part of the *allocator*: it creates the virtual machine (guest RAM, a
+ * part of their *allocator*: it creates the virtual machine (guest RAM, a
  * vCPU, devices, empty shadow page tables), loads the guest image into RAM
- * and sets up the state the guest expects at boot, picks an engine to
- * execute guest instructions, and hands over to vm_run().
+ * and sets up the state the guest expects at boot, and picks an engine to
+ * execute guest instructions.  Then, set-up over, the monitor takes away
+ * its own rights (monitor/sandbox.c: no files, only the system calls it
+ * was measured to need), so that even a guest that broke the monitor would
+ * hold little, and hands over to vm_run() (stop 230).
  */
 int main(int argc, char **argv)
 {

@@ -51,7 +51,7 @@ static void deliver_pending(struct vm *vm, bool shadow_before)
 	track_shadow(&vm->vcpu, shadow_before);
 }
 
-/*T:080 Interrupts.  Devices raise lines on the PIC; the PIC presents the
+/*T:620 Interrupts.  Devices raise lines on the PIC; the PIC presents the
  * most urgent request; the vCPU takes it only when its *virtual* IF is set
  * and no interrupt shadow (the one instruction after sti) is in force.
  * The guest's code runs with the real IF always on, so it is the monitor,
@@ -78,6 +78,13 @@ static void inject_interrupt(struct vm *vm)
 			v->rip, vector);
 }
 
+/*T:640 hlt, and why a guest cannot hang the monitor.  A halted vCPU sleeps
+ * until the clock's next deadline (really, or under --icount by counting
+ * the instructions it would have run), then the loop injects the interrupt
+ * that woke it.  A halt that nothing can end - interrupts disabled, or no
+ * timer armed - would be a hang on real hardware; here it is a misbehaving
+ * guest, stopped with a reason (stop 240).
+ */
 /*
  * hlt: the vCPU sleeps until an interrupt.  The host core sleeps too, until
  * the next timer event; a guest that halts with nothing able to wake it
@@ -100,6 +107,7 @@ static void wait_while_halted(struct vm *vm)
 				"no unmasked interrupt source" :
 				"interrupts disabled");
 		} else {
+			devices_idle(vm); /* the guest's output, before it sleeps */
 			clock_advance_to(vm, t);
 			inject_interrupt(vm);
 		}
@@ -123,10 +131,15 @@ static void set_deadline(struct vm *vm)
 		vm->insn_deadline = (t + ns - 1) / ns - vm->clock.icount_bias;
 }
 
-/*T:030 The heart of every monitor is this loop: run the guest until it
- * traps, handle the trap, resume.  The engine decides *how* guest code runs
- * (a software CPU here); the dispatcher decides what each trap means; the
- * loop owns the machine around them: events, interrupts, halts, time.
+/*T:230 The heart of every monitor is this loop: run the guest until it traps,
+ * interpret the trap, resume.  The engine decides *how* guest code runs
+ * (stop 100); dispatch() decides what each trap means (stop 300).  The
+ * loop owns the machine around them, in lguest's order: deliver the
+ * exception the last trap raised through the guest's IDT, inject an
+ * interrupt if the virtual IF allows (stop 620), sleep while the vCPU is
+ * halted, tell the engine when it must come back, run it.  It ends only
+ * when something sets vm->stopped: the guest's own exit through port 0xf4,
+ * or vm_kill() (stop 240).
  */
 int vm_run(struct vm *vm)
 {

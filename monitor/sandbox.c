@@ -41,7 +41,9 @@
  *                  mremap, madvise, mprotect (malloc's large blocks and
  *                  arenas: shadow page tables grow while the guest runs),
  *                  rt_sigprocmask, rt_sigaction, getpid, gettid, tgkill
- *                  (abort() after a panic must still reach SIGABRT)
+ *                  (abort() after a panic must still reach SIGABRT);
+ *                  pread64, pwrite64, fsync (the IDE disk's sectors and
+ *                  FLUSH CACHE, on image files opened at set-up)
  *   softcpu        nothing more
  *   native         its list in engines/native/native.c: ptrace (every
  *                  stop), wait4 (waitpid: the child's stops),
@@ -130,6 +132,9 @@ static const int monitor_calls[] = {
 	SYS_mremap, SYS_madvise, SYS_mprotect, SYS_close, SYS_exit_group,
 	SYS_rt_sigprocmask, SYS_rt_sigaction, SYS_getpid, SYS_gettid,
 	SYS_tgkill,
+	/* the IDE disk's back end (devices/ide.c): the image files were
+	 * opened at set-up; reads, writes and FLUSH CACHE's fsync */
+	SYS_pread64, SYS_pwrite64, SYS_fsync,
 	-1
 };
 

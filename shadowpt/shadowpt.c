@@ -255,7 +255,7 @@ static enum shadow_result spt_true_fault(struct vm *vm, uint64_t va,
 	 * (void)error; return SHADOW_GUEST_FAULT; */
 }
 
-/*T:100 A page fault at ring 3 may be the guest's or the monitor's.  The
+/*T:500 A page fault at ring 3 may be the guest's or the monitor's.  The
  * shadow starts empty, so most faults are the monitor's own business: walk
  * the guest's tables as the CPU would; if they grant the access, fill the
  * shadow and resume, and the guest never knows (a hidden fault).  If they
@@ -336,7 +336,7 @@ static bool spt_invlpg_view(struct shadowpt *spt, uint64_t *t, uint64_t va)
 	 * "spt_invlpg_view"); (void)spt; (void)t; (void)va; return false; */
 }
 
-/*T:110 The shadow is a TLB the monitor keeps by hand, so it forgets
+/*T:520 The shadow is a TLB the monitor keeps by hand, so it forgets
  * exactly when a TLB must: on invlpg, on a CR3 write, and (for the view)
  * when the virtual CPL changes.  A guest that edits a PTE without invlpg
  * keeps the stale translation, as it would on a real CPU.
@@ -431,7 +431,7 @@ static struct shadow_space *spt_evict(struct shadowpt *spt)
 	return victim;
 }
 
-/*T:112 A CR3 write switches address space.  The shadows of the new one
+/*T:530 A CR3 write switches address space.  The shadows of the new one
  * may still be cached from the last time the guest ran it; they keep only
  * their global entries, exactly what a real TLB keeps across the write.
  */

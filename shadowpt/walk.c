@@ -213,7 +213,7 @@ static int walk_tables(struct vm *vm, uint64_t va, unsigned acc,
 	return -1; /* not reached: level 1 is always a leaf */
 }
 
-/*T:105 The guest's page walk, as the CPU's page walker does it: four
+/*T:510 The guest's page walk, as the CPU's page walker does it: four
  * levels from CR3, rights ANDed along the way, the access checked against
  * them, and only then the accessed and dirty bits written back into the
  * guest's entries.
@@ -383,11 +383,14 @@ static size_t fetch_quietly(struct vm *vm, uint64_t va, uint8_t *buf,
 	return len;
 }
 
-/*T:052 Decoding a trapped instruction means fetching it first, and the
- * fetch is the guest's: through its page tables, with the rights of its
- * virtual CPL.  An instruction may straddle two pages; if the second is not
- * mapped, only an instruction that really needs its bytes faults, and then
- * with the #PF the CPU would raise (CR2 = the missing page).
+/*T:320 A #GP at ring 3 says only that *some* instruction faulted, so the
+ * dispatcher must read the instruction at RIP - and reading it is the
+ * guest's own fetch: through its page tables, with the rights of its
+ * virtual CPL, which is why this lives with the page walk and not in isa/.
+ * An instruction may straddle two pages; if the second is not mapped, only
+ * an instruction that really needs its bytes faults, and then with the #PF
+ * the CPU would raise (CR2 = the missing page).  The bytes then go to
+ * isa_decode_bytes() (stop 325).
  */
 enum decode_result insn_fetch(struct vm *vm, uint64_t rip, struct insn *in)
 {

@@ -64,23 +64,44 @@ check_run() { # name expected-file expected-status actual-status
 	fi
 }
 
+# Disk images of the guest tests: NAME.img in a case means a fresh copy of
+# the image that tests/guests/NAME.sh makes; after the run, the same
+# script checks what the guest wrote into it.
+disk_make() { # image-name -> prints the path of a fresh image
+	img=$OUT/$1; sh "$HERE/guests/${1%.img}.sh" make "$img" && echo "$img"
+}
+disk_check() { # test-name image-name
+	if sh "$HERE/guests/${2%.img}.sh" check "$OUT/$2" >"$OUT/log" 2>&1; then
+		pass "$1-image"
+	else
+		fail "$1-image" "$OUT/log"
+	fi
+}
+
 # guests: each line of tests/guests/trapvisor.cases is
 #   NAME EXPECTED-OUTPUT EXPECTED-STATUS TRAPVISOR-ARGS... (GUEST is build/guests/GUEST.elf)
+# and --disk=X.img in the arguments gives the guest a fresh image (disk_make).
 suite_guests() {
 	grep -v '^#' "$HERE/guests/trapvisor.cases" >"$OUT/cases"
 	while read -r name exp st args; do
 		[ -n "$name" ] || continue
 		# shellcheck disable=SC2086
 		set -- $args
-		a=""; for x in "$@"; do
-			case $x in *.elf) x=$BUILD/guests/$x ;; esac; a="$a $x"; done
+		a=""; disk=""; for x in "$@"; do
+			case $x in
+			*.elf) x=$BUILD/guests/$x ;;
+			--disk=*.img) disk=${x#--disk=}
+				x=--disk=$(disk_make "$disk") ;;
+			esac; a="$a $x"; done
 		# shellcheck disable=SC2086
 		timeout 120 "$TV" $a </dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
 		check_run "guests/$name" "$HERE/guests/$exp" "$st" "$rc"
+		[ -z "$disk" ] || disk_check "guests/$name" "$disk"
 	done <"$OUT/cases"
 }
 
 # qemu: the same images on the reference machine; status is (code << 1) | 1.
+# IMAGE may be GUEST.elf+X.img: X.img (disk_make) is the primary master.
 suite_qemu() {
 	if ! command -v qemu-system-x86_64 >/dev/null; then
 		echo "SKIP qemu: qemu-system-x86_64 is not installed (sh scripts/deps.sh test)"
@@ -89,12 +110,19 @@ suite_qemu() {
 	grep -v '^#' "$HERE/guests/qemu.cases" >"$OUT/cases"
 	while read -r name exp st elf append; do
 		[ -n "$name" ] || continue
+		disk=""; drive=""
+		case $elf in *+*.img)
+			disk=${elf#*+}; elf=${elf%%+*}
+			drive=file=$(disk_make "$disk"),format=raw,if=ide,index=0 ;;
+		esac
 		timeout 120 qemu-system-x86_64 -accel tcg -cpu qemu64 -m 64 \
 			-display none -serial stdio -monitor none -no-reboot \
 			-device isa-debug-exit,iobase=0xf4,iosize=0x4 \
+			${drive:+-drive "$drive"} \
 			-kernel "$BUILD/guests/$elf" ${append:+-append "$append"} \
 			</dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
 		check_run "qemu/$name" "$HERE/guests/$exp" "$st" "$rc"
+		[ -z "$disk" ] || disk_check "qemu/$name" "$disk"
 	done <"$OUT/cases"
 }
 
@@ -215,12 +243,33 @@ suite_labs() {
 	done
 }
 
-# tour: the guided tour's stops are numbered uniquely and well formed.
+# tour: every stop of the guided tour names a definition that exists, once,
+# in the order of docs/tour.order; the check itself catches a renamed
+# function, a duplicate number, a broken order (scripts/tour.sh); and every
+# file and function docs/ARCHITECTURE.md names exists.
 suite_tour() {
 	if sh "$HERE/../scripts/tour.sh" --check >"$OUT/log" 2>&1; then
 		pass tour/check
 	else
 		fail tour/check "$OUT/log"
+	fi
+	if sh "$HERE/../scripts/tour.sh" --self-test >"$OUT/log" 2>&1; then
+		pass tour/self-test
+	else
+		fail tour/self-test "$OUT/log"
+	fi
+	if sh "$HERE/../scripts/tour.sh" --check-docs >"$OUT/log" 2>&1; then
+		pass tour/architecture-names-exist
+	else
+		fail tour/architecture-names-exist "$OUT/log"
+	fi
+	if sh "$HERE/../scripts/tour.sh" >"$OUT/out" 2>"$OUT/err" && [ ! -s "$OUT/err" ] &&
+	   [ "$(grep -c '^T:[0-9][0-9][0-9]  ' "$OUT/out")" = \
+	     "$(grep -c '^[0-9][0-9][0-9] ' "$HERE/../docs/tour.order")" ]; then
+		pass tour/prints-every-stop
+	else
+		echo "the tour printed a different number of stops than docs/tour.order lists" >>"$OUT/err"
+		fail tour/prints-every-stop "$OUT/err"
 	fi
 }
 

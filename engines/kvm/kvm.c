@@ -297,7 +297,7 @@ static const char *internal_error_name(uint32_t suberror)
 	return "an internal error";
 }
 
-/*T:120 Hardware assist.  With KVM the CPU runs the guest kernel at its
+/*T:160 Hardware assist.  With KVM the CPU runs the guest kernel at its
  * own ring 0 in guest mode and handles every privileged instruction and
  * every page-table walk itself; the monitor is called only for what has no
  * meaning inside the CPU: a port that a device of ours answers, a halt, a

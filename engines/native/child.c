@@ -348,7 +348,7 @@ static int make_stub(struct nat *n, char *why, size_t len)
 	return 0;
 }
 
-/*T:115 The native engine runs the guest kernel on the host CPU, at the
+/*T:130 The native engine runs the guest kernel on the host CPU, at the
  * real ring 3, in a child process -- which starts as a copy of the monitor.
  * Before the guest's first instruction the child must hold nothing of the
  * monitor: it is seized with ptrace, keeps one stub page ("syscall; int3",

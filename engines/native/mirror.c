@@ -440,11 +440,14 @@ static int map_page(struct nat *n, uint64_t va, uint64_t leaf)
 	return 0;
 }
 
-/*T:118 The host CPU's MMU walks the host kernel's tables, not the
- * shadow, so the shadow is copied into the child as mappings of guest
- * RAM, one 4 KiB page at a time, when the child first touches it.  A fault
- * on a page the shadow already grants is the engine's own business (map
- * and resume); any other goes to the dispatcher as the guest's #PF.
+/*T:150 The host CPU's MMU walks the host kernel's tables, not the shadow, so
+ * the shadow is mirrored into the child as mappings of guest RAM's memfd,
+ * one 4 KiB page at a time: lazily, when the child first touches a page
+ * (and, after a change of view or of CR3, the new view's working set ahead
+ * of time, since each fault stop costs a ptrace round trip).  A fault on a
+ * page the shadow already grants is the engine's own business (map and
+ * resume); any other goes to the dispatcher as the guest's #PF, which is
+ * hop 4 of the hidden #PF in docs/ARCHITECTURE.md.
  */
 int nat_mirror_fault(struct nat *n, uint64_t va)
 {

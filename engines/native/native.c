@@ -666,7 +666,7 @@ static bool shadow_needs_step(struct vm *vm)
 	       clock_next_deadline(vm) <= clock_now(vm);
 }
 
-/*T:116 One run of the native engine: copy the vCPU into the child's
+/*T:140 One run of the native engine: copy the vCPU into the child's
  * registers, resume it with PTRACE_SYSEMU (every system call it makes
  * stops it unperformed), wait for the stop, and turn the stop into one
  * exit for the dispatcher.  A tracer learns only the signal and the

@@ -155,12 +155,13 @@ static int single_step_trap(struct sc_cpu *c, uint64_t at)
 	return SC_STOP;
 }
 
-/*T:113 softcpu, the software CPU, is the first engine: a CPU that can
- * only do what ring 3 may.  Each instruction is decoded once, into a small
- * record with a handler pointer, and cached by guest-physical address; the
- * loop below finds the record and calls its handler, which either does the
- * instruction or stops with the exception a ring-3 CPU would raise.  That
- * exception is the trap that the dispatcher (T:040) receives.
+/*T:110 softcpu, the software CPU, is the first engine: a CPU that can only do
+ * what ring 3 may.  Each instruction is decoded once, into a small record
+ * with a handler pointer, and cached by guest-physical address; the loop
+ * below finds the record and calls its handler, which either does the
+ * instruction or stops with the exception a ring-3 CPU would raise (stop
+ * 115).  That exception, in a struct vm_exit, is the trap that vm_run()
+ * hands to the dispatcher.
  */
 /* Run up to n instructions.  SC_STOP when one of them filled c->exit. */
 static int run_slice(struct sc_cpu *c, unsigned n)

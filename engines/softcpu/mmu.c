@@ -48,10 +48,11 @@ static int page_fault(struct sc_cpu *c, uint64_t va, uint32_t err)
 	return SC_STOP;
 }
 
-/*T:114 softcpu's MMU never sees the guest's page tables: it walks the
- * shadow (shadowpt_lookup), as a real CPU of the monitor's would, and
- * caches what it found in a TLB.  A miss in the shadow is a #PF at ring 3:
- * the dispatcher's shadowpt_fault() decides whether it was hidden or true.
+/*T:120 softcpu's MMU never sees the guest's page tables: it walks the shadow
+ * (shadowpt_lookup), as a real CPU of the monitor's would, and caches what
+ * it found in a TLB.  A miss in the shadow is a #PF at ring 3: the
+ * dispatcher's shadowpt_fault() (stop 500) decides whether it was hidden
+ * or true.
  */
 const struct sc_tlb *sc_tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc)
 {

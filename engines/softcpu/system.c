@@ -22,6 +22,14 @@ static bool strict(const struct sc_cpu *c)
 	return c->vm->opt.isa == ISA_STRICT;
 }
 
+/*T:115 Where a trap is born.  The guest kernel's cli, hlt, in, out, lgdt, mov
+ * to CR3 and every other privileged instruction reach this handler
+ * (decode.c's opcode table points them here).  At CPL 3 a real CPU refuses
+ * them with #GP(0), and so does softcpu: sc_gp() fills the struct vm_exit
+ * with EXIT_EXCEPTION, vector 13, error code 0 and the instruction's RIP,
+ * and the engine returns.  The instruction has not run and RIP still
+ * points at it: the dispatcher will decode it there (stop 310).
+ */
 int op_priv(struct sc_cpu *c, const struct sc_insn *d)
 {
 	(void)d;

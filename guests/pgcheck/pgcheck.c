@@ -144,7 +144,7 @@ static unsigned run_group(const char *header, const struct pg_check *checks,
 	return passed;
 }
 
-/*T:160 pgcheck puts the theory to the test.  It runs every privileged
+/*T:810 pgcheck puts the theory to the test.  It runs every privileged
  * and every sensitive-unprivileged instruction at (virtual) ring 0 and
  * checks each against what the SDM says ring 0 does.  On QEMU, under
  * --isa=strict and on kvm every check passes; under --isa=x86 exactly the

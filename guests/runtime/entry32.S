@@ -25,7 +25,7 @@
 #define HVM_MEMMAP_ENTRY_SIZE 24
 #define HVM_MEMMAP_TYPE_RAM 1
 
-/*T:150 The guest side.  One ELF file boots on two machines: trapvisor
+/*T:800 The guest side.  One ELF file boots on two machines: trapvisor
  * enters it in 64-bit mode (monitor/boot.h), QEMU's -kernel enters it here,
  * in 32-bit protected mode with paging off, through this PVH note.  The
  * stub below builds exactly the state trapvisor would have built, so that

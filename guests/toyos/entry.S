@@ -53,7 +53,7 @@
 	popq %rax
 	.endm
 
-/*T:202 The system call entry.
+/*T:830 The system call entry.
  * `syscall` loaded CS and SS from STAR[47:32], RIP from LSTAR, put the
  * user's RIP in RCX and RFLAGS in R11, and cleared SFMASK's flags (IF
  * among them) - but it left RSP alone: we are in ring 0 on the user's

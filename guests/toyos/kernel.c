@@ -41,7 +41,7 @@ void panic(const char *fmt, ...)
 	rt_exit(1);
 }
 
-/*T:200 A guest kernel of our own: toyos.  Everything so far was the
+/*T:820 A guest kernel of our own: toyos.  Everything so far was the
  * monitor's side; toyos is a small xv6-like kernel built to be run by it.
  * Its user programs run at CPL 3 in address spaces of their own, it takes
  * timer interrupts to preempt them, system calls through syscall/sysretq,

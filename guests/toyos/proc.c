@@ -35,7 +35,7 @@ struct proc *proc_current(void)
 
 /* ------------------------------------------------------------ creation */
 
-/*T:204 A process's kernel stack is where it is when it is not running.
+/*T:840 A process's kernel stack is where it is when it is not running.
  * A free slot with a new pid, an empty address space and a kernel stack
  * prepared for the first swtch to it:
  *

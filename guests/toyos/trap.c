@@ -59,7 +59,7 @@ static void pit_init(void)
 
 /* ------------------------------------------------------------ handlers */
 
-/*T:206 A tick, and why toyos's output does not depend on timing.
+/*T:850 A tick, and why toyos's output does not depend on timing.
  * The EOI goes first: the process may not come back here for a
  * while, and the PIC sends no further IRQ 0 until it has one.  The kernel
  * runs with interrupts off but in the idle loop, so a tick with a current

@@ -173,12 +173,12 @@ bool vm_map_zero(uint64_t pml4, uint64_t va, uint64_t flags)
 	return true;
 }
 
-/*T:208 Demand paging.  sbrk only moved the break; the first touch of a
- * heap page faults (not present), and the page fault handler comes here to
- * map a zeroed frame and return: the CPU then runs the instruction again.
- * Under trapvisor this fault is the guest's own, delivered through its
- * IDT - the monitor's shadow page tables must tell it from their own
- * faults (stop 100).
+/*T:860 Demand paging.  sbrk only moved the break; the first touch of a heap
+ * page faults (not present), and the page fault handler comes here to map
+ * a zeroed frame and return: the CPU then runs the instruction again.
+ * Under trapvisor this fault is the guest's own, delivered through its IDT
+ * - the monitor's shadow page tables must tell it from their own faults
+ * (stop 500).
  */
 bool vm_demand_page(struct proc *p, uint64_t va)
 {

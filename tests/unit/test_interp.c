@@ -430,6 +430,28 @@ static void test_rep_outs_ins(void **state)
 	assert_int_equal(peek64(DATA), 0xffffffffffff0000ULL); /* 2..7 */
 	assert_int_equal(peek64(DATA + 8), 0);
 
+	/* GNU as puts the operand-size prefix first: 66 f3 6d is still
+	 * rep insw (two bytes an element), though Capstone 4 calls it insd. */
+	memset(phys(DATA, 16), 0, 16);
+	v->rflags &= ~FL_DF;
+	v->regs[GPR_RDI] = DATA;
+	v->regs[GPR_RCX] = 3;
+	RUN(0x66, 0xf3, 0x6d); /* rep insw */
+	expect_done();
+	assert_int_equal(v->regs[GPR_RDI], DATA + 6);
+	assert_int_equal(peek64(DATA), 0x0000ffffffffffffULL);
+	memcpy(phys(DATA, 4), "abcd", 4);
+	v->regs[GPR_RSI] = DATA;
+	v->regs[GPR_RCX] = 1;
+	v->regs[GPR_RDX] = 0x3f8;
+	RUN(0x66, 0xf3, 0x6f); /* rep outsw: a word, split over THR, IER */
+	expect_done();
+	assert_int_equal(v->regs[GPR_RSI], DATA + 2);
+	assert_int_equal(uart_output(buf, sizeof(buf)), 1);
+	assert_int_equal(buf[0], 'a');
+	{ uint32_t z = 0; devices_io(vm, 0x3f9, 1, false, &z); } /* IER off */
+	v->regs[GPR_RDX] = 0x1234;
+
 	/* A fault stops the loop; RIP stays, RCX and RDI say how far. */
 	poke64(BOOT_PD + 2 * 8, 0); /* 0x400000..0x5fffff not present */
 	shadowpt_flush_all(vm);
