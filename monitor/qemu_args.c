@@ -354,7 +354,7 @@ void qemu_args_parse(int argc, char **argv, struct vm_options *opt)
 		option(name, val, opt);
 	}
 	if (!opt->image)
-		refuse("-kernel", NULL, "is required: trapvisor boots an ELF64 "
+		refuse("-kernel FILE", NULL, "required: trapvisor boots an ELF64 "
 		       "kernel, not a disk or firmware");
 	opt->cmdline = strdup(opt->cmdline ? opt->cmdline : "");
 	if (!opt->cmdline) {
