@@ -21,6 +21,8 @@
  *        trapvisor's own statuses stay: 125 for a guest stopped for
  *        misbehaving (also a triple fault under -no-reboot, where QEMU
  *        exits 0), 130 after Ctrl-C, 1 for an unusable image or disk.
+ *   -cpu NAME is accepted and ignored: the CPUID the guest sees is
+ *        trapvisor's own on every engine (interp/cpuid.c).
  *   port 0xf4 and COM1 on standard output always exist in trapvisor, so
  *        the -device isa-debug-exit and -serial stdio that the harnesses
  *        give are checked (only those forms are accepted), not required.
@@ -54,9 +56,9 @@ static const char help_text[] =
 "                      tcg (the default): --engine=softcpu --isa=strict,\n"
 "                      whose sensitive instructions answer as on TCG;\n"
 "                      kvm: --engine=kvm --isa=x86\n"
-"  -cpu NAME           accepted and ignored: the guest sees the CPUID of\n"
-"                      trapvisor's engine (softcpu's own model, or the\n"
-"                      host's under kvm), whatever NAME is\n"
+"  -cpu NAME           accepted and ignored: the guest sees trapvisor's\n"
+"                      own CPUID (vendor TrapvisorVMM, interp/cpuid.c)\n"
+"                      on softcpu and kvm alike, whatever NAME is\n"
 "  -drive file=F[,index=0|1][,media=disk][,format=raw][,if=ide][,readonly=on|off]\n"
 "                      a raw disk on the primary IDE channel, slot index\n"
 "                      (--disk=F,slot=N); F cannot contain a comma\n"
@@ -143,7 +145,7 @@ static void parse_machine(const char *s, struct vm_options *opt)
 }
 
 /* Put FILE in IDE slot (0 master, 1 slave; -1: the first free one). */
-static void add_disk(const char *optname, char *file, int slot, bool ro,
+static void add_disk(const char *optname, const char *file, int slot, bool ro,
 		     struct vm_options *opt)
 {
 	for (int i = 0; slot < 0 && i < VM_MAX_DISKS; i++)
@@ -303,7 +305,7 @@ static void option(const char *name, const char *val, struct vm_options *opt)
 	else if (!strcmp(name, "-drive"))
 		parse_drive(val, opt);
 	else if (!strcmp(name, "-hda") || !strcmp(name, "-hdb"))
-		add_disk(name, (char *)val, name[3] - 'a', false, opt);
+		add_disk(name, val, name[3] - 'a', false, opt);
 	else if (!strcmp(name, "-serial"))
 		only(name, val, "stdio", "mon:stdio");
 	else if (!strcmp(name, "-device"))
