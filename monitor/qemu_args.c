@@ -144,18 +144,22 @@ static void parse_machine(const char *s, struct vm_options *opt)
 	set_accel("-machine", s + 6, opt);
 }
 
-/* Put FILE in IDE slot (0 master, 1 slave; -1: the first free one). */
-static void add_disk(const char *optname, const char *file, int slot, bool ro,
+/*
+ * Put FILE in IDE slot (0 master, 1 slave; -1: the first free one);
+ * a refusal names the option as given: optname shown.
+ */
+static void add_disk(const char *optname, const char *shown,
+		     const char *file, int slot, bool ro,
 		     struct vm_options *opt)
 {
 	for (int i = 0; slot < 0 && i < VM_MAX_DISKS; i++)
 		if (!opt->disk[i].path)
 			slot = i;
 	if (slot < 0)
-		refuse(optname, file, "the primary IDE channel holds two disks "
+		refuse(optname, shown, "the primary IDE channel holds two disks "
 		       "(index 0 and 1)");
 	if (opt->disk[slot].path)
-		refuse(optname, file, "that IDE slot already has a disk");
+		refuse(optname, shown, "that IDE slot already has a disk");
 	opt->disk[slot] = (struct vm_disk){ .path = file, .read_only = ro };
 }
 
@@ -205,7 +209,7 @@ static void parse_drive(const char *s, struct vm_options *opt)
 	if (!file)
 		refuse("-drive", s, "give file=F (a raw image)");
 	/* copy stays allocated: opt->disk points into it until exit. */
-	add_disk("-drive", file, slot, ro, opt);
+	add_disk("-drive", s, file, slot, ro, opt);
 }
 
 /* -device isa-debug-exit,iobase=0xf4[,iosize=1|2|4], nothing else. */
@@ -305,7 +309,7 @@ static void option(const char *name, const char *val, struct vm_options *opt)
 	else if (!strcmp(name, "-drive"))
 		parse_drive(val, opt);
 	else if (!strcmp(name, "-hda") || !strcmp(name, "-hdb"))
-		add_disk(name, val, name[3] - 'a', false, opt);
+		add_disk(name, val, val, name[3] - 'a', false, opt);
 	else if (!strcmp(name, "-serial"))
 		only(name, val, "stdio", "mon:stdio");
 	else if (!strcmp(name, "-device"))
