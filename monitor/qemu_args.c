@@ -145,12 +145,11 @@ static void parse_machine(const char *s, struct vm_options *opt)
 }
 
 /*
- * Put FILE in IDE slot (0 master, 1 slave; -1: the first free one);
- * a refusal names the option as given: optname shown.
+ * The IDE slot for a disk: slot (0 master, 1 slave), or for -1 the first
+ * free one.  A refusal names the option as given: optname shown.
  */
-static void add_disk(const char *optname, const char *shown,
-		     const char *file, int slot, bool ro,
-		     struct vm_options *opt)
+static int disk_slot(const char *optname, const char *shown, int slot,
+		     const struct vm_options *opt)
 {
 	for (int i = 0; slot < 0 && i < VM_MAX_DISKS; i++)
 		if (!opt->disk[i].path)
@@ -160,7 +159,7 @@ static void add_disk(const char *optname, const char *shown,
 		       "(index 0 and 1)");
 	if (opt->disk[slot].path)
 		refuse(optname, shown, "that IDE slot already has a disk");
-	opt->disk[slot] = (struct vm_disk){ .path = file, .read_only = ro };
+	return slot;
 }
 
 /* One key=value of -drive; *file, *slot and *ro collect the answer. */
@@ -191,10 +190,12 @@ static void drive_key(const char *all, char *kv, char **file, int *slot,
 }
 
 /*
- * -drive file=F,...: a raw image on the primary IDE channel.  The value
- * is copied: it is cut up in place, and the message needs it whole.
+ * -drive file=F,...: a raw image on the primary IDE channel.  The
+ * properties are read from a copy, cut up in place, so that a refusal can
+ * still show s whole; once all is well, F is cut out of s itself (like
+ * every string in *opt, the disk's path points into argv).
  */
-static void parse_drive(const char *s, struct vm_options *opt)
+static void parse_drive(char *s, struct vm_options *opt)
 {
 	char *copy = strdup(s), *rest = copy, *kv, *file = NULL;
 	int slot = -1;
@@ -208,8 +209,11 @@ static void parse_drive(const char *s, struct vm_options *opt)
 		drive_key(s, kv, &file, &slot, &ro);
 	if (!file)
 		refuse("-drive", s, "give file=F (a raw image)");
-	/* copy stays allocated: opt->disk points into it until exit. */
-	add_disk("-drive", s, file, slot, ro, opt);
+	slot = disk_slot("-drive", s, slot, opt);
+	size_t at = (size_t)(file - copy), len = strlen(file);
+	free(copy);
+	s[at + len] = '\0';
+	opt->disk[slot] = (struct vm_disk){ .path = s + at, .read_only = ro };
 }
 
 /* -device isa-debug-exit,iobase=0xf4[,iosize=1|2|4], nothing else. */
@@ -243,7 +247,7 @@ static void parse_device(const char *s)
 }
 
 /* The value of option argv[*i] (the next argument), or one line and 2. */
-static const char *value(int argc, char **argv, int *i)
+static char *value(int argc, char **argv, int *i)
 {
 	if (*i + 1 >= argc)
 		refuse(argv[*i], NULL, "needs a value");
@@ -285,7 +289,7 @@ static bool flag(const char *name, struct vm_options *opt)
 }
 
 /* One option with a value (name is one of with_value[]). */
-static void option(const char *name, const char *val, struct vm_options *opt)
+static void option(const char *name, char *val, struct vm_options *opt)
 {
 	if (!strcmp(name, "-kernel"))
 		opt->image = val;
@@ -309,7 +313,8 @@ static void option(const char *name, const char *val, struct vm_options *opt)
 	else if (!strcmp(name, "-drive"))
 		parse_drive(val, opt);
 	else if (!strcmp(name, "-hda") || !strcmp(name, "-hdb"))
-		add_disk(name, val, val, name[3] - 'a', false, opt);
+		opt->disk[disk_slot(name, val, name[3] - 'a', opt)] =
+			(struct vm_disk){ .path = val };
 	else if (!strcmp(name, "-serial"))
 		only(name, val, "stdio", "mon:stdio");
 	else if (!strcmp(name, "-device"))
@@ -354,7 +359,7 @@ void qemu_args_parse(int argc, char **argv, struct vm_options *opt)
 		if (!takes_value(name))
 			refuse(argv[i], NULL, "not supported (see "
 			       QEMU_NAME " --help)");
-		const char *val = value(argc, argv, &i);
+		char *val = value(argc, argv, &i);
 		if (!strcmp(name, "-serial") && ++serials > 1)
 			refuse(name, val, "trapvisor has one serial port, COM1");
 		option(name, val, opt);

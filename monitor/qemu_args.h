@@ -20,7 +20,9 @@ bool qemu_args_wanted(const char *argv0);
  * options trapvisor's own command line fills.  Anything outside the
  * supported subset (qemu_args.c, and trapvisor-qemu --help) prints one
  * line on stderr naming it and exits with status 2; --help and -version
- * print to stdout and exit 0.  opt->cmdline is allocated (main frees it).
+ * print to stdout and exit 0.  opt->cmdline is allocated (main frees it);
+ * the other strings in *opt point into argv, whose -drive values are cut
+ * short in place (file=F,... to F).
  */
 void qemu_args_parse(int argc, char **argv, struct vm_options *opt);
 

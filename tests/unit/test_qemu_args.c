@@ -115,8 +115,11 @@ static void test_disks(void **state)
 	struct vm_options o;
 
 	(void)state;
-	parse(&o, "-drive", "file=b.img,index=1,media=disk,format=raw,if=ide,"
-	      "readonly=on", "-drive", "file=a.img", "-kernel", "k", NULL);
+	/* -drive values are cut short in place: writable copies */
+	char d1[] = "index=1,file=b.img,media=disk,format=raw,if=ide,readonly=on";
+	char d2[] = "file=a.img";
+
+	parse(&o, "-drive", d1, "-drive", d2, "-kernel", "k", NULL);
 	assert_string_equal(o.disk[0].path, "a.img");
 	assert_false(o.disk[0].read_only);
 	assert_string_equal(o.disk[1].path, "b.img");
