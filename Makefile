@@ -1,6 +1,8 @@
 # trapvisor - a teaching hypervisor.
 #
-#   make          build build/trapvisor and every guest as build/guests/NAME.elf
+#   make          build build/trapvisor (also as build/trapvisor-qemu, which
+#                 reads QEMU's command line) and every guest as
+#                 build/guests/NAME.elf
 #   make run      install what is missing, build, boot the demo guest
 #   make test     install what is missing, build, run every test
 #   make tour     print the guided tour of the code, in reading order
