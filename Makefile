@@ -1,6 +1,8 @@
 # trapvisor - a teaching hypervisor.
 #
-#   make          build build/trapvisor and every guest as build/guests/NAME.elf
+#   make          build build/trapvisor (also as build/trapvisor-qemu, which
+#                 reads QEMU's command line) and every guest as
+#                 build/guests/NAME.elf
 #   make run      install what is missing, build, boot the demo guest
 #   make test     install what is missing, build, run every test
 #   make tour     print the guided tour of the code, in reading order
@@ -61,10 +63,10 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
 DIFF_SRC := $(wildcard tests/diff/*.c tests/diff/*.S)
 
-.PHONY: all deps run test test-layers test-unit test-guests test-qemu test-badinput \
+.PHONY: all deps run test test-layers test-unit test-guests test-qemu test-qemucli test-badinput \
 	test-escape test-diff test-kvm tour clean bench-trapcost \
 	grade lab-skeleton
-all: $(BUILD)/trapvisor $(GUESTS)
+all: $(BUILD)/trapvisor $(BUILD)/trapvisor-qemu $(GUESTS)
 
 deps:
 	@sh scripts/deps.sh
@@ -78,7 +80,7 @@ test:
 	@$(MAKE) --no-print-directory all unit-bins fuzz-bins
 	@sh tests/run.sh $(BUILD)
 
-test-layers test-unit test-guests test-qemu test-badinput test-escape test-diff test-kvm test-bench: all unit-bins
+test-layers test-unit test-guests test-qemu test-qemucli test-badinput test-escape test-diff test-kvm test-bench: all unit-bins
 	@sh tests/run.sh $(BUILD) $(@:test-%=%)
 
 unit-bins: $(UNIT_BIN) $(BUILD)/tests/difftest $(BUILD)/tests/escape-seccomp \
@@ -107,6 +109,11 @@ $(LIB): $(MON_OBJ)
 
 $(BUILD)/trapvisor: $(BUILD)/obj/monitor/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# the same binary under a qemu-system-x86_64 command line
+# (monitor/qemu_args.c): main() looks at the name it was started under
+$(BUILD)/trapvisor-qemu: $(BUILD)/trapvisor
+	ln -sf trapvisor $@
 
 # what one trap costs by each mechanism (engines/native/README.md)
 bench-trapcost: $(BUILD)/bench/trapcost

@@ -50,6 +50,8 @@ struct vm_options {
 	uint64_t icount_ns;     /* --icount: virtual ns per guest instruction
 				   (0: time is the host's clock) */
 	struct vm_disk disk[VM_MAX_DISKS]; /* --disk, by slot */
+	bool qemu_exit;         /* trapvisor-qemu: isa-debug-exit gives
+				   status (v << 1) | 1 as QEMU's does */
 };
 
 /*

@@ -98,11 +98,16 @@ void devices_fini(struct vm *vm)
  * isa-debug-exit: the guest writes its exit code.  QEMU exits with
  * (value << 1) | 1 so that 0 cannot be mistaken for success; trapvisor
  * exits with the value itself, so a guest's exit(0) gives status 0.
+ * Under its QEMU command line (monitor/qemu_args.c) trapvisor does as
+ * QEMU, keeping the low 8 bits as the host's exit() does.
  */
 static void debug_exit_write(struct vm *vm, uint32_t value)
 {
 	vm->stopped = true;
-	vm->exit_status = (int)(value & 0xff);
+	if (vm->opt.qemu_exit)
+		vm->exit_status = (int)(((value << 1) | 1) & 0xff);
+	else
+		vm->exit_status = (int)(value & 0xff);
 }
 
 /* The PIT: a write may program a new period, which the clock must know. */

@@ -15,6 +15,7 @@
 #include "monitor/run.h"
 #include "core/engine.h"
 #include "monitor/loader.h"
+#include "monitor/qemu_args.h"
 #include "monitor/sandbox.h"
 #include "monitor/trace.h"
 #include "core/vm.h"
@@ -330,7 +331,11 @@ int main(int argc, char **argv)
 	char why[256];
 	uint64_t entry;
 
-	parse_args(argc, argv, &opt);
+	/* Started as trapvisor-qemu: QEMU's command line (qemu_args.c). */
+	if (argc > 0 && qemu_args_wanted(argv[0]))
+		qemu_args_parse(argc, argv, &opt);
+	else
+		parse_args(argc, argv, &opt);
 	const struct engine *e = pick_engine(&opt);
 	if (isa_init() < 0) {
 		fprintf(stderr, "trapvisor: cannot open Capstone\n");

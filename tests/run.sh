@@ -3,12 +3,12 @@
 #
 #   sh tests/run.sh BUILD [SUITE...]
 #
-# SUITE is layers, unit, guests, qemu, badinput, escape, fuzz, diff, kvm,
+# SUITE is layers, unit, guests, qemu, qemucli, badinput, escape, fuzz, diff, kvm,
 # bench, labs or tour; all of them by default.
 # Every check prints one line, PASS or FAIL; the last line counts them.
 set -u
 BUILD=${1:-build}; shift 2>/dev/null || true
-SUITES=${*:-layers unit guests qemu badinput escape fuzz diff kvm bench labs tour}
+SUITES=${*:-layers unit guests qemu qemucli badinput escape fuzz diff kvm bench labs tour}
 TV=$BUILD/trapvisor
 HERE=$(dirname "$0")
 OUT=$(mktemp -d); trap 'rm -rf "$OUT"' EXIT
@@ -102,11 +102,10 @@ suite_guests() {
 
 # qemu: the same images on the reference machine; status is (code << 1) | 1.
 # IMAGE may be GUEST.elf+X.img: X.img (disk_make) is the primary master.
-suite_qemu() {
-	if ! command -v qemu-system-x86_64 >/dev/null; then
-		echo "SKIP qemu: qemu-system-x86_64 is not installed (sh scripts/deps.sh test)"
-		return
-	fi
+# qemu_cases BINARY PREFIX runs every case with the one QEMU command line
+# that both suite qemu (QEMU itself) and suite qemucli
+# (build/trapvisor-qemu) use.
+qemu_cases() {
 	grep -v '^#' "$HERE/guests/qemu.cases" >"$OUT/cases"
 	while read -r name exp st elf append; do
 		[ -n "$name" ] || continue
@@ -115,15 +114,82 @@ suite_qemu() {
 			disk=${elf#*+}; elf=${elf%%+*}
 			drive=file=$(disk_make "$disk"),format=raw,if=ide,index=0 ;;
 		esac
-		timeout 120 qemu-system-x86_64 -accel tcg -cpu qemu64 -m 64 \
+		timeout 120 "$1" -accel tcg -cpu qemu64 -m 64 \
 			-display none -serial stdio -monitor none -no-reboot \
 			-device isa-debug-exit,iobase=0xf4,iosize=0x4 \
 			${drive:+-drive "$drive"} \
 			-kernel "$BUILD/guests/$elf" ${append:+-append "$append"} \
 			</dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
-		check_run "qemu/$name" "$HERE/guests/$exp" "$st" "$rc"
-		[ -z "$disk" ] || disk_check "qemu/$name" "$disk"
+		check_run "$2/$name" "$HERE/guests/$exp" "$st" "$rc"
+		[ -z "$disk" ] || disk_check "$2/$name" "$disk"
 	done <"$OUT/cases"
+}
+
+suite_qemu() {
+	if ! command -v qemu-system-x86_64 >/dev/null; then
+		echo "SKIP qemu: qemu-system-x86_64 is not installed (sh scripts/deps.sh test)"
+		return
+	fi
+	qemu_cases qemu-system-x86_64 qemu
+}
+
+# qemucli: trapvisor under QEMU's command line (monitor/qemu_args.c).  The
+# cases of suite qemu, with the same command lines, must give QEMU's whole
+# output and status (pgcheck too: -accel tcg is --isa=strict, whose
+# answers are TCG's); other spellings of the same machine must too; and
+# what it does not support gives one line on stderr naming it, nothing on
+# stdout, status 2.
+suite_qemucli() {
+	TQ=$BUILD/trapvisor-qemu
+	qemu_cases "$TQ" qemucli
+	img=$(disk_make disk.img)
+	timeout 120 "$TQ" -machine accel=tcg -m size=64M -smp 1 -nographic \
+		-nodefaults -serial mon:stdio -vnc none -hda "$img" \
+		-kernel "$BUILD/guests/disk.elf" \
+		</dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
+	check_run qemucli/other-spellings "$HERE/guests/disk.out" 1 "$rc"
+	disk_check qemucli/other-spellings disk.img
+	k="-kernel $BUILD/guests/hello.elf"
+	while IFS='|' read -r name args word; do
+		[ -n "$name" ] || continue
+		# shellcheck disable=SC2086
+		timeout 20 "$TQ" $args </dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
+		if [ $rc = 2 ] && [ ! -s "$OUT/out" ] &&
+		   [ "$(wc -l <"$OUT/err")" = 1 ] &&
+		   grep -qF "trapvisor-qemu: $word" "$OUT/err"; then
+			pass "qemucli/refuses-$name"
+		else
+			echo "exit status $rc, expected 2 and one line on stderr" \
+				"beginning trapvisor-qemu: $word" >>"$OUT/err"
+			cat "$OUT/out" >>"$OUT/err"
+			fail "qemucli/refuses-$name" "$OUT/err"
+		fi
+	done <<EOF
+unknown-option|$k -usb|-usb: not supported
+smp-2|$k -smp 2|-smp 2: only 1
+drive-virtio|$k -drive file=x.img,format=raw,if=virtio|-drive file=x.img,format=raw,if=virtio: supported:
+drive-qcow2|$k -drive file=x.img,format=qcow2|-drive file=x.img,format=qcow2: supported:
+gdb|$k -gdb tcp::1234|-gdb tcp::1234: trapvisor has no gdb stub
+gdb-s|$k -s|-s: trapvisor has no gdb stub
+initrd|$k -initrd x|-initrd x: trapvisor has no multiboot module support
+serial-file|$k -serial file:x|-serial file:x: only stdio
+debug-exit-iobase|$k -device isa-debug-exit,iobase=0x501|-device isa-debug-exit,iobase=0x501: isa-debug-exit is at iobase=0xf4 only
+no-kernel|-m 64|-kernel FILE: required
+EOF
+	"$TQ" --help >"$OUT/out" 2>"$OUT/err"; rc=$?
+	if [ $rc = 0 ] && [ ! -s "$OUT/err" ] && grep -q '^  -kernel FILE' "$OUT/out" &&
+	   grep -q -- '-accel tcg|kvm' "$OUT/out"; then
+		pass qemucli/help
+	else
+		fail qemucli/help "$OUT/out"
+	fi
+	"$TQ" -version >"$OUT/out" 2>&1; rc=$?
+	if [ $rc = 0 ] && [ "$(wc -l <"$OUT/out")" = 1 ] &&
+	   grep -q 'trapvisor.*not QEMU' "$OUT/out"; then
+		pass qemucli/version
+	else
+		fail qemucli/version "$OUT/out"
+	fi
 }
 
 suite_badinput() {
