@@ -181,7 +181,15 @@ static int outs_one(struct vm *vm, const struct insn *in,
  * devices_io(): a disk sector read with rep insw is 256 calls.  A bulk
  * path (a device handing over a whole block for the pages it covers)
  * would go here, once this correct element-by-element one is measured.
+ *
+ * The CPU also takes interrupts between two elements, and so does the
+ * monitor: after STRING_CHUNK elements it returns with RIP still on the
+ * instruction, and the guest traps on it again at the next run.  A guest
+ * with RCX = 2^32 would otherwise hold the monitor inside one emulation
+ * for seconds, deaf to its timer and to Ctrl-C.
  */
+#define STRING_CHUNK 256 /* elements per trap: one sector of rep insw */
+
 static void string_run(struct vm *vm, const struct insn *in,
 		       const cs_x86_op *mem, bool is_in)
 {
@@ -192,7 +200,9 @@ static void string_run(struct vm *vm, const struct insn *in,
 	string_io_init(vm, in, mem, &s);
 	if (io_check(vm, s.port, s.size) < 0)
 		return;
-	while (!s.rep || (v->regs[GPR_RCX] & s.amask) != 0) {
+	for (unsigned n = 0; !s.rep || (v->regs[GPR_RCX] & s.amask) != 0; n++) {
+		if (n == STRING_CHUNK)
+			return; /* RIP stays: the rest after a look around */
 		if ((is_in ? ins_one(vm, &s) : outs_one(vm, in, mem, &s)) < 0)
 			return;
 		if (!s.rep)

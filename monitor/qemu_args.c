@@ -81,7 +81,7 @@ static const char help_text[] =
 "123 a bug in the monitor.\n";
 
 /* One line naming what is refused, then status 2. */
-static void refuse(const char *opt, const char *val, const char *why)
+static _Noreturn void refuse(const char *opt, const char *val, const char *why)
 {
 	fprintf(stderr, QEMU_NAME ": %s%s%s: %s\n", opt, val ? " " : "",
 		val ? val : "", why);

@@ -42,6 +42,7 @@ misalign() { # IMAGE OUT
 mkimage triple 0x200000
 mkimage wild 0x200000
 mkimage loop 0x200000
+mkimage repout 0x200000
 mkimage far 0x40000000
 mkimage chatty 0x200000
 printf 'this is not an ELF file\n' >"$OUT/text"
@@ -83,6 +84,12 @@ misalign "$OUT/triple.elf" "$OUT/misaligned.elf"
 bad misaligned-phdrs 125 "triple fault" "$TV" --engine=softcpu "$OUT/misaligned.elf"
 bad wild-memory 125 "outside its 64 MiB of RAM" "$TV" --engine=softcpu --mem=64 "$OUT/wild.elf"
 bad endless-loop 130 "interrupted at rip" timeout --preserve-status -s INT 2 "$TV" --engine=softcpu "$OUT/loop.elf"
+# One emulated instruction that would never end: interrupts (and Ctrl-C)
+# are taken between its elements.  A monitor deaf to SIGINT is killed 5 s
+# later and fails the case.
+for e in softcpu native; do
+	bad endless-rep-outs-$e 130 "interrupted at rip" timeout -k 5 --preserve-status -s INT 2 "$TV" --engine=$e --mem=1024 "$OUT/repout.elf"
+done
 
 # Guests that once crashed an engine: the whole output (OUTPUT, printf
 # style) and the status must be STATUS on every engine that runs here,
