@@ -252,6 +252,18 @@ static void set_exception(struct vm_exit *x, uint64_t rip, uint8_t vector,
 	x->exc.address = 0;
 }
 
+/* Decode the instruction at rip from as many of its bytes as the shadow
+ * maps (it may run into a page the child lacks).  false: none, or junk. */
+static bool decode_at(const struct vm *vm, uint64_t rip, struct insn *in)
+{
+	uint8_t buf[INSN_MAX];
+	unsigned len = INSN_MAX;
+
+	while (len && !read_linear(vm, rip, buf, len))
+		len--;
+	return len && isa_decode_bytes(buf, len, rip, in) == DECODE_OK;
+}
+
 /*
  * Does the instruction at rip write memory?  The signal does not say, so
  * decode it: an explicit memory operand written, or a push, call, string
@@ -259,13 +271,9 @@ static void set_exception(struct vm_exit *x, uint64_t rip, uint8_t vector,
  */
 static bool insn_writes(struct vm *vm, uint64_t rip)
 {
-	uint8_t buf[INSN_MAX];
 	struct insn in;
-	unsigned len = INSN_MAX;
 
-	while (len && !read_linear(vm, rip, buf, len))
-		len--;
-	if (!len || isa_decode_bytes(buf, len, rip, &in) != DECODE_OK)
+	if (!decode_at(vm, rip, &in))
 		return false;
 	for (int i = 0; i < in.x86.op_count; i++)
 		if (in.x86.operands[i].type == X86_OP_MEM &&
@@ -295,15 +303,9 @@ static bool child_can_fetch(const struct vm *vm, uint64_t va)
  * all in the shadow (it runs into a page the child lacks) or undecodable. */
 static unsigned insn_length(const struct vm *vm, uint64_t rip)
 {
-	uint8_t buf[INSN_MAX];
 	struct insn in;
-	unsigned len = INSN_MAX;
 
-	while (len && !read_linear(vm, rip, buf, len))
-		len--;
-	if (!len || isa_decode_bytes(buf, len, rip, &in) != DECODE_OK)
-		return INSN_MAX;
-	return in.size;
+	return decode_at(vm, rip, &in) ? in.size : INSN_MAX;
 }
 
 /*
