@@ -42,10 +42,8 @@ int vm_create(struct vm *vm, const struct vm_options *opt, int out_fd,
 		const struct vm_disk *k = &opt->disk[i];
 		if (k->path && ide_attach(&vm->dev->ide0, i, k->path,
 					  k->read_only, why, len) < 0) {
-			devices_fini(vm);
-			shadowpt_fini(vm);
-			gm_fini(&vm->mem);
-			goto fail;
+			vm_destroy(vm); /* every part is whole by now */
+			return -1;
 		}
 	}
 	return 0;
