@@ -107,7 +107,8 @@ static void wait_while_halted(struct vm *vm)
 			vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "guest halted at rip "
 				"%#" PRIx64 " with %s: nothing can ever wake it",
 				v->rip, (v->rflags & FL_IF) ?
-				"no unmasked interrupt source" :
+				"no timer armed and no console input to "
+				"come" :
 				"interrupts disabled");
 		} else {
 			devices_idle(vm); /* the guest's output, before it sleeps */

@@ -78,30 +78,44 @@ disk_check() { # test-name image-name
 	fi
 }
 
+# A case's standard input: "" is /dev/null; <X the file tests/guests/X;
+# |X the same file through a pipe (cat X | ...).  Runs "$@" so fed.
+run_fed() { # input command...
+	fed=$1; shift
+	case $fed in
+	'<'*) "$@" <"$HERE/guests/${fed#<}" ;;
+	'|'*) cat "$HERE/guests/${fed#|}" | "$@" ;;
+	*) "$@" </dev/null ;;
+	esac
+}
+
 # guests: each line of tests/guests/trapvisor.cases is
 #   NAME EXPECTED-OUTPUT EXPECTED-STATUS TRAPVISOR-ARGS... (GUEST is build/guests/GUEST.elf)
-# and --disk=X.img in the arguments gives the guest a fresh image (disk_make).
+# and --disk=X.img in the arguments gives the guest a fresh image (disk_make);
+# an argument <X or |X is the guest's standard input instead (run_fed).
 suite_guests() {
 	grep -v '^#' "$HERE/guests/trapvisor.cases" >"$OUT/cases"
 	while read -r name exp st args; do
 		[ -n "$name" ] || continue
 		# shellcheck disable=SC2086
 		set -- $args
-		a=""; disk=""; for x in "$@"; do
+		a=""; disk=""; fed=""; for x in "$@"; do
 			case $x in
 			*.elf) x=$BUILD/guests/$x ;;
 			--disk=*.img) disk=${x#--disk=}
 				x=--disk=$(disk_make "$disk") ;;
+			'<'*|'|'*) fed=$x; continue ;;
 			esac; a="$a $x"; done
 		# shellcheck disable=SC2086
-		timeout 120 "$TV" $a </dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
+		run_fed "$fed" timeout 120 "$TV" $a >"$OUT/out" 2>"$OUT/err"; rc=$?
 		check_run "guests/$name" "$HERE/guests/$exp" "$st" "$rc"
 		[ -z "$disk" ] || disk_check "guests/$name" "$disk"
 	done <"$OUT/cases"
 }
 
 # qemu: the same images on the reference machine; status is (code << 1) | 1.
-# IMAGE may be GUEST.elf+X.img: X.img (disk_make) is the primary master.
+# IMAGE may be GUEST.elf+X.img: X.img (disk_make) is the primary master;
+# GUEST.elf<X or GUEST.elf|X: the file X is the serial port's input (run_fed).
 suite_qemu() {
 	if ! command -v qemu-system-x86_64 >/dev/null; then
 		echo "SKIP qemu: qemu-system-x86_64 is not installed (sh scripts/deps.sh test)"
@@ -110,17 +124,20 @@ suite_qemu() {
 	grep -v '^#' "$HERE/guests/qemu.cases" >"$OUT/cases"
 	while read -r name exp st elf append; do
 		[ -n "$name" ] || continue
-		disk=""; drive=""
+		disk=""; drive=""; fed=""
+		case $elf in *'<'*|*'|'*)
+			fed=${elf#*.elf}; elf=${elf%%[<|]*} ;;
+		esac
 		case $elf in *+*.img)
 			disk=${elf#*+}; elf=${elf%%+*}
 			drive=file=$(disk_make "$disk"),format=raw,if=ide,index=0 ;;
 		esac
-		timeout 120 qemu-system-x86_64 -accel tcg -cpu qemu64 -m 64 \
+		run_fed "$fed" timeout 120 qemu-system-x86_64 -accel tcg -cpu qemu64 -m 64 \
 			-display none -serial stdio -monitor none -no-reboot \
 			-device isa-debug-exit,iobase=0xf4,iosize=0x4 \
 			${drive:+-drive "$drive"} \
 			-kernel "$BUILD/guests/$elf" ${append:+-append "$append"} \
-			</dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
+			>"$OUT/out" 2>"$OUT/err"; rc=$?
 		check_run "qemu/$name" "$HERE/guests/$exp" "$st" "$rc"
 		[ -z "$disk" ] || disk_check "qemu/$name" "$disk"
 	done <"$OUT/cases"
