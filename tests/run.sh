@@ -111,6 +111,45 @@ suite_guests() {
 		check_run "guests/$name" "$HERE/guests/$exp" "$st" "$rc"
 		[ -z "$disk" ] || disk_check "guests/$name" "$disk"
 	done <"$OUT/cases"
+	guests_terminal
+}
+
+# A terminal console (tests/console/ptydrive.c types at the echo guest on a
+# pseudo-terminal, waiting for each answer): raw mode passes Ctrl-C to the
+# guest, the escape keys work, and the terminal's mode comes back (else
+# ptydrive exits 97) after Ctrl-A x, the guest's exit and SIGTERM.
+pty_check() { # name expected-status text-the-output-must-hold step... -- cmd...
+	name=$1 st=$2 text=$3; shift 3
+	timeout 300 "$BUILD/tests/ptydrive" "$@" >"$OUT/out" 2>"$OUT/err"; rc=$?
+	if [ "$rc" = "$st" ] && grep -q "$text" "$OUT/out"; then
+		pass "$name"
+	else
+		echo "exit status $rc, expected $st; output:" >>"$OUT/err"
+		cat -v "$OUT/out" >>"$OUT/err"; fail "$name" "$OUT/err"
+	fi
+}
+guests_terminal() {
+	sync="send:$(printf 'sync\r')"
+	for e in softcpu native; do
+		pty_check "guests/console-tty-escapes-$e" 0 "terminated (C-a x)" \
+			"$sync" "wait:echo: ready" \
+			"send:$(printf 'echo hi\r')" "wait:$(printf '\nhi\r\n')" \
+			"send:$(printf '\001h')" "wait:C-a x    exit trapvisor" \
+			"send:$(printf 'echo a\003b\r')" "wait:$(printf '\na\003b\r\n')" \
+			"send:$(printf 'echo c\001\001d\001q\r')" \
+			"wait:$(printf '\nc\001d\r\n')" \
+			"send:$(printf '\001x')" "wait:terminated" \
+			-- "$TV" --engine=$e "$BUILD/guests/echo.elf"
+	done
+	pty_check guests/console-tty-stats 0 "^sandbox: on" \
+		"$sync" "wait:echo: ready" "send:$(printf '\001x')" "wait:sandbox:" \
+		-- "$TV" --engine=softcpu --stats "$BUILD/guests/echo.elf"
+	pty_check guests/console-tty-guest-exit 3 "echo: exit 3" \
+		"$sync" "wait:echo: ready" "send:$(printf 'exit 3\r')" \
+		-- "$TV" --engine=softcpu "$BUILD/guests/echo.elf"
+	pty_check guests/console-tty-sigterm 143 "echo: ready" \
+		"$sync" "wait:echo: ready" term \
+		-- "$TV" --engine=softcpu "$BUILD/guests/echo.elf"
 }
 
 # qemu: the same images on the reference machine; status is (code << 1) | 1.
