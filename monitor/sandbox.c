@@ -46,8 +46,9 @@
  *                  FLUSH CACHE, on image files opened at set-up);
  *                  read, ppoll (standard input into the UART, and the
  *                  halted wait on it: the echo guest's tests), ioctl
- *                  (TCSETS: a terminal's mode restored at exit, seen by
- *                  strace on a terminal; ioctl stays unnarrowed)
+ *                  (TCSETS: a terminal's mode restored at exit; without
+ *                  it the console-tty tests find the mode not restored;
+ *                  ioctl stays unnarrowed)
  *   softcpu        nothing more
  *   native         its list in engines/native/native.c: ptrace (every
  *                  stop), wait4 (waitpid: the child's stops),
