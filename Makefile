@@ -84,7 +84,7 @@ test-layers test-unit test-guests test-qemu test-qemucli test-badinput test-esca
 	@sh tests/run.sh $(BUILD) $(@:test-%=%)
 
 unit-bins: $(UNIT_BIN) $(BUILD)/tests/difftest $(BUILD)/tests/escape-seccomp \
-	$(BUILD)/tests/mkimage
+	$(BUILD)/tests/mkimage $(BUILD)/tests/ptydrive
 
 # a pager that quits early (make tour | less) ends the tour with SIGPIPE
 # (status 141): not an error
@@ -140,6 +140,12 @@ $(BUILD)/tests/difftest: $(DIFF_SRC) $(wildcard tests/diff/*.h) $(LIB)
 $(BUILD)/tests/escape-seccomp: tests/escape/seccomp.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+# types at a command on a pseudo-terminal (tests/console/ptydrive.c, run
+# by the guests suite's console tests)
+$(BUILD)/tests/ptydrive: tests/console/ptydrive.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 # the native random-code campaign's image maker (tests/fuzz/)
 $(BUILD)/tests/mkimage: tests/fuzz/mkimage.c fuzz/image.h

@@ -5,7 +5,11 @@
  *   - transmission is instantaneous: a byte written to THR is handed to the
  *     host at once, so LSR always reports THRE and TEMT (the guest never
  *     waits) and the FIFOs never fill;
- *   - there is no input yet: RBR holds a byte only in loopback mode;
+ *   - a received byte is in RBR (or the receiver FIFO) at once: there is
+ *     no character time, so the character-timeout interrupt (IIR 0x0c)
+ *     is reported as soon as data sits below the FIFO's trigger level;
+ *     the host side (monitor/console.c) feeds only what fits
+ *     (ns16550a_rx_room), so an overrun comes only from loopback;
  *   - the baud rate (divisor latch) and line format (LCR) are stored for the
  *     guest to read back but change nothing.
  *
@@ -110,12 +114,59 @@ static void uart_transmit(struct ns16550a *u, uint8_t byte)
 		ns16550a_flush(u);
 }
 
+/* The receiver holds one byte (the RBR) unless the FIFOs are enabled. */
+static unsigned uart_rx_depth(const struct ns16550a *u)
+{
+	return (u->fcr & UART_FCR_ENABLE) ? UART_RX_FIFO : 1;
+}
+
+unsigned ns16550a_rx_room(const struct ns16550a *u)
+{
+	return uart_rx_depth(u) - u->rx_len;
+}
+
+void ns16550a_receive(struct ns16550a *u, uint8_t byte)
+{
+	if (u->rx_len == uart_rx_depth(u)) {
+		u->overrun = true;
+		if (!(u->fcr & UART_FCR_ENABLE))
+			u->rx_buf[u->rx_head] = byte; /* RBR overwritten */
+		return;
+	}
+	u->rx_buf[(u->rx_head + u->rx_len) % UART_RX_FIFO] = byte;
+	u->rx_len++;
+}
+
+/* RBR: the oldest received byte; an empty receiver repeats the last. */
+static uint8_t uart_read_rbr(struct ns16550a *u)
+{
+	if (u->rx_len > 0) {
+		u->rx_last = u->rx_buf[u->rx_head];
+		u->rx_head = (uint8_t)((u->rx_head + 1) % UART_RX_FIFO);
+		u->rx_len--;
+	}
+	return u->rx_last;
+}
+
+static void uart_rx_reset(struct ns16550a *u)
+{
+	u->rx_head = 0;
+	u->rx_len = 0;
+}
+
+/* FCR bits 7:6: the receiver FIFO's trigger level, 1, 4, 8 or 14 bytes. */
+static unsigned uart_rx_trigger(const struct ns16550a *u)
+{
+	static const uint8_t level[4] = { 1, 4, 8, 14 };
+
+	return (u->fcr & UART_FCR_ENABLE) ? level[u->fcr >> 6] : 1;
+}
+
 /* THR written: in loopback the byte comes back to RBR, else it leaves. */
 static void uart_write_thr(struct ns16550a *u, uint8_t val)
 {
 	if (u->mcr & UART_MCR_LOOP) {
-		u->loop_rbr = val;
-		u->loop_ready = true;
+		ns16550a_receive(u, val);
 	} else {
 		uart_transmit(u, val);
 	}
@@ -123,16 +174,47 @@ static void uart_write_thr(struct ns16550a *u, uint8_t val)
 	u->thre_irq = (u->ier & UART_IER_THRE) != 0;
 }
 
-/* IIR: the highest-priority pending interrupt; reading it clears THRE. */
+/*
+ * The highest-priority interrupt pending, as IIR bits 3:0: line status
+ * (an overrun, until LSR is read), then received data (until RBR is read
+ * below the level), then THRE.  Each counts only if IER enables it.
+ */
+static uint8_t uart_pending(const struct ns16550a *u)
+{
+	if (u->overrun && (u->ier & UART_IER_RLS))
+		return UART_IIR_RLS;
+	if (u->rx_len > 0 && (u->ier & UART_IER_RDA))
+		return u->rx_len >= uart_rx_trigger(u) ? UART_IIR_RDA :
+							 UART_IIR_CTI;
+	if (u->thre_irq)
+		return UART_IIR_THRE;
+	return UART_IIR_NONE;
+}
+
+/* IIR: the highest-priority pending interrupt; reading it clears THRE
+ * when THRE is what it reports (PC16550D table IV). */
 static uint8_t uart_read_iir(struct ns16550a *u)
 {
 	uint8_t fifo = (u->fcr & UART_FCR_ENABLE) ? UART_IIR_FIFO : 0;
+	uint8_t id = uart_pending(u);
 
-	if (u->thre_irq) {
+	if (id == UART_IIR_THRE) {
 		u->thre_irq = false;
-		return fifo | UART_IIR_THRE;
 	}
-	return fifo | UART_IIR_NONE;
+	return fifo | id;
+}
+
+/* LSR: reading it clears the overrun it reports. */
+static uint8_t uart_read_lsr(struct ns16550a *u)
+{
+	uint8_t lsr = UART_LSR_THRE | UART_LSR_TEMT;
+
+	if (u->rx_len > 0)
+		lsr |= UART_LSR_DR;
+	if (u->overrun)
+		lsr |= UART_LSR_OE;
+	u->overrun = false;
+	return lsr;
 }
 
 /* MSR: in loopback the modem outputs (MCR) feed the modem inputs. */
@@ -151,8 +233,7 @@ uint8_t ns16550a_read(struct ns16550a *u, unsigned offset)
 	case UART_RBR: /* or DLL */
 		if (dlab)
 			return u->dll;
-		u->loop_ready = false;
-		return u->loop_rbr;
+		return uart_read_rbr(u);
 	case UART_IER: /* or DLM */
 		return dlab ? u->dlm : u->ier;
 	case UART_IIR:
@@ -162,8 +243,7 @@ uint8_t ns16550a_read(struct ns16550a *u, unsigned offset)
 	case UART_MCR:
 		return u->mcr;
 	case UART_LSR:
-		return UART_LSR_THRE | UART_LSR_TEMT |
-		       (u->loop_ready ? UART_LSR_DR : 0);
+		return uart_read_lsr(u);
 	case UART_MSR:
 		return uart_read_msr(u);
 	case UART_SCR:
@@ -194,9 +274,11 @@ void ns16550a_write(struct ns16550a *u, unsigned offset, uint8_t val)
 		}
 		break;
 	case UART_FCR:
+		/* Turning the FIFOs on or off empties them too. */
+		if ((val & UART_FCR_RX_RESET) ||
+		    ((val ^ u->fcr) & UART_FCR_ENABLE))
+			uart_rx_reset(u);
 		u->fcr = val;
-		if (val & 0x02) /* receiver FIFO reset */
-			u->loop_ready = false;
 		break;
 	case UART_LCR:
 		u->lcr = val;
@@ -215,5 +297,5 @@ void ns16550a_write(struct ns16550a *u, unsigned offset, uint8_t val)
 
 bool ns16550a_irq(const struct ns16550a *u)
 {
-	return u->thre_irq || (u->loop_ready && (u->ier & UART_IER_RDA));
+	return uart_pending(u) != UART_IIR_NONE;
 }

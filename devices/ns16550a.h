@@ -33,13 +33,21 @@
 
 #define UART_IER_RDA 0x01  /* interrupt on received data available */
 #define UART_IER_THRE 0x02 /* interrupt on transmitter holding empty */
+#define UART_IER_RLS 0x04  /* interrupt on receiver line status */
+/* IIR values, highest priority first (PC16550D table IV). */
 #define UART_IIR_NONE 0x01 /* no interrupt pending */
+#define UART_IIR_RLS 0x06  /* receiver line status: an overrun */
+#define UART_IIR_RDA 0x04  /* received data available (trigger level) */
+#define UART_IIR_CTI 0x0c  /* character timeout: data below the level */
 #define UART_IIR_THRE 0x02 /* transmitter holding register empty */
 #define UART_IIR_FIFO 0xc0 /* FIFOs enabled */
 #define UART_FCR_ENABLE 0x01
+#define UART_FCR_RX_RESET 0x02 /* clear the receiver FIFO */
+#define UART_RX_FIFO 16    /* the receiver FIFO's depth */
 #define UART_LCR_DLAB 0x80 /* divisor latch access */
 #define UART_MCR_LOOP 0x10 /* loopback */
 #define UART_LSR_DR 0x01   /* data ready */
+#define UART_LSR_OE 0x02   /* overrun error (cleared by reading LSR) */
 #define UART_LSR_THRE 0x20 /* transmitter holding register empty */
 #define UART_LSR_TEMT 0x40 /* transmitter empty */
 #define UART_MSR_CTS 0x10
@@ -53,8 +61,12 @@ struct ns16550a {
 	uint8_t scr;      /* scratch */
 	uint8_t fcr;      /* FIFO control as last written */
 	uint8_t dll, dlm; /* divisor latch */
-	uint8_t loop_rbr; /* a byte sent to itself in loopback */
-	bool loop_ready;  /* loop_rbr holds a byte */
+	/* The receiver: the FIFO (one byte deep, the RBR, while FCR's
+	 * FIFO enable is clear), oldest byte at rx_head. */
+	uint8_t rx_buf[UART_RX_FIFO];
+	uint8_t rx_head, rx_len;
+	uint8_t rx_last;  /* the byte RBR read last (read again when empty) */
+	bool overrun;     /* LSR.OE: a byte came with no room for it */
 	bool thre_irq;    /* THRE interrupt pending (until IIR is read) */
 	/* The host side of the line (devices/ns16550a.c: when it flushes). */
 	int out_fd;       /* where transmitted bytes go; -1: nowhere */
@@ -89,6 +101,18 @@ void ns16550a_set_give_up(struct ns16550a *u, bool (*give_up)(void *arg),
  * before the monitor exits, so that no guest output is held back or lost.
  */
 void ns16550a_flush(struct ns16550a *u);
+/*
+ * How many bytes the receiver can take now without an overrun: what the
+ * host side feeds it at most (QEMU's can_receive), so that input from a
+ * pipe is never lost.
+ */
+unsigned ns16550a_rx_room(const struct ns16550a *u);
+/*
+ * A byte arrives on the serial line.  With no room it is an overrun
+ * (LSR.OE): without FIFOs it replaces the unread RBR, with FIFOs it is
+ * lost and the FIFO is kept (PC16550D, LSR bit 1).
+ */
+void ns16550a_receive(struct ns16550a *u, uint8_t byte);
 /* Read the register at offset (0..7). */
 uint8_t ns16550a_read(struct ns16550a *u, unsigned offset);
 /* Write val to the register at offset (0..7). */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "isa/decode.h"
+#include "monitor/console.h"
 #include "monitor/machine.h"
 #include "monitor/run.h"
 #include "core/engine.h"
@@ -32,7 +33,7 @@ static const char usage_text[] =
 "Run the x86-64 guest kernel IMAGE (an ELF64 file) de-privileged: its\n"
 "sensitive instructions trap to the monitor, which decodes each one with\n"
 "Capstone and emulates it.  The guest's serial port (COM1) is standard\n"
-"output; traces and statistics go to standard error.\n"
+"output and standard input; traces and statistics go to standard error.\n"
 "\n"
 "options:\n"
 "  --engine=NAME   who executes guest instructions:\n"
@@ -71,6 +72,13 @@ static const char usage_text[] =
 "  -h, --help      this text\n"
 "\n"
 "GUEST-ARGS are joined with spaces into the guest's command line.\n"
+"\n"
+"console input: a terminal on standard input is put in raw mode, as QEMU's\n"
+"-nographic does: every key goes to the guest, Ctrl-C included; then\n"
+"  Ctrl-A x        quits (status 0)\n"
+"  Ctrl-A h        lists these keys\n"
+"  Ctrl-A Ctrl-A   sends one Ctrl-A to the guest\n"
+"A pipe or file is read as it is; its end is the end of the input.\n"
 "\n"
 "exit status: the value the guest wrote to port 0xf4 (isa-debug-exit), so\n"
 "a guest's exit(0) gives 0, and so does a reset through the 8042 (as\n"
@@ -352,6 +360,10 @@ int main(int argc, char **argv)
 		return EXIT_SETUP;
 	}
 	vm.engine = e;
+	if (console_open(&vm, STDIN_FILENO, why, sizeof(why)) < 0) {
+		fprintf(stderr, "trapvisor: %s\n", why);
+		return EXIT_SETUP;
+	}
 	interrupted_vm = &vm;
 	catch_sigint();
 	ns16550a_set_give_up(&vm.dev->com1, uart_give_up, NULL);

@@ -19,6 +19,7 @@
 #include "devices/devices.h"
 #include "interp/interp.h"
 #include "isa/x86.h"
+#include "monitor/console.h"
 #include "monitor/dispatch.h"
 #include "monitor/run.h"
 #include "monitor/stats.h"
@@ -80,15 +81,16 @@ static void inject_interrupt(struct vm *vm)
 
 /*T:640 hlt, and why a guest cannot hang the monitor.  A halted vCPU sleeps
  * until the clock's next deadline (really, or under --icount by counting
- * the instructions it would have run), then the loop injects the interrupt
- * that woke it.  A halt that nothing can end - interrupts disabled, or no
- * timer armed - would be a hang on real hardware; here it is a misbehaving
- * guest, stopped with a reason (stop 240).
+ * the instructions it would have run) or until console input comes
+ * (monitor/console.c), then the loop injects the interrupt that woke it.
+ * A halt that nothing can end - interrupts disabled, or no timer armed
+ * and no input to come - would be a hang on real hardware; here it is a
+ * misbehaving guest, stopped with a reason (stop 240).
  */
 /*
  * hlt: the vCPU sleeps until an interrupt.  The host core sleeps too, until
- * the next timer event; a guest that halts with nothing able to wake it
- * would sleep forever, so it is stopped with a reason instead.
+ * the next timer event or standard input; a guest that halts with nothing
+ * able to wake it would sleep forever, so it is stopped with a reason.
  */
 static void wait_while_halted(struct vm *vm)
 {
@@ -100,15 +102,17 @@ static void wait_while_halted(struct vm *vm)
 		if (vm->kick == VM_KICK_STOP) {
 			vm_kill(vm, VM_EXIT_INTERRUPTED, "interrupted while "
 				"halted at rip %#" PRIx64, v->rip);
-		} else if (!(v->rflags & FL_IF) || t == CLOCK_NEVER) {
+		} else if (!(v->rflags & FL_IF) ||
+			   (t == CLOCK_NEVER && !console_can_wake(vm))) {
 			vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "guest halted at rip "
 				"%#" PRIx64 " with %s: nothing can ever wake it",
 				v->rip, (v->rflags & FL_IF) ?
-				"no unmasked interrupt source" :
+				"no timer armed and no console input to "
+				"come" :
 				"interrupts disabled");
 		} else {
 			devices_idle(vm); /* the guest's output, before it sleeps */
-			clock_advance_to(vm, t);
+			console_wait(vm, t);
 			inject_interrupt(vm);
 		}
 	}
@@ -123,9 +127,9 @@ static void set_deadline(struct vm *vm)
 
 	if (v->interrupt_shadow)
 		vm->insn_deadline = v->instructions + 1;
-	else if (t == CLOCK_NEVER)
+	else if (t == CLOCK_NEVER && !console_live())
 		vm->insn_deadline = UINT64_MAX;
-	else if (!ns)
+	else if (!ns || t == CLOCK_NEVER) /* the host clock, or the console */
 		vm->insn_deadline = v->instructions + HOST_POLL_INSNS;
 	else
 		vm->insn_deadline = (t + ns - 1) / ns - vm->clock.icount_bias;
@@ -135,9 +139,10 @@ static void set_deadline(struct vm *vm)
  * interpret the trap, resume.  The engine decides *how* guest code runs
  * (stop 100); dispatch() decides what each trap means (stop 300).  The
  * loop owns the machine around them, in lguest's order: deliver the
- * exception the last trap raised through the guest's IDT, inject an
- * interrupt if the virtual IF allows (stop 620), sleep while the vCPU is
- * halted, tell the engine when it must come back, run it.  It ends only
+ * exception the last trap raised through the guest's IDT, move the
+ * console's input into the UART, inject an interrupt if the virtual IF
+ * allows (stop 620), sleep while the vCPU is halted, tell the engine
+ * when it must come back, run it.  It ends only
  * when something sets vm->stopped: the guest's own exit through port 0xf4,
  * or vm_kill() (stop 240).
  */
@@ -149,6 +154,7 @@ int vm_run(struct vm *vm)
 	vm->stats->start_ns = clock_host_ns();
 	while (!vm->stopped) {
 		deliver_pending(vm, shadow_before);
+		console_poll(vm);
 		inject_interrupt(vm);
 		wait_while_halted(vm);
 		if (vm->stopped)

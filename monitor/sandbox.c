@@ -43,7 +43,12 @@
  *                  rt_sigprocmask, rt_sigaction, getpid, gettid, tgkill
  *                  (abort() after a panic must still reach SIGABRT);
  *                  pread64, pwrite64, fsync (the IDE disk's sectors and
- *                  FLUSH CACHE, on image files opened at set-up)
+ *                  FLUSH CACHE, on image files opened at set-up);
+ *                  read, ppoll (standard input into the UART, and the
+ *                  halted wait on it: the echo guest's tests), ioctl
+ *                  (TCSETS: a terminal's mode restored at exit; without
+ *                  it the console-tty tests find the mode not restored;
+ *                  ioctl stays unnarrowed)
  *   softcpu        nothing more
  *   native         its list in engines/native/native.c: ptrace (every
  *                  stop), wait4 (waitpid: the child's stops),
@@ -82,6 +87,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "monitor/console.h"
 #include "monitor/sandbox.h"
 
 /* x32 system calls are x86-64 numbers with this bit (asm/unistd.h). */
@@ -135,6 +141,10 @@ static const int monitor_calls[] = {
 	/* the IDE disk's back end (devices/ide.c): the image files were
 	 * opened at set-up; reads, writes and FLUSH CACHE's fsync */
 	SYS_pread64, SYS_pwrite64, SYS_fsync,
+	/* the console (monitor/console.c): read standard input, wait for
+	 * it while the guest halts (ppoll), give a terminal its mode back
+	 * at exit (tcsetattr's ioctl TCSETS) */
+	SYS_read, SYS_ppoll, SYS_ioctl,
 	-1
 };
 
@@ -232,6 +242,7 @@ static void on_refused(int sig, siginfo_t *si, void *ctx)
 	put_str(line, &at, 100, " (");
 	put_str(line, &at, 120, sandbox_call_name(si->si_syscall));
 	put_str(line, &at, 126, ")\n");
+	console_restore(); /* _exit skips atexit: the terminal's mode now */
 	if (write(STDERR_FILENO, line, at) < 0)
 		_exit(SANDBOX_EXIT_REFUSED);
 	_exit(SANDBOX_EXIT_REFUSED);

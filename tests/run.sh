@@ -78,30 +78,83 @@ disk_check() { # test-name image-name
 	fi
 }
 
+# A case's standard input: "" is /dev/null; <X the file tests/guests/X;
+# |X the same file through a pipe (cat X | ...).  Runs "$@" so fed.
+run_fed() { # input command...
+	fed=$1; shift
+	case $fed in
+	'<'*) "$@" <"$HERE/guests/${fed#<}" ;;
+	'|'*) cat "$HERE/guests/${fed#|}" | "$@" ;;
+	*) "$@" </dev/null ;;
+	esac
+}
+
 # guests: each line of tests/guests/trapvisor.cases is
 #   NAME EXPECTED-OUTPUT EXPECTED-STATUS TRAPVISOR-ARGS... (GUEST is build/guests/GUEST.elf)
-# and --disk=X.img in the arguments gives the guest a fresh image (disk_make).
+# and --disk=X.img in the arguments gives the guest a fresh image (disk_make);
+# an argument <X or |X is the guest's standard input instead (run_fed).
 suite_guests() {
 	grep -v '^#' "$HERE/guests/trapvisor.cases" >"$OUT/cases"
 	while read -r name exp st args; do
 		[ -n "$name" ] || continue
 		# shellcheck disable=SC2086
 		set -- $args
-		a=""; disk=""; for x in "$@"; do
+		a=""; disk=""; fed=""; for x in "$@"; do
 			case $x in
 			*.elf) x=$BUILD/guests/$x ;;
 			--disk=*.img) disk=${x#--disk=}
 				x=--disk=$(disk_make "$disk") ;;
+			'<'*|'|'*) fed=$x; continue ;;
 			esac; a="$a $x"; done
 		# shellcheck disable=SC2086
-		timeout 120 "$TV" $a </dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
+		run_fed "$fed" timeout 120 "$TV" $a >"$OUT/out" 2>"$OUT/err"; rc=$?
 		check_run "guests/$name" "$HERE/guests/$exp" "$st" "$rc"
 		[ -z "$disk" ] || disk_check "guests/$name" "$disk"
 	done <"$OUT/cases"
+	guests_terminal
+}
+
+# A terminal console (tests/console/ptydrive.c types at the echo guest on a
+# pseudo-terminal, waiting for each answer): raw mode passes Ctrl-C to the
+# guest, the escape keys work, and the terminal's mode comes back (else
+# ptydrive exits 97) after Ctrl-A x, the guest's exit and SIGTERM.
+pty_check() { # name expected-status text-the-output-must-hold step... -- cmd...
+	name=$1 st=$2 text=$3; shift 3
+	timeout 300 "$BUILD/tests/ptydrive" "$@" >"$OUT/out" 2>"$OUT/err"; rc=$?
+	if [ "$rc" = "$st" ] && grep -q "$text" "$OUT/out"; then
+		pass "$name"
+	else
+		echo "exit status $rc, expected $st; output:" >>"$OUT/err"
+		cat -v "$OUT/out" >>"$OUT/err"; fail "$name" "$OUT/err"
+	fi
+}
+guests_terminal() {
+	sync="send:$(printf 'sync\r')"
+	for e in softcpu native; do
+		pty_check "guests/console-tty-escapes-$e" 0 "terminated (C-a x)" \
+			"$sync" "wait:echo: ready" \
+			"send:$(printf 'echo hi\r')" "wait:$(printf '\nhi\r\n')" \
+			"send:$(printf '\001h')" "wait:C-a x    exit trapvisor" \
+			"send:$(printf 'echo a\003b\r')" "wait:$(printf '\na\003b\r\n')" \
+			"send:$(printf 'echo c\001\001d\001q\r')" \
+			"wait:$(printf '\nc\001d\r\n')" \
+			"send:$(printf '\001x')" "wait:terminated" \
+			-- "$TV" --engine=$e "$BUILD/guests/echo.elf"
+	done
+	pty_check guests/console-tty-stats 0 "^sandbox: on" \
+		"$sync" "wait:echo: ready" "send:$(printf '\001x')" "wait:sandbox:" \
+		-- "$TV" --engine=softcpu --stats "$BUILD/guests/echo.elf"
+	pty_check guests/console-tty-guest-exit 3 "echo: exit 3" \
+		"$sync" "wait:echo: ready" "send:$(printf 'exit 3\r')" \
+		-- "$TV" --engine=softcpu "$BUILD/guests/echo.elf"
+	pty_check guests/console-tty-sigterm 143 "echo: ready" \
+		"$sync" "wait:echo: ready" term \
+		-- "$TV" --engine=softcpu "$BUILD/guests/echo.elf"
 }
 
 # qemu: the same images on the reference machine; status is (code << 1) | 1.
-# IMAGE may be GUEST.elf+X.img: X.img (disk_make) is the primary master.
+# IMAGE may be GUEST.elf+X.img: X.img (disk_make) is the primary master;
+# GUEST.elf<X or GUEST.elf|X: the file X is the serial port's input (run_fed).
 # qemu_cases BINARY PREFIX runs every case with the one QEMU command line
 # that both suite qemu (QEMU itself) and suite qemucli
 # (build/trapvisor-qemu) use.
@@ -109,17 +162,20 @@ qemu_cases() {
 	grep -v '^#' "$HERE/guests/qemu.cases" >"$OUT/cases"
 	while read -r name exp st elf append; do
 		[ -n "$name" ] || continue
-		disk=""; drive=""
+		disk=""; drive=""; fed=""
+		case $elf in *'<'*|*'|'*)
+			fed=${elf#*.elf}; elf=${elf%%[<|]*} ;;
+		esac
 		case $elf in *+*.img)
 			disk=${elf#*+}; elf=${elf%%+*}
 			drive=file=$(disk_make "$disk"),format=raw,if=ide,index=0 ;;
 		esac
-		timeout 120 "$1" -accel tcg -cpu qemu64 -m 64 \
+		run_fed "$fed" timeout 120 "$1" -accel tcg -cpu qemu64 -m 64 \
 			-display none -serial stdio -monitor none -no-reboot \
 			-device isa-debug-exit,iobase=0xf4,iosize=0x4 \
 			${drive:+-drive "$drive"} \
 			-kernel "$BUILD/guests/$elf" ${append:+-append "$append"} \
-			</dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
+			>"$OUT/out" 2>"$OUT/err"; rc=$?
 		check_run "$2/$name" "$HERE/guests/$exp" "$st" "$rc"
 		[ -z "$disk" ] || disk_check "$2/$name" "$disk"
 	done <"$OUT/cases"

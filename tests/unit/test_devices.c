@@ -110,6 +110,90 @@ static void test_uart_loopback(void **state)
 	assert_int_equal(vm.dev->com1.tx_bytes, 0); /* nothing left the UART */
 }
 
+/* Receive: RBR, LSR.DR, IIR and the interrupt line, without FIFOs. */
+static void test_uart_receives_a_byte(void **state)
+{
+	struct ns16550a *u = &vm.dev->com1;
+
+	(void)state;
+	assert_int_equal(ns16550a_rx_room(u), 1); /* the RBR alone */
+	ns16550a_receive(u, 'a');
+	assert_int_equal(ns16550a_rx_room(u), 0);
+	assert_false(ns16550a_irq(u)); /* IER.ERBFI is clear */
+	assert_int_equal(in(COM1_BASE + UART_IIR, 1), UART_IIR_NONE);
+	out(COM1_BASE + UART_IER, 1, UART_IER_RDA);
+	assert_true(ns16550a_irq(u));
+	assert_int_equal(in(COM1_BASE + UART_IIR, 1), UART_IIR_RDA);
+	assert_int_equal(in(COM1_BASE + UART_LSR, 1),
+			 UART_LSR_DR | UART_LSR_THRE | UART_LSR_TEMT);
+	assert_int_equal(in(COM1_BASE + UART_RBR, 1), 'a');
+	assert_false(ns16550a_irq(u)); /* reading RBR ended it */
+	assert_int_equal(in(COM1_BASE + UART_LSR, 1),
+			 UART_LSR_THRE | UART_LSR_TEMT);
+	assert_int_equal(in(COM1_BASE + UART_RBR, 1), 'a'); /* stale, as is */
+}
+
+/* Overrun without FIFOs: the new byte replaces the unread one, LSR.OE is
+ * set until LSR is read, and it is the top-priority interrupt. */
+static void test_uart_overrun_rbr(void **state)
+{
+	struct ns16550a *u = &vm.dev->com1;
+
+	(void)state;
+	out(COM1_BASE + UART_IER, 1,
+	    UART_IER_RDA | UART_IER_THRE | UART_IER_RLS);
+	ns16550a_receive(u, '1');
+	ns16550a_receive(u, '2');
+	assert_int_equal(in(COM1_BASE + UART_IIR, 1), UART_IIR_RLS);
+	assert_int_equal(in(COM1_BASE + UART_LSR, 1), UART_LSR_DR |
+			 UART_LSR_OE | UART_LSR_THRE | UART_LSR_TEMT);
+	assert_false(in(COM1_BASE + UART_LSR, 1) & UART_LSR_OE);
+	/* Line status gone: received data outranks THRE. */
+	assert_int_equal(in(COM1_BASE + UART_IIR, 1), UART_IIR_RDA);
+	assert_int_equal(in(COM1_BASE + UART_RBR, 1), '2');
+	assert_int_equal(in(COM1_BASE + UART_IIR, 1), UART_IIR_THRE);
+	assert_int_equal(in(COM1_BASE + UART_IIR, 1), UART_IIR_NONE);
+	/* Without IER.ELSI an overrun raises nothing, but LSR shows it. */
+	out(COM1_BASE + UART_IER, 1, 0);
+	ns16550a_receive(u, '3');
+	ns16550a_receive(u, '4');
+	assert_false(ns16550a_irq(u));
+	assert_true(in(COM1_BASE + UART_LSR, 1) & UART_LSR_OE);
+}
+
+/* With FIFOs: 16 bytes in order, the trigger level decides between RDA
+ * and character timeout, an overrun keeps the FIFO, FCR clears it. */
+static void test_uart_rx_fifo(void **state)
+{
+	struct ns16550a *u = &vm.dev->com1;
+
+	(void)state;
+	out(COM1_BASE + UART_FCR, 1, UART_FCR_ENABLE | 0x40); /* level 4 */
+	out(COM1_BASE + UART_IER, 1, UART_IER_RDA);
+	assert_int_equal(ns16550a_rx_room(u), UART_RX_FIFO);
+	for (int i = 0; i < 3; i++)
+		ns16550a_receive(u, (uint8_t)('a' + i));
+	assert_int_equal(in(COM1_BASE + UART_IIR, 1),
+			 UART_IIR_FIFO | UART_IIR_CTI);
+	for (int i = 3; i < UART_RX_FIFO + 1; i++) /* one too many */
+		ns16550a_receive(u, (uint8_t)('a' + i));
+	assert_int_equal(in(COM1_BASE + UART_IIR, 1),
+			 UART_IIR_FIFO | UART_IIR_RDA);
+	assert_true(in(COM1_BASE + UART_LSR, 1) & UART_LSR_OE);
+	for (int i = 0; i < UART_RX_FIFO; i++)
+		assert_int_equal(in(COM1_BASE + UART_RBR, 1), 'a' + i);
+	assert_false(in(COM1_BASE + UART_LSR, 1) & UART_LSR_DR);
+	ns16550a_receive(u, 'z');
+	out(COM1_BASE + UART_FCR, 1, UART_FCR_ENABLE | UART_FCR_RX_RESET);
+	assert_false(in(COM1_BASE + UART_LSR, 1) & UART_LSR_DR);
+	assert_false(ns16550a_irq(u));
+	/* Turning the FIFOs off empties them as well. */
+	ns16550a_receive(u, 'y');
+	out(COM1_BASE + UART_FCR, 1, 0);
+	assert_false(in(COM1_BASE + UART_LSR, 1) & UART_LSR_DR);
+	assert_int_equal(ns16550a_rx_room(u), 1);
+}
+
 static void test_uart_thre_interrupt(void **state)
 {
 	(void)state;
@@ -174,6 +258,9 @@ int main(void)
 		T(test_uart_divisor_latch),
 		T(test_uart_scratch_and_wide_access),
 		T(test_uart_loopback),
+		T(test_uart_receives_a_byte),
+		T(test_uart_overrun_rbr),
+		T(test_uart_rx_fifo),
 		T(test_uart_thre_interrupt),
 		T(test_unassigned_ports_float_high),
 		T(test_debug_exit_stops_with_value),
