@@ -13,19 +13,15 @@
 #include "core/vm.h"
 #include "devices/devices.h"
 #include "monitor/machine.h"
+#include "tests/unit/support/devvm.h"
 
-static struct vm vm;
-static int pipefd[2];
 
 static int make_vm(const char *cmdline)
 {
 	struct vm_options opt = { .mem_mib = 4, .engine = "softcpu",
 				  .cmdline = cmdline };
-	char why[200];
 
-	if (pipe(pipefd) < 0)
-		return -1;
-	return vm_create(&vm, &opt, pipefd[1], why, sizeof(why));
+	return dev_vm_make(&opt);
 }
 
 static int setup(void **state)
@@ -40,33 +36,12 @@ static int setup_no_cmdline(void **state)
 	return make_vm(NULL);
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	vm_destroy(&vm);
-	close(pipefd[0]);
-	close(pipefd[1]);
-	return 0;
-}
-
-static uint32_t in(uint16_t port, unsigned size)
-{
-	uint32_t v = 0;
-	devices_io(&vm, port, size, true, &v);
-	return v;
-}
-
-static void out(uint16_t port, unsigned size, uint32_t v)
-{
-	devices_io(&vm, port, size, false, &v);
-}
-
 /* Select key and read n bytes of it into buf. */
 static void item(uint16_t key, uint8_t *buf, unsigned n)
 {
-	out(FW_CFG_PORT_SEL, 2, key);
+	dev_out(FW_CFG_PORT_SEL, 2, key);
 	for (unsigned i = 0; i < n; i++)
-		buf[i] = (uint8_t)in(FW_CFG_PORT_DATA, 1);
+		buf[i] = (uint8_t)dev_in(FW_CFG_PORT_DATA, 1);
 }
 
 static uint64_t item_le(uint16_t key, unsigned n)
@@ -126,31 +101,31 @@ static void test_no_cmdline_is_empty_string(void **state)
 static void test_reselect_rewinds_and_sizes(void **state)
 {
 	(void)state;
-	out(FW_CFG_PORT_SEL, 2, FW_CFG_SIGNATURE);
-	assert_int_equal(in(FW_CFG_PORT_DATA, 1), 'Q');
-	assert_int_equal(in(FW_CFG_PORT_SEL, 1), 'E'); /* QEMU: data at 0x510 too */
+	dev_out(FW_CFG_PORT_SEL, 2, FW_CFG_SIGNATURE);
+	assert_int_equal(dev_in(FW_CFG_PORT_DATA, 1), 'Q');
+	assert_int_equal(dev_in(FW_CFG_PORT_SEL, 1), 'E'); /* QEMU: data at 0x510 too */
 	/* A byte write at the selector does not select (QEMU needs 16 bits). */
-	out(FW_CFG_PORT_SEL, 1, FW_CFG_ID);
-	assert_int_equal(in(FW_CFG_PORT_DATA, 1), 'M');
+	dev_out(FW_CFG_PORT_SEL, 1, FW_CFG_ID);
+	assert_int_equal(dev_in(FW_CFG_PORT_DATA, 1), 'M');
 	/* Wider reads are not valid: 0, and no byte is consumed. */
-	assert_int_equal(in(FW_CFG_PORT_DATA, 2), 0);
-	assert_int_equal(in(FW_CFG_PORT_DATA, 4), 0);
-	assert_int_equal(in(FW_CFG_PORT_DATA, 1), 'U');
-	out(FW_CFG_PORT_SEL, 2, FW_CFG_SIGNATURE);
-	assert_int_equal(in(FW_CFG_PORT_DATA, 1), 'Q');
+	assert_int_equal(dev_in(FW_CFG_PORT_DATA, 2), 0);
+	assert_int_equal(dev_in(FW_CFG_PORT_DATA, 4), 0);
+	assert_int_equal(dev_in(FW_CFG_PORT_DATA, 1), 'U');
+	dev_out(FW_CFG_PORT_SEL, 2, FW_CFG_SIGNATURE);
+	assert_int_equal(dev_in(FW_CFG_PORT_DATA, 1), 'Q');
 	/* Data writes are ignored. */
-	out(FW_CFG_PORT_DATA, 1, 'X');
-	assert_int_equal(in(FW_CFG_PORT_DATA, 1), 'E');
+	dev_out(FW_CFG_PORT_DATA, 1, 'X');
+	assert_int_equal(dev_in(FW_CFG_PORT_DATA, 1), 'E');
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_signature_and_id, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_machine_items, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cmdline, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_cmdline_is_empty_string, setup_no_cmdline, teardown),
-		cmocka_unit_test_setup_teardown(test_reselect_rewinds_and_sizes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signature_and_id, setup, dev_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_machine_items, setup, dev_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_cmdline, setup, dev_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_no_cmdline_is_empty_string, setup_no_cmdline, dev_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_reselect_rewinds_and_sizes, setup, dev_vm_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,48 +12,14 @@
 #include "core/vm.h"
 #include "devices/devices.h"
 #include "monitor/machine.h"
-
-static struct vm vm;
-static int pipefd[2];
-
-static int setup(void **state)
-{
-	struct vm_options opt = { .mem_mib = 2, .engine = "softcpu" };
-	char why[200];
-
-	(void)state;
-	if (pipe(pipefd) < 0)
-		return -1;
-	return vm_create(&vm, &opt, pipefd[1], why, sizeof(why));
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	vm_destroy(&vm);
-	close(pipefd[0]);
-	close(pipefd[1]);
-	return 0;
-}
-
-static uint32_t in(uint16_t port, unsigned size)
-{
-	uint32_t v = 0;
-	devices_io(&vm, port, size, true, &v);
-	return v;
-}
-
-static void out(uint16_t port, unsigned size, uint32_t v)
-{
-	devices_io(&vm, port, size, false, &v);
-}
+#include "tests/unit/support/devvm.h"
 
 /* Configuration read of size bytes at reg of bus:dev.fn. */
 static uint32_t cfg_read(unsigned bus, unsigned dev, unsigned fn,
 			 unsigned reg, unsigned size)
 {
-	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(bus, dev, fn, reg));
-	return in((uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size);
+	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(bus, dev, fn, reg));
+	return dev_in((uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size);
 }
 
 static void test_host_bridge_ids(void **state)
@@ -78,8 +44,8 @@ static void test_absent_functions_read_ones(void **state)
 	assert_int_equal(cfg_read(0, 31, 7, 0, 2), 0xffff);
 	assert_int_equal(cfg_read(1, 0, 0, 0, 4), 0xffffffff);
 	/* A write to nobody vanishes; the bridge is untouched. */
-	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 3, 0, PCI_COMMAND));
-	out(PCI_CONFIG_DATA, 2, 0x0007);
+	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 3, 0, PCI_COMMAND));
+	dev_out(PCI_CONFIG_DATA, 2, 0x0007);
 	assert_int_equal(cfg_read(0, 0, 0, PCI_COMMAND, 2), 0);
 }
 
@@ -87,39 +53,39 @@ static void test_enable_bit_and_address_register(void **state)
 {
 	(void)state;
 	/* E clear: CONFIG_DATA reaches nobody. */
-	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, 0) & ~PCI_CONFIG_ENABLE);
-	assert_int_equal(in(PCI_CONFIG_DATA, 4), 0xffffffff);
+	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, 0) & ~PCI_CONFIG_ENABLE);
+	assert_int_equal(dev_in(PCI_CONFIG_DATA, 4), 0xffffffff);
 	/* CONFIG_ADDRESS reads back as written; only a dword write sets it. */
-	out(PCI_CONFIG_ADDRESS, 4, 0x80001234);
-	assert_int_equal(in(PCI_CONFIG_ADDRESS, 4), 0x80001234);
-	out(PCI_CONFIG_ADDRESS, 1, 0x00);
-	out(PCI_CONFIG_ADDRESS, 2, 0x0000);
-	assert_int_equal(in(PCI_CONFIG_ADDRESS, 4), 0x80001234);
-	assert_int_equal(in(PCI_CONFIG_ADDRESS, 2), 0x1234);
+	dev_out(PCI_CONFIG_ADDRESS, 4, 0x80001234);
+	assert_int_equal(dev_in(PCI_CONFIG_ADDRESS, 4), 0x80001234);
+	dev_out(PCI_CONFIG_ADDRESS, 1, 0x00);
+	dev_out(PCI_CONFIG_ADDRESS, 2, 0x0000);
+	assert_int_equal(dev_in(PCI_CONFIG_ADDRESS, 4), 0x80001234);
+	assert_int_equal(dev_in(PCI_CONFIG_ADDRESS, 2), 0x1234);
 }
 
 static void test_write_mask(void **state)
 {
 	(void)state;
 	/* Read-only: vendor ID. */
-	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, PCI_VENDOR_ID));
-	out(PCI_CONFIG_DATA, 4, 0);
+	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, PCI_VENDOR_ID));
+	dev_out(PCI_CONFIG_DATA, 4, 0);
 	assert_int_equal(cfg_read(0, 0, 0, PCI_VENDOR_ID, 4), 0x12378086);
 	/* Command: only the defined bits stick. */
-	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, PCI_COMMAND));
-	out(PCI_CONFIG_DATA, 2, 0xffff);
+	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, PCI_COMMAND));
+	dev_out(PCI_CONFIG_DATA, 2, 0xffff);
 	assert_int_equal(cfg_read(0, 0, 0, PCI_COMMAND, 2), 0x0507);
 	/* Byte write through port 0xcfd reaches byte 1 of the dword at 0x3c
 	 * (interrupt pin, read-only), port 0xcfc the interrupt line. */
-	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, PCI_INTERRUPT_LINE));
-	out(PCI_CONFIG_DATA + 1, 1, 0x55);
-	out(PCI_CONFIG_DATA, 1, 0x0b);
-	assert_int_equal(in(PCI_CONFIG_DATA, 4), 0x0000000b);
+	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, PCI_INTERRUPT_LINE));
+	dev_out(PCI_CONFIG_DATA + 1, 1, 0x55);
+	dev_out(PCI_CONFIG_DATA, 1, 0x0b);
+	assert_int_equal(dev_in(PCI_CONFIG_DATA, 4), 0x0000000b);
 	/* Device-specific space (0x40 up) is writable, e.g. PAM0 at 0x59. */
-	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, 0x58));
-	out(PCI_CONFIG_DATA + 1, 1, 0x30);
+	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, 0x58));
+	dev_out(PCI_CONFIG_DATA + 1, 1, 0x30);
 	assert_int_equal(cfg_read(0, 0, 0, 0x59, 1), 0x30);
-	out(PCI_CONFIG_DATA + 2, 2, 0xbeef);
+	dev_out(PCI_CONFIG_DATA + 2, 2, 0xbeef);
 	assert_int_equal(cfg_read(0, 0, 0, 0x58, 4), 0xbeef3000);
 }
 
@@ -128,27 +94,27 @@ static void test_unaligned_data_access_is_invalid(void **state)
 	(void)state;
 	/* As on QEMU's bus: a word at 0xcfd or a dword at 0xcfe reads 0, and
 	 * its write is dropped. */
-	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, 0x40));
-	out(PCI_CONFIG_DATA + 1, 2, 0x1122);
-	out(PCI_CONFIG_DATA + 2, 4, 0x33445566);
-	assert_int_equal(in(PCI_CONFIG_DATA, 4), 0);
-	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, PCI_VENDOR_ID));
-	assert_int_equal(in(PCI_CONFIG_DATA + 1, 2), 0);
-	assert_int_equal(in(PCI_CONFIG_DATA + 3, 4), 0);
+	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, 0x40));
+	dev_out(PCI_CONFIG_DATA + 1, 2, 0x1122);
+	dev_out(PCI_CONFIG_DATA + 2, 4, 0x33445566);
+	assert_int_equal(dev_in(PCI_CONFIG_DATA, 4), 0);
+	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, PCI_VENDOR_ID));
+	assert_int_equal(dev_in(PCI_CONFIG_DATA + 1, 2), 0);
+	assert_int_equal(dev_in(PCI_CONFIG_DATA + 3, 4), 0);
 	/* Aligned ones at the top of the space reach byte 0xff. */
-	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, 0xfc));
-	out(PCI_CONFIG_DATA + 3, 1, 0x44);
-	out(PCI_CONFIG_DATA + 2, 1, 0x33);
-	assert_int_equal(in(PCI_CONFIG_DATA + 2, 2), 0x4433);
+	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, 0xfc));
+	dev_out(PCI_CONFIG_DATA + 3, 1, 0x44);
+	dev_out(PCI_CONFIG_DATA + 2, 1, 0x33);
+	assert_int_equal(dev_in(PCI_CONFIG_DATA + 2, 2), 0x4433);
 }
 
 static void test_latency_timer_read_only_smram_default(void **state)
 {
 	(void)state;
 	/* Type 0 in QEMU: cache line size writable, latency timer not. */
-	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, PCI_CACHE_LINE_SIZE));
-	out(PCI_CONFIG_DATA, 4, 0xffffffff);
-	assert_int_equal(in(PCI_CONFIG_DATA, 4), 0xff);
+	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, 0, 0, PCI_CACHE_LINE_SIZE));
+	dev_out(PCI_CONFIG_DATA, 4, 0xffffffff);
+	assert_int_equal(dev_in(PCI_CONFIG_DATA, 4), 0xff);
 	assert_int_equal(cfg_read(0, 0, 0, I440FX_SMRAM, 1), I440FX_SMRAM_INIT);
 }
 
@@ -174,10 +140,10 @@ static void test_added_function(void **state)
 				  .cfg_read = fake_read, .cfg_write = fake_write };
 
 	(void)state;
-	assert_int_equal(pci_add_function(&vm.dev->pci, &f), 0);
-	assert_int_equal(pci_add_function(&vm.dev->pci, &f), -1); /* taken */
+	assert_int_equal(pci_add_function(&dev_vm.dev->pci, &f), 0);
+	assert_int_equal(pci_add_function(&dev_vm.dev->pci, &f), -1); /* taken */
 	assert_int_equal(cfg_read(0, 1, 1, 0, 4), 0x70108086);
-	out(PCI_CONFIG_DATA, 4, 0x12345678);
+	dev_out(PCI_CONFIG_DATA, 4, 0x12345678);
 	assert_int_equal(ids, 0x12345678);
 	assert_int_equal(cfg_read(0, 1, 0, 0, 4), 0xffffffff);
 }
@@ -185,13 +151,13 @@ static void test_added_function(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_host_bridge_ids, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_absent_functions_read_ones, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_enable_bit_and_address_register, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_mask, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unaligned_data_access_is_invalid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_latency_timer_read_only_smram_default, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_added_function, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_bridge_ids, dev_vm_setup, dev_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_absent_functions_read_ones, dev_vm_setup, dev_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_enable_bit_and_address_register, dev_vm_setup, dev_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_write_mask, dev_vm_setup, dev_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_unaligned_data_access_is_invalid, dev_vm_setup, dev_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_latency_timer_read_only_smram_default, dev_vm_setup, dev_vm_teardown),
+		cmocka_unit_test_setup_teardown(test_added_function, dev_vm_setup, dev_vm_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
