@@ -330,16 +330,8 @@ static void on_ide(struct rt_frame *f)
 
 static void pic_init(void)
 {
-	outb(PIC_MASTER_CMD, ICW1_INIT | ICW1_IC4);
-	outb(PIC_SLAVE_CMD, ICW1_INIT | ICW1_IC4);
-	outb(PIC_MASTER_DATA, VEC_MASTER);
-	outb(PIC_SLAVE_DATA, VEC_SLAVE);
-	outb(PIC_MASTER_DATA, 1 << PIC_CASCADE_IRQ);
-	outb(PIC_SLAVE_DATA, PIC_CASCADE_IRQ);
-	outb(PIC_MASTER_DATA, 0x01);
-	outb(PIC_SLAVE_DATA, 0x01);
-	outb(PIC_MASTER_DATA, (uint8_t)~(1 << PIC_CASCADE_IRQ));
-	outb(PIC_SLAVE_DATA, (uint8_t)~(1 << (14 - 8)));
+	rt_pic_init(VEC_MASTER, VEC_SLAVE, (uint8_t)~(1 << PIC_CASCADE_IRQ),
+		    (uint8_t)~(1 << (14 - 8))); /* IRQ 14 through IRQ 2 */
 }
 
 /* Is IRQ 14 requested in the slave PIC's IRR? */

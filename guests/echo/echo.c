@@ -55,16 +55,7 @@ static void on_com1(struct rt_frame *f)
 /* Vectors off the exceptions; only IRQ 4 unmasked. */
 static void pic_init(void)
 {
-	outb(PIC_MASTER_CMD, ICW1_INIT | ICW1_IC4);
-	outb(PIC_SLAVE_CMD, ICW1_INIT | ICW1_IC4);
-	outb(PIC_MASTER_DATA, VEC_MASTER);
-	outb(PIC_SLAVE_DATA, VEC_SLAVE);
-	outb(PIC_MASTER_DATA, 1 << PIC_CASCADE_IRQ);
-	outb(PIC_SLAVE_DATA, PIC_CASCADE_IRQ);
-	outb(PIC_MASTER_DATA, 0x01);
-	outb(PIC_SLAVE_DATA, 0x01);
-	outb(PIC_MASTER_DATA, (uint8_t)~(1u << 4));
-	outb(PIC_SLAVE_DATA, 0xff);
+	rt_pic_init(VEC_MASTER, VEC_SLAVE, (uint8_t)~(1u << 4), 0xff);
 }
 
 /* The next received byte; sleeps in hlt until IRQ 4 brings one. */

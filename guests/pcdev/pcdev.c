@@ -74,16 +74,9 @@ static void timer_start(void)
 	rt_set_handler(VEC_MASTER, on_timer);
 	rt_set_gate(VEC_SLAVE, VEC_SLAVE, 0);
 	rt_set_handler(VEC_SLAVE, on_rtc);
-	outb(PIC_MASTER_CMD, ICW1_INIT | ICW1_IC4);
-	outb(PIC_SLAVE_CMD, ICW1_INIT | ICW1_IC4);
-	outb(PIC_MASTER_DATA, VEC_MASTER);
-	outb(PIC_SLAVE_DATA, VEC_SLAVE);
-	outb(PIC_MASTER_DATA, 1 << PIC_CASCADE_IRQ);
-	outb(PIC_SLAVE_DATA, PIC_CASCADE_IRQ);
-	outb(PIC_MASTER_DATA, 0x01);
-	outb(PIC_SLAVE_DATA, 0x01);
-	outb(PIC_MASTER_DATA, (uint8_t)~(1 << 0 | 1 << PIC_CASCADE_IRQ));
-	outb(PIC_SLAVE_DATA, (uint8_t)~(1 << (IRQ_RTC - 8)));
+	rt_pic_init(VEC_MASTER, VEC_SLAVE,
+		    (uint8_t)~(1 << 0 | 1 << PIC_CASCADE_IRQ),
+		    (uint8_t)~(1 << (IRQ_RTC - 8)));
 	outb(PIT_CMD, PIT_RW_LOHI << 4 | PIT_MODE_RATE << 1);
 	outb(PIT_CH0, (uint8_t)count);
 	outb(PIT_CH0, (uint8_t)(count >> 8));

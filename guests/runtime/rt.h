@@ -33,6 +33,16 @@ extern const struct boot_info *rt_boot_info;
 /* Stop the machine with code: write it to isa-debug-exit, then halt. */
 void rt_exit(int code) __attribute__((noreturn));
 
+/* ------------------------------------------------------------ interrupts */
+
+/*
+ * Program the 8259A pair as every PC kernel does: IRQ 0-7 at vectors
+ * vec_master.., IRQ 8-15 at vec_slave.. (off the exceptions), the slave on
+ * IRQ 2, 8086 mode; then the masks (OCW1: a set bit masks its line).
+ */
+void rt_pic_init(uint8_t vec_master, uint8_t vec_slave, uint8_t master_mask,
+		 uint8_t slave_mask);
+
 /* ------------------------------------------------------------ console */
 
 /* Send one byte to the UART ("\n" goes out as is, no CR is added). */

@@ -34,16 +34,7 @@ static void on_timer(struct rt_frame *f)
 /* The initialization every PC kernel does: move IRQs off the exceptions. */
 static void pic_init(void)
 {
-	outb(PIC_MASTER_CMD, ICW1_INIT | ICW1_IC4);
-	outb(PIC_SLAVE_CMD, ICW1_INIT | ICW1_IC4);
-	outb(PIC_MASTER_DATA, VEC_MASTER);        /* ICW2: vector base */
-	outb(PIC_SLAVE_DATA, VEC_SLAVE);
-	outb(PIC_MASTER_DATA, 1 << PIC_CASCADE_IRQ); /* ICW3: slave on IRQ 2 */
-	outb(PIC_SLAVE_DATA, PIC_CASCADE_IRQ);
-	outb(PIC_MASTER_DATA, 0x01);              /* ICW4: 8086 mode */
-	outb(PIC_SLAVE_DATA, 0x01);
-	outb(PIC_MASTER_DATA, 0xfe);              /* OCW1: only IRQ 0 */
-	outb(PIC_SLAVE_DATA, 0xff);
+	rt_pic_init(VEC_MASTER, VEC_SLAVE, 0xfe, 0xff);
 }
 
 /* Channel 0, rate generator, HZ interrupts a second. */

@@ -20,7 +20,6 @@
 
 #define VEC_IRQ0 0x20     /* IRQ 0-7 -> vectors 0x20-0x27 */
 #define VEC_IRQ8 0x28     /* IRQ 8-15 -> vectors 0x28-0x2f */
-#define ICW4_8086 0x01    /* 8086/8088 mode (not MCS-80/85) */
 #define PIC_ONLY_IRQ0 0xfe /* OCW1: every line masked but IRQ 0 */
 
 static bool from_user(const struct rt_frame *f)
@@ -35,16 +34,7 @@ static bool from_user(const struct rt_frame *f)
  * protected mode; move them to 0x20. */
 static void pic_init(void)
 {
-	outb(PIC_MASTER_CMD, ICW1_INIT | ICW1_IC4);
-	outb(PIC_SLAVE_CMD, ICW1_INIT | ICW1_IC4);
-	outb(PIC_MASTER_DATA, VEC_IRQ0);              /* ICW2: vector base */
-	outb(PIC_SLAVE_DATA, VEC_IRQ8);
-	outb(PIC_MASTER_DATA, 1 << PIC_CASCADE_IRQ);  /* ICW3: slave on IRQ 2 */
-	outb(PIC_SLAVE_DATA, PIC_CASCADE_IRQ);        /* ICW3: its cascade id */
-	outb(PIC_MASTER_DATA, ICW4_8086);
-	outb(PIC_SLAVE_DATA, ICW4_8086);
-	outb(PIC_MASTER_DATA, PIC_ONLY_IRQ0);         /* OCW1 */
-	outb(PIC_SLAVE_DATA, 0xff);
+	rt_pic_init(VEC_IRQ0, VEC_IRQ8, PIC_ONLY_IRQ0, 0xff);
 }
 
 /* 8254 channel 0 as a rate generator (mode 2): IRQ 0 HZ times a second. */
