@@ -163,7 +163,8 @@ static int single_step_trap(struct sc_cpu *c, uint64_t at)
  * 115).  That exception, in a struct vm_exit, is the trap that vm_run()
  * hands to the dispatcher.
  */
-/* Run up to n instructions.  SC_STOP when one of them filled c->exit. */
+/* Run up to n instructions.  SC_STOP when one of them filled c->exit,
+ * SC_YIELD when a long rep handed the machine back with RIP on it. */
 static int run_slice(struct sc_cpu *c, unsigned n)
 {
 	struct sc_insn scratch;
@@ -183,7 +184,10 @@ static int run_slice(struct sc_cpu *c, unsigned n)
 			return SC_STOP;
 		uint64_t at = v->rip, tf = v->rflags & FL_TF;
 		c->next = at + d->len;
-		if (d->fn(c, d) != SC_OK) {
+		int rc = d->fn(c, d);
+		if (rc == SC_YIELD)
+			return SC_YIELD; /* RIP stays: a look by the monitor */
+		if (rc != SC_OK) {
 			c->stopped++;
 			return SC_STOP;
 		}
@@ -217,12 +221,13 @@ static void sc_run(struct vm *vm, struct vm_exit *exit)
 			break;
 		if (vm->insn_deadline - v->instructions < n)
 			n = (unsigned)(vm->insn_deadline - v->instructions);
-		if (run_slice(c, n) != SC_OK) {
+		int rc = run_slice(c, n);
+		if (rc == SC_STOP) {
 			sc_flags(c);
 			c->ran += vm->vcpu.instructions - before;
 			return;
 		}
-		if (vm->single_step)
+		if (rc == SC_YIELD || vm->single_step)
 			break;
 	}
 	sc_flags(c);

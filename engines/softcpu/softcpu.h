@@ -45,10 +45,15 @@ struct sc_insn;
  * after filling c->exit (an exception, syscall, an internal error).  A
  * handler that stops with a fault must not have changed any architectural
  * state: every check and every translation comes before the first write.
+ * A repeated string instruction that has done a chunk of its elements
+ * returns SC_YIELD: RIP stays on it, and the monitor gets a look (an
+ * interrupt, a timer, Ctrl-C) before it goes on, as the CPU takes
+ * interrupts between two elements.
  */
 typedef int sc_fn(struct sc_cpu *c, const struct sc_insn *d);
 #define SC_OK 0
 #define SC_STOP 1
+#define SC_YIELD 2
 
 /* Special values of the register fields of a record. */
 #define SC_NOREG 0xff   /* no base or index register */

@@ -11,12 +11,14 @@
  * A repeated instruction is interruptible, as on hardware: a fault in
  * iteration k leaves RCX, RSI and RDI as the k - 1 completed iterations
  * left them, with RIP on the instruction, so that restarting it finishes
- * the job.  Long repeats also yield every SC_STRING_CHUNK elements by
- * leaving RIP on the instruction, which bounds the time to notice a kick.
+ * the job.  Long repeats also yield every SC_STRING_CHUNK elements
+ * (SC_YIELD): RIP stays on the instruction and the engine returns to the
+ * monitor, which may deliver an interrupt, as the CPU would between two
+ * elements, before the instruction goes on.
  */
 #include "engines/softcpu/softcpu.h"
 
-#define SC_STRING_CHUNK 65536
+#define SC_STRING_CHUNK 4096 /* elements between two looks by the monitor */
 
 enum str_kind { STR_MOVS, STR_STOS, STR_LODS, STR_CMPS, STR_SCAS };
 
@@ -109,12 +111,8 @@ static int string_op(struct sc_cpu *c, const struct sc_insn *d,
 		if (rep_done(c, d, k))
 			return SC_OK;
 	}
-	if (areg(c, GPR_RCX, d->asz) != 0) {
-		/* Yield: run again from this instruction, not yet retired. */
-		c->next = c->v->rip;
-		c->v->instructions--;
-	}
-	return SC_OK;
+	/* A chunk done and more to do: RIP stays, not yet retired. */
+	return areg(c, GPR_RCX, d->asz) != 0 ? SC_YIELD : SC_OK;
 }
 
 int op_movs(struct sc_cpu *c, const struct sc_insn *d)
