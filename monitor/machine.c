@@ -12,6 +12,17 @@
 #include "monitor/stats.h"
 #include "shadowpt/shadowpt.h"
 
+/* Free the machine's state blocks (their contents already released). */
+static void free_parts(struct vm *vm)
+{
+	free(vm->dev);
+	free(vm->spt);
+	free(vm->stats);
+	vm->dev = NULL;
+	vm->spt = NULL;
+	vm->stats = NULL;
+}
+
 int vm_create(struct vm *vm, const struct vm_options *opt, int out_fd,
 	      char *why, size_t len)
 {
@@ -48,12 +59,7 @@ int vm_create(struct vm *vm, const struct vm_options *opt, int out_fd,
 	}
 	return 0;
 fail:
-	free(vm->dev);
-	free(vm->spt);
-	free(vm->stats);
-	vm->dev = NULL;
-	vm->spt = NULL;
-	vm->stats = NULL;
+	free_parts(vm);
 	return -1;
 }
 
@@ -67,12 +73,7 @@ void vm_destroy(struct vm *vm)
 	if (vm->dev)
 		devices_fini(vm);
 	gm_fini(&vm->mem);
-	free(vm->dev);
-	free(vm->spt);
-	free(vm->stats);
-	vm->dev = NULL;
-	vm->spt = NULL;
-	vm->stats = NULL;
+	free_parts(vm);
 }
 
 /* Every engine compiled into this trapvisor. */
