@@ -12,6 +12,7 @@ const char *exit_reason_name(enum exit_reason r)
 		[EXIT_IO] = "io",
 		[EXIT_HLT] = "hlt",
 		[EXIT_SHUTDOWN] = "shutdown",
+		[EXIT_MMIO] = "mmio",
 		[EXIT_INTERRUPT] = "interrupt",
 		[EXIT_INTERNAL] = "internal",
 	};

@@ -20,6 +20,8 @@ enum exit_reason {
 	EXIT_IO,         /* port I/O already decoded by hardware (kvm) */
 	EXIT_HLT,        /* hlt already decoded by hardware (kvm) */
 	EXIT_SHUTDOWN,   /* the guest triple-faulted (kvm) */
+	EXIT_MMIO,       /* a memory access outside RAM, decoded by hardware
+			    (kvm): the device model answers it */
 	EXIT_INTERRUPT,  /* the engine was asked to stop (timer, signal) */
 	EXIT_INTERNAL,   /* the engine cannot go on; text in .why */
 	EXIT_NREASONS
@@ -49,6 +51,12 @@ struct vm_exit {
 			bool in;
 			uint32_t data;      /* out: the value; in: filled in */
 		} io;
+		struct {          /* EXIT_MMIO */
+			uint64_t gpa;       /* guest-physical address */
+			uint8_t size;       /* 1, 2, 4 or 8 */
+			bool write;
+			uint64_t data;      /* write: the value; read: filled in */
+		} mmio;
 		const char *why;  /* EXIT_INTERNAL */
 	};
 };

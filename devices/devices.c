@@ -296,3 +296,32 @@ void devices_io(struct vm *vm, uint16_t port, unsigned size, bool in,
 	if (in)
 		*data = result;
 }
+
+/* ------------------------------------------------------------------
+ * Memory-mapped I/O.  The map, in one place as the port map above:
+ *
+ *   address                 device
+ *   anything not RAM        nothing answers: reads all ones, writes vanish
+ */
+void devices_mmio(struct vm *vm, uint64_t gpa, unsigned size, bool write,
+		  uint64_t *data)
+{
+	(void)vm;
+	(void)gpa;
+	if (!write)
+		*data = size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+}
+
+/* ------------------------------------------------------------------
+ * The interrupt controller, as the CPU's INTR pin and acknowledge cycle
+ * see it.
+ */
+bool devices_intr_pending(struct vm *vm)
+{
+	return i8259_pending(&vm->dev->pic);
+}
+
+uint8_t devices_intr_ack(struct vm *vm)
+{
+	return i8259_acknowledge(&vm->dev->pic);
+}

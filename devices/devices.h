@@ -71,4 +71,26 @@ void devices_fini(struct vm *vm);
 void devices_io(struct vm *vm, uint16_t port, unsigned size, bool in,
 		uint32_t *data);
 
+/*
+ * One access to guest-physical memory that is not RAM: the chips mapped
+ * in the MMIO hole below 4 GiB (the LAPIC at 0xfee00000, the IOAPIC at
+ * 0xfec00000), and whatever else the guest touches there.  size is 1, 2,
+ * 4 or 8.  For a read, *data receives the value; an address that no
+ * device decodes reads as all ones and drops writes, as on QEMU's pc
+ * machine (never a VM kill).  softcpu calls this from its MMU, the
+ * dispatcher for kvm's KVM_EXIT_MMIO.
+ */
+void devices_mmio(struct vm *vm, uint64_t gpa, unsigned size, bool write,
+		  uint64_t *data);
+
+/*
+ * The interrupt controller as the CPU sees it: is a maskable interrupt
+ * waiting to be delivered (the CPU then checks IF itself), and, when the
+ * CPU takes it, its vector (the acknowledge cycle: the request moves to
+ * in-service).  The 8259A pair answers directly, or through the LAPIC's
+ * LINT0 in ExtINT mode once the LAPIC is enabled.
+ */
+bool devices_intr_pending(struct vm *vm);
+uint8_t devices_intr_ack(struct vm *vm);
+
 #endif /* DEVICES_DEVICES_H */

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/vcpu.h"
 #include "isa/x86.h"
 
 /*
@@ -70,6 +71,56 @@ static inline uint16_t x86_desc_attr(uint64_t lo)
 			       CPL 3 */
 #define ACC_STACK 0x200     /* a stack reference: #SS(0), not #GP(0), when
 			       the address is not canonical */
+
+/*
+ * The CPU's operating modes (SDM vol. 3, 2.2), as the vCPU's control
+ * registers and CS select them.  Every part of the monitor that must know
+ * how wide an address or an operand is asks here, never CR0 and EFER
+ * itself:
+ *
+ *   CPU_REAL    CR0.PE = 0: 16-bit real-address mode (not run yet; named so
+ *               that the code has a place for it)
+ *   CPU_PROT    CR0.PE = 1, EFER.LMA = 0: protected mode; CS.D picks 16- or
+ *               32-bit code, SS.B the stack width, segments have bases and
+ *               limits, paging (if on) is 2-level or PAE
+ *   CPU_COMPAT  EFER.LMA = 1, CS.L = 0: compatibility mode, 32- or 16-bit
+ *               code under 4-level paging and a 64-bit IDT
+ *   CPU_LONG    EFER.LMA = 1, CS.L = 1: 64-bit mode
+ */
+enum cpu_mode { CPU_REAL, CPU_PROT, CPU_COMPAT, CPU_LONG };
+
+#define SEG_ATTR_L (uint16_t)(DESC_L >> DESC_TYPE_SHIFT)   /* 0x2000 */
+#define SEG_ATTR_DB (uint16_t)(DESC_DB >> DESC_TYPE_SHIFT) /* 0x4000 */
+
+static inline enum cpu_mode cpu_mode(const struct vcpu *v)
+{
+	if (!(v->cr0 & CR0_PE))
+		return CPU_REAL;
+	if (!(v->efer & EFER_LMA))
+		return CPU_PROT;
+	return (v->seg[SEG_CS].attr & SEG_ATTR_L) ? CPU_LONG : CPU_COMPAT;
+}
+
+/* The default operand and address size of the code running: 2, 4 or 8. */
+static inline unsigned cpu_code_size(const struct vcpu *v)
+{
+	switch (cpu_mode(v)) {
+	case CPU_LONG: return 8;
+	case CPU_REAL: return 2;
+	default: return (v->seg[SEG_CS].attr & SEG_ATTR_DB) ? 4 : 2;
+	}
+}
+
+/* The width of stack pushes and of RSP/ESP/SP: 8 in 64-bit mode, else
+ * SS.B's choice of 4 or 2 bytes. */
+static inline unsigned cpu_stack_size(const struct vcpu *v)
+{
+	switch (cpu_mode(v)) {
+	case CPU_LONG: return 8;
+	case CPU_REAL: return 2;
+	default: return (v->seg[SEG_SS].attr & SEG_ATTR_DB) ? 4 : 2;
+	}
+}
 
 /* "#GP", "#PF", ... for an exception vector ("#25" for unnamed ones),
  * "#INTR" for an interrupt vector: for --trace and --stats. */

@@ -21,33 +21,54 @@
 #include "isa/decode.h"
 #include "isa/x86.h"
 
+/*
+ * One Capstone handle per code size (16-, 32- and 64-bit code decode
+ * differently: 0x40 is a REX prefix in one and inc eax in another).
+ * isa_handle is the one the current decode uses.
+ */
+enum { ISA_16, ISA_32, ISA_64, ISA_NMODES };
+static const cs_mode isa_cs_mode[ISA_NMODES] = {
+	CS_MODE_16, CS_MODE_32, CS_MODE_64,
+};
+static csh isa_handles[ISA_NMODES];
+static cs_insn *isa_scratches[ISA_NMODES];
 static csh isa_handle;
 static cs_insn *isa_scratch; /* the one cs_insn every decode reuses */
+
+void isa_fini(void)
+{
+	for (int m = 0; m < ISA_NMODES; m++) {
+		if (isa_scratches[m])
+			cs_free(isa_scratches[m], 1);
+		isa_scratches[m] = NULL;
+		if (isa_handles[m])
+			cs_close(&isa_handles[m]);
+		isa_handles[m] = 0;
+	}
+	isa_scratch = NULL;
+}
 
 int isa_init(void)
 {
 	if (isa_scratch)
 		return 0;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &isa_handle) != CS_ERR_OK)
-		return -1;
-	if (cs_option(isa_handle, CS_OPT_DETAIL, CS_OPT_ON) != CS_ERR_OK)
-		goto fail;
-	isa_scratch = cs_malloc(isa_handle);
-	if (!isa_scratch)
-		goto fail;
+	for (int m = 0; m < ISA_NMODES; m++) {
+		if (cs_open(CS_ARCH_X86, isa_cs_mode[m], &isa_handles[m]) !=
+		    CS_ERR_OK) {
+			isa_handles[m] = 0;
+			isa_fini();
+			return -1;
+		}
+		if (cs_option(isa_handles[m], CS_OPT_DETAIL, CS_OPT_ON) !=
+			    CS_ERR_OK ||
+		    !(isa_scratches[m] = cs_malloc(isa_handles[m]))) {
+			isa_fini();
+			return -1;
+		}
+	}
+	isa_handle = isa_handles[ISA_64];
+	isa_scratch = isa_scratches[ISA_64];
 	return 0;
-fail:
-	cs_close(&isa_handle);
-	return -1;
-}
-
-void isa_fini(void)
-{
-	if (!isa_scratch)
-		return;
-	cs_free(isa_scratch, 1);
-	isa_scratch = NULL;
-	cs_close(&isa_handle);
 }
 
 /* ------------------------------------------------------------------
@@ -180,6 +201,19 @@ static bool isa_truncated(const uint8_t *buf, size_t len, uint64_t rip)
 enum decode_result isa_decode_bytes(const uint8_t *buf, size_t len,
 				    uint64_t rip, struct insn *in)
 {
+	return isa_decode_bytes_mode(buf, len, rip, 64, in);
+}
+
+enum decode_result isa_decode_bytes_mode(const uint8_t *buf, size_t len,
+					 uint64_t rip, unsigned bits,
+					 struct insn *in)
+{
+	int m = bits == 16 ? ISA_16 : bits == 32 ? ISA_32 : ISA_64;
+
+	if (!isa_scratch)
+		panic("isa_decode_bytes: isa_init was not called");
+	isa_handle = isa_handles[m];
+	isa_scratch = isa_scratches[m];
 	if (len > INSN_MAX)
 		len = INSN_MAX;
 	if (isa_capstone(buf, len, rip, in))

@@ -47,8 +47,16 @@ enum decode_result {
 			   nothing raised, the caller decides */
 };
 
-/* Decode an instruction from a buffer (for tests and for the tracer). */
+/* Decode a 64-bit-mode instruction from a buffer (tests, the tracer). */
 enum decode_result isa_decode_bytes(const uint8_t *buf, size_t len,
 				    uint64_t rip, struct insn *in);
+/*
+ * The same for code of default size bits (16, 32 or 64: cpu_code_size()
+ * times 8), as the CPU decodes it in that mode: in 32-bit code 0x40-0x4f
+ * are inc and dec, not REX prefixes.
+ */
+enum decode_result isa_decode_bytes_mode(const uint8_t *buf, size_t len,
+					 uint64_t rip, unsigned bits,
+					 struct insn *in);
 
 #endif /* ISA_DECODE_H */

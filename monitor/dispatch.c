@@ -260,6 +260,15 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 	case EXIT_IO:
 		dispatch_io(vm, x, &a);
 		break;
+	case EXIT_MMIO:
+		devices_mmio(vm, x->mmio.gpa, x->mmio.size, x->mmio.write,
+			     &x->mmio.data);
+		snprintf(a.reason, sizeof(a.reason), "mmio");
+		snprintf(a.what, sizeof(a.what), "%s %#" PRIx64 " (%u bytes) "
+			 "%s %#" PRIx64, x->mmio.write ? "write" : "read",
+			 x->mmio.gpa, x->mmio.size, x->mmio.write ? "<-" : "->",
+			 x->mmio.data);
+		break;
 	case EXIT_HLT:
 		vm->vcpu.halted = true;
 		snprintf(a.reason, sizeof(a.reason), "hlt");

@@ -68,9 +68,9 @@ static void inject_interrupt(struct vm *vm)
 		return;
 	if (!(v->rflags & FL_IF) || v->interrupt_shadow || v->insn_in_progress)
 		return;
-	if (!i8259_pending(&vm->dev->pic))
+	if (!devices_intr_pending(vm))
 		return;
-	uint8_t vector = i8259_acknowledge(&vm->dev->pic);
+	uint8_t vector = devices_intr_ack(vm);
 	interp_deliver_interrupt(vm, vector);
 	vm->stats->injected++;
 	if (vm->opt.trace)

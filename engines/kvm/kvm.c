@@ -371,7 +371,7 @@ static int enter(struct vm *vm, struct kv *k, struct vm_exit *x)
 	 * the timer need not kick: the PIC's line is edge-triggered, so the
 	 * ticks that pass meanwhile would only be lost, as on a PC.
 	 */
-	if (i8259_pending(&vm->dev->pic)) {
+	if (devices_intr_pending(vm)) {
 		k->run->request_interrupt_window = 1;
 		t = UINT64_MAX;
 	} else {

@@ -664,7 +664,7 @@ static bool classify(struct nat *n, struct vm_exit *x, int st, bool stepping)
  */
 static bool shadow_needs_step(struct vm *vm)
 {
-	return i8259_pending(&vm->dev->pic) ||
+	return devices_intr_pending(vm) ||
 	       clock_next_deadline(vm) <= clock_now(vm);
 }
 
