@@ -445,7 +445,7 @@ static int push_frame32(struct vm *vm, const struct event *ev,
 	slots[n++] = v->seg[SEG_CS].selector;
 	slots[n++] = v->rflags | (is_fault(ev) ? FL_RF : 0);
 	if (inner) {
-		slots[n++] = interp_sp(v);
+		slots[n++] = (uint32_t)v->regs[GPR_RSP]; /* all of ESP */
 		slots[n++] = v->seg[SEG_SS].selector;
 	}
 	for (unsigned i = 0; i < n; i++)
