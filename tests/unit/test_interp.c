@@ -1368,7 +1368,8 @@ static void test_int3_int1_and_interrupt(void **state)
 #define P_NP_CODE 0x60    /* a code segment not present */
 #define P_CGATE 0x68      /* a 32-bit call gate */
 #define P_CONF 0x70       /* conforming ring-0 code (set by a test) */
-#define P_GDT_LIMIT 0x77
+#define P_LDT 0x78        /* an LDT (set by a test) */
+#define P_GDT_LIMIT 0x7f
 #define P_TSS_LIMIT (0x68 + 0x2000)
 
 #define GATE_INT16 0x6
@@ -1425,6 +1426,7 @@ static void prot_setup(void)
 	poke64(GDT + P_NP_CODE, desc_bits(0, 0xfffff, 0xc01b));
 	poke64(GDT + P_CGATE, P_KCODE << 16 | (uint64_t)0x8c << 40);
 	poke64(GDT + P_CONF, 0);
+	poke64(GDT + P_LDT, 0);
 	v->gdtr = (struct vcpu_dtable){ GDT, P_GDT_LIMIT };
 
 	for (unsigned i = 0; i < 256; i++)
@@ -1568,6 +1570,19 @@ static void test_prot_tables_and_segments(void **state)
 	RUN(0x0f, 0x03, 0xc3); /* lsl eax, ebx */
 	expect_done();
 	assert_int_equal(v->regs[GPR_RAX], P_TSS_LIMIT);
+
+	/* lldt: an 8-byte LDT descriptor; a TI selector then loads from it. */
+	poke64(GDT + P_LDT, desc_bits(LDT, 0xf, 0x0082));
+	poke64(LDT + 8, desc_bits(0x1000, 0xffff, 0x4093));
+	v->regs[GPR_RAX] = P_LDT;
+	RUN(0x0f, 0x00, 0xd0); /* lldt ax */
+	expect_done();
+	assert_int_equal(v->ldtr.base, LDT);
+	v->regs[GPR_RAX] = 0x8 | SEL_TI;
+	RUN(0x8e, 0xe0); /* mov fs, ax */
+	expect_done();
+	assert_int_equal(v->seg[SEG_FS].base, 0x1000);
+	assert_int_equal(v->seg[SEG_FS].limit, 0xffff);
 
 	/* mov ds, ax: a ring-3 data segment loads at CPL 0. */
 	v->regs[GPR_RAX] = P_UDATA | 3;
@@ -2112,10 +2127,28 @@ static void test_prot_io_flags_sysenter(void **state)
 	RUN(0xfa); /* cli at CPL 3, IOPL 0 */
 	expect_fault(T_GP, 0);
 
+	/* The SYSENTER MSRs by wrmsr (EDX:EAX) in 32-bit code at CPL 0. */
+	v->cpl = 0;
+	v->regs[GPR_RDX] = 0;
+	v->regs[GPR_RCX] = MSR_IA32_SYSENTER_CS;
+	v->regs[GPR_RAX] = P_KCODE;
+	RUN(0x0f, 0x30);
+	expect_done();
+	v->regs[GPR_RCX] = MSR_IA32_SYSENTER_ESP;
+	v->regs[GPR_RAX] = 0x9000;
+	RUN(0x0f, 0x30);
+	expect_done();
+	v->regs[GPR_RCX] = MSR_IA32_SYSENTER_EIP;
+	v->regs[GPR_RAX] = 0x4000;
+	RUN(0x0f, 0x30);
+	expect_done();
+	v->regs[GPR_RAX] = v->regs[GPR_RDX] = ~0ULL;
+	RUN(0x0f, 0x32); /* rdmsr: EAX = 0x4000, EDX = 0 */
+	expect_done();
+	assert_int_equal(v->regs[GPR_RAX], 0x4000);
+	assert_int_equal(v->regs[GPR_RDX], 0);
 	/* sysenter from CPL 3 and sysexit back. */
-	v->sysenter_cs = P_KCODE;
-	v->sysenter_esp = 0x9000;
-	v->sysenter_eip = 0x4000;
+	v->cpl = 3;
 	RUN(0x0f, 0x34);
 	assert_false(v->exception.pending);
 	assert_int_equal(v->cpl, 0);
@@ -2141,6 +2174,85 @@ static void test_prot_io_flags_sysenter(void **state)
 	expect_fault(T_GP, 0);
 	RUN(0x0f, 0x05); /* syscall: only in 64-bit mode */
 	expect_fault(T_UD, -1);
+}
+
+/* ---------------------------------------------- protected mode: 16-bit */
+
+static void test_prot_16bit_code(void **state)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	(void)state;
+	prot_setup();
+	load_seg(SEG_CS, P_CODE16);
+	load_seg(SEG_SS, P_DATA16);
+	assert_int_equal(cpu_code_size(v), 2);
+	v->rip = 0x1000;
+	v->regs[GPR_RSP] = 0x8000;
+	/* pushf: 2 bytes by default, pushfd with 66. */
+	v->rflags = FL_FIXED1 | FL_IF | FL_AC;
+	RUN(0x9c);
+	expect_done();
+	assert_int_equal(v->regs[GPR_RSP], 0x7ffe);
+	assert_int_equal(peek16(0x7ffe), FL_FIXED1 | FL_IF);
+	v->rip = 0x1000;
+	RUN(0x66, 0x9c);
+	expect_done();
+	assert_int_equal(v->regs[GPR_RSP], 0x7ffa);
+	assert_int_equal(peek32(0x7ffa), FL_FIXED1 | FL_IF | FL_AC);
+
+	/* lgdt [bx]: the default 16-bit operand size keeps 24 bits of base;
+	 * 66 makes it 32. */
+	v->rip = 0x1000;
+	poke16(DATA, 0x10);
+	poke32(DATA + 2, 0x12345678);
+	load_seg(SEG_DS, P_SMALL); /* based at DATA: [bx] with BX 0 */
+	v->regs[GPR_RBX] = 0;
+	RUN(0x0f, 0x01, 0x17);
+	expect_done();
+	assert_int_equal(v->gdtr.base, 0x345678);
+	v->rip = 0x1000;
+	RUN(0x66, 0x0f, 0x01, 0x17);
+	expect_done();
+	assert_int_equal(v->gdtr.base, 0x12345678);
+	v->gdtr = (struct vcpu_dtable){ GDT, P_GDT_LIMIT };
+
+	/* int 0x40 through a 32-bit gate from 16-bit code: 4-byte slots,
+	 * then iretd (66 cf in 16-bit code) back. */
+	v->rip = 0x1000;
+	v->regs[GPR_RSP] = 0x8000;
+	RUN(0xcd, 0x40);
+	assert_int_equal(v->rip, HANDLER + 0x40 * 0x10);
+	assert_int_equal(v->regs[GPR_RSP], 0x8000 - 12);
+	assert_int_equal(peek32(0x8000 - 12), 0x1002);
+	assert_int_equal(peek32(0x8000 - 8), P_CODE16);
+	assert_int_equal(cpu_code_size(v), 4);
+	RUN(0xcf); /* the handler's iretd */
+	assert_false(v->exception.pending);
+	assert_int_equal(v->rip, 0x1002);
+	assert_int_equal(v->regs[GPR_RSP], 0x8000);
+	assert_int_equal(cpu_code_size(v), 2);
+	/* iret in 16-bit code: 2-byte slots. */
+	v->regs[GPR_RSP] = 0x7ffa;
+	poke16(0x7ffa, 0x2000);
+	poke16(0x7ffc, P_CODE16);
+	poke16(0x7ffe, FL_FIXED1 | FL_CF);
+	RUN(0xcf);
+	assert_false(v->exception.pending);
+	assert_int_equal(v->rip, 0x2000);
+	assert_int_equal(v->regs[GPR_RSP], 0x8000);
+	assert_true(v->rflags & FL_CF);
+	/* lcall in 16-bit code: pushes CS and IP, 2 bytes each. */
+	RUN(0x9a, 0x00, 0x30, P_CODE16, 0x00);
+	assert_false(v->exception.pending);
+	assert_int_equal(v->rip, 0x3000);
+	assert_int_equal(v->regs[GPR_RSP], 0x7ffc);
+	assert_int_equal(peek16(0x7ffc), 0x2005);
+	assert_int_equal(peek16(0x7ffe), P_CODE16);
+	RUN(0xcb); /* lret */
+	assert_false(v->exception.pending);
+	assert_int_equal(v->rip, 0x2005);
+	assert_int_equal(v->regs[GPR_RSP], 0x8000);
 }
 
 int main(void)
@@ -2185,6 +2297,7 @@ int main(void)
 		T(test_prot_far_transfers),
 		T(test_prot_long_mode_switch),
 		T(test_prot_io_flags_sysenter),
+		T(test_prot_16bit_code),
 #undef T
 	};
 
