@@ -7,6 +7,16 @@
  * which slice of which general register "ah" is, what linear address a
  * memory operand denotes, and how the stack is pushed and popped.
  *
+ * How wide things are depends on the mode (cpu_mode(), isa/arch.h): in
+ * 64-bit mode addresses are 64 bits and only FS and GS have a base; in
+ * 32- and 16-bit code (protected and compatibility mode) an address is an
+ * offset in a segment - its base added, its limit and type checked, the
+ * sum wrapping at 4 GiB - and the stack pointer is ESP or SP as SS.B says:
+ *
+ *   offset = base + index * scale + disp   (in the address size)
+ *   linear = segment.base + offset          (mod 2^32 outside 64-bit mode)
+ *
+
  * Where it sits: every interpreter routine reads and writes its operands
  * through these helpers; memory goes through gva_read/gva_write
  * (shadowpt/walk.h), which walk the guest's page tables with the virtual
