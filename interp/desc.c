@@ -114,6 +114,12 @@ void interp_sidt(struct vm *vm, const struct insn *in)
 
 /* --------------------------------------------------------- lldt, ltr */
 
+/* The system types of protected mode only (SDM vol. 3, table 3-2). */
+#define SYS_TSS16_AVAIL 0x1
+#define SYS_TSS16_BUSY 0x3
+#define SYS_CALL_GATE16 0x4
+#define SYS_TASK_GATE 0x5
+
 /*
  * Read the system descriptor that lldt or ltr names: it must be in the
  * GDT, of type want, present.  0, or -1 with #GP(sel), #NP(sel) or #PF.
@@ -127,6 +133,14 @@ static int system_desc(struct vm *vm, uint16_t sel, unsigned want,
 	}
 	if (interp_desc_fetch(vm, sel, true, d) < 0)
 		return -1;
+	if (want == DESC_SYS_TSS_AVAIL && !(vm->vcpu.efer & EFER_LMA) &&
+	    desc_is_system(d) && desc_type(d) == SYS_TSS16_AVAIL) {
+		/* Valid in protected mode, but used by no kernel run here. */
+		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "ltr of the 16-bit TSS %#x "
+			"at rip %#llx: not supported", sel,
+			(unsigned long long)vm->vcpu.rip);
+		return -1;
+	}
 	if (!desc_is_system(d) || desc_type(d) != want ||
 	    !x86_canonical(desc_base(d))) {
 		interp_gp(vm, sel_error(sel));
@@ -246,10 +260,6 @@ static int visible_desc(struct vm *vm, uint16_t sel, struct seg_desc *d)
  * mode also the 16-bit TSSs and (lar only) the 16-bit call gate and the
  * task gate.
  */
-#define SYS_TSS16_AVAIL 0x1
-#define SYS_TSS16_BUSY 0x3
-#define SYS_CALL_GATE16 0x4
-#define SYS_TASK_GATE 0x5
 
 static bool sys_type_ok(const struct vm *vm, const struct seg_desc *d,
 			bool gates)

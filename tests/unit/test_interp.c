@@ -1641,6 +1641,24 @@ static void test_prot_tables_and_segments(void **state)
 	expect_done();
 	assert_int_equal(v->regs[GPR_RSP], 0x1234fffc);
 	assert_int_equal(peek32(0xfffc), P_KCODE);
+
+	/* An expand-down stack (B = 1, limit 0x7fff): offsets 0x8000 and
+	 * up are in it; a push below them is #SS(0), RSP unchanged. */
+	poke64(GDT + P_SMALL, desc_bits(0, 0x7fff, 0x4097));
+	load_seg(SEG_SS, P_SMALL);
+	v->regs[GPR_RSP] = 0x8004;
+	RUN(0x0e);
+	expect_done();
+	assert_int_equal(v->regs[GPR_RSP], 0x8000);
+	RUN(0x0e);
+	expect_fault(T_SS, 0);
+	assert_int_equal(v->regs[GPR_RSP], 0x8000);
+
+	/* ltr of a 16-bit TSS: valid, but not emulated: the guest stops. */
+	poke64(GDT + P_CONF, desc_bits(TSS, 0x2b, 0x0081));
+	v->regs[GPR_RAX] = P_CONF;
+	RUN(0x0f, 0x00, 0xd8);
+	assert_true(vm->stopped);
 }
 
 /* -------------------------------------- protected mode: event delivery */
@@ -2039,6 +2057,32 @@ static void test_prot_long_mode_switch(void **state)
 	expect_done();
 	assert_int_equal(v->regs[GPR_RAX], EFER_LME | EFER_LMA);
 	assert_int_equal(v->regs[GPR_RDX], 0);
+
+	/* An interrupt in compatibility mode goes through the 64-bit IDT
+	 * (16-byte gates) to 64-bit code, with 8-byte slots; iretq returns
+	 * to 32-bit code, where an SS must not be null. */
+	for (unsigned i = 0; i < 256; i++)
+		set_gate(i, P_CODE64, DESC_SYS_INT_GATE, 0, 0, true);
+	v->idtr = (struct vcpu_dtable){ IDT, 256 * 16 - 1 };
+	v->rflags = FL_FIXED1 | FL_IF;
+	RUN(0xcd, 0x40);
+	assert_false(v->exception.pending);
+	assert_int_equal(cpu_mode(v), CPU_LONG);
+	assert_int_equal(v->rip, HANDLER + 0x40 * 0x10);
+	assert_int_equal(v->regs[GPR_RSP], KSTACK - 40);
+	assert_int_equal(peek64(KSTACK - 40), CODE + 2);
+	assert_int_equal(peek64(KSTACK - 32), P_KCODE);
+	assert_int_equal(peek64(KSTACK - 8), P_KDATA);
+	poke64(KSTACK - 8, 0);
+	RUN(0x48, 0xcf); /* iretq with a null SS to 32-bit code */
+	expect_fault(T_GP, 0);
+	poke64(KSTACK - 8, P_KDATA);
+	RUN(0x48, 0xcf);
+	assert_false(v->exception.pending);
+	assert_int_equal(cpu_mode(v), CPU_COMPAT);
+	assert_int_equal(v->rip, CODE + 2);
+	assert_int_equal(v->regs[GPR_RSP], KSTACK);
+	v->rip = CODE;
 
 	/* ljmp to a 64-bit code segment: 64-bit mode. */
 	RUN(0xea, LE32(0x102000), P_CODE64, 0);
