@@ -29,7 +29,13 @@
 			      CPUID_1_EDX_PGE | CPUID_1_EDX_CMOV |         \
 			      CPUID_1_EDX_PAT | CPUID_1_EDX_FXSR |         \
 			      CPUID_1_EDX_SSE | CPUID_1_EDX_SSE2)
+/* The local APIC (devices/lapic.c) has x2APIC mode and the TSC-deadline
+ * timer. */
+#define CPUID_1_ECX_X2APIC (1U << 21)
+#define CPUID_1_ECX_TSC_DEADLINE (1U << 24)
 #define CPUID_1_ECX_FEATURES (CPUID_1_ECX_CX16 | CPUID_1_ECX_POPCNT |      \
+			      CPUID_1_ECX_X2APIC |                        \
+			      CPUID_1_ECX_TSC_DEADLINE |                  \
 			      CPUID_1_ECX_HYPERVISOR)
 #define CPUID_80000001_EDX_FEATURES (CPUID_80000001_EDX_SYSCALL |          \
 				     CPUID_80000001_EDX_NX |               \
