@@ -147,9 +147,12 @@ static void write_window(struct ioapic *io, uint32_t val)
 			     (*e & ~0xffffffffULL) | val;
 	*e = (v & RTE_WRITABLE) | (*e & IOAPIC_RTE_REMOTE_IRR);
 	/* An edge entry has no remote IRR (QEMU: Linux's way to clear it
-	 * is to switch the entry to edge and back). */
+	 * is to switch the entry to edge and back).  A level entry asks
+	 * for as long as its line is high, whenever that began. */
 	if (!(*e & IOAPIC_RTE_LEVEL))
 		*e &= ~IOAPIC_RTE_REMOTE_IRR;
+	else
+		io->irr = (io->irr & ~(1u << n)) | (io->lines & 1u << n);
 	service(io); /* unmasked: a waiting level goes out now */
 }
 
