@@ -313,6 +313,12 @@ static void write_initial_count(struct lapic *l, uint32_t val, uint64_t now)
  * Interprocessor interrupts (SDM 11.6): the ICR.
  */
 
+/* x2APIC: the logical ID follows from the APIC ID (SDM 11.12.10.2). */
+static uint32_t x2apic_ldr(uint32_t id)
+{
+	return ((id >> 4) << 16) | (1u << (id & 0xf));
+}
+
 bool lapic_matches(const struct lapic *l, uint32_t dest, bool logical,
 		   bool x2apic)
 {
@@ -323,8 +329,8 @@ bool lapic_matches(const struct lapic *l, uint32_t dest, bool logical,
 	if (!logical)
 		return dest == l->id;
 	if (x2apic) /* cluster in 31:16, a bit per APIC in 15:0 */
-		return (dest >> 16) == (l->ldr >> 16) &&
-		       (dest & l->ldr & 0xffff);
+		return (dest >> 16) == (x2apic_ldr(l->id) >> 16) &&
+		       (dest & x2apic_ldr(l->id) & 0xffff);
 	uint8_t mine = (uint8_t)(l->ldr >> 24);
 	if ((l->dfr >> 28) == 0xf) /* flat model: a bit per APIC */
 		return dest & mine;
@@ -376,12 +382,6 @@ static void send_ipi(struct lapic *l, bool x2apic)
 /* ------------------------------------------------------------------
  * The register file.
  */
-
-/* x2APIC: the logical ID follows from the APIC ID (SDM 11.12.10.2). */
-static uint32_t x2apic_ldr(uint32_t id)
-{
-	return ((id >> 4) << 16) | (1u << (id & 0xf));
-}
 
 static bool read_reg(const struct lapic *l, unsigned reg, bool x2apic,
 		     uint64_t now, uint64_t *val)

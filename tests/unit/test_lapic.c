@@ -367,6 +367,14 @@ static void test_x2apic_registers(void **state)
 	assert_true(lapic_write(&l, LAPIC_ICR_LO, 0xffffffffULL << 32 | 0x93,
 				true, 0));
 	assert_int_equal(lapic_pending(&l), 0x93);
+	assert_int_equal(lapic_acknowledge(&l), 0x93);
+	/* Logical: cluster 0, bit 0 is this APIC (the xAPIC LDR is not). */
+	assert_true(lapic_write(&l, LAPIC_ICR_LO, 0x1ULL << 32 |
+				LAPIC_DEST_LOGICAL | 0xa4, true, 0));
+	assert_int_equal(lapic_acknowledge(&l), 0xa4);
+	assert_true(lapic_write(&l, LAPIC_ICR_LO, 0x10001ULL << 32 |
+				LAPIC_DEST_LOGICAL | 0xb5, true, 0));
+	assert_int_equal(lapic_pending(&l), -1);
 }
 
 static void test_base_transitions(void **state)
