@@ -53,15 +53,17 @@ uint8_t acpi_pm_read(const struct acpi_pm *pm, unsigned offset, uint64_t now)
 	return 0xff; /* 6, 7: nothing there */
 }
 
-/* PM1 control: SLP_EN starts the sleep SLP_TYP names; only S5 (off) is
- * offered, as QEMU offers nothing else a kernel could come back from
- * here.  SLP_EN itself always reads 0. */
+/* PM1 control: SLP_EN starts the sleep SLP_TYP names.  As QEMU's
+ * acpi_pm1_cnt_write(): S5 turns the machine off, and so does S4 (QEMU
+ * reports a suspend to disk, then shuts down); S3 and the rest do nothing
+ * here (QEMU's S3 needs its firmware to resume).  SLP_EN reads 0. */
 static void write_cnt(struct acpi_pm *pm, uint16_t val)
 {
+	unsigned typ = (val & ACPI_PM1_SLP_TYP) >> ACPI_PM1_SLP_TYP_SHIFT;
+
 	pm->cnt = val & (uint16_t)~ACPI_PM1_SLP_EN;
 	if ((val & ACPI_PM1_SLP_EN) &&
-	    ((val & ACPI_PM1_SLP_TYP) >> ACPI_PM1_SLP_TYP_SHIFT) ==
-	    ACPI_S5_SLP_TYP)
+	    (typ == ACPI_S5_SLP_TYP || typ == ACPI_S4_SLP_TYP))
 		pm->poweroff = true;
 }
 

@@ -1,25 +1,27 @@
 /*
  * devices/acpi_pm.h - the ACPI power-management registers of the PIIX4
- * (Intel 82371AB datasheet, function 3; ACPI 6.x section 4.8), as QEMU's
- * pc machine has them once SeaBIOS has put the block at 0xb000 (SeaBIOS's
- * PORT_ACPI_PM_BASE, written to the PIIX4's PMBA; QEMU's q35 has its
- * ICH9 block at 0x600 instead).  trapvisor has no BIOS: the block is
- * simply there.
+ * (Intel 82371AB datasheet, function 3; ACPI 6.x section 4.8), where QEMU's
+ * pc machine has them once its firmware has set the PIIX4's PM base: at
+ * 0x600 (QEMU 7.2's `info mtree` on `-M pc`: acpi-evt 0x600-0x603,
+ * acpi-cnt 0x604-0x605, acpi-tmr 0x608-0x60b).  trapvisor has no BIOS:
+ * the block is simply there.
  *
  *   port            register (the FADT names)
- *   0xb000-0xb001   PM1a_EVT_BLK: PM1 status (write 1 to clear)
- *   0xb002-0xb003   PM1a_EVT_BLK: PM1 enable
- *   0xb004-0xb005   PM1a_CNT_BLK: PM1 control: SCI_EN (0), SLP_TYP
+ *   0x600-0x601     PM1a_EVT_BLK: PM1 status (write 1 to clear)
+ *   0x602-0x603     PM1a_EVT_BLK: PM1 enable
+ *   0x604-0x605     PM1a_CNT_BLK: PM1 control: SCI_EN (0), SLP_TYP
  *                   (12:10), SLP_EN (13, write only)
- *   0xb008-0xb00b   PM_TMR_BLK: the 24-bit PM timer, 3.579545 MHz
+ *   0x608-0x60b     PM_TMR_BLK: the 24-bit PM timer, 3.579545 MHz
  *
  * Writing SLP_EN with SLP_TYP 0, the S5 value of QEMU's DSDT (_S5 = 0),
- * turns the machine off, as QEMU's acpi_pm1_cnt_write() does.  The PM
+ * or 2, the PIIX4's S4 value, turns the machine off, as QEMU's
+ * acpi_pm1_cnt_write() does.  The PM
  * timer's overflow (bit 23 changes) sets TMR_STS; with TMR_EN and SCI_EN
  * the SCI, ISA IRQ 9 on QEMU's pc, is raised.  The SCI is looked at when
  * the devices are brought up to date; it registers no clock deadline of
- * its own, so a guest halted with nothing but the PM timer's overflow to
- * wake it is not woken (OSes use the PM timer as a counter).
+ * its own: a guest that halts with nothing but the PM timer's overflow
+ * to wake it has nothing to wake it (OSes read the PM timer as a
+ * counter, and keep a timer interrupt of their own).
  */
 #ifndef DEVICES_ACPI_PM_H
 #define DEVICES_ACPI_PM_H
@@ -27,7 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define ACPI_PM_BASE 0xb000
+#define ACPI_PM_BASE 0x600
 #define ACPI_PM1_EVT_BLK (ACPI_PM_BASE + 0)   /* 4 bytes */
 #define ACPI_PM1_EVT_LEN 4
 #define ACPI_PM1_CNT_BLK (ACPI_PM_BASE + 4)   /* 2 bytes */
@@ -38,6 +40,7 @@
 #define ACPI_PM_TMR_HZ 3579545ULL
 #define ACPI_SCI_IRQ 9                        /* QEMU's pc: ISA IRQ 9 */
 #define ACPI_S5_SLP_TYP 0                     /* QEMU's DSDT _S5 */
+#define ACPI_S4_SLP_TYP 2                     /* QEMU's PIIX4 s4_val */
 
 #define ACPI_PM1_TMR_STS 0x0001u   /* status and enable bits */
 #define ACPI_PM1_GBL_STS 0x0020u

@@ -12,10 +12,10 @@
  *   0x03f6          IDE primary channel, Alternate Status / Device Control
  *   0x03f8-0x03ff   COM1, a 16550A UART (devices/ns16550a.c)
  *   0x0510-0x0511   QEMU's fw_cfg, I/O interface (devices/fw_cfg.c)   [wide]
+ *   0x0600-0x060b   PIIX4 ACPI PM1 event and control registers, PM timer
+ *                   (devices/acpi_pm.c)                             [wide]
  *   0x0cf8-0x0cff   PCI configuration mechanism #1, i440FX host bridge
  *                   (devices/pci.c)                                 [wide]
- *   0xb000-0xb00b   PIIX4 ACPI PM1 event and control registers, PM timer
- *                   (devices/acpi_pm.c)                             [wide]
  *   anything else   nothing answers: reads give all ones, writes vanish
  *
  * Access sizes.  An in or out moves 1, 2 or 4 bytes.  The byte-wide chips

@@ -1,6 +1,6 @@
 /*
  * tests/unit/test_acpi_pm.c - the PIIX4's ACPI PM block: the PM timer's
- * rate and width, TMR_STS and the SCI, and S5 through PM1 control, on a
+ * rate and width, TMR_STS and the SCI, and S5/S4 through PM1 control, on a
  * machine whose virtual time is the instruction count (--icount), so
  * that every reading is exact.
  */
@@ -103,13 +103,26 @@ static void test_s5_powers_off(void **state)
 	assert_false(dev_vm.stopped);
 	assert_int_equal(dev_in(ACPI_PM1_CNT_BLK, 2),
 			 1u << ACPI_PM1_SLP_TYP_SHIFT | ACPI_PM1_SCI_EN);
+	/* SLP_TYP 5: nothing either. */
+	dev_out(ACPI_PM1_CNT_BLK, 2, ACPI_PM1_SLP_EN |
+			5u << ACPI_PM1_SLP_TYP_SHIFT);
+	assert_false(dev_vm.stopped);
 	/* SLP_TYP without SLP_EN: nothing. */
 	dev_out(ACPI_PM1_CNT_BLK, 2, ACPI_PM1_SCI_EN);
 	assert_false(dev_vm.stopped);
-	/* outw(0xb004, 0x2000): S5, the machine is off, status 0. */
+	/* outw(0x604, 0x2000): S5, the machine is off, status 0. */
 	dev_vm.exit_status = 7;
 	dev_out(ACPI_PM1_CNT_BLK, 2, ACPI_PM1_SLP_EN |
 			ACPI_S5_SLP_TYP << ACPI_PM1_SLP_TYP_SHIFT);
+	assert_true(dev_vm.stopped);
+	assert_int_equal(dev_vm.exit_status, 0);
+}
+
+static void test_s4_powers_off(void **state)
+{
+	(void)state;
+	dev_out(ACPI_PM1_CNT_BLK, 2, ACPI_PM1_SLP_EN |
+			ACPI_S4_SLP_TYP << ACPI_PM1_SLP_TYP_SHIFT);
 	assert_true(dev_vm.stopped);
 	assert_int_equal(dev_vm.exit_status, 0);
 }
@@ -122,6 +135,7 @@ int main(void)
 		T(test_timer_port),
 		T(test_tmr_sts_and_sci),
 		T(test_s5_powers_off),
+		T(test_s4_powers_off),
 	};
 	return cmocka_run_group_tests_name("acpi_pm", tests, NULL, NULL);
 }
