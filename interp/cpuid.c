@@ -32,12 +32,13 @@
 			      CPUID_1_EDX_PAT | CPUID_1_EDX_FXSR |         \
 			      CPUID_1_EDX_SSE | CPUID_1_EDX_SSE2)
 /*
- * The leaf-1 ECX bits of the local APIC's optional modes, x2APIC (bit 21)
- * and the TSC-deadline timer (bit 24): advertised exactly when the APIC
- * model in devices/ implements them, which adds them here.  (EDX.APIC,
- * the xAPIC itself, is in CPUID_1_EDX_FEATURES.)
+ * The leaf-1 ECX bits of the local APIC's optional modes: the APIC model
+ * (devices/lapic.c) has x2APIC mode (bit 21) and the TSC-deadline timer
+ * (bit 24).  (EDX.APIC, the xAPIC itself, is in CPUID_1_EDX_FEATURES.)
  */
-#define CPUID_1_ECX_APIC_MODES 0U
+#define CPUID_1_ECX_X2APIC (1U << 21)
+#define CPUID_1_ECX_TSC_DEADLINE (1U << 24)
+#define CPUID_1_ECX_APIC_MODES (CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE)
 #define CPUID_1_ECX_FEATURES (CPUID_1_ECX_CX16 | CPUID_1_ECX_POPCNT |      \
 			      CPUID_1_ECX_HYPERVISOR | CPUID_1_ECX_APIC_MODES)
 #define CPUID_80000001_EDX_FEATURES (CPUID_80000001_EDX_SYSCALL |          \
