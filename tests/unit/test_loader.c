@@ -202,12 +202,11 @@ static void test_misaligned_headers(void **state)
 
 static void test_missing_file(void **state)
 {
+	struct vm_options o = { .image = "/nonexistent/x.elf" };
 	char why[200];
-	uint64_t entry;
 
 	(void)state;
-	assert_int_equal(loader_load_elf(&vm, "/nonexistent/x.elf", &entry,
-					 why, sizeof(why)), -1);
+	assert_int_equal(loader_boot(&vm, &o, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "cannot open /nonexistent/x.elf"));
 }
 
