@@ -228,7 +228,6 @@ drive-qcow2|$k -drive file=x.img,format=qcow2|-drive file=x.img,format=qcow2: su
 gdb|$k -gdb tcp::1234|-gdb tcp::1234: trapvisor has no gdb stub
 gdb-s|$k -s|-s: trapvisor has no gdb stub
 initrd-empty-item|$k -initrd x,,y,|-initrd: every module needs a file name
-initrd-space-item|$k -initrd ' x'|-initrd: every module needs a file name
 serial-file|$k -serial file:x|-serial file:x: only stdio
 debug-exit-iobase|$k -device isa-debug-exit,iobase=0x501|-device isa-debug-exit,iobase=0x501: isa-debug-exit is at iobase=0xf4 only
 no-kernel|-m 64|-kernel FILE: required
