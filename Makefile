@@ -39,7 +39,7 @@ endif
 
 # ---------------------------------------------------------------- monitor
 ENGINE_DIRS := $(wildcard engines/*)
-MON_SRC := $(wildcard core/*.c devices/*.c) \
+MON_SRC := $(wildcard core/*.c devices/*.c firmware/*.c) \
 	$(filter-out monitor/main.c,$(wildcard monitor/*.c)) \
 	$(wildcard isa/*.c interp/*.c shadowpt/*.c) \
 	$(foreach d,$(ENGINE_DIRS),$(wildcard $(d)/*.c))

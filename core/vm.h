@@ -34,13 +34,15 @@ enum isa_mode {
 
 /* A disk image on the primary IDE channel (--disk). */
 #define VM_MAX_DISKS 2 /* slot 0: primary master, slot 1: primary slave */
+#define VM_MAX_INITRD 32 /* multiboot modules (monitor/boot.h MB_MAX_MODS) */
 struct vm_disk {
 	const char *path;       /* raw image file; NULL: no device */
 	bool read_only;         /* ",ro": the guest's writes abort */
 };
 
 struct vm_options {
-	const char *image;      /* path of the ELF64 guest image */
+	const char *image;      /* path of the guest image: ELF64, or a
+				   multiboot kernel */
 	const char *engine;     /* softcpu, native, kvm or auto */
 	uint64_t mem_mib;       /* --mem */
 	enum isa_mode isa;      /* --isa */
@@ -50,6 +52,9 @@ struct vm_options {
 	uint64_t icount_ns;     /* --icount: virtual ns per guest instruction
 				   (0: time is the host's clock) */
 	struct vm_disk disk[VM_MAX_DISKS]; /* --disk, by slot */
+	const char *initrd[VM_MAX_INITRD]; /* --initrd: multiboot modules,
+				   each "FILE [ARGS]" (QEMU's -initrd) */
+	unsigned ninitrd;
 	bool qemu_exit;         /* trapvisor-qemu: isa-debug-exit gives
 				   status (v << 1) | 1 as QEMU's does */
 };

@@ -26,6 +26,24 @@
  *   0x8000            GDT
  *   0x9000 - 0x7ffff  boot stack (grows down from BOOT_STACK_TOP)
  *   0x100000          the image (linked there by guests/runtime/guest.ld)
+ *
+ * A multiboot kernel (monitor/multiboot.h) is entered in 32-bit protected
+ * mode instead, paging off: it gets no page tables, no boot_info and no
+ * stack, and its loader's structures take
+ *
+ *   0x8000            GDT: null, flat 32-bit ring-0 code (BOOT_SEL_CODE),
+ *                     flat ring-0 data (BOOT_SEL_DATA)
+ *   0x9000            struct mb_info (EBX at entry)
+ *   0x9100            the memory map
+ *   0x9200            the module list
+ *   0x9400 - 0xffff   strings: command line, module strings, loader name
+ *
+ * Its segments and modules may take any other RAM from MB_LOW_END up to
+ * the EBDA and from 1 MiB up.
+ *
+ * Every boot, of either kind, also finds the firmware of
+ * firmware/firmware.h: the BIOS data area at 0x400, the EBDA at 0x9fc00,
+ * the MP and ACPI tables in 0xf0000-0xfffff.
  */
 #ifndef MONITOR_BOOT_H
 #define MONITOR_BOOT_H
@@ -41,7 +59,14 @@
 #define BOOT_IMAGE_BASE 0x100000
 #define BOOT_IDMAP_SIZE 0x100000000ULL /* 4 GiB */
 
-#define BOOT_SEL_CODE 0x08 /* 64-bit ring-0 code */
+#define MB_INFO 0x9000
+#define MB_MMAP 0x9100
+#define MB_MODS 0x9200
+#define MB_STRINGS 0x9400
+#define MB_LOW_END 0x10000
+#define MB_MAX_MODS ((MB_STRINGS - MB_MODS) / 16)
+
+#define BOOT_SEL_CODE 0x08 /* 64-bit ring-0 code (multiboot: 32-bit) */
 #define BOOT_SEL_DATA 0x10 /* ring-0 data */
 #define BOOT_GDT_ENTRIES 3
 

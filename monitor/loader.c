@@ -1,5 +1,7 @@
 /*
- * monitor/loader.c - load an ELF64 guest image; build the boot state.
+ * monitor/loader.c - load a guest image, pick its boot protocol (ELF64
+ * for trapvisor's own, or multiboot: monitor/loader.h); build the boot
+ * state of trapvisor's own protocol.
  *
  * The loader trusts nothing in the file: every offset and size is checked
  * against the file and every segment against guest RAM before a byte is
@@ -22,35 +24,73 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/vm.h"
+#include "firmware/firmware.h"
+#include "interp/interp.h"
 #include "isa/x86.h"
 #include "monitor/boot.h"
 #include "monitor/loader.h"
-#include "core/vm.h"
 #include "monitor/machine.h"
+#include "monitor/multiboot.h"
 #include "shadowpt/shadowpt.h"
 
-/* Check the ELF header, copied to *eh: a 64-bit little-endian x86-64
- * executable with a program header table inside the file. */
-static int check_ehdr(const uint8_t *img, size_t size, Elf64_Ehdr *eh,
-		      char *why, size_t len)
+/* The refusal of a 32-bit ELF file in trapvisor's own protocol. */
+static int elf32_refused(char *why, size_t len)
 {
+	snprintf(why, len, "a 32-bit ELF file without a multiboot header; "
+		 "trapvisor boots 64-bit (ELF64) x86-64 images and multiboot "
+		 "kernels");
+	return -1;
+}
+
+/* The ELF32 header h, widened into an ELF64 one. */
+static void widen_ehdr(const Elf32_Ehdr *h, Elf64_Ehdr *eh)
+{
+	memcpy(eh->e_ident, h->e_ident, EI_NIDENT);
+	eh->e_type = h->e_type;
+	eh->e_machine = h->e_machine;
+	eh->e_version = h->e_version;
+	eh->e_entry = h->e_entry;
+	eh->e_phoff = h->e_phoff;
+	eh->e_shoff = h->e_shoff;
+	eh->e_flags = h->e_flags;
+	eh->e_ehsize = h->e_ehsize;
+	eh->e_phentsize = h->e_phentsize;
+	eh->e_phnum = h->e_phnum;
+	eh->e_shentsize = h->e_shentsize;
+	eh->e_shnum = h->e_shnum;
+	eh->e_shstrndx = h->e_shstrndx;
+}
+
+/*
+ * Check the ELF header: a little-endian executable for x86-64 (ELF64) or
+ * i386 (ELF32), with a program header table inside the file.
+ */
+int elf_read_header(const uint8_t *img, size_t size, struct elf_image *e,
+		    char *why, size_t len)
+{
+	Elf64_Ehdr *eh = &e->eh;
+
 	if (size < EI_NIDENT || memcmp(img, ELFMAG, SELFMAG) != 0) {
 		snprintf(why, len, "not an ELF file (no \\177ELF magic)");
 		return -1;
 	}
-	if (img[EI_CLASS] == ELFCLASS32) {
-		snprintf(why, len, "a 32-bit ELF file; trapvisor boots "
-			 "64-bit (ELF64) x86-64 images");
-		return -1;
-	}
-	if (img[EI_CLASS] != ELFCLASS64 || size < sizeof(*eh)) {
+	e->cls = img[EI_CLASS];
+	if (e->cls == ELFCLASS64 && size >= sizeof(Elf64_Ehdr)) {
+		memcpy(eh, img, sizeof(*eh));
+	} else if (e->cls == ELFCLASS32 && size >= sizeof(Elf32_Ehdr)) {
+		Elf32_Ehdr h;
+		memcpy(&h, img, sizeof(h));
+		widen_ehdr(&h, eh);
+	} else {
 		snprintf(why, len, "malformed ELF header");
 		return -1;
 	}
-	memcpy(eh, img, sizeof(*eh));
-	if (img[EI_DATA] != ELFDATA2LSB || eh->e_machine != EM_X86_64) {
-		snprintf(why, len, "an ELF file for machine %u, not x86-64",
-			 eh->e_machine);
+	bool is64 = e->cls == ELFCLASS64;
+	if (img[EI_DATA] != ELFDATA2LSB ||
+	    eh->e_machine != (is64 ? EM_X86_64 : EM_386)) {
+		snprintf(why, len, "an ELF file for machine %u, not %s",
+			 eh->e_machine, is64 ? "x86-64" : "i386");
 		return -1;
 	}
 	if (eh->e_type != ET_EXEC) {
@@ -58,84 +98,210 @@ static int check_ehdr(const uint8_t *img, size_t size, Elf64_Ehdr *eh,
 			 eh->e_type);
 		return -1;
 	}
-	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 ||
-	    eh->e_phoff > size ||
-	    (size - eh->e_phoff) / sizeof(Elf64_Phdr) < eh->e_phnum) {
+	size_t phsize = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+	if (eh->e_phentsize != phsize || eh->e_phnum == 0 ||
+	    eh->e_phoff > size || (size - eh->e_phoff) / phsize < eh->e_phnum) {
 		snprintf(why, len, "malformed ELF program header table");
 		return -1;
 	}
 	return 0;
 }
 
-/* Check one PT_LOAD segment against the file, the boot area and RAM. */
-static int check_segment(const struct vm *vm, const Elf64_Phdr *ph,
-			 size_t size, unsigned i, char *why, size_t len)
+/* Program header i (elf_read_header checked that the whole table is in
+ * the file), widened to ELF64's. */
+static void read_phdr(const uint8_t *img, const struct elf_image *e,
+		      unsigned i, Elf64_Phdr *ph)
+{
+	if (e->cls == ELFCLASS64) {
+		memcpy(ph, img + e->eh.e_phoff + i * sizeof(*ph), sizeof(*ph));
+		return;
+	}
+	Elf32_Phdr p;
+	memcpy(&p, img + e->eh.e_phoff + i * sizeof(p), sizeof(p));
+	*ph = (Elf64_Phdr){ .p_type = p.p_type, .p_flags = p.p_flags,
+		.p_offset = p.p_offset, .p_vaddr = p.p_vaddr,
+		.p_paddr = p.p_paddr, .p_filesz = p.p_filesz,
+		.p_memsz = p.p_memsz, .p_align = p.p_align };
+}
+
+/* trapvisor's own protocol: in RAM, and above the boot area. */
+static int place_trapvisor(const struct vm *vm, uint64_t addr, uint64_t size,
+			   const char *what, char *why, size_t len)
 {
 	uint64_t ram = vm->mem.size;
 
-	if (ph->p_filesz > ph->p_memsz || ph->p_offset > size ||
-	    ph->p_filesz > size - ph->p_offset) {
-		snprintf(why, len, "segment %u: malformed sizes or offset", i);
-		return -1;
-	}
-	if (ph->p_paddr >= ram || ph->p_memsz > ram - ph->p_paddr) {
-		snprintf(why, len, "segment %u at [%#llx, %#llx) lies outside "
-			 "guest RAM (%llu MiB; try a larger --mem)", i,
-			 (unsigned long long)ph->p_paddr,
-			 (unsigned long long)(ph->p_paddr + ph->p_memsz),
+	if (addr >= ram || size > ram - addr) {
+		snprintf(why, len, "%s at [%#llx, %#llx) lies outside guest "
+			 "RAM (%llu MiB; try a larger --mem)", what,
+			 (unsigned long long)addr,
+			 (unsigned long long)(addr + size),
 			 (unsigned long long)(ram >> 20));
 		return -1;
 	}
-	if (ph->p_paddr < BOOT_IMAGE_BASE && ph->p_memsz > 0) {
-		snprintf(why, len, "segment %u at %#llx overlaps the boot area "
-			 "below %#x", i, (unsigned long long)ph->p_paddr,
+	if (addr < BOOT_IMAGE_BASE && size > 0) {
+		snprintf(why, len, "%s at %#llx overlaps the boot area below "
+			 "%#x", what, (unsigned long long)addr,
 			 BOOT_IMAGE_BASE);
 		return -1;
 	}
 	return 0;
 }
 
-int loader_load_elf_mem(struct vm *vm, const uint8_t *img, size_t size,
-			uint64_t *entry, char *why, size_t len)
+/* Is a in [base, base + size)? */
+static bool within(uint64_t a, uint64_t base, uint64_t size)
 {
-	Elf64_Ehdr eh;
-	bool entry_ok = false;
+	return a >= base && a - base < size;
+}
+
+int elf_load_segments(struct vm *vm, const uint8_t *img, size_t size,
+		      const struct elf_image *e, loader_place_fn *place,
+		      bool virt_entry, struct boot_image *bi, char *why,
+		      size_t len)
+{
+	uint64_t entry = e->eh.e_entry, phys_entry = 0;
+	bool entry_phys = false, entry_virt = false;
 	unsigned loaded = 0;
 
-	if (check_ehdr(img, size, &eh, why, len) < 0)
-		return -1;
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
+	bi->end = 0;
+	for (unsigned i = 0; i < e->eh.e_phnum; i++) {
 		Elf64_Phdr ph;
+		char what[32];
 
-		/* check_ehdr made sure that the whole table is in the file */
-		memcpy(&ph, img + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+		read_phdr(img, e, i, &ph);
 		if (ph.p_type != PT_LOAD)
 			continue;
-		if (check_segment(vm, &ph, size, i, why, len) < 0)
+		if (ph.p_filesz > ph.p_memsz || ph.p_offset > size ||
+		    ph.p_filesz > size - ph.p_offset) {
+			snprintf(why, len, "segment %u: malformed sizes or "
+				 "offset", i);
+			return -1;
+		}
+		snprintf(what, sizeof(what), "segment %u", i);
+		if (place(vm, ph.p_paddr, ph.p_memsz, what, why, len) < 0)
 			return -1;
 		uint8_t *dst = gm_ptr(&vm->mem, ph.p_paddr, ph.p_memsz);
 		memcpy(dst, img + ph.p_offset, ph.p_filesz);
 		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
-		if (eh.e_entry >= ph.p_paddr &&
-		    eh.e_entry < ph.p_paddr + ph.p_memsz)
-			entry_ok = true;
+		if (within(entry, ph.p_paddr, ph.p_memsz))
+			entry_phys = true;
+		if (!entry_virt && within(entry, ph.p_vaddr, ph.p_memsz)) {
+			entry_virt = true;
+			phys_entry = entry - ph.p_vaddr + ph.p_paddr;
+		}
+		if (ph.p_paddr + ph.p_memsz > bi->end)
+			bi->end = ph.p_paddr + ph.p_memsz;
 		loaded++;
 	}
 	if (loaded == 0) {
 		snprintf(why, len, "no loadable (PT_LOAD) segment");
 		return -1;
 	}
-	if (!entry_ok) {
+	if (!entry_phys && !(virt_entry && entry_virt)) {
 		snprintf(why, len, "entry point %#llx is not inside a loaded "
-			 "segment", (unsigned long long)eh.e_entry);
+			 "segment", (unsigned long long)entry);
 		return -1;
 	}
-	*entry = eh.e_entry;
+	bi->entry = entry_phys ? entry : phys_entry;
 	return 0;
 }
 
-int loader_load_elf(struct vm *vm, const char *path, uint64_t *entry,
-		    char *why, size_t len)
+int loader_load_elf_mem(struct vm *vm, const uint8_t *img, size_t size,
+			uint64_t *entry, char *why, size_t len)
+{
+	struct elf_image e;
+	struct boot_image bi = { .protocol = BOOT_TRAPVISOR };
+
+	if (size > EI_CLASS && memcmp(img, ELFMAG, SELFMAG) == 0 &&
+	    img[EI_CLASS] == ELFCLASS32)
+		return elf32_refused(why, len);
+	if (elf_read_header(img, size, &e, why, len) < 0 ||
+	    elf_load_segments(vm, img, size, &e, place_trapvisor, false, &bi,
+			      why, len) < 0)
+		return -1;
+	*entry = bi.entry;
+	return 0;
+}
+
+/*
+ * Does note segment ph hold the PVH entry (owner "Xen", type
+ * XEN_ELFNOTE_PHYS32_ENTRY, as guests/runtime/entry32.S writes it)?
+ * Notes are 4-byte aligned records: namesz, descsz, type, the name, the
+ * descriptor.
+ */
+#define XEN_ELFNOTE_PHYS32_ENTRY 18
+static bool note_is_pvh(const uint8_t *img, size_t size, const Elf64_Phdr *ph)
+{
+	if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset)
+		return false;
+	const uint8_t *p = img + ph->p_offset;
+	uint64_t left = ph->p_filesz;
+
+	while (left >= 12) {
+		uint32_t n[3]; /* namesz, descsz, type */
+		memcpy(n, p, sizeof(n));
+		uint64_t name = ((uint64_t)n[0] + 3) & ~3ULL;
+		uint64_t desc = ((uint64_t)n[1] + 3) & ~3ULL;
+		if (name + desc > left - 12)
+			return false;
+		if (n[2] == XEN_ELFNOTE_PHYS32_ENTRY && n[0] == 4 &&
+		    memcmp(p + 12, "Xen", 4) == 0)
+			return true;
+		p += 12 + name + desc;
+		left -= 12 + name + desc;
+	}
+	return false;
+}
+
+static bool elf_has_pvh_note(const uint8_t *img, size_t size,
+			     const struct elf_image *e)
+{
+	for (unsigned i = 0; i < e->eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		read_phdr(img, e, i, &ph);
+		if (ph.p_type == PT_NOTE && note_is_pvh(img, size, &ph))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Which protocol: a multiboot header makes a multiboot kernel, unless
+ * the file is an ELF64 image with a PVH note: then it is one of
+ * trapvisor's own guests, which QEMU enters through the note.  (QEMU
+ * itself tries multiboot first and refuses every ELF64 multiboot kernel;
+ * trapvisor loads one at its physical addresses and enters it in 32-bit
+ * mode, as the specification says.)
+ */
+int loader_load_image_mem(struct vm *vm, const uint8_t *img, size_t size,
+			  struct boot_image *bi, char *why, size_t len)
+{
+	struct mb_header mh;
+	struct elf_image e;
+	int found = mb_find_header(img, size, &mh, why, len);
+
+	if (found < 0)
+		return -1;
+	if (found) {
+		bool pvh64 = size > EI_CLASS &&
+			     memcmp(img, ELFMAG, SELFMAG) == 0 &&
+			     img[EI_CLASS] == ELFCLASS64 &&
+			     elf_read_header(img, size, &e, why, len) == 0 &&
+			     elf_has_pvh_note(img, size, &e);
+		if (!pvh64)
+			return mb_load(vm, img, size, &mh, bi, why, len);
+	}
+	bi->protocol = BOOT_TRAPVISOR;
+	bi->end = 0;
+	return loader_load_elf_mem(vm, img, size, &bi->entry, why, len);
+}
+
+/*
+ * Map the regular, non-empty file at path read-only; *size = its size.
+ * Returns the mapping, or NULL with a one-line reason.
+ */
+static const uint8_t *map_file(const char *path, size_t *size, char *why,
+			       size_t len)
 {
 	struct stat st;
 	/*
@@ -147,32 +313,105 @@ int loader_load_elf(struct vm *vm, const char *path, uint64_t *entry,
 
 	if (fd < 0) {
 		snprintf(why, len, "cannot open %s: %s", path, strerror(errno));
-		return -1;
+		return NULL;
 	}
 	if (fstat(fd, &st) < 0) {
 		snprintf(why, len, "cannot stat %s: %s", path, strerror(errno));
 		close(fd);
-		return -1;
+		return NULL;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
 		snprintf(why, len, "%s: %s", path, S_ISREG(st.st_mode) ?
 			 "an empty file" : "not a regular file");
 		close(fd);
-		return -1;
+		return NULL;
 	}
 	void *img = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
 			 fd, 0);
 	close(fd);
 	if (img == MAP_FAILED) {
 		snprintf(why, len, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	*size = (size_t)st.st_size;
+	return img;
+}
+
+/* The modules' files, mapped. */
+struct module_files {
+	struct mb_module_src src[VM_MAX_INITRD];
+	unsigned n;
+};
+
+static void unmap_modules(struct module_files *m)
+{
+	for (unsigned i = 0; i < m->n; i++)
+		munmap((void *)m->src[i].data, m->src[i].size);
+	m->n = 0;
+}
+
+/* Each module's file is its string up to the first space; the rest are
+ * its arguments (QEMU's -initrd "file args,file2"). */
+static int map_modules(const struct vm_options *opt, struct module_files *m,
+		       char *why, size_t len)
+{
+	m->n = 0;
+	for (unsigned i = 0; i < opt->ninitrd; i++) {
+		const char *s = opt->initrd[i];
+		char path[4096];
+		size_t plen = strcspn(s, " ");
+
+		if (plen >= sizeof(path)) {
+			snprintf(why, len, "module %u: a file name longer than "
+				 "%zu bytes", i, sizeof(path) - 1);
+			unmap_modules(m);
+			return -1;
+		}
+		memcpy(path, s, plen);
+		path[plen] = '\0';
+		m->src[i].string = s;
+		m->src[i].data = map_file(path, &m->src[i].size, why, len);
+		if (!m->src[i].data) {
+			unmap_modules(m);
+			return -1;
+		}
+		m->n++;
+	}
+	return 0;
+}
+
+int loader_boot(struct vm *vm, const struct vm_options *opt, char *why,
+		size_t len)
+{
+	struct boot_image bi;
+	struct module_files mods;
+	size_t size;
+	char inner[200];
+	const uint8_t *img = map_file(opt->image, &size, why, len);
+
+	if (!img)
+		return -1;
+	int rc = loader_load_image_mem(vm, img, size, &bi, inner,
+				       sizeof(inner));
+	munmap((void *)img, size);
+	if (rc < 0) {
+		snprintf(why, len, "%s: %s", opt->image, inner);
 		return -1;
 	}
-	char inner[200];
-	int rc = loader_load_elf_mem(vm, img, (size_t)st.st_size, entry,
-				     inner, sizeof(inner));
-	if (rc < 0)
-		snprintf(why, len, "%s: %s", path, inner);
-	munmap(img, (size_t)st.st_size);
+	if (bi.protocol == BOOT_TRAPVISOR) {
+		if (opt->ninitrd) {
+			snprintf(why, len, "%s: not a multiboot kernel, so it "
+				 "takes no modules (--initrd)", opt->image);
+			return -1;
+		}
+		boot_setup(vm, bi.entry, opt->cmdline);
+		return 0;
+	}
+	if (map_modules(opt, &mods, why, len) < 0)
+		return -1;
+	rc = mb_boot_setup(vm, &bi, opt->image, opt->cmdline, mods.src,
+			   mods.n, why, len);
+	unmap_modules(&mods);
 	return rc;
 }
 
@@ -268,5 +507,16 @@ void boot_setup(struct vm *vm, uint64_t entry, const char *cmdline)
 	gm_write(&vm->mem, BOOT_INFO, &bi, sizeof(bi));
 	snprintf(cl, BOOT_CMDLINE_MAX, "%s", cmdline ? cmdline : "");
 	boot_registers(&vm->vcpu, entry, vm->mem.size);
+	boot_firmware(vm);
 	shadowpt_load_cr3(vm); /* the shadows now follow the boot tables */
+}
+
+/* The MP table's processor entry shows the CPUID the guest will see. */
+void boot_firmware(struct vm *vm)
+{
+	uint32_t id[4];
+
+	interp_cpuid_values(vm, 1, 0, id);
+	firmware_build(&vm->mem, &(struct fw_cpu){ .signature = id[0],
+						   .features = id[3] });
 }

@@ -30,9 +30,12 @@
 static const char usage_text[] =
 "usage: trapvisor [options] IMAGE [-- GUEST-ARGS...]\n"
 "\n"
-"Run the x86-64 guest kernel IMAGE (an ELF64 file) de-privileged: its\n"
-"sensitive instructions trap to the monitor, which decodes each one with\n"
-"Capstone and emulates it.  The guest's serial port (COM1) is standard\n"
+"Run the guest kernel IMAGE de-privileged: its sensitive instructions\n"
+"trap to the monitor, which decodes each one with Capstone and emulates\n"
+"it.  IMAGE is an x86-64 ELF64 file, entered in 64-bit mode, or a\n"
+"multiboot kernel (a multiboot header in its first 8 KiB: ELF32, a.out\n"
+"kludge, or ELF64 without a PVH note), entered in 32-bit protected mode\n"
+"as GRUB and qemu -kernel do.  The guest's serial port (COM1) is standard\n"
 "output and standard input; traces and statistics go to standard error.\n"
 "\n"
 "options:\n"
@@ -69,9 +72,14 @@ static const char usage_text[] =
 "                  master (slot 0), the next the slave (slot 1).  ro: the\n"
 "                  guest's writes fail with ABRT, the file is opened\n"
 "                  read-only.  A file name cannot contain a comma\n"
+"  --initrd='FILE [ARGS]'\n"
+"                  a module for a multiboot kernel, as QEMU's -initrd:\n"
+"                  loaded page-aligned above the kernel, its string the\n"
+"                  whole value; repeat it for more (up to 32)\n"
 "  -h, --help      this text\n"
 "\n"
-"GUEST-ARGS are joined with spaces into the guest's command line.\n"
+"GUEST-ARGS are joined with spaces into the guest's command line; a\n"
+"multiboot kernel's is IMAGE, a space, then GUEST-ARGS (as QEMU's).\n"
 "\n"
 "console input: a terminal on standard input is put in raw mode, as QEMU's\n"
 "-nographic does: every key goes to the guest, Ctrl-C included; then\n"
@@ -88,8 +96,8 @@ static const char usage_text[] =
 "a guest's exit(0) gives 0, and so does a reset through the 8042 (as\n"
 "QEMU's -no-reboot); 125 when the guest was stopped for\n"
 "misbehaving (a triple fault, memory it does not have, a halt nothing can\n"
-"end); 130 after Ctrl-C; 1 when the image or a --disk file cannot be\n"
-"used; 2 for a bad command line; 123 for a bug in the monitor (a broken\n"
+"end); 130 after Ctrl-C; 1 when the image, a --disk or an --initrd\n"
+"file cannot be used; 2 for a bad command line; 123 for a bug in the monitor (a broken\n"
 "invariant, or a system call its sandbox refused).\n";
 
 /* Print a one-line error about the command line and exit. */
@@ -160,6 +168,21 @@ static void parse_disk(char *s, struct vm_options *opt)
 	opt->disk[slot] = (struct vm_disk){ .path = file, .read_only = ro };
 }
 
+/*
+ * --initrd='FILE [ARGS]': one more multiboot module.  Whether FILE can be
+ * read, and whether the image is a multiboot kernel at all, is checked
+ * when it is loaded (status 1); here only the count (status 2).
+ */
+static void add_initrd(const char *s, struct vm_options *opt)
+{
+	if (!*s || *s == ' ')
+		usage_error("--initrd='%s': give a module file", s);
+	if (opt->ninitrd == VM_MAX_INITRD)
+		usage_error("--initrd=%s: more modules than the 32 a multiboot "
+			    "kernel can be given", s);
+	opt->initrd[opt->ninitrd++] = s;
+}
+
 /* Join argv[from..] with spaces into one string (never NULL). */
 static char *join_args(int argc, char **argv, int from)
 {
@@ -192,6 +215,7 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		{ "icount", optional_argument, NULL, 'c' },
 		{ "no-sandbox", no_argument, NULL, 'S' },
 		{ "disk", required_argument, NULL, 'd' },
+		{ "initrd", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -208,6 +232,7 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		case 'c': opt->icount_ns = parse_icount(optarg); break;
 		case 'S': no_sandbox = true; break;
 		case 'd': parse_disk(optarg, opt); break;
+		case 'r': add_initrd(optarg, opt); break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case 'i':
 			if (strcmp(optarg, "x86") == 0)
@@ -341,7 +366,6 @@ int main(int argc, char **argv)
 	static struct vm vm;
 	struct vm_options opt;
 	char why[256];
-	uint64_t entry;
 
 	/* Started as trapvisor-qemu: QEMU's command line (qemu_args.c). */
 	if (argc > 0 && qemu_args_wanted(argv[0]))
@@ -354,11 +378,10 @@ int main(int argc, char **argv)
 		return EXIT_SETUP;
 	}
 	if (vm_create(&vm, &opt, STDOUT_FILENO, why, sizeof(why)) < 0 ||
-	    loader_load_elf(&vm, opt.image, &entry, why, sizeof(why)) < 0) {
+	    loader_boot(&vm, &opt, why, sizeof(why)) < 0) {
 		fprintf(stderr, "trapvisor: %s\n", why);
 		return EXIT_SETUP;
 	}
-	boot_setup(&vm, entry, opt.cmdline);
 	if (e->init(&vm, why, sizeof(why)) < 0) {
 		fprintf(stderr, "trapvisor: engine %s: %s\n", e->name, why);
 		return EXIT_SETUP;

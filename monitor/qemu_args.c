@@ -47,8 +47,15 @@ static const char help_text[] =
 "Makefiles and test harnesses use.  Anything else is refused with one line\n"
 "and status 2.  (trapvisor --help describes the machine itself.)\n"
 "\n"
-"  -kernel FILE        the guest image (ELF64), required\n"
-"  -append STR         the guest's command line\n"
+"  -kernel FILE        the guest image (ELF64 or a multiboot kernel),\n"
+"                      required\n"
+"  -append STR         the guest's command line (a multiboot kernel's is\n"
+"                      FILE, a space, then STR, as QEMU gives it)\n"
+"  -initrd 'F1 ARGS,F2,...'\n"
+"                      modules for a multiboot kernel, each string the\n"
+"                      whole item (a file name, then its arguments after\n"
+"                      a space); ',,' is a comma in an item; the last\n"
+"                      -initrd counts\n"
 "  -m N[M|G], -m size=N[M|G]\n"
 "                      guest RAM, MiB by default, 2 MiB to 4 GiB\n"
 "  -smp 1              one vCPU (the only number)\n"
@@ -71,8 +78,8 @@ static const char help_text[] =
 "                      reset (a triple fault stops the guest)\n"
 "  -h, -help, --help   this text;  -version  the version line\n"
 "\n"
-"Refused with one line: -initrd (no multiboot module support yet), -s,\n"
-"-S and -gdb (no gdb stub yet), any other value of the options above.\n"
+"Refused with one line: -s, -S and -gdb (no gdb stub yet), any other\n"
+"value of the options above.\n"
 "\n"
 "exit status: as QEMU, ((v << 1) | 1) & 0xff for the value v the guest\n"
 "writes to isa-debug-exit; trapvisor's own otherwise: 125 guest stopped\n"
@@ -216,6 +223,39 @@ static void parse_drive(char *s, struct vm_options *opt)
 	opt->disk[slot] = (struct vm_disk){ .path = s + at, .read_only = ro };
 }
 
+/*
+ * -initrd "file1 args,file2": multiboot modules, split at commas, where
+ * ",," is a comma (QEMU's get_opt_value).  The items are cut out of s in
+ * place; like QEMU, a later -initrd replaces an earlier one.
+ */
+static void parse_initrd(char *s, struct vm_options *opt)
+{
+	char *item = s, *out = s;
+
+	opt->ninitrd = 0;
+	for (const char *p = s; ; p++) {
+		if (*p == ',' && p[1] == ',') {
+			*out++ = *p++;
+			continue;
+		}
+		if (*p && *p != ',') {
+			*out++ = *p;
+			continue;
+		}
+		bool last = !*p;
+		*out++ = '\0';
+		if (!*item || *item == ' ')
+			refuse("-initrd", NULL, "every module needs a file name");
+		if (opt->ninitrd == VM_MAX_INITRD)
+			refuse("-initrd", NULL, "more modules than the 32 a "
+			       "multiboot kernel can be given");
+		opt->initrd[opt->ninitrd++] = item;
+		item = out;
+		if (last)
+			break;
+	}
+}
+
 /* -device isa-debug-exit,iobase=0xf4[,iosize=1|2|4], nothing else. */
 static void parse_device(const char *s)
 {
@@ -296,8 +336,7 @@ static void option(const char *name, char *val, struct vm_options *opt)
 	else if (!strcmp(name, "-append"))
 		opt->cmdline = val;
 	else if (!strcmp(name, "-initrd"))
-		refuse(name, val, "trapvisor has no multiboot module support "
-		       "yet");
+		parse_initrd(val, opt);
 	else if (!strcmp(name, "-gdb"))
 		refuse(name, val, "trapvisor has no gdb stub yet");
 	else if (!strcmp(name, "-m"))
@@ -366,7 +405,7 @@ void qemu_args_parse(int argc, char **argv, struct vm_options *opt)
 	}
 	if (!opt->image)
 		refuse("-kernel FILE", NULL, "required: trapvisor boots an ELF64 "
-		       "kernel, not a disk or firmware");
+		       "or a multiboot kernel, not a disk or firmware");
 	opt->cmdline = strdup(opt->cmdline ? opt->cmdline : "");
 	if (!opt->cmdline) {
 		perror(QEMU_NAME ": strdup");

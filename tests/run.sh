@@ -181,12 +181,48 @@ qemu_cases() {
 	done <"$OUT/cases"
 }
 
+# Multiboot kernels (tests/badinput/mb32.S, which prints its command line,
+# its module's string and bytes, and exits 0x21): an ELF32 file, a raw
+# binary with the a.out-kludge addresses, and an ELF64 file (QEMU refuses
+# those; trapvisor loads them).  The module's name has a comma, given as
+# ",," on QEMU's command line.
+mb_images() {
+	mbs=$HERE/badinput/mb32.S
+	set -- -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-N \
+		-Wl,--no-warn-rwx-segments -Wl,-Ttext=0x100000
+	gcc -m32 "$@" -o "$OUT/mb32.elf" "$mbs" &&
+	gcc -m32 -DAOUT "$@" -o "$OUT/mba.elf" "$mbs" &&
+	objcopy -O binary "$OUT/mba.elf" "$OUT/mb32.bin" &&
+	gcc -m32 -c -o "$OUT/mb.o" "$mbs" &&
+	objcopy -I elf32-i386 -O elf64-x86-64 "$OUT/mb.o" "$OUT/mb64.o" &&
+	gcc "$@" -o "$OUT/mb64.elf" "$OUT/mb64.o" &&
+	printf 'module text\n' >"$OUT/mod,1.txt"
+}
+mb_want() { # KERNEL: the output every multiboot case expects
+	printf '%s hello world\n%s arg1\nmodule text\n\n' "$OUT/$1" \
+		"$OUT/mod,1.txt" >"$OUT/want"
+}
+mb_cases() { # PROGRAM SUITE KERNEL...
+	prog=$1; suite=$2; shift 2
+	for k in "$@"; do
+		mb_want "$k"
+		timeout 60 "$prog" -accel tcg -m 64 -display none -serial stdio \
+			-monitor none -no-reboot \
+			-device isa-debug-exit,iobase=0xf4,iosize=0x4 \
+			-kernel "$OUT/$k" -append "hello world" \
+			-initrd "$OUT/mod,,1.txt arg1" \
+			</dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
+		check_run "$suite/multiboot-$k" "$OUT/want" 67 "$rc"
+	done
+}
+
 suite_qemu() {
 	if ! command -v qemu-system-x86_64 >/dev/null; then
 		echo "SKIP qemu: qemu-system-x86_64 is not installed (sh scripts/deps.sh test)"
 		return
 	fi
 	qemu_cases qemu-system-x86_64 qemu
+	mb_images && mb_cases qemu-system-x86_64 qemu mb32.elf mb32.bin
 }
 
 # qemucli: trapvisor under QEMU's command line (monitor/qemu_args.c).  The
@@ -205,6 +241,12 @@ suite_qemucli() {
 		</dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
 	check_run qemucli/other-spellings "$HERE/guests/disk.out" 1 "$rc"
 	disk_check qemucli/other-spellings disk.img
+	mb_images && mb_cases "$TQ" qemucli mb32.elf mb32.bin mb64.elf
+	# the same with trapvisor's own options: --initrd, -- ARGS
+	mb_want mb32.elf
+	timeout 60 "$TV" --initrd="$OUT/mod,1.txt arg1" "$OUT/mb32.elf" -- \
+		hello world </dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
+	check_run qemucli/multiboot-trapvisor-options "$OUT/want" 33 "$rc"
 	k="-kernel $BUILD/guests/hello.elf"
 	while IFS='|' read -r name args word; do
 		[ -n "$name" ] || continue
@@ -227,7 +269,7 @@ drive-virtio|$k -drive file=x.img,format=raw,if=virtio|-drive file=x.img,format=
 drive-qcow2|$k -drive file=x.img,format=qcow2|-drive file=x.img,format=qcow2: supported:
 gdb|$k -gdb tcp::1234|-gdb tcp::1234: trapvisor has no gdb stub
 gdb-s|$k -s|-s: trapvisor has no gdb stub
-initrd|$k -initrd x|-initrd x: trapvisor has no multiboot module support
+initrd-empty-item|$k -initrd x,,y,|-initrd: every module needs a file name
 serial-file|$k -serial file:x|-serial file:x: only stdio
 debug-exit-iobase|$k -device isa-debug-exit,iobase=0x501|-device isa-debug-exit,iobase=0x501: isa-debug-exit is at iobase=0xf4 only
 no-kernel|-m 64|-kernel FILE: required

@@ -8,6 +8,15 @@ mkimage() { # NAME ADDR
 		-o "$OUT/$1.elf" "$HERE/badinput/$1.S"
 }
 
+# Build the multiboot kernel tests/badinput/mb32.S as $OUT/NAME.elf, an
+# ELF32 image linked at ADDR, with the gcc options that follow (-D knobs).
+mkmb() { # NAME ADDR [OPTION...]
+	n=$1; a=$2; shift 2
+	gcc -m32 -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-N \
+		-Wl,--no-warn-rwx-segments -Wl,-Ttext="$a" "$@" \
+		-o "$OUT/$n.elf" "$HERE/badinput/mb32.S"
+}
+
 # One case: the status must be STATUS, stderr exactly one line matching
 # PATTERN, stdout empty.
 bad() { # NAME STATUS PATTERN COMMAND...
@@ -79,6 +88,34 @@ bad disk-option 2 "--disk: unknown option 'rw'" "$TV" --disk="$OUT/ok.img,rw" "$
 bad disk-slot 2 "--disk: unknown option 'slot=2'" "$TV" --disk="$OUT/ok.img,slot=2" "$OUT/triple.elf"
 bad disk-three 2 "the primary channel holds two disks" "$TV" --disk="$OUT/ok.img" --disk="$OUT/ok.img" --disk="$OUT/ok.img" "$OUT/triple.elf"
 bad disk-slot-taken 2 "that slot already has a disk" "$TV" --disk="$OUT/ok.img" --disk="$OUT/ok.img,slot=0" "$OUT/triple.elf"
+# Multiboot kernels the loader must refuse (monitor/multiboot.c).
+mkmb mb 0x100000
+mkmb mb-checksum 0x100000 -DMB_CHECKSUM_ERR=1
+mkmb mb-video 0x100000 -DMB_FLAGS=7
+mkmb mb-flag5 0x100000 -DMB_FLAGS=0x23
+mkmb mb-bios 0xa0000
+mkmb mb-ebda 0x9fc00
+mkmb mb-low 0x9000
+mkmb mb-far 0x8000000
+mkmb mb-entry 0x100000 -Wl,-e,0x300000
+mkmb mb-noaddr 0x100000
+objcopy -O binary "$OUT/mb-noaddr.elf" "$OUT/mb-noaddr.bin"
+head -c 100 "$OUT/mb.elf" >"$OUT/mb-truncated.elf"
+printf 'module\n' >"$OUT/module.txt"
+bad mb-bad-checksum 1 "multiboot header at offset 0x54 has a bad checksum" "$TV" "$OUT/mb-checksum.elf"
+bad mb-video-mode 1 "requires a video mode (flag 2)" "$TV" "$OUT/mb-video.elf"
+bad mb-unknown-flag 1 "requires feature flag 5" "$TV" "$OUT/mb-flag5.elf"
+bad mb-bios-area 1 "segment 0 at \[0xa0000, .*overlaps the EBDA and BIOS area" "$TV" "$OUT/mb-bios.elf"
+bad mb-ebda 1 "segment 0 at \[0x9fc00, .*overlaps the EBDA and BIOS area" "$TV" "$OUT/mb-ebda.elf"
+bad mb-low-memory 1 "overlaps the loader's structures below 0x10000" "$TV" "$OUT/mb-low.elf"
+bad mb-outside-ram 1 "segment 0 at \[0x8000000, .*outside guest RAM" "$TV" --mem=64 "$OUT/mb-far.elf"
+bad mb-entry-outside 1 "entry point 0x300000 is not inside a loaded segment" "$TV" "$OUT/mb-entry.elf"
+bad mb-truncated 1 "mb-truncated.elf: segment 0: malformed sizes or offset" "$TV" "$OUT/mb-truncated.elf"
+bad mb-not-elf-no-addresses 1 "not an ELF file must give its load addresses" "$TV" "$OUT/mb-noaddr.bin"
+bad initrd-missing 1 "cannot open .*nonexistent.bin: No such file" "$TV" --initrd="$OUT/nonexistent.bin arg" "$OUT/mb.elf"
+bad initrd-directory 1 "not a regular file" "$TV" --initrd="$OUT" "$OUT/mb.elf"
+bad initrd-not-multiboot 1 "hello.elf: not a multiboot kernel, so it takes no modules" "$TV" --initrd="$OUT/module.txt" "$BUILD/guests/hello.elf"
+bad initrd-empty 2 "--initrd='': give a module file" "$TV" --initrd= "$OUT/mb.elf"
 bad triple-fault 125 "triple fault" "$TV" --engine=softcpu "$OUT/triple.elf"
 misalign "$OUT/triple.elf" "$OUT/misaligned.elf"
 bad misaligned-phdrs 125 "triple fault" "$TV" --engine=softcpu "$OUT/misaligned.elf"

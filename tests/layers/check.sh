@@ -11,6 +11,8 @@
 #   isa        x86 constants, Capstone decoding, Popek-Goldberg classes
 #   shadowpt   the guest page-table walk, instruction fetch, shadow tables
 #   devices    the chips and the port map
+#   firmware   what a BIOS leaves in RAM: BIOS data area, memory map, MP
+#              and ACPI tables
 #   interp     one routine per sensitive instruction; exception delivery
 #   engines/*  softcpu, native, kvm
 #   monitor    the front end: main, loader, trace, stats, dispatch, run loop
@@ -24,7 +26,7 @@
 #                                     to check (default: this one).
 set -u
 cd "${1:-$(dirname "$0")/../..}"
-LAYERS="core isa shadowpt devices interp engines monitor"
+LAYERS="core isa shadowpt devices firmware interp engines monitor"
 
 # Every quoted include in the listed folders, as "FROMDIR TODIR FILE:LINE".
 edges() {

@@ -79,6 +79,27 @@ static void test_harness_line(void **state)
 	free((char *)o.cmdline);
 }
 
+/* -initrd: items split at commas, ",," a comma; the last -initrd counts. */
+static void test_initrd(void **state)
+{
+	struct vm_options o;
+	char first[] = "m0.bin a=1 b,,c,m1.bin,m2 x";
+	char second[] = "only.bin";
+
+	(void)state;
+	parse(&o, "-kernel", "k", "-initrd", first, NULL);
+	assert_int_equal(o.ninitrd, 3);
+	assert_string_equal(o.initrd[0], "m0.bin a=1 b,c");
+	assert_string_equal(o.initrd[1], "m1.bin");
+	assert_string_equal(o.initrd[2], "m2 x");
+	free((char *)o.cmdline);
+	strcpy(first, "a,b");
+	parse(&o, "-initrd", first, "-kernel", "k", "-initrd", second, NULL);
+	assert_int_equal(o.ninitrd, 1);
+	assert_string_equal(o.initrd[0], "only.bin");
+	free((char *)o.cmdline);
+}
+
 static void test_kvm(void **state)
 {
 	struct vm_options o;
@@ -200,6 +221,20 @@ static void test_refusals(void **state)
 	REFUSED("-append: needs a value", "-kernel", "k", "-append");
 	REFUSED("disk.img", "disk.img");
 	REFUSED("-kernel FILE", "-m", "64");
+	/* the parser cuts -initrd's value in place: writable copies */
+	char trailing[] = "a,", empty[] = "", spaced[] = " a";
+	char many[2 * (VM_MAX_INITRD + 1)]; /* "m,m,...,m": 33 items */
+	for (int i = 0; i <= VM_MAX_INITRD; i++)
+		memcpy(many + 2 * i, "m,", 2);
+	many[sizeof(many) - 1] = '\0';
+	REFUSED("-initrd: every module needs a file name", "-kernel", "k",
+		"-initrd", trailing);
+	REFUSED("-initrd: every module needs a file name", "-kernel", "k",
+		"-initrd", empty);
+	REFUSED("-initrd: every module needs a file name", "-kernel", "k",
+		"-initrd", spaced);
+	REFUSED("-initrd: more modules than the 32", "-kernel", "k",
+		"-initrd", many);
 }
 
 int main(void)
@@ -208,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_name),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_harness_line),
+		cmocka_unit_test(test_initrd),
 		cmocka_unit_test(test_kvm),
 		cmocka_unit_test(test_memory_sizes),
 		cmocka_unit_test(test_disks),

@@ -1,0 +1,111 @@
+/*
+ * firmware/firmware.h - what a PC's BIOS leaves in memory for the kernel
+ * it boots, written by the monitor instead: the BIOS data area, the
+ * memory map, the Intel MultiProcessor tables and the ACPI tables.
+ *
+ * A kernel booted by `qemu -kernel` finds its machine described by
+ * SeaBIOS: xv6 reads the MP tables to find the LAPIC and the IOAPIC,
+ * Linux and most OSDev kernels read ACPI (RSDP -> RSDT/XSDT -> MADT,
+ * FADT), and every multiboot kernel gets the BIOS's e820 memory map.
+ * trapvisor has no BIOS, so firmware_build() writes the same structures
+ * into guest RAM before every boot, describing exactly the machine that
+ * trapvisor emulates:
+ *
+ *   one CPU, LAPIC ID 0, its LAPIC at FW_LAPIC_BASE
+ *   one IOAPIC, ID FW_IOAPIC_ID, at FW_IOAPIC_BASE with FW_IOAPIC_PINS pins;
+ *     ISA IRQ 0 (the PIT) on pin 2, every other ISA IRQ on its own pin
+ *   the 8259A pair (PCAT_COMPAT), wired to LINT0 (ExtINT); NMI on LINT1
+ *   the ACPI PM block at FW_PM_BASE: PM1a event 0x600, control 0x604,
+ *     the 24-bit PM timer at 0x608; the SCI on IRQ 9
+ *
+ * Guest-physical layout (all of it marked reserved in the memory map,
+ * none of it inside monitor/boot.h's 0x1000-0x80000):
+ *
+ *   0x00400 - 0x004ff   BIOS data area: COM1's port, 639 KiB of base
+ *                       memory, the EBDA's segment
+ *   0x9fc00 - 0x9ffff   extended BIOS data area (1 KiB, its size in KiB
+ *                       in its first byte, as SeaBIOS)
+ *   0xf0000 - 0xfffff   the BIOS ROM area: the ACPI RSDP and the MP
+ *                       floating pointer (both found by a scan of this
+ *                       area on 16-byte boundaries), then the tables
+ *
+ * The addresses of the chips are defined here until the LAPIC, IOAPIC
+ * and PM timer land in devices/ (their headers will then be the one
+ * source, and these names will follow them).
+ */
+#ifndef FIRMWARE_FIRMWARE_H
+#define FIRMWARE_FIRMWARE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct guest_mem;
+
+/* The machine the tables describe (QEMU's pc machine values). */
+#define FW_LAPIC_BASE 0xfee00000U  /* SDM vol. 3, 11.4.1: the default */
+#define FW_LAPIC_ID 0
+#define FW_LAPIC_VERSION 0x14      /* QEMU's APIC: version 0x14 */
+#define FW_IOAPIC_BASE 0xfec00000U
+#define FW_IOAPIC_ID 0             /* QEMU's first IOAPIC, and SeaBIOS's
+				      tables, say 0 */
+#define FW_IOAPIC_VERSION 0x11     /* 82093AA */
+#define FW_IOAPIC_PINS 24
+#define FW_PM_BASE 0x600           /* QEMU's PIIX4/ICH9 PM I/O base */
+#define FW_PM1A_EVT (FW_PM_BASE + 0) /* PM1 status and enable, 4 bytes */
+#define FW_PM1A_CNT (FW_PM_BASE + 4) /* PM1 control, 2 bytes */
+#define FW_PM_TMR (FW_PM_BASE + 8)   /* the PM timer, 4 bytes, 24 bits */
+#define FW_SCI_IRQ 9
+#define FW_PCI_IRQS 0x0e20         /* ISA IRQs 5, 9, 10, 11: level,
+				      active high (the PCI links and the
+				      SCI), as QEMU's MADT says */
+
+/* The BIOS data area and the EBDA (the PC/AT BIOS's layout). */
+#define FW_BDA 0x400
+#define FW_BDA_COM1 0x400          /* 16-bit: COM1's I/O port */
+#define FW_BDA_EBDA_SEG 0x40e      /* 16-bit: the EBDA's real-mode segment */
+#define FW_BDA_BASE_KIB 0x413      /* 16-bit: base memory in KiB */
+#define FW_EBDA 0x9fc00
+#define FW_EBDA_KIB 1
+#define FW_BASE_MEM_END FW_EBDA    /* 639 KiB of conventional memory */
+
+/* The BIOS ROM area, where the tables are written. */
+#define FW_ROM_BASE 0xf0000
+#define FW_ROM_END 0x100000
+
+/* The MMIO hole below 4 GiB that guest RAM is not reported in. */
+#define FW_MMIO_HOLE FW_IOAPIC_BASE
+#define FW_HIGH_BIOS 0xfffc0000U   /* QEMU maps its BIOS ROM up here */
+
+/* A memory map entry (the BIOS's int 0x15, eax 0xe820 answer). */
+#define E820_RAM 1
+#define E820_RESERVED 2
+struct e820_entry {
+	uint64_t base, length;
+	uint32_t type;
+};
+#define FW_E820_MAX 6
+
+/*
+ * The memory map of a machine with ram bytes of RAM from address 0:
+ * base memory, the EBDA (reserved), the BIOS ROM (reserved), RAM from
+ * 1 MiB up to the top (or to the MMIO hole), the high BIOS (reserved).
+ * Fills map[] and returns the number of entries (at most FW_E820_MAX).
+ */
+unsigned firmware_e820(uint64_t ram, struct e820_entry map[FW_E820_MAX]);
+
+/* What the MP table's processor entry says of the CPU: CPUID leaf 1. */
+struct fw_cpu {
+	uint32_t signature;  /* EAX: family, model, stepping */
+	uint32_t features;   /* EDX: feature flags */
+};
+
+/*
+ * Write the BIOS data area, the EBDA, the MP tables and the ACPI tables
+ * into guest RAM (at least 1 MiB of it; vm_create guarantees 2).
+ */
+void firmware_build(struct guest_mem *mem, const struct fw_cpu *cpu);
+
+/* The byte that makes the sum of len bytes at p zero (every table's). */
+uint8_t firmware_checksum(const void *p, size_t len);
+
+#endif /* FIRMWARE_FIRMWARE_H */

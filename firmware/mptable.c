@@ -1,0 +1,128 @@
+/*
+ * firmware/mptable.c - the MP floating pointer and configuration table
+ * (Intel MultiProcessor Specification 1.4; layouts in firmware/mptable.h).
+ *
+ * The entries follow SeaBIOS's for QEMU's pc machine (one CPU):
+ *
+ *   processor   LAPIC ID 0, version 0x14, enabled, the bootstrap CPU
+ *   buses       0 "PCI", 1 "ISA"
+ *   I/O APIC    ID 0, version 0x11, enabled, at 0xfec00000
+ *   I/O intr    ISA IRQ n -> INTIN n, but IRQ 0 (the PIT) -> INTIN 2;
+ *               IRQ 2 (the 8259A cascade, never raised) has no entry,
+ *               as its pin is IRQ 0's; IRQs 5, 9, 10, 11 level and
+ *               active high (the PCI links and the ACPI SCI), the
+ *               others the ISA bus's default, edge and active high
+ *   local intr  ExtINT (the 8259A pair) on LINT0 of LAPIC 0, NMI on
+ *               LINT1 of every LAPIC
+ *
+ * Both checksums make their structures sum to zero.  IMCRP is clear: the
+ * machine comes up in virtual wire mode (the 8259A's INTR reaches the
+ * LAPIC's LINT0), so a kernel need not touch the IMCR (ports 0x22/0x23).
+ */
+#include <string.h>
+
+#include "core/guest_mem.h"
+#include "core/panic.h"
+#include "devices/devices.h"
+#include "firmware/firmware.h"
+#include "firmware/mptable.h"
+
+/* The configuration table as it is built, entry by entry. */
+struct mp_builder {
+	uint8_t buf[MP_CONF_MAX];
+	unsigned len;
+	uint16_t entries;
+};
+
+static void add(struct mp_builder *b, const void *entry, unsigned len)
+{
+	if (b->len + len > sizeof(b->buf))
+		panic("mptable: more than %u bytes of entries", MP_CONF_MAX);
+	memcpy(b->buf + b->len, entry, len);
+	b->len += len;
+	b->entries++;
+}
+
+static void add_bus(struct mp_builder *b, uint8_t id, const char *type)
+{
+	struct mp_bus e = { .type = MP_BUS, .bus_id = id };
+
+	memcpy(e.bus_type, type, sizeof(e.bus_type));
+	add(b, &e, sizeof(e));
+}
+
+/* The I/O interrupt assignments of the sixteen ISA IRQs. */
+static void add_isa_irqs(struct mp_builder *b)
+{
+	for (uint8_t irq = 0; irq < 16; irq++) {
+		struct mp_intr e = {
+			.type = MP_IOINTR, .irq_type = MP_INT,
+			.flags = (FW_PCI_IRQS >> irq) & 1 ?
+				 MP_FLAGS_HIGH_LEVEL : MP_FLAGS_CONFORMS,
+			.src_bus = MP_BUS_ISA, .src_irq = irq,
+			.dst_apic = FW_IOAPIC_ID,
+			.dst_pin = irq == IRQ_TIMER ? 2 : irq,
+		};
+
+		if (irq != 2)
+			add(b, &e, sizeof(e));
+	}
+}
+
+unsigned mptable_build(struct guest_mem *mem, uint64_t float_gpa,
+		       uint64_t conf_gpa, const struct fw_cpu *cpu)
+{
+	struct mp_builder b;
+	struct mp_conf *h = (struct mp_conf *)b.buf;
+	struct mp_proc proc = {
+		.type = MP_PROC, .lapic_id = FW_LAPIC_ID,
+		.lapic_version = FW_LAPIC_VERSION,
+		.cpu_flags = MP_CPU_EN | MP_CPU_BP,
+		.signature = cpu->signature, .features = cpu->features,
+	};
+	struct mp_ioapic ioapic = {
+		.type = MP_IOAPIC, .id = FW_IOAPIC_ID,
+		.version = FW_IOAPIC_VERSION, .flags = MP_IOAPIC_EN,
+		.addr = FW_IOAPIC_BASE,
+	};
+	struct mp_intr extint = {
+		.type = MP_LINTR, .irq_type = MP_EXTINT,
+		.src_bus = MP_BUS_ISA, .src_irq = 0,
+		.dst_apic = FW_LAPIC_ID, .dst_pin = 0,
+	};
+	struct mp_intr nmi = {
+		.type = MP_LINTR, .irq_type = MP_NMI,
+		.src_bus = MP_BUS_ISA, .src_irq = 0,
+		.dst_apic = 0xff, .dst_pin = 1,
+	};
+	struct mp_float fp = {
+		.physaddr = (uint32_t)conf_gpa,
+		.length = sizeof(fp) / 16, .spec_rev = MP_SPEC_REV,
+	};
+
+	memset(&b, 0, sizeof(b));
+	b.len = sizeof(*h);
+	add(&b, &proc, sizeof(proc));
+	add_bus(&b, MP_BUS_PCI, "PCI   ");
+	add_bus(&b, MP_BUS_ISA, "ISA   ");
+	add(&b, &ioapic, sizeof(ioapic));
+	add_isa_irqs(&b);
+	add(&b, &extint, sizeof(extint));
+	add(&b, &nmi, sizeof(nmi));
+
+	memcpy(fp.signature, MP_FLOAT_SIGNATURE, 4);
+	memcpy(h->signature, MP_CONF_SIGNATURE, 4);
+	h->length = (uint16_t)b.len;
+	h->spec_rev = MP_SPEC_REV;
+	memcpy(h->oem_id, "TRAPVSR ", sizeof(h->oem_id));
+	memcpy(h->product_id, "0.1         ", sizeof(h->product_id));
+	h->entry_count = b.entries;
+	h->lapic_addr = FW_LAPIC_BASE;
+	h->checksum = firmware_checksum(b.buf, b.len);
+	fp.checksum = firmware_checksum(&fp, sizeof(fp));
+
+	if (gm_write(mem, conf_gpa, b.buf, b.len) < 0 ||
+	    gm_write(mem, float_gpa, &fp, sizeof(fp)) < 0)
+		panic("mptable: no RAM at %#llx", (unsigned long long)conf_gpa);
+	return b.len;
+}
