@@ -65,7 +65,6 @@ static void check_mmap(const struct mb_info *mbi)
 {
 	uint32_t p = mbi->mmap_addr, end = p + mbi->mmap_length;
 	bool low = false, high = false;
-	unsigned n = 0;
 
 	while (p < end) {
 		const struct mb_mmap_entry *e = (const void *)p;
@@ -77,9 +76,7 @@ static void check_mmap(const struct mb_info *mbi)
 		if (e->type == MMAP_AVAILABLE && e->addr == 0x100000)
 			high = e->len == (uint64_t)mbi->mem_upper * 1024;
 		p += e->size + sizeof e->size;
-		n++;
 	}
-	check(n > 0, "mmap: entries", "none");
 	check(low, "mmap: RAM at 0 is mem_lower KiB", "no such entry");
 	check(high, "mmap: RAM at 1 MiB is mem_upper KiB", "no such entry");
 }

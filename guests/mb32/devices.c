@@ -124,7 +124,7 @@ static void check_lapic(void)
 	check((base & ~0xfffu) == LAPIC && (base & APIC_BASE_ENABLE) &&
 		      (base & APIC_BASE_BSP),
 	      "IA32_APIC_BASE: 0xfee00000, enabled, BSP", "%x", base);
-	kprintf("LAPIC: id %u, version %x\n", lapic_read(LAPIC_ID) >> 24,
+	kprintf("LAPIC: id %u, version 0x%x\n", lapic_read(LAPIC_ID) >> 24,
 		lapic_read(LAPIC_VERSION));
 	lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
 	check((lapic_read(LAPIC_SVR) & 0x1ff) == (SVR_ENABLE | VEC_SPURIOUS),
@@ -148,9 +148,13 @@ static void check_lapic(void)
 	lapic_write(LAPIC_LVT_TIMER, VEC_LAPIC_TIMER | LVT_PERIODIC);
 	lapic_write(LAPIC_TIMER_INITIAL, TIMER_COUNT);
 	wait_for(&lapic_ticks, PERIODIC_TICKS);
+	/* the count reloads from the initial count after each tick */
+	uint32_t current = lapic_read(LAPIC_TIMER_CURRENT);
 	lapic_write(LAPIC_LVT_TIMER, VEC_LAPIC_TIMER | LVT_MASKED);
 	lapic_write(LAPIC_TIMER_INITIAL, 0);
-	kprintf("LAPIC timer: periodic, %u ticks seen\n", PERIODIC_TICKS);
+	check(current > 0 && current <= TIMER_COUNT,
+	      "LAPIC timer: periodic, 5 ticks, the count reloads",
+	      "current %u", current);
 
 	/* TPR class 4 holds back vector 0x40 (class 4) in the IRR */
 	lapic_ticks = 0;
@@ -179,7 +183,7 @@ static void check_ioapic(void)
 		check(false, "IOAPIC", "the MADT named none");
 		return;
 	}
-	kprintf("IOAPIC: version register %x\n", ioapic_read(IOAPIC_VER));
+	kprintf("IOAPIC: version register 0x%x\n", ioapic_read(IOAPIC_VER));
 	set_handler(VEC_IOAPIC_PIT, on_pit);
 	/* fixed delivery, physical destination LAPIC 0, edge, active high */
 	ioapic_write(IOAPIC_REDTBL(IOAPIC_PIN_PIT) + 1, 0);

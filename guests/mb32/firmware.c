@@ -73,6 +73,8 @@ static const uint8_t *mp_find(void)
 	return scan(BIOS_ROM, ROM_END - BIOS_ROM, "_MP_", 4);
 }
 
+static uint32_t mp_ioapic_address; /* the first IOAPIC entry's */
+
 /* One MP entry; returns its length (0 for an unknown type). */
 static unsigned mp_entry(const uint8_t *e, unsigned count[5], bool *bsp0,
 			 bool *irq0_pin2, uint8_t *isa_bus)
@@ -89,8 +91,8 @@ static unsigned mp_entry(const uint8_t *e, unsigned count[5], bool *bsp0,
 		count[1]++;
 		return 8;
 	case MP_ENTRY_IOAPIC:
-		if (get32(e + 4) == 0xfec00000)
-			count[2]++;
+		if (!count[2]++)
+			mp_ioapic_address = get32(e + 4);
 		return 8;
 	case MP_ENTRY_IOINT:
 		/* type INT, source bus ISA, source IRQ 0 -> pin 2 */
@@ -121,7 +123,7 @@ static void mp_tables(void)
 		return;
 	check(sum(ct, get16(ct + 4)) == 0, "MP configuration table: checksum",
 	      "sum %x", sum(ct, get16(ct + 4)));
-	kprintf("MP: local APIC at %x\n", get32(ct + 36));
+	kprintf("MP: local APIC at 0x%x\n", get32(ct + 36));
 
 	unsigned count[5] = { 0 }, n = get16(ct + 34);
 	bool bsp0 = false, irq0_pin2 = false;
@@ -134,8 +136,8 @@ static void mp_tables(void)
 			break;
 		e += len;
 	}
-	kprintf("MP: %u processor, %u IOAPIC at 0xfec00000\n", count[0],
-		count[2]);
+	kprintf("MP: %u processor, %u IOAPIC, the first at 0x%x\n", count[0],
+		count[2], mp_ioapic_address);
 	check(bsp0, "MP: the boot processor has LAPIC id 0", "not found");
 	check(isa_bus != 0xff, "MP: an ISA bus", "none");
 	check(count[3] > 0 && count[4] > 0,
@@ -172,7 +174,7 @@ static void madt(const uint8_t *t)
 	unsigned count[MADT_TYPES] = { 0 };
 	bool irq0_gsi2 = false;
 
-	kprintf("MADT: local APIC at %x\n", get32(t + SDT_HEADER));
+	kprintf("MADT: local APIC at 0x%x\n", get32(t + SDT_HEADER));
 	for (const uint8_t *e = t + SDT_HEADER + 8; e < t + get32(t + 4);
 	     e += e[1]) {
 		if (e[1] < 2)
@@ -185,7 +187,7 @@ static void madt(const uint8_t *t)
 			      "id %u flags %x", e[3], get32(e + 4));
 		if (e[0] == MADT_IOAPIC) {
 			ioapic_address = get32(e + 4);
-			kprintf("MADT: IOAPIC at %x, GSI base %u\n",
+			kprintf("MADT: IOAPIC at 0x%x, GSI base %u\n",
 				ioapic_address, get32(e + 8));
 		}
 		if (e[0] == MADT_OVERRIDE && e[3] == 0 && get32(e + 4) == 2)
@@ -208,7 +210,7 @@ static void sdt(const uint8_t *t, bool *fadt, bool *apic)
 	if (!memcmp(t, "FACP", 4) && !*fadt) {
 		*fadt = true;
 		acpi_pm_timer_port = (uint16_t)get32(t + FADT_PM_TMR_BLK);
-		kprintf("FADT: PM timer at port %x\n", acpi_pm_timer_port);
+		kprintf("FADT: PM timer at port 0x%x\n", acpi_pm_timer_port);
 	}
 	if (!memcmp(t, "APIC", 4) && !*apic) {
 		*apic = true;
