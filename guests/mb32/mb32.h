@@ -49,7 +49,6 @@
 #define USER_PROBE_VA 0x40000000
 
 #define EFLAGS_IF 0x200
-#define EFLAGS_IOPL 0x3000
 #define EFLAGS_VM 0x20000
 
 #ifndef __ASSEMBLER__
@@ -173,10 +172,6 @@ static inline uint16_t inw(uint16_t port)
 	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port) : "memory");
 	return v;
 }
-static inline void outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port) : "memory");
-}
 static inline uint32_t inl(uint16_t port)
 {
 	uint32_t v;
@@ -195,9 +190,14 @@ static inline uint32_t inl(uint16_t port)
 		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");   \
 	}
 DEFINE_CR(0)
-DEFINE_CR(2)
 DEFINE_CR(3)
 DEFINE_CR(4)
+static inline uint32_t read_cr2(void)
+{
+	uint32_t v;
+	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
 static inline uint64_t rdmsr(uint32_t msr)
 {
 	uint32_t lo, hi;

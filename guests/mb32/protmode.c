@@ -9,6 +9,9 @@
  * exception and device vector is an interrupt gate of DPL 0; int $0x80 is a
  * trap gate of DPL 3, the only vector ring 3 may raise with int n.
  *
+ * The exceptions checked here are #DE, #UD and #GP, with the error codes
+ * the SDM gives (6.13); #PF needs paging and is checked in section 4.
+ *
  * trap() is the one C handler: a vector with a handler goes there; an
  * exception inside try_run() is recorded and ends the try; anything else
  * is a bug in mb32 or in the machine, printed before exiting with 3.
