@@ -134,6 +134,9 @@ static void check_lapic(void)
 
 	set_handler(VEC_LAPIC_TIMER, on_lapic_timer);
 	lapic_write(LAPIC_TIMER_DIVIDE, DIVIDE_BY_16);
+	check((lapic_read(LAPIC_TIMER_DIVIDE) & 0xb) == DIVIDE_BY_16,
+	      "LAPIC timer: divide configuration 16 reads back", "%x",
+	      lapic_read(LAPIC_TIMER_DIVIDE));
 	lapic_write(LAPIC_LVT_TIMER, VEC_LAPIC_TIMER);
 	lapic_write(LAPIC_TIMER_INITIAL, TIMER_COUNT);
 	wait_for(&lapic_ticks, 1);

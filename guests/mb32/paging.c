@@ -210,7 +210,12 @@ static void check_pae(void)
 	uint32_t va = PAE_2M_VA + ((uint32_t)page_a & 0x1fffff);
 	check(read32(va) == PATTERN_A, "PAE: a 2 MiB page", "read %x",
 	      read32(va));
-	check(pae_pd_hi[1] & PTE_A, "PAE: A set in the 2 MiB PDE", "PDE %llx",
+	check((pae_pd_hi[1] & PTE_A) && !(pae_pd_hi[1] & PTE_D),
+	      "PAE: a read sets A in the 2 MiB PDE, not D", "PDE %llx",
+	      pae_pd_hi[1]);
+	write32(va + 12, 3);
+	check((pae_pd_hi[1] & PTE_D) && page_a[3] == 3,
+	      "PAE: a write sets D in the 2 MiB PDE", "PDE %llx",
 	      pae_pd_hi[1]);
 	struct fault f;
 	int rr = try_run(call_fn, (void *)(PAE_NX_VA + PG_SIZE), &f);
