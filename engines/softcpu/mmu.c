@@ -20,6 +20,7 @@
  * I for an instruction fetch.  The dispatcher gives it to shadowpt_fault(),
  * which fills the shadow (a hidden fault) or reflects it to the guest.
  */
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "engines/softcpu/softcpu.h"
@@ -76,7 +77,14 @@ const struct sc_tlb *sc_tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc)
 	uint64_t gpa = pte & PTE_ADDR_MASK;
 	uint8_t *host = gm_ptr(&c->vm->mem, gpa, PAGE_4K);
 	if (!host) {
-		sc_internal(c, "softcpu: shadow leaf maps a frame outside RAM");
+		/* Device memory (MMIO), which this MMU does not reach: the
+		 * guest is stopped (tier 2 of core/panic.h). */
+		vm_kill(c->vm, VM_EXIT_TRIPLE_FAULT, "guest maps linear %#"
+			PRIx64 " to memory outside its %" PRIu64 " MiB of RAM "
+			"(rip %#" PRIx64 ")", va, c->vm->mem.size >> 20,
+			c->v->rip);
+		c->exit->reason = EXIT_INTERRUPT; /* nothing left to do */
+		c->exit->rip = c->v->rip;
 		return NULL;
 	}
 	e->vpn = va >> PAGE_4K_SHIFT;

@@ -512,18 +512,63 @@ static void test_shadow_user_view_refuses_supervisor(void **state)
 	assert_int_equal(shadowpt_fault(vm, uva, PFEC_U), SHADOW_FILLED);
 }
 
+/* A page table outside guest RAM: the guest cannot be walked. */
 static void test_shadow_bad_phys(void **state)
 {
 	struct vm *vm = *state;
 
-	gpt_map(vm, 0x400000, OUTSIDE_RAM, 1, PTE_W);
-	assert_int_equal(shadowpt_fault(vm, 0x400000, PFEC_U),
-			 SHADOW_BAD_PHYS);
 	*gpt_entry(vm, 0x600000, 2) = OUTSIDE_RAM | PTE_P | PTE_W;
 	assert_int_equal(shadowpt_fault(vm, 0x600000, PFEC_U),
 			 SHADOW_BAD_PHYS);
 	assert_false(vm->vcpu.exception.pending);
 	assert_int_equal(vm->spt->hidden_faults + vm->spt->true_faults, 0);
+}
+
+/*
+ * A frame outside guest RAM is device memory: filled like RAM, with the
+ * same rights, for the engine to send to the devices; gva_* still say
+ * GVA_NO_RAM and leave the decision to the interpreter.
+ */
+static void test_shadow_mmio_frame(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x400000, *pte, v;
+
+	pte = gpt_map(vm, va, OUTSIDE_RAM, 1, PTE_W | PTE_NX);
+	assert_false(shadowpt_frame_is_ram(vm, OUTSIDE_RAM));
+	assert_true(shadowpt_frame_is_ram(vm, 0x200123));
+	assert_true(shadowpt_frame_is_ram(vm, vm->mem.size - 1));
+	assert_false(shadowpt_frame_is_ram(vm, vm->mem.size));
+	assert_int_equal(shadowpt_fault(vm, va + 8, PFEC_U), SHADOW_FILLED);
+	assert_int_equal(shadowpt_lookup(vm, va + 8),
+			 OUTSIDE_RAM | PTE_P | PTE_U | PTE_NX);
+	/* The first write sets D and maps it writable, as for RAM. */
+	assert_int_equal(shadowpt_fault(vm, va, PFEC_U | PFEC_W | PFEC_P),
+			 SHADOW_FILLED);
+	assert_true(*pte & PTE_D);
+	assert_int_equal(shadowpt_lookup(vm, va),
+			 OUTSIDE_RAM | PTE_P | PTE_U | PTE_W | PTE_NX);
+	/* A fetch from it is the guest's own #PF (XD). */
+	assert_int_equal(shadowpt_fault(vm, va, PFEC_U | PFEC_I | PFEC_P),
+			 SHADOW_GUEST_FAULT);
+	assert_int_equal(vm->vcpu.exception.error, PFEC_P | PFEC_I);
+	vm->vcpu.exception.pending = false;
+	/* A supervisor frame stays out of the user view. */
+	gpt_map(vm, va + PAGE_4K, OUTSIDE_RAM + PAGE_4K, 1, PTE_W);
+	vm->vcpu.cpl = 3;
+	shadowpt_switch_view(vm);
+	assert_int_equal(shadowpt_fault(vm, va + PAGE_4K, PFEC_U),
+			 SHADOW_GUEST_FAULT);
+	assert_int_equal(shadowpt_lookup(vm, va + PAGE_4K), 0);
+	assert_int_equal(vm->spt->hidden_faults, 2);
+	assert_int_equal(vm->spt->true_faults, 2);
+	vm->vcpu.exception.pending = false;
+	/* The monitor's own accesses do not reach devices. */
+	vm->vcpu.cpl = 0;
+	shadowpt_switch_view(vm);
+	assert_int_equal(gva_read(vm, va, &v, 8, ACC_READ), GVA_NO_RAM);
+	assert_int_equal(gva_write(vm, va, &v, 8, ACC_READ), GVA_NO_RAM);
+	assert_false(vm->vcpu.exception.pending);
 }
 
 static void test_shadow_invlpg(void **state)
@@ -768,6 +813,7 @@ int main(void)
 		T(test_shadow_true_fault),
 		T(test_shadow_user_view_refuses_supervisor),
 		T(test_shadow_bad_phys),
+		T(test_shadow_mmio_frame),
 		T(test_shadow_invlpg),
 		T(test_shadow_invlpg_large),
 		T(test_shadow_flush_all),
