@@ -78,6 +78,13 @@ struct vcpu {
 
 	uint64_t cr0, cr2, cr3, cr4, cr8;
 	uint64_t efer;
+	/*
+	 * PAE paging's four page-directory-pointer-table entries: registers
+	 * the CPU loads from the table at CR3 when CR3 is written or PAE
+	 * paging is turned on (SDM vol. 3, 4.4.1), and walks from instead of
+	 * the table in memory (shadowpt_load_pdptes()).
+	 */
+	uint64_t pdpte[4];
 
 	struct vcpu_segment seg[VCPU_NSEGS];
 	struct vcpu_segment ldtr, tr;

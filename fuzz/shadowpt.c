@@ -86,8 +86,9 @@ static void fault(struct vm *vm, uint64_t va, unsigned kind)
 	switch (shadowpt_fault(vm, va, error)) {
 	case SHADOW_FILLED: {
 		uint64_t leaf = shadowpt_lookup(vm, va);
-		if (!(leaf & PTE_P) || (leaf & PTE_ADDR_MASK) >= vm->mem.size)
-			abort(); /* filled, yet nothing usable is there */
+		if (!(leaf & PTE_P) || (leaf & PTE_ADDR_MASK) >>
+					       X86_MAXPHYADDR)
+			abort(); /* filled with a frame no CPU can address */
 		if (((error & PFEC_W) && !(leaf & PTE_W)) ||
 		    ((error & PFEC_I) && (leaf & PTE_NX)))
 			abort(); /* filled without the right: a fault loop */

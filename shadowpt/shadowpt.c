@@ -25,6 +25,11 @@
  * when the guest switches back to a CR3 it used recently, the shadows of
  * its global pages are still there and need no hidden faults to rebuild.
  *
+ * The shadow has the same 4-level x86-64 shape whichever paging format the
+ * guest uses (32-bit, PAE or 4-level: walk.c); only the walk that fills it
+ * differs.  A change of format changes every translation, and the
+ * interpreter then calls shadowpt_flush_all().
+ *
  * Shape of one view (all tables are 4 KiB pages of the monitor's heap):
  *
  *   root (PML4) -> PDPT -> PD -> PT -> leaf: guest-physical frame | P | U
@@ -34,7 +39,15 @@
  * Non-leaf entries hold the monitor's (host) address of the next table.
  * Their available bits (9..11, ignored by the MMU) remember when a table
  * holds pieces of a guest large page, so that invlpg can drop the whole
- * large page as the SDM requires (vol. 3, 4.10.4.1).
+ * large page as the SDM requires (vol. 3, 4.10.4.1).  A guest 2 MiB page
+ * is one shadow PT; a guest 4 MiB page (32-bit paging) spans two, so the
+ * mark goes one level up, on the PD that holds both, and invlpg drops the
+ * whole PD: more than asked, which is always safe.
+ *
+ * The frame of a leaf need not be RAM: a guest that maps device memory
+ * (a local APIC, a frame buffer) gets a leaf like any other, and the
+ * engine, seeing no RAM there (shadowpt_frame_is_ram), sends the access to
+ * the devices.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +133,23 @@ static int spt_space_alloc(struct shadowpt *spt, struct shadow_space *s)
 	return 0;
 }
 
+/*
+ * The address space CR3 names, in the paging format in use: bits 31:12
+ * under 32-bit paging, 31:5 under PAE paging (a PDPT is 32 bytes, and two
+ * in one page are two address spaces), 51:12 under 4-level paging.  The
+ * other bits (PCD, PWT) choose caching, not translations.
+ */
+static uint64_t spt_space_key(const struct vm *vm)
+{
+	uint64_t cr3 = vm->vcpu.cr3;
+
+	switch (paging_mode(&vm->vcpu)) {
+	case PAGING_32BIT: return cr3 & CR3_32BIT_MASK;
+	case PAGING_PAE: return cr3 & CR3_PAE_MASK;
+	default: return cr3 & CR3_ADDR_MASK;
+	}
+}
+
 /* Make s the active space, with the view of the virtual CPL. */
 static void spt_activate(struct vm *vm, struct shadow_space *s)
 {
@@ -142,7 +172,7 @@ int shadowpt_init(struct vm *vm)
 		shadowpt_fini(vm);
 		return -1;
 	}
-	s->cr3 = vm->vcpu.cr3 & CR3_ADDR_MASK;
+	s->cr3 = spt_space_key(vm);
 	spt_activate(vm, s);
 	return 0;
 }
@@ -171,14 +201,28 @@ void shadowpt_fini(struct vm *vm)
  */
 
 /*
+ * The shadow level whose entry's table covers all of a guest page of this
+ * size: 2 (a PT, 2 MiB) for a 2 MiB page, 3 (a PD, 1 GiB) for a 4 MiB or
+ * 1 GiB page; 0 for a 4 KiB page, which is a single leaf.
+ */
+static int spt_large_level(uint64_t page_size)
+{
+	if (page_size == PAGE_4K)
+		return 0;
+	return page_size <= PAGE_2M ? 2 : 3;
+}
+
+/*
  * The level-1 slot for va in the view rooted at root, allocating the
- * tables on the way.  guest_level is the level of the guest's leaf: the
- * table that shadows a guest large page is marked SPT_LARGE in its parent.
+ * tables on the way.  page_size is that of the guest's page: the table
+ * that shadows all of a guest large page is marked SPT_LARGE in its
+ * parent.
  */
 static uint64_t *spt_leaf_slot(struct shadowpt *spt, uint64_t *root,
-			       uint64_t va, int guest_level)
+			       uint64_t va, uint64_t page_size)
 {
 	uint64_t *t = root;
+	int large = spt_large_level(page_size);
 
 	for (int level = PT_LEVELS; level > 1; level--) {
 		uint64_t *e = &t[PT_INDEX(va, level)];
@@ -192,9 +236,9 @@ static uint64_t *spt_leaf_slot(struct shadowpt *spt, uint64_t *root,
 					  "does not fit an entry");
 			*e = (uintptr_t)child | SPT_TABLE_BITS;
 		}
-		/* A guest leaf at this level is a large page, and the
-		 * table below this entry shadows all of it. */
-		if (guest_level == level)
+		/* The guest's page is large, and the table below this
+		 * entry shadows all of it. */
+		if (large == level)
 			*e |= SPT_LARGE;
 		t = spt_child(*e);
 	}
@@ -259,7 +303,9 @@ static enum shadow_result spt_true_fault(struct vm *vm, uint64_t va,
  * shadow starts empty, so most faults are the monitor's own business: walk
  * the guest's tables as the CPU would; if they grant the access, fill the
  * shadow and resume, and the guest never knows (a hidden fault).  If they
- * refuse, the guest gets exactly the #PF its own tables call for.
+ * refuse, the guest gets exactly the #PF its own tables call for.  A frame
+ * that is not RAM is filled too: it is device memory, which the engine
+ * reaches through the devices.
  */
 enum shadow_result shadowpt_fault(struct vm *vm, uint64_t va, uint32_t error)
 {
@@ -276,14 +322,17 @@ enum shadow_result shadowpt_fault(struct vm *vm, uint64_t va, uint32_t error)
 			return SHADOW_BAD_PHYS;
 		return spt_true_fault(vm, va, r.error);
 	}
-	if (!gm_ptr(&vm->mem, r.gpa & PTE_ADDR_MASK, PAGE_4K))
-		return SHADOW_BAD_PHYS;
 	/* With ACC_USER the walk refused supervisor pages: the user view
 	 * never maps one. */
-	slot = spt_leaf_slot(spt, spt->current, va, r.level);
+	slot = spt_leaf_slot(spt, spt->current, va, r.page_size);
 	*slot = spt_make_leaf(vm, &r);
 	spt->hidden_faults++;
 	return SHADOW_FILLED;
+}
+
+bool shadowpt_frame_is_ram(const struct vm *vm, uint64_t gpa)
+{
+	return gm_ptr(&vm->mem, gpa & PTE_ADDR_MASK, PAGE_4K) != NULL;
 }
 
 uint64_t shadowpt_lookup(const struct vm *vm, uint64_t va)
@@ -361,15 +410,30 @@ void shadowpt_invlpg(struct vm *vm, uint64_t va)
 	 * (void)spt_invlpg_view; */
 }
 
+/*
+ * Every translation may have changed, and so may the CR3 bits that name
+ * an address space (a change of paging format): keep the active space,
+ * emptied and named anew, and give back every other.
+ */
 void shadowpt_flush_all(struct vm *vm)
 {
+	struct shadowpt *spt = vm->spt;
+
 	for (int i = 0; i < SHADOW_SPACES; i++) {
-		struct shadow_space *s = &vm->spt->space[i];
+		struct shadow_space *s = &spt->space[i];
 		if (!s->in_use)
 			continue;
-		for (int v = 0; v < SHADOW_NVIEWS; v++)
-			spt_clear_root(vm->spt, s->root[v]);
+		for (int v = 0; v < SHADOW_NVIEWS; v++) {
+			if (s == spt->active) {
+				spt_clear_root(spt, s->root[v]);
+				continue;
+			}
+			spt_free_table(spt, s->root[v], PT_LEVELS);
+			s->root[v] = NULL;
+		}
+		s->in_use = s == spt->active;
 	}
+	spt->active->cr3 = spt_space_key(vm);
 	spt_flush_engine(vm, SHADOW_FLUSH_ALL);
 }
 
@@ -402,7 +466,7 @@ static bool spt_drop_nonglobal(struct shadowpt *spt, uint64_t *t, int level)
 	 * false; */
 }
 
-/* The cached space for guest PML4 cr3, or NULL. */
+/* The cached space for address space cr3 (spt_space_key), or NULL. */
 static struct shadow_space *spt_find(struct shadowpt *spt, uint64_t cr3)
 {
 	for (int i = 0; i < SHADOW_SPACES; i++)
@@ -438,7 +502,7 @@ static struct shadow_space *spt_evict(struct shadowpt *spt)
 void shadowpt_load_cr3(struct vm *vm)
 {
 	struct shadowpt *spt = vm->spt;
-	uint64_t cr3 = vm->vcpu.cr3 & CR3_ADDR_MASK;
+	uint64_t cr3 = spt_space_key(vm);
 	struct shadow_space *s = spt_find(spt, cr3);
 
 	if (s) {
@@ -452,6 +516,36 @@ void shadowpt_load_cr3(struct vm *vm)
 	}
 	spt_activate(vm, s);
 	spt_flush_engine(vm, SHADOW_FLUSH_ALL);
+}
+
+/*
+ * PAE paging walks from four PDPTE registers, not from the PDPT in memory:
+ * the CPU reads them when CR3 is loaded or PAE paging is turned on, and a
+ * guest that changes its PDPT sees nothing until the next load.  A present
+ * PDPTE with a reserved bit set (bits 2:1, 8:5, and from MAXPHYADDR up)
+ * fails the load with #GP(0) (SDM vol. 3, 4.4.1 and table 4-8).  A PDPT
+ * outside guest RAM reads as all ones, as unassigned memory does on QEMU's
+ * pc, and so fails too.
+ */
+#define RSVD_PDPTE (0x1e6ULL | ~((1ULL << X86_MAXPHYADDR) - 1))
+
+int shadowpt_load_pdptes(struct vm *vm)
+{
+	struct vcpu *v = &vm->vcpu;
+	uint64_t pdpte[4];
+	const void *pdpt;
+
+	if (paging_mode(v) != PAGING_PAE)
+		return 0;
+	pdpt = gm_ptr(&vm->mem, v->cr3 & CR3_PAE_MASK, sizeof(pdpte));
+	if (!pdpt)
+		return -1;
+	memcpy(pdpte, pdpt, sizeof(pdpte));
+	for (int i = 0; i < 4; i++)
+		if ((pdpte[i] & PTE_P) && (pdpte[i] & RSVD_PDPTE))
+			return -1;
+	memcpy(v->pdpte, pdpte, sizeof(pdpte));
+	return 0;
 }
 
 void shadowpt_switch_view(struct vm *vm)

@@ -4,11 +4,16 @@
  * The guest's page tables map guest-virtual to guest-physical addresses and
  * live in guest RAM; the guest may change them at will.  The monitor cannot
  * let the CPU use them, so it keeps shadow tables in its own memory, in real
- * x86-64 format, that the engine's MMU does use:
+ * x86-64 4-level format whatever format the guest's own tables have
+ * (32-bit, PAE or 4-level), that the engine's MMU does use:
  *
  *   - a leaf maps a 4 KiB guest-virtual page to a guest-physical frame
- *     (shadow leaves are always 4 KiB: a guest 2 MiB or 1 GiB page is
- *     shadowed one 4 KiB piece at a time, as it is touched);
+ *     (shadow leaves are always 4 KiB: a guest 2 MiB, 4 MiB or 1 GiB page
+ *     is shadowed one 4 KiB piece at a time, as it is touched);
+ *   - the frame may be guest RAM or not: a frame outside RAM (but, as
+ *     every frame, below the virtual CPU's MAXPHYADDR) is device memory,
+ *     and the engine sends its accesses to the devices (MMIO) instead of
+ *     reading RAM: shadowpt_frame_is_ram() tells the two apart;
  *   - a non-leaf entry holds the monitor address of the next shadow table
  *     (a host user-space address fits in the 40-bit frame field);
  *   - permissions are those the guest's walk grants, reduced where the
@@ -46,7 +51,8 @@ enum shadow_view { VIEW_SUPERVISOR, VIEW_USER, SHADOW_NVIEWS };
 /* The shadows of one guest address space (one guest CR3). */
 struct shadow_space {
 	bool in_use;
-	uint64_t cr3;                  /* the guest PML4's physical address */
+	uint64_t cr3;                  /* CR3's address bits in the format in
+					  use: its PML4, PD or PAE's PDPT */
 	uint64_t *root[SHADOW_NVIEWS]; /* shadow PML4 of each view */
 	uint64_t last_used;            /* for least-recently-used eviction */
 };
@@ -67,7 +73,7 @@ struct shadowpt {
 enum shadow_result {
 	SHADOW_FILLED,      /* hidden fault: the shadow now maps the page */
 	SHADOW_GUEST_FAULT, /* true fault: #PF raised in the vCPU */
-	SHADOW_BAD_PHYS,    /* the guest maps memory it does not have */
+	SHADOW_BAD_PHYS,    /* a guest page table is not in its RAM */
 };
 
 /* Create empty shadows.  Returns 0, or -1 when out of memory. */
@@ -91,17 +97,43 @@ enum shadow_result shadowpt_fault(struct vm *vm, uint64_t va, uint32_t error);
  */
 uint64_t shadowpt_lookup(const struct vm *vm, uint64_t va);
 
+/*
+ * Is the frame of guest-physical address gpa guest RAM?  A shadow leaf
+ * whose frame is not maps device memory: an engine must send those
+ * accesses to devices_mmio(), never map the frame as RAM.
+ */
+bool shadowpt_frame_is_ram(const struct vm *vm, uint64_t gpa);
+
 /* invlpg va: drop the shadow entry of va in both views. */
 void shadowpt_invlpg(struct vm *vm, uint64_t va);
 /*
  * The guest wrote CR3: switch to the shadows of that address space, from
  * the cache when they are there, and drop their non-global entries, as a
- * CR3 write drops the TLB's.
+ * CR3 write drops the TLB's.  The address space is named by CR3's address
+ * bits in the paging format in use: bits 31:12 under 32-bit paging, bits
+ * 31:5 under PAE paging (two PDPTs in one page are two address spaces),
+ * bits 51:12 under 4-level paging.
  */
 void shadowpt_load_cr3(struct vm *vm);
-/* A change to CR0/CR4 paging bits or EFER: drop every shadow entry of
- * every address space, global ones too. */
+/* A change to CR0/CR4 paging bits or EFER (a change of paging format
+ * among them): drop every shadow entry of every address space, global
+ * ones too. */
 void shadowpt_flush_all(struct vm *vm);
+/*
+ * Load PAE's four PDPTE registers (vcpu.pdpte) from the PDPT at CR3 bits
+ * 31:5, as the CPU does (SDM vol. 3, 4.4.1), when PAE paging is in use
+ * (CR0.PG, CR4.PAE, EFER.LMA = 0); otherwise do nothing and return 0.
+ * Returns -1, loading nothing, when a present PDPTE has a reserved bit set
+ * (a PDPT outside guest RAM reads as all ones and so fails too): the
+ * instruction then raises #GP(0) and changes nothing.  The interpreter
+ * calls it with the new values already in the vCPU, and restores the old
+ * ones on -1:
+ *   - mov to CR3: set cr3, shadowpt_load_pdptes(), then shadowpt_load_cr3();
+ *   - mov to CR0 or CR4 that changes CR0.CD, NW or PG, or CR4.PAE, PGE or
+ *     PSE: set the register, shadowpt_load_pdptes(), then
+ *     shadowpt_flush_all() when paging bits changed, as before.
+ */
+int shadowpt_load_pdptes(struct vm *vm);
 /* The virtual CPL changed: switch to the view that matches it. */
 void shadowpt_switch_view(struct vm *vm);
 

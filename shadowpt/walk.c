@@ -7,20 +7,34 @@
  * linear address (fetching an instruction to decode, pushing an exception
  * frame, reading the guest's GDT and IDT) through gva_read and gva_write.
  *
- * A 4-level walk (SDM vol. 3, 4.5), one 9-bit index per level:
+ * x86 has three page-table formats (SDM vol. 3, 4.3-4.5), and the vCPU's
+ * control registers pick one (paging_mode() in walk.h):
  *
- *   CR3 -> PML4E (level 4) -> PDPTE (level 3) -> PDE (level 2) -> PTE (1)
- *                                  |                  |
- *                                  PS=1: 1 GiB leaf   PS=1: 2 MiB leaf
+ *   32-bit paging (4.3): 4-byte entries, 1024 to a table, 10 index bits
+ *     CR3 -> PDE (level 2) -> PTE (level 1)
+ *              |
+ *              PS=1 and CR4.PSE: 4 MiB leaf
+ *
+ *   PAE paging (4.4): 8-byte entries, 512 to a table, 9 index bits; the
+ *   top level is four registers the CPU loaded from the table at CR3
+ *     PDPTE[va 31:30] (level 3) -> PDE (level 2) -> PTE (level 1)
+ *                                    |
+ *                                    PS=1: 2 MiB leaf
+ *
+ *   4-level paging (4.5): 8-byte entries, 9 index bits per level
+ *     CR3 -> PML4E (4) -> PDPTE (3) -> PDE (2) -> PTE (1)
+ *                           |            |
+ *                           PS=1: 1 GiB  PS=1: 2 MiB leaf
  *
  * The rights of a translation are the AND of the rights of every entry
  * used (SDM vol. 3, 4.6): a page is writable only if every level says R/W,
- * user only if every level says U/S, executable only if no level says XD.
+ * user only if every level says U/S, executable only if no level says XD
+ * (which exists only in 8-byte entries, and only with EFER.NXE).  PAE's
+ * PDPTEs carry no rights at all.
  *
- * Only 4-level paging is walked: trapvisor's guests run in long mode
- * (CR4.PAE, EFER.LMA), and the virtual CPU has no 5-level paging.
- * The virtual CPU has neither SMEP nor SMAP nor protection keys (its CPUID
- * does not advertise them), so those checks do not exist here.
+ * The virtual CPU has no 5-level paging, and neither SMEP nor SMAP nor
+ * protection keys nor PSE-36 (its CPUID does not advertise them), so those
+ * checks do not exist here.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -33,50 +47,91 @@
 #include "shadowpt/walk.h"
 
 /*
- * The virtual CPU's MAXPHYADDR is 39 bits (CPUID 0x80000008: EAX[7:0] =
- * 0x27).  Frame bits above it are reserved in every entry (SDM vol. 3,
- * 4.5, "reserved bits"), and so is XD when EFER.NXE is clear.
+ * Frame bits at and above the virtual CPU's MAXPHYADDR (CPUID 0x80000008:
+ * EAX[7:0] = X86_MAXPHYADDR) are reserved in every 8-byte entry (SDM vol.
+ * 3, tables 4-8 to 4-19), up to bit 51 in 4-level paging and up to bit 62
+ * in PAE paging; so is XD (bit 63) when EFER.NXE is clear.
  *
- *  51      39 38           12
- * +----------+---------------+
- * | reserved | frame         |
- * +----------+---------------+
+ *          63 62     52 51      M M-1         12
+ * 4-level  XD ignored... reserved   frame
+ * PAE      XD reserved............   frame
  */
-#define WALK_MAXPHYADDR 39
-#define RSVD_PHYS (PTE_ADDR_MASK & ~((1ULL << WALK_MAXPHYADDR) - 1))
+#define RSVD_PHYS (PTE_ADDR_MASK & ~((1ULL << X86_MAXPHYADDR) - 1))
+#define RSVD_PHYS_PAE (RSVD_PHYS | 0x7ff0000000000000ULL)
 /* In a large leaf, bit 12 is PAT; the bits from 13 up to the frame are 0. */
 #define RSVD_1G (PTE_ADDR_MASK & ~PTE_ADDR_1G_MASK & ~PAGE_4K)
 #define RSVD_2M (PTE_ADDR_MASK & ~PTE_ADDR_2M_MASK & ~PAGE_4K)
+/*
+ * A 32-bit 4 MiB leaf: bits 20:13 would hold physical-address bits 39:32
+ * with PSE-36, which the virtual CPU does not have, and bit 21 is always
+ * reserved: bits 21:13 must be 0 (SDM vol. 3, 4.3 and table 4-4).
+ */
+#define RSVD_4M 0x003fe000ULL
+
+#define PAGE_4M (1ULL << 22)
 
 /* The bits of acc that a #PF error code reports. */
 #define ACC_PFEC_BITS (ACC_WRITE | ACC_USER | ACC_FETCH)
 
 /* The entries one walk used, so that A/D are set only once it succeeds. */
 struct walk_path {
-	uint64_t *slot[PT_LEVELS];
+	enum paging_mode mode;
+	unsigned entry_size; /* 4 for 32-bit paging, else 8 */
+	void *slot[PT_LEVELS];
 	uint64_t gpa[PT_LEVELS];
 	int n;
 };
 
+/* Does this format have execute protection: 8-byte entries and NXE? */
+static bool walk_nx(const struct vm *vm, enum paging_mode mode)
+{
+	return mode != PAGING_32BIT && (vm->vcpu.efer & EFER_NXE);
+}
+
 /*
  * The #PF error code for an access of kind acc; present tells a protection
  * violation from a not-present entry.  I/D is reported only when execute
- * protection is on (EFER.NXE), as the SDM says (vol. 3, 4.7).
+ * protection is on (PAE or 4-level paging with EFER.NXE), as the SDM says
+ * (vol. 3, 4.7).
  */
-static uint32_t walk_error(const struct vm *vm, unsigned acc, bool present)
+static uint32_t walk_error(const struct vm *vm, enum paging_mode mode,
+			   unsigned acc, bool present)
 {
 	uint32_t error = acc & ACC_PFEC_BITS;
 
-	if (!(vm->vcpu.efer & EFER_NXE))
+	if (!walk_nx(vm, mode))
 		error &= ~(uint32_t)PFEC_I;
 	return error | (present ? PFEC_P : 0);
 }
 
-/* Reserved bits that this entry at this level must not have set. */
-static uint64_t walk_reserved(const struct vm *vm, uint64_t pte, int level)
+/* Is the entry at this level a leaf (a page, not a table)? */
+static bool walk_is_leaf(const struct vm *vm, enum paging_mode mode,
+			 uint64_t pte, int level)
 {
-	uint64_t rsvd = RSVD_PHYS;
+	if (level == 1)
+		return true;
+	if (!(pte & PTE_PS))
+		return false;
+	switch (mode) {
+	case PAGING_32BIT: /* PS is ignored without CR4.PSE */
+		return level == 2 && (vm->vcpu.cr4 & CR4_PSE);
+	case PAGING_PAE:
+		return level == 2;
+	default:
+		return level == 2 || level == 3;
+	}
+}
 
+/* Reserved bits that this entry at this level must not have set. */
+static uint64_t walk_reserved(const struct vm *vm, enum paging_mode mode,
+			      uint64_t pte, int level)
+{
+	uint64_t rsvd;
+
+	if (mode == PAGING_32BIT)
+		return walk_is_leaf(vm, mode, pte, level) && level == 2 ?
+		       pte & RSVD_4M : 0;
+	rsvd = mode == PAGING_PAE ? RSVD_PHYS_PAE : RSVD_PHYS;
 	if (!(vm->vcpu.efer & EFER_NXE))
 		rsvd |= PTE_NX;
 	if (level == 4)
@@ -88,16 +143,22 @@ static uint64_t walk_reserved(const struct vm *vm, uint64_t pte, int level)
 	return pte & rsvd;
 }
 
-/* Is the entry at this level a leaf (a page, not a table)? */
-static bool walk_is_leaf(uint64_t pte, int level)
+/* The size of the page a leaf at this level maps. */
+static uint64_t walk_page_size(enum paging_mode mode, int level)
 {
-	return level == 1 || ((level == 2 || level == 3) && (pte & PTE_PS));
+	if (level == 3)
+		return PAGE_1G;
+	if (level == 2)
+		return mode == PAGING_32BIT ? PAGE_4M : PAGE_2M;
+	return PAGE_4K;
 }
 
-/* The size of the page a leaf at this level maps. */
-static uint64_t walk_page_size(int level)
+/* The index of va's entry in a table at this level. */
+static unsigned walk_index(enum paging_mode mode, uint64_t va, int level)
 {
-	return level == 3 ? PAGE_1G : level == 2 ? PAGE_2M : PAGE_4K;
+	if (mode == PAGING_32BIT)
+		return (va >> (PAGE_4K_SHIFT + 10 * (level - 1))) & 0x3ff;
+	return PT_INDEX(va, level);
 }
 
 /*
@@ -119,29 +180,45 @@ static bool walk_allows(const struct vm *vm, const struct walk_result *r,
 	return true;
 }
 
+/* The entry at slot, 4 or 8 bytes wide. */
+static uint64_t walk_load(const void *slot, unsigned size)
+{
+	if (size == 4) {
+		uint32_t e;
+		memcpy(&e, slot, sizeof(e));
+		return e;
+	}
+	uint64_t e;
+	memcpy(&e, slot, sizeof(e));
+	return e;
+}
+
 /*
  * Set bits in one guest entry if they are not set yet, and tell the engine
  * that guest RAM changed (a page table may share its page with code).
  */
-static void walk_set_bits(struct vm *vm, uint64_t *slot, uint64_t gpa,
+static void walk_set_bits(struct vm *vm, const struct walk_path *p, int i,
 			  uint64_t bits)
 {
-	if ((*slot & bits) == bits)
+	uint64_t e = walk_load(p->slot[i], p->entry_size);
+
+	if ((e & bits) == bits)
 		return;
-	*slot |= bits;
+	e |= bits;
+	memcpy(p->slot[i], &e, p->entry_size); /* x86 is little-endian */
 	if (vm->engine && vm->engine->ram_written)
-		vm->engine->ram_written(vm, gpa, sizeof(*slot));
+		vm->engine->ram_written(vm, p->gpa[i], p->entry_size);
 }
 
 /* The walk succeeded: A on every entry used, D on the leaf for a write. */
-static void walk_mark(struct vm *vm, struct walk_path *p, unsigned acc,
+static void walk_mark(struct vm *vm, const struct walk_path *p, unsigned acc,
 		      struct walk_result *r)
 {
 	for (int i = 0; i < p->n; i++)
-		walk_set_bits(vm, p->slot[i], p->gpa[i], PTE_A);
+		walk_set_bits(vm, p, i, PTE_A);
 	if (acc & ACC_WRITE)
-		walk_set_bits(vm, p->slot[p->n - 1], p->gpa[p->n - 1], PTE_D);
-	r->pte = *p->slot[p->n - 1];
+		walk_set_bits(vm, p, p->n - 1, PTE_D);
+	r->pte = walk_load(p->slot[p->n - 1], p->entry_size);
 }
 
 /*
@@ -163,77 +240,120 @@ static int walk_identity(uint64_t va, struct walk_result *r)
 }
 
 /* A not-present entry or one with reserved bits set ends the walk. */
-static int walk_entry_usable(const struct vm *vm, uint64_t pte, int level,
-			     unsigned acc, struct walk_result *r)
+static int walk_entry_usable(const struct vm *vm, const struct walk_path *p,
+			     uint64_t pte, int level, unsigned acc,
+			     struct walk_result *r)
 {
 	if (!(pte & PTE_P)) {
-		r->error = walk_error(vm, acc, false);
+		r->error = walk_error(vm, p->mode, acc, false);
 		return -1;
 	}
-	if (walk_reserved(vm, pte, level)) {
-		r->error = walk_error(vm, acc, true) | PFEC_RSVD;
+	if (walk_reserved(vm, p->mode, pte, level)) {
+		r->error = walk_error(vm, p->mode, acc, true) | PFEC_RSVD;
 		return -1;
 	}
 	return 0;
 }
 
 /*
- * Follow the tables from CR3 down to the leaf for va, collecting the rights
- * of every level.  Returns 0 with the leaf's level in r, or -1 with r->error.
+ * Where the walk of va begins: the table at CR3 and the level it is at,
+ * or for PAE paging the page directory that va's PDPTE register names
+ * (the register was checked for reserved bits when it was loaded).
+ * Returns that level, or 0 with r->error when the PDPTE is not present.
+ */
+static int walk_start(const struct vm *vm, const struct walk_path *p,
+		      uint64_t va, unsigned acc, uint64_t *table,
+		      struct walk_result *r)
+{
+	const struct vcpu *v = &vm->vcpu;
+
+	switch (p->mode) {
+	case PAGING_32BIT:
+		*table = v->cr3 & CR3_32BIT_MASK;
+		return 2;
+	case PAGING_PAE: {
+		uint64_t pdpte = v->pdpte[(va >> 30) & 3];
+		if (!(pdpte & PTE_P)) {
+			r->error = walk_error(vm, p->mode, acc, false);
+			return 0;
+		}
+		*table = pdpte & PTE_ADDR_MASK;
+		return 2;
+	}
+	default:
+		*table = v->cr3 & CR3_ADDR_MASK;
+		return PT_LEVELS;
+	}
+}
+
+/*
+ * Follow the tables down to the leaf for va, collecting the rights of
+ * every level.  Returns 0 with the leaf's level in r, or -1 with r->error.
  */
 static int walk_tables(struct vm *vm, uint64_t va, unsigned acc,
 		       struct walk_path *p, struct walk_result *r)
 {
-	uint64_t table = vm->vcpu.cr3 & CR3_ADDR_MASK;
-	bool nxe = vm->vcpu.efer & EFER_NXE;
+	bool nx = walk_nx(vm, p->mode);
+	uint64_t table;
+	int level = walk_start(vm, p, va, acc, &table, r);
 
 	r->writable = r->user = r->executable = true;
-	for (int level = PT_LEVELS; level >= 1; level--) {
-		uint64_t gpa = table + 8 * PT_INDEX(va, level);
-		uint64_t *slot = gm_ptr(&vm->mem, gpa, sizeof(*slot));
+	for (; level >= 1; level--) {
+		uint64_t gpa = table +
+			       p->entry_size * walk_index(p->mode, va, level);
+		void *slot = gm_ptr(&vm->mem, gpa, p->entry_size);
 
 		if (!slot) {
 			r->error = PFEC_RSVD; /* the table is not in RAM */
 			return -1;
 		}
-		uint64_t pte = *slot;
-		if (walk_entry_usable(vm, pte, level, acc, r) < 0)
+		uint64_t pte = walk_load(slot, p->entry_size);
+		if (walk_entry_usable(vm, p, pte, level, acc, r) < 0)
 			return -1;
 		r->writable &= !!(pte & PTE_W);
 		r->user &= !!(pte & PTE_U);
-		r->executable &= !(nxe && (pte & PTE_NX));
+		r->executable &= !(nx && (pte & PTE_NX));
 		p->slot[p->n] = slot;
 		p->gpa[p->n++] = gpa;
-		if (walk_is_leaf(pte, level)) {
+		if (walk_is_leaf(vm, p->mode, pte, level)) {
 			r->level = level;
 			return 0;
 		}
 		table = pte & PTE_ADDR_MASK;
 	}
-	return -1; /* not reached: level 1 is always a leaf */
+	return -1; /* a PAE PDPTE that is not present (r->error is set) */
 }
 
-/*T:510 The guest's page walk, as the CPU's page walker does it: four
- * levels from CR3, rights ANDed along the way, the access checked against
- * them, and only then the accessed and dirty bits written back into the
- * guest's entries.
+/* The linear address as the vCPU's mode has it: 32 bits outside long
+ * mode (SDM vol. 3, 3.3.6 and 3.3.7). */
+static uint64_t walk_linear(const struct vm *vm, uint64_t va)
+{
+	return (vm->vcpu.efer & EFER_LMA) ? va : (uint32_t)va;
+}
+
+/*T:510 The guest's page walk, as the CPU's page walker does it: the levels
+ * of the vCPU's paging format from CR3, rights ANDed along the way, the
+ * access checked against them, and only then the accessed and dirty bits
+ * written back into the guest's entries.
  */
 int walk_guest(struct vm *vm, uint64_t va, unsigned acc,
 	       struct walk_result *r)
 {
-	struct walk_path path = { .n = 0 };
+	struct walk_path path = { .mode = paging_mode(&vm->vcpu), .n = 0 };
 
-	if (!(vm->vcpu.cr0 & CR0_PG))
+	va = walk_linear(vm, va);
+	if (path.mode == PAGING_NONE)
 		return walk_identity(va, r);
+	path.entry_size = path.mode == PAGING_32BIT ? 4 : 8;
 	memset(r, 0, sizeof(*r));
 	if (walk_tables(vm, va, acc, &path, r) < 0)
 		return -1;
 	if (!walk_allows(vm, r, acc)) {
-		r->error = walk_error(vm, acc, true);
+		r->error = walk_error(vm, path.mode, acc, true);
 		return -1;
 	}
 	walk_mark(vm, &path, acc, r);
-	r->page_size = walk_page_size(r->level);
+	r->page_size = walk_page_size(path.mode, r->level);
 	r->gpa = (r->pte & PTE_ADDR_MASK & ~(r->page_size - 1)) |
 		 (va & (r->page_size - 1));
 	return 0;
@@ -300,6 +420,7 @@ int gva_read(struct vm *vm, uint64_t va, void *buf, size_t len, unsigned acc)
 
 	acc = gva_access(vm, acc);
 	while (len > 0) {
+		va = walk_linear(vm, va); /* wraps at 4 GiB outside long mode */
 		size_t n = gva_chunk(va, len);
 		int res;
 		const void *p = gva_page(vm, va, n, acc, &res);
@@ -322,6 +443,7 @@ static int gva_probe_write(struct vm *vm, uint64_t va, size_t len,
 			   unsigned acc)
 {
 	while (len > 0) {
+		va = walk_linear(vm, va); /* wraps at 4 GiB outside long mode */
 		size_t n = gva_chunk(va, len);
 		int res;
 
@@ -344,6 +466,7 @@ int gva_write(struct vm *vm, uint64_t va, const void *buf, size_t len,
 	if (res < 0)
 		return res;
 	while (len > 0) {
+		va = walk_linear(vm, va); /* wraps at 4 GiB outside long mode */
 		size_t n = gva_chunk(va, len);
 
 		/* Cannot fail: the probe walked the same pages. */
@@ -383,39 +506,86 @@ static size_t fetch_quietly(struct vm *vm, uint64_t va, uint8_t *buf,
 	return len;
 }
 
+/*
+ * Where the bytes of the instruction at rip are: its linear address, and
+ * in *most how many of them the code segment lets the CPU fetch.  In
+ * 64-bit mode rip is linear and CS has neither base nor limit; in any other
+ * mode rip is EIP, the linear address is CS.base + EIP, wrapping at 4 GiB,
+ * and a byte past CS.limit is #GP(0) (SDM vol. 3, 3.4.3 and 5.3; code
+ * segments are never expand-down).  Returns -1 with #GP(0) raised when the
+ * first byte is already past the limit.
+ */
+static int fetch_where(struct vm *vm, uint64_t rip, uint64_t *lin,
+		       size_t *most)
+{
+	const struct vcpu_segment *cs = &vm->vcpu.seg[SEG_CS];
+
+	*most = INSN_MAX;
+	if (cpu_mode(&vm->vcpu) == CPU_LONG) {
+		*lin = rip;
+		return 0;
+	}
+	if (rip > cs->limit) {
+		vcpu_raise_error(&vm->vcpu, T_GP, 0);
+		return -1;
+	}
+	if ((uint64_t)cs->limit - rip + 1 < *most)
+		*most = (size_t)(cs->limit - rip + 1);
+	*lin = (uint32_t)(cs->base + rip);
+	return 0;
+}
+
+/* The linear address n bytes after lin, in the mode the code runs in. */
+static uint64_t fetch_next(const struct vm *vm, uint64_t lin, size_t n)
+{
+	return cpu_mode(&vm->vcpu) == CPU_LONG ? lin + n : (uint32_t)(lin + n);
+}
+
 /*T:320 A #GP at ring 3 says only that *some* instruction faulted, so the
  * dispatcher must read the instruction at RIP - and reading it is the
  * guest's own fetch: through its page tables, with the rights of its
  * virtual CPL, which is why this lives with the page walk and not in isa/.
- * An instruction may straddle two pages; if the second is not mapped, only
- * an instruction that really needs its bytes faults, and then with the #PF
- * the CPU would raise (CR2 = the missing page).  The bytes then go to
- * isa_decode_bytes() (stop 325).
+ * Outside 64-bit mode the fetch goes through CS first: its base makes EIP
+ * a linear address, its limit bounds the bytes.  An instruction may
+ * straddle two pages; if the second is not mapped, only an instruction
+ * that really needs its bytes faults, and then with the #PF the CPU would
+ * raise (CR2 = the missing page), or #GP(0) when it runs past CS.limit.
+ * The bytes then go to isa_decode_bytes_mode() (stop 325), in the width of
+ * the code.
  */
 enum decode_result insn_fetch(struct vm *vm, uint64_t rip, struct insn *in)
 {
 	uint8_t buf[INSN_MAX];
-	size_t first = PAGE_4K - (rip & (PAGE_4K - 1));
-	size_t have;
+	uint64_t lin;
+	size_t most, first, have;
 	unsigned acc = ACC_FETCH | (vm->vcpu.cpl == CPL_USER ? ACC_USER : 0);
+	unsigned bits = cpu_code_size(&vm->vcpu) * 8;
 	enum decode_result res;
 
-	if (first > INSN_MAX)
-		first = INSN_MAX;
+	if (fetch_where(vm, rip, &lin, &most) < 0)
+		return DECODE_FAULT;
+	first = PAGE_4K - (lin & (PAGE_4K - 1));
+	if (first > most)
+		first = most;
 	/* The first byte must be fetchable: gva_read raises the #PF if not. */
-	int r = gva_read(vm, rip, buf, first, ACC_FETCH);
+	int r = gva_read(vm, lin, buf, first, ACC_FETCH);
 	if (r < 0)
 		return r == GVA_NO_RAM ? DECODE_NO_RAM : DECODE_FAULT;
 	have = first;
-	if (first < INSN_MAX)
-		have += fetch_quietly(vm, rip + first, buf + first,
-					  INSN_MAX - first, acc);
-	res = isa_decode_bytes(buf, have, rip, in);
+	if (first < most)
+		have += fetch_quietly(vm, fetch_next(vm, lin, first),
+				      buf + first, most - first, acc);
+	res = isa_decode_bytes_mode(buf, have, rip, bits, in);
 	if (res != DECODE_FAULT)
 		return res;
-	/* The instruction goes on into the next page: fetch it for real,
-	 * so that the guest gets the #PF the CPU would raise. */
-	r = gva_read(vm, rip + have, buf, 1, ACC_FETCH);
+	/* The instruction goes on past the bytes fetched: past CS.limit... */
+	if (have == most && most < INSN_MAX) {
+		vcpu_raise_error(&vm->vcpu, T_GP, 0);
+		return DECODE_FAULT;
+	}
+	/* ... or into the next page: fetch it for real, so that the guest
+	 * gets the #PF the CPU would raise. */
+	r = gva_read(vm, fetch_next(vm, lin, have), buf, 1, ACC_FETCH);
 	if (r == 0)
 		panic("insn_fetch: a refused fetch succeeded");
 	return r == GVA_NO_RAM ? DECODE_NO_RAM : DECODE_FAULT;

@@ -1,11 +1,14 @@
 /*
  * shadowpt/walk.h - the guest page-table walker.
  *
- * Translates a guest-linear address through the guest's own 4-level tables
- * (in guest RAM) the way the CPU's page walker does, checking P, R/W, U/S
- * and XD with CR0.WP and EFER.NXE, and setting the accessed and dirty bits
- * in the guest's entries when the access succeeds.  With CR0.PG clear the
- * linear address is the physical address.
+ * Translates a guest-linear address through the guest's own tables (in
+ * guest RAM) the way the CPU's page walker does, in whichever of the x86
+ * paging formats the vCPU's CR0.PG, CR4.PAE and EFER.LMA select (SDM vol.
+ * 3, 4.1.1): 32-bit 2-level paging, PAE 3-level paging or 4-level paging;
+ * it checks P, R/W, U/S and XD with CR0.WP and EFER.NXE, and sets the
+ * accessed and dirty bits in the guest's entries when the access succeeds.
+ * With CR0.PG clear the linear address is the physical address.  Outside
+ * long mode (EFER.LMA = 0) linear addresses are 32 bits wide.
  *
  * The gva_* helpers built on it are how the monitor touches guest memory by
  * linear address (pushing an exception frame, reading the GDT, fetching
@@ -30,6 +33,34 @@
 
 struct vm;
 
+/*
+ * The paging formats (SDM vol. 3, table 4-1), as CR0.PG, CR4.PAE and
+ * EFER.LMA select them:
+ *
+ *   PAGING_NONE    CR0.PG = 0: linear addresses are physical
+ *   PAGING_32BIT   CR4.PAE = 0: 2 levels of 4-byte entries, 4 KiB pages
+ *                  and, with CR4.PSE, 4 MiB pages
+ *   PAGING_PAE     CR4.PAE = 1, EFER.LMA = 0: 4 PDPTE registers, then 2
+ *                  levels of 8-byte entries, 4 KiB and 2 MiB pages
+ *   PAGING_4LEVEL  EFER.LMA = 1: 4 levels of 8-byte entries, 4 KiB, 2 MiB
+ *                  and 1 GiB pages
+ */
+enum paging_mode { PAGING_NONE, PAGING_32BIT, PAGING_PAE, PAGING_4LEVEL };
+
+/* Where CR3 points: the page directory under 32-bit paging (bits 31:12),
+ * the 32-byte PDPT under PAE paging (bits 31:5), else CR3_ADDR_MASK. */
+#define CR3_32BIT_MASK 0xfffff000ULL
+#define CR3_PAE_MASK 0xffffffe0ULL
+
+static inline enum paging_mode paging_mode(const struct vcpu *v)
+{
+	if (!(v->cr0 & CR0_PG))
+		return PAGING_NONE;
+	if (!(v->cr4 & CR4_PAE))
+		return PAGING_32BIT;
+	return (v->efer & EFER_LMA) ? PAGING_4LEVEL : PAGING_PAE;
+}
+
 /* What gva_read and gva_write return besides 0. */
 #define GVA_FAULT (-1)  /* #GP or #PF raised in the vCPU */
 #define GVA_NO_RAM (-2) /* the guest maps memory it does not have */
@@ -37,7 +68,7 @@ struct vm;
 struct walk_result {
 	uint64_t gpa;       /* guest-physical address of va */
 	uint64_t pte;       /* the leaf entry, after A/D were set */
-	uint64_t page_size; /* 4 KiB, 2 MiB or 1 GiB */
+	uint64_t page_size; /* 4 KiB, 2 MiB, 4 MiB or 1 GiB */
 	int level;          /* level of the leaf: 1 PT, 2 PD, 3 PDPT */
 	uint32_t error;     /* on failure: the #PF error code */
 	/* Effective permissions along the walk (AND of all levels). */
@@ -48,7 +79,9 @@ struct walk_result {
  * Walk va for an access of kind acc (ACC_*).  Returns 0 and fills *r, or
  * -1 with r->error set to the error code of the #PF the CPU would raise.
  * A/D bits are set only when the walk succeeds.  A table outside guest RAM
- * ends the walk with -1 and r->error = PFEC_RSVD.
+ * ends the walk with -1 and r->error = PFEC_RSVD.  A frame outside guest
+ * RAM is no failure: r->gpa may be device memory (MMIO), always below the
+ * virtual CPU's MAXPHYADDR (higher frame bits are reserved).
  */
 int walk_guest(struct vm *vm, uint64_t va, unsigned acc,
 	       struct walk_result *r);
@@ -64,10 +97,14 @@ int gva_write(struct vm *vm, uint64_t va, const void *buf, size_t len,
 	      unsigned acc);
 
 /*
- * Fetch and decode the instruction at guest-linear rip with the virtual
- * CPL's rights.  Fetches fewer than 15 bytes when the next page is not
- * mapped but the instruction ends before it.  DECODE_FAULT: the #PF (or
- * #GP) is raised in the vCPU; DECODE_NO_RAM: nothing raised.
+ * Fetch and decode the instruction at rip with the virtual CPL's rights,
+ * in the vCPU's mode.  In 64-bit mode rip is the linear address; in any
+ * other mode it is EIP (or IP), the linear address is CS.base + EIP
+ * (wrapping at 4 GiB) and every byte must lie within CS.limit.  in->rip is
+ * rip as given.  Fetches fewer than 15 bytes when the next page is not
+ * mapped, or the limit comes, but the instruction ends before it.
+ * DECODE_FAULT: the #PF (or #GP(0)) is raised in the vCPU; DECODE_NO_RAM:
+ * nothing raised.
  */
 enum decode_result insn_fetch(struct vm *vm, uint64_t rip, struct insn *in);
 

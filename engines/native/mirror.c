@@ -27,6 +27,11 @@
  *
  * A small hash table remembers what the child has mapped, so that a fault
  * on a page mapped exactly as the shadow says is known to be the shadow's.
+ *
+ * Only frames of guest RAM can be mirrored: a shadow leaf whose frame is
+ * device memory (shadowpt_frame_is_ram() says no) has nothing in the memfd
+ * behind it, and the child cannot call the devices on each access, so the
+ * guest is stopped when it first touches such a page.
  */
 #if defined(__linux__) && defined(__x86_64__)
 
@@ -364,8 +369,9 @@ static int premap_view(struct nat *n)
 		return 0;
 	for (unsigned i = 0; i < k; i++) {
 		uint64_t l = shadowpt_lookup(n->vm, va[i]);
-		if (!l || mirror_find(&n->mirror, va[i]) >= 0)
-			continue; /* no rights on the way down; or kept */
+		if (!l || mirror_find(&n->mirror, va[i]) >= 0 ||
+		    !shadowpt_frame_is_ram(n->vm, l))
+			continue; /* no rights on the way down; kept; MMIO */
 		va[w] = va[i], leaf[w] = l;
 		runs += !continues(va, leaf, w++);
 	}
@@ -425,6 +431,14 @@ static int map_page(struct nat *n, uint64_t va, uint64_t leaf)
 		vm_kill(n->vm, VM_EXIT_TRIPLE_FAULT, "the guest maps linear %#"
 			PRIx64 ", beyond %#llx, the highest address a host "
 			"process can mirror", va, NAT_LINEAR_LIMIT - 1);
+		return -1;
+	}
+	if (!shadowpt_frame_is_ram(n->vm, gpa)) {
+		vm_kill(n->vm, VM_EXIT_TRIPLE_FAULT, "MMIO at gpa %#" PRIx64
+			" (linear %#" PRIx64 ", outside its %" PRIu64 " MiB of "
+			"RAM) is not supported on native",
+			(uint64_t)(gpa | (va & ~PAGE_4K_MASK)), va,
+			n->vm->mem.size >> 20);
 		return -1;
 	}
 	long r = nat_inject(n, SYS_mmap, va & PAGE_4K_MASK, PAGE_4K,

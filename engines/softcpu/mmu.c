@@ -38,6 +38,7 @@
  * wider one than 8 bytes (sgdt, cmpxchg16b), stops the guest with
  * sc_unsupported: no device register is laid out for that.
  */
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "engines/softcpu/softcpu.h"

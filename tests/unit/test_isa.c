@@ -196,6 +196,7 @@ static struct vm *guest(const uint64_t *gpa, int n, uint64_t flags)
 	vm.vcpu.cr3 = PML4_GPA;
 	vm.vcpu.cr4 = CR4_PAE;
 	vm.vcpu.efer = EFER_LME | EFER_LMA | EFER_NXE;
+	vm.vcpu.seg[SEG_CS].attr = SEG_ATTR_L; /* 64-bit code */
 	return &vm;
 }
 

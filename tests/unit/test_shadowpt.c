@@ -512,18 +512,63 @@ static void test_shadow_user_view_refuses_supervisor(void **state)
 	assert_int_equal(shadowpt_fault(vm, uva, PFEC_U), SHADOW_FILLED);
 }
 
+/* A page table outside guest RAM: the guest cannot be walked. */
 static void test_shadow_bad_phys(void **state)
 {
 	struct vm *vm = *state;
 
-	gpt_map(vm, 0x400000, OUTSIDE_RAM, 1, PTE_W);
-	assert_int_equal(shadowpt_fault(vm, 0x400000, PFEC_U),
-			 SHADOW_BAD_PHYS);
 	*gpt_entry(vm, 0x600000, 2) = OUTSIDE_RAM | PTE_P | PTE_W;
 	assert_int_equal(shadowpt_fault(vm, 0x600000, PFEC_U),
 			 SHADOW_BAD_PHYS);
 	assert_false(vm->vcpu.exception.pending);
 	assert_int_equal(vm->spt->hidden_faults + vm->spt->true_faults, 0);
+}
+
+/*
+ * A frame outside guest RAM is device memory: filled like RAM, with the
+ * same rights, for the engine to send to the devices; gva_* still say
+ * GVA_NO_RAM and leave the decision to the interpreter.
+ */
+static void test_shadow_mmio_frame(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x400000, *pte, v;
+
+	pte = gpt_map(vm, va, OUTSIDE_RAM, 1, PTE_W | PTE_NX);
+	assert_false(shadowpt_frame_is_ram(vm, OUTSIDE_RAM));
+	assert_true(shadowpt_frame_is_ram(vm, 0x200123));
+	assert_true(shadowpt_frame_is_ram(vm, vm->mem.size - 1));
+	assert_false(shadowpt_frame_is_ram(vm, vm->mem.size));
+	assert_int_equal(shadowpt_fault(vm, va + 8, PFEC_U), SHADOW_FILLED);
+	assert_int_equal(shadowpt_lookup(vm, va + 8),
+			 OUTSIDE_RAM | PTE_P | PTE_U | PTE_NX);
+	/* The first write sets D and maps it writable, as for RAM. */
+	assert_int_equal(shadowpt_fault(vm, va, PFEC_U | PFEC_W | PFEC_P),
+			 SHADOW_FILLED);
+	assert_true(*pte & PTE_D);
+	assert_int_equal(shadowpt_lookup(vm, va),
+			 OUTSIDE_RAM | PTE_P | PTE_U | PTE_W | PTE_NX);
+	/* A fetch from it is the guest's own #PF (XD). */
+	assert_int_equal(shadowpt_fault(vm, va, PFEC_U | PFEC_I | PFEC_P),
+			 SHADOW_GUEST_FAULT);
+	assert_int_equal(vm->vcpu.exception.error, PFEC_P | PFEC_I);
+	vm->vcpu.exception.pending = false;
+	/* A supervisor frame stays out of the user view. */
+	gpt_map(vm, va + PAGE_4K, OUTSIDE_RAM + PAGE_4K, 1, PTE_W);
+	vm->vcpu.cpl = 3;
+	shadowpt_switch_view(vm);
+	assert_int_equal(shadowpt_fault(vm, va + PAGE_4K, PFEC_U),
+			 SHADOW_GUEST_FAULT);
+	assert_int_equal(shadowpt_lookup(vm, va + PAGE_4K), 0);
+	assert_int_equal(vm->spt->hidden_faults, 2);
+	assert_int_equal(vm->spt->true_faults, 2);
+	vm->vcpu.exception.pending = false;
+	/* The monitor's own accesses do not reach devices. */
+	vm->vcpu.cpl = 0;
+	shadowpt_switch_view(vm);
+	assert_int_equal(gva_read(vm, va, &v, 8, ACC_READ), GVA_NO_RAM);
+	assert_int_equal(gva_write(vm, va, &v, 8, ACC_READ), GVA_NO_RAM);
+	assert_false(vm->vcpu.exception.pending);
 }
 
 static void test_shadow_invlpg(void **state)
@@ -701,6 +746,537 @@ static void test_cr3_cache_is_bounded(void **state)
 	assert_int_equal(vm->spt->space_misses, misses + 1);
 }
 
+/* ------------------------------------------------------------------
+ * 32-bit paging (CR4.PAE = 0): two levels of 4-byte entries.
+ */
+
+#define PD32_GPA 0x70000ULL
+#define PAGE_4M (1ULL << 22)
+
+/* Switch the vCPU to 32-bit paging with these CR4 bits (PSE, PGE), as a
+ * guest would, with the flush the interpreter does. */
+static void use_32bit(struct vm *vm, uint64_t cr4)
+{
+	vm->vcpu.cr4 = cr4;
+	vm->vcpu.efer = EFER_NXE; /* no effect without PAE */
+	vm->vcpu.cr3 = PD32_GPA;
+	shadowpt_flush_all(vm);
+	shadowpt_load_cr3(vm);
+}
+
+static uint32_t *gpt32_at(struct vm *vm, uint64_t gpa)
+{
+	uint32_t *p = gm_ptr(&vm->mem, gpa, 4);
+
+	assert_non_null(p);
+	return p;
+}
+
+static uint32_t *gpt32_pde(struct vm *vm, uint64_t va)
+{
+	return gpt32_at(vm, PD32_GPA + 4 * ((va >> 22) & 0x3ff));
+}
+
+/* Map va -> gpa with a 4 KiB leaf, the PDE above it P | W | U. */
+static uint32_t *gpt32_map(struct vm *vm, uint64_t va, uint32_t gpa,
+			   uint32_t flags)
+{
+	uint32_t *pde = gpt32_pde(vm, va);
+
+	if (!(*pde & PTE_P)) {
+		*pde = (uint32_t)next_table | PTE_P | PTE_W | PTE_U;
+		next_table += PAGE_4K;
+	}
+	uint32_t *pte = gpt32_at(vm, (*pde & 0xfffff000U) +
+				 4 * ((va >> 12) & 0x3ff));
+	*pte = gpa | PTE_P | flags;
+	return pte;
+}
+
+static void test_walk32_4k(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0xc0001000;
+	struct walk_result r;
+
+	use_32bit(vm, 0);
+	uint32_t *pte = gpt32_map(vm, va, 0x200000, PTE_W | PTE_U);
+	uint32_t *pde = gpt32_pde(vm, va);
+	pte[1] = 0xdeadb000; /* a neighbour, not present */
+	assert_int_equal(walk_guest(vm, va + 0x234, ACC_READ, &r), 0);
+	assert_int_equal(r.gpa, 0x200234);
+	assert_int_equal(r.level, 1);
+	assert_int_equal(r.page_size, PAGE_4K);
+	assert_true(r.writable && r.user && r.executable);
+	assert_true(*pde & PTE_A);
+	assert_true(*pte & PTE_A);
+	assert_false(*pte & PTE_D);
+	assert_int_equal(r.pte, *pte);
+	assert_int_equal(walk_guest(vm, va, ACC_WRITE | ACC_USER, &r), 0);
+	assert_true(*pte & PTE_D);
+	assert_false(*pde & PTE_D); /* D is the leaf's only */
+	/* The 4-byte entries were written as 4 bytes. */
+	assert_int_equal(pte[1], 0xdeadb000);
+	assert_int_equal(*pte, 0x200000 | PTE_P | PTE_W | PTE_U | PTE_A |
+			 PTE_D);
+	/* Bit 7 of a PTE is PAT, neither a page size nor reserved. */
+	gpt32_map(vm, va + PAGE_4K, 0x201000, PTE_PS);
+	assert_int_equal(walk_guest(vm, va + PAGE_4K + 5, ACC_READ, &r), 0);
+	assert_int_equal(r.gpa, 0x201005);
+	/* A not-present PTE and a not-present PDE. */
+	assert_int_equal(walk_guest(vm, va + 2 * PAGE_4K, ACC_WRITE, &r), -1);
+	assert_int_equal(r.error, PFEC_W);
+	assert_int_equal(walk_guest(vm, 0x400000, ACC_USER, &r), -1);
+	assert_int_equal(r.error, PFEC_U);
+}
+
+static void test_walk32_4m(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x80000000;
+	uint32_t *pde = gpt32_pde(vm, va);
+	struct walk_result r;
+
+	use_32bit(vm, CR4_PSE);
+	*pde = 0x400000 | PTE_P | PTE_W | PTE_PS;
+	assert_int_equal(walk_guest(vm, va + 0x123456, ACC_WRITE, &r), 0);
+	assert_int_equal(r.gpa, 0x523456);
+	assert_int_equal(r.level, 2);
+	assert_int_equal(r.page_size, PAGE_4M);
+	assert_true(r.writable && !r.user);
+	assert_true(*pde & PTE_A);
+	assert_true(*pde & PTE_D);
+	/* Without PSE-36, bits 21:13 are reserved. */
+	*pde = 0x400000 | PTE_P | PTE_PS | (1U << 13);
+	assert_int_equal(walk_guest(vm, va, ACC_READ, &r), -1);
+	assert_int_equal(r.error, PFEC_P | PFEC_RSVD);
+	*pde = 0x400000 | PTE_P | PTE_PS | (1U << 21);
+	assert_int_equal(walk_guest(vm, va, ACC_WRITE, &r), -1);
+	assert_int_equal(r.error, PFEC_P | PFEC_RSVD | PFEC_W);
+	/* Without CR4.PSE the PS bit is ignored: the PDE names a table. */
+	*pde = 0x400000 | PTE_P | PTE_W | PTE_PS;
+	use_32bit(vm, 0);
+	assert_int_equal(walk_guest(vm, va + 0x5678, ACC_READ, &r), -1);
+	assert_int_equal(r.error, 0); /* the PTE at 0x400014 is 0 */
+	*gpt32_at(vm, 0x400000 + 4 * 5) = 0x300000 | PTE_P;
+	assert_int_equal(walk_guest(vm, va + 0x5678, ACC_READ, &r), 0);
+	assert_int_equal(r.gpa, 0x300678);
+	assert_int_equal(r.page_size, PAGE_4K);
+}
+
+/* U/S, R/W with CR0.WP, and no execute protection in 4-byte entries. */
+static void test_walk32_rights(void **state)
+{
+	struct vm *vm = *state;
+	struct walk_result r;
+
+	use_32bit(vm, 0);
+	gpt32_map(vm, 0x1000, 0x200000, PTE_U);   /* user, read-only */
+	gpt32_map(vm, 0x2000, 0x201000, PTE_W);   /* supervisor */
+	assert_int_equal(walk_guest(vm, 0x1000, ACC_WRITE | ACC_USER, &r),
+			 -1);
+	assert_int_equal(r.error, PFEC_P | PFEC_W | PFEC_U);
+	assert_int_equal(walk_guest(vm, 0x2000, ACC_USER, &r), -1);
+	assert_int_equal(r.error, PFEC_P | PFEC_U);
+	/* A fetch fault does not report I/D: there is no XD here, even
+	 * with EFER.NXE set (SDM vol. 3, 4.7). */
+	assert_int_equal(walk_guest(vm, 0x2000, ACC_FETCH | ACC_USER, &r),
+			 -1);
+	assert_int_equal(r.error, PFEC_P | PFEC_U);
+	assert_int_equal(walk_guest(vm, 0x3000, ACC_FETCH, &r), -1);
+	assert_int_equal(r.error, 0);
+	assert_int_equal(walk_guest(vm, 0x1000, ACC_FETCH | ACC_USER, &r), 0);
+	assert_true(r.executable);
+	/* Supervisor writes to a read-only page: refused with CR0.WP only. */
+	assert_int_equal(walk_guest(vm, 0x1000, ACC_WRITE, &r), -1);
+	assert_int_equal(r.error, PFEC_P | PFEC_W);
+	vm->vcpu.cr0 &= ~CR0_WP;
+	assert_int_equal(walk_guest(vm, 0x1000, ACC_WRITE, &r), 0);
+}
+
+/* Outside long mode linear addresses are 32 bits: they wrap at 4 GiB. */
+static void test_gva_32bit_wraps(void **state)
+{
+	struct vm *vm = *state;
+	struct walk_result r;
+	char out[5] = "";
+
+	use_32bit(vm, 0);
+	gpt32_map(vm, 0xfffff000, 0x300000, PTE_W);
+	gpt32_map(vm, 0, 0x301000, PTE_W);
+	assert_int_equal(gva_write(vm, 0xfffffffe, "abcd", 4, ACC_READ), 0);
+	assert_memory_equal(gm_ptr(&vm->mem, 0x300ffe, 2), "ab", 2);
+	assert_memory_equal(gm_ptr(&vm->mem, 0x301000, 2), "cd", 2);
+	assert_int_equal(gva_read(vm, 0x1fffffffeULL, out, 4, ACC_READ), 0);
+	assert_string_equal(out, "abcd");
+	/* A fault on the far side reports the wrapped address. */
+	*gpt32_map(vm, 0, 0x301000, 0) &= ~(uint32_t)PTE_P;
+	assert_int_equal(gva_read(vm, 0xffffffff, out, 2, ACC_READ),
+			 GVA_FAULT);
+	assert_int_equal(vm->vcpu.cr2, 0);
+	/* With paging off too. */
+	vm->vcpu.cr0 &= ~CR0_PG;
+	assert_int_equal(walk_guest(vm, 0x100001234ULL, ACC_READ, &r), 0);
+	assert_int_equal(r.gpa, 0x1234);
+}
+
+/* Global 4 MiB and 4 KiB pages across CR3 loads, and invlpg of a 4 MiB
+ * page, which the shadow holds as two 2 MiB halves. */
+static void test_shadow32_global_and_4m(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t big = 0x80000000;
+
+	use_32bit(vm, CR4_PSE | CR4_PGE);
+	*gpt32_pde(vm, big) = 0x400000 | PTE_P | PTE_W | PTE_PS | PTE_G |
+			      PTE_D;
+	gpt32_map(vm, 0x1000, 0x200000, PTE_W | PTE_U);
+	gpt32_map(vm, 0x2000, 0x201000, PTE_W | PTE_U | PTE_G);
+	assert_int_equal(shadowpt_fault(vm, big + 0x5000, PFEC_U),
+			 SHADOW_FILLED);
+	assert_int_equal(shadowpt_fault(vm, big + 0x201000, PFEC_U),
+			 SHADOW_FILLED);
+	assert_int_equal(shadowpt_fault(vm, 0x1000, PFEC_U), SHADOW_FILLED);
+	assert_int_equal(shadowpt_fault(vm, 0x2000, PFEC_U), SHADOW_FILLED);
+	assert_int_equal(shadowpt_lookup(vm, big + 0x201000),
+			 0x601000 | PTE_P | PTE_W | PTE_U | PTE_G);
+	assert_int_equal(shadowpt_lookup(vm, 0x1000),
+			 0x200000 | PTE_P | PTE_U);
+	/* A reload of CR3 (PCD and PWT name no other space) keeps the
+	 * global pages only. */
+	uint64_t hits = vm->spt->space_hits;
+	uint64_t *sup = vm->spt->root[VIEW_SUPERVISOR];
+	load_cr3(vm, PD32_GPA | CR3_PCD | CR3_PWT);
+	assert_int_equal(vm->spt->space_hits, hits + 1);
+	assert_ptr_equal(vm->spt->root[VIEW_SUPERVISOR], sup);
+	assert_int_equal(shadowpt_lookup(vm, 0x1000), 0);
+	assert_int_not_equal(shadowpt_lookup(vm, 0x2000), 0);
+	assert_int_not_equal(shadowpt_lookup(vm, big + 0x5000), 0);
+	/* invlpg anywhere in the 4 MiB page forgets both halves. */
+	shadowpt_invlpg(vm, big + 0x3ff000);
+	assert_int_equal(shadowpt_lookup(vm, big + 0x5000), 0);
+	assert_int_equal(shadowpt_lookup(vm, big + 0x201000), 0);
+	assert_int_equal(seen.last_flush, SHADOW_FLUSH_ALL);
+	assert_int_not_equal(shadowpt_lookup(vm, 0x2000), 0);
+}
+
+/* ------------------------------------------------------------------
+ * PAE paging: the PDPTE registers, then two levels of 8-byte entries.
+ */
+
+#define PDPT_GPA 0x71000ULL
+#define PAE_CR3 (PDPT_GPA + 0x20) /* the second PDPT of its page */
+
+static void use_pae(struct vm *vm, uint64_t cr4)
+{
+	vm->vcpu.cr4 = CR4_PAE | cr4;
+	vm->vcpu.efer = EFER_NXE;
+	vm->vcpu.cr3 = PAE_CR3;
+	shadowpt_flush_all(vm);
+	assert_int_equal(shadowpt_load_pdptes(vm), 0);
+	shadowpt_load_cr3(vm);
+}
+
+/* The PAE entry for va at level (2: PD, 1: PT), creating what is above
+ * it: a new PDPTE is written to the PDPT and the registers reloaded. */
+static uint64_t *gpt_pae_entry(struct vm *vm, uint64_t va, int level)
+{
+	uint64_t *pdpte = gpt_at(vm, PAE_CR3 + 8 * ((va >> 30) & 3));
+
+	if (!(*pdpte & PTE_P)) {
+		*pdpte = next_table | PTE_P;
+		next_table += PAGE_4K;
+		assert_int_equal(shadowpt_load_pdptes(vm), 0);
+	}
+	uint64_t table = *pdpte & PTE_ADDR_MASK;
+	if (level == 1) {
+		uint64_t *pde = gpt_at(vm, table + 8 * PT_INDEX(va, 2));
+		if (!(*pde & PTE_P)) {
+			*pde = next_table | PTE_P | PTE_W | PTE_U;
+			next_table += PAGE_4K;
+		}
+		table = *pde & PTE_ADDR_MASK;
+	}
+	return gpt_at(vm, table + 8 * PT_INDEX(va, level));
+}
+
+static uint64_t *gpt_pae_map(struct vm *vm, uint64_t va, uint64_t gpa,
+			     int level, uint64_t flags)
+{
+	uint64_t *e = gpt_pae_entry(vm, va, level);
+
+	*e = gpa | PTE_P | flags | (level == 2 ? PTE_PS : 0);
+	return e;
+}
+
+static void test_walk_pae_4k_2m(void **state)
+{
+	struct vm *vm = *state;
+	struct walk_result r;
+
+	use_pae(vm, 0);
+	uint64_t *pte = gpt_pae_map(vm, 0xc0001000, 0x200000, 1,
+				    PTE_W | PTE_U);
+	uint64_t pdpte = *gpt_at(vm, PAE_CR3 + 8 * 3);
+	assert_int_equal(walk_guest(vm, 0xc0001abc, ACC_USER, &r), 0);
+	assert_int_equal(r.gpa, 0x200abc);
+	assert_int_equal(r.level, 1);
+	assert_true(*pte & PTE_A);
+	assert_true(*gpt_pae_entry(vm, 0xc0001000, 2) & PTE_A);
+	/* PDPTEs have no A bit: the CPU never writes them. */
+	assert_int_equal(*gpt_at(vm, PAE_CR3 + 8 * 3), pdpte);
+	uint64_t *pde = gpt_pae_map(vm, 0x40200000, 0x600000, 2, PTE_W);
+	assert_int_equal(walk_guest(vm, 0x40212345, ACC_WRITE, &r), 0);
+	assert_int_equal(r.gpa, 0x612345);
+	assert_int_equal(r.level, 2);
+	assert_int_equal(r.page_size, PAGE_2M);
+	assert_true(*pde & PTE_D);
+	/* Linear addresses are 32 bits here too. */
+	assert_int_equal(walk_guest(vm, 0x340212345ULL, ACC_READ, &r), 0);
+	assert_int_equal(r.gpa, 0x612345);
+}
+
+static void test_walk_pae_nx_and_reserved(void **state)
+{
+	struct vm *vm = *state;
+	struct walk_result r;
+
+	/* Bits 62:52 are ignored by 4-level paging ... */
+	gpt_map(vm, 0x1000, 0x200000, 1, 1ULL << 52);
+	assert_int_equal(walk_guest(vm, 0x1000, ACC_READ, &r), 0);
+	/* ... and reserved in PAE paging. */
+	use_pae(vm, 0);
+	uint64_t *pte = gpt_pae_map(vm, 0x1000, 0x200000, 1, 1ULL << 52);
+	assert_int_equal(walk_guest(vm, 0x1000, ACC_READ, &r), -1);
+	assert_int_equal(r.error, PFEC_P | PFEC_RSVD);
+	*pte = 0x200000 | PTE_P | (1ULL << X86_MAXPHYADDR);
+	assert_int_equal(walk_guest(vm, 0x1000, ACC_READ, &r), -1);
+	assert_int_equal(r.error, PFEC_P | PFEC_RSVD);
+	/* Frames up to MAXPHYADDR are fine (no RAM needed to walk). */
+	*pte = ((1ULL << X86_MAXPHYADDR) - PAGE_4K) | PTE_P;
+	assert_int_equal(walk_guest(vm, 0x1000, ACC_READ, &r), 0);
+	/* XD with EFER.NXE: a fetch fault that reports I/D. */
+	*pte = 0x200000 | PTE_P | PTE_U | PTE_NX;
+	assert_int_equal(walk_guest(vm, 0x1000, ACC_READ, &r), 0);
+	assert_false(r.executable);
+	assert_int_equal(walk_guest(vm, 0x1000, ACC_FETCH | ACC_USER, &r),
+			 -1);
+	assert_int_equal(r.error, PFEC_P | PFEC_I | PFEC_U);
+	/* Without NXE bit 63 is reserved, and I/D is not reported. */
+	vm->vcpu.efer = 0;
+	assert_int_equal(walk_guest(vm, 0x1000, ACC_FETCH, &r), -1);
+	assert_int_equal(r.error, PFEC_P | PFEC_RSVD);
+	/* A 2 MiB leaf with bits 20:13 set. */
+	gpt_pae_map(vm, 0x40000000, 0x600000 | 0x2000, 2, 0);
+	assert_int_equal(walk_guest(vm, 0x40000000, ACC_READ, &r), -1);
+	assert_int_equal(r.error, PFEC_P | PFEC_RSVD);
+}
+
+/* Write the PAE PDPT at PAE_CR3. */
+static void put_pdpt(struct vm *vm, uint64_t e0, uint64_t e1, uint64_t e2,
+		     uint64_t e3)
+{
+	uint64_t pdpt[4] = { e0, e1, e2, e3 };
+
+	assert_int_equal(vm_write_phys(vm, PAE_CR3, pdpt, sizeof(pdpt)), 0);
+}
+
+static void test_pae_pdpte_load(void **state)
+{
+	struct vm *vm = *state;
+	static const uint64_t reserved[] = {
+		PTE_W, PTE_U, PTE_A, PTE_D, PTE_PS, PTE_G, PTE_NX,
+		1ULL << X86_MAXPHYADDR, 1ULL << 51,
+	};
+	uint64_t good[4] = { 0x5000 | PTE_P, 0, ~PTE_P, 0x6000 | PTE_P |
+			     PTE_PWT | PTE_PCD | 0xe00 };
+	struct walk_result r;
+
+	/* Not PAE paging: nothing is loaded. */
+	vm->vcpu.cr3 = PAE_CR3;
+	put_pdpt(vm, good[0], good[1], good[2], good[3]);
+	assert_int_equal(shadowpt_load_pdptes(vm), 0);
+	assert_int_equal(vm->vcpu.pdpte[0], 0);
+	vm->vcpu.cr4 = CR4_PAE;
+	vm->vcpu.efer = 0;
+	/* A not-present PDPTE may hold anything; PWT, PCD and the
+	 * ignored bits 11:9 are no reserved bits. */
+	assert_int_equal(shadowpt_load_pdptes(vm), 0);
+	assert_memory_equal(vm->vcpu.pdpte, good, sizeof(good));
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		put_pdpt(vm, good[0], good[1], good[2], good[3] | reserved[i]);
+		assert_int_equal(shadowpt_load_pdptes(vm), -1);
+		/* The load failed whole: the registers are unchanged. */
+		assert_memory_equal(vm->vcpu.pdpte, good, sizeof(good));
+	}
+	/* A PDPT outside RAM reads as all ones. */
+	vm->vcpu.cr3 = OUTSIDE_RAM;
+	assert_int_equal(shadowpt_load_pdptes(vm), -1);
+	/* The walk uses the registers, not the PDPT in memory. */
+	vm->vcpu.cr3 = PAE_CR3;
+	put_pdpt(vm, good[0], good[1], good[2], good[3]);
+	assert_int_equal(shadowpt_load_pdptes(vm), 0);
+	*gpt_at(vm, 0x5000) = 0x7000 | PTE_P | PTE_W;
+	*gpt_at(vm, 0x7000 + 8) = 0x200000 | PTE_P | PTE_W;
+	put_pdpt(vm, 0, 0, 0, 0);
+	assert_int_equal(walk_guest(vm, 0x1000, ACC_WRITE, &r), 0);
+	assert_int_equal(r.gpa, 0x200000);
+	assert_int_equal(shadowpt_load_pdptes(vm), 0);
+	assert_int_equal(walk_guest(vm, 0x1000, ACC_WRITE, &r), -1);
+	assert_int_equal(r.error, PFEC_W); /* not present */
+	assert_int_equal(walk_guest(vm, 0x40001000, ACC_READ, &r), -1);
+	assert_int_equal(r.error, 0);
+}
+
+/* Which CR3 values name one address space, in each format. */
+static void test_cr3_keys_per_format(void **state)
+{
+	struct vm *vm = *state;
+
+	use_pae(vm, 0);
+	gpt_pae_map(vm, 0x1000, 0x200000, 1, PTE_W);
+	assert_int_equal(shadowpt_fault(vm, 0x1000, PFEC_U), SHADOW_FILLED);
+	uint64_t *a = vm->spt->root[VIEW_SUPERVISOR];
+	uint64_t misses = vm->spt->space_misses;
+	/* The other PDPT of the same page is another address space. */
+	vm->vcpu.cr3 = PDPT_GPA;
+	assert_int_equal(shadowpt_load_pdptes(vm), 0);
+	shadowpt_load_cr3(vm);
+	assert_int_equal(vm->spt->space_misses, misses + 1);
+	assert_ptr_not_equal(vm->spt->root[VIEW_SUPERVISOR], a);
+	/* PCD and PWT do not make one. */
+	load_cr3(vm, PAE_CR3 | CR3_PCD | CR3_PWT);
+	assert_int_equal(vm->spt->space_misses, misses + 1);
+	assert_ptr_equal(vm->spt->root[VIEW_SUPERVISOR], a);
+	/* A change of format keeps one space, empty, named anew. */
+	use_32bit(vm, 0);
+	unsigned used = 0;
+	for (int i = 0; i < SHADOW_SPACES; i++)
+		used += vm->spt->space[i].in_use;
+	assert_int_equal(used, 1);
+	assert_int_equal(vm->spt->tables, SHADOW_NVIEWS);
+	assert_int_equal(vm->spt->active->cr3, PD32_GPA);
+	/* Under 32-bit paging CR3 bits 11:0 name nothing. */
+	misses = vm->spt->space_misses;
+	load_cr3(vm, PD32_GPA | 0x20);
+	assert_int_equal(vm->spt->space_misses, misses);
+	/* Under 4-level paging neither. */
+	vm->vcpu.cr4 = CR4_PAE;
+	vm->vcpu.efer = EFER_LME | EFER_LMA;
+	shadowpt_flush_all(vm);
+	load_cr3(vm, PML4_GPA);
+	misses = vm->spt->space_misses;
+	load_cr3(vm, PML4_GPA | 0x20);
+	assert_int_equal(vm->spt->space_misses, misses);
+}
+
+/* A frame outside RAM under 32-bit paging (a local APIC's page). */
+static void test_shadow32_mmio_frame(void **state)
+{
+	struct vm *vm = *state;
+
+	use_32bit(vm, 0);
+	gpt32_map(vm, 0xfee00000, 0xfee00000, PTE_W | PTE_D);
+	assert_int_equal(shadowpt_fault(vm, 0xfee000b0, PFEC_U | PFEC_W),
+			 SHADOW_FILLED);
+	assert_int_equal(shadowpt_lookup(vm, 0xfee000b0),
+			 0xfee00000 | PTE_P | PTE_W | PTE_U);
+	assert_false(shadowpt_frame_is_ram(vm, 0xfee000b0));
+}
+
+/* ------------------------------------------------------------------
+ * insn_fetch outside 64-bit mode: through CS's base and limit.
+ */
+
+#define CS_BASE 0x100000ULL
+
+/* Protected mode, paging off, CS with this base and limit; D/B set for
+ * 32-bit code. */
+static void use_code_segment(struct vm *vm, uint64_t base, uint32_t limit,
+			     bool d32)
+{
+	vm->vcpu.cr0 = CR0_PE;
+	vm->vcpu.cr4 = 0;
+	vm->vcpu.efer = 0;
+	vm->vcpu.seg[SEG_CS] = (struct vcpu_segment){
+		.selector = 8, .base = base, .limit = limit,
+		.attr = 0x9b | (d32 ? SEG_ATTR_DB : 0),
+	};
+}
+
+static void put(struct vm *vm, uint64_t gpa, const void *b, size_t n)
+{
+	assert_int_equal(vm_write_phys(vm, gpa, b, n), 0);
+}
+
+static void test_insn_fetch_32bit(void **state)
+{
+	struct vm *vm = *state;
+	static const uint8_t inc[] = { 0x40 };              /* inc eax */
+	static const uint8_t mov[] = { 0xb8, 1, 2, 3, 4 };  /* mov eax, imm32 */
+	struct insn in;
+
+	use_code_segment(vm, CS_BASE, 0xffff, true);
+	/* 0x40 is inc eax in 32-bit code (a REX prefix in 64-bit code);
+	 * the bytes are at CS.base + EIP; in.rip is EIP. */
+	put(vm, CS_BASE + 0x10, inc, sizeof(inc));
+	assert_int_equal(insn_fetch(vm, 0x10, &in), DECODE_OK);
+	assert_int_equal(in.id, X86_INS_INC);
+	assert_int_equal(in.size, 1);
+	assert_int_equal(in.rip, 0x10);
+	/* An instruction that ends at the limit is whole ... */
+	put(vm, CS_BASE + 0xfffb, mov, sizeof(mov));
+	assert_int_equal(insn_fetch(vm, 0xfffb, &in), DECODE_OK);
+	assert_int_equal(in.size, 5);
+	assert_false(vm->vcpu.exception.pending);
+	/* ... one that runs past it is #GP(0), not a #PF ... */
+	put(vm, CS_BASE + 0xfffd, mov, sizeof(mov));
+	assert_int_equal(insn_fetch(vm, 0xfffd, &in), DECODE_FAULT);
+	assert_int_equal(vm->vcpu.exception.vector, T_GP);
+	assert_int_equal(vm->vcpu.exception.error, 0);
+	vm->vcpu.exception.pending = false;
+	/* ... and so is an EIP past the limit. */
+	assert_int_equal(insn_fetch(vm, 0x10000, &in), DECODE_FAULT);
+	assert_int_equal(vm->vcpu.exception.vector, T_GP);
+	vm->vcpu.exception.pending = false;
+	/* 16-bit code: b8 is mov ax, imm16. */
+	use_code_segment(vm, CS_BASE, 0xffff, false);
+	assert_int_equal(insn_fetch(vm, 0xfffb, &in), DECODE_OK);
+	assert_int_equal(in.id, X86_INS_MOV);
+	assert_int_equal(in.size, 3);
+	/* CS.base + EIP wraps at 4 GiB. */
+	use_code_segment(vm, 0xfffff000, 0xffffffff, true);
+	put(vm, 0x20, inc, sizeof(inc));
+	assert_int_equal(insn_fetch(vm, 0x1020, &in), DECODE_OK);
+	assert_int_equal(in.id, X86_INS_INC);
+	assert_int_equal(in.rip, 0x1020);
+}
+
+/* Under 32-bit paging: an instruction that runs into a missing page. */
+static void test_insn_fetch_32bit_paged(void **state)
+{
+	struct vm *vm = *state;
+	static const uint8_t code[] = { 0x40, 0xb8, 1 }; /* inc; mov ... */
+	uint64_t page = 0x400000;
+	struct insn in;
+
+	use_32bit(vm, 0);
+	use_code_segment(vm, 0x1000, 0xffffffff, true);
+	vm->vcpu.cr0 = CR0_PE | CR0_PG | CR0_WP;
+	gpt32_map(vm, page, 0x200000, 0);
+	put(vm, 0x200ffd, code, sizeof(code));
+	/* inc eax ends before the page does. */
+	assert_int_equal(insn_fetch(vm, page + 0xffd - 0x1000, &in),
+			 DECODE_OK);
+	assert_int_equal(in.id, X86_INS_INC);
+	/* mov eax, imm32 needs the next page: #PF there, without I/D. */
+	assert_int_equal(insn_fetch(vm, page + 0xffe - 0x1000, &in),
+			 DECODE_FAULT);
+	assert_int_equal(vm->vcpu.exception.vector, T_PF);
+	assert_int_equal(vm->vcpu.exception.error, 0);
+	assert_int_equal(vm->vcpu.cr2, page + PAGE_4K);
+}
+
 /*
  * An engine whose fills never take: it reports the same #PF, with not one
  * instruction retired, however often the shadow is filled.  The
@@ -743,6 +1319,20 @@ static void test_fill_that_never_takes_stops_the_vm(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* insn_fetch hands its bytes to Capstone. */
+static int open_isa(void **state)
+{
+	(void)state;
+	return isa_init();
+}
+
+static int close_isa(void **state)
+{
+	(void)state;
+	isa_fini();
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -768,6 +1358,7 @@ int main(void)
 		T(test_shadow_true_fault),
 		T(test_shadow_user_view_refuses_supervisor),
 		T(test_shadow_bad_phys),
+		T(test_shadow_mmio_frame),
 		T(test_shadow_invlpg),
 		T(test_shadow_invlpg_large),
 		T(test_shadow_flush_all),
@@ -775,8 +1366,20 @@ int main(void)
 		T(test_cr3_without_pge_drops_all),
 		T(test_cr3_switch_and_back),
 		T(test_cr3_cache_is_bounded),
+		T(test_walk32_4k),
+		T(test_walk32_4m),
+		T(test_walk32_rights),
+		T(test_gva_32bit_wraps),
+		T(test_shadow32_global_and_4m),
+		T(test_walk_pae_4k_2m),
+		T(test_walk_pae_nx_and_reserved),
+		T(test_pae_pdpte_load),
+		T(test_cr3_keys_per_format),
+		T(test_shadow32_mmio_frame),
+		T(test_insn_fetch_32bit),
+		T(test_insn_fetch_32bit_paged),
 		T(test_fill_that_never_takes_stops_the_vm),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, open_isa, close_isa);
 }

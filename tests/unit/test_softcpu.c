@@ -326,12 +326,16 @@ static void test_rep_fault_midway(void **state)
 	static const uint8_t movsb[] = { 0xf3, 0xa4, 0xcc };
 	(void)state;
 
+	uint64_t absent = 0;
 	load(movsb, sizeof(movsb));
+	/* The boot map's 2 MiB page right after RAM made not present. */
+	assert_int_equal(vm_write_phys(&vm, BOOT_PD + 8 * (vm.mem.size >> 21),
+				       &absent, sizeof(absent)), 0);
 	v->regs[GPR_RSI] = DATA;
-	v->regs[GPR_RDI] = vm.mem.size - 4; /* RAM ends 4 bytes later */
+	v->regs[GPR_RDI] = vm.mem.size - 4; /* the page ends 4 bytes later */
 	v->regs[GPR_RCX] = 10;
 	struct vm_exit x = run();
-	/* The guest maps memory it does not have: a true #PF (raised). */
+	/* The guest's tables map nothing there: a true #PF (raised). */
 	assert_int_equal(x.reason, EXIT_EXCEPTION);
 	assert_int_equal(x.exc.vector, T_PF);
 	assert_int_equal(x.exc.address, vm.mem.size);
