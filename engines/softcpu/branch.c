@@ -140,8 +140,8 @@ int op_lret(struct sc_cpu *c, const struct sc_insn *d)
 	if (sc_stack_read(c, sp, d->osz, &off) ||
 	    sc_stack_read(c, (sp + d->osz) & mask, d->osz, &sel))
 		return SC_STOP;
-	if (sc_far_transfer(c, (uint16_t)sel, off))
+	if (sc_far_transfer(c, (uint16_t)sel, off) == SC_STOP)
 		return SC_STOP;
 	sc_sp_set(c, sp + 2 * d->osz + (d->imm & 0xffff));
-	return SC_OK;
+	return SC_NEWCS;
 }
