@@ -158,6 +158,9 @@ $(BUILD)/tests/mkimage: tests/fuzz/mkimage.c fuzz/image.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
+# test_softcpu stands in for the devices behind MMIO pages
+$(BUILD)/tests/test_softcpu: LDFLAGS += -Wl,--wrap=devices_mmio
+
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -MF $@.d $(LDFLAGS) -o $@ $< $(TEST_SUPPORT) $(LIB) $(LDLIBS) $(CMOCKA_LIBS)

@@ -75,11 +75,11 @@ int op_call_e(struct sc_cpu *c, const struct sc_insn *d)
 	return call(c, t, d->osz);
 }
 
-/* loopne (op 0), loope (1), loop (2): count RCX (ECX with 67) down. */
+/* loopne (op 0), loope (1), loop (2): count rCX down at the address
+ * size (RCX, ECX or CX). */
 int op_loop(struct sc_cpu *c, const struct sc_insn *d)
 {
-	uint64_t m = d->asz == 4 ? 0xffffffffULL : ~0ULL;
-	uint64_t n = (c->v->regs[GPR_RCX] - 1) & m;
+	uint64_t n = (c->v->regs[GPR_RCX] - 1) & sc_mask(d->asz);
 	bool taken = n != 0;
 
 	if (d->op == 0)
@@ -140,8 +140,8 @@ int op_lret(struct sc_cpu *c, const struct sc_insn *d)
 	if (sc_stack_read(c, sp, d->osz, &off) ||
 	    sc_stack_read(c, (sp + d->osz) & mask, d->osz, &sel))
 		return SC_STOP;
-	if (sc_far_transfer(c, (uint16_t)sel, off))
+	if (sc_far_transfer(c, (uint16_t)sel, off) == SC_STOP)
 		return SC_STOP;
 	sc_sp_set(c, sp + 2 * d->osz + (d->imm & 0xffff));
-	return SC_OK;
+	return SC_NEWCS;
 }

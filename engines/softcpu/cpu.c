@@ -71,20 +71,6 @@ int sc_unsupported(struct sc_cpu *c, const char *why)
 	return SC_STOP;
 }
 
-int sc_branch(struct sc_cpu *c, uint64_t t, unsigned osz)
-{
-	if (osz == 8) {
-		if (!x86_canonical(t))
-			return sc_gp(c, 0);
-	} else {
-		t &= sc_mask(osz);
-		if (t > c->cs_limit)
-			return sc_gp(c, 0);
-	}
-	c->next = t;
-	return SC_OK;
-}
-
 /*
  * Does an access through segment s need checking?  Not when s is flat:
  * usable (P), base 0, limit 4 GiB - 1, writable expand-up data; then no
@@ -226,16 +212,24 @@ static int single_step_trap(struct sc_cpu *c, uint64_t at)
  * 115).  That exception, in a struct vm_exit, is the trap that vm_run()
  * hands to the dispatcher.
  */
-/* Run up to n instructions.  SC_STOP when one of them filled c->exit,
- * SC_YIELD when a long rep handed the machine back with RIP on it. */
-static int run_slice(struct sc_cpu *c, unsigned n)
+/*
+ * Run up to n instructions.  SC_STOP when one of them filled c->exit,
+ * SC_YIELD when a long rep handed the machine back with RIP on it, SC_OK
+ * otherwise, early after an instruction that loaded CS (SC_NEWCS): the
+ * loop is compiled once per kind of code, 64-bit code (legacy false:
+ * linear RIP = RIP, no limit) and 32/16-bit code (CS.base and CS.limit),
+ * so that 64-bit code pays nothing for segmentation, and the next slice
+ * runs in the mode the new CS chose.
+ */
+static inline __attribute__((always_inline)) int
+run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy)
 {
 	struct sc_insn scratch;
 	struct vcpu *v = c->v;
 
 	while (n--) {
 		const struct sc_insn *d = NULL;
-		uint64_t lin = (v->rip + c->cs_base) & c->lin_mask;
+		uint64_t lin = legacy ? (uint32_t)(v->rip + c->cs_base) : v->rip;
 		/*
 		 * Still on the code page of the last fetch?  Its translation
 		 * holds for the whole run(): the shadow only changes while
@@ -246,18 +240,23 @@ static int run_slice(struct sc_cpu *c, unsigned n)
 					  (lin & (PAGE_4K - 1)));
 		if (!d && !(d = fetch(c, v->rip, lin, &scratch)))
 			return SC_STOP;
-		/* Its last byte must lie within CS.limit (never in 64-bit
-		 * mode, where cs_limit is all ones). */
-		if (v->rip + d->len - 1 > c->cs_limit)
+		/* Its last byte must lie within CS.limit. */
+		if (legacy && v->rip + d->len - 1 > c->cs_limit)
 			return sc_gp(c, 0);
 		uint64_t at = v->rip, tf = v->rflags & FL_TF;
 		c->next = at + d->len;
 		int rc = d->fn(c, d);
-		if (rc == SC_YIELD)
-			return SC_YIELD; /* RIP stays: a look by the monitor */
 		if (rc != SC_OK) {
-			c->stopped++;
-			return SC_STOP;
+			if (rc == SC_YIELD)
+				return SC_YIELD; /* RIP stays: the monitor looks */
+			if (rc == SC_STOP) {
+				c->stopped++;
+				return SC_STOP;
+			}
+			/* SC_NEWCS: retire it, and on in the new mode. */
+			v->rip = c->next;
+			v->instructions++;
+			return tf ? single_step_trap(c, at) : SC_OK;
 		}
 		v->rip = c->next;
 		v->instructions++;
@@ -265,6 +264,12 @@ static int run_slice(struct sc_cpu *c, unsigned n)
 			return single_step_trap(c, at);
 	}
 	return SC_OK;
+}
+
+static int run_slice(struct sc_cpu *c, unsigned n)
+{
+	return c->mode64 ? run_slice_mode(c, n, false)
+			 : run_slice_mode(c, n, true);
 }
 
 static void sc_run(struct vm *vm, struct vm_exit *exit)

@@ -609,7 +609,7 @@ enum sc_decode sc_decode(const uint8_t *buf, unsigned avail, unsigned csz,
 	d->opc = s.buf[s.i++];
 	d->map = 1;
 	def = &one_byte[d->opc];
-	if (csz != 8 && (legacy[d->opc].fn || legacy[d->opc].f))
+	if (csz != 8 && legacy[d->opc].fn)
 		def = &legacy[d->opc];
 	if (d->opc == 0x0f) {
 		NEED(&s, 1);
@@ -642,6 +642,9 @@ enum sc_decode sc_decode(const uint8_t *buf, unsigned avail, unsigned csz,
 		d->flags &= (uint8_t)~SCI_STACK;
 		d->flags |= d->seg == SEG_SS ? SCI_STACK : 0;
 	}
+	d->acc = (d->flags & SCI_STACK) ? ACC_STACK : 0;
+	if (d->seg != SC_NOSEG)
+		d->acc |= (uint16_t)SC_ACC_SEG(d->seg);
 	if (s.i > 15)
 		return SC_DEC_LONG;
 	d->len = (uint8_t)s.i;

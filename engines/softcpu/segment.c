@@ -47,7 +47,8 @@ static int read_desc(struct sc_cpu *c, uint16_t sel, uint64_t *desc,
 	*found = (uint64_t)(sel | 7) <= limit;
 	if (!*found)
 		return SC_OK;
-	return sc_read(c, base + (sel & ~7u), 8, desc, ACC_READ);
+	return sc_read(c, (base + (sel & ~7u)) & c->lin_mask, 8, desc,
+		       ACC_READ);
 }
 
 static unsigned desc_dpl(uint64_t desc)
@@ -121,7 +122,7 @@ int sc_far_transfer(struct sc_cpu *c, uint16_t sel, uint64_t rip)
 	if (far_target(c, sel, rip, &cs))
 		return SC_STOP;
 	enter_code(c, &cs, rip);
-	return SC_OK;
+	return SC_NEWCS;
 }
 
 /*
@@ -146,7 +147,7 @@ int sc_far_call(struct sc_cpu *c, uint16_t sel, uint64_t rip, unsigned osz)
 	sc_mem_write_bytes(&m, buf, 2 * osz);
 	sc_sp_set(c, sp);
 	enter_code(c, &cs, rip);
-	return SC_OK;
+	return SC_NEWCS;
 }
 
 int sc_read_far_ptr(struct sc_cpu *c, const struct sc_insn *d, uint64_t *off,

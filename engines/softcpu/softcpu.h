@@ -58,12 +58,15 @@ struct sc_insn;
  * A repeated string instruction that has done a chunk of its elements
  * returns SC_YIELD: RIP stays on it, and the monitor gets a look (an
  * interrupt, a timer, Ctrl-C) before it goes on, as the CPU takes
- * interrupts between two elements.
+ * interrupts between two elements.  An instruction that completed and
+ * loaded CS (a far transfer) returns SC_NEWCS: the mode may have changed,
+ * and the run loop, which is specialised by mode, starts over.
  */
 typedef int sc_fn(struct sc_cpu *c, const struct sc_insn *d);
 #define SC_OK 0
 #define SC_STOP 1
 #define SC_YIELD 2
+#define SC_NEWCS 3
 
 /* Special values of the register fields of a record. */
 #define SC_NOREG 0xff   /* no base or index register */
@@ -114,6 +117,8 @@ struct sc_insn {
 	uint64_t imm;     /* immediate, sign-extended where the SDM says so;
 			     a far pointer (9A, EA): offset | selector << 32 */
 	uint8_t imm2;     /* second immediate (enter's nesting level) */
+	uint16_t acc;     /* access-kind bits of the memory operand: its
+			     SC_ACC_SEG, ACC_STACK for a stack reference */
 };
 
 /* The lazy-flag operations (flags.c). */
@@ -260,7 +265,19 @@ int sc_trap(struct sc_cpu *c, uint8_t vector);
  * when t is not canonical; outside it t is cut to osz (IP wraps in 16-bit
  * code) and must lie within CS.limit, else #GP(0).
  */
-int sc_branch(struct sc_cpu *c, uint64_t t, unsigned osz);
+static inline int sc_branch(struct sc_cpu *c, uint64_t t, unsigned osz)
+{
+	if (osz == 8) {
+		if (!x86_canonical(t))
+			return sc_gp(c, 0);
+	} else {
+		t &= (1ULL << (8 * osz)) - 1;
+		if (t > c->cs_limit)
+			return sc_gp(c, 0);
+	}
+	c->next = t;
+	return SC_OK;
+}
 /* Stop because the engine cannot go on (a monitor bug). */
 int sc_internal(struct sc_cpu *c, const char *why);
 /*
@@ -525,7 +542,9 @@ static inline uint64_t sc_ea_off(const struct sc_cpu *c,
 		a += c->v->regs[d->index] << d->scale;
 	if (d->flags & SCI_RIPREL)
 		a += c->next;
-	return a & sc_mask(d->asz);
+	if (d->asz != 8)
+		a &= sc_mask(d->asz);
+	return a;
 }
 
 /* The linear address of the memory operand of d. */
@@ -538,9 +557,7 @@ static inline uint64_t sc_ea(const struct sc_cpu *c, const struct sc_insn *d)
  * a stack reference. */
 static inline unsigned sc_acc(const struct sc_insn *d, unsigned acc)
 {
-	if (d->seg != SC_NOSEG)
-		acc |= SC_ACC_SEG(d->seg);
-	return (d->flags & SCI_STACK) ? acc | ACC_STACK : acc;
+	return acc | d->acc;
 }
 
 /* Read or write sz bytes at linear va. */
@@ -634,7 +651,8 @@ int sc_pop(struct sc_cpu *c, unsigned sz, uint64_t *x);
  * A far jmp/call/ret at CPL 3 to selector sel, offset rip: check the
  * target code segment as the CPU does, load CS and branch.  A far call
  * first checks, then pushes (push: the return CS and RIP, at operand size
- * osz, written only once the target is known good), then loads CS.
+ * osz, written only once the target is known good), then loads CS.  Both
+ * return SC_NEWCS, or SC_STOP after a fault.
  */
 int sc_far_transfer(struct sc_cpu *c, uint16_t sel, uint64_t rip);
 int sc_far_call(struct sc_cpu *c, uint16_t sel, uint64_t rip, unsigned osz);

@@ -13,6 +13,7 @@
  * compares registers and the flags the SDM defines.
  */
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +24,7 @@
 #include <sys/time.h>
 #include <cmocka.h>
 
+#include "isa/arch.h"
 #include "isa/x86.h"
 #include "monitor/boot.h"
 #include "core/engine.h"
@@ -94,7 +96,7 @@ static struct vm_exit run(void)
 	for (;;) {
 		struct vm_exit x = run_once();
 		if (x.reason == EXIT_INTERRUPT && !vm.kick && !vm.single_step &&
-		    vm.vcpu.instructions < vm.insn_deadline)
+		    !vm.stopped && vm.vcpu.instructions < vm.insn_deadline)
 			continue; /* a yield: nothing the test asked for */
 		if (x.reason == EXIT_EXCEPTION && x.exc.vector == T_PF &&
 		    shadowpt_fault(&vm, x.exc.address, x.exc.error) ==
@@ -1052,6 +1054,742 @@ static void test_native_diff(void **state)
 }
 #endif
 
+/* ------------------------------------------------ 32- and 16-bit code */
+
+/* Little-endian bytes of a 16- and a 32-bit value, for encodings. */
+#define LE16(x) (uint8_t)(x), (uint8_t)((x) >> 8)
+#define LE32(x) LE16(x), LE16((x) >> 16)
+
+/* Hidden attributes (descriptor bits 40..55): type, S, DPL, P, D/B, G. */
+#define ATTR_CODE32 0xc09b  /* G, D, P, code execute/read, accessed */
+#define ATTR_CODE16 0x009b  /* P, code execute/read: 16-bit code */
+#define ATTR_XONLY32 0xc099 /* G, D, P, code execute-only */
+#define ATTR_DATA32 0xc093  /* G, B, P, data read/write */
+#define ATTR_DATA16 0x0093  /* P, data read/write, B = 0: 16-bit stack */
+#define ATTR_RODATA 0xc091  /* G, B, P, data read-only */
+#define ATTR_DOWN32 0x4097  /* B, P, data read/write expand-down */
+
+/* Load a segment register's hidden part, as a descriptor load would. */
+static void set_seg(unsigned sreg, uint64_t base, uint32_t limit,
+		    uint16_t attr)
+{
+	v->seg[sreg].base = base;
+	v->seg[sreg].limit = limit;
+	v->seg[sreg].attr = attr;
+}
+
+/*
+ * Leave 64-bit mode for 32-bit (bits 32) or 16-bit code: protected mode
+ * with paging off (the shadow then maps linear = physical), or
+ * compatibility mode under the boot tables.  Data segments stay flat.
+ */
+static void enter_mode(enum cpu_mode m, unsigned bits)
+{
+	uint64_t cr0 = v->cr0, efer = v->efer;
+
+	if (m == CPU_PROT) {
+		v->cr0 = CR0_PE | CR0_ET | CR0_NE;
+		v->efer = 0;
+	} else {
+		v->cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+		v->efer = EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE;
+	}
+	if (v->cr0 != cr0 || v->efer != efer)
+		shadowpt_flush_all(&vm);
+	set_seg(SEG_CS, 0, 0xffffffff,
+		bits == 32 ? ATTR_CODE32 : ATTR_CODE16 | 0x8000);
+	assert_int_equal(cpu_mode(v), m);
+	assert_int_equal(cpu_code_size(v), bits / 8);
+}
+
+/* Run a snippet at CODE to its int3. */
+static void run_code(const uint8_t *code, size_t n)
+{
+	load(code, n);
+	run_to_int3();
+}
+
+static void put32(uint64_t gpa, uint32_t x)
+{
+	assert_int_equal(vm_write_phys(&vm, gpa, &x, 4), 0);
+}
+
+static uint32_t get32(uint64_t gpa)
+{
+	uint32_t x;
+
+	assert_int_equal(gm_read(&vm.mem, gpa, &x, 4), 0);
+	return x;
+}
+
+/* 32-bit code: no REX, 66 makes 16 bits, ModRM rm=5 is absolute. */
+static void test_code32_decoding(void **state)
+{
+	static const uint8_t code[] = {
+		0x40,                         /* inc eax */
+		0x4b,                         /* dec ebx */
+		0x66, 0xb9, LE16(0x1234),     /* mov cx, 0x1234 */
+		0x8b, 0x15, LE32(DATA),       /* mov edx, [DATA] */
+		0x8b, 0x3c, 0xb5, LE32(DATA - 8), /* mov edi, [esi*4 + DATA-8] */
+		0xcc,
+	};
+	/* 67: 16-bit addressing in 32-bit code, [bx + 0x10] wraps at 64K */
+	static const uint8_t a16[] = { 0x67, 0x8b, 0x47, 0x10, 0xcc };
+	(void)state;
+
+	enter_mode(CPU_PROT, 32);
+	put32(DATA, 0xcafef00d);
+	v->regs[GPR_RAX] = 0x100000041ULL;
+	v->regs[GPR_RBX] = 0;
+	v->regs[GPR_RCX] = 0xaaaa5555aaaa5555ULL;
+	v->regs[GPR_RSI] = 2;
+	run_code(code, sizeof(code));
+	assert_int_equal(v->regs[GPR_RAX], 0x42);
+	assert_int_equal(v->regs[GPR_RBX], 0xffffffff);
+	assert_int_equal(v->regs[GPR_RCX], 0xaaaa5555aaaa1234ULL);
+	assert_int_equal(v->regs[GPR_RDX], 0xcafef00d);
+	assert_int_equal(v->regs[GPR_RDI], 0xcafef00d);
+
+	set_seg(SEG_DS, DATA, 0xffffffff, ATTR_DATA32);
+	v->regs[GPR_RBX] = 0x1234fff8;
+	run_code(a16, sizeof(a16));
+	assert_int_equal(v->regs[GPR_RAX], get32(DATA + 8));
+}
+
+/* Pushes and calls move 4 bytes (2 with 66); ESP is the pointer. */
+static void test_code32_stack(void **state)
+{
+	static const uint8_t code[] = {
+		0x50,                 /* push eax */
+		0x66, 0x53,           /* push bx */
+		0xe8, LE32(1),        /* call +1 */
+		0xcc,
+		0xcc,
+	};
+	static const uint8_t ret[] = { 0x58, 0xc3 }; /* pop eax; ret */
+	(void)state;
+
+	enter_mode(CPU_COMPAT, 32);
+	uint64_t sp = v->regs[GPR_RSP];
+	v->regs[GPR_RAX] = 0x11223344;
+	v->regs[GPR_RBX] = 0x5566;
+	run_code(code, sizeof(code));
+	assert_int_equal(v->regs[GPR_RSP], sp - 10);
+	assert_int_equal(get32(sp - 10), CODE + 8);
+	assert_int_equal(get32(sp - 6) & 0xffff, 0x5566);
+	assert_int_equal(get32(sp - 4), 0x11223344);
+	assert_int_equal(v->rip, CODE + 10);
+
+	/* ret pops 4 bytes: back to the int3 after the call. */
+	v->regs[GPR_RSP] = sp - 10;
+	put32(sp - 14, 0x99);
+	v->regs[GPR_RSP] = sp - 14;
+	load(ret, sizeof(ret));
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RAX], 0x99);
+	assert_int_equal(v->rip, CODE + 9);
+	assert_int_equal(v->regs[GPR_RSP], sp - 6);
+
+	/* A 16-bit stack (SS.B = 0): SP moves, ESP's upper half stays. */
+	static const uint8_t push2[] = { 0x50, 0x50, 0xcc };
+	set_seg(SEG_SS, 0x70000, 0xffff, ATTR_DATA16);
+	v->regs[GPR_RSP] = 0xabcd0004;
+	run_code(push2, sizeof(push2));
+	assert_int_equal(v->regs[GPR_RSP], 0xabcdfffc);
+	assert_int_equal(get32(0x70000), 0x99);
+	assert_int_equal(get32(0x7fffc), 0x99);
+}
+
+/* 16-bit code: its ModRM table, SS for BP, CS.base, SP, IP wrapping. */
+static void test_code16(void **state)
+{
+	static const uint8_t code[] = {
+		0x8b, 0x00,             /* mov ax, [bx+si] */
+		0x8b, 0x4e, 0x02,       /* mov cx, [bp+2]: SS */
+		0x8b, 0x16, LE16(0x40), /* mov dx, [0x40] */
+		0x3e, 0x8b, 0x7e, 0x00, /* mov di, ds:[bp] */
+		0x50,                   /* push ax */
+		0x66, 0x50,             /* push eax */
+		0x66, 0xbb, LE32(0x89abcdef), /* mov ebx, 0x89abcdef */
+		0xcc,
+	};
+	static const uint8_t wrap[] = { 0xeb, 0x1e }; /* jmp +0x1e at fff0 */
+	static const uint8_t loop[] = {
+		0xb9, LE16(3),          /* mov cx, 3 */
+		0x40,                   /* l: inc ax */
+		0xe2, 0xfd,             /* loop l */
+		0xe3, 0x01,             /* jcxz +1 */
+		0xcc, 0xcc,
+	};
+	static const uint8_t movs[] = { 0xf3, 0xa4, 0xcc }; /* rep movsb */
+	uint8_t int3 = 0xcc;
+	(void)state;
+
+	enter_mode(CPU_PROT, 16);
+	set_seg(SEG_CS, CODE, 0xffff, ATTR_CODE16);
+	set_seg(SEG_SS, 0x70000, 0xffff, ATTR_DATA16);
+	set_seg(SEG_DS, DATA, 0xffff, ATTR_DATA16);
+	set_seg(SEG_ES, DATA + 0x1000, 0xffff, ATTR_DATA16);
+	put32(DATA + 0x30, 0xbeef);
+	put32(0x78000, 0x5a5a);
+	put32(DATA + 0x40, 0x4444);
+	put32(DATA + 0x7ffe, 0x7777);
+	v->regs[GPR_RAX] = 0xffff0000;
+	v->regs[GPR_RBX] = 0x10;
+	v->regs[GPR_RSI] = 0x20;
+	v->regs[GPR_RBP] = 0x7ffe;
+	v->regs[GPR_RSP] = 0x12348000;
+	load(code, sizeof(code));
+	v->rip = 0;
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RAX], 0xffffbeef);
+	assert_int_equal(v->regs[GPR_RCX] & 0xffff, 0x5a5a);
+	assert_int_equal(v->regs[GPR_RDX] & 0xffff, 0x4444);
+	assert_int_equal(v->regs[GPR_RDI] & 0xffff, 0x7777);
+	assert_int_equal(v->regs[GPR_RSP], 0x12347ffa);
+	assert_int_equal(get32(0x77ffa), 0xffffbeef);
+	assert_int_equal(get32(0x77ffe) & 0xffff, 0xbeef);
+	assert_int_equal(v->regs[GPR_RBX], 0x89abcdef);
+	assert_int_equal(v->rip, sizeof(code));
+
+	/* IP wraps at 64 KiB: fff2 + 1e = 0010. */
+	set_seg(SEG_CS, CODE - 0xfff0, 0xffff, ATTR_CODE16);
+	vm_write_phys(&vm, CODE - 0xfff0 + 0x10, &int3, 1);
+	load(wrap, sizeof(wrap));
+	v->rip = 0xfff0;
+	run_to_int3();
+	assert_int_equal(v->rip, 0x11);
+
+	/* loop and jcxz count CX only. */
+	set_seg(SEG_CS, CODE, 0xffff, ATTR_CODE16);
+	v->regs[GPR_RAX] = 0;
+	v->regs[GPR_RCX] = 0xffff0000;
+	load(loop, sizeof(loop));
+	v->rip = 0;
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RAX], 3);
+	assert_int_equal(v->regs[GPR_RCX], 0xffff0000);
+	assert_int_equal(v->rip, sizeof(loop));
+
+	/* rep movsb: DS:SI to ES:DI, the upper halves of ESI, EDI, ECX
+	 * untouched. */
+	put32(DATA + 0x10, 0x44332211);
+	v->regs[GPR_RSI] = 0x50010;
+	v->regs[GPR_RDI] = 0x60020;
+	v->regs[GPR_RCX] = 0x70004;
+	load(movs, sizeof(movs));
+	v->rip = 0;
+	run_to_int3();
+	assert_int_equal(get32(DATA + 0x1020), 0x44332211);
+	assert_int_equal(v->regs[GPR_RSI], 0x50014);
+	assert_int_equal(v->regs[GPR_RDI], 0x60024);
+	assert_int_equal(v->regs[GPR_RCX], 0x70000);
+}
+
+/* Limits, types and null segments: #GP(0), #SS(0) through SS. */
+static void test_segment_faults(void **state)
+{
+	static const uint8_t rd[] = { 0x8b, 0x03, 0xcc };       /* [ebx] */
+	static const uint8_t wr[] = { 0x89, 0x03, 0xcc };
+	static const uint8_t rd_bp[] = { 0x8b, 0x45, 0x00, 0xcc }; /* [ebp] */
+	static const uint8_t cs_rd[] = { 0x2e, 0x8b, 0x03, 0xcc };
+	static const uint8_t cs_wr[] = { 0x2e, 0x89, 0x03, 0xcc };
+	static const uint8_t es_rd[] = { 0x26, 0x8b, 0x03, 0xcc };
+	static const uint8_t push[] = { 0x50, 0xcc };
+	static const uint8_t nops[] = { 0x90, 0x90, 0x90, 0xcc };
+	(void)state;
+
+	enter_mode(CPU_PROT, 32);
+	put32(DATA, 0x600dcafe);
+	/* A byte-granular limit of 0xfff: the last dword is 0xffc. */
+	set_seg(SEG_DS, 0, 0xfff, ATTR_DATA32 & ~0x8000);
+	v->regs[GPR_RBX] = 0xffc;
+	run_code(rd, sizeof(rd));
+	v->regs[GPR_RBX] = 0xffd;
+	expect_fault(rd, sizeof(rd), T_GP, 0);
+	/* The same through SS is #SS(0). */
+	set_seg(SEG_DS, 0, 0xffffffff, ATTR_DATA32);
+	set_seg(SEG_SS, 0, 0xfff, ATTR_DATA32 & ~0x8000);
+	v->regs[GPR_RBP] = 0x1000;
+	expect_fault(rd_bp, sizeof(rd_bp), T_SS, 0);
+	v->regs[GPR_RSP] = 0x1002;
+	expect_fault(push, sizeof(push), T_SS, 0);
+	set_seg(SEG_SS, 0, 0xffffffff, ATTR_DATA32);
+	v->regs[GPR_RSP] = BOOT_STACK_TOP;
+	/* Read-only data: reads work, writes fault. */
+	set_seg(SEG_DS, 0, 0xffffffff, ATTR_RODATA);
+	v->regs[GPR_RBX] = DATA;
+	run_code(rd, sizeof(rd));
+	assert_int_equal(v->regs[GPR_RAX], 0x600dcafe);
+	expect_fault(wr, sizeof(wr), T_GP, 0);
+	/* Code: never written; read only when readable. */
+	expect_fault(cs_wr, sizeof(cs_wr), T_GP, 0);
+	run_code(cs_rd, sizeof(cs_rd));
+	set_seg(SEG_CS, 0, 0xffffffff, ATTR_XONLY32);
+	expect_fault(cs_rd, sizeof(cs_rd), T_GP, 0);
+	set_seg(SEG_CS, 0, 0xffffffff, ATTR_CODE32);
+	/* A null selector makes the register unusable. */
+	v->seg[SEG_ES] = (struct vcpu_segment){ .selector = 0 };
+	expect_fault(es_rd, sizeof(es_rd), T_GP, 0);
+	/* Expand-down, limit 0xfff: valid offsets are 0x1000..4 GiB-1. */
+	set_seg(SEG_DS, 0, 0xfff, ATTR_DOWN32);
+	v->regs[GPR_RBX] = 0x800;
+	expect_fault(rd, sizeof(rd), T_GP, 0);
+	v->regs[GPR_RBX] = DATA;
+	v->regs[GPR_RAX] = 0;
+	run_code(rd, sizeof(rd));
+	assert_int_equal(v->regs[GPR_RAX], 0x600dcafe);
+	/* Base + offset wraps at 4 GiB. */
+	set_seg(SEG_DS, 0xffff0000, 0xffffffff, ATTR_DATA32);
+	v->regs[GPR_RBX] = DATA + 0x10000;
+	v->regs[GPR_RAX] = 0;
+	run_code(rd, sizeof(rd));
+	assert_int_equal(v->regs[GPR_RAX], 0x600dcafe);
+	/* A flat segment still ends at 4 GiB - 1. */
+	set_seg(SEG_DS, 0, 0xffffffff, ATTR_DATA32);
+	v->regs[GPR_RBX] = 0xfffffffe;
+	expect_fault(rd, sizeof(rd), T_GP, 0);
+
+	/* Fetching beyond CS.limit: #GP(0) on the instruction there. */
+	set_seg(SEG_CS, 0, CODE + 1, ATTR_CODE32);
+	load(nops, sizeof(nops));
+	struct vm_exit x = run();
+	assert_int_equal(x.reason, EXIT_EXCEPTION);
+	assert_int_equal(x.exc.vector, T_GP);
+	assert_int_equal(x.exc.error, 0);
+	assert_int_equal(v->rip, CODE + 2);
+	/* ...and a near branch beyond it. */
+	static const uint8_t jmp[] = { 0xeb, 0x10 };
+	set_seg(SEG_CS, 0, CODE + 0x10, ATTR_CODE32);
+	expect_fault(jmp, sizeof(jmp), T_GP, 0);
+}
+
+/* The GDT of the selector tests: ring-3 and ring-0 descriptors. */
+static void selector_gdt(void)
+{
+	static const uint64_t gdt[] = {
+		[3] = 0x00cff2001000ffffULL, /* 0x18: DPL-3 data, base 0x1000 */
+		[4] = 0x00cf92000000ffffULL, /* 0x20: DPL-0 data */
+		[5] = 0x00cf72000000ffffULL, /* 0x28: DPL-3 data, not present */
+		[6] = 0x00cffa000000ffffULL, /* 0x30: DPL-3 32-bit code */
+		[7] = 0x00affa000000ffffULL, /* 0x38: DPL-3 64-bit code */
+	};
+
+	vm_write_phys(&vm, BOOT_GDT + 24, &gdt[3], sizeof(gdt) - 24);
+	v->gdtr.limit = sizeof(gdt) - 1;
+}
+
+/* mov/pop/lds/lss at CPL 3 in 32-bit code, and their faults. */
+static void test_segment_loads32(void **state)
+{
+	static const uint8_t mov_ds[] = { 0x8e, 0xd8, 0x8b, 0x03, 0xcc };
+	static const uint8_t pop_es[] = { 0x07, 0x06, 0xcc }; /* pop/push es */
+	static const uint8_t pop_ss[] = { 0x17, 0xcc };
+	static const uint8_t lds[] = { 0xc5, 0x1e, 0xcc };   /* lds ebx, [esi] */
+	static const uint8_t lss[] = { 0x0f, 0xb2, 0x26, 0xcc }; /* lss esp */
+	(void)state;
+
+	enter_mode(CPU_PROT, 32);
+	selector_gdt();
+	put32(DATA, 0x5eed5eed);
+	/* A ring-3 data segment loads; its base applies. */
+	v->regs[GPR_RAX] = 0x1b;
+	v->regs[GPR_RBX] = DATA - 0x1000;
+	run_code(mov_ds, sizeof(mov_ds));
+	assert_int_equal(v->seg[SEG_DS].selector, 0x1b);
+	assert_int_equal(v->seg[SEG_DS].base, 0x1000);
+	assert_int_equal(v->regs[GPR_RAX], 0x5eed5eed);
+	/* The guest kernel's descriptor: #GP(sel), for the monitor. */
+	v->regs[GPR_RAX] = 0x23;
+	expect_fault(mov_ds, sizeof(mov_ds), T_GP, 0x20);
+	/* Not present: #NP(sel); through SS: #SS(sel). */
+	v->regs[GPR_RAX] = 0x2b;
+	expect_fault(mov_ds, sizeof(mov_ds), T_NP, 0x28);
+	uint64_t sp = v->regs[GPR_RSP] - 8;
+	v->regs[GPR_RSP] = sp;
+	put32(sp, 0x2b);
+	expect_fault(pop_ss, sizeof(pop_ss), T_SS, 0x28);
+	/* pop es takes 4 bytes; push es pushes them back. */
+	put32(sp, 0x1b);
+	run_code(pop_es, sizeof(pop_es));
+	assert_int_equal(v->seg[SEG_ES].selector, 0x1b);
+	assert_int_equal(v->seg[SEG_ES].base, 0x1000);
+	assert_int_equal(v->regs[GPR_RSP], sp);
+	assert_int_equal(get32(sp), 0x1b);
+	/* Null into DS loads; using it then is #GP(0). */
+	v->regs[GPR_RAX] = 0;
+	v->regs[GPR_RBX] = DATA;
+	load(mov_ds, sizeof(mov_ds));
+	struct vm_exit x = run();
+	assert_int_equal(v->seg[SEG_DS].selector, 0);
+	assert_int_equal(x.exc.vector, T_GP);
+	assert_int_equal(x.exc.error, 0);
+	assert_int_equal(x.rip, CODE + 2);
+	/* lds: offset then selector; lss loads SS and holds off interrupts. */
+	set_seg(SEG_DS, 0, 0xffffffff, ATTR_DATA32);
+	put32(DATA + 0x10, 0x12345678);
+	put32(DATA + 0x14, 0x1b);
+	v->regs[GPR_RSI] = DATA + 0x10;
+	run_code(lds, sizeof(lds));
+	assert_int_equal(v->regs[GPR_RBX], 0x12345678);
+	assert_int_equal(v->seg[SEG_DS].selector, 0x1b);
+	v->seg[SEG_DS].base = 0;
+	put32(DATA + 0x10, 0x7000);
+	v->interrupt_shadow = false;
+	run_code(lss, sizeof(lss));
+	assert_int_equal(v->regs[GPR_RSP], 0x7000);
+	assert_int_equal(v->seg[SEG_SS].selector, 0x1b);
+	assert_true(v->interrupt_shadow);
+	v->interrupt_shadow = false;
+}
+
+/* Far jmp/call/ret in 32-bit code, and between 64-bit and 32-bit code. */
+static void test_far_transfers(void **state)
+{
+	static const uint8_t jmp[] = { 0xea, LE32(CODE + 7), LE16(0x33),
+				       0xcc };
+	static const uint8_t call[] = { 0x9a, LE32(CODE + 8), LE16(0x33),
+					0xcc, 0xcb };
+	static const uint8_t to_ring0[] = { 0xea, LE32(CODE), LE16(0x08) };
+	static const uint8_t to_data[] = { 0xea, LE32(CODE), LE16(0x23) };
+	/* compat: jmp far 0x3b:CODE+7; then inc rax in 64-bit code */
+	static const uint8_t to64[] = { 0xea, LE32(CODE + 7), LE16(0x3b),
+					0x48, 0xff, 0xc0, 0xcc };
+	/* 64-bit: jmp far [DATA] (m16:32); then dec eax in 32-bit code */
+	static const uint8_t to32[] = { 0xff, 0x2c, 0x25, LE32(DATA),
+					0x48, 0xcc };
+	(void)state;
+
+	selector_gdt();
+	enter_mode(CPU_PROT, 32);
+	v->seg[SEG_CS].selector = 0x33;
+	run_code(jmp, sizeof(jmp));
+	assert_int_equal(v->seg[SEG_CS].selector, 0x33);
+	assert_int_equal(v->rip, CODE + 8);
+	uint64_t sp = v->regs[GPR_RSP];
+	run_code(call, sizeof(call));
+	assert_int_equal(v->rip, CODE + 8);
+	assert_int_equal(v->regs[GPR_RSP], sp);
+	assert_int_equal(get32(sp - 8), CODE + 7); /* return EIP, then CS */
+	assert_int_equal(get32(sp - 4), 0x33);
+	expect_fault(to_ring0, sizeof(to_ring0), T_GP, 0x08);
+	expect_fault(to_data, sizeof(to_data), T_GP, 0x20);
+
+	/* Compatibility mode to 64-bit code and back. */
+	enter_mode(CPU_COMPAT, 32);
+	v->seg[SEG_CS].selector = 0x33;
+	v->regs[GPR_RAX] = 0xffffffff;
+	run_code(to64, sizeof(to64));
+	assert_int_equal(cpu_mode(v), CPU_LONG);
+	assert_int_equal(v->regs[GPR_RAX], 0x100000000ULL);
+	put32(DATA, CODE + 7);
+	put32(DATA + 4, 0x33);
+	run_code(to32, sizeof(to32));
+	assert_int_equal(cpu_mode(v), CPU_COMPAT);
+	assert_int_equal(v->regs[GPR_RAX], 0xffffffff);
+}
+
+/* A record decoded as 64-bit code is not reused for 32-bit code. */
+static void test_icache_code_size(void **state)
+{
+	/* 64-bit: inc rax; 32-bit: dec eax; inc eax */
+	static const uint8_t code[] = { 0x48, 0xff, 0xc0, 0xcc };
+	(void)state;
+
+	v->regs[GPR_RAX] = 5;
+	run_code(code, sizeof(code));
+	assert_int_equal(v->regs[GPR_RAX], 6);
+	enter_mode(CPU_COMPAT, 32);
+	run_code(code, sizeof(code));
+	assert_int_equal(v->regs[GPR_RAX], 6);
+	enter_mode(CPU_COMPAT, 16);
+	run_code(code, sizeof(code));
+	assert_int_equal(v->regs[GPR_RAX], 6);
+}
+
+/* The flags of a snippet's end, after it ran from AX = ax. */
+static uint64_t run_ax(const uint8_t *code, size_t n, uint64_t ax)
+{
+	v->regs[GPR_RAX] = ax;
+	v->rflags = FL_FIXED1;
+	run_code(code, n);
+	return v->rflags;
+}
+
+/* daa das aaa aas aam aad salc pusha popa bound arpl into, 0x82. */
+static void test_legacy_opcodes(void **state)
+{
+	static const uint8_t daa[] = { 0x04, 0x35, 0x27, 0xcc };  /* add; daa */
+	static const uint8_t das[] = { 0x2c, 0x47, 0x2f, 0xcc };  /* sub; das */
+	static const uint8_t aaa[] = { 0x04, 0x08, 0x37, 0xcc };
+	static const uint8_t aas[] = { 0x2c, 0x05, 0x3f, 0xcc };
+	static const uint8_t aam[] = { 0xd4, 0x0a, 0xcc };
+	static const uint8_t aam0[] = { 0xd4, 0x00, 0xcc };
+	static const uint8_t aad[] = { 0xd5, 0x0a, 0xcc };
+	static const uint8_t salc[] = { 0xf9, 0xd6, 0xcc };
+	static const uint8_t pusha[] = { 0x60, 0xcc };
+	static const uint8_t popa[] = { 0x61, 0xcc };
+	static const uint8_t bound[] = { 0x62, 0x03, 0xcc };   /* eax, [ebx] */
+	static const uint8_t arpl[] = { 0x63, 0xc8, 0xcc };    /* ax, cx */
+	static const uint8_t into[] = { 0x04, 0x01, 0xce, 0xcc };
+	static const uint8_t alu82[] = { 0x82, 0xc0, 0x05, 0xcc }; /* add al */
+	static const uint8_t only32[] = { 0x06, 0x27, 0x60, 0xce, 0xd6, 0x82 };
+	(void)state;
+
+	/* Outside 64-bit mode these opcodes are #UD. */
+	for (size_t i = 0; i < sizeof(only32); i++)
+		expect_fault(&only32[i], 1, T_UD, -1);
+
+	enter_mode(CPU_COMPAT, 32);
+	uint64_t f = run_ax(daa, sizeof(daa), 0x79);      /* 79 + 35 = 114 */
+	assert_int_equal(v->regs[GPR_RAX], 0x14);
+	assert_true(f & FL_CF);
+	f = run_ax(das, sizeof(das), 0x35);               /* 35 - 47 = -12 */
+	assert_int_equal(v->regs[GPR_RAX], 0x88);
+	assert_true(f & FL_CF);
+	f = run_ax(aaa, sizeof(aaa), 0x09);               /* 9 + 8 = 17 */
+	assert_int_equal(v->regs[GPR_RAX], 0x0107);
+	assert_int_equal(f & (FL_CF | FL_AF), FL_CF | FL_AF);
+	f = run_ax(aas, sizeof(aas), 0x0102);             /* 12 - 5 = 7 */
+	assert_int_equal(v->regs[GPR_RAX], 0x0007);
+	assert_true(f & FL_CF);
+	run_ax(aam, sizeof(aam), 0x3f);                   /* 63 */
+	assert_int_equal(v->regs[GPR_RAX], 0x0603);
+	run_ax(aad, sizeof(aad), 0x0603);
+	assert_int_equal(v->regs[GPR_RAX], 0x3f);
+	f = run_ax(aad, sizeof(aad), 0);
+	assert_true(f & FL_ZF);
+	v->regs[GPR_RAX] = 0x3f;
+	expect_fault(aam0, sizeof(aam0), T_DE, -1);
+	run_ax(salc, sizeof(salc), 0x1234);
+	assert_int_equal(v->regs[GPR_RAX], 0x12ff);
+	run_ax(alu82, sizeof(alu82), 0x10);
+	assert_int_equal(v->regs[GPR_RAX], 0x15);
+
+	/* pusha: EDI lowest, the ESP from before in the middle; popa. */
+	uint64_t sp = v->regs[GPR_RSP];
+	for (unsigned r = 0; r < 8; r++)
+		if (r != GPR_RSP)
+			v->regs[r] = 0x1000 + r;
+	run_code(pusha, sizeof(pusha));
+	assert_int_equal(v->regs[GPR_RSP], sp - 32);
+	assert_int_equal(get32(sp - 32), 0x1000 + GPR_RDI);
+	assert_int_equal(get32(sp - 20), sp);
+	assert_int_equal(get32(sp - 4), 0x1000 + GPR_RAX);
+	for (unsigned r = 0; r < 8; r++)
+		if (r != GPR_RSP)
+			v->regs[r] = 0;
+	run_code(popa, sizeof(popa));
+	assert_int_equal(v->regs[GPR_RSP], sp);
+	for (unsigned r = 0; r < 8; r++)
+		if (r != GPR_RSP)
+			assert_int_equal(v->regs[r], 0x1000 + r);
+
+	/* bound: -5 <= index <= 10, else #BR. */
+	put32(DATA, (uint32_t)-5);
+	put32(DATA + 4, 10);
+	v->regs[GPR_RBX] = DATA;
+	v->regs[GPR_RAX] = 10;
+	run_code(bound, sizeof(bound));
+	v->regs[GPR_RAX] = 11;
+	expect_fault(bound, sizeof(bound), T_BR, -1);
+	v->regs[GPR_RAX] = (uint32_t)-6;
+	expect_fault(bound, sizeof(bound), T_BR, -1);
+
+	/* arpl raises RPL (ZF = 1), or leaves it (ZF = 0). */
+	v->regs[GPR_RCX] = 3;
+	f = run_ax(arpl, sizeof(arpl), 0x10);
+	assert_int_equal(v->regs[GPR_RAX], 0x13);
+	assert_true(f & FL_ZF);
+	f = run_ax(arpl, sizeof(arpl), 0x13);
+	assert_false(f & FL_ZF);
+
+	/* into: #OF as a trap when 0x7f + 1 overflowed; else nothing. */
+	load(into, sizeof(into));
+	v->regs[GPR_RAX] = 0x7f;
+	struct vm_exit x = run();
+	assert_int_equal(x.exc.vector, T_OF);
+	assert_int_equal(v->rip, CODE + 3);
+	run_ax(into, sizeof(into), 0);
+}
+
+/* int n, iret, sysenter: as at ring 3, for the monitor. */
+static void test_interrupts32(void **state)
+{
+	static const uint8_t int80[] = { 0xcd, 0x80 };
+	static const uint8_t iret[] = { 0xcf };
+	static const uint8_t iret16[] = { 0x66, 0xcf };
+	static const uint8_t sysenter[] = { 0x0f, 0x34 };
+	static const uint8_t int3[] = { 0xcc };
+	(void)state;
+
+	enter_mode(CPU_PROT, 32);
+	expect_fault(int80, sizeof(int80), T_GP, 0x80 * 8 + ERRC_IDT);
+	expect_fault(iret, sizeof(iret), T_GP, 0);
+	expect_fault(iret16, sizeof(iret16), T_GP, 0);
+	expect_fault(sysenter, sizeof(sysenter), T_GP, 0);
+	run_code(int3, sizeof(int3));
+	assert_int_equal(v->rip, CODE + 1);
+	enter_mode(CPU_COMPAT, 32);
+	expect_fault(sysenter, sizeof(sysenter), T_UD, -1);
+}
+
+/* Sensitive instructions in 32-bit code keep the contract. */
+static void test_sensitive32_x86(void **state)
+{
+	static const uint8_t push_cs[] = { 0x0e, 0x8c, 0xd8, 0xcc };
+	(void)state;
+
+	enter_mode(CPU_PROT, 32);
+	uint64_t sp = v->regs[GPR_RSP];
+	v->regs[GPR_RAX] = 0xffffffff;
+	run_code(push_cs, sizeof(push_cs));
+	assert_int_equal(get32(sp - 4), BOOT_SEL_CODE | 3);
+	assert_int_equal(v->regs[GPR_RAX], BOOT_SEL_DATA | 3);
+}
+
+static void test_sensitive32_strict(void **state)
+{
+	static const uint8_t push_cs[] = { 0x0e };
+	static const uint8_t pushf[] = { 0x9c };
+	static const uint8_t popf[] = { 0x66, 0x9d };
+	static const uint8_t mov_sreg[] = { 0x8c, 0xd8 };
+	(void)state;
+
+	enter_mode(CPU_PROT, 32);
+	expect_fault(push_cs, sizeof(push_cs), T_GP, 0);
+	expect_fault(pushf, sizeof(pushf), T_GP, 0);
+	expect_fault(popf, sizeof(popf), T_GP, 0);
+	expect_fault(mov_sreg, sizeof(mov_sreg), T_GP, 0);
+}
+
+/* Real-address mode is refused with a reason, not run wrongly. */
+static void test_real_mode_refused(void **state)
+{
+	static const uint8_t code[] = { 0x90, 0xcc };
+	(void)state;
+
+	load(code, sizeof(code));
+	v->cr0 = 0;
+	struct vm_exit x = run_once();
+	assert_int_equal(x.reason, EXIT_INTERRUPT);
+	assert_true(vm.stopped);
+	assert_int_equal(v->rip, CODE);
+}
+
+/* --------------------------------------------------------------- MMIO */
+
+/*
+ * devices_mmio, replaced for this test program (the Makefile links it
+ * with --wrap=devices_mmio): it logs each access and reads a pattern.
+ */
+#define MMIO_FRAME 0xfee00000ULL /* far beyond the test VM's 8 MiB */
+static struct mmio_log {
+	unsigned n;
+	uint64_t gpa[8], data[8];
+	unsigned size[8];
+	bool write[8];
+} mmio_log;
+
+void __wrap_devices_mmio(struct vm *vm, uint64_t gpa, unsigned size,
+			 bool write, uint64_t *data);
+void __wrap_devices_mmio(struct vm *vm, uint64_t gpa, unsigned size,
+			 bool write, uint64_t *data)
+{
+	struct mmio_log *l = &mmio_log;
+
+	(void)vm;
+	if (!write)
+		*data = 0x8877665544332211ULL &
+			(size == 8 ? ~0ULL : (1ULL << (8 * size)) - 1);
+	if (l->n < 8) {
+		l->gpa[l->n] = gpa;
+		l->size[l->n] = size;
+		l->write[l->n] = write;
+		l->data[l->n] = *data;
+		l->n++;
+	}
+}
+
+static void expect_mmio(unsigned i, uint64_t gpa, unsigned size, bool write,
+			uint64_t data)
+{
+	assert_true(i < mmio_log.n);
+	assert_int_equal(mmio_log.gpa[i], gpa);
+	assert_int_equal(mmio_log.size[i], size);
+	assert_int_equal(mmio_log.write[i], write);
+	assert_int_equal(mmio_log.data[i], data);
+}
+
+/* Map the page of DATA to MMIO_FRAME in the shadow, as shadowpt fills a
+ * guest page that maps no RAM. */
+static void map_data_to_mmio(void)
+{
+	static const uint8_t touch[] = { 0x8b, 0x07, 0xcc };
+
+	v->regs[GPR_RDI] = DATA;
+	run_code(touch, sizeof(touch));
+	uint64_t *leaf = shadow_leaf(DATA);
+	assert_non_null(leaf);
+	*leaf = (*leaf & ~PTE_ADDR_MASK) | MMIO_FRAME | PTE_W;
+	vm.engine->flush(&vm, SHADOW_FLUSH_ALL);
+	memset(&mmio_log, 0, sizeof(mmio_log));
+}
+
+static void test_mmio(void **state)
+{
+	static const uint8_t rd[] = { 0x8b, 0x47, 0x10, 0xcc };  /* eax,[rdi+10] */
+	static const uint8_t wr[] = { 0x89, 0x47, 0x20, 0xcc };  /* [rdi+20],eax */
+	static const uint8_t rmw[] = { 0x01, 0x47, 0x30, 0xcc }; /* add */
+	static const uint8_t rd16[] = { 0x66, 0x8b, 0x47, 0x08, 0xcc };
+	static const uint8_t crossing[] = { 0x8b, 0x87, LE32(0xffe), 0xcc };
+	uint32_t ram = 0x0badf00d;
+	(void)state;
+
+	vm_write_phys(&vm, DATA + 0x20, &ram, 4);
+	map_data_to_mmio();
+	run_code(rd, sizeof(rd));
+	assert_int_equal(v->regs[GPR_RAX], 0x44332211);
+	expect_mmio(0, MMIO_FRAME + 0x10, 4, false, 0x44332211);
+	/* A store goes to the device only, with no read before it. */
+	v->regs[GPR_RAX] = 0xabcd;
+	run_code(wr, sizeof(wr));
+	assert_int_equal(mmio_log.n, 2);
+	expect_mmio(1, MMIO_FRAME + 0x20, 4, true, 0xabcd);
+	assert_int_equal(get32(DATA + 0x20), ram);
+	/* Read-modify-write: one read, then one write. */
+	v->regs[GPR_RAX] = 1;
+	run_code(rmw, sizeof(rmw));
+	assert_int_equal(mmio_log.n, 4);
+	expect_mmio(2, MMIO_FRAME + 0x30, 4, false, 0x44332211);
+	expect_mmio(3, MMIO_FRAME + 0x30, 4, true, 0x44332212);
+	/* Nothing of the page went into the TLB as host memory: again. */
+	run_code(rd, sizeof(rd));
+	assert_int_equal(mmio_log.n, 5);
+
+	/* In 32-bit code too, at the operand size. */
+	enter_mode(CPU_COMPAT, 32);
+	run_code(rd16, sizeof(rd16));
+	expect_mmio(5, MMIO_FRAME + 0x08, 2, false, 0x2211);
+
+	/* --stats counts the device accesses. */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	vm.engine->print_stats(&vm, 1.0, f);
+	fclose(f);
+	assert_non_null(strstr(text, "mmio: 6 device accesses"));
+	free(text);
+
+	/* An access that runs out of the device's page stops the guest. */
+	load(crossing, sizeof(crossing));
+	struct vm_exit x = run();
+	assert_int_equal(x.reason, EXIT_INTERRUPT);
+	assert_true(vm.stopped);
+	assert_int_equal(mmio_log.n, 6);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1082,6 +1820,19 @@ int main(void)
 		T(test_kick),
 		T(test_kick_endless_loop),
 		T(test_native_diff),
+		T(test_code32_decoding),
+		T(test_code32_stack),
+		T(test_code16),
+		T(test_segment_faults),
+		T(test_segment_loads32),
+		T(test_far_transfers),
+		T(test_icache_code_size),
+		T(test_legacy_opcodes),
+		T(test_interrupts32),
+		T(test_sensitive32_x86),
+		TS(test_sensitive32_strict),
+		T(test_real_mode_refused),
+		T(test_mmio),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
