@@ -9,7 +9,8 @@
  * emulate: the "TrapvisorVMM" vendor, no RDTSCP, no XSAVE, no PCID, no
  * FSGSBASE.  A 32-bit kernel finds what it looks for in leaf 1: PSE and
  * PAE (2-level paging with 4 MiB pages, and PAE paging), PGE, the APIC,
- * and SEP (sysenter and sysexit, emulated in protected mode).  They are the same on every engine (see isa/CONTRACT.md).
+ * and SEP (sysenter and sysexit, emulated in protected mode).  The values
+ * are the same on every engine (see isa/CONTRACT.md).
  */
 #include <string.h>
 

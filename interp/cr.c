@@ -177,9 +177,9 @@ static bool write_cr(struct vm *vm, x86_reg cr, uint64_t val)
 }
 
 /*
- * mov crN, r64 and mov r64, crN (r32 outside 64-bit mode).  CR1, CR5-CR7 and CR9-CR15 do not exist:
- * #UD, checked before the privilege (SDM, MOV CR: "#UD If an attempt is
- * made to access CR1, CR5, CR6, or CR7").
+ * mov crN, r64 and mov r64, crN (r32 outside 64-bit mode).  CR1, CR5-CR7
+ * and CR9-CR15 do not exist: #UD, checked before the privilege (SDM, MOV
+ * CR: "#UD If an attempt is made to access CR1, CR5, CR6, or CR7").
  */
 void interp_mov_cr(struct vm *vm, const struct insn *in)
 {

@@ -6,10 +6,13 @@
  * mode, SS the stack's privilege, FS and GS a base for thread- and
  * CPU-local data.  In 32- and 16-bit code every segment has its base and
  * limit, and a kernel loads them all (mov, pop, lds and its kin).  Loading
- * a selector checks its descriptor, and reading one back at ring 3 shows RPL 3 where the guest kernel
- * expects 0 ("ring compression"): mov from Sreg and push fs/gs are
- * sensitive-unprivileged, mov to Sreg with a ring-0 selector traps.
+ * a selector checks its descriptor, and reading one back at ring 3 shows
+ * RPL 3 where the guest kernel expects 0 ("ring compression"): mov from
+ * Sreg and push Sreg are sensitive-unprivileged, mov to Sreg with a
+ * ring-0 selector traps.
  */
+#include <string.h>
+
 #include "interp/internal.h"
 
 /* The segment register that operand op names (the table made sure). */
@@ -113,6 +116,7 @@ void interp_load_far(struct vm *vm, const struct insn *in)
 	const cs_x86_op *mem = &in->x86.operands[1];
 	enum vcpu_sreg s = far_load_sreg(in->id);
 	unsigned size = interp_opsize(vm, in);
+	uint8_t ptr[10];
 	uint64_t offset = 0, la;
 	uint16_t sel;
 
@@ -121,9 +125,11 @@ void interp_load_far(struct vm *vm, const struct insn *in)
 		return;
 	}
 	if (interp_mem_linear(vm, in, mem, size + 2, ACC_READ, &la) < 0 ||
-	    interp_gva_read(vm, la, &offset, size, ACC_READ) < 0 ||
-	    interp_gva_read(vm, la + size, &sel, sizeof(sel), ACC_READ) < 0 ||
-	    interp_load_sreg(vm, s, sel) < 0)
+	    interp_gva_read(vm, la, ptr, size + 2, ACC_READ) < 0)
+		return;
+	memcpy(&offset, ptr, size);
+	memcpy(&sel, ptr + size, sizeof(sel));
+	if (interp_load_sreg(vm, s, sel) < 0)
 		return;
 	interp_reg_set(&vm->vcpu, dst->reg, offset);
 	if (s == SEG_SS)
