@@ -9,6 +9,7 @@
  *   0x00a0-0x00a1   8259A slave PIC
  *   0x00f4          isa-debug-exit (QEMU's): a write ends the VM
  *   0x01f0-0x01f7   IDE primary channel, command block (devices/ide.c)
+ *   0x03d4-0x03d5   VGA CRT controller, index and data (devices/vga.c)
  *   0x03f6          IDE primary channel, Alternate Status / Device Control
  *   0x03f8-0x03ff   COM1, a 16550A UART (devices/ns16550a.c)
  *   0x0510-0x0511   QEMU's fw_cfg, I/O interface (devices/fw_cfg.c)   [wide]
@@ -59,6 +60,7 @@ void devices_init(struct vm *vm, int out_fd)
 	rtc_init(vm);
 	fw_cfg_init(&vm->dev->fw_cfg, vm->mem.size, 1, vm->opt.cmdline);
 	ide_init(&vm->dev->ide0);
+	vga_init(&vm->dev->vga);
 	lapic_init(&vm->dev->lapic);
 	ioapic_init(&vm->dev->ioapic, &vm->dev->lapic, &vm->dev->pic);
 	acpi_pm_init(&vm->dev->pm);
@@ -272,6 +274,11 @@ static uint8_t port_io8(struct vm *vm, uint16_t port, bool in, uint8_t val)
 		return kbc_io(vm, port, in, val);
 	case RTC_INDEX_PORT: case RTC_DATA_PORT:
 		return rtc_io(vm, port, in, val);
+	case VGA_CRTC_INDEX: case VGA_CRTC_DATA:
+		if (in)
+			return vga_read(&vm->dev->vga, port);
+		vga_write(&vm->dev->vga, port, val);
+		return 0;
 	}
 	return 0xff;
 }

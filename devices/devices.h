@@ -33,6 +33,7 @@
 #include "devices/lapic.h"
 #include "devices/ns16550a.h"
 #include "devices/pci.h"
+#include "devices/vga.h"
 
 struct vm;
 
@@ -47,6 +48,7 @@ struct devices {
 	struct i8042 kbc;        /* keyboard controller; IRQ 1 and 12 */
 	struct mc146818 rtc;     /* real-time clock and CMOS RAM; IRQ 8 */
 	struct ide_bus ide0;     /* primary IDE channel; IRQ 14 */
+	struct vga vga;          /* the VGA's CRT controller (cursor) */
 	struct lapic lapic;      /* the CPU's local APIC */
 	struct ioapic ioapic;    /* the I/O APIC; ISA IRQs on its pins */
 	struct acpi_pm pm;       /* PIIX4 ACPI PM1 registers and PM timer */
