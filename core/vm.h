@@ -46,6 +46,8 @@ struct vm_options {
 	const char *engine;     /* softcpu, native, kvm or auto */
 	uint64_t mem_mib;       /* --mem */
 	enum isa_mode isa;      /* --isa */
+	bool isa_given;         /* --isa was given: the guest's kind does not
+				   choose it (monitor/main.c) */
 	bool trace;             /* --trace: a line per trap on stderr */
 	bool stats;             /* --stats: a table at exit on stderr */
 	const char *cmdline;    /* the guest's arguments, after "--" */

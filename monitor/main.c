@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "isa/arch.h"
 #include "isa/decode.h"
 #include "monitor/console.h"
 #include "monitor/machine.h"
@@ -46,13 +47,18 @@ static const char usage_text[] =
 "                    kvm      hardware assist: the CPU's guest mode\n"
 "                             through /dev/kvm (Linux with VT-x/AMD-V)\n"
 "                    auto     native where it works and the options\n"
-"                             allow, else softcpu (default)\n"
+"                             and the guest allow, else softcpu (default)\n"
 "  --mem=MIB       guest RAM in MiB, 2..4096 (default 64)\n"
 "  --isa=MODE      x86     real x86: sensitive-unprivileged instructions\n"
 "                          (pushf, sgdt, cpuid, ...) run without trapping\n"
-"                          and see the real machine (default)\n"
+"                          and see the real machine (the default for\n"
+"                          trapvisor's own 64-bit guests)\n"
 "                  strict  every sensitive instruction traps, the x86\n"
-"                          that Popek and Goldberg would accept\n"
+"                          that Popek and Goldberg would accept (the\n"
+"                          default for a kernel that starts in 32-bit\n"
+"                          mode, such as a multiboot kernel: written for\n"
+"                          a real PC, it reads IF with pushf, builds\n"
+"                          gates from mov %cs, and would fail on x86)\n"
 "  --trace         one line per trap: guest RIP, why, the instruction,\n"
 "                  its Popek-Goldberg class, what the monitor did\n"
 "  --stats         at exit, traps by reason and by instruction with\n"
@@ -235,6 +241,7 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		case 'r': add_initrd(optarg, opt); break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case 'i':
+			opt->isa_given = true;
 			if (strcmp(optarg, "x86") == 0)
 				opt->isa = ISA_X86;
 			else if (strcmp(optarg, "strict") == 0)
@@ -262,22 +269,32 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 }
 
 /*
- * The engine --engine names.  auto takes native where it works here and
- * the options allow it (--isa=strict and --icount need softcpu), else
- * softcpu.  auto never picks kvm: hardware assist is asked for by name.
+ * A kernel that starts in 32-bit protected mode (a multiboot kernel) was
+ * written for a real PC, not for trapvisor: it reads IF with pushf (xv6's
+ * popcli panics when it sees IF set), builds its IDT gates from mov %cs,
+ * and counts on every sensitive instruction telling it the truth about
+ * its virtual CPU.  On x86 they do not trap (--isa=x86): unless --isa
+ * says otherwise, such a kernel gets the ISA on which they all trap.
+ * trapvisor's own 64-bit guests keep --isa=x86, the real x86, whose
+ * failures they were written to show.
  */
-static const struct engine *pick_engine(const struct vm_options *opt)
+static void fit_isa_to_guest(struct vm *vm)
 {
-	const char *name = opt->engine;
-	char why[200];
+	if (!vm->opt.isa_given && cpu_mode(&vm->vcpu) != CPU_LONG)
+		vm->opt.isa = ISA_STRICT;
+}
 
-	if (strcmp(name, "auto") == 0) {
-		if (opt->isa == ISA_X86 && !opt->icount_ns &&
-		    engine_native.probe(why, sizeof(why)) == 0)
-			return &engine_native;
-		return &engine_softcpu;
-	}
+/*
+ * The engine --engine names.  auto takes native where it works here and
+ * the options and the guest allow it (--isa=strict and --icount need
+ * softcpu, and native runs 64-bit code only), else softcpu.  auto never
+ * picks kvm: hardware assist is asked for by name.
+ */
+static const struct engine *pick_engine_by_name(const char *name)
+{
+	char why[200];
 	const struct engine *e = engine_find(name);
+
 	if (!e && strcmp(name, "kvm") == 0) {
 		fprintf(stderr, "trapvisor: engine kvm cannot run here: it was "
 			"not built (no <linux/kvm.h> on the build host)\n");
@@ -292,6 +309,20 @@ static const struct engine *pick_engine(const struct vm_options *opt)
 		exit(EXIT_SETUP);
 	}
 	return e;
+}
+
+static const struct engine *pick_engine(const struct vm *vm)
+{
+	const struct vm_options *opt = &vm->opt;
+	char why[200];
+
+	if (strcmp(opt->engine, "auto") != 0)
+		return pick_engine_by_name(opt->engine);
+	if (opt->isa == ISA_X86 && !opt->icount_ns &&
+	    cpu_mode(&vm->vcpu) == CPU_LONG &&
+	    engine_native.probe(why, sizeof(why)) == 0)
+		return &engine_native;
+	return &engine_softcpu;
 }
 
 static struct vm *interrupted_vm;
@@ -372,7 +403,8 @@ int main(int argc, char **argv)
 		qemu_args_parse(argc, argv, &opt);
 	else
 		parse_args(argc, argv, &opt);
-	const struct engine *e = pick_engine(&opt);
+	if (strcmp(opt.engine, "auto") != 0)
+		(void)pick_engine_by_name(opt.engine);
 	if (isa_init() < 0) {
 		fprintf(stderr, "trapvisor: cannot open Capstone\n");
 		return EXIT_SETUP;
@@ -382,6 +414,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "trapvisor: %s\n", why);
 		return EXIT_SETUP;
 	}
+	fit_isa_to_guest(&vm);
+	const struct engine *e = pick_engine(&vm);
 	if (e->init(&vm, why, sizeof(why)) < 0) {
 		fprintf(stderr, "trapvisor: engine %s: %s\n", e->name, why);
 		return EXIT_SETUP;

@@ -383,6 +383,7 @@ void qemu_args_parse(int argc, char **argv, struct vm_options *opt)
 	int serials = 0;
 
 	*opt = (struct vm_options){ .engine = "softcpu", .isa = ISA_STRICT,
+				    .isa_given = true,
 				    .mem_mib = 128, .qemu_exit = true };
 	for (int i = 1; i < argc; i++) {
 		/* QEMU takes --opt as -opt. */

@@ -53,6 +53,7 @@
 #include <sys/wait.h>
 
 #include "engines/native/native.h"
+#include "isa/arch.h"
 #include "isa/decode.h"
 #include "isa/x86.h"
 #include "devices/devices.h"
@@ -751,6 +752,19 @@ static int nat_probe(char *why, size_t len)
 /* What native cannot do, said in one line before anything starts. */
 static int refuse_options(const struct vm *vm, char *why, size_t len)
 {
+	/*
+	 * The child is an ordinary 64-bit process: the host kernel gives it
+	 * no 32-bit code segment to run a guest's 32-bit code in (a kernel
+	 * built without IA-32 emulation, as on the hosts this was written
+	 * on), and a guest's own segments cannot be expressed by the host's
+	 * flat ones anyway.
+	 */
+	if (cpu_mode(&vm->vcpu) != CPU_LONG) {
+		snprintf(why, len, "the guest starts in 32-bit protected mode, "
+			 "and the native engine runs 64-bit guest code only "
+			 "(use --engine=softcpu)");
+		return -1;
+	}
 	if (vm->opt.isa == ISA_STRICT) {
 		snprintf(why, len, "--isa=strict needs every sensitive "
 			 "instruction to trap, and on the host CPU pushf, cpuid, "
