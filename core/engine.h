@@ -36,6 +36,11 @@ struct engine {
 	/* The CPU walks the guest's page tables itself (nested paging): the
 	 * shadow page tables are not used. */
 	bool nested_paging;
+	/* The engine's MMU sends accesses to device memory (a shadow leaf
+	 * whose frame is not RAM) to devices_mmio() itself (softcpu); else
+	 * they fault and the dispatcher emulates the instruction
+	 * (interp_mmio). */
+	bool handles_mmio;
 	/*
 	 * Can this engine run here?  Returns 0, or -1 with a one-line reason
 	 * written to why (for example "no /dev/kvm: ...").

@@ -15,6 +15,7 @@
 #ifndef INTERP_INTERP_H
 #define INTERP_INTERP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct vm;
@@ -39,6 +40,16 @@ void interp_deliver(struct vm *vm);
  * The caller has checked the virtual IF and the interrupt shadow.
  */
 void interp_deliver_interrupt(struct vm *vm, uint8_t vector);
+
+/*
+ * The instruction in faulted on a page that maps a device's memory, for an
+ * engine whose MMU cannot reach devices (engine.handles_mmio false: native):
+ * perform its access through devices_mmio() and complete it (mov, movzx,
+ * movsx).  True when done (or when it raised the fault the access deserves);
+ * false when in is not an instruction this routine emulates on device
+ * memory: the caller stops the guest.
+ */
+bool interp_mmio(struct vm *vm, const struct insn *in);
 
 /* The virtual machine's CPUID, the same on every engine. */
 void interp_cpuid_values(const struct vm *vm, uint32_t leaf, uint32_t subleaf,

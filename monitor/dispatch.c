@@ -131,14 +131,58 @@ static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
  * that repeats without one instruction retiring did not take, and that is
  * a bug in trapvisor (vm_bug(), stop 240).
  */
+/*
+ * The shadow maps the faulting address to a device's page, and the engine's
+ * MMU cannot reach devices (native): emulate the instruction's access
+ * (interp_mmio).  True when this was such a fault.
+ */
+static bool dispatch_mmio(struct vm *vm, const struct vm_exit *x,
+			  struct insn *in, struct action *a)
+{
+	uint64_t leaf = shadowpt_lookup(vm, x->exc.address);
+
+	if (vm->engine->handles_mmio || !leaf ||
+	    shadowpt_frame_is_ram(vm, leaf & PTE_ADDR_MASK))
+		return false;
+	snprintf(a->reason, sizeof(a->reason), "mmio");
+	switch (insn_fetch(vm, x->rip, in)) {
+	case DECODE_OK:
+		break;
+	case DECODE_NO_RAM:
+		code_outside_ram(vm, x, a);
+		return true;
+	case DECODE_FAULT:
+		snprintf(a->what, sizeof(a->what), "#PF fetching the insn");
+		return true;
+	case DECODE_INVALID:
+		reflect(vm, x, a);
+		return true;
+	}
+	a->insn = in;
+	if (interp_mmio(vm, in)) {
+		snprintf(a->what, sizeof(a->what), "emulated on device memory "
+			 "at linear %#" PRIx64, x->exc.address);
+		return true;
+	}
+	vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "%s %s on device memory at linear "
+		"%#" PRIx64 " (rip %#" PRIx64 "): the %s engine emulates only "
+		"mov, movzx and movsx there (--engine=softcpu runs any)",
+		in->mnemonic, in->op_str, x->exc.address, x->rip,
+		vm->engine->name);
+	snprintf(a->what, sizeof(a->what), "guest killed");
+	return true;
+}
+
 /* A #PF against the shadow: fill it (hidden) or reflect it (true). */
 static void dispatch_pf(struct vm *vm, const struct vm_exit *x,
-			struct action *a)
+			struct insn *in, struct action *a)
 {
 	struct fill_tracker *f = &vm->last_fill;
 
 	switch (shadowpt_fault(vm, x->exc.address, x->exc.error)) {
 	case SHADOW_FILLED:
+		if (dispatch_mmio(vm, x, in, a))
+			return;
 		f->repeats = (x->rip == f->rip && x->exc.address == f->addr &&
 			      vm->vcpu.instructions == f->retired) ?
 			     f->repeats + 1 : 0;
@@ -189,7 +233,7 @@ static void dispatch_exception(struct vm *vm, const struct vm_exit *x,
 		dispatch_gp(vm, x, in, a);
 		break;
 	case T_PF:
-		dispatch_pf(vm, x, a);
+		dispatch_pf(vm, x, in, a);
 		break;
 	default:
 		reflect(vm, x, a);

@@ -469,6 +469,10 @@ int nat_mirror_fault(struct nat *n, uint64_t va)
 
 	if (!leaf)
 		return 0;
+	/* A device's page: nothing to map; the access goes to the monitor,
+	 * which emulates it (interp_mmio). */
+	if (!shadowpt_frame_is_ram(n->vm, leaf & PTE_ADDR_MASK))
+		return 0;
 	int64_t f = mirror_find(&n->mirror, va);
 	if (f >= 0 && n->mirror.gpa[f] == (leaf & PTE_ADDR_MASK) &&
 	    (int)(n->mirror.slot[f] & SLOT_PROT_MASK) == leaf_prot(leaf))

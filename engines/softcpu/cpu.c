@@ -403,6 +403,7 @@ static void sc_print_stats(const struct vm *vm, double secs, FILE *f)
 const struct engine engine_softcpu = {
 	.name = "softcpu",
 	.counts_instructions = true,
+	.handles_mmio = true,
 	.probe = sc_probe,
 	.init = sc_init,
 	.run = sc_run,
