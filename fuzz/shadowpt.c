@@ -7,8 +7,9 @@
  * with 4 bytes of machine state, then 12-byte records:
  *
  *   header  byte 0: CR0.WP (bit 0), CR4.PGE (1), CR4.SMEP (2),
- *                   CR4.SMAP (3), EFER.NXE (4), CPL 3 (5)
- *           bytes 1-3: unused
+ *                   CR4.SMAP (3), EFER.NXE (4), CPL 3 (5), CR4.PSE (6)
+ *           byte 1: the paging format, modulo 3: 4-level, PAE, 32-bit
+ *           bytes 2-3: unused
  *   record  byte 0: the operation (below, modulo 8)
  *           byte 1: a table page (TABLE_FIRST + byte % TABLE_PAGES)
  *           bytes 2-3: an entry in it (modulo 512), or the access kind
@@ -19,16 +20,18 @@
  *   2  a page fault at the value (made canonical) for the access kind:
  *      bit 0 write, bit 1 instruction fetch
  *   3  invlpg the value
- *   4  load CR3 with the table page
+ *   4  load CR3 with the table page (under PAE paging, with the PDPT
+ *      at byte 2 (modulo 128) times 32 in it, and the PDPTE registers
+ *      loaded from it unless that fails, as a mov to CR3 would)
  *   5  flush every shadow (a CR0/CR4/EFER change)
  *   6  switch the virtual CPL between 0 and 3
  *   7  look the value up in the shadow
  *
  * What must hold: after a fill (a hidden fault) the shadow maps the
- * address to a frame inside guest RAM with the rights the access needed,
- * else the engine would fault again forever; a page fault is either
- * filled, reflected to the guest with CR2 = the address, or the guest
- * maps memory it does not have.
+ * address to a frame below the virtual CPU's MAXPHYADDR (RAM or device
+ * memory) with the rights the access needed, else the engine would fault
+ * again forever; a page fault is either filled, reflected to the guest
+ * with CR2 = the address, or a guest page table is outside its RAM.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -86,8 +89,8 @@ static void fault(struct vm *vm, uint64_t va, unsigned kind)
 	switch (shadowpt_fault(vm, va, error)) {
 	case SHADOW_FILLED: {
 		uint64_t leaf = shadowpt_lookup(vm, va);
-		if (!(leaf & PTE_P) || (leaf & PTE_ADDR_MASK) >>
-					       X86_MAXPHYADDR)
+		if (!(leaf & PTE_P) ||
+		    (leaf & PTE_ADDR_MASK) >> X86_MAXPHYADDR)
 			abort(); /* filled with a frame no CPU can address */
 		if (((error & PFEC_W) && !(leaf & PTE_W)) ||
 		    ((error & PFEC_I) && (leaf & PTE_NX)))
@@ -100,6 +103,36 @@ static void fault(struct vm *vm, uint64_t va, unsigned kind)
 			abort(); /* a true fault must reach the guest as #PF */
 		break;
 	case SHADOW_BAD_PHYS:
+		break;
+	}
+}
+
+/* mov to CR3: a PDPT whose entries have reserved bits is #GP, no load. */
+static void load_cr3(struct vm *vm, uint64_t cr3)
+{
+	uint64_t old = vm->vcpu.cr3;
+
+	vm->vcpu.cr3 = cr3;
+	if (shadowpt_load_pdptes(vm) < 0) {
+		vm->vcpu.cr3 = old;
+		return;
+	}
+	shadowpt_load_cr3(vm);
+}
+
+/* CR4 and EFER for paging format f (modulo 3): 4-level, PAE, 32-bit. */
+static void set_format(struct vcpu *v, uint8_t f, uint8_t flags)
+{
+	v->cr4 = (flags & 2 ? CR4_PGE : 0) | (flags & 4 ? CR4_SMEP : 0) |
+		 (flags & 8 ? CR4_SMAP : 0) | (flags & 64 ? CR4_PSE : 0);
+	v->efer = flags & 16 ? EFER_NXE : 0;
+	switch (f % 3) {
+	case 0:
+		v->cr4 |= CR4_PAE;
+		v->efer |= EFER_LME | EFER_LMA;
+		break;
+	case 1:
+		v->cr4 |= CR4_PAE;
 		break;
 	}
 }
@@ -120,8 +153,7 @@ static void record(struct vm *vm, const uint8_t *r)
 	case 2: fault(vm, value, r[2]); break;
 	case 3: shadowpt_invlpg(vm, value); break;
 	case 4:
-		vm->vcpu.cr3 = table_gpa(r[1]);
-		shadowpt_load_cr3(vm);
+		load_cr3(vm, table_gpa(r[1]) | (uint64_t)(r[2] % 128) << 5);
 		break;
 	case 5: shadowpt_flush_all(vm); break;
 	case 6:
@@ -148,12 +180,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vm.engine = &tables_only;
 	struct vcpu *v = &vm.vcpu;
 	v->cr0 = CR0_PE | CR0_PG | (data[0] & 1 ? CR0_WP : 0);
-	v->cr4 = CR4_PAE | (data[0] & 2 ? CR4_PGE : 0) |
-		 (data[0] & 4 ? CR4_SMEP : 0) | (data[0] & 8 ? CR4_SMAP : 0);
-	v->efer = EFER_LME | EFER_LMA | (data[0] & 16 ? EFER_NXE : 0);
+	set_format(v, data[1], data[0]);
 	v->cpl = data[0] & 32 ? 3 : 0;
-	v->cr3 = table_gpa(0);
-	shadowpt_load_cr3(&vm);
+	shadowpt_flush_all(&vm);
+	load_cr3(&vm, table_gpa(0));
 	shadowpt_switch_view(&vm);
 	for (size_t i = 4; i + 12 <= size; i += 12)
 		record(&vm, data + i);

@@ -45,7 +45,7 @@
  * whole PD: more than asked, which is always safe.
  *
  * The frame of a leaf need not be RAM: a guest that maps device memory
- * (a local APIC, a frame buffer) gets a leaf like any other, and the
+ * (a local APIC, an I/O APIC) gets a leaf like any other, and the
  * engine, seeing no RAM there (shadowpt_frame_is_ram), sends the access to
  * the devices.
  */

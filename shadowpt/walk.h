@@ -67,7 +67,8 @@ static inline enum paging_mode paging_mode(const struct vcpu *v)
 
 struct walk_result {
 	uint64_t gpa;       /* guest-physical address of va */
-	uint64_t pte;       /* the leaf entry, after A/D were set */
+	uint64_t pte;       /* the leaf entry, after A/D were set (a 4-byte
+			       entry of 32-bit paging zero-extended) */
 	uint64_t page_size; /* 4 KiB, 2 MiB, 4 MiB or 1 GiB */
 	int level;          /* level of the leaf: 1 PT, 2 PD, 3 PDPT */
 	uint32_t error;     /* on failure: the #PF error code */

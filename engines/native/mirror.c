@@ -370,7 +370,7 @@ static int premap_view(struct nat *n)
 	for (unsigned i = 0; i < k; i++) {
 		uint64_t l = shadowpt_lookup(n->vm, va[i]);
 		if (!l || mirror_find(&n->mirror, va[i]) >= 0 ||
-		    !shadowpt_frame_is_ram(n->vm, l))
+		    !shadowpt_frame_is_ram(n->vm, l & PTE_ADDR_MASK))
 			continue; /* no rights on the way down; kept; MMIO */
 		va[w] = va[i], leaf[w] = l;
 		runs += !continues(va, leaf, w++);
