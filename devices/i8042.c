@@ -23,7 +23,9 @@
 void i8042_init(struct i8042 *k)
 {
 	memset(k, 0, sizeof(*k));
-	k->status = I8042_STR_CMD | I8042_STR_UNLOCKED;
+	/* As the BIOS leaves it: its POST ran the controller's self test
+	 * (0xaa), which sets the system flag (QEMU's pc, after SeaBIOS). */
+	k->status = I8042_STR_CMD | I8042_STR_UNLOCKED | I8042_STR_SYS;
 	k->ctr = I8042_CTR_KBDINT | I8042_CTR_AUXINT;
 	k->outport = I8042_OUT_RESET | I8042_OUT_A20 | I8042_OUT_ONES;
 	k->kbd_scanning = true;

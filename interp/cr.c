@@ -41,21 +41,20 @@ static bool long_mode(const struct vcpu *v)
 
 /*
  * PAE paging outside IA-32e mode: the CPU loads the four PDPTEs from CR3
- * into registers of its own, on a CR3 write and on a CR0 or CR4 write
- * that changes how it translates (SDM vol. 3, 4.4.1); the shadow code
- * does that in shadowpt_load_cr3.
+ * into registers of its own (vcpu.pdpte), on a CR3 write and on a CR0 or
+ * CR4 write that changes how it translates (SDM vol. 3, 4.4.1), and a
+ * PDPTE with a reserved bit set makes that write fail with #GP(0):
+ * shadowpt_load_pdptes() loads and checks them (nothing outside PAE).
  */
-static bool pae_paging(const struct vcpu *v)
-{
-	return (v->cr0 & CR0_PG) && (v->cr4 & CR4_PAE) && !long_mode(v);
-}
 
-/* After a write that changed translation: drop the shadows, reload. */
-static void paging_changed(struct vm *vm)
+/* After a write that changed translation: drop the shadows, reload the
+ * PDPTEs.  False when they are invalid (the caller restores and #GPs). */
+static bool paging_changed(struct vm *vm)
 {
+	if (shadowpt_load_pdptes(vm) < 0)
+		return false;
 	shadowpt_flush_all(vm);
-	if (pae_paging(&vm->vcpu))
-		shadowpt_load_cr3(vm);
+	return true;
 }
 
 /*
@@ -103,11 +102,16 @@ static void write_cr0(struct vm *vm, uint64_t val)
 		interp_gp(vm, 0);
 		return;
 	}
+	uint64_t old_efer = v->efer;
+
 	v->cr0 = (val & CR0_VALID) | CR0_ET; /* ET is hard-wired to 1 */
 	if ((old ^ v->cr0) & CR0_PG)
 		update_lma(v);
-	if ((old ^ v->cr0) & CR0_PAGING)
-		paging_changed(vm);
+	if (((old ^ v->cr0) & CR0_PAGING) && !paging_changed(vm)) {
+		v->cr0 = old;
+		v->efer = old_efer;
+		interp_gp(vm, 0);
+	}
 }
 
 /* MOV to CR4: only implemented bits, and PAE stays on in IA-32e mode. */
@@ -121,8 +125,10 @@ static void write_cr4(struct vm *vm, uint64_t val)
 		return;
 	}
 	v->cr4 = val;
-	if ((old ^ val) & CR4_PAGING)
-		paging_changed(vm);
+	if (((old ^ val) & CR4_PAGING) && !paging_changed(vm)) {
+		v->cr4 = old;
+		interp_gp(vm, 0);
+	}
 }
 
 /*T:430 MOV to CR3: a new address space.  Every non-global shadow entry
@@ -136,7 +142,14 @@ static void write_cr3(struct vm *vm, uint64_t val)
 		interp_gp(vm, 0);
 		return;
 	}
+	uint64_t old = vm->vcpu.cr3;
+
 	vm->vcpu.cr3 = val;
+	if (shadowpt_load_pdptes(vm) < 0) {
+		vm->vcpu.cr3 = old;
+		interp_gp(vm, 0);
+		return;
+	}
 	shadowpt_load_cr3(vm);
 }
 
