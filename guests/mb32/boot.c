@@ -54,12 +54,13 @@ static void check_flags(const struct mb_info *mbi)
 }
 
 /*
- * The memory map: the available entries (the reserved ones are the
- * firmware's choice: SeaBIOS reserves its own tables' pages, and QEMU an
- * area above 1 TiB), and the two facts a kernel builds on: the
- * available RAM at 0 is mem_lower KiB long, and the available RAM at 1 MiB
- * is mem_upper KiB long (the spec: mem_upper is "the amount of upper
- * memory", the first hole ends it).
+ * The memory map: the two facts a kernel builds on: the available RAM at 0
+ * is mem_lower KiB long, and the available RAM at 1 MiB is mem_upper KiB
+ * long (the spec: mem_upper is "the amount of upper memory", the first
+ * hole ends it).  The entries themselves, and so mem_upper's value, are
+ * the firmware's choice and are not printed: SeaBIOS reserves the last 128
+ * KiB of RAM for its tables (mem_upper 64384 KiB under -m 64), trapvisor
+ * keeps its tables below 1 MiB.  Section 5 checks mem_upper against CMOS.
  */
 static void check_mmap(const struct mb_info *mbi)
 {
@@ -68,9 +69,6 @@ static void check_mmap(const struct mb_info *mbi)
 
 	while (p < end) {
 		const struct mb_mmap_entry *e = (const void *)p;
-		if (e->type == MMAP_AVAILABLE)
-			kprintf("mmap: %08llx-%08llx available\n", e->addr,
-				e->addr + e->len - 1);
 		if (e->type == MMAP_AVAILABLE && e->addr == 0)
 			low = e->len == (uint64_t)mbi->mem_lower * 1024;
 		if (e->type == MMAP_AVAILABLE && e->addr == 0x100000)
@@ -118,8 +116,7 @@ void boot_section(uint32_t magic, const struct mb_info *mbi,
 	check(magic == MB_BOOTLOADER_MAGIC, "EAX: multiboot magic 0x2badb002",
 	      "EAX %x", magic);
 	check_flags(mbi);
-	kprintf("mem_lower: %u KiB, mem_upper: %u KiB\n", mbi->mem_lower,
-		mbi->mem_upper);
+	kprintf("mem_lower: %u KiB\n", mbi->mem_lower);
 	if (mbi->flags & MBI_MMAP)
 		check_mmap(mbi);
 	if (mbi->flags & MBI_CMDLINE)

@@ -139,13 +139,14 @@ static void load_tables(void)
 		idt[v] = gate(vector_stubs[v], GATE32_INT, 0);
 	idt[VEC_SYSCALL] = gate(vector_stubs[VEC_SYSCALL], GATE32_TRAP, 3);
 
+	/* the IDT right after the GDT: a fault from here on is reported */
 	__asm__ volatile("lgdt %0" : : "m"(gdtr));
 	__asm__ volatile("movw %w0, %%ds; movw %w0, %%es; movw %w0, %%ss;"
 			 "movw %w0, %%fs; movw %w0, %%gs"
 			 : : "r"(SEL_KDATA) : "memory");
+	__asm__ volatile("lidt %0" : : "m"(idtr));
 	far_jump_to(SEL_KCODE); /* ends on CS = SEL_KCODE */
 	__asm__ volatile("ltr %w0" : : "r"(SEL_TSS));
-	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
 
 /* Both 8259As off the exception vectors and every line masked: mb32 takes
