@@ -272,6 +272,23 @@ static int run_slice(struct sc_cpu *c, unsigned n)
 			 : run_slice_mode(c, n, true);
 }
 
+/*
+ * The end of a run: the lazy flags into RFLAGS, the count for --stats,
+ * and the interrupt shadow of a mov/pop/lss to SS (sc_load_sreg) dropped
+ * when the instruction after it has retired within this run; one still in
+ * force is the monitor's to end (monitor/run.c), as the one of sti is.
+ */
+static void end_run(struct sc_cpu *c, uint64_t before)
+{
+	struct vcpu *v = c->v;
+
+	sc_flags(c);
+	c->ran += v->instructions - before;
+	if (c->ss_shadow && v->instructions >= c->ss_shadow_end)
+		v->interrupt_shadow = false;
+	c->ss_shadow = false;
+}
+
 static void sc_run(struct vm *vm, struct vm_exit *exit)
 {
 	struct sc_cpu *c = vm->engine_data;
@@ -306,15 +323,13 @@ static void sc_run(struct vm *vm, struct vm_exit *exit)
 			n = (unsigned)(vm->insn_deadline - v->instructions);
 		int rc = run_slice(c, n);
 		if (rc == SC_STOP) {
-			sc_flags(c);
-			c->ran += vm->vcpu.instructions - before;
+			end_run(c, before);
 			return;
 		}
 		if (rc == SC_YIELD || vm->single_step)
 			break;
 	}
-	sc_flags(c);
-	c->ran += vm->vcpu.instructions - before;
+	end_run(c, before);
 	exit->reason = EXIT_INTERRUPT;
 	exit->rip = vm->vcpu.rip;
 }

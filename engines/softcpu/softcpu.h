@@ -225,6 +225,8 @@ struct sc_cpu {
 	uint64_t cs_base;       /* linear RIP = cs_base + RIP (0 in 64-bit) */
 	uint64_t cs_limit;      /* last byte of code: CS.limit, or all ones */
 	uint32_t segchk;        /* SC_ACC_SEG of each segment that is not flat */
+	bool ss_shadow;         /* this run loaded SS: interrupts held off... */
+	uint64_t ss_shadow_end; /* ...until vcpu.instructions reaches this */
 
 	/* MMIO */
 	struct sc_mmio mmio[2];

@@ -1382,7 +1382,10 @@ static void test_segment_loads32(void **state)
 	static const uint8_t pop_es[] = { 0x07, 0x06, 0xcc }; /* pop/push es */
 	static const uint8_t pop_ss[] = { 0x17, 0xcc };
 	static const uint8_t lds[] = { 0xc5, 0x1e, 0xcc };   /* lds ebx, [esi] */
-	static const uint8_t lss[] = { 0x0f, 0xb2, 0x26, 0xcc }; /* lss esp */
+	/* lss esp, [esi]; ud2 (a fault: the instruction after it has not
+	 * completed); then lss; nop; int3 */
+	static const uint8_t lss[] = { 0x0f, 0xb2, 0x26, 0x0f, 0x0b };
+	static const uint8_t lss_nop[] = { 0x0f, 0xb2, 0x26, 0x90, 0xcc };
 	(void)state;
 
 	enter_mode(CPU_PROT, 32);
@@ -1432,11 +1435,16 @@ static void test_segment_loads32(void **state)
 	v->seg[SEG_DS].base = 0;
 	put32(DATA + 0x10, 0x7000);
 	v->interrupt_shadow = false;
-	run_code(lss, sizeof(lss));
+	load(lss, sizeof(lss));
+	x = run();
+	assert_int_equal(x.exc.vector, T_UD);
 	assert_int_equal(v->regs[GPR_RSP], 0x7000);
 	assert_int_equal(v->seg[SEG_SS].selector, 0x1b);
 	assert_true(v->interrupt_shadow);
+	/* Over once the next instruction has run. */
 	v->interrupt_shadow = false;
+	run_code(lss_nop, sizeof(lss_nop));
+	assert_false(v->interrupt_shadow);
 }
 
 /* Far jmp/call/ret in 32-bit code, and between 64-bit and 32-bit code. */
