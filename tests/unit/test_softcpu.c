@@ -1752,6 +1752,50 @@ static void test_decode_lengths32(void **state)
 	assert_true(checked > 20000);
 }
 
+/*
+ * Random bytes as 32- and 16-bit code, from random registers and with
+ * random segment limits and types: whatever they do must end in a clean
+ * exit (a fault, a stop, the instruction budget), never a crash; run
+ * under the sanitizers in CI.
+ */
+static void test_random_code32(void **state)
+{
+	static const uint16_t attrs[] = { ATTR_DATA32, ATTR_DATA16,
+					  ATTR_RODATA, ATTR_DOWN32, 0 };
+	uint8_t code[64];
+	(void)state;
+
+	enter_mode(CPU_PROT, 32);
+	uint64_t start = v->instructions;
+	for (unsigned i = 0; i < 4000; i++) {
+		for (unsigned k = 0; k < sizeof(code); k++)
+			code[k] = (uint8_t)rnd_byte();
+		load(code, sizeof(code));
+		for (unsigned r = 0; r < 8; r++)
+			v->regs[r] = rnd_byte() & 1 ? DATA + rnd_byte() * 16
+						   : (uint64_t)rnd_byte() << 24 |
+						     rnd_byte();
+		v->regs[GPR_RSP] = BOOT_STACK_TOP - rnd_byte();
+		for (unsigned sreg = 0; sreg < VCPU_NSEGS; sreg++) {
+			if (sreg == SEG_CS)
+				continue;
+			bool odd = rnd_byte() < 32;
+			set_seg(sreg, odd ? rnd_byte() << 12 : 0,
+				odd ? rnd_byte() << 16 | 0xffff : 0xffffffff,
+				odd ? attrs[rnd_byte() % 5] : ATTR_DATA32);
+		}
+		set_seg(SEG_CS, 0, 0xffffffff,
+			rnd_byte() & 1 ? ATTR_CODE32 : ATTR_CODE16 | 0x8000);
+		v->rflags = FL_FIXED1 | (rnd_byte() & 1 ? FL_DF : 0);
+		vm.stopped = false;
+		vm.insn_deadline = v->instructions + 200;
+		run();
+	}
+	vm.insn_deadline = UINT64_MAX;
+	vm.stopped = false;
+	assert_true(v->instructions - start > 4000);
+}
+
 /* --------------------------------------------------------------- MMIO */
 
 /*
@@ -1909,6 +1953,7 @@ int main(void)
 		T(test_real_mode_refused),
 		T(test_mmio),
 		T(test_decode_lengths32),
+		T(test_random_code32),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
