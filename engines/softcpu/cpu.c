@@ -4,10 +4,11 @@
  * run() is the fetch-execute loop of a CPU at CPL 3: translate RIP for a
  * fetch (CS.base + EIP outside 64-bit mode, within CS.limit), find the
  * decoded record (decoding it the first time, as code of the current code
- * size), call its handler, retire.  Everything that ends the loop is reported in the
- * struct vm_exit the dispatcher passed in: an exception with x86 fault
- * semantics (RIP still on the instruction, nothing changed), a trap (RIP
- * after it), syscall, a stop request (vm->kick, single-step).
+ * size), call its handler, retire.  Everything that ends the loop is
+ * reported in the struct vm_exit the dispatcher passed in: an exception
+ * with x86 fault semantics (RIP still on the instruction, nothing
+ * changed), a trap (RIP after it), syscall, a stop request (vm->kick,
+ * single-step).
  *
  * The loop checks vm->kick every SC_SLICE instructions, which bounds the
  * time a timer signal waits for the engine to come back.
@@ -72,10 +73,10 @@ int sc_unsupported(struct sc_cpu *c, const char *why)
 }
 
 /*
- * Does an access through segment s need checking?  Not when s is flat:
- * usable (P), base 0, limit 4 GiB - 1, writable expand-up data; then no
- * offset can fail the limit or the type, and one that runs past 4 GiB
- * crosses a page, which takes the MMU's slow path, which checks it.
+ * Is segment s flat: usable (P), base 0, limit 4 GiB - 1, writable
+ * expand-up data?  Then accesses through it need no checks: no offset can
+ * fail its limit or type, and one that runs past 4 GiB crosses a page,
+ * which takes the MMU's slow path, which checks it.
  */
 static bool seg_flat(const struct vcpu_segment *s)
 {
