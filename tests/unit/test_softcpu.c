@@ -8,9 +8,17 @@
  * the dispatcher would.  Snippets end with int3, a trap that leaves RIP
  * after it.
  *
- * On an x86-64 host a last test runs a table of ALU, shift, multiply and
- * bit instructions on random operands both natively and on softcpu and
+ * On an x86-64 host a test runs a table of ALU, shift, multiply and bit
+ * instructions on random operands both natively and on softcpu and
  * compares registers and the flags the SDM defines.
+ *
+ * The tests after it leave 64-bit mode for 32- and 16-bit code: protected
+ * mode with paging off (the shadow then maps linear = physical) or
+ * compatibility mode under the boot tables, with segment registers whose
+ * hidden parts the tests set as descriptor loads would.  The host cannot
+ * run such code in a process, so these compare with the SDM's values
+ * worked out by hand, and the decoder's lengths with Capstone's.  The MMIO
+ * test links a stand-in devices_mmio() (the Makefile's --wrap).
  */
 #include <setjmp.h>
 #include <stdio.h>
