@@ -1635,9 +1635,11 @@ static void test_interrupts32(void **state)
 	static const uint8_t iret16[] = { 0x66, 0xcf };
 	static const uint8_t sysenter[] = { 0x0f, 0x34 };
 	static const uint8_t int3[] = { 0xcc };
+	static const uint8_t swapgs[] = { 0x0f, 0x01, 0xf8 };
 	(void)state;
 
 	enter_mode(CPU_PROT, 32);
+	expect_fault(swapgs, sizeof(swapgs), T_UD, -1);
 	expect_fault(int80, sizeof(int80), T_GP, 0x80 * 8 + ERRC_IDT);
 	expect_fault(iret, sizeof(iret), T_GP, 0);
 	expect_fault(iret16, sizeof(iret16), T_GP, 0);
