@@ -4,10 +4,11 @@
  * run() is the fetch-execute loop of a CPU at CPL 3: translate RIP for a
  * fetch (CS.base + EIP outside 64-bit mode, within CS.limit), find the
  * decoded record (decoding it the first time, as code of the current code
- * size), call its handler, retire.  Everything that ends the loop is reported in the
- * struct vm_exit the dispatcher passed in: an exception with x86 fault
- * semantics (RIP still on the instruction, nothing changed), a trap (RIP
- * after it), syscall, a stop request (vm->kick, single-step).
+ * size), call its handler, retire.  Everything that ends the loop is
+ * reported in the struct vm_exit the dispatcher passed in: an exception
+ * with x86 fault semantics (RIP still on the instruction, nothing
+ * changed), a trap (RIP after it), syscall, a stop request (vm->kick,
+ * single-step).
  *
  * The loop checks vm->kick every SC_SLICE instructions, which bounds the
  * time a timer signal waits for the engine to come back.
@@ -72,10 +73,10 @@ int sc_unsupported(struct sc_cpu *c, const char *why)
 }
 
 /*
- * Does an access through segment s need checking?  Not when s is flat:
- * usable (P), base 0, limit 4 GiB - 1, writable expand-up data; then no
- * offset can fail the limit or the type, and one that runs past 4 GiB
- * crosses a page, which takes the MMU's slow path, which checks it.
+ * Is segment s flat: usable (P), base 0, limit 4 GiB - 1, writable
+ * expand-up data?  Then accesses through it need no checks: no offset can
+ * fail its limit or type, and one that runs past 4 GiB crosses a page,
+ * which takes the MMU's slow path, which checks it.
  */
 static bool seg_flat(const struct vcpu_segment *s)
 {
@@ -272,6 +273,23 @@ static int run_slice(struct sc_cpu *c, unsigned n)
 			 : run_slice_mode(c, n, true);
 }
 
+/*
+ * The end of a run: the lazy flags into RFLAGS, the count for --stats,
+ * and the interrupt shadow of a mov/pop/lss to SS (sc_load_sreg) dropped
+ * when the instruction after it has retired within this run; one still in
+ * force is the monitor's to end (monitor/run.c), as the one of sti is.
+ */
+static void end_run(struct sc_cpu *c, uint64_t before)
+{
+	struct vcpu *v = c->v;
+
+	sc_flags(c);
+	c->ran += v->instructions - before;
+	if (c->ss_shadow && v->instructions >= c->ss_shadow_end)
+		v->interrupt_shadow = false;
+	c->ss_shadow = false;
+}
+
 static void sc_run(struct vm *vm, struct vm_exit *exit)
 {
 	struct sc_cpu *c = vm->engine_data;
@@ -306,15 +324,13 @@ static void sc_run(struct vm *vm, struct vm_exit *exit)
 			n = (unsigned)(vm->insn_deadline - v->instructions);
 		int rc = run_slice(c, n);
 		if (rc == SC_STOP) {
-			sc_flags(c);
-			c->ran += vm->vcpu.instructions - before;
+			end_run(c, before);
 			return;
 		}
 		if (rc == SC_YIELD || vm->single_step)
 			break;
 	}
-	sc_flags(c);
-	c->ran += vm->vcpu.instructions - before;
+	end_run(c, before);
 	exit->reason = EXIT_INTERRUPT;
 	exit->rip = vm->vcpu.rip;
 }

@@ -217,7 +217,10 @@ static const struct opdef two_byte[256] = {
 	[0xaf] = { op_imul_ge, F_M, 0 },
 	[0xb0] = { op_cmpxchg, F_M | F_B | F_LOCK, 0 },
 	[0xb1] = { op_cmpxchg, F_M | F_LOCK, 0 },
+	[0xb2] = { op_load_far, F_M, SEG_SS },           /* lss */
 	[0xb3] = { op_bt_eg, F_M | F_LOCK, 2 },
+	[0xb4] = { op_load_far, F_M, SEG_FS },           /* lfs */
+	[0xb5] = { op_load_far, F_M, SEG_GS },           /* lgs */
 	[0xb6] = { op_movzx, F_M | F_EB, 1 },
 	[0xb7] = { op_movzx, F_M, 2 },
 	[0xb8] = { op_popcnt, F_M, 0 },
@@ -230,9 +233,6 @@ static const struct opdef two_byte[256] = {
 	[0xc0] = { op_xadd, F_M | F_B | F_LOCK, 0 },
 	[0xc1] = { op_xadd, F_M | F_LOCK, 0 },
 	[0xc7] = { NULL, F_M | F_GRP, G9 },
-	[0xb2] = { op_load_far, F_M, SEG_SS },           /* lss */
-	[0xb4] = { op_load_far, F_M, SEG_FS },           /* lfs */
-	[0xb5] = { op_load_far, F_M, SEG_GS },           /* lgs */
 	[0xc8 ... 0xcf] = { op_bswap, F_RO, 0 },
 };
 

@@ -94,8 +94,9 @@ int op_salc(struct sc_cpu *c, const struct sc_insn *d)
 }
 
 /*
- * into: #OF when OF is set, a trap (RIP after it), as int3 is.  The real
- * machine's IDT gate 4 has DPL 3, like gate 3, for this very instruction.
+ * into: #OF when OF is set, a trap (RIP after it), as int3 gives #BP
+ * (isa/CONTRACT.md): Linux's IDT, the real machine's, has a DPL-3 gate for
+ * vector 4 as for vector 3, so that into reaches it from ring 3.
  */
 int op_into(struct sc_cpu *c, const struct sc_insn *d)
 {

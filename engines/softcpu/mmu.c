@@ -34,9 +34,10 @@
  * no host pointer: the operand becomes a struct sc_mmio, and its bytes
  * come from devices_mmio() when the instruction reads them and go there
  * when it stores them, one call per access, in program order, as the bus
- * would see them.  An access that crosses from or into such a page, or a
- * wider one than 8 bytes (sgdt, cmpxchg16b), stops the guest with
- * sc_unsupported: no device register is laid out for that.
+ * would see them.  An access that crosses from or into such a page, or
+ * one that is not 1, 2, 4 or 8 bytes wide (sgdt, lds, pusha, cmpxchg16b),
+ * stops the guest with sc_unsupported: no device register is laid out
+ * for that.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -173,9 +174,9 @@ static int map_mmio(struct sc_cpu *c, uint64_t gpa, unsigned off,
 	if (off + len > PAGE_4K)
 		return sc_unsupported(c, "softcpu: an access that crosses "
 				      "into or out of an MMIO page");
-	if (len > 8)
-		return sc_unsupported(c, "softcpu: an MMIO access wider "
-				      "than 8 bytes");
+	if (len & (len - 1) || len > 8)
+		return sc_unsupported(c, "softcpu: an MMIO access that is "
+				      "not 1, 2, 4 or 8 bytes wide");
 	*io = (struct sc_mmio){ .c = c, .gpa = gpa, .len = len };
 	m->p1 = m->p2 = (uint8_t *)&io->data;
 	m->n1 = len;

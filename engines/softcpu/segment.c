@@ -201,8 +201,11 @@ int sc_load_sreg(struct sc_cpu *c, unsigned sreg, uint16_t sel)
 	if (!(desc & DESC_P))
 		return sc_fault(c, sreg == SEG_SS ? T_SS : T_NP, true, err);
 	c->v->seg[sreg] = desc_segment(sel, desc);
-	if (sreg == SEG_SS)
+	if (sreg == SEG_SS) {
 		c->v->interrupt_shadow = true;
+		c->ss_shadow = true; /* over after the next instruction */
+		c->ss_shadow_end = c->v->instructions + 2;
+	}
 	sc_mode_update(c);
 	return SC_OK;
 }

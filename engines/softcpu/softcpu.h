@@ -4,13 +4,15 @@
  * softcpu is an interpreter for the user-level (CPL 3) integer subset of
  * x86, in every mode a protected-mode CPU runs code in (cpu_mode() of
  * isa/arch.h): 64-bit code, and 32- or 16-bit code in protected or
- * compatibility mode, with segmentation.  It has the shape of blink: every instruction is decoded once into a
- * compact record (struct sc_insn) that carries a pointer to its handler;
- * records are cached by guest-physical address (cache.c), so a loop is
- * decoded on its first trip only.  The run loop (cpu.c) fetches a record
+ * compatibility mode, with segmentation.  It has the shape of blink:
+ * every instruction is decoded once into a compact record (struct
+ * sc_insn) that carries a pointer to its handler; records are cached by
+ * guest-physical address (cache.c), so a loop is decoded on its first
+ * trip only.  The run loop (cpu.c) fetches a record
  * and calls its handler; one handler per instruction family, in files named
  * after the families (alu.c, shift.c, muldiv.c, bit.c, string.c, stack.c,
- * branch.c, misc.c, system.c, segment.c).
+ * branch.c, misc.c, system.c, segment.c, and legacy.c for what exists
+ * only outside 64-bit mode).
  *
  * Everything a user-mode CPU may not do faults exactly as the real ring-3
  * CPU would (isa/CONTRACT.md): the monitor, not this engine, emulates
@@ -225,12 +227,14 @@ struct sc_cpu {
 	uint64_t cs_base;       /* linear RIP = cs_base + RIP (0 in 64-bit) */
 	uint64_t cs_limit;      /* last byte of code: CS.limit, or all ones */
 	uint32_t segchk;        /* SC_ACC_SEG of each segment that is not flat */
+	bool ss_shadow;         /* this run loaded SS: interrupts held off... */
+	uint64_t ss_shadow_end; /* ...until vcpu.instructions reaches this */
 
 	/* MMIO */
 	struct sc_mmio mmio[2];
-	unsigned mmio_next;
+	unsigned mmio_next;     /* the slot the next device access takes */
 	struct sc_tlb mmio_page; /* what sc_translate returns for a device
-				    page: host NULL, never in the TLB */     /* the slot the next device access takes */
+				    page: host NULL, never in the TLB */
 	uint64_t mmio_accesses; /* --stats: devices_mmio calls */
 
 	struct sc_host host;
@@ -282,8 +286,9 @@ static inline int sc_branch(struct sc_cpu *c, uint64_t t, unsigned osz)
 int sc_internal(struct sc_cpu *c, const char *why);
 /*
  * Stop because the guest asks for what this engine does not implement
- * (real-address mode, virtual-8086 mode): the guest is stopped with the reason (tier 2 of
- * core/panic.h), not the monitor.
+ * (real-address mode, virtual-8086 mode, MMIO it cannot split): the
+ * guest is stopped with the reason (tier 2 of core/panic.h), not the
+ * monitor.
  */
 int sc_unsupported(struct sc_cpu *c, const char *why);
 /* The handler for every invalid opcode. */
@@ -735,10 +740,9 @@ sc_fn op_mov_eg, op_mov_ge, op_mov_ei, op_mov_ri, op_mov_moffs, op_lea,
 	op_cmpxchg8b, op_xadd, op_setcc, op_cmovcc, op_cbw, op_cwd, op_nop,
 	op_lahf, op_sahf, op_flag, op_xlat, op_clflush, op_fence;
 /* system.c, segment.c */
-sc_fn op_priv, op_int3, op_int, op_int1, op_syscall, op_sysenter, op_grp6, op_grp7, op_lar, op_lsl,
-	op_mov_e_sreg, op_mov_sreg_e, op_push_sreg, op_pop_sreg, op_load_far,
-	op_cpuid,
-	op_rdtsc, op_rdpid, op_fsgsbase;
+sc_fn op_priv, op_int3, op_int, op_int1, op_syscall, op_sysenter, op_grp6,
+	op_grp7, op_lar, op_lsl, op_mov_e_sreg, op_mov_sreg_e, op_push_sreg,
+	op_pop_sreg, op_load_far, op_cpuid, op_rdtsc, op_rdpid, op_fsgsbase;
 /* segment.c: verr (write false) / verw (write true), ZF = accessible. */
 int sc_verify(struct sc_cpu *c, const struct sc_insn *d, bool write);
 /* host.c: the host's system registers, learned once at init. */

@@ -158,13 +158,17 @@ int op_enter(struct sc_cpu *c, const struct sc_insn *d)
 
 	if (sc_stack_map(c, (sp - n * sz) & mask, n * sz, ACC_WRITE, &to))
 		return SC_STOP;
-	if (to.io)
-		return sc_unsupported(c, "softcpu: enter with the stack in "
-				      "MMIO");
 	for (unsigned i = 1; i < level; i++)
 		if (sc_stack_map(c, (bp - i * sz) & mask, sz, ACC_READ,
-			      &from[i - 1]))
+				 &from[i - 1]))
 			return SC_STOP;
+	/* Device memory serves one operand at a time (mmu.c). */
+	bool mmio = to.io;
+	for (unsigned i = 1; i < level; i++)
+		mmio = mmio || from[i - 1].io;
+	if (mmio)
+		return sc_unsupported(c, "softcpu: enter with its frames in "
+				      "MMIO");
 	/* Element k goes to sp - (k + 1) * sz, i.e. offset (n - 1 - k) * sz. */
 	for (unsigned k = 0; k < n; k++) {
 		uint64_t x = k == 0 ? bp

@@ -164,8 +164,8 @@ static int grp7_reg(struct sc_cpu *c, const struct sc_insn *d)
 	case 6:
 		return sc_gp(c, 0);                        /* lmsw */
 	case 7:
-		if (rm == 0)
-			return sc_gp(c, 0);                /* swapgs */
+		if (rm == 0) /* swapgs, which only 64-bit mode has */
+			return c->mode64 ? sc_gp(c, 0) : sc_ud(c);
 		return rm == 1 ? rdtscp(c) : sc_ud(c);
 	default:
 		/* vmcall & co., monitor/mwait, clac/stac, SVM: #UD at CPL 3 */
