@@ -452,16 +452,25 @@ static void lapic_mmio(struct vm *vm, uint64_t off, unsigned size,
 		*data = lo;
 }
 
+/* The IOAPIC, a quadword as two dwords (QEMU's largest access to it). */
 static void ioapic_mmio(struct vm *vm, uint64_t off, unsigned size,
 			bool write, uint64_t *data)
 {
 	struct ioapic *io = &vm->dev->ioapic;
+	unsigned part = size == 8 ? 4 : size;
+	uint64_t r = 0;
 
-	if (write)
-		ioapic_write(io, (uint32_t)off, size, (uint32_t)*data);
-	else
-		*data = ioapic_read(io, (uint32_t)off, size) &
-			all_ones(size);
+	for (unsigned done = 0; done < size; done += part) {
+		uint32_t at = (uint32_t)(off + done);
+
+		if (write)
+			ioapic_write(io, at, part, (uint32_t)(*data >> (8 * done)));
+		else
+			r |= (uint64_t)(ioapic_read(io, at, part) &
+					all_ones(part)) << (8 * done);
+	}
+	if (!write)
+		*data = r;
 	lapic_out(vm); /* messages may have reached the LAPIC */
 }
 
