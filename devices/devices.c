@@ -120,9 +120,11 @@ static bool x2apic_mode(const struct vm *vm)
 /*T:610 Devices raise interrupt lines; they never enter the guest themselves.
  * Before the guest runs again the monitor asks each chip for its line: the
  * PIT for the ticks that passed by the virtual clock, the UART for its
- * interrupt condition; the PIC latches them as requests.  The PIT then
- * registers its next tick with the clock (clock_set_deadline), which is
- * how the run loop knows when to stop the guest next.
+ * interrupt condition; the PIC and the IOAPIC latch them as requests (the
+ * IOAPIC sends its to the LAPIC), and the LAPIC's own timer adds what
+ * expired.  The timers then register their next events with the clock
+ * (clock_set_deadline), which is how the run loop knows when to stop the
+ * guest next.
  */
 void devices_update(struct vm *vm)
 {
@@ -298,8 +300,8 @@ static void fw_cfg_io(struct vm *vm, uint16_t port, unsigned size, bool in,
 
 /*
  * The ACPI PM block: byte by byte at one instant, so that a 32-bit read
- * of the PM timer does not tear.  SLP_EN for S5 turns the machine off:
- * the VM ends with status 0, as QEMU's guest shutdown does.
+ * of the PM timer does not tear.  SLP_EN for S5 (or S4) turns the
+ * machine off: the VM ends with status 0, as QEMU's guest shutdown does.
  */
 static void acpi_pm_io(struct vm *vm, uint16_t port, unsigned size, bool in,
 		       uint32_t *data)
