@@ -122,9 +122,11 @@ static bool x2apic_mode(const struct vm *vm)
 /*T:610 Devices raise interrupt lines; they never enter the guest themselves.
  * Before the guest runs again the monitor asks each chip for its line: the
  * PIT for the ticks that passed by the virtual clock, the UART for its
- * interrupt condition; the PIC latches them as requests.  The PIT then
- * registers its next tick with the clock (clock_set_deadline), which is
- * how the run loop knows when to stop the guest next.
+ * interrupt condition; the PIC and the IOAPIC latch them as requests (the
+ * IOAPIC sends its to the LAPIC), and the LAPIC's own timer adds what
+ * expired.  The timers then register their next events with the clock
+ * (clock_set_deadline), which is how the run loop knows when to stop the
+ * guest next.
  */
 void devices_update(struct vm *vm)
 {
@@ -305,8 +307,8 @@ static void fw_cfg_io(struct vm *vm, uint16_t port, unsigned size, bool in,
 
 /*
  * The ACPI PM block: byte by byte at one instant, so that a 32-bit read
- * of the PM timer does not tear.  SLP_EN for S5 turns the machine off:
- * the VM ends with status 0, as QEMU's guest shutdown does.
+ * of the PM timer does not tear.  SLP_EN for S5 (or S4) turns the
+ * machine off: the VM ends with status 0, as QEMU's guest shutdown does.
  */
 static void acpi_pm_io(struct vm *vm, uint16_t port, unsigned size, bool in,
 		       uint32_t *data)
@@ -459,16 +461,25 @@ static void lapic_mmio(struct vm *vm, uint64_t off, unsigned size,
 		*data = lo;
 }
 
+/* The IOAPIC, a quadword as two dwords (QEMU's largest access to it). */
 static void ioapic_mmio(struct vm *vm, uint64_t off, unsigned size,
 			bool write, uint64_t *data)
 {
 	struct ioapic *io = &vm->dev->ioapic;
+	unsigned part = size == 8 ? 4 : size;
+	uint64_t r = 0;
 
-	if (write)
-		ioapic_write(io, (uint32_t)off, size, (uint32_t)*data);
-	else
-		*data = ioapic_read(io, (uint32_t)off, size) &
-			all_ones(size);
+	for (unsigned done = 0; done < size; done += part) {
+		uint32_t at = (uint32_t)(off + done);
+
+		if (write)
+			ioapic_write(io, at, part, (uint32_t)(*data >> (8 * done)));
+		else
+			r |= (uint64_t)(ioapic_read(io, at, part) &
+					all_ones(part)) << (8 * done);
+	}
+	if (!write)
+		*data = r;
 	lapic_out(vm); /* messages may have reached the LAPIC */
 }
 

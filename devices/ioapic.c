@@ -65,7 +65,7 @@ static void send(struct ioapic *io, uint64_t e)
 
 static void service(struct ioapic *io)
 {
-	for (unsigned pin = 0; pin < IOAPIC_PINS; pin++) {
+	for (unsigned pin = 0; io->irr >> pin; pin++) {
 		uint32_t bit = 1u << pin;
 		uint64_t *e = &io->redir[pin];
 

@@ -102,8 +102,6 @@ enum lapic_lvt { LVT_TIMER, LVT_THERMAL, LVT_PERF, LVT_LINT0, LVT_LINT1,
 		 LVT_ERROR, LAPIC_NLVT };
 
 #define LAPIC_SVR_ENABLE 0x100u    /* APIC software enable */
-#define LAPIC_SVR_NO_EOI_BCAST 0x1000u /* suppress EOI broadcast (not
-					  offered: version bit 24 is 0) */
 
 /* LVT and ICR fields. */
 #define LAPIC_VECTOR 0xffu

@@ -446,6 +446,15 @@ static void test_mmio_page(void **state)
 	v->apic_base = APIC_BASE_DEFAULT | APIC_BASE_BSP;
 	assert_int_equal(mmio_rd(APIC(0x30), 4), 0xffffffff);
 	assert_int_equal(mmio_rd(0xfe000000, 8), 0xffffffff);
+	/* The IOAPIC: a quadword at IOREGSEL is IOREGSEL, then nothing;
+	 * at IOWIN, the window, then nothing. */
+	uint64_t q = IOAPIC_REG_VER;
+	devices_mmio(&dev_vm, IOAPIC_BASE + IOAPIC_IOREGSEL, 4, true, &q);
+	devices_mmio(&dev_vm, IOAPIC_BASE + IOAPIC_IOREGSEL, 8, false, &q);
+	assert_int_equal(q, IOAPIC_REG_VER);
+	devices_mmio(&dev_vm, IOAPIC_BASE + IOAPIC_IOWIN, 8, false, &q);
+	assert_int_equal(q, 0x170020);
+	assert_int_equal(mmio_rd(IOAPIC_BASE + IOAPIC_IOWIN, 1), 0);
 }
 
 /* The PIC set up as a PC kernel does: vectors 0x20/0x28, IRQ 4 open. */
