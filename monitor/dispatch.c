@@ -121,16 +121,6 @@ static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
 	emulate(vm, fn, in, a);
 }
 
-/*T:340 The other trap every de-privileged guest causes by the thousand: a #PF
- * against the shadow page tables.  shadowpt_fault() (stop 500) answers in
- * one of three ways, and each has one response: the shadow was filled (a
- * hidden fault: resume, the guest never knows); the guest's own tables
- * refuse the access (a true fault: the #PF is now pending in the vCPU, for
- * the guest's IDT); the guest maps memory it does not have (a misbehaving
- * guest: vm_kill(), stop 240).  One more case is the monitor's own: a fill
- * that repeats without one instruction retiring did not take, and that is
- * a bug in trapvisor (vm_bug(), stop 240).
- */
 /*
  * The shadow maps the faulting address to a device's page, and the engine's
  * MMU cannot reach devices (native): emulate the instruction's access
@@ -173,6 +163,16 @@ static bool dispatch_mmio(struct vm *vm, const struct vm_exit *x,
 	return true;
 }
 
+/*T:340 The other trap every de-privileged guest causes by the thousand: a #PF
+ * against the shadow page tables.  shadowpt_fault() (stop 500) answers in
+ * one of three ways, and each has one response: the shadow was filled (a
+ * hidden fault: resume, the guest never knows); the guest's own tables
+ * refuse the access (a true fault: the #PF is now pending in the vCPU, for
+ * the guest's IDT); the guest maps memory it does not have (a misbehaving
+ * guest: vm_kill(), stop 240).  One more case is the monitor's own: a fill
+ * that repeats without one instruction retiring did not take, and that is
+ * a bug in trapvisor (vm_bug(), stop 240).
+ */
 /* A #PF against the shadow: fill it (hidden) or reflect it (true). */
 static void dispatch_pf(struct vm *vm, const struct vm_exit *x,
 			struct insn *in, struct action *a)

@@ -279,13 +279,17 @@ int loader_load_image_mem(struct vm *vm, const uint8_t *img, size_t size,
 	struct mb_header mh;
 	struct elf_image e;
 	int found = mb_find_header(img, size, &mh, why, len);
+	bool elf64 = size > EI_CLASS && memcmp(img, ELFMAG, SELFMAG) == 0 &&
+		     img[EI_CLASS] == ELFCLASS64;
 
-	if (found < 0)
+	/* An ELF64 image has a protocol of its own to fall back on: a magic
+	 * number in its bytes with no valid header is only data. */
+	if (found < 0 && !elf64)
 		return -1;
+	if (found < 0)
+		found = 0;
 	if (found) {
-		bool pvh64 = size > EI_CLASS &&
-			     memcmp(img, ELFMAG, SELFMAG) == 0 &&
-			     img[EI_CLASS] == ELFCLASS64 &&
+		bool pvh64 = elf64 &&
 			     elf_read_header(img, size, &e, why, len) == 0 &&
 			     elf_has_pvh_note(img, size, &e);
 		if (!pvh64)

@@ -56,15 +56,22 @@ int mb_find_header(const uint8_t *img, size_t size, struct mb_header *h,
 {
 	size_t end = size < MB_SEARCH_END ? size : MB_SEARCH_END;
 
+	bool bad = false;
+
 	for (size_t off = 0; off + MB_HEADER_BASE <= end; off += 4) {
 		const uint8_t *p = img + off;
 
 		if (word(p) != MB_HEADER_MAGIC)
 			continue;
+		/* The magic with a bad checksum is no header: the search goes
+		 * on, as GRUB's and QEMU's do (it may be a constant in the
+		 * code); if no header follows, it is what the error names. */
 		if ((uint32_t)(word(p) + word(p + 4) + word(p + 8)) != 0) {
-			snprintf(why, len, "the multiboot header at offset "
-				 "%#zx has a bad checksum", off);
-			return -1;
+			if (!bad)
+				snprintf(why, len, "the multiboot header at "
+					 "offset %#zx has a bad checksum", off);
+			bad = true;
+			continue;
 		}
 		*h = (struct mb_header){ .offset = off, .flags = word(p + 4) };
 		if (!(h->flags & MB_FLAG_AOUT_KLUDGE))
@@ -83,7 +90,7 @@ int mb_find_header(const uint8_t *img, size_t size, struct mb_header *h,
 		h->entry_addr = word(p + 28);
 		return 1;
 	}
-	return 0;
+	return bad ? -1 : 0;
 }
 
 /* Flags 0-15 are requirements: refuse any that trapvisor cannot honour. */

@@ -106,8 +106,9 @@ _Static_assert(sizeof(struct mb_mmap_entry) == 24, "mmap entry layout");
 /*
  * Look for the header in the first 8192 bytes of the size bytes at img.
  * Returns 1 with *h filled, 0 when there is none, or -1 with a one-line
- * reason when the first magic found has a bad checksum or a header that
- * the file (or the 8192 bytes) cuts short.
+ * reason when the magic was found only with a bad checksum (the first
+ * such place is named), or a header is cut short by the file (or by the
+ * 8192 bytes).
  */
 int mb_find_header(const uint8_t *img, size_t size, struct mb_header *h,
 		   char *why, size_t len);

@@ -205,6 +205,10 @@ static int single_step_trap(struct sc_cpu *c, uint64_t at)
 	return SC_STOP;
 }
 
+/* Compiled twice into run_slice(), once per kind of code (below). */
+static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy)
+	__attribute__((always_inline));
+
 /*T:110 softcpu, the software CPU, is the first engine: a CPU that can only do
  * what ring 3 may.  Each instruction is decoded once, into a small record
  * with a handler pointer, and cached by guest-physical address; the loop
@@ -222,8 +226,7 @@ static int single_step_trap(struct sc_cpu *c, uint64_t at)
  * so that 64-bit code pays nothing for segmentation, and the next slice
  * runs in the mode the new CS chose.
  */
-static inline __attribute__((always_inline)) int
-run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy)
+static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy)
 {
 	struct sc_insn scratch;
 	struct vcpu *v = c->v;

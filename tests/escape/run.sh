@@ -110,7 +110,7 @@ fi
 absent sysenter_creat /tmp/trapvisor-escape-sysenter
 # Memory: outside RAM, where the host keeps its libraries, where the
 # monitor's code is, the engine's own stub page, the vsyscall page.
-escape outside_ram 125 "outside its 64 MiB of RAM"
+escape outside_ram 1 -
 escape high_linear 125 "highest address a host process can mirror"
 if setarch -R true 2>/dev/null; then
 	escape monitor_text 42 - setarch -R
