@@ -846,6 +846,39 @@ static void t_stack(struct gen *g)
 	}
 }
 
+/*
+ * pushf with the undefined flags masked off, popped into the buffer: the
+ * checksum then covers the flags in the middle of the sequence too (at the
+ * end the last instructions' undefined flags often hide most of them).
+ */
+static void t_pushf(struct gen *g)
+{
+	char a[64];
+
+	if (!stack_room(g, -4))
+		return;
+	mem(g, a, 4, 0);
+	emit("pushfl");
+	emit("andl $0x%x, (%%esp)", (ALL6 | DF) & ~g->undef);
+	emit("popl %s", a);
+	g->undef = AF; /* the and */
+}
+
+/* popf of a value with random status flags and DF (IF, TF, NT, IOPL, AC
+ * and ID stay 0), 32 or 16 bits. */
+static void t_popf(struct gen *g)
+{
+	uint32_t v = ((uint32_t)rnd64(g) & (ALL6 | DF)) | 0x2;
+	bool w = chance(g, 30);
+
+	if (!stack_room(g, -4))
+		return;
+	emit(w ? "pushw $0x%x" : "pushl $0x%x", v);
+	emit(w ? "popfw" : "popfl");
+	g->undef = 0;
+	g->df = v & DF;
+}
+
 /* Simple instructions that a branch may jump over: one instruction, no
  * set-up, no stack. */
 static void t_simple(struct gen *g);
@@ -980,7 +1013,7 @@ static const struct tmpl templates[] = {
 	{ t_lea, 5, true },      { t_xchg, 5, true },    { t_bswap, 2, true },
 	{ t_convert, 3, true },  { t_flagops, 5, true }, { t_bcd, 4, true },
 	{ t_stack, 6, false },   { t_enter, 3, false },  { t_string, 6, false },
-	{ t_branch, 5, false },
+	{ t_branch, 5, false },  { t_pushf, 4, false },  { t_popf, 2, false },
 };
 #define NTEMPLATES (sizeof(templates) / sizeof(templates[0]))
 
