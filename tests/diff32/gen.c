@@ -208,27 +208,25 @@ static void need_flags(struct gen *g, uint32_t mask)
 /* ------------------------------------------------------------- memory */
 
 /*
- * A memory operand of size bytes that lands in the buffer, in one of the
- * addressing forms of 32-bit code or (0x67) of 16-bit addressing; the
- * registers it uses are loaded first and are not among avoid.  Written
- * to out.  A template calls this after setting up its own registers and
- * before the instruction.  reach: extra bytes the instruction may touch
- * beyond the operand on either side (bit strings).
+ * A memory operand that addresses target, in one of the addressing forms
+ * of 32-bit code or (0x67) of 16-bit addressing, now and then with a
+ * segment prefix (all segments are flat); written to out.  The registers
+ * it uses are loaded first and are not among avoid; a template calls this
+ * after setting up its own registers and right before the instruction.
+ * With g->simple (no set-up allowed) the form is [disp32].
  */
-static void mem_in(struct gen *g, char *out, unsigned size, unsigned avoid,
-		   uint32_t lo, uint32_t hi)
+static void mem_at(struct gen *g, char *out, uint32_t target, unsigned avoid)
 {
-	uint32_t target = lo + rnd(g, hi - lo - size + 1);
+	static const char *const sreg[] = { "%ds:", "%es:", "%ss:", "%fs:", "%gs:" };
+	const char *seg = chance(g, 12) ? sreg[rnd(g, 5)] : "";
 	int32_t disp;
 	unsigned b, i, scale;
-	int form = (int)rnd(g, 10);
+	int form = g->simple ? 0 : (int)rnd(g, 10);
 
-	if (g->simple)
-		form = 0; /* no set-up allowed */
 	avoid |= BIT(ESP);
 	switch (form) {
 	case 0: /* [disp32] */
-		sprintf(out, "0x%" PRIx32, target);
+		sprintf(out, "%s0x%" PRIx32, seg, target);
 		return;
 	case 1:
 	case 2: /* [base + disp] */
@@ -236,40 +234,36 @@ static void mem_in(struct gen *g, char *out, unsigned size, unsigned avoid,
 		disp = chance(g, 30) ? 0 : chance(g, 60) ? (int32_t)rnd(g, 256) - 128
 					      : (int32_t)rnd64(g);
 		emit("movl $0x%" PRIx32 ", %%%s", target - (uint32_t)disp, r32[b]);
-		sprintf(out, "%" PRId32 "(%%%s)", disp, r32[b]);
+		sprintf(out, "%s%" PRId32 "(%%%s)", seg, disp, r32[b]);
 		return;
 	case 3:
 	case 4:
-	case 5: /* [base + index*scale + disp] */
+	case 5: { /* [base + index*scale + disp] */
+		uint32_t iv = chance(g, 50) ? rnd(g, 64) : (uint32_t)rnd64(g);
+
 		b = pick_dst(g, 4, avoid);
 		i = pick_dst(g, 4, avoid | BIT(b));
 		scale = 1u << rnd(g, 4);
-		{
-			uint32_t iv = chance(g, 50) ? rnd(g, 64) : (uint32_t)rnd64(g);
-
-			disp = chance(g, 40) ? 0 : (int32_t)rnd(g, 256) - 128;
-			emit("movl $0x%" PRIx32 ", %%%s", iv, r32[i]);
-			emit("movl $0x%" PRIx32 ", %%%s",
-			     target - (uint32_t)disp - iv * scale, r32[b]);
-		}
-		sprintf(out, "%" PRId32 "(%%%s,%%%s,%u)", disp, r32[b], r32[i], scale);
+		disp = chance(g, 40) ? 0 : (int32_t)rnd(g, 256) - 128;
+		emit("movl $0x%" PRIx32 ", %%%s", iv, r32[i]);
+		emit("movl $0x%" PRIx32 ", %%%s", target - (uint32_t)disp - iv * scale, r32[b]);
+		sprintf(out, "%s%" PRId32 "(%%%s,%%%s,%u)", seg, disp, r32[b], r32[i], scale);
 		return;
-	case 6: /* [index*scale + disp32] */
+	}
+	case 6: { /* [index*scale + disp32] */
+		uint32_t iv = rnd(g, 128);
+
 		i = pick_dst(g, 4, avoid);
 		scale = 1u << rnd(g, 4);
-		{
-			uint32_t iv = rnd(g, 128);
-
-			emit("movl $0x%" PRIx32 ", %%%s", iv, r32[i]);
-			sprintf(out, "0x%" PRIx32 "(,%%%s,%u)", target - iv * scale,
-				r32[i], scale);
-		}
+		emit("movl $0x%" PRIx32 ", %%%s", iv, r32[i]);
+		sprintf(out, "%s0x%" PRIx32 "(,%%%s,%u)", seg, target - iv * scale, r32[i], scale);
 		return;
+	}
 	default: { /* 16-bit addressing: [bx|bp + si|di + disp] */
 		static const int base16[] = { EBX, EBP, -1 };
 		static const int index16[] = { ESI, EDI, -1 };
 		int bb, ii;
-		uint32_t bv = 0, iv = 0;
+		uint32_t bv, iv;
 		char a[32] = "";
 
 		do {
@@ -279,13 +273,13 @@ static void mem_in(struct gen *g, char *out, unsigned size, unsigned avoid,
 			 (ii >= 0 && (BIT(ii) & avoid)) || (bb < 0 && ii < 0));
 		disp = chance(g, 30) ? 0 : chance(g, 60) ? (int32_t)rnd(g, 256) - 128
 					      : (int32_t)(int16_t)rnd(g, 65536);
-		/* Upper halves are junk: 16-bit addressing ignores them. */
+		/* The sum wraps at 64 KiB, and the upper halves are junk:
+		 * 16-bit addressing ignores both. */
 		if (bb >= 0 && ii >= 0) {
 			iv = (uint32_t)rnd64(g);
-			bv = (target - (uint32_t)disp - iv) & 0xffff;
+			bv = target - (uint32_t)disp - iv;
 		} else {
-			bv = (target - (uint32_t)disp) & 0xffff;
-			iv = bv;
+			bv = iv = target - (uint32_t)disp;
 		}
 		if (bb >= 0) {
 			emit("movl $0x%" PRIx32 ", %%%s",
@@ -298,10 +292,53 @@ static void mem_in(struct gen *g, char *out, unsigned size, unsigned avoid,
 			strcat(a, bb >= 0 ? "," : "");
 			strcat(a, ii == ESI ? "%si" : "%di");
 		}
-		sprintf(out, "%" PRId32 "(%s)", disp, a);
+		sprintf(out, "%s%" PRId32 "(%s)", seg, disp, a);
 		return;
 	}
 	}
+}
+
+/*
+ * [ESP + disp] or [ESP + index*scale + disp] into the stack page near
+ * ESP (above it: what pops will read; below: what pushes will cover), as
+ * compiled 32-bit code addresses its locals and arguments.  g->esp must be
+ * ESP as the instruction computes the address (after the pop for pop).
+ */
+static void mem_esp(struct gen *g, char *out, unsigned size, unsigned avoid)
+{
+	uint32_t lo = g->esp - 0x100, hi = g->esp + 0x100;
+	uint32_t target;
+	int32_t disp;
+
+	if (lo < STK + MARGIN)
+		lo = STK + MARGIN;
+	if (hi > STK + STK_SIZE - MARGIN)
+		hi = STK + STK_SIZE - MARGIN;
+	target = lo + rnd(g, hi - lo - size + 1);
+	disp = (int32_t)(target - g->esp);
+	if (chance(g, 70)) {
+		sprintf(out, "%" PRId32 "(%%esp)", disp);
+	} else {
+		unsigned i = pick_dst(g, 4, avoid), scale = 1u << rnd(g, 4);
+		uint32_t iv = rnd(g, 16);
+
+		emit("movl $0x%" PRIx32 ", %%%s", iv, r32[i]);
+		sprintf(out, "%" PRId32 "(%%esp,%%%s,%u)", disp - (int32_t)(iv * scale),
+			r32[i], scale);
+	}
+}
+
+/*
+ * A memory operand of size bytes in [lo, hi) of the buffer, or (when the
+ * range is the whole buffer) sometimes ESP-relative into the stack page.
+ */
+static void mem_in(struct gen *g, char *out, unsigned size, unsigned avoid,
+		   uint32_t lo, uint32_t hi)
+{
+	if (!g->simple && lo == DATA + MARGIN && chance(g, 15))
+		mem_esp(g, out, size, avoid);
+	else
+		mem_at(g, out, lo + rnd(g, hi - lo - size + 1), avoid);
 }
 
 static void mem(struct gen *g, char *out, unsigned size, unsigned avoid)
@@ -324,6 +361,13 @@ static void dst_rm(struct gen *g, char *out, unsigned size, unsigned avoid, int 
 	}
 }
 
+/* A lock prefix, now and then, for an instruction that writes memory
+ * (as kernels write their atomics). */
+static const char *lock(struct gen *g, bool memory)
+{
+	return memory && chance(g, 25) ? "lock " : "";
+}
+
 static void src_rm(struct gen *g, char *out, unsigned size, unsigned avoid)
 {
 	if (chance(g, 65))
@@ -333,6 +377,10 @@ static void src_rm(struct gen *g, char *out, unsigned size, unsigned avoid)
 }
 
 /* ------------------------------------------------------------- templates */
+
+/* One simple instruction (no set-up, no stack), as a branch may jump over
+ * or a called routine may hold; defined with the mix, below. */
+static void t_simple(struct gen *g);
 
 /* add or adc sbb and sub xor cmp, mov: every form. */
 static void t_alu(struct gen *g)
@@ -347,21 +395,27 @@ static void t_alu(struct gen *g)
 	if (op == 2 || op == 3)
 		need_flags(g, CF);
 	switch (form) {
-	case 0: /* r/m, imm */
-		dst_rm(g, a, size, 0, &(int){ 0 });
+	case 0: { /* r/m, imm */
+		int r;
+		const char *l;
+
+		dst_rm(g, a, size, 0, &r);
+		l = lock(g, r < 0 && op != 7 && op != 8);
 		if (chance(g, 40))
-			emit("%s%c $%d, %s", ops[op], s, (int)rnd(g, 256) - 128, a);
+			emit("%s%s%c $%d, %s", l, ops[op], s, (int)rnd(g, 256) - 128, a);
 		else
-			emit("%s%c $0x%" PRIx32 ", %s", ops[op], s,
+			emit("%s%s%c $0x%" PRIx32 ", %s", l, ops[op], s,
 			     rnd_value(g) & size_mask(size), a);
 		break;
+	}
 	case 1: /* r, r */
 		emit("%s%c %%%s, %%%s", ops[op], s, reg(size, pick_src(g, size, 0)),
 		     reg(size, pick_dst(g, size, 0)));
 		break;
 	case 2: /* m, r */
 		mem(g, a, size, 0);
-		emit("%s%c %%%s, %s", ops[op], s, reg(size, pick_src(g, size, 0)), a);
+		emit("%s%s%c %%%s, %s", lock(g, op != 7 && op != 8), ops[op], s,
+		     reg(size, pick_src(g, size, 0)), a);
 		break;
 	default: /* r, m */
 		src_rm(g, b, size, 0);
@@ -395,7 +449,7 @@ static void t_unary(struct gen *g)
 	int r;
 
 	dst_rm(g, a, size, 0, &r);
-	emit("%s%c %s", ops[op], sfx(size), a);
+	emit("%s%s%c %s", lock(g, r < 0), ops[op], sfx(size), a);
 	if (op < 2)
 		g->undef &= CF; /* CF is kept */
 	else if (op == 2)
@@ -576,7 +630,7 @@ static void t_bt(struct gen *g)
 		unsigned off = rnd(g, 256);
 
 		dst_rm(g, a, size, 0, &r);
-		emit("%s%c $%u, %s", ops[op], sfx(size), off, a);
+		emit("%s%s%c $%u, %s", lock(g, r < 0 && op), ops[op], sfx(size), off, a);
 	} else if (chance(g, 50)) {
 		unsigned o = pick_src(g, size, 0);
 
@@ -589,7 +643,7 @@ static void t_bt(struct gen *g)
 		emit("movl $0x%" PRIx32 ", %%%s", (uint32_t)off |
 		     (size == 2 ? (uint32_t)rnd64(g) & 0xffff0000u : 0), r32[o]);
 		mem_in(g, a, size, BIT(o), DATA + 0x200, DATA + DATA_SIZE - 0x200);
-		emit("%s%c %%%s, %s", ops[op], sfx(size), reg(size, o), a);
+		emit("%s%s%c %%%s, %s", lock(g, op), ops[op], sfx(size), reg(size, o), a);
 	}
 	/* SDM BT: CF is the bit; ZF unaffected; OF SF AF PF undefined. */
 	g->undef = (g->undef & ZF) | OF | SF | AF | PF;
@@ -712,7 +766,8 @@ static void t_xchg(struct gen *g)
 		return;
 	}
 	dst_rm(g, a, size, 0, &r);
-	emit("%s%c %%%s, %s", ops[kind], sfx(size), reg(size, pick_dst(g, size, 0)), a);
+	emit("%s%s%c %%%s, %s", lock(g, r < 0), ops[kind], sfx(size),
+	     reg(size, pick_dst(g, size, 0)), a);
 	if (kind)
 		g->undef = 0;
 }
@@ -810,32 +865,25 @@ static void t_stack(struct gen *g)
 	char a[64];
 
 	if (kind <= 2 && stack_room(g, -(int32_t)size)) { /* push */
-		g->esp -= size;
 		if (kind == 0)
 			emit("push%c %%%s", sfx(size), reg(size, rnd(g, 8)));
 		else if (kind == 1)
 			emit("push%c $%d", sfx(size), chance(g, 50) ? (int)rnd(g, 256) - 128
 				: (int)rnd_value(g) & (int)size_mask(size));
 		else {
+			/* the address uses ESP before the push (SDM PUSH) */
 			mem(g, a, size, 0);
 			emit("push%c %s", sfx(size), a);
 		}
+		g->esp -= size;
 	} else if (kind <= 5 && stack_room(g, (int32_t)size)) { /* pop */
+		g->esp += size;
 		if (kind <= 4) {
-			g->esp += size;
 			emit("pop%c %%%s", sfx(size), reg(size, pick_dst(g, size, 0)));
 		} else {
 			/* the address uses ESP after the pop (SDM POP) */
-			if (chance(g, 30)) {
-				int32_t d = (int32_t)rnd(g, 64) - 32;
-
-				g->esp += size;
-				emit("pop%c %d(%%esp)", sfx(size), d);
-			} else {
-				mem(g, a, size, 0);
-				g->esp += size;
-				emit("pop%c %s", sfx(size), a);
-			}
+			mem(g, a, size, 0);
+			emit("pop%c %s", sfx(size), a);
 		}
 	} else if (kind == 6 && stack_room(g, -8 * (int32_t)size)) {
 		g->esp -= 8 * size;
@@ -879,9 +927,125 @@ static void t_popf(struct gen *g)
 	g->df = v & DF;
 }
 
-/* Simple instructions that a branch may jump over: one instruction, no
- * set-up, no stack. */
-static void t_simple(struct gen *g);
+/* The padding gcc and gas put between functions and loops: nop, xchg
+ * ax,ax, the 0F 1F forms, cs-prefixed and data16-stacked ones, and the
+ * lea and mov that change nothing. */
+static void t_nop(struct gen *g)
+{
+	static const char *const nops[] = {
+		"0x90", "0x66,0x90", "0x0f,0x1f,0x00", "0x0f,0x1f,0x40,0x00",
+		"0x0f,0x1f,0x44,0x00,0x00", "0x66,0x0f,0x1f,0x44,0x00,0x00",
+		"0x0f,0x1f,0x80,0x00,0x00,0x00,0x00",
+		"0x66,0x2e,0x0f,0x1f,0x84,0x00,0x00,0x00,0x00,0x00",
+		"0x66,0x66,0x2e,0x0f,0x1f,0x84,0x00,0x00,0x00,0x00,0x00",
+		"0x8d,0x74,0x26,0x00", "0x8d,0xb4,0x26,0x00,0x00,0x00,0x00",
+		"0x8d,0x76,0x00", "0x8d,0xbf,0x00,0x00,0x00,0x00", "0x89,0xf6",
+	};
+
+	emit(".byte %s", nops[rnd(g, sizeof(nops) / sizeof(nops[0]))]);
+}
+
+/* cmpxchg8b, with EDX:EAX loaded from the operand half of the time so
+ * that the exchange happens. */
+static void t_cmpxchg8b(struct gen *g)
+{
+	uint32_t target = DATA + MARGIN + rnd(g, DATA_SIZE - 2 * MARGIN - 8);
+	char a[64];
+
+	if (chance(g, 50)) {
+		emit("movl 0x%" PRIx32 ", %%eax", target);
+		emit("movl 0x%" PRIx32 ", %%edx", target + 4);
+	}
+	mem_at(g, a, target, BIT(EAX) | BIT(EBX) | BIT(ECX) | BIT(EDX));
+	emit("%scmpxchg8b %s", lock(g, true), a);
+	g->undef &= ~ZF; /* only ZF is written */
+}
+
+/* xlat: AL = [EBX + AL] (BX + AL with 0x67), EBX at a 256-byte table. */
+static void t_xlat(struct gen *g)
+{
+	uint32_t t = DATA + MARGIN + rnd(g, DATA_SIZE - 2 * MARGIN - 256);
+	bool a16 = chance(g, 30);
+
+	emit("movl $0x%" PRIx32 ", %%ebx",
+	     a16 ? (t & 0xffff) | ((uint32_t)rnd64(g) & 0xffff0000u) : t);
+	emit("%sxlat %s(%%%s)", a16 ? "addr16 " : "",
+	     chance(g, 20) ? "%es:" : "", a16 ? "bx" : "ebx");
+}
+
+/*
+ * call to a routine of one or two simple instructions that returns with
+ * ret, ret imm16 or repz ret (gcc's AMD idiom); the call direct, through a
+ * register or through memory.  Also jmp through a register or memory over
+ * one instruction, as a switch's jump table does.
+ */
+static void t_call(struct gen *g)
+{
+	unsigned l = g->label++, n = chance(g, 30) ? 2 * rnd(g, 9) : 0;
+	char a[64];
+
+	if (!stack_room(g, -16) || !stack_room(g, (int32_t)n))
+		return;
+	switch (rnd(g, 4)) {
+	case 0:
+	case 1:
+		emit("call .Lf%u_%u", g->seq, l);
+		break;
+	case 2: {
+		unsigned r = pick_dst(g, 4, 0);
+
+		emit("movl $.Lf%u_%u, %%%s", g->seq, l, r32[r]);
+		emit("call *%%%s", r32[r]);
+		break;
+	}
+	default:
+		mem(g, a, 4, 0);
+		emit("movl $.Lf%u_%u, %s", g->seq, l, a);
+		emit("call *%s", a);
+		break;
+	}
+	emit("jmp .La%u_%u", g->seq, l);
+	printf(".Lf%u_%u:\n", g->seq, l);
+	g->esp -= 4;
+	for (unsigned k = rnd(g, 3); k; k--) {
+		g->simple = true;
+		t_simple(g);
+		g->simple = false;
+	}
+	if (n)
+		emit("ret $%u", n);
+	else
+		emit(chance(g, 30) ? "repz ret" : "ret");
+	printf(".La%u_%u:\n", g->seq, l);
+	g->esp += 4 + n;
+}
+
+static void t_jmp_indirect(struct gen *g)
+{
+	unsigned l = g->label++;
+	char a[64];
+
+	if (chance(g, 50)) {
+		unsigned r = pick_dst(g, 4, 0);
+
+		emit("movl $.Lj%u_%u, %%%s", g->seq, l, r32[r]);
+		emit("jmp *%%%s", r32[r]);
+	} else {
+		mem(g, a, 4, 0);
+		emit("movl $.Lj%u_%u, %s", g->seq, l, a);
+		emit("jmp *%s", a);
+	}
+	{
+		uint32_t undef = g->undef;
+
+		g->simple = true;
+		t_simple(g); /* never runs */
+		g->simple = false;
+		g->undef = undef;
+	}
+	printf(".Lj%u_%u:\n", g->seq, l);
+}
+
 
 /*
  * enter N, L then leave (16- and 32-bit), with a simple instruction or
@@ -952,6 +1116,8 @@ static void t_string(struct gen *g)
 	}
 	emit("movl $0x%" PRIx32 ", %%ecx",
 	     count | (a16 ? (uint32_t)rnd64(g) & 0xffff0000u : 0));
+	if ((op == 0 || op == 2 || op == 3) && chance(g, 20)) /* DS:(E)SI can be overridden */
+		emit(".byte 0x%x", chance(g, 50) ? 0x26 : 0x36);
 	emit("%s%s%s%c", a16 ? "addr16 " : "", prefix, ops[op], sfx(size));
 	if (op >= 3 && !(rep && count == 0))
 		g->undef = 0;
@@ -968,6 +1134,9 @@ static void t_branch(struct gen *g)
 	case 0:
 	case 1:
 		need_flags(g, ALL6);
+		/* 2E/3E: the branch hints of old gcc; ignored since */
+		if (chance(g, 10))
+			emit(".byte 0x%x", chance(g, 50) ? 0x2e : 0x3e);
 		emit("%sj%s .L%u_%u", chance(g, 20) ? "{disp32} " : "", cc[rnd(g, 16)], g->seq, l);
 		break;
 	case 2:
@@ -1014,6 +1183,8 @@ static const struct tmpl templates[] = {
 	{ t_convert, 3, true },  { t_flagops, 5, true }, { t_bcd, 4, true },
 	{ t_stack, 6, false },   { t_enter, 3, false },  { t_string, 6, false },
 	{ t_branch, 5, false },  { t_pushf, 4, false },  { t_popf, 2, false },
+	{ t_nop, 2, false },     { t_cmpxchg8b, 2, false }, { t_xlat, 2, false },
+	{ t_call, 4, false },    { t_jmp_indirect, 2, false },
 };
 #define NTEMPLATES (sizeof(templates) / sizeof(templates[0]))
 
