@@ -958,11 +958,16 @@ static void t_cmpxchg8b(struct gen *g)
 	}
 	mem_at(g, a, target, BIT(EAX) | BIT(EBX) | BIT(ECX) | BIT(EDX));
 	emit("%scmpxchg8b %s", lock(g, true), a);
-	/* SDM CMPXCHG8B: only ZF is written, the other five are unaffected.
-	 * QEMU 7.2's TCG (the reference here) loses them: after "add $1" of
-	 * 0x7f it shows CF=1 AF=0 where AF=1 stays (README), so they are
-	 * left out of the comparison. */
-	g->undef = CF | PF | AF | SF | OF;
+	/*
+	 * SDM CMPXCHG8B: only ZF is written, the other five are unaffected.
+	 * QEMU 7.2's TCG (the reference here) computes them from a stale
+	 * state: after "add $1" of 0x7f it shows CF=1 AF=0 where AF=1 stays,
+	 * and pushf may even show DF=1 (README).  So ZF goes into a register
+	 * and a cmp sets all six, in QEMU's translator too.
+	 */
+	emit("setz %%%s", r8[pick_dst(g, 1, 0)]);
+	emit("cmpl %%%s, %%%s", r32[rnd(g, 8)], r32[rnd(g, 8)]);
+	g->undef = 0;
 }
 
 /* xlat: AL = [EBX + AL] (BX + AL with 0x67), EBX at a 256-byte table. */
