@@ -337,6 +337,9 @@ static void mem_in(struct gen *g, char *out, unsigned size, unsigned avoid,
 {
 	if (!g->simple && lo == DATA + MARGIN && chance(g, 15))
 		mem_esp(g, out, size, avoid);
+	else if (lo == DATA + MARGIN && size > 1 && chance(g, 4))
+		/* across the 4 KiB boundary between the buffer and the stack */
+		mem_at(g, out, STK - 1 - rnd(g, size - 1), avoid);
 	else
 		mem_at(g, out, lo + rnd(g, hi - lo - size + 1), avoid);
 }
@@ -927,6 +930,78 @@ static void t_popf(struct gen *g)
 	g->df = v & DF;
 }
 
+/*
+ * Segment registers as an i386 kernel's interrupt entry saves them: push
+ * and pop (32 and 16 bits), or mov to a register and back.  The loader
+ * chose the selectors (QEMU's and trapvisor's may differ), so what shows
+ * them is cleared: the stack slot and the register.
+ */
+static void t_sreg(struct gen *g)
+{
+	static const char *const sregs[] = { "ds", "es", "fs", "gs", "ss" };
+	const char *sr = sregs[rnd(g, 5)];
+
+	if (!stack_room(g, -8))
+		return;
+	if (chance(g, 60)) {
+		unsigned size = chance(g, 70) ? 4 : 2;
+
+		emit("push%c %%%s", sfx(size), sr);
+		emit("pop%c %%%s", sfx(size), sr);
+		emit("mov%c $0, -%u(%%esp)", sfx(size), size);
+	} else {
+		unsigned r = pick_dst(g, 4, 0);
+
+		emit("movw %%%s, %%%s", sr, r16[r]);
+		emit("movw %%%s, %%%s", r16[r], sr);
+		emit("movl $0x%" PRIx32 ", %%%s", rnd_value(g), r32[r]);
+	}
+}
+
+/* salc (undocumented: AL = CF ? 0xff : 0), bound in range, arpl. */
+static void t_legacy(struct gen *g)
+{
+	char a[64];
+
+	switch (rnd(g, 3)) {
+	case 0:
+		need_flags(g, CF);
+		emit(".byte 0xd6 /* salc */");
+		break;
+	case 1: { /* bound: lo <= index <= hi (signed), else #BR */
+		unsigned size = chance(g, 60) ? 4 : 2, r = pick_dst(g, size, 0);
+		uint32_t m = size_mask(size);
+		int32_t lo = (int32_t)sext(rnd_value(g), 8 * size);
+		int32_t hi = (int32_t)sext(rnd_value(g), 8 * size), t;
+		uint32_t target = DATA + MARGIN + rnd(g, DATA_SIZE - 2 * MARGIN - 8);
+
+		if (lo > hi) {
+			t = lo;
+			lo = hi;
+			hi = t;
+		}
+		t = lo + (int32_t)(((uint64_t)((int64_t)hi - lo) + 1) * rnd(g, 1000) / 1000);
+		if (t > hi)
+			t = hi;
+		emit("mov%c $0x%" PRIx32 ", 0x%" PRIx32, sfx(size), (uint32_t)lo & m, target);
+		emit("mov%c $0x%" PRIx32 ", 0x%" PRIx32, sfx(size), (uint32_t)hi & m,
+		     target + size);
+		emit("mov%c $0x%" PRIx32 ", %%%s", sfx(size), (uint32_t)t & m, reg(size, r));
+		mem_at(g, a, target, reg_bits(size, r));
+		emit("bound%c %%%s, %s", sfx(size), reg(size, r), a);
+		break;
+	}
+	default: { /* arpl: ZF says whether the RPL was raised */
+		int r;
+
+		dst_rm(g, a, 2, 0, &r);
+		emit("arpl %%%s, %s", r16[pick_src(g, 2, 0)], a);
+		g->undef &= ~ZF;
+		break;
+	}
+	}
+}
+
 /* The padding gcc and gas put between functions and loops: nop, xchg
  * ax,ax, the 0F 1F forms, cs-prefixed and data16-stacked ones, and the
  * lea and mov that change nothing. */
@@ -1062,7 +1137,7 @@ static void t_jmp_indirect(struct gen *g)
  */
 static void t_enter(struct gen *g)
 {
-	unsigned size = chance(g, 75) ? 4 : 2, level = rnd(g, 4);
+	unsigned size = chance(g, 75) ? 4 : 2, level = chance(g, 90) ? rnd(g, 4) : rnd(g, 10);
 	unsigned n = chance(g, 50) ? 4 * rnd(g, 8) : rnd(g, 40);
 	int32_t used = (int32_t)(size * (level ? level + 1 : 1) + n);
 
@@ -1081,7 +1156,7 @@ static void t_enter(struct gen *g)
 	 * 16 bits: enterw may write BP alone, and leavew loads ESP from all
 	 * of EBP (the stack is 32-bit): its upper half must be 0. */
 	if (level > 1 || size == 2)
-		emit("movl $0x%" PRIx32 ", %%ebp", g->esp - 4 * rnd(g, 16));
+		emit("movl $0x%" PRIx32 ", %%ebp", g->esp - 4 * rnd(g, 16) - 2 * size * level);
 	emit("enter%c $%u, $%u", sfx(size), n, level);
 	{
 		uint32_t esp_before = g->esp;
@@ -1194,6 +1269,7 @@ static const struct tmpl templates[] = {
 	{ t_branch, 5, false },  { t_pushf, 4, false },  { t_popf, 2, false },
 	{ t_nop, 2, false },     { t_cmpxchg8b, 2, false }, { t_xlat, 2, false },
 	{ t_call, 4, false },    { t_jmp_indirect, 2, false },
+	{ t_sreg, 2, false },    { t_legacy, 2, false },
 };
 #define NTEMPLATES (sizeof(templates) / sizeof(templates[0]))
 
