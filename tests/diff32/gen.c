@@ -931,6 +931,64 @@ static void t_popf(struct gen *g)
 }
 
 /*
+ * ESP moved as compiled code moves it: sub/add for a frame, lea, and for
+ * alignment, 16-bit arithmetic on SP, and pop into ESP (SDM POP: ESP
+ * becomes the value read).
+ */
+static void t_esp(struct gen *g)
+{
+	int32_t n = (int32_t)rnd(g, 0x60) - 0x30;
+	uint32_t to;
+
+	switch (rnd(g, 6)) {
+	case 0:
+		if (!stack_room(g, n))
+			return;
+		emit(n < 0 ? "subl $%d, %%esp" : "addl $%d, %%esp", n < 0 ? -n : n);
+		g->esp += (uint32_t)n;
+		g->undef = 0;
+		break;
+	case 1:
+		if (!stack_room(g, n))
+			return;
+		emit("leal %d(%%esp), %%esp", n);
+		g->esp += (uint32_t)n;
+		break;
+	case 2: {
+		int32_t align = chance(g, 50) ? 16 : 8;
+
+		to = g->esp & ~(uint32_t)(align - 1);
+		if (!stack_room(g, (int32_t)(to - g->esp)))
+			return;
+		emit("andl $%d, %%esp", -align);
+		g->esp = to;
+		g->undef = AF;
+		break;
+	}
+	case 3:
+		if (!stack_room(g, n))
+			return;
+		emit(n < 0 ? "subw $%d, %%sp" : "addw $%d, %%sp", n < 0 ? -n : n);
+		g->esp += (uint32_t)n;
+		g->undef = 0;
+		break;
+	default:
+		to = STACK_LOW + 2 * rnd(g, (STACK_HIGH - STACK_LOW) / 2);
+		if (!stack_room(g, -4))
+			return;
+		if (chance(g, 70)) {
+			emit("pushl $0x%" PRIx32, to);
+			emit("popl %%esp");
+		} else {
+			emit("pushw $0x%" PRIx32, to & 0xffff);
+			emit("popw %%sp"); /* ESP's upper half is 0 */
+		}
+		g->esp = to;
+		break;
+	}
+}
+
+/*
  * Segment registers as an i386 kernel's interrupt entry saves them: push
  * and pop (32 and 16 bits), or mov to a register and back.  The loader
  * chose the selectors (QEMU's and trapvisor's may differ), so what shows
@@ -1269,7 +1327,7 @@ static const struct tmpl templates[] = {
 	{ t_branch, 5, false },  { t_pushf, 4, false },  { t_popf, 2, false },
 	{ t_nop, 2, false },     { t_cmpxchg8b, 2, false }, { t_xlat, 2, false },
 	{ t_call, 4, false },    { t_jmp_indirect, 2, false },
-	{ t_sreg, 2, false },    { t_legacy, 2, false },
+	{ t_sreg, 2, false },    { t_legacy, 2, false },     { t_esp, 3, false },
 };
 #define NTEMPLATES (sizeof(templates) / sizeof(templates[0]))
 
