@@ -1060,6 +1060,32 @@ static void t_legacy(struct gen *g)
 	}
 }
 
+/*
+ * A register-to-register instruction behind a run of prefixes that do
+ * nothing to it: segment overrides (no memory operand), 0x67 (no
+ * address), a second 0x66 on a 16-bit one; up to the 15-byte limit.
+ */
+static void t_prefixed(struct gen *g)
+{
+	static const char *const ops[] = { "add", "or", "and", "sub", "xor", "cmp",
+					   "mov", "test", "xchg" };
+	static const unsigned pfx[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x67 };
+	unsigned size = rnd_size(g, true), op = rnd(g, 9), n = 1 + rnd(g, 9);
+	char bytes[64] = "";
+
+	for (unsigned i = 0; i < n; i++)
+		sprintf(bytes + strlen(bytes), "%s0x%x", i ? "," : "",
+			size == 2 && chance(g, 20) ? 0x66 : pfx[rnd(g, 7)]);
+	emit(".byte %s", bytes);
+	emit("%s%c %%%s, %%%s", ops[op], sfx(size),
+	     reg(size, op == 8 ? pick_dst(g, size, 0) : pick_src(g, size, 0)),
+	     reg(size, pick_dst(g, size, 0))); /* xchg writes both */
+	if (op < 6)
+		g->undef = (op == 1 || op == 2 || op == 4) ? AF : 0;
+	else if (op == 7)
+		g->undef = AF;
+}
+
 /* The padding gcc and gas put between functions and loops: nop, xchg
  * ax,ax, the 0F 1F forms, cs-prefixed and data16-stacked ones, and the
  * lea and mov that change nothing. */
@@ -1328,6 +1354,7 @@ static const struct tmpl templates[] = {
 	{ t_nop, 2, false },     { t_cmpxchg8b, 2, false }, { t_xlat, 2, false },
 	{ t_call, 4, false },    { t_jmp_indirect, 2, false },
 	{ t_sreg, 2, false },    { t_legacy, 2, false },     { t_esp, 3, false },
+	{ t_prefixed, 2, false },
 };
 #define NTEMPLATES (sizeof(templates) / sizeof(templates[0]))
 
