@@ -3,11 +3,11 @@
 # the same random sequences on QEMU (the reference) and on trapvisor.
 #
 #   sh tests/diff32/run.sh [BUILD] [--seed=N] [--count=N] [--engine=E]
-#                          [--oracle-only] [--self-test]
+#                          [--isa=x86|strict] [--oracle-only] [--self-test]
 #
 # Builds $BUILD/diff32/SEED-COUNT/diff32.elf (make diff32-image), boots it
 # with -kernel on qemu-system-x86_64 (TCG) and on $BUILD/trapvisor
-# --engine=E (softcpu by default), and compares the two transcripts line
+# --engine=E (softcpu by default) --isa=I (x86 by default), and compares the two transcripts line
 # by line: one line per sequence with the eight GPRs, the defined status
 # flags and a checksum of the memory the sequences write (harness.c).
 # For each differing sequence (the first five in full) it prints the
@@ -23,15 +23,17 @@ BUILD=build
 SEED=1
 COUNT=600
 ENGINE=softcpu
+ISA=x86
 MODE=compare
 for a in "$@"; do
 	case $a in
 	--seed=*) SEED=${a#--seed=} ;;
 	--count=*) COUNT=${a#--count=} ;;
 	--engine=*) ENGINE=${a#--engine=} ;;
+	--isa=*) ISA=${a#--isa=} ;;
 	--oracle-only) MODE=oracle ;;
 	--self-test) MODE=selftest ;;
-	-*) echo "usage: sh tests/diff32/run.sh [BUILD] [--seed=N] [--count=N] [--engine=E] [--oracle-only] [--self-test]" >&2
+	-*) echo "usage: sh tests/diff32/run.sh [BUILD] [--seed=N] [--count=N] [--engine=E] [--isa=I] [--oracle-only] [--self-test]" >&2
 	    exit 2 ;;
 	*) BUILD=$a ;;
 	esac
@@ -68,7 +70,7 @@ run_qemu() { # output-file
 }
 
 run_trapvisor() { # output-file
-	timeout 60 "$TV" --engine="$ENGINE" "$IMG" </dev/null >"$1" 2>"$1.err"
+	timeout 60 "$TV" --engine="$ENGINE" --isa="$ISA" "$IMG" </dev/null >"$1" 2>"$1.err"
 	echo $? >"$1.rc"
 }
 
@@ -109,7 +111,7 @@ compare() { # reference-file other-file other-name
 			disassemble "$s"
 			shown=-1000
 		elif [ $shown -ge 0 ] && [ $shown -lt 5 ]; then
-			echo "sequence $s (seed $SEED): regenerate it with sh tests/diff32/run.sh $BUILD --seed=$SEED --count=$COUNT"
+			echo "sequence $s (seed $SEED): regenerate it with sh tests/diff32/run.sh $BUILD --seed=$SEED --count=$COUNT --isa=$ISA"
 			disassemble "$s"
 			show_lines "$s" "$1" "$2" "$3"
 		fi
@@ -150,12 +152,12 @@ rc=$(cat "$OUT/tv.rc")
 ok=yes
 if ! compare "$OUT/qemu" "$OUT/tv" "trapvisor"; then ok=no; fi
 if [ "$rc" != 0 ] || [ "$(tail -n 1 "$OUT/tv")" != "diff32: done" ]; then
-	echo "trapvisor --engine=$ENGINE: exit status $rc, expected 0 after 'diff32: done'; its last lines:"
+	echo "trapvisor --engine=$ENGINE --isa=$ISA: exit status $rc, expected 0 after 'diff32: done'; its last lines:"
 	tail -n 3 "$OUT/tv" "$OUT/tv.err" | cut -c 1-300
 	ok=no
 fi
 if [ $ok = yes ]; then
-	echo "diff32: seed $SEED, $COUNT sequences: trapvisor --engine=$ENGINE agrees with QEMU"; exit 0
+	echo "diff32: seed $SEED, $COUNT sequences: trapvisor --engine=$ENGINE --isa=$ISA agrees with QEMU"; exit 0
 fi
-echo "diff32: seed $SEED, $COUNT sequences: trapvisor --engine=$ENGINE differs from QEMU ($(wc -l <"$OUT/differ") sequences)"
+echo "diff32: seed $SEED, $COUNT sequences: trapvisor --engine=$ENGINE --isa=$ISA differs from QEMU ($(wc -l <"$OUT/differ") sequences)"
 exit 1
