@@ -294,18 +294,19 @@ suite_diff() {
 
 # diff32: 32- and 16-bit code on softcpu against QEMU (tests/diff32/): the
 # harness itself (QEMU twice gives one transcript; a changed line is
-# caught), then the comparison.  Not in the default list until trapvisor
+# caught), then the comparison, with --isa=x86 and with --isa=strict.  Not in the default list until trapvisor
 # boots multiboot kernels in 32-bit protected mode.
 suite_diff32() {
 	if ! command -v qemu-system-x86_64 >/dev/null; then
 		echo "SKIP diff32: qemu-system-x86_64 is not installed (sh scripts/deps.sh test)"
 		return
 	fi
-	for mode in --oracle-only --self-test ""; do
-		name=diff32/${mode#--}; name=${name%/}
-		[ -n "$mode" ] || name=diff32/softcpu-vs-qemu
-		# shellcheck disable=SC2086
-		if sh "$HERE/diff32/run.sh" "$BUILD" $mode >"$OUT/log" 2>&1; then
+	for mode in --oracle-only --self-test --isa=x86 --isa=strict; do
+		case $mode in
+		--isa=*) name=diff32/softcpu-${mode#--isa=}-vs-qemu ;;
+		*) name=diff32/${mode#--} ;;
+		esac
+		if sh "$HERE/diff32/run.sh" "$BUILD" "$mode" >"$OUT/log" 2>&1; then
 			pass "$name"; tail -1 "$OUT/log" | sed 's/^/    /'
 		else
 			# the verdict first: fail shows only the log's head
