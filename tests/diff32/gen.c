@@ -7,8 +7,9 @@
  * Writes GNU assembler source (AT&T syntax, .code32) with COUNT sequences,
  * each a function seq_N that the harness (harness.c) calls once:
  *
- *   seq_N:      save the harness's registers, popfl a random EFLAGS (CF PF AF ZF SF OF and DF), switch
- *               to the sequence's stack, load EAX..EDI with random values;
+ *   seq_N:      save the harness's registers, popfl random status flags
+ *               and DF, switch to the sequence's stack, load EAX..EDI
+ *               (not ESP) with random values;
  *   seq_N_body: 5 to 30 random instructions, each with the set-up it needs
  *               (a base register loaded with an address into the buffer, a
  *               shift count in CL, a dividend that cannot overflow);
@@ -23,8 +24,9 @@
  * Memory: every access lands in the buffer DATA (4 KiB) or the sequence's
  * stack STK (4 KiB, ESP starts at STK_TOP), both below 64 KiB so that
  * 16-bit addressing (0x67) reaches them with flat segments.  ESP is known
- * at every point (the generator follows every push, pop, enter and leave);
- * no other register is: a template that needs a value loads it.
+ * at every point (the generator follows every push, pop, call, enter,
+ * leave and ESP arithmetic); no other register is: a template that needs a
+ * value loads it.
  *
  * Flags: the generator keeps the mask of the status flags that are
  * undefined at each point (SDM vol. 2, each instruction's "Flags Affected").
@@ -58,7 +60,8 @@
 enum { EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI, NREGS };
 #define BIT(r) (1u << (r))
 
-static const char *const r32[] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
+static const char *const r32[] = { "eax", "ecx", "edx", "ebx",
+				   "esp", "ebp", "esi", "edi" };
 static const char *const r16[] = { "ax", "cx", "dx", "bx", "sp", "bp", "si", "di" };
 /* 8-bit registers 0..7 = AL CL DL BL AH CH DH BH: number & 3 is the GPR. */
 static const char *const r8[] = { "al", "cl", "dl", "bl", "ah", "ch", "dh", "bh" };
@@ -1377,10 +1380,11 @@ static const struct tmpl *pick_template(struct gen *g, bool simple)
 }
 
 /*
- * One instruction with no set-up: a "simple" template with g->simple set
- * uses [disp32] for memory and may not need a flag-defining cmp first
- * (need_flags would emit one: not allowed in a branch's shadow, so the
- * flag readers run only when their flags are defined; else an ALU op).
+ * One instruction with no set-up, for a branch's shadow or a called
+ * routine: with g->simple, memory operands are [disp32]; templates that
+ * would need a set-up (bt's offset register, the cmp before a flag reader
+ * whose flags are undefined) are not drawn, nor those that may change DF,
+ * which would then differ between the two paths of a branch.
  */
 static void t_simple(struct gen *g)
 {
@@ -1403,7 +1407,10 @@ static void t_simple(struct gen *g)
 
 static void sequence(uint64_t seed, unsigned n)
 {
-	struct gen g = { .seq = n, .rng = seed * 0x100000001b3ULL ^ (n + 1) * 0x9e3779b97f4a7c15ULL };
+	struct gen g = {
+		.seq = n,
+		.rng = seed * 0x100000001b3ULL ^ (n + 1) * 0x9e3779b97f4a7c15ULL,
+	};
 	uint32_t fl = ((uint32_t)rnd64(&g) & (ALL6 | DF)) | 0x2;
 	unsigned len = 5 + rnd(&g, 26);
 

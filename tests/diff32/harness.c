@@ -10,10 +10,11 @@
  *
  * F is EFLAGS & M, M the status flags and DF less those the SDM leaves
  * undefined at the end of that sequence; C a checksum of the buffer and
- * the stack page.  A line that ends in generator-expected-esp=... shows a
- * bug of the generator, which follows ESP through the sequence.  The line is the same on any correct x86: the runner
- * (run.sh) compares QEMU's lines with trapvisor's.  At the end the guest
- * writes 0 to isa-debug-exit (port 0xf4).
+ * the stack page.  The line is the same on any correct x86: the runner
+ * (run.sh) compares QEMU's lines with trapvisor's.  A line that ends in
+ * generator-expected-esp=... shows a bug of the generator, which follows
+ * ESP through the sequence.  At the end the guest writes 0 to
+ * isa-debug-exit (port 0xf4).
  */
 #include <stdint.h>
 
