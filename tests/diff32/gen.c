@@ -143,15 +143,28 @@ static uint32_t size_mask(unsigned size)
 
 /* ------------------------------------------------------------- output */
 
+/*
+ * One line of assembly.  An operand that starts with A16 is a 16-bit
+ * [disp16]: the assembler needs the addr16 prefix on the instruction, so
+ * the mark is taken out and the prefix put in front.
+ */
+#define A16 "@"
+
 static void emit(const char *fmt, ...)
 {
+	char line[256], *at;
 	va_list ap;
 
-	putchar('\t');
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	putchar('\n');
+	at = strstr(line, A16);
+	if (at) {
+		memmove(at, at + 1, strlen(at));
+		printf("\taddr16 %s\n", line);
+	} else {
+		printf("\t%s\n", line);
+	}
 }
 
 /* ------------------------------------------------------------- registers */
@@ -262,6 +275,12 @@ static void mem_at(struct gen *g, char *out, uint32_t target, unsigned avoid)
 		sprintf(out, "%s0x%" PRIx32 "(,%%%s,%u)", seg, target - iv * scale, r32[i], scale);
 		return;
 	}
+	case 7:
+		if (chance(g, 25)) { /* 16-bit addressing: [disp16] */
+			sprintf(out, A16 "%s0x%" PRIx32, seg, target & 0xffff);
+			return;
+		}
+		/* fall through */
 	default: { /* 16-bit addressing: [bx|bp + si|di + disp] */
 		static const int base16[] = { EBX, EBP, -1 };
 		static const int index16[] = { ESI, EDI, -1 };
