@@ -1296,12 +1296,16 @@ static void t_string(struct gen *g)
 		rep = 1;
 	if (rep)
 		prefix = op < 3 ? "rep " : rep == 1 ? "repe " : "repne ";
-	/* ESI and EDI: DF decides whether they walk up or down */
+	/* ESI and EDI: DF decides whether they walk up or down; with 16-bit
+	 * addresses, now and then across the wrap from 0xFFFF to 0 */
 	for (unsigned r = ESI; r <= EDI; r++) {
 		uint32_t lo = DATA + MARGIN + (g->df ? span : 0);
 		uint32_t at = lo + rnd(g, DATA_SIZE - 2 * MARGIN - span);
-		uint32_t v = a16 ? (at & 0xffff) | ((uint32_t)rnd64(g) & 0xffff0000u) : at;
+		uint32_t v;
 
+		if (a16 && chance(g, 30))
+			at = g->df ? rnd(g, span) : 0x10000 - 1 - rnd(g, span);
+		v = a16 ? (at & 0xffff) | ((uint32_t)rnd64(g) & 0xffff0000u) : at;
 		emit("movl $0x%" PRIx32 ", %%%s", v, r32[r]);
 	}
 	emit("movl $0x%" PRIx32 ", %%ecx",

@@ -1,16 +1,16 @@
 /*
  * tests/diff32/harness.c - the guest that runs the generated sequences.
  *
- * For each sequence (seqs.S, written by gen.c): fill the buffer and the
- * sequence's stack with bytes from a PRNG seeded per sequence, call it
+ * For each sequence (seqs.S, written by gen.c): fill the buffer, the
+ * sequence's stack and the two sides of the 64 KiB wrap (layout.h) with
+ * bytes from a PRNG seeded per sequence, call it
  * (it loads its own registers and flags, runs, and stores the eight
  * registers and EFLAGS in diff32_state), then print one line to COM1:
  *
  *   N eax=... ecx=... edx=... ebx=... esp=... ebp=... esi=... edi=... fl=F/M mem=C
  *
  * F is EFLAGS & M, M the status flags and DF less those the SDM leaves
- * undefined at the end of that sequence; C a checksum of the buffer and
- * the stack page.  The line is the same on any correct x86: the runner
+ * undefined at the end of that sequence; C a checksum of all that memory.  The line is the same on any correct x86: the runner
  * (run.sh) compares QEMU's lines with trapvisor's.  A line that ends in
  * generator-expected-esp=... shows a bug of the generator, which follows
  * ESP through the sequence.  At the end the guest writes 0 to
@@ -97,23 +97,45 @@ static uint32_t xorshift32(uint32_t x)
 	return x;
 }
 
+/* The memory the sequences may write: the buffer and the stack page (one
+ * range), and both sides of the 64 KiB wrap. */
+static const struct { uint32_t base, size; } regions[] = {
+	{ DATA, DATA_SIZE + STK_SIZE },
+	{ WRAP_LOW, WRAP_LOW_SIZE },
+	{ WRAP_HIGH, WRAP_HIGH_SIZE },
+};
+#define NREGIONS (sizeof(regions) / sizeof(regions[0]))
+
+/* A pointer to guest-physical address a, 0 included: the empty asm hides
+ * the value, so the compiler cannot take it for a null pointer. */
+static volatile uint32_t *at(uint32_t a)
+{
+	__asm__("" : "+r"(a));
+	return (volatile uint32_t *)a;
+}
+
 static void fill(uint32_t seed)
 {
-	volatile uint32_t *p = (volatile uint32_t *)DATA;
+	for (uint32_t r = 0; r < NREGIONS; r++) {
+		volatile uint32_t *p = at(regions[r].base);
 
-	for (uint32_t i = 0; i < (DATA_SIZE + STK_SIZE) / 4; i++)
-		p[i] = seed = xorshift32(seed);
+		for (uint32_t i = 0; i < regions[r].size / 4; i++)
+			p[i] = seed = xorshift32(seed);
+	}
 }
 
 /* FNV-1a over 32-bit words, with a rotation so that order matters. */
 static uint32_t checksum(void)
 {
-	volatile const uint32_t *p = (volatile const uint32_t *)DATA;
 	uint32_t h = 2166136261u;
 
-	for (uint32_t i = 0; i < (DATA_SIZE + STK_SIZE) / 4; i++) {
-		h = (h ^ p[i]) * 16777619u;
-		h = h << 7 | h >> 25;
+	for (uint32_t r = 0; r < NREGIONS; r++) {
+		volatile const uint32_t *p = at(regions[r].base);
+
+		for (uint32_t i = 0; i < regions[r].size / 4; i++) {
+			h = (h ^ p[i]) * 16777619u;
+			h = h << 7 | h >> 25;
+		}
 	}
 	return h;
 }
