@@ -141,6 +141,38 @@ $(BUILD)/tests/difftest: $(DIFF_SRC) $(wildcard tests/diff/*.h) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(DIFF_SRC) $(LIB) $(LDLIBS)
 
+# the differential test of 32- and 16-bit code, softcpu against QEMU
+# (tests/diff32/): the generator runs on the host; its sequences, the
+# harness and the multiboot entry make one ELF32 guest per seed and count,
+# $(BUILD)/diff32/SEED-COUNT/diff32.elf
+DIFF32_SEED ?= 1
+DIFF32_COUNT ?= 600
+DIFF32_CFLAGS := -m32 -std=c11 -Wall -Wextra -Werror -O2 -I. -ffreestanding \
+	-fno-pic -fno-pie -fno-stack-protector -mgeneral-regs-only \
+	-fno-asynchronous-unwind-tables -fcf-protection=none
+DIFF32_OBJ := $(BUILD)/diff32/entry.o $(BUILD)/diff32/harness.o
+.PHONY: diff32-image test-diff32
+diff32-image: $(BUILD)/diff32/$(DIFF32_SEED)-$(DIFF32_COUNT)/diff32.elf
+test-diff32: all
+	@sh tests/run.sh $(BUILD) diff32
+$(BUILD)/diff32/gen: tests/diff32/gen.c tests/diff32/layout.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+$(BUILD)/diff32/%.o: tests/diff32/%.c tests/diff32/layout.h
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(DIFF32_CFLAGS) -c $< -o $@
+$(BUILD)/diff32/%.o: tests/diff32/%.S
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(DIFF32_CFLAGS) -c $< -o $@
+$(BUILD)/diff32/%/seqs.S: $(BUILD)/diff32/gen
+	@mkdir -p $(dir $@)
+	$< $(subst -, ,$*) >$@
+$(BUILD)/diff32/%/seqs.o: $(BUILD)/diff32/%/seqs.S
+	$(GUEST_CC) -m32 -Wa,--noexecstack -c $< -o $@
+$(BUILD)/diff32/%/diff32.elf: $(BUILD)/diff32/%/seqs.o $(DIFF32_OBJ) tests/diff32/link.ld
+	ld -m elf_i386 -T tests/diff32/link.ld --build-id=none -z noexecstack \
+		--no-warn-rwx-segments -o $@ $(DIFF32_OBJ) $<
+
 # the native engine's seccomp filter with PTRACE_SYSEMU taken away
 # (tests/escape/seccomp.c, run by the escape suite)
 $(BUILD)/tests/escape-seccomp: tests/escape/seccomp.c $(LIB)
