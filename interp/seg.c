@@ -131,9 +131,8 @@ void interp_load_far(struct vm *vm, const struct insn *in)
 	memcpy(&sel, ptr + size, sizeof(sel));
 	if (interp_load_sreg(vm, s, sel) < 0)
 		return;
+	/* lss loads SS:ESP at once: no interrupt shadow, unlike mov ss. */
 	interp_reg_set(&vm->vcpu, dst->reg, offset);
-	if (s == SEG_SS)
-		vm->vcpu.interrupt_shadow = true;
 	interp_advance(vm, in);
 }
 
