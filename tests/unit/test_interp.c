@@ -2225,6 +2225,12 @@ static void test_prot_io_flags_sysenter(void **state)
 	expect_fault(T_GP, 0);
 	RUN(0x0f, 0x05); /* syscall: only in 64-bit mode */
 	expect_fault(T_UD, -1);
+	v->cpl = 0;
+	v->efer = EFER_SCE;
+	RUN(0x0f, 0x07); /* sysret: the same */
+	expect_fault(T_UD, -1);
+	RUN(0x0f, 0x01, 0xf8); /* swapgs: #UD outside 64-bit mode */
+	expect_fault(T_UD, -1);
 }
 
 /* ---------------------------------------------- protected mode: 16-bit */
