@@ -131,21 +131,25 @@ void interp_load_far(struct vm *vm, const struct insn *in)
 	memcpy(&sel, ptr + size, sizeof(sel));
 	if (interp_load_sreg(vm, s, sel) < 0)
 		return;
+	/* lss loads SS:ESP at once: no interrupt shadow, unlike mov ss. */
 	interp_reg_set(&vm->vcpu, dst->reg, offset);
-	if (s == SEG_SS)
-		vm->vcpu.interrupt_shadow = true;
 	interp_advance(vm, in);
 }
 
 /*
  * swapgs: exchange GS.base with IA32_KERNEL_GS_BASE, so that a kernel
- * entered from user mode finds its per-CPU data.
+ * entered from user mode finds its per-CPU data.  Only in 64-bit mode:
+ * elsewhere #UD, before the privilege check (SDM, SWAPGS).
  */
 void interp_swapgs(struct vm *vm, const struct insn *in)
 {
 	struct vcpu *v = &vm->vcpu;
 	uint64_t gs;
 
+	if (cpu_mode(v) != CPU_LONG) {
+		interp_ud(vm);
+		return;
+	}
 	if (!interp_require_cpl0(vm))
 		return;
 	gs = v->seg[SEG_GS].base;

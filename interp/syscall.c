@@ -74,10 +74,15 @@ void interp_syscall(struct vm *vm, const struct insn *in)
  * non-canonical RCX is #GP(0) *at CPL 0*, on the kernel's stack (the
  * Intel behaviour behind CVE-2012-0217), so it is checked before anything
  * changes.  The 32-bit form returns to compatibility mode, which this
- * monitor cannot run.
+ * monitor does not emulate.  Outside 64-bit mode sysret is #UD, as
+ * syscall is.
  */
 void interp_sysret(struct vm *vm, const struct insn *in)
 {
+	if (cpu_mode(&vm->vcpu) != CPU_LONG) {
+		interp_ud(vm);
+		return;
+	}
 	/* LAB 3 BEGIN: interp_sysret: back to user mode (task 3) */
 	struct vcpu *v = &vm->vcpu;
 	uint16_t base = (uint16_t)(v->star >> 48);

@@ -1611,15 +1611,22 @@ static void test_prot_tables_and_segments(void **state)
 	expect_done();
 	assert_int_equal(v->seg[SEG_DS].selector, P_KDATA);
 	assert_int_equal(v->regs[GPR_RSP], KSTACK);
+	v->regs[GPR_RSP] = KSTACK - 4;
+	RUN(0x17); /* pop ss: interrupts held for one instruction */
+	expect_done();
+	assert_int_equal(v->regs[GPR_RSP], KSTACK);
+	assert_true(v->interrupt_shadow);
 
-	/* lss esp, [m16:32]: ESP and SS, interrupts held for one insn. */
+	/* lss esp, [m16:32]: ESP and SS at once (no interrupt shadow, which
+	 * only mov ss and pop ss set). */
 	poke32(DATA, 0x7000);
 	poke16(DATA + 4, P_DATA16);
+	v->interrupt_shadow = false;
 	RUN(0x0f, 0xb2, 0x25, LE32(DATA));
 	expect_done();
 	assert_int_equal(v->regs[GPR_RSP], 0x7000);
 	assert_int_equal(v->seg[SEG_SS].selector, P_DATA16);
-	assert_true(v->interrupt_shadow);
+	assert_false(v->interrupt_shadow);
 	/* lds eax, [m]: a bad selector leaves EAX alone. */
 	poke16(DATA + 4, P_NP_DATA);
 	v->regs[GPR_RAX] = 0x1234;
@@ -2217,6 +2224,12 @@ static void test_prot_io_flags_sysenter(void **state)
 	RUN(0x0f, 0x34); /* no SYSENTER_CS */
 	expect_fault(T_GP, 0);
 	RUN(0x0f, 0x05); /* syscall: only in 64-bit mode */
+	expect_fault(T_UD, -1);
+	v->cpl = 0;
+	v->efer = EFER_SCE;
+	RUN(0x0f, 0x07); /* sysret: the same */
+	expect_fault(T_UD, -1);
+	RUN(0x0f, 0x01, 0xf8); /* swapgs: #UD outside 64-bit mode */
 	expect_fault(T_UD, -1);
 }
 
