@@ -19,7 +19,8 @@
  * The interrupt controllers are the monitor's (devices/): the VM has no
  * in-kernel irqchip, so KVM emulates no PIC, LAPIC or IOAPIC of its own,
  * and a guest's access to the LAPIC page at 0xfee00000 comes out as an
- * MMIO exit like any other address outside RAM.  The run loop asks the
+ * MMIO exit like any other address outside RAM; the LAPIC's MSRs come out
+ * too (lapic_msrs_route).  The run loop asks the
  * devices for a vector when the guest can take one, and this engine has
  * the CPU deliver it (KVM_INTERRUPT), through the guest's IDT in whatever
  * mode the guest runs.  Nothing here depends on the guest's mode: the CPU
@@ -47,6 +48,7 @@
 #include "core/exit.h"
 #include "core/vm.h"
 #include "devices/devices.h"
+#include "interp/interp.h"
 
 /* ------------------------------------------------------------- set-up */
 
@@ -147,6 +149,50 @@ static int kv_create_vcpu(struct kv *k)
 	return 0;
 }
 
+/* MSRs of the local APIC, which KVM would answer without one. */
+#define KV_MSR_TSC_DEADLINE 0x6e0U /* IA32_TSC_DEADLINE */
+#define KV_MSR_X2APIC_FIRST 0x800U /* x2APIC registers, SDM vol. 3, 11.12 */
+#define KV_MSR_X2APIC_LAST 0x8ffU
+
+static bool lapic_msr(uint32_t msr)
+{
+	return msr == MSR_IA32_APIC_BASE || msr == KV_MSR_TSC_DEADLINE ||
+	       (msr >= KV_MSR_X2APIC_FIRST && msr <= KV_MSR_X2APIC_LAST);
+}
+
+/*
+ * The local APIC is the device model's, and so are its MSRs.  Without an
+ * in-kernel irqchip KVM would still answer two of them itself (it keeps
+ * IA32_APIC_BASE, and drops writes of IA32_TSC_DEADLINE) and refuse the
+ * x2APIC registers with #GP.  So rdmsr and wrmsr of IA32_APIC_BASE and
+ * IA32_TSC_DEADLINE are filtered out (KVM_X86_SET_MSR_FILTER: every other
+ * MSR stays KVM's), and an MSR access that the filter or KVM refuses comes
+ * to user space (KVM_CAP_X86_USER_SPACE_MSR) as KVM_EXIT_X86_RDMSR or
+ * WRMSR, which msr_exit() answers.
+ */
+static int lapic_msrs_route(struct kv *k)
+{
+	static uint8_t deny; /* one MSR per range, its bit clear: refused */
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_X86_USER_SPACE_MSR,
+		.args = { KVM_MSR_EXIT_REASON_INVAL | KVM_MSR_EXIT_REASON_UNKNOWN |
+			  KVM_MSR_EXIT_REASON_FILTER },
+	};
+	struct kvm_msr_filter filter = {
+		.flags = KVM_MSR_FILTER_DEFAULT_ALLOW,
+		.ranges = {
+			{ KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE, 1,
+			  MSR_IA32_APIC_BASE, &deny },
+			{ KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE, 1,
+			  KV_MSR_TSC_DEADLINE, &deny },
+		},
+	};
+
+	if (ioctl(k->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+		return -1;
+	return ioctl(k->vm_fd, KVM_X86_SET_MSR_FILTER, &filter);
+}
+
 static void kv_fini(struct vm *vm)
 {
 	struct kv *k = vm->engine_data;
@@ -188,6 +234,8 @@ static int kv_init(struct vm *vm, char *why, size_t len)
 	vm->engine_data = k;
 	if (kv_create_vm(k, vm) < 0)
 		step = "creating the VM and its RAM slot";
+	else if (lapic_msrs_route(k) < 0)
+		step = "routing the local APIC's MSRs to user space";
 	else if (kv_create_vcpu(k) < 0)
 		step = "creating the vCPU";
 	else if (kv_cpuid_set(k, vm) < 0)
@@ -355,6 +403,48 @@ static bool mmio_next(struct vm *vm, struct kv *k, struct vm_exit *x)
 	m->piece = size;
 	m->done += size;
 	return true;
+}
+
+/*
+ * rdmsr or wrmsr that KVM handed up (lapic_msrs_route): the LAPIC's MSRs
+ * go to the virtual CPU's MSRs (interp/msr.c), which give them to the
+ * device model; any other MSR KVM refused stays refused, #GP(0) as KVM
+ * would have raised it.  KVM completes the instruction in the next
+ * KVM_RUN: EDX:EAX from msr.data, or #GP when msr.error is set.
+ */
+static void msr_exit(struct vm *vm, struct kv *k)
+{
+	struct kvm_run *r = k->run;
+	uint64_t val = r->msr.data;
+	bool ok = false;
+
+	if (lapic_msr(r->msr.index)) {
+		if (r->exit_reason == KVM_EXIT_X86_RDMSR)
+			ok = interp_msr_read(vm, r->msr.index, &val);
+		else
+			ok = interp_msr_write(vm, r->msr.index, val);
+	}
+	r->msr.data = val;
+	r->msr.error = !ok;
+}
+
+/*
+ * Exits that need no dispatcher: an MSR of the LAPIC, and a write to CR8,
+ * which comes out as KVM_EXIT_SET_TPR for a user-space local APIC (the new
+ * CR8 is already in vm->vcpu).  The engine answers and re-enters.
+ */
+static bool answered_here(struct vm *vm, struct kv *k)
+{
+	switch (k->run->exit_reason) {
+	case KVM_EXIT_X86_RDMSR:
+	case KVM_EXIT_X86_WRMSR:
+		msr_exit(vm, k);
+		return true;
+	case KVM_EXIT_SET_TPR:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* KVM's words for KVM_EXIT_INTERNAL_ERROR's suberror. */
@@ -536,12 +626,9 @@ static void kv_run(struct vm *vm, struct vm_exit *x)
 		x->reason = EXIT_INTERRUPT;
 		return;
 	}
-	/* A write to CR8 comes out as KVM_EXIT_SET_TPR, for a user-space
-	 * local APIC; the PIC has no task priority and the new CR8 is already
-	 * in vm->vcpu, so the guest simply goes on. */
 	do
 		r = enter(vm, k, x);
-	while (r == 0 && k->run->exit_reason == KVM_EXIT_SET_TPR);
+	while (r == 0 && answered_here(vm, k));
 	if (r == 1)
 		x->reason = EXIT_INTERRUPT;
 	else if (r == 0)

@@ -6,7 +6,7 @@
  * instructions and its page tables handled by the CPU and by KVM, not by
  * trapvisor.  The monitor sees only what KVM passes up to user space: port
  * I/O, HLT, a shutdown, memory outside RAM (the PC's memory-mapped chips),
- * and its own failures.
+ * the local APIC's MSRs, and its own failures.
  *
  *   kvm.c     set-up (/dev/kvm, the VM, its RAM slot, the vCPU) and run()
  *   state.c   struct vcpu <-> KVM's registers, both ways

@@ -179,7 +179,8 @@ static const char *const mode_name[M_N] = {
 #define T_GDT 0x6000
 #define T_IDT 0x7000
 #define T_CODE 0x8000
-#define T_HANDLER 0x8100
+#define T_HANDLER 0x8100 /* vector 0x20: out 0x81, al; hlt */
+#define T_HANDLER_GP 0x8110 /* #GP: out 0x8d, al; hlt */
 #define T_STACK 0x9000
 #define T_PAGED 0x400000 /* paged modes run their code at T_PAGED + T_CODE,
 			    mapped to T_CODE: with paging off it is no code */
@@ -402,6 +403,15 @@ static void skip_without_kvm(void)
 	}
 }
 
+/* A 32-bit interrupt gate to handler in code segment 0x08. */
+static void idt_gate(unsigned vector, uint32_t handler)
+{
+	uint64_t gate = (handler & 0xffff) | (uint64_t)T_SEL_CODE32 << 16 |
+			(uint64_t)0x8e00 << 32 | (uint64_t)(handler >> 16) << 48;
+
+	assert_int_equal(gm_write(&kvm_vm.mem, T_IDT + vector * 8, &gate, 8), 0);
+}
+
 /* Guest RAM with the page tables of every mode, the GDT, the IDT, code. */
 static void kvm_vm_start(enum test_mode m, const uint8_t *code, size_t len)
 {
@@ -411,11 +421,8 @@ static void kvm_vm_start(enum test_mode m, const uint8_t *code, size_t len)
 	uint64_t pdpt_pae = T_PD | PTE_P;
 	uint64_t pd[3] = { PTE_P | PTE_W | PTE_PS, 0, PTE_P | PTE_W | PTE_PS };
 	uint64_t pml4 = T_PDPT | PTE_P | PTE_W, pdpt = T_PD | PTE_P | PTE_W;
-	/* vector 0x20: a 32-bit interrupt gate to T_HANDLER, CS 0x08 */
-	uint64_t gate = (T_HANDLER & 0xffff) | (uint64_t)T_SEL_CODE32 << 16 |
-			(uint64_t)0x8e00 << 32 |
-			(uint64_t)(T_HANDLER >> 16) << 48;
-	const uint8_t handler[] = { 0xe6, 0x81, 0xf4 }; /* out 0x81, al; hlt */
+	const uint8_t handler[] = { 0xe6, 0x81, 0xf4 }, gp[] = { 0xe6, 0x8d,
+								0xf4 };
 
 	skip_without_kvm();
 	assert_int_equal(vm_create(&kvm_vm, &opt, -1, why, sizeof(why)), 0);
@@ -425,9 +432,12 @@ static void kvm_vm_start(enum test_mode m, const uint8_t *code, size_t len)
 	assert_int_equal(gm_write(&kvm_vm.mem, T_PML4, &pml4, 8), 0);
 	assert_int_equal(gm_write(&kvm_vm.mem, T_PDPT, &pdpt, 8), 0);
 	assert_int_equal(gm_write(&kvm_vm.mem, T_GDT, t_gdt, sizeof(t_gdt)), 0);
-	assert_int_equal(gm_write(&kvm_vm.mem, T_IDT + 0x20 * 8, &gate, 8), 0);
+	idt_gate(0x20, T_HANDLER);
+	idt_gate(T_GP, T_HANDLER_GP);
 	assert_int_equal(gm_write(&kvm_vm.mem, T_HANDLER, handler,
 				  sizeof(handler)), 0);
+	assert_int_equal(gm_write(&kvm_vm.mem, T_HANDLER_GP, gp, sizeof(gp)),
+			 0);
 	assert_int_equal(gm_write(&kvm_vm.mem, T_CODE, code, len), 0);
 	kvm_vm.vcpu = mode_state(m);
 	if (engine_kvm.init(&kvm_vm, why, sizeof(why)) < 0)
@@ -600,6 +610,34 @@ static void test_kvm_interrupt_32bit(void **state)
 	kvm_vm_stop();
 }
 
+/*
+ * The LAPIC's MSRs are the device model's: mov ecx, 0x1b; rdmsr;
+ * out 0x80, eax; and eax, ~EN; wrmsr; rdmsr; out 0x80, eax; then
+ * mov al, 0x5a; mov ecx, 0x802; rdmsr, an x2APIC register outside x2APIC
+ * mode: #GP, whose handler writes al to port 0x8d.
+ */
+static const uint8_t msr_code[] = {
+	0xb9, 0x1b, 0x00, 0x00, 0x00, 0x0f, 0x32, 0xe7, 0x80,
+	0x25, 0xff, 0xf7, 0xff, 0xff, 0x0f, 0x30, 0x0f, 0x32, 0xe7, 0x80,
+	0xb0, 0x5a, 0xb9, 0x02, 0x08, 0x00, 0x00, 0x0f, 0x32, 0xf4,
+};
+
+static void test_kvm_lapic_msrs(void **state)
+{
+	struct vm_exit x;
+
+	(void)state;
+	kvm_vm_start(M_PROT, msr_code, sizeof(msr_code));
+	expect_io(&x, 0x80, APIC_BASE_DEFAULT | APIC_BASE_BSP |
+		  APIC_BASE_ENABLE);
+	expect_io(&x, 0x80, APIC_BASE_DEFAULT | APIC_BASE_BSP);
+	assert_int_equal(kvm_vm.vcpu.apic_base,
+			 APIC_BASE_DEFAULT | APIC_BASE_BSP);
+	expect_io(&x, 0x8d, 0x5a);
+	assert_in_range(kvm_vm.vcpu.rip, T_HANDLER_GP, T_HANDLER_GP + 2);
+	kvm_vm_stop();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -616,6 +654,7 @@ int main(void)
 		cmocka_unit_test(test_kvm_modes),
 		cmocka_unit_test(test_kvm_mmio),
 		cmocka_unit_test(test_kvm_interrupt_32bit),
+		cmocka_unit_test(test_kvm_lapic_msrs),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
@@ -625,6 +664,34 @@ static void test_not_registered(void **state)
 {
 	(void)state;
 	assert_null(engine_find("kvm"));
+}
+
+/*
+ * The LAPIC's MSRs are the device model's: mov ecx, 0x1b; rdmsr;
+ * out 0x80, eax; and eax, ~EN; wrmsr; rdmsr; out 0x80, eax; then
+ * mov al, 0x5a; mov ecx, 0x802; rdmsr, an x2APIC register outside x2APIC
+ * mode: #GP, whose handler writes al to port 0x8d.
+ */
+static const uint8_t msr_code[] = {
+	0xb9, 0x1b, 0x00, 0x00, 0x00, 0x0f, 0x32, 0xe7, 0x80,
+	0x25, 0xff, 0xf7, 0xff, 0xff, 0x0f, 0x30, 0x0f, 0x32, 0xe7, 0x80,
+	0xb0, 0x5a, 0xb9, 0x02, 0x08, 0x00, 0x00, 0x0f, 0x32, 0xf4,
+};
+
+static void test_kvm_lapic_msrs(void **state)
+{
+	struct vm_exit x;
+
+	(void)state;
+	kvm_vm_start(M_PROT, msr_code, sizeof(msr_code));
+	expect_io(&x, 0x80, APIC_BASE_DEFAULT | APIC_BASE_BSP |
+		  APIC_BASE_ENABLE);
+	expect_io(&x, 0x80, APIC_BASE_DEFAULT | APIC_BASE_BSP);
+	assert_int_equal(kvm_vm.vcpu.apic_base,
+			 APIC_BASE_DEFAULT | APIC_BASE_BSP);
+	expect_io(&x, 0x8d, 0x5a);
+	assert_in_range(kvm_vm.vcpu.rip, T_HANDLER_GP, T_HANDLER_GP + 2);
+	kvm_vm_stop();
 }
 
 int main(void)
