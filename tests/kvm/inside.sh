@@ -21,11 +21,24 @@ verdict() { # NAME OK? : one line in the list
 	if [ "$2" = 0 ]; then echo "PASS $1"; else echo "FAIL $1"; fi >>"$RES/list"
 }
 
+# The arguments of a case as tests/run.sh's guests suite reads them:
+# x.elf is BUILD/guests/x.elf, --disk=X.img a fresh image from
+# tests/guests/X.sh, a path under tests/ is the checkout's.
+case_args() { # ARGS... -> $a, and $disk the image's name or empty
+	a=""; disk=""; for x in "$@"; do
+		case $x in
+		*.elf) x=$BUILD/guests/$x ;;
+		--disk=*.img) disk=${x#--disk=}
+			sh "$HERE/guests/${disk%.img}.sh" make "$T/$disk"
+			x=--disk=$T/$disk ;;
+		--initrd=tests/*) x=--initrd=$HERE/${x#--initrd=tests/} ;;
+		esac; a="$a $x"; done
+}
+
 # Whole standard output and status, as tests/run.sh's guests suite.
 run_case() { # NAME EXPECTED STATUS ARGS...
 	name=$1; exp=$HERE/guests/$2; st=$3; shift 3
-	a=""; for x in "$@"; do
-		case $x in *.elf) x=$BUILD/guests/$x ;; esac; a="$a $x"; done
+	case_args "$@"
 	# shellcheck disable=SC2086
 	timeout 120 "$TV" --engine=kvm --stats $a </dev/null >$T/out 2>$T/err
 	rc=$?
@@ -34,6 +47,9 @@ run_case() { # NAME EXPECTED STATUS ARGS...
 	  diff -u "$exp" $T/out; sed -n '/^trapvisor:/p' $T/err; } >"$RES/$name.log"
 	ok=1
 	[ "$rc" = "$st" ] && cmp -s "$exp" $T/out && ok=0
+	# the disk as the guest left it (tests/guests/X.sh check)
+	if [ -n "$disk" ] && ! sh "$HERE/guests/${disk%.img}.sh" check \
+		"$T/$disk" >>"$RES/$name.log" 2>&1; then ok=1; fi
 	verdict "kvm/$name" $ok
 }
 
