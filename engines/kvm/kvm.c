@@ -172,7 +172,7 @@ static bool lapic_msr(uint32_t msr)
  */
 static int lapic_msrs_route(struct kv *k)
 {
-	static uint8_t deny; /* one MSR per range, its bit clear: refused */
+	uint8_t deny = 0; /* one MSR per range, its bit clear: refused */
 	struct kvm_enable_cap cap = {
 		.cap = KVM_CAP_X86_USER_SPACE_MSR,
 		.args = { KVM_MSR_EXIT_REASON_INVAL | KVM_MSR_EXIT_REASON_UNKNOWN |
@@ -470,8 +470,9 @@ static const char *internal_error_name(uint32_t suberror)
  * own ring 0 in guest mode and handles every privileged instruction and
  * every page-table walk itself; the monitor is called only for what has no
  * meaning inside the CPU: a port or a memory-mapped register that a device
- * of ours answers, a halt, a triple fault.  Compare the --stats of one guest on softcpu and on kvm:
- * thousands of #GP and #PF exits become a few dozen I/O exits.
+ * of ours answers, a halt, a triple fault.  Compare the --stats of one
+ * guest on softcpu and on kvm: thousands of #GP and #PF exits become a few
+ * dozen I/O exits.
  */
 static void translate(struct vm *vm, struct kv *k, struct vm_exit *x)
 {
