@@ -12,13 +12,16 @@
  * real vCPU and run there, a few instructions each that tell 32-bit from
  * 64-bit code; accesses outside RAM (the LAPIC page, a read that KVM cuts
  * at a page boundary) come out as EXIT_MMIO and a read's value reaches the
- * guest; and an interrupt goes in through a 32-bit IDT.
+ * guest; an interrupt goes in through a 32-bit IDT; the LAPIC's MSRs reach
+ * the monitor; and in 32-bit code the kick and a triple fault come back as
+ * in 64-bit code.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "core/engine.h"
@@ -611,6 +614,42 @@ static void test_kvm_interrupt_32bit(void **state)
 }
 
 /*
+ * jmp . in 32-bit code never exits by itself: the kick (kick.c, here
+ * SIGALRM from alarm()) brings KVM_RUN back, an EXIT_INTERRUPT at the loop.
+ */
+static void test_kvm_kick_32bit(void **state)
+{
+	static const uint8_t code[] = { 0xeb, 0xfe };
+	struct vm_exit x;
+
+	(void)state;
+	kvm_vm_start(M_PROT, code, sizeof(code));
+	alarm(1);
+	engine_kvm.run(&kvm_vm, &x);
+	assert_int_equal(x.reason, EXIT_INTERRUPT);
+	assert_int_equal(kvm_vm.vcpu.rip, T_CODE);
+	assert_int_equal(cpu_mode(&kvm_vm.vcpu), CPU_PROT);
+	kvm_vm_stop();
+}
+
+/*
+ * ud2 in 32-bit code with an IDT of limit 0: #UD, #GP delivering it, #DF,
+ * then a triple fault, which the CPU reports as a shutdown.
+ */
+static void test_kvm_triple_fault_32bit(void **state)
+{
+	static const uint8_t code[] = { 0x0f, 0x0b };
+	struct vm_exit x;
+
+	(void)state;
+	kvm_vm_start(M_PROT, code, sizeof(code));
+	kvm_vm.vcpu.idtr.limit = 0;
+	kvm_run(&x);
+	assert_int_equal(x.reason, EXIT_SHUTDOWN);
+	kvm_vm_stop();
+}
+
+/*
  * The LAPIC's MSRs are the device model's: mov ecx, 0x1b; rdmsr;
  * out 0x80, eax; and eax, ~EN; wrmsr; rdmsr; out 0x80, eax; then
  * mov al, 0x5a; mov ecx, 0x802; rdmsr, an x2APIC register outside x2APIC
@@ -655,6 +694,8 @@ int main(void)
 		cmocka_unit_test(test_kvm_mmio),
 		cmocka_unit_test(test_kvm_interrupt_32bit),
 		cmocka_unit_test(test_kvm_lapic_msrs),
+		cmocka_unit_test(test_kvm_kick_32bit),
+		cmocka_unit_test(test_kvm_triple_fault_32bit),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
@@ -664,6 +705,42 @@ static void test_not_registered(void **state)
 {
 	(void)state;
 	assert_null(engine_find("kvm"));
+}
+
+/*
+ * jmp . in 32-bit code never exits by itself: the kick (kick.c, here
+ * SIGALRM from alarm()) brings KVM_RUN back, an EXIT_INTERRUPT at the loop.
+ */
+static void test_kvm_kick_32bit(void **state)
+{
+	static const uint8_t code[] = { 0xeb, 0xfe };
+	struct vm_exit x;
+
+	(void)state;
+	kvm_vm_start(M_PROT, code, sizeof(code));
+	alarm(1);
+	engine_kvm.run(&kvm_vm, &x);
+	assert_int_equal(x.reason, EXIT_INTERRUPT);
+	assert_int_equal(kvm_vm.vcpu.rip, T_CODE);
+	assert_int_equal(cpu_mode(&kvm_vm.vcpu), CPU_PROT);
+	kvm_vm_stop();
+}
+
+/*
+ * ud2 in 32-bit code with an IDT of limit 0: #UD, #GP delivering it, #DF,
+ * then a triple fault, which the CPU reports as a shutdown.
+ */
+static void test_kvm_triple_fault_32bit(void **state)
+{
+	static const uint8_t code[] = { 0x0f, 0x0b };
+	struct vm_exit x;
+
+	(void)state;
+	kvm_vm_start(M_PROT, code, sizeof(code));
+	kvm_vm.vcpu.idtr.limit = 0;
+	kvm_run(&x);
+	assert_int_equal(x.reason, EXIT_SHUTDOWN);
+	kvm_vm_stop();
 }
 
 /*
