@@ -51,6 +51,13 @@ struct engine {
 	/* Run guest code until an exit; fill *exit. */
 	void (*run)(struct vm *vm, struct vm_exit *exit);
 	/*
+	 * Deliver external interrupt vector, which the run loop took from the
+	 * interrupt controller for a guest that can take it now.  NULL: the
+	 * monitor enters the guest's IDT itself (interp_deliver_interrupt);
+	 * kvm has the CPU do it (KVM_INTERRUPT).
+	 */
+	void (*inject_interrupt)(struct vm *vm, uint8_t vector);
+	/*
 	 * The shadow page tables changed: forget any cached translation of
 	 * linear address va, or of every address when va is SHADOW_FLUSH_ALL.
 	 * May be NULL for engines that keep no translations (kvm).

@@ -51,6 +51,15 @@ void interp_deliver_interrupt(struct vm *vm, uint8_t vector);
  */
 bool interp_mmio(struct vm *vm, const struct insn *in);
 
+/*
+ * rdmsr and wrmsr of MSR msr, without the instruction (its CPL check, RIP,
+ * the registers): false when the MSR does not exist or refuses val, which
+ * is #GP(0) for the caller to raise.  For kvm, where the CPU decoded the
+ * instruction (engines/kvm/kvm.c).
+ */
+bool interp_msr_read(struct vm *vm, uint32_t msr, uint64_t *val);
+bool interp_msr_write(struct vm *vm, uint32_t msr, uint64_t val);
+
 /* The virtual machine's CPUID, the same on every engine. */
 void interp_cpuid_values(const struct vm *vm, uint32_t leaf, uint32_t subleaf,
 			 uint32_t out[4]);

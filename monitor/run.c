@@ -57,7 +57,8 @@ static void deliver_pending(struct vm *vm, bool shadow_before)
  * and no interrupt shadow (the one instruction after sti) is in force.
  * The guest's code runs with the real IF always on, so it is the monitor,
  * between two runs of the engine, that decides when the guest is
- * interrupted, and interp_deliver_interrupt() that enters the guest's IDT.
+ * interrupted, and interp_deliver_interrupt() that enters the guest's IDT
+ * (on kvm, the CPU in guest mode enters it: engine->inject_interrupt).
  */
 static void inject_interrupt(struct vm *vm)
 {
@@ -71,7 +72,10 @@ static void inject_interrupt(struct vm *vm)
 	if (!devices_intr_pending(vm))
 		return;
 	uint8_t vector = devices_intr_ack(vm);
-	interp_deliver_interrupt(vm, vector);
+	if (vm->engine->inject_interrupt)
+		vm->engine->inject_interrupt(vm, vector);
+	else
+		interp_deliver_interrupt(vm, vector);
 	vm->stats->injected++;
 	if (vm->opt.trace)
 		fprintf(stderr, "[intr] cpl%u rip=%#010" PRIx64 "  vector "

@@ -21,7 +21,7 @@
  * it enforce a smaller one.  A guest told 39 on a 40-bit CPU sets bit 39
  * in an entry to get #PF(RSVD); the CPU takes the bit as an address instead,
  * and the access lands outside guest RAM (guest-physical 0x80_0000_0000 and
- * up: a KVM_EXIT_MMIO, the guest stopped).  So where KVM says it cannot
+ * up: a KVM_EXIT_MMIO that reads all ones, not the #PF the guest wants).  So where KVM says it cannot
  * honour a smaller MAXPHYADDR (KVM_CAP_SMALLER_MAXPHYADDR is 0), the guest
  * is told the CPU's, as KVM reports it in KVM_GET_SUPPORTED_CPUID: then
  * every bit the guest believes reserved is reserved for the CPU too.

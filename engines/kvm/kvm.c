@@ -10,15 +10,22 @@
  *   KVM_EXIT_IO                 port I/O -> EXIT_IO, one access at a time
  *   KVM_EXIT_HLT                hlt -> EXIT_HLT (the run loop sleeps)
  *   KVM_EXIT_SHUTDOWN           a triple fault -> EXIT_SHUTDOWN
- *   KVM_EXIT_MMIO               memory beyond RAM: the guest is stopped
+ *   KVM_EXIT_MMIO               memory that is not RAM (the LAPIC, the
+ *                               IOAPIC, nothing) -> EXIT_MMIO
  *   KVM_EXIT_IRQ_WINDOW_OPEN,   the guest can take an interrupt now, or
  *   -EINTR (the timer, Ctrl-C)  the host wants control -> EXIT_INTERRUPT
  *   FAIL_ENTRY, INTERNAL_ERROR  EXIT_INTERNAL, with KVM's reason
  *
- * Interrupts take the same road as on the other engines: the dispatcher
- * raises the PIT's IRQ 0 through the PIC and delivers it through the
- * guest's IDT (interp_deliver_interrupt); this engine hands the changed
- * registers back to KVM before the next KVM_RUN (state.c).
+ * The interrupt controllers are the monitor's (devices/): the VM has no
+ * in-kernel irqchip, so KVM emulates no PIC, LAPIC or IOAPIC of its own,
+ * and a guest's access to the LAPIC page at 0xfee00000 comes out as an
+ * MMIO exit like any other address outside RAM; the LAPIC's MSRs come out
+ * too (lapic_msrs_route).  The run loop asks the
+ * devices for a vector when the guest can take one, and this engine has
+ * the CPU deliver it (KVM_INTERRUPT), through the guest's IDT in whatever
+ * mode the guest runs.  Nothing here depends on the guest's mode: the CPU
+ * and KVM carry out 32-bit protected mode, PAE and 64-bit mode alike, and
+ * state.c moves every mode's registers.
  */
 #include "engines/kvm/kvm.h"
 
@@ -41,6 +48,7 @@
 #include "core/exit.h"
 #include "core/vm.h"
 #include "devices/devices.h"
+#include "interp/interp.h"
 
 /* ------------------------------------------------------------- set-up */
 
@@ -79,6 +87,9 @@ static int kv_probe(char *why, size_t len)
 			 KVM_API_VERSION);
 	} else if (ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0) {
 		snprintf(why, len, "this KVM lacks KVM_CAP_IMMEDIATE_EXIT");
+	} else if (ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_SREGS2) <= 0) {
+		snprintf(why, len, "this KVM lacks KVM_CAP_SREGS2 (Linux 5.14), "
+			 "which PAE guests need (engines/kvm/state.c)");
 	} else {
 		close(fd);
 		return 0;
@@ -138,6 +149,50 @@ static int kv_create_vcpu(struct kv *k)
 	return 0;
 }
 
+/* MSRs of the local APIC, which KVM would answer without one. */
+#define KV_MSR_TSC_DEADLINE 0x6e0U /* IA32_TSC_DEADLINE */
+#define KV_MSR_X2APIC_FIRST 0x800U /* x2APIC registers, SDM vol. 3, 11.12 */
+#define KV_MSR_X2APIC_LAST 0x8ffU
+
+static bool lapic_msr(uint32_t msr)
+{
+	return msr == MSR_IA32_APIC_BASE || msr == KV_MSR_TSC_DEADLINE ||
+	       (msr >= KV_MSR_X2APIC_FIRST && msr <= KV_MSR_X2APIC_LAST);
+}
+
+/*
+ * The local APIC is the device model's, and so are its MSRs.  Without an
+ * in-kernel irqchip KVM would still answer two of them itself (it keeps
+ * IA32_APIC_BASE, and drops writes of IA32_TSC_DEADLINE) and refuse the
+ * x2APIC registers with #GP.  So rdmsr and wrmsr of IA32_APIC_BASE and
+ * IA32_TSC_DEADLINE are filtered out (KVM_X86_SET_MSR_FILTER: every other
+ * MSR stays KVM's), and an MSR access that the filter or KVM refuses comes
+ * to user space (KVM_CAP_X86_USER_SPACE_MSR) as KVM_EXIT_X86_RDMSR or
+ * WRMSR, which msr_exit() answers.
+ */
+static int lapic_msrs_route(struct kv *k)
+{
+	uint8_t deny = 0; /* one MSR per range, its bit clear: refused */
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_X86_USER_SPACE_MSR,
+		.args = { KVM_MSR_EXIT_REASON_INVAL | KVM_MSR_EXIT_REASON_UNKNOWN |
+			  KVM_MSR_EXIT_REASON_FILTER },
+	};
+	struct kvm_msr_filter filter = {
+		.flags = KVM_MSR_FILTER_DEFAULT_ALLOW,
+		.ranges = {
+			{ KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE, 1,
+			  MSR_IA32_APIC_BASE, &deny },
+			{ KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE, 1,
+			  KV_MSR_TSC_DEADLINE, &deny },
+		},
+	};
+
+	if (ioctl(k->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+		return -1;
+	return ioctl(k->vm_fd, KVM_X86_SET_MSR_FILTER, &filter);
+}
+
 static void kv_fini(struct vm *vm)
 {
 	struct kv *k = vm->engine_data;
@@ -158,9 +213,11 @@ static void kv_fini(struct vm *vm)
 }
 
 /*
- * The boot state that boot_setup() left in vm->vcpu (long mode, paging on,
- * flat segments, a busy TSS in TR) goes into the vCPU as it is: the guest
- * starts at its 64-bit entry exactly as on the other engines.
+ * The boot state the loader left in vm->vcpu (64-bit mode for trapvisor's
+ * own images, 32-bit protected mode with paging off for a multiboot
+ * kernel) goes into the vCPU as it is: the guest starts at its entry
+ * exactly as on the other engines.  No KVM_CREATE_IRQCHIP: the interrupt
+ * controllers are the device model's.
  */
 static int kv_init(struct vm *vm, char *why, size_t len)
 {
@@ -177,6 +234,8 @@ static int kv_init(struct vm *vm, char *why, size_t len)
 	vm->engine_data = k;
 	if (kv_create_vm(k, vm) < 0)
 		step = "creating the VM and its RAM slot";
+	else if (lapic_msrs_route(k) < 0)
+		step = "routing the local APIC's MSRs to user space";
 	else if (kv_create_vcpu(k) < 0)
 		step = "creating the vCPU";
 	else if (kv_cpuid_set(k, vm) < 0)
@@ -265,17 +324,127 @@ static bool io_next(struct vm *vm, struct kv *k, struct vm_exit *x)
 	return true;
 }
 
-/* The guest touched guest-physical memory beyond its RAM. */
-static void outside_ram(struct vm *vm, struct kv *k, struct vm_exit *x)
+/*
+ * Guest-physical memory that is not a memory slot (everything beyond RAM:
+ * the LAPIC, the IOAPIC, unassigned space) has no meaning for the CPU, so
+ * KVM decodes the instruction and reports the access: address, length,
+ * direction, and for a write the bytes.  A read's bytes go into
+ * kvm_run.mmio.data, where KVM takes them when it completes the
+ * instruction in the next KVM_RUN; until then the instruction is in
+ * progress, as for port I/O.
+ */
+static bool mmio_begin(struct vm *vm, struct kv *k, struct vm_exit *x)
 {
 	const struct kvm_run *r = k->run;
 
-	vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "guest %s guest-physical %#llx, "
-		"outside its %" PRIu64 " MiB of RAM (rip %#" PRIx64 ")",
-		r->mmio.is_write ? "writes" : "reads",
-		(unsigned long long)r->mmio.phys_addr, vm->mem.size >> 20,
-		vm->vcpu.rip);
-	x->reason = EXIT_INTERRUPT; /* nothing left to do but stop */
+	if (r->mmio.len == 0 || r->mmio.len > sizeof(r->mmio.data)) {
+		kv_internal(k, x, "KVM_EXIT_MMIO of %u bytes at %#llx",
+			    r->mmio.len, (unsigned long long)r->mmio.phys_addr);
+		return false;
+	}
+	k->mmio = (struct kv_mmio){
+		.active = true,
+		.write = r->mmio.is_write,
+		.gpa = r->mmio.phys_addr,
+		.len = r->mmio.len,
+	};
+	vm->vcpu.insn_in_progress = true;
+	return true;
+}
+
+/*
+ * The size of the next piece of an MMIO access.  An access of 1, 2, 4 or
+ * 8 bytes goes out whole, aligned or not, as the instruction made it.  KVM
+ * cuts an access that crosses a page boundary in two (a 4-byte read at
+ * 0x...fff is 1 byte, then 3); a length that is no power of two goes out
+ * as the largest naturally aligned power-of-two pieces, as QEMU's memory
+ * core cuts it (memory_access_size) before any device sees it.
+ */
+static unsigned mmio_piece(const struct kv_mmio *m)
+{
+	uint64_t gpa = m->gpa + m->done;
+	unsigned left = m->len - m->done, size = 8;
+
+	if ((m->len & (m->len - 1)) == 0)
+		return left;
+	while (size > left || (gpa & (size - 1)))
+		size >>= 1;
+	return size;
+}
+
+/*
+ * Hand the next piece of the current KVM_EXIT_MMIO to the dispatcher,
+ * after storing the value of the previous read where KVM will take it.
+ * Returns false once every piece has been handed out.
+ */
+static bool mmio_next(struct vm *vm, struct kv *k, struct vm_exit *x)
+{
+	struct kv_mmio *m = &k->mmio;
+	uint8_t *data = k->run->mmio.data;
+	unsigned size;
+
+	if (!m->write && m->piece)
+		memcpy(data + m->done - m->piece, &m->exit->mmio.data, m->piece);
+	if (m->done == m->len) {
+		m->active = false;
+		vm->vcpu.insn_in_progress = false;
+		return false;
+	}
+	size = mmio_piece(m);
+	x->reason = EXIT_MMIO;
+	x->rip = vm->vcpu.rip;
+	x->mmio.gpa = m->gpa + m->done;
+	x->mmio.size = (uint8_t)size;
+	x->mmio.write = m->write;
+	x->mmio.data = 0;
+	if (m->write)
+		memcpy(&x->mmio.data, data + m->done, size);
+	m->exit = x;
+	m->piece = size;
+	m->done += size;
+	return true;
+}
+
+/*
+ * rdmsr or wrmsr that KVM handed up (lapic_msrs_route): the LAPIC's MSRs
+ * go to the virtual CPU's MSRs (interp/msr.c), which give them to the
+ * device model; any other MSR KVM refused stays refused, #GP(0) as KVM
+ * would have raised it.  KVM completes the instruction in the next
+ * KVM_RUN: EDX:EAX from msr.data, or #GP when msr.error is set.
+ */
+static void msr_exit(struct vm *vm, struct kv *k)
+{
+	struct kvm_run *r = k->run;
+	uint64_t val = r->msr.data;
+	bool ok = false;
+
+	if (lapic_msr(r->msr.index)) {
+		if (r->exit_reason == KVM_EXIT_X86_RDMSR)
+			ok = interp_msr_read(vm, r->msr.index, &val);
+		else
+			ok = interp_msr_write(vm, r->msr.index, val);
+	}
+	r->msr.data = val;
+	r->msr.error = !ok;
+}
+
+/*
+ * Exits that need no dispatcher: an MSR of the LAPIC, and a write to CR8,
+ * which comes out as KVM_EXIT_SET_TPR for a user-space local APIC (the new
+ * CR8 is already in vm->vcpu).  The engine answers and re-enters.
+ */
+static bool answered_here(struct vm *vm, struct kv *k)
+{
+	switch (k->run->exit_reason) {
+	case KVM_EXIT_X86_RDMSR:
+	case KVM_EXIT_X86_WRMSR:
+		msr_exit(vm, k);
+		return true;
+	case KVM_EXIT_SET_TPR:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* KVM's words for KVM_EXIT_INTERNAL_ERROR's suberror. */
@@ -300,9 +469,10 @@ static const char *internal_error_name(uint32_t suberror)
 /*T:160 Hardware assist.  With KVM the CPU runs the guest kernel at its
  * own ring 0 in guest mode and handles every privileged instruction and
  * every page-table walk itself; the monitor is called only for what has no
- * meaning inside the CPU: a port that a device of ours answers, a halt, a
- * triple fault.  Compare the --stats of one guest on softcpu and on kvm:
- * thousands of #GP and #PF exits become a few dozen I/O exits.
+ * meaning inside the CPU: a port or a memory-mapped register that a device
+ * of ours answers, a halt, a triple fault.  Compare the --stats of one
+ * guest on softcpu and on kvm: thousands of #GP and #PF exits become a few
+ * dozen I/O exits.
  */
 static void translate(struct vm *vm, struct kv *k, struct vm_exit *x)
 {
@@ -324,7 +494,8 @@ static void translate(struct vm *vm, struct kv *k, struct vm_exit *x)
 		x->reason = EXIT_INTERRUPT;
 		break;
 	case KVM_EXIT_MMIO:
-		outside_ram(vm, k, x);
+		if (mmio_begin(vm, k, x))
+			mmio_next(vm, k, x);
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
 		kv_internal(k, x, "the CPU refused to enter the guest at rip %#"
@@ -351,6 +522,48 @@ static void translate(struct vm *vm, struct kv *k, struct vm_exit *x)
 }
 
 /*
+ * The run loop took a vector from the interrupt controller for a guest
+ * that can take it now: IF set, no interrupt shadow, no instruction or
+ * event delivery under way, the very conditions of KVM's
+ * ready_for_interrupt_injection.  It goes to the CPU at the next entry
+ * (inject), which delivers it through the guest's IDT as the processor's
+ * INTR pin would, in protected mode (a 32-bit gate, the stack switch
+ * through the TSS) as in 64-bit mode.  Until then the vCPU is taking it:
+ * no other interrupt is acknowledged meanwhile.
+ */
+static void kv_inject_interrupt(struct vm *vm, uint8_t vector)
+{
+	struct kv *k = vm->engine_data;
+
+	k->irq_vector = vector;
+	k->irq_queued = true;
+	vm->vcpu.halted = false;
+	vm->vcpu.insn_in_progress = true;
+}
+
+/*
+ * Without an in-kernel irqchip, KVM_INTERRUPT injects at the next entry
+ * whatever the guest's IF says, so it is made only where KVM itself says
+ * the guest can take it (ready_for_interrupt_injection, from the last
+ * exit); otherwise the vector waits, and the interrupt window brings KVM
+ * back for it.
+ */
+static int inject(struct kv *k, struct vm_exit *x)
+{
+	struct kvm_interrupt irq = { .irq = k->irq_vector };
+
+	if (!k->run->ready_for_interrupt_injection)
+		return 0;
+	if (ioctl(k->vcpu_fd, KVM_INTERRUPT, &irq) < 0) {
+		kv_internal(k, x, "KVM_INTERRUPT of vector %#x: %s",
+			    k->irq_vector, strerror(errno));
+		return -1;
+	}
+	k->irq_queued = false;
+	return 0;
+}
+
+/*
  * Enter the guest until KVM comes back: the registers the monitor changed
  * go in first, and every register comes back out after, so that struct
  * vcpu is the guest's state whenever the dispatcher looks.
@@ -365,13 +578,15 @@ static int enter(struct vm *vm, struct kv *k, struct vm_exit *x)
 			    "KVM: %s", strerror(errno));
 		return -1;
 	}
+	if (k->irq_queued && inject(k, x) < 0)
+		return -1;
 	/*
 	 * An interrupt is waiting that the guest could not take (IF=0, or
 	 * sti's shadow): ask KVM to come back as soon as it can.  Until then
 	 * the timer need not kick: the PIC's line is edge-triggered, so the
 	 * ticks that pass meanwhile would only be lost, as on a PC.
 	 */
-	if (devices_intr_pending(vm)) {
+	if (k->irq_queued || devices_intr_pending(vm)) {
 		k->run->request_interrupt_window = 1;
 		t = UINT64_MAX;
 	} else {
@@ -386,6 +601,8 @@ static int enter(struct vm *vm, struct kv *k, struct vm_exit *x)
 			    "KVM: %s", strerror(errno));
 		return -1;
 	}
+	if (k->irq_queued)
+		vm->vcpu.insn_in_progress = true; /* still to be taken */
 	x->rip = vm->vcpu.rip;
 	if (r < 0 && err == EINTR)
 		k->kick_ns = 0; /* perhaps it fired: arm it again next time */
@@ -403,17 +620,16 @@ static void kv_run(struct vm *vm, struct vm_exit *x)
 
 	if (k->io.active && io_next(vm, k, x))
 		return;
+	if (k->mmio.active && mmio_next(vm, k, x))
+		return;
 	x->rip = vm->vcpu.rip;
 	if (vm->kick) {
 		x->reason = EXIT_INTERRUPT;
 		return;
 	}
-	/* A write to CR8 comes out as KVM_EXIT_SET_TPR, for a user-space
-	 * local APIC; the PIC has no task priority and the new CR8 is already
-	 * in vm->vcpu, so the guest simply goes on. */
 	do
 		r = enter(vm, k, x);
-	while (r == 0 && k->run->exit_reason == KVM_EXIT_SET_TPR);
+	while (r == 0 && answered_here(vm, k));
 	if (r == 1)
 		x->reason = EXIT_INTERRUPT;
 	else if (r == 0)
@@ -436,6 +652,7 @@ const struct engine engine_kvm = {
 	.probe = kv_probe,
 	.init = kv_init,
 	.run = kv_run,
+	.inject_interrupt = kv_inject_interrupt,
 	.flush = NULL,        /* no shadow page tables: nested paging */
 	.ram_written = NULL,  /* KVM reads guest RAM where the monitor wrote */
 	.fini = kv_fini,

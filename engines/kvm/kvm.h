@@ -5,7 +5,8 @@
  * guest mode (AMD-V or VT-x) at its own ring 0, its privileged
  * instructions and its page tables handled by the CPU and by KVM, not by
  * trapvisor.  The monitor sees only what KVM passes up to user space: port
- * I/O, HLT, a shutdown, memory outside RAM, and its own failures.
+ * I/O, HLT, a shutdown, memory outside RAM (the PC's memory-mapped chips),
+ * the local APIC's MSRs, and its own failures.
  *
  *   kvm.c     set-up (/dev/kvm, the VM, its RAM slot, the vCPU) and run()
  *   state.c   struct vcpu <-> KVM's registers, both ways
@@ -49,6 +50,22 @@ struct kv_io {
 				 comes back in its io.data (dispatch_io) */
 };
 
+/*
+ * One KVM_EXIT_MMIO, handed to the dispatcher as one EXIT_MMIO, or as
+ * several when KVM cut the access at a page boundary into a length that
+ * is not 1, 2, 4 or 8 bytes (kvm.c, mmio_next).
+ */
+struct kv_mmio {
+	bool active;        /* pieces remain, or a read waits for its value */
+	bool write;
+	uint64_t gpa;       /* the first byte of the access */
+	uint32_t len;       /* its bytes, 1 to 8 */
+	uint32_t done;      /* bytes handed out so far */
+	uint32_t piece;     /* the size of the last piece handed out */
+	struct vm_exit *exit; /* the last one handed out: a read's value
+				 comes back in its mmio.data (dispatch) */
+};
+
 struct kv {
 	int sys_fd;             /* /dev/kvm */
 	int vm_fd;              /* KVM_CREATE_VM */
@@ -57,6 +74,11 @@ struct kv {
 	size_t run_size;
 	struct vcpu synced;     /* vm->vcpu as last exchanged with KVM */
 	struct kv_io io;
+	struct kv_mmio mmio;
+	bool irq_queued;        /* an interrupt for the next KVM_INTERRUPT */
+	uint8_t irq_vector;
+	uint64_t pdptrs[4];     /* PAE paging's PDPTEs as KVM last gave them */
+	bool pdptrs_valid;      /* ... and the guest was in PAE paging */
 	timer_t timer;          /* kick.c */
 	uint64_t kick_ns;       /* when it is armed for; UINT64_MAX: not */
 	bool have_timer;
@@ -70,6 +92,21 @@ int kv_state_get(struct kv *k, struct vcpu *v);
 int kv_state_put(struct kv *k, const struct vcpu *v);
 /* state.c: write every group, whatever k->synced says (at init). */
 int kv_state_put_all(struct kv *k, const struct vcpu *v);
+
+/*
+ * state.c: the conversions themselves, both ways, for the tests
+ * (tests/unit/test_kvm.c).  A segment goes through unchanged:
+ * kv_seg_from_kvm(kv_seg_to_kvm(s)) == s.  kv_sregs_from_vcpu() leaves
+ * the PDPTEs out (flags 0); kv_pdptrs_kept() says whether sregs_put hands
+ * KVM the ones it last read instead of letting it load them from memory.
+ */
+void kv_seg_to_kvm(const struct vcpu_segment *s, struct kvm_segment *k);
+void kv_seg_from_kvm(struct vcpu_segment *s, const struct kvm_segment *k);
+void kv_regs_from_vcpu(const struct vcpu *v, struct kvm_regs *r);
+void kv_regs_to_vcpu(const struct kvm_regs *r, struct vcpu *v);
+void kv_sregs_from_vcpu(const struct vcpu *v, struct kvm_sregs2 *s);
+void kv_sregs_to_vcpu(const struct kvm_sregs2 *s, struct vcpu *v);
+bool kv_pdptrs_kept(const struct kv *k, const struct vcpu *v);
 
 /* cpuid.c: give the vCPU the virtual CPU's CPUID (isa/CONTRACT.md), but
  * with the MAXPHYADDR that the CPU enforces where KVM cannot lower it. */

@@ -3,10 +3,11 @@
  *
  * struct vcpu (core/vcpu.h) stays the single source of truth: after
  * every exit the engine reads KVM's registers into it, so that the
- * dispatcher, the device model and the interrupt delivery of interp/ see
- * the guest as it is; before the next KVM_RUN it writes back the groups
- * the monitor changed (delivering an interrupt changes RIP, RSP, RFLAGS,
- * CS and SS, and pushes a frame into guest RAM, which KVM shares).
+ * dispatcher, the device model, the trace and the run loop's interrupt
+ * decisions see the guest as it is, in whatever mode it runs; before the
+ * next KVM_RUN it writes back the groups the monitor changed (at init, the
+ * whole boot state: 64-bit mode for trapvisor's own images, 32-bit
+ * protected mode with paging off for a multiboot kernel).
  *
  * A copy of what was last exchanged (kv->synced) tells which groups
  * changed, so that an exit the monitor only looked at costs no writes.
@@ -101,7 +102,16 @@ static uint64_t vcpu_u64_get(const struct vcpu *v, size_t offset)
  *   G  D/B L  AVL (zero)  P  DPL  S  type
  *
  * KVM keeps the same bits as separate fields, plus "unusable" (VMX's
- * name for a segment register loaded with a null selector).
+ * name for a segment register loaded with a null selector).  Both of
+ * KVM's back ends report unusable as not present and take not present
+ * as unusable, so P alone carries it, and the conversion loses nothing:
+ * kv_seg_from_kvm(kv_seg_to_kvm(s)) == s for every s.
+ *
+ * What the CPU itself keeps may be less.  AMD's VMCB has no G bit that the
+ * CPU observes, so KVM on SVM reports G as "limit above 0xfffff"; it sets
+ * the accessed bit of a usable DS, ES, FS or GS and the busy bit of TR, as
+ * the descriptor cache of both vendors does (KVM's svm_get_segment).  The
+ * vcpu then shows what the CPU holds.
  */
 #define ATTR(desc_bit) ((uint16_t)((desc_bit) >> DESC_TYPE_SHIFT))
 #define ATTR_TYPE 0xf
@@ -113,7 +123,7 @@ static uint64_t vcpu_u64_get(const struct vcpu *v, size_t offset)
 #define ATTR_DB ATTR(DESC_DB)
 #define ATTR_G ATTR(DESC_G)
 
-static void seg_to_kvm(const struct vcpu_segment *s, struct kvm_segment *k)
+void kv_seg_to_kvm(const struct vcpu_segment *s, struct kvm_segment *k)
 {
 	*k = (struct kvm_segment){
 		.base = s->base,
@@ -131,7 +141,7 @@ static void seg_to_kvm(const struct vcpu_segment *s, struct kvm_segment *k)
 	};
 }
 
-static void seg_from_kvm(struct vcpu_segment *s, const struct kvm_segment *k)
+void kv_seg_from_kvm(struct vcpu_segment *s, const struct kvm_segment *k)
 {
 	s->base = k->base;
 	s->limit = k->limit;
@@ -158,21 +168,34 @@ static int regs_get(struct kv *k, struct vcpu *v)
 
 	if (ioctl(k->vcpu_fd, KVM_GET_REGS, &r) < 0)
 		return -1;
-	for (int i = 0; i < VCPU_NREGS; i++)
-		v->regs[i] = *(const uint64_t *)((const char *)&r +
-						 kvm_reg_offset[i]);
-	v->rip = r.rip;
-	v->rflags = r.rflags;
+	kv_regs_to_vcpu(&r, v);
 	return 0;
 }
 
 static int regs_put(struct kv *k, const struct vcpu *v)
 {
-	struct kvm_regs r = { .rip = v->rip, .rflags = v->rflags | FL_FIXED1 };
+	struct kvm_regs r;
 
-	for (int i = 0; i < VCPU_NREGS; i++)
-		*(uint64_t *)((char *)&r + kvm_reg_offset[i]) = v->regs[i];
+	kv_regs_from_vcpu(v, &r);
 	return ioctl(k->vcpu_fd, KVM_SET_REGS, &r);
+}
+
+/* The 64-bit registers go as they are: in 32-bit code the CPU reads and
+ * writes their low halves (and zeroes nothing above, SDM vol. 1, 3.4.1.1). */
+void kv_regs_from_vcpu(const struct vcpu *v, struct kvm_regs *r)
+{
+	*r = (struct kvm_regs){ .rip = v->rip, .rflags = v->rflags | FL_FIXED1 };
+	for (int i = 0; i < VCPU_NREGS; i++)
+		*(uint64_t *)((char *)r + kvm_reg_offset[i]) = v->regs[i];
+}
+
+void kv_regs_to_vcpu(const struct kvm_regs *r, struct vcpu *v)
+{
+	for (int i = 0; i < VCPU_NREGS; i++)
+		v->regs[i] = *(const uint64_t *)((const char *)r +
+						 kvm_reg_offset[i]);
+	v->rip = r->rip;
+	v->rflags = r->rflags;
 }
 
 static bool regs_differ(const struct vcpu *a, const struct vcpu *b)
@@ -183,61 +206,125 @@ static bool regs_differ(const struct vcpu *a, const struct vcpu *b)
 
 /* ------------------------------------------- segments, CRs, EFER, GDTR */
 
-/*
- * The CPL is SS.DPL: VMX and SVM both keep it there, and it is right even
- * in a conforming code segment, where CS.DPL may be lower than the CPL.
- */
-static int sregs_get(struct kv *k, struct vcpu *v)
-{
-	struct kvm_sregs s;
-	const struct kvm_segment *seg[VCPU_NSEGS] = {
-		[SEG_ES] = &s.es, [SEG_CS] = &s.cs, [SEG_SS] = &s.ss,
-		[SEG_DS] = &s.ds, [SEG_FS] = &s.fs, [SEG_GS] = &s.gs,
-	};
-
-	if (ioctl(k->vcpu_fd, KVM_GET_SREGS, &s) < 0)
-		return -1;
-	for (int i = 0; i < VCPU_NSEGS; i++)
-		seg_from_kvm(&v->seg[i], seg[i]);
-	seg_from_kvm(&v->ldtr, &s.ldt);
-	seg_from_kvm(&v->tr, &s.tr);
-	v->gdtr = (struct vcpu_dtable){ s.gdt.base, s.gdt.limit };
-	v->idtr = (struct vcpu_dtable){ s.idt.base, s.idt.limit };
-	v->cr0 = s.cr0;
-	v->cr2 = s.cr2;
-	v->cr3 = s.cr3;
-	v->cr4 = s.cr4;
-	v->cr8 = s.cr8;
-	v->efer = s.efer;
-	v->apic_base = s.apic_base;
-	v->cpl = s.ss.dpl;
-	return 0;
+/* The segment registers of struct kvm_sregs2, in struct vcpu's order. */
+#define KV_SREGS_SEGS(s) {                                           \
+	[SEG_ES] = &(s)->es, [SEG_CS] = &(s)->cs, [SEG_SS] = &(s)->ss, \
+	[SEG_DS] = &(s)->ds, [SEG_FS] = &(s)->fs, [SEG_GS] = &(s)->gs, \
 }
 
-static int sregs_put(struct kv *k, const struct vcpu *v)
+/*
+ * Every mode goes through the same fields: protected mode with paging off
+ * (CR0 = PE|ET, EFER = 0, as a multiboot kernel is entered), with 2-level
+ * or PAE paging, compatibility and 64-bit mode (EFER.LMA, CS.L).  Two
+ * things KVM checks (kvm_is_valid_sregs) that the vcpu may not hold:
+ *
+ *  - CS.L outside IA-32e mode.  The CPU ignores the bit there (SDM vol. 3,
+ *    3.4.5: reserved outside IA-32e mode), KVM refuses the state, so KVM
+ *    is given 0.
+ *  - A task register that is not usable.  The VMX entry checks want a
+ *    present busy TSS in TR even when its selector is null (SDM vol. 3,
+ *    "Checks on Guest Segment Registers"), as the CPU holds from reset on
+ *    (QEMU's reset loads a busy 32-bit TSS): a TR never loaded is given
+ *    those attributes.
+ *
+ * The PDPTEs of PAE paging are not here: sregs_put() decides about them.
+ */
+void kv_sregs_from_vcpu(const struct vcpu *v, struct kvm_sregs2 *s)
 {
-	struct kvm_sregs s = {
+	struct kvm_segment *seg[VCPU_NSEGS] = KV_SREGS_SEGS(s);
+
+	*s = (struct kvm_sregs2){
 		.gdt = { .base = v->gdtr.base, .limit = v->gdtr.limit },
 		.idt = { .base = v->idtr.base, .limit = v->idtr.limit },
 		.cr0 = v->cr0, .cr2 = v->cr2, .cr3 = v->cr3, .cr4 = v->cr4,
 		.cr8 = v->cr8, .efer = v->efer, .apic_base = v->apic_base,
 	};
-	struct kvm_segment *seg[VCPU_NSEGS] = {
-		[SEG_ES] = &s.es, [SEG_CS] = &s.cs, [SEG_SS] = &s.ss,
-		[SEG_DS] = &s.ds, [SEG_FS] = &s.fs, [SEG_GS] = &s.gs,
-	};
+	for (int i = 0; i < VCPU_NSEGS; i++)
+		kv_seg_to_kvm(&v->seg[i], seg[i]);
+	kv_seg_to_kvm(&v->ldtr, &s->ldt);
+	kv_seg_to_kvm(&v->tr, &s->tr);
+	if (!(v->efer & EFER_LMA))
+		s->cs.l = 0;
+	if (!s->tr.present) {
+		s->tr.present = 1;
+		s->tr.type = DESC_SYS_TSS_BUSY;
+	}
+	s->tr.unusable = 0;
+}
+
+/*
+ * The CPL is SS.DPL: VMX and SVM both keep it there, and it is right even
+ * in a conforming code segment, where CS.DPL may be lower than the CPL.
+ */
+void kv_sregs_to_vcpu(const struct kvm_sregs2 *s, struct vcpu *v)
+{
+	const struct kvm_segment *seg[VCPU_NSEGS] = KV_SREGS_SEGS(s);
 
 	for (int i = 0; i < VCPU_NSEGS; i++)
-		seg_to_kvm(&v->seg[i], seg[i]);
-	seg_to_kvm(&v->ldtr, &s.ldt);
-	seg_to_kvm(&v->tr, &s.tr);
-	/* The task register is always usable: VMX and SVM entry checks
-	 * want a busy TSS there even when its selector is null. */
-	s.tr.unusable = 0;
+		kv_seg_from_kvm(&v->seg[i], seg[i]);
+	kv_seg_from_kvm(&v->ldtr, &s->ldt);
+	kv_seg_from_kvm(&v->tr, &s->tr);
+	v->gdtr = (struct vcpu_dtable){ s->gdt.base, s->gdt.limit };
+	v->idtr = (struct vcpu_dtable){ s->idt.base, s->idt.limit };
+	v->cr0 = s->cr0;
+	v->cr2 = s->cr2;
+	v->cr3 = s->cr3;
+	v->cr4 = s->cr4;
+	v->cr8 = s->cr8;
+	v->efer = s->efer;
+	v->apic_base = s->apic_base;
+	v->cpl = s->ss.dpl;
+}
+
+/*
+ * PAE paging (CR0.PG, CR4.PAE, not EFER.LMA) walks from four PDPTEs that
+ * the CPU loads from the PDPT at CR3 when the guest writes CR3 (or
+ * changes CR0.PG/CD/NW, CR4.PAE/PGE/PSE/SMEP), and keeps in registers
+ * until the next such write (SDM vol. 3, 4.4.1): a guest may change its
+ * PDPT in memory and go on with the old entries.  KVM_SET_SREGS, whenever
+ * it sees PAE paging, reloads them from memory, as if the guest had
+ * written CR3 again; KVM_SET_SREGS2 takes them from user space when flags
+ * has KVM_SREGS2_FLAGS_PDPTRS_VALID.  So the engine keeps the four that
+ * KVM_GET_SREGS2 last gave, and hands them back while the guest's paging
+ * registers are those they were loaded under; once CR0, CR3, CR4 or EFER
+ * changed, KVM loads new ones from memory, as the CPU would on that write.
+ * (AMD with nested paging keeps no PDPTE registers: the CPU reads the
+ * PDPT at every walk, and KVM on SVM reads memory too; the rule changes
+ * nothing there.)
+ */
+bool kv_pdptrs_kept(const struct kv *k, const struct vcpu *v)
+{
+	const struct vcpu *was = &k->synced;
+
+	return k->pdptrs_valid && v->cr0 == was->cr0 && v->cr3 == was->cr3 &&
+	       v->cr4 == was->cr4 && v->efer == was->efer;
+}
+
+static int sregs_get(struct kv *k, struct vcpu *v)
+{
+	struct kvm_sregs2 s;
+
+	if (ioctl(k->vcpu_fd, KVM_GET_SREGS2, &s) < 0)
+		return -1;
+	kv_sregs_to_vcpu(&s, v);
+	k->pdptrs_valid = (s.flags & KVM_SREGS2_FLAGS_PDPTRS_VALID) != 0;
+	memcpy(k->pdptrs, s.pdptrs, sizeof(k->pdptrs));
+	return 0;
+}
+
+static int sregs_put(struct kv *k, const struct vcpu *v)
+{
+	struct kvm_sregs2 s;
+
+	kv_sregs_from_vcpu(v, &s);
+	if (kv_pdptrs_kept(k, v)) {
+		s.flags = KVM_SREGS2_FLAGS_PDPTRS_VALID;
+		memcpy(s.pdptrs, k->pdptrs, sizeof(s.pdptrs));
+	}
 	/* Without an in-kernel local APIC, KVM_RUN reloads CR8 (the task
 	 * priority) from kvm_run.cr8 on every entry. */
 	k->run->cr8 = v->cr8;
-	return ioctl(k->vcpu_fd, KVM_SET_SREGS, &s);
+	return ioctl(k->vcpu_fd, KVM_SET_SREGS2, &s);
 }
 
 static bool sregs_differ(const struct vcpu *a, const struct vcpu *b)
@@ -327,6 +414,14 @@ static bool dregs_differ(const struct vcpu *a, const struct vcpu *b)
 
 /* ------------------------------------------- events: the sti shadow */
 
+/*
+ * An exit can come while the CPU delivers an event (an interrupt or an
+ * exception whose frame it was pushing when a host interrupt or a nested
+ * page fault came in): KVM then delivers it again at the next entry.
+ * Until it has, the guest is inside that delivery, where no other
+ * interrupt can land: the vcpu says so with insn_in_progress, as for an
+ * unfinished instruction.
+ */
 static int events_get(struct kv *k, struct vcpu *v)
 {
 	struct kvm_vcpu_events e;
@@ -334,6 +429,8 @@ static int events_get(struct kv *k, struct vcpu *v)
 	if (ioctl(k->vcpu_fd, KVM_GET_VCPU_EVENTS, &e) < 0)
 		return -1;
 	v->interrupt_shadow = e.interrupt.shadow != 0;
+	v->insn_in_progress = e.exception.injected || e.exception.pending ||
+			      e.interrupt.injected || e.nmi.injected;
 	return 0;
 }
 

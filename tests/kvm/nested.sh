@@ -36,8 +36,8 @@ mkdir -p "$WORK"
 # the CPU, not KVM, decides which frame bits are reserved, so the kvm engine
 # must tell the guest the CPU's MAXPHYADDR (engines/kvm/cpuid.c); the paging
 # guest's rsvd checks fail here if it does not (bit 39, reserved for a
-# 39-bit CPU, is an address bit for this one: "guest reads guest-physical
-# 0x8000121040, outside its 64 MiB of RAM").
+# 39-bit CPU, is an address bit for this one: the access reads
+# guest-physical 0x8000121040, outside RAM, as MMIO instead of faulting).
 CPU=${KVM_NESTED_CPU:-qemu64,+svm,+npt,phys-bits=40}
 
 die() { echo "kvm-nested: $*" >&2; exit 125; }
