@@ -23,7 +23,8 @@
  * Unlike QEMU, an ELF64 kernel with a multiboot header is loaded (at its
  * physical addresses) rather than refused, a required flag trapvisor
  * cannot honour (a video mode) is refused rather than ignored, and a
- * magic number with a bad checksum is reported rather than passed over.
+ * magic number with a bad checksum, passed over by both, is named in the
+ * refusal of a file that then has no way to boot.
  */
 #include <elf.h>
 #include <stdio.h>
@@ -51,10 +52,11 @@ static uint32_t word(const uint8_t *p)
 	return v;
 }
 
-int mb_find_header(const uint8_t *img, size_t size, struct mb_header *h,
-		   char *why, size_t len)
+enum mb_search mb_find_header(const uint8_t *img, size_t size,
+			      struct mb_header *h, char *why, size_t len)
 {
 	size_t end = size < MB_SEARCH_END ? size : MB_SEARCH_END;
+	enum mb_search none = MB_HEADER_NONE;
 
 	for (size_t off = 0; off + MB_HEADER_BASE <= end; off += 4) {
 		const uint8_t *p = img + off;
@@ -62,28 +64,30 @@ int mb_find_header(const uint8_t *img, size_t size, struct mb_header *h,
 		if (word(p) != MB_HEADER_MAGIC)
 			continue;
 		if ((uint32_t)(word(p) + word(p + 4) + word(p + 8)) != 0) {
-			snprintf(why, len, "the multiboot header at offset "
-				 "%#zx has a bad checksum", off);
-			return -1;
+			if (none == MB_HEADER_NONE)
+				snprintf(why, len, "the multiboot header at "
+					 "offset %#zx has a bad checksum", off);
+			none = MB_HEADER_BAD_CHECKSUM;
+			continue;
 		}
 		*h = (struct mb_header){ .offset = off, .flags = word(p + 4) };
 		if (!(h->flags & MB_FLAG_AOUT_KLUDGE))
-			return 1;
+			return MB_HEADER_FOUND;
 		if (off + MB_HEADER_ADDR > end) {
 			snprintf(why, len, "the multiboot header at offset "
 				 "%#zx is cut short by the end of the %s", off,
 				 size < MB_SEARCH_END ? "file" :
 				 "first 8192 bytes");
-			return -1;
+			return MB_HEADER_CUT_SHORT;
 		}
 		h->header_addr = word(p + 12);
 		h->load_addr = word(p + 16);
 		h->load_end_addr = word(p + 20);
 		h->bss_end_addr = word(p + 24);
 		h->entry_addr = word(p + 28);
-		return 1;
+		return MB_HEADER_FOUND;
 	}
-	return 0;
+	return none;
 }
 
 /* Flags 0-15 are requirements: refuse any that trapvisor cannot honour. */
