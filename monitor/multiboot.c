@@ -302,7 +302,8 @@ static uint32_t write_mmap(struct vm *vm)
 }
 
 /* The flat GDT the selectors name: null, 32-bit code, data (both ring 0,
- * base 0, limit 4 GiB), the GDT QEMU's multiboot option ROM also loads. */
+ * base 0, limit 4 GiB), at the selectors QEMU's multiboot option ROM
+ * uses; the accessed bits set, as loading the registers leaves them. */
 static const uint64_t mb_gdt[BOOT_GDT_ENTRIES] = {
 	0,
 	0x00cf9b000000ffffULL, /* 0x08: P, DPL 0, code exec/read, D, G */
