@@ -9,11 +9,18 @@
  *   I/O APIC    ID 0, version 0x11, enabled, at 0xfec00000
  *   I/O intr    ISA IRQ n -> INTIN n, but IRQ 0 (the PIT) -> INTIN 2;
  *               IRQ 2 (the 8259A cascade, never raised) has no entry,
- *               as its pin is IRQ 0's; IRQs 5, 9, 10, 11 level and
- *               active high (the PCI links and the ACPI SCI), the
- *               others the ISA bus's default, edge and active high
+ *               as its pin is IRQ 0's; the others the ISA bus's
+ *               default, edge and active high, except IRQs 5, 9, 10
+ *               and 11: level, active high, as the MADT says of them
  *   local intr  ExtINT (the 8259A pair) on LINT0 of LAPIC 0, NMI on
  *               LINT1 of every LAPIC
+ *
+ * One difference: SeaBIOS leaves IRQs 5, 9, 10 and 11 out of the ISA
+ * entries and lists instead the interrupt pins of the PCI devices it
+ * finds, routed to them.  trapvisor's only PCI function, the host
+ * bridge, has no pin, so that would leave the ACPI SCI (IRQ 9) with no
+ * route at all; the ISA entries keep the MP table and the MADT telling
+ * the same story of all sixteen IRQs.
  *
  * Both checksums make their structures sum to zero.  IMCRP is clear: the
  * machine comes up in virtual wire mode (the 8259A's INTR reaches the
