@@ -24,6 +24,7 @@
 BUILD ?= build
 CC ?= cc
 GUEST_CC ?= gcc
+GUEST_LD ?= ld
 
 CAPSTONE_CFLAGS := $(shell pkg-config --cflags capstone 2>/dev/null)
 CAPSTONE_LIBS := $(shell pkg-config --libs capstone 2>/dev/null || echo -lcapstone)
@@ -47,13 +48,18 @@ MON_OBJ := $(MON_SRC:%.c=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libtrapvisor.a
 
 # ---------------------------------------------------------------- guests
-GUEST_NAMES := $(filter-out runtime,$(notdir $(patsubst %/,%,$(wildcard guests/*/))))
+# A folder with a guest32.ld is an i386 guest (guests/mb32): built with
+# gcc -m32 and linked by ld -m elf_i386, without the 64-bit runtime.
+GUEST32_NAMES := $(patsubst guests/%/guest32.ld,%,$(wildcard guests/*/guest32.ld))
+GUEST_NAMES := $(filter-out runtime $(GUEST32_NAMES),$(notdir $(patsubst %/,%,$(wildcard guests/*/))))
 RT_SRC := $(wildcard guests/runtime/*.c guests/runtime/*.S)
 RT_OBJ := $(patsubst %,$(BUILD)/gobj/%.o,$(basename $(RT_SRC)))
 GUESTS := $(GUEST_NAMES:%=$(BUILD)/guests/%.elf)
+GUESTS32 := $(GUEST32_NAMES:%=$(BUILD)/guests/%.elf)
 GUEST_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -I. -Iguests/runtime \
 	-ffreestanding -fno-pic -fno-pie -fno-stack-protector -mno-red-zone \
 	-mgeneral-regs-only -fno-asynchronous-unwind-tables -fcf-protection=none
+GUEST32_CFLAGS := -m32 -march=i686 $(filter-out -mno-red-zone,$(GUEST_CFLAGS))
 GUEST_LDFLAGS := -nostdlib -static -no-pie \
 	-Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack
 
@@ -66,7 +72,7 @@ DIFF_SRC := $(wildcard tests/diff/*.c tests/diff/*.S)
 .PHONY: all deps run test test-layers test-unit test-guests test-qemu test-qemucli test-badinput \
 	test-escape test-diff test-kvm tour clean bench-trapcost \
 	grade lab-skeleton
-all: $(BUILD)/trapvisor $(BUILD)/trapvisor-qemu $(GUESTS)
+all: $(BUILD)/trapvisor $(BUILD)/trapvisor-qemu $(GUESTS) $(GUESTS32)
 
 deps:
 	@sh scripts/deps.sh
@@ -164,8 +170,20 @@ $(BUILD)/gobj/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
 
+$(BUILD)/g32obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST32_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/g32obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST32_CFLAGS) -MMD -MP -c $< -o $@
+
 .SECONDARY:
 .SECONDEXPANSION:
+$(GUESTS32): $(BUILD)/guests/%.elf: $$(addprefix $(BUILD)/g32obj/,$$(addsuffix .o,$$(basename $$(wildcard guests/$$*/*.c guests/$$*/*.S)))) guests/$$*/guest32.ld
+	@mkdir -p $(dir $@)
+	$(GUEST_LD) -m elf_i386 --build-id=none -z max-page-size=4096 -z noexecstack -T $(filter %.ld,$^) -o $@ $(filter %.o,$^)
+
 $(BUILD)/guests/%.elf: $$(addprefix $(BUILD)/gobj/,$$(addsuffix .o,$$(basename $$(wildcard guests/$$*/*.c guests/$$*/*.S)))) $(RT_OBJ) $$(firstword $$(wildcard guests/$$*/guest.ld) guests/runtime/guest.ld)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_LDFLAGS) -Wl,-T,$(filter %.ld,$^) -o $@ $(filter %.o,$^)

@@ -14,7 +14,7 @@
  *                instructions a busy CPU would have run while the vCPU was
  *                halted (clock_advance_to), so that a run repeats exactly.
  *
- * Timers (the PIT and the RTC now; the LAPIC timer next) register the
+ * Timers (the PIT, the RTC and the LAPIC timer) register the
  * virtual time of their next event with clock_set_deadline(); the run loop
  * and the engines ask clock_next_deadline() when they must come back.
  * Engines and devices never write these fields themselves.
@@ -30,6 +30,7 @@ struct vm;
 enum clock_timer {
 	CLOCK_PIT,      /* 8254 channel 0, IRQ 0 */
 	CLOCK_RTC,      /* MC146818 update-ended interrupt, IRQ 8 */
+	CLOCK_LAPIC,    /* the local APIC's timer */
 	CLOCK_NTIMERS
 };
 

@@ -9,9 +9,12 @@
  *   0x00a0-0x00a1   8259A slave PIC
  *   0x00f4          isa-debug-exit (QEMU's): a write ends the VM
  *   0x01f0-0x01f7   IDE primary channel, command block (devices/ide.c)
+ *   0x03d4-0x03d5   VGA CRT controller, index and data (devices/vga.c)
  *   0x03f6          IDE primary channel, Alternate Status / Device Control
  *   0x03f8-0x03ff   COM1, a 16550A UART (devices/ns16550a.c)
  *   0x0510-0x0511   QEMU's fw_cfg, I/O interface (devices/fw_cfg.c)   [wide]
+ *   0x0600-0x060b   PIIX4 ACPI PM1 event and control registers, PM timer
+ *                   (devices/acpi_pm.c)                             [wide]
  *   0x0cf8-0x0cff   PCI configuration mechanism #1, i440FX host bridge
  *                   (devices/pci.c)                                 [wide]
  *   anything else   nothing answers: reads give all ones, writes vanish
@@ -29,6 +32,7 @@
 #include "core/clock.h"
 #include "core/vm.h"
 #include "devices/devices.h"
+#include "isa/x86.h"
 
 /*
  * The RTC starts at the host's wall-clock time (UTC), or under --icount at
@@ -56,7 +60,63 @@ void devices_init(struct vm *vm, int out_fd)
 	rtc_init(vm);
 	fw_cfg_init(&vm->dev->fw_cfg, vm->mem.size, 1, vm->opt.cmdline);
 	ide_init(&vm->dev->ide0);
+	vga_init(&vm->dev->vga);
+	lapic_init(&vm->dev->lapic);
+	ioapic_init(&vm->dev->ioapic, &vm->dev->lapic, &vm->dev->pic);
+	acpi_pm_init(&vm->dev->pm);
 	clock_set_deadline(vm, CLOCK_PIT, i8254_next_irq0(&vm->dev->pit));
+	clock_set_deadline(vm, CLOCK_LAPIC, CLOCK_NEVER);
+}
+
+/*
+ * An ISA interrupt line, wired as on QEMU's pc to both interrupt
+ * controllers: the 8259A pair and the IOAPIC's pin for it.
+ */
+static void isa_irq(struct vm *vm, unsigned irq, bool level)
+{
+	i8259_set_irq(&vm->dev->pic, irq, level);
+	ioapic_set_pin(&vm->dev->ioapic, ioapic_isa_pin(irq), level);
+}
+
+/* The 8259A's INTR output is the LAPIC's LINT0 input. */
+static void pic_intr_update(struct vm *vm)
+{
+	lapic_set_lint0(&vm->dev->lapic, i8259_pending(&vm->dev->pic));
+}
+
+/* ------------------------------------------------------------------
+ * The LAPIC's ties to the vCPU and the other chips.  Before the chip is
+ * used, it takes the CR8 the guest may have written (CR8 and TPR are one
+ * value); after, the vCPU's CR8 follows TPR, a level-triggered EOI goes
+ * to the IOAPIC (the EOI broadcast), and the timer's next expiry to the
+ * clock.
+ */
+static struct lapic *lapic_in(struct vm *vm)
+{
+	lapic_sync_cr8(&vm->dev->lapic, vm->vcpu.cr8);
+	return &vm->dev->lapic;
+}
+
+static void lapic_out(struct vm *vm)
+{
+	struct lapic *l = &vm->dev->lapic;
+
+	vm->vcpu.cr8 = lapic_cr8(l);
+	if (l->eoi_level_vector >= 0) {
+		ioapic_eoi(&vm->dev->ioapic, (uint8_t)l->eoi_level_vector);
+		l->eoi_level_vector = -1;
+	}
+	clock_set_deadline(vm, CLOCK_LAPIC, lapic_next_event(l));
+}
+
+static bool lapic_enabled(const struct vm *vm)
+{
+	return vm->vcpu.apic_base & APIC_BASE_ENABLE;
+}
+
+static bool x2apic_mode(const struct vm *vm)
+{
+	return lapic_enabled(vm) && (vm->vcpu.apic_base & APIC_BASE_EXTD);
 }
 
 /*T:610 Devices raise interrupt lines; they never enter the guest themselves.
@@ -70,18 +130,23 @@ void devices_update(struct vm *vm)
 {
 	/* The PIC is edge-triggered: one pulse stands for every tick that
 	 * passed, as on real hardware where missed ticks are lost. */
-	if (i8254_irq0_edges(&vm->dev->pit, clock_now(vm))) {
-		i8259_set_irq(&vm->dev->pic, IRQ_TIMER, true);
-		i8259_set_irq(&vm->dev->pic, IRQ_TIMER, false);
+	uint64_t now = clock_now(vm);
+
+	if (i8254_irq0_edges(&vm->dev->pit, now)) {
+		isa_irq(vm, IRQ_TIMER, true);
+		isa_irq(vm, IRQ_TIMER, false);
 	}
 	clock_set_deadline(vm, CLOCK_PIT, i8254_next_irq0(&vm->dev->pit));
-	i8259_set_irq(&vm->dev->pic, IRQ_COM1, ns16550a_irq(&vm->dev->com1));
-	i8259_set_irq(&vm->dev->pic, IRQ_KEYBOARD, i8042_irq1(&vm->dev->kbc));
-	i8259_set_irq(&vm->dev->pic, IRQ_AUX, i8042_irq12(&vm->dev->kbc));
-	i8259_set_irq(&vm->dev->pic, IRQ_RTC,
-		      mc146818_irq8(&vm->dev->rtc, clock_now(vm)));
+	isa_irq(vm, IRQ_COM1, ns16550a_irq(&vm->dev->com1));
+	isa_irq(vm, IRQ_KEYBOARD, i8042_irq1(&vm->dev->kbc));
+	isa_irq(vm, IRQ_AUX, i8042_irq12(&vm->dev->kbc));
+	isa_irq(vm, IRQ_RTC, mc146818_irq8(&vm->dev->rtc, now));
 	clock_set_deadline(vm, CLOCK_RTC,
-			   mc146818_next_event(&vm->dev->rtc, clock_now(vm)));
+			   mc146818_next_event(&vm->dev->rtc, now));
+	isa_irq(vm, IRQ_SCI, acpi_pm_sci(&vm->dev->pm, now));
+	pic_intr_update(vm);
+	lapic_timer_update(lapic_in(vm), now);
+	lapic_out(vm);
 }
 
 void devices_idle(struct vm *vm)
@@ -159,7 +224,7 @@ static uint8_t rtc_io(struct vm *vm, uint16_t port, bool in, uint8_t val)
 /* The IDE channel drives IRQ 14 after every access (INTRQ is a level). */
 static void ide_irq_update(struct vm *vm)
 {
-	i8259_set_irq(&vm->dev->pic, IRQ_IDE0, vm->dev->ide0.irq);
+	isa_irq(vm, IRQ_IDE0, vm->dev->ide0.irq);
 }
 
 /* 0x1f0-0x1f7: the command block, data register 16/32 bits wide. */
@@ -201,6 +266,7 @@ static uint8_t port_io8(struct vm *vm, uint16_t port, bool in, uint8_t val)
 		if (in)
 			return i8259_read(&vm->dev->pic, port);
 		i8259_write(&vm->dev->pic, port, val);
+		pic_intr_update(vm);
 		return 0;
 	case PIT_CH0: case PIT_CH1: case PIT_CH2: case PIT_CMD:
 		return pit_io(vm, port, in, val);
@@ -208,6 +274,11 @@ static uint8_t port_io8(struct vm *vm, uint16_t port, bool in, uint8_t val)
 		return kbc_io(vm, port, in, val);
 	case RTC_INDEX_PORT: case RTC_DATA_PORT:
 		return rtc_io(vm, port, in, val);
+	case VGA_CRTC_INDEX: case VGA_CRTC_DATA:
+		if (in)
+			return vga_read(&vm->dev->vga, port);
+		vga_write(&vm->dev->vga, port, val);
+		return 0;
 	}
 	return 0xff;
 }
@@ -233,6 +304,37 @@ static void fw_cfg_io(struct vm *vm, uint16_t port, unsigned size, bool in,
 }
 
 /*
+ * The ACPI PM block: byte by byte at one instant, so that a 32-bit read
+ * of the PM timer does not tear.  SLP_EN for S5 turns the machine off:
+ * the VM ends with status 0, as QEMU's guest shutdown does.
+ */
+static void acpi_pm_io(struct vm *vm, uint16_t port, unsigned size, bool in,
+		       uint32_t *data)
+{
+	struct acpi_pm *pm = &vm->dev->pm;
+	uint64_t now = clock_now(vm);
+	uint32_t r = 0;
+
+	for (unsigned i = 0; i < size; i++) {
+		unsigned off = (unsigned)(port - ACPI_PM_BASE) + i;
+
+		if (off >= ACPI_PM_NPORTS)
+			r |= 0xffu << (8 * i);
+		else if (in)
+			r |= (uint32_t)acpi_pm_read(pm, off, now) << (8 * i);
+		else
+			acpi_pm_write(pm, off, (uint8_t)(*data >> (8 * i)),
+				      now);
+	}
+	if (in)
+		*data = r;
+	if (pm->poweroff) {
+		vm->stopped = true;
+		vm->exit_status = 0;
+	}
+}
+
+/*
  * The devices that take an access whole: an access whose first port lies
  * in [first, first + count) goes to io with its size (1, 2 or 4); the
  * handler decides what a size it does not support does.
@@ -248,6 +350,7 @@ static const struct io_range wide_ranges[] = {
 	{ FW_CFG_PORT_SEL, FW_CFG_NPORTS, fw_cfg_io },
 	{ IDE0_BASE, IDE_NPORTS, ide_cmd_io },
 	{ IDE0_CTRL, 1, ide_ctrl_io },
+	{ ACPI_PM_BASE, ACPI_PM_NPORTS, acpi_pm_io },
 };
 
 /* The wide range that port falls in, or NULL. */
@@ -301,27 +404,167 @@ void devices_io(struct vm *vm, uint16_t port, unsigned size, bool in,
  * Memory-mapped I/O.  The map, in one place as the port map above:
  *
  *   address                 device
- *   anything not RAM        nothing answers: reads all ones, writes vanish
+ *   IA32_APIC_BASE page     the LAPIC's registers (devices/lapic.c), in
+ *   (0xfee00000 after       xAPIC mode only: globally disabled or in
+ *   reset)                  x2APIC mode the page is not decoded
+ *   0xfec00000-0xfec00fff   the IOAPIC (devices/ioapic.c)
+ *   anything else not RAM   nothing answers: reads all ones, writes vanish
+ *
+ * The LAPIC page is looked at first, so a guest that moves it over the
+ * IOAPIC hides the IOAPIC, as on QEMU's pc (the CPU's own APIC wins).
+ */
+
+/* All ones in size bytes: what nothing answers with. */
+static uint64_t all_ones(unsigned size)
+{
+	return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+}
+
+/*
+ * The LAPIC's registers are 32 bits wide, 16 bytes apart; as QEMU's
+ * apic_mem_read/write, a smaller access reads 0 and writes nothing, the
+ * low 4 bits of the offset are not decoded, and a quadword is two
+ * dwords.  An absent register reads 0 (ESR records it).
+ */
+static uint32_t lapic_mmio32(struct vm *vm, uint64_t off, bool write,
+			     uint32_t val)
+{
+	struct lapic *l = lapic_in(vm);
+	unsigned reg = (unsigned)(off >> 4) & 0xff;
+	uint64_t v = 0;
+
+	if (write)
+		lapic_write(l, reg, val, false, clock_now(vm));
+	else
+		lapic_read(l, reg, false, clock_now(vm), &v);
+	lapic_out(vm);
+	return (uint32_t)v;
+}
+
+static void lapic_mmio(struct vm *vm, uint64_t off, unsigned size,
+		       bool write, uint64_t *data)
+{
+	if (size < 4) {
+		if (!write)
+			*data = 0;
+		return;
+	}
+	uint64_t lo = lapic_mmio32(vm, off, write, (uint32_t)*data);
+	if (size == 8) {
+		uint64_t hi = lapic_mmio32(vm, off + 4, write,
+					   (uint32_t)(*data >> 32));
+		lo |= hi << 32;
+	}
+	if (!write)
+		*data = lo;
+}
+
+static void ioapic_mmio(struct vm *vm, uint64_t off, unsigned size,
+			bool write, uint64_t *data)
+{
+	struct ioapic *io = &vm->dev->ioapic;
+
+	if (write)
+		ioapic_write(io, (uint32_t)off, size, (uint32_t)*data);
+	else
+		*data = ioapic_read(io, (uint32_t)off, size) &
+			all_ones(size);
+	lapic_out(vm); /* messages may have reached the LAPIC */
+}
+
+/* Memory-mapped chips.  A guest reaches the interrupt controllers of
+ * a modern PC, the LAPIC and the IOAPIC, with loads and stores to pages
+ * in the hole below 4 GiB where no RAM is.  The MMU of the software CPU
+ * (or KVM's MMIO exit) sends such an access here, where the address picks
+ * the chip, as the port picks it in devices_io().
  */
 void devices_mmio(struct vm *vm, uint64_t gpa, unsigned size, bool write,
 		  uint64_t *data)
 {
-	(void)vm;
-	(void)gpa;
-	if (!write)
-		*data = size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+	uint64_t apic = vm->vcpu.apic_base & ~(uint64_t)(LAPIC_PAGE_SIZE - 1) &
+			~(APIC_BASE_EXTD | APIC_BASE_ENABLE | APIC_BASE_BSP);
+
+	if (lapic_enabled(vm) && !x2apic_mode(vm) &&
+	    gpa - apic < LAPIC_PAGE_SIZE)
+		lapic_mmio(vm, gpa - apic, size, write, data);
+	else if (gpa - IOAPIC_BASE < IOAPIC_SIZE)
+		ioapic_mmio(vm, gpa - IOAPIC_BASE, size, write, data);
+	else if (!write)
+		*data = all_ones(size);
 }
 
 /* ------------------------------------------------------------------
- * The interrupt controller, as the CPU's INTR pin and acknowledge cycle
- * see it.
+ * The interrupt controllers, as the CPU's INTR pin and acknowledge cycle
+ * see them.
  */
 bool devices_intr_pending(struct vm *vm)
 {
-	return i8259_pending(&vm->dev->pic);
+	struct i8259_pair *pic = &vm->dev->pic;
+
+	if (!lapic_enabled(vm))
+		return i8259_pending(pic);
+	if (lapic_extint(&vm->dev->lapic) && i8259_pending(pic))
+		return true;
+	return lapic_pending(lapic_in(vm)) >= 0;
 }
 
 uint8_t devices_intr_ack(struct vm *vm)
 {
-	return i8259_acknowledge(&vm->dev->pic);
+	struct i8259_pair *pic = &vm->dev->pic;
+	uint8_t vector;
+
+	if (!lapic_enabled(vm) ||
+	    (lapic_extint(&vm->dev->lapic) && i8259_pending(pic))) {
+		vector = i8259_acknowledge(pic);
+		pic_intr_update(vm);
+		return vector;
+	}
+	vector = lapic_acknowledge(lapic_in(vm));
+	lapic_out(vm);
+	return vector;
+}
+
+/* ------------------------------------------------------------------
+ * The LAPIC's MSRs (interp/msr.c).
+ */
+bool devices_apic_base_allowed(struct vm *vm, uint64_t val)
+{
+	return lapic_base_allowed(vm->vcpu.apic_base, val);
+}
+
+void devices_apic_base_written(struct vm *vm, uint64_t old)
+{
+	lapic_base_changed(lapic_in(vm), old, vm->vcpu.apic_base);
+	lapic_out(vm);
+}
+
+bool devices_x2apic_msr(struct vm *vm, uint32_t msr, bool write,
+			uint64_t *val)
+{
+	struct lapic *l;
+	bool ok;
+
+	if (!x2apic_mode(vm) || msr < MSR_X2APIC_FIRST ||
+	    msr > MSR_X2APIC_LAST)
+		return false;
+	l = lapic_in(vm);
+	if (write)
+		ok = lapic_write(l, msr - MSR_X2APIC_FIRST, *val, true,
+				 clock_now(vm));
+	else
+		ok = lapic_read(l, msr - MSR_X2APIC_FIRST, true, clock_now(vm),
+				val);
+	lapic_out(vm);
+	return ok;
+}
+
+uint64_t devices_tsc_deadline(struct vm *vm)
+{
+	return vm->dev->lapic.tsc_deadline;
+}
+
+void devices_set_tsc_deadline(struct vm *vm, uint64_t tsc, uint64_t when_ns)
+{
+	lapic_set_tsc_deadline(lapic_in(vm), tsc, when_ns);
+	lapic_out(vm);
 }

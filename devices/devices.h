@@ -1,10 +1,20 @@
 /*
- * devices/devices.h - the device model: the machine's port I/O space.
+ * devices/devices.h - the device model: the machine's port I/O space,
+ * its memory-mapped chips and its interrupt controllers.
  *
  * Every engine sends port I/O here: softcpu and native after the dispatcher
- * has decoded an in/out that trapped, kvm straight from a KVM_EXIT_IO.
- * The whole port map is wired in one place, devices_io() in
+ * has decoded an in/out that trapped, kvm straight from a KVM_EXIT_IO;
+ * memory-mapped I/O comes from softcpu's MMU and kvm's KVM_EXIT_MMIO.
+ * The whole port map and MMIO map are wired in one place,
  * devices/devices.c, after OpenBSD vmd's habit.
+ *
+ * The addresses and numbers firmware tables (MP, MADT, FADT) describe
+ * are the chips' own macros: LAPIC_DEFAULT_BASE and LAPIC_ID_BSP
+ * (devices/lapic.h), IOAPIC_BASE, IOAPIC_ID and IOAPIC_PINS
+ * (devices/ioapic.h), ACPI_PM1_EVT_BLK, ACPI_PM1_CNT_BLK, ACPI_PM_TMR_BLK,
+ * their lengths, ACPI_SCI_IRQ and ACPI_S5_SLP_TYP (devices/acpi_pm.h).
+ * ISA IRQ 0 arrives at IOAPIC pin 2 (an interrupt source override), the
+ * others at the pin of their number (ioapic_isa_pin()).
  */
 #ifndef DEVICES_DEVICES_H
 #define DEVICES_DEVICES_H
@@ -12,14 +22,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/acpi_pm.h"
 #include "devices/fw_cfg.h"
 #include "devices/i8042.h"
 #include "devices/i8254.h"
 #include "devices/i8259.h"
 #include "devices/mc146818.h"
 #include "devices/ide.h"
+#include "devices/ioapic.h"
+#include "devices/lapic.h"
 #include "devices/ns16550a.h"
 #include "devices/pci.h"
+#include "devices/vga.h"
 
 struct vm;
 
@@ -34,12 +48,18 @@ struct devices {
 	struct i8042 kbc;        /* keyboard controller; IRQ 1 and 12 */
 	struct mc146818 rtc;     /* real-time clock and CMOS RAM; IRQ 8 */
 	struct ide_bus ide0;     /* primary IDE channel; IRQ 14 */
+	struct vga vga;          /* the VGA's CRT controller (cursor) */
+	struct lapic lapic;      /* the CPU's local APIC */
+	struct ioapic ioapic;    /* the I/O APIC; ISA IRQs on its pins */
+	struct acpi_pm pm;       /* PIIX4 ACPI PM1 registers and PM timer */
 };
 
 /*
  * Bring the interrupt lines up to date with virtual time (core/clock.h):
  * the PIT's IRQ 0 edges and the levels of the UART (IRQ 4), the 8042
- * (IRQ 1, 12) and the RTC (IRQ 8) go to the PIC, and the PIT's and RTC's
+ * (IRQ 1, 12), the RTC (IRQ 8), the SCI (IRQ 9) and IDE (IRQ 14) go to
+ * the PIC and to the IOAPIC, the PIC's INTR to the LAPIC's LINT0; the
+ * LAPIC timer delivers what expired; the PIT's, RTC's and LAPIC timer's
  * next events are registered with the clock.
  */
 void devices_update(struct vm *vm);
@@ -49,6 +69,7 @@ void devices_update(struct vm *vm);
 #define IRQ_KEYBOARD 1 /* the 8042's keyboard side */
 #define IRQ_AUX 12  /* the 8042's aux (mouse) side */
 #define IRQ_RTC 8   /* the RTC's update-ended interrupt */
+#define IRQ_SCI ACPI_SCI_IRQ /* the ACPI SCI (9) */
 #define IRQ_IDE0 14 /* the primary IDE channel */
 
 /* Reset every device to its power-on state; UART output goes to out_fd. */
@@ -87,10 +108,27 @@ void devices_mmio(struct vm *vm, uint64_t gpa, unsigned size, bool write,
  * The interrupt controller as the CPU sees it: is a maskable interrupt
  * waiting to be delivered (the CPU then checks IF itself), and, when the
  * CPU takes it, its vector (the acknowledge cycle: the request moves to
- * in-service).  The 8259A pair answers directly, or through the LAPIC's
- * LINT0 in ExtINT mode once the LAPIC is enabled.
+ * in-service).  With the LAPIC globally disabled (IA32_APIC_BASE.EN 0)
+ * the 8259A pair answers directly; with it enabled, the 8259A through
+ * LINT0 in ExtINT mode (first, as in QEMU: ExtINT ignores priorities),
+ * else the LAPIC's highest request above its processor priority.
  */
 bool devices_intr_pending(struct vm *vm);
 uint8_t devices_intr_ack(struct vm *vm);
+
+/*
+ * The LAPIC from the CPU's side (interp/msr.c).  IA32_APIC_BASE: may the
+ * guest write val (a legal mode transition, SDM 11.12.5)?  It was
+ * written, old is the value before.  x2APIC registers, MSR 0x800-0x8ff:
+ * false is #GP (not in x2APIC mode, no such register, a read-only or
+ * write-only one, reserved bits).  IA32_TSC_DEADLINE: its value, and a
+ * write of tsc that falls due at virtual time when_ns.
+ */
+bool devices_apic_base_allowed(struct vm *vm, uint64_t val);
+void devices_apic_base_written(struct vm *vm, uint64_t old);
+bool devices_x2apic_msr(struct vm *vm, uint32_t msr, bool write,
+			uint64_t *val);
+uint64_t devices_tsc_deadline(struct vm *vm);
+void devices_set_tsc_deadline(struct vm *vm, uint64_t tsc, uint64_t when_ns);
 
 #endif /* DEVICES_DEVICES_H */

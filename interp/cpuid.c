@@ -7,7 +7,9 @@
  * host's own answer - one more sensitive-unprivileged instruction.  The
  * values describe a modest 64-bit CPU with nothing the monitor does not
  * emulate: the "TrapvisorVMM" vendor, no RDTSCP, no XSAVE, no PCID, no
- * FSGSBASE.  They are the same on every engine (see isa/CONTRACT.md).
+ * FSGSBASE.  A 32-bit kernel finds what it looks for in leaf 1: PSE and
+ * PAE (2-level paging with 4 MiB pages, and PAE paging), PGE, the APIC,
+ * and SEP (sysenter and sysexit, emulated in protected mode).  They are the same on every engine (see isa/CONTRACT.md).
  */
 #include <string.h>
 
@@ -29,8 +31,16 @@
 			      CPUID_1_EDX_PGE | CPUID_1_EDX_CMOV |         \
 			      CPUID_1_EDX_PAT | CPUID_1_EDX_FXSR |         \
 			      CPUID_1_EDX_SSE | CPUID_1_EDX_SSE2)
+/*
+ * The leaf-1 ECX bits of the local APIC's optional modes: the APIC model
+ * (devices/lapic.c) has x2APIC mode (bit 21) and the TSC-deadline timer
+ * (bit 24).  (EDX.APIC, the xAPIC itself, is in CPUID_1_EDX_FEATURES.)
+ */
+#define CPUID_1_ECX_X2APIC (1U << 21)
+#define CPUID_1_ECX_TSC_DEADLINE (1U << 24)
+#define CPUID_1_ECX_APIC_MODES (CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE)
 #define CPUID_1_ECX_FEATURES (CPUID_1_ECX_CX16 | CPUID_1_ECX_POPCNT |      \
-			      CPUID_1_ECX_HYPERVISOR)
+			      CPUID_1_ECX_HYPERVISOR | CPUID_1_ECX_APIC_MODES)
 #define CPUID_80000001_EDX_FEATURES (CPUID_80000001_EDX_SYSCALL |          \
 				     CPUID_80000001_EDX_NX |               \
 				     CPUID_80000001_EDX_PDPE1GB |          \

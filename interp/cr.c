@@ -40,8 +40,30 @@ static bool long_mode(const struct vcpu *v)
 }
 
 /*
- * The checks of MOV to CR0 in 64-bit mode (SDM vol. 2, MOV CR): bits 63:32
- * zero; PG needs PE; NW needs CD; paging cannot be turned off in long mode.
+ * PAE paging outside IA-32e mode: the CPU loads the four PDPTEs from CR3
+ * into registers of its own, on a CR3 write and on a CR0 or CR4 write
+ * that changes how it translates (SDM vol. 3, 4.4.1); the shadow code
+ * does that in shadowpt_load_cr3.
+ */
+static bool pae_paging(const struct vcpu *v)
+{
+	return (v->cr0 & CR0_PG) && (v->cr4 & CR4_PAE) && !long_mode(v);
+}
+
+/* After a write that changed translation: drop the shadows, reload. */
+static void paging_changed(struct vm *vm)
+{
+	shadowpt_flush_all(vm);
+	if (pae_paging(&vm->vcpu))
+		shadowpt_load_cr3(vm);
+}
+
+/*
+ * The checks of MOV to CR0 (SDM vol. 2, MOV CR, and vol. 3, 9.8.5):
+ * bits 63:32 zero; PG needs PE; NW needs CD; paging cannot be turned off
+ * in 64-bit mode (only from compatibility mode, which leaves IA-32e
+ * mode); and turning it on with EFER.LME, which activates IA-32e mode,
+ * needs CR4.PAE.
  */
 static bool cr0_valid(const struct vcpu *v, uint64_t val)
 {
@@ -51,9 +73,25 @@ static bool cr0_valid(const struct vcpu *v, uint64_t val)
 		return false;
 	if ((val & CR0_NW) && !(val & CR0_CD))
 		return false;
-	if (long_mode(v) && !(val & CR0_PG))
+	if (cpu_mode(v) == CPU_LONG && !(val & CR0_PG))
+		return false;
+	if ((val & CR0_PG) && !(v->cr0 & CR0_PG) && (v->efer & EFER_LME) &&
+	    !(v->cr4 & CR4_PAE))
 		return false;
 	return true;
+}
+
+/*
+ * IA-32e mode is active while paging is on with EFER.LME (SDM vol. 3,
+ * 9.8.5): setting CR0.PG sets EFER.LMA, clearing it clears LMA.  The code
+ * keeps running in compatibility mode until a far jump loads a 64-bit CS.
+ */
+static void update_lma(struct vcpu *v)
+{
+	if ((v->cr0 & CR0_PG) && (v->efer & EFER_LME))
+		v->efer |= EFER_LMA;
+	else
+		v->efer &= ~EFER_LMA;
 }
 
 static void write_cr0(struct vm *vm, uint64_t val)
@@ -66,11 +104,13 @@ static void write_cr0(struct vm *vm, uint64_t val)
 		return;
 	}
 	v->cr0 = (val & CR0_VALID) | CR0_ET; /* ET is hard-wired to 1 */
+	if ((old ^ v->cr0) & CR0_PG)
+		update_lma(v);
 	if ((old ^ v->cr0) & CR0_PAGING)
-		shadowpt_flush_all(vm);
+		paging_changed(vm);
 }
 
-/* MOV to CR4: only implemented bits, and PAE stays on in long mode. */
+/* MOV to CR4: only implemented bits, and PAE stays on in IA-32e mode. */
 static void write_cr4(struct vm *vm, uint64_t val)
 {
 	struct vcpu *v = &vm->vcpu;
@@ -82,12 +122,13 @@ static void write_cr4(struct vm *vm, uint64_t val)
 	}
 	v->cr4 = val;
 	if ((old ^ val) & CR4_PAGING)
-		shadowpt_flush_all(vm);
+		paging_changed(vm);
 }
 
 /*T:430 MOV to CR3: a new address space.  Every non-global shadow entry
  * was built from the old guest tables, so each is now stale; the shadow
- * code keeps a cache of address spaces and their global entries.
+ * code keeps a cache of address spaces and their global entries (and,
+ * under PAE paging, loads the four PDPTEs).
  */
 static void write_cr3(struct vm *vm, uint64_t val)
 {
@@ -136,7 +177,7 @@ static bool write_cr(struct vm *vm, x86_reg cr, uint64_t val)
 }
 
 /*
- * mov crN, r64 and mov r64, crN.  CR1, CR5-CR7 and CR9-CR15 do not exist:
+ * mov crN, r64 and mov r64, crN (r32 outside 64-bit mode).  CR1, CR5-CR7 and CR9-CR15 do not exist:
  * #UD, checked before the privilege (SDM, MOV CR: "#UD If an attempt is
  * made to access CR1, CR5, CR6, or CR7").
  */

@@ -3,8 +3,8 @@
  *
  * When an interpreter routine raises an exception (vcpu.exception), when an
  * engine reports one that belongs to the guest, or when the guest executes
- * int n, the monitor does what the CPU's microcode does in IA-32e mode
- * (SDM vol. 3, 6.14):
+ * int n, the monitor does what the CPU's microcode does.  In IA-32e mode
+ * (SDM vol. 3, 6.14; 64-bit and compatibility mode alike):
  *
  *   1. read the 16-byte gate for the vector from the IDT;
  *   2. read the code-segment descriptor the gate names: its DPL is the
@@ -27,6 +27,10 @@
  *        0   | error code |  <- RSP of the handler
  *            +------------+
  *
+ * Protected mode (32- and 16-bit code without IA-32e) has 8-byte gates,
+ * no IST and no alignment, and pushes SS:ESP only on a CPL change: its
+ * own section below.
+ *
  * Every step can itself fault.  The second fault is then delivered instead
  * of the first, or the two make a double fault (#DF) per SDM table 6-5;
  * a fault while delivering #DF shuts the machine down: a triple fault, which
@@ -34,6 +38,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "interp/internal.h"
 #include "isa/arch.h"
@@ -269,6 +274,229 @@ static int deliver_once(struct vm *vm, const struct event *ev)
 	return 0;
 }
 
+/* ------------------------------------------------- protected mode */
+
+/*
+ * Outside IA-32e mode the IDT holds 8-byte gates (SDM vol. 3, 6.11):
+ *
+ *  63      48 47 46:45 44 43:40 39    32 31     16 15      0
+ * +----------+--+-----+--+-----+--------+---------+---------+
+ * |off 31:16 |P | DPL |0 |type |   0    |selector |off 15:0 |
+ * +----------+--+-----+--+-----+--------+---------+---------+
+ *
+ * type 0x5 a task gate, 0x6 and 0x7 16-bit interrupt and trap gates, 0xe
+ * and 0xf their 32-bit forms.  A gate's size is the size of the slots it
+ * pushes, and a 16-bit gate's handler starts at a 16-bit offset.  No
+ * alignment, no IST; the frame, one slot each, SS and ESP only when the
+ * CPL changes (the stack then comes from the 32-bit TSS):
+ *
+ *            +------------+  <- the TSS's ESPn, or the current ESP
+ *            | SS         |  \ only from an outer level
+ *            | ESP        |  /
+ *            | EFLAGS     |
+ *            | CS         |
+ *            | EIP        |
+ *            | error code |  <- ESP of the handler
+ *            +------------+
+ */
+#define GATE32_SIZE 8
+#define GATE_TASK 0x5
+#define GATE_INT16 0x6
+#define GATE_TRAP16 0x7
+#define GATE_INT32 DESC_SYS_INT_GATE
+#define GATE_TRAP32 DESC_SYS_TRAP_GATE
+
+/* The 32-bit TSS: ESPn at 4 + 8n, SSn at 8 + 8n (SDM vol. 3, 7.2.1). */
+#define TSS32_ESP0 0x04
+#define TSS32_STACK_STRIDE 8
+
+/* The protected-mode gate for ev: the 64-bit gate's checks, 8 bytes. */
+static int read_gate32(struct vm *vm, const struct event *ev, struct gate *g,
+		       unsigned *slot)
+{
+	uint64_t offset = (uint64_t)ev->vector * GATE32_SIZE;
+	uint64_t raw;
+
+	if (offset + GATE32_SIZE - 1 > vm->vcpu.idtr.limit)
+		return fail(vm, ev, T_GP, idt_error(ev));
+	if (interp_gva_read(vm, (uint32_t)(vm->vcpu.idtr.base + offset), &raw,
+			    sizeof(raw), ACC_IMPLICIT) < 0)
+		return -1;
+	g->offset = (raw & 0xffff) | ((raw >> 32) & 0xffff0000);
+	g->selector = (uint16_t)(raw >> 16);
+	g->ist = 0;
+	g->type = (unsigned)((raw & DESC_TYPE_MASK) >> DESC_TYPE_SHIFT);
+	g->dpl = (unsigned)((raw & DESC_DPL_MASK) >> DESC_DPL_SHIFT);
+	g->present = raw & DESC_P;
+	switch (g->type) {
+	case GATE_INT32: case GATE_TRAP32:
+		*slot = 4;
+		break;
+	case GATE_INT16: case GATE_TRAP16:
+		*slot = 2;
+		g->offset &= 0xffff;
+		break;
+	case GATE_TASK:
+		if (g->present) {
+			vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "vector %u goes "
+				"through a task gate: task switches are not "
+				"supported", ev->vector);
+			return -1;
+		}
+		return fail(vm, ev, T_NP, idt_error(ev));
+	default:
+		return fail(vm, ev, T_GP, idt_error(ev));
+	}
+	if (ev->src == EVENT_SOFTWARE && g->dpl < vm->vcpu.cpl)
+		return fail(vm, ev, T_GP, idt_error(ev));
+	if (!g->present)
+		return fail(vm, ev, T_NP, idt_error(ev));
+	return 0;
+}
+
+/* The handler's code segment: present code no less privileged than CPL. */
+static int read_target32(struct vm *vm, const struct event *ev,
+			 const struct gate *g, struct seg_desc *cs,
+			 unsigned *new_cpl)
+{
+	uint32_t err = sel_error(g->selector);
+
+	if (err == 0)
+		return fail(vm, ev, T_GP, 0);
+	switch (interp_desc_read(vm, g->selector, false, cs)) {
+	case DESC_FAULT:
+		return -1;
+	case DESC_OUTSIDE:
+		return fail(vm, ev, T_GP, err);
+	case DESC_OK:
+		break;
+	}
+	if (!desc_is_code(cs) || desc_dpl(cs) > vm->vcpu.cpl)
+		return fail(vm, ev, T_GP, err);
+	if (!desc_present(cs))
+		return fail(vm, ev, T_NP, err);
+	*new_cpl = desc_is_conforming(cs) ? vm->vcpu.cpl : desc_dpl(cs);
+	if (g->offset > desc_limit(cs))
+		return fail(vm, ev, T_GP, 0);
+	return 0;
+}
+
+/*
+ * The inner stack for new_cpl from the 32-bit TSS: ESPn and SSn, which
+ * must lie within TR's limit (#TS(TR)), and SSn must be a present writable
+ * data segment with RPL = DPL = new_cpl (#TS(SS), #SS(SS) if not present).
+ */
+static int tss_stack32(struct vm *vm, const struct event *ev,
+		       unsigned new_cpl, struct vcpu_segment *ss,
+		       uint64_t *esp)
+{
+	const struct vcpu_segment *tr = &vm->vcpu.tr;
+	uint32_t at = TSS32_ESP0 + TSS32_STACK_STRIDE * new_cpl, sp = 0;
+	uint16_t sel;
+	struct seg_desc d;
+
+	if (at + 5 > tr->limit)
+		return fail(vm, ev, T_TS, sel_error(tr->selector));
+	if (interp_gva_read(vm, (uint32_t)(tr->base + at), &sp, sizeof(sp),
+			    ACC_IMPLICIT) < 0 ||
+	    interp_gva_read(vm, (uint32_t)(tr->base + at + 4), &sel,
+			    sizeof(sel), ACC_IMPLICIT) < 0)
+		return -1;
+	if (sel_error(sel) == 0)
+		return fail(vm, ev, T_TS, 0);
+	switch (interp_desc_read(vm, sel, false, &d)) {
+	case DESC_FAULT:
+		return -1;
+	case DESC_OUTSIDE:
+		return fail(vm, ev, T_TS, sel_error(sel));
+	case DESC_OK:
+		break;
+	}
+	if ((sel & SEL_RPL_MASK) != new_cpl || desc_dpl(&d) != new_cpl ||
+	    desc_is_system(&d) || desc_is_code(&d) ||
+	    !(desc_type(&d) & DESC_TYPE_RW))
+		return fail(vm, ev, T_TS, sel_error(sel));
+	if (!desc_present(&d))
+		return fail(vm, ev, T_SS, sel_error(sel));
+	desc_load(ss, sel, &d);
+	*esp = sp;
+	return 0;
+}
+
+/*
+ * Push the frame of slot-byte slots below sp on stack segment ss: it must
+ * fit within ss's limit, else #SS (with ss's selector when it is the new
+ * inner stack).  Returns 0 with the handler's stack pointer in *new_sp.
+ */
+static int push_frame32(struct vm *vm, const struct event *ev,
+			unsigned slot, bool inner,
+			const struct vcpu_segment *ss, uint64_t sp,
+			unsigned new_cpl, uint64_t *new_sp)
+{
+	const struct vcpu *v = &vm->vcpu;
+	uint64_t mask = (ss->attr & SEG_ATTR_DB) ? 0xffffffffULL : 0xffffULL;
+	uint64_t slots[FRAME_SLOTS];
+	uint8_t frame[FRAME_SLOTS * 4];
+	unsigned n = 0;
+
+	if (ev->has_error)
+		slots[n++] = ev->error;
+	slots[n++] = ev->rip;
+	slots[n++] = v->seg[SEG_CS].selector;
+	slots[n++] = v->rflags | (is_fault(ev) ? FL_RF : 0);
+	if (inner) {
+		slots[n++] = (uint32_t)v->regs[GPR_RSP]; /* all of ESP */
+		slots[n++] = v->seg[SEG_SS].selector;
+	}
+	for (unsigned i = 0; i < n; i++)
+		memcpy(frame + i * slot, &slots[i], slot); /* little-endian */
+	*new_sp = (sp - n * slot) & mask;
+	if (!interp_seg_within(ss, *new_sp, n * slot))
+		return fail(vm, ev, T_SS, inner ? sel_error(ss->selector) : 0);
+	return interp_gva_write(vm, (uint32_t)(ss->base + *new_sp), frame,
+				n * slot, new_cpl == CPL_USER ? ACC_WRITE :
+				ACC_WRITE | ACC_IMPLICIT);
+}
+
+/*
+ * Event delivery in protected mode (SDM vol. 3, 6.12.1, and INT n's
+ * "PROTECTED-MODE" pseudocode): the 8-byte gate, the handler's code
+ * segment, the stack (the TSS's SSn:ESPn for a more privileged handler),
+ * the frame, then CS:EIP from the gate with TF, NT, RF, VM cleared, and
+ * IF too through an interrupt gate.  Nothing changes until every check
+ * has passed, so a fault on the way leaves the vCPU as it was.
+ */
+static int deliver_once_prot(struct vm *vm, const struct event *ev)
+{
+	struct vcpu *v = &vm->vcpu;
+	struct gate g;
+	struct seg_desc cs;
+	struct vcpu_segment ss = v->seg[SEG_SS];
+	unsigned new_cpl, slot;
+	uint64_t sp = interp_sp(v), new_sp;
+	bool inner;
+
+	if (read_gate32(vm, ev, &g, &slot) < 0 ||
+	    read_target32(vm, ev, &g, &cs, &new_cpl) < 0)
+		return -1;
+	inner = new_cpl < v->cpl;
+	if ((inner && tss_stack32(vm, ev, new_cpl, &ss, &sp) < 0) ||
+	    push_frame32(vm, ev, slot, inner, &ss, sp, new_cpl, &new_sp) < 0)
+		return -1;
+	v->seg[SEG_SS] = ss;
+	interp_sp_set(v, new_sp);
+	desc_load(&v->seg[SEG_CS],
+		  (uint16_t)((g.selector & ~SEL_RPL_MASK) | new_cpl), &cs);
+	v->rip = g.offset;
+	v->rflags &= ~(FL_TF | FL_NT | FL_RF | FL_VM);
+	if (g.type == GATE_INT32 || g.type == GATE_INT16)
+		v->rflags &= ~FL_IF;
+	v->halted = false;
+	v->interrupt_shadow = false;
+	interp_set_cpl(vm, new_cpl);
+	return 0;
+}
+
 /* ---------------------------------------------- faults while delivering */
 
 /* SDM vol. 3, table 6-4: the classes that decide a double fault. */
@@ -350,6 +578,15 @@ static bool take_nested(struct vm *vm, struct event *second)
 	return true;
 }
 
+/* Protected mode has its own IDT format; IA-32e mode (64-bit and
+ * compatibility mode) the 64-bit one. */
+static int deliver_mode(struct vm *vm, const struct event *ev)
+{
+	if (vm->vcpu.efer & EFER_LMA)
+		return deliver_once(vm, ev);
+	return deliver_once_prot(vm, ev);
+}
+
 void interp_deliver_event(struct vm *vm, uint8_t vector, bool has_error,
 			  uint32_t error, enum event_source src,
 			  uint64_t return_rip)
@@ -357,13 +594,13 @@ void interp_deliver_event(struct vm *vm, uint8_t vector, bool has_error,
 	struct event ev = { vector, has_error, error, src, return_rip };
 	struct event second;
 
-	if (!(vm->vcpu.efer & EFER_LMA)) {
-		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "vector %u raised outside "
-			"long mode: not supported", vector);
+	if (cpu_mode(&vm->vcpu) == CPU_REAL) { /* no real-mode guests yet */
+		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "vector %u raised in real "
+			"mode: not supported", vector);
 		return;
 	}
 	/* At most three rounds: the faults of delivery are never benign. */
-	while (deliver_once(vm, &ev) < 0) {
+	while (deliver_mode(vm, &ev) < 0) {
 		if (!take_nested(vm, &second))
 			return;
 		if (ev.src == EVENT_EXCEPTION && ev.vector == T_DF) {

@@ -10,39 +10,58 @@
  * --isa=strict they trap like UMIP makes them and are answered here from
  * the virtual state.
  */
+#include <string.h>
+
 #include "interp/internal.h"
 #include "shadowpt/walk.h"
 
 /*
- * The pseudo-descriptor lgdt/lidt read and sgdt/sidt write, in 64-bit mode:
+ * The pseudo-descriptor lgdt/lidt read and sgdt/sidt write: a 16-bit
+ * limit, then the base - 8 bytes of it in 64-bit mode, 4 elsewhere:
  *
  *   79                       16 15       0
  *  +---------------------------+----------+
- *  | base (64 bits)            | limit    |
+ *  | base (64 bits)            | limit    |   64-bit mode
  *  +---------------------------+----------+
+ *               47           16 15       0
+ *              +---------------+----------+
+ *              | base (32)     | limit    |   protected, compatibility
+ *              +---------------+----------+
+ *
+ * With a 16-bit operand size lgdt keeps only 24 bits of the base (a relic
+ * of the 80286); sgdt stores all 32 whatever the size (SDM, LGDT, SGDT).
  */
-struct pseudo_desc {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
+#define PSEUDO_DESC_MAX 10
+
+static unsigned pseudo_desc_size(const struct vm *vm)
+{
+	return cpu_mode(&vm->vcpu) == CPU_LONG ? 10 : 6;
+}
 
 /* lgdt m / lidt m: the new base must be canonical. */
 static void load_dtable(struct vm *vm, const struct insn *in,
 			struct vcpu_dtable *t)
 {
-	const cs_x86_op *src = &in->x86.operands[0];
-	struct pseudo_desc pd;
+	unsigned len = pseudo_desc_size(vm);
+	uint8_t pd[PSEUDO_DESC_MAX];
+	uint16_t limit;
+	uint64_t base = 0, la;
 
 	if (!interp_require_cpl0(vm) ||
-	    interp_gva_read(vm, interp_ea(vm, in, src), &pd, sizeof(pd),
-		     ACC_READ) < 0)
+	    interp_mem_linear(vm, in, &in->x86.operands[0], len, ACC_READ,
+			      &la) < 0 ||
+	    interp_gva_read(vm, la, pd, len, ACC_READ) < 0)
 		return;
-	if (!x86_canonical(pd.base)) {
+	memcpy(&limit, pd, sizeof(limit));
+	memcpy(&base, pd + 2, len - 2);
+	if (len == 6 && interp_opsize(vm, in) == 2)
+		base &= 0xffffff;
+	if (!x86_canonical(base)) {
 		interp_gp(vm, 0);
 		return;
 	}
-	t->base = pd.base;
-	t->limit = pd.limit;
+	t->base = base;
+	t->limit = limit;
 	interp_advance(vm, in);
 }
 
@@ -59,11 +78,16 @@ static bool umip_allows(struct vm *vm)
 static void store_dtable(struct vm *vm, const struct insn *in,
 			 const struct vcpu_dtable *t)
 {
-	struct pseudo_desc pd = { t->limit, t->base };
+	unsigned len = pseudo_desc_size(vm);
+	uint8_t pd[PSEUDO_DESC_MAX];
+	uint64_t la;
 
+	memcpy(pd, &t->limit, sizeof(t->limit));
+	memcpy(pd + 2, &t->base, len - 2);
 	if (!umip_allows(vm) ||
-	    interp_gva_write(vm, interp_ea(vm, in, &in->x86.operands[0]), &pd,
-		      sizeof(pd), ACC_WRITE) < 0)
+	    interp_mem_linear(vm, in, &in->x86.operands[0], len, ACC_WRITE,
+			      &la) < 0 ||
+	    interp_gva_write(vm, la, pd, len, ACC_WRITE) < 0)
 		return;
 	interp_advance(vm, in);
 }
@@ -90,6 +114,12 @@ void interp_sidt(struct vm *vm, const struct insn *in)
 
 /* --------------------------------------------------------- lldt, ltr */
 
+/* The system types of protected mode only (SDM vol. 3, table 3-2). */
+#define SYS_TSS16_AVAIL 0x1
+#define SYS_TSS16_BUSY 0x3
+#define SYS_CALL_GATE16 0x4
+#define SYS_TASK_GATE 0x5
+
 /*
  * Read the system descriptor that lldt or ltr names: it must be in the
  * GDT, of type want, present.  0, or -1 with #GP(sel), #NP(sel) or #PF.
@@ -103,6 +133,14 @@ static int system_desc(struct vm *vm, uint16_t sel, unsigned want,
 	}
 	if (interp_desc_fetch(vm, sel, true, d) < 0)
 		return -1;
+	if (want == DESC_SYS_TSS_AVAIL && !(vm->vcpu.efer & EFER_LMA) &&
+	    desc_is_system(d) && desc_type(d) == SYS_TSS16_AVAIL) {
+		/* Valid in protected mode, but used by no kernel run here. */
+		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "ltr of the 16-bit TSS %#x "
+			"at rip %#llx: not supported", sel,
+			(unsigned long long)vm->vcpu.rip);
+		return -1;
+	}
 	if (!desc_is_system(d) || desc_type(d) != want ||
 	    !x86_canonical(desc_base(d))) {
 		interp_gp(vm, sel_error(sel));
@@ -188,7 +226,8 @@ void interp_str(struct vm *vm, const struct insn *in)
  * Read the descriptor a lar-family instruction asks about.  Returns 1 when
  * there is one and the virtual CPL and the selector's RPL may see it
  * (conforming code is visible to all), 0 when ZF must be cleared, -1 on a
- * fault.  lar and lsl accept some system types too: 16-byte reads.
+ * fault.  lar and lsl accept some system types too: 16-byte reads in
+ * IA-32e mode.
  */
 static int visible_desc(struct vm *vm, uint16_t sel, struct seg_desc *d)
 {
@@ -215,9 +254,18 @@ static int visible_desc(struct vm *vm, uint16_t sel, struct seg_desc *d)
  */
 #define LAR_RIGHTS_MASK 0x00f0ff00ULL
 
-/* System types that lar reports (SDM, LAR: IA-32e mode); lsl: no gate. */
-static bool sys_type_ok(const struct seg_desc *d, bool gates)
+/*
+ * System types that lar and lsl report (SDM, LAR and LSL): in IA-32e mode
+ * the LDT, the 64-bit TSSs and (lar only) the call gate; in protected
+ * mode also the 16-bit TSSs and (lar only) the 16-bit call gate and the
+ * task gate.
+ */
+
+static bool sys_type_ok(const struct vm *vm, const struct seg_desc *d,
+			bool gates)
 {
+	bool legacy = !(vm->vcpu.efer & EFER_LMA);
+
 	switch (desc_type(d)) {
 	case DESC_SYS_LDT:
 	case DESC_SYS_TSS_AVAIL:
@@ -225,6 +273,12 @@ static bool sys_type_ok(const struct seg_desc *d, bool gates)
 		return true;
 	case DESC_SYS_CALL_GATE:
 		return gates;
+	case SYS_TSS16_AVAIL:
+	case SYS_TSS16_BUSY:
+		return legacy;
+	case SYS_CALL_GATE16:
+	case SYS_TASK_GATE:
+		return legacy && gates;
 	default:
 		return false;
 	}
@@ -254,7 +308,7 @@ static void lar_lsl(struct vm *vm, const struct insn *in, bool lar)
 	ok = visible_desc(vm, (uint16_t)sel, &d);
 	if (ok < 0)
 		return;
-	if (ok && desc_is_system(&d) && !sys_type_ok(&d, lar))
+	if (ok && desc_is_system(&d) && !sys_type_ok(vm, &d, lar))
 		ok = 0;
 	if (ok) {
 		val = lar ? (d.lo >> 32) & LAR_RIGHTS_MASK : desc_limit(&d);

@@ -61,10 +61,13 @@ void interp_sti(struct vm *vm, const struct insn *in)
 	/* LAB 2 END; hole: lab_todo(vm, 2, "interp_sti"); (void)in; */
 }
 
-/* pushfq pushes RFLAGS with VM and RF cleared; pushfw its low 16 bits. */
+/*
+ * pushfq (pushfd in 32-bit code) pushes RFLAGS with VM and RF cleared;
+ * pushfw its low 16 bits.
+ */
 void interp_pushf(struct vm *vm, const struct insn *in)
 {
-	unsigned size = interp_opsize(in) == 2 ? 2 : 8;
+	unsigned size = interp_stack_opsize(vm, in);
 	uint64_t image = vm->vcpu.rflags & ~(FL_VM | FL_RF);
 
 	if (interp_push(vm, image, size) < 0)
@@ -94,7 +97,7 @@ static uint64_t popf_mask(const struct vcpu *v, unsigned size)
 void interp_popf(struct vm *vm, const struct insn *in)
 {
 	struct vcpu *v = &vm->vcpu;
-	unsigned size = interp_opsize(in) == 2 ? 2 : 8;
+	unsigned size = interp_stack_opsize(vm, in);
 	uint64_t val, mask = popf_mask(v, size);
 
 	if (interp_pop(vm, &val, size) < 0)

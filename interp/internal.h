@@ -90,14 +90,39 @@ uint64_t interp_reg_get(const struct vcpu *v, x86_reg r);
  */
 void interp_reg_set(struct vcpu *v, x86_reg r, uint64_t val);
 
-/* The operand size (2, 4 or 8) given by REX.W and the 66 prefix. */
-unsigned interp_opsize(const struct insn *in);
-/* The address size (4 or 8) given by the 67 prefix. */
+/* The operand size (2, 4 or 8): the code's default, 66 and REX.W. */
+unsigned interp_opsize(const struct vm *vm, const struct insn *in);
+/* The size of a push or pop: 8 or 2 in 64-bit mode, else 4 or 2. */
+unsigned interp_stack_opsize(const struct vm *vm, const struct insn *in);
+/* The address size (2, 4 or 8): the code's default and the 67 prefix. */
 unsigned interp_addrsize(const struct insn *in);
 
-/* The linear address of a memory operand (segment base, RIP-relative). */
+/* Capstone's segment register to the vCPU's (enum vcpu_sreg), or -1. */
+int interp_sreg_index(x86_reg r);
+/* The segment of a memory operand: its override, else SS or DS. */
+enum vcpu_sreg interp_op_sreg(const cs_x86_op *op);
+/* A memory operand's offset in its segment (the effective address). */
+uint64_t interp_ea_offset(const struct vm *vm, const struct insn *in,
+			  const cs_x86_op *op);
+/* Its linear address, without checks (invlpg). */
 uint64_t interp_ea(const struct vm *vm, const struct insn *in,
 		   const cs_x86_op *op);
+
+/* Do bytes offset..offset+size-1 lie within segment s's limit? */
+bool interp_seg_within(const struct vcpu_segment *s, uint64_t offset,
+		       unsigned size);
+/*
+ * The linear address of size bytes at offset in segment sreg, for an
+ * access acc (ACC_READ or ACC_WRITE).  Outside 64-bit mode the segment
+ * must be usable, of the right type, and hold the bytes: otherwise
+ * #SS(0) for SS, #GP(0) for the others.  Returns 0, or -1 after raising.
+ */
+int interp_seg_linear(struct vm *vm, enum vcpu_sreg sreg, uint64_t offset,
+		      unsigned size, unsigned acc, uint64_t *la);
+/* interp_seg_linear for a memory operand of the instruction. */
+int interp_mem_linear(struct vm *vm, const struct insn *in,
+		      const cs_x86_op *op, unsigned size, unsigned acc,
+		      uint64_t *la);
 
 /*
  * Read or write an operand of size bytes (a register, an immediate, or
@@ -109,15 +134,21 @@ int interp_op_write(struct vm *vm, const struct insn *in, const cs_x86_op *op,
 		    unsigned size, uint64_t val);
 
 /*
- * Push or pop size bytes on the guest stack at the virtual CPL.  Return 0,
- * or -1 after raising #SS(0) (non-canonical) or #PF; RSP changes only on
- * success.
+ * Push or pop size bytes on the guest stack (SS:RSP, SS:ESP or SS:SP) at
+ * the virtual CPL.  Return 0, or -1 after raising #SS(0) (non-canonical,
+ * beyond SS's limit) or #PF; RSP changes only on success.
  */
 int interp_push(struct vm *vm, uint64_t val, unsigned size);
 int interp_pop(struct vm *vm, uint64_t *val, unsigned size);
 /* Read size bytes at RSP + offset without popping (for far returns). */
 int interp_stack_peek(struct vm *vm, uint64_t offset, unsigned size,
 		      uint64_t *val);
+/* The stack pointer (RSP, ESP or SP as the mode and SS.B say); set it. */
+uint64_t interp_sp(const struct vcpu *v);
+void interp_sp_set(struct vcpu *v, uint64_t sp);
+/* What RSP holds once the stack pointer has moved by delta (wrapping in
+ * its width): for instructions that move it only after other checks. */
+uint64_t interp_rsp_after(const struct vcpu *v, uint64_t delta);
 
 /* -------------------------------------------------------- descriptors */
 
@@ -230,7 +261,7 @@ interp_fn interp_cpuid;
 interp_fn interp_rdtsc, interp_rdtscp, interp_rdpmc, interp_absent;
 /* seg.c */
 interp_fn interp_mov_sreg, interp_push_sreg, interp_pop_sreg, interp_swapgs;
-interp_fn interp_rdfsbase, interp_wrfsbase;
+interp_fn interp_rdfsbase, interp_wrfsbase, interp_load_far;
 /* hlt.c */
 interp_fn interp_hlt;
 /* xcr.c */

@@ -105,7 +105,8 @@ struct string_io {
 	uint16_t port;
 	unsigned size;      /* 1, 2 or 4 bytes an element */
 	bool rep;           /* repeat RCX times */
-	uint64_t amask;     /* the address size: RSI, RDI, RCX or their low 32 */
+	uint64_t amask;     /* the address size: all of RSI, RDI, RCX, their
+			       low 32 bits (ESI, ...) or low 16 (SI, ...) */
 };
 
 /*
@@ -113,22 +114,37 @@ struct string_io {
  * words with the operand-size prefix 66, else doublewords; REX.W does
  * not widen them) rather than from Capstone's operand: Capstone 4
  * decodes 66 F3 6D, which is how GNU as encodes "rep insw", as insd.
+ * In 16-bit code the 66 prefix makes doublewords of the words.
  */
-static unsigned string_io_size(const struct insn *in)
+static unsigned string_io_size(const struct vm *vm, const struct insn *in)
 {
 	if (in->x86.opcode[0] == 0x6c || in->x86.opcode[0] == 0x6e)
 		return 1;
-	return in->x86.prefix[2] == X86_PREFIX_OPSIZE ? 2 : 4;
+	return interp_opsize(vm, in) == 2 ? 2 : 4;
 }
 
 static void string_io_init(const struct vm *vm, const struct insn *in,
-			   const cs_x86_op *mem, struct string_io *s)
+			   struct string_io *s)
 {
+	unsigned asize = interp_addrsize(in);
+
 	s->port = (uint16_t)vm->vcpu.regs[GPR_RDX];
-	s->size = string_io_size(in);
-	(void)mem;
+	s->size = string_io_size(vm, in);
 	s->rep = in->x86.prefix[0] == X86_PREFIX_REP;
-	s->amask = interp_addrsize(in) == 4 ? 0xffffffffULL : ~0ULL;
+	s->amask = asize == 8 ? ~0ULL : (1ULL << (8 * asize)) - 1;
+}
+
+/*
+ * Write RSI, RDI or RCX in the address size: a 32-bit write zero-extends
+ * as every 32-bit register write does; a 16-bit one keeps the upper bits.
+ */
+static void string_set(struct vcpu *v, enum vcpu_reg r, uint64_t val,
+		       const struct string_io *s)
+{
+	if (s->amask == 0xffff)
+		v->regs[r] = (v->regs[r] & ~s->amask) | (val & s->amask);
+	else
+		v->regs[r] = val & s->amask;
 }
 
 /* Move RSI or RDI one element on, down when DF is set. */
@@ -137,21 +153,24 @@ static void string_step(struct vcpu *v, enum vcpu_reg r,
 {
 	uint64_t delta = (v->rflags & FL_DF) ? -(uint64_t)s->size : s->size;
 
-	v->regs[r] = (v->regs[r] + delta) & s->amask;
+	string_set(v, r, v->regs[r] + delta, s);
 }
 
 /*
- * One element of ins: port -> ES:[RDI] (ES has no base in 64-bit mode and
- * takes no override).  The destination is probed for a write (gva_read
- * with ACC_WRITE) before the device is read, so a #PF does not swallow a
- * byte from the device: the restarted instruction reads it again.
+ * One element of ins: port -> ES:[RDI] (ES takes no override; in 64-bit
+ * mode it has no base).  The destination is checked and probed for a
+ * write (gva_read with ACC_WRITE) before the device is read, so a fault
+ * does not swallow a byte from the device: the restarted instruction
+ * reads it again.
  */
 static int ins_one(struct vm *vm, const struct string_io *s)
 {
-	uint64_t va = vm->vcpu.regs[GPR_RDI] & s->amask;
+	uint64_t va;
 	uint32_t data = 0, probe;
 
-	if (interp_gva_read(vm, va, &probe, s->size, ACC_WRITE) < 0)
+	if (interp_seg_linear(vm, SEG_ES, vm->vcpu.regs[GPR_RDI] & s->amask,
+			      s->size, ACC_WRITE, &va) < 0 ||
+	    interp_gva_read(vm, va, &probe, s->size, ACC_WRITE) < 0)
 		return -1;
 	devices_io(vm, s->port, s->size, true, &data);
 	if (interp_gva_write(vm, va, &data, s->size, ACC_WRITE) < 0)
@@ -160,14 +179,15 @@ static int ins_one(struct vm *vm, const struct string_io *s)
 	return 0;
 }
 
-/* One element of outs: DS:[RSI] (or an FS/GS override) -> port. */
+/* One element of outs: DS:[RSI] (or a segment override) -> port. */
 static int outs_one(struct vm *vm, const struct insn *in,
 		    const cs_x86_op *mem, const struct string_io *s)
 {
 	uint32_t data = 0;
+	uint64_t va;
 
-	if (interp_gva_read(vm, interp_ea(vm, in, mem), &data, s->size,
-		     ACC_READ) < 0)
+	if (interp_mem_linear(vm, in, mem, s->size, ACC_READ, &va) < 0 ||
+	    interp_gva_read(vm, va, &data, s->size, ACC_READ) < 0)
 		return -1;
 	devices_io(vm, s->port, s->size, false, &data);
 	string_step(&vm->vcpu, GPR_RSI, s);
@@ -197,7 +217,7 @@ static void string_run(struct vm *vm, const struct insn *in,
 	struct vcpu *v = &vm->vcpu;
 	struct string_io s;
 
-	string_io_init(vm, in, mem, &s);
+	string_io_init(vm, in, &s);
 	if (io_check(vm, s.port, s.size) < 0)
 		return;
 	for (unsigned n = 0; !s.rep || (v->regs[GPR_RCX] & s.amask) != 0; n++) {
@@ -207,7 +227,7 @@ static void string_run(struct vm *vm, const struct insn *in,
 			return;
 		if (!s.rep)
 			break;
-		v->regs[GPR_RCX] = (v->regs[GPR_RCX] - 1) & s.amask;
+		string_set(v, GPR_RCX, v->regs[GPR_RCX] - 1, &s);
 		if (vm->stopped)
 			return; /* the guest wrote to isa-debug-exit */
 	}

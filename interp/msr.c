@@ -4,18 +4,25 @@
  * ECX names the MSR; EDX:EAX holds its value.  Both instructions are
  * privileged.  The virtual CPU implements the MSRs a 64-bit kernel needs
  * (EFER, the syscall MSRs, the segment bases, the TSC, APIC base, PAT,
- * SYSENTER_*); any other MSR, or a value with a reserved bit set, is
- * #GP(0), as the hardware answers.
+ * SYSENTER_*), and the local APIC's: its x2APIC registers (0x800-0x8ff,
+ * in x2APIC mode only) and IA32_TSC_DEADLINE, which devices/lapic.c
+ * answers; any other MSR, or a value with a reserved bit set, is #GP(0),
+ * as the hardware answers.
  */
+#include <time.h>
+
 #include "interp/internal.h"
+#include "core/clock.h"
 #include "core/lab.h"
+#include "devices/devices.h"
 #include "shadowpt/shadowpt.h"
 
 /* EFER bits the virtual CPU implements; LMA is the CPU's to set. */
 #define EFER_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
-/* APIC base: BSP (read-only), EN, and the base below MAXPHYADDR. */
+/* APIC base: BSP (read-only), EN, EXTD, and the base below MAXPHYADDR. */
 #define APIC_BASE_ADDR_MASK (((1ULL << X86_MAXPHYADDR) - 1) & PAGE_4K_MASK)
-#define APIC_BASE_WRITABLE (APIC_BASE_ENABLE | APIC_BASE_ADDR_MASK)
+#define APIC_BASE_WRITABLE (APIC_BASE_ENABLE | APIC_BASE_EXTD |            \
+			    APIC_BASE_ADDR_MASK)
 
 /*
  * A write to EFER: reserved bits, or LME changed while paging is on, is
@@ -50,13 +57,63 @@ static bool pat_valid(uint64_t pat)
 	return true;
 }
 
-static bool write_apic_base(struct vcpu *v, uint64_t val)
+/* IA32_APIC_BASE: reserved bits, or a mode change the SDM forbids
+ * (x2APIC straight back to xAPIC, ...), are #GP(0). */
+static bool write_apic_base(struct vm *vm, uint64_t val)
 {
+	struct vcpu *v = &vm->vcpu;
+	uint64_t old = v->apic_base;
+
 	if (val & ~(APIC_BASE_WRITABLE | APIC_BASE_BSP))
 		return false;
-	v->apic_base = (val & APIC_BASE_WRITABLE) |
-		       (v->apic_base & APIC_BASE_BSP);
+	if (!devices_apic_base_allowed(vm, val))
+		return false;
+	v->apic_base = (val & APIC_BASE_WRITABLE) | (old & APIC_BASE_BSP);
+	devices_apic_base_written(vm, old);
 	return true;
+}
+
+/*
+ * The host TSC's rate, measured once against the host's monotonic clock
+ * over TSC_CALIBRATE_NS: the guest's TSC is the host's plus an offset
+ * (interp/time.c), so this is the guest's rate too.
+ */
+#define TSC_CALIBRATE_NS 10000000ULL
+
+static uint64_t tsc_hz(void)
+{
+	static uint64_t hz;
+
+	if (!hz) {
+		struct timespec pause = { 0, (long)TSC_CALIBRATE_NS };
+		uint64_t t0 = interp_host_tsc(), ns0 = clock_host_ns();
+
+		nanosleep(&pause, NULL);
+		uint64_t dt = interp_host_tsc() - t0, dns = clock_host_ns() - ns0;
+		hz = dns ? (uint64_t)((unsigned __int128)dt * 1000000000ULL /
+				      dns) : 1000000000ULL;
+		if (!hz)
+			hz = 1;
+	}
+	return hz;
+}
+
+/*
+ * IA32_TSC_DEADLINE: the LAPIC timer fires when the guest's TSC reaches
+ * val.  The TSC ticks are turned into virtual time at the TSC's rate from
+ * now on (under --icount the TSC still runs at the host's pace, so the
+ * timer fires after the host time that TSC count stands for).
+ */
+static void write_tsc_deadline(struct vm *vm, uint64_t val)
+{
+	uint64_t tsc = interp_host_tsc() + vm->vcpu.tsc_offset;
+	uint64_t ahead = val > tsc ? val - tsc : 0;
+	unsigned __int128 ns = (unsigned __int128)ahead * 1000000000ULL /
+			       tsc_hz();
+	uint64_t now = clock_now(vm);
+
+	devices_set_tsc_deadline(vm, val, ns >= CLOCK_NEVER - now ?
+				 CLOCK_NEVER - 1 : now + (uint64_t)ns);
 }
 
 /* Store a canonical address in *slot; false (#GP) otherwise. */
@@ -96,7 +153,8 @@ static bool msr_write(struct vm *vm, uint32_t msr, uint64_t val)
 	case MSR_TSC_AUX:        return write_low32(&v->tsc_aux, val);
 	case MSR_IA32_TSC:       v->tsc_offset = val - interp_host_tsc();
 				 return true;
-	case MSR_IA32_APIC_BASE: return write_apic_base(v, val);
+	case MSR_IA32_APIC_BASE: return write_apic_base(vm, val);
+	case MSR_IA32_TSC_DEADLINE: write_tsc_deadline(vm, val); return true;
 	case MSR_IA32_PAT:
 		if (!pat_valid(val))
 			return false;
@@ -105,13 +163,15 @@ static bool msr_write(struct vm *vm, uint32_t msr, uint64_t val)
 	case MSR_IA32_SYSENTER_CS:  v->sysenter_cs = val; return true;
 	case MSR_IA32_SYSENTER_ESP: return write_address(&v->sysenter_esp, val);
 	case MSR_IA32_SYSENTER_EIP: return write_address(&v->sysenter_eip, val);
+	case MSR_X2APIC_FIRST ... MSR_X2APIC_LAST:
+		return devices_x2apic_msr(vm, msr, true, &val);
 	default:
 		return false;
 	}
 }
 
 /* Read MSR msr into *val; false when it does not exist. */
-static bool msr_read(const struct vm *vm, uint32_t msr, uint64_t *val)
+static bool msr_read(struct vm *vm, uint32_t msr, uint64_t *val)
 {
 	const struct vcpu *v = &vm->vcpu;
 
@@ -132,6 +192,9 @@ static bool msr_read(const struct vm *vm, uint32_t msr, uint64_t *val)
 	case MSR_IA32_SYSENTER_CS:  *val = v->sysenter_cs; break;
 	case MSR_IA32_SYSENTER_ESP: *val = v->sysenter_esp; break;
 	case MSR_IA32_SYSENTER_EIP: *val = v->sysenter_eip; break;
+	case MSR_IA32_TSC_DEADLINE: *val = devices_tsc_deadline(vm); break;
+	case MSR_X2APIC_FIRST ... MSR_X2APIC_LAST:
+		return devices_x2apic_msr(vm, msr, false, val);
 	default:
 		return false;
 	}

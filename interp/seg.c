@@ -1,34 +1,21 @@
 /*
- * interp/seg.c - segment registers: mov to/from Sreg, push/pop fs/gs,
- * swapgs, and rdfsbase, rdgsbase, wrfsbase, wrgsbase.
+ * interp/seg.c - segment registers: mov to/from Sreg, push/pop Sreg,
+ * lds/les/lss/lfs/lgs, swapgs, and rdfsbase, rdgsbase, wrfsbase, wrgsbase.
  *
  * In 64-bit mode segmentation is almost gone: CS gives the CPL and the
  * mode, SS the stack's privilege, FS and GS a base for thread- and
- * CPU-local data.  But loading a selector still checks its descriptor,
- * and reading one back at ring 3 shows RPL 3 where the guest kernel
+ * CPU-local data.  In 32- and 16-bit code every segment has its base and
+ * limit, and a kernel loads them all (mov, pop, lds and its kin).  Loading
+ * a selector checks its descriptor, and reading one back at ring 3 shows RPL 3 where the guest kernel
  * expects 0 ("ring compression"): mov from Sreg and push fs/gs are
  * sensitive-unprivileged, mov to Sreg with a ring-0 selector traps.
  */
 #include "interp/internal.h"
 
-/* Capstone's segment register to the vCPU's, or -1. */
-static int sreg_index(x86_reg r)
-{
-	switch (r) {
-	case X86_REG_ES: return SEG_ES;
-	case X86_REG_CS: return SEG_CS;
-	case X86_REG_SS: return SEG_SS;
-	case X86_REG_DS: return SEG_DS;
-	case X86_REG_FS: return SEG_FS;
-	case X86_REG_GS: return SEG_GS;
-	default: return -1;
-	}
-}
-
 /* The segment register that operand op names (the table made sure). */
 static enum vcpu_sreg sreg_of(const cs_x86_op *op)
 {
-	int s = op->type == X86_OP_REG ? sreg_index(op->reg) : -1;
+	int s = op->type == X86_OP_REG ? interp_sreg_index(op->reg) : -1;
 
 	if (s < 0)
 		panic("sreg_of: operand is not a segment register");
@@ -45,7 +32,7 @@ void interp_mov_sreg(struct vm *vm, const struct insn *in)
 	const cs_x86_op *src = &in->x86.operands[1];
 	uint64_t sel;
 
-	if (dst->type == X86_OP_REG && sreg_index(dst->reg) >= 0) {
+	if (dst->type == X86_OP_REG && interp_sreg_index(dst->reg) >= 0) {
 		enum vcpu_sreg s = sreg_of(dst);
 
 		if (s == SEG_CS) {
@@ -67,33 +54,80 @@ void interp_mov_sreg(struct vm *vm, const struct insn *in)
 	interp_advance(vm, in);
 }
 
-/* The size of a push or pop in 64-bit mode: 8, or 2 with a 66 prefix. */
-static unsigned stack_opsize(const struct insn *in)
-{
-	return interp_opsize(in) == 2 ? 2 : 8;
-}
-
-/* push fs / push gs: the selector, zero-extended to the operand size. */
+/*
+ * push Sreg: the selector, zero-extended to the operand size (as QEMU
+ * writes it; the SDM lets a CPU write only its 16 bits).  Outside 64-bit
+ * mode CS, SS, DS and ES can be pushed too.
+ */
 void interp_push_sreg(struct vm *vm, const struct insn *in)
 {
 	enum vcpu_sreg s = sreg_of(&in->x86.operands[0]);
 
-	if (interp_push(vm, vm->vcpu.seg[s].selector, stack_opsize(in)) < 0)
+	if (interp_push(vm, vm->vcpu.seg[s].selector,
+			interp_stack_opsize(vm, in)) < 0)
 		return;
 	interp_advance(vm, in);
 }
 
-/* pop fs / pop gs: RSP moves only once the load has succeeded. */
+/*
+ * pop Sreg (FS, GS; outside 64-bit mode also SS, DS, ES): RSP moves only
+ * once the load has succeeded.  pop ss blocks interrupts for one
+ * instruction, as mov to SS does, so that the next can load ESP.
+ */
 void interp_pop_sreg(struct vm *vm, const struct insn *in)
 {
 	enum vcpu_sreg s = sreg_of(&in->x86.operands[0]);
-	unsigned size = stack_opsize(in);
-	uint64_t sel;
+	unsigned size = interp_stack_opsize(vm, in);
+	uint64_t sel, rsp = interp_rsp_after(&vm->vcpu, size);
 
+	/* The old SS's B gives the width of the pop, even of pop ss. */
 	if (interp_stack_peek(vm, 0, size, &sel) < 0 ||
 	    interp_load_sreg(vm, s, (uint16_t)sel) < 0)
 		return;
-	vm->vcpu.regs[GPR_RSP] += size;
+	vm->vcpu.regs[GPR_RSP] = rsp;
+	if (s == SEG_SS)
+		vm->vcpu.interrupt_shadow = true;
+	interp_advance(vm, in);
+}
+
+/*
+ * lds, les, lss, lfs, lgs r, m16:16/m16:32/m16:64: load a far pointer -
+ * the offset (operand size) into r, the selector after it into the
+ * segment register, which is checked as mov to Sreg checks it.  The
+ * register changes only once the segment load has succeeded.
+ */
+static enum vcpu_sreg far_load_sreg(unsigned id)
+{
+	switch (id) {
+	case X86_INS_LDS: return SEG_DS;
+	case X86_INS_LES: return SEG_ES;
+	case X86_INS_LSS: return SEG_SS;
+	case X86_INS_LFS: return SEG_FS;
+	default: return SEG_GS;
+	}
+}
+
+void interp_load_far(struct vm *vm, const struct insn *in)
+{
+	const cs_x86_op *dst = &in->x86.operands[0];
+	const cs_x86_op *mem = &in->x86.operands[1];
+	enum vcpu_sreg s = far_load_sreg(in->id);
+	unsigned size = interp_opsize(vm, in);
+	uint64_t offset = 0, la;
+	uint16_t sel;
+
+	if (mem->type != X86_OP_MEM) { /* a register operand: #UD */
+		interp_ud(vm);
+		return;
+	}
+	if (interp_mem_linear(vm, in, mem, size + 2, ACC_READ, &la) < 0 ||
+	    interp_gva_read(vm, la, &offset, size, ACC_READ) < 0 ||
+	    interp_gva_read(vm, la + size, &sel, sizeof(sel), ACC_READ) < 0 ||
+	    interp_load_sreg(vm, s, sel) < 0)
+		return;
+	interp_reg_set(&vm->vcpu, dst->reg, offset);
+	if (s == SEG_SS)
+		vm->vcpu.interrupt_shadow = true;
 	interp_advance(vm, in);
 }
 

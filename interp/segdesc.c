@@ -4,7 +4,8 @@
  * A selector names a descriptor: TI picks the table (GDT or the current
  * LDT), the index its 8-byte slot.  In long mode code and data descriptors
  * stay 8 bytes but system descriptors (LDT, TSS, call gates) grow to 16,
- * their base extended to 64 bits (picture in isa/x86.h).
+ * their base extended to 64 bits (picture in isa/x86.h); in protected
+ * mode all are 8 bytes.
  *
  * The tables live in guest memory at linear addresses; the CPU reads them
  * with supervisor rights whatever the CPL (an "implicit" access), hence
@@ -36,7 +37,8 @@ enum desc_result interp_desc_read(struct vm *vm, uint16_t sel, bool system,
 {
 	uint64_t base, offset = (uint64_t)SEL_INDEX(sel) * 8;
 	uint32_t limit;
-	unsigned len = system ? 16 : 8;
+	/* System descriptors are 16 bytes only in IA-32e mode. */
+	unsigned len = system && (vm->vcpu.efer & EFER_LMA) ? 16 : 8;
 
 	d->lo = d->hi = 0;
 	if (!desc_table(&vm->vcpu, sel, &base, &limit) ||
@@ -136,8 +138,7 @@ static int desc_mark_accessed(struct vm *vm, uint16_t sel, struct seg_desc *d)
 
 /*
  * SS must be a present, writable data segment whose DPL and RPL both equal
- * the CPL (SDM, MOV: "IF SS is loaded").  In 64-bit mode a null selector
- * is allowed below CPL 3 when its RPL is the CPL.
+ * the CPL (SDM, MOV: "IF SS is loaded").  (A null selector is load_null's.)
  */
 static int check_ss(struct vm *vm, uint16_t sel, const struct seg_desc *d)
 {
@@ -171,12 +172,16 @@ static int check_data(struct vm *vm, uint16_t sel, const struct seg_desc *d)
 	return interp_desc_present(vm, sel, d, T_NP);
 }
 
-/* A null selector: allowed in DS..GS; in SS only below CPL 3 with RPL=CPL. */
+/*
+ * A null selector: allowed in DS..GS, which become unusable; in SS only in
+ * 64-bit mode, below CPL 3, with RPL = CPL.
+ */
 static int load_null(struct vm *vm, enum vcpu_sreg sreg, uint16_t sel)
 {
 	struct vcpu_segment *s = &vm->vcpu.seg[sreg];
 
-	if (sreg == SEG_SS && (vm->vcpu.cpl == CPL_USER ||
+	if (sreg == SEG_SS && (cpu_mode(&vm->vcpu) != CPU_LONG ||
+			       vm->vcpu.cpl == CPL_USER ||
 			       (sel & SEL_RPL_MASK) != vm->vcpu.cpl)) {
 		interp_gp(vm, 0);
 		return -1;

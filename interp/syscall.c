@@ -1,6 +1,6 @@
 /*
- * interp/syscall.c - the fast system-call pair syscall / sysretq (and the
- * sysenter / sysexit pair, absent in this CPU's long mode).
+ * interp/syscall.c - the fast system-call pairs: syscall / sysretq in
+ * 64-bit mode, sysenter / sysexit in protected mode.
  *
  * syscall enters the kernel without the IDT: CS and SS come from STAR,
  * RIP from LSTAR, and RFLAGS is masked by SFMASK; the return address and
@@ -42,9 +42,15 @@ static void load_flat(struct vcpu_segment *s, uint16_t sel, uint64_t desc)
 
 /*T:440 syscall: needs EFER.SCE; works at any CPL and always enters CPL 0.
  * A CPL change is a change of shadow view: supervisor pages appear.
+ * Outside 64-bit mode it is #UD, as on Intel (32-bit kernels use
+ * sysenter or int n).
  */
 void interp_syscall(struct vm *vm, const struct insn *in)
 {
+	if (cpu_mode(&vm->vcpu) != CPU_LONG) {
+		interp_ud(vm);
+		return;
+	}
 	/* LAB 3 BEGIN: interp_syscall: enter the kernel at LSTAR (task 3) */
 	struct vcpu *v = &vm->vcpu;
 	uint16_t cs = (uint16_t)(v->star >> 32) & ~SEL_RPL_MASK;
@@ -102,18 +108,70 @@ void interp_sysret(struct vm *vm, const struct insn *in)
 	 * (void)load_flat; */
 }
 
+/* ------------------------------------------------- sysenter, sysexit */
+
 /*
- * sysenter and sysexit: the virtual CPU follows AMD here, where both are
- * #UD in long mode (Intel allows them; a 64-bit kernel uses syscall).
+ * sysenter and sysexit, the 32-bit fast pair: IA32_SYSENTER_CS names four
+ * consecutive GDT slots the segments are derived from, without reading
+ * them (SDM vol. 2, SYSENTER and SYSEXIT):
+ *
+ *   sysenter: CS = SYSENTER_CS,            SS = SYSENTER_CS + 8,
+ *             EIP = SYSENTER_EIP,          ESP = SYSENTER_ESP, CPL 0
+ *   sysexit:  CS = (SYSENTER_CS + 16) | 3, SS = (SYSENTER_CS + 24) | 3,
+ *             EIP = EDX,                   ESP = ECX, CPL 3
+ *
+ * In IA-32e mode the virtual CPU follows AMD, where both are #UD (Intel
+ * allows them; a 64-bit kernel uses syscall).
  */
-void interp_sysenter(struct vm *vm, const struct insn *in)
+#define FLAT_CODE32 (TYPE(DESC_TYPE_CODE | DESC_TYPE_RW | DESC_TYPE_ACCESSED) \
+		     | DESC_S | DESC_P | DESC_DB | DESC_G)
+
+/* #UD in IA-32e mode, #GP(0) without a SYSENTER_CS (and in real mode). */
+static bool sysenter_usable(struct vm *vm)
 {
-	(void)in;
-	interp_ud(vm);
+	const struct vcpu *v = &vm->vcpu;
+
+	if (v->efer & EFER_LMA) {
+		interp_ud(vm);
+		return false;
+	}
+	if (cpu_mode(v) == CPU_REAL || (v->sysenter_cs & 0xfffc) == 0) {
+		interp_gp(vm, 0);
+		return false;
+	}
+	return true;
 }
 
+void interp_sysenter(struct vm *vm, const struct insn *in)
+{
+	struct vcpu *v = &vm->vcpu;
+	uint16_t cs = (uint16_t)v->sysenter_cs & ~SEL_RPL_MASK;
+
+	(void)in;
+	if (!sysenter_usable(vm))
+		return;
+	v->rflags &= ~(FL_VM | FL_IF | FL_RF);
+	load_flat(&v->seg[SEG_CS], cs, FLAT_CODE32 | DPL(0));
+	load_flat(&v->seg[SEG_SS], (uint16_t)(cs + 8), FLAT_DATA | DPL(0));
+	v->rip = (uint32_t)v->sysenter_eip;
+	v->regs[GPR_RSP] = (uint32_t)v->sysenter_esp;
+	interp_set_cpl(vm, CPL_KERNEL);
+}
+
+/* sysexit: back to 32-bit user code; privileged (#GP(0) above CPL 0). */
 void interp_sysexit(struct vm *vm, const struct insn *in)
 {
+	struct vcpu *v = &vm->vcpu;
+	uint16_t base = (uint16_t)v->sysenter_cs;
+
 	(void)in;
-	interp_ud(vm);
+	if (!sysenter_usable(vm) || !interp_require_cpl0(vm))
+		return;
+	load_flat(&v->seg[SEG_CS], (uint16_t)((base + 16) | CPL_USER),
+		  FLAT_CODE32 | DPL(CPL_USER));
+	load_flat(&v->seg[SEG_SS], (uint16_t)((base + 24) | CPL_USER),
+		  FLAT_DATA | DPL(CPL_USER));
+	v->rip = (uint32_t)v->regs[GPR_RDX];
+	v->regs[GPR_RSP] = (uint32_t)v->regs[GPR_RCX];
+	interp_set_cpl(vm, CPL_USER);
 }

@@ -15,8 +15,10 @@ static interp_fn *const by_id[X86_INS_ENDING] = {
 	[X86_INS_CLI] = interp_cli,
 	[X86_INS_STI] = interp_sti,
 	[X86_INS_PUSHF] = interp_pushf,
+	[X86_INS_PUSHFD] = interp_pushf,
 	[X86_INS_PUSHFQ] = interp_pushf,
 	[X86_INS_POPF] = interp_popf,
+	[X86_INS_POPFD] = interp_popf,
 	[X86_INS_POPFQ] = interp_popf,
 	/* io.c: port I/O */
 	[X86_INS_IN] = interp_in,
@@ -64,6 +66,11 @@ static interp_fn *const by_id[X86_INS_ENDING] = {
 	[X86_INS_RDGSBASE] = interp_rdfsbase,
 	[X86_INS_WRFSBASE] = interp_wrfsbase,
 	[X86_INS_WRGSBASE] = interp_wrfsbase,
+	[X86_INS_LDS] = interp_load_far,
+	[X86_INS_LES] = interp_load_far,
+	[X86_INS_LSS] = interp_load_far,
+	[X86_INS_LFS] = interp_load_far,
+	[X86_INS_LGS] = interp_load_far,
 	/* hlt.c, xcr.c */
 	[X86_INS_HLT] = interp_hlt,
 	[X86_INS_XGETBV] = interp_xgetbv,
@@ -122,11 +129,6 @@ static interp_fn *lookup_mov(const struct insn *in)
 	return NULL;
 }
 
-/* push and pop: only those of FS and GS exist in 64-bit mode. */
-static bool is_fs_gs(x86_reg r)
-{
-	return r == X86_REG_FS || r == X86_REG_GS;
-}
 
 /*T:400 The interpreter, Popek and Goldberg's third module: one routine per
  * sensitive instruction, found by Capstone's instruction id.  Each routine
@@ -139,10 +141,10 @@ interp_fn *interp_lookup(const struct insn *in)
 	switch (in->id) {
 	case X86_INS_MOV:
 		return lookup_mov(in);
-	case X86_INS_PUSH:
-		return op_is(in, 0, is_fs_gs) ? interp_push_sreg : NULL;
-	case X86_INS_POP:
-		return op_is(in, 0, is_fs_gs) ? interp_pop_sreg : NULL;
+	case X86_INS_PUSH: /* of a segment register: FS and GS in 64-bit */
+		return op_is(in, 0, is_sreg) ? interp_push_sreg : NULL;
+	case X86_INS_POP:  /* mode, also SS, DS, ES (and push cs) elsewhere */
+		return op_is(in, 0, is_sreg) ? interp_pop_sreg : NULL;
 	case ISA_INS_RDPID: /* isa/decode.c's own id: Capstone 4 lacks one */
 		return interp_absent;
 	default:

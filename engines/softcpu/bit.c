@@ -54,9 +54,11 @@ int op_bt_eg(struct sc_cpu *c, const struct sc_insn *d)
 	if (d->mod == 3) {
 		l.reg = d->rm;
 	} else {
-		/* Arithmetic shift: a negative offset reaches below ea. */
-		uint64_t va = sc_ea(c, d) +
+		/* Arithmetic shift: a negative offset reaches below ea;
+		 * the sum wraps at the address size. */
+		uint64_t ea = sc_ea_off(c, d) +
 			      (uint64_t)((off >> __builtin_ctz(bits)) * d->osz);
+		uint64_t va = sc_lin(c, d->seg, ea & sc_mask(d->asz));
 		l.reg = -1;
 		if (sc_map(c, va, d->osz, sc_acc(d, acc), &l.m))
 			return SC_STOP;

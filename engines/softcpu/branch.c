@@ -6,6 +6,9 @@
  * Near branches in 64-bit mode always have a 64-bit operand size (Intel
  * ignores a 66 prefix on them).  A target outside canonical space faults
  * with #GP(0) on the branch itself, before anything (RSP, RCX) changes.
+ * In 32- and 16-bit code the operand size (4 or 2) is the width of the
+ * target and of what call pushes and ret pops: a 16-bit branch cuts EIP
+ * to IP; the target must lie within CS.limit (sc_branch).
  */
 #include "engines/softcpu/softcpu.h"
 
@@ -13,40 +16,44 @@ int op_jcc(struct sc_cpu *c, const struct sc_insn *d)
 {
 	if (!sc_cond(c, d->op))
 		return SC_OK;
-	return sc_branch(c, c->next + d->imm);
+	return sc_branch(c, c->next + d->imm, d->osz);
 }
 
 int op_jmp_rel(struct sc_cpu *c, const struct sc_insn *d)
 {
-	return sc_branch(c, c->next + d->imm);
+	return sc_branch(c, c->next + d->imm, d->osz);
 }
 
-/* call: push the return address, then go; a bad target changes nothing. */
-static int call(struct sc_cpu *c, uint64_t target)
+/* call: check the target, push the return address, go; a bad target or
+ * a faulting push changes nothing. */
+static int call(struct sc_cpu *c, uint64_t target, unsigned osz)
 {
-	if (!x86_canonical(target))
-		return sc_gp(c, 0);
-	if (sc_push(c, 8, c->next))
+	uint64_t ret = c->next;
+
+	if (sc_branch(c, target, osz))
 		return SC_STOP;
-	c->next = target;
+	if (sc_push(c, osz, ret)) {
+		c->next = ret;
+		return SC_STOP;
+	}
 	return SC_OK;
 }
 
 int op_call_rel(struct sc_cpu *c, const struct sc_insn *d)
 {
-	return call(c, c->next + d->imm);
+	return call(c, c->next + d->imm, d->osz);
 }
 
 /* ret [imm16]: pop RIP, then release imm16 more bytes of stack. */
 int op_ret(struct sc_cpu *c, const struct sc_insn *d)
 {
-	uint64_t t;
+	uint64_t t, sp = sc_sp(c);
 
-	if (sc_read(c, c->v->regs[GPR_RSP], 8, &t, ACC_STACK))
+	if (sc_stack_read(c, sp, d->osz, &t))
 		return SC_STOP;
-	if (sc_branch(c, t))
+	if (sc_branch(c, t, d->osz))
 		return SC_STOP;
-	c->v->regs[GPR_RSP] += 8 + (d->imm & 0xffff);
+	sc_sp_set(c, sp + d->osz + (d->imm & 0xffff));
 	return SC_OK;
 }
 
@@ -54,18 +61,18 @@ int op_jmp_e(struct sc_cpu *c, const struct sc_insn *d)
 {
 	uint64_t t;
 
-	if (sc_get_e(c, d, 8, &t))
+	if (sc_get_e(c, d, d->osz, &t))
 		return SC_STOP;
-	return sc_branch(c, t);
+	return sc_branch(c, t, d->osz);
 }
 
 int op_call_e(struct sc_cpu *c, const struct sc_insn *d)
 {
 	uint64_t t;
 
-	if (sc_get_e(c, d, 8, &t))
+	if (sc_get_e(c, d, d->osz, &t))
 		return SC_STOP;
-	return call(c, t);
+	return call(c, t, d->osz);
 }
 
 /* loopne (op 0), loope (1), loop (2): count RCX (ECX with 67) down. */
@@ -79,19 +86,18 @@ int op_loop(struct sc_cpu *c, const struct sc_insn *d)
 		taken = taken && !sc_zf(c);
 	else if (d->op == 1)
 		taken = taken && sc_zf(c);
-	if (taken && !x86_canonical(c->next + d->imm))
-		return sc_gp(c, 0);
+	if (taken && sc_branch(c, c->next + d->imm, d->osz))
+		return SC_STOP;
 	sc_rset(c, GPR_RCX, d->asz, n);
-	if (taken)
-		c->next += d->imm;
 	return SC_OK;
 }
 
+/* jrcxz / jecxz / jcxz: the count register at the address size. */
 int op_jrcxz(struct sc_cpu *c, const struct sc_insn *d)
 {
 	if (sc_rget(c, GPR_RCX, d->asz) != 0)
 		return SC_OK;
-	return sc_branch(c, c->next + d->imm);
+	return sc_branch(c, c->next + d->imm, d->osz);
 }
 
 /*
@@ -100,38 +106,42 @@ int op_jrcxz(struct sc_cpu *c, const struct sc_insn *d)
  */
 int op_far_e(struct sc_cpu *c, const struct sc_insn *d)
 {
-	uint64_t off, sel, va;
+	uint64_t off;
+	uint16_t sel;
 
 	if (d->mod == 3)
 		return sc_ud(c);
-	va = sc_ea(c, d);
-	if (sc_read(c, va, d->osz, &off, sc_acc(d, ACC_READ)) ||
-	    sc_read(c, va + d->osz, 2, &sel, sc_acc(d, ACC_READ)))
+	if (sc_read_far_ptr(c, d, &off, &sel))
 		return SC_STOP;
 	if (d->op == 0)
-		return sc_far_transfer(c, (uint16_t)sel, off);
-	/* lcall pushes CS then the return RIP, at the operand size. */
-	uint64_t sp = c->v->regs[GPR_RSP];
-	const unsigned acc = ACC_WRITE | ACC_STACK;
-	if (sc_write(c, sp - d->osz, d->osz, c->v->seg[SEG_CS].selector, acc) ||
-	    sc_write(c, sp - 2 * d->osz, d->osz, c->next, acc))
-		return SC_STOP;
-	if (sc_far_transfer(c, (uint16_t)sel, off))
-		return SC_STOP;
-	c->v->regs[GPR_RSP] = sp - 2 * d->osz;
-	return SC_OK;
+		return sc_far_transfer(c, sel, off);
+	return sc_far_call(c, sel, off, d->osz);
 }
 
-/* lret [imm16]: pop RIP and CS (operand size: 32 by default, 64 with W). */
+/* ljmp (op 0) and lcall (op 1) ptr16:32 / ptr16:16 (9A, EA): the pointer
+ * is the immediate, offset | selector << 32. */
+int op_far_ptr(struct sc_cpu *c, const struct sc_insn *d)
+{
+	uint16_t sel = (uint16_t)(d->imm >> 32);
+	uint64_t off = d->imm & 0xffffffff;
+
+	if (d->op == 0)
+		return sc_far_transfer(c, sel, off);
+	return sc_far_call(c, sel, off, d->osz);
+}
+
+/* lret [imm16]: pop RIP and CS (operand size: 32 by default, 64 with W,
+ * 16 in 16-bit code or with 66). */
 int op_lret(struct sc_cpu *c, const struct sc_insn *d)
 {
-	uint64_t sp = c->v->regs[GPR_RSP], off, sel;
+	uint64_t sp = sc_sp(c), off, sel;
+	uint64_t mask = sc_mask(c->ssz);
 
-	if (sc_read(c, sp, d->osz, &off, ACC_STACK) ||
-	    sc_read(c, sp + d->osz, d->osz, &sel, ACC_STACK))
+	if (sc_stack_read(c, sp, d->osz, &off) ||
+	    sc_stack_read(c, (sp + d->osz) & mask, d->osz, &sel))
 		return SC_STOP;
 	if (sc_far_transfer(c, (uint16_t)sel, off))
 		return SC_STOP;
-	c->v->regs[GPR_RSP] = sp + 2 * d->osz + (d->imm & 0xffff);
+	sc_sp_set(c, sp + 2 * d->osz + (d->imm & 0xffff));
 	return SC_OK;
 }

@@ -2,8 +2,9 @@
  * engines/softcpu/cpu.c - the softcpu engine: its ops and the run loop.
  *
  * run() is the fetch-execute loop of a CPU at CPL 3: translate RIP for a
- * fetch, find the decoded record (decoding it the first time), call its
- * handler, retire.  Everything that ends the loop is reported in the
+ * fetch (CS.base + EIP outside 64-bit mode, within CS.limit), find the
+ * decoded record (decoding it the first time, as code of the current code
+ * size), call its handler, retire.  Everything that ends the loop is reported in the
  * struct vm_exit the dispatcher passed in: an exception with x86 fault
  * semantics (RIP still on the instruction, nothing changed), a trap (RIP
  * after it), syscall, a stop request (vm->kick, single-step).
@@ -70,12 +71,56 @@ int sc_unsupported(struct sc_cpu *c, const char *why)
 	return SC_STOP;
 }
 
-int sc_branch(struct sc_cpu *c, uint64_t t)
+int sc_branch(struct sc_cpu *c, uint64_t t, unsigned osz)
 {
-	if (!x86_canonical(t))
-		return sc_gp(c, 0);
+	if (osz == 8) {
+		if (!x86_canonical(t))
+			return sc_gp(c, 0);
+	} else {
+		t &= sc_mask(osz);
+		if (t > c->cs_limit)
+			return sc_gp(c, 0);
+	}
 	c->next = t;
 	return SC_OK;
+}
+
+/*
+ * Does an access through segment s need checking?  Not when s is flat:
+ * usable (P), base 0, limit 4 GiB - 1, writable expand-up data; then no
+ * offset can fail the limit or the type, and one that runs past 4 GiB
+ * crosses a page, which takes the MMU's slow path, which checks it.
+ */
+static bool seg_flat(const struct vcpu_segment *s)
+{
+	unsigned type = s->attr & 0xf;
+
+	return (s->attr & SC_ATTR_P) && (s->attr & SC_ATTR_S) &&
+	       s->base == 0 && s->limit == 0xffffffff &&
+	       !(type & DESC_TYPE_CODE) && (type & DESC_TYPE_RW) &&
+	       !(type & DESC_TYPE_EC);
+}
+
+void sc_mode_update(struct sc_cpu *c)
+{
+	const struct vcpu *v = c->v;
+
+	c->csz = (uint8_t)cpu_code_size(v);
+	c->ssz = (uint8_t)cpu_stack_size(v);
+	c->mode64 = c->csz == 8;
+	c->segchk = 0;
+	if (c->mode64) {
+		c->lin_mask = ~0ULL;
+		c->cs_base = 0;
+		c->cs_limit = ~0ULL;
+		return;
+	}
+	c->lin_mask = 0xffffffff;
+	c->cs_base = (uint32_t)v->seg[SEG_CS].base;
+	c->cs_limit = v->seg[SEG_CS].limit;
+	for (unsigned s = 0; s < VCPU_NSEGS; s++)
+		if (!seg_flat(&v->seg[s]))
+			c->segchk |= SC_ACC_SEG(s);
 }
 
 int op_ud(struct sc_cpu *c, const struct sc_insn *d)
@@ -84,59 +129,77 @@ int op_ud(struct sc_cpu *c, const struct sc_insn *d)
 	return sc_ud(c);
 }
 
+/* Translate linear lin for a fetch: the TLB entry, or NULL after a fault
+ * (code in a device's page is more than this engine does). */
+static const struct sc_tlb *fetch_page(struct sc_cpu *c, uint64_t lin)
+{
+	const struct sc_tlb *e = sc_translate(c, lin, ACC_FETCH);
+
+	if (e && !e->host) {
+		sc_unsupported(c, "softcpu: instruction fetch from MMIO");
+		return NULL;
+	}
+	return e;
+}
+
 /*
  * An instruction that runs into the next page: gather up to 15 bytes from
- * both pages and decode into *scratch (never cached, see cache.c).
+ * both pages and decode into *scratch (never cached, see cache.c).  lin is
+ * the linear address of its first byte.
  */
-static const struct sc_insn *fetch_crossing(struct sc_cpu *c, uint64_t rip,
+static const struct sc_insn *fetch_crossing(struct sc_cpu *c, uint64_t lin,
 					    const uint8_t *p1, unsigned n1,
 					    struct sc_insn *scratch)
 {
 	uint8_t buf[15];
 	const struct sc_tlb *e;
+	uint64_t next = (lin + n1) & c->lin_mask;
 
 	memcpy(buf, p1, n1);
-	if (!x86_canonical(rip + n1)) {
+	if (c->mode64 && !x86_canonical(next)) {
 		sc_gp(c, 0);
 		return NULL;
 	}
-	if (!(e = sc_translate(c, rip + n1, ACC_FETCH)))
+	if (!(e = fetch_page(c, next)))
 		return NULL;
 	memcpy(buf + n1, e->host, sizeof(buf) - n1);
-	if (sc_decode(buf, sizeof(buf), scratch) != SC_DEC_OK) {
+	if (sc_decode(buf, sizeof(buf), c->csz, scratch) != SC_DEC_OK) {
 		sc_gp(c, 0); /* longer than 15 bytes */
 		return NULL;
 	}
 	return scratch;
 }
 
-/* The decoded record at rip, or NULL after stopping with a fault. */
+/*
+ * The decoded record at rip, whose linear address is lin, or NULL after
+ * stopping with a fault: a RIP that is not canonical, or outside CS.limit.
+ */
 static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
-				   struct sc_insn *scratch)
+				   uint64_t lin, struct sc_insn *scratch)
 {
 	const struct sc_tlb *e;
 	const struct sc_insn *d;
-	unsigned off = rip & (PAGE_4K - 1), avail;
+	unsigned off = lin & (PAGE_4K - 1), avail;
 
-	if (!x86_canonical(rip)) {
+	if (c->mode64 ? !x86_canonical(rip) : rip > c->cs_limit) {
 		sc_gp(c, 0);
 		return NULL;
 	}
-	if (!(e = sc_translate(c, rip, ACC_FETCH)))
+	if (!(e = fetch_page(c, lin)))
 		return NULL;
-	c->code_vpn = rip >> PAGE_4K_SHIFT;
+	c->code_vpn = lin >> PAGE_4K_SHIFT;
 	c->code_gpa = e->gpa;
 	uint64_t gpa = e->gpa + off;
 	if ((d = sc_cache_find(c, gpa)))
 		return d;
 	c->decodes++;
 	avail = PAGE_4K - off < 15 ? PAGE_4K - off : 15;
-	switch (sc_decode(e->host + off, avail, scratch)) {
+	switch (sc_decode(e->host + off, avail, c->csz, scratch)) {
 	case SC_DEC_OK:
 		return sc_cache_put(c, gpa, scratch);
 	case SC_DEC_MORE:
 		c->crossing++;
-		return fetch_crossing(c, rip, e->host + off, avail, scratch);
+		return fetch_crossing(c, lin, e->host + off, avail, scratch);
 	default:
 		sc_gp(c, 0);
 		return NULL;
@@ -172,16 +235,21 @@ static int run_slice(struct sc_cpu *c, unsigned n)
 
 	while (n--) {
 		const struct sc_insn *d = NULL;
+		uint64_t lin = (v->rip + c->cs_base) & c->lin_mask;
 		/*
 		 * Still on the code page of the last fetch?  Its translation
 		 * holds for the whole run(): the shadow only changes while
 		 * the monitor has control.
 		 */
-		if (v->rip >> PAGE_4K_SHIFT == c->code_vpn)
+		if (lin >> PAGE_4K_SHIFT == c->code_vpn)
 			d = sc_cache_find(c, c->code_gpa +
-					  (v->rip & (PAGE_4K - 1)));
-		if (!d && !(d = fetch(c, v->rip, &scratch)))
+					  (lin & (PAGE_4K - 1)));
+		if (!d && !(d = fetch(c, v->rip, lin, &scratch)))
 			return SC_STOP;
+		/* Its last byte must lie within CS.limit (never in 64-bit
+		 * mode, where cs_limit is all ones). */
+		if (v->rip + d->len - 1 > c->cs_limit)
+			return sc_gp(c, 0);
 		uint64_t at = v->rip, tf = v->rflags & FL_TF;
 		c->next = at + d->len;
 		int rc = d->fn(c, d);
@@ -207,6 +275,16 @@ static void sc_run(struct vm *vm, struct vm_exit *exit)
 	c->exit = exit;
 	c->lz_op = LZ_NONE; /* the monitor may have changed vcpu.rflags */
 	c->code_vpn = SC_TLB_EMPTY;
+	/* ...and CS, the other segments, CR0, EFER: the mode. */
+	sc_mode_update(c);
+	if (cpu_mode(&vm->vcpu) == CPU_REAL || (vm->vcpu.rflags & FL_VM)) {
+		/* 16-bit addressing and the 16-bit instruction set are all
+		 * here; what is missing is real mode's segments (base =
+		 * selector * 16, no descriptors) and its interrupt table. */
+		sc_unsupported(c, "softcpu: real-address and virtual-8086 mode "
+			       "code is not implemented");
+		return;
+	}
 	if (vm->spt->current != c->root) {
 		sc_tlb_flush(c, SHADOW_FLUSH_ALL);
 		c->root = vm->spt->current;
@@ -256,6 +334,7 @@ static int sc_init(struct vm *vm, char *why, size_t len)
 	c->v = &vm->vcpu;
 	c->root = vm->spt->current;
 	sc_tlb_flush(c, SHADOW_FLUSH_ALL);
+	sc_mode_update(c);
 	sc_host_probe(&c->host);
 	vm->engine_data = c;
 	return 0;
@@ -312,6 +391,8 @@ static void sc_print_stats(const struct vm *vm, double secs, FILE *f)
 		lookups ? 100.0 * (double)(lookups - (c->decodes < lookups ?
 		c->decodes : lookups)) / (double)lookups : 0.0,
 		lookups, c->decodes, c->crossing);
+	fprintf(f, "softcpu: mmio: %" PRIu64 " device accesses\n",
+		c->mmio_accesses);
 }
 
 const struct engine engine_softcpu = {

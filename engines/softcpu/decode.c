@@ -1,10 +1,26 @@
 /*
- * engines/softcpu/decode.c - softcpu's own table-driven x86-64 decoder.
+ * engines/softcpu/decode.c - softcpu's own table-driven x86 decoder.
  *
  * The monitor decodes trapping instructions with Capstone, but Capstone
  * is far too slow for the instruction stream of a CPU.  This decoder turns
- * the bytes of one 64-bit-mode instruction into a struct sc_insn, once;
- * the record is then cached (cache.c) and executed many times.
+ * the bytes of one instruction into a struct sc_insn, once; the record is
+ * then cached (cache.c) and executed many times.
+ *
+ * The same bytes mean different things in 64-bit, 32-bit and 16-bit code
+ * (the code size, from CS.L and CS.D):
+ *
+ *                     64-bit           32-bit            16-bit
+ *   operand size      32 (REX.W 64)    32                16
+ *     with 66         16               16                32
+ *   address size      64               32                16
+ *     with 67         32               16                32
+ *   40-4F             REX              inc/dec r         inc/dec r
+ *   ModRM rm=5 mod=0  [RIP + disp32]   [disp32]          (16-bit table)
+ *   segments          FS, GS bases     all six, checked  all six, checked
+ *
+ * and a few opcodes exist only outside 64-bit mode (the legacy[] table:
+ * push/pop of ES, CS, SS, DS, the BCD adjustments, pusha, bound, arpl,
+ * les/lds, into, far call/jmp with an immediate pointer, salc).
  *
  * An instruction is (SDM vol. 2, chapter 2):
  *
@@ -37,10 +53,12 @@
 #define F_ONE 0x2000   /* implicit count of 1 (D0, D1) */
 #define F_ENTER 0x4000 /* imm16 then imm8 */
 #define F_LOCK 0x8000  /* a lock prefix is allowed (with a memory E) */
+#define F_FAR 0x10000  /* a far pointer: offset of the operand size, then a
+			  16-bit selector (9A, EA) */
 
 struct opdef {
 	sc_fn *fn;
-	uint16_t f;
+	uint32_t f;
 	uint8_t op;
 };
 
@@ -212,7 +230,44 @@ static const struct opdef two_byte[256] = {
 	[0xc0] = { op_xadd, F_M | F_B | F_LOCK, 0 },
 	[0xc1] = { op_xadd, F_M | F_LOCK, 0 },
 	[0xc7] = { NULL, F_M | F_GRP, G9 },
+	[0xb2] = { op_load_far, F_M, SEG_SS },           /* lss */
+	[0xb4] = { op_load_far, F_M, SEG_FS },           /* lfs */
+	[0xb5] = { op_load_far, F_M, SEG_GS },           /* lgs */
 	[0xc8 ... 0xcf] = { op_bswap, F_RO, 0 },
+};
+
+/*
+ * The one-byte opcodes whose meaning outside 64-bit mode differs from
+ * one_byte[]'s (SDM vol. 2, table A-2: the "i64" and "o64" entries):
+ * here they are what these slots hold in 32- and 16-bit code.
+ */
+static const struct opdef legacy[256] = {
+	[0x06] = { op_push_sreg, 0, SEG_ES },
+	[0x07] = { op_pop_sreg, 0, SEG_ES },
+	[0x0e] = { op_push_sreg, 0, SEG_CS },
+	[0x16] = { op_push_sreg, 0, SEG_SS },
+	[0x17] = { op_pop_sreg, 0, SEG_SS },
+	[0x1e] = { op_push_sreg, 0, SEG_DS },
+	[0x1f] = { op_pop_sreg, 0, SEG_DS },
+	[0x27] = { op_daa_das, 0, 0 },
+	[0x2f] = { op_daa_das, 0, 1 },
+	[0x37] = { op_aaa_aas, 0, 0 },
+	[0x3f] = { op_aaa_aas, 0, 1 },
+	[0x40 ... 0x47] = { op_inc_e, F_RO, 0 },
+	[0x48 ... 0x4f] = { op_dec_e, F_RO, 0 },
+	[0x60] = { op_pusha, 0, 0 },
+	[0x61] = { op_popa, 0, 0 },
+	[0x62] = { op_bound, F_M, 0 },
+	[0x63] = { op_arpl, F_M, 0 },
+	[0x82] = { op_alu_ei, F_M | F_B | F_I8 | F_OPREG | F_LOCK, 0 },
+	[0x9a] = { op_far_ptr, F_FAR, 1 },                /* call far */
+	[0xc4] = { op_load_far, F_M, SEG_ES },            /* les */
+	[0xc5] = { op_load_far, F_M, SEG_DS },            /* lds */
+	[0xce] = { op_into, 0, 0 },
+	[0xd4] = { op_aam, F_I8, 0 },
+	[0xd5] = { op_aad, F_I8, 0 },
+	[0xd6] = { op_salc, 0, 0 },
+	[0xea] = { op_far_ptr, F_FAR, 0 },                /* jmp far */
 };
 
 /* Group rows, by ModRM.reg; extra flags are added to the opcode's. */
@@ -257,8 +312,10 @@ static const struct opdef groups[NGROUPS][8] = {
 struct dstate {
 	const uint8_t *buf;
 	unsigned avail, i;
+	unsigned csz;     /* code size: 8, 4 or 2 */
 	uint8_t rex;
-	bool o16, a32;
+	bool o66, a67;    /* operand- and address-size prefixes seen */
+	bool seg_override;
 };
 
 /* Out of bytes: more may come from the next page, or it is too long. */
@@ -278,32 +335,45 @@ static uint64_t take(struct dstate *s, unsigned n)
 	return x;
 }
 
+/* A segment override prefix: in 64-bit mode only FS and GS have a base,
+ * the others cancel an earlier override. */
+static void seg_prefix(struct dstate *s, struct sc_insn *d, uint8_t sreg)
+{
+	if (s->csz == 8 && sreg != SEG_FS && sreg != SEG_GS) {
+		d->seg = SC_NOSEG;
+		return;
+	}
+	d->seg = sreg;
+	s->seg_override = true;
+}
+
 /*
- * Legacy prefixes and REX.  A REX prefix counts only when it comes last,
- * right before the opcode; of the segment overrides only FS and GS mean
- * anything in 64-bit mode; among repeated prefixes the last one wins.
+ * Legacy prefixes and REX.  A REX prefix exists only in 64-bit mode and
+ * counts only when it comes last, right before the opcode; among
+ * repeated prefixes the last one wins.
  */
 static enum sc_decode prefixes(struct dstate *s, struct sc_insn *d)
 {
 	for (;;) {
 		NEED(s, 1);
 		uint8_t b = s->buf[s->i];
-		if ((b & 0xf0) == 0x40) {
+		if (s->csz == 8 && (b & 0xf0) == 0x40) {
 			s->rex = b;
 			s->i++;
 			continue;
 		}
 		switch (b) {
-		case 0x66: s->o16 = true; break;
-		case 0x67: s->a32 = true; break;
+		case 0x66: s->o66 = true; break;
+		case 0x67: s->a67 = true; break;
 		case 0xf0: d->flags |= SCI_LOCK; break;
 		case 0xf2: d->rep = SC_REP_NE; break;
 		case 0xf3: d->rep = SC_REP_E; break;
-		case 0x64: d->seg = SEG_FS; break;
-		case 0x65: d->seg = SEG_GS; break;
-		case 0x26: case 0x2e: case 0x36: case 0x3e:
-			d->seg = SC_NOSEG;
-			break;
+		case 0x26: seg_prefix(s, d, SEG_ES); break;
+		case 0x2e: seg_prefix(s, d, SEG_CS); break;
+		case 0x36: seg_prefix(s, d, SEG_SS); break;
+		case 0x3e: seg_prefix(s, d, SEG_DS); break;
+		case 0x64: seg_prefix(s, d, SEG_FS); break;
+		case 0x65: seg_prefix(s, d, SEG_GS); break;
 		default:
 			return SC_DEC_OK;
 		}
@@ -328,10 +398,12 @@ static uint8_t byte_reg(const struct dstate *s, uint8_t r)
  *         |mod| reg | rm  |          |scale| index | base |
  *         +---+-----+-----+          +-----+-------+------+
  *
- * rm = 4 means a SIB follows; mod = 0 with rm = 5 is RIP-relative; a SIB
- * base of 5 with mod = 0 means no base and a disp32; index 4 is none.
+ * rm = 4 means a SIB follows; mod = 0 with rm = 5 is RIP-relative in
+ * 64-bit mode and a plain disp32 outside it; a SIB base of 5 with mod = 0
+ * means no base and a disp32; index 4 is none.
  */
-static enum sc_decode modrm_mem(struct dstate *s, struct sc_insn *d, uint8_t rm)
+static enum sc_decode modrm_mem32(struct dstate *s, struct sc_insn *d,
+				  uint8_t rm)
 {
 	uint8_t base = rm;
 
@@ -347,7 +419,8 @@ static enum sc_decode modrm_mem(struct dstate *s, struct sc_insn *d, uint8_t rm)
 		else
 			d->base = base | ((s->rex & 1) << 3);
 	} else if (rm == 5 && d->mod == 0) {
-		d->flags |= SCI_RIPREL;
+		if (s->csz == 8)
+			d->flags |= SCI_RIPREL;
 	} else {
 		d->base = rm | ((s->rex & 1) << 3);
 	}
@@ -364,25 +437,94 @@ static enum sc_decode modrm_mem(struct dstate *s, struct sc_insn *d, uint8_t rm)
 	return SC_DEC_OK;
 }
 
-/* Operand size: REX.W 64; else 66 gives 16; bytes 1; stack ops 64. */
-static uint8_t operand_size(const struct dstate *s, uint16_t f)
+/*
+ * The memory operand of 16-bit addressing (SDM vol. 2, table 2-1): rm
+ * names a base and an index, mod a disp8 or disp16; mod = 0 with rm = 6
+ * is a bare disp16.  BP-based forms are stack references (SS).
+ *
+ *   rm   0      1      2      3      4   5   6   7
+ *        BX+SI  BX+DI  BP+SI  BP+DI  SI  DI  BP  BX
+ */
+static enum sc_decode modrm_mem16(struct dstate *s, struct sc_insn *d,
+				  uint8_t rm)
+{
+	static const uint8_t base[8] = { GPR_RBX, GPR_RBX, GPR_RBP, GPR_RBP,
+					 GPR_RSI, GPR_RDI, GPR_RBP, GPR_RBX };
+	static const uint8_t index[8] = { GPR_RSI, GPR_RDI, GPR_RSI, GPR_RDI,
+					  SC_NOREG, SC_NOREG, SC_NOREG,
+					  SC_NOREG };
+
+	d->base = base[rm];
+	d->index = index[rm];
+	if (d->mod == 0 && rm == 6)
+		d->base = SC_NOREG;
+	if (d->base == GPR_RBP)
+		d->flags |= SCI_STACK;
+	if (d->mod == 1) {
+		NEED(s, 1);
+		d->disp = (int8_t)take(s, 1);
+	} else if (d->mod == 2 || d->base == SC_NOREG) {
+		NEED(s, 2);
+		d->disp = (int16_t)take(s, 2);
+	}
+	return SC_DEC_OK;
+}
+
+/*
+ * The memory operand after a ModRM with mod != 3.  Outside 64-bit mode
+ * it always has a segment: the override, else SS for a stack reference
+ * (ESP or EBP base, BP in 16-bit addressing), else DS; and it is a stack
+ * reference (#SS rather than #GP) exactly when that segment is SS.
+ */
+static enum sc_decode modrm_mem(struct dstate *s, struct sc_insn *d, uint8_t rm)
+{
+	enum sc_decode r = d->asz == 2 ? modrm_mem16(s, d, rm)
+				       : modrm_mem32(s, d, rm);
+
+	if (r == SC_DEC_OK && s->csz != 8 && !s->seg_override)
+		d->seg = (d->flags & SCI_STACK) ? SEG_SS : SEG_DS;
+	return r;
+}
+
+/*
+ * Operand size: bytes 1; in 64-bit mode REX.W 64, else 66 gives 16, stack
+ * ops 64, near branches always 64; outside it 66 toggles the code size's
+ * 32 or 16.
+ */
+static uint8_t operand_size(const struct dstate *s, uint32_t f)
 {
 	if (f & F_B)
 		return 1;
+	if (s->csz != 8)
+		return (s->csz == 2) != s->o66 ? 2 : 4;
 	if (f & F_F64)
 		return 8;
 	if (s->rex & 8)
 		return 8;
-	if (s->o16)
+	if (s->o66)
 		return 2;
 	return (f & F_D64) ? 8 : 4;
 }
 
+/* Address size: the code size's, 67 toggles 64 -> 32 or 32 <-> 16. */
+static uint8_t address_size(const struct dstate *s)
+{
+	if (s->csz == 8)
+		return s->a67 ? 4 : 8;
+	return (s->csz == 2) != s->a67 ? 2 : 4;
+}
+
 static enum sc_decode immediates(struct dstate *s, struct sc_insn *d,
-				 uint16_t f)
+				 uint32_t f)
 {
 	unsigned n = 0;
 
+	if (f & F_FAR) {
+		NEED(s, d->osz + 2u);
+		d->imm = take(s, d->osz);
+		d->imm |= take(s, 2) << 32;
+		return SC_DEC_OK;
+	}
 	if (f & F_I8)
 		n = 1;
 	else if (f & (F_I16 | F_ENTER))
@@ -408,7 +550,7 @@ static enum sc_decode immediates(struct dstate *s, struct sc_insn *d,
 
 /* ModRM and, for groups, the row it selects; updates *def and *f. */
 static enum sc_decode modrm(struct dstate *s, struct sc_insn *d,
-			    const struct opdef **def, uint16_t *f)
+			    const struct opdef **def, uint32_t *f)
 {
 	NEED(s, 1);
 	uint8_t m = s->buf[s->i++];
@@ -418,7 +560,7 @@ static enum sc_decode modrm(struct dstate *s, struct sc_insn *d,
 	d->reg = reg | ((s->rex & 4) << 1);
 	if (*f & F_GRP) {
 		*def = &groups[(*def)->op][reg];
-		*f = (uint16_t)((*f & ~F_GRP) | (*def)->f);
+		*f = (*f & ~F_GRP) | (*def)->f;
 		d->op = (*def)->op;
 	}
 	if (*f & F_OPREG)
@@ -440,7 +582,7 @@ static enum sc_decode modrm(struct dstate *s, struct sc_insn *d,
  * lock is allowed only on read-modify-write instructions with a memory
  * destination (SDM vol. 2, LOCK); cmp (ALU operation 7) reads only.
  */
-static bool lockable(const struct sc_insn *d, uint16_t f)
+static bool lockable(const struct sc_insn *d, uint32_t f)
 {
 	if (!(f & F_LOCK) || d->mod == 3)
 		return false;
@@ -448,46 +590,58 @@ static bool lockable(const struct sc_insn *d, uint16_t f)
 	return !(alu && d->op == 7);
 }
 
-enum sc_decode sc_decode(const uint8_t *buf, unsigned avail,
+enum sc_decode sc_decode(const uint8_t *buf, unsigned avail, unsigned csz,
 			 struct sc_insn *d)
 {
-	struct dstate s = { .buf = buf, .avail = avail };
+	struct dstate s = { .buf = buf, .avail = avail, .csz = csz };
 	const struct opdef *def;
 	enum sc_decode r;
 
 	memset(d, 0, sizeof(*d));
+	d->csz = (uint8_t)csz;
 	d->base = d->index = SC_NOREG;
 	d->seg = SC_NOSEG;
 	if ((r = prefixes(&s, d)) != SC_DEC_OK)
 		return r;
+	if (csz != 8 && !s.seg_override)
+		d->seg = SEG_DS; /* moffs, string sources, xlat */
 	NEED(&s, 1);
 	d->opc = s.buf[s.i++];
 	d->map = 1;
 	def = &one_byte[d->opc];
+	if (csz != 8 && (legacy[d->opc].fn || legacy[d->opc].f))
+		def = &legacy[d->opc];
 	if (d->opc == 0x0f) {
 		NEED(&s, 1);
 		d->opc = s.buf[s.i++];
 		d->map = 2;
 		def = &two_byte[d->opc];
 	}
-	uint16_t f = def->f;
+	uint32_t f = def->f;
 	d->op = def->op;
 	d->flags |= s.rex ? SCI_REX : 0;
 	d->flags |= (s.rex & 8) ? SCI_REXW : 0;
-	d->asz = s.a32 ? 4 : 8;
+	d->asz = address_size(&s);
 	if (f & F_M) {
 		if ((r = modrm(&s, d, &def, &f)) != SC_DEC_OK)
 			return r;
 	} else if (f & F_RO) {
+		/* Also as a register E operand, for inc/dec r (40-4F). */
 		d->reg = (d->opc & 7) | ((s.rex & 1) << 3);
 		if (f & F_B)
 			d->reg = byte_reg(&s, d->reg);
+		d->mod = 3;
+		d->rm = d->reg;
 	}
 	d->osz = operand_size(&s, f);
 	if ((r = immediates(&s, d, f)) != SC_DEC_OK)
 		return r;
 	if (f & F_ONE)
 		d->imm = 1;
+	if (csz != 8) {
+		d->flags &= (uint8_t)~SCI_STACK;
+		d->flags |= d->seg == SEG_SS ? SCI_STACK : 0;
+	}
 	if (s.i > 15)
 		return SC_DEC_LONG;
 	d->len = (uint8_t)s.i;

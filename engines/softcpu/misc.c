@@ -46,26 +46,28 @@ int op_mov_ri(struct sc_cpu *c, const struct sc_insn *d)
 	return SC_OK;
 }
 
-/* mov between the accumulator and an absolute address (A0-A3). */
+/* mov between the accumulator and an absolute address (A0-A3), an
+ * offset of the address size. */
 int op_mov_moffs(struct sc_cpu *c, const struct sc_insn *d)
 {
-	uint64_t va = d->imm + sc_seg_base(c, d), x;
+	uint64_t va = sc_lin(c, d->seg, d->imm), x;
 
 	if (d->op == 1)
 		return sc_write(c, va, d->osz, c->v->regs[GPR_RAX],
-				ACC_WRITE);
-	if (sc_read(c, va, d->osz, &x, ACC_READ))
+				sc_acc(d, ACC_WRITE));
+	if (sc_read(c, va, d->osz, &x, sc_acc(d, ACC_READ)))
 		return SC_STOP;
 	sc_rset(c, GPR_RAX, d->osz, x);
 	return SC_OK;
 }
 
-/* lea: the effective address, without any segment base. */
+/* lea: the effective address (no segment base), cut or zero-extended
+ * from the address size to the operand size. */
 int op_lea(struct sc_cpu *c, const struct sc_insn *d)
 {
 	if (d->mod == 3)
 		return sc_ud(c);
-	sc_rset(c, d->reg, d->osz, sc_ea(c, d) - sc_seg_base(c, d));
+	sc_rset(c, d->reg, d->osz, sc_ea_off(c, d));
 	return SC_OK;
 }
 
@@ -287,14 +289,13 @@ int op_flag(struct sc_cpu *c, const struct sc_insn *d)
 	return SC_OK;
 }
 
-/* xlat: AL = [seg:RBX + AL] (EBX with 67). */
+/* xlat: AL = [seg:rBX + AL], rBX at the address size. */
 int op_xlat(struct sc_cpu *c, const struct sc_insn *d)
 {
-	uint64_t va = c->v->regs[GPR_RBX] + (c->v->regs[GPR_RAX] & 0xff), x;
+	uint64_t off = c->v->regs[GPR_RBX] + (c->v->regs[GPR_RAX] & 0xff), x;
 
-	if (d->asz == 4)
-		va = (uint32_t)va;
-	if (sc_read(c, va + sc_seg_base(c, d), 1, &x, ACC_READ))
+	off &= sc_mask(d->asz);
+	if (sc_read(c, sc_lin(c, d->seg, off), 1, &x, sc_acc(d, ACC_READ)))
 		return SC_STOP;
 	sc_rset(c, GPR_RAX, 1, x);
 	return SC_OK;

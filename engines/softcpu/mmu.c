@@ -1,5 +1,14 @@
 /*
- * engines/softcpu/mmu.c - the software MMU: shadow page walk and TLB.
+ * engines/softcpu/mmu.c - the software MMU: segments, shadow page walk,
+ * TLB, and the way to the devices (MMIO).
+ *
+ * Outside 64-bit mode an access first goes through its segment (SDM vol.
+ * 3, 5.3 and 5.4.1): the offset must lie within the limit (above it for
+ * an expand-down data segment), a write needs writable data, a read of
+ * code needs a readable code segment, and a segment register holding the
+ * null selector cannot be used at all; every failure is #GP(0), or #SS(0)
+ * through SS.  The linear address, base + offset, wraps at 4 GiB.  Flat
+ * segments (cpu.c's sc_mode_update) skip these checks on the fast path.
  *
  * softcpu translates linear addresses the way the real CPU would if the
  * monitor's shadow tables (shadowpt/) were loaded in its CR3: a 4-level
@@ -19,12 +28,22 @@
  * refused the access, W for a write, U always (the real CPU is at CPL 3),
  * I for an instruction fetch.  The dispatcher gives it to shadowpt_fault(),
  * which fills the shadow (a hidden fault) or reflects it to the guest.
+ *
+ * A shadow leaf whose frame lies beyond RAM maps a device's page (the
+ * LAPIC, the IOAPIC, a frame buffer).  It never enters the TLB and gives
+ * no host pointer: the operand becomes a struct sc_mmio, and its bytes
+ * come from devices_mmio() when the instruction reads them and go there
+ * when it stores them, one call per access, in program order, as the bus
+ * would see them.  An access that crosses from or into such a page, or a
+ * wider one than 8 bytes (sgdt, cmpxchg16b), stops the guest with
+ * sc_unsupported: no device register is laid out for that.
  */
 #include <stdio.h>
 
 #include "engines/softcpu/softcpu.h"
 #include "core/engine.h"
 #include "core/vm.h"
+#include "devices/devices.h"
 #include "shadowpt/shadowpt.h"
 
 void sc_tlb_flush(struct sc_cpu *c, uint64_t va)
@@ -56,8 +75,7 @@ static int page_fault(struct sc_cpu *c, uint64_t va, uint32_t err)
  */
 const struct sc_tlb *sc_tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc)
 {
-	struct sc_tlb *e =
-		&c->tlb[(va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1)];
+	struct sc_tlb *e;
 	uint32_t err = PFEC_U | (acc & (PFEC_W | PFEC_I));
 	uint64_t pte = shadowpt_lookup(c->vm, va);
 	uint8_t rights;
@@ -75,10 +93,9 @@ const struct sc_tlb *sc_tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc)
 	}
 	uint64_t gpa = pte & PTE_ADDR_MASK;
 	uint8_t *host = gm_ptr(&c->vm->mem, gpa, PAGE_4K);
-	if (!host) {
-		sc_internal(c, "softcpu: shadow leaf maps a frame outside RAM");
-		return NULL;
-	}
+	/* Not RAM: a device's page, kept out of the TLB. */
+	e = host ? &c->tlb[(va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1)]
+		 : &c->mmio_page;
 	e->vpn = va >> PAGE_4K_SHIFT;
 	e->host = host;
 	e->gpa = gpa;
@@ -90,10 +107,79 @@ const struct sc_tlb *sc_tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc)
 	return e;
 }
 
-/* #GP(0), or #SS(0) for a stack reference, for a non-canonical address. */
-static int noncanonical(struct sc_cpu *c, unsigned acc)
+/*
+ * #GP(0), or #SS(0) for a stack reference: for a non-canonical address,
+ * or an access its segment refuses.
+ */
+static int bad_address(struct sc_cpu *c, unsigned acc)
 {
 	return sc_fault(c, (acc & ACC_STACK) ? T_SS : T_GP, true, 0);
+}
+
+/*
+ * May segment sg be used for len bytes at offset off, for acc?  attr P
+ * clear means the segment register is unusable (a null selector).
+ */
+static bool segment_allows(const struct vcpu_segment *sg, uint64_t off,
+			   unsigned len, unsigned acc)
+{
+	unsigned type = sg->attr & 0xf;
+	uint64_t last = off + len - 1;
+
+	if (!(sg->attr & SC_ATTR_P))
+		return false;
+	if (type & DESC_TYPE_CODE) {
+		if ((acc & ACC_WRITE) || !(type & DESC_TYPE_RW))
+			return false; /* code: never written, read if R */
+		return last <= sg->limit;
+	}
+	if ((acc & ACC_WRITE) && !(type & DESC_TYPE_RW))
+		return false;
+	if (type & DESC_TYPE_EC) {
+		/* Expand-down: valid offsets run from limit + 1 to the top,
+		 * 64 KiB or 4 GiB by the B flag. */
+		uint64_t top = (sg->attr & SEG_ATTR_DB) ? 0xffffffff : 0xffff;
+		return off > sg->limit && last <= top;
+	}
+	return last <= sg->limit;
+}
+
+/* The segment checks of an access at linear va (64-bit mode: canonical
+ * only).  SC_OK or SC_STOP. */
+static int check_address(struct sc_cpu *c, uint64_t va, unsigned len,
+			 unsigned acc)
+{
+	if (c->mode64) {
+		if (!x86_canonical(va) || !x86_canonical(va + len - 1))
+			return bad_address(c, acc);
+		return SC_OK;
+	}
+	if (!(acc & SC_ACC_SEGS))
+		return SC_OK; /* a linear address: GDT, LDT */
+	const struct vcpu_segment *sg =
+		&c->v->seg[__builtin_ctz((acc & SC_ACC_SEGS) >> 12)];
+	if (!segment_allows(sg, (uint32_t)(va - sg->base), len, acc))
+		return bad_address(c, acc);
+	return SC_OK;
+}
+
+/* The operand is a device's: [gpa, gpa + len) inside the page at off. */
+static int map_mmio(struct sc_cpu *c, uint64_t gpa, unsigned off,
+		    unsigned len, struct sc_mem *m)
+{
+	struct sc_mmio *io = &c->mmio[c->mmio_next++ & 1];
+
+	if (off + len > PAGE_4K)
+		return sc_unsupported(c, "softcpu: an access that crosses "
+				      "into or out of an MMIO page");
+	if (len > 8)
+		return sc_unsupported(c, "softcpu: an MMIO access wider "
+				      "than 8 bytes");
+	*io = (struct sc_mmio){ .c = c, .gpa = gpa, .len = len };
+	m->p1 = m->p2 = (uint8_t *)&io->data;
+	m->n1 = len;
+	m->io = io;
+	return SC_OK;
 }
 
 int sc_map_slow(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
@@ -102,29 +188,49 @@ int sc_map_slow(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
 	const struct sc_tlb *e;
 	unsigned off = va & (PAGE_4K - 1);
 
-	if (!x86_canonical(va) || !x86_canonical(va + len - 1))
-		return noncanonical(c, acc);
+	if (check_address(c, va, len, acc))
+		return SC_STOP;
 	if (!(e = sc_translate(c, va, acc)))
 		return SC_STOP;
+	if (!e->host)
+		return map_mmio(c, e->gpa + off, off, len, m);
 	m->p1 = e->host + off;
 	m->p2 = NULL;
 	m->n1 = len;
+	m->io = NULL;
 	if (acc & ACC_WRITE)
 		sc_code_write(c, e->gpa);
 	if (off + len <= PAGE_4K)
 		return SC_OK;
 	/* Crossing: translate the second page too, before any write. */
 	m->n1 = PAGE_4K - off;
-	if (!(e = sc_translate(c, va + m->n1, acc)))
+	if (!(e = sc_translate(c, (va + m->n1) & c->lin_mask, acc)))
 		return SC_STOP;
+	if (!e->host)
+		return map_mmio(c, e->gpa, PAGE_4K, len, m);
 	m->p2 = e->host;
 	if (acc & ACC_WRITE)
 		sc_code_write(c, e->gpa);
 	return SC_OK;
 }
 
+/* The device's answer to a read of io (asked once per operand). */
+static void mmio_read(struct sc_mmio *io)
+{
+	if (io->have)
+		return;
+	devices_mmio(io->c->vm, io->gpa, io->len, false, &io->data);
+	io->c->mmio_accesses++;
+	io->have = true;
+}
+
 void sc_mem_read_bytes(const struct sc_mem *m, void *buf, unsigned len)
 {
+	if (m->io) {
+		mmio_read(m->io);
+		memcpy(buf, &m->io->data, len);
+		return;
+	}
 	if (!m->p2) {
 		memcpy(buf, m->p1, len);
 		return;
@@ -136,6 +242,15 @@ void sc_mem_read_bytes(const struct sc_mem *m, void *buf, unsigned len)
 void sc_mem_write_bytes(const struct sc_mem *m, const void *buf,
 			unsigned len)
 {
+	if (m->io) {
+		uint64_t x = 0;
+		memcpy(&x, buf, len);
+		devices_mmio(m->io->c->vm, m->io->gpa, len, true, &x);
+		m->io->c->mmio_accesses++;
+		m->io->data = x;
+		m->io->have = true;
+		return;
+	}
 	if (!m->p2) {
 		memcpy(m->p1, buf, len);
 		return;

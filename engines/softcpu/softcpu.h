@@ -2,7 +2,9 @@
  * engines/softcpu/softcpu.h - the software CPU's private interface.
  *
  * softcpu is an interpreter for the user-level (CPL 3) integer subset of
- * x86-64, in the shape of blink: every instruction is decoded once into a
+ * x86, in every mode a protected-mode CPU runs code in (cpu_mode() of
+ * isa/arch.h): 64-bit code, and 32- or 16-bit code in protected or
+ * compatibility mode, with segmentation.  It has the shape of blink: every instruction is decoded once into a
  * compact record (struct sc_insn) that carries a pointer to its handler;
  * records are cached by guest-physical address (cache.c), so a loop is
  * decoded on its first trip only.  The run loop (cpu.c) fetches a record
@@ -12,8 +14,16 @@
  *
  * Everything a user-mode CPU may not do faults exactly as the real ring-3
  * CPU would (isa/CONTRACT.md): the monitor, not this engine, emulates
- * privileged instructions.  Memory goes through the shadow page tables
- * with a TLB in front (mmu.c).
+ * privileged instructions.  Memory goes through the segment checks
+ * outside 64-bit mode, then the shadow page tables with a TLB in front
+ * (mmu.c); a page that is not RAM is a device's (MMIO), reached through
+ * devices_mmio() one access at a time.
+ *
+ * The mode is read once per run() and after every change softcpu makes to
+ * CS or another segment register (sc_mode_update): the default sizes, the
+ * fetch window CS gives, and which segments are flat, so that accesses
+ * through a flat segment (base 0, 4 GiB limit, writable data: what gcc's
+ * code and most kernels use) skip the segment checks.
  *
  * Arithmetic flags are lazy (flags.c): an ALU instruction records its
  * operands and result, and CF..OF are computed only when someone reads
@@ -61,7 +71,8 @@ typedef int sc_fn(struct sc_cpu *c, const struct sc_insn *d);
 
 /* Record flags (sc_insn.flags). */
 #define SCI_RIPREL 0x01 /* memory operand is RIP-relative */
-#define SCI_STACK 0x02  /* base is RSP or RBP: #SS instead of #GP */
+#define SCI_STACK 0x02  /* a stack reference, #SS instead of #GP: base RSP
+			   or RBP in 64-bit mode, segment SS outside it */
 #define SCI_LOCK 0x04   /* lock prefix seen */
 #define SCI_REX 0x08    /* a REX prefix was present */
 #define SCI_REXW 0x10   /* REX.W */
@@ -81,9 +92,10 @@ struct sc_insn {
 	sc_fn *fn;        /* the handler */
 	uint64_t gpa;     /* cache tag: guest-physical address of byte 0 */
 	uint32_t gen;     /* cache tag: generation of that page */
+	uint8_t csz;      /* cache tag: the code size it was decoded for */
 	uint8_t len;      /* instruction length in bytes */
 	uint8_t osz;      /* operand size in bytes: 1, 2, 4, 8 */
-	uint8_t asz;      /* address size in bytes: 4 or 8 */
+	uint8_t asz;      /* address size in bytes: 2, 4 or 8 */
 	uint8_t op;       /* sub-operation: ALU op, condition, group index */
 	uint8_t reg;      /* ModRM.reg (or the register in the opcode) */
 	uint8_t rm;       /* ModRM.rm when mod == 3 */
@@ -91,13 +103,16 @@ struct sc_insn {
 	uint8_t base;     /* memory operand: base register or SC_NOREG */
 	uint8_t index;    /* memory operand: index register or SC_NOREG */
 	uint8_t scale;    /* memory operand: log2 of the index scale */
-	uint8_t seg;      /* SEG_FS, SEG_GS or SC_NOSEG */
+	uint8_t seg;      /* memory operand's segment: in 64-bit mode SEG_FS,
+			     SEG_GS or SC_NOSEG (bases 0); outside it always
+			     one, the default (DS, or SS) or the override */
 	uint8_t rep;      /* SC_REP_* */
 	uint8_t flags;    /* SCI_* */
 	uint8_t map;      /* opcode map: 1 one-byte, 2 after 0F */
 	uint8_t opc;      /* the opcode byte */
 	int32_t disp;     /* memory operand displacement */
-	uint64_t imm;     /* immediate, sign-extended where the SDM says so */
+	uint64_t imm;     /* immediate, sign-extended where the SDM says so;
+			     a far pointer (9A, EA): offset | selector << 32 */
 	uint8_t imm2;     /* second immediate (enter's nesting level) */
 };
 
@@ -123,10 +138,30 @@ struct sc_tlb {
 /* The decoded-instruction cache (cache.c). */
 #define SC_ICACHE_SIZE 32768 /* records, direct-mapped by gpa */
 
-/* A memory operand translated for an access: one or two host pieces. */
+/*
+ * An access to a device's page (MMIO), not RAM: the device is asked when
+ * the instruction reads the operand (once: a read-modify-write reads, then
+ * writes) and again when it stores it.  An instruction has at most two
+ * memory operands (movs, push of memory), so two of these per CPU.
+ */
+struct sc_mmio {
+	struct sc_cpu *c;
+	uint64_t gpa;     /* guest-physical address of the access */
+	unsigned len;     /* 1..8 bytes */
+	bool have;        /* data holds what the device returned */
+	uint64_t data;
+};
+
+/*
+ * A memory operand translated for an access: one or two host pieces, or
+ * a device.  For a device p1 and p2 both point at io->data, so that the
+ * inline copies below, which only take p1 when p2 is NULL, always go to
+ * sc_mem_read_bytes/sc_mem_write_bytes, which ask the device.
+ */
 struct sc_mem {
 	uint8_t *p1, *p2; /* p2 is the second page when the access crosses */
 	unsigned n1;      /* bytes in the first page */
+	struct sc_mmio *io; /* NULL for RAM */
 };
 
 /*
@@ -177,24 +212,60 @@ struct sc_cpu {
 	uint64_t ran;           /* instructions completed inside run() */
 	uint64_t stopped;       /* instructions that ended a run() */
 
+	/* The mode (sc_mode_update), for the run and its instructions */
+	bool mode64;            /* 64-bit mode: no segments but FS/GS bases */
+	uint8_t csz;            /* code size: default operand/address size */
+	uint8_t ssz;            /* stack size: RSP, ESP or SP (8, 4, 2) */
+	uint64_t lin_mask;      /* linear addresses: 64 bits, or 32 */
+	uint64_t cs_base;       /* linear RIP = cs_base + RIP (0 in 64-bit) */
+	uint64_t cs_limit;      /* last byte of code: CS.limit, or all ones */
+	uint32_t segchk;        /* SC_ACC_SEG of each segment that is not flat */
+
+	/* MMIO */
+	struct sc_mmio mmio[2];
+	unsigned mmio_next;
+	struct sc_tlb mmio_page; /* what sc_translate returns for a device
+				    page: host NULL, never in the TLB */     /* the slot the next device access takes */
+	uint64_t mmio_accesses; /* --stats: devices_mmio calls */
+
 	struct sc_host host;
 };
+
+/*
+ * softcpu's own access-kind bits, above those of isa/arch.h: the segment
+ * register an access goes through (none: a linear address, such as a
+ * descriptor-table read).  Outside 64-bit mode the MMU checks the access
+ * against that segment's limit and type unless the segment is flat.
+ */
+#define SC_ACC_SEG(s) (0x1000u << (s))
+#define SC_ACC_SEGS (0x3fu << 12)
+
+/* Bits of struct vcpu_segment's attr (descriptor bits 40..55). */
+#define SC_ATTR_S (uint16_t)(DESC_S >> DESC_TYPE_SHIFT)
+#define SC_ATTR_P (uint16_t)(DESC_P >> DESC_TYPE_SHIFT)
 
 /* -------------------------------------------------------------- cpu.c */
 /* Stop with an exception fault (RIP stays on the instruction). */
 int sc_fault(struct sc_cpu *c, uint8_t vector, bool has_error, uint32_t err);
+/* Recompute the mode fields of c from the vCPU: at the start of run(),
+ * and after softcpu changed a segment register. */
+void sc_mode_update(struct sc_cpu *c);
 /* Stop with #GP(err), #UD and friends: shorthands of sc_fault. */
 int sc_gp(struct sc_cpu *c, uint32_t err);
 int sc_ud(struct sc_cpu *c);
 /* Stop with a trap-type exception: the instruction completed. */
 int sc_trap(struct sc_cpu *c, uint8_t vector);
-/* Move to branch target t, or #GP(0) when t is not canonical. */
-int sc_branch(struct sc_cpu *c, uint64_t t);
+/*
+ * Move to near branch target t of operand size osz: in 64-bit mode #GP(0)
+ * when t is not canonical; outside it t is cut to osz (IP wraps in 16-bit
+ * code) and must lie within CS.limit, else #GP(0).
+ */
+int sc_branch(struct sc_cpu *c, uint64_t t, unsigned osz);
 /* Stop because the engine cannot go on (a monitor bug). */
 int sc_internal(struct sc_cpu *c, const char *why);
 /*
  * Stop because the guest asks for what this engine does not implement
- * (32-bit code): the guest is stopped with the reason (tier 2 of
+ * (real-address mode, virtual-8086 mode): the guest is stopped with the reason (tier 2 of
  * core/panic.h), not the monitor.
  */
 int sc_unsupported(struct sc_cpu *c, const char *why);
@@ -353,8 +424,9 @@ int sc_map_slow(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
 /*
  * Translate [va, va + len) (len <= PAGE_4K) for acc into *m, both pages when
  * it crosses one, before anything is written.  Returns SC_OK or SC_STOP.
- * Inline for the common case: a canonical access inside one page whose
- * translation the TLB holds, and no decoded code on the page to drop.
+ * Inline for the common case: an access inside one page whose translation
+ * the TLB holds, through a flat segment (or in 64-bit mode, where the TLB
+ * only holds canonical pages), and no decoded code on the page to drop.
  */
 static inline int sc_map(struct sc_cpu *c, uint64_t va, unsigned len,
 			 unsigned acc, struct sc_mem *m)
@@ -364,17 +436,19 @@ static inline int sc_map(struct sc_cpu *c, uint64_t va, unsigned len,
 	unsigned off = va & (PAGE_4K - 1);
 
 	if (e->vpn == va >> PAGE_4K_SHIFT && (e->rights & sc_right(acc)) &&
-	    off + len <= PAGE_4K &&
+	    off + len <= PAGE_4K && !(acc & c->segchk) &&
 	    (!(acc & ACC_WRITE) || !c->page_code[e->gpa >> PAGE_4K_SHIFT])) {
 		m->p1 = e->host + off;
 		m->p2 = NULL;
 		m->n1 = len;
+		m->io = NULL;
 		return SC_OK;
 	}
 	return sc_map_slow(c, va, len, acc, m);
 }
 
-/* Copy len bytes out of or into a translated operand (any len <= 16). */
+/* Copy len bytes out of or into a translated operand (any len <= 16; a
+ * device's operand is read once, from the device, and written to it). */
 void sc_mem_read_bytes(const struct sc_mem *m, void *buf, unsigned len);
 void sc_mem_write_bytes(const struct sc_mem *m, const void *buf,
 			unsigned len);
@@ -409,15 +483,39 @@ static inline void sc_mem_put(const struct sc_mem *m, unsigned sz, uint64_t x)
 	default: memcpy(m->p1, &x, 8); break;
 	}
 }
-/* Add the segment base of a fs/gs override to an offset. */
-static inline uint64_t sc_seg_base(const struct sc_cpu *c,
-				   const struct sc_insn *d)
+/*
+ * The linear address of offset off in segment seg: the base added, and
+ * outside 64-bit mode cut to 32 bits (linear addresses wrap at 4 GiB).
+ * SC_NOSEG: off is linear already (64-bit mode without fs/gs).
+ */
+static inline uint64_t sc_lin(const struct sc_cpu *c, unsigned seg,
+			      uint64_t off)
 {
-	return d->seg == SC_NOSEG ? 0 : c->v->seg[d->seg].base;
+	if (seg == SC_NOSEG)
+		return off;
+	return (off + c->v->seg[seg].base) & c->lin_mask;
 }
 
-/* The linear address of the memory operand of d. */
-static inline uint64_t sc_ea(const struct sc_cpu *c, const struct sc_insn *d)
+/*
+ * The segment of an implicit reference through seg (SS for the stack, ES
+ * for a string destination): none in 64-bit mode, where their base is 0.
+ */
+static inline unsigned sc_implicit(const struct sc_cpu *c, unsigned seg)
+{
+	return c->mode64 ? SC_NOSEG : seg;
+}
+
+/* The access kind of an implicit reference through seg. */
+static inline unsigned sc_acc_seg(unsigned seg, unsigned acc)
+{
+	acc |= SC_ACC_SEG(seg);
+	return seg == SEG_SS ? acc | ACC_STACK : acc;
+}
+
+/* The offset (effective address) of d's memory operand, cut to its
+ * address size: 16-bit addressing wraps at 64 KiB. */
+static inline uint64_t sc_ea_off(const struct sc_cpu *c,
+				 const struct sc_insn *d)
 {
 	uint64_t a = (uint64_t)(int64_t)d->disp;
 
@@ -427,14 +525,21 @@ static inline uint64_t sc_ea(const struct sc_cpu *c, const struct sc_insn *d)
 		a += c->v->regs[d->index] << d->scale;
 	if (d->flags & SCI_RIPREL)
 		a += c->next;
-	if (d->asz == 4)
-		a = (uint32_t)a;
-	return a + sc_seg_base(c, d);
+	return a & sc_mask(d->asz);
 }
 
-/* The access kind of d's memory operand: ACC_STACK for rsp/rbp bases. */
+/* The linear address of the memory operand of d. */
+static inline uint64_t sc_ea(const struct sc_cpu *c, const struct sc_insn *d)
+{
+	return sc_lin(c, d->seg, sc_ea_off(c, d));
+}
+
+/* The access kind of d's memory operand: its segment, and ACC_STACK for
+ * a stack reference. */
 static inline unsigned sc_acc(const struct sc_insn *d, unsigned acc)
 {
+	if (d->seg != SC_NOSEG)
+		acc |= SC_ACC_SEG(d->seg);
 	return (d->flags & SCI_STACK) ? acc | ACC_STACK : acc;
 }
 
@@ -502,6 +607,24 @@ static inline int sc_get_e(struct sc_cpu *c, const struct sc_insn *d,
 }
 
 /* ------------------------------------------------------------ stack.c */
+/* The stack pointer at the stack size: RSP, ESP or SP. */
+static inline uint64_t sc_sp(const struct sc_cpu *c)
+{
+	return c->v->regs[GPR_RSP] & sc_mask(c->ssz);
+}
+
+/* Set the stack pointer at the stack size (SP: ESP's upper half kept). */
+static inline void sc_sp_set(struct sc_cpu *c, uint64_t sp)
+{
+	sc_rset(c, GPR_RSP, c->ssz, sp);
+}
+
+/* Translate len bytes at stack offset sp (SS:sp) for acc. */
+int sc_stack_map(struct sc_cpu *c, uint64_t sp, unsigned len, unsigned acc,
+		 struct sc_mem *m);
+/* Read or write sz bytes at stack offset sp (SS:sp). */
+int sc_stack_read(struct sc_cpu *c, uint64_t sp, unsigned sz, uint64_t *x);
+int sc_stack_write(struct sc_cpu *c, uint64_t sp, unsigned sz, uint64_t x);
 /* Push sz bytes of x; pop sz bytes into *x (RSP moves on success only). */
 int sc_push(struct sc_cpu *c, unsigned sz, uint64_t x);
 int sc_pop(struct sc_cpu *c, unsigned sz, uint64_t *x);
@@ -509,9 +632,21 @@ int sc_pop(struct sc_cpu *c, unsigned sz, uint64_t *x);
 /* ---------------------------------------------------------- segment.c */
 /*
  * A far jmp/call/ret at CPL 3 to selector sel, offset rip: check the
- * target code segment as the CPU does, load CS and branch.
+ * target code segment as the CPU does, load CS and branch.  A far call
+ * first checks, then pushes (push: the return CS and RIP, at operand size
+ * osz, written only once the target is known good), then loads CS.
  */
 int sc_far_transfer(struct sc_cpu *c, uint16_t sel, uint64_t rip);
+int sc_far_call(struct sc_cpu *c, uint16_t sel, uint64_t rip, unsigned osz);
+/*
+ * Load segment register sreg with selector sel at CPL 3 (mov, pop, lds
+ * and friends), with the protected-mode checks and faults.
+ */
+int sc_load_sreg(struct sc_cpu *c, unsigned sreg, uint16_t sel);
+/* Read d's memory operand as a far pointer: offset of the operand size,
+ * then a 16-bit selector (ljmp/lcall m, lds and friends). */
+int sc_read_far_ptr(struct sc_cpu *c, const struct sc_insn *d, uint64_t *off,
+		    uint16_t *sel);
 
 /* ------------------------------------------------------------ cache.c */
 /* Allocate the cache for a VM with npages of RAM.  0 or -1. */
@@ -522,7 +657,7 @@ static inline struct sc_insn *sc_cache_find(struct sc_cpu *c, uint64_t gpa)
 {
 	struct sc_insn *d = &c->icache[gpa & (SC_ICACHE_SIZE - 1)];
 
-	if (d->fn && d->gpa == gpa &&
+	if (d->fn && d->gpa == gpa && d->csz == c->csz &&
 	    d->gen == c->page_gen[gpa >> PAGE_4K_SHIFT])
 		return d;
 	return NULL;
@@ -549,8 +684,9 @@ enum sc_decode {
 	SC_DEC_MORE,    /* ran out of bytes: fetch up to 15 and retry */
 	SC_DEC_LONG,    /* longer than 15 bytes: #GP(0) */
 };
-/* Decode the instruction in buf[0..avail) into *d. */
-enum sc_decode sc_decode(const uint8_t *buf, unsigned avail,
+/* Decode the instruction in buf[0..avail) into *d, as code of code size
+ * csz (8: 64-bit code, 4: 32-bit, 2: 16-bit). */
+enum sc_decode sc_decode(const uint8_t *buf, unsigned avail, unsigned csz,
 			 struct sc_insn *d);
 
 /* ------------------------------------------------ the handlers, by file */
@@ -571,7 +707,10 @@ sc_fn op_push_r, op_pop_r, op_push_i, op_push_e, op_pop_e, op_enter,
 	op_leave, op_pushf, op_popf;
 /* branch.c */
 sc_fn op_jcc, op_jmp_rel, op_call_rel, op_ret, op_jmp_e, op_call_e, op_loop,
-	op_jrcxz, op_far_e, op_lret;
+	op_jrcxz, op_far_e, op_far_ptr, op_lret;
+/* legacy.c: what exists only outside 64-bit mode */
+sc_fn op_daa_das, op_aaa_aas, op_aam, op_aad, op_salc, op_into, op_pusha,
+	op_popa, op_bound, op_arpl;
 /* misc.c */
 sc_fn op_mov_eg, op_mov_ge, op_mov_ei, op_mov_ri, op_mov_moffs, op_lea,
 	op_movzx, op_movsx, op_movsxd, op_xchg, op_xchg_ra, op_cmpxchg,
@@ -579,7 +718,8 @@ sc_fn op_mov_eg, op_mov_ge, op_mov_ei, op_mov_ri, op_mov_moffs, op_lea,
 	op_lahf, op_sahf, op_flag, op_xlat, op_clflush, op_fence;
 /* system.c, segment.c */
 sc_fn op_priv, op_int3, op_int, op_int1, op_syscall, op_sysenter, op_grp6, op_grp7, op_lar, op_lsl,
-	op_mov_e_sreg, op_mov_sreg_e, op_push_sreg, op_pop_sreg, op_cpuid,
+	op_mov_e_sreg, op_mov_sreg_e, op_push_sreg, op_pop_sreg, op_load_far,
+	op_cpuid,
 	op_rdtsc, op_rdpid, op_fsgsbase;
 /* segment.c: verr (write false) / verw (write true), ZF = accessible. */
 int sc_verify(struct sc_cpu *c, const struct sc_insn *d, bool write);

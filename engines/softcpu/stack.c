@@ -5,6 +5,10 @@
  * In 64-bit mode the stack pointer is always the 64-bit RSP and pushes
  * are 8 bytes (2 with a 66 prefix; there are no 32-bit pushes).  Every
  * stack reference that leaves canonical space raises #SS(0), not #GP(0).
+ * Outside 64-bit mode two sizes meet: the stack size (SS.B: ESP, or SP,
+ * which wraps at 64 KiB and leaves ESP's upper half alone) says which
+ * pointer moves, the operand size (4 or 2) how many bytes are pushed; the
+ * accesses go through SS, and what SS refuses is #SS(0) too.
  * A push writes memory first and moves RSP only once the write succeeded,
  * so a faulting push changes nothing.
  *
@@ -16,21 +20,48 @@
 #include "engines/softcpu/softcpu.h"
 #include "core/vm.h"
 
-/* Push x of sz bytes (8 or 2). */
+int sc_stack_map(struct sc_cpu *c, uint64_t sp, unsigned len,
+		     unsigned acc, struct sc_mem *m)
+{
+	return sc_map(c, sc_lin(c, sc_implicit(c, SEG_SS), sp), len,
+		      sc_acc_seg(SEG_SS, acc), m);
+}
+
+int sc_stack_read(struct sc_cpu *c, uint64_t sp, unsigned sz, uint64_t *x)
+{
+	struct sc_mem m;
+
+	if (sc_stack_map(c, sp, sz, ACC_READ, &m))
+		return SC_STOP;
+	*x = sc_mem_get(&m, sz);
+	return SC_OK;
+}
+
+int sc_stack_write(struct sc_cpu *c, uint64_t sp, unsigned sz, uint64_t x)
+{
+	struct sc_mem m;
+
+	if (sc_stack_map(c, sp, sz, ACC_WRITE, &m))
+		return SC_STOP;
+	sc_mem_put(&m, sz, x);
+	return SC_OK;
+}
+
+/* Push x of sz bytes. */
 static int push(struct sc_cpu *c, unsigned sz, uint64_t x)
 {
-	uint64_t sp = c->v->regs[GPR_RSP] - sz;
+	uint64_t sp = (sc_sp(c) - sz) & sc_mask(c->ssz);
 
-	if (sc_write(c, sp, sz, x, ACC_WRITE | ACC_STACK))
+	if (sc_stack_write(c, sp, sz, x))
 		return SC_STOP;
-	c->v->regs[GPR_RSP] = sp;
+	sc_sp_set(c, sp);
 	return SC_OK;
 }
 
 /* Read the top of the stack without popping it. */
 static int top(struct sc_cpu *c, unsigned sz, uint64_t *x)
 {
-	return sc_read(c, c->v->regs[GPR_RSP], sz, x, ACC_STACK);
+	return sc_stack_read(c, sc_sp(c), sz, x);
 }
 
 int sc_push(struct sc_cpu *c, unsigned sz, uint64_t x)
@@ -42,7 +73,7 @@ int sc_pop(struct sc_cpu *c, unsigned sz, uint64_t *x)
 {
 	if (top(c, sz, x))
 		return SC_STOP;
-	c->v->regs[GPR_RSP] += sz;
+	sc_sp_set(c, sc_sp(c) + sz);
 	return SC_OK;
 }
 
@@ -100,15 +131,17 @@ static struct sc_mem mem_slice(const struct sc_mem *m, unsigned off,
 			       unsigned sz)
 {
 	if (!m->p2 || off + sz <= m->n1)
-		return (struct sc_mem){ m->p1 + off, NULL, sz };
+		return (struct sc_mem){ m->p1 + off, NULL, sz, NULL };
 	if (off >= m->n1)
-		return (struct sc_mem){ m->p2 + (off - m->n1), NULL, sz };
-	return (struct sc_mem){ m->p1 + off, m->p2, m->n1 - off };
+		return (struct sc_mem){ m->p2 + (off - m->n1), NULL, sz, NULL };
+	return (struct sc_mem){ m->p1 + off, m->p2, m->n1 - off, NULL };
 }
 
 /*
  * enter size, level: push RBP, copy level - 1 frame pointers of the
  * enclosing frames, push the new frame pointer, then reserve size bytes.
+ * rBP and rSP are used and set at the stack size, the elements are of the
+ * operand size (SDM vol. 2, ENTER).
  * Every access is translated before the first write, so that a fault (a
  * hidden one too: the monitor restarts the instruction) leaves memory and
  * registers as they were; then the copies run in the SDM's order, since
@@ -118,14 +151,19 @@ int op_enter(struct sc_cpu *c, const struct sc_insn *d)
 {
 	unsigned sz = d->osz, level = d->imm2 & 31;
 	unsigned n = level ? level + 1 : 1; /* elements pushed */
-	uint64_t sp = c->v->regs[GPR_RSP], bp = c->v->regs[GPR_RBP];
-	uint64_t frame = sp - sz;
+	uint64_t mask = sc_mask(c->ssz);
+	uint64_t sp = sc_sp(c), bp = c->v->regs[GPR_RBP] & mask;
+	uint64_t frame = (sp - sz) & mask;
 	struct sc_mem to, from[31];
 
-	if (sc_map(c, sp - n * sz, n * sz, ACC_WRITE | ACC_STACK, &to))
+	if (sc_stack_map(c, (sp - n * sz) & mask, n * sz, ACC_WRITE, &to))
 		return SC_STOP;
+	if (to.io)
+		return sc_unsupported(c, "softcpu: enter with the stack in "
+				      "MMIO");
 	for (unsigned i = 1; i < level; i++)
-		if (sc_map(c, bp - i * sz, sz, ACC_STACK, &from[i - 1]))
+		if (sc_stack_map(c, (bp - i * sz) & mask, sz, ACC_READ,
+			      &from[i - 1]))
 			return SC_STOP;
 	/* Element k goes to sp - (k + 1) * sz, i.e. offset (n - 1 - k) * sz. */
 	for (unsigned k = 0; k < n; k++) {
@@ -134,19 +172,19 @@ int op_enter(struct sc_cpu *c, const struct sc_insn *d)
 		struct sc_mem slot = mem_slice(&to, (n - 1 - k) * sz, sz);
 		sc_mem_put(&slot, sz, x);
 	}
-	sc_rset(c, GPR_RBP, sz, frame);
-	c->v->regs[GPR_RSP] = sp - n * sz - (d->imm & 0xffff);
+	sc_rset(c, GPR_RBP, c->ssz, frame);
+	sc_sp_set(c, sp - n * sz - (d->imm & 0xffff));
 	return SC_OK;
 }
 
-/* leave: RSP = RBP, then pop RBP. */
+/* leave: rSP = rBP (at the stack size), then pop rBP (operand size). */
 int op_leave(struct sc_cpu *c, const struct sc_insn *d)
 {
-	uint64_t bp = c->v->regs[GPR_RBP], x;
+	uint64_t bp = c->v->regs[GPR_RBP] & sc_mask(c->ssz), x;
 
-	if (sc_read(c, bp, d->osz, &x, ACC_STACK))
+	if (sc_stack_read(c, bp, d->osz, &x))
 		return SC_STOP;
-	c->v->regs[GPR_RSP] = bp + d->osz;
+	sc_sp_set(c, bp + d->osz);
 	sc_rset(c, GPR_RBP, d->osz, x);
 	return SC_OK;
 }

@@ -2,11 +2,11 @@
  * engines/softcpu/string.c - string instructions: movs, stos, lods, cmps,
  * scas, with rep / repe / repne.
  *
- * Each element moves between [seg:RSI] (DS by default; fs/gs overrides
- * apply) and [RDI] (ES: no override, and no base in 64-bit mode), then
- * RSI and RDI step by the element size, down when RFLAGS.DF is set.  The
- * registers are used at the address size: with a 67 prefix ESI, EDI and
- * ECX wrap at 32 bits.
+ * Each element moves between [seg:RSI] (DS by default; overrides apply:
+ * only fs/gs in 64-bit mode) and [ES:RDI] (no override; no base in 64-bit
+ * mode), then RSI and RDI step by the element size, down when RFLAGS.DF is
+ * set.  The registers are used at the address size: ESI, EDI and ECX wrap
+ * at 32 bits, SI, DI and CX at 16 (their upper bits untouched).
  *
  * A repeated instruction is interruptible, as on hardware: a fault in
  * iteration k leaves RCX, RSI and RDI as the k - 1 completed iterations
@@ -25,45 +25,46 @@ enum str_kind { STR_MOVS, STR_STOS, STR_LODS, STR_CMPS, STR_SCAS };
 /* Step register r by delta at address size asz. */
 static void step(struct sc_cpu *c, unsigned r, unsigned asz, int64_t delta)
 {
-	uint64_t x = c->v->regs[r] + (uint64_t)delta;
-
-	c->v->regs[r] = asz == 4 ? (uint32_t)x : x;
+	sc_rset(c, r, asz, c->v->regs[r] + (uint64_t)delta);
 }
 
 static uint64_t areg(const struct sc_cpu *c, unsigned r, unsigned asz)
 {
-	return asz == 4 ? (uint32_t)c->v->regs[r] : c->v->regs[r];
+	return c->v->regs[r] & sc_mask(asz);
 }
 
 /* One element of kind k; SC_STOP on a fault (nothing of it done). */
 static int element(struct sc_cpu *c, const struct sc_insn *d, enum str_kind k)
 {
-	unsigned sz = d->osz, asz = d->asz;
-	uint64_t src = areg(c, GPR_RSI, asz) + sc_seg_base(c, d);
-	uint64_t dst = areg(c, GPR_RDI, asz);
+	unsigned sz = d->osz, asz = d->asz, es = sc_implicit(c, SEG_ES);
+	uint64_t src = sc_lin(c, d->seg, areg(c, GPR_RSI, asz));
+	uint64_t dst = sc_lin(c, es, areg(c, GPR_RDI, asz));
+	unsigned racc = sc_acc(d, ACC_READ);
+	unsigned dacc = es == SC_NOSEG ? 0 : sc_acc_seg(SEG_ES, 0);
 	uint64_t a, b;
 
 	switch (k) {
 	case STR_MOVS:
-		if (sc_read(c, src, sz, &a, ACC_READ) ||
-		    sc_write(c, dst, sz, a, ACC_WRITE))
+		if (sc_read(c, src, sz, &a, racc) ||
+		    sc_write(c, dst, sz, a, dacc | ACC_WRITE))
 			return SC_STOP;
 		break;
 	case STR_STOS:
-		return sc_write(c, dst, sz, c->v->regs[GPR_RAX], ACC_WRITE);
+		return sc_write(c, dst, sz, c->v->regs[GPR_RAX],
+				dacc | ACC_WRITE);
 	case STR_LODS:
-		if (sc_read(c, src, sz, &a, ACC_READ))
+		if (sc_read(c, src, sz, &a, racc))
 			return SC_STOP;
 		sc_rset(c, GPR_RAX, sz, a);
 		break;
 	case STR_CMPS:
-		if (sc_read(c, src, sz, &a, ACC_READ) ||
-		    sc_read(c, dst, sz, &b, ACC_READ))
+		if (sc_read(c, src, sz, &a, racc) ||
+		    sc_read(c, dst, sz, &b, dacc))
 			return SC_STOP;
 		sc_lazy_set(c, LZ_SUB, sz, a, b, (a - b) & sc_mask(sz));
 		break;
 	case STR_SCAS:
-		if (sc_read(c, dst, sz, &b, ACC_READ))
+		if (sc_read(c, dst, sz, &b, dacc))
 			return SC_STOP;
 		a = c->v->regs[GPR_RAX] & sc_mask(sz);
 		sc_lazy_set(c, LZ_SUB, sz, a, b, (a - b) & sc_mask(sz));

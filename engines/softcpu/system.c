@@ -72,11 +72,19 @@ int op_syscall(struct sc_cpu *c, const struct sc_insn *d)
 	return SC_STOP;
 }
 
-/* sysenter is #UD in 64-bit mode on the AMD-like model. */
+/*
+ * sysenter is #UD in IA-32e mode (64-bit and compatibility) on the
+ * AMD-like model.  In protected mode the real CPU would enter the host's
+ * kernel through its own SYSENTER MSRs; the monitor's machine keeps
+ * IA32_SYSENTER_CS 0 there, which makes it #GP(0) (SDM vol. 2, SYSENTER):
+ * the monitor then performs it against the guest's MSRs.
+ */
 int op_sysenter(struct sc_cpu *c, const struct sc_insn *d)
 {
 	(void)d;
-	return sc_ud(c);
+	if (c->v->efer & EFER_LMA)
+		return sc_ud(c);
+	return sc_gp(c, 0);
 }
 
 /* 0F 00: sldt, str, lldt, ltr, verr, verw. */
@@ -102,17 +110,26 @@ int op_grp6(struct sc_cpu *c, const struct sc_insn *d)
 
 /* --------------------------------------------------- 0F 01: group 7 */
 
-/* sgdt/sidt m: the host's 10-byte pseudo-descriptor. */
+/*
+ * sgdt/sidt m: the host's pseudo-descriptor, 10 bytes in 64-bit mode,
+ * else 6: the limit and the base's low 32 bits (24 with a 16-bit operand
+ * size, the top byte stored as 0).
+ */
 static int store_dtr(struct sc_cpu *c, const struct sc_insn *d,
 		     const uint8_t *dtr)
 {
+	unsigned len = c->mode64 ? 10 : 6;
+	uint8_t buf[10];
 	struct sc_mem m;
 
 	if (strict(c))
 		return sc_gp(c, 0);
-	if (sc_map(c, sc_ea(c, d), 10, sc_acc(d, ACC_WRITE), &m))
+	memcpy(buf, dtr, len);
+	if (d->osz == 2 && !c->mode64)
+		buf[5] = 0;
+	if (sc_map(c, sc_ea(c, d), len, sc_acc(d, ACC_WRITE), &m))
 		return SC_STOP;
-	sc_mem_write_bytes(&m, dtr, 10);
+	sc_mem_write_bytes(&m, buf, len);
 	return SC_OK;
 }
 
@@ -267,13 +284,14 @@ static int xgetbv(struct sc_cpu *c)
  * F3 0F AE /0../3 with a register: rdfsbase, rdgsbase, wrfsbase,
  * wrgsbase, on the guest's FS/GS base (the real CR4.FSGSBASE is 1).
  * Without F3 these are fxsave & co.: softcpu has no x87/SSE state, #UD.
+ * Outside 64-bit mode they are #UD too.
  */
 int op_fsgsbase(struct sc_cpu *c, const struct sc_insn *d)
 {
 	unsigned sreg = (d->op & 1) ? SEG_GS : SEG_FS;
 	unsigned sz = d->osz == 8 ? 8 : 4;
 
-	if (d->mod != 3 || d->rep != SC_REP_E)
+	if (d->mod != 3 || d->rep != SC_REP_E || !c->mode64)
 		return sc_ud(c);
 	if (strict(c))
 		return sc_gp(c, 0);

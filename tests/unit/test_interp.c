@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "interp/interp.h"
+#include "isa/arch.h"
 #include "isa/decode.h"
 #include "isa/x86.h"
 #include "monitor/boot.h"
@@ -81,6 +82,27 @@ static void poke64(uint64_t gpa, uint64_t v)
 static void poke16(uint64_t gpa, uint16_t v)
 {
 	memcpy(phys(gpa, 2), &v, 2);
+}
+
+static void poke32(uint64_t gpa, uint32_t v)
+{
+	memcpy(phys(gpa, 4), &v, 4);
+}
+
+static uint32_t peek32(uint64_t gpa)
+{
+	uint32_t v;
+
+	memcpy(&v, phys(gpa, 4), 4);
+	return v;
+}
+
+static uint16_t peek16(uint64_t gpa)
+{
+	uint16_t v;
+
+	memcpy(&v, phys(gpa, 2), 2);
+	return v;
 }
 
 /* A 16-byte system descriptor (TSS or LDT) at GDT slot sel. */
@@ -197,11 +219,13 @@ static int teardown(void **state)
 
 static struct insn last;
 
-/* Decode bytes at the current RIP and run their routine. */
+/* Decode bytes at the current RIP, in the code size of the vCPU's mode,
+ * and run their routine. */
 static void run(const uint8_t *bytes, size_t len)
 {
-	assert_int_equal(isa_decode_bytes(bytes, len, vm->vcpu.rip, &last),
-			 DECODE_OK);
+	assert_int_equal(isa_decode_bytes_mode(bytes, len, vm->vcpu.rip,
+					       cpu_code_size(&vm->vcpu) * 8,
+					       &last), DECODE_OK);
 	interp_fn *fn = interp_lookup(&last);
 
 	assert_non_null(fn);
@@ -1323,6 +1347,958 @@ static void test_int3_int1_and_interrupt(void **state)
 	assert_int_equal(peek64(v->regs[GPR_RSP]), HANDLER + T_NP * 0x10);
 }
 
+/* ------------------------------------------ protected mode: the machine */
+
+/*
+ * A 32-bit protected-mode vCPU without paging (linear = physical): its
+ * own GDT of 8-byte descriptors, an IDT of 8-byte gates and a 32-bit TSS,
+ * at the addresses the 64-bit tests use.
+ */
+#define P_KCODE 0x08      /* 32-bit ring-0 code, flat */
+#define P_KDATA 0x10
+#define P_UCODE 0x18      /* 32-bit ring-3 code, flat */
+#define P_UDATA 0x20
+#define P_TSS 0x28        /* a 32-bit available TSS */
+#define P_CODE16 0x30     /* 16-bit ring-0 code, limit 0xffff */
+#define P_DATA16 0x38     /* 16-bit ring-0 data (B = 0), limit 0xffff */
+#define P_CODE64 0x40     /* 64-bit ring-0 code */
+#define P_NP_DATA 0x48    /* a data segment not present */
+#define P_SMALL 0x50      /* ring-0 data at DATA, limit 0xfff */
+#define P_HIGH 0x58       /* ring-0 data at 0xffff0000, limit 4 GiB */
+#define P_NP_CODE 0x60    /* a code segment not present */
+#define P_CGATE 0x68      /* a 32-bit call gate */
+#define P_CONF 0x70       /* conforming ring-0 code (set by a test) */
+#define P_LDT 0x78        /* an LDT (set by a test) */
+#define P_GDT_LIMIT 0x7f
+#define P_TSS_LIMIT (0x68 + 0x2000)
+
+#define GATE_INT16 0x6
+#define GATE_TRAP16 0x7
+#define GATE_TASK 0x5
+
+/* A code or data descriptor from base, limit and vcpu_segment.attr. */
+static uint64_t desc_bits(uint32_t base, uint32_t limit, uint16_t attr)
+{
+	return (limit & 0xffff) | ((uint64_t)(base & 0xffffff) << 16) |
+	       ((uint64_t)attr << DESC_TYPE_SHIFT) |
+	       ((uint64_t)((limit >> 16) & 0xf) << 48) |
+	       ((uint64_t)(base >> 24) << 56);
+}
+
+/* Load segment register s from GDT slot sel, as the CPU would. */
+static void load_seg(enum vcpu_sreg s, uint16_t sel)
+{
+	uint64_t d = peek64(GDT + (sel & ~7));
+
+	vm->vcpu.seg[s] = (struct vcpu_segment){ sel, x86_desc_base(d),
+						 x86_desc_limit(d),
+						 x86_desc_attr(d) };
+}
+
+/* Vector v's 8-byte gate: handler HANDLER + v * 0x10 in selector sel. */
+static void set_gate32(unsigned v, uint16_t sel, unsigned type, unsigned dpl,
+		       bool present)
+{
+	uint64_t off = HANDLER + v * 0x10;
+
+	poke64(IDT + v * 8, (off & 0xffff) | ((uint64_t)sel << 16) |
+	       ((uint64_t)type << DESC_TYPE_SHIFT) |
+	       ((uint64_t)dpl << DESC_DPL_SHIFT) | (present ? DESC_P : 0) |
+	       ((off >> 16 & 0xffff) << 48));
+}
+
+static void prot_setup(void)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	poke64(GDT, 0);
+	poke64(GDT + P_KCODE, desc_bits(0, 0xfffff, 0xc09b));
+	poke64(GDT + P_KDATA, desc_bits(0, 0xfffff, 0xc093));
+	poke64(GDT + P_UCODE, desc_bits(0, 0xfffff, 0xc0fb));
+	poke64(GDT + P_UDATA, desc_bits(0, 0xfffff, 0xc0f3));
+	poke64(GDT + P_TSS, desc_bits(TSS, P_TSS_LIMIT, 0x0089));
+	poke64(GDT + P_CODE16, desc_bits(0, 0xffff, 0x009b));
+	poke64(GDT + P_DATA16, desc_bits(0, 0xffff, 0x0093));
+	poke64(GDT + P_CODE64, desc_bits(0, 0xfffff, 0xa09b));
+	poke64(GDT + P_NP_DATA, desc_bits(0, 0xfffff, 0xc013));
+	poke64(GDT + P_SMALL, desc_bits(DATA, 0xfff, 0x4093));
+	poke64(GDT + P_HIGH, desc_bits(0xffff0000, 0xfffff, 0xc093));
+	poke64(GDT + P_NP_CODE, desc_bits(0, 0xfffff, 0xc01b));
+	poke64(GDT + P_CGATE, P_KCODE << 16 | (uint64_t)0x8c << 40);
+	poke64(GDT + P_CONF, 0);
+	poke64(GDT + P_LDT, 0);
+	v->gdtr = (struct vcpu_dtable){ GDT, P_GDT_LIMIT };
+
+	for (unsigned i = 0; i < 256; i++)
+		set_gate32(i, P_KCODE, DESC_SYS_INT_GATE, 0, true);
+	v->idtr = (struct vcpu_dtable){ IDT, 256 * 8 - 1 };
+
+	memset(phys(TSS, 0x68), 0, 0x68);
+	poke32(TSS + 4, RSP0_TOP);    /* ESP0 */
+	poke16(TSS + 8, P_KDATA);     /* SS0 */
+	poke16(TSS + TSS_IOMAP_BASE, 0x68);
+	v->tr = (struct vcpu_segment){ P_TSS, TSS, P_TSS_LIMIT, 0x008b };
+	v->ldtr = (struct vcpu_segment){ 0, 0, 0, 0 };
+
+	v->cr0 = CR0_PE | CR0_ET;
+	v->cr4 = 0;
+	v->efer = 0;
+	load_seg(SEG_CS, P_KCODE);
+	load_seg(SEG_SS, P_KDATA);
+	load_seg(SEG_DS, P_KDATA);
+	load_seg(SEG_ES, P_KDATA);
+	v->seg[SEG_FS] = (struct vcpu_segment){ 0, 0, 0, 0 };
+	v->seg[SEG_GS] = (struct vcpu_segment){ 0, 0, 0, 0 };
+	v->cpl = 0;
+	v->rip = CODE;
+	v->regs[GPR_RSP] = KSTACK;
+	v->rflags = FL_FIXED1;
+	shadowpt_flush_all(vm);
+	shadowpt_switch_view(vm);
+	assert_int_equal(cpu_mode(v), CPU_PROT);
+	assert_int_equal(cpu_code_size(v), 4);
+}
+
+/* Become ring-3 code on the user stack. */
+static void prot_user(void)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	load_seg(SEG_CS, P_UCODE | 3);
+	load_seg(SEG_SS, P_UDATA | 3);
+	load_seg(SEG_DS, P_UDATA | 3);
+	load_seg(SEG_ES, P_UDATA | 3);
+	v->cpl = 3;
+	v->rip = CODE;
+	v->regs[GPR_RSP] = USER_STACK;
+	shadowpt_switch_view(vm);
+}
+
+#define LE32(x) (uint8_t)(x), (uint8_t)((x) >> 8), (uint8_t)((x) >> 16), \
+		(uint8_t)((x) >> 24)
+
+/* ---------------------------------- protected mode: operands, tables */
+
+static void test_prot_operands(void **state)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	(void)state;
+	prot_setup();
+	/* lgdt m: a 16-bit limit and a 32-bit base, 6 bytes. */
+	poke16(DATA, 0x1234);
+	poke32(DATA + 2, 0x89abcdef);
+	poke16(DATA + 6, 0xffff);
+	RUN(0x0f, 0x01, 0x15, LE32(DATA)); /* lgdt [DATA] */
+	expect_done();
+	assert_int_equal(v->gdtr.base, 0x89abcdef);
+	assert_int_equal(v->gdtr.limit, 0x1234);
+	RUN(0x66, 0x0f, 0x01, 0x15, LE32(DATA)); /* o16: 24 bits of base */
+	expect_done();
+	assert_int_equal(v->gdtr.base, 0xabcdef);
+	v->gdtr = (struct vcpu_dtable){ GDT, P_GDT_LIMIT };
+
+	/* sgdt m stores 6 bytes, the byte after them untouched. */
+	poke64(DATA + 0x10, 0xaaaaaaaaaaaaaaaaULL);
+	RUN(0x0f, 0x01, 0x05, LE32(DATA + 0x10)); /* sgdt [DATA+0x10] */
+	expect_done();
+	assert_int_equal(peek64(DATA + 0x10),
+			 0xaaaa000000000000ULL | GDT << 16 | P_GDT_LIMIT);
+
+	/* DS with base DATA, limit 0xfff: [0x20] is DATA + 0x20. */
+	load_seg(SEG_DS, P_SMALL);
+	poke16(DATA + 0x20, 0x77);
+	poke32(DATA + 0x22, 0x5000);
+	RUN(0x0f, 0x01, 0x1d, LE32(0x20)); /* lidt [0x20] */
+	expect_done();
+	assert_int_equal(v->idtr.base, 0x5000);
+	assert_int_equal(v->idtr.limit, 0x77);
+	RUN(0x0f, 0x01, 0x1d, LE32(0xffc)); /* 6 bytes past the limit */
+	expect_fault(T_GP, 0);
+	RUN(0x0f, 0x01, 0x05, LE32(0xffa)); /* sgdt ending at the limit */
+	expect_done();
+
+	/* [ebp + disp] goes through SS: beyond its limit is #SS(0). */
+	load_seg(SEG_SS, P_SMALL);
+	v->regs[GPR_RBP] = 0xff0;
+	RUN(0x0f, 0x01, 0x95, LE32(0xc)); /* lidt [ebp+0xc] */
+	expect_fault(T_SS, 0);
+	/* fs: override with FS null (unusable): #GP(0). */
+	RUN(0x64, 0x0f, 0x01, 0x1d, LE32(0x20)); /* lidt fs:[0x20] */
+	expect_fault(T_GP, 0);
+	/* A write through a read-only segment: DS = code (readable). */
+	load_seg(SEG_DS, P_KCODE);
+	RUN(0x0f, 0x01, 0x05, LE32(DATA)); /* sgdt [DATA] */
+	expect_fault(T_GP, 0);
+
+	/* Linear addresses wrap at 4 GiB: 0xffff0000 + 0x10000 + DATA. */
+	load_seg(SEG_DS, P_HIGH);
+	RUN(0x0f, 0x01, 0x1d, LE32(0x10000 + DATA + 0x20)); /* lidt */
+	expect_done();
+	assert_int_equal(v->idtr.base, 0x5000);
+
+	/* 16-bit addressing (67): [bx + si] wraps at 64 KiB. */
+	load_seg(SEG_DS, P_SMALL);
+	v->regs[GPR_RBX] = 0xfff00010;
+	v->regs[GPR_RSI] = 0x10;
+	poke16(DATA + 0x20, 0x99);
+	RUN(0x67, 0x0f, 0x01, 0x18); /* lidt [bx+si] */
+	expect_done();
+	assert_int_equal(v->idtr.limit, 0x99);
+}
+
+static void test_prot_tables_and_segments(void **state)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	(void)state;
+	prot_setup();
+	/* ltr: the 8-byte 32-bit TSS descriptor, marked busy. */
+	v->tr = (struct vcpu_segment){ 0, 0, 0, 0 };
+	v->regs[GPR_RAX] = P_TSS;
+	RUN(0x0f, 0x00, 0xd8); /* ltr ax */
+	expect_done();
+	assert_int_equal(v->tr.base, TSS);
+	assert_int_equal(v->tr.limit, P_TSS_LIMIT);
+	assert_int_equal((peek64(GDT + P_TSS) >> DESC_TYPE_SHIFT) & 0xf,
+			 DESC_SYS_TSS_BUSY);
+	assert_int_equal(peek64(GDT + P_TSS + 8), desc_bits(0, 0xffff, 0x009b));
+	RUN(0x0f, 0x00, 0xd8); /* busy now */
+	expect_fault(T_GP, P_TSS);
+	/* lsl on the TSS: 8-byte descriptors in protected mode. */
+	v->regs[GPR_RBX] = P_TSS;
+	RUN(0x0f, 0x03, 0xc3); /* lsl eax, ebx */
+	expect_done();
+	assert_int_equal(v->regs[GPR_RAX], P_TSS_LIMIT);
+
+	/* lldt: an 8-byte LDT descriptor; a TI selector then loads from it. */
+	poke64(GDT + P_LDT, desc_bits(LDT, 0xf, 0x0082));
+	poke64(LDT + 8, desc_bits(0x1000, 0xffff, 0x4093));
+	v->regs[GPR_RAX] = P_LDT;
+	RUN(0x0f, 0x00, 0xd0); /* lldt ax */
+	expect_done();
+	assert_int_equal(v->ldtr.base, LDT);
+	v->regs[GPR_RAX] = 0x8 | SEL_TI;
+	RUN(0x8e, 0xe0); /* mov fs, ax */
+	expect_done();
+	assert_int_equal(v->seg[SEG_FS].base, 0x1000);
+	assert_int_equal(v->seg[SEG_FS].limit, 0xffff);
+
+	/* mov ds, ax: a ring-3 data segment loads at CPL 0. */
+	v->regs[GPR_RAX] = P_UDATA | 3;
+	RUN(0x8e, 0xd8);
+	expect_done();
+	assert_int_equal(v->seg[SEG_DS].selector, P_UDATA | 3);
+	/* mov ss, ax: SS's DPL must be the CPL; null SS is #GP(0). */
+	RUN(0x8e, 0xd0);
+	expect_fault(T_GP, P_UDATA);
+	v->regs[GPR_RAX] = 0;
+	RUN(0x8e, 0xd0);
+	expect_fault(T_GP, 0);
+	v->regs[GPR_RAX] = P_NP_DATA;
+	RUN(0x8e, 0xc0); /* mov es, ax: not present */
+	expect_fault(T_NP, P_NP_DATA);
+	RUN(0x8e, 0xd0); /* mov ss, ax: not present is #SS */
+	expect_fault(T_SS, P_NP_DATA);
+
+	/* push cs / pop ds, 4-byte slots. */
+	RUN(0x0e); /* push cs */
+	expect_done();
+	assert_int_equal(v->regs[GPR_RSP], KSTACK - 4);
+	assert_int_equal(peek32(KSTACK - 4), P_KCODE);
+	poke32(KSTACK - 4, P_KDATA);
+	RUN(0x1f); /* pop ds */
+	expect_done();
+	assert_int_equal(v->seg[SEG_DS].selector, P_KDATA);
+	assert_int_equal(v->regs[GPR_RSP], KSTACK);
+
+	/* lss esp, [m16:32]: ESP and SS, interrupts held for one insn. */
+	poke32(DATA, 0x7000);
+	poke16(DATA + 4, P_DATA16);
+	RUN(0x0f, 0xb2, 0x25, LE32(DATA));
+	expect_done();
+	assert_int_equal(v->regs[GPR_RSP], 0x7000);
+	assert_int_equal(v->seg[SEG_SS].selector, P_DATA16);
+	assert_true(v->interrupt_shadow);
+	/* lds eax, [m]: a bad selector leaves EAX alone. */
+	poke16(DATA + 4, P_NP_DATA);
+	v->regs[GPR_RAX] = 0x1234;
+	RUN(0xc5, 0x05, LE32(DATA));
+	expect_fault(T_NP, P_NP_DATA);
+	assert_int_equal(v->regs[GPR_RAX], 0x1234);
+
+	/* A 16-bit stack (SS.B = 0): SP moves, ESP's upper half stays. */
+	v->regs[GPR_RSP] = 0x12340008;
+	RUN(0x9c); /* pushfd */
+	expect_done();
+	assert_int_equal(v->regs[GPR_RSP], 0x12340004);
+	assert_int_equal(peek32(4), v->rflags);
+	RUN(0x66, 0x9c); /* pushfw */
+	expect_done();
+	assert_int_equal(v->regs[GPR_RSP], 0x12340002);
+	v->regs[GPR_RSP] = 0x12340000;
+	RUN(0x0e); /* push cs at SP 0: wraps to 0xfffc */
+	expect_done();
+	assert_int_equal(v->regs[GPR_RSP], 0x1234fffc);
+	assert_int_equal(peek32(0xfffc), P_KCODE);
+
+	/* An expand-down stack (B = 1, limit 0x7fff): offsets 0x8000 and
+	 * up are in it; a push below them is #SS(0), RSP unchanged. */
+	poke64(GDT + P_SMALL, desc_bits(0, 0x7fff, 0x4097));
+	load_seg(SEG_SS, P_SMALL);
+	v->regs[GPR_RSP] = 0x8004;
+	RUN(0x0e);
+	expect_done();
+	assert_int_equal(v->regs[GPR_RSP], 0x8000);
+	RUN(0x0e);
+	expect_fault(T_SS, 0);
+	assert_int_equal(v->regs[GPR_RSP], 0x8000);
+
+	/* ltr of a 16-bit TSS: valid, but not emulated: the guest stops. */
+	poke64(GDT + P_CONF, desc_bits(TSS, 0x2b, 0x0081));
+	v->regs[GPR_RAX] = P_CONF;
+	RUN(0x0f, 0x00, 0xd8);
+	assert_true(vm->stopped);
+}
+
+/* -------------------------------------- protected mode: event delivery */
+
+static void test_prot_deliver(void **state)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	(void)state;
+	prot_setup();
+	/* int 0x40 at CPL 0: EFLAGS, CS, EIP on the same stack, IF off. */
+	v->rflags = FL_FIXED1 | FL_IF | FL_TF;
+	RUN(0xcd, 0x40);
+	assert_false(v->exception.pending);
+	assert_int_equal(v->rip, HANDLER + 0x40 * 0x10);
+	assert_int_equal(v->regs[GPR_RSP], KSTACK - 12);
+	assert_int_equal(peek32(KSTACK - 12), CODE + 2);
+	assert_int_equal(peek32(KSTACK - 8), P_KCODE);
+	assert_int_equal(peek32(KSTACK - 4), FL_FIXED1 | FL_IF | FL_TF);
+	assert_int_equal(v->rflags, FL_FIXED1);
+
+	/* xv6's system call: int $64 from CPL 3 through a DPL-3 trap gate
+	 * switches to SS0:ESP0 of the TSS and keeps IF. */
+	set_gate32(0x40, P_KCODE, DESC_SYS_TRAP_GATE, 3, true);
+	identity_map_user();
+	prot_user();
+	v->rflags = FL_FIXED1 | FL_IF;
+	RUN(0xcd, 0x40);
+	assert_false(v->exception.pending);
+	assert_int_equal(v->cpl, 0);
+	assert_int_equal(v->rip, HANDLER + 0x40 * 0x10);
+	assert_int_equal(v->seg[SEG_CS].selector, P_KCODE);
+	assert_int_equal(v->seg[SEG_SS].selector, P_KDATA);
+	assert_int_equal(v->seg[SEG_SS].attr, 0xc093);
+	assert_int_equal(v->regs[GPR_RSP], RSP0_TOP - 20);
+	assert_int_equal(peek32(RSP0_TOP - 20), CODE + 2);
+	assert_int_equal(peek32(RSP0_TOP - 16), P_UCODE | 3);
+	assert_int_equal(peek32(RSP0_TOP - 12), FL_FIXED1 | FL_IF);
+	assert_int_equal(peek32(RSP0_TOP - 8), USER_STACK);
+	assert_int_equal(peek32(RSP0_TOP - 4), P_UDATA | 3);
+	assert_true(v->rflags & FL_IF);
+
+	/* int 0x41 from CPL 3 through a DPL-0 gate: #GP(0x41 * 8 + 2),
+	 * delivered with its error code, EIP on the int. */
+	prot_user();
+	RUN(0xcd, 0x41);
+	assert_int_equal(v->rip, HANDLER + T_GP * 0x10);
+	assert_int_equal(v->regs[GPR_RSP], RSP0_TOP - 24);
+	assert_int_equal(peek32(RSP0_TOP - 24), 0x41 * 8 + ERRC_IDT);
+	assert_int_equal(peek32(RSP0_TOP - 20), CODE);
+
+	/* A 16-bit interrupt gate: 2-byte slots and a 16-bit offset. */
+	prot_setup();
+	set_gate32(0x42, P_KCODE, GATE_INT16, 0, true);
+	RUN(0xcd, 0x42);
+	assert_int_equal(v->rip, (HANDLER + 0x42 * 0x10) & 0xffff);
+	assert_int_equal(v->regs[GPR_RSP], KSTACK - 6);
+	assert_int_equal(peek16(KSTACK - 6), (CODE + 2) & 0xffff);
+	assert_int_equal(peek16(KSTACK - 4), P_KCODE);
+	assert_int_equal(peek16(KSTACK - 2), FL_FIXED1);
+
+	/* Beyond the IDT's limit: #GP(vector * 8 + 2). */
+	prot_setup();
+	v->idtr.limit = 0x43 * 8 + 6;
+	RUN(0xcd, 0x43);
+	assert_int_equal(v->rip, HANDLER + T_GP * 0x10);
+	assert_int_equal(peek32(v->regs[GPR_RSP]), 0x43 * 8 + ERRC_IDT);
+	/* Not present: #NP(vector * 8 + 2). */
+	prot_setup();
+	set_gate32(0x44, P_KCODE, DESC_SYS_INT_GATE, 0, false);
+	RUN(0xcd, 0x44);
+	assert_int_equal(v->rip, HANDLER + T_NP * 0x10);
+	assert_int_equal(peek32(v->regs[GPR_RSP]), 0x44 * 8 + ERRC_IDT);
+
+	/* A fault raised by a routine: the error code, RF in EFLAGS. */
+	prot_setup();
+	vcpu_raise_error(v, T_GP, P_UDATA);
+	interp_deliver(vm);
+	assert_int_equal(v->rip, HANDLER + T_GP * 0x10);
+	assert_int_equal(v->regs[GPR_RSP], KSTACK - 16);
+	assert_int_equal(peek32(KSTACK - 16), P_UDATA);
+	assert_int_equal(peek32(KSTACK - 12), CODE);
+	assert_int_equal(peek32(KSTACK - 4), FL_FIXED1 | FL_RF);
+
+	/* A device's interrupt at CPL 0 with the stack's limit too low:
+	 * #SS(EXT), then the #SS handler on the same stack faults too: #DF,
+	 * which faults again: triple fault. */
+	prot_setup();
+	load_seg(SEG_SS, P_SMALL); /* ESP KSTACK is beyond 0xfff */
+	interp_deliver_interrupt(vm, 0x20);
+	assert_true(vm->stopped);
+	assert_int_equal(vm->exit_status, VM_EXIT_TRIPLE_FAULT);
+}
+
+static void test_prot_deliver_tss_and_task_gate(void **state)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	(void)state;
+	/* #TS goes to conforming code: its handler runs at CPL 3 on the
+	 * user stack, which needs no TSS, and shows the error code. */
+	prot_setup();
+	identity_map_user();
+	poke64(GDT + P_CONF, desc_bits(0, 0xfffff, 0xc09f));
+	set_gate32(T_TS, P_CONF, DESC_SYS_INT_GATE, 0, true);
+	set_gate32(0x40, P_KCODE, DESC_SYS_TRAP_GATE, 3, true);
+
+	/* The TSS too short for SS0: #TS(TR). */
+	v->tr.limit = 8;
+	prot_user();
+	RUN(0xcd, 0x40);
+	assert_false(vm->stopped);
+	assert_int_equal(v->cpl, 3);
+	assert_int_equal(v->rip, HANDLER + T_TS * 0x10);
+	assert_int_equal(v->seg[SEG_CS].selector, P_CONF | 3);
+	assert_int_equal(v->regs[GPR_RSP], USER_STACK - 16);
+	assert_int_equal(peek32(USER_STACK - 16), P_TSS);
+	assert_int_equal(peek32(USER_STACK - 12), CODE);
+
+	/* SS0 a code segment: #TS(SS0). */
+	v->tr.limit = P_TSS_LIMIT;
+	poke16(TSS + 8, P_KCODE);
+	prot_user();
+	RUN(0xcd, 0x40);
+	assert_int_equal(v->rip, HANDLER + T_TS * 0x10);
+	assert_int_equal(peek32(USER_STACK - 16), P_KCODE);
+	/* SS0 with RPL 3: #TS(SS0) as well. */
+	poke16(TSS + 8, P_KDATA | 3);
+	prot_user();
+	RUN(0xcd, 0x40);
+	assert_int_equal(peek32(USER_STACK - 16), P_KDATA);
+	/* SS0 not present: #SS(SS0). */
+	set_gate32(T_SS, P_CONF, DESC_SYS_INT_GATE, 0, true);
+	poke16(TSS + 8, P_NP_DATA);
+	poke64(GDT + P_NP_DATA, desc_bits(0, 0xfffff, 0x4013));
+	prot_user();
+	RUN(0xcd, 0x40);
+	assert_int_equal(v->rip, HANDLER + T_SS * 0x10);
+	assert_int_equal(peek32(USER_STACK - 16), P_NP_DATA);
+
+	/* With the #TS handler in ring 0 too, the TSS fault repeats while
+	 * delivering it: #DF, and again: a triple fault. */
+	set_gate32(T_TS, P_KCODE, DESC_SYS_INT_GATE, 0, true);
+	v->tr.limit = 8;
+	prot_user();
+	RUN(0xcd, 0x40);
+	assert_true(vm->stopped);
+	assert_int_equal(vm->exit_status, VM_EXIT_TRIPLE_FAULT);
+	vm->stopped = false;
+
+	/* A task gate stops the guest: task switches are not emulated. */
+	prot_setup();
+	set_gate32(0x45, P_TSS, GATE_TASK, 0, true);
+	RUN(0xcd, 0x45);
+	assert_true(vm->stopped);
+	assert_int_equal(vm->exit_status, VM_EXIT_TRIPLE_FAULT);
+}
+
+/* ------------------------------------------------ protected mode: iret */
+
+static void test_prot_iret(void **state)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	(void)state;
+	prot_setup();
+	/* iretd to the same level: EIP, CS, EFLAGS. */
+	v->regs[GPR_RSP] = KSTACK - 12;
+	poke32(KSTACK - 12, 0x1234);
+	poke32(KSTACK - 8, P_KCODE);
+	poke32(KSTACK - 4, FL_FIXED1 | FL_CF | FL_IOPL_MASK);
+	RUN(0xcf);
+	assert_false(v->exception.pending);
+	assert_int_equal(v->rip, 0x1234);
+	assert_int_equal(v->regs[GPR_RSP], KSTACK);
+	assert_int_equal(v->rflags, FL_FIXED1 | FL_CF | FL_IOPL_MASK);
+
+	/* iretw: 2-byte slots; EFLAGS' upper half stays. */
+	v->rip = CODE;
+	v->rflags = FL_FIXED1 | FL_AC;
+	v->regs[GPR_RSP] = KSTACK - 6;
+	poke16(KSTACK - 6, 0x4321);
+	poke16(KSTACK - 4, P_KCODE);
+	poke16(KSTACK - 2, FL_FIXED1 | FL_ZF);
+	RUN(0x66, 0xcf);
+	assert_false(v->exception.pending);
+	assert_int_equal(v->rip, 0x4321);
+	assert_int_equal(v->regs[GPR_RSP], KSTACK);
+	assert_int_equal(v->rflags, FL_FIXED1 | FL_AC | FL_ZF);
+
+	/* iretd to CPL 3: also ESP and SS; a ring-0 DS is nulled. */
+	identity_map_user();
+	v->rip = CODE;
+	v->regs[GPR_RSP] = KSTACK - 20;
+	poke32(KSTACK - 20, 0x5678);
+	poke32(KSTACK - 16, P_UCODE | 3);
+	poke32(KSTACK - 12, FL_FIXED1 | FL_IF);
+	poke32(KSTACK - 8, USER_STACK);
+	poke32(KSTACK - 4, P_UDATA | 3);
+	load_seg(SEG_ES, P_UDATA | 3);
+	RUN(0xcf);
+	assert_false(v->exception.pending);
+	assert_int_equal(v->cpl, 3);
+	assert_int_equal(v->rip, 0x5678);
+	assert_int_equal(v->seg[SEG_CS].selector, P_UCODE | 3);
+	assert_int_equal(v->seg[SEG_SS].selector, P_UDATA | 3);
+	assert_int_equal(v->regs[GPR_RSP], USER_STACK);
+	assert_int_equal(v->seg[SEG_DS].selector, 0);
+	assert_int_equal(v->seg[SEG_ES].selector, P_UDATA | 3);
+	assert_true(v->rflags & FL_IF);
+
+	/* The CPU's checks, each with its fault; nothing changes. */
+	prot_setup();
+	v->regs[GPR_RSP] = KSTACK - 20;
+	poke32(KSTACK - 20, 0x5678);
+	poke32(KSTACK - 12, FL_FIXED1);
+	poke32(KSTACK - 8, USER_STACK);
+	poke32(KSTACK - 16, 0);
+	RUN(0xcf);
+	expect_fault(T_GP, 0);         /* null CS */
+	poke32(KSTACK - 16, P_KDATA);
+	RUN(0xcf);
+	expect_fault(T_GP, P_KDATA);   /* not code */
+	poke32(KSTACK - 16, P_UCODE);
+	RUN(0xcf);
+	expect_fault(T_GP, P_UCODE);   /* DPL 3 != RPL 0 */
+	poke32(KSTACK - 16, P_NP_CODE);
+	RUN(0xcf);
+	expect_fault(T_NP, P_NP_CODE);
+	poke32(KSTACK - 16, P_UCODE | 3);
+	poke32(KSTACK - 4, P_KDATA | 3);
+	RUN(0xcf);
+	expect_fault(T_GP, P_KDATA);   /* SS DPL 0 for CPL 3 */
+	poke32(KSTACK - 4, 0);
+	RUN(0xcf);
+	expect_fault(T_GP, 0);         /* null SS */
+	poke32(KSTACK - 4, P_NP_DATA | 3);
+	poke64(GDT + P_NP_DATA, desc_bits(0, 0xfffff, 0xc073));
+	RUN(0xcf);
+	expect_fault(T_SS, P_NP_DATA); /* SS not present */
+	poke32(KSTACK - 16, P_CODE16);
+	poke32(KSTACK - 20, 0x10000);
+	RUN(0xcf);
+	expect_fault(T_GP, 0);         /* EIP beyond CS's limit */
+	assert_int_equal(v->cpl, 0);
+	assert_int_equal(v->regs[GPR_RSP], KSTACK - 20);
+
+	/* NT set: a return to another task, not emulated. */
+	v->rflags |= FL_NT;
+	RUN(0xcf);
+	assert_true(vm->stopped);
+}
+
+static void test_prot_deliver_then_iret(void **state)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	(void)state;
+	prot_setup();
+	identity_map_user();
+	set_gate32(0x40, P_KCODE, DESC_SYS_INT_GATE, 3, true);
+	prot_user();
+	v->rflags = FL_FIXED1 | FL_IF | FL_CF;
+	v->regs[GPR_RAX] = 7;
+	RUN(0xcd, 0x40);
+	assert_int_equal(v->cpl, 0);
+	assert_false(v->rflags & FL_IF);
+	v->rip = CODE; /* the handler's iretd */
+	RUN(0xcf);
+	assert_false(v->exception.pending);
+	assert_int_equal(v->cpl, 3);
+	assert_int_equal(v->rip, CODE + 2);
+	assert_int_equal(v->regs[GPR_RSP], USER_STACK);
+	assert_int_equal(v->seg[SEG_SS].selector, P_UDATA | 3);
+	assert_int_equal(v->rflags, FL_FIXED1 | FL_IF | FL_CF);
+}
+
+/* ---------------------------- protected mode: far transfers, long mode */
+
+static void test_prot_far_transfers(void **state)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	(void)state;
+	prot_setup();
+	/* ljmp $0x8, $0x2000: the kernel's reload of CS after lgdt. */
+	RUN(0xea, LE32(0x2000), P_KCODE, 0);
+	assert_false(v->exception.pending);
+	assert_int_equal(v->rip, 0x2000);
+	assert_int_equal(v->seg[SEG_CS].attr, 0xc09b);
+	/* Into 16-bit code, and back with a 16-bit ptr16:16. */
+	RUN(0xea, LE32(0x1234), P_CODE16, 0);
+	assert_false(v->exception.pending);
+	assert_int_equal(v->rip, 0x1234);
+	assert_int_equal(cpu_code_size(v), 2);
+	RUN(0xea, 0x00, 0x30, P_KCODE, 0); /* ljmp $0x8, $0x3000 */
+	assert_false(v->exception.pending);
+	assert_int_equal(v->rip, 0x3000);
+	assert_int_equal(cpu_code_size(v), 4);
+
+	/* The checks: data, another ring, beyond the limit, not present. */
+	v->rip = CODE;
+	RUN(0xea, LE32(0x2000), P_KDATA, 0);
+	expect_fault(T_GP, P_KDATA);
+	RUN(0xea, LE32(0x2000), P_UCODE | 3, 0);
+	expect_fault(T_GP, P_UCODE);
+	RUN(0xea, LE32(0x10000), P_CODE16, 0);
+	expect_fault(T_GP, 0);
+	RUN(0xea, LE32(0x2000), P_NP_CODE, 0);
+	expect_fault(T_NP, P_NP_CODE);
+
+	/* lcall pushes CS and EIP (4 bytes each); lret $4 pops them. */
+	RUN(0x9a, LE32(0x3000), P_KCODE, 0);
+	assert_false(v->exception.pending);
+	assert_int_equal(v->rip, 0x3000);
+	assert_int_equal(v->regs[GPR_RSP], KSTACK - 8);
+	assert_int_equal(peek32(KSTACK - 8), CODE + 7);
+	assert_int_equal(peek32(KSTACK - 4), P_KCODE);
+	RUN(0xca, 0x04, 0x00); /* lret $4 */
+	assert_false(v->exception.pending);
+	assert_int_equal(v->rip, CODE + 7);
+	assert_int_equal(v->regs[GPR_RSP], KSTACK + 4);
+
+	/* ljmp m16:32 through DS. */
+	v->rip = CODE;
+	poke32(DATA, 0x4000);
+	poke16(DATA + 4, P_KCODE);
+	RUN(0xff, 0x2d, LE32(DATA)); /* ljmp [DATA] */
+	assert_false(v->exception.pending);
+	assert_int_equal(v->rip, 0x4000);
+
+	/* lret to CPL 3: pops ESP and SS too. */
+	identity_map_user();
+	v->regs[GPR_RSP] = KSTACK;
+	poke32(KSTACK, 0x400000);
+	poke32(KSTACK + 4, P_UCODE | 3);
+	poke32(KSTACK + 8, USER_STACK);
+	poke32(KSTACK + 12, P_UDATA | 3);
+	RUN(0xcb);
+	assert_false(v->exception.pending);
+	assert_int_equal(v->cpl, 3);
+	assert_int_equal(v->rip, 0x400000);
+	assert_int_equal(v->regs[GPR_RSP], USER_STACK);
+	assert_int_equal(v->seg[SEG_SS].selector, P_UDATA | 3);
+
+	/* A call gate stops the guest: not emulated. */
+	prot_setup();
+	RUN(0x9a, LE32(0), P_CGATE, 0);
+	assert_true(vm->stopped);
+}
+
+static void test_prot_long_mode_switch(void **state)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	(void)state;
+	prot_setup();
+	/* PG with EFER.LME but without CR4.PAE: #GP(0). */
+	v->regs[GPR_RCX] = MSR_EFER;
+	v->regs[GPR_RAX] = EFER_LME;
+	v->regs[GPR_RDX] = 0;
+	RUN(0x0f, 0x30); /* wrmsr */
+	expect_done();
+	assert_int_equal(v->efer, EFER_LME);
+	v->regs[GPR_RAX] = CR0_PE | CR0_ET | CR0_PG;
+	RUN(0x0f, 0x22, 0xc0); /* mov cr0, eax */
+	expect_fault(T_GP, 0);
+	v->regs[GPR_RAX] = CR0_PE | CR0_ET;
+	RUN(0x0f, 0x22, 0xc0); /* PG without PE ... */
+	expect_done();
+	v->regs[GPR_RAX] = CR0_ET | CR0_PG;
+	RUN(0x0f, 0x22, 0xc0); /* ... is #GP(0) */
+	expect_fault(T_GP, 0);
+
+	/* CR4.PAE, CR3 = the PML4, then PG: IA-32e mode, still 32-bit code
+	 * (compatibility mode). */
+	v->regs[GPR_RAX] = CR4_PAE;
+	RUN(0x0f, 0x22, 0xe0); /* mov cr4, eax */
+	expect_done();
+	v->regs[GPR_RAX] = BOOT_PML4;
+	RUN(0x0f, 0x22, 0xd8); /* mov cr3, eax */
+	expect_done();
+	v->regs[GPR_RAX] = CR0_PE | CR0_ET | CR0_PG;
+	RUN(0x0f, 0x22, 0xc0);
+	expect_done();
+	assert_true(v->efer & EFER_LMA);
+	assert_int_equal(cpu_mode(v), CPU_COMPAT);
+	v->regs[GPR_RAX] = 0;
+	RUN(0x0f, 0x22, 0xe0); /* PAE off in IA-32e mode */
+	expect_fault(T_GP, 0);
+	v->regs[GPR_RCX] = MSR_EFER;
+	v->regs[GPR_RAX] = 0;
+	RUN(0x0f, 0x30); /* LME off while paging */
+	expect_fault(T_GP, 0);
+	RUN(0x0f, 0x32); /* rdmsr EFER: LME | LMA in EDX:EAX */
+	expect_done();
+	assert_int_equal(v->regs[GPR_RAX], EFER_LME | EFER_LMA);
+	assert_int_equal(v->regs[GPR_RDX], 0);
+
+	/* An interrupt in compatibility mode goes through the 64-bit IDT
+	 * (16-byte gates) to 64-bit code, with 8-byte slots; iretq returns
+	 * to 32-bit code, where an SS must not be null. */
+	for (unsigned i = 0; i < 256; i++)
+		set_gate(i, P_CODE64, DESC_SYS_INT_GATE, 0, 0, true);
+	v->idtr = (struct vcpu_dtable){ IDT, 256 * 16 - 1 };
+	v->rflags = FL_FIXED1 | FL_IF;
+	RUN(0xcd, 0x40);
+	assert_false(v->exception.pending);
+	assert_int_equal(cpu_mode(v), CPU_LONG);
+	assert_int_equal(v->rip, HANDLER + 0x40 * 0x10);
+	assert_int_equal(v->regs[GPR_RSP], KSTACK - 40);
+	assert_int_equal(peek64(KSTACK - 40), CODE + 2);
+	assert_int_equal(peek64(KSTACK - 32), P_KCODE);
+	assert_int_equal(peek64(KSTACK - 8), P_KDATA);
+	poke64(KSTACK - 8, 0);
+	RUN(0x48, 0xcf); /* iretq with a null SS to 32-bit code */
+	expect_fault(T_GP, 0);
+	poke64(KSTACK - 8, P_KDATA);
+	RUN(0x48, 0xcf);
+	assert_false(v->exception.pending);
+	assert_int_equal(cpu_mode(v), CPU_COMPAT);
+	assert_int_equal(v->rip, CODE + 2);
+	assert_int_equal(v->regs[GPR_RSP], KSTACK);
+	v->rip = CODE;
+
+	/* ljmp to a 64-bit code segment: 64-bit mode. */
+	RUN(0xea, LE32(0x102000), P_CODE64, 0);
+	assert_false(v->exception.pending);
+	assert_int_equal(cpu_mode(v), CPU_LONG);
+	assert_int_equal(v->rip, 0x102000);
+	/* Paging cannot be turned off in 64-bit mode. */
+	v->regs[GPR_RAX] = CR0_PE | CR0_ET;
+	RUN(0x0f, 0x22, 0xc0); /* mov cr0, rax */
+	expect_fault(T_GP, 0);
+	/* ljmp m16:32 back to 32-bit code: compatibility mode ... */
+	poke32(DATA, 0x3000);
+	poke16(DATA + 4, P_KCODE);
+	RUN(0xff, 0x2c, 0x25, LE32(DATA)); /* ljmp [DATA] */
+	assert_false(v->exception.pending);
+	assert_int_equal(cpu_mode(v), CPU_COMPAT);
+	assert_int_equal(v->rip, 0x3000);
+	/* ... where clearing PG leaves IA-32e mode. */
+	RUN(0x0f, 0x22, 0xc0);
+	expect_done();
+	assert_false(v->efer & EFER_LMA);
+	assert_int_equal(cpu_mode(v), CPU_PROT);
+	/* mov eax, cr3 in 32-bit code. */
+	v->regs[GPR_RAX] = ~0ULL;
+	RUN(0x0f, 0x20, 0xd8);
+	expect_done();
+	assert_int_equal(v->regs[GPR_RAX], BOOT_PML4);
+}
+
+/* ------------------------- protected mode: I/O, flags, sysenter, cpuid */
+
+static void test_prot_io_flags_sysenter(void **state)
+{
+	struct vcpu *v = &vm->vcpu;
+	char buf[16];
+
+	(void)state;
+	prot_setup();
+	/* rep outsb from DS:[ESI], DS based at DATA. */
+	load_seg(SEG_DS, P_SMALL);
+	memcpy(phys(DATA + 0x10, 5), "hello", 5);
+	v->regs[GPR_RSI] = 0x10;
+	v->regs[GPR_RCX] = 5;
+	v->regs[GPR_RDX] = 0x3f8;
+	RUN(0xf3, 0x6e);
+	expect_done();
+	assert_int_equal(uart_output(buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "hello", 5);
+	assert_int_equal(v->regs[GPR_RSI], 0x15);
+	/* 16-bit addressing (67): SI and CX, their upper halves kept. */
+	v->regs[GPR_RSI] = 0xabcd0010;
+	v->regs[GPR_RCX] = 0x55550002;
+	RUN(0x67, 0xf3, 0x6e);
+	expect_done();
+	assert_int_equal(uart_output(buf, sizeof(buf)), 2);
+	assert_memory_equal(buf, "he", 2);
+	assert_int_equal(v->regs[GPR_RSI], 0xabcd0012);
+	assert_int_equal(v->regs[GPR_RCX], 0x55550000);
+	/* Past DS's limit: #GP(0). */
+	v->regs[GPR_RSI] = 0x1000;
+	v->regs[GPR_RCX] = 1;
+	RUN(0xf3, 0x6e);
+	expect_fault(T_GP, 0);
+	/* rep insb into ES:[EDI]; ES read-only (a code segment): #GP(0). */
+	v->regs[GPR_RDI] = DATA + 0x100;
+	v->regs[GPR_RDX] = 0x1234; /* nothing there: all ones */
+	v->regs[GPR_RCX] = 2;
+	RUN(0xf3, 0x6c);
+	expect_done();
+	assert_int_equal(peek16(DATA + 0x100), 0xffff);
+	load_seg(SEG_ES, P_KCODE);
+	v->regs[GPR_RCX] = 1;
+	RUN(0xf3, 0x6c);
+	expect_fault(T_GP, 0);
+
+	/* pushfd / popfd; at CPL 3 popfd keeps IF and IOPL. */
+	prot_setup();
+	identity_map_user();
+	prot_user();
+	v->rflags = FL_FIXED1 | FL_IF;
+	poke32(USER_STACK - 4, FL_FIXED1 | FL_IOPL_MASK | FL_CF);
+	v->regs[GPR_RSP] = USER_STACK - 4;
+	RUN(0x9d); /* popfd */
+	expect_done();
+	assert_int_equal(v->rflags, FL_FIXED1 | FL_IF | FL_CF);
+	RUN(0xfa); /* cli at CPL 3, IOPL 0 */
+	expect_fault(T_GP, 0);
+
+	/* The SYSENTER MSRs by wrmsr (EDX:EAX) in 32-bit code at CPL 0. */
+	v->cpl = 0;
+	v->regs[GPR_RDX] = 0;
+	v->regs[GPR_RCX] = MSR_IA32_SYSENTER_CS;
+	v->regs[GPR_RAX] = P_KCODE;
+	RUN(0x0f, 0x30);
+	expect_done();
+	v->regs[GPR_RCX] = MSR_IA32_SYSENTER_ESP;
+	v->regs[GPR_RAX] = 0x9000;
+	RUN(0x0f, 0x30);
+	expect_done();
+	v->regs[GPR_RCX] = MSR_IA32_SYSENTER_EIP;
+	v->regs[GPR_RAX] = 0x4000;
+	RUN(0x0f, 0x30);
+	expect_done();
+	v->regs[GPR_RAX] = v->regs[GPR_RDX] = ~0ULL;
+	RUN(0x0f, 0x32); /* rdmsr: EAX = 0x4000, EDX = 0 */
+	expect_done();
+	assert_int_equal(v->regs[GPR_RAX], 0x4000);
+	assert_int_equal(v->regs[GPR_RDX], 0);
+	/* sysenter from CPL 3 and sysexit back. */
+	v->cpl = 3;
+	RUN(0x0f, 0x34);
+	assert_false(v->exception.pending);
+	assert_int_equal(v->cpl, 0);
+	assert_int_equal(v->rip, 0x4000);
+	assert_int_equal(v->regs[GPR_RSP], 0x9000);
+	assert_int_equal(v->seg[SEG_CS].selector, P_KCODE);
+	assert_int_equal(v->seg[SEG_SS].selector, P_KDATA);
+	assert_false(v->rflags & FL_IF);
+	v->regs[GPR_RDX] = 0x5000;
+	v->regs[GPR_RCX] = 0x6000;
+	RUN(0x0f, 0x35);
+	assert_false(v->exception.pending);
+	assert_int_equal(v->cpl, 3);
+	assert_int_equal(v->rip, 0x5000);
+	assert_int_equal(v->regs[GPR_RSP], 0x6000);
+	assert_int_equal(v->seg[SEG_CS].selector, P_UCODE | 3);
+	assert_int_equal(v->seg[SEG_SS].selector, P_UDATA | 3);
+	v->rip = CODE;
+	RUN(0x0f, 0x35); /* sysexit at CPL 3 */
+	expect_fault(T_GP, 0);
+	v->sysenter_cs = 0;
+	RUN(0x0f, 0x34); /* no SYSENTER_CS */
+	expect_fault(T_GP, 0);
+	RUN(0x0f, 0x05); /* syscall: only in 64-bit mode */
+	expect_fault(T_UD, -1);
+}
+
+/* ---------------------------------------------- protected mode: 16-bit */
+
+static void test_prot_16bit_code(void **state)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	(void)state;
+	prot_setup();
+	load_seg(SEG_CS, P_CODE16);
+	load_seg(SEG_SS, P_DATA16);
+	assert_int_equal(cpu_code_size(v), 2);
+	v->rip = 0x1000;
+	v->regs[GPR_RSP] = 0x8000;
+	/* pushf: 2 bytes by default, pushfd with 66. */
+	v->rflags = FL_FIXED1 | FL_IF | FL_AC;
+	RUN(0x9c);
+	expect_done();
+	assert_int_equal(v->regs[GPR_RSP], 0x7ffe);
+	assert_int_equal(peek16(0x7ffe), FL_FIXED1 | FL_IF);
+	v->rip = 0x1000;
+	RUN(0x66, 0x9c);
+	expect_done();
+	assert_int_equal(v->regs[GPR_RSP], 0x7ffa);
+	assert_int_equal(peek32(0x7ffa), FL_FIXED1 | FL_IF | FL_AC);
+
+	/* lgdt [bx]: the default 16-bit operand size keeps 24 bits of base;
+	 * 66 makes it 32. */
+	v->rip = 0x1000;
+	poke16(DATA, 0x10);
+	poke32(DATA + 2, 0x12345678);
+	load_seg(SEG_DS, P_SMALL); /* based at DATA: [bx] with BX 0 */
+	v->regs[GPR_RBX] = 0;
+	RUN(0x0f, 0x01, 0x17);
+	expect_done();
+	assert_int_equal(v->gdtr.base, 0x345678);
+	v->rip = 0x1000;
+	RUN(0x66, 0x0f, 0x01, 0x17);
+	expect_done();
+	assert_int_equal(v->gdtr.base, 0x12345678);
+	v->gdtr = (struct vcpu_dtable){ GDT, P_GDT_LIMIT };
+
+	/* int 0x40 through a 32-bit gate from 16-bit code: 4-byte slots,
+	 * then iretd (66 cf in 16-bit code) back. */
+	v->rip = 0x1000;
+	v->regs[GPR_RSP] = 0x8000;
+	RUN(0xcd, 0x40);
+	assert_int_equal(v->rip, HANDLER + 0x40 * 0x10);
+	assert_int_equal(v->regs[GPR_RSP], 0x8000 - 12);
+	assert_int_equal(peek32(0x8000 - 12), 0x1002);
+	assert_int_equal(peek32(0x8000 - 8), P_CODE16);
+	assert_int_equal(cpu_code_size(v), 4);
+	RUN(0xcf); /* the handler's iretd */
+	assert_false(v->exception.pending);
+	assert_int_equal(v->rip, 0x1002);
+	assert_int_equal(v->regs[GPR_RSP], 0x8000);
+	assert_int_equal(cpu_code_size(v), 2);
+	/* iret in 16-bit code: 2-byte slots. */
+	v->regs[GPR_RSP] = 0x7ffa;
+	poke16(0x7ffa, 0x2000);
+	poke16(0x7ffc, P_CODE16);
+	poke16(0x7ffe, FL_FIXED1 | FL_CF);
+	RUN(0xcf);
+	assert_false(v->exception.pending);
+	assert_int_equal(v->rip, 0x2000);
+	assert_int_equal(v->regs[GPR_RSP], 0x8000);
+	assert_true(v->rflags & FL_CF);
+	/* lcall in 16-bit code: pushes CS and IP, 2 bytes each. */
+	RUN(0x9a, 0x00, 0x30, P_CODE16, 0x00);
+	assert_false(v->exception.pending);
+	assert_int_equal(v->rip, 0x3000);
+	assert_int_equal(v->regs[GPR_RSP], 0x7ffc);
+	assert_int_equal(peek16(0x7ffc), 0x2005);
+	assert_int_equal(peek16(0x7ffe), P_CODE16);
+	RUN(0xcb); /* lret */
+	assert_false(v->exception.pending);
+	assert_int_equal(v->rip, 0x2005);
+	assert_int_equal(v->regs[GPR_RSP], 0x8000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1356,6 +2332,16 @@ int main(void)
 		T(test_far_call_ret_jmp),
 		T(test_more_faults),
 		T(test_int3_int1_and_interrupt),
+		T(test_prot_operands),
+		T(test_prot_tables_and_segments),
+		T(test_prot_deliver),
+		T(test_prot_deliver_tss_and_task_gate),
+		T(test_prot_iret),
+		T(test_prot_deliver_then_iret),
+		T(test_prot_far_transfers),
+		T(test_prot_long_mode_switch),
+		T(test_prot_io_flags_sysenter),
+		T(test_prot_16bit_code),
 #undef T
 	};
 
