@@ -70,6 +70,14 @@ struct guest_mem;
 #define FW_MMIO_HOLE IOAPIC_BASE  /* the lowest of the chips */
 #define FW_HIGH_BIOS 0xfffc0000U   /* QEMU maps its BIOS ROM up here */
 
+/*
+ * SeaBIOS keeps the last 128 KiB below the top of RAM for its own tables
+ * and reports them reserved (QEMU 7.2 with -m 64: available RAM ends at
+ * 0x3fe0000).  trapvisor reserves the same, so that a kernel finds the
+ * memory sizes it finds under QEMU (multiboot mem_upper 64384 KiB).
+ */
+#define FW_HIGH_RESERVED 0x20000
+
 /* A memory map entry (the BIOS's int 0x15, eax 0xe820 answer). */
 #define E820_RAM 1
 #define E820_RESERVED 2
@@ -82,10 +90,14 @@ struct e820_entry {
 /*
  * The memory map of a machine with ram bytes of RAM from address 0:
  * base memory, the EBDA (reserved), the BIOS ROM (reserved), RAM from
- * 1 MiB up to the top (or to the MMIO hole), the high BIOS (reserved).
+ * 1 MiB up to firmware_ram_top(), the last FW_HIGH_RESERVED bytes below
+ * the top of RAM (or the MMIO hole: reserved), the high BIOS (reserved).
  * Fills map[] and returns the number of entries (at most FW_E820_MAX).
  */
 unsigned firmware_e820(uint64_t ram, struct e820_entry map[FW_E820_MAX]);
+
+/* The end of the RAM above 1 MiB that the map calls available. */
+uint64_t firmware_ram_top(uint64_t ram);
 
 /* What the MP table's processor entry says of the CPU: CPUID leaf 1. */
 struct fw_cpu {

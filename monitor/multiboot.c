@@ -116,22 +116,23 @@ static bool overlaps(uint64_t a, uint64_t n, uint64_t b, uint64_t c)
 }
 
 /*
- * A multiboot kernel's segments and modules: in RAM below the MMIO hole,
- * clear of the loader's own structures in low memory and of the EBDA and
- * BIOS area, which the memory map calls reserved.
+ * A multiboot kernel's segments and modules: in the RAM the memory map
+ * calls available, so clear of the loader's own structures in low memory,
+ * of the EBDA and BIOS area, and of the firmware's pages below the top.
  */
 static int place_multiboot(const struct vm *vm, uint64_t addr, uint64_t size,
 			   const char *what, char *why, size_t len)
 {
-	uint64_t top = vm->mem.size < FW_MMIO_HOLE ? vm->mem.size :
-		       FW_MMIO_HOLE;
+	uint64_t top = firmware_ram_top(vm->mem.size);
 
 	if (addr >= top || size > top - addr) {
-		snprintf(why, len, "%s at [%#llx, %#llx) lies outside guest "
-			 "RAM (%llu MiB; try a larger --mem)", what,
+		snprintf(why, len, "%s at [%#llx, %#llx) lies outside the "
+			 "available guest RAM (%llu MiB less the firmware's "
+			 "top %u KiB; try a larger --mem)", what,
 			 (unsigned long long)addr,
 			 (unsigned long long)(addr + size),
-			 (unsigned long long)(top >> 20));
+			 (unsigned long long)(vm->mem.size >> 20),
+			 FW_HIGH_RESERVED / 1024);
 		return -1;
 	}
 	if (overlaps(addr, size, 0, MB_LOW_END)) {
@@ -349,14 +350,12 @@ static void mb_registers(struct vcpu *v, uint32_t entry)
 }
 
 /* mem_lower: KiB below the EBDA; mem_upper: KiB from 1 MiB up to the
- * first hole (the top of RAM, or the MMIO hole). */
+ * first hole (the firmware's reserved pages below the top of RAM). */
 static void memory_fields(const struct vm *vm, struct mb_info *mbi)
 {
-	uint64_t top = vm->mem.size < FW_MMIO_HOLE ? vm->mem.size :
-		       FW_MMIO_HOLE;
-
 	mbi->mem_lower = FW_BASE_MEM_END / 1024;
-	mbi->mem_upper = (uint32_t)((top - FW_ROM_END) / 1024);
+	mbi->mem_upper = (uint32_t)((firmware_ram_top(vm->mem.size) -
+				     FW_ROM_END) / 1024);
 }
 
 int mb_boot_setup(struct vm *vm, const struct boot_image *bi,

@@ -545,7 +545,7 @@ static void test_mb_info(void **state)
 	assert_int_equal(mbi.flags, MBI_MEMORY | MBI_CMDLINE | MBI_MODS |
 			 MBI_MMAP | MBI_BOOT_LOADER_NAME);
 	assert_int_equal(mbi.mem_lower, 639);
-	assert_int_equal(mbi.mem_upper, 3 * 1024);  /* 4 MiB of RAM */
+	assert_int_equal(mbi.mem_upper, 3 * 1024 - 128); /* 4 MiB of RAM */
 	assert_int_equal(mbi.boot_device, 0);
 	/* QEMU's command line: the kernel's name, a space, the arguments */
 	assert_string_equal((char *)vm.mem.base + mbi.cmdline, "kernel.elf a b");
@@ -565,7 +565,7 @@ static void test_mb_info(void **state)
 	}
 	assert_int_equal(i, n);
 	assert_int_equal(e[0].length, 0x9fc00);
-	assert_int_equal(e[3].base + e[3].length, 4 << 20);
+	assert_int_equal(e[3].base + e[3].length, (4 << 20) - 0x20000);
 	/* the modules: page-aligned, above the kernel and each other */
 	assert_int_equal(mbi.mods_count, 2);
 	memcpy(m, vm.mem.base + mbi.mods_addr, sizeof(m));
@@ -704,7 +704,11 @@ static void test_mb_rejects_bad_kernels(void **state)
 
 	make_mb32(&m);
 	m.ph[0].p_paddr = (4 << 20) - 0x800;
-	expect_mb_error(&m, sizeof(m), "outside guest RAM");
+	expect_mb_error(&m, sizeof(m), "outside the available guest RAM");
+
+	make_mb32(&m);   /* in RAM, but in the firmware's top 128 KiB */
+	m.ph[0].p_paddr = (4 << 20) - 0x10000;
+	expect_mb_error(&m, sizeof(m), "outside the available guest RAM");
 
 	make_mb32(&m);
 	m.eh.e_entry = 0x200000;
@@ -774,7 +778,7 @@ static void test_mb_module_errors(void **state)
 	assert_int_equal(mb_boot_setup(&vm, &bi, "k", "", &mod, 1, why,
 				       sizeof(why)), -1);
 	assert_non_null(strstr(why, "module 0 at [0x102000"));
-	assert_non_null(strstr(why, "outside guest RAM"));
+	assert_non_null(strstr(why, "outside the available guest RAM"));
 	memset(big, 'x', sizeof(big) - 1);
 	assert_int_equal(mb_boot_setup(&vm, &bi, "k", big, NULL, 0, why,
 				       sizeof(why)), -1);
