@@ -24,7 +24,10 @@
 
 #include "core/guest_mem.h"
 #include "core/panic.h"
+#include "devices/acpi_pm.h"
 #include "devices/devices.h"
+#include "devices/ioapic.h"
+#include "devices/lapic.h"
 #include "firmware/acpi.h"
 #include "firmware/firmware.h"
 #include "firmware/mptable.h"
@@ -121,13 +124,13 @@ static unsigned build_fadt(struct acpi_builder *b, unsigned facs,
 	header(&f->h, "FACP", sizeof(*f), ACPI_FADT_REVISION);
 	f->firmware_ctrl = gpa_of(b, facs);
 	f->dsdt = gpa_of(b, dsdt);
-	f->sci_int = FW_SCI_IRQ;
-	f->pm1a_evt_blk = FW_PM1A_EVT;
-	f->pm1a_cnt_blk = FW_PM1A_CNT;
-	f->pm_tmr_blk = FW_PM_TMR;
-	f->pm1_evt_len = 4;
-	f->pm1_cnt_len = 2;
-	f->pm_tmr_len = 4;
+	f->sci_int = ACPI_SCI_IRQ;
+	f->pm1a_evt_blk = ACPI_PM1_EVT_BLK;
+	f->pm1a_cnt_blk = ACPI_PM1_CNT_BLK;
+	f->pm_tmr_blk = ACPI_PM_TMR_BLK;
+	f->pm1_evt_len = ACPI_PM1_EVT_LEN;
+	f->pm1_cnt_len = ACPI_PM1_CNT_LEN;
+	f->pm_tmr_len = ACPI_PM_TMR_LEN;
 	f->p_lvl2_lat = 0xfff;
 	f->p_lvl3_lat = 0xfff;
 	f->century = RTC_CENTURY;
@@ -137,9 +140,9 @@ static unsigned build_fadt(struct acpi_builder *b, unsigned facs,
 		   ACPI_FADT_PLATFORM_CLOCK;
 	f->x_firmware_ctrl = f->firmware_ctrl;
 	f->x_dsdt = f->dsdt;
-	f->x_pm1a_evt_blk = io_block(FW_PM1A_EVT, 4);
-	f->x_pm1a_cnt_blk = io_block(FW_PM1A_CNT, 2);
-	f->x_pm_tmr_blk = io_block(FW_PM_TMR, 4);
+	f->x_pm1a_evt_blk = io_block(ACPI_PM1_EVT_BLK, ACPI_PM1_EVT_LEN);
+	f->x_pm1a_cnt_blk = io_block(ACPI_PM1_CNT_BLK, ACPI_PM1_CNT_LEN);
+	f->x_pm_tmr_blk = io_block(ACPI_PM_TMR_BLK, ACPI_PM_TMR_LEN);
 	finish(&f->h);
 	return at;
 }
@@ -154,9 +157,9 @@ static unsigned build_madt(struct acpi_builder *b)
 {
 	unsigned at = reserve(b, sizeof(struct acpi_madt), 16);
 	struct madt_lapic lapic = { MADT_LAPIC, sizeof(lapic), 0,
-				    FW_LAPIC_ID, 1 };
+				    LAPIC_ID_BSP, 1 };
 	struct madt_ioapic ioapic = { MADT_IOAPIC, sizeof(ioapic),
-				      FW_IOAPIC_ID, 0, FW_IOAPIC_BASE, 0 };
+				      IOAPIC_ID, 0, IOAPIC_BASE, 0 };
 	struct madt_iso irq0 = { MADT_ISO, sizeof(irq0), 0, IRQ_TIMER, 2,
 				 MP_FLAGS_CONFORMS };
 	struct madt_lapic_nmi nmi = { MADT_LAPIC_NMI, sizeof(nmi), 0xff, 0,
@@ -176,7 +179,7 @@ static unsigned build_madt(struct acpi_builder *b)
 
 	struct acpi_madt *m = (struct acpi_madt *)(b->buf + at);
 	header(&m->h, "APIC", b->len - at, ACPI_MADT_REVISION);
-	m->lapic_addr = FW_LAPIC_BASE;
+	m->lapic_addr = LAPIC_DEFAULT_BASE;
 	m->flags = ACPI_MADT_PCAT_COMPAT;
 	finish(&m->h);
 	return at;

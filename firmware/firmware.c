@@ -36,15 +36,23 @@ uint8_t firmware_checksum(const void *p, size_t len)
 	return (uint8_t)-sum;
 }
 
+uint64_t firmware_ram_top(uint64_t ram)
+{
+	uint64_t top = ram < FW_MMIO_HOLE ? ram : FW_MMIO_HOLE;
+
+	return top - FW_HIGH_RESERVED;
+}
+
 /*
- * The map SeaBIOS gives QEMU's pc machine, without the pages it keeps for
- * itself at the top of RAM: RAM below the EBDA, the EBDA, the BIOS ROM,
- * RAM from 1 MiB to the top (never into the MMIO hole, where the IOAPIC
- * and the LAPIC answer), and the BIOS ROM's alias below 4 GiB.
+ * The map SeaBIOS gives QEMU's pc machine: RAM below the EBDA, the EBDA,
+ * the BIOS ROM, RAM from 1 MiB up to the pages SeaBIOS keeps below the
+ * top (never into the MMIO hole, where the IOAPIC and the LAPIC answer),
+ * those pages, and the BIOS ROM's alias below 4 GiB.  (vm_create makes
+ * at least 2 MiB of RAM, so every range is there.)
  */
 unsigned firmware_e820(uint64_t ram, struct e820_entry map[FW_E820_MAX])
 {
-	uint64_t top = ram < FW_MMIO_HOLE ? ram : FW_MMIO_HOLE;
+	uint64_t avail = firmware_ram_top(ram);
 	unsigned n = 0;
 
 	map[n++] = (struct e820_entry){ 0, FW_BASE_MEM_END, E820_RAM };
@@ -52,9 +60,10 @@ unsigned firmware_e820(uint64_t ram, struct e820_entry map[FW_E820_MAX])
 					E820_RESERVED };
 	map[n++] = (struct e820_entry){ FW_ROM_BASE, FW_ROM_END - FW_ROM_BASE,
 					E820_RESERVED };
-	if (top > FW_ROM_END)
-		map[n++] = (struct e820_entry){ FW_ROM_END, top - FW_ROM_END,
-						E820_RAM };
+	map[n++] = (struct e820_entry){ FW_ROM_END, avail - FW_ROM_END,
+					E820_RAM };
+	map[n++] = (struct e820_entry){ avail, FW_HIGH_RESERVED,
+					E820_RESERVED };
 	map[n++] = (struct e820_entry){ FW_HIGH_BIOS,
 					0x100000000ULL - FW_HIGH_BIOS,
 					E820_RESERVED };

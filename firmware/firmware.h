@@ -11,11 +11,11 @@
  * into guest RAM before every boot, describing exactly the machine that
  * trapvisor emulates:
  *
- *   one CPU, LAPIC ID 0, its LAPIC at FW_LAPIC_BASE
- *   one IOAPIC, ID FW_IOAPIC_ID, at FW_IOAPIC_BASE with FW_IOAPIC_PINS pins;
+ *   one CPU, LAPIC ID 0, its LAPIC at 0xfee00000
+ *   one IOAPIC, ID 0, at 0xfec00000 with 24 pins;
  *     ISA IRQ 0 (the PIT) on pin 2, every other ISA IRQ on its own pin
  *   the 8259A pair (PCAT_COMPAT), wired to LINT0 (ExtINT); NMI on LINT1
- *   the ACPI PM block at FW_PM_BASE: PM1a event 0x600, control 0x604,
+ *   the ACPI PM block at 0x600: PM1a event 0x600, control 0x604,
  *     the 24-bit PM timer at 0x608; the SCI on IRQ 9
  *
  * Guest-physical layout (all of it marked reserved in the memory map,
@@ -29,9 +29,9 @@
  *                       floating pointer (both found by a scan of this
  *                       area on 16-byte boundaries), then the tables
  *
- * The addresses of the chips are defined here until the LAPIC, IOAPIC
- * and PM timer land in devices/ (their headers will then be the one
- * source, and these names will follow them).
+ * The chips' addresses, IDs and ports are those of their own headers
+ * (devices/lapic.h, devices/ioapic.h, devices/acpi_pm.h): the tables
+ * describe what devices/ builds.
  */
 #ifndef FIRMWARE_FIRMWARE_H
 #define FIRMWARE_FIRMWARE_H
@@ -39,22 +39,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "devices/ioapic.h"
+
 struct guest_mem;
 
-/* The machine the tables describe (QEMU's pc machine values). */
-#define FW_LAPIC_BASE 0xfee00000U  /* SDM vol. 3, 11.4.1: the default */
-#define FW_LAPIC_ID 0
-#define FW_LAPIC_VERSION 0x14      /* QEMU's APIC: version 0x14 */
-#define FW_IOAPIC_BASE 0xfec00000U
-#define FW_IOAPIC_ID 0             /* QEMU's first IOAPIC, and SeaBIOS's
-				      tables, say 0 */
-#define FW_IOAPIC_VERSION 0x11     /* 82093AA */
-#define FW_IOAPIC_PINS 24
-#define FW_PM_BASE 0x600           /* QEMU's PIIX4/ICH9 PM I/O base */
-#define FW_PM1A_EVT (FW_PM_BASE + 0) /* PM1 status and enable, 4 bytes */
-#define FW_PM1A_CNT (FW_PM_BASE + 4) /* PM1 control, 2 bytes */
-#define FW_PM_TMR (FW_PM_BASE + 8)   /* the PM timer, 4 bytes, 24 bits */
-#define FW_SCI_IRQ 9
+/*
+ * The IOAPIC's version as the MP table gives it: SeaBIOS writes 0x11
+ * (the 82093AA) whatever the chip's version register says (QEMU's, and
+ * devices/ioapic.h's, say 0x20); the LAPIC's is read from the chip.
+ */
+#define FW_MP_IOAPIC_VERSION 0x11
 #define FW_PCI_IRQS 0x0e20         /* ISA IRQs 5, 9, 10, 11: level,
 				      active high (the PCI links and the
 				      SCI), as QEMU's MADT says */
@@ -73,8 +67,16 @@ struct guest_mem;
 #define FW_ROM_END 0x100000
 
 /* The MMIO hole below 4 GiB that guest RAM is not reported in. */
-#define FW_MMIO_HOLE FW_IOAPIC_BASE
+#define FW_MMIO_HOLE IOAPIC_BASE  /* the lowest of the chips */
 #define FW_HIGH_BIOS 0xfffc0000U   /* QEMU maps its BIOS ROM up here */
+
+/*
+ * SeaBIOS keeps the last 128 KiB below the top of RAM for its own tables
+ * and reports them reserved (QEMU 7.2 with -m 64: available RAM ends at
+ * 0x3fe0000).  trapvisor reserves the same, so that a kernel finds the
+ * memory sizes it finds under QEMU (multiboot mem_upper 64384 KiB).
+ */
+#define FW_HIGH_RESERVED 0x20000
 
 /* A memory map entry (the BIOS's int 0x15, eax 0xe820 answer). */
 #define E820_RAM 1
@@ -88,10 +90,14 @@ struct e820_entry {
 /*
  * The memory map of a machine with ram bytes of RAM from address 0:
  * base memory, the EBDA (reserved), the BIOS ROM (reserved), RAM from
- * 1 MiB up to the top (or to the MMIO hole), the high BIOS (reserved).
+ * 1 MiB up to firmware_ram_top(), the last FW_HIGH_RESERVED bytes below
+ * the top of RAM (or the MMIO hole: reserved), the high BIOS (reserved).
  * Fills map[] and returns the number of entries (at most FW_E820_MAX).
  */
 unsigned firmware_e820(uint64_t ram, struct e820_entry map[FW_E820_MAX]);
+
+/* The end of the RAM above 1 MiB that the map calls available. */
+uint64_t firmware_ram_top(uint64_t ram);
 
 /* What the MP table's processor entry says of the CPU: CPUID leaf 1. */
 struct fw_cpu {

@@ -9,11 +9,18 @@
  *   I/O APIC    ID 0, version 0x11, enabled, at 0xfec00000
  *   I/O intr    ISA IRQ n -> INTIN n, but IRQ 0 (the PIT) -> INTIN 2;
  *               IRQ 2 (the 8259A cascade, never raised) has no entry,
- *               as its pin is IRQ 0's; IRQs 5, 9, 10, 11 level and
- *               active high (the PCI links and the ACPI SCI), the
- *               others the ISA bus's default, edge and active high
+ *               as its pin is IRQ 0's; the others the ISA bus's
+ *               default, edge and active high, except IRQs 5, 9, 10
+ *               and 11: level, active high, as the MADT says of them
  *   local intr  ExtINT (the 8259A pair) on LINT0 of LAPIC 0, NMI on
  *               LINT1 of every LAPIC
+ *
+ * One difference: SeaBIOS leaves IRQs 5, 9, 10 and 11 out of the ISA
+ * entries and lists instead the interrupt pins of the PCI devices it
+ * finds, routed to them.  trapvisor's only PCI function, the host
+ * bridge, has no pin, so that would leave the ACPI SCI (IRQ 9) with no
+ * route at all; the ISA entries keep the MP table and the MADT telling
+ * the same story of all sixteen IRQs.
  *
  * Both checksums make their structures sum to zero.  IMCRP is clear: the
  * machine comes up in virtual wire mode (the 8259A's INTR reaches the
@@ -24,6 +31,8 @@
 #include "core/guest_mem.h"
 #include "core/panic.h"
 #include "devices/devices.h"
+#include "devices/ioapic.h"
+#include "devices/lapic.h"
 #include "firmware/firmware.h"
 #include "firmware/mptable.h"
 
@@ -60,7 +69,7 @@ static void add_isa_irqs(struct mp_builder *b)
 			.flags = (FW_PCI_IRQS >> irq) & 1 ?
 				 MP_FLAGS_HIGH_LEVEL : MP_FLAGS_CONFORMS,
 			.src_bus = MP_BUS_ISA, .src_irq = irq,
-			.dst_apic = FW_IOAPIC_ID,
+			.dst_apic = IOAPIC_ID,
 			.dst_pin = irq == IRQ_TIMER ? 2 : irq,
 		};
 
@@ -75,20 +84,20 @@ unsigned mptable_build(struct guest_mem *mem, uint64_t float_gpa,
 	struct mp_builder b;
 	struct mp_conf *h = (struct mp_conf *)b.buf;
 	struct mp_proc proc = {
-		.type = MP_PROC, .lapic_id = FW_LAPIC_ID,
-		.lapic_version = FW_LAPIC_VERSION,
+		.type = MP_PROC, .lapic_id = LAPIC_ID_BSP,
+		.lapic_version = (uint8_t)LAPIC_VERSION,
 		.cpu_flags = MP_CPU_EN | MP_CPU_BP,
 		.signature = cpu->signature, .features = cpu->features,
 	};
 	struct mp_ioapic ioapic = {
-		.type = MP_IOAPIC, .id = FW_IOAPIC_ID,
-		.version = FW_IOAPIC_VERSION, .flags = MP_IOAPIC_EN,
-		.addr = FW_IOAPIC_BASE,
+		.type = MP_IOAPIC, .id = IOAPIC_ID,
+		.version = FW_MP_IOAPIC_VERSION, .flags = MP_IOAPIC_EN,
+		.addr = IOAPIC_BASE,
 	};
 	struct mp_intr extint = {
 		.type = MP_LINTR, .irq_type = MP_EXTINT,
 		.src_bus = MP_BUS_ISA, .src_irq = 0,
-		.dst_apic = FW_LAPIC_ID, .dst_pin = 0,
+		.dst_apic = LAPIC_ID_BSP, .dst_pin = 0,
 	};
 	struct mp_intr nmi = {
 		.type = MP_LINTR, .irq_type = MP_NMI,
@@ -117,7 +126,7 @@ unsigned mptable_build(struct guest_mem *mem, uint64_t float_gpa,
 	memcpy(h->oem_id, "TRAPVSR ", sizeof(h->oem_id));
 	memcpy(h->product_id, "0.1         ", sizeof(h->product_id));
 	h->entry_count = b.entries;
-	h->lapic_addr = FW_LAPIC_BASE;
+	h->lapic_addr = LAPIC_DEFAULT_BASE;
 	h->checksum = firmware_checksum(b.buf, b.len);
 	fp.checksum = firmware_checksum(&fp, sizeof(fp));
 

@@ -39,7 +39,8 @@
  *   0x9400 - 0xffff   strings: command line, module strings, loader name
  *
  * Its segments and modules may take any other RAM from MB_LOW_END up to
- * the EBDA and from 1 MiB up.
+ * the EBDA and from 1 MiB up to the firmware's reserved pages below the
+ * top of RAM (firmware/firmware.h).
  *
  * Every boot, of either kind, also finds the firmware of
  * firmware/firmware.h: the BIOS data area at 0x400, the EBDA at 0x9fc00,

@@ -265,35 +265,44 @@ static bool elf_has_pvh_note(const uint8_t *img, size_t size,
 	return false;
 }
 
+/* Is img an ELF64 file (of any machine: the loader says what is wrong)? */
+static bool is_elf64(const uint8_t *img, size_t size)
+{
+	return size > EI_CLASS && memcmp(img, ELFMAG, SELFMAG) == 0 &&
+	       img[EI_CLASS] == ELFCLASS64;
+}
+
 /*
  * Which protocol: a multiboot header makes a multiboot kernel, unless
  * the file is an ELF64 image with a PVH note: then it is one of
  * trapvisor's own guests, which QEMU enters through the note.  (QEMU
  * itself tries multiboot first and refuses every ELF64 multiboot kernel;
  * trapvisor loads one at its physical addresses and enters it in 32-bit
- * mode, as the specification says.)
+ * mode, as the specification says.)  A magic number with a bad checksum
+ * in an ELF64 image is data; in any other file it is the reason the file
+ * cannot boot.
  */
 int loader_load_image_mem(struct vm *vm, const uint8_t *img, size_t size,
 			  struct boot_image *bi, char *why, size_t len)
 {
 	struct mb_header mh;
 	struct elf_image e;
-	int found = mb_find_header(img, size, &mh, why, len);
-	bool elf64 = size > EI_CLASS && memcmp(img, ELFMAG, SELFMAG) == 0 &&
-		     img[EI_CLASS] == ELFCLASS64;
 
-	/* An ELF64 image has a protocol of its own to fall back on: a magic
-	 * number in its bytes with no valid header is only data. */
-	if (found < 0 && !elf64)
-		return -1;
-	if (found < 0)
-		found = 0;
-	if (found) {
-		bool pvh64 = elf64 &&
-			     elf_read_header(img, size, &e, why, len) == 0 &&
-			     elf_has_pvh_note(img, size, &e);
-		if (!pvh64)
+	switch (mb_find_header(img, size, &mh, why, len)) {
+	case MB_HEADER_FOUND:
+		if (!is_elf64(img, size) ||
+		    elf_read_header(img, size, &e, why, len) < 0 ||
+		    !elf_has_pvh_note(img, size, &e))
 			return mb_load(vm, img, size, &mh, bi, why, len);
+		break;
+	case MB_HEADER_CUT_SHORT:
+		return -1;
+	case MB_HEADER_BAD_CHECKSUM:
+		if (!is_elf64(img, size))
+			return -1;
+		break;
+	case MB_HEADER_NONE:
+		break;
 	}
 	bi->protocol = BOOT_TRAPVISOR;
 	bi->end = 0;

@@ -103,8 +103,8 @@ static const char usage_text[] =
 "QEMU's -no-reboot); 125 when the guest was stopped for\n"
 "misbehaving (a triple fault, memory it does not have, a halt nothing can\n"
 "end); 130 after Ctrl-C; 1 when the image, a --disk or an --initrd\n"
-"file cannot be used; 2 for a bad command line; 123 for a bug in the monitor (a broken\n"
-"invariant, or a system call its sandbox refused).\n";
+"file cannot be used; 2 for a bad command line; 123 for a bug in the\n"
+"monitor (a broken invariant, or a system call its sandbox refused).\n";
 
 /* Print a one-line error about the command line and exit. */
 static void usage_error(const char *fmt, const char *arg)

@@ -23,7 +23,8 @@
  * Unlike QEMU, an ELF64 kernel with a multiboot header is loaded (at its
  * physical addresses) rather than refused, a required flag trapvisor
  * cannot honour (a video mode) is refused rather than ignored, and a
- * magic number with a bad checksum is reported rather than passed over.
+ * magic number with a bad checksum, passed over by both, is named in the
+ * refusal of a file that then has no way to boot.
  */
 #include <elf.h>
 #include <stdio.h>
@@ -51,46 +52,42 @@ static uint32_t word(const uint8_t *p)
 	return v;
 }
 
-int mb_find_header(const uint8_t *img, size_t size, struct mb_header *h,
-		   char *why, size_t len)
+enum mb_search mb_find_header(const uint8_t *img, size_t size,
+			      struct mb_header *h, char *why, size_t len)
 {
 	size_t end = size < MB_SEARCH_END ? size : MB_SEARCH_END;
-
-	bool bad = false;
+	enum mb_search none = MB_HEADER_NONE;
 
 	for (size_t off = 0; off + MB_HEADER_BASE <= end; off += 4) {
 		const uint8_t *p = img + off;
 
 		if (word(p) != MB_HEADER_MAGIC)
 			continue;
-		/* The magic with a bad checksum is no header: the search goes
-		 * on, as GRUB's and QEMU's do (it may be a constant in the
-		 * code); if no header follows, it is what the error names. */
 		if ((uint32_t)(word(p) + word(p + 4) + word(p + 8)) != 0) {
-			if (!bad)
+			if (none == MB_HEADER_NONE)
 				snprintf(why, len, "the multiboot header at "
 					 "offset %#zx has a bad checksum", off);
-			bad = true;
+			none = MB_HEADER_BAD_CHECKSUM;
 			continue;
 		}
 		*h = (struct mb_header){ .offset = off, .flags = word(p + 4) };
 		if (!(h->flags & MB_FLAG_AOUT_KLUDGE))
-			return 1;
+			return MB_HEADER_FOUND;
 		if (off + MB_HEADER_ADDR > end) {
 			snprintf(why, len, "the multiboot header at offset "
 				 "%#zx is cut short by the end of the %s", off,
 				 size < MB_SEARCH_END ? "file" :
 				 "first 8192 bytes");
-			return -1;
+			return MB_HEADER_CUT_SHORT;
 		}
 		h->header_addr = word(p + 12);
 		h->load_addr = word(p + 16);
 		h->load_end_addr = word(p + 20);
 		h->bss_end_addr = word(p + 24);
 		h->entry_addr = word(p + 28);
-		return 1;
+		return MB_HEADER_FOUND;
 	}
-	return bad ? -1 : 0;
+	return none;
 }
 
 /* Flags 0-15 are requirements: refuse any that trapvisor cannot honour. */
@@ -119,22 +116,23 @@ static bool overlaps(uint64_t a, uint64_t n, uint64_t b, uint64_t c)
 }
 
 /*
- * A multiboot kernel's segments and modules: in RAM below the MMIO hole,
- * clear of the loader's own structures in low memory and of the EBDA and
- * BIOS area, which the memory map calls reserved.
+ * A multiboot kernel's segments and modules: in the RAM the memory map
+ * calls available, so clear of the loader's own structures in low memory,
+ * of the EBDA and BIOS area, and of the firmware's pages below the top.
  */
 static int place_multiboot(const struct vm *vm, uint64_t addr, uint64_t size,
 			   const char *what, char *why, size_t len)
 {
-	uint64_t top = vm->mem.size < FW_MMIO_HOLE ? vm->mem.size :
-		       FW_MMIO_HOLE;
+	uint64_t top = firmware_ram_top(vm->mem.size);
 
 	if (addr >= top || size > top - addr) {
-		snprintf(why, len, "%s at [%#llx, %#llx) lies outside guest "
-			 "RAM (%llu MiB; try a larger --mem)", what,
+		snprintf(why, len, "%s at [%#llx, %#llx) lies outside the "
+			 "available guest RAM (%llu MiB less the firmware's "
+			 "top %u KiB; try a larger --mem)", what,
 			 (unsigned long long)addr,
 			 (unsigned long long)(addr + size),
-			 (unsigned long long)(top >> 20));
+			 (unsigned long long)(vm->mem.size >> 20),
+			 FW_HIGH_RESERVED / 1024);
 		return -1;
 	}
 	if (overlaps(addr, size, 0, MB_LOW_END)) {
@@ -305,7 +303,8 @@ static uint32_t write_mmap(struct vm *vm)
 }
 
 /* The flat GDT the selectors name: null, 32-bit code, data (both ring 0,
- * base 0, limit 4 GiB), the GDT QEMU's multiboot option ROM also loads. */
+ * base 0, limit 4 GiB), at the selectors QEMU's multiboot option ROM
+ * uses; the accessed bits set, as loading the registers leaves them. */
 static const uint64_t mb_gdt[BOOT_GDT_ENTRIES] = {
 	0,
 	0x00cf9b000000ffffULL, /* 0x08: P, DPL 0, code exec/read, D, G */
@@ -351,14 +350,12 @@ static void mb_registers(struct vcpu *v, uint32_t entry)
 }
 
 /* mem_lower: KiB below the EBDA; mem_upper: KiB from 1 MiB up to the
- * first hole (the top of RAM, or the MMIO hole). */
+ * first hole (the firmware's reserved pages below the top of RAM). */
 static void memory_fields(const struct vm *vm, struct mb_info *mbi)
 {
-	uint64_t top = vm->mem.size < FW_MMIO_HOLE ? vm->mem.size :
-		       FW_MMIO_HOLE;
-
 	mbi->mem_lower = FW_BASE_MEM_END / 1024;
-	mbi->mem_upper = (uint32_t)((top - FW_ROM_END) / 1024);
+	mbi->mem_upper = (uint32_t)((firmware_ram_top(vm->mem.size) -
+				     FW_ROM_END) / 1024);
 }
 
 int mb_boot_setup(struct vm *vm, const struct boot_image *bi,

@@ -104,14 +104,23 @@ _Static_assert(sizeof(struct mb_mmap_entry) == 24, "mmap entry layout");
 #define MB_BOOT_LOADER_NAME "trapvisor"
 
 /*
- * Look for the header in the first 8192 bytes of the size bytes at img.
- * Returns 1 with *h filled, 0 when there is none, or -1 with a one-line
- * reason when the magic was found only with a bad checksum (the first
- * such place is named), or a header is cut short by the file (or by the
- * 8192 bytes).
+ * Look for the header in the first 8192 bytes of the size bytes at img:
+ * the first magic number, 4-byte aligned, whose checksum is right.  A
+ * magic with a wrong one is passed over, as QEMU and GRUB do (0x1BADB002
+ * is a favourite marker value, and may be an instruction's immediate in
+ * any kernel), but remembered: when no header follows, the answer is
+ * MB_HEADER_BAD_CHECKSUM with a one-line reason naming it.  A header
+ * whose address fields the file (or the 8192 bytes) cuts short is
+ * MB_HEADER_CUT_SHORT, with a reason.
  */
-int mb_find_header(const uint8_t *img, size_t size, struct mb_header *h,
-		   char *why, size_t len);
+enum mb_search {
+	MB_HEADER_NONE,
+	MB_HEADER_FOUND,          /* *h is filled */
+	MB_HEADER_BAD_CHECKSUM,
+	MB_HEADER_CUT_SHORT,
+};
+enum mb_search mb_find_header(const uint8_t *img, size_t size,
+			      struct mb_header *h, char *why, size_t len);
 
 /*
  * Load the kernel whose header is *h into guest RAM (by the address

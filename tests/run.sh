@@ -193,7 +193,8 @@ qemu_cases() {
 }
 
 # Multiboot kernels (tests/badinput/mb32.S, which prints its command line,
-# its module's string and bytes, and exits 0x21): an ELF32 file, a raw
+# its module's string and bytes, the MADT's entries and the MP table's
+# processor and IOAPIC, and exits 0x21): an ELF32 file, a raw
 # binary with the a.out-kludge addresses, and an ELF64 file (QEMU refuses
 # those; trapvisor loads them).  The module's name has a comma, given as
 # ",," on QEMU's command line.
@@ -212,6 +213,20 @@ mb_images() {
 mb_want() { # KERNEL: the output every multiboot case expects
 	printf '%s hello world\n%s arg1\nmodule text\n\n' "$OUT/$1" \
 		"$OUT/mod,1.txt" >"$OUT/want"
+	cat >>"$OUT/want" <<-EOF
+	a fee00000 00000001
+	00000000 00000000
+	00000001 00000000 fec00000 00000000
+	00000002 00000000 00000002 00000000
+	00000002 00000005 00000005 0000000d
+	00000002 00000009 00000009 0000000d
+	00000002 0000000a 0000000a 0000000d
+	00000002 0000000b 0000000b 0000000d
+	00000004 000000ff 00000001
+	m fee00000
+	00000000 00000000 00000014
+	00000000 00000011 fec00000
+	EOF
 }
 mb_cases() { # PROGRAM SUITE KERNEL...
 	prog=$1; suite=$2; shift 2

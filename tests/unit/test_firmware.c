@@ -433,24 +433,30 @@ static void test_memory_map(void **state)
 	struct e820_entry m[FW_E820_MAX];
 
 	(void)state;
-	assert_int_equal(firmware_e820(64 << 20, m), 5);
+	assert_int_equal(firmware_e820(64 << 20, m), 6);
+	/* QEMU 7.2's map at -m 64, as SeaBIOS gives it */
 	struct e820_entry want[] = {
 		{ 0, 0x9fc00, E820_RAM },
 		{ 0x9fc00, 0x400, E820_RESERVED },
 		{ 0xf0000, 0x10000, E820_RESERVED },
-		{ 0x100000, (64 << 20) - 0x100000, E820_RAM },
+		{ 0x100000, 0x3fe0000 - 0x100000, E820_RAM },
+		{ 0x3fe0000, 0x20000, E820_RESERVED },
 		{ 0xfffc0000, 0x40000, E820_RESERVED },
 	};
-	for (unsigned i = 0; i < 5; i++) {
+	for (unsigned i = 0; i < 6; i++) {
 		assert_int_equal(m[i].base, want[i].base);
 		assert_int_equal(m[i].length, want[i].length);
 		assert_int_equal(m[i].type, want[i].type);
 	}
+	assert_int_equal(firmware_ram_top(64 << 20), 0x3fe0000);
 	/* 4 GiB of RAM: reported up to the IOAPIC, not over the chips */
-	assert_int_equal(firmware_e820(4ULL << 30, m), 5);
-	assert_int_equal(m[3].base + m[3].length, 0xfec00000);
-	for (unsigned i = 1; i < 5; i++)
+	assert_int_equal(firmware_e820(4ULL << 30, m), 6);
+	assert_int_equal(m[4].base + m[4].length, 0xfec00000);
+	for (unsigned i = 1; i < 6; i++)
 		assert_true(m[i].base >= m[i - 1].base + m[i - 1].length);
+	/* the smallest machine */
+	assert_int_equal(firmware_e820(2 << 20, m), 6);
+	assert_int_equal(m[3].length, 0x100000 - 0x20000);
 }
 
 /* A guest that scribbled over its tables finds them whole at next boot. */

@@ -407,36 +407,59 @@ static void test_protocol_choice(void **state)
 	assert_int_equal(load_any(&ao, sizeof(ao), &bi, why), 0);
 	assert_int_equal(bi.protocol, BOOT_MULTIBOOT);
 
+	/* ELF64 whose code holds the magic as data (an immediate, say):
+	 * without a right checksum it is no header */
+	make_image(&e64);
+	memcpy(e64.text, (uint32_t[]){ MB_HEADER_MAGIC }, 4);
+	assert_int_equal(load_any(&e64, sizeof(e64), &bi, why), 0);
+	assert_int_equal(bi.protocol, BOOT_TRAPVISOR);
+
 	make_mb32(&m32);        /* ELF32 without a header */
 	memset(m32.mbh, 0, sizeof(m32.mbh));
 	assert_int_equal(load_any(&m32, sizeof(m32), &bi, why), -1);
 	assert_non_null(strstr(why, "32-bit ELF file without a multiboot"));
 }
 
-/* The header is found only 4-byte aligned, and only in the first 8 KiB. */
+/* The header is found only 4-byte aligned, only in the first 8 KiB, and
+ * only with a right checksum. */
 static void test_header_search(void **state)
 {
 	static uint8_t img[12000];
 	struct mb_header h;
+	uint32_t hdr[3];
 	char why[200];
 
 	(void)state;
 	memset(img, 0, sizeof(img));
 	mb_header((uint32_t *)(img + 8188), MB_FLAGS); /* ends after 8192 */
-	assert_int_equal(mb_find_header(img, sizeof(img), &h, why, 200), 0);
+	assert_int_equal(mb_find_header(img, sizeof(img), &h, why, 200),
+			 MB_HEADER_NONE);
 	memset(img, 0, sizeof(img));
-	uint32_t hdr[3];
 	mb_header(hdr, MB_FLAGS);
 	memcpy(img + 102, hdr, sizeof(hdr));       /* not aligned */
-	assert_int_equal(mb_find_header(img, sizeof(img), &h, why, 200), 0);
+	assert_int_equal(mb_find_header(img, sizeof(img), &h, why, 200),
+			 MB_HEADER_NONE);
 	memcpy(img + 8180, hdr, sizeof(hdr));      /* the last place */
-	assert_int_equal(mb_find_header(img, sizeof(img), &h, why, 200), 1);
+	assert_int_equal(mb_find_header(img, sizeof(img), &h, why, 200),
+			 MB_HEADER_FOUND);
 	assert_int_equal(h.offset, 8180);
 	assert_int_equal(h.flags, MB_FLAGS);
+	/* a magic with a bad checksum is passed over, and named if nothing
+	 * follows it */
+	memcpy(img + 400, (uint32_t[]){ MB_HEADER_MAGIC, 0, 0 }, 12);
+	assert_int_equal(mb_find_header(img, sizeof(img), &h, why, 200),
+			 MB_HEADER_FOUND);
+	assert_int_equal(h.offset, 8180);
+	memset(img + 8180, 0, 12);
+	assert_int_equal(mb_find_header(img, sizeof(img), &h, why, 200),
+			 MB_HEADER_BAD_CHECKSUM);
+	assert_string_equal(why, "the multiboot header at offset 0x190 has "
+			    "a bad checksum");
 	/* a kludge header needs 32 bytes, all of them in the first 8 KiB */
 	mb_header(hdr, MB_FLAGS | MB_FLAG_AOUT_KLUDGE);
 	memcpy(img + 8180, hdr, sizeof(hdr));
-	assert_int_equal(mb_find_header(img, sizeof(img), &h, why, 200), -1);
+	assert_int_equal(mb_find_header(img, sizeof(img), &h, why, 200),
+			 MB_HEADER_CUT_SHORT);
 	assert_non_null(strstr(why, "cut short"));
 }
 
@@ -522,7 +545,7 @@ static void test_mb_info(void **state)
 	assert_int_equal(mbi.flags, MBI_MEMORY | MBI_CMDLINE | MBI_MODS |
 			 MBI_MMAP | MBI_BOOT_LOADER_NAME);
 	assert_int_equal(mbi.mem_lower, 639);
-	assert_int_equal(mbi.mem_upper, 3 * 1024);  /* 4 MiB of RAM */
+	assert_int_equal(mbi.mem_upper, 3 * 1024 - 128); /* 4 MiB of RAM */
 	assert_int_equal(mbi.boot_device, 0);
 	/* QEMU's command line: the kernel's name, a space, the arguments */
 	assert_string_equal((char *)vm.mem.base + mbi.cmdline, "kernel.elf a b");
@@ -542,7 +565,7 @@ static void test_mb_info(void **state)
 	}
 	assert_int_equal(i, n);
 	assert_int_equal(e[0].length, 0x9fc00);
-	assert_int_equal(e[3].base + e[3].length, 4 << 20);
+	assert_int_equal(e[3].base + e[3].length, (4 << 20) - 0x20000);
 	/* the modules: page-aligned, above the kernel and each other */
 	assert_int_equal(mbi.mods_count, 2);
 	memcpy(m, vm.mem.base + mbi.mods_addr, sizeof(m));
@@ -681,7 +704,11 @@ static void test_mb_rejects_bad_kernels(void **state)
 
 	make_mb32(&m);
 	m.ph[0].p_paddr = (4 << 20) - 0x800;
-	expect_mb_error(&m, sizeof(m), "outside guest RAM");
+	expect_mb_error(&m, sizeof(m), "outside the available guest RAM");
+
+	make_mb32(&m);   /* in RAM, but in the firmware's top 128 KiB */
+	m.ph[0].p_paddr = (4 << 20) - 0x10000;
+	expect_mb_error(&m, sizeof(m), "outside the available guest RAM");
 
 	make_mb32(&m);
 	m.eh.e_entry = 0x200000;
@@ -751,7 +778,7 @@ static void test_mb_module_errors(void **state)
 	assert_int_equal(mb_boot_setup(&vm, &bi, "k", "", &mod, 1, why,
 				       sizeof(why)), -1);
 	assert_non_null(strstr(why, "module 0 at [0x102000"));
-	assert_non_null(strstr(why, "outside guest RAM"));
+	assert_non_null(strstr(why, "outside the available guest RAM"));
 	memset(big, 'x', sizeof(big) - 1);
 	assert_int_equal(mb_boot_setup(&vm, &bi, "k", big, NULL, 0, why,
 				       sizeof(why)), -1);
