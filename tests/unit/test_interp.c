@@ -2233,6 +2233,63 @@ static void test_prot_io_flags_sysenter(void **state)
 	expect_fault(T_UD, -1);
 }
 
+/* ------------------------------------- protected mode: PAE's PDPTEs */
+
+static void test_prot_pae_pdptes(void **state)
+{
+	struct vcpu *v = &vm->vcpu;
+	const uint64_t pdpt = DATA + 0x1000, pd = DATA + 0x2000;
+
+	(void)state;
+	prot_setup();
+	/* A PDPT whose entry 0 maps the first 2 MiB through a PD. */
+	memset(phys(pdpt, 32), 0, 32);
+	memset(phys(pd, PAGE_4K), 0, PAGE_4K);
+	poke64(pdpt, pd | PTE_P);
+	poke64(pd, PTE_P | PTE_W | PTE_PS);
+	v->regs[GPR_RAX] = CR4_PAE;
+	RUN(0x0f, 0x22, 0xe0); /* mov cr4, eax */
+	expect_done();
+	v->regs[GPR_RAX] = pdpt;
+	RUN(0x0f, 0x22, 0xd8); /* mov cr3, eax: not paging yet */
+	expect_done();
+	/* mov cr0 with PG loads the PDPTEs; a reserved bit is #GP(0) and
+	 * leaves CR0 alone. */
+	poke64(pdpt + 8, PTE_P | (1ULL << 1)); /* bit 1 is reserved */
+	v->regs[GPR_RAX] = CR0_PE | CR0_ET | CR0_PG;
+	RUN(0x0f, 0x22, 0xc0);
+	expect_fault(T_GP, 0);
+	assert_false(v->cr0 & CR0_PG);
+	poke64(pdpt + 8, 0);
+	RUN(0x0f, 0x22, 0xc0);
+	expect_done();
+	assert_int_equal(v->pdpte[0], pd | PTE_P);
+	assert_false(v->efer & EFER_LMA);
+	/* mov cr3 reloads them: a bad PDPT is #GP(0), CR3 kept. */
+	poke64(pdpt + 32 + 16, PTE_P | (1ULL << 2));
+	poke64(pdpt + 32, pd | PTE_P);
+	v->regs[GPR_RAX] = pdpt + 32;
+	RUN(0x0f, 0x22, 0xd8);
+	expect_fault(T_GP, 0);
+	assert_int_equal(v->cr3, pdpt);
+	poke64(pdpt + 32 + 16, 0);
+	RUN(0x0f, 0x22, 0xd8);
+	expect_done();
+	assert_int_equal(v->cr3, pdpt + 32);
+	/* mov cr4 that changes PGE reloads them too: #GP(0), CR4 kept. */
+	poke64(pdpt + 32 + 24, PTE_P | (1ULL << 5));
+	v->regs[GPR_RAX] = CR4_PAE | CR4_PGE;
+	RUN(0x0f, 0x22, 0xe0);
+	expect_fault(T_GP, 0);
+	assert_int_equal(v->cr4, CR4_PAE);
+	poke64(pdpt + 32 + 24, 0);
+	/* An access through the new tables: lidt [DATA + 0x20]. */
+	poke16(DATA + 0x20, 0x55);
+	RUN(0x0f, 0x01, 0x1d, LE32(DATA + 0x20));
+	expect_done();
+	assert_int_equal(v->idtr.limit, 0x55);
+}
+
 /* ---------------------------------------------- protected mode: 16-bit */
 
 static void test_prot_16bit_code(void **state)
@@ -2355,6 +2412,7 @@ int main(void)
 		T(test_prot_long_mode_switch),
 		T(test_prot_io_flags_sysenter),
 		T(test_prot_16bit_code),
+		T(test_prot_pae_pdptes),
 #undef T
 	};
 
