@@ -276,11 +276,15 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
  * its virtual CPU.  On x86 they do not trap (--isa=x86): unless --isa
  * says otherwise, such a kernel gets the ISA on which they all trap.
  * trapvisor's own 64-bit guests keep --isa=x86, the real x86, whose
- * failures they were written to show.
+ * failures they were written to show.  Under kvm the CPU itself decides,
+ * and --isa is not the monitor's to choose.
  */
 static void fit_isa_to_guest(struct vm *vm)
 {
-	if (!vm->opt.isa_given && cpu_mode(&vm->vcpu) != CPU_LONG)
+	/* Under kvm the CPU, not the monitor, decides what traps: there is
+	 * no ISA to choose. */
+	if (!vm->opt.isa_given && cpu_mode(&vm->vcpu) != CPU_LONG &&
+	    strcmp(vm->opt.engine, "kvm") != 0)
 		vm->opt.isa = ISA_STRICT;
 }
 
