@@ -233,6 +233,19 @@ static void ide_irq_update(struct vm *vm)
 static void ide_cmd_io(struct vm *vm, uint16_t port, unsigned size, bool in,
 		       uint32_t *data)
 {
+	/*
+	 * Writing the Command register clears a pending INTRQ (ATA), and
+	 * the command's own completion raises it later.  The drive here
+	 * completes at once, so the controllers must see the line fall
+	 * before it rises again: else an edge-triggered input (the 8259A,
+	 * the IOAPIC pin as kernels program it) never sees the next
+	 * interrupt of a host that did not read Status after the last one
+	 * (xv6's ideintr after a write).
+	 */
+	if (!in && port - IDE0_BASE == ATA_COMMAND) {
+		vm->dev->ide0.irq = false;
+		ide_irq_update(vm);
+	}
 	uint32_t r = ide_io(&vm->dev->ide0, port - IDE0_BASE, size, in, *data);
 
 	if (in)

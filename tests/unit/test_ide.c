@@ -374,6 +374,28 @@ static void test_irq(void **state)
 	read_block(buf);
 }
 
+/*
+ * A host that never reads Status after an interrupt (xv6's ideintr after a
+ * write) still gets the next one: writing the Command register lowers the
+ * line before the command's completion raises it, so that the 8259A and
+ * the IOAPIC, both edge-triggered here, see a new edge.
+ */
+static void test_irq_edge_per_command(void **state)
+{
+	uint8_t buf[512];
+
+	(void)state;
+	out(IDE0_CTRL, 1, 0);
+	command28(0xa0, ATA_CMD_READ_SECTORS, 1, 1);
+	assert_true(irq14_irr());
+	read_block(buf);
+	vm.dev->pic.slave.irr &= (uint8_t)~(1 << 6); /* the CPU took it */
+	assert_true(irq14_line());        /* Status never read: still high */
+	command28(0xa0, ATA_CMD_READ_SECTORS, 2, 1);
+	assert_true(irq14_irr());         /* a new edge, a new request */
+	read_block(buf);
+}
+
 static void test_read_only_and_slave(void **state)
 {
 	char why[200];
@@ -435,6 +457,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_soft_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slave_absent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_irq, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_irq_edge_per_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_and_slave, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_disk_and_bad_images, setup, teardown),
 	};
