@@ -3,13 +3,12 @@
 #
 #   sh tests/run.sh BUILD [SUITE...]
 #
-# SUITE is layers, unit, guests, qemu, qemucli, badinput, escape, fuzz, diff, kvm,
-# bench, labs or tour; all of them by default; and diff32, which is not
-# among the default ones yet.
+# SUITE is layers, unit, guests, qemu, qemucli, badinput, escape, fuzz, diff,
+# diff32, kvm, bench, labs or tour; all of them by default.
 # Every check prints one line, PASS or FAIL; the last line counts them.
 set -u
 BUILD=${1:-build}; shift 2>/dev/null || true
-SUITES=${*:-layers unit guests qemu qemucli badinput escape fuzz diff kvm bench labs tour}
+SUITES=${*:-layers unit guests qemu qemucli badinput escape fuzz diff diff32 kvm bench labs tour}
 TV=$BUILD/trapvisor
 HERE=$(dirname "$0")
 OUT=$(mktemp -d); trap 'rm -rf "$OUT"' EXIT
@@ -362,14 +361,17 @@ suite_diff() {
 
 # diff32: 32- and 16-bit code on softcpu against QEMU (tests/diff32/): the
 # harness itself (QEMU twice gives one transcript; a changed line is
-# caught), then the comparison, with --isa=x86 and with --isa=strict.  Not in the default list until trapvisor
-# boots multiboot kernels in 32-bit protected mode.
+# caught), then the comparison under --isa=strict, the machine QEMU's TCG
+# is.  Not under --isa=x86: there push of a segment register shows the
+# selector with RPL 3 (ring compression, isa/CONTRACT.md), and popping it
+# back at virtual CPL 0 faults as it would on the CPU: a difference from
+# QEMU's ring 0 that Popek and Goldberg predict, not a bug to compare.
 suite_diff32() {
 	if ! command -v qemu-system-x86_64 >/dev/null; then
 		echo "SKIP diff32: qemu-system-x86_64 is not installed (sh scripts/deps.sh test)"
 		return
 	fi
-	for mode in --oracle-only --self-test --isa=x86 --isa=strict; do
+	for mode in --oracle-only --self-test --isa=strict; do
 		case $mode in
 		--isa=*) name=diff32/softcpu-${mode#--isa=}-vs-qemu ;;
 		*) name=diff32/${mode#--} ;;
