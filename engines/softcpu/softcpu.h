@@ -218,6 +218,8 @@ struct sc_cpu {
 	uint64_t crossing;      /* of which page-crossing (never cached) */
 	uint64_t ran;           /* instructions completed inside run() */
 	uint64_t stopped;       /* instructions that ended a run() */
+	/* --isa=x86: the guest kernel was told, once, what pushf hid */
+	bool noted_pushf;
 
 	/* The mode (sc_mode_update), for the run and its instructions */
 	bool mode64;            /* 64-bit mode: no segments but FS/GS bases */

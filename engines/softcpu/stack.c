@@ -17,6 +17,9 @@
  * guest believes, and popf silently ignores changes to IF and IOPL.  In
  * the strict ISA they raise #GP(0) so that the monitor emulates them.
  */
+#include <inttypes.h>
+#include <stdio.h>
+
 #include "engines/softcpu/softcpu.h"
 #include "core/vm.h"
 
@@ -198,6 +201,21 @@ int op_pushf(struct sc_cpu *c, const struct sc_insn *d)
 	if (c->vm->opt.isa == ISA_STRICT)
 		return sc_gp(c, 0);
 	uint64_t f = sc_flags(c);
+	/*
+	 * The guest kernel believes interrupts are off and is about to read
+	 * that they are on: the moment x86's non-virtualizability shows.
+	 * Say so once, on stderr, for the student watching the guest fail
+	 * (xv6's popcli panics on it, and its panic message goes nowhere
+	 * before its UART is set up).
+	 */
+	if (c->v->cpl == 0 && !(f & FL_IF) && !c->noted_pushf) {
+		c->noted_pushf = true;
+		fprintf(stderr, "trapvisor: note: pushf at rip %#" PRIx64 " "
+			"shows the guest kernel IF=1 while its virtual IF is 0: "
+			"on x86 pushf runs at ring 3 without trapping "
+			"(sensitive but unprivileged); --isa=strict makes it "
+			"trap\n", c->v->rip);
+	}
 	/* The real flags: IF = 1, IOPL = 0; RF and VM are never pushed. */
 	f = (f & ~(FL_IOPL_MASK | FL_RF | FL_VM)) | FL_IF;
 	return push(c, d->osz, f);
