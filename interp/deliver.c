@@ -119,11 +119,13 @@ static int read_gate(struct vm *vm, const struct event *ev, struct gate *g)
 }
 
 /*
- * Step 2: the handler's code segment: a present 64-bit code segment no
- * less privileged than the CPL.  Non-conforming code runs at its DPL.
+ * Step 2: the handler's code segment: present code no less privileged
+ * than the CPL; through a 64-bit IDT (IA-32e mode) a 64-bit code segment,
+ * through a protected-mode one a segment whose limit holds the handler.
+ * Non-conforming code runs at its DPL.
  */
 static int read_target(struct vm *vm, const struct event *ev,
-		       const struct gate *g, struct seg_desc *cs,
+		       const struct gate *g, bool ia32e, struct seg_desc *cs,
 		       unsigned *new_cpl)
 {
 	uint32_t err = sel_error(g->selector);
@@ -139,11 +141,13 @@ static int read_target(struct vm *vm, const struct event *ev,
 		break;
 	}
 	if (!desc_is_code(cs) || desc_dpl(cs) > vm->vcpu.cpl ||
-	    !(cs->lo & DESC_L) || (cs->lo & DESC_DB))
+	    (ia32e && (!(cs->lo & DESC_L) || (cs->lo & DESC_DB))))
 		return fail(vm, ev, T_GP, err);
 	if (!desc_present(cs))
 		return fail(vm, ev, T_NP, err);
 	*new_cpl = desc_is_conforming(cs) ? vm->vcpu.cpl : desc_dpl(cs);
+	if (!ia32e && g->offset > desc_limit(cs))
+		return fail(vm, ev, T_GP, 0);
 	return 0;
 }
 
@@ -263,7 +267,7 @@ static int deliver_once(struct vm *vm, const struct event *ev)
 	uint64_t top, new_rsp;
 
 	if (read_gate(vm, ev, &g) < 0 ||
-	    read_target(vm, ev, &g, &cs, &new_cpl) < 0)
+	    read_target(vm, ev, &g, true, &cs, &new_cpl) < 0)
 		return -1;
 	if (!x86_canonical(g.offset))
 		return fail(vm, ev, T_GP, 0);
@@ -351,33 +355,6 @@ static int read_gate32(struct vm *vm, const struct event *ev, struct gate *g,
 		return fail(vm, ev, T_GP, idt_error(ev));
 	if (!g->present)
 		return fail(vm, ev, T_NP, idt_error(ev));
-	return 0;
-}
-
-/* The handler's code segment: present code no less privileged than CPL. */
-static int read_target32(struct vm *vm, const struct event *ev,
-			 const struct gate *g, struct seg_desc *cs,
-			 unsigned *new_cpl)
-{
-	uint32_t err = sel_error(g->selector);
-
-	if (err == 0)
-		return fail(vm, ev, T_GP, 0);
-	switch (interp_desc_read(vm, g->selector, false, cs)) {
-	case DESC_FAULT:
-		return -1;
-	case DESC_OUTSIDE:
-		return fail(vm, ev, T_GP, err);
-	case DESC_OK:
-		break;
-	}
-	if (!desc_is_code(cs) || desc_dpl(cs) > vm->vcpu.cpl)
-		return fail(vm, ev, T_GP, err);
-	if (!desc_present(cs))
-		return fail(vm, ev, T_NP, err);
-	*new_cpl = desc_is_conforming(cs) ? vm->vcpu.cpl : desc_dpl(cs);
-	if (g->offset > desc_limit(cs))
-		return fail(vm, ev, T_GP, 0);
 	return 0;
 }
 
@@ -477,7 +454,7 @@ static int deliver_once_prot(struct vm *vm, const struct event *ev)
 	bool inner;
 
 	if (read_gate32(vm, ev, &g, &slot) < 0 ||
-	    read_target32(vm, ev, &g, &cs, &new_cpl) < 0)
+	    read_target(vm, ev, &g, false, &cs, &new_cpl) < 0)
 		return -1;
 	inner = new_cpl < v->cpl;
 	if ((inner && tss_stack32(vm, ev, new_cpl, &ss, &sp) < 0) ||
