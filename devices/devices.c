@@ -134,6 +134,7 @@ void devices_update(struct vm *vm)
 	 * passed, as on real hardware where missed ticks are lost. */
 	uint64_t now = clock_now(vm);
 
+	ns16550a_flush_aged(&vm->dev->com1);
 	if (i8254_irq0_edges(&vm->dev->pit, now)) {
 		isa_irq(vm, IRQ_TIMER, true);
 		isa_irq(vm, IRQ_TIMER, false);

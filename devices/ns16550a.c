@@ -21,8 +21,11 @@
  *   - the buffer is full, or its oldest byte has waited UART_OUT_AGE_NS
  *     (whoever reads a pipe sees a steady guest within that time),
  *   - ns16550a_flush is called: before the monitor exits (main.c), and
- *     by the run loop when the guest goes idle (until it does, a partial
- *     line waits for the next byte 20 ms later, or the exit).
+ *     by the run loop when the guest goes idle (hlt);
+ *   - the oldest byte has waited UART_OUT_AGE_NS when the devices are next
+ *     brought up to date (ns16550a_flush_aged, from devices_update), so
+ *     that a guest that never halts (xv6 idles in a loop) is not left
+ *     with its last partial line held back.
  * A flush waits in poll() for the host to take the bytes, asking
  * out_give_up ten times a second; after Ctrl-C it writes only what the
  * host takes at once and drops the rest (counted in tx_dropped).
@@ -98,6 +101,12 @@ void ns16550a_flush(struct ns16550a *u)
 		else if (n == 0 || (errno != EINTR && errno != EAGAIN))
 			uart_consume(u, u->out_len, true); /* EPIPE, EIO... */
 	}
+}
+
+void ns16550a_flush_aged(struct ns16550a *u)
+{
+	if (u->out_len && clock_host_ns() - u->out_since_ns >= UART_OUT_AGE_NS)
+		ns16550a_flush(u);
 }
 
 /* One byte for the host: buffer it, and flush when it is time. */

@@ -101,6 +101,8 @@ void ns16550a_set_give_up(struct ns16550a *u, bool (*give_up)(void *arg),
  * before the monitor exits, so that no guest output is held back or lost.
  */
 void ns16550a_flush(struct ns16550a *u);
+/* Flush if the oldest byte held back has waited long enough (20 ms). */
+void ns16550a_flush_aged(struct ns16550a *u);
 /*
  * How many bytes the receiver can take now without an overrun: what the
  * host side feeds it at most (QEMU's can_receive), so that input from a
