@@ -85,15 +85,35 @@ static uint32_t idt_error(const struct event *ev)
 	return (uint32_t)ev->vector * 8 + ERRC_IDT;
 }
 
+/* A gate's first 8 bytes, laid out alike in every IDT (no IST, offset
+ * bits 31:0); a 64-bit gate's next 8 add offset 63:32 and the IST. */
+static void gate_unpack_low(uint64_t lo, struct gate *g)
+{
+	g->offset = (lo & 0xffff) | ((lo >> 32) & 0xffff0000);
+	g->selector = (uint16_t)(lo >> 16);
+	g->ist = 0;
+	g->type = (unsigned)((lo & DESC_TYPE_MASK) >> DESC_TYPE_SHIFT);
+	g->dpl = (unsigned)((lo & DESC_DPL_MASK) >> DESC_DPL_SHIFT);
+	g->present = lo & DESC_P;
+}
+
 static void gate_unpack(const uint64_t raw[2], struct gate *g)
 {
-	g->offset = (raw[0] & 0xffff) | ((raw[0] >> 32) & 0xffff0000) |
-		    (raw[1] << 32);
-	g->selector = (uint16_t)(raw[0] >> 16);
+	gate_unpack_low(raw[0], g);
+	g->offset |= raw[1] << 32;
 	g->ist = (unsigned)(raw[0] >> 32) & GATE_IST_MASK;
-	g->type = (unsigned)((raw[0] & DESC_TYPE_MASK) >> DESC_TYPE_SHIFT);
-	g->dpl = (unsigned)((raw[0] & DESC_DPL_MASK) >> DESC_DPL_SHIFT);
-	g->present = raw[0] & DESC_P;
+}
+
+/* The checks every gate passes last: int n from user code may use only
+ * gates whose DPL allows it (#GP), and the gate must be present (#NP). */
+static int gate_usable(struct vm *vm, const struct event *ev,
+		       const struct gate *g)
+{
+	if (ev->src == EVENT_SOFTWARE && g->dpl < vm->vcpu.cpl)
+		return fail(vm, ev, T_GP, idt_error(ev));
+	if (!g->present)
+		return fail(vm, ev, T_NP, idt_error(ev));
+	return 0;
 }
 
 /* Step 1: the gate.  Only 64-bit interrupt and trap gates are valid. */
@@ -110,12 +130,7 @@ static int read_gate(struct vm *vm, const struct event *ev, struct gate *g)
 	gate_unpack(raw, g);
 	if (g->type != DESC_SYS_INT_GATE && g->type != DESC_SYS_TRAP_GATE)
 		return fail(vm, ev, T_GP, idt_error(ev));
-	/* int n from user code may only use gates it is allowed to. */
-	if (ev->src == EVENT_SOFTWARE && g->dpl < vm->vcpu.cpl)
-		return fail(vm, ev, T_GP, idt_error(ev));
-	if (!g->present)
-		return fail(vm, ev, T_NP, idt_error(ev));
-	return 0;
+	return gate_usable(vm, ev, g);
 }
 
 /*
@@ -326,12 +341,7 @@ static int read_gate32(struct vm *vm, const struct event *ev, struct gate *g,
 	if (interp_gva_read(vm, (uint32_t)(vm->vcpu.idtr.base + offset), &raw,
 			    sizeof(raw), ACC_IMPLICIT) < 0)
 		return -1;
-	g->offset = (raw & 0xffff) | ((raw >> 32) & 0xffff0000);
-	g->selector = (uint16_t)(raw >> 16);
-	g->ist = 0;
-	g->type = (unsigned)((raw & DESC_TYPE_MASK) >> DESC_TYPE_SHIFT);
-	g->dpl = (unsigned)((raw & DESC_DPL_MASK) >> DESC_DPL_SHIFT);
-	g->present = raw & DESC_P;
+	gate_unpack_low(raw, g);
 	switch (g->type) {
 	case GATE_INT32: case GATE_TRAP32:
 		*slot = 4;
@@ -351,11 +361,7 @@ static int read_gate32(struct vm *vm, const struct event *ev, struct gate *g,
 	default:
 		return fail(vm, ev, T_GP, idt_error(ev));
 	}
-	if (ev->src == EVENT_SOFTWARE && g->dpl < vm->vcpu.cpl)
-		return fail(vm, ev, T_GP, idt_error(ev));
-	if (!g->present)
-		return fail(vm, ev, T_NP, idt_error(ev));
-	return 0;
+	return gate_usable(vm, ev, g);
 }
 
 /*
