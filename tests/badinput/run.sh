@@ -113,6 +113,13 @@ bad mb-truncated 1 "mb-truncated.elf: segment 0: malformed sizes or offset" "$TV
 bad mb-not-elf-no-addresses 1 "not an ELF file must give its load addresses" "$TV" "$OUT/mb-noaddr.bin"
 bad initrd-missing 1 "cannot open .*nonexistent.bin: No such file" "$TV" --initrd="$OUT/nonexistent.bin arg" "$OUT/mb.elf"
 bad initrd-directory 1 "not a regular file" "$TV" --initrd="$OUT" "$OUT/mb.elf"
+# A kernel that starts in 32-bit mode: native runs 64-bit guest code only,
+# and says so in one line (auto picks softcpu: guests/mb32-auto).
+if "$TV" --engine=native /dev/null 2>&1 | grep -q "not a regular"; then
+	bad native-32bit 1 "native engine runs 64-bit guest code only" "$TV" --engine=native "$BUILD/guests/mb32.elf"
+else
+	echo "SKIP badinput/native-32bit: the native engine cannot run here"
+fi
 bad initrd-not-multiboot 1 "hello.elf: not a multiboot kernel, so it takes no modules" "$TV" --initrd="$OUT/module.txt" "$BUILD/guests/hello.elf"
 bad initrd-empty 2 "--initrd='': give a module file" "$TV" --initrd= "$OUT/mb.elf"
 bad triple-fault 125 "triple fault" "$TV" --engine=softcpu "$OUT/triple.elf"
