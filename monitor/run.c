@@ -32,6 +32,8 @@
  * instruction, so that "sti; hlt" cannot lose a wake-up.  The shadow ends
  * once one more instruction has retired, by the engine or by emulation;
  * shadow_before says whether it was already in force when the exit came.
+ * One begun by emulation (an sti the dispatcher ran) is marked here; one
+ * begun inside the engine is marked as the engine returns (mark_shadow).
  */
 static void track_shadow(struct vcpu *v, bool shadow_before)
 {
@@ -41,6 +43,19 @@ static void track_shadow(struct vcpu *v, bool shadow_before)
 		v->shadow_mark = v->instructions;
 	else if (v->instructions > v->shadow_mark)
 		v->interrupt_shadow = false;
+}
+
+/*
+ * A shadow that began inside the engine's run (an sti the CPU ran under
+ * kvm, which reports the shadow at the exit; a mov to SS that ended a
+ * softcpu run) began at the count of the exit: the instruction in it has
+ * not retired yet.  Without this mark the one left from an earlier shadow
+ * would end it at once, and an interrupt would land inside it.
+ */
+static void mark_shadow(struct vcpu *v, bool shadow_at_entry)
+{
+	if (v->interrupt_shadow && !shadow_at_entry)
+		v->shadow_mark = v->instructions;
 }
 
 /* Events the last exit left: an exception for the guest's IDT, and the
@@ -164,7 +179,9 @@ int vm_run(struct vm *vm)
 		if (vm->stopped)
 			break;
 		set_deadline(vm);
+		shadow_before = vm->vcpu.interrupt_shadow;
 		vm->engine->run(vm, &x);
+		mark_shadow(&vm->vcpu, shadow_before);
 		shadow_before = vm->vcpu.interrupt_shadow;
 		dispatch(vm, &x);
 	}
