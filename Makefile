@@ -155,7 +155,7 @@ DIFF32_OBJ := $(BUILD)/diff32/entry.o $(BUILD)/diff32/harness.o
 diff32-image: $(BUILD)/diff32/$(DIFF32_SEED)-$(DIFF32_COUNT)/diff32.elf
 test-diff32: all
 	@sh tests/run.sh $(BUILD) diff32
-$(BUILD)/diff32/gen: tests/diff32/gen.c tests/diff32/layout.h
+$(BUILD)/diff32/gen: tests/diff32/gen.c tests/diff32/layout.h tests/diff/rng.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 $(BUILD)/diff32/%.o: tests/diff32/%.c tests/diff32/layout.h

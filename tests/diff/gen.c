@@ -28,6 +28,7 @@
 #include "core/vcpu.h"
 #include "tests/diff/diff.h"
 #include "tests/diff/encode.h"
+#include "tests/diff/rng.h"
 
 struct gen {
 	struct diff_seq *s;
@@ -46,25 +47,10 @@ struct gen {
 
 /* ------------------------------------------------------------- random */
 
-/* splitmix64: small, good enough, and the same everywhere. */
-static uint64_t rnd64(struct gen *g)
-{
-	uint64_t z = (g->rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static unsigned rnd(struct gen *g, unsigned n)
-{
-	return (unsigned)(rnd64(g) % n);
-}
-
-static bool chance(struct gen *g, unsigned percent)
-{
-	return rnd(g, 100) < percent;
-}
+/* The generator's own stream (tests/diff/rng.h). */
+static uint64_t rnd64(struct gen *g) { return rng_next(&g->rng); }
+static unsigned rnd(struct gen *g, unsigned n) { return rng_below(&g->rng, n); }
+static bool chance(struct gen *g, unsigned p) { return rng_chance(&g->rng, p); }
 
 /* A value rich in the edge cases of arithmetic: 0, +-1, sign bits, ... */
 static uint64_t rnd_value(struct gen *g)

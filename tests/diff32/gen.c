@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "tests/diff32/layout.h"
+#include "tests/diff/rng.h"
 
 /* The status flags, as in EFLAGS. */
 #define CF 0x001u
@@ -83,25 +84,10 @@ struct gen {
 
 /* ------------------------------------------------------------- random */
 
-/* splitmix64: small, good enough, and the same everywhere. */
-static uint64_t rnd64(struct gen *g)
-{
-	uint64_t z = (g->rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static unsigned rnd(struct gen *g, unsigned n)
-{
-	return (unsigned)(rnd64(g) % n);
-}
-
-static bool chance(struct gen *g, unsigned percent)
-{
-	return rnd(g, 100) < percent;
-}
+/* The generator's own stream (tests/diff/rng.h). */
+static uint64_t rnd64(struct gen *g) { return rng_next(&g->rng); }
+static unsigned rnd(struct gen *g, unsigned n) { return rng_below(&g->rng, n); }
+static bool chance(struct gen *g, unsigned p) { return rng_chance(&g->rng, p); }
 
 /* A 32-bit value rich in the edge cases of arithmetic at every width. */
 static uint32_t rnd_value(struct gen *g)
