@@ -46,8 +46,9 @@ DEV=$BUILD/bench/devices.txt    # "ENGINE NAME ITERS CYCLES EXITS MONITOR_US"
 BOOT=$BUILD/bench/boot.txt      # bench/boot.sh's lines
 DISK=$BUILD/bench/disk.img      # the ide workload's disk (tests/guests/disk.sh)
 LOG=$BUILD/bench/log.txt
+ALL="syscall in cr8 call pagefault divzero ptemod forkwait cpuid cli compute boot apictimer ide"
 BENCHES=""; DEVICES=""; DO_BOOT=0
-for b in ${BENCH_ONLY:-"syscall in cr8 call pagefault divzero ptemod forkwait cpuid cli compute boot apictimer ide"}; do
+for b in ${BENCH_ONLY:-$ALL}; do
 	case $b in
 	boot) DO_BOOT=1 ;;
 	apictimer|ide) DEVICES="$DEVICES $b" ;;
