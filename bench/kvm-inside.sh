@@ -9,12 +9,16 @@
 # benchmark list, iterations and repetitions from BUILD/bench/nested.conf
 # (written by bench/run.sh) and writes RESULTS-DIR/bench.txt, one line per
 # run: "kvm-nested NAME ITERS CYCLES", and RESULTS-DIR/NAME.stats, the
-# --stats of the last run (its exit counts are the truthful part).
+# --stats of the last run (its exit counts are the truthful part).  The
+# device workloads (DEVICES: apictimer, ide with the disk image DISK) add
+# each run's exits and monitor time: RESULTS-DIR/devices.txt, one line per
+# run: "kvm-nested NAME ITERS CYCLES EXITS MONITOR_US".
 set -u
 BUILD=$1; RES=$2
-rm -rf "$RES"; mkdir -p "$RES"; : >"$RES/bench.txt"
+rm -rf "$RES"; mkdir -p "$RES"; : >"$RES/bench.txt"; : >"$RES/devices.txt"
+DEVICES=""; DISK=""
 # shellcheck disable=SC1091
-. "$BUILD/bench/nested.conf" # BENCHES, REPS, and ITERS_<name>
+. "$BUILD/bench/nested.conf" # BENCHES, DEVICES, DISK, REPS, ITERS_<name>
 # The exits of booting and printing alone: "call 1" makes no other.
 "$BUILD/trapvisor" --engine=kvm --stats "$BUILD/guests/bench.elf" -- call 1 \
 	</dev/null >/dev/null 2>"$RES/baseline.stats"
@@ -29,6 +33,22 @@ for b in $BENCHES; do
 		awk -v e=kvm-nested '$1 == "bench" {
 			split($2, a, "="); split($3, i, "="); split($4, c, "=")
 			print e, a[2], i[2], c[2] }' "$RES/out" >>"$RES/bench.txt"
+	done
+done
+for b in $DEVICES; do
+	eval "n=\${ITERS_$b}"
+	d=""; [ "$b" = ide ] && d=--disk=$DISK
+	r=0
+	while [ $r -lt "$REPS" ]; do
+		r=$((r + 1))
+		# shellcheck disable=SC2086
+		timeout 300 "$BUILD/trapvisor" --engine=kvm --stats $d \
+			"$BUILD/guests/bench.elf" -- "$b" "$n" </dev/null \
+			>"$RES/out" 2>"$RES/$b.stats"
+		t=$(awk '/^total/ { print $2, $3; exit }' "$RES/$b.stats")
+		awk -v e=kvm-nested -v t="$t" '$1 == "bench" {
+			split($2, a, "="); split($3, i, "="); split($4, c, "=")
+			print e, a[2], i[2], c[2], t }' "$RES/out" >>"$RES/devices.txt"
 	done
 done
 rm -f "$RES/out"

@@ -16,10 +16,20 @@
 #   RESULTS.md    the machine, the commands, the table, the target
 #                 figures met or not, and what the numbers mean
 #
+# Two more parts, on the same engines:
+#
+#   boot        bench/boot.sh: the wall time of booting each multiboot
+#               kernel (mb32) to its end, softcpu against QEMU's TCG
+#   apictimer   the bench guest's device workloads under --stats: the
+#   ide         exits the LAPIC timer (1 kHz) and the IDE disk (one-sector
+#               PIO reads) cost, per second of guest time, and the monitor's
+#               time per exit, on softcpu, native and kvm
+#
 # Environment: BENCH_REPS (5), BENCH_SCALE (1: multiplies every iteration
 # count), BENCH_NESTED (1: 0 skips the nested-KVM run), BENCH_ONLY (a list
-# of benchmark names), BENCH_COLUMNS (a list among host softcpu native
-# qemu kvm; all by default).  Needs only sh and awk; timings are never asserted.
+# of benchmark names, boot, apictimer and ide among them), BENCH_COLUMNS (a
+# list among host softcpu native qemu kvm; all by default).  Needs only sh
+# and awk; timings are never asserted.
 set -u
 BUILD=${1:-build}
 OUT=${2:-bench}
@@ -32,10 +42,22 @@ IMG=$BUILD/guests/bench.elf
 HOSTB=$BUILD/bench/hostbench
 RAW=$BUILD/bench/raw.txt        # "ENGINE NAME ITERS CYCLES" per run
 IPS=$BUILD/bench/ips.txt        # softcpu's --stats on compute, per run
+DEV=$BUILD/bench/devices.txt    # "ENGINE NAME ITERS CYCLES EXITS MONITOR_US"
+BOOT=$BUILD/bench/boot.txt      # bench/boot.sh's lines
+DISK=$BUILD/bench/disk.img      # the ide workload's disk (tests/guests/disk.sh)
 LOG=$BUILD/bench/log.txt
-BENCHES=${BENCH_ONLY:-"syscall in cr8 call pagefault divzero ptemod forkwait cpuid cli compute"}
+ALL="syscall in cr8 call pagefault divzero ptemod forkwait cpuid cli compute boot apictimer ide"
+BENCHES=""; DEVICES=""; DO_BOOT=0
+for b in ${BENCH_ONLY:-$ALL}; do
+	case $b in
+	boot) DO_BOOT=1 ;;
+	apictimer|ide) DEVICES="$DEVICES $b" ;;
+	*) BENCHES="$BENCHES $b" ;;
+	esac
+done
 mkdir -p "$BUILD/bench" "$OUT"
-: >"$RAW"; : >"$IPS"; : >"$LOG"; rm -rf "$BUILD/bench/stats"
+: >"$RAW"; : >"$IPS"; : >"$DEV"; : >"$BOOT"; : >"$LOG"
+rm -rf "$BUILD/bench/stats"
 
 # Iterations of each benchmark: enough for a steady figure on the slowest
 # engine that runs it (native and nested KVM take 10-500 us per trap).
@@ -44,6 +66,8 @@ iters() {
 	call) n=10000000 ;;
 	compute) n=200 ;;
 	forkwait) n=500 ;;
+	apictimer) n=1000 ;; # 1 s of guest time at 1 kHz
+	ide) n=2000 ;;
 	*) n=5000 ;;
 	esac
 	echo $((n * SCALE))
@@ -57,6 +81,35 @@ collect() { # ENGINE
 }
 
 say() { echo "bench: $*"; echo "$*" >>"$LOG"; }
+
+# The exits and the monitor's time (us) of one --stats file: its first
+# "total" line, that of the exits by reason.
+exit_totals() { awk '/^total/ { print $2, $3; exit }' "$1"; }
+
+# The device workloads on one engine of trapvisor, REPS times each, under
+# --stats: the bench line, and the run's exits and monitor time, to $DEV.
+run_devices() { # COLUMN ENGINE-ARGS...
+	col=$1; shift
+	[ -n "$DEVICES" ] || return 0
+	sh "$REPO/tests/guests/disk.sh" make "$DISK"
+	for b in $DEVICES; do
+		n=$(iters "$b"); r=0
+		d=""; [ "$b" = ide ] && d=--disk=$DISK
+		say "$col: $TV $* --stats $d $IMG -- $b $n"
+		while [ $r -lt "$REPS" ]; do
+			r=$((r + 1))
+			# shellcheck disable=SC2086
+			timeout 600 "$TV" "$@" --stats $d "$IMG" -- "$b" "$n" \
+				</dev/null >"$BUILD/bench/out" 2>"$BUILD/bench/err" ||
+				{ say "$col $b failed: $(tail -1 "$BUILD/bench/err")"; break; }
+			cp "$BUILD/bench/err" "$BUILD/bench/stats/$col/$b.stats"
+			awk -v e="$col" -v t="$(exit_totals "$BUILD/bench/err")" '
+			$1 == "bench" {
+				split($2, a, "="); split($3, i, "="); split($4, c, "=")
+				print e, a[2], i[2], c[2], t }' "$BUILD/bench/out" >>"$DEV"
+		done
+	done
+}
 
 # One engine of trapvisor, every benchmark, REPS times.
 run_trapvisor() { # COLUMN ENGINE-ARGS...
@@ -79,6 +132,7 @@ run_trapvisor() { # COLUMN ENGINE-ARGS...
 				print e, $2 }' "$BUILD/bench/err" >>"$IPS"
 		done
 	done
+	run_devices "$col" "$@"
 }
 
 run_qemu() {
@@ -125,10 +179,13 @@ run_kvm() {
 		say "kvm-nested: skipped"
 		return
 	fi
+	[ -z "$DEVICES" ] || sh "$REPO/tests/guests/disk.sh" make "$DISK"
 	{
 		echo "BENCHES='$BENCHES'"
+		echo "DEVICES='$DEVICES'"
+		echo "DISK='$DISK'"
 		echo "REPS=$REPS"
-		for b in $BENCHES; do
+		for b in $BENCHES $DEVICES; do
 			# Every exit costs 40-140 us there: fewer iterations.
 			n=$(iters "$b")
 			case $b in call|compute) ;; *) n=$((n / 5)) ;; esac
@@ -141,6 +198,7 @@ run_kvm() {
 	   [ -f "$BUILD/kvm-nested/results/finished" ] &&
 	   [ -s "$BUILD/kvm-nested/results/bench.txt" ]; then
 		cat "$BUILD/kvm-nested/results/bench.txt" >>"$RAW"
+		cat "$BUILD/kvm-nested/results/devices.txt" >>"$DEV" 2>/dev/null
 		mkdir -p "$BUILD/bench/stats/kvm-nested"
 		cp "$BUILD"/kvm-nested/results/*.stats "$BUILD/bench/stats/kvm-nested/"
 	else
@@ -178,5 +236,24 @@ for col in ${BENCH_COLUMNS:-host softcpu native qemu kvm}; do
 	*) say "no column $col" ;;
 	esac
 done
+
+# Boot times, softcpu against QEMU's TCG (bench/boot.sh), on the columns
+# chosen among those two.
+run_boot() {
+	engines=""
+	for col in ${BENCH_COLUMNS:-softcpu qemu}; do
+		case $col in
+		softcpu) engines="$engines softcpu" ;;
+		qemu) engines="$engines qemu-tcg" ;;
+		esac
+	done
+	[ -n "$engines" ] || return 0
+	BOOT_ENGINES=$engines sh "$HERE/boot.sh" "$BUILD" "$REPS" \
+		>"$BUILD/bench/boot.out" 2>>"$LOG" ||
+		say "boot: a boot failed (see $LOG)"
+	sed -n 's/^# //p' "$BUILD/bench/boot.out" | while read -r l; do say "boot $l"; done
+	grep '^boot ' "$BUILD/bench/boot.out" >"$BOOT"
+}
+[ "$DO_BOOT" = 1 ] && run_boot
 
 TSC_HZ=$TSC_HZ REPS=$REPS BUILD=$BUILD sh "$HERE/report.sh" "$RAW" "$IPS" "$OUT"

@@ -1,5 +1,6 @@
 /*
- * isa/pgclass.c - the Popek-Goldberg table of x86-64.
+ * isa/pgclass.c - the Popek-Goldberg table of x86-64, and of the 16- and
+ * 32-bit code that softcpu runs in protected and compatibility mode.
  *
  * One row per instruction, or per form of an instruction where the form
  * decides (mov to a control register is privileged, mov to a general
@@ -13,6 +14,12 @@
  * them; sensitive-unprivileged ones run without a fault and reveal or
  * ignore the real machine's state, which is why x86 is not classically
  * virtualizable.  Anything not in the table is innocuous.
+ *
+ * Capstone gives the operand sizes of some instructions ids of their own
+ * (pushf, pushfd, pushfq; iret, iretd, iretq): each needs its row, or
+ * 32-bit code's pushfd would fall through to "everything else" and be
+ * called innocuous.  Rows of instructions that exist only outside 64-bit
+ * mode (lds, pushad, aaa, into ...) say so.
  */
 #include <stddef.h>
 
@@ -40,6 +47,7 @@ enum pg_form {
 	PGF_MOV_TO_SREG,
 	PGF_MOV_FROM_SREG,
 	PGF_POP_SREG,
+	PGF_POP_SS,
 	PGF_PUSH_SREG,
 	PGF_NFORMS
 };
@@ -72,11 +80,15 @@ const struct pg_entry pg_table[] = {
 		"stores the selector at any CPL, its RPL showing the real CPL "
 		"(SDM vol. 2, MOV - Move, Sreg)" },
 	[PGF_POP_SREG] = { X86_INS_POP, "pop Sreg", PRIV, CTL,
-		"a non-null selector with RPL or descriptor DPL below CPL -> "
-		"#GP(selector) (SDM vol. 2, POP)" },
+		"pop es, ds, fs or gs: a non-null selector with RPL or "
+		"descriptor DPL below CPL -> #GP(selector) (SDM vol. 2, POP)" },
+	[PGF_POP_SS] = { X86_INS_POP, "pop ss", SENS, CTL,
+		"as mov to ss: at CPL 0 SS needs RPL = DPL = 0, so a ring-3 "
+		"selector faults at ring 0 and loads at ring 3 (SDM vol. 2, "
+		"POP; 16- and 32-bit code only)" },
 	[PGF_PUSH_SREG] = { X86_INS_PUSH, "push Sreg", SENS, BEH,
-		"pushes the selector at any CPL, its RPL showing the real CPL "
-		"(SDM vol. 2, PUSH)" },
+		"pushes the selector at any CPL, its RPL showing the real CPL; "
+		"push cs shows the CPL itself (SDM vol. 2, PUSH)" },
 
 	/* --- privileged: they fault at CPL 3 ------------------------ */
 	{ X86_INS_CLI, "cli", PRIV, CTL,
@@ -148,24 +160,41 @@ const struct pg_entry pg_table[] = {
 		"iretq (to RPL 0) faults at CPL 3; a return to the same level "
 		"works at CPL 3 (SDM vol. 2, IRET)" },
 	{ X86_INS_IRETD, "iretd", PRIV, CTL | BEH,
-		"as iretq, with a 32-bit frame (SDM vol. 2, IRET)" },
+		"as iretq, with a 32-bit frame: the iret of 32-bit code (SDM "
+		"vol. 2, IRET)" },
 	{ X86_INS_IRET, "iret", PRIV, CTL | BEH,
 		"as iretq, with a 16-bit frame (SDM vol. 2, IRET)" },
 	{ X86_INS_RETF, "lret", PRIV, CTL | BEH,
-		"a return to RPL < CPL -> #GP(selector) (SDM vol. 2, RET, "
-		"far return)" },
+		"a return to RPL < CPL -> #GP(selector); in 32-bit code it "
+		"pops a ptr16:32 (SDM vol. 2, RET, far return)" },
 	{ X86_INS_RETFQ, "lretq", PRIV, CTL | BEH,
 		"a return to RPL < CPL -> #GP(selector) (SDM vol. 2, RET, "
 		"far return)" },
 	{ X86_INS_LJMP, "ljmp", PRIV, CTL | BEH,
 		"a non-conforming code segment with DPL != CPL -> "
-		"#GP(selector) (SDM vol. 2, JMP, far jump)" },
+		"#GP(selector), the pointer in memory or, in 16- and 32-bit "
+		"code, an immediate ptr16:32 (SDM vol. 2, JMP, far jump)" },
 	{ X86_INS_LCALL, "lcall", PRIV, CTL | BEH,
 		"a non-conforming code segment with DPL != CPL -> "
-		"#GP(selector) (SDM vol. 2, CALL, far call)" },
+		"#GP(selector), the pointer in memory or, in 16- and 32-bit "
+		"code, an immediate ptr16:32 (SDM vol. 2, CALL, far call)" },
 	{ X86_INS_INT, "int n", PRIV, CTL,
 		"a gate with DPL < CPL -> #GP(vector * 8 + 2) (SDM vol. 2, "
 		"INT n)" },
+	{ X86_INS_LDS, "lds", PRIV, CTL,
+		"loads DS as pop Sreg does: RPL or DPL below CPL -> "
+		"#GP(selector); 16- and 32-bit code only (SDM vol. 2, "
+		"LDS/LES/LFS/LGS/LSS)" },
+	{ X86_INS_LES, "les", PRIV, CTL,
+		"loads ES as pop Sreg does: RPL or DPL below CPL -> "
+		"#GP(selector); 16- and 32-bit code only (SDM vol. 2, "
+		"LDS/LES/LFS/LGS/LSS)" },
+	{ X86_INS_LFS, "lfs", PRIV, CTL,
+		"loads FS as pop Sreg does: RPL or DPL below CPL -> "
+		"#GP(selector) (SDM vol. 2, LDS/LES/LFS/LGS/LSS)" },
+	{ X86_INS_LGS, "lgs", PRIV, CTL,
+		"loads GS as pop Sreg does: RPL or DPL below CPL -> "
+		"#GP(selector) (SDM vol. 2, LDS/LES/LFS/LGS/LSS)" },
 
 	/* --- sensitive but unprivileged: they run at CPL 3 ----------- */
 	{ X86_INS_PUSHFQ, "pushfq", SENS, BEH,
@@ -180,6 +209,15 @@ const struct pg_entry pg_table[] = {
 	{ X86_INS_POPF, "popf", SENS, CTL | BEH,
 		"at CPL > 0 leaves IOPL, and IF when CPL > IOPL, unchanged "
 		"without a fault (SDM vol. 2, POPF)" },
+	{ X86_INS_PUSHFD, "pushfd", SENS, BEH,
+		"pushes EFLAGS with the real IF and IOPL at any CPL: the "
+		"pushf of 32-bit code (SDM vol. 2, PUSHF)" },
+	{ X86_INS_POPFD, "popfd", SENS, CTL | BEH,
+		"at CPL > 0 leaves IOPL, and IF when CPL > IOPL, unchanged "
+		"without a fault: the popf of 32-bit code (SDM vol. 2, POPF)" },
+	{ X86_INS_LSS, "lss", SENS, CTL,
+		"loads SS as mov to ss does: a ring-3 selector faults at "
+		"ring 0 and loads at ring 3 (SDM vol. 2, LDS/LES/LFS/LGS/LSS)" },
 	{ X86_INS_SGDT, "sgdt", SENS, BEH,
 		"stores GDTR at any CPL unless CR4.UMIP (SDM vol. 2, SGDT)" },
 	{ X86_INS_SIDT, "sidt", SENS, BEH,
@@ -235,8 +273,10 @@ const struct pg_entry pg_table[] = {
 		"enters CPL 0 at IA32_LSTAR by design, at any CPL; the "
 		"monitor performs it for the guest (SDM vol. 2, SYSCALL)" },
 	{ X86_INS_SYSENTER, "sysenter", INNO, 0,
-		"#UD in 64-bit mode on the AMD-like virtual CPU (AMD APM "
-		"vol. 3, SYSENTER)" },
+		"enters CPL 0 at IA32_SYSENTER_EIP by design, the same at "
+		"any CPL; #GP(0) while IA32_SYSENTER_CS is 0 (SDM vol. 2, "
+		"SYSENTER); #UD in 64-bit mode on the AMD-like virtual CPU "
+		"(AMD APM vol. 3, SYSENTER)" },
 	{ X86_INS_INT3, "int3", INNO, 0,
 		"#BP as a trap at CPL 3 through vector 3's gate, which "
 		"kernels give DPL 3 (SDM vol. 2, INT n/INTO/INT3/INT1)" },
@@ -245,6 +285,47 @@ const struct pg_entry pg_table[] = {
 		"vol. 2, INT n/INTO/INT3/INT1)" },
 	{ X86_INS_UD2, "ud2", INNO, 0,
 		"#UD at any CPL (SDM vol. 2, UD)" },
+	{ X86_INS_INTO, "into", INNO, 0,
+		"#OF as a trap when OF = 1, through vector 4's gate, which "
+		"kernels give DPL 3 as they do vector 3's; #UD in 64-bit "
+		"mode (SDM vol. 2, INT n/INTO/INT3/INT1)" },
+	{ X86_INS_BOUND, "bound", INNO, 0,
+		"#BR (an exception: no gate DPL check) when the index is out "
+		"of bounds, at any CPL; #UD in 64-bit mode (SDM vol. 2, "
+		"BOUND)" },
+
+	/* --- innocuous legacy instructions of 16- and 32-bit code: they
+	 * touch only registers and the stack, and are #UD in 64-bit mode */
+	{ X86_INS_PUSHAL, "pushad", INNO, 0,
+		"pushes the eight general registers (SDM vol. 2, "
+		"PUSHA/PUSHAD)" },
+	{ X86_INS_PUSHAW, "pusha", INNO, 0,
+		"pushes the eight 16-bit general registers (SDM vol. 2, "
+		"PUSHA/PUSHAD)" },
+	{ X86_INS_POPAL, "popad", INNO, 0,
+		"pops the general registers, ESP skipped (SDM vol. 2, "
+		"POPA/POPAD)" },
+	{ X86_INS_POPAW, "popa", INNO, 0,
+		"pops the 16-bit general registers, SP skipped (SDM vol. 2, "
+		"POPA/POPAD)" },
+	{ X86_INS_ARPL, "arpl", INNO, 0,
+		"raises a selector's RPL to another's: arithmetic on two "
+		"operands, whatever the CPL; 63 is movsxd in 64-bit mode "
+		"(SDM vol. 2, ARPL)" },
+	{ X86_INS_AAA, "aaa", INNO, 0,
+		"ASCII adjust of AL and AH after addition (SDM vol. 2, AAA)" },
+	{ X86_INS_AAS, "aas", INNO, 0,
+		"ASCII adjust of AL and AH after subtraction (SDM vol. 2, "
+		"AAS)" },
+	{ X86_INS_DAA, "daa", INNO, 0,
+		"decimal adjust of AL after addition (SDM vol. 2, DAA)" },
+	{ X86_INS_DAS, "das", INNO, 0,
+		"decimal adjust of AL after subtraction (SDM vol. 2, DAS)" },
+	{ X86_INS_AAM, "aam", INNO, 0,
+		"AH, AL = AL / imm8, AL % imm8; #DE for imm8 = 0, at any CPL "
+		"(SDM vol. 2, AAM)" },
+	{ X86_INS_AAD, "aad", INNO, 0,
+		"AL = AH * imm8 + AL, AH = 0 (SDM vol. 2, AAD)" },
 
 	/* --- the rest ------------------------------------------------ */
 	{ 0, "everything else", INNO, 0,
@@ -331,6 +412,8 @@ const struct pg_entry *pg_classify(const struct insn *in)
 	case X86_INS_MOV:
 		return pg_classify_mov(in);
 	case X86_INS_POP:
+		if (pg_reg(in, 0) == X86_REG_SS)
+			return &pg_table[PGF_POP_SS];
 		return pg_is_sreg(pg_reg(in, 0)) ? &pg_table[PGF_POP_SREG]
 						 : PG_REST;
 	case X86_INS_PUSH:

@@ -1,5 +1,6 @@
 /*
- * isa/pgclass.h - the Popek-Goldberg classification of x86-64.
+ * isa/pgclass.h - the Popek-Goldberg classification of x86 (64-, 32- and
+ * 16-bit code).
  *
  * Popek and Goldberg (1974) call an instruction
  *   - privileged if it traps in user mode and not in supervisor mode;

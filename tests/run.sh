@@ -388,10 +388,15 @@ suite_diff32() {
 
 # bench: every benchmark of guests/bench runs on softcpu with a few
 # iterations and prints its one well-formed line (bench/run.sh measures;
-# no timing is ever asserted here).
+# no timing is ever asserted here); ide reads from disk.sh's image, and
+# without a disk says so; bench/boot.sh boots each multiboot kernel once
+# per engine and prints well-formed lines.
 suite_bench() {
-	for b in syscall in cr8 call pagefault divzero ptemod forkwait cpuid cli compute; do
-		timeout 60 "$TV" --engine=softcpu "$BUILD/guests/bench.elf" -- "$b" 4 \
+	img=$(disk_make disk.img)
+	for b in syscall in cr8 call pagefault divzero ptemod forkwait cpuid cli compute apictimer ide; do
+		d=""; [ "$b" = ide ] && d=--disk=$img
+		# shellcheck disable=SC2086
+		timeout 60 "$TV" --engine=softcpu $d "$BUILD/guests/bench.elf" -- "$b" 4 \
 			</dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
 		if [ $rc = 0 ] && awk -v b="$b" 'NR == 1 && $1 == "bench" &&
 		    $2 == "name=" b && $3 == "iters=4" &&
@@ -409,6 +414,30 @@ suite_bench() {
 		pass bench/unknown-name
 	else
 		fail bench/unknown-name "$OUT/out"
+	fi
+	timeout 60 "$TV" --engine=softcpu "$BUILD/guests/bench.elf" -- ide 4 \
+		</dev/null >"$OUT/out" 2>&1; rc=$?
+	if [ $rc = 2 ] && [ "$(wc -l <"$OUT/out")" = 1 ] &&
+	   grep -q "^bench: ide needs a disk on the primary IDE channel" "$OUT/out"; then
+		pass bench/ide-without-disk
+	else
+		echo "exit status $rc, expected 2 and one line" >>"$OUT/out"
+		fail bench/ide-without-disk "$OUT/out"
+	fi
+	timeout 120 sh "$HERE/../bench/boot.sh" "$BUILD" 1 \
+		</dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
+	if [ $rc = 0 ] && awk '
+	    /^# / { next }
+	    $1 == "boot" && $2 ~ /^kernel=[A-Za-z0-9_-]+$/ &&
+	    $3 ~ /^engine=(softcpu|qemu-tcg)$/ &&
+	    $4 ~ /^seconds=[0-9]+\.[0-9][0-9][0-9]$/ && NF == 4 {
+		if ($2 == "kernel=mb32" && $3 == "engine=softcpu") mb = 1; next }
+	    { bad = 1 }
+	    END { exit bad || !mb }' "$OUT/out"; then
+		pass bench/boot-lines
+	else
+		echo "exit status $rc; output:" | cat - "$OUT/out" "$OUT/err" >"$OUT/log"
+		fail bench/boot-lines "$OUT/log"
 	fi
 	timeout 60 "$TV" --engine=softcpu --stats "$BUILD/guests/bench.elf" -- compute 2 \
 		</dev/null >/dev/null 2>"$OUT/err"

@@ -10,6 +10,7 @@
  * for bench/run.sh to collect.  The files:
  *
  *   bench.c    the command line, the timing, the kernel-mode benchmarks
+ *   devices.c  the LAPIC timer and IDE disk workloads (exits per second)
  *   uspace.c   a minimal process model: address spaces, ring 3, system
  *              calls, fork/wait/exit (the user-mode benchmarks)
  *   user.S     the system call entry and the ring-3 loops
@@ -59,6 +60,13 @@ _Static_assert(sizeof(struct uregs) == UREGS_SIZE, "user.S frame size");
 /* ------------------------------------------------------------ bench.c */
 /* Print the benchmark's line: cycles is the total over iters iterations. */
 void bench_report(const char *name, uint64_t iters, uint64_t cycles);
+
+/* ------------------------------------------------------------ devices.c */
+/* N ticks of the LAPIC timer at 1 kHz; returns the cycles they took. */
+uint64_t bench_apictimer(uint64_t iters);
+/* N one-sector PIO reads from the primary IDE master; the cycles taken.
+ * Without a disk it says so and ends the guest with status 2. */
+uint64_t bench_ide(uint64_t iters);
 
 /* ------------------------------------------------------------ uspace.c */
 /* Set up system calls and ring-3 access to the user.S code; once. */
