@@ -54,7 +54,8 @@ LIB := $(BUILD)/libtrapvisor.a
 #   - with a guest.ld too (guests/toyos), the same sources make both
 #     NAME.elf (x86-64) and NAME32.elf (i386, a multiboot kernel linked with
 #     the runtime's i386 build);
-#   - alone (guests/mb32), NAME.elf is an i386 kernel without the runtime.
+#   - alone (guests/mb32), NAME.elf is an i386 kernel with its own entry,
+#     descriptor tables and traps, linked with RT32_LIB_OBJ only.
 # Within a folder, and in guests/runtime, a file whose name ends in _i386
 # goes only into i386 builds, one ending in _x86_64 only into x86-64 ones.
 GUEST32_LDS := $(wildcard guests/*/guest32.ld)
@@ -65,6 +66,10 @@ RT_SRC := $(filter-out %_i386.c %_i386.S,$(wildcard guests/runtime/*.c guests/ru
 RT_OBJ := $(patsubst %,$(BUILD)/gobj/%.o,$(basename $(RT_SRC)))
 RT32_SRC := $(filter-out %_x86_64.c %_x86_64.S,$(wildcard guests/runtime/*.c guests/runtime/*.S))
 RT32_OBJ := $(patsubst %,$(BUILD)/g32obj/%.o,$(basename $(RT32_SRC)))
+# The runtime's library half, which needs none of its machine set-up: the
+# console, printf and the string functions.  An i386 kernel with a machine
+# of its own (guests/mb32) links only these.
+RT32_LIB_OBJ := $(patsubst %,$(BUILD)/g32obj/guests/runtime/%.o,serial printf string)
 GUESTS := $(GUEST_NAMES:%=$(BUILD)/guests/%.elf)
 GUESTS32 := $(GUEST32_NAMES:%=$(BUILD)/guests/%.elf)
 GUESTS_DUAL32 := $(GUEST_DUAL_NAMES:%=$(BUILD)/guests/%32.elf)
@@ -232,7 +237,7 @@ $(BUILD)/g32obj/%.o: %.S
 
 .SECONDARY:
 .SECONDEXPANSION:
-$(GUESTS32): $(BUILD)/guests/%.elf: $$(call guest32_src,$$*) guests/$$*/guest32.ld
+$(GUESTS32): $(BUILD)/guests/%.elf: $$(call guest32_src,$$*) $(RT32_LIB_OBJ) guests/$$*/guest32.ld
 	@mkdir -p $(dir $@)
 	$(GUEST_LD) -m elf_i386 --build-id=none -z max-page-size=4096 -z noexecstack -T $(filter %.ld,$^) -o $@ $(filter %.o,$^)
 
