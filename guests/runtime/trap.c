@@ -116,12 +116,13 @@ void rt_trap(struct rt_frame *f)
 		try_catch(f);
 	} else if (vector_has_error(v)) {
 		rt_printf("unexpected exception %s(0x%lx) at " RT_PC_NAME
-			  " 0x%lx\n", rt_vector_name(v), (unsigned long)f->error,
+			  " 0x%lx\n", rt_vector_name(v),
+			  (unsigned long)f->error,
 			  (unsigned long)rt_frame_pc(f));
 		rt_exit(RT_EXIT_UNEXPECTED_TRAP);
 	} else {
-		rt_printf("unexpected exception %s at " RT_PC_NAME
-			  " 0x%lx\n", rt_vector_name(v), (unsigned long)rt_frame_pc(f));
+		rt_printf("unexpected exception %s at " RT_PC_NAME " 0x%lx\n",
+			  rt_vector_name(v), (unsigned long)rt_frame_pc(f));
 		rt_exit(RT_EXIT_UNEXPECTED_TRAP);
 	}
 }

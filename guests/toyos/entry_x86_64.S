@@ -11,9 +11,9 @@
  *                  it says, with iretq: how a new process first runs
  *
  * Interrupts and exceptions come in through the runtime's stubs
- * (guests/runtime/vectors_x86_64.S), which build the same struct rt_frame; the CPU
- * has switched to TSS.RSP0, the process's kernel stack, when they come
- * from ring 3.
+ * (guests/runtime/vectors_x86_64.S), which build the same struct
+ * rt_frame; the CPU has switched to TSS.RSP0, the process's kernel stack,
+ * when they come from ring 3.
  */
 #include "arch_x86_64.h"
 

@@ -42,7 +42,7 @@ struct proc *proc_current(void)
  *   kstack + KSTACK_SIZE -> +----------------+
  *                           | struct rt_frame|  p->frame: the user state
  *                           +----------------+
- *                           | struct context |  p->context: swtch returns to trapret
+ *                           | struct context |  p->context: ret goes to trapret
  *                           +----------------+
  */
 static struct proc *proc_alloc(void)
