@@ -3,11 +3,12 @@
  *
  * A guest is one folder under guests/ with a `int main(const char *args)`.
  * The runtime boots it (x86-64: pvh_x86_64.S under QEMU, entry_x86_64.S
- * everywhere; i386: entry_i386.S, a multiboot kernel), gives it its own GDT
- * with a TSS and an LDT slot, an IDT whose exception vectors
- * land in one C handler, a console on the 16550A UART, a small printf, a
- * page-table helper and a way to run code that is expected to fault.
- * main's return value becomes the machine's exit status (rt_exit).
+ * everywhere; i386: entry_i386.S, a multiboot kernel), gives it its own
+ * GDT with a TSS and an LDT slot, an IDT whose exception vectors land in
+ * one C handler, a console on the 16550A UART, a small printf, paging
+ * with an identity map of the first 4 GiB and a page-table helper, and a
+ * way to run code that is expected to fault.  main's return value becomes
+ * the machine's exit status (rt_exit).
  */
 #ifndef GUESTS_RUNTIME_RT_H
 #define GUESTS_RUNTIME_RT_H
@@ -25,7 +26,8 @@ int main(const char *args);
 
 /* ------------------------------------------------------------ boot, exit */
 
-/* The boot_info the machine handed over (trapvisor or the PVH stub). */
+/* The boot_info the machine handed over (trapvisor or the PVH stub; on
+ * i386, rt_multiboot's translation of the multiboot information). */
 extern const struct boot_info *rt_boot_info;
 
 /* Status rt_exit uses when an exception nobody expected arrives. */
@@ -92,7 +94,7 @@ int strcmp(const char *a, const char *b);
 #endif
 
 /* ------------------------------------------------------------ traps */
-/* A handler for one vector; it may change the frame before iretq. */
+/* A handler for one vector; it may change the frame before the iret. */
 typedef void rt_handler(struct rt_frame *f);
 
 /* Route vector to handler (NULL: back to the default). */
