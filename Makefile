@@ -2,7 +2,8 @@
 #
 #   make          build build/trapvisor (also as build/trapvisor-qemu, which
 #                 reads QEMU's command line) and every guest as
-#                 build/guests/NAME.elf
+#                 build/guests/NAME.elf (and NAME32.elf for its i386 build,
+#                 build/guests/toyos32.elf)
 #   make run      install what is missing, build, boot the demo guest
 #   make test     install what is missing, build, run every test
 #   make tour     print the guided tour of the code, in reading order
@@ -19,7 +20,8 @@
 # Sources are found by folder: every .c under core/, isa/, shadowpt/,
 # devices/, interp/, engines/*/ and monitor/ goes into the monitor; every
 # folder under guests/ except runtime/ is one guest, linked by its own
-# guest.ld if it has one.
+# guest.ld if it has one, and built for i386 too if it has a guest32.ld
+# (see "guests" below).
 
 BUILD ?= build
 CC ?= cc
