@@ -2,7 +2,8 @@
 #
 #   make          build build/trapvisor (also as build/trapvisor-qemu, which
 #                 reads QEMU's command line) and every guest as
-#                 build/guests/NAME.elf
+#                 build/guests/NAME.elf (and NAME32.elf for its i386 build,
+#                 build/guests/toyos32.elf)
 #   make run      install what is missing, build, boot the demo guest
 #   make test     install what is missing, build, run every test
 #   make tour     print the guided tour of the code, in reading order
@@ -19,7 +20,8 @@
 # Sources are found by folder: every .c under core/, isa/, shadowpt/,
 # devices/, interp/, engines/*/ and monitor/ goes into the monitor; every
 # folder under guests/ except runtime/ is one guest, linked by its own
-# guest.ld if it has one.
+# guest.ld if it has one, and built for i386 too if it has a guest32.ld
+# (see "guests" below).
 
 BUILD ?= build
 CC ?= cc
@@ -48,14 +50,35 @@ MON_OBJ := $(MON_SRC:%.c=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libtrapvisor.a
 
 # ---------------------------------------------------------------- guests
-# A folder with a guest32.ld is an i386 guest (guests/mb32): built with
-# gcc -m32 and linked by ld -m elf_i386, without the 64-bit runtime.
-GUEST32_NAMES := $(patsubst guests/%/guest32.ld,%,$(wildcard guests/*/guest32.ld))
+# Every folder under guests/ but runtime/ is an x86-64 guest linked with
+# the runtime, by its own guest.ld if it has one.  A folder with a
+# guest32.ld is built for i386 (gcc -m32, ld -m elf_i386) as well:
+#   - with a guest.ld too (guests/toyos), the same sources make both
+#     NAME.elf (x86-64) and NAME32.elf (i386, a multiboot kernel linked with
+#     the runtime's i386 build);
+#   - alone (guests/mb32), NAME.elf is an i386 kernel with its own entry,
+#     descriptor tables and traps, linked with RT32_LIB_OBJ only.
+# Within a folder, and in guests/runtime, a file whose name ends in _i386
+# goes only into i386 builds, one ending in _x86_64 only into x86-64 ones.
+GUEST32_LDS := $(wildcard guests/*/guest32.ld)
+GUEST_DUAL_NAMES := $(patsubst guests/%/guest.ld,%,$(wildcard $(GUEST32_LDS:guest32.ld=guest.ld)))
+GUEST32_NAMES := $(filter-out $(GUEST_DUAL_NAMES),$(patsubst guests/%/guest32.ld,%,$(GUEST32_LDS)))
 GUEST_NAMES := $(filter-out runtime $(GUEST32_NAMES),$(notdir $(patsubst %/,%,$(wildcard guests/*/))))
-RT_SRC := $(wildcard guests/runtime/*.c guests/runtime/*.S)
+RT_SRC := $(filter-out %_i386.c %_i386.S,$(wildcard guests/runtime/*.c guests/runtime/*.S))
 RT_OBJ := $(patsubst %,$(BUILD)/gobj/%.o,$(basename $(RT_SRC)))
+RT32_SRC := $(filter-out %_x86_64.c %_x86_64.S,$(wildcard guests/runtime/*.c guests/runtime/*.S))
+RT32_OBJ := $(patsubst %,$(BUILD)/g32obj/%.o,$(basename $(RT32_SRC)))
+# The runtime's library half, which needs none of its machine set-up: the
+# console, printf and the string functions.  An i386 kernel with a machine
+# of its own (guests/mb32) links only these.
+RT32_LIB_OBJ := $(patsubst %,$(BUILD)/g32obj/guests/runtime/%.o,serial printf string)
 GUESTS := $(GUEST_NAMES:%=$(BUILD)/guests/%.elf)
 GUESTS32 := $(GUEST32_NAMES:%=$(BUILD)/guests/%.elf)
+GUESTS_DUAL32 := $(GUEST_DUAL_NAMES:%=$(BUILD)/guests/%32.elf)
+# The object files of guest folder $(1): for x86-64 (guest_src, under
+# BUILD/gobj) and for i386 (guest32_src, under BUILD/g32obj).
+guest_src = $(addprefix $(BUILD)/gobj/,$(addsuffix .o,$(basename $(filter-out %_i386.c %_i386.S,$(wildcard guests/$(1)/*.c guests/$(1)/*.S)))))
+guest32_src = $(addprefix $(BUILD)/g32obj/,$(addsuffix .o,$(basename $(filter-out %_x86_64.c %_x86_64.S,$(wildcard guests/$(1)/*.c guests/$(1)/*.S)))))
 GUEST_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -I. -Iguests/runtime \
 	-ffreestanding -fno-pic -fno-pie -fno-stack-protector -mno-red-zone \
 	-mgeneral-regs-only -fno-asynchronous-unwind-tables -fcf-protection=none
@@ -72,7 +95,8 @@ DIFF_SRC := $(wildcard tests/diff/*.c tests/diff/*.S)
 .PHONY: all deps run test test-layers test-unit test-guests test-qemu test-qemucli test-badinput \
 	test-escape test-diff test-kvm tour clean bench-trapcost \
 	grade lab-skeleton
-all: $(BUILD)/trapvisor $(BUILD)/trapvisor-qemu $(GUESTS) $(GUESTS32)
+all: $(BUILD)/trapvisor $(BUILD)/trapvisor-qemu $(GUESTS) $(GUESTS32) \
+	$(GUESTS_DUAL32)
 
 deps:
 	@sh scripts/deps.sh
@@ -215,11 +239,15 @@ $(BUILD)/g32obj/%.o: %.S
 
 .SECONDARY:
 .SECONDEXPANSION:
-$(GUESTS32): $(BUILD)/guests/%.elf: $$(addprefix $(BUILD)/g32obj/,$$(addsuffix .o,$$(basename $$(wildcard guests/$$*/*.c guests/$$*/*.S)))) guests/$$*/guest32.ld
+$(GUESTS32): $(BUILD)/guests/%.elf: $$(call guest32_src,$$*) $(RT32_LIB_OBJ) guests/$$*/guest32.ld
 	@mkdir -p $(dir $@)
 	$(GUEST_LD) -m elf_i386 --build-id=none -z max-page-size=4096 -z noexecstack -T $(filter %.ld,$^) -o $@ $(filter %.o,$^)
 
-$(BUILD)/guests/%.elf: $$(addprefix $(BUILD)/gobj/,$$(addsuffix .o,$$(basename $$(wildcard guests/$$*/*.c guests/$$*/*.S)))) $(RT_OBJ) $$(firstword $$(wildcard guests/$$*/guest.ld) guests/runtime/guest.ld)
+$(GUESTS_DUAL32): $(BUILD)/guests/%32.elf: $$(call guest32_src,$$*) $(RT32_OBJ) guests/$$*/guest32.ld
+	@mkdir -p $(dir $@)
+	$(GUEST_LD) -m elf_i386 --build-id=none -z max-page-size=4096 -z noexecstack -T $(filter %.ld,$^) -o $@ $(filter %.o,$^)
+
+$(BUILD)/guests/%.elf: $$(call guest_src,$$*) $(RT_OBJ) $$(firstword $$(wildcard guests/$$*/guest.ld) guests/runtime/guest.ld)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_LDFLAGS) -Wl,-T,$(filter %.ld,$^) -o $@ $(filter %.o,$^)
 

@@ -13,7 +13,7 @@
  *
  * Under qemu-system-x86_64 -kernel the same file is entered through its
  * PVH note in 32-bit protected mode; the guest runtime's 32-bit stub
- * (guests/runtime/entry32.S) builds exactly this state before it jumps to
+ * (guests/runtime/pvh_x86_64.S) builds exactly this state before it jumps to
  * the 64-bit entry, so the guest cannot tell the two machines apart.
  *
  * Low memory, guest-physical:

@@ -224,7 +224,7 @@ int loader_load_elf_mem(struct vm *vm, const uint8_t *img, size_t size,
 
 /*
  * Does note segment ph hold the PVH entry (owner "Xen", type
- * XEN_ELFNOTE_PHYS32_ENTRY, as guests/runtime/entry32.S writes it)?
+ * XEN_ELFNOTE_PHYS32_ENTRY, as guests/runtime/pvh_x86_64.S writes it)?
  * Notes are 4-byte aligned records: namesz, descsz, type, the name, the
  * descriptor.
  */

@@ -111,7 +111,23 @@ suite_guests() {
 		check_run "guests/$name" "$HERE/guests/$exp" "$st" "$rc"
 		[ -z "$disk" ] || disk_check "guests/$name" "$disk"
 	done <"$OUT/cases"
+	guests_toyos32
 	guests_terminal
+}
+
+# toyos32 is toyos built for i386 from the same sources: its expected
+# output must be toyos's with the user addresses a 32-bit address space
+# has (tests/guests/trapvisor.cases says which), and nothing else.
+guests_toyos32() {
+	sed -e 's/0x8000000000/0x80000000/' -e 's/0x8000005000/0x80005000/' \
+		-e 's/0xdeadbeef000/0xbeef0000/' "$HERE/guests/toyos.out" \
+		>"$OUT/want"
+	if cmp -s "$OUT/want" "$HERE/guests/toyos32.out"; then
+		pass guests/toyos32-is-toyos
+	else
+		diff -u "$OUT/want" "$HERE/guests/toyos32.out" >"$OUT/diff"
+		fail guests/toyos32-is-toyos "$OUT/diff"
+	fi
 }
 
 # A terminal console (tests/console/ptydrive.c types at the echo guest on a
@@ -160,8 +176,9 @@ guests_terminal() {
 # qemu_cases BINARY PREFIX [PENDING] runs every case with the one QEMU
 # command line that both suite qemu (QEMU itself) and suite qemucli
 # (build/trapvisor-qemu) use, except the cases named in the file PENDING.
+# The cases are tests/guests/$QEMU_CASES (qemu.cases unless set).
 qemu_cases() {
-	grep -v '^#' "$HERE/guests/qemu.cases" >"$OUT/cases"
+	grep -v '^#' "$HERE/guests/${QEMU_CASES:-qemu.cases}" >"$OUT/cases"
 	while read -r name exp st elf append; do
 		[ -n "$name" ] || continue
 		if [ -n "${3:-}" ] && grep -qx "$name" "$3"; then
@@ -248,6 +265,12 @@ suite_qemu() {
 	fi
 	qemu_cases qemu-system-x86_64 qemu
 	mb_images && mb_cases qemu-system-x86_64 qemu mb32.elf mb32.bin
+	# the i386 kernels on the 32-bit PC too (tests/guests/qemu-i386.cases)
+	if command -v qemu-system-i386 >/dev/null; then
+		QEMU_CASES=qemu-i386.cases qemu_cases qemu-system-i386 qemu-i386
+	else
+		echo "SKIP qemu-i386: qemu-system-i386 is not installed"
+	fi
 }
 
 # qemucli: trapvisor under QEMU's command line (monitor/qemu_args.c).  The

@@ -89,23 +89,23 @@ static void print_cmdline(const struct mb_info *mbi)
 		s++;
 	while (*s == ' ')
 		s++;
-	kprintf("cmdline arguments: \"%s\"\n", s);
+	rt_printf("cmdline arguments: \"%s\"\n", s);
 }
 
 static void print_modules(const struct mb_info *mbi)
 {
 	const struct mb_module *m = (const void *)mbi->mods_addr;
 
-	kprintf("modules: %u\n", mbi->mods_count);
+	rt_printf("modules: %u\n", mbi->mods_count);
 	for (unsigned i = 0; i < mbi->mods_count; i++, m++) {
 		check(!(m->mod_start & 0xfff), "module: page-aligned",
 		      "starts at %x", m->mod_start);
 		check(m->mod_start >= 0x100000 && m->mod_end >= m->mod_start,
 		      "module: above 1 MiB", "[%x, %x)", m->mod_start,
 		      m->mod_end);
-		kprintf("module %u: %u bytes:\n", i, m->mod_end - m->mod_start);
+		rt_printf("module %u: %u bytes:\n", i, m->mod_end - m->mod_start);
 		for (uint32_t a = m->mod_start; a < m->mod_end; a++)
-			con_putc(*(const char *)a);
+			rt_putc(*(const char *)a);
 	}
 }
 
@@ -116,7 +116,7 @@ void boot_section(uint32_t magic, const struct mb_info *mbi,
 	check(magic == MB_BOOTLOADER_MAGIC, "EAX: multiboot magic 0x2badb002",
 	      "EAX %x", magic);
 	check_flags(mbi);
-	kprintf("mem_lower: %u KiB\n", mbi->mem_lower);
+	rt_printf("mem_lower: %u KiB\n", mbi->mem_lower);
 	if (mbi->flags & MBI_MMAP)
 		check_mmap(mbi);
 	if (mbi->flags & MBI_CMDLINE)

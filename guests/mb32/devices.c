@@ -124,7 +124,7 @@ static void check_lapic(void)
 	check((base & ~0xfffu) == LAPIC && (base & APIC_BASE_ENABLE) &&
 		      (base & APIC_BASE_BSP),
 	      "IA32_APIC_BASE: 0xfee00000, enabled, BSP", "%x", base);
-	kprintf("LAPIC: id %u, version 0x%x\n", lapic_read(LAPIC_ID) >> 24,
+	rt_printf("LAPIC: id %u, version 0x%x\n", lapic_read(LAPIC_ID) >> 24,
 		lapic_read(LAPIC_VERSION));
 	lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
 	check((lapic_read(LAPIC_SVR) & 0x1ff) == (SVR_ENABLE | VEC_SPURIOUS),
@@ -151,7 +151,7 @@ static void check_lapic(void)
 	lapic_write(LAPIC_LVT_TIMER, VEC_LAPIC_TIMER | LVT_PERIODIC);
 	lapic_write(LAPIC_TIMER_INITIAL, TIMER_COUNT);
 	wait_for(&lapic_ticks, PERIODIC_TICKS);
-	kprintf("LAPIC timer: periodic, %u ticks from one arming\n",
+	rt_printf("LAPIC timer: periodic, %u ticks from one arming\n",
 		PERIODIC_TICKS);
 	/* SDM vol. 3, 11.5.4: an initial count of 0 stops the timer */
 	lapic_write(LAPIC_TIMER_INITIAL, 0);
@@ -189,7 +189,7 @@ static void check_ioapic(void)
 		check(false, "IOAPIC", "the MADT named none");
 		return;
 	}
-	kprintf("IOAPIC: version register 0x%x\n", ioapic_read(IOAPIC_VER));
+	rt_printf("IOAPIC: version register 0x%x\n", ioapic_read(IOAPIC_VER));
 	set_handler(VEC_IOAPIC_PIT, on_pit);
 	/* fixed delivery, physical destination LAPIC 0, edge, active high */
 	ioapic_write(IOAPIC_REDTBL(IOAPIC_PIN_PIT) + 1, 0);
@@ -199,7 +199,7 @@ static void check_ioapic(void)
 	outb(PIT_CH0, PIT_DIVISOR >> 8);
 	wait_for(&pit_ticks, PIT_TICKS);
 	ioapic_write(IOAPIC_REDTBL(IOAPIC_PIN_PIT), LVT_MASKED | VEC_IOAPIC_PIT);
-	kprintf("IOAPIC: pin 2 (ISA IRQ 0): %u PIT interrupts seen\n",
+	rt_printf("IOAPIC: pin 2 (ISA IRQ 0): %u PIT interrupts seen\n",
 		PIT_TICKS);
 }
 
@@ -216,7 +216,7 @@ static void check_cmos(const struct mb_info *mbi)
 			 cmos_read(CMOS_EXT16_HIGH) << 8;
 	uint32_t ram_kib = 16 * 1024 + ext16 * 64;
 
-	kprintf("CMOS: %u KiB above 1 MiB, %u x 64 KiB above 16 MiB\n", ext,
+	rt_printf("CMOS: %u KiB above 1 MiB, %u x 64 KiB above 16 MiB\n", ext,
 		ext16);
 	check(ext + 1024 == ram_kib, "CMOS: both sizes say the same RAM",
 	      "%u and %u KiB", ext + 1024, ram_kib);
@@ -271,10 +271,10 @@ static void check_ide(void)
 	outb(IDE0_BASE + ATA_DEVICE, ATA_DEV_OBS);
 	outb(IDE0_BASE + ATA_COMMAND, ATA_CMD_IDENTIFY);
 	if (inb(IDE0_BASE + ATA_STATUS) == 0 || !ata_read_block(id)) {
-		kprintf("IDE primary master: no disk\n");
+		rt_printf("IDE primary master: no disk\n");
 		return;
 	}
-	kprintf("IDE primary master: ATA disk, %u sectors\n",
+	rt_printf("IDE primary master: ATA disk, %u sectors\n",
 		id[60] | (uint32_t)id[61] << 16);
 	outb(IDE0_BASE + ATA_COUNT, 1);
 	outb(IDE0_BASE + ATA_LBA_LOW, 0);
@@ -287,12 +287,12 @@ static void check_ide(void)
 	      inb(IDE0_BASE + ATA_STATUS));
 	if (!ok)
 		return;
-	kprintf("sector 0 begins: \"");
+	rt_printf("sector 0 begins: \"");
 	for (unsigned i = 0; i < 32; i++) {
 		char c = (char)(sector[i / 2] >> (8 * (i % 2)));
-		con_putc(c >= ' ' && c < 127 ? c : '.');
+		rt_putc(c >= ' ' && c < 127 ? c : '.');
 	}
-	kprintf("\"\n");
+	rt_printf("\"\n");
 }
 
 static void check_8042(void)

@@ -123,7 +123,7 @@ static void mp_tables(void)
 		return;
 	check(sum(ct, get16(ct + 4)) == 0, "MP configuration table: checksum",
 	      "sum %x", sum(ct, get16(ct + 4)));
-	kprintf("MP: local APIC at 0x%x\n", get32(ct + 36));
+	rt_printf("MP: local APIC at 0x%x\n", get32(ct + 36));
 
 	unsigned count[5] = { 0 }, n = get16(ct + 34);
 	bool bsp0 = false, irq0_pin2 = false;
@@ -136,7 +136,7 @@ static void mp_tables(void)
 			break;
 		e += len;
 	}
-	kprintf("MP: %u processor, %u IOAPIC, the first at 0x%x\n", count[0],
+	rt_printf("MP: %u processor, %u IOAPIC, the first at 0x%x\n", count[0],
 		count[2], mp_ioapic_address);
 	check(bsp0, "MP: the boot processor has LAPIC id 0", "not found");
 	check(isa_bus != 0xff, "MP: an ISA bus", "none");
@@ -174,7 +174,7 @@ static void madt(const uint8_t *t)
 	unsigned count[MADT_TYPES] = { 0 };
 	bool irq0_gsi2 = false;
 
-	kprintf("MADT: local APIC at 0x%x\n", get32(t + SDT_HEADER));
+	rt_printf("MADT: local APIC at 0x%x\n", get32(t + SDT_HEADER));
 	for (const uint8_t *e = t + SDT_HEADER + 8; e < t + get32(t + 4);
 	     e += e[1]) {
 		if (e[1] < 2)
@@ -187,13 +187,13 @@ static void madt(const uint8_t *t)
 			      "id %u flags %x", e[3], get32(e + 4));
 		if (e[0] == MADT_IOAPIC) {
 			ioapic_address = get32(e + 4);
-			kprintf("MADT: IOAPIC at 0x%x, GSI base %u\n",
+			rt_printf("MADT: IOAPIC at 0x%x, GSI base %u\n",
 				ioapic_address, get32(e + 8));
 		}
 		if (e[0] == MADT_OVERRIDE && e[3] == 0 && get32(e + 4) == 2)
 			irq0_gsi2 = true;
 	}
-	kprintf("MADT entries: %u local APIC, %u IOAPIC, %u override, "
+	rt_printf("MADT entries: %u local APIC, %u IOAPIC, %u override, "
 		"%u local APIC NMI\n", count[MADT_LAPIC], count[MADT_IOAPIC],
 		count[MADT_OVERRIDE], count[MADT_LAPIC_NMI]);
 	check(irq0_gsi2, "MADT: ISA IRQ 0 overridden to GSI 2", "none");
@@ -210,7 +210,7 @@ static void sdt(const uint8_t *t, bool *fadt, bool *apic)
 	if (!memcmp(t, "FACP", 4) && !*fadt) {
 		*fadt = true;
 		acpi_pm_timer_port = (uint16_t)get32(t + FADT_PM_TMR_BLK);
-		kprintf("FADT: PM timer at port 0x%x\n", acpi_pm_timer_port);
+		rt_printf("FADT: PM timer at port 0x%x\n", acpi_pm_timer_port);
 	}
 	if (!memcmp(t, "APIC", 4) && !*apic) {
 		*apic = true;

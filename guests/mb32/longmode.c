@@ -31,6 +31,6 @@ void longmode_section(void)
 		pd[i] = (uint64_t)i << 21 | PTE_PS | PTE_P | PTE_W;
 	pdpt[0] = (uint32_t)pd | PTE_P | PTE_W;
 	pml4[0] = (uint32_t)pdpt | PTE_P | PTE_W;
-	kprintf("CR4.PAE, CR3 = PML4, EFER.LME, CR0.PG, far jump to 0x38\n");
+	rt_printf("CR4.PAE, CR3 = PML4, EFER.LME, CR0.PG, far jump to 0x38\n");
 	long_mode_enter((uint32_t)pml4);
 }

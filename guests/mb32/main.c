@@ -14,8 +14,8 @@ void kmain(uint32_t magic, const struct mb_info *mbi, uint32_t eflags,
 void kmain(uint32_t magic, const struct mb_info *mbi, uint32_t eflags,
 	   uint32_t cs, uint32_t ds)
 {
-	con_init();
-	kprintf("mb32: a 32-bit multiboot kernel\n");
+	rt_serial_init();
+	rt_printf("mb32: a 32-bit multiboot kernel\n");
 	boot_section(magic, mbi, eflags, (uint16_t)cs, (uint16_t)ds);
 	firmware_section();
 	protmode_section();

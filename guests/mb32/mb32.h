@@ -10,9 +10,11 @@
  * is a fact both machines must share (no counts that depend on timing), so
  * its whole output on trapvisor must equal its output on QEMU.
  *
- * Unlike the other guests it does not link the 64-bit runtime
- * (guests/runtime/): it is an i386 ELF (guest32.ld, built with gcc -m32),
- * with its own small console and trap code, as an xv6-style kernel has.
+ * Unlike the other guests it does not take the runtime's machine set-up
+ * (guests/runtime/): it is an i386 ELF (guest32.ld, built with gcc -m32)
+ * with its own entry, GDT, IDT and trap code, as an xv6-style kernel has,
+ * because those are what it checks.  It links only the runtime's console,
+ * printf and string functions (the Makefile's RT32_LIB_OBJ).
  */
 #ifndef GUESTS_MB32_MB32_H
 #define GUESTS_MB32_MB32_H
@@ -57,6 +59,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rt.h"
+
 /* ------------------------------------------------------------ multiboot v1 */
 /* The Multiboot Specification 0.6.96, section 3.3: struct multiboot_info. */
 #define MB_BOOTLOADER_MAGIC 0x2badb002 /* in EAX at entry */
@@ -93,10 +97,9 @@ struct __attribute__((packed)) mb_mmap_entry {
 };
 
 /* ------------------------------------------------------------ console */
-void con_init(void);
-void con_putc(char c);
-int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+/* The console, printf and the string functions are the guest runtime's
+ * (rt.h: rt_serial_init, rt_putc, rt_printf, rt_vsnprintf, memset ...),
+ * from its i386 build; the machine set-up is mb32's own. */
 /* Print "== title ==" before a section. */
 void section(const char *title);
 /* Print "name: ok" or "name: FAIL (why)" and count a failure. */
@@ -105,11 +108,6 @@ void check(bool ok, const char *name, const char *why_fmt, ...)
 extern unsigned failures;
 /* Write code to isa-debug-exit and halt. */
 void mb_exit(int code) __attribute__((noreturn));
-
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
 
 /* ------------------------------------------------------------ traps */
 /* What entry.S leaves on the stack for trap(), lowest address first. */

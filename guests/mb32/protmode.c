@@ -119,7 +119,7 @@ void trap(struct frame *f)
 		try_abandon(f);
 		return;
 	}
-	kprintf("unexpected trap: vector %u error %x at %x:%x (CR2 %x)\n",
+	rt_printf("unexpected trap: vector %u error %x at %x:%x (CR2 %x)\n",
 		f->vector, f->error, f->cs, f->eip, read_cr2());
 	mb_exit(EXIT_UNEXPECTED_TRAP);
 }
@@ -249,10 +249,10 @@ static void on_syscall(struct frame *f)
 		      "CS %x SS %x frame at %x", f->cs, f->ss, (uint32_t)f);
 		check(if_kept, "int $0x80: a trap gate leaves IF set",
 		      "EFLAGS %x", read_eflags());
-		kprintf("user says: \"");
+		rt_printf("user says: \"");
 		for (uint32_t i = 0; i < f->ecx; i++)
-			con_putc(((const char *)f->ebx)[i]);
-		kprintf("\"\n");
+			rt_putc(((const char *)f->ebx)[i]);
+		rt_printf("\"\n");
 		f->eax = f->ecx;
 		return;
 	case SYS_FLAGS:
@@ -265,7 +265,7 @@ static void on_syscall(struct frame *f)
 		try_abandon(f);
 		return;
 	}
-	kprintf("unknown system call %u\n", f->eax);
+	rt_printf("unknown system call %u\n", f->eax);
 	mb_exit(EXIT_UNEXPECTED_TRAP);
 }
 

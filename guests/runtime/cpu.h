@@ -14,10 +14,11 @@
 
 #include "isa/x86.h"
 
-/* The operand of lgdt/lidt/sgdt/sidt: a limit and a linear base. */
+/* The operand of lgdt/lidt/sgdt/sidt: a limit and a linear base (8 bytes
+ * of it in 64-bit mode, 4 in 32-bit mode). */
 struct __attribute__((packed)) dt_ptr {
 	uint16_t limit;
-	uint64_t base;
+	uintptr_t base;
 };
 
 /* ------------------------------------------------------------ port I/O */
@@ -77,14 +78,15 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 }
 
 /* ------------------------------------------------------------ control registers */
+/* A control register is as wide as the mode: 64 or 32 bits (uintptr_t). */
 #define CPU_CR_ACCESSORS(n)                                                  \
-	static inline uint64_t read_cr##n(void)                              \
+	static inline uintptr_t read_cr##n(void)                             \
 	{                                                                    \
-		uint64_t v;                                                  \
+		uintptr_t v;                                                 \
 		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v) : : "memory"); \
 		return v;                                                    \
 	}                                                                    \
-	static inline void write_cr##n(uint64_t v)                           \
+	static inline void write_cr##n(uintptr_t v)                          \
 	{                                                                    \
 		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");   \
 	}
@@ -92,7 +94,9 @@ CPU_CR_ACCESSORS(0)
 CPU_CR_ACCESSORS(2)
 CPU_CR_ACCESSORS(3)
 CPU_CR_ACCESSORS(4)
-CPU_CR_ACCESSORS(8)
+#if defined(__x86_64__)
+CPU_CR_ACCESSORS(8) /* the task priority register: 64-bit mode only */
+#endif
 #undef CPU_CR_ACCESSORS
 
 /* ------------------------------------------------------------ descriptor tables */
@@ -127,7 +131,7 @@ static inline void sti(void)
 	__asm__ volatile("sti" : : : "memory");
 }
 
-static inline void invlpg(uint64_t va)
+static inline void invlpg(uintptr_t va)
 {
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
 }

@@ -35,6 +35,28 @@ static void out_padded(struct out *o, const char *s, size_t n, int width,
 }
 
 /*
+ * v / base into v, the remainder returned; base is at most 16.  Long
+ * division by 16-bit digits, so that only 32-bit divisions are needed: the
+ * i386 build has no 64-bit divide instruction, and guests link no libgcc
+ * that would provide one.  Each partial dividend (r << 16 | digit) is
+ * below base << 16, so each quotient digit fits in 16 bits.
+ */
+static unsigned divmod(uint64_t *v, unsigned base)
+{
+	uint32_t r = 0;
+	uint64_t q = 0;
+
+	for (int shift = 48; shift >= 0; shift -= 16) {
+		uint32_t part = (r << 16) | ((uint32_t)(*v >> shift) & 0xffff);
+
+		q |= (uint64_t)(part / base) << shift;
+		r = part % base;
+	}
+	*v = q;
+	return r;
+}
+
+/*
  * Emit an integer in base 10 or 16.  A minus sign goes before zero padding
  * ("-0042"), after space padding ("  -42"), as C's printf does.
  */
@@ -45,8 +67,9 @@ static void out_number(struct out *o, uint64_t v, bool negative,
 	size_t n = 0;
 
 	do {
-		digits[sizeof(digits) - 1 - n++] = "0123456789abcdef"[v % base];
-		v /= base;
+		unsigned d = divmod(&v, base);
+
+		digits[sizeof(digits) - 1 - n++] = "0123456789abcdef"[d];
 	} while (v);
 	if (negative && pad == '0') {
 		out_char(o, '-');

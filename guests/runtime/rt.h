@@ -2,11 +2,13 @@
  * guests/runtime/rt.h - the guest runtime: what a guest kernel links with.
  *
  * A guest is one folder under guests/ with a `int main(const char *args)`.
- * The runtime boots it (entry32.S under QEMU, entry64.S everywhere), gives
- * it its own GDT with a TSS and an LDT slot, an IDT whose exception vectors
- * land in one C handler, a console on the 16550A UART, a small printf, a
- * page-table helper and a way to run code that is expected to fault.
- * main's return value becomes the machine's exit status (rt_exit).
+ * The runtime boots it (x86-64: pvh_x86_64.S under QEMU, entry_x86_64.S
+ * everywhere; i386: entry_i386.S, a multiboot kernel), gives it its own
+ * GDT with a TSS and an LDT slot, an IDT whose exception vectors land in
+ * one C handler, a console on the 16550A UART, a small printf, paging
+ * with an identity map of the first 4 GiB and a page-table helper, and a
+ * way to run code that is expected to fault.  main's return value becomes
+ * the machine's exit status (rt_exit).
  */
 #ifndef GUESTS_RUNTIME_RT_H
 #define GUESTS_RUNTIME_RT_H
@@ -24,7 +26,8 @@ int main(const char *args);
 
 /* ------------------------------------------------------------ boot, exit */
 
-/* The boot_info the machine handed over (trapvisor or the PVH stub). */
+/* The boot_info the machine handed over (trapvisor or the PVH stub; on
+ * i386, rt_multiboot's translation of the multiboot information). */
 extern const struct boot_info *rt_boot_info;
 
 /* Status rt_exit uses when an exception nobody expected arrives. */
@@ -74,58 +77,24 @@ int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 
-/* ------------------------------------------------------------ segments */
+/* ------------------------------------------------------------ the machine */
 /*
- * The runtime's GDT.  User data sits just below user code so that one
- * STAR value serves syscall and sysretq (sysretq takes SS = STAR[63:48] + 8
- * and CS = STAR[63:48] + 16, both with RPL 3).
+ * What differs between the two machines the runtime is built for: its
+ * GDT and TSS, the trap frame, the IDT's gates, the page-table format and
+ * the boot.  rt_x86_64.h for the 64-bit build (gcc -m64), rt_i386.h for
+ * the i386 one (gcc -m32); the files whose names end in _x86_64 or _i386
+ * implement them, the others are shared.
  */
-#define RT_SEL_KCODE 0x08 /* 64-bit ring-0 code (as at boot) */
-#define RT_SEL_KDATA 0x10 /* ring-0 data (as at boot) */
-#define RT_SEL_UDATA 0x18 /* ring-3 data */
-#define RT_SEL_UCODE 0x20 /* 64-bit ring-3 code */
-#define RT_SEL_TSS 0x28   /* 64-bit TSS, 16 bytes */
-#define RT_SEL_LDT 0x38   /* an LDT with one descriptor, 16 bytes */
-#define RT_GDT_ENTRIES 9  /* 8-byte slots: limit 0x47 */
-#define RT_STAR_SYSRET_BASE RT_SEL_KDATA
-#define RT_LDT_SEL_DATA (0x00 | SEL_TI) /* LDT entry 0: ring-0 data */
-#define RT_LDT_ENTRIES 1
-
-/* The descriptor values the runtime installs. */
-#define RT_DESC_KCODE 0x00af9b000000ffffULL
-#define RT_DESC_KDATA 0x00cf93000000ffffULL
-#define RT_DESC_UDATA 0x00cff3000000ffffULL
-#define RT_DESC_UCODE 0x00affb000000ffffULL
-
-/* The 64-bit TSS (SDM vol. 3, 8.7); only rsp0 is used by the runtime. */
-struct __attribute__((packed)) rt_tss {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-};
-
-extern uint64_t rt_gdt[RT_GDT_ENTRIES];
-extern uint64_t rt_ldt[RT_LDT_ENTRIES];
-extern struct rt_tss rt_tss;
+#if defined(__x86_64__)
+#include "rt_x86_64.h"
+#elif defined(__i386__)
+#include "rt_i386.h"
+#else
+#error "the guest runtime is built for x86-64 or i386"
+#endif
 
 /* ------------------------------------------------------------ traps */
-/*
- * What every interrupt and exception stub leaves on the stack, lowest
- * address first: the general registers it saved, the vector and error
- * code it pushed (0 when the CPU pushes none), then the CPU's frame.
- */
-struct rt_frame {
-	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-	uint64_t vector, error;
-	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
-};
-
-/* A handler for one vector; it may change the frame before iretq. */
+/* A handler for one vector; it may change the frame before the iret. */
 typedef void rt_handler(struct rt_frame *f);
 
 /* Route vector to handler (NULL: back to the default). */
@@ -133,24 +102,15 @@ void rt_set_handler(unsigned vector, rt_handler *handler);
 /* Make IDT entry vector an interrupt gate with this DPL on the stub for
  * stub_vector (normally the same number). */
 void rt_set_gate(unsigned vector, unsigned stub_vector, unsigned dpl);
-/* Write, into gate[0..1], an interrupt gate (DPL dpl, the kernel code
- * segment) that enters stub_vector's stub. */
-void rt_gate_encode(uint64_t gate[2], unsigned stub_vector, unsigned dpl);
+/* Write, into gate (RT_GATE_WORDS words), an interrupt gate (DPL dpl, the
+ * kernel code segment) that enters stub_vector's stub. */
+void rt_gate_encode(uint64_t gate[RT_GATE_WORDS], unsigned stub_vector,
+		    unsigned dpl);
 /* The entry stub of each vector (each pushes its own vector number). */
-extern const uint64_t rt_vector_stubs[256];
-/* The runtime's IDT: 256 gates of 16 bytes. */
-extern uint64_t rt_idt[256 * 2];
-#define RT_IDT_LIMIT (256 * GATE_SIZE - 1)
-
-/* What an expected fault looked like. */
-struct rt_fault {
-	unsigned vector;
-	uint64_t error;  /* 0 when the vector pushes none */
-	uint64_t cr2;    /* for #PF */
-	uint64_t rip;    /* of the faulting instruction (after it, for traps) */
-	uint64_t cs;     /* as pushed: tells the CPL the fault came from */
-	uint64_t rflags; /* as pushed: the flags when it faulted */
-};
+extern const uintptr_t rt_vector_stubs[256];
+/* The runtime's IDT: 256 gates of RT_GATE_WORDS 8-byte words. */
+extern uint64_t rt_idt[256 * RT_GATE_WORDS];
+#define RT_IDT_LIMIT (256 * RT_GATE_WORDS * 8 - 1)
 
 /*
  * Run fn(arg).  If it returns, rt_try returns 0.  If an exception arrives
@@ -165,13 +125,15 @@ const char *rt_vector_name(unsigned vector);
 /* ------------------------------------------------------------ paging */
 /*
  * The 4 KiB page-table entry that maps va in the current address space;
- * a 2 MiB page on the way is first split into 512 4 KiB pages with the
- * same rights.  Tables come from a small pool in .bss.
+ * a large page on the way (2 MiB on x86-64, 4 MiB on i386) is first split
+ * into 4 KiB pages with the same rights.  Tables come from a small pool in
+ * .bss.  rt_pte_t and the RT_PT_* names of the format are in the machine's
+ * header.
  */
-uint64_t *rt_pte(uint64_t va);
+rt_pte_t *rt_pte(uintptr_t va);
 /* Map va to pa with flags (PTE_*), grant flags & PTE_U at every level on
  * the way, and flush va from the TLB. */
-void rt_map_page(uint64_t va, uint64_t pa, uint64_t flags);
+void rt_map_page(uintptr_t va, uintptr_t pa, rt_pte_t flags);
 
 /* ------------------------------------------------------------ set-up (internal) */
 void rt_serial_init(void);

@@ -1,9 +1,10 @@
 /*
  * guests/runtime/rt_main.c - from boot to main and back out.
  *
- * entry64.S calls rt_main with the boot_info; rt_main builds the runtime's
- * machine (console, segments, IDT, quiet interrupt controllers), runs the
- * guest's main and stops the machine with its return value.
+ * entry_x86_64.S (on i386, rt_multiboot in boot_i386.c) calls rt_main with
+ * the boot_info; rt_main builds the runtime's machine (console, segments,
+ * IDT, quiet interrupt controllers), runs the guest's main and stops the
+ * machine with its return value.
  */
 #include "cpu.h"
 #include "rt.h"

@@ -11,39 +11,23 @@
 #include "cpu.h"
 #include "rt.h"
 
-/*
- * Interrupt gate, low 8 bytes (the high 8 hold offset 63:32):
- *  63      48 47 46:45 44 43:40 39:35 34:32 31     16 15      0
- * +----------+--+-----+--+-----+-----+-----+---------+---------+
- * |off 31:16 |P | DPL |0 |type |  0  | IST |selector |off 15:0 |
- * +----------+--+-----+--+-----+-----+-----+---------+---------+
- */
-uint64_t rt_idt[256 * 2] __attribute__((aligned(16)));
+/* The IDT: 256 gates, each encoded by the machine's rt_gate_encode
+ * (desc_x86_64.c, desc_i386.c). */
+uint64_t rt_idt[256 * RT_GATE_WORDS] __attribute__((aligned(16)));
 static rt_handler *handlers[256];
 
-/* rt_try's state, shared with vectors.S: armed while rt_try_rsp != 0. */
-uint64_t rt_try_rsp;
+/* rt_try's state, shared with vectors_*.S: armed while rt_try_rsp != 0. */
+uintptr_t rt_try_rsp;
 struct rt_fault *rt_try_fault;
 void rt_try_recover(void);
 void rt_try_nested(void) __attribute__((noreturn));
 void rt_trap(struct rt_frame *f);
 
-/* Encode an interrupt gate (IF cleared on entry) to stub_vector's stub. */
-void rt_gate_encode(uint64_t gate[2], unsigned stub_vector, unsigned dpl)
-{
-	uint64_t off = rt_vector_stubs[stub_vector & 0xff];
-
-	gate[0] = (off & 0xffff) | (uint64_t)RT_SEL_KCODE << 16 |
-		  (uint64_t)DESC_SYS_INT_GATE << DESC_TYPE_SHIFT |
-		  (uint64_t)(dpl & 3) << DESC_DPL_SHIFT | DESC_P |
-		  ((off >> 16) & 0xffff) << 48;
-	gate[1] = off >> 32;
-}
-
 /* Make IDT entry vector a gate to stub_vector's stub. */
 void rt_set_gate(unsigned vector, unsigned stub_vector, unsigned dpl)
 {
-	rt_gate_encode(&rt_idt[2 * (vector & 0xff)], stub_vector, dpl);
+	rt_gate_encode(&rt_idt[RT_GATE_WORDS * (vector & 0xff)], stub_vector,
+		       dpl);
 }
 
 /* Route one vector to a guest's handler, or back to the default. */
@@ -55,7 +39,7 @@ void rt_set_handler(unsigned vector, rt_handler *handler)
 /* Gates for the exceptions, then lidt. */
 void rt_trap_init(void)
 {
-	struct dt_ptr idtr = { RT_IDT_LIMIT, (uint64_t)rt_idt };
+	struct dt_ptr idtr = { RT_IDT_LIMIT, (uintptr_t)rt_idt };
 
 	for (unsigned v = 0; v < T_NEXC; v++)
 		rt_set_gate(v, v, 0);
@@ -91,7 +75,10 @@ static bool vector_has_error(unsigned v)
 }
 
 /* An armed rt_try catches the fault: record it, resume at the recovery
- * point in ring 0 on rt_try's stack. */
+ * point in ring 0 on rt_try's stack.  A 64-bit iretq loads RSP and SS
+ * from the frame whatever the ring; a 32-bit iret to ring 0 pops only
+ * EIP, CS and EFLAGS, so rt_try_recover takes its stack back itself (it
+ * does so on both) and the data segments are the kernel's again. */
 static void try_catch(struct rt_frame *f)
 {
 	struct rt_fault *out = rt_try_fault;
@@ -99,17 +86,26 @@ static void try_catch(struct rt_frame *f)
 	out->vector = (unsigned)f->vector;
 	out->error = f->error;
 	out->cr2 = f->vector == T_PF ? read_cr2() : 0;
-	out->rip = f->rip;
 	out->cs = f->cs;
+#if defined(__x86_64__)
+	out->rip = f->rip;
 	out->rflags = f->rflags;
 	f->rip = (uint64_t)rt_try_recover;
-	f->cs = RT_SEL_KCODE;
-	f->ss = RT_SEL_KDATA;
 	f->rsp = rt_try_rsp;
+	f->ss = RT_SEL_KDATA;
 	f->rflags &= ~FL_TF;
+#else
+	out->eip = f->eip;
+	out->eflags = f->eflags;
+	f->eip = (uint32_t)rt_try_recover;
+	f->ds = f->es = RT_SEL_KDATA;
+	f->fs = f->gs = 0;
+	f->eflags &= ~FL_TF;
+#endif
+	f->cs = RT_SEL_KCODE;
 }
 
-/* Called by vectors.S for every trap, with the frame it built. */
+/* Called by vectors_*.S for every trap, with the frame it built. */
 void rt_trap(struct rt_frame *f)
 {
 	unsigned v = (unsigned)f->vector;
@@ -119,12 +115,14 @@ void rt_trap(struct rt_frame *f)
 	} else if (rt_try_rsp) {
 		try_catch(f);
 	} else if (vector_has_error(v)) {
-		rt_printf("unexpected exception %s(0x%lx) at rip 0x%lx\n",
-			  rt_vector_name(v), f->error, f->rip);
+		rt_printf("unexpected exception %s(0x%lx) at " RT_PC_NAME
+			  " 0x%lx\n", rt_vector_name(v),
+			  (unsigned long)f->error,
+			  (unsigned long)rt_frame_pc(f));
 		rt_exit(RT_EXIT_UNEXPECTED_TRAP);
 	} else {
-		rt_printf("unexpected exception %s at rip 0x%lx\n",
-			  rt_vector_name(v), f->rip);
+		rt_printf("unexpected exception %s at " RT_PC_NAME " 0x%lx\n",
+			  rt_vector_name(v), (unsigned long)rt_frame_pc(f));
 		rt_exit(RT_EXIT_UNEXPECTED_TRAP);
 	}
 }

@@ -1,8 +1,9 @@
 /*
  * guests/toyos/kernel.c - toyos boots here: main, the program table, panic.
  *
- * The runtime (guests/runtime) has already given us a GDT with user
- * segments and a TSS, an IDT and a console.  main sets up what makes a
+ * The runtime (guests/runtime, in its x86-64 or its i386 build) has
+ * already given us a GDT with user segments and a TSS, an IDT, paging
+ * with the boot identity map, and a console.  main sets up what makes a
  * multiprogrammed kernel - physical memory and the user pages (vm.c), the
  * timer and the exception handlers (trap.c), the system call entry
  * (syscall.c) - makes process 1 running the program init, and becomes the
@@ -48,8 +49,10 @@ void panic(const char *fmt, ...)
  * and page faults both to page in the heap and to kill a process that
  * touches what is not its own.  Under trapvisor every one of its CR3
  * writes, port accesses and iretqs is trapped and emulated - and its
- * output must be byte for byte what it prints on QEMU.  Boot: set up,
- * start init, schedule forever.
+ * output must be byte for byte what it prints on QEMU.  The same sources
+ * also make toyos32.elf, an i386 multiboot kernel (system calls by int
+ * $0x80, 2-level paging: arch_i386.c).  Boot: set up, start init,
+ * schedule forever.
  */
 int main(const char *args)
 {

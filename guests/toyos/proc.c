@@ -42,7 +42,7 @@ struct proc *proc_current(void)
  *   kstack + KSTACK_SIZE -> +----------------+
  *                           | struct rt_frame|  p->frame: the user state
  *                           +----------------+
- *                           | struct context |  p->context: rip = trapret
+ *                           | struct context |  p->context: ret goes to trapret
  *                           +----------------+
  */
 static struct proc *proc_alloc(void)
@@ -54,15 +54,15 @@ static struct proc *proc_alloc(void)
 			continue;
 		/* It stays UNUSED until the caller makes it RUNNABLE. */
 		memset(p, 0, sizeof(*p));
-		p->pml4 = vm_create();
-		if (!p->pml4)
+		p->pgdir = vm_create();
+		if (!p->pgdir)
 			return NULL;
 		p->pid = next_pid++;
 		p->kstack = kstacks[i];
 		p->frame = (struct rt_frame *)(p->kstack + KSTACK_SIZE) - 1;
 		p->context = (struct context *)p->frame - 1;
 		memset(p->context, 0, sizeof(*p->context));
-		p->context->rip = (uint64_t)(uintptr_t)trapret;
+		context_init(p->context, trapret);
 		return p;
 	}
 	return NULL;
@@ -85,22 +85,15 @@ static void set_name(struct proc *p, const char *name)
  */
 static bool load_program(struct proc *p, const struct program *prog)
 {
-	struct rt_frame *f = p->frame;
-
-	vm_clear_user(p->pml4);
-	for (uint64_t i = 1; i <= USER_STACK_PAGES; i++)
-		if (!vm_map_zero(p->pml4, USER_STACK_TOP - i * PAGE_4K,
+	vm_clear_user(p->pgdir);
+	for (uintptr_t i = 1; i <= USER_STACK_PAGES; i++)
+		if (!vm_map_zero(p->pgdir, USER_STACK_TOP - i * PAGE_4K,
 				 USER_DATA_FLAGS))
 			return false;
 	p->brk = USER_HEAP_BASE;
 	set_name(p, prog->name);
-	memset(f, 0, sizeof(*f));
-	f->rip = (uint64_t)(uintptr_t)ustart;
-	f->rdi = (uint64_t)(uintptr_t)prog->main;
-	f->cs = USER_CS;
-	f->ss = USER_SS;
-	f->rsp = USER_STACK_TOP - 8; /* as if ustart had been called */
-	f->rflags = FL_FIXED1 | FL_IF;
+	user_frame_init(p, p->frame, (uintptr_t)ustart,
+			(uintptr_t)prog->main);
 	return true;
 }
 
@@ -138,8 +131,8 @@ static void run(struct proc *p)
 {
 	current = p;
 	p->state = RUNNING;
-	syscall_set_kstack((uint64_t)(uintptr_t)(p->kstack + KSTACK_SIZE));
-	write_cr3(p->pml4);
+	syscall_set_kstack((uintptr_t)(p->kstack + KSTACK_SIZE));
+	write_cr3(p->pgdir);
 	swtch(&scheduler_context, p->context);
 	/* Off p's address space, which may be gone already if p exited. */
 	write_cr3(vm_kernel_cr3());
@@ -198,8 +191,8 @@ int proc_fork(void)
 
 	if (!child)
 		return SYS_ERROR;
-	if (!vm_copy_user(child->pml4, parent->pml4)) {
-		vm_destroy(child->pml4);
+	if (!vm_copy_user(child->pgdir, parent->pgdir)) {
+		vm_destroy(child->pgdir);
 		child->state = UNUSED;
 		return SYS_ERROR;
 	}
@@ -207,7 +200,7 @@ int proc_fork(void)
 	child->parent = parent;
 	child->brk = parent->brk;
 	*child->frame = *parent->frame; /* it returns from the same syscall */
-	child->frame->rax = 0;          /* ... with 0 */
+	syscall_set_result(child->frame, 0); /* ... with 0 */
 	child->state = RUNNABLE;
 	return child->pid;
 }
@@ -272,8 +265,8 @@ void proc_exit(int status)
 		halt(status);
 	/* Off p's address space before it is freed. */
 	write_cr3(vm_kernel_cr3());
-	vm_destroy(p->pml4);
-	p->pml4 = 0;
+	vm_destroy(p->pgdir);
+	p->pgdir = 0;
 	for (unsigned i = 0; i < NPROC; i++) { /* orphans go to init */
 		if (procs[i].parent != p)
 			continue;

@@ -2,9 +2,12 @@
  * guests/toyos/sysnum.h - the system call interface of toyos, shared by
  * the kernel (syscall.c) and the user library (user_lib.c).
  *
- * A user program puts the call's number in RAX and its arguments in RDI,
- * RSI and RDX, and executes `syscall`; the result comes back in RAX, and
- * RCX and R11 are lost (the CPU keeps the return RIP and RFLAGS there).
+ * On x86-64 a user program puts the call's number in RAX and its
+ * arguments in RDI, RSI and RDX, and executes `syscall`; the result comes
+ * back in RAX, and RCX and R11 are lost (the CPU keeps the return RIP and
+ * RFLAGS there).  On i386 the number goes in EAX and the arguments in
+ * EBX, ECX and EDX, and the instruction is `int $0x80` (SYSCALL_VECTOR);
+ * the result comes back in EAX and every other register is kept.
  * A negative result is an error.
  */
 #ifndef GUESTS_TOYOS_SYSNUM_H
@@ -20,6 +23,8 @@
 #define SYS_SBRK 8   /* sbrk(bytes): grow the heap; the old break */
 #define SYS_EXEC 9   /* exec(name): run a built-in program instead */
 #define SYS_NCALLS 10
+
+#define SYSCALL_VECTOR 0x80 /* i386: the int $0x80 gate, DPL 3 */
 
 #define SYS_ERROR (-1)      /* every failing call returns this */
 #define EXIT_KILLED (-1)    /* wait's status for a process the kernel killed */

@@ -3,46 +3,52 @@
  *
  * toyos is a small xv6-like kernel that runs on the guest runtime
  * (guests/runtime): processes with one address space each, a round-robin
- * scheduler preempted by the PIT, system calls through syscall/sysretq, a
- * demand-paged heap, and fault isolation.  The files:
+ * scheduler preempted by the PIT, system calls, a demand-paged heap, and
+ * fault isolation.  The same sources build it for two machines: x86-64
+ * (toyos.elf: 4-level paging, system calls by syscall/sysretq) and i386
+ * (toyos32.elf, a multiboot kernel: 2-level paging, system calls by int
+ * $0x80 through a DPL-3 gate, ring 3 through a 32-bit TSS).  The files:
  *
  *   kernel.c   boot: set up the machine, start init, schedule
  *   vm.c       physical frames, page tables, address spaces, demand paging
  *   proc.c     processes, the scheduler, fork/exit/wait/sleep
  *   trap.c     the PIC and the PIT, the timer, faults from user mode
- *   syscall.c  syscall/sysretq set-up and the system calls
- *   entry.S    the syscall entry, the context switch, the way to user mode
+ *   syscall.c  the system calls, and the copies from and to user memory
  *   user_*.c   the user programs (linked into .user, see guest.ld)
  *
- * Virtual memory of every process:
+ * and, once for each machine (the Makefile takes the _x86_64 or the _i386
+ * file, and toyos.h includes its header):
  *
- *   0x0000000000 - 0xffffffff    the kernel: the boot identity map, PML4
- *                                slot 0, shared by all address spaces and
- *                                supervisor-only except the .user pages
- *   0x8000000000 (USER_BASE)     PML4 slot 1, private to the process:
+ *   arch_*.h   the user address range, struct context, the trap frame's
+ *              system call registers
+ *   arch_*.c   the system call entry's set-up, the kernel stack for traps
+ *              from ring 3, a new program's first user registers
+ *   entry_*.S  the context switch, the way to user mode (and on x86-64
+ *              the syscall entry)
+ *
+ * Virtual memory of every process (arch_*.h has the numbers):
+ *
+ *   the boot identity map        the kernel: shared by all address
+ *                                spaces, supervisor-only except the .user
+ *                                pages
+ *   USER_BASE                    top-level slots private to the process:
  *     USER_HEAP_BASE ...         the heap, grown by sbrk, paged on demand
  *     ... USER_STACK_TOP         the user stack, USER_STACK_PAGES pages
  */
 #ifndef GUESTS_TOYOS_TOYOS_H
 #define GUESTS_TOYOS_TOYOS_H
 
-/* struct cpu (syscall.c), for entry.S: where syscall_entry finds the
- * kernel stack, and where it keeps the user's RSP meanwhile. */
-#define CPU_KSTACK_TOP 0
-#define CPU_USER_RSP 8
-/* struct rt_frame's vector for a frame built by syscall_entry. */
-#define FRAME_SYSCALL 0x100
-/* User code and stack selectors, RPL 3 (RT_SEL_UCODE, RT_SEL_UDATA in
- * rt.h, which entry.S cannot include; syscall.c checks they agree). */
-#define USER_CS (0x20 | 3)
-#define USER_SS (0x18 | 3)
-
-#ifndef __ASSEMBLER__
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "rt.h"
 #include "sysnum.h"
+
+#if defined(__x86_64__)
+#include "arch_x86_64.h"
+#else
+#include "arch_i386.h"
+#endif
 
 /* ------------------------------------------------------------ limits */
 #define NPROC 16                /* slots in the process table */
@@ -52,58 +58,55 @@
 #define PROC_NAME_MAX PROG_NAME_MAX
 
 /* ------------------------------------------------------------ user layout */
-#define USER_PML4_SLOT 1
-#define USER_BASE (1ULL << 39)                 /* 0x8000000000 */
 #define USER_HEAP_BASE USER_BASE
-#define USER_HEAP_MAX (256ULL << 20)            /* 256 MiB */
-#define USER_STACK_TOP (USER_BASE + (1ULL << 30))
+#define USER_HEAP_MAX (256UL << 20)             /* 256 MiB */
+#define USER_STACK_TOP (USER_BASE + (1UL << 30)) /* 1 GiB above the base */
 #define USER_STACK_PAGES 4
-/* Rights of a user data page: present, writable, user, never executed. */
-#define USER_DATA_FLAGS (PTE_P | PTE_W | PTE_U | PTE_NX)
 
 /* The user programs' pages in the image (guest.ld). */
 extern char __user_start[], __user_end[];
 
 /* ------------------------------------------------------------ vm.c */
+/*
+ * An address space is named by the physical address of its top-level
+ * table (the PML4 on x86-64, the page directory on i386): its CR3 value,
+ * here called a pgdir.  Virtual and physical addresses are uintptr_t: the
+ * kernel reaches every frame at its physical address.
+ */
 /* Take the free physical memory above the image for page frames. */
 void vm_init(void);
-/* The kernel's own address space: the boot PML4 (as a CR3 value). */
-uint64_t vm_kernel_cr3(void);
+/* The kernel's own address space: the boot map's table (as a CR3 value). */
+uintptr_t vm_kernel_cr3(void);
 /* A new address space with only the kernel in it (0: out of memory). */
-uint64_t vm_create(void);
-/* Free every user page and table of pml4, then pml4 itself. */
-void vm_destroy(uint64_t pml4);
-/* Free the user half of pml4 (exec starts over in the same PML4). */
-void vm_clear_user(uint64_t pml4);
+uintptr_t vm_create(void);
+/* Free every user page and table of pgdir, then pgdir itself. */
+void vm_destroy(uintptr_t pgdir);
+/* Free the user slots of pgdir (exec starts over in the same table). */
+void vm_clear_user(uintptr_t pgdir);
 /* Map a fresh zeroed user page at va with flags; false when out of memory. */
-bool vm_map_zero(uint64_t pml4, uint64_t va, uint64_t flags);
+bool vm_map_zero(uintptr_t pgdir, uintptr_t va, rt_pte_t flags);
 /* Copy every user page of src into dst (fork); false when out of memory. */
-bool vm_copy_user(uint64_t dst, uint64_t src);
+bool vm_copy_user(uintptr_t dst, uintptr_t src);
 struct proc;
 /* Map a zero page at p's heap address va if it is below the break and
  * not mapped yet (the first touch); false otherwise. */
-bool vm_demand_page(struct proc *p, uint64_t va);
+bool vm_demand_page(struct proc *p, uintptr_t va);
 /* The physical address of p's user address va (paging a heap page in if
  * need be), or 0 when ring 3 may not access it (or not write, if write). */
-uint64_t vm_user_phys(struct proc *p, uint64_t va, bool write);
-/* Whether va is supervisor-only (mapped, but not for ring 3) in pml4. */
-bool vm_is_kernel_page(uint64_t pml4, uint64_t va);
+uintptr_t vm_user_phys(struct proc *p, uintptr_t va, bool write);
+/* Whether va is supervisor-only (mapped, but not for ring 3) in pgdir. */
+bool vm_is_kernel_page(uintptr_t pgdir, uintptr_t va);
 
 /* ------------------------------------------------------------ proc.c */
 enum proc_state { UNUSED, RUNNABLE, RUNNING, SLEEPING, WAITING, ZOMBIE };
-
-/* Callee-saved registers, as swtch (entry.S) leaves them on a stack. */
-struct context {
-	uint64_t r15, r14, r13, r12, rbp, rbx, rip;
-};
 
 struct proc {
 	enum proc_state state;
 	int pid;
 	char name[PROC_NAME_MAX];
 	struct proc *parent;
-	uint64_t pml4;           /* physical address of its PML4 (CR3) */
-	uint64_t brk;            /* the heap is [USER_HEAP_BASE, brk) */
+	uintptr_t pgdir;         /* its top-level page table (CR3) */
+	uintptr_t brk;           /* the heap is [USER_HEAP_BASE, brk) */
 	uint64_t wake_tick;      /* SLEEPING: until ticks reaches this */
 	unsigned cpu_ticks;      /* timer ticks it was running at CPL 3 */
 	int exit_status;         /* ZOMBIE: for the parent's wait */
@@ -167,21 +170,26 @@ void panic(const char *fmt, ...)
 void trap_init(void);
 
 /* ------------------------------------------------------------ syscall.c */
-/* Program STAR, LSTAR, SFMASK and KERNEL_GS_BASE. */
-void syscall_init(void);
-/* Point syscalls and interrupts from ring 3 at this kernel stack top. */
-void syscall_set_kstack(uint64_t top);
-/* The C side of a system call: the result goes into f->rax. */
+/* The C side of a system call: the call's number and arguments are read
+ * and its result written through arch_*.h's syscall_nr, syscall_arg and
+ * syscall_set_result. */
 void syscall_dispatch(struct rt_frame *f);
 
-/* ------------------------------------------------------------ entry.S */
+/* ------------------------------------------------------------ arch_*.c */
+/* Make the system call instruction reach syscall_dispatch. */
+void syscall_init(void);
+/* Point system calls and interrupts from ring 3 at this kernel stack top. */
+void syscall_set_kstack(uintptr_t top);
+/* Make f, on p's kernel stack, enter pc(arg) at CPL 3 with interrupts on,
+ * on the user stack that ends at USER_STACK_TOP (mapped already). */
+void user_frame_init(struct proc *p, struct rt_frame *f, uintptr_t pc,
+		     uintptr_t arg);
+
+/* ------------------------------------------------------------ entry_*.S */
 /* Save callee-saved registers on this stack, store the stack in *old,
  * resume the context new. */
 void swtch(struct context **old, struct context *new);
 /* Return to user mode through the struct rt_frame at the stack pointer. */
 void trapret(void);
-/* The LSTAR target. */
-void syscall_entry(void);
 
-#endif /* __ASSEMBLER__ */
 #endif /* GUESTS_TOYOS_TOYOS_H */

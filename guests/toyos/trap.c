@@ -72,14 +72,15 @@ static void on_timer(struct rt_frame *f)
 	if (!p)
 		return; /* idle in the scheduler */
 	if (!from_user(f))
-		panic("on_timer: interrupt in the kernel at rip 0x%lx", f->rip);
+		panic("on_timer: interrupt in the kernel at " RT_PC_NAME
+		      " 0x%lx", (unsigned long)rt_frame_pc(f));
 	if (++p->cpu_ticks > CPU_BUDGET_TICKS)
 		proc_kill("used its %d ticks of CPU time", CPU_BUDGET_TICKS);
 	proc_yield();
 }
 
 /* "read", "write" or "instruction fetch", from a #PF error code. */
-static const char *access_name(uint64_t error)
+static const char *access_name(unsigned long error)
 {
 	if (error & PFEC_I)
 		return "instruction fetch";
@@ -87,9 +88,10 @@ static const char *access_name(uint64_t error)
 }
 
 /* What a protection violation (PFEC_P) at va ran into. */
-static const char *page_kind(struct proc *p, uint64_t va, uint64_t error)
+static const char *page_kind(struct proc *p, uintptr_t va,
+			     unsigned long error)
 {
-	if (vm_is_kernel_page(p->pml4, va))
+	if (vm_is_kernel_page(p->pgdir, va))
 		return "a kernel page";
 	return error & PFEC_I ? "a no-execute page" : "a read-only page";
 }
@@ -98,22 +100,25 @@ static const char *page_kind(struct proc *p, uint64_t va, uint64_t error)
  * survives; the others kill it, with what the error code says. */
 static void on_page_fault(struct rt_frame *f)
 {
-	uint64_t va = read_cr2();
+	uintptr_t va = read_cr2();
+	unsigned long error = f->error;
 	struct proc *p = proc_current();
 
 	if (!p || !from_user(f))
-		panic("on_page_fault: at 0x%lx in the kernel (rip 0x%lx, "
-		      "error 0x%lx)", va, f->rip, f->error);
-	if (f->error & PFEC_RSVD)
-		panic("on_page_fault: at 0x%lx, a reserved bit is set", va);
-	if (!(f->error & PFEC_P) && vm_demand_page(p, va))
+		panic("on_page_fault: at 0x%lx in the kernel (" RT_PC_NAME
+		      " 0x%lx, error 0x%lx)", (unsigned long)va,
+		      (unsigned long)rt_frame_pc(f), error);
+	if (error & PFEC_RSVD)
+		panic("on_page_fault: at 0x%lx, a reserved bit is set",
+		      (unsigned long)va);
+	if (!(error & PFEC_P) && vm_demand_page(p, va))
 		return;
-	if (f->error & PFEC_P)
+	if (error & PFEC_P)
 		proc_kill("page fault at 0x%lx (protection violation, "
-			  "user %s of %s)", va, access_name(f->error),
-			  page_kind(p, va, f->error));
+			  "user %s of %s)", (unsigned long)va,
+			  access_name(error), page_kind(p, va, error));
 	proc_kill("page fault at 0x%lx (not present, user %s of an unmapped "
-		  "address)", va, access_name(f->error));
+		  "address)", (unsigned long)va, access_name(error));
 }
 
 /* Any other exception: the process's fault, or the kernel's bug.  (The
@@ -124,9 +129,11 @@ static void on_exception(struct rt_frame *f)
 	const char *name = rt_vector_name((unsigned)f->vector);
 
 	if (proc_current() && from_user(f))
-		proc_kill("%s, error code 0x%lx", name, f->error);
-	panic("on_exception: %s (error 0x%lx) in the kernel at rip 0x%lx",
-	      name, f->error, f->rip);
+		proc_kill("%s, error code 0x%lx", name,
+			  (unsigned long)f->error);
+	panic("on_exception: %s (error 0x%lx) in the kernel at " RT_PC_NAME
+	      " 0x%lx", name, (unsigned long)f->error,
+	      (unsigned long)rt_frame_pc(f));
 }
 
 /* Handlers for every exception and IRQ 0, then the PICs and the PIT. */

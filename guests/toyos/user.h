@@ -1,6 +1,6 @@
 /*
  * guests/toyos/user.h - what a toyos user program can call: the system
- * calls (user_lib.c turns each into a `syscall` instruction) and a printf
+ * calls (user_lib.c turns each into a system call instruction) and a printf
  * on top of write.
  *
  * User code lives in the .user pages (guest.ld) and runs at CPL 3: it may

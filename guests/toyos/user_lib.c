@@ -2,10 +2,12 @@
  * guests/toyos/user_lib.c - the user side of the system calls, and printf.
  *
  * Linked into the .user pages with the programs (guest.ld), so it runs at
- * CPL 3 and can reach the kernel only through `syscall`.
+ * CPL 3 and can reach the kernel only through the system call instruction:
+ * `syscall` on x86-64, `int $0x80` on i386.
  */
 #include "user.h"
 
+#if defined(__x86_64__)
 /*
  * The system call instruction: number in RAX, arguments in RDI, RSI and
  * RDX, result in RAX.  The CPU itself overwrites RCX (the return RIP) and
@@ -21,6 +23,22 @@ static long syscall3(long n, long a, long b, long c)
 			 : "rcx", "r11", "memory");
 	return ret;
 }
+#else
+/*
+ * The system call gate: number in EAX, arguments in EBX, ECX and EDX,
+ * result in EAX; the kernel's iret gives every other register back.
+ */
+static long syscall3(long n, long a, long b, long c)
+{
+	long ret;
+
+	__asm__ volatile("int %1"
+			 : "=a"(ret)
+			 : "i"(SYSCALL_VECTOR), "a"(n), "b"(a), "c"(b), "d"(c)
+			 : "memory");
+	return ret;
+}
+#endif
 
 long write(const void *buf, size_t len)
 {
@@ -69,8 +87,9 @@ int exec(const char *name)
 	return (int)syscall3(SYS_EXEC, (long)name, 0, 0);
 }
 
-/* Every program starts here (the kernel's exec points RIP at it, with the
- * program's main in RDI): what main returns is the exit status. */
+/* Every program starts here (the kernel's exec points the instruction
+ * pointer at it, with the program's main as its argument): what main
+ * returns is the exit status. */
 void ustart(int (*main)(void))
 {
 	exit(main());

@@ -1,5 +1,6 @@
 /*
- * guests/runtime/desc.c - the runtime's segments: GDT, TSS and LDT.
+ * guests/runtime/desc_x86_64.c - the runtime's segments in long mode: GDT,
+ * TSS, LDT, and the encoding of its 16-byte IDT gates.
  *
  * The boot GDT (monitor/boot.h) has only kernel code and data.  A kernel
  * that wants ring 3, syscall/sysretq and exceptions from user mode needs
@@ -84,4 +85,24 @@ void rt_desc_init(void)
 	reload_cs(RT_SEL_KCODE);
 	reload_data_segments(RT_SEL_KDATA);
 	ltr(RT_SEL_TSS);
+}
+
+/*
+ * Encode an interrupt gate (IF cleared on entry) to stub_vector's stub.
+ * A 64-bit gate is 16 bytes; the low 8 (the high 8 hold offset 63:32):
+ *  63      48 47 46:45 44 43:40 39:35 34:32 31     16 15      0
+ * +----------+--+-----+--+-----+-----+-----+---------+---------+
+ * |off 31:16 |P | DPL |0 |type |  0  | IST |selector |off 15:0 |
+ * +----------+--+-----+--+-----+-----+-----+---------+---------+
+ */
+void rt_gate_encode(uint64_t gate[RT_GATE_WORDS], unsigned stub_vector,
+		    unsigned dpl)
+{
+	uint64_t off = rt_vector_stubs[stub_vector & 0xff];
+
+	gate[0] = (off & 0xffff) | (uint64_t)RT_SEL_KCODE << 16 |
+		  (uint64_t)DESC_SYS_INT_GATE << DESC_TYPE_SHIFT |
+		  (uint64_t)(dpl & 3) << DESC_DPL_SHIFT | DESC_P |
+		  ((off >> 16) & 0xffff) << 48;
+	gate[1] = off >> 32;
 }

@@ -1,5 +1,5 @@
 /*
- * guests/runtime/paging.c - page-table helpers on top of the boot map.
+ * guests/runtime/paging_x86_64.c - page-table helpers on top of the boot map.
  *
  * The boot identity map (monitor/boot.h) uses 2 MiB pages.  A guest that
  * wants to remap one 4 KiB page, or give ring 3 access to one, asks for
@@ -73,13 +73,13 @@ static uint64_t *walk(uint64_t va, uint64_t upper)
 }
 
 /* The 4 KiB PTE of va (splitting a 2 MiB page first if need be). */
-uint64_t *rt_pte(uint64_t va)
+rt_pte_t *rt_pte(uintptr_t va)
 {
 	return walk(va, 0);
 }
 
 /* Map va to pa with flags; PTE_U in flags is granted on the whole path. */
-void rt_map_page(uint64_t va, uint64_t pa, uint64_t flags)
+void rt_map_page(uintptr_t va, uintptr_t pa, rt_pte_t flags)
 {
 	uint64_t *pte = walk(va, flags & PTE_U);
 

@@ -1,5 +1,6 @@
 /*
- * guests/runtime/vectors.S - the way into the C trap handler, and rt_try.
+ * guests/runtime/vectors_x86_64.S - the way into the C trap handler, and
+ * rt_try, in long mode.
  *
  * Every IDT vector has a small stub that makes the stack look the same
  * whatever the CPU pushed: an error code (a 0 where the CPU pushes none),

@@ -1,7 +1,7 @@
 /*
- * guests/runtime/entry64.S - the 64-bit entry, shared by every machine.
+ * guests/runtime/entry_x86_64.S - the 64-bit entry, shared by every machine.
  *
- * trapvisor enters here directly (e_entry); under QEMU entry32.S gets here
+ * trapvisor enters here directly (e_entry); under QEMU pvh_x86_64.S gets here
  * after building the same state.  Either way: long mode, CPL 0, the boot
  * state of monitor/boot.h, RDI = the struct boot_info.
  */

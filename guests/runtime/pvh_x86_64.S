@@ -1,5 +1,5 @@
 /*
- * guests/runtime/entry32.S - the PVH entry: QEMU's -kernel into long mode.
+ * guests/runtime/pvh_x86_64.S - the PVH entry: QEMU's -kernel into long mode.
  *
  * qemu-system-x86_64 -kernel loads an ELF64 image whose PVH note (below)
  * names a 32-bit entry point, and enters it like this (the PVH boot ABI):

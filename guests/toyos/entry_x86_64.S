@@ -1,5 +1,6 @@
 /*
- * guests/toyos/entry.S - the three ways the kernel changes stacks.
+ * guests/toyos/entry_x86_64.S - the three ways the x86-64 kernel changes
+ * stacks.
  *
  *   syscall_entry  the target of `syscall` (MSR_LSTAR): from ring 3 onto
  *                  the process's kernel stack, into syscall_dispatch, and
@@ -10,11 +11,11 @@
  *                  it says, with iretq: how a new process first runs
  *
  * Interrupts and exceptions come in through the runtime's stubs
- * (guests/runtime/vectors.S), which build the same struct rt_frame; the CPU
- * has switched to TSS.RSP0, the process's kernel stack, when they come
- * from ring 3.
+ * (guests/runtime/vectors_x86_64.S), which build the same struct
+ * rt_frame; the CPU has switched to TSS.RSP0, the process's kernel stack,
+ * when they come from ring 3.
  */
-#include "toyos.h"
+#include "arch_x86_64.h"
 
 /* Push/pop the general registers in struct rt_frame order (rt.h). */
 	.macro push_regs
