@@ -99,9 +99,29 @@ static int kv_probe(char *why, size_t len)
 	return -1;
 }
 
+/* The host CPU's physical-address width (CPUID 0x80000008 EAX[7:0]):
+ * guest RAM in a memory slot must lie below 2^this; 36 if not said. */
+static unsigned host_phys_bits(void)
+{
+	unsigned a, b, c, d;
+
+	if (__get_cpuid(0x80000008U, &a, &b, &c, &d) && (a & 0xff))
+		return a & 0xff;
+	return 36;
+}
+
 /* What hardware assist cannot offer: refuse it with one line. */
 static int kv_check_options(const struct vm *vm, char *why, size_t len)
 {
+	unsigned bits = host_phys_bits();
+
+	if (gm_phys_end(vm->mem.size) > 1ULL << bits) {
+		snprintf(why, len, "--mem=%llu: guest RAM would end at %#llx, "
+			 "beyond this CPU's %u physical-address bits; give a "
+			 "smaller --mem", (unsigned long long)(vm->mem.size >> 20),
+			 (unsigned long long)gm_phys_end(vm->mem.size), bits);
+		return -1;
+	}
 	if (vm->opt.icount_ns) {
 		snprintf(why, len, "--icount counts guest instructions, and a "
 			 "CPU in guest mode does not count them for the "
@@ -116,7 +136,7 @@ static int kv_check_options(const struct vm *vm, char *why, size_t len)
 	return 0;
 }
 
-/* Give KVM guest-physical [gpa, gpa + size) at RAM offset off as slot. */
+/* Give KVM guest-physical RAM [gpa, gpa + size) as slot, with flags. */
 static int kv_slot(struct kv *k, const struct vm *vm, uint32_t slot,
 		   uint64_t gpa, uint64_t size, uint32_t flags)
 {
