@@ -1,9 +1,12 @@
 /*
- * core/guest_mem.c - guest RAM as one memfd-backed region.
+ * core/guest_mem.c - guest RAM as one memfd-backed block.
  *
- * A memfd rather than anonymous memory so that a later engine (native) can
- * map the very same pages into another process: guest-physical address X is
- * file offset X.
+ * A memfd rather than anonymous memory so that the native engine can map
+ * the very same pages into another process: a guest-physical address is
+ * the file offset gm_offset() gives (core/guest_mem.h).  A memfd is
+ * created without a commitment of memory (shmem's VM_NORESERVE), and
+ * neither ftruncate nor mmap populates it: a guest of 5 GiB costs the
+ * host only the pages it touches.
  */
 #include <errno.h>
 #include <string.h>
@@ -16,6 +19,7 @@ int gm_init(struct guest_mem *gm, uint64_t size)
 {
 	gm->base = NULL;
 	gm->size = 0;
+	gm->low = 0;
 	gm->fd = memfd_create("trapvisor-ram", MFD_CLOEXEC);
 	if (gm->fd < 0)
 		return -1;
@@ -27,6 +31,7 @@ int gm_init(struct guest_mem *gm, uint64_t size)
 		goto fail;
 	gm->base = p;
 	gm->size = size;
+	gm->low = gm_low_size(size);
 	return 0;
 fail:;
 	int saved = errno;
@@ -44,6 +49,7 @@ void gm_fini(struct guest_mem *gm)
 		close(gm->fd);
 	gm->base = NULL;
 	gm->size = 0;
+	gm->low = 0;
 	gm->fd = -1;
 }
 

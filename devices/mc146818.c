@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/guest_mem.h"
 #include "devices/mc146818.h"
 
 #define NS_PER_S 1000000000ULL
@@ -275,7 +276,6 @@ uint64_t mc146818_next_event(const struct mc146818 *rtc, uint64_t now)
 
 #define KIB 1024ULL
 #define MIB (1024 * KIB)
-#define GIB (1024 * MIB)
 
 static void put16(struct mc146818 *rtc, unsigned r, uint64_t v)
 {
@@ -286,10 +286,9 @@ static void put16(struct mc146818 *rtc, unsigned r, uint64_t v)
 void mc146818_pc_bios_bytes(struct mc146818 *rtc, uint64_t ram_bytes,
 			    unsigned ncpus, uint64_t now)
 {
-	/* trapvisor's RAM is one block from 0: what lies below 4 GiB is
-	 * below, the rest above (QEMU moves RAM above 3 GiB away from the
-	 * PCI hole at 3.5 GiB; guests of that size are not run here). */
-	uint64_t below = ram_bytes < 4 * GIB ? ram_bytes : 4 * GIB;
+	/* RAM as QEMU's pc lays it out (core/guest_mem.h): with 3.5 GiB or
+	 * more, 3 GiB below the PCI hole and the rest from 4 GiB up. */
+	uint64_t below = gm_low_size(ram_bytes);
 	uint64_t above = ram_bytes - below, v;
 
 	/* 0x15/0x16: base memory in KiB, up to 640. */

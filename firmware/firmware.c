@@ -4,8 +4,9 @@
  *
  * Everything is written afresh at each boot, as a BIOS would at power-on,
  * so that a guest that scribbled over its tables last time finds them
- * whole again.  The BIOS ROM area is RAM in trapvisor, and the guest may
- * write it; the memory map calls it reserved, as QEMU's does.
+ * whole again.  The BIOS area is RAM to the monitor, which writes it here
+ * through gm_*, and ROM to the guest, whose writes to it are dropped
+ * (core/guest_mem.h); the memory map calls it reserved, as QEMU's does.
  */
 #include <string.h>
 
@@ -38,17 +39,16 @@ uint8_t firmware_checksum(const void *p, size_t len)
 
 uint64_t firmware_ram_top(uint64_t ram)
 {
-	uint64_t top = ram < FW_MMIO_HOLE ? ram : FW_MMIO_HOLE;
-
-	return top - FW_HIGH_RESERVED;
+	return gm_low_size(ram) - FW_HIGH_RESERVED;
 }
 
 /*
  * The map SeaBIOS gives QEMU's pc machine: RAM below the EBDA, the EBDA,
  * the BIOS ROM, RAM from 1 MiB up to the pages SeaBIOS keeps below the
- * top (never into the MMIO hole, where the IOAPIC and the LAPIC answer),
- * those pages, and the BIOS ROM's alias below 4 GiB.  (vm_create makes
- * at least 2 MiB of RAM, so every range is there.)
+ * top of the RAM below 4 GiB (which ends before the PCI hole, where the
+ * IOAPIC and the LAPIC answer), those pages, the BIOS ROM's alias below
+ * 4 GiB, and the RAM that QEMU moved above 4 GiB, if any.  (vm_create
+ * makes at least 2 MiB of RAM, so every range is there.)
  */
 unsigned firmware_e820(uint64_t ram, struct e820_entry map[FW_E820_MAX])
 {
@@ -65,8 +65,12 @@ unsigned firmware_e820(uint64_t ram, struct e820_entry map[FW_E820_MAX])
 	map[n++] = (struct e820_entry){ avail, FW_HIGH_RESERVED,
 					E820_RESERVED };
 	map[n++] = (struct e820_entry){ FW_HIGH_BIOS,
-					0x100000000ULL - FW_HIGH_BIOS,
+					GM_HIGH_BASE - FW_HIGH_BIOS,
 					E820_RESERVED };
+	if (ram > gm_low_size(ram))
+		map[n++] = (struct e820_entry){ GM_HIGH_BASE,
+						ram - gm_low_size(ram),
+						E820_RAM };
 	return n;
 }
 

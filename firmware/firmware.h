@@ -27,7 +27,9 @@
  *                       in its first byte, as SeaBIOS)
  *   0xf0000 - 0xfffff   the BIOS ROM area: the ACPI RSDP and the MP
  *                       floating pointer (both found by a scan of this
- *                       area on 16-byte boundaries), then the tables
+ *                       area on 16-byte boundaries), then the tables;
+ *                       0xe0000 - 0xfffff is ROM to the guest (its
+ *                       writes are dropped: core/guest_mem.h)
  *
  * The chips' addresses, IDs and ports are those of their own headers
  * (devices/lapic.h, devices/ioapic.h, devices/acpi_pm.h): the tables
@@ -39,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/guest_mem.h"
 #include "devices/ioapic.h"
 
 struct guest_mem;
@@ -66,9 +69,15 @@ struct guest_mem;
 #define FW_ROM_BASE 0xf0000
 #define FW_ROM_END 0x100000
 
-/* The MMIO hole below 4 GiB that guest RAM is not reported in. */
+/*
+ * The top of the first 4 GiB is the PCI hole, never RAM: RAM below 4 GiB
+ * ends at 3.5 GiB at most (core/guest_mem.h), and the hole holds the
+ * IOAPIC, the LAPIC and the BIOS ROM's alias at the very top.
+ */
 #define FW_MMIO_HOLE IOAPIC_BASE  /* the lowest of the chips */
 #define FW_HIGH_BIOS 0xfffc0000U   /* QEMU maps its BIOS ROM up here */
+_Static_assert(GM_LOW_MAX <= FW_MMIO_HOLE, "RAM below 4 GiB overlaps the "
+	       "IOAPIC");
 
 /*
  * SeaBIOS keeps the last 128 KiB below the top of RAM for its own tables
@@ -85,18 +94,21 @@ struct e820_entry {
 	uint64_t base, length;
 	uint32_t type;
 };
-#define FW_E820_MAX 6
+#define FW_E820_MAX 7
 
 /*
- * The memory map of a machine with ram bytes of RAM from address 0:
- * base memory, the EBDA (reserved), the BIOS ROM (reserved), RAM from
- * 1 MiB up to firmware_ram_top(), the last FW_HIGH_RESERVED bytes below
- * the top of RAM (or the MMIO hole: reserved), the high BIOS (reserved).
- * Fills map[] and returns the number of entries (at most FW_E820_MAX).
+ * The memory map of a machine with ram bytes of RAM laid out as
+ * core/guest_mem.h says: base memory, the EBDA (reserved), the BIOS ROM
+ * (reserved), RAM from 1 MiB up to firmware_ram_top(), the last
+ * FW_HIGH_RESERVED bytes below the top of the RAM below 4 GiB (reserved),
+ * the high BIOS (reserved), and, with 3.5 GiB of RAM or more, the RAM
+ * from 4 GiB up.  Fills map[] and returns the number of entries (at most
+ * FW_E820_MAX).
  */
 unsigned firmware_e820(uint64_t ram, struct e820_entry map[FW_E820_MAX]);
 
-/* The end of the RAM above 1 MiB that the map calls available. */
+/* The end of the RAM above 1 MiB that the map calls available: below
+ * 4 GiB, where mem_upper and the CMOS's 16 MiB count stop. */
 uint64_t firmware_ram_top(uint64_t ram);
 
 /* What the MP table's processor entry says of the CPU: CPUID leaf 1. */

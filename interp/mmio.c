@@ -16,6 +16,10 @@
  * volatile pointers: mov in both directions (from a register or an
  * immediate), movzx and movsx are emulated.  Anything else on device
  * memory stops the guest with one line naming the instruction.
+ *
+ * The same path drops a native guest's mov to the BIOS area, which is RAM
+ * mapped read-only in the child because it is ROM to the guest
+ * (core/guest_mem.h): the store goes nowhere, as on QEMU's ROM.
  */
 #include <inttypes.h>
 
@@ -96,8 +100,14 @@ bool interp_mmio(struct vm *vm, const struct insn *in)
 	if (operand_gpa(vm, in, m, size, store ? ACC_WRITE : ACC_READ,
 			&gpa) < 0)
 		return true; /* the fault is the instruction's outcome */
-	if (gm_ptr(&vm->mem, gpa, size))
-		return false; /* RAM after all: not this routine's business */
+	if (gm_ptr(&vm->mem, gpa, size)) {
+		/* RAM after all: not this routine's business, unless it is a
+		 * store to the BIOS area, ROM to the guest: dropped. */
+		if (!store || !gm_is_rom(gpa))
+			return false;
+		interp_advance(vm, in);
+		return true;
+	}
 	if (store) {
 		val = other->type == X86_OP_IMM ? (uint64_t)other->imm
 						 : interp_reg_get(&vm->vcpu,

@@ -79,7 +79,9 @@
 /* What the guest learns about its machine at entry (RDI points here). */
 struct boot_info {
 	uint64_t magic;        /* BOOT_MAGIC */
-	uint64_t mem_size;     /* bytes of RAM from guest-physical 0 */
+	uint64_t mem_size;     /* bytes of RAM from guest-physical 0: with
+				  3.5 GiB or more, 3 GiB (the rest lies from
+				  4 GiB up, core/guest_mem.h) */
 	uint64_t cmdline;      /* guest-physical address of a NUL-ended string */
 	uint64_t flags;        /* BOOT_FLAG_* */
 };

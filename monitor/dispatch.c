@@ -122,17 +122,20 @@ static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
 }
 
 /*
- * The shadow maps the faulting address to a device's page, and the engine's
- * MMU cannot reach devices (native): emulate the instruction's access
- * (interp_mmio).  True when this was such a fault.
+ * The shadow maps the faulting address to a device's page, or a write to
+ * the BIOS area (ROM to the guest, never writable in a native child), and
+ * the engine's MMU cannot reach devices (native): emulate the
+ * instruction's access (interp_mmio).  True when this was such a fault.
  */
 static bool dispatch_mmio(struct vm *vm, const struct vm_exit *x,
 			  struct insn *in, struct action *a)
 {
 	uint64_t leaf = shadowpt_lookup(vm, x->exc.address);
+	uint64_t frame = leaf & PTE_ADDR_MASK;
+	bool rom = gm_is_rom(frame) && (x->exc.error & PFEC_W);
 
 	if (vm->engine->handles_mmio || !leaf ||
-	    shadowpt_frame_is_ram(vm, leaf & PTE_ADDR_MASK))
+	    (shadowpt_frame_is_ram(vm, frame) && !rom))
 		return false;
 	snprintf(a->reason, sizeof(a->reason), "mmio");
 	switch (insn_fetch(vm, x->rip, in)) {
@@ -154,11 +157,12 @@ static bool dispatch_mmio(struct vm *vm, const struct vm_exit *x,
 			 "at linear %#" PRIx64, x->exc.address);
 		return true;
 	}
-	vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "%s %s on device memory at linear "
+	vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "%s %s on %s at linear "
 		"%#" PRIx64 " (rip %#" PRIx64 "): the %s engine emulates only "
 		"mov, movzx and movsx there (--engine=softcpu runs any)",
-		in->mnemonic, in->op_str, x->exc.address, x->rip,
-		vm->engine->name);
+		in->mnemonic, in->op_str,
+		rom ? "the BIOS area (ROM)" : "device memory", x->exc.address,
+		x->rip, vm->engine->name);
 	snprintf(a->what, sizeof(a->what), "guest killed");
 	return true;
 }

@@ -124,11 +124,12 @@ static void read_phdr(const uint8_t *img, const struct elf_image *e,
 		.p_memsz = p.p_memsz, .p_align = p.p_align };
 }
 
-/* trapvisor's own protocol: in RAM, and above the boot area. */
+/* trapvisor's own protocol: in the RAM below 4 GiB (the boot identity
+ * map's, from 0 without a break), and above the boot area. */
 static int place_trapvisor(const struct vm *vm, uint64_t addr, uint64_t size,
 			   const char *what, char *why, size_t len)
 {
-	uint64_t ram = vm->mem.size;
+	uint64_t ram = vm->mem.low;
 
 	if (addr >= ram || size > ram - addr) {
 		snprintf(why, len, "%s at [%#llx, %#llx) lies outside guest "
@@ -506,7 +507,7 @@ void boot_setup(struct vm *vm, uint64_t entry, const char *cmdline)
 {
 	struct boot_info bi = {
 		.magic = BOOT_MAGIC,
-		.mem_size = vm->mem.size,
+		.mem_size = vm->mem.low, /* from 0; the rest from 4 GiB */
 		.cmdline = BOOT_CMDLINE,
 		.flags = BOOT_FLAG_TRAPVISOR,
 	};

@@ -38,6 +38,11 @@ int vm_create(struct vm *vm, const struct vm_options *opt, int out_fd,
 		snprintf(why, len, "out of memory for the machine's state");
 		goto fail;
 	}
+	if (opt->mem_mib < VM_MEM_MIN_MIB || opt->mem_mib > VM_MEM_MAX_MIB) {
+		snprintf(why, len, "guest RAM of %llu MiB: give "
+			 VM_MEM_LIMITS, (unsigned long long)opt->mem_mib);
+		goto fail;
+	}
 	if (gm_init(&vm->mem, opt->mem_mib << 20) < 0) {
 		snprintf(why, len, "cannot allocate %llu MiB of guest RAM: %m",
 			 (unsigned long long)opt->mem_mib);

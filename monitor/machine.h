@@ -12,6 +12,19 @@
 #include <stddef.h>
 
 #include "core/vm.h"
+#include "isa/x86.h"
+
+/*
+ * --mem's bounds, in MiB: the boot structures need 2 MiB; the RAM placed
+ * above 4 GiB (core/guest_mem.h) must end below 2^MAXPHYADDR, the
+ * physical-address width the virtual CPU's CPUID advertises.
+ */
+#define VM_MEM_MIN_MIB 2ULL
+#define VM_MEM_MAX_MIB (GM_MAX_SIZE(X86_MAXPHYADDR) >> 20)
+#define VM_MEM_LIMITS "2 to 523264 MiB (RAM must end below 2^39, the " \
+	"virtual CPU's MAXPHYADDR)"
+_Static_assert(VM_MEM_MAX_MIB == 523264 && X86_MAXPHYADDR == 39,
+	       "VM_MEM_LIMITS says otherwise");
 
 /*
  * Create a VM from options: guest RAM of opt->mem_mib MiB, devices (UART

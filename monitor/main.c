@@ -23,8 +23,6 @@
 #include "core/vm.h"
 #include "devices/devices.h"
 
-#define MEM_MIN_MIB 2
-#define MEM_MAX_MIB 4096
 #define EXIT_USAGE 2  /* a bad command line */
 #define EXIT_SETUP 1  /* the image or the host refused */
 
@@ -48,7 +46,8 @@ static const char usage_text[] =
 "                             through /dev/kvm (Linux with VT-x/AMD-V)\n"
 "                    auto     native where it works and the options\n"
 "                             and the guest allow, else softcpu (default)\n"
-"  --mem=MIB       guest RAM in MiB, 2..4096 (default 64)\n"
+"  --mem=MIB       guest RAM in MiB, 2..523264 (default 64); from 3584 up,\n"
+"                  3 GiB lie below the PCI hole and the rest from 4 GiB\n"
 "  --isa=MODE      x86     real x86: sensitive-unprivileged instructions\n"
 "                          (pushf, sgdt, cpuid, ...) run without trapping\n"
 "                          and see the real machine (the default for\n"
@@ -121,9 +120,9 @@ static uint64_t parse_mem(const char *s)
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
 
-	if (errno || end == s || *end || s[0] == '-' || v < MEM_MIN_MIB ||
-	    v > MEM_MAX_MIB)
-		usage_error("--mem=%s: give a size in MiB from 2 to 4096", s);
+	if (errno || end == s || *end || s[0] == '-' || v < VM_MEM_MIN_MIB ||
+	    v > VM_MEM_MAX_MIB)
+		usage_error("--mem=%s: give a size in MiB, " VM_MEM_LIMITS, s);
 	return v;
 }
 

@@ -286,6 +286,8 @@ static int place_modules(struct vm *vm, const struct boot_image *bi,
 }
 
 /* The memory map, from the firmware's e820 table; returns its length. */
+_Static_assert(MB_MMAP + FW_E820_MAX * sizeof(struct mb_mmap_entry) <= MB_MODS,
+	       "the memory map overlaps the module list");
 static uint32_t write_mmap(struct vm *vm)
 {
 	struct e820_entry e[FW_E820_MAX];

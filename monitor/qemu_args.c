@@ -32,12 +32,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "monitor/machine.h"
 #include "monitor/qemu_args.h"
 
 #define QEMU_NAME "trapvisor-qemu"
 #define EXIT_USAGE 2   /* as trapvisor: a bad command line */
-#define MEM_MIN_MIB 2
-#define MEM_MAX_MIB 4096
+#define MEM_MIN_MIB VM_MEM_MIN_MIB
+#define MEM_MAX_MIB VM_MEM_MAX_MIB
 #define DEBUG_EXIT_IOBASE 0xf4 /* devices/devices.h PORT_ISA_DEBUG_EXIT */
 
 static const char help_text[] =
@@ -57,7 +58,7 @@ static const char help_text[] =
 "                      a space); ',,' is a comma in an item; the last\n"
 "                      -initrd counts\n"
 "  -m N[M|G], -m size=N[M|G]\n"
-"                      guest RAM, MiB by default, 2 MiB to 4 GiB\n"
+"                      guest RAM, MiB by default, 2 MiB to 511 GiB\n"
 "  -smp 1              one vCPU (the only number)\n"
 "  -accel tcg|kvm, -machine accel=tcg|kvm, -enable-kvm\n"
 "                      tcg (the default): --engine=softcpu --isa=strict,\n"
@@ -124,7 +125,7 @@ static void parse_m(const char *s, struct vm_options *opt)
 
 	opt->mem_mib = mem_mib(n);
 	if (!opt->mem_mib)
-		refuse("-m", s, "give N, NM or NG (MiB, GiB), 2 MiB to 4 GiB, "
+		refuse("-m", s, "give N, NM or NG (MiB, GiB), 2 MiB to 511 GiB, "
 		       "optionally as size=N; nothing else of -m is supported");
 }
 

@@ -195,14 +195,15 @@ static uint64_t walk_load(const void *slot, unsigned size)
 
 /*
  * Set bits in one guest entry if they are not set yet, and tell the engine
- * that guest RAM changed (a page table may share its page with code).
+ * that guest RAM changed (a page table may share its page with code).  A
+ * table in the BIOS area is ROM: the CPU's write of A or D goes nowhere.
  */
 static void walk_set_bits(struct vm *vm, const struct walk_path *p, int i,
 			  uint64_t bits)
 {
 	uint64_t e = walk_load(p->slot[i], p->entry_size);
 
-	if ((e & bits) == bits)
+	if ((e & bits) == bits || gm_is_rom(p->gpa[i]))
 		return;
 	e |= bits;
 	memcpy(p->slot[i], &e, p->entry_size); /* x86 is little-endian */
@@ -469,11 +470,14 @@ int gva_write(struct vm *vm, uint64_t va, const void *buf, size_t len,
 		va = walk_linear(vm, va); /* wraps at 4 GiB outside long mode */
 		size_t n = gva_chunk(va, len);
 
-		/* Cannot fail: the probe walked the same pages. */
+		/* Cannot fail: the probe walked the same pages.  The BIOS
+		 * area is ROM to the guest: its bytes are dropped. */
 		walk_guest(vm, va, acc, &r);
-		memcpy(gm_ptr(&vm->mem, r.gpa, n), in, n);
-		if (vm->engine && vm->engine->ram_written)
-			vm->engine->ram_written(vm, r.gpa, n);
+		if (!gm_is_rom(r.gpa)) {
+			memcpy(gm_ptr(&vm->mem, r.gpa, n), in, n);
+			if (vm->engine && vm->engine->ram_written)
+				vm->engine->ram_written(vm, r.gpa, n);
+		}
 		in += n;
 		va += n;
 		len -= n;

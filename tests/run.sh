@@ -185,7 +185,10 @@ qemu_cases() {
 			echo "SKIP $2/$name: pending ($3)"
 			continue
 		fi
-		disk=""; drive=""; fed=""; initrd=""
+		disk=""; drive=""; fed=""; initrd=""; mem=64
+		case $elf in *%*)
+			mem=${elf#*%}; elf=${elf%%%*} ;;
+		esac
 		case $elf in *@*)
 			initrd=$HERE/guests/${elf#*@}; elf=${elf%%@*} ;;
 		esac
@@ -196,7 +199,7 @@ qemu_cases() {
 			disk=${elf#*+}; elf=${elf%%+*}
 			drive=file=$(disk_make "$disk"),format=raw,if=ide,index=0 ;;
 		esac
-		run_fed "$fed" timeout 120 "$1" -accel tcg -cpu qemu64 -m 64 \
+		run_fed "$fed" timeout 120 "$1" -accel tcg -cpu qemu64 -m "$mem" \
 			-display none -serial stdio -monitor none -no-reboot \
 			-device isa-debug-exit,iobase=0xf4,iosize=0x4 \
 			${drive:+-drive "$drive"} \

@@ -11,7 +11,8 @@
  *   KVM_EXIT_HLT                hlt -> EXIT_HLT (the run loop sleeps)
  *   KVM_EXIT_SHUTDOWN           a triple fault -> EXIT_SHUTDOWN
  *   KVM_EXIT_MMIO               memory that is not RAM (the LAPIC, the
- *                               IOAPIC, nothing) -> EXIT_MMIO
+ *                               IOAPIC, nothing), or a write to the
+ *                               BIOS area's read-only slot -> EXIT_MMIO
  *   KVM_EXIT_IRQ_WINDOW_OPEN,   the guest can take an interrupt now, or
  *   -EINTR (the timer, Ctrl-C)  the host wants control -> EXIT_INTERRUPT
  *   FAIL_ENTRY, INTERNAL_ERROR  EXIT_INTERNAL, with KVM's reason
@@ -98,9 +99,29 @@ static int kv_probe(char *why, size_t len)
 	return -1;
 }
 
+/* The host CPU's physical-address width (CPUID 0x80000008 EAX[7:0]):
+ * guest RAM in a memory slot must lie below 2^this; 36 if not said. */
+static unsigned host_phys_bits(void)
+{
+	unsigned a, b, c, d;
+
+	if (__get_cpuid(0x80000008U, &a, &b, &c, &d) && (a & 0xff))
+		return a & 0xff;
+	return 36;
+}
+
 /* What hardware assist cannot offer: refuse it with one line. */
 static int kv_check_options(const struct vm *vm, char *why, size_t len)
 {
+	unsigned bits = host_phys_bits();
+
+	if (gm_phys_end(vm->mem.size) > 1ULL << bits) {
+		snprintf(why, len, "--mem=%llu: guest RAM would end at %#llx, "
+			 "beyond this CPU's %u physical-address bits; give a "
+			 "smaller --mem", (unsigned long long)(vm->mem.size >> 20),
+			 (unsigned long long)gm_phys_end(vm->mem.size), bits);
+		return -1;
+	}
 	if (vm->opt.icount_ns) {
 		snprintf(why, len, "--icount counts guest instructions, and a "
 			 "CPU in guest mode does not count them for the "
@@ -115,20 +136,52 @@ static int kv_check_options(const struct vm *vm, char *why, size_t len)
 	return 0;
 }
 
-/* The VM, with all of guest RAM (vm->mem) as memory slot 0. */
+/* Give KVM guest-physical RAM [gpa, gpa + size) as slot, with flags. */
+static int kv_slot(struct kv *k, const struct vm *vm, uint32_t slot,
+		   uint64_t gpa, uint64_t size, uint32_t flags)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)
+				  gm_ptr(&vm->mem, gpa, size),
+	};
+
+	if (!r.userspace_addr) {
+		errno = EINVAL;
+		return -1;
+	}
+	return ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &r);
+}
+
+/*
+ * The VM, with guest RAM (vm->mem) laid out as core/guest_mem.h says, in
+ * memory slots: the RAM below 4 GiB in three (the BIOS area in the middle
+ * is KVM_MEM_READONLY: the guest reads it, and each write becomes an MMIO
+ * exit that devices_mmio drops, as QEMU's ROM does; a host without
+ * KVM_CAP_READONLY_MEM leaves it writable), and the RAM from 4 GiB up in
+ * a fourth.
+ */
 static int kv_create_vm(struct kv *k, const struct vm *vm)
 {
-	struct kvm_userspace_memory_region ram = {
-		.slot = 0,
-		.guest_phys_addr = 0,
-		.memory_size = vm->mem.size,
-		.userspace_addr = (uint64_t)(uintptr_t)vm->mem.base,
-	};
+	const struct guest_mem *m = &vm->mem;
+	uint32_t ro = KVM_MEM_READONLY;
 
 	if ((k->sys_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC)) < 0 ||
 	    (k->vm_fd = ioctl(k->sys_fd, KVM_CREATE_VM, 0)) < 0)
 		return -1;
-	return ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &ram);
+	if (ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) <= 0)
+		ro = 0;
+	if (kv_slot(k, vm, 0, 0, GM_ROM_BASE, 0) < 0 ||
+	    kv_slot(k, vm, 1, GM_ROM_BASE, GM_ROM_END - GM_ROM_BASE, ro) < 0 ||
+	    kv_slot(k, vm, 2, GM_ROM_END, m->low - GM_ROM_END, 0) < 0)
+		return -1;
+	if (m->size > m->low &&
+	    kv_slot(k, vm, 3, GM_HIGH_BASE, m->size - m->low, 0) < 0)
+		return -1;
+	return 0;
 }
 
 /* vCPU 0 and its kvm_run area, shared with KVM. */

@@ -31,7 +31,13 @@
  * Only frames of guest RAM can be mirrored: a shadow leaf whose frame is
  * device memory (shadowpt_frame_is_ram() says no) has nothing in the memfd
  * behind it, and the child cannot call the devices on each access, so the
- * guest is stopped when it first touches such a page.
+ * guest is stopped when it first touches such a page.  A frame's offset
+ * in the memfd is gm_offset()'s (core/guest_mem.h): guest-physical below
+ * 4 GiB, and right after the low RAM for the RAM from 4 GiB up.
+ *
+ * The BIOS area (0xe0000-0xfffff) is mapped without PROT_WRITE whatever
+ * the shadow grants: a guest's write to it faults, and the dispatcher
+ * drops it (interp_mmio), as QEMU's ROM does.
  */
 #if defined(__linux__) && defined(__x86_64__)
 
@@ -158,7 +164,9 @@ static int leaf_prot(uint64_t leaf)
 {
 	int prot = PROT_READ;
 
-	if (leaf & PTE_W)
+	/* The BIOS area is ROM: never writable in the child (a write faults
+	 * and the dispatcher drops it, interp_mmio). */
+	if ((leaf & PTE_W) && !gm_is_rom(leaf & PTE_ADDR_MASK))
 		prot |= PROT_WRITE;
 	if (!(leaf & PTE_NX))
 		prot |= PROT_EXEC;
@@ -335,9 +343,13 @@ static int map_run(struct nat *n, const uint64_t *va, const uint64_t *leaf,
 {
 	uint64_t gpa = leaf[i] & PTE_ADDR_MASK;
 	int prot = leaf_prot(leaf[i]);
-	long r = nat_inject(n, SYS_mmap, va[i], (j - i) * PAGE_4K,
+	/* Adjacent RAM frames are adjacent in the memfd: a run never spans
+	 * the PCI hole, whose frames are no RAM (premap_view skips them). */
+	uint64_t off = gm_offset(&n->vm->mem, gpa, (j - i) * PAGE_4K);
+	long r = off == GM_NO_RAM ? -EFAULT :
+		 nat_inject(n, SYS_mmap, va[i], (j - i) * PAGE_4K,
 			    (uint64_t)prot, MAP_SHARED | MAP_FIXED,
-			    (uint64_t)n->memfd, gpa);
+			    (uint64_t)n->memfd, off);
 
 	if (r != (long)va[i]) {
 		snprintf(n->why, sizeof(n->why), "cannot map guest pages %#"
@@ -443,7 +455,8 @@ static int map_page(struct nat *n, uint64_t va, uint64_t leaf)
 	}
 	long r = nat_inject(n, SYS_mmap, va & PAGE_4K_MASK, PAGE_4K,
 			    (uint64_t)prot, MAP_SHARED | MAP_FIXED,
-			    (uint64_t)n->memfd, gpa);
+			    (uint64_t)n->memfd,
+			    gm_offset(&n->vm->mem, gpa, PAGE_4K));
 	if (r != (long)(va & PAGE_4K_MASK)) {
 		snprintf(n->why, sizeof(n->why), "cannot map guest page %#"
 			 PRIx64 " in the child: %s", va, strerror((int)-r));

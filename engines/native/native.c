@@ -328,7 +328,9 @@ static bool fault_is_fetch(const struct vm *vm, uint64_t rip, uint64_t va)
 /*
  * A page fault at va that the shadow does not cover: rebuild the error
  * code.  U always (the real CPU is at ring 3); P when the shadow had the
- * page (a protection fault); I for a fetch (fault_is_fetch); W for a write.
+ * page (a protection fault); I for a fetch (fault_is_fetch); W for a write
+ * (a protection fault that is no fetch on a page mapped without write: the
+ * shadow's read-only pages and the BIOS area, which the mirror maps so).
  */
 static void page_fault(struct nat *n, struct vm_exit *x, uint64_t va)
 {
@@ -340,8 +342,9 @@ static void page_fault(struct nat *n, struct vm_exit *x, uint64_t va)
 		err |= PFEC_P;
 	if (fault_is_fetch(vm, rip, va))
 		err |= PFEC_I;
-	else if (leaf ? !(leaf & PTE_W) : insn_writes(vm, rip))
-		err |= PFEC_W;
+	else if (leaf ? !(leaf & PTE_W) || gm_is_rom(leaf & PTE_ADDR_MASK)
+		      : insn_writes(vm, rip))
+		err |= PFEC_W; /* the BIOS area is mapped read-only: a write */
 	set_exception(x, rip, T_PF, true, err);
 	x->exc.address = va;
 	n->last_pf = va;

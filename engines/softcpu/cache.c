@@ -3,8 +3,9 @@
  *
  * "Decode once, execute many times": a decoded record is kept in a
  * direct-mapped table of SC_ICACHE_SIZE slots indexed by the low bits of
- * the instruction's guest-physical address.  Keying by physical rather
- * than linear address keeps records valid across page-table changes (two
+ * the instruction's offset in guest RAM (its guest-physical address less
+ * the PCI hole below it: gm_offset()).  Keying by physical rather than
+ * linear address keeps records valid across page-table changes (two
  * mappings of one page share them) and puts the invalidation where the
  * bytes live.
  *
@@ -48,27 +49,27 @@ void sc_cache_fini(struct sc_cpu *c)
 	c->page_code = NULL;
 }
 
-struct sc_insn *sc_cache_put(struct sc_cpu *c, uint64_t gpa,
+struct sc_insn *sc_cache_put(struct sc_cpu *c, uint64_t ram,
 			     const struct sc_insn *d)
 {
-	struct sc_insn *slot = &c->icache[gpa & (SC_ICACHE_SIZE - 1)];
-	uint64_t pg = gpa >> PAGE_4K_SHIFT;
+	struct sc_insn *slot = &c->icache[ram & (SC_ICACHE_SIZE - 1)];
+	uint64_t pg = ram >> PAGE_4K_SHIFT;
 
 	*slot = *d;
-	slot->gpa = gpa;
+	slot->ram = ram;
 	slot->gen = c->page_gen[pg];
 	c->page_code[pg] = 1;
 	return slot;
 }
 
-void sc_cache_invalidate(struct sc_cpu *c, uint64_t gpa, uint64_t len)
+void sc_cache_invalidate(struct sc_cpu *c, uint64_t ram, uint64_t len)
 {
 	uint64_t first, last;
 
-	if (len == 0 || gpa >= c->npages << PAGE_4K_SHIFT)
+	if (len == 0 || ram >= c->npages << PAGE_4K_SHIFT)
 		return;
-	first = gpa >> PAGE_4K_SHIFT;
-	last = (gpa + len - 1) >> PAGE_4K_SHIFT;
+	first = ram >> PAGE_4K_SHIFT;
+	last = (ram + len - 1) >> PAGE_4K_SHIFT;
 	if (last >= c->npages || last < first)
 		last = c->npages - 1;
 	for (uint64_t pg = first; pg <= last; pg++)

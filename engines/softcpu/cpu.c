@@ -175,15 +175,15 @@ static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
 	if (!(e = fetch_page(c, lin)))
 		return NULL;
 	c->code_vpn = lin >> PAGE_4K_SHIFT;
-	c->code_gpa = e->gpa;
-	uint64_t gpa = e->gpa + off;
-	if ((d = sc_cache_find(c, gpa)))
+	c->code_ram = e->ram;
+	uint64_t ram = e->ram + off;
+	if ((d = sc_cache_find(c, ram)))
 		return d;
 	c->decodes++;
 	avail = PAGE_4K - off < 15 ? PAGE_4K - off : 15;
 	switch (sc_decode(e->host + off, avail, c->csz, scratch)) {
 	case SC_DEC_OK:
-		return sc_cache_put(c, gpa, scratch);
+		return sc_cache_put(c, ram, scratch);
 	case SC_DEC_MORE:
 		c->crossing++;
 		return fetch_crossing(c, lin, e->host + off, avail, scratch);
@@ -240,7 +240,7 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy)
 		 * the monitor has control.
 		 */
 		if (lin >> PAGE_4K_SHIFT == c->code_vpn)
-			d = sc_cache_find(c, c->code_gpa +
+			d = sc_cache_find(c, c->code_ram +
 					  (lin & (PAGE_4K - 1)));
 		if (!d && !(d = fetch(c, v->rip, lin, &scratch)))
 			return SC_STOP;
@@ -383,12 +383,20 @@ static void sc_flush(struct vm *vm, uint64_t va)
 		sc_tlb_flush(c, va);
 }
 
+/* The monitor wrote guest-physical [gpa, gpa + len): drop the code it
+ * held, by RAM offset; a range that is not all RAM (it spans the PCI
+ * hole) drops every record, which is always safe. */
 static void sc_ram_written(struct vm *vm, uint64_t gpa, uint64_t len)
 {
 	struct sc_cpu *c = vm->engine_data;
+	uint64_t ram = gm_offset(&vm->mem, gpa, len);
 
-	if (c)
-		sc_cache_invalidate(c, gpa, len);
+	if (!c)
+		return;
+	if (ram != GM_NO_RAM)
+		sc_cache_invalidate(c, ram, len);
+	else
+		sc_cache_invalidate(c, 0, c->npages << PAGE_4K_SHIFT);
 }
 
 /*

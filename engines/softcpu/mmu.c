@@ -38,6 +38,11 @@
  * one that is not 1, 2, 4 or 8 bytes wide (sgdt, lds, pusha, cmpxchg16b),
  * stops the guest with sc_unsupported: no device register is laid out
  * for that.
+ *
+ * The BIOS area (0xe0000-0xfffff) is RAM the guest may read and run but
+ * not change: its TLB entries never carry TLB_W, and a write that the
+ * shadow allows lands in a copy of the page (rom_sink) that is forgotten,
+ * so the guest's store is dropped as QEMU's ROM drops it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -101,7 +106,10 @@ const struct sc_tlb *sc_tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc)
 	e->vpn = va >> PAGE_4K_SHIFT;
 	e->host = host;
 	e->gpa = gpa;
-	e->rights = rights;
+	e->ram = host ? (uint64_t)(host - c->vm->mem.base) : 0;
+	/* The BIOS area is ROM: the TLB never lets a write through to it. */
+	e->rom = host && gm_is_rom(gpa) && (rights & TLB_W);
+	e->rights = e->rom ? rights & ~TLB_W : rights;
 	if (!(rights & sc_right(acc))) {
 		page_fault(c, va, err | PFEC_P);
 		return NULL;
@@ -184,6 +192,19 @@ static int map_mmio(struct sc_cpu *c, uint64_t gpa, unsigned off,
 	return SC_OK;
 }
 
+/*
+ * A write to the BIOS area, which is ROM to the guest (core/guest_mem.h):
+ * the operand is a copy of the page in one of the two sinks, so that a
+ * read-modify-write reads the ROM's bytes and its store goes nowhere, as
+ * on QEMU's ROM, whatever the instruction and its width.
+ */
+static uint8_t *rom_sink(struct sc_cpu *c, const struct sc_tlb *e,
+			 unsigned which)
+{
+	memcpy(c->rom_sink[which], e->host, PAGE_4K);
+	return c->rom_sink[which];
+}
+
 int sc_map_slow(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
 		struct sc_mem *m)
 {
@@ -196,12 +217,13 @@ int sc_map_slow(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
 		return SC_STOP;
 	if (!e->host)
 		return map_mmio(c, e->gpa + off, off, len, m);
-	m->p1 = e->host + off;
+	bool rom = (acc & ACC_WRITE) && e->rom;
+	m->p1 = (rom ? rom_sink(c, e, 0) : e->host) + off;
 	m->p2 = NULL;
 	m->n1 = len;
 	m->io = NULL;
-	if (acc & ACC_WRITE)
-		sc_code_write(c, e->gpa);
+	if ((acc & ACC_WRITE) && !rom)
+		sc_code_write(c, e->ram);
 	if (off + len <= PAGE_4K)
 		return SC_OK;
 	/* Crossing: translate the second page too, before any write. */
@@ -210,9 +232,10 @@ int sc_map_slow(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
 		return SC_STOP;
 	if (!e->host)
 		return map_mmio(c, e->gpa, PAGE_4K, len, m);
-	m->p2 = e->host;
-	if (acc & ACC_WRITE)
-		sc_code_write(c, e->gpa);
+	rom = (acc & ACC_WRITE) && e->rom;
+	m->p2 = rom ? rom_sink(c, e, 1) : e->host;
+	if ((acc & ACC_WRITE) && !rom)
+		sc_code_write(c, e->ram);
 	return SC_OK;
 }
 

@@ -95,7 +95,7 @@ typedef int sc_fn(struct sc_cpu *c, const struct sc_insn *d);
  */
 struct sc_insn {
 	sc_fn *fn;        /* the handler */
-	uint64_t gpa;     /* cache tag: guest-physical address of byte 0 */
+	uint64_t ram;     /* cache tag: offset of byte 0 in guest RAM's block */
 	uint32_t gen;     /* cache tag: generation of that page */
 	uint8_t csz;      /* cache tag: the code size it was decoded for */
 	uint8_t len;      /* instruction length in bytes */
@@ -134,7 +134,11 @@ struct sc_tlb {
 	uint64_t vpn;     /* linear address >> 12, or SC_TLB_EMPTY */
 	uint8_t *host;    /* host address of the page's first byte */
 	uint64_t gpa;     /* guest-physical address of the page */
+	uint64_t ram;     /* its offset in guest RAM's block (core/guest_mem.h):
+			     the decoded-instruction cache's key */
 	uint8_t rights;   /* TLB_R, TLB_W, TLB_X */
+	bool rom;         /* the BIOS area, which the shadow lets the guest
+			     write: TLB_W is off, and writes are dropped */
 };
 #define SC_TLB_EMPTY (~0ULL)
 #define SC_TLB_SIZE 1024 /* entries, direct-mapped by vpn */
@@ -143,7 +147,7 @@ struct sc_tlb {
 #define TLB_X 0x4
 
 /* The decoded-instruction cache (cache.c). */
-#define SC_ICACHE_SIZE 32768 /* records, direct-mapped by gpa */
+#define SC_ICACHE_SIZE 32768 /* records, direct-mapped by RAM offset */
 
 /*
  * An access to a device's page (MMIO), not RAM: the device is asked when
@@ -205,7 +209,7 @@ struct sc_cpu {
 	/* MMU */
 	uint64_t *root;         /* the shadow PML4 the TLB was filled from */
 	uint64_t code_vpn;      /* the page RIP was last fetched from... */
-	uint64_t code_gpa;      /* ...and its guest-physical address */
+	uint64_t code_ram;      /* ...and its offset in guest RAM */
 	struct sc_tlb tlb[SC_TLB_SIZE];
 
 	/* Decoded-instruction cache */
@@ -235,6 +239,8 @@ struct sc_cpu {
 	/* MMIO */
 	struct sc_mmio mmio[2];
 	unsigned mmio_next;     /* the slot the next device access takes */
+	uint8_t rom_sink[2][PAGE_4K]; /* where a write to the BIOS area goes
+				    (copies of its pages, then forgotten) */
 	struct sc_tlb mmio_page; /* what sc_translate returns for a device
 				    page: host NULL, never in the TLB */
 	uint64_t mmio_accesses; /* --stats: devices_mmio calls */
@@ -461,7 +467,7 @@ static inline int sc_map(struct sc_cpu *c, uint64_t va, unsigned len,
 
 	if (e->vpn == va >> PAGE_4K_SHIFT && (e->rights & sc_right(acc)) &&
 	    off + len <= PAGE_4K && !(acc & c->segchk) &&
-	    (!(acc & ACC_WRITE) || !c->page_code[e->gpa >> PAGE_4K_SHIFT])) {
+	    (!(acc & ACC_WRITE) || !c->page_code[e->ram >> PAGE_4K_SHIFT])) {
 		m->p1 = e->host + off;
 		m->p2 = NULL;
 		m->n1 = len;
@@ -674,28 +680,34 @@ int sc_read_far_ptr(struct sc_cpu *c, const struct sc_insn *d, uint64_t *off,
 		    uint16_t *sel);
 
 /* ------------------------------------------------------------ cache.c */
+/*
+ * The cache is keyed by the offset of an instruction in guest RAM's block
+ * (gm_offset(), core/guest_mem.h), not by its guest-physical address:
+ * the block is one range from 0, where guest-physical RAM has the PCI
+ * hole in the middle.
+ */
 /* Allocate the cache for a VM with npages of RAM.  0 or -1. */
 int sc_cache_init(struct sc_cpu *c, uint64_t npages);
 void sc_cache_fini(struct sc_cpu *c);
-/* The record for guest-physical gpa, or NULL when not cached. */
-static inline struct sc_insn *sc_cache_find(struct sc_cpu *c, uint64_t gpa)
+/* The record at RAM offset ram, or NULL when not cached. */
+static inline struct sc_insn *sc_cache_find(struct sc_cpu *c, uint64_t ram)
 {
-	struct sc_insn *d = &c->icache[gpa & (SC_ICACHE_SIZE - 1)];
+	struct sc_insn *d = &c->icache[ram & (SC_ICACHE_SIZE - 1)];
 
-	if (d->fn && d->gpa == gpa && d->csz == c->csz &&
-	    d->gen == c->page_gen[gpa >> PAGE_4K_SHIFT])
+	if (d->fn && d->ram == ram && d->csz == c->csz &&
+	    d->gen == c->page_gen[ram >> PAGE_4K_SHIFT])
 		return d;
 	return NULL;
 }
-/* Store a freshly decoded record for gpa; returns the cached copy. */
-struct sc_insn *sc_cache_put(struct sc_cpu *c, uint64_t gpa,
+/* Store a freshly decoded record for RAM offset ram; returns the copy. */
+struct sc_insn *sc_cache_put(struct sc_cpu *c, uint64_t ram,
 			     const struct sc_insn *d);
-/* Guest-physical [gpa, gpa + len) is about to change: drop its code. */
-void sc_cache_invalidate(struct sc_cpu *c, uint64_t gpa, uint64_t len);
-/* The page of gpa is written: drop its code if it holds any. */
-static inline void sc_code_write(struct sc_cpu *c, uint64_t gpa)
+/* RAM offsets [ram, ram + len) are about to change: drop their code. */
+void sc_cache_invalidate(struct sc_cpu *c, uint64_t ram, uint64_t len);
+/* The page at RAM offset ram is written: drop its code if it holds any. */
+static inline void sc_code_write(struct sc_cpu *c, uint64_t ram)
 {
-	uint64_t pg = gpa >> PAGE_4K_SHIFT;
+	uint64_t pg = ram >> PAGE_4K_SHIFT;
 
 	if (c->page_code[pg]) {
 		c->page_code[pg] = 0;

@@ -209,18 +209,26 @@ static uint8_t cmos_read(uint8_t reg)
 	return inb(RTC_DATA_PORT);
 }
 
+/*
+ * The count from 1 MiB (0x17/0x18) stops at 65535 KiB, as QEMU's does;
+ * above 64 MiB only the count from 16 MiB (0x34/0x35) tells the RAM below
+ * 4 GiB, which is what mem_upper counts too.
+ */
 static void check_cmos(const struct mb_info *mbi)
 {
 	uint32_t ext = cmos_read(CMOS_EXT_LOW) | cmos_read(CMOS_EXT_HIGH) << 8;
 	uint32_t ext16 = cmos_read(CMOS_EXT16_LOW) |
 			 cmos_read(CMOS_EXT16_HIGH) << 8;
 	uint32_t ram_kib = 16 * 1024 + ext16 * 64;
+	bool capped = ext == 0xffff;
+	uint32_t upper = capped ? ram_kib - 1024 : ext;
 
 	rt_printf("CMOS: %u KiB above 1 MiB, %u x 64 KiB above 16 MiB\n", ext,
 		ext16);
-	check(ext + 1024 == ram_kib, "CMOS: both sizes say the same RAM",
-	      "%u and %u KiB", ext + 1024, ram_kib);
-	check(mbi->mem_upper <= ext && ext - mbi->mem_upper < 1024,
+	check(capped ? ram_kib > ext + 1024 : ext + 1024 == ram_kib,
+	      "CMOS: both sizes say the same RAM", "%u and %u KiB",
+	      ext + 1024, ram_kib);
+	check(mbi->mem_upper <= upper && upper - mbi->mem_upper < 1024,
 	      "CMOS: multiboot mem_upper is that RAM less under 1 MiB",
 	      "mem_upper %u", mbi->mem_upper);
 }

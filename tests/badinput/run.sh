@@ -71,7 +71,7 @@ bad empty-file 1 "empty: an empty file" "$TV" "$OUT/empty"
 bad outside-ram 1 "outside guest RAM" "$TV" --mem=64 "$OUT/far.elf"
 bad unknown-option 2 "unknown option '--frobnicate'" "$TV" --frobnicate "$OUT/text"
 bad mem-zero 2 "--mem=0: give a size" "$TV" --mem=0 "$OUT/triple.elf"
-bad mem-huge 2 "--mem=99999: give a size" "$TV" --mem=99999 "$OUT/triple.elf"
+bad mem-huge 2 "--mem=523265: give a size in MiB, 2 to 523264 MiB (RAM must end below 2^39, the virtual CPU.s MAXPHYADDR)" "$TV" --mem=523265 "$OUT/triple.elf"
 bad mem-text 2 "--mem=lots: give a size" "$TV" --mem=lots "$OUT/triple.elf"
 bad no-image 2 "no guest image" "$TV"
 bad bad-engine 2 "--engine=qemu: the engines are" "$TV" --engine=qemu "$OUT/triple.elf"
@@ -165,6 +165,24 @@ same selfwrite 42 'ok ok\n'
 same kbase 42 'bases ok\n'
 # Unassigned guest-physical memory reads all ones, writes vanish (wild.S).
 same wild 42 ''
+# The BIOS area is ROM: a mov there is dropped on every engine (rom.S).
+same rom 42 ''
+# An add there: softcpu drops it too; native emulates only mov there and
+# says so in one line.
+gcc -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-Ttext=0x200000 \
+	-DRMW -o "$OUT/romadd.elf" "$HERE/badinput/rom.S"
+"$TV" --engine=softcpu "$OUT/romadd.elf" </dev/null >"$OUT/out" 2>&1
+if [ $? = 42 ] && [ ! -s "$OUT/out" ]; then
+	pass badinput/romadd-softcpu
+else
+	fail badinput/romadd-softcpu "$OUT/out"
+fi
+if "$TV" --engine=native /dev/null 2>&1 | grep -q "not a regular"; then
+	bad romadd-native 125 "add qword ptr \[rax\], 1 on the BIOS area (ROM) at linear 0xf0000 .*: the native engine emulates only mov, movzx and movsx there" \
+		"$TV" --engine=native "$OUT/romadd.elf"
+else
+	echo "SKIP badinput/romadd-native: the native engine cannot run here"
+fi
 
 # Standard output is a pipe whose reader never reads: once it is full the
 # UART's output waits, and Ctrl-C must still stop the run within a couple

@@ -449,14 +449,60 @@ static void test_memory_map(void **state)
 		assert_int_equal(m[i].type, want[i].type);
 	}
 	assert_int_equal(firmware_ram_top(64 << 20), 0x3fe0000);
-	/* 4 GiB of RAM: reported up to the IOAPIC, not over the chips */
-	assert_int_equal(firmware_e820(4ULL << 30, m), 6);
-	assert_int_equal(m[4].base + m[4].length, 0xfec00000);
-	for (unsigned i = 1; i < 6; i++)
-		assert_true(m[i].base >= m[i - 1].base + m[i - 1].length);
 	/* the smallest machine */
 	assert_int_equal(firmware_e820(2 << 20, m), 6);
 	assert_int_equal(m[3].length, 0x100000 - 0x20000);
+}
+
+/*
+ * The map at several sizes, as QEMU's pc lays RAM out (core/guest_mem.h):
+ * below 3.5 GiB all of it from 0; from 3.5 GiB up, 3 GiB below the PCI
+ * hole and the rest from 4 GiB.  Never RAM over the chips or the hole.
+ */
+static void test_memory_map_sizes(void **state)
+{
+	static const struct {
+		uint64_t ram, top, high; /* top: end of low RAM */
+	} t[] = {
+		{ 128ULL << 20, 128ULL << 20, 0 },
+		{ 3ULL << 30, 3ULL << 30, 0 },
+		{ 3583ULL << 20, 3583ULL << 20, 0 },
+		{ 3584ULL << 20, 3ULL << 30, 512ULL << 20 },
+		{ 5ULL << 30, 3ULL << 30, 2ULL << 30 },
+	};
+	struct e820_entry m[FW_E820_MAX];
+
+	(void)state;
+	for (unsigned k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
+		unsigned n = firmware_e820(t[k].ram, m);
+		uint64_t ram = 0;
+
+		assert_int_equal(n, t[k].high ? 7 : 6);
+		assert_int_equal(m[3].base, 0x100000);
+		assert_int_equal(m[3].base + m[3].length, t[k].top - 0x20000);
+		assert_int_equal(m[4].base, t[k].top - 0x20000);
+		assert_int_equal(m[4].type, E820_RESERVED);
+		assert_int_equal(firmware_ram_top(t[k].ram), t[k].top - 0x20000);
+		assert_int_equal(m[5].base, 0xfffc0000);
+		if (t[k].high) {
+			assert_int_equal(m[6].base, 1ULL << 32);
+			assert_int_equal(m[6].length, t[k].high);
+			assert_int_equal(m[6].type, E820_RAM);
+		}
+		for (unsigned i = 0; i < n; i++) {
+			if (i)
+				assert_true(m[i].base >= m[i - 1].base +
+						       m[i - 1].length);
+			if (m[i].type != E820_RAM)
+				continue;
+			ram += m[i].length;
+			/* no RAM in the hole, where the chips answer */
+			assert_true(m[i].base + m[i].length <= 0xe0000000 ||
+				    m[i].base >= 1ULL << 32);
+		}
+		/* all of RAM but the EBDA, 0x9fc00-0xfffff and the top 128 KiB */
+		assert_int_equal(ram, t[k].ram - (0x100000 - 0x9fc00) - 0x20000);
+	}
 }
 
 /* A guest that scribbled over its tables finds them whole at next boot. */
@@ -483,6 +529,7 @@ int main(void)
 		T(test_acpi_tables),
 		T(test_mp_and_madt_agree),
 		T(test_memory_map),
+		cmocka_unit_test(test_memory_map_sizes),
 		T(test_rebuilt_whole),
 	};
 	return cmocka_run_group_tests_name("firmware", tests, NULL, NULL);

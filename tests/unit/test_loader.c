@@ -45,6 +45,16 @@ static int setup(void **state)
 	return vm_create(&vm, &opt, -1, why, sizeof(why));
 }
 
+/* 5 GiB: 3 GiB below the PCI hole, 2 GiB from 4 GiB up. */
+static int setup_5g(void **state)
+{
+	struct vm_options opt = { .mem_mib = 5120, .engine = "softcpu" };
+	char why[200];
+
+	(void)state;
+	return vm_create(&vm, &opt, -1, why, sizeof(why));
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -533,6 +543,41 @@ static void test_mb_entry_state(void **state)
 	assert_memory_equal(vm.mem.base + 0xf0000, "RSD PTR ", 8);
 }
 
+/*
+ * With 5 GiB the multiboot memory fields stop at the RAM below 4 GiB and
+ * the memory map goes on from 4 GiB, as SeaBIOS's under QEMU -m 5G; the
+ * trapvisor protocol's mem_size is the RAM from 0 (3 GiB), and its image
+ * must lie there.
+ */
+static void test_mb_info_5g(void **state)
+{
+	struct mb_info mbi;
+	struct mb_mmap_entry me;
+	struct image im;
+	struct boot_image bi;
+	char why[200] = "";
+
+	(void)state;
+	boot_mb32("");
+	memcpy(&mbi, vm.mem.base + MB_INFO, sizeof(mbi));
+	assert_int_equal(mbi.mem_lower, 639);
+	assert_int_equal(mbi.mem_upper, 3 * 1024 * 1024 - 1024 - 128);
+	assert_int_equal(mbi.mmap_length, 7 * sizeof(me));
+	memcpy(&me, vm.mem.base + mbi.mmap_addr + 3 * sizeof(me), sizeof(me));
+	assert_int_equal(me.base_addr, 0x100000);
+	assert_int_equal(me.base_addr + me.length, 0xc0000000 - 0x20000);
+	assert_int_equal(me.type, E820_RAM);
+	memcpy(&me, vm.mem.base + mbi.mmap_addr + 6 * sizeof(me), sizeof(me));
+	assert_int_equal(me.base_addr, 0x100000000ULL);
+	assert_int_equal(me.length, 2ULL << 30);
+	assert_int_equal(me.type, E820_RAM);
+	make_image(&im);
+	assert_int_equal(load_any(&im, sizeof(im), &bi, why), 0);
+	boot_setup(&vm, bi.entry, "");
+	assert_int_equal(((const struct boot_info *)(vm.mem.base +
+				BOOT_INFO))->mem_size, 3ULL << 30);
+}
+
 static void test_mb_info(void **state)
 {
 	struct mb_info mbi;
@@ -852,6 +897,8 @@ int main(void)
 		T(test_header_search),
 		T(test_mb_entry_state),
 		T(test_mb_info),
+		cmocka_unit_test_setup_teardown(test_mb_info_5g, setup_5g,
+						teardown),
 		T(test_mb_empty_args),
 		T(test_mb_aout_kludge),
 		T(test_mb_virtual_entry),

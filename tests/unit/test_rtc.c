@@ -229,20 +229,39 @@ static void test_pc_bytes_and_icount_epoch(void **state)
 	close(fd[1]);
 }
 
+/*
+ * Large memory, as QEMU -m gives it (pcdev's output under QEMU): below
+ * 3.5 GiB all of it is below 4 GiB; from 3.5 GiB up, 3 GiB are, and the
+ * rest is counted above 4 GiB.
+ */
 static void test_pc_bytes_large_memory(void **state)
 {
+	static const struct {
+		uint64_t ram;
+		unsigned mid, above; /* 0x34/0x35, 0x5b-0x5d: 64 KiB blocks */
+	} t[] = {
+		{ 128ULL << 20, 1792, 0 },
+		{ 3ULL << 30, 48896, 0 },
+		{ 3583ULL << 20, 57072, 0 },
+		{ 3584ULL << 20, 48896, 8192 },
+		{ 5ULL << 30, 48896, 32768 },
+		{ 6ULL << 30, 48896, 49152 },
+		{ 1ULL << 39, 48896, 0x7f4000 }, /* 509 GiB above */
+	};
 	struct mc146818 r;
 
 	(void)state;
-	mc146818_init(&r, 0, 0, 0);
-	mc146818_pc_bios_bytes(&r, 6ULL << 30, 4, 0); /* 6 GiB, 4 CPUs */
-	assert_int_equal(r.cmos[0x17] | r.cmos[0x18] << 8, 65535);
-	/* 16 MiB to 4 GiB: 65536 - 256 blocks. */
-	assert_int_equal(r.cmos[0x34] | r.cmos[0x35] << 8, 0xff00);
-	/* 2 GiB above 4 GiB = 0x8000 blocks of 64 KiB. */
-	assert_int_equal(r.cmos[0x5b] | r.cmos[0x5c] << 8 | r.cmos[0x5d] << 16,
-			 0x8000);
-	assert_int_equal(r.cmos[0x5f], 3);
+	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		mc146818_init(&r, 0, 0, 0);
+		mc146818_pc_bios_bytes(&r, t[i].ram, 4, 0); /* 4 CPUs */
+		assert_int_equal(r.cmos[0x17] | r.cmos[0x18] << 8,
+				 t[i].ram > (65 << 20) ? 65535 :
+				 (t[i].ram >> 10) - 1024);
+		assert_int_equal(r.cmos[0x34] | r.cmos[0x35] << 8, t[i].mid);
+		assert_int_equal(r.cmos[0x5b] | r.cmos[0x5c] << 8 |
+				 r.cmos[0x5d] << 16, t[i].above);
+		assert_int_equal(r.cmos[0x5f], 3);
+	}
 }
 
 int main(void)

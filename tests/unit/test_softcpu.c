@@ -356,6 +356,41 @@ static void test_rep_fault_midway(void **state)
 	assert_int_equal(v->rip, CODE);
 }
 
+/*
+ * The BIOS area 0xe0000-0xfffff is ROM to the guest (core/guest_mem.h):
+ * a read-modify-write there reads the table's bytes and changes nothing,
+ * a store that crosses out of it at 1 MiB writes only its RAM half, and
+ * reads give the contents; the VGA text buffer below it is memory.
+ */
+static void test_bios_area_is_rom(void **state)
+{
+	static const uint8_t code[] = {
+		0x83, 0x07, 0x01,       /* add dword [rdi], 1 */
+		0x48, 0x89, 0x06,       /* mov [rsi], rax (crosses 1 MiB) */
+		0x8b, 0x0f,             /* mov ecx, [rdi] */
+		0x89, 0x02,             /* mov [rdx], eax */
+		0xcc,
+	};
+	uint8_t rsdp[8], low[4];
+	(void)state;
+
+	memcpy(rsdp, vm.mem.base + 0xf0000, sizeof(rsdp));
+	assert_memory_equal(rsdp, "RSD PTR ", 8);
+	memcpy(low, vm.mem.base + 0xffffc, sizeof(low));
+	load(code, sizeof(code));
+	v->regs[GPR_RDI] = 0xf0000;
+	v->regs[GPR_RSI] = 0xffffc;
+	v->regs[GPR_RDX] = 0xb8000;
+	v->regs[GPR_RAX] = 0x1122334455667788ULL;
+	run_to_int3();
+	assert_memory_equal(vm.mem.base + 0xf0000, "RSD PTR ", 8);
+	assert_int_equal((uint32_t)v->regs[GPR_RCX], 0x20445352); /* "RSD " */
+	assert_false(v->rflags & FL_ZF); /* the add's flags: its sum */
+	assert_memory_equal(vm.mem.base + 0xffffc, low, sizeof(low));
+	assert_int_equal(*(uint32_t *)(vm.mem.base + 0x100000), 0x11223344);
+	assert_int_equal(*(uint32_t *)(vm.mem.base + 0xb8000), 0x55667788);
+}
+
 /* ------------------------------------------------------ cmpxchg etc. */
 
 static void test_cmpxchg_xadd(void **state)
@@ -1934,6 +1969,7 @@ int main(void)
 		T(test_mul_div),
 		T(test_rep_movs_stos_df),
 		T(test_rep_fault_midway),
+		T(test_bios_area_is_rom),
 		T(test_cmpxchg_xadd),
 		T(test_push_pop_call_ret),
 		T(test_enter_restartable),
