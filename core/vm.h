@@ -25,6 +25,8 @@ struct engine;
 struct devices;     /* devices/devices.h */
 struct shadowpt;    /* shadowpt/shadowpt.h */
 struct vm_stats;    /* monitor/stats.h */
+struct symtab;      /* monitor/symbols.h */
+struct interp_effect; /* interp/interp.h */
 
 /* The ISA that the trap-and-emulate engines present to the guest. */
 enum isa_mode {
@@ -89,6 +91,11 @@ struct vm {
 	struct shadowpt *spt;
 	struct devices *dev;
 	struct vm_stats *stats;
+	struct symtab *symbols; /* the image's, for --trace and messages
+				   (NULL: none read) */
+	/* Where an interpreter routine reports what it did, for --trace;
+	 * NULL while nobody asks (monitor/dispatch.c sets it). */
+	struct interp_effect *effect;
 	const struct engine *engine;
 	void *engine_data;      /* the engine's private state */
 
