@@ -50,7 +50,9 @@ struct vm_options {
 	enum isa_mode isa;      /* --isa */
 	bool isa_given;         /* --isa was given: the guest's kind does not
 				   choose it (monitor/main.c) */
-	bool trace;             /* --trace: a line per trap on stderr */
+	unsigned trace;         /* --trace: a line per trap on stderr, of
+				   the classes in this mask (monitor/trace.h;
+				   0: no trace) */
 	bool stats;             /* --stats: a table at exit on stderr */
 	const char *cmdline;    /* the guest's arguments, after "--" */
 	uint64_t icount_ns;     /* --icount: virtual ns per guest instruction

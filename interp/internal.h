@@ -68,7 +68,8 @@ static inline void interp_report_reg(struct vm *vm, const char *name,
 		      .name = name, .write = write, .value = value });
 }
 
-/* Report a control transfer: where the vCPU now is. */
+/* Report a control transfer: where the vCPU now is; name says where the
+ * target came from (NULL: the instruction's own operand or stack). */
 static inline void interp_report_jump(struct vm *vm, const char *name)
 {
 	interp_report(vm, &(struct interp_effect){ .kind = EFFECT_JUMP,

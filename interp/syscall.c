@@ -66,7 +66,7 @@ void interp_syscall(struct vm *vm, const struct insn *in)
 	load_flat(&v->seg[SEG_SS], (uint16_t)(cs + 8), FLAT_DATA | DPL(0));
 	v->rip = v->lstar;
 	interp_set_cpl(vm, CPL_KERNEL);
-	interp_report_jump(vm, "lstar");
+	interp_report_jump(vm, "IA32_LSTAR");
 	/* LAB 3 END; hole: lab_todo(vm, 3, "interp_syscall"); (void)in; */
 }
 
@@ -163,7 +163,7 @@ void interp_sysenter(struct vm *vm, const struct insn *in)
 	v->rip = (uint32_t)v->sysenter_eip;
 	v->regs[GPR_RSP] = (uint32_t)v->sysenter_esp;
 	interp_set_cpl(vm, CPL_KERNEL);
-	interp_report_jump(vm, "sysenter_eip");
+	interp_report_jump(vm, "IA32_SYSENTER_EIP");
 }
 
 /* sysexit: back to 32-bit user code; privileged (#GP(0) above CPL 0). */
