@@ -129,6 +129,8 @@ static bool take_symbol(const struct elf_view *f, const Elf64_Sym *s,
 	c->size = s->st_size;
 	c->section_end = sec.sh_size > UINT64_MAX - sec.sh_addr ? UINT64_MAX :
 			 sec.sh_addr + sec.sh_size;
+	if (s->st_value >= c->section_end)
+		return false; /* the last byte of the address space */
 	c->rank = (type == STT_FUNC ? 2 : 0) +
 		  (ELF64_ST_BIND(s->st_info) == STB_GLOBAL ? 1 : 0);
 	return true;
@@ -146,7 +148,8 @@ static int candidate_cmp(const void *a, const void *b)
 
 /*
  * From sorted candidates to the table: one symbol per address, each
- * ending at its size, or a label at the next symbol or its section's end.
+ * ending at its size (a label: at its section's end), or sooner at the
+ * next symbol, so that no two overlap and every address has one name.
  */
 static size_t build_table(struct candidate *c, size_t n, struct symbol *out)
 {
@@ -159,10 +162,10 @@ static size_t build_table(struct candidate *c, size_t n, struct symbol *out)
 		size_t j = i + 1;
 		while (j < n && c[j].s.addr == c[i].s.addr)
 			j++;
-		if (c[i].size && c[i].size <= end - c[i].s.addr)
+		if (c[i].size && c[i].size < end - c[i].s.addr)
 			end = c[i].s.addr + c[i].size;
-		else if (j < n && c[j].s.addr < end)
-			end = c[j].s.addr;
+		if (j < n && c[j].s.addr < end)
+			end = c[j].s.addr; /* a label inside: its own from here */
 		out[k] = c[i].s;
 		out[k++].end = end;
 	}
