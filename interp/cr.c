@@ -231,7 +231,7 @@ void interp_mov_cr(struct vm *vm, const struct insn *in)
 	if (!vm->vcpu.exception.pending)
 		interp_advance(vm, in);
 	/* LAB 2 END; hole: lab_todo(vm, 2, "interp_mov_cr"); (void)in;
-	 * (void)read_cr; (void)write_cr; */
+	 * (void)read_cr; (void)write_cr; (void)cr_name; */
 }
 
 /* ------------------------------------------------------ debug registers */
