@@ -61,6 +61,32 @@ struct vcpu_event {
 	uint32_t error;
 };
 
+/*
+ * One event of a delivery that went wrong: the exception, interrupt or
+ * int n being delivered, or a fault that came while delivering it.
+ */
+struct vcpu_chain_event {
+	uint8_t vector;
+	bool has_error;
+	uint32_t error;
+	bool external;          /* a device's interrupt */
+	bool software;          /* int n, int3 */
+};
+
+/*
+ * A triple fault puts the CPU in the shutdown state (SDM vol. 3, 6.15,
+ * "Interrupt 8").  The events that led there, in order: the one being
+ * delivered, each fault during its delivery, the double fault, and the
+ * fault while delivering that.  The run loop stops the VM and names them.
+ */
+#define VCPU_CHAIN_MAX 8
+struct vcpu_shutdown {
+	bool pending;
+	uint64_t rip;           /* where the first event was raised */
+	unsigned n;
+	struct vcpu_chain_event ev[VCPU_CHAIN_MAX];
+};
+
 /*T:210 The virtual CPU: everything the guest believes about its processor, and
  * the single source of truth for it.  rflags holds the *virtual* IF and
  * IOPL, cpl the *virtual* CPL (0 while the guest kernel runs, although its
@@ -103,6 +129,7 @@ struct vcpu {
 	uint64_t dr[8];             /* DR0-DR3, DR6, DR7 (4 and 5 alias 6, 7) */
 
 	struct vcpu_event exception; /* raised by an interpreter routine */
+	struct vcpu_shutdown shutdown; /* after a triple fault */
 	bool halted;                 /* after hlt, until an interrupt */
 	bool interrupt_shadow;       /* sti blocks interrupts for one insn */
 	uint64_t shadow_mark;        /* instructions when the shadow began */

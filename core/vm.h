@@ -25,6 +25,8 @@ struct engine;
 struct devices;     /* devices/devices.h */
 struct shadowpt;    /* shadowpt/shadowpt.h */
 struct vm_stats;    /* monitor/stats.h */
+struct symtab;      /* monitor/symbols.h */
+struct interp_effect; /* interp/interp.h */
 
 /* The ISA that the trap-and-emulate engines present to the guest. */
 enum isa_mode {
@@ -48,7 +50,9 @@ struct vm_options {
 	enum isa_mode isa;      /* --isa */
 	bool isa_given;         /* --isa was given: the guest's kind does not
 				   choose it (monitor/main.c) */
-	bool trace;             /* --trace: a line per trap on stderr */
+	unsigned trace;         /* --trace: a line per trap on stderr, of
+				   the classes in this mask (monitor/trace.h;
+				   0: no trace) */
 	bool stats;             /* --stats: a table at exit on stderr */
 	const char *cmdline;    /* the guest's arguments, after "--" */
 	uint64_t icount_ns;     /* --icount: virtual ns per guest instruction
@@ -89,6 +93,11 @@ struct vm {
 	struct shadowpt *spt;
 	struct devices *dev;
 	struct vm_stats *stats;
+	struct symtab *symbols; /* the image's, for --trace and messages
+				   (NULL: none read) */
+	/* Where an interpreter routine reports what it did, for --trace;
+	 * NULL while nobody asks (monitor/dispatch.c sets it). */
+	struct interp_effect *effect;
 	const struct engine *engine;
 	void *engine_data;      /* the engine's private state */
 

@@ -129,10 +129,13 @@ void interp_cpuid_values(const struct vm *vm, uint32_t leaf, uint32_t subleaf,
 void interp_cpuid(struct vm *vm, const struct insn *in)
 {
 	struct vcpu *v = &vm->vcpu;
-	uint32_t out[4];
+	struct interp_effect e = { .kind = EFFECT_CPUID,
+		.reg = (uint32_t)v->regs[GPR_RAX],
+		.limit = (uint32_t)v->regs[GPR_RCX] };
+	uint32_t *out = e.out;
 
-	interp_cpuid_values(vm, (uint32_t)v->regs[GPR_RAX],
-			    (uint32_t)v->regs[GPR_RCX], out);
+	interp_cpuid_values(vm, e.reg, e.limit, out);
+	interp_report(vm, &e);
 	v->regs[GPR_RAX] = out[0];
 	v->regs[GPR_RBX] = out[1];
 	v->regs[GPR_RCX] = out[2];

@@ -189,6 +189,18 @@ static bool write_cr(struct vm *vm, x86_reg cr, uint64_t val)
 	}
 }
 
+/* The name of a control register mov can reach, for --trace. */
+static const char *cr_name(x86_reg cr)
+{
+	static const char *const names[] = {
+		[0] = "cr0", [2] = "cr2", [3] = "cr3", [4] = "cr4", [8] = "cr8",
+	};
+	unsigned n = (unsigned)(cr - X86_REG_CR0);
+
+	return n < sizeof(names) / sizeof(names[0]) && names[n] ? names[n] :
+	       "cr?";
+}
+
 /*
  * mov crN, r64 and mov r64, crN (r32 outside 64-bit mode).  CR1, CR5-CR7
  * and CR9-CR15 do not exist: #UD, checked before the privilege (SDM, MOV
@@ -213,10 +225,13 @@ void interp_mov_cr(struct vm *vm, const struct insn *in)
 		interp_reg_set(&vm->vcpu, dst->reg, val);
 	else
 		write_cr(vm, cr, interp_reg_get(&vm->vcpu, src->reg));
+	if (to_cr)
+		read_cr(&vm->vcpu, cr, &val); /* what the guest now reads */
+	interp_report_reg(vm, cr_name(cr), to_cr, val);
 	if (!vm->vcpu.exception.pending)
 		interp_advance(vm, in);
 	/* LAB 2 END; hole: lab_todo(vm, 2, "interp_mov_cr"); (void)in;
-	 * (void)read_cr; (void)write_cr; */
+	 * (void)read_cr; (void)write_cr; (void)cr_name; */
 }
 
 /* ------------------------------------------------------ debug registers */
@@ -243,6 +258,10 @@ static uint64_t read_dr(const struct vcpu *v, int n)
 		return v->dr[7] | DR7_FIXED1;
 	return v->dr[n];
 }
+
+static const char *const dr_names[8] = {
+	"dr0", "dr1", "dr2", "dr3", "dr6", "dr7", "dr6", "dr7",
+};
 
 /*
  * mov drN, r64 and mov r64, drN.  The values are kept for the guest to
@@ -272,6 +291,7 @@ void interp_mov_dr(struct vm *vm, const struct insn *in)
 		}
 		vm->vcpu.dr[n] = val;
 	}
+	interp_report_reg(vm, dr_names[n], to_dr, read_dr(&vm->vcpu, n));
 	interp_advance(vm, in);
 }
 
@@ -283,6 +303,7 @@ void interp_clts(struct vm *vm, const struct insn *in)
 	if (!interp_require_cpl0(vm))
 		return;
 	vm->vcpu.cr0 &= ~CR0_TS;
+	interp_report_reg(vm, "cr0", true, vm->vcpu.cr0);
 	interp_advance(vm, in);
 }
 
@@ -302,6 +323,7 @@ void interp_smsw(struct vm *vm, const struct insn *in)
 	}
 	if (interp_op_write(vm, in, dst, size, vm->vcpu.cr0) < 0)
 		return;
+	interp_report_reg(vm, "cr0", false, vm->vcpu.cr0);
 	interp_advance(vm, in);
 }
 
@@ -319,5 +341,6 @@ void interp_lmsw(struct vm *vm, const struct insn *in)
 		return;
 	msw &= CR0_MSW_LOADABLE;
 	v->cr0 = (v->cr0 & ~(CR0_MSW_LOADABLE & ~CR0_PE)) | msw;
+	interp_report_reg(vm, "cr0", true, v->cr0);
 	interp_advance(vm, in);
 }

@@ -33,8 +33,9 @@
  *
  * Every step can itself fault.  The second fault is then delivered instead
  * of the first, or the two make a double fault (#DF) per SDM table 6-5;
- * a fault while delivering #DF shuts the machine down: a triple fault, which
- * ends the guest.
+ * a fault while delivering #DF shuts the machine down: a triple fault.
+ * The vCPU records the chain of events in vcpu.shutdown, and the run loop
+ * ends the guest with it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -522,27 +523,19 @@ static bool is_double_fault(const struct event *first,
 	return false;
 }
 
-/* "#GP(0x42)" or "#UD" for a message. */
-static void event_name(const struct event *ev, char *buf, size_t len)
+/*
+ * The events of one delivery, kept for the message a triple fault ends
+ * the guest with: which exception started it is often far from obvious
+ * once two more faults have followed it.
+ */
+static void chain_add(struct vcpu_shutdown *c, const struct event *ev)
 {
-	if (ev->src == EVENT_SOFTWARE)
-		snprintf(buf, len, "int %#x", ev->vector);
-	else if (ev->has_error)
-		snprintf(buf, len, "%s(%#x)", x86_vector_name(ev->vector),
-			 ev->error);
-	else
-		snprintf(buf, len, "%s", x86_vector_name(ev->vector));
-}
-
-static void triple_fault(struct vm *vm, const struct event *first,
-			 const struct event *second)
-{
-	char a[32], b[32];
-
-	event_name(second, b, sizeof(b));
-	event_name(first, a, sizeof(a));
-	vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "triple fault: %s while delivering "
-		"%s (rip=%#" PRIx64 ")", b, a, vm->vcpu.rip);
+	if (c->n < VCPU_CHAIN_MAX)
+		c->ev[c->n++] = (struct vcpu_chain_event){
+			.vector = ev->vector, .has_error = ev->has_error,
+			.error = ev->error,
+			.external = ev->src == EVENT_EXTERNAL,
+			.software = ev->src == EVENT_SOFTWARE };
 }
 
 /* Take the fault raised while delivering, as an event. */
@@ -576,24 +569,36 @@ void interp_deliver_event(struct vm *vm, uint8_t vector, bool has_error,
 {
 	struct event ev = { vector, has_error, error, src, return_rip };
 	struct event second;
+	struct vcpu_shutdown chain = { .rip = vm->vcpu.rip };
 
 	if (cpu_mode(&vm->vcpu) == CPU_REAL) { /* no real-mode guests yet */
 		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "vector %u raised in real "
 			"mode: not supported", vector);
 		return;
 	}
-	/* At most three rounds: the faults of delivery are never benign. */
+	/*
+	 * A few rounds at most: the faults of delivery are never benign, so
+	 * a second one either becomes #DF or (a #PF after a contributory
+	 * fault) is delivered alone, and the next fault makes #DF.  A fault
+	 * while delivering #DF shuts the CPU down: the run loop ends the
+	 * guest and names the chain (monitor/run.c).
+	 */
+	chain_add(&chain, &ev);
 	while (deliver_mode(vm, &ev) < 0) {
 		if (!take_nested(vm, &second))
 			return;
+		chain_add(&chain, &second);
 		if (ev.src == EVENT_EXCEPTION && ev.vector == T_DF) {
-			triple_fault(vm, &ev, &second);
+			chain.pending = true;
+			vm->vcpu.shutdown = chain;
 			return;
 		}
-		if (is_double_fault(&ev, &second))
+		if (is_double_fault(&ev, &second)) {
 			second = (struct event){ T_DF, true, 0,
 						 EVENT_EXCEPTION,
 						 vm->vcpu.rip };
+			chain_add(&chain, &second);
+		}
 		ev = second;
 	}
 }

@@ -40,7 +40,7 @@ static unsigned pseudo_desc_size(const struct vm *vm)
 
 /* lgdt m / lidt m: the new base must be canonical. */
 static void load_dtable(struct vm *vm, const struct insn *in,
-			struct vcpu_dtable *t)
+			struct vcpu_dtable *t, const char *name)
 {
 	unsigned len = pseudo_desc_size(vm);
 	uint8_t pd[PSEUDO_DESC_MAX];
@@ -62,6 +62,9 @@ static void load_dtable(struct vm *vm, const struct insn *in,
 	}
 	t->base = base;
 	t->limit = limit;
+	interp_report(vm, &(struct interp_effect){ .kind = EFFECT_DTABLE,
+		      .name = name, .write = true, .value = base,
+		      .limit = limit });
 	interp_advance(vm, in);
 }
 
@@ -76,7 +79,7 @@ static bool umip_allows(struct vm *vm)
 
 /* sgdt m / sidt m */
 static void store_dtable(struct vm *vm, const struct insn *in,
-			 const struct vcpu_dtable *t)
+			 const struct vcpu_dtable *t, const char *name)
 {
 	unsigned len = pseudo_desc_size(vm);
 	uint8_t pd[PSEUDO_DESC_MAX];
@@ -89,27 +92,29 @@ static void store_dtable(struct vm *vm, const struct insn *in,
 			      &la) < 0 ||
 	    interp_gva_write(vm, la, pd, len, ACC_WRITE) < 0)
 		return;
+	interp_report(vm, &(struct interp_effect){ .kind = EFFECT_DTABLE,
+		      .name = name, .value = t->base, .limit = t->limit });
 	interp_advance(vm, in);
 }
 
 void interp_lgdt(struct vm *vm, const struct insn *in)
 {
-	load_dtable(vm, in, &vm->vcpu.gdtr);
+	load_dtable(vm, in, &vm->vcpu.gdtr, "gdtr");
 }
 
 void interp_lidt(struct vm *vm, const struct insn *in)
 {
-	load_dtable(vm, in, &vm->vcpu.idtr);
+	load_dtable(vm, in, &vm->vcpu.idtr, "idtr");
 }
 
 void interp_sgdt(struct vm *vm, const struct insn *in)
 {
-	store_dtable(vm, in, &vm->vcpu.gdtr);
+	store_dtable(vm, in, &vm->vcpu.gdtr, "gdtr");
 }
 
 void interp_sidt(struct vm *vm, const struct insn *in)
 {
-	store_dtable(vm, in, &vm->vcpu.idtr);
+	store_dtable(vm, in, &vm->vcpu.idtr, "idtr");
 }
 
 /* --------------------------------------------------------- lldt, ltr */
@@ -166,6 +171,7 @@ void interp_lldt(struct vm *vm, const struct insn *in)
 			return;
 		desc_load(&vm->vcpu.ldtr, (uint16_t)sel, &d);
 	}
+	interp_report_reg(vm, "ldtr", true, sel);
 	interp_advance(vm, in);
 }
 
@@ -192,6 +198,7 @@ void interp_ltr(struct vm *vm, const struct insn *in)
 	if (interp_desc_write_lo(vm, (uint16_t)sel, d.lo) < 0)
 		return;
 	desc_load(&vm->vcpu.tr, (uint16_t)sel, &d);
+	interp_report_reg(vm, "tr", true, sel);
 	interp_advance(vm, in);
 }
 

@@ -40,6 +40,7 @@ void interp_cli(struct vm *vm, const struct insn *in)
 	if (!may_change_if(vm))
 		return;
 	vm->vcpu.rflags &= ~FL_IF;
+	interp_report_reg(vm, "rflags", true, vm->vcpu.rflags);
 	interp_advance(vm, in);
 	/* LAB 2 END; hole: lab_todo(vm, 2, "interp_cli"); (void)in;
 	 * (void)may_change_if; */
@@ -57,6 +58,7 @@ void interp_sti(struct vm *vm, const struct insn *in)
 	if (!(vm->vcpu.rflags & FL_IF))
 		vm->vcpu.interrupt_shadow = true;
 	vm->vcpu.rflags |= FL_IF;
+	interp_report_reg(vm, "rflags", true, vm->vcpu.rflags);
 	interp_advance(vm, in);
 	/* LAB 2 END; hole: lab_todo(vm, 2, "interp_sti"); (void)in; */
 }
@@ -72,6 +74,7 @@ void interp_pushf(struct vm *vm, const struct insn *in)
 
 	if (interp_push(vm, image, size) < 0)
 		return;
+	interp_report_reg(vm, "rflags", false, image);
 	interp_advance(vm, in);
 }
 
@@ -104,5 +107,6 @@ void interp_popf(struct vm *vm, const struct insn *in)
 		return;
 	/* RF is cleared by every popf whatever its operand size. */
 	v->rflags = ((v->rflags & ~mask) | (val & mask) | FL_FIXED1) & ~FL_RF;
+	interp_report_reg(vm, "rflags", true, v->rflags);
 	interp_advance(vm, in);
 }

@@ -15,6 +15,7 @@ void interp_hlt(struct vm *vm, const struct insn *in)
 	if (!interp_require_cpl0(vm))
 		return;
 	vm->vcpu.halted = true;
+	interp_report(vm, &(struct interp_effect){ .kind = EFFECT_HALT });
 	interp_advance(vm, in);
 	/* LAB 2 END; hole: lab_todo(vm, 2, "interp_hlt"); (void)in; */
 }

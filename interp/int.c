@@ -13,6 +13,18 @@
  */
 #include "interp/internal.h"
 
+/* The handler the vector entered, unless its delivery failed. */
+static void report_int(struct vm *vm, uint8_t vector)
+{
+	const struct vcpu *v = &vm->vcpu;
+
+	if (v->exception.pending || v->shutdown.pending || vm->stopped)
+		return;
+	interp_report(vm, &(struct interp_effect){ .kind = EFFECT_INT,
+		      .reg = vector, .value = v->rip, .size = v->cpl,
+		      .limit = v->seg[SEG_CS].selector });
+}
+
 /*T:470 int imm8: delivered through the IDT like an exception, but with
  * the gate's DPL checked against the virtual CPL.
  */
@@ -22,6 +34,7 @@ void interp_int(struct vm *vm, const struct insn *in)
 
 	interp_deliver_event(vm, vector, false, 0, EVENT_SOFTWARE,
 			     in->rip + in->size);
+	report_int(vm, vector);
 }
 
 /* int3: #BP, with the DPL check of a software interrupt. */
@@ -29,6 +42,7 @@ void interp_int3(struct vm *vm, const struct insn *in)
 {
 	interp_deliver_event(vm, T_BP, false, 0, EVENT_SOFTWARE,
 			     in->rip + in->size);
+	report_int(vm, T_BP);
 }
 
 /* int1 (icebp): #DB as the hardware's own trap, without the DPL check. */
@@ -36,4 +50,5 @@ void interp_int1(struct vm *vm, const struct insn *in)
 {
 	interp_deliver_event(vm, T_DB, false, 0, EVENT_EXCEPTION,
 			     in->rip + in->size);
+	report_int(vm, T_DB);
 }

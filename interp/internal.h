@@ -53,6 +53,30 @@ static inline void interp_advance(struct vm *vm, const struct insn *in)
 	vm->vcpu.rip = in->rip + in->size;
 }
 
+/* Report what the routine did (interp.h, struct interp_effect). */
+static inline void interp_report(struct vm *vm, const struct interp_effect *e)
+{
+	if (vm->effect)
+		*vm->effect = *e;
+}
+
+/* Report a register written (or read) with its new (or read) value. */
+static inline void interp_report_reg(struct vm *vm, const char *name,
+				     bool write, uint64_t value)
+{
+	interp_report(vm, &(struct interp_effect){ .kind = EFFECT_REG,
+		      .name = name, .write = write, .value = value });
+}
+
+/* Report a control transfer: where the vCPU now is; name says where the
+ * target came from (NULL: the instruction's own operand or stack). */
+static inline void interp_report_jump(struct vm *vm, const char *name)
+{
+	interp_report(vm, &(struct interp_effect){ .kind = EFFECT_JUMP,
+		      .name = name, .reg = vm->vcpu.seg[SEG_CS].selector,
+		      .value = vm->vcpu.rip, .size = vm->vcpu.cpl });
+}
+
 /* The I/O privilege level in RFLAGS. */
 static inline unsigned interp_iopl(const struct vcpu *v)
 {

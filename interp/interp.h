@@ -23,6 +23,44 @@ struct insn;
 
 typedef void interp_fn(struct vm *vm, const struct insn *in);
 
+/*
+ * What a routine did, for --trace: the interpreter reports it here and the
+ * monitor words it (monitor/trace.c), so that no routine prints.  Before
+ * it runs a routine the dispatcher points vm->effect at one of these; a
+ * routine that completes fills it in, one that faults leaves it alone
+ * (the exception it raised is its effect).
+ */
+enum interp_effect_kind {
+	EFFECT_NONE,
+	EFFECT_PORT,    /* in, out, ins, outs: port reg, size bytes, value
+			   (the last element), count elements (string) */
+	EFFECT_REG,     /* a register written (write) or read: name, value;
+			   CRn, DRn, XCR0, segment registers, LDTR, TR,
+			   RFLAGS, the TSC */
+	EFFECT_MSR,     /* rdmsr, wrmsr: reg = the MSR's index, value */
+	EFFECT_DTABLE,  /* lgdt, lidt (write), sgdt, sidt: name, value =
+			   base, limit */
+	EFFECT_CPUID,   /* reg = leaf, limit = subleaf, out = EAX..EDX */
+	EFFECT_TLB,     /* invlpg (value = the address), invpcid, wbinvd:
+			   name */
+	EFFECT_JUMP,    /* a far transfer or system call: name, reg = CS,
+			   value = RIP, size = the CPL, all after it */
+	EFFECT_INT,     /* int n: reg = vector, then as EFFECT_JUMP */
+	EFFECT_HALT,    /* hlt: the vCPU waits for an interrupt */
+};
+
+struct interp_effect {
+	enum interp_effect_kind kind;
+	const char *name;       /* the register, table or instruction */
+	bool write;
+	uint32_t reg;
+	uint64_t value;
+	uint32_t limit;
+	unsigned size;
+	uint64_t count;
+	uint32_t out[4];
+};
+
 /* The routine for this instruction, or NULL when there is none. */
 interp_fn *interp_lookup(const struct insn *in);
 
@@ -30,7 +68,8 @@ interp_fn *interp_lookup(const struct insn *in);
  * Deliver the vCPU's pending exception (vcpu.exception) into the guest as
  * the CPU would: read the IDT gate, switch stacks, push the frame, jump.
  * A fault while delivering becomes #DF; a fault delivering #DF is a triple
- * fault, which stops the VM (vm_kill, status VM_EXIT_TRIPLE_FAULT).
+ * fault, which puts the vCPU in the shutdown state (vcpu.shutdown, with
+ * the chain of events): the caller stops the VM (monitor/run.c).
  */
 void interp_deliver(struct vm *vm);
 

@@ -82,6 +82,9 @@ void interp_in(struct vm *vm, const struct insn *in)
 		return;
 	devices_io(vm, port, dst->size, true, &data);
 	interp_reg_set(&vm->vcpu, dst->reg, data);
+	interp_report(vm, &(struct interp_effect){ .kind = EFFECT_PORT,
+		      .name = "in", .reg = port, .size = dst->size,
+		      .value = data, .count = 1 });
 	interp_advance(vm, in);
 }
 
@@ -95,6 +98,9 @@ void interp_out(struct vm *vm, const struct insn *in)
 	if (io_check(vm, port, src->size) < 0)
 		return;
 	devices_io(vm, port, src->size, false, &data);
+	interp_report(vm, &(struct interp_effect){ .kind = EFFECT_PORT,
+		      .name = "out", .write = true, .reg = port,
+		      .size = src->size, .value = data, .count = 1 });
 	interp_advance(vm, in);
 }
 
@@ -225,6 +231,10 @@ static void string_run(struct vm *vm, const struct insn *in,
 			return; /* RIP stays: the rest after a look around */
 		if ((is_in ? ins_one(vm, &s) : outs_one(vm, in, mem, &s)) < 0)
 			return;
+		interp_report(vm, &(struct interp_effect){
+			      .kind = EFFECT_PORT, .name = is_in ? "ins" :
+			      "outs", .write = !is_in, .reg = s.port,
+			      .size = s.size, .count = n + 1ULL });
 		if (!s.rep)
 			break;
 		string_set(v, GPR_RCX, v->regs[GPR_RCX] - 1, &s);

@@ -130,6 +130,7 @@ static void load_cs_rip(struct vm *vm, uint16_t sel, const struct seg_desc *d,
 	interp_set_cpl(vm, new_cpl);
 	if (new_cpl > old_cpl)
 		interp_null_outer_segments(vm);
+	interp_report_jump(vm, NULL);
 }
 
 /* ---------------------------------------------------------------- iret */

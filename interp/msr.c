@@ -216,6 +216,8 @@ void interp_rdmsr(struct vm *vm, const struct insn *in)
 	}
 	v->regs[GPR_RAX] = (uint32_t)val;
 	v->regs[GPR_RDX] = val >> 32;
+	interp_report(vm, &(struct interp_effect){ .kind = EFFECT_MSR,
+		      .reg = (uint32_t)v->regs[GPR_RCX], .value = val });
 	interp_advance(vm, in);
 	/* LAB 2 END; hole: lab_todo(vm, 2, "interp_rdmsr"); (void)in;
 	 * (void)msr_read; */
@@ -234,6 +236,9 @@ void interp_wrmsr(struct vm *vm, const struct insn *in)
 		interp_gp(vm, 0);
 		return;
 	}
+	interp_report(vm, &(struct interp_effect){ .kind = EFFECT_MSR,
+		      .write = true, .reg = (uint32_t)v->regs[GPR_RCX],
+		      .value = val });
 	interp_advance(vm, in);
 	/* LAB 2 END; hole: lab_todo(vm, 2, "interp_wrmsr"); (void)in;
 	 * (void)msr_write; */

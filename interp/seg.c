@@ -29,6 +29,12 @@ static enum vcpu_sreg sreg_of(const cs_x86_op *op)
  * mov Sreg, r/m16 loads a selector (CS cannot be loaded: #UD); mov r/m,
  * Sreg stores one - 16 bits to memory, zero-extended into a register.
  */
+/* The segment registers' names (enum vcpu_sreg), for --trace. */
+static const char *const sreg_names[VCPU_NSEGS] = {
+	[SEG_ES] = "es", [SEG_CS] = "cs", [SEG_SS] = "ss",
+	[SEG_DS] = "ds", [SEG_FS] = "fs", [SEG_GS] = "gs",
+};
+
 void interp_mov_sreg(struct vm *vm, const struct insn *in)
 {
 	const cs_x86_op *dst = &in->x86.operands[0];
@@ -48,11 +54,13 @@ void interp_mov_sreg(struct vm *vm, const struct insn *in)
 		/* A load of SS blocks interrupts for one instruction. */
 		if (s == SEG_SS)
 			vm->vcpu.interrupt_shadow = true;
+		interp_report_reg(vm, sreg_names[s], true, sel);
 	} else {
 		sel = vm->vcpu.seg[sreg_of(src)].selector;
 		if (interp_op_write(vm, in, dst, dst->type == X86_OP_REG ?
 				    dst->size : 2, sel) < 0)
 			return;
+		interp_report_reg(vm, sreg_names[sreg_of(src)], false, sel);
 	}
 	interp_advance(vm, in);
 }
@@ -69,6 +77,7 @@ void interp_push_sreg(struct vm *vm, const struct insn *in)
 	if (interp_push(vm, vm->vcpu.seg[s].selector,
 			interp_stack_opsize(vm, in)) < 0)
 		return;
+	interp_report_reg(vm, sreg_names[s], false, vm->vcpu.seg[s].selector);
 	interp_advance(vm, in);
 }
 
@@ -90,6 +99,7 @@ void interp_pop_sreg(struct vm *vm, const struct insn *in)
 	vm->vcpu.regs[GPR_RSP] = rsp;
 	if (s == SEG_SS)
 		vm->vcpu.interrupt_shadow = true;
+	interp_report_reg(vm, sreg_names[s], true, sel);
 	interp_advance(vm, in);
 }
 
@@ -133,6 +143,7 @@ void interp_load_far(struct vm *vm, const struct insn *in)
 		return;
 	/* lss loads SS:ESP at once: no interrupt shadow, unlike mov ss. */
 	interp_reg_set(&vm->vcpu, dst->reg, offset);
+	interp_report_reg(vm, sreg_names[s], true, sel);
 	interp_advance(vm, in);
 }
 
@@ -155,6 +166,7 @@ void interp_swapgs(struct vm *vm, const struct insn *in)
 	gs = v->seg[SEG_GS].base;
 	v->seg[SEG_GS].base = v->kernel_gs_base;
 	v->kernel_gs_base = gs;
+	interp_report_reg(vm, "gs.base", true, v->seg[SEG_GS].base);
 	interp_advance(vm, in);
 }
 
@@ -184,6 +196,8 @@ void interp_rdfsbase(struct vm *vm, const struct insn *in)
 	if (!base)
 		return;
 	interp_reg_set(&vm->vcpu, in->x86.operands[0].reg, *base);
+	interp_report_reg(vm, base == &vm->vcpu.seg[SEG_FS].base ? "fs.base" :
+			  "gs.base", false, *base);
 	interp_advance(vm, in);
 }
 
@@ -201,5 +215,7 @@ void interp_wrfsbase(struct vm *vm, const struct insn *in)
 		return;
 	}
 	*base = val;
+	interp_report_reg(vm, base == &vm->vcpu.seg[SEG_FS].base ? "fs.base" :
+			  "gs.base", true, val);
 	interp_advance(vm, in);
 }

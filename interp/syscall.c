@@ -66,6 +66,7 @@ void interp_syscall(struct vm *vm, const struct insn *in)
 	load_flat(&v->seg[SEG_SS], (uint16_t)(cs + 8), FLAT_DATA | DPL(0));
 	v->rip = v->lstar;
 	interp_set_cpl(vm, CPL_KERNEL);
+	interp_report_jump(vm, "IA32_LSTAR");
 	/* LAB 3 END; hole: lab_todo(vm, 3, "interp_syscall"); (void)in; */
 }
 
@@ -109,6 +110,7 @@ void interp_sysret(struct vm *vm, const struct insn *in)
 	load_flat(&v->seg[SEG_SS], (uint16_t)((base + 8) | CPL_USER),
 		  FLAT_DATA | DPL(CPL_USER));
 	interp_set_cpl(vm, CPL_USER);
+	interp_report_jump(vm, "rcx");
 	/* LAB 3 END; hole: lab_todo(vm, 3, "interp_sysret"); (void)in;
 	 * (void)load_flat; */
 }
@@ -161,6 +163,7 @@ void interp_sysenter(struct vm *vm, const struct insn *in)
 	v->rip = (uint32_t)v->sysenter_eip;
 	v->regs[GPR_RSP] = (uint32_t)v->sysenter_esp;
 	interp_set_cpl(vm, CPL_KERNEL);
+	interp_report_jump(vm, "IA32_SYSENTER_EIP");
 }
 
 /* sysexit: back to 32-bit user code; privileged (#GP(0) above CPL 0). */
@@ -179,4 +182,5 @@ void interp_sysexit(struct vm *vm, const struct insn *in)
 	v->rip = (uint32_t)v->regs[GPR_RDX];
 	v->regs[GPR_RSP] = (uint32_t)v->regs[GPR_RCX];
 	interp_set_cpl(vm, CPL_USER);
+	interp_report_jump(vm, "rdx");
 }

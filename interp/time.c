@@ -41,6 +41,7 @@ void interp_rdtsc(struct vm *vm, const struct insn *in)
 	tsc = interp_host_tsc() + v->tsc_offset;
 	v->regs[GPR_RAX] = (uint32_t)tsc;
 	v->regs[GPR_RDX] = tsc >> 32;
+	interp_report_reg(vm, "tsc", false, tsc);
 	interp_advance(vm, in);
 }
 

@@ -24,6 +24,8 @@ void interp_invlpg(struct vm *vm, const struct insn *in)
 	va = interp_ea(vm, in, &in->x86.operands[0]);
 	if (x86_canonical(va))
 		shadowpt_invlpg(vm, va);
+	interp_report(vm, &(struct interp_effect){ .kind = EFFECT_TLB,
+		      .name = "invlpg", .value = va });
 	interp_advance(vm, in);
 }
 
@@ -32,6 +34,8 @@ void interp_wbinvd(struct vm *vm, const struct insn *in)
 {
 	if (!interp_require_cpl0(vm))
 		return;
+	interp_report(vm, &(struct interp_effect){ .kind = EFFECT_TLB,
+		      .name = "wbinvd" });
 	interp_advance(vm, in);
 }
 

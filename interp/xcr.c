@@ -40,6 +40,7 @@ void interp_xgetbv(struct vm *vm, const struct insn *in)
 		return;
 	v->regs[GPR_RAX] = (uint32_t)xcr0(v);
 	v->regs[GPR_RDX] = xcr0(v) >> 32;
+	interp_report_reg(vm, "xcr0", false, xcr0(v));
 	interp_advance(vm, in);
 }
 
@@ -56,5 +57,6 @@ void interp_xsetbv(struct vm *vm, const struct insn *in)
 		return;
 	}
 	v->xcr0 = val;
+	interp_report_reg(vm, "xcr0", true, xcr0(v));
 	interp_advance(vm, in);
 }

@@ -42,9 +42,17 @@ struct action {
 	char reason[24];        /* "#GP(0)", "#PF(0x5)", "syscall" ... */
 	const char *group;      /* the reason without details: "#GP" */
 	const struct insn *insn;  /* the decoded instruction, if any */
+	const struct insn *shown; /* the one --trace shows (also a #PF's
+				     or a #UD's, decoded for it alone) */
 	const struct pg_entry *pg;
-	char what[96];          /* "emulated", "shadow filled" ... */
+	enum trace_class cls;   /* --trace=CLASSES */
+	struct interp_effect effect; /* what the routine reported */
+	char what[160];         /* "out port 0x3f8 <- 0x68", "shadow ..." */
 };
+
+/* "0x201234 <main+0x4>" for a message (monitor/trace.h). */
+#define WHERE(vm, rip) trace_where(vm, rip, (char[TRACE_WHERE_LEN]){ 0 }, \
+				   TRACE_WHERE_LEN)
 
 /* Deliver the exception an engine reported straight into the guest. */
 static void reflect(struct vm *vm, const struct vm_exit *x, struct action *a)
@@ -65,24 +73,37 @@ static void reflect(struct vm *vm, const struct vm_exit *x, struct action *a)
 static void code_outside_ram(struct vm *vm, const struct vm_exit *x,
 			     struct action *a)
 {
-	vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "guest code at rip %#" PRIx64
-		" is outside its %" PRIu64 " MiB of RAM", x->rip,
+	vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "guest code at rip %s is outside "
+		"its %" PRIu64 " MiB of RAM", WHERE(vm, x->rip),
 		vm->mem.size >> 20);
 	snprintf(a->what, sizeof(a->what), "guest killed");
 }
 
-/* Run the interpreter routine; an instruction it completes has retired. */
+/*
+ * Run the interpreter routine; an instruction it completes has retired.
+ * The routine reports its effect into a->effect, for the trace to word.
+ */
 static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
 		    struct action *a)
 {
+	a->cls = trace_insn_class(in);
+	vm->effect = &a->effect;
 	fn(vm, in);
+	vm->effect = NULL;
 	if (vm->vcpu.exception.pending) {
-		snprintf(a->what, sizeof(a->what), "emulated: raised %s",
-			 x86_vector_name(vm->vcpu.exception.vector));
+		const struct vcpu_event *e = &vm->vcpu.exception;
+		if (e->has_error)
+			snprintf(a->what, sizeof(a->what), "emulated: raised "
+				 "%s(%#x)", x86_vector_name(e->vector),
+				 e->error);
+		else
+			snprintf(a->what, sizeof(a->what), "emulated: raised "
+				 "%s", x86_vector_name(e->vector));
 		return;
 	}
 	vm->vcpu.instructions++;
-	snprintf(a->what, sizeof(a->what), "emulated");
+	if (vm->opt.trace)
+		trace_effect(vm, &a->effect, a->what, sizeof(a->what));
 }
 
 /*T:310 A #GP at ring 3 does not say *which* instruction faulted: the monitor
@@ -138,6 +159,7 @@ static bool dispatch_mmio(struct vm *vm, const struct vm_exit *x,
 	    (shadowpt_frame_is_ram(vm, frame) && !rom))
 		return false;
 	snprintf(a->reason, sizeof(a->reason), "mmio");
+	a->cls = TRACE_IO;
 	switch (insn_fetch(vm, x->rip, in)) {
 	case DECODE_OK:
 		break;
@@ -158,11 +180,11 @@ static bool dispatch_mmio(struct vm *vm, const struct vm_exit *x,
 		return true;
 	}
 	vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "%s %s on %s at linear "
-		"%#" PRIx64 " (rip %#" PRIx64 "): the %s engine emulates only "
+		"%#" PRIx64 " (rip %s): the %s engine emulates only "
 		"mov, movzx and movsx there (--engine=softcpu runs any)",
 		in->mnemonic, in->op_str,
 		rom ? "the BIOS area (ROM)" : "device memory", x->exc.address,
-		x->rip, vm->engine->name);
+		WHERE(vm, x->rip), vm->engine->name);
 	snprintf(a->what, sizeof(a->what), "guest killed");
 	return true;
 }
@@ -201,8 +223,11 @@ static void dispatch_pf(struct vm *vm, const struct vm_exit *x,
 			snprintf(a->what, sizeof(a->what), "monitor bug");
 			break;
 		}
-		snprintf(a->what, sizeof(a->what), "hidden: shadow filled "
-			 "for %#" PRIx64, x->exc.address);
+		if (trace_wants(vm, TRACE_PF)) {
+			char e[sizeof(a->what) - 16];
+			trace_shadow_entry(vm, x->exc.address, e, sizeof(e));
+			snprintf(a->what, sizeof(a->what), "hidden: %s", e);
+		}
 		break;
 	case SHADOW_GUEST_FAULT:
 		snprintf(a->what, sizeof(a->what), "true: #PF(%#x) reflected, "
@@ -212,8 +237,8 @@ static void dispatch_pf(struct vm *vm, const struct vm_exit *x,
 	case SHADOW_BAD_PHYS:
 		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "guest maps linear %#" PRIx64
 			" to memory outside its %" PRIu64 " MiB of RAM "
-			"(rip %#" PRIx64 ")", x->exc.address,
-			vm->mem.size >> 20, x->rip);
+			"(rip %s)", x->exc.address,
+			vm->mem.size >> 20, WHERE(vm, x->rip));
 		snprintf(a->what, sizeof(a->what), "guest killed");
 		break;
 	}
@@ -234,12 +259,15 @@ static void dispatch_exception(struct vm *vm, const struct vm_exit *x,
 		snprintf(a->reason, sizeof(a->reason), "%s", name);
 	switch (x->exc.vector) {
 	case T_GP:
+		a->cls = TRACE_EXC; /* unless it was an insn to emulate */
 		dispatch_gp(vm, x, in, a);
 		break;
 	case T_PF:
+		a->cls = TRACE_PF;
 		dispatch_pf(vm, x, in, a);
 		break;
 	default:
+		a->cls = TRACE_EXC;
 		reflect(vm, x, a);
 		break;
 	}
@@ -250,6 +278,7 @@ static void dispatch_syscall(struct vm *vm, const struct vm_exit *x,
 			     struct insn *in, struct action *a)
 {
 	snprintf(a->reason, sizeof(a->reason), "syscall");
+	a->cls = TRACE_SYSCALL;
 	switch (insn_fetch(vm, x->rip, in)) {
 	case DECODE_OK:
 		break;
@@ -281,8 +310,25 @@ static void dispatch_io(struct vm *vm, struct vm_exit *x, struct action *a)
 	if (x->io.in)
 		x->io.data = data;
 	snprintf(a->reason, sizeof(a->reason), "io");
-	snprintf(a->what, sizeof(a->what), "%s port %#x", x->io.in ? "in" :
-		 "out", x->io.port);
+	a->cls = TRACE_IO;
+	snprintf(a->what, sizeof(a->what), "%s port %#x %s 0x%0*x",
+		 x->io.in ? "in" : "out", x->io.port, x->io.in ? "->" : "<-",
+		 (int)x->io.size * 2, data);
+}
+
+/*
+ * The instruction behind a #PF or a #UD, decoded for the trace alone
+ * (trace_peek_insn changes nothing the guest can see).
+ */
+static void show_insn(struct vm *vm, const struct vm_exit *x,
+		      struct insn *in, struct action *a)
+{
+	if (a->shown || x->reason != EXIT_EXCEPTION ||
+	    (x->exc.vector != T_PF && x->exc.vector != T_UD) ||
+	    !trace_wants(vm, a->cls) || vm->stopped)
+		return;
+	if (trace_peek_insn(vm, x->rip, in))
+		a->shown = in;
 }
 
 /*T:300 The dispatcher, Popek and Goldberg's second module, interprets one exit.
@@ -297,6 +343,7 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 	uint64_t t0 = clock_host_ns();
 	struct insn in;
 	struct action a = { .what = "" };
+	unsigned cpl = vm->vcpu.cpl; /* the trap's, before its effect */
 
 	switch (x->reason) {
 	case EXIT_EXCEPTION:
@@ -312,6 +359,7 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 		devices_mmio(vm, x->mmio.gpa, x->mmio.size, x->mmio.write,
 			     &x->mmio.data);
 		snprintf(a.reason, sizeof(a.reason), "mmio");
+		a.cls = TRACE_IO;
 		snprintf(a.what, sizeof(a.what), "%s %#" PRIx64 " (%u bytes) "
 			 "%s %#" PRIx64, x->mmio.write ? "write" : "read",
 			 x->mmio.gpa, x->mmio.size, x->mmio.write ? "<-" : "->",
@@ -320,16 +368,20 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 	case EXIT_HLT:
 		vm->vcpu.halted = true;
 		snprintf(a.reason, sizeof(a.reason), "hlt");
+		snprintf(a.what, sizeof(a.what), "halted until an interrupt");
+		a.cls = TRACE_IRQ;
 		break;
 	case EXIT_SHUTDOWN:
 		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "triple fault (shutdown) at "
-			"rip %#" PRIx64, x->rip);
+			"rip %s", WHERE(vm, x->rip));
 		snprintf(a.reason, sizeof(a.reason), "shutdown");
+		a.cls = TRACE_EXC;
 		break;
 	case EXIT_INTERRUPT:
+		a.cls = TRACE_IRQ;
 		if (vm->kick == VM_KICK_STOP)
-			vm_kill(vm, VM_EXIT_INTERRUPTED, "interrupted at rip %#"
-				PRIx64, vm->vcpu.rip);
+			vm_kill(vm, VM_EXIT_INTERRUPTED, "interrupted at rip %s",
+				WHERE(vm, vm->vcpu.rip));
 		snprintf(a.what, sizeof(a.what), vm->kick ? "kicked" :
 			 "the monitor's deadline: a timer event or the end "
 			 "of an interrupt shadow");
@@ -344,6 +396,7 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 		       vm->engine->name, x->reason == EXIT_INTERNAL ?
 		       x->why : "an exit with no reason");
 		snprintf(a.reason, sizeof(a.reason), "internal");
+		a.cls = TRACE_EXC;
 		break;
 	}
 
@@ -352,6 +405,11 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 	if (a.insn)
 		stats_add_insn(vm->stats, a.pg && a.pg->cls != PG_INNOCUOUS ?
 			       a.pg->name : a.insn->mnemonic, ns);
-	if (vm->opt.trace)
-		trace_exit(vm, x->rip, a.reason, a.insn, a.pg, a.what);
+	if (vm->opt.trace) {
+		if (a.insn)
+			a.shown = a.insn;
+		show_insn(vm, x, &in, &a);
+		trace_exit(vm, a.cls, cpl, x->rip, a.reason, a.shown, a.pg,
+			   a.what);
+	}
 }

@@ -32,6 +32,7 @@
 #include "monitor/loader.h"
 #include "monitor/machine.h"
 #include "monitor/multiboot.h"
+#include "monitor/symbols.h"
 #include "shadowpt/shadowpt.h"
 
 /* The refusal of a 32-bit ELF file in trapvisor's own protocol. */
@@ -407,6 +408,9 @@ int loader_boot(struct vm *vm, const struct vm_options *opt, char *why,
 		return -1;
 	int rc = loader_load_image_mem(vm, img, size, &bi, inner,
 				       sizeof(inner));
+	/* The image's names for --trace and messages: none is no error. */
+	if (rc == 0 && vm->symbols)
+		(void)symtab_load(vm->symbols, img, size);
 	munmap((void *)img, size);
 	if (rc < 0) {
 		snprintf(why, len, "%s: %s", opt->image, inner);

@@ -19,6 +19,7 @@
 #include "monitor/loader.h"
 #include "monitor/qemu_args.h"
 #include "monitor/sandbox.h"
+#include "monitor/symbols.h"
 #include "monitor/trace.h"
 #include "core/vm.h"
 #include "devices/devices.h"
@@ -58,8 +59,28 @@ static const char usage_text[] =
 "                          mode, such as a multiboot kernel: written for\n"
 "                          a real PC, it reads IF with pushf, builds\n"
 "                          gates from mov %cs, and would fail on x86)\n"
-"  --trace         one line per trap: guest RIP, why, the instruction,\n"
-"                  its Popek-Goldberg class, what the monitor did\n"
+"  --trace[=CLASSES]\n"
+"                  one line per trap on standard error: its class, the\n"
+"                  guest's RIP and the function it is in (from the\n"
+"                  image's symbol table), why it trapped, the\n"
+"                  instruction, its Popek-Goldberg class, and what the\n"
+"                  monitor did (the port and value, the register and its\n"
+"                  new value, the shadow entry filled, the vector\n"
+"                  injected).  CLASSES, comma-separated, keeps only\n"
+"                  those lines (default: all):\n"
+"                    io       in, out, ins, outs; device memory (MMIO)\n"
+"                    cr       control, debug and extended control\n"
+"                             registers; invlpg, wbinvd\n"
+"                    msr      rdmsr, wrmsr, cpuid, rdtsc, rdpmc\n"
+"                    pf       page faults against the shadow tables\n"
+"                    irq      interrupts injected; cli, sti, pushf,\n"
+"                             popf, hlt; the monitor's timer exits\n"
+"                    syscall  syscall, sysret, sysenter, sysexit,\n"
+"                             int n, iret\n"
+"                    desc     descriptor tables, segment loads, far\n"
+"                             transfers, swapgs\n"
+"                    exc      the guest's own exceptions, reflected\n"
+"                             to it; shutdown\n"
 "  --stats         at exit, traps by reason and by instruction with\n"
 "                  counts and time\n"
 "  --icount[=NS]   virtual time advances NS nanoseconds (default 10) per\n"
@@ -207,6 +228,20 @@ static char *join_args(int argc, char **argv, int from)
 	return s;
 }
 
+/* --trace[=CLASSES]: every class, or those named. */
+static unsigned parse_trace(const char *s)
+{
+	unsigned mask = TRACE_ALL;
+	char bad[32];
+
+	if (s && trace_parse_classes(s, &mask, bad, sizeof(bad)) < 0) {
+		fprintf(stderr, "trapvisor: --trace=%s: unknown class '%s' "
+			"(the classes are %s)\n", s, bad, trace_class_list);
+		exit(EXIT_USAGE);
+	}
+	return mask;
+}
+
 static bool no_sandbox; /* --no-sandbox */
 
 static void parse_args(int argc, char **argv, struct vm_options *opt)
@@ -215,7 +250,7 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		{ "engine", required_argument, NULL, 'e' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "isa", required_argument, NULL, 'i' },
-		{ "trace", no_argument, NULL, 't' },
+		{ "trace", optional_argument, NULL, 't' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "icount", optional_argument, NULL, 'c' },
 		{ "no-sandbox", no_argument, NULL, 'S' },
@@ -232,7 +267,7 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		switch (c) {
 		case 'e': opt->engine = optarg; break;
 		case 'm': opt->mem_mib = parse_mem(optarg); break;
-		case 't': opt->trace = true; break;
+		case 't': opt->trace = parse_trace(optarg); break;
 		case 's': opt->stats = true; break;
 		case 'c': opt->icount_ns = parse_icount(optarg); break;
 		case 'S': no_sandbox = true; break;
@@ -398,6 +433,7 @@ static int flush_output(struct vm *vm, int status)
 int main(int argc, char **argv)
 {
 	static struct vm vm;
+	static struct symtab symbols; /* the image's (monitor/symbols.h) */
 	struct vm_options opt;
 	char why[256];
 
@@ -412,8 +448,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "trapvisor: cannot open Capstone\n");
 		return EXIT_SETUP;
 	}
-	if (vm_create(&vm, &opt, STDOUT_FILENO, why, sizeof(why)) < 0 ||
-	    loader_boot(&vm, &opt, why, sizeof(why)) < 0) {
+	if (vm_create(&vm, &opt, STDOUT_FILENO, why, sizeof(why)) < 0) {
+		fprintf(stderr, "trapvisor: %s\n", why);
+		return EXIT_SETUP;
+	}
+	vm.symbols = &symbols; /* loader_boot reads them from the image */
+	if (loader_boot(&vm, &opt, why, sizeof(why)) < 0) {
 		fprintf(stderr, "trapvisor: %s\n", why);
 		return EXIT_SETUP;
 	}
@@ -447,6 +487,7 @@ int main(int argc, char **argv)
 		sandbox_print(no_sandbox ? NULL : &sandbox, stderr);
 	}
 	vm_destroy(&vm);
+	symtab_free(&symbols);
 	isa_fini();
 	free((char *)opt.cmdline);
 	return status;

@@ -23,6 +23,7 @@
 #include "monitor/dispatch.h"
 #include "monitor/run.h"
 #include "monitor/stats.h"
+#include "monitor/trace.h"
 
 /* Instructions between two looks at the host clock (no --icount). */
 #define HOST_POLL_INSNS 100000
@@ -58,12 +59,14 @@ static void mark_shadow(struct vcpu *v, bool shadow_at_entry)
 		v->shadow_mark = v->instructions;
 }
 
-/* Events the last exit left: an exception for the guest's IDT, and the
- * end of an interrupt shadow. */
+/* Events the last exit left: an exception for the guest's IDT (whose
+ * delivery may shut the vCPU down: a triple fault ends the guest), and
+ * the end of an interrupt shadow. */
 static void deliver_pending(struct vm *vm, bool shadow_before)
 {
 	if (vm->vcpu.exception.pending && !vm->stopped)
 		interp_deliver(vm);
+	trace_kill_shutdown(vm);
 	track_shadow(&vm->vcpu, shadow_before);
 }
 
@@ -87,15 +90,17 @@ static void inject_interrupt(struct vm *vm)
 	if (!devices_intr_pending(vm))
 		return;
 	uint8_t vector = devices_intr_ack(vm);
+	uint64_t rip = v->rip;
+	unsigned cpl = v->cpl;
 	if (vm->engine->inject_interrupt)
 		vm->engine->inject_interrupt(vm, vector);
 	else
 		interp_deliver_interrupt(vm, vector);
 	vm->stats->injected++;
-	if (vm->opt.trace)
-		fprintf(stderr, "[intr] cpl%u rip=%#010" PRIx64 "  vector "
-			"%#x delivered through the guest's IDT\n", v->cpl,
-			v->rip, vector);
+	if (vm->opt.trace && !v->shutdown.pending && !vm->stopped)
+		trace_interrupt(vm, rip, cpl, vector,
+				!vm->engine->inject_interrupt);
+	trace_kill_shutdown(vm);
 }
 
 /*T:640 hlt, and why a guest cannot hang the monitor.  A halted vCPU sleeps
@@ -114,18 +119,21 @@ static void inject_interrupt(struct vm *vm)
 static void wait_while_halted(struct vm *vm)
 {
 	struct vcpu *v = &vm->vcpu;
+	char where[TRACE_WHERE_LEN];
 
 	while (v->halted && !vm->stopped) {
 		uint64_t t = clock_next_deadline(vm);
 
 		if (vm->kick == VM_KICK_STOP) {
 			vm_kill(vm, VM_EXIT_INTERRUPTED, "interrupted while "
-				"halted at rip %#" PRIx64, v->rip);
+				"halted at rip %s", trace_where(vm, v->rip,
+				where, sizeof(where)));
 		} else if (!(v->rflags & FL_IF) ||
 			   (t == CLOCK_NEVER && !console_can_wake(vm))) {
 			vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "guest halted at rip "
-				"%#" PRIx64 " with %s: nothing can ever wake it",
-				v->rip, (v->rflags & FL_IF) ?
+				"%s with %s: nothing can ever wake it",
+				trace_where(vm, v->rip, where, sizeof(where)),
+				(v->rflags & FL_IF) ?
 				"no timer armed and no console input to "
 				"come" :
 				"interrupts disabled");
@@ -184,6 +192,7 @@ int vm_run(struct vm *vm)
 		mark_shadow(&vm->vcpu, shadow_before);
 		shadow_before = vm->vcpu.interrupt_shadow;
 		dispatch(vm, &x);
+		trace_kill_shutdown(vm); /* int n through a broken IDT */
 	}
 	vm->stats->end_ns = clock_host_ns();
 	return vm->exit_status;

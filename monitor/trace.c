@@ -1,31 +1,389 @@
 /*
- * monitor/trace.c - the per-trap trace line and the statistics table.
+ * monitor/trace.c - the per-trap trace line, the message a triple fault
+ * ends a guest with, and the statistics table.
+ *
+ * The interpreter routines report what they did in a struct interp_effect
+ * (interp/interp.h) and the dispatcher what it did with an exit; this
+ * file words them, one line per trap, in the classes --trace=CLASSES
+ * selects.  Nothing below the monitor prints.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "isa/arch.h"
 #include "isa/decode.h"
 #include "isa/pgclass.h"
+#include "isa/x86.h"
 #include "core/engine.h"
+#include "interp/interp.h"
+#include "monitor/symbols.h"
 #include "monitor/trace.h"
 #include "core/vm.h"
 #include "monitor/stats.h"
 #include "shadowpt/shadowpt.h"
+#include "shadowpt/walk.h"
 
-void trace_exit(const struct vm *vm, uint64_t rip, const char *reason,
-		const struct insn *in, const struct pg_entry *pg,
-		const char *what)
+/* ------------------------------------------------------------ classes */
+
+static const char *const class_names[TRACE_NCLASSES] = {
+	[TRACE_IO] = "io", [TRACE_CR] = "cr", [TRACE_MSR] = "msr",
+	[TRACE_PF] = "pf", [TRACE_IRQ] = "irq", [TRACE_SYSCALL] = "syscall",
+	[TRACE_DESC] = "desc", [TRACE_EXC] = "exc",
+};
+
+const char trace_class_list[] = "io, cr, msr, pf, irq, syscall, desc, exc";
+
+/* The class named by the len bytes at name, or -1. */
+static int class_by_name(const char *name, size_t len)
 {
-	char text[200] = "-";
+	for (int c = 0; c < TRACE_NCLASSES; c++)
+		if (strlen(class_names[c]) == len &&
+		    memcmp(class_names[c], name, len) == 0)
+			return c;
+	return -1;
+}
 
+int trace_parse_classes(const char *s, unsigned *mask, char *bad,
+			size_t len)
+{
+	*mask = 0;
+	for (;;) {
+		size_t n = strcspn(s, ",");
+		int c = class_by_name(s, n);
+
+		if (n == 3 && memcmp(s, "all", 3) == 0) {
+			*mask |= TRACE_ALL;
+		} else if (c < 0) {
+			snprintf(bad, len, "%.*s", (int)n, s);
+			return -1;
+		} else {
+			*mask |= 1u << c;
+		}
+		if (!s[n])
+			return 0;
+		s += n + 1;
+	}
+}
+
+bool trace_wants(const struct vm *vm, enum trace_class c)
+{
+	return vm->opt.trace & (1u << c);
+}
+
+/* mov is three instructions: to a control or debug register, to a
+ * segment register, and a plain move (which never traps). */
+static enum trace_class mov_class(const struct insn *in)
+{
+	for (unsigned i = 0; i < in->x86.op_count; i++) {
+		const cs_x86_op *op = &in->x86.operands[i];
+		if (op->type == X86_OP_REG &&
+		    ((op->reg >= X86_REG_CR0 && op->reg <= X86_REG_CR15) ||
+		     (op->reg >= X86_REG_DR0 && op->reg <= X86_REG_DR15)))
+			return TRACE_CR;
+	}
+	return TRACE_DESC;
+}
+
+enum trace_class trace_insn_class(const struct insn *in)
+{
+	switch (in->id) {
+	case X86_INS_IN: case X86_INS_OUT:
+	case X86_INS_INSB: case X86_INS_INSW: case X86_INS_INSD:
+	case X86_INS_OUTSB: case X86_INS_OUTSW: case X86_INS_OUTSD:
+		return TRACE_IO;
+	case X86_INS_MOV:
+		return mov_class(in);
+	case X86_INS_CLTS: case X86_INS_SMSW: case X86_INS_LMSW:
+	case X86_INS_XGETBV: case X86_INS_XSETBV: case X86_INS_INVLPG:
+	case X86_INS_INVPCID: case X86_INS_WBINVD: case X86_INS_INVD:
+		return TRACE_CR;
+	case X86_INS_RDMSR: case X86_INS_WRMSR: case X86_INS_CPUID:
+	case X86_INS_RDTSC: case X86_INS_RDTSCP: case X86_INS_RDPMC:
+	case X86_INS_RDSEED: case ISA_INS_RDPID:
+		return TRACE_MSR;
+	case X86_INS_CLI: case X86_INS_STI: case X86_INS_HLT:
+	case X86_INS_PUSHF: case X86_INS_PUSHFD: case X86_INS_PUSHFQ:
+	case X86_INS_POPF: case X86_INS_POPFD: case X86_INS_POPFQ:
+		return TRACE_IRQ;
+	case X86_INS_SYSCALL: case X86_INS_SYSRET: case X86_INS_SYSENTER:
+	case X86_INS_SYSEXIT: case X86_INS_INT: case X86_INS_INT3:
+	case X86_INS_INT1: case X86_INS_IRET: case X86_INS_IRETD:
+	case X86_INS_IRETQ:
+		return TRACE_SYSCALL;
+	default:
+		return TRACE_DESC; /* the rest of interp/table.c's routines */
+	}
+}
+
+/* -------------------------------------------------------------- lines */
+
+char *trace_where(const struct vm *vm, uint64_t va, char *buf, size_t len)
+{
+	char sym[128];
+
+	symtab_format(vm->symbols, va, sym, sizeof(sym));
+	if (sym[0])
+		snprintf(buf, len, "%#" PRIx64 " <%s>", va, sym);
+	else
+		snprintf(buf, len, "%#" PRIx64, va);
+	return buf;
+}
+
+/* The function rip is in, or "-", for the column of a line. */
+static const char *sym_column(const struct vm *vm, uint64_t rip, char *buf,
+			      size_t len)
+{
+	symtab_format(vm->symbols, rip, buf, len);
+	return buf[0] ? buf : "-";
+}
+
+void trace_exit(const struct vm *vm, enum trace_class c, unsigned cpl,
+		uint64_t rip, const char *reason, const struct insn *in,
+		const struct pg_entry *pg, const char *what)
+{
+	char text[200] = "-", sym[128];
+
+	if (!trace_wants(vm, c))
+		return;
 	if (in)
 		snprintf(text, sizeof(text), "%s%s%s", in->mnemonic,
 			 in->op_str[0] ? " " : "", in->op_str);
-	fprintf(stderr, "[trap] cpl%u rip=%#010" PRIx64 "  %-13s %-28s "
-		"%-23s %s\n", vm->vcpu.cpl, rip, reason, text,
+	fprintf(stderr, "[trap] %-7s cpl%u rip=%#010" PRIx64 " %-22s "
+		"%-13s %-28s %-23s %s\n", class_names[c], cpl, rip,
+		sym_column(vm, rip, sym, sizeof(sym)), reason, text,
 		pg ? pg_class_name(pg->cls) : "-", what);
+}
+
+void trace_interrupt(const struct vm *vm, uint64_t rip, unsigned cpl,
+		     uint8_t vector, bool delivered)
+{
+	const struct vcpu *v = &vm->vcpu;
+	char sym[128], to[TRACE_WHERE_LEN];
+
+	if (!trace_wants(vm, TRACE_IRQ))
+		return;
+	fprintf(stderr, "[intr] %-7s cpl%u rip=%#010" PRIx64 " %-22s "
+		"vector %#x ", class_names[TRACE_IRQ], cpl, rip,
+		sym_column(vm, rip, sym, sizeof(sym)), vector);
+	if (delivered)
+		fprintf(stderr, "delivered through the guest's IDT -> "
+			"%#x:%s cpl%u\n", v->seg[SEG_CS].selector,
+			trace_where(vm, v->rip, to, sizeof(to)), v->cpl);
+	else
+		fprintf(stderr, "injected: the CPU enters the guest's IDT\n");
+}
+
+/* ------------------------------------------------------------ effects */
+
+/* The architectural names of the MSRs the virtual CPU implements. */
+static const char *msr_name(uint32_t msr)
+{
+	switch (msr) {
+	case MSR_IA32_TSC: return "IA32_TSC";
+	case MSR_IA32_APIC_BASE: return "IA32_APIC_BASE";
+	case MSR_IA32_SYSENTER_CS: return "IA32_SYSENTER_CS";
+	case MSR_IA32_SYSENTER_ESP: return "IA32_SYSENTER_ESP";
+	case MSR_IA32_SYSENTER_EIP: return "IA32_SYSENTER_EIP";
+	case MSR_IA32_PAT: return "IA32_PAT";
+	case MSR_EFER: return "IA32_EFER";
+	case MSR_STAR: return "IA32_STAR";
+	case MSR_LSTAR: return "IA32_LSTAR";
+	case MSR_CSTAR: return "IA32_CSTAR";
+	case MSR_SFMASK: return "IA32_FMASK";
+	case MSR_FS_BASE: return "IA32_FS_BASE";
+	case MSR_GS_BASE: return "IA32_GS_BASE";
+	case MSR_KERNEL_GS_BASE: return "IA32_KERNEL_GS_BASE";
+	case MSR_TSC_AUX: return "IA32_TSC_AUX";
+	default: return NULL;
+	}
+}
+
+static void port_effect(const struct interp_effect *e, char *buf, size_t len)
+{
+	if (e->count == 1 && (strcmp(e->name, "in") == 0 ||
+			      strcmp(e->name, "out") == 0))
+		snprintf(buf, len, "%s port %#x %s 0x%0*" PRIx64, e->name,
+			 e->reg, e->write ? "<-" : "->", (int)e->size * 2,
+			 e->value);
+	else
+		snprintf(buf, len, "%s port %#x: %" PRIu64 " element%s of %u "
+			 "byte%s", e->name, e->reg, e->count,
+			 e->count == 1 ? "" : "s", e->size,
+			 e->size == 1 ? "" : "s");
+}
+
+static void reg_effect(const struct interp_effect *e, char *buf, size_t len)
+{
+	if (strcmp(e->name, "rflags") == 0)
+		snprintf(buf, len, "rflags %s %#" PRIx64 " (IF=%d)",
+			 e->write ? "<-" : "read:", e->value,
+			 (e->value & FL_IF) != 0);
+	else
+		snprintf(buf, len, "%s %s %#" PRIx64, e->name,
+			 e->write ? "<-" : "read:", e->value);
+}
+
+static void msr_effect(const struct interp_effect *e, char *buf, size_t len)
+{
+	const char *name = msr_name(e->reg);
+
+	snprintf(buf, len, "%s %#x%s%s%s %s %#" PRIx64,
+		 e->write ? "wrmsr" : "rdmsr", e->reg, name ? " (" : "",
+		 name ? name : "", name ? ")" : "", e->write ? "<-" : "->",
+		 e->value);
+}
+
+/* "-> 0x8:0x201000 <entry> cpl0": where a transfer left the vCPU. */
+static void jump_target(const struct vm *vm, uint32_t cs, uint64_t rip,
+			unsigned cpl, char *buf, size_t len)
+{
+	char to[TRACE_WHERE_LEN];
+
+	snprintf(buf, len, "-> %#x:%s cpl%u", cs,
+		 trace_where(vm, rip, to, sizeof(to)), cpl);
+}
+
+void trace_effect(const struct vm *vm, const struct interp_effect *e,
+		  char *buf, size_t len)
+{
+	char t[TRACE_WHERE_LEN + 32];
+
+	switch (e->kind) {
+	case EFFECT_NONE:
+		snprintf(buf, len, "emulated");
+		break;
+	case EFFECT_PORT:
+		port_effect(e, buf, len);
+		break;
+	case EFFECT_REG:
+		reg_effect(e, buf, len);
+		break;
+	case EFFECT_MSR:
+		msr_effect(e, buf, len);
+		break;
+	case EFFECT_DTABLE:
+		snprintf(buf, len, "%s %s base %#" PRIx64 " limit %#x",
+			 e->name, e->write ? "<-" : "read:", e->value,
+			 e->limit);
+		break;
+	case EFFECT_CPUID:
+		snprintf(buf, len, "cpuid %#x.%u -> eax=%#x ebx=%#x ecx=%#x "
+			 "edx=%#x", e->reg, e->limit, e->out[0], e->out[1],
+			 e->out[2], e->out[3]);
+		break;
+	case EFFECT_TLB:
+		if (strcmp(e->name, "invlpg") == 0)
+			snprintf(buf, len, "invlpg %#" PRIx64 ": its shadow "
+				 "entry dropped", e->value);
+		else
+			snprintf(buf, len, "%s: no caches to write back",
+				 e->name);
+		break;
+	case EFFECT_JUMP:
+		jump_target(vm, e->reg, e->value, e->size, t, sizeof(t));
+		if (e->name)
+			snprintf(buf, len, "%s (the target from %s)", t,
+				 e->name);
+		else
+			snprintf(buf, len, "%s", t);
+		break;
+	case EFFECT_INT:
+		jump_target(vm, e->limit, e->value, e->size, t, sizeof(t));
+		snprintf(buf, len, "vector %#x through the guest's IDT %s",
+			 e->reg, t);
+		break;
+	case EFFECT_HALT:
+		snprintf(buf, len, "halted until an interrupt");
+		break;
+	}
+}
+
+void trace_shadow_entry(const struct vm *vm, uint64_t va, char *buf,
+			size_t len)
+{
+	uint64_t pte = shadowpt_lookup(vm, va);
+
+	if (!pte) {
+		snprintf(buf, len, "shadow %#" PRIx64 " not mapped", va);
+		return;
+	}
+	snprintf(buf, len, "shadow %#" PRIx64 " -> frame %#" PRIx64 " r%c%c %s",
+		 va, (uint64_t)(pte & PTE_ADDR_MASK), (pte & PTE_W) ? 'w' : '-',
+		 (pte & PTE_NX) ? '-' : 'x',
+		 (pte & PTE_U) ? "user" : "supervisor");
+}
+
+bool trace_peek_insn(struct vm *vm, uint64_t rip, struct insn *in)
+{
+	struct vcpu_event pending = vm->vcpu.exception;
+	uint64_t cr2 = vm->vcpu.cr2;
+	enum decode_result r = insn_fetch(vm, rip, in);
+
+	vm->vcpu.exception = pending;
+	vm->vcpu.cr2 = cr2;
+	return r == DECODE_OK;
+}
+
+/* --------------------------------------------------------- shutdown */
+
+/* "#GP(0x42)", "#UD", "int 0x80", "interrupt 0x20". */
+static void chain_event_name(const struct vcpu_chain_event *ev, char *buf,
+			     size_t len)
+{
+	if (ev->software)
+		snprintf(buf, len, "int %#x", ev->vector);
+	else if (ev->external)
+		snprintf(buf, len, "interrupt %#x", ev->vector);
+	else if (ev->has_error)
+		snprintf(buf, len, "%s(%#x)", x86_vector_name(ev->vector),
+			 ev->error);
+	else
+		snprintf(buf, len, "%s", x86_vector_name(ev->vector));
+}
+
+/*
+ * The chain in words.  After the first event, a #DF is the double fault
+ * the CPU made of two faults (a fault of delivery is never a #DF); any
+ * other event is a fault while delivering the event before it.
+ */
+static void chain_words(const struct vcpu_shutdown *sd, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < sd->n && used < len; i++) {
+		const struct vcpu_chain_event *ev = &sd->ev[i];
+		char name[32];
+
+		chain_event_name(ev, name, sizeof(name));
+		if (i == 0)
+			used += (size_t)snprintf(buf, len, "%s", name);
+		else if (ev->vector == T_DF && !ev->software && !ev->external)
+			used += (size_t)snprintf(buf + used, len - used,
+						 ", then %s (double fault)",
+						 name);
+		else
+			used += (size_t)snprintf(buf + used, len - used,
+						 ", then %s while delivering "
+						 "%s", name,
+						 sd->ev[i - 1].vector == T_DF ?
+						 "the #DF" : "it");
+	}
+}
+
+void trace_kill_shutdown(struct vm *vm)
+{
+	struct vcpu_shutdown *sd = &vm->vcpu.shutdown;
+	char where[TRACE_WHERE_LEN], chain[400];
+
+	if (!sd->pending)
+		return;
+	sd->pending = false;
+	chain_words(sd, chain, sizeof(chain));
+	vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "triple fault at rip %s: %s",
+		trace_where(vm, sd->rip, where, sizeof(where)), chain);
 }
 
 /* Rows sorted by time spent, the costliest first. */

@@ -122,10 +122,20 @@ else
 fi
 bad initrd-not-multiboot 1 "hello.elf: not a multiboot kernel, so it takes no modules" "$TV" --initrd="$OUT/module.txt" "$BUILD/guests/hello.elf"
 bad initrd-empty 2 "--initrd='': give a module file" "$TV" --initrd= "$OUT/mb.elf"
-bad triple-fault 125 "triple fault" "$TV" --engine=softcpu "$OUT/triple.elf"
+# The whole chain, and the function the first fault was in (triple.S).
+chain="#UD, then #GP(0x33) while delivering it, then #GP(0x6b) while delivering it, then #DF(0) (double fault), then #GP(0x43) while delivering the #DF"
+bad triple-fault 125 "^trapvisor: triple fault at rip 0x200000 <_start>: $chain\$" "$TV" --engine=softcpu "$OUT/triple.elf"
+if "$TV" --engine=native /dev/null 2>&1 | grep -q "not a regular"; then
+	bad triple-fault-native 125 "^trapvisor: triple fault at rip 0x200000 <_start>: $chain\$" "$TV" --engine=native "$OUT/triple.elf"
+fi
+# Stripped of its symbols, the same guest is named by address alone.
+strip -o "$OUT/triple-stripped.elf" "$OUT/triple.elf"
+bad triple-fault-stripped 125 "^trapvisor: triple fault at rip 0x200000: #UD, then" "$TV" --engine=softcpu "$OUT/triple-stripped.elf"
+bad trace-unknown-class 2 "^trapvisor: --trace=io,bogus: unknown class 'bogus' (the classes are io, cr, msr, pf, irq, syscall, desc, exc)\$" "$TV" --trace=io,bogus "$OUT/triple.elf"
+bad trace-empty-class 2 "^trapvisor: --trace=: unknown class ''" "$TV" --trace= "$OUT/triple.elf"
 misalign "$OUT/triple.elf" "$OUT/misaligned.elf"
 bad misaligned-phdrs 125 "triple fault" "$TV" --engine=softcpu "$OUT/misaligned.elf"
-bad endless-loop 130 "interrupted at rip" timeout --preserve-status -s INT 2 "$TV" --engine=softcpu "$OUT/loop.elf"
+bad endless-loop 130 "interrupted at rip 0x200000 <_start>$" timeout --preserve-status -s INT 2 "$TV" --engine=softcpu "$OUT/loop.elf"
 # One emulated instruction that would never end: interrupts (and Ctrl-C)
 # are taken between its elements.  A monitor deaf to SIGINT is killed 5 s
 # later and fails the case.

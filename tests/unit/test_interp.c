@@ -1065,16 +1065,43 @@ static void test_double_fault(void **state)
 	assert_int_equal(peek64(v->regs[GPR_RSP]), PFEC_W);
 }
 
+/*
+ * The vCPU shut down (a triple fault) after exactly the events whose
+ * vectors are given, in order; the run loop, not the interpreter, stops
+ * the VM.  Clears the shutdown for the next case.
+ */
+static void assert_chain(const uint8_t *vectors, unsigned n)
+{
+	struct vcpu_shutdown *sd = &vm->vcpu.shutdown;
+
+	assert_true(sd->pending);
+	assert_false(vm->stopped);
+	assert_int_equal(sd->n, n);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(sd->ev[i].vector, vectors[i]);
+	sd->pending = false;
+}
+
 static void test_triple_fault(void **state)
 {
 	struct vcpu *v = &vm->vcpu;
+	struct vcpu_shutdown *sd = &v->shutdown;
 
 	(void)state;
 	v->idtr.limit = 0; /* every vector is beyond the IDT */
+	v->rip = CODE;
 	vcpu_raise(v, T_UD);
 	interp_deliver(vm);
-	assert_true(vm->stopped);
-	assert_int_equal(vm->exit_status, VM_EXIT_TRIPLE_FAULT);
+	/* #UD, then #GP(IDT 6, EXT) delivering it (served alone after a
+	 * benign one), #GP(IDT 13, EXT) delivering that (contributory
+	 * twice: #DF), and #GP(IDT 8, EXT) delivering the #DF. */
+	assert_int_equal(sd->rip, CODE);
+	assert_false(sd->ev[0].has_error);
+	assert_int_equal(sd->ev[1].error, 6 * 8 + ERRC_IDT + ERRC_EXT);
+	assert_int_equal(sd->ev[2].error, 13 * 8 + ERRC_IDT + ERRC_EXT);
+	assert_int_equal(sd->ev[3].error, 0);
+	assert_int_equal(sd->ev[4].error, 8 * 8 + ERRC_IDT + ERRC_EXT);
+	assert_chain((const uint8_t[]){ T_UD, T_GP, T_GP, T_DF, T_GP }, 5);
 }
 
 /* -------------------------------------------------------- iret, syscall */
@@ -1756,8 +1783,8 @@ static void test_prot_deliver(void **state)
 	prot_setup();
 	load_seg(SEG_SS, P_SMALL); /* ESP KSTACK is beyond 0xfff */
 	interp_deliver_interrupt(vm, 0x20);
-	assert_true(vm->stopped);
-	assert_int_equal(vm->exit_status, VM_EXIT_TRIPLE_FAULT);
+	assert_true(v->shutdown.ev[0].external);
+	assert_chain((const uint8_t[]){ 0x20, T_SS, T_SS, T_DF, T_SS }, 5);
 }
 
 static void test_prot_deliver_tss_and_task_gate(void **state)
@@ -1812,9 +1839,8 @@ static void test_prot_deliver_tss_and_task_gate(void **state)
 	v->tr.limit = 8;
 	prot_user();
 	RUN(0xcd, 0x40);
-	assert_true(vm->stopped);
-	assert_int_equal(vm->exit_status, VM_EXIT_TRIPLE_FAULT);
-	vm->stopped = false;
+	assert_true(v->shutdown.ev[0].software);
+	assert_chain((const uint8_t[]){ 0x40, T_TS, T_TS, T_DF, T_TS }, 5);
 
 	/* A task gate stops the guest: task switches are not emulated. */
 	prot_setup();
