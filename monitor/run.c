@@ -23,6 +23,7 @@
 #include "monitor/dispatch.h"
 #include "monitor/run.h"
 #include "monitor/stats.h"
+#include "monitor/tracejson.h"
 
 /* Instructions between two looks at the host clock (no --icount). */
 #define HOST_POLL_INSNS 100000
@@ -92,6 +93,7 @@ static void inject_interrupt(struct vm *vm)
 	else
 		interp_deliver_interrupt(vm, vector);
 	vm->stats->injected++;
+	tracejson_interrupt(vm, vector);
 	if (vm->opt.trace)
 		fprintf(stderr, "[intr] cpl%u rip=%#010" PRIx64 "  vector "
 			"%#x delivered through the guest's IDT\n", v->cpl,
@@ -180,10 +182,13 @@ int vm_run(struct vm *vm)
 			break;
 		set_deadline(vm);
 		shadow_before = vm->vcpu.interrupt_shadow;
+		tracejson_run_begin(vm);
 		vm->engine->run(vm, &x);
+		tracejson_run_end(vm);
 		mark_shadow(&vm->vcpu, shadow_before);
 		shadow_before = vm->vcpu.interrupt_shadow;
 		dispatch(vm, &x);
+		tracejson_exit(vm, &x);
 	}
 	vm->stats->end_ns = clock_host_ns();
 	return vm->exit_status;
