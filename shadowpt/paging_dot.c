@@ -676,8 +676,8 @@ static void legend(const struct dot *d)
 static void guest_tree(struct dot *d)
 {
 	static const char *const mode_name[] = {
-		[PAGING_NONE] = "paging off (CR0.PG = 0): linear addresses "
-				"are physical",
+		[PAGING_NONE] = ("paging off (CR0.PG = 0): linear addresses "
+				 "are physical"),
 		[PAGING_32BIT] = "32-bit paging", [PAGING_PAE] = "PAE paging",
 		[PAGING_4LEVEL] = "4-level paging",
 	};
