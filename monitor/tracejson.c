@@ -45,7 +45,7 @@
 #include "shadowpt/shadowpt.h"
 
 #define TJ_BUF (64 * 1024)   /* flushed to the file when full */
-#define TJ_EVENT 768         /* the longest event we write */
+#define TJ_EVENT 1024        /* the longest event we write */
 #define TJ_PID 1
 #define TJ_TID_GUEST 1
 #define TJ_TID_MONITOR 2
@@ -321,8 +321,11 @@ static void tj_slice(int tid, const char *name, uint64_t begin, uint64_t end,
 	va_list ap;
 
 	va_start(ap, args_fmt);
-	vsnprintf(args, sizeof(args), args_fmt, ap);
+	int n = vsnprintf(args, sizeof(args), args_fmt, ap);
 	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(args))
+		panic("tracejson: a slice's arguments longer than %zu bytes",
+		      sizeof(args));
 	tj_event("{\"ph\":\"X\",\"pid\":%d,\"tid\":%d,\"name\":\"%s\","
 		 "\"ts\":%s,\"dur\":%s,\"args\":{%s}}", TJ_PID, tid, name,
 		 tj_us(ts, sizeof(ts), tj_ts(begin)),

@@ -52,7 +52,7 @@ else
 	while ! grep -q "echo: ready" "$OUT/out" && [ $n -lt 200 ]; do
 		sleep 0.1; n=$((n + 1))
 	done
-	kill -TERM "$pid"; wait "$pid"; rc=$?
+	kill -TERM "$pid"; wait "$pid" 2>/dev/null; rc=$?
 	exec 9>&-
 	if [ $rc = 143 ] && python3 "$HERE/tools/check_trace.py" \
 		"$OUT/t.json" --no-stopped >"$OUT/log" 2>&1; then
@@ -143,4 +143,15 @@ if ! sh "$HERE/tools/manpage.sh" "$TV" "$OUT/t.1" >"$OUT/log" 2>&1 &&
 	pass tools/man-page-check-catches-a-missing-option
 else
 	fail tools/man-page-check-catches-a-missing-option "$OUT/log"
+fi
+# the page is well-formed roff: groff reads it without a warning
+if command -v groff >/dev/null; then
+	if groff -man -ww -z "$root/docs/trapvisor.1" >"$OUT/log" 2>&1 &&
+	   [ ! -s "$OUT/log" ]; then
+		pass tools/man-page-renders
+	else
+		fail tools/man-page-renders "$OUT/log"
+	fi
+else
+	echo "SKIP tools/man-page-renders: groff is not installed"
 fi
