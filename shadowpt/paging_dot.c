@@ -453,7 +453,8 @@ static void guest_row(struct dot *d, const struct row *r, int level,
 
 /*
  * Draw one guest table (or PAE's four PDPTE registers, pdpte != NULL):
- * its node, then the edges to its children, then the children.
+ * its node, then the edges to its children, then the children.  user:
+ * every level above allows user access (PAE's PDPTEs carry no rights).
  */
 static void guest_table(struct dot *d, unsigned id, uint64_t gpa,
 			const uint64_t *pdpte, int level, uint64_t base,
@@ -537,7 +538,7 @@ static void guest_table(struct dot *d, unsigned id, uint64_t gpa,
 		guest_table(d, child_id[i], rows[i].e & fmt_addr_mask(d->mode),
 			    NULL, level - 1,
 			    base + ((uint64_t)rows[i].first << shift),
-			    user && (rows[i].e & PTE_U));
+			    user && (pdpte || (rows[i].e & PTE_U)));
 	}
 }
 

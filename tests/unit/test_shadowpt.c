@@ -1423,6 +1423,9 @@ static void test_dot_32bit_and_pae(void **state)
 	assert_non_null(strstr(dot, "PDPTE registers"));
 	assert_true(row_says(dot, "va 0x40200000-0x403fffff<BR/>pa 0x600000",
 			     "S: 1 of 512 filled, 1 read-only"));
+	/* a PDPTE has no U/S bit: the page is a user page */
+	assert_true(row_says(dot, "va 0x40200000-0x403fffff<BR/>pa 0x600000",
+			     "U: not filled"));
 	free(dot);
 }
 
