@@ -63,15 +63,18 @@ else
 	fi
 fi
 # a file that cannot be created: one line, status 1, no run
-"$TV" --trace-json="$OUT/no/such/dir.json" "$BUILD/guests/hello.elf" \
-	</dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
-if [ $rc = 1 ] && [ "$(wc -l <"$OUT/err")" = 1 ] && [ ! -s "$OUT/out" ] &&
-   grep -q "^trapvisor: --trace-json=.*: No such file" "$OUT/err"; then
-	pass tools/trace-json-unwritable
-else
-	echo "status $rc, expected 1 with one line" >>"$OUT/err"
-	fail tools/trace-json-unwritable "$OUT/err"
-fi
+for opt in trace-json dump-paging; do
+	"$TV" --$opt="$OUT/no/such/dir.out" "$BUILD/guests/hello.elf" \
+		</dev/null >"$OUT/out" 2>"$OUT/err"; rc=$?
+	if [ $rc = 1 ] && [ "$(wc -l <"$OUT/err")" = 1 ] &&
+	   [ ! -s "$OUT/out" ] &&
+	   grep -q "^trapvisor: --$opt=.*: No such file" "$OUT/err"; then
+		pass tools/$opt-unwritable
+	else
+		echo "status $rc, expected 1 with one line" >>"$OUT/err"
+		fail tools/$opt-unwritable "$OUT/err"
+	fi
+done
 
 # --dump-paging: Graphviz reads the graph; the guest's format is the one
 # it ends in (toyos: 4-level; mb32, a multiboot kernel that goes from
