@@ -11,6 +11,12 @@
 #                 (bench/RESULTS.md)
 #   make grade LAB=N      grade lab N of the coursework (labs/README.md)
 #   make lab-skeleton LAB=N OUT=DIR   a student's tree for lab N
+#   make DEBUG=1  the same build for gdb: -O0 -g3 (when the flags change,
+#                 everything is rebuilt: $(BUILD)/cflags remembers them)
+#   make install [PREFIX=/usr/local] [DESTDIR=]
+#                 trapvisor, trapvisor-qemu and the man page trapvisor.1
+#   make FILE.svg draw FILE.dot (trapvisor --dump-paging=FILE.dot) with
+#                 Graphviz
 #   make SANITIZE=1 BUILD=build-san test-unit test-guests
 #                 the same tests under AddressSanitizer and UBSan
 #   make fuzz [FUZZ_TIME=S] [FUZZ_TARGETS="loader isa ..."]
@@ -32,7 +38,11 @@ CAPSTONE_CFLAGS := $(shell pkg-config --cflags capstone 2>/dev/null)
 CAPSTONE_LIBS := $(shell pkg-config --libs capstone 2>/dev/null || echo -lcapstone)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
+ifeq ($(DEBUG),1)
+CFLAGS ?= -O0 -g3
+else
 CFLAGS ?= -O2 -g
+endif
 CFLAGS += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. $(CAPSTONE_CFLAGS)
 LDLIBS += $(CAPSTONE_LIBS) -lm
 ifeq ($(SANITIZE),1)
@@ -129,7 +139,17 @@ grade:
 lab-skeleton:
 	@sh scripts/lab-skeleton.sh "$(LAB)" "$(OUT)"
 
-$(BUILD)/obj/%.o: %.c
+# The compiler's flags of the last build: objects built with others (a
+# make DEBUG=1 after a make) are rebuilt.  The file changes only when the
+# flags do.
+CFLAGS_NOW := $(CC) $(CFLAGS) $(LDFLAGS)
+$(BUILD)/cflags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(CFLAGS_NOW)' | cmp -s - $@ || echo '$(CFLAGS_NOW)' >$@
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/cflags
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
@@ -217,7 +237,7 @@ $(BUILD)/tests/mkimage: tests/fuzz/mkimage.c fuzz/image.h
 # test_softcpu stands in for the devices behind MMIO pages
 $(BUILD)/tests/test_softcpu: LDFLAGS += -Wl,--wrap=devices_mmio
 
-$(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(LIB)
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(LIB) $(BUILD)/cflags
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -MF $@.d $(LDFLAGS) -o $@ $< $(TEST_SUPPORT) $(LIB) $(LDLIBS) $(CMOCKA_LIBS)
 
@@ -282,6 +302,25 @@ $(BUILD)/fuzz/libtrapvisor.a: $(FUZZ_OBJ)
 $(BUILD)/fuzz/fuzz_%: fuzz/%.c $(wildcard fuzz/*.h) $(BUILD)/fuzz/libtrapvisor.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 		$(BUILD)/fuzz/libtrapvisor.a $(LDLIBS)
+
+# ---------------------------------------------------------------- install
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+.PHONY: install uninstall
+install: $(BUILD)/trapvisor
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BUILD)/trapvisor $(DESTDIR)$(BINDIR)/trapvisor
+	ln -sf trapvisor $(DESTDIR)$(BINDIR)/trapvisor-qemu
+	install -m 644 docs/trapvisor.1 $(DESTDIR)$(MANDIR)/man1/trapvisor.1
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/trapvisor $(DESTDIR)$(BINDIR)/trapvisor-qemu \
+		$(DESTDIR)$(MANDIR)/man1/trapvisor.1
+
+# ---------------------------------------------------------------- pictures
+# the page tables of --dump-paging=FILE.dot, drawn (shadowpt/paging_dot.c)
+%.svg: %.dot
+	dot -Tsvg -o $@ $<
 
 clean:
 	rm -rf build build-san

@@ -45,6 +45,7 @@
 #include "monitor/machine.h"
 #include "monitor/run.h"
 #include "monitor/stats.h"
+#include "shadowpt/paging_dot.h"
 #include "shadowpt/shadowpt.h"
 #include "shadowpt/walk.h"
 #include "shadowpt/shadowpt.h"
@@ -164,6 +165,25 @@ static void record(struct vm *vm, const uint8_t *r)
 	}
 }
 
+/*
+ * The picture of whatever tables the input built (--dump-paging): whole
+ * (a graph that ends), and bounded in size however many tables and loops
+ * the guest made.
+ */
+static void draw(const struct vm *vm)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f || paging_dot(vm, f) < 0 || fclose(f) != 0)
+		abort();
+	if (len > 1000000 || strncmp(text, "digraph paging {", 16) != 0 ||
+	    strcmp(text + len - 2, "}\n") != 0)
+		abort();
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct vm vm;
@@ -187,6 +207,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	shadowpt_switch_view(&vm);
 	for (size_t i = 4; i + 12 <= size; i += 12)
 		record(&vm, data + i);
+	draw(&vm);
 	vm_destroy(&vm);
 	return 0;
 }

@@ -21,6 +21,8 @@
 #include "monitor/sandbox.h"
 #include "monitor/symbols.h"
 #include "monitor/trace.h"
+#include "monitor/tracejson.h"
+#include "shadowpt/paging_dot.h"
 #include "core/vm.h"
 #include "devices/devices.h"
 
@@ -83,6 +85,15 @@ static const char usage_text[] =
 "                             to it; shutdown\n"
 "  --stats         at exit, traps by reason and by instruction with\n"
 "                  counts and time\n"
+"  --trace-json=FILE\n"
+"                  write the run as Chrome/Perfetto trace events (open\n"
+"                  FILE in ui.perfetto.dev or chrome://tracing): guest\n"
+"                  time, each exit with its reason and cost, interrupts,\n"
+"                  the shadow page tables in use\n"
+"  --dump-paging=FILE\n"
+"                  at the end of the run, write the guest's page tables\n"
+"                  for its CR3 beside the shadow tables as a Graphviz\n"
+"                  graph (make FILE.svg draws it)\n"
 "  --icount[=NS]   virtual time advances NS nanoseconds (default 10) per\n"
 "                  guest instruction instead of following the host's\n"
 "                  clock, so that a run with timer interrupts repeats\n"
@@ -243,6 +254,8 @@ static unsigned parse_trace(const char *s)
 }
 
 static bool no_sandbox; /* --no-sandbox */
+static const char *trace_json_path; /* --trace-json */
+static const char *dump_paging_path; /* --dump-paging */
 
 static void parse_args(int argc, char **argv, struct vm_options *opt)
 {
@@ -256,6 +269,8 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		{ "no-sandbox", no_argument, NULL, 'S' },
 		{ "disk", required_argument, NULL, 'd' },
 		{ "initrd", required_argument, NULL, 'r' },
+		{ "trace-json", required_argument, NULL, 'j' },
+		{ "dump-paging", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -273,6 +288,8 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		case 'S': no_sandbox = true; break;
 		case 'd': parse_disk(optarg, opt); break;
 		case 'r': add_initrd(optarg, opt); break;
+		case 'j': trace_json_path = optarg; break;
+		case 'p': dump_paging_path = optarg; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case 'i':
 			opt->isa_given = true;
@@ -361,6 +378,34 @@ static const struct engine *pick_engine(const struct vm *vm)
 	    engine_native.probe(why, sizeof(why)) == 0)
 		return &engine_native;
 	return &engine_softcpu;
+}
+
+/*
+ * Open the files --trace-json and --dump-paging name (before the sandbox
+ * takes file access away); returns the dump's stream, or NULL.  A file
+ * that cannot be created is a set-up error (status 1).
+ */
+static FILE *open_outputs(const struct vm_options *opt)
+{
+	static char dump_buf[64 * 1024];
+	char why[256];
+	FILE *dump = NULL;
+
+	if (trace_json_path &&
+	    tracejson_open(trace_json_path, opt->image, why, sizeof(why)) < 0) {
+		fprintf(stderr, "trapvisor: %s\n", why);
+		exit(EXIT_SETUP);
+	}
+	if (dump_paging_path && !(dump = fopen(dump_paging_path, "w"))) {
+		fprintf(stderr, "trapvisor: --dump-paging=%s: %s\n",
+			dump_paging_path, strerror(errno));
+		exit(EXIT_SETUP);
+	}
+	/* A buffer of our own: stdio would fstat() the file to size one
+	 * at the first write, a call the sandbox refuses. */
+	if (dump)
+		setvbuf(dump, dump_buf, _IOFBF, sizeof(dump_buf));
+	return dump;
 }
 
 static struct vm *interrupted_vm;
@@ -471,6 +516,9 @@ int main(int argc, char **argv)
 	interrupted_vm = &vm;
 	catch_sigint();
 	ns16550a_set_give_up(&vm.dev->com1, uart_give_up, NULL);
+	/* The files of --trace-json and --dump-paging, while files can
+	 * still be opened. */
+	FILE *dump = open_outputs(&opt);
 	/* Set-up is over: from here on the monitor opens no file and makes
 	 * only the system calls it needs (monitor/sandbox.c). */
 	struct sandbox_state sandbox;
@@ -480,8 +528,16 @@ int main(int argc, char **argv)
 			"without it)\n", why);
 		return EXIT_SETUP;
 	}
+	tracejson_catch_signals();
 
 	int status = flush_output(&vm, vm_run(&vm));
+	tracejson_close(status);
+	if (dump) {
+		paging_dot(&vm, dump);
+		if (fclose(dump) != 0)
+			fprintf(stderr, "trapvisor: --dump-paging=%s: %s\n",
+				dump_paging_path, strerror(errno));
+	}
 	if (opt.stats) {
 		trace_print_stats(&vm, stderr);
 		sandbox_print(no_sandbox ? NULL : &sandbox, stderr);

@@ -24,6 +24,7 @@
 #include "monitor/run.h"
 #include "monitor/stats.h"
 #include "monitor/trace.h"
+#include "monitor/tracejson.h"
 
 /* Instructions between two looks at the host clock (no --icount). */
 #define HOST_POLL_INSNS 100000
@@ -97,6 +98,7 @@ static void inject_interrupt(struct vm *vm)
 	else
 		interp_deliver_interrupt(vm, vector);
 	vm->stats->injected++;
+	tracejson_interrupt(vm, vector);
 	if (vm->opt.trace && !v->shutdown.pending && !vm->stopped)
 		trace_interrupt(vm, rip, cpl, vector,
 				!vm->engine->inject_interrupt);
@@ -188,10 +190,13 @@ int vm_run(struct vm *vm)
 			break;
 		set_deadline(vm);
 		shadow_before = vm->vcpu.interrupt_shadow;
+		tracejson_run_begin(vm);
 		vm->engine->run(vm, &x);
+		tracejson_run_end(vm);
 		mark_shadow(&vm->vcpu, shadow_before);
 		shadow_before = vm->vcpu.interrupt_shadow;
 		dispatch(vm, &x);
+		tracejson_exit(vm, &x);
 		trace_kill_shutdown(vm); /* int n through a broken IDT */
 	}
 	vm->stats->end_ns = clock_host_ns();

@@ -5,8 +5,11 @@
 #                               pkg-config, Capstone, cmocka
 #   sh scripts/deps.sh test     the same, plus what the tests use: QEMU
 #                               (the reference machine), what the
-#                               nested-KVM machine is built from, and
-#                               clang with its libFuzzer runtime (make fuzz)
+#                               nested-KVM machine is built from, clang
+#                               with its libFuzzer runtime (make fuzz),
+#                               Graphviz and Python 3 (the tools suite
+#                               draws --dump-paging's graphs and checks
+#                               --trace-json's files)
 #
 # On Debian and Ubuntu the missing packages are installed with apt-get
 # (through sudo when not root).  Elsewhere the script names them and stops.
@@ -30,6 +33,10 @@ if [ "${1:-}" = test ]; then
 	command -v depmod >/dev/null 2>&1 || [ -x /sbin/depmod ] || need kmod
 	# make fuzz: clang, and its runtime libraries (libFuzzer, ASan,
 	# UBSan), which Debian's clang only recommends.
+	# the tools suite: dot reads --dump-paging's graphs (and make
+	# FILE.svg draws them), python3 parses --trace-json's files
+	command -v dot >/dev/null 2>&1 || need graphviz
+	command -v python3 >/dev/null 2>&1 || need python3
 	command -v clang >/dev/null 2>&1 || need clang
 	fuzzer_ok=no
 	if command -v clang >/dev/null 2>&1; then

@@ -62,8 +62,6 @@
 
 /* Non-leaf rights: everything; the leaf alone decides. */
 #define SPT_TABLE_BITS (PTE_P | PTE_W | PTE_U)
-/* Available bit 9 of a non-leaf entry: its table shadows a guest large page. */
-#define SPT_LARGE 0x200ULL
 
 /* The view that matches the virtual CPL: only CPL 3 is user mode to paging. */
 static enum shadow_view spt_view(const struct vm *vm)

@@ -70,6 +70,13 @@ struct shadowpt {
 	uint64_t space_misses;         /* ... that had to start an empty one */
 };
 
+/*
+ * Available bit 9 of a shadow non-leaf entry (ignored by the MMU): the
+ * table below it shadows a guest large page, and invlpg of any address
+ * in it drops the whole table.
+ */
+#define SPT_LARGE 0x200ULL
+
 enum shadow_result {
 	SHADOW_FILLED,      /* hidden fault: the shadow now maps the page */
 	SHADOW_GUEST_FAULT, /* true fault: #PF raised in the vCPU */

@@ -4,11 +4,11 @@
 #   sh tests/run.sh BUILD [SUITE...]
 #
 # SUITE is layers, unit, guests, qemu, qemucli, badinput, trace, escape,
-# fuzz, diff, diff32, kvm, bench, labs or tour; all of them by default.
+# fuzz, diff, diff32, kvm, bench, labs, tour or tools; all of them by default.
 # Every check prints one line, PASS or FAIL; the last line counts them.
 set -u
 BUILD=${1:-build}; shift 2>/dev/null || true
-SUITES=${*:-layers unit guests qemu qemucli badinput trace escape fuzz diff diff32 kvm bench labs tour}
+SUITES=${*:-layers unit guests qemu qemucli badinput trace escape fuzz diff diff32 kvm bench labs tour tools}
 TV=$BUILD/trapvisor
 HERE=$(dirname "$0")
 OUT=$(mktemp -d); trap 'rm -rf "$OUT"' EXIT
@@ -548,6 +548,10 @@ suite_tour() {
 		echo "the tour printed a different number of stops than docs/tour.order lists" >>"$OUT/err"
 		fail tour/prints-every-stop "$OUT/err"
 	fi
+}
+
+suite_tools() {
+	. "$HERE/tools/run.sh"
 }
 
 for s in $SUITES; do

@@ -7,8 +7,11 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -20,6 +23,7 @@
 #include "core/vm.h"
 #include "monitor/machine.h"
 #include "monitor/run.h"
+#include "shadowpt/paging_dot.h"
 #include "shadowpt/shadowpt.h"
 #include "shadowpt/walk.h"
 
@@ -1317,6 +1321,153 @@ static void test_fill_that_never_takes_stops_the_vm(void **state)
 	vm->engine = &fake_engine;
 }
 
+/* ------------------------------------------------------------------
+ * The picture (shadowpt/paging_dot.c): the guest's tree beside the
+ * shadow's, with every leaf's state marked.
+ */
+
+/* paging_dot's whole output, as a string to free. */
+static char *dot_of(struct vm *vm)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(paging_dot(vm, f), 0);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+/*
+ * Does the first row that holds key (the guest's tree comes first) also
+ * hold state before the next row's addresses begin?
+ */
+static bool row_says(const char *dot, const char *key, const char *state)
+{
+	const char *row = strstr(dot, key);
+	const char *next, *at;
+
+	if (!row)
+		return false;
+	next = strstr(row + strlen(key), "va 0x");
+	at = strstr(row, state);
+	return at && (!next || at < next);
+}
+
+static void test_dot_4level_states(void **state)
+{
+	struct vm *vm = *state;
+
+	/* clean and writable, read first: read-only until D is set */
+	gpt_map(vm, 0x400000, 0x200000, 1, PTE_W);
+	assert_int_equal(shadowpt_fault(vm, 0x400000, 0), SHADOW_FILLED);
+	/* dirty user page filled at CPL 0: filled there, not in user view */
+	gpt_map(vm, 0x402000, 0x202000, 1, PTE_W | PTE_U | PTE_D);
+	assert_int_equal(shadowpt_fault(vm, 0x402000, PFEC_W), SHADOW_FILLED);
+	/* a supervisor page never reaches the user view */
+	gpt_map(vm, 0x404000, 0x204000, 1, PTE_W | PTE_D);
+	/* filled, then remapped without invlpg: stale */
+	uint64_t *e = gpt_map(vm, 0x406000, 0x206000, 1, PTE_W | PTE_D);
+	assert_int_equal(shadowpt_fault(vm, 0x406000, 0), SHADOW_FILLED);
+	*e = (*e & ~PTE_ADDR_MASK) | 0x306000;
+
+	char *dot = dot_of(vm);
+	assert_non_null(strstr(dot, "digraph paging {"));
+	assert_non_null(strstr(dot, "the guest's page tables: 4-level paging"));
+	assert_true(row_says(dot, "va 0x400000-0x400fff<BR/>pa 0x200000",
+			     "S: read-only (D clear)"));
+	assert_true(row_says(dot, "va 0x400000-0x400fff<BR/>pa 0x200000",
+			     "U: none: supervisor page"));
+	assert_true(row_says(dot, "va 0x402000-0x402fff<BR/>pa 0x202000",
+			     "S: filled"));
+	assert_true(row_says(dot, "va 0x402000-0x402fff<BR/>pa 0x202000",
+			     "U: not filled"));
+	assert_true(row_says(dot, "va 0x404000-0x404fff<BR/>pa 0x204000",
+			     "S: not filled"));
+	assert_true(row_says(dot, "va 0x406000-0x406fff<BR/>pa 0x306000",
+			     "S: STALE"));
+	/* the shadow's side: its leaf still maps the old frame */
+	assert_true(row_says(dot, "va 0x406000-0x406fff<BR/>pa 0x206000",
+			     "STALE: the guest's entry changed"));
+	assert_non_null(strstr(dot, "read-only until the guest's D is set"));
+	/* nothing was set in the guest's entries by drawing them */
+	assert_false(*gpt_entry(vm, 0x404000, 1) & PTE_A);
+	free(dot);
+}
+
+static void test_dot_32bit_and_pae(void **state)
+{
+	struct vm *vm = *state;
+	char *dot;
+
+	use_32bit(vm, CR4_PSE);
+	gpt32_map(vm, 0xc0001000, 0x5000, PTE_W | PTE_D);
+	*gpt32_pde(vm, 0x800000) = 0x800000 | PTE_P | PTE_W | PTE_PS | PTE_D;
+	assert_int_equal(shadowpt_fault(vm, 0x801000, 0), SHADOW_FILLED);
+	assert_int_equal(shadowpt_fault(vm, 0xc0001000, 0), SHADOW_FILLED);
+	dot = dot_of(vm);
+	assert_non_null(strstr(dot, "the guest's page tables: 32-bit paging"));
+	assert_true(row_says(dot, "va 0x800000-0xbfffff<BR/>pa 0x800000",
+			     "S: 1 of 1024 filled"));
+	assert_true(row_says(dot, "va 0xc0001000-0xc0001fff<BR/>pa 0x5000",
+			     "S: filled"));
+	assert_non_null(strstr(dot, "shadows a large page"));
+	free(dot);
+
+	use_pae(vm, 0);
+	gpt_pae_map(vm, 0x40200000, 0x600000, 2, PTE_W | PTE_U);
+	assert_int_equal(shadowpt_fault(vm, 0x40200000, 0), SHADOW_FILLED);
+	dot = dot_of(vm);
+	assert_non_null(strstr(dot, "the guest's page tables: PAE paging"));
+	assert_non_null(strstr(dot, "PDPTE registers"));
+	assert_true(row_says(dot, "va 0x40200000-0x403fffff<BR/>pa 0x600000",
+			     "S: 1 of 512 filled, 1 read-only"));
+	/* a PDPTE has no U/S bit: the page is a user page */
+	assert_true(row_says(dot, "va 0x40200000-0x403fffff<BR/>pa 0x600000",
+			     "U: not filled"));
+	free(dot);
+}
+
+/* A large or looping guest gives a picture of bounded size. */
+static void test_dot_bounded(void **state)
+{
+	struct vm *vm = *state;
+
+	/* 3000 pages whose rights alternate: no two make one run */
+	for (uint64_t i = 0; i < 3000; i++)
+		gpt_map(vm, 0x10000000 + i * PAGE_4K, 0x100000 + i * PAGE_4K,
+			1, (i & 1) ? PTE_W : PTE_U);
+	/* and a PML4 entry that names the PML4 itself: a loop */
+	*gpt_at(vm, PML4_GPA + 8 * 200) = PML4_GPA | PTE_P | PTE_W;
+	char *dot = dot_of(vm);
+	assert_non_null(strstr(dot, "more present entries"));
+	assert_true(strlen(dot) < 150000);
+	free(dot);
+}
+
+static void test_dot_paging_off_and_nested(void **state)
+{
+	struct vm *vm = *state;
+	static const struct engine nested = { .name = "hw",
+					      .nested_paging = true };
+	char *dot;
+
+	vm->vcpu.cr0 &= ~CR0_PG;
+	vm->vcpu.efer &= ~EFER_LMA;
+	shadowpt_flush_all(vm);
+	assert_int_equal(shadowpt_fault(vm, 0x3000, 0), SHADOW_FILLED);
+	dot = dot_of(vm);
+	assert_non_null(strstr(dot, "paging off (CR0.PG = 0)"));
+	assert_non_null(strstr(dot, "agrees with the guest"));
+	free(dot);
+	vm->engine = &nested;
+	dot = dot_of(vm);
+	assert_non_null(strstr(dot, "none: the hw engine's CPU walks"));
+	free(dot);
+	vm->engine = &fake_engine;
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 /* insn_fetch hands its bytes to Capstone. */
@@ -1379,6 +1530,10 @@ int main(void)
 		T(test_insn_fetch_32bit),
 		T(test_insn_fetch_32bit_paged),
 		T(test_fill_that_never_takes_stops_the_vm),
+		T(test_dot_4level_states),
+		T(test_dot_32bit_and_pae),
+		T(test_dot_bounded),
+		T(test_dot_paging_off_and_nested),
 	};
 
 	return cmocka_run_group_tests(tests, open_isa, close_isa);
