@@ -10,15 +10,16 @@
 # (written by bench/run.sh) and writes RESULTS-DIR/bench.txt, one line per
 # run: "kvm-nested NAME ITERS CYCLES", and RESULTS-DIR/NAME.stats, the
 # --stats of the last run (its exit counts are the truthful part).  The
-# device workloads (DEVICES: apictimer, ide with the disk image DISK) add
-# each run's exits and monitor time: RESULTS-DIR/devices.txt, one line per
-# run: "kvm-nested NAME ITERS CYCLES EXITS MONITOR_US".
+# device workloads (DEVICES: apictimer, and ide, whose disk run.sh makes as
+# BUILD/bench/disk.img) add each run's exits and monitor time:
+# RESULTS-DIR/devices.txt, one line per run:
+# "kvm-nested NAME ITERS CYCLES EXITS MONITOR_US".
 set -u
 BUILD=$1; RES=$2
 rm -rf "$RES"; mkdir -p "$RES"; : >"$RES/bench.txt"; : >"$RES/devices.txt"
-DEVICES=""; DISK=""
+DEVICES=""
 # shellcheck disable=SC1091
-. "$BUILD/bench/nested.conf" # BENCHES, DEVICES, DISK, REPS, ITERS_<name>
+. "$BUILD/bench/nested.conf" # BENCHES, DEVICES, REPS, and ITERS_<name>
 # The exits of booting and printing alone: "call 1" makes no other.
 "$BUILD/trapvisor" --engine=kvm --stats "$BUILD/guests/bench.elf" -- call 1 \
 	</dev/null >/dev/null 2>"$RES/baseline.stats"
@@ -37,7 +38,7 @@ for b in $BENCHES; do
 done
 for b in $DEVICES; do
 	eval "n=\${ITERS_$b}"
-	d=""; [ "$b" = ide ] && d=--disk=$DISK
+	d=""; [ "$b" = ide ] && d=--disk=$BUILD/bench/disk.img
 	r=0
 	while [ $r -lt "$REPS" ]; do
 		r=$((r + 1))

@@ -183,7 +183,6 @@ run_kvm() {
 	{
 		echo "BENCHES='$BENCHES'"
 		echo "DEVICES='$DEVICES'"
-		echo "DISK='$DISK'"
 		echo "REPS=$REPS"
 		for b in $BENCHES $DEVICES; do
 			# Every exit costs 40-140 us there: fewer iterations.
