@@ -49,18 +49,20 @@ static uint64_t sext(uint64_t x, unsigned size)
 
 /*
  * Translate the memory operand m of size bytes for an access acc to a
- * guest-physical address, with the checks the CPU makes (segment, page
- * rights).  Returns 0, or -1 after raising the fault in the vCPU.
+ * linear and a guest-physical address, with the checks the CPU makes
+ * (segment, page rights).  Returns 0, or -1 after raising the fault in
+ * the vCPU.
  */
 static int operand_gpa(struct vm *vm, const struct insn *in,
 		       const cs_x86_op *m, unsigned size, unsigned acc,
-		       uint64_t *gpa)
+		       uint64_t *la_out, uint64_t *gpa)
 {
 	struct walk_result w;
 	uint64_t la;
 
 	if (interp_mem_linear(vm, in, m, size, acc, &la) < 0)
 		return -1;
+	*la_out = la;
 	if (vm->vcpu.cpl == CPL_USER)
 		acc |= ACC_USER;
 	if (walk_guest(vm, la, acc, &w) < 0) {
@@ -76,7 +78,7 @@ bool interp_mmio(struct vm *vm, const struct insn *in)
 {
 	const cs_x86_op *m = mem_operand(in);
 	const cs_x86_op *other = NULL;
-	uint64_t gpa, val = 0;
+	uint64_t la, gpa, val = 0;
 
 	if (!m || in->x86.op_count != 2)
 		return false;
@@ -98,20 +100,23 @@ bool interp_mmio(struct vm *vm, const struct insn *in)
 		return false;
 	}
 	if (operand_gpa(vm, in, m, size, store ? ACC_WRITE : ACC_READ,
-			&gpa) < 0)
+			&la, &gpa) < 0)
 		return true; /* the fault is the instruction's outcome */
-	if (gm_ptr(&vm->mem, gpa, size)) {
-		/* RAM after all: not this routine's business, unless it is a
-		 * store to the BIOS area, ROM to the guest: dropped. */
-		if (!store || !gm_is_rom(gpa))
-			return false;
-		interp_advance(vm, in);
-		return true;
-	}
-	if (store) {
+	if (store)
 		val = other->type == X86_OP_IMM ? (uint64_t)other->imm
 						 : interp_reg_get(&vm->vcpu,
 								  other->reg);
+	if (gm_ptr(&vm->mem, gpa, size)) {
+		/* RAM after all: not this routine's business, unless it is a
+		 * store into the BIOS area, ROM to the guest: gva_write drops
+		 * its bytes there and writes those that cross out of it. */
+		if (!store || (!gm_is_rom(gpa) && !gm_is_rom(gpa + size - 1)))
+			return false;
+		if (interp_gva_write(vm, la, &val, size, ACC_WRITE) == 0)
+			interp_advance(vm, in);
+		return true;
+	}
+	if (store) {
 		devices_mmio(vm, gpa, size, true, &val);
 	} else {
 		devices_mmio(vm, gpa, size, false, &val);

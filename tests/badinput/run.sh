@@ -187,6 +187,23 @@ if [ $? = 42 ] && [ ! -s "$OUT/out" ]; then
 else
 	fail badinput/romadd-softcpu "$OUT/out"
 fi
+# A mov that crosses out of the ROM at 1 MiB writes only its RAM half,
+# on both engines (native emulates it: interp/mmio.c).
+gcc -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-Ttext=0x200000 \
+	-DCROSS -o "$OUT/romcross.elf" "$HERE/badinput/rom.S"
+for e in softcpu native; do
+	if [ "$e" = native ] &&
+	   ! "$TV" --engine=native /dev/null 2>&1 | grep -q "not a regular"; then
+		echo "SKIP badinput/romcross-$e: the native engine cannot run here"
+		continue
+	fi
+	"$TV" --engine=$e "$OUT/romcross.elf" </dev/null >"$OUT/out" 2>&1
+	if [ $? = 42 ] && [ ! -s "$OUT/out" ]; then
+		pass badinput/romcross-$e
+	else
+		fail badinput/romcross-$e "$OUT/out"
+	fi
+done
 if "$TV" --engine=native /dev/null 2>&1 | grep -q "not a regular"; then
 	bad romadd-native 125 "add qword ptr \[rax\], 1 on the BIOS area (ROM) at linear 0xf0000 .*: the native engine emulates only mov, movzx and movsx there" \
 		"$TV" --engine=native "$OUT/romadd.elf"
