@@ -101,6 +101,10 @@ static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
 				 "%s", x86_vector_name(e->vector));
 		return;
 	}
+	if (vm->vcpu.shutdown.pending) { /* int n into a broken IDT */
+		snprintf(a->what, sizeof(a->what), "emulated: triple fault");
+		return;
+	}
 	vm->vcpu.instructions++;
 	if (vm->opt.trace)
 		trace_effect(vm, &a->effect, a->what, sizeof(a->what));
