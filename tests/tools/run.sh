@@ -30,6 +30,27 @@ else
 	trace_case toyos-softcpu softcpu toyos toyos.out 0
 	trace_case toyos-native native toyos toyos.out 0
 	trace_case timer-softcpu softcpu timer timer.out 0
+	# the checker itself refuses what a viewer would: a cut file, a slice
+	# without dur, time going back on a track, slices that overlap
+	h='{"displayTimeUnit":"ns","traceEvents":['
+	x='{"ph":"X","pid":1,"tid":1,"name":"a","args":{}'
+	bad=0
+	for t in "$h$x,\"ts\":1,\"dur\":2}" \
+		 "$h$x,\"ts\":1}]}" \
+		 "$h$x,\"ts\":5,\"dur\":1},$x,\"ts\":4,\"dur\":0}]}" \
+		 "$h$x,\"ts\":1,\"dur\":4},$x,\"ts\":2,\"dur\":4}]}"; do
+		printf '%s' "$t" >"$OUT/bad.json"
+		python3 "$HERE/tools/check_trace.py" "$OUT/bad.json" \
+			>>"$OUT/log" 2>&1 && { bad=1; echo "accepted: $t" >>"$OUT/log"; }
+	done
+	printf '%s' "$h$x,\"ts\":1,\"dur\":4},$x,\"ts\":2,\"dur\":1}]}" \
+		>"$OUT/good.json"
+	if [ $bad = 0 ] && python3 "$HERE/tools/check_trace.py" \
+		"$OUT/good.json" >>"$OUT/log" 2>&1; then
+		pass tools/trace-json-checker-refuses-bad-traces
+	else
+		fail tools/trace-json-checker-refuses-bad-traces "$OUT/log"
+	fi
 	# a guest stopped for misbehaving: echo halts with no input to come
 	timeout 60 "$TV" --engine=softcpu --trace-json="$OUT/t.json" \
 		"$BUILD/guests/echo.elf" </dev/null >/dev/null 2>"$OUT/err"; rc=$?
