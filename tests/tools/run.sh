@@ -125,7 +125,8 @@ else
 		--engine=softcpu "$BUILD/guests/toyos.elf"
 	dot_case toyos-native 4-level "S: filled" \
 		--engine=native "$BUILD/guests/toyos.elf"
-	dot_case mb32 4-level "read-only until the guest's D is set" "$BUILD/guests/mb32.elf"
+	dot_case mb32 4-level "read-only: a write faults first, for D" \
+		"$BUILD/guests/mb32.elf"
 	# make FILE.svg draws FILE.dot
 	rm -f "$OUT/p.svg"
 	if make --no-print-directory -s -C "$root" "$OUT/p.svg" \
