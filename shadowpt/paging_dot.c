@@ -17,9 +17,11 @@
  * (shadowpt.c's rules, from the guest's side and from the shadow's):
  *
  *   filled      the shadow maps the page as the guest's entry says
- *   read-only   the guest allows writes but its D bit is clear: the shadow
- *               maps the page read-only so that the first write faults
- *               and the monitor sets D, as the CPU would
+ *   read-only   the guest allows writes, but the page was filled while
+ *               its D bit was clear: the shadow maps it read-only so that
+ *               the first write faults and the monitor sets D, as the CPU
+ *               would (D may be set since: a large page's D, set through
+ *               another of its 4 KiB pieces)
  *   not filled  no shadow entry yet: the next access is a hidden #PF
  *   supervisor  a supervisor page is never in the user view
  *   stale       the shadow disagrees with the guest's entry as it is now:
@@ -328,7 +330,7 @@ static void state_text(char *out, size_t len, const unsigned *n,
 			 "not filled");
 	} else if (pages == 1) {
 		snprintf(out, len, "%s", n[DS_STALE] ? "STALE" :
-			 n[DS_READONLY] ? "read-only (D clear)" : "filled");
+			 n[DS_READONLY] ? "read-only (for D)" : "filled");
 	} else {
 		int at = snprintf(out, len, "%u of %" PRIu64 " filled",
 				  filled, pages);
@@ -551,7 +553,7 @@ static void shadow_table(struct dot *d, enum shadow_view v, unsigned id,
 {
 	static const char *const what_state[] = {
 		[DS_FILLED] = "agrees with the guest",
-		[DS_READONLY] = "read-only until the guest's D is set",
+		[DS_READONLY] = "read-only: a write faults first, for D",
 		[DS_STALE] = "STALE: the guest's entry changed",
 	};
 	struct row rows[DOT_MAX_ROWS], r = { 0 };
@@ -662,8 +664,8 @@ static void legend(const struct dot *d)
 		"    <TR><TD BGCOLOR=\"%s\">filled: the shadow maps the page "
 		"as the guest's entry says</TD></TR>\n"
 		"    <TR><TD BGCOLOR=\"%s\">read-only: writable for the guest, "
-		"but its D bit is clear; the first write faults and sets it"
-		"</TD></TR>\n"
+		"but filled while its D bit was clear: the first write faults "
+		"and the monitor sets D</TD></TR>\n"
 		"    <TR><TD BGCOLOR=\"%s\">STALE: the guest changed the entry "
 		"and has not invalidated it yet</TD></TR>\n"
 		"    <TR><TD BGCOLOR=\"%s\">not filled: the next access is a "

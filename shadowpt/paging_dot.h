@@ -15,9 +15,9 @@ struct vm;
  * 32-bit, PAE or 4-level) and the two views of the shadow tables of that
  * address space (supervisor and user), one cluster each.  Every guest leaf
  * says how the shadow holds its pages in each view: filled and agreeing,
- * read-only until the guest's D bit is set, not filled yet, absent from
- * the user view (a supervisor page), or stale (the guest changed its entry
- * and has not invalidated it yet); every shadow leaf says the same from
+ * read-only until a write sets the guest's D bit, not filled yet, absent
+ * from the user view (a supervisor page), or stale (the guest changed its
+ * entry and has not invalidated it yet); every shadow leaf says the same from
  * its side.  Runs of alike entries are one row, and the number of tables
  * and rows drawn is bounded, so a large guest gives a picture of bounded
  * size.  Reads only: no accessed or dirty bit is set, nothing is filled.

@@ -30,6 +30,27 @@ else
 	trace_case toyos-softcpu softcpu toyos toyos.out 0
 	trace_case toyos-native native toyos toyos.out 0
 	trace_case timer-softcpu softcpu timer timer.out 0
+	# the checker itself refuses what a viewer would: a cut file, a slice
+	# without dur, time going back on a track, slices that overlap
+	h='{"displayTimeUnit":"ns","traceEvents":['
+	x='{"ph":"X","pid":1,"tid":1,"name":"a","args":{}'
+	bad=0
+	for t in "$h$x,\"ts\":1,\"dur\":2}" \
+		 "$h$x,\"ts\":1}]}" \
+		 "$h$x,\"ts\":5,\"dur\":1},$x,\"ts\":4,\"dur\":0}]}" \
+		 "$h$x,\"ts\":1,\"dur\":4},$x,\"ts\":2,\"dur\":4}]}"; do
+		printf '%s' "$t" >"$OUT/bad.json"
+		python3 "$HERE/tools/check_trace.py" "$OUT/bad.json" \
+			>>"$OUT/log" 2>&1 && { bad=1; echo "accepted: $t" >>"$OUT/log"; }
+	done
+	printf '%s' "$h$x,\"ts\":1,\"dur\":4},$x,\"ts\":2,\"dur\":1}]}" \
+		>"$OUT/good.json"
+	if [ $bad = 0 ] && python3 "$HERE/tools/check_trace.py" \
+		"$OUT/good.json" >>"$OUT/log" 2>&1; then
+		pass tools/trace-json-checker-refuses-bad-traces
+	else
+		fail tools/trace-json-checker-refuses-bad-traces "$OUT/log"
+	fi
 	# a guest stopped for misbehaving: echo halts with no input to come
 	timeout 60 "$TV" --engine=softcpu --trace-json="$OUT/t.json" \
 		"$BUILD/guests/echo.elf" </dev/null >/dev/null 2>"$OUT/err"; rc=$?
@@ -78,21 +99,22 @@ done
 
 # --dump-paging: Graphviz reads the graph; the guest's format is the one
 # it ends in (toyos: 4-level; mb32, a multiboot kernel that goes from
-# 32-bit and PAE paging on to long mode, 4-level too); the marks of the
-# shadow's states are there; the picture stays small.
-dot_case() { # name paging-format text-it-must-hold trapvisor-args...
-	n=$1 fmt=$2 text=$3; shift 3
+# 32-bit and PAE paging on to long mode, 4-level too, unless stopped
+# before); the marks of the shadow's states are there; the picture stays
+# small.
+dot_case() { # name status paging-format text-it-must-hold trapvisor-args...
+	n=$1 st=$2 fmt=$3 text=$4; shift 4
 	timeout 120 "$TV" --dump-paging="$OUT/p.dot" "$@" </dev/null \
 		>/dev/null 2>"$OUT/err"; rc=$?
 	size=$(wc -c <"$OUT/p.dot")
-	if [ $rc = 0 ] && dot -Tsvg "$OUT/p.dot" -o "$OUT/p.svg" \
+	if [ $rc = "$st" ] && dot -Tsvg "$OUT/p.dot" -o "$OUT/p.svg" \
 		>"$OUT/log" 2>&1 && [ -s "$OUT/p.svg" ] &&
-	   grep -q "the guest's page tables: $fmt paging" "$OUT/p.dot" &&
+	   grep -q "the guest's page tables: $fmt" "$OUT/p.dot" &&
 	   grep -q "$text" "$OUT/p.dot" && [ "$size" -lt 200000 ]; then
 		pass "tools/dump-paging-$n"
 	else
-		echo "status $rc, $size bytes; want $fmt paging and '$text'" \
-			>>"$OUT/log"
+		echo "status $rc (want $st), $size bytes; want $fmt" \
+			"and '$text'" >>"$OUT/log"
 		cat "$OUT/err" >>"$OUT/log"
 		fail "tools/dump-paging-$n" "$OUT/log"
 	fi
@@ -100,11 +122,17 @@ dot_case() { # name paging-format text-it-must-hold trapvisor-args...
 if ! command -v dot >/dev/null; then
 	echo "SKIP tools/dump-paging: graphviz is not installed (sh scripts/deps.sh test)"
 else
-	dot_case toyos-softcpu 4-level "U: none: supervisor page" \
+	dot_case toyos-softcpu 0 "4-level paging" "U: none: supervisor page" \
 		--engine=softcpu "$BUILD/guests/toyos.elf"
-	dot_case toyos-native 4-level "S: filled" \
+	dot_case toyos-native 0 "4-level paging" "S: filled" \
 		--engine=native "$BUILD/guests/toyos.elf"
-	dot_case mb32 4-level "read-only until the guest's D is set" "$BUILD/guests/mb32.elf"
+	dot_case mb32 0 "4-level paging" \
+		"read-only: a write faults first, for D" "$BUILD/guests/mb32.elf"
+	# stopped for misbehaving (its own test of --isa=x86), with paging
+	# off: still drawn, the shadow's identity pages against no tables
+	dot_case mb32-x86-stopped 125 "paging off (CR0.PG = 0)" \
+		"agrees with the guest" --engine=softcpu --isa=x86 \
+		"$BUILD/guests/mb32.elf"
 	# make FILE.svg draws FILE.dot
 	rm -f "$OUT/p.svg"
 	if make --no-print-directory -s -C "$root" "$OUT/p.svg" \

@@ -1376,7 +1376,7 @@ static void test_dot_4level_states(void **state)
 	assert_non_null(strstr(dot, "digraph paging {"));
 	assert_non_null(strstr(dot, "the guest's page tables: 4-level paging"));
 	assert_true(row_says(dot, "va 0x400000-0x400fff<BR/>pa 0x200000",
-			     "S: read-only (D clear)"));
+			     "S: read-only (for D)"));
 	assert_true(row_says(dot, "va 0x400000-0x400fff<BR/>pa 0x200000",
 			     "U: none: supervisor page"));
 	assert_true(row_says(dot, "va 0x402000-0x402fff<BR/>pa 0x202000",
@@ -1390,7 +1390,7 @@ static void test_dot_4level_states(void **state)
 	/* the shadow's side: its leaf still maps the old frame */
 	assert_true(row_says(dot, "va 0x406000-0x406fff<BR/>pa 0x206000",
 			     "STALE: the guest's entry changed"));
-	assert_non_null(strstr(dot, "read-only until the guest's D is set"));
+	assert_non_null(strstr(dot, "read-only: a write faults first, for D"));
 	/* nothing was set in the guest's entries by drawing them */
 	assert_false(*gpt_entry(vm, 0x404000, 1) & PTE_A);
 	free(dot);
