@@ -21,6 +21,7 @@
 #include "isa/x86.h"
 #include "monitor/console.h"
 #include "monitor/dispatch.h"
+#include "monitor/gdbstub.h"
 #include "monitor/run.h"
 #include "monitor/stats.h"
 
@@ -152,6 +153,9 @@ static void set_deadline(struct vm *vm)
 		vm->insn_deadline = v->instructions + HOST_POLL_INSNS;
 	else
 		vm->insn_deadline = (t + ns - 1) / ns - vm->clock.icount_bias;
+	/* A gdb may send Ctrl-C, or connect: the stub looks now and then. */
+	if (vm->gdb && vm->insn_deadline - v->instructions > HOST_POLL_INSNS)
+		vm->insn_deadline = v->instructions + HOST_POLL_INSNS;
 }
 
 /*T:230 The heart of every monitor is this loop: run the guest until it traps,
@@ -173,8 +177,15 @@ int vm_run(struct vm *vm)
 	vm->stats->start_ns = clock_host_ns();
 	while (!vm->stopped) {
 		deliver_pending(vm, shadow_before);
+		gdbstub_check(vm); /* gdb's stops: monitor/gdbstub.c */
+		if (vm->stopped)
+			break;
 		console_poll(vm);
-		inject_interrupt(vm);
+		/* a debugger's single step takes no interrupt, as QEMU's */
+		if (vm->single_step)
+			devices_update(vm);
+		else
+			inject_interrupt(vm);
 		wait_while_halted(vm);
 		if (vm->stopped)
 			break;
@@ -183,8 +194,12 @@ int vm_run(struct vm *vm)
 		vm->engine->run(vm, &x);
 		mark_shadow(&vm->vcpu, shadow_before);
 		shadow_before = vm->vcpu.interrupt_shadow;
-		dispatch(vm, &x);
+		if (vm->debug.stop != DEBUG_STOP_NONE)
+			gdbstub_engine_stop(vm); /* a breakpoint, a watch */
+		else
+			dispatch(vm, &x);
 	}
+	gdbstub_guest_exit(vm);
 	vm->stats->end_ns = clock_host_ns();
 	return vm->exit_status;
 }
