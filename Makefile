@@ -86,7 +86,7 @@ test:
 	@$(MAKE) --no-print-directory all unit-bins fuzz-bins
 	@sh tests/run.sh $(BUILD)
 
-test-layers test-unit test-guests test-qemu test-qemucli test-badinput test-escape test-diff test-kvm test-bench: all unit-bins
+test-layers test-unit test-guests test-qemu test-qemucli test-badinput test-escape test-gdb test-diff test-kvm test-bench: all unit-bins
 	@sh tests/run.sh $(BUILD) $(@:test-%=%)
 
 unit-bins: $(UNIT_BIN) $(BUILD)/tests/difftest $(BUILD)/tests/escape-seccomp \

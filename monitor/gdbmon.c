@@ -178,7 +178,7 @@ static void info_traps(struct vm *vm, FILE *f)
 
 static void print_pic(FILE *f, const char *name, const struct i8259 *p)
 {
-	fprintf(f, "%s: vectors %#04x-%#04x irr %02x isr %02x imr %02x%s\n",
+	fprintf(f, "%s: vectors %02x-%02x irr %02x isr %02x imr %02x%s\n",
 		name, p->vector_base, p->vector_base + 7, p->irr, p->isr,
 		p->imr, p->icw_step ? " (being initialized)" : "");
 }

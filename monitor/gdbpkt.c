@@ -375,7 +375,7 @@ static enum gdb_cmd_kind parse_v(struct cursor *c)
 		return parse_vcont(c);
 	}
 	if (starts(c, "vKill", ";"))
-		return GDB_KILL;
+		return GDB_VKILL;
 	return GDB_UNKNOWN;
 }
 

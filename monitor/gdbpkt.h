@@ -84,7 +84,8 @@ enum gdb_cmd_kind {
 	GDB_VCONT_QUERY,   /* vCont? */
 	GDB_BREAK_INSERT,  /* Z type,addr,kind */
 	GDB_BREAK_REMOVE,  /* z type,addr,kind */
-	GDB_KILL,          /* k, vKill */
+	GDB_KILL,          /* k: no reply */
+	GDB_VKILL,         /* vKill;pid: OK, then the end */
 	GDB_DETACH,        /* D, D;pid */
 	GDB_OK,            /* H, T, QStartNoAckMode's twin below: plain OK */
 	GDB_NOACK,         /* QStartNoAckMode */

@@ -561,6 +561,9 @@ static enum serve answer(struct vm *vm, struct gdbstub *g,
 	case GDB_BREAK_INSERT: return change_break(vm, g, c, true);
 	case GDB_BREAK_REMOVE: return change_break(vm, g, c, false);
 	case GDB_KILL: return SERVE_KILL;
+	case GDB_VKILL:
+		send_str(g, "OK");
+		return SERVE_KILL;
 	case GDB_DETACH:
 		send_str(g, "OK");
 		return SERVE_DETACH;

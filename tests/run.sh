@@ -3,12 +3,12 @@
 #
 #   sh tests/run.sh BUILD [SUITE...]
 #
-# SUITE is layers, unit, guests, qemu, qemucli, badinput, escape, fuzz, diff,
-# diff32, kvm, bench, labs or tour; all of them by default.
+# SUITE is layers, unit, guests, qemu, qemucli, badinput, escape, gdb, fuzz,
+# diff, diff32, kvm, bench, labs or tour; all of them by default.
 # Every check prints one line, PASS or FAIL; the last line counts them.
 set -u
 BUILD=${1:-build}; shift 2>/dev/null || true
-SUITES=${*:-layers unit guests qemu qemucli badinput escape fuzz diff diff32 kvm bench labs tour}
+SUITES=${*:-layers unit guests qemu qemucli badinput escape gdb fuzz diff diff32 kvm bench labs tour}
 TV=$BUILD/trapvisor
 HERE=$(dirname "$0")
 OUT=$(mktemp -d); trap 'rm -rf "$OUT"' EXIT
@@ -322,6 +322,11 @@ suite_badinput() {
 
 suite_escape() {
 	. "$HERE/escape/run.sh"
+}
+
+# gdb: gdb in batch mode against the stub (--gdb); tests/gdb/run.sh.
+suite_gdb() {
+	. "$HERE/gdb/run.sh"
 }
 
 suite_fuzz() {
