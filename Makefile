@@ -70,7 +70,7 @@ TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
 DIFF_SRC := $(wildcard tests/diff/*.c tests/diff/*.S)
 
 .PHONY: all deps run test test-layers test-unit test-guests test-qemu test-qemucli test-badinput \
-	test-escape test-diff test-kvm tour clean bench-trapcost \
+	test-escape test-gdb test-diff test-kvm tour clean bench-trapcost \
 	grade lab-skeleton
 all: $(BUILD)/trapvisor $(BUILD)/trapvisor-qemu $(GUESTS) $(GUESTS32)
 
