@@ -14,8 +14,10 @@ GIMG=$BUILD/guests/hello.elf
 HELLO='Hello from a de-privileged guest kernel!'
 
 # Start trapvisor waiting for gdb; sets tvpid and port.
+# $TVGDB, when set, is the command instead (trapvisor-qemu's options).
 gdb_start() { # TRAPVISOR-ARGS...
-	timeout 120 "$TV" --engine=softcpu --gdb=localhost:0 "$@" \
+	# shellcheck disable=SC2086
+	timeout 120 ${TVGDB:-$TV --engine=softcpu --gdb=localhost:0} "$@" \
 		</dev/null >"$OUT/tv.out" 2>"$OUT/tv.err" &
 	tvpid=$!
 	port=""
@@ -183,6 +185,20 @@ CHECK pc=$(printf '%#x' $((in_lsr + 1))) al=0x60
 		diff -u "$OUT/want" "$OUT/gdb.out" >"$OUT/why"
 		fail gdb/monitor-info-tlb-lines "$OUT/why"
 	fi
+
+	# trapvisor-qemu -S -gdb tcp::0: QEMU's spelling, the same stub;
+	# the guest's exit(0) is status 1 there, as QEMU's isa-debug-exit.
+	cat >"$OUT/s.gdb" <<-'EOF'
+	break main
+	continue
+	printf "CHECK pc=%#lx\n", $pc
+	delete
+	detach
+	EOF
+	TVGDB="$BUILD/trapvisor-qemu -S -gdb tcp::0" gdb_session qemu-S-gdb \
+		"$OUT/s.gdb" "CHECK pc=$main
+" "$HELLO
+" 1 -kernel "$GIMG"
 
 	# kill: the VM stops at once, status 130, one line.
 	printf 'kill\n' >"$OUT/s.gdb"
