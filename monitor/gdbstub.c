@@ -3,7 +3,7 @@
  * registers and memory.
  *
  * One gdb at a time, over TCP.  The guest is either running (the run
- * loop turns; the stub looks at the socket every GDB_POLL_NS of host time
+ * loop turns; the stub looks at the socket every GDBSTUB_POLL_NS of host time
  * for gdb's Ctrl-C, or for a new gdb to connect) or stopped (the stub
  * blocks reading gdb's packets and answers them until one resumes the
  * guest).  It stops:
@@ -54,9 +54,6 @@
 #include "monitor/gdbregs.h"
 #include "monitor/gdbstub.h"
 #include "shadowpt/walk.h"
-
-/* Host time between two looks at the socket while the guest runs. */
-#define GDB_POLL_NS 10000000ULL /* 10 ms */
 
 /* Signals in stop replies, as gdb numbers them. */
 #define GDB_SIGINT 2
@@ -752,7 +749,7 @@ void gdbstub_check(struct vm *vm)
 	now = clock_host_ns();
 	if (now < g->next_poll_ns)
 		return;
-	g->next_poll_ns = now + GDB_POLL_NS;
+	g->next_poll_ns = now + GDBSTUB_POLL_NS;
 	if (g->fd >= 0)
 		look_at_gdb(vm, g);
 	else if (take_connection(vm, g, false))

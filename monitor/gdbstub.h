@@ -19,6 +19,9 @@
 
 struct vm;
 
+/* Host time between two looks at gdb's socket while the guest runs. */
+#define GDBSTUB_POLL_NS 10000000ULL /* 10 ms */
+
 /* The default of --gdb and of QEMU's -s. */
 #define GDBSTUB_DEFAULT "localhost:1234"
 

@@ -99,6 +99,22 @@ static void inject_interrupt(struct vm *vm)
 			v->rip, vector);
 }
 
+/*
+ * With a gdb stub the halted wait is cut into 10 ms pieces (host clock
+ * only: under --icount the wait is no wait), each ending with a look at
+ * gdb: its Ctrl-C, or a new gdb, stops a sleeping guest too.
+ */
+static uint64_t gdb_wake(struct vm *vm, uint64_t t)
+{
+	uint64_t cap;
+
+	if (!vm->gdb || vm->clock.icount_ns)
+		return t;
+	gdbstub_check(vm);
+	cap = clock_now(vm) + GDBSTUB_POLL_NS;
+	return t < cap ? t : cap;
+}
+
 /*T:640 hlt, and why a guest cannot hang the monitor.  A halted vCPU sleeps
  * until the clock's next deadline (really, or under --icount by counting
  * the instructions it would have run) or until console input comes
@@ -132,7 +148,7 @@ static void wait_while_halted(struct vm *vm)
 				"interrupts disabled");
 		} else {
 			devices_idle(vm); /* the guest's output, before it sleeps */
-			console_wait(vm, t);
+			console_wait(vm, gdb_wake(vm, t));
 			inject_interrupt(vm);
 		}
 	}

@@ -6,33 +6,7 @@
 set -u
 exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
 
-# Send payload as a packet with its checksum.
-packet() {
-	local p=$1 sum=0 i c
-	for ((i = 0; i < ${#p}; i++)); do
-		printf -v c '%d' "'${p:i:1}"
-		sum=$(((sum + c) & 255))
-	done
-	printf '$%s#%02x' "$p" "$sum" >&3
-}
-
-getc() {
-	IFS= read -r -n1 -t5 ch <&3 || { echo "(no answer)"; exit 1; }
-}
-
-# One answer: an ack ('+' or '-') or a packet's payload, one line each.
-answer() {
-	local data=""
-	getc
-	case $ch in
-	'+' | '-') printf '%s\n' "$ch"; return ;;
-	'$') ;;
-	*) printf 'unexpected %q\n' "$ch"; exit 1 ;;
-	esac
-	while getc && [ "$ch" != '#' ]; do data+=$ch; done
-	getc; getc
-	printf '[%s]\n' "$data"
-}
+. "$(dirname "$0")/proto.sh"
 
 packet '?'; answer; answer
 printf 'noise between packets' >&3

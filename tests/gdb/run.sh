@@ -256,6 +256,24 @@ suite_gdb_errors() {
 		fail gdb/engine-without-debug-hook "$OUT/err"
 	fi
 
+	# gdb's Ctrl-C stops a guest that runs for ever (tests/gdb/interrupt.sh).
+	gcc -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-Ttext=0x200000 \
+		-o "$OUT/loop.elf" "$HERE/badinput/loop.S"
+	if gdb_start "$OUT/loop.elf"; then
+		bash "$HERE/gdb/interrupt.sh" "$port" >"$OUT/raw" 2>&1
+		wait "$tvpid"; rc=$?
+		if [ "$rc" = 130 ] && [ ! -s "$OUT/tv.out" ] &&
+		   diff -u "$HERE/gdb/interrupt.expected" "$OUT/raw" >"$OUT/why" &&
+		   grep -q '^trapvisor: killed by gdb at rip 0x200000$' "$OUT/tv.err"; then
+			pass gdb/ctrl-c-stops-a-running-guest
+		else
+			{ echo "status $rc"; cat "$OUT/tv.err" "$OUT/tv.out"; } >>"$OUT/why"
+			fail gdb/ctrl-c-stops-a-running-guest "$OUT/why"
+		fi
+	else
+		fail gdb/ctrl-c-stops-a-running-guest "$OUT/tv.err"
+	fi
+
 	# The raw protocol (tests/gdb/raw.sh, in bash for /dev/tcp):
 	# malformed packets get their errors, an unmapped address E14, and a
 	# client that disconnects mid-session leaves the guest to finish.
