@@ -16,13 +16,14 @@ HELLO='Hello from a de-privileged guest kernel!'
 # Start trapvisor waiting for gdb; sets tvpid and port.
 # $TVGDB, when set, is the command instead (trapvisor-qemu's options).
 gdb_start() { # TRAPVISOR-ARGS...
+	rm -f "$OUT/tv.err" # never the port line of the session before
 	# shellcheck disable=SC2086
 	timeout 120 ${TVGDB:-$TV --engine=softcpu --gdb=localhost:0} "$@" \
 		</dev/null >"$OUT/tv.out" 2>"$OUT/tv.err" &
 	tvpid=$!
 	port=""
 	for _ in $(seq 100); do
-		port=$(sed -n 's/^trapvisor: gdb: [a-z ]* on localhost:\([0-9][0-9]*\)$/\1/p' "$OUT/tv.err")
+		port=$(sed -n 's/^trapvisor: gdb: [a-z ]* on localhost:\([0-9][0-9]*\)$/\1/p' "$OUT/tv.err" 2>/dev/null)
 		[ -n "$port" ] && return 0
 		sleep 0.1
 	done
