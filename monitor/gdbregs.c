@@ -13,9 +13,11 @@
  * control registers, EFER, the swapgs base) is trapvisor's own feature,
  * which gdb shows under its names (info registers cr3, p $cr0).
  *
- * The vCPU keeps no x87 state (softcpu has no x87; the guests are built
- * -mgeneral-regs-only): those registers read as after FNINIT and cannot
- * be written.
+ * gdb's i386 code also wants org.gnu.gdb.i386.sse (xmm0-7 or xmm0-15 and
+ * mxcsr).  The vCPU keeps no x87 or SSE state (softcpu has neither; the
+ * guests are built -mgeneral-regs-only): those registers read as after
+ * reset (FNINIT's control word 0x37f, MXCSR 0x1f80, the rest zero) and
+ * writes to them change nothing.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,11 +33,12 @@ enum reg_what {
 	W_RIP, W_FLAGS,
 	W_SEL,      /* vcpu.seg[arg].selector */
 	W_X87,      /* st0-7 (arg 0..7), then fctrl.. fop (arg 8..15) */
+	W_SSE,      /* xmm0-15 (arg 0..15), mxcsr (arg 16) */
 	W_FS_BASE, W_GS_BASE, W_KGS_BASE,
 	W_CR0, W_CR2, W_CR3, W_CR4, W_CR8, W_EFER,
 };
 
-enum reg_feature { F_CORE, F_SEGMENTS, F_SYS };
+enum reg_feature { F_CORE, F_SSE, F_SEGMENTS, F_SYS };
 
 struct reg {
 	const char *name;
@@ -63,6 +66,17 @@ struct reg {
 	{ "foseg", fbits, "int", F_CORE, W_X87, 13 }, \
 	{ "fooff", fbits, "int", F_CORE, W_X87, 14 }, \
 	{ "fop", fbits, "int", F_CORE, W_X87, 15 }
+
+/* xmm0-7; the 64-bit layout adds xmm8-15; mxcsr (arg 16) follows. */
+#define SSE_REGS \
+	{ "xmm0", 128, "uint128", F_SSE, W_SSE, 0 }, \
+	{ "xmm1", 128, "uint128", F_SSE, W_SSE, 1 }, \
+	{ "xmm2", 128, "uint128", F_SSE, W_SSE, 2 }, \
+	{ "xmm3", 128, "uint128", F_SSE, W_SSE, 3 }, \
+	{ "xmm4", 128, "uint128", F_SSE, W_SSE, 4 }, \
+	{ "xmm5", 128, "uint128", F_SSE, W_SSE, 5 }, \
+	{ "xmm6", 128, "uint128", F_SSE, W_SSE, 6 }, \
+	{ "xmm7", 128, "uint128", F_SSE, W_SSE, 7 }
 
 #define SEL_REGS \
 	{ "cs", 32, "int32", F_CORE, W_SEL, SEG_CS }, \
@@ -95,6 +109,16 @@ static const struct reg regs64[] = {
 	{ "eflags", 32, "i386_eflags", F_CORE, W_FLAGS, 0 },
 	SEL_REGS,
 	X87_REGS(32),
+	SSE_REGS,
+	{ "xmm8", 128, "uint128", F_SSE, W_SSE, 8 },
+	{ "xmm9", 128, "uint128", F_SSE, W_SSE, 9 },
+	{ "xmm10", 128, "uint128", F_SSE, W_SSE, 10 },
+	{ "xmm11", 128, "uint128", F_SSE, W_SSE, 11 },
+	{ "xmm12", 128, "uint128", F_SSE, W_SSE, 12 },
+	{ "xmm13", 128, "uint128", F_SSE, W_SSE, 13 },
+	{ "xmm14", 128, "uint128", F_SSE, W_SSE, 14 },
+	{ "xmm15", 128, "uint128", F_SSE, W_SSE, 15 },
+	{ "mxcsr", 32, "int", F_SSE, W_SSE, 16 },
 	{ "fs_base", 64, "int64", F_SEGMENTS, W_FS_BASE, 0 },
 	{ "gs_base", 64, "int64", F_SEGMENTS, W_GS_BASE, 0 },
 	{ "k_gs_base", 64, "int64", F_SYS, W_KGS_BASE, 0 },
@@ -120,8 +144,12 @@ static const struct reg regs32[] = {
 	{ "eflags", 32, "i386_eflags", F_CORE, W_FLAGS, 0 },
 	SEL_REGS,
 	X87_REGS(32),
-	{ "fs_base", 32, "int32", F_SEGMENTS, W_FS_BASE, 0 },
-	{ "gs_base", 32, "int32", F_SEGMENTS, W_GS_BASE, 0 },
+	SSE_REGS,
+	{ "mxcsr", 32, "int", F_SSE, W_SSE, 16 },
+	/* in trapvisor's feature: gdb's bare i386 (no OS ABI) has no
+	 * room for org.gnu.gdb.i386.segments */
+	{ "fs_base", 32, "int32", F_SYS, W_FS_BASE, 0 },
+	{ "gs_base", 32, "int32", F_SYS, W_GS_BASE, 0 },
 	{ "cr0", 32, "tv_cr0", F_SYS, W_CR0, 0 },
 	{ "cr2", 32, "int32", F_SYS, W_CR2, 0 },
 	{ "cr3", 32, "int32", F_SYS, W_CR3, 0 },
@@ -178,6 +206,7 @@ static uint64_t reg_value(const struct vm *vm, const struct reg *r)
 	case W_FLAGS: return v->rflags;
 	case W_SEL: return v->seg[r->arg].selector;
 	case W_X87: return r->arg < 8 ? 0 : x87_value(r->arg);
+	case W_SSE: return r->arg == 16 ? 0x1f80 : 0; /* MXCSR at reset */
 	case W_FS_BASE: return v->seg[SEG_FS].base;
 	case W_GS_BASE: return v->seg[SEG_GS].base;
 	case W_KGS_BASE: return v->kernel_gs_base;
@@ -263,7 +292,8 @@ int gdbregs_write(struct vm *vm, enum gdb_layout l, unsigned i,
 		return 0;
 	default:
 		/* the same value back is no change (gdb's G writes all) */
-		return reg_value(vm, r) == x || r->what == W_X87 ? 0 : -1;
+		return reg_value(vm, r) == x || r->what == W_X87 ||
+		       r->what == W_SSE ? 0 : -1;
 	}
 }
 
@@ -341,6 +371,12 @@ static size_t put_feature(char *buf, size_t at, size_t cap,
 		FLAGS("tv_efer", 8, efer_names),
 	};
 
+	unsigned regs = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		regs += t[i].feature == feat;
+	if (!regs)
+		return at; /* an empty feature would fail gdb's checks */
 	at = put(buf, at, cap, "<feature name=\"%s\">", name);
 	if (feat == F_CORE)
 		at = put_flags(buf, at, cap, &eflags);
@@ -353,7 +389,8 @@ static size_t put_feature(char *buf, size_t at, size_t cap,
 		at = put(buf, at, cap, "<reg name=\"%s\" bitsize=\"%u\" "
 			 "type=\"%s\" regnum=\"%u\"%s/>", t[i].name, t[i].bits,
 			 t[i].type, i, feat == F_SYS ? " group=\"system\"" :
-			 t[i].what == W_X87 ? " group=\"float\"" : "");
+			 t[i].what == W_X87 ? " group=\"float\"" :
+			 t[i].what == W_SSE ? " group=\"vector\"" : "");
 	}
 	return put(buf, at, cap, "</feature>");
 }
@@ -370,6 +407,8 @@ static void build_xml(char *buf, size_t cap, enum gdb_layout l)
 		 "</architecture>", l == GDB_LAYOUT_64 ? "i386:x86-64" :
 		 "i386");
 	at = put_feature(buf, at, cap, t, n, F_CORE, "org.gnu.gdb.i386.core",
+			 bits);
+	at = put_feature(buf, at, cap, t, n, F_SSE, "org.gnu.gdb.i386.sse",
 			 bits);
 	at = put_feature(buf, at, cap, t, n, F_SEGMENTS,
 			 "org.gnu.gdb.i386.segments", bits);

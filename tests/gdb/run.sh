@@ -41,7 +41,7 @@ gdb_session() { # NAME SCRIPT CHECKS STDOUT STATUS TRAPVISOR-ARGS...
 		return
 	fi
 	timeout 60 gdb -batch -nx -ex "set pagination off" \
-		-ex "set confirm off" -ex "file $GIMG" \
+		-ex "set confirm off" -ex "file ${GIMG}" \
 		-ex "target remote localhost:$port" -x "$script" \
 		>"$OUT/gdb.out" 2>&1 </dev/null
 	wait "$tvpid"; rc=$?
@@ -65,6 +65,7 @@ gdb_session() { # NAME SCRIPT CHECKS STDOUT STATUS TRAPVISOR-ARGS...
 
 # Addresses from the image: a symbol, and what objdump shows.
 sym() { printf '%#x' "0x$(nm "$GIMG" | awk -v s="$1" '$3 == s { print $1 }')"; }
+sym32() { printf '%#x' "0x$(nm "$BUILD/guests/mb32.elf" | awk -v s="$1" '$3 == s { print $1 }')"; }
 # The first instruction of function FN whose text matches PATTERN.
 insn_in() { # FN PATTERN
 	objdump -d --no-show-raw-insn "$GIMG" | awk -v fn="<$1>:" -v pat="$2" '
@@ -200,6 +201,25 @@ CHECK pc=$(printf '%#x' $((in_lsr + 1))) al=0x60
 		"$OUT/s.gdb" "CHECK pc=$main
 " "$HELLO
 " 1 -kernel "$GIMG"
+	unset TVGDB # (whether a prefix assignment outlives a function call
+		    # is the shell's choice)
+
+	# A 32-bit guest (the multiboot kernel mb32, entered in protected
+	# mode): the i386 layout, EIP and CR0 (PE, no PG yet at entry).
+	cat >"$OUT/s.gdb" <<-'EOF'
+	printf "CHECK eip=%#x cr0=%#x\n", $eip, $cr0
+	break check
+	continue
+	printf "CHECK eip=%#x\n", $eip
+	delete
+	detach
+	EOF
+	GIMG=$BUILD/guests/mb32.elf gdb_session i386-layout "$OUT/s.gdb" \
+		"CHECK eip=$(sym32 _start) cr0=0x11
+CHECK eip=$(sym32 check)
+" "$(cat "$HERE/guests/mb32-bare.out")
+" 0 "$BUILD/guests/mb32.elf"
+	GIMG=$BUILD/guests/hello.elf
 
 	# kill: the VM stops at once, status 130, one line.
 	printf 'kill\n' >"$OUT/s.gdb"
