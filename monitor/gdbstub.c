@@ -87,7 +87,7 @@ struct gdbstub {
 };
 
 const int gdbstub_sandbox_calls[] = {
-	SYS_accept, SYS_accept4, SYS_recvfrom, SYS_sendto, SYS_poll,
+	SYS_accept4, SYS_recvfrom, SYS_sendto, SYS_poll,
 	SYS_close, -1
 };
 
