@@ -170,7 +170,7 @@ static void set_deadline(struct vm *vm)
 	else
 		vm->insn_deadline = (t + ns - 1) / ns - vm->clock.icount_bias;
 	/* A gdb may send Ctrl-C, or connect: the stub looks now and then. */
-	if (vm->gdb && vm->insn_deadline - v->instructions > HOST_POLL_INSNS)
+	if (vm->gdb && vm->insn_deadline > v->instructions + HOST_POLL_INSNS)
 		vm->insn_deadline = v->instructions + HOST_POLL_INSNS;
 }
 
