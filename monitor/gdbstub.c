@@ -177,7 +177,7 @@ int gdbstub_open(struct vm *vm, char *why, size_t len)
 
 	if (!vm->engine->set_debug) {
 		snprintf(why, len, "--gdb: the %s engine cannot be debugged "
-			 "yet (softcpu can)", vm->engine->name);
+			 "yet (softcpu and native can)", vm->engine->name);
 		return -1;
 	}
 	if (gdbstub_parse_address(vm->opt.gdb, host, sizeof(host), &port)) {
