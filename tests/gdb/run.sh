@@ -229,6 +229,20 @@ CHECK eip=$(sym32 check)
 " 0 "$BUILD/guests/mb32.elf"
 	GIMG=$BUILD/guests/hello.elf
 
+	# continue to the guest's own end: gdb is told its exit status (W),
+	# here pgcheck's 1 under --isa=x86 (its sensitive-unprivileged
+	# checks fail, as they must).
+	printf 'continue\n' >"$OUT/s.gdb"
+	GIMG=$BUILD/guests/pgcheck.elf gdb_session exit-status "$OUT/s.gdb" \
+		"" "$(cat "$HERE/guests/pgcheck.x86.out")
+" 1 --isa=x86 "$BUILD/guests/pgcheck.elf"
+	GIMG=$BUILD/guests/hello.elf
+	if grep -q '^\[Inferior 1 (Remote target) exited with code 01\]$' "$OUT/gdb.out"; then
+		pass gdb/exit-status-told
+	else
+		fail gdb/exit-status-told "$OUT/gdb.out"
+	fi
+
 	# kill: the VM stops at once, status 130, one line.
 	printf 'kill\n' >"$OUT/s.gdb"
 	gdb_session kill "$OUT/s.gdb" "" "" 130 "$GIMG"
