@@ -1,6 +1,6 @@
 # tests/gdb/run.sh - gdb against the stub (--gdb, monitor/gdbstub.c), in
-# batch mode, on softcpu.  Sourced by tests/run.sh (pass, fail, $TV,
-# $OUT, $HERE, $BUILD come from there).
+# batch mode, on softcpu and native (kvm has no debug hook yet).  Sourced by
+# tests/run.sh (pass, fail, $TV, $OUT, $HERE, $BUILD come from there).
 #
 # Each session starts trapvisor with --gdb=localhost:0 (the kernel picks a
 # free port, which the stub prints, so that parallel runs never collide),
