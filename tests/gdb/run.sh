@@ -310,6 +310,30 @@ suite_gdb_errors() {
 		fail gdb/ctrl-c-stops-a-running-guest "$OUT/tv.err"
 	fi
 
+	# --gdb-nowait: a gdb that connects later stops the running guest
+	# (tests/gdb/attach.sh).
+	rm -f "$OUT/tv.err"
+	timeout 60 "$TV" --engine=softcpu --gdb=localhost:0 --gdb-nowait \
+		"$OUT/loop.elf" </dev/null >"$OUT/tv.out" 2>"$OUT/tv.err" &
+	tvpid=$!
+	port=""
+	for _ in $(seq 100); do
+		port=$(sed -n 's/^trapvisor: gdb: listening on localhost:\([0-9][0-9]*\)$/\1/p' "$OUT/tv.err" 2>/dev/null)
+		[ -n "$port" ] && break
+		sleep 0.1
+	done
+	sleep 0.2 # running by now
+	bash "$HERE/gdb/attach.sh" "$port" >"$OUT/raw" 2>&1
+	wait "$tvpid"; rc=$?
+	if [ "$rc" = 130 ] &&
+	   diff -u "$HERE/gdb/attach.expected" "$OUT/raw" >"$OUT/why" &&
+	   grep -q '^trapvisor: killed by gdb at rip 0x200000$' "$OUT/tv.err"; then
+		pass gdb/attach-to-a-running-guest
+	else
+		{ echo "status $rc"; cat "$OUT/tv.err"; } >>"$OUT/why"
+		fail gdb/attach-to-a-running-guest "$OUT/why"
+	fi
+
 	# The raw protocol (tests/gdb/raw.sh, in bash for /dev/tcp):
 	# malformed packets get their errors, an unmapped address E14, and a
 	# client that disconnects mid-session leaves the guest to finish.
