@@ -103,7 +103,7 @@ TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
 DIFF_SRC := $(wildcard tests/diff/*.c tests/diff/*.S)
 
 .PHONY: all deps run test test-layers test-unit test-guests test-qemu test-qemucli test-badinput test-trace \
-	test-escape test-diff test-kvm test-tools tour clean bench-trapcost \
+	test-escape test-gdb test-diff test-kvm test-tools tour clean bench-trapcost \
 	grade lab-skeleton
 all: $(BUILD)/trapvisor $(BUILD)/trapvisor-qemu $(GUESTS) $(GUESTS32) \
 	$(GUESTS_DUAL32)
@@ -120,7 +120,7 @@ test:
 	@$(MAKE) --no-print-directory all unit-bins fuzz-bins
 	@sh tests/run.sh $(BUILD)
 
-test-layers test-unit test-guests test-qemu test-qemucli test-badinput test-trace test-escape test-diff test-kvm test-bench test-tools: all unit-bins
+test-layers test-unit test-guests test-qemu test-qemucli test-badinput test-trace test-escape test-gdb test-diff test-kvm test-bench test-tools: all unit-bins
 	@sh tests/run.sh $(BUILD) $(@:test-%=%)
 
 unit-bins: $(UNIT_BIN) $(BUILD)/tests/difftest $(BUILD)/tests/escape-seccomp \

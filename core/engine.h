@@ -69,6 +69,21 @@ struct engine {
 	 * as decoded instructions.  May be NULL.
 	 */
 	void (*ram_written)(struct vm *vm, uint64_t gpa, uint64_t len);
+	/*
+	 * The debugger changed vm->debug (core/debug.h) or vm->single_step:
+	 * make the next run() stop where they say.  An engine that compares
+	 * addresses itself (softcpu) drops what it cached about them (TLB
+	 * entries of watched pages); one with hardware help programs it
+	 * here: kvm through KVM_SET_GUEST_DEBUG (KVM_GUESTDBG_SINGLESTEP,
+	 * KVM_GUESTDBG_USE_HW_BP with the addresses in debugreg[0..3]),
+	 * native through the child's debug registers (PTRACE_POKEUSER of
+	 * u_debugreg) and PTRACE_SINGLESTEP.  Returns 0, or -1 with a
+	 * reason in why (more breakpoints than the hardware has).  NULL:
+	 * the engine cannot be debugged, and --gdb refuses it.
+	 */
+	int (*set_debug)(struct vm *vm, char *why, size_t len);
+	/* The engine stops at data watchpoints (vm->debug.watches). */
+	bool debug_watchpoints;
 	/* Release what init took. */
 	void (*fini)(struct vm *vm);
 	/*

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "core/clock.h"
+#include "core/debug.h"
 #include "core/guest_mem.h"
 #include "core/panic.h"
 #include "core/vcpu.h"
@@ -27,6 +28,7 @@ struct shadowpt;    /* shadowpt/shadowpt.h */
 struct vm_stats;    /* monitor/stats.h */
 struct symtab;      /* monitor/symbols.h */
 struct interp_effect; /* interp/interp.h */
+struct gdbstub;     /* monitor/gdbstub.h */
 
 /* The ISA that the trap-and-emulate engines present to the guest. */
 enum isa_mode {
@@ -61,6 +63,9 @@ struct vm_options {
 	const char *initrd[VM_MAX_INITRD]; /* --initrd: multiboot modules,
 				   each "FILE [ARGS]" (QEMU's -initrd) */
 	unsigned ninitrd;
+	const char *gdb;        /* --gdb=[HOST:]PORT: listen for gdb there
+				   (NULL: no stub) */
+	bool gdb_nowait;        /* --gdb-nowait: run without waiting */
 	bool qemu_exit;         /* trapvisor-qemu: isa-debug-exit gives
 				   status (v << 1) | 1 as QEMU's does */
 };
@@ -103,6 +108,8 @@ struct vm {
 
 	volatile int kick;      /* set from a signal handler: engine, return */
 	bool single_step;       /* engines stop after one instruction */
+	struct vm_debug debug;  /* breakpoints and watchpoints (gdb) */
+	struct gdbstub *gdb;    /* --gdb: the stub (monitor/gdbstub.c) */
 	/*
 	 * Engines return EXIT_INTERRUPT once vcpu.instructions reaches this
 	 * count (the next timer event under --icount, the end of an

@@ -13,6 +13,7 @@
 #include "isa/arch.h"
 #include "isa/decode.h"
 #include "monitor/console.h"
+#include "monitor/gdbstub.h"
 #include "monitor/machine.h"
 #include "monitor/run.h"
 #include "core/engine.h"
@@ -113,6 +114,14 @@ static const char usage_text[] =
 "                  a module for a multiboot kernel, as QEMU's -initrd:\n"
 "                  loaded page-aligned above the kernel, its string the\n"
 "                  whole value; repeat it for more (up to 32)\n"
+"  --gdb[=[HOST:]PORT]\n"
+"                  a gdb remote stub on HOST:PORT (default localhost:1234;\n"
+"                  port 0: the kernel picks one, printed on stderr); the\n"
+"                  guest waits for gdb before its first instruction:\n"
+"                  target remote localhost:1234 (softcpu, which auto\n"
+"                  picks, and native)\n"
+"  --gdb-nowait    with --gdb: start running at once; gdb may attach\n"
+"                  later, which stops the guest\n"
 "  -h, --help      this text\n"
 "\n"
 "GUEST-ARGS are joined with spaces into the guest's command line; a\n"
@@ -220,6 +229,20 @@ static void add_initrd(const char *s, struct vm_options *opt)
 	opt->initrd[opt->ninitrd++] = s;
 }
 
+/* --gdb[=[HOST:]PORT]: checked here, resolved and bound in main(). */
+static const char *parse_gdb(const char *s)
+{
+	char host[256];
+	unsigned port;
+
+	if (!s)
+		return GDBSTUB_DEFAULT;
+	if (gdbstub_parse_address(s, host, sizeof(host), &port) < 0)
+		usage_error("--gdb=%s: give [HOST:]PORT, a port from 0 to "
+			    "65535", s);
+	return s;
+}
+
 /* Join argv[from..] with spaces into one string (never NULL). */
 static char *join_args(int argc, char **argv, int from)
 {
@@ -271,6 +294,8 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		{ "initrd", required_argument, NULL, 'r' },
 		{ "trace-json", required_argument, NULL, 'j' },
 		{ "dump-paging", required_argument, NULL, 'p' },
+		{ "gdb", optional_argument, NULL, 'g' },
+		{ "gdb-nowait", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -290,6 +315,8 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		case 'r': add_initrd(optarg, opt); break;
 		case 'j': trace_json_path = optarg; break;
 		case 'p': dump_paging_path = optarg; break;
+		case 'g': opt->gdb = parse_gdb(optarg); break;
+		case 'W': opt->gdb_nowait = true; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case 'i':
 			opt->isa_given = true;
@@ -308,6 +335,8 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 			usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (opt->gdb_nowait && !opt->gdb)
+		usage_error("--gdb-nowait needs --gdb%s", "");
 	if (optind >= argc)
 		usage_error("no guest image given%s", "");
 	opt->image = argv[optind++];
@@ -373,6 +402,8 @@ static const struct engine *pick_engine(const struct vm *vm)
 
 	if (strcmp(opt->engine, "auto") != 0)
 		return pick_engine_by_name(opt->engine);
+	if (opt->gdb)
+		return &engine_softcpu; /* the engine a debugger can drive */
 	if (opt->isa == ISA_X86 && !opt->icount_ns &&
 	    cpu_mode(&vm->vcpu) == CPU_LONG &&
 	    engine_native.probe(why, sizeof(why)) == 0)
@@ -431,6 +462,23 @@ static void catch_sigint(void)
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
+}
+
+/*
+ * The sandbox's extra calls: the engine's, then the gdb stub's (a list
+ * ended by -1, or NULL), into calls (SANDBOX_MAX_CALLS entries; a list
+ * too long is cut, and sandbox_enter then refuses a call, loudly).
+ */
+static const int *join_calls(int *calls, const int *a, const int *b)
+{
+	unsigned n = 0;
+
+	for (; a && *a >= 0 && n < SANDBOX_MAX_CALLS - 1; a++)
+		calls[n++] = *a;
+	for (; b && *b >= 0 && n < SANDBOX_MAX_CALLS - 1; b++)
+		calls[n++] = *b;
+	calls[n] = -1;
+	return calls;
 }
 
 /* The UART's question while the host does not take its output. */
@@ -513,6 +561,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "trapvisor: %s\n", why);
 		return EXIT_SETUP;
 	}
+	if (opt.gdb && gdbstub_open(&vm, why, sizeof(why)) < 0) {
+		fprintf(stderr, "trapvisor: %s\n", why);
+		return EXIT_SETUP;
+	}
 	interrupted_vm = &vm;
 	catch_sigint();
 	ns16550a_set_give_up(&vm.dev->com1, uart_give_up, NULL);
@@ -522,8 +574,11 @@ int main(int argc, char **argv)
 	/* Set-up is over: from here on the monitor opens no file and makes
 	 * only the system calls it needs (monitor/sandbox.c). */
 	struct sandbox_state sandbox;
+	int calls[SANDBOX_MAX_CALLS];
 	if (!no_sandbox &&
-	    sandbox_enter(e->sandbox_syscalls, &sandbox, why, sizeof(why)) < 0) {
+	    sandbox_enter(join_calls(calls, e->sandbox_syscalls,
+				     opt.gdb ? gdbstub_sandbox_calls : NULL),
+			  &sandbox, why, sizeof(why)) < 0) {
 		fprintf(stderr, "trapvisor: sandbox: %s (--no-sandbox runs "
 			"without it)\n", why);
 		return EXIT_SETUP;
@@ -542,6 +597,7 @@ int main(int argc, char **argv)
 		trace_print_stats(&vm, stderr);
 		sandbox_print(no_sandbox ? NULL : &sandbox, stderr);
 	}
+	gdbstub_close(&vm);
 	vm_destroy(&vm);
 	symtab_free(&symbols);
 	isa_fini();

@@ -77,10 +77,17 @@ static const char help_text[] =
 "  -display none, -nographic, -nodefaults, -no-reboot, -monitor none,\n"
 "  -vnc none           accepted: trapvisor has no display, monitor or\n"
 "                      reset (a triple fault stops the guest)\n"
+"  -gdb tcp:[HOST]:PORT  a gdb stub on HOST:PORT (HOST: localhost); the\n"
+"                      guest runs at once and gdb may attach later\n"
+"                      (--gdb-nowait), unless -S\n"
+"  -s                  -gdb tcp::1234\n"
+"  -S                  with -s or -gdb: wait for gdb before the first\n"
+"                      instruction (--gdb); gdb's continue starts it\n"
 "  -h, -help, --help   this text;  -version  the version line\n"
 "\n"
-"Refused with one line: -s, -S and -gdb (no gdb stub yet), any other\n"
-"value of the options above.\n"
+"Refused with one line: -S without a gdb stub (trapvisor has no monitor\n"
+"to start the CPU), a -gdb other than tcp, any other value of the\n"
+"options above.\n"
 "\n"
 "exit status: as QEMU, ((v << 1) | 1) & 0xff for the value v the guest\n"
 "writes to isa-debug-exit; trapvisor's own otherwise: 125 guest stopped\n"
@@ -307,6 +314,29 @@ static void only(const char *optname, const char *val, const char *a,
 	}
 }
 
+/* -S: the CPU waits (for gdb: trapvisor has no monitor to start it). */
+static bool freeze;
+
+/*
+ * -gdb tcp:[HOST]:PORT -> --gdb=HOST:PORT (QEMU's empty HOST means every
+ * address; trapvisor's stub listens on localhost then, the safer choice
+ * for a machine that lets its debugger write guest memory).
+ */
+static void parse_gdb(const char *val, struct vm_options *opt)
+{
+	const char *hp = strncmp(val, "tcp:", 4) == 0 ? val + 4 : NULL;
+	unsigned long port;
+	char *end;
+
+	if (!hp || !strchr(hp, ':'))
+		refuse("-gdb", val, "only tcp:[HOST]:PORT is supported");
+	errno = 0;
+	port = strtoul(strrchr(hp, ':') + 1, &end, 10);
+	if (errno || *end || end == strrchr(hp, ':') + 1 || port > 65535)
+		refuse("-gdb", val, "give a port from 0 to 65535");
+	opt->gdb = hp[0] == ':' ? hp + 1 : hp; /* PORT alone: localhost */
+}
+
 /* The options without a value; false if name is none of them. */
 static bool flag(const char *name, struct vm_options *opt)
 {
@@ -321,8 +351,10 @@ static bool flag(const char *name, struct vm_options *opt)
 	}
 	if (!strcmp(name, "-enable-kvm"))
 		set_accel(name, "kvm", opt);
-	else if (!strcmp(name, "-s") || !strcmp(name, "-S"))
-		refuse(name, NULL, "trapvisor has no gdb stub yet");
+	else if (!strcmp(name, "-s"))
+		opt->gdb = "localhost:1234";
+	else if (!strcmp(name, "-S"))
+		freeze = true;
 	else if (strcmp(name, "-nographic") && strcmp(name, "-nodefaults") &&
 		 strcmp(name, "-no-reboot"))
 		return false;
@@ -339,7 +371,7 @@ static void option(const char *name, char *val, struct vm_options *opt)
 	else if (!strcmp(name, "-initrd"))
 		parse_initrd(val, opt);
 	else if (!strcmp(name, "-gdb"))
-		refuse(name, val, "trapvisor has no gdb stub yet");
+		parse_gdb(val, opt);
 	else if (!strcmp(name, "-m"))
 		parse_m(val, opt);
 	else if (!strcmp(name, "-smp"))
@@ -383,6 +415,7 @@ void qemu_args_parse(int argc, char **argv, struct vm_options *opt)
 {
 	int serials = 0;
 
+	freeze = false;
 	*opt = (struct vm_options){ .engine = "softcpu", .isa = ISA_STRICT,
 				    .isa_given = true,
 				    .mem_mib = 128, .qemu_exit = true };
@@ -408,6 +441,10 @@ void qemu_args_parse(int argc, char **argv, struct vm_options *opt)
 	if (!opt->image)
 		refuse("-kernel FILE", NULL, "required: trapvisor boots an ELF64 "
 		       "or a multiboot kernel, not a disk or firmware");
+	if (freeze && !opt->gdb)
+		refuse("-S", NULL, "needs -s or -gdb: trapvisor has no monitor "
+		       "to start the CPU, gdb's continue does");
+	opt->gdb_nowait = opt->gdb && !freeze;
 	opt->cmdline = strdup(opt->cmdline ? opt->cmdline : "");
 	if (!opt->cmdline) {
 		perror(QEMU_NAME ": strdup");

@@ -21,6 +21,7 @@
 #include "isa/x86.h"
 #include "monitor/console.h"
 #include "monitor/dispatch.h"
+#include "monitor/gdbstub.h"
 #include "monitor/run.h"
 #include "monitor/stats.h"
 #include "monitor/trace.h"
@@ -105,6 +106,22 @@ static void inject_interrupt(struct vm *vm)
 	trace_kill_shutdown(vm);
 }
 
+/*
+ * With a gdb stub the halted wait is cut into 10 ms pieces (host clock
+ * only: under --icount the wait is no wait), each ending with a look at
+ * gdb: its Ctrl-C, or a new gdb, stops a sleeping guest too.
+ */
+static uint64_t gdb_wake(struct vm *vm, uint64_t t)
+{
+	uint64_t cap;
+
+	if (!vm->gdb || vm->clock.icount_ns)
+		return t;
+	gdbstub_check(vm);
+	cap = clock_now(vm) + GDBSTUB_POLL_NS;
+	return t < cap ? t : cap;
+}
+
 /*T:640 hlt, and why a guest cannot hang the monitor.  A halted vCPU sleeps
  * until the clock's next deadline (really, or under --icount by counting
  * the instructions it would have run) or until console input comes
@@ -141,7 +158,7 @@ static void wait_while_halted(struct vm *vm)
 				"interrupts disabled");
 		} else {
 			devices_idle(vm); /* the guest's output, before it sleeps */
-			console_wait(vm, t);
+			console_wait(vm, gdb_wake(vm, t));
 			inject_interrupt(vm);
 		}
 	}
@@ -162,6 +179,9 @@ static void set_deadline(struct vm *vm)
 		vm->insn_deadline = v->instructions + HOST_POLL_INSNS;
 	else
 		vm->insn_deadline = (t + ns - 1) / ns - vm->clock.icount_bias;
+	/* A gdb may send Ctrl-C, or connect: the stub looks now and then. */
+	if (vm->gdb && vm->insn_deadline > v->instructions + HOST_POLL_INSNS)
+		vm->insn_deadline = v->instructions + HOST_POLL_INSNS;
 }
 
 /*T:230 The heart of every monitor is this loop: run the guest until it traps,
@@ -183,8 +203,15 @@ int vm_run(struct vm *vm)
 	vm->stats->start_ns = clock_host_ns();
 	while (!vm->stopped) {
 		deliver_pending(vm, shadow_before);
+		gdbstub_check(vm); /* gdb's stops: monitor/gdbstub.c */
+		if (vm->stopped)
+			break;
 		console_poll(vm);
-		inject_interrupt(vm);
+		/* a debugger's single step takes no interrupt, as QEMU's */
+		if (vm->single_step)
+			devices_update(vm);
+		else
+			inject_interrupt(vm);
 		wait_while_halted(vm);
 		if (vm->stopped)
 			break;
@@ -195,10 +222,15 @@ int vm_run(struct vm *vm)
 		tracejson_run_end(vm);
 		mark_shadow(&vm->vcpu, shadow_before);
 		shadow_before = vm->vcpu.interrupt_shadow;
-		dispatch(vm, &x);
-		tracejson_exit(vm, &x);
+		if (vm->debug.stop != DEBUG_STOP_NONE) {
+			gdbstub_engine_stop(vm); /* a breakpoint, a watch */
+		} else {
+			dispatch(vm, &x);
+			tracejson_exit(vm, &x);
+		}
 		trace_kill_shutdown(vm); /* int n through a broken IDT */
 	}
+	gdbstub_guest_exit(vm);
 	vm->stats->end_ns = clock_host_ns();
 	return vm->exit_status;
 }

@@ -50,6 +50,10 @@
  *                  it the console-tty tests find the mode not restored;
  *                  ioctl stays unnarrowed)
  *   softcpu        nothing more
+ *   --gdb          the stub's list in monitor/gdbstub.c: accept4 (a gdb
+ *                  connecting, on the socket bound before), recvfrom and
+ *                  sendto (its packets), poll and close (already here);
+ *                  main.c adds it to the engine's when --gdb is given
  *   native         its list in engines/native/native.c: ptrace (every
  *                  stop), wait4 (waitpid: the child's stops),
  *                  rt_sigtimedwait (sleeping until SIGCHLD), kill

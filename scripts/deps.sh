@@ -5,8 +5,9 @@
 #                               pkg-config, Capstone, cmocka
 #   sh scripts/deps.sh test     the same, plus what the tests use: QEMU
 #                               (the reference machine), what the
-#                               nested-KVM machine is built from, clang
-#                               with its libFuzzer runtime (make fuzz),
+#                               nested-KVM machine is built from, gdb
+#                               (the gdb suite), clang with its
+#                               libFuzzer runtime (make fuzz),
 #                               Graphviz and Python 3 (the tools suite
 #                               draws --dump-paging's graphs and checks
 #                               --trace-json's files)
@@ -26,6 +27,8 @@ pkg-config --exists capstone 2>/dev/null || need libcapstone-dev
 pkg-config --exists cmocka 2>/dev/null || need libcmocka-dev
 if [ "${1:-}" = test ]; then
 	command -v qemu-system-x86_64 >/dev/null 2>&1 || need qemu-system-x86
+	# The gdb suite (tests/gdb): gdb against the stub (--gdb).
+	command -v gdb >/dev/null 2>&1 || need gdb
 	# The nested-KVM test machine (tests/kvm): a static busybox for its
 	# initramfs, cpio to pack it, kmod's depmod for its modules.
 	[ -x /bin/busybox ] || need busybox-static

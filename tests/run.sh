@@ -4,11 +4,12 @@
 #   sh tests/run.sh BUILD [SUITE...]
 #
 # SUITE is layers, unit, guests, qemu, qemucli, badinput, trace, escape,
-# fuzz, diff, diff32, kvm, bench, labs, tour or tools; all of them by default.
-# Every check prints one line, PASS or FAIL; the last line counts them.
+# gdb, fuzz, diff, diff32, kvm, bench, labs, tour or tools; all of them by
+# default.  Every check prints one line, PASS or FAIL; the last line counts
+# them.
 set -u
 BUILD=${1:-build}; shift 2>/dev/null || true
-SUITES=${*:-layers unit guests qemu qemucli badinput trace escape fuzz diff diff32 kvm bench labs tour tools}
+SUITES=${*:-layers unit guests qemu qemucli badinput trace escape gdb fuzz diff diff32 kvm bench labs tour tools}
 TV=$BUILD/trapvisor
 HERE=$(dirname "$0")
 OUT=$(mktemp -d); trap 'rm -rf "$OUT"' EXIT
@@ -319,8 +320,9 @@ unknown-option|$k -usb|-usb: not supported
 smp-2|$k -smp 2|-smp 2: only 1
 drive-virtio|$k -drive file=x.img,format=raw,if=virtio|-drive file=x.img,format=raw,if=virtio: supported:
 drive-qcow2|$k -drive file=x.img,format=qcow2|-drive file=x.img,format=qcow2: supported:
-gdb|$k -gdb tcp::1234|-gdb tcp::1234: trapvisor has no gdb stub
-gdb-s|$k -s|-s: trapvisor has no gdb stub
+gdb-unix|$k -gdb unix:/tmp/x|-gdb unix:/tmp/x: only tcp:[HOST]:PORT
+gdb-port|$k -gdb tcp::70000|-gdb tcp::70000: give a port
+freeze-without-gdb|$k -S|-S: needs -s or -gdb
 initrd-empty-item|$k -initrd x,,y,|-initrd: every module needs a file name
 serial-file|$k -serial file:x|-serial file:x: only stdio
 debug-exit-iobase|$k -device isa-debug-exit,iobase=0x501|-device isa-debug-exit,iobase=0x501: isa-debug-exit is at iobase=0xf4 only
@@ -353,6 +355,11 @@ suite_trace() {
 
 suite_escape() {
 	. "$HERE/escape/run.sh"
+}
+
+# gdb: gdb in batch mode against the stub (--gdb); tests/gdb/run.sh.
+suite_gdb() {
+	. "$HERE/gdb/run.sh"
 }
 
 suite_fuzz() {

@@ -416,6 +416,8 @@ static void trap_stop(struct nat *n, struct vm_exit *x, const siginfo_t *si,
 		x->rip = v->rip;
 		return;
 	}
+	if (si->si_code == TRAP_HWBKPT && nat_debug_stop(n, x))
+		return; /* the debugger's breakpoint or watchpoint */
 	if (si->si_code == SI_KERNEL) /* int3 or int 3: a trap */
 		set_exception(x, v->rip, T_BP, false, 0);
 	else
@@ -863,6 +865,8 @@ const struct engine engine_native = {
 	.run = nat_run,
 	.flush = nat_flush,
 	.ram_written = NULL, /* the child maps guest RAM itself: no copies */
+	.set_debug = nat_set_debug,
+	.debug_watchpoints = true,
 	.fini = nat_fini,
 	.sandbox_syscalls = nat_sandbox_syscalls,
 };

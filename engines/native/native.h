@@ -88,9 +88,19 @@ struct nat {
 	bool cpu_mark_stale;  /* ... but it ran an injected call since */
 	uint64_t stop_base;   /* the child's CPU ns for one bare stop */
 	uint64_t stop_cost;   /* ... as it is now */
+	/* The debugger's debug registers (debug.c): what each DRn holds. */
+	bool dr_is_watch[4];  /* a watchpoint (else an instruction break) */
+	unsigned dr_watch[4]; /* ... vm->debug.watches[dr_watch[n]] */
 	/* Counters for the README's figures and for curiosity. */
 	uint64_t stops, injected, mapped, unmapped, mirror_fills;
 };
+
+/* debug.c: engine->set_debug, on the child's DR0-DR3 and DR7. */
+int nat_set_debug(struct vm *vm, char *why, size_t len);
+/* debug.c: a SIGTRAP, TRAP_HWBKPT: which debug register fired, into
+ * vm->debug.stop and an EXIT_INTERRUPT.  False when none did. */
+struct vm_exit;
+bool nat_debug_stop(struct nat *n, struct vm_exit *x);
 
 /* child.c */
 /*

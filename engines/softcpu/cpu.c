@@ -239,6 +239,13 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy)
 		 * holds for the whole run(): the shadow only changes while
 		 * the monitor has control.
 		 */
+		/* The debugger's breakpoints: compared, never written. */
+		if (__builtin_expect(c->dbg, 0)) {
+			c->watch_hit = NULL;
+			if (debug_break_at(&c->vm->debug, lin, v->rip,
+					   v->instructions))
+				return sc_debug_break(c, lin);
+		}
 		if (lin >> PAGE_4K_SHIFT == c->code_vpn)
 			d = sc_cache_find(c, c->code_ram +
 					  (lin & (PAGE_4K - 1)));
@@ -260,10 +267,14 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy)
 			/* SC_NEWCS: retire it, and on in the new mode. */
 			v->rip = c->next;
 			v->instructions++;
+			if (__builtin_expect(c->dbg, 0) && c->watch_hit)
+				return sc_debug_watch(c);
 			return tf ? single_step_trap(c, at) : SC_OK;
 		}
 		v->rip = c->next;
 		v->instructions++;
+		if (__builtin_expect(c->dbg, 0) && c->watch_hit)
+			return sc_debug_watch(c);
 		if (tf)
 			return single_step_trap(c, at);
 	}
@@ -301,6 +312,7 @@ static void sc_run(struct vm *vm, struct vm_exit *exit)
 	c->exit = exit;
 	c->lz_op = LZ_NONE; /* the monitor may have changed vcpu.rflags */
 	c->code_vpn = SC_TLB_EMPTY;
+	c->dbg = vm->debug.nbreaks || vm->debug.nwatches;
 	/* ...and CS, the other segments, CR0, EFER: the mode. */
 	sc_mode_update(c);
 	if (cpu_mode(&vm->vcpu) == CPU_REAL || (vm->vcpu.rflags & FL_VM)) {
@@ -436,6 +448,8 @@ const struct engine engine_softcpu = {
 	.run = sc_run,
 	.flush = sc_flush,
 	.ram_written = sc_ram_written,
+	.set_debug = sc_set_debug,
+	.debug_watchpoints = true,
 	.fini = sc_fini,
 	.print_stats = sc_print_stats,
 };

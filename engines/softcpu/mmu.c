@@ -100,9 +100,12 @@ const struct sc_tlb *sc_tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc)
 	}
 	uint64_t gpa = pte & PTE_ADDR_MASK;
 	uint8_t *host = gm_ptr(&c->vm->mem, gpa, PAGE_4K);
-	/* Not RAM: a device's page, kept out of the TLB. */
+	/* Not RAM: a device's page, kept out of the TLB; so is a page
+	 * the debugger watches (debug.c). */
 	e = host ? &c->tlb[(va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1)]
 		 : &c->mmio_page;
+	if (host && c->dbg && sc_watch_page(c, va))
+		e = &c->watch_page;
 	e->vpn = va >> PAGE_4K_SHIFT;
 	e->host = host;
 	e->gpa = gpa;
@@ -213,6 +216,8 @@ int sc_map_slow(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
 
 	if (check_address(c, va, len, acc))
 		return SC_STOP;
+	if (c->dbg)
+		sc_watch_check(c, va, len, acc);
 	if (!(e = sc_translate(c, va, acc)))
 		return SC_STOP;
 	if (!e->host)

@@ -42,6 +42,7 @@
 #include "isa/x86.h"
 #include "core/exit.h"
 #include "core/vcpu.h"
+#include "core/debug.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "softcpu copies guest bytes straight into integers: little-endian hosts only"
@@ -244,6 +245,14 @@ struct sc_cpu {
 	struct sc_tlb mmio_page; /* what sc_translate returns for a device
 				    page: host NULL, never in the TLB */
 	uint64_t mmio_accesses; /* --stats: devices_mmio calls */
+
+	/* The debugger (core/debug.h, debug.c) */
+	bool dbg;               /* breakpoints or watchpoints in force */
+	struct sc_tlb watch_page; /* what sc_translate returns for a page
+				    with a watchpoint: never in the TLB, so
+				    that every access to it reaches
+				    sc_map_slow and sc_watch_check */
+	const struct debug_watch *watch_hit; /* this instruction's */
 
 	struct sc_host host;
 };
@@ -678,6 +687,19 @@ int sc_load_sreg(struct sc_cpu *c, unsigned sreg, uint16_t sel);
  * then a 16-bit selector (ljmp/lcall m, lds and friends). */
 int sc_read_far_ptr(struct sc_cpu *c, const struct sc_insn *d, uint64_t *off,
 		    uint16_t *sel);
+
+/* ------------------------------------------------------------ debug.c */
+/* Does the page of linear va hold a watched byte?  (Kept out of the TLB.) */
+bool sc_watch_page(const struct sc_cpu *c, uint64_t va);
+/* An access of len bytes at linear va for acc: note a watchpoint hit. */
+void sc_watch_check(struct sc_cpu *c, uint64_t va, unsigned len,
+		    unsigned acc);
+/* Stop for the debugger: a breakpoint at RIP (not executed), or the
+ * watchpoint the last instruction hit (it completed).  SC_STOP. */
+int sc_debug_break(struct sc_cpu *c, uint64_t lin);
+int sc_debug_watch(struct sc_cpu *c);
+/* engine->set_debug */
+int sc_set_debug(struct vm *vm, char *why, size_t len);
 
 /* ------------------------------------------------------------ cache.c */
 /*

@@ -195,6 +195,33 @@ static void refused(const char *word, char *const argv[])
 #define REFUSED(word, ...) \
 	refused(word, (char *const[]){ "trapvisor-qemu", __VA_ARGS__, NULL })
 
+/* -s, -S and -gdb: QEMU's gdb stub options, trapvisor's --gdb. */
+static void test_gdb(void **state)
+{
+	struct vm_options o;
+
+	(void)state;
+	parse(&o, "-kernel", "k", NULL);
+	assert_null(o.gdb);
+	free((char *)o.cmdline);
+	parse(&o, "-s", "-kernel", "k", NULL);
+	assert_string_equal(o.gdb, "localhost:1234");
+	assert_true(o.gdb_nowait); /* QEMU runs at once without -S */
+	free((char *)o.cmdline);
+	parse(&o, "-kernel", "k", "-S", "-s", NULL);
+	assert_string_equal(o.gdb, "localhost:1234");
+	assert_false(o.gdb_nowait);
+	free((char *)o.cmdline);
+	parse(&o, "-gdb", "tcp::4321", "-S", "-kernel", "k", NULL);
+	assert_string_equal(o.gdb, "4321");
+	assert_false(o.gdb_nowait);
+	free((char *)o.cmdline);
+	parse(&o, "-gdb", "tcp:127.0.0.1:0", "-kernel", "k", NULL);
+	assert_string_equal(o.gdb, "127.0.0.1:0");
+	assert_true(o.gdb_nowait);
+	free((char *)o.cmdline);
+}
+
 static void test_refusals(void **state)
 {
 	(void)state;
@@ -219,7 +246,12 @@ static void test_refusals(void **state)
 		"-device", "isa-debug-exit,iobase=0xf4x", "-kernel", "k");
 	REFUSED("-display gtk", "-display", "gtk", "-kernel", "k");
 	REFUSED("-monitor stdio", "-monitor", "stdio", "-kernel", "k");
-	REFUSED("-S", "-S", "-kernel", "k");
+	REFUSED("-S: needs -s or -gdb", "-S", "-kernel", "k");
+	REFUSED("-gdb unix:/g: only tcp", "-gdb", "unix:/g", "-kernel", "k");
+	REFUSED("-gdb tcp:1234: only tcp", "-gdb", "tcp:1234", "-kernel", "k");
+	REFUSED("-gdb tcp::65536: give a port", "-gdb", "tcp::65536",
+		"-kernel", "k");
+	REFUSED("-gdb tcp::: give a port", "-gdb", "tcp::", "-kernel", "k");
 	REFUSED("-append: needs a value", "-kernel", "k", "-append");
 	REFUSED("disk.img", "disk.img");
 	REFUSED("-kernel FILE", "-m", "64");
@@ -249,6 +281,7 @@ int main(void)
 		cmocka_unit_test(test_kvm),
 		cmocka_unit_test(test_memory_sizes),
 		cmocka_unit_test(test_disks),
+		cmocka_unit_test(test_gdb),
 		cmocka_unit_test(test_refusals),
 	};
 	return cmocka_run_group_tests_name("qemu_args", tests, NULL, NULL);

@@ -874,6 +874,108 @@ static void test_kick(void **state)
 	vm.kick = 0;
 }
 
+/* Run until a stop that is not a hidden page fault: a debugger's stop
+ * (vm.debug.stop) included. */
+static struct vm_exit run_debug(void)
+{
+	for (;;) {
+		struct vm_exit x = run_once();
+		if (vm.debug.stop != DEBUG_STOP_NONE)
+			return x;
+		if (x.reason == EXIT_INTERRUPT && !vm.kick && !vm.stopped)
+			continue;
+		if (x.reason == EXIT_EXCEPTION && x.exc.vector == T_PF &&
+		    shadowpt_fault(&vm, x.exc.address, x.exc.error) ==
+			    SHADOW_FILLED)
+			continue;
+		return x;
+	}
+}
+
+/*
+ * The debugger's breakpoints (core/debug.h): softcpu stops before the
+ * instruction at the address, without writing anything into guest
+ * memory; resumed from there (resume_over) it runs the instruction once,
+ * and the breakpoint stops the next visit again.
+ */
+static void test_breakpoint(void **state)
+{
+	/* nop; nop; dec ecx; jnz -5 (back to the second nop); int3 */
+	static const uint8_t code[] = { 0x90, 0x90, 0xff, 0xc9, 0x75, 0xfb,
+					0xcc };
+	char why[80];
+	struct vm_exit x;
+	(void)state;
+
+	load(code, sizeof(code));
+	v->regs[GPR_RCX] = 2;
+	vm.debug = (struct vm_debug){ .nbreaks = 1, .breaks = { CODE + 1 } };
+	assert_int_equal(engine_softcpu.set_debug(&vm, why, sizeof(why)), 0);
+	x = run_debug();
+	assert_int_equal(x.reason, EXIT_INTERRUPT);
+	assert_int_equal(vm.debug.stop, DEBUG_STOP_BREAK);
+	assert_int_equal(vm.debug.stop_addr, CODE + 1);
+	assert_int_equal(v->rip, CODE + 1);
+	assert_int_equal(v->instructions, 1);
+	assert_int_equal(vm.mem.base[CODE + 1], 0x90); /* no int3 there */
+	/* on from the breakpoint: the loop comes back to it once more */
+	vm.debug.stop = DEBUG_STOP_NONE;
+	vm.debug.resume_over = true;
+	vm.debug.resume_rip = v->rip;
+	vm.debug.resume_count = v->instructions;
+	x = run_debug();
+	assert_int_equal(vm.debug.stop, DEBUG_STOP_BREAK);
+	assert_int_equal(v->rip, CODE + 1);
+	assert_int_equal(v->instructions, 4);
+	assert_int_equal(v->regs[GPR_RCX], 1);
+	/* without the breakpoint: to the int3 */
+	vm.debug = (struct vm_debug){ 0 };
+	assert_int_equal(engine_softcpu.set_debug(&vm, why, sizeof(why)), 0);
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RCX], 0);
+}
+
+/*
+ * Watchpoints: a store to a watched range stops the run after the
+ * storing instruction (a trap, as x86's data breakpoints), with the value
+ * stored; a read watchpoint ignores writes and stops a read.
+ */
+static void test_watchpoint(void **state)
+{
+	/* mov [DATA+4], eax; nop; mov edx, [DATA]; nop; int3 */
+	static const uint8_t code[] = {
+		0x89, 0x04, 0x25, 0x04, 0x00, 0x30, 0x00, 0x90,
+		0x8b, 0x14, 0x25, 0x00, 0x00, 0x30, 0x00, 0x90, 0xcc };
+	char why[80];
+	struct vm_exit x;
+	(void)state;
+
+	load(code, sizeof(code));
+	v->regs[GPR_RAX] = 0x1234;
+	vm.debug = (struct vm_debug){ .nwatches = 1, .watches = {
+		{ DATA + 6, 2, WATCH_WRITE } } };
+	assert_int_equal(engine_softcpu.set_debug(&vm, why, sizeof(why)), 0);
+	x = run_debug();
+	assert_int_equal(x.reason, EXIT_INTERRUPT);
+	assert_int_equal(vm.debug.stop, DEBUG_STOP_WATCH);
+	assert_int_equal(vm.debug.stop_addr, DATA + 6);
+	assert_int_equal(vm.debug.stop_kind, WATCH_WRITE);
+	assert_int_equal(v->rip, CODE + 7);
+	assert_int_equal(vm.mem.base[DATA + 4], 0x34);
+	/* a read watchpoint on the same page: the write does not stop */
+	load(code, sizeof(code));
+	vm.debug = (struct vm_debug){ .nwatches = 1, .watches = {
+		{ DATA, 4, WATCH_READ } } };
+	assert_int_equal(engine_softcpu.set_debug(&vm, why, sizeof(why)), 0);
+	x = run_debug();
+	assert_int_equal(vm.debug.stop, DEBUG_STOP_WATCH);
+	assert_int_equal(vm.debug.stop_kind, WATCH_READ);
+	assert_int_equal(v->rip, CODE + 15);
+	vm.debug = (struct vm_debug){ 0 };
+	assert_int_equal(engine_softcpu.set_debug(&vm, why, sizeof(why)), 0);
+	run_to_int3();
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -1988,6 +2090,8 @@ int main(void)
 		T(test_retired_count),
 		T(test_kick),
 		T(test_kick_endless_loop),
+		T(test_breakpoint),
+		T(test_watchpoint),
 		T(test_native_diff),
 		T(test_code32_decoding),
 		T(test_code32_stack),
