@@ -35,7 +35,7 @@ man_options() { # section-title
 		gsub(/\\f[BIRP]/, "", line); gsub(/\\-/, "-", line)
 		gsub(/"/, " ", line); sub(/^\.[A-Z]+ /, "", line)
 		n = split(line, w, /[ =\[|,]+/)
-		for (i = 1; i <= n; i++) if (w[i] ~ /^-[-a-z]/) print w[i]
+		for (i = 1; i <= n; i++) if (w[i] ~ /^-[-a-zA-Z]/) print w[i]
 	}
 	on && /^\.TP/ { item = 1 }' "$MAN" | sort -u
 }
@@ -58,7 +58,7 @@ man_options "QEMU COMMAND LINE" >"$T/qman"
 differ "in trapvisor-qemu --help" "in $MAN (QEMU COMMAND LINE)" \
 	"$T/qhelp" "$T/qman"
 # the man page may name options that --help gives in its prose (-version)
-grep -o -- '-[-a-z][-a-z]*' "$T/qhelp.txt" | sort -u >"$T/qwords"
+grep -o -- '-[-a-zA-Z][-a-z]*' "$T/qhelp.txt" | sort -u >"$T/qwords"
 differ "in $MAN (QEMU COMMAND LINE)" "in trapvisor-qemu --help" \
 	"$T/qman" "$T/qwords"
 
