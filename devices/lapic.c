@@ -425,9 +425,16 @@ static bool read_reg(const struct lapic *l, unsigned reg, bool x2apic,
 	return true;
 }
 
+/*
+ * A read sees the APIC as it is now: a timer that expired since the
+ * monitor last looked has set its vector in the IRR already (a kernel
+ * that polls the IRR, or the current count, must see it without waiting
+ * for the next exit).
+ */
 bool lapic_read(struct lapic *l, unsigned reg, bool x2apic, uint64_t now,
 		uint64_t *val)
 {
+	lapic_timer_update(l, now);
 	if (read_reg(l, reg, x2apic, now, val))
 		return true;
 	if (!x2apic) /* xAPIC: no fault, an error in ESR (as QEMU) */

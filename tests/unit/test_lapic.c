@@ -242,6 +242,27 @@ static void test_timer_one_shot(void **state)
 	assert_int_equal(rd(&l, LAPIC_TIMER_CCR, 200020), 0);
 }
 
+/*
+ * A kernel that polls the IRR (mb32 waits there for the timer while the TPR
+ * holds its class back) sees an expiry as soon as it has happened: the
+ * read brings the timer up to date, with no exit or device update between.
+ * Before, the bit appeared only at the monitor's next look, and on
+ * softcpu, where reads of the xAPIC page are no exits, mb32 spun 4 s.
+ */
+static void test_timer_expiry_visible_to_a_read(void **state)
+{
+	struct lapic l;
+
+	(void)state;
+	enabled(&l);
+	wr(&l, LAPIC_TPR, 0x40, 0); /* class 4 held back: the vector waits */
+	wr(&l, LAPIC_TIMER_DCR, 0xb, 0); /* divide by 1 */
+	wr(&l, LAPIC_LVT_TIMER, 0x40, 0);
+	wr(&l, LAPIC_TIMER_ICR, 320, 1000);
+	assert_int_equal(rd(&l, LAPIC_IRR + 2, 1319), 0);
+	assert_int_equal(rd(&l, LAPIC_IRR + 2, 1320), 1u << (0x40 - 64));
+}
+
 static void test_timer_periodic_and_masked(void **state)
 {
 	struct lapic l;
@@ -654,6 +675,7 @@ int main(void)
 		cmocka_unit_test(test_ipis),
 		cmocka_unit_test(test_level_eoi_is_broadcast),
 		cmocka_unit_test(test_timer_one_shot),
+		cmocka_unit_test(test_timer_expiry_visible_to_a_read),
 		cmocka_unit_test(test_timer_periodic_and_masked),
 		cmocka_unit_test(test_timer_tsc_deadline),
 		cmocka_unit_test(test_lint0_modes),
