@@ -111,6 +111,19 @@ all: $(BUILD)/trapvisor $(BUILD)/trapvisor-qemu $(GUESTS) $(GUESTS32) \
 deps:
 	@sh scripts/deps.sh
 
+# make gdb GUEST=NAME [GDBPORT=1234] [ARGS="guest args"]: the guest
+# build/guests/NAME.elf under --gdb, and gdb attached to it with the image's
+# symbols (.gdbinit); quitting gdb kills the guest.  GDBFLAGS adds gdb
+# options (the gdb suite passes -batch and its commands).
+GDBPORT ?= 1234
+.PHONY: gdb
+gdb: all
+	@test -n "$(GUEST)" || { echo "make gdb: say which guest: GUEST=NAME, one of: $(notdir $(basename $(wildcard $(BUILD)/guests/*.elf)))" >&2; exit 2; }
+	@test -f $(BUILD)/guests/$(GUEST).elf || { echo "make gdb: no guest $(BUILD)/guests/$(GUEST).elf" >&2; exit 2; }
+	@$(BUILD)/trapvisor --gdb=localhost:$(GDBPORT) $(BUILD)/guests/$(GUEST).elf $(if $(ARGS),-- $(ARGS)) & tv=$$!; \
+	gdb -q -nx -ex 'set $$gdbport = $(GDBPORT)' -x .gdbinit $(GDBFLAGS) $(BUILD)/guests/$(GUEST).elf; \
+	kill $$tv 2>/dev/null; wait $$tv 2>/dev/null; true
+
 run: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/trapvisor $(BUILD)/guests/toyos.elf

@@ -354,6 +354,30 @@ suite_gdb_errors() {
 	fi
 }
 
+# make gdb GUEST=NAME (the Makefile's target and the tree's .gdbinit): gdb
+# starts with the image's symbols, connects, and stops at main by name.
+suite_gdb_make() {
+	n=gdb/make-gdb-guest
+	# a port of its own: the target takes a fixed one (GDBPORT)
+	gport=$((20000 + $$ % 20000))
+	(cd "$HERE/.." && timeout 120 make -s gdb GUEST=hello BUILD="$BUILD" \
+		GDBPORT=$gport GDBFLAGS="-batch -ex 'break main' -ex continue \
+		-ex 'info registers rip' -ex kill") >"$OUT/make.out" 2>&1
+	if grep -q '^Breakpoint 1, main (' "$OUT/make.out" &&
+	   grep -q '^rip .* <main>$' "$OUT/make.out" &&
+	   grep -q 'killed by gdb at rip' "$OUT/make.out"; then
+		pass $n
+	else
+		fail $n "$OUT/make.out"
+	fi
+	(cd "$HERE/.." && make -s gdb BUILD="$BUILD" 2>"$OUT/make.err")
+	if [ $? = 2 ] && grep -q 'GUEST=NAME' "$OUT/make.err"; then
+		pass gdb/make-gdb-without-guest
+	else
+		fail gdb/make-gdb-without-guest "$OUT/make.err"
+	fi
+}
+
 if ! command -v gdb >/dev/null 2>&1; then
 	echo "gdb is not installed (sh scripts/deps.sh test installs it)" >"$OUT/why"
 	fail gdb/gdb-installed "$OUT/why"
@@ -362,4 +386,5 @@ else
 	suite_gdb_sessions native
 	suite_gdb_softcpu
 	suite_gdb_errors
+	suite_gdb_make
 fi
