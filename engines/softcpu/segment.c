@@ -233,6 +233,10 @@ int op_pop_sreg(struct sc_cpu *c, const struct sc_insn *d)
 	uint64_t sel, sp = sc_sp(c);
 	unsigned ssz = c->ssz; /* pop ss: the old stack size moves ESP */
 
+	/* pop ss is sensitive as mov to ss is (a ring-3 stack selector
+	 * loads here where ring 0 would fault): the strict ISA traps it. */
+	if (d->op == SEG_SS && strict(c))
+		return sc_gp(c, 0);
 	if (sc_stack_read(c, sp, d->osz, &sel))
 		return SC_STOP;
 	if (sc_load_sreg(c, d->op, (uint16_t)sel))
@@ -253,6 +257,8 @@ int op_load_far(struct sc_cpu *c, const struct sc_insn *d)
 
 	if (d->mod == 3)
 		return sc_ud(c);
+	if (d->op == SEG_SS && strict(c)) /* lss: as pop ss, above */
+		return sc_gp(c, 0);
 	if (sc_read_far_ptr(c, d, &off, &sel) || sc_load_sreg(c, d->op, sel))
 		return SC_STOP;
 	sc_rset(c, d->reg, d->osz, off);

@@ -1811,6 +1811,10 @@ static void test_sensitive32_strict(void **state)
 	static const uint8_t pushf[] = { 0x9c };
 	static const uint8_t popf[] = { 0x66, 0x9d };
 	static const uint8_t mov_sreg[] = { 0x8c, 0xd8 };
+	/* pop ss and lss load SS as mov to ss does: sensitive, trapped
+	 * before they read their operand */
+	static const uint8_t pop_ss[] = { 0x17 };
+	static const uint8_t lss[] = { 0x0f, 0xb2, 0x05, 0x00, 0x00, 0x30, 0x00 };
 	(void)state;
 
 	enter_mode(CPU_PROT, 32);
@@ -1818,6 +1822,13 @@ static void test_sensitive32_strict(void **state)
 	expect_fault(pushf, sizeof(pushf), T_GP, 0);
 	expect_fault(popf, sizeof(popf), T_GP, 0);
 	expect_fault(mov_sreg, sizeof(mov_sreg), T_GP, 0);
+	/* real selectors (not null, which gives #GP(0) anyway): the #GP(0)
+	 * is the strict ISA's, before the descriptor is even read */
+	put32(v->regs[GPR_RSP], BOOT_SEL_DATA | 3);
+	expect_fault(pop_ss, sizeof(pop_ss), T_GP, 0);
+	put32(DATA, 0x1000);
+	put32(DATA + 4, BOOT_SEL_DATA | 3);
+	expect_fault(lss, sizeof(lss), T_GP, 0);
 }
 
 /* Real-address mode is refused with a reason, not run wrongly. */
