@@ -140,6 +140,13 @@ static void wait_while_halted(struct vm *vm)
 	struct vcpu *v = &vm->vcpu;
 	char where[TRACE_WHERE_LEN];
 
+	/* An interrupt already handed to the engine (kvm: queued for the
+	 * CPU's next entry, which the vCPU shows as an event in progress)
+	 * wakes the vCPU as soon as the engine runs: nothing to wait for. */
+	if (v->halted && v->insn_in_progress) {
+		v->halted = false;
+		return;
+	}
 	while (v->halted && !vm->stopped) {
 		uint64_t t = clock_next_deadline(vm);
 

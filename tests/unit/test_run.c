@@ -135,6 +135,48 @@ static void test_engine_shadow_at_start(void **state)
 	run_script(0);
 }
 
+/*
+ * kvm: the monitor handed the CPU a vector (KVM_INTERRUPT waits for the
+ * next entry, and the vCPU shows an event in progress), and before the
+ * CPU could take it the guest ran "cli; ...; sti; hlt" again.  The halt
+ * must not be taken for one nothing can end (the nested machine's
+ * kvm/mb32-bare-5g was stopped so): the queued vector ends it.
+ */
+static unsigned halt_runs;
+
+static void queued_run(struct vm *vm, struct vm_exit *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->rip = vm->vcpu.rip;
+	if (++halt_runs == 1) {
+		vm->vcpu.rflags |= FL_IF;
+		vm->vcpu.insn_in_progress = true; /* the vector, queued */
+		x->reason = EXIT_HLT;
+	} else {
+		vm->vcpu.insn_in_progress = false; /* the CPU took it */
+		vm->stopped = true;
+		x->reason = EXIT_INTERRUPT;
+	}
+}
+
+static const struct engine queued_engine = {
+	.name = "queued",
+	.run = queued_run,
+	.inject_interrupt = scripted_inject,
+};
+
+static void test_halt_with_a_queued_interrupt(void **state)
+{
+	struct vm *vm = &dev_vm;
+
+	(void)state;
+	vm->engine = &queued_engine;
+	halt_runs = 0;
+	vm_run(vm);
+	assert_int_equal(halt_runs, 2);
+	assert_int_equal(vm->exit_status, 0); /* not killed */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +185,9 @@ int main(void)
 			dev_vm_setup, dev_vm_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_shadow_at_start,
 						dev_vm_setup, dev_vm_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_halt_with_a_queued_interrupt,
+			dev_vm_setup, dev_vm_teardown),
 	};
 	return cmocka_run_group_tests_name("run", tests, NULL, NULL);
 }
