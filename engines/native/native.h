@@ -137,6 +137,9 @@ int nat_child_segments(const struct user_regs_struct *r, char *why,
 		       size_t len);
 /* Could this host run the engine at all?  0, or -1 with why. */
 int nat_child_probe(char *why, size_t len);
+/* Can this host make a process's cpuid fault (--isa=x86,cpuid-fault)?
+ * 0, or -1 with why (one line). */
+int nat_cpuid_fault_probe(char *why, size_t len);
 
 /* clock.c: virtual time, the guest's own CPU time (see there) */
 /* Host monotonic time in ns. */
