@@ -2,9 +2,10 @@
  * interp/cpuid.c - the virtual machine's CPUID.
  *
  * CPUID is how software learns what the processor is and has.  It does not
- * trap at ring 3 on this host (no CPUID faulting), so the softcpu engine
- * answers it through interp_cpuid_values() and the native engine shows the
- * host's own answer - one more sensitive-unprivileged instruction.  The
+ * trap at ring 3 unless CPUID faulting is on (--isa=x86,cpuid-fault, or
+ * --isa=strict), so under plain --isa=x86 both softcpu and native show the
+ * host's own answer - one more sensitive-unprivileged instruction - and
+ * where it traps, this file answers for the virtual CPU.  The
  * values describe a modest 64-bit CPU with nothing the monitor does not
  * emulate: the "TrapvisorVMM" vendor, no RDTSCP, no XSAVE, no PCID, no
  * FSGSBASE.  A 32-bit kernel finds what it looks for in leaf 1: PSE and
