@@ -412,7 +412,7 @@ int nat_child_start(struct nat *n, char *why, size_t len)
 	}
 	if (n->pid == 0)
 		child_main(n->memfd, n->stubfd, go[0], parent,
-			   n->vm->opt.isa_hw & ISA_HW_CPUID_FAULT);
+			   n->cpuid_fault);
 	/* The child gets a process group of its own (here and in the child,
 	 * whichever runs first): a terminal's Ctrl-C, or timeout -s INT, goes
 	 * to the monitor's group, and must reach the monitor alone, not stop

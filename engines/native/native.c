@@ -827,6 +827,7 @@ static int nat_init(struct vm *vm, char *why, size_t len)
 	n->vm = vm;
 	n->reaped = -1;
 	n->memfd = vm->mem.fd;
+	n->cpuid_fault = (vm->opt.isa_hw & ISA_HW_CPUID_FAULT) != 0;
 	n->mirror.root = vm->spt->current;
 	/* nat_wait sleeps in sigtimedwait for SIGCHLD: keep it pending */
 	sigemptyset(&chld);

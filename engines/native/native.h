@@ -76,6 +76,8 @@ struct nat {
 	bool regs_valid;      /* ... and not changed since */
 	int memfd;            /* guest RAM, the same number in the child */
 	int stubfd;           /* the stub page's memfd (child.c), monitor only */
+	bool cpuid_fault;     /* the child turns CPUID faulting on
+				 (--isa=x86,cpuid-fault; child.c) */
 	struct nat_mirror mirror;
 	bool interrupt_sent;  /* a PTRACE_INTERRUPT is on its way */
 	uint64_t last_pf;     /* the address of the last #PF reported */
