@@ -40,8 +40,8 @@ enum isa_mode {
  * Hardware's partial answers to x86's sensitive-unprivileged instructions
  * (--isa=x86,umip,cpuid-fault): features of the *real* CPU the
  * de-privileged guest runs on, which the monitor switches on for it.  They
- * are not the virtual CPU's CR4.UMIP or CPUID faulting, which belong to
- * the guest (vcpu.cr4).
+ * are not the virtual CPU's CR4.UMIP, which belongs to the guest
+ * (vcpu.cr4; interp_vcpu_has_umip says when the virtual CPU offers it).
  */
 #define ISA_HW_UMIP 0x1u        /* CR4.UMIP: sgdt, sidt, sldt, smsw, str
 				   at CPL > 0 raise #GP(0) */
