@@ -126,8 +126,8 @@ static const char usage_text[] =
 "                  a gdb remote stub on HOST:PORT (default localhost:1234;\n"
 "                  port 0: the kernel picks one, printed on stderr); the\n"
 "                  guest waits for gdb before its first instruction:\n"
-"                  target remote localhost:1234 (softcpu, which auto\n"
-"                  picks, and native)\n"
+"                  target remote localhost:1234 (every engine; auto\n"
+"                  picks softcpu, which has no limit on breakpoints)\n"
 "  --gdb-nowait    with --gdb: start running at once; gdb may attach\n"
 "                  later, which stops the guest\n"
 "  -h, --help      this text\n"
@@ -438,7 +438,7 @@ static const struct engine *pick_engine(const struct vm *vm)
 	if (strcmp(opt->engine, "auto") != 0)
 		return pick_engine_by_name(opt->engine);
 	if (opt->gdb)
-		return &engine_softcpu; /* the engine a debugger can drive */
+		return &engine_softcpu; /* any number of breakpoints */
 	if (opt->isa == ISA_X86 && !(opt->isa_hw & ISA_HW_UMIP) &&
 	    !opt->icount_ns &&
 	    cpu_mode(&vm->vcpu) == CPU_LONG &&

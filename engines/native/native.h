@@ -34,6 +34,8 @@
 #include <sys/user.h>
 #include <time.h>
 
+#include "isa/debugreg.h"
+
 struct vm;
 
 /* The stub page; guest-linear addresses must stay below it. */
@@ -91,8 +93,7 @@ struct nat {
 	uint64_t stop_base;   /* the child's CPU ns for one bare stop */
 	uint64_t stop_cost;   /* ... as it is now */
 	/* The debugger's debug registers (debug.c): what each DRn holds. */
-	bool dr_is_watch[4];  /* a watchpoint (else an instruction break) */
-	unsigned dr_watch[4]; /* ... vm->debug.watches[dr_watch[n]] */
+	struct dr_plan dr;    /* what DR0-DR3 and DR7 hold */
 	/* Counters for the README's figures and for curiosity. */
 	uint64_t stops, injected, mapped, unmapped, mirror_fills;
 };
