@@ -375,6 +375,7 @@ static bool io_next(struct vm *vm, struct kv *k, struct vm_exit *x)
 	x->io.in = io->in;
 	x->io.data = value;
 	io->exit = x;
+	k->io_accesses++;
 	io->next++;
 	return true;
 }
@@ -456,6 +457,7 @@ static bool mmio_next(struct vm *vm, struct kv *k, struct vm_exit *x)
 		memcpy(&x->mmio.data, data + m->done, size);
 	m->exit = x;
 	m->piece = size;
+	k->mmio_pieces++;
 	m->done += size;
 	return true;
 }
@@ -671,6 +673,18 @@ static int enter(struct vm *vm, struct kv *k, struct vm_exit *x)
 	return r < 0 ? 1 : 0; /* 1: a signal (the timer, Ctrl-C) */
 }
 
+/* One more return of KVM_RUN for --stats, by its exit reason. */
+static void count_exit(struct kv *k, int r)
+{
+	const size_t n = sizeof(k->exits) / sizeof(k->exits[0]);
+	uint32_t why = k->run->exit_reason;
+
+	if (r == 1)
+		k->signals++;
+	else if (r == 0)
+		k->exits[why < n - 1 ? why : n - 1]++;
+}
+
 static void kv_run(struct vm *vm, struct vm_exit *x)
 {
 	struct kv *k = vm->engine_data;
@@ -686,12 +700,62 @@ static void kv_run(struct vm *vm, struct vm_exit *x)
 		return;
 	}
 	do
-		r = enter(vm, k, x);
+		count_exit(k, r = enter(vm, k, x));
 	while (r == 0 && answered_here(vm, k));
 	if (r == 1)
 		x->reason = EXIT_INTERRUPT;
 	else if (r == 0)
 		translate(vm, k, x);
+}
+
+/*
+ * --stats: how often the CPU really left guest mode for this process.
+ * The dispatcher's table counts what it handled, one row per port access
+ * or MMIO piece; one KVM_EXIT_IO of a rep insw carries 256 of them, and
+ * the exits KVM answers with no dispatcher (the LAPIC's MSRs, a write to
+ * CR8) are not in that table at all.  Here is each return of KVM_RUN by
+ * KVM's own exit reason, the signals that cut it short (the timer,
+ * Ctrl-C), and what the I/O exits carried.  (Exits KVM handles in the
+ * kernel, a cpuid or a nested page fault, never come back to user space
+ * and are counted nowhere here.)
+ */
+static void kv_print_stats(const struct vm *vm, double secs, FILE *f)
+{
+	static const char *const names[] = {
+		[KVM_EXIT_IO] = "io", [KVM_EXIT_HLT] = "hlt",
+		[KVM_EXIT_MMIO] = "mmio", [KVM_EXIT_SHUTDOWN] = "shutdown",
+		[KVM_EXIT_IRQ_WINDOW_OPEN] = "irq_window_open",
+		[KVM_EXIT_DEBUG] = "debug", [KVM_EXIT_SET_TPR] = "set_tpr",
+		[KVM_EXIT_FAIL_ENTRY] = "fail_entry",
+		[KVM_EXIT_INTR] = "intr",
+		[KVM_EXIT_INTERNAL_ERROR] = "internal_error",
+		[KVM_EXIT_X86_RDMSR] = "x86_rdmsr",
+		[KVM_EXIT_X86_WRMSR] = "x86_wrmsr",
+	};
+	const struct kv *k = vm->engine_data;
+	const size_t n = sizeof(k->exits) / sizeof(k->exits[0]);
+	uint64_t total = k ? k->signals : 0;
+
+	(void)secs;
+	if (!k)
+		return;
+	for (size_t i = 0; i < n; i++)
+		total += k->exits[i];
+	fprintf(f, "kvm: KVM_RUN returned %" PRIu64 " times:", total);
+	for (size_t i = 0; i < n; i++) {
+		if (!k->exits[i])
+			continue;
+		if (i < n - 1 && i < sizeof(names) / sizeof(names[0]) &&
+		    names[i])
+			fprintf(f, " %s %" PRIu64, names[i], k->exits[i]);
+		else
+			fprintf(f, " other %" PRIu64, k->exits[i]);
+	}
+	if (k->signals)
+		fprintf(f, " signal %" PRIu64, k->signals);
+	fprintf(f, "\nkvm: the io exits carried %" PRIu64 " port accesses, the "
+		"mmio exits %" PRIu64 " device accesses\n", k->io_accesses,
+		k->mmio_pieces);
 }
 
 /*
@@ -716,5 +780,6 @@ const struct engine engine_kvm = {
 	.fini = kv_fini,
 	.set_debug = kv_set_debug,
 	.debug_watchpoints = true,
+	.print_stats = kv_print_stats,
 };
 #endif /* KVM_ENGINE_BUILT */

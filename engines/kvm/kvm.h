@@ -85,6 +85,10 @@ struct kv {
 	bool have_timer;
 	char why[160];          /* text of the last EXIT_INTERNAL */
 	struct dr_plan dr;      /* the debugger's DR0-DR3, DR7 (debug.c) */
+	/* --stats: KVM_RUN's returns by exit_reason (the last slot: any
+	 * reason beyond it), and the accesses they carried */
+	uint64_t exits[KVM_EXIT_X86_WRMSR + 2];
+	uint64_t io_accesses, mmio_pieces, signals;
 };
 
 /* debug.c: engine->set_debug, through KVM_SET_GUEST_DEBUG. */
