@@ -31,6 +31,7 @@
 #include "shadowpt/walk.h"
 #include "core/engine.h"
 #include "core/exit.h"
+#include "core/hypercall.h"
 #include "monitor/trace.h"
 #include "core/vm.h"
 
@@ -309,6 +310,17 @@ static void dispatch_syscall(struct vm *vm, const struct vm_exit *x,
 static void dispatch_io(struct vm *vm, struct vm_exit *x, struct action *a)
 {
 	uint32_t data = x->io.data;
+
+	if (x->io.port == HC_PORT && !x->io.in) { /* a hypercall */
+		uint64_t nr = vm->vcpu.regs[GPR_RAX];
+
+		interp_hypercall(vm);
+		snprintf(a->reason, sizeof(a->reason), "hypercall");
+		a->cls = TRACE_IO;
+		snprintf(a->what, sizeof(a->what), "hypercall %s",
+			 interp_hypercall_name(nr));
+		return;
+	}
 
 	devices_io(vm, x->io.port, x->io.size, x->io.in, &data);
 	if (x->io.in)
