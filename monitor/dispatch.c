@@ -55,6 +55,15 @@ struct action {
 #define WHERE(vm, rip) trace_where(vm, rip, (char[TRACE_WHERE_LEN]){ 0 }, \
 				   TRACE_WHERE_LEN)
 
+/* An out to the hypercall port (core/hypercall.h): --stats counts it
+ * apart from the port I/O of devices. */
+static bool is_hypercall(const struct insn *in)
+{
+	return in->id == X86_INS_OUT &&
+	       in->x86.operands[0].type == X86_OP_IMM &&
+	       (uint8_t)in->x86.operands[0].imm == HC_PORT;
+}
+
 /* Deliver the exception an engine reported straight into the guest. */
 static void reflect(struct vm *vm, const struct vm_exit *x, struct action *a)
 {
@@ -419,7 +428,8 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 	uint64_t ns = clock_host_ns() - t0;
 	stats_add_reason(vm->stats, a.group ? a.group : a.reason, ns);
 	if (a.insn)
-		stats_add_insn(vm->stats, a.pg && a.pg->cls != PG_INNOCUOUS ?
+		stats_add_insn(vm->stats, is_hypercall(a.insn) ? "hypercall" :
+			       a.pg && a.pg->cls != PG_INNOCUOUS ?
 			       a.pg->name : a.insn->mnemonic, ns);
 	if (vm->opt.trace) {
 		if (a.insn)
