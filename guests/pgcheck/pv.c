@@ -7,7 +7,8 @@
  * the interface (guests/runtime/cpu.h).  Each check here can fail: a
  * number the monitor does not know, a page it must refuse, a call from
  * user mode, a clock that does not move, an interrupt that waits for the
- * mask and must come with the one hypercall that unmasking makes.
+ * mask and must come with the one hypercall that unmasking makes, a
+ * halt after an unmask that must wake.
  */
 #ifdef PV
 #include "cpu.h"
@@ -129,12 +130,42 @@ static const char *check_irq_pending(void)
 		rt_fmt("%u interrupts when sti() returned, not 1", ticks);
 }
 
+/*
+ * The idle loop's sti; hlt, paravirtualized (cpu.h's safe_halt): sti()
+ * only clears the mask, and the hlt's exit is where the monitor takes it
+ * into the virtual IF.  Were the byte not taken, the vCPU would halt with
+ * interrupts off and the monitor would stop it ("nothing can ever wake
+ * it").  The PIT runs periodically, so that a tick that came before the
+ * hlt (and was taken through sti()'s hypercall) cannot leave it asleep.
+ */
+static const char *check_safe_halt(void)
+{
+	unsigned ticks;
+
+	pv_ticks = 0;
+	rt_set_gate(PV_IRQ_VECTOR, PV_IRQ_VECTOR, 0);
+	rt_set_handler(PV_IRQ_VECTOR, pv_tick);
+	cli();
+	rt_pic_init(PV_IRQ_VECTOR, PV_IRQ_VECTOR + 8, 0xfe, 0xff);
+	outb(PIT_CMD, PIT_RW_LOHI << 4 | PIT_MODE_RATE << 1);
+	outb(PIT_CH0, (uint8_t)PIT_ONE_SHOT);
+	outb(PIT_CH0, (uint8_t)(PIT_ONE_SHOT >> 8));
+	safe_halt();
+	cli();
+	ticks = pv_ticks;
+	outb(PIC_MASTER_DATA, 0xff);
+	outb(PIT_CMD, PIT_RW_LOHI << 4 | PIT_MODE_TERMINAL << 1); /* stop */
+	rt_set_handler(PV_IRQ_VECTOR, NULL);
+	return ticks >= 1 ? NULL : "hlt returned with no interrupt taken";
+}
+
 const struct pg_check pg_pv[] = {
 	{ "hc_enosys", "an unknown number returns -ENOSYS", check_hc_enosys },
 	{ "hc_einval", "the BIOS area and an unaligned page are refused (-EINVAL); the registered page stays", check_hc_einval },
 	{ "hc_user", "from CPL 3: #GP(0) with IOPL 0 (the CPU's check), #UD with IOPL 3 (the monitor's)", check_hc_user },
 	{ "shared_time", "time_ns advances between two exits", check_shared_time },
 	{ "irq_pending", "IRQ 0 waits while masked, sets irq_pending, and comes with sti()'s one hypercall", check_irq_pending },
+	{ "safe_halt", "sti(); hlt wakes at the PIT's next tick", check_safe_halt },
 };
 
 const unsigned pg_pv_count = sizeof(pg_pv) / sizeof(pg_pv[0]);
