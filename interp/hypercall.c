@@ -144,15 +144,26 @@ static uint64_t hc_rdtsc(struct vm *vm)
 	return tsc;
 }
 
-static const char *const hc_names[HC_NR] = {
-	[HC_SHARED_PAGE] = "shared_page", [HC_IRQ_UNMASKED] = "irq_unmasked",
-	[HC_READ_DTR] = "read_dtr",       [HC_READ_SELECTOR] = "read_selector",
-	[HC_CPUID] = "cpuid",             [HC_RDTSC] = "rdtsc",
-};
+/* Each number's name, and how --trace words its result ("rax
+ * (hypercall rdtsc) <- 0x..."). */
+#define HC_LIST(X)                                                           \
+	X(HC_SHARED_PAGE, "shared_page") X(HC_IRQ_UNMASKED, "irq_unmasked")  \
+	X(HC_READ_DTR, "read_dtr") X(HC_READ_SELECTOR, "read_selector")      \
+	X(HC_CPUID, "cpuid") X(HC_RDTSC, "rdtsc")
+#define HC_NAME(nr, name) [nr] = name,
+#define HC_EFFECT(nr, name) [nr] = "rax (hypercall " name ")",
+static const char *const hc_names[HC_NR] = { HC_LIST(HC_NAME) };
+static const char *const hc_effects[HC_NR] = { HC_LIST(HC_EFFECT) };
 
 const char *interp_hypercall_name(uint64_t nr)
 {
 	return nr < HC_NR && hc_names[nr] ? hc_names[nr] : "unknown";
+}
+
+static const char *hc_effect(uint64_t nr)
+{
+	return nr < HC_NR && hc_effects[nr] ? hc_effects[nr] :
+	       "rax (hypercall unknown)";
 }
 
 /*T:435 A hypercall: the guest kernel asks the monitor, as a program
@@ -198,7 +209,7 @@ bool interp_hypercall(struct vm *vm)
 	}
 	hc_return(v, (uint64_t)ret);
 	interp_report(vm, &(struct interp_effect){ .kind = EFFECT_REG,
-		      .name = interp_hypercall_name(nr), .write = true,
+		      .name = hc_effect(nr), .write = true,
 		      .value = v->regs[GPR_RAX] });
 	return true;
 }
