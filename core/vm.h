@@ -36,6 +36,18 @@ enum isa_mode {
 	ISA_STRICT, /* every sensitive instruction traps (Popek-Goldberg) */
 };
 
+/*
+ * Hardware's partial answers to x86's sensitive-unprivileged instructions
+ * (--isa=x86,umip,cpuid-fault): features of the *real* CPU the
+ * de-privileged guest runs on, which the monitor switches on for it.  They
+ * are not the virtual CPU's CR4.UMIP, which belongs to the guest
+ * (vcpu.cr4; interp_vcpu_has_umip says when the virtual CPU offers it).
+ */
+#define ISA_HW_UMIP 0x1u        /* CR4.UMIP: sgdt, sidt, sldt, smsw, str
+				   at CPL > 0 raise #GP(0) */
+#define ISA_HW_CPUID_FAULT 0x2u /* MISC_FEATURES_ENABLES bit 0: cpuid
+				   at CPL > 0 raises #GP(0) */
+
 /* A disk image on the primary IDE channel (--disk). */
 #define VM_MAX_DISKS 2 /* slot 0: primary master, slot 1: primary slave */
 #define VM_MAX_INITRD 32 /* multiboot modules (monitor/boot.h MB_MAX_MODS) */
@@ -50,6 +62,7 @@ struct vm_options {
 	const char *engine;     /* softcpu, native, kvm or auto */
 	uint64_t mem_mib;       /* --mem */
 	enum isa_mode isa;      /* --isa */
+	unsigned isa_hw;        /* --isa=x86,FEATURE...: ISA_HW_* */
 	bool isa_given;         /* --isa was given: the guest's kind does not
 				   choose it (monitor/main.c) */
 	unsigned trace;         /* --trace: a line per trap on stderr, of

@@ -75,7 +75,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* Load and boot the image as main() does, on the machine made afresh
  * (fuzz/machine.h); abort when the loader refuses an image that
  * fuzz/image.h built correctly. */
-static void boot(enum isa_mode isa, const uint8_t *code, size_t n)
+static void boot(enum isa_mode isa, unsigned hw, const uint8_t *code,
+		 size_t n)
 {
 	static uint8_t img[IMAGE_HDR + MAX_CODE];
 	struct vm_options opt = options(isa);
@@ -83,6 +84,7 @@ static void boot(enum isa_mode isa, const uint8_t *code, size_t n)
 	uint64_t entry;
 	size_t len = image_build(img, code, n);
 
+	opt.isa_hw = hw; /* --isa=x86,umip,cpuid-fault */
 	machine_reset(&vm, &opt, null_fd);
 	if (loader_load_elf_mem(&vm, img, len, &entry, why, sizeof(why)) < 0) {
 		fprintf(stderr, "fuzz_monitor: %s\n", why);
@@ -99,7 +101,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1 || size - 1 > MAX_CODE)
 		return 0;
-	boot(data[0] & 1 ? ISA_STRICT : ISA_X86, data + 1, size - 1);
+	/* byte 0: bit 0 the ISA; under x86, bits 1-2 its hardware features */
+	if (data[0] & 1)
+		boot(ISA_STRICT, 0, data + 1, size - 1);
+	else
+		boot(ISA_X86, (data[0] >> 1) & (ISA_HW_UMIP | ISA_HW_CPUID_FAULT),
+		     data + 1, size - 1);
 	vm.insn_deadline = BUDGET;
 	for (int exits = 0; !vm.stopped && exits < MAX_EXITS; exits++) {
 		memset(&x, 0, sizeof(x));

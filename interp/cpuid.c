@@ -2,9 +2,10 @@
  * interp/cpuid.c - the virtual machine's CPUID.
  *
  * CPUID is how software learns what the processor is and has.  It does not
- * trap at ring 3 on this host (no CPUID faulting), so the softcpu engine
- * answers it through interp_cpuid_values() and the native engine shows the
- * host's own answer - one more sensitive-unprivileged instruction.  The
+ * trap at ring 3 unless CPUID faulting is on (--isa=x86,cpuid-fault, or
+ * --isa=strict), so under plain --isa=x86 both softcpu and native show the
+ * host's own answer - one more sensitive-unprivileged instruction - and
+ * where it traps, this file answers for the virtual CPU.  The
  * values describe a modest 64-bit CPU with nothing the monitor does not
  * emulate: the "TrapvisorVMM" vendor, no RDTSCP, no XSAVE, no PCID, no
  * FSGSBASE.  A 32-bit kernel finds what it looks for in leaf 1: PSE and
@@ -64,6 +65,22 @@ static void spell(uint32_t *first, uint32_t *second, uint32_t *third)
 	memcpy(third, signature + 8, 4);
 }
 
+/*
+ * UMIP is the guest's promise to its own user code that sgdt, sidt, sldt,
+ * smsw and str fault there (SDM vol. 3A, 2.5, CR4.UMIP).  The guest's user
+ * code runs at the real CPL 3 like its kernel, so the monitor can keep that
+ * promise only if those instructions trap at the real CPL 3: the real
+ * CPU's UMIP (--isa=x86,umip) or the strict ISA.  Then interp/desc.c and
+ * interp_smsw() see the trap, the virtual CPL 3 and CR4.UMIP, and give the
+ * guest its #GP(0).  Without that, the virtual CPU does not offer UMIP
+ * (KVM likewise offers it only where the host has UMIP or can exit on
+ * descriptor-table instructions).
+ */
+bool interp_vcpu_has_umip(const struct vm *vm)
+{
+	return vm->opt.isa == ISA_STRICT || (vm->opt.isa_hw & ISA_HW_UMIP);
+}
+
 /* Leaves 0..0xd. */
 static void basic_leaf(const struct vm *vm, uint32_t leaf, uint32_t subleaf,
 		       uint32_t out[4])
@@ -86,6 +103,8 @@ static void basic_leaf(const struct vm *vm, uint32_t leaf, uint32_t subleaf,
 		/* Subleaf 0 only; EAX = 0 says there are no more. */
 		if (subleaf == 0 && (v->cr4 & CR4_PKE))
 			out[2] = CPUID_7_ECX_OSPKE;
+		if (subleaf == 0 && interp_vcpu_has_umip(vm))
+			out[2] |= CPUID_7_ECX_UMIP;
 		break;
 	default:
 		break; /* leaves the CPU does not describe: zeros */

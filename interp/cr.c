@@ -23,7 +23,8 @@
  * CR4 bits the virtual CPU implements, those its CPUID enumerates
  * (interp/cpuid.c): PSE, PAE, PGE with their leaf-1 bits, TSD with TSC,
  * OSFXSR and OSXMMEXCPT with FXSR and SSE, PCE always, and OSXSAVE, which
- * the sensitive-instruction contract lets the guest set for xgetbv.
+ * the sensitive-instruction contract lets the guest set for xgetbv;
+ * UMIP too where the virtual CPU has it (interp_vcpu_has_umip).
  * Setting any other bit is #GP(0), as on a CPU without the feature.
  */
 #define CR4_VALID (CR4_TSD | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCE | \
@@ -120,7 +121,10 @@ static void write_cr4(struct vm *vm, uint64_t val)
 	struct vcpu *v = &vm->vcpu;
 	uint64_t old = v->cr4;
 
-	if ((val & ~CR4_VALID) || (long_mode(v) && !(val & CR4_PAE))) {
+	uint64_t valid = CR4_VALID |
+			 (interp_vcpu_has_umip(vm) ? CR4_UMIP : 0);
+
+	if ((val & ~valid) || (long_mode(v) && !(val & CR4_PAE))) {
 		interp_gp(vm, 0);
 		return;
 	}

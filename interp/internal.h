@@ -88,6 +88,13 @@ static inline unsigned interp_iopl(const struct vcpu *v)
  * and return false.
  */
 bool interp_require_cpl0(struct vm *vm);
+/*
+ * Does the virtual CPU have UMIP (CPUID.(EAX=7,ECX=0):ECX[2], CR4.UMIP
+ * writable)?  Only where the monitor can enforce the guest's CR4.UMIP on
+ * the guest's own user code: when the real CPU under it traps sgdt & co.
+ * at CPL 3 (--isa=strict, --isa=x86,umip).  cpuid.c.
+ */
+bool interp_vcpu_has_umip(const struct vm *vm);
 
 /* ----------------------------------------------------------- operands */
 

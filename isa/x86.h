@@ -272,6 +272,7 @@
 #define CPUID_1_ECX_CX16 (1U << 13)
 #define CPUID_1_ECX_POPCNT (1U << 23)
 #define CPUID_1_ECX_VMX (1U << 5)         /* VT-x (the kvm engine asks) */
+#define CPUID_7_ECX_UMIP (1U << 2)        /* CR4.UMIP can be set */
 #define CPUID_7_ECX_OSPKE (1U << 4)       /* mirrors CR4.PKE */
 #define CPUID_7_ECX_RDPID (1U << 22)      /* rdpid (softcpu asks the host) */
 #define CPUID_80000001_EDX_SYSCALL (1U << 11)

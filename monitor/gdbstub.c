@@ -176,8 +176,8 @@ int gdbstub_open(struct vm *vm, char *why, size_t len)
 	struct gdbstub *g;
 
 	if (!vm->engine->set_debug) {
-		snprintf(why, len, "--gdb: the %s engine cannot be debugged "
-			 "yet (softcpu and native can)", vm->engine->name);
+		snprintf(why, len, "--gdb: the %s engine cannot be debugged",
+			 vm->engine->name);
 		return -1;
 	}
 	if (gdbstub_parse_address(vm->opt.gdb, host, sizeof(host), &port)) {

@@ -62,6 +62,14 @@ static const char usage_text[] =
 "                          mode, such as a multiboot kernel: written for\n"
 "                          a real PC, it reads IF with pushf, builds\n"
 "                          gates from mov %cs, and would fail on x86)\n"
+"                  x86,FEATURE[,FEATURE]\n"
+"                          x86 on a CPU with hardware's later, partial\n"
+"                          fixes, which the monitor turns on for the\n"
+"                          guest: umip (sgdt, sidt, sldt, smsw and str\n"
+"                          trap) and cpuid-fault (cpuid traps); the\n"
+"                          monitor emulates what traps.  softcpu has\n"
+"                          both; native has cpuid-fault where the host\n"
+"                          CPU has CPUID faulting\n"
 "  --trace[=CLASSES]\n"
 "                  one line per trap on standard error: its class, the\n"
 "                  guest's RIP and the function it is in (from the\n"
@@ -118,8 +126,8 @@ static const char usage_text[] =
 "                  a gdb remote stub on HOST:PORT (default localhost:1234;\n"
 "                  port 0: the kernel picks one, printed on stderr); the\n"
 "                  guest waits for gdb before its first instruction:\n"
-"                  target remote localhost:1234 (softcpu, which auto\n"
-"                  picks, and native)\n"
+"                  target remote localhost:1234 (every engine; auto\n"
+"                  picks softcpu, which has no limit on breakpoints)\n"
 "  --gdb-nowait    with --gdb: start running at once; gdb may attach\n"
 "                  later, which stops the guest\n"
 "  -h, --help      this text\n"
@@ -277,6 +285,41 @@ static unsigned parse_trace(const char *s)
 }
 
 static bool no_sandbox; /* --no-sandbox */
+/*
+ * --isa=MODE[,FEATURE...]: x86 or strict, then for x86 the features of
+ * the real CPU the guest runs on that the monitor switches on (core/vm.h,
+ * ISA_HW_*).  strict already traps everything they would.
+ */
+static void parse_isa(const char *arg, struct vm_options *opt)
+{
+	char buf[64], *save = NULL, *tok;
+
+	if (strlen(arg) >= sizeof(buf))
+		usage_error("--isa=%s: too long", arg);
+	strcpy(buf, arg);
+	tok = strtok_r(buf, ",", &save);
+	opt->isa_given = true;
+	opt->isa_hw = 0;
+	if (tok && strcmp(tok, "x86") == 0)
+		opt->isa = ISA_X86;
+	else if (tok && strcmp(tok, "strict") == 0)
+		opt->isa = ISA_STRICT;
+	else
+		usage_error("--isa=%s: the modes are x86 and strict", arg);
+	while ((tok = strtok_r(NULL, ",", &save))) {
+		if (strcmp(tok, "umip") == 0)
+			opt->isa_hw |= ISA_HW_UMIP;
+		else if (strcmp(tok, "cpuid-fault") == 0)
+			opt->isa_hw |= ISA_HW_CPUID_FAULT;
+		else
+			usage_error("--isa=%s: the features are umip and "
+				    "cpuid-fault", arg);
+	}
+	if (opt->isa == ISA_STRICT && opt->isa_hw)
+		usage_error("--isa=%s: strict already traps every sensitive "
+			    "instruction; the features go with x86", arg);
+}
+
 static const char *trace_json_path; /* --trace-json */
 static const char *dump_paging_path; /* --dump-paging */
 
@@ -318,16 +361,7 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		case 'g': opt->gdb = parse_gdb(optarg); break;
 		case 'W': opt->gdb_nowait = true; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
-		case 'i':
-			opt->isa_given = true;
-			if (strcmp(optarg, "x86") == 0)
-				opt->isa = ISA_X86;
-			else if (strcmp(optarg, "strict") == 0)
-				opt->isa = ISA_STRICT;
-			else
-				usage_error("--isa=%s: the modes are x86 and "
-					    "strict", optarg);
-			break;
+		case 'i': parse_isa(optarg, opt); break;
 		case ':':
 			usage_error("option %s needs a value", argv[optind - 1]);
 			break;
@@ -370,8 +404,9 @@ static void fit_isa_to_guest(struct vm *vm)
 
 /*
  * The engine --engine names.  auto takes native where it works here and
- * the options and the guest allow it (--isa=strict and --icount need
- * softcpu, and native runs 64-bit code only), else softcpu.  auto never
+ * the options and the guest allow it (--isa=strict, --isa=x86,umip and
+ * --icount need softcpu, and native runs 64-bit code only), else softcpu.
+ * auto never
  * picks kvm: hardware assist is asked for by name.
  */
 static const struct engine *pick_engine_by_name(const char *name)
@@ -403,8 +438,9 @@ static const struct engine *pick_engine(const struct vm *vm)
 	if (strcmp(opt->engine, "auto") != 0)
 		return pick_engine_by_name(opt->engine);
 	if (opt->gdb)
-		return &engine_softcpu; /* the engine a debugger can drive */
-	if (opt->isa == ISA_X86 && !opt->icount_ns &&
+		return &engine_softcpu; /* any number of breakpoints */
+	if (opt->isa == ISA_X86 && !(opt->isa_hw & ISA_HW_UMIP) &&
+	    !opt->icount_ns &&
 	    cpu_mode(&vm->vcpu) == CPU_LONG &&
 	    engine_native.probe(why, sizeof(why)) == 0)
 		return &engine_native;
@@ -552,6 +588,13 @@ int main(int argc, char **argv)
 	}
 	fit_isa_to_guest(&vm);
 	const struct engine *e = pick_engine(&vm);
+	if (vm.opt.isa_hw && strcmp(e->name, "kvm") == 0) {
+		/* VT-x gives the guest its own CPL 0: nothing to trap. */
+		fprintf(stderr, "trapvisor: engine kvm: --isa=x86,FEATURE: with "
+			"hardware assist the CPU, not the monitor, decides what "
+			"traps; use --isa=x86\n");
+		return EXIT_SETUP;
+	}
 	if (e->init(&vm, why, sizeof(why)) < 0) {
 		fprintf(stderr, "trapvisor: engine %s: %s\n", e->name, why);
 		return EXIT_SETUP;

@@ -34,6 +34,9 @@ if [ "${1:-}" = test ]; then
 	[ -x /bin/busybox ] || need busybox-static
 	command -v cpio >/dev/null 2>&1 || need cpio
 	command -v depmod >/dev/null 2>&1 || [ -x /sbin/depmod ] || need kmod
+	# ... and the QEMU that plays it, from bookworm-backports, extracted
+	# there by tests/kvm/nested.sh, needs one library Debian 12's does not
+	[ -e /usr/lib/x86_64-linux-gnu/libaio.so.1 ] || need libaio1
 	# make fuzz: clang, and its runtime libraries (libFuzzer, ASan,
 	# UBSan), which Debian's clang only recommends.
 	# the tools suite: dot reads --dump-paging's graphs (and make

@@ -379,6 +379,7 @@ suite_escape() {
 # gdb: gdb in batch mode against the stub (--gdb); tests/gdb/run.sh.
 suite_gdb() {
 	. "$HERE/gdb/run.sh"
+	suite_gdb_here
 }
 
 suite_fuzz() {
@@ -393,14 +394,22 @@ suite_kvm() {
 		echo "SKIP kvm: qemu-system-x86_64 is not installed (sh scripts/deps.sh test)"
 		return
 	fi
+	# Two boots of the nested machine, on two QEMUs (nested.sh says why):
+	# the engine's checks on Debian's, gdb's sessions on backports'.
+	kvm_boot system "$HERE/kvm/inside.sh"
+	kvm_boot backports "$HERE/kvm/inside-gdb.sh"
+}
+
+kvm_boot() { # QEMU SCRIPT: one boot, its verdicts
 	res=$BUILD/kvm-nested/results
-	if ! sh "$HERE/kvm/nested.sh" "$BUILD" >"$OUT/log" 2>&1 ||
+	if ! KVM_NESTED_QEMU=$1 KVM_NESTED_SCRIPT=$2 \
+		sh "$HERE/kvm/nested.sh" "$BUILD" >"$OUT/log" 2>&1 ||
 	   [ ! -s "$res/list" ]; then
-		fail kvm/nested "$OUT/log"
+		fail "kvm/nested-$1" "$OUT/log"
 		return
 	fi
 	while read -r verdict name; do
-		log=$res/${name#kvm/}.log
+		log=$res/$(echo "${name#kvm/}" | tr / -).log
 		[ -f "$log" ] || log=/dev/null
 		if [ "$verdict" = PASS ]; then pass "$name"; else fail "$name" "$log"; fi
 	done <"$res/list"

@@ -13,6 +13,8 @@
  *   KVM_EXIT_MMIO               memory that is not RAM (the LAPIC, the
  *                               IOAPIC, nothing), or a write to the
  *                               BIOS area's read-only slot -> EXIT_MMIO
+ *   KVM_EXIT_DEBUG              a breakpoint, watchpoint or single step
+ *                               of the debugger's (debug.c) -> a stop
  *   KVM_EXIT_IRQ_WINDOW_OPEN,   the guest can take an interrupt now, or
  *   -EINTR (the timer, Ctrl-C)  the host wants control -> EXIT_INTERRUPT
  *   FAIL_ENTRY, INTERNAL_ERROR  EXIT_INTERNAL, with KVM's reason
@@ -546,6 +548,9 @@ static void translate(struct vm *vm, struct kv *k, struct vm_exit *x)
 	case KVM_EXIT_INTR:
 		x->reason = EXIT_INTERRUPT;
 		break;
+	case KVM_EXIT_DEBUG: /* the debugger's #DB: debug.c */
+		kv_debug_exit(vm, k, x);
+		break;
 	case KVM_EXIT_MMIO:
 		if (mmio_begin(vm, k, x))
 			mmio_next(vm, k, x);
@@ -709,5 +714,7 @@ const struct engine engine_kvm = {
 	.flush = NULL,        /* no shadow page tables: nested paging */
 	.ram_written = NULL,  /* KVM reads guest RAM where the monitor wrote */
 	.fini = kv_fini,
+	.set_debug = kv_set_debug,
+	.debug_watchpoints = true,
 };
 #endif /* KVM_ENGINE_BUILT */

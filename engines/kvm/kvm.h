@@ -31,6 +31,7 @@
 
 #include "core/exit.h"
 #include "core/vcpu.h"
+#include "isa/debugreg.h"
 
 struct vm;
 
@@ -83,7 +84,13 @@ struct kv {
 	uint64_t kick_ns;       /* when it is armed for; UINT64_MAX: not */
 	bool have_timer;
 	char why[160];          /* text of the last EXIT_INTERNAL */
+	struct dr_plan dr;      /* the debugger's DR0-DR3, DR7 (debug.c) */
 };
+
+/* debug.c: engine->set_debug, through KVM_SET_GUEST_DEBUG. */
+int kv_set_debug(struct vm *vm, char *why, size_t len);
+/* debug.c: KVM_EXIT_DEBUG, the stop it means, as an EXIT_INTERRUPT. */
+void kv_debug_exit(struct vm *vm, struct kv *k, struct vm_exit *x);
 
 /* state.c: read every register the vcpu mirrors out of KVM into v. */
 int kv_state_get(struct kv *k, struct vcpu *v);

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <asm/prctl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -187,8 +188,35 @@ static int child_drop_rseq(void)
 			    RSEQ_SIG);
 }
 
+/*
+ * CPUID faulting for the calling process (--isa=x86,cpuid-fault):
+ * arch_prctl(ARCH_SET_CPUID, 0) makes the host kernel set bit 0 of
+ * MSR_MISC_FEATURES_ENABLES whenever this process runs, so its cpuid at
+ * CPL 3 raises #GP(0), which reaches a tracer as SIGSEGV, SI_KERNEL, like
+ * any privileged instruction; 1 turns it off.  ENODEV: the CPU (or the
+ * hypervisor under this host) has no CPUID faulting.
+ */
+static int set_cpuid_faulting(bool on)
+{
+	return (int)syscall(SYS_arch_prctl, ARCH_SET_CPUID, on ? 0 : 1);
+}
+
+int nat_cpuid_fault_probe(char *why, size_t len)
+{
+	if (set_cpuid_faulting(true) < 0) {
+		snprintf(why, len, "--isa=x86,cpuid-fault: the host CPU has no "
+			 "CPUID faulting (arch_prctl ARCH_SET_CPUID: %s; no "
+			 "cpuid_fault in /proc/cpuinfo); use --engine=softcpu",
+			 strerror(errno));
+		return -1;
+	}
+	set_cpuid_faulting(false); /* the monitor's own cpuid stays free */
+	return 0;
+}
+
 /* The child's side of the start; it never returns. */
-static void child_main(int memfd, int stubfd, int go, pid_t parent)
+static void child_main(int memfd, int stubfd, int go, pid_t parent,
+		       bool cpuid_fault)
 {
 	sigset_t none;
 	char c;
@@ -205,6 +233,8 @@ static void child_main(int memfd, int stubfd, int go, pid_t parent)
 	syscall(SYS_close_range, memfd + 1, ~0U, 0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (cpuid_fault && set_cpuid_faulting(true) < 0)
+		_exit(127);
 	if (child_drop_rseq() < 0 || child_seccomp(memfd) < 0)
 		_exit(127);
 	/* Park at the stub's int3: from here the monitor drives. */
@@ -381,7 +411,8 @@ int nat_child_start(struct nat *n, char *why, size_t len)
 		return -1;
 	}
 	if (n->pid == 0)
-		child_main(n->memfd, n->stubfd, go[0], parent);
+		child_main(n->memfd, n->stubfd, go[0], parent,
+			   n->cpuid_fault);
 	/* The child gets a process group of its own (here and in the child,
 	 * whichever runs first): a terminal's Ctrl-C, or timeout -s INT, goes
 	 * to the monitor's group, and must reach the monitor alone, not stop

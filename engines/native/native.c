@@ -776,6 +776,21 @@ static int refuse_options(const struct vm *vm, char *why, size_t len)
 			 "mov from %%cs... never do (use --engine=softcpu)");
 		return -1;
 	}
+	/*
+	 * The host's UMIP is on already, but the host kernel answers the
+	 * #GP itself (arch/x86/kernel/umip.c spoofs sgdt, sidt, sldt, smsw
+	 * and str for 64-bit processes too): no signal, nothing to trace.
+	 */
+	if (vm->opt.isa_hw & ISA_HW_UMIP) {
+		snprintf(why, len, "--isa=x86,umip: the host kernel answers "
+			 "the UMIP #GP of sgdt, sidt, sldt, smsw and str itself "
+			 "with made-up values, and no signal reaches the tracer "
+			 "(use --engine=softcpu)");
+		return -1;
+	}
+	if ((vm->opt.isa_hw & ISA_HW_CPUID_FAULT) &&
+	    nat_cpuid_fault_probe(why, len) < 0)
+		return -1;
 	if (vm->opt.icount_ns) {
 		snprintf(why, len, "--icount needs the guest's instructions "
 			 "counted, which the host CPU cannot do for a ptraced "
@@ -812,6 +827,7 @@ static int nat_init(struct vm *vm, char *why, size_t len)
 	n->vm = vm;
 	n->reaped = -1;
 	n->memfd = vm->mem.fd;
+	n->cpuid_fault = (vm->opt.isa_hw & ISA_HW_CPUID_FAULT) != 0;
 	n->mirror.root = vm->spt->current;
 	/* nat_wait sleeps in sigtimedwait for SIGCHLD: keep it pending */
 	sigemptyset(&chld);

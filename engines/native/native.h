@@ -34,6 +34,8 @@
 #include <sys/user.h>
 #include <time.h>
 
+#include "isa/debugreg.h"
+
 struct vm;
 
 /* The stub page; guest-linear addresses must stay below it. */
@@ -76,6 +78,8 @@ struct nat {
 	bool regs_valid;      /* ... and not changed since */
 	int memfd;            /* guest RAM, the same number in the child */
 	int stubfd;           /* the stub page's memfd (child.c), monitor only */
+	bool cpuid_fault;     /* the child turns CPUID faulting on
+				 (--isa=x86,cpuid-fault; child.c) */
 	struct nat_mirror mirror;
 	bool interrupt_sent;  /* a PTRACE_INTERRUPT is on its way */
 	uint64_t last_pf;     /* the address of the last #PF reported */
@@ -89,8 +93,7 @@ struct nat {
 	uint64_t stop_base;   /* the child's CPU ns for one bare stop */
 	uint64_t stop_cost;   /* ... as it is now */
 	/* The debugger's debug registers (debug.c): what each DRn holds. */
-	bool dr_is_watch[4];  /* a watchpoint (else an instruction break) */
-	unsigned dr_watch[4]; /* ... vm->debug.watches[dr_watch[n]] */
+	struct dr_plan dr;    /* what DR0-DR3 and DR7 hold */
 	/* Counters for the README's figures and for curiosity. */
 	uint64_t stops, injected, mapped, unmapped, mirror_fills;
 };
@@ -137,6 +140,9 @@ int nat_child_segments(const struct user_regs_struct *r, char *why,
 		       size_t len);
 /* Could this host run the engine at all?  0, or -1 with why. */
 int nat_child_probe(char *why, size_t len);
+/* Can this host make a process's cpuid fault (--isa=x86,cpuid-fault)?
+ * 0, or -1 with why (one line). */
+int nat_cpuid_fault_probe(char *why, size_t len);
 
 /* clock.c: virtual time, the guest's own CPU time (see there) */
 /* Host monotonic time in ns. */

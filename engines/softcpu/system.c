@@ -10,8 +10,9 @@
  * --isa=x86 softcpu executes them as the real ring-3 CPU would, showing
  * the real machine's state (host.c): that is the point, the guest can tell
  * it is not at ring 0.  With --isa=strict they raise #GP(0), as UMIP makes
- * sgdt and friends do, and the monitor emulates them faithfully.  The
- * selector instructions among them live in segment.c.
+ * sgdt and friends do, and the monitor emulates them faithfully; with
+ * --isa=x86,umip or x86,cpuid-fault only the ones that hardware feature
+ * covers do.  The selector instructions among them live in segment.c.
  */
 #include "engines/softcpu/softcpu.h"
 #include "core/vm.h"
@@ -20,6 +21,32 @@
 static bool strict(const struct sc_cpu *c)
 {
 	return c->vm->opt.isa == ISA_STRICT;
+}
+
+/*
+ * The real CPU's UMIP (--isa=x86,umip), which the monitor has turned on
+ * for the guest: "CR4.UMIP = 1 and CPL > 0" makes sgdt, sidt, sldt, smsw
+ * and str raise #GP(0) (SDM vol. 3A, 2.5 Control Registers, CR4.UMIP;
+ * vol. 2, SGDT, "Protected Mode Exceptions").  The guest always runs at
+ * the real CPL 3, so they always trap; the monitor answers them from the
+ * virtual CPU (interp/desc.c, interp/cr.c), as under strict.
+ */
+static bool umip_traps(const struct sc_cpu *c)
+{
+	return strict(c) || (c->vm->opt.isa_hw & ISA_HW_UMIP);
+}
+
+/*
+ * The real CPU's CPUID faulting (--isa=x86,cpuid-fault): with bit 0 of
+ * MSR_MISC_FEATURES_ENABLES (0x140) set, cpuid at CPL > 0 raises #GP(0);
+ * bit 31 of MSR_PLATFORM_INFO (0xce) says the CPU has it (Intel,
+ * Virtualization Technology FlexMigration application note, 2.3.2; SDM
+ * vol. 4, the model-specific MSRs of Ivy Bridge and later).  The monitor
+ * answers from the virtual CPU's CPUID (interp/cpuid.c).
+ */
+static bool cpuid_traps(const struct sc_cpu *c)
+{
+	return strict(c) || (c->vm->opt.isa_hw & ISA_HW_CPUID_FAULT);
 }
 
 /*T:115 Where a trap is born.  The guest kernel's cli, hlt, in, out, lgdt, mov
@@ -96,7 +123,7 @@ int op_grp6(struct sc_cpu *c, const struct sc_insn *d)
 		return sc_gp(c, 0);          /* lldt, ltr */
 	if (op > 5)
 		return sc_ud(c);
-	if (strict(c))
+	if (strict(c) || (op < 2 && umip_traps(c)))
 		return sc_gp(c, 0);
 	if (op >= 4)
 		return sc_verify(c, d, op == 5);
@@ -122,7 +149,7 @@ static int store_dtr(struct sc_cpu *c, const struct sc_insn *d,
 	uint8_t buf[10];
 	struct sc_mem m;
 
-	if (strict(c))
+	if (umip_traps(c))
 		return sc_gp(c, 0);
 	memcpy(buf, dtr, len);
 	if (d->osz == 2 && !c->mode64)
@@ -136,7 +163,7 @@ static int store_dtr(struct sc_cpu *c, const struct sc_insn *d,
 /* smsw: the host's CR0; 16 bits to memory. */
 static int smsw(struct sc_cpu *c, const struct sc_insn *d)
 {
-	if (strict(c))
+	if (umip_traps(c))
 		return sc_gp(c, 0);
 	if (d->mod == 3) {
 		sc_rset(c, d->rm, d->osz, c->host.msw);
@@ -204,7 +231,7 @@ int op_cpuid(struct sc_cpu *c, const struct sc_insn *d)
 	uint32_t r[4];
 
 	(void)d;
-	if (strict(c))
+	if (cpuid_traps(c))
 		return sc_gp(c, 0);
 	sc_host_cpuid((uint32_t)c->v->regs[GPR_RAX], (uint32_t)c->v->regs[GPR_RCX],
 		   r);

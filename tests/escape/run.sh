@@ -243,7 +243,7 @@ else
 	fail "escape/seccomp" "$OUT/why"
 fi
 # What native cannot honour it refuses in one line, before the guest runs.
-for opt in --isa=strict --icount; do
+for opt in --isa=strict --isa=x86,umip --icount; do
 	"$TV" --engine=native "$opt" "$OUT/syscall_write.elf" </dev/null >"$OUT/out" 2>"$OUT/err"
 	rc=$?
 	if [ "$rc" = 1 ] && [ "$(wc -l <"$OUT/err")" = 1 ] && [ ! -s "$OUT/out" ] &&

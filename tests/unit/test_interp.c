@@ -770,6 +770,53 @@ static void test_msr(void **state)
 
 /* ------------------------------------------------ cpuid, time, xcr, hlt */
 
+/*
+ * The guest's own CR4.UMIP: the virtual CPU has UMIP only where the real
+ * CPU under the guest traps sgdt & co. at CPL 3 (strict, x86 with the
+ * umip feature); then user code (virtual CPL 3) gets #GP(0) and the
+ * kernel does not.
+ */
+static void test_guest_umip(void **state)
+{
+	struct vcpu *v = &vm->vcpu;
+	uint32_t out[4];
+
+	(void)state;
+	interp_cpuid_values(vm, 7, 0, out);          /* strict: has it */
+	assert_true(out[2] & CPUID_7_ECX_UMIP);
+
+	vm->opt.isa = ISA_X86;                       /* plain x86: not */
+	interp_cpuid_values(vm, 7, 0, out);
+	assert_false(out[2] & CPUID_7_ECX_UMIP);
+	v->regs[GPR_RAX] = CR4_PAE | CR4_UMIP;
+	RUN(0x0f, 0x22, 0xe0);                       /* mov cr4, rax */
+	expect_fault(T_GP, 0);
+
+	vm->opt.isa_hw = ISA_HW_UMIP;                /* x86,umip: has it */
+	interp_cpuid_values(vm, 7, 0, out);
+	assert_true(out[2] & CPUID_7_ECX_UMIP);
+	RUN(0x0f, 0x22, 0xe0);
+	expect_done();
+	assert_int_equal(v->cr4, CR4_PAE | CR4_UMIP);
+	v->regs[GPR_RAX] = DATA;
+	RUN(0x0f, 0x01, 0x00);                       /* sgdt [rax] at CPL 0 */
+	expect_done();
+	RUN(0x0f, 0x01, 0xe0);                       /* smsw eax at CPL 0 */
+	expect_done();
+
+	identity_map_user();
+	set_cpl(3);
+	v->regs[GPR_RAX] = DATA;
+	RUN(0x0f, 0x01, 0x08);                       /* sidt [rax] */
+	expect_fault(T_GP, 0);
+	RUN(0x0f, 0x00, 0xc8);                       /* str eax */
+	expect_fault(T_GP, 0);
+	RUN(0x0f, 0x01, 0xe0);                       /* smsw eax */
+	expect_fault(T_GP, 0);
+	vm->opt.isa = ISA_STRICT;
+	vm->opt.isa_hw = 0;
+}
+
 static void test_cpuid(void **state)
 {
 	struct vcpu *v = &vm->vcpu;
@@ -2413,6 +2460,7 @@ int main(void)
 		T(test_lar_lsl_verr_verw),
 		T(test_msr),
 		T(test_cpuid),
+		T(test_guest_umip),
 		T(test_time),
 		T(test_xcr),
 		T(test_hlt_invlpg_wbinvd),

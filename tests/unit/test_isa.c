@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "isa/debugreg.h"
 #include "isa/decode.h"
 #include "isa/pgclass.h"
 #include "isa/x86.h"
@@ -555,6 +556,73 @@ static void test_readme_matches_table(void **state)
 	}
 }
 
+/*
+ * The debugger's breakpoints and watchpoints in DR0-DR3 and DR7, as native
+ * and kvm hand them to the CPU (SDM vol. 3, 18.2.4): slot by slot, L bit
+ * 2i, R/W at 16+4i (00 execute, 01 write, 11 read or write), LEN at
+ * 18+4i (00 1 byte, 01 2, 11 4, 10 8).
+ */
+static void test_debugreg_plan(void **state)
+{
+	struct vm_debug d = { .nbreaks = 1, .breaks = { 0x1001d0 },
+		.nwatches = 2, .watches = {
+			{ 0x108000, 8, WATCH_WRITE },
+			{ 0x108010, 2, WATCH_ACCESS } } };
+	struct dr_plan p;
+	char why[160];
+
+	(void)state;
+	assert_int_equal(dr_plan(&d, &p, "test", why, sizeof(why)), 0);
+	assert_int_equal(p.addr[0], 0x1001d0);
+	assert_int_equal(p.addr[1], 0x108000);
+	assert_int_equal(p.addr[2], 0x108010);
+	assert_int_equal(p.dr7, 0x1ULL | 0x4ULL | 0x10ULL |
+			 (0x1ULL << 20 | 0x2ULL << 22) |   /* slot 1: W, 8 */
+			 (0x3ULL << 24 | 0x1ULL << 26));   /* slot 2: RW, 2 */
+	assert_false(p.is_watch[0]);
+	assert_true(p.is_watch[1] && p.watch[1] == 0);
+	assert_true(p.is_watch[2] && p.watch[2] == 1);
+
+	/* B2 in DR6: the second watchpoint, with its address and kind */
+	assert_true(dr_stop(&d, &p, 0x4, 0x100500));
+	assert_int_equal(d.stop, DEBUG_STOP_WATCH);
+	assert_int_equal(d.stop_addr, 0x108010);
+	assert_int_equal(d.stop_kind, WATCH_ACCESS);
+	/* B0: the breakpoint, at RIP */
+	assert_true(dr_stop(&d, &p, 0x1 | DR6_BS, 0x1001d0));
+	assert_int_equal(d.stop, DEBUG_STOP_BREAK);
+	assert_int_equal(d.stop_addr, 0x1001d0);
+	/* BS alone, or a B bit of a slot not planned: no stop of ours */
+	d.stop = DEBUG_STOP_NONE;
+	assert_false(dr_stop(&d, &p, DR6_BS, 0x1001d0));
+	assert_false(dr_stop(&d, &p, 0x8, 0x1001d0));
+	assert_int_equal(d.stop, DEBUG_STOP_NONE);
+}
+
+/* What x86's debug registers cannot do is refused, with the reason. */
+static void test_debugreg_refused(void **state)
+{
+	struct vm_debug d = { .nbreaks = 5 };
+	struct dr_plan p;
+	char why[160];
+
+	(void)state;
+	assert_int_equal(dr_plan(&d, &p, "kvm", why, sizeof(why)), -1);
+	assert_string_equal(why, "kvm: x86 has 4 debug registers, and 5 "
+			    "breakpoints and watchpoints were asked for");
+	d = (struct vm_debug){ .nwatches = 1,
+			       .watches = { { 0x2000, 4, WATCH_READ } } };
+	assert_int_equal(dr_plan(&d, &p, "kvm", why, sizeof(why)), -1);
+	assert_string_equal(why, "kvm: x86 cannot watch reads alone of 4 "
+			    "bytes at 0x2000");
+	d.watches[0] = (struct debug_watch){ 0x2002, 4, WATCH_WRITE };
+	assert_int_equal(dr_plan(&d, &p, "native", why, sizeof(why)), -1);
+	assert_string_equal(why, "native: x86 cannot watch a range of 4 "
+			    "bytes at 0x2002");
+	d.watches[0] = (struct debug_watch){ 0x2000, 3, WATCH_WRITE };
+	assert_int_equal(dr_plan(&d, &p, "native", why, sizeof(why)), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -575,6 +643,8 @@ int main(void)
 		cmocka_unit_test(test_table_rows),
 		cmocka_unit_test(test_table_rows_32),
 		cmocka_unit_test(test_readme_matches_table),
+		cmocka_unit_test(test_debugreg_plan),
+		cmocka_unit_test(test_debugreg_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup_isa, teardown_isa);

@@ -767,6 +767,47 @@ static void test_pushf_strict(void **state)
 	expect_fault(mov_sreg, 2, T_GP, 0);
 }
 
+/*
+ * --isa=x86,umip and x86,cpuid-fault: each feature makes exactly its own
+ * instructions trap; the other one's, and pushf, still run.
+ */
+static void test_hw_features(void **state)
+{
+	static const uint8_t smsw[] = { 0x0f, 0x01, 0xe0 };  /* smsw eax */
+	static const uint8_t sgdt[] = { 0x0f, 0x01, 0x00 };  /* sgdt [rax] */
+	static const uint8_t sidt[] = { 0x0f, 0x01, 0x08 };  /* sidt [rax] */
+	static const uint8_t sldt[] = { 0x0f, 0x00, 0xc1 };  /* sldt ecx */
+	static const uint8_t str[] = { 0x0f, 0x00, 0xc9 };   /* str ecx */
+	static const uint8_t cpuid[] = { 0x0f, 0xa2 };
+	static const uint8_t smsw_run[] = { 0x0f, 0x01, 0xe0, 0xcc };
+	static const uint8_t cpuid_run[] = { 0x0f, 0xa2, 0xcc };
+	static const uint8_t lar_run[] = { 0x0f, 0x02, 0xd3, 0xcc };
+	(void)state;
+
+	vm.opt.isa_hw = ISA_HW_UMIP;
+	v->regs[GPR_RAX] = DATA;
+	expect_fault(smsw, sizeof(smsw), T_GP, 0);
+	expect_fault(sgdt, sizeof(sgdt), T_GP, 0);
+	expect_fault(sidt, sizeof(sidt), T_GP, 0);
+	expect_fault(sldt, sizeof(sldt), T_GP, 0);
+	expect_fault(str, sizeof(str), T_GP, 0);
+	load(cpuid_run, sizeof(cpuid_run));
+	run_to_int3();                      /* the host's cpuid */
+	load(pushf_pop, sizeof(pushf_pop));
+	run_to_int3();
+	load(lar_run, sizeof(lar_run));     /* lar: UMIP does not cover it */
+	v->regs[GPR_RBX] = BOOT_SEL_CODE;
+	run_to_int3();
+	assert_false(v->rflags & FL_ZF);
+
+	vm.opt.isa_hw = ISA_HW_CPUID_FAULT;
+	v->regs[GPR_RAX] = 1;
+	expect_fault(cpuid, sizeof(cpuid), T_GP, 0);
+	load(smsw_run, sizeof(smsw_run));
+	run_to_int3();                      /* the host's CR0 */
+	vm.opt.isa_hw = 0;
+}
+
 static void test_sensitive_x86(void **state)
 {
 	static const uint8_t code[] = {
@@ -2095,6 +2136,7 @@ int main(void)
 		T(test_traps_and_ud),
 		T(test_pushf_x86),
 		TS(test_pushf_strict),
+		T(test_hw_features),
 		T(test_sensitive_x86),
 		T(test_user_selector),
 		T(test_trap_flag),
