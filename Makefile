@@ -95,6 +95,17 @@ GUEST_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -I. -Iguests/runtime \
 GUEST32_CFLAGS := -m32 -march=i686 $(filter-out -mno-red-zone,$(GUEST_CFLAGS))
 GUEST_LDFLAGS := -nostdlib -static -no-pie \
 	-Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack
+# The paravirtualized builds: the guests of PV_GUESTS, runtime included,
+# compiled again from the same sources with -DPV (guests/runtime/cpu.h,
+# core/hypercall.h) into BUILD/gpvobj (i386: g32pvobj), linked as
+# NAME-pv.elf; toyos's i386 build as toyos32-pv.elf.
+PV_GUESTS := toyos pgcheck
+PV_GUESTS64 := $(PV_GUESTS:%=$(BUILD)/guests/%-pv.elf)
+PV_GUESTS32 := $(BUILD)/guests/toyos32-pv.elf
+RT_PV_OBJ := $(RT_OBJ:$(BUILD)/gobj/%=$(BUILD)/gpvobj/%)
+RT32_PV_OBJ := $(RT32_OBJ:$(BUILD)/g32obj/%=$(BUILD)/g32pvobj/%)
+pv_src = $(patsubst $(BUILD)/gobj/%,$(BUILD)/gpvobj/%,$(call guest_src,$(1)))
+pv32_src = $(patsubst $(BUILD)/g32obj/%,$(BUILD)/g32pvobj/%,$(call guest32_src,$(1)))
 
 # ---------------------------------------------------------------- tests
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -106,7 +117,7 @@ DIFF_SRC := $(wildcard tests/diff/*.c tests/diff/*.S)
 	test-escape test-gdb test-diff test-kvm test-tools tour clean bench-trapcost \
 	grade lab-skeleton
 all: $(BUILD)/trapvisor $(BUILD)/trapvisor-qemu $(GUESTS) $(GUESTS32) \
-	$(GUESTS_DUAL32)
+	$(GUESTS_DUAL32) $(PV_GUESTS64) $(PV_GUESTS32)
 
 deps:
 	@sh scripts/deps.sh
@@ -270,6 +281,22 @@ $(BUILD)/g32obj/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST32_CFLAGS) -MMD -MP -c $< -o $@
 
+$(BUILD)/gpvobj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -DPV -MMD -MP -c $< -o $@
+
+$(BUILD)/gpvobj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -DPV -MMD -MP -c $< -o $@
+
+$(BUILD)/g32pvobj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST32_CFLAGS) -DPV -MMD -MP -c $< -o $@
+
+$(BUILD)/g32pvobj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST32_CFLAGS) -DPV -MMD -MP -c $< -o $@
+
 .SECONDARY:
 .SECONDEXPANSION:
 $(GUESTS32): $(BUILD)/guests/%.elf: $$(call guest32_src,$$*) $(RT32_LIB_OBJ) guests/$$*/guest32.ld
@@ -283,6 +310,14 @@ $(GUESTS_DUAL32): $(BUILD)/guests/%32.elf: $$(call guest32_src,$$*) $(RT32_OBJ) 
 $(BUILD)/guests/%.elf: $$(call guest_src,$$*) $(RT_OBJ) $$(firstword $$(wildcard guests/$$*/guest.ld) guests/runtime/guest.ld)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_LDFLAGS) -Wl,-T,$(filter %.ld,$^) -o $@ $(filter %.o,$^)
+
+$(PV_GUESTS64): $(BUILD)/guests/%-pv.elf: $$(call pv_src,$$*) $(RT_PV_OBJ) $$(firstword $$(wildcard guests/$$*/guest.ld) guests/runtime/guest.ld)
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_LDFLAGS) -Wl,-T,$(filter %.ld,$^) -o $@ $(filter %.o,$^)
+
+$(PV_GUESTS32): $(BUILD)/guests/%32-pv.elf: $$(call pv32_src,$$*) $(RT32_PV_OBJ) guests/$$*/guest32.ld
+	@mkdir -p $(dir $@)
+	$(GUEST_LD) -m elf_i386 --build-id=none -z max-page-size=4096 -z noexecstack -T $(filter %.ld,$^) -o $@ $(filter %.o,$^)
 
 # ---------------------------------------------------------------- fuzzing
 # One libFuzzer binary per fuzz/NAME.c, linked with the monitor's sources

@@ -140,6 +140,14 @@ struct vcpu {
 	 */
 	bool insn_in_progress;
 	uint64_t instructions;       /* guest instructions retired (softcpu) */
+	/*
+	 * The paravirtual interface (core/hypercall.h): the guest-physical
+	 * address of the struct hc_shared the guest registered with
+	 * HC_SHARED_PAGE, 0 for none.  Its irq_mask byte is a copy of
+	 * rflags.IF, which stays the truth: interp_pv_fold() and
+	 * interp_pv_publish() keep the two in step around each run.
+	 */
+	uint64_t pv_shared;
 };
 
 /* Raise exception vector into the guest (delivered before it resumes). */

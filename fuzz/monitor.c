@@ -31,6 +31,7 @@
 #include "monitor/loader.h"
 #include "core/vm.h"
 #include "devices/devices.h"
+#include "interp/interp.h"
 #include "monitor/machine.h"
 #include "monitor/run.h"
 #include "monitor/stats.h"
@@ -109,7 +110,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vm.insn_deadline = BUDGET;
 	for (int exits = 0; !vm.stopped && exits < MAX_EXITS; exits++) {
 		memset(&x, 0, sizeof(x));
+		interp_pv_publish(&vm); /* the shared page, as vm_run */
 		vm.engine->run(&vm, &x);
+		interp_pv_fold(&vm);
 		dispatch(&vm, &x);
 		if (vm.vcpu.instructions >= BUDGET)
 			break;

@@ -103,4 +103,19 @@ bool interp_msr_write(struct vm *vm, uint32_t msr, uint64_t val);
 void interp_cpuid_values(const struct vm *vm, uint32_t leaf, uint32_t subleaf,
 			 uint32_t out[4]);
 
+/*
+ * The paravirtual interface (core/hypercall.h, interp/hypercall.c).
+ * interp_hypercall: the call in the vCPU's registers, made by an out to
+ * HC_PORT that passed the CPU's I/O check; true when done (the caller
+ * moves RIP on, or on kvm lets KVM finish the out), false with #UD (guest
+ * user mode) or a #PF raised.  interp_hypercall_name: a number's name for
+ * traces.  interp_pv_fold (after each exit) and interp_pv_publish (before
+ * each entry) keep the shared page's interrupt mask and vcpu.rflags.IF in
+ * step.
+ */
+bool interp_hypercall(struct vm *vm);
+const char *interp_hypercall_name(uint64_t nr);
+void interp_pv_fold(struct vm *vm);
+void interp_pv_publish(struct vm *vm);
+
 #endif /* INTERP_INTERP_H */

@@ -11,6 +11,7 @@
  * the I/O permission bit map of the guest's TSS.
  */
 #include "interp/internal.h"
+#include "core/hypercall.h"
 #include "devices/devices.h"
 #include "core/lab.h"
 #include "shadowpt/walk.h"
@@ -97,6 +98,11 @@ void interp_out(struct vm *vm, const struct insn *in)
 
 	if (io_check(vm, port, src->size) < 0)
 		return;
+	if (port == HC_PORT) { /* a hypercall (core/hypercall.h) */
+		if (interp_hypercall(vm))
+			interp_advance(vm, in);
+		return;
+	}
 	devices_io(vm, port, src->size, false, &data);
 	interp_report(vm, &(struct interp_effect){ .kind = EFFECT_PORT,
 		      .name = "out", .write = true, .reg = port,

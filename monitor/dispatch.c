@@ -31,6 +31,7 @@
 #include "shadowpt/walk.h"
 #include "core/engine.h"
 #include "core/exit.h"
+#include "core/hypercall.h"
 #include "monitor/trace.h"
 #include "core/vm.h"
 
@@ -53,6 +54,15 @@ struct action {
 /* "0x201234 <main+0x4>" for a message (monitor/trace.h). */
 #define WHERE(vm, rip) trace_where(vm, rip, (char[TRACE_WHERE_LEN]){ 0 }, \
 				   TRACE_WHERE_LEN)
+
+/* An out to the hypercall port (core/hypercall.h): --stats counts it
+ * apart from the port I/O of devices. */
+static bool is_hypercall(const struct insn *in)
+{
+	return in->id == X86_INS_OUT &&
+	       in->x86.operands[0].type == X86_OP_IMM &&
+	       (uint8_t)in->x86.operands[0].imm == HC_PORT;
+}
 
 /* Deliver the exception an engine reported straight into the guest. */
 static void reflect(struct vm *vm, const struct vm_exit *x, struct action *a)
@@ -310,6 +320,17 @@ static void dispatch_io(struct vm *vm, struct vm_exit *x, struct action *a)
 {
 	uint32_t data = x->io.data;
 
+	if (x->io.port == HC_PORT && !x->io.in) { /* a hypercall */
+		uint64_t nr = vm->vcpu.regs[GPR_RAX];
+
+		interp_hypercall(vm);
+		snprintf(a->reason, sizeof(a->reason), "hypercall");
+		a->cls = TRACE_IO;
+		snprintf(a->what, sizeof(a->what), "hypercall %s",
+			 interp_hypercall_name(nr));
+		return;
+	}
+
 	devices_io(vm, x->io.port, x->io.size, x->io.in, &data);
 	if (x->io.in)
 		x->io.data = data;
@@ -407,7 +428,8 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 	uint64_t ns = clock_host_ns() - t0;
 	stats_add_reason(vm->stats, a.group ? a.group : a.reason, ns);
 	if (a.insn)
-		stats_add_insn(vm->stats, a.pg && a.pg->cls != PG_INNOCUOUS ?
+		stats_add_insn(vm->stats, is_hypercall(a.insn) ? "hypercall" :
+			       a.pg && a.pg->cls != PG_INNOCUOUS ?
 			       a.pg->name : a.insn->mnemonic, ns);
 	if (vm->opt.trace) {
 		if (a.insn)

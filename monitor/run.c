@@ -224,9 +224,11 @@ int vm_run(struct vm *vm)
 			break;
 		set_deadline(vm);
 		shadow_before = vm->vcpu.interrupt_shadow;
+		interp_pv_publish(vm); /* the shared page: core/hypercall.h */
 		tracejson_run_begin(vm);
 		vm->engine->run(vm, &x);
 		tracejson_run_end(vm);
+		interp_pv_fold(vm); /* a cli or sti the guest wrote there */
 		mark_shadow(&vm->vcpu, shadow_before);
 		shadow_before = vm->vcpu.interrupt_shadow;
 		if (vm->debug.stop != DEBUG_STOP_NONE) {

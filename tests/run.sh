@@ -113,7 +113,26 @@ suite_guests() {
 		[ -z "$disk" ] || disk_check "guests/$name" "$disk"
 	done <"$OUT/cases"
 	guests_toyos32
+	guests_pgcheck_pv
 	guests_terminal
+}
+
+# pgcheck-pv is pgcheck built with -DPV: under --isa=strict its first two
+# groups must print pgcheck's lines, but for popf's (the PV build sets
+# only IF), before its own third group.
+guests_pgcheck_pv() {
+	sed '/^pgcheck:/,$d; /^PASS popf:/d' "$HERE/guests/pgcheck.strict.out" \
+		>"$OUT/want"
+	sed '/^== paravirtual/,$d; /^PASS popf:/d' \
+		"$HERE/guests/pgcheck-pv.strict.out" >"$OUT/got"
+	if cmp -s "$OUT/want" "$OUT/got" &&
+	   grep -q '^PASS popf: IF=1 set through the mask byte' \
+		"$HERE/guests/pgcheck-pv.strict.out"; then
+		pass guests/pgcheck-pv-is-pgcheck
+	else
+		diff -u "$OUT/want" "$OUT/got" >"$OUT/diff"
+		fail guests/pgcheck-pv-is-pgcheck "$OUT/diff"
+	fi
 }
 
 # toyos32 is toyos built for i386 from the same sources: its expected

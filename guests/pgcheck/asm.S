@@ -3,6 +3,7 @@
  * user-mode code and the sysretq/syscall round trip through it.
  */
 #include "isa/x86.h"
+#include "core/hypercall.h"
 
 /*
  * The user page.  pgcheck maps it at PG_USER_VA with PTE_U; the rest of
@@ -25,6 +26,15 @@ pg_user_page:
 	rdtsc
 	syscall
 	ud2
+#ifdef PV
+	.p2align 4
+	/* PG_USER_HYPERCALL: a hypercall at CPL 3 (#GP(0) at IOPL 0, else
+	 * the monitor's #UD). */
+	movl $HC_RDTSC, %eax
+	outl %eax, $HC_PORT
+	syscall
+	ud2
+#endif
 	.p2align 12
 
 /*

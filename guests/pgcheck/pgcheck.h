@@ -26,6 +26,9 @@ extern const struct pg_check pg_privileged[];
 extern const unsigned pg_privileged_count;
 extern const struct pg_check pg_sensitive[];
 extern const unsigned pg_sensitive_count;
+/* The PV build's third group: the interface itself (pv.c). */
+extern const struct pg_check pg_pv[];
+extern const unsigned pg_pv_count;
 
 /* Run fn(arg), which must fault with vector (and, if has_error, error):
  * NULL if it did, else what happened instead. */
@@ -54,6 +57,7 @@ extern const uint8_t pg_user_page[];
 #define PG_USER_VA 0x40000000ULL
 
 #define PG_USER_RDTSC 0x20  /* offset: rdtsc, then back with syscall */
+#define PG_USER_HYPERCALL 0x30 /* offset (PV build): a hypercall, back */
 #define PG_STAR ((uint64_t)RT_STAR_SYSRET_BASE << 48 | (uint64_t)RT_SEL_KCODE << 32)
 #define PG_SFMASK (FL_IF | FL_TF | FL_DF | FL_AC)
 

@@ -27,6 +27,23 @@ static void pic_mask_all(void)
 	outb(PIC2_DATA, 0xff);
 }
 
+#ifdef PV
+/* The page shared with the monitor (core/hypercall.h): page-aligned, at
+ * its physical address in the boot identity map. */
+volatile struct hc_shared rt_pv_shared __attribute__((aligned(4096)));
+
+/* Tell the monitor where it is, and start with interrupts masked, as the
+ * CPU starts with IF clear. */
+static void pv_init(void)
+{
+	rt_pv_shared.irq_mask = HC_MASK_MASKED;
+	if (hypercall(HC_SHARED_PAGE, (uintptr_t)&rt_pv_shared, 0, 0, NULL)) {
+		rt_puts("rt_main: the monitor refused the shared page\n");
+		rt_exit(RT_EXIT_BAD_BOOT);
+	}
+}
+#endif
+
 /* Set up the runtime, run main(args), exit with what it returns. */
 void rt_main(struct boot_info *bi)
 {
@@ -36,6 +53,9 @@ void rt_main(struct boot_info *bi)
 		rt_puts("rt_main: no boot_info (bad magic)\n");
 		rt_exit(RT_EXIT_BAD_BOOT);
 	}
+#ifdef PV
+	pv_init();
+#endif
 	rt_desc_init();
 	rt_trap_init();
 	pic_mask_all();

@@ -11,8 +11,8 @@
 #include "cpu.h"
 #include "rt.h"
 
-/* The IDT: 256 gates, each encoded by the machine's rt_gate_encode
- * (desc_x86_64.c, desc_i386.c). */
+/* The IDT: 256 gates, each encoded by rt_gate_encode (desc.c) in the
+ * machine's format. */
 uint64_t rt_idt[256 * RT_GATE_WORDS] __attribute__((aligned(16)));
 static rt_handler *handlers[256];
 

@@ -146,10 +146,12 @@ void scheduler(void)
 	for (;;) {
 		struct proc *p = pick_next();
 
-		if (p)
+		if (p) {
 			run(p);
-		else /* idle: sleep until an interrupt, then look again */
-			__asm__ volatile("sti; hlt; cli" : : : "memory");
+		} else { /* idle: sleep until an interrupt, look again */
+			safe_halt();
+			cli();
+		}
 	}
 }
 
