@@ -103,8 +103,9 @@ static const char *page_size_name(uint64_t size)
 
 /*
  * One page: the guest's mapping (its own tables, walked as the CPU
- * would, with the rights ANDed over the levels) and the shadow leaf the
- * engine uses for the current view, or why there is none.
+ * would, with the rights ANDed over the levels, but as a peek: A and D
+ * are shown as the guest's entry has them, never set by looking) and the
+ * shadow leaf the engine uses for the current view, or why there is none.
  */
 static void tlb_line(struct vm *vm, uint64_t va, FILE *f)
 {
@@ -112,7 +113,7 @@ static void tlb_line(struct vm *vm, uint64_t va, FILE *f)
 	bool nxe = vm->vcpu.efer & EFER_NXE;
 
 	fprintf(f, "%016" PRIx64 "  ", va);
-	if (walk_guest(vm, va, ACC_READ, &r) < 0)
+	if (walk_guest(vm, va, ACC_READ | ACC_PEEK, &r) < 0)
 		fprintf(f, "guest: not mapped (#PF error %#x)  ", r.error);
 	else
 		fprintf(f, "guest: %012" PRIx64 " %s %s %s%s%s  ",
@@ -132,7 +133,7 @@ static void tlb_line(struct vm *vm, uint64_t va, FILE *f)
 	}
 	fprintf(f, "shadow: %012" PRIx64 " 4K %s%s\n", (uint64_t)(s & PTE_ADDR_MASK),
 		rights(s & PTE_W, !(nxe && (s & PTE_NX))),
-		(s & PTE_W) || walk_guest(vm, va, ACC_READ, &r) < 0 ||
+		(s & PTE_W) || walk_guest(vm, va, ACC_READ | ACC_PEEK, &r) < 0 ||
 		!r.writable ? "" : " (write-protected: the guest's D bit)");
 }
 

@@ -315,17 +315,6 @@ void trace_shadow_entry(const struct vm *vm, uint64_t va, char *buf,
 		 (pte & PTE_U) ? "user" : "supervisor");
 }
 
-bool trace_peek_insn(struct vm *vm, uint64_t rip, struct insn *in)
-{
-	struct vcpu_event pending = vm->vcpu.exception;
-	uint64_t cr2 = vm->vcpu.cr2;
-	enum decode_result r = insn_fetch(vm, rip, in);
-
-	vm->vcpu.exception = pending;
-	vm->vcpu.cr2 = cr2;
-	return r == DECODE_OK;
-}
-
 /* --------------------------------------------------------- shutdown */
 
 /* "#GP(0x42)", "#UD", "int 0x80", "interrupt 0x20". */

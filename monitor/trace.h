@@ -80,14 +80,6 @@ void trace_shadow_entry(const struct vm *vm, uint64_t va, char *buf,
 			size_t len);
 
 /*
- * Decode the instruction at rip for a line only: fetched with the
- * guest's rights, and anything the fetch would raise (a #PF of its
- * own) is forgotten, so that tracing never changes the guest's run.
- * True with *in filled, false when it cannot be read.
- */
-bool trace_peek_insn(struct vm *vm, uint64_t rip, struct insn *in);
-
-/*
  * "0x201234 <main+0x4>": a guest address and the function it is in, by
  * the image's symbol table; the bare address when none holds it.  For
  * the trace and for the messages that end a guest.

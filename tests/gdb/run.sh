@@ -196,6 +196,32 @@ CHECK pc=$(printf '%#x' $((in_lsr + 1))) al=0x60
 		diff -u "$OUT/want" "$OUT/gdb.out" >"$OUT/why"
 		fail gdb/$1/monitor-info-tlb-lines "$OUT/why"
 	fi
+
+	# A debugger is invisible: gdb's reads and writes walk the guest's
+	# tables without setting A or D (as QEMU's cpu_memory_rw_debug), so
+	# a 2 MiB page of the boot identity map that the guest never touches
+	# (16 MiB, inside its 64 MiB) shows neither after x and set.
+	cat >"$OUT/s.gdb" <<-'EOF'
+	break main
+	continue
+	x/2x 0x1000000
+	set {int}0x1000000 = 5
+	printf "CHECK poked=%d\n", *(int *)0x1000000
+	monitor info tlb 0x1000000
+	delete
+	detach
+	EOF
+	gdb_session $1/memory-access-sets-no-a-d "$OUT/s.gdb" "CHECK poked=5
+" "$HELLO
+" 0 "$GIMG"
+	echo '0000000001000000  guest: 000001000000 2M rwx sup  shadow: not filled' >"$OUT/want"
+	grep '^0000000001000000 ' "$OUT/gdb.out" >"$OUT/got"
+	if cmp -s "$OUT/want" "$OUT/got"; then
+		pass gdb/$1/memory-access-sets-no-a-d-lines
+	else
+		diff -u "$OUT/want" "$OUT/gdb.out" >"$OUT/why"
+		fail gdb/$1/memory-access-sets-no-a-d-lines "$OUT/why"
+	fi
 }
 
 # What only softcpu does: QEMU's front end (which picks it), 32-bit code.
