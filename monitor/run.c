@@ -171,6 +171,19 @@ static void wait_while_halted(struct vm *vm)
 	}
 }
 
+/*
+ * A watchpoint hit by a data access the monitor made for the guest (the
+ * store of an emulated sgdt, the push of an exception frame: shadowpt's
+ * gva_* note it in vm->debug as an engine notes its own) stops the guest
+ * for the debugger now that the instruction, or the delivery, is
+ * complete.
+ */
+static void monitor_watch_stop(struct vm *vm)
+{
+	if (vm->debug.stop != DEBUG_STOP_NONE && !vm->stopped)
+		gdbstub_engine_stop(vm);
+}
+
 /* When must the engine come back next, counted in guest instructions? */
 static void set_deadline(struct vm *vm)
 {
@@ -210,6 +223,7 @@ int vm_run(struct vm *vm)
 	vm->stats->start_ns = clock_host_ns();
 	while (!vm->stopped) {
 		deliver_pending(vm, shadow_before);
+		monitor_watch_stop(vm); /* emulated, or the frame pushed */
 		gdbstub_check(vm); /* gdb's stops: monitor/gdbstub.c */
 		if (vm->stopped)
 			break;
@@ -220,6 +234,7 @@ int vm_run(struct vm *vm)
 		else
 			inject_interrupt(vm);
 		wait_while_halted(vm);
+		monitor_watch_stop(vm); /* an interrupt's frame pushed */
 		if (vm->stopped)
 			break;
 		set_deadline(vm);

@@ -417,9 +417,26 @@ static size_t gva_chunk(uint64_t va, size_t len)
 	return len < left ? len : left;
 }
 
+/*
+ * A data access the monitor made for the guest is one the debugger's
+ * watchpoints see, as x86's data breakpoints see the CPU's (a store into
+ * an operand, a frame pushed, a descriptor read).  A fetch is no data
+ * access, a peek is the debugger's own, and a read with ACC_WRITE is the
+ * probe of a write to come, which reports itself.
+ */
+static void gva_watch(struct vm *vm, uint64_t va, size_t len, unsigned acc)
+{
+	if (acc & (ACC_FETCH | ACC_PEEK))
+		return;
+	debug_watch_note(&vm->debug, walk_linear(vm, va), len,
+			 (acc & ACC_WRITE) ? WATCH_WRITE : WATCH_READ);
+}
+
 int gva_read(struct vm *vm, uint64_t va, void *buf, size_t len, unsigned acc)
 {
 	uint8_t *out = buf;
+	uint64_t first = va;
+	size_t all = len;
 
 	acc = gva_access(vm, acc);
 	while (len > 0) {
@@ -435,6 +452,8 @@ int gva_read(struct vm *vm, uint64_t va, void *buf, size_t len, unsigned acc)
 		va += n;
 		len -= n;
 	}
+	if (!(acc & ACC_WRITE))
+		gva_watch(vm, first, all, acc);
 	return 0;
 }
 
@@ -463,6 +482,8 @@ int gva_write(struct vm *vm, uint64_t va, const void *buf, size_t len,
 {
 	const uint8_t *in = buf;
 	struct walk_result r;
+	uint64_t first = va;
+	size_t all = len;
 
 	acc = gva_access(vm, acc) | ACC_WRITE;
 	int res = gva_probe_write(vm, va, len, acc);
@@ -484,6 +505,7 @@ int gva_write(struct vm *vm, uint64_t va, const void *buf, size_t len,
 		va += n;
 		len -= n;
 	}
+	gva_watch(vm, first, all, acc);
 	return 0;
 }
 

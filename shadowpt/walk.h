@@ -97,6 +97,9 @@ int walk_guest(struct vm *vm, uint64_t va, unsigned acc,
  * the kind of access (ACC_USER is added when the virtual CPL is 3).
  * Returns 0; GVA_FAULT after raising #GP or #PF (CR2 = the failing
  * address) in the vCPU; or GVA_NO_RAM.  A write that fails changes nothing.
+ * An access that succeeds and touches a debugger's watchpoint is noted in
+ * vm->debug (debug_watch_note), as an engine notes its own: the monitor's
+ * stores for the guest are data accesses like any other.
  */
 int gva_read(struct vm *vm, uint64_t va, void *buf, size_t len, unsigned acc);
 int gva_write(struct vm *vm, uint64_t va, const void *buf, size_t len,

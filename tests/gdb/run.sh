@@ -275,6 +275,30 @@ CHECK eip=$(sym32 check)
 		fail gdb/exit-status-told "$OUT/gdb.out"
 	fi
 
+	# Watchpoints see the monitor's own stores too (tests/gdb/store.S):
+	# sidt emulated under --isa=strict stops watchpoint 2 after the
+	# instruction; the #UD frame the monitor pushes stops watchpoint 3
+	# at the handler, with the faulting RIP in the slot; watchpoint 1,
+	# on memory nothing writes, never stops.
+	gcc -nostdlib -static -no-pie -Wl,--build-id=none \
+		-Wl,-Ttext=0x200000 -o "$OUT/store.elf" "$HERE/gdb/store.S"
+	GIMG=$OUT/store.elf
+	cat >"$OUT/s.gdb" <<-'EOF'
+	watch *(long *)&untouched
+	watch *(long *)&idt_copy
+	watch *(long *)((char *)&stack_top - 40)
+	continue
+	printf "CHECK pc=%#lx hit=%d\n", $pc, $_hit_bpnum
+	continue
+	printf "CHECK pc=%#lx hit=%d pushed=%#lx\n", $pc, $_hit_bpnum, *(long *)((char *)&stack_top - 40)
+	delete
+	continue
+	EOF
+	gdb_session watch-monitor-stores "$OUT/s.gdb" "CHECK pc=$(sym stored) hit=2
+CHECK pc=$(sym handler) hit=3 pushed=$(sym fault)
+" "" 0 --isa=strict "$GIMG"
+	GIMG=$BUILD/guests/hello.elf
+
 	# kill: the VM stops at once, status 130, one line.
 	printf 'kill\n' >"$OUT/s.gdb"
 	gdb_session kill "$OUT/s.gdb" "" "" 130 "$GIMG"

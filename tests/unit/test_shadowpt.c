@@ -453,6 +453,50 @@ static void test_gva_outside_ram_kills(void **state)
 	assert_false(vm->vcpu.exception.pending);
 }
 
+/*
+ * The monitor's own data accesses hit the debugger's watchpoints: a store
+ * (or a load, for a read watch) is noted in vm->debug as the engine notes
+ * its own; a fetch, a peek, the probe of a write and a write that faults
+ * are not.
+ */
+static void test_gva_notes_watchpoints(void **state)
+{
+	struct vm *vm = *state;
+	struct vm_debug *d = &vm->debug;
+	uint64_t va = 0x400000, v = 0;
+	struct walk_result r;
+
+	gpt_map(vm, va, 0x300000, 1, PTE_W);
+	gpt_map(vm, va + PAGE_4K, 0x301000, 1, 0); /* read-only */
+	d->watches[d->nwatches++] = (struct debug_watch){
+		.addr = va + 0x10, .len = 8, .kind = WATCH_WRITE };
+	d->watches[d->nwatches++] = (struct debug_watch){
+		.addr = va + PAGE_4K, .len = 4, .kind = WATCH_ACCESS };
+	assert_int_equal(gva_read(vm, va + 0x10, &v, 8, ACC_READ), 0);
+	assert_int_equal(gva_read(vm, va + 0x10, &v, 8, ACC_FETCH), 0);
+	assert_int_equal(gva_write(vm, va + 0x18, &v, 8, ACC_READ), 0);
+	assert_int_equal(walk_guest(vm, va + 0x10, ACC_WRITE | ACC_PEEK, &r), 0);
+	assert_int_equal(d->stop, DEBUG_STOP_NONE);
+	/* The last byte of an 8-byte store is the watched one. */
+	assert_int_equal(gva_write(vm, va + 9, &v, 8, ACC_READ), 0);
+	assert_int_equal(d->stop, DEBUG_STOP_WATCH);
+	assert_int_equal(d->stop_addr, va + 0x10);
+	assert_int_equal(d->stop_kind, WATCH_WRITE);
+	/* A write that faults stores nothing, and hits nothing; a probe
+	 * (a read for a write) is no read. */
+	d->stop = DEBUG_STOP_NONE;
+	assert_int_equal(gva_write(vm, va + PAGE_4K, &v, 4, ACC_READ), -1);
+	vm->vcpu.exception.pending = false;
+	assert_int_equal(gva_read(vm, va + PAGE_4K, &v, 4, ACC_WRITE), -1);
+	vm->vcpu.exception.pending = false;
+	assert_int_equal(d->stop, DEBUG_STOP_NONE);
+	/* A load hits a read-or-write watch. */
+	assert_int_equal(gva_read(vm, va + PAGE_4K - 2, &v, 4, ACC_READ), 0);
+	assert_int_equal(d->stop, DEBUG_STOP_WATCH);
+	assert_int_equal(d->stop_addr, va + PAGE_4K);
+	assert_int_equal(d->stop_kind, WATCH_ACCESS);
+}
+
 /* ------------------------------------------------------------------
  * The shadow.
  */
@@ -1606,6 +1650,7 @@ int main(void)
 		T(test_gva_user_and_implicit),
 		T(test_gva_non_canonical),
 		T(test_gva_outside_ram_kills),
+		T(test_gva_notes_watchpoints),
 		T(test_shadow_init),
 		T(test_shadow_fill_clean_then_dirty),
 		T(test_shadow_dirty_maps_writable),
