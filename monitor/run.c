@@ -68,7 +68,7 @@ static void deliver_pending(struct vm *vm, bool shadow_before)
 {
 	if (vm->vcpu.exception.pending && !vm->stopped)
 		interp_deliver(vm);
-	trace_kill_shutdown(vm);
+	trace_kill_pending(vm);
 	track_shadow(&vm->vcpu, shadow_before);
 }
 
@@ -103,7 +103,7 @@ static void inject_interrupt(struct vm *vm)
 	if (vm->opt.trace && !v->shutdown.pending && !vm->stopped)
 		trace_interrupt(vm, rip, cpl, vector,
 				!vm->engine->inject_interrupt);
-	trace_kill_shutdown(vm);
+	trace_kill_pending(vm);
 }
 
 /*
@@ -250,8 +250,9 @@ int vm_run(struct vm *vm)
 			dispatch(vm, &x);
 			tracejson_exit(vm, &x);
 		}
-		trace_kill_shutdown(vm); /* int n through a broken IDT */
+		trace_kill_pending(vm); /* a triple fault, an interp/ or engine kill */
 	}
+	trace_kill_pending(vm); /* a kill on the way out of the loop */
 	gdbstub_guest_exit(vm);
 	vm->stats->end_ns = clock_host_ns();
 	return vm->exit_status;

@@ -90,10 +90,12 @@ char *trace_where(const struct vm *vm, uint64_t va, char *buf, size_t len);
 #define TRACE_WHERE_LEN 160
 
 /*
- * Stop the VM whose vCPU a triple fault shut down (vcpu.shutdown),
- * naming the chain of events in the message; nothing otherwise.
+ * Word the end of the guest that a lower layer left for the monitor:
+ * stop the VM whose vCPU a triple fault shut down (vcpu.shutdown),
+ * naming the chain of events, or print the reason vm_kill_at() kept
+ * (vm->kill), each with the function its RIP is in; nothing otherwise.
  */
-void trace_kill_shutdown(struct vm *vm);
+void trace_kill_pending(struct vm *vm);
 
 /* The --stats table: traps by reason and by instruction, with times. */
 void trace_print_stats(const struct vm *vm, FILE *f);
