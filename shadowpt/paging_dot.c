@@ -29,9 +29,10 @@
  *               (invlpg, a CR3 write), and keeps, as on a real TLB, the
  *               old translation until it does
  *
- * Everything here only reads: the guest's tables through gm_ptr() (no
- * accessed or dirty bit is set, unlike walk_guest()), the shadow through
- * its roots.  A hostile guest's tables (loops, tables outside RAM, a
+ * Everything here only reads: the guest's tables through gm_ptr(), a
+ * guest translation through the one page walk as a peek (walk_guest()
+ * with ACC_PEEK: no accessed or dirty bit set), the shadow through its
+ * roots.  A hostile guest's tables (loops, tables outside RAM, a
  * thousand tables) give a picture of bounded size: runs of entries that
  * differ only by a steadily growing frame are one row, at most
  * DOT_MAX_ROWS rows per table and DOT_MAX_TABLES tables per tree.
@@ -62,19 +63,12 @@ static const char *const state_color[DS_NSTATES + 1] = {
 };
 
 struct dot {
-	const struct vm *vm;
+	struct vm *vm;     /* only read (walk_guest's peek takes it) */
 	FILE *f;
 	enum paging_mode mode;
 	bool shadow;       /* the engine uses the shadow (not nested paging) */
 	unsigned id;       /* the next node's number */
 	unsigned tables;   /* drawn in the current tree */
-};
-
-/* A guest translation, found without touching A or D. */
-struct guest_leaf {
-	uint64_t frame;    /* of the 4 KiB page asked for */
-	uint64_t pte;
-	bool w, u, x;
 };
 
 /* ------------------------------------------------------------------
@@ -155,59 +149,6 @@ static bool load_table(const struct dot *d, uint64_t gpa, unsigned n,
 }
 
 /*
- * The guest's translation of va as the CPU would find it, read only.
- * Returns false when va is not mapped.
- */
-static bool guest_lookup(const struct dot *d, uint64_t va,
-			 struct guest_leaf *g)
-{
-	const struct vcpu *v = &d->vm->vcpu;
-	uint64_t table, e;
-	int level;
-
-	*g = (struct guest_leaf){ .w = true, .u = true, .x = true };
-	switch (d->mode) {
-	case PAGING_NONE:
-		g->frame = va & PAGE_4K_MASK;
-		g->pte = PTE_P | PTE_W | PTE_U | PTE_A | PTE_D;
-		return true;
-	case PAGING_32BIT:
-		table = v->cr3 & CR3_32BIT_MASK;
-		level = 2;
-		break;
-	case PAGING_PAE:
-		e = v->pdpte[(va >> 30) & 3];
-		if (!(e & PTE_P))
-			return false;
-		table = e & PTE_ADDR_MASK;
-		level = 2;
-		break;
-	default:
-		table = v->cr3 & CR3_ADDR_MASK;
-		level = PT_LEVELS;
-	}
-	for (; level >= 1; level--) {
-		unsigned i = (va >> fmt_shift(d->mode, level)) &
-			     (fmt_entries(d->mode) - 1);
-		if (!load_table(d, table + (uint64_t)i * fmt_size(d->mode), 1,
-				&e) || !(e & PTE_P))
-			return false;
-		g->w &= !!(e & PTE_W);
-		g->u &= !!(e & PTE_U);
-		g->x &= !(fmt_nx(d) && (e & PTE_NX));
-		if (fmt_leaf(d, e, level)) {
-			uint64_t size = 1ULL << fmt_shift(d->mode, level);
-			g->frame = fmt_frame(d, e, level) +
-				   (va & (size - 1) & PAGE_4K_MASK);
-			g->pte = e;
-			return true;
-		}
-		table = e & fmt_addr_mask(d->mode);
-	}
-	return false;
-}
-
-/*
  * How a shadow leaf s for va in view v stands against the guest's entry
  * now: the rules of spt_make_leaf() read backwards.
  */
@@ -215,13 +156,15 @@ static enum dot_state classify(const struct dot *d, uint64_t va, uint64_t s,
 			       enum shadow_view v)
 {
 	const struct vcpu *c = &d->vm->vcpu;
-	struct guest_leaf g;
+	struct walk_result g;
 
-	if (!guest_lookup(d, va, &g) || (v == VIEW_USER && !g.u) ||
-	    (s & PTE_ADDR_MASK) != g.frame)
+	if (walk_guest(d->vm, va, ACC_READ | ACC_PEEK, &g) < 0 ||
+	    (v == VIEW_USER && !g.user) ||
+	    (s & PTE_ADDR_MASK) != (g.gpa & PAGE_4K_MASK))
 		return DS_STALE;
-	bool may_write = g.w || (v == VIEW_SUPERVISOR && !(c->cr0 & CR0_WP));
-	bool no_exec = !g.x && (c->efer & EFER_NXE);
+	bool may_write = g.writable ||
+			 (v == VIEW_SUPERVISOR && !(c->cr0 & CR0_WP));
+	bool no_exec = !g.executable && (c->efer & EFER_NXE);
 	if (!!(s & PTE_NX) != no_exec)
 		return DS_STALE;
 	if (s & PTE_W)
@@ -735,7 +678,7 @@ static void shadow_tree(struct dot *d, enum shadow_view v)
 	fputs(" }\n", d->f);
 }
 
-int paging_dot(const struct vm *vm, FILE *f)
+int paging_dot(struct vm *vm, FILE *f)
 {
 	struct dot d = {
 		.vm = vm, .f = f, .mode = paging_mode(&vm->vcpu),
