@@ -4,7 +4,8 @@
  * rest of the machine: the system registers with their hidden parts, the
  * guest's page mapping next to the shadow mapping the engine really uses
  * (the heart of shadow paging: a page the guest maps and the shadow does
- * not yet is a hidden fault to come), the traps counted so far, and the
+ * not yet is a hidden fault to come), the two trees whole as a picture
+ * (info paging: --dump-paging's DOT), the traps counted so far, and the
  * devices' state.
  */
 #include <inttypes.h>
@@ -19,6 +20,7 @@
 #include "monitor/gdbmon.h"
 #include "monitor/stats.h"
 #include "monitor/trace.h"
+#include "shadowpt/paging_dot.h"
 #include "shadowpt/shadowpt.h"
 #include "shadowpt/walk.h"
 
@@ -224,7 +226,10 @@ static void help(FILE *f)
 		"  info shadow ADDR [LEN]  the same\n"
 		"  info traps              the trap statistics so far\n"
 		"  info devices            interrupt controllers, timers, "
-		"UART, disks\n");
+		"UART, disks\n"
+		"  info paging             the guest's page tables beside the "
+		"shadow's, as Graphviz\n"
+		"                          DOT (what --dump-paging writes)\n");
 }
 
 /* Does cmd begin with word, then a space or its end?  *rest: after it. */
@@ -254,6 +259,8 @@ void gdbmon_run(struct vm *vm, const char *cmd, FILE *out)
 		info_traps(vm, out);
 	else if (word(cmd, "info devices", &rest) && !*rest)
 		info_devices(vm, out);
+	else if (word(cmd, "info paging", &rest) && !*rest)
+		paging_dot(vm, out);
 	else {
 		fprintf(out, "unknown monitor command '%s'\n", cmd);
 		help(out);

@@ -222,6 +222,30 @@ CHECK pc=$(printf '%#x' $((in_lsr + 1))) al=0x60
 		diff -u "$OUT/want" "$OUT/gdb.out" >"$OUT/why"
 		fail gdb/$1/memory-access-sets-no-a-d-lines "$OUT/why"
 	fi
+
+	# monitor info paging: the picture of --dump-paging, for the CR3 of
+	# the moment (at main: 4-level, the pages run so far filled), which
+	# Graphviz reads.
+	cat >"$OUT/s.gdb" <<-'EOF'
+	break main
+	continue
+	monitor info paging
+	delete
+	detach
+	EOF
+	gdb_session $1/monitor-info-paging "$OUT/s.gdb" "" "$HELLO
+" 0 "$GIMG"
+	sed -n '/^digraph paging {$/,/^}$/p' "$OUT/gdb.out" >"$OUT/p.dot"
+	if ! command -v dot >/dev/null; then
+		echo "SKIP gdb/$1/monitor-info-paging-draws: no graphviz"
+	elif dot -Tsvg "$OUT/p.dot" -o "$OUT/p.svg" >"$OUT/why" 2>&1 &&
+	   grep -q "the guest's page tables: 4-level paging" "$OUT/p.dot" &&
+	   grep -q "S: [0-9]* of 512 filled" "$OUT/p.dot"; then
+		pass gdb/$1/monitor-info-paging-draws
+	else
+		cat "$OUT/gdb.out" >>"$OUT/why"
+		fail gdb/$1/monitor-info-paging-draws "$OUT/why"
+	fi
 }
 
 # What only softcpu does: QEMU's front end (which picks it), 32-bit code.
