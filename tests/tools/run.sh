@@ -151,7 +151,7 @@ else
 		      [ $n -lt 300 ]; do
 			sleep 0.1; n=$((n + 1))
 		done
-		kill -s $sig $pid; wait $pid; rc=$?
+		kill -s $sig $pid; wait $pid 2>/dev/null; rc=$?
 		want=143 # killed by SIGTERM, to the shell
 		[ $sig = INT ] && want=130 # the monitor's own status for it
 		if [ $rc = $want ] && dot -Tsvg "$OUT/p.dot" -o "$OUT/p.svg" \
