@@ -9,8 +9,10 @@
  * the exit.  None of it is visible to the guest: a breakpoint is an
  * address the engine compares RIP with before it executes an instruction
  * (no int3 is ever written into guest memory), a watchpoint an address
- * range its MMU compares accesses with, a single step a run of one
- * instruction (vm->single_step).
+ * range its MMU compares accesses with (and so does the monitor's own
+ * guest-linear access, for what it reads and writes on the guest's
+ * behalf: debug_watch_note), a single step a run of one instruction
+ * (vm->single_step).
  */
 #ifndef CORE_DEBUG_H
 #define CORE_DEBUG_H
@@ -89,6 +91,28 @@ debug_watch_hit(const struct vm_debug *d, uint64_t lin, uint64_t len,
 			return w;
 	}
 	return NULL;
+}
+
+/*
+ * Note the first watchpoint a data access the monitor made for the guest
+ * hits (an emulated instruction's operand, an exception frame pushed:
+ * shadowpt's gva_read and gva_write), as an engine notes its own: the run
+ * loop hands the stop to the debugger once that instruction, or that
+ * delivery, is complete, as x86's data breakpoints trap after it.
+ */
+static inline void debug_watch_note(struct vm_debug *d, uint64_t lin,
+				    uint64_t len, enum debug_watch_kind kind)
+{
+	const struct debug_watch *w;
+
+	if (!d->nwatches || d->stop != DEBUG_STOP_NONE)
+		return;
+	w = debug_watch_hit(d, lin, len, kind);
+	if (!w)
+		return;
+	d->stop = DEBUG_STOP_WATCH;
+	d->stop_addr = w->addr;
+	d->stop_kind = w->kind; /* gdb names the watchpoint */
 }
 
 #endif /* CORE_DEBUG_H */

@@ -21,7 +21,9 @@
  *      monitor stops the guest with a reason, vm_kill(vm, status, ...) in
  *      core/vm.h: one line on stderr, status VM_EXIT_TRIPLE_FAULT (125)
  *      (130 for Ctrl-C), and the run loop returns normally, so that every
- *      resource is released.
+ *      resource is released.  Below monitor/ it is vm_kill_at(vm, status,
+ *      rip, ...), whose line the run loop prints with the function rip
+ *      is in.
  *
  *   3. Set-up fails: an image that cannot be loaded, an engine that cannot
  *      run here, memory that cannot be had before the guest starts.  The

@@ -20,7 +20,8 @@ int vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len)
  * end here, without ending the host.  A misbehaving guest - a triple
  * fault, memory it does not have, a halt that nothing can wake - is
  * stopped by vm_kill() with one line that says why and status 125
- * (lguest's kill_guest).  A broken invariant of the monitor itself, found
+ * (lguest's kill_guest); from below monitor/, by vm_kill_at(), whose line
+ * the run loop prints with the function the guest was in.  A broken invariant of the monitor itself, found
  * where the caller can still return (the dispatcher, an engine's exit), is
  * stopped by vm_bug() with "monitor bug:" and status 123, so that the
  * guest is never blamed for the monitor's bug.  Either way vm_run() sees
@@ -50,6 +51,22 @@ void vm_kill(struct vm *vm, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vm_stop(vm, status, "", fmt, ap);
 	va_end(ap);
+}
+
+void vm_kill_at(struct vm *vm, int status, uint64_t rip, const char *fmt,
+		...)
+{
+	va_list ap;
+
+	if (vm->stopped)
+		return; /* the first reason is the one that counts */
+	va_start(ap, fmt);
+	vsnprintf(vm->kill.why, sizeof(vm->kill.why), fmt, ap);
+	va_end(ap);
+	vm->kill.rip = rip;
+	vm->kill.pending = true;
+	vm->stopped = true;
+	vm->exit_status = status;
 }
 
 void vm_bug(struct vm *vm, const char *fmt, ...)

@@ -92,6 +92,16 @@ struct fill_tracker {
 	unsigned repeats;
 };
 
+/*
+ * Why vm_kill_at() ended the guest, kept for monitor/ to print: only it
+ * has the image's symbols to name the function rip is in.
+ */
+struct vm_kill_note {
+	bool pending;           /* set, not printed yet */
+	uint64_t rip;           /* the guest instruction it happened at */
+	char why[256];
+};
+
 /*T:220 The one structure every part of the monitor receives: the options, the
  * vCPU, guest RAM, the virtual clock, and by pointer the parts that belong
  * to upper layers (shadow page tables, devices, statistics), so that core/
@@ -101,7 +111,8 @@ struct fill_tracker {
  * count at which an engine must come back (the next timer event under
  * --icount, the end of an interrupt shadow); last_fill, the dispatcher's
  * proof that a shadow fill took (stop 340); stopped and exit_status, which
- * end the loop.
+ * end the loop, and kill, the reason a lower layer left for the monitor
+ * to print.
  */
 struct vm {
 	struct vm_options opt;
@@ -132,6 +143,7 @@ struct vm {
 	struct fill_tracker last_fill;
 	bool stopped;           /* the guest asked to stop or must stop */
 	int exit_status;        /* the status trapvisor exits with */
+	struct vm_kill_note kill; /* vm_kill_at's reason, not yet printed */
 };
 
 /* Values of vm->kick: why the engine was asked to come back. */
@@ -153,6 +165,16 @@ struct vm {
  */
 void vm_kill(struct vm *vm, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * vm_kill for the layers below monitor/ (interp/, engines/): the guest
+ * misbehaved at the instruction at rip.  Nothing is printed here; the
+ * reason waits in vm->kill until the run loop prints "trapvisor:
+ * <reason> (rip <address> <function+offset>)" (monitor/trace.c), since
+ * no lower layer may know the image's symbols.
+ */
+void vm_kill_at(struct vm *vm, int status, uint64_t rip, const char *fmt,
+		...) __attribute__((format(printf, 4, 5)));
 
 /*
  * Tier 1 of the errors (core/panic.h) where a VM is at hand and the caller

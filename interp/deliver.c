@@ -353,9 +353,9 @@ static int read_gate32(struct vm *vm, const struct event *ev, struct gate *g,
 		break;
 	case GATE_TASK:
 		if (g->present) {
-			vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "vector %u goes "
-				"through a task gate: task switches are not "
-				"supported", ev->vector);
+			vm_kill_at(vm, VM_EXIT_TRIPLE_FAULT, vm->vcpu.rip,
+				   "vector %u goes through a task gate: task "
+				   "switches are not supported", ev->vector);
 			return -1;
 		}
 		return fail(vm, ev, T_NP, idt_error(ev));
@@ -572,8 +572,8 @@ void interp_deliver_event(struct vm *vm, uint8_t vector, bool has_error,
 	struct vcpu_shutdown chain = { .rip = vm->vcpu.rip };
 
 	if (cpu_mode(&vm->vcpu) == CPU_REAL) { /* no real-mode guests yet */
-		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "vector %u raised in real "
-			"mode: not supported", vector);
+		vm_kill_at(vm, VM_EXIT_TRIPLE_FAULT, vm->vcpu.rip, "vector "
+			   "%u raised in real mode: not supported", vector);
 		return;
 	}
 	/*

@@ -141,9 +141,8 @@ static int system_desc(struct vm *vm, uint16_t sel, unsigned want,
 	if (want == DESC_SYS_TSS_AVAIL && !(vm->vcpu.efer & EFER_LMA) &&
 	    desc_is_system(d) && desc_type(d) == SYS_TSS16_AVAIL) {
 		/* Valid in protected mode, but used by no kernel run here. */
-		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "ltr of the 16-bit TSS %#x "
-			"at rip %#llx: not supported", sel,
-			(unsigned long long)vm->vcpu.rip);
+		vm_kill_at(vm, VM_EXIT_TRIPLE_FAULT, vm->vcpu.rip, "ltr of "
+			   "the 16-bit TSS %#x: not supported", sel);
 		return -1;
 	}
 	if (!desc_is_system(d) || desc_type(d) != want ||

@@ -169,8 +169,8 @@ static unsigned iret_size(const struct insn *in)
 /* A task switch or virtual-8086 mode: not emulated, the guest stops. */
 static void not_supported(struct vm *vm, const char *what)
 {
-	vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "%s at rip %#llx: not supported",
-		what, (unsigned long long)vm->vcpu.rip);
+	vm_kill_at(vm, VM_EXIT_TRIPLE_FAULT, vm->vcpu.rip, "%s: not supported",
+		   what);
 }
 
 /*

@@ -49,11 +49,10 @@ void interp_set_cpl(struct vm *vm, unsigned cpl)
 /* The guest's tables lead outside its RAM at va: stop it. */
 static int interp_no_ram(struct vm *vm, uint64_t va)
 {
-	vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "guest memory at linear %#llx is "
-		"outside its %llu MiB of RAM (rip %#llx)",
-		(unsigned long long)va,
-		(unsigned long long)(vm->mem.size >> 20),
-		(unsigned long long)vm->vcpu.rip);
+	vm_kill_at(vm, VM_EXIT_TRIPLE_FAULT, vm->vcpu.rip, "guest memory at "
+		   "linear %#llx is outside its %llu MiB of RAM",
+		   (unsigned long long)va,
+		   (unsigned long long)(vm->mem.size >> 20));
 	return -1;
 }
 

@@ -95,8 +95,8 @@ void interp_sysret(struct vm *vm, const struct insn *in)
 	if (!interp_require_cpl0(vm))
 		return;
 	if (!(in->x86.rex & INSN_REX_W)) {
-		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "sysret to compatibility "
-			"mode is not supported");
+		vm_kill_at(vm, VM_EXIT_TRIPLE_FAULT, vm->vcpu.rip, "sysret "
+			   "to compatibility mode is not supported");
 		return;
 	}
 	if (!x86_canonical(v->regs[GPR_RCX])) {

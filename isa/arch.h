@@ -71,6 +71,9 @@ static inline uint16_t x86_desc_attr(uint64_t lo)
 			       CPL 3 */
 #define ACC_STACK 0x200     /* a stack reference: #SS(0), not #GP(0), when
 			       the address is not canonical */
+#define ACC_PEEK 0x400      /* a look by the debugger or the trace, not by
+			       the guest: the walk sets no accessed or
+			       dirty bit (shadowpt/walk.c) */
 
 /*
  * The CPU's operating modes (SDM vol. 3, 2.2), as the vCPU's control

@@ -343,7 +343,7 @@ static void dispatch_io(struct vm *vm, struct vm_exit *x, struct action *a)
 
 /*
  * The instruction behind a #PF or a #UD, decoded for the trace alone
- * (trace_peek_insn changes nothing the guest can see).
+ * (insn_peek changes nothing the guest can see: no fault, no accessed bit).
  */
 static void show_insn(struct vm *vm, const struct vm_exit *x,
 		      struct insn *in, struct action *a)
@@ -352,7 +352,7 @@ static void show_insn(struct vm *vm, const struct vm_exit *x,
 	    (x->exc.vector != T_PF && x->exc.vector != T_UD) ||
 	    !trace_wants(vm, a->cls) || vm->stopped)
 		return;
-	if (trace_peek_insn(vm, x->rip, in))
+	if (insn_peek(vm, x->rip, in))
 		a->shown = in;
 }
 

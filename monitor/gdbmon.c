@@ -4,7 +4,8 @@
  * rest of the machine: the system registers with their hidden parts, the
  * guest's page mapping next to the shadow mapping the engine really uses
  * (the heart of shadow paging: a page the guest maps and the shadow does
- * not yet is a hidden fault to come), the traps counted so far, and the
+ * not yet is a hidden fault to come), the two trees whole as a picture
+ * (info paging: --dump-paging's DOT), the traps counted so far, and the
  * devices' state.
  */
 #include <inttypes.h>
@@ -19,6 +20,7 @@
 #include "monitor/gdbmon.h"
 #include "monitor/stats.h"
 #include "monitor/trace.h"
+#include "shadowpt/paging_dot.h"
 #include "shadowpt/shadowpt.h"
 #include "shadowpt/walk.h"
 
@@ -103,8 +105,9 @@ static const char *page_size_name(uint64_t size)
 
 /*
  * One page: the guest's mapping (its own tables, walked as the CPU
- * would, with the rights ANDed over the levels) and the shadow leaf the
- * engine uses for the current view, or why there is none.
+ * would, with the rights ANDed over the levels, but as a peek: A and D
+ * are shown as the guest's entry has them, never set by looking) and the
+ * shadow leaf the engine uses for the current view, or why there is none.
  */
 static void tlb_line(struct vm *vm, uint64_t va, FILE *f)
 {
@@ -112,7 +115,7 @@ static void tlb_line(struct vm *vm, uint64_t va, FILE *f)
 	bool nxe = vm->vcpu.efer & EFER_NXE;
 
 	fprintf(f, "%016" PRIx64 "  ", va);
-	if (walk_guest(vm, va, ACC_READ, &r) < 0)
+	if (walk_guest(vm, va, ACC_READ | ACC_PEEK, &r) < 0)
 		fprintf(f, "guest: not mapped (#PF error %#x)  ", r.error);
 	else
 		fprintf(f, "guest: %012" PRIx64 " %s %s %s%s%s  ",
@@ -132,7 +135,7 @@ static void tlb_line(struct vm *vm, uint64_t va, FILE *f)
 	}
 	fprintf(f, "shadow: %012" PRIx64 " 4K %s%s\n", (uint64_t)(s & PTE_ADDR_MASK),
 		rights(s & PTE_W, !(nxe && (s & PTE_NX))),
-		(s & PTE_W) || walk_guest(vm, va, ACC_READ, &r) < 0 ||
+		(s & PTE_W) || walk_guest(vm, va, ACC_READ | ACC_PEEK, &r) < 0 ||
 		!r.writable ? "" : " (write-protected: the guest's D bit)");
 }
 
@@ -223,7 +226,10 @@ static void help(FILE *f)
 		"  info shadow ADDR [LEN]  the same\n"
 		"  info traps              the trap statistics so far\n"
 		"  info devices            interrupt controllers, timers, "
-		"UART, disks\n");
+		"UART, disks\n"
+		"  info paging             the guest's page tables beside the "
+		"shadow's, as Graphviz\n"
+		"                          DOT (what --dump-paging writes)\n");
 }
 
 /* Does cmd begin with word, then a space or its end?  *rest: after it. */
@@ -253,6 +259,8 @@ void gdbmon_run(struct vm *vm, const char *cmd, FILE *out)
 		info_traps(vm, out);
 	else if (word(cmd, "info devices", &rest) && !*rest)
 		info_devices(vm, out);
+	else if (word(cmd, "info paging", &rest) && !*rest)
+		paging_dot(vm, out);
 	else {
 		fprintf(out, "unknown monitor command '%s'\n", cmd);
 		help(out);

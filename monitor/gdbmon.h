@@ -17,6 +17,8 @@ struct vm;
  *   info shadow ADDR [LEN]  [ADDR, ADDR + LEN) next to the shadow one
  *   info traps              the --stats tables so far
  *   info devices            the interrupt controllers, timers, UART, disks
+ *   info paging             the guest's page tables beside the shadow's,
+ *                           as Graphviz DOT (shadowpt/paging_dot.c)
  * An unknown command prints a line saying so, and the list.
  */
 void gdbmon_run(struct vm *vm, const char *cmd, FILE *out);

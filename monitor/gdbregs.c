@@ -20,6 +20,7 @@
  * writes to them change nothing.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,134 +28,128 @@
 #include "isa/x86.h"
 #include "monitor/gdbregs.h"
 
-/* What a table entry stands for. */
-enum reg_what {
-	W_GPR,      /* vcpu.regs[arg] */
-	W_RIP, W_FLAGS,
-	W_SEL,      /* vcpu.seg[arg].selector */
-	W_X87,      /* st0-7 (arg 0..7), then fctrl.. fop (arg 8..15) */
-	W_SSE,      /* xmm0-15 (arg 0..15), mxcsr (arg 16) */
-	W_FS_BASE, W_GS_BASE, W_KGS_BASE,
-	W_CR0, W_CR2, W_CR3, W_CR4, W_CR8, W_EFER,
-};
-
 enum reg_feature { F_CORE, F_SSE, F_SEGMENTS, F_SYS };
 
+/* What gdb may do to a register (gdbregs_write). */
+enum reg_write {
+	RW_NO,     /* read only: the same value back is no change */
+	RW_YES,    /* a new value (a 32-bit one replaces the low half) */
+	RW_FLAGS,  /* RFLAGS: the bits a debugger may set */
+	RW_NONE,   /* not in the vCPU (x87, SSE): a write changes nothing */
+};
+
+/*
+ * One register of a layout: its name, size and type for gdb, and where
+ * it is in struct vcpu (the single source of truth for guest state), or
+ * NOWHERE and the value it has after reset.
+ */
 struct reg {
 	const char *name;
 	unsigned bits;
 	const char *type;
 	enum reg_feature feature;
-	enum reg_what what;
-	unsigned arg;
+	size_t where, size;   /* offset and bytes in struct vcpu */
+	enum reg_write write;
+	uint64_t reset;       /* where == NOWHERE: the value read */
+	const char *group;    /* gdb's register group, or NULL */
 };
 
-#define X87_REGS(fbits) \
-	{ "st0", 80, "i387_ext", F_CORE, W_X87, 0 }, \
-	{ "st1", 80, "i387_ext", F_CORE, W_X87, 1 }, \
-	{ "st2", 80, "i387_ext", F_CORE, W_X87, 2 }, \
-	{ "st3", 80, "i387_ext", F_CORE, W_X87, 3 }, \
-	{ "st4", 80, "i387_ext", F_CORE, W_X87, 4 }, \
-	{ "st5", 80, "i387_ext", F_CORE, W_X87, 5 }, \
-	{ "st6", 80, "i387_ext", F_CORE, W_X87, 6 }, \
-	{ "st7", 80, "i387_ext", F_CORE, W_X87, 7 }, \
-	{ "fctrl", fbits, "int", F_CORE, W_X87, 8 }, \
-	{ "fstat", fbits, "int", F_CORE, W_X87, 9 }, \
-	{ "ftag", fbits, "int", F_CORE, W_X87, 10 }, \
-	{ "fiseg", fbits, "int", F_CORE, W_X87, 11 }, \
-	{ "fioff", fbits, "int", F_CORE, W_X87, 12 }, \
-	{ "foseg", fbits, "int", F_CORE, W_X87, 13 }, \
-	{ "fooff", fbits, "int", F_CORE, W_X87, 14 }, \
-	{ "fop", fbits, "int", F_CORE, W_X87, 15 }
+#define NOWHERE ((size_t)-1)
+/* A field of struct vcpu: its offset and size. */
+#define VCPU(field) offsetof(struct vcpu, field), \
+	sizeof(((struct vcpu *)NULL)->field)
 
-/* xmm0-7; the 64-bit layout adds xmm8-15; mxcsr (arg 16) follows. */
+#define GPR(name, bits, type, r) \
+	{ name, bits, type, F_CORE, VCPU(regs[r]), RW_YES, 0, NULL }
+#define SEL(name, s) \
+	{ name, 32, "int32", F_CORE, VCPU(seg[s].selector), RW_NO, 0, NULL }
+#define SYS(name, bits, type, field, write) \
+	{ name, bits, type, F_SYS, VCPU(field), write, 0, NULL }
+/* The x87 as FNINIT leaves it (control word 0x37f, every register
+ * empty) and SSE as at reset (MXCSR 0x1f80): the vCPU has neither. */
+#define FPU(name, bits, type, reset) \
+	{ name, bits, type, F_CORE, NOWHERE, 0, RW_NONE, reset, "float" }
+#define XMM(name) \
+	{ name, 128, "uint128", F_SSE, NOWHERE, 0, RW_NONE, 0, "vector" }
+
+#define X87_REGS \
+	FPU("st0", 80, "i387_ext", 0), FPU("st1", 80, "i387_ext", 0), \
+	FPU("st2", 80, "i387_ext", 0), FPU("st3", 80, "i387_ext", 0), \
+	FPU("st4", 80, "i387_ext", 0), FPU("st5", 80, "i387_ext", 0), \
+	FPU("st6", 80, "i387_ext", 0), FPU("st7", 80, "i387_ext", 0), \
+	FPU("fctrl", 32, "int", 0x37f), FPU("fstat", 32, "int", 0), \
+	FPU("ftag", 32, "int", 0xffff), FPU("fiseg", 32, "int", 0), \
+	FPU("fioff", 32, "int", 0), FPU("foseg", 32, "int", 0), \
+	FPU("fooff", 32, "int", 0), FPU("fop", 32, "int", 0)
+
+/* xmm0-7; the 64-bit layout adds xmm8-15; mxcsr follows. */
 #define SSE_REGS \
-	{ "xmm0", 128, "uint128", F_SSE, W_SSE, 0 }, \
-	{ "xmm1", 128, "uint128", F_SSE, W_SSE, 1 }, \
-	{ "xmm2", 128, "uint128", F_SSE, W_SSE, 2 }, \
-	{ "xmm3", 128, "uint128", F_SSE, W_SSE, 3 }, \
-	{ "xmm4", 128, "uint128", F_SSE, W_SSE, 4 }, \
-	{ "xmm5", 128, "uint128", F_SSE, W_SSE, 5 }, \
-	{ "xmm6", 128, "uint128", F_SSE, W_SSE, 6 }, \
-	{ "xmm7", 128, "uint128", F_SSE, W_SSE, 7 }
+	XMM("xmm0"), XMM("xmm1"), XMM("xmm2"), XMM("xmm3"), \
+	XMM("xmm4"), XMM("xmm5"), XMM("xmm6"), XMM("xmm7")
+#define MXCSR \
+	{ "mxcsr", 32, "int", F_SSE, NOWHERE, 0, RW_NONE, 0x1f80, "vector" }
 
 #define SEL_REGS \
-	{ "cs", 32, "int32", F_CORE, W_SEL, SEG_CS }, \
-	{ "ss", 32, "int32", F_CORE, W_SEL, SEG_SS }, \
-	{ "ds", 32, "int32", F_CORE, W_SEL, SEG_DS }, \
-	{ "es", 32, "int32", F_CORE, W_SEL, SEG_ES }, \
-	{ "fs", 32, "int32", F_CORE, W_SEL, SEG_FS }, \
-	{ "gs", 32, "int32", F_CORE, W_SEL, SEG_GS }
+	SEL("cs", SEG_CS), SEL("ss", SEG_SS), SEL("ds", SEG_DS), \
+	SEL("es", SEG_ES), SEL("fs", SEG_FS), SEL("gs", SEG_GS)
 
 /* amd64's order (gdb's amd64_register_names): rax rbx rcx rdx rsi rdi
  * rbp rsp, not the encoding's. */
 static const struct reg regs64[] = {
-	{ "rax", 64, "int64", F_CORE, W_GPR, GPR_RAX },
-	{ "rbx", 64, "int64", F_CORE, W_GPR, GPR_RBX },
-	{ "rcx", 64, "int64", F_CORE, W_GPR, GPR_RCX },
-	{ "rdx", 64, "int64", F_CORE, W_GPR, GPR_RDX },
-	{ "rsi", 64, "int64", F_CORE, W_GPR, GPR_RSI },
-	{ "rdi", 64, "int64", F_CORE, W_GPR, GPR_RDI },
-	{ "rbp", 64, "data_ptr", F_CORE, W_GPR, GPR_RBP },
-	{ "rsp", 64, "data_ptr", F_CORE, W_GPR, GPR_RSP },
-	{ "r8", 64, "int64", F_CORE, W_GPR, GPR_R8 },
-	{ "r9", 64, "int64", F_CORE, W_GPR, GPR_R9 },
-	{ "r10", 64, "int64", F_CORE, W_GPR, GPR_R10 },
-	{ "r11", 64, "int64", F_CORE, W_GPR, GPR_R11 },
-	{ "r12", 64, "int64", F_CORE, W_GPR, GPR_R12 },
-	{ "r13", 64, "int64", F_CORE, W_GPR, GPR_R13 },
-	{ "r14", 64, "int64", F_CORE, W_GPR, GPR_R14 },
-	{ "r15", 64, "int64", F_CORE, W_GPR, GPR_R15 },
-	{ "rip", 64, "code_ptr", F_CORE, W_RIP, 0 },
-	{ "eflags", 32, "i386_eflags", F_CORE, W_FLAGS, 0 },
+	GPR("rax", 64, "int64", GPR_RAX), GPR("rbx", 64, "int64", GPR_RBX),
+	GPR("rcx", 64, "int64", GPR_RCX), GPR("rdx", 64, "int64", GPR_RDX),
+	GPR("rsi", 64, "int64", GPR_RSI), GPR("rdi", 64, "int64", GPR_RDI),
+	GPR("rbp", 64, "data_ptr", GPR_RBP),
+	GPR("rsp", 64, "data_ptr", GPR_RSP),
+	GPR("r8", 64, "int64", GPR_R8), GPR("r9", 64, "int64", GPR_R9),
+	GPR("r10", 64, "int64", GPR_R10), GPR("r11", 64, "int64", GPR_R11),
+	GPR("r12", 64, "int64", GPR_R12), GPR("r13", 64, "int64", GPR_R13),
+	GPR("r14", 64, "int64", GPR_R14), GPR("r15", 64, "int64", GPR_R15),
+	{ "rip", 64, "code_ptr", F_CORE, VCPU(rip), RW_YES, 0, NULL },
+	{ "eflags", 32, "i386_eflags", F_CORE, VCPU(rflags), RW_FLAGS, 0,
+	  NULL },
 	SEL_REGS,
-	X87_REGS(32),
+	X87_REGS,
 	SSE_REGS,
-	{ "xmm8", 128, "uint128", F_SSE, W_SSE, 8 },
-	{ "xmm9", 128, "uint128", F_SSE, W_SSE, 9 },
-	{ "xmm10", 128, "uint128", F_SSE, W_SSE, 10 },
-	{ "xmm11", 128, "uint128", F_SSE, W_SSE, 11 },
-	{ "xmm12", 128, "uint128", F_SSE, W_SSE, 12 },
-	{ "xmm13", 128, "uint128", F_SSE, W_SSE, 13 },
-	{ "xmm14", 128, "uint128", F_SSE, W_SSE, 14 },
-	{ "xmm15", 128, "uint128", F_SSE, W_SSE, 15 },
-	{ "mxcsr", 32, "int", F_SSE, W_SSE, 16 },
-	{ "fs_base", 64, "int64", F_SEGMENTS, W_FS_BASE, 0 },
-	{ "gs_base", 64, "int64", F_SEGMENTS, W_GS_BASE, 0 },
-	{ "k_gs_base", 64, "int64", F_SYS, W_KGS_BASE, 0 },
-	{ "cr0", 64, "tv_cr0", F_SYS, W_CR0, 0 },
-	{ "cr2", 64, "int64", F_SYS, W_CR2, 0 },
-	{ "cr3", 64, "int64", F_SYS, W_CR3, 0 },
-	{ "cr4", 64, "tv_cr4", F_SYS, W_CR4, 0 },
-	{ "cr8", 64, "int64", F_SYS, W_CR8, 0 },
-	{ "efer", 64, "tv_efer", F_SYS, W_EFER, 0 },
+	XMM("xmm8"), XMM("xmm9"), XMM("xmm10"), XMM("xmm11"),
+	XMM("xmm12"), XMM("xmm13"), XMM("xmm14"), XMM("xmm15"),
+	MXCSR,
+	{ "fs_base", 64, "int64", F_SEGMENTS, VCPU(seg[SEG_FS].base), RW_YES,
+	  0, NULL },
+	{ "gs_base", 64, "int64", F_SEGMENTS, VCPU(seg[SEG_GS].base), RW_YES,
+	  0, NULL },
+	SYS("k_gs_base", 64, "int64", kernel_gs_base, RW_YES),
+	SYS("cr0", 64, "tv_cr0", cr0, RW_NO),
+	SYS("cr2", 64, "int64", cr2, RW_YES),
+	SYS("cr3", 64, "int64", cr3, RW_NO),
+	SYS("cr4", 64, "tv_cr4", cr4, RW_NO),
+	SYS("cr8", 64, "int64", cr8, RW_NO),
+	SYS("efer", 64, "tv_efer", efer, RW_NO),
 };
 
 /* i386's order (gdb's i386_register_names): the encoding's. */
 static const struct reg regs32[] = {
-	{ "eax", 32, "int32", F_CORE, W_GPR, GPR_RAX },
-	{ "ecx", 32, "int32", F_CORE, W_GPR, GPR_RCX },
-	{ "edx", 32, "int32", F_CORE, W_GPR, GPR_RDX },
-	{ "ebx", 32, "int32", F_CORE, W_GPR, GPR_RBX },
-	{ "esp", 32, "data_ptr", F_CORE, W_GPR, GPR_RSP },
-	{ "ebp", 32, "data_ptr", F_CORE, W_GPR, GPR_RBP },
-	{ "esi", 32, "int32", F_CORE, W_GPR, GPR_RSI },
-	{ "edi", 32, "int32", F_CORE, W_GPR, GPR_RDI },
-	{ "eip", 32, "code_ptr", F_CORE, W_RIP, 0 },
-	{ "eflags", 32, "i386_eflags", F_CORE, W_FLAGS, 0 },
+	GPR("eax", 32, "int32", GPR_RAX), GPR("ecx", 32, "int32", GPR_RCX),
+	GPR("edx", 32, "int32", GPR_RDX), GPR("ebx", 32, "int32", GPR_RBX),
+	GPR("esp", 32, "data_ptr", GPR_RSP),
+	GPR("ebp", 32, "data_ptr", GPR_RBP),
+	GPR("esi", 32, "int32", GPR_RSI), GPR("edi", 32, "int32", GPR_RDI),
+	{ "eip", 32, "code_ptr", F_CORE, VCPU(rip), RW_YES, 0, NULL },
+	{ "eflags", 32, "i386_eflags", F_CORE, VCPU(rflags), RW_FLAGS, 0,
+	  NULL },
 	SEL_REGS,
-	X87_REGS(32),
+	X87_REGS,
 	SSE_REGS,
-	{ "mxcsr", 32, "int", F_SSE, W_SSE, 16 },
+	MXCSR,
 	/* in trapvisor's feature: gdb's bare i386 (no OS ABI) has no
 	 * room for org.gnu.gdb.i386.segments */
-	{ "fs_base", 32, "int32", F_SYS, W_FS_BASE, 0 },
-	{ "gs_base", 32, "int32", F_SYS, W_GS_BASE, 0 },
-	{ "cr0", 32, "tv_cr0", F_SYS, W_CR0, 0 },
-	{ "cr2", 32, "int32", F_SYS, W_CR2, 0 },
-	{ "cr3", 32, "int32", F_SYS, W_CR3, 0 },
-	{ "cr4", 32, "tv_cr4", F_SYS, W_CR4, 0 },
-	{ "efer", 64, "tv_efer", F_SYS, W_EFER, 0 },
+	SYS("fs_base", 32, "int32", seg[SEG_FS].base, RW_YES),
+	SYS("gs_base", 32, "int32", seg[SEG_GS].base, RW_YES),
+	SYS("cr0", 32, "tv_cr0", cr0, RW_NO),
+	SYS("cr2", 32, "int32", cr2, RW_YES),
+	SYS("cr3", 32, "int32", cr3, RW_NO),
+	SYS("cr4", 32, "tv_cr4", cr4, RW_NO),
+	SYS("efer", 64, "tv_efer", efer, RW_NO),
 };
 
 #define NREGS(t) (sizeof(t) / sizeof((t)[0]))
@@ -190,34 +185,15 @@ unsigned gdbregs_total(enum gdb_layout l)
 	return total;
 }
 
-/* An x87 that FNINIT left: control word 0x37f, every register empty. */
-static uint64_t x87_value(unsigned arg)
-{
-	return arg == 8 ? 0x37f : arg == 10 ? 0xffff : 0;
-}
-
+/* The register's whole field in struct vcpu (x86 is little-endian). */
 static uint64_t reg_value(const struct vm *vm, const struct reg *r)
 {
-	const struct vcpu *v = &vm->vcpu;
+	uint64_t x = 0;
 
-	switch (r->what) {
-	case W_GPR: return v->regs[r->arg];
-	case W_RIP: return v->rip;
-	case W_FLAGS: return v->rflags;
-	case W_SEL: return v->seg[r->arg].selector;
-	case W_X87: return r->arg < 8 ? 0 : x87_value(r->arg);
-	case W_SSE: return r->arg == 16 ? 0x1f80 : 0; /* MXCSR at reset */
-	case W_FS_BASE: return v->seg[SEG_FS].base;
-	case W_GS_BASE: return v->seg[SEG_GS].base;
-	case W_KGS_BASE: return v->kernel_gs_base;
-	case W_CR0: return v->cr0;
-	case W_CR2: return v->cr2;
-	case W_CR3: return v->cr3;
-	case W_CR4: return v->cr4;
-	case W_CR8: return v->cr8;
-	case W_EFER: return v->efer;
-	}
-	return 0;
+	if (r->where == NOWHERE)
+		return r->reset;
+	memcpy(&x, (const uint8_t *)&vm->vcpu + r->where, r->size);
+	return x;
 }
 
 void gdbregs_read(const struct vm *vm, enum gdb_layout l, unsigned i,
@@ -252,49 +228,38 @@ static uint64_t merge(uint64_t old, uint64_t x, unsigned bits)
 	return bits >= 64 ? x : (old & ~((1ULL << bits) - 1)) | x;
 }
 
+/* RFLAGS from gdb: bit 1 is always 1; VM and the reserved bits are not
+ * the debugger's to set. */
+#define FL_DEBUGGER (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_TF | FL_IF | \
+		     FL_DF | FL_OF | FL_IOPL_MASK | FL_NT | FL_RF | FL_AC | \
+		     FL_ID)
+
 int gdbregs_write(struct vm *vm, enum gdb_layout l, unsigned i,
 		  const uint8_t *in)
 {
 	unsigned n;
 	const struct reg *t = table(l, &n);
-	struct vcpu *v = &vm->vcpu;
 
 	if (i >= n)
 		return -1;
 	const struct reg *r = &t[i];
 	uint64_t x = le_value(in, r->bits);
 
-	switch (r->what) {
-	case W_GPR:
-		v->regs[r->arg] = merge(v->regs[r->arg], x, r->bits);
+	switch (r->write) {
+	case RW_YES:
+		x = merge(reg_value(vm, r), x, r->bits);
+		break;
+	case RW_FLAGS:
+		x = (x & FL_DEBUGGER) | FL_FIXED1;
+		break;
+	case RW_NONE:
 		return 0;
-	case W_RIP:
-		v->rip = merge(v->rip, x, r->bits);
-		return 0;
-	case W_FLAGS:
-		/* bit 1 is always 1; VM and the reserved bits are not
-		 * the debugger's to set */
-		v->rflags = (x & (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF |
-				  FL_TF | FL_IF | FL_DF | FL_OF | FL_IOPL_MASK |
-				  FL_NT | FL_RF | FL_AC | FL_ID)) | FL_FIXED1;
-		return 0;
-	case W_FS_BASE:
-		v->seg[SEG_FS].base = merge(v->seg[SEG_FS].base, x, r->bits);
-		return 0;
-	case W_GS_BASE:
-		v->seg[SEG_GS].base = merge(v->seg[SEG_GS].base, x, r->bits);
-		return 0;
-	case W_KGS_BASE:
-		v->kernel_gs_base = x;
-		return 0;
-	case W_CR2:
-		v->cr2 = merge(v->cr2, x, r->bits);
-		return 0;
-	default:
+	case RW_NO:
 		/* the same value back is no change (gdb's G writes all) */
-		return reg_value(vm, r) == x || r->what == W_X87 ||
-		       r->what == W_SSE ? 0 : -1;
+		return reg_value(vm, r) == x ? 0 : -1;
 	}
+	memcpy((uint8_t *)&vm->vcpu + r->where, &x, r->size);
+	return 0;
 }
 
 /* ------------------------------------------------------------------
@@ -384,13 +349,16 @@ static size_t put_feature(char *buf, size_t at, size_t cap,
 		for (unsigned i = 0; i < NREGS(sys); i++)
 			at = put_flags(buf, at, cap, &sys[i]);
 	for (unsigned i = 0; i < n; i++) {
+		const char *group = feat == F_SYS ? "system" : t[i].group;
+
 		if (t[i].feature != feat)
 			continue;
 		at = put(buf, at, cap, "<reg name=\"%s\" bitsize=\"%u\" "
-			 "type=\"%s\" regnum=\"%u\"%s/>", t[i].name, t[i].bits,
-			 t[i].type, i, feat == F_SYS ? " group=\"system\"" :
-			 t[i].what == W_X87 ? " group=\"float\"" :
-			 t[i].what == W_SSE ? " group=\"vector\"" : "");
+			 "type=\"%s\" regnum=\"%u\"", t[i].name, t[i].bits,
+			 t[i].type, i);
+		if (group)
+			at = put(buf, at, cap, " group=\"%s\"", group);
+		at = put(buf, at, cap, "/>");
 	}
 	return put(buf, at, cap, "</feature>");
 }

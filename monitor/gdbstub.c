@@ -24,7 +24,10 @@
  * guest's own page tables (walk_guest) with supervisor rights, as a
  * kernel debugger expects; an address they do not map, or one that maps
  * no RAM, is an E14 (EFAULT) reply, and nothing is raised in the guest.
- * A write changes guest RAM through vm_write_phys, which tells the engine
+ * The walk is a peek (ACC_PEEK): it sets no accessed or dirty bit in the
+ * guest's entries, for reads and for writes alike, as QEMU's gdbstub
+ * (cpu_memory_rw_debug, a page walk that only loads) does.  A write
+ * changes guest RAM through vm_write_phys, which tells the engine
  * (decoded instructions are dropped), and ignores the page's R/W bit, as
  * a debugger's poke does.
  *
@@ -361,7 +364,7 @@ static enum serve write_reg(struct vm *vm, struct gdbstub *g,
 /*
  * Where guest-virtual va is in guest RAM, for n bytes within its page:
  * a host pointer, or NULL when the guest's tables do not map it or map
- * no RAM there.  Supervisor rights, and no fault raised.
+ * no RAM there.  Supervisor rights; no fault raised, no A or D bit set.
  */
 static uint8_t *debug_map(struct vm *vm, uint64_t va, size_t n,
 			  uint64_t *gpa)
@@ -370,7 +373,7 @@ static uint8_t *debug_map(struct vm *vm, uint64_t va, size_t n,
 
 	if ((vm->vcpu.efer & EFER_LMA) && !x86_canonical(va))
 		return NULL;
-	if (walk_guest(vm, va, ACC_READ, &r) < 0)
+	if (walk_guest(vm, va, ACC_READ | ACC_PEEK, &r) < 0)
 		return NULL;
 	*gpa = r.gpa;
 	return gm_ptr(&vm->mem, r.gpa, n);

@@ -488,6 +488,33 @@ static void on_sigint(int sig)
 }
 
 /*
+ * SIGTERM and SIGHUP (kill, timeout, a terminal gone) end the run as
+ * Ctrl-C does, so that what is written at the end of a run is written
+ * (--dump-paging's picture of the last CR3, --stats); main() then dies
+ * of the signal, as the default action would have (status 128 + n to a
+ * shell).  Another one changes nothing: timeout(1) sends its signal
+ * twice, to the command and to its process group.
+ */
+static volatile sig_atomic_t ending_signal;
+
+static void on_ending_signal(int sig)
+{
+	if (!ending_signal)
+		ending_signal = sig;
+	on_sigint(sig);
+}
+
+/* The run is over and written: die of the signal that ended it. */
+static void die_of_ending_signal(void)
+{
+	if (!ending_signal)
+		return;
+	console_restore();
+	signal(ending_signal, SIG_DFL);
+	raise(ending_signal);
+}
+
+/*
  * Without SA_RESTART: a system call that blocks (a write() to a terminal
  * nobody reads, a waitpid) returns EINTR at Ctrl-C, so that the monitor
  * gets back to its loop and stops; signal() would restart it.
@@ -498,6 +525,9 @@ static void catch_sigint(void)
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_ending_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 /*
@@ -629,6 +659,8 @@ int main(int argc, char **argv)
 	tracejson_catch_signals();
 
 	int status = flush_output(&vm, vm_run(&vm));
+	if (ending_signal) /* what the shell will see */
+		status = 128 + ending_signal;
 	tracejson_close(status);
 	if (dump) {
 		paging_dot(&vm, dump);
@@ -645,5 +677,6 @@ int main(int argc, char **argv)
 	symtab_free(&symbols);
 	isa_fini();
 	free((char *)opt.cmdline);
+	die_of_ending_signal();
 	return status;
 }

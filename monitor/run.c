@@ -68,7 +68,7 @@ static void deliver_pending(struct vm *vm, bool shadow_before)
 {
 	if (vm->vcpu.exception.pending && !vm->stopped)
 		interp_deliver(vm);
-	trace_kill_shutdown(vm);
+	trace_kill_pending(vm);
 	track_shadow(&vm->vcpu, shadow_before);
 }
 
@@ -103,7 +103,7 @@ static void inject_interrupt(struct vm *vm)
 	if (vm->opt.trace && !v->shutdown.pending && !vm->stopped)
 		trace_interrupt(vm, rip, cpl, vector,
 				!vm->engine->inject_interrupt);
-	trace_kill_shutdown(vm);
+	trace_kill_pending(vm);
 }
 
 /*
@@ -171,6 +171,19 @@ static void wait_while_halted(struct vm *vm)
 	}
 }
 
+/*
+ * A watchpoint hit by a data access the monitor made for the guest (the
+ * store of an emulated sgdt, the push of an exception frame: shadowpt's
+ * gva_* note it in vm->debug as an engine notes its own) stops the guest
+ * for the debugger now that the instruction, or the delivery, is
+ * complete.
+ */
+static void monitor_watch_stop(struct vm *vm)
+{
+	if (vm->debug.stop != DEBUG_STOP_NONE && !vm->stopped)
+		gdbstub_engine_stop(vm);
+}
+
 /* When must the engine come back next, counted in guest instructions? */
 static void set_deadline(struct vm *vm)
 {
@@ -210,6 +223,7 @@ int vm_run(struct vm *vm)
 	vm->stats->start_ns = clock_host_ns();
 	while (!vm->stopped) {
 		deliver_pending(vm, shadow_before);
+		monitor_watch_stop(vm); /* emulated, or the frame pushed */
 		gdbstub_check(vm); /* gdb's stops: monitor/gdbstub.c */
 		if (vm->stopped)
 			break;
@@ -220,6 +234,7 @@ int vm_run(struct vm *vm)
 		else
 			inject_interrupt(vm);
 		wait_while_halted(vm);
+		monitor_watch_stop(vm); /* an interrupt's frame pushed */
 		if (vm->stopped)
 			break;
 		set_deadline(vm);
@@ -237,8 +252,9 @@ int vm_run(struct vm *vm)
 			dispatch(vm, &x);
 			tracejson_exit(vm, &x);
 		}
-		trace_kill_shutdown(vm); /* int n through a broken IDT */
+		trace_kill_pending(vm); /* a triple fault, an interp/ or engine kill */
 	}
+	trace_kill_pending(vm); /* a kill on the way out of the loop */
 	gdbstub_guest_exit(vm);
 	vm->stats->end_ns = clock_host_ns();
 	return vm->exit_status;

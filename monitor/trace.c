@@ -315,17 +315,6 @@ void trace_shadow_entry(const struct vm *vm, uint64_t va, char *buf,
 		 (pte & PTE_U) ? "user" : "supervisor");
 }
 
-bool trace_peek_insn(struct vm *vm, uint64_t rip, struct insn *in)
-{
-	struct vcpu_event pending = vm->vcpu.exception;
-	uint64_t cr2 = vm->vcpu.cr2;
-	enum decode_result r = insn_fetch(vm, rip, in);
-
-	vm->vcpu.exception = pending;
-	vm->vcpu.cr2 = cr2;
-	return r == DECODE_OK;
-}
-
 /* --------------------------------------------------------- shutdown */
 
 /* "#GP(0x42)", "#UD", "int 0x80", "interrupt 0x20". */
@@ -373,7 +362,8 @@ static void chain_words(const struct vcpu_shutdown *sd, char *buf, size_t len)
 	}
 }
 
-void trace_kill_shutdown(struct vm *vm)
+/* A triple fault (vcpu.shutdown) ends the guest, naming the chain. */
+static void kill_shutdown(struct vm *vm)
 {
 	struct vcpu_shutdown *sd = &vm->vcpu.shutdown;
 	char where[TRACE_WHERE_LEN], chain[400];
@@ -384,6 +374,26 @@ void trace_kill_shutdown(struct vm *vm)
 	chain_words(sd, chain, sizeof(chain));
 	vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "triple fault at rip %s: %s",
 		trace_where(vm, sd->rip, where, sizeof(where)), chain);
+}
+
+/* The line vm_kill_at() left unprinted, with the function of its RIP. */
+static void kill_note(struct vm *vm)
+{
+	struct vm_kill_note *k = &vm->kill;
+	char where[TRACE_WHERE_LEN];
+
+	if (!k->pending)
+		return;
+	k->pending = false;
+	fflush(stdout); /* the guest's output first, as vm_kill does */
+	fprintf(stderr, "trapvisor: %s (rip %s)\n", k->why,
+		trace_where(vm, k->rip, where, sizeof(where)));
+}
+
+void trace_kill_pending(struct vm *vm)
+{
+	kill_shutdown(vm);
+	kill_note(vm);
 }
 
 /* Rows sorted by time spent, the costliest first. */

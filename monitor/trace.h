@@ -80,14 +80,6 @@ void trace_shadow_entry(const struct vm *vm, uint64_t va, char *buf,
 			size_t len);
 
 /*
- * Decode the instruction at rip for a line only: fetched with the
- * guest's rights, and anything the fetch would raise (a #PF of its
- * own) is forgotten, so that tracing never changes the guest's run.
- * True with *in filled, false when it cannot be read.
- */
-bool trace_peek_insn(struct vm *vm, uint64_t rip, struct insn *in);
-
-/*
  * "0x201234 <main+0x4>": a guest address and the function it is in, by
  * the image's symbol table; the bare address when none holds it.  For
  * the trace and for the messages that end a guest.
@@ -98,10 +90,12 @@ char *trace_where(const struct vm *vm, uint64_t va, char *buf, size_t len);
 #define TRACE_WHERE_LEN 160
 
 /*
- * Stop the VM whose vCPU a triple fault shut down (vcpu.shutdown),
- * naming the chain of events in the message; nothing otherwise.
+ * Word the end of the guest that a lower layer left for the monitor:
+ * stop the VM whose vCPU a triple fault shut down (vcpu.shutdown),
+ * naming the chain of events, or print the reason vm_kill_at() kept
+ * (vm->kill), each with the function its RIP is in; nothing otherwise.
  */
-void trace_kill_shutdown(struct vm *vm);
+void trace_kill_pending(struct vm *vm);
 
 /* The --stats table: traps by reason and by instruction, with times. */
 void trace_print_stats(const struct vm *vm, FILE *f);

@@ -29,9 +29,10 @@
  *               (invlpg, a CR3 write), and keeps, as on a real TLB, the
  *               old translation until it does
  *
- * Everything here only reads: the guest's tables through gm_ptr() (no
- * accessed or dirty bit is set, unlike walk_guest()), the shadow through
- * its roots.  A hostile guest's tables (loops, tables outside RAM, a
+ * Everything here only reads: the guest's tables through gm_ptr(), a
+ * guest translation through the one page walk as a peek (walk_guest()
+ * with ACC_PEEK: no accessed or dirty bit set), the shadow through its
+ * roots.  A hostile guest's tables (loops, tables outside RAM, a
  * thousand tables) give a picture of bounded size: runs of entries that
  * differ only by a steadily growing frame are one row, at most
  * DOT_MAX_ROWS rows per table and DOT_MAX_TABLES tables per tree.
@@ -62,19 +63,12 @@ static const char *const state_color[DS_NSTATES + 1] = {
 };
 
 struct dot {
-	const struct vm *vm;
+	struct vm *vm;     /* only read (walk_guest's peek takes it) */
 	FILE *f;
 	enum paging_mode mode;
 	bool shadow;       /* the engine uses the shadow (not nested paging) */
 	unsigned id;       /* the next node's number */
 	unsigned tables;   /* drawn in the current tree */
-};
-
-/* A guest translation, found without touching A or D. */
-struct guest_leaf {
-	uint64_t frame;    /* of the 4 KiB page asked for */
-	uint64_t pte;
-	bool w, u, x;
 };
 
 /* ------------------------------------------------------------------
@@ -155,59 +149,6 @@ static bool load_table(const struct dot *d, uint64_t gpa, unsigned n,
 }
 
 /*
- * The guest's translation of va as the CPU would find it, read only.
- * Returns false when va is not mapped.
- */
-static bool guest_lookup(const struct dot *d, uint64_t va,
-			 struct guest_leaf *g)
-{
-	const struct vcpu *v = &d->vm->vcpu;
-	uint64_t table, e;
-	int level;
-
-	*g = (struct guest_leaf){ .w = true, .u = true, .x = true };
-	switch (d->mode) {
-	case PAGING_NONE:
-		g->frame = va & PAGE_4K_MASK;
-		g->pte = PTE_P | PTE_W | PTE_U | PTE_A | PTE_D;
-		return true;
-	case PAGING_32BIT:
-		table = v->cr3 & CR3_32BIT_MASK;
-		level = 2;
-		break;
-	case PAGING_PAE:
-		e = v->pdpte[(va >> 30) & 3];
-		if (!(e & PTE_P))
-			return false;
-		table = e & PTE_ADDR_MASK;
-		level = 2;
-		break;
-	default:
-		table = v->cr3 & CR3_ADDR_MASK;
-		level = PT_LEVELS;
-	}
-	for (; level >= 1; level--) {
-		unsigned i = (va >> fmt_shift(d->mode, level)) &
-			     (fmt_entries(d->mode) - 1);
-		if (!load_table(d, table + (uint64_t)i * fmt_size(d->mode), 1,
-				&e) || !(e & PTE_P))
-			return false;
-		g->w &= !!(e & PTE_W);
-		g->u &= !!(e & PTE_U);
-		g->x &= !(fmt_nx(d) && (e & PTE_NX));
-		if (fmt_leaf(d, e, level)) {
-			uint64_t size = 1ULL << fmt_shift(d->mode, level);
-			g->frame = fmt_frame(d, e, level) +
-				   (va & (size - 1) & PAGE_4K_MASK);
-			g->pte = e;
-			return true;
-		}
-		table = e & fmt_addr_mask(d->mode);
-	}
-	return false;
-}
-
-/*
  * How a shadow leaf s for va in view v stands against the guest's entry
  * now: the rules of spt_make_leaf() read backwards.
  */
@@ -215,13 +156,15 @@ static enum dot_state classify(const struct dot *d, uint64_t va, uint64_t s,
 			       enum shadow_view v)
 {
 	const struct vcpu *c = &d->vm->vcpu;
-	struct guest_leaf g;
+	struct walk_result g;
 
-	if (!guest_lookup(d, va, &g) || (v == VIEW_USER && !g.u) ||
-	    (s & PTE_ADDR_MASK) != g.frame)
+	if (walk_guest(d->vm, va, ACC_READ | ACC_PEEK, &g) < 0 ||
+	    (v == VIEW_USER && !g.user) ||
+	    (s & PTE_ADDR_MASK) != (g.gpa & PAGE_4K_MASK))
 		return DS_STALE;
-	bool may_write = g.w || (v == VIEW_SUPERVISOR && !(c->cr0 & CR0_WP));
-	bool no_exec = !g.x && (c->efer & EFER_NXE);
+	bool may_write = g.writable ||
+			 (v == VIEW_SUPERVISOR && !(c->cr0 & CR0_WP));
+	bool no_exec = !g.executable && (c->efer & EFER_NXE);
 	if (!!(s & PTE_NX) != no_exec)
 		return DS_STALE;
 	if (s & PTE_W)
@@ -311,6 +254,57 @@ static void node_note(const struct dot *d, const char *text)
 	fprintf(d->f, "    <TR><TD COLSPAN=\"4\"><I>%s</I></TD></TR>\n", text);
 }
 
+/* Close a table's node: how many entries were left out, or what an
+ * empty table means (empty), then the end. */
+static void node_tail(const struct dot *d, unsigned nrows, unsigned more,
+		      const char *empty)
+{
+	char text[64];
+
+	if (more) {
+		snprintf(text, sizeof(text), "... and %u more present "
+			 "entries", more);
+		node_note(d, text);
+	}
+	if (!nrows && !more)
+		node_note(d, empty);
+	node_end(d);
+}
+
+/* A table being drawn: what its rows and its children need of it. */
+struct parent {
+	enum paging_mode mode;  /* its format (the shadow's: 4-level) */
+	int level;
+	uint64_t base;          /* the first linear address it maps */
+	bool user;              /* guest: every level above allows user */
+	bool pdpte;             /* guest: it is PAE's PDPTE registers */
+	enum shadow_view view;  /* shadow: the view it belongs to */
+};
+
+/* Draw the table row r of parent p names, as node id. */
+typedef void child_drawer(struct dot *d, const struct parent *p,
+			  const struct row *r, unsigned id);
+
+/*
+ * After a table's node is closed: the edge from each row that got a
+ * child's number (child_id[i], 0 for none) to that child, and the child,
+ * drawn by draw (depth first, so that numbers go in drawing order).
+ */
+static void node_edges(struct dot *d, unsigned id, const struct row *rows,
+		       const unsigned *child_id, unsigned nrows,
+		       child_drawer *draw, const struct parent *p)
+{
+	for (unsigned i = 0; i < nrows; i++) {
+		if (!child_id[i])
+			continue;
+		fprintf(d->f, "  n%u:r%u -> n%u;\n", id, rows[i].first,
+			child_id[i]);
+		draw(d, p, &rows[i], child_id[i]);
+	}
+}
+
+static child_drawer guest_child, shadow_child_table;
+
 static void index_text(char *out, size_t len, const struct row *r)
 {
 	if (r->first == r->last)
@@ -369,13 +363,13 @@ static void guest_states(const struct dot *d, uint64_t va, uint64_t size,
 			     (va & VA48_MASK) + size, n[v]);
 }
 
-/* Does entry e at index i continue row r? */
-static bool row_continues(const struct dot *d, const struct row *r,
-			  uint64_t e, unsigned i, int level, bool leaf,
+/* Does entry e at index i of a table of p continue row r? */
+static bool row_continues(const struct parent *p, const struct row *r,
+			  uint64_t e, unsigned i, bool leaf,
 			  unsigned n[SHADOW_NVIEWS][DS_NSTATES])
 {
-	uint64_t mask = fmt_addr_mask(d->mode);
-	uint64_t step = leaf ? 1ULL << fmt_shift(d->mode, level) : PAGE_4K;
+	uint64_t mask = fmt_addr_mask(p->mode);
+	uint64_t step = leaf ? 1ULL << fmt_shift(p->mode, p->level) : PAGE_4K;
 	unsigned k = i - r->first;
 
 	return i == r->last + 1 && leaf == r->leaf &&
@@ -384,9 +378,58 @@ static bool row_continues(const struct dot *d, const struct row *r,
 	       memcmp(n, r->n, sizeof(r->n)) == 0;
 }
 
-static void guest_table(struct dot *d, unsigned id, uint64_t gpa,
-			const uint64_t *pdpte, int level, uint64_t base,
-			bool user);
+/* What the present entry e at index i of p's table is: a leaf or not;
+ * for a leaf, the states of its pages in each view, into n. */
+typedef bool entry_reader(const struct dot *d, const struct parent *p,
+			  unsigned i, uint64_t e,
+			  unsigned n[SHADOW_NVIEWS][DS_NSTATES]);
+
+/*
+ * The present entries of a table of p (n of them, at e) as rows, runs
+ * of alike entries in one (a leaf's pages all in the same states; the
+ * shadow's tables, whose addresses are the host's, never), at most
+ * DOT_MAX_ROWS.  Returns the rows; *more counts the entries left out.
+ */
+static unsigned group_rows(const struct dot *d, const struct parent *p,
+			   const uint64_t *e, unsigned n, entry_reader *read,
+			   bool merge_tables, struct row *rows,
+			   unsigned *more)
+{
+	struct row r = { 0 };
+	unsigned nrows = 0;
+	bool open = false;
+
+	*more = 0;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned st[SHADOW_NVIEWS][DS_NSTATES] = { { 0 } };
+		if (!(e[i] & PTE_P))
+			continue;
+		if (nrows == DOT_MAX_ROWS) {
+			(*more)++;
+			continue;
+		}
+		bool leaf = read(d, p, i, e[i], st);
+		if (open && (leaf || merge_tables) &&
+		    row_continues(p, &r, e[i], i, leaf, st)) {
+			r.last = i;
+			continue;
+		}
+		if (open)
+			rows[nrows++] = r;
+		if (nrows == DOT_MAX_ROWS) {
+			open = false;
+			(*more)++;
+			continue;
+		}
+		r = (struct row){ .first = i, .last = i, .e = e[i],
+				  .leaf = leaf };
+		memcpy(r.n, st, sizeof(r.n));
+		open = true;
+	}
+	if (open)
+		rows[nrows++] = r;
+	return nrows;
+}
 
 static const char *const level_name[2][5] = {
 	{ "", "PT", "PD", "PDPT", "PML4" },
@@ -453,6 +496,20 @@ static void guest_row(struct dot *d, const struct row *r, int level,
 	d->tables++;
 }
 
+/* A guest entry (an entry_reader): a leaf's states from the shadow's
+ * side of each of its pages.  PAE's PDPTE registers are never leaves. */
+static bool guest_entry(const struct dot *d, const struct parent *p,
+			unsigned i, uint64_t e,
+			unsigned n[SHADOW_NVIEWS][DS_NSTATES])
+{
+	int shift = fmt_shift(d->mode, p->level);
+
+	if (p->pdpte || !fmt_leaf(d, e, p->level))
+		return false;
+	guest_states(d, p->base + ((uint64_t)i << shift), 1ULL << shift, n);
+	return true;
+}
+
 /*
  * Draw one guest table (or PAE's four PDPTE registers, pdpte != NULL):
  * its node, then the edges to its children, then the children.  user:
@@ -466,48 +523,20 @@ static void guest_table(struct dot *d, unsigned id, uint64_t gpa,
 		[PAGING_32BIT] = "32-bit", [PAGING_PAE] = "PAE",
 		[PAGING_4LEVEL] = "4-level",
 	};
-	uint64_t e[DOT_MAX_ENTRIES];
+	uint64_t e[DOT_MAX_ENTRIES] = { 0 };
 	unsigned n = pdpte ? 4 : fmt_entries(d->mode);
-	struct row rows[DOT_MAX_ROWS], r = { 0 };
-	unsigned nrows = 0, more = 0;
-	bool open = false;
+	struct row rows[DOT_MAX_ROWS];
+	unsigned nrows, more;
 	char title[64], sub[96];
-	int shift = fmt_shift(d->mode, level);
+	const struct parent p = { .mode = d->mode, .level = level,
+				  .base = base, .user = user,
+				  .pdpte = pdpte != NULL };
 
 	if (pdpte)
 		memcpy(e, pdpte, 4 * sizeof(*e));
 	else if (!load_table(d, gpa, n, e))
 		n = 0; /* the caller checked: never outside RAM */
-	for (unsigned i = 0; i < n; i++) {
-		unsigned st[SHADOW_NVIEWS][DS_NSTATES] = { { 0 } };
-		if (!(e[i] & PTE_P))
-			continue;
-		bool leaf = !pdpte && fmt_leaf(d, e[i], level);
-		if (nrows == DOT_MAX_ROWS) {
-			more++;
-			continue;
-		}
-		if (leaf)
-			guest_states(d, base + ((uint64_t)i << shift),
-				     1ULL << shift, st);
-		if (open && row_continues(d, &r, e[i], i, level, leaf, st)) {
-			r.last = i;
-			continue;
-		}
-		if (open)
-			rows[nrows++] = r;
-		if (nrows == DOT_MAX_ROWS) {
-			open = false;
-			more++;
-			continue;
-		}
-		r = (struct row){ .first = i, .last = i, .e = e[i],
-				  .leaf = leaf };
-		memcpy(r.n, st, sizeof(r.n));
-		open = true;
-	}
-	if (open)
-		rows[nrows++] = r;
+	nrows = group_rows(d, &p, e, n, guest_entry, true, rows, &more);
 
 	snprintf(title, sizeof(title), "%s", level_name[!!pdpte][level]);
 	if (pdpte)
@@ -524,29 +553,39 @@ static void guest_table(struct dot *d, unsigned id, uint64_t gpa,
 		if (d->id != before)
 			child_id[i] = before;
 	}
-	if (more) {
-		snprintf(sub, sizeof(sub), "... and %u more present entries",
-			 more);
-		node_note(d, sub);
-	}
-	if (!nrows && !more)
-		node_note(d, "no entry present");
-	node_end(d);
-	for (unsigned i = 0; i < nrows; i++) {
-		if (!child_id[i])
-			continue;
-		fprintf(d->f, "  n%u:r%u -> n%u;\n", id, rows[i].first,
-			child_id[i]);
-		guest_table(d, child_id[i], rows[i].e & fmt_addr_mask(d->mode),
-			    NULL, level - 1,
-			    base + ((uint64_t)rows[i].first << shift),
-			    user && (pdpte || (rows[i].e & PTE_U)));
-	}
+	node_tail(d, nrows, more, "no entry present");
+	node_edges(d, id, rows, child_id, nrows, guest_child, &p);
+}
+
+/* The guest table a row of p names (a child_drawer). */
+static void guest_child(struct dot *d, const struct parent *p,
+			const struct row *r, unsigned id)
+{
+	int shift = fmt_shift(d->mode, p->level);
+
+	guest_table(d, id, r->e & fmt_addr_mask(d->mode), NULL, p->level - 1,
+		    p->base + ((uint64_t)r->first << shift),
+		    p->user && (p->pdpte || (r->e & PTE_U)));
 }
 
 /* ------------------------------------------------------------------
  * The shadow's trees.
  */
+
+/* A shadow entry (an entry_reader): only a PT's entries are leaves,
+ * each in the state it stands in against the guest's entry now. */
+static bool shadow_entry(const struct dot *d, const struct parent *p,
+			 unsigned i, uint64_t e,
+			 unsigned n[SHADOW_NVIEWS][DS_NSTATES])
+{
+	int shift = PAGE_4K_SHIFT + 9 * (p->level - 1);
+
+	if (p->level != 1)
+		return false;
+	n[p->view][classify(d, canonical(p->base + ((uint64_t)i << shift)), e,
+			    p->view)] = 1;
+	return true;
+}
 
 static void shadow_table(struct dot *d, enum shadow_view v, unsigned id,
 			 const uint64_t *t, int level, uint64_t base)
@@ -556,43 +595,15 @@ static void shadow_table(struct dot *d, enum shadow_view v, unsigned id,
 		[DS_READONLY] = "read-only: a write faults first, for D",
 		[DS_STALE] = "STALE: the guest's entry changed",
 	};
-	struct row rows[DOT_MAX_ROWS], r = { 0 };
-	unsigned nrows = 0, more = 0;
-	bool open = false;
+	struct row rows[DOT_MAX_ROWS];
+	unsigned nrows, more;
 	int shift = PAGE_4K_SHIFT + 9 * (level - 1);
 	char idx[24], fl[64], what[160], sub[96];
+	const struct parent p = { .mode = PAGING_4LEVEL, .level = level,
+				  .base = base, .view = v };
 
-	for (unsigned i = 0; i < PT_ENTRIES; i++) {
-		unsigned st[SHADOW_NVIEWS][DS_NSTATES] = { { 0 } };
-		if (!(t[i] & PTE_P))
-			continue;
-		if (nrows == DOT_MAX_ROWS) {
-			more++;
-			continue;
-		}
-		if (level == 1)
-			st[v][classify(d, canonical(base + ((uint64_t)i <<
-				       shift)), t[i], v)] = 1;
-		if (open && level == 1 &&
-		    row_continues(&(struct dot){ .mode = PAGING_4LEVEL }, &r,
-				  t[i], i, 1, true, st)) {
-			r.last = i;
-			continue;
-		}
-		if (open)
-			rows[nrows++] = r;
-		if (nrows == DOT_MAX_ROWS) {
-			open = false;
-			more++;
-			continue;
-		}
-		r = (struct row){ .first = i, .last = i, .e = t[i],
-				  .leaf = level == 1 };
-		memcpy(r.n, st, sizeof(r.n));
-		open = true;
-	}
-	if (open)
-		rows[nrows++] = r;
+	nrows = group_rows(d, &p, t, PT_ENTRIES, shadow_entry, false, rows,
+			   &more);
 
 	snprintf(sub, sizeof(sub), "va from %#" PRIx64, canonical(base));
 	node_begin(d, id, level_name[0][level], sub);
@@ -634,23 +645,18 @@ static void shadow_table(struct dot *d, enum shadow_view v, unsigned id,
 			d->tables++;
 		}
 	}
-	if (more) {
-		snprintf(sub, sizeof(sub), "... and %u more present entries",
-			 more);
-		node_note(d, sub);
-	}
-	if (!nrows && !more)
-		node_note(d, "empty: nothing filled yet");
-	node_end(d);
-	for (unsigned i = 0; i < nrows; i++) {
-		if (!child_id[i])
-			continue;
-		fprintf(d->f, "  n%u:r%u -> n%u;\n", id, rows[i].first,
-			child_id[i]);
-		shadow_table(d, v, child_id[i], shadow_child(rows[i].e),
-			     level - 1, base + ((uint64_t)rows[i].first <<
-						shift));
-	}
+	node_tail(d, nrows, more, "empty: nothing filled yet");
+	node_edges(d, id, rows, child_id, nrows, shadow_child_table, &p);
+}
+
+/* The shadow table a row of p names (a child_drawer). */
+static void shadow_child_table(struct dot *d, const struct parent *p,
+			       const struct row *r, unsigned id)
+{
+	int shift = PAGE_4K_SHIFT + 9 * (p->level - 1);
+
+	shadow_table(d, p->view, id, shadow_child(r->e), p->level - 1,
+		     p->base + ((uint64_t)r->first << shift));
 }
 
 /* ------------------------------------------------------------------
@@ -735,7 +741,7 @@ static void shadow_tree(struct dot *d, enum shadow_view v)
 	fputs(" }\n", d->f);
 }
 
-int paging_dot(const struct vm *vm, FILE *f)
+int paging_dot(struct vm *vm, FILE *f)
 {
 	struct dot d = {
 		.vm = vm, .f = f, .mode = paging_mode(&vm->vcpu),

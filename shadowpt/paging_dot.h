@@ -20,9 +20,10 @@ struct vm;
  * entry and has not invalidated it yet); every shadow leaf says the same from
  * its side.  Runs of alike entries are one row, and the number of tables
  * and rows drawn is bounded, so a large guest gives a picture of bounded
- * size.  Reads only: no accessed or dirty bit is set, nothing is filled.
+ * size.  Reads only: no accessed or dirty bit is set (the page walk is a
+ * peek, ACC_PEEK), nothing is filled.
  * Returns 0, or -1 when writing to f failed.
  */
-int paging_dot(const struct vm *vm, FILE *f);
+int paging_dot(struct vm *vm, FILE *f);
 
 #endif /* SHADOWPT_PAGING_DOT_H */

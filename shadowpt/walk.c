@@ -212,14 +212,12 @@ static void walk_set_bits(struct vm *vm, const struct walk_path *p, int i,
 }
 
 /* The walk succeeded: A on every entry used, D on the leaf for a write. */
-static void walk_mark(struct vm *vm, const struct walk_path *p, unsigned acc,
-		      struct walk_result *r)
+static void walk_mark(struct vm *vm, const struct walk_path *p, unsigned acc)
 {
 	for (int i = 0; i < p->n; i++)
 		walk_set_bits(vm, p, i, PTE_A);
 	if (acc & ACC_WRITE)
 		walk_set_bits(vm, p, p->n - 1, PTE_D);
-	r->pte = walk_load(p->slot[p->n - 1], p->entry_size);
 }
 
 /*
@@ -335,7 +333,9 @@ static uint64_t walk_linear(const struct vm *vm, uint64_t va)
 /*T:510 The guest's page walk, as the CPU's page walker does it: the levels
  * of the vCPU's paging format from CR3, rights ANDed along the way, the
  * access checked against them, and only then the accessed and dirty bits
- * written back into the guest's entries.
+ * written back into the guest's entries.  A peek (ACC_PEEK: gdb reading
+ * memory, `monitor info tlb`, the trace decoding an instruction) is the
+ * same walk without that last step: looking must not change the guest.
  */
 int walk_guest(struct vm *vm, uint64_t va, unsigned acc,
 	       struct walk_result *r)
@@ -353,7 +353,9 @@ int walk_guest(struct vm *vm, uint64_t va, unsigned acc,
 		r->error = walk_error(vm, path.mode, acc, true);
 		return -1;
 	}
-	walk_mark(vm, &path, acc, r);
+	if (!(acc & ACC_PEEK))
+		walk_mark(vm, &path, acc);
+	r->pte = walk_load(path.slot[path.n - 1], path.entry_size);
 	r->page_size = walk_page_size(path.mode, r->level);
 	r->gpa = (r->pte & PTE_ADDR_MASK & ~(r->page_size - 1)) |
 		 (va & (r->page_size - 1));
@@ -415,9 +417,26 @@ static size_t gva_chunk(uint64_t va, size_t len)
 	return len < left ? len : left;
 }
 
+/*
+ * A data access the monitor made for the guest is one the debugger's
+ * watchpoints see, as x86's data breakpoints see the CPU's (a store into
+ * an operand, a frame pushed, a descriptor read).  A fetch is no data
+ * access, a peek is the debugger's own, and a read with ACC_WRITE is the
+ * probe of a write to come, which reports itself.
+ */
+static void gva_watch(struct vm *vm, uint64_t va, size_t len, unsigned acc)
+{
+	if (acc & (ACC_FETCH | ACC_PEEK))
+		return;
+	debug_watch_note(&vm->debug, walk_linear(vm, va), len,
+			 (acc & ACC_WRITE) ? WATCH_WRITE : WATCH_READ);
+}
+
 int gva_read(struct vm *vm, uint64_t va, void *buf, size_t len, unsigned acc)
 {
 	uint8_t *out = buf;
+	uint64_t first = va;
+	size_t all = len;
 
 	acc = gva_access(vm, acc);
 	while (len > 0) {
@@ -433,6 +452,8 @@ int gva_read(struct vm *vm, uint64_t va, void *buf, size_t len, unsigned acc)
 		va += n;
 		len -= n;
 	}
+	if (!(acc & ACC_WRITE))
+		gva_watch(vm, first, all, acc);
 	return 0;
 }
 
@@ -461,6 +482,8 @@ int gva_write(struct vm *vm, uint64_t va, const void *buf, size_t len,
 {
 	const uint8_t *in = buf;
 	struct walk_result r;
+	uint64_t first = va;
+	size_t all = len;
 
 	acc = gva_access(vm, acc) | ACC_WRITE;
 	int res = gva_probe_write(vm, va, len, acc);
@@ -482,6 +505,7 @@ int gva_write(struct vm *vm, uint64_t va, const void *buf, size_t len,
 		va += n;
 		len -= n;
 	}
+	gva_watch(vm, first, all, acc);
 	return 0;
 }
 
@@ -516,8 +540,8 @@ static size_t fetch_quietly(struct vm *vm, uint64_t va, uint8_t *buf,
  * 64-bit mode rip is linear and CS has neither base nor limit; in any other
  * mode rip is EIP, the linear address is CS.base + EIP, wrapping at 4 GiB,
  * and a byte past CS.limit is #GP(0) (SDM vol. 3, 3.4.3 and 5.3; code
- * segments are never expand-down).  Returns -1 with #GP(0) raised when the
- * first byte is already past the limit.
+ * segments are never expand-down).  Returns -1 when the first byte is
+ * already past the limit (#GP(0), which the caller raises or not).
  */
 static int fetch_where(struct vm *vm, uint64_t rip, uint64_t *lin,
 		       size_t *most)
@@ -529,10 +553,8 @@ static int fetch_where(struct vm *vm, uint64_t rip, uint64_t *lin,
 		*lin = rip;
 		return 0;
 	}
-	if (rip > cs->limit) {
-		vcpu_raise_error(&vm->vcpu, T_GP, 0);
+	if (rip > cs->limit)
 		return -1;
-	}
 	if ((uint64_t)cs->limit - rip + 1 < *most)
 		*most = (size_t)(cs->limit - rip + 1);
 	*lin = (uint32_t)(cs->base + rip);
@@ -566,8 +588,10 @@ enum decode_result insn_fetch(struct vm *vm, uint64_t rip, struct insn *in)
 	unsigned bits = cpu_code_size(&vm->vcpu) * 8;
 	enum decode_result res;
 
-	if (fetch_where(vm, rip, &lin, &most) < 0)
+	if (fetch_where(vm, rip, &lin, &most) < 0) {
+		vcpu_raise_error(&vm->vcpu, T_GP, 0);
 		return DECODE_FAULT;
+	}
 	first = PAGE_4K - (lin & (PAGE_4K - 1));
 	if (first > most)
 		first = most;
@@ -593,4 +617,30 @@ enum decode_result insn_fetch(struct vm *vm, uint64_t rip, struct insn *in)
 	if (r == 0)
 		panic("insn_fetch: a refused fetch succeeded");
 	return r == GVA_NO_RAM ? DECODE_NO_RAM : DECODE_FAULT;
+}
+
+/*
+ * The bytes insn_fetch would fetch, looked at and decoded for the trace:
+ * through the same walk with ACC_PEEK, so that nothing is raised and no
+ * accessed bit is set.  A trace must not change the run it describes.
+ */
+bool insn_peek(struct vm *vm, uint64_t rip, struct insn *in)
+{
+	uint8_t buf[INSN_MAX];
+	uint64_t lin;
+	size_t most, first, have;
+	unsigned acc = ACC_FETCH | ACC_PEEK |
+		       (vm->vcpu.cpl == CPL_USER ? ACC_USER : 0);
+
+	if (fetch_where(vm, rip, &lin, &most) < 0)
+		return false;
+	first = PAGE_4K - (lin & (PAGE_4K - 1));
+	if (first > most)
+		first = most;
+	have = fetch_quietly(vm, lin, buf, first, acc);
+	if (have == first && first < most)
+		have += fetch_quietly(vm, fetch_next(vm, lin, first),
+				      buf + first, most - first, acc);
+	return have > 0 && isa_decode_bytes_mode(buf, have, rip,
+				cpu_code_size(&vm->vcpu) * 8, in) == DECODE_OK;
 }

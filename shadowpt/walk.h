@@ -6,7 +6,9 @@
  * paging formats the vCPU's CR0.PG, CR4.PAE and EFER.LMA select (SDM vol.
  * 3, 4.1.1): 32-bit 2-level paging, PAE 3-level paging or 4-level paging;
  * it checks P, R/W, U/S and XD with CR0.WP and EFER.NXE, and sets the
- * accessed and dirty bits in the guest's entries when the access succeeds.
+ * accessed and dirty bits in the guest's entries when the access succeeds
+ * - except for a peek (ACC_PEEK), the debugger's or the trace's look,
+ * which must leave the guest's tables exactly as they were.
  * With CR0.PG clear the linear address is the physical address.  Outside
  * long mode (EFER.LMA = 0) linear addresses are 32 bits wide.
  *
@@ -68,7 +70,8 @@ static inline enum paging_mode paging_mode(const struct vcpu *v)
 struct walk_result {
 	uint64_t gpa;       /* guest-physical address of va */
 	uint64_t pte;       /* the leaf entry, after A/D were set (a 4-byte
-			       entry of 32-bit paging zero-extended) */
+			       entry of 32-bit paging zero-extended); a
+			       peek's is the entry as the guest left it */
 	uint64_t page_size; /* 4 KiB, 2 MiB, 4 MiB or 1 GiB */
 	int level;          /* level of the leaf: 1 PT, 2 PD, 3 PDPT */
 	uint32_t error;     /* on failure: the #PF error code */
@@ -79,7 +82,9 @@ struct walk_result {
 /*
  * Walk va for an access of kind acc (ACC_*).  Returns 0 and fills *r, or
  * -1 with r->error set to the error code of the #PF the CPU would raise.
- * A/D bits are set only when the walk succeeds.  A table outside guest RAM
+ * A/D bits are set only when the walk succeeds, and never with ACC_PEEK
+ * (acc then says which rights to check; nothing in guest RAM changes).
+ * A table outside guest RAM
  * ends the walk with -1 and r->error = PFEC_RSVD.  A frame outside guest
  * RAM is no failure: r->gpa may be device memory (MMIO), always below the
  * virtual CPU's MAXPHYADDR (higher frame bits are reserved).
@@ -92,6 +97,9 @@ int walk_guest(struct vm *vm, uint64_t va, unsigned acc,
  * the kind of access (ACC_USER is added when the virtual CPL is 3).
  * Returns 0; GVA_FAULT after raising #GP or #PF (CR2 = the failing
  * address) in the vCPU; or GVA_NO_RAM.  A write that fails changes nothing.
+ * An access that succeeds and touches a debugger's watchpoint is noted in
+ * vm->debug (debug_watch_note), as an engine notes its own: the monitor's
+ * stores for the guest are data accesses like any other.
  */
 int gva_read(struct vm *vm, uint64_t va, void *buf, size_t len, unsigned acc);
 int gva_write(struct vm *vm, uint64_t va, const void *buf, size_t len,
@@ -108,5 +116,12 @@ int gva_write(struct vm *vm, uint64_t va, const void *buf, size_t len,
  * nothing raised.
  */
 enum decode_result insn_fetch(struct vm *vm, uint64_t rip, struct insn *in);
+
+/*
+ * The same instruction decoded for a look only (the trace's line for a
+ * #PF or a #UD): raises nothing, sets no accessed bit.  True with *in
+ * filled; false when the bytes cannot be fetched or decoded.
+ */
+bool insn_peek(struct vm *vm, uint64_t rip, struct insn *in);
 
 #endif /* SHADOWPT_WALK_H */

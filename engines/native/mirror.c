@@ -440,17 +440,19 @@ static int map_page(struct nat *n, uint64_t va, uint64_t leaf)
 	if (va >= NAT_LINEAR_LIMIT) {
 		/* The guest asks for what this engine cannot give: it is
 		 * stopped with a reason (tier 2 of core/panic.h). */
-		vm_kill(n->vm, VM_EXIT_TRIPLE_FAULT, "the guest maps linear %#"
-			PRIx64 ", beyond %#llx, the highest address a host "
-			"process can mirror", va, NAT_LINEAR_LIMIT - 1);
+		vm_kill_at(n->vm, VM_EXIT_TRIPLE_FAULT, n->vm->vcpu.rip,
+			   "the guest maps linear %#" PRIx64 ", beyond %#llx, "
+			   "the highest address a host process can mirror", va,
+			   NAT_LINEAR_LIMIT - 1);
 		return -1;
 	}
 	if (!shadowpt_frame_is_ram(n->vm, gpa)) {
-		vm_kill(n->vm, VM_EXIT_TRIPLE_FAULT, "MMIO at gpa %#" PRIx64
-			" (linear %#" PRIx64 ", outside its %" PRIu64 " MiB of "
-			"RAM) is not supported on native",
-			(uint64_t)(gpa | (va & ~PAGE_4K_MASK)), va,
-			n->vm->mem.size >> 20);
+		vm_kill_at(n->vm, VM_EXIT_TRIPLE_FAULT, n->vm->vcpu.rip,
+			   "MMIO at gpa %#" PRIx64 " (linear %#" PRIx64 ", "
+			   "outside its %" PRIu64 " MiB of RAM) is not "
+			   "supported on native",
+			   (uint64_t)(gpa | (va & ~PAGE_4K_MASK)), va,
+			   n->vm->mem.size >> 20);
 		return -1;
 	}
 	long r = nat_inject(n, SYS_mmap, va & PAGE_4K_MASK, PAGE_4K,

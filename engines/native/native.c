@@ -473,12 +473,12 @@ static bool base_window_fault(struct nat *n, struct vm_exit *x, uint64_t va)
 		return false;
 	if (regs_in(n, &r) < 0)
 		return false;
-	vm_kill(n->vm, VM_EXIT_TRIPLE_FAULT, "the guest accesses %#" PRIx64
-		" through its %s base %#" PRIx64 " (rip %#" PRIx64 "): the "
-		"native engine cannot run code that uses a kernel-half base "
-		"(no host process can address it)", v->seg[seg].base +
-		(va - (seg == SEG_FS ? NAT_FS_WINDOW : NAT_GS_WINDOW)),
-		seg == SEG_FS ? "FS" : "GS", v->seg[seg].base, v->rip);
+	vm_kill_at(n->vm, VM_EXIT_TRIPLE_FAULT, v->rip, "the guest accesses "
+		   "%#" PRIx64 " through its %s base %#" PRIx64 ": the native "
+		   "engine cannot run code that uses a kernel-half base (no "
+		   "host process can address it)", v->seg[seg].base +
+		   (va - (seg == SEG_FS ? NAT_FS_WINDOW : NAT_GS_WINDOW)),
+		   seg == SEG_FS ? "FS" : "GS", v->seg[seg].base);
 	x->reason = EXIT_INTERRUPT; /* nothing left to do but stop */
 	x->rip = v->rip;
 	return true;
@@ -610,10 +610,10 @@ static bool left_long_mode(struct nat *n, struct vm_exit *x, int st)
 			"kernel's 32-bit system call path and loses RIP "
 			"(the call was not performed; softcpu raises #UD)");
 	else
-		vm_kill(n->vm, VM_EXIT_TRIPLE_FAULT, "the guest made a system "
-			"call outside 64-bit mode (cs %#llx at rip %#llx), "
-			"after a far transfer to a host code segment",
-			(unsigned long long)r->cs, (unsigned long long)r->rip);
+		vm_kill_at(n->vm, VM_EXIT_TRIPLE_FAULT, r->rip, "the guest "
+			   "made a system call outside 64-bit mode (cs %#llx), "
+			   "after a far transfer to a host code segment",
+			   (unsigned long long)r->cs);
 	x->reason = EXIT_INTERRUPT; /* nothing left to do but stop */
 	x->rip = r->rip;
 	return true;
@@ -719,7 +719,7 @@ static void run_once(struct nat *n, struct vm_exit *x)
 	    nat_child_segments(&n->regs, n->why, sizeof(n->why)) < 0) {
 		/* The guest did it: it is stopped with the reason (tier 2 of
 		 * core/panic.h), not the monitor. */
-		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "%s", n->why);
+		vm_kill_at(vm, VM_EXIT_TRIPLE_FAULT, v->rip, "%s", n->why);
 		x->reason = EXIT_INTERRUPT; /* nothing left to do but stop */
 		x->rip = v->rip;
 		return;

@@ -65,8 +65,7 @@ int sc_internal(struct sc_cpu *c, const char *why)
 
 int sc_unsupported(struct sc_cpu *c, const char *why)
 {
-	vm_kill(c->vm, VM_EXIT_TRIPLE_FAULT, "%s at rip %#" PRIx64, why,
-		c->v->rip);
+	vm_kill_at(c->vm, VM_EXIT_TRIPLE_FAULT, c->v->rip, "%s", why);
 	c->exit->reason = EXIT_INTERRUPT; /* nothing left to do but stop */
 	c->exit->rip = c->v->rip;
 	return SC_STOP;

@@ -133,6 +133,17 @@ fi
 # Stripped of its symbols, the same guest is named by address alone.
 strip -o "$OUT/triple-stripped.elf" "$OUT/triple.elf"
 bad triple-fault-stripped 125 "^trapvisor: triple fault at rip 0x200000: #UD, then" "$TV" --engine=softcpu "$OUT/triple-stripped.elf"
+# A kill from below monitor/ (interp/: the #UD's gate outside RAM,
+# noram.S) names the function too, on every engine.
+mkimage noram 0x200000
+noram="^trapvisor: guest memory at linear 0x80000060 is outside its 64 MiB of RAM (rip 0x200007 <fault>)\$"
+bad noram-kill-names-function 125 "$noram" "$TV" --engine=softcpu "$OUT/noram.elf"
+if "$TV" --engine=native /dev/null 2>&1 | grep -q "not a regular"; then
+	bad noram-kill-names-function-native 125 "$noram" "$TV" --engine=native "$OUT/noram.elf"
+fi
+# And from an engine (softcpu's MMIO store across a page, mmiocross.S).
+mkimage mmiocross 0x200000
+bad mmio-cross-kill-names-function 125 "^trapvisor: softcpu: an access that crosses into or out of an MMIO page (rip 0x20000a <_start+0xa>)\$" "$TV" --engine=softcpu "$OUT/mmiocross.elf"
 bad trace-unknown-class 2 "^trapvisor: --trace=io,bogus: unknown class 'bogus' (the classes are io, cr, msr, pf, irq, syscall, desc, exc)\$" "$TV" --trace=io,bogus "$OUT/triple.elf"
 bad trace-empty-class 2 "^trapvisor: --trace=: unknown class ''" "$TV" --trace= "$OUT/triple.elf"
 misalign "$OUT/triple.elf" "$OUT/misaligned.elf"

@@ -196,6 +196,58 @@ CHECK pc=$(printf '%#x' $((in_lsr + 1))) al=0x60
 		diff -u "$OUT/want" "$OUT/gdb.out" >"$OUT/why"
 		fail gdb/$1/monitor-info-tlb-lines "$OUT/why"
 	fi
+
+	# A debugger is invisible: gdb's reads and writes walk the guest's
+	# tables without setting A or D (as QEMU's cpu_memory_rw_debug), so
+	# a 2 MiB page of the boot identity map that the guest never touches
+	# (16 MiB, inside its 64 MiB) shows neither after x and set.
+	cat >"$OUT/s.gdb" <<-'EOF'
+	break main
+	continue
+	x/2x 0x1000000
+	set {int}0x1000000 = 5
+	printf "CHECK poked=%d\n", *(int *)0x1000000
+	monitor info tlb 0x1000000
+	delete
+	detach
+	EOF
+	gdb_session $1/memory-access-sets-no-a-d "$OUT/s.gdb" "CHECK poked=5
+" "$HELLO
+" 0 "$GIMG"
+	echo "0000000001000000  guest: 000001000000 2M rwx sup  shadow: $shadow_none" >"$OUT/want"
+	grep '^0000000001000000 ' "$OUT/gdb.out" >"$OUT/got"
+	if cmp -s "$OUT/want" "$OUT/got"; then
+		pass gdb/$1/memory-access-sets-no-a-d-lines
+	else
+		diff -u "$OUT/want" "$OUT/gdb.out" >"$OUT/why"
+		fail gdb/$1/memory-access-sets-no-a-d-lines "$OUT/why"
+	fi
+
+	# monitor info paging: the picture of --dump-paging, for the CR3 of
+	# the moment (at main: 4-level, the pages run so far filled; kvm has
+	# no shadow to draw), which Graphviz reads.
+	cat >"$OUT/s.gdb" <<-'EOF'
+	break main
+	continue
+	monitor info paging
+	delete
+	detach
+	EOF
+	gdb_session $1/monitor-info-paging "$OUT/s.gdb" "" "$HELLO
+" 0 "$GIMG"
+	sed -n '/^digraph paging {$/,/^}$/p' "$OUT/gdb.out" >"$OUT/p.dot"
+	shadow_drawn="S: [0-9]* of 512 filled"
+	[ "$1" = kvm ] && shadow_drawn="none: the kvm engine's CPU walks"
+	if ! command -v dot >/dev/null; then
+		echo "SKIP gdb/$1/monitor-info-paging-draws: no graphviz"
+	elif dot -Tsvg "$OUT/p.dot" -o "$OUT/p.svg" >"$OUT/why" 2>&1 &&
+	   grep -q "the guest's page tables: 4-level paging" "$OUT/p.dot" &&
+	   grep -q "$shadow_drawn" "$OUT/p.dot"; then
+		pass gdb/$1/monitor-info-paging-draws
+	else
+		cat "$OUT/gdb.out" >>"$OUT/why"
+		fail gdb/$1/monitor-info-paging-draws "$OUT/why"
+	fi
 }
 
 # What only softcpu does: QEMU's front end (which picks it), 32-bit code.
@@ -248,6 +300,30 @@ CHECK eip=$(sym32 check)
 	else
 		fail gdb/exit-status-told "$OUT/gdb.out"
 	fi
+
+	# Watchpoints see the monitor's own stores too (tests/gdb/store.S):
+	# sidt emulated under --isa=strict stops watchpoint 2 after the
+	# instruction; the #UD frame the monitor pushes stops watchpoint 3
+	# at the handler, with the faulting RIP in the slot; watchpoint 1,
+	# on memory nothing writes, never stops.
+	gcc -nostdlib -static -no-pie -Wl,--build-id=none \
+		-Wl,-Ttext=0x200000 -o "$OUT/store.elf" "$HERE/gdb/store.S"
+	GIMG=$OUT/store.elf
+	cat >"$OUT/s.gdb" <<-'EOF'
+	watch *(long *)&untouched
+	watch *(long *)&idt_copy
+	watch *(long *)((char *)&stack_top - 40)
+	continue
+	printf "CHECK pc=%#lx hit=%d\n", $pc, $_hit_bpnum
+	continue
+	printf "CHECK pc=%#lx hit=%d pushed=%#lx\n", $pc, $_hit_bpnum, *(long *)((char *)&stack_top - 40)
+	delete
+	continue
+	EOF
+	gdb_session watch-monitor-stores "$OUT/s.gdb" "CHECK pc=$(sym stored) hit=2
+CHECK pc=$(sym handler) hit=3 pushed=$(sym fault)
+" "" 0 --isa=strict "$GIMG"
+	GIMG=$BUILD/guests/hello.elf
 
 	# kill: the VM stops at once, status 130, one line.
 	printf 'kill\n' >"$OUT/s.gdb"

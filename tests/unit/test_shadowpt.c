@@ -21,6 +21,7 @@
 #include "core/engine.h"
 #include "core/exit.h"
 #include "core/vm.h"
+#include "monitor/gdbmon.h"
 #include "monitor/machine.h"
 #include "monitor/run.h"
 #include "shadowpt/paging_dot.h"
@@ -313,6 +314,63 @@ static void test_walk_paging_off(void **state)
 	assert_int_equal(r.gpa, 0x123456);
 }
 
+/*
+ * A peek (ACC_PEEK: the gdb stub, monitor info tlb, the trace) walks the
+ * same tables with the same checks and changes nothing: no accessed or
+ * dirty bit, no word to the engine.  The plain walk afterwards sets them,
+ * so the entries were free to change.
+ */
+static void test_walk_peek_sets_nothing(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x400000, *pte = gpt_map(vm, va, 0x200000, 1, PTE_W);
+	uint64_t before[PT_LEVELS];
+	struct walk_result r;
+
+	for (int l = 1; l <= PT_LEVELS; l++)
+		before[l - 1] = *gpt_entry(vm, va, l);
+	assert_int_equal(walk_guest(vm, va + 8, ACC_READ | ACC_PEEK, &r), 0);
+	assert_int_equal(r.gpa, 0x200008);
+	assert_int_equal(r.pte, before[0]);
+	assert_int_equal(walk_guest(vm, va, ACC_WRITE | ACC_PEEK, &r), 0);
+	assert_true(r.writable && !r.user);
+	/* The rights are still checked: a user peek is refused, quietly. */
+	assert_int_equal(walk_guest(vm, va, ACC_USER | ACC_PEEK, &r), -1);
+	assert_int_equal(r.error, PFEC_P | PFEC_U);
+	for (int l = 1; l <= PT_LEVELS; l++)
+		assert_int_equal(*gpt_entry(vm, va, l), before[l - 1]);
+	assert_int_equal(seen.writes, 0);
+	assert_false(vm->vcpu.exception.pending);
+	assert_int_equal(walk_guest(vm, va, ACC_WRITE, &r), 0);
+	assert_int_equal(*pte, before[0] | PTE_A | PTE_D);
+	assert_true(*gpt_entry(vm, va, 4) & PTE_A);
+}
+
+/*
+ * gdb's memory reads and writes and monitor info tlb go through the
+ * peek: the guest's entries stay as they were, and info tlb shows them
+ * so (no " A", no " D" on a page the guest never touched).
+ */
+static void test_debugger_leaves_accessed_dirty(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x400000, *pte = gpt_map(vm, va, 0x200000, 1, PTE_W);
+	uint64_t pte0 = *pte, pde0 = *gpt_entry(vm, va, 2);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	gdbmon_run(vm, "info tlb 0x400000", f);
+	fclose(f);
+	assert_non_null(strstr(text, "\n0000000000400000  guest: 000000200000 "
+				  "4K rwx sup  shadow: not filled\n"));
+	free(text);
+	assert_int_equal(*pte, pte0);
+	assert_int_equal(*gpt_entry(vm, va, 2), pde0);
+	assert_int_equal(seen.writes, 0);
+}
+
 /* ------------------------------------------------------------------
  * gva_read and gva_write.
  */
@@ -393,6 +451,50 @@ static void test_gva_outside_ram_kills(void **state)
 	assert_true(vm->stopped);
 	assert_int_equal(vm->exit_status, VM_EXIT_TRIPLE_FAULT);
 	assert_false(vm->vcpu.exception.pending);
+}
+
+/*
+ * The monitor's own data accesses hit the debugger's watchpoints: a store
+ * (or a load, for a read watch) is noted in vm->debug as the engine notes
+ * its own; a fetch, a peek, the probe of a write and a write that faults
+ * are not.
+ */
+static void test_gva_notes_watchpoints(void **state)
+{
+	struct vm *vm = *state;
+	struct vm_debug *d = &vm->debug;
+	uint64_t va = 0x400000, v = 0;
+	struct walk_result r;
+
+	gpt_map(vm, va, 0x300000, 1, PTE_W);
+	gpt_map(vm, va + PAGE_4K, 0x301000, 1, 0); /* read-only */
+	d->watches[d->nwatches++] = (struct debug_watch){
+		.addr = va + 0x10, .len = 8, .kind = WATCH_WRITE };
+	d->watches[d->nwatches++] = (struct debug_watch){
+		.addr = va + PAGE_4K, .len = 4, .kind = WATCH_ACCESS };
+	assert_int_equal(gva_read(vm, va + 0x10, &v, 8, ACC_READ), 0);
+	assert_int_equal(gva_read(vm, va + 0x10, &v, 8, ACC_FETCH), 0);
+	assert_int_equal(gva_write(vm, va + 0x18, &v, 8, ACC_READ), 0);
+	assert_int_equal(walk_guest(vm, va + 0x10, ACC_WRITE | ACC_PEEK, &r), 0);
+	assert_int_equal(d->stop, DEBUG_STOP_NONE);
+	/* The last byte of an 8-byte store is the watched one. */
+	assert_int_equal(gva_write(vm, va + 9, &v, 8, ACC_READ), 0);
+	assert_int_equal(d->stop, DEBUG_STOP_WATCH);
+	assert_int_equal(d->stop_addr, va + 0x10);
+	assert_int_equal(d->stop_kind, WATCH_WRITE);
+	/* A write that faults stores nothing, and hits nothing; a probe
+	 * (a read for a write) is no read. */
+	d->stop = DEBUG_STOP_NONE;
+	assert_int_equal(gva_write(vm, va + PAGE_4K, &v, 4, ACC_READ), -1);
+	vm->vcpu.exception.pending = false;
+	assert_int_equal(gva_read(vm, va + PAGE_4K, &v, 4, ACC_WRITE), -1);
+	vm->vcpu.exception.pending = false;
+	assert_int_equal(d->stop, DEBUG_STOP_NONE);
+	/* A load hits a read-or-write watch. */
+	assert_int_equal(gva_read(vm, va + PAGE_4K - 2, &v, 4, ACC_READ), 0);
+	assert_int_equal(d->stop, DEBUG_STOP_WATCH);
+	assert_int_equal(d->stop_addr, va + PAGE_4K);
+	assert_int_equal(d->stop_kind, WATCH_ACCESS);
 }
 
 /* ------------------------------------------------------------------
@@ -1282,6 +1384,51 @@ static void test_insn_fetch_32bit_paged(void **state)
 }
 
 /*
+ * insn_peek, the trace's look at the instruction behind a #PF or #UD:
+ * the same bytes as insn_fetch, but no accessed bit set, and what
+ * insn_fetch would raise (a #PF on the next page, #GP past CS.limit)
+ * is not raised.
+ */
+static void test_insn_peek_changes_nothing(void **state)
+{
+	struct vm *vm = *state;
+	static const uint8_t code[] = { 0x40, 0xb8, 1 }; /* inc; mov ... */
+	uint64_t page = 0x400000;
+	uint32_t *pte, *pde, pte0, pde0;
+	struct insn in;
+
+	use_32bit(vm, 0);
+	use_code_segment(vm, 0x1000, 0xffffffff, true);
+	vm->vcpu.cr0 = CR0_PE | CR0_PG | CR0_WP;
+	pte = gpt32_map(vm, page, 0x200000, 0);
+	pde = gpt32_pde(vm, page);
+	pte0 = *pte;
+	pde0 = *pde;
+	vm->vcpu.cr2 = 0x1234;
+	put(vm, 0x200ffd, code, sizeof(code));
+	seen.writes = 0; /* put() told the engine */
+	assert_true(insn_peek(vm, page + 0xffd - 0x1000, &in));
+	assert_int_equal(in.id, X86_INS_INC);
+	assert_int_equal(in.rip, page + 0xffd - 0x1000);
+	/* mov eax, imm32 runs into the unmapped page: no instruction. */
+	assert_false(insn_peek(vm, page + 0xffe - 0x1000, &in));
+	/* EIP past CS.limit: no instruction either. */
+	vm->vcpu.seg[SEG_CS].limit = 0xfff;
+	assert_false(insn_peek(vm, 0x2000, &in));
+	assert_false(vm->vcpu.exception.pending);
+	assert_int_equal(vm->vcpu.cr2, 0x1234);
+	assert_int_equal(*pte, pte0);
+	assert_int_equal(*pde, pde0);
+	assert_int_equal(seen.writes, 0);
+	/* The guest's own fetch sets A on both levels. */
+	vm->vcpu.seg[SEG_CS].limit = 0xffffffff;
+	assert_int_equal(insn_fetch(vm, page + 0xffd - 0x1000, &in),
+			 DECODE_OK);
+	assert_true(*pte & PTE_A);
+	assert_true(*pde & PTE_A);
+}
+
+/*
  * An engine whose fills never take: it reports the same #PF, with not one
  * instruction retired, however often the shadow is filled.  The
  * dispatcher must stop the VM with VM_EXIT_MONITOR_BUG, not abort().
@@ -1496,11 +1643,14 @@ int main(void)
 		T(test_walk_not_present),
 		T(test_walk_reserved_and_outside),
 		T(test_walk_paging_off),
+		T(test_walk_peek_sets_nothing),
+		T(test_debugger_leaves_accessed_dirty),
 		T(test_gva_across_pages),
 		T(test_gva_write_faults_before_writing),
 		T(test_gva_user_and_implicit),
 		T(test_gva_non_canonical),
 		T(test_gva_outside_ram_kills),
+		T(test_gva_notes_watchpoints),
 		T(test_shadow_init),
 		T(test_shadow_fill_clean_then_dirty),
 		T(test_shadow_dirty_maps_writable),
@@ -1529,6 +1679,7 @@ int main(void)
 		T(test_shadow32_mmio_frame),
 		T(test_insn_fetch_32bit),
 		T(test_insn_fetch_32bit_paged),
+		T(test_insn_peek_changes_nothing),
 		T(test_fill_that_never_takes_stops_the_vm),
 		T(test_dot_4level_states),
 		T(test_dot_32bit_and_pae),
