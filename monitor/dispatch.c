@@ -24,6 +24,7 @@
 #include "isa/pgclass.h"
 #include "isa/arch.h"
 #include "isa/x86.h"
+#include "patch/patch.h"
 #include "devices/devices.h"
 #include "monitor/dispatch.h"
 #include "monitor/stats.h"
@@ -123,6 +124,14 @@ static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
 static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
 			struct insn *in, struct action *a)
 {
+	/*
+	 * --patch: a #GP on a patched site is the patch's hlt (patch/).
+	 * Guest RAM still holds the original instruction (softcpu lays the
+	 * patch over what it decodes), so the fetch below decodes it, and
+	 * its routine runs as if it had trapped by itself.
+	 */
+	if (vm->patch)
+		patch_trap(vm, x->rip);
 	switch (insn_fetch(vm, x->rip, in)) {
 	case DECODE_FAULT: /* the code page went away: #PF raised */
 		snprintf(a->what, sizeof(a->what), "#PF fetching the insn");

@@ -43,6 +43,7 @@
 #include "core/exit.h"
 #include "core/vcpu.h"
 #include "core/debug.h"
+#include "patch/patch.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "softcpu copies guest bytes straight into integers: little-endian hosts only"
@@ -218,6 +219,7 @@ struct sc_cpu {
 	uint32_t *page_gen;     /* per guest-physical page: generation */
 	uint8_t *page_code;     /* per page: 1 when cached records exist */
 	uint64_t npages;
+	struct patch *patch;    /* --patch: the scanned frames, or NULL */
 	/* --stats, counted off the hot path: lookups = ran + stopped */
 	uint64_t decodes;       /* cache misses: instructions decoded */
 	uint64_t crossing;      /* of which page-crossing (never cached) */
@@ -726,7 +728,18 @@ struct sc_insn *sc_cache_put(struct sc_cpu *c, uint64_t ram,
 			     const struct sc_insn *d);
 /* RAM offsets [ram, ram + len) are about to change: drop their code. */
 void sc_cache_invalidate(struct sc_cpu *c, uint64_t ram, uint64_t len);
-/* The page at RAM offset ram is written: drop its code if it holds any. */
+/*
+ * --patch (cache.c): the bytes of the instruction at linear lin, offset
+ * off of the frame of TLB entry e, as a fetch sees them (n of them, within
+ * the frame), after patch_enter() has scanned them if need be.
+ */
+const uint8_t *sc_patch_fetch(struct sc_cpu *c, const struct sc_tlb *e,
+			      uint64_t lin, unsigned off, unsigned n,
+			      uint8_t *buf);
+/* patch_written()'s callback: forget the code decoded from frame. */
+void sc_patch_forget(void *cpu, uint64_t frame);
+/* The page at RAM offset ram is written: drop its code if it holds any,
+ * and under --patch the patches of its frame (patch_written()). */
 static inline void sc_code_write(struct sc_cpu *c, uint64_t ram)
 {
 	uint64_t pg = ram >> PAGE_4K_SHIFT;
@@ -734,6 +747,8 @@ static inline void sc_code_write(struct sc_cpu *c, uint64_t ram)
 	if (c->page_code[pg]) {
 		c->page_code[pg] = 0;
 		c->page_gen[pg]++;
+		if (c->patch)
+			patch_written(c->patch, ram, sc_patch_forget, c);
 	}
 }
 
