@@ -81,6 +81,22 @@ static void drop(struct patch *p, uint64_t frame)
 	p->page[frame / PATCH_PAGE] = NULL;
 }
 
+/* A new record for frame, scanned as code of bits. */
+static struct patch_page *new_page(struct patch *p, uint64_t frame,
+				   unsigned bits)
+{
+	struct patch_page *pp = calloc(1, sizeof(*pp));
+
+	if (!pp)
+		panic("patch: out of memory for a scanned page");
+	pp->frame = frame;
+	pp->next_frame = PATCH_NONE;
+	pp->bits = bits;
+	p->page[frame / PATCH_PAGE] = pp;
+	p->st.pages++;
+	return pp;
+}
+
 /* ------------------------------------------------------------------
  * The scanner.
  */
@@ -199,8 +215,10 @@ unsigned patch_scan(struct patch *p, uint64_t frame, const uint8_t *page,
 	struct patch_page *pp = lookup(p, frame);
 	uint64_t t0 = clock_host_ns();
 
-	if (!pp || off >= PATCH_PAGE)
+	if (off >= PATCH_PAGE || frame / PATCH_PAGE >= p->npages)
 		return 0;
+	if (!pp)
+		pp = new_page(p, frame, bits);
 	unsigned have = original_bytes(p, pp, page, next, next_frame, buf);
 	p->st.scans++;
 	work[nwork++] = (uint16_t)off;
@@ -218,7 +236,8 @@ unsigned patch_scan(struct patch *p, uint64_t frame, const uint8_t *page,
 			p->st.insns++;
 			set_bit(pp->start, at);
 			if (at + in.size > PATCH_PAGE &&
-			    pp->next_frame == PATCH_NONE) {
+			    pp->next_frame == PATCH_NONE &&
+			    next_frame / PATCH_PAGE < p->npages) {
 				pp->next_frame = next_frame;
 				p->crossed[next_frame / PATCH_PAGE]++;
 			}
@@ -324,22 +343,6 @@ static uint64_t frame_of(struct vm *vm, uint64_t lin, const uint8_t **bytes)
 		return PATCH_NONE;
 	*bytes = gm_ptr(&vm->mem, gpa, PATCH_PAGE);
 	return ram;
-}
-
-/* A new record for frame, scanned as code of bits. */
-static struct patch_page *new_page(struct patch *p, uint64_t frame,
-				   unsigned bits)
-{
-	struct patch_page *pp = calloc(1, sizeof(*pp));
-
-	if (!pp)
-		panic("patch: out of memory for a scanned page");
-	pp->frame = frame;
-	pp->next_frame = PATCH_NONE;
-	pp->bits = bits;
-	p->page[frame / PATCH_PAGE] = pp;
-	p->st.pages++;
-	return pp;
 }
 
 bool patch_enter(struct vm *vm, uint64_t lin, uint64_t gpa,

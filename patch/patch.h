@@ -91,7 +91,7 @@ void patch_free(struct patch *p);
 /*
  * The scanner.  Scan frame (RAM offset, its bytes page[0..4096)), whose
  * linear address is lin (page-aligned), from entry offset off, as code of
- * bits (16, 32, 64).  next is the next linear page's bytes and next_frame
+ * bits (16, 32, 64), making its record if it has none.  next is the next linear page's bytes and next_frame
  * its RAM offset, or NULL and PATCH_NONE when it is not mapped: an
  * instruction running into it is then left unscanned (not marked), so
  * that reaching it again scans it once the page is there.  Follows jumps,
