@@ -89,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(page, 0, sizeof(page));
 	memcpy(page, data + 3, size - 3 < sizeof(page) ? size - 3
 						       : sizeof(page));
-	if (!(p = patch_new(64ULL << 20)))
+	if (!(p = patch_new(1ULL << 20)))
 		abort();
 	patch_scan(p, FRAME, page, LIN, entry, bits,
 		   have_next ? page + PATCH_PAGE : NULL,
