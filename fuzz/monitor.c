@@ -1,8 +1,9 @@
 /*
  * fuzz/monitor.c - random guest code through the whole monitor.
  *
- * The input's first byte chooses the ISA mode (--isa=x86 or strict); the
- * rest is guest code.  It is wrapped in an ELF image (fuzz/image.h), loaded
+ * The input's first byte chooses the ISA mode (bit 0: --isa=x86 or strict)
+ * and whether the guest's code is scanned and patched (bit 1: --patch,
+ * patch/); the rest is guest code.  It is wrapped in an ELF image (fuzz/image.h), loaded
  * by the loader, booted, and run on softcpu under --icount (so that time,
  * and therefore the input's whole run, repeats exactly) with the
  * dispatcher handling every exit, as vm_run does.  A budget of guest
@@ -36,6 +37,7 @@
 #include "monitor/stats.h"
 #include "shadowpt/shadowpt.h"
 #include "shadowpt/walk.h"
+#include "patch/patch.h"
 
 #define RAM_MIB 4
 #define BUDGET 20000   /* guest instructions per input */
@@ -47,6 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int null_fd = -1;
 static struct vm vm;
+static struct patch *patch_table; /* --patch: the last input's, freed by
+				     the next */
 
 static struct vm_options options(enum isa_mode isa)
 {
@@ -74,7 +78,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* Load and boot the image as main() does, on the machine made afresh
  * (fuzz/machine.h); abort when the loader refuses an image that
  * fuzz/image.h built correctly. */
-static void boot(enum isa_mode isa, const uint8_t *code, size_t n)
+static void boot(enum isa_mode isa, bool patch, const uint8_t *code,
+		 size_t n)
 {
 	static uint8_t img[IMAGE_HDR + MAX_CODE];
 	struct vm_options opt = options(isa);
@@ -83,6 +88,10 @@ static void boot(enum isa_mode isa, const uint8_t *code, size_t n)
 	size_t len = image_build(img, code, n);
 
 	machine_reset(&vm, &opt, null_fd);
+	patch_free(patch_table);
+	patch_table = NULL;
+	if (patch && !(vm.patch = patch_table = patch_new(vm.mem.size)))
+		abort();
 	if (loader_load_elf_mem(&vm, img, len, &entry, why, sizeof(why)) < 0) {
 		fprintf(stderr, "fuzz_monitor: %s\n", why);
 		abort();
@@ -98,7 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1 || size - 1 > MAX_CODE)
 		return 0;
-	boot(data[0] & 1 ? ISA_STRICT : ISA_X86, data + 1, size - 1);
+	boot(data[0] & 1 ? ISA_STRICT : ISA_X86, data[0] & 2, data + 1,
+	     size - 1);
 	vm.insn_deadline = BUDGET;
 	for (int exits = 0; !vm.stopped && exits < MAX_EXITS; exits++) {
 		memset(&x, 0, sizeof(x));

@@ -78,7 +78,7 @@ struct patch_page {
 
 struct patch {
 	struct patch_page **page; /* by frame number: RAM offset >> 12 */
-	uint16_t *crossed;        /* by frame number: how many records end
+	uint32_t *crossed;        /* by frame number: how many records end
 				     in an instruction crossing into it */
 	uint64_t npages;
 	struct patch_stats st;

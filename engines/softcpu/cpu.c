@@ -325,6 +325,7 @@ static void sc_run(struct vm *vm, struct vm_exit *exit)
 	uint64_t before = vm->vcpu.instructions;
 
 	c->exit = exit;
+	c->patch = vm->patch; /* --patch: the table, or NULL */
 	c->lz_op = LZ_NONE; /* the monitor may have changed vcpu.rflags */
 	c->code_vpn = SC_TLB_EMPTY;
 	c->dbg = vm->debug.nbreaks || vm->debug.nwatches;
@@ -383,7 +384,6 @@ static int sc_init(struct vm *vm, char *why, size_t len)
 	}
 	c->vm = vm;
 	c->v = &vm->vcpu;
-	c->patch = vm->patch;
 	c->root = vm->spt->current;
 	sc_tlb_flush(c, SHADOW_FLUSH_ALL);
 	sc_mode_update(c);
