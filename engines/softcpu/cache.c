@@ -84,7 +84,10 @@ void sc_cache_invalidate(struct sc_cpu *c, uint64_t ram, uint64_t len)
  * cannot make.  The frames patch_enter() names are marked as holding code,
  * so that the first write to one comes to sc_code_write() and drops its
  * patches; when the patches of a frame change, what was decoded from it
- * before goes.
+ * before goes.  Code decoded at CPL 3 from a frame no scan has seen is
+ * tagged SC_CSZ_UNSCANNED: at CPL 0 sc_cache_find() misses it, so the
+ * kernel reaching the same bytes (an alias of a user page) comes here and
+ * scans them first.
  */
 const uint8_t *sc_patch_fetch(struct sc_cpu *c, const struct sc_tlb *e,
 			      uint64_t lin, unsigned off, unsigned n,
@@ -94,6 +97,9 @@ const uint8_t *sc_patch_fetch(struct sc_cpu *c, const struct sc_tlb *e,
 
 	if (patch_enter(c->vm, lin, e->gpa + off, watch))
 		sc_patch_forget(c, e->ram);
+	/* A frame never scanned (user code): what is decoded from it must
+	 * not run at CPL 0 before the frame is scanned. */
+	c->patch_unscanned = watch[0] == PATCH_NONE;
 	for (unsigned i = 0; i < 2; i++)
 		if (watch[i] != PATCH_NONE && watch[i] >> PAGE_4K_SHIFT <
 		    c->npages)

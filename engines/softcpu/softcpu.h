@@ -99,7 +99,10 @@ struct sc_insn {
 	sc_fn *fn;        /* the handler */
 	uint64_t ram;     /* cache tag: offset of byte 0 in guest RAM's block */
 	uint32_t gen;     /* cache tag: generation of that page */
-	uint8_t csz;      /* cache tag: the code size it was decoded for */
+	uint8_t csz;      /* cache tag: the code size it was decoded for, with
+			     SC_CSZ_UNSCANNED under --patch when it was
+			     decoded at CPL 3 in a frame never scanned:
+			     CPL 0 must not use it (cache.c) */
 	uint8_t len;      /* instruction length in bytes */
 	uint8_t osz;      /* operand size in bytes: 1, 2, 4, 8 */
 	uint8_t asz;      /* address size in bytes: 2, 4 or 8 */
@@ -124,6 +127,8 @@ struct sc_insn {
 	uint16_t acc;     /* access-kind bits of the memory operand: its
 			     SC_ACC_SEG, ACC_STACK for a stack reference */
 };
+
+#define SC_CSZ_UNSCANNED 0x80
 
 /* The lazy-flag operations (flags.c). */
 enum sc_lazy {
@@ -220,6 +225,11 @@ struct sc_cpu {
 	uint8_t *page_code;     /* per page: 1 when cached records exist */
 	uint64_t npages;
 	struct patch *patch;    /* --patch: the scanned frames, or NULL */
+	bool patch_unscanned;   /* --patch: the last sc_patch_fetch() was in
+				   a frame never scanned (at CPL 3) */
+	uint8_t csz_mask;       /* what sc_cache_find() compares of a
+				   record's csz: 0xff, or at CPL 3 under
+				   --patch ~SC_CSZ_UNSCANNED */
 	/* --stats, counted off the hot path: lookups = ran + stopped */
 	uint64_t decodes;       /* cache misses: instructions decoded */
 	uint64_t crossing;      /* of which page-crossing (never cached) */
@@ -718,7 +728,7 @@ static inline struct sc_insn *sc_cache_find(struct sc_cpu *c, uint64_t ram)
 {
 	struct sc_insn *d = &c->icache[ram & (SC_ICACHE_SIZE - 1)];
 
-	if (d->fn && d->ram == ram && d->csz == c->csz &&
+	if (d->fn && d->ram == ram && (d->csz & c->csz_mask) == c->csz &&
 	    d->gen == c->page_gen[ram >> PAGE_4K_SHIFT])
 		return d;
 	return NULL;

@@ -45,6 +45,23 @@ call_eax:
 	call *%rdi
 	ret
 
+/* A page the kernel runs at CPL 0 only after user code ran it at CPL 3
+ * through an alias (selfpatch.c, alias()): shared_fn is pushfq; pop %rax;
+ * ret, and shared_user, at offset 0x10, the user code that calls it and
+ * goes back to the kernel with syscall. */
+	.p2align 12
+	.globl shared_page, shared_fn, shared_user
+shared_page:
+shared_fn:
+	pushfq
+	pop %rax
+	ret
+	.p2align 4
+shared_user:
+	call shared_fn
+	syscall
+	ud2
+
 /* cross_fn: nop, then smsw %eax (0f 01 e0) with its first byte the last
  * of this page and the rest on the next: an instruction that crosses a
  * page boundary.  The C side rewrites cross_tail (01 e0) to af c0 (imul
@@ -60,3 +77,40 @@ cross_tail:
 	ret
 	.globl code_end
 code_end:
+
+/*
+ * uint64_t to_user(uint64_t rip, uint64_t rflags, uint64_t rsp): sysretq
+ * to rip at CPL 3 with RFLAGS rflags and RSP rsp (CS and SS from
+ * IA32_STAR).  The user code comes back with syscall to syscall_back
+ * (IA32_LSTAR), at CPL 0 on the user's stack, which restores the kernel's;
+ * returns the user's RAX.
+ */
+	.text
+	.globl to_user, syscall_back
+to_user:
+	pushq %rbx
+	pushq %rbp
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	movq %rsp, kernel_rsp(%rip)
+	movq %rdi, %rcx
+	movq %rsi, %r11
+	movq %rdx, %rsp
+	sysretq
+
+syscall_back:
+	movq kernel_rsp(%rip), %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbp
+	popq %rbx
+	ret
+
+	.bss
+	.p2align 3
+kernel_rsp:
+	.skip 8

@@ -6,7 +6,8 @@
  * (and was patched) and must see the bytes it was built with; rewrites a
  * patched instruction and must run the new one; rewrites the part of an
  * instruction that lies on the next page; and jumps into the middle of a
- * patched instruction, where the CPU runs the bytes it finds there.  The
+ * patched instruction, where the CPU runs the bytes it finds there; and
+ * runs at CPL 0 code that first ran at CPL 3, through a user alias.  The
  * sensitive-unprivileged instructions it runs (pushfq, lsl, smsw) must
  * also tell the truth about the virtual CPU, which they do on QEMU and,
  * with --patch, under trapvisor.  Every line is compared with QEMU's.
@@ -17,7 +18,15 @@
 extern uint8_t code_start[], code_end[];
 extern uint8_t probe_pushf[], smc_fn[], mid_fn[], mid_tail[];
 extern uint8_t cross_fn[], cross_tail[];
+extern uint8_t shared_page[], shared_fn[], shared_user[];
 uint64_t call_eax(void *fn, uint64_t x);
+uint64_t to_user(uint64_t rip, uint64_t rflags, uint64_t rsp);
+void syscall_back(void);
+
+#define USER_VA 0x40000000ULL       /* the user alias of shared_page */
+#define USER_STACK_VA 0x40002000ULL /* and the user's stack */
+
+static uint8_t user_stack[PAGE_4K] __attribute__((aligned(PAGE_4K)));
 
 static uint64_t call(void *fn)
 {
@@ -120,10 +129,37 @@ static void cross(void)
 		  (unsigned long long)sq, (unsigned long long)msw2);
 }
 
+/*
+ * The same bytes at CPL 3 first, through a user alias of their page, then
+ * at CPL 0: a monitor that scans only the kernel's code must still scan
+ * these before the kernel runs them, though they were already run (and,
+ * in softcpu, decoded) in user mode.
+ */
+static void alias(void)
+{
+	uint64_t user, kernel;
+
+	wrmsr(MSR_STAR, (uint64_t)RT_STAR_SYSRET_BASE << 48 |
+			(uint64_t)RT_SEL_KCODE << 32);
+	wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)syscall_back);
+	wrmsr(MSR_SFMASK, FL_IF | FL_TF | FL_DF | FL_AC);
+	rt_map_page(USER_VA, (uintptr_t)shared_page, PTE_P | PTE_U);
+	rt_map_page(USER_STACK_VA, (uintptr_t)user_stack,
+		    PTE_P | PTE_W | PTE_U);
+	user = to_user(USER_VA + (uint64_t)(shared_user - shared_page),
+		       FL_FIXED1 | FL_IF, USER_STACK_VA + PAGE_4K);
+	cli();
+	kernel = call(shared_fn);
+	rt_printf("alias: pushf at CPL 3 through a user alias: IF=%u; the "
+		  "same bytes at CPL 0 after cli: IF=%u\n",
+		  (unsigned)!!(user & FL_IF), (unsigned)!!(kernel & FL_IF));
+}
+
 int main(const char *args)
 {
 	(void)args;
 	pushf_runs();
+	alias();
 	middle();
 	cross();
 	rewrite();
