@@ -379,7 +379,11 @@ bool patch_enter(struct vm *vm, uint64_t lin, uint64_t gpa,
 		return changed;
 	}
 	page = gm_ptr(&vm->mem, gpa & ~(uint64_t)(PATCH_PAGE - 1), PATCH_PAGE);
-	uint64_t next_frame = frame_of(vm, (base + PATCH_PAGE) & mask, &next);
+	/* The next page, for an instruction crossing into it: none past the
+	 * canonical hole, where the fetch itself faults. */
+	uint64_t next_lin = (base + PATCH_PAGE) & mask;
+	uint64_t next_frame = bits == 64 && !x86_canonical(next_lin)
+			      ? PATCH_NONE : frame_of(vm, next_lin, &next);
 	if (patch_scan(p, frame, page, base, lin & (PATCH_PAGE - 1), bits,
 		       next_frame == PATCH_NONE ? NULL : next, next_frame))
 		changed = true;

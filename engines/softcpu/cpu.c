@@ -141,9 +141,10 @@ static const struct sc_insn *fetch_crossing(struct sc_cpu *c, uint64_t lin,
 {
 	uint8_t buf[15], pbuf1[15], pbuf2[15];
 	const struct sc_tlb *e;
+	const struct sc_tlb first = *e1; /* translating next may reuse e1 */
 	uint64_t next = (lin + n1) & c->lin_mask;
 	unsigned off = lin & (PAGE_4K - 1);
-	const uint8_t *p1 = e1->host + off, *p2;
+	const uint8_t *p1 = first.host + off, *p2;
 
 	if (c->mode64 && !x86_canonical(next)) {
 		sc_gp(c, 0);
@@ -155,7 +156,7 @@ static const struct sc_insn *fetch_crossing(struct sc_cpu *c, uint64_t lin,
 	/* --patch: now that both pages are mapped, scan the instruction
 	 * (if the first look could not) and see both pages' patches. */
 	if (c->patch) {
-		p1 = sc_patch_fetch(c, e1, lin, off, n1, pbuf1);
+		p1 = sc_patch_fetch(c, &first, lin, off, n1, pbuf1);
 		p2 = patch_overlay(c->patch, e->ram, 0, e->host,
 				   sizeof(buf) - n1, pbuf2);
 	}
