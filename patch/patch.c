@@ -244,7 +244,11 @@ unsigned patch_scan(struct patch *p, uint64_t frame, const uint8_t *page,
 			if (pg_classify(&in)->cls == PG_SENSITIVE_UNPRIVILEGED)
 				patch_at(p, pp, at, buf[at]);
 			enum flow f = flow_of(&in, &target);
-			if ((f == FLOW_BRANCH || f == FLOW_JUMP) &&
+			/* Capstone computes a target from the linear address
+			 * given; in 16-bit code the CPU wraps IP, not the
+			 * linear address, so such a target is not trusted
+			 * (the guest shows it when it gets there). */
+			if ((f == FLOW_BRANCH || f == FLOW_JUMP) && bits != 16 &&
 			    target - lin < PATCH_PAGE &&
 			    !bit(pp->start, (unsigned)(target - lin)) &&
 			    nwork < PATCH_PAGE)

@@ -252,6 +252,30 @@ static void test_32bit(void **state)
 	patch_free(p);
 }
 
+/* 16-bit code: a branch target is not followed (the CPU wraps IP, not
+ * the linear address Capstone adds to), the fall-through is. */
+static void test_16bit(void **state)
+{
+	static const uint8_t code[] = {
+		0x74, 0x01,   /* 0: jz 3 */
+		0x9c,         /* 2: pushf */
+		0x9c,         /* 3: pushf: only as a jump target */
+		0xc3,
+	};
+	struct patch *p = patch_new(RAM);
+
+	(void)state;
+	code_at(0, code, sizeof(code));
+	assert_int_equal(patch_scan(p, FRAME, page, LIN, 0, 16, NULL,
+				    PATCH_NONE), 2); /* 2, then 3 falling through */
+	memcpy(page, (const uint8_t[]){ 0xeb, 0x01, 0xcc, 0x9c }, 4);
+	patch_written(p, FRAME, NULL, NULL);
+	assert_int_equal(patch_scan(p, FRAME, page, LIN, 0, 16, NULL,
+				    PATCH_NONE), 0); /* jmp 3: not followed */
+	assert_false(site(p, 3));
+	patch_free(p);
+}
+
 /* Undecodable bytes end a path, frames outside RAM are refused. */
 static void test_bad_input(void **state)
 {
@@ -280,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_written),
 		cmocka_unit_test(test_overlay),
 		cmocka_unit_test(test_32bit),
+		cmocka_unit_test(test_16bit),
 		cmocka_unit_test(test_bad_input),
 	};
 
