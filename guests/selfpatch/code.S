@@ -7,7 +7,7 @@
  * sensitive-unprivileged instructions that --patch patches; its bytes are
  * given where the test depends on them.
  */
-	.section .data.selfpatch, "awx"
+	.section .data.selfpatch, "aw", @progbits
 	.p2align 12
 	.globl code_start
 code_start:
