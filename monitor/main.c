@@ -456,14 +456,22 @@ static FILE *open_outputs(const struct vm_options *opt)
 static int patch_setup(struct vm *vm, const struct engine *e, char *why,
 		       size_t len)
 {
-	if (e != &engine_softcpu) {
+	if (e != &engine_softcpu && e != &engine_native) {
 		snprintf(why, len, "--patch: engine %s does not patch guest "
-			 "code (softcpu does)", e->name);
+			 "code (softcpu and native do)", e->name);
 		return -1;
 	}
 	if (!(vm->patch = patch_new(vm->mem.size))) {
 		snprintf(why, len, "--patch: out of memory for its table");
 		return -1;
+	}
+	if (e == &engine_native) {
+		/* Its CPU fetches guest RAM: the patches go there. */
+		vm->patch->ram = vm->mem.base;
+		fprintf(stderr, "trapvisor: note: --patch on native: the guest "
+			"reads the trap byte where its code is patched, and "
+			"code it reaches only by an indirect jump into a page "
+			"already scanned runs unpatched (patch/README.md)\n");
 	}
 	return 0;
 }

@@ -16,6 +16,7 @@
 
 #include "patch/patch.h"
 #include "shadowpt/shadowpt.h"
+#include "shadowpt/walk.h"
 #include "isa/arch.h"
 #include "isa/decode.h"
 #include "isa/pgclass.h"
@@ -62,6 +63,11 @@ static void set_bit(uint8_t *map, unsigned i)
 	map[i / 8] |= (uint8_t)(1u << (i % 8));
 }
 
+static void clear_bit(uint8_t *map, unsigned i)
+{
+	map[i / 8] &= (uint8_t)~(1u << (i % 8));
+}
+
 /* The record of frame, or NULL. */
 static struct patch_page *lookup(const struct patch *p, uint64_t frame)
 {
@@ -70,15 +76,48 @@ static struct patch_page *lookup(const struct patch *p, uint64_t frame)
 	return n < p->npages ? p->page[n] : NULL;
 }
 
-/* Drop frame's record (it must exist). */
-static void drop(struct patch *p, uint64_t frame)
+/* Drop frame's record (it must exist).  With the patches in RAM, put the
+ * original bytes back, but for those in [keep, keep + nkeep) (offsets in
+ * the frame), which the monitor has just written. */
+static void drop(struct patch *p, uint64_t frame, unsigned keep,
+		 unsigned nkeep)
 {
 	struct patch_page *pp = p->page[frame / PATCH_PAGE];
+
+	for (unsigned i = 0; p->ram && i < PATCH_PAGE; i++)
+		if (i < keep || i - keep >= nkeep)
+			p->ram[frame + i] = pp->orig[i];
 
 	if (pp->next_frame != PATCH_NONE)
 		p->crossed[pp->next_frame / PATCH_PAGE]--;
 	free(pp);
 	p->page[frame / PATCH_PAGE] = NULL;
+}
+
+/* With the patches in RAM: byte off of pp holds its own value again. */
+static void make_real(struct patch *p, struct patch_page *pp, unsigned off)
+{
+	set_bit(pp->real, off);
+	p->ram[pp->frame + off] = pp->orig[off];
+}
+
+/*
+ * With the patches in RAM, a new record keeps the frame's bytes in orig[]
+ * and fills the frame with PATCH_TRAP, but for the tails of instructions
+ * of other records that cross into it.
+ */
+static void fill(struct patch *p, struct patch_page *pp)
+{
+	uint64_t n = pp->frame / PATCH_PAGE;
+
+	memcpy(pp->orig, p->ram + pp->frame, PATCH_PAGE);
+	memset(p->ram + pp->frame, PATCH_TRAP, PATCH_PAGE);
+	for (uint64_t i = 0; p->crossed[n] && i < p->npages; i++) {
+		const struct patch_page *o = p->page[i];
+		if (o && o != pp && o->next_frame == pp->frame)
+			for (unsigned b = 0; b < o->tail; b++)
+				make_real(p, pp, b);
+	}
 }
 
 /* A new record for frame, scanned as code of bits. */
@@ -94,6 +133,8 @@ static struct patch_page *new_page(struct patch *p, uint64_t frame,
 	pp->bits = bits;
 	p->page[frame / PATCH_PAGE] = pp;
 	p->st.pages++;
+	if (p->ram)
+		fill(p, pp);
 	return pp;
 }
 
@@ -172,6 +213,13 @@ static unsigned original_bytes(const struct patch *p,
 	const struct patch_page *np = next ? lookup(p, next_frame) : NULL;
 	unsigned have = PATCH_PAGE;
 
+	if (p->ram) { /* the whole frame is in orig[] */
+		memcpy(buf, pp->orig, PATCH_PAGE);
+		if (next)
+			memcpy(buf + PATCH_PAGE, np ? np->orig : next,
+			       INSN_MAX);
+		return next ? have + INSN_MAX : have;
+	}
 	memcpy(buf, page, PATCH_PAGE);
 	for (unsigned i = 0; pp->nsites && i < PATCH_PAGE; i++)
 		if (bit(pp->site, i))
@@ -186,6 +234,24 @@ static unsigned original_bytes(const struct patch *p,
 	return have;
 }
 
+/*
+ * With the patches in RAM: the bytes of the instruction at off, len long,
+ * hold their own values again (but a site's first byte), in this frame and
+ * in the next one's record, for an instruction that crosses into it.
+ */
+static void real_bytes(struct patch *p, struct patch_page *pp, unsigned off,
+		       unsigned len, bool site, uint64_t next_frame)
+{
+	struct patch_page *np = lookup(p, next_frame);
+
+	for (unsigned i = site ? 1 : 0; i < len; i++) {
+		if (off + i < PATCH_PAGE)
+			make_real(p, pp, off + i);
+		else if (np && np != pp)
+			make_real(p, np, off + i - PATCH_PAGE);
+	}
+}
+
 /* Patch the instruction at off: remember its first byte. */
 static void patch_at(struct patch *p, struct patch_page *pp, unsigned off,
 		     uint8_t first)
@@ -196,6 +262,10 @@ static void patch_at(struct patch *p, struct patch_page *pp, unsigned off,
 	pp->orig[off] = first;
 	pp->nsites++;
 	p->st.patched++;
+	if (p->ram) { /* the engine's CPU fetches RAM itself */
+		clear_bit(pp->real, off);
+		p->ram[pp->frame + off] = PATCH_TRAP;
+	}
 }
 
 /*T:336 Scan one frame from an entry point: a worklist of offsets, each
@@ -239,9 +309,15 @@ unsigned patch_scan(struct patch *p, uint64_t frame, const uint8_t *page,
 			    pp->next_frame == PATCH_NONE &&
 			    next_frame / PATCH_PAGE < p->npages) {
 				pp->next_frame = next_frame;
+				pp->tail = at + in.size - PATCH_PAGE;
 				p->crossed[next_frame / PATCH_PAGE]++;
 			}
-			if (pg_classify(&in)->cls == PG_SENSITIVE_UNPRIVILEGED)
+			bool sens = pg_classify(&in)->cls ==
+				    PG_SENSITIVE_UNPRIVILEGED;
+			if (p->ram)
+				real_bytes(p, pp, at, in.size, sens,
+					   next_frame);
+			if (sens)
 				patch_at(p, pp, at, buf[at]);
 			enum flow f = flow_of(&in, &target);
 			/* Capstone computes a target from the linear address
@@ -301,8 +377,9 @@ const uint8_t *patch_overlay(const struct patch *p, uint64_t frame,
  * frame into which another record's last instruction crosses takes that
  * record with it.
  */
-void patch_written(struct patch *p, uint64_t frame,
-		   void (*forget)(void *arg, uint64_t frame), void *arg)
+static void written(struct patch *p, uint64_t frame, unsigned keep,
+		    unsigned nkeep, void (*forget)(void *arg, uint64_t frame),
+		    void *arg)
 {
 	uint64_t n = frame / PATCH_PAGE;
 
@@ -313,7 +390,7 @@ void patch_written(struct patch *p, uint64_t frame,
 		for (uint64_t i = 0; i < p->npages && p->crossed[n]; i++) {
 			struct patch_page *pp = p->page[i];
 			if (pp && pp->next_frame == frame && i != n) {
-				drop(p, pp->frame);
+				drop(p, pp->frame, 0, 0);
 				p->st.dropped++;
 				if (forget)
 					forget(arg, i * PATCH_PAGE);
@@ -321,11 +398,44 @@ void patch_written(struct patch *p, uint64_t frame,
 		}
 	}
 	if (p->page[n]) {
-		drop(p, frame);
+		drop(p, frame, keep, nkeep);
 		p->st.dropped++;
 		if (forget)
 			forget(arg, frame);
 	}
+}
+
+void patch_written(struct patch *p, uint64_t frame,
+		   void (*forget)(void *arg, uint64_t frame), void *arg)
+{
+	written(p, frame, 0, 0, forget, arg);
+}
+
+bool patch_ram_written(struct patch *p, uint64_t ram, uint64_t len)
+{
+	uint64_t before = p->st.dropped;
+
+	for (uint64_t f = ram & ~(uint64_t)(PATCH_PAGE - 1);
+	     len && f < ram + len && f / PATCH_PAGE < p->npages;
+	     f += PATCH_PAGE) {
+		uint64_t lo = ram > f ? ram - f : 0;
+		uint64_t hi = ram + len - f < PATCH_PAGE ? ram + len - f
+							 : PATCH_PAGE;
+		written(p, f, (unsigned)lo, (unsigned)(hi - lo), NULL, NULL);
+	}
+	return p->st.dropped != before;
+}
+
+bool patch_scanned(const struct patch *p, uint64_t frame)
+{
+	return lookup(p, frame) != NULL;
+}
+
+bool patch_guards(const struct patch *p, uint64_t frame)
+{
+	uint64_t n = frame / PATCH_PAGE;
+
+	return n < p->npages && (p->page[n] || p->crossed[n]);
 }
 
 /* ------------------------------------------------------------------
@@ -367,7 +477,7 @@ bool patch_enter(struct vm *vm, uint64_t lin, uint64_t gpa,
 		return false;
 	pp = lookup(p, frame);
 	if (pp && pp->bits != bits) { /* the same bytes in another mode */
-		drop(p, frame);
+		drop(p, frame, 0, 0);
 		pp = NULL;
 		changed = true;
 	}
@@ -397,17 +507,123 @@ bool patch_enter(struct vm *vm, uint64_t lin, uint64_t gpa,
 
 bool patch_trap(struct vm *vm, uint64_t rip)
 {
+	if (!patch_is_site(vm, rip))
+		return false;
+	vm->patch->st.traps++;
+	return true;
+}
+
+bool patch_is_site(struct vm *vm, uint64_t rip)
+{
 	struct vcpu *v = &vm->vcpu;
 	uint64_t lin = cpu_code_size(v) == 8 ? rip
 			: (uint32_t)(rip + v->seg[SEG_CS].base);
 	const uint8_t *bytes;
 	uint64_t frame = frame_of(vm, lin, &bytes);
 
-	if (frame == PATCH_NONE ||
-	    !patch_site(vm->patch, frame, lin & (PATCH_PAGE - 1), NULL))
+	return frame != PATCH_NONE &&
+	       patch_site(vm->patch, frame, lin & (PATCH_PAGE - 1), NULL);
+}
+
+bool patch_owns(struct vm *vm, uint64_t rip)
+{
+	struct vcpu *v = &vm->vcpu;
+	uint64_t lin = cpu_code_size(v) == 8 ? rip
+			: (uint32_t)(rip + v->seg[SEG_CS].base);
+	const uint8_t *bytes;
+	uint64_t frame = frame_of(vm, lin, &bytes);
+	const struct patch_page *pp = frame == PATCH_NONE ? NULL
+				      : lookup(vm->patch, frame);
+	unsigned off = lin & (PATCH_PAGE - 1);
+
+	return pp && (bit(pp->site, off) ||
+		      (vm->patch->ram && !bit(pp->real, off)));
+}
+
+bool patch_learn(struct vm *vm, uint64_t rip)
+{
+	struct patch *p = vm->patch;
+	struct vcpu *v = &vm->vcpu;
+	unsigned bits = cpu_code_size(v) * 8;
+	uint64_t lin = bits == 64 ? rip : (uint32_t)(rip + v->seg[SEG_CS].base);
+	const uint8_t *bytes;
+	uint64_t frame = frame_of(vm, lin, &bytes);
+	unsigned off = lin & (PATCH_PAGE - 1);
+	struct patch_page *pp;
+	uint64_t watch[2];
+
+	if (!p->ram || frame == PATCH_NONE || !(pp = lookup(p, frame)) ||
+	    pp->bits != bits || bit(pp->site, off) || bit(pp->real, off) ||
+	    p->ram[frame + off] != PATCH_TRAP)
 		return false;
-	vm->patch->st.traps++;
+	uint64_t gpa = (shadowpt_lookup(vm, lin) & PTE_ADDR_MASK) | off;
+	patch_enter(vm, lin, gpa, watch);
+	if (bit(pp->real, off) || bit(pp->site, off))
+		return true; /* scanned from here: resume */
+	/* Not decoded: it runs into a page the shadow lacks, which the CPU
+	 * would fetch (a hidden fill, or the guest's #PF)... */
+	uint64_t next = ((lin | (PATCH_PAGE - 1)) + 1) &
+			(bits == 64 ? ~0ULL : 0xffffffffULL);
+	if (off > PATCH_PAGE - INSN_MAX && frame_of(vm, next, &bytes) ==
+	    PATCH_NONE && (bits != 64 || x86_canonical(next))) {
+		if (shadowpt_fault(vm, next, PFEC_U | PFEC_I) != SHADOW_FILLED)
+			return true; /* the guest's #PF is raised */
+		patch_enter(vm, lin, gpa, watch);
+		if (bit(pp->real, off) || bit(pp->site, off))
+			return true;
+	}
+	/* ...or it is no instruction: the CPU gets the original bytes and
+	 * raises what it raises for them. */
+	for (unsigned i = off; i < PATCH_PAGE && i < off + INSN_MAX; i++)
+		make_real(p, pp, i);
 	return true;
+}
+
+/* Put back the original bytes of the sites of frame among buf[0..n),
+ * which hold the frame's bytes from offset off. */
+static void unpatch(const struct patch *p, uint64_t frame, unsigned off,
+		    uint8_t *buf, unsigned n)
+{
+	const struct patch_page *pp = lookup(p, frame);
+
+	for (unsigned i = 0; pp && i < n && off + i < PATCH_PAGE; i++)
+		if (bit(pp->site, off + i))
+			buf[i] = pp->orig[off + i];
+}
+
+enum decode_result patch_original(struct vm *vm, uint64_t rip,
+				  struct insn *in)
+{
+	struct vcpu *v = &vm->vcpu;
+	unsigned bits = cpu_code_size(v) * 8;
+	uint64_t mask = bits == 64 ? ~0ULL : 0xffffffffULL;
+	uint64_t lin = bits == 64 ? rip : (uint32_t)(rip + v->seg[SEG_CS].base);
+	unsigned off = lin & (PATCH_PAGE - 1);
+	unsigned n1 = PATCH_PAGE - off < INSN_MAX ? PATCH_PAGE - off
+						  : INSN_MAX;
+	uint8_t buf[INSN_MAX];
+	const uint8_t *bytes;
+	uint64_t frame = frame_of(vm, lin, &bytes);
+	struct walk_result r;
+
+	if (frame == PATCH_NONE) /* the child just ran it: cannot be */
+		return insn_fetch(vm, rip, in);
+	memcpy(buf, bytes + off, n1);
+	unpatch(vm->patch, frame, off, buf, n1);
+	enum decode_result res = isa_decode_bytes_mode(buf, n1, rip, bits, in);
+	if (res != DECODE_FAULT || n1 == INSN_MAX)
+		return res;
+	/* It goes on into the next page: read it as the CPU would. */
+	uint64_t next = (lin + n1) & mask;
+	int g = gva_read(vm, next, buf + n1, INSN_MAX - n1, ACC_FETCH);
+	if (g < 0 || walk_guest(vm, next, ACC_FETCH, &r) < 0) {
+		/* Fewer bytes there: insn_fetch() raises what the CPU would. */
+		return insn_fetch(vm, rip, in);
+	}
+	uint64_t nf = gm_offset(&vm->mem, r.gpa & PTE_ADDR_MASK, PATCH_PAGE);
+	if (nf != GM_NO_RAM)
+		unpatch(vm->patch, nf, 0, buf + n1, INSN_MAX - n1);
+	return isa_decode_bytes_mode(buf, INSN_MAX, rip, bits, in);
 }
 
 void patch_print_stats(const struct patch *p, FILE *f)

@@ -30,6 +30,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "isa/decode.h"
+
 struct vm;
 struct insn;
 
@@ -71,12 +73,23 @@ struct patch_page {
 				reached when it was decoded, or PATCH_NONE */
 	unsigned bits;       /* code size it was scanned as: 16, 32, 64 */
 	unsigned nsites;
+	unsigned tail;       /* bytes of that crossing instruction there */
 	uint8_t start[PATCH_PAGE / 8];
 	uint8_t site[PATCH_PAGE / 8];
-	uint8_t orig[PATCH_PAGE];
+	/* With the patches in RAM (struct patch's ram): the bytes that hold
+	 * their own value there, the bytes of decoded instructions but the
+	 * sites' first; every other byte holds PATCH_TRAP, so that the CPU
+	 * stops where no scan has been (patch_learn()). */
+	uint8_t real[PATCH_PAGE / 8];
+	uint8_t orig[PATCH_PAGE]; /* original first bytes of the sites; the
+				     whole frame with the patches in RAM */
 };
 
 struct patch {
+	uint8_t *ram;             /* guest RAM's block when the patches are
+				     written into it (native), NULL when the
+				     engine lays them over its fetches
+				     (softcpu) */
 	struct patch_page **page; /* by frame number: RAM offset >> 12 */
 	uint32_t *crossed;        /* by frame number: how many records end
 				     in an instruction crossing into it */
@@ -120,9 +133,23 @@ const uint8_t *patch_overlay(const struct patch *p, uint64_t frame,
  * The guest wrote frame (RAM offset): drop its record and those of frames
  * whose last instruction crosses into it.  forget(arg, f) is called for
  * each frame dropped, so that the engine forgets what it decoded there.
+ * With the patches in RAM (p->ram) their original bytes are put back
+ * first: the guest's write, retried, lands on its own code.
  */
 void patch_written(struct patch *p, uint64_t frame,
 		   void (*forget)(void *arg, uint64_t frame), void *arg);
+/*
+ * The same after the monitor wrote RAM offsets [ram, ram + len) itself
+ * (DMA, an emulated store): the bytes it wrote are new and stay; the other
+ * sites of the frames get their original bytes back.  True when a record
+ * was dropped.
+ */
+bool patch_ram_written(struct patch *p, uint64_t ram, uint64_t len);
+
+/* Does frame have a record (its code was scanned)?  Does a write to it
+ * change scanned code (its record, or another's crossing instruction)? */
+bool patch_scanned(const struct patch *p, uint64_t frame);
+bool patch_guards(const struct patch *p, uint64_t frame);
 
 /* ------------------------------------------ the monitor's side (hooks) */
 
@@ -145,6 +172,29 @@ bool patch_enter(struct vm *vm, uint64_t lin, uint64_t gpa,
  * what to emulate.
  */
 bool patch_trap(struct vm *vm, uint64_t rip);
+/* The same question, not counted. */
+bool patch_is_site(struct vm *vm, uint64_t rip);
+/* Is the byte at rip one the patch put there (a site, or with the patches
+ * in RAM a byte no scan has decoded)?  The native engine's clock asks:
+ * such a #GP is no hlt. */
+bool patch_owns(struct vm *vm, uint64_t rip);
+
+/*
+ * With the patches in RAM: a #GP at rip on a byte of a scanned frame that
+ * no scan has decoded (it holds PATCH_TRAP) is a new entry point.  Scan
+ * from it, which puts its bytes back, and return true: the guest resumes
+ * at rip, nothing emulated.
+ */
+bool patch_learn(struct vm *vm, uint64_t rip);
+
+/*
+ * With the patches in RAM: decode the original instruction at rip, a
+ * patched site (its bytes from RAM, every site among them given its
+ * original byte back, the next page through the guest's tables).  As
+ * insn_fetch() (shadowpt/walk.h), which it replaces for such a site.
+ */
+enum decode_result patch_original(struct vm *vm, uint64_t rip,
+				  struct insn *in);
 
 /* --stats: the table's counters, a few lines on f. */
 void patch_print_stats(const struct patch *p, FILE *f);
