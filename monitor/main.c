@@ -91,7 +91,7 @@ static const char usage_text[] =
 "                  page and patch each sensitive-unprivileged instruction\n"
 "                  (pushf, sgdt, mov from Sreg, cpuid, ...) with one that\n"
 "                  traps, so that the monitor emulates it (VMware's\n"
-"                  answer; softcpu only)\n"
+"                  answer; softcpu and native)\n"
 "  --trace-json=FILE\n"
 "                  write the run as Chrome/Perfetto trace events (open\n"
 "                  FILE in ui.perfetto.dev or chrome://tracing): guest\n"
@@ -449,9 +449,10 @@ static FILE *open_outputs(const struct vm_options *opt)
 
 /*
  * --patch: the table of scanned frames, for an engine that patches.
- * softcpu lays the patches over what it decodes (patch/README.md); the
- * native engine's CPU would fetch them from guest RAM itself, and kvm has
- * no sensitive-unprivileged instruction left to patch.
+ * softcpu lays the patches over what it decodes; the native engine's CPU
+ * fetches guest RAM itself, so there the patches are written into it
+ * (patch/README.md); kvm has no sensitive-unprivileged instruction left
+ * to patch.
  */
 static int patch_setup(struct vm *vm, const struct engine *e, char *why,
 		       size_t len)
@@ -469,9 +470,8 @@ static int patch_setup(struct vm *vm, const struct engine *e, char *why,
 		/* Its CPU fetches guest RAM: the patches go there. */
 		vm->patch->ram = vm->mem.base;
 		fprintf(stderr, "trapvisor: note: --patch on native: the guest "
-			"reads the trap byte where its code is patched, and "
-			"code it reaches only by an indirect jump into a page "
-			"already scanned runs unpatched (patch/README.md)\n");
+			"reads the trap byte (hlt) where its code is patched "
+			"or not yet scanned (patch/README.md)\n");
 	}
 	return 0;
 }
