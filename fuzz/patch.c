@@ -2,16 +2,18 @@
  * fuzz/patch.c - the scanner of --patch (patch/patch.c) on random code
  * pages.
  *
- * The input's first byte picks the code size (16, 32 or 64 bits) and
- * whether the next page is there, the next two the entry offset, the
+ * The input's first byte picks the code size (16, 32 or 64 bits), whether
+ * the next page is there (bit 7) and whether the patches go into RAM, as
+ * on native (bit 6), the next two the entry offset, the
  * rest fills the page and the next (zeros after the input ends).  The
  * page is scanned from the entry and from every byte the input's last
  * bytes name as further entry points, as a guest reaching them would.
  * Must hold: every patched site is an instruction the scan decoded, which
  * decodes (from the original bytes) as a sensitive-unprivileged one; a
  * fetch sees PATCH_TRAP exactly at the sites and the original bytes
- * elsewhere; a write to the frame, then to the next one, drops every
- * record and leaves no crossing counted.
+ * elsewhere (in RAM: each byte is its own or the trap, each site the
+ * trap); a write to the frame, then to the next one, drops every record,
+ * leaves no crossing counted and, in RAM, both pages as they were.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -41,6 +43,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 static uint8_t page[2 * PATCH_PAGE];
+static uint8_t ram[1 << 20]; /* the patches in RAM: frames FRAME, NEXT */
+
+/* In RAM: every byte of the frame is its own or the trap; sites trap. */
+static void check_ram(const struct patch *p)
+{
+	for (unsigned i = 0; i < PATCH_PAGE; i++) {
+		uint8_t b = ram[FRAME + i];
+		if (b != page[i] && b != PATCH_TRAP)
+			abort();
+		if (patch_site(p, FRAME, i, NULL) && b != PATCH_TRAP)
+			abort();
+	}
+}
 
 /* Every site decodes, from the original bytes, as sensitive-unprivileged;
  * the overlay puts the trap there and nowhere else. */
@@ -89,25 +104,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(page, 0, sizeof(page));
 	memcpy(page, data + 3, size - 3 < sizeof(page) ? size - 3
 						       : sizeof(page));
-	if (!(p = patch_new(1ULL << 20)))
+	bool in_ram = data[0] & 0x40;
+	if (!(p = patch_new(sizeof(ram))))
 		abort();
-	patch_scan(p, FRAME, page, LIN, entry, bits,
-		   have_next ? page + PATCH_PAGE : NULL,
-		   have_next ? NEXT : PATCH_NONE);
+	const uint8_t *code = page, *next = page + PATCH_PAGE;
+	if (in_ram) {
+		memcpy(ram + FRAME, page, PATCH_PAGE);
+		memcpy(ram + NEXT, page + PATCH_PAGE, PATCH_PAGE);
+		p->ram = ram;
+		code = ram + FRAME;
+		next = ram + NEXT;
+	}
+	patch_scan(p, FRAME, code, LIN, entry, bits,
+		   have_next ? next : NULL, have_next ? NEXT : PATCH_NONE);
 	/* Up to 8 further entry points, from the input's last bytes. */
 	for (size_t i = 0; i < 8 && 2 * i + 5 <= size; i++) {
 		unsigned off = (data[size - 2 * i - 1] |
 				data[size - 2 * i - 2] << 8) % PATCH_PAGE;
-		patch_scan(p, FRAME, page, LIN, off, bits,
-			   have_next ? page + PATCH_PAGE : NULL,
+		patch_scan(p, FRAME, code, LIN, off, bits,
+			   have_next ? next : NULL,
 			   have_next ? NEXT : PATCH_NONE);
 	}
-	check_sites(p, bits, have_next);
+	if (in_ram)
+		check_ram(p);
+	else
+		check_sites(p, bits, have_next);
 	if (p->st.patched > p->st.insns)
 		abort();
 	patch_written(p, FRAME, NULL, NULL);
 	patch_written(p, NEXT, NULL, NULL);
 	if (p->page[FRAME / PATCH_PAGE] || p->crossed[NEXT / PATCH_PAGE])
+		abort();
+	if (in_ram && (memcmp(ram + FRAME, page, PATCH_PAGE) ||
+		       memcmp(ram + NEXT, page + PATCH_PAGE, PATCH_PAGE)))
 		abort();
 	patch_free(p);
 	return 0;

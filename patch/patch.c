@@ -94,9 +94,14 @@ static void drop(struct patch *p, uint64_t frame, unsigned keep,
 	p->page[frame / PATCH_PAGE] = NULL;
 }
 
-/* With the patches in RAM: byte off of pp holds its own value again. */
+/* With the patches in RAM: byte off of pp holds its own value again,
+ * unless it is a site's first byte, which an instruction decoded from
+ * another offset may cover: a fetch sees the trap there, as softcpu's
+ * patch_overlay() shows it to every decode. */
 static void make_real(struct patch *p, struct patch_page *pp, unsigned off)
 {
+	if (bit(pp->site, off))
+		return;
 	set_bit(pp->real, off);
 	p->ram[pp->frame + off] = pp->orig[off];
 }

@@ -276,6 +276,59 @@ static void test_16bit(void **state)
 	patch_free(p);
 }
 
+/* With the patches in RAM (native): the frame becomes hlt but for the
+ * bytes of the decoded instructions, a site's first byte stays hlt, the
+ * tail of an instruction crossing into a scanned frame is real there, and
+ * a write puts every original byte back but those the monitor wrote. */
+static void test_in_ram(void **state)
+{
+	static uint8_t ram[4 * PATCH_PAGE];
+	static const uint8_t code[] = {
+		0x0f, 0x03, 0xc0,   /* 0: lsl %eax, %eax */
+		0xc3,               /* 3: ret */
+		0x9c,               /* 4: not reached */
+	};
+	const uint64_t a = 0, b = PATCH_PAGE; /* frames */
+	struct patch *p = patch_new(sizeof(ram));
+	uint8_t want[2 * PATCH_PAGE];
+
+	(void)state;
+	memset(ram, 0x90, sizeof(ram));
+	memcpy(ram + a, code, sizeof(code));
+	ram[a + PATCH_PAGE - 1] = 0x0f;          /* smsw %eax across a|b */
+	memcpy(ram + b, (const uint8_t[]){ 0x01, 0xe0, 0xc3 }, 3);
+	memcpy(want, ram, sizeof(want));
+	p->ram = ram;
+	/* b scanned first (its entry at 2), then a from 0 and from its end */
+	assert_int_equal(patch_scan(p, b, ram + b, LIN + PATCH_PAGE, 2, 64,
+				    NULL, PATCH_NONE), 0);
+	assert_int_equal(ram[b + 2], 0xc3);     /* real */
+	assert_int_equal(ram[b + 0], PATCH_TRAP); /* not decoded yet */
+	assert_int_equal(ram[b + 3], PATCH_TRAP);
+	assert_int_equal(patch_scan(p, a, ram + a, LIN, 0, 64, ram + b, b), 1);
+	assert_int_equal(ram[a + 0], PATCH_TRAP); /* the site */
+	assert_memory_equal(ram + a + 1, code + 1, 3);
+	assert_int_equal(ram[a + 4], PATCH_TRAP); /* after ret: not scanned */
+	assert_int_equal(patch_scan(p, a, ram + a, LIN, PATCH_PAGE - 1, 64,
+				    ram + b, b), 1);
+	assert_int_equal(ram[a + PATCH_PAGE - 1], PATCH_TRAP);
+	assert_int_equal(ram[b + 0], 0x01);     /* the tail, real in b */
+	assert_int_equal(ram[b + 1], 0xe0);
+	/* The monitor writes byte 4 of a: kept; the rest comes back, and b
+	 * goes with a (a's crossing instruction ends there)... */
+	ram[a + 4] = 0x55;
+	want[a + 4] = 0x55;
+	assert_true(patch_ram_written(p, a + 4, 1));
+	assert_memory_equal(ram + a, want + a, PATCH_PAGE);
+	assert_false(patch_scanned(p, a));
+	assert_true(patch_scanned(p, b));
+	/* ...and the guest's write to b (before it lands) restores b. */
+	patch_written(p, b, NULL, NULL);
+	assert_memory_equal(ram + b, want + b, PATCH_PAGE);
+	assert_false(patch_guards(p, b));
+	patch_free(p);
+}
+
 /* Undecodable bytes end a path, frames outside RAM are refused. */
 static void test_bad_input(void **state)
 {
@@ -305,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_overlay),
 		cmocka_unit_test(test_32bit),
 		cmocka_unit_test(test_16bit),
+		cmocka_unit_test(test_in_ram),
 		cmocka_unit_test(test_bad_input),
 	};
 
