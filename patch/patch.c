@@ -287,6 +287,7 @@ unsigned patch_scan(struct patch *p, uint64_t frame, const uint8_t *page,
 	uint8_t buf[PATCH_PAGE + INSN_MAX];
 	uint16_t work[PATCH_PAGE + 1];
 	unsigned nwork = 0, before = (unsigned)p->st.patched;
+	unsigned budget = PATCH_SCAN_BUDGET;
 	struct patch_page *pp = lookup(p, frame);
 	uint64_t t0 = clock_host_ns();
 
@@ -302,13 +303,14 @@ unsigned patch_scan(struct patch *p, uint64_t frame, const uint8_t *page,
 		struct insn in;
 		uint64_t target;
 
-		while (at < PATCH_PAGE && !bit(pp->start, at)) {
+		while (at < PATCH_PAGE && !bit(pp->start, at) && budget) {
 			unsigned avail = have - at < INSN_MAX ? have - at
 							      : INSN_MAX;
 			if (isa_decode_bytes_mode(buf + at, avail, lin + at,
 						  bits, &in) != DECODE_OK)
 				break; /* invalid, or needs a page not there */
 			p->st.insns++;
+			budget--;
 			set_bit(pp->start, at);
 			if (at + in.size > PATCH_PAGE &&
 			    pp->next_frame == PATCH_NONE &&

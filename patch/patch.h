@@ -50,6 +50,14 @@ struct insn;
 
 #define PATCH_NONE UINT64_MAX
 
+/*
+ * A scan decodes at most this many instructions; what it leaves is
+ * scanned when the guest gets there (a new entry point).  Without the
+ * bound a guest that rewrites its own code at every instruction would
+ * make each of them cost a whole page's scan (fuzz/regress/monitor).
+ */
+#define PATCH_SCAN_BUDGET 64
+
 /* What --stats shows. */
 struct patch_stats {
 	uint64_t pages;    /* frames scanned (a record made) */
