@@ -18,8 +18,10 @@
  *   - softcpu keeps guest RAM unchanged and lays the patches over the
  *     bytes it decodes (patch_overlay()): the guest's data reads see the
  *     original bytes, its instruction fetches the patched ones;
- *   - an engine whose CPU fetches from guest RAM itself would have to write
- *     them there (not done yet: patch/README.md).
+ *   - native, whose CPU fetches guest RAM itself, has them written there
+ *     (struct patch's ram), with every byte no scan has decoded a trap
+ *     too, so that reaching unscanned code traps (patch_learn()); the
+ *     guest's reads of its code see the traps.
  * A write to a scanned frame drops its record (patch_written()): the code
  * is scanned again when it next runs.
  */
