@@ -24,7 +24,7 @@
 #   make fuzz-regress     replay the fuzzers' corpora and found inputs
 #
 # Sources are found by folder: every .c under core/, isa/, shadowpt/,
-# devices/, interp/, engines/*/ and monitor/ goes into the monitor; every
+# devices/, interp/, patch/, engines/*/ and monitor/ goes into the monitor; every
 # folder under guests/ except runtime/ is one guest, linked by its own
 # guest.ld if it has one, and built for i386 too if it has a guest32.ld
 # (see "guests" below).
@@ -54,7 +54,7 @@ endif
 ENGINE_DIRS := $(wildcard engines/*)
 MON_SRC := $(wildcard core/*.c devices/*.c firmware/*.c) \
 	$(filter-out monitor/main.c,$(wildcard monitor/*.c)) \
-	$(wildcard isa/*.c interp/*.c shadowpt/*.c) \
+	$(wildcard isa/*.c interp/*.c shadowpt/*.c patch/*.c) \
 	$(foreach d,$(ENGINE_DIRS),$(wildcard $(d)/*.c))
 MON_OBJ := $(MON_SRC:%.c=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libtrapvisor.a

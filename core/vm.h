@@ -29,6 +29,7 @@ struct vm_stats;    /* monitor/stats.h */
 struct symtab;      /* monitor/symbols.h */
 struct interp_effect; /* interp/interp.h */
 struct gdbstub;     /* monitor/gdbstub.h */
+struct patch;       /* patch/patch.h */
 
 /* The ISA that the trap-and-emulate engines present to the guest. */
 enum isa_mode {
@@ -81,6 +82,8 @@ struct vm_options {
 	bool gdb_nowait;        /* --gdb-nowait: run without waiting */
 	bool qemu_exit;         /* trapvisor-qemu: isa-debug-exit gives
 				   status (v << 1) | 1 as QEMU's does */
+	bool patch;             /* --patch: scan guest kernel code and patch
+				   its sensitive-unprivileged instructions */
 };
 
 /*
@@ -122,6 +125,8 @@ struct vm {
 	struct shadowpt *spt;
 	struct devices *dev;
 	struct vm_stats *stats;
+	struct patch *patch;    /* --patch: the scanned frames (patch/), or
+				   NULL */
 	struct symtab *symbols; /* the image's, for --trace and messages
 				   (NULL: none read) */
 	/* Where an interpreter routine reports what it did, for --trace;

@@ -1,8 +1,9 @@
 /*
  * fuzz/monitor.c - random guest code through the whole monitor.
  *
- * The input's first byte chooses the ISA mode (--isa=x86 or strict); the
- * rest is guest code.  It is wrapped in an ELF image (fuzz/image.h), loaded
+ * The input's first byte chooses the ISA mode (bit 0: --isa=x86 or strict)
+ * and whether the guest's code is scanned and patched (bit 1: --patch,
+ * patch/); the rest is guest code.  It is wrapped in an ELF image (fuzz/image.h), loaded
  * by the loader, booted, and run on softcpu under --icount (so that time,
  * and therefore the input's whole run, repeats exactly) with the
  * dispatcher handling every exit, as vm_run does.  A budget of guest
@@ -37,6 +38,7 @@
 #include "monitor/stats.h"
 #include "shadowpt/shadowpt.h"
 #include "shadowpt/walk.h"
+#include "patch/patch.h"
 
 #define RAM_MIB 4
 #define BUDGET 20000   /* guest instructions per input */
@@ -48,6 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int null_fd = -1;
 static struct vm vm;
+static struct patch *patch_table; /* --patch: the last input's, freed by
+				     the next */
 
 static struct vm_options options(enum isa_mode isa)
 {
@@ -75,7 +79,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* Load and boot the image as main() does, on the machine made afresh
  * (fuzz/machine.h); abort when the loader refuses an image that
  * fuzz/image.h built correctly. */
-static void boot(enum isa_mode isa, unsigned hw, const uint8_t *code,
+static void boot(enum isa_mode isa, unsigned hw, bool patch,
+		 const uint8_t *code,
 		 size_t n)
 {
 	static uint8_t img[IMAGE_HDR + MAX_CODE];
@@ -86,6 +91,10 @@ static void boot(enum isa_mode isa, unsigned hw, const uint8_t *code,
 
 	opt.isa_hw = hw; /* --isa=x86,umip,cpuid-fault */
 	machine_reset(&vm, &opt, null_fd);
+	patch_free(patch_table);
+	patch_table = NULL;
+	if (patch && !(vm.patch = patch_table = patch_new(vm.mem.size)))
+		abort();
 	if (loader_load_elf_mem(&vm, img, len, &entry, why, sizeof(why)) < 0) {
 		fprintf(stderr, "fuzz_monitor: %s\n", why);
 		abort();
@@ -101,12 +110,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1 || size - 1 > MAX_CODE)
 		return 0;
-	/* byte 0: bit 0 the ISA; under x86, bits 1-2 its hardware features */
+	/* byte 0: bit 0 the ISA, bit 1 --patch; under x86, bits 2-3 its
+	 * hardware features */
 	if (data[0] & 1)
-		boot(ISA_STRICT, 0, data + 1, size - 1);
+		boot(ISA_STRICT, 0, data[0] & 2, data + 1, size - 1);
 	else
-		boot(ISA_X86, (data[0] >> 1) & (ISA_HW_UMIP | ISA_HW_CPUID_FAULT),
-		     data + 1, size - 1);
+		boot(ISA_X86, (data[0] >> 2) & (ISA_HW_UMIP | ISA_HW_CPUID_FAULT),
+		     data[0] & 2, data + 1, size - 1);
 	vm.insn_deadline = BUDGET;
 	for (int exits = 0; !vm.stopped && exits < MAX_EXITS; exits++) {
 		memset(&x, 0, sizeof(x));

@@ -24,6 +24,7 @@
 #include "isa/pgclass.h"
 #include "isa/arch.h"
 #include "isa/x86.h"
+#include "patch/patch.h"
 #include "devices/devices.h"
 #include "monitor/dispatch.h"
 #include "monitor/stats.h"
@@ -133,7 +134,21 @@ static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
 static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
 			struct insn *in, struct action *a)
 {
-	switch (insn_fetch(vm, x->rip, in)) {
+	/*
+	 * --patch: a #GP on a patched site is the patch's hlt (patch/).
+	 * On softcpu guest RAM still holds the original instruction (the
+	 * patch is laid over what it decodes), so the fetch decodes it; on
+	 * native the patch is in RAM and patch_original() puts the original
+	 * bytes back.  Its routine runs as if it had trapped by itself.
+	 */
+	if (vm->patch && patch_learn(vm, x->rip)) {
+		snprintf(a->what, sizeof(a->what), "patch: a new entry point, "
+			 "scanned");
+		return;
+	}
+	bool site = vm->patch && patch_trap(vm, x->rip);
+	switch (site && vm->patch->ram ? patch_original(vm, x->rip, in)
+				       : insn_fetch(vm, x->rip, in)) {
 	case DECODE_FAULT: /* the code page went away: #PF raised */
 		snprintf(a->what, sizeof(a->what), "#PF fetching the insn");
 		return;

@@ -12,6 +12,7 @@
 
 #include "isa/arch.h"
 #include "isa/decode.h"
+#include "patch/patch.h"
 #include "monitor/console.h"
 #include "monitor/gdbstub.h"
 #include "monitor/machine.h"
@@ -94,6 +95,11 @@ static const char usage_text[] =
 "                             to it; shutdown\n"
 "  --stats         at exit, traps by reason and by instruction with\n"
 "                  counts and time\n"
+"  --patch         scan guest kernel code before it first runs from a\n"
+"                  page and patch each sensitive-unprivileged instruction\n"
+"                  (pushf, sgdt, mov from Sreg, cpuid, ...) with one that\n"
+"                  traps, so that the monitor emulates it (VMware's\n"
+"                  answer; softcpu and native)\n"
 "  --trace-json=FILE\n"
 "                  write the run as Chrome/Perfetto trace events (open\n"
 "                  FILE in ui.perfetto.dev or chrome://tracing): guest\n"
@@ -331,6 +337,7 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		{ "isa", required_argument, NULL, 'i' },
 		{ "trace", optional_argument, NULL, 't' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "patch", no_argument, NULL, 'P' },
 		{ "icount", optional_argument, NULL, 'c' },
 		{ "no-sandbox", no_argument, NULL, 'S' },
 		{ "disk", required_argument, NULL, 'd' },
@@ -352,6 +359,7 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		case 'm': opt->mem_mib = parse_mem(optarg); break;
 		case 't': opt->trace = parse_trace(optarg); break;
 		case 's': opt->stats = true; break;
+		case 'P': opt->patch = true; break;
 		case 'c': opt->icount_ns = parse_icount(optarg); break;
 		case 'S': no_sandbox = true; break;
 		case 'd': parse_disk(optarg, opt); break;
@@ -440,7 +448,7 @@ static const struct engine *pick_engine(const struct vm *vm)
 	if (opt->gdb)
 		return &engine_softcpu; /* any number of breakpoints */
 	if (opt->isa == ISA_X86 && !(opt->isa_hw & ISA_HW_UMIP) &&
-	    !opt->icount_ns &&
+	    !opt->icount_ns && !opt->patch &&
 	    cpu_mode(&vm->vcpu) == CPU_LONG &&
 	    engine_native.probe(why, sizeof(why)) == 0)
 		return &engine_native;
@@ -473,6 +481,35 @@ static FILE *open_outputs(const struct vm_options *opt)
 	if (dump)
 		setvbuf(dump, dump_buf, _IOFBF, sizeof(dump_buf));
 	return dump;
+}
+
+/*
+ * --patch: the table of scanned frames, for an engine that patches.
+ * softcpu lays the patches over what it decodes; the native engine's CPU
+ * fetches guest RAM itself, so there the patches are written into it
+ * (patch/README.md); kvm has no sensitive-unprivileged instruction left
+ * to patch.
+ */
+static int patch_setup(struct vm *vm, const struct engine *e, char *why,
+		       size_t len)
+{
+	if (e != &engine_softcpu && e != &engine_native) {
+		snprintf(why, len, "--patch: engine %s does not patch guest "
+			 "code (softcpu and native do)", e->name);
+		return -1;
+	}
+	if (!(vm->patch = patch_new(vm->mem.size))) {
+		snprintf(why, len, "--patch: out of memory for its table");
+		return -1;
+	}
+	if (e == &engine_native) {
+		/* Its CPU fetches guest RAM: the patches go there. */
+		vm->patch->ram = vm->mem.base;
+		fprintf(stderr, "trapvisor: note: --patch on native: the guest "
+			"reads the trap byte (hlt) where its code is patched "
+			"or not yet scanned (patch/README.md)\n");
+	}
+	return 0;
 }
 
 static struct vm *interrupted_vm;
@@ -625,6 +662,10 @@ int main(int argc, char **argv)
 			"traps; use --isa=x86\n");
 		return EXIT_SETUP;
 	}
+	if (opt.patch && patch_setup(&vm, e, why, sizeof(why)) < 0) {
+		fprintf(stderr, "trapvisor: %s\n", why);
+		return EXIT_SETUP;
+	}
 	if (e->init(&vm, why, sizeof(why)) < 0) {
 		fprintf(stderr, "trapvisor: engine %s: %s\n", e->name, why);
 		return EXIT_SETUP;
@@ -670,10 +711,13 @@ int main(int argc, char **argv)
 	}
 	if (opt.stats) {
 		trace_print_stats(&vm, stderr);
+		if (vm.patch)
+			patch_print_stats(vm.patch, stderr);
 		sandbox_print(no_sandbox ? NULL : &sandbox, stderr);
 	}
 	gdbstub_close(&vm);
 	vm_destroy(&vm);
+	patch_free(vm.patch);
 	symtab_free(&symbols);
 	isa_fini();
 	free((char *)opt.cmdline);

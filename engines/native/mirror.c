@@ -46,7 +46,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
 #include <sys/syscall.h>
 
 #include "engines/native/native.h"
@@ -54,6 +57,7 @@
 #include "core/engine.h"
 #include "core/vm.h"
 #include "shadowpt/shadowpt.h"
+#include "patch/patch.h"
 
 #define MIRROR_MIN_CAP 1024
 #define SLOT_PROT_MASK 0xfffULL
@@ -159,8 +163,15 @@ static void mirror_insert(struct nat_mirror *m, uint64_t va, int prot,
 }
 
 
-/* The host protection that mirrors a shadow leaf. */
-static int leaf_prot(uint64_t leaf)
+/*
+ * The host protection that mirrors a shadow leaf.  Under --patch
+ * (patch/README.md) the frame's scan state takes rights away: a frame
+ * whose code was scanned is not writable (the write faults, and its
+ * patches go: nat_patch_fault), and in the kernel's view (virtual CPL 0)
+ * a frame not scanned yet is not executable (its first fetch faults, and
+ * it is scanned).
+ */
+static int leaf_prot(const struct vm *vm, uint64_t leaf)
 {
 	int prot = PROT_READ;
 
@@ -170,6 +181,15 @@ static int leaf_prot(uint64_t leaf)
 		prot |= PROT_WRITE;
 	if (!(leaf & PTE_NX))
 		prot |= PROT_EXEC;
+	if (vm->patch) {
+		uint64_t f = gm_offset(&vm->mem, leaf & PTE_ADDR_MASK,
+				       PAGE_4K);
+		if (f != GM_NO_RAM && patch_guards(vm->patch, f))
+			prot &= ~PROT_WRITE;
+		if (vm->vcpu.cpl == 0 &&
+		    (f == GM_NO_RAM || !patch_scanned(vm->patch, f)))
+			prot &= ~PROT_EXEC;
+	}
 	return prot;
 }
 
@@ -217,7 +237,7 @@ static bool slot_granted(struct nat *n, uint64_t i)
 	uint64_t leaf = shadowpt_lookup(n->vm, va);
 
 	return leaf && (leaf & PTE_ADDR_MASK) == m->gpa[i] &&
-	       leaf_prot(leaf) == (int)(m->slot[i] & SLOT_PROT_MASK);
+	       leaf_prot(n->vm, leaf) == (int)(m->slot[i] & SLOT_PROT_MASK);
 }
 
 /* The pages the shadow no longer grants as mapped, sorted; their number
@@ -329,12 +349,13 @@ static bool shadow_leaves(const uint64_t *t, int level, uint64_t base,
 
 /* Does page i continue page i - 1: the next page, the next frame, the
  * same rights?  Then one mmap maps both. */
-static bool continues(const uint64_t *va, const uint64_t *leaf, unsigned i)
+static bool continues(const struct vm *vm, const uint64_t *va,
+		      const uint64_t *leaf, unsigned i)
 {
 	return i && va[i] == va[i - 1] + PAGE_4K &&
 	       (leaf[i] & PTE_ADDR_MASK) ==
 	       (leaf[i - 1] & PTE_ADDR_MASK) + PAGE_4K &&
-	       leaf_prot(leaf[i]) == leaf_prot(leaf[i - 1]);
+	       leaf_prot(vm, leaf[i]) == leaf_prot(vm, leaf[i - 1]);
 }
 
 /* Map pages va[i..j) of one run in a single call.  0, or -1 with n->why. */
@@ -342,7 +363,7 @@ static int map_run(struct nat *n, const uint64_t *va, const uint64_t *leaf,
 		   unsigned i, unsigned j)
 {
 	uint64_t gpa = leaf[i] & PTE_ADDR_MASK;
-	int prot = leaf_prot(leaf[i]);
+	int prot = leaf_prot(n->vm, leaf[i]);
 	/* Adjacent RAM frames are adjacent in the memfd: a run never spans
 	 * the PCI hole, whose frames are no RAM (premap_view skips them). */
 	uint64_t off = gm_offset(&n->vm->mem, gpa, (j - i) * PAGE_4K);
@@ -385,12 +406,12 @@ static int premap_view(struct nat *n)
 		    !shadowpt_frame_is_ram(n->vm, l & PTE_ADDR_MASK))
 			continue; /* no rights on the way down; kept; MMIO */
 		va[w] = va[i], leaf[w] = l;
-		runs += !continues(va, leaf, w++);
+		runs += !continues(n->vm, va, leaf, w++);
 	}
 	if (runs > PREMAP_RUNS)
 		return 0;
 	for (unsigned i = 0, j; i < w; i = j) {
-		for (j = i + 1; j < w && continues(va, leaf, j); j++)
+		for (j = i + 1; j < w && continues(n->vm, va, leaf, j); j++)
 			;
 		if (map_run(n, va, leaf, i, j) < 0)
 			return -1;
@@ -435,7 +456,7 @@ int nat_mirror_sync(struct nat *n)
 static int map_page(struct nat *n, uint64_t va, uint64_t leaf)
 {
 	uint64_t gpa = leaf & PTE_ADDR_MASK;
-	int prot = leaf_prot(leaf);
+	int prot = leaf_prot(n->vm, leaf);
 
 	if (va >= NAT_LINEAR_LIMIT) {
 		/* The guest asks for what this engine cannot give: it is
@@ -469,6 +490,59 @@ static int map_page(struct nat *n, uint64_t va, uint64_t leaf)
 	return 0;
 }
 
+/*
+ * --patch: a fault on a page mapped as leaf_prot() says, for a right the
+ * scan state took away (patch/README.md).  The fetch of a frame not
+ * scanned, at CPL 0 (va is RIP, or the start of the page an instruction
+ * at RIP crosses into): scan it from there, which writes its patches into
+ * RAM, and make it executable.  A write to a scanned frame: put its
+ * original bytes back, drop its record, and make it writable again (and
+ * not executable, until it is scanned anew).  Then every mapping whose
+ * rights changed goes, and va is mapped again: 1.  Anything else is the
+ * guest's own fault: 0.
+ */
+static int nat_patch_fault(struct nat *n, uint64_t va, uint64_t leaf)
+{
+	struct vm *vm = n->vm;
+	uint64_t gpa = leaf & PTE_ADDR_MASK, rip, watch[2];
+	uint64_t frame = gm_offset(&vm->mem, gpa, PAGE_4K);
+
+	if (frame == GM_NO_RAM)
+		return 0;
+	/* The child's RIP now: the vCPU's is that of the last exit, and
+	 * faults the engine handles itself come between. */
+	errno = 0;
+	rip = (uint64_t)ptrace(PTRACE_PEEKUSER, n->pid,
+			       offsetof(struct user_regs_struct, rip), 0);
+	if (errno)
+		return 0;
+	bool fetch = va == rip || ((va & ~PAGE_4K_MASK) == 0 && va > rip &&
+				   va - rip < INSN_MAX);
+	/* A scanned frame is executable: its fault is a write. */
+	if (patch_scanned(vm->patch, frame))
+		fetch = false;
+	if (fetch && vm->vcpu.cpl == 0 && !(leaf & PTE_NX)) {
+		uint64_t entry = va;
+		if (va != rip) { /* crossing: its first page first */
+			struct insn in;
+			uint64_t l0 = shadowpt_lookup(vm, rip);
+			if (l0)
+				patch_enter(vm, rip, (l0 & PTE_ADDR_MASK) |
+					    (rip & ~PAGE_4K_MASK), watch);
+			if (patch_original(vm, rip, &in) == DECODE_OK)
+				entry = rip + in.size;
+		}
+		patch_enter(vm, entry, gpa | (entry & ~PAGE_4K_MASK), watch);
+	} else if (!fetch && (leaf & PTE_W) && patch_guards(vm->patch, frame)) {
+		patch_written(vm->patch, frame, NULL, NULL);
+	} else {
+		return 0;
+	}
+	if (unmap_stale(n) < 0 || map_page(n, va, leaf) < 0)
+		return -1;
+	return 1;
+}
+
 /*T:150 The host CPU's MMU walks the host kernel's tables, not the shadow, so
  * the shadow is mirrored into the child as mappings of guest RAM's memfd,
  * one 4 KiB page at a time: lazily, when the child first touches a page
@@ -490,8 +564,10 @@ int nat_mirror_fault(struct nat *n, uint64_t va)
 		return 0;
 	int64_t f = mirror_find(&n->mirror, va);
 	if (f >= 0 && n->mirror.gpa[f] == (leaf & PTE_ADDR_MASK) &&
-	    (int)(n->mirror.slot[f] & SLOT_PROT_MASK) == leaf_prot(leaf))
-		return 0; /* mapped as the shadow says: the shadow's fault */
+	    (int)(n->mirror.slot[f] & SLOT_PROT_MASK) == leaf_prot(n->vm, leaf))
+		/* mapped as the shadow says: the shadow's fault, or under
+		 * --patch a right the scan state took away */
+		return n->vm->patch ? nat_patch_fault(n, va, leaf) : 0;
 	if (map_page(n, va, leaf) < 0)
 		return -1;
 	n->mirror_fills++;

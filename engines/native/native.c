@@ -45,6 +45,7 @@
 #include "core/exit.h"
 #include "core/vm.h"
 #include "shadowpt/shadowpt.h"
+#include "patch/patch.h"
 
 #if defined(__linux__) && defined(__x86_64__)
 
@@ -737,7 +738,8 @@ static bool exit_is_hlt(struct nat *n, const struct vm_exit *x)
 	uint8_t b;
 
 	return x->reason == EXIT_EXCEPTION && x->exc.vector == T_GP &&
-	       read_linear(n->vm, x->rip, &b, 1) && b == 0xf4;
+	       read_linear(n->vm, x->rip, &b, 1) && b == 0xf4 &&
+	       !(n->vm->patch && patch_owns(n->vm, x->rip));
 }
 
 static void nat_run(struct vm *vm, struct vm_exit *x)
@@ -855,6 +857,23 @@ static void nat_flush(struct vm *vm, uint64_t va)
 		nat_mirror_flush(n, va);
 }
 
+/*
+ * The monitor wrote guest RAM (an emulated store, DMA): the child sees it
+ * through its mappings with no copy to forget; under --patch, scanned code
+ * written so loses its patches (patch_ram_written), and the mirror follows
+ * the frames' new rights before the next resume.
+ */
+static void nat_ram_written(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	struct nat *n = vm->engine_data;
+	uint64_t ram = gm_offset(&vm->mem, gpa, len);
+
+	if (!n || !vm->patch || ram == GM_NO_RAM)
+		return;
+	if (patch_ram_written(vm->patch, ram, len))
+		nat_mirror_flush(n, SHADOW_FLUSH_ALL);
+}
+
 static void nat_fini(struct vm *vm)
 {
 	if (vm->engine_data)
@@ -880,7 +899,8 @@ const struct engine engine_native = {
 	.init = nat_init,
 	.run = nat_run,
 	.flush = nat_flush,
-	.ram_written = NULL, /* the child maps guest RAM itself: no copies */
+	.ram_written = nat_ram_written, /* --patch only: the child maps
+					   guest RAM itself, no copies */
 	.set_debug = nat_set_debug,
 	.debug_watchpoints = true,
 	.fini = nat_fini,

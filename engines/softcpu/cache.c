@@ -75,3 +75,43 @@ void sc_cache_invalidate(struct sc_cpu *c, uint64_t ram, uint64_t len)
 	for (uint64_t pg = first; pg <= last; pg++)
 		sc_code_write(c, pg << PAGE_4K_SHIFT);
 }
+
+/*
+ * --patch (patch/patch.h).  softcpu never writes a patch into guest RAM:
+ * it lays the patches over the bytes it decodes, so that the guest's own
+ * reads of its code (data accesses, through the MMU) see the original
+ * bytes while its fetches see the trapping ones, the split a real CPU
+ * cannot make.  The frames patch_enter() names are marked as holding code,
+ * so that the first write to one comes to sc_code_write() and drops its
+ * patches; when the patches of a frame change, what was decoded from it
+ * before goes.  Code decoded at CPL 3 from a frame no scan has seen is
+ * tagged SC_CSZ_UNSCANNED: at CPL 0 sc_cache_find() misses it, so the
+ * kernel reaching the same bytes (an alias of a user page) comes here and
+ * scans them first.
+ */
+const uint8_t *sc_patch_fetch(struct sc_cpu *c, const struct sc_tlb *e,
+			      uint64_t lin, unsigned off, unsigned n,
+			      uint8_t *buf)
+{
+	uint64_t watch[2];
+
+	if (patch_enter(c->vm, lin, e->gpa + off, watch))
+		sc_patch_forget(c, e->ram);
+	/* A frame never scanned (user code): what is decoded from it must
+	 * not run at CPL 0 before the frame is scanned. */
+	c->patch_unscanned = watch[0] == PATCH_NONE;
+	for (unsigned i = 0; i < 2; i++)
+		if (watch[i] != PATCH_NONE && watch[i] >> PAGE_4K_SHIFT <
+		    c->npages)
+			c->page_code[watch[i] >> PAGE_4K_SHIFT] = 1;
+	return patch_overlay(c->patch, e->ram, off, e->host + off, n, buf);
+}
+
+void sc_patch_forget(void *cpu, uint64_t frame)
+{
+	struct sc_cpu *c = cpu;
+	uint64_t pg = frame >> PAGE_4K_SHIFT;
+
+	if (pg < c->npages)
+		c->page_gen[pg]++;
+}

@@ -134,21 +134,33 @@ static const struct sc_tlb *fetch_page(struct sc_cpu *c, uint64_t lin)
  * the linear address of its first byte.
  */
 static const struct sc_insn *fetch_crossing(struct sc_cpu *c, uint64_t lin,
-					    const uint8_t *p1, unsigned n1,
+					    const struct sc_tlb *e1,
+					    unsigned n1,
 					    struct sc_insn *scratch)
 {
-	uint8_t buf[15];
+	uint8_t buf[15], pbuf1[15], pbuf2[15];
 	const struct sc_tlb *e;
+	const struct sc_tlb first = *e1; /* translating next may reuse e1 */
 	uint64_t next = (lin + n1) & c->lin_mask;
+	unsigned off = lin & (PAGE_4K - 1);
+	const uint8_t *p1 = first.host + off, *p2;
 
-	memcpy(buf, p1, n1);
 	if (c->mode64 && !x86_canonical(next)) {
 		sc_gp(c, 0);
 		return NULL;
 	}
 	if (!(e = fetch_page(c, next)))
 		return NULL;
-	memcpy(buf + n1, e->host, sizeof(buf) - n1);
+	p2 = e->host;
+	/* --patch: now that both pages are mapped, scan the instruction
+	 * (if the first look could not) and see both pages' patches. */
+	if (c->patch) {
+		p1 = sc_patch_fetch(c, &first, lin, off, n1, pbuf1);
+		p2 = patch_overlay(c->patch, e->ram, 0, e->host,
+				   sizeof(buf) - n1, pbuf2);
+	}
+	memcpy(buf, p1, n1);
+	memcpy(buf + n1, p2, sizeof(buf) - n1);
 	if (sc_decode(buf, sizeof(buf), c->csz, scratch) != SC_DEC_OK) {
 		sc_gp(c, 0); /* longer than 15 bytes */
 		return NULL;
@@ -180,12 +192,20 @@ static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
 		return d;
 	c->decodes++;
 	avail = PAGE_4K - off < 15 ? PAGE_4K - off : 15;
-	switch (sc_decode(e->host + off, avail, c->csz, scratch)) {
-	case SC_DEC_OK:
-		return sc_cache_put(c, ram, scratch);
+	const uint8_t *bytes = e->host + off;
+	uint8_t pbuf[15];
+	if (c->patch) /* --patch: scan first, then see the patches */
+		bytes = sc_patch_fetch(c, e, lin, off, avail, pbuf);
+	switch (sc_decode(bytes, avail, c->csz, scratch)) {
+	case SC_DEC_OK: {
+		struct sc_insn *slot = sc_cache_put(c, ram, scratch);
+		if (c->patch && c->patch_unscanned)
+			slot->csz |= SC_CSZ_UNSCANNED;
+		return slot;
+	}
 	case SC_DEC_MORE:
 		c->crossing++;
-		return fetch_crossing(c, lin, e->host + off, avail, scratch);
+		return fetch_crossing(c, lin, e, avail, scratch);
 	default:
 		sc_gp(c, 0);
 		return NULL;
@@ -309,6 +329,11 @@ static void sc_run(struct vm *vm, struct vm_exit *exit)
 	uint64_t before = vm->vcpu.instructions;
 
 	c->exit = exit;
+	c->patch = vm->patch; /* --patch: the table, or NULL */
+	/* The virtual CPL holds for the whole run (only the monitor changes
+	 * it): at CPL 3 under --patch, records of unscanned frames serve. */
+	c->csz_mask = c->patch && vm->vcpu.cpl != 0
+		      ? (uint8_t)~SC_CSZ_UNSCANNED : 0xff;
 	c->lz_op = LZ_NONE; /* the monitor may have changed vcpu.rflags */
 	c->code_vpn = SC_TLB_EMPTY;
 	c->dbg = vm->debug.nbreaks || vm->debug.nwatches;
@@ -367,6 +392,7 @@ static int sc_init(struct vm *vm, char *why, size_t len)
 	}
 	c->vm = vm;
 	c->v = &vm->vcpu;
+	c->csz_mask = 0xff;
 	c->root = vm->spt->current;
 	sc_tlb_flush(c, SHADOW_FLUSH_ALL);
 	sc_mode_update(c);

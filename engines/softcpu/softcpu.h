@@ -43,6 +43,7 @@
 #include "core/exit.h"
 #include "core/vcpu.h"
 #include "core/debug.h"
+#include "patch/patch.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "softcpu copies guest bytes straight into integers: little-endian hosts only"
@@ -98,7 +99,10 @@ struct sc_insn {
 	sc_fn *fn;        /* the handler */
 	uint64_t ram;     /* cache tag: offset of byte 0 in guest RAM's block */
 	uint32_t gen;     /* cache tag: generation of that page */
-	uint8_t csz;      /* cache tag: the code size it was decoded for */
+	uint8_t csz;      /* cache tag: the code size it was decoded for, with
+			     SC_CSZ_UNSCANNED under --patch when it was
+			     decoded at CPL 3 in a frame never scanned:
+			     CPL 0 must not use it (cache.c) */
 	uint8_t len;      /* instruction length in bytes */
 	uint8_t osz;      /* operand size in bytes: 1, 2, 4, 8 */
 	uint8_t asz;      /* address size in bytes: 2, 4 or 8 */
@@ -123,6 +127,8 @@ struct sc_insn {
 	uint16_t acc;     /* access-kind bits of the memory operand: its
 			     SC_ACC_SEG, ACC_STACK for a stack reference */
 };
+
+#define SC_CSZ_UNSCANNED 0x80
 
 /* The lazy-flag operations (flags.c). */
 enum sc_lazy {
@@ -218,6 +224,12 @@ struct sc_cpu {
 	uint32_t *page_gen;     /* per guest-physical page: generation */
 	uint8_t *page_code;     /* per page: 1 when cached records exist */
 	uint64_t npages;
+	struct patch *patch;    /* --patch: the scanned frames, or NULL */
+	bool patch_unscanned;   /* --patch: the last sc_patch_fetch() was in
+				   a frame never scanned (at CPL 3) */
+	uint8_t csz_mask;       /* what sc_cache_find() compares of a
+				   record's csz: 0xff, or at CPL 3 under
+				   --patch ~SC_CSZ_UNSCANNED */
 	/* --stats, counted off the hot path: lookups = ran + stopped */
 	uint64_t decodes;       /* cache misses: instructions decoded */
 	uint64_t crossing;      /* of which page-crossing (never cached) */
@@ -716,7 +728,7 @@ static inline struct sc_insn *sc_cache_find(struct sc_cpu *c, uint64_t ram)
 {
 	struct sc_insn *d = &c->icache[ram & (SC_ICACHE_SIZE - 1)];
 
-	if (d->fn && d->ram == ram && d->csz == c->csz &&
+	if (d->fn && d->ram == ram && (d->csz & c->csz_mask) == c->csz &&
 	    d->gen == c->page_gen[ram >> PAGE_4K_SHIFT])
 		return d;
 	return NULL;
@@ -726,7 +738,18 @@ struct sc_insn *sc_cache_put(struct sc_cpu *c, uint64_t ram,
 			     const struct sc_insn *d);
 /* RAM offsets [ram, ram + len) are about to change: drop their code. */
 void sc_cache_invalidate(struct sc_cpu *c, uint64_t ram, uint64_t len);
-/* The page at RAM offset ram is written: drop its code if it holds any. */
+/*
+ * --patch (cache.c): the bytes of the instruction at linear lin, offset
+ * off of the frame of TLB entry e, as a fetch sees them (n of them, within
+ * the frame), after patch_enter() has scanned them if need be.
+ */
+const uint8_t *sc_patch_fetch(struct sc_cpu *c, const struct sc_tlb *e,
+			      uint64_t lin, unsigned off, unsigned n,
+			      uint8_t *buf);
+/* patch_written()'s callback: forget the code decoded from frame. */
+void sc_patch_forget(void *cpu, uint64_t frame);
+/* The page at RAM offset ram is written: drop its code if it holds any,
+ * and under --patch the patches of its frame (patch_written()). */
 static inline void sc_code_write(struct sc_cpu *c, uint64_t ram)
 {
 	uint64_t pg = ram >> PAGE_4K_SHIFT;
@@ -734,6 +757,8 @@ static inline void sc_code_write(struct sc_cpu *c, uint64_t ram)
 	if (c->page_code[pg]) {
 		c->page_code[pg] = 0;
 		c->page_gen[pg]++;
+		if (c->patch)
+			patch_written(c->patch, ram, sc_patch_forget, c);
 	}
 }
 

@@ -14,6 +14,7 @@
 #   firmware   what a BIOS leaves in RAM: BIOS data area, memory map, MP
 #              and ACPI tables
 #   interp     one routine per sensitive instruction; exception delivery
+#   patch      --patch: the scanner and the table of patched sites
 #   engines/*  softcpu, native, kvm
 #   monitor    the front end: main, loader, trace, stats, dispatch, run loop
 #
@@ -26,7 +27,7 @@
 #                                     to check (default: this one).
 set -u
 cd "${1:-$(dirname "$0")/../..}"
-LAYERS="core isa shadowpt devices firmware interp engines monitor"
+LAYERS="core isa shadowpt devices firmware interp patch engines monitor"
 
 # Every quoted include in the listed folders, as "FROMDIR TODIR FILE:LINE".
 edges() {

@@ -1,0 +1,366 @@
+/*
+ * tests/unit/test_patch.c - the scanner of --patch (patch/patch.c).
+ *
+ * Hand-assembled code pages, scanned from an entry point: what is patched
+ * (every sensitive-unprivileged instruction on a path the CPU can take,
+ * nothing else: not data that looks like code, not privileged or
+ * innocuous instructions), where the scan goes (both edges of a branch,
+ * into a call's target, never past a ret or a jmp until an entry point
+ * shows the way), an instruction crossing into the next page, what a
+ * fetch sees (patch_overlay: the trap byte at a site's first byte only, so
+ * a jump into the middle sees the original bytes), and what a write drops.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "patch/patch.h"
+#include "isa/decode.h"
+
+#define LIN 0x200000ULL  /* the page's linear address */
+#define FRAME 0x5000ULL  /* its frame (RAM offset) */
+#define NEXT 0x9000ULL   /* the frame of the next linear page */
+#define RAM (64ULL << 20)
+
+static uint8_t page[PATCH_PAGE], next[PATCH_PAGE];
+
+static int setup(void **state)
+{
+	(void)state;
+	return isa_init();
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	isa_fini();
+	return 0;
+}
+
+/* A page of int3 (cc: decodes, innocuous) with code at off. */
+static void code_at(unsigned off, const uint8_t *code, size_t len)
+{
+	memset(page, 0xcc, sizeof(page));
+	memcpy(page + off, code, len);
+}
+
+static bool site(const struct patch *p, unsigned off)
+{
+	return patch_site(p, FRAME, off, NULL);
+}
+
+/* pushfq; pop %rax; ret after a jmp over data bytes 9c 0f 01: the data
+ * is never decoded, so nothing in it is patched (a linear sweep would
+ * patch the 9c). */
+static void test_follows_flow_not_sweep(void **state)
+{
+	static const uint8_t code[] = {
+		0xeb, 0x03,             /* 0: jmp 5 */
+		0x9c, 0x0f, 0x01,       /* 2: data that looks like pushf */
+		0x9c, 0x58, 0xc3,       /* 5: pushfq; pop %rax; ret */
+		0x9c,                   /* 8: after ret: not reached */
+	};
+	struct patch *p = patch_new(RAM);
+	uint8_t orig;
+
+	(void)state;
+	code_at(0, code, sizeof(code));
+	assert_int_equal(patch_scan(p, FRAME, page, LIN, 0, 64, NULL,
+				    PATCH_NONE), 1);
+	assert_false(site(p, 2));
+	assert_true(patch_site(p, FRAME, 5, &orig));
+	assert_int_equal(orig, 0x9c);
+	assert_false(site(p, 8));
+	/* The guest reaches 8 (a return lands there): a new entry point. */
+	assert_int_equal(patch_scan(p, FRAME, page, LIN, 8, 64, NULL,
+				    PATCH_NONE), 1);
+	assert_true(site(p, 8));
+	assert_int_equal(p->st.patched, 2);
+	assert_int_equal(p->st.scans, 2);
+	patch_free(p);
+}
+
+/* jz over cpuid to sgdt: both edges; call into the page: its target. */
+static void test_both_edges_and_calls(void **state)
+{
+	static const uint8_t code[] = {
+		0x74, 0x03,                    /* 0: jz 5 */
+		0x0f, 0xa2,                    /* 2: cpuid */
+		0xc3,                          /* 4: ret */
+		0x0f, 0x01, 0x00,              /* 5: sgdt (%rax) */
+		0xe8, 0x01, 0x00, 0x00, 0x00,  /* 8: call 14 */
+		0xc3,                          /* 13: ret */
+		0x8c, 0xc8,                    /* 14: mov %cs, %eax */
+		0x0f, 0xa0,                    /* 16: push %fs */
+		0xfa,                          /* 18: cli (privileged) */
+		0x48, 0x89, 0xd8,              /* 19: mov %rbx, %rax */
+		0x0f, 0x31,                    /* 22: rdtsc */
+		0xff, 0xe0,                    /* 24: jmp *%rax */
+		0x9c,                          /* 26: not reached */
+	};
+	struct patch *p = patch_new(RAM);
+
+	(void)state;
+	code_at(0, code, sizeof(code));
+	assert_int_equal(patch_scan(p, FRAME, page, LIN, 0, 64, NULL,
+				    PATCH_NONE), 5);
+	assert_true(site(p, 2));
+	assert_true(site(p, 5));
+	assert_true(site(p, 14));
+	assert_true(site(p, 16));
+	assert_false(site(p, 18)); /* privileged: it traps by itself */
+	assert_false(site(p, 19));
+	assert_true(site(p, 22));
+	assert_false(site(p, 26));
+	patch_free(p);
+}
+
+/* Targets on another page are not followed; the scan stays in its page. */
+static void test_other_pages_not_followed(void **state)
+{
+	static const uint8_t code[] = {
+		0xe9, 0x00, 0x10, 0x00, 0x00,  /* 0: jmp +0x1000 (next page) */
+	};
+	struct patch *p = patch_new(RAM);
+
+	(void)state;
+	code_at(0, code, sizeof(code));
+	page[0x1005 - 0x1000] = 0x9c; /* what would be there, by mistake */
+	assert_int_equal(patch_scan(p, FRAME, page, LIN, 0, 64, NULL,
+				    PATCH_NONE), 0);
+	assert_int_equal(p->st.insns, 1);
+	patch_free(p);
+}
+
+/* smsw %eax (0f 01 e0) from the last byte of the page: scanned only with
+ * the next page's bytes, and then the next frame is remembered. */
+static void test_crossing(void **state)
+{
+	static const uint8_t tail[] = { 0x01, 0xe0, 0xc3 };
+	struct patch *p = patch_new(RAM);
+
+	(void)state;
+	memset(page, 0xcc, sizeof(page));
+	page[PATCH_PAGE - 1] = 0x0f;
+	memcpy(next, tail, sizeof(tail));
+	assert_int_equal(patch_scan(p, FRAME, page, LIN, PATCH_PAGE - 1, 64,
+				    NULL, PATCH_NONE), 0);
+	assert_int_equal(p->st.insns, 0); /* left for when it is there */
+	assert_int_equal(patch_scan(p, FRAME, page, LIN, PATCH_PAGE - 1, 64,
+				    next, NEXT), 1);
+	assert_true(site(p, PATCH_PAGE - 1));
+	assert_int_equal(p->crossed[NEXT / PATCH_PAGE], 1);
+	/* A write to the next frame drops this record too. */
+	patch_written(p, NEXT + 0x10, NULL, NULL);
+	assert_false(site(p, PATCH_PAGE - 1));
+	assert_int_equal(p->crossed[NEXT / PATCH_PAGE], 0);
+	assert_int_equal(p->st.dropped, 1);
+	patch_free(p);
+}
+
+static void count_forget(void *arg, uint64_t frame)
+{
+	uint64_t *seen = arg;
+
+	seen[0]++;
+	seen[1] = frame;
+}
+
+/* A write to the frame: its record goes and the engine is told. */
+static void test_written(void **state)
+{
+	static const uint8_t code[] = { 0x9c, 0xc3 };
+	struct patch *p = patch_new(RAM);
+	uint64_t seen[2] = { 0, 0 };
+
+	(void)state;
+	code_at(0x100, code, sizeof(code));
+	assert_int_equal(patch_scan(p, FRAME, page, LIN, 0x100, 64, NULL,
+				    PATCH_NONE), 1);
+	patch_written(p, FRAME + 0x800, count_forget, seen); /* any byte */
+	assert_int_equal(seen[0], 1);
+	assert_int_equal(seen[1], FRAME);
+	assert_false(site(p, 0x100));
+	/* Scanned again, the new bytes decide: a nop is not patched. */
+	page[0x100] = 0x90;
+	assert_int_equal(patch_scan(p, FRAME, page, LIN, 0x100, 64, NULL,
+				    PATCH_NONE), 0);
+	/* A write elsewhere drops nothing. */
+	patch_written(p, FRAME + PATCH_PAGE, count_forget, seen);
+	assert_int_equal(seen[0], 1);
+	patch_free(p);
+}
+
+/* What a fetch sees: hlt on the site's first byte, the rest original. */
+static void test_overlay(void **state)
+{
+	static const uint8_t code[] = {
+		0x0f, 0x03, 0xc0,   /* 0: lsl %eax, %eax */
+		0xc3,               /* 3: ret */
+	};
+	struct patch *p = patch_new(RAM);
+	uint8_t buf[15];
+	const uint8_t *b;
+
+	(void)state;
+	code_at(0, code, sizeof(code));
+	assert_int_equal(patch_scan(p, FRAME, page, LIN, 0, 64, NULL,
+				    PATCH_NONE), 1);
+	b = patch_overlay(p, FRAME, 0, page, 4, buf);
+	assert_ptr_equal(b, buf);
+	assert_int_equal(b[0], PATCH_TRAP);
+	assert_memory_equal(b + 1, code + 1, 3);
+	assert_int_equal(page[0], 0x0f); /* the page itself is untouched */
+	/* A jump into the middle fetches the original bytes. */
+	assert_ptr_equal(patch_overlay(p, FRAME, 1, page + 1, 3, buf),
+			 page + 1);
+	/* ...and is a new entry point: 03 c0 is add, not sensitive. */
+	assert_int_equal(patch_scan(p, FRAME, page, LIN, 1, 64, NULL,
+				    PATCH_NONE), 0);
+	assert_false(site(p, 1));
+	/* A frame with no record is fetched as it is. */
+	assert_ptr_equal(patch_overlay(p, FRAME + PATCH_PAGE, 0, page, 4,
+				       buf), page);
+	patch_free(p);
+}
+
+/* 32-bit code: 9c is pushfd, 40 is inc (no REX), 0f 00 c8 is str. */
+static void test_32bit(void **state)
+{
+	static const uint8_t code[] = {
+		0x40,               /* 0: inc %eax */
+		0x9c,               /* 1: pushfd */
+		0x0f, 0x00, 0xc8,   /* 2: str %eax */
+		0x1e,               /* 5: push %ds (no such thing in 64-bit) */
+		0xc3,               /* 6: ret */
+	};
+	struct patch *p = patch_new(RAM);
+
+	(void)state;
+	code_at(0, code, sizeof(code));
+	assert_int_equal(patch_scan(p, FRAME, page, LIN, 0, 32, NULL,
+				    PATCH_NONE), 3);
+	assert_false(site(p, 0));
+	assert_true(site(p, 1));
+	assert_true(site(p, 2));
+	assert_true(site(p, 5));
+	patch_free(p);
+}
+
+/* 16-bit code: a branch target is not followed (the CPU wraps IP, not
+ * the linear address Capstone adds to), the fall-through is. */
+static void test_16bit(void **state)
+{
+	static const uint8_t code[] = {
+		0x74, 0x01,   /* 0: jz 3 */
+		0x9c,         /* 2: pushf */
+		0x9c,         /* 3: pushf: only as a jump target */
+		0xc3,
+	};
+	struct patch *p = patch_new(RAM);
+
+	(void)state;
+	code_at(0, code, sizeof(code));
+	assert_int_equal(patch_scan(p, FRAME, page, LIN, 0, 16, NULL,
+				    PATCH_NONE), 2); /* 2, then 3 falling through */
+	memcpy(page, (const uint8_t[]){ 0xeb, 0x01, 0xcc, 0x9c }, 4);
+	patch_written(p, FRAME, NULL, NULL);
+	assert_int_equal(patch_scan(p, FRAME, page, LIN, 0, 16, NULL,
+				    PATCH_NONE), 0); /* jmp 3: not followed */
+	assert_false(site(p, 3));
+	patch_free(p);
+}
+
+/* With the patches in RAM (native): the frame becomes hlt but for the
+ * bytes of the decoded instructions, a site's first byte stays hlt, the
+ * tail of an instruction crossing into a scanned frame is real there, and
+ * a write puts every original byte back but those the monitor wrote. */
+static void test_in_ram(void **state)
+{
+	static uint8_t ram[4 * PATCH_PAGE];
+	static const uint8_t code[] = {
+		0x0f, 0x03, 0xc0,   /* 0: lsl %eax, %eax */
+		0xc3,               /* 3: ret */
+		0x9c,               /* 4: not reached */
+	};
+	const uint64_t a = 0, b = PATCH_PAGE; /* frames */
+	struct patch *p = patch_new(sizeof(ram));
+	uint8_t want[2 * PATCH_PAGE];
+
+	(void)state;
+	memset(ram, 0x90, sizeof(ram));
+	memcpy(ram + a, code, sizeof(code));
+	ram[a + PATCH_PAGE - 1] = 0x0f;          /* smsw %eax across a|b */
+	memcpy(ram + b, (const uint8_t[]){ 0x01, 0xe0, 0xc3 }, 3);
+	memcpy(want, ram, sizeof(want));
+	p->ram = ram;
+	/* b scanned first (its entry at 2), then a from 0 and from its end */
+	assert_int_equal(patch_scan(p, b, ram + b, LIN + PATCH_PAGE, 2, 64,
+				    NULL, PATCH_NONE), 0);
+	assert_int_equal(ram[b + 2], 0xc3);     /* real */
+	assert_int_equal(ram[b + 0], PATCH_TRAP); /* not decoded yet */
+	assert_int_equal(ram[b + 3], PATCH_TRAP);
+	assert_int_equal(patch_scan(p, a, ram + a, LIN, 0, 64, ram + b, b), 1);
+	assert_int_equal(ram[a + 0], PATCH_TRAP); /* the site */
+	assert_memory_equal(ram + a + 1, code + 1, 3);
+	assert_int_equal(ram[a + 4], PATCH_TRAP); /* after ret: not scanned */
+	assert_int_equal(patch_scan(p, a, ram + a, LIN, PATCH_PAGE - 1, 64,
+				    ram + b, b), 1);
+	assert_int_equal(ram[a + PATCH_PAGE - 1], PATCH_TRAP);
+	assert_int_equal(ram[b + 0], 0x01);     /* the tail, real in b */
+	assert_int_equal(ram[b + 1], 0xe0);
+	/* The monitor writes byte 4 of a: kept; the rest comes back, and b
+	 * goes with a (a's crossing instruction ends there)... */
+	ram[a + 4] = 0x55;
+	want[a + 4] = 0x55;
+	assert_true(patch_ram_written(p, a + 4, 1));
+	assert_memory_equal(ram + a, want + a, PATCH_PAGE);
+	assert_false(patch_scanned(p, a));
+	assert_true(patch_scanned(p, b));
+	/* ...and the guest's write to b (before it lands) restores b. */
+	patch_written(p, b, NULL, NULL);
+	assert_memory_equal(ram + b, want + b, PATCH_PAGE);
+	assert_false(patch_guards(p, b));
+	patch_free(p);
+}
+
+/* Undecodable bytes end a path, frames outside RAM are refused. */
+static void test_bad_input(void **state)
+{
+	struct patch *p = patch_new(RAM);
+
+	(void)state;
+	memset(page, 0xff, sizeof(page)); /* ff ff: invalid */
+	assert_int_equal(patch_scan(p, FRAME, page, LIN, 0, 64, NULL,
+				    PATCH_NONE), 0);
+	assert_int_equal(patch_scan(p, RAM, page, LIN, 0, 64, NULL,
+				    PATCH_NONE), 0);
+	assert_int_equal(patch_scan(p, FRAME, page, LIN, PATCH_PAGE, 64,
+				    NULL, PATCH_NONE), 0);
+	assert_false(patch_site(p, RAM + 5, 0, NULL));
+	patch_written(p, RAM * 2, NULL, NULL);
+	patch_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_follows_flow_not_sweep),
+		cmocka_unit_test(test_both_edges_and_calls),
+		cmocka_unit_test(test_other_pages_not_followed),
+		cmocka_unit_test(test_crossing),
+		cmocka_unit_test(test_written),
+		cmocka_unit_test(test_overlay),
+		cmocka_unit_test(test_32bit),
+		cmocka_unit_test(test_16bit),
+		cmocka_unit_test(test_in_ram),
+		cmocka_unit_test(test_bad_input),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
