@@ -337,6 +337,8 @@ static uint32_t device_cfg_read(void *opaque, unsigned offset, unsigned size)
 {
 	struct pci_device *d = opaque;
 
+	if (d->cfg_reading)
+		d->cfg_reading(d->opaque, offset, size);
 	return pci_config_read(&d->config, offset, size);
 }
 
@@ -349,6 +351,8 @@ static void device_cfg_write(void *opaque, unsigned offset, unsigned size,
 	pci_config_write(&d->config, offset, size, val);
 	if (offset < PCI_COMMAND + 2 && offset + size > PCI_COMMAND && d->host)
 		intx_update(d->host);
+	if (d->cfg_written)
+		d->cfg_written(d->opaque, offset, size);
 }
 
 int pci_device_register(struct pci_host *h, struct pci_device *d)

@@ -135,6 +135,10 @@ struct pci_device {
 			     unsigned size);
 	void (*bar_write)(void *opaque, unsigned bar, uint64_t off,
 			  unsigned size, uint64_t val);
+	/* Optional: the guest is about to read, or has written, bytes
+	 * [offset, offset + size) of the space (a window register). */
+	void (*cfg_reading)(void *opaque, unsigned offset, unsigned size);
+	void (*cfg_written)(void *opaque, unsigned offset, unsigned size);
 	struct pci_host *host;         /* set when put on the bus */
 };
 
