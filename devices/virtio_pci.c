@@ -14,7 +14,7 @@
  * inside an indirect table or with NEXT set beside INDIRECT, a readable
  * buffer after a writable one, a buffer or ring outside guest RAM, an
  * available index more than the queue size ahead, a queue size that is
- * not a power of two: each sets DEVICE_NEEDS_RESET (2.1.2), raises a
+ * not a power of two or is larger than offered: each sets DEVICE_NEEDS_RESET (2.1.2), raises a
  * configuration change interrupt if the driver was running, and the
  * device touches nothing more until the driver resets it.
  *
@@ -125,7 +125,7 @@ static bool add_seg(struct virtio_pci *vp, struct virtq_chain *c,
 {
 	unsigned n = c->nread + c->nwrite;
 
-	if (n >= limit || gm_offset(vp->mem, addr, len) == GM_NO_RAM ||
+	if (n >= limit || n >= VIRTQ_MAX_SIZE || gm_offset(vp->mem, addr, len) == GM_NO_RAM ||
 	    (!write && c->nwrite))
 		return false;
 	c->seg[n] = (struct virtq_seg){ addr, len };
@@ -284,9 +284,7 @@ static void process_queue(struct virtio_pci *vp, unsigned q)
 /* A write to the notify region: queue q has new buffers (4.1.4.4). */
 static void notify(struct virtio_pci *vp, unsigned q)
 {
-	struct virtq *vq = &vp->vq[q];
-
-	if (q >= vp->ops->nqueues || !vq->enabled ||
+	if (q >= vp->ops->nqueues || !vp->vq[q].enabled ||
 	    (vp->status & (VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_DRIVER_OK)) !=
 		    VIRTIO_STATUS_DRIVER_OK)
 		return;
@@ -392,10 +390,12 @@ static void write_status(struct virtio_pci *vp, uint8_t val)
 	vp->status = (uint8_t)(val | (vp->status & VIRTIO_STATUS_NEEDS_RESET));
 }
 
-/* queue_enable: a split ring needs a power-of-two size (2.7). */
+/* queue_enable: a split ring needs a power-of-two size (2.7), no larger
+ * than the device offered (4.1.4.3.2). */
 static void enable_queue(struct virtio_pci *vp, struct virtq *vq)
 {
-	if (vq->size == 0 || (vq->size & (vq->size - 1))) {
+	if (vq->size == 0 || (vq->size & (vq->size - 1)) ||
+	    vq->size > VIRTQ_MAX_SIZE) {
 		needs_reset(vp);
 		return;
 	}

@@ -579,6 +579,12 @@ static void test_hostile_rings(void **state)
 	wr(common + VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
 	assert_true(status() & VIRTIO_STATUS_NEEDS_RESET);
 	assert_int_equal(rd(common + VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
+	/* Larger than the device offered, though a power of two. */
+	negotiate(std_features);
+	wr(common + VIRTIO_PCI_COMMON_Q_SIZE, 2, 2 * VIRTQ_MAX_SIZE);
+	wr(common + VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
+	assert_true(status() & VIRTIO_STATUS_NEEDS_RESET);
+	assert_int_equal(rd(common + VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
 	/* Rings outside RAM. */
 	bring_up(std_features);
 	wr(common + VIRTIO_PCI_COMMON_STATUS, 1, 0);
