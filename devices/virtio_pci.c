@@ -501,10 +501,10 @@ static void bar_write(void *opaque, unsigned bar, uint64_t off,
 }
 
 /*
- * VIRTIO_PCI_CAP_PCI_CFG (4.1.4.9): the driver writes bar, offset and
- * length (1, 2 or 4) into the capability; reading or writing its
- * pci_cfg_data then reaches the BAR there, for a driver that cannot map
- * the BAR yet.
+ * VIRTIO_PCI_CAP_PCI_CFG (4.1.4, "PCI configuration access capability"):
+ * the driver writes bar, offset and length (1, 2 or 4) into the
+ * capability; reading or writing its pci_cfg_data then reaches the BAR
+ * there, for a driver that cannot map the BAR yet.
  */
 static bool window(struct virtio_pci *vp, uint32_t *off, unsigned *len)
 {

@@ -209,7 +209,8 @@ static uint8_t negotiate(uint64_t want)
 	assert_int_equal(offered, 1ull << VIRTIO_F_VERSION_1 |
 					  1ull << VIRTIO_RING_F_INDIRECT_DESC |
 					  1ull << VIRTIO_RING_F_EVENT_IDX |
-					  1ull << VIRTIO_BLK_F_FLUSH);
+					  1ull << VIRTIO_BLK_F_FLUSH |
+					  (uint64_t)blk.read_only << VIRTIO_BLK_F_RO);
 	wr(common + VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
 	wr(common + VIRTIO_PCI_COMMON_GF, 4, (uint32_t)want);
 	wr(common + VIRTIO_PCI_COMMON_GFSELECT, 4, 1);
@@ -606,6 +607,38 @@ static void test_hostile_rings(void **state)
 	assert_int_equal(rd(common + VIRTIO_PCI_COMMON_Q_DESC, 8), DESC);
 }
 
+/* A read-only image: VIRTIO_BLK_F_RO offered, writes fail, reads work;
+ * notifications of queues that do not exist do nothing. */
+static void test_read_only(void **state)
+{
+	char why[200];
+	uint8_t b = 0;
+
+	(void)state;
+	/* Take the card off the bus's table and put a read-only one there. */
+	virtio_blk_close(&blk);
+	assert_int_equal(virtio_blk_open(&blk, SLOT, image, true, &dev_vm.mem,
+					 why, sizeof(why)), 0);
+	walk_caps(find_and_place());
+	wr(common + VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
+	assert_true(rd(common + VIRTIO_PCI_COMMON_DF, 4) >> VIRTIO_BLK_F_RO & 1);
+	assert_int_equal(negotiate(std_features | 1ull << VIRTIO_BLK_F_RO),
+			 VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+				 VIRTIO_STATUS_FEATURES_OK);
+	setup_queue(QSIZE);
+	put(DATA, &b, 1);
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, 2, VIRTIO_BLK_SECTOR, false),
+			 VIRTIO_BLK_S_IOERR);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 2, VIRTIO_BLK_SECTOR, true),
+			 VIRTIO_BLK_S_OK);
+	get(DATA, &b, 1);
+	assert_int_equal(b, 2); /* the sector as the image had it */
+	for (unsigned q = 1; q < 0x1000 / VIRTIO_PCI_NOTIFY_MULT; q += 97)
+		wr(notify_base + VIRTIO_PCI_NOTIFY_MULT * q, 2, (uint16_t)q);
+	assert_int_equal(get16(USED + 2), 2);
+	assert_int_equal(status() & VIRTIO_STATUS_NEEDS_RESET, 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -619,6 +652,7 @@ int main(void)
 		T(test_hostile_loop),
 		T(test_hostile_addresses),
 		T(test_hostile_rings),
+		T(test_read_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
