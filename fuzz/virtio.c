@@ -55,30 +55,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct vm vm;
 static struct virtio_blk blk;
 static int out_fd = -1;
-static char image[] = "/tmp/trapvisor-fuzz-virtio-XXXXXX";
+static char image[64]; /* the image, by its descriptor */
 
-static void remove_image(void)
-{
-	unlink(image);
-}
-
+/*
+ * The image is unlinked as soon as it is made (libFuzzer ends with _exit,
+ * so nothing would remove it later); each input opens it again through
+ * /proc/self/fd, as --disk would open a file by name.
+ */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct vm_options opt = { .mem_mib = RAM_MIB, .icount_ns = 10 };
-	char why[200];
+	char tmp[] = "/tmp/trapvisor-fuzz-virtio-XXXXXX", why[200];
 	int fd;
 
 	(void)argc;
 	(void)argv;
 	out_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	fd = mkstemp(image);
+	fd = mkstemp(tmp);
+	if (fd >= 0)
+		unlink(tmp);
 	if (out_fd < 0 || fd < 0 || ftruncate(fd, IMAGE_SIZE) < 0 ||
 	    vm_create(&vm, &opt, out_fd, why, sizeof(why)) < 0) {
 		fprintf(stderr, "fuzz_virtio: cannot create the machine\n");
 		exit(1);
 	}
-	close(fd);
-	atexit(remove_image);
+	snprintf(image, sizeof(image), "/proc/self/fd/%d", fd);
 	return 0;
 }
 
