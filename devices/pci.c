@@ -35,8 +35,9 @@
  *     mod 4, hw/i386/pc_piix.c) to the IRQ the PIIX3 routes that PIRQ
  *     to.  The PIIX3 itself (00:01.0, its PIRQRC registers at 0x60-0x63)
  *     is not on this bus yet: the routes are fixed at what SeaBIOS
- *     programs there on QEMU (10, 10, 11, 11), which is what a guest
- *     finds in the Interrupt Line register SeaBIOS writes.
+ *     programs there on QEMU (10, 10, 11, 11).  No BIOS runs here, so
+ *     nothing fills the Interrupt Line register at boot: a guest works
+ *     the IRQ out from the slot and pin as above.
  * Left out: I/O BARs, expansion ROMs, bus mastering checks (a card
  * reaches guest RAM whatever bit 2 says), MSI, status bits that clear on
  * a write of 1 (no card signals an abort).
