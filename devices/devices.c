@@ -50,12 +50,16 @@ static void rtc_init(struct vm *vm)
 	mc146818_pc_bios_bytes(&vm->dev->rtc, vm->mem.size, 1, now);
 }
 
+static void pci_irq(void *opaque, unsigned irq, bool level);
+
 void devices_init(struct vm *vm, int out_fd)
 {
 	ns16550a_init(&vm->dev->com1, out_fd);
 	i8259_init(&vm->dev->pic);
 	i8254_init(&vm->dev->pit);
 	pci_init(&vm->dev->pci);
+	vm->dev->pci.set_irq = pci_irq;
+	vm->dev->pci.irq_opaque = vm;
 	i8042_init(&vm->dev->kbc);
 	rtc_init(vm);
 	fw_cfg_init(&vm->dev->fw_cfg, vm->mem.size, 1, vm->opt.cmdline);
@@ -82,6 +86,16 @@ static void isa_irq(struct vm *vm, unsigned irq, bool level)
 static void pic_intr_update(struct vm *vm)
 {
 	lapic_set_lint0(&vm->dev->lapic, i8259_pending(&vm->dev->pic));
+}
+
+/* A PCI card's INTx#, through its PIRQ, reaches an ISA IRQ
+ * (devices/pci.c). */
+static void pci_irq(void *opaque, unsigned irq, bool level)
+{
+	struct vm *vm = opaque;
+
+	isa_irq(vm, irq, level);
+	pic_intr_update(vm);
 }
 
 /* ------------------------------------------------------------------
@@ -424,6 +438,8 @@ void devices_io(struct vm *vm, uint16_t port, unsigned size, bool in,
  *   (0xfee00000 after       xAPIC mode only: globally disabled or in
  *   reset)                  x2APIC mode the page is not decoded
  *   0xfec00000-0xfec00fff   the IOAPIC (devices/ioapic.c)
+ *   a PCI card's memory     that card (devices/pci.c), where the guest
+ *   BAR, while enabled      placed it (normally the PCI hole below 4 GiB)
  *   anything else not RAM   nothing answers: reads all ones, writes vanish
  *
  * The LAPIC page is looked at first, so a guest that moves it over the
@@ -514,6 +530,8 @@ void devices_mmio(struct vm *vm, uint64_t gpa, unsigned size, bool write,
 		lapic_mmio(vm, gpa - apic, size, write, data);
 	else if (gpa - IOAPIC_BASE < IOAPIC_SIZE)
 		ioapic_mmio(vm, gpa - IOAPIC_BASE, size, write, data);
+	else if (pci_mmio(&vm->dev->pci, gpa, size, write, data))
+		; /* a card's BAR took it */
 	else if (!write)
 		*data = all_ones(size);
 }

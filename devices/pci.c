@@ -19,6 +19,28 @@
  * move memory (PAM, SMRAM): here they are plain bytes.  The PIIX3 reset
  * control register at byte port 0xcf9 is not modelled (the i8042 pulse
  * resets the machine).
+ *
+ * Cards (struct pci_device, the second half of this file) are type 0
+ * functions on bus 0 with memory BARs, a capability list and INTx#, as
+ * QEMU's hw/pci/pci.c makes them:
+ *   - a BAR is sized by its write mask alone: the guest writes all ones
+ *     and reads back ~(size - 1) with the type bits (PCI 3.0, 6.2.5.1);
+ *   - a BAR decodes only while the command register's Memory Space bit
+ *     is set and its address is usable (QEMU's pci_bar_address: not 0,
+ *     and its last byte inside the 32-bit space for a 32-bit BAR, so
+ *     that the all-ones pattern of sizing maps nothing); where it
+ *     overlaps RAM or a chip, those win (devices_mmio() asks the BARs
+ *     last);
+ *   - INTx# goes through QEMU's pc swizzle (PIRQ = pin - 1 + slot - 1,
+ *     mod 4, hw/i386/pc_piix.c) to the IRQ the PIIX3 routes that PIRQ
+ *     to.  The PIIX3 itself (00:01.0, its PIRQRC registers at 0x60-0x63)
+ *     is not on this bus yet: the routes are fixed at what SeaBIOS
+ *     programs there on QEMU (10, 10, 11, 11).  No BIOS runs here, so
+ *     nothing fills the Interrupt Line register at boot: a guest works
+ *     the IRQ out from the slot and pin as above.
+ * Left out: I/O BARs, expansion ROMs, bus mastering checks (a card
+ * reaches guest RAM whatever bit 2 says), MSI, status bits that clear on
+ * a write of 1 (no card signals an abort).
  */
 #include <string.h>
 
@@ -72,9 +94,13 @@ void pci_config_write(void *opaque, unsigned offset, unsigned size,
 	}
 }
 
+/* What SeaBIOS writes to the PIIX3's PIRQRC[A-D] on QEMU's pc. */
+static const uint8_t seabios_pirq_irq[PCI_NUM_PIRQS] = { 10, 10, 11, 11 };
+
 void pci_init(struct pci_host *h)
 {
 	memset(h, 0, sizeof(*h));
+	memcpy(h->pirq_irq, seabios_pirq_irq, sizeof(h->pirq_irq));
 	i440fx_init(&h->i440fx);
 	pci_add_function(h, &(struct pci_function){
 		.bus = 0, .dev = 0, .fn = 0, .opaque = &h->i440fx,
@@ -155,4 +181,214 @@ void pci_io_write(struct pci_host *h, uint16_t port, unsigned size,
 	f = target(h, port, &offset, &n);
 	if (f)
 		f->cfg_write(f->opaque, offset, n, val & ones(n));
+}
+
+/* ------------------------------------------------------------------
+ * Cards: type 0 functions with BARs, capabilities and INTx#.
+ */
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)v);
+	put16(p + 2, (uint16_t)(v >> 16));
+}
+
+void pci_device_init(struct pci_device *d, uint8_t dev, uint16_t vendor,
+		     uint16_t device, uint8_t revision, uint32_t class_code,
+		     uint8_t int_pin)
+{
+	struct pci_config *c = &d->config;
+
+	memset(d, 0, sizeof(*d));
+	d->dev = dev;
+	put16(&c->cfg[PCI_VENDOR_ID], vendor);
+	put16(&c->cfg[PCI_DEVICE_ID], device);
+	c->cfg[PCI_REVISION_ID] = revision;
+	c->cfg[PCI_CLASS_PROG] = (uint8_t)class_code;
+	put16(&c->cfg[PCI_CLASS_DEVICE], (uint16_t)(class_code >> 8));
+	c->cfg[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_NORMAL;
+	c->cfg[PCI_INTERRUPT_PIN] = int_pin;
+	put16(&c->wmask[PCI_COMMAND],
+	      PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
+	      PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE);
+	c->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
+	c->wmask[PCI_INTERRUPT_LINE] = 0xff;
+	memset(&c->wmask[PCI_CONFIG_HEADER_SIZE], 0xff,
+	       PCI_CONFIG_SPACE_SIZE - PCI_CONFIG_HEADER_SIZE);
+	d->cap_end = PCI_CONFIG_HEADER_SIZE;
+}
+
+/*
+ * The type bits go in the BAR, the address bits above the size in the
+ * write mask; a 64-bit BAR's upper dword is all address.
+ */
+void pci_device_add_bar(struct pci_device *d, unsigned bar, uint64_t size,
+			bool is64, bool prefetch)
+{
+	uint8_t *reg = &d->config.cfg[PCI_BASE_ADDRESS_0 + 4 * bar];
+	uint8_t *mask = &d->config.wmask[PCI_BASE_ADDRESS_0 + 4 * bar];
+	uint64_t m = ~(size - 1);
+
+	d->bar_size[bar] = size;
+	put32(reg, (is64 ? PCI_BAR_MEM_TYPE_64 : 0) |
+		   (prefetch ? PCI_BAR_MEM_PREFETCH : 0));
+	put32(mask, (uint32_t)m & ~(uint32_t)PCI_BAR_MEM_MASK);
+	if (is64)
+		put32(mask + 4, (uint32_t)(m >> 32));
+}
+
+unsigned pci_device_add_cap(struct pci_device *d, uint8_t id, unsigned len)
+{
+	struct pci_config *c = &d->config;
+	unsigned at = (d->cap_end + 3u) & ~3u, p;
+
+	if (len < 2 || at + len > PCI_CONFIG_SPACE_SIZE)
+		return 0;
+	/* Link it at the end of the list. */
+	for (p = PCI_CAPABILITY_LIST; c->cfg[p];
+	     p = c->cfg[p] + PCI_CAP_LIST_NEXT)
+		;
+	c->cfg[p] = (uint8_t)at;
+	c->cfg[at + PCI_CAP_LIST_ID] = id;
+	c->cfg[at + PCI_CAP_LIST_NEXT] = 0;
+	memset(&c->wmask[at], 0, len);
+	put16(&c->cfg[PCI_STATUS],
+	      get16(&c->cfg[PCI_STATUS]) | PCI_STATUS_CAP_LIST);
+	d->cap_end = at + len;
+	return at;
+}
+
+uint64_t pci_bar_address(const struct pci_device *d, unsigned bar)
+{
+	const uint8_t *reg = &d->config.cfg[PCI_BASE_ADDRESS_0 + 4 * bar];
+	uint64_t size = bar < PCI_NUM_BARS ? d->bar_size[bar] : 0;
+	uint64_t base, last;
+	bool is64;
+
+	if (!size || !(get16(&d->config.cfg[PCI_COMMAND]) & PCI_COMMAND_MEMORY))
+		return 0;
+	is64 = reg[0] & PCI_BAR_MEM_TYPE_64;
+	base = get32(reg) & ~(uint64_t)PCI_BAR_MEM_MASK;
+	if (is64)
+		base |= (uint64_t)get32(reg + 4) << 32;
+	last = base + size - 1;
+	if (base == 0 || last < base || (!is64 && last >= 0xffffffffu))
+		return 0;
+	return base;
+}
+
+/* The INTx# level each PIRQ carries, then each routed IRQ's. */
+static void intx_update(struct pci_host *h)
+{
+	bool pirq[PCI_NUM_PIRQS] = { false };
+
+	for (unsigned i = 0; i < h->ndev; i++) {
+		struct pci_device *d = h->dev[i];
+		uint16_t cmd = get16(&d->config.cfg[PCI_COMMAND]);
+
+		if (d->intx && !(cmd & PCI_COMMAND_INTX_DISABLE))
+			pirq[pci_device_pirq(d)] = true;
+	}
+	for (unsigned p = 0; p < PCI_NUM_PIRQS; p++) {
+		unsigned irq = h->pirq_irq[p] & 15;
+		bool level = false;
+
+		for (unsigned q = 0; q < PCI_NUM_PIRQS; q++)
+			if ((h->pirq_irq[q] & 15) == irq)
+				level |= pirq[q];
+		if (level != h->irq_level[irq]) {
+			h->irq_level[irq] = level;
+			if (h->set_irq)
+				h->set_irq(h->irq_opaque, irq, level);
+		}
+	}
+}
+
+unsigned pci_device_pirq(const struct pci_device *d)
+{
+	unsigned pin = d->config.cfg[PCI_INTERRUPT_PIN];
+
+	return (pin - 1 + d->dev - 1) & (PCI_NUM_PIRQS - 1);
+}
+
+void pci_set_intx(struct pci_device *d, bool level)
+{
+	uint16_t st = get16(&d->config.cfg[PCI_STATUS]);
+
+	if (!d->config.cfg[PCI_INTERRUPT_PIN])
+		return; /* no pin */
+	d->intx = level;
+	st = level ? st | PCI_STATUS_INTERRUPT : st & ~PCI_STATUS_INTERRUPT;
+	put16(&d->config.cfg[PCI_STATUS], st);
+	if (d->host)
+		intx_update(d->host);
+}
+
+static uint32_t device_cfg_read(void *opaque, unsigned offset, unsigned size)
+{
+	struct pci_device *d = opaque;
+
+	if (d->cfg_reading)
+		d->cfg_reading(d->opaque, offset, size);
+	return pci_config_read(&d->config, offset, size);
+}
+
+/* A write through the mask; Interrupt Disable may have changed a line. */
+static void device_cfg_write(void *opaque, unsigned offset, unsigned size,
+			     uint32_t val)
+{
+	struct pci_device *d = opaque;
+
+	pci_config_write(&d->config, offset, size, val);
+	if (offset < PCI_COMMAND + 2 && offset + size > PCI_COMMAND && d->host)
+		intx_update(d->host);
+	if (d->cfg_written)
+		d->cfg_written(d->opaque, offset, size);
+}
+
+int pci_device_register(struct pci_host *h, struct pci_device *d)
+{
+	if (h->ndev == PCI_MAX_DEVICES ||
+	    pci_add_function(h, &(struct pci_function){
+		    .bus = 0, .dev = d->dev, .fn = 0, .opaque = d,
+		    .cfg_read = device_cfg_read,
+		    .cfg_write = device_cfg_write }) < 0)
+		return -1;
+	h->dev[h->ndev++] = d;
+	d->host = h;
+	intx_update(h);
+	return 0;
+}
+
+bool pci_mmio(struct pci_host *h, uint64_t gpa, unsigned size, bool write,
+	      uint64_t *data)
+{
+	for (unsigned i = 0; i < h->ndev; i++) {
+		struct pci_device *d = h->dev[i];
+
+		for (unsigned bar = 0; bar < PCI_NUM_BARS; bar++) {
+			uint64_t base = pci_bar_address(d, bar);
+
+			if (!base || gpa - base >= d->bar_size[bar])
+				continue;
+			if (write)
+				d->bar_write(d->opaque, bar, gpa - base, size,
+					     *data);
+			else
+				*data = d->bar_read(d->opaque, bar, gpa - base,
+						    size);
+			return true;
+		}
+	}
+	return false;
 }
