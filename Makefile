@@ -127,7 +127,7 @@ deps:
 # symbols (.gdbinit); quitting gdb kills the guest.  GDBFLAGS adds gdb
 # options (the gdb suite passes -batch and its commands).
 GDBPORT ?= 1234
-.PHONY: gdb
+.PHONY: gdb bench-answers
 gdb: all
 	@test -n "$(GUEST)" || { echo "make gdb: say which guest: GUEST=NAME, one of: $(notdir $(basename $(wildcard $(BUILD)/guests/*.elf)))" >&2; exit 2; }
 	@test -f $(BUILD)/guests/$(GUEST).elf || { echo "make gdb: no guest $(BUILD)/guests/$(GUEST).elf" >&2; exit 2; }
@@ -188,6 +188,11 @@ $(BUILD)/trapvisor: $(BUILD)/obj/monitor/main.o $(LIB)
 # (monitor/qemu_args.c): main() looks at the name it was started under
 $(BUILD)/trapvisor-qemu: $(BUILD)/trapvisor
 	ln -sf trapvisor $@
+
+# the three answers to x86's sensitive-unprivileged instructions, side by
+# side on pgcheck (bench/answers.sh)
+bench-answers: all
+	sh bench/answers.sh $(BUILD)
 
 # what one trap costs by each mechanism (engines/native/README.md)
 bench-trapcost: $(BUILD)/bench/trapcost

@@ -458,6 +458,14 @@ suite_diff32() {
 # without a disk says so; bench/boot.sh boots each multiboot kernel once
 # per engine and prints well-formed lines.
 suite_bench() {
+	# bench/answers.sh: every row runs pgcheck to its end (no "-" cell)
+	sh "$HERE/../bench/answers.sh" "$BUILD" >"$OUT/answers" 2>&1
+	if [ "$(grep -c '^| [a-z]' "$OUT/answers")" = 11 ] &&
+	   ! grep -q '| - |' "$OUT/answers"; then
+		pass bench/answers
+	else
+		fail bench/answers "$OUT/answers"
+	fi
 	img=$(disk_make disk.img)
 	for b in syscall in cr8 call pagefault divzero ptemod forkwait cpuid cli compute apictimer ide; do
 		d=""; [ "$b" = ide ] && d=--disk=$img
