@@ -568,10 +568,10 @@ static void translate(struct vm *vm, struct kv *k, struct vm_exit *x)
 		 * to emulate on memory that is not RAM, an exception while
 		 * delivering one): the guest is stopped (tier 2 of
 		 * core/panic.h), as the hardware would have given up on it. */
-		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "KVM cannot go on with the "
-			"guest at rip %#" PRIx64 ": %s (internal error %u)",
-			vm->vcpu.rip, internal_error_name(r->internal.suberror),
-			r->internal.suberror);
+		vm_kill_at(vm, VM_EXIT_TRIPLE_FAULT, vm->vcpu.rip,
+			   "KVM cannot go on with the guest: %s (internal "
+			   "error %u)", internal_error_name(r->internal.suberror),
+			   r->internal.suberror);
 		x->reason = EXIT_INTERRUPT; /* nothing left to do but stop */
 		break;
 	default:
