@@ -17,12 +17,7 @@ TV=$BUILD/trapvisor
 rm -rf "$RES"; mkdir -p "$RES"; : >"$RES/list"
 OUT=${TMPDIR:-/tmp}/kvm-gdb; mkdir -p "$OUT"
 
-pass() { echo "PASS $1" >>"$RES/list"; }
-fail() { # NAME [LOG]: the log as RESULTS-DIR/NAME.log, NAME's / as -
-	echo "FAIL $1" >>"$RES/list"
-	[ -n "${2:-}" ] && cp "$2" "$RES/$(echo "${1#kvm/}" | tr / -).log"
-	return 0
-}
+. "$HERE/kvm/list.sh"       # pass, fail
 . "$HERE/gdb/run.sh"
 suite_gdb_sessions kvm
 exit 0

@@ -17,9 +17,7 @@ IMG=$BUILD/kvm-nested/images           # badinput images built by nested.sh
 rm -rf "$RES"; mkdir -p "$RES"; : >"$RES/list"
 T=${TMPDIR:-/tmp}/kvm-inside; mkdir -p $T
 
-verdict() { # NAME OK? : one line in the list
-	if [ "$2" = 0 ]; then echo "PASS $1"; else echo "FAIL $1"; fi >>"$RES/list"
-}
+. "$HERE/kvm/list.sh"       # verdict
 
 # The arguments of a case as tests/run.sh's guests suite reads them:
 # x.elf is BUILD/guests/x.elf, --disk=X.img a fresh image from
