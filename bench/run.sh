@@ -113,8 +113,8 @@ pv|kvm|bench-pv.elf|'
 total_exits() { awk '/^total/ { print $2; exit }' "$1"; }
 
 # Every answer of column COL (its engine works here: the caller checked),
-# each loop REPS times, to $ANS; ENGINE is the name the rows get
-# (kvm-nested runs in bench/kvm-inside.sh instead).
+# each loop REPS times, to $ANS, the rows named by COL; a kvm that needs
+# the nested machine runs them in bench/kvm-inside.sh instead.
 run_answers() { # COL
 	[ "$DO_ANSWERS" = 1 ] || return 0
 	want=$1
