@@ -371,6 +371,8 @@ if [ -s "$ANS" ]; then
 	chart "$OUT/.answers.csv" "$bars" \
 		"Cycles per iteration (log scale), by loop and answer" >"$OUT/answers.svg"
 	rm -f "$OUT/.answers.csv"
+else
+	rm -f "$OUT/answers.csv" "$OUT/answers.svg" # not this run's
 fi
 
 # ---------------------------------------------------------------- targets
