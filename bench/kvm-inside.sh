@@ -13,11 +13,16 @@
 # device workloads (DEVICES: apictimer, and ide, whose disk run.sh makes as
 # BUILD/bench/disk.img) add each run's exits and monitor time:
 # RESULTS-DIR/devices.txt, one line per run:
-# "kvm-nested NAME ITERS CYCLES EXITS MONITOR_US".
+# "kvm-nested NAME ITERS CYCLES EXITS MONITOR_US".  The answers' loops
+# (ANSWERS, ANSWER_ITERS iterations each, on the images of ANSWER_RUNS,
+# "ANSWER:IMAGE" each) go to
+# RESULTS-DIR/answers.txt as bench/answer.awk prints them, with their
+# --stats in RESULTS-DIR/answers/.
 set -u
 BUILD=$1; RES=$2
 rm -rf "$RES"; mkdir -p "$RES"; : >"$RES/bench.txt"; : >"$RES/devices.txt"
-DEVICES=""
+: >"$RES/answers.txt"
+DEVICES=""; ANSWERS=""; ANSWER_RUNS=""; ANSWER_ITERS=0
 # shellcheck disable=SC1091
 . "$BUILD/bench/nested.conf" # BENCHES, DEVICES, REPS, and ITERS_<name>
 # The exits of booting and printing alone: "call 1" makes no other.
@@ -50,6 +55,30 @@ for b in $DEVICES; do
 		awk -v e=kvm-nested -v t="$t" '$1 == "bench" {
 			split($2, a, "="); split($3, i, "="); split($4, c, "=")
 			print e, a[2], i[2], c[2], t }' "$RES/out" >>"$RES/devices.txt"
+	done
+done
+# The answers' loops: each image's baseline, then every loop REPS times.
+mkdir -p "$RES/answers"
+for run in $ANSWER_RUNS; do
+	[ -n "$ANSWERS" ] || break
+	answer=${run%%:*}; img=${run#*:}
+	st=$RES/answers/$answer
+	mkdir -p "$st"
+	"$BUILD/trapvisor" --engine=kvm --stats "$BUILD/guests/$img" -- call 1 \
+		</dev/null >/dev/null 2>"$st/baseline.stats"
+	base=$(awk '/^total/ { print $2; exit }' "$st/baseline.stats")
+	for b in $ANSWERS; do
+		n=$ANSWER_ITERS; r=0
+		while [ $r -lt "$REPS" ]; do
+			r=$((r + 1))
+			timeout 300 "$BUILD/trapvisor" --engine=kvm --stats \
+				"$BUILD/guests/$img" -- "$b" "$n" </dev/null \
+				>"$RES/out" 2>"$st/$b.stats"
+			awk -v answer="$answer" -v engine=kvm-nested \
+				-v base="$base" -v stats="$st/$b.stats" \
+				-f "$(dirname "$0")/answer.awk" "$RES/out" \
+				>>"$RES/answers.txt"
+		done
 	done
 done
 rm -f "$RES/out"

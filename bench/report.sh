@@ -84,19 +84,25 @@ table() {
 } >"$OUT/results.md"
 
 # ---------------------------------------------------------------- chart
-awk -F, -v cols="$cols" '
+# Grouped bars on a log scale: CSV's first three columns are the group
+# (a benchmark), the bar (an engine) and the cycles; its first line is a
+# header.  BARS lists the bars in order, TITLE heads the chart.
+chart() { # CSV BARS TITLE
+awk -F, -v cols="$2" -v title="$3" '
 NR == 1 { next }
 $1 == "signal" || $1 == "ptrace" { next }
 { v[$1, $2] = $3; if (!($1 in seen)) { seen[$1] = 1; rows[++nr] = $1 } }
 END {
 	nc = split(cols, c, " ")
-	split("#4c72b0 #dd8452 #55a868 #c44e52 #8172b3 #937860", color, " ")
+	split("#4c72b0 #dd8452 #55a868 #c44e52 #8172b3 #937860 #da8bc3 #8c8c8c #ccb974 #64b5cd #1b5e20 #000000", color, " ")
 	bw = 12; gap = 18; gw = nc * bw + gap; left = 70; top = 40
-	ph = 320; w = left + nr * gw + 20; h = top + ph + 90
+	ph = 320; w = left + nr * gw + 20
+	per = int((w - left) / 150); if (per < 1) per = 1	# legend entries a line
+	h = top + ph + 70 + int((nc + per - 1) / per) * 18
 	lo = 0; hi = 8	# decades: 1 to 10^8 cycles
 	printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"11\">\n", w, h
 	printf "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-	printf "<text x=\"%d\" y=\"20\" font-size=\"14\">Cycles per iteration (log scale), by benchmark and engine</text>\n", left
+	printf "<text x=\"%d\" y=\"20\" font-size=\"14\">%s</text>\n", left, title
 	for (d = lo; d <= hi; d++) {
 		y = top + ph - (d - lo) / (hi - lo) * ph
 		printf "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", left, y, w - 20, y
@@ -114,12 +120,15 @@ END {
 		printf "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x0 + nc * bw / 2, top + ph + 16, rows[j]
 	}
 	for (i = 1; i <= nc; i++) {
-		lx = left + (i - 1) * 110
-		printf "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>\n", lx, top + ph + 40, color[i]
-		printf "<text x=\"%d\" y=\"%d\">%s</text>\n", lx + 16, top + ph + 50, c[i]
+		lx = left + (i - 1) % per * 150; ly = top + ph + 40 + int((i - 1) / per) * 18
+		printf "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>\n", lx, ly, color[i]
+		printf "<text x=\"%d\" y=\"%d\">%s</text>\n", lx + 16, ly + 10, c[i]
 	}
 	print "</svg>"
-}' "$OUT/results.csv" >"$OUT/chart.svg"
+}' "$1"
+}
+chart "$OUT/results.csv" "$cols" \
+	"Cycles per iteration (log scale), by benchmark and engine" >"$OUT/chart.svg"
 
 # ---------------------------------------------------------------- exits
 # Exits (returns to the monitor) per iteration, from the --stats of each
@@ -256,6 +265,116 @@ boot_ratio() { # KERNEL: softcpu's median over QEMU's, or empty
 	      if (a != "" && b != "" && b > 0) printf "%.3f %.3f %.2f\n", a, b, a / b }' "$BOOT"
 }
 
+# ---------------------------------------------------------------- answers
+# The answers' rows (bench/run.sh run_answers; bench/answer.awk's lines,
+# one per run): for each answer, engine and loop, the medians over the
+# runs of the cycles per iteration and of the exits per iteration (less
+# those of the answer's own baseline run), and under --patch those of the
+# pages scanned, the scan's time per page and the instructions patched.
+ANS=${BUILD:-build}/bench/answers.txt
+ANSWER_ORDER="none umip cpuid-fault patch pv strict assist"
+ANSWER_ENGINES="softcpu native kvm kvm-nested"
+ANSWER_LOOPS="cli pushf cpuid sidt movcs"
+answers_csv() {
+	awk -v ao="$ANSWER_ORDER" -v eo="$ANSWER_ENGINES" -v lo="$ANSWER_LOOPS" '
+	function med(k,   n, i, j, t, v) {
+		n = cnt[k]
+		for (i = 1; i <= n; i++) v[i] = val[k, i]
+		for (i = 2; i <= n; i++) {
+			t = v[i]
+			for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]
+			v[j + 1] = t
+		}
+		lo_ = v[1]; hi_ = v[n]
+		return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+	}
+	function add(k, x) { val[k, ++cnt[k]] = x }
+	NF == 10 && $4 > 0 {
+		k = $3 SUBSEP $1 SUBSEP $2
+		runs[k]++; it[k] = $4
+		add(k SUBSEP "c", $5)
+		add(k SUBSEP "e", $6 > $7 ? ($6 - $7) / $4 : 0)
+		if ($8 != "-") {
+			add(k SUBSEP "p", $8); add(k SUBSEP "u", $9)
+			add(k SUBSEP "n", $10)
+		}
+	}
+	END {
+		print "loop,answer,engine,cycles_per_iter_median,min,max,runs,iters,exits_per_iter,pages_scanned,scan_us_per_page,insns_patched"
+		nl = split(lo, L, " "); na = split(ao, A, " "); ne = split(eo, E, " ")
+		for (l = 1; l <= nl; l++) for (a = 1; a <= na; a++) for (e = 1; e <= ne; e++) {
+			k = L[l] SUBSEP A[a] SUBSEP E[e]
+			if (!(k in runs)) continue
+			c = med(k SUBSEP "c"); cl = lo_; ch = hi_
+			p = (k SUBSEP "p") in cnt
+			printf "%s,%s,%s,%.1f,%.1f,%.1f,%d,%d,%.2f,%s,%s,%s\n",
+			    L[l], A[a], E[e], c, cl, ch, runs[k], it[k],
+			    med(k SUBSEP "e"),
+			    p ? med(k SUBSEP "p") : "",
+			    p ? sprintf("%.1f", med(k SUBSEP "u")) : "",
+			    p ? med(k SUBSEP "n") : ""
+		}
+	}' "$ANS"
+}
+# The table: a row per answer and engine, "cycles (exits)" per loop, and
+# the scan's figures for --patch.
+answers_table() {
+	awk -F, -v ao="$ANSWER_ORDER" -v eo="$ANSWER_ENGINES" -v lo="$ANSWER_LOOPS" '
+	BEGIN {
+		name["none"] = "none (`--isa=x86`)"
+		name["umip"] = "hardware: UMIP (`--isa=x86,umip`)"
+		name["cpuid-fault"] = "hardware: CPUID faulting (`--isa=x86,cpuid-fault`)"
+		name["patch"] = "scan-and-patch (`--patch`)"
+		name["pv"] = "paravirtual (`bench-pv.elf`)"
+		name["strict"] = "strict (`--isa=strict`)"
+		name["assist"] = "hardware assist (VT-x/AMD-V)"
+		head["cli"] = "cli/sti pair"; head["pushf"] = "pushf"
+		head["cpuid"] = "cpuid"; head["sidt"] = "sidt"
+		head["movcs"] = "mov from %cs"
+	}
+	function fmt(x) { return x >= 100 ? sprintf("%.0f", x) : sprintf("%.1f", x) }
+	NR == 1 { next }
+	{
+		k = $2 SUBSEP $3
+		cell[k, $1] = fmt($4) " (" $9 ")"
+		if ($10 != "") { pg[k] = $10; us[k] = $11; np[k] = $12 }
+		have[k] = 1
+	}
+	END {
+		nl = split(lo, L, " "); na = split(ao, A, " "); ne = split(eo, E, " ")
+		printf "| answer | engine |"
+		for (l = 1; l <= nl; l++) printf " %s |", head[L[l]]
+		print " scan (--patch) |"
+		printf "| --- | --- |"
+		for (l = 1; l <= nl; l++) printf " ---: |"
+		print " --- |"
+		for (a = 1; a <= na; a++) for (e = 1; e <= ne; e++) {
+			k = A[a] SUBSEP E[e]
+			if (!(k in have)) continue
+			printf "| %s | %s |", name[A[a]], E[e]
+			for (l = 1; l <= nl; l++)
+				printf " %s |", (k SUBSEP L[l]) in cell ? cell[k, L[l]] : "-"
+			if (k in pg)
+				printf " %s pages, %s us per page, %s sites |\n", pg[k], us[k], np[k]
+			else
+				print " - |"
+		}
+	}' "$OUT/answers.csv"
+}
+if [ -s "$ANS" ]; then
+	answers_csv >"$OUT/answers.csv"
+	answers_table >"$OUT/.answers"
+	awk -F, 'NR == 1 { print "loop,config,cycles"; next }
+		{ print $1 "," $2 "/" $3 "," $4 }' "$OUT/answers.csv" >"$OUT/.answers.csv"
+	bars=$(awk -F, 'NR > 1 && !s[$2 "/" $3]++ {
+		printf "%s%s/%s", n++ ? " " : "", $2, $3 }' "$OUT/answers.csv")
+	chart "$OUT/.answers.csv" "$bars" \
+		"Cycles per iteration (log scale), by loop and answer" >"$OUT/answers.svg"
+	rm -f "$OUT/.answers.csv"
+else
+	rm -f "$OUT/answers.csv" "$OUT/answers.svg" # not this run's
+fi
+
 # ---------------------------------------------------------------- targets
 # best NAME ENGINE: the fastest run, or empty.  The targets compare best
 # runs: on a shared, noisy machine the fastest run is the least disturbed.
@@ -318,6 +437,7 @@ targets >"$OUT/.targets"
 	sed 's/^/# /' "${BUILD:-build}/bench/log.txt" 2>/dev/null
 	echo '```'
 	echo
+	if [ -s "$RAW" ]; then
 	echo "## The table"
 	echo
 	cat "$OUT/results.md"
@@ -335,6 +455,28 @@ targets >"$OUT/.targets"
 	echo
 	cat "$OUT/.exits"
 	echo
+	fi
+	if [ -s "$OUT/.answers" ]; then
+		echo "## The three answers: what each costs"
+		echo
+		echo "The bench guest's loops of one instruction that x86 lets a"
+		echo "de-privileged kernel run without a trap (\`cli\`/\`sti\` trap; the other"
+		echo "four do not), under each answer to that flaw (the commands above:"
+		echo "\`BENCH_ONLY=answers make bench\`). A cell is the cycles per iteration"
+		echo "(median of ${REPS:-?} runs) and, in parentheses, the exits per iteration"
+		echo "(\`--stats\`, less those of the same answer's run of \`call 1\`: booting"
+		echo "and printing). The last column is the \`patch:\` line of \`--stats\`:"
+		echo "pages of guest code scanned, the scanner's time per page, instructions"
+		echo "patched (medians). Which of pgcheck's checks each answer passes is"
+		echo "\`make bench-answers\` (isa/README.md, \"The three answers, side by"
+		echo "side\"). Also in \`answers.csv\` (with min, max and runs) and"
+		echo "\`answers.svg\`:"
+		echo
+		cat "$OUT/.answers"
+		echo
+		echo "![cycles per iteration under each answer](answers.svg)"
+		echo
+	fi
 	if [ -s "$OUT/.boot" ]; then
 		echo "## Boot time of a multiboot kernel"
 		echo
@@ -361,6 +503,7 @@ targets >"$OUT/.targets"
 		cat "$OUT/.devices"
 		echo
 	fi
+	if [ -s "$RAW" ]; then
 	echo "## The target figures"
 	echo
 	echo "Each figure compares the best of the ${REPS:-?} runs on each side (the"
@@ -368,7 +511,13 @@ targets >"$OUT/.targets"
 	echo
 	cat "$OUT/.targets"
 	echo
+	fi
 	cat "$HERE/explain.md"
 } >"$OUT/RESULTS.md"
-rm -f "$OUT/.targets" "$OUT/.ips" "$OUT/.exits" "$OUT/.devices" "$OUT/.boot" "$MED"
-echo "bench: wrote $OUT/results.csv $OUT/results.md $OUT/chart.svg $OUT/RESULTS.md"
+rm -f "$OUT/.targets" "$OUT/.ips" "$OUT/.exits" "$OUT/.devices" "$OUT/.boot" \
+	"$OUT/.answers" "$MED"
+if [ -s "$ANS" ]; then
+	echo "bench: wrote $OUT/results.csv $OUT/results.md $OUT/chart.svg $OUT/answers.csv $OUT/answers.svg $OUT/RESULTS.md"
+else
+	echo "bench: wrote $OUT/results.csv $OUT/results.md $OUT/chart.svg $OUT/RESULTS.md"
+fi

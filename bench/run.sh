@@ -25,10 +25,23 @@
 #               PIO reads) cost, per second of guest time, and the monitor's
 #               time per exit, on softcpu, native and kvm
 #
+# And the cost of each answer to x86's sensitive-unprivileged instructions
+# (issue 14; bench/answers.sh says which checks each one passes):
+#
+#   answers     the kernel loops cli (a cli/sti pair), pushf, cpuid, sidt
+#               and movcs (mov from %cs) under each answer, in the table
+#               ANSWER_CONFIGS below: nothing done (--isa=x86), hardware's
+#               partial fixes (umip, cpuid-fault), scan-and-patch (--patch),
+#               the paravirtual build (bench-pv.elf), --isa=strict, and
+#               hardware assist (kvm); cycles and exits per iteration, and
+#               for --patch the pages scanned and the scan's time per page
+#
 # Environment: BENCH_REPS (5), BENCH_SCALE (1: multiplies every iteration
-# count), BENCH_NESTED (1: 0 skips the nested-KVM run), BENCH_ONLY (a list
-# of benchmark names, boot, apictimer and ide among them), BENCH_COLUMNS (a
-# list among host softcpu native qemu kvm; all by default).  Needs only sh
+# count), BENCH_ITERS (every iteration count, for a quick check: the tests
+# use it), BENCH_NESTED (1: 0 skips the nested-KVM run), BENCH_ONLY (a list
+# of benchmark names, boot, apictimer, ide and answers among them),
+# BENCH_COLUMNS (a list among host softcpu native qemu kvm; all by
+# default; the answers rows run on softcpu, native and kvm).  Needs only sh
 # and awk; timings are never asserted.
 set -u
 BUILD=${1:-build}
@@ -46,17 +59,19 @@ DEV=$BUILD/bench/devices.txt    # "ENGINE NAME ITERS CYCLES EXITS MONITOR_US"
 BOOT=$BUILD/bench/boot.txt      # bench/boot.sh's lines
 DISK=$BUILD/bench/disk.img      # the ide workload's disk (tests/guests/disk.sh)
 LOG=$BUILD/bench/log.txt
-ALL="syscall in cr8 call pagefault divzero ptemod forkwait cpuid cli compute boot apictimer ide"
-BENCHES=""; DEVICES=""; DO_BOOT=0
+ANS=$BUILD/bench/answers.txt    # bench/answer.awk's lines, one per run
+ALL="syscall in cr8 call pagefault divzero ptemod forkwait cpuid cli compute boot apictimer ide answers"
+BENCHES=""; DEVICES=""; DO_BOOT=0; DO_ANSWERS=0
 for b in ${BENCH_ONLY:-$ALL}; do
 	case $b in
 	boot) DO_BOOT=1 ;;
+	answers) DO_ANSWERS=1 ;;
 	apictimer|ide) DEVICES="$DEVICES $b" ;;
 	*) BENCHES="$BENCHES $b" ;;
 	esac
 done
 mkdir -p "$BUILD/bench" "$OUT"
-: >"$RAW"; : >"$IPS"; : >"$DEV"; : >"$BOOT"; : >"$LOG"
+: >"$RAW"; : >"$IPS"; : >"$DEV"; : >"$BOOT"; : >"$LOG"; : >"$ANS"
 rm -rf "$BUILD/bench/stats"
 
 # Iterations of each benchmark: enough for a steady figure on the slowest
@@ -68,9 +83,66 @@ iters() {
 	forkwait) n=500 ;;
 	apictimer) n=1000 ;; # 1 s of guest time at 1 kHz
 	ide) n=2000 ;;
+	# the answers' loops: 20000, so that the two rdtsc of the PV
+	# build (hypercalls: one exit inside the timed window) weigh little
+	answers) n=20000 ;;
 	*) n=5000 ;;
 	esac
-	echo $((n * SCALE))
+	echo $((${BENCH_ITERS:-$n} * SCALE))
+}
+
+# ---------------------------------------------------------------- answers
+# The answers to x86's sensitive-unprivileged instructions, one
+# configuration a line: ANSWER|COLUMN|IMAGE|OPTIONS.  Each runs the loops
+# of ANSWER_LOOPS; ANSWER names the row in RESULTS.md (report.sh).
+ANSWER_LOOPS="cli pushf cpuid sidt movcs"
+ANSWER_CONFIGS='none|softcpu|bench.elf|--isa=x86
+umip|softcpu|bench.elf|--isa=x86,umip
+cpuid-fault|softcpu|bench.elf|--isa=x86,cpuid-fault
+patch|softcpu|bench.elf|--patch
+pv|softcpu|bench-pv.elf|
+strict|softcpu|bench.elf|--isa=strict
+none|native|bench.elf|--isa=x86
+cpuid-fault|native|bench.elf|--isa=x86,cpuid-fault
+patch|native|bench.elf|--patch
+pv|native|bench-pv.elf|
+assist|kvm|bench.elf|
+pv|kvm|bench-pv.elf|'
+
+# The exits of one --stats file: its first "total" line (exits by reason).
+total_exits() { awk '/^total/ { print $2; exit }' "$1"; }
+
+# Every answer of column COL (its engine works here: the caller checked),
+# each loop REPS times, to $ANS, the rows named by COL; a kvm that needs
+# the nested machine runs them in bench/kvm-inside.sh instead.
+run_answers() { # COL
+	[ "$DO_ANSWERS" = 1 ] || return 0
+	want=$1
+	echo "$ANSWER_CONFIGS" | while IFS='|' read -r answer col img opts; do
+		[ "$col" = "$want" ] || continue
+		st=$BUILD/bench/stats/answers/$answer-$col
+		mkdir -p "$st"
+		# shellcheck disable=SC2086 # opts: one option or none
+		set -- --engine="$col" $opts --stats "$BUILD/guests/$img"
+		say "answers $answer $col: $TV $* -- LOOP ITERS"
+		"$TV" "$@" -- call 1 </dev/null >/dev/null 2>"$st/baseline.stats" ||
+			{ say "answers $answer $col failed: $(grep -m1 '^trapvisor:' "$st/baseline.stats")"
+			  continue; }
+		base=$(total_exits "$st/baseline.stats")
+		n=$(iters answers)
+		for b in $ANSWER_LOOPS; do
+			r=0
+			while [ $r -lt "$REPS" ]; do
+				r=$((r + 1))
+				timeout 600 "$TV" "$@" -- "$b" "$n" </dev/null \
+					>"$BUILD/bench/out" 2>"$st/$b.stats" ||
+					{ say "answers $answer $col $b failed: $(tail -1 "$st/$b.stats")"; break; }
+				awk -v answer="$answer" -v engine="$col" \
+					-v base="$base" -v stats="$st/$b.stats" \
+					-f "$HERE/answer.awk" "$BUILD/bench/out" >>"$ANS"
+			done
+		done
+	done
 }
 
 # "bench name=N iters=I cycles_per_iter=C" lines -> "ENGINE N I C".
@@ -114,6 +186,7 @@ run_devices() { # COLUMN ENGINE-ARGS...
 # One engine of trapvisor, every benchmark, REPS times.
 run_trapvisor() { # COLUMN ENGINE-ARGS...
 	col=$1; shift
+	[ -n "$BENCHES$DEVICES" ] || return 0
 	say "$col: $TV $* $IMG -- NAME ITERS"
 	# The exits of booting and printing alone: "call 1" makes no other.
 	mkdir -p "$BUILD/bench/stats/$col"
@@ -172,6 +245,7 @@ run_host() {
 run_kvm() {
 	if "$TV" --engine=kvm "$IMG" -- call 10 >/dev/null 2>"$BUILD/bench/err"; then
 		run_trapvisor kvm --engine=kvm
+		run_answers kvm
 		return
 	fi
 	say "kvm: $(head -1 "$BUILD/bench/err")"
@@ -179,11 +253,18 @@ run_kvm() {
 		say "kvm-nested: skipped"
 		return
 	fi
+	[ -n "$BENCHES$DEVICES" ] || [ "$DO_ANSWERS" = 1 ] || return 0
 	[ -z "$DEVICES" ] || sh "$REPO/tests/guests/disk.sh" make "$DISK"
+	answers=""
+	[ "$DO_ANSWERS" = 1 ] && answers=$ANSWER_LOOPS
 	{
 		echo "BENCHES='$BENCHES'"
 		echo "DEVICES='$DEVICES'"
 		echo "REPS=$REPS"
+		# the answers' loops, on the images of ANSWER_CONFIGS' kvm lines
+		echo "ANSWERS='$answers'"
+		echo "ANSWER_ITERS=$(($(iters answers) / 5))"
+		echo "ANSWER_RUNS='$(echo "$ANSWER_CONFIGS" | awk -F'|' '$2 == "kvm" { printf "%s%s:%s", n++ ? " " : "", $1, $3 }')'"
 		for b in $BENCHES $DEVICES; do
 			# Every exit costs 40-140 us there: fewer iterations.
 			n=$(iters "$b")
@@ -195,11 +276,15 @@ run_kvm() {
 	if KVM_NESTED_SCRIPT=$HERE/kvm-inside.sh sh "$REPO/tests/kvm/nested.sh" \
 		"$BUILD" >>"$LOG" 2>&1 &&
 	   [ -f "$BUILD/kvm-nested/results/finished" ] &&
-	   [ -s "$BUILD/kvm-nested/results/bench.txt" ]; then
+	   { [ -s "$BUILD/kvm-nested/results/bench.txt" ] ||
+	     [ -s "$BUILD/kvm-nested/results/answers.txt" ]; }; then
 		cat "$BUILD/kvm-nested/results/bench.txt" >>"$RAW"
 		cat "$BUILD/kvm-nested/results/devices.txt" >>"$DEV" 2>/dev/null
-		mkdir -p "$BUILD/bench/stats/kvm-nested"
-		cp "$BUILD"/kvm-nested/results/*.stats "$BUILD/bench/stats/kvm-nested/"
+		cat "$BUILD/kvm-nested/results/answers.txt" >>"$ANS" 2>/dev/null
+		if [ -n "$BENCHES$DEVICES" ]; then
+			mkdir -p "$BUILD/bench/stats/kvm-nested"
+			cp "$BUILD"/kvm-nested/results/*.stats "$BUILD/bench/stats/kvm-nested/"
+		fi
 	else
 		say "kvm-nested: no figures came back (see $LOG and $BUILD/kvm-nested/console.log)"
 	fi
@@ -210,6 +295,7 @@ run_kvm() {
 run_native() {
 	if "$TV" --engine=native "$IMG" -- call 10 >/dev/null 2>"$BUILD/bench/err"; then
 		run_trapvisor native --engine=native
+		run_answers native
 	else
 		say "native: $(head -1 "$BUILD/bench/err")"
 	fi
@@ -228,7 +314,7 @@ say "TSC: $TSC_HZ Hz; $REPS repetitions; scale $SCALE"
 for col in ${BENCH_COLUMNS:-host softcpu native qemu kvm}; do
 	case $col in
 	host) run_host ;;
-	softcpu) run_trapvisor softcpu --engine=softcpu ;;
+	softcpu) run_trapvisor softcpu --engine=softcpu; run_answers softcpu ;;
 	native) run_native ;;
 	qemu) run_peer_qemu ;;
 	kvm) run_kvm ;;

@@ -48,6 +48,7 @@ struct action {
 				     or a #UD's, decoded for it alone) */
 	const struct pg_entry *pg;
 	enum trace_class cls;   /* --trace=CLASSES */
+	bool patched;           /* a #GP from a site --patch rewrote */
 	struct interp_effect effect; /* what the routine reported */
 	char what[160];         /* "out port 0x3f8 <- 0x68", "shadow ..." */
 };
@@ -147,6 +148,7 @@ static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
 		return;
 	}
 	bool site = vm->patch && patch_trap(vm, x->rip);
+	a->patched = site;
 	switch (site && vm->patch->ram ? patch_original(vm, x->rip, in)
 				       : insn_fetch(vm, x->rip, in)) {
 	case DECODE_FAULT: /* the code page went away: #PF raised */
@@ -451,6 +453,6 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 			a.shown = a.insn;
 		show_insn(vm, x, &in, &a);
 		trace_exit(vm, a.cls, cpl, x->rip, a.reason, a.shown, a.pg,
-			   a.what);
+			   a.what, a.patched);
 	}
 }

@@ -139,9 +139,15 @@ static const char *sym_column(const struct vm *vm, uint64_t rip, char *buf,
 	return buf[0] ? buf : "-";
 }
 
+/*
+ * A trap from a patched site is the #GP(0) of the hlt that --patch laid
+ * over the instruction's first byte (patch/patch.h), not one the
+ * instruction raised: the line says "patched" where the reason goes, so
+ * that a student tells the scanner's traps from the CPU's own.
+ */
 void trace_exit(const struct vm *vm, enum trace_class c, unsigned cpl,
 		uint64_t rip, const char *reason, const struct insn *in,
-		const struct pg_entry *pg, const char *what)
+		const struct pg_entry *pg, const char *what, bool patched)
 {
 	char text[200] = "-", sym[128];
 
@@ -152,7 +158,8 @@ void trace_exit(const struct vm *vm, enum trace_class c, unsigned cpl,
 			 in->op_str[0] ? " " : "", in->op_str);
 	fprintf(stderr, "[trap] %-7s cpl%u rip=%#010" PRIx64 " %-22s "
 		"%-13s %-28s %-23s %s\n", class_names[c], cpl, rip,
-		sym_column(vm, rip, sym, sizeof(sym)), reason, text,
+		sym_column(vm, rip, sym, sizeof(sym)),
+		patched ? "patched" : reason, text,
 		pg ? pg_class_name(pg->cls) : "-", what);
 }
 

@@ -60,11 +60,12 @@ enum trace_class trace_insn_class(const struct insn *in);
  * One line on stderr for one trap: its class, the guest's virtual CPL
  * and RIP when it trapped and the function RIP is in, why it trapped,
  * the instruction as Capstone prints it, its Popek-Goldberg class, and
- * what the monitor did.
+ * what the monitor did.  patched: the trap came from a site --patch
+ * rewrote (patch_trap()); "patched" then stands for the reason.
  */
 void trace_exit(const struct vm *vm, enum trace_class c, unsigned cpl,
 		uint64_t rip, const char *reason, const struct insn *in,
-		const struct pg_entry *pg, const char *what);
+		const struct pg_entry *pg, const char *what, bool patched);
 
 /* The line for an interrupt injected at rip (the vCPU now at its
  * handler when the monitor delivered it itself). */

@@ -5,6 +5,9 @@
  *   bench.elf -- NAME ITERATIONS    one benchmark
  *   bench.elf                       every benchmark, default iterations
  *                                   (but ide, which needs --disk)
+ *   bench-pv.elf -- NAME ITERATIONS the same, built paravirtualized (-DPV:
+ *                                   guests/runtime/cpu.h); its rdtsc is a
+ *                                   hypercall that reads the same TSC
  *
  * Each benchmark times ITERATIONS rounds of one operation with rdtsc and
  * prints "bench name=NAME iters=N cycles_per_iter=C".  rdtsc does not
@@ -79,6 +82,58 @@ static uint64_t run_cli(uint64_t iters)
 	}
 	cli();
 	return rdtsc() - t;
+}
+
+/*
+ * The sensitive-unprivileged reads: pushf (the flags), sidt (the IDT
+ * register) and mov from %cs (the code selector).  Each runs at ring 3
+ * without a trap and shows the real machine under --isa=x86; what each
+ * answer makes it cost is bench/run.sh's "answers" rows: a trap under
+ * --patch and --isa=strict, a trap for sidt alone under umip, a hypercall
+ * in the PV build (bench-pv.elf: guests/runtime/cpu.h), where pushf
+ * becomes a read of the shared page's mask byte, no exit at all.  The
+ * values go to a sink, so that the PV build's plain loads stay in the
+ * loop.
+ */
+static volatile uintptr_t bench_sink;
+
+static uint64_t run_pushf(uint64_t iters)
+{
+	uintptr_t acc = 0;
+	uint64_t t = rdtsc();
+
+	for (uint64_t i = 0; i < iters; i++)
+		acc += read_flags();
+	t = rdtsc() - t;
+	bench_sink = acc;
+	return t;
+}
+
+static uint64_t run_sidt(uint64_t iters)
+{
+	struct dt_ptr p;
+	uintptr_t acc = 0;
+	uint64_t t = rdtsc();
+
+	for (uint64_t i = 0; i < iters; i++) {
+		sidt(&p);
+		acc += p.limit;
+	}
+	t = rdtsc() - t;
+	bench_sink = acc;
+	return t;
+}
+
+static uint64_t run_movcs(uint64_t iters)
+{
+	uintptr_t acc = 0;
+	uint64_t t = rdtsc();
+
+	for (uint64_t i = 0; i < iters; i++)
+		acc += read_cs();
+	t = rdtsc() - t;
+	bench_sink = acc;
+	return t;
 }
 
 /* The #DE of bench_div_loop: resume after the divide (the kernel's
@@ -184,6 +239,9 @@ static const struct bench benches[] = {
 	{ "forkwait", 2000, run_forkwait, false },
 	{ "cpuid", 20000, run_cpuid, false },
 	{ "cli", 20000, run_cli, false },
+	{ "pushf", 20000, run_pushf, false },
+	{ "sidt", 20000, run_sidt, false },
+	{ "movcs", 20000, run_movcs, false },
 	{ "compute", 200, run_compute, false },
 	/* devices.c: the exits a device costs (bench/run.sh, "devices") */
 	{ "apictimer", 1000, bench_apictimer, false },

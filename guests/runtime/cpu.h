@@ -7,9 +7,9 @@
  * privileged ones below traps to the monitor and is emulated there; under
  * QEMU the same instruction runs at a real ring 0.
  *
- * The PV build (gcc -DPV: toyos-pv.elf, pgcheck-pv.elf) is the same code
- * for a paravirtualized kernel, as Xen's and lguest's Linux: the
- * sensitive operations that do not trap at ring 3 become hypercalls or
+ * The PV build (gcc -DPV: toyos-pv.elf, pgcheck-pv.elf, bench-pv.elf) is
+ * the same code for a paravirtualized kernel, as Xen's and lguest's Linux:
+ * the sensitive operations that do not trap at ring 3 become hypercalls or
  * reads and writes of the page shared with the monitor (core/hypercall.h):
  *
  *   operation                 native build        PV build

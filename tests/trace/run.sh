@@ -52,6 +52,28 @@ done
 want_classes "io,pf,exc"
 lesson "io,pf,exc"; trace_check lesson-classes-io-pf-exc $? "$OUT/want"
 
+# --patch: a trap from a patched site says "patched" where the reason goes
+# (monitor/trace.c).  lesson-patch.trace is the lesson's whole trace on
+# softcpu under --patch and plain --isa=x86, where only the patch makes its
+# five sensitive-unprivileged instructions trap: they, and no privileged
+# one, say "patched".  native, whose patches are in guest RAM, must print
+# the same "patched" lines.
+"$TV" --engine=softcpu --patch --icount --trace "$OUT/lesson.elf" \
+	</dev/null >"$OUT/out" 2>"$OUT/trace"
+trace_check lesson-patch $? "$HERE/trace/lesson-patch.trace"
+patched() { awk '$1 == "[trap]" && $6 == "patched"' "$1"; }
+patched "$HERE/trace/lesson-patch.trace" >"$OUT/want"
+"$TV" --engine=native --patch --trace "$OUT/lesson.elf" </dev/null \
+	>"$OUT/out" 2>"$OUT/trace.native"; rc=$?
+patched "$OUT/trace.native" >"$OUT/trace"
+if [ "$(wc -l <"$OUT/want")" = 5 ] &&
+   ! patched "$HERE/trace/lesson.trace" | grep -q .; then
+	trace_check lesson-patch-native $rc "$OUT/want"
+else
+	echo "lesson-patch.trace should have 5 patched lines, lesson.trace none" >"$OUT/why"
+	fail trace/lesson-patch-native "$OUT/why"
+fi
+
 # toyos under --icount: every line of its trace has a class, and
 # --trace=irq prints exactly the whole trace's irq lines, among them
 # interrupts delivered into a handler named by toyos's symbols.
