@@ -23,6 +23,9 @@ privileged|every instruction that is not innocuous is a site, privileged ones to
 whole|every byte of a site is replaced, not only the first|s/^\([ \t]*\)patch_at(p, pp, at, buf\[at\]);/\1for (unsigned b = 0; b < in.size \&\& at + b < PATCH_PAGE; b++) patch_at(p, pp, at + b, buf[at + b]);/|test_overlay test_only_sensitive_unprivileged test_in_ram
 ramless|with the patches in RAM (native) the trap byte is not written there|s/p->ram\[pp->frame + off\] = PATCH_TRAP;/(void)0;/|test_site_inside_another_in_ram
 lostbyte|the trap byte is kept in place of the original one|s/pp->orig\[off\] = first;/pp->orig[off] = PATCH_TRAP; (void)first;/|test_follows_flow_not_sweep test_only_sensitive_unprivileged
+csbase|the site is looked up at rip, not at CS.base + rip, in 32-bit code|/^bool patch_is_site/,/^}/s/: (uint32_t)(rip + v->seg\[SEG_CS\].base);/: (uint32_t)rip;/|test_trap_side
+trapbyte|the instruction emulated is what RAM holds at a site: the trap byte|/^enum decode_result patch_original/,/^}/s/^\([ \t]*\)unpatch(vm->patch, frame, off, buf, n1);/\1(void)0;/|test_original_in_ram
+onepage|the original instruction is decoded without the next page it crosses into|s/^\([ \t]*\)uint64_t next = (lin + n1) \& mask;/\1return res; uint64_t next = (lin + n1) \& mask;/|test_original_in_ram
 crossing|the crossing instruction'"'"'s second frame is not remembered|s/p->crossed\[next_frame \/ PATCH_PAGE\]++;/(void)0;/; s/pp->next_frame = next_frame;/(void)0;/|test_crossing'
 
 if [ "${1:-}" = --list ]; then

@@ -20,7 +20,15 @@
 #include <cmocka.h>
 
 #include "patch/patch.h"
+#include "isa/arch.h"
 #include "isa/decode.h"
+#include "isa/x86.h"
+#include "core/engine.h"
+#include "core/guest_mem.h"
+#include "core/vm.h"
+#include "monitor/loader.h"
+#include "monitor/machine.h"
+#include "shadowpt/shadowpt.h"
 
 #define LIN 0x200000ULL  /* the page's linear address */
 #define FRAME 0x5000ULL  /* its frame (RAM offset) */
@@ -506,6 +514,93 @@ static void test_site_inside_another_in_ram(void **state)
 	patch_free(p);
 }
 
+/*
+ * The trap side, in a VM (softcpu, booted, identity-mapped): a #GP at rip
+ * is the patch's only on a site's first byte, found from rip through CS's
+ * base (32-bit code) and the shadow; and with the patches in RAM the
+ * instruction to emulate is the original one, its first byte back, also
+ * when it crosses into the next page.
+ */
+#define CODE 0x100100ULL        /* guest-virtual = guest-physical */
+#define EDGE 0x101fffULL        /* the last byte of a page */
+
+static void vm_with_code(struct vm *vm)
+{
+	static const uint8_t lsl[] = { 0x0f, 0x03, 0xc0, 0xc3 };
+	struct vm_options opt = { .mem_mib = 4, .engine = "softcpu" };
+	char why[200];
+	uint8_t *ram;
+
+	assert_int_equal(vm_create(vm, &opt, -1, why, sizeof(why)), 0);
+	boot_setup(vm, CODE, "");
+	assert_int_equal(engine_softcpu.init(vm, why, sizeof(why)), 0);
+	vm->engine = &engine_softcpu;
+	ram = gm_ptr(&vm->mem, 0, 4 << 20);
+	memcpy(ram + CODE, lsl, sizeof(lsl));
+	ram[EDGE] = 0x0f;                     /* smsw %eax across the edge */
+	memcpy(ram + EDGE + 1, (const uint8_t[]){ 0x01, 0xe0, 0xc3 }, 3);
+	/* the shadow's leaves for both pages, as the first fetches make them */
+	assert_int_equal(shadowpt_fault(vm, CODE, PFEC_I), SHADOW_FILLED);
+	assert_int_equal(shadowpt_fault(vm, EDGE, PFEC_I), SHADOW_FILLED);
+	assert_int_equal(shadowpt_fault(vm, EDGE + 1, PFEC_I), SHADOW_FILLED);
+	assert_non_null(vm->patch = patch_new(vm->mem.size));
+}
+
+static void test_trap_side(void **state)
+{
+	static struct vm vm;
+	struct vcpu *v = &vm.vcpu;
+	uint64_t watch[2];
+
+	(void)state;
+	vm_with_code(&vm);
+	patch_enter(&vm, CODE, CODE, watch);
+	assert_true(patch_is_site(&vm, CODE));
+	assert_false(patch_is_site(&vm, CODE + 1));  /* the middle */
+	assert_false(patch_is_site(&vm, CODE + 3));  /* ret */
+	assert_false(patch_is_site(&vm, CODE + PATCH_PAGE)); /* elsewhere */
+	assert_true(patch_trap(&vm, CODE));
+	assert_false(patch_trap(&vm, CODE + 3));
+	assert_int_equal(vm.patch->st.traps, 1);
+	/* 32-bit code: rip is an offset in CS, the site's linear address is
+	 * CS.base + rip. */
+	uint16_t attr = v->seg[SEG_CS].attr;
+	v->seg[SEG_CS].attr = (uint16_t)((attr & ~SEG_ATTR_L) | SEG_ATTR_DB);
+	v->seg[SEG_CS].base = CODE - 0x100;
+	assert_true(patch_is_site(&vm, 0x100));
+	assert_false(patch_is_site(&vm, CODE));
+	v->seg[SEG_CS].attr = attr;
+	v->seg[SEG_CS].base = 0;
+	patch_free(vm.patch);
+	vm_destroy(&vm);
+}
+
+static void test_original_in_ram(void **state)
+{
+	static struct vm vm;
+	struct insn in;
+	uint64_t watch[2];
+	uint8_t *ram;
+
+	(void)state;
+	vm_with_code(&vm);
+	ram = gm_ptr(&vm.mem, 0, 4 << 20);
+	vm.patch->ram = ram;
+	patch_enter(&vm, CODE, CODE, watch);
+	patch_enter(&vm, EDGE + 1, EDGE + 1, watch); /* the next page first */
+	patch_enter(&vm, EDGE, EDGE, watch);
+	assert_int_equal(ram[CODE], PATCH_TRAP);
+	assert_int_equal(ram[EDGE], PATCH_TRAP);
+	assert_int_equal(patch_original(&vm, CODE, &in), DECODE_OK);
+	assert_int_equal(in.id, X86_INS_LSL);
+	assert_int_equal(in.size, 3);
+	assert_int_equal(patch_original(&vm, EDGE, &in), DECODE_OK);
+	assert_int_equal(in.id, X86_INS_SMSW);
+	assert_int_equal(in.size, 3);
+	patch_free(vm.patch);
+	vm_destroy(&vm);
+}
+
 /* Undecodable bytes end a path, frames outside RAM are refused. */
 static void test_bad_input(void **state)
 {
@@ -540,6 +635,8 @@ int main(void)
 		cmocka_unit_test(test_in_ram),
 		cmocka_unit_test(test_site_inside_another_in_ram),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_trap_side),
+		cmocka_unit_test(test_original_in_ram),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
