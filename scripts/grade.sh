@@ -296,9 +296,9 @@ lab7() {
 	unit 10 test_patch test_follows_flow_not_sweep test_where_paths_go test_other_pages_not_followed test_16bit
 	unit 5 test_patch test_crossing test_written test_bad_input
 	unit 10 test_patch test_trap_side test_original_in_ram
-	guest 10 pgcheck-patch pgcheck.patch.out 1 --engine=softcpu --patch pgcheck.elf
+	guest 15 pgcheck-patch pgcheck.patch.out 1 --engine=softcpu --patch pgcheck.elf
 	pg=$last_got
-	guest 10 selfpatch-patch selfpatch.out 0 --engine=softcpu --patch selfpatch.elf
+	guest 15 selfpatch-patch selfpatch.out 0 --engine=softcpu --patch selfpatch.elf
 	sp=$last_got
 	guest 5 mb32-x86-patch mb32.out 0 --engine=softcpu --isa=x86 --patch --disk=mb32.img --initrd=tests/guests/mb32.initrd mb32.elf -- one two three
 	native 5 "$pg" pgcheck-patch-native pgcheck.patch.out 1 --engine=native --patch pgcheck.elf
