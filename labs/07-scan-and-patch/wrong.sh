@@ -76,4 +76,16 @@ if [ $rc = 0 ] || [ -n "$missed" ]; then
 	echo "$NAME ($what): not caught; test_patch status $rc, still passing:$missed"
 	exit 1
 fi
+# ...and the grader scores them: a failed test in one of lab 7's unit
+# checks takes that check's points.
+scored=""
+for t in $must; do
+	awk '/^lab7\(\) \{/, /^}/' "$ROOT/scripts/grade.sh" |
+		grep -q "^[[:space:]]*unit [0-9]* test_patch .*\<$t\>" &&
+		scored="$scored $t"
+done
+if [ -z "$scored" ]; then
+	echo "$NAME ($what): caught by tests no check of scripts/grade.sh scores: $must"
+	exit 1
+fi
 echo "$NAME ($what): caught by$(grep '^\[  FAILED  \] test_' "$T/out" | sed 's/.*\] / /' | sort -u | tr -d '\n')"
