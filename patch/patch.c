@@ -24,6 +24,7 @@
 #include "core/clock.h"
 #include "core/panic.h"
 #include "core/guest_mem.h"
+#include "core/lab.h"
 #include "core/vm.h"
 
 struct patch *patch_new(uint64_t ram_size)
@@ -188,6 +189,7 @@ static bool imm_target(const struct insn *in, uint64_t *target)
  */
 static enum flow flow_of(const struct insn *in, uint64_t *target)
 {
+	/* LAB 7 BEGIN: flow_of: where control goes after in (task 3) */
 	switch (in->id) {
 	case X86_INS_JMP:
 		return imm_target(in, target) ? FLOW_JUMP : FLOW_END;
@@ -203,6 +205,9 @@ static enum flow flow_of(const struct insn *in, uint64_t *target)
 			return FLOW_BRANCH;
 		return FLOW_NEXT;
 	}
+	/* LAB 7 END; hole: static bool said; lab_note(&said, 7,
+	 * "flow_of (every path ends after one instruction)"); (void)in;
+	 * (void)target; (void)is_jcc; (void)imm_target; return FLOW_END; */
 }
 
 /*
@@ -261,6 +266,7 @@ static void real_bytes(struct patch *p, struct patch_page *pp, unsigned off,
 static void patch_at(struct patch *p, struct patch_page *pp, unsigned off,
 		     uint8_t first)
 {
+	/* LAB 7 BEGIN: patch_at: what goes in, and what is kept (task 2) */
 	if (bit(pp->site, off))
 		return;
 	set_bit(pp->site, off);
@@ -271,6 +277,8 @@ static void patch_at(struct patch *p, struct patch_page *pp, unsigned off,
 		clear_bit(pp->real, off);
 		p->ram[pp->frame + off] = PATCH_TRAP;
 	}
+	/* LAB 7 END; hole: p->todo = "patch_at"; (void)pp; (void)off;
+	 * (void)first; (void)clear_bit; */
 }
 
 /*T:336 Scan one frame from an entry point: a worklist of offsets, each
@@ -312,6 +320,7 @@ unsigned patch_scan(struct patch *p, uint64_t frame, const uint8_t *page,
 			p->st.insns++;
 			budget--;
 			set_bit(pp->start, at);
+			/* LAB 7 BEGIN: patch_scan: the crossing insn (task 4) */
 			if (at + in.size > PATCH_PAGE &&
 			    pp->next_frame == PATCH_NONE &&
 			    next_frame / PATCH_PAGE < p->npages) {
@@ -319,6 +328,9 @@ unsigned patch_scan(struct patch *p, uint64_t frame, const uint8_t *page,
 				pp->tail = at + in.size - PATCH_PAGE;
 				p->crossed[next_frame / PATCH_PAGE]++;
 			}
+			/* LAB 7 END; hole: p->todo = "patch_scan (the crossing
+			 * instruction)"; */
+			/* LAB 7 BEGIN: patch_scan: is it a site? (task 1) */
 			bool sens = pg_classify(&in)->cls ==
 				    PG_SENSITIVE_UNPRIVILEGED;
 			if (p->ram)
@@ -326,6 +338,9 @@ unsigned patch_scan(struct patch *p, uint64_t frame, const uint8_t *page,
 					   next_frame);
 			if (sens)
 				patch_at(p, pp, at, buf[at]);
+			/* LAB 7 END; hole: p->todo = "patch_scan (which
+			 * instruction is a site)"; (void)real_bytes;
+			 * (void)patch_at; */
 			enum flow f = flow_of(&in, &target);
 			/* Capstone computes a target from the linear address
 			 * given; in 16-bit code the CPU wraps IP, not the
@@ -508,6 +523,8 @@ bool patch_enter(struct vm *vm, uint64_t lin, uint64_t gpa,
 	if (patch_scan(p, frame, page, base, lin & (PATCH_PAGE - 1), bits,
 		       next_frame == PATCH_NONE ? NULL : next, next_frame))
 		changed = true;
+	if (p->todo) /* a student's tree: a hole of lab 7 (core/lab.h) */
+		lab_todo(vm, 7, p->todo);
 	watch[1] = pp->next_frame;
 	return changed;
 }
@@ -522,6 +539,7 @@ bool patch_trap(struct vm *vm, uint64_t rip)
 
 bool patch_is_site(struct vm *vm, uint64_t rip)
 {
+	/* LAB 7 BEGIN: patch_is_site: is this #GP the patch's? (task 5) */
 	struct vcpu *v = &vm->vcpu;
 	uint64_t lin = cpu_code_size(v) == 8 ? rip
 			: (uint32_t)(rip + v->seg[SEG_CS].base);
@@ -530,6 +548,8 @@ bool patch_is_site(struct vm *vm, uint64_t rip)
 
 	return frame != PATCH_NONE &&
 	       patch_site(vm->patch, frame, lin & (PATCH_PAGE - 1), NULL);
+	/* LAB 7 END; hole: lab_todo(vm, 7, "patch_is_site"); (void)rip;
+	 * return false; */
 }
 
 bool patch_owns(struct vm *vm, uint64_t rip)
@@ -601,6 +621,7 @@ static void unpatch(const struct patch *p, uint64_t frame, unsigned off,
 enum decode_result patch_original(struct vm *vm, uint64_t rip,
 				  struct insn *in)
 {
+	/* LAB 7 BEGIN: patch_original: the insn a site hides (task 6) */
 	struct vcpu *v = &vm->vcpu;
 	unsigned bits = cpu_code_size(v) * 8;
 	uint64_t mask = bits == 64 ? ~0ULL : 0xffffffffULL;
@@ -631,6 +652,8 @@ enum decode_result patch_original(struct vm *vm, uint64_t rip,
 	if (nf != GM_NO_RAM)
 		unpatch(vm->patch, nf, 0, buf + n1, INSN_MAX - n1);
 	return isa_decode_bytes_mode(buf, INSN_MAX, rip, bits, in);
+	/* LAB 7 END; hole: lab_todo(vm, 7, "patch_original"); (void)rip;
+	 * (void)in; (void)unpatch; return DECODE_INVALID; */
 }
 
 void patch_print_stats(const struct patch *p, FILE *f)

@@ -20,7 +20,15 @@
 #include <cmocka.h>
 
 #include "patch/patch.h"
+#include "isa/arch.h"
 #include "isa/decode.h"
+#include "isa/x86.h"
+#include "core/engine.h"
+#include "core/guest_mem.h"
+#include "core/vm.h"
+#include "monitor/loader.h"
+#include "monitor/machine.h"
+#include "shadowpt/shadowpt.h"
 
 #define LIN 0x200000ULL  /* the page's linear address */
 #define FRAME 0x5000ULL  /* its frame (RAM offset) */
@@ -117,6 +125,148 @@ static void test_both_edges_and_calls(void **state)
 	assert_false(site(p, 19));
 	assert_true(site(p, 22));
 	assert_false(site(p, 26));
+	patch_free(p);
+}
+
+/*
+ * One instruction of each kind, in a line: only the sensitive-unprivileged
+ * ones are sites.  A privileged instruction traps by itself (patching it
+ * would only hide which one it was), an innocuous one needs nothing.  The
+ * list is isa/README.md's: every form a kernel uses, so that a scanner
+ * that names instructions by hand, or patches "anything not innocuous",
+ * is caught.  A prefixed site (66 9c, 48 0f 01 e0) is patched at its first
+ * byte, the prefix, not at its opcode.
+ */
+static const struct { uint8_t len, site; uint8_t b[4]; } kinds[] = {
+	/* sensitive-unprivileged: sites */
+	{ 1, 1, { 0x9c } },                   /* pushfq */
+	{ 1, 1, { 0x9d } },                   /* popfq */
+	{ 2, 1, { 0x66, 0x9c } },             /* pushfw (prefix first) */
+	{ 3, 1, { 0x0f, 0x01, 0x00 } },       /* sgdt (%rax) */
+	{ 3, 1, { 0x0f, 0x01, 0x08 } },       /* sidt (%rax) */
+	{ 3, 1, { 0x0f, 0x00, 0xc0 } },       /* sldt %eax */
+	{ 3, 1, { 0x0f, 0x00, 0xc8 } },       /* str %eax */
+	{ 3, 1, { 0x0f, 0x01, 0xe0 } },       /* smsw %eax */
+	{ 4, 1, { 0x48, 0x0f, 0x01, 0xe0 } }, /* smsw %rax (REX first) */
+	{ 3, 1, { 0x0f, 0x02, 0xc0 } },       /* lar %ax, %eax */
+	{ 3, 1, { 0x0f, 0x03, 0xc0 } },       /* lsl %ax, %eax */
+	{ 3, 1, { 0x0f, 0x00, 0xe0 } },       /* verr %ax */
+	{ 3, 1, { 0x0f, 0x00, 0xe8 } },       /* verw %ax */
+	{ 2, 1, { 0x0f, 0xa2 } },             /* cpuid */
+	{ 2, 1, { 0x0f, 0x31 } },             /* rdtsc */
+	{ 3, 1, { 0x0f, 0x01, 0xf9 } },       /* rdtscp */
+	{ 2, 1, { 0x8c, 0xc8 } },             /* mov %cs, %eax */
+	{ 2, 1, { 0x8e, 0xd8 } },             /* mov %eax, %ds */
+	{ 2, 1, { 0x0f, 0xa8 } },             /* push %gs */
+	/* privileged: they trap by themselves */
+	{ 1, 0, { 0xfa } },                   /* cli */
+	{ 1, 0, { 0xfb } },                   /* sti */
+	{ 1, 0, { 0xf4 } },                   /* hlt: the trap byte itself */
+	{ 2, 0, { 0xe4, 0x60 } },             /* in $0x60, %al */
+	{ 2, 0, { 0xe6, 0x80 } },             /* out %al, $0x80 */
+	{ 3, 0, { 0x0f, 0x01, 0x10 } },       /* lgdt (%rax) */
+	{ 3, 0, { 0x0f, 0x00, 0xd8 } },       /* ltr %ax */
+	{ 3, 0, { 0x0f, 0x01, 0xf0 } },       /* lmsw %ax */
+	{ 3, 0, { 0x0f, 0x22, 0xd8 } },       /* mov %rax, %cr3 */
+	{ 3, 0, { 0x0f, 0x20, 0xc0 } },       /* mov %cr0, %rax */
+	{ 2, 0, { 0x0f, 0x32 } },             /* rdmsr */
+	{ 2, 0, { 0x0f, 0x30 } },             /* wrmsr */
+	{ 3, 0, { 0x0f, 0x01, 0x38 } },       /* invlpg (%rax) */
+	{ 3, 0, { 0x0f, 0x01, 0xf8 } },       /* swapgs */
+	{ 2, 0, { 0x0f, 0x06 } },             /* clts */
+	{ 2, 0, { 0xcd, 0x80 } },             /* int $0x80 */
+	/* innocuous */
+	{ 1, 0, { 0x90 } },                   /* nop */
+	{ 3, 0, { 0x48, 0x89, 0xd8 } },       /* mov %rbx, %rax */
+	{ 1, 0, { 0xcc } },                   /* int3 */
+	{ 2, 0, { 0x0f, 0x05 } },             /* syscall */
+	{ 1, 0, { 0x50 } },                   /* push %rax */
+};
+
+static void test_only_sensitive_unprivileged(void **state)
+{
+	struct patch *p = patch_new(RAM);
+	unsigned off[sizeof(kinds) / sizeof(kinds[0])], at = 0, want = 0;
+	uint8_t orig;
+
+	(void)state;
+	memset(page, 0xcc, sizeof(page));
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		off[i] = at;
+		memcpy(page + at, kinds[i].b, kinds[i].len);
+		at += kinds[i].len;
+		want += kinds[i].site;
+	}
+	page[at] = 0xc3; /* ret */
+	assert_int_equal(patch_scan(p, FRAME, page, LIN, 0, 64, NULL,
+				    PATCH_NONE), want);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (kinds[i].site != site(p, off[i]))
+			fail_msg("kinds[%zu] (first byte %#x at %u): %s", i,
+				 kinds[i].b[0], off[i], kinds[i].site ?
+				 "not patched" : "patched, but is no site");
+		for (unsigned b = 1; b < kinds[i].len; b++)
+			if (site(p, off[i] + b))
+				fail_msg("kinds[%zu]: byte %u patched: only an "
+					 "instruction's first byte is", i, b);
+		if (kinds[i].site) {
+			assert_true(patch_site(p, FRAME, off[i], &orig));
+			assert_int_equal(orig, kinds[i].b[0]);
+		}
+	}
+	patch_free(p);
+}
+
+/*
+ * Where paths end and go on.  Each entry is scanned alone; the 9c after
+ * each transfer is data unless the transfer can fall through: after a
+ * call (assumed to return), a conditional jump and loop it is code, after
+ * ret, iretq, ud2, sysretq, a far jmp through memory and jmp *%rax it is
+ * not.  A target in the page is scanned (the 9c at a jmp's target).
+ */
+static void test_where_paths_go(void **state)
+{
+	static const struct { uint8_t len, falls; uint8_t b[5]; } ends[] = {
+		{ 5, 1, { 0xe8, 0x00, 0x01, 0x00, 0x00 } }, /* call +0x100 */
+		{ 2, 1, { 0x75, 0x7e } },                   /* jnz +0x7e */
+		{ 2, 1, { 0xe2, 0x7e } },                   /* loop +0x7e */
+		{ 1, 0, { 0xc3 } },                         /* ret */
+		{ 2, 0, { 0x48, 0xcf } },                   /* iretq */
+		{ 2, 0, { 0x0f, 0x0b } },                   /* ud2 */
+		{ 3, 0, { 0x48, 0x0f, 0x07 } },             /* sysretq */
+		{ 2, 0, { 0xff, 0x28 } },                   /* ljmp *(%rax) */
+		{ 2, 0, { 0xff, 0xe0 } },                   /* jmp *%rax */
+		{ 1, 0, { 0xcb } },                         /* lret */
+	};
+	const unsigned n = sizeof(ends) / sizeof(ends[0]);
+
+	(void)state;
+	for (unsigned i = 0; i < n; i++) {
+		struct patch *p = patch_new(RAM);
+		unsigned len = ends[i].len;
+
+		memset(page, 0xcc, sizeof(page));
+		memcpy(page, ends[i].b, len);
+		page[len] = 0x9c;
+		page[len + 1] = 0xc3;
+		patch_scan(p, FRAME, page, LIN, 0, 64, NULL, PATCH_NONE);
+		if (site(p, len) != ends[i].falls)
+			fail_msg("ends[%u] (%#x %#x): the byte after it is %s",
+				 i, ends[i].b[0], ends[i].b[1], ends[i].falls ?
+				 "code, and was not scanned" :
+				 "not reached, and was patched");
+		patch_free(p);
+	}
+	/* jmp +0x10 over a 9c: the target is scanned, the byte after not. */
+	struct patch *p = patch_new(RAM);
+	memset(page, 0xcc, sizeof(page));
+	memcpy(page, (const uint8_t[]){ 0xeb, 0x10, 0x9c }, 3);
+	page[0x12] = 0x9c;
+	page[0x13] = 0xc3;
+	assert_int_equal(patch_scan(p, FRAME, page, LIN, 0, 64, NULL,
+				    PATCH_NONE), 1);
+	assert_false(site(p, 2));
+	assert_true(site(p, 0x12));
 	patch_free(p);
 }
 
@@ -329,6 +479,128 @@ static void test_in_ram(void **state)
 	patch_free(p);
 }
 
+/*
+ * With the patches in RAM, a site found inside bytes an earlier scan made
+ * real (mov $0x9c, %eax entered at its immediate: pushfq) gets the trap
+ * byte in RAM too.  Both views agree: softcpu's overlay shows the trap to
+ * the mov's decode as well, so the mov loads 0xf4 on both engines (the
+ * handout's question on overlapping instructions).
+ */
+static void test_site_inside_another_in_ram(void **state)
+{
+	static uint8_t ram[2 * PATCH_PAGE];
+	static const uint8_t code[] = {
+		0xb8, 0x9c, 0x00, 0x00, 0x00,   /* 0: mov $0x9c, %eax */
+		0xc3,                           /* 5: ret */
+	};
+	struct patch *p = patch_new(sizeof(ram));
+	uint8_t buf[15];
+
+	(void)state;
+	memset(ram, 0x90, sizeof(ram));
+	memcpy(ram, code, sizeof(code));
+	p->ram = ram;
+	assert_int_equal(patch_scan(p, 0, ram, LIN, 0, 64, NULL, PATCH_NONE),
+			 0);
+	assert_memory_equal(ram, code, sizeof(code)); /* all real */
+	assert_int_equal(patch_scan(p, 0, ram, LIN, 1, 64, NULL, PATCH_NONE),
+			 1);
+	assert_int_equal(ram[1], PATCH_TRAP);
+	assert_memory_equal(ram + 2, code + 2, sizeof(code) - 2);
+	/* softcpu's view of the same bytes: the same trap in the mov */
+	p->ram = NULL;
+	memcpy(page, code, sizeof(code));
+	assert_int_equal(patch_overlay(p, 0, 0, page, 6, buf)[1], PATCH_TRAP);
+	patch_free(p);
+}
+
+/*
+ * The trap side, in a VM (softcpu, booted, identity-mapped): a #GP at rip
+ * is the patch's only on a site's first byte, found from rip through CS's
+ * base (32-bit code) and the shadow; and with the patches in RAM the
+ * instruction to emulate is the original one, its first byte back, also
+ * when it crosses into the next page.
+ */
+#define CODE 0x100100ULL        /* guest-virtual = guest-physical */
+#define EDGE 0x101fffULL        /* the last byte of a page */
+
+static void vm_with_code(struct vm *vm)
+{
+	static const uint8_t lsl[] = { 0x0f, 0x03, 0xc0, 0xc3 };
+	struct vm_options opt = { .mem_mib = 4, .engine = "softcpu" };
+	char why[200];
+	uint8_t *ram;
+
+	assert_int_equal(vm_create(vm, &opt, -1, why, sizeof(why)), 0);
+	boot_setup(vm, CODE, "");
+	assert_int_equal(engine_softcpu.init(vm, why, sizeof(why)), 0);
+	vm->engine = &engine_softcpu;
+	ram = gm_ptr(&vm->mem, 0, 4 << 20);
+	memcpy(ram + CODE, lsl, sizeof(lsl));
+	ram[EDGE] = 0x0f;                     /* smsw %eax across the edge */
+	memcpy(ram + EDGE + 1, (const uint8_t[]){ 0x01, 0xe0, 0xc3 }, 3);
+	/* the shadow's leaves for both pages, as the first fetches make them */
+	assert_int_equal(shadowpt_fault(vm, CODE, PFEC_I), SHADOW_FILLED);
+	assert_int_equal(shadowpt_fault(vm, EDGE, PFEC_I), SHADOW_FILLED);
+	assert_int_equal(shadowpt_fault(vm, EDGE + 1, PFEC_I), SHADOW_FILLED);
+	assert_non_null(vm->patch = patch_new(vm->mem.size));
+}
+
+static void test_trap_side(void **state)
+{
+	static struct vm vm;
+	struct vcpu *v = &vm.vcpu;
+	uint64_t watch[2];
+
+	(void)state;
+	vm_with_code(&vm);
+	patch_enter(&vm, CODE, CODE, watch);
+	assert_true(patch_is_site(&vm, CODE));
+	assert_false(patch_is_site(&vm, CODE + 1));  /* the middle */
+	assert_false(patch_is_site(&vm, CODE + 3));  /* ret */
+	assert_false(patch_is_site(&vm, CODE + PATCH_PAGE)); /* elsewhere */
+	assert_true(patch_trap(&vm, CODE));
+	assert_false(patch_trap(&vm, CODE + 3));
+	assert_int_equal(vm.patch->st.traps, 1);
+	/* 32-bit code: rip is an offset in CS, the site's linear address is
+	 * CS.base + rip. */
+	uint16_t attr = v->seg[SEG_CS].attr;
+	v->seg[SEG_CS].attr = (uint16_t)((attr & ~SEG_ATTR_L) | SEG_ATTR_DB);
+	v->seg[SEG_CS].base = CODE - 0x100;
+	assert_true(patch_is_site(&vm, 0x100));
+	assert_false(patch_is_site(&vm, CODE));
+	v->seg[SEG_CS].attr = attr;
+	v->seg[SEG_CS].base = 0;
+	patch_free(vm.patch);
+	vm_destroy(&vm);
+}
+
+static void test_original_in_ram(void **state)
+{
+	static struct vm vm;
+	struct insn in;
+	uint64_t watch[2];
+	uint8_t *ram;
+
+	(void)state;
+	vm_with_code(&vm);
+	ram = gm_ptr(&vm.mem, 0, 4 << 20);
+	vm.patch->ram = ram;
+	patch_enter(&vm, CODE, CODE, watch);
+	patch_enter(&vm, EDGE + 1, EDGE + 1, watch); /* the next page first */
+	patch_enter(&vm, EDGE, EDGE, watch);
+	assert_int_equal(ram[CODE], PATCH_TRAP);
+	assert_int_equal(ram[EDGE], PATCH_TRAP);
+	assert_int_equal(patch_original(&vm, CODE, &in), DECODE_OK);
+	assert_int_equal(in.id, X86_INS_LSL);
+	assert_int_equal(in.size, 3);
+	assert_int_equal(patch_original(&vm, EDGE, &in), DECODE_OK);
+	assert_int_equal(in.id, X86_INS_SMSW);
+	assert_int_equal(in.size, 3);
+	patch_free(vm.patch);
+	vm_destroy(&vm);
+}
+
 /* Undecodable bytes end a path, frames outside RAM are refused. */
 static void test_bad_input(void **state)
 {
@@ -352,6 +624,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_follows_flow_not_sweep),
 		cmocka_unit_test(test_both_edges_and_calls),
+		cmocka_unit_test(test_only_sensitive_unprivileged),
+		cmocka_unit_test(test_where_paths_go),
 		cmocka_unit_test(test_other_pages_not_followed),
 		cmocka_unit_test(test_crossing),
 		cmocka_unit_test(test_written),
@@ -359,7 +633,10 @@ int main(void)
 		cmocka_unit_test(test_32bit),
 		cmocka_unit_test(test_16bit),
 		cmocka_unit_test(test_in_ram),
+		cmocka_unit_test(test_site_inside_another_in_ram),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_trap_side),
+		cmocka_unit_test(test_original_in_ram),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
