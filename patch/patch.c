@@ -377,19 +377,12 @@ const uint8_t *patch_overlay(const struct patch *p, uint64_t frame,
 			     uint8_t *buf)
 {
 	const struct patch_page *pp = lookup(p, frame);
-	bool any = false;
 
-	if (!pp || !pp->nsites)
+	if (!pp || !pp->nsites || off >= PATCH_PAGE || !bit(pp->site, off))
 		return src;
-	for (unsigned i = 0; i < n && off + i < PATCH_PAGE; i++) {
-		if (!bit(pp->site, off + i))
-			continue;
-		if (!any)
-			memcpy(buf, src, n);
-		any = true;
-		buf[i] = PATCH_TRAP;
-	}
-	return any ? buf : src;
+	memcpy(buf, src, n);
+	buf[0] = PATCH_TRAP;
+	return buf;
 }
 
 /*

@@ -135,9 +135,12 @@ bool patch_site(const struct patch *p, uint64_t frame, unsigned off,
 		uint8_t *orig);
 
 /*
- * Copy n bytes of frame from offset off (within the frame) out of src into
- * buf, with PATCH_TRAP on each patched site: what an instruction fetch
- * sees.  Returns buf, or src itself when the frame has no site there.
+ * What the decode of the instruction at offset off of frame sees, given the
+ * n bytes src from there: when off is a patched site, a copy in buf with
+ * PATCH_TRAP as its first byte; otherwise src itself.  Only the first
+ * byte: a site further on lies inside the instruction decoded here (mov
+ * $0x9c, %eax, whose immediate is also run as pushfq), and the CPU sees
+ * its real byte unless it starts there.
  */
 const uint8_t *patch_overlay(const struct patch *p, uint64_t frame,
 			     unsigned off, const uint8_t *src, unsigned n,

@@ -138,12 +138,12 @@ static const struct sc_insn *fetch_crossing(struct sc_cpu *c, uint64_t lin,
 					    unsigned n1,
 					    struct sc_insn *scratch)
 {
-	uint8_t buf[15], pbuf1[15], pbuf2[15];
+	uint8_t buf[15], pbuf1[15];
 	const struct sc_tlb *e;
 	const struct sc_tlb first = *e1; /* translating next may reuse e1 */
 	uint64_t next = (lin + n1) & c->lin_mask;
 	unsigned off = lin & (PAGE_4K - 1);
-	const uint8_t *p1 = first.host + off, *p2;
+	const uint8_t *p1 = first.host + off;
 
 	if (c->mode64 && !x86_canonical(next)) {
 		sc_gp(c, 0);
@@ -151,16 +151,13 @@ static const struct sc_insn *fetch_crossing(struct sc_cpu *c, uint64_t lin,
 	}
 	if (!(e = fetch_page(c, next)))
 		return NULL;
-	p2 = e->host;
 	/* --patch: now that both pages are mapped, scan the instruction
-	 * (if the first look could not) and see both pages' patches. */
-	if (c->patch) {
+	 * (if the first look could not) and see its patch.  The next page's
+	 * bytes are inside the instruction: never a trap byte. */
+	if (c->patch)
 		p1 = sc_patch_fetch(c, &first, lin, off, n1, pbuf1);
-		p2 = patch_overlay(c->patch, e->ram, 0, e->host,
-				   sizeof(buf) - n1, pbuf2);
-	}
 	memcpy(buf, p1, n1);
-	memcpy(buf + n1, p2, sizeof(buf) - n1);
+	memcpy(buf + n1, e->host, sizeof(buf) - n1);
 	if (sc_decode(buf, sizeof(buf), c->csz, scratch) != SC_DEC_OK) {
 		sc_gp(c, 0); /* longer than 15 bytes */
 		return NULL;
