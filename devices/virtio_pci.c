@@ -291,50 +291,50 @@ static void notify(struct virtio_pci *vp, unsigned q)
 	process_queue(vp, q);
 }
 
-int virtq_chain_read(const struct virtio_pci *vp, const struct virtq_chain *c,
-		     uint64_t off, void *buf, uint64_t len)
+/*
+ * Copy len bytes between buf and one of the chain's two streams, from
+ * byte off of it: the readable buffers seg[0, nread) into buf (to_chain
+ * false), or buf into the writable ones seg[nread, nread + nwrite).  A
+ * stream is its buffers end to end, so off first skips whole buffers.
+ */
+static int chain_copy(struct virtio_pci *vp, const struct virtq_chain *c,
+		      uint64_t off, uint8_t *buf, uint64_t len, bool to_chain)
 {
-	uint8_t *out = buf;
+	unsigned first = to_chain ? c->nread : 0;
+	unsigned end = first + (to_chain ? c->nwrite : c->nread);
 
-	for (unsigned i = 0; i < c->nread && len; i++) {
+	for (unsigned i = first; i < end && len; i++) {
 		const struct virtq_seg *s = &c->seg[i];
 		uint64_t n;
+		int r;
 
 		if (off >= s->len) {
 			off -= s->len;
 			continue;
 		}
 		n = s->len - off < len ? s->len - off : len;
-		if (gm_read(vp->mem, s->addr + off, out, n) < 0)
+		r = to_chain ? gm_write(vp->mem, s->addr + off, buf, n) :
+			       gm_read(vp->mem, s->addr + off, buf, n);
+		if (r < 0)
 			return -1;
-		out += n;
+		buf += n;
 		len -= n;
 		off = 0;
 	}
 	return len ? -1 : 0;
 }
 
+int virtq_chain_read(struct virtio_pci *vp, const struct virtq_chain *c,
+		     uint64_t off, void *buf, uint64_t len)
+{
+	return chain_copy(vp, c, off, buf, len, false);
+}
+
 int virtq_chain_write(struct virtio_pci *vp, const struct virtq_chain *c,
 		      uint64_t off, const void *buf, uint64_t len)
 {
-	const uint8_t *in = buf;
-
-	for (unsigned i = c->nread; i < c->nread + c->nwrite && len; i++) {
-		const struct virtq_seg *s = &c->seg[i];
-		uint64_t n;
-
-		if (off >= s->len) {
-			off -= s->len;
-			continue;
-		}
-		n = s->len - off < len ? s->len - off : len;
-		if (gm_write(vp->mem, s->addr + off, in, n) < 0)
-			return -1;
-		in += n;
-		len -= n;
-		off = 0;
-	}
-	return len ? -1 : 0;
+	/* chain_copy only reads buf in this direction */
+	return chain_copy(vp, c, off, (uint8_t *)(uintptr_t)buf, len, true);
 }
 
 /* ------------------------------------------------------------------

@@ -184,7 +184,7 @@ bool virtio_has_feature(const struct virtio_pci *vp, unsigned bit);
  * stream into buf, or buf into the writable stream.  0, or -1 when the
  * stream is shorter.
  */
-int virtq_chain_read(const struct virtio_pci *vp, const struct virtq_chain *c,
+int virtq_chain_read(struct virtio_pci *vp, const struct virtq_chain *c,
 		     uint64_t off, void *buf, uint64_t len);
 int virtq_chain_write(struct virtio_pci *vp, const struct virtq_chain *c,
 		      uint64_t off, const void *buf, uint64_t len);

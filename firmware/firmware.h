@@ -119,9 +119,13 @@ struct fw_cpu {
 
 /*
  * Write the BIOS data area, the EBDA, the MP tables and the ACPI tables
- * into guest RAM (at least 1 MiB of it; vm_create guarantees 2).
+ * into guest RAM (at least 1 MiB of it; vm_create guarantees 2), and,
+ * with a PCI bus, set up its functions first (firmware/pciinit.h) so
+ * that the MP table can route their interrupt pins; NULL: no PCI set-up.
  */
-void firmware_build(struct guest_mem *mem, const struct fw_cpu *cpu);
+struct pci_host;
+void firmware_build(struct guest_mem *mem, const struct fw_cpu *cpu,
+		    struct pci_host *pci);
 
 /* The byte that makes the sum of len bytes at p zero (every table's). */
 uint8_t firmware_checksum(const void *p, size_t len);

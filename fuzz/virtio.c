@@ -195,7 +195,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vm.stopped = false;
 	devices_init(&vm, out_fd);
 	memset(vm.mem.base + RING_BASE, 0, 0x10000);
-	if (virtio_blk_open(&blk, SLOT, image, false, &vm.mem, why,
+	if (virtio_blk_open(&blk, SLOT, image, false, NULL, &vm.mem, why,
 			    sizeof(why)) < 0 ||
 	    pci_device_register(&vm.dev->pci, &blk.vp.pci) < 0)
 		abort();

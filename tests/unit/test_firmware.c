@@ -34,7 +34,7 @@ static int setup(void **state)
 	(void)state;
 	if (vm_create(&vm, &opt, -1, why, sizeof(why)) < 0)
 		return -1;
-	firmware_build(&vm.mem, &cpu);
+	firmware_build(&vm.mem, &cpu, NULL);
 	return 0;
 }
 
@@ -514,7 +514,7 @@ static void test_rebuilt_whole(void **state)
 	memcpy(before, ram(0xf0000, 0x10000), sizeof(before));
 	memset((void *)ram(0xf0000, 0x10000), 0x5a, 0x10000);
 	memset((void *)ram(0x400, 0x100), 0x5a, 0x100);
-	firmware_build(&vm.mem, &cpu);
+	firmware_build(&vm.mem, &cpu, NULL);
 	assert_memory_equal(ram(0xf0000, 0x10000), before, sizeof(before));
 	assert_int_equal(rd16(0x40e), 0x9fc0);
 	assert_int_equal(*ram(0x4ff, 1), 0);
