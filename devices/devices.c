@@ -27,6 +27,7 @@
  * fw_cfg's 16-bit selector, the IDE data register that moves 2 or 4 bytes
  * at once): add a row there for such a device.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -181,6 +182,25 @@ void devices_fini(struct vm *vm)
 		free(vm->dev->vblk);
 		vm->dev->vblk = NULL;
 	}
+}
+
+/*
+ * The paravirtual claim in numbers: requests per notification.  A
+ * notification is one write to the card's BAR, so one exit (a #PF or
+ * an MMIO exit), however many requests it hands over; an emulated disk
+ * costs an exit per register access and per data word instead.
+ */
+void devices_print_stats(const struct vm *vm, FILE *f)
+{
+	const struct virtio_pci *vp;
+
+	if (!vm->dev || !vm->dev->vblk)
+		return;
+	vp = &vm->dev->vblk->vp;
+	fprintf(f, "virtio-blk: %" PRIu64 " requests in %" PRIu64
+		" notifications (one write each), %" PRIu64 " interrupts; %"
+		PRIu64 " accesses to its registers in all\n", vp->requests,
+		vp->notifications, vp->interrupts, vp->bar_accesses);
 }
 
 int devices_add_virtio_disk(struct vm *vm, const struct vm_disk *disk,

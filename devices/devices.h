@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "devices/acpi_pm.h"
 #include "devices/fw_cfg.h"
@@ -101,6 +102,10 @@ void devices_init(struct vm *vm, int out_fd);
  * now, so that a prompt without a newline shows while the guest waits.
  */
 void devices_idle(struct vm *vm);
+
+/* --stats: the virtio disk's requests, notifications, interrupts and
+ * register accesses (nothing without one). */
+void devices_print_stats(const struct vm *vm, FILE *f);
 
 /* Release what the devices hold (the disk images). */
 void devices_fini(struct vm *vm);

@@ -264,6 +264,7 @@ static void process_queue(struct virtio_pci *vp, unsigned q)
 			needs_reset(vp);
 			return;
 		}
+		vp->requests++;
 		written = vp->ops->request(vp->opaque, vp, q, chain);
 		if (written < 0 || written > UINT32_MAX ||
 		    (vp->status & VIRTIO_STATUS_NEEDS_RESET)) {
@@ -276,6 +277,7 @@ static void process_queue(struct virtio_pci *vp, unsigned q)
 	}
 	set_avail_event(vp, vq);
 	if (want_interrupt(vp, vq, old)) {
+		vp->interrupts++;
 		vp->isr |= VIRTIO_ISR_QUEUE;
 		intx_update(vp);
 	}
@@ -288,6 +290,7 @@ static void notify(struct virtio_pci *vp, unsigned q)
 	    (vp->status & (VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_DRIVER_OK)) !=
 		    VIRTIO_STATUS_DRIVER_OK)
 		return;
+	vp->notifications++;
 	process_queue(vp, q);
 }
 
@@ -462,6 +465,7 @@ static uint64_t bar_read(void *opaque, unsigned bar, uint64_t off,
 	uint64_t v = 0;
 
 	(void)bar;
+	vp->bar_accesses++;
 	if (off < VIRTIO_PCI_ISR_OFF) {
 		if (off < VIRTIO_PCI_COMMON_SIZE) {
 			common_image(vp, b);
@@ -491,6 +495,7 @@ static void bar_write(void *opaque, unsigned bar, uint64_t off,
 	struct virtio_pci *vp = opaque;
 
 	(void)bar;
+	vp->bar_accesses++;
 	if (off < VIRTIO_PCI_ISR_OFF)
 		common_write(vp, (unsigned)off, size, val);
 	else if (off >= VIRTIO_PCI_NOTIFY_OFF &&

@@ -738,6 +738,7 @@ int main(int argc, char **argv)
 		trace_print_stats(&vm, stderr);
 		if (vm.patch)
 			patch_print_stats(vm.patch, stderr);
+		devices_print_stats(&vm, stderr);
 		sandbox_print(no_sandbox ? NULL : &sandbox, stderr);
 	}
 	gdbstub_close(&vm);
