@@ -369,7 +369,8 @@ suite_qemucli() {
 	done <<EOF
 unknown-option|$k -usb|-usb: not supported
 smp-2|$k -smp 2|-smp 2: only 1
-drive-virtio|$k -drive file=x.img,format=raw,if=virtio|-drive file=x.img,format=raw,if=virtio: supported:
+drive-virtio|$k -drive file=x.img,format=raw,if=virtio|-drive file=x.img,format=raw,if=virtio: if=virtio makes QEMU's transitional card
+virtio-blk-legacy|$k -drive file=x.img,if=none,id=d -device virtio-blk-pci,drive=d|-device virtio-blk-pci,drive=d: virtio-blk-pci needs drive=ID, disable-legacy=on and vectors=0
 drive-qcow2|$k -drive file=x.img,format=qcow2|-drive file=x.img,format=qcow2: supported:
 gdb-unix|$k -gdb unix:/tmp/x|-gdb unix:/tmp/x: only tcp:[HOST]:PORT
 gdb-port|$k -gdb tcp::70000|-gdb tcp::70000: give a port
