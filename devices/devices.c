@@ -197,9 +197,9 @@ void devices_print_stats(const struct vm *vm, FILE *f)
 	if (!vm->dev || !vm->dev->vblk)
 		return;
 	vp = &vm->dev->vblk->vp;
-	fprintf(f, "virtio-blk: %" PRIu64 " requests in %" PRIu64
-		" notifications (one write each), %" PRIu64 " interrupts; %"
-		PRIu64 " accesses to its registers in all\n", vp->requests,
+	fprintf(f, "virtio-blk: requests %" PRIu64 ", notifications %" PRIu64
+		" (one register write each), interrupts %" PRIu64
+		", register accesses %" PRIu64 " in all\n", vp->requests,
 		vp->notifications, vp->interrupts, vp->bar_accesses);
 }
 

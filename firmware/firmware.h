@@ -17,6 +17,9 @@
  *   the 8259A pair (PCAT_COMPAT), wired to LINT0 (ExtINT); NMI on LINT1
  *   the ACPI PM block at 0x600: PM1a event 0x600, control 0x604,
  *     the 24-bit PM timer at 0x608; the SCI on IRQ 9
+ *   the PCI bus as SeaBIOS sets it up (firmware/pciinit.h): BARs
+ *     placed, memory decoding on, interrupt lines written; its
+ *     interrupt pins in the MP table
  *
  * Guest-physical layout (all of it marked reserved in the memory map,
  * none of it inside monitor/boot.h's 0x1000-0x80000):

@@ -124,7 +124,7 @@ suite_guests() {
 # virtio disk in 14 notifications (its batch of 8 in one), each one write
 # to the card's BAR, on every engine the same.
 guests_virtio_stats() {
-	want="virtio-blk: 21 requests in 14 notifications (one write each), 1 interrupts; 79 accesses to its registers in all"
+	want="virtio-blk: requests 21, notifications 14 (one register write each), interrupts 1, register accesses 79 in all"
 	for e in softcpu native; do
 		img=$(disk_make blkio.img)
 		timeout 120 "$TV" --engine=$e --stats \
