@@ -210,7 +210,7 @@ static void step_batch(void)
 	check(queued == BATCH, "queue the batch");
 	rt_vblk_kick(&vb);
 	for (unsigned i = 0; i < queued; i++)
-		rt_vblk_complete(&vb);
+		check(rt_vblk_complete(&vb) != NULL, "batch completion");
 	for (unsigned i = 0; i < BATCH; i++)
 		ok += reqs[i].done && reqs[i].status == VIRTIO_BLK_S_OK &&
 		      reqs[i].used_len >= SECTOR + 1 &&
@@ -231,7 +231,8 @@ static void step_indirect(void)
 	rt_vblk_kick(&vb);
 	r = rt_vblk_complete(&vb);
 	rt_printf("blkio: indirect read sector 777: %s, pattern %s\n",
-		  status_name(r->status), pattern(buf[0], 777, SECTOR));
+		  r ? status_name(r->status) : "no completion",
+		  pattern(buf[0], 777, SECTOR));
 }
 
 /* The text the guest writes at sector lba: "tv-blkio-sect-LBA " over. */

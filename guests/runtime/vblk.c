@@ -50,15 +50,25 @@ static struct rt_vblk_req *take_used(struct rt_vblk *vb)
 	return r;
 }
 
+/* Has the device given up (2.1.2)?  Then nothing more completes. */
+static bool broken(struct rt_vblk *vb)
+{
+	return rt_virtio_status(&vb->v) & VIRTIO_STATUS_NEEDS_RESET;
+}
+
 struct rt_vblk_req *rt_vblk_complete(struct rt_vblk *vb)
 {
 	struct rt_vblk_req *r;
 
-	while (!(r = take_used(vb)))
+	for (unsigned spins = 1; !(r = take_used(vb)); spins++) {
 		if (vb->use_irq) {
 			safe_halt(); /* sti; hlt: the interrupt wakes it */
 			cli();
 		}
+		/* now and then (each look is an exit): a broken device */
+		if ((vb->use_irq || spins % 65536 == 0) && broken(vb))
+			return NULL;
+	}
 	return r;
 }
 
@@ -70,9 +80,15 @@ int rt_vblk_do(struct rt_vblk *vb, uint32_t type, uint64_t sector,
 	if (st != RT_BLK_OK)
 		return st;
 	rt_vblk_kick(vb);
-	while (rt_vblk_complete(vb) != &vb->req)
-		; /* someone else's: theirs is done, ours still runs */
-	return vb->req.status;
+	for (;;) {
+		struct rt_vblk_req *r = rt_vblk_complete(vb);
+
+		if (!r)
+			return RT_BLK_EIO; /* the device needs a reset */
+		if (r == &vb->req)
+			return r->status;
+		/* someone else's: theirs is done, ours still runs */
+	}
 }
 
 void rt_vblk_use_irq(struct rt_vblk *vb, bool on)

@@ -68,7 +68,8 @@ int rt_vblk_queue(struct rt_vblk *vb, struct rt_vblk_req *r, uint32_t type,
 void rt_vblk_kick(struct rt_vblk *vb);
 
 /* Wait for the next completion (polling, or halting until the
- * interrupt); returns its request, done set. */
+ * interrupt); returns its request, done set, or NULL when the device
+ * set DEVICE_NEEDS_RESET (nothing will complete until a reset). */
 struct rt_vblk_req *rt_vblk_complete(struct rt_vblk *vb);
 
 /* Queue, kick and wait for one request; returns its status. */

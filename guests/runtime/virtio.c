@@ -154,8 +154,9 @@ uint8_t rt_virtio_negotiate(struct rt_virtio *v, uint64_t want)
 	uint8_t s = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
 
 	rt_virtio_set_status(v, 0);
-	/* 4.1.4.3.2: after a reset, wait for status to read back 0 */
-	while (rt_virtio_status(v) != 0)
+	/* 4.1.4.3.2: after a reset, wait for status to read back 0 (a
+	 * device that never does fails FEATURES_OK below) */
+	for (unsigned i = 0; i < 1000000 && rt_virtio_status(v) != 0; i++)
 		;
 	rt_virtio_set_status(v, VIRTIO_STATUS_ACKNOWLEDGE);
 	rt_virtio_set_status(v, s);
