@@ -157,12 +157,13 @@ static uint64_t align_down(uint64_t v, uint64_t align)
 
 /*
  * The two regions top down from FW_PCI_MEM_END (SeaBIOS's
- * pci_bios_init_root_regions_mem()): the one with the smaller
- * alignment at the top, the other right below it.
+ * pci_bios_init_root_regions_mem()): the prefetchable one at the top,
+ * unless the other needs a smaller alignment (then that one is), and
+ * the other right below it, aligned down to its own first BAR.
  */
 static void map_memory(struct pci_host *h, const struct fw_regions *r)
 {
-	unsigned top = 1, low = 0; /* prefetchable on top, unless ... */
+	unsigned top = 1, low = 0; /* region [1] prefetchable, [0] not */
 	uint64_t top_base, low_base;
 
 	if (region_align(r, 0) < region_align(r, 1)) {
