@@ -55,15 +55,19 @@ static void intx_update(struct virtio_pci *vp)
 	pci_set_intx(&vp->pci, vp->isr != 0);
 }
 
-/* The driver broke a rule (2.1.2): tell it with a configuration change
- * if it is running, and stop. */
+/*
+ * The driver broke a rule (2.1.2): tell it with a configuration change
+ * if it is running, and stop.  The ISR gets the queue bit as well as the
+ * configuration bit, as QEMU's virtio_notify_config() sets them (its
+ * INTx# follows bit 0), so that a guest reads the same ISR on both.
+ */
 static void needs_reset(struct virtio_pci *vp)
 {
 	if (vp->status & VIRTIO_STATUS_NEEDS_RESET)
 		return;
 	vp->status |= VIRTIO_STATUS_NEEDS_RESET;
 	if (vp->status & VIRTIO_STATUS_DRIVER_OK) {
-		vp->isr |= VIRTIO_ISR_CONFIG;
+		vp->isr |= VIRTIO_ISR_CONFIG | VIRTIO_ISR_QUEUE;
 		intx_update(vp);
 	}
 }
