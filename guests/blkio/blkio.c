@@ -352,15 +352,16 @@ static void step_hostile(void)
 	struct rt_virtq_desc *d = vb.q.r->desc;
 	struct rt_pci_dev pci = vb.v.pci;
 	uint8_t st = 0, isr;
-	int head, r;
+	uint16_t last;
+	int r;
 
-	head = rt_vblk_queue(&vb, &reqs[0], VIRTIO_BLK_T_IN, 5, buf[0], SECTOR,
-			     false) == RT_BLK_OK ? vb.q.r->avail.ring[
-			     (uint16_t)(vb.q.r->avail.idx - 1) % vb.q.size] : -1;
-	check(head >= 0, "queue the request to break");
-	if (head < 0)
+	if (rt_vblk_queue(&vb, &reqs[0], VIRTIO_BLK_T_IN, 5, buf[0], SECTOR,
+			  false) != RT_BLK_OK) {
+		check(false, "queue the request to break");
 		return;
-	uint16_t last = d[d[head].next].next; /* header, data, status */
+	}
+	/* header, data, status: the status descriptor loops to itself */
+	last = d[d[reqs[0].head].next].next;
 	d[last].flags |= VIRTQ_DESC_F_NEXT;
 	d[last].next = last;
 	rt_vblk_kick(&vb);

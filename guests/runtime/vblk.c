@@ -26,6 +26,7 @@ int rt_vblk_queue(struct rt_vblk *vb, struct rt_vblk_req *r, uint32_t type,
 	if (head < 0)
 		return RT_BLK_EBUSY;
 	vb->inflight[head] = r;
+	r->head = (uint16_t)head;
 	return RT_BLK_OK;
 }
 

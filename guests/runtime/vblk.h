@@ -31,6 +31,7 @@ struct rt_vblk_req {
 	} hdr;
 	uint8_t status;             /* VIRTIO_BLK_S_*, written by the device */
 	bool done;
+	uint16_t head;              /* its chain's first descriptor */
 	uint32_t used_len;          /* the used entry's len */
 	struct rt_virtq_desc table[3]; /* for an indirect chain */
 };
