@@ -55,6 +55,8 @@ enum isa_mode {
 struct vm_disk {
 	const char *path;       /* raw image file; NULL: no device */
 	bool read_only;         /* ",ro": the guest's writes abort */
+	const char *serial;     /* if=virtio: what GET_ID answers (NULL:
+				   none, as QEMU's) */
 };
 
 struct vm_options {
@@ -74,6 +76,7 @@ struct vm_options {
 	uint64_t icount_ns;     /* --icount: virtual ns per guest instruction
 				   (0: time is the host's clock) */
 	struct vm_disk disk[VM_MAX_DISKS]; /* --disk, by slot */
+	struct vm_disk vdisk;   /* --disk=FILE,if=virtio: a virtio-blk card */
 	const char *initrd[VM_MAX_INITRD]; /* --initrd: multiboot modules,
 				   each "FILE [ARGS]" (QEMU's -initrd) */
 	unsigned ninitrd;

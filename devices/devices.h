@@ -20,7 +20,9 @@
 #define DEVICES_DEVICES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "devices/acpi_pm.h"
 #include "devices/fw_cfg.h"
@@ -34,8 +36,10 @@
 #include "devices/ns16550a.h"
 #include "devices/pci.h"
 #include "devices/vga.h"
+#include "devices/virtio_blk.h"
 
 struct vm;
+struct vm_disk;
 
 #define PORT_ISA_DEBUG_EXIT 0xf4 /* QEMU's isa-debug-exit */
 
@@ -52,7 +56,25 @@ struct devices {
 	struct lapic lapic;      /* the CPU's local APIC */
 	struct ioapic ioapic;    /* the I/O APIC; ISA IRQs on its pins */
 	struct acpi_pm pm;       /* PIIX4 ACPI PM1 registers and PM timer */
+	struct virtio_blk *vblk; /* the virtio-blk card, or NULL */
 };
+
+/*
+ * Where the virtio-blk card sits: 00:02.0, the first slot QEMU's pc
+ * gives a card of the command line when it adds no VGA card and no NIC
+ * of its own (-nodefaults): 00:00.0 is the host bridge, 00:01.x the
+ * PIIX3.  trapvisor's PC has neither of those cards, so it is that
+ * machine.  Its INTA# reaches PIRQB, IRQ 10 (devices/pci.h).
+ */
+#define VIRTIO_BLK_PCI_DEV 2
+
+/*
+ * Put a virtio-blk card for the raw image disk->path on the bus at
+ * VIRTIO_BLK_PCI_DEV (--disk=FILE,if=virtio).  0, or -1 with a one-line
+ * reason in why.
+ */
+int devices_add_virtio_disk(struct vm *vm, const struct vm_disk *disk,
+			    char *why, size_t len);
 
 /*
  * Bring the interrupt lines up to date with virtual time (core/clock.h):
@@ -80,6 +102,10 @@ void devices_init(struct vm *vm, int out_fd);
  * now, so that a prompt without a newline shows while the guest waits.
  */
 void devices_idle(struct vm *vm);
+
+/* --stats: the virtio disk's requests, notifications, interrupts and
+ * register accesses (nothing without one). */
+void devices_print_stats(const struct vm *vm, FILE *f);
 
 /* Release what the devices hold (the disk images). */
 void devices_fini(struct vm *vm);

@@ -250,17 +250,15 @@ void pci_device_add_bar(struct pci_device *d, unsigned bar, uint64_t size,
 unsigned pci_device_add_cap(struct pci_device *d, uint8_t id, unsigned len)
 {
 	struct pci_config *c = &d->config;
-	unsigned at = (d->cap_end + 3u) & ~3u, p;
+	unsigned at = (d->cap_end + 3u) & ~3u;
 
 	if (len < 2 || at + len > PCI_CONFIG_SPACE_SIZE)
 		return 0;
-	/* Link it at the end of the list. */
-	for (p = PCI_CAPABILITY_LIST; c->cfg[p];
-	     p = c->cfg[p] + PCI_CAP_LIST_NEXT)
-		;
-	c->cfg[p] = (uint8_t)at;
+	/* Link it at the head of the list, as QEMU's pci_add_capability
+	 * does: a guest walks them newest first on both machines. */
 	c->cfg[at + PCI_CAP_LIST_ID] = id;
-	c->cfg[at + PCI_CAP_LIST_NEXT] = 0;
+	c->cfg[at + PCI_CAP_LIST_NEXT] = c->cfg[PCI_CAPABILITY_LIST];
+	c->cfg[PCI_CAPABILITY_LIST] = (uint8_t)at;
 	memset(&c->wmask[at], 0, len);
 	put16(&c->cfg[PCI_STATUS],
 	      get16(&c->cfg[PCI_STATUS]) | PCI_STATUS_CAP_LIST);
@@ -314,11 +312,19 @@ static void intx_update(struct pci_host *h)
 	}
 }
 
+unsigned pci_slot_pirq(unsigned dev, unsigned pin)
+{
+	return (pin - 1 + dev - 1) & (PCI_NUM_PIRQS - 1);
+}
+
 unsigned pci_device_pirq(const struct pci_device *d)
 {
-	unsigned pin = d->config.cfg[PCI_INTERRUPT_PIN];
+	return pci_slot_pirq(d->dev, d->config.cfg[PCI_INTERRUPT_PIN]);
+}
 
-	return (pin - 1 + d->dev - 1) & (PCI_NUM_PIRQS - 1);
+uint8_t pci_pirq_irq(const struct pci_host *h, unsigned dev, unsigned pin)
+{
+	return h->pirq_irq[pci_slot_pirq(dev, pin)];
 }
 
 void pci_set_intx(struct pci_device *d, bool level)

@@ -143,6 +143,7 @@ struct pci_device {
 };
 
 #define PCI_MAX_FUNCTIONS 16
+#define PCI_MAX_SLOTS 32        /* devices on a bus */
 #define PCI_MAX_DEVICES 8
 
 /* PCI interrupts on QEMU's pc: PIRQA#-PIRQD# of the PIIX3. */
@@ -184,7 +185,8 @@ void pci_io_write(struct pci_host *h, uint16_t port, unsigned size,
  * pci_device_add_bar(): memory BAR bar of size bytes (a power of two, at
  * least 16); a 64-bit one takes bar and bar + 1.  pci_device_add_cap():
  * a capability of len bytes (its ID and next bytes included), linked at
- * the end of the list; returns its offset, or 0 when the space is full.
+ * the head of the list (QEMU's order); returns its offset, or 0 when
+ * the space is full.
  * Its bytes are read-only to the guest until the device sets wmask.
  * pci_device_register(): put the card at 00:dev.0; 0, or -1.
  */
@@ -216,8 +218,11 @@ bool pci_mmio(struct pci_host *h, uint64_t gpa, unsigned size, bool write,
  * an IRQ is high while any PIRQ routed to it is.
  */
 void pci_set_intx(struct pci_device *d, bool level);
-/* The PIRQ (0-3 for A-D) that card d's pin reaches. */
+/* The PIRQ (0-3 for A-D) that pin (1-4) of device dev reaches, that card
+ * d's pin reaches, and the IRQ the PIIX3 routes the first to. */
+unsigned pci_slot_pirq(unsigned dev, unsigned pin);
 unsigned pci_device_pirq(const struct pci_device *d);
+uint8_t pci_pirq_irq(const struct pci_host *h, unsigned dev, unsigned pin);
 
 /* Callbacks for a struct pci_config, for devices that keep their space as
  * bytes with a write mask (opaque is the struct pci_config). */

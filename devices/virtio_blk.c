@@ -165,8 +165,8 @@ static uint8_t blk_config_read(void *opaque, unsigned off)
 }
 
 int virtio_blk_open(struct virtio_blk *b, uint8_t dev, const char *path,
-		    bool read_only, struct guest_mem *mem, char *why,
-		    size_t len)
+		    bool read_only, const char *serial, struct guest_mem *mem,
+		    char *why, size_t len)
 {
 	struct stat st;
 	int fd;
@@ -192,7 +192,8 @@ int virtio_blk_open(struct virtio_blk *b, uint8_t dev, const char *path,
 	b->fd = fd;
 	b->read_only = read_only;
 	b->nsectors = (uint64_t)st.st_size / VIRTIO_BLK_SECTOR;
-	snprintf(b->id, sizeof(b->id), "trapvisor-vd%u", dev);
+	/* strncpy: NUL-padded to 20 bytes, no NUL when it fills them. */
+	strncpy(b->id, serial ? serial : "", sizeof(b->id));
 	b->be = (struct blk_backend){ b, file_read, file_write, file_flush };
 	b->ops = (struct virtio_device_ops){
 		.device_id = VIRTIO_ID_BLOCK,

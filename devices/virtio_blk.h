@@ -60,19 +60,21 @@ struct virtio_blk {
 	int fd;                        /* the image, or -1 */
 	uint64_t nsectors;             /* capacity */
 	bool read_only;
-	char id[VIRTIO_BLK_ID_BYTES];  /* what GET_ID answers */
+	char id[VIRTIO_BLK_ID_BYTES];  /* what GET_ID answers: the serial */
 	uint8_t buf[VIRTIO_BLK_CHUNK]; /* data on its way */
 };
 
 /*
  * Open the raw image path (read-only or read-write) and make the card
- * at 00:dev.0, rings in mem; put it on the bus with
+ * at 00:dev.0, rings in mem; GET_ID answers serial (at most 20 bytes,
+ * NUL-padded), or, for NULL, an empty string as QEMU's device with no
+ * serial property; put it on the bus with
  * pci_device_register(h, &b->vp.pci).  0, or -1 with a one-line reason
  * in why (as ide_attach()).
  */
 int virtio_blk_open(struct virtio_blk *b, uint8_t dev, const char *path,
-		    bool read_only, struct guest_mem *mem, char *why,
-		    size_t len);
+		    bool read_only, const char *serial, struct guest_mem *mem,
+		    char *why, size_t len);
 
 /* Close the image. */
 void virtio_blk_close(struct virtio_blk *b);

@@ -55,15 +55,19 @@ static void intx_update(struct virtio_pci *vp)
 	pci_set_intx(&vp->pci, vp->isr != 0);
 }
 
-/* The driver broke a rule (2.1.2): tell it with a configuration change
- * if it is running, and stop. */
+/*
+ * The driver broke a rule (2.1.2): tell it with a configuration change
+ * if it is running, and stop.  The ISR gets the queue bit as well as the
+ * configuration bit, as QEMU's virtio_notify_config() sets them (its
+ * INTx# follows bit 0), so that a guest reads the same ISR on both.
+ */
 static void needs_reset(struct virtio_pci *vp)
 {
 	if (vp->status & VIRTIO_STATUS_NEEDS_RESET)
 		return;
 	vp->status |= VIRTIO_STATUS_NEEDS_RESET;
 	if (vp->status & VIRTIO_STATUS_DRIVER_OK) {
-		vp->isr |= VIRTIO_ISR_CONFIG;
+		vp->isr |= VIRTIO_ISR_CONFIG | VIRTIO_ISR_QUEUE;
 		intx_update(vp);
 	}
 }
@@ -264,6 +268,7 @@ static void process_queue(struct virtio_pci *vp, unsigned q)
 			needs_reset(vp);
 			return;
 		}
+		vp->requests++;
 		written = vp->ops->request(vp->opaque, vp, q, chain);
 		if (written < 0 || written > UINT32_MAX ||
 		    (vp->status & VIRTIO_STATUS_NEEDS_RESET)) {
@@ -276,6 +281,7 @@ static void process_queue(struct virtio_pci *vp, unsigned q)
 	}
 	set_avail_event(vp, vq);
 	if (want_interrupt(vp, vq, old)) {
+		vp->interrupts++;
 		vp->isr |= VIRTIO_ISR_QUEUE;
 		intx_update(vp);
 	}
@@ -288,53 +294,54 @@ static void notify(struct virtio_pci *vp, unsigned q)
 	    (vp->status & (VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_DRIVER_OK)) !=
 		    VIRTIO_STATUS_DRIVER_OK)
 		return;
+	vp->notifications++;
 	process_queue(vp, q);
 }
 
-int virtq_chain_read(const struct virtio_pci *vp, const struct virtq_chain *c,
-		     uint64_t off, void *buf, uint64_t len)
+/*
+ * Copy len bytes between buf and one of the chain's two streams, from
+ * byte off of it: the readable buffers seg[0, nread) into buf (to_chain
+ * false), or buf into the writable ones seg[nread, nread + nwrite).  A
+ * stream is its buffers end to end, so off first skips whole buffers.
+ */
+static int chain_copy(struct virtio_pci *vp, const struct virtq_chain *c,
+		      uint64_t off, uint8_t *buf, uint64_t len, bool to_chain)
 {
-	uint8_t *out = buf;
+	unsigned first = to_chain ? c->nread : 0;
+	unsigned end = first + (to_chain ? c->nwrite : c->nread);
 
-	for (unsigned i = 0; i < c->nread && len; i++) {
+	for (unsigned i = first; i < end && len; i++) {
 		const struct virtq_seg *s = &c->seg[i];
 		uint64_t n;
+		int r;
 
 		if (off >= s->len) {
 			off -= s->len;
 			continue;
 		}
 		n = s->len - off < len ? s->len - off : len;
-		if (gm_read(vp->mem, s->addr + off, out, n) < 0)
+		r = to_chain ? gm_write(vp->mem, s->addr + off, buf, n) :
+			       gm_read(vp->mem, s->addr + off, buf, n);
+		if (r < 0)
 			return -1;
-		out += n;
+		buf += n;
 		len -= n;
 		off = 0;
 	}
 	return len ? -1 : 0;
+}
+
+int virtq_chain_read(struct virtio_pci *vp, const struct virtq_chain *c,
+		     uint64_t off, void *buf, uint64_t len)
+{
+	return chain_copy(vp, c, off, buf, len, false);
 }
 
 int virtq_chain_write(struct virtio_pci *vp, const struct virtq_chain *c,
 		      uint64_t off, const void *buf, uint64_t len)
 {
-	const uint8_t *in = buf;
-
-	for (unsigned i = c->nread; i < c->nread + c->nwrite && len; i++) {
-		const struct virtq_seg *s = &c->seg[i];
-		uint64_t n;
-
-		if (off >= s->len) {
-			off -= s->len;
-			continue;
-		}
-		n = s->len - off < len ? s->len - off : len;
-		if (gm_write(vp->mem, s->addr + off, in, n) < 0)
-			return -1;
-		in += n;
-		len -= n;
-		off = 0;
-	}
-	return len ? -1 : 0;
+	/* chain_copy only reads buf in this direction */
+	return chain_copy(vp, c, off, (uint8_t *)(uintptr_t)buf, len, true);
 }
 
 /* ------------------------------------------------------------------
@@ -462,6 +469,7 @@ static uint64_t bar_read(void *opaque, unsigned bar, uint64_t off,
 	uint64_t v = 0;
 
 	(void)bar;
+	vp->bar_accesses++;
 	if (off < VIRTIO_PCI_ISR_OFF) {
 		if (off < VIRTIO_PCI_COMMON_SIZE) {
 			common_image(vp, b);
@@ -491,6 +499,7 @@ static void bar_write(void *opaque, unsigned bar, uint64_t off,
 	struct virtio_pci *vp = opaque;
 
 	(void)bar;
+	vp->bar_accesses++;
 	if (off < VIRTIO_PCI_ISR_OFF)
 		common_write(vp, (unsigned)off, size, val);
 	else if (off >= VIRTIO_PCI_NOTIFY_OFF &&

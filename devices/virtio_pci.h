@@ -166,6 +166,10 @@ struct virtio_pci {
 	struct virtq vq[VIRTIO_MAX_QUEUES];
 	unsigned cfg_cap;         /* offset of the VIRTIO_PCI_CAP_PCI_CFG one */
 	struct virtq_chain chain; /* the request being handled */
+	/* --stats: what the paravirtual design costs.  Each notification
+	 * is one write to the BAR (an exit), however many requests it
+	 * hands over; bar_accesses counts every access, set-up included. */
+	uint64_t notifications, requests, bar_accesses, interrupts;
 };
 
 /*
@@ -184,7 +188,7 @@ bool virtio_has_feature(const struct virtio_pci *vp, unsigned bit);
  * stream into buf, or buf into the writable stream.  0, or -1 when the
  * stream is shorter.
  */
-int virtq_chain_read(const struct virtio_pci *vp, const struct virtq_chain *c,
+int virtq_chain_read(struct virtio_pci *vp, const struct virtq_chain *c,
 		     uint64_t off, void *buf, uint64_t len);
 int virtq_chain_write(struct virtio_pci *vp, const struct virtq_chain *c,
 		      uint64_t off, const void *buf, uint64_t len);

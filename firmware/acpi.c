@@ -18,7 +18,10 @@
  *         the IOAPIC with GSIs 0-23, the overrides ISA IRQ 0 -> GSI 2
  *         and IRQs 5, 9, 10, 11 level active high, and NMI on LINT1
  *   DSDT  the header and an empty \_SB scope: no devices described
- *         in AML yet
+ *         in AML yet, so no _PRT either: a kernel that routes PCI
+ *         interrupts through ACPI finds no table and falls back on the
+ *         interrupt line the firmware wrote in each function
+ *         (firmware/pciinit.c); the MP table routes the pins
  */
 #include <string.h>
 

@@ -16,6 +16,7 @@
 #include "firmware/acpi.h"
 #include "firmware/firmware.h"
 #include "firmware/mptable.h"
+#include "firmware/pciinit.h"
 
 /* Where in the ROM area each set of tables goes: the two things a kernel
  * scans for (the RSDP and the MP floating pointer) first, on 16-byte
@@ -103,7 +104,8 @@ static void bios_data_area(struct guest_mem *mem)
 	ebda[0] = FW_EBDA_KIB;
 }
 
-void firmware_build(struct guest_mem *mem, const struct fw_cpu *cpu)
+void firmware_build(struct guest_mem *mem, const struct fw_cpu *cpu,
+		    struct pci_host *pci)
 {
 	uint8_t *rom = gm_ptr(mem, FW_ROM_BASE, FW_ROM_END - FW_ROM_BASE);
 
@@ -111,6 +113,8 @@ void firmware_build(struct guest_mem *mem, const struct fw_cpu *cpu)
 		panic("firmware: no RAM for the BIOS ROM area");
 	memset(rom, 0, FW_ROM_END - FW_ROM_BASE);
 	bios_data_area(mem);
-	mptable_build(mem, FW_MP_FLOAT, FW_MP_CONF, cpu);
+	if (pci)
+		firmware_pci_init(pci);
+	mptable_build(mem, FW_MP_FLOAT, FW_MP_CONF, cpu, pci);
 	acpi_build(mem, FW_RSDP, FW_ACPI_TABLES);
 }

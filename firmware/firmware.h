@@ -17,6 +17,9 @@
  *   the 8259A pair (PCAT_COMPAT), wired to LINT0 (ExtINT); NMI on LINT1
  *   the ACPI PM block at 0x600: PM1a event 0x600, control 0x604,
  *     the 24-bit PM timer at 0x608; the SCI on IRQ 9
+ *   the PCI bus as SeaBIOS sets it up (firmware/pciinit.h): BARs
+ *     placed, memory decoding on, interrupt lines written; its
+ *     interrupt pins in the MP table
  *
  * Guest-physical layout (all of it marked reserved in the memory map,
  * none of it inside monitor/boot.h's 0x1000-0x80000):
@@ -119,9 +122,13 @@ struct fw_cpu {
 
 /*
  * Write the BIOS data area, the EBDA, the MP tables and the ACPI tables
- * into guest RAM (at least 1 MiB of it; vm_create guarantees 2).
+ * into guest RAM (at least 1 MiB of it; vm_create guarantees 2), and,
+ * with a PCI bus, set up its functions first (firmware/pciinit.h) so
+ * that the MP table can route their interrupt pins; NULL: no PCI set-up.
  */
-void firmware_build(struct guest_mem *mem, const struct fw_cpu *cpu);
+struct pci_host;
+void firmware_build(struct guest_mem *mem, const struct fw_cpu *cpu,
+		    struct pci_host *pci);
 
 /* The byte that makes the sum of len bytes at p zero (every table's). */
 uint8_t firmware_checksum(const void *p, size_t len);

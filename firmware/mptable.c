@@ -15,12 +15,18 @@
  *   local intr  ExtINT (the 8259A pair) on LINT0 of LAPIC 0, NMI on
  *               LINT1 of every LAPIC
  *
+ *   PCI intr    before the ISA ones, as SeaBIOS: each interrupt pin of
+ *               a device on bus 0, once per device and pin, source bus
+ *               0 ("PCI"), source IRQ (device << 2) | (pin - 1), level
+ *               and active low, to the INTIN of the IRQ the firmware
+ *               wrote in the function's interrupt line (firmware/pciinit.c)
+ *
  * One difference: SeaBIOS leaves IRQs 5, 9, 10 and 11 out of the ISA
- * entries and lists instead the interrupt pins of the PCI devices it
- * finds, routed to them.  trapvisor's only PCI function, the host
- * bridge, has no pin, so that would leave the ACPI SCI (IRQ 9) with no
- * route at all; the ISA entries keep the MP table and the MADT telling
- * the same story of all sixteen IRQs.
+ * entries whether or not a PCI pin reaches them.  On QEMU the PIIX4's
+ * power management function has a pin routed to IRQ 9, the ACPI SCI;
+ * trapvisor has no such function on its bus, so that would leave the
+ * SCI with no route at all.  Here an ISA entry is left out only for an
+ * IRQ that a PCI entry routes, so that every IRQ has one story.
  *
  * Both checksums make their structures sum to zero.  IMCRP is clear: the
  * machine comes up in virtual wire mode (the 8259A's INTR reaches the
@@ -35,6 +41,7 @@
 #include "devices/lapic.h"
 #include "firmware/firmware.h"
 #include "firmware/mptable.h"
+#include "firmware/pciinit.h"
 
 /* The configuration table as it is built, entry by entry. */
 struct mp_builder {
@@ -60,8 +67,28 @@ static void add_bus(struct mp_builder *b, uint8_t id, const char *type)
 	add(b, &e, sizeof(e));
 }
 
-/* The I/O interrupt assignments of the sixteen ISA IRQs. */
-static void add_isa_irqs(struct mp_builder *b)
+/* The PCI pins (firmware/pciinit.h); returns the mask of their IRQs. */
+static unsigned add_pci_irqs(struct mp_builder *b, struct pci_host *pci)
+{
+	struct fw_pci_intx in[FW_PCI_MAX_INTX];
+	unsigned n = pci ? firmware_pci_intx(pci, in) : 0, irqs = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct mp_intr e = {
+			.type = MP_IOINTR, .irq_type = MP_INT,
+			.flags = MP_FLAGS_LOW_LEVEL, .src_bus = MP_BUS_PCI,
+			.src_irq = (uint8_t)(in[i].dev << 2 | (in[i].pin - 1)),
+			.dst_apic = IOAPIC_ID, .dst_pin = in[i].irq,
+		};
+
+		add(b, &e, sizeof(e));
+		irqs |= 1u << (in[i].irq & 15);
+	}
+	return irqs;
+}
+
+/* The I/O interrupt assignments of the ISA IRQs but those in pci_irqs. */
+static void add_isa_irqs(struct mp_builder *b, unsigned pci_irqs)
 {
 	for (uint8_t irq = 0; irq < 16; irq++) {
 		struct mp_intr e = {
@@ -73,13 +100,14 @@ static void add_isa_irqs(struct mp_builder *b)
 			.dst_pin = irq == IRQ_TIMER ? 2 : irq,
 		};
 
-		if (irq != 2)
+		if (irq != 2 && !((FW_PCI_IRQS & pci_irqs) >> irq & 1))
 			add(b, &e, sizeof(e));
 	}
 }
 
 unsigned mptable_build(struct guest_mem *mem, uint64_t float_gpa,
-		       uint64_t conf_gpa, const struct fw_cpu *cpu)
+		       uint64_t conf_gpa, const struct fw_cpu *cpu,
+		       struct pci_host *pci)
 {
 	struct mp_builder b;
 	struct mp_conf *h = (struct mp_conf *)b.buf;
@@ -115,7 +143,7 @@ unsigned mptable_build(struct guest_mem *mem, uint64_t float_gpa,
 	add_bus(&b, MP_BUS_PCI, "PCI   ");
 	add_bus(&b, MP_BUS_ISA, "ISA   ");
 	add(&b, &ioapic, sizeof(ioapic));
-	add_isa_irqs(&b);
+	add_isa_irqs(&b, add_pci_irqs(&b, pci));
 	add(&b, &extint, sizeof(extint));
 	add(&b, &nmi, sizeof(nmi));
 

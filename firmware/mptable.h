@@ -103,6 +103,7 @@ struct __attribute__((packed)) mp_intr {
 #define MP_EXTINT 3
 #define MP_FLAGS_CONFORMS 0x0      /* the bus's default polarity, trigger */
 #define MP_FLAGS_HIGH_LEVEL 0xd    /* active high (01), level (11 << 2) */
+#define MP_FLAGS_LOW_LEVEL 0xf     /* active low (11), level (11 << 2) */
 
 #define MP_BUS_PCI 0               /* bus IDs, as SeaBIOS numbers them */
 #define MP_BUS_ISA 1
@@ -117,7 +118,9 @@ _Static_assert(sizeof(struct mp_intr) == 8, "interrupt entry layout");
  * conf_gpa (room for MP_CONF_MAX bytes).  Returns the table's length.
  */
 #define MP_CONF_MAX 512
+struct pci_host;
 unsigned mptable_build(struct guest_mem *mem, uint64_t float_gpa,
-		       uint64_t conf_gpa, const struct fw_cpu *cpu);
+		       uint64_t conf_gpa, const struct fw_cpu *cpu,
+		       struct pci_host *pci);
 
 #endif /* FIRMWARE_MPTABLE_H */

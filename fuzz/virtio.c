@@ -2,8 +2,9 @@
  * fuzz/virtio.c - virtio-blk on the virtio PCI transport under random
  * register writes and random ring contents.
  *
- * The card sits at 00:03.0 of a 2 MiB machine, backed by a 32 KiB
- * image.  The input is a sequence of 12-byte records:
+ * The card is the one --disk=FILE,if=virtio makes (devices_add_virtio_disk,
+ * 00:02.0) on a 2 MiB machine, backed by a 32 KiB image.  The input is a
+ * sequence of 12-byte records:
  *
  *   byte 0     bits 0-2: what (below); bits 3-4: size 1, 2, 4, 8
  *   bytes 1-2  an offset (little-endian)
@@ -14,9 +15,11 @@
  *   1  read BAR 4 at offset & 0x3fff (the ISR too: reading clears it)
  *   2  write the value (8 bytes) into guest RAM at 0x100000 + offset:
  *      the descriptor table, the rings, the request headers
- *   3  write configuration space register byte 1 of 00:03.0
+ *   3  write configuration space register byte 1 of 00:02.0
  *   4  read configuration space register byte 1
- *   5  a driver's bring-up: BAR placed and enabled, reset, ACKNOWLEDGE,
+ *   5  a driver's bring-up after the firmware's PCI set-up
+ *      (firmware_pci_init over the configuration space as the input left
+ *      it: BAR sized and placed, memory on), reset, ACKNOWLEDGE,
  *      DRIVER, the value's low 32 bits as features (+ VERSION_1 when
  *      byte 3 says), FEATURES_OK, queue 0 of size offset (any number)
  *      with its rings at 0x100000, 0x104000, 0x108000, DRIVER_OK
@@ -41,11 +44,12 @@
 #include "core/vm.h"
 #include "devices/devices.h"
 #include "devices/virtio_blk.h"
+#include "firmware/pciinit.h"
 #include "monitor/machine.h"
 
 #define RAM_MIB 2
-#define SLOT 3
-#define BAR_ADDR 0xfe000000ull
+#define SLOT VIRTIO_BLK_PCI_DEV
+#define BAR_ADDR 0xfebfc000ull /* where firmware_pci_init puts BAR 4 */
 #define RING_BASE 0x100000ull
 #define IMAGE_SIZE 32768
 
@@ -53,7 +57,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct vm vm;
-static struct virtio_blk blk;
 static int out_fd = -1;
 static char image[64]; /* the image, by its descriptor */
 
@@ -109,8 +112,9 @@ static uint8_t status(void)
 /* What a driver does before it uses the queue (3.1.1). */
 static void bring_up(uint16_t qsize, uint32_t features, bool version_1)
 {
-	cfg(PCI_BASE_ADDRESS_0 + 4 * VIRTIO_PCI_BAR, 4, true, (uint32_t)BAR_ADDR);
-	cfg(PCI_BASE_ADDRESS_0 + 4 * VIRTIO_PCI_BAR + 4, 4, true, 0);
+	firmware_pci_init(&vm.dev->pci);
+	if (pci_bar_address(&vm.dev->vblk->vp.pci, VIRTIO_PCI_BAR) != BAR_ADDR)
+		abort(); /* the firmware did not place it as SeaBIOS */
 	cfg(PCI_COMMAND, 2, true, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	bar_write(VIRTIO_PCI_COMMON_STATUS, 1, 0);
 	bar_write(VIRTIO_PCI_COMMON_STATUS, 1,
@@ -187,6 +191,7 @@ static void record(const uint8_t *r)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct vm_disk disk = { .path = image };
 	char why[200];
 	struct stat st;
 
@@ -195,14 +200,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vm.stopped = false;
 	devices_init(&vm, out_fd);
 	memset(vm.mem.base + RING_BASE, 0, 0x10000);
-	if (virtio_blk_open(&blk, SLOT, image, false, &vm.mem, why,
-			    sizeof(why)) < 0 ||
-	    pci_device_register(&vm.dev->pci, &blk.vp.pci) < 0)
+	if (devices_add_virtio_disk(&vm, &disk, why, sizeof(why)) < 0)
 		abort();
 	for (size_t i = 0; i + 12 <= size; i += 12)
 		record(data + i);
-	if (fstat(blk.fd, &st) < 0 || st.st_size != IMAGE_SIZE)
+	if (fstat(vm.dev->vblk->fd, &st) < 0 || st.st_size != IMAGE_SIZE)
 		abort(); /* a request reached past the disk */
-	virtio_blk_close(&blk);
+	devices_fini(&vm);
 	return 0;
 }

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "core/vm.h"
+#include "devices/devices.h"
 #include "firmware/firmware.h"
 #include "interp/interp.h"
 #include "isa/x86.h"
@@ -536,5 +537,6 @@ void boot_firmware(struct vm *vm)
 
 	interp_cpuid_values(vm, 1, 0, id);
 	firmware_build(&vm->mem, &(struct fw_cpu){ .signature = id[0],
-						   .features = id[3] });
+						   .features = id[3] },
+		       &vm->dev->pci);
 }

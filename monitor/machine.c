@@ -62,6 +62,11 @@ int vm_create(struct vm *vm, const struct vm_options *opt, int out_fd,
 			return -1;
 		}
 	}
+	if (opt->vdisk.path &&
+	    devices_add_virtio_disk(vm, &opt->vdisk, why, len) < 0) {
+		vm_destroy(vm);
+		return -1;
+	}
 	return 0;
 fail:
 	free_parts(vm);

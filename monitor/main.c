@@ -117,7 +117,7 @@ static const char usage_text[] =
 "                  exactly\n"
 "  --no-sandbox    do not restrict the monitor's own system calls and\n"
 "                  file access after set-up (for strace, gdb)\n"
-"  --disk=FILE[,ro][,slot=N]\n"
+"  --disk=FILE[,ro][,slot=N][,if=ide|virtio][,serial=S]\n"
 "                  a raw disk image (its size a multiple of 512 bytes) as\n"
 "                  an ATA hard disk on the primary IDE channel (ports\n"
 "                  0x1f0-0x1f7, 0x3f6, IRQ 14), as QEMU's\n"
@@ -125,7 +125,13 @@ static const char usage_text[] =
 "                  second disk.  Without slot= the first --disk is the\n"
 "                  master (slot 0), the next the slave (slot 1).  ro: the\n"
 "                  guest's writes fail with ABRT, the file is opened\n"
-"                  read-only.  A file name cannot contain a comma\n"
+"                  read-only.  A file name cannot contain a comma.\n"
+"                  if=virtio: a virtio-blk PCI card instead (virtio 1.x,\n"
+"                  modern only, INTx#) at 00:02.0, IRQ 10, as QEMU's pc\n"
+"                  -nodefaults -drive file=FILE,if=none,id=d -device\n"
+"                  virtio-blk-pci,drive=d,disable-legacy=on,vectors=0;\n"
+"                  serial=S (at most 20 bytes) is what its GET_ID\n"
+"                  answers; one such disk\n"
 "  --initrd='FILE [ARGS]'\n"
 "                  a module for a multiboot kernel, as QEMU's -initrd:\n"
 "                  loaded page-aligned above the kernel, its string the\n"
@@ -198,15 +204,17 @@ static uint64_t parse_icount(const char *s)
 }
 
 /*
- * --disk=FILE[,ro][,slot=N]: the image goes to slot N, or to the first
- * free slot.  Whether the file is usable is checked when the machine is
- * built (status 1); here only the syntax and the slots (status 2).
+ * --disk=FILE[,ro][,slot=N][,if=ide|virtio][,serial=S]: an IDE image goes
+ * to slot N, or to the first free slot; a virtio one to the one
+ * virtio-blk card.  Whether the file is usable is checked when the machine
+ * is built (status 1); here only the syntax and the slots (status 2).
  */
 static void parse_disk(char *s, struct vm_options *opt)
 {
 	char *file = strsep(&s, ","), *o;
+	const char *serial = NULL;
 	int slot = -1;
-	bool ro = false;
+	bool ro = false, virtio = false;
 
 	if (!*file)
 		usage_error("--disk=%s: give an image file", file);
@@ -215,10 +223,27 @@ static void parse_disk(char *s, struct vm_options *opt)
 			ro = true;
 		else if (strcmp(o, "slot=0") == 0 || strcmp(o, "slot=1") == 0)
 			slot = o[5] - '0';
+		else if (strcmp(o, "if=ide") == 0 || strcmp(o, "if=virtio") == 0)
+			virtio = o[3] == 'v';
+		else if (strncmp(o, "serial=", 7) == 0 && strlen(o + 7) <= 20)
+			serial = o + 7;
 		else
 			usage_error("--disk: unknown option '%s' (the options "
-				    "are ro, slot=0 and slot=1)", o);
+				    "are ro, slot=0, slot=1, if=ide, if=virtio "
+				    "and serial=S, S at most 20 bytes)", o);
 	}
+	if (virtio) {
+		if (slot >= 0)
+			usage_error("--disk=%s: slot= is for if=ide", file);
+		if (opt->vdisk.path)
+			usage_error("--disk=%s: there is one virtio disk only",
+				    file);
+		opt->vdisk = (struct vm_disk){ .path = file, .read_only = ro,
+					       .serial = serial };
+		return;
+	}
+	if (serial)
+		usage_error("--disk=%s: serial= is for if=virtio", file);
 	for (int i = 0; slot < 0 && i < VM_MAX_DISKS; i++)
 		if (!opt->disk[i].path)
 			slot = i;
@@ -715,6 +740,7 @@ int main(int argc, char **argv)
 		trace_print_stats(&vm, stderr);
 		if (vm.patch)
 			patch_print_stats(vm.patch, stderr);
+		devices_print_stats(&vm, stderr);
 		sandbox_print(no_sandbox ? NULL : &sandbox, stderr);
 	}
 	gdbstub_close(&vm);

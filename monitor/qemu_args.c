@@ -71,6 +71,12 @@ static const char help_text[] =
 "                      a raw disk on the primary IDE channel, slot index\n"
 "                      (--disk=F,slot=N); F cannot contain a comma\n"
 "  -hda F, -hdb F      the same, slot 0 and slot 1\n"
+"  -drive file=F,if=none,id=ID[,format=raw][,readonly=on|off]\n"
+"  -device virtio-blk-pci,drive=ID,disable-legacy=on,vectors=0[,serial=S]\n"
+"                      a virtio-blk card on F (--disk=F,if=virtio,serial=S):\n"
+"                      modern only and without MSI-X, as trapvisor's card\n"
+"                      is; -drive if=virtio is refused (QEMU's is\n"
+"                      transitional, with MSI-X)\n"
 "  -serial stdio|mon:stdio   COM1 (always standard output in trapvisor)\n"
 "  -device isa-debug-exit,iobase=0xf4[,iosize=1|2|4]\n"
 "                      the exit port (always present at 0xf4)\n"
@@ -177,9 +183,22 @@ static int disk_slot(const char *optname, const char *shown, int slot,
 	return slot;
 }
 
-/* One key=value of -drive; *file, *slot and *ro collect the answer. */
+/*
+ * The virtio disk: a -drive if=none,id=ID that a -device virtio-blk-pci,
+ * drive=ID puts on the bus, in either order (QEMU creates the drives
+ * first); matched once the whole command line is read.
+ */
+static struct {
+	char *id;               /* the -drive's id, into argv */
+	struct vm_disk disk;    /* its file and readonly */
+	const char *want;       /* the -device's drive=, into argv */
+	const char *serial;     /* the -device's serial=, into argv */
+} vdrive;
+
+/* One key=value of -drive; *file, *slot, *ro, *none and *id collect the
+ * answer. */
 static void drive_key(const char *all, char *kv, char **file, int *slot,
-		      bool *ro)
+		      bool *ro, bool *none, char **id)
 {
 	char *v = strchr(kv, '=');
 
@@ -192,6 +211,15 @@ static void drive_key(const char *all, char *kv, char **file, int *slot,
 		*slot = v[0] - '0';
 	else if (strcmp(kv, "if") == 0 && strcmp(v, "ide") == 0)
 		;
+	else if (strcmp(kv, "if") == 0 && strcmp(v, "none") == 0)
+		*none = true;
+	else if (strcmp(kv, "id") == 0 && *v)
+		*id = v;
+	else if (strcmp(kv, "if") == 0 && strcmp(v, "virtio") == 0)
+		refuse("-drive", all, "if=virtio makes QEMU's transitional card "
+		       "with MSI-X; trapvisor's is modern only, without: give "
+		       "if=none,id=ID and -device virtio-blk-pci,drive=ID,"
+		       "disable-legacy=on,vectors=0");
 	else if (strcmp(kv, "media") == 0 && strcmp(v, "disk") == 0)
 		;
 	else if (strcmp(kv, "format") == 0 && strcmp(v, "raw") == 0)
@@ -200,8 +228,9 @@ static void drive_key(const char *all, char *kv, char **file, int *slot,
 		 (!strcmp(v, "on") || !strcmp(v, "off")))
 		*ro = strcmp(v, "on") == 0;
 	else
-		refuse("-drive", all, "supported: file=F, index=0|1, if=ide, "
-		       "media=disk, format=raw, readonly=on|off");
+		refuse("-drive", all, "supported: file=F, index=0|1, "
+		       "if=ide|none, id=ID, media=disk, format=raw, "
+		       "readonly=on|off");
 }
 
 /*
@@ -212,23 +241,89 @@ static void drive_key(const char *all, char *kv, char **file, int *slot,
  */
 static void parse_drive(char *s, struct vm_options *opt)
 {
-	char *copy = strdup(s), *rest = copy, *kv, *file = NULL;
+	char *copy = strdup(s), *rest = copy, *kv, *file = NULL, *id = NULL;
 	int slot = -1;
-	bool ro = false;
+	bool ro = false, none = false;
 
 	if (!copy) {
 		perror(QEMU_NAME ": strdup");
 		exit(EXIT_USAGE);
 	}
 	while ((kv = strsep(&rest, ",")) != NULL)
-		drive_key(s, kv, &file, &slot, &ro);
+		drive_key(s, kv, &file, &slot, &ro, &none, &id);
 	if (!file)
 		refuse("-drive", s, "give file=F (a raw image)");
-	slot = disk_slot("-drive", s, slot, opt);
+	if (none && (!id || slot >= 0))
+		refuse("-drive", s, "if=none takes id=ID, and no index");
+	if (!none && id)
+		refuse("-drive", s, "id= is for if=none (a -device's drive)");
+	if (none && vdrive.id)
+		refuse("-drive", s, "one if=none drive only (for the one "
+		       "virtio-blk card)");
+	if (!none)
+		slot = disk_slot("-drive", s, slot, opt);
 	size_t at = (size_t)(file - copy), len = strlen(file);
+	size_t id_at = id ? (size_t)(id - copy) : 0, id_len = id ? strlen(id) : 0;
 	free(copy);
 	s[at + len] = '\0';
+	if (none) {
+		s[id_at + id_len] = '\0';
+		vdrive.id = s + id_at;
+		vdrive.disk = (struct vm_disk){ .path = s + at, .read_only = ro };
+		return;
+	}
 	opt->disk[slot] = (struct vm_disk){ .path = s + at, .read_only = ro };
+}
+
+/*
+ * -device virtio-blk-pci,drive=ID,disable-legacy=on,vectors=0[,serial=S]:
+ * only the card trapvisor has, modern-only and without MSI-X; s is cut
+ * in place (drive and serial point into it).
+ */
+static void parse_virtio_blk(char *s)
+{
+	char *all = strdup(s), *rest = s[14] ? s + 15 : NULL, *kv;
+	bool modern = false, no_msix = false;
+
+	if (!all) {
+		perror(QEMU_NAME ": strdup");
+		exit(EXIT_USAGE);
+	}
+	if (vdrive.want)
+		refuse("-device", all, "one virtio-blk-pci card only");
+	while ((kv = strsep(&rest, ",")) != NULL) {
+		if (strncmp(kv, "drive=", 6) == 0 && kv[6])
+			vdrive.want = kv + 6;
+		else if (strcmp(kv, "disable-legacy=on") == 0)
+			modern = true;
+		else if (strcmp(kv, "vectors=0") == 0)
+			no_msix = true;
+		else if (strncmp(kv, "serial=", 7) == 0 && strlen(kv + 7) <= 20)
+			vdrive.serial = kv + 7;
+		else
+			refuse("-device", all, "virtio-blk-pci takes drive=ID, "
+			       "disable-legacy=on, vectors=0 and serial=S (at "
+			       "most 20 bytes)");
+	}
+	if (!vdrive.want || !modern || !no_msix)
+		refuse("-device", all, "virtio-blk-pci needs drive=ID, "
+		       "disable-legacy=on and vectors=0 (trapvisor's card is "
+		       "modern only, without MSI-X)");
+	free(all);
+}
+
+/* The virtio card and its drive, once the command line is read. */
+static void virtio_disk(struct vm_options *opt)
+{
+	if (vdrive.want && (!vdrive.id || strcmp(vdrive.want, vdrive.id)))
+		refuse("-device", vdrive.want, "no -drive if=none with that id");
+	if (vdrive.id && !vdrive.want)
+		refuse("-drive", vdrive.id, "an if=none drive needs a -device "
+		       "virtio-blk-pci,drive=ID");
+	if (vdrive.want) {
+		opt->vdisk = vdrive.disk;
+		opt->vdisk.serial = vdrive.serial;
+	}
 }
 
 /*
@@ -264,15 +359,21 @@ static void parse_initrd(char *s, struct vm_options *opt)
 	}
 }
 
-/* -device isa-debug-exit,iobase=0xf4[,iosize=1|2|4], nothing else. */
-static void parse_device(const char *s)
+/* -device isa-debug-exit,iobase=0xf4[,iosize=1|2|4], or
+ * virtio-blk-pci (parse_virtio_blk). */
+static void parse_device(char *s)
 {
 	static const char name[] = "isa-debug-exit";
 	size_t n = strlen(name);
 	bool base_ok = false;
 
+	if (strncmp(s, "virtio-blk-pci", 14) == 0 && (!s[14] || s[14] == ',')) {
+		parse_virtio_blk(s);
+		return;
+	}
 	if (strncmp(s, name, n) != 0 || (s[n] && s[n] != ','))
-		refuse("-device", s, "the only device is isa-debug-exit");
+		refuse("-device", s, "the devices are isa-debug-exit and "
+		       "virtio-blk-pci");
 	for (const char *p = s + n; *p == ','; ) {
 		p++;
 		char *end;
@@ -416,6 +517,7 @@ void qemu_args_parse(int argc, char **argv, struct vm_options *opt)
 	int serials = 0;
 
 	freeze = false;
+	memset(&vdrive, 0, sizeof(vdrive));
 	*opt = (struct vm_options){ .engine = "softcpu", .isa = ISA_STRICT,
 				    .isa_given = true,
 				    .mem_mib = 128, .qemu_exit = true };
@@ -438,6 +540,7 @@ void qemu_args_parse(int argc, char **argv, struct vm_options *opt)
 			refuse(name, val, "trapvisor has one serial port, COM1");
 		option(name, val, opt);
 	}
+	virtio_disk(opt);
 	if (!opt->image)
 		refuse("-kernel FILE", NULL, "required: trapvisor boots an ELF64 "
 		       "or a multiboot kernel, not a disk or firmware");

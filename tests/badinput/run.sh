@@ -89,6 +89,13 @@ bad disk-option 2 "--disk: unknown option 'rw'" "$TV" --disk="$OUT/ok.img,rw" "$
 bad disk-slot 2 "--disk: unknown option 'slot=2'" "$TV" --disk="$OUT/ok.img,slot=2" "$OUT/triple.elf"
 bad disk-three 2 "the primary channel holds two disks" "$TV" --disk="$OUT/ok.img" --disk="$OUT/ok.img" --disk="$OUT/ok.img" "$OUT/triple.elf"
 bad disk-slot-taken 2 "that slot already has a disk" "$TV" --disk="$OUT/ok.img" --disk="$OUT/ok.img,slot=0" "$OUT/triple.elf"
+bad vdisk-missing 1 "disk .*nonexistent.img: No such file" "$TV" --disk="$OUT/nonexistent.img,if=virtio" "$OUT/triple.elf"
+bad vdisk-odd-size 1 "not a regular file whose size is a positive multiple of 512" "$TV" --disk="$OUT/odd.img,if=virtio" "$OUT/triple.elf"
+bad vdisk-two 2 "there is one virtio disk only" "$TV" --disk="$OUT/ok.img,if=virtio" --disk="$OUT/ok.img,if=virtio" "$OUT/triple.elf"
+bad vdisk-slot 2 "slot= is for if=ide" "$TV" --disk="$OUT/ok.img,if=virtio,slot=0" "$OUT/triple.elf"
+bad vdisk-serial-ide 2 "serial= is for if=virtio" "$TV" --disk="$OUT/ok.img,serial=x" "$OUT/triple.elf"
+bad vdisk-serial-long 2 "--disk: unknown option 'serial=123456789012345678901'" "$TV" --disk="$OUT/ok.img,if=virtio,serial=123456789012345678901" "$OUT/triple.elf"
+bad vdisk-if 2 "--disk: unknown option 'if=scsi'" "$TV" --disk="$OUT/ok.img,if=scsi" "$OUT/triple.elf"
 # Multiboot kernels the loader must refuse (monitor/multiboot.c).
 mkmb mb 0x100000
 mkmb mb-checksum 0x100000 -DMB_CHECKSUM_ERR=1

@@ -29,6 +29,9 @@ case_args() { # ARGS... -> $a, and $disk the image's name or empty
 		--disk=*.img) disk=${x#--disk=}
 			sh "$HERE/guests/${disk%.img}.sh" make "$T/$disk"
 			x=--disk=$T/$disk ;;
+		--disk=*.img,*) disk=${x#--disk=}; disk=${disk%%,*}
+			sh "$HERE/guests/${disk%.img}.sh" make "$T/$disk"
+			x=--disk=$T/$disk${x#--disk="$disk"} ;;
 		--initrd=tests/*) x=--initrd=$HERE/${x#--initrd=tests/} ;;
 		esac; a="$a $x"; done
 }

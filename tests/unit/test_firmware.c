@@ -12,10 +12,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "core/vm.h"
+#include "devices/devices.h"
+#include "firmware/pciinit.h"
 #include "firmware/acpi.h"
 #include "firmware/firmware.h"
 #include "firmware/mptable.h"
@@ -34,7 +39,7 @@ static int setup(void **state)
 	(void)state;
 	if (vm_create(&vm, &opt, -1, why, sizeof(why)) < 0)
 		return -1;
-	firmware_build(&vm.mem, &cpu);
+	firmware_build(&vm.mem, &cpu, &vm.dev->pci);
 	return 0;
 }
 
@@ -514,10 +519,95 @@ static void test_rebuilt_whole(void **state)
 	memcpy(before, ram(0xf0000, 0x10000), sizeof(before));
 	memset((void *)ram(0xf0000, 0x10000), 0x5a, 0x10000);
 	memset((void *)ram(0x400, 0x100), 0x5a, 0x100);
-	firmware_build(&vm.mem, &cpu);
+	firmware_build(&vm.mem, &cpu, &vm.dev->pci);
 	assert_memory_equal(ram(0xf0000, 0x10000), before, sizeof(before));
 	assert_int_equal(rd16(0x40e), 0x9fc0);
 	assert_int_equal(*ram(0x4ff, 1), 0);
+}
+
+/* ------------------------------------------------------------ PCI */
+
+static uint32_t cfg(unsigned dev, unsigned reg, unsigned size)
+{
+	struct pci_host *h = &vm.dev->pci;
+
+	pci_io_write(h, PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, dev, 0, reg));
+	return pci_io_read(h, (uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size);
+}
+
+/*
+ * Two cards as SeaBIOS would set them up: the virtio disk at 00:02.0
+ * (BAR 4, 16 KiB, 64-bit prefetchable; INTA#) and a card at 00:03.0 with
+ * a 4 KiB memory BAR 0 and a 64 KiB prefetchable BAR 2 on INTB#.  The
+ * memory region (alignment 4 KiB) goes on top, ending at the IOAPIC;
+ * the prefetchable one (alignment 64 KiB) right below, largest first.
+ */
+static void test_pci_setup(void **state)
+{
+	char img[] = "/tmp/tv-fw-XXXXXX", why[200];
+	struct vm_disk disk = { .path = img };
+	static struct pci_device card;
+	static const uint8_t zero[4096];
+	int fd = mkstemp(img);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, zero, sizeof(zero)), (ssize_t)sizeof(zero));
+	close(fd);
+	assert_int_equal(devices_add_virtio_disk(&vm, &disk, why, sizeof(why)),
+			 0);
+	unlink(img);
+	pci_device_init(&card, 3, 0x1234, 0x11, 0, 0xff0000, 2);
+	pci_device_add_bar(&card, 0, 0x1000, false, false);
+	pci_device_add_bar(&card, 2, 0x10000, false, true);
+	assert_int_equal(pci_device_register(&vm.dev->pci, &card), 0);
+	firmware_build(&vm.mem, &cpu, &vm.dev->pci);
+
+	assert_int_equal(cfg(3, PCI_BASE_ADDRESS_0, 4), 0xfebff000);
+	assert_int_equal(cfg(3, PCI_BASE_ADDRESS_0 + 8, 4), 0xfebe0008);
+	assert_int_equal(cfg(2, PCI_BASE_ADDRESS_0 + 16, 4), 0xfebf000c);
+	assert_int_equal(cfg(2, PCI_BASE_ADDRESS_0 + 20, 4), 0);
+	assert_int_equal(pci_bar_address(&vm.dev->vblk->vp.pci, 4), 0xfebf0000);
+	/* INTA# of slot 2 is PIRQB, INTB# of slot 3 PIRQD: IRQ 10 and 11 */
+	assert_int_equal(cfg(2, PCI_INTERRUPT_LINE, 1), 10);
+	assert_int_equal(cfg(3, PCI_INTERRUPT_LINE, 1), 11);
+	assert_int_equal(cfg(2, PCI_COMMAND, 2), PCI_COMMAND_IO |
+			 PCI_COMMAND_MEMORY | PCI_COMMAND_SERR);
+
+	/* The MP table routes both pins, before the ISA IRQs, and has no
+	 * ISA entry left for IRQs 10 and 11. */
+	struct mp_float fp;
+	struct mp_conf h;
+	struct mp_intr want[2] = {
+		{ MP_IOINTR, MP_INT, MP_FLAGS_LOW_LEVEL, MP_BUS_PCI, 2 << 2,
+		  IOAPIC_ID, 10 },
+		{ MP_IOINTR, MP_INT, MP_FLAGS_LOW_LEVEL, MP_BUS_PCI,
+		  3 << 2 | 1, IOAPIC_ID, 11 },
+	};
+	unsigned pci = 0, isa = 0;
+
+	memcpy(&fp, ram(find_mp(), sizeof(fp)), sizeof(fp));
+	memcpy(&h, ram(fp.physaddr, sizeof(h)), sizeof(h));
+	assert_int_equal(sum(ram(fp.physaddr, h.length), h.length), 0);
+	const uint8_t *p = ram(fp.physaddr, h.length) + sizeof(h);
+	const uint8_t *end = ram(fp.physaddr, h.length) + h.length;
+	for (; p < end; p += *p == MP_PROC ? sizeof(struct mp_proc) : 8) {
+		struct mp_intr e;
+
+		if (*p != MP_IOINTR)
+			continue;
+		memcpy(&e, p, sizeof(e));
+		if (e.src_bus == MP_BUS_PCI) {
+			assert_true(pci < 2 && isa == 0);
+			assert_memory_equal(&e, &want[pci], sizeof(e));
+			pci++;
+			continue;
+		}
+		assert_true(e.src_irq != 10 && e.src_irq != 11);
+		isa++;
+	}
+	assert_int_equal(pci, 2);
+	assert_int_equal(isa, 13);
 }
 
 int main(void)
@@ -531,6 +621,7 @@ int main(void)
 		T(test_memory_map),
 		cmocka_unit_test(test_memory_map_sizes),
 		T(test_rebuilt_whole),
+		T(test_pci_setup),
 	};
 	return cmocka_run_group_tests_name("firmware", tests, NULL, NULL);
 }

@@ -246,14 +246,15 @@ static void test_card_capability_list(void **state)
 	(void)state;
 	card_setup(5);
 	assert_true(cfg_read(0, 5, 0, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST);
-	assert_int_equal(cfg_read(0, 5, 0, PCI_CAPABILITY_LIST, 1), 0x40);
-	assert_int_equal(cfg_read(0, 5, 0, 0x40, 2), 0x4809);
-	assert_int_equal(cfg_read(0, 5, 0, 0x48, 2), 0x0009);
+	/* Newest first, as QEMU links them: 0x48, then 0x40. */
+	assert_int_equal(cfg_read(0, 5, 0, PCI_CAPABILITY_LIST, 1), 0x48);
+	assert_int_equal(cfg_read(0, 5, 0, 0x48, 2), 0x4009);
+	assert_int_equal(cfg_read(0, 5, 0, 0x40, 2), 0x0009);
 	/* The list and the capabilities are read-only to the guest. */
 	cfg_write(5, PCI_CAPABILITY_LIST, 1, 0x80);
-	cfg_write(5, 0x40, 4, 0);
-	assert_int_equal(cfg_read(0, 5, 0, PCI_CAPABILITY_LIST, 1), 0x40);
-	assert_int_equal(cfg_read(0, 5, 0, 0x40, 2), 0x4809);
+	cfg_write(5, 0x48, 4, 0);
+	assert_int_equal(cfg_read(0, 5, 0, PCI_CAPABILITY_LIST, 1), 0x48);
+	assert_int_equal(cfg_read(0, 5, 0, 0x48, 2), 0x4009);
 	/* Past the capabilities the space is plain writable bytes. */
 	cfg_write(5, 0x80, 4, 0xdeadbeef);
 	assert_int_equal(cfg_read(0, 5, 0, 0x80, 4), 0xdeadbeef);

@@ -151,6 +151,17 @@ static void test_disks(void **state)
 	parse(&o, "-hdb", "y.img", "-hda", "x.img", "-kernel", "k", NULL);
 	assert_string_equal(o.disk[0].path, "x.img");
 	assert_string_equal(o.disk[1].path, "y.img");
+	assert_null(o.vdisk.path);
+	free((char *)o.cmdline);
+	/* the virtio card, its -device before or after its -drive */
+	char v1[] = "virtio-blk-pci,drive=vd,disable-legacy=on,vectors=0,"
+		    "serial=sn1";
+	char v2[] = "file=v.img,format=raw,if=none,id=vd,readonly=on";
+	parse(&o, "-device", v1, "-drive", v2, "-kernel", "k", NULL);
+	assert_string_equal(o.vdisk.path, "v.img");
+	assert_true(o.vdisk.read_only);
+	assert_string_equal(o.vdisk.serial, "sn1");
+	assert_null(o.disk[0].path);
 	free((char *)o.cmdline);
 }
 
@@ -238,6 +249,23 @@ static void test_refusals(void **state)
 	REFUSED("-drive index=0", "-drive", "index=0", "-kernel", "k");
 	REFUSED("-drive file=a,media=cdrom", "-drive", "file=a,media=cdrom", "-kernel", "k");
 	REFUSED("-hda b", "-hda", "a", "-hda", "b", "-kernel", "k");
+	char vd1[] = "file=a,if=virtio", vd2[] = "file=a,if=none",
+	     vd3[] = "file=a,if=none,id=x", vd4[] = "file=a,if=none,id=x",
+	     vd5[] = "virtio-blk-pci,drive=x", vd6[] = "file=a,id=x",
+	     vd7[] = "virtio-blk-pci,drive=y,disable-legacy=on,vectors=0",
+	     vd8[] = "virtio-blk-pci,drive=x,disable-legacy=on,vectors=2";
+	REFUSED("if=virtio makes QEMU's transitional card", "-drive", vd1,
+		"-kernel", "k");
+	REFUSED("if=none takes id=ID", "-drive", vd2, "-kernel", "k");
+	REFUSED("needs a -device virtio-blk-pci", "-drive", vd3, "-kernel",
+		"k");
+	REFUSED("needs drive=ID, disable-legacy=on and vectors=0", "-drive",
+		vd4, "-device", vd5, "-kernel", "k");
+	REFUSED("id= is for if=none", "-drive", vd6, "-kernel", "k");
+	REFUSED("no -drive if=none with that id", "-drive", vd3, "-device", vd7,
+		"-kernel", "k");
+	REFUSED("virtio-blk-pci takes drive=ID", "-drive", vd4, "-device", vd8,
+		"-kernel", "k");
 	REFUSED("-drive file=c", "-hda", "a", "-hdb", "b", "-drive", "file=c", "-kernel", "k");
 	REFUSED("-serial stdio", "-serial", "stdio", "-serial", "stdio", "-kernel", "k");
 	REFUSED("-device isa-debug-exit,iobase=0xf4,iosize=3",
