@@ -12,7 +12,7 @@
 enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
 
 /* a op b at size sz, with the flags recorded; cmp is sub without store. */
-static uint64_t alu(struct sc_cpu *c, unsigned op, unsigned sz, uint64_t a,
+static inline uint64_t alu(struct sc_cpu *c, unsigned op, unsigned sz, uint64_t a,
 		    uint64_t b)
 {
 	uint64_t m = sc_mask(sz), r;
@@ -105,6 +105,41 @@ int op_alu_ai(struct sc_cpu *c, const struct sc_insn *d)
 int op_alu_ei(struct sc_cpu *c, const struct sc_insn *d)
 {
 	return alu_e(c, d, d->op, d->imm);
+}
+
+/*
+ * The register forms at 16, 32 and 64 bits (ModRM.mod 3, no byte
+ * register: sc_decode picks them, sc_fast_handler()): the commonest
+ * instructions of compiled code, spared the operand location and the
+ * byte-register cases of the handlers above, and with alu() inlined.
+ */
+int op_alu_rr(struct sc_cpu *c, const struct sc_insn *d) /* E(rm) op= G */
+{
+	uint64_t r = alu(c, d->op, d->osz, c->v->regs[d->rm],
+			 c->v->regs[d->reg]);
+
+	if (d->op != ALU_CMP)
+		sc_rset(c, d->rm, d->osz, r);
+	return SC_OK;
+}
+
+int op_alu_rr_g(struct sc_cpu *c, const struct sc_insn *d) /* G op= E(rm) */
+{
+	uint64_t r = alu(c, d->op, d->osz, c->v->regs[d->reg],
+			 c->v->regs[d->rm]);
+
+	if (d->op != ALU_CMP)
+		sc_rset(c, d->reg, d->osz, r);
+	return SC_OK;
+}
+
+int op_alu_ri(struct sc_cpu *c, const struct sc_insn *d) /* E(rm) op= imm */
+{
+	uint64_t r = alu(c, d->op, d->osz, c->v->regs[d->rm], d->imm);
+
+	if (d->op != ALU_CMP)
+		sc_rset(c, d->rm, d->osz, r);
+	return SC_OK;
 }
 
 int op_test_eg(struct sc_cpu *c, const struct sc_insn *d)

@@ -50,13 +50,15 @@ void sc_cache_fini(struct sc_cpu *c)
 }
 
 struct sc_insn *sc_cache_put(struct sc_cpu *c, uint64_t ram,
-			     const struct sc_insn *d)
+			     const struct sc_insn *d, bool unscanned)
 {
 	struct sc_insn *slot = &c->icache[ram & (SC_ICACHE_SIZE - 1)];
 	uint64_t pg = ram >> PAGE_4K_SHIFT;
 
 	*slot = *d;
-	slot->ram = ram;
+	if (unscanned)
+		slot->csz |= SC_CSZ_UNSCANNED;
+	slot->tag = sc_cache_tag(ram, slot->csz);
 	slot->gen = c->page_gen[pg];
 	c->page_code[pg] = 1;
 	return slot;

@@ -197,12 +197,9 @@ static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
 	if (c->patch) /* --patch: scan first, then see the patches */
 		bytes = sc_patch_fetch(c, e, lin, off, avail, pbuf);
 	switch (sc_decode(bytes, avail, c->csz, scratch)) {
-	case SC_DEC_OK: {
-		struct sc_insn *slot = sc_cache_put(c, ram, scratch);
-		if (c->patch && c->patch_unscanned)
-			slot->csz |= SC_CSZ_UNSCANNED;
-		return slot;
-	}
+	case SC_DEC_OK:
+		return sc_cache_put(c, ram, scratch,
+				    c->patch && c->patch_unscanned);
 	case SC_DEC_MORE:
 		c->crossing++;
 		return fetch_crossing(c, lin, e, avail, scratch);
@@ -332,8 +329,8 @@ static void sc_run(struct vm *vm, struct vm_exit *exit)
 	c->patch = vm->patch; /* --patch: the table, or NULL */
 	/* The virtual CPL holds for the whole run (only the monitor changes
 	 * it): at CPL 3 under --patch, records of unscanned frames serve. */
-	c->csz_mask = c->patch && vm->vcpu.cpl != 0
-		      ? (uint8_t)~SC_CSZ_UNSCANNED : 0xff;
+	c->tag_ignore = c->patch && vm->vcpu.cpl != 0
+			? sc_cache_tag(0, SC_CSZ_UNSCANNED) : 0;
 	c->lz_op = LZ_NONE; /* the monitor may have changed vcpu.rflags */
 	c->code_vpn = SC_TLB_EMPTY;
 	c->dbg = vm->debug.nbreaks || vm->debug.nwatches;
@@ -392,7 +389,7 @@ static int sc_init(struct vm *vm, char *why, size_t len)
 	}
 	c->vm = vm;
 	c->v = &vm->vcpu;
-	c->csz_mask = 0xff;
+	c->tag_ignore = 0;
 	c->root = vm->spt->current;
 	sc_tlb_flush(c, SHADOW_FLUSH_ALL);
 	sc_mode_update(c);
