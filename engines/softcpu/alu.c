@@ -108,38 +108,50 @@ int op_alu_ei(struct sc_cpu *c, const struct sc_insn *d)
 }
 
 /*
- * The register forms at 16, 32 and 64 bits (ModRM.mod 3, no byte
- * register: sc_decode picks them, sc_fast_handler()): the commonest
- * instructions of compiled code, spared the operand location and the
- * byte-register cases of the handlers above, and with alu() inlined.
+ * The register forms at 16, 32 and 64 bits (ModRM.mod 3 or the
+ * accumulator, no byte register: sc_decode picks them through
+ * sc_alu_reg_form()).  They are the commonest instructions of compiled
+ * code, so each operation has handlers of its own, in which alu() is
+ * compiled for that one operation: no operand location, no byte-register
+ * cases, no switch on the operation.
  */
-int op_alu_rr(struct sc_cpu *c, const struct sc_insn *d) /* E(rm) op= G */
+static inline int alu_reg(struct sc_cpu *c, const struct sc_insn *d,
+			  unsigned op, unsigned dst, uint64_t src)
 {
-	uint64_t r = alu(c, d->op, d->osz, c->v->regs[d->rm],
-			 c->v->regs[d->reg]);
+	uint64_t r = alu(c, op, d->osz, c->v->regs[dst], src);
 
-	if (d->op != ALU_CMP)
-		sc_rset(c, d->rm, d->osz, r);
+	if (op != ALU_CMP)
+		sc_rset(c, dst, d->osz, r);
 	return SC_OK;
 }
 
-int op_alu_rr_g(struct sc_cpu *c, const struct sc_insn *d) /* G op= E(rm) */
+/* name_eg: E(rm) op= G; name_ge: G op= E(rm); name_ei: E(rm) op= imm;
+ * name_ai: the accumulator op= imm. */
+#define ALU_REG_FORMS(name, op)						static int name##_eg(struct sc_cpu *c, const struct sc_insn *d)	{										return alu_reg(c, d, op, d->rm, c->v->regs[d->reg]);		}									static int name##_ge(struct sc_cpu *c, const struct sc_insn *d)	{										return alu_reg(c, d, op, d->reg, c->v->regs[d->rm]);		}									static int name##_ei(struct sc_cpu *c, const struct sc_insn *d)	{										return alu_reg(c, d, op, d->rm, d->imm);			}									static int name##_ai(struct sc_cpu *c, const struct sc_insn *d)	{										return alu_reg(c, d, op, GPR_RAX, d->imm);			}
+
+ALU_REG_FORMS(add, ALU_ADD)
+ALU_REG_FORMS(or, ALU_OR)
+ALU_REG_FORMS(adc, ALU_ADC)
+ALU_REG_FORMS(sbb, ALU_SBB)
+ALU_REG_FORMS(and, ALU_AND)
+ALU_REG_FORMS(sub, ALU_SUB)
+ALU_REG_FORMS(xor, ALU_XOR)
+ALU_REG_FORMS(cmp, ALU_CMP)
+
+#define ALU_REG_ROW(name) { name##_eg, name##_ge, name##_ei, name##_ai }
+static sc_fn *const alu_reg_forms[8][4] = {
+	[ALU_ADD] = ALU_REG_ROW(add), [ALU_OR] = ALU_REG_ROW(or),
+	[ALU_ADC] = ALU_REG_ROW(adc), [ALU_SBB] = ALU_REG_ROW(sbb),
+	[ALU_AND] = ALU_REG_ROW(and), [ALU_SUB] = ALU_REG_ROW(sub),
+	[ALU_XOR] = ALU_REG_ROW(xor), [ALU_CMP] = ALU_REG_ROW(cmp),
+};
+
+sc_fn *sc_alu_reg_form(sc_fn *fn, unsigned op)
 {
-	uint64_t r = alu(c, d->op, d->osz, c->v->regs[d->reg],
-			 c->v->regs[d->rm]);
+	int form = fn == op_alu_eg ? 0 : fn == op_alu_ge ? 1 :
+		   fn == op_alu_ei ? 2 : fn == op_alu_ai ? 3 : -1;
 
-	if (d->op != ALU_CMP)
-		sc_rset(c, d->reg, d->osz, r);
-	return SC_OK;
-}
-
-int op_alu_ri(struct sc_cpu *c, const struct sc_insn *d) /* E(rm) op= imm */
-{
-	uint64_t r = alu(c, d->op, d->osz, c->v->regs[d->rm], d->imm);
-
-	if (d->op != ALU_CMP)
-		sc_rset(c, d->rm, d->osz, r);
-	return SC_OK;
+	return form < 0 ? fn : alu_reg_forms[op & 7][form];
 }
 
 int op_test_eg(struct sc_cpu *c, const struct sc_insn *d)

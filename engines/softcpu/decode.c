@@ -598,14 +598,14 @@ static bool lockable(const struct sc_insn *d, uint32_t f)
  */
 static sc_fn *fast_handler(const struct sc_insn *d, sc_fn *fn)
 {
-	if (d->mod != 3 || d->osz == 1)
+	if (d->osz == 1)
 		return fn;
-	if (fn == op_alu_eg)
-		return op_alu_rr;
-	if (fn == op_alu_ge)
-		return op_alu_rr_g;
-	if (fn == op_alu_ei)
-		return op_alu_ri;
+	if (fn == op_alu_ai)
+		return sc_alu_reg_form(fn, d->op);
+	if (d->mod != 3)
+		return fn;
+	if (fn == op_alu_eg || fn == op_alu_ge || fn == op_alu_ei)
+		return sc_alu_reg_form(fn, d->op);
 	if (fn == op_mov_eg)
 		return op_mov_rr;
 	if (fn == op_mov_ge)

@@ -789,9 +789,12 @@ enum sc_decode sc_decode(const uint8_t *buf, unsigned avail, unsigned csz,
 /* alu.c */
 sc_fn op_alu_eg, op_alu_ge, op_alu_ai, op_alu_ei, op_test_eg, op_test_ai,
 	op_inc_e, op_dec_e, op_not_e, op_neg_e, op_test_ei;
-/* alu.c: register forms of op_alu_eg, op_alu_ge and op_alu_ei (decode.c
- * picks them for ModRM.mod 3 at operand sizes 2, 4, 8: fast_handler) */
-sc_fn op_alu_rr, op_alu_rr_g, op_alu_ri;
+/*
+ * alu.c: the handler of op_alu_eg, op_alu_ge, op_alu_ei or op_alu_ai (fn)
+ * made for operation op with register operands of 2, 4 or 8 bytes (what
+ * decode.c's fast_handler asks for); any other fn is returned as is.
+ */
+sc_fn *sc_alu_reg_form(sc_fn *fn, unsigned op);
 /* misc.c: the same for op_mov_eg and op_mov_ge */
 sc_fn op_mov_rr, op_mov_rr_g;
 /* shift.c */
