@@ -59,4 +59,23 @@ enum decode_result isa_decode_bytes_mode(const uint8_t *buf, size_t len,
 					 uint64_t rip, unsigned bits,
 					 struct insn *in);
 
+/*
+ * isa_decode_bytes_mode through the decode cache (dcache.c), for the
+ * dispatcher's fetch of a trapping instruction: the decode of the same
+ * bytes at the same rip in the same code size is handed out again
+ * without Capstone.  Exact without invalidation: the bytes are the tag.
+ */
+enum decode_result isa_decode_cached(const uint8_t *buf, size_t len,
+				     uint64_t rip, unsigned bits,
+				     struct insn *in);
+
+/* What the decode cache did since the start (or the last flush). */
+struct isa_dcache_stats {
+	uint64_t hits;     /* decodes handed out again */
+	uint64_t decodes;  /* misses: Capstone ran */
+};
+void isa_dcache_stats(struct isa_dcache_stats *st);
+/* Empty the cache and zero its counts (tests). */
+void isa_dcache_flush(void);
+
 #endif /* ISA_DECODE_H */

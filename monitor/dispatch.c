@@ -456,3 +456,16 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 			   a.what, a.patched);
 	}
 }
+
+void dispatch_print_stats(FILE *f)
+{
+	struct isa_dcache_stats st;
+
+	isa_dcache_stats(&st);
+	if (st.hits + st.decodes == 0)
+		return; /* nothing trapped to decode (kvm decodes in hardware) */
+	fprintf(f, "monitor: decode cache: %.3f%% hits (%" PRIu64 " fetches "
+		"of a trapping instruction, %" PRIu64 " decoded by Capstone)\n",
+		100.0 * (double)st.hits / (double)(st.hits + st.decodes),
+		st.hits + st.decodes, st.decodes);
+}

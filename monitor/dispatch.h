@@ -9,6 +9,8 @@
 #ifndef MONITOR_DISPATCH_H
 #define MONITOR_DISPATCH_H
 
+#include <stdio.h>
+
 struct vm;
 struct vm_exit;
 
@@ -19,5 +21,8 @@ struct vm_exit;
  * exit->io.data.
  */
 void dispatch(struct vm *vm, struct vm_exit *exit);
+
+/* --stats: what the decode cache (isa/dcache.c) saved the dispatcher. */
+void dispatch_print_stats(FILE *f);
 
 #endif /* MONITOR_DISPATCH_H */

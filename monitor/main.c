@@ -14,6 +14,7 @@
 #include "isa/decode.h"
 #include "patch/patch.h"
 #include "monitor/console.h"
+#include "monitor/dispatch.h"
 #include "monitor/gdbstub.h"
 #include "monitor/machine.h"
 #include "monitor/run.h"
@@ -738,6 +739,7 @@ int main(int argc, char **argv)
 	}
 	if (opt.stats) {
 		trace_print_stats(&vm, stderr);
+		dispatch_print_stats(stderr);
 		if (vm.patch)
 			patch_print_stats(vm.patch, stderr);
 		devices_print_stats(&vm, stderr);

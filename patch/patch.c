@@ -631,7 +631,7 @@ enum decode_result patch_original(struct vm *vm, uint64_t rip,
 		return insn_fetch(vm, rip, in);
 	memcpy(buf, bytes + off, n1);
 	unpatch(vm->patch, frame, off, buf, n1);
-	enum decode_result res = isa_decode_bytes_mode(buf, n1, rip, bits, in);
+	enum decode_result res = isa_decode_cached(buf, n1, rip, bits, in);
 	if (res != DECODE_FAULT || n1 == INSN_MAX)
 		return res;
 	/* It goes on into the next page: read it as the CPU would. */
@@ -644,7 +644,7 @@ enum decode_result patch_original(struct vm *vm, uint64_t rip,
 	uint64_t nf = gm_offset(&vm->mem, r.gpa & PTE_ADDR_MASK, PATCH_PAGE);
 	if (nf != GM_NO_RAM)
 		unpatch(vm->patch, nf, 0, buf + n1, INSN_MAX - n1);
-	return isa_decode_bytes_mode(buf, INSN_MAX, rip, bits, in);
+	return isa_decode_cached(buf, INSN_MAX, rip, bits, in);
 	/* LAB 7 END; hole: lab_todo(vm, 7, "patch_original"); (void)rip;
 	 * (void)in; (void)unpatch; return DECODE_INVALID; */
 }

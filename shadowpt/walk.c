@@ -577,7 +577,8 @@ static uint64_t fetch_next(const struct vm *vm, uint64_t lin, size_t n)
  * that really needs its bytes faults, and then with the #PF the CPU would
  * raise (CR2 = the missing page), or #GP(0) when it runs past CS.limit.
  * The bytes then go to isa_decode_bytes_mode() (stop 325), in the width of
- * the code.
+ * the code, through the decode cache (isa/dcache.c): the same bytes at
+ * the same RIP were decoded by Capstone the first time only.
  */
 enum decode_result insn_fetch(struct vm *vm, uint64_t rip, struct insn *in)
 {
@@ -603,7 +604,7 @@ enum decode_result insn_fetch(struct vm *vm, uint64_t rip, struct insn *in)
 	if (first < most)
 		have += fetch_quietly(vm, fetch_next(vm, lin, first),
 				      buf + first, most - first, acc);
-	res = isa_decode_bytes_mode(buf, have, rip, bits, in);
+	res = isa_decode_cached(buf, have, rip, bits, in);
 	if (res != DECODE_FAULT)
 		return res;
 	/* The instruction goes on past the bytes fetched: past CS.limit... */

@@ -12,7 +12,7 @@
 enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
 
 /* a op b at size sz, with the flags recorded; cmp is sub without store. */
-static uint64_t alu(struct sc_cpu *c, unsigned op, unsigned sz, uint64_t a,
+static inline uint64_t alu(struct sc_cpu *c, unsigned op, unsigned sz, uint64_t a,
 		    uint64_t b)
 {
 	uint64_t m = sc_mask(sz), r;
@@ -105,6 +105,53 @@ int op_alu_ai(struct sc_cpu *c, const struct sc_insn *d)
 int op_alu_ei(struct sc_cpu *c, const struct sc_insn *d)
 {
 	return alu_e(c, d, d->op, d->imm);
+}
+
+/*
+ * The register forms at 16, 32 and 64 bits (ModRM.mod 3 or the
+ * accumulator, no byte register: sc_decode picks them through
+ * sc_alu_reg_form()).  They are the commonest instructions of compiled
+ * code, so each operation has handlers of its own, in which alu() is
+ * compiled for that one operation: no operand location, no byte-register
+ * cases, no switch on the operation.
+ */
+static inline int alu_reg(struct sc_cpu *c, const struct sc_insn *d,
+			  unsigned op, unsigned dst, uint64_t src)
+{
+	uint64_t r = alu(c, op, d->osz, c->v->regs[dst], src);
+
+	if (op != ALU_CMP)
+		sc_rset(c, dst, d->osz, r);
+	return SC_OK;
+}
+
+/* name_eg: E(rm) op= G; name_ge: G op= E(rm); name_ei: E(rm) op= imm;
+ * name_ai: the accumulator op= imm. */
+#define ALU_REG_FORMS(name, op)						static int name##_eg(struct sc_cpu *c, const struct sc_insn *d)	{										return alu_reg(c, d, op, d->rm, c->v->regs[d->reg]);		}									static int name##_ge(struct sc_cpu *c, const struct sc_insn *d)	{										return alu_reg(c, d, op, d->reg, c->v->regs[d->rm]);		}									static int name##_ei(struct sc_cpu *c, const struct sc_insn *d)	{										return alu_reg(c, d, op, d->rm, d->imm);			}									static int name##_ai(struct sc_cpu *c, const struct sc_insn *d)	{										return alu_reg(c, d, op, GPR_RAX, d->imm);			}
+
+ALU_REG_FORMS(add, ALU_ADD)
+ALU_REG_FORMS(or, ALU_OR)
+ALU_REG_FORMS(adc, ALU_ADC)
+ALU_REG_FORMS(sbb, ALU_SBB)
+ALU_REG_FORMS(and, ALU_AND)
+ALU_REG_FORMS(sub, ALU_SUB)
+ALU_REG_FORMS(xor, ALU_XOR)
+ALU_REG_FORMS(cmp, ALU_CMP)
+
+#define ALU_REG_ROW(name) { name##_eg, name##_ge, name##_ei, name##_ai }
+static sc_fn *const alu_reg_forms[8][4] = {
+	[ALU_ADD] = ALU_REG_ROW(add), [ALU_OR] = ALU_REG_ROW(or),
+	[ALU_ADC] = ALU_REG_ROW(adc), [ALU_SBB] = ALU_REG_ROW(sbb),
+	[ALU_AND] = ALU_REG_ROW(and), [ALU_SUB] = ALU_REG_ROW(sub),
+	[ALU_XOR] = ALU_REG_ROW(xor), [ALU_CMP] = ALU_REG_ROW(cmp),
+};
+
+sc_fn *sc_alu_reg_form(sc_fn *fn, unsigned op)
+{
+	int form = fn == op_alu_eg ? 0 : fn == op_alu_ge ? 1 :
+		   fn == op_alu_ei ? 2 : fn == op_alu_ai ? 3 : -1;
+
+	return form < 0 ? fn : alu_reg_forms[op & 7][form];
 }
 
 int op_test_eg(struct sc_cpu *c, const struct sc_insn *d)

@@ -23,12 +23,17 @@
  * on two pages and two translations.  It is simply decoded again each time.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "engines/softcpu/softcpu.h"
 
 int sc_cache_init(struct sc_cpu *c, uint64_t npages)
 {
-	c->icache = calloc(SC_ICACHE_SIZE, sizeof(*c->icache));
+	/* Records are cache lines (their _Alignas), and so is the table. */
+	c->icache = aligned_alloc(_Alignof(struct sc_insn),
+				  SC_ICACHE_SIZE * sizeof(*c->icache));
+	if (c->icache)
+		memset(c->icache, 0, SC_ICACHE_SIZE * sizeof(*c->icache));
 	c->page_gen = calloc(npages, sizeof(*c->page_gen));
 	c->page_code = calloc(npages, sizeof(*c->page_code));
 	c->npages = npages;
@@ -50,13 +55,15 @@ void sc_cache_fini(struct sc_cpu *c)
 }
 
 struct sc_insn *sc_cache_put(struct sc_cpu *c, uint64_t ram,
-			     const struct sc_insn *d)
+			     const struct sc_insn *d, bool unscanned)
 {
 	struct sc_insn *slot = &c->icache[ram & (SC_ICACHE_SIZE - 1)];
 	uint64_t pg = ram >> PAGE_4K_SHIFT;
 
 	*slot = *d;
-	slot->ram = ram;
+	if (unscanned)
+		slot->csz |= SC_CSZ_UNSCANNED;
+	slot->tag = sc_cache_tag(ram, slot->csz);
 	slot->gen = c->page_gen[pg];
 	c->page_code[pg] = 1;
 	return slot;
@@ -85,7 +92,7 @@ void sc_cache_invalidate(struct sc_cpu *c, uint64_t ram, uint64_t len)
  * so that the first write to one comes to sc_code_write() and drops its
  * patches; when the patches of a frame change, what was decoded from it
  * before goes.  Code decoded at CPL 3 from a frame no scan has seen is
- * tagged SC_CSZ_UNSCANNED: at CPL 0 sc_cache_find() misses it, so the
+ * tagged SC_CSZ_UNSCANNED: at CPL 0 sc_cache_lookup() misses it, so the
  * kernel reaching the same bytes (an alias of a user page) comes here and
  * scans them first.
  */

@@ -93,6 +93,7 @@ void sc_mode_update(struct sc_cpu *c)
 
 	c->csz = (uint8_t)cpu_code_size(v);
 	c->ssz = (uint8_t)cpu_stack_size(v);
+	c->code_vpn = SC_TLB_EMPTY; /* its code_tag holds the old size */
 	c->mode64 = c->csz == 8;
 	c->segchk = 0;
 	if (c->mode64) {
@@ -183,7 +184,8 @@ static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
 	if (!(e = fetch_page(c, lin)))
 		return NULL;
 	c->code_vpn = lin >> PAGE_4K_SHIFT;
-	c->code_ram = e->ram;
+	c->code_tag = sc_cache_tag(e->ram, c->csz);
+	c->code_gen = &c->page_gen[e->ram >> PAGE_4K_SHIFT];
 	uint64_t ram = e->ram + off;
 	if ((d = sc_cache_find(c, ram)))
 		return d;
@@ -194,12 +196,9 @@ static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
 	if (c->patch) /* --patch: scan first, then see the patches */
 		bytes = sc_patch_fetch(c, e, lin, off, avail, pbuf);
 	switch (sc_decode(bytes, avail, c->csz, scratch)) {
-	case SC_DEC_OK: {
-		struct sc_insn *slot = sc_cache_put(c, ram, scratch);
-		if (c->patch && c->patch_unscanned)
-			slot->csz |= SC_CSZ_UNSCANNED;
-		return slot;
-	}
+	case SC_DEC_OK:
+		return sc_cache_put(c, ram, scratch,
+				    c->patch && c->patch_unscanned);
 	case SC_DEC_MORE:
 		c->crossing++;
 		return fetch_crossing(c, lin, e, avail, scratch);
@@ -221,9 +220,10 @@ static int single_step_trap(struct sc_cpu *c, uint64_t at)
 	return SC_STOP;
 }
 
-/* Compiled twice into run_slice(), once per kind of code (below). */
-static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy)
-	__attribute__((always_inline));
+/* Compiled four times into run_slice(), once per kind of code and
+ * debugger state (below). */
+static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy,
+				 bool dbg) __attribute__((always_inline));
 
 /*T:110 softcpu, the software CPU, is the first engine: a CPU that can only do
  * what ring 3 may.  Each instruction is decoded once, into a small record
@@ -240,9 +240,12 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy)
  * loop is compiled once per kind of code, 64-bit code (legacy false:
  * linear RIP = RIP, no limit) and 32/16-bit code (CS.base and CS.limit),
  * so that 64-bit code pays nothing for segmentation, and the next slice
- * runs in the mode the new CS chose.
+ * runs in the mode the new CS chose.  It is compiled again for a run
+ * under the debugger (dbg: breakpoints or watchpoints, c->dbg), so that a
+ * run without pays nothing for them.
  */
-static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy)
+static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy,
+				 bool dbg)
 {
 	struct sc_insn scratch;
 	struct vcpu *v = c->v;
@@ -256,15 +259,15 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy)
 		 * the monitor has control.
 		 */
 		/* The debugger's breakpoints: compared, never written. */
-		if (__builtin_expect(c->dbg, 0)) {
+		if (dbg) {
 			c->watch_hit = NULL;
 			if (debug_break_at(&c->vm->debug, lin, v->rip,
 					   v->instructions))
 				return sc_debug_break(c, lin);
 		}
 		if (lin >> PAGE_4K_SHIFT == c->code_vpn)
-			d = sc_cache_find(c, c->code_ram +
-					  (lin & (PAGE_4K - 1)));
+			d = sc_cache_lookup(c, c->code_tag +
+					    (lin & (PAGE_4K - 1)), c->code_gen);
 		if (!d && !(d = fetch(c, v->rip, lin, &scratch)))
 			return SC_STOP;
 		/* Its last byte must lie within CS.limit. */
@@ -283,13 +286,13 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy)
 			/* SC_NEWCS: retire it, and on in the new mode. */
 			v->rip = c->next;
 			v->instructions++;
-			if (__builtin_expect(c->dbg, 0) && c->watch_hit)
+			if (dbg && c->watch_hit)
 				return sc_debug_watch(c);
 			return tf ? single_step_trap(c, at) : SC_OK;
 		}
 		v->rip = c->next;
 		v->instructions++;
-		if (__builtin_expect(c->dbg, 0) && c->watch_hit)
+		if (dbg && c->watch_hit)
 			return sc_debug_watch(c);
 		if (tf)
 			return single_step_trap(c, at);
@@ -299,8 +302,11 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy)
 
 static int run_slice(struct sc_cpu *c, unsigned n)
 {
-	return c->mode64 ? run_slice_mode(c, n, false)
-			 : run_slice_mode(c, n, true);
+	if (c->dbg)
+		return c->mode64 ? run_slice_mode(c, n, false, true)
+				 : run_slice_mode(c, n, true, true);
+	return c->mode64 ? run_slice_mode(c, n, false, false)
+			 : run_slice_mode(c, n, true, false);
 }
 
 /*
@@ -329,8 +335,8 @@ static void sc_run(struct vm *vm, struct vm_exit *exit)
 	c->patch = vm->patch; /* --patch: the table, or NULL */
 	/* The virtual CPL holds for the whole run (only the monitor changes
 	 * it): at CPL 3 under --patch, records of unscanned frames serve. */
-	c->csz_mask = c->patch && vm->vcpu.cpl != 0
-		      ? (uint8_t)~SC_CSZ_UNSCANNED : 0xff;
+	c->tag_keep = c->patch && vm->vcpu.cpl != 0
+		      ? ~sc_cache_tag(0, SC_CSZ_UNSCANNED) : ~0ULL;
 	c->lz_op = LZ_NONE; /* the monitor may have changed vcpu.rflags */
 	c->code_vpn = SC_TLB_EMPTY;
 	c->dbg = vm->debug.nbreaks || vm->debug.nwatches;
@@ -389,7 +395,7 @@ static int sc_init(struct vm *vm, char *why, size_t len)
 	}
 	c->vm = vm;
 	c->v = &vm->vcpu;
-	c->csz_mask = 0xff;
+	c->tag_keep = ~0ULL;
 	c->root = vm->spt->current;
 	sc_tlb_flush(c, SHADOW_FLUSH_ALL);
 	sc_mode_update(c);

@@ -590,6 +590,29 @@ static bool lockable(const struct sc_insn *d, uint32_t f)
 	return !(alu && d->op == 7);
 }
 
+/*
+ * A handler of its own for the register form of the commonest
+ * instructions (alu.c, misc.c): the general handler would test ModRM.mod and the
+ * operand size on every run of a record whose answer never changes.
+ * Byte operands keep the general handler (AH..BH are its business).
+ */
+static sc_fn *fast_handler(const struct sc_insn *d, sc_fn *fn)
+{
+	if (d->osz == 1)
+		return fn;
+	if (fn == op_alu_ai)
+		return sc_alu_reg_form(fn, d->op);
+	if (d->mod != 3)
+		return fn;
+	if (fn == op_alu_eg || fn == op_alu_ge || fn == op_alu_ei)
+		return sc_alu_reg_form(fn, d->op);
+	if (fn == op_mov_eg)
+		return op_mov_rr;
+	if (fn == op_mov_ge)
+		return op_mov_rr_g;
+	return fn;
+}
+
 enum sc_decode sc_decode(const uint8_t *buf, unsigned avail, unsigned csz,
 			 struct sc_insn *d)
 {
@@ -648,7 +671,7 @@ enum sc_decode sc_decode(const uint8_t *buf, unsigned avail, unsigned csz,
 	if (s.i > 15)
 		return SC_DEC_LONG;
 	d->len = (uint8_t)s.i;
-	d->fn = def->fn ? def->fn : op_ud;
+	d->fn = def->fn ? fast_handler(d, def->fn) : op_ud;
 	if ((d->flags & SCI_LOCK) && !lockable(d, f))
 		d->fn = op_ud;
 	return SC_DEC_OK;

@@ -101,6 +101,28 @@ uint64_t sc_szp(uint64_t res, unsigned sz)
 }
 
 /*
+ * The conditions after a cmp or sub, straight from its operands, as a
+ * compiler's branch reads them (the commonest case by far: cmp; jcc):
+ * "below" is a < b unsigned, "less" is a < b signed, "equal" is a == b.
+ * The others (O, S, P) go the long way.  False when cc is one of those.
+ */
+static bool cond_after_sub(const struct sc_cpu *c, unsigned cc, bool *r)
+{
+	uint64_t a = c->lz_a, b = c->lz_b;
+
+	switch (cc >> 1) {
+	case 1: *r = a < b; break;                          /* B */
+	case 2: *r = a == b; break;                         /* E */
+	case 3: *r = a <= b; break;                         /* BE */
+	case 6: *r = sc_sext(a, c->lz_sz) < sc_sext(b, c->lz_sz); break; /* L */
+	case 7: *r = sc_sext(a, c->lz_sz) <= sc_sext(b, c->lz_sz); break; /* LE */
+	default: return false;
+	}
+	*r ^= cc & 1;
+	return true;
+}
+
+/*
  * The sixteen conditions of jcc, setcc and cmovcc (SDM vol. 1, B.1):
  * the low bit of cc negates the condition named by the upper three.
  */
@@ -108,6 +130,8 @@ bool sc_cond(const struct sc_cpu *c, unsigned cc)
 {
 	bool r;
 
+	if (c->lz_op == LZ_SUB && cond_after_sub(c, cc, &r))
+		return r;
 	switch (cc >> 1) {
 	case 0: r = sc_of(c); break;                        /* O */
 	case 1: r = sc_cf(c); break;                        /* B, C */

@@ -20,6 +20,20 @@ int op_mov_eg(struct sc_cpu *c, const struct sc_insn *d)
 	return sc_write(c, sc_ea(c, d), d->osz, x, sc_acc(d, ACC_WRITE));
 }
 
+/* The register form of 89/8B at 16, 32 and 64 bits (decode.c's
+ * fast_handler): rm <- reg for 89 (op_mov_eg), reg <- rm for 8B. */
+int op_mov_rr(struct sc_cpu *c, const struct sc_insn *d)
+{
+	sc_rset(c, d->rm, d->osz, c->v->regs[d->reg]);
+	return SC_OK;
+}
+
+int op_mov_rr_g(struct sc_cpu *c, const struct sc_insn *d)
+{
+	sc_rset(c, d->reg, d->osz, c->v->regs[d->rm]);
+	return SC_OK;
+}
+
 int op_mov_ge(struct sc_cpu *c, const struct sc_insn *d)
 {
 	uint64_t x;

@@ -96,10 +96,12 @@ typedef int sc_fn(struct sc_cpu *c, const struct sc_insn *d);
  * REX bits; byte registers without REX that mean AH..BH carry SC_HIBYTE.
  */
 struct sc_insn {
-	sc_fn *fn;        /* the handler */
-	uint64_t ram;     /* cache tag: offset of byte 0 in guest RAM's block */
+	_Alignas(64) sc_fn *fn; /* the handler (64: a cache slot is a cache
+				   line, indexed by a shift) */
+	uint64_t tag;     /* cache tag: offset of byte 0 in guest RAM's block,
+			     and csz in bits 56..63 (sc_cache_tag) */
 	uint32_t gen;     /* cache tag: generation of that page */
-	uint8_t csz;      /* cache tag: the code size it was decoded for, with
+	uint8_t csz;      /* the code size it was decoded for, with
 			     SC_CSZ_UNSCANNED under --patch when it was
 			     decoded at CPL 3 in a frame never scanned:
 			     CPL 0 must not use it (cache.c) */
@@ -216,7 +218,11 @@ struct sc_cpu {
 	/* MMU */
 	uint64_t *root;         /* the shadow PML4 the TLB was filled from */
 	uint64_t code_vpn;      /* the page RIP was last fetched from... */
-	uint64_t code_ram;      /* ...and its offset in guest RAM */
+	uint64_t code_tag;      /* ...the cache tag of its first byte (its
+				   offset in guest RAM, the code size)...
+				   (code_vpn is SC_TLB_EMPTY after a change
+				   of mode: sc_mode_update) */
+	const uint32_t *code_gen; /* ...and its page_gen[] entry */
 	struct sc_tlb tlb[SC_TLB_SIZE];
 
 	/* Decoded-instruction cache */
@@ -227,9 +233,9 @@ struct sc_cpu {
 	struct patch *patch;    /* --patch: the scanned frames, or NULL */
 	bool patch_unscanned;   /* --patch: the last sc_patch_fetch() was in
 				   a frame never scanned (at CPL 3) */
-	uint8_t csz_mask;       /* what sc_cache_find() compares of a
-				   record's csz: 0xff, or at CPL 3 under
-				   --patch ~SC_CSZ_UNSCANNED */
+	uint64_t tag_keep;      /* what sc_cache_lookup() compares of a
+				   record's tag: all of it, or at CPL 3
+				   under --patch all but SC_CSZ_UNSCANNED */
 	/* --stats, counted off the hot path: lookups = ran + stopped */
 	uint64_t decodes;       /* cache misses: instructions decoded */
 	uint64_t crossing;      /* of which page-crossing (never cached) */
@@ -723,19 +729,37 @@ int sc_set_debug(struct vm *vm, char *why, size_t len);
 /* Allocate the cache for a VM with npages of RAM.  0 or -1. */
 int sc_cache_init(struct sc_cpu *c, uint64_t npages);
 void sc_cache_fini(struct sc_cpu *c);
-/* The record at RAM offset ram, or NULL when not cached. */
-static inline struct sc_insn *sc_cache_find(struct sc_cpu *c, uint64_t ram)
+/*
+ * A record's tag: its RAM offset, and the code size it was decoded for in
+ * the top byte (RAM offsets are far below 2^56), so that one comparison
+ * checks both.  An empty slot's tag, 0, matches no lookup: no code size
+ * is 0.  The tag of byte off of a page is the page's tag plus off.
+ */
+static inline uint64_t sc_cache_tag(uint64_t ram, unsigned csz)
 {
-	struct sc_insn *d = &c->icache[ram & (SC_ICACHE_SIZE - 1)];
+	return ram | (uint64_t)csz << 56;
+}
+/* The record of tag (sc_cache_tag) whose page's generation is *gen, or
+ * NULL when not cached. */
+static inline struct sc_insn *sc_cache_lookup(struct sc_cpu *c, uint64_t tag,
+					      const uint32_t *gen)
+{
+	struct sc_insn *d = &c->icache[tag & (SC_ICACHE_SIZE - 1)];
 
-	if (d->fn && d->ram == ram && (d->csz & c->csz_mask) == c->csz &&
-	    d->gen == c->page_gen[ram >> PAGE_4K_SHIFT])
+	if (((d->tag ^ tag) & c->tag_keep) == 0 && d->gen == *gen)
 		return d;
 	return NULL;
 }
-/* Store a freshly decoded record for RAM offset ram; returns the copy. */
+/* The record at RAM offset ram for the current code size, or NULL. */
+static inline struct sc_insn *sc_cache_find(struct sc_cpu *c, uint64_t ram)
+{
+	return sc_cache_lookup(c, sc_cache_tag(ram, c->csz),
+			       &c->page_gen[ram >> PAGE_4K_SHIFT]);
+}
+/* Store a freshly decoded record for RAM offset ram; returns the copy.
+ * unscanned: tag it SC_CSZ_UNSCANNED (--patch, see cache.c). */
 struct sc_insn *sc_cache_put(struct sc_cpu *c, uint64_t ram,
-			     const struct sc_insn *d);
+			     const struct sc_insn *d, bool unscanned);
 /* RAM offsets [ram, ram + len) are about to change: drop their code. */
 void sc_cache_invalidate(struct sc_cpu *c, uint64_t ram, uint64_t len);
 /*
@@ -777,6 +801,14 @@ enum sc_decode sc_decode(const uint8_t *buf, unsigned avail, unsigned csz,
 /* alu.c */
 sc_fn op_alu_eg, op_alu_ge, op_alu_ai, op_alu_ei, op_test_eg, op_test_ai,
 	op_inc_e, op_dec_e, op_not_e, op_neg_e, op_test_ei;
+/*
+ * alu.c: the handler of op_alu_eg, op_alu_ge, op_alu_ei or op_alu_ai (fn)
+ * made for operation op with register operands of 2, 4 or 8 bytes (what
+ * decode.c's fast_handler asks for); any other fn is returned as is.
+ */
+sc_fn *sc_alu_reg_form(sc_fn *fn, unsigned op);
+/* misc.c: the same for op_mov_eg and op_mov_ge */
+sc_fn op_mov_rr, op_mov_rr_g;
 /* shift.c */
 sc_fn op_shift_e, op_shift_cl, op_shld, op_shrd;
 /* muldiv.c */
