@@ -142,10 +142,11 @@ run: deps
 
 test:
 	@sh scripts/deps.sh test
-	@$(MAKE) --no-print-directory all unit-bins fuzz-bins
+	@$(MAKE) --no-print-directory all unit-bins fuzz-bins $(BUILD)/bench/hostbench
 	@sh tests/run.sh $(BUILD)
 
 test-layers test-unit test-guests test-qemu test-qemucli test-badinput test-trace test-escape test-gdb test-diff test-kvm test-bench test-tools: all unit-bins
+test-bench: $(BUILD)/bench/hostbench
 	@sh tests/run.sh $(BUILD) $(@:test-%=%)
 
 unit-bins: $(UNIT_BIN) $(BUILD)/tests/difftest $(BUILD)/tests/escape-seccomp \
