@@ -118,6 +118,24 @@ suite_guests() {
 	guests_pgcheck_pv
 	guests_terminal
 	guests_virtio_stats
+	guests_nodataloss
+}
+
+# No data lost (tests/guests/nodataloss.sh): SIGKILL at random points of
+# blkio's writer, on each disk and engine; every sector the guest printed
+# as flushed must be in the image.
+guests_nodataloss() {
+	for e in softcpu native; do
+		for d in ide virtio; do
+			if sh "$HERE/guests/nodataloss.sh" "$TV" \
+				"$BUILD/guests/blkio.elf" $e $d >"$OUT/log" 2>&1
+			then
+				pass "guests/nodataloss-$e-$d"
+			else
+				fail "guests/nodataloss-$e-$d" "$OUT/log"
+			fi
+		done
+	done
 }
 
 # The paravirtual claim, counted by --stats: blkio's 22 requests reach the

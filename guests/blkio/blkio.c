@@ -18,9 +18,9 @@
  * completion by interrupt, and a chain that loops, which breaks the
  * device until a reset.
  *
- * "writer" (after "ide" or alone) is a different program on the same
- * disk: sectors WRITER_LBA on, each written with its sequence number and
- * flushed, the number printed once the flush completed, for
+ * "writer" (after "ide" or alone) is a different program on any disk:
+ * sectors WRITER_LBA to the end, each written with its sequence number
+ * and flushed, the number printed once the flush completed, for
  * tests/guests/nodataloss.sh, which kills the monitor at a random point
  * and checks that every sector printed is in the image.
  *
@@ -42,7 +42,6 @@
 #define DISK_SECTORS 1024 /* tests/guests/blkio.sh makes 512 KiB */
 #define WRITE_LBA 200     /* the sectors the guest writes */
 #define WRITER_LBA 300    /* "writer": its first sector */
-#define WRITER_COUNT 600  /* and how many it writes */
 #define BATCH 8           /* requests behind one notification */
 #define VEC_MASTER 0x20
 #define VEC_SLAVE 0x28
@@ -186,7 +185,6 @@ static bool bring_up(void)
 					  VIRTIO_STATUS_FEATURES_OK |
 					  VIRTIO_STATUS_DRIVER_OK),
 	      "status after DRIVER_OK");
-	check(vb.blk.sectors == DISK_SECTORS, "capacity");
 	blk = &vb.blk;
 	return true;
 }
@@ -202,7 +200,6 @@ static bool bring_up_ide(void)
 		  "%llu sectors\n", IDE0_BASE, IDE0_CTRL, ide.model,
 		  ide.lba48 ? "yes" : "no",
 		  (unsigned long long)ide.blk.sectors);
-	check(ide.blk.sectors == DISK_SECTORS, "capacity");
 	blk = &ide.blk;
 	return true;
 }
@@ -458,7 +455,7 @@ static void fill_seq(uint8_t *p, unsigned seq)
  */
 static int writer(void)
 {
-	for (unsigned seq = 1; seq <= WRITER_COUNT; seq++) {
+	for (unsigned seq = 1; WRITER_LBA + seq - 1 < blk->sectors; seq++) {
 		int w, f;
 
 		fill_seq(buf[0], seq);
@@ -499,6 +496,7 @@ int main(const char *args)
 		return 2;
 	if (has_word(args, "writer"))
 		return writer();
+	check(blk->sectors == DISK_SECTORS, "capacity");
 	if (!on_ide)
 		step_id();
 	step_read();
