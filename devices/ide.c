@@ -161,6 +161,7 @@ static void sector_read(struct ide_bus *b, struct ide_drive *d)
 	} else {
 		set_sector(d, sector + n);
 		d->count -= n;
+		b->sectors_moved += n;
 		xfer_start(d, n * ATA_SECTOR, IDE_XFER_READ);
 	}
 	raise_irq(b);
@@ -184,6 +185,7 @@ static void sector_write(struct ide_bus *b, struct ide_drive *d)
 		abort_cmd(d);
 	} else {
 		d->count -= n;
+		b->sectors_moved += n;
 		set_sector(d, sector + n);
 		if (d->count == 0)
 			xfer_stop(d);
@@ -625,8 +627,11 @@ uint32_t ide_io(struct ide_bus *b, unsigned reg, unsigned size, bool in,
 {
 	uint32_t r = 0;
 
-	if (reg == ATA_DATA && size > 1)
+	b->accesses++;
+	if (reg == ATA_DATA && size > 1) {
+		b->data_accesses++;
 		return data_io(b, size, in, val);
+	}
 	for (unsigned i = 0; i < size && reg + i < IDE_NPORTS; i++) {
 		if (in)
 			r |= (uint32_t)reg_read(b, reg + i) << (8 * i);

@@ -148,6 +148,10 @@ struct ide_bus {
 	unsigned unit;        /* which one DEV selects */
 	uint8_t control;      /* Device Control as last written */
 	bool irq;             /* INTRQ: the level of the IRQ line */
+	/* For --stats: the guest's accesses to either block (a rep ins or
+	 * outs counts one per element, as the device sees them), those of
+	 * them to the data register, and the sectors moved. */
+	uint64_t accesses, data_accesses, sectors_moved;
 };
 
 /* Power-on state: no device attached, master selected, line low. */

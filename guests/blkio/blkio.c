@@ -1,37 +1,55 @@
 /*
- * guests/blkio/blkio.c - a virtio-blk disk on the PCI bus, driven through
- * the runtime's block interface (guests/runtime/blk.h, vblk.h).
+ * guests/blkio/blkio.c - one disk workload over two disks: a virtio-blk
+ * card on the PCI bus, or the IDE disk on the primary channel by PIO,
+ * both driven through the runtime's block interface (guests/runtime/
+ * blk.h; vblk.h, ide.h).
  *
- * The guest finds the card by enumerating bus 0, shows what the firmware
- * left in its configuration space (BARs placed, interrupt line, command
- * register) and its capabilities, brings it up (reset, feature
- * negotiation with VIRTIO_F_VERSION_1, one queue, DRIVER_OK), and runs a
- * fixed workload: reads of known sectors, a batch of requests behind one
- * notification, an indirect chain, a write and a flush read back, the
- * requests the device must fail (past the end, not whole sectors, an
- * unknown type), one completion by interrupt, and a chain that loops,
- * which breaks the device until a reset.
+ * The guest's argument picks the disk: none, the virtio card; "ide", the
+ * IDE disk.  For the card the guest first shows what the firmware left
+ * in its configuration space (BARs placed, interrupt line, command
+ * register) and its capabilities, and brings it up (reset, feature
+ * negotiation with VIRTIO_F_VERSION_1, one queue, DRIVER_OK); for the IDE
+ * disk, what IDENTIFY says.  Then the workload, whose lines are the same
+ * on both: reads of known sectors, a write and a flush read back, the
+ * requests the device must fail (past the end, across it), a read after
+ * them.  Between those steps the card alone has its own: a batch of
+ * requests behind one notification, an indirect chain, the requests only
+ * virtio can express (not whole sectors, an unknown type), one
+ * completion by interrupt, and a chain that loops, which breaks the
+ * device until a reset.
+ *
+ * "writer" (after "ide" or alone) is a different program on any disk:
+ * sectors WRITER_LBA to the end, each written with its sequence number
+ * and flushed, the number printed once the flush completed, for
+ * tests/guests/nodataloss.sh, which kills the monitor at a random point
+ * and checks that every sector printed is in the image.
  *
  * The disk is tests/guests/blkio.sh's image: 1024 sectors in which the
  * byte at offset o holds o % 251.  The guest writes sectors WRITE_LBA and
  * WRITE_LBA + 1; the test script checks the image file afterwards.  Every
  * line is the same on QEMU (-nodefaults, -device virtio-blk-pci with
- * disable-legacy=on,vectors=0) and trapvisor (--disk=FILE,if=virtio).
+ * disable-legacy=on,vectors=0; or the image as the IDE primary master)
+ * and trapvisor (--disk=FILE,if=virtio; --disk=FILE).
  */
 #include "cpu.h"
 #include "devices/i8259.h"
+#include "devices/ide.h"
+#include "ide.h"
 #include "pci.h"
 #include "rt.h"
 #include "vblk.h"
 
 #define DISK_SECTORS 1024 /* tests/guests/blkio.sh makes 512 KiB */
 #define WRITE_LBA 200     /* the sectors the guest writes */
+#define WRITER_LBA 300    /* "writer": its first sector */
 #define BATCH 8           /* requests behind one notification */
 #define VEC_MASTER 0x20
 #define VEC_SLAVE 0x28
 #define SECTOR RT_BLK_SECTOR
 
 static struct rt_vblk vb;
+static struct rt_ide ide;
+static struct rt_blk *blk; /* &vb.blk or &ide.blk */
 static uint8_t buf[BATCH][SECTOR];
 static struct rt_vblk_req reqs[BATCH];
 static int failed;
@@ -167,7 +185,22 @@ static bool bring_up(void)
 					  VIRTIO_STATUS_FEATURES_OK |
 					  VIRTIO_STATUS_DRIVER_OK),
 	      "status after DRIVER_OK");
-	check(vb.blk.sectors == DISK_SECTORS, "capacity");
+	blk = &vb.blk;
+	return true;
+}
+
+/* The IDE disk: the primary channel's master, what IDENTIFY says. */
+static bool bring_up_ide(void)
+{
+	if (rt_ide_open(&ide, IDE0_BASE, IDE0_CTRL) < 0) {
+		rt_printf("blkio: no IDE disk on the primary channel\n");
+		return false;
+	}
+	rt_printf("blkio: ide %x/%x master: \"%s\", 48-bit %s, capacity "
+		  "%llu sectors\n", IDE0_BASE, IDE0_CTRL, ide.model,
+		  ide.lba48 ? "yes" : "no",
+		  (unsigned long long)ide.blk.sectors);
+	blk = &ide.blk;
 	return true;
 }
 
@@ -184,12 +217,12 @@ static void step_id(void)
 
 static void step_read(void)
 {
-	int st = rt_blk_read(&vb.blk, 0, buf[0], 1);
+	int st = rt_blk_read(blk, 0, buf[0], 1);
 
 	rt_printf("blkio: read sector 0: %s, %02x %02x %02x ... %02x, "
 		  "pattern %s\n", status_name(st), buf[0][0], buf[0][1],
 		  buf[0][2], buf[0][SECTOR - 1], pattern(buf[0], 0, SECTOR));
-	st = rt_blk_read(&vb.blk, DISK_SECTORS - 4, buf[0], 4);
+	st = rt_blk_read(blk, DISK_SECTORS - 4, buf[0], 4);
 	rt_printf("blkio: read sectors %u-%u: %s, pattern %s\n",
 		  DISK_SECTORS - 4, DISK_SECTORS - 1, status_name(st),
 		  pattern(buf[0], DISK_SECTORS - 4, 4 * SECTOR));
@@ -252,10 +285,10 @@ static void step_write(void)
 
 	fill_text(buf[0], WRITE_LBA);
 	fill_text(buf[1], WRITE_LBA + 1);
-	w = rt_blk_write(&vb.blk, WRITE_LBA, buf[0], 2);
-	f = rt_blk_flush(&vb.blk);
+	w = rt_blk_write(blk, WRITE_LBA, buf[0], 2);
+	f = rt_blk_flush(blk);
 	memset(buf, 0, sizeof(buf));
-	r = rt_blk_read(&vb.blk, WRITE_LBA, buf[2], 2);
+	r = rt_blk_read(blk, WRITE_LBA, buf[2], 2);
 	fill_text(buf[0], WRITE_LBA);
 	fill_text(buf[1], WRITE_LBA + 1);
 	rt_printf("blkio: write sectors %u-%u: %s; flush: %s; read back: %s, "
@@ -265,25 +298,45 @@ static void step_write(void)
 						       "the written text");
 }
 
-/* Requests the device must fail, and the queue still works after. */
+/*
+ * Requests the device must fail, and the disk still works after.  The
+ * write across the end carries sector 1023's own bytes: the IDE disk
+ * (QEMU's and trapvisor's alike) checks each sector as it comes, so it
+ * writes the first one before it aborts the second, where virtio-blk
+ * refuses the whole request; with the same bytes the image is the same.
+ */
 static void step_errors(void)
 {
-	int a = rt_blk_read(&vb.blk, DISK_SECTORS, buf[0], 1);
-	int b = rt_blk_write(&vb.blk, DISK_SECTORS - 1, buf[0], 2);
-	int c = rt_vblk_do(&vb, VIRTIO_BLK_T_IN, 0, buf[0], 100);
-	int d = rt_vblk_do(&vb, 99, 0, buf[0], SECTOR);
-	int e = rt_blk_read(&vb.blk, 5, buf[1], 1);
+	int a, b, c = 0, d = 0, e;
+	uint8_t ide_st = 0, ide_err = 0;
+
+	a = rt_blk_read(blk, DISK_SECTORS, buf[0], 1);
+	ide_st = ide.status;
+	ide_err = ide.error;
+	for (unsigned i = 0; i < SECTOR; i++)
+		buf[0][i] = (uint8_t)(((DISK_SECTORS - 1) * SECTOR + i) % 251);
+	b = rt_blk_write(blk, DISK_SECTORS - 1, buf[0], 2);
+	if (blk == &vb.blk) {
+		c = rt_vblk_do(&vb, VIRTIO_BLK_T_IN, 0, buf[0], 100);
+		d = rt_vblk_do(&vb, 99, 0, buf[0], SECTOR);
+	}
+	e = rt_blk_read(blk, 5, buf[1], 1);
 
 	rt_printf("blkio: read sector %u (past the end): %s\n", DISK_SECTORS,
 		  status_name(a));
+	if (blk == &ide.blk)
+		rt_printf("blkio: ide: it ended with status %02x error %02x\n",
+			  ide_st, ide_err);
 	rt_printf("blkio: write sectors %u-%u (across the end): %s\n",
 		  DISK_SECTORS - 1, DISK_SECTORS, status_name(b));
-	rt_printf("blkio: read of 100 bytes (not a whole sector): %s\n",
-		  status_name(c));
-	rt_printf("blkio: request type 99: %s\n", status_name(d));
+	if (blk == &vb.blk) {
+		rt_printf("blkio: read of 100 bytes (not a whole sector): %s\n",
+			  status_name(c));
+		rt_printf("blkio: request type 99: %s\n", status_name(d));
+	}
 	rt_printf("blkio: then read sector 5: %s, pattern %s; status %02x\n",
 		  status_name(e), pattern(buf[1], 5, SECTOR),
-		  rt_virtio_status(&vb.v));
+		  blk == &vb.blk ? rt_virtio_status(&vb.v) : ide.status);
 }
 
 /* ------------------------------------------------------------ interrupt */
@@ -382,19 +435,81 @@ static void step_hostile(void)
 		  pattern(buf[1], 5, SECTOR));
 }
 
+/* ------------------------------------------------------------ writer */
+
+/* Sector WRITER_LBA + seq - 1's text: "tv-writer-seq-SEQ " over. */
+static void fill_seq(uint8_t *p, unsigned seq)
+{
+	const char *t = rt_fmt("tv-writer-seq-%u ", seq);
+	size_t n = strlen(t);
+
+	for (unsigned i = 0; i < SECTOR; i++)
+		p[i] = (uint8_t)t[i % n];
+}
+
+/*
+ * Write, flush, tell: a line says "flushed N" only after the flush of
+ * sector N completed, so that whatever kills the machine afterwards,
+ * the image must hold every sector up to the last line the monitor let
+ * out.
+ */
+static int writer(void)
+{
+	for (unsigned seq = 1; WRITER_LBA + seq - 1 < blk->sectors; seq++) {
+		int w, f;
+
+		fill_seq(buf[0], seq);
+		w = rt_blk_write(blk, WRITER_LBA + seq - 1, buf[0], 1);
+		f = w ? w : rt_blk_flush(blk);
+		if (w || f) {
+			rt_printf("blkio: write %u: %s, flush %s\n", seq,
+				  status_name(w), status_name(f));
+			return 1;
+		}
+		rt_printf("blkio: flushed %u\n", seq);
+	}
+	rt_printf("blkio: writer done\n");
+	return 0;
+}
+
+/* Is word w among the blank-separated words of args? */
+static bool has_word(const char *args, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (const char *p = args; p && *p;) {
+		while (*p == ' ')
+			p++;
+		if (!memcmp(p, w, n) && (p[n] == ' ' || p[n] == 0))
+			return true;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return false;
+}
+
 int main(const char *args)
 {
-	(void)args;
-	if (!bring_up())
+	bool on_ide = has_word(args, "ide");
+
+	if (!(on_ide ? bring_up_ide() : bring_up()))
 		return 2;
-	step_id();
+	if (has_word(args, "writer"))
+		return writer();
+	check(blk->sectors == DISK_SECTORS, "capacity");
+	if (!on_ide)
+		step_id();
 	step_read();
-	step_batch();
-	step_indirect();
+	if (!on_ide) {
+		step_batch();
+		step_indirect();
+	}
 	step_write();
 	step_errors();
-	step_irq();
-	step_hostile();
+	if (!on_ide) {
+		step_irq();
+		step_hostile();
+	}
 	rt_printf("blkio: %d failed\n", failed);
 	return failed ? 1 : 0;
 }
