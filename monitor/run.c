@@ -148,8 +148,15 @@ static void wait_while_halted(struct vm *vm)
 		return;
 	}
 	while (v->halted && !vm->stopped) {
-		uint64_t t = clock_next_deadline(vm);
+		uint64_t t;
 
+		/* A virtio back end elsewhere (--backend=thread|process)
+		 * still at work: its answer, and interrupt, come first. */
+		if (devices_drain(vm)) {
+			inject_interrupt(vm);
+			continue;
+		}
+		t = clock_next_deadline(vm);
 		if (vm->kick == VM_KICK_STOP) {
 			vm_kill(vm, VM_EXIT_INTERRUPTED, "interrupted while "
 				"halted at rip %s", trace_where(vm, v->rip,
