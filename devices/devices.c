@@ -151,8 +151,13 @@ void devices_update(struct vm *vm)
 	 * passed, as on real hardware where missed ticks are lost. */
 	uint64_t now = clock_now(vm);
 
-	if (vm->dev->vblk) /* a back end's answers: its interrupt */
+	if (vm->dev->vblk) { /* a back end's answers: its interrupt */
 		virtio_backend_poll(&vm->dev->vblk_be);
+		clock_set_deadline(vm, CLOCK_BACKEND,
+				   virtio_backend_busy(&vm->dev->vblk_be) ?
+					   now + VIRTIO_BACKEND_POLL_NS :
+					   CLOCK_NEVER);
+	}
 	ns16550a_flush_aged(&vm->dev->com1);
 	if (i8254_irq0_edges(&vm->dev->pit, now)) {
 		isa_irq(vm, IRQ_TIMER, true);

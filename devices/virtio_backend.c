@@ -176,15 +176,21 @@ static void serve(struct vb_side *s)
 	}
 }
 
+/*
+ * The I/O thread.  At the end it closes its pipe ends and touches
+ * nothing more: closing the answer pipe tells virtio_backend_stop() that
+ * the side's memory is free to go.  (Freeing it here instead would take
+ * malloc's lock against the vCPU thread's, and a contended lock is a
+ * futex call, which the monitor's sandbox refuses.)
+ */
 static void *thread_main(void *arg)
 {
 	struct vb_side *s = arg;
+	int kick_r = s->kick_r, done_w = s->done_w;
 
 	serve(s);
-	close(s->kick_r);
-	close(s->done_w);
-	free(s->copy);
-	free(s);
+	close(kick_r);
+	close(done_w);
 	return NULL;
 }
 
@@ -312,6 +318,11 @@ static void check_alive(struct virtio_backend *b)
 		take_one(b); /* what is left, then the end */
 }
 
+bool virtio_backend_busy(const struct virtio_backend *b)
+{
+	return b->started && !b->gone && b->covered < b->kicks;
+}
+
 void virtio_backend_poll(struct virtio_backend *b)
 {
 	if (!b->started || b->gone)
@@ -422,6 +433,7 @@ static int run_side(struct virtio_backend *b, struct vb_side *s,
 		}
 		pthread_detach(t);
 		b->kick_r = b->done_w = -1; /* the thread's now */
+		b->side = s;
 		return 0;
 	}
 	/* A dead reader must give EPIPE on the kick, not kill the monitor. */
@@ -508,6 +520,17 @@ void virtio_backend_stop(struct virtio_backend *b)
 	if (!b->gone)
 		wait_all(b);
 	b->vp->place = NULL;
+	if (b->side) { /* the thread: end its pipe, wait for it to close */
+		struct vb_answer a;
+
+		close(b->kick_w);
+		b->kick_w = -1;
+		while (read_full(b->done_r, &a, sizeof(a)))
+			;
+		free(b->side->copy);
+		free(b->side);
+		b->side = NULL;
+	}
 	close_fds(b);
 	munmap(b->posted, sizeof(*b->posted));
 	b->posted = NULL;

@@ -37,6 +37,7 @@
 #include "devices/virtio_pci.h"
 
 struct vm;
+struct vb_side;
 
 enum virtio_backend_kind {
 	VIRTIO_BACKEND_VCPU,    /* the default: no placement */
@@ -53,6 +54,7 @@ struct virtio_backend {
 	int kick_w, kick_r;          /* vCPU thread -> back end */
 	int done_w, done_r;          /* back end -> vCPU thread */
 	pid_t pid;                   /* process: the back end */
+	struct vb_side *side;        /* thread: its state, freed at stop */
 	bool started, gone;
 	_Atomic uint64_t *posted;    /* answers written (shared page) */
 	uint64_t taken;              /* answers read */
@@ -73,6 +75,15 @@ int virtio_backend_start(struct virtio_backend *b,
 			 enum virtio_backend_kind kind, struct vm *vm,
 			 struct virtio_pci *vp, int *keep_fd, const char *name,
 			 char *why, size_t len);
+
+/*
+ * While kicks are in flight the vCPU thread comes back this often to
+ * take the answer (a guest that spins on the used ring makes no exit).
+ */
+#define VIRTIO_BACKEND_POLL_NS 100000ULL /* 0.1 ms */
+
+/* Are kicks in flight? */
+bool virtio_backend_busy(const struct virtio_backend *b);
 
 /* Take the answers that are in, without waiting (devices_update). */
 void virtio_backend_poll(struct virtio_backend *b);

@@ -118,6 +118,7 @@ suite_guests() {
 	guests_pgcheck_pv
 	guests_terminal
 	guests_virtio_stats
+	. "$HERE/guests/backend.sh" # --backend=thread|process
 }
 
 # The paravirtual claim, counted by --stats: blkio's 22 requests reach the
