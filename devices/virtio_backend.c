@@ -275,7 +275,12 @@ static void backend_gone(struct virtio_backend *b, const char *how)
 			"is gone: %s", b->name, how);
 }
 
-/* An answer into the card: counts, the broken state, the interrupt. */
+/*
+ * An answer into the card: counts, the broken state, the interrupt.
+ * The back end is trusted with guest RAM and the image, nothing more: a
+ * back end gone bad can make a wrong count or a spurious interrupt, but
+ * nothing in an answer reaches past the card.
+ */
 static void apply(struct virtio_backend *b, const struct vb_answer *a)
 {
 	struct virtio_pci *vp = b->vp;
@@ -287,8 +292,8 @@ static void apply(struct virtio_backend *b, const struct vb_answer *a)
 	vp->interrupts += a->interrupts;
 	if (a->broken)
 		virtio_pci_needs_reset(vp);
-	else if (a->isr)
-		virtio_pci_raise(vp, a->isr);
+	else if (a->isr & VIRTIO_ISR_QUEUE)
+		virtio_pci_raise(vp, VIRTIO_ISR_QUEUE);
 }
 
 /* Read one answer, waiting for it; false when the back end is gone. */
