@@ -70,6 +70,7 @@ struct vb_side {
 	int kick_r, done_w;
 	struct virtio_pci *copy;
 	_Atomic uint64_t *posted;
+	atomic_bool finished;  /* thread: it will touch the side no more */
 };
 
 const char *virtio_backend_kind_name(enum virtio_backend_kind kind)
@@ -178,8 +179,8 @@ static void serve(struct vb_side *s)
 
 /*
  * The I/O thread.  At the end it closes its pipe ends and touches
- * nothing more: closing the answer pipe tells virtio_backend_stop() that
- * the side's memory is free to go.  (Freeing it here instead would take
+ * nothing more: `finished`, then the end of the answer pipe, tell
+ * virtio_backend_stop() that the side's memory is free to go.  (Freeing it here instead would take
  * malloc's lock against the vCPU thread's, and a contended lock is a
  * futex call, which the monitor's sandbox refuses.)
  */
@@ -189,6 +190,7 @@ static void *thread_main(void *arg)
 	int kick_r = s->kick_r, done_w = s->done_w;
 
 	serve(s);
+	atomic_store_explicit(&s->finished, true, memory_order_release);
 	close(kick_r);
 	close(done_w);
 	return NULL;
@@ -531,6 +533,12 @@ void virtio_backend_stop(struct virtio_backend *b)
 		close(b->kick_w);
 		b->kick_w = -1;
 		while (read_full(b->done_r, &a, sizeof(a)))
+			;
+		/* set before the close that ended the read: no wait, but
+		 * the order the free needs, said in a way a race detector
+		 * sees too */
+		while (!atomic_load_explicit(&b->side->finished,
+					     memory_order_acquire))
 			;
 		free(b->side->copy);
 		free(b->side);
