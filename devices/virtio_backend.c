@@ -149,13 +149,13 @@ static void serve(struct vb_side *s)
 		while (n < 0 && errno == EINTR);
 		if (n <= 0)
 			return;
-		got = (unsigned)((size_t)n / sizeof(k[0]));
+		/* whole messages (each write is one, atomic); the rest of a
+		 * torn one, should a read ever stop inside it */
 		if ((size_t)n % sizeof(k[0]) &&
 		    !read_full(s->kick_r, (uint8_t *)k + n,
 			       sizeof(k[0]) - (size_t)n % sizeof(k[0])))
 			return;
-		else if ((size_t)n % sizeof(k[0]))
-			got++;
+		got = (unsigned)(((size_t)n + sizeof(k[0]) - 1) / sizeof(k[0]));
 		c->isr = 0;
 		for (unsigned i = 0; i < got; i++) {
 			adopt(c, &k[i]);
@@ -244,9 +244,14 @@ static _Noreturn void process_main(struct vb_side *s, int *keep_fd)
 {
 	prctl(PR_SET_NAME, "tv-backend", 0, 0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (dup2(s->kick_r, 100) < 0 || dup2(s->done_w, 101) < 0 ||
-	    dup2(*keep_fd, 102) < 0 || dup2(100, 0) < 0 || dup2(101, 1) < 0 ||
-	    dup2(102, 2) < 0)
+	/* out of the way first (above 100), so that no dup2 lands on a
+	 * descriptor still to be moved */
+	int kick = fcntl(s->kick_r, F_DUPFD, 100);
+	int done = fcntl(s->done_w, F_DUPFD, 100);
+	int file = fcntl(*keep_fd, F_DUPFD, 100);
+
+	if (kick < 0 || done < 0 || file < 0 || dup2(kick, 0) < 0 ||
+	    dup2(done, 1) < 0 || dup2(file, 2) < 0)
 		_exit(1);
 	syscall(SYS_close_range, 3, ~0U, 0);
 	s->kick_r = 0;
