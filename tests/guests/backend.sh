@@ -7,7 +7,9 @@
 #    most as many wake-ups (one wake-up takes every kick waiting).  The
 #    register accesses are not fixed here: blkio's hostile step reads the
 #    status until the back end has seen the loop, however long it takes.
-# 2. A back-end process killed with SIGKILL: the monitor says so in one
+# 2. The back-end process holds three descriptors (its kick pipe, its
+#    answer pipe, the image) and runs under a seccomp filter; killed
+#    with SIGKILL, the monitor says so in one
 #    line and ends the VM with status 125, on the next look (here the
 #    guest, echo, halts for input; the input wakes it and the look).
 
@@ -41,6 +43,10 @@ backend_kill() { # ENGINE
 	while [ -z "$be" ] && [ $i -lt 200 ]; do
 		be=$(pgrep -P $tv -x tv-backend); i=$((i + 1)); sleep 0.05
 	done
+	walled=no
+	[ -n "$be" ] && [ "$(ls "/proc/$be/fd" | sort | tr '\n' ' ')" = "0 1 2 " ] &&
+		[ "$(readlink "/proc/$be/fd/2")" = "$img" ] &&
+		grep -q '^Seccomp:[[:space:]]*2$' "/proc/$be/status" && walled=yes
 	[ -n "$be" ] && kill -KILL "$be"
 	sleep 0.2
 	echo x >&7
@@ -48,11 +54,11 @@ backend_kill() { # ENGINE
 	wait $tv; rc=$?
 	sed "s/(process $be)/(process PID)/" "$OUT/err" >"$OUT/err.n"
 	echo "trapvisor: virtio-blk back end (process PID) is gone: its answer pipe closed (killed, or it crashed)" >"$OUT/want"
-	if [ -n "$be" ] && [ $rc = 125 ] && [ ! -s "$OUT/out" ] &&
+	if [ -n "$be" ] && [ $walled = yes ] && [ $rc = 125 ] && [ ! -s "$OUT/out" ] &&
 	   cmp -s "$OUT/want" "$OUT/err.n"; then
 		pass "guests/backend-killed-$1"
 	else
-		echo "exit status $rc (want 125), back end '$be'" >>"$OUT/err"
+		echo "exit status $rc (want 125), back end '$be', walled in: $walled" >>"$OUT/err"
 		fail "guests/backend-killed-$1" "$OUT/err"
 	fi
 }
