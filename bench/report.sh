@@ -512,6 +512,7 @@ targets >"$OUT/.targets"
 	cat "$OUT/.targets"
 	echo
 	fi
+	[ -f "$HERE/dom0.md" ] && cat "$HERE/dom0.md" && echo # make bench-dom0
 	cat "$HERE/explain.md"
 } >"$OUT/RESULTS.md"
 rm -f "$OUT/.targets" "$OUT/.ips" "$OUT/.exits" "$OUT/.devices" "$OUT/.boot" \

@@ -31,6 +31,7 @@ enum clock_timer {
 	CLOCK_PIT,      /* 8254 channel 0, IRQ 0 */
 	CLOCK_RTC,      /* MC146818 update-ended interrupt, IRQ 8 */
 	CLOCK_LAPIC,    /* the local APIC's timer */
+	CLOCK_BACKEND,  /* a virtio back end elsewhere has work in flight */
 	CLOCK_NTIMERS
 };
 

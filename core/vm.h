@@ -87,6 +87,8 @@ struct vm_options {
 				   status (v << 1) | 1 as QEMU's does */
 	bool patch;             /* --patch: scan guest kernel code and patch
 				   its sensitive-unprivileged instructions */
+	int backend;            /* --backend: where the virtio back end
+				   runs (enum virtio_backend_kind; 0 vcpu) */
 };
 
 /*

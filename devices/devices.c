@@ -151,6 +151,13 @@ void devices_update(struct vm *vm)
 	 * passed, as on real hardware where missed ticks are lost. */
 	uint64_t now = clock_now(vm);
 
+	if (vm->dev->vblk) { /* a back end's answers: its interrupt */
+		virtio_backend_poll(&vm->dev->vblk_be);
+		clock_set_deadline(vm, CLOCK_BACKEND,
+				   virtio_backend_busy(&vm->dev->vblk_be) ?
+					   now + VIRTIO_BACKEND_POLL_NS :
+					   CLOCK_NEVER);
+	}
 	ns16550a_flush_aged(&vm->dev->com1);
 	if (i8254_irq0_edges(&vm->dev->pit, now)) {
 		isa_irq(vm, IRQ_TIMER, true);
@@ -178,6 +185,7 @@ void devices_fini(struct vm *vm)
 {
 	ide_fini(&vm->dev->ide0);
 	if (vm->dev->vblk) {
+		virtio_backend_stop(&vm->dev->vblk_be);
 		virtio_blk_close(vm->dev->vblk);
 		free(vm->dev->vblk);
 		vm->dev->vblk = NULL;
@@ -234,6 +242,12 @@ void devices_print_stats(const struct vm *vm, FILE *f)
 		", register accesses %" PRIu64 " in all\n", vp->requests,
 		vp->notifications, vp->interrupts, vp->bar_accesses);
 	print_per_kib(f, "virtio-blk", vm->dev->vblk->bytes, vp->bar_accesses);
+	virtio_backend_print(&vm->dev->vblk_be, f);
+}
+
+bool devices_drain(struct vm *vm)
+{
+	return vm->dev->vblk && virtio_backend_drain(&vm->dev->vblk_be);
 }
 
 int devices_add_virtio_disk(struct vm *vm, const struct vm_disk *disk,
@@ -256,7 +270,8 @@ int devices_add_virtio_disk(struct vm *vm, const struct vm_disk *disk,
 			 VIRTIO_BLK_PCI_DEV);
 		return -1;
 	}
-	return 0;
+	return virtio_backend_start(&vm->dev->vblk_be, vm->opt.backend, vm, &b->vp,
+				    &b->fd, "virtio-blk", why, len);
 }
 
 /*

@@ -36,6 +36,7 @@
 #include "devices/ns16550a.h"
 #include "devices/pci.h"
 #include "devices/vga.h"
+#include "devices/virtio_backend.h"
 #include "devices/virtio_blk.h"
 
 struct vm;
@@ -57,6 +58,7 @@ struct devices {
 	struct ioapic ioapic;    /* the I/O APIC; ISA IRQs on its pins */
 	struct acpi_pm pm;       /* PIIX4 ACPI PM1 registers and PM timer */
 	struct virtio_blk *vblk; /* the virtio-blk card, or NULL */
+	struct virtio_backend vblk_be; /* where its requests run */
 };
 
 /*
@@ -102,6 +104,13 @@ void devices_init(struct vm *vm, int out_fd);
  * now, so that a prompt without a newline shows while the guest waits.
  */
 void devices_idle(struct vm *vm);
+
+/*
+ * The vCPU halts: wait for the virtio back end's work in flight
+ * (--backend=thread|process), whose interrupt may be what wakes it.
+ * True when there was some.
+ */
+bool devices_drain(struct vm *vm);
 
 /* --stats: the virtio disk's requests, notifications, interrupts and
  * register accesses (nothing without one). */

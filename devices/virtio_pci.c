@@ -2,11 +2,17 @@
  * devices/virtio_pci.c - the virtio 1.x PCI transport and split
  * virtqueues (devices/virtio_pci.h).
  *
- * The model is the synchronous one: a notification (a write to the
- * notify region) runs every request the driver made available, in the
- * vCPU's thread, before the write returns; the interrupt is raised on
- * the card's INTx# pin with bit 0 of the ISR, and reading the ISR
- * lowers it (4.1.4.5).
+ * The model is the synchronous one by default: a notification (a write
+ * to the notify region) runs every request the driver made available,
+ * in the vCPU's thread, before the write returns; the interrupt is
+ * raised on the card's INTx# pin with bit 0 of the ISR, and reading the
+ * ISR lowers it (4.1.4.5).  With a placement (vp->place,
+ * devices/virtio_backend.h) the same virtio_pci_process() runs on a
+ * copy of the card in an I/O thread or a back-end process, while the
+ * guest keeps running: the rings are then shared memory between two
+ * CPUs, and the barriers below are the ones 2.7.13 and 2.7.10 ask of a
+ * device (on x86, whose stores are seen in order, the acquire and
+ * release fences only stop the compiler; the full one is an mfence).
  *
  * A hostile driver meets a device that checks before it trusts
  * (2.7.5.3, 2.7.5.3.2): a descriptor index past the queue, a chain
@@ -23,6 +29,7 @@
  * is not offered), per-queue reset, notification data, the legacy
  * (0.9.5) interface in BAR 0.
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "devices/virtio_pci.h"
@@ -52,6 +59,8 @@ bool virtio_has_feature(const struct virtio_pci *vp, unsigned bit)
  */
 static void intx_update(struct virtio_pci *vp)
 {
+	if (vp->remote)
+		return; /* a back end's copy: the ISR goes back in its answer */
 	pci_set_intx(&vp->pci, vp->isr != 0);
 }
 
@@ -74,6 +83,8 @@ static void needs_reset(struct virtio_pci *vp)
 
 static void device_reset(struct virtio_pci *vp)
 {
+	if (vp->place)
+		vp->place->quiesce(vp->place->opaque); /* nothing in flight */
 	vp->driver_features = 0;
 	vp->dfselect = vp->gfselect = 0;
 	vp->status = 0;
@@ -81,7 +92,8 @@ static void device_reset(struct virtio_pci *vp)
 	vp->queue_select = 0;
 	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
 		vp->vq[q] = (struct virtq){
-			.size = q < vp->ops->nqueues ? VIRTQ_MAX_SIZE : 0 };
+			.size = q < vp->ops->nqueues ? VIRTQ_MAX_SIZE : 0,
+			.gen = ++vp->gens };
 	intx_update(vp);
 }
 
@@ -196,8 +208,12 @@ static bool push_used(struct virtio_pci *vp, struct virtq *vq, uint16_t head,
 	put_le(e + 4, 4, len);
 	put_le(idx, 2, (uint16_t)(vq->used_idx + 1));
 	if (!ring_write(vp, vq->used + 4 + (uint64_t)(vq->used_idx % vq->size) *
-				     VIRTQ_USED_ELEM_SIZE, e, sizeof(e)) ||
-	    !ring_write(vp, vq->used + 2, idx, sizeof(idx)))
+				     VIRTQ_USED_ELEM_SIZE, e, sizeof(e)))
+		return false;
+	/* 2.7.8.2: the element (and the data) before the index that
+	 * publishes it, for a driver on another CPU. */
+	atomic_thread_fence(memory_order_release);
+	if (!ring_write(vp, vq->used + 2, idx, sizeof(idx)))
 		return false;
 	vq->used_idx++;
 	return true;
@@ -241,45 +257,90 @@ static void set_avail_event(struct virtio_pci *vp, struct virtq *vq)
 		   b, 2);
 }
 
-/* Every request the driver made available on queue q (2.7.13). */
-static void process_queue(struct virtio_pci *vp, unsigned q)
+/*
+ * The driver's avail->idx, checked to be at most a queue ahead, and read
+ * before any entry it publishes (2.7.13: the driver wrote the entries,
+ * then a barrier, then the index; the acquire fence is the device's half).
+ */
+static bool avail_index(struct virtio_pci *vp, struct virtq *vq,
+			uint16_t *idx)
 {
-	struct virtq_chain *chain = &vp->chain;
-	struct virtq *vq = &vp->vq[q];
-	uint16_t old = vq->used_idx, avail_idx, head;
 	uint8_t b[2];
 
 	if (!ring_read(vp, vq->avail + 2, b, 2))
-		return;
-	avail_idx = (uint16_t)get_le(b, 2);
-	if ((uint16_t)(avail_idx - vq->last_avail) > vq->size) {
+		return false;
+	atomic_thread_fence(memory_order_acquire);
+	*idx = (uint16_t)get_le(b, 2);
+	if ((uint16_t)(*idx - vq->last_avail) > vq->size) {
 		needs_reset(vp);
-		return;
+		return false;
 	}
+	return true;
+}
+
+/* Run the requests up to avail_idx; false when the device broke. */
+static bool take_available(struct virtio_pci *vp, unsigned q,
+			   uint16_t avail_idx)
+{
+	struct virtq_chain *chain = &vp->chain;
+	struct virtq *vq = &vp->vq[q];
+	uint16_t head;
+	uint8_t b[2];
+
 	while (vq->last_avail != avail_idx) {
 		int64_t written;
 
 		if (!ring_read(vp, vq->avail + 4 +
 				   2 * (uint64_t)(vq->last_avail % vq->size),
 			       b, 2))
-			return;
+			return false;
 		head = (uint16_t)get_le(b, 2);
 		if (!walk_chain(vp, vq, head, chain)) {
 			needs_reset(vp);
-			return;
+			return false;
 		}
 		vp->requests++;
 		written = vp->ops->request(vp->opaque, vp, q, chain);
 		if (written < 0 || written > UINT32_MAX ||
 		    (vp->status & VIRTIO_STATUS_NEEDS_RESET)) {
 			needs_reset(vp);
-			return;
+			return false;
 		}
 		vq->last_avail++;
 		if (!push_used(vp, vq, head, (uint32_t)written))
-			return;
+			return false;
 	}
-	set_avail_event(vp, vq);
+	return true;
+}
+
+/*
+ * Every request the driver made available on queue q (2.7.13).  After
+ * telling the driver with avail_event how far it got, the device looks
+ * at avail->idx once more: a driver on another CPU may have added a
+ * buffer after the device's last look but judged by the old avail_event
+ * that no notification was needed (2.7.10's race, the reason for the
+ * full barrier between the store and the load).  In the vCPU's thread
+ * the second look finds nothing new.
+ */
+void virtio_pci_process(struct virtio_pci *vp, unsigned q)
+{
+	struct virtq *vq = &vp->vq[q];
+	uint16_t old = vq->used_idx, avail_idx;
+
+	if (!avail_index(vp, vq, &avail_idx))
+		return;
+	for (;;) {
+		if (!take_available(vp, q, avail_idx))
+			return;
+		set_avail_event(vp, vq);
+		atomic_thread_fence(memory_order_seq_cst);
+		if (!avail_index(vp, vq, &avail_idx))
+			return;
+		if (avail_idx == vq->last_avail)
+			break;
+	}
+	/* used->idx before the driver's used_event or flags (2.7.10) */
+	atomic_thread_fence(memory_order_seq_cst);
 	if (want_interrupt(vp, vq, old)) {
 		vp->interrupts++;
 		vp->isr |= VIRTIO_ISR_QUEUE;
@@ -295,7 +356,21 @@ static void notify(struct virtio_pci *vp, unsigned q)
 		    VIRTIO_STATUS_DRIVER_OK)
 		return;
 	vp->notifications++;
-	process_queue(vp, q);
+	if (vp->place)
+		vp->place->kick(vp->place->opaque, vp, q); /* elsewhere, later */
+	else
+		virtio_pci_process(vp, q);
+}
+
+void virtio_pci_needs_reset(struct virtio_pci *vp)
+{
+	needs_reset(vp);
+}
+
+void virtio_pci_raise(struct virtio_pci *vp, uint8_t isr)
+{
+	vp->isr |= isr;
+	intx_update(vp);
 }
 
 /*
@@ -408,6 +483,7 @@ static void enable_queue(struct virtio_pci *vp, struct virtq *vq)
 	}
 	vq->enabled = true;
 	vq->last_avail = vq->used_idx = 0;
+	vq->gen = ++vp->gens;
 }
 
 /* Does the access [off, off + size) touch the field at f of n bytes? */
@@ -470,6 +546,8 @@ static uint64_t bar_read(void *opaque, unsigned bar, uint64_t off,
 
 	(void)bar;
 	vp->bar_accesses++;
+	if (vp->place) /* the back end's answers, before the ISR or status */
+		vp->place->poll(vp->place->opaque);
 	if (off < VIRTIO_PCI_ISR_OFF) {
 		if (off < VIRTIO_PCI_COMMON_SIZE) {
 			common_image(vp, b);

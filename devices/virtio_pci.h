@@ -115,6 +115,8 @@ struct virtq {
 	uint64_t desc, avail, used; /* guest-physical ring addresses */
 	uint16_t last_avail;  /* the next available entry to take */
 	uint16_t used_idx;    /* the device's used->idx */
+	uint32_t gen;         /* bumped at each enable and reset: a back
+				 end elsewhere takes the ring anew */
 };
 
 /* One buffer of a descriptor chain, checked to be in guest RAM. */
@@ -135,6 +137,21 @@ struct virtq_chain {
 };
 
 struct virtio_pci;
+
+/*
+ * Where a queue's requests are processed (devices/virtio_backend.h).
+ * Without one (NULL) the notifying write processes them in the vCPU's
+ * thread.  With one, the notification only hands the queue over (kick);
+ * the back end answers later, and the vCPU's thread takes its answers
+ * (poll) and waits for all of them before a reset changes the rings
+ * under it (quiesce), as QEMU drains a device's I/O before a reset.
+ */
+struct virtio_placement {
+	void *opaque;
+	void (*kick)(void *opaque, struct virtio_pci *vp, unsigned q);
+	void (*poll)(void *opaque);
+	void (*quiesce)(void *opaque);
+};
 
 /* The device type behind the transport. */
 struct virtio_device_ops {
@@ -170,6 +187,10 @@ struct virtio_pci {
 	 * is one write to the BAR (an exit), however many requests it
 	 * hands over; bar_accesses counts every access, set-up included. */
 	uint64_t notifications, requests, bar_accesses, interrupts;
+	const struct virtio_placement *place; /* NULL: the vCPU's thread */
+	bool remote;              /* this copy is a back end's: its
+				     interrupts go back in its answer */
+	uint32_t gens;            /* the last virtq gen handed out */
 };
 
 /*
@@ -179,6 +200,19 @@ struct virtio_pci {
 void virtio_pci_init(struct virtio_pci *vp, uint8_t dev,
 		     const struct virtio_device_ops *ops, void *opaque,
 		     struct guest_mem *mem);
+
+/*
+ * Process every request the driver made available on queue q (2.7.13):
+ * the back end's work, wherever it runs.  On a remote copy the interrupt
+ * it wants is left in vp->isr instead of raised on the bus.
+ */
+void virtio_pci_process(struct virtio_pci *vp, unsigned q);
+
+/* The driver broke a rule (2.1.2): DEVICE_NEEDS_RESET, and tell it. */
+void virtio_pci_needs_reset(struct virtio_pci *vp);
+
+/* A back end's answer: raise the ISR bits isr (VIRTIO_ISR_QUEUE). */
+void virtio_pci_raise(struct virtio_pci *vp, uint8_t isr);
 
 /* Has the driver negotiated feature bit? */
 bool virtio_has_feature(const struct virtio_pci *vp, unsigned bit);

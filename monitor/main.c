@@ -133,6 +133,14 @@ static const char usage_text[] =
 "                  virtio-blk-pci,drive=d,disable-legacy=on,vectors=0;\n"
 "                  serial=S (at most 20 bytes) is what its GET_ID\n"
 "                  answers; one such disk\n"
+"  --backend=vcpu|thread|process\n"
+"                  where the virtio disk's requests are processed: in\n"
+"                  the vCPU's thread at the notifying write (vcpu, the\n"
+"                  default: QEMU's device model), in an I/O thread\n"
+"                  (thread: QEMU's iothread, vhost), or in a separate\n"
+"                  sandboxed process sharing only guest RAM and the\n"
+"                  image (process: Xen's dom0 blkback, vhost-user); not\n"
+"                  with --icount\n"
 "  --initrd='FILE [ARGS]'\n"
 "                  a module for a multiboot kernel, as QEMU's -initrd:\n"
 "                  loaded page-aligned above the kernel, its string the\n"
@@ -354,6 +362,19 @@ static void parse_isa(const char *arg, struct vm_options *opt)
 			    "instruction; the features go with x86", arg);
 }
 
+/*
+ * --backend=vcpu|thread|process: where the virtio back end runs
+ * (devices/virtio_backend.h).
+ */
+static int parse_backend(const char *s)
+{
+	for (int k = VIRTIO_BACKEND_VCPU; k <= VIRTIO_BACKEND_PROCESS; k++)
+		if (strcmp(s, virtio_backend_kind_name(k)) == 0)
+			return k;
+	usage_error("--backend=%s: give vcpu, thread or process", s);
+	return VIRTIO_BACKEND_VCPU;
+}
+
 static const char *trace_json_path; /* --trace-json */
 static const char *dump_paging_path; /* --dump-paging */
 
@@ -374,6 +395,7 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		{ "dump-paging", required_argument, NULL, 'p' },
 		{ "gdb", optional_argument, NULL, 'g' },
 		{ "gdb-nowait", no_argument, NULL, 'W' },
+		{ "backend", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -396,6 +418,7 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		case 'p': dump_paging_path = optarg; break;
 		case 'g': opt->gdb = parse_gdb(optarg); break;
 		case 'W': opt->gdb_nowait = true; break;
+		case 'B': opt->backend = parse_backend(optarg); break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case 'i': parse_isa(optarg, opt); break;
 		case ':':
@@ -407,6 +430,11 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 	}
 	if (opt->gdb_nowait && !opt->gdb)
 		usage_error("--gdb-nowait needs --gdb%s", "");
+	if (opt->backend != VIRTIO_BACKEND_VCPU && opt->icount_ns)
+		usage_error("--backend=%s: not with --icount (the back end's "
+			    "interrupt comes when the host finishes, not at a "
+			    "repeatable instruction)",
+			    virtio_backend_kind_name(opt->backend));
 	if (optind >= argc)
 		usage_error("no guest image given%s", "");
 	opt->image = argv[optind++];

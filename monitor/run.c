@@ -125,7 +125,9 @@ static uint64_t gdb_wake(struct vm *vm, uint64_t t)
 /*T:640 hlt, and why a guest cannot hang the monitor.  A halted vCPU sleeps
  * until the clock's next deadline (really, or under --icount by counting
  * the instructions it would have run) or until console input comes
- * (monitor/console.c), then the loop injects the interrupt that woke it.
+ * (monitor/console.c), or, with a virtio back end in a thread or process,
+ * until its answer to the work in flight (devices_drain), then the loop
+ * injects the interrupt that woke it.
  * A halt that nothing can end - interrupts disabled, or no timer armed
  * and no input to come - would be a hang on real hardware; here it is a
  * misbehaving guest, stopped with a reason (stop 240).
@@ -148,8 +150,15 @@ static void wait_while_halted(struct vm *vm)
 		return;
 	}
 	while (v->halted && !vm->stopped) {
-		uint64_t t = clock_next_deadline(vm);
+		uint64_t t;
 
+		/* A virtio back end elsewhere (--backend=thread|process)
+		 * still at work: its answer, and interrupt, come first. */
+		if (devices_drain(vm)) {
+			inject_interrupt(vm);
+			continue;
+		}
+		t = clock_next_deadline(vm);
 		if (vm->kick == VM_KICK_STOP) {
 			vm_kill(vm, VM_EXIT_INTERRUPTED, "interrupted while "
 				"halted at rip %s", trace_where(vm, v->rip,

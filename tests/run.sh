@@ -120,6 +120,7 @@ suite_guests() {
 	guests_virtio_stats
 	guests_ide_stats
 	guests_nodataloss
+	. "$HERE/guests/backend.sh" # --backend=thread|process
 }
 
 # The emulated disk's cost, counted by --stats on blkio's workload over
@@ -543,6 +544,14 @@ suite_diff32() {
 # without a disk says so; bench/boot.sh boots each multiboot kernel once
 # per engine and prints well-formed lines.
 suite_bench() {
+	# bench/dom0.sh (make bench-dom0): six well-formed rows on softcpu,
+	# every placement alone and against the hog (figures not judged)
+	sh "$HERE/../bench/dom0.sh" "$BUILD" softcpu >"$OUT/dom0" 2>&1
+	if [ "$(grep -cE '^\| softcpu \| (vcpu|thread|process) \| (idle|hog) \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9] \| [0-9]+ \|$' "$OUT/dom0")" = 6 ]; then
+		pass bench/dom0
+	else
+		fail bench/dom0 "$OUT/dom0"
+	fi
 	# bench/answers.sh: every row runs pgcheck to its end (no "-" cell)
 	sh "$HERE/../bench/answers.sh" "$BUILD" >"$OUT/answers" 2>&1
 	if [ "$(grep -c ' of 35 | ' "$OUT/answers")" = 11 ] &&

@@ -95,6 +95,8 @@ bad vdisk-two 2 "there is one virtio disk only" "$TV" --disk="$OUT/ok.img,if=vir
 bad vdisk-slot 2 "slot= is for if=ide" "$TV" --disk="$OUT/ok.img,if=virtio,slot=0" "$OUT/triple.elf"
 bad vdisk-serial-ide 2 "serial= is for if=virtio" "$TV" --disk="$OUT/ok.img,serial=x" "$OUT/triple.elf"
 bad vdisk-serial-long 2 "--disk: unknown option 'serial=123456789012345678901'" "$TV" --disk="$OUT/ok.img,if=virtio,serial=123456789012345678901" "$OUT/triple.elf"
+bad backend-unknown 2 "--backend=dom0: give vcpu, thread or process" "$TV" --backend=dom0 "$OUT/triple.elf"
+bad backend-icount 2 "--backend=thread: not with --icount" "$TV" --backend=thread --icount "$OUT/triple.elf"
 bad vdisk-if 2 "--disk: unknown option 'if=scsi'" "$TV" --disk="$OUT/ok.img,if=scsi" "$OUT/triple.elf"
 # Multiboot kernels the loader must refuse (monitor/multiboot.c).
 mkmb mb 0x100000

@@ -3,7 +3,10 @@
  * driven as a guest driver drives it: find the card in configuration
  * space, size and place its BAR, walk its capabilities, negotiate,
  * set up a split virtqueue in guest RAM, read and write sectors of a
- * temporary image; then a hostile driver's rings.
+ * temporary image; then a hostile driver's rings.  Every test runs
+ * three times: with the queue processed at the notifying write, by an
+ * I/O thread and by a back-end process (--backend, waited for after
+ * each write to the card as a halted vCPU waits).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -36,6 +39,8 @@
 #define STATUS 0x130000
 
 static struct virtio_blk blk;
+static struct virtio_backend be;
+static enum virtio_backend_kind kind; /* the group's placement */
 static char image[] = "/tmp/trapvisor-virtio-XXXXXX";
 
 /* What the driver learnt from the capabilities. */
@@ -67,6 +72,7 @@ static uint64_t rd(uint64_t gpa, unsigned size)
 static void wr(uint64_t gpa, unsigned size, uint64_t v)
 {
 	devices_mmio(&dev_vm, gpa, size, true, &v);
+	virtio_backend_drain(&be); /* a notification's answer, if any */
 }
 
 static void put(uint64_t gpa, const void *p, size_t n)
@@ -120,14 +126,31 @@ static int setup(void **state)
 	close(fd);
 	if (virtio_blk_open(&blk, SLOT, image, false, "trapvisor-vd3", &dev_vm.mem, why,
 			    sizeof(why)) < 0 ||
-	    pci_device_register(&dev_vm.dev->pci, &blk.vp.pci) < 0)
+	    pci_device_register(&dev_vm.dev->pci, &blk.vp.pci) < 0 ||
+	    virtio_backend_start(&be, kind, &dev_vm, &blk.vp, &blk.fd,
+				 "virtio-blk", why, sizeof(why)) < 0)
 		return -1;
 	avail_idx = 0;
 	return 0;
 }
 
+static int setup_thread(void **state)
+{
+	kind = VIRTIO_BACKEND_THREAD;
+	return setup(state);
+}
+
+static int setup_process(void **state)
+{
+	kind = VIRTIO_BACKEND_PROCESS;
+	return setup(state);
+}
+
 static int teardown(void **state)
 {
+	assert_false(dev_vm.stopped); /* the back end never went away */
+	virtio_backend_stop(&be);
+	kind = VIRTIO_BACKEND_VCPU;
 	virtio_blk_close(&blk);
 	unlink(image);
 	return dev_vm_teardown(state);
@@ -641,6 +664,8 @@ static void test_read_only(void **state)
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define TT(f) cmocka_unit_test_setup_teardown(f, setup_thread, teardown)
+#define TP(f) cmocka_unit_test_setup_teardown(f, setup_process, teardown)
 
 int main(void)
 {
@@ -654,6 +679,24 @@ int main(void)
 		T(test_hostile_addresses),
 		T(test_hostile_rings),
 		T(test_read_only),
+		TT(test_discover_negotiate),
+		TT(test_write_read_flush),
+		TT(test_indirect_and_event_idx),
+		TT(test_no_interrupt_flag),
+		TT(test_hostile_index_out_of_range),
+		TT(test_hostile_loop),
+		TT(test_hostile_addresses),
+		TT(test_hostile_rings),
+		TT(test_read_only),
+		TP(test_discover_negotiate),
+		TP(test_write_read_flush),
+		TP(test_indirect_and_event_idx),
+		TP(test_no_interrupt_flag),
+		TP(test_hostile_index_out_of_range),
+		TP(test_hostile_loop),
+		TP(test_hostile_addresses),
+		TP(test_hostile_rings),
+		TP(test_read_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
