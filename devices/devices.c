@@ -241,7 +241,7 @@ void devices_print_stats(const struct vm *vm, FILE *f)
 		" (one register write each), interrupts %" PRIu64
 		", register accesses %" PRIu64 " in all\n", vp->requests,
 		vp->notifications, vp->interrupts, vp->bar_accesses);
-	print_per_kib(f, "virtio-blk", vm->dev->vblk->bytes, vp->bar_accesses);
+	print_per_kib(f, "virtio-blk", vp->bytes, vp->bar_accesses);
 	virtio_backend_print(&vm->dev->vblk_be, f);
 }
 

@@ -62,7 +62,7 @@ struct vb_answer {
 	uint8_t isr;         /* ISR bits to raise */
 	uint8_t broken;      /* the driver broke the device: NEEDS_RESET */
 	uint32_t kicks;      /* kicks it covered */
-	uint64_t requests, interrupts;
+	uint64_t requests, interrupts, bytes;
 };
 
 /* What the back end's side holds: its own (the thread frees it). */
@@ -139,7 +139,7 @@ static void serve(struct vb_side *s)
 
 	for (;;) {
 		struct virtio_pci *c = s->copy;
-		uint64_t r0 = c->requests, i0 = c->interrupts;
+		uint64_t r0 = c->requests, i0 = c->interrupts, b0 = c->bytes;
 		bool todo[VIRTIO_MAX_QUEUES] = { false };
 		ssize_t n;
 		unsigned got;
@@ -170,6 +170,7 @@ static void serve(struct vb_side *s)
 			.broken = !!(c->status & VIRTIO_STATUS_NEEDS_RESET),
 			.requests = c->requests - r0,
 			.interrupts = c->interrupts - i0,
+			.bytes = c->bytes - b0,
 		};
 		if (!write_full(s->done_w, &a, sizeof(a)))
 			return;
@@ -297,6 +298,7 @@ static void apply(struct virtio_backend *b, const struct vb_answer *a)
 	b->wakeups++;
 	vp->requests += a->requests;
 	vp->interrupts += a->interrupts;
+	vp->bytes += a->bytes;
 	if (a->broken)
 		virtio_pci_needs_reset(vp);
 	else if (a->isr & VIRTIO_ISR_QUEUE)

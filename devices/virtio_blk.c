@@ -129,7 +129,7 @@ static int64_t blk_request(void *opaque, struct virtio_pci *vp, unsigned q,
 				 blk_in(b, c, sector, data) : VIRTIO_BLK_S_IOERR;
 		if (status == VIRTIO_BLK_S_OK) {
 			written += (int64_t)data;
-			b->bytes += data;
+			vp->bytes += data;
 		}
 		break;
 	case VIRTIO_BLK_T_OUT:
@@ -137,7 +137,7 @@ static int64_t blk_request(void *opaque, struct virtio_pci *vp, unsigned q,
 		status = in_range(b, sector, data) ?
 				 blk_out(b, c, sector, data) : VIRTIO_BLK_S_IOERR;
 		if (status == VIRTIO_BLK_S_OK)
-			b->bytes += data;
+			vp->bytes += data;
 		break;
 	case VIRTIO_BLK_T_FLUSH:
 		status = b->be.flush(b->be.opaque) < 0 ? VIRTIO_BLK_S_IOERR :

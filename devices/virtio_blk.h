@@ -62,7 +62,6 @@ struct virtio_blk {
 	bool read_only;
 	char id[VIRTIO_BLK_ID_BYTES];  /* what GET_ID answers: the serial */
 	uint8_t buf[VIRTIO_BLK_CHUNK]; /* data on its way */
-	uint64_t bytes;                /* --stats: data read or written */
 };
 
 /*

@@ -185,8 +185,10 @@ struct virtio_pci {
 	struct virtq_chain chain; /* the request being handled */
 	/* --stats: what the paravirtual design costs.  Each notification
 	 * is one write to the BAR (an exit), however many requests it
-	 * hands over; bar_accesses counts every access, set-up included. */
-	uint64_t notifications, requests, bar_accesses, interrupts;
+	 * hands over; bar_accesses counts every access, set-up included;
+	 * bytes, the data the device type moved for its requests (it
+	 * counts them: a disk its sectors). */
+	uint64_t notifications, requests, bar_accesses, interrupts, bytes;
 	const struct virtio_placement *place; /* NULL: the vCPU's thread */
 	bool remote;              /* this copy is a back end's: its
 				     interrupts go back in its answer */
