@@ -194,21 +194,33 @@ static void take_input(struct vm *vm)
 
 /*
  * Wait up to timeout_ns (-1: for ever) for input the UART has room for,
- * and take it.  A signal (Ctrl-C) ends the wait early.
+ * and take it.  A signal that stops the run (Ctrl-C, SIGTERM, SIGHUP)
+ * ends the wait early.  It must not come between the run loop's last
+ * look at vm->kick and the sleep, or the sleep would never end (a lost
+ * wake-up): the signals are blocked while kick is looked at once more,
+ * and ppoll() lets them in only while it sleeps, in one step.
  */
 static void wait_input(struct vm *vm, int64_t timeout_ns)
 {
 	struct pollfd p = { .fd = in_fd, .events = POLLIN };
 	struct timespec ts = { (time_t)(timeout_ns / 1000000000),
 			       (long)(timeout_ns % 1000000000) };
+	sigset_t stop, old;
 
 	if (ns16550a_rx_room(&vm->dev->com1) == 0 || in_fd < 0) {
 		if (timeout_ns > 0)
 			nanosleep(&ts, NULL);
 		return;
 	}
-	if (ppoll(&p, 1, timeout_ns < 0 ? NULL : &ts, NULL) > 0)
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	if (vm->kick != VM_KICK_STOP &&
+	    ppoll(&p, 1, timeout_ns < 0 ? NULL : &ts, &old) > 0)
 		take_input(vm);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 void console_poll(struct vm *vm)
