@@ -110,17 +110,28 @@ void ns16550a_flush_aged(struct ns16550a *u)
 }
 
 /* One byte for the host: buffer it, and flush when it is time. */
-static void uart_transmit(struct ns16550a *u, uint8_t byte)
+static void host_put(struct ns16550a *u, uint8_t byte)
 {
 	uint64_t now = clock_host_ns();
 
 	if (u->out_len == 0)
 		u->out_since_ns = now;
 	u->out_buf[u->out_len++] = byte;
-	u->tx_bytes++;
 	if (u->out_len == UART_OUT_BUF || (u->out_lines && byte == '\n') ||
 	    now - u->out_since_ns >= UART_OUT_AGE_NS)
 		ns16550a_flush(u);
+}
+
+static void uart_transmit(struct ns16550a *u, uint8_t byte)
+{
+	u->tx_bytes++;
+	host_put(u, byte);
+}
+
+void ns16550a_host_write(struct ns16550a *u, const uint8_t *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		host_put(u, buf[i]);
 }
 
 /* The receiver holds one byte (the RBR) unless the FIFOs are enabled. */
