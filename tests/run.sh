@@ -406,6 +406,10 @@ gdb-port|$k -gdb tcp::70000|-gdb tcp::70000: give a port
 freeze-without-gdb|$k -S|-S: needs -s or -gdb
 initrd-empty-item|$k -initrd x,,y,|-initrd: every module needs a file name
 serial-file|$k -serial file:x|-serial file:x: only stdio
+virtio-serial-legacy|$k -device virtio-serial-pci|-device virtio-serial-pci: virtio-serial-pci needs disable-legacy=on and vectors=0
+virtconsole-alone|$k -device virtconsole,chardev=c|-device virtconsole: the virtio console needs -chardev stdio,id=ID,mux=on
+vcons-before-disk|$k -device virtio-serial-pci,disable-legacy=on,vectors=0 -device virtio-blk-pci,drive=d,disable-legacy=on,vectors=0|-device virtio-blk-pci,drive=d,disable-legacy=on,vectors=0: give virtio-blk-pci before virtio-serial-pci
+chardev-file|$k -chardev file,id=c,path=x|-chardev file,id=c,path=x: only one stdio,id=ID,mux=on
 debug-exit-iobase|$k -device isa-debug-exit,iobase=0x501|-device isa-debug-exit,iobase=0x501: isa-debug-exit is at iobase=0xf4 only
 no-kernel|-m 64|-kernel FILE: required
 EOF
