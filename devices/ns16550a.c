@@ -128,10 +128,33 @@ static void uart_transmit(struct ns16550a *u, uint8_t byte)
 	host_put(u, byte);
 }
 
+/* As host_put for each byte, a run of bytes at a time (up to a newline
+ * when the host is a terminal). */
 void ns16550a_host_write(struct ns16550a *u, const uint8_t *buf, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		host_put(u, buf[i]);
+	while (n) {
+		size_t k = UART_OUT_BUF - u->out_len;
+		const uint8_t *nl;
+
+		if (k > n)
+			k = n;
+		if (u->out_lines && (nl = memchr(buf, '\n', k)) != NULL)
+			k = (size_t)(nl - buf); /* the newline goes in last */
+		if (k == 0) {
+			host_put(u, *buf++);
+			n--;
+			continue;
+		}
+		if (u->out_len == 0)
+			u->out_since_ns = clock_host_ns();
+		memcpy(u->out_buf + u->out_len, buf, k);
+		u->out_len = (uint16_t)(u->out_len + k);
+		buf += k;
+		n -= k;
+		ns16550a_flush_aged(u);
+		if (u->out_len == UART_OUT_BUF)
+			ns16550a_flush(u);
+	}
 }
 
 /* The receiver holds one byte (the RBR) unless the FIFOs are enabled. */

@@ -7,7 +7,8 @@
  * back, so the used length is 0.  Device-writable buffers in a transmit
  * chain are left untouched, as QEMU's handle_output leaves them (it
  * copies the chain's out_sg only).  A broken chain (a loop, a buffer
- * outside RAM) is the transport's to refuse (devices/virtio_pci.c).
+ * outside RAM) is the transport's to refuse (devices/virtio_pci.c), a
+ * chain of more than VIRTIO_CONSOLE_MAX_CHAIN bytes this file's.
  */
 #include <string.h>
 
@@ -19,8 +20,11 @@ static int64_t console_request(void *opaque, struct virtio_pci *vp,
 {
 	struct virtio_console *c = opaque;
 
-	if (q != VIRTIO_CONSOLE_TRANSMITQ)
-		return -1; /* receiveq is idle: never notified here */
+	/* receiveq is idle (never notified here); a chain too long to
+	 * print is refused (virtio_console.h) */
+	if (q != VIRTIO_CONSOLE_TRANSMITQ ||
+	    ch->read_len > VIRTIO_CONSOLE_MAX_CHAIN)
+		return -1;
 	for (uint64_t done = 0; done < ch->read_len;) {
 		uint64_t left = ch->read_len - done;
 		size_t k = left < sizeof(c->buf) ? (size_t)left : sizeof(c->buf);

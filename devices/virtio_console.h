@@ -21,7 +21,11 @@
  *
  *   le16 cols   le16 rows   le32 max_nr_ports   le32 emerg_wr
  *
- * cols and rows are 0 (no VIRTIO_CONSOLE_F_SIZE, as QEMU).
+ * cols and rows are 0 (no VIRTIO_CONSOLE_F_SIZE, as QEMU).  One more
+ * difference: a transmit chain of more than VIRTIO_CONSOLE_MAX_CHAIN
+ * bytes (1 MiB; Linux sends a page at a time) makes the device need a
+ * reset, where QEMU would print it all, so that a notification costs the
+ * monitor a bounded time (a chain may name the same RAM 256 times).
  *
  * No input: the receive queue's buffers stay available, as they do on
  * QEMU while nothing is typed (the transport leaves that queue to the
@@ -43,6 +47,7 @@
 #define VIRTIO_CONSOLE_TRANSMITQ 1
 #define VIRTIO_CONSOLE_CONFIG_LEN 12
 #define VIRTIO_CONSOLE_CHUNK 4096      /* bytes moved per out() call */
+#define VIRTIO_CONSOLE_MAX_CHAIN 0x100000 /* bytes a transmit chain may hold */
 
 struct virtio_console {
 	struct virtio_pci vp;          /* the card */

@@ -27,7 +27,7 @@
  * What must hold: no crash, no sanitizer report, no hang; a read
  * returns no more bits than its size; the console never sends more
  * bytes than its transmit chains held (at most a queue's worth of
- * buffers per notification, each at most 2 MiB of RAM); the receive
+ * chains per notification, each at most VIRTIO_CONSOLE_MAX_CHAIN); the receive
  * queue is never used (no input); a device that needs a reset stays so
  * until the driver writes status 0.
  */
@@ -172,7 +172,7 @@ static void record(const uint8_t *r)
 				  VIRTIO_PCI_NOTIFY_MULT * (r[1] & 3u), 2, 0);
 		if (c->vp.requests - reqs > VIRTQ_MAX_SIZE ||
 		    c->tx_bytes - before >
-			    (c->vp.requests - reqs) * ((uint64_t)RAM_MIB << 20) ||
+			    (c->vp.requests - reqs) * VIRTIO_CONSOLE_MAX_CHAIN ||
 		    c->vp.vq[VIRTIO_CONSOLE_RECEIVEQ].used_idx)
 			abort(); /* more than the chains held, or input */
 		break;

@@ -286,6 +286,29 @@ static void test_hostile_loop(void **state)
 	assert_string_equal(host_line(), "loop\n");
 }
 
+/* A chain of more than VIRTIO_CONSOLE_MAX_CHAIN bytes (the same RAM
+ * twice): refused before a byte goes out. */
+static void test_chain_too_long(void **state)
+{
+	(void)state;
+	bring_up();
+	desc(1, 0, DATA, VIRTIO_CONSOLE_MAX_CHAIN / 2 + 1, VIRTQ_DESC_F_NEXT, 1);
+	desc(1, 1, DATA, VIRTIO_CONSOLE_MAX_CHAIN / 2 + 1, 0, 0);
+	avail(1, 0);
+	kick(1);
+	assert_true(status() & VIRTIO_STATUS_NEEDS_RESET);
+	assert_int_equal(dev_vm.dev->vcons->tx_bytes, 0);
+	assert_int_equal(dev_vm.dev->com1.out_len, 0);
+	bring_up();
+	dev_vm.dev->com1.out_fd = -1; /* a MiB for nobody, not the pipe */
+	desc(1, 0, DATA, VIRTIO_CONSOLE_MAX_CHAIN / 2 + 1, VIRTQ_DESC_F_NEXT, 1);
+	desc(1, 1, DATA, VIRTIO_CONSOLE_MAX_CHAIN / 2 - 1, 0, 0);
+	avail(1, 0);
+	kick(1); /* exactly the limit: printed */
+	assert_int_equal(status(), 0x0f);
+	assert_int_equal(dev_vm.dev->vcons->tx_bytes, VIRTIO_CONSOLE_MAX_CHAIN);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, dev_vm_teardown)
 
 int main(void)
@@ -297,6 +320,7 @@ int main(void)
 		T(test_writable_left_alone),
 		T(test_receiveq_idle),
 		T(test_hostile_loop),
+		T(test_chain_too_long),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
