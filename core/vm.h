@@ -77,6 +77,7 @@ struct vm_options {
 				   (0: time is the host's clock) */
 	struct vm_disk disk[VM_MAX_DISKS]; /* --disk, by slot */
 	struct vm_disk vdisk;   /* --disk=FILE,if=virtio: a virtio-blk card */
+	bool vconsole;          /* --console=virtio: a virtio console card */
 	const char *initrd[VM_MAX_INITRD]; /* --initrd: multiboot modules,
 				   each "FILE [ARGS]" (QEMU's -initrd) */
 	unsigned ninitrd;

@@ -190,6 +190,25 @@ void devices_fini(struct vm *vm)
 		free(vm->dev->vblk);
 		vm->dev->vblk = NULL;
 	}
+	free(vm->dev->vcons);
+	vm->dev->vcons = NULL;
+}
+
+/*
+ * The same contrast for output: the 16550 takes a byte per OUT to THR
+ * (one exit each, and the driver's LSR polls on top); the console takes
+ * a buffer of any length per chain, and a notification (one exit) per
+ * batch of chains.
+ */
+static void print_console_stats(const struct devices *d, FILE *f)
+{
+	const struct virtio_pci *vp = &d->vcons->vp;
+
+	fprintf(f, "virtio-console: bytes %" PRIu64 " in %" PRIu64
+		" buffers, notifications %" PRIu64 " (one register write "
+		"each), register accesses %" PRIu64 " in all; COM1: bytes %"
+		PRIu64 " (one OUT each)\n", d->vcons->tx_bytes, vp->requests,
+		vp->notifications, vp->bar_accesses, d->com1.tx_bytes);
 }
 
 /*
@@ -234,6 +253,8 @@ void devices_print_stats(const struct vm *vm, FILE *f)
 	if (!vm->dev)
 		return;
 	print_ide_stats(&vm->dev->ide0, f);
+	if (vm->dev->vcons)
+		print_console_stats(vm->dev, f);
 	if (!vm->dev->vblk)
 		return;
 	vp = &vm->dev->vblk->vp;
@@ -272,6 +293,31 @@ int devices_add_virtio_disk(struct vm *vm, const struct vm_disk *disk,
 	}
 	return virtio_backend_start(&vm->dev->vblk_be, vm->opt.backend, vm, &b->vp,
 				    &b->fd, "virtio-blk", why, len);
+}
+
+/* The console's bytes go out behind COM1's, on its host line. */
+static void console_out(void *arg, const uint8_t *buf, size_t n)
+{
+	ns16550a_host_write(arg, buf, n);
+}
+
+int devices_add_virtio_console(struct vm *vm, char *why, size_t len)
+{
+	struct virtio_console *c = calloc(1, sizeof(*c));
+	uint8_t dev = vm->dev->vblk ? VIRTIO_BLK_PCI_DEV + 1 :
+				      VIRTIO_BLK_PCI_DEV;
+
+	if (!c) {
+		snprintf(why, len, "out of memory for the virtio console");
+		return -1;
+	}
+	virtio_console_init(c, dev, &vm->mem, console_out, &vm->dev->com1);
+	vm->dev->vcons = c;
+	if (pci_device_register(&vm->dev->pci, &c->vp.pci) < 0) {
+		snprintf(why, len, "virtio console: PCI slot %d is taken", dev);
+		return -1;
+	}
+	return 0;
 }
 
 /*

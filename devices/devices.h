@@ -38,6 +38,7 @@
 #include "devices/vga.h"
 #include "devices/virtio_backend.h"
 #include "devices/virtio_blk.h"
+#include "devices/virtio_console.h"
 
 struct vm;
 struct vm_disk;
@@ -59,6 +60,7 @@ struct devices {
 	struct acpi_pm pm;       /* PIIX4 ACPI PM1 registers and PM timer */
 	struct virtio_blk *vblk; /* the virtio-blk card, or NULL */
 	struct virtio_backend vblk_be; /* where its requests run */
+	struct virtio_console *vcons; /* the virtio console card, or NULL */
 };
 
 /*
@@ -77,6 +79,16 @@ struct devices {
  */
 int devices_add_virtio_disk(struct vm *vm, const struct vm_disk *disk,
 			    char *why, size_t len);
+
+/*
+ * Put a virtio console card on the bus (--console=virtio) at the next
+ * slot QEMU would give it after the virtio disk, when there is one: the
+ * monitor adds the disk first (00:02.0), then the console (00:02.0 or
+ * 00:03.0; INTA# at PIRQB or PIRQC, devices/pci.h).  Its output joins
+ * COM1's on the same host line, in the guest's order
+ * (ns16550a_host_write).  0, or -1 with a one-line reason in why.
+ */
+int devices_add_virtio_console(struct vm *vm, char *why, size_t len);
 
 /*
  * Bring the interrupt lines up to date with virtual time (core/clock.h):
@@ -113,7 +125,8 @@ void devices_idle(struct vm *vm);
 bool devices_drain(struct vm *vm);
 
 /* --stats: the virtio disk's requests, notifications, interrupts and
- * register accesses (nothing without one). */
+ * register accesses; the virtio console's bytes and notifications
+ * beside COM1's bytes (nothing without those cards). */
 void devices_print_stats(const struct vm *vm, FILE *f);
 
 /* Release what the devices hold (the disk images). */

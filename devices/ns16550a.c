@@ -110,17 +110,51 @@ void ns16550a_flush_aged(struct ns16550a *u)
 }
 
 /* One byte for the host: buffer it, and flush when it is time. */
-static void uart_transmit(struct ns16550a *u, uint8_t byte)
+static void host_put(struct ns16550a *u, uint8_t byte)
 {
 	uint64_t now = clock_host_ns();
 
 	if (u->out_len == 0)
 		u->out_since_ns = now;
 	u->out_buf[u->out_len++] = byte;
-	u->tx_bytes++;
 	if (u->out_len == UART_OUT_BUF || (u->out_lines && byte == '\n') ||
 	    now - u->out_since_ns >= UART_OUT_AGE_NS)
 		ns16550a_flush(u);
+}
+
+static void uart_transmit(struct ns16550a *u, uint8_t byte)
+{
+	u->tx_bytes++;
+	host_put(u, byte);
+}
+
+/* As host_put for each byte, a run of bytes at a time (up to a newline
+ * when the host is a terminal). */
+void ns16550a_host_write(struct ns16550a *u, const uint8_t *buf, size_t n)
+{
+	while (n) {
+		size_t k = UART_OUT_BUF - u->out_len;
+		const uint8_t *nl;
+
+		if (k > n)
+			k = n;
+		if (u->out_lines && (nl = memchr(buf, '\n', k)) != NULL)
+			k = (size_t)(nl - buf); /* the newline goes in last */
+		if (k == 0) {
+			host_put(u, *buf++);
+			n--;
+			continue;
+		}
+		if (u->out_len == 0)
+			u->out_since_ns = clock_host_ns();
+		memcpy(u->out_buf + u->out_len, buf, k);
+		u->out_len = (uint16_t)(u->out_len + k);
+		buf += k;
+		n -= k;
+		ns16550a_flush_aged(u);
+		if (u->out_len == UART_OUT_BUF)
+			ns16550a_flush(u);
+	}
 }
 
 /* The receiver holds one byte (the RBR) unless the FIFOs are enabled. */

@@ -9,6 +9,7 @@
 #define DEVICES_NS16550A_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define COM1_BASE 0x3f8
@@ -101,6 +102,13 @@ void ns16550a_set_give_up(struct ns16550a *u, bool (*give_up)(void *arg),
  * before the monitor exits, so that no guest output is held back or lost.
  */
 void ns16550a_flush(struct ns16550a *u);
+/*
+ * Bytes of another device for the same host line (the virtio console,
+ * devices/virtio_console.h): buffered and flushed as the UART's own, after
+ * what the UART holds, so that the host sees both in the guest's order.
+ * They are not the UART's tx_bytes.
+ */
+void ns16550a_host_write(struct ns16550a *u, const uint8_t *buf, size_t n);
 /* Flush if the oldest byte held back has waited long enough (20 ms). */
 void ns16550a_flush_aged(struct ns16550a *u);
 /*

@@ -352,6 +352,7 @@ void virtio_pci_process(struct virtio_pci *vp, unsigned q)
 static void notify(struct virtio_pci *vp, unsigned q)
 {
 	if (q >= vp->ops->nqueues || !vp->vq[q].enabled ||
+	    (vp->ops->idle_queues >> q & 1) ||
 	    (vp->status & (VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_DRIVER_OK)) !=
 		    VIRTIO_STATUS_DRIVER_OK)
 		return;

@@ -158,6 +158,10 @@ struct virtio_device_ops {
 	uint16_t device_id;       /* virtio device ID (5) */
 	uint32_t class_code;      /* the card's PCI class */
 	unsigned nqueues;
+	/* Queues whose buffers wait for the device, not for a notification
+	 * (a console's receiveq until input comes): a notification of one
+	 * takes nothing off its ring. */
+	uint32_t idle_queues;
 	uint64_t features;        /* device-type feature bits offered */
 	unsigned config_len;      /* bytes of device-specific configuration */
 	/* Byte off of the device-specific configuration. */

@@ -67,6 +67,10 @@ int vm_create(struct vm *vm, const struct vm_options *opt, int out_fd,
 		vm_destroy(vm);
 		return -1;
 	}
+	if (opt->vconsole && devices_add_virtio_console(vm, why, len) < 0) {
+		vm_destroy(vm);
+		return -1;
+	}
 	return 0;
 fail:
 	free_parts(vm);

@@ -141,6 +141,13 @@ static const char usage_text[] =
 "                  sandboxed process sharing only guest RAM and the\n"
 "                  image (process: Xen's dom0 blkback, vhost-user); not\n"
 "                  with --icount\n"
+"  --console=virtio\n"
+"                  a virtio console card beside COM1 (virtio 1.x, port 0,\n"
+"                  output only, INTx#) at the next PCI slot after the\n"
+"                  virtio disk (00:02.0, or 00:03.0 with one), as QEMU's\n"
+"                  -nodefaults -device virtio-serial-pci,disable-legacy=on,\n"
+"                  vectors=0 -device virtconsole; its output joins COM1's\n"
+"                  on standard output in the order the guest gave both\n"
 "  --initrd='FILE [ARGS]'\n"
 "                  a module for a multiboot kernel, as QEMU's -initrd:\n"
 "                  loaded page-aligned above the kernel, its string the\n"
@@ -390,6 +397,7 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		{ "icount", optional_argument, NULL, 'c' },
 		{ "no-sandbox", no_argument, NULL, 'S' },
 		{ "disk", required_argument, NULL, 'd' },
+		{ "console", required_argument, NULL, 'C' },
 		{ "initrd", required_argument, NULL, 'r' },
 		{ "trace-json", required_argument, NULL, 'j' },
 		{ "dump-paging", required_argument, NULL, 'p' },
@@ -413,6 +421,12 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 		case 'c': opt->icount_ns = parse_icount(optarg); break;
 		case 'S': no_sandbox = true; break;
 		case 'd': parse_disk(optarg, opt); break;
+		case 'C':
+			if (strcmp(optarg, "virtio") != 0)
+				usage_error("--console=%s: the only console "
+					    "beside COM1 is virtio", optarg);
+			opt->vconsole = true;
+			break;
 		case 'r': add_initrd(optarg, opt); break;
 		case 'j': trace_json_path = optarg; break;
 		case 'p': dump_paging_path = optarg; break;

@@ -78,6 +78,13 @@ static const char help_text[] =
 "                      is; -drive if=virtio is refused (QEMU's is\n"
 "                      transitional, with MSI-X)\n"
 "  -serial stdio|mon:stdio   COM1 (always standard output in trapvisor)\n"
+"  -chardev stdio,id=ID,mux=on  -serial chardev:ID\n"
+"  -device virtio-serial-pci,disable-legacy=on,vectors=0\n"
+"  -device virtconsole,chardev=ID\n"
+"                      a virtio console beside COM1, both on standard\n"
+"                      output (--console=virtio): modern only, without\n"
+"                      MSI-X; after -device virtio-blk-pci when both are\n"
+"                      given, so that the cards take QEMU's slots\n"
 "  -device isa-debug-exit,iobase=0xf4[,iosize=1|2|4]\n"
 "                      the exit port (always present at 0xf4)\n"
 "  -display none, -nographic, -nodefaults, -no-reboot, -monitor none,\n"
@@ -195,6 +202,84 @@ static struct {
 	const char *serial;     /* the -device's serial=, into argv */
 } vdrive;
 
+/*
+ * The virtio console: QEMU's virtio-serial-pci card with a virtconsole
+ * port on a stdio chardev that COM1 shares (mux=on); all four pieces,
+ * matched once the whole command line is read.
+ */
+static struct {
+	char *chardev;          /* -chardev stdio,id=ID,mux=on's ID */
+	const char *serial;     /* -serial chardev:ID's ID */
+	bool card;              /* -device virtio-serial-pci,... */
+	const char *port;       /* -device virtconsole,chardev=ID's ID */
+} vcons;
+
+/* -chardev stdio,id=ID,mux=on, keys in any order; s is cut in place. */
+static void parse_chardev(char *s)
+{
+	char *all = strdup(s), *rest = s, *kv, *id = NULL;
+	bool stdio = false, mux = false;
+
+	if (!all) {
+		perror(QEMU_NAME ": strdup");
+		exit(EXIT_USAGE);
+	}
+	while ((kv = strsep(&rest, ",")) != NULL) {
+		if (strcmp(kv, "stdio") == 0 && !stdio)
+			stdio = true;
+		else if (strncmp(kv, "id=", 3) == 0 && kv[3] && !id)
+			id = kv + 3;
+		else if (strcmp(kv, "mux=on") == 0)
+			mux = true;
+		else
+			stdio = false, id = NULL; /* refused below */
+	}
+	if (!stdio || !id || !mux || vcons.chardev)
+		refuse("-chardev", all, "only one stdio,id=ID,mux=on is "
+		       "supported (COM1 and the virtio console share it)");
+	vcons.chardev = id;
+	free(all);
+}
+
+/* -device virtio-serial-pci,disable-legacy=on,vectors=0 (s[17] on). */
+static void parse_virtio_serial(const char *s)
+{
+	if (strcmp(s + 17, ",disable-legacy=on,vectors=0") != 0 &&
+	    strcmp(s + 17, ",vectors=0,disable-legacy=on") != 0)
+		refuse("-device", s, "virtio-serial-pci needs disable-legacy=on "
+		       "and vectors=0, nothing else (trapvisor's card is modern "
+		       "only, without MSI-X)");
+	if (vcons.card)
+		refuse("-device", s, "one virtio-serial-pci card only");
+	vcons.card = true;
+}
+
+/* -device virtconsole,chardev=ID: port 0 of the card. */
+static void parse_virtconsole(const char *s)
+{
+	if (strncmp(s + 11, ",chardev=", 9) != 0 || !s[20] ||
+	    strchr(s + 20, ','))
+		refuse("-device", s, "virtconsole takes chardev=ID only");
+	if (vcons.port)
+		refuse("-device", s, "one virtconsole only (port 0)");
+	vcons.port = s + 20;
+}
+
+/* The console's pieces, once the command line is read. */
+static void virtio_console(struct vm_options *opt)
+{
+	if (!vcons.chardev && !vcons.serial && !vcons.card && !vcons.port)
+		return;
+	if (!vcons.chardev || !vcons.serial || !vcons.card || !vcons.port ||
+	    strcmp(vcons.serial, vcons.chardev) ||
+	    strcmp(vcons.port, vcons.chardev))
+		refuse("-device", "virtconsole", "the virtio console needs "
+		       "-chardev stdio,id=ID,mux=on, -serial chardev:ID, "
+		       "-device virtio-serial-pci,disable-legacy=on,vectors=0 "
+		       "and -device virtconsole,chardev=ID, one ID");
+	opt->vconsole = true;
+}
+
 /* One key=value of -drive; *file, *slot, *ro, *none and *id collect the
  * answer. */
 static void drive_key(const char *all, char *kv, char **file, int *slot,
@@ -291,6 +376,10 @@ static void parse_virtio_blk(char *s)
 	}
 	if (vdrive.want)
 		refuse("-device", all, "one virtio-blk-pci card only");
+	if (vcons.card)
+		refuse("-device", all, "give virtio-blk-pci before "
+		       "virtio-serial-pci: trapvisor's console card takes the "
+		       "slot after the disk's");
 	while ((kv = strsep(&rest, ",")) != NULL) {
 		if (strncmp(kv, "drive=", 6) == 0 && kv[6])
 			vdrive.want = kv + 6;
@@ -371,9 +460,17 @@ static void parse_device(char *s)
 		parse_virtio_blk(s);
 		return;
 	}
+	if (strncmp(s, "virtio-serial-pci", 17) == 0 && (!s[17] || s[17] == ',')) {
+		parse_virtio_serial(s);
+		return;
+	}
+	if (strncmp(s, "virtconsole", 11) == 0 && (!s[11] || s[11] == ',')) {
+		parse_virtconsole(s);
+		return;
+	}
 	if (strncmp(s, name, n) != 0 || (s[n] && s[n] != ','))
-		refuse("-device", s, "the devices are isa-debug-exit and "
-		       "virtio-blk-pci");
+		refuse("-device", s, "the devices are isa-debug-exit, "
+		       "virtio-blk-pci, virtio-serial-pci and virtconsole");
 	for (const char *p = s + n; *p == ','; ) {
 		p++;
 		char *end;
@@ -488,8 +585,13 @@ static void option(const char *name, char *val, struct vm_options *opt)
 	else if (!strcmp(name, "-hda") || !strcmp(name, "-hdb"))
 		opt->disk[disk_slot(name, val, name[3] - 'a', opt)] =
 			(struct vm_disk){ .path = val };
+	else if (!strcmp(name, "-serial") && !strncmp(val, "chardev:", 8) &&
+		 val[8])
+		vcons.serial = val + 8;
 	else if (!strcmp(name, "-serial"))
 		only(name, val, "stdio", "mon:stdio");
+	else if (!strcmp(name, "-chardev"))
+		parse_chardev(val);
 	else if (!strcmp(name, "-device"))
 		parse_device(val);
 	else if (!strcmp(name, "-display"))
@@ -501,7 +603,7 @@ static void option(const char *name, char *val, struct vm_options *opt)
 static const char *const with_value[] = {
 	"-kernel", "-append", "-initrd", "-gdb", "-m", "-smp", "-accel",
 	"-machine", "-M", "-cpu", "-drive", "-hda", "-hdb", "-serial",
-	"-device", "-display", "-monitor", "-vnc", NULL,
+	"-device", "-display", "-monitor", "-vnc", "-chardev", NULL,
 };
 
 static bool takes_value(const char *name)
@@ -518,6 +620,7 @@ void qemu_args_parse(int argc, char **argv, struct vm_options *opt)
 
 	freeze = false;
 	memset(&vdrive, 0, sizeof(vdrive));
+	memset(&vcons, 0, sizeof(vcons));
 	*opt = (struct vm_options){ .engine = "softcpu", .isa = ISA_STRICT,
 				    .isa_given = true,
 				    .mem_mib = 128, .qemu_exit = true };
@@ -541,6 +644,7 @@ void qemu_args_parse(int argc, char **argv, struct vm_options *opt)
 		option(name, val, opt);
 	}
 	virtio_disk(opt);
+	virtio_console(opt);
 	if (!opt->image)
 		refuse("-kernel FILE", NULL, "required: trapvisor boots an ELF64 "
 		       "or a multiboot kernel, not a disk or firmware");

@@ -97,6 +97,8 @@ bad vdisk-serial-ide 2 "serial= is for if=virtio" "$TV" --disk="$OUT/ok.img,seri
 bad vdisk-serial-long 2 "--disk: unknown option 'serial=123456789012345678901'" "$TV" --disk="$OUT/ok.img,if=virtio,serial=123456789012345678901" "$OUT/triple.elf"
 bad backend-unknown 2 "--backend=dom0: give vcpu, thread or process" "$TV" --backend=dom0 "$OUT/triple.elf"
 bad backend-icount 2 "--backend=thread: not with --icount" "$TV" --backend=thread --icount "$OUT/triple.elf"
+bad console-serial 2 "--console=serial: the only console beside COM1 is virtio" "$TV" --console=serial "$OUT/triple.elf"
+bad console-empty 2 "--console=: the only console beside COM1 is virtio" "$TV" --console= "$OUT/triple.elf"
 bad vdisk-if 2 "--disk: unknown option 'if=scsi'" "$TV" --disk="$OUT/ok.img,if=scsi" "$OUT/triple.elf"
 # Multiboot kernels the loader must refuse (monitor/multiboot.c).
 mkmb mb 0x100000

@@ -1,0 +1,327 @@
+/*
+ * tests/unit/test_virtio_console.c - the virtio console on the virtio
+ * PCI transport, as --console=virtio puts it on the bus
+ * (devices_add_virtio_console, 00:02.0): what it offers and its
+ * configuration, transmit chains out to COM1's host line in the
+ * guest's order, the idle receive queue, a hostile driver's loop.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/vm.h"
+#include "devices/devices.h"
+#include "devices/virtio_console.h"
+#include "tests/unit/support/devvm.h"
+
+#define SLOT 2
+#define BAR_ADDR 0xfe000000ull
+#define COMMON (BAR_ADDR + VIRTIO_PCI_COMMON_OFF)
+#define DEVCFG (BAR_ADDR + VIRTIO_PCI_DEVICE_OFF)
+#define NOTIFY (BAR_ADDR + VIRTIO_PCI_NOTIFY_OFF)
+#define QSIZE 8
+
+/* Guest RAM (dev_vm has 2 MiB): queue q's rings at RING(q). */
+#define RING(q) (0x100000ull + 0x10000ull * (q))
+#define DESC 0
+#define AVAIL 0x1000
+#define USED 0x2000
+#define DATA 0x140000
+
+static uint16_t avail_idx[2];
+
+static uint32_t cfg_read(unsigned reg, unsigned size)
+{
+	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, SLOT, 0, reg));
+	return dev_in((uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size);
+}
+
+static void cfg_write(unsigned reg, unsigned size, uint32_t v)
+{
+	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, SLOT, 0, reg));
+	dev_out((uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size, v);
+}
+
+static uint64_t rd(uint64_t gpa, unsigned size)
+{
+	uint64_t v = 0;
+
+	devices_mmio(&dev_vm, gpa, size, false, &v);
+	return v;
+}
+
+static void wr(uint64_t gpa, unsigned size, uint64_t v)
+{
+	devices_mmio(&dev_vm, gpa, size, true, &v);
+}
+
+static void put(uint64_t gpa, const void *p, size_t n)
+{
+	assert_int_equal(gm_write(&dev_vm.mem, gpa, p, n), 0);
+}
+
+static uint16_t get16(uint64_t gpa)
+{
+	uint16_t v;
+
+	assert_int_equal(gm_read(&dev_vm.mem, gpa, &v, 2), 0);
+	return v;
+}
+
+static uint8_t status(void)
+{
+	return (uint8_t)rd(COMMON + VIRTIO_PCI_COMMON_STATUS, 1);
+}
+
+static int setup(void **state)
+{
+	char why[200];
+
+	if (dev_vm_setup(state) ||
+	    devices_add_virtio_console(&dev_vm, why, sizeof(why)) < 0)
+		return -1;
+	cfg_write(PCI_BASE_ADDRESS_0 + 16, 4, (uint32_t)BAR_ADDR);
+	cfg_write(PCI_BASE_ADDRESS_0 + 20, 4, 0);
+	cfg_write(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	return 0;
+}
+
+/* The bring-up of 3.1.1 with VERSION_1 only, both queues, DRIVER_OK. */
+static void bring_up(void)
+{
+	uint8_t zero[0x3000] = { 0 };
+
+	wr(COMMON + VIRTIO_PCI_COMMON_STATUS, 1, 0);
+	wr(COMMON + VIRTIO_PCI_COMMON_STATUS, 1,
+	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(COMMON + VIRTIO_PCI_COMMON_GFSELECT, 4, 1);
+	wr(COMMON + VIRTIO_PCI_COMMON_GF, 4, 1); /* VERSION_1 */
+	wr(COMMON + VIRTIO_PCI_COMMON_STATUS, 1, 0x0b);
+	assert_int_equal(status(), 0x0b);
+	for (unsigned q = 0; q < 2; q++) {
+		put(RING(q), zero, sizeof(zero));
+		wr(COMMON + VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
+		wr(COMMON + VIRTIO_PCI_COMMON_Q_SIZE, 2, QSIZE);
+		wr(COMMON + VIRTIO_PCI_COMMON_Q_DESC, 8, RING(q) + DESC);
+		wr(COMMON + VIRTIO_PCI_COMMON_Q_AVAIL, 8, RING(q) + AVAIL);
+		wr(COMMON + VIRTIO_PCI_COMMON_Q_USED, 8, RING(q) + USED);
+		wr(COMMON + VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
+		avail_idx[q] = 0;
+	}
+	wr(COMMON + VIRTIO_PCI_COMMON_STATUS, 1, 0x0f);
+}
+
+static void desc(unsigned q, unsigned i, uint64_t addr, uint32_t len,
+		 uint16_t flags, uint16_t next)
+{
+	uint8_t d[16];
+
+	memcpy(d, &addr, 8);
+	memcpy(d + 8, &len, 4);
+	memcpy(d + 12, &flags, 2);
+	memcpy(d + 14, &next, 2);
+	put(RING(q) + DESC + 16ull * i, d, 16);
+}
+
+/* Make head available on queue q, without notifying. */
+static void avail(unsigned q, uint16_t head)
+{
+	put(RING(q) + AVAIL + 4 + 2 * (avail_idx[q] % QSIZE), &head, 2);
+	avail_idx[q]++;
+	put(RING(q) + AVAIL + 2, &avail_idx[q], 2);
+}
+
+static void kick(unsigned q)
+{
+	wr(NOTIFY + VIRTIO_PCI_NOTIFY_MULT * q, 2, 0);
+}
+
+/* What reached COM1's host line (flushed), as a string. */
+static const char *host_line(void)
+{
+	static char buf[512];
+	ssize_t n;
+
+	ns16550a_flush(&dev_vm.dev->com1);
+	n = read(dev_pipe[0], buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+/* ------------------------------------------------------------------ */
+
+/* The card QEMU's virtio-serial-pci is, less MULTIPORT and EMERG_WRITE. */
+static void test_identity_and_config(void **state)
+{
+	uint64_t offered;
+
+	(void)state;
+	assert_int_equal(cfg_read(PCI_VENDOR_ID, 4), 0x10431af4);
+	assert_int_equal(cfg_read(PCI_REVISION_ID, 4) >> 8, 0x078000);
+	assert_int_equal(rd(COMMON + VIRTIO_PCI_COMMON_NUMQ, 2), 2);
+	wr(COMMON + VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
+	offered = rd(COMMON + VIRTIO_PCI_COMMON_DF, 4);
+	wr(COMMON + VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
+	offered |= rd(COMMON + VIRTIO_PCI_COMMON_DF, 4) << 32;
+	assert_int_equal(offered, 1ull << VIRTIO_F_VERSION_1 |
+					  1ull << VIRTIO_RING_F_INDIRECT_DESC |
+					  1ull << VIRTIO_RING_F_EVENT_IDX);
+	assert_int_equal(rd(DEVCFG + 0, 2), 0); /* cols */
+	assert_int_equal(rd(DEVCFG + 2, 2), 0); /* rows */
+	assert_int_equal(rd(DEVCFG + 4, 4), 1); /* max_nr_ports */
+	assert_int_equal(rd(DEVCFG + 8, 4), 0); /* emerg_wr */
+	assert_int_equal(rd(DEVCFG + 12, 4), 0); /* past the structure */
+}
+
+/* Three chains, one of two buffers, behind one notification: the bytes
+ * in ring order, used lengths 0, one notification counted. */
+static void test_transmit_batch(void **state)
+{
+	const struct virtio_pci *vp = &dev_vm.dev->vcons->vp;
+
+	(void)state;
+	bring_up();
+	put(DATA, "one\ntwo", 7);
+	put(DATA + 0x100, " and\nthree\n", 11);
+	desc(1, 0, DATA, 4, 0, 0);
+	desc(1, 1, DATA + 4, 3, VIRTQ_DESC_F_NEXT, 2);
+	desc(1, 2, DATA + 0x100, 5, 0, 0);
+	desc(1, 3, DATA + 0x105, 6, 0, 0);
+	avail(1, 0);
+	avail(1, 1);
+	avail(1, 3);
+	kick(1);
+	assert_string_equal(host_line(), "one\ntwo and\nthree\n");
+	assert_int_equal(get16(RING(1) + USED + 2), 3);
+	assert_int_equal(get16(RING(1) + USED + 4), 0);        /* id */
+	assert_int_equal(get16(RING(1) + USED + 8), 0);        /* len */
+	assert_int_equal(get16(RING(1) + USED + 12), 1);
+	assert_int_equal(get16(RING(1) + USED + 20), 3);
+	assert_int_equal(vp->requests, 3);
+	assert_int_equal(vp->notifications, 1);
+	assert_int_equal(dev_vm.dev->vcons->tx_bytes, 18);
+}
+
+/* COM1's bytes and the console's reach the host in the guest's order. */
+static void test_interleave_with_com1(void **state)
+{
+	(void)state;
+	bring_up();
+	dev_out(COM1_BASE + UART_THR, 1, 'A');
+	put(DATA, "BC", 2);
+	desc(1, 0, DATA, 2, 0, 0);
+	avail(1, 0);
+	kick(1);
+	dev_out(COM1_BASE + UART_THR, 1, 'D');
+	assert_string_equal(host_line(), "ABCD");
+	assert_int_equal(dev_vm.dev->com1.tx_bytes, 2);
+}
+
+/* A writable buffer in a transmit chain is left alone (QEMU's way). */
+static void test_writable_left_alone(void **state)
+{
+	uint8_t w[4] = { 0x5a, 0x5a, 0x5a, 0x5a }, back[4];
+
+	(void)state;
+	bring_up();
+	put(DATA, "hi\n", 3);
+	put(DATA + 0x100, w, 4);
+	desc(1, 0, DATA, 3, VIRTQ_DESC_F_NEXT, 1);
+	desc(1, 1, DATA + 0x100, 4, VIRTQ_DESC_F_WRITE, 0);
+	avail(1, 0);
+	kick(1);
+	assert_string_equal(host_line(), "hi\n");
+	assert_int_equal(gm_read(&dev_vm.mem, DATA + 0x100, back, 4), 0);
+	assert_memory_equal(back, w, 4);
+	assert_int_equal(get16(RING(1) + USED + 2), 1);
+	assert_int_equal(status() & VIRTIO_STATUS_NEEDS_RESET, 0);
+}
+
+/* No input: a receive buffer stays available, its notification is no
+ * request. */
+static void test_receiveq_idle(void **state)
+{
+	const struct virtio_pci *vp = &dev_vm.dev->vcons->vp;
+
+	(void)state;
+	bring_up();
+	desc(0, 0, DATA, 64, VIRTQ_DESC_F_WRITE, 0);
+	avail(0, 0);
+	kick(0);
+	assert_int_equal(get16(RING(0) + USED + 2), 0);
+	assert_int_equal(vp->requests, 0);
+	assert_int_equal(vp->notifications, 0);
+	assert_int_equal(status(), 0x0f);
+}
+
+/* A transmit chain that loops: nothing out, NEEDS_RESET until a reset,
+ * then the console works again. */
+static void test_hostile_loop(void **state)
+{
+	(void)state;
+	bring_up();
+	put(DATA, "loop\n", 5);
+	desc(1, 0, DATA, 5, VIRTQ_DESC_F_NEXT, 1);
+	desc(1, 1, DATA, 5, VIRTQ_DESC_F_NEXT, 0);
+	avail(1, 0);
+	kick(1);
+	assert_true(status() & VIRTIO_STATUS_NEEDS_RESET);
+	assert_int_equal(rd(BAR_ADDR + VIRTIO_PCI_ISR_OFF, 1),
+			 VIRTIO_ISR_CONFIG | VIRTIO_ISR_QUEUE);
+	assert_int_equal(get16(RING(1) + USED + 2), 0);
+	desc(1, 1, DATA, 5, 0, 0);
+	avail(1, 0);
+	kick(1); /* broken: ignored */
+	assert_int_equal(dev_vm.dev->vcons->tx_bytes, 0);
+	assert_int_equal(dev_vm.dev->com1.out_len, 0);
+	bring_up();
+	desc(1, 0, DATA, 5, 0, 0);
+	avail(1, 0);
+	kick(1);
+	assert_string_equal(host_line(), "loop\n");
+}
+
+/* A chain of more than VIRTIO_CONSOLE_MAX_CHAIN bytes (the same RAM
+ * twice): refused before a byte goes out. */
+static void test_chain_too_long(void **state)
+{
+	(void)state;
+	bring_up();
+	desc(1, 0, DATA, VIRTIO_CONSOLE_MAX_CHAIN / 2 + 1, VIRTQ_DESC_F_NEXT, 1);
+	desc(1, 1, DATA, VIRTIO_CONSOLE_MAX_CHAIN / 2 + 1, 0, 0);
+	avail(1, 0);
+	kick(1);
+	assert_true(status() & VIRTIO_STATUS_NEEDS_RESET);
+	assert_int_equal(dev_vm.dev->vcons->tx_bytes, 0);
+	assert_int_equal(dev_vm.dev->com1.out_len, 0);
+	bring_up();
+	dev_vm.dev->com1.out_fd = -1; /* a MiB for nobody, not the pipe */
+	desc(1, 0, DATA, VIRTIO_CONSOLE_MAX_CHAIN / 2 + 1, VIRTQ_DESC_F_NEXT, 1);
+	desc(1, 1, DATA, VIRTIO_CONSOLE_MAX_CHAIN / 2 - 1, 0, 0);
+	avail(1, 0);
+	kick(1); /* exactly the limit: printed */
+	assert_int_equal(status(), 0x0f);
+	assert_int_equal(dev_vm.dev->vcons->tx_bytes, VIRTIO_CONSOLE_MAX_CHAIN);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, dev_vm_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_identity_and_config),
+		T(test_transmit_batch),
+		T(test_interleave_with_com1),
+		T(test_writable_left_alone),
+		T(test_receiveq_idle),
+		T(test_hostile_loop),
+		T(test_chain_too_long),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
