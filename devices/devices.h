@@ -31,6 +31,7 @@
 #include "devices/i8259.h"
 #include "devices/mc146818.h"
 #include "devices/ide.h"
+#include "devices/piix.h"
 #include "devices/ioapic.h"
 #include "devices/lapic.h"
 #include "devices/ns16550a.h"
@@ -57,6 +58,8 @@ struct devices {
 	struct ioapic ioapic;    /* the I/O APIC; ISA IRQs on its pins */
 	struct acpi_pm pm;       /* PIIX4 ACPI PM1 registers and PM timer */
 	struct virtio_blk *vblk; /* the virtio-blk card, or NULL */
+	struct piix3 piix;       /* 00:01.0 ISA bridge, 00:01.1 IDE (BAR4:
+				    ide0's bus-master registers) */
 };
 
 /*
