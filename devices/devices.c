@@ -79,16 +79,27 @@ void devices_init(struct vm *vm, int out_fd)
 }
 
 /* The bus master's side of guest RAM: its writes go where the engines
- * hear of them (vm_write_phys), as virtio's do. */
+ * hear of them (vm_write_phys), as virtio's do.  Without Bus Master
+ * Enable in the IDE function's Command register it reaches nothing. */
+static bool bm_enabled(struct vm *vm)
+{
+	return pci_config_read(&vm->dev->piix.ide.config, PCI_COMMAND, 2) &
+	       PCI_COMMAND_MASTER;
+}
+
 static int bm_ram_read(void *opaque, uint64_t gpa, void *buf, size_t len)
 {
-	return gm_read(&((struct vm *)opaque)->mem, gpa, buf, len);
+	struct vm *vm = opaque;
+
+	return bm_enabled(vm) ? gm_read(&vm->mem, gpa, buf, len) : -1;
 }
 
 static int bm_ram_write(void *opaque, uint64_t gpa, const void *buf,
 			size_t len)
 {
-	return vm_write_phys(opaque, gpa, buf, len);
+	struct vm *vm = opaque;
+
+	return bm_enabled(vm) ? vm_write_phys(vm, gpa, buf, len) : -1;
 }
 
 /* The PIIX3's two functions on the bus, and the primary channel's bus

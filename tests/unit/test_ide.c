@@ -471,7 +471,7 @@ static void cfg_out(unsigned fn, unsigned reg, unsigned size, uint32_t v)
 static void bm_map(void)
 {
 	cfg_out(1, PCI_BASE_ADDRESS_0 + 16, 4, BM);
-	cfg_out(1, PCI_COMMAND, 2, PCI_COMMAND_IO);
+	cfg_out(1, PCI_COMMAND, 2, PCI_COMMAND_IO | PCI_COMMAND_MASTER);
 }
 
 /* Descriptor i of the table at table. */
@@ -686,6 +686,13 @@ static void test_bmdma_outside_ram(void **state)
 	prd(PRD_TABLE, 0, 0x10000, 4096, true);
 	dma_read(NSECT - 1, 2);
 	assert_int_equal(in(BM + BM_STATUS, 1), BM_ST_INT);
+	expect_abort();
+	/* Bus mastering off in the function: RAM is out of reach. */
+	out(BM + BM_STATUS, 1, BM_ST_INT);
+	out(BM + BM_CMD, 1, 0);
+	cfg_out(1, PCI_COMMAND, 2, PCI_COMMAND_IO);
+	dma_read(0, 1);
+	assert_int_equal(in(BM + BM_STATUS, 1), BM_ST_ERROR | BM_ST_INT);
 	expect_abort();
 	assert_false(vm.stopped);
 }
