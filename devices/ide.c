@@ -1,6 +1,6 @@
 /*
- * devices/ide.c - an IDE channel with two ATA hard disks, PIO only
- * (devices/ide.h).
+ * devices/ide.c - an IDE channel with two ATA hard disks, by PIO and
+ * by bus-master DMA (devices/ide.h).
  *
  * A command runs at once, synchronously: the device reads the image
  * with pread, puts the first block in buf and sets DRQ; each block the
@@ -566,7 +566,9 @@ static bool cmd_set_multiple(struct ide_drive *d)
  * SET FEATURES: what kernels send.  Write cache on and off, read
  * look-ahead, power-on defaults, power management and acoustics are
  * accepted (nothing to change here but IDENTIFY word 85); a transfer
- * mode is accepted for PIO and refused for DMA, which is not offered.
+ * mode is accepted as QEMU accepts it (PIO, single-word, multiword or
+ * Ultra DMA; IDENTIFY words 62, 63, 88 show the one chosen); the disk
+ * moves data the same way whatever it is.
  */
 static bool cmd_set_features(struct ide_drive *d)
 {

@@ -1,5 +1,6 @@
 /*
- * devices/ide.h - an IDE (ATA) channel: two hard disks spoken to by PIO.
+ * devices/ide.h - an IDE (ATA) channel: two hard disks spoken to by PIO
+ * or by bus-master DMA.
  *
  * Register, bit and command names from the ATA/ATAPI-6 and ATA8-ACS
  * standards.  The primary channel of a PC answers at two port ranges:
