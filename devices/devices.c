@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "core/clock.h"
+#include "core/panic.h"
 #include "core/vm.h"
 #include "devices/devices.h"
 #include "isa/x86.h"
@@ -54,6 +55,7 @@ static void rtc_init(struct vm *vm)
 }
 
 static void pci_irq(void *opaque, unsigned irq, bool level);
+static void ide_bus_master(struct vm *vm);
 
 void devices_init(struct vm *vm, int out_fd)
 {
@@ -67,12 +69,49 @@ void devices_init(struct vm *vm, int out_fd)
 	rtc_init(vm);
 	fw_cfg_init(&vm->dev->fw_cfg, vm->mem.size, 1, vm->opt.cmdline);
 	ide_init(&vm->dev->ide0);
+	ide_bus_master(vm);
 	vga_init(&vm->dev->vga);
 	lapic_init(&vm->dev->lapic);
 	ioapic_init(&vm->dev->ioapic, &vm->dev->lapic, &vm->dev->pic);
 	acpi_pm_init(&vm->dev->pm);
 	clock_set_deadline(vm, CLOCK_PIT, i8254_next_irq0(&vm->dev->pit));
 	clock_set_deadline(vm, CLOCK_LAPIC, CLOCK_NEVER);
+}
+
+/* The bus master's side of guest RAM: its writes go where the engines
+ * hear of them (vm_write_phys), as virtio's do.  Without Bus Master
+ * Enable in the IDE function's Command register it reaches nothing. */
+static bool bm_enabled(struct vm *vm)
+{
+	return pci_config_read(&vm->dev->piix.ide.config, PCI_COMMAND, 2) &
+	       PCI_COMMAND_MASTER;
+}
+
+static int bm_ram_read(void *opaque, uint64_t gpa, void *buf, size_t len)
+{
+	struct vm *vm = opaque;
+
+	return bm_enabled(vm) ? gm_read(&vm->mem, gpa, buf, len) : -1;
+}
+
+static int bm_ram_write(void *opaque, uint64_t gpa, const void *buf,
+			size_t len)
+{
+	struct vm *vm = opaque;
+
+	return bm_enabled(vm) ? vm_write_phys(vm, gpa, buf, len) : -1;
+}
+
+/* The PIIX3's two functions on the bus, and the primary channel's bus
+ * master, which reads and writes guest RAM. */
+static void ide_bus_master(struct vm *vm)
+{
+	vm->dev->ide0.dma_read = bm_ram_read;
+	vm->dev->ide0.dma_write = bm_ram_write;
+	vm->dev->ide0.dma_opaque = vm;
+	piix3_init(&vm->dev->piix, &vm->dev->ide0);
+	if (piix3_register(&vm->dev->piix, &vm->dev->pci) < 0)
+		panic("devices: PCI slot %d is taken", PIIX3_PCI_DEV);
 }
 
 /*
@@ -553,6 +592,12 @@ void devices_io(struct vm *vm, uint16_t port, unsigned size, bool in,
 			*data = 0; /* QEMU's device reads as zero */
 		else
 			debug_exit_write(vm, *data);
+		return;
+	}
+	/* A PCI card's I/O BAR (the PIIX3 IDE's bus-master registers); as
+	 * in QEMU it covers any ISA port it overlaps. */
+	if (pci_io_bar(&vm->dev->pci, port, size, !in, data)) {
+		ide_irq_update(vm);
 		return;
 	}
 	const struct io_range *r = wide_range(port);

@@ -31,6 +31,7 @@
 #include "devices/i8259.h"
 #include "devices/mc146818.h"
 #include "devices/ide.h"
+#include "devices/piix.h"
 #include "devices/ioapic.h"
 #include "devices/lapic.h"
 #include "devices/ns16550a.h"
@@ -61,6 +62,8 @@ struct devices {
 	struct virtio_blk *vblk; /* the virtio-blk card, or NULL */
 	struct virtio_backend vblk_be; /* where its requests run */
 	struct virtio_console *vcons; /* the virtio console card, or NULL */
+	struct piix3 piix;       /* 00:01.0 ISA bridge, 00:01.1 IDE (BAR4:
+				    ide0's bus-master registers) */
 };
 
 /*

@@ -1,11 +1,14 @@
 /*
- * devices/ide.c - an IDE channel with two ATA hard disks, PIO only
- * (devices/ide.h).
+ * devices/ide.c - an IDE channel with two ATA hard disks, by PIO and
+ * by bus-master DMA (devices/ide.h).
  *
  * A command runs at once, synchronously: the device reads the image
  * with pread, puts the first block in buf and sets DRQ; each block the
- * guest drains (or fills, for writes) moves the command on.  There is
- * no DMA (no bus-master controller on this PC): IDENTIFY says so.
+ * guest drains (or fills, for writes) moves the command on.  READ DMA
+ * and WRITE DMA wait instead for the bus master (the PIIX3 IDE
+ * function's registers, devices/piix.h), which then moves every sector
+ * between the image and guest RAM in one go: the guest's cost is a
+ * handful of register accesses per command, not one per word.
  *
  * Bulk transfer: "rep insw" reaches ide_io() once per word (the
  * interpreter's string loop, interp/io.c).  A faster path would copy a
@@ -100,8 +103,10 @@ static void take_count(struct ide_drive *d, bool lba48)
 /* Raise INTRQ, unless the host disabled it with nIEN. */
 static void raise_irq(struct ide_bus *b)
 {
-	if (!(b->control & ATA_CTL_NIEN))
+	if (!(b->control & ATA_CTL_NIEN)) {
 		b->irq = true;
+		b->bm.status |= BM_ST_INT; /* the bus master sees INTRQ too */
+	}
 }
 
 /* Offer buf[0..bytes) through the data port (DRQ), unless in error. */
@@ -214,6 +219,29 @@ static void block_done(struct ide_bus *b, struct ide_drive *d)
 
 /* ------------------------------------------------------------ IDENTIFY */
 
+/*
+ * Words 62, 63 and 88: single-word DMA 0-2, multiword DMA 0-2 and
+ * Ultra DMA 0-5 supported (low byte), the mode selected (high byte),
+ * as QEMU sets them: Ultra DMA 5 until SET FEATURES picks another.
+ */
+static void dma_modes(const struct ide_drive *d, uint16_t w[256])
+{
+	unsigned mode = d->xfer_mode & 7;
+
+	w[62] = 0x07;
+	w[63] = 0x07;
+	w[88] = 0x3f;
+	if (!d->xfer_mode_set) {
+		w[88] |= 1 << 13;  /* power-on: UDMA 5 */
+		return;
+	}
+	switch (d->xfer_mode >> 3) {
+	case 0x02: w[62] |= (uint16_t)(1 << (mode + 8)); break;
+	case 0x04: w[63] |= (uint16_t)(1 << (mode + 8)); break;
+	case 0x08: w[88] |= (uint16_t)(1 << (mode + 8)); break;
+	}
+}
+
 /* An ATA string: two characters a word, the first in the high byte,
  * padded with spaces. */
 static void put_string(uint16_t *w, const char *s, unsigned words)
@@ -254,9 +282,10 @@ static void identify(const struct ide_drive *d, uint16_t w[256])
 	put_string(w + 27, QEMU_MODEL, 20);
 	w[47] = 0x8000 | IDE_MAX_MULT; /* READ/WRITE MULTIPLE up to 16 */
 	w[48] = 1;                   /* 32-bit PIO */
-	w[49] = 1 << 11 | 1 << 9;    /* IORDY, LBA */
+	w[49] = 1 << 11 | 1 << 9 | 1 << 8; /* IORDY, LBA, DMA */
 	w[51] = 0x200;
-	w[53] = 1 << 0 | 1 << 1;     /* words 54-58 and 64-70 valid */
+	w[52] = 0x200;
+	w[53] = 1 << 0 | 1 << 1 | 1 << 2; /* words 54-58, 64-70, 88 valid */
 	w[54] = (uint16_t)d->cyls;
 	w[55] = (uint16_t)d->heads;
 	w[56] = (uint16_t)d->spt;
@@ -266,6 +295,7 @@ static void identify(const struct ide_drive *d, uint16_t w[256])
 		w[59] = (uint16_t)(0x100 | d->mult);
 	w[60] = (uint16_t)lba28;
 	w[61] = (uint16_t)(lba28 >> 16);
+	dma_modes(d, w);
 	w[64] = 0x03;                /* PIO modes 3 and 4 */
 	w[65] = w[66] = w[67] = w[68] = 120;
 	w[80] = 0xf0;                /* ATA-4 to ATA-7 */
@@ -281,6 +311,187 @@ static void identify(const struct ide_drive *d, uint16_t w[256])
 	w[101] = (uint16_t)(d->nsectors >> 16);
 	w[102] = (uint16_t)(d->nsectors >> 32);
 	w[103] = (uint16_t)(d->nsectors >> 48);
+}
+
+/* ------------------------------------------------------------ bus master */
+
+/* Where the bus master is in the PRD table: the current region. */
+struct prd_cursor {
+	uint32_t addr;        /* guest-physical address of the next byte */
+	uint32_t left;        /* bytes left in this region */
+	bool eot;             /* this region is the table's last */
+};
+
+enum dma_end { DMA_DONE, DMA_SHORT, DMA_MEM_ERROR };
+
+/*
+ * Load the next descriptor into c.  False when there is none: the last
+ * one had EOT, the table has run BM_TABLE_MAX bytes past the register's
+ * address, or the descriptor itself is not in RAM (*bad).  Bit 0 of the
+ * address and of the count is reserved (word granularity); a count of 0
+ * is 64 KiB (SFF-8038i).
+ */
+static bool prd_next(struct ide_bus *b, struct prd_cursor *c, bool *bad)
+{
+	uint8_t e[BM_PRD_SIZE];
+	uint32_t count;
+
+	if (c->eot || b->bm.next - b->bm.prd >= BM_TABLE_MAX)
+		return false;
+	if (b->dma_read(b->dma_opaque, b->bm.next, e, sizeof(e)) < 0) {
+		*bad = true;
+		return false;
+	}
+	b->bm.next += BM_PRD_SIZE;
+	c->addr = ((uint32_t)e[0] | (uint32_t)e[1] << 8 |
+		   (uint32_t)e[2] << 16 | (uint32_t)e[3] << 24) & ~1u;
+	count = ((uint32_t)e[4] | (uint32_t)e[5] << 8) & ~1u;
+	c->left = count ? count : 0x10000;
+	c->eot = e[7] & (BM_PRD_EOT >> 8);
+	return true;
+}
+
+/*
+ * Move len bytes between buf and the regions the table describes
+ * (to_ram: buf into guest RAM, the disk-read direction), region by
+ * region.
+ */
+static enum dma_end prd_copy(struct ide_bus *b, struct prd_cursor *c,
+			     uint8_t *buf, size_t len, bool to_ram)
+{
+	bool bad = false;
+
+	while (len > 0) {
+		size_t n;
+		int r;
+
+		if (c->left == 0 && !prd_next(b, c, &bad))
+			return bad ? DMA_MEM_ERROR : DMA_SHORT;
+		n = len < c->left ? len : c->left;
+		r = to_ram ? b->dma_write(b->dma_opaque, c->addr, buf, n) :
+			     b->dma_read(b->dma_opaque, c->addr, buf, n);
+		if (r < 0)
+			return DMA_MEM_ERROR;
+		c->addr += (uint32_t)n;
+		c->left -= (uint32_t)n;
+		buf += n;
+		len -= n;
+	}
+	return DMA_DONE;
+}
+
+/* One chunk of sectors between the image and guest RAM.  A host I/O
+ * error aborts the command with UNC, as PIO does. */
+static enum dma_end dma_chunk(struct ide_bus *b, struct ide_drive *d,
+			      struct prd_cursor *c, uint64_t sector,
+			      unsigned n, bool *io_error)
+{
+	size_t len = (size_t)n * ATA_SECTOR;
+	enum dma_end r;
+
+	if (d->xfer == IDE_XFER_DMA_IN) {
+		if (pread(d->fd, d->buf, len, (off_t)(sector * ATA_SECTOR)) !=
+		    (ssize_t)len) {
+			*io_error = true;
+			return DMA_DONE;
+		}
+		return prd_copy(b, c, d->buf, len, true);
+	}
+	r = prd_copy(b, c, d->buf, len, false);
+	if (r == DMA_DONE &&
+	    pwrite(d->fd, d->buf, len, (off_t)(sector * ATA_SECTOR)) !=
+		    (ssize_t)len)
+		*io_error = true;
+	return r;
+}
+
+/*
+ * The command's end, as QEMU's bus master reports it.  Done: Active
+ * clears (unless the table had bytes to spare), Interrupt and IRQ 14.
+ * Short table: Active clears, no interrupt.  Memory error: Error,
+ * Interrupt, ABRT.
+ */
+static void dma_finish(struct ide_bus *b, struct ide_drive *d,
+		       enum dma_end end, bool spare)
+{
+	d->xfer = IDE_XFER_NONE;
+	d->status = ATA_SR_DRDY | ATA_SR_DSC;
+	switch (end) {
+	case DMA_DONE:
+		if (!spare)
+			b->bm.status &= (uint8_t)~BM_ST_ACTIVE;
+		raise_irq(b);
+		break;
+	case DMA_SHORT:
+		b->bm.status &= (uint8_t)~BM_ST_ACTIVE;
+		break;
+	case DMA_MEM_ERROR:
+		abort_cmd(d);
+		b->bm.status = (uint8_t)((b->bm.status & ~BM_ST_ACTIVE) |
+					 BM_ST_ERROR);
+		raise_irq(b);
+		break;
+	}
+}
+
+/* An error of the drive itself (range, host I/O): ABRT and IRQ. */
+static void dma_drive_error(struct ide_bus *b, struct ide_drive *d,
+			    uint8_t error)
+{
+	abort_cmd(d);
+	d->error |= error;
+	b->bm.status &= (uint8_t)~BM_ST_ACTIVE;
+	raise_irq(b);
+}
+
+/*
+ * Run a waiting DMA command through the bus master, all of it, now: the
+ * disk side in chunks of buf, the memory side region by region.
+ */
+static void dma_run(struct ide_bus *b, struct ide_drive *d)
+{
+	struct prd_cursor c = { 0, 0, false };
+	uint64_t sector = get_sector(d);
+	enum dma_end end = DMA_DONE;
+	bool io_error = false;
+
+	if (!range_ok(d, sector, d->count)) {
+		dma_drive_error(b, d, 0);
+		return;
+	}
+	while (d->count > 0 && end == DMA_DONE && !io_error) {
+		unsigned n = d->count < IDE_MAX_MULT ? d->count : IDE_MAX_MULT;
+
+		end = dma_chunk(b, d, &c, sector, n, &io_error);
+		if (end != DMA_DONE || io_error)
+			break;
+		sector += n;
+		d->count -= n;
+		b->sectors_moved += n;
+		set_sector(d, sector);
+	}
+	if (io_error)
+		dma_drive_error(b, d, ATA_ER_UNC);
+	else
+		dma_finish(b, d, end, c.left > 0);
+}
+
+/* The drive's side of READ/WRITE DMA: DRQ, then wait for Start (or go
+ * at once if the bus master is active already). */
+static bool cmd_dma(struct ide_bus *b, struct ide_drive *d, bool lba48,
+		    bool write)
+{
+	if (!b->dma_read || (write && d->read_only)) {
+		abort_cmd(d);
+		return true;
+	}
+	take_count(d, lba48);
+	d->status = ATA_SR_DRDY | ATA_SR_DSC | ATA_SR_DRQ;
+	d->xfer = write ? IDE_XFER_DMA_OUT : IDE_XFER_DMA_IN;
+	d->pos = d->end = 0;
+	if (b->bm.status & BM_ST_ACTIVE)
+		dma_run(b, d);
+	return false;
 }
 
 /* ------------------------------------------------------------ commands */
@@ -355,7 +566,9 @@ static bool cmd_set_multiple(struct ide_drive *d)
  * SET FEATURES: what kernels send.  Write cache on and off, read
  * look-ahead, power-on defaults, power management and acoustics are
  * accepted (nothing to change here but IDENTIFY word 85); a transfer
- * mode is accepted for PIO and refused for DMA, which is not offered.
+ * mode is accepted as QEMU accepts it (PIO, single-word, multiword or
+ * Ultra DMA; IDENTIFY words 62, 63, 88 show the one chosen); the disk
+ * moves data the same way whatever it is.
  */
 static bool cmd_set_features(struct ide_drive *d)
 {
@@ -367,9 +580,14 @@ static bool cmd_set_features(struct ide_drive *d)
 		d->wcache = false;
 		return cmd_flush(d);
 	case 0x03: /* set transfer mode from the Sector Count */
-		if ((d->count & 0xff) >> 3 > 1)
-			break;
-		return true;
+		switch ((d->count & 0xff) >> 3) {
+		case 0x00: case 0x01: /* PIO default, PIO mode */
+		case 0x02: case 0x04: case 0x08: /* SW, MW, Ultra DMA */
+			d->xfer_mode = (uint8_t)d->count;
+			d->xfer_mode_set = true;
+			return true;
+		}
+		break;
 	case 0xaa: case 0x55: /* read look-ahead on, off */
 	case 0xcc: case 0x66: /* revert to power-on defaults on, off */
 	case 0x05: case 0x85: /* advanced power management on, off */
@@ -435,6 +653,10 @@ static bool run_cmd(struct ide_bus *b, struct ide_drive *d, uint8_t cmd,
 			c = cmd_write(d, cmd == ATA_CMD_WRITE_MULTIPLE_EXT,
 				      d->mult);
 		break;
+	case ATA_CMD_READ_DMA: c = cmd_dma(b, d, false, false); break;
+	case ATA_CMD_READ_DMA_EXT: c = cmd_dma(b, d, true, false); break;
+	case ATA_CMD_WRITE_DMA: c = cmd_dma(b, d, false, true); break;
+	case ATA_CMD_WRITE_DMA_EXT: c = cmd_dma(b, d, true, true); break;
 	case ATA_CMD_SET_MULTIPLE: c = cmd_set_multiple(d); break;
 	case ATA_CMD_FLUSH_CACHE: case ATA_CMD_FLUSH_CACHE_EXT:
 		c = cmd_flush(d); break;
@@ -605,9 +827,10 @@ static uint32_t data_io(struct ide_bus *b, unsigned size, bool in,
 {
 	struct ide_drive *d = &b->drive[b->unit];
 	bool reading = d->xfer == IDE_XFER_READ || d->xfer == IDE_XFER_IDENT;
+	bool dma = d->xfer == IDE_XFER_DMA_IN || d->xfer == IDE_XFER_DMA_OUT;
 	uint32_t r = 0;
 
-	if (!(d->status & ATA_SR_DRQ) || in != reading ||
+	if (!(d->status & ATA_SR_DRQ) || dma || in != reading ||
 	    d->pos + size > d->end)
 		return 0;
 	for (unsigned i = 0; i < size; i++) {
@@ -666,6 +889,65 @@ void ide_control(struct ide_bus *b, uint8_t val)
 	}
 	raise_irq(b);
 	b->control &= (uint8_t)~ATA_CTL_SRST;
+}
+
+/*
+ * Command: Start 0 -> 1 latches the table address and, with a DMA
+ * command waiting on the selected drive, runs it; Start 1 -> 0 stops
+ * the bus master (Active clears).  Status: Interrupt and Error clear
+ * where a 1 is written, the drive-capable bits take the value.
+ */
+static void bm_cmd_write(struct ide_bus *b, uint8_t val)
+{
+	struct ide_drive *d = &b->drive[b->unit];
+
+	if ((val ^ b->bm.cmd) & BM_CMD_START) {
+		if (!(val & BM_CMD_START)) {
+			b->bm.status &= (uint8_t)~BM_ST_ACTIVE;
+		} else if (!(b->bm.status & BM_ST_ACTIVE)) {
+			b->bm.next = b->bm.prd;
+			b->bm.status |= BM_ST_ACTIVE;
+			if (d->xfer == IDE_XFER_DMA_IN ||
+			    d->xfer == IDE_XFER_DMA_OUT)
+				dma_run(b, d);
+		}
+	}
+	b->bm.cmd = val & BM_CMD_MASK;
+}
+
+static void bm_status_write(struct ide_bus *b, uint8_t val)
+{
+	b->bm.status = (uint8_t)((val & BM_ST_DRV_DMA) |
+				 (b->bm.status & BM_ST_ACTIVE) |
+				 (b->bm.status & ~val & BM_ST_CLEAR));
+}
+
+uint32_t ide_bmdma_io(struct ide_bus *b, unsigned reg, unsigned size,
+		      bool in, uint32_t val)
+{
+	b->accesses++;
+	if (reg >= BM_PRD_ADDR) {
+		unsigned shift = 8 * (reg - BM_PRD_ADDR);
+		uint32_t mask = size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+
+		if (in)
+			return (b->bm.prd >> shift) & mask;
+		mask <<= shift;
+		b->bm.prd = ((b->bm.prd & ~mask) | ((val << shift) & mask)) &
+			    ~3u;
+		return 0;
+	}
+	if (size != 1)
+		return in ? (size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1)
+			  : 0;
+	if (in)
+		return reg == BM_CMD ? b->bm.cmd :
+		       reg == BM_STATUS ? b->bm.status : 0xff;
+	if (reg == BM_CMD)
+		bm_cmd_write(b, (uint8_t)val);
+	else if (reg == BM_STATUS)
+		bm_status_write(b, (uint8_t)val);
+	return 0;
 }
 
 /* ------------------------------------------------------------ images */

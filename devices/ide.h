@@ -1,5 +1,6 @@
 /*
- * devices/ide.h - an IDE (ATA) channel: two hard disks spoken to by PIO.
+ * devices/ide.h - an IDE (ATA) channel: two hard disks spoken to by PIO
+ * or by bus-master DMA.
  *
  * Register, bit and command names from the ATA/ATAPI-6 and ATA8-ACS
  * standards.  The primary channel of a PC answers at two port ranges:
@@ -77,11 +78,13 @@
 #define ATA_CMD_READ_SECTORS 0x20
 #define ATA_CMD_READ_SECTORS_NR 0x21    /* "without retry" (ATA-1) */
 #define ATA_CMD_READ_SECTORS_EXT 0x24
+#define ATA_CMD_READ_DMA_EXT 0x25
 #define ATA_CMD_READ_NATIVE_MAX_EXT 0x27
 #define ATA_CMD_READ_MULTIPLE_EXT 0x29
 #define ATA_CMD_WRITE_SECTORS 0x30
 #define ATA_CMD_WRITE_SECTORS_NR 0x31
 #define ATA_CMD_WRITE_SECTORS_EXT 0x34
+#define ATA_CMD_WRITE_DMA_EXT 0x35
 #define ATA_CMD_WRITE_MULTIPLE_EXT 0x39
 #define ATA_CMD_VERIFY 0x40
 #define ATA_CMD_VERIFY_NR 0x41
@@ -92,6 +95,8 @@
 #define ATA_CMD_READ_MULTIPLE 0xc4
 #define ATA_CMD_WRITE_MULTIPLE 0xc5
 #define ATA_CMD_SET_MULTIPLE 0xc6
+#define ATA_CMD_READ_DMA 0xc8
+#define ATA_CMD_WRITE_DMA 0xca
 #define ATA_CMD_CHECK_POWER 0xe5
 #define ATA_CMD_FLUSH_CACHE 0xe7
 #define ATA_CMD_FLUSH_CACHE_EXT 0xea
@@ -108,6 +113,8 @@ enum ide_xfer {
 	IDE_XFER_IDENT,   /* IDENTIFY data to the host, then done */
 	IDE_XFER_READ,    /* sectors to the host, next block after this one */
 	IDE_XFER_WRITE,   /* sectors from the host, written at block end */
+	IDE_XFER_DMA_IN,  /* READ DMA: waits for the bus master to start */
+	IDE_XFER_DMA_OUT, /* WRITE DMA: likewise */
 };
 
 /* One device (master or slave) and its own copy of the task file. */
@@ -137,9 +144,59 @@ struct ide_drive {
 	unsigned mult;        /* SET MULTIPLE's sectors per block (0: off) */
 	unsigned per_block;   /* sectors per DRQ block of this command */
 	bool wcache;          /* SET FEATURES write cache (IDENTIFY 85) */
+	uint8_t xfer_mode;    /* SET FEATURES transfer mode (IDENTIFY 62,
+				 63, 88), when xfer_mode_set */
+	bool xfer_mode_set;   /* false: the power-on Ultra DMA 5 */
 	enum ide_xfer xfer;   /* what the data port moves now */
 	unsigned pos, end;    /* the transfer: buf[pos..end) */
 	uint8_t buf[IDE_MAX_MULT * ATA_SECTOR];
+};
+
+/*
+ * Bus-master IDE (SFF-8038i "Programming Interface for Bus Master IDE
+ * Controller"): 8 bytes of I/O per channel in the PIIX3 IDE function's
+ * BAR4 (devices/piix.h), through which the controller itself moves the
+ * sectors of READ DMA and WRITE DMA between the disk and guest RAM:
+ *
+ *   +0  Command: bit 0 Start/Stop Bus Master, bit 3 Read/Write Control
+ *   +2  Status:  bit 0 Active, bit 1 Error, bit 2 Interrupt (write 1 to
+ *                clear both), bits 5-6 drive 0/1 DMA capable (scratch)
+ *   +4  PRD table address (32 bits, dword aligned)
+ *
+ * The table holds Physical Region Descriptors of 8 bytes: a 32-bit
+ * address, a 16-bit byte count (0 means 64 KiB) and a word whose bit 15
+ * marks the End Of Table.  The controller walks it until the drive's
+ * sectors are all moved.  Where the standard is silent the behaviour is
+ * QEMU's hw/ide/pci.c: the direction comes from the ATA command (bit 3
+ * is kept, not obeyed); a table that ends before the transfer does
+ * clears Active without Interrupt (no IRQ: the guest sees the transfer
+ * stop short); a table longer than the transfer leaves Active set with
+ * Interrupt; and the controller reads at most 4 KiB of table from the
+ * address in the register (512 descriptors) before it gives up, so that
+ * a table without EOT cannot run on.  A descriptor that points outside
+ * RAM ends the command with Error and Interrupt and the drive's ABRT.
+ */
+#define BM_CMD 0
+#define BM_STATUS 2
+#define BM_PRD_ADDR 4
+#define BM_NPORTS 8
+#define BM_CMD_START 0x01
+#define BM_CMD_READ 0x08      /* 1: the controller writes memory */
+#define BM_CMD_MASK 0x09
+#define BM_ST_ACTIVE 0x01
+#define BM_ST_ERROR 0x02
+#define BM_ST_INT 0x04
+#define BM_ST_CLEAR 0x06      /* the write-1-to-clear bits */
+#define BM_ST_DRV_DMA 0x60    /* drive 0 and 1 DMA capable: read/write */
+#define BM_PRD_SIZE 8
+#define BM_PRD_EOT 0x8000
+#define BM_TABLE_MAX 4096     /* bytes of table read per command (QEMU) */
+
+struct ide_bmdma {
+	uint8_t cmd, status;
+	uint32_t prd;         /* PRD Table Address as written */
+	uint32_t next;        /* the next descriptor to read: prd when
+				 Start was set, then on down the table */
 };
 
 /* One channel: the cable with two devices and the host's registers. */
@@ -152,6 +209,13 @@ struct ide_bus {
 	 * outs counts one per element, as the device sees them), those of
 	 * them to the data register, and the sectors moved. */
 	uint64_t accesses, data_accesses, sectors_moved;
+	struct ide_bmdma bm;  /* its bus-master registers */
+	/* Guest RAM for the bus master: 0, or -1 where [gpa, gpa + len) is
+	 * not all RAM.  NULL (no bus master wired): DMA commands abort. */
+	int (*dma_read)(void *opaque, uint64_t gpa, void *buf, size_t len);
+	int (*dma_write)(void *opaque, uint64_t gpa, const void *buf,
+			 size_t len);
+	void *dma_opaque;
 };
 
 /* Power-on state: no device attached, master selected, line low. */
@@ -183,5 +247,14 @@ uint32_t ide_io(struct ide_bus *b, unsigned reg, unsigned size, bool in,
 uint8_t ide_alt_status(const struct ide_bus *b);
 /* The control block: write Device Control (nIEN, SRST, HOB). */
 void ide_control(struct ide_bus *b, uint8_t val);
+
+/*
+ * The bus-master registers: reg 0..7 in the channel's 8 bytes, size 1,
+ * 2 or 4.  Command and Status answer byte reads only (a wider read
+ * gives all ones, as QEMU's); the PRD address takes any size.  Setting
+ * Start runs a waiting DMA command to its end at once.
+ */
+uint32_t ide_bmdma_io(struct ide_bus *b, unsigned reg, unsigned size,
+		      bool in, uint32_t val);
 
 #endif /* DEVICES_IDE_H */

@@ -266,6 +266,32 @@ unsigned pci_device_add_cap(struct pci_device *d, uint8_t id, unsigned len)
 	return at;
 }
 
+void pci_device_add_io_bar(struct pci_device *d, unsigned bar, uint32_t size)
+{
+	d->bar_size[bar] = size;
+	put32(&d->config.cfg[PCI_BASE_ADDRESS_0 + 4 * bar], PCI_BAR_SPACE_IO);
+	put32(&d->config.wmask[PCI_BASE_ADDRESS_0 + 4 * bar],
+	      ~(size - 1) & ~(uint32_t)PCI_BAR_IO_MASK);
+}
+
+static bool bar_is_io(const struct pci_device *d, unsigned bar)
+{
+	return d->config.cfg[PCI_BASE_ADDRESS_0 + 4 * bar] & PCI_BAR_SPACE_IO;
+}
+
+/* The port an I/O BAR decodes, or 0: I/O Space off, unset, or past
+ * 0xffff (x86 has 64 KiB of ports; QEMU's pci_bar_address likewise). */
+static uint32_t io_bar_address(const struct pci_device *d, unsigned bar)
+{
+	uint32_t base = get32(&d->config.cfg[PCI_BASE_ADDRESS_0 + 4 * bar]) &
+			~(uint32_t)PCI_BAR_IO_MASK;
+
+	if (!(get16(&d->config.cfg[PCI_COMMAND]) & PCI_COMMAND_IO) ||
+	    base == 0 || base + d->bar_size[bar] > 0x10000)
+		return 0;
+	return base;
+}
+
 uint64_t pci_bar_address(const struct pci_device *d, unsigned bar)
 {
 	const uint8_t *reg = &d->config.cfg[PCI_BASE_ADDRESS_0 + 4 * bar];
@@ -273,6 +299,8 @@ uint64_t pci_bar_address(const struct pci_device *d, unsigned bar)
 	uint64_t base, last;
 	bool is64;
 
+	if (size && bar_is_io(d, bar))
+		return io_bar_address(d, bar);
 	if (!size || !(get16(&d->config.cfg[PCI_COMMAND]) & PCI_COMMAND_MEMORY))
 		return 0;
 	is64 = reg[0] & PCI_BAR_MEM_TYPE_64;
@@ -366,7 +394,7 @@ int pci_device_register(struct pci_host *h, struct pci_device *d)
 {
 	if (h->ndev == PCI_MAX_DEVICES ||
 	    pci_add_function(h, &(struct pci_function){
-		    .bus = 0, .dev = d->dev, .fn = 0, .opaque = d,
+		    .bus = 0, .dev = d->dev, .fn = d->fn, .opaque = d,
 		    .cfg_read = device_cfg_read,
 		    .cfg_write = device_cfg_write }) < 0)
 		return -1;
@@ -385,7 +413,8 @@ bool pci_mmio(struct pci_host *h, uint64_t gpa, unsigned size, bool write,
 		for (unsigned bar = 0; bar < PCI_NUM_BARS; bar++) {
 			uint64_t base = pci_bar_address(d, bar);
 
-			if (!base || gpa - base >= d->bar_size[bar])
+			if (!base || bar_is_io(d, bar) ||
+			    gpa - base >= d->bar_size[bar])
 				continue;
 			if (write)
 				d->bar_write(d->opaque, bar, gpa - base, size,
@@ -393,6 +422,33 @@ bool pci_mmio(struct pci_host *h, uint64_t gpa, unsigned size, bool write,
 			else
 				*data = d->bar_read(d->opaque, bar, gpa - base,
 						    size);
+			return true;
+		}
+	}
+	return false;
+}
+
+bool pci_io_bar(struct pci_host *h, uint16_t port, unsigned size, bool write,
+		uint32_t *data)
+{
+	for (unsigned i = 0; i < h->ndev; i++) {
+		struct pci_device *d = h->dev[i];
+
+		for (unsigned bar = 0; bar < PCI_NUM_BARS; bar++) {
+			uint32_t base;
+
+			if (!d->bar_size[bar] || !bar_is_io(d, bar))
+				continue;
+			base = io_bar_address(d, bar);
+			if (!base || port < base ||
+			    port - base >= d->bar_size[bar])
+				continue;
+			if (write)
+				d->bar_write(d->opaque, bar, port - base, size,
+					     *data);
+			else
+				*data = (uint32_t)d->bar_read(d->opaque, bar,
+							      port - base, size);
 			return true;
 		}
 	}

@@ -76,6 +76,8 @@
 #define PCI_BAR_MEM_PREFETCH 0x08
 #define PCI_BAR_MEM_MASK 0x0f       /* the bits that are not address */
 #define PCI_BAR_MIN_SIZE 16         /* a memory BAR's smallest size */
+#define PCI_BAR_IO_MASK 0x03        /* an I/O BAR's bits that are not address */
+#define PCI_HEADER_TYPE_MULTI 0x80  /* bit 7: the device has functions 1-7 */
 
 /* Capabilities (PCI 3.0, 6.7): a list of [ID, next] headers from 0x40. */
 #define PCI_CAP_ID_VNDR 0x09        /* vendor specific */
@@ -124,6 +126,7 @@ struct pci_config {
 struct pci_device {
 	struct pci_config config;      /* its space and write mask */
 	uint8_t dev;                   /* its device number on bus 0 */
+	uint8_t fn;                    /* its function number (0-7) */
 	uint64_t bar_size[PCI_NUM_BARS]; /* 0: no BAR there (or a 64-bit
 					  * BAR's upper half) */
 	unsigned cap_end;              /* where the next capability goes */
@@ -202,6 +205,17 @@ int pci_device_register(struct pci_host *h, struct pci_device *d);
  * nothing: memory space off, no BAR, or an address PCI cannot use (0, or
  * one whose end passes the top of its 32- or 64-bit space). */
 uint64_t pci_bar_address(const struct pci_device *d, unsigned bar);
+
+/*
+ * An I/O BAR (PCI 3.0, 6.2.5.1: bit 0 set, bits 1:0 not address) of
+ * size bytes, a power of two from 4 to 256.  It decodes while the
+ * Command register's I/O Space bit is set, at the port the firmware
+ * wrote; pci_io_bar finds the card whose I/O BAR holds port and makes
+ * the access (size 1, 2 or 4), returning false when none does.
+ */
+void pci_device_add_io_bar(struct pci_device *d, unsigned bar, uint32_t size);
+bool pci_io_bar(struct pci_host *h, uint16_t port, unsigned size, bool write,
+		uint32_t *data);
 
 /*
  * A memory access that no RAM and no chip answered: the card whose

@@ -15,19 +15,26 @@
  *     address and BAR number), each aligned to its size; the region
  *     whose first BAR needs the larger alignment goes lower, the other
  *     ends at the top of the window;
+ *   - places the I/O BARs from port 0xc000 up, largest first, the
+ *     traditional PC window SeaBIOS uses for bus 0 (0xc000-0xffff,
+ *     pci_bios_init_root_regions_io());
+ *   - sets up the PIIX3 as SeaBIOS's piix_isa_bridge_setup() and
+ *     piix_ide_setup() do: PIRQ[A-D] routed to IRQs 10, 10, 11, 11, and
+ *     both IDE channels' decode enabled (IDETIM bit 15);
  *   - writes the interrupt line: the IRQ that the function's pin reaches
  *     through the PIIX3's routing (devices/pci.h, pci_pirq_irq());
  *   - turns on I/O space, memory space and SERR# in the command
  *     register (pci_bios_init_device()), nothing else: bus mastering is a
  *     driver's business.
  *
- * Left out, because no function here has one: I/O BARs, expansion ROM
+ * Left out, because no function here has one: expansion ROM
  * BARs, bridges and buses behind them, and 64-bit BARs above 4 GiB
  * (SeaBIOS places them there only when the 32-bit window is full).
  */
 #include <string.h>
 
 #include "core/panic.h"
+#include "devices/piix.h"
 #include "firmware/pciinit.h"
 
 static uint32_t cfg_read(struct pci_host *h, unsigned dev, unsigned fn,
@@ -44,27 +51,31 @@ static void cfg_write(struct pci_host *h, unsigned dev, unsigned fn,
 	pci_io_write(h, (uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size, val);
 }
 
-/* One memory BAR found on the bus. */
+/* One BAR found on the bus. */
 struct fw_bar {
 	uint8_t dev, fn, bar;
-	bool is64, prefetch;
+	bool is64, prefetch, io;
 	uint64_t size;
 };
 
 #define FW_MAX_BARS (PCI_MAX_FUNCTIONS * PCI_NUM_BARS)
 
-/* The two regions, each in placement order. */
+/* The three regions, each in placement order. */
+enum { FW_MEM, FW_PREFETCH, FW_IO, FW_NREGIONS };
 struct fw_regions {
-	struct fw_bar bar[2][FW_MAX_BARS]; /* [0] memory, [1] prefetchable */
-	unsigned n[2];
+	struct fw_bar bar[FW_NREGIONS][FW_MAX_BARS];
+	unsigned n[FW_NREGIONS];
 };
+
+#define FW_PCI_IO_START 0xc000
+#define FW_PCI_IO_END 0x10000
 
 /*
  * Size BAR bar: write all ones, read back, restore.  0 for no BAR, an
  * I/O BAR (none is placed here) or one that decodes nothing.
  */
 static uint64_t bar_size(struct pci_host *h, unsigned dev, unsigned fn,
-			 unsigned bar, bool *is64, bool *prefetch)
+			 unsigned bar, bool *is64, bool *prefetch, bool *io)
 {
 	unsigned reg = PCI_BASE_ADDRESS_0 + 4 * bar;
 	uint32_t old = cfg_read(h, dev, fn, reg, 4), lo, hi = 0xffffffffu;
@@ -73,9 +84,15 @@ static uint64_t bar_size(struct pci_host *h, unsigned dev, unsigned fn,
 	cfg_write(h, dev, fn, reg, 4, 0xffffffffu);
 	lo = cfg_read(h, dev, fn, reg, 4);
 	cfg_write(h, dev, fn, reg, 4, old);
+	*io = lo & PCI_BAR_SPACE_IO;
+	if (*io) {
+		*is64 = *prefetch = false;
+		mask = lo & ~(uint32_t)PCI_BAR_IO_MASK;
+		return mask ? (~mask + 1) & 0xffffffffu : 0;
+	}
 	*is64 = (lo & 0x06) == PCI_BAR_MEM_TYPE_64;
 	*prefetch = lo & PCI_BAR_MEM_PREFETCH;
-	if (lo == 0 || (lo & PCI_BAR_SPACE_IO))
+	if (lo == 0)
 		return 0;
 	if (*is64 && bar + 1 < PCI_NUM_BARS) {
 		uint32_t oldhi = cfg_read(h, dev, fn, reg + 4, 4);
@@ -91,7 +108,8 @@ static uint64_t bar_size(struct pci_host *h, unsigned dev, unsigned fn,
 /* Insert b into its region after every BAR at least as large. */
 static void add_bar(struct fw_regions *r, const struct fw_bar *b)
 {
-	unsigned k = b->prefetch, i = r->n[k];
+	unsigned k = b->io ? FW_IO : b->prefetch ? FW_PREFETCH : FW_MEM;
+	unsigned i = r->n[k];
 
 	while (i > 0 && r->bar[k][i - 1].size < b->size) {
 		r->bar[k][i] = r->bar[k][i - 1];
@@ -101,7 +119,7 @@ static void add_bar(struct fw_regions *r, const struct fw_bar *b)
 	r->n[k]++;
 }
 
-/* Every memory BAR of function dev.fn into its region. */
+/* Every BAR of function dev.fn into its region. */
 static void scan_bars(struct pci_host *h, unsigned dev, unsigned fn,
 		      struct fw_regions *r)
 {
@@ -109,7 +127,8 @@ static void scan_bars(struct pci_host *h, unsigned dev, unsigned fn,
 		struct fw_bar b = { .dev = (uint8_t)dev, .fn = (uint8_t)fn,
 				    .bar = (uint8_t)bar };
 
-		b.size = bar_size(h, dev, fn, bar, &b.is64, &b.prefetch);
+		b.size = bar_size(h, dev, fn, bar, &b.is64, &b.prefetch,
+				  &b.io);
 		if (b.size)
 			add_bar(r, &b);
 		if (b.is64)
@@ -181,12 +200,39 @@ static void map_memory(struct pci_host *h, const struct fw_regions *r)
 	map_region(h, r, low, low_base);
 }
 
+/* The I/O BARs upward from 0xc000, largest first. */
+static void map_io(struct pci_host *h, const struct fw_regions *r)
+{
+	if (region_sum(r, FW_IO) > FW_PCI_IO_END - FW_PCI_IO_START)
+		panic("firmware: the PCI I/O BARs do not fit above %#x",
+		      FW_PCI_IO_START);
+	map_region(h, r, FW_IO, FW_PCI_IO_START);
+}
+
+/* The PIIX3's own set-up, by its IDs (SeaBIOS's pci_device_tbl). */
+static void piix_setup(struct pci_host *h, unsigned dev, unsigned fn)
+{
+	uint32_t id = cfg_read(h, dev, fn, PCI_VENDOR_ID, 4);
+
+	if (id == (PCI_VENDOR_ID_INTEL | PCI_DEVICE_ID_INTEL_82371SB_0 << 16)) {
+		for (unsigned p = 0; p < PCI_NUM_PIRQS; p++)
+			cfg_write(h, dev, fn, PIIX_PIRQRC + p, 1,
+				  h->pirq_irq[p]);
+	} else if (id == (PCI_VENDOR_ID_INTEL |
+			  PCI_DEVICE_ID_INTEL_82371SB_1 << 16)) {
+		cfg_write(h, dev, fn, PIIX_IDETIM_PRI, 2, PIIX_IDETIM_IDE);
+		cfg_write(h, dev, fn, PIIX_IDETIM_SEC, 2, PIIX_IDETIM_IDE);
+	}
+}
+
 /* Interrupt line and command register (pci_bios_init_device()). */
 static void init_function(struct pci_host *h, unsigned dev, unsigned fn)
 {
 	uint8_t pin = (uint8_t)cfg_read(h, dev, fn, PCI_INTERRUPT_PIN, 1);
-	uint16_t cmd = (uint16_t)cfg_read(h, dev, fn, PCI_COMMAND, 2);
+	uint16_t cmd;
 
+	piix_setup(h, dev, fn);
+	cmd = (uint16_t)cfg_read(h, dev, fn, PCI_COMMAND, 2);
 	if (pin)
 		cfg_write(h, dev, fn, PCI_INTERRUPT_LINE, 1,
 			  pci_pirq_irq(h, dev, pin));
@@ -217,6 +263,7 @@ void firmware_pci_init(struct pci_host *h)
 			if (present(h, dev, fn))
 				scan_bars(h, dev, fn, &r);
 	map_memory(h, &r);
+	map_io(h, &r);
 	for (unsigned dev = 0; dev < PCI_MAX_SLOTS; dev++)
 		for (unsigned fn = 0; fn < functions(h, dev); fn++)
 			if (present(h, dev, fn))

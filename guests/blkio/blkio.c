@@ -5,7 +5,9 @@
  * blk.h; vblk.h, ide.h).
  *
  * The guest's argument picks the disk: none, the virtio card; "ide", the
- * IDE disk.  For the card the guest first shows what the firmware left
+ * IDE disk by PIO; "ide-dma", the IDE disk by bus-master DMA through the
+ * PIIX3 IDE function (00:01.1), whose configuration space the guest
+ * shows first.  For the card the guest first shows what the firmware left
  * in its configuration space (BARs placed, interrupt line, command
  * register) and its capabilities, and brings it up (reset, feature
  * negotiation with VIRTIO_F_VERSION_1, one queue, DRIVER_OK); for the IDE
@@ -189,8 +191,41 @@ static bool bring_up(void)
 	return true;
 }
 
+/*
+ * The PIIX3 IDE function as the firmware left it (IDs, class, command,
+ * BAR4, the IDE decode bits), then bus mastering on and the primary
+ * channel's registers, BAR4's first 8 bytes, handed to the driver.
+ */
+static bool bring_up_bmdma(void)
+{
+	static const uint16_t ids[] = { 0x7010 };
+	struct rt_pci_dev d;
+	uint32_t bar4;
+
+	if (!rt_pci_find(PCI_VENDOR_ID_INTEL, ids, 1, &d)) {
+		rt_printf("blkio: no PIIX3 IDE function\n");
+		return false;
+	}
+	bar4 = rt_pci_read(&d, PCI_BASE_ADDRESS_0 + 16, 4);
+	rt_printf("blkio: pci %02x:%02x.%x %04x:%04x class %06x command %04x "
+		  "status %04x bar4 %08x idetim %04x %04x\n", d.bus, d.dev,
+		  d.fn, d.vendor, d.device,
+		  rt_pci_read(&d, PCI_REVISION_ID, 4) >> 8,
+		  rt_pci_read(&d, PCI_COMMAND, 2),
+		  rt_pci_read(&d, PCI_STATUS, 2), bar4,
+		  rt_pci_read(&d, 0x40, 2), rt_pci_read(&d, 0x42, 2));
+	rt_printf("blkio: identify words 49 %04x, 63 %04x, 88 %04x\n",
+		  ide.id_dma[0], ide.id_dma[1], ide.id_dma[2]);
+	if (!(bar4 & PCI_BAR_SPACE_IO))
+		return false;
+	rt_pci_write(&d, PCI_COMMAND, 2,
+		     rt_pci_read(&d, PCI_COMMAND, 2) | PCI_COMMAND_MASTER);
+	rt_ide_use_dma(&ide, (uint16_t)(bar4 & ~3u));
+	return true;
+}
+
 /* The IDE disk: the primary channel's master, what IDENTIFY says. */
-static bool bring_up_ide(void)
+static bool bring_up_ide(bool dma)
 {
 	if (rt_ide_open(&ide, IDE0_BASE, IDE0_CTRL) < 0) {
 		rt_printf("blkio: no IDE disk on the primary channel\n");
@@ -201,7 +236,7 @@ static bool bring_up_ide(void)
 		  ide.lba48 ? "yes" : "no",
 		  (unsigned long long)ide.blk.sectors);
 	blk = &ide.blk;
-	return true;
+	return !dma || bring_up_bmdma();
 }
 
 /* ------------------------------------------------------------ workload */
@@ -490,9 +525,10 @@ static bool has_word(const char *args, const char *w)
 
 int main(const char *args)
 {
-	bool on_ide = has_word(args, "ide");
+	bool dma = has_word(args, "ide-dma");
+	bool on_ide = dma || has_word(args, "ide");
 
-	if (!(on_ide ? bring_up_ide() : bring_up()))
+	if (!(on_ide ? bring_up_ide(dma) : bring_up()))
 		return 2;
 	if (has_word(args, "writer"))
 		return writer();

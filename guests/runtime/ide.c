@@ -8,6 +8,14 @@
  * (RT_BLK_EIO); the disk aborts a sector past its end (IDNF, or ABRT
  * on QEMU), so the driver needs no range check of its own for the
  * device to be the one that says no.
+ *
+ * With rt_ide_use_dma the data moves by bus-master DMA instead (the
+ * "DMA" protocol class): the driver writes a table of physical regions
+ * for the buffer, its address, the task file and READ DMA or WRITE DMA,
+ * then sets Start; the controller moves every sector and clears Active.
+ * Interrupts stay off, so the driver polls the bus master's Status for
+ * Active to clear, then reads the drive's as for PIO: a handful of
+ * register accesses per command, whatever its length.
  */
 #include "cpu.h"
 #include "devices/ide.h"
@@ -134,15 +142,108 @@ static int io(struct rt_blk *b, uint64_t lba, uint8_t *p, unsigned count,
 	return RT_BLK_OK;
 }
 
+/* ------------------------------------------------------------ DMA */
+
+/* One Physical Region Descriptor: a region may not cross a 64 KiB
+ * boundary, 0 in count means 64 KiB, EOT in the last one. */
+struct prd {
+	uint32_t addr;
+	uint16_t count;
+	uint16_t flags;
+};
+
+#define PRD_EOT 0x8000
+#define DMA_MAX_SECTORS 256u  /* per command: 128 KiB, 3 regions at most */
+#define PRD_MAX 4
+
+/* The table: dword aligned, and small enough not to cross 64 KiB. */
+static struct prd prd_table[PRD_MAX] __attribute__((aligned(32)));
+
+/* Describe [p, p + len) in prd_table, cut at 64 KiB boundaries. */
+static void prd_fill(uint8_t *p, uint32_t len)
+{
+	uintptr_t a = (uintptr_t)p;
+	unsigned i = 0;
+
+	while (len) {
+		uint32_t room = 0x10000 - (uint32_t)(a & 0xffff);
+		uint32_t n = len < room ? len : room;
+
+		prd_table[i].addr = (uint32_t)a;
+		prd_table[i].count = (uint16_t)n; /* 0x10000 gives 0 */
+		prd_table[i].flags = 0;
+		a += n;
+		len -= n;
+		i++;
+	}
+	prd_table[i - 1].flags = PRD_EOT;
+}
+
+/* Start the bus master, wait for Active to clear, stop it and clear its
+ * Interrupt and Error; the drive's ending status decides. */
+static int dma_wait(struct rt_ide *ide, bool write)
+{
+	uint8_t st = BM_ST_ACTIVE;
+
+	outb((uint16_t)(ide->bm + BM_CMD),
+	     (uint8_t)(BM_CMD_START | (write ? 0 : BM_CMD_READ)));
+	for (unsigned i = 0; i < POLL_LIMIT && (st & BM_ST_ACTIVE); i++)
+		st = inb((uint16_t)(ide->bm + BM_STATUS));
+	outb((uint16_t)(ide->bm + BM_CMD), 0);
+	outb((uint16_t)(ide->bm + BM_STATUS), BM_ST_INT | BM_ST_ERROR);
+	ide->bm_status = st;
+	if (finish(ide) != RT_BLK_OK || (st & (BM_ST_ACTIVE | BM_ST_ERROR)))
+		return RT_BLK_EIO;
+	return RT_BLK_OK;
+}
+
+static int dma_io(struct rt_blk *b, uint64_t lba, uint8_t *p,
+		  unsigned count, bool write)
+{
+	struct rt_ide *ide = b->priv;
+
+	while (count) {
+		unsigned n = count < DMA_MAX_SECTORS ? count : DMA_MAX_SECTORS;
+		bool ext = needs_ext(lba, n);
+
+		if (ext && !ide->lba48)
+			return RT_BLK_EIO;
+		prd_fill(p, n * ATA_SECTOR);
+		outl((uint16_t)(ide->bm + BM_PRD_ADDR),
+		     (uint32_t)(uintptr_t)prd_table);
+		if (write)
+			command(ide, ext ? ATA_CMD_WRITE_DMA_EXT :
+					   ATA_CMD_WRITE_DMA, lba, n, ext);
+		else
+			command(ide, ext ? ATA_CMD_READ_DMA_EXT :
+					   ATA_CMD_READ_DMA, lba, n, ext);
+		if (dma_wait(ide, write) != RT_BLK_OK)
+			return RT_BLK_EIO;
+		lba += n;
+		count -= n;
+		p += n * ATA_SECTOR;
+	}
+	return RT_BLK_OK;
+}
+
 static int ide_read(struct rt_blk *b, uint64_t sector, void *buf,
 		    unsigned count)
 {
+	struct rt_ide *ide = b->priv;
+
+	if (ide->bm)
+		return dma_io(b, sector, buf, count, false);
 	return io(b, sector, buf, count, false);
 }
 
 static int ide_write(struct rt_blk *b, uint64_t sector, const void *buf,
 		     unsigned count)
 {
+	struct rt_ide *ide = b->priv;
+
+	if (ide->bm)
+		return dma_io(b, sector, (uint8_t *)(uintptr_t)buf, count,
+			      true);
 	return io(b, sector, (uint8_t *)(uintptr_t)buf, count, true);
 }
 
@@ -195,6 +296,9 @@ int rt_ide_open(struct rt_ide *ide, uint16_t base, uint16_t ctrl)
 	if (finish(ide) != RT_BLK_OK)
 		return -1;
 	ata_string(ide->model, &id[27], 20);
+	ide->id_dma[0] = id[49];
+	ide->id_dma[1] = id[63];
+	ide->id_dma[2] = id[88];
 	ide->lba48 = id[83] >> 10 & 1;
 	if (ide->lba48)
 		ide->blk.sectors = (uint64_t)id[100] | (uint64_t)id[101] << 16 |
@@ -208,4 +312,9 @@ int rt_ide_open(struct rt_ide *ide, uint16_t base, uint16_t ctrl)
 	ide->blk.write = ide_write;
 	ide->blk.flush = ide_flush;
 	return 0;
+}
+
+void rt_ide_use_dma(struct rt_ide *ide, uint16_t bm)
+{
+	ide->bm = bm;
 }

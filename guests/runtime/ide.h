@@ -22,6 +22,9 @@ struct rt_ide {
 	bool lba48;                 /* the disk has the 48-bit feature set */
 	char model[41];             /* IDENTIFY words 27-46, blanks trimmed */
 	uint8_t status, error;      /* the last command's ending registers */
+	uint16_t id_dma[3];         /* IDENTIFY words 49, 63 and 88 */
+	uint16_t bm;                /* bus-master registers; 0: PIO only */
+	uint8_t bm_status;          /* the last DMA command's ending one */
 	struct rt_blk blk;
 };
 
@@ -31,5 +34,14 @@ struct rt_ide {
  * answers.
  */
 int rt_ide_open(struct rt_ide *ide, uint16_t base, uint16_t ctrl);
+
+/*
+ * From here on move the data by bus-master DMA (READ DMA, WRITE DMA,
+ * SFF-8038i) through the channel's bus-master registers at port bm (the
+ * PIIX IDE function's BAR4; the caller has turned on its I/O space and
+ * bus mastering).  The buffers' addresses must be physical ones (the
+ * runtime maps memory one to one).
+ */
+void rt_ide_use_dma(struct rt_ide *ide, uint16_t bm);
 
 #endif /* GUESTS_RUNTIME_IDE_H */

@@ -527,12 +527,18 @@ static void test_rebuilt_whole(void **state)
 
 /* ------------------------------------------------------------ PCI */
 
-static uint32_t cfg(unsigned dev, unsigned reg, unsigned size)
+static uint32_t cfg_fn(unsigned dev, unsigned fn, unsigned reg,
+		       unsigned size)
 {
 	struct pci_host *h = &vm.dev->pci;
 
-	pci_io_write(h, PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, dev, 0, reg));
+	pci_io_write(h, PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, dev, fn, reg));
 	return pci_io_read(h, (uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size);
+}
+
+static uint32_t cfg(unsigned dev, unsigned reg, unsigned size)
+{
+	return cfg_fn(dev, 0, reg, size);
 }
 
 /*
@@ -541,6 +547,9 @@ static uint32_t cfg(unsigned dev, unsigned reg, unsigned size)
  * a 4 KiB memory BAR 0 and a 64 KiB prefetchable BAR 2 on INTB#.  The
  * memory region (alignment 4 KiB) goes on top, ending at the IOAPIC;
  * the prefetchable one (alignment 64 KiB) right below, largest first.
+ * The card also has a 64-byte I/O BAR 1 (as QEMU's e1000): the I/O BARs
+ * go up from 0xc000 largest first, so the PIIX3 IDE's BAR4 lands at
+ * 0xc040, where QEMU's pc with its default NIC has it.
  */
 static void test_pci_setup(void **state)
 {
@@ -560,6 +569,7 @@ static void test_pci_setup(void **state)
 	pci_device_init(&card, 3, 0x1234, 0x11, 0, 0xff0000, 2);
 	pci_device_add_bar(&card, 0, 0x1000, false, false);
 	pci_device_add_bar(&card, 2, 0x10000, false, true);
+	pci_device_add_io_bar(&card, 1, 0x40);
 	assert_int_equal(pci_device_register(&vm.dev->pci, &card), 0);
 	firmware_build(&vm.mem, &cpu, &vm.dev->pci);
 
@@ -568,6 +578,18 @@ static void test_pci_setup(void **state)
 	assert_int_equal(cfg(2, PCI_BASE_ADDRESS_0 + 16, 4), 0xfebf000c);
 	assert_int_equal(cfg(2, PCI_BASE_ADDRESS_0 + 20, 4), 0);
 	assert_int_equal(pci_bar_address(&vm.dev->vblk->vp.pci, 4), 0xfebf0000);
+	assert_int_equal(cfg(3, PCI_BASE_ADDRESS_0 + 4, 4), 0xc001);
+	assert_int_equal(cfg_fn(PIIX3_PCI_DEV, 1, PCI_BASE_ADDRESS_0 + 16, 4),
+			 0xc041);
+	assert_int_equal(pci_bar_address(&vm.dev->piix.ide, PIIX_BMIBA_BAR),
+			 0xc040);
+	/* The PIIX3 as SeaBIOS sets it up: PIRQ routes, IDE decode on. */
+	assert_int_equal(cfg_fn(PIIX3_PCI_DEV, 0, PIIX_PIRQRC, 4), 0x0b0b0a0a);
+	assert_int_equal(cfg_fn(PIIX3_PCI_DEV, 1, PIIX_IDETIM_PRI, 4),
+			 0x80008000);
+	assert_int_equal(cfg_fn(PIIX3_PCI_DEV, 1, PCI_COMMAND, 2),
+			 PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_SERR);
+	assert_int_equal(cfg_fn(PIIX3_PCI_DEV, 1, PCI_INTERRUPT_LINE, 1), 0);
 	/* INTA# of slot 2 is PIRQB, INTB# of slot 3 PIRQD: IRQ 10 and 11 */
 	assert_int_equal(cfg(2, PCI_INTERRUPT_LINE, 1), 10);
 	assert_int_equal(cfg(3, PCI_INTERRUPT_LINE, 1), 11);

@@ -144,7 +144,11 @@ static void test_identify(void **state)
 	assert_int_equal(w[100], NSECT);
 	assert_int_equal(w[101] | w[102] | w[103], 0);
 	assert_true(w[49] & (1 << 9));          /* LBA */
-	assert_false(w[49] & (1 << 8));         /* no DMA offered */
+	assert_true(w[49] & (1 << 8));          /* DMA, as QEMU's */
+	assert_int_equal(w[53], 7);             /* words 54-58, 64-70, 88 */
+	assert_int_equal(w[62], 0x07);
+	assert_int_equal(w[63], 0x07);
+	assert_int_equal(w[88], 0x3f | 1 << 13); /* UDMA 5 selected */
 	assert_int_equal(w[47], 0x8000 | IDE_MAX_MULT);
 	assert_int_equal(w[59], 0x100 | IDE_MAX_MULT);
 	assert_true(w[83] & (1 << 10));         /* 48-bit addresses */
@@ -304,8 +308,8 @@ static void test_errors(void **state)
 	out(REG(ATA_COUNT), 1, 3);                           /* not 2^n */
 	out(REG(ATA_COMMAND), 1, ATA_CMD_SET_MULTIPLE);
 	expect_abort();
-	out(REG(ATA_FEATURES), 1, 0x03);                     /* UDMA mode */
-	out(REG(ATA_COUNT), 1, 0x45);
+	out(REG(ATA_FEATURES), 1, 0x03);               /* no such mode */
+	out(REG(ATA_COUNT), 1, 0x55);
 	out(REG(ATA_COMMAND), 1, ATA_CMD_SET_FEATURES);
 	expect_abort();
 	out(REG(ATA_COUNT), 1, 0x0c);                        /* PIO 4 */
@@ -445,6 +449,254 @@ static void test_no_disk_and_bad_images(void **state)
 	assert_int_equal(create(none, none, why), 0);
 }
 
+
+/* ------------------------------------------------------------ bus master */
+
+#define BM ((uint16_t)0xc000) /* where these tests put BAR4 */
+#define PRD_TABLE 0x1000u
+
+static uint32_t cfg_in(unsigned fn, unsigned reg, unsigned size)
+{
+	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, PIIX3_PCI_DEV, fn, reg));
+	return in((uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size);
+}
+
+static void cfg_out(unsigned fn, unsigned reg, unsigned size, uint32_t v)
+{
+	out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, PIIX3_PCI_DEV, fn, reg));
+	out((uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size, v);
+}
+
+/* BAR4 at BM, I/O space on, as the firmware leaves it. */
+static void bm_map(void)
+{
+	cfg_out(1, PCI_BASE_ADDRESS_0 + 16, 4, BM);
+	cfg_out(1, PCI_COMMAND, 2, PCI_COMMAND_IO | PCI_COMMAND_MASTER);
+}
+
+/* Descriptor i of the table at table. */
+static void prd(uint32_t table, unsigned i, uint32_t addr, uint16_t count,
+		bool eot)
+{
+	uint8_t e[8] = { (uint8_t)addr, (uint8_t)(addr >> 8),
+			 (uint8_t)(addr >> 16), (uint8_t)(addr >> 24),
+			 (uint8_t)count, (uint8_t)(count >> 8), 0,
+			 eot ? 0x80 : 0 };
+
+	assert_int_equal(gm_write(&vm.mem, table + 8 * i, e, 8), 0);
+}
+
+/* READ DMA of n sectors from lba through the table at PRD_TABLE. */
+static void dma_read(uint32_t lba, uint8_t n)
+{
+	out(BM + BM_PRD_ADDR, 4, PRD_TABLE);
+	command28(0xa0, ATA_CMD_READ_DMA, lba, n);
+	assert_int_equal(in(REG(ATA_STATUS), 1) & ATA_SR_DRQ, ATA_SR_DRQ);
+	out(BM + BM_CMD, 1, BM_CMD_START | BM_CMD_READ);
+}
+
+/* Does guest RAM at gpa hold the image's bytes from offset off? */
+static void expect_ram(uint64_t gpa, uint64_t off, size_t len)
+{
+	uint8_t *b = malloc(len);
+
+	assert_int_equal(gm_read(&vm.mem, gpa, b, len), 0);
+	for (size_t i = 0; i < len; i++)
+		if (b[i] != pattern(off + i))
+			fail_msg("RAM %#llx: %#x, not %#x",
+				 (unsigned long long)(gpa + i), b[i],
+				 pattern(off + i));
+	free(b);
+}
+
+static void test_piix3_functions(void **state)
+{
+	(void)state;
+	assert_int_equal(cfg_in(0, PCI_VENDOR_ID, 4), 0x70008086);
+	assert_int_equal(cfg_in(0, PCI_REVISION_ID, 4), 0x06010000);
+	assert_int_equal(cfg_in(0, PCI_HEADER_TYPE, 1), 0x80);
+	assert_int_equal(cfg_in(0, PIIX_PIRQRC, 4), 0x80808080);
+	assert_int_equal(cfg_in(1, PCI_VENDOR_ID, 4), 0x70108086);
+	assert_int_equal(cfg_in(1, PCI_REVISION_ID, 4), 0x01018000);
+	assert_int_equal(cfg_in(1, PCI_HEADER_TYPE, 1), 0);
+	assert_int_equal(cfg_in(1, PCI_COMMAND, 4), 0x02800000);
+	assert_int_equal(cfg_in(1, PCI_INTERRUPT_PIN, 1), 0);
+	/* BAR4: 16 bytes of I/O, bit 0 set; the others absent. */
+	assert_int_equal(cfg_in(1, PCI_BASE_ADDRESS_0 + 16, 4), 1);
+	cfg_out(1, PCI_BASE_ADDRESS_0 + 16, 4, 0xffffffff);
+	assert_int_equal(cfg_in(1, PCI_BASE_ADDRESS_0 + 16, 4), 0xfffffff1);
+	cfg_out(1, PCI_BASE_ADDRESS_0, 4, 0xffffffff);
+	assert_int_equal(cfg_in(1, PCI_BASE_ADDRESS_0, 4), 0);
+	/* Placed but I/O space off: the ports are not the BAR's. */
+	cfg_out(1, PCI_BASE_ADDRESS_0 + 16, 4, BM);
+	out(BM + BM_PRD_ADDR, 4, 0x12345678);
+	assert_int_equal(vm.dev->ide0.bm.prd, 0);
+	cfg_out(1, PCI_COMMAND, 2, PCI_COMMAND_IO);
+	out(BM + BM_PRD_ADDR, 4, 0x12345677);
+	assert_int_equal(in(BM + BM_PRD_ADDR, 4), 0x12345674);
+	assert_int_equal(in(BM + BM_PRD_ADDR + 2, 2), 0x1234);
+	out(BM + BM_PRD_ADDR + 1, 1, 0xab);
+	assert_int_equal(in(BM + BM_PRD_ADDR, 4), 0x1234ab74);
+}
+
+static void test_bmdma_registers(void **state)
+{
+	(void)state;
+	bm_map();
+	assert_int_equal(in(BM + BM_CMD, 1), 0);
+	assert_int_equal(in(BM + BM_STATUS, 1), 0);
+	assert_int_equal(in(BM + 1, 1), 0xff);
+	assert_int_equal(in(BM + BM_CMD, 2), 0xffff); /* bytes only */
+	out(BM + BM_CMD, 1, 0xff);
+	assert_int_equal(in(BM + BM_CMD, 1), BM_CMD_MASK);
+	assert_int_equal(in(BM + BM_STATUS, 1), BM_ST_ACTIVE);
+	out(BM + BM_STATUS, 1, 0xff);  /* Active is read-only */
+	assert_int_equal(in(BM + BM_STATUS, 1), BM_ST_ACTIVE | BM_ST_DRV_DMA);
+	out(BM + BM_CMD, 1, 0);
+	assert_int_equal(in(BM + BM_STATUS, 1), BM_ST_DRV_DMA);
+	/* Interrupt follows INTRQ and clears by writing 1. */
+	out(REG(ATA_COMMAND), 1, ATA_CMD_CHECK_POWER);
+	assert_int_equal(in(BM + BM_STATUS, 1), BM_ST_DRV_DMA | BM_ST_INT);
+	out(BM + BM_STATUS, 1, BM_ST_DRV_DMA);
+	assert_int_equal(in(BM + BM_STATUS, 1), BM_ST_DRV_DMA | BM_ST_INT);
+	out(BM + BM_STATUS, 1, BM_ST_INT);
+	assert_int_equal(in(BM + BM_STATUS, 1), 0);
+	/* The secondary channel's registers are its own. */
+	out(BM + 8 + BM_PRD_ADDR, 4, 0x4000);
+	assert_int_equal(in(BM + 8 + BM_PRD_ADDR, 4), 0x4000);
+	assert_int_equal(in(BM + BM_PRD_ADDR, 4), 0);
+}
+
+/* Two regions, the second 0 = 64 KiB: the transfer ends inside it, so
+ * Active stays set beside Interrupt (QEMU's "PRDs longer"). */
+static void test_bmdma_read_zero_count_is_64k(void **state)
+{
+	(void)state;
+	bm_map();
+	prd(PRD_TABLE, 0, 0x10000, 512, false);
+	prd(PRD_TABLE, 1, 0x30001, 0, true);  /* bit 0 is ignored */
+	dma_read(3, 8);
+	assert_true(irq14_line()); /* before Status, whose read lowers it */
+	assert_int_equal(in(REG(ATA_STATUS), 1), ATA_SR_DRDY | ATA_SR_DSC);
+	assert_int_equal(in(BM + BM_STATUS, 1), BM_ST_ACTIVE | BM_ST_INT);
+	expect_ram(0x10000, 3 * 512, 512);
+	expect_ram(0x30000, 4 * 512, 7 * 512);
+	assert_int_equal(vm.dev->ide0.sectors_moved, 8);
+	/* The task file points past the last sector moved. */
+	assert_int_equal(in(REG(ATA_LBA_LOW), 1), 11);
+}
+
+static void test_bmdma_read_exact_and_ext(void **state)
+{
+	(void)state;
+	bm_map();
+	prd(PRD_TABLE, 0, 0x20000, 4096, true);
+	/* Start first, then the command: it runs at once. */
+	out(BM + BM_PRD_ADDR, 4, PRD_TABLE);
+	out(BM + BM_CMD, 1, BM_CMD_START | BM_CMD_READ);
+	out(REG(ATA_DEVICE), 1, 0xe0);
+	out(REG(ATA_COUNT), 1, 0);  /* count 15:8 */
+	out(REG(ATA_COUNT), 1, 8);
+	out(REG(ATA_LBA_LOW), 1, 0);
+	out(REG(ATA_LBA_LOW), 1, 40);
+	out(REG(ATA_LBA_MID), 1, 0);
+	out(REG(ATA_LBA_MID), 1, 0);
+	out(REG(ATA_LBA_HIGH), 1, 0);
+	out(REG(ATA_LBA_HIGH), 1, 0);
+	out(REG(ATA_COMMAND), 1, ATA_CMD_READ_DMA_EXT);
+	assert_true(irq14_line());
+	assert_int_equal(in(REG(ATA_STATUS), 1), ATA_SR_DRDY | ATA_SR_DSC);
+	assert_int_equal(in(BM + BM_STATUS, 1), BM_ST_INT);
+	expect_ram(0x20000, 40 * 512, 4096);
+}
+
+/* WRITE DMA from RAM, read back by PIO. */
+static void test_bmdma_write(void **state)
+{
+	uint8_t src[1024], got[512];
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i * 7 + 1);
+	assert_int_equal(gm_write(&vm.mem, 0x40000, src, sizeof(src)), 0);
+	bm_map();
+	prd(PRD_TABLE, 0, 0x40000, 1024, true);
+	out(BM + BM_PRD_ADDR, 4, PRD_TABLE);
+	command28(0xa0, ATA_CMD_WRITE_DMA, 20, 2);
+	out(BM + BM_CMD, 1, BM_CMD_START);
+	assert_int_equal(in(REG(ATA_STATUS), 1), ATA_SR_DRDY | ATA_SR_DSC);
+	assert_int_equal(in(BM + BM_STATUS, 1), BM_ST_INT);
+	for (unsigned s = 0; s < 2; s++) {
+		command28(0xa0, ATA_CMD_READ_SECTORS, 20 + s, 1);
+		read_block(got);
+		assert_memory_equal(got, src + 512 * s, 512);
+	}
+}
+
+/* A table that ends before the transfer: Active clears, no Interrupt,
+ * no IRQ; the drive is left ready, DRQ off. */
+static void test_bmdma_short_table(void **state)
+{
+	(void)state;
+	bm_map();
+	prd(PRD_TABLE, 0, 0x10000, 1024, true);
+	dma_read(0, 8);
+	assert_int_equal(in(BM + BM_STATUS, 1), 0);
+	assert_false(irq14_line());
+	assert_int_equal(in(REG(ATA_STATUS), 1), ATA_SR_DRDY | ATA_SR_DSC);
+	assert_int_equal(vm.dev->ide0.sectors_moved, 0);
+}
+
+/* Descriptors without EOT all the way: the bus master reads 4 KiB of
+ * table (512 descriptors of 2 bytes, 1 KiB) and stops short. */
+static void test_bmdma_table_without_eot(void **state)
+{
+	(void)state;
+	bm_map();
+	for (unsigned i = 0; i < 1024; i++) /* 8 KiB of table */
+		prd(PRD_TABLE, i, 0x10000 + 2 * i, 2, false);
+	dma_read(0, 8);
+	assert_int_equal(in(BM + BM_STATUS, 1), 0);
+	assert_false(irq14_line());
+	expect_ram(0x10000, 0, 1024);
+	assert_int_equal(vm.dev->ide0.bm.next, PRD_TABLE + 4096);
+}
+
+/* A region, or the table itself, outside RAM: Error and Interrupt,
+ * ABRT; the monitor goes on. */
+static void test_bmdma_outside_ram(void **state)
+{
+	(void)state;
+	bm_map();
+	prd(PRD_TABLE, 0, 0xfff00000, 4096, true);
+	dma_read(0, 8);
+	assert_true(irq14_line());
+	assert_int_equal(in(BM + BM_STATUS, 1), BM_ST_ERROR | BM_ST_INT);
+	expect_abort();
+	out(BM + BM_STATUS, 1, BM_ST_ERROR | BM_ST_INT);
+	out(BM + BM_CMD, 1, 0);
+	out(BM + BM_PRD_ADDR, 4, 0xfffffff0);
+	command28(0xa0, ATA_CMD_READ_DMA, 0, 1);
+	out(BM + BM_CMD, 1, BM_CMD_START | BM_CMD_READ);
+	assert_int_equal(in(BM + BM_STATUS, 1), BM_ST_ERROR | BM_ST_INT);
+	expect_abort();
+	/* Past the disk's end: the drive's ABRT, no bus-master Error. */
+	out(BM + BM_STATUS, 1, BM_ST_ERROR | BM_ST_INT);
+	out(BM + BM_CMD, 1, 0);
+	prd(PRD_TABLE, 0, 0x10000, 4096, true);
+	dma_read(NSECT - 1, 2);
+	assert_int_equal(in(BM + BM_STATUS, 1), BM_ST_INT);
+	expect_abort();
+	/* Bus mastering off in the function: RAM is out of reach. */
+	out(BM + BM_STATUS, 1, BM_ST_INT);
+	out(BM + BM_CMD, 1, 0);
+	cfg_out(1, PCI_COMMAND, 2, PCI_COMMAND_IO);
+	dma_read(0, 1);
+	assert_int_equal(in(BM + BM_STATUS, 1), BM_ST_ERROR | BM_ST_INT);
+	expect_abort();
+	assert_false(vm.stopped);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -460,6 +712,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_irq_edge_per_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_and_slave, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_disk_and_bad_images, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_piix3_functions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bmdma_registers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bmdma_read_zero_count_is_64k, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bmdma_read_exact_and_ext, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bmdma_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bmdma_short_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bmdma_table_without_eot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bmdma_outside_ram, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

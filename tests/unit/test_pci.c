@@ -40,7 +40,8 @@ static void test_absent_functions_read_ones(void **state)
 {
 	(void)state;
 	assert_int_equal(cfg_read(0, 0, 1, 0, 4), 0xffffffff);
-	assert_int_equal(cfg_read(0, 1, 0, 0, 4), 0xffffffff);
+	assert_int_equal(cfg_read(0, 1, 2, 0, 4), 0xffffffff);
+	assert_int_equal(cfg_read(0, 4, 0, 0, 4), 0xffffffff);
 	assert_int_equal(cfg_read(0, 31, 7, 0, 2), 0xffff);
 	assert_int_equal(cfg_read(1, 0, 0, 0, 4), 0xffffffff);
 	/* A write to nobody vanishes; the bridge is untouched. */
@@ -136,16 +137,16 @@ static void fake_write(void *opaque, unsigned offset, unsigned size,
 static void test_added_function(void **state)
 {
 	static uint32_t ids = 0x70108086; /* PIIX3 IDE's IDs */
-	struct pci_function f = { .bus = 0, .dev = 1, .fn = 1, .opaque = &ids,
+	struct pci_function f = { .bus = 0, .dev = 5, .fn = 1, .opaque = &ids,
 				  .cfg_read = fake_read, .cfg_write = fake_write };
 
 	(void)state;
 	assert_int_equal(pci_add_function(&dev_vm.dev->pci, &f), 0);
 	assert_int_equal(pci_add_function(&dev_vm.dev->pci, &f), -1); /* taken */
-	assert_int_equal(cfg_read(0, 1, 1, 0, 4), 0x70108086);
+	assert_int_equal(cfg_read(0, 5, 1, 0, 4), 0x70108086);
 	dev_out(PCI_CONFIG_DATA, 4, 0x12345678);
 	assert_int_equal(ids, 0x12345678);
-	assert_int_equal(cfg_read(0, 1, 0, 0, 4), 0xffffffff);
+	assert_int_equal(cfg_read(0, 5, 2, 0, 4), 0xffffffff);
 }
 
 /* ------------------------------------------------------------------
