@@ -146,8 +146,8 @@ test:
 	@sh tests/run.sh $(BUILD)
 
 test-layers test-unit test-guests test-qemu test-qemucli test-badinput test-trace test-escape test-gdb test-diff test-kvm test-bench test-tools: all unit-bins
-test-bench: $(BUILD)/bench/hostbench
 	@sh tests/run.sh $(BUILD) $(@:test-%=%)
+test-bench: $(BUILD)/bench/hostbench
 
 unit-bins: $(UNIT_BIN) $(BUILD)/tests/difftest $(BUILD)/tests/escape-seccomp \
 	$(BUILD)/tests/mkimage $(BUILD)/tests/ptydrive
