@@ -57,7 +57,9 @@ case $SIZE in smoke|full) ;; *)
 esac
 [ -x "$TV" ] && [ -f "$ELF" ] ||
 	{ echo "bench/io.sh: build first: make BUILD=$B all" >&2; exit 1; }
-T=$B/bench/io; rm -rf "$T"; mkdir -p "$T" "$OUT"
+T=${TMPDIR:-/tmp}/bench-io.$$; mkdir -p "$T" "$OUT"
+trap 'rm -rf "$T"' EXIT
+trap 'exit 130' INT TERM
 RAW=$T/raw.txt; : >"$RAW"
 LOG=$T/log.txt; : >"$LOG"
 say() { echo "bench-io: $*"; echo "$*" >>"$LOG"; }
