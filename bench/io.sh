@@ -120,7 +120,7 @@ figures() { # OUT-FILE STATS-FILE
 			n = split(l, f, " ")
 			if (f[1] == "total" && ex == "") ex = f[2]
 			# kvm: the first total counts each port access of a
-			# string instruction; KVM_RUN's returns are the exits
+			# string instruction; the returns of KVM_RUN are the exits
 			if (l ~ /^kvm: KVM_RUN returned [0-9]+ times/) kvm = f[4]
 			if (l ~ /^softcpu: mmio: [0-9]+ device accesses/) mmio = f[3]
 			for (i = 1; i + 4 <= n; i++)   # a device'"'"'s own line
