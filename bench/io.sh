@@ -146,7 +146,8 @@ figures() { # OUT-FILE STATS-FILE
 run_config() { # DISK BACKEND ENGINE
 	opts="--engine=$3 --stats $(disk_opts "$1" "$T/disk.img")"
 	[ "$2" = - ] || opts="--engine=$3 --backend=$2 --stats $(disk_opts "$1" "$T/disk.img")"
-	say "$1 ${2#-} $3: $TV $opts $ELF -- $1 WORKLOAD $SIZE"
+	label="$1 $2 $3"; [ "$2" = - ] && label="$1 $3"
+	say "$label: $(echo "$TV $opts" | sed "s|$T/disk.img|io.img|") $ELF -- $1 WORKLOAD $SIZE"
 	for w in none $WORKLOADS; do
 		r=0
 		while [ $r -lt "$REPS" ]; do
@@ -156,7 +157,7 @@ run_config() { # DISK BACKEND ENGINE
 				</dev/null >"$T/out" 2>"$T/err"; rc=$?
 			f=$(figures "$T/out" "$T/err")
 			if [ $rc != 0 ] || [ -z "$f" ]; then
-				say "$1 ${2#-} $3 $w failed (exit status $rc): $(cat "$T/out" "$T/err" | grep -m1 -E '^(iobench|trapvisor):')"
+				say "$label $w failed (exit status $rc): $(cat "$T/out" "$T/err" | grep -m1 -E '^(iobench|trapvisor):')"
 				return
 			fi
 			echo "$1 $2 $3 $w $r $f" >>"$RAW"
@@ -205,6 +206,7 @@ for e in $ENGINES; do
 done
 make_image "$T/disk.img"
 say "TSC $MHZ MHz; size $SIZE; $REPS runs a row, the median kept"
+say "io.img: $IMAGE_BYTES bytes, the byte at offset o holding o % 251 (make_image in bench/io.sh)"
 for d in $DISKS; do
 	for p in $(placements "$d"); do
 		for e in $engines; do

@@ -599,7 +599,8 @@ suite_diff32() {
 # iterations and prints its one well-formed line (bench/run.sh measures;
 # no timing is ever asserted here); ide reads from disk.sh's image, and
 # without a disk says so; bench/boot.sh boots each multiboot kernel once
-# per engine and prints well-formed lines.
+# per engine and prints well-formed lines; bench/io.sh's exits per KiB
+# (counts) put the disks in their order.
 suite_bench() {
 	# bench/dom0.sh (make bench-dom0): six well-formed rows on softcpu,
 	# every placement alone and against the hog (figures not judged)
