@@ -9,6 +9,8 @@
 #   make tour     print the guided tour of the code, in reading order
 #   make bench    the nanobenchmarks on every engine, QEMU and the host
 #                 (bench/RESULTS.md)
+#   make bench-io the I/O benchmark: exits per KiB, MB/s and latency per
+#                 disk, back end and engine (bench/io.csv, bench/io.svg)
 #   make grade LAB=N      grade lab N of the coursework (labs/README.md)
 #   make lab-skeleton LAB=N OUT=DIR   a student's tree for lab N
 #   make DEBUG=1  the same build for gdb: -O0 -g3 (when the flags change,
@@ -197,6 +199,13 @@ $(BUILD)/trapvisor-qemu: $(BUILD)/trapvisor
 .PHONY: bench-dom0
 bench-dom0: all $(BUILD)/bench/hostbench
 	sh bench/dom0.sh $(BUILD) "softcpu native" bench/dom0.md
+
+# the I/O benchmark: guests/iobench's five workloads on every disk kind,
+# virtio back-end placement and engine, under --stats (bench/io.sh; writes
+# bench/io.csv, io.md, io.svg and RESULTS.md's I/O section; a few minutes)
+.PHONY: bench-io
+bench-io: all $(BUILD)/bench/hostbench
+	sh bench/io.sh $(BUILD) full bench
 
 # the three answers to x86's sensitive-unprivileged instructions, side by
 # side on pgcheck (bench/answers.sh)

@@ -513,6 +513,7 @@ targets >"$OUT/.targets"
 	echo
 	fi
 	[ -f "$HERE/dom0.md" ] && cat "$HERE/dom0.md" && echo # make bench-dom0
+	[ -f "$HERE/io.md" ] && cat "$HERE/io.md" && echo # make bench-io
 	cat "$HERE/explain.md"
 } >"$OUT/RESULTS.md"
 rm -f "$OUT/.targets" "$OUT/.ips" "$OUT/.exits" "$OUT/.devices" "$OUT/.boot" \
