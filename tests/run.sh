@@ -733,10 +733,10 @@ suite_bench() {
 # labs: for every lab, the students' tree (scripts/lab-skeleton.sh) builds,
 # boots hello byte for byte, and fails its grader with a score line rather
 # than a crash; the full tree scores 100 on every lab; and each wrong
-# solution planted for lab 7 fails the unit tests its grader scores.
+# solution planted for labs 7 and 8 fails the unit tests its grader scores.
 suite_labs() {
 	root=$(cd "$HERE/.." && pwd)
-	for n in 1 2 3 4 5 6 7; do
+	for n in 1 2 3 4 5 6 7 8; do
 		sk=$OUT/lab$n
 		if sh "$root/scripts/lab-skeleton.sh" "$n" "$sk" >"$OUT/log" 2>&1 &&
 		   make -C "$sk" -j2 --no-print-directory all unit-bins \
@@ -761,7 +761,7 @@ suite_labs() {
 		fi
 		rm -rf "$sk"
 	done
-	for n in 1 2 3 4 5 6 7; do
+	for n in 1 2 3 4 5 6 7 8; do
 		if sh "$root/scripts/grade.sh" "$n" "$BUILD" >"$OUT/log" 2>&1 &&
 		   grep -q '^score: 100/100$' "$OUT/log"; then
 			pass "labs/$n-full-tree-scores-100"
@@ -776,6 +776,15 @@ suite_labs() {
 			pass "labs/7-wrong-$w-loses-points"
 		else
 			fail "labs/7-wrong-$w-loses-points" "$OUT/log"
+		fi
+	done
+	wrong=$root/labs/08-virtio-backend/wrong.sh
+	[ -f "$wrong" ] || return 0 # a student's tree leaves it out
+	for w in $(sh "$wrong" --list); do
+		if sh "$wrong" "$BUILD" "$w" >"$OUT/log" 2>&1; then
+			pass "labs/8-wrong-$w-loses-points"
+		else
+			fail "labs/8-wrong-$w-loses-points" "$OUT/log"
 		fi
 	done
 }
