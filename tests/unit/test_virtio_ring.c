@@ -244,6 +244,28 @@ static uint8_t data_of(unsigned k)
 	return b;
 }
 
+/* got == want, or a failure that names what was read. */
+#define expect(got, want)                                                   \
+	do {                                                                \
+		unsigned long long got_ = (got), want_ = (want);            \
+		if (got_ != want_)                                          \
+			fail_msg("%s is %llu (%#llx), expected %llu", #got, \
+				 got_, got_, want_);                        \
+	} while (0)
+
+#define expect_working()                                                    \
+	do {                                                                \
+		if (broken())                                               \
+			fail_msg("the device gave up (DEVICE_NEEDS_RESET) "  \
+				 "on a valid request");                     \
+	} while (0)
+
+/* The device's used->idx, as the driver reads it. */
+static uint16_t used_idx(void)
+{
+	return get16(USED + 2);
+}
+
 #define expect_broken(why)                                                  \
 	do {                                                                \
 		if (!broken())                                              \
@@ -302,17 +324,17 @@ static void test_avail_ring_wraps_at_65535(void **state)
 
 		offer(short_request(k, k));
 		kick();
-		if (get16(USED + 2) != (uint16_t)(at + 1))
+		if (used_idx() != (uint16_t)(at + 1))
 			fail_msg("used->idx %u after available entry %u (the "
 				 "index wraps from 65535 to 0)",
-				 get16(USED + 2), at);
-		assert_int_equal(short_status(k), VIRTIO_BLK_S_OK);
-		assert_int_equal(short_data(k), 0x40 + k);
+				 used_idx(), at);
+		expect(short_status(k), VIRTIO_BLK_S_OK);
+		expect(short_data(k), 0x40 + k);
 		used_elem(USED, at, &id, &len);
-		assert_int_equal(id, 2 * k);
-		assert_int_equal(len, 513);
+		expect(id, 2 * k);
+		expect(len, 513);
 	}
-	assert_false(broken());
+	expect_working();
 	/*
 	 * A full ring at once, 8 entries from 65534 to 6 (slots 6, 7, 0 to
 	 * 5).  The four requests go in twice: this device handles each
@@ -325,18 +347,18 @@ static void test_avail_ring_wraps_at_65535(void **state)
 	kick();
 	if (broken())
 		fail_msg("a full ring (size entries ahead) is not too far");
-	assert_int_equal(get16(USED + 2), 6);
+	expect(used_idx(), 6);
 	for (unsigned k = 0; k < 8; k++) {
-		assert_int_equal(short_status(k % 4), VIRTIO_BLK_S_OK);
-		assert_int_equal(short_data(k % 4), 0x48 + k % 4);
+		expect(short_status(k % 4), VIRTIO_BLK_S_OK);
+		expect(short_data(k % 4), 0x48 + k % 4);
 		used_elem(USED, (uint16_t)(65534 + k), &id, &len);
-		assert_int_equal(id, 2 * (k % 4));
+		expect(id, 2 * (k % 4));
 	}
 	/* One more than a queue's worth ahead: the driver broke a rule. */
 	avail_idx = (uint16_t)(avail_idx + 9);
 	kick();
 	expect_broken("avail->idx 9 entries ahead of a queue of 8");
-	assert_int_equal(get16(USED + 2), 6);
+	expect(used_idx(), 6);
 }
 
 /* A notification with nothing new takes nothing; entries are taken in
@@ -351,15 +373,15 @@ static void test_avail_ring_in_order(void **state)
 	offer(short_request(0, 0));
 	offer(short_request(1, 1));
 	kick();
-	assert_int_equal(get16(USED + 2), 3);
+	expect(used_idx(), 3);
 	for (unsigned k = 0; k < 3; k++) {
 		used_elem(USED, (uint16_t)k, &id, &len);
-		assert_int_equal(id, 2 * ((k + 2) % 3));
-		assert_int_equal(short_data(k), 0x40 + k);
+		expect(id, 2 * ((k + 2) % 3));
+		expect(short_data(k), 0x40 + k);
 	}
 	kick(); /* nothing new */
-	assert_int_equal(get16(USED + 2), 3);
-	assert_false(broken());
+	expect(used_idx(), 3);
+	expect_working();
 }
 
 /* ------------------------------------------------------------------
@@ -382,13 +404,13 @@ static void test_chain_indirect(void **state)
 	desc(DESC, 6, INDIRECT, 3 * VIRTQ_DESC_SIZE, VIRTQ_DESC_F_INDIRECT, 0);
 	offer(6);
 	kick();
-	assert_false(broken());
-	assert_int_equal(get16(USED + 2), 1);
-	assert_int_equal(status_of(0), VIRTIO_BLK_S_OK);
-	assert_int_equal(data_of(0), 0x45);
+	expect_working();
+	expect(used_idx(), 1);
+	expect(status_of(0), VIRTIO_BLK_S_OK);
+	expect(data_of(0), 0x45);
 	used_elem(USED, 0, &id, &len);
-	assert_int_equal(id, 6);
-	assert_int_equal(len, 513);
+	expect(id, 6);
+	expect(len, 513);
 	/* A second table, chained out of order: 0, 2, 1. */
 	read_request(INDIRECT + 0x100, 0, 6);
 	desc(INDIRECT + 0x100, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 2);
@@ -399,8 +421,8 @@ static void test_chain_indirect(void **state)
 	     VIRTQ_DESC_F_INDIRECT, 0);
 	offer(7);
 	kick();
-	assert_false(broken());
-	assert_int_equal(data_of(0), 0x46);
+	expect_working();
+	expect(data_of(0), 0x46);
 	/* INDIRECT and NEXT together. */
 	desc(DESC, 6, INDIRECT, 3 * VIRTQ_DESC_SIZE,
 	     VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT, 7);
@@ -422,7 +444,7 @@ static void test_chain_indirect(void **state)
 	kick();
 	expect_broken("an indirect descriptor, VIRTIO_RING_F_INDIRECT_DESC "
 		      "not negotiated");
-	assert_int_equal(get16(USED + 2), 0);
+	expect(used_idx(), 0);
 }
 
 /*
@@ -447,14 +469,14 @@ static void test_chain_loop(void **state)
 	kick();
 	if (broken())
 		fail_msg("a chain of exactly the queue size (8) is allowed");
-	assert_int_equal(status_of(0), VIRTIO_BLK_S_OK);
-	assert_int_equal(data_of(0), 0x43);
+	expect(status_of(0), VIRTIO_BLK_S_OK);
+	expect(data_of(0), 0x43);
 	/* 0 -> 1 -> 0 -> ... */
 	desc(DESC, 1, DATA, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 0);
 	offer(0);
 	kick();
 	expect_broken("a chain that loops (0, 1, 0, 1, ...)");
-	assert_int_equal(get16(USED + 2), 1);
+	expect(used_idx(), 1);
 	/* One that loops on itself, inside an indirect table. */
 	bring_up(1ull << VIRTIO_RING_F_INDIRECT_DESC, 8);
 	desc(INDIRECT, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 0);
@@ -473,7 +495,7 @@ static void test_chain_loop(void **state)
 	offer(0);
 	kick();
 	expect_broken("an indirect chain of 16 buffers in a queue of 8");
-	assert_int_equal(get16(USED + 2), 0);
+	expect(used_idx(), 0);
 }
 
 /*
@@ -501,7 +523,7 @@ static void test_desc_outside_ram(void **state)
 		offer(0);
 		kick();
 		expect_broken(bad[b].what);
-		assert_int_equal(get16(USED + 2), 0);
+		expect(used_idx(), 0);
 	}
 	/* The last bytes of RAM are RAM. */
 	bring_up(0, 8);
@@ -509,8 +531,8 @@ static void test_desc_outside_ram(void **state)
 	desc(DESC, 1, RAM_END - 512, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
 	offer(0);
 	kick();
-	assert_false(broken());
-	assert_int_equal(status_of(0), VIRTIO_BLK_S_OK);
+	expect_working();
+	expect(status_of(0), VIRTIO_BLK_S_OK);
 	/* A head past the table, a next past it. */
 	offer(8);
 	kick();
@@ -560,9 +582,9 @@ static void test_used_after_data_with_length(void **state)
 	bring_up(0, 8);
 	offer(read_request(DESC, 1, 2)); /* head 3 */
 	kick();
-	assert_int_equal(get16(USED + 2), 1);
+	expect(used_idx(), 1);
 	used_elem(USED, 0, &id, &len);
-	assert_int_equal(id, 3);
+	expect(id, 3);
 	if (len != 513)
 		fail_msg("used len %u for a read of 512 bytes and a status "
 			 "byte: the bytes written, 513", len);
@@ -575,12 +597,12 @@ static void test_used_after_data_with_length(void **state)
 	offer(0);
 	kick();
 	get(STATUS, &st, 1);
-	assert_int_equal(st, VIRTIO_BLK_S_OK);
+	expect(st, VIRTIO_BLK_S_OK);
 	used_elem(USED, 1, &id, &len);
-	assert_int_equal(id, 0);
+	expect(id, 0);
 	if (len != 1)
 		fail_msg("used len %u for a write: the status byte, 1", len);
-	assert_int_equal(get16(USED + 2), 2);
+	expect(used_idx(), 2);
 	/* The element cannot be written: the index must not say it is. */
 	bring_up_at(0, 8, used);
 	put16(used, 0);
@@ -610,7 +632,7 @@ static void test_no_interrupt_flag(void **state)
 	put16(AVAIL, VIRTQ_AVAIL_F_NO_INTERRUPT);
 	offer(read_request(DESC, 0, 1));
 	kick();
-	assert_int_equal(get16(USED + 2), 1);
+	expect(used_idx(), 1);
 	if (interrupted())
 		fail_msg("an interrupt though the driver set NO_INTERRUPT");
 	put16(AVAIL, 0);
@@ -653,7 +675,7 @@ static void test_used_event(void **state)
 		for (unsigned k = 0; k < cases[c].n; k++)
 			offer(short_request(k, k));
 		kick();
-		assert_int_equal(get16(USED + 2),
+		expect(used_idx(),
 				 (uint16_t)(cases[c].from + cases[c].n));
 		if (interrupted() != cases[c].irq)
 			fail_msg("used %u to %u, used_event %u: %s", cases[c].from,
@@ -685,21 +707,21 @@ static void test_avail_event_written(void **state)
 			 get16(avail_event));
 	offer(read_request(DESC, 0, 0));
 	kick();
-	assert_int_equal(get16(avail_event), 4);
+	expect(get16(avail_event), 4);
 	bring_up(1ull << VIRTIO_RING_F_EVENT_IDX, 8);
 	avail_event = USED + 4 + 8ull * qsize;
 	been_round(65534);
 	for (unsigned k = 0; k < 3; k++)
 		offer(short_request(k, k));
 	kick();
-	assert_int_equal(get16(avail_event), 1);
+	expect(get16(avail_event), 1);
 	/* Without the feature: not written. */
 	bring_up(0, 8);
 	avail_event = USED + 4 + 8ull * qsize;
 	put16(avail_event, 0x5a5a);
 	offer(read_request(DESC, 0, 0));
 	kick();
-	assert_int_equal(get16(USED + 2), 1);
+	expect(used_idx(), 1);
 	if (get16(avail_event) != 0x5a5a)
 		fail_msg("avail_event written though EVENT_IDX was not "
 			 "negotiated");
