@@ -325,6 +325,7 @@ int devices_add_virtio_disk(struct vm *vm, const struct vm_disk *disk,
 		return -1;
 	}
 	vm->dev->vblk = b;
+	b->vp.vm = vm; /* the guest a hole of lab 8 stops */
 	if (pci_device_register(&vm->dev->pci, &b->vp.pci) < 0) {
 		snprintf(why, len, "disk %s: PCI slot %d is taken", disk->path,
 			 VIRTIO_BLK_PCI_DEV);
@@ -352,6 +353,7 @@ int devices_add_virtio_console(struct vm *vm, char *why, size_t len)
 	}
 	virtio_console_init(c, dev, &vm->mem, console_out, &vm->dev->com1);
 	vm->dev->vcons = c;
+	c->vp.vm = vm; /* the guest a hole of lab 8 stops */
 	if (pci_device_register(&vm->dev->pci, &c->vp.pci) < 0) {
 		snprintf(why, len, "virtio console: PCI slot %d is taken", dev);
 		return -1;

@@ -32,6 +32,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "core/lab.h"
 #include "devices/virtio_pci.h"
 
 static uint64_t get_le(const uint8_t *p, unsigned n)
@@ -97,6 +98,25 @@ static void device_reset(struct virtio_pci *vp)
 	intx_update(vp);
 }
 
+/*
+ * What a hole of lab 8 (labs/08-virtio-backend/) calls: on the card of
+ * the vCPU's thread the guest stops with one line (core/lab.h); on a
+ * back end's copy or a card with no VM (a unit test), where no guest may
+ * be stopped, the line is said once.  The hole then fails safe: it gives
+ * the device up (DEVICE_NEEDS_RESET) rather than let a hostile ring
+ * through, or raises an interrupt the driver did not need.  The full
+ * tree never calls it.
+ */
+void virtio_pci_lab_todo(struct virtio_pci *vp, const char *what)
+{
+	static bool said;
+
+	if (vp->vm && !vp->remote)
+		lab_todo(vp->vm, 8, what);
+	else
+		lab_note(&said, 8, what);
+}
+
 /* ------------------------------------------------------------------
  * Split virtqueues (2.7).
  */
@@ -139,6 +159,7 @@ static bool read_desc(struct virtio_pci *vp, uint64_t table, unsigned n,
 static bool add_seg(struct virtio_pci *vp, struct virtq_chain *c,
 		    unsigned limit, uint64_t addr, uint32_t len, bool write)
 {
+	/* LAB 8 BEGIN: add_seg: one buffer of a chain, checked (task 2) */
 	unsigned n = c->nread + c->nwrite;
 
 	if (n >= limit || n >= VIRTQ_MAX_SIZE || gm_offset(vp->mem, addr, len) == GM_NO_RAM ||
@@ -153,6 +174,9 @@ static bool add_seg(struct virtio_pci *vp, struct virtq_chain *c,
 		c->read_len += len;
 	}
 	return true;
+	/* LAB 8 END; hole: virtio_pci_lab_todo(vp, "add_seg");
+	 * needs_reset(vp); (void)c; (void)limit; (void)addr; (void)len;
+	 * (void)write; return false; */
 }
 
 /*
@@ -163,6 +187,7 @@ static bool add_seg(struct virtio_pci *vp, struct virtq_chain *c,
 static bool walk_chain(struct virtio_pci *vp, struct virtq *vq, uint16_t head,
 		       struct virtq_chain *c)
 {
+	/* LAB 8 BEGIN: walk_chain: a descriptor chain, direct and indirect (task 2) */
 	uint64_t table = vq->desc, addr;
 	unsigned n = vq->size, i = head, steps = 0;
 	bool indirect = false;
@@ -196,12 +221,16 @@ static bool walk_chain(struct virtio_pci *vp, struct virtq *vq, uint16_t head,
 			return true;
 		i = next;
 	}
+	/* LAB 8 END; hole: virtio_pci_lab_todo(vp, "walk_chain");
+	 * needs_reset(vp); (void)vq; (void)head; (void)c; (void)read_desc;
+	 * (void)add_seg; return false; */
 }
 
 /* Put head on the used ring with len bytes written. */
 static bool push_used(struct virtio_pci *vp, struct virtq *vq, uint16_t head,
 		      uint32_t len)
 {
+	/* LAB 8 BEGIN: push_used: the used ring's element, then its index (task 3) */
 	uint8_t e[VIRTQ_USED_ELEM_SIZE], idx[2];
 
 	put_le(e, 4, head);
@@ -217,6 +246,9 @@ static bool push_used(struct virtio_pci *vp, struct virtq *vq, uint16_t head,
 		return false;
 	vq->used_idx++;
 	return true;
+	/* LAB 8 END; hole: virtio_pci_lab_todo(vp, "push_used");
+	 * needs_reset(vp); (void)vq; (void)head; (void)len; (void)ring_write;
+	 * return false; */
 }
 
 /*
@@ -228,6 +260,7 @@ static bool push_used(struct virtio_pci *vp, struct virtq *vq, uint16_t head,
 static bool want_interrupt(struct virtio_pci *vp, struct virtq *vq,
 			   uint16_t old)
 {
+	/* LAB 8 BEGIN: want_interrupt: used_event or NO_INTERRUPT (task 4) */
 	uint8_t b[2];
 
 	if (virtio_has_feature(vp, VIRTIO_RING_F_EVENT_IDX)) {
@@ -243,6 +276,8 @@ static bool want_interrupt(struct virtio_pci *vp, struct virtq *vq,
 		return false;
 	return vq->used_idx != old &&
 	       !(get_le(b, 2) & VIRTQ_AVAIL_F_NO_INTERRUPT);
+	/* LAB 8 END; hole: virtio_pci_lab_todo(vp, "want_interrupt");
+	 * (void)vq; (void)old; return true; */
 }
 
 /* Tell the driver with avail_event where we are (2.7.10). */
@@ -252,9 +287,12 @@ static void set_avail_event(struct virtio_pci *vp, struct virtq *vq)
 
 	if (!virtio_has_feature(vp, VIRTIO_RING_F_EVENT_IDX))
 		return;
+	/* LAB 8 BEGIN: set_avail_event: where the device is (task 4) */
 	put_le(b, 2, vq->last_avail);
 	ring_write(vp, vq->used + 4 + (uint64_t)vq->size * VIRTQ_USED_ELEM_SIZE,
 		   b, 2);
+	/* LAB 8 END; hole: virtio_pci_lab_todo(vp, "set_avail_event");
+	 * needs_reset(vp); (void)vq; (void)b; */
 }
 
 /*
@@ -265,6 +303,7 @@ static void set_avail_event(struct virtio_pci *vp, struct virtq *vq)
 static bool avail_index(struct virtio_pci *vp, struct virtq *vq,
 			uint16_t *idx)
 {
+	/* LAB 8 BEGIN: avail_index: the driver's avail->idx, checked (task 1) */
 	uint8_t b[2];
 
 	if (!ring_read(vp, vq->avail + 2, b, 2))
@@ -276,12 +315,15 @@ static bool avail_index(struct virtio_pci *vp, struct virtq *vq,
 		return false;
 	}
 	return true;
+	/* LAB 8 END; hole: virtio_pci_lab_todo(vp, "avail_index");
+	 * needs_reset(vp); (void)vq; (void)idx; return false; */
 }
 
 /* Run the requests up to avail_idx; false when the device broke. */
 static bool take_available(struct virtio_pci *vp, unsigned q,
 			   uint16_t avail_idx)
 {
+	/* LAB 8 BEGIN: take_available: the available ring, in order (task 1) */
 	struct virtq_chain *chain = &vp->chain;
 	struct virtq *vq = &vp->vq[q];
 	uint16_t head;
@@ -311,6 +353,9 @@ static bool take_available(struct virtio_pci *vp, unsigned q,
 			return false;
 	}
 	return true;
+	/* LAB 8 END; hole: virtio_pci_lab_todo(vp, "take_available");
+	 * needs_reset(vp); (void)q; (void)avail_idx; (void)walk_chain;
+	 * (void)push_used; return false; */
 }
 
 /*

@@ -805,10 +805,10 @@ suite_bench() {
 # labs: for every lab, the students' tree (scripts/lab-skeleton.sh) builds,
 # boots hello byte for byte, and fails its grader with a score line rather
 # than a crash; the full tree scores 100 on every lab; and each wrong
-# solution planted for lab 7 fails the unit tests its grader scores.
+# solution planted for labs 7 and 8 fails the unit tests its grader scores.
 suite_labs() {
 	root=$(cd "$HERE/.." && pwd)
-	for n in 1 2 3 4 5 6 7; do
+	for n in 1 2 3 4 5 6 7 8; do
 		sk=$OUT/lab$n
 		if sh "$root/scripts/lab-skeleton.sh" "$n" "$sk" >"$OUT/log" 2>&1 &&
 		   make -C "$sk" -j2 --no-print-directory all unit-bins \
@@ -833,7 +833,7 @@ suite_labs() {
 		fi
 		rm -rf "$sk"
 	done
-	for n in 1 2 3 4 5 6 7; do
+	for n in 1 2 3 4 5 6 7 8; do
 		if sh "$root/scripts/grade.sh" "$n" "$BUILD" >"$OUT/log" 2>&1 &&
 		   grep -q '^score: 100/100$' "$OUT/log"; then
 			pass "labs/$n-full-tree-scores-100"
@@ -841,6 +841,17 @@ suite_labs() {
 			fail "labs/$n-full-tree-scores-100" "$OUT/log"
 		fi
 	done
+	# lab 8's planted bugs (labs/08-virtio-backend/wrong.sh; a student's
+	# tree of lab 8 leaves the script out)
+	w8=$root/labs/08-virtio-backend/wrong.sh
+	if [ -f "$w8" ]; then
+		for b in $(sh "$w8" --list); do
+			sh "$w8" "$BUILD" "$b" >"$OUT/log8" 2>&1
+			check_w8=$?
+			[ $check_w8 = 0 ] && pass "labs/8-wrong-$b-loses-points"
+			[ $check_w8 != 0 ] && fail "labs/8-wrong-$b-loses-points" "$OUT/log8"
+		done
+	fi
 	wrong=$root/labs/07-scan-and-patch/wrong.sh
 	[ -f "$wrong" ] || return 0 # a student's tree leaves it out
 	for w in $(sh "$wrong" --list); do
