@@ -2,16 +2,17 @@
  * monitor/stats.c - counting traps for --stats.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "monitor/stats.h"
 
-/* Find or add the row called name; the last row absorbs any overflow. */
+/* Find or add the row of key, called name; the last row absorbs any
+ * overflow. */
 static struct stats_row *stats_row(struct stats_row *rows, unsigned *n,
-				   unsigned max, const char *name)
+				   unsigned max, unsigned key,
+				   const char *name)
 {
 	for (unsigned i = 0; i < *n; i++)
-		if (strcmp(rows[i].name, name) == 0)
+		if (rows[i].key == key)
 			return &rows[i];
 	if (*n == max) {
 		struct stats_row *last = &rows[max - 1];
@@ -19,22 +20,25 @@ static struct stats_row *stats_row(struct stats_row *rows, unsigned *n,
 		return last;
 	}
 	struct stats_row *r = &rows[(*n)++];
+	r->key = key;
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	return r;
 }
 
-void stats_add_reason(struct vm_stats *s, const char *name, uint64_t ns)
+void stats_add_reason(struct vm_stats *s, unsigned key, const char *name,
+		      uint64_t ns)
 {
 	struct stats_row *r = stats_row(s->reason, &s->nreasons,
-					STATS_MAX_REASONS, name);
+					STATS_MAX_REASONS, key, name);
 	r->count++;
 	r->ns += ns;
 }
 
-void stats_add_insn(struct vm_stats *s, const char *name, uint64_t ns)
+void stats_add_insn(struct vm_stats *s, unsigned key, const char *name,
+		    uint64_t ns)
 {
 	struct stats_row *r = stats_row(s->insn, &s->ninsns, STATS_MAX_INSNS,
-					name);
+					key, name);
 	r->count++;
 	r->ns += ns;
 }

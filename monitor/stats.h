@@ -14,7 +14,8 @@
 #define STATS_MAX_REASONS 32
 
 struct stats_row {
-	char name[40];       /* "#GP(0)", "cli", "in dx" ... */
+	unsigned key;        /* the caller's number for the row */
+	char name[40];       /* "#GP", "cli", "in dx" ... */
 	uint64_t count;
 	uint64_t ns;         /* total handling time */
 };
@@ -28,9 +29,15 @@ struct vm_stats {
 	uint64_t injected;         /* interrupts delivered into the guest */
 };
 
-/* Count one exit of kind name, handled in ns. */
-void stats_add_reason(struct vm_stats *s, const char *name, uint64_t ns);
-/* Count one emulated instruction called name, handled in ns. */
-void stats_add_insn(struct vm_stats *s, const char *name, uint64_t ns);
+/*
+ * Count one exit of kind key, handled in ns; name is the row's name, the
+ * same for every key (monitor/dispatch.c numbers them).  Rows are found
+ * by key, a compare of two numbers: this runs on every exit.
+ */
+void stats_add_reason(struct vm_stats *s, unsigned key, const char *name,
+		      uint64_t ns);
+/* Count one emulated instruction of kind key called name, handled in ns. */
+void stats_add_insn(struct vm_stats *s, unsigned key, const char *name,
+		    uint64_t ns);
 
 #endif /* MONITOR_STATS_H */
