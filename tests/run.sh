@@ -673,6 +673,14 @@ suite_bench() {
 		cat "$OUT/log" >>"$OUT/why"
 		fail bench/answers-cost "$OUT/why"
 	fi
+	# the host's compute and the guest's are one routine, byte for byte
+	# (bench/compute.h, bench/samecode.sh)
+	if sh "$HERE/../bench/samecode.sh" "$BUILD" >"$OUT/samecode" 2>&1 &&
+	   grep -q '^samecode: compute_sieve is [1-9][0-9]* bytes, the same in' "$OUT/samecode"; then
+		pass bench/samecode
+	else
+		fail bench/samecode "$OUT/samecode"
+	fi
 	img=$(disk_make disk.img)
 	for b in syscall in cr8 call pagefault divzero ptemod forkwait cpuid cli compute apictimer ide pushf sidt movcs; do
 		d=""; [ "$b" = ide ] && d=--disk=$img

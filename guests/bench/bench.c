@@ -197,7 +197,7 @@ static uint64_t run_ptemod(uint64_t iters)
 
 static uint64_t run_compute(uint64_t iters)
 {
-	static uint8_t flags[COMPUTE_SIEVE_SIZE];
+	static _Alignas(4096) uint8_t flags[COMPUTE_SIEVE_SIZE]; /* as the host's */
 	uint64_t t = rdtsc();
 
 	for (uint64_t i = 0; i < iters; i++) {
