@@ -27,6 +27,8 @@ struct vm_stats {
 	unsigned ninsns;
 	uint64_t start_ns, end_ns; /* wall time of the run */
 	uint64_t injected;         /* interrupts delivered into the guest */
+	int status_fd, smaps_fd;   /* /proc/self/status and smaps, opened
+				      before the sandbox (stats_open_proc) */
 };
 
 /*
@@ -39,5 +41,17 @@ void stats_add_reason(struct vm_stats *s, unsigned key, const char *name,
 /* Count one emulated instruction of kind key called name, handled in ns. */
 void stats_add_insn(struct vm_stats *s, unsigned key, const char *name,
 		    uint64_t ns);
+
+struct vm;
+
+/*
+ * --stats' memory line: open /proc/self/status and /proc/self/smaps now,
+ * while files can be opened (the sandbox forbids it later; pread is
+ * allowed), and at exit print the monitor's resident memory less the
+ * guest RAM it maps, and the shadow tables' (stats_print_memory).
+ */
+void stats_open_proc(struct vm_stats *s);
+void stats_print_memory(const struct vm *vm, FILE *f);
+void stats_close_proc(struct vm_stats *s);
 
 #endif /* MONITOR_STATS_H */
