@@ -478,7 +478,7 @@ if [ -s "$SPC" ]; then
 	# chart() splits its bars at spaces: name them without
 	sed 's/ /_/g' "$OUT/.spaces.csv" >"$OUT/.spaces2.csv"
 	chart "$OUT/.spaces2.csv" "$(echo "$bars" | sed 's/ /_/g; s/|/ /g')" \
-		"Shadow tables (KiB) and the monitor's time refilling them per CR3 load (ns), log scale, by live address spaces" \
+		"Shadow tables (KiB), refill per CR3 load (ns), by address spaces" \
 		>"$OUT/spaces.svg"
 	rm -f "$OUT/.spaces.csv" "$OUT/.spaces2.csv"
 else
