@@ -51,7 +51,7 @@ struct action {
 	const char *reason;     /* "#GP", "#PF", "syscall", "mmio" ... */
 	bool coded;             /* --trace shows the reason as "#GP(0)" */
 	uint32_t code;          /* ... with this error code */
-	unsigned key;           /* the --stats row: exit_key() */
+	unsigned key;           /* the --stats row: KEY_REASON() ... */
 	const char *group;      /* the --stats row's name: "#GP" */
 	const struct insn *insn;  /* the decoded instruction, if any */
 	const struct insn *shown; /* the one --trace shows (also a #PF's
@@ -154,12 +154,11 @@ static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
 	if (vm->vcpu.exception.pending) {
 		const struct vcpu_event *e = &vm->vcpu.exception;
 		if (e->has_error)
-			say(a, "emulated: raised "
-				 "%s(%#x)", x86_vector_name(e->vector),
-				 e->error);
+			say(a, "emulated: raised %s(%#x)",
+			    x86_vector_name(e->vector), e->error);
 		else
-			say(a, "emulated: raised "
-				 "%s", x86_vector_name(e->vector));
+			say(a, "emulated: raised %s",
+			    x86_vector_name(e->vector));
 		return;
 	}
 	if (vm->vcpu.shutdown.pending) { /* int n into a broken IDT */
@@ -192,8 +191,7 @@ static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
 	 * bytes back.  Its routine runs as if it had trapped by itself.
 	 */
 	if (vm->patch && patch_learn(vm, x->rip)) {
-		say(a, "patch: a new entry point, "
-			 "scanned");
+		say(a, "patch: a new entry point, scanned");
 		return;
 	}
 	bool site = vm->patch && patch_trap(vm, x->rip);
@@ -255,8 +253,8 @@ static bool dispatch_mmio(struct vm *vm, const struct vm_exit *x,
 	}
 	a->insn = in;
 	if (interp_mmio(vm, in)) {
-		say(a, "emulated on device memory "
-			 "at linear %#" PRIx64, x->exc.address);
+		say(a, "emulated on device memory at linear %#" PRIx64,
+		    x->exc.address);
 		return true;
 	}
 	vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "%s %s on %s at linear "
@@ -310,9 +308,8 @@ static void dispatch_pf(struct vm *vm, const struct vm_exit *x,
 		}
 		break;
 	case SHADOW_GUEST_FAULT:
-		say(a, "true: #PF(%#x) reflected, "
-			 "cr2=%#" PRIx64, vm->vcpu.exception.error,
-			 vm->vcpu.cr2);
+		say(a, "true: #PF(%#x) reflected, cr2=%#" PRIx64,
+		    vm->vcpu.exception.error, vm->vcpu.cr2);
 		break;
 	case SHADOW_BAD_PHYS:
 		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "guest maps linear %#" PRIx64
@@ -393,8 +390,7 @@ static void dispatch_io(struct vm *vm, struct vm_exit *x, struct action *a)
 		name_reason(a, "hypercall");
 		a->key = KEY_HYPERCALL;
 		a->cls = TRACE_IO;
-		say(a, "hypercall %s",
-			 interp_hypercall_name(nr));
+		say(a, "hypercall %s", interp_hypercall_name(nr));
 		return;
 	}
 
@@ -403,9 +399,8 @@ static void dispatch_io(struct vm *vm, struct vm_exit *x, struct action *a)
 		x->io.data = data;
 	name_reason(a, "io");
 	a->cls = TRACE_IO;
-	say(a, "%s port %#x %s 0x%0*x",
-		 x->io.in ? "in" : "out", x->io.port, x->io.in ? "->" : "<-",
-		 (int)x->io.size * 2, data);
+	say(a, "%s port %#x %s 0x%0*x", x->io.in ? "in" : "out", x->io.port,
+	    x->io.in ? "->" : "<-", (int)x->io.size * 2, data);
 }
 
 /*
@@ -485,10 +480,9 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 			     &x->mmio.data);
 		name_reason(&a, "mmio");
 		a.cls = TRACE_IO;
-		say(&a, "%s %#" PRIx64 " (%u bytes) "
-			 "%s %#" PRIx64, x->mmio.write ? "write" : "read",
-			 x->mmio.gpa, x->mmio.size, x->mmio.write ? "<-" : "->",
-			 x->mmio.data);
+		say(&a, "%s %#" PRIx64 " (%u bytes) %s %#" PRIx64,
+		    x->mmio.write ? "write" : "read", x->mmio.gpa,
+		    x->mmio.size, x->mmio.write ? "<-" : "->", x->mmio.data);
 		break;
 	case EXIT_HLT:
 		vm->vcpu.halted = true;
@@ -508,8 +502,8 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 			vm_kill(vm, VM_EXIT_INTERRUPTED, "interrupted at rip %s",
 				WHERE(vm, vm->vcpu.rip));
 		say(&a, "%s", vm->kick ? "kicked" :
-			 "the monitor's deadline: a timer event or the end "
-			 "of an interrupt shadow");
+		    "the monitor's deadline: a timer event or the end of an "
+		    "interrupt shadow");
 		vm->kick = 0;
 		name_reason(&a, "interrupt");
 		break;
