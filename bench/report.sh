@@ -471,15 +471,15 @@ if [ -s "$SPC" ]; then
 	spaces_table >"$OUT/.spaces"
 	# the chart: a group per N, two bars per engine (tables, fill time)
 	awk -F, 'NR == 1 { print "spaces,bar,value"; next }
-		{ print $2 "," $1 " shadow tables (KiB)," $7
-		  print $2 "," $1 " filling per CR3 load (ns)," $6 }' \
+		{ print $2 "," $1 " tables KiB," $7
+		  print $2 "," $1 " refill ns," $6 }' \
 		"$OUT/spaces.csv" >"$OUT/.spaces.csv"
 	bars=$(awk -F, 'NR > 1 && !s[$2]++ { printf "%s%s", n++ ? "|" : "", $2 }' "$OUT/.spaces.csv")
 	# chart() splits its bars at spaces: name them without
 	sed 's/ /_/g' "$OUT/.spaces.csv" >"$OUT/.spaces2.csv"
 	chart "$OUT/.spaces2.csv" "$(echo "$bars" | sed 's/ /_/g; s/|/ /g')" \
-		"Shadow tables (KiB), refill per CR3 load (ns), by address spaces" \
-		>"$OUT/spaces.svg"
+		"Shadow tables (KiB), refill time per CR3 load (ns), by address spaces" |
+		sed 's/_/ /g; s/ cycles<\/title>/<\/title>/' >"$OUT/spaces.svg"
 	rm -f "$OUT/.spaces.csv" "$OUT/.spaces2.csv"
 else
 	rm -f "$OUT/spaces.csv" "$OUT/spaces.svg" # not this run's
