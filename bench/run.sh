@@ -25,6 +25,14 @@
 #               PIO reads) cost, per second of guest time, and the monitor's
 #               time per exit, on softcpu, native and kvm
 #
+# Two more on softcpu and native (issue 16), with the --stats memory line:
+#
+#   memory      toyos to its end: the monitor's resident memory less the
+#               guest RAM it maps (target: under 16 MiB)
+#   spaces      the bench guest's "spaces ITERS N" for N = 1 to 64 live
+#               address spaces: cycles per CR3 load, the shadow faults and
+#               monitor time that refill the shadows, the shadow tables
+#
 # And the cost of each answer to x86's sensitive-unprivileged instructions
 # (issue 14; bench/answers.sh says which checks each one passes):
 #
@@ -60,18 +68,23 @@ BOOT=$BUILD/bench/boot.txt      # bench/boot.sh's lines
 DISK=$BUILD/bench/disk.img      # the ide workload's disk (tests/guests/disk.sh)
 LOG=$BUILD/bench/log.txt
 ANS=$BUILD/bench/answers.txt    # bench/answer.awk's lines, one per run
-ALL="syscall in cr8 call pagefault divzero ptemod forkwait cpuid cli compute boot apictimer ide answers"
-BENCHES=""; DEVICES=""; DO_BOOT=0; DO_ANSWERS=0
+MEM=$BUILD/bench/memory.txt     # "ENGINE RSS PEAK GUEST_RAM OWN" (KiB)
+SPC=$BUILD/bench/spaces.txt     # "ENGINE N ITERS CYCLES FAULTS FAULT_US TABLES"
+ALL="syscall in cr8 call pagefault divzero ptemod forkwait cpuid cli compute boot apictimer ide answers memory spaces"
+BENCHES=""; DEVICES=""; DO_BOOT=0; DO_ANSWERS=0; DO_MEMORY=0; DO_SPACES=0
 for b in ${BENCH_ONLY:-$ALL}; do
 	case $b in
 	boot) DO_BOOT=1 ;;
 	answers) DO_ANSWERS=1 ;;
+	memory) DO_MEMORY=1 ;;
+	spaces) DO_SPACES=1 ;;
 	apictimer|ide) DEVICES="$DEVICES $b" ;;
 	*) BENCHES="$BENCHES $b" ;;
 	esac
 done
 mkdir -p "$BUILD/bench" "$OUT"
 : >"$RAW"; : >"$IPS"; : >"$DEV"; : >"$BOOT"; : >"$LOG"; : >"$ANS"
+: >"$MEM"; : >"$SPC"
 rm -rf "$BUILD/bench/stats"
 
 # Iterations of each benchmark: enough for a steady figure on the slowest
@@ -86,6 +99,7 @@ iters() {
 	# the answers' loops: 20000, so that the two rdtsc of the PV
 	# build (hypercalls: one exit inside the timed window) weigh little
 	answers) n=20000 ;;
+	spaces) n=100 ;; # rounds of N CR3 loads
 	*) n=5000 ;;
 	esac
 	echo $((${BENCH_ITERS:-$n} * SCALE))
@@ -179,6 +193,56 @@ run_devices() { # COLUMN ENGINE-ARGS...
 			$1 == "bench" {
 				split($2, a, "="); split($3, i, "="); split($4, c, "=")
 				print e, a[2], i[2], c[2], t }' "$BUILD/bench/out" >>"$DEV"
+		done
+	done
+}
+
+# The --stats memory line of toyos, run to its end, REPS times, to $MEM.
+run_memory() { # COLUMN ENGINE-ARGS...
+	col=$1; shift
+	[ "$DO_MEMORY" = 1 ] || return 0
+	say "$col memory: $TV $* --stats $BUILD/guests/toyos.elf"
+	r=0
+	while [ $r -lt "$REPS" ]; do
+		r=$((r + 1))
+		timeout 600 "$TV" "$@" --stats "$BUILD/guests/toyos.elf" \
+			</dev/null >/dev/null 2>"$BUILD/bench/err" ||
+			{ say "$col memory failed: $(tail -1 "$BUILD/bench/err")"; break; }
+		# "monitor: memory: resident R KiB (peak P KiB), of which
+		# guest RAM G KiB (of T KiB): the monitor's own O KiB"
+		awk -v e="$col" '$1 == "monitor:" && $2 == "memory:" {
+			print e, $4, $7, $13, $21 }' "$BUILD/bench/err" >>"$MEM"
+	done
+}
+
+# spaces ITERS N for N live address spaces, REPS times each, to $SPC:
+# the cycles, and from --stats the shadow faults and their monitor time
+# less those of booting ("call 1"), and the shadow tables at the end.
+SPACES_COUNTS="1 2 4 8 16 32 64"
+run_spaces() { # COLUMN ENGINE-ARGS...
+	col=$1; shift
+	[ "$DO_SPACES" = 1 ] || return 0
+	n=$(iters spaces)
+	say "$col spaces: $TV $* --stats $IMG -- spaces $n N (N: $SPACES_COUNTS)"
+	# the first line "#PF COUNT SHARE US AVG" is that of the exits
+	pf() { awk '$1 == "#PF" && !d { d = 1; print $2, $4 }
+		    END { if (!d) print "0 0" }' "$1"; }
+	"$TV" "$@" --stats "$IMG" -- call 1 </dev/null >/dev/null 2>"$BUILD/bench/err"
+	base=$(pf "$BUILD/bench/err")
+	for k in $SPACES_COUNTS; do
+		r=0
+		while [ $r -lt "$REPS" ]; do
+			r=$((r + 1))
+			timeout 600 "$TV" "$@" --stats "$IMG" -- spaces "$n" "$k" \
+				</dev/null >"$BUILD/bench/out" 2>"$BUILD/bench/err" ||
+				{ say "$col spaces $k failed: $(tail -1 "$BUILD/bench/err")"; break; }
+			awk -v e="$col" -v k="$k" -v pf="$(pf "$BUILD/bench/err")" \
+			    -v base="$base" -v t="$(awk '$1 == "monitor:" && $2 == "shadow" { print $5; exit }' "$BUILD/bench/err")" '
+			$1 == "bench" {
+				split($3, i, "="); split($4, c, "=")
+				split(pf, p, " "); split(base, b, " ")
+				print e, k, i[2], c[2], p[1] - b[1], p[2] - b[2], t }' \
+				"$BUILD/bench/out" >>"$SPC"
 		done
 	done
 }
@@ -296,6 +360,8 @@ run_native() {
 	if "$TV" --engine=native "$IMG" -- call 10 >/dev/null 2>"$BUILD/bench/err"; then
 		run_trapvisor native --engine=native
 		run_answers native
+		run_memory native --engine=native
+		run_spaces native --engine=native
 	else
 		say "native: $(head -1 "$BUILD/bench/err")"
 	fi
@@ -311,10 +377,14 @@ run_peer_qemu() {
 
 TSC_HZ=$("$HOSTB" tsc | sed 's/tsc_hz=//')
 say "TSC: $TSC_HZ Hz; $REPS repetitions; scale $SCALE"
+# The host's compute and the guest's are one routine (bench/compute.h).
+say "$(sh "$HERE/samecode.sh" "$BUILD" 2>&1)"
 for col in ${BENCH_COLUMNS:-host softcpu native qemu kvm}; do
 	case $col in
 	host) run_host ;;
-	softcpu) run_trapvisor softcpu --engine=softcpu; run_answers softcpu ;;
+	softcpu) run_trapvisor softcpu --engine=softcpu; run_answers softcpu
+		 run_memory softcpu --engine=softcpu
+		 run_spaces softcpu --engine=softcpu ;;
 	native) run_native ;;
 	qemu) run_peer_qemu ;;
 	kvm) run_kvm ;;

@@ -76,6 +76,7 @@ void devices_init(struct vm *vm, int out_fd)
 	acpi_pm_init(&vm->dev->pm);
 	clock_set_deadline(vm, CLOCK_PIT, i8254_next_irq0(&vm->dev->pit));
 	clock_set_deadline(vm, CLOCK_LAPIC, CLOCK_NEVER);
+	vm->dev->stale = true; /* the first devices_update() looks at all */
 }
 
 /* The bus master's side of guest RAM: its writes go where the engines
@@ -138,6 +139,7 @@ static void pci_irq(void *opaque, unsigned irq, bool level)
 
 	isa_irq(vm, irq, level);
 	pic_intr_update(vm);
+	vm->dev->stale = true;
 }
 
 /* ------------------------------------------------------------------
@@ -163,6 +165,7 @@ static void lapic_out(struct vm *vm)
 		l->eoi_level_vector = -1;
 	}
 	clock_set_deadline(vm, CLOCK_LAPIC, lapic_next_event(l));
+	vm->dev->stale = true;
 }
 
 static bool lapic_enabled(const struct vm *vm)
@@ -173,6 +176,38 @@ static bool lapic_enabled(const struct vm *vm)
 static bool x2apic_mode(const struct vm *vm)
 {
 	return lapic_enabled(vm) && (vm->vcpu.apic_base & APIC_BASE_EXTD);
+}
+
+/*
+ * Is nothing due since the last update?  No chip was touched (an I/O or
+ * MMIO access, an acknowledge, a LAPIC register, a card's line), the
+ * clock has not reached the deadline the timers registered then, CR8
+ * and COM1's received bytes are as they were (the console puts bytes
+ * in from outside), no virtio back end has work in flight, and the PM
+ * timer's SCI, which registers no deadline, is off.  Then the update
+ * would change nothing: every line it asks for is where it was.  This
+ * runs after every exit, most of which touch no device (a cli, a #PF).
+ */
+static bool nothing_due(struct vm *vm, uint64_t now)
+{
+	const struct devices *d = vm->dev;
+
+	return !d->stale && now < d->due && vm->vcpu.cr8 == d->cr8_seen &&
+	       d->com1.rx_len == d->rx_seen &&
+	       !(d->vblk && virtio_backend_busy(&d->vblk_be)) &&
+	       !((d->pm.cnt & ACPI_PM1_SCI_EN) &&
+		 (d->pm.en & ACPI_PM1_TMR_STS));
+}
+
+/* What devices_update() saw, for nothing_due() to compare with. */
+static void update_seen(struct vm *vm)
+{
+	struct devices *d = vm->dev;
+
+	d->stale = false;
+	d->due = clock_next_deadline(vm);
+	d->cr8_seen = vm->vcpu.cr8;
+	d->rx_seen = d->com1.rx_len;
 }
 
 /*T:610 Devices raise interrupt lines; they never enter the guest themselves.
@@ -190,6 +225,9 @@ void devices_update(struct vm *vm)
 	 * passed, as on real hardware where missed ticks are lost. */
 	uint64_t now = clock_now(vm);
 
+	ns16550a_flush_aged(&vm->dev->com1);
+	if (nothing_due(vm, now))
+		return;
 	if (vm->dev->vblk) { /* a back end's answers: its interrupt */
 		virtio_backend_poll(&vm->dev->vblk_be);
 		clock_set_deadline(vm, CLOCK_BACKEND,
@@ -197,7 +235,6 @@ void devices_update(struct vm *vm)
 					   now + VIRTIO_BACKEND_POLL_NS :
 					   CLOCK_NEVER);
 	}
-	ns16550a_flush_aged(&vm->dev->com1);
 	if (i8254_irq0_edges(&vm->dev->pit, now)) {
 		isa_irq(vm, IRQ_TIMER, true);
 		isa_irq(vm, IRQ_TIMER, false);
@@ -213,6 +250,7 @@ void devices_update(struct vm *vm)
 	pic_intr_update(vm);
 	lapic_timer_update(lapic_in(vm), now);
 	lapic_out(vm);
+	update_seen(vm);
 }
 
 void devices_idle(struct vm *vm)
@@ -307,6 +345,7 @@ void devices_print_stats(const struct vm *vm, FILE *f)
 
 bool devices_drain(struct vm *vm)
 {
+	vm->dev->stale = true;
 	return vm->dev->vblk && virtio_backend_drain(&vm->dev->vblk_be);
 }
 
@@ -589,6 +628,7 @@ static const struct io_range *wide_range(uint16_t port)
 void devices_io(struct vm *vm, uint16_t port, unsigned size, bool in,
 		uint32_t *data)
 {
+	vm->dev->stale = true;
 	if (port == PORT_ISA_DEBUG_EXIT) {
 		if (in)
 			*data = 0; /* QEMU's device reads as zero */
@@ -717,6 +757,7 @@ void devices_mmio(struct vm *vm, uint64_t gpa, unsigned size, bool write,
 	uint64_t apic = vm->vcpu.apic_base & ~(uint64_t)(LAPIC_PAGE_SIZE - 1) &
 			~(APIC_BASE_EXTD | APIC_BASE_ENABLE | APIC_BASE_BSP);
 
+	vm->dev->stale = true;
 	if (lapic_enabled(vm) && !x2apic_mode(vm) &&
 	    gpa - apic < LAPIC_PAGE_SIZE)
 		lapic_mmio(vm, gpa - apic, size, write, data);
@@ -748,6 +789,7 @@ uint8_t devices_intr_ack(struct vm *vm)
 	struct i8259_pair *pic = &vm->dev->pic;
 	uint8_t vector;
 
+	vm->dev->stale = true;
 	if (!lapic_enabled(vm) ||
 	    (lapic_extint(&vm->dev->lapic) && i8259_pending(pic))) {
 		vector = i8259_acknowledge(pic);

@@ -64,6 +64,11 @@ struct devices {
 	struct virtio_console *vcons; /* the virtio console card, or NULL */
 	struct piix3 piix;       /* 00:01.0 ISA bridge, 00:01.1 IDE (BAR4:
 				    ide0's bus-master registers) */
+	/* devices_update()'s short cut: what it saw last time */
+	bool stale;              /* a chip was touched since */
+	uint64_t due;            /* the clock's next deadline then */
+	uint64_t cr8_seen;       /* the vCPU's CR8 (the LAPIC's TPR) then */
+	uint8_t rx_seen;         /* COM1's received bytes then */
 };
 
 /*

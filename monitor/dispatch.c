@@ -17,6 +17,7 @@
  *     interrupts are injected, and the engine resumes.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "interp/interp.h"
@@ -39,10 +40,19 @@
 /* A hidden fault that repeats this often without progress is a bug. */
 #define MAX_REPEATED_FILLS 8
 
-/* What the dispatcher did with one exit: for --trace and --stats. */
+/*
+ * What the dispatcher did with one exit: for --trace and --stats.  Every
+ * exit is counted (--stats, --trace-json), so counting is cheap: rows are
+ * found by a number (key), not by name.  The words of --trace are made
+ * only when a trace will print them (say()): a printf on every exit was
+ * a fifth of a trap's cost on softcpu (engines/softcpu/README.md).
+ */
 struct action {
-	char reason[24];        /* "#GP(0)", "#PF(0x5)", "syscall" ... */
-	const char *group;      /* the reason without details: "#GP" */
+	const char *reason;     /* "#GP", "#PF", "syscall", "mmio" ... */
+	bool coded;             /* --trace shows the reason as "#GP(0)" */
+	uint32_t code;          /* ... with this error code */
+	unsigned key;           /* the --stats row: KEY_REASON() ... */
+	const char *group;      /* the --stats row's name: "#GP" */
 	const struct insn *insn;  /* the decoded instruction, if any */
 	const struct insn *shown; /* the one --trace shows (also a #PF's
 				     or a #UD's, decoded for it alone) */
@@ -50,8 +60,47 @@ struct action {
 	enum trace_class cls;   /* --trace=CLASSES */
 	bool patched;           /* a #GP from a site --patch rewrote */
 	struct interp_effect effect; /* what the routine reported */
+	bool says;              /* --trace: what happened, in words */
 	char what[160];         /* "out port 0x3f8 <- 0x68", "shadow ..." */
 };
+
+/* --stats rows of exits: an exception's by its vector, the others' by
+ * their reason, after them; a hypercall (EXIT_IO on kvm) after those. */
+#define KEY_REASON(r) (256u + (unsigned)(r))
+#define KEY_HYPERCALL KEY_REASON(EXIT_NREASONS)
+/* --stats rows of instructions: a Popek-Goldberg row by its place in
+ * pg_table, a hypercall apart, an innocuous one by Capstone's id and its
+ * rep or lock prefix (Capstone's mnemonic says "rep stosb"). */
+#define KEY_PG(pg) (0x10000u + (unsigned)((pg) - pg_table))
+#define KEY_INSN_HYPERCALL 0x20000u
+#define KEY_INSN(in) ((in)->id + ((unsigned)(in)->x86.prefix[0] << 20))
+
+/* What happened, in words, for --trace alone. */
+static void __attribute__((format(printf, 2, 3)))
+say(struct action *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!a->says)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(a->what, sizeof(a->what), fmt, ap);
+	va_end(ap);
+}
+
+/* The exit's reason as --trace names it: "syscall", or "#GP(0)". */
+static void name_reason(struct action *a, const char *reason)
+{
+	a->reason = reason;
+	a->coded = false;
+}
+
+static void code_reason(struct action *a, const char *reason, uint32_t code)
+{
+	a->reason = reason;
+	a->coded = true;
+	a->code = code;
+}
 
 /* "0x201234 <main+0x4>" for a message (monitor/trace.h). */
 #define WHERE(vm, rip) trace_where(vm, rip, (char[TRACE_WHERE_LEN]){ 0 }, \
@@ -73,7 +122,7 @@ static void reflect(struct vm *vm, const struct vm_exit *x, struct action *a)
 		vcpu_raise_error(&vm->vcpu, x->exc.vector, x->exc.error);
 	else
 		vcpu_raise(&vm->vcpu, x->exc.vector);
-	snprintf(a->what, sizeof(a->what), "reflected to the guest");
+	say(a, "reflected to the guest");
 }
 
 /*
@@ -88,7 +137,7 @@ static void code_outside_ram(struct vm *vm, const struct vm_exit *x,
 	vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "guest code at rip %s is outside "
 		"its %" PRIu64 " MiB of RAM", WHERE(vm, x->rip),
 		vm->mem.size >> 20);
-	snprintf(a->what, sizeof(a->what), "guest killed");
+	say(a, "guest killed");
 }
 
 /*
@@ -105,16 +154,15 @@ static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
 	if (vm->vcpu.exception.pending) {
 		const struct vcpu_event *e = &vm->vcpu.exception;
 		if (e->has_error)
-			snprintf(a->what, sizeof(a->what), "emulated: raised "
-				 "%s(%#x)", x86_vector_name(e->vector),
-				 e->error);
+			say(a, "emulated: raised %s(%#x)",
+			    x86_vector_name(e->vector), e->error);
 		else
-			snprintf(a->what, sizeof(a->what), "emulated: raised "
-				 "%s", x86_vector_name(e->vector));
+			say(a, "emulated: raised %s",
+			    x86_vector_name(e->vector));
 		return;
 	}
 	if (vm->vcpu.shutdown.pending) { /* int n into a broken IDT */
-		snprintf(a->what, sizeof(a->what), "emulated: triple fault");
+		say(a, "emulated: triple fault");
 		return;
 	}
 	vm->vcpu.instructions++;
@@ -143,8 +191,7 @@ static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
 	 * bytes back.  Its routine runs as if it had trapped by itself.
 	 */
 	if (vm->patch && patch_learn(vm, x->rip)) {
-		snprintf(a->what, sizeof(a->what), "patch: a new entry point, "
-			 "scanned");
+		say(a, "patch: a new entry point, scanned");
 		return;
 	}
 	bool site = vm->patch && patch_trap(vm, x->rip);
@@ -152,7 +199,7 @@ static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
 	switch (site && vm->patch->ram ? patch_original(vm, x->rip, in)
 				       : insn_fetch(vm, x->rip, in)) {
 	case DECODE_FAULT: /* the code page went away: #PF raised */
-		snprintf(a->what, sizeof(a->what), "#PF fetching the insn");
+		say(a, "#PF fetching the insn");
 		return;
 	case DECODE_NO_RAM:
 		code_outside_ram(vm, x, a);
@@ -189,7 +236,7 @@ static bool dispatch_mmio(struct vm *vm, const struct vm_exit *x,
 	if (vm->engine->handles_mmio || !leaf ||
 	    (shadowpt_frame_is_ram(vm, frame) && !rom))
 		return false;
-	snprintf(a->reason, sizeof(a->reason), "mmio");
+	name_reason(a, "mmio");
 	a->cls = TRACE_IO;
 	switch (insn_fetch(vm, x->rip, in)) {
 	case DECODE_OK:
@@ -198,7 +245,7 @@ static bool dispatch_mmio(struct vm *vm, const struct vm_exit *x,
 		code_outside_ram(vm, x, a);
 		return true;
 	case DECODE_FAULT:
-		snprintf(a->what, sizeof(a->what), "#PF fetching the insn");
+		say(a, "#PF fetching the insn");
 		return true;
 	case DECODE_INVALID:
 		reflect(vm, x, a);
@@ -206,8 +253,8 @@ static bool dispatch_mmio(struct vm *vm, const struct vm_exit *x,
 	}
 	a->insn = in;
 	if (interp_mmio(vm, in)) {
-		snprintf(a->what, sizeof(a->what), "emulated on device memory "
-			 "at linear %#" PRIx64, x->exc.address);
+		say(a, "emulated on device memory at linear %#" PRIx64,
+		    x->exc.address);
 		return true;
 	}
 	vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "%s %s on %s at linear "
@@ -216,7 +263,7 @@ static bool dispatch_mmio(struct vm *vm, const struct vm_exit *x,
 		in->mnemonic, in->op_str,
 		rom ? "the BIOS area (ROM)" : "device memory", x->exc.address,
 		WHERE(vm, x->rip), vm->engine->name);
-	snprintf(a->what, sizeof(a->what), "guest killed");
+	say(a, "guest killed");
 	return true;
 }
 
@@ -251,29 +298,28 @@ static void dispatch_pf(struct vm *vm, const struct vm_exit *x,
 			       " did not take (rip %#" PRIx64 ", error %#x)",
 			       x->exc.address, x->rip, x->exc.error);
 			f->repeats = 0;
-			snprintf(a->what, sizeof(a->what), "monitor bug");
+			say(a, "monitor bug");
 			break;
 		}
 		if (trace_wants(vm, TRACE_PF)) {
 			char e[sizeof(a->what) - 16];
 			trace_shadow_entry(vm, x->exc.address, e, sizeof(e));
-			snprintf(a->what, sizeof(a->what), "hidden: %s", e);
+			say(a, "hidden: %s", e);
 		}
 		break;
 	case SHADOW_GUEST_FAULT:
-		snprintf(a->what, sizeof(a->what), "true: #PF(%#x) reflected, "
-			 "cr2=%#" PRIx64, vm->vcpu.exception.error,
-			 vm->vcpu.cr2);
+		say(a, "true: #PF(%#x) reflected, cr2=%#" PRIx64,
+		    vm->vcpu.exception.error, vm->vcpu.cr2);
 		break;
 	case SHADOW_BAD_PHYS:
 		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "guest maps linear %#" PRIx64
 			" to memory outside its %" PRIu64 " MiB of RAM "
 			"(rip %s)", x->exc.address,
 			vm->mem.size >> 20, WHERE(vm, x->rip));
-		snprintf(a->what, sizeof(a->what), "guest killed");
+		say(a, "guest killed");
 		break;
 	}
-	snprintf(a->reason, sizeof(a->reason), "#PF(%#x)", x->exc.error);
+	code_reason(a, "#PF", x->exc.error);
 }
 
 /* An exception from the engine: #GP and #PF need the monitor. */
@@ -283,11 +329,11 @@ static void dispatch_exception(struct vm *vm, const struct vm_exit *x,
 	const char *name = x86_vector_name(x->exc.vector);
 
 	a->group = name;
+	a->key = x->exc.vector;
 	if (x->exc.has_error)
-		snprintf(a->reason, sizeof(a->reason), "%s(%#x)", name,
-			 x->exc.error);
+		code_reason(a, name, x->exc.error);
 	else
-		snprintf(a->reason, sizeof(a->reason), "%s", name);
+		name_reason(a, name);
 	switch (x->exc.vector) {
 	case T_GP:
 		a->cls = TRACE_EXC; /* unless it was an insn to emulate */
@@ -308,7 +354,7 @@ static void dispatch_exception(struct vm *vm, const struct vm_exit *x,
 static void dispatch_syscall(struct vm *vm, const struct vm_exit *x,
 			     struct insn *in, struct action *a)
 {
-	snprintf(a->reason, sizeof(a->reason), "syscall");
+	name_reason(a, "syscall");
 	a->cls = TRACE_SYSCALL;
 	switch (insn_fetch(vm, x->rip, in)) {
 	case DECODE_OK:
@@ -317,7 +363,7 @@ static void dispatch_syscall(struct vm *vm, const struct vm_exit *x,
 		code_outside_ram(vm, x, a);
 		return;
 	default:
-		snprintf(a->what, sizeof(a->what), "#PF fetching the insn");
+		say(a, "#PF fetching the insn");
 		return;
 	}
 	a->insn = in;
@@ -325,7 +371,7 @@ static void dispatch_syscall(struct vm *vm, const struct vm_exit *x,
 	interp_fn *fn = interp_lookup(in);
 	if (!fn) {
 		vcpu_raise(&vm->vcpu, T_UD);
-		snprintf(a->what, sizeof(a->what), "no routine: #UD");
+		say(a, "no routine: #UD");
 		return;
 	}
 	emulate(vm, fn, in, a);
@@ -341,21 +387,20 @@ static void dispatch_io(struct vm *vm, struct vm_exit *x, struct action *a)
 		uint64_t nr = vm->vcpu.regs[GPR_RAX];
 
 		interp_hypercall(vm);
-		snprintf(a->reason, sizeof(a->reason), "hypercall");
+		name_reason(a, "hypercall");
+		a->key = KEY_HYPERCALL;
 		a->cls = TRACE_IO;
-		snprintf(a->what, sizeof(a->what), "hypercall %s",
-			 interp_hypercall_name(nr));
+		say(a, "hypercall %s", interp_hypercall_name(nr));
 		return;
 	}
 
 	devices_io(vm, x->io.port, x->io.size, x->io.in, &data);
 	if (x->io.in)
 		x->io.data = data;
-	snprintf(a->reason, sizeof(a->reason), "io");
+	name_reason(a, "io");
 	a->cls = TRACE_IO;
-	snprintf(a->what, sizeof(a->what), "%s port %#x %s 0x%0*x",
-		 x->io.in ? "in" : "out", x->io.port, x->io.in ? "->" : "<-",
-		 (int)x->io.size * 2, data);
+	say(a, "%s port %#x %s 0x%0*x", x->io.in ? "in" : "out", x->io.port,
+	    x->io.in ? "->" : "<-", (int)x->io.size * 2, data);
 }
 
 /*
@@ -373,6 +418,38 @@ static void show_insn(struct vm *vm, const struct vm_exit *x,
 		a->shown = in;
 }
 
+/* The --stats row of an emulated instruction: its Popek-Goldberg form
+ * ("mov to crN"), or its mnemonic when it is innocuous (a genuine #GP). */
+static void count_insn(struct vm *vm, struct action *a, uint64_t ns)
+{
+	const struct insn *in = a->insn;
+
+	if (is_hypercall(in))
+		stats_add_insn(vm->stats, KEY_INSN_HYPERCALL, "hypercall", ns);
+	else if (a->pg && a->pg->cls != PG_INNOCUOUS)
+		stats_add_insn(vm->stats, KEY_PG(a->pg), a->pg->name, ns);
+	else
+		stats_add_insn(vm->stats, KEY_INSN(in), in->mnemonic, ns);
+}
+
+/* --trace's line for this exit. */
+static void trace_action(struct vm *vm, const struct vm_exit *x,
+			 struct insn *in, struct action *a, unsigned cpl)
+{
+	char reason[32];
+
+	if (a->coded)
+		snprintf(reason, sizeof(reason), "%s(%#x)", a->reason,
+			 a->code);
+	else
+		snprintf(reason, sizeof(reason), "%s", a->reason);
+	if (a->insn)
+		a->shown = a->insn;
+	show_insn(vm, x, in, a);
+	trace_exit(vm, a->cls, cpl, x->rip, reason, a->shown, a->pg,
+		   a->what, a->patched);
+}
+
 /*T:300 The dispatcher, Popek and Goldberg's second module, interprets one exit.
  * An exit is an exception the guest's code raised at ring 3 (mostly #GP
  * from a privileged instruction, and #PF from the shadow page tables), a
@@ -384,7 +461,8 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 {
 	uint64_t t0 = clock_host_ns();
 	struct insn in;
-	struct action a = { .what = "" };
+	struct action a = { .key = KEY_REASON(x->reason), .what = "",
+			    .says = vm->opt.trace };
 	unsigned cpl = vm->vcpu.cpl; /* the trap's, before its effect */
 
 	switch (x->reason) {
@@ -400,23 +478,22 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 	case EXIT_MMIO:
 		devices_mmio(vm, x->mmio.gpa, x->mmio.size, x->mmio.write,
 			     &x->mmio.data);
-		snprintf(a.reason, sizeof(a.reason), "mmio");
+		name_reason(&a, "mmio");
 		a.cls = TRACE_IO;
-		snprintf(a.what, sizeof(a.what), "%s %#" PRIx64 " (%u bytes) "
-			 "%s %#" PRIx64, x->mmio.write ? "write" : "read",
-			 x->mmio.gpa, x->mmio.size, x->mmio.write ? "<-" : "->",
-			 x->mmio.data);
+		say(&a, "%s %#" PRIx64 " (%u bytes) %s %#" PRIx64,
+		    x->mmio.write ? "write" : "read", x->mmio.gpa,
+		    x->mmio.size, x->mmio.write ? "<-" : "->", x->mmio.data);
 		break;
 	case EXIT_HLT:
 		vm->vcpu.halted = true;
-		snprintf(a.reason, sizeof(a.reason), "hlt");
-		snprintf(a.what, sizeof(a.what), "halted until an interrupt");
+		name_reason(&a, "hlt");
+		say(&a, "halted until an interrupt");
 		a.cls = TRACE_IRQ;
 		break;
 	case EXIT_SHUTDOWN:
 		vm_kill(vm, VM_EXIT_TRIPLE_FAULT, "triple fault (shutdown) at "
 			"rip %s", WHERE(vm, x->rip));
-		snprintf(a.reason, sizeof(a.reason), "shutdown");
+		name_reason(&a, "shutdown");
 		a.cls = TRACE_EXC;
 		break;
 	case EXIT_INTERRUPT:
@@ -424,11 +501,11 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 		if (vm->kick == VM_KICK_STOP)
 			vm_kill(vm, VM_EXIT_INTERRUPTED, "interrupted at rip %s",
 				WHERE(vm, vm->vcpu.rip));
-		snprintf(a.what, sizeof(a.what), vm->kick ? "kicked" :
-			 "the monitor's deadline: a timer event or the end "
-			 "of an interrupt shadow");
+		say(&a, "%s", vm->kick ? "kicked" :
+		    "the monitor's deadline: a timer event or the end of an "
+		    "interrupt shadow");
 		vm->kick = 0;
-		snprintf(a.reason, sizeof(a.reason), "interrupt");
+		name_reason(&a, "interrupt");
 		break;
 	case EXIT_INTERNAL:
 	case EXIT_NONE:
@@ -437,24 +514,17 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 		vm_bug(vm, "dispatch: the %s engine cannot go on: %s",
 		       vm->engine->name, x->reason == EXIT_INTERNAL ?
 		       x->why : "an exit with no reason");
-		snprintf(a.reason, sizeof(a.reason), "internal");
+		name_reason(&a, "internal");
 		a.cls = TRACE_EXC;
 		break;
 	}
 
 	uint64_t ns = clock_host_ns() - t0;
-	stats_add_reason(vm->stats, a.group ? a.group : a.reason, ns);
+	stats_add_reason(vm->stats, a.key, a.group ? a.group : a.reason, ns);
 	if (a.insn)
-		stats_add_insn(vm->stats, is_hypercall(a.insn) ? "hypercall" :
-			       a.pg && a.pg->cls != PG_INNOCUOUS ?
-			       a.pg->name : a.insn->mnemonic, ns);
-	if (vm->opt.trace) {
-		if (a.insn)
-			a.shown = a.insn;
-		show_insn(vm, x, &in, &a);
-		trace_exit(vm, a.cls, cpl, x->rip, a.reason, a.shown, a.pg,
-			   a.what, a.patched);
-	}
+		count_insn(vm, &a, ns);
+	if (vm->opt.trace)
+		trace_action(vm, x, &in, &a, cpl);
 }
 
 void dispatch_print_stats(FILE *f)

@@ -17,6 +17,8 @@ static void free_parts(struct vm *vm)
 {
 	free(vm->dev);
 	free(vm->spt);
+	if (vm->stats)
+		stats_close_proc(vm->stats);
 	free(vm->stats);
 	vm->dev = NULL;
 	vm->spt = NULL;
@@ -38,6 +40,7 @@ int vm_create(struct vm *vm, const struct vm_options *opt, int out_fd,
 		snprintf(why, len, "out of memory for the machine's state");
 		goto fail;
 	}
+	vm->stats->status_fd = vm->stats->smaps_fd = -1; /* stats_open_proc */
 	if (opt->mem_mib < VM_MEM_MIN_MIB || opt->mem_mib > VM_MEM_MAX_MIB) {
 		snprintf(why, len, "guest RAM of %llu MiB: give "
 			 VM_MEM_LIMITS, (unsigned long long)opt->mem_mib);

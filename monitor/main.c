@@ -22,6 +22,7 @@
 #include "monitor/loader.h"
 #include "monitor/qemu_args.h"
 #include "monitor/sandbox.h"
+#include "monitor/stats.h"
 #include "monitor/symbols.h"
 #include "monitor/trace.h"
 #include "monitor/tracejson.h"
@@ -97,7 +98,8 @@ static const char usage_text[] =
 "                    exc      the guest's own exceptions, reflected\n"
 "                             to it; shutdown\n"
 "  --stats         at exit, traps by reason and by instruction with\n"
-"                  counts and time\n"
+"                  counts and time; the monitor's memory beyond guest\n"
+"                  RAM, and the shadow page tables'\n"
 "  --patch         scan guest kernel code before it first runs from a\n"
 "                  page and patch each sensitive-unprivileged instruction\n"
 "                  (pushf, sgdt, mov from Sreg, cpuid, ...) with one that\n"
@@ -755,6 +757,8 @@ int main(int argc, char **argv)
 	/* The files of --trace-json and --dump-paging, while files can
 	 * still be opened. */
 	FILE *dump = open_outputs(&opt);
+	if (opt.stats)
+		stats_open_proc(vm.stats);
 	/* Set-up is over: from here on the monitor opens no file and makes
 	 * only the system calls it needs (monitor/sandbox.c). */
 	struct sandbox_state sandbox;
@@ -782,6 +786,7 @@ int main(int argc, char **argv)
 	if (opt.stats) {
 		trace_print_stats(&vm, stderr);
 		dispatch_print_stats(stderr);
+		stats_print_memory(&vm, stderr);
 		if (vm.patch)
 			patch_print_stats(vm.patch, stderr);
 		devices_print_stats(&vm, stderr);

@@ -200,7 +200,11 @@ static void set_deadline(struct vm *vm)
 	uint64_t t = clock_next_deadline(vm);
 	uint64_t ns = vm->clock.icount_ns;
 
-	if (v->interrupt_shadow)
+	/* The end of an interrupt shadow matters only to an interrupt
+	 * already waiting: none can come up before the next exit (the
+	 * devices change at exits, and the clock's deadline below ends the
+	 * run), and that exit ends the shadow if its instruction retired. */
+	if (v->interrupt_shadow && devices_intr_pending(vm))
 		vm->insn_deadline = v->instructions + 1;
 	else if (t == CLOCK_NEVER && !console_live())
 		vm->insn_deadline = UINT64_MAX;

@@ -14,7 +14,8 @@
 #define STATS_MAX_REASONS 32
 
 struct stats_row {
-	char name[40];       /* "#GP(0)", "cli", "in dx" ... */
+	unsigned key;        /* the caller's number for the row */
+	char name[40];       /* "#GP", "cli", "in dx" ... */
 	uint64_t count;
 	uint64_t ns;         /* total handling time */
 };
@@ -26,11 +27,31 @@ struct vm_stats {
 	unsigned ninsns;
 	uint64_t start_ns, end_ns; /* wall time of the run */
 	uint64_t injected;         /* interrupts delivered into the guest */
+	int status_fd, smaps_fd;   /* /proc/self/status and smaps, opened
+				      before the sandbox (stats_open_proc) */
 };
 
-/* Count one exit of kind name, handled in ns. */
-void stats_add_reason(struct vm_stats *s, const char *name, uint64_t ns);
-/* Count one emulated instruction called name, handled in ns. */
-void stats_add_insn(struct vm_stats *s, const char *name, uint64_t ns);
+/*
+ * Count one exit of kind key, handled in ns; name is the row's name, the
+ * same for every key (monitor/dispatch.c numbers them).  Rows are found
+ * by key, a compare of two numbers: this runs on every exit.
+ */
+void stats_add_reason(struct vm_stats *s, unsigned key, const char *name,
+		      uint64_t ns);
+/* Count one emulated instruction of kind key called name, handled in ns. */
+void stats_add_insn(struct vm_stats *s, unsigned key, const char *name,
+		    uint64_t ns);
+
+struct vm;
+
+/*
+ * --stats' memory line: open /proc/self/status and /proc/self/smaps now,
+ * while files can be opened (the sandbox forbids it later; pread is
+ * allowed), and at exit print the monitor's resident memory less the
+ * guest RAM it maps, and the shadow tables' (stats_print_memory).
+ */
+void stats_open_proc(struct vm_stats *s);
+void stats_print_memory(const struct vm *vm, FILE *f);
+void stats_close_proc(struct vm_stats *s);
 
 #endif /* MONITOR_STATS_H */

@@ -44,6 +44,7 @@
 #include "isa/arch.h"
 #include "isa/decode.h"
 #include "isa/x86.h"
+#include "shadowpt/shadowpt.h"
 #include "shadowpt/walk.h"
 
 /*
@@ -567,6 +568,31 @@ static uint64_t fetch_next(const struct vm *vm, uint64_t lin, size_t n)
 	return cpu_mode(&vm->vcpu) == CPU_LONG ? lin + n : (uint32_t)(lin + n);
 }
 
+/*
+ * The code page as the engine ran it.  Where the shadow's current view
+ * maps the instruction's page (present, open to ring 3, executable, on
+ * guest RAM), the guest's walk was made, and its accessed bits set, when
+ * that entry was filled, and invlpg, a CR3 load or a paging change would
+ * have dropped it: reading the bytes through it is the CPU's TLB hit,
+ * and spares insn_fetch a walk of the guest's tables on every trap (a
+ * sixth of a softcpu trap's cost, engines/softcpu/README.md).  NULL: walk.
+ */
+static const void *fetch_shadowed(const struct vm *vm, uint64_t lin,
+				  size_t len)
+{
+	uint64_t leaf, gpa;
+
+	if (!vm->spt || !vm->spt->current || !x86_canonical(lin))
+		return NULL;
+	leaf = shadowpt_lookup(vm, lin);
+	if (!(leaf & PTE_P) || !(leaf & PTE_U) || (leaf & PTE_NX))
+		return NULL;
+	gpa = (leaf & PTE_ADDR_MASK) | (lin & (PAGE_4K - 1));
+	if (!shadowpt_frame_is_ram(vm, gpa))
+		return NULL;
+	return gm_ptr(&vm->mem, gpa, len);
+}
+
 /*T:320 A #GP at ring 3 says only that *some* instruction faulted, so the
  * dispatcher must read the instruction at RIP - and reading it is the
  * guest's own fetch: through its page tables, with the rights of its
@@ -597,7 +623,12 @@ enum decode_result insn_fetch(struct vm *vm, uint64_t rip, struct insn *in)
 	if (first > most)
 		first = most;
 	/* The first byte must be fetchable: gva_read raises the #PF if not. */
-	int r = gva_read(vm, lin, buf, first, ACC_FETCH);
+	const void *code = fetch_shadowed(vm, lin, first);
+	int r = 0;
+	if (code)
+		memcpy(buf, code, first);
+	else
+		r = gva_read(vm, lin, buf, first, ACC_FETCH);
 	if (r < 0)
 		return r == GVA_NO_RAM ? DECODE_NO_RAM : DECODE_FAULT;
 	have = first;

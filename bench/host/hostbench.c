@@ -204,7 +204,7 @@ static uint64_t run_cpuid(uint64_t iters)
 
 static uint64_t run_compute(uint64_t iters)
 {
-	static uint8_t flags[COMPUTE_SIEVE_SIZE];
+	static _Alignas(4096) uint8_t flags[COMPUTE_SIEVE_SIZE]; /* as the guest's */
 	uint64_t t = rdtsc();
 
 	for (uint64_t i = 0; i < iters; i++)

@@ -197,7 +197,7 @@ static uint64_t run_ptemod(uint64_t iters)
 
 static uint64_t run_compute(uint64_t iters)
 {
-	static uint8_t flags[COMPUTE_SIEVE_SIZE];
+	static _Alignas(4096) uint8_t flags[COMPUTE_SIEVE_SIZE]; /* as the host's */
 	uint64_t t = rdtsc();
 
 	for (uint64_t i = 0; i < iters; i++) {
@@ -227,6 +227,14 @@ static uint64_t run_forkwait(uint64_t iters)
 	return uspace_run(user_forkwait_loop, iters, UPROC_DATA, 0);
 }
 
+/* The command line's third word ("spaces ITERS N"), or 0. */
+static uint64_t bench_arg;
+
+static uint64_t run_spaces(uint64_t iters)
+{
+	return bench_spaces(iters, bench_arg ? bench_arg : 1);
+}
+
 /* ------------------------------------------------------------ the table */
 static const struct bench benches[] = {
 	{ "syscall", 20000, run_syscall, false },
@@ -246,6 +254,8 @@ static const struct bench benches[] = {
 	/* devices.c: the exits a device costs (bench/run.sh, "devices") */
 	{ "apictimer", 1000, bench_apictimer, false },
 	{ "ide", 1000, bench_ide, true },
+	/* spaces.c: shadow tables against address spaces (bench/run.sh) */
+	{ "spaces", 1000, run_spaces, true },
 };
 #define NBENCH (sizeof(benches) / sizeof(benches[0]))
 
@@ -268,21 +278,32 @@ static void run_one(const struct bench *b, uint64_t iters)
 	bench_report(b->name, iters, b->run(iters));
 }
 
-/* "NAME" and "N" out of "NAME N"; name is NUL-ended in buf. */
+/* A decimal number at *args, and the spaces before it. */
+static uint64_t parse_number(const char **args)
+{
+	uint64_t v = 0;
+
+	while (**args == ' ')
+		(*args)++;
+	while (**args >= '0' && **args <= '9')
+		v = v * 10 + (uint64_t)(*(*args)++ - '0');
+	return v;
+}
+
+/* "NAME" and "N" out of "NAME N [ARG]"; name is NUL-ended in buf, ARG
+ * goes to bench_arg. */
 static uint64_t parse_args(const char *args, char *buf, size_t len)
 {
 	size_t n = 0;
-	uint64_t iters = 0;
+	uint64_t iters;
 
 	while (*args == ' ')
 		args++;
 	while (*args && *args != ' ' && n + 1 < len)
 		buf[n++] = *args++;
 	buf[n] = '\0';
-	while (*args == ' ')
-		args++;
-	while (*args >= '0' && *args <= '9')
-		iters = iters * 10 + (uint64_t)(*args++ - '0');
+	iters = parse_number(&args);
+	bench_arg = parse_number(&args);
 	return iters;
 }
 

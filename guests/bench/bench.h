@@ -11,6 +11,7 @@
  *
  *   bench.c    the command line, the timing, the kernel-mode benchmarks
  *   devices.c  the LAPIC timer and IDE disk workloads (exits per second)
+ *   spaces.c   N live address spaces visited in turn ("spaces ITERS N")
  *   uspace.c   a minimal process model: address spaces, ring 3, system
  *              calls, fork/wait/exit (the user-mode benchmarks)
  *   user.S     the system call entry and the ring-3 loops
@@ -67,6 +68,11 @@ uint64_t bench_apictimer(uint64_t iters);
 /* N one-sector PIO reads from the primary IDE master; the cycles taken.
  * Without a disk it says so and ends the guest with status 2. */
 uint64_t bench_ide(uint64_t iters);
+
+/* ------------------------------------------------------------ spaces.c */
+/* iters rounds of loading each of n address spaces' CR3 (1 to 64) and
+ * reading its private page; the cycles they took. */
+uint64_t bench_spaces(uint64_t iters, uint64_t n);
 
 /* ------------------------------------------------------------ uspace.c */
 /* Set up system calls and ring-3 access to the user.S code; once. */
