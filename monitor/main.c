@@ -463,6 +463,11 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 	}
 	if (opt->gdb_nowait && !opt->gdb)
 		usage_error("--gdb-nowait needs --gdb%s", "");
+	if (opt->ptdisk.path && opt->icount_ns)
+		usage_error("--disk=%s,if=passthru: not with --icount (its "
+			    "device thread answers when the host gets to it, "
+			    "so the guest's polling does not repeat)",
+			    opt->ptdisk.path);
 	if (opt->backend != VIRTIO_BACKEND_VCPU && opt->icount_ns)
 		usage_error("--backend=%s: not with --icount (the back end's "
 			    "interrupt comes when the host finishes, not at a "
