@@ -460,6 +460,9 @@ static void pci_setup(struct ptblk *d, uint8_t dev)
 	put_le(&c->cfg[PTBLK_CFG_CAPACITY], 8, d->nsectors);
 	put_le(&c->cfg[PTBLK_CFG_CSTS], 4, atomic_load(&d->csts));
 	put_le(&c->cfg[PTBLK_CFG_QSIZE], 2, PTBLK_QSIZE);
+	/* read-only above the header but for QADDR's page bits and CC.EN */
+	memset(&c->wmask[PCI_CONFIG_HEADER_SIZE], 0,
+	       PCI_CONFIG_SPACE_SIZE - PCI_CONFIG_HEADER_SIZE);
 	put_le(&c->wmask[PTBLK_CFG_QADDR], 8, ~(uint64_t)(PTBLK_PAGE - 1));
 	c->wmask[PTBLK_CFG_CC] = PTBLK_CC_EN;
 	d->pci.opaque = d;
