@@ -420,6 +420,7 @@ static void cfg_reading(void *opaque, unsigned off, unsigned size)
 		return;
 	d->cfg_accesses++;
 	d->cfg_busy += busy(d);
+	d->cfg_csts += touches(off, size, PTBLK_CFG_CSTS, 4);
 	put_le(&d->pci.config.cfg[PTBLK_CFG_CSTS], 4,
 	       atomic_load_explicit(&d->csts, memory_order_acquire));
 }
@@ -519,9 +520,10 @@ void ptblk_print(const struct ptblk *d, FILE *f)
 
 	fprintf(f, "ptblk: requests %" PRIu64 " (%" PRIu64 " failed), "
 		"register accesses %" PRIu64 " in all (configuration space, "
-		"set-up), %" PRIu64 " of them with requests in flight\n",
-		atomic_load(&d->requests), atomic_load(&d->errors),
-		d->cfg_accesses, d->cfg_busy);
+		"set-up), %" PRIu64 " of them with requests in flight, %"
+		PRIu64 " of them CSTS reads\n", atomic_load(&d->requests),
+		atomic_load(&d->errors), d->cfg_accesses, d->cfg_busy,
+		d->cfg_csts);
 	if (bytes)
 		fprintf(f, "ptblk: data %" PRIu64 ".%02" PRIu64 " KiB, %.1f "
 			"register accesses per KiB, %.1f on the data path\n",

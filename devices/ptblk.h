@@ -161,6 +161,7 @@ struct ptblk {
 	/* Counted by the vCPU thread. */
 	uint64_t cfg_accesses;       /* its registers (0x40-0x59) */
 	uint64_t cfg_busy;           /* of which with requests in flight */
+	uint64_t cfg_csts;           /* of which reads of CSTS */
 	_Atomic uint64_t sleeps, wakes; /* the thread's polling (--stats) */
 	struct pt_thread *thread;    /* NULL: synchronous (tests, fuzz) */
 };
