@@ -37,6 +37,14 @@
  * waits for `finished`, with no futex call (pthread_join's wait is one,
  * which the sandbox refuses).
  *
+ * DMA behind the engines' backs.  The data goes straight between the
+ * image and guest RAM, from this thread, so softcpu's decoded-instruction
+ * cache and the shadow page tables' write tracking do not hear of it (an
+ * engine's ram_written hook belongs to the vCPU thread): a guest that
+ * reads a sector over its own code or page tables sees stale code or
+ * translations until it flushes them, as a CPU's TLB does not snoop DMA.
+ * It reaches nothing but guest RAM either way.
+ *
  * A hostile driver.  A doorbell out of range sets CSTS.CFS and the
  * device stops until disabled; every other malformed request (a buffer
  * that is not RAM, or lies in the BIOS ROM; sectors past the end; no
