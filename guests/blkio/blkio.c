@@ -1,8 +1,8 @@
 /*
- * guests/blkio/blkio.c - one disk workload over two disks: a virtio-blk
- * card on the PCI bus, or the IDE disk on the primary channel by PIO,
- * both driven through the runtime's block interface (guests/runtime/
- * blk.h; vblk.h, ide.h).
+ * guests/blkio/blkio.c - one disk workload over three disks: a virtio-blk
+ * card on the PCI bus, the IDE disk on the primary channel (by PIO or
+ * DMA), or the passed-through disk, all driven through the runtime's
+ * block interface (guests/runtime/blk.h; vblk.h, ide.h, ptblk.h).
  *
  * The guest's argument picks the disk: none, the virtio card; "ide", the
  * IDE disk by PIO; "ide-dma", the IDE disk by bus-master DMA through the
