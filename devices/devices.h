@@ -145,8 +145,9 @@ void devices_idle(struct vm *vm);
 bool devices_drain(struct vm *vm);
 
 /* --stats: the virtio disk's requests, notifications, interrupts and
- * register accesses; the virtio console's bytes and notifications
- * beside COM1's bytes (nothing without those cards). */
+ * register accesses; the passed-through disk's requests and register
+ * accesses (none on its data path); the virtio console's bytes and
+ * notifications beside COM1's bytes (nothing without those cards). */
 void devices_print_stats(const struct vm *vm, FILE *f);
 
 /* Release what the devices hold (the disk images). */

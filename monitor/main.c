@@ -138,7 +138,7 @@ static const char usage_text[] =
 "                  and queues are in guest RAM, a host thread serves them\n"
 "                  and moves the data itself, no exit on the data path\n"
 "                  (devices/ptblk.h); QEMU has no such device; one such\n"
-"                  disk\n"
+"                  disk, not with --icount\n"
 "  --backend=vcpu|thread|process\n"
 "                  where the virtio disk's requests are processed: in\n"
 "                  the vCPU's thread at the notifying write (vcpu, the\n"
