@@ -77,6 +77,8 @@ struct vm_options {
 				   (0: time is the host's clock) */
 	struct vm_disk disk[VM_MAX_DISKS]; /* --disk, by slot */
 	struct vm_disk vdisk;   /* --disk=FILE,if=virtio: a virtio-blk card */
+	struct vm_disk ptdisk;  /* --disk=FILE,if=passthru: the polled disk
+				   (devices/ptblk.h) */
 	bool vconsole;          /* --console=virtio: a virtio console card */
 	const char *initrd[VM_MAX_INITRD]; /* --initrd: multiboot modules,
 				   each "FILE [ARGS]" (QEMU's -initrd) */

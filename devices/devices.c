@@ -269,6 +269,11 @@ void devices_fini(struct vm *vm)
 	}
 	free(vm->dev->vcons);
 	vm->dev->vcons = NULL;
+	if (vm->dev->ptblk) {
+		ptblk_close(vm->dev->ptblk);
+		free(vm->dev->ptblk);
+		vm->dev->ptblk = NULL;
+	}
 }
 
 /*
@@ -330,6 +335,8 @@ void devices_print_stats(const struct vm *vm, FILE *f)
 	if (!vm->dev)
 		return;
 	print_ide_stats(&vm->dev->ide0, f);
+	if (vm->dev->ptblk)
+		ptblk_print(vm->dev->ptblk, f);
 	if (vm->dev->vcons)
 		print_console_stats(vm->dev, f);
 	if (!vm->dev->vblk)
@@ -372,6 +379,29 @@ int devices_add_virtio_disk(struct vm *vm, const struct vm_disk *disk,
 	}
 	return virtio_backend_start(&vm->dev->vblk_be, vm->opt.backend, vm, &b->vp,
 				    &b->fd, "virtio-blk", why, len);
+}
+
+int devices_add_ptblk(struct vm *vm, const struct vm_disk *disk,
+		      char *why, size_t len)
+{
+	struct ptblk *d = calloc(1, sizeof(*d));
+
+	if (!d) {
+		snprintf(why, len, "out of memory for the passthru disk");
+		return -1;
+	}
+	if (ptblk_open(d, PTBLK_PCI_DEV, disk->path, disk->read_only,
+		       &vm->mem, why, len) < 0) {
+		free(d);
+		return -1;
+	}
+	vm->dev->ptblk = d;
+	if (pci_device_register(&vm->dev->pci, &d->pci) < 0) {
+		snprintf(why, len, "disk %s: PCI slot %d is taken", disk->path,
+			 PTBLK_PCI_DEV);
+		return -1;
+	}
+	return ptblk_start(d, why, len);
 }
 
 /* The console's bytes go out behind COM1's, on its host line. */

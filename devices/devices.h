@@ -32,6 +32,7 @@
 #include "devices/mc146818.h"
 #include "devices/ide.h"
 #include "devices/piix.h"
+#include "devices/ptblk.h"
 #include "devices/ioapic.h"
 #include "devices/lapic.h"
 #include "devices/ns16550a.h"
@@ -62,6 +63,7 @@ struct devices {
 	struct virtio_blk *vblk; /* the virtio-blk card, or NULL */
 	struct virtio_backend vblk_be; /* where its requests run */
 	struct virtio_console *vcons; /* the virtio console card, or NULL */
+	struct ptblk *ptblk;     /* the passed-through disk, or NULL */
 	struct piix3 piix;       /* 00:01.0 ISA bridge, 00:01.1 IDE (BAR4:
 				    ide0's bus-master registers) */
 	/* devices_update()'s short cut: what it saw last time */
@@ -87,6 +89,21 @@ struct devices {
  */
 int devices_add_virtio_disk(struct vm *vm, const struct vm_disk *disk,
 			    char *why, size_t len);
+
+/*
+ * The passed-through disk (--disk=FILE,if=passthru, devices/ptblk.h)
+ * sits at 00:05.0, clear of the slots the virtio cards take.  It has
+ * no interrupt pin.
+ */
+#define PTBLK_PCI_DEV 5
+
+/*
+ * Put the passed-through disk for the raw image disk->path on the bus
+ * and start its device thread (before the sandbox).  0, or -1 with a
+ * one-line reason in why.
+ */
+int devices_add_ptblk(struct vm *vm, const struct vm_disk *disk,
+		      char *why, size_t len);
 
 /*
  * Put a virtio console card on the bus (--console=virtio) at the next
@@ -133,8 +150,9 @@ void devices_idle(struct vm *vm);
 bool devices_drain(struct vm *vm);
 
 /* --stats: the virtio disk's requests, notifications, interrupts and
- * register accesses; the virtio console's bytes and notifications
- * beside COM1's bytes (nothing without those cards). */
+ * register accesses; the passed-through disk's requests and register
+ * accesses (none on its data path); the virtio console's bytes and
+ * notifications beside COM1's bytes (nothing without those cards). */
 void devices_print_stats(const struct vm *vm, FILE *f);
 
 /* Release what the devices hold (the disk images). */

@@ -70,6 +70,11 @@ int vm_create(struct vm *vm, const struct vm_options *opt, int out_fd,
 		vm_destroy(vm);
 		return -1;
 	}
+	if (opt->ptdisk.path &&
+	    devices_add_ptblk(vm, &opt->ptdisk, why, len) < 0) {
+		vm_destroy(vm);
+		return -1;
+	}
 	if (opt->vconsole && devices_add_virtio_console(vm, why, len) < 0) {
 		vm_destroy(vm);
 		return -1;

@@ -120,7 +120,7 @@ static const char usage_text[] =
 "                  exactly\n"
 "  --no-sandbox    do not restrict the monitor's own system calls and\n"
 "                  file access after set-up (for strace, gdb)\n"
-"  --disk=FILE[,ro][,slot=N][,if=ide|virtio][,serial=S]\n"
+"  --disk=FILE[,ro][,slot=N][,if=ide|virtio|passthru][,serial=S]\n"
 "                  a raw disk image (its size a multiple of 512 bytes) as\n"
 "                  an ATA hard disk on the primary IDE channel (ports\n"
 "                  0x1f0-0x1f7, 0x3f6, IRQ 14), as QEMU's\n"
@@ -134,7 +134,13 @@ static const char usage_text[] =
 "                  -nodefaults -drive file=FILE,if=none,id=d -device\n"
 "                  virtio-blk-pci,drive=d,disable-legacy=on,vectors=0;\n"
 "                  serial=S (at most 20 bytes) is what its GET_ID\n"
-"                  answers; one such disk\n"
+"                  answers; one such disk.\n"
+"                  if=passthru: a polled disk standing in for a passed-\n"
+"                  through one (PCI fffe:0001 at 00:05.0): its doorbells\n"
+"                  and queues are in guest RAM, a host thread serves them\n"
+"                  and moves the data itself, no exit on the data path\n"
+"                  (devices/ptblk.h); QEMU has no such device; one such\n"
+"                  disk, not with --icount\n"
 "  --backend=vcpu|thread|process\n"
 "                  where the virtio disk's requests are processed: in\n"
 "                  the vCPU's thread at the notifying write (vcpu, the\n"
@@ -222,9 +228,9 @@ static uint64_t parse_icount(const char *s)
 }
 
 /*
- * --disk=FILE[,ro][,slot=N][,if=ide|virtio][,serial=S]: an IDE image goes
- * to slot N, or to the first free slot; a virtio one to the one
- * virtio-blk card.  Whether the file is usable is checked when the machine
+ * --disk=FILE[,ro][,slot=N][,if=ide|virtio|passthru][,serial=S]: an IDE
+ * image goes to slot N, or to the first free slot; a virtio one to the one
+ * virtio-blk card; a passthru one to the one polled disk.  Whether the file is usable is checked when the machine
  * is built (status 1); here only the syntax and the slots (status 2).
  */
 static void parse_disk(char *s, struct vm_options *opt)
@@ -232,7 +238,7 @@ static void parse_disk(char *s, struct vm_options *opt)
 	char *file = strsep(&s, ","), *o;
 	const char *serial = NULL;
 	int slot = -1;
-	bool ro = false, virtio = false;
+	bool ro = false, virtio = false, passthru = false;
 
 	if (!*file)
 		usage_error("--disk=%s: give an image file", file);
@@ -242,13 +248,26 @@ static void parse_disk(char *s, struct vm_options *opt)
 		else if (strcmp(o, "slot=0") == 0 || strcmp(o, "slot=1") == 0)
 			slot = o[5] - '0';
 		else if (strcmp(o, "if=ide") == 0 || strcmp(o, "if=virtio") == 0)
-			virtio = o[3] == 'v';
+			virtio = o[3] == 'v', passthru = false;
+		else if (strcmp(o, "if=passthru") == 0)
+			passthru = true, virtio = false;
 		else if (strncmp(o, "serial=", 7) == 0 && strlen(o + 7) <= 20)
 			serial = o + 7;
 		else
 			usage_error("--disk: unknown option '%s' (the options "
-				    "are ro, slot=0, slot=1, if=ide, if=virtio "
-				    "and serial=S, S at most 20 bytes)", o);
+				    "are ro, slot=0, slot=1, if=ide, if=virtio, "
+				    "if=passthru and serial=S, S at most 20 "
+				    "bytes)", o);
+	}
+	if (passthru) {
+		if (slot >= 0 || serial)
+			usage_error("--disk=%s: slot= and serial= are not for "
+				    "if=passthru", file);
+		if (opt->ptdisk.path)
+			usage_error("--disk=%s: there is one passthru disk only",
+				    file);
+		opt->ptdisk = (struct vm_disk){ .path = file, .read_only = ro };
+		return;
 	}
 	if (virtio) {
 		if (slot >= 0)
@@ -446,6 +465,11 @@ static void parse_args(int argc, char **argv, struct vm_options *opt)
 	}
 	if (opt->gdb_nowait && !opt->gdb)
 		usage_error("--gdb-nowait needs --gdb%s", "");
+	if (opt->ptdisk.path && opt->icount_ns)
+		usage_error("--disk=%s,if=passthru: not with --icount (its "
+			    "device thread answers when the host gets to it, "
+			    "so the guest's polling does not repeat)",
+			    opt->ptdisk.path);
 	if (opt->backend != VIRTIO_BACKEND_VCPU && opt->icount_ns)
 		usage_error("--backend=%s: not with --icount (the back end's "
 			    "interrupt comes when the host finishes, not at a "

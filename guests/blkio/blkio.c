@@ -1,8 +1,8 @@
 /*
- * guests/blkio/blkio.c - one disk workload over two disks: a virtio-blk
- * card on the PCI bus, or the IDE disk on the primary channel by PIO,
- * both driven through the runtime's block interface (guests/runtime/
- * blk.h; vblk.h, ide.h).
+ * guests/blkio/blkio.c - one disk workload over three disks: a virtio-blk
+ * card on the PCI bus, the IDE disk on the primary channel (by PIO or
+ * DMA), or the passed-through disk, all driven through the runtime's
+ * block interface (guests/runtime/blk.h; vblk.h, ide.h, ptblk.h).
  *
  * The guest's argument picks the disk: none, the virtio card; "ide", the
  * IDE disk by PIO; "ide-dma", the IDE disk by bus-master DMA through the
@@ -20,7 +20,15 @@
  * completion by interrupt, and a chain that loops, which breaks the
  * device until a reset.
  *
- * "writer" (after "ide" or alone) is a different program on any disk:
+ * "pt": the passed-through disk (devices/ptblk.h, guests/runtime/ptblk.h),
+ * whose queues are in guest RAM and whose device is a host thread: no
+ * register access on the data path.  Its own steps: a batch of reads
+ * queued before any completion is taken, the requests only it can
+ * express (an unknown opcode, a buffer outside RAM), and a doorbell out
+ * of range, which stops the device (CSTS.CFS) until it is disabled and
+ * enabled again.  QEMU has no such device.
+ *
+ * "writer" (after "ide", "pt" or alone) is a different program on any disk:
  * sectors WRITER_LBA to the end, each written with its sequence number
  * and flushed, the number printed once the flush completed, for
  * tests/guests/nodataloss.sh, which kills the monitor at a random point
@@ -38,6 +46,7 @@
 #include "devices/ide.h"
 #include "ide.h"
 #include "pci.h"
+#include "ptblk.h"
 #include "rt.h"
 #include "vblk.h"
 
@@ -51,7 +60,9 @@
 
 static struct rt_vblk vb;
 static struct rt_ide ide;
-static struct rt_blk *blk; /* &vb.blk or &ide.blk */
+static struct rt_ptblk pt;
+static uint8_t pt_page[PTBLK_PAGE] __attribute__((aligned(PTBLK_PAGE)));
+static struct rt_blk *blk; /* &vb.blk, &ide.blk or &pt.blk */
 static uint8_t buf[BATCH][SECTOR];
 static struct rt_vblk_req reqs[BATCH];
 static int failed;
@@ -239,6 +250,34 @@ static bool bring_up_ide(bool dma)
 	return !dma || bring_up_bmdma();
 }
 
+/*
+ * The passed-through disk: what the firmware left (no BAR, no pin),
+ * then the device up with one page of this guest's RAM as its queues.
+ */
+static bool bring_up_pt(void)
+{
+	static const uint16_t ids[] = { PTBLK_DEVICE_ID };
+	struct rt_pci_dev d;
+
+	if (!rt_pci_find(PTBLK_VENDOR_ID, ids, 1, &d)) {
+		rt_printf("blkio: no passthru disk on bus 0\n");
+		return false;
+	}
+	show_config(&d);
+	if (rt_ptblk_open(&pt, &d, pt_page) < 0) {
+		rt_printf("blkio: the passthru disk did not come up (csts "
+			  "%x)\n", rt_ptblk_csts(&pt));
+		return false;
+	}
+	rt_printf("blkio: ptblk: csts %x, command %04x, %u entries per "
+		  "queue, capacity %llu sectors\n", rt_ptblk_csts(&pt),
+		  rt_pci_read(&d, PCI_COMMAND, 2),
+		  rt_pci_read(&d, PTBLK_CFG_QSIZE, 2),
+		  (unsigned long long)pt.blk.sectors);
+	blk = &pt.blk;
+	return true;
+}
+
 /* ------------------------------------------------------------ workload */
 
 static void step_id(void)
@@ -340,6 +379,8 @@ static void step_write(void)
  * writes the first one before it aborts the second, where virtio-blk
  * refuses the whole request; with the same bytes the image is the same.
  */
+static int pt_do(uint8_t op, uint64_t lba, uint64_t addr, uint32_t nsect);
+
 static void step_errors(void)
 {
 	int a, b, c = 0, d = 0, e;
@@ -355,6 +396,10 @@ static void step_errors(void)
 		c = rt_vblk_do(&vb, VIRTIO_BLK_T_IN, 0, buf[0], 100);
 		d = rt_vblk_do(&vb, 99, 0, buf[0], SECTOR);
 	}
+	if (blk == &pt.blk) {
+		c = pt_do(0x42, 0, (uintptr_t)buf[0], 1);
+		d = pt_do(PTBLK_OP_READ, 0, 0xfee00000, 1);
+	}
 	e = rt_blk_read(blk, 5, buf[1], 1);
 
 	rt_printf("blkio: read sector %u (past the end): %s\n", DISK_SECTORS,
@@ -369,9 +414,86 @@ static void step_errors(void)
 			  status_name(c));
 		rt_printf("blkio: request type 99: %s\n", status_name(d));
 	}
+	if (blk == &pt.blk) {
+		rt_printf("blkio: ptblk: opcode 42: status %02x\n", c);
+		rt_printf("blkio: ptblk: a buffer at fee00000 (the LAPIC, not "
+			  "RAM): status %02x\n", d);
+	}
 	rt_printf("blkio: then read sector 5: %s, pattern %s; status %02x\n",
 		  status_name(e), pattern(buf[1], 5, SECTOR),
-		  blk == &vb.blk ? rt_virtio_status(&vb.v) : ide.status);
+		  blk == &vb.blk ? rt_virtio_status(&vb.v) :
+		  blk == &pt.blk ? rt_ptblk_csts(&pt) : ide.status);
+}
+
+/* ------------------------------------------------------------ ptblk */
+
+/* One request on the passed-through disk; its status code (PTBLK_SC_*),
+ * or 0xff when it did not complete. */
+static int pt_do(uint8_t op, uint64_t lba, uint64_t addr, uint32_t nsect)
+{
+	struct rt_ptblk_done r;
+	int cid = rt_ptblk_submit(&pt, op, lba, addr, nsect);
+
+	if (cid < 0 || rt_ptblk_complete(&pt, &r) < 0 || r.cid != cid)
+		return 0xff;
+	return r.sc;
+}
+
+/*
+ * BATCH reads queued before any completion is taken: each is an entry
+ * and a doorbell word in RAM, no register; the completions come back in
+ * order with their tags.
+ */
+static void step_pt_batch(void)
+{
+	unsigned ok = 0, queued = 0, done = 0;
+	int cid[BATCH];
+	struct rt_ptblk_done r;
+
+	memset(buf, 0, sizeof(buf));
+	for (unsigned i = 0; i < BATCH; i++) {
+		cid[i] = rt_ptblk_submit(&pt, PTBLK_OP_READ, 37 * i + 3,
+					 (uintptr_t)buf[i], 1);
+		queued += cid[i] >= 0;
+	}
+	check(queued == BATCH, "queue the batch");
+	for (unsigned i = 0; i < queued; i++) {
+		if (rt_ptblk_complete(&pt, &r) < 0)
+			break;
+		done++;
+		ok += r.cid == cid[i] && r.sc == PTBLK_SC_SUCCESS &&
+		      r.result == SECTOR &&
+		      pattern(buf[i], 37 * i + 3, SECTOR)[0] == 'o';
+	}
+	rt_printf("blkio: ptblk: batch of %u reads, no register written: %u "
+		  "completed, %u in order with status OK and the right "
+		  "sector\n", BATCH, done, ok);
+}
+
+/*
+ * A driver that breaks the rules: an SQ tail doorbell past the queue.
+ * The device stops (CSTS.CFS) and does nothing more until it is
+ * disabled; then it works again.
+ */
+static void step_pt_hostile(void)
+{
+	uint32_t s = 0;
+	int rd;
+
+	*(volatile uint32_t *)(pt_page + PTBLK_SQ_TAIL) = PTBLK_QSIZE + 5;
+	for (unsigned i = 0; i < 100000 && !(s & PTBLK_CSTS_CFS); i++) {
+		s = rt_ptblk_csts(&pt);
+		if (!(s & PTBLK_CSTS_CFS))
+			rt_ptblk_pause(20000);
+	}
+	rt_printf("blkio: ptblk: SQ tail doorbell %u: csts %x (CFS %s)\n",
+		  PTBLK_QSIZE + 5, s, s & PTBLK_CSTS_CFS ? "set" : "clear");
+	memset(buf[1], 0, SECTOR);
+	rd = rt_ptblk_open(&pt, &pt.pci, pt_page) == 0 ?
+		     rt_blk_read(&pt.blk, 5, buf[1], 1) : RT_BLK_EIO;
+	rt_printf("blkio: ptblk: after a disable and enable: csts %x, read "
+		  "sector 5: %s, pattern %s\n", rt_ptblk_csts(&pt),
+		  status_name(rd), pattern(buf[1], 5, SECTOR));
 }
 
 /* ------------------------------------------------------------ interrupt */
@@ -527,22 +649,27 @@ int main(const char *args)
 {
 	bool dma = has_word(args, "ide-dma");
 	bool on_ide = dma || has_word(args, "ide");
+	bool on_pt = has_word(args, "pt");
 
-	if (!(on_ide ? bring_up_ide(dma) : bring_up()))
+	if (!(on_pt ? bring_up_pt() : on_ide ? bring_up_ide(dma) : bring_up()))
 		return 2;
 	if (has_word(args, "writer"))
 		return writer();
 	check(blk->sectors == DISK_SECTORS, "capacity");
-	if (!on_ide)
+	if (!on_ide && !on_pt)
 		step_id();
 	step_read();
-	if (!on_ide) {
+	if (on_pt)
+		step_pt_batch();
+	if (!on_ide && !on_pt) {
 		step_batch();
 		step_indirect();
 	}
 	step_write();
 	step_errors();
-	if (!on_ide) {
+	if (on_pt)
+		step_pt_hostile();
+	if (!on_ide && !on_pt) {
 		step_irq();
 		step_hostile();
 	}

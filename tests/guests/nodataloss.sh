@@ -4,7 +4,7 @@
 #
 #   sh tests/guests/nodataloss.sh TRAPVISOR BLKIO_ELF ENGINE DISK
 #
-# DISK is ide or virtio.  The blkio guest's "writer" mode (guests/blkio/)
+# DISK is ide, virtio or pt (the passed-through disk).  The blkio guest's "writer" mode (guests/blkio/)
 # writes sector 300 + N - 1 with "tv-writer-seq-N " over and over, flushes,
 # and prints "blkio: flushed N" once the flush completed, for N = 1, 2, ...
 # to the end of a 4 MiB image (about 7900 writes, seconds of work).  Each
@@ -12,7 +12,8 @@
 # fixed ones below plus a random part), then checks that every sector the
 # guest printed as flushed holds its text.  That must hold at any kill
 # point: a flush completes only after fsync (devices/ide.c's FLUSH CACHE,
-# devices/virtio_blk.c's VIRTIO_BLK_T_FLUSH), and the serial line comes
+# devices/virtio_blk.c's VIRTIO_BLK_T_FLUSH, devices/ptblk.c's FLUSH
+# before its completion entry), and the serial line comes
 # after it.  Lines the monitor still held in its buffers die with it,
 # which can only make the check ask for less.  The check is shown to
 # catch a lost write: each run's image, with its last flushed sector
@@ -45,7 +46,8 @@ holds() {
 case $DISK in
 ide) disk=--disk=$T/img; arg="ide writer" ;;
 virtio) disk=--disk=$T/img,if=virtio; arg=writer ;;
-*) echo "nodataloss.sh: DISK is ide or virtio, not $DISK" >&2; exit 2 ;;
+pt) disk=--disk=$T/img,if=passthru; arg="pt writer" ;;
+*) echo "nodataloss.sh: DISK is ide, virtio or pt, not $DISK" >&2; exit 2 ;;
 esac
 
 bad=0; run=0
