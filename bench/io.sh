@@ -55,7 +55,7 @@ REPS=${IO_REPS:-3}
 ENGINES=${IO_ENGINES:-softcpu native kvm}
 WORKLOADS=${IO_WORKLOADS:-seqread randread seqwrite randwrite syncwrite}
 # The disks, emulated first: each needs a line in disk_opts and placements.
-DISKS=${IO_DISKS:-ide ide-dma virtio}
+DISKS=${IO_DISKS:-ide ide-dma virtio pt}
 IMAGE_BYTES=8388608 # guests/iobench covers its first 8000 KiB
 
 case $SIZE in smoke|full|tiny) ;; *)
@@ -75,6 +75,7 @@ disk_opts() { # DISK IMAGE
 	case $1 in
 	ide|ide-dma) echo "--disk=$2" ;;
 	virtio) echo "--disk=$2,if=virtio" ;;
+	pt) echo "--disk=$2,if=passthru" ;;
 	esac
 }
 

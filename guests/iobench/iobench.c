@@ -8,7 +8,10 @@
  * DISK picks the driver behind the runtime's block interface (blk.h):
  * "virtio", the virtio-blk card (vblk.h, polled); "ide", the IDE master
  * by PIO; "ide-dma", the same disk by bus-master DMA through the PIIX3
- * IDE function (ide.h).  WORKLOAD is one of
+ * IDE function (ide.h); "pt", the passed-through disk (ptblk.h: its
+ * rings and doorbells in a page of this guest's RAM, served by a host
+ * thread that polls them, so that its data path makes no exit).
+ * WORKLOAD is one of
  *
  *   seqread    4 KiB reads, one after the other from sector 0 on
  *   randread   4 KiB reads at pseudo-random 4 KiB-aligned places
@@ -47,6 +50,7 @@
 #include "devices/ide.h"
 #include "ide.h"
 #include "pci.h"
+#include "ptblk.h"
 #include "rt.h"
 #include "vblk.h"
 
@@ -61,6 +65,8 @@
 
 static struct rt_vblk vb;
 static struct rt_ide ide;
+static struct rt_ptblk pt;
+static uint8_t pt_page[PTBLK_PAGE] __attribute__((aligned(PTBLK_PAGE)));
 static struct rt_blk *blk;
 static const char *disk_name;  /* the disk's word on the command line */
 static uint8_t buf[REQ_SECTORS * SECTOR] __attribute__((aligned(4096)));
@@ -86,6 +92,20 @@ static bool open_ide(void)
 	if (rt_ide_open(&ide, IDE0_BASE, IDE0_CTRL) < 0)
 		return false;
 	blk = &ide.blk;
+	return true;
+}
+
+/* The passed-through disk: the device at PTBLK_VENDOR_ID's id, given a
+ * page of this guest's RAM for its rings and doorbells. */
+static bool open_pt(void)
+{
+	static const uint16_t ids[] = { PTBLK_DEVICE_ID };
+	struct rt_pci_dev d;
+
+	if (!rt_pci_find(PTBLK_VENDOR_ID, ids, 1, &d) ||
+	    rt_ptblk_open(&pt, &d, pt_page) < 0)
+		return false;
+	blk = &pt.blk;
 	return true;
 }
 
@@ -117,6 +137,7 @@ static const struct disk {
 	{ "virtio", open_virtio, "no virtio-blk card came up (--disk=FILE,if=virtio)" },
 	{ "ide", open_ide, "no IDE disk on the primary channel (--disk=FILE)" },
 	{ "ide-dma", open_ide_dma, "no IDE disk with a PIIX3 bus master (--disk=FILE)" },
+	{ "pt", open_pt, "no passthru disk came up (--disk=FILE,if=passthru)" },
 };
 
 /* ------------------------------------------------------------ workloads */
@@ -291,7 +312,7 @@ static bool word(const char *args, unsigned idx, char out[16])
 
 static int usage(const char *why)
 {
-	rt_printf("iobench: %s; usage: -- virtio|ide|ide-dma "
+	rt_printf("iobench: %s; usage: -- virtio|ide|ide-dma|pt "
 		  "seqread|randread|seqwrite|randwrite|syncwrite|none|all "
 		  "[smoke|full|tiny]\n", why);
 	return 2;
