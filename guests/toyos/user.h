@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "sysnum.h"
+#include "toyfs.h"
 
 #define UPAGE_SIZE 4096
 
@@ -29,6 +30,11 @@ void exit(int status) __attribute__((noreturn));
 int wait(int *status);
 void *sbrk(long bytes);
 int exec(const char *name);
+int fsinfo(struct toyfs_info *info);
+int flist(unsigned n, struct toyfs_dirent *out);
+long fread(const char *name, void *buf, size_t len);
+long fwrite(const char *name, const void *buf, size_t len);
+int fsync(void);
 
 /* Format into one write: %d %u %x %s %c %%, with the l modifier; at most
  * WRITE_MAX bytes.  Returns what write returned. */
