@@ -29,18 +29,28 @@
 static struct rt_vblk vblk;
 static struct rt_ide ide;
 
-/* Is word w among the blank-separated words of args? */
-static bool has_word(const char *args, const char *w)
+/*
+ * The value of the argument word "disk" or "disk=KIND" in args, into
+ * kind (at most max bytes, NUL included, cut if longer): "" for a bare
+ * "disk".  false when args has no such word.
+ */
+static bool disk_kind(const char *args, char *kind, size_t max)
 {
-	size_t n = strlen(w);
+	static const char key[] = "disk";
+	const size_t n = sizeof(key) - 1;
 
-	for (const char *p = args; p && *p;) {
-		while (*p == ' ')
-			p++;
-		if (!memcmp(p, w, n) && (p[n] == ' ' || p[n] == 0))
-			return true;
-		while (*p && *p != ' ')
-			p++;
+	for (const char *p = args; p && *p; p++) {
+		size_t len = 0;
+
+		if ((p != args && p[-1] != ' ') || memcmp(p, key, n) ||
+		    (p[n] != 0 && p[n] != ' ' && p[n] != '='))
+			continue;
+		p += p[n] == '=' ? n + 1 : n;
+		while (p[len] && p[len] != ' ' && len + 1 < max)
+			len++;
+		memcpy(kind, p, len);
+		kind[len] = 0;
+		return true;
 	}
 	return false;
 }
@@ -101,17 +111,24 @@ static struct rt_blk *open_ide(bool dma)
 
 struct rt_blk *disk_open(const char *args)
 {
+	char kind[16];
 	struct rt_blk *b = NULL;
-	bool any = has_word(args, "disk");
+	bool any;
 
-	if (!any && !has_word(args, "disk=virtio") &&
-	    !has_word(args, "disk=ide") && !has_word(args, "disk=ide-dma"))
+	if (!disk_kind(args, kind, sizeof(kind)))
 		return NULL;
-	if (any || has_word(args, "disk=virtio"))
+	any = !strcmp(kind, "");
+	if (!any && strcmp(kind, "virtio") && strcmp(kind, "ide") &&
+	    strcmp(kind, "ide-dma")) {
+		rt_printf("toyos: disk: no kind \"%s\" (disk, disk=virtio, "
+			  "disk=ide, disk=ide-dma)\n", kind);
+		return NULL;
+	}
+	if (any || !strcmp(kind, "virtio"))
 		b = open_virtio();
-	if (!b && (any || has_word(args, "disk=ide")))
+	if (!b && (any || !strcmp(kind, "ide")))
 		b = open_ide(false);
-	if (!b && has_word(args, "disk=ide-dma"))
+	if (!b && !strcmp(kind, "ide-dma"))
 		b = open_ide(true);
 	if (!b)
 		rt_printf("toyos: disk: none found\n");

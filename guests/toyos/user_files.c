@@ -16,12 +16,6 @@
  */
 #include "user.h"
 
-#define KERNEL_IMAGE 0x100000UL /* supervisor-only (user_faults.c) */
-#if defined(__x86_64__)
-#define WILD_ADDRESS 0xdeadbeef000UL
-#else
-#define WILD_ADDRESS 0xbeef0000UL
-#endif
 #define NOTES_LINES 30  /* "notes": toyfs.sh's notes_text */
 #define NOTES_SHORT 440 /* its first 10 lines, written over it at the end */
 #define README_LINES 16 /* the new "readme": toyfs.sh's readme2_text */
@@ -45,30 +39,32 @@ static unsigned put_2dig(char *dst, unsigned n, unsigned v)
 	return n;
 }
 
-/* "toyfs line NN: the same bytes on every disk\n" for NN = 00 up. */
-static unsigned notes_text(char *p)
+/* count lines "HEAD NN TAIL" for NN = 00 up, into p; their length. */
+static unsigned lines_text(char *p, unsigned count, const char *head,
+			   const char *tail)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < NOTES_LINES; i++) {
-		n = put_str(p, n, "toyfs line ");
+	for (unsigned i = 0; i < count; i++) {
+		n = put_str(p, n, head);
 		n = put_2dig(p, n, i);
-		n = put_str(p, n, ": the same bytes on every disk\n");
+		n = put_str(p, n, tail);
 	}
 	return n;
 }
 
-/* "readme line NN, rewritten by files\n" for NN = 00 up. */
+/* "notes": "toyfs line NN: the same bytes on every disk\n" */
+static unsigned notes_text(char *p)
+{
+	return lines_text(p, NOTES_LINES, "toyfs line ",
+			  ": the same bytes on every disk\n");
+}
+
+/* The new "readme": "readme line NN, rewritten by files\n" */
 static unsigned readme2_text(char *p)
 {
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < README_LINES; i++) {
-		n = put_str(p, n, "readme line ");
-		n = put_2dig(p, n, i);
-		n = put_str(p, n, ", rewritten by files\n");
-	}
-	return n;
+	return lines_text(p, README_LINES, "readme line ",
+			  ", rewritten by files\n");
 }
 
 static int same(const char *a, const char *b, unsigned n)
