@@ -29,6 +29,16 @@
 static struct rt_vblk vblk;
 static struct rt_ide ide;
 
+/* Where word p goes on after prefix, or NULL if it does not begin so. */
+static const char *skip_prefix(const char *p, const char *prefix)
+{
+	while (*prefix && *p == *prefix) {
+		p++;
+		prefix++;
+	}
+	return *prefix ? NULL : p;
+}
+
 /*
  * The value of the argument word "disk" or "disk=KIND" in args, into
  * kind (at most max bytes, NUL included, cut if longer): "" for a bare
@@ -36,19 +46,18 @@ static struct rt_ide ide;
  */
 static bool disk_kind(const char *args, char *kind, size_t max)
 {
-	static const char key[] = "disk";
-	const size_t n = sizeof(key) - 1;
-
 	for (const char *p = args; p && *p; p++) {
+		const char *v = skip_prefix(p, "disk");
 		size_t len = 0;
 
-		if ((p != args && p[-1] != ' ') || memcmp(p, key, n) ||
-		    (p[n] != 0 && p[n] != ' ' && p[n] != '='))
+		if ((p != args && p[-1] != ' ') || !v ||
+		    (*v != 0 && *v != ' ' && *v != '='))
 			continue;
-		p += p[n] == '=' ? n + 1 : n;
-		while (p[len] && p[len] != ' ' && len + 1 < max)
+		if (*v == '=')
+			v++;
+		while (v[len] && v[len] != ' ' && len + 1 < max)
 			len++;
-		memcpy(kind, p, len);
+		memcpy(kind, v, len);
 		kind[len] = 0;
 		return true;
 	}
