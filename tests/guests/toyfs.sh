@@ -17,7 +17,8 @@
 set -eu
 SECTORS=1024
 
-# A little-endian uint32_t.
+# A little-endian uint32_t: four octal escapes, a format made to be one.
+# shellcheck disable=SC2059
 le32() {
 	printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $(($1 & 255)) \
 		$(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)))"
@@ -45,6 +46,7 @@ put() {
 
 readme_text() { printf 'This toyfs was made on the host by tests/guests/toyfs.sh.\n'; }
 
+# shellcheck disable=SC2059 # the 251 bytes' escapes are the format
 pattern_text() {
 	i=0; fmt=""
 	while [ $i -lt 251 ]; do
@@ -53,21 +55,18 @@ pattern_text() {
 	for i in 1 2 3 4 5 6 7 8; do printf "$fmt"; done | head -c 2000
 }
 
-notes_text() {
+# $1 lines of format $2, whose one conversion is the line's number from 0.
+# shellcheck disable=SC2059
+lines() {
 	i=0
-	while [ $i -lt 30 ]; do
-		printf 'toyfs line %02d: the same bytes on every disk\n' $i
+	while [ $i -lt "$1" ]; do
+		printf "$2" $i
 		i=$((i + 1))
 	done
 }
 
-readme2_text() {
-	i=0
-	while [ $i -lt 16 ]; do
-		printf 'readme line %02d, rewritten by files\n' $i
-		i=$((i + 1))
-	done
-}
+notes_text() { lines 30 'toyfs line %02d: the same bytes on every disk\n'; }
+readme2_text() { lines 16 'readme line %02d, rewritten by files\n'; }
 
 child_text() { printf 'written by process 3\n'; }
 
