@@ -12,12 +12,14 @@
 #include "cpu.h"
 #include "toyos.h"
 
-/* toyos has no file system: exec finds programs by name here. */
+/* Programs are not files (toyfs holds only data): exec finds them by
+ * name here. */
 static const struct program programs[] = {
 	{ "init", prog_init },   { "primes", prog_primes },
 	{ "heap", prog_heap },   { "snoop", prog_snoop },
 	{ "wild", prog_wild },   { "priv", prog_priv },
 	{ "hog", prog_hog },     { "sleeper", prog_sleeper },
+	{ "files", prog_files },
 };
 
 /* The built-in program called name, or NULL. */
@@ -51,15 +53,20 @@ void panic(const char *fmt, ...)
  * writes, port accesses and iretqs is trapped and emulated - and its
  * output must be byte for byte what it prints on QEMU.  The same sources
  * also make toyos32.elf, an i386 multiboot kernel (system calls by int
- * $0x80, 2-level paging: arch_i386.c).  Boot: set up, start init,
+ * $0x80, 2-level paging: arch_i386.c).  Boot: set up (with the disk
+ * the argument asks for and its file system: disk.c, fs.c), start init,
  * schedule forever.
  */
 int main(const char *args)
 {
-	(void)args;
+	struct rt_blk *disk;
+
 	rt_printf("toyos: %d process slots, PIT at %d Hz, round robin, "
 		  "%d ticks of CPU per process\n",
 		  NPROC, HZ, CPU_BUDGET_TICKS);
+	disk = disk_open(args);
+	if (disk && fs_mount(disk))
+		rt_printf("toyos: fs: toyfs mounted\n");
 	vm_init();
 	trap_init();
 	syscall_init();

@@ -11,7 +11,9 @@
  * are: copy_from_user and copy_to_user translate them through the
  * process's page tables, page for page, and refuse what ring 3 itself
  * could not touch - so a bad pointer costs the caller an error, never the
- * kernel a page fault.
+ * kernel a page fault.  The file calls (fsinfo ... fsync) go to fs.c
+ * through kernel buffers the same way: a user pointer never reaches the
+ * file system or the disk driver.
  */
 #include <stddef.h>
 
@@ -143,6 +145,71 @@ static intptr_t sys_exec(struct rt_frame *f)
 	return proc_exec(name);
 }
 
+/* ------------------------------------------------------------ files */
+
+/* fsinfo(&info): the numbers are copied out whole, or not at all. */
+static intptr_t sys_fsinfo(struct rt_frame *f)
+{
+	struct toyfs_info info;
+
+	if (!fs_info(&info) ||
+	    !copy_user(&info, syscall_arg(f, 0), sizeof(info), true))
+		return SYS_ERROR;
+	return 0;
+}
+
+/* flist(n, &dirent): 0, or -1 past the last file (or a bad pointer). */
+static intptr_t sys_flist(struct rt_frame *f)
+{
+	struct toyfs_dirent e;
+
+	if (!fs_entry((unsigned)syscall_arg(f, 0), &e) ||
+	    !copy_user(&e, syscall_arg(f, 1), sizeof(e), true))
+		return SYS_ERROR;
+	return 0;
+}
+
+/* fread(name, buf, len): the file into the kernel's buffer, then as much
+ * of it as fits into the caller's; a bad buf fails after the disk read,
+ * but only ever the caller's pages are written. */
+static intptr_t sys_fread(struct rt_frame *f)
+{
+	char name[TOYFS_NAME_MAX];
+	uintptr_t want = syscall_arg(f, 2);
+	int size;
+
+	if (!copy_string_from_user(name, syscall_arg(f, 0), sizeof(name)))
+		return SYS_ERROR;
+	size = fs_read(name);
+	if (size < 0)
+		return SYS_ERROR;
+	if (want > (uintptr_t)size)
+		want = (uintptr_t)size;
+	if (!copy_user(fs_buf, syscall_arg(f, 1), want, true))
+		return SYS_ERROR;
+	return (intptr_t)want;
+}
+
+/* fwrite(name, buf, len): the whole of buf is copied in before anything
+ * goes to the disk, so a bad pointer leaves the file as it was. */
+static intptr_t sys_fwrite(struct rt_frame *f)
+{
+	char name[TOYFS_NAME_MAX];
+	uintptr_t len = syscall_arg(f, 2);
+
+	if (!copy_string_from_user(name, syscall_arg(f, 0), sizeof(name)) ||
+	    len > TOYFS_FILE_MAX ||
+	    !copy_user(fs_buf, syscall_arg(f, 1), len, false))
+		return SYS_ERROR;
+	return fs_write(name, (uint32_t)len);
+}
+
+static intptr_t sys_fsync(struct rt_frame *f)
+{
+	(void)f;
+	return fs_sync() ? 0 : SYS_ERROR;
+}
+
 typedef intptr_t syscall_fn(struct rt_frame *f);
 
 static syscall_fn *const syscalls[SYS_NCALLS] = {
@@ -151,6 +218,9 @@ static syscall_fn *const syscalls[SYS_NCALLS] = {
 	[SYS_FORK] = sys_fork,   [SYS_EXIT] = sys_exit,
 	[SYS_WAIT] = sys_wait,   [SYS_SBRK] = sys_sbrk,
 	[SYS_EXEC] = sys_exec,
+	[SYS_FSINFO] = sys_fsinfo, [SYS_FLIST] = sys_flist,
+	[SYS_FREAD] = sys_fread, [SYS_FWRITE] = sys_fwrite,
+	[SYS_FSYNC] = sys_fsync,
 };
 
 /* Call the system call the frame names; its result goes into the frame. */

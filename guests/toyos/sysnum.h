@@ -22,7 +22,14 @@
 #define SYS_WAIT 7   /* wait(&status): a child's pid once it has ended */
 #define SYS_SBRK 8   /* sbrk(bytes): grow the heap; the old break */
 #define SYS_EXEC 9   /* exec(name): run a built-in program instead */
-#define SYS_NCALLS 10
+#define SYS_FSINFO 10 /* fsinfo(&info): the file system's numbers */
+#define SYS_FLIST 11  /* flist(n, &dirent): the n-th file of the directory */
+#define SYS_FREAD 12  /* fread(name, buf, len): a file from its start; its
+		       * bytes copied (at most len), or -1 */
+#define SYS_FWRITE 13 /* fwrite(name, buf, len): a file's new contents,
+		       * created if need be; len, or -1 */
+#define SYS_FSYNC 14  /* fsync(): what was written is on stable storage */
+#define SYS_NCALLS 15
 
 #define SYSCALL_VECTOR 0x80 /* i386: the int $0x80 gate, DPL 3 */
 

@@ -14,6 +14,9 @@
  *   proc.c     processes, the scheduler, fork/exit/wait/sleep
  *   trap.c     the PIC and the PIT, the timer, faults from user mode
  *   syscall.c  the system calls, and the copies from and to user memory
+ *   disk.c     the disk the kernel's argument asks for (the runtime's
+ *              virtio-blk and IDE drivers)
+ *   fs.c       toyfs, the tiny flat file system on it (toyfs.h)
  *   user_*.c   the user programs (linked into .user, see guest.ld)
  *
  * and, once for each machine (the Makefile takes the _x86_64 or the _i386
@@ -41,8 +44,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "blk.h"
 #include "rt.h"
 #include "sysnum.h"
+#include "toyfs.h"
 
 #if defined(__x86_64__)
 #include "arch_x86_64.h"
@@ -160,6 +165,7 @@ int prog_wild(void);
 int prog_priv(void);
 int prog_hog(void);
 int prog_sleeper(void);
+int prog_files(void);
 
 /* Stop with "toyos: panic: why" and exit status 1: a kernel bug. */
 void panic(const char *fmt, ...)
@@ -168,6 +174,29 @@ void panic(const char *fmt, ...)
 /* ------------------------------------------------------------ trap.c */
 /* Remap the PICs, start the PIT, hook the timer and the exceptions. */
 void trap_init(void);
+
+/* ------------------------------------------------------------ disk.c */
+/* Open the disk args asks for ("disk", "disk=virtio", "disk=ide",
+ * "disk=ide-dma"); NULL when it asks for none or none answers. */
+struct rt_blk *disk_open(const char *args);
+
+/* ------------------------------------------------------------ fs.c */
+/* A file on its way between the disk and a process (fs_read, fs_write). */
+extern uint8_t fs_buf[TOYFS_FILE_MAX];
+/* Read b's superblock and directory; false (and no file system) when
+ * they are not a toyfs that fits the disk. */
+bool fs_mount(struct rt_blk *b);
+/* The numbers fsinfo shows; false with no file system. */
+bool fs_info(struct toyfs_info *info);
+/* The n-th file of the directory; false past the last. */
+bool fs_entry(unsigned n, struct toyfs_dirent *out);
+/* File name into fs_buf: its size, or -1 (no such file, a disk error). */
+int fs_read(const char *name);
+/* The first size bytes of fs_buf as file name, created or replaced:
+ * size, or -1 (too big, the disk or the directory full, a disk error). */
+int fs_write(const char *name, uint32_t size);
+/* Everything written so far on stable storage; false on an error. */
+bool fs_sync(void);
 
 /* ------------------------------------------------------------ syscall.c */
 /* The C side of a system call: the call's number and arguments are read

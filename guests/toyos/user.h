@@ -16,8 +16,20 @@
 #include <stdint.h>
 
 #include "sysnum.h"
+#include "toyfs.h"
 
 #define UPAGE_SIZE 4096
+
+#define KERNEL_IMAGE 0x100000UL /* BOOT_IMAGE_BASE: supervisor-only */
+/* An address nothing maps: on x86-64 outside the kernel's 4 GiB and the
+ * user's slot; on i386, whose kernel maps every address outside the user
+ * range, a hole in the user range between the heap's limit and the stack
+ * (arch_i386.h). */
+#if defined(__x86_64__)
+#define WILD_ADDRESS 0xdeadbeef000UL
+#else
+#define WILD_ADDRESS 0xbeef0000UL
+#endif
 
 /* The system calls (sysnum.h has what each one does). */
 long write(const void *buf, size_t len);
@@ -29,6 +41,11 @@ void exit(int status) __attribute__((noreturn));
 int wait(int *status);
 void *sbrk(long bytes);
 int exec(const char *name);
+int fsinfo(struct toyfs_info *info);
+int flist(unsigned n, struct toyfs_dirent *out);
+long fread(const char *name, void *buf, size_t len);
+long fwrite(const char *name, const void *buf, size_t len);
+int fsync(void);
 
 /* Format into one write: %d %u %x %s %c %%, with the l modifier; at most
  * WRITE_MAX bytes.  Returns what write returned. */

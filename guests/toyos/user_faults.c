@@ -10,17 +10,6 @@
  */
 #include "user.h"
 
-#define KERNEL_IMAGE 0x100000UL /* BOOT_IMAGE_BASE: supervisor-only */
-/* An address nothing maps: on x86-64 outside the kernel's 4 GiB and the
- * user's slot; on i386, whose kernel maps every address outside the user
- * range, a hole in the user range between the heap's limit and the stack
- * (arch_i386.h). */
-#if defined(__x86_64__)
-#define WILD_ADDRESS 0xdeadbeef000UL
-#else
-#define WILD_ADDRESS 0xbeef0000UL
-#endif
-
 int prog_snoop(void)
 {
 	volatile const unsigned char *kernel = (void *)KERNEL_IMAGE;

@@ -87,6 +87,31 @@ int exec(const char *name)
 	return (int)syscall3(SYS_EXEC, (long)name, 0, 0);
 }
 
+int fsinfo(struct toyfs_info *info)
+{
+	return (int)syscall3(SYS_FSINFO, (long)info, 0, 0);
+}
+
+int flist(unsigned n, struct toyfs_dirent *out)
+{
+	return (int)syscall3(SYS_FLIST, (long)n, (long)out, 0);
+}
+
+long fread(const char *name, void *buf, size_t len)
+{
+	return syscall3(SYS_FREAD, (long)name, (long)buf, (long)len);
+}
+
+long fwrite(const char *name, const void *buf, size_t len)
+{
+	return syscall3(SYS_FWRITE, (long)name, (long)buf, (long)len);
+}
+
+int fsync(void)
+{
+	return (int)syscall3(SYS_FSYNC, 0, 0, 0);
+}
+
 /* Every program starts here (the kernel's exec points the instruction
  * pointer at it, with the program's main as its argument): what main
  * returns is the exit status. */
