@@ -209,7 +209,7 @@ static bool bring_up(void)
  */
 static bool bring_up_bmdma(void)
 {
-	static const uint16_t ids[] = { 0x7010 };
+	static const uint16_t ids[] = { RT_PIIX3_IDE_DEVICE };
 	struct rt_pci_dev d;
 	uint32_t bar4;
 
@@ -227,12 +227,7 @@ static bool bring_up_bmdma(void)
 		  rt_pci_read(&d, 0x40, 2), rt_pci_read(&d, 0x42, 2));
 	rt_printf("blkio: identify words 49 %04x, 63 %04x, 88 %04x\n",
 		  ide.id_dma[0], ide.id_dma[1], ide.id_dma[2]);
-	if (!(bar4 & PCI_BAR_SPACE_IO))
-		return false;
-	rt_pci_write(&d, PCI_COMMAND, 2,
-		     rt_pci_read(&d, PCI_COMMAND, 2) | PCI_COMMAND_MASTER);
-	rt_ide_use_dma(&ide, (uint16_t)(bar4 & ~3u));
-	return true;
+	return rt_ide_dma_through(&ide, &d);
 }
 
 /* The IDE disk: the primary channel's master, what IDENTIFY says. */

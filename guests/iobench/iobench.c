@@ -113,19 +113,11 @@ static bool open_pt(void)
  * (00:01.1's BAR4, bus mastering turned on here). */
 static bool open_ide_dma(void)
 {
-	static const uint16_t ids[] = { 0x7010 };
+	static const uint16_t ids[] = { RT_PIIX3_IDE_DEVICE };
 	struct rt_pci_dev d;
-	uint32_t bar4;
 
-	if (!open_ide() || !rt_pci_find(PCI_VENDOR_ID_INTEL, ids, 1, &d))
-		return false;
-	bar4 = rt_pci_read(&d, PCI_BASE_ADDRESS_0 + 16, 4);
-	if (!(bar4 & PCI_BAR_SPACE_IO))
-		return false;
-	rt_pci_write(&d, PCI_COMMAND, 2,
-		     rt_pci_read(&d, PCI_COMMAND, 2) | PCI_COMMAND_MASTER);
-	rt_ide_use_dma(&ide, (uint16_t)(bar4 & ~3u));
-	return true;
+	return open_ide() && rt_pci_find(PCI_VENDOR_ID_INTEL, ids, 1, &d) &&
+	       rt_ide_dma_through(&ide, &d);
 }
 
 /* One line per disk: a new driver behind blk.h is one more line. */

@@ -20,6 +20,7 @@
 #include "cpu.h"
 #include "devices/ide.h"
 #include "ide.h"
+#include "pci.h"
 #include "rt.h"
 
 #define POLL_LIMIT 10000000
@@ -317,4 +318,16 @@ int rt_ide_open(struct rt_ide *ide, uint16_t base, uint16_t ctrl)
 void rt_ide_use_dma(struct rt_ide *ide, uint16_t bm)
 {
 	ide->bm = bm;
+}
+
+bool rt_ide_dma_through(struct rt_ide *ide, const struct rt_pci_dev *fn)
+{
+	uint32_t bar4 = rt_pci_read(fn, PCI_BASE_ADDRESS_0 + 16, 4);
+
+	if (!(bar4 & PCI_BAR_SPACE_IO))
+		return false;
+	rt_pci_write(fn, PCI_COMMAND, 2,
+		     rt_pci_read(fn, PCI_COMMAND, 2) | PCI_COMMAND_MASTER);
+	rt_ide_use_dma(ide, (uint16_t)(bar4 & ~3u));
+	return true;
 }

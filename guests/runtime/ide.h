@@ -44,4 +44,16 @@ int rt_ide_open(struct rt_ide *ide, uint16_t base, uint16_t ctrl);
  */
 void rt_ide_use_dma(struct rt_ide *ide, uint16_t bm);
 
+/* The PIIX3's IDE function (00:01.1 on QEMU's pc and here). */
+#define RT_PIIX3_IDE_DEVICE 0x7010
+
+struct rt_pci_dev;
+
+/*
+ * The usual way there: turn on bus mastering in the PIIX IDE function fn
+ * (found with rt_pci_find) and hand its BAR4 to rt_ide_use_dma.  false,
+ * and nothing changed, when BAR4 is not an I/O BAR.
+ */
+bool rt_ide_dma_through(struct rt_ide *ide, const struct rt_pci_dev *fn);
+
 #endif /* GUESTS_RUNTIME_IDE_H */

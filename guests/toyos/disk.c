@@ -24,7 +24,6 @@
 #include "toyos.h"
 #include "vblk.h"
 
-#define PIIX3_IDE 0x7010  /* the PIIX3's IDE function (00:01.1) */
 
 static struct rt_vblk vblk;
 static struct rt_ide ide;
@@ -88,19 +87,11 @@ static struct rt_blk *open_virtio(void)
  * bus-master registers, primary channel first) to the driver. */
 static bool use_dma(void)
 {
-	static const uint16_t ids[] = { PIIX3_IDE };
+	static const uint16_t ids[] = { RT_PIIX3_IDE_DEVICE };
 	struct rt_pci_dev d;
-	uint32_t bar4;
 
-	if (!rt_pci_find(PCI_VENDOR_ID_INTEL, ids, 1, &d))
-		return false;
-	bar4 = rt_pci_read(&d, PCI_BASE_ADDRESS_0 + 16, 4);
-	if (!(bar4 & PCI_BAR_SPACE_IO))
-		return false;
-	rt_pci_write(&d, PCI_COMMAND, 2,
-		     rt_pci_read(&d, PCI_COMMAND, 2) | PCI_COMMAND_MASTER);
-	rt_ide_use_dma(&ide, (uint16_t)(bar4 & ~3u));
-	return true;
+	return rt_pci_find(PCI_VENDOR_ID_INTEL, ids, 1, &d) &&
+	       rt_ide_dma_through(&ide, &d);
 }
 
 /* The IDE primary master, by PIO or (dma) by bus-master DMA. */
