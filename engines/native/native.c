@@ -558,11 +558,12 @@ static bool signal_stop(struct nat *n, struct vm_exit *x, int sig,
 	return true;
 }
 
-/* Before a resume: the mirror follows the shadow; the page of the last
- * #PF, filled by the dispatcher meanwhile, is mapped at once. */
+/* Before a resume: the child of the current shadow root runs (space.c),
+ * its mirror follows the shadow; the page of the last #PF, filled by the
+ * dispatcher meanwhile, is mapped at once. */
 static bool prepare(struct nat *n, struct vm_exit *x)
 {
-	if (nat_mirror_sync(n) < 0 ||
+	if (nat_space_select(n) < 0 || nat_mirror_sync(n) < 0 ||
 	    (n->last_pf_valid && nat_mirror_fault(n, n->last_pf) < 0)) {
 		if (child_gone(n, x))
 			return false;
@@ -809,6 +810,7 @@ static int refuse_options(const struct vm *vm, char *why, size_t len)
 /* Kill the child and free the engine's state. */
 static void nat_fini_state(struct nat *n)
 {
+	nat_spaces_stop(n);
 	nat_child_stop(n);
 	nat_mirror_fini(&n->mirror);
 	free(n);
@@ -838,6 +840,10 @@ static int nat_init(struct vm *vm, char *why, size_t len)
 	if (nat_child_start(n, why, len) < 0) {
 		nat_mirror_fini(&n->mirror);
 		free(n);
+		return -1;
+	}
+	if (nat_spaces_start(n, why, len) < 0) {
+		nat_fini_state(n);
 		return -1;
 	}
 	if (nat_clock_init(n) < 0) {

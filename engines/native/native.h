@@ -10,6 +10,8 @@
  *             the stub (mmap, munmap) on the monitor's behalf
  *   mirror.c  the child's address space mirrors the shadow page tables:
  *             each shadow leaf is a host mapping of the guest-RAM memfd
+ *   space.c   one child per shadow address space and view: a change of
+ *             view or of CR3 switches which child runs, not its mappings
  *   clock.c   virtual time: the guest's own CPU time, not the traps'
  *   native.c  the engine: registers in and out of the vCPU, the run loop,
  *             one ptrace stop turned into one struct vm_exit, the timer
@@ -69,9 +71,27 @@ struct nat_mirror {
 	const uint64_t *root; /* the shadow root the mirror follows */
 };
 
+/*
+ * How many children the engine keeps (space.c): one runs guest code, the
+ * others are parked, each with the mappings of one shadow root (a view of
+ * one guest address space).  The shadow keeps SHADOW_SPACES spaces of two
+ * views; a root beyond these takes the least recently used child.
+ */
+#define NAT_CHILDREN 6
+
+/* A parked child: its process, CPU clock and mirror (struct nat holds
+ * the running child's). */
+struct nat_child {
+	pid_t pid;            /* 0: none (or reaped) */
+	clockid_t cpu_clock;
+	struct nat_mirror mirror; /* mirror.root: the shadow root it follows */
+	uint64_t last_used;   /* for least-recently-used reuse */
+	bool dr_stale;        /* the debugger changed DR0-DR7 since it ran */
+};
+
 struct nat {
 	struct vm *vm;
-	pid_t pid;            /* the child, stopped whenever we look */
+	pid_t pid;            /* the running child, stopped whenever we look */
 	int reaped;           /* its wait status once an injected call
 				 found it dead and reaped it, else -1 */
 	struct user_regs_struct regs; /* the child's registers, last read */
@@ -94,12 +114,20 @@ struct nat {
 	uint64_t stop_cost;   /* ... as it is now */
 	/* The debugger's debug registers (debug.c): what each DRn holds. */
 	struct dr_plan dr;    /* what DR0-DR3 and DR7 hold */
+	/* The other children (space.c); the running one's own fields are
+	 * pid, cpu_clock, mirror above and these two. */
+	struct nat_child parked[NAT_CHILDREN - 1];
+	uint64_t last_used, use_clock;
+	bool dr_stale;
 	/* Counters for the README's figures and for curiosity. */
-	uint64_t stops, injected, mapped, unmapped, mirror_fills;
+	uint64_t stops, injected, mapped, unmapped, mirror_fills, switches;
 };
 
 /* debug.c: engine->set_debug, on the child's DR0-DR3 and DR7. */
 int nat_set_debug(struct vm *vm, char *why, size_t len);
+/* debug.c: give the running child the debug registers of n->dr.  0, or
+ * -1 with errno. */
+int nat_debug_apply(struct nat *n);
 /* debug.c: a SIGTRAP, TRAP_HWBKPT: which debug register fired, into
  * vm->debug.stop and an EXIT_INTERRUPT.  False when none did. */
 struct vm_exit;
@@ -114,6 +142,14 @@ bool nat_debug_stop(struct nat *n, struct vm_exit *x);
 int nat_child_start(struct nat *n, char *why, size_t len);
 /* Kill the child and reap it; close the stub's memfd. */
 void nat_child_stop(struct nat *n);
+/*
+ * One more child, into n->pid, set up as nat_child_start's (the stub's
+ * memfd already made): stopped at the stub's int3, the stub closed.  0, or
+ * -1 with why (n->pid 0).
+ */
+int nat_child_spawn(struct nat *n, char *why, size_t len);
+/* Kill a child and reap it. */
+void nat_child_kill(pid_t pid);
 /*
  * Run one system call in the stopped child through the stub page and
  * return its result (a negative errno on failure, -EIO when the child
@@ -143,6 +179,21 @@ int nat_child_probe(char *why, size_t len);
 /* Can this host make a process's cpuid fault (--isa=x86,cpuid-fault)?
  * 0, or -1 with why (one line). */
 int nat_cpuid_fault_probe(char *why, size_t len);
+
+/* space.c: one child per shadow root */
+/* Fork the parked children (before the sandbox: forking is not allowed
+ * after).  0, or -1 with why. */
+int nat_spaces_start(struct nat *n, char *why, size_t len);
+/* Kill and reap every parked child; free their mirrors. */
+void nat_spaces_stop(struct nat *n);
+/*
+ * Before a resume: make the child that follows the current shadow root the
+ * running one, moving the guest's registers to it.  0, or -1 with n->why
+ * (the child that should run may be gone: child_gone tells).
+ */
+int nat_space_select(struct nat *n);
+/* Is pid one of the parked children?  Then forget it (it died, reaped). */
+bool nat_space_lost(struct nat *n, pid_t pid);
 
 /* clock.c: virtual time, the guest's own CPU time (see there) */
 /* Host monotonic time in ns. */
