@@ -810,6 +810,8 @@ static int refuse_options(const struct vm *vm, char *why, size_t len)
 /* Kill the child and free the engine's state. */
 static void nat_fini_state(struct nat *n)
 {
+	if (getenv("NAT_DEBUG"))
+		fprintf(stderr, "stops %lu injected %lu mapped %lu unmapped %lu switches %lu\n", (unsigned long)n->stops, (unsigned long)n->injected, (unsigned long)n->mapped, (unsigned long)n->unmapped, (unsigned long)n->switches);
 	nat_spaces_stop(n);
 	nat_child_stop(n);
 	nat_mirror_fini(&n->mirror);

@@ -90,6 +90,10 @@ escape syscall_execve 42 -
 absent syscall_execve /tmp/trapvisor-escape-exec
 escape syscall_kill 42 -
 alike syscall_below_stub 42
+# A page unmapped in one address space while another runs is gone when
+# the first comes back: the native engine's parked child of that space
+# (engines/native/space.c) must not keep it.
+alike stale_cr3 42
 escape int80 43 -
 # sysenter: #UD in 64-bit mode on AMD and on the virtual CPU.  On an Intel
 # CPU it enters the host kernel's 32-bit system call path, which loses the
