@@ -563,7 +563,13 @@ static bool signal_stop(struct nat *n, struct vm_exit *x, int sig,
  * dispatcher meanwhile, is mapped at once. */
 static bool prepare(struct nat *n, struct vm_exit *x)
 {
-	if (nat_space_select(n) < 0 || nat_mirror_sync(n) < 0 ||
+	uint64_t t0 = nat_host_ns();
+	int sel = nat_space_select(n);
+	uint64_t t1 = nat_host_ns();
+	int syn = sel < 0 ? -1 : nat_mirror_sync(n);
+	n->dbg_sync_ns += nat_host_ns() - t1;
+	(void)t0;
+	if (sel < 0 || syn < 0 ||
 	    (n->last_pf_valid && nat_mirror_fault(n, n->last_pf) < 0)) {
 		if (child_gone(n, x))
 			return false;
@@ -704,8 +710,12 @@ static void run_once(struct nat *n, struct vm_exit *x)
 		nat_clock_resume(n);
 		uint64_t stop_at = step ? UINT64_MAX : nat_event_deadline(vm);
 		st = -1;
-		if (ptrace(step ? PTRACE_SYSEMU_SINGLESTEP : PTRACE_SYSEMU,
-			   n->pid, 0, 0) < 0 || nat_wait(n, stop_at, &st) < 0) {
+		uint64_t tw = nat_host_ns();
+		long pr = ptrace(step ? PTRACE_SYSEMU_SINGLESTEP : PTRACE_SYSEMU,
+			   n->pid, 0, 0);
+		int wr = pr < 0 ? -1 : nat_wait(n, stop_at, &st);
+		n->dbg_wait_ns += nat_host_ns() - tw;
+		if (pr < 0 || wr < 0) {
 			child_lost(n, x, st, errno, "resuming the child");
 			return;
 		}
@@ -811,7 +821,7 @@ static int refuse_options(const struct vm *vm, char *why, size_t len)
 static void nat_fini_state(struct nat *n)
 {
 	if (getenv("NAT_DEBUG"))
-		fprintf(stderr, "stops %lu injected %lu mapped %lu unmapped %lu switches %lu\n", (unsigned long)n->stops, (unsigned long)n->injected, (unsigned long)n->mapped, (unsigned long)n->unmapped, (unsigned long)n->switches);
+		fprintf(stderr, "stops %lu injected %lu mapped %lu unmapped %lu switches %lu switch_ns %lu sync_ns %lu wait_ns %lu\n", (unsigned long)n->stops, (unsigned long)n->injected, (unsigned long)n->mapped, (unsigned long)n->unmapped, (unsigned long)n->switches, (unsigned long)n->dbg_switch_ns, (unsigned long)n->dbg_sync_ns, (unsigned long)n->dbg_wait_ns);
 	nat_spaces_stop(n);
 	nat_child_stop(n);
 	nat_mirror_fini(&n->mirror);
@@ -835,6 +845,9 @@ static int nat_init(struct vm *vm, char *why, size_t len)
 	n->memfd = vm->mem.fd;
 	n->cpuid_fault = (vm->opt.isa_hw & ISA_HW_CPUID_FAULT) != 0;
 	n->mirror.root = vm->spt->current;
+	n->seen_current = vm->spt->current;
+	n->seen_active_root = vm->spt->root[VIEW_SUPERVISOR];
+	n->seen_clock = vm->spt->clock;
 	/* nat_wait sleeps in sigtimedwait for SIGCHLD: keep it pending */
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
@@ -862,7 +875,7 @@ static void nat_flush(struct vm *vm, uint64_t va)
 	struct nat *n = vm->engine_data;
 
 	if (n)
-		nat_mirror_flush(n, va);
+		nat_space_flush(n, va);
 }
 
 /*
@@ -879,7 +892,7 @@ static void nat_ram_written(struct vm *vm, uint64_t gpa, uint64_t len)
 	if (!n || !vm->patch || ram == GM_NO_RAM)
 		return;
 	if (patch_ram_written(vm->patch, ram, len))
-		nat_mirror_flush(n, SHADOW_FLUSH_ALL);
+		nat_space_invalidate(n, SHADOW_FLUSH_ALL);
 }
 
 static void nat_fini(struct vm *vm)

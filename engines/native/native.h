@@ -119,8 +119,11 @@ struct nat {
 	struct nat_child parked[NAT_CHILDREN - 1];
 	uint64_t last_used, use_clock;
 	bool dr_stale;
+	/* The shadow as the last engine->flush saw it (nat_space_flush). */
+	const uint64_t *seen_current, *seen_active_root;
+	uint64_t seen_clock;
 	/* Counters for the README's figures and for curiosity. */
-	uint64_t stops, injected, mapped, unmapped, mirror_fills, switches;
+	uint64_t stops, injected, mapped, unmapped, mirror_fills, switches, dbg_switch_ns, dbg_sync_ns, dbg_wait_ns;
 };
 
 /* debug.c: engine->set_debug, on the child's DR0-DR3 and DR7. */
@@ -192,6 +195,15 @@ void nat_spaces_stop(struct nat *n);
  * (the child that should run may be gone: child_gone tells).
  */
 int nat_space_select(struct nat *n);
+/*
+ * engine->flush: the shadow dropped va (or everything), or the view
+ * changed.  A drop reaches every child's mirror; a change of view alone
+ * changes no mapping (it changes which child runs).
+ */
+void nat_space_flush(struct nat *n, uint64_t va);
+/* The mappings of va (or all) may be stale in every child: each unmaps
+ * them before it runs again. */
+void nat_space_invalidate(struct nat *n, uint64_t va);
 /* Is pid one of the parked children?  Then forget it (it died, reaped). */
 bool nat_space_lost(struct nat *n, pid_t pid);
 
@@ -217,8 +229,9 @@ uint64_t nat_event_deadline(struct vm *vm);
 /* An empty mirror.  0 or -1 when out of memory. */
 int nat_mirror_init(struct nat_mirror *m);
 void nat_mirror_fini(struct nat_mirror *m);
-/* The shadow dropped va (or everything): unmap it before the next resume. */
-void nat_mirror_flush(struct nat *n, uint64_t va);
+/* The shadow dropped va (or everything): unmap it before the child of m
+ * runs again. */
+void nat_mirror_flush(struct nat_mirror *m, uint64_t va);
 /* Carry out the unmaps that flushes asked for; after a flush of everything
  * map the new view's working set ahead.  0, or -1 with n->why. */
 int nat_mirror_sync(struct nat *n);

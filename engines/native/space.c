@@ -55,6 +55,7 @@
 #include <sys/user.h>
 
 #include "engines/native/native.h"
+#include "core/engine.h"
 #include "core/vm.h"
 #include "shadowpt/shadowpt.h"
 
@@ -117,6 +118,37 @@ bool nat_space_lost(struct nat *n, pid_t pid)
 	return false;
 }
 
+void nat_space_invalidate(struct nat *n, uint64_t va)
+{
+	nat_mirror_flush(&n->mirror, va);
+	for (int i = 0; i < NAT_CHILDREN - 1; i++)
+		nat_mirror_flush(&n->parked[i].mirror, va);
+}
+
+/*
+ * shadowpt calls engine->flush for every entry it drops or changes
+ * (invlpg, a CR3 load, a change of paging bits) and for a change of view,
+ * which changes no entry.  The call does not say which, so the shadow is
+ * compared with what the last call saw: the same address space (no CR3
+ * load since: spt->clock ticks at each), the same roots, another current
+ * view -- a change of view, nothing to unmap anywhere.  Anything else is
+ * taken as a drop, in every child.
+ */
+void nat_space_flush(struct nat *n, uint64_t va)
+{
+	const struct shadowpt *spt = n->vm->spt;
+	bool view_only = va == SHADOW_FLUSH_ALL &&
+			 spt->clock == n->seen_clock &&
+			 spt->root[VIEW_SUPERVISOR] == n->seen_active_root &&
+			 spt->current != n->seen_current;
+
+	n->seen_current = spt->current;
+	n->seen_active_root = spt->root[VIEW_SUPERVISOR];
+	n->seen_clock = spt->clock;
+	if (!view_only)
+		nat_space_invalidate(n, va);
+}
+
 /* The parked child that follows root, else the least recently used one;
  * NULL when none is left (then the running child takes the root). */
 static struct nat_child *child_for(struct nat *n, const uint64_t *root)
@@ -158,11 +190,9 @@ static int switch_to(struct nat *n, struct nat_child *c)
 		errno = EMSGSIZE;
 		goto fail;
 	}
-	n->mirror.npending = 0; /* reconciled when it runs again */
-	swap_running(n, c);
+	swap_running(n, c); /* its pending unmaps wait till it runs again */
 	n->regs_valid = true; /* the guest's, for regs_out */
 	n->cpu_mark_stale = true; /* another CPU clock */
-	n->mirror.flush_all = true; /* see the top of this file */
 	n->switches++;
 	if (ptrace(PTRACE_SETREGSET, n->pid, NT_X86_XSTATE, &iov) < 0 ||
 	    (n->dr_stale && nat_debug_apply(n) < 0))
@@ -185,7 +215,10 @@ int nat_space_select(struct nat *n)
 	c = child_for(n, root);
 	if (!c)
 		return 0; /* the running child follows root: a remap */
-	if (switch_to(n, c) < 0)
+	uint64_t t0 = nat_host_ns();
+	int rr = switch_to(n, c);
+	n->dbg_switch_ns += nat_host_ns() - t0;
+	if (rr < 0)
 		return -1;
 	n->mirror.root = root;
 	n->last_used = n->use_clock;
