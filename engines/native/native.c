@@ -563,13 +563,7 @@ static bool signal_stop(struct nat *n, struct vm_exit *x, int sig,
  * dispatcher meanwhile, is mapped at once. */
 static bool prepare(struct nat *n, struct vm_exit *x)
 {
-	uint64_t t0 = nat_host_ns();
-	int sel = nat_space_select(n);
-	uint64_t t1 = nat_host_ns();
-	int syn = sel < 0 ? -1 : nat_mirror_sync(n);
-	n->dbg_sync_ns += nat_host_ns() - t1;
-	(void)t0;
-	if (sel < 0 || syn < 0 ||
+	if (nat_space_select(n) < 0 || nat_mirror_sync(n) < 0 ||
 	    (n->last_pf_valid && nat_mirror_fault(n, n->last_pf) < 0)) {
 		if (child_gone(n, x))
 			return false;
@@ -710,12 +704,8 @@ static void run_once(struct nat *n, struct vm_exit *x)
 		nat_clock_resume(n);
 		uint64_t stop_at = step ? UINT64_MAX : nat_event_deadline(vm);
 		st = -1;
-		uint64_t tw = nat_host_ns();
-		long pr = ptrace(step ? PTRACE_SYSEMU_SINGLESTEP : PTRACE_SYSEMU,
-			   n->pid, 0, 0);
-		int wr = pr < 0 ? -1 : nat_wait(n, stop_at, &st);
-		n->dbg_wait_ns += nat_host_ns() - tw;
-		if (pr < 0 || wr < 0) {
+		if (ptrace(step ? PTRACE_SYSEMU_SINGLESTEP : PTRACE_SYSEMU,
+			   n->pid, 0, 0) < 0 || nat_wait(n, stop_at, &st) < 0) {
 			child_lost(n, x, st, errno, "resuming the child");
 			return;
 		}
@@ -820,8 +810,6 @@ static int refuse_options(const struct vm *vm, char *why, size_t len)
 /* Kill the child and free the engine's state. */
 static void nat_fini_state(struct nat *n)
 {
-	if (getenv("NAT_DEBUG"))
-		fprintf(stderr, "stops %lu injected %lu mapped %lu unmapped %lu switches %lu switch_ns %lu sync_ns %lu wait_ns %lu\n", (unsigned long)n->stops, (unsigned long)n->injected, (unsigned long)n->mapped, (unsigned long)n->unmapped, (unsigned long)n->switches, (unsigned long)n->dbg_switch_ns, (unsigned long)n->dbg_sync_ns, (unsigned long)n->dbg_wait_ns);
 	nat_spaces_stop(n);
 	nat_child_stop(n);
 	nat_mirror_fini(&n->mirror);

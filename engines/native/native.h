@@ -77,7 +77,10 @@ struct nat_mirror {
  * one guest address space).  The shadow keeps SHADOW_SPACES spaces of two
  * views; a root beyond these takes the least recently used child.
  */
+#ifndef NAT_CHILDREN /* -DNAT_CHILDREN=2 tests the reuse of children */
 #define NAT_CHILDREN 6
+#endif
+_Static_assert(NAT_CHILDREN >= 2, "one child runs, at least one is parked");
 
 /* A parked child: its process, CPU clock and mirror (struct nat holds
  * the running child's). */
@@ -123,7 +126,7 @@ struct nat {
 	const uint64_t *seen_current, *seen_active_root;
 	uint64_t seen_clock;
 	/* Counters for the README's figures and for curiosity. */
-	uint64_t stops, injected, mapped, unmapped, mirror_fills, switches, dbg_switch_ns, dbg_sync_ns, dbg_wait_ns;
+	uint64_t stops, injected, mapped, unmapped, mirror_fills, switches;
 };
 
 /* debug.c: engine->set_debug, on the child's DR0-DR3 and DR7. */

@@ -215,12 +215,10 @@ int nat_space_select(struct nat *n)
 	c = child_for(n, root);
 	if (!c)
 		return 0; /* the running child follows root: a remap */
-	uint64_t t0 = nat_host_ns();
-	int rr = switch_to(n, c);
-	n->dbg_switch_ns += nat_host_ns() - t0;
-	if (rr < 0)
+	if (switch_to(n, c) < 0)
 		return -1;
-	n->mirror.root = root;
+	/* Another root than c followed: nat_mirror_sync sees the change and
+	 * unmaps all that root lacks, as it did with a single child. */
 	n->last_used = n->use_clock;
 	return 0;
 }
