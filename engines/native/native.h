@@ -78,7 +78,7 @@ struct nat_mirror {
  * views; a root beyond these takes the least recently used child.
  */
 #ifndef NAT_CHILDREN /* -DNAT_CHILDREN=2 tests the reuse of children */
-#define NAT_CHILDREN 6
+#define NAT_CHILDREN 4
 #endif
 _Static_assert(NAT_CHILDREN >= 2, "one child runs, at least one is parked");
 
