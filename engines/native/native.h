@@ -90,6 +90,8 @@ struct nat_child {
 	struct nat_mirror mirror; /* mirror.root: the shadow root it follows */
 	uint64_t last_used;   /* for least-recently-used reuse */
 	bool dr_stale;        /* the debugger changed DR0-DR7 since it ran */
+	uint8_t *xsave;       /* its XSAVE state as last read or set, */
+	size_t xsave_len;     /* ... so many bytes (0: not known) */
 };
 
 struct nat {
@@ -122,6 +124,8 @@ struct nat {
 	struct nat_child parked[NAT_CHILDREN - 1];
 	uint64_t last_used, use_clock;
 	bool dr_stale;
+	uint8_t *xsave;
+	size_t xsave_len;
 	/* The shadow as the last engine->flush saw it (nat_space_flush). */
 	const uint64_t *seen_current, *seen_active_root;
 	uint64_t seen_clock;

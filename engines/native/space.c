@@ -48,6 +48,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/ptrace.h>
@@ -63,7 +64,8 @@
 static void swap_running(struct nat *n, struct nat_child *c)
 {
 	struct nat_child run = {
-		n->pid, n->cpu_clock, n->mirror, n->last_used, n->dr_stale
+		n->pid, n->cpu_clock, n->mirror, n->last_used, n->dr_stale,
+		n->xsave, n->xsave_len
 	};
 
 	n->pid = c->pid;
@@ -71,6 +73,8 @@ static void swap_running(struct nat *n, struct nat_child *c)
 	n->mirror = c->mirror;
 	n->last_used = c->last_used;
 	n->dr_stale = c->dr_stale;
+	n->xsave = c->xsave;
+	n->xsave_len = c->xsave_len;
 	*c = run;
 }
 
@@ -105,7 +109,11 @@ void nat_spaces_stop(struct nat *n)
 		c->pid = 0;
 		if (c->mirror.slot)
 			nat_mirror_fini(&c->mirror);
+		free(c->xsave);
+		c->xsave = NULL;
 	}
+	free(n->xsave);
+	n->xsave = NULL;
 }
 
 bool nat_space_lost(struct nat *n, pid_t pid)
@@ -172,10 +180,27 @@ static struct nat_child *child_for(struct nat *n, const uint64_t *root)
  * here: AVX-512 and AMX's tiles), and GETREGSET says how much that is. */
 static uint8_t xstate[65536] __attribute__((aligned(64)));
 
+/* Remember what a child's XSAVE state is: len bytes of xstate. */
+static int keep_xsave(uint8_t **keep, size_t *keep_len, size_t len)
+{
+	if (*keep_len != len) {
+		free(*keep);
+		*keep_len = 0;
+		if (!(*keep = malloc(len)))
+			return -1;
+	}
+	memcpy(*keep, xstate, len);
+	*keep_len = len;
+	return 0;
+}
+
 /*
  * Make c the running child: the guest's registers go from the child that
  * stopped last to c.  n->regs holds its general registers (regs_out puts
  * them in c, as it does at every resume); the XSAVE state moves here.
+ * Setting it costs 3-10 us (reading it 1.4), and guest kernels rarely
+ * touch the FPU, so each child's state is remembered as last read or set,
+ * and c's is set only when it differs from what the guest has now.
  */
 static int switch_to(struct nat *n, struct nat_child *c)
 {
@@ -190,12 +215,19 @@ static int switch_to(struct nat *n, struct nat_child *c)
 		errno = EMSGSIZE;
 		goto fail;
 	}
+	if (keep_xsave(&n->xsave, &n->xsave_len, iov.iov_len) < 0)
+		goto fail;
 	swap_running(n, c); /* its pending unmaps wait till it runs again */
 	n->regs_valid = true; /* the guest's, for regs_out */
 	n->cpu_mark_stale = true; /* another CPU clock */
 	n->switches++;
-	if (ptrace(PTRACE_SETREGSET, n->pid, NT_X86_XSTATE, &iov) < 0 ||
-	    (n->dr_stale && nat_debug_apply(n) < 0))
+	if (n->xsave_len != iov.iov_len ||
+	    memcmp(n->xsave, xstate, iov.iov_len) != 0) {
+		if (ptrace(PTRACE_SETREGSET, n->pid, NT_X86_XSTATE, &iov) < 0 ||
+		    keep_xsave(&n->xsave, &n->xsave_len, iov.iov_len) < 0)
+			goto fail;
+	}
+	if (n->dr_stale && nat_debug_apply(n) < 0)
 		goto fail;
 	return 0;
 fail:

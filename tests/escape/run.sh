@@ -94,6 +94,9 @@ alike syscall_below_stub 42
 # the first comes back: the native engine's parked child of that space
 # (engines/native/space.c) must not keep it.
 alike stale_cr3 42
+# The guest's SSE and AVX registers follow it from child to child
+# (XSAVE state moved at each switch); softcpu has no SSE to compare.
+escape fpu_switch 42 -
 escape int80 43 -
 # sysenter: #UD in 64-bit mode on AMD and on the virtual CPU.  On an Intel
 # CPU it enters the host kernel's 32-bit system call path, which loses the

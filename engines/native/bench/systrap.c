@@ -32,8 +32,8 @@
  *
  *   make bench-systrap && build/bench/systrap [ROUNDS]
  *
- * The figures are host time per exit; only their ratios within one run
- * mean anything on a shared machine.
+ * The figures are host time per exit, the best of BATCHES batches; only
+ * their ratios within one run mean anything on a shared machine.
  */
 
 #include <elf.h>
@@ -318,14 +318,24 @@ static double run_switch(long rounds, bool one_core)
 	return per;
 }
 
+/* Each figure is the best of this many batches of ROUNDS / BATCHES
+ * exits: on a shared machine the least disturbed batch is the one that
+ * shows the mechanism. */
+#define BATCHES 10
+
+static double min(double a, double b)
+{
+	return a < b ? a : b;
+}
+
 int main(int argc, char **argv)
 {
 	long rounds = argc > 1 ? atol(argv[1]) : 20000;
 	static const char *const name[] = { "gp", "syscall", "map" };
 	cpu_set_t all;
 
-	if (rounds <= 0) {
-		fprintf(stderr, "systrap: ROUNDS must be a positive number\n");
+	if (rounds < BATCHES) {
+		fprintf(stderr, "systrap: ROUNDS must be a number, at least %d\n", BATCHES);
 		return 2;
 	}
 	sched_getaffinity(0, sizeof(all), &all);
@@ -336,25 +346,32 @@ int main(int argc, char **argv)
 		perror("systrap: set-up");
 		return 1;
 	}
-	printf("one exit, us (%ld rounds, %d cpus)\n", rounds, CPU_COUNT(&all));
+	printf("one exit, us, best of %d batches (%ld rounds, %d cpus)\n",
+	       BATCHES, rounds, CPU_COUNT(&all));
 	printf("%-8s %10s %10s %10s %10s\n", "exit", "ptrace", "systrap",
 	       "ptrace/1", "systrap/1");
 	for (int k = GP; k <= MAP; k++) {
-		double p2 = run_ptrace(k, rounds, false);
-		sched_setaffinity(0, sizeof(all), &all);
-		double s2 = run_systrap(k, rounds, false);
-		sched_setaffinity(0, sizeof(all), &all);
-		double p1 = run_ptrace(k, rounds, true);
-		sched_setaffinity(0, sizeof(all), &all);
-		double s1 = run_systrap(k, rounds, true);
-		sched_setaffinity(0, sizeof(all), &all);
-		printf("%-8s %10.2f %10.2f %10.2f %10.2f\n", name[k], p2 / 1e3,
-		       s2 / 1e3, p1 / 1e3, s1 / 1e3);
+		double c[4] = { 1e18, 1e18, 1e18, 1e18 };
+		for (int b = 0; b < BATCHES; b++) {
+			c[0] = min(c[0], run_ptrace(k, rounds / BATCHES, false));
+			sched_setaffinity(0, sizeof(all), &all);
+			c[1] = min(c[1], run_systrap(k, rounds / BATCHES, false));
+			sched_setaffinity(0, sizeof(all), &all);
+			c[2] = min(c[2], run_ptrace(k, rounds / BATCHES, true));
+			sched_setaffinity(0, sizeof(all), &all);
+			c[3] = min(c[3], run_systrap(k, rounds / BATCHES, true));
+			sched_setaffinity(0, sizeof(all), &all);
+		}
+		printf("%-8s %10.2f %10.2f %10.2f %10.2f\n", name[k], c[0] / 1e3,
+		       c[1] / 1e3, c[2] / 1e3, c[3] / 1e3);
 	}
-	double w2 = run_switch(rounds, false);
-	sched_setaffinity(0, sizeof(all), &all);
-	double w1 = run_switch(rounds, true);
-	sched_setaffinity(0, sizeof(all), &all);
+	double w2 = 1e18, w1 = 1e18;
+	for (int b = 0; b < BATCHES; b++) {
+		w2 = min(w2, run_switch(rounds / BATCHES, false));
+		sched_setaffinity(0, sizeof(all), &all);
+		w1 = min(w1, run_switch(rounds / BATCHES, true));
+		sched_setaffinity(0, sizeof(all), &all);
+	}
 	printf("%-8s %10.2f %10s %10.2f %10s\n", "switch", w2 / 1e3, "-",
 	       w1 / 1e3, "-");
 	return 0;
