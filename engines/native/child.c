@@ -524,9 +524,10 @@ static void sleep_for_child(uint64_t ns)
  * The child was resumed just before: it is almost never stopped yet, so
  * the loop sleeps first and asks waitpid after, two system calls for a
  * stop.  A SIGCHLD left pending by an injected call's stop only costs
- * one more turn.  waitpid asks about every child, so that a parked one
- * (space.c) killed from outside is seen too: the VM is then over, and the
- * running child is killed and reaped with it.
+ * one more turn.  When the running child has not stopped, the parked
+ * ones (space.c) are asked too (never waitpid(-1): the monitor has other
+ * children, a --backend=process back end): one killed from outside ends
+ * the VM, and the running child is killed and reaped with it.
  */
 int nat_wait(struct nat *n, uint64_t stop_at_ns, int *status)
 {
@@ -542,16 +543,16 @@ int nat_wait(struct nat *n, uint64_t stop_at_ns, int *status)
 		if (!n->interrupt_sent && stop_at_ns - now < ns)
 			ns = stop_at_ns - now;
 		sleep_for_child(ns);
-		pid_t r = waitpid(-1, status, __WALL | WNOHANG);
+		pid_t r = waitpid(n->pid, status, __WALL | WNOHANG);
 		if (r == n->pid)
 			return WIFSTOPPED(*status) ? 0 : -1;
-		if (r > 0 && !WIFSTOPPED(*status) && nat_space_lost(n, r)) {
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r == 0 && nat_space_lost(n, status)) {
 			nat_child_kill(n->pid);
 			n->pid = 0;
 			return -1;
 		}
-		if (r < 0 && errno != EINTR && errno != ECHILD)
-			return -1;
 	}
 }
 

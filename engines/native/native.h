@@ -211,8 +211,9 @@ void nat_space_flush(struct nat *n, uint64_t va);
 /* The mappings of va (or all) may be stale in every child: each unmaps
  * them before it runs again. */
 void nat_space_invalidate(struct nat *n, uint64_t va);
-/* Is pid one of the parked children?  Then forget it (it died, reaped). */
-bool nat_space_lost(struct nat *n, pid_t pid);
+/* Has a parked child died (killed from outside)?  Then it is reaped, its
+ * wait status in *status: true. */
+bool nat_space_lost(struct nat *n, int *status);
 
 /* clock.c: virtual time, the guest's own CPU time (see there) */
 /* Host monotonic time in ns. */

@@ -54,6 +54,7 @@
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/user.h>
+#include <sys/wait.h>
 
 #include "engines/native/native.h"
 #include "core/engine.h"
@@ -116,13 +117,17 @@ void nat_spaces_stop(struct nat *n)
 	n->xsave = NULL;
 }
 
-bool nat_space_lost(struct nat *n, pid_t pid)
+bool nat_space_lost(struct nat *n, int *status)
 {
-	for (int i = 0; i < NAT_CHILDREN - 1; i++)
-		if (n->parked[i].pid == pid) {
-			n->parked[i].pid = 0;
+	for (int i = 0; i < NAT_CHILDREN - 1; i++) {
+		struct nat_child *c = &n->parked[i];
+		if (c->pid > 0 &&
+		    waitpid(c->pid, status, __WALL | WNOHANG) == c->pid &&
+		    !WIFSTOPPED(*status)) {
+			c->pid = 0; /* reaped */
 			return true;
 		}
+	}
 	return false;
 }
 
