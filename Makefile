@@ -218,6 +218,12 @@ $(BUILD)/bench/trapcost: bench/trapcost.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
+# gVisor's systrap against ptrace, per kind of exit (engines/native/README.md)
+bench-systrap: $(BUILD)/bench/systrap
+$(BUILD)/bench/systrap: engines/native/bench/systrap.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
 # the benchmarks on every engine, QEMU and the host (bench/RESULTS.md);
 # never part of make test: timings are not asserted
 .PHONY: bench

@@ -389,17 +389,26 @@ static int make_stub(struct nat *n, char *why, size_t len)
  */
 int nat_child_start(struct nat *n, char *why, size_t len)
 {
+	n->pid = 0;
+	if (make_stub(n, why, len) < 0 || nat_child_spawn(n, why, len) < 0) {
+		nat_child_stop(n);
+		return -1;
+	}
+	return 0;
+}
+
+int nat_child_spawn(struct nat *n, char *why, size_t len)
+{
 	int go[2];
 	pid_t parent = getpid();
 
 	n->pid = 0;
-	if (make_stub(n, why, len) < 0) {
-		nat_child_stop(n);
+	if (stub_open(n) < 0) { /* the child parks on the stub's int3 */
+		snprintf(why, len, "the stub page's memfd: %s", strerror(errno));
 		return -1;
 	}
 	if (pipe(go) < 0) {
 		snprintf(why, len, "pipe: %s", strerror(errno));
-		nat_child_stop(n);
 		return -1;
 	}
 	fflush(NULL); /* the child never flushes stdio: nothing twice */
@@ -407,7 +416,7 @@ int nat_child_start(struct nat *n, char *why, size_t len)
 	if (n->pid < 0) {
 		snprintf(why, len, "fork: %s", strerror(errno));
 		close(go[0]), close(go[1]);
-		nat_child_stop(n);
+		n->pid = 0;
 		return -1;
 	}
 	if (n->pid == 0)
@@ -423,20 +432,27 @@ int nat_child_start(struct nat *n, char *why, size_t len)
 	close(go[1]);
 	if (r == 0)
 		r = empty_child(n, why, len);
-	if (r < 0)
-		nat_child_stop(n);
+	if (r < 0) {
+		nat_child_kill(n->pid);
+		n->pid = 0;
+	}
 	return r;
+}
+
+void nat_child_kill(pid_t pid)
+{
+	int st;
+
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &st, __WALL) < 0 && errno == EINTR)
+		;
 }
 
 void nat_child_stop(struct nat *n)
 {
-	int st;
-
-	if (n->pid > 0) {
-		kill(n->pid, SIGKILL);
-		while (waitpid(n->pid, &st, __WALL) < 0 && errno == EINTR)
-			;
-	}
+	nat_child_kill(n->pid);
 	n->pid = 0;
 	if (n->stubfd >= 0)
 		close(n->stubfd);
@@ -508,7 +524,10 @@ static void sleep_for_child(uint64_t ns)
  * The child was resumed just before: it is almost never stopped yet, so
  * the loop sleeps first and asks waitpid after, two system calls for a
  * stop.  A SIGCHLD left pending by an injected call's stop only costs
- * one more turn.
+ * one more turn.  When the running child has not stopped, the parked
+ * ones (space.c) are asked too (never waitpid(-1): the monitor has other
+ * children, a --backend=process back end): one killed from outside ends
+ * the VM, and the running child is killed and reaped with it.
  */
 int nat_wait(struct nat *n, uint64_t stop_at_ns, int *status)
 {
@@ -529,6 +548,11 @@ int nat_wait(struct nat *n, uint64_t stop_at_ns, int *status)
 			return WIFSTOPPED(*status) ? 0 : -1;
 		if (r < 0 && errno != EINTR)
 			return -1;
+		if (r == 0 && nat_space_lost(n, status)) {
+			nat_child_kill(n->pid);
+			n->pid = 0;
+			return -1;
+		}
 	}
 }
 

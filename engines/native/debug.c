@@ -42,29 +42,40 @@ static int poke_dr(struct nat *n, int i, uint64_t val)
 	return (int)ptrace(PTRACE_POKEUSER, n->pid, DR_OFFSET(i), val);
 }
 
-int nat_set_debug(struct vm *vm, char *why, size_t len)
+int nat_debug_apply(struct nat *n)
 {
-	struct nat *n = vm->engine_data;
-	struct dr_plan *p = &n->dr;
+	const struct dr_plan *p = &n->dr;
 
-	if (!n)
-		return 0;
-	if (dr_plan(&vm->debug, p, "native", why, len) < 0)
-		return -1;
 	/* DR7 off first: Linux checks each address against what DR7
 	 * enables at the time it is written */
 	if (poke_dr(n, 7, 0) < 0)
-		goto fail;
+		return -1;
 	for (int i = 0; i < 4; i++)
 		if (p->addr[i] && poke_dr(n, i, p->addr[i]) < 0)
-			goto fail;
+			return -1;
 	if (poke_dr(n, 7, p->dr7) < 0)
-		goto fail;
+		return -1;
+	n->dr_stale = false;
 	return 0;
-fail:
-	snprintf(why, len, "native: the child's debug registers: %s",
-		 strerror(errno));
-	return -1;
+}
+
+int nat_set_debug(struct vm *vm, char *why, size_t len)
+{
+	struct nat *n = vm->engine_data;
+
+	if (!n)
+		return 0;
+	if (dr_plan(&vm->debug, &n->dr, "native", why, len) < 0)
+		return -1;
+	/* the parked children get them when they run next (space.c) */
+	for (int i = 0; i < NAT_CHILDREN - 1; i++)
+		n->parked[i].dr_stale = true;
+	if (nat_debug_apply(n) < 0) {
+		snprintf(why, len, "native: the child's debug registers: %s",
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 bool nat_debug_stop(struct nat *n, struct vm_exit *x)

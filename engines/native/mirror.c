@@ -193,10 +193,8 @@ static int leaf_prot(const struct vm *vm, uint64_t leaf)
 	return prot;
 }
 
-void nat_mirror_flush(struct nat *n, uint64_t va)
+void nat_mirror_flush(struct nat_mirror *m, uint64_t va)
 {
-	struct nat_mirror *m = &n->mirror;
-
 	if (va == SHADOW_FLUSH_ALL || m->npending == 64) {
 		m->flush_all = true;
 		return;
@@ -538,6 +536,10 @@ static int nat_patch_fault(struct nat *n, uint64_t va, uint64_t leaf)
 	} else {
 		return 0;
 	}
+	/* the parked children's mappings of the frame, too, before they
+	 * run again (space.c) */
+	for (int i = 0; i < NAT_CHILDREN - 1; i++)
+		nat_mirror_flush(&n->parked[i].mirror, SHADOW_FLUSH_ALL);
 	if (unmap_stale(n) < 0 || map_page(n, va, leaf) < 0)
 		return -1;
 	return 1;

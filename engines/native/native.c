@@ -558,11 +558,12 @@ static bool signal_stop(struct nat *n, struct vm_exit *x, int sig,
 	return true;
 }
 
-/* Before a resume: the mirror follows the shadow; the page of the last
- * #PF, filled by the dispatcher meanwhile, is mapped at once. */
+/* Before a resume: the child of the current shadow root runs (space.c),
+ * its mirror follows the shadow; the page of the last #PF, filled by the
+ * dispatcher meanwhile, is mapped at once. */
 static bool prepare(struct nat *n, struct vm_exit *x)
 {
-	if (nat_mirror_sync(n) < 0 ||
+	if (nat_space_select(n) < 0 || nat_mirror_sync(n) < 0 ||
 	    (n->last_pf_valid && nat_mirror_fault(n, n->last_pf) < 0)) {
 		if (child_gone(n, x))
 			return false;
@@ -809,6 +810,7 @@ static int refuse_options(const struct vm *vm, char *why, size_t len)
 /* Kill the child and free the engine's state. */
 static void nat_fini_state(struct nat *n)
 {
+	nat_spaces_stop(n);
 	nat_child_stop(n);
 	nat_mirror_fini(&n->mirror);
 	free(n);
@@ -831,6 +833,9 @@ static int nat_init(struct vm *vm, char *why, size_t len)
 	n->memfd = vm->mem.fd;
 	n->cpuid_fault = (vm->opt.isa_hw & ISA_HW_CPUID_FAULT) != 0;
 	n->mirror.root = vm->spt->current;
+	n->seen_current = vm->spt->current;
+	n->seen_active_root = vm->spt->root[VIEW_SUPERVISOR];
+	n->seen_clock = vm->spt->clock;
 	/* nat_wait sleeps in sigtimedwait for SIGCHLD: keep it pending */
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
@@ -838,6 +843,10 @@ static int nat_init(struct vm *vm, char *why, size_t len)
 	if (nat_child_start(n, why, len) < 0) {
 		nat_mirror_fini(&n->mirror);
 		free(n);
+		return -1;
+	}
+	if (nat_spaces_start(n, why, len) < 0) {
+		nat_fini_state(n);
 		return -1;
 	}
 	if (nat_clock_init(n) < 0) {
@@ -854,7 +863,7 @@ static void nat_flush(struct vm *vm, uint64_t va)
 	struct nat *n = vm->engine_data;
 
 	if (n)
-		nat_mirror_flush(n, va);
+		nat_space_flush(n, va);
 }
 
 /*
@@ -871,7 +880,7 @@ static void nat_ram_written(struct vm *vm, uint64_t gpa, uint64_t len)
 	if (!n || !vm->patch || ram == GM_NO_RAM)
 		return;
 	if (patch_ram_written(vm->patch, ram, len))
-		nat_mirror_flush(n, SHADOW_FLUSH_ALL);
+		nat_space_invalidate(n, SHADOW_FLUSH_ALL);
 }
 
 static void nat_fini(struct vm *vm)

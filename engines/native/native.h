@@ -10,6 +10,8 @@
  *             the stub (mmap, munmap) on the monitor's behalf
  *   mirror.c  the child's address space mirrors the shadow page tables:
  *             each shadow leaf is a host mapping of the guest-RAM memfd
+ *   space.c   one child per shadow address space and view: a change of
+ *             view or of CR3 switches which child runs, not its mappings
  *   clock.c   virtual time: the guest's own CPU time, not the traps'
  *   native.c  the engine: registers in and out of the vCPU, the run loop,
  *             one ptrace stop turned into one struct vm_exit, the timer
@@ -69,9 +71,32 @@ struct nat_mirror {
 	const uint64_t *root; /* the shadow root the mirror follows */
 };
 
+/*
+ * How many children the engine keeps (space.c): one runs guest code, the
+ * others are parked, each with the mappings of one shadow root (a view of
+ * one guest address space).  The shadow keeps SHADOW_SPACES spaces of two
+ * views; a root beyond these takes the least recently used child.
+ */
+#ifndef NAT_CHILDREN /* -DNAT_CHILDREN=2 tests the reuse of children */
+#define NAT_CHILDREN 4
+#endif
+_Static_assert(NAT_CHILDREN >= 2, "one child runs, at least one is parked");
+
+/* A parked child: its process, CPU clock and mirror (struct nat holds
+ * the running child's). */
+struct nat_child {
+	pid_t pid;            /* 0: none (or reaped) */
+	clockid_t cpu_clock;
+	struct nat_mirror mirror; /* mirror.root: the shadow root it follows */
+	uint64_t last_used;   /* for least-recently-used reuse */
+	bool dr_stale;        /* the debugger changed DR0-DR7 since it ran */
+	uint8_t *xsave;       /* its XSAVE state as last read or set, */
+	size_t xsave_len;     /* ... so many bytes (0: not known) */
+};
+
 struct nat {
 	struct vm *vm;
-	pid_t pid;            /* the child, stopped whenever we look */
+	pid_t pid;            /* the running child, stopped whenever we look */
 	int reaped;           /* its wait status once an injected call
 				 found it dead and reaped it, else -1 */
 	struct user_regs_struct regs; /* the child's registers, last read */
@@ -94,12 +119,25 @@ struct nat {
 	uint64_t stop_cost;   /* ... as it is now */
 	/* The debugger's debug registers (debug.c): what each DRn holds. */
 	struct dr_plan dr;    /* what DR0-DR3 and DR7 hold */
+	/* The other children (space.c); the running one's own fields are
+	 * pid, cpu_clock, mirror above and these two. */
+	struct nat_child parked[NAT_CHILDREN - 1];
+	uint64_t last_used, use_clock;
+	bool dr_stale;
+	uint8_t *xsave;
+	size_t xsave_len;
+	/* The shadow as the last engine->flush saw it (nat_space_flush). */
+	const uint64_t *seen_current, *seen_active_root;
+	uint64_t seen_clock;
 	/* Counters for the README's figures and for curiosity. */
-	uint64_t stops, injected, mapped, unmapped, mirror_fills;
+	uint64_t stops, injected, mapped, unmapped, mirror_fills, switches;
 };
 
 /* debug.c: engine->set_debug, on the child's DR0-DR3 and DR7. */
 int nat_set_debug(struct vm *vm, char *why, size_t len);
+/* debug.c: give the running child the debug registers of n->dr.  0, or
+ * -1 with errno. */
+int nat_debug_apply(struct nat *n);
 /* debug.c: a SIGTRAP, TRAP_HWBKPT: which debug register fired, into
  * vm->debug.stop and an EXIT_INTERRUPT.  False when none did. */
 struct vm_exit;
@@ -114,6 +152,14 @@ bool nat_debug_stop(struct nat *n, struct vm_exit *x);
 int nat_child_start(struct nat *n, char *why, size_t len);
 /* Kill the child and reap it; close the stub's memfd. */
 void nat_child_stop(struct nat *n);
+/*
+ * One more child, into n->pid, set up as nat_child_start's (the stub's
+ * memfd already made): stopped at the stub's int3, the stub closed.  0, or
+ * -1 with why (n->pid 0).
+ */
+int nat_child_spawn(struct nat *n, char *why, size_t len);
+/* Kill a child and reap it. */
+void nat_child_kill(pid_t pid);
 /*
  * Run one system call in the stopped child through the stub page and
  * return its result (a negative errno on failure, -EIO when the child
@@ -144,6 +190,31 @@ int nat_child_probe(char *why, size_t len);
  * 0, or -1 with why (one line). */
 int nat_cpuid_fault_probe(char *why, size_t len);
 
+/* space.c: one child per shadow root */
+/* Fork the parked children (before the sandbox: forking is not allowed
+ * after).  0, or -1 with why. */
+int nat_spaces_start(struct nat *n, char *why, size_t len);
+/* Kill and reap every parked child; free their mirrors. */
+void nat_spaces_stop(struct nat *n);
+/*
+ * Before a resume: make the child that follows the current shadow root the
+ * running one, moving the guest's registers to it.  0, or -1 with n->why
+ * (the child that should run may be gone: child_gone tells).
+ */
+int nat_space_select(struct nat *n);
+/*
+ * engine->flush: the shadow dropped va (or everything), or the view
+ * changed.  A drop reaches every child's mirror; a change of view alone
+ * changes no mapping (it changes which child runs).
+ */
+void nat_space_flush(struct nat *n, uint64_t va);
+/* The mappings of va (or all) may be stale in every child: each unmaps
+ * them before it runs again. */
+void nat_space_invalidate(struct nat *n, uint64_t va);
+/* Has a parked child died (killed from outside)?  Then it is reaped, its
+ * wait status in *status: true. */
+bool nat_space_lost(struct nat *n, int *status);
+
 /* clock.c: virtual time, the guest's own CPU time (see there) */
 /* Host monotonic time in ns. */
 uint64_t nat_host_ns(void);
@@ -166,8 +237,9 @@ uint64_t nat_event_deadline(struct vm *vm);
 /* An empty mirror.  0 or -1 when out of memory. */
 int nat_mirror_init(struct nat_mirror *m);
 void nat_mirror_fini(struct nat_mirror *m);
-/* The shadow dropped va (or everything): unmap it before the next resume. */
-void nat_mirror_flush(struct nat *n, uint64_t va);
+/* The shadow dropped va (or everything): unmap it before the child of m
+ * runs again. */
+void nat_mirror_flush(struct nat_mirror *m, uint64_t va);
 /* Carry out the unmaps that flushes asked for; after a flush of everything
  * map the new view's working set ahead.  0, or -1 with n->why. */
 int nat_mirror_sync(struct nat *n);

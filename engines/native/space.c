@@ -1,0 +1,263 @@
+/*
+ * engines/native/space.c - one child per shadow address space and view.
+ *
+ * The child's address space mirrors one shadow root (mirror.c): the
+ * supervisor or the user view of one guest address space.  A guest that
+ * makes a system call changes view twice (syscall, sysret), and a guest
+ * that switches process loads CR3: with a single child each of these
+ * rewrote its mappings through injected munmap and mmap calls, a ptrace
+ * round trip or more each.  So the engine keeps NAT_CHILDREN children, as
+ * gVisor's ptrace platform keeps one stub process per address space: each
+ * follows one root, and a change of view or of CR3 changes *which child
+ * runs*.  The guest's registers move to it (PTRACE_GETREGS from the child
+ * that stopped, already done at every stop; its x87/SSE/AVX state with
+ * PTRACE_GETREGSET NT_X86_XSTATE; both set into the other child, which was
+ * parked, stopped, on its last stop).
+ *
+ *   shadow root           child     mapped
+ *   space A, supervisor   pid 101   A's kernel pages
+ *   space A, user         pid 102   A's user pages          <- runs
+ *   space B, supervisor   pid 103   B's kernel pages          (parked)
+ *   ...
+ *
+ * Invalidation.  The shadow changes while a child is parked: invlpg drops
+ * an address in every space, a CR3 load drops the non-global entries of
+ * the space it enters, an evicted space's roots are emptied and reused.
+ * The engine hears of these (engine->flush) but only the running child's
+ * mirror acts on them at once.  A parked child cannot run guest code, so a
+ * stale mapping in it harms nobody *until it runs*; before it runs again
+ * its mirror is reconciled with its root as the shadow is now
+ * (nat_mirror_sync with flush_all: every page it maps is kept only if the
+ * shadow still grants it exactly so, same frame, same rights; the rest is
+ * unmapped first).  That check is by content, so it holds whatever
+ * happened meanwhile, a root freed and reallocated for another space
+ * included.  tests/escape/stale_cr3.S unmaps a page in one space and
+ * touches it after CR3 went back and forth.
+ *
+ * Bounded: when no child follows the new root, the least recently used one
+ * takes it (the old single-child remap path: its mapping reconciled with
+ * the new root, which unmaps everything the new root lacks).  All the
+ * children are forked at start-up, before the monitor's sandbox forbids
+ * fork; each has PR_SET_PDEATHSIG and PTRACE_O_EXITKILL (child.c) and is
+ * killed and reaped at the end (nat_spaces_stop); a parked child killed
+ * from outside is seen by nat_wait and ends the VM as the running one's
+ * death does.
+ */
+#if defined(__linux__) && defined(__x86_64__)
+
+#include <elf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+
+#include "engines/native/native.h"
+#include "core/engine.h"
+#include "core/vm.h"
+#include "shadowpt/shadowpt.h"
+
+/* The running child's fields and a parked one's trade places. */
+static void swap_running(struct nat *n, struct nat_child *c)
+{
+	struct nat_child run = {
+		n->pid, n->cpu_clock, n->mirror, n->last_used, n->dr_stale,
+		n->xsave, n->xsave_len
+	};
+
+	n->pid = c->pid;
+	n->cpu_clock = c->cpu_clock;
+	n->mirror = c->mirror;
+	n->last_used = c->last_used;
+	n->dr_stale = c->dr_stale;
+	n->xsave = c->xsave;
+	n->xsave_len = c->xsave_len;
+	*c = run;
+}
+
+int nat_spaces_start(struct nat *n, char *why, size_t len)
+{
+	for (int i = 0; i < NAT_CHILDREN - 1; i++) {
+		struct nat_child *c = &n->parked[i];
+		int r;
+
+		swap_running(n, c); /* spawn works on the running fields */
+		r = nat_mirror_init(&n->mirror);
+		if (r < 0)
+			snprintf(why, len, "out of memory");
+		else if ((r = nat_child_spawn(n, why, len)) == 0 &&
+			 clock_getcpuclockid(n->pid, &n->cpu_clock) != 0) {
+			snprintf(why, len, "cannot read a child's CPU clock");
+			r = -1;
+		}
+		swap_running(n, c);
+		if (r < 0)
+			return -1; /* nat_spaces_stop cleans up */
+	}
+	return 0;
+}
+
+void nat_spaces_stop(struct nat *n)
+{
+	for (int i = 0; i < NAT_CHILDREN - 1; i++) {
+		struct nat_child *c = &n->parked[i];
+
+		nat_child_kill(c->pid);
+		c->pid = 0;
+		if (c->mirror.slot)
+			nat_mirror_fini(&c->mirror);
+		free(c->xsave);
+		c->xsave = NULL;
+	}
+	free(n->xsave);
+	n->xsave = NULL;
+}
+
+bool nat_space_lost(struct nat *n, int *status)
+{
+	for (int i = 0; i < NAT_CHILDREN - 1; i++) {
+		struct nat_child *c = &n->parked[i];
+		if (c->pid > 0 &&
+		    waitpid(c->pid, status, __WALL | WNOHANG) == c->pid &&
+		    !WIFSTOPPED(*status)) {
+			c->pid = 0; /* reaped */
+			return true;
+		}
+	}
+	return false;
+}
+
+void nat_space_invalidate(struct nat *n, uint64_t va)
+{
+	nat_mirror_flush(&n->mirror, va);
+	for (int i = 0; i < NAT_CHILDREN - 1; i++)
+		nat_mirror_flush(&n->parked[i].mirror, va);
+}
+
+/*
+ * shadowpt calls engine->flush for every entry it drops or changes
+ * (invlpg, a CR3 load, a change of paging bits) and for a change of view,
+ * which changes no entry.  The call does not say which, so the shadow is
+ * compared with what the last call saw: the same address space (no CR3
+ * load since: spt->clock ticks at each), the same roots, another current
+ * view -- a change of view, nothing to unmap anywhere.  Anything else is
+ * taken as a drop, in every child.
+ */
+void nat_space_flush(struct nat *n, uint64_t va)
+{
+	const struct shadowpt *spt = n->vm->spt;
+	bool view_only = va == SHADOW_FLUSH_ALL &&
+			 spt->clock == n->seen_clock &&
+			 spt->root[VIEW_SUPERVISOR] == n->seen_active_root &&
+			 spt->current != n->seen_current;
+
+	n->seen_current = spt->current;
+	n->seen_active_root = spt->root[VIEW_SUPERVISOR];
+	n->seen_clock = spt->clock;
+	if (!view_only)
+		nat_space_invalidate(n, va);
+}
+
+/* The parked child that follows root, else the least recently used one;
+ * NULL when none is left (then the running child takes the root). */
+static struct nat_child *child_for(struct nat *n, const uint64_t *root)
+{
+	struct nat_child *lru = NULL;
+
+	for (int i = 0; i < NAT_CHILDREN - 1; i++) {
+		struct nat_child *c = &n->parked[i];
+		if (c->pid <= 0)
+			continue;
+		if (c->mirror.root == root)
+			return c;
+		if (!lru || c->last_used < lru->last_used)
+			lru = c;
+	}
+	return lru;
+}
+
+/* The x87/SSE/AVX state moves in this.  The kernel takes it back only
+ * whole, as big as every feature XCR0 enables makes it (11,008 bytes
+ * here: AVX-512 and AMX's tiles), and GETREGSET says how much that is. */
+static uint8_t xstate[65536] __attribute__((aligned(64)));
+
+/* Remember what a child's XSAVE state is: len bytes of xstate. */
+static int keep_xsave(uint8_t **keep, size_t *keep_len, size_t len)
+{
+	if (*keep_len != len) {
+		free(*keep);
+		*keep_len = 0;
+		if (!(*keep = malloc(len)))
+			return -1;
+	}
+	memcpy(*keep, xstate, len);
+	*keep_len = len;
+	return 0;
+}
+
+/*
+ * Make c the running child: the guest's registers go from the child that
+ * stopped last to c.  n->regs holds its general registers (regs_out puts
+ * them in c, as it does at every resume); the XSAVE state moves here.
+ * Setting it costs 3-10 us (reading it 1.4), and guest kernels rarely
+ * touch the FPU, so each child's state is remembered as last read or set,
+ * and c's is set only when it differs from what the guest has now.
+ */
+static int switch_to(struct nat *n, struct nat_child *c)
+{
+	struct iovec iov = { xstate, sizeof(xstate) };
+
+	if (!n->regs_valid &&
+	    ptrace(PTRACE_GETREGS, n->pid, 0, &n->regs) < 0)
+		goto fail;
+	if (ptrace(PTRACE_GETREGSET, n->pid, NT_X86_XSTATE, &iov) < 0)
+		goto fail;
+	if (iov.iov_len == sizeof(xstate)) { /* may not be all of it */
+		errno = EMSGSIZE;
+		goto fail;
+	}
+	if (keep_xsave(&n->xsave, &n->xsave_len, iov.iov_len) < 0)
+		goto fail;
+	swap_running(n, c); /* its pending unmaps wait till it runs again */
+	n->regs_valid = true; /* the guest's, for regs_out */
+	n->cpu_mark_stale = true; /* another CPU clock */
+	n->switches++;
+	if (n->xsave_len != iov.iov_len ||
+	    memcmp(n->xsave, xstate, iov.iov_len) != 0) {
+		if (ptrace(PTRACE_SETREGSET, n->pid, NT_X86_XSTATE, &iov) < 0 ||
+		    keep_xsave(&n->xsave, &n->xsave_len, iov.iov_len) < 0)
+			goto fail;
+	}
+	if (n->dr_stale && nat_debug_apply(n) < 0)
+		goto fail;
+	return 0;
+fail:
+	snprintf(n->why, sizeof(n->why), "native: moving the guest's "
+		 "registers to another child failed (%s)", strerror(errno));
+	return -1;
+}
+
+int nat_space_select(struct nat *n)
+{
+	const uint64_t *root = n->vm->spt->current;
+	struct nat_child *c;
+
+	n->last_used = ++n->use_clock;
+	if (n->mirror.root == root)
+		return 0;
+	c = child_for(n, root);
+	if (!c)
+		return 0; /* the running child follows root: a remap */
+	if (switch_to(n, c) < 0)
+		return -1;
+	/* Another root than c followed: nat_mirror_sync sees the change and
+	 * unmaps all that root lacks, as it did with a single child. */
+	n->last_used = n->use_clock;
+	return 0;
+}
+
+#endif /* __linux__ && __x86_64__ */
