@@ -337,7 +337,7 @@ qemu_cases() {
 			initrd=$HERE/guests/${elf#*@}; elf=${elf%%@*} ;;
 		esac
 		case $elf in *'<'*|*'|'*)
-			fed=${elf#*.elf}; elf=${elf%%[<|]*} ;;
+			fed=${elf#"${elf%%[<|]*}"}; elf=${elf%%[<|]*} ;;
 		esac
 		vblk=""; vcons=""; nodef=""
 		case $elf in *+vcons)
