@@ -75,7 +75,7 @@ int rt_vcons_write(struct rt_vcons *vc, const void *buf, uint32_t len)
 /* Lend receive buffer i (a device-writable chain of one). */
 static int lend(struct rt_vcons *vc, unsigned i)
 {
-	struct rt_virtq_buf b = { vc->rx_buf[i], RT_VCONS_RX_LEN, true };
+	struct rt_virtq_buf b = { vc->rx_buf[i], vc->rx_size, true };
 	int head = rt_virtq_add(&vc->rx, &b, 1, NULL);
 
 	if (head < 0)
@@ -84,8 +84,11 @@ static int lend(struct rt_vcons *vc, unsigned i)
 	return 0;
 }
 
-int rt_vcons_listen(struct rt_vcons *vc)
+int rt_vcons_listen(struct rt_vcons *vc, uint32_t size)
 {
+	if (size == 0 || size > RT_VCONS_RX_LEN)
+		return -1;
+	vc->rx_size = size;
 	vc->rx_cur = -1;
 	memset(vc->rx_of, -1, sizeof(vc->rx_of));
 	for (unsigned i = 0; i < RT_VCONS_RX_BUFS; i++)
@@ -107,7 +110,7 @@ static bool next_used(struct rt_vcons *vc)
 			continue;
 		vc->rx_cur = vc->rx_of[head];
 		vc->rx_of[head] = -1;
-		vc->rx_len = len < RT_VCONS_RX_LEN ? len : RT_VCONS_RX_LEN;
+		vc->rx_len = len < vc->rx_size ? len : vc->rx_size;
 		vc->rx_off = 0;
 		return true;
 	}

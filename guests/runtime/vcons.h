@@ -28,8 +28,8 @@
 /* The PCI ID of a modern virtio console card (4.1.2). */
 #define RT_VCONS_DEVICE_MODERN (VIRTIO_PCI_DEVICE_ID_BASE + VIRTIO_ID_CONSOLE)
 
-#define RT_VCONS_RX_BUFS 8   /* receive buffers lent */
-#define RT_VCONS_RX_LEN 64    /* bytes each */
+#define RT_VCONS_RX_BUFS 32  /* receive buffers lent */
+#define RT_VCONS_RX_LEN 64    /* bytes each, at most */
 
 struct rt_vcons {
 	struct rt_virtio v;
@@ -42,6 +42,7 @@ struct rt_vcons {
 	int8_t rx_of[RT_VIRTQ_SIZE];
 	int rx_cur;
 	uint32_t rx_len, rx_off;
+	uint32_t rx_size;                  /* each buffer lent has this many */
 };
 
 /*
@@ -69,8 +70,18 @@ int rt_vcons_sync(struct rt_vcons *vc);
 /* Queue, kick and sync one buffer: 0 or -1. */
 int rt_vcons_write(struct rt_vcons *vc, const void *buf, uint32_t len);
 
-/* Lend every receive buffer and notify once: 0, or -1 (queue full). */
-int rt_vcons_listen(struct rt_vcons *vc);
+/*
+ * Lend every receive buffer, of size bytes each (1 to RT_VCONS_RX_LEN),
+ * and notify once: 0, or -1 (queue full, or a size out of range).
+ *
+ * A size of 1 is what QEMU's stdio mux can feed without losing input:
+ * it hands its virtconsole a byte at a time, so each byte takes a whole
+ * buffer, yet it reads as many bytes from the host as the buffers have
+ * room for (virtio_serial_guest_ready) and keeps what the buffers cannot
+ * take in a 32-byte ring that then overflows, overwriting input.  With
+ * buffers of one byte, room and buffers agree.
+ */
+int rt_vcons_listen(struct rt_vcons *vc, uint32_t size);
 
 /*
  * Up to len bytes of input received so far, in order: how many (0: none
