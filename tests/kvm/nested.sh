@@ -149,7 +149,7 @@ rm -rf "$R"
 
 # 4. Boot.  QEMU exits 0 even when the kernel inside panics: trust only
 #    the nested-rc file that the end of /init writes.  The bound is for a
-#    hang; a busy host (the list of kvm.cases grew to 30 guests) took
+#    hang; a busy host (the list of kvm.cases grew to 26 guests) took
 #    more than 900 s for a run that passed every case it reached.
 rm -rf "$WORK/nested-rc" "$WORK/results"
 timeout 1800 "$QEMU" $QEMU_DATA -accel tcg -cpu "$CPU" -m 1024 -smp 1 \
