@@ -707,12 +707,13 @@ static bool running(const struct virtio_pci *vp, unsigned q)
 
 int virtio_pci_pop(struct virtio_pci *vp, unsigned q, uint16_t *head)
 {
-	struct virtq *vq = &vp->vq[q];
+	struct virtq *vq;
 	uint16_t avail_idx;
 	uint8_t b[2];
 
 	if (!running(vp, q))
 		return 0;
+	vq = &vp->vq[q];
 	if (!avail_index(vp, vq, &avail_idx))
 		return -1;
 	if (avail_idx == vq->last_avail)
@@ -737,10 +738,11 @@ bool virtio_pci_push(struct virtio_pci *vp, unsigned q, uint16_t head,
 
 void virtio_pci_filled(struct virtio_pci *vp, unsigned q, uint16_t old)
 {
-	struct virtq *vq = &vp->vq[q];
+	struct virtq *vq;
 
 	if (!running(vp, q))
 		return;
+	vq = &vp->vq[q];
 	set_avail_event(vp, vq);
 	/* used->idx before the driver's used_event or flags (2.7.10) */
 	atomic_thread_fence(memory_order_seq_cst);
