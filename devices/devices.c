@@ -291,6 +291,13 @@ static void print_console_stats(const struct devices *d, FILE *f)
 		"each), register accesses %" PRIu64 " in all; COM1: bytes %"
 		PRIu64 " (one OUT each)\n", d->vcons->tx_bytes, vp->requests,
 		vp->notifications, vp->bar_accesses, d->com1.tx_bytes);
+	/* input: buffers lent (a notification, an exit, per batch of them)
+	 * and filled as the bytes came */
+	fprintf(f, "virtio-console input: bytes %" PRIu64 " in %" PRIu64
+		" receive buffers, receiveq notifications %" PRIu64 ", %u "
+		"bytes held for want of a buffer\n", d->vcons->rx_bytes,
+		d->vcons->rx_buffers, d->vcons->rx_notifications,
+		d->vcons->rx_len);
 }
 
 /*

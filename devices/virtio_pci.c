@@ -397,10 +397,14 @@ void virtio_pci_process(struct virtio_pci *vp, unsigned q)
 static void notify(struct virtio_pci *vp, unsigned q)
 {
 	if (q >= vp->ops->nqueues || !vp->vq[q].enabled ||
-	    (vp->ops->idle_queues >> q & 1) ||
 	    (vp->status & (VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_DRIVER_OK)) !=
 		    VIRTIO_STATUS_DRIVER_OK)
 		return;
+	if (vp->ops->idle_queues >> q & 1) { /* filled when data comes */
+		if (vp->ops->refill)
+			vp->ops->refill(vp->opaque, vp, q);
+		return;
+	}
 	vp->notifications++;
 	if (vp->place)
 		vp->place->kick(vp->place->opaque, vp, q); /* elsewhere, later */
@@ -731,4 +735,65 @@ void virtio_pci_init(struct virtio_pci *vp, uint8_t dev,
 	vp->pci.cfg_reading = cfg_reading;
 	vp->pci.cfg_written = cfg_written;
 	device_reset(vp);
+}
+
+/* ------------------------------------------------------------------
+ * Idle queues: the device fills the driver's buffers when it has data
+ * (a console's input), chain by chain, with the checks of
+ * take_available() and the interrupt of virtio_pci_process().
+ */
+static bool running(const struct virtio_pci *vp, unsigned q)
+{
+	return q < vp->ops->nqueues && vp->vq[q].enabled &&
+	       (vp->status & (VIRTIO_STATUS_NEEDS_RESET |
+			      VIRTIO_STATUS_DRIVER_OK)) ==
+		       VIRTIO_STATUS_DRIVER_OK;
+}
+
+int virtio_pci_pop(struct virtio_pci *vp, unsigned q, uint16_t *head)
+{
+	struct virtq *vq;
+	uint16_t avail_idx;
+	uint8_t b[2];
+
+	if (!running(vp, q))
+		return 0;
+	vq = &vp->vq[q];
+	if (!avail_index(vp, vq, &avail_idx))
+		return -1;
+	if (avail_idx == vq->last_avail)
+		return 0;
+	if (!ring_read(vp, vq->avail + 4 +
+			   2 * (uint64_t)(vq->last_avail % vq->size), b, 2))
+		return -1;
+	*head = (uint16_t)get_le(b, 2);
+	if (!walk_chain(vp, vq, *head, &vp->chain)) {
+		needs_reset(vp);
+		return -1;
+	}
+	vq->last_avail++;
+	return 1;
+}
+
+bool virtio_pci_push(struct virtio_pci *vp, unsigned q, uint16_t head,
+		     uint32_t len)
+{
+	return running(vp, q) && push_used(vp, &vp->vq[q], head, len);
+}
+
+void virtio_pci_filled(struct virtio_pci *vp, unsigned q, uint16_t old)
+{
+	struct virtq *vq;
+
+	if (!running(vp, q))
+		return;
+	vq = &vp->vq[q];
+	set_avail_event(vp, vq);
+	/* used->idx before the driver's used_event or flags (2.7.10) */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (want_interrupt(vp, vq, old)) {
+		vp->interrupts++;
+		vp->isr |= VIRTIO_ISR_QUEUE;
+		intx_update(vp);
+	}
 }

@@ -172,6 +172,10 @@ struct virtio_device_ops {
 	 * cannot be a request at all (the device then needs a reset). */
 	int64_t (*request)(void *opaque, struct virtio_pci *vp, unsigned q,
 			   const struct virtq_chain *c);
+	/* An idle queue was notified: the driver made buffers available
+	 * that the device fills when it has data (virtio_pci_pop); NULL:
+	 * nothing to do. */
+	void (*refill)(void *opaque, struct virtio_pci *vp, unsigned q);
 };
 
 struct virtio_pci {
@@ -238,5 +242,22 @@ int virtq_chain_read(struct virtio_pci *vp, const struct virtq_chain *c,
 		     uint64_t off, void *buf, uint64_t len);
 int virtq_chain_write(struct virtio_pci *vp, const struct virtq_chain *c,
 		      uint64_t off, const void *buf, uint64_t len);
+
+/*
+ * An idle queue (virtio_device_ops.idle_queues), which the device fills
+ * when it has data rather than when notified: a console's receiveq.  In
+ * the vCPU's thread only.  virtio_pci_pop takes the next chain the
+ * driver made available into vp->chain: 1, 0 when there is none (or the
+ * device is not running), -1 when the chain broke the device.
+ * virtio_pci_push puts it on the used ring with len bytes written
+ * (false: the device broke).  virtio_pci_filled ends a batch: it tells
+ * the driver with avail_event to notify at its next buffer, and raises
+ * the interrupt the driver wants for the entries used since used index
+ * old (2.7.10).
+ */
+int virtio_pci_pop(struct virtio_pci *vp, unsigned q, uint16_t *head);
+bool virtio_pci_push(struct virtio_pci *vp, unsigned q, uint16_t head,
+		     uint32_t len);
+void virtio_pci_filled(struct virtio_pci *vp, unsigned q, uint16_t old);
 
 #endif /* DEVICES_VIRTIO_PCI_H */

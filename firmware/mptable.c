@@ -17,9 +17,14 @@
  *
  *   PCI intr    before the ISA ones, as SeaBIOS: each interrupt pin of
  *               a device on bus 0, once per device and pin, source bus
- *               0 ("PCI"), source IRQ (device << 2) | (pin - 1), level
- *               and active low, to the INTIN of the IRQ the firmware
- *               wrote in the function's interrupt line (firmware/pciinit.c)
+ *               0 ("PCI"), source IRQ (device << 2) | (pin - 1), flags
+ *               1 (active high, trigger as the bus: level), to the
+ *               INTIN of the IRQ the firmware wrote in the function's
+ *               interrupt line (firmware/pciinit.c).  Active high, not
+ *               PCI's electrical active low, because the PIIX's PIRQ
+ *               router hands the IRQ lines on asserted high, as QEMU's
+ *               DSDT says of its link devices (Level, ActiveHigh) and
+ *               SeaBIOS writes it (guests/pciirq reads it on both)
  *
  * One difference: SeaBIOS leaves IRQs 5, 9, 10 and 11 out of the ISA
  * entries whether or not a PCI pin reaches them.  On QEMU the PIIX4's
@@ -76,7 +81,7 @@ static unsigned add_pci_irqs(struct mp_builder *b, struct pci_host *pci)
 	for (unsigned i = 0; i < n; i++) {
 		struct mp_intr e = {
 			.type = MP_IOINTR, .irq_type = MP_INT,
-			.flags = MP_FLAGS_LOW_LEVEL, .src_bus = MP_BUS_PCI,
+			.flags = MP_FLAGS_HIGH_CONFORMS, .src_bus = MP_BUS_PCI,
 			.src_irq = (uint8_t)(in[i].dev << 2 | (in[i].pin - 1)),
 			.dst_apic = IOAPIC_ID, .dst_pin = in[i].irq,
 		};

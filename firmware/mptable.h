@@ -103,7 +103,7 @@ struct __attribute__((packed)) mp_intr {
 #define MP_EXTINT 3
 #define MP_FLAGS_CONFORMS 0x0      /* the bus's default polarity, trigger */
 #define MP_FLAGS_HIGH_LEVEL 0xd    /* active high (01), level (11 << 2) */
-#define MP_FLAGS_LOW_LEVEL 0xf     /* active low (11), level (11 << 2) */
+#define MP_FLAGS_HIGH_CONFORMS 0x1 /* active high (01), the bus's trigger */
 
 #define MP_BUS_PCI 0               /* bus IDs, as SeaBIOS numbers them */
 #define MP_BUS_ISA 1

@@ -1,5 +1,7 @@
 /*
- * monitor/console.c - standard input into the guest's UART.
+ * monitor/console.c - standard input into the guest's UART, or into the
+ * virtio console under --console=virtio (QEMU's stdio mux gives the
+ * input to its last front end, the virtconsole, not to the serial port).
  *
  * What is read.  Only as many bytes as the UART's receiver has room for
  * (ns16550a_rx_room, QEMU's can_receive): the rest waits in the host's
@@ -132,10 +134,22 @@ bool console_live(void)
 	return in_fd >= 0;
 }
 
+/* Room for input in the device that takes it (virtio_console.h holds
+ * what the driver has no buffer for yet). */
+static unsigned input_room(const struct vm *vm)
+{
+	if (vm->dev->vcons)
+		return virtio_console_rx_room(vm->dev->vcons);
+	return ns16550a_rx_room(&vm->dev->com1);
+}
+
 bool console_can_wake(const struct vm *vm)
 {
-	return console_live() && (vm->dev->com1.ier & UART_IER_RDA) &&
-	       ns16550a_rx_room(&vm->dev->com1) > 0;
+	if (!console_live() || input_room(vm) == 0)
+		return false;
+	if (vm->dev->vcons)
+		return virtio_console_rx_live(vm->dev->vcons);
+	return vm->dev->com1.ier & UART_IER_RDA;
 }
 
 /* Ctrl-A x: stop the machine as the guest's exit(0) would. */
@@ -172,12 +186,12 @@ int console_key(struct vm *vm, uint8_t c)
 static void take_input(struct vm *vm)
 {
 	struct ns16550a *u = &vm->dev->com1;
-	uint8_t buf[UART_RX_FIFO];
-	unsigned room = ns16550a_rx_room(u);
+	uint8_t buf[VIRTIO_CONSOLE_RX_HOLD];
+	unsigned room = input_room(vm), k = 0;
 
 	if (room == 0 || in_fd < 0)
 		return;
-	ssize_t n = read(in_fd, buf, room);
+	ssize_t n = read(in_fd, buf, room < sizeof(buf) ? room : sizeof(buf));
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
@@ -187,9 +201,13 @@ static void take_input(struct vm *vm)
 	}
 	for (ssize_t i = 0; i < n && !vm->stopped; i++) {
 		int c = is_tty ? console_key(vm, buf[i]) : buf[i];
-		if (c >= 0)
+		if (c >= 0 && vm->dev->vcons)
+			buf[k++] = (uint8_t)c; /* in place: k <= i */
+		else if (c >= 0)
 			ns16550a_receive(u, (uint8_t)c);
 	}
+	if (vm->dev->vcons)
+		virtio_console_receive(vm->dev->vcons, buf, k);
 }
 
 /*
@@ -207,7 +225,7 @@ static void wait_input(struct vm *vm, int64_t timeout_ns)
 			       (long)(timeout_ns % 1000000000) };
 	sigset_t stop, old;
 
-	if (ns16550a_rx_room(&vm->dev->com1) == 0 || in_fd < 0) {
+	if (input_room(vm) == 0 || in_fd < 0) {
 		if (timeout_ns > 0)
 			nanosleep(&ts, NULL);
 		return;
@@ -225,12 +243,20 @@ static void wait_input(struct vm *vm, int64_t timeout_ns)
 
 void console_poll(struct vm *vm)
 {
-	uint64_t now = clock_host_ns();
+	bool held = vm->dev->vcons && vm->dev->vcons->rx_len;
+	uint64_t now;
 
-	if (in_fd < 0 || now - last_poll_ns < CONSOLE_POLL_NS)
+	if (in_fd < 0 && !held)
+		return;
+	now = clock_host_ns();
+	if (now - last_poll_ns < CONSOLE_POLL_NS)
 		return;
 	last_poll_ns = now;
-	wait_input(vm, 0);
+	/* held input, for receive buffers lent without a notification */
+	if (held)
+		virtio_console_receive(vm->dev->vcons, NULL, 0);
+	if (in_fd >= 0)
+		wait_input(vm, 0);
 }
 
 void console_wait(struct vm *vm, uint64_t t)

@@ -71,3 +71,69 @@ int rt_vcons_write(struct rt_vcons *vc, const void *buf, uint32_t len)
 	rt_vcons_kick(vc);
 	return rt_vcons_sync(vc);
 }
+
+/* Lend receive buffer i (a device-writable chain of one). */
+static int lend(struct rt_vcons *vc, unsigned i)
+{
+	struct rt_virtq_buf b = { vc->rx_buf[i], vc->rx_size, true };
+	int head = rt_virtq_add(&vc->rx, &b, 1, NULL);
+
+	if (head < 0)
+		return -1;
+	vc->rx_of[head] = (int8_t)i;
+	return 0;
+}
+
+int rt_vcons_listen(struct rt_vcons *vc, uint32_t size)
+{
+	if (size == 0 || size > RT_VCONS_RX_LEN)
+		return -1;
+	vc->rx_size = size;
+	vc->rx_cur = -1;
+	memset(vc->rx_of, -1, sizeof(vc->rx_of));
+	for (unsigned i = 0; i < RT_VCONS_RX_BUFS; i++)
+		if (lend(vc, i) < 0)
+			return -1;
+	rt_virtq_kick(&vc->rx);
+	return 0;
+}
+
+/* The next used receive buffer becomes the one being read; false when
+ * the device has used none.  A head that is not one of ours is skipped. */
+static bool next_used(struct rt_vcons *vc)
+{
+	uint16_t head;
+	uint32_t len;
+
+	while (rt_virtq_used(&vc->rx, &head, &len)) {
+		if (head >= RT_VIRTQ_SIZE || vc->rx_of[head] < 0)
+			continue;
+		vc->rx_cur = vc->rx_of[head];
+		vc->rx_of[head] = -1;
+		vc->rx_len = len < vc->rx_size ? len : vc->rx_size;
+		vc->rx_off = 0;
+		return true;
+	}
+	return false;
+}
+
+uint32_t rt_vcons_read(struct rt_vcons *vc, void *buf, uint32_t len)
+{
+	uint8_t *out = buf;
+	uint32_t got = 0;
+	bool lent = false;
+
+	while (got < len) {
+		if (vc->rx_cur < 0 && !next_used(vc))
+			break;
+		while (got < len && vc->rx_off < vc->rx_len)
+			out[got++] = vc->rx_buf[vc->rx_cur][vc->rx_off++];
+		if (vc->rx_off == vc->rx_len) { /* read to the end: lend it */
+			lent |= lend(vc, (unsigned)vc->rx_cur) == 0;
+			vc->rx_cur = -1;
+		}
+	}
+	if (lent)
+		rt_virtq_kick(&vc->rx);
+	return got;
+}

@@ -1,6 +1,6 @@
 /*
  * guests/runtime/vcons.h - a virtio console driver (VIRTIO 1.2, 5.3) on
- * the PCI transport of virtio.h: port 0's output.
+ * the PCI transport of virtio.h: port 0's output and input.
  *
  * The driver takes VIRTIO_F_VERSION_1 only (no MULTIPORT: queues 0 and
  * 1 are port 0's, the port is open at DRIVER_OK), sets up receiveq and
@@ -9,6 +9,15 @@
  * (rt_vcons_kick), then the driver polls the used ring until the device
  * has taken them (rt_vcons_sync).  Where COM1 (serial.c) costs an OUT
  * per byte and an IN per LSR poll, this costs one write per batch.
+ *
+ * Input (5.3.6.1): the driver lends the device receive buffers on
+ * receiveq (rt_vcons_listen); the device writes what is typed into them
+ * and puts each on the used ring with the count written.  rt_vcons_read
+ * takes the bytes of used buffers in order and lends each buffer again
+ * once it is read, with one notification per call.  How the input is
+ * cut into buffers is the host's affair (QEMU's stdio mux hands its
+ * virtconsole a byte at a time, trapvisor what it read), so a reader
+ * must not depend on it.
  */
 #ifndef GUESTS_RUNTIME_VCONS_H
 #define GUESTS_RUNTIME_VCONS_H
@@ -19,11 +28,21 @@
 /* The PCI ID of a modern virtio console card (4.1.2). */
 #define RT_VCONS_DEVICE_MODERN (VIRTIO_PCI_DEVICE_ID_BASE + VIRTIO_ID_CONSOLE)
 
+#define RT_VCONS_RX_BUFS 32  /* receive buffers lent */
+#define RT_VCONS_RX_LEN 64    /* bytes each, at most */
+
 struct rt_vcons {
 	struct rt_virtio v;
 	struct rt_virtq rx, tx;            /* receiveq, transmitq */
 	struct rt_virtq_rings rx_rings, tx_rings;
 	unsigned queued;                   /* buffers not yet used */
+	/* Input: the buffers, which one each chain head is, and the used
+	 * one being read (rx_cur -1: none), its length and read offset. */
+	uint8_t rx_buf[RT_VCONS_RX_BUFS][RT_VCONS_RX_LEN];
+	int8_t rx_of[RT_VIRTQ_SIZE];
+	int rx_cur;
+	uint32_t rx_len, rx_off;
+	uint32_t rx_size;                  /* each buffer lent has this many */
 };
 
 /*
@@ -50,5 +69,24 @@ int rt_vcons_sync(struct rt_vcons *vc);
 
 /* Queue, kick and sync one buffer: 0 or -1. */
 int rt_vcons_write(struct rt_vcons *vc, const void *buf, uint32_t len);
+
+/*
+ * Lend every receive buffer, of size bytes each (1 to RT_VCONS_RX_LEN),
+ * and notify once: 0, or -1 (queue full, or a size out of range).
+ *
+ * A size of 1 is what QEMU's stdio mux can feed without losing input:
+ * it hands its virtconsole a byte at a time, so each byte takes a whole
+ * buffer, yet it reads as many bytes from the host as the buffers have
+ * room for (virtio_serial_guest_ready) and keeps what the buffers cannot
+ * take in a 32-byte ring that then overflows, overwriting input.  With
+ * buffers of one byte, room and buffers agree.
+ */
+int rt_vcons_listen(struct rt_vcons *vc, uint32_t size);
+
+/*
+ * Up to len bytes of input received so far, in order: how many (0: none
+ * yet).  Buffers read to the end are lent again (one notification).
+ */
+uint32_t rt_vcons_read(struct rt_vcons *vc, void *buf, uint32_t len);
 
 #endif /* GUESTS_RUNTIME_VCONS_H */

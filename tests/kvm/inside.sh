@@ -21,10 +21,12 @@ T=${TMPDIR:-/tmp}/kvm-inside; mkdir -p $T
 
 # The arguments of a case as tests/run.sh's guests suite reads them:
 # x.elf is BUILD/guests/x.elf, --disk=X.img a fresh image from
-# tests/guests/X.sh, a path under tests/ is the checkout's.
-case_args() { # ARGS... -> $a, and $disk the image's name or empty
-	a=""; disk=""; for x in "$@"; do
+# tests/guests/X.sh, a path under tests/ is the checkout's, <X the file
+# tests/guests/X as standard input (else /dev/null).
+case_args() { # ARGS... -> $a, $disk the image's name or empty, $fed
+	a=""; disk=""; fed=/dev/null; for x in "$@"; do
 		case $x in
+		'<'*) fed=$HERE/guests/${x#<}; continue ;;
 		*.elf) x=$BUILD/guests/$x ;;
 		--disk=*.img) disk=${x#--disk=}
 			sh "$HERE/guests/${disk%.img}.sh" make "$T/$disk"
@@ -41,7 +43,7 @@ run_case() { # NAME EXPECTED STATUS ARGS...
 	name=$1; exp=$HERE/guests/$2; st=$3; shift 3
 	case_args "$@"
 	# shellcheck disable=SC2086
-	timeout 120 "$TV" --engine=kvm --stats $a </dev/null >$T/out 2>$T/err
+	timeout 120 "$TV" --engine=kvm --stats $a <"$fed" >$T/out 2>$T/err
 	rc=$?
 	cp $T/err "$RES/$name.stats"
 	{ [ "$rc" = "$st" ] || echo "exit status $rc, expected $st"

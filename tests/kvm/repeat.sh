@@ -22,13 +22,16 @@ line=$(grep -v '^#' "$HERE/kvm/kvm.cases" | awk -v c="$CASE" '$1 == c')
 # shellcheck disable=SC2086 # the fields of the line, split
 set -- $line
 exp=$HERE/guests/$2; st=$3; shift 3
-a=""; for x in "$@"; do
-	case $x in *.elf) x=$BUILD/guests/$x ;; esac; a="$a $x"; done
+a=""; fed=/dev/null; for x in "$@"; do
+	case $x in
+	*.elf) x=$BUILD/guests/$x ;;
+	'<'*) fed=$HERE/guests/${x#<}; continue ;; # standard input
+	esac; a="$a $x"; done
 i=0; pass=0
 while [ $i -lt "$N" ]; do
 	i=$((i + 1))
 	# shellcheck disable=SC2086
-	timeout 120 "$BUILD/trapvisor" --engine=kvm $a </dev/null >"$T/out" 2>"$T/err"
+	timeout 120 "$BUILD/trapvisor" --engine=kvm $a <"$fed" >"$T/out" 2>"$T/err"
 	rc=$?
 	if [ "$rc" = "$st" ] && cmp -s "$exp" "$T/out"; then
 		pass=$((pass + 1)); echo "PASS $i" >>"$RES/list"

@@ -601,9 +601,9 @@ static void test_pci_setup(void **state)
 	struct mp_float fp;
 	struct mp_conf h;
 	struct mp_intr want[2] = {
-		{ MP_IOINTR, MP_INT, MP_FLAGS_LOW_LEVEL, MP_BUS_PCI, 2 << 2,
+		{ MP_IOINTR, MP_INT, MP_FLAGS_HIGH_CONFORMS, MP_BUS_PCI, 2 << 2,
 		  IOAPIC_ID, 10 },
-		{ MP_IOINTR, MP_INT, MP_FLAGS_LOW_LEVEL, MP_BUS_PCI,
+		{ MP_IOINTR, MP_INT, MP_FLAGS_HIGH_CONFORMS, MP_BUS_PCI,
 		  3 << 2 | 1, IOAPIC_ID, 11 },
 	};
 	unsigned pci = 0, isa = 0;
