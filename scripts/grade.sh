@@ -204,9 +204,12 @@ lab2() {
 	guest 5 hello hello.out 0 --engine=softcpu hello.elf
 	unit 10 test_interp test_cli_sti
 	unit 10 test_interp test_hlt_invlpg_wbinvd
-	unit 15 test_interp test_mov_cr
-	unit 15 test_interp test_msr
-	unit 10 test_interp test_rep_outs_ins
+	unit 10 test_interp test_mov_cr
+	unit 5 test_interp test_mov_cr_ud_before_cpl
+	unit 10 test_interp test_msr
+	unit 5 test_interp test_rdmsr_zero_extends
+	unit 5 test_interp test_rep_outs_ins
+	unit 5 test_interp test_rep_outs_stops_at_exit
 	guest 25 pgcheck-strict pgcheck.strict.out 0 --engine=softcpu --isa=strict pgcheck.elf
 }
 
