@@ -240,9 +240,12 @@ lab4() {
 lab5() {
 	build
 	unit 10 test_pic_pit test_pit_rate_generator_edges
-	unit 10 test_pic_pit test_pit_square_wave_same_period
-	unit 10 test_pic_pit test_pit_latch_and_read
-	unit 10 test_pic_pit test_pit_one_shot
+	unit 5 test_pic_pit test_pit_square_wave_same_period
+	unit 5 test_pic_pit test_pit_square_wave_counts_by_two
+	unit 5 test_pic_pit test_pit_latch_and_read
+	unit 5 test_pic_pit test_pit_lohi_waits_for_high_byte
+	unit 5 test_pic_pit test_pit_one_shot
+	unit 5 test_pic_pit test_pit_long_run
 	unit 5 test_devices test_pic_and_pit_are_wired
 	guest 25 timer timer.out 0 --engine=softcpu --icount timer.elf
 	guest_if_ok 10 timer-strict timer.out 0 --engine=softcpu --isa=strict --icount=3 timer.elf
