@@ -733,7 +733,8 @@ suite_bench() {
 # labs: for every lab, the students' tree (scripts/lab-skeleton.sh) builds,
 # boots hello byte for byte, and fails its grader with a score line rather
 # than a crash; the full tree scores 100 on every lab; and each wrong
-# solution planted for lab 7 fails the unit tests its grader scores.
+# solution planted for a lab (labs/NN-name/wrong.sh) fails the unit tests
+# its grader scores.
 suite_labs() {
 	root=$(cd "$HERE/.." && pwd)
 	for n in 1 2 3 4 5 6 7; do
@@ -769,14 +770,17 @@ suite_labs() {
 			fail "labs/$n-full-tree-scores-100" "$OUT/log"
 		fi
 	done
-	wrong=$root/labs/07-scan-and-patch/wrong.sh
-	[ -f "$wrong" ] || return 0 # a student's tree leaves it out
-	for w in $(sh "$wrong" --list); do
-		if sh "$wrong" "$BUILD" "$w" >"$OUT/log" 2>&1; then
-			pass "labs/7-wrong-$w-loses-points"
-		else
-			fail "labs/7-wrong-$w-loses-points" "$OUT/log"
-		fi
+	# (a student's tree leaves every wrong.sh out)
+	for wrong in "$root"/labs/0*/wrong.sh; do
+		[ -f "$wrong" ] || continue
+		n=$(basename "$(dirname "$wrong")" | sed 's/^0*\([0-9]*\)-.*/\1/')
+		for w in $(sh "$wrong" --list); do
+			if sh "$wrong" "$BUILD" "$w" >"$OUT/log" 2>&1; then
+				pass "labs/$n-wrong-$w-loses-points"
+			else
+				fail "labs/$n-wrong-$w-loses-points" "$OUT/log"
+			fi
+		done
 	done
 }
 
