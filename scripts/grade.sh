@@ -74,12 +74,24 @@ report() { # got max name [reason-file]
 	return 0
 }
 
+# A check this tree cannot run: it needs the code of a later lab, which
+# the skeleton (scripts/lab-skeleton.sh) left as a hole.  Its points are
+# not counted, and the score is scaled to 100 over the others.
+skipped=0
+skip() { # max name reason
+	skipped=$((skipped + $1))
+	printf 'SKIP  --/%-3d %s\n        %s: not counted\n' "$1" "$2" "$3"
+	printf '%s{"name": "%s", "score": 0, "max_score": 0, "output": "not counted: %s"}' \
+		"$([ -s "$LOG/json" ] && echo ,)" \
+		"$(printf '%s' "$2" | sed 's/\\/\\\\/g; s/"/\\"/g')" "$3" >>"$LOG/json"
+}
+
 # Gradescope's results.json, beside the text.
 write_results() {
 	mkdir -p "$(dirname "$RESULTS")" 2>/dev/null
 	{
 		printf '{"score": %d, "max_score": %d, "output": "lab %s: %d/%d", "tests": [' \
-			"$score" "$total" "$LAB" "$score" "$total"
+			"$final" "$max" "$LAB" "$final" "$max"
 		cat "$LOG/json"
 		printf ']}\n'
 	} >"$RESULTS" 2>/dev/null || echo "grade.sh: cannot write $RESULTS" >&2
@@ -223,6 +235,17 @@ guest() {
 		diff "tests/guests/$exp" "$LOG/out" | grep '^[<>]' | head -4 >>"$LOG/why"
 	fi
 	got=$pts
+	later=$(sed -n 's/^trapvisor: lab \([0-9]*\): .* is not written yet.*/\1/p' "$LOG/err" |
+		sort -un | awk -v lab="$LAB" '$1 > lab' | head -1)
+	if [ -s "$LOG/why" ] && [ -n "$later" ] &&
+	   ! sed -n 's/^trapvisor: lab \([0-9]*\): .* is not written yet.*/\1/p' "$LOG/err" |
+		awk -v lab="$LAB" '$1 <= lab { f = 1 } END { exit !f }'; then
+		# a later lab's hole: this tree cannot run the check yet
+		skip "$pts" "guest: $name (trapvisor $*)" "needs lab $later's code, still a hole in this tree"
+		last_got=0; last_skipped=1
+		return
+	fi
+	last_skipped=0
 	if [ -s "$LOG/why" ]; then
 		# the guest's own account of what went wrong
 		grep '^FAIL' "$LOG/out" | grep -vxFf "tests/guests/$exp" |
@@ -300,12 +323,14 @@ lab1_answers() {
 	report $((60 * right / n)) 60 "answers: labs/01-classify/answers.txt classifies $right of $n instructions right" "$LOG/why"
 }
 
+# (No guest run: lab 1's tree has labs 2 to 5 as holes, and its task 1
+# runs pgcheck on the reference monitor in ref/.)
 lab1() {
 	build
-	unit 10 test_isa test_decode_mov_cr3 test_table_privileged test_table_sensitive_unprivileged test_table_innocuous
+	unit 10 test_isa test_decode_mov_cr3
+	unit 10 test_isa test_table_privileged test_table_innocuous
+	unit 10 test_isa test_table_sensitive_unprivileged test_table_rows_32
 	lab1_answers
-	guest 10 pgcheck-strict pgcheck.strict.out 0 --engine=softcpu --isa=strict pgcheck.elf
-	guest 10 pgcheck-x86 pgcheck.x86.out 1 --engine=softcpu --isa=x86 pgcheck.elf
 }
 
 # ------------------------------------------------------------ lab 2
@@ -483,13 +508,19 @@ case $LAB in
 esac
 if [ -n "$TEST" ]; then
 	# the build's 10 points, and the checks of that one test
-	[ "$total" -gt 10 ] || { echo "grade.sh: lab $LAB has no test or guest named $TEST" >&2; exit 2; }
+	[ $((total + skipped)) -gt 10 ] || { echo "grade.sh: lab $LAB has no test or guest named $TEST" >&2; exit 2; }
+	final=$score; max=$total
 	write_results
 	echo "score: $score/$total (TEST=$TEST only)"
 	[ "$score" -eq "$total" ]
 	exit
 fi
-[ "$total" -eq 100 ] || { echo "grade.sh: lab $LAB checks add up to $total, not 100" >&2; exit 2; }
+[ $((total + skipped)) -eq 100 ] || { echo "grade.sh: lab $LAB checks add up to $((total + skipped)), not 100" >&2; exit 2; }
+max=100; final=$score
+if [ "$skipped" -gt 0 ]; then
+	final=$((score * 100 / total))
+	echo "($skipped points of checks not counted: they need later labs' code; $score/$total scaled)"
+fi
 write_results
-echo "score: $score/100"
-[ "$score" -eq 100 ]
+echo "score: $final/100"
+[ "$score" -eq "$total" ]
