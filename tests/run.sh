@@ -783,6 +783,11 @@ suite_labs() {
 			fail "labs/$n-full-tree-scores-100" "$OUT/log"
 		fi
 	done
+	if sh "$root/scripts/lab-size.sh" --check >"$OUT/log" 2>&1; then
+		pass labs/handouts-give-the-reference-size
+	else
+		fail labs/handouts-give-the-reference-size "$OUT/log"
+	fi
 	# (a student's tree leaves every wrong.sh out)
 	for wrong in "$root"/labs/0*/wrong.sh; do
 		[ -f "$wrong" ] || continue
