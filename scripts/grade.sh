@@ -193,7 +193,7 @@ run_tv() { # args...
 	timeout "$GUEST_TIMEOUT" "$TV" "$@" </dev/null >"$LOG/out" 2>"$LOG/err" &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
-		if grep -q '^trapvisor: lab [0-9]*: .* is not written yet' "$LOG/err"; then
+		if grep -q '^trapvisor: lab [0-9]*: .* is not written yet' "$LOG/err" 2>/dev/null; then
 			kill "$pid" 2>/dev/null
 			wait "$pid" 2>/dev/null
 			return 125
