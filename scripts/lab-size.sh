@@ -20,6 +20,7 @@ for d in labs/[0-9][0-9]-*/; do
 	files=$(grep -rl --include='*.c' "LAB $n BEGIN" . 2>/dev/null | grep -v '^./build')
 	regions=0; lines=0
 	for f in $files; do
+		# shellcheck disable=SC2046 # two numbers
 		set -- $(awk -v b="LAB $n BEGIN" -v e="LAB $n END" '
 			index($0, b) { on = 1; r++; next }
 			index($0, e) { on = 0; next }

@@ -2,7 +2,9 @@
 # labs/02-trap-and-emulate/wrong.sh - lab 2's planted wrong solutions, each
 # a mistake its handout warns of (scripts/lab-wrong.sh says how they are
 # checked; `--list` names them).
+# shellcheck disable=SC2034 # read by scripts/lab-wrong.sh
 LAB=2
+# shellcheck disable=SC2034
 BUGS='cplfirst|mov crN checks CPL before the register: CR1/CR5 at CPL 3 give #GP, not #UD|interp/cr.c|/^void interp_mov_cr/,/^}/s/^\([ \t]*\)if (!read_cr(&vm->vcpu, cr, &val)) {/\1if (!interp_require_cpl0(vm)) return; if (!read_cr(\&vm->vcpu, cr, \&val)) {/|test_interp|test_mov_cr_ud_before_cpl
 crfault|mov crN advances RIP even when the write faulted|interp/cr.c|s/^\([ \t]*\)if (!vm->vcpu.exception.pending)$/\1if (1)/|test_interp|test_mov_cr
 rdmsrhigh|rdmsr keeps the upper half of RAX|interp/msr.c|s/v->regs\[GPR_RAX\] = (uint32_t)val;/v->regs[GPR_RAX] ^= (uint32_t)v->regs[GPR_RAX] ^ (uint32_t)val;/|test_interp|test_rdmsr_zero_extends

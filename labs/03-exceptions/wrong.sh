@@ -2,7 +2,9 @@
 # labs/03-exceptions/wrong.sh - lab 3's planted wrong solutions, each a
 # mistake its handout warns of (scripts/lab-wrong.sh says how they are
 # checked; `--list` names them).
+# shellcheck disable=SC2034 # read by scripts/lab-wrong.sh
 LAB=3
+# shellcheck disable=SC2034
 BUGS='noalign|the new stack is not aligned to 16 bytes before the frame is pushed|interp/deliver.c|s/^\([ \t]*\)top \&= ~(FRAME_ALIGN - 1);/\1(void)0;/|test_interp|test_deliver_from_user_and_ist
 norf|a fault'"'"'s frame saves RFLAGS without RF|interp/deliver.c|s/frame\[n++\] = v->rflags . (is_fault(ev) ? FL_RF : 0);/frame[n++] = v->rflags; (void)is_fault;/|test_interp|test_deliver_same_level
 keepif|an interrupt gate leaves IF set|interp/deliver.c|s/if (g->type == DESC_SYS_INT_GATE)$/if (0)/|test_interp|test_deliver_same_level
