@@ -11,8 +11,9 @@
 #                 (bench/RESULTS.md)
 #   make bench-io the I/O benchmark: exits per KiB, MB/s and latency per
 #                 disk, back end and engine (bench/io.csv, bench/io.svg)
-#   make grade LAB=N      grade lab N of the coursework (labs/README.md)
-#   make lab-skeleton LAB=N OUT=DIR   a student's tree for lab N
+#   make grade LAB=N [TEST=name]   grade lab N of the coursework
+#                 (labs/README.md); BUILD=build-san grades with ASan
+#   make lab-skeleton LAB=N OUT=DIR [ONLY=1]   a student's tree for lab N
 #   make DEBUG=1  the same build for gdb: -O0 -g3 (when the flags change,
 #                 everything is rebuilt: $(BUILD)/cflags remembers them)
 #   make install [PREFIX=/usr/local] [DESTDIR=]
@@ -162,10 +163,10 @@ tour:
 # the coursework (labs/README.md): grade builds the tree itself, so that a
 # tree that does not compile still gets its score line
 grade:
-	@sh scripts/grade.sh "$(LAB)" "$(BUILD)"
+	@TEST="$(TEST)" sh scripts/grade.sh "$(LAB)" "$(BUILD)"
 
 lab-skeleton:
-	@sh scripts/lab-skeleton.sh "$(LAB)" "$(OUT)"
+	@ONLY="$(ONLY)" BUILD="$(BUILD)" sh scripts/lab-skeleton.sh "$(LAB)" "$(OUT)"
 
 # The compiler's flags of the last build: objects built with others (a
 # make DEBUG=1 after a make) are rebuilt.  The file changes only when the

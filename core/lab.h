@@ -20,7 +20,9 @@ struct vm;
 
 /*
  * Stop the guest: "trapvisor: lab N: WHAT is not written yet (see
- * labs/README.md)" on stderr, status LAB_EXIT_TODO.
+ * labs/NN-name/README.md)", the lab's own handout, on stderr, status
+ * LAB_EXIT_TODO.  The grader (scripts/grade.sh) stops a guest run as soon
+ * as a line like it appears.
  */
 void lab_todo(struct vm *vm, int lab, const char *what);
 

@@ -73,7 +73,8 @@ static void pit_control(struct i8254 *pit, uint8_t val, uint64_t now)
 	c->counting = false; /* a new mode waits for a new count */
 }
 
-/* Load a complete count: the counter (re)starts now. */
+/* Load a complete count (0 means 65536): the counter (re)starts now, with
+ * no edge of OUT0 counted yet. */
 static void pit_load(struct i8254_channel *c, uint16_t count, uint64_t now)
 {
 	c->reload = count;

@@ -180,7 +180,12 @@ static bool read_cr(const struct vcpu *v, x86_reg cr, uint64_t *val)
 	}
 }
 
-/* Write CRn; returns false for a register that does not exist. */
+/*
+ * Write CRn; returns false for a register that does not exist.  True
+ * does not mean the write took: the write_crN() helper raises #GP(0) for a
+ * value the register refuses (vcpu.exception.pending), and then nothing
+ * changed.
+ */
 static bool write_cr(struct vm *vm, x86_reg cr, uint64_t val)
 {
 	switch (cr) {

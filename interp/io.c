@@ -135,6 +135,8 @@ static unsigned string_io_size(const struct vm *vm, const struct insn *in)
 	return interp_opsize(vm, in) == 2 ? 2 : 4;
 }
 
+/* The port (DX), element size, rep prefix and address-size mask of one
+ * ins or outs: what string_run() needs before its first element. */
 static void string_io_init(const struct vm *vm, const struct insn *in,
 			   struct string_io *s)
 {
@@ -170,7 +172,8 @@ static void string_step(struct vcpu *v, enum vcpu_reg r,
 
 /*
  * One element of ins: port -> ES:[RDI] (ES takes no override; in 64-bit
- * mode it has no base).  The destination is checked and probed for a
+ * mode it has no base).  0 when the element is done and RDI moved on; -1
+ * when it faulted (the exception raised, RDI and RCX as they were).  The destination is checked and probed for a
  * write (gva_read with ACC_WRITE) before the device is read, so a fault
  * does not swallow a byte from the device: the restarted instruction
  * reads it again.
@@ -191,7 +194,9 @@ static int ins_one(struct vm *vm, const struct string_io *s)
 	return 0;
 }
 
-/* One element of outs: DS:[RSI] (or a segment override) -> port. */
+/* One element of outs: DS:[RSI] (or a segment override) -> port.  0 when
+ * done and RSI moved on; -1 when the read faulted (the exception raised,
+ * nothing sent to the port).  The port may stop the guest (vm->stopped). */
 static int outs_one(struct vm *vm, const struct insn *in,
 		    const cs_x86_op *mem, const struct string_io *s)
 {

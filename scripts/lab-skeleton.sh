@@ -2,32 +2,63 @@
 # scripts/lab-skeleton.sh - write a student's tree for one lab.
 #
 #   sh scripts/lab-skeleton.sh N DIR      (make lab-skeleton LAB=N OUT=DIR)
+#   ONLY=1 sh scripts/lab-skeleton.sh N DIR   (make ... ONLY=1)
 #
 # Copies the tree (the files git knows, tracked or new, not ignored) into
-# DIR and replaces every region of lab N,
+# DIR and replaces every region of lab N and of every later lab,
 #
 #   /* LAB N BEGIN: what the hole is for */
 #   ... the reference solution ...
 #   /* LAB N END; hole: C statements that stand in for it */
 #
-# by a marked hole: a comment that says what to write and where the
-# handout explains it, then the hole's statements, which build and stop
-# the guest with one clear line (core/lab.h).  Text files mark their
-# regions with <!-- --> or # comments the same way.  The other labs'
-# regions keep their solutions (and their markers), so every lab can be
-# done on its own, in any order.  A lab may also list files that students
-# produce themselves (labs/NN-name/remove): the skeleton leaves them out.
+# by a marked hole: a comment that says what to write and which handout
+# (labs/NN-name/README.md) explains it, then the hole's statements, which
+# build and stop the guest with one clear line (core/lab.h).  Text files
+# mark their regions with <!-- --> or # comments the same way.  Earlier
+# labs' regions keep their solutions (and their markers): a course hands
+# the labs out in order, and lab N's tree is the monitor as the students
+# finished lab N-1, without the answers of the labs still to come.
+# ONLY=1, for the instructor, holes lab N alone and keeps every other
+# lab's solution (so that one lab can be given on its own, in any order).
+#
+# A lab may list files that students produce themselves
+# (labs/NN-name/remove): the skeleton leaves out those of every holed lab,
+# and every lab's planted wrong solutions (labs/*/wrong.sh), whose sed
+# scripts quote the reference.  A lab whose tasks need the finished
+# monitor before the students have written it lists, in labs/NN-name/ref,
+# built files (paths under BUILD, default build) that the skeleton copies
+# to DIR/ref/: lab 1 runs pgcheck on a reference trapvisor.  The tree is
+# a git repository with one commit, "lab N skeleton", so that students
+# see their own changes with git diff.
 set -eu
 LAB=${1:?usage: lab-skeleton.sh N DIR}
 OUT=${2:?usage: lab-skeleton.sh N DIR}
+ONLY=${ONLY:-}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-LABDIR=$(cd "$ROOT" && ls -d labs/0"$LAB"-* 2>/dev/null | head -1 || true)
+BUILD=${BUILD:-build}
+case $LAB in [1-9]|[1-9][0-9]) ;; *)
+	echo "lab-skeleton: LAB must be a lab's number, not '$LAB'" >&2; exit 2 ;; esac
+labdir() { # N: labs/NN-name, or nothing
+	(cd "$ROOT" && ls -d "labs/$(printf %02d "$1")"-* 2>/dev/null | head -1) || true
+}
+LABDIR=$(labdir "$LAB")
 [ -n "$LABDIR" ] || { echo "lab-skeleton: there is no lab $LAB in labs/" >&2; exit 2; }
+[ ! -e "$OUT" ] || [ -z "$(ls -A "$OUT")" ] ||
+	{ echo "lab-skeleton: $OUT exists and is not empty" >&2; exit 2; }
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 cd "$ROOT"
 case $OUT/ in "$ROOT"/*)
 	echo "lab-skeleton: DIR must be outside this tree ($ROOT)" >&2; exit 2 ;; esac
+
+# The labs to hole: N, and every later one unless ONLY.
+HOLED=$LAB
+if [ -z "$ONLY" ]; then
+	for d in labs/[0-9][0-9]-*/; do
+		m=$(basename "$d" | sed 's/-.*//; s/^0*//')
+		[ "$m" -gt "$LAB" ] && HOLED="$HOLED $m"
+	done
+fi
 
 # The tree: git's files when this is a clone, else everything but builds.
 if git -C "$ROOT" rev-parse >/dev/null 2>&1; then
@@ -40,23 +71,54 @@ fi | while read -r f; do
 	cp -p "$f" "$OUT/$f"
 done
 
-# Files the lab asks students to produce themselves (labs/NN-name/remove,
-# one path a line, # comments): the skeleton does not ship them.
-if [ -f "$LABDIR/remove" ]; then
-	grep -v '^#' "$LABDIR/remove" | while read -r f; do
+# Files the holed labs ask students to produce themselves
+# (labs/NN-name/remove, one path a line, # comments), and every lab's
+# planted wrong solutions: the skeleton does not ship them.
+rm -f "$OUT"/labs/*/wrong.sh
+for m in $HOLED; do
+	d=$(labdir "$m")
+	[ -f "$d/remove" ] || continue
+	grep -v '^#' "$d/remove" | while read -r f; do
 		[ -n "$f" ] && rm -f "$OUT/$f"
 	done
+done
+
+# Built files a lab's tasks need before the students have written them.
+if [ -f "$LABDIR/ref" ]; then
+	if grep -v '^#' "$LABDIR/ref" | while read -r f; do
+		[ -z "$f" ] && continue
+		[ -f "$BUILD/$f" ] || exit 1
+		mkdir -p "$OUT/ref/$(dirname "$f")"
+		cp -p "$BUILD/$f" "$OUT/ref/$f"
+	done; then
+		echo "lab $LAB: built reference files in $OUT/ref/ ($LABDIR/ref)"
+	else
+		echo "lab-skeleton: $LABDIR/ref names files of $BUILD/ that are not built (make BUILD=$BUILD all first)" >&2
+		exit 1
+	fi
 fi
 
-# Replace lab N's regions in every file that has one.
-holes=0
+# Replace the holed labs' regions in every file that has one.
 # (The handouts and the guide show markers as examples: not regions.)
-for f in $(grep -rl --exclude-dir=.git "LAB $LAB BEGIN" "$OUT" || true); do
-	case $f in "$OUT"/labs/README.md|"$OUT"/labs/*/README.md) continue ;; esac
-	awk -v lab="$LAB" -v doc="$LABDIR/README.md" -f "$ROOT/scripts/lab-holes.awk" \
-		"$f" >"$f.tmp"
-	mv "$f.tmp" "$f"
-	holes=$((holes + $(grep -c "LAB $LAB: your" "$f" || true)))
+for m in $HOLED; do
+	holes=0
+	for f in $(grep -rl --exclude-dir=.git "LAB $m BEGIN" "$OUT" || true); do
+		case $f in "$OUT"/labs/README.md|"$OUT"/labs/*/README.md) continue ;; esac
+		awk -v lab="$m" -v doc="$(labdir "$m")/README.md" \
+			-f "$ROOT/scripts/lab-holes.awk" "$f" >"$f.tmp"
+		mv "$f.tmp" "$f"
+		holes=$((holes + $(grep -c "LAB $m: your" "$f" || true)))
+	done
+	[ "$m" != "$LAB" ] || [ "$holes" -gt 0 ] ||
+		{ echo "lab-skeleton: lab $LAB has no regions" >&2; exit 1; }
+	[ "$m" = "$LAB" ] && nholes=$holes
 done
-[ "$holes" -gt 0 ] || { echo "lab-skeleton: lab $LAB has no regions" >&2; exit 1; }
-echo "lab $LAB skeleton in $OUT: $holes holes (see $LABDIR/README.md)"
+
+# One commit: the students' starting point.
+if command -v git >/dev/null 2>&1; then
+	(cd "$OUT" && git init -q && git add -A &&
+	 git -c user.name=trapvisor -c user.email=labs@trapvisor.invalid \
+		commit -qm "lab $LAB skeleton") ||
+		{ echo "lab-skeleton: git could not commit the tree in $OUT" >&2; exit 1; }
+fi
+echo "lab $LAB skeleton in $OUT: $nholes holes (see $LABDIR/README.md)${ONLY:+; ONLY=1: no other lab holed}$([ -z "$ONLY" ] && [ "$HOLED" != "$LAB" ] && echo "; later labs holed too:${HOLED#$LAB}")"

@@ -69,7 +69,11 @@ static enum shadow_view spt_view(const struct vm *vm)
 	return vm->vcpu.cpl == CPL_USER ? VIEW_USER : VIEW_SUPERVISOR;
 }
 
-/* Tell the engine to forget what it cached of va (or everything). */
+/*
+ * Tell the engine to forget what it cached of the page of va, or of
+ * every page when va is SHADOW_FLUSH_ALL (an engine with no cache of its
+ * own, softcpu without a TLB, has no flush and is not asked).
+ */
 static void spt_flush_engine(struct vm *vm, uint64_t va)
 {
 	if (vm->engine && vm->engine->flush)
@@ -361,6 +365,10 @@ uint64_t shadowpt_lookup(const struct vm *vm, uint64_t va)
  * Drop va's translation from one view.  If the table on the way shadows a
  * guest large page, the whole table goes: invlpg of any address in a large
  * page forgets all of it, and forgetting more than asked is always safe.
+ * Returns true when it dropped such a table: the engine may then hold
+ * translations of the large page's other 4 KiB pieces, so the caller must
+ * flush everything (SHADOW_FLUSH_ALL), not only va.  False when only va's
+ * leaf went, or nothing was mapped.
  */
 static bool spt_invlpg_view(struct shadowpt *spt, uint64_t *t, uint64_t va)
 {

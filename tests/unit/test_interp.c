@@ -246,14 +246,36 @@ static void expect_done(void)
 			    vm->vcpu.exception.vector,
 			    vm->vcpu.exception.error, last.mnemonic,
 			    last.op_str);
+	else if (vm->vcpu.rip != last.rip + last.size)
+		print_error("%s %s: completed, but RIP is %#llx, not past it\n",
+			    last.mnemonic, last.op_str,
+			    (unsigned long long)vm->vcpu.rip);
 	assert_false(vm->vcpu.exception.pending);
 	assert_int_equal(vm->vcpu.rip, last.rip + last.size);
 	vm->vcpu.rip = CODE;
 }
 
-/* The instruction faulted with vector (error): RIP still on it. */
+/* The instruction faulted with vector (error): RIP still on it.  A
+ * failure names the instruction and what it did instead. */
 static void expect_fault(uint8_t vector, int error)
 {
+	const struct vcpu *v = &vm->vcpu;
+
+	if (!v->exception.pending)
+		print_error("%s %s: expected exception %u, but it completed "
+			    "(rip %#llx)\n", last.mnemonic, last.op_str, vector,
+			    (unsigned long long)v->rip);
+	else if (v->exception.vector != vector ||
+		 (error >= 0 && (!v->exception.has_error ||
+				 v->exception.error != (uint32_t)error)))
+		print_error("%s %s: expected exception %u (error %d), got "
+			    "%u (error %#x)\n", last.mnemonic, last.op_str,
+			    vector, error, v->exception.vector,
+			    v->exception.has_error ? v->exception.error : 0);
+	else if (v->rip != last.rip)
+		print_error("%s %s: faulted, but RIP moved to %#llx\n",
+			    last.mnemonic, last.op_str,
+			    (unsigned long long)v->rip);
 	assert_true(vm->vcpu.exception.pending);
 	assert_int_equal(vm->vcpu.exception.vector, vector);
 	if (error >= 0) {
@@ -309,6 +331,10 @@ static void test_cli_sti(void **state)
 	RUN(0xfb); /* sti */
 	expect_done();
 	assert_true(v->rflags & FL_IF);
+	if (!v->interrupt_shadow)
+		print_error("sti with IF clear: no interrupt shadow, so an "
+			    "interrupt pending now would come before the next "
+			    "instruction (sti; hlt would sleep for ever)\n");
 	assert_true(v->interrupt_shadow);
 
 	identity_map_user();
@@ -490,6 +516,34 @@ static void test_rep_outs_ins(void **state)
 	assert_int_equal(*phys(0x400000 - 1, 1), 0xff);
 }
 
+/*
+ * A rep outs to isa-debug-exit stops the guest: the loop must stop with
+ * it, at the element that stopped it (RCX counted down for that one only),
+ * and leave RIP on the instruction; the elements after it never reach
+ * their port.
+ */
+static void test_rep_outs_stops_at_exit(void **state)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	(void)state;
+	memcpy(phys(DATA, 3), "\x21\x22\x23", 3);
+	v->regs[GPR_RSI] = DATA;
+	v->regs[GPR_RCX] = 3;
+	v->regs[GPR_RDX] = PORT_ISA_DEBUG_EXIT;
+	RUN(0xf3, 0x6e); /* rep outsb */
+	assert_true(vm->stopped);
+	if (vm->exit_status != 0x21 || v->regs[GPR_RCX] != 2)
+		print_error("rep outsb to isa-debug-exit (RCX 3): the loop "
+			    "went on after the guest stopped: status %#x, RCX "
+			    "%llu (expected 0x21 and 2)\n", vm->exit_status,
+			    (unsigned long long)v->regs[GPR_RCX]);
+	assert_int_equal(vm->exit_status, 0x21);
+	assert_int_equal(v->regs[GPR_RCX], 2);
+	assert_int_equal(v->regs[GPR_RSI], DATA + 1);
+	assert_int_equal(v->rip, last.rip);
+}
+
 /* ------------------------------------------------------------------ cr */
 
 static void test_mov_cr(void **state)
@@ -547,6 +601,38 @@ static void test_mov_cr(void **state)
 	set_cpl(3);
 	RUN(0x0f, 0x20, 0xd8); /* mov rax, cr3 */
 	expect_fault(T_GP, 0);
+}
+
+/*
+ * CR1, CR5-CR7 and CR9-CR15 do not exist: #UD, even at CPL 3, where every
+ * CR that exists is #GP(0).  The SDM's MOV CR checks the register before
+ * the privilege; a routine that checks CPL first gives user code #GP(0).
+ */
+static void test_mov_cr_ud_before_cpl(void **state)
+{
+	static const struct { uint8_t b[4]; size_t n; const char *what; } ud[] = {
+		{ { 0x0f, 0x20, 0xc8 }, 3, "mov rax, cr1" },
+		{ { 0x0f, 0x22, 0xe8 }, 3, "mov cr5, rax" },
+		{ { 0x0f, 0x20, 0xf8 }, 3, "mov rax, cr7" },
+		{ { 0x44, 0x0f, 0x22, 0xc8 }, 4, "mov cr9, rax" },
+	};
+
+	(void)state;
+	for (unsigned cpl = 0; cpl <= 3; cpl += 3) {
+		if (cpl == 3) {
+			identity_map_user();
+			set_cpl(3);
+		}
+		for (size_t i = 0; i < sizeof(ud) / sizeof(ud[0]); i++) {
+			run(ud[i].b, ud[i].n);
+			if (!vm->vcpu.exception.pending ||
+			    vm->vcpu.exception.vector != T_UD)
+				print_error("%s at CPL %u: must be #UD (the "
+					    "register is checked before the "
+					    "privilege)\n", ud[i].what, cpl);
+			expect_fault(T_UD, -1);
+		}
+	}
 }
 
 static void test_mov_dr_smsw_lmsw(void **state)
@@ -766,6 +852,36 @@ static void test_msr(void **state)
 	set_cpl(3);
 	rdmsr(MSR_EFER);
 	expect_fault(T_GP, 0);
+}
+
+/*
+ * rdmsr writes EAX and EDX, and in 64-bit mode a 32-bit register write
+ * clears bits 63:32: the old upper halves of RAX and RDX must not survive.
+ * wrmsr ignores them.
+ */
+static void test_rdmsr_zero_extends(void **state)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	(void)state;
+	v->regs[GPR_RCX] = MSR_LSTAR;
+	v->regs[GPR_RAX] = 0xaaaaaaaa81000000ULL;
+	v->regs[GPR_RDX] = 0x55555555ffffffffULL;
+	RUN(0x0f, 0x30); /* wrmsr: only EDX:EAX count */
+	expect_done();
+	assert_int_equal(v->lstar, 0xffffffff81000000ULL);
+	v->regs[GPR_RAX] = 0xdeadbeef00000000ULL;
+	v->regs[GPR_RDX] = 0xdeadbeef00000000ULL;
+	RUN(0x0f, 0x32); /* rdmsr */
+	expect_done();
+	if (v->regs[GPR_RAX] != 0x81000000ULL ||
+	    v->regs[GPR_RDX] != 0xffffffffULL)
+		print_error("rdmsr of LSTAR: RAX %#llx, RDX %#llx; expected "
+			    "0x81000000 and 0xffffffff (bits 63:32 of both "
+			    "cleared)\n", (unsigned long long)v->regs[GPR_RAX],
+			    (unsigned long long)v->regs[GPR_RDX]);
+	assert_int_equal(v->regs[GPR_RAX], 0x81000000ULL);
+	assert_int_equal(v->regs[GPR_RDX], 0xffffffffULL);
 }
 
 /* ------------------------------------------------ cpuid, time, xcr, hlt */
@@ -2453,12 +2569,15 @@ int main(void)
 		T(test_out_debug_exit),
 		T(test_io_permission_bitmap),
 		T(test_rep_outs_ins),
+		T(test_rep_outs_stops_at_exit),
 		T(test_mov_cr),
+		T(test_mov_cr_ud_before_cpl),
 		T(test_mov_dr_smsw_lmsw),
 		T(test_lgdt_sgdt_lidt),
 		T(test_ltr_lldt_str_sldt),
 		T(test_lar_lsl_verr_verw),
 		T(test_msr),
+		T(test_rdmsr_zero_extends),
 		T(test_cpuid),
 		T(test_guest_umip),
 		T(test_time),

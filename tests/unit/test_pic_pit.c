@@ -186,6 +186,74 @@ static void test_pit_one_shot(void **state)
 	assert_int_equal(i8254_next_irq0(&pit), UINT64_MAX);
 }
 
+/*
+ * In LOHI mode the low byte alone loads nothing: the counter waits for
+ * the high byte (after a new control word it does not count at all).
+ */
+static void test_pit_lohi_waits_for_high_byte(void **state)
+{
+	struct i8254 pit;
+
+	(void)state;
+	i8254_init(&pit);
+	i8254_write(&pit, PIT_CMD, PIT_RW_LOHI << 4 | PIT_MODE_RATE << 1, 0);
+	i8254_write(&pit, PIT_CH0, 0x10, 0); /* the low byte only */
+	if (i8254_next_irq0(&pit) != UINT64_MAX)
+		print_error("LOHI: after the low byte alone the counter runs "
+			    "(next tick at %llu ns); it must wait for the high "
+			    "byte\n", (unsigned long long)i8254_next_irq0(&pit));
+	assert_int_equal(i8254_next_irq0(&pit), UINT64_MAX);
+	assert_int_equal(i8254_irq0_edges(&pit, 1000000000), 0);
+	i8254_write(&pit, PIT_CH0, 0x2e, 1000000000); /* 0x2e10 = 11792 */
+	assert_int_equal(i8254_irq0_edges(&pit, 1000000000 + 9882000), 0);
+	assert_int_equal(i8254_irq0_edges(&pit, 1000000000 + 9883000), 1);
+}
+
+/*
+ * Mode 3 counts down by two (twice a period, once per half of OUT0):
+ * 100 clocks after a load of 1000 it reads 800, not 900.
+ */
+static void test_pit_square_wave_counts_by_two(void **state)
+{
+	struct i8254 pit;
+
+	(void)state;
+	i8254_init(&pit);
+	pit_program(&pit, PIT_MODE_SQUARE, 1000, 0);
+	i8254_write(&pit, PIT_CMD, 0x00, 83810); /* latch after 100 clocks */
+	uint8_t lo = i8254_read(&pit, PIT_CH0, 83810);
+	uint8_t hi = i8254_read(&pit, PIT_CH0, 83810);
+	if ((lo | hi << 8) != 800)
+		print_error("mode 3, count 1000, 100 clocks later: read %u, "
+			    "expected 800 (the square wave counts by two)\n",
+			    lo | hi << 8);
+	assert_int_equal(lo | hi << 8, 800);
+}
+
+/*
+ * Ten hours of virtual time at 100 Hz: the next tick is still due within
+ * one period of now, and not a nanosecond early (rounded up).
+ */
+static void test_pit_long_run(void **state)
+{
+	struct i8254 pit;
+	const uint64_t hours10 = 36000ULL * 1000000000ULL;
+
+	(void)state;
+	i8254_init(&pit);
+	pit_program(&pit, PIT_MODE_RATE, 11932, 0); /* 10.0002 ms */
+	assert_true(i8254_irq0_edges(&pit, hours10) > 3599000);
+	uint64_t next = i8254_next_irq0(&pit);
+	if (next <= hours10 || next > hours10 + 10000200)
+		print_error("after 10 hours the next tick is due at %llu ns, "
+			    "not within a period after %llu (an overflow?)\n",
+			    (unsigned long long)next,
+			    (unsigned long long)hours10);
+	assert_true(next > hours10 && next <= hours10 + 10000200);
+	assert_int_equal(i8254_irq0_edges(&pit, next - 1), 0);
+	assert_int_equal(i8254_irq0_edges(&pit, next), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +266,9 @@ int main(void)
 		cmocka_unit_test(test_pit_rate_generator_edges),
 		cmocka_unit_test(test_pit_square_wave_same_period),
 		cmocka_unit_test(test_pit_latch_and_read),
+		cmocka_unit_test(test_pit_lohi_waits_for_high_byte),
+		cmocka_unit_test(test_pit_square_wave_counts_by_two),
+		cmocka_unit_test(test_pit_long_run),
 		cmocka_unit_test(test_pit_one_shot),
 	};
 	return cmocka_run_group_tests_name("pic and pit", tests, NULL, NULL);

@@ -691,6 +691,13 @@ static void test_shadow_invlpg(void **state)
 	assert_int_equal(shadowpt_fault(vm, a, PFEC_U), SHADOW_FILLED);
 	seen.flushes = 0;
 	shadowpt_invlpg(vm, a + 0x10);
+	if (shadow_leaf(vm->spt->root[VIEW_SUPERVISOR], a) ||
+	    shadow_leaf(vm->spt->root[VIEW_USER], a))
+		print_error("invlpg %#llx: the %s view still maps it (invlpg "
+			    "forgets the address in both views)\n",
+			    (unsigned long long)(a + 0x10),
+			    shadow_leaf(vm->spt->root[VIEW_USER], a) ?
+			    "user" : "supervisor");
 	assert_int_equal(seen.flushes, 1);
 	assert_int_equal(seen.last_flush, a + 0x10);
 	assert_int_equal(shadow_leaf(vm->spt->root[VIEW_SUPERVISOR], a), 0);
@@ -712,6 +719,18 @@ static void test_shadow_invlpg_large(void **state)
 				     va + 0x5000), 0x605000 | PTE_P | PTE_U);
 	uint64_t before = vm->spt->tables;
 	shadowpt_invlpg(vm, va + 0x1ff000); /* a piece never touched */
+	if (shadow_leaf(vm->spt->root[VIEW_SUPERVISOR], va) ||
+	    shadow_leaf(vm->spt->root[VIEW_SUPERVISOR], va + 0x5000))
+		print_error("invlpg %#llx in the guest's 2 MiB page at %#llx: "
+			    "the shadow leaves of its other 4 KiB pieces "
+			    "survived (forget the whole SPT_LARGE table)\n",
+			    (unsigned long long)(va + 0x1ff000),
+			    (unsigned long long)va);
+	else if (seen.last_flush != SHADOW_FLUSH_ALL)
+		print_error("invlpg in a guest large page: the engine was told "
+			    "to flush %#llx only, not everything (its cached "
+			    "translations of the other pieces stay)\n",
+			    (unsigned long long)seen.last_flush);
 	assert_int_equal(shadow_leaf(vm->spt->root[VIEW_SUPERVISOR], va), 0);
 	assert_int_equal(shadow_leaf(vm->spt->root[VIEW_SUPERVISOR],
 				     va + 0x5000), 0);
@@ -773,6 +792,12 @@ static void test_cr3_keeps_only_global_entries(void **state)
 	load_cr3(vm, PML4_GPA); /* a reload: the same space */
 	assert_int_equal(vm->spt->space_hits, hits + 1);
 	assert_ptr_equal(vm->spt->root[VIEW_SUPERVISOR], sup);
+	if (shadow_leaf(sup, 0x400000) != (0x200000 | PTE_P | PTE_U | PTE_G))
+		print_error("CR3 reload: the global leaf of 0x400000 was "
+			    "forgotten (G leaves survive a CR3 write)\n");
+	if (shadow_leaf(sup, 0x401000))
+		print_error("CR3 reload: the non-global leaf of 0x401000 "
+			    "survived (a CR3 write forgets it)\n");
 	assert_int_equal(shadow_leaf(sup, 0x400000),
 			 0x200000 | PTE_P | PTE_U | PTE_G);
 	assert_int_equal(shadow_leaf(sup, 0x401000), 0);
@@ -825,6 +850,10 @@ static void test_cr3_switch_and_back(void **state)
 	shadowpt_invlpg(vm, 0x400000);
 	assert_int_equal(shadow_leaf(a, 0x400000), 0);
 	load_cr3(vm, PML4_B_GPA);
+	if (shadow_leaf(vm->spt->current, 0x400000))
+		print_error("invlpg 0x400000 in space A: space B's cached "
+			    "shadow still maps it (without PCIDs invlpg "
+			    "forgets the address in every space)\n");
 	assert_int_equal(shadow_leaf(vm->spt->current, 0x400000), 0);
 }
 

@@ -1,0 +1,90 @@
+#!/bin/sh
+# scripts/lab-wrong.sh - a lab's grader against its planted wrong solutions
+# (for the instructor: students' trees leave every labs/*/wrong.sh out).
+#
+#   sh labs/NN-name/wrong.sh --list          the lab's planted bugs
+#   sh labs/NN-name/wrong.sh BUILD NAME      check one of them
+#
+# Each labs/NN-name/wrong.sh sets LAB and BUGS, one bug a line,
+#
+#   NAME|what the mistake is|source file|sed script|test binary|tests
+#
+# and sources this file.  The check plants the bug in a copy of the source
+# file (the sed script), compiles tests/unit/BINARY.c against that copy
+# (everything else from BUILD's libtrapvisor.a, whose own object for the
+# file the linker then never needs), and passes when every named test
+# fails and one of the grader's unit checks of lab LAB scores a failed one
+# (scripts/grade.sh): the wrong solution scores below 100, and the
+# grader's message names the mistake's test.  Exit status 0 when the bug
+# is caught, 1 when it is not, 2 on bad use.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ME=$(basename "$(dirname "$0")")/wrong.sh
+
+if [ "${1:-}" = --list ]; then
+	printf "%s\n" "$BUGS" | cut -d'|' -f1
+	exit 0
+fi
+BUILD=${1:?usage: wrong.sh BUILD NAME | --list}
+NAME=${2:?usage: wrong.sh BUILD NAME | --list}
+line=$(printf "%s\n" "$BUGS" | grep "^$NAME|") || {
+	echo "$ME: no planted bug $NAME (--list names them)" >&2; exit 2; }
+what=$(printf "%s\n" "$line" | cut -d'|' -f2)
+file=$(printf "%s\n" "$line" | cut -d'|' -f3)
+script=$(printf "%s\n" "$line" | cut -d'|' -f4)
+bin=$(printf "%s\n" "$line" | cut -d'|' -f5)
+must=$(printf "%s\n" "$line" | cut -d'|' -f6)
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+[ -f "$BUILD/libtrapvisor.a" ] || {
+	echo "$ME: $BUILD/libtrapvisor.a is not built (make BUILD=... all)" >&2; exit 2; }
+
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+mkdir -p "$T/$(dirname "$file")"
+sed "$script" "$ROOT/$file" >"$T/$file"
+if cmp -s "$ROOT/$file" "$T/$file"; then
+	echo "$NAME: the sed script no longer changes $file: update it"
+	exit 1
+fi
+# The library's flags: a sanitizer build needs its run-time at link time.
+san=""
+nm "$BUILD/libtrapvisor.a" 2>/dev/null | grep -q __asan_ &&
+	san="-fsanitize=address,undefined"
+# The copy's own folder first, for its #include "x.h" of its neighbours.
+# shellcheck disable=SC2046,SC2086
+if ! ${CC:-cc} -std=c11 -w -D_GNU_SOURCE $san \
+	-iquote "$ROOT/$(dirname "$file")" -I"$ROOT" \
+	$(pkg-config --cflags capstone 2>/dev/null) -o "$T/$bin" \
+	"$ROOT/tests/unit/$bin.c" "$ROOT"/tests/unit/support/*.c \
+	"$T/$file" "$BUILD/libtrapvisor.a" \
+	$(pkg-config --libs capstone 2>/dev/null || echo -lcapstone) -lm \
+	$(pkg-config --libs cmocka 2>/dev/null || echo -lcmocka) \
+	>"$T/log" 2>&1; then
+	echo "$NAME: the planted bug does not build:"; head -5 "$T/log"
+	exit 1
+fi
+(cd "$T" && timeout 120 "./$bin") >"$T/out" 2>&1
+rc=$?
+missed=""
+for t in $must; do
+	grep -q "^\[  FAILED  \] $t\$" "$T/out" || missed="$missed $t"
+done
+if [ $rc = 0 ] || [ -n "$missed" ]; then
+	echo "$NAME ($what): not caught; $bin status $rc, still passing:$missed"
+	exit 1
+fi
+# ...and the grader scores them: a failed test in one of the lab's unit
+# checks takes that check's points.
+scored=""
+for t in $must; do
+	awk "/^lab$LAB\\(\\) \\{/, /^}/" "$ROOT/scripts/grade.sh" |
+		grep -q "^[[:space:]]*unit [0-9]* $bin .*\\<$t\\>" &&
+		scored="$scored $t"
+done
+if [ -z "$scored" ]; then
+	echo "$NAME ($what): caught by tests no check of lab $LAB in scripts/grade.sh scores: $must"
+	exit 1
+fi
+# The message the grader shows: the first cmocka error of the first test.
+msg=$(sed -n "/^\[ RUN      \] ${must%% *}\$/,/^\[  FAILED  \]/p" "$T/out" |
+	grep -v '^\[' | head -1 | cut -c1-120)
+echo "$NAME ($what): caught by$(grep '^\[  FAILED  \] test_' "$T/out" | sed 's/.*\] / /' | sort -u | tr -d '\n')${msg:+; it says: $msg}"
