@@ -7,10 +7,10 @@
 #   sh bench/dom0.sh BUILD [ENGINES [FILE]]
 #
 # prints a markdown table; with FILE, writes it there as RESULTS.md's
-# section "The dom0 experiment" and draws the chart next to it
-# (FILE's name with .svg for .md): make bench-dom0 writes bench/dom0.md
-# and bench/dom0.svg, and bench/report.sh puts dom0.md into
-# bench/RESULTS.md.
+# section "The dom0 experiment", draws the chart next to it (FILE's name
+# with .svg for .md) and puts the section into the RESULTS.md beside
+# FILE: make bench-dom0 writes bench/dom0.md and bench/dom0.svg and
+# updates bench/RESULTS.md (bench/report.sh also puts dom0.md there).
 #
 # The workload is guests/iobench's randread (bench/io.sh's guest):
 # DOM0_SIZE (full: 2000; smoke: 64, the bench suite's) synchronous 4 KiB
@@ -120,6 +120,19 @@ if [ -n "${3:-}" ]; then # the section, around this script's own table
 		cat "$HERE/dom0-explain.md"
 	} >"$3.tmp" && mv "$3.tmp" "$3"
 	chart <"$3.rows" >"$svg" && rm -f "$3.rows"
+	# RESULTS.md beside FILE: this section in place of the last one (up
+	# to the next "## "), or before the I/O benchmark's (bench/io.sh's
+	# way; bench/report.sh puts it there after every make bench).
+	R=$(dirname "$3")/RESULTS.md
+	[ -f "$R" ] || exit 0
+	awk -v sec="$3" '
+	function put() { while ((getline l < sec) > 0) print l; print ""; done = 1 }
+	/^## The dom0 experiment/ { skip = 1; if (!done) put(); next }
+	skip && /^## / { skip = 0 }
+	skip { next }
+	/^## (The I\/O benchmark|How to read the columns)/ && !done { put() }
+	{ print }
+	END { if (!done) { print ""; put() } }' "$R" >"$R.tmp" && mv "$R.tmp" "$R"
 	exit
 fi
 T=${TMPDIR:-/tmp}/dom0.$$; mkdir -p "$T"
