@@ -62,7 +62,7 @@ esac
 # disk and back end, four bars in it: p50 and p99, alone and against the
 # hog.  Reads the table's rows on stdin.
 chart() {
-	awk -F'|' '$2 ~ /^ [a-z]/ && $6 ~ /[0-9]/ {
+	awk -F'|' '$2 ~ /^ [a-z]/ && $6 ~ /^ [0-9.]+ $/ {
 		for (i = 2; i <= 7; i++) gsub(/ /, "", $i)
 		g = $2 "/" $3 ($4 == "-" ? "" : "/" $4)
 		if (!(g in seen)) { seen[g] = 1; grp[++ng] = g }
@@ -72,9 +72,9 @@ chart() {
 		split("p50 idle,p50 hog,p99 idle,p99 hog", bar, ",")
 		split("#4c72b0 #dd8452 #55a868 #c44e52", color, " ")
 		bw = 11; gap = 22; gw = 4 * bw + gap; left = 70; top = 40
-		ph = 260; lo = 0; hi = 5
+		ph = 260; lo = 0; hi = 5; lg = top + ph + 100	# the legend, below the rotated names
 		w = left + ng * gw + 20; if (w < 760) w = 760
-		printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"11\">\n", w, top + ph + 80
+		printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"11\">\n", w, lg + 24
 		print "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
 		printf "<text x=\"%d\" y=\"20\" font-size=\"14\">Read latency in microseconds (log scale): p50 and p99, alone and against the hog</text>\n", left
 		for (d = lo; d <= hi; d++) {
@@ -97,7 +97,7 @@ chart() {
 			printf "<text transform=\"translate(%.1f,%d) rotate(30)\">%s</text>\n", x0 + 2 * bw, top + ph + 14, grp[j]
 		}
 		for (i = 1; i <= 4; i++) {
-			lx = left + (i - 1) * 120; ly = top + ph + 62
+			lx = left + (i - 1) * 120; ly = lg
 			printf "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>\n", lx, ly, color[i]
 			printf "<text x=\"%d\" y=\"%d\">%s</text>\n", lx + 16, ly + 10, bar[i]
 		}
