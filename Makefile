@@ -194,9 +194,10 @@ $(BUILD)/trapvisor: $(BUILD)/obj/monitor/main.o $(LIB)
 $(BUILD)/trapvisor-qemu: $(BUILD)/trapvisor
 	ln -sf trapvisor $@
 
-# the dom0 experiment: a synchronous I/O guest per virtio back-end
+# the dom0 experiment: a synchronous I/O guest per disk and back-end
 # placement, with and without a CPU hog on the back end's core
-# (bench/dom0.sh; the table goes into bench/RESULTS.md)
+# (bench/dom0.sh: bench/dom0.md, bench/dom0.svg, and the table into
+# bench/RESULTS.md)
 .PHONY: bench-dom0
 bench-dom0: all $(BUILD)/bench/hostbench
 	sh bench/dom0.sh $(BUILD) "softcpu native" bench/dom0.md

@@ -60,7 +60,7 @@
 #define SMOKE_REQS 64
 #define FULL_REQS 2000     /* 8000 KiB: within the image, sequentially */
 #define FULL_SYNC 500
-#define SEED 2463534242u   /* the xorshift's start: iolat's */
+#define SEED 2463534242u   /* the xorshift's start */
 #define LINE_WIDTH 240     /* a line's bytes, the newline included */
 
 static struct rt_vblk vb;
