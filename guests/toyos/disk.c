@@ -11,6 +11,9 @@
  *   disk=virtio    the virtio-blk card
  *   disk=ide       the IDE primary master by PIO
  *   disk=ide-dma   the same disk by DMA through the PIIX3 IDE function
+ *   disk=pt        the passed-through disk (--disk=FILE,if=passthru): its
+ *                  rings and doorbells in a page of the kernel's memory,
+ *                  a host thread as the device, no exit on the data path
  *
  * and without any of them toyos runs without a disk.  Completion is by
  * polling on every disk (the drivers' default): toyos runs its system
@@ -21,12 +24,15 @@
 #include "devices/ide.h"
 #include "ide.h"
 #include "pci.h"
+#include "ptblk.h"
 #include "toyos.h"
 #include "vblk.h"
 
 
 static struct rt_vblk vblk;
 static struct rt_ide ide;
+static struct rt_ptblk pt;
+static uint8_t pt_page[PTBLK_PAGE] __attribute__((aligned(PTBLK_PAGE)));
 
 /* Where word p goes on after prefix, or NULL if it does not begin so. */
 static const char *skip_prefix(const char *p, const char *prefix)
@@ -83,6 +89,25 @@ static struct rt_blk *open_virtio(void)
 	return &vblk.blk;
 }
 
+/* The passed-through disk, given a page of the kernel's memory (mapped
+ * one to one, as the drivers need) for its queues. */
+static struct rt_blk *open_pt(void)
+{
+	static const uint16_t ids[] = { PTBLK_DEVICE_ID };
+	struct rt_pci_dev d;
+
+	if (!rt_pci_find(PTBLK_VENDOR_ID, ids, 1, &d))
+		return NULL;
+	if (rt_ptblk_open(&pt, &d, pt_page) < 0) {
+		rt_printf("toyos: disk: the passthru disk at %02x:%02x.%x did "
+			  "not come up\n", d.bus, d.dev, d.fn);
+		return NULL;
+	}
+	rt_printf("toyos: disk: passthru at %02x:%02x.%x, %llu sectors\n",
+		  d.bus, d.dev, d.fn, (unsigned long long)pt.blk.sectors);
+	return &pt.blk;
+}
+
 /* Bus mastering on in the PIIX3 IDE function, and its BAR4 (the
  * bus-master registers, primary channel first) to the driver. */
 static bool use_dma(void)
@@ -119,9 +144,9 @@ struct rt_blk *disk_open(const char *args)
 		return NULL;
 	any = !strcmp(kind, "");
 	if (!any && strcmp(kind, "virtio") && strcmp(kind, "ide") &&
-	    strcmp(kind, "ide-dma")) {
+	    strcmp(kind, "ide-dma") && strcmp(kind, "pt")) {
 		rt_printf("toyos: disk: no kind \"%s\" (disk, disk=virtio, "
-			  "disk=ide, disk=ide-dma)\n", kind);
+			  "disk=ide, disk=ide-dma, disk=pt)\n", kind);
 		return NULL;
 	}
 	if (any || !strcmp(kind, "virtio"))
@@ -130,6 +155,8 @@ struct rt_blk *disk_open(const char *args)
 		b = open_ide(false);
 	if (!b && !strcmp(kind, "ide-dma"))
 		b = open_ide(true);
+	if (!b && !strcmp(kind, "pt"))
+		b = open_pt();
 	if (!b)
 		rt_printf("toyos: disk: none found\n");
 	return b;

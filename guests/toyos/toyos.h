@@ -177,7 +177,8 @@ void trap_init(void);
 
 /* ------------------------------------------------------------ disk.c */
 /* Open the disk args asks for ("disk", "disk=virtio", "disk=ide",
- * "disk=ide-dma"); NULL when it asks for none or none answers. */
+ * "disk=ide-dma", "disk=pt"); NULL when it asks for none or none
+ * answers. */
 struct rt_blk *disk_open(const char *args);
 
 /* ------------------------------------------------------------ fs.c */
