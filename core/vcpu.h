@@ -120,8 +120,9 @@ struct vcpu {
 	uint64_t star, lstar, cstar, sfmask;
 	uint64_t kernel_gs_base;   /* swapped with seg[SEG_GS].base by swapgs */
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
-	uint64_t tsc_offset;       /* guest TSC = host TSC + tsc_offset (kvm
-				      copies the guest's IA32_TSC here) */
+	uint64_t tsc_offset;       /* guest TSC = host TSC (under --icount:
+				      virtual ns) + tsc_offset (kvm copies
+				      the guest's IA32_TSC here) */
 	uint64_t tsc_aux;
 	uint64_t apic_base;
 	uint64_t pat;

@@ -137,7 +137,7 @@ static int hc_cpuid(struct vm *vm, uint32_t leaf, uint32_t subleaf,
 /* HC_RDTSC: the guest's TSC; outside 64-bit mode EDX:EAX, as rdtsc. */
 static uint64_t hc_rdtsc(struct vm *vm)
 {
-	uint64_t tsc = interp_host_tsc() + vm->vcpu.tsc_offset;
+	uint64_t tsc = interp_guest_tsc(vm);
 
 	if (cpu_mode(&vm->vcpu) != CPU_LONG)
 		vm->vcpu.regs[GPR_RDX] = tsc >> 32;

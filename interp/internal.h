@@ -269,6 +269,11 @@ void interp_deliver_event(struct vm *vm, uint8_t vector, bool has_error,
 
 /* Host TSC (or a monotonic nanosecond count where there is no TSC). */
 uint64_t interp_host_tsc(void);
+/* The guest's TSC (host TSC, or virtual ns under --icount, plus
+ * vcpu.tsc_offset), its setting by wrmsr, and its rate in Hz. */
+uint64_t interp_guest_tsc(const struct vm *vm);
+void interp_set_guest_tsc(struct vm *vm, uint64_t tsc);
+uint64_t interp_tsc_hz(const struct vm *vm);
 
 /* ----------------------------------------------------------- routines */
 

@@ -74,42 +74,16 @@ static bool write_apic_base(struct vm *vm, uint64_t val)
 }
 
 /*
- * The host TSC's rate, measured once against the host's monotonic clock
- * over TSC_CALIBRATE_NS: the guest's TSC is the host's plus an offset
- * (interp/time.c), so this is the guest's rate too.
- */
-#define TSC_CALIBRATE_NS 10000000ULL
-
-static uint64_t tsc_hz(void)
-{
-	static uint64_t hz;
-
-	if (!hz) {
-		struct timespec pause = { 0, (long)TSC_CALIBRATE_NS };
-		uint64_t t0 = interp_host_tsc(), ns0 = clock_host_ns();
-
-		nanosleep(&pause, NULL);
-		uint64_t dt = interp_host_tsc() - t0, dns = clock_host_ns() - ns0;
-		hz = dns ? (uint64_t)((unsigned __int128)dt * 1000000000ULL /
-				      dns) : 1000000000ULL;
-		if (!hz)
-			hz = 1;
-	}
-	return hz;
-}
-
-/*
  * IA32_TSC_DEADLINE: the LAPIC timer fires when the guest's TSC reaches
  * val.  The TSC ticks are turned into virtual time at the TSC's rate from
- * now on (under --icount the TSC still runs at the host's pace, so the
- * timer fires after the host time that TSC count stands for).
+ * now on (under --icount one tick is one ns of virtual time: interp/time.c).
  */
 static void write_tsc_deadline(struct vm *vm, uint64_t val)
 {
-	uint64_t tsc = interp_host_tsc() + vm->vcpu.tsc_offset;
+	uint64_t tsc = interp_guest_tsc(vm);
 	uint64_t ahead = val > tsc ? val - tsc : 0;
 	unsigned __int128 ns = (unsigned __int128)ahead * 1000000000ULL /
-			       tsc_hz();
+			       interp_tsc_hz(vm);
 	uint64_t now = clock_now(vm);
 
 	devices_set_tsc_deadline(vm, val, ns >= CLOCK_NEVER - now ?
@@ -151,8 +125,7 @@ static bool msr_write(struct vm *vm, uint32_t msr, uint64_t val)
 						      val);
 	case MSR_KERNEL_GS_BASE: return write_address(&v->kernel_gs_base, val);
 	case MSR_TSC_AUX:        return write_low32(&v->tsc_aux, val);
-	case MSR_IA32_TSC:       v->tsc_offset = val - interp_host_tsc();
-				 return true;
+	case MSR_IA32_TSC:       interp_set_guest_tsc(vm, val); return true;
 	case MSR_IA32_APIC_BASE: return write_apic_base(vm, val);
 	case MSR_IA32_TSC_DEADLINE: write_tsc_deadline(vm, val); return true;
 	case MSR_IA32_PAT:
@@ -185,8 +158,7 @@ static bool msr_read(struct vm *vm, uint32_t msr, uint64_t *val)
 	case MSR_GS_BASE:           *val = v->seg[SEG_GS].base; break;
 	case MSR_KERNEL_GS_BASE:    *val = v->kernel_gs_base; break;
 	case MSR_TSC_AUX:           *val = v->tsc_aux; break;
-	case MSR_IA32_TSC:          *val = interp_host_tsc() + v->tsc_offset;
-				    break;
+	case MSR_IA32_TSC:          *val = interp_guest_tsc(vm); break;
 	case MSR_IA32_APIC_BASE:    *val = v->apic_base; break;
 	case MSR_IA32_PAT:          *val = v->pat; break;
 	case MSR_IA32_SYSENTER_CS:  *val = v->sysenter_cs; break;

@@ -999,6 +999,34 @@ static void test_time(void **state)
 	expect_fault(T_GP, 0);
 }
 
+/*
+ * Under --icount the guest's TSC counts virtual nanoseconds (interp/time.c):
+ * rdtsc, rdmsr IA32_TSC and a wrmsr to it follow the instruction count, so
+ * that a run repeats to the tick.
+ */
+static void test_time_icount(void **state)
+{
+	struct vcpu *v = &vm->vcpu;
+	uint64_t saved = vm->clock.icount_ns, t;
+
+	(void)state;
+	vm->clock.icount_ns = 10;
+	v->instructions = 1000;
+	v->tsc_offset = 0;
+	RUN(0x0f, 0x31); /* rdtsc */
+	expect_done();
+	t = (v->regs[GPR_RDX] << 32) | (uint32_t)v->regs[GPR_RAX];
+	assert_int_equal(t, clock_now(vm)); /* "rdtsc: virtual ns" */
+	wrmsr(MSR_IA32_TSC, 5000000);
+	expect_done();
+	v->instructions += 7;
+	t = rdmsr(MSR_IA32_TSC);
+	expect_done();
+	assert_int_equal(t, 5000000 + 7 * 10); /* "IA32_TSC: set, then 7 insns" */
+	vm->clock.icount_ns = saved;
+	v->tsc_offset = 0;
+}
+
 static void test_xcr(void **state)
 {
 	struct vcpu *v = &vm->vcpu;
@@ -2581,6 +2609,7 @@ int main(void)
 		T(test_cpuid),
 		T(test_guest_umip),
 		T(test_time),
+		T(test_time_icount),
 		T(test_xcr),
 		T(test_hlt_invlpg_wbinvd),
 		T(test_segments),
