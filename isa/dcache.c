@@ -66,13 +66,22 @@ static struct isa_dcache_slot *isa_dcache_slot(uint64_t rip)
 	return &isa_dcache[(rip ^ (rip >> 9)) & (ISA_DCACHE_SIZE - 1)];
 }
 
-/* Does the slot hold the decode of these bytes at rip in bits-bit code? */
+/*
+ * Does the slot hold the decode of these bytes at rip in bits-bit code?
+ * The bytes are compared in a loop of at most INSN_MAX rounds, most often
+ * one to three: a call to memcmp cost more than the compare.
+ */
 static bool isa_dcache_match(const struct isa_dcache_slot *s,
 			     const uint8_t *buf, size_t len, uint64_t rip,
 			     unsigned bits)
 {
-	return s->valid && s->bits == bits && s->in.rip == rip &&
-	       s->in.size <= len && memcmp(s->in.bytes, buf, s->in.size) == 0;
+	if (!s->valid || s->bits != bits || s->in.rip != rip ||
+	    s->in.size > len)
+		return false;
+	for (unsigned i = 0; i < s->in.size; i++)
+		if (s->in.bytes[i] != buf[i])
+			return false;
+	return true;
 }
 
 enum decode_result isa_decode_cached(const uint8_t *buf, size_t len,

@@ -21,7 +21,9 @@
  * called innocuous.  Rows of instructions that exist only outside 64-bit
  * mode (lds, pushad, aaa, into ...) say so.
  */
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "isa/decode.h"
 #include "isa/pgclass.h"
@@ -397,13 +399,36 @@ static const struct pg_entry *pg_classify_mov(const struct insn *in)
 	 * return PG_REST; */
 }
 
-/* The row of a single-form instruction: a search past the forms. */
+/*
+ * The row of a single-form instruction, by Capstone id: the first row
+ * past the forms with that id.  A search of the table cost a syscall's
+ * or a sysret's trap nearly 300 host instructions on every trap (their
+ * rows are near the end), so the rows are indexed by id once, at the
+ * first look: pg_row_of[id] is the row's index, 0 for none (the forms
+ * come first, so no single-form row has index 0).
+ */
+#define PG_IDS (ISA_INS_RDPID + 1)
+_Static_assert(sizeof(pg_table) / sizeof(pg_table[0]) <= UINT8_MAX,
+	       "pg_row_of holds a row's index in a byte");
+static uint8_t pg_row_of[PG_IDS];
+static bool pg_rows_indexed;
+
+static void pg_index_rows(void)
+{
+	/* From the end, so that the first row of an id is the one kept. */
+	for (unsigned i = pg_table_len - 1; i-- > PGF_NFORMS;)
+		if (pg_table[i].id < PG_IDS)
+			pg_row_of[pg_table[i].id] = (uint8_t)i;
+	pg_rows_indexed = true;
+}
+
 static const struct pg_entry *pg_lookup(unsigned id)
 {
-	for (unsigned i = PGF_NFORMS; i < pg_table_len - 1; i++)
-		if (pg_table[i].id == id)
-			return &pg_table[i];
-	return PG_REST;
+	if (!pg_rows_indexed)
+		pg_index_rows();
+	if (id >= PG_IDS || pg_row_of[id] == 0)
+		return PG_REST;
+	return &pg_table[pg_row_of[id]];
 }
 
 const struct pg_entry *pg_classify(const struct insn *in)

@@ -61,8 +61,11 @@ struct action {
 	bool patched;           /* a #GP from a site --patch rewrote */
 	struct interp_effect effect; /* what the routine reported */
 	bool says;              /* --trace: what happened, in words */
-	char what[160];         /* "out port 0x3f8 <- 0x68", "shadow ..." */
+	char *what;             /* "out port 0x3f8 <- 0x68", "shadow ...":
+				   WHAT_LEN bytes of dispatch()'s stack,
+				   written only under --trace (say()) */
 };
+#define WHAT_LEN 160
 
 /* --stats rows of exits: an exception's by its vector, the others' by
  * their reason, after them; a hypercall (EXIT_IO on kvm) after those. */
@@ -84,7 +87,7 @@ say(struct action *a, const char *fmt, ...)
 	if (!a->says)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(a->what, sizeof(a->what), fmt, ap);
+	vsnprintf(a->what, WHAT_LEN, fmt, ap);
 	va_end(ap);
 }
 
@@ -167,7 +170,7 @@ static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
 	}
 	vm->vcpu.instructions++;
 	if (vm->opt.trace)
-		trace_effect(vm, &a->effect, a->what, sizeof(a->what));
+		trace_effect(vm, &a->effect, a->what, WHAT_LEN);
 }
 
 /*T:310 A #GP at ring 3 does not say *which* instruction faulted: the monitor
@@ -302,7 +305,7 @@ static void dispatch_pf(struct vm *vm, const struct vm_exit *x,
 			break;
 		}
 		if (trace_wants(vm, TRACE_PF)) {
-			char e[sizeof(a->what) - 16];
+			char e[WHAT_LEN - 16];
 			trace_shadow_entry(vm, x->exc.address, e, sizeof(e));
 			say(a, "hidden: %s", e);
 		}
@@ -461,9 +464,12 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 {
 	uint64_t t0 = clock_host_ns();
 	struct insn in;
-	struct action a = { .key = KEY_REASON(x->reason), .what = "",
+	char what[WHAT_LEN];
+	struct action a = { .key = KEY_REASON(x->reason), .what = what,
 			    .says = vm->opt.trace };
 	unsigned cpl = vm->vcpu.cpl; /* the trap's, before its effect */
+
+	what[0] = '\0';
 
 	switch (x->reason) {
 	case EXIT_EXCEPTION:

@@ -12,6 +12,7 @@
 
 #define STATS_MAX_INSNS 64 /* distinct trapping instructions tracked */
 #define STATS_MAX_REASONS 32
+#define STATS_HINTS 64     /* stats_row's memo of where a key's row is */
 
 struct stats_row {
 	unsigned key;        /* the caller's number for the row */
@@ -25,6 +26,9 @@ struct vm_stats {
 	unsigned nreasons;
 	struct stats_row insn[STATS_MAX_INSNS];
 	unsigned ninsns;
+	/* The row a key was last found in, by the key's low bits (a hint:
+	 * checked against the row's key before it is believed). */
+	uint8_t reason_hint[STATS_HINTS], insn_hint[STATS_HINTS];
 	uint64_t start_ns, end_ns; /* wall time of the run */
 	uint64_t injected;         /* interrupts delivered into the guest */
 	int status_fd, smaps_fd;   /* /proc/self/status and smaps, opened

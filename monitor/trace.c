@@ -397,10 +397,13 @@ static void kill_note(struct vm *vm)
 		trace_where(vm, k->rip, where, sizeof(where)));
 }
 
+/* After every exit: a look at two flags, the rest only when one is up. */
 void trace_kill_pending(struct vm *vm)
 {
-	kill_shutdown(vm);
-	kill_note(vm);
+	if (vm->vcpu.shutdown.pending)
+		kill_shutdown(vm);
+	if (vm->kill.pending)
+		kill_note(vm);
 }
 
 /* Rows sorted by time spent, the costliest first. */

@@ -406,15 +406,13 @@ static void tj_describe(const struct vm_exit *x, char *out, size_t len)
  * guest's track, then the exit itself on the monitor's, as long as the
  * monitor took to handle it and named as --stats names it.
  */
-void tracejson_exit(const struct vm *vm, const struct vm_exit *x)
+static void tj_exit(const struct vm *vm, const struct vm_exit *x)
 {
 	const struct vm_stats *s = vm->stats;
 	char what[64], name[96], reason[96], raised[48] = "", insns[48] = "";
 	char address[48] = "";
 	uint64_t now;
 
-	if (tj.fd < 0)
-		return;
 	now = clock_host_ns();
 	if (vm->engine->counts_instructions)
 		snprintf(insns, sizeof(insns), "\"instructions\":%" PRIu64,
@@ -439,6 +437,14 @@ void tracejson_exit(const struct vm *vm, const struct vm_exit *x)
 	tj_counter(vm, now, false);
 	if (vm->vcpu.halted && !vm->stopped)
 		tj.halted_since = now;
+}
+
+/* Called after every exit: without --trace-json, only the look at tj.fd
+ * (the buffers above are cleared only for a trace that writes them). */
+void tracejson_exit(const struct vm *vm, const struct vm_exit *x)
+{
+	if (tj.fd >= 0)
+		tj_exit(vm, x);
 }
 
 void tracejson_interrupt(const struct vm *vm, uint8_t vector)

@@ -190,6 +190,36 @@ static void test_page_written(void **state)
 	assert_int_equal(counts().hits, 2);
 }
 
+/* The whole page rewritten, as a loader or an exec writes a program over
+ * the last one: what is at rip now is decoded, whatever was cached; the
+ * same code written again is still a hit. */
+static void test_page_rewritten(void **state)
+{
+	struct vm *vm = *state;
+	static uint8_t page[PAGE_4K];
+	uint64_t rip = CODE_VA + 0x80;
+	unsigned size;
+
+	map(vm, CODE_VA, CODE_GPA);
+	memset(page, 0x90, sizeof(page));
+	page[0x80] = 0xfa; /* cli */
+	put(vm, CODE_GPA, page, sizeof(page));
+	assert_int_equal(fetch(vm, rip, &size), X86_INS_CLI);
+	assert_int_equal(fetch(vm, rip, &size), X86_INS_CLI);
+	/* Another program: in al, 0x60 where the cli was. */
+	memset(page, 0xcc, sizeof(page));
+	page[0x80] = 0xe4;
+	page[0x81] = 0x60;
+	put(vm, CODE_GPA, page, sizeof(page));
+	assert_int_equal(fetch(vm, rip, &size), X86_INS_IN);
+	assert_int_equal(size, 2);
+	/* The same program again: nothing at rip changed. */
+	put(vm, CODE_GPA, page, sizeof(page));
+	assert_int_equal(fetch(vm, rip, &size), X86_INS_IN);
+	assert_int_equal(counts().decodes, 2);
+	assert_int_equal(counts().hits, 2);
+}
+
 /* An instruction across two pages depends on both frames: a write to the
  * second, a new mapping of it, its going away. */
 static void test_crossing(void **state)
@@ -253,6 +283,33 @@ static void test_mode_change(void **state)
 	assert_int_equal(counts().hits, 0);
 }
 
+/* mov with an immediate is 5 bytes in 32- and 64-bit code and 3 in 16-bit
+ * code: each code size at one rip is its own decode, and coming back to a
+ * size whose slot was taken by another decodes again. */
+static void test_code_sizes(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t rip = CODE_VA + 0x60;
+	static const struct { uint16_t attr; unsigned size; } modes[] = {
+		{ 0x9b | SEG_ATTR_L, 5 },  /* 64-bit: mov eax, 0x04030201 */
+		{ 0x9b | SEG_ATTR_DB, 5 }, /* 32-bit: the same */
+		{ 0x9b, 3 },               /* 16-bit: mov ax, 0x0201 */
+		{ 0x9b | SEG_ATTR_L, 5 },
+		{ 0x9b | SEG_ATTR_L, 5 },  /* unchanged: a hit */
+	};
+	unsigned size;
+
+	map(vm, CODE_VA, CODE_GPA);
+	put(vm, CODE_GPA + 0x60, (const uint8_t[]){ 0xb8, 1, 2, 3, 4 }, 5);
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		vm->vcpu.seg[SEG_CS].attr = modes[i].attr;
+		assert_int_equal(fetch(vm, rip, &size), X86_INS_MOV);
+		assert_int_equal(size, modes[i].size);
+	}
+	assert_int_equal(counts().decodes, 4);
+	assert_int_equal(counts().hits, 1);
+}
+
 /*
  * --patch with the patches in RAM (native): the fetch at a site sees the
  * patch (hlt), which is what the CPU ran; patch_original() decodes the
@@ -307,6 +364,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_crossing, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mode_change, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_page_rewritten, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_code_sizes, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_patched_site, setup,
 						teardown),

@@ -8,6 +8,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -557,6 +558,47 @@ static void test_readme_matches_table(void **state)
 }
 
 /*
+ * pg_classify finds a single-form instruction's row through an index by
+ * Capstone id (isa/pgclass.c): for every id, and ids past the last, the
+ * row is the first the table has for it past the forms, as a search of
+ * the table finds it, or the last row ("everything else").
+ */
+static void test_table_index(void **state)
+{
+	static const unsigned forms[] = {
+		X86_INS_MOV, X86_INS_POP, X86_INS_PUSH, X86_INS_INT,
+	};
+	unsigned first_single = 0;
+
+	(void)state;
+	/* The forms: the rows at the table's start that share an id. */
+	while (first_single < pg_table_len &&
+	       (pg_table[first_single].id == X86_INS_MOV ||
+		pg_table[first_single].id == X86_INS_POP ||
+		pg_table[first_single].id == X86_INS_PUSH))
+		first_single++;
+	assert_true(first_single > 0);
+	for (unsigned id = 0; id < ISA_INS_RDPID + 16; id++) {
+		struct insn in = { .id = id }; /* no operands */
+		const struct pg_entry *want = &pg_table[pg_table_len - 1];
+		bool form = false;
+
+		for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
+			form |= id == forms[f];
+		if (form)
+			continue; /* chosen by operand: test_table_rows */
+		for (unsigned i = first_single; i < pg_table_len - 1; i++)
+			if (pg_table[i].id == id) {
+				want = &pg_table[i];
+				break;
+			}
+		if (pg_classify(&in) != want)
+			fail_msg("id %u: row \"%s\", the table says \"%s\"",
+				 id, pg_classify(&in)->name, want->name);
+	}
+}
+
+/*
  * The debugger's breakpoints and watchpoints in DR0-DR3 and DR7, as native
  * and kvm hand them to the CPU (SDM vol. 3, 18.2.4): slot by slot, L bit
  * 2i, R/W at 16+4i (00 execute, 01 write, 11 read or write), LEN at
@@ -643,6 +685,7 @@ int main(void)
 		cmocka_unit_test(test_table_rows),
 		cmocka_unit_test(test_table_rows_32),
 		cmocka_unit_test(test_readme_matches_table),
+		cmocka_unit_test(test_table_index),
 		cmocka_unit_test(test_debugreg_plan),
 		cmocka_unit_test(test_debugreg_refused),
 	};
