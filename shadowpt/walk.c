@@ -345,6 +345,7 @@ static int walk_tables(struct vm *vm, uint64_t va, unsigned acc,
 	uint64_t table;
 	int level = walk_start(vm, p, va, acc, &table, r);
 
+	p->entry_size = walk_entry_size(p->mode);
 	r->writable = r->user = r->executable = true;
 	for (; level >= 1; level--) {
 		uint64_t gpa = table + p->entry_size *
@@ -394,7 +395,6 @@ int walk_guest(struct vm *vm, uint64_t va, unsigned acc,
 	va = walk_linear(vm, va);
 	if (path.mode == PAGING_NONE)
 		return walk_identity(va, r);
-	path.entry_size = walk_entry_size(path.mode);
 	memset(r, 0, sizeof(*r));
 	if (walk_tables(vm, va, acc, &path, r) < 0)
 		return -1;
