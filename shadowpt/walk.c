@@ -345,6 +345,8 @@ static int walk_tables(struct vm *vm, uint64_t va, unsigned acc,
 	uint64_t table;
 	int level = walk_start(vm, p, va, acc, &table, r);
 
+	if (level == 0)
+		return -1; /* a PAE PDPTE that is not present (r->error is set) */
 	p->entry_size = walk_entry_size(p->mode);
 	r->writable = r->user = r->executable = true;
 	for (; level >= 1; level--) {
@@ -370,7 +372,7 @@ static int walk_tables(struct vm *vm, uint64_t va, unsigned acc,
 		}
 		table = pte & PTE_ADDR_MASK;
 	}
-	return -1; /* a PAE PDPTE that is not present (r->error is set) */
+	return -1; /* not reached: an entry at level 1 is a leaf */
 }
 
 /* The linear address as the vCPU's mode has it: 32 bits outside long
