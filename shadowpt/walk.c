@@ -152,7 +152,7 @@ static uint64_t walk_reserved(struct vm *vm, enum paging_mode mode,
 	uint64_t rsvd = RSVD_PHYS;
 
 	if (mode != PAGING_4LEVEL) {
-		/* LAB 9 BEGIN: walk_reserved: a 4 MiB leaf's bits 21:13, PAE's bits 62:52 (tasks 1, 2) */
+		/* LAB 9 BEGIN: walk_reserved: a 4 MiB leaf's bits 21:13, PAE's frame bits up to 62 (tasks 1, 2) */
 		if (mode == PAGING_32BIT)
 			return walk_is_leaf(vm, mode, pte, level) &&
 			       level == 2 ? pte & RSVD_4M : 0;
@@ -350,8 +350,8 @@ static int walk_tables(struct vm *vm, uint64_t va, unsigned acc,
 	p->entry_size = walk_entry_size(p->mode);
 	r->writable = r->user = r->executable = true;
 	for (; level >= 1; level--) {
-		uint64_t gpa = table + p->entry_size *
-					       walk_index(p->mode, va, level);
+		uint64_t gpa = table +
+			       p->entry_size * walk_index(p->mode, va, level);
 		void *slot = gm_ptr(&vm->mem, gpa, p->entry_size);
 
 		if (!slot) {
