@@ -189,6 +189,9 @@ guest_if_ok() {
 # Run the monitor with a time limit, and stop it as soon as it reaches a
 # hole (core/lab.h's line on stderr): such a run cannot pass.
 run_tv() { # args...
+	# Emptied first: the loop below may read it before the run's own
+	# redirection does, and must not see the last run's hole.
+	: >"$LOG/err"
 	# shellcheck disable=SC2086
 	timeout "$GUEST_TIMEOUT" "$TV" "$@" </dev/null >"$LOG/out" 2>"$LOG/err" &
 	pid=$!
