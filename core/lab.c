@@ -23,6 +23,7 @@ static const char *lab_handout(int lab)
 		[6] = "labs/06-hardware-assist/README.md",
 		[7] = "labs/07-scan-and-patch/README.md",
 		[8] = "labs/08-virtio-backend/README.md",
+		[9] = "labs/09-paging-formats/README.md",
 	};
 
 	if (lab < 1 || lab >= (int)(sizeof(handout) / sizeof(handout[0])) ||

@@ -538,12 +538,13 @@ void shadowpt_load_cr3(struct vm *vm)
 int shadowpt_load_pdptes(struct vm *vm)
 {
 	struct vcpu *v = &vm->vcpu;
-	uint64_t pdpte[4];
-	const void *pdpt;
 
 	if (paging_mode(v) != PAGING_PAE)
 		return 0;
-	pdpt = gm_ptr(&vm->mem, v->cr3 & CR3_PAE_MASK, sizeof(pdpte));
+	/* LAB 9 BEGIN: shadowpt_load_pdptes: the four PDPTE registers, checked (task 2) */
+	uint64_t pdpte[4];
+	const void *pdpt = gm_ptr(&vm->mem, v->cr3 & CR3_PAE_MASK,
+				  sizeof(pdpte));
 	if (!pdpt)
 		return -1;
 	memcpy(pdpte, pdpt, sizeof(pdpte));
@@ -552,6 +553,7 @@ int shadowpt_load_pdptes(struct vm *vm)
 			return -1;
 	memcpy(v->pdpte, pdpte, sizeof(pdpte));
 	return 0;
+	/* LAB 9 END; hole: lab_todo(vm, 9, "shadowpt_load_pdptes"); return -1; */
 }
 
 void shadowpt_switch_view(struct vm *vm)

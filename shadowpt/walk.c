@@ -35,11 +35,17 @@
  * The virtual CPU has no 5-level paging, and neither SMEP nor SMAP nor
  * protection keys nor PSE-36 (its CPUID does not advertise them), so those
  * checks do not exist here.
+ *
+ * What one format has and the others have not (the entry's size, the
+ * index bits, where the walk starts, which PS bits make a leaf, the
+ * reserved bits, XD) is asked of small functions below, 4-level paging
+ * first in each; the walk itself is the same for all three.
  */
 #include <stdbool.h>
 #include <string.h>
 
 #include "core/engine.h"
+#include "core/lab.h"
 #include "core/vm.h"
 #include "isa/arch.h"
 #include "isa/decode.h"
@@ -83,10 +89,18 @@ struct walk_path {
 	int n;
 };
 
-/* Does this format have execute protection: 8-byte entries and NXE? */
-static bool walk_nx(const struct vm *vm, enum paging_mode mode)
+/*
+ * Does this format have execute protection?  Only 8-byte entries have an
+ * XD bit (bit 63), and it means something only while EFER.NXE is set
+ * (SDM vol. 3, 4.1.1 and tables 4-8 to 4-11); a 4-byte entry has none.
+ */
+static bool walk_nx(struct vm *vm, enum paging_mode mode)
 {
-	return mode != PAGING_32BIT && (vm->vcpu.efer & EFER_NXE);
+	if (mode == PAGING_4LEVEL)
+		return vm->vcpu.efer & EFER_NXE;
+	/* LAB 9 BEGIN: walk_nx: XD in PAE paging, none in 32-bit paging (task 3) */
+	return mode == PAGING_PAE && (vm->vcpu.efer & EFER_NXE);
+	/* LAB 9 END; hole: lab_todo(vm, 9, "walk_nx"); return false; */
 }
 
 /*
@@ -95,7 +109,7 @@ static bool walk_nx(const struct vm *vm, enum paging_mode mode)
  * protection is on (PAE or 4-level paging with EFER.NXE), as the SDM says
  * (vol. 3, 4.7).
  */
-static uint32_t walk_error(const struct vm *vm, enum paging_mode mode,
+static uint32_t walk_error(struct vm *vm, enum paging_mode mode,
 			   unsigned acc, bool present)
 {
 	uint32_t error = acc & ACC_PFEC_BITS;
@@ -105,34 +119,46 @@ static uint32_t walk_error(const struct vm *vm, enum paging_mode mode,
 	return error | (present ? PFEC_P : 0);
 }
 
-/* Is the entry at this level a leaf (a page, not a table)? */
-static bool walk_is_leaf(const struct vm *vm, enum paging_mode mode,
+/*
+ * Is the entry at this level a leaf (a page, not a table)?  Level 1 always
+ * is; above it, PS (bit 7) says so where the format has pages that size.
+ */
+static bool walk_is_leaf(struct vm *vm, enum paging_mode mode,
 			 uint64_t pte, int level)
 {
 	if (level == 1)
 		return true;
 	if (!(pte & PTE_PS))
 		return false;
-	switch (mode) {
-	case PAGING_32BIT: /* PS is ignored without CR4.PSE */
-		return level == 2 && (vm->vcpu.cr4 & CR4_PSE);
-	case PAGING_PAE:
-		return level == 2;
-	default:
+	if (mode == PAGING_4LEVEL)
 		return level == 2 || level == 3;
-	}
+	/* LAB 9 BEGIN: walk_is_leaf: 4 MiB pages under CR4.PSE, PAE's 2 MiB pages (tasks 1, 2) */
+	if (mode == PAGING_32BIT) /* PS is ignored without CR4.PSE */
+		return level == 2 && (vm->vcpu.cr4 & CR4_PSE);
+	return level == 2; /* PAE: no 1 GiB pages, its PDPTEs have no PS */
+	/* LAB 9 END; hole: lab_todo(vm, 9, "walk_is_leaf"); (void)level; return false; */
 }
 
-/* Reserved bits that this entry at this level must not have set. */
-static uint64_t walk_reserved(const struct vm *vm, enum paging_mode mode,
+/*
+ * Reserved bits that this entry at this level must not have set.  A
+ * 4-byte entry has them only in a 4 MiB leaf; an 8-byte one has the frame
+ * bits from MAXPHYADDR up (to bit 62 in PAE paging, bits 62:52 being
+ * ignored in 4-level paging), XD without EFER.NXE, and in a large leaf
+ * the bits between PAT and the frame.
+ */
+static uint64_t walk_reserved(struct vm *vm, enum paging_mode mode,
 			      uint64_t pte, int level)
 {
-	uint64_t rsvd;
+	uint64_t rsvd = RSVD_PHYS;
 
-	if (mode == PAGING_32BIT)
-		return walk_is_leaf(vm, mode, pte, level) && level == 2 ?
-		       pte & RSVD_4M : 0;
-	rsvd = mode == PAGING_PAE ? RSVD_PHYS_PAE : RSVD_PHYS;
+	if (mode != PAGING_4LEVEL) {
+		/* LAB 9 BEGIN: walk_reserved: a 4 MiB leaf's bits 21:13, PAE's frame bits up to 62 (tasks 1, 2) */
+		if (mode == PAGING_32BIT)
+			return walk_is_leaf(vm, mode, pte, level) &&
+			       level == 2 ? pte & RSVD_4M : 0;
+		rsvd = RSVD_PHYS_PAE;
+		/* LAB 9 END; hole: lab_todo(vm, 9, "walk_reserved"); return 0; */
+	}
 	if (!(vm->vcpu.efer & EFER_NXE))
 		rsvd |= PTE_NX;
 	if (level == 4)
@@ -149,17 +175,39 @@ static uint64_t walk_page_size(enum paging_mode mode, int level)
 {
 	if (level == 3)
 		return PAGE_1G;
-	if (level == 2)
-		return mode == PAGING_32BIT ? PAGE_4M : PAGE_2M;
-	return PAGE_4K;
+	if (level == 1)
+		return PAGE_4K;
+	if (mode == PAGING_4LEVEL)
+		return PAGE_2M;
+	/* LAB 9 BEGIN: walk_page_size: a 32-bit PDE maps 4 MiB, a PAE one 2 MiB (tasks 1, 2) */
+	return mode == PAGING_32BIT ? PAGE_4M : PAGE_2M;
+	/* LAB 9 END; hole: static bool said; lab_note(&said, 9, "walk_page_size"); return PAGE_4K; */
 }
 
-/* The index of va's entry in a table at this level. */
+/*
+ * The size of an entry, and the index of va's entry in a table at this
+ * level: 4-byte entries, 1024 to a table, 10 bits of va per level in
+ * 32-bit paging; 8-byte entries, 512 to a table, 9 bits per level in PAE
+ * and 4-level paging.
+ */
+static unsigned walk_entry_size(enum paging_mode mode)
+{
+	if (mode == PAGING_4LEVEL)
+		return 8;
+	/* LAB 9 BEGIN: walk_entry_size: 4-byte entries in 32-bit paging (task 1) */
+	return mode == PAGING_32BIT ? 4 : 8;
+	/* LAB 9 END; hole: static bool said; lab_note(&said, 9, "walk_entry_size"); return 8; */
+}
+
 static unsigned walk_index(enum paging_mode mode, uint64_t va, int level)
 {
+	if (mode == PAGING_4LEVEL)
+		return PT_INDEX(va, level);
+	/* LAB 9 BEGIN: walk_index: 10 bits of va per level, or 9 (tasks 1, 2) */
 	if (mode == PAGING_32BIT)
 		return (va >> (PAGE_4K_SHIFT + 10 * (level - 1))) & 0x3ff;
 	return PT_INDEX(va, level);
+	/* LAB 9 END; hole: static bool said; lab_note(&said, 9, "walk_index"); return 0; */
 }
 
 /*
@@ -240,7 +288,7 @@ static int walk_identity(uint64_t va, struct walk_result *r)
 }
 
 /* A not-present entry or one with reserved bits set ends the walk. */
-static int walk_entry_usable(const struct vm *vm, const struct walk_path *p,
+static int walk_entry_usable(struct vm *vm, const struct walk_path *p,
 			     uint64_t pte, int level, unsigned acc,
 			     struct walk_result *r)
 {
@@ -261,29 +309,29 @@ static int walk_entry_usable(const struct vm *vm, const struct walk_path *p,
  * (the register was checked for reserved bits when it was loaded).
  * Returns that level, or 0 with r->error when the PDPTE is not present.
  */
-static int walk_start(const struct vm *vm, const struct walk_path *p,
+static int walk_start(struct vm *vm, const struct walk_path *p,
 		      uint64_t va, unsigned acc, uint64_t *table,
 		      struct walk_result *r)
 {
 	const struct vcpu *v = &vm->vcpu;
 
-	switch (p->mode) {
-	case PAGING_32BIT:
-		*table = v->cr3 & CR3_32BIT_MASK;
-		return 2;
-	case PAGING_PAE: {
-		uint64_t pdpte = v->pdpte[(va >> 30) & 3];
-		if (!(pdpte & PTE_P)) {
-			r->error = walk_error(vm, p->mode, acc, false);
-			return 0;
-		}
-		*table = pdpte & PTE_ADDR_MASK;
-		return 2;
-	}
-	default:
+	if (p->mode == PAGING_4LEVEL) {
 		*table = v->cr3 & CR3_ADDR_MASK;
 		return PT_LEVELS;
 	}
+	/* LAB 9 BEGIN: walk_start: the page directory at CR3, or va's PDPTE register (tasks 1, 2) */
+	if (p->mode == PAGING_32BIT) {
+		*table = v->cr3 & CR3_32BIT_MASK;
+		return 2;
+	}
+	uint64_t pdpte = v->pdpte[(va >> 30) & 3];
+	if (!(pdpte & PTE_P)) {
+		r->error = walk_error(vm, p->mode, acc, false);
+		return 0;
+	}
+	*table = pdpte & PTE_ADDR_MASK;
+	return 2;
+	/* LAB 9 END; hole: lab_todo(vm, 9, "walk_start"); (void)v; (void)va; (void)acc; (void)table; r->error = PFEC_RSVD; return 0; */
 }
 
 /*
@@ -297,6 +345,9 @@ static int walk_tables(struct vm *vm, uint64_t va, unsigned acc,
 	uint64_t table;
 	int level = walk_start(vm, p, va, acc, &table, r);
 
+	if (level == 0)
+		return -1; /* a PAE PDPTE that is not present (r->error is set) */
+	p->entry_size = walk_entry_size(p->mode);
 	r->writable = r->user = r->executable = true;
 	for (; level >= 1; level--) {
 		uint64_t gpa = table +
@@ -321,7 +372,7 @@ static int walk_tables(struct vm *vm, uint64_t va, unsigned acc,
 		}
 		table = pte & PTE_ADDR_MASK;
 	}
-	return -1; /* a PAE PDPTE that is not present (r->error is set) */
+	return -1; /* not reached: an entry at level 1 is a leaf */
 }
 
 /* The linear address as the vCPU's mode has it: 32 bits outside long
@@ -346,7 +397,6 @@ int walk_guest(struct vm *vm, uint64_t va, unsigned acc,
 	va = walk_linear(vm, va);
 	if (path.mode == PAGING_NONE)
 		return walk_identity(va, r);
-	path.entry_size = path.mode == PAGING_32BIT ? 4 : 8;
 	memset(r, 0, sizeof(*r));
 	if (walk_tables(vm, va, acc, &path, r) < 0)
 		return -1;

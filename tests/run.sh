@@ -893,7 +893,7 @@ suite_bench() {
 # its grader scores.
 suite_labs() {
 	root=$(cd "$HERE/.." && pwd)
-	for n in 1 2 3 4 5 6 7 8; do
+	for n in 1 2 3 4 5 6 7 8 9; do
 		sk=$OUT/lab$n
 		if BUILD=$BUILD sh "$root/scripts/lab-skeleton.sh" "$n" "$sk" >"$OUT/log" 2>&1 &&
 		   make -C "$sk" -j2 --no-print-directory all unit-bins \
@@ -930,7 +930,7 @@ suite_labs() {
 		fi
 		rm -rf "$sk"
 	done
-	for n in 1 2 3 4 5 6 7 8; do
+	for n in 1 2 3 4 5 6 7 8 9; do
 		if sh "$root/scripts/grade.sh" "$n" "$BUILD" >"$OUT/log" 2>&1 &&
 		   grep -q '^score: 100/100$' "$OUT/log"; then
 			pass "labs/$n-full-tree-scores-100"
