@@ -8,8 +8,8 @@
 #
 # SIZE is guests/iobench's: full (the default; 2000 requests a workload,
 # 500 for syncwrite), smoke (64: the bench suite's) or tiny (8: the
-# nested machine's, whose exits cost up to a millisecond each).  Writes, in OUTDIR
-# (default bench/):
+# nested machine's, whose exits cost up to a millisecond each).  Writes,
+# in OUTDIR (default bench/):
 #
 #   io.csv    one row per disk, back end, engine and workload
 #   io.md     RESULTS.md's section "The I/O benchmark": the table, the
@@ -33,8 +33,9 @@
 # in flight, its data path; its set-up reads a status register until the
 # host thread answers, as often as the host's timing makes it).  MB/s and
 # IOPS are the requests' bytes and number over the sum of their latencies
-# (guest TSC, the host's rate); p50, p99 and max are the guest's, in microseconds.  Each row is run
-# IO_REPS times and the run whose total time is the median kept whole.
+# (guest TSC, the host's rate); p50, p99 and max are the guest's, in
+# microseconds.  Each row is run IO_REPS times and the run whose total
+# time is the median kept whole.
 #
 # Environment: IO_REPS (3), IO_ENGINES (softcpu native kvm), IO_DISKS
 # (below), IO_WORKLOADS (all five).  kvm runs where /dev/kvm gives
