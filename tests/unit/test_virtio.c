@@ -234,18 +234,6 @@ static void bring_up(uint64_t features)
 	setup_queue(QSIZE);
 }
 
-static void desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len,
-		 uint16_t flags, uint16_t next)
-{
-	uint8_t d[16];
-
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
-	dev_put(table + 16ull * i, d, 16);
-}
-
 static void header(uint32_t type, uint64_t sector)
 {
 	uint8_t h[16] = { 0 };
@@ -274,10 +262,10 @@ static uint8_t request(uint32_t type, uint64_t sector, uint32_t n,
 
 	header(type, sector);
 	dev_put(STATUS, &st, 1);
-	desc(DESC, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
-	desc(DESC, 1, DATA, n,
-	     VIRTQ_DESC_F_NEXT | (data_writable ? VIRTQ_DESC_F_WRITE : 0), 2);
-	desc(DESC, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	vq_desc(DESC, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	vq_desc(DESC, 1, DATA, n,
+		VIRTQ_DESC_F_NEXT | (data_writable ? VIRTQ_DESC_F_WRITE : 0), 2);
+	vq_desc(DESC, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
 	submit(0);
 	dev_get(STATUS, &st, 1);
 	return st;
@@ -408,11 +396,11 @@ static void test_indirect_and_event_idx(void **state)
 	(void)state;
 	bring_up(std_features | 1ull << VIRTIO_RING_F_EVENT_IDX);
 	header(VIRTIO_BLK_T_IN, 9);
-	desc(INDIRECT, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
-	desc(INDIRECT, 1, DATA, VIRTIO_BLK_SECTOR,
-	     VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
-	desc(INDIRECT, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
-	desc(DESC, 5, INDIRECT, 48, VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(INDIRECT, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	vq_desc(INDIRECT, 1, DATA, VIRTIO_BLK_SECTOR,
+		VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	vq_desc(INDIRECT, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	vq_desc(DESC, 5, INDIRECT, 48, VIRTQ_DESC_F_INDIRECT, 0);
 	dev_put16(AVAIL + 4 + 2 * QSIZE, 1); /* used_event: after the 2nd */
 	submit(5);
 	dev_get(STATUS, &st, 1);
@@ -480,8 +468,8 @@ static void test_hostile_index_out_of_range(void **state)
 	bring_up(std_features);
 	submit(QSIZE); /* head past the table */
 	expect_broken();
-	desc(DESC, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 200); /* next past it */
-	submit(0);
+	vq_desc(DESC, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 200); /* next past it */
+	   submit(0);
 	expect_broken();
 }
 
@@ -490,27 +478,27 @@ static void test_hostile_loop(void **state)
 	(void)state;
 	bring_up(std_features);
 	header(VIRTIO_BLK_T_IN, 0);
-	desc(DESC, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
-	desc(DESC, 1, DATA, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 0);
+	vq_desc(DESC, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	vq_desc(DESC, 1, DATA, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 0);
 	submit(0);
 	expect_broken();
 	/* A loop inside an indirect table. */
-	desc(INDIRECT, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 0);
-	desc(DESC, 0, INDIRECT, 16 * 4, VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(INDIRECT, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 0);
+	vq_desc(DESC, 0, INDIRECT, 16 * 4, VIRTQ_DESC_F_INDIRECT, 0);
 	submit(0);
 	expect_broken();
 	/* An indirect descriptor inside an indirect table. */
-	desc(INDIRECT, 0, INDIRECT, 16, VIRTQ_DESC_F_INDIRECT, 0);
-	desc(DESC, 0, INDIRECT, 16 * 4, VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(INDIRECT, 0, INDIRECT, 16, VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(DESC, 0, INDIRECT, 16 * 4, VIRTQ_DESC_F_INDIRECT, 0);
 	submit(0);
 	expect_broken();
 	/* INDIRECT with NEXT, and an indirect table of no entries. */
-	desc(INDIRECT, 0, HDR, 16, 0, 0);
-	desc(DESC, 0, INDIRECT, 16, VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT,
-	     1);
+	vq_desc(INDIRECT, 0, HDR, 16, 0, 0);
+	vq_desc(DESC, 0, INDIRECT, 16,
+		VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT, 1);
 	submit(0);
 	expect_broken();
-	desc(DESC, 0, INDIRECT, 0, VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(DESC, 0, INDIRECT, 0, VIRTQ_DESC_F_INDIRECT, 0);
 	submit(0);
 	expect_broken();
 }
@@ -521,26 +509,27 @@ static void test_hostile_addresses(void **state)
 	bring_up(std_features);
 	/* A buffer past the end of RAM (2 MiB), one in the MMIO hole. */
 	header(VIRTIO_BLK_T_IN, 0);
-	desc(DESC, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
-	desc(DESC, 1, 0x1ff000, 0x2000, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE,
-	     2);
-	desc(DESC, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	vq_desc(DESC, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	vq_desc(DESC, 1, 0x1ff000, 0x2000,
+		VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	vq_desc(DESC, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
 	submit(0);
 	expect_broken();
-	desc(DESC, 1, BAR_ADDR, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	vq_desc(DESC, 1, BAR_ADDR, 512,
+		VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
 	submit(0);
 	expect_broken();
-	desc(DESC, 1, ~0ull - 100, 0xffffffff,
-	     VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	vq_desc(DESC, 1, ~0ull - 100, 0xffffffff,
+		VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
 	submit(0);
 	expect_broken();
 	/* A readable buffer after a writable one. */
-	desc(DESC, 0, STATUS, 1, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 1);
-	desc(DESC, 1, HDR, 16, 0, 0);
+	vq_desc(DESC, 0, STATUS, 1, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 1);
+	vq_desc(DESC, 1, HDR, 16, 0, 0);
 	submit(0);
 	expect_broken();
 	/* No writable byte for the status. */
-	desc(DESC, 0, HDR, 16, 0, 0);
+	vq_desc(DESC, 0, HDR, 16, 0, 0);
 	submit(0);
 	expect_broken();
 }

@@ -84,13 +84,7 @@ static void bring_up(void)
 static void desc(unsigned q, unsigned i, uint64_t addr, uint32_t len,
 		 uint16_t flags, uint16_t next)
 {
-	uint8_t d[16];
-
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
-	dev_put(RING(q) + DESC + 16ull * i, d, 16);
+	vq_desc(RING(q) + DESC, i, addr, len, flags, next);
 }
 
 /* Make head available on queue q, without notifying. */

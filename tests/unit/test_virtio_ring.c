@@ -117,18 +117,6 @@ static void been_round(uint16_t idx)
 	avail_idx = idx;
 }
 
-static void desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len,
-		 uint16_t flags, uint16_t next)
-{
-	uint8_t d[VIRTQ_DESC_SIZE];
-
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
-	dev_put(table + (uint64_t)VIRTQ_DESC_SIZE * i, d, sizeof(d));
-}
-
 /* Request k: read sector `sector` into DATA + 512k, as descriptors
  * 3k, 3k+1, 3k+2 (header, data, status) of table; its head. */
 static uint16_t read_request(uint64_t table, unsigned k, uint64_t sector)
@@ -141,10 +129,11 @@ static uint16_t read_request(uint64_t table, unsigned k, uint64_t sector)
 	memcpy(h + 8, &sector, 8);
 	dev_put(HDR + 16ull * k, h, sizeof(h));
 	dev_put(STATUS + k, &st, 1);
-	desc(table, d0, HDR + 16ull * k, 16, VIRTQ_DESC_F_NEXT, (uint16_t)(d0 + 1));
-	desc(table, d0 + 1u, DATA + 512ull * k, 512,
-	     VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, (uint16_t)(d0 + 2));
-	desc(table, d0 + 2u, STATUS + k, 1, VIRTQ_DESC_F_WRITE, 0);
+	vq_desc(table, d0, HDR + 16ull * k, 16,
+		VIRTQ_DESC_F_NEXT, (uint16_t)(d0 + 1));
+	vq_desc(table, d0 + 1u, DATA + 512ull * k, 512,
+		VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, (uint16_t)(d0 + 2));
+	vq_desc(table, d0 + 2u, STATUS + k, 1, VIRTQ_DESC_F_WRITE, 0);
 	return d0;
 }
 
@@ -164,8 +153,9 @@ static uint16_t short_request(unsigned k, uint64_t sector)
 	memcpy(h + 8, &sector, 8);
 	dev_put(HDR + 16ull * k, h, sizeof(h));
 	dev_put(SHORT + 1024ull * k + 512, &st, 1);
-	desc(DESC, d0, HDR + 16ull * k, 16, VIRTQ_DESC_F_NEXT, (uint16_t)(d0 + 1));
-	desc(DESC, d0 + 1u, SHORT + 1024ull * k, 513, VIRTQ_DESC_F_WRITE, 0);
+	vq_desc(DESC, d0, HDR + 16ull * k, 16,
+		VIRTQ_DESC_F_NEXT, (uint16_t)(d0 + 1));
+	vq_desc(DESC, d0 + 1u, SHORT + 1024ull * k, 513, VIRTQ_DESC_F_WRITE, 0);
 	return d0;
 }
 
@@ -372,7 +362,8 @@ static void test_chain_indirect(void **state)
 	(void)state;
 	bring_up(1ull << VIRTIO_RING_F_INDIRECT_DESC, 8);
 	read_request(INDIRECT, 0, 5);
-	desc(DESC, 6, INDIRECT, 3 * VIRTQ_DESC_SIZE, VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(DESC, 6, INDIRECT, 3 * VIRTQ_DESC_SIZE,
+		VIRTQ_DESC_F_INDIRECT, 0);
 	offer(6);
 	kick();
 	expect_working();
@@ -384,33 +375,36 @@ static void test_chain_indirect(void **state)
 	expect(len, 513);
 	/* A second table, chained out of order: 0, 2, 1. */
 	read_request(INDIRECT + 0x100, 0, 6);
-	desc(INDIRECT + 0x100, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 2);
-	desc(INDIRECT + 0x100, 2, DATA, 512,
-	     VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 1);
-	desc(INDIRECT + 0x100, 1, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
-	desc(DESC, 7, INDIRECT + 0x100, 3 * VIRTQ_DESC_SIZE,
-	     VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(INDIRECT + 0x100, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 2);
+	vq_desc(INDIRECT + 0x100, 2, DATA, 512,
+		VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 1);
+	vq_desc(INDIRECT + 0x100, 1, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	vq_desc(DESC, 7, INDIRECT + 0x100, 3 * VIRTQ_DESC_SIZE,
+		VIRTQ_DESC_F_INDIRECT, 0);
 	offer(7);
 	kick();
 	expect_working();
 	expect(data_of(0), 0x46);
 	/* INDIRECT and NEXT together. */
-	desc(DESC, 6, INDIRECT, 3 * VIRTQ_DESC_SIZE,
-	     VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT, 7);
+	vq_desc(DESC, 6, INDIRECT, 3 * VIRTQ_DESC_SIZE,
+		VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT, 7);
 	offer(6);
 	kick();
 	expect_broken("an indirect descriptor with NEXT set");
 	/* An indirect entry inside an indirect table. */
 	bring_up(1ull << VIRTIO_RING_F_INDIRECT_DESC, 8);
-	desc(INDIRECT, 0, INDIRECT, 3 * VIRTQ_DESC_SIZE, VIRTQ_DESC_F_INDIRECT, 0);
-	desc(DESC, 6, INDIRECT, 3 * VIRTQ_DESC_SIZE, VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(INDIRECT, 0, INDIRECT, 3 * VIRTQ_DESC_SIZE,
+		VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(DESC, 6, INDIRECT, 3 * VIRTQ_DESC_SIZE,
+		VIRTQ_DESC_F_INDIRECT, 0);
 	offer(6);
 	kick();
 	expect_broken("an indirect table inside an indirect table");
 	/* Without the feature. */
 	bring_up(0, 8);
 	read_request(INDIRECT, 0, 5);
-	desc(DESC, 6, INDIRECT, 3 * VIRTQ_DESC_SIZE, VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(DESC, 6, INDIRECT, 3 * VIRTQ_DESC_SIZE,
+		VIRTQ_DESC_F_INDIRECT, 0);
 	offer(6);
 	kick();
 	expect_broken("an indirect descriptor, VIRTIO_RING_F_INDIRECT_DESC "
@@ -431,11 +425,12 @@ static void test_chain_loop(void **state)
 	 * 5 of 64), status: 8 descriptors, 0 to 7 in order. */
 	bring_up(1ull << VIRTIO_RING_F_INDIRECT_DESC, 8);
 	read_request(DESC, 0, 3);
-	desc(DESC, 1, DATA, 192, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	vq_desc(DESC, 1, DATA, 192, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
 	for (uint16_t i = 2; i < 7; i++)
-		desc(DESC, i, DATA + 192 + 64ull * (i - 2), 64,
-		     VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, (uint16_t)(i + 1));
-	desc(DESC, 7, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+		vq_desc(DESC, i, DATA + 192 + 64ull * (i - 2), 64,
+			VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE,
+			(uint16_t)(i + 1));
+	vq_desc(DESC, 7, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
 	offer(0);
 	kick();
 	if (broken())
@@ -443,26 +438,28 @@ static void test_chain_loop(void **state)
 	expect(status_of(0), VIRTIO_BLK_S_OK);
 	expect(data_of(0), 0x43);
 	/* 0 -> 1 -> 0 -> ... */
-	desc(DESC, 1, DATA, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 0);
+	vq_desc(DESC, 1, DATA, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 0);
 	offer(0);
 	kick();
 	expect_broken("a chain that loops (0, 1, 0, 1, ...)");
 	expect(used_idx(), 1);
 	/* One that loops on itself, inside an indirect table. */
 	bring_up(1ull << VIRTIO_RING_F_INDIRECT_DESC, 8);
-	desc(INDIRECT, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 0);
-	desc(DESC, 0, INDIRECT, 4 * VIRTQ_DESC_SIZE, VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(INDIRECT, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 0);
+	vq_desc(DESC, 0, INDIRECT, 4 * VIRTQ_DESC_SIZE,
+		VIRTQ_DESC_F_INDIRECT, 0);
 	offer(0);
 	kick();
 	expect_broken("a loop inside an indirect table");
 	/* No loop, but 16 buffers in a queue of 8. */
 	bring_up(1ull << VIRTIO_RING_F_INDIRECT_DESC, 8);
-	desc(INDIRECT, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	vq_desc(INDIRECT, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
 	for (uint16_t i = 1; i < 16; i++)
-		desc(INDIRECT, i, DATA + 32ull * i, 32,
-		     VIRTQ_DESC_F_WRITE | (i < 15 ? VIRTQ_DESC_F_NEXT : 0),
-		     (uint16_t)(i + 1));
-	desc(DESC, 0, INDIRECT, 16 * VIRTQ_DESC_SIZE, VIRTQ_DESC_F_INDIRECT, 0);
+		vq_desc(INDIRECT, i, DATA + 32ull * i, 32,
+			VIRTQ_DESC_F_WRITE | (i < 15 ? VIRTQ_DESC_F_NEXT : 0),
+			(uint16_t)(i + 1));
+	vq_desc(DESC, 0, INDIRECT, 16 * VIRTQ_DESC_SIZE,
+		VIRTQ_DESC_F_INDIRECT, 0);
 	offer(0);
 	kick();
 	expect_broken("an indirect chain of 16 buffers in a queue of 8");
@@ -489,8 +486,8 @@ static void test_desc_outside_ram(void **state)
 	for (unsigned b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
 		bring_up(1ull << VIRTIO_RING_F_INDIRECT_DESC, 8);
 		read_request(DESC, 0, 1);
-		desc(DESC, 1, bad[b].addr, bad[b].len,
-		     VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+		vq_desc(DESC, 1, bad[b].addr, bad[b].len,
+			VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
 		offer(0);
 		kick();
 		expect_broken(bad[b].what);
@@ -499,7 +496,8 @@ static void test_desc_outside_ram(void **state)
 	/* The last bytes of RAM are RAM. */
 	bring_up(0, 8);
 	read_request(DESC, 0, 1);
-	desc(DESC, 1, RAM_END - 512, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	vq_desc(DESC, 1, RAM_END - 512, 512,
+		VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
 	offer(0);
 	kick();
 	expect_working();
@@ -510,21 +508,23 @@ static void test_desc_outside_ram(void **state)
 	expect_broken("a head of 8 in a table of 8");
 	bring_up(0, 8);
 	read_request(DESC, 0, 1);
-	desc(DESC, 1, DATA, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 200);
+	vq_desc(DESC, 1, DATA, 512,
+		VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 200);
 	offer(0);
 	kick();
 	expect_broken("a next of 200 in a table of 8");
 	/* An indirect table outside RAM. */
 	bring_up(1ull << VIRTIO_RING_F_INDIRECT_DESC, 8);
-	desc(DESC, 0, RAM_END - 16, 3 * VIRTQ_DESC_SIZE, VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(DESC, 0, RAM_END - 16, 3 * VIRTQ_DESC_SIZE,
+		VIRTQ_DESC_F_INDIRECT, 0);
 	offer(0);
 	kick();
 	expect_broken("an indirect table across the end of RAM");
 	/* A readable buffer after a writable one. */
 	bring_up(0, 8);
 	read_request(DESC, 0, 1);
-	desc(DESC, 2, STATUS, 1, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 3);
-	desc(DESC, 3, HDR, 16, 0, 0);
+	vq_desc(DESC, 2, STATUS, 1, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 3);
+	vq_desc(DESC, 3, HDR, 16, 0, 0);
 	offer(0);
 	kick();
 	expect_broken("a device-readable buffer after a writable one");
@@ -562,9 +562,9 @@ static void test_used_after_data_with_length(void **state)
 	/* A write: the device writes only the status. */
 	memcpy(h, &type, 4);
 	dev_put(HDR, h, 16);
-	desc(DESC, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
-	desc(DESC, 1, DATA, 512, VIRTQ_DESC_F_NEXT, 2);
-	desc(DESC, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	vq_desc(DESC, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	vq_desc(DESC, 1, DATA, 512, VIRTQ_DESC_F_NEXT, 2);
+	vq_desc(DESC, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
 	offer(0);
 	kick();
 	dev_get(STATUS, &st, 1);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "devices/devices.h"
+#include "devices/virtio_pci.h"
 #include "monitor/machine.h"
 #include "tests/unit/support/devvm.h"
 
@@ -104,6 +105,18 @@ uint16_t dev_get16(uint64_t gpa)
 
 	dev_get(gpa, &v, 2);
 	return v;
+}
+
+void vq_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len,
+	     uint16_t flags, uint16_t next)
+{
+	uint8_t d[VIRTQ_DESC_SIZE];
+
+	memcpy(d, &addr, 8);
+	memcpy(d + 8, &len, 4);
+	memcpy(d + 12, &flags, 2);
+	memcpy(d + 14, &next, 2);
+	dev_put(table + (uint64_t)VIRTQ_DESC_SIZE * i, d, sizeof(d));
 }
 
 int dev_image(char *path, unsigned nsectors, unsigned first)

@@ -42,6 +42,11 @@ void dev_get(uint64_t gpa, void *p, size_t n);
 void dev_put16(uint64_t gpa, uint16_t v);
 uint16_t dev_get16(uint64_t gpa);
 
+/* Descriptor i of a split virtqueue's table at table (virtio 1.2,
+ * 2.7.5): the buffer's address and length, its flags, the next one. */
+void vq_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len,
+	     uint16_t flags, uint16_t next);
+
 /*
  * A disk image made from path, a mkstemp template ("...XXXXXX"), of
  * nsectors 512-byte sectors, sector s filled with byte first + s; the
