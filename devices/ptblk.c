@@ -73,13 +73,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/clock.h"
 #include "core/guest_mem.h"
+#include "devices/disk_image.h"
 #include "devices/iothread.h"
 #include "devices/ptblk.h"
 #include "devices/seccomp.h"
@@ -532,18 +532,15 @@ static void pci_setup(struct ptblk *d, uint8_t dev)
 int ptblk_open(struct ptblk *d, uint8_t dev, const char *path, bool ro,
 	       struct guest_mem *mem, char *why, size_t len)
 {
-	struct stat st;
+	uint64_t bytes;
 	int fd;
 
 	memset(d, 0, sizeof(*d));
 	d->fd = -1;
-	fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(why, len, "disk %s: %s", path, strerror(errno));
+	fd = disk_image_open(path, ro, &bytes, why, len);
+	if (fd < 0)
 		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
-	    st.st_size % PTBLK_SECTOR) {
+	if (bytes == 0 || bytes % PTBLK_SECTOR) {
 		snprintf(why, len, "disk %s: not a regular file whose size is "
 			 "a positive multiple of %d", path, PTBLK_SECTOR);
 		close(fd);
@@ -551,7 +548,7 @@ int ptblk_open(struct ptblk *d, uint8_t dev, const char *path, bool ro,
 	}
 	d->fd = fd;
 	d->read_only = ro;
-	d->nsectors = (uint64_t)st.st_size / PTBLK_SECTOR;
+	d->nsectors = bytes / PTBLK_SECTOR;
 	d->mem = mem;
 	atomic_store(&d->csts, ro ? PTBLK_CSTS_RO : 0);
 	pci_setup(d, dev);
