@@ -90,23 +90,6 @@ placements() { # DISK
 	esac
 }
 
-# The image: the byte at offset o holds o % 251 (tests/guests/disk.sh's
-# pattern): 251 bytes, doubled until they cover IMAGE_BYTES.
-make_image() { # FILE
-	i=0; fmt=""
-	while [ $i -lt 251 ]; do
-		fmt="$fmt\\$(printf %o $i)"; i=$((i + 1))
-	done
-	printf "$fmt" >"$1.blk"
-	n=251
-	while [ $n -lt $IMAGE_BYTES ]; do
-		cat "$1.blk" "$1.blk" >"$1.tmp"; mv "$1.tmp" "$1.blk"
-		n=$((n * 2))
-	done
-	head -c $IMAGE_BYTES "$1.blk" >"$1"
-	rm -f "$1.blk"
-}
-
 # The TSC's rate in MHz: bench/host's measurement, else /proc/cpuinfo's.
 if [ -x "$B/bench/hostbench" ]; then
 	MHZ=$("$B/bench/hostbench" tsc | sed 's/tsc_hz=//' |
@@ -217,9 +200,9 @@ for e in $ENGINES; do
 		say "$e: skipped: $(sed -n 's/^trapvisor: //p' "$T/err" | head -1)"
 	fi
 done
-make_image "$T/disk.img"
+sh "$HERE/../tests/guests/disk.sh" pattern "$T/disk.img" $IMAGE_BYTES
 say "TSC $MHZ MHz; size $SIZE; $REPS runs a row, the median kept"
-say "io.img: $IMAGE_BYTES bytes, the byte at offset o holding o % 251 (make_image in bench/io.sh)"
+say "io.img: $IMAGE_BYTES bytes, the byte at offset o holding o % 251 (tests/guests/disk.sh pattern)"
 for d in $DISKS; do
 	for p in $(placements "$d"); do
 		for e in $engines; do
