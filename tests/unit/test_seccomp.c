@@ -33,10 +33,21 @@
 #define __X32_SYSCALL_BIT 0x40000000
 #endif
 
+/*
+ * The child's end: exit_group itself.  _exit would do (the filters allow
+ * exit_group), but in the sanitizer build its interceptor first checks
+ * for leaks, with calls no filter here allows.
+ */
+static _Noreturn void leave(int code)
+{
+	syscall(SYS_exit_group, code);
+	__builtin_unreachable();
+}
+
 static void on_sigsys(int sig)
 {
 	(void)sig;
-	_exit(TRAPPED);
+	leave(TRAPPED);
 }
 
 /* What the child calls once walled in: nr, as the x86-64 ABI's call. */
@@ -70,12 +81,12 @@ static int walled(const int *allow, unsigned n, uint32_t refuse, long nr)
 		setrlimit(RLIMIT_CORE, &no_core);
 		signal(SIGSYS, on_sigsys);
 		if (seccomp_allow_only(allow, n, refuse) < 0)
-			_exit(NOFILTER);
+			leave(NOFILTER);
 		if (nr < 0)
 			call_int80();
 		else
 			call(nr);
-		_exit(ALLOWED);
+		leave(ALLOWED);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	return status;
