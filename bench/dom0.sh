@@ -151,22 +151,8 @@ else
 fi
 
 # The image guests/iobench checks its reads against: the byte at offset
-# o holds o % 251 (bench/io.sh's), 8 MiB.
-make_image() { # FILE
-	i=0; fmt=""
-	while [ $i -lt 251 ]; do
-		fmt="$fmt\\$(printf %o $i)"; i=$((i + 1))
-	done
-	printf "$fmt" >"$1.blk"
-	n=251
-	while [ $n -lt 8388608 ]; do
-		cat "$1.blk" "$1.blk" >"$1.tmp"; mv "$1.tmp" "$1.blk"
-		n=$((n * 2))
-	done
-	head -c 8388608 "$1.blk" >"$1"
-	rm -f "$1.blk"
-}
-make_image "$T/disk.img"
+# o holds o % 251 (tests/guests/disk.sh's pattern, as bench/io.sh's), 8 MiB.
+sh "$HERE/../tests/guests/disk.sh" pattern "$T/disk.img" 8388608
 
 # A disk's configurations, "DISK/PLACEMENT" ("-": no back end of its own).
 CONFIGS="ide/- ide-dma/- virtio/vcpu virtio/thread virtio/process pt/-"

@@ -8,8 +8,8 @@
 #
 # SIZE is guests/iobench's: full (the default; 2000 requests a workload,
 # 500 for syncwrite), smoke (64: the bench suite's) or tiny (8: the
-# nested machine's, whose exits cost up to a millisecond each).  Writes, in OUTDIR
-# (default bench/):
+# nested machine's, whose exits cost up to a millisecond each).  Writes,
+# in OUTDIR (default bench/):
 #
 #   io.csv    one row per disk, back end, engine and workload
 #   io.md     RESULTS.md's section "The I/O benchmark": the table, the
@@ -33,8 +33,9 @@
 # in flight, its data path; its set-up reads a status register until the
 # host thread answers, as often as the host's timing makes it).  MB/s and
 # IOPS are the requests' bytes and number over the sum of their latencies
-# (guest TSC, the host's rate); p50, p99 and max are the guest's, in microseconds.  Each row is run
-# IO_REPS times and the run whose total time is the median kept whole.
+# (guest TSC, the host's rate); p50, p99 and max are the guest's, in
+# microseconds.  Each row is run IO_REPS times and the run whose total
+# time is the median kept whole.
 #
 # Environment: IO_REPS (3), IO_ENGINES (softcpu native kvm), IO_DISKS
 # (below), IO_WORKLOADS (all five).  kvm runs where /dev/kvm gives
@@ -87,23 +88,6 @@ placements() { # DISK
 	virtio) echo "vcpu thread process" ;;
 	*) echo - ;;
 	esac
-}
-
-# The image: the byte at offset o holds o % 251 (tests/guests/disk.sh's
-# pattern): 251 bytes, doubled until they cover IMAGE_BYTES.
-make_image() { # FILE
-	i=0; fmt=""
-	while [ $i -lt 251 ]; do
-		fmt="$fmt\\$(printf %o $i)"; i=$((i + 1))
-	done
-	printf "$fmt" >"$1.blk"
-	n=251
-	while [ $n -lt $IMAGE_BYTES ]; do
-		cat "$1.blk" "$1.blk" >"$1.tmp"; mv "$1.tmp" "$1.blk"
-		n=$((n * 2))
-	done
-	head -c $IMAGE_BYTES "$1.blk" >"$1"
-	rm -f "$1.blk"
 }
 
 # The TSC's rate in MHz: bench/host's measurement, else /proc/cpuinfo's.
@@ -216,9 +200,9 @@ for e in $ENGINES; do
 		say "$e: skipped: $(sed -n 's/^trapvisor: //p' "$T/err" | head -1)"
 	fi
 done
-make_image "$T/disk.img"
+sh "$HERE/../tests/guests/disk.sh" pattern "$T/disk.img" $IMAGE_BYTES
 say "TSC $MHZ MHz; size $SIZE; $REPS runs a row, the median kept"
-say "io.img: $IMAGE_BYTES bytes, the byte at offset o holding o % 251 (make_image in bench/io.sh)"
+say "io.img: $IMAGE_BYTES bytes, the byte at offset o holding o % 251 (tests/guests/disk.sh pattern)"
 for d in $DISKS; do
 	for p in $(placements "$d"); do
 		for e in $engines; do

@@ -15,13 +15,11 @@
  * whole DRQ block between buf and guest memory in one step there; the
  * word-at-a-time path is the correct one to start from.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "devices/disk_image.h"
 #include "devices/ide.h"
 
 #define QEMU_MODEL "QEMU HARDDISK" /* so that kernels see QEMU's disk */
@@ -967,36 +965,25 @@ int ide_attach(struct ide_bus *b, unsigned unit, const char *path,
 	       bool read_only, char *why, size_t len)
 {
 	struct ide_drive *d = &b->drive[unit];
-	struct stat st;
-	int fd = -1;
+	uint64_t bytes;
+	int fd = disk_image_open(path, read_only, &bytes, why, len);
 
-	/* stat first: opening a directory or a FIFO would fail or block. */
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		snprintf(why, len, "disk %s: not a regular file", path);
+	if (fd < 0)
 		return -1;
-	}
-	fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(why, len, "disk %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(why, len, "disk %s: not a regular file", path);
-	} else if (st.st_size == 0 || st.st_size % ATA_SECTOR) {
+	if (bytes == 0 || bytes % ATA_SECTOR) {
 		snprintf(why, len, "disk %s: its size, %lld bytes, is not a "
-			 "positive multiple of %d", path,
-			 (long long)st.st_size, ATA_SECTOR);
-	} else {
-		d->fd = fd;
-		d->read_only = read_only;
-		d->nsectors = (uint64_t)st.st_size / ATA_SECTOR;
-		snprintf(d->serial, sizeof(d->serial), "QM%05u", unit + 1);
-		guess_geometry(d);
-		drive_reset(d); /* the signature of a present device */
-		return 0;
+			 "positive multiple of %d", path, (long long)bytes,
+			 ATA_SECTOR);
+		close(fd);
+		return -1;
 	}
-	close(fd);
-	return -1;
+	d->fd = fd;
+	d->read_only = read_only;
+	d->nsectors = bytes / ATA_SECTOR;
+	snprintf(d->serial, sizeof(d->serial), "QM%05u", unit + 1);
+	guess_geometry(d);
+	drive_reset(d); /* the signature of a present device */
+	return 0;
 }
 
 void ide_fini(struct ide_bus *b)

@@ -52,6 +52,23 @@ static void put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)(v >> 8);
 }
 
+/*
+ * What software may write in every type 0 header, as QEMU's
+ * pci_init_wmask: the command register's enables, the cache line size,
+ * the interrupt line, and all of the space above the header (a
+ * function narrows that to its own registers).
+ */
+static void header_wmask(struct pci_config *c)
+{
+	put16(&c->wmask[PCI_COMMAND],
+	      PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
+	      PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE);
+	c->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
+	c->wmask[PCI_INTERRUPT_LINE] = 0xff;
+	memset(&c->wmask[PCI_CONFIG_HEADER_SIZE], 0xff,
+	       PCI_CONFIG_SPACE_SIZE - PCI_CONFIG_HEADER_SIZE);
+}
+
 /* The i440FX's power-on configuration space and write mask. */
 static void i440fx_init(struct pci_config *c)
 {
@@ -64,13 +81,7 @@ static void i440fx_init(struct pci_config *c)
 	c->cfg[I440FX_SMRAM] = I440FX_SMRAM_INIT;
 	put16(&c->cfg[PCI_SUBSYSTEM_VENDOR_ID], PCI_SUBVENDOR_ID_REDHAT_QUMRANET);
 	put16(&c->cfg[PCI_SUBSYSTEM_ID], PCI_SUBDEVICE_ID_QEMU);
-	put16(&c->wmask[PCI_COMMAND],
-	      PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
-	      PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE);
-	c->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
-	c->wmask[PCI_INTERRUPT_LINE] = 0xff;
-	memset(&c->wmask[PCI_CONFIG_HEADER_SIZE], 0xff,
-	       PCI_CONFIG_SPACE_SIZE - PCI_CONFIG_HEADER_SIZE);
+	header_wmask(c);
 }
 
 uint32_t pci_config_read(void *opaque, unsigned offset, unsigned size)
@@ -218,13 +229,7 @@ void pci_device_init(struct pci_device *d, uint8_t dev, uint16_t vendor,
 	put16(&c->cfg[PCI_CLASS_DEVICE], (uint16_t)(class_code >> 8));
 	c->cfg[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_NORMAL;
 	c->cfg[PCI_INTERRUPT_PIN] = int_pin;
-	put16(&c->wmask[PCI_COMMAND],
-	      PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
-	      PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE);
-	c->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
-	c->wmask[PCI_INTERRUPT_LINE] = 0xff;
-	memset(&c->wmask[PCI_CONFIG_HEADER_SIZE], 0xff,
-	       PCI_CONFIG_SPACE_SIZE - PCI_CONFIG_HEADER_SIZE);
+	header_wmask(c);
 	d->cap_end = PCI_CONFIG_HEADER_SIZE;
 }
 

@@ -32,10 +32,9 @@
  * vCPU thread's alone (devices/README.md): completion is by polling the
  * phase tag.  The thread is created before the monitor's sandbox and is
  * not under its filter (it sleeps in ppoll); the vCPU thread stops it
- * at exit the way virtio_backend.c stops its I/O thread: a flag, a byte
- * down the pipe, then it reads the thread's end pipe to its end and
- * waits for `finished`, with no futex call (pthread_join's wait is one,
- * which the sandbox refuses).
+ * at exit with a flag and a byte down the pipe, then waits for its end
+ * as virtio_backend.c waits for its I/O thread's, with no futex call
+ * (devices/iothread.h).
  *
  * DMA behind the engines' backs.  The data goes straight between the
  * image and guest RAM, from this thread, so softcpu's decoded-instruction
@@ -66,8 +65,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -76,14 +73,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/clock.h"
 #include "core/guest_mem.h"
+#include "devices/disk_image.h"
+#include "devices/iothread.h"
 #include "devices/ptblk.h"
+#include "devices/seccomp.h"
 
 #define PT_SPIN_NS 200000ULL      /* keep looking 0.2 ms after work */
 #define PT_NAP_MIN_NS 16000ULL    /* then nap 16 us, 32 us, ... */
@@ -313,7 +312,8 @@ static void nap(struct ptblk *d, struct pt_thread *t, uint64_t *ns,
 
 /*
  * The device thread's seccomp filter (this thread only: no TSYNC).  A
- * refused call traps (SIGSYS), as under the monitor's sandbox.
+ * refused call traps (SIGSYS), and a call of another ABI kills, as
+ * under the monitor's sandbox (the filter is devices/seccomp.c's).
  */
 static int wall(void)
 {
@@ -328,30 +328,9 @@ static int wall(void)
 		SYS_sched_getaffinity, SYS_write, SYS_tgkill,
 #endif
 	};
-	enum { N = sizeof(allow) / sizeof(allow[0]) };
-	struct sock_filter f[4 + N + 2];
-	unsigned i = 0;
 
-	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			offsetof(struct seccomp_data, arch));
-	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-			AUDIT_ARCH_X86_64, 1, 0);
-	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-			SECCOMP_RET_KILL_PROCESS);
-	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			offsetof(struct seccomp_data, nr));
-	for (unsigned j = 0; j < N; j++) /* to ALLOW, N - j jumps on */
-		f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
-				BPF_K, (uint32_t)allow[j], (uint8_t)(N - j), 0);
-	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-					      SECCOMP_RET_TRAP);
-	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-					      SECCOMP_RET_ALLOW);
-	struct sock_fprog prog = { .len = (unsigned short)i, .filter = f };
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return -1;
-	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+	return seccomp_allow_only(allow, sizeof(allow) / sizeof(allow[0]),
+				  SECCOMP_RET_TRAP);
 }
 
 static void *pt_main(void *arg)
@@ -387,8 +366,7 @@ static void *pt_main(void *arg)
 		if (ns == PT_NAP_MIN_NS)
 			last = clock_host_ns(); /* poked: look hard again */
 	}
-	atomic_store_explicit(&t->finished, true, memory_order_release);
-	close(end_w);
+	iothread_finish(&t->finished, end_w);
 	return NULL;
 }
 
@@ -454,18 +432,10 @@ int ptblk_start(struct ptblk *d, char *why, size_t len)
 static void stop_thread(struct ptblk *d)
 {
 	struct pt_thread *t = d->thread;
-	char c;
 
 	atomic_store_explicit(&t->stop, true, memory_order_release);
 	poke(d);
-	for (;;) { /* the thread writes nothing: this ends at its close */
-		ssize_t n = read(t->end_r, &c, 1);
-
-		if (n == 0 || (n < 0 && errno != EINTR))
-			break;
-	}
-	while (!atomic_load_explicit(&t->finished, memory_order_acquire))
-		;
+	iothread_wait(t->end_r, &t->finished);
 	close(t->wake_r), close(t->wake_w), close(t->end_r);
 	free(t);
 	d->thread = NULL;
@@ -562,18 +532,15 @@ static void pci_setup(struct ptblk *d, uint8_t dev)
 int ptblk_open(struct ptblk *d, uint8_t dev, const char *path, bool ro,
 	       struct guest_mem *mem, char *why, size_t len)
 {
-	struct stat st;
+	uint64_t bytes;
 	int fd;
 
 	memset(d, 0, sizeof(*d));
 	d->fd = -1;
-	fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(why, len, "disk %s: %s", path, strerror(errno));
+	fd = disk_image_open(path, ro, &bytes, why, len);
+	if (fd < 0)
 		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
-	    st.st_size % PTBLK_SECTOR) {
+	if (bytes == 0 || bytes % PTBLK_SECTOR) {
 		snprintf(why, len, "disk %s: not a regular file whose size is "
 			 "a positive multiple of %d", path, PTBLK_SECTOR);
 		close(fd);
@@ -581,7 +548,7 @@ int ptblk_open(struct ptblk *d, uint8_t dev, const char *path, bool ro,
 	}
 	d->fd = fd;
 	d->read_only = ro;
-	d->nsectors = (uint64_t)st.st_size / PTBLK_SECTOR;
+	d->nsectors = bytes / PTBLK_SECTOR;
 	d->mem = mem;
 	atomic_store(&d->csts, ro ? PTBLK_CSTS_RO : 0);
 	pci_setup(d, dev);

@@ -27,8 +27,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -43,6 +41,8 @@
 
 #include "core/clock.h"
 #include "core/vm.h"
+#include "devices/iothread.h"
+#include "devices/seccomp.h"
 #include "devices/virtio_backend.h"
 
 /* How often the vCPU thread looks whether a back-end process ended. */
@@ -181,9 +181,8 @@ static void serve(struct vb_side *s)
 /*
  * The I/O thread.  At the end it closes its pipe ends and touches
  * nothing more: `finished`, then the end of the answer pipe, tell
- * virtio_backend_stop() that the side's memory is free to go.  (Freeing it here instead would take
- * malloc's lock against the vCPU thread's, and a contended lock is a
- * futex call, which the monitor's sandbox refuses.)
+ * virtio_backend_stop() that the side's memory is free to go
+ * (devices/iothread.h says why not a join, nor a free here).
  */
 static void *thread_main(void *arg)
 {
@@ -191,9 +190,8 @@ static void *thread_main(void *arg)
 	int kick_r = s->kick_r, done_w = s->done_w;
 
 	serve(s);
-	atomic_store_explicit(&s->finished, true, memory_order_release);
 	close(kick_r);
-	close(done_w);
+	iothread_finish(&s->finished, done_w);
 	return NULL;
 }
 
@@ -208,30 +206,9 @@ static int backend_seccomp(void)
 	static const int allow[] = { SYS_read, SYS_write, SYS_pread64,
 				     SYS_pwrite64, SYS_fsync, SYS_ppoll,
 				     SYS_exit, SYS_exit_group };
-	enum { N = sizeof(allow) / sizeof(allow[0]) };
-	struct sock_filter f[4 + N + 2];
-	unsigned i = 0;
 
-	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			offsetof(struct seccomp_data, arch));
-	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-			AUDIT_ARCH_X86_64, 1, 0);
-	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-			SECCOMP_RET_KILL_PROCESS);
-	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			offsetof(struct seccomp_data, nr));
-	for (unsigned j = 0; j < N; j++) /* to ALLOW, N - j jumps on */
-		f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
-				BPF_K, (uint32_t)allow[j], (uint8_t)(N - j), 0);
-	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-			SECCOMP_RET_KILL_PROCESS);
-	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-					      SECCOMP_RET_ALLOW);
-	struct sock_fprog prog = { .len = (unsigned short)i, .filter = f };
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return -1;
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+	return seccomp_allow_only(allow, sizeof(allow) / sizeof(allow[0]),
+				  SECCOMP_RET_KILL_PROCESS);
 }
 
 /*
@@ -535,18 +512,9 @@ void virtio_backend_stop(struct virtio_backend *b)
 		wait_all(b);
 	b->vp->place = NULL;
 	if (b->side) { /* the thread: end its pipe, wait for it to close */
-		struct vb_answer a;
-
 		close(b->kick_w);
 		b->kick_w = -1;
-		while (read_full(b->done_r, &a, sizeof(a)))
-			;
-		/* set before the close that ended the read: no wait, but
-		 * the order the free needs, said in a way a race detector
-		 * sees too */
-		while (!atomic_load_explicit(&b->side->finished,
-					     memory_order_acquire))
-			;
+		iothread_wait(b->done_r, &b->side->finished);
 		free(b->side->copy);
 		free(b->side);
 		b->side = NULL;

@@ -16,13 +16,11 @@
  * Left out: discard, write zeroes, multiple queues, geometry, topology,
  * size_max and seg_max (none of their features is offered).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "devices/disk_image.h"
 #include "devices/virtio_blk.h"
 
 /* ------------------------------------------------------------------
@@ -172,22 +170,15 @@ int virtio_blk_open(struct virtio_blk *b, uint8_t dev, const char *path,
 		    bool read_only, const char *serial, struct guest_mem *mem,
 		    char *why, size_t len)
 {
-	struct stat st;
+	uint64_t bytes;
 	int fd;
 
 	memset(b, 0, sizeof(*b));
 	b->fd = -1;
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		snprintf(why, len, "disk %s: not a regular file", path);
+	fd = disk_image_open(path, read_only, &bytes, why, len);
+	if (fd < 0)
 		return -1;
-	}
-	fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(why, len, "disk %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
-	    st.st_size % VIRTIO_BLK_SECTOR) {
+	if (bytes == 0 || bytes % VIRTIO_BLK_SECTOR) {
 		snprintf(why, len, "disk %s: not a regular file whose size is "
 			 "a positive multiple of %d", path, VIRTIO_BLK_SECTOR);
 		close(fd);
@@ -195,7 +186,7 @@ int virtio_blk_open(struct virtio_blk *b, uint8_t dev, const char *path,
 	}
 	b->fd = fd;
 	b->read_only = read_only;
-	b->nsectors = (uint64_t)st.st_size / VIRTIO_BLK_SECTOR;
+	b->nsectors = bytes / VIRTIO_BLK_SECTOR;
 	/* strncpy: NUL-padded to 20 bytes, no NUL when it fills them. */
 	strncpy(b->id, serial ? serial : "", sizeof(b->id));
 	b->be = (struct blk_backend){ b, file_read, file_write, file_flush };

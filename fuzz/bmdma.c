@@ -29,23 +29,14 @@
  * table per command); an in returns no more bits than its size; the
  * image never changes size (no DMA reaches past the disk).
  */
-#include <fcntl.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "core/clock.h"
-#include "core/vm.h"
-#include "devices/devices.h"
-#include "monitor/machine.h"
+#include "fuzz/card.h"
 
-#define RAM_MIB 2
 #define BM_PORT 0xc000
 #define TABLE_RAM 0x10000u
-#define IMAGE_SIZE 32768
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -54,36 +45,18 @@ static struct vm vm;
 static int out_fd = -1;
 static char image[64]; /* the image, by its descriptor */
 
-/* The image is unlinked at once, as fuzz/virtio.c's; each input opens
- * it again through /proc/self/fd. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct vm_options opt = { .mem_mib = RAM_MIB, .icount_ns = 10 };
-	char tmp[] = "/tmp/trapvisor-fuzz-bmdma-XXXXXX", why[200];
-	int fd;
-
 	(void)argc;
 	(void)argv;
-	out_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	fd = mkstemp(tmp);
-	if (fd >= 0)
-		unlink(tmp);
-	if (out_fd < 0 || fd < 0 || ftruncate(fd, IMAGE_SIZE) < 0 ||
-	    vm_create(&vm, &opt, out_fd, why, sizeof(why)) < 0) {
-		fprintf(stderr, "fuzz_bmdma: cannot create the machine\n");
-		exit(1);
-	}
-	snprintf(image, sizeof(image), "/proc/self/fd/%d", fd);
+	card_machine(&vm, &out_fd, "bmdma", image);
 	return 0;
 }
 
+/* A write to the configuration space of the IDE function, 00:01.1. */
 static void cfg_write(unsigned reg, unsigned size, uint32_t v)
 {
-	uint32_t a = PCI_ADDR(0, PIIX3_PCI_DEV, 1, reg);
-
-	devices_io(&vm, PCI_CONFIG_ADDRESS, 4, false, &a);
-	devices_io(&vm, (uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size, false,
-		   &v);
+	card_cfg(&vm, PIIX3_PCI_DEV, 1, reg, size, true, v);
 }
 
 static void port(uint16_t p, unsigned size, bool in, uint32_t v)
@@ -128,12 +101,8 @@ static void record(const uint8_t *r)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char why[200];
-	struct stat st;
 
-	vm.vcpu.instructions = 0;
-	clock_init(&vm, vm.opt.icount_ns);
-	vm.stopped = false;
-	devices_init(&vm, out_fd);
+	card_power_on(&vm, out_fd);
 	memset(vm.mem.base + TABLE_RAM, 0, 0x10000);
 	if (ide_attach(&vm.dev->ide0, 0, image, false, why, sizeof(why)) < 0)
 		abort();
@@ -141,8 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg_write(PCI_COMMAND, 2, PCI_COMMAND_IO | PCI_COMMAND_MASTER);
 	for (size_t i = 0; i + 8 <= size; i += 8)
 		record(data + i);
-	if (fstat(vm.dev->ide0.drive[0].fd, &st) < 0 || st.st_size != IMAGE_SIZE)
-		abort(); /* a transfer reached past the disk */
+	card_image_intact(vm.dev->ide0.drive[0].fd); /* no DMA past the disk */
 	devices_fini(&vm);
 	return 0;
 }

@@ -35,23 +35,14 @@
  * (no request reaches past the disk); a device with CSTS.CFS completes
  * nothing until it is disabled.
  */
-#include <fcntl.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "core/clock.h"
-#include "core/vm.h"
-#include "devices/devices.h"
 #include "devices/ptblk.h"
-#include "monitor/machine.h"
+#include "fuzz/card.h"
 
-#define RAM_MIB 2
 #define PAGE 0x100000ull
-#define IMAGE_SIZE 32768
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -64,33 +55,15 @@ static uint32_t tail; /* the driver's SQ tail */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct vm_options opt = { .mem_mib = RAM_MIB, .icount_ns = 10 };
-	char tmp[] = "/tmp/trapvisor-fuzz-ptblk-XXXXXX", why[200];
-	int fd;
-
 	(void)argc;
 	(void)argv;
-	out_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	fd = mkstemp(tmp);
-	if (fd >= 0)
-		unlink(tmp);
-	if (out_fd < 0 || fd < 0 || ftruncate(fd, IMAGE_SIZE) < 0 ||
-	    vm_create(&vm, &opt, out_fd, why, sizeof(why)) < 0) {
-		fprintf(stderr, "fuzz_ptblk: cannot create the machine\n");
-		exit(1);
-	}
-	snprintf(image, sizeof(image), "/proc/self/fd/%d", fd);
+	card_machine(&vm, &out_fd, "ptblk", image);
 	return 0;
 }
 
 static uint32_t cfg(unsigned reg, unsigned size, bool write, uint32_t v)
 {
-	uint32_t a = PCI_ADDR(0, PTBLK_PCI_DEV, 0, reg);
-
-	devices_io(&vm, PCI_CONFIG_ADDRESS, 4, false, &a);
-	devices_io(&vm, (uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size, !write,
-		   &v);
-	return v;
+	return card_cfg(&vm, PTBLK_PCI_DEV, 0, reg, size, write, v);
 }
 
 /* A buffer address: RAM, its last sector and past, the ROM, the LAPIC,
@@ -185,12 +158,8 @@ static void record(const uint8_t *r)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char why[200];
-	struct stat st;
 
-	vm.vcpu.instructions = 0;
-	clock_init(&vm, vm.opt.icount_ns);
-	vm.stopped = false;
-	devices_init(&vm, out_fd);
+	card_power_on(&vm, out_fd);
 	memset(vm.mem.base + PAGE, 0, 0x20000);
 	if (ptblk_open(&pt, PTBLK_PCI_DEV, image, false, &vm.mem, why,
 		       sizeof(why)) < 0 ||
@@ -200,8 +169,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i + 12 <= size; i += 12)
 		record(data + i);
 	service();
-	if (fstat(pt.fd, &st) < 0 || st.st_size != IMAGE_SIZE)
-		abort(); /* a transfer reached past the disk */
+	card_image_intact(pt.fd); /* no transfer past the disk */
 	ptblk_close(&pt);
 	devices_fini(&vm);
 	return 0;

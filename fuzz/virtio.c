@@ -4,27 +4,10 @@
  *
  * The card is the one --disk=FILE,if=virtio makes (devices_add_virtio_disk,
  * 00:02.0) on a 2 MiB machine, backed by a 32 KiB image.  The input is a
- * sequence of 12-byte records:
- *
- *   byte 0     bits 0-2: what (below); bits 3-4: size 1, 2, 4, 8
- *   bytes 1-2  an offset (little-endian)
- *   byte 3     bit 7: with VIRTIO_F_VERSION_1 (bring-up)
- *   bytes 4-11 a value (little-endian)
- *
- *   0  write the value into BAR 4 at offset & 0x3fff
- *   1  read BAR 4 at offset & 0x3fff (the ISR too: reading clears it)
- *   2  write the value (8 bytes) into guest RAM at 0x100000 + offset:
- *      the descriptor table, the rings, the request headers
- *   3  write configuration space register byte 1 of 00:02.0
- *   4  read configuration space register byte 1
- *   5  a driver's bring-up after the firmware's PCI set-up
- *      (firmware_pci_init over the configuration space as the input left
- *      it: BAR sized and placed, memory on), reset, ACKNOWLEDGE,
- *      DRIVER, the value's low 32 bits as features (+ VERSION_1 when
- *      byte 3 says), FEATURES_OK, queue 0 of size offset (any number)
- *      with its rings at 0x100000, 0x104000, 0x108000, DRIVER_OK
- *   6  notify queue byte 1 & 3
- *   7  bring the interrupt lines up to date, acknowledge a pending one
+ * sequence of fuzz/card.h's 12-byte records; a bring-up (record 5) sets
+ * up queue 0 with its rings at 0x100000, 0x104000, 0x108000, and guest
+ * RAM's writes (record 2) reach its descriptor table, rings and request
+ * headers.
  *
  * What must hold: no crash, no sanitizer report, no hang (a notification
  * handles at most a queue's worth of requests, each chain at most a
@@ -32,26 +15,12 @@
  * the image never changes size (no request reaches past the disk); a
  * device that needs a reset stays so until the driver writes status 0.
  */
-#include <fcntl.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "core/clock.h"
-#include "core/vm.h"
-#include "devices/devices.h"
 #include "devices/virtio_blk.h"
-#include "firmware/pciinit.h"
-#include "monitor/machine.h"
-
-#define RAM_MIB 2
-#define SLOT VIRTIO_BLK_PCI_DEV
-#define BAR_ADDR 0xfebfc000ull /* where firmware_pci_init puts BAR 4 */
-#define RING_BASE 0x100000ull
-#define IMAGE_SIZE 32768
+#include "fuzz/card.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -60,152 +29,35 @@ static struct vm vm;
 static int out_fd = -1;
 static char image[64]; /* the image, by its descriptor */
 
-/*
- * The image is unlinked as soon as it is made (libFuzzer ends with _exit,
- * so nothing would remove it later); each input opens it again through
- * /proc/self/fd, as --disk would open a file by name.
- */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct vm_options opt = { .mem_mib = RAM_MIB, .icount_ns = 10 };
-	char tmp[] = "/tmp/trapvisor-fuzz-virtio-XXXXXX", why[200];
-	int fd;
-
 	(void)argc;
 	(void)argv;
-	out_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	fd = mkstemp(tmp);
-	if (fd >= 0)
-		unlink(tmp);
-	if (out_fd < 0 || fd < 0 || ftruncate(fd, IMAGE_SIZE) < 0 ||
-	    vm_create(&vm, &opt, out_fd, why, sizeof(why)) < 0) {
-		fprintf(stderr, "fuzz_virtio: cannot create the machine\n");
-		exit(1);
-	}
-	snprintf(image, sizeof(image), "/proc/self/fd/%d", fd);
+	card_machine(&vm, &out_fd, "virtio", image);
 	return 0;
 }
 
-static uint32_t cfg(unsigned reg, unsigned size, bool write, uint32_t v)
+/* The disk's one queue. */
+static void queues(struct vm *v, uint16_t qsize)
 {
-	uint32_t a = PCI_ADDR(0, SLOT, 0, reg);
-
-	devices_io(&vm, PCI_CONFIG_ADDRESS, 4, false, &a);
-	devices_io(&vm, (uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size, !write,
-		   &v);
-	return v;
+	card_queue(v, 0, qsize, CARD_RING_BASE, CARD_RING_BASE + 0x4000,
+		   CARD_RING_BASE + 0x8000);
 }
 
-static void bar_write(uint64_t off, unsigned size, uint64_t v)
-{
-	devices_mmio(&vm, BAR_ADDR + off, size, true, &v);
-}
-
-static uint8_t status(void)
-{
-	uint64_t v = 0;
-
-	devices_mmio(&vm, BAR_ADDR + VIRTIO_PCI_COMMON_STATUS, 1, false, &v);
-	return (uint8_t)v;
-}
-
-/* What a driver does before it uses the queue (3.1.1). */
-static void bring_up(uint16_t qsize, uint32_t features, bool version_1)
-{
-	firmware_pci_init(&vm.dev->pci);
-	if (pci_bar_address(&vm.dev->vblk->vp.pci, VIRTIO_PCI_BAR) != BAR_ADDR)
-		abort(); /* the firmware did not place it as SeaBIOS */
-	cfg(PCI_COMMAND, 2, true, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-	bar_write(VIRTIO_PCI_COMMON_STATUS, 1, 0);
-	bar_write(VIRTIO_PCI_COMMON_STATUS, 1,
-		  VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	bar_write(VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
-	bar_write(VIRTIO_PCI_COMMON_GF, 4, features);
-	bar_write(VIRTIO_PCI_COMMON_GFSELECT, 4, 1);
-	bar_write(VIRTIO_PCI_COMMON_GF, 4, version_1);
-	bar_write(VIRTIO_PCI_COMMON_STATUS, 1, 0x0b);
-	bar_write(VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
-	bar_write(VIRTIO_PCI_COMMON_Q_SIZE, 2, qsize);
-	bar_write(VIRTIO_PCI_COMMON_Q_DESC, 8, RING_BASE);
-	bar_write(VIRTIO_PCI_COMMON_Q_AVAIL, 8, RING_BASE + 0x4000);
-	bar_write(VIRTIO_PCI_COMMON_Q_USED, 8, RING_BASE + 0x8000);
-	bar_write(VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
-	bar_write(VIRTIO_PCI_COMMON_STATUS, 1, 0x0f);
-}
-
-static void record(const uint8_t *r)
-{
-	static const unsigned sizes[] = { 1, 2, 4, 8 };
-	unsigned size = sizes[(r[0] >> 3) & 3];
-	unsigned off = (unsigned)(r[1] | r[2] << 8);
-	uint64_t v = 0, d;
-	bool was_broken = status() & VIRTIO_STATUS_NEEDS_RESET;
-	bool resets = false;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | r[4 + i];
-	switch (r[0] & 7) {
-	case 0:
-		off &= VIRTIO_PCI_BAR_SIZE - 1;
-		resets = off <= VIRTIO_PCI_COMMON_STATUS &&
-			 off + size > VIRTIO_PCI_COMMON_STATUS;
-		bar_write(off, size, v);
-		break;
-	case 1:
-		d = 0;
-		devices_mmio(&vm, BAR_ADDR + (off & (VIRTIO_PCI_BAR_SIZE - 1)),
-			     size, false, &d);
-		if (size < 8 && d >> (8 * size))
-			abort(); /* more bits than the read has */
-		break;
-	case 2:
-		(void)gm_write(&vm.mem, RING_BASE + off, &v, 8);
-		break;
-	case 3:
-		/* through the window a status write may reset too */
-		resets = true;
-		cfg(r[1], size > 4 ? 4 : size, true, (uint32_t)v);
-		break;
-	case 4:
-		d = cfg(r[1], size > 4 ? 4 : size, false, 0);
-		if (size < 4 && d >> (8 * size))
-			abort();
-		break;
-	case 5:
-		resets = true;
-		bring_up((uint16_t)off, (uint32_t)v, r[3] & 0x80);
-		break;
-	case 6:
-		bar_write(VIRTIO_PCI_NOTIFY_OFF +
-				  VIRTIO_PCI_NOTIFY_MULT * (r[1] & 3u), 2, 0);
-		break;
-	case 7:
-		devices_update(&vm);
-		if (devices_intr_pending(&vm))
-			(void)devices_intr_ack(&vm);
-		break;
-	}
-	if (was_broken && !resets && !(status() & VIRTIO_STATUS_NEEDS_RESET))
-		abort(); /* only a reset may end the broken state */
-}
+static const struct card_driver driver = { .queues = queues };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vm_disk disk = { .path = image };
 	char why[200];
-	struct stat st;
 
-	vm.vcpu.instructions = 0;
-	clock_init(&vm, vm.opt.icount_ns);
-	vm.stopped = false;
-	devices_init(&vm, out_fd);
-	memset(vm.mem.base + RING_BASE, 0, 0x10000);
+	card_power_on(&vm, out_fd);
+	memset(vm.mem.base + CARD_RING_BASE, 0, 0x10000);
 	if (devices_add_virtio_disk(&vm, &disk, why, sizeof(why)) < 0)
 		abort();
 	for (size_t i = 0; i + 12 <= size; i += 12)
-		record(data + i);
-	if (fstat(vm.dev->vblk->fd, &st) < 0 || st.st_size != IMAGE_SIZE)
-		abort(); /* a request reached past the disk */
+		card_virtio_record(&vm, &vm.dev->vblk->vp, &driver, data + i);
+	card_image_intact(vm.dev->vblk->fd);
 	devices_fini(&vm);
 	return 0;
 }

@@ -21,7 +21,9 @@
  *     whose handler prints "trapvisor: sandbox: refused system call N
  *     (name)" and exits with SANDBOX_EXIT_REFUSED: a clear death rather
  *     than an errno that some error path might swallow.  A call made with
- *     another ABI (x32, i386) kills the process outright.
+ *     another ABI (x32, i386) kills the process outright.  The filter is
+ *     devices/seccomp.c's, the one the back-end process and the passthru
+ *     disk's thread wall themselves in with too.
  *
  * The allow-list is what the monitor really calls after set-up, measured
  * over the guests, badinput and escape suites: with strace (no -f: the
@@ -79,8 +81,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <signal.h>
@@ -91,13 +91,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "devices/seccomp.h"
 #include "monitor/console.h"
 #include "monitor/sandbox.h"
-
-/* x32 system calls are x86-64 numbers with this bit (asm/unistd.h). */
-#ifndef __X32_SYSCALL_BIT
-#define __X32_SYSCALL_BIT 0x40000000
-#endif
 
 /* Rights newer than this build host's <linux/landlock.h> (the kernel's
  * values: uapi/linux/landlock.h). */
@@ -134,6 +130,9 @@ struct sandbox_ruleset_attr {
 #else
 #define SANDBOX_REFUSE SECCOMP_RET_TRAP
 #endif
+
+_Static_assert(SANDBOX_MAX_CALLS <= SECCOMP_ALLOW_MAX,
+	       "an allow-list the filter's jumps cannot reach");
 
 /* The monitor's own calls after set-up, whatever the engine. */
 static const int monitor_calls[] = {
@@ -269,39 +268,6 @@ static int add_calls(int *calls, unsigned *n, const int *list)
 	return 0;
 }
 
-/*
- * The filter: right architecture, no x32, then one comparison per allowed
- * call jumping forward to ALLOW; falling through every one is TRAP.
- */
-static int install_filter(const int *calls, unsigned n)
-{
-	struct sock_filter f[SANDBOX_MAX_CALLS + 8];
-	unsigned k = 0;
-
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-		offsetof(struct seccomp_data, arch));
-	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-		AUDIT_ARCH_X86_64, 1, 0);
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-		SECCOMP_RET_KILL_PROCESS);
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-		offsetof(struct seccomp_data, nr));
-	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
-		__X32_SYSCALL_BIT, 0, 1);
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-		SECCOMP_RET_KILL_PROCESS);
-	for (unsigned i = 0; i < n; i++)
-		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
-			BPF_K, (unsigned)calls[i], (uint8_t)(n - i), 0);
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-		SANDBOX_REFUSE);
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-		SECCOMP_RET_ALLOW);
-
-	struct sock_fprog prog = { .len = (unsigned short)k, .filter = f };
-	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
-}
-
 /* The file-system rights Landlock ABI abi knows; all of them are denied. */
 static uint64_t landlock_fs_rights(int abi)
 {
@@ -395,7 +361,7 @@ int sandbox_enter(const int *engine_calls, struct sandbox_state *st,
 		snprintf(why, len, "landlock: %s", strerror(errno));
 		return -1;
 	}
-	if (install_filter(calls, n) < 0) {
+	if (seccomp_allow_only(calls, n, SANDBOX_REFUSE) < 0) {
 		snprintf(why, len, "seccomp: %s", strerror(errno));
 		return -1;
 	}

@@ -97,6 +97,7 @@ bad vdisk-serial-ide 2 "serial= is for if=virtio" "$TV" --disk="$OUT/ok.img,seri
 bad vdisk-serial-long 2 "--disk: unknown option 'serial=123456789012345678901'" "$TV" --disk="$OUT/ok.img,if=virtio,serial=123456789012345678901" "$OUT/triple.elf"
 bad ptdisk-missing 1 "disk .*nonexistent.img: No such file" "$TV" --disk="$OUT/nonexistent.img,if=passthru" "$OUT/triple.elf"
 bad ptdisk-odd-size 1 "not a regular file whose size is a positive multiple of 512" "$TV" --disk="$OUT/odd.img,if=passthru" "$OUT/triple.elf"
+bad ptdisk-fifo 1 "disk .*fifo: not a regular file" timeout 10 "$TV" --disk="$OUT/fifo,if=passthru,ro" "$OUT/triple.elf"
 bad ptdisk-two 2 "there is one passthru disk only" "$TV" --disk="$OUT/ok.img,if=passthru" --disk="$OUT/ok.img,if=passthru" "$OUT/triple.elf"
 bad ptdisk-slot 2 "slot= and serial= are not for if=passthru" "$TV" --disk="$OUT/ok.img,if=passthru,slot=0" "$OUT/triple.elf"
 bad ptdisk-spelling 2 "--disk: unknown option 'if=passthrough'" "$TV" --disk="$OUT/ok.img,if=passthrough" "$OUT/triple.elf"

@@ -214,37 +214,51 @@ else
 	{ echo "the child maps more than guest RAM and its stub:"; cat "$OUT/maps"; } >"$OUT/why"
 	fail "escape/child-maps" "$OUT/why"
 fi
+# One try at killing a native child from outside (kill -9): run IMAGE,
+# after DELAY seconds find the child, kill it, and count the try into
+# tries and, when the monitor ends with the one line that says so and
+# status 125, into killed; else what it said goes to WHYFILE.  WHICH is
+# "running" (the monitor's first child) or "parked" (its newest, once
+# it has two: then one of them waits, parked).
+kill_child() { # IMAGE DELAY WHICH WHYFILE
+	tries=$((tries + 1))
+	# timeout: should the kill miss, the endless guests still end
+	timeout -s INT 10 "$TV" --engine=native "$1" </dev/null \
+		>/dev/null 2>"$OUT/err" &
+	pid=$!
+	sleep $2
+	# the monitor (timeout's child) and its child, once that
+	# holds nothing but the stub (set up: the guest runs)
+	child=
+	for t in $(seq 200); do
+		tv=$(pgrep -P $pid | head -1)
+		if [ "$3" = parked ]; then
+			child=${tv:+$(pgrep -P $tv | tail -1)}
+			[ "$(pgrep -P "${tv:-0}" | wc -l)" -gt 1 ] || child=
+		else
+			child=${tv:+$(pgrep -P $tv | head -1)}
+		fi
+		[ -n "$child" ] && grep -q "^700000000000-" /proc/$child/maps 2>/dev/null &&
+			! grep -q "libc" /proc/$child/maps 2>/dev/null && break
+		child=
+		sleep 0.01
+	done
+	[ -n "$child" ] && kill -9 $child
+	wait $pid; rc=$?
+	if [ "$rc" = 125 ] && [ "$(wc -l <"$OUT/err")" = 1 ] &&
+	   grep -q "native child was killed by signal 9 (Killed) from outside the monitor" "$OUT/err"; then
+		killed=$((killed + 1))
+	else
+		{ echo "$1 after ${2}s: status $rc (want 125), stderr:"; cat "$OUT/err"; } >>"$4"
+	fi
+}
 # The child killed from outside (kill -9), while it computes, while it
 # traps, while the monitor maps pages into it: one line that says so.
 escimage trap_loop
 killed=0; tries=0
 for img in "$OUT/loop.elf" "$OUT/trap_loop.elf" "$BUILD/guests/toyos.elf"; do
 	for delay in 0.05 0.1 0.2 0.3; do
-		tries=$((tries + 1))
-		# timeout: should the kill miss, the endless guests still end
-		timeout -s INT 10 "$TV" --engine=native "$img" </dev/null \
-			>/dev/null 2>"$OUT/err" &
-		pid=$!
-		sleep $delay
-		# the monitor (timeout's child) and its child, once that
-		# holds nothing but the stub (set up: the guest runs)
-		child=
-		for t in $(seq 200); do
-			tv=$(pgrep -P $pid | head -1)
-			child=${tv:+$(pgrep -P $tv | head -1)}
-			[ -n "$child" ] && grep -q "^700000000000-" /proc/$child/maps 2>/dev/null &&
-				! grep -q "libc" /proc/$child/maps 2>/dev/null && break
-			child=
-			sleep 0.01
-		done
-		[ -n "$child" ] && kill -9 $child
-		wait $pid; rc=$?
-		if [ "$rc" = 125 ] && [ "$(wc -l <"$OUT/err")" = 1 ] &&
-		   grep -q "native child was killed by signal 9 (Killed) from outside the monitor" "$OUT/err"; then
-			killed=$((killed + 1))
-		else
-			{ echo "$img after ${delay}s: status $rc (want 125), stderr:"; cat "$OUT/err"; } >>"$OUT/killwhy"
-		fi
+		kill_child "$img" $delay running "$OUT/killwhy"
 	done
 done
 if [ "$killed" = "$tries" ]; then
@@ -259,29 +273,7 @@ fi
 killed=0; tries=0
 for img in "$OUT/loop.elf" "$BUILD/guests/toyos.elf"; do
 	for delay in 0.1 0.3; do
-		tries=$((tries + 1))
-		timeout -s INT 10 "$TV" --engine=native "$img" </dev/null \
-			>/dev/null 2>"$OUT/err" &
-		pid=$!
-		sleep $delay
-		child=
-		for t in $(seq 200); do
-			tv=$(pgrep -P $pid | head -1)
-			child=${tv:+$(pgrep -P $tv | tail -1)}
-			[ "$(pgrep -P "${tv:-0}" | wc -l)" -gt 1 ] &&
-			grep -q "^700000000000-" /proc/$child/maps 2>/dev/null &&
-				! grep -q "libc" /proc/$child/maps 2>/dev/null && break
-			child=
-			sleep 0.01
-		done
-		[ -n "$child" ] && kill -9 $child
-		wait $pid; rc=$?
-		if [ "$rc" = 125 ] && [ "$(wc -l <"$OUT/err")" = 1 ] &&
-		   grep -q "native child was killed by signal 9 (Killed) from outside the monitor" "$OUT/err"; then
-			killed=$((killed + 1))
-		else
-			{ echo "$img after ${delay}s: status $rc (want 125), stderr:"; cat "$OUT/err"; } >>"$OUT/parkwhy"
-		fi
+		kill_child "$img" $delay parked "$OUT/parkwhy"
 	done
 done
 if [ "$killed" = "$tries" ]; then

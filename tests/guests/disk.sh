@@ -4,6 +4,10 @@
 #   sh tests/guests/disk.sh make FILE    write a fresh image to FILE
 #   sh tests/guests/disk.sh check FILE   is FILE the fresh image with sector
 #                                        100 written as the guest writes it?
+#   sh tests/guests/disk.sh pattern FILE BYTES
+#                                        the same pattern, BYTES long (the
+#                                        I/O benchmarks' images: bench/io.sh,
+#                                        bench/dom0.sh)
 #
 # The image is 512 KiB (1024 sectors); the byte at offset o holds o % 251,
 # so that every sector differs from the others (251 is prime, sectors are
@@ -12,25 +16,29 @@ set -eu
 SIZE=524288
 SECTOR=100
 
-# The 251-byte block 0, 1, ..., 250, then doubled until it covers SIZE.
-make_image() {
+# The 251-byte block 0, 1, ..., 250, then doubled until it covers BYTES.
+make_image() { # FILE [BYTES]
+	bytes=${2:-$SIZE}
 	i=0; fmt=""
 	while [ $i -lt 251 ]; do
 		fmt="$fmt\\$(printf %o $i)"; i=$((i + 1))
 	done
 	printf "$fmt" >"$1.blk"
 	n=251
-	while [ $n -lt $SIZE ]; do
+	while [ $n -lt $bytes ]; do
 		cat "$1.blk" "$1.blk" >"$1.tmp"; mv "$1.tmp" "$1.blk"
 		n=$((n * 2))
 	done
-	head -c $SIZE "$1.blk" >"$1"
+	head -c $bytes "$1.blk" >"$1"
 	rm -f "$1.blk"
 }
 
 case ${1:-} in
 make)
 	make_image "$2"
+	;;
+pattern)
+	make_image "$2" "$3"
 	;;
 check)
 	make_image "$2.expect"
@@ -42,7 +50,7 @@ check)
 	exit $rc
 	;;
 *)
-	echo "usage: sh tests/guests/disk.sh make|check FILE" >&2
+	echo "usage: sh tests/guests/disk.sh make|check FILE, or pattern FILE BYTES" >&2
 	exit 2
 	;;
 esac

@@ -32,46 +32,13 @@ static char image[] = "/tmp/trapvisor-ptblk-XXXXXX";
 static uint32_t tail, cq_head;
 static uint16_t phase;
 
-static uint32_t cfg_read(unsigned reg, unsigned size)
-{
-	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, SLOT, 0, reg));
-	return dev_in((uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size);
-}
-
-static void cfg_write(unsigned reg, unsigned size, uint32_t v)
-{
-	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, SLOT, 0, reg));
-	dev_out((uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size, v);
-}
-
-static void put(uint64_t gpa, const void *p, size_t n)
-{
-	assert_int_equal(gm_write(&dev_vm.mem, gpa, p, n), 0);
-}
-
-static void get(uint64_t gpa, void *p, size_t n)
-{
-	assert_int_equal(gm_read(&dev_vm.mem, gpa, p, n), 0);
-}
-
-static void put32(uint64_t gpa, uint32_t v) { put(gpa, &v, 4); }
+static void put32(uint64_t gpa, uint32_t v) { dev_put(gpa, &v, 4); }
 
 /* An image of NSECTORS sectors, sector s filled with byte s. */
 static int make_image(void)
 {
-	uint8_t sec[PTBLK_SECTOR];
-	int fd;
-
 	strcpy(image, "/tmp/trapvisor-ptblk-XXXXXX");
-	fd = mkstemp(image);
-	if (fd < 0)
-		return -1;
-	for (unsigned s = 0; s < NSECTORS; s++) {
-		memset(sec, (int)s, sizeof(sec));
-		if (write(fd, sec, sizeof(sec)) != (ssize_t)sizeof(sec))
-			return -1;
-	}
-	return close(fd);
+	return dev_image(image, NSECTORS, 0);
 }
 
 static int open_dev(void **state, bool ro)
@@ -104,11 +71,11 @@ static void enable(uint64_t qaddr)
 	uint8_t zero[PTBLK_PAGE] = { 0 };
 
 	if (qaddr == PAGE)
-		put(PAGE, zero, sizeof(zero));
-	cfg_write(PCI_COMMAND, 2, PCI_COMMAND_MASTER);
-	cfg_write(PTBLK_CFG_QADDR, 4, (uint32_t)qaddr);
-	cfg_write(PTBLK_CFG_QADDR + 4, 4, (uint32_t)(qaddr >> 32));
-	cfg_write(PTBLK_CFG_CC, 4, PTBLK_CC_EN);
+		dev_put(PAGE, zero, sizeof(zero));
+	dev_cfg_write(SLOT, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
+	dev_cfg_write(SLOT, PTBLK_CFG_QADDR, 4, (uint32_t)qaddr);
+	dev_cfg_write(SLOT, PTBLK_CFG_QADDR + 4, 4, (uint32_t)(qaddr >> 32));
+	dev_cfg_write(SLOT, PTBLK_CFG_CC, 4, PTBLK_CC_EN);
 	ptblk_service(&pt);
 	tail = cq_head = 0;
 	phase = 1;
@@ -121,7 +88,7 @@ static void submit(uint8_t op, uint16_t cid, uint32_t nsect, uint64_t lba,
 	struct ptblk_sqe e = { .opcode = op, .cid = cid, .nsect = nsect,
 			       .lba = lba, .addr = addr };
 
-	put(PAGE + PTBLK_SQ + tail * PTBLK_SQE_SIZE, &e, sizeof(e));
+	dev_put(PAGE + PTBLK_SQ + tail * PTBLK_SQE_SIZE, &e, sizeof(e));
 	tail = (tail + 1) % PTBLK_QSIZE;
 	put32(PAGE + PTBLK_SQ_TAIL, tail);
 }
@@ -131,7 +98,7 @@ static uint16_t complete(uint16_t cid, uint32_t result)
 {
 	struct ptblk_cqe c;
 
-	get(PAGE + PTBLK_CQ + cq_head * PTBLK_CQE_SIZE, &c, sizeof(c));
+	dev_get(PAGE + PTBLK_CQ + cq_head * PTBLK_CQE_SIZE, &c, sizeof(c));
 	assert_int_equal(c.status & 1, phase);
 	assert_int_equal(c.cid, cid);
 	assert_int_equal(c.result, result);
@@ -155,21 +122,22 @@ static uint16_t one(uint8_t op, uint32_t nsect, uint64_t lba, uint64_t addr,
 static void test_config_space(void **state)
 {
 	(void)state;
-	assert_int_equal(cfg_read(PCI_VENDOR_ID, 2), PTBLK_VENDOR_ID);
-	assert_int_equal(cfg_read(PCI_DEVICE_ID, 2), PTBLK_DEVICE_ID);
-	assert_int_equal(cfg_read(PCI_REVISION_ID, 4) >> 8, PTBLK_CLASS);
-	assert_int_equal(cfg_read(PCI_INTERRUPT_PIN, 1), 0);
-	assert_int_equal(cfg_read(PTBLK_CFG_CAPACITY, 4), NSECTORS);
-	assert_int_equal(cfg_read(PTBLK_CFG_CAPACITY + 4, 4), 0);
-	assert_int_equal(cfg_read(PTBLK_CFG_QSIZE, 2), PTBLK_QSIZE);
-	assert_int_equal(cfg_read(PTBLK_CFG_CSTS, 4), 0);
+	assert_int_equal(dev_cfg_read(SLOT, PCI_VENDOR_ID, 2), PTBLK_VENDOR_ID);
+	assert_int_equal(dev_cfg_read(SLOT, PCI_DEVICE_ID, 2), PTBLK_DEVICE_ID);
+	assert_int_equal(dev_cfg_read(SLOT, PCI_REVISION_ID, 4) >> 8,
+			 PTBLK_CLASS);
+	assert_int_equal(dev_cfg_read(SLOT, PCI_INTERRUPT_PIN, 1), 0);
+	assert_int_equal(dev_cfg_read(SLOT, PTBLK_CFG_CAPACITY, 4), NSECTORS);
+	assert_int_equal(dev_cfg_read(SLOT, PTBLK_CFG_CAPACITY + 4, 4), 0);
+	assert_int_equal(dev_cfg_read(SLOT, PTBLK_CFG_QSIZE, 2), PTBLK_QSIZE);
+	assert_int_equal(dev_cfg_read(SLOT, PTBLK_CFG_CSTS, 4), 0);
 	/* QADDR keeps its page bits only; CAPACITY and CSTS are read-only */
-	cfg_write(PTBLK_CFG_QADDR, 4, 0x123456);
-	assert_int_equal(cfg_read(PTBLK_CFG_QADDR, 4), 0x123000);
-	cfg_write(PTBLK_CFG_CAPACITY, 4, 5);
-	cfg_write(PTBLK_CFG_CSTS, 4, 7);
-	assert_int_equal(cfg_read(PTBLK_CFG_CAPACITY, 4), NSECTORS);
-	assert_int_equal(cfg_read(PTBLK_CFG_CSTS, 4), 0);
+	dev_cfg_write(SLOT, PTBLK_CFG_QADDR, 4, 0x123456);
+	assert_int_equal(dev_cfg_read(SLOT, PTBLK_CFG_QADDR, 4), 0x123000);
+	dev_cfg_write(SLOT, PTBLK_CFG_CAPACITY, 4, 5);
+	dev_cfg_write(SLOT, PTBLK_CFG_CSTS, 4, 7);
+	assert_int_equal(dev_cfg_read(SLOT, PTBLK_CFG_CAPACITY, 4), NSECTORS);
+	assert_int_equal(dev_cfg_read(SLOT, PTBLK_CFG_CSTS, 4), 0);
 	/* nothing happens before EN, whatever is in RAM */
 	put32(PAGE + PTBLK_SQ_TAIL, 3);
 	assert_int_equal(ptblk_service(&pt), 0);
@@ -179,10 +147,10 @@ static void test_enable_disable(void **state)
 {
 	(void)state;
 	enable(PAGE);
-	assert_int_equal(cfg_read(PTBLK_CFG_CSTS, 4), PTBLK_CSTS_RDY);
-	cfg_write(PTBLK_CFG_CC, 4, 0);
+	assert_int_equal(dev_cfg_read(SLOT, PTBLK_CFG_CSTS, 4), PTBLK_CSTS_RDY);
+	dev_cfg_write(SLOT, PTBLK_CFG_CC, 4, 0);
 	ptblk_service(&pt);
-	assert_int_equal(cfg_read(PTBLK_CFG_CSTS, 4), 0);
+	assert_int_equal(dev_cfg_read(SLOT, PTBLK_CFG_CSTS, 4), 0);
 }
 
 /* A queue page that is no RAM, or EN without Bus Master Enable: CFS. */
@@ -190,19 +158,19 @@ static void test_enable_fails(void **state)
 {
 	(void)state;
 	enable(0xfee00000); /* the LAPIC */
-	assert_int_equal(cfg_read(PTBLK_CFG_CSTS, 4), PTBLK_CSTS_CFS);
-	cfg_write(PTBLK_CFG_CC, 4, 0);
+	assert_int_equal(dev_cfg_read(SLOT, PTBLK_CFG_CSTS, 4), PTBLK_CSTS_CFS);
+	dev_cfg_write(SLOT, PTBLK_CFG_CC, 4, 0);
 	ptblk_service(&pt);
-	assert_int_equal(cfg_read(PTBLK_CFG_CSTS, 4), 0);
+	assert_int_equal(dev_cfg_read(SLOT, PTBLK_CFG_CSTS, 4), 0);
 	enable(0xf0000); /* the BIOS ROM: no DMA there either */
-	assert_int_equal(cfg_read(PTBLK_CFG_CSTS, 4), PTBLK_CSTS_CFS);
-	cfg_write(PTBLK_CFG_CC, 4, 0);
+	assert_int_equal(dev_cfg_read(SLOT, PTBLK_CFG_CSTS, 4), PTBLK_CSTS_CFS);
+	dev_cfg_write(SLOT, PTBLK_CFG_CC, 4, 0);
 	ptblk_service(&pt);
-	cfg_write(PCI_COMMAND, 2, 0);
-	cfg_write(PTBLK_CFG_QADDR, 4, PAGE);
-	cfg_write(PTBLK_CFG_CC, 4, PTBLK_CC_EN);
+	dev_cfg_write(SLOT, PCI_COMMAND, 2, 0);
+	dev_cfg_write(SLOT, PTBLK_CFG_QADDR, 4, PAGE);
+	dev_cfg_write(SLOT, PTBLK_CFG_CC, 4, PTBLK_CC_EN);
 	ptblk_service(&pt);
-	assert_int_equal(cfg_read(PTBLK_CFG_CSTS, 4), PTBLK_CSTS_CFS);
+	assert_int_equal(dev_cfg_read(SLOT, PTBLK_CFG_CSTS, 4), PTBLK_CSTS_CFS);
 	assert_int_equal(pt.fatal, 3);
 }
 
@@ -215,11 +183,11 @@ static void test_read_write_flush(void **state)
 	enable(PAGE);
 	assert_int_equal(one(PTBLK_OP_READ, 3, 10, DATA, sizeof(buf)),
 			 PTBLK_SC_SUCCESS);
-	get(DATA, buf, sizeof(buf));
+	dev_get(DATA, buf, sizeof(buf));
 	for (unsigned i = 0; i < sizeof(buf); i++)
 		assert_int_equal(buf[i], 10 + i / PTBLK_SECTOR);
 	memset(buf, 0xab, PTBLK_SECTOR);
-	put(DATA, buf, PTBLK_SECTOR);
+	dev_put(DATA, buf, PTBLK_SECTOR);
 	assert_int_equal(one(PTBLK_OP_WRITE, 1, 63, DATA, PTBLK_SECTOR),
 			 PTBLK_SC_SUCCESS);
 	assert_int_equal(one(PTBLK_OP_FLUSH, 0, 0, 0, 0), PTBLK_SC_SUCCESS);
@@ -265,7 +233,7 @@ static void test_read_only(void **state)
 {
 	(void)state;
 	enable(PAGE);
-	assert_int_equal(cfg_read(PTBLK_CFG_CSTS, 4),
+	assert_int_equal(dev_cfg_read(SLOT, PTBLK_CFG_CSTS, 4),
 			 PTBLK_CSTS_RDY | PTBLK_CSTS_RO);
 	assert_int_equal(one(PTBLK_OP_WRITE, 1, 0, DATA, 0),
 			 PTBLK_SC_READ_ONLY);
@@ -305,19 +273,19 @@ static void test_bad_doorbell(void **state)
 	enable(PAGE);
 	put32(PAGE + PTBLK_SQ_TAIL, PTBLK_QSIZE);
 	assert_int_equal(ptblk_service(&pt), 0);
-	assert_int_equal(cfg_read(PTBLK_CFG_CSTS, 4),
+	assert_int_equal(dev_cfg_read(SLOT, PTBLK_CFG_CSTS, 4),
 			 PTBLK_CSTS_RDY | PTBLK_CSTS_CFS);
 	put32(PAGE + PTBLK_SQ_TAIL, 1);
 	assert_int_equal(ptblk_service(&pt), 0);
-	cfg_write(PTBLK_CFG_CC, 4, 0);
+	dev_cfg_write(SLOT, PTBLK_CFG_CC, 4, 0);
 	ptblk_service(&pt);
 	enable(PAGE);
 	put32(PAGE + PTBLK_CQ_HEAD, 1000);
 	submit(PTBLK_OP_READ, 1, 1, 0, DATA);
 	assert_int_equal(ptblk_service(&pt), 0);
-	assert_int_equal(cfg_read(PTBLK_CFG_CSTS, 4) & PTBLK_CSTS_CFS,
-			 PTBLK_CSTS_CFS);
-	cfg_write(PTBLK_CFG_CC, 4, 0);
+	assert_int_equal(dev_cfg_read(SLOT, PTBLK_CFG_CSTS, 4) &
+			 PTBLK_CSTS_CFS, PTBLK_CSTS_CFS);
+	dev_cfg_write(SLOT, PTBLK_CFG_CC, 4, 0);
 	ptblk_service(&pt);
 	enable(PAGE);
 	assert_int_equal(one(PTBLK_OP_READ, 1, 1, DATA, PTBLK_SECTOR), 0);
@@ -336,13 +304,13 @@ static bool wait_for(uint32_t (*read)(void), uint32_t mask, uint32_t want)
 	return false;
 }
 
-static uint32_t csts(void) { return cfg_read(PTBLK_CFG_CSTS, 4); }
+static uint32_t csts(void) { return dev_cfg_read(SLOT, PTBLK_CFG_CSTS, 4); }
 
 static uint32_t cqe_status(void)
 {
 	uint16_t st;
 
-	get(PAGE + PTBLK_CQ + cq_head * PTBLK_CQE_SIZE + 14, &st, 2);
+	dev_get(PAGE + PTBLK_CQ + cq_head * PTBLK_CQE_SIZE + 14, &st, 2);
 	return st;
 }
 
@@ -357,20 +325,20 @@ static void test_thread(void **state)
 
 	(void)state;
 	assert_int_equal(ptblk_start(&pt, why, sizeof(why)), 0);
-	put(PAGE, zero, sizeof(zero));
-	cfg_write(PCI_COMMAND, 2, PCI_COMMAND_MASTER);
-	cfg_write(PTBLK_CFG_QADDR, 4, PAGE);
-	cfg_write(PTBLK_CFG_CC, 4, PTBLK_CC_EN);
+	dev_put(PAGE, zero, sizeof(zero));
+	dev_cfg_write(SLOT, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
+	dev_cfg_write(SLOT, PTBLK_CFG_QADDR, 4, PAGE);
+	dev_cfg_write(SLOT, PTBLK_CFG_CC, 4, PTBLK_CC_EN);
 	assert_true(wait_for(csts, PTBLK_CSTS_RDY, PTBLK_CSTS_RDY));
 	for (unsigned i = 0; i < 2 * PTBLK_QSIZE; i++) {
 		submit(PTBLK_OP_READ, (uint16_t)i, 1, i % NSECTORS, DATA);
 		assert_true(wait_for(cqe_status, 1, phase));
 		assert_int_equal(complete((uint16_t)i, PTBLK_SECTOR), 0);
-		get(DATA, buf, sizeof(buf));
+		dev_get(DATA, buf, sizeof(buf));
 		assert_int_equal(buf[0], i % NSECTORS);
 		assert_int_equal(buf[PTBLK_SECTOR - 1], i % NSECTORS);
 	}
-	cfg_write(PTBLK_CFG_CC, 4, 0);
+	dev_cfg_write(SLOT, PTBLK_CFG_CC, 4, 0);
 	assert_true(wait_for(csts, PTBLK_CSTS_RDY, 0));
 	assert_int_equal(pt.requests, 2 * PTBLK_QSIZE);
 	ptblk_close(&pt);

@@ -49,50 +49,10 @@ static uint32_t notify_mult;
 static unsigned cfg_cap;
 static uint16_t avail_idx;
 
-static uint32_t cfg_read(unsigned dev, unsigned reg, unsigned size)
-{
-	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, dev, 0, reg));
-	return dev_in((uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size);
-}
-
-static void cfg_write(unsigned dev, unsigned reg, unsigned size, uint32_t v)
-{
-	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, dev, 0, reg));
-	dev_out((uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size, v);
-}
-
-static uint64_t rd(uint64_t gpa, unsigned size)
-{
-	uint64_t v = 0;
-
-	devices_mmio(&dev_vm, gpa, size, false, &v);
-	return v;
-}
-
 static void wr(uint64_t gpa, unsigned size, uint64_t v)
 {
-	devices_mmio(&dev_vm, gpa, size, true, &v);
+	dev_write(gpa, size, v);
 	virtio_backend_drain(&be); /* a notification's answer, if any */
-}
-
-static void put(uint64_t gpa, const void *p, size_t n)
-{
-	assert_int_equal(gm_write(&dev_vm.mem, gpa, p, n), 0);
-}
-
-static void get(uint64_t gpa, void *p, size_t n)
-{
-	assert_int_equal(gm_read(&dev_vm.mem, gpa, p, n), 0);
-}
-
-static void put16(uint64_t gpa, uint16_t v) { put(gpa, &v, 2); }
-
-static uint16_t get16(uint64_t gpa)
-{
-	uint16_t v;
-
-	get(gpa, &v, 2);
-	return v;
 }
 
 static bool irq_line(void)
@@ -102,28 +62,19 @@ static bool irq_line(void)
 
 static uint8_t status(void)
 {
-	return (uint8_t)rd(common + VIRTIO_PCI_COMMON_STATUS, 1);
+	return (uint8_t)dev_read(common + VIRTIO_PCI_COMMON_STATUS, 1);
 }
 
 /* An image of NSECTORS sectors, sector s filled with byte s. */
 static int setup(void **state)
 {
-	uint8_t sec[VIRTIO_BLK_SECTOR];
 	char why[200];
-	int fd;
 
 	if (dev_vm_setup(state))
 		return -1;
 	strcpy(image, "/tmp/trapvisor-virtio-XXXXXX");
-	fd = mkstemp(image);
-	if (fd < 0)
+	if (dev_image(image, NSECTORS, 0) < 0)
 		return -1;
-	for (unsigned s = 0; s < NSECTORS; s++) {
-		memset(sec, (int)s, sizeof(sec));
-		if (write(fd, sec, sizeof(sec)) != (ssize_t)sizeof(sec))
-			return -1;
-	}
-	close(fd);
 	if (virtio_blk_open(&blk, SLOT, image, false, "trapvisor-vd3", &dev_vm.mem, why,
 			    sizeof(why)) < 0 ||
 	    pci_device_register(&dev_vm.dev->pci, &blk.vp.pci) < 0 ||
@@ -166,20 +117,21 @@ static unsigned find_and_place(void)
 	unsigned dev;
 
 	for (dev = 0; dev < 32; dev++)
-		if (cfg_read(dev, PCI_VENDOR_ID, 4) ==
+		if (dev_cfg_read(dev, PCI_VENDOR_ID, 4) ==
 		    ((0x1040u + VIRTIO_ID_BLOCK) << 16 | 0x1af4))
 			break;
 	assert_int_equal(dev, SLOT);
-	assert_int_equal(cfg_read(dev, PCI_REVISION_ID, 1), 1);
-	cfg_write(dev, PCI_BASE_ADDRESS_0 + 16, 4, 0xffffffff);
-	cfg_write(dev, PCI_BASE_ADDRESS_0 + 20, 4, 0xffffffff);
-	uint64_t mask = cfg_read(dev, PCI_BASE_ADDRESS_0 + 16, 4) |
-			(uint64_t)cfg_read(dev, PCI_BASE_ADDRESS_0 + 20, 4) << 32;
+	assert_int_equal(dev_cfg_read(dev, PCI_REVISION_ID, 1), 1);
+	dev_cfg_write(dev, PCI_BASE_ADDRESS_0 + 16, 4, 0xffffffff);
+	dev_cfg_write(dev, PCI_BASE_ADDRESS_0 + 20, 4, 0xffffffff);
+	uint64_t mask = dev_cfg_read(dev, PCI_BASE_ADDRESS_0 + 16, 4) |
+			(uint64_t)dev_cfg_read(dev, PCI_BASE_ADDRESS_0 + 20, 4) << 32;
 	assert_int_equal(mask & 0xf, PCI_BAR_MEM_TYPE_64 | PCI_BAR_MEM_PREFETCH);
 	assert_int_equal(~(mask & ~0xfull) + 1, VIRTIO_PCI_BAR_SIZE);
-	cfg_write(dev, PCI_BASE_ADDRESS_0 + 16, 4, (uint32_t)BAR_ADDR);
-	cfg_write(dev, PCI_BASE_ADDRESS_0 + 20, 4, 0);
-	cfg_write(dev, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	dev_cfg_write(dev, PCI_BASE_ADDRESS_0 + 16, 4, (uint32_t)BAR_ADDR);
+	dev_cfg_write(dev, PCI_BASE_ADDRESS_0 + 20, 4, 0);
+	dev_cfg_write(dev, PCI_COMMAND, 2,
+		      PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	return dev;
 }
 
@@ -188,14 +140,14 @@ static void walk_caps(unsigned dev)
 {
 	unsigned seen = 0;
 
-	assert_true(cfg_read(dev, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST);
-	for (unsigned p = cfg_read(dev, PCI_CAPABILITY_LIST, 1); p;
-	     p = cfg_read(dev, p + 1, 1)) {
-		if (cfg_read(dev, p, 1) != PCI_CAP_ID_VNDR)
+	assert_true(dev_cfg_read(dev, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST);
+	for (unsigned p = dev_cfg_read(dev, PCI_CAPABILITY_LIST, 1); p;
+	     p = dev_cfg_read(dev, p + 1, 1)) {
+		if (dev_cfg_read(dev, p, 1) != PCI_CAP_ID_VNDR)
 			continue;
-		unsigned type = cfg_read(dev, p + 3, 1);
-		unsigned bar = cfg_read(dev, p + 4, 1);
-		uint64_t at = BAR_ADDR + cfg_read(dev, p + 8, 4);
+		unsigned type = dev_cfg_read(dev, p + 3, 1);
+		unsigned bar = dev_cfg_read(dev, p + 4, 1);
+		uint64_t at = BAR_ADDR + dev_cfg_read(dev, p + 8, 4);
 
 		seen |= 1u << type;
 		if (type != VIRTIO_PCI_CAP_PCI_CFG)
@@ -206,7 +158,7 @@ static void walk_caps(unsigned dev)
 		case VIRTIO_PCI_CAP_DEVICE_CFG: devcfg = at; break;
 		case VIRTIO_PCI_CAP_NOTIFY_CFG:
 			notify_base = at;
-			notify_mult = cfg_read(dev, p + 16, 4);
+			notify_mult = dev_cfg_read(dev, p + 16, 4);
 			break;
 		case VIRTIO_PCI_CAP_PCI_CFG: cfg_cap = p; break;
 		}
@@ -226,9 +178,9 @@ static uint8_t negotiate(uint64_t want)
 	wr(common + VIRTIO_PCI_COMMON_STATUS, 1,
 	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	wr(common + VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
-	offered = rd(common + VIRTIO_PCI_COMMON_DF, 4);
+	offered = dev_read(common + VIRTIO_PCI_COMMON_DF, 4);
 	wr(common + VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
-	offered |= rd(common + VIRTIO_PCI_COMMON_DF, 4) << 32;
+	offered |= dev_read(common + VIRTIO_PCI_COMMON_DF, 4) << 32;
 	assert_int_equal(offered, 1ull << VIRTIO_F_VERSION_1 |
 					  1ull << VIRTIO_RING_F_INDIRECT_DESC |
 					  1ull << VIRTIO_RING_F_EVENT_IDX |
@@ -249,12 +201,12 @@ static void setup_queue(uint16_t qsize)
 {
 	uint8_t zero[0x1000] = { 0 };
 
-	put(AVAIL, zero, sizeof(zero));
-	put(USED, zero, sizeof(zero));
+	dev_put(AVAIL, zero, sizeof(zero));
+	dev_put(USED, zero, sizeof(zero));
 	wr(common + VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
-	assert_int_equal(rd(common + VIRTIO_PCI_COMMON_Q_SIZE, 2),
+	assert_int_equal(dev_read(common + VIRTIO_PCI_COMMON_Q_SIZE, 2),
 			 VIRTQ_MAX_SIZE);
-	assert_int_equal(rd(common + VIRTIO_PCI_COMMON_Q_MSIX, 2),
+	assert_int_equal(dev_read(common + VIRTIO_PCI_COMMON_Q_MSIX, 2),
 			 VIRTIO_MSI_NO_VECTOR);
 	wr(common + VIRTIO_PCI_COMMON_Q_SIZE, 2, qsize);
 	wr(common + VIRTIO_PCI_COMMON_Q_DESC, 4, DESC); /* as two dwords */
@@ -282,35 +234,23 @@ static void bring_up(uint64_t features)
 	setup_queue(QSIZE);
 }
 
-static void desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len,
-		 uint16_t flags, uint16_t next)
-{
-	uint8_t d[16];
-
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
-	put(table + 16ull * i, d, 16);
-}
-
 static void header(uint32_t type, uint64_t sector)
 {
 	uint8_t h[16] = { 0 };
 
 	memcpy(h, &type, 4);
 	memcpy(h + 8, &sector, 8);
-	put(HDR, h, 16);
+	dev_put(HDR, h, 16);
 }
 
 /* Make head available and notify queue 0. */
 static void submit(uint16_t head)
 {
-	put16(AVAIL + 4 + 2 * (avail_idx % QSIZE), head);
+	dev_put16(AVAIL + 4 + 2 * (avail_idx % QSIZE), head);
 	avail_idx++;
-	put16(AVAIL + 2, avail_idx);
-	wr(notify_base + notify_mult * rd(common + VIRTIO_PCI_COMMON_Q_NOFF, 2),
-	   2, 0);
+	dev_put16(AVAIL + 2, avail_idx);
+	wr(notify_base +
+	   notify_mult * dev_read(common + VIRTIO_PCI_COMMON_Q_NOFF, 2), 2, 0);
 }
 
 /* A three-descriptor request: header, data of n bytes, status; the
@@ -321,21 +261,21 @@ static uint8_t request(uint32_t type, uint64_t sector, uint32_t n,
 	uint8_t st = 0xee;
 
 	header(type, sector);
-	put(STATUS, &st, 1);
-	desc(DESC, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
-	desc(DESC, 1, DATA, n,
-	     VIRTQ_DESC_F_NEXT | (data_writable ? VIRTQ_DESC_F_WRITE : 0), 2);
-	desc(DESC, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	dev_put(STATUS, &st, 1);
+	vq_desc(DESC, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	vq_desc(DESC, 1, DATA, n,
+		VIRTQ_DESC_F_NEXT | (data_writable ? VIRTQ_DESC_F_WRITE : 0), 2);
+	vq_desc(DESC, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
 	submit(0);
-	get(STATUS, &st, 1);
+	dev_get(STATUS, &st, 1);
 	return st;
 }
 
 /* The used ring's entry for request k (0-based). */
 static void used_entry(unsigned k, uint32_t *id, uint32_t *len)
 {
-	get(USED + 4 + 8 * (k % QSIZE), id, 4);
-	get(USED + 8 + 8 * (k % QSIZE), len, 4);
+	dev_get(USED + 4 + 8 * (k % QSIZE), id, 4);
+	dev_get(USED + 8 + 8 * (k % QSIZE), len, 4);
 }
 
 /* ------------------------------------------------------------------
@@ -346,7 +286,7 @@ static void test_discover_negotiate(void **state)
 	(void)state;
 	walk_caps(find_and_place());
 	assert_int_equal(notify_mult, VIRTIO_PCI_NOTIFY_MULT);
-	assert_int_equal(cfg_read(SLOT, PCI_INTERRUPT_PIN, 1), 1);
+	assert_int_equal(dev_cfg_read(SLOT, PCI_INTERRUPT_PIN, 1), 1);
 	/* Without VERSION_1 the device refuses FEATURES_OK. */
 	assert_int_equal(negotiate(1ull << VIRTIO_BLK_F_FLUSH),
 			 VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
@@ -357,21 +297,21 @@ static void test_discover_negotiate(void **state)
 			 VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
 				 VIRTIO_STATUS_FEATURES_OK);
 	/* The capacity, in 512-byte sectors, byte by byte as well. */
-	assert_int_equal(rd(devcfg, 8), NSECTORS);
-	assert_int_equal(rd(devcfg, 1), NSECTORS);
-	assert_int_equal(rd(common + VIRTIO_PCI_COMMON_NUMQ, 2), 1);
+	assert_int_equal(dev_read(devcfg, 8), NSECTORS);
+	assert_int_equal(dev_read(devcfg, 1), NSECTORS);
+	assert_int_equal(dev_read(common + VIRTIO_PCI_COMMON_NUMQ, 2), 1);
 	/* Queue 1 does not exist: size 0. */
 	wr(common + VIRTIO_PCI_COMMON_Q_SELECT, 2, 1);
-	assert_int_equal(rd(common + VIRTIO_PCI_COMMON_Q_SIZE, 2), 0);
+	assert_int_equal(dev_read(common + VIRTIO_PCI_COMMON_Q_SIZE, 2), 0);
 	/* The configuration-space window reads the same registers. */
-	cfg_write(SLOT, cfg_cap + 4, 1, 4);
-	cfg_write(SLOT, cfg_cap + 8, 4, VIRTIO_PCI_DEVICE_OFF);
-	cfg_write(SLOT, cfg_cap + 12, 4, 4);
-	assert_int_equal(cfg_read(SLOT, cfg_cap + 16, 4), NSECTORS);
-	cfg_write(SLOT, cfg_cap + 8, 4, VIRTIO_PCI_COMMON_STATUS & ~3u);
-	cfg_write(SLOT, cfg_cap + 12, 4, 1);
-	cfg_write(SLOT, cfg_cap + 8, 4, VIRTIO_PCI_COMMON_STATUS);
-	cfg_write(SLOT, cfg_cap + 16, 1, 0); /* reset through the window */
+	dev_cfg_write(SLOT, cfg_cap + 4, 1, 4);
+	dev_cfg_write(SLOT, cfg_cap + 8, 4, VIRTIO_PCI_DEVICE_OFF);
+	dev_cfg_write(SLOT, cfg_cap + 12, 4, 4);
+	assert_int_equal(dev_cfg_read(SLOT, cfg_cap + 16, 4), NSECTORS);
+	dev_cfg_write(SLOT, cfg_cap + 8, 4, VIRTIO_PCI_COMMON_STATUS & ~3u);
+	dev_cfg_write(SLOT, cfg_cap + 12, 4, 1);
+	dev_cfg_write(SLOT, cfg_cap + 8, 4, VIRTIO_PCI_COMMON_STATUS);
+	dev_cfg_write(SLOT, cfg_cap + 16, 1, 0); /* reset through the window */
 	assert_int_equal(status(), 0);
 }
 
@@ -386,19 +326,19 @@ static void test_write_read_flush(void **state)
 	/* Write sectors 5 and 6. */
 	for (unsigned i = 0; i < 2 * VIRTIO_BLK_SECTOR; i++)
 		buf[i] = (uint8_t)(i * 7 + 1);
-	put(DATA, buf, 2 * VIRTIO_BLK_SECTOR);
+	dev_put(DATA, buf, 2 * VIRTIO_BLK_SECTOR);
 	assert_false(irq_line());
 	assert_int_equal(request(VIRTIO_BLK_T_OUT, 5, 2 * VIRTIO_BLK_SECTOR,
 				 false), VIRTIO_BLK_S_OK);
-	assert_int_equal(get16(USED + 2), 1);
+	assert_int_equal(dev_get16(USED + 2), 1);
 	used_entry(0, &id, &len);
 	assert_int_equal(id, 0);
 	assert_int_equal(len, 1);
 	/* The interrupt: INTx# on IRQ 11, ISR bit 0; reading clears both. */
 	assert_true(irq_line());
-	assert_int_equal(rd(isr, 1), VIRTIO_ISR_QUEUE);
+	assert_int_equal(dev_read(isr, 1), VIRTIO_ISR_QUEUE);
 	assert_false(irq_line());
-	assert_int_equal(rd(isr, 1), 0);
+	assert_int_equal(dev_read(isr, 1), 0);
 	fd = open(image, O_RDONLY);
 	assert_true(fd >= 0);
 	assert_int_equal(pread(fd, file, sizeof(file), 5 * VIRTIO_BLK_SECTOR),
@@ -407,12 +347,12 @@ static void test_write_read_flush(void **state)
 	assert_memory_equal(file, buf, sizeof(file));
 	/* Read sectors 4 to 7 back. */
 	memset(buf, 0xcc, sizeof(buf));
-	put(DATA, buf, sizeof(buf));
+	dev_put(DATA, buf, sizeof(buf));
 	assert_int_equal(request(VIRTIO_BLK_T_IN, 4, 4 * VIRTIO_BLK_SECTOR,
 				 true), VIRTIO_BLK_S_OK);
 	used_entry(1, &id, &len);
 	assert_int_equal(len, 4 * VIRTIO_BLK_SECTOR + 1);
-	get(DATA, buf, sizeof(buf));
+	dev_get(DATA, buf, sizeof(buf));
 	for (unsigned i = 0; i < VIRTIO_BLK_SECTOR; i++) {
 		assert_int_equal(buf[i], 4);
 		assert_int_equal(buf[3 * VIRTIO_BLK_SECTOR + i], 7);
@@ -423,7 +363,7 @@ static void test_write_read_flush(void **state)
 			 VIRTIO_BLK_S_OK);
 	assert_int_equal(request(VIRTIO_BLK_T_GET_ID, 0, 20, true),
 			 VIRTIO_BLK_S_OK);
-	get(DATA, buf, 20);
+	dev_get(DATA, buf, 20);
 	assert_memory_equal(buf, "trapvisor-vd3\0\0\0\0\0\0\0", 20);
 	used_entry(3, &id, &len);
 	assert_int_equal(len, 21);
@@ -441,8 +381,8 @@ static void test_write_read_flush(void **state)
 			 VIRTIO_BLK_S_OK);
 	assert_int_equal(request(VIRTIO_BLK_T_IN, 62, VIRTIO_BLK_SECTOR, true),
 			 VIRTIO_BLK_S_OK);
-	assert_int_equal(get16(USED + 2), 10);
-	get(DATA, buf, 1);
+	assert_int_equal(dev_get16(USED + 2), 10);
+	dev_get(DATA, buf, 1);
 	assert_int_equal(buf[0], 62);
 	assert_int_equal(status() & VIRTIO_STATUS_NEEDS_RESET, 0);
 }
@@ -456,25 +396,25 @@ static void test_indirect_and_event_idx(void **state)
 	(void)state;
 	bring_up(std_features | 1ull << VIRTIO_RING_F_EVENT_IDX);
 	header(VIRTIO_BLK_T_IN, 9);
-	desc(INDIRECT, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
-	desc(INDIRECT, 1, DATA, VIRTIO_BLK_SECTOR,
-	     VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
-	desc(INDIRECT, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
-	desc(DESC, 5, INDIRECT, 48, VIRTQ_DESC_F_INDIRECT, 0);
-	put16(AVAIL + 4 + 2 * QSIZE, 1); /* used_event: after the 2nd */
+	vq_desc(INDIRECT, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	vq_desc(INDIRECT, 1, DATA, VIRTIO_BLK_SECTOR,
+		VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	vq_desc(INDIRECT, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	vq_desc(DESC, 5, INDIRECT, 48, VIRTQ_DESC_F_INDIRECT, 0);
+	dev_put16(AVAIL + 4 + 2 * QSIZE, 1); /* used_event: after the 2nd */
 	submit(5);
-	get(STATUS, &st, 1);
+	dev_get(STATUS, &st, 1);
 	assert_int_equal(st, VIRTIO_BLK_S_OK);
-	get(DATA, &b, 1);
+	dev_get(DATA, &b, 1);
 	assert_int_equal(b, 9);
-	assert_int_equal(get16(USED + 2), 1);
+	assert_int_equal(dev_get16(USED + 2), 1);
 	assert_false(irq_line()); /* used_event 1 not passed yet */
 	/* avail_event tells the driver where the device is. */
-	assert_int_equal(get16(USED + 4 + 8 * QSIZE), 1);
+	assert_int_equal(dev_get16(USED + 4 + 8 * QSIZE), 1);
 	submit(5);
-	assert_int_equal(get16(USED + 2), 2);
+	assert_int_equal(dev_get16(USED + 2), 2);
 	assert_true(irq_line());
-	assert_int_equal(rd(isr, 1), VIRTIO_ISR_QUEUE);
+	assert_int_equal(dev_read(isr, 1), VIRTIO_ISR_QUEUE);
 }
 
 /* Without event index, VIRTQ_AVAIL_F_NO_INTERRUPT suppresses it. */
@@ -482,19 +422,19 @@ static void test_no_interrupt_flag(void **state)
 {
 	(void)state;
 	bring_up(std_features);
-	put16(AVAIL, VIRTQ_AVAIL_F_NO_INTERRUPT);
+	dev_put16(AVAIL, VIRTQ_AVAIL_F_NO_INTERRUPT);
 	assert_int_equal(request(VIRTIO_BLK_T_FLUSH, 0, 0, false),
 			 VIRTIO_BLK_S_OK);
 	assert_false(irq_line());
-	put16(AVAIL, 0);
+	dev_put16(AVAIL, 0);
 	assert_int_equal(request(VIRTIO_BLK_T_FLUSH, 0, 0, false),
 			 VIRTIO_BLK_S_OK);
 	assert_true(irq_line());
 	/* Interrupt Disable in the command register masks the pin. */
-	cfg_write(SLOT, PCI_COMMAND, 2,
-		  PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_DISABLE);
+	dev_cfg_write(SLOT, PCI_COMMAND, 2,
+		      PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_DISABLE);
 	assert_false(irq_line());
-	assert_int_equal(rd(isr, 1), VIRTIO_ISR_QUEUE);
+	assert_int_equal(dev_read(isr, 1), VIRTIO_ISR_QUEUE);
 }
 
 /* ------------------------------------------------------------------
@@ -507,17 +447,17 @@ static void expect_broken_at(int line)
 		fail_msg("not broken, case at line %d", line);
 	assert_true(irq_line());
 	/* both bits, as QEMU's configuration change notification */
-	assert_int_equal(rd(isr, 1), VIRTIO_ISR_CONFIG | VIRTIO_ISR_QUEUE);
+	assert_int_equal(dev_read(isr, 1), VIRTIO_ISR_CONFIG | VIRTIO_ISR_QUEUE);
 	/* Further notifications do nothing. */
-	uint16_t used = get16(USED + 2);
+	uint16_t used = dev_get16(USED + 2);
 	submit(0);
-	assert_int_equal(get16(USED + 2), used);
+	assert_int_equal(dev_get16(USED + 2), used);
 	/* A reset and a new bring-up make it work again. */
 	bring_up(std_features);
 	assert_int_equal(request(VIRTIO_BLK_T_IN, 1, VIRTIO_BLK_SECTOR, true),
 			 VIRTIO_BLK_S_OK);
 	assert_int_equal(status() & VIRTIO_STATUS_NEEDS_RESET, 0);
-	assert_int_equal(rd(isr, 1), VIRTIO_ISR_QUEUE); /* handled */
+	assert_int_equal(dev_read(isr, 1), VIRTIO_ISR_QUEUE); /* handled */
 }
 
 #define expect_broken() expect_broken_at(__LINE__)
@@ -528,8 +468,8 @@ static void test_hostile_index_out_of_range(void **state)
 	bring_up(std_features);
 	submit(QSIZE); /* head past the table */
 	expect_broken();
-	desc(DESC, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 200); /* next past it */
-	submit(0);
+	vq_desc(DESC, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 200); /* next past it */
+	   submit(0);
 	expect_broken();
 }
 
@@ -538,27 +478,27 @@ static void test_hostile_loop(void **state)
 	(void)state;
 	bring_up(std_features);
 	header(VIRTIO_BLK_T_IN, 0);
-	desc(DESC, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
-	desc(DESC, 1, DATA, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 0);
+	vq_desc(DESC, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	vq_desc(DESC, 1, DATA, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 0);
 	submit(0);
 	expect_broken();
 	/* A loop inside an indirect table. */
-	desc(INDIRECT, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 0);
-	desc(DESC, 0, INDIRECT, 16 * 4, VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(INDIRECT, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 0);
+	vq_desc(DESC, 0, INDIRECT, 16 * 4, VIRTQ_DESC_F_INDIRECT, 0);
 	submit(0);
 	expect_broken();
 	/* An indirect descriptor inside an indirect table. */
-	desc(INDIRECT, 0, INDIRECT, 16, VIRTQ_DESC_F_INDIRECT, 0);
-	desc(DESC, 0, INDIRECT, 16 * 4, VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(INDIRECT, 0, INDIRECT, 16, VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(DESC, 0, INDIRECT, 16 * 4, VIRTQ_DESC_F_INDIRECT, 0);
 	submit(0);
 	expect_broken();
 	/* INDIRECT with NEXT, and an indirect table of no entries. */
-	desc(INDIRECT, 0, HDR, 16, 0, 0);
-	desc(DESC, 0, INDIRECT, 16, VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT,
-	     1);
+	vq_desc(INDIRECT, 0, HDR, 16, 0, 0);
+	vq_desc(DESC, 0, INDIRECT, 16,
+		VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT, 1);
 	submit(0);
 	expect_broken();
-	desc(DESC, 0, INDIRECT, 0, VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(DESC, 0, INDIRECT, 0, VIRTQ_DESC_F_INDIRECT, 0);
 	submit(0);
 	expect_broken();
 }
@@ -569,26 +509,27 @@ static void test_hostile_addresses(void **state)
 	bring_up(std_features);
 	/* A buffer past the end of RAM (2 MiB), one in the MMIO hole. */
 	header(VIRTIO_BLK_T_IN, 0);
-	desc(DESC, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
-	desc(DESC, 1, 0x1ff000, 0x2000, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE,
-	     2);
-	desc(DESC, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	vq_desc(DESC, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	vq_desc(DESC, 1, 0x1ff000, 0x2000,
+		VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	vq_desc(DESC, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
 	submit(0);
 	expect_broken();
-	desc(DESC, 1, BAR_ADDR, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	vq_desc(DESC, 1, BAR_ADDR, 512,
+		VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
 	submit(0);
 	expect_broken();
-	desc(DESC, 1, ~0ull - 100, 0xffffffff,
-	     VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	vq_desc(DESC, 1, ~0ull - 100, 0xffffffff,
+		VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
 	submit(0);
 	expect_broken();
 	/* A readable buffer after a writable one. */
-	desc(DESC, 0, STATUS, 1, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 1);
-	desc(DESC, 1, HDR, 16, 0, 0);
+	vq_desc(DESC, 0, STATUS, 1, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 1);
+	vq_desc(DESC, 1, HDR, 16, 0, 0);
 	submit(0);
 	expect_broken();
 	/* No writable byte for the status. */
-	desc(DESC, 0, HDR, 16, 0, 0);
+	vq_desc(DESC, 0, HDR, 16, 0, 0);
 	submit(0);
 	expect_broken();
 }
@@ -603,13 +544,13 @@ static void test_hostile_rings(void **state)
 	wr(common + VIRTIO_PCI_COMMON_Q_SIZE, 2, 6);
 	wr(common + VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
 	assert_true(status() & VIRTIO_STATUS_NEEDS_RESET);
-	assert_int_equal(rd(common + VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
+	assert_int_equal(dev_read(common + VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
 	/* Larger than the device offered, though a power of two. */
 	negotiate(std_features);
 	wr(common + VIRTIO_PCI_COMMON_Q_SIZE, 2, 2 * VIRTQ_MAX_SIZE);
 	wr(common + VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
 	assert_true(status() & VIRTIO_STATUS_NEEDS_RESET);
-	assert_int_equal(rd(common + VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
+	assert_int_equal(dev_read(common + VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
 	/* Rings outside RAM. */
 	bring_up(std_features);
 	wr(common + VIRTIO_PCI_COMMON_STATUS, 1, 0);
@@ -623,12 +564,12 @@ static void test_hostile_rings(void **state)
 	wr(notify_base, 2, 0);
 	expect_broken();
 	/* An available index too far ahead. */
-	put16(AVAIL + 2, (uint16_t)(avail_idx + QSIZE + 1));
+	dev_put16(AVAIL + 2, (uint16_t)(avail_idx + QSIZE + 1));
 	wr(notify_base, 2, 0);
 	expect_broken();
 	/* Queue registers are frozen once enabled. */
 	wr(common + VIRTIO_PCI_COMMON_Q_DESC, 8, 0x1234000);
-	assert_int_equal(rd(common + VIRTIO_PCI_COMMON_Q_DESC, 8), DESC);
+	assert_int_equal(dev_read(common + VIRTIO_PCI_COMMON_Q_DESC, 8), DESC);
 }
 
 /* A read-only image: VIRTIO_BLK_F_RO offered, writes fail, reads work;
@@ -645,21 +586,22 @@ static void test_read_only(void **state)
 					 why, sizeof(why)), 0);
 	walk_caps(find_and_place());
 	wr(common + VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
-	assert_true(rd(common + VIRTIO_PCI_COMMON_DF, 4) >> VIRTIO_BLK_F_RO & 1);
+	assert_true(dev_read(common + VIRTIO_PCI_COMMON_DF, 4) >>
+		    VIRTIO_BLK_F_RO & 1);
 	assert_int_equal(negotiate(std_features | 1ull << VIRTIO_BLK_F_RO),
 			 VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
 				 VIRTIO_STATUS_FEATURES_OK);
 	setup_queue(QSIZE);
-	put(DATA, &b, 1);
+	dev_put(DATA, &b, 1);
 	assert_int_equal(request(VIRTIO_BLK_T_OUT, 2, VIRTIO_BLK_SECTOR, false),
 			 VIRTIO_BLK_S_IOERR);
 	assert_int_equal(request(VIRTIO_BLK_T_IN, 2, VIRTIO_BLK_SECTOR, true),
 			 VIRTIO_BLK_S_OK);
-	get(DATA, &b, 1);
+	dev_get(DATA, &b, 1);
 	assert_int_equal(b, 2); /* the sector as the image had it */
 	for (unsigned q = 1; q < 0x1000 / VIRTIO_PCI_NOTIFY_MULT; q += 97)
 		wr(notify_base + VIRTIO_PCI_NOTIFY_MULT * q, 2, (uint16_t)q);
-	assert_int_equal(get16(USED + 2), 2);
+	assert_int_equal(dev_get16(USED + 2), 2);
 	assert_int_equal(status() & VIRTIO_STATUS_NEEDS_RESET, 0);
 }
 

@@ -36,47 +36,9 @@
 
 static uint16_t avail_idx[2];
 
-static uint32_t cfg_read(unsigned reg, unsigned size)
-{
-	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, SLOT, 0, reg));
-	return dev_in((uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size);
-}
-
-static void cfg_write(unsigned reg, unsigned size, uint32_t v)
-{
-	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, SLOT, 0, reg));
-	dev_out((uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size, v);
-}
-
-static uint64_t rd(uint64_t gpa, unsigned size)
-{
-	uint64_t v = 0;
-
-	devices_mmio(&dev_vm, gpa, size, false, &v);
-	return v;
-}
-
-static void wr(uint64_t gpa, unsigned size, uint64_t v)
-{
-	devices_mmio(&dev_vm, gpa, size, true, &v);
-}
-
-static void put(uint64_t gpa, const void *p, size_t n)
-{
-	assert_int_equal(gm_write(&dev_vm.mem, gpa, p, n), 0);
-}
-
-static uint16_t get16(uint64_t gpa)
-{
-	uint16_t v;
-
-	assert_int_equal(gm_read(&dev_vm.mem, gpa, &v, 2), 0);
-	return v;
-}
-
 static uint8_t status(void)
 {
-	return (uint8_t)rd(COMMON + VIRTIO_PCI_COMMON_STATUS, 1);
+	return (uint8_t)dev_read(COMMON + VIRTIO_PCI_COMMON_STATUS, 1);
 }
 
 static int setup(void **state)
@@ -86,9 +48,10 @@ static int setup(void **state)
 	if (dev_vm_setup(state) ||
 	    devices_add_virtio_console(&dev_vm, why, sizeof(why)) < 0)
 		return -1;
-	cfg_write(PCI_BASE_ADDRESS_0 + 16, 4, (uint32_t)BAR_ADDR);
-	cfg_write(PCI_BASE_ADDRESS_0 + 20, 4, 0);
-	cfg_write(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	dev_cfg_write(SLOT, PCI_BASE_ADDRESS_0 + 16, 4, (uint32_t)BAR_ADDR);
+	dev_cfg_write(SLOT, PCI_BASE_ADDRESS_0 + 20, 4, 0);
+	dev_cfg_write(SLOT, PCI_COMMAND, 2,
+		      PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	return 0;
 }
 
@@ -97,49 +60,44 @@ static void bring_up(void)
 {
 	uint8_t zero[0x3000] = { 0 };
 
-	wr(COMMON + VIRTIO_PCI_COMMON_STATUS, 1, 0);
-	wr(COMMON + VIRTIO_PCI_COMMON_STATUS, 1,
-	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	wr(COMMON + VIRTIO_PCI_COMMON_GFSELECT, 4, 1);
-	wr(COMMON + VIRTIO_PCI_COMMON_GF, 4, 1); /* VERSION_1 */
-	wr(COMMON + VIRTIO_PCI_COMMON_STATUS, 1, 0x0b);
+	dev_write(COMMON + VIRTIO_PCI_COMMON_STATUS, 1, 0);
+	dev_write(COMMON + VIRTIO_PCI_COMMON_STATUS, 1,
+		  VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	dev_write(COMMON + VIRTIO_PCI_COMMON_GFSELECT, 4, 1);
+	dev_write(COMMON + VIRTIO_PCI_COMMON_GF, 4, 1); /* VERSION_1 */
+	dev_write(COMMON + VIRTIO_PCI_COMMON_STATUS, 1, 0x0b);
 	assert_int_equal(status(), 0x0b);
 	for (unsigned q = 0; q < 2; q++) {
-		put(RING(q), zero, sizeof(zero));
-		wr(COMMON + VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
-		wr(COMMON + VIRTIO_PCI_COMMON_Q_SIZE, 2, QSIZE);
-		wr(COMMON + VIRTIO_PCI_COMMON_Q_DESC, 8, RING(q) + DESC);
-		wr(COMMON + VIRTIO_PCI_COMMON_Q_AVAIL, 8, RING(q) + AVAIL);
-		wr(COMMON + VIRTIO_PCI_COMMON_Q_USED, 8, RING(q) + USED);
-		wr(COMMON + VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
+		dev_put(RING(q), zero, sizeof(zero));
+		dev_write(COMMON + VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
+		dev_write(COMMON + VIRTIO_PCI_COMMON_Q_SIZE, 2, QSIZE);
+		dev_write(COMMON + VIRTIO_PCI_COMMON_Q_DESC, 8, RING(q) + DESC);
+		dev_write(COMMON + VIRTIO_PCI_COMMON_Q_AVAIL, 8,
+			  RING(q) + AVAIL);
+		dev_write(COMMON + VIRTIO_PCI_COMMON_Q_USED, 8, RING(q) + USED);
+		dev_write(COMMON + VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
 		avail_idx[q] = 0;
 	}
-	wr(COMMON + VIRTIO_PCI_COMMON_STATUS, 1, 0x0f);
+	dev_write(COMMON + VIRTIO_PCI_COMMON_STATUS, 1, 0x0f);
 }
 
 static void desc(unsigned q, unsigned i, uint64_t addr, uint32_t len,
 		 uint16_t flags, uint16_t next)
 {
-	uint8_t d[16];
-
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
-	put(RING(q) + DESC + 16ull * i, d, 16);
+	vq_desc(RING(q) + DESC, i, addr, len, flags, next);
 }
 
 /* Make head available on queue q, without notifying. */
 static void avail(unsigned q, uint16_t head)
 {
-	put(RING(q) + AVAIL + 4 + 2 * (avail_idx[q] % QSIZE), &head, 2);
+	dev_put(RING(q) + AVAIL + 4 + 2 * (avail_idx[q] % QSIZE), &head, 2);
 	avail_idx[q]++;
-	put(RING(q) + AVAIL + 2, &avail_idx[q], 2);
+	dev_put(RING(q) + AVAIL + 2, &avail_idx[q], 2);
 }
 
 static void kick(unsigned q)
 {
-	wr(NOTIFY + VIRTIO_PCI_NOTIFY_MULT * q, 2, 0);
+	dev_write(NOTIFY + VIRTIO_PCI_NOTIFY_MULT * q, 2, 0);
 }
 
 /* What reached COM1's host line (flushed), as a string. */
@@ -162,21 +120,21 @@ static void test_identity_and_config(void **state)
 	uint64_t offered;
 
 	(void)state;
-	assert_int_equal(cfg_read(PCI_VENDOR_ID, 4), 0x10431af4);
-	assert_int_equal(cfg_read(PCI_REVISION_ID, 4) >> 8, 0x078000);
-	assert_int_equal(rd(COMMON + VIRTIO_PCI_COMMON_NUMQ, 2), 2);
-	wr(COMMON + VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
-	offered = rd(COMMON + VIRTIO_PCI_COMMON_DF, 4);
-	wr(COMMON + VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
-	offered |= rd(COMMON + VIRTIO_PCI_COMMON_DF, 4) << 32;
+	assert_int_equal(dev_cfg_read(SLOT, PCI_VENDOR_ID, 4), 0x10431af4);
+	assert_int_equal(dev_cfg_read(SLOT, PCI_REVISION_ID, 4) >> 8, 0x078000);
+	assert_int_equal(dev_read(COMMON + VIRTIO_PCI_COMMON_NUMQ, 2), 2);
+	dev_write(COMMON + VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
+	offered = dev_read(COMMON + VIRTIO_PCI_COMMON_DF, 4);
+	dev_write(COMMON + VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
+	offered |= dev_read(COMMON + VIRTIO_PCI_COMMON_DF, 4) << 32;
 	assert_int_equal(offered, 1ull << VIRTIO_F_VERSION_1 |
 					  1ull << VIRTIO_RING_F_INDIRECT_DESC |
 					  1ull << VIRTIO_RING_F_EVENT_IDX);
-	assert_int_equal(rd(DEVCFG + 0, 2), 0); /* cols */
-	assert_int_equal(rd(DEVCFG + 2, 2), 0); /* rows */
-	assert_int_equal(rd(DEVCFG + 4, 4), 1); /* max_nr_ports */
-	assert_int_equal(rd(DEVCFG + 8, 4), 0); /* emerg_wr */
-	assert_int_equal(rd(DEVCFG + 12, 4), 0); /* past the structure */
+	assert_int_equal(dev_read(DEVCFG + 0, 2), 0); /* cols */
+	assert_int_equal(dev_read(DEVCFG + 2, 2), 0); /* rows */
+	assert_int_equal(dev_read(DEVCFG + 4, 4), 1); /* max_nr_ports */
+	assert_int_equal(dev_read(DEVCFG + 8, 4), 0); /* emerg_wr */
+	assert_int_equal(dev_read(DEVCFG + 12, 4), 0); /* past the structure */
 }
 
 /* Three chains, one of two buffers, behind one notification: the bytes
@@ -187,8 +145,8 @@ static void test_transmit_batch(void **state)
 
 	(void)state;
 	bring_up();
-	put(DATA, "one\ntwo", 7);
-	put(DATA + 0x100, " and\nthree\n", 11);
+	dev_put(DATA, "one\ntwo", 7);
+	dev_put(DATA + 0x100, " and\nthree\n", 11);
 	desc(1, 0, DATA, 4, 0, 0);
 	desc(1, 1, DATA + 4, 3, VIRTQ_DESC_F_NEXT, 2);
 	desc(1, 2, DATA + 0x100, 5, 0, 0);
@@ -198,11 +156,11 @@ static void test_transmit_batch(void **state)
 	avail(1, 3);
 	kick(1);
 	assert_string_equal(host_line(), "one\ntwo and\nthree\n");
-	assert_int_equal(get16(RING(1) + USED + 2), 3);
-	assert_int_equal(get16(RING(1) + USED + 4), 0);        /* id */
-	assert_int_equal(get16(RING(1) + USED + 8), 0);        /* len */
-	assert_int_equal(get16(RING(1) + USED + 12), 1);
-	assert_int_equal(get16(RING(1) + USED + 20), 3);
+	assert_int_equal(dev_get16(RING(1) + USED + 2), 3);
+	assert_int_equal(dev_get16(RING(1) + USED + 4), 0);        /* id */
+	assert_int_equal(dev_get16(RING(1) + USED + 8), 0);        /* len */
+	assert_int_equal(dev_get16(RING(1) + USED + 12), 1);
+	assert_int_equal(dev_get16(RING(1) + USED + 20), 3);
 	assert_int_equal(vp->requests, 3);
 	assert_int_equal(vp->notifications, 1);
 	assert_int_equal(dev_vm.dev->vcons->tx_bytes, 18);
@@ -214,7 +172,7 @@ static void test_interleave_with_com1(void **state)
 	(void)state;
 	bring_up();
 	dev_out(COM1_BASE + UART_THR, 1, 'A');
-	put(DATA, "BC", 2);
+	dev_put(DATA, "BC", 2);
 	desc(1, 0, DATA, 2, 0, 0);
 	avail(1, 0);
 	kick(1);
@@ -230,8 +188,8 @@ static void test_writable_left_alone(void **state)
 
 	(void)state;
 	bring_up();
-	put(DATA, "hi\n", 3);
-	put(DATA + 0x100, w, 4);
+	dev_put(DATA, "hi\n", 3);
+	dev_put(DATA + 0x100, w, 4);
 	desc(1, 0, DATA, 3, VIRTQ_DESC_F_NEXT, 1);
 	desc(1, 1, DATA + 0x100, 4, VIRTQ_DESC_F_WRITE, 0);
 	avail(1, 0);
@@ -239,7 +197,7 @@ static void test_writable_left_alone(void **state)
 	assert_string_equal(host_line(), "hi\n");
 	assert_int_equal(gm_read(&dev_vm.mem, DATA + 0x100, back, 4), 0);
 	assert_memory_equal(back, w, 4);
-	assert_int_equal(get16(RING(1) + USED + 2), 1);
+	assert_int_equal(dev_get16(RING(1) + USED + 2), 1);
 	assert_int_equal(status() & VIRTIO_STATUS_NEEDS_RESET, 0);
 }
 
@@ -254,7 +212,7 @@ static void test_receiveq_idle(void **state)
 	desc(0, 0, DATA, 64, VIRTQ_DESC_F_WRITE, 0);
 	avail(0, 0);
 	kick(0);
-	assert_int_equal(get16(RING(0) + USED + 2), 0);
+	assert_int_equal(dev_get16(RING(0) + USED + 2), 0);
 	assert_int_equal(vp->requests, 0);
 	assert_int_equal(vp->notifications, 0);
 	assert_int_equal(status(), 0x0f);
@@ -266,15 +224,15 @@ static void test_hostile_loop(void **state)
 {
 	(void)state;
 	bring_up();
-	put(DATA, "loop\n", 5);
+	dev_put(DATA, "loop\n", 5);
 	desc(1, 0, DATA, 5, VIRTQ_DESC_F_NEXT, 1);
 	desc(1, 1, DATA, 5, VIRTQ_DESC_F_NEXT, 0);
 	avail(1, 0);
 	kick(1);
 	assert_true(status() & VIRTIO_STATUS_NEEDS_RESET);
-	assert_int_equal(rd(BAR_ADDR + VIRTIO_PCI_ISR_OFF, 1),
+	assert_int_equal(dev_read(BAR_ADDR + VIRTIO_PCI_ISR_OFF, 1),
 			 VIRTIO_ISR_CONFIG | VIRTIO_ISR_QUEUE);
-	assert_int_equal(get16(RING(1) + USED + 2), 0);
+	assert_int_equal(dev_get16(RING(1) + USED + 2), 0);
 	desc(1, 1, DATA, 5, 0, 0);
 	avail(1, 0);
 	kick(1); /* broken: ignored */
@@ -336,13 +294,13 @@ static void test_input_held_until_lent(void **state)
 	input("abcdef");
 	assert_int_equal(virtio_console_rx_room(c),
 			 VIRTIO_CONSOLE_RX_HOLD - 6);
-	assert_int_equal(get16(RING(0) + USED + 2), 0);
+	assert_int_equal(dev_get16(RING(0) + USED + 2), 0);
 	desc(0, 0, DATA, 4, VIRTQ_DESC_F_WRITE, 0);
 	desc(0, 1, DATA + 0x100, 4, VIRTQ_DESC_F_WRITE, 0);
 	avail(0, 0);
 	avail(0, 1);
 	kick(0);
-	assert_int_equal(get16(RING(0) + USED + 2), 2);
+	assert_int_equal(dev_get16(RING(0) + USED + 2), 2);
 	assert_int_equal(get32(RING(0) + USED + 4), 0);      /* id */
 	assert_int_equal(get32(RING(0) + USED + 8), 4);      /* len */
 	assert_int_equal(get32(RING(0) + USED + 12), 1);
@@ -355,7 +313,8 @@ static void test_input_held_until_lent(void **state)
 	assert_int_equal(c->rx_buffers, 2);
 	assert_int_equal(c->rx_notifications, 1);
 	assert_int_equal(dev_vm.dev->vcons->vp.requests, 0); /* transmit's */
-	assert_int_equal(rd(BAR_ADDR + VIRTIO_PCI_ISR_OFF, 1), VIRTIO_ISR_QUEUE);
+	assert_int_equal(dev_read(BAR_ADDR + VIRTIO_PCI_ISR_OFF, 1),
+			 VIRTIO_ISR_QUEUE);
 }
 
 /* A buffer already lent takes input at once; no more buffers than the
@@ -367,21 +326,21 @@ static void test_input_into_lent(void **state)
 
 	(void)state;
 	bring_up();
-	put(RING(0) + AVAIL, &no_irq, 2);
+	dev_put(RING(0) + AVAIL, &no_irq, 2);
 	desc(0, 0, DATA, 16, VIRTQ_DESC_F_WRITE, 0);
 	desc(0, 1, DATA + 0x100, 16, VIRTQ_DESC_F_WRITE, 0);
 	avail(0, 0);
 	avail(0, 1);
 	kick(0);
-	assert_int_equal(get16(RING(0) + USED + 2), 0); /* nothing typed */
+	assert_int_equal(dev_get16(RING(0) + USED + 2), 0); /* nothing typed */
 	input("xyz");
-	assert_int_equal(get16(RING(0) + USED + 2), 1);
+	assert_int_equal(dev_get16(RING(0) + USED + 2), 1);
 	assert_int_equal(get32(RING(0) + USED + 8), 3);
 	assert_int_equal(gm_read(&dev_vm.mem, DATA, got, 3), 0);
 	assert_string_equal(got, "xyz");
-	assert_int_equal(rd(BAR_ADDR + VIRTIO_PCI_ISR_OFF, 1), 0);
+	assert_int_equal(dev_read(BAR_ADDR + VIRTIO_PCI_ISR_OFF, 1), 0);
 	input("!");
-	assert_int_equal(get16(RING(0) + USED + 2), 2);
+	assert_int_equal(dev_get16(RING(0) + USED + 2), 2);
 	assert_int_equal(get32(RING(0) + USED + 12), 1); /* the second */
 }
 
@@ -406,7 +365,7 @@ static void test_input_bounds(void **state)
 	avail(0, 0);
 	avail(0, 1);
 	kick(0);
-	assert_int_equal(get16(RING(0) + USED + 2), 2);
+	assert_int_equal(dev_get16(RING(0) + USED + 2), 2);
 	assert_int_equal(get32(RING(0) + USED + 8), 0);
 	assert_int_equal(get32(RING(0) + USED + 16), 1);
 	assert_int_equal(gm_read(&dev_vm.mem, DATA + 0x100, got, 1), 0);
@@ -436,7 +395,7 @@ static void test_input_across_reset(void **state)
 	desc(0, 0, DATA, 4, VIRTQ_DESC_F_WRITE, 0);
 	avail(0, 0);
 	virtio_console_receive(c, NULL, 0); /* lent without a notification */
-	assert_int_equal(get16(RING(0) + USED + 2), 1);
+	assert_int_equal(dev_get16(RING(0) + USED + 2), 1);
 	assert_int_equal(gm_read(&dev_vm.mem, DATA, got, 2), 0);
 	assert_string_equal(got, "ok");
 }

@@ -46,26 +46,6 @@ static uint16_t qsize, avail_idx;
 /* ------------------------------------------------------------------
  * The driver's side.
  */
-static void put(uint64_t gpa, const void *p, size_t n)
-{
-	assert_int_equal(gm_write(&dev_vm.mem, gpa, p, n), 0);
-}
-
-static void get(uint64_t gpa, void *p, size_t n)
-{
-	assert_int_equal(gm_read(&dev_vm.mem, gpa, p, n), 0);
-}
-
-static void put16(uint64_t gpa, uint16_t v) { put(gpa, &v, 2); }
-
-static uint16_t get16(uint64_t gpa)
-{
-	uint16_t v;
-
-	get(gpa, &v, 2);
-	return v;
-}
-
 static uint64_t reg_read(uint64_t off, unsigned size)
 {
 	return blk.vp.pci.bar_read(&blk.vp, VIRTIO_PCI_BAR, off, size);
@@ -96,8 +76,8 @@ static void bring_up_at(uint64_t features, uint16_t n, uint64_t used)
 		     VIRTIO_STATUS_FEATURES_OK;
 
 	features |= 1ull << VIRTIO_F_VERSION_1;
-	put(AVAIL, zero, sizeof(zero));
-	put(USED, zero, sizeof(zero));
+	dev_put(AVAIL, zero, sizeof(zero));
+	dev_put(USED, zero, sizeof(zero));
 	reg_write(VIRTIO_PCI_COMMON_STATUS, 1, 0);
 	reg_write(VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
 	reg_write(VIRTIO_PCI_COMMON_GF, 4, (uint32_t)features);
@@ -132,21 +112,9 @@ static void been_round(uint16_t idx)
 {
 	blk.vp.vq[0].last_avail = idx;
 	blk.vp.vq[0].used_idx = idx;
-	put16(USED + 2, idx);
-	put16(AVAIL + 2, idx);
+	dev_put16(USED + 2, idx);
+	dev_put16(AVAIL + 2, idx);
 	avail_idx = idx;
-}
-
-static void desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len,
-		 uint16_t flags, uint16_t next)
-{
-	uint8_t d[VIRTQ_DESC_SIZE];
-
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
-	put(table + (uint64_t)VIRTQ_DESC_SIZE * i, d, sizeof(d));
 }
 
 /* Request k: read sector `sector` into DATA + 512k, as descriptors
@@ -159,12 +127,13 @@ static uint16_t read_request(uint64_t table, unsigned k, uint64_t sector)
 
 	memcpy(h, &type, 4);
 	memcpy(h + 8, &sector, 8);
-	put(HDR + 16ull * k, h, sizeof(h));
-	put(STATUS + k, &st, 1);
-	desc(table, d0, HDR + 16ull * k, 16, VIRTQ_DESC_F_NEXT, (uint16_t)(d0 + 1));
-	desc(table, d0 + 1u, DATA + 512ull * k, 512,
-	     VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, (uint16_t)(d0 + 2));
-	desc(table, d0 + 2u, STATUS + k, 1, VIRTQ_DESC_F_WRITE, 0);
+	dev_put(HDR + 16ull * k, h, sizeof(h));
+	dev_put(STATUS + k, &st, 1);
+	vq_desc(table, d0, HDR + 16ull * k, 16,
+		VIRTQ_DESC_F_NEXT, (uint16_t)(d0 + 1));
+	vq_desc(table, d0 + 1u, DATA + 512ull * k, 512,
+		VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, (uint16_t)(d0 + 2));
+	vq_desc(table, d0 + 2u, STATUS + k, 1, VIRTQ_DESC_F_WRITE, 0);
 	return d0;
 }
 
@@ -182,10 +151,11 @@ static uint16_t short_request(unsigned k, uint64_t sector)
 
 	memcpy(h, &type, 4);
 	memcpy(h + 8, &sector, 8);
-	put(HDR + 16ull * k, h, sizeof(h));
-	put(SHORT + 1024ull * k + 512, &st, 1);
-	desc(DESC, d0, HDR + 16ull * k, 16, VIRTQ_DESC_F_NEXT, (uint16_t)(d0 + 1));
-	desc(DESC, d0 + 1u, SHORT + 1024ull * k, 513, VIRTQ_DESC_F_WRITE, 0);
+	dev_put(HDR + 16ull * k, h, sizeof(h));
+	dev_put(SHORT + 1024ull * k + 512, &st, 1);
+	vq_desc(DESC, d0, HDR + 16ull * k, 16,
+		VIRTQ_DESC_F_NEXT, (uint16_t)(d0 + 1));
+	vq_desc(DESC, d0 + 1u, SHORT + 1024ull * k, 513, VIRTQ_DESC_F_WRITE, 0);
 	return d0;
 }
 
@@ -194,7 +164,7 @@ static uint8_t short_status(unsigned k)
 {
 	uint8_t st;
 
-	get(SHORT + 1024ull * k + 512, &st, 1);
+	dev_get(SHORT + 1024ull * k + 512, &st, 1);
 	return st;
 }
 
@@ -202,29 +172,29 @@ static uint8_t short_data(unsigned k)
 {
 	uint8_t b;
 
-	get(SHORT + 1024ull * k, &b, 1);
+	dev_get(SHORT + 1024ull * k, &b, 1);
 	return b;
 }
 
 /* Put head on the available ring (not yet published). */
 static void offer(uint16_t head)
 {
-	put16(AVAIL + 4 + 2ull * (avail_idx % qsize), head);
+	dev_put16(AVAIL + 4 + 2ull * (avail_idx % qsize), head);
 	avail_idx++;
 }
 
 /* Publish avail->idx and notify queue 0. */
 static void kick(void)
 {
-	put16(AVAIL + 2, avail_idx);
+	dev_put16(AVAIL + 2, avail_idx);
 	reg_write(VIRTIO_PCI_NOTIFY_OFF, 2, 0);
 }
 
 /* The used ring's element for used index k. */
 static void used_elem(uint64_t used, uint16_t k, uint32_t *id, uint32_t *len)
 {
-	get(used + 4 + 8ull * (k % qsize), id, 4);
-	get(used + 8 + 8ull * (k % qsize), len, 4);
+	dev_get(used + 4 + 8ull * (k % qsize), id, 4);
+	dev_get(used + 8 + 8ull * (k % qsize), len, 4);
 }
 
 /* Request k's status byte, and the first byte of its data. */
@@ -232,7 +202,7 @@ static uint8_t status_of(unsigned k)
 {
 	uint8_t st;
 
-	get(STATUS + k, &st, 1);
+	dev_get(STATUS + k, &st, 1);
 	return st;
 }
 
@@ -240,7 +210,7 @@ static uint8_t data_of(unsigned k)
 {
 	uint8_t b;
 
-	get(DATA + 512ull * k, &b, 1);
+	dev_get(DATA + 512ull * k, &b, 1);
 	return b;
 }
 
@@ -263,7 +233,7 @@ static uint8_t data_of(unsigned k)
 /* The device's used->idx, as the driver reads it. */
 static uint16_t used_idx(void)
 {
-	return get16(USED + 2);
+	return dev_get16(USED + 2);
 }
 
 #define expect_broken(why)                                                  \
@@ -275,22 +245,13 @@ static uint16_t used_idx(void)
 /* An image of NSECTORS sectors, sector s filled with byte 0x40 + s. */
 static int setup(void **state)
 {
-	uint8_t sec[VIRTIO_BLK_SECTOR];
 	char why[200];
-	int fd;
 
 	if (dev_vm_setup(state))
 		return -1;
 	strcpy(image, "/tmp/trapvisor-vring-XXXXXX");
-	fd = mkstemp(image);
-	if (fd < 0)
+	if (dev_image(image, NSECTORS, 0x40) < 0)
 		return -1;
-	for (unsigned s = 0; s < NSECTORS; s++) {
-		memset(sec, 0x40 + (int)s, sizeof(sec));
-		if (write(fd, sec, sizeof(sec)) != (ssize_t)sizeof(sec))
-			return -1;
-	}
-	close(fd);
 	return virtio_blk_open(&blk, SLOT, image, false, NULL, &dev_vm.mem,
 			       why, sizeof(why));
 }
@@ -401,7 +362,8 @@ static void test_chain_indirect(void **state)
 	(void)state;
 	bring_up(1ull << VIRTIO_RING_F_INDIRECT_DESC, 8);
 	read_request(INDIRECT, 0, 5);
-	desc(DESC, 6, INDIRECT, 3 * VIRTQ_DESC_SIZE, VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(DESC, 6, INDIRECT, 3 * VIRTQ_DESC_SIZE,
+		VIRTQ_DESC_F_INDIRECT, 0);
 	offer(6);
 	kick();
 	expect_working();
@@ -413,33 +375,36 @@ static void test_chain_indirect(void **state)
 	expect(len, 513);
 	/* A second table, chained out of order: 0, 2, 1. */
 	read_request(INDIRECT + 0x100, 0, 6);
-	desc(INDIRECT + 0x100, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 2);
-	desc(INDIRECT + 0x100, 2, DATA, 512,
-	     VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 1);
-	desc(INDIRECT + 0x100, 1, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
-	desc(DESC, 7, INDIRECT + 0x100, 3 * VIRTQ_DESC_SIZE,
-	     VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(INDIRECT + 0x100, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 2);
+	vq_desc(INDIRECT + 0x100, 2, DATA, 512,
+		VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 1);
+	vq_desc(INDIRECT + 0x100, 1, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	vq_desc(DESC, 7, INDIRECT + 0x100, 3 * VIRTQ_DESC_SIZE,
+		VIRTQ_DESC_F_INDIRECT, 0);
 	offer(7);
 	kick();
 	expect_working();
 	expect(data_of(0), 0x46);
 	/* INDIRECT and NEXT together. */
-	desc(DESC, 6, INDIRECT, 3 * VIRTQ_DESC_SIZE,
-	     VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT, 7);
+	vq_desc(DESC, 6, INDIRECT, 3 * VIRTQ_DESC_SIZE,
+		VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT, 7);
 	offer(6);
 	kick();
 	expect_broken("an indirect descriptor with NEXT set");
 	/* An indirect entry inside an indirect table. */
 	bring_up(1ull << VIRTIO_RING_F_INDIRECT_DESC, 8);
-	desc(INDIRECT, 0, INDIRECT, 3 * VIRTQ_DESC_SIZE, VIRTQ_DESC_F_INDIRECT, 0);
-	desc(DESC, 6, INDIRECT, 3 * VIRTQ_DESC_SIZE, VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(INDIRECT, 0, INDIRECT, 3 * VIRTQ_DESC_SIZE,
+		VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(DESC, 6, INDIRECT, 3 * VIRTQ_DESC_SIZE,
+		VIRTQ_DESC_F_INDIRECT, 0);
 	offer(6);
 	kick();
 	expect_broken("an indirect table inside an indirect table");
 	/* Without the feature. */
 	bring_up(0, 8);
 	read_request(INDIRECT, 0, 5);
-	desc(DESC, 6, INDIRECT, 3 * VIRTQ_DESC_SIZE, VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(DESC, 6, INDIRECT, 3 * VIRTQ_DESC_SIZE,
+		VIRTQ_DESC_F_INDIRECT, 0);
 	offer(6);
 	kick();
 	expect_broken("an indirect descriptor, VIRTIO_RING_F_INDIRECT_DESC "
@@ -460,11 +425,12 @@ static void test_chain_loop(void **state)
 	 * 5 of 64), status: 8 descriptors, 0 to 7 in order. */
 	bring_up(1ull << VIRTIO_RING_F_INDIRECT_DESC, 8);
 	read_request(DESC, 0, 3);
-	desc(DESC, 1, DATA, 192, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	vq_desc(DESC, 1, DATA, 192, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
 	for (uint16_t i = 2; i < 7; i++)
-		desc(DESC, i, DATA + 192 + 64ull * (i - 2), 64,
-		     VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, (uint16_t)(i + 1));
-	desc(DESC, 7, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+		vq_desc(DESC, i, DATA + 192 + 64ull * (i - 2), 64,
+			VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE,
+			(uint16_t)(i + 1));
+	vq_desc(DESC, 7, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
 	offer(0);
 	kick();
 	if (broken())
@@ -472,26 +438,28 @@ static void test_chain_loop(void **state)
 	expect(status_of(0), VIRTIO_BLK_S_OK);
 	expect(data_of(0), 0x43);
 	/* 0 -> 1 -> 0 -> ... */
-	desc(DESC, 1, DATA, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 0);
+	vq_desc(DESC, 1, DATA, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 0);
 	offer(0);
 	kick();
 	expect_broken("a chain that loops (0, 1, 0, 1, ...)");
 	expect(used_idx(), 1);
 	/* One that loops on itself, inside an indirect table. */
 	bring_up(1ull << VIRTIO_RING_F_INDIRECT_DESC, 8);
-	desc(INDIRECT, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 0);
-	desc(DESC, 0, INDIRECT, 4 * VIRTQ_DESC_SIZE, VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(INDIRECT, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 0);
+	vq_desc(DESC, 0, INDIRECT, 4 * VIRTQ_DESC_SIZE,
+		VIRTQ_DESC_F_INDIRECT, 0);
 	offer(0);
 	kick();
 	expect_broken("a loop inside an indirect table");
 	/* No loop, but 16 buffers in a queue of 8. */
 	bring_up(1ull << VIRTIO_RING_F_INDIRECT_DESC, 8);
-	desc(INDIRECT, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	vq_desc(INDIRECT, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
 	for (uint16_t i = 1; i < 16; i++)
-		desc(INDIRECT, i, DATA + 32ull * i, 32,
-		     VIRTQ_DESC_F_WRITE | (i < 15 ? VIRTQ_DESC_F_NEXT : 0),
-		     (uint16_t)(i + 1));
-	desc(DESC, 0, INDIRECT, 16 * VIRTQ_DESC_SIZE, VIRTQ_DESC_F_INDIRECT, 0);
+		vq_desc(INDIRECT, i, DATA + 32ull * i, 32,
+			VIRTQ_DESC_F_WRITE | (i < 15 ? VIRTQ_DESC_F_NEXT : 0),
+			(uint16_t)(i + 1));
+	vq_desc(DESC, 0, INDIRECT, 16 * VIRTQ_DESC_SIZE,
+		VIRTQ_DESC_F_INDIRECT, 0);
 	offer(0);
 	kick();
 	expect_broken("an indirect chain of 16 buffers in a queue of 8");
@@ -518,8 +486,8 @@ static void test_desc_outside_ram(void **state)
 	for (unsigned b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
 		bring_up(1ull << VIRTIO_RING_F_INDIRECT_DESC, 8);
 		read_request(DESC, 0, 1);
-		desc(DESC, 1, bad[b].addr, bad[b].len,
-		     VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+		vq_desc(DESC, 1, bad[b].addr, bad[b].len,
+			VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
 		offer(0);
 		kick();
 		expect_broken(bad[b].what);
@@ -528,7 +496,8 @@ static void test_desc_outside_ram(void **state)
 	/* The last bytes of RAM are RAM. */
 	bring_up(0, 8);
 	read_request(DESC, 0, 1);
-	desc(DESC, 1, RAM_END - 512, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	vq_desc(DESC, 1, RAM_END - 512, 512,
+		VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
 	offer(0);
 	kick();
 	expect_working();
@@ -539,21 +508,23 @@ static void test_desc_outside_ram(void **state)
 	expect_broken("a head of 8 in a table of 8");
 	bring_up(0, 8);
 	read_request(DESC, 0, 1);
-	desc(DESC, 1, DATA, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 200);
+	vq_desc(DESC, 1, DATA, 512,
+		VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 200);
 	offer(0);
 	kick();
 	expect_broken("a next of 200 in a table of 8");
 	/* An indirect table outside RAM. */
 	bring_up(1ull << VIRTIO_RING_F_INDIRECT_DESC, 8);
-	desc(DESC, 0, RAM_END - 16, 3 * VIRTQ_DESC_SIZE, VIRTQ_DESC_F_INDIRECT, 0);
+	vq_desc(DESC, 0, RAM_END - 16, 3 * VIRTQ_DESC_SIZE,
+		VIRTQ_DESC_F_INDIRECT, 0);
 	offer(0);
 	kick();
 	expect_broken("an indirect table across the end of RAM");
 	/* A readable buffer after a writable one. */
 	bring_up(0, 8);
 	read_request(DESC, 0, 1);
-	desc(DESC, 2, STATUS, 1, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 3);
-	desc(DESC, 3, HDR, 16, 0, 0);
+	vq_desc(DESC, 2, STATUS, 1, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 3);
+	vq_desc(DESC, 3, HDR, 16, 0, 0);
 	offer(0);
 	kick();
 	expect_broken("a device-readable buffer after a writable one");
@@ -590,13 +561,13 @@ static void test_used_after_data_with_length(void **state)
 			 "byte: the bytes written, 513", len);
 	/* A write: the device writes only the status. */
 	memcpy(h, &type, 4);
-	put(HDR, h, 16);
-	desc(DESC, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
-	desc(DESC, 1, DATA, 512, VIRTQ_DESC_F_NEXT, 2);
-	desc(DESC, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	dev_put(HDR, h, 16);
+	vq_desc(DESC, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	vq_desc(DESC, 1, DATA, 512, VIRTQ_DESC_F_NEXT, 2);
+	vq_desc(DESC, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
 	offer(0);
 	kick();
-	get(STATUS, &st, 1);
+	dev_get(STATUS, &st, 1);
 	expect(st, VIRTIO_BLK_S_OK);
 	used_elem(USED, 1, &id, &len);
 	expect(id, 0);
@@ -605,15 +576,15 @@ static void test_used_after_data_with_length(void **state)
 	expect(used_idx(), 2);
 	/* The element cannot be written: the index must not say it is. */
 	bring_up_at(0, 8, used);
-	put16(used, 0);
-	put16(used + 2, 0);
+	dev_put16(used, 0);
+	dev_put16(used + 2, 0);
 	offer(read_request(DESC, 0, 1));
 	kick();
 	expect_broken("a used ring that ends past RAM");
-	if (get16(used + 2) != 0)
+	if (dev_get16(used + 2) != 0)
 		fail_msg("used->idx moved to %u though its element was never "
 			 "written (the element first, then the index)",
-			 get16(used + 2));
+			 dev_get16(used + 2));
 }
 
 /* ------------------------------------------------------------------
@@ -629,13 +600,13 @@ static void test_no_interrupt_flag(void **state)
 {
 	(void)state;
 	bring_up(0, 8);
-	put16(AVAIL, VIRTQ_AVAIL_F_NO_INTERRUPT);
+	dev_put16(AVAIL, VIRTQ_AVAIL_F_NO_INTERRUPT);
 	offer(read_request(DESC, 0, 1));
 	kick();
 	expect(used_idx(), 1);
 	if (interrupted())
 		fail_msg("an interrupt though the driver set NO_INTERRUPT");
-	put16(AVAIL, 0);
+	dev_put16(AVAIL, 0);
 	offer(read_request(DESC, 0, 1));
 	kick();
 	if (!interrupted())
@@ -670,8 +641,8 @@ static void test_used_event(void **state)
 		bring_up(1ull << VIRTIO_RING_F_EVENT_IDX, 8);
 		been_round(cases[c].from);
 		/* ignored with EVENT_IDX */
-		put16(AVAIL, cases[c].irq ? VIRTQ_AVAIL_F_NO_INTERRUPT : 0);
-		put16(AVAIL + 4 + 2ull * qsize, cases[c].event);
+		dev_put16(AVAIL, cases[c].irq ? VIRTQ_AVAIL_F_NO_INTERRUPT : 0);
+		dev_put16(AVAIL + 4 + 2ull * qsize, cases[c].event);
 		for (unsigned k = 0; k < cases[c].n; k++)
 			offer(short_request(k, k));
 		kick();
@@ -702,27 +673,27 @@ static void test_avail_event_written(void **state)
 	for (unsigned k = 0; k < 3; k++)
 		offer(short_request(k, k));
 	kick();
-	if (get16(avail_event) != 3)
+	if (dev_get16(avail_event) != 3)
 		fail_msg("avail_event %u after 3 entries taken: 3",
-			 get16(avail_event));
+			 dev_get16(avail_event));
 	offer(read_request(DESC, 0, 0));
 	kick();
-	expect(get16(avail_event), 4);
+	expect(dev_get16(avail_event), 4);
 	bring_up(1ull << VIRTIO_RING_F_EVENT_IDX, 8);
 	avail_event = USED + 4 + 8ull * qsize;
 	been_round(65534);
 	for (unsigned k = 0; k < 3; k++)
 		offer(short_request(k, k));
 	kick();
-	expect(get16(avail_event), 1);
+	expect(dev_get16(avail_event), 1);
 	/* Without the feature: not written. */
 	bring_up(0, 8);
 	avail_event = USED + 4 + 8ull * qsize;
-	put16(avail_event, 0x5a5a);
+	dev_put16(avail_event, 0x5a5a);
 	offer(read_request(DESC, 0, 0));
 	kick();
 	expect(used_idx(), 1);
-	if (get16(avail_event) != 0x5a5a)
+	if (dev_get16(avail_event) != 0x5a5a)
 		fail_msg("avail_event written though EVENT_IDX was not "
 			 "negotiated");
 }

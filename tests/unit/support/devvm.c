@@ -2,9 +2,17 @@
  * tests/unit/support/devvm.c - a small machine for the device tests
  * (devvm.h).  Linked into every unit test; only the device tests use it.
  */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+#include <cmocka.h>
 
 #include "devices/devices.h"
+#include "devices/virtio_pci.h"
 #include "monitor/machine.h"
 #include "tests/unit/support/devvm.h"
 
@@ -49,4 +57,81 @@ uint32_t dev_in(uint16_t port, unsigned size)
 void dev_out(uint16_t port, unsigned size, uint32_t v)
 {
 	devices_io(&dev_vm, port, size, false, &v);
+}
+
+uint32_t dev_cfg_read(unsigned dev, unsigned reg, unsigned size)
+{
+	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, dev, 0, reg));
+	return dev_in((uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size);
+}
+
+void dev_cfg_write(unsigned dev, unsigned reg, unsigned size, uint32_t v)
+{
+	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, dev, 0, reg));
+	dev_out((uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size, v);
+}
+
+uint64_t dev_read(uint64_t gpa, unsigned size)
+{
+	uint64_t v = 0;
+
+	devices_mmio(&dev_vm, gpa, size, false, &v);
+	return v;
+}
+
+void dev_write(uint64_t gpa, unsigned size, uint64_t v)
+{
+	devices_mmio(&dev_vm, gpa, size, true, &v);
+}
+
+void dev_put(uint64_t gpa, const void *p, size_t n)
+{
+	assert_int_equal(gm_write(&dev_vm.mem, gpa, p, n), 0);
+}
+
+void dev_get(uint64_t gpa, void *p, size_t n)
+{
+	assert_int_equal(gm_read(&dev_vm.mem, gpa, p, n), 0);
+}
+
+void dev_put16(uint64_t gpa, uint16_t v)
+{
+	dev_put(gpa, &v, 2);
+}
+
+uint16_t dev_get16(uint64_t gpa)
+{
+	uint16_t v;
+
+	dev_get(gpa, &v, 2);
+	return v;
+}
+
+void vq_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len,
+	     uint16_t flags, uint16_t next)
+{
+	uint8_t d[VIRTQ_DESC_SIZE];
+
+	memcpy(d, &addr, 8);
+	memcpy(d + 8, &len, 4);
+	memcpy(d + 12, &flags, 2);
+	memcpy(d + 14, &next, 2);
+	dev_put(table + (uint64_t)VIRTQ_DESC_SIZE * i, d, sizeof(d));
+}
+
+int dev_image(char *path, unsigned nsectors, unsigned first)
+{
+	uint8_t sec[512];
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		return -1;
+	for (unsigned s = 0; s < nsectors; s++) {
+		memset(sec, (int)(first + s), sizeof(sec));
+		if (write(fd, sec, sizeof(sec)) != (ssize_t)sizeof(sec)) {
+			close(fd);
+			return -1;
+		}
+	}
+	return close(fd);
 }
