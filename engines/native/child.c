@@ -302,10 +302,13 @@ static long inject_call(struct nat *n, long nr, uint64_t a1, uint64_t a2,
  * all before one resume.  The first call of a batch saves the guest's
  * registers and opens the stub; the others find both done, and
  * nat_inject_end, before the guest runs again, puts them back and closes
- * the stub: per call, four system calls of the monitor fewer (a GETREGS,
- * the stub's ftruncate and pwrite, its closing ftruncate), the stub page
- * faulted in once (a new page of its memfd each time it opens), and the
- * SETREGS that puts the guest back once.
+ * the stub: per call after the first, four system calls of the monitor
+ * fewer (a GETREGS, the stub's ftruncate and pwrite, its closing
+ * ftruncate) and the stub page faulted in once (a new page of its memfd
+ * each time it opens).  Before a resume from prepare() the registers are
+ * not put back at all: regs_out sets every one of them anyway.  (In the
+ * bench rows a batch is nearly always one call, the fill of the page that
+ * faulted: there the SETREGS is the saving, README.md.)
  */
 long nat_inject(struct nat *n, long nr, uint64_t a1, uint64_t a2,
 		uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
@@ -319,24 +322,11 @@ long nat_inject(struct nat *n, long nr, uint64_t a1, uint64_t a2,
 	return inject_call(n, nr, a1, a2, a3, a4, a5, a6);
 }
 
-/* A blocking waitpid leaves the stop's SIGCHLD pending, which would wake
- * nat_wait's next sleep for nothing (and cost it a waitpid): take it. */
-static void drain_sigchld(void)
-{
-	sigset_t chld;
-	struct timespec now = { 0, 0 };
-
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigtimedwait(&chld, NULL, &now);
-}
-
 int nat_inject_end(struct nat *n, bool restore)
 {
 	if (!n->inject_open)
 		return 0;
 	n->inject_open = false;
-	drain_sigchld();
 	/* The guest's registers as they were: the calls are invisible. */
 	if (restore && ptrace(PTRACE_SETREGS, n->pid, 0, &n->inject_saved) < 0)
 		return -1;
@@ -559,8 +549,9 @@ static void sleep_for_child(uint64_t ns)
  * (PTRACE_INTERRUPT) when the next device event is due or Ctrl-C came.
  * The child was resumed just before: it is almost never stopped yet, so
  * the loop sleeps first and asks waitpid after, two system calls for a
- * stop (nat_inject_end takes the SIGCHLD an injected call's stop left).
- * The parked children (space.c) are asked too, when the running child
+ * stop.  A SIGCHLD left pending by an injected call's stop merges with
+ * the next stop's (it is not queued), so it seldom costs a turn.  The
+ * parked children (space.c) are asked too, when the running child
  * has not stopped and at least every NAT_PARKED_NS (SIGCHLD is not
  * queued: a parked child's may merge with the running one's); never
  * waitpid(-1): the monitor has other children, a --backend=process back
