@@ -53,7 +53,7 @@
 /* How long the monitor sleeps at most before it looks at vm->kick. */
 #define NAT_POLL_NS 20000000ULL
 /* How often, at least, it asks whether a parked child died (nat_wait). */
-#define NAT_PARKED_NS 10000000ULL
+#define NAT_PARKED_NS 100000000ULL
 
 /*
  * The seccomp filter: the second wall.  While guest code runs the child is
