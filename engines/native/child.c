@@ -552,8 +552,8 @@ static void sleep_for_child(uint64_t ns)
  * stop.  A SIGCHLD left pending by an injected call's stop merges with
  * the next stop's (it is not queued), so it seldom costs a turn.  The
  * parked children (space.c) are asked too, when the running child
- * has not stopped and at least every NAT_PARKED_NS (SIGCHLD is not
- * queued: a parked child's may merge with the running one's); never
+ * has not stopped and at least every NAT_PARKED_NS (a parked child's
+ * SIGCHLD may merge with the running one's in the same way); never
  * waitpid(-1): the monitor has other children, a --backend=process back
  * end.  One killed from outside ends the VM, and the running child is
  * killed and reaped with it.

@@ -563,7 +563,10 @@ static bool signal_stop(struct nat *n, struct vm_exit *x, int sig,
  * dispatcher meanwhile, is mapped at once. */
 static bool prepare(struct nat *n, struct vm_exit *x)
 {
-	if (nat_space_select(n) < 0 || nat_mirror_sync(n) < 0 ||
+	/* A batch of injected calls left open by a failed fill is closed
+	 * first: the registers a switch moves are the guest's. */
+	if (nat_inject_end(n, true) < 0 ||
+	    nat_space_select(n) < 0 || nat_mirror_sync(n) < 0 ||
 	    (n->last_pf_valid && nat_mirror_fault(n, n->last_pf) < 0)) {
 		if (child_gone(n, x))
 			return false;
