@@ -52,6 +52,8 @@
 
 /* How long the monitor sleeps at most before it looks at vm->kick. */
 #define NAT_POLL_NS 20000000ULL
+/* How often, at least, it asks whether a parked child died (nat_wait). */
+#define NAT_PARKED_NS 100000000ULL
 
 /*
  * The seccomp filter: the second wall.  While guest code runs the child is
@@ -261,16 +263,15 @@ static bool is_event_stop(int status)
 	return (status >> 16) == PTRACE_EVENT_STOP;
 }
 
-/* nat_inject with the stub open: the call, then the guest's registers
- * (saved) back. */
+/* One call through the open stub; the child is left at the stub's int3
+ * (nat_inject_end puts the guest's registers back). */
 static long inject_call(struct nat *n, long nr, uint64_t a1, uint64_t a2,
-			uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6,
-			const struct user_regs_struct *saved)
+			uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
 {
 	struct user_regs_struct r;
 	int st;
 
-	r = *saved;
+	r = n->inject_saved;
 	r.rip = NAT_STUB_VA + NAT_STUB_SYSCALL;
 	r.rax = (uint64_t)nr;
 	r.orig_rax = ~0ULL; /* not in a system call: no restart logic */
@@ -291,22 +292,45 @@ static long inject_call(struct nat *n, long nr, uint64_t a1, uint64_t a2,
 	    WSTOPSIG(st) != SIGTRAP ||
 	    r.rip != NAT_STUB_VA + NAT_STUB_TRAP + 1)
 		return -EIO;
-	/* The guest's registers as they were: the call is invisible. */
-	if (ptrace(PTRACE_SETREGS, n->pid, 0, saved) < 0)
-		return -EIO;
 	n->injected++;
 	return (long)r.rax;
 }
 
+/*
+ * Injected calls come in batches: a change of child reconciles its mirror
+ * (an munmap, then up to 16 runs mapped ahead) and maps the faulting page,
+ * all before one resume.  The first call of a batch saves the guest's
+ * registers and opens the stub; the others find both done, and
+ * nat_inject_end, before the guest runs again, puts them back and closes
+ * the stub: per call after the first, four system calls of the monitor
+ * fewer (a GETREGS, the stub's ftruncate and pwrite, its closing
+ * ftruncate) and the stub page faulted in once (a new page of its memfd
+ * each time it opens).  Before a resume from prepare() the registers are
+ * not put back at all: regs_out sets every one of them anyway.  (In the
+ * bench rows a batch is nearly always one call, the fill of the page that
+ * faulted: there the SETREGS is the saving, README.md.)
+ */
 long nat_inject(struct nat *n, long nr, uint64_t a1, uint64_t a2,
 		uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
 {
-	struct user_regs_struct saved;
+	if (!n->inject_open) {
+		if (ptrace(PTRACE_GETREGS, n->pid, 0, &n->inject_saved) < 0 ||
+		    stub_open(n) < 0)
+			return -EIO;
+		n->inject_open = true;
+	}
+	return inject_call(n, nr, a1, a2, a3, a4, a5, a6);
+}
 
-	if (ptrace(PTRACE_GETREGS, n->pid, 0, &saved) < 0 || stub_open(n) < 0)
-		return -EIO;
-	long ret = inject_call(n, nr, a1, a2, a3, a4, a5, a6, &saved);
-	return stub_close(n) < 0 ? -EIO : ret;
+int nat_inject_end(struct nat *n, bool restore)
+{
+	if (!n->inject_open)
+		return 0;
+	n->inject_open = false;
+	/* The guest's registers as they were: the calls are invisible. */
+	if (restore && ptrace(PTRACE_SETREGS, n->pid, 0, &n->inject_saved) < 0)
+		return -1;
+	return stub_close(n);
 }
 
 int nat_bare_stop(struct nat *n)
@@ -314,7 +338,8 @@ int nat_bare_stop(struct nat *n)
 	struct user_regs_struct saved, r;
 	int st;
 
-	if (ptrace(PTRACE_GETREGS, n->pid, 0, &saved) < 0)
+	if (nat_inject_end(n, true) < 0 ||
+	    ptrace(PTRACE_GETREGS, n->pid, 0, &saved) < 0)
 		return -1;
 	r = saved;
 	r.rip = NAT_STUB_VA + NAT_STUB_GP;
@@ -359,7 +384,7 @@ static int empty_child(struct nat *n, char *why, size_t len)
 			 "(munmap: %ld, %ld)", a, b);
 		return -1;
 	}
-	if (stub_close(n) < 0) {
+	if (nat_inject_end(n, true) < 0) {
 		snprintf(why, len, "cannot close the stub page: %s",
 			 strerror(errno));
 		return -1;
@@ -403,6 +428,7 @@ int nat_child_spawn(struct nat *n, char *why, size_t len)
 	pid_t parent = getpid();
 
 	n->pid = 0;
+	n->inject_open = false;
 	if (stub_open(n) < 0) { /* the child parks on the stub's int3 */
 		snprintf(why, len, "the stub page's memfd: %s", strerror(errno));
 		return -1;
@@ -523,16 +549,32 @@ static void sleep_for_child(uint64_t ns)
  * (PTRACE_INTERRUPT) when the next device event is due or Ctrl-C came.
  * The child was resumed just before: it is almost never stopped yet, so
  * the loop sleeps first and asks waitpid after, two system calls for a
- * stop.  A SIGCHLD left pending by an injected call's stop only costs
- * one more turn.  When the running child has not stopped, the parked
- * ones (space.c) are asked too (never waitpid(-1): the monitor has other
- * children, a --backend=process back end): one killed from outside ends
- * the VM, and the running child is killed and reaped with it.
+ * stop.  A SIGCHLD left pending by an injected call's stop merges with
+ * the next stop's (it is not queued), so it seldom costs a turn.  The
+ * parked children (space.c) are asked too, when the running child
+ * has not stopped and at least every NAT_PARKED_NS (a parked child's
+ * SIGCHLD may merge with the running one's in the same way); never
+ * waitpid(-1): the monitor has other children, a --backend=process back
+ * end.  One killed from outside ends the VM, and the running child is
+ * killed and reaped with it.
  */
+static bool parked_lost(struct nat *n, int *status)
+{
+	n->parked_asked = nat_host_ns();
+	return nat_space_lost(n, status);
+}
+
 int nat_wait(struct nat *n, uint64_t stop_at_ns, int *status)
 {
 	for (;;) {
 		uint64_t now = nat_host_ns();
+
+		if (now - n->parked_asked >= NAT_PARKED_NS &&
+		    parked_lost(n, status)) {
+			nat_child_kill(n->pid);
+			n->pid = 0;
+			return -1;
+		}
 
 		if (!n->interrupt_sent && (n->vm->kick || now >= stop_at_ns)) {
 			if (ptrace(PTRACE_INTERRUPT, n->pid, 0, 0) < 0)
@@ -548,7 +590,7 @@ int nat_wait(struct nat *n, uint64_t stop_at_ns, int *status)
 			return WIFSTOPPED(*status) ? 0 : -1;
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (r == 0 && nat_space_lost(n, status)) {
+		if (r == 0 && parked_lost(n, status)) {
 			nat_child_kill(n->pid);
 			n->pid = 0;
 			return -1;

@@ -563,7 +563,10 @@ static bool signal_stop(struct nat *n, struct vm_exit *x, int sig,
  * dispatcher meanwhile, is mapped at once. */
 static bool prepare(struct nat *n, struct vm_exit *x)
 {
-	if (nat_space_select(n) < 0 || nat_mirror_sync(n) < 0 ||
+	/* A batch of injected calls left open by a failed fill is closed
+	 * first: the registers a switch moves are the guest's. */
+	if (nat_inject_end(n, true) < 0 ||
+	    nat_space_select(n) < 0 || nat_mirror_sync(n) < 0 ||
 	    (n->last_pf_valid && nat_mirror_fault(n, n->last_pf) < 0)) {
 		if (child_gone(n, x))
 			return false;
@@ -575,7 +578,8 @@ static bool prepare(struct nat *n, struct vm_exit *x)
 		return false;
 	}
 	n->last_pf_valid = false;
-	if (regs_out(n) < 0) {
+	/* regs_out sets every register from n->regs when they are valid */
+	if (nat_inject_end(n, !n->regs_valid) < 0 || regs_out(n) < 0) {
 		child_lost(n, x, -1, errno, "PTRACE_SETREGS");
 		return false;
 	}
@@ -704,7 +708,8 @@ static void run_once(struct nat *n, struct vm_exit *x)
 		nat_clock_resume(n);
 		uint64_t stop_at = step ? UINT64_MAX : nat_event_deadline(vm);
 		st = -1;
-		if (ptrace(step ? PTRACE_SYSEMU_SINGLESTEP : PTRACE_SYSEMU,
+		if (nat_inject_end(n, true) < 0 || /* after a mirror fill */
+		    ptrace(step ? PTRACE_SYSEMU_SINGLESTEP : PTRACE_SYSEMU,
 			   n->pid, 0, 0) < 0 || nat_wait(n, stop_at, &st) < 0) {
 			child_lost(n, x, st, errno, "resuming the child");
 			return;

@@ -107,6 +107,11 @@ struct nat {
 				 (--isa=x86,cpuid-fault; child.c) */
 	struct nat_mirror mirror;
 	bool interrupt_sent;  /* a PTRACE_INTERRUPT is on its way */
+	bool inject_open;     /* a batch of injected calls: the stub open, */
+	struct user_regs_struct inject_saved; /* ... the child's registers
+				 before it (child.c, nat_inject) */
+	uint64_t parked_asked; /* host ns when nat_wait last asked about the
+				 parked children */
 	uint64_t last_pf;     /* the address of the last #PF reported */
 	bool last_pf_valid;
 	char why[160];        /* EXIT_INTERNAL text */
@@ -131,6 +136,7 @@ struct nat {
 	uint64_t seen_clock;
 	/* Counters for the README's figures and for curiosity. */
 	uint64_t stops, injected, mapped, unmapped, mirror_fills, switches;
+	uint64_t xsets;        /* switches that had to set the XSAVE state */
 };
 
 /* debug.c: engine->set_debug, on the child's DR0-DR3 and DR7. */
@@ -163,10 +169,18 @@ void nat_child_kill(pid_t pid);
 /*
  * Run one system call in the stopped child through the stub page and
  * return its result (a negative errno on failure, -EIO when the child
- * could not be driven).  The child's registers are put back as they were.
+ * could not be driven).  The child is left at the stub: nat_inject_end
+ * puts its registers back.
  */
 long nat_inject(struct nat *n, long nr, uint64_t a1, uint64_t a2,
 		uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6);
+/*
+ * After one or more nat_inject: put the child's registers back as they
+ * were before the first (restore; not needed when every one is set
+ * before the resume anyway) and close the stub.  Before the child runs
+ * guest code again.  0, or -1 with errno.
+ */
+int nat_inject_end(struct nat *n, bool restore);
 /* Let the stopped child run the stub's cli and stop again (#GP, SIGSEGV):
  * the bare cost of a trap.  0, or -1 when the child could not be driven. */
 int nat_bare_stop(struct nat *n);

@@ -45,6 +45,7 @@
  */
 #if defined(__linux__) && defined(__x86_64__)
 
+#include <cpuid.h>
 #include <elf.h>
 #include <errno.h>
 #include <stdio.h>
@@ -200,37 +201,115 @@ static int keep_xsave(uint8_t **keep, size_t *keep_len, size_t len)
 }
 
 /*
+ * AMX's tile data (XSAVE component 18) is the last and by far the biggest
+ * part of the state: 8,192 of the 11,008 bytes here.  When the header's
+ * XSTATE_BV (byte 512 of the standard format, SDM vol. 1, 13.4.2) says it
+ * is in its initial state, the kernel fills it with zeros, so the state
+ * is known from the bytes before it.  A child never asks for AMX
+ * (arch_prctl ARCH_REQ_XCOMP_PERM), so this is every switch.
+ */
+#define XSAVE_XSTATE_BV 512
+#define XFEATURE_TILEDATA 18
+
+/* Where the tile data starts (CPUID.(EAX=0DH,ECX=18).EBX), 0: none. */
+static size_t tiledata_at(void)
+{
+	static long at = -1;
+	unsigned a = 0, b = 0, c, d;
+
+	if (at < 0) {
+		if (__get_cpuid_max(0, NULL) >= 0xd)
+			__cpuid_count(0xd, XFEATURE_TILEDATA, a, b, c, d);
+		at = a ? (long)b : 0;
+	}
+	return (size_t)at;
+}
+
+/* Does the state in xstate have its tile data in the initial state? */
+static bool tiles_zero(void)
+{
+	uint64_t bv;
+
+	memcpy(&bv, xstate + XSAVE_XSTATE_BV, sizeof(bv));
+	return !((bv >> XFEATURE_TILEDATA) & 1);
+}
+
+/* How many bytes of a state (len in xstate) say all of it: without the
+ * tile data when that is in its initial state. */
+static size_t xsave_known(size_t len)
+{
+	size_t at = tiledata_at();
+
+	return at && len > at && tiles_zero() ? at : len;
+}
+
+/* The whole XSAVE state of pid into xstate: its length, or 0 with
+ * errno.  (SETREGSET takes it only whole.) */
+static size_t read_whole_xsave(pid_t pid)
+{
+	struct iovec iov = { xstate, sizeof(xstate) };
+
+	if (ptrace(PTRACE_GETREGSET, pid, NT_X86_XSTATE, &iov) < 0)
+		return 0;
+	if (iov.iov_len == sizeof(xstate)) { /* may not be all of it */
+		errno = EMSGSIZE;
+		return 0;
+	}
+	return iov.iov_len;
+}
+
+/* The XSAVE state of pid into xstate, without the tile data when that is
+ * zeros: how many bytes say it all (xsave_known), or 0 with errno. */
+static size_t read_xsave(pid_t pid)
+{
+	size_t at = tiledata_at(), len;
+	struct iovec iov = { xstate, at };
+
+	if (at) {
+		if (ptrace(PTRACE_GETREGSET, pid, NT_X86_XSTATE, &iov) < 0)
+			return 0;
+		if (iov.iov_len == at && at >= XSAVE_XSTATE_BV + 8 &&
+		    tiles_zero())
+			return at; /* the rest is zeros: not read */
+	}
+	len = read_whole_xsave(pid);
+	return len ? xsave_known(len) : 0;
+}
+
+/*
  * Make c the running child: the guest's registers go from the child that
  * stopped last to c.  n->regs holds its general registers (regs_out puts
  * them in c, as it does at every resume); the XSAVE state moves here.
- * Setting it costs 3-10 us (reading it 1.4), and guest kernels rarely
- * touch the FPU, so each child's state is remembered as last read or set,
- * and c's is set only when it differs from what the guest has now.
+ * Setting it costs 3-10 us (reading it 1-5, the more the bigger), and
+ * guest kernels rarely touch the FPU, so each child's state is
+ * remembered as last read or set, read without the tile data when that is
+ * zeros (xsave_known), and c's is set only when it differs from what the
+ * guest has now; then the whole state is read, as SETREGSET wants it.
  */
 static int switch_to(struct nat *n, struct nat_child *c)
 {
-	struct iovec iov = { xstate, sizeof(xstate) };
+	size_t len;
 
 	if (!n->regs_valid &&
 	    ptrace(PTRACE_GETREGS, n->pid, 0, &n->regs) < 0)
 		goto fail;
-	if (ptrace(PTRACE_GETREGSET, n->pid, NT_X86_XSTATE, &iov) < 0)
-		goto fail;
-	if (iov.iov_len == sizeof(xstate)) { /* may not be all of it */
-		errno = EMSGSIZE;
-		goto fail;
-	}
-	if (keep_xsave(&n->xsave, &n->xsave_len, iov.iov_len) < 0)
+	if (!(len = read_xsave(n->pid)) ||
+	    keep_xsave(&n->xsave, &n->xsave_len, len) < 0)
 		goto fail;
 	swap_running(n, c); /* its pending unmaps wait till it runs again */
 	n->regs_valid = true; /* the guest's, for regs_out */
 	n->cpu_mark_stale = true; /* another CPU clock */
 	n->switches++;
-	if (n->xsave_len != iov.iov_len ||
-	    memcmp(n->xsave, xstate, iov.iov_len) != 0) {
-		if (ptrace(PTRACE_SETREGSET, n->pid, NT_X86_XSTATE, &iov) < 0 ||
-		    keep_xsave(&n->xsave, &n->xsave_len, iov.iov_len) < 0)
+	if (n->xsave_len != len || memcmp(n->xsave, xstate, len) != 0) {
+		/* c->pid: the child that stopped last, not run since */
+		struct iovec iov = { xstate, read_whole_xsave(c->pid) };
+
+		if (!iov.iov_len ||
+		    ptrace(PTRACE_SETREGSET, n->pid, NT_X86_XSTATE, &iov) < 0 ||
+		    keep_xsave(&n->xsave, &n->xsave_len,
+			       xsave_known(iov.iov_len)) < 0)
 			goto fail;
+		n->xsets++;
 	}
 	if (n->dr_stale && nat_debug_apply(n) < 0)
 		goto fail;

@@ -27,8 +27,11 @@
  *             nat_inject: SETREGS, CONT, a second stop, GETREGS, SETREGS);
  *             under systrap the handler makes the mmap itself
  *   switch    ptrace only: the exit that changes the running child
- *             (space.c): the registers and XSAVE state move to a second
- *             traced child
+ *             (space.c): the registers move to a second traced child,
+ *   +xget     ... and the XSAVE state is read (PTRACE_GETREGSET), as the
+ *             engine does at every switch,
+ *   +xset     ... and set into the second (PTRACE_SETREGSET), which the
+ *             engine does only when the state changed
  *
  *   make bench-systrap && build/bench/systrap [ROUNDS]
  *
@@ -280,9 +283,16 @@ static double run_ptrace(enum kind k, long rounds, bool one_core)
 	return per;
 }
 
-/* The registers and XSAVE state move between two traced children, and
- * the second runs on: the exit that changes the running child. */
-static double run_switch(long rounds, bool one_core)
+/* How much of the XSAVE state a switch moves (the switch rows). */
+enum xmove { REGS_ONLY, XSTATE_READ, XSTATE_SET };
+
+/* The registers (and, as xm says, the XSAVE state) move between two
+ * traced children, and the second runs on: the exit that changes the
+ * running child.  REGS_ONLY against the gp row is the cost of resuming
+ * another process than the one that stopped; XSTATE_READ is what the
+ * engine does at each switch (it sets the state only when it changed);
+ * XSTATE_SET moves it every time. */
+static double run_switch(long rounds, bool one_core, enum xmove xm)
 {
 	static uint8_t xs[65536];
 	struct user_regs_struct r;
@@ -300,8 +310,10 @@ static double run_switch(long rounds, bool one_core)
 		struct iovec iov = { xs, sizeof(xs) };
 
 		ptrace(PTRACE_GETREGS, a, 0, &r);
-		ptrace(PTRACE_GETREGSET, a, NT_X86_XSTATE, &iov);
-		ptrace(PTRACE_SETREGSET, b, NT_X86_XSTATE, &iov);
+		if (xm != REGS_ONLY)
+			ptrace(PTRACE_GETREGSET, a, NT_X86_XSTATE, &iov);
+		if (xm == XSTATE_SET)
+			ptrace(PTRACE_SETREGSET, b, NT_X86_XSTATE, &iov);
 		/* each child runs its own copy of the loop: only the cost
 		 * of the move is wanted, so b keeps its own RIP */
 		ptrace(PTRACE_GETREGS, b, 0, &r);
@@ -365,14 +377,17 @@ int main(int argc, char **argv)
 		printf("%-8s %10.2f %10.2f %10.2f %10.2f\n", name[k], c[0] / 1e3,
 		       c[1] / 1e3, c[2] / 1e3, c[3] / 1e3);
 	}
-	double w2 = 1e18, w1 = 1e18;
-	for (int b = 0; b < BATCHES; b++) {
-		w2 = min(w2, run_switch(rounds / BATCHES, false));
-		sched_setaffinity(0, sizeof(all), &all);
-		w1 = min(w1, run_switch(rounds / BATCHES, true));
-		sched_setaffinity(0, sizeof(all), &all);
+	static const char *const how[] = { "switch", "+xget", "+xset" };
+	for (enum xmove xm = REGS_ONLY; xm <= XSTATE_SET; xm++) {
+		double w2 = 1e18, w1 = 1e18;
+		for (int b = 0; b < BATCHES; b++) {
+			w2 = min(w2, run_switch(rounds / BATCHES, false, xm));
+			sched_setaffinity(0, sizeof(all), &all);
+			w1 = min(w1, run_switch(rounds / BATCHES, true, xm));
+			sched_setaffinity(0, sizeof(all), &all);
+		}
+		printf("%-8s %10.2f %10s %10.2f %10s\n", how[xm], w2 / 1e3,
+		       "-", w1 / 1e3, "-");
 	}
-	printf("%-8s %10.2f %10s %10.2f %10s\n", "switch", w2 / 1e3, "-",
-	       w1 / 1e3, "-");
 	return 0;
 }
