@@ -167,15 +167,15 @@ static const struct sc_insn *fetch_crossing(struct sc_cpu *c, uint64_t lin,
 }
 
 /*
- * The decoded record at rip, whose linear address is lin, or NULL after
- * stopping with a fault: a RIP that is not canonical, or outside CS.limit.
+ * Translate the code page of rip, whose linear address is lin, and make it
+ * the run loop's known page (code_vpn, code_tag, code_gen).  The TLB
+ * entry, or NULL after stopping with a fault: a RIP that is not
+ * canonical, or outside CS.limit.
  */
-static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
-				   uint64_t lin, struct sc_insn *scratch)
+static const struct sc_tlb *code_page(struct sc_cpu *c, uint64_t rip,
+				      uint64_t lin)
 {
 	const struct sc_tlb *e;
-	const struct sc_insn *d;
-	unsigned off = lin & (PAGE_4K - 1), avail;
 
 	if (c->mode64 ? !x86_canonical(rip) : rip > c->cs_limit) {
 		sc_gp(c, 0);
@@ -186,6 +186,22 @@ static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
 	c->code_vpn = lin >> PAGE_4K_SHIFT;
 	c->code_tag = sc_cache_tag(e->ram, c->csz);
 	c->code_gen = &c->page_gen[e->ram >> PAGE_4K_SHIFT];
+	return e;
+}
+
+/*
+ * The decoded record at rip, whose linear address is lin, or NULL after
+ * stopping with a fault: a RIP that is not canonical, or outside CS.limit.
+ */
+static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
+				   uint64_t lin, struct sc_insn *scratch)
+{
+	const struct sc_tlb *e;
+	const struct sc_insn *d;
+	unsigned off = lin & (PAGE_4K - 1), avail;
+
+	if (!(e = code_page(c, rip, lin)))
+		return NULL;
 	uint64_t ram = e->ram + off;
 	if ((d = sc_cache_find(c, ram)))
 		return d;
@@ -209,6 +225,31 @@ static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
 }
 
 /*
+ * The block that starts at rip, linear lin: found in the known code page,
+ * or after translating the page and decoding it.  NULL when the first
+ * instruction cannot be in a block (it crosses into the next page, does
+ * not decode) or after a fault (c->exit filled, *stop set).
+ */
+static const struct sc_block *block_at(struct sc_cpu *c, uint64_t rip,
+				       uint64_t lin, bool *stop)
+{
+	const struct sc_block *b;
+	const struct sc_tlb *e;
+	unsigned off = lin & (PAGE_4K - 1);
+
+	if (lin >> PAGE_4K_SHIFT == c->code_vpn &&
+	    (b = sc_block_lookup(c, c->code_tag + off, c->code_gen)))
+		return b;
+	if (!(e = code_page(c, rip, lin))) {
+		*stop = true;
+		return NULL;
+	}
+	if ((b = sc_block_lookup(c, c->code_tag + off, c->code_gen)))
+		return b;
+	return sc_block_build(c, e, off);
+}
+
+/*
  * RFLAGS.TF was set when the instruction at "at" began: it completed, and
  * now the CPU raises the single-step #DB, a trap (RIP after it).  popf
  * setting TF thus traps after the next instruction, as on hardware.
@@ -218,6 +259,60 @@ static int single_step_trap(struct sc_cpu *c, uint64_t at)
 	sc_fault(c, T_DB, false, 0);
 	c->exit->rip = at;
 	return SC_STOP;
+}
+
+/*
+ * Run block b's records back to back, at most *n of them (*n counts down).
+ * Each retires as in the one-instruction path: RIP and the instruction
+ * count move per instruction, so that a fault reports its own RIP and
+ * --icount counts exactly.  The block is left early when an instruction
+ * went anywhere but to the next one (a taken branch) or wrote the
+ * block's own page (its generation moved: the records after it may be
+ * stale).  SC_OK, or the handler's SC_STOP, SC_YIELD (RIP stays) or
+ * SC_OK after a retired SC_NEWCS (the caller starts over in the new mode,
+ * which run_slice() does: *n is set to 0).
+ */
+static inline int run_block(struct sc_cpu *c, const struct sc_block *b,
+			    unsigned *n, bool legacy)
+{
+	struct vcpu *v = c->v;
+	const struct sc_insn *d = b->insn, *end = b->insn + b->n;
+	const uint32_t *gen = c->code_gen;
+	uint32_t want = b->gen;
+	unsigned left = *n;
+
+	if ((unsigned)(end - d) > left)
+		end = d + left;
+	for (; d < end; d++) {
+		uint64_t at = v->rip, fall = at + d->len;
+
+		if (legacy && fall - 1 > c->cs_limit) {
+			*n = left;
+			return sc_gp(c, 0);
+		}
+		c->next = fall;
+		int rc = d->fn(c, d);
+		if (rc != SC_OK) {
+			*n = left;
+			if (rc == SC_YIELD)
+				return SC_YIELD;
+			if (rc == SC_STOP) {
+				c->stopped++;
+				return SC_STOP;
+			}
+			v->rip = c->next; /* SC_NEWCS: retired */
+			v->instructions++;
+			*n = 0;
+			return SC_OK;
+		}
+		v->rip = c->next;
+		v->instructions++;
+		left--;
+		if (c->next != fall || *gen != want)
+			break;
+	}
+	*n = left;
+	return SC_OK;
 }
 
 /* Compiled four times into run_slice(), once per kind of code and
@@ -250,14 +345,33 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy,
 	struct sc_insn scratch;
 	struct vcpu *v = c->v;
 
-	while (n--) {
+	while (n) {
 		const struct sc_insn *d = NULL;
 		uint64_t lin = legacy ? (uint32_t)(v->rip + c->cs_base) : v->rip;
 		/*
-		 * Still on the code page of the last fetch?  Its translation
-		 * holds for the whole run(): the shadow only changes while
-		 * the monitor has control.
+		 * Blocks, when neither the debugger (which looks before every
+		 * instruction), --patch (whose overlay is per fetch) nor TF
+		 * (a trap after every instruction) is in force.
 		 */
+		if (!dbg && !c->patch && !(v->rflags & FL_TF)) {
+			bool stop = false;
+			const struct sc_block *b = block_at(c, v->rip, lin,
+							    &stop);
+			if (stop)
+				return SC_STOP;
+			if (b) {
+				int rc = run_block(c, b, &n, legacy);
+				if (rc != SC_OK)
+					return rc;
+				continue;
+			}
+		}
+		/*
+		 * One instruction.  Still on the code page of the last fetch?
+		 * Its translation holds for the whole run(): the shadow only
+		 * changes while the monitor has control.
+		 */
+		n--;
 		/* The debugger's breakpoints: compared, never written. */
 		if (dbg) {
 			c->watch_hit = NULL;
@@ -463,6 +577,8 @@ static void sc_print_stats(const struct vm *vm, double secs, FILE *f)
 		lookups ? 100.0 * (double)(lookups - (c->decodes < lookups ?
 		c->decodes : lookups)) / (double)lookups : 0.0,
 		lookups, c->decodes, c->crossing);
+	fprintf(f, "softcpu: pre-decoded blocks: %" PRIu64 " decoded\n",
+		c->built);
 	fprintf(f, "softcpu: mmio: %" PRIu64 " device accesses\n",
 		c->mmio_accesses);
 }

@@ -132,6 +132,25 @@ struct sc_insn {
 
 #define SC_CSZ_UNSCANNED 0x80
 
+/*
+ * A pre-decoded block (cache.c): the records of up to SC_BLOCK_MAX
+ * instructions that follow one another in one page, decoded together the
+ * first time the block's first byte is reached, up to and including the
+ * first control transfer (or anything else that may leave the straight
+ * line: sc_block_ends).  The run loop finds a block once, by the RAM
+ * offset of its first byte, and then calls its handlers back to back:
+ * no look-up, no tag or page check per instruction.  The block is valid
+ * while its page's generation is gen, like a record of the cache.
+ */
+#define SC_BLOCK_MAX 16
+#define SC_NBLOCKS 4096 /* blocks, direct-mapped by RAM offset */
+struct sc_block {
+	uint64_t tag;     /* sc_cache_tag of its first byte; 0: empty */
+	uint32_t gen;     /* the generation of its page it was decoded under */
+	uint32_t n;       /* records in insn[], 1..SC_BLOCK_MAX */
+	struct sc_insn insn[SC_BLOCK_MAX];
+};
+
 /* The lazy-flag operations (flags.c). */
 enum sc_lazy {
 	LZ_NONE,  /* status flags are up to date in vcpu.rflags */
@@ -237,6 +256,8 @@ struct sc_cpu {
 				   record's tag: all of it, or at CPL 3
 				   under --patch all but SC_CSZ_UNSCANNED */
 	/* --stats, counted off the hot path: lookups = ran + stopped */
+	struct sc_block *blocks; /* SC_NBLOCKS pre-decoded blocks */
+	uint64_t built;         /* --stats: blocks decoded */
 	uint64_t decodes;       /* cache misses: instructions decoded */
 	uint64_t crossing;      /* of which page-crossing (never cached) */
 	uint64_t ran;           /* instructions completed inside run() */
@@ -760,6 +781,29 @@ static inline struct sc_insn *sc_cache_find(struct sc_cpu *c, uint64_t ram)
  * unscanned: tag it SC_CSZ_UNSCANNED (--patch, see cache.c). */
 struct sc_insn *sc_cache_put(struct sc_cpu *c, uint64_t ram,
 			     const struct sc_insn *d, bool unscanned);
+/*
+ * The block for tag (sc_cache_tag) in the page whose generation is *gen,
+ * or NULL when not built.
+ */
+static inline struct sc_block *sc_block_lookup(struct sc_cpu *c, uint64_t tag,
+					       const uint32_t *gen)
+{
+	struct sc_block *b = &c->blocks[(tag ^ tag >> 12) & (SC_NBLOCKS - 1)];
+
+	if (b->tag == tag && b->gen == *gen)
+		return b;
+	return NULL;
+}
+/*
+ * Decode the block whose first byte is at offset off of the code page e
+ * (RAM offset e->ram + off, code size c->csz) into its slot.  NULL when
+ * not even the first instruction lies whole within the page or decodes:
+ * the run loop then takes the one-instruction path, which reports it.
+ */
+struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
+				unsigned off);
+/* Does an instruction with handler fn end a block? */
+bool sc_block_ends(sc_fn *fn);
 /* RAM offsets [ram, ram + len) are about to change: drop their code. */
 void sc_cache_invalidate(struct sc_cpu *c, uint64_t ram, uint64_t len);
 /*
