@@ -94,8 +94,14 @@ static sc_fn *const block_enders[] = {
 	op_mov_sreg_e, op_pop_sreg, op_load_far, op_ud,
 };
 
-bool sc_block_ends(sc_fn *fn)
+bool sc_block_ends(const struct sc_insn *d)
 {
+	sc_fn *fn = d->fn;
+
+	/* jcc, whose handlers are one per condition (sc_jcc_form) */
+	if ((d->map == 1 && (d->opc & 0xf0) == 0x70) ||
+	    (d->map == 2 && (d->opc & 0xf0) == 0x80))
+		return true;
 	for (size_t i = 0; i < sizeof(block_enders) / sizeof(*block_enders); i++)
 		if (block_enders[i] == fn)
 			return true;
@@ -125,7 +131,7 @@ struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 		c->decodes++;
 		n++;
 		off += d->len;
-		if (sc_block_ends(d->fn))
+		if (sc_block_ends(d))
 			break;
 	}
 	if (n == 0) {

@@ -464,6 +464,35 @@ uint64_t sc_szp(uint64_t res, unsigned sz);
 /* Evaluate condition code cc (0..15, as in jcc/setcc/cmovcc). */
 bool sc_cond(const struct sc_cpu *c, unsigned cc);
 
+/*
+ * sc_cond() for a condition cc that is a constant where it is inlined
+ * (the handlers of one condition: jcc, setcc): after a cmp or sub (the
+ * lazy state LZ_SUB, what a compiler's loop ends with) it is one
+ * comparison of the recorded operands, and after a test or and
+ * (LZ_LOGIC) "equal" is a look at the result.  Every other state asks
+ * sc_cond().
+ */
+static inline bool sc_cond_const(const struct sc_cpu *c, unsigned cc)
+{
+	uint64_t a = c->lz_a, b = c->lz_b;
+	bool r;
+
+	if (c->lz_op == LZ_SUB) {
+		switch (cc >> 1) {
+		case 1: r = a < b; break;
+		case 2: r = a == b; break;
+		case 3: r = a <= b; break;
+		case 6: r = sc_sext(a, c->lz_sz) < sc_sext(b, c->lz_sz); break;
+		case 7: r = sc_sext(a, c->lz_sz) <= sc_sext(b, c->lz_sz); break;
+		default: return sc_cond(c, cc);
+		}
+		return r ^ (cc & 1);
+	}
+	if (c->lz_op == LZ_LOGIC && cc >> 1 == 2)
+		return (c->lz_res == 0) ^ (cc & 1);
+	return sc_cond(c, cc);
+}
+
 /* -------------------------------------------------------------- mmu.c */
 /* Access kinds for translation: ACC_* of isa/arch.h. */
 
@@ -673,6 +702,38 @@ static inline void sc_loc_put(struct sc_cpu *c, const struct sc_loc *l,
 		sc_mem_put(&l->m, sz, x);
 }
 
+/*
+ * The flat fast path of a memory operand (the forms of sc_flat_form):
+ * in 64-bit code, through no FS or GS override, with 64-bit addressing,
+ * the operand's linear address is its effective address.  The host
+ * address of its sz bytes when the TLB holds the page with the right the
+ * access needs, the operand lies within the page, and (write) the page
+ * holds no decoded code: exactly sc_map()'s inline case.  NULL otherwise:
+ * the caller then runs the general handler, which takes every other case
+ * (a miss, a fault, a device, a page-crossing operand, code to drop).
+ */
+static inline uint8_t *sc_flat(struct sc_cpu *c, const struct sc_insn *d,
+			       unsigned sz, bool write)
+{
+	uint64_t va = (uint64_t)(int64_t)d->disp;
+
+	if (d->base != SC_NOREG)
+		va += c->v->regs[d->base];
+	if (d->index != SC_NOREG)
+		va += c->v->regs[d->index] << d->scale;
+	if (d->flags & SCI_RIPREL)
+		va += c->next;
+	const struct sc_tlb *e =
+		&c->tlb[(va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1)];
+	unsigned off = va & (PAGE_4K - 1);
+	if (e->vpn != va >> PAGE_4K_SHIFT || off + sz > PAGE_4K ||
+	    !(e->rights & (write ? TLB_W : TLB_R)))
+		return NULL;
+	if (write && c->page_code[e->ram >> PAGE_4K_SHIFT])
+		return NULL;
+	return e->host + off;
+}
+
 /* Read the E operand at size sz. */
 static inline int sc_get_e(struct sc_cpu *c, const struct sc_insn *d,
 			   unsigned sz, uint64_t *x)
@@ -802,8 +863,8 @@ static inline struct sc_block *sc_block_lookup(struct sc_cpu *c, uint64_t tag,
  */
 struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 				unsigned off);
-/* Does an instruction with handler fn end a block? */
-bool sc_block_ends(sc_fn *fn);
+/* Does the instruction of record d end a block? */
+bool sc_block_ends(const struct sc_insn *d);
 /* RAM offsets [ram, ram + len) are about to change: drop their code. */
 void sc_cache_invalidate(struct sc_cpu *c, uint64_t ram, uint64_t len);
 /*
@@ -847,12 +908,21 @@ sc_fn op_alu_eg, op_alu_ge, op_alu_ai, op_alu_ei, op_test_eg, op_test_ai,
 	op_inc_e, op_dec_e, op_not_e, op_neg_e, op_test_ei;
 /*
  * alu.c: the handler of op_alu_eg, op_alu_ge, op_alu_ei or op_alu_ai (fn)
- * made for operation op with register operands of 2, 4 or 8 bytes (what
+ * made for operation op with register operands of osz = 2, 4 or 8 bytes (what
  * decode.c's fast_handler asks for); any other fn is returned as is.
  */
-sc_fn *sc_alu_reg_form(sc_fn *fn, unsigned op);
-/* misc.c: the same for op_mov_eg and op_mov_ge */
-sc_fn op_mov_rr, op_mov_rr_g;
+sc_fn *sc_alu_reg_form(sc_fn *fn, unsigned op, unsigned osz);
+/*
+ * misc.c: the handler of mov (88/89, 8A/8B, C6/C7) or movzx with a memory
+ * operand of the flat fast path (sc_flat) made for d's sizes, or NULL.
+ */
+sc_fn *sc_flat_form(sc_fn *fn, const struct sc_insn *d);
+/*
+ * misc.c: the handler of a register form (ModRM.mod 3) of mov (89, 8B),
+ * setcc or a lea with 64-bit addressing made for d's operand size and
+ * condition, or NULL.
+ */
+sc_fn *sc_reg_form(sc_fn *fn, const struct sc_insn *d);
 /* shift.c */
 sc_fn op_shift_e, op_shift_cl, op_shld, op_shrd;
 /* muldiv.c */
@@ -868,6 +938,8 @@ sc_fn op_push_r, op_pop_r, op_push_i, op_push_e, op_pop_e, op_enter,
 /* branch.c */
 sc_fn op_jcc, op_jmp_rel, op_call_rel, op_ret, op_jmp_e, op_call_e, op_loop,
 	op_jrcxz, op_far_e, op_far_ptr, op_lret;
+/* branch.c: jcc's handler for condition cc (0..15) */
+sc_fn *sc_jcc_form(unsigned cc);
 /* legacy.c: what exists only outside 64-bit mode */
 sc_fn op_daa_das, op_aaa_aas, op_aam, op_aad, op_salc, op_into, op_pusha,
 	op_popa, op_bound, op_arpl;
