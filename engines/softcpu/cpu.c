@@ -225,8 +225,9 @@ static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
 }
 
 /*
- * The block that starts at rip, linear lin: found in the known code page,
- * or after translating the page and decoding it.  NULL when the first
+ * The block that starts at rip, linear lin, when it was not found in the
+ * known code page (the run loop looks there first): found after
+ * translating the page, or decoded.  NULL when the first
  * instruction cannot be in a block (it crosses into the next page, does
  * not decode) or after a fault (c->exit filled, *stop set).
  */
@@ -237,9 +238,6 @@ static const struct sc_block *block_at(struct sc_cpu *c, uint64_t rip,
 	const struct sc_tlb *e;
 	unsigned off = lin & (PAGE_4K - 1);
 
-	if (lin >> PAGE_4K_SHIFT == c->code_vpn &&
-	    (b = sc_block_lookup(c, c->code_tag + off, c->code_gen)))
-		return b;
 	if (!(e = code_page(c, rip, lin))) {
 		*stop = true;
 		return NULL;
@@ -266,9 +264,9 @@ static int single_step_trap(struct sc_cpu *c, uint64_t at)
  * Each retires as in the one-instruction path: RIP and the instruction
  * count move per instruction, so that a fault reports its own RIP and
  * --icount counts exactly.  The block is left early when an instruction
- * went anywhere but to the next one (a taken branch) or wrote the
- * block's own page (its generation moved: the records after it may be
- * stale).  SC_OK, or the handler's SC_STOP, SC_YIELD (RIP stays) or
+ * went anywhere but to the next one (a taken branch) or wrote a page
+ * that holds decoded code (sc_code_write: maybe the block's own, whose
+ * records after it may then be stale).  SC_OK, or the handler's SC_STOP, SC_YIELD (RIP stays) or
  * SC_OK after a retired SC_NEWCS (the caller starts over in the new mode,
  * which run_slice() does: *n is set to 0).
  */
@@ -276,43 +274,40 @@ static inline int run_block(struct sc_cpu *c, const struct sc_block *b,
 			    unsigned *n, bool legacy)
 {
 	struct vcpu *v = c->v;
-	const struct sc_insn *d = b->insn, *end = b->insn + b->n;
-	const uint32_t *gen = c->code_gen;
-	uint32_t want = b->gen;
-	unsigned left = *n;
+	const struct sc_insn *d = b->insn;
+	const struct sc_insn *end = d + (b->n < *n ? b->n : *n);
+	uint64_t rip = v->rip, fall;
+	int rc;
 
-	if ((unsigned)(end - d) > left)
-		end = d + left;
-	for (; d < end; d++) {
-		uint64_t at = v->rip, fall = at + d->len;
-
+	c->code_written = false;
+	do {
+		fall = rip + d->len;
 		if (legacy && fall - 1 > c->cs_limit) {
-			*n = left;
-			return sc_gp(c, 0);
+			rc = sc_gp(c, 0);
+			break;
 		}
 		c->next = fall;
-		int rc = d->fn(c, d);
-		if (rc != SC_OK) {
-			*n = left;
-			if (rc == SC_YIELD)
-				return SC_YIELD;
-			if (rc == SC_STOP) {
-				c->stopped++;
-				return SC_STOP;
-			}
-			v->rip = c->next; /* SC_NEWCS: retired */
-			v->instructions++;
-			*n = 0;
-			return SC_OK;
-		}
+		rc = d->fn(c, d);
+		if (rc != SC_OK)
+			break;
+		v->rip = rip = c->next;
+		v->instructions++;
+		d++;
+	} while (d < end && rip == fall && !c->code_written);
+	*n -= (unsigned)(d - b->insn);
+	switch (rc) {
+	case SC_OK:
+	case SC_YIELD: /* RIP stays: the monitor looks */
+		return rc;
+	case SC_STOP:
+		c->stopped++;
+		return SC_STOP;
+	default: /* SC_NEWCS: retire it; the caller starts over */
 		v->rip = c->next;
 		v->instructions++;
-		left--;
-		if (c->next != fall || *gen != want)
-			break;
+		*n = 0;
+		return SC_OK;
 	}
-	*n = left;
-	return SC_OK;
 }
 
 /* Compiled four times into run_slice(), once per kind of code and
@@ -355,9 +350,13 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy,
 		 */
 		if (!dbg && !c->patch && !(v->rflags & FL_TF)) {
 			bool stop = false;
-			const struct sc_block *b = block_at(c, v->rip, lin,
-							    &stop);
-			if (stop)
+			const struct sc_block *b = NULL;
+			if (lin >> PAGE_4K_SHIFT == c->code_vpn)
+				b = sc_block_lookup(c, c->code_tag +
+						    (lin & (PAGE_4K - 1)),
+						    c->code_gen);
+			if (!b && !(b = block_at(c, v->rip, lin, &stop)) &&
+			    stop)
 				return SC_STOP;
 			if (b) {
 				int rc = run_block(c, b, &n, legacy);

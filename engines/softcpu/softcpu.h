@@ -257,6 +257,8 @@ struct sc_cpu {
 				   under --patch all but SC_CSZ_UNSCANNED */
 	/* --stats, counted off the hot path: lookups = ran + stopped */
 	struct sc_block *blocks; /* SC_NBLOCKS pre-decoded blocks */
+	bool code_written;      /* sc_code_write dropped a page's code since
+				   the running block began (cpu.c) */
 	uint64_t built;         /* --stats: blocks decoded */
 	uint64_t decodes;       /* cache misses: instructions decoded */
 	uint64_t crossing;      /* of which page-crossing (never cached) */
@@ -886,6 +888,7 @@ static inline void sc_code_write(struct sc_cpu *c, uint64_t ram)
 	if (c->page_code[pg]) {
 		c->page_code[pg] = 0;
 		c->page_gen[pg]++;
+		c->code_written = true;
 		if (c->patch)
 			patch_written(c->patch, ram, sc_patch_forget, c);
 	}
