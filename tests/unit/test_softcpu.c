@@ -674,6 +674,73 @@ static void test_self_modifying_code(void **state)
 	assert_int_equal(v->regs[GPR_RAX], 9);
 }
 
+/*
+ * Pre-decoded blocks (cache.c, cpu.c): a store into a later instruction
+ * of the same straight line of code takes effect on that instruction, a
+ * second time too, when the block holding both was decoded before.
+ */
+static void test_block_smc_same_block(void **state)
+{
+	/*
+	 * 0: mov byte [rip + 1], bl     88 1d 01 00 00 00  (patches 7)
+	 * 6: mov eax, 1                 b8 01 00 00 00
+	 * b: int3                       cc
+	 */
+	static const uint8_t code[] = { 0x88, 0x1d, 1, 0, 0, 0, 0xb8, 1, 0, 0,
+					0, 0xcc };
+	(void)state;
+
+	load(code, sizeof(code));
+	for (uint64_t bl = 7; bl < 10; bl++) {
+		v->rip = CODE;
+		v->regs[GPR_RBX] = bl;
+		run_to_int3();
+		assert_int_equal(v->regs[GPR_RAX], bl);
+	}
+}
+
+/* A block stops at the instruction count's deadline (--icount's timer
+ * events) and at a fault, with RIP and the count those of the
+ * instruction, in the middle of its straight line. */
+static void test_block_deadline_and_fault(void **state)
+{
+	/*
+	 * 0..8: inc rax x3              48 ff c0
+	 * 9:    mov [rbx], al           88 03     (#GP: rbx not canonical)
+	 * b:    int3                    cc
+	 */
+	static const uint8_t code[] = { 0x48, 0xff, 0xc0, 0x48, 0xff, 0xc0,
+					0x48, 0xff, 0xc0, 0x88, 0x03, 0xcc };
+	(void)state;
+
+	load(code, sizeof(code));
+	v->regs[GPR_RAX] = 0;
+	v->regs[GPR_RBX] = 1ULL << 63;
+	uint64_t start = v->instructions;
+	vm.insn_deadline = start + 2;
+	struct vm_exit x = run();
+	assert_int_equal(x.reason, EXIT_INTERRUPT);
+	assert_int_equal(v->rip, CODE + 6);
+	assert_int_equal(v->instructions - start, 2);
+	assert_int_equal(v->regs[GPR_RAX], 2);
+	vm.insn_deadline = UINT64_MAX;
+	x = run();
+	assert_int_equal(x.reason, EXIT_EXCEPTION);
+	assert_int_equal(x.exc.vector, T_GP);
+	assert_int_equal(x.rip, CODE + 9);
+	assert_int_equal(v->rip, CODE + 9);
+	assert_int_equal(v->instructions - start, 3);
+	assert_int_equal(v->regs[GPR_RAX], 3);
+	/* Again, from the blocks now decoded: the same. */
+	v->rip = CODE;
+	v->regs[GPR_RAX] = 0;
+	start = v->instructions;
+	x = run();
+	assert_int_equal(x.exc.vector, T_GP);
+	assert_int_equal(v->rip, CODE + 9);
+	assert_int_equal(v->instructions - start, 3);
+}
+
 /* --------------------------------------- privileged and sensitive */
 
 static void test_privileged_gp(void **state)
@@ -2175,6 +2242,8 @@ int main(void)
 		T(test_tlb_flush),
 		T(test_page_crossing),
 		T(test_self_modifying_code),
+		T(test_block_smc_same_block),
+		T(test_block_deadline_and_fault),
 		T(test_privileged_gp),
 		T(test_traps_and_ud),
 		T(test_pushf_x86),
