@@ -115,14 +115,14 @@ int op_alu_ei(struct sc_cpu *c, const struct sc_insn *d)
  * compiled for that one operation: no operand location, no byte-register
  * cases, no switch on the operation.
  */
-static inline int alu_reg(struct sc_cpu *c, unsigned sz, unsigned op,
-			  unsigned dst, uint64_t src)
+static inline int alu_reg(struct sc_cpu *c, const struct sc_insn *d,
+			  unsigned sz, unsigned op, unsigned dst, uint64_t src)
 {
 	uint64_t r = alu(c, op, sz, c->v->regs[dst], src);
 
 	if (op != ALU_CMP)
 		sc_rset(c, dst, sz, r);
-	return SC_OK;
+	return sc_next(c, d);
 }
 
 /* name_eg: E(rm) op= G; name_ge: G op= E(rm); name_ei: E(rm) op= imm;
@@ -131,19 +131,19 @@ static inline int alu_reg(struct sc_cpu *c, unsigned sz, unsigned op,
 #define ALU_REG_FORMS(name, op, sz)					\
 static int name##_eg##sz(struct sc_cpu *c, const struct sc_insn *d)	\
 {									\
-	return alu_reg(c, sz, op, d->rm, c->v->regs[d->reg]);		\
+	return alu_reg(c, d, sz, op, d->rm, c->v->regs[d->reg]);		\
 }									\
 static int name##_ge##sz(struct sc_cpu *c, const struct sc_insn *d)	\
 {									\
-	return alu_reg(c, sz, op, d->reg, c->v->regs[d->rm]);		\
+	return alu_reg(c, d, sz, op, d->reg, c->v->regs[d->rm]);		\
 }									\
 static int name##_ei##sz(struct sc_cpu *c, const struct sc_insn *d)	\
 {									\
-	return alu_reg(c, sz, op, d->rm, d->imm);			\
+	return alu_reg(c, d, sz, op, d->rm, d->imm);			\
 }									\
 static int name##_ai##sz(struct sc_cpu *c, const struct sc_insn *d)	\
 {									\
-	return alu_reg(c, sz, op, GPR_RAX, d->imm);			\
+	return alu_reg(c, d, sz, op, GPR_RAX, d->imm);			\
 }
 #define ALU_REG_SIZES(name, op)						\
 	ALU_REG_FORMS(name, op, 2)					\

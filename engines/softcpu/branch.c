@@ -22,13 +22,19 @@ int op_jcc(struct sc_cpu *c, const struct sc_insn *d)
 /*
  * jcc with one handler per condition (decode.c's fast_handler, through
  * sc_jcc_form): the condition is a constant in each (sc_cond_const).
+ * Taken, it retires itself and leaves the block to the run loop.
  */
 #define JCC(cc)								\
 	static int jcc_##cc(struct sc_cpu *c, const struct sc_insn *d)	\
 	{								\
-		if (!sc_cond_const(c, cc))					\
-			return SC_OK;					\
-		return sc_branch(c, c->next + d->imm, d->osz);		\
+		uint64_t fall = c->next;				\
+		if (sc_cond_const(c, cc)) {				\
+			if (sc_branch(c, fall + d->imm, d->osz))	\
+				return SC_STOP;				\
+			if (c->next != fall)				\
+				return sc_retire(c);			\
+		}							\
+		return sc_next(c, d);					\
 	}
 JCC(0) JCC(1) JCC(2) JCC(3) JCC(4) JCC(5) JCC(6) JCC(7)
 JCC(8) JCC(9) JCC(10) JCC(11) JCC(12) JCC(13) JCC(14) JCC(15)

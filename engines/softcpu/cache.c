@@ -120,7 +120,7 @@ struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 	uint64_t tag = sc_cache_tag(e->ram + off, c->csz);
 	struct sc_block *b = &c->blocks[(tag ^ tag >> 12) & (SC_NBLOCKS - 1)];
 	uint64_t pg = e->ram >> PAGE_4K_SHIFT;
-	unsigned n = 0;
+	unsigned n = 0, start = off;
 
 	while (n < SC_BLOCK_MAX && off < PAGE_4K) {
 		unsigned avail = PAGE_4K - off < 15 ? PAGE_4K - off : 15;
@@ -129,6 +129,7 @@ struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 		if (sc_decode(e->host + off, avail, c->csz, d) != SC_DEC_OK)
 			break;
 		c->decodes++;
+		d->boff = (uint16_t)(off - start);
 		n++;
 		off += d->len;
 		if (sc_block_ends(d))
@@ -138,6 +139,11 @@ struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 		b->tag = 0;
 		return NULL;
 	}
+	/* The fast forms' chain (sc_next), in 64-bit code only: there is no
+	 * CS.limit to check before the next record. */
+	for (unsigned i = 0; i + 1 < n; i++)
+		b->insn[i].chain = c->csz == 8 && b->insn[i].threaded &&
+				   b->insn[i + 1].threaded;
 	b->tag = tag;
 	b->gen = c->page_gen[pg];
 	b->n = n;

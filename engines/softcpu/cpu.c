@@ -260,10 +260,14 @@ static int single_step_trap(struct sc_cpu *c, uint64_t at)
 }
 
 /*
- * Run block b's records back to back, at most *n of them (*n counts down).
+ * Run block b's records back to back; all of them fit in the budget *n
+ * (which counts down).
  * Each retires as in the one-instruction path: RIP and the instruction
  * count move per instruction, so that a fault reports its own RIP and
- * --icount counts exactly.  The block is left early when an instruction
+ * --icount counts exactly.  A fast form retires itself and runs the fast
+ * forms after it (sc_next): the loop learns how far it went from the
+ * instruction count, and goes on from there if that is still on the
+ * straight line (RIP is the record's, its offset in the block).  The block is left early when an instruction
  * went anywhere but to the next one (a taken branch) or wrote a page
  * that holds decoded code (sc_code_write: maybe the block's own, whose
  * records after it may then be stale).  SC_OK, or the handler's SC_STOP, SC_YIELD (RIP stays) or
@@ -275,12 +279,14 @@ static inline int run_block(struct sc_cpu *c, const struct sc_block *b,
 {
 	struct vcpu *v = c->v;
 	const struct sc_insn *d = b->insn;
-	const struct sc_insn *end = d + (b->n < *n ? b->n : *n);
-	uint64_t rip = v->rip, fall;
+	const struct sc_insn *end = d + b->n; /* b->n <= *n: the caller saw */
+	uint64_t rip0 = v->rip, rip = rip0, fall;
 	int rc;
 
 	c->code_written = false;
 	do {
+		uint64_t before = v->instructions;
+
 		fall = rip + d->len;
 		if (legacy && fall - 1 > c->cs_limit) {
 			rc = sc_gp(c, 0);
@@ -288,12 +294,22 @@ static inline int run_block(struct sc_cpu *c, const struct sc_block *b,
 		}
 		c->next = fall;
 		rc = d->fn(c, d);
-		if (rc != SC_OK)
+		if (!d->threaded) {
+			if (rc != SC_OK)
+				break;
+			v->rip = rip = c->next;
+			v->instructions++;
+			d++;
+			if (rip != fall)
+				break;
+			continue;
+		}
+		/* A fast form: it retired itself and the chain after it. */
+		d += v->instructions - before;
+		rip = v->rip;
+		if (rc != SC_OK || (d < end && rip != rip0 + d->boff))
 			break;
-		v->rip = rip = c->next;
-		v->instructions++;
-		d++;
-	} while (d < end && rip == fall && !c->code_written);
+	} while (d < end && !c->code_written);
 	*n -= (unsigned)(d - b->insn);
 	switch (rc) {
 	case SC_OK:
@@ -358,7 +374,9 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy,
 			if (!b && !(b = block_at(c, v->rip, lin, &stop)) &&
 			    stop)
 				return SC_STOP;
-			if (b) {
+			/* Run only a whole block: the fast forms' chain does
+			 * not look at the budget (sc_next). */
+			if (b && b->n <= n) {
 				int rc = run_block(c, b, &n, legacy);
 				if (rc != SC_OK)
 					return rc;
@@ -388,7 +406,7 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy,
 			return sc_gp(c, 0);
 		uint64_t at = v->rip, tf = v->rflags & FL_TF;
 		c->next = at + d->len;
-		int rc = d->fn(c, d);
+		int rc = d->fn(c, d); /* no block: a fast form runs only d */
 		if (rc != SC_OK) {
 			if (rc == SC_YIELD)
 				return SC_YIELD; /* RIP stays: the monitor looks */
@@ -403,8 +421,10 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy,
 				return sc_debug_watch(c);
 			return tf ? single_step_trap(c, at) : SC_OK;
 		}
-		v->rip = c->next;
-		v->instructions++;
+		if (!d->threaded) { /* a fast form retired itself */
+			v->rip = c->next;
+			v->instructions++;
+		}
 		if (dbg && c->watch_hit)
 			return sc_debug_watch(c);
 		if (tf)

@@ -677,7 +677,10 @@ enum sc_decode sc_decode(const uint8_t *buf, unsigned avail, unsigned csz,
 		return SC_DEC_LONG;
 	d->len = (uint8_t)s.i;
 	d->fn = def->fn ? fast_handler(d, def->fn) : op_ud;
-	if ((d->flags & SCI_LOCK) && !lockable(d, f))
+	d->threaded = d->fn != def->fn && def->fn; /* a fast form: sc_next */
+	if ((d->flags & SCI_LOCK) && !lockable(d, f)) {
 		d->fn = op_ud;
+		d->threaded = false;
+	}
 	return SC_DEC_OK;
 }

@@ -29,12 +29,12 @@ int op_mov_eg(struct sc_cpu *c, const struct sc_insn *d)
 	static int mov_rr##sz(struct sc_cpu *c, const struct sc_insn *d) \
 	{								\
 		sc_rset(c, d->rm, sz, c->v->regs[d->reg]);		\
-		return SC_OK;						\
+		return sc_next(c, d);					\
 	}								\
 	static int mov_rr_g##sz(struct sc_cpu *c, const struct sc_insn *d) \
 	{								\
 		sc_rset(c, d->reg, sz, c->v->regs[d->rm]);		\
-		return SC_OK;						\
+		return sc_next(c, d);					\
 	}
 MOV_RR(2) MOV_RR(4) MOV_RR(8)
 
@@ -42,7 +42,7 @@ MOV_RR(2) MOV_RR(4) MOV_RR(8)
 	static int setcc_##cc(struct sc_cpu *c, const struct sc_insn *d) \
 	{								\
 		sc_rset(c, d->rm, 1, sc_cond_const(c, cc));		\
-		return SC_OK;						\
+		return sc_next(c, d);					\
 	}
 SETCC(0) SETCC(1) SETCC(2) SETCC(3) SETCC(4) SETCC(5) SETCC(6) SETCC(7)
 SETCC(8) SETCC(9) SETCC(10) SETCC(11) SETCC(12) SETCC(13) SETCC(14)
@@ -53,7 +53,7 @@ SETCC(15)
 	static int lea##sz(struct sc_cpu *c, const struct sc_insn *d)	\
 	{								\
 		sc_rset(c, d->reg, sz, sc_ea_off(c, d));		\
-		return SC_OK;						\
+		return sc_next(c, d);					\
 	}
 LEA(4) LEA(8)
 
@@ -110,28 +110,32 @@ int op_mov_ri(struct sc_cpu *c, const struct sc_insn *d)
  * (sc_flat), one handler per size, chosen at decode time: the
  * commonest memory accesses of compiled code.  Each tries the inline
  * case and otherwise runs the general handler from the start: nothing
- * was changed yet.
+ * was changed yet.  Like every fast form, each ends with sc_next().
  */
 #define FLAT_STORE(name, sz, T, general, value)				\
 	static int name(struct sc_cpu *c, const struct sc_insn *d)	\
 	{								\
 		uint8_t *p = sc_flat(c, d, sz, true);			\
-		if (!p)							\
-			return general(c, d);				\
+		if (!p) {						\
+			int rc = general(c, d);				\
+			return rc != SC_OK ? rc : sc_next(c, d);	\
+		}							\
 		T x = (T)(value);					\
 		memcpy(p, &x, sz);					\
-		return SC_OK;						\
+		return sc_next(c, d);					\
 	}
 #define FLAT_LOAD(name, sz, T, general, osz)				\
 	static int name(struct sc_cpu *c, const struct sc_insn *d)	\
 	{								\
 		const uint8_t *p = sc_flat(c, d, sz, false);		\
-		if (!p)							\
-			return general(c, d);				\
+		if (!p) {						\
+			int rc = general(c, d);				\
+			return rc != SC_OK ? rc : sc_next(c, d);	\
+		}							\
 		T x;							\
 		memcpy(&x, p, sz);					\
 		sc_rset(c, d->reg, osz, x);				\
-		return SC_OK;						\
+		return sc_next(c, d);					\
 	}
 
 FLAT_STORE(st_g1, 1, uint8_t, op_mov_eg, sc_rget(c, d->reg, 1))

@@ -126,6 +126,11 @@ struct sc_insn {
 	uint64_t imm;     /* immediate, sign-extended where the SDM says so;
 			     a far pointer (9A, EA): offset | selector << 32 */
 	uint8_t imm2;     /* second immediate (enter's nesting level) */
+	bool threaded;    /* its handler is a fast form that retires itself
+			     and may run the next record (sc_next) */
+	bool chain;       /* in a block: the next record is a fast form too,
+			     which sc_next may run (cache.c) */
+	uint16_t boff;    /* in a block: its offset from the block's start */
 	uint16_t acc;     /* access-kind bits of the memory operand: its
 			     SC_ACC_SEG, ACC_STACK for a stack reference */
 };
@@ -340,6 +345,41 @@ static inline int sc_branch(struct sc_cpu *c, uint64_t t, unsigned osz)
 	c->next = t;
 	return SC_OK;
 }
+/*
+ * Threaded dispatch.  The fast forms (the handlers decode.c's
+ * fast_handler chooses: record flag threaded) end with sc_next() instead
+ * of returning SC_OK to the run loop: the instruction of record d has
+ * completed and did not branch; retire it (RIP, the instruction count),
+ * then, when the block's builder marked d chain (the next record of the
+ * block is a fast form too, in 64-bit code), run the next record directly,
+ * with no trip through the loop.  The chain stops at the block's end, at
+ * a record that is not a fast form, after a write that dropped decoded
+ * code (the next record may be stale), and at a taken branch (jcc retires
+ * itself then: sc_retire); the loop then takes over (cpu.c's run_block,
+ * which finds where the chain stopped by the instruction count).  The
+ * loop runs a block only when its whole length fits in the instruction
+ * budget, so that --icount's deadlines stay exact.  A block holds at most
+ * SC_BLOCK_MAX records: the chain of calls is that deep at most, even
+ * where the compiler does not make them jumps.
+ */
+static inline int sc_retire(struct sc_cpu *c)
+{
+	c->v->rip = c->next;
+	c->v->instructions++;
+	return SC_OK;
+}
+
+static inline int sc_next(struct sc_cpu *c, const struct sc_insn *d)
+{
+	uint64_t next = c->next;
+
+	sc_retire(c);
+	if (!d->chain || c->code_written)
+		return SC_OK;
+	c->next = next + d[1].len;
+	return d[1].fn(c, d + 1);
+}
+
 /* Stop because the engine cannot go on (a monitor bug). */
 int sc_internal(struct sc_cpu *c, const char *why);
 /*
