@@ -333,8 +333,9 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy,
 
 /*T:110 softcpu, the software CPU, is the first engine: a CPU that can only do
  * what ring 3 may.  Each instruction is decoded once, into a small record
- * with a handler pointer, and cached by guest-physical address; the loop
- * below finds the record and calls its handler, which either does the
+ * with a handler pointer, and cached by guest-physical address, a block
+ * of them for a straight line of code; the loop below finds the record
+ * (or the block) and calls its handler, which either does the
  * instruction or stops with the exception a ring-3 CPU would raise (stop
  * 115).  That exception, in a struct vm_exit, is the trap that vm_run()
  * hands to the dispatcher.

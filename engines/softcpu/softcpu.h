@@ -8,8 +8,10 @@
  * every instruction is decoded once into a compact record (struct
  * sc_insn) that carries a pointer to its handler; records are cached by
  * guest-physical address (cache.c), so a loop is decoded on its first
- * trip only.  The run loop (cpu.c) fetches a record
- * and calls its handler; one handler per instruction family, in files named
+ * trip only.  Records are decoded a straight line of code at a time into
+ * blocks (struct sc_block); the run loop (cpu.c) finds a block and calls
+ * its handlers back to back, and the commonest forms jump from one to
+ * the next themselves (sc_next); one handler per instruction family, in files named
  * after the families (alu.c, shift.c, muldiv.c, bit.c, string.c, stack.c,
  * branch.c, misc.c, system.c, segment.c, and legacy.c for what exists
  * only outside 64-bit mode).
