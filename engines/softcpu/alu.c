@@ -116,42 +116,68 @@ int op_alu_ei(struct sc_cpu *c, const struct sc_insn *d)
  * cases, no switch on the operation.
  */
 static inline int alu_reg(struct sc_cpu *c, const struct sc_insn *d,
-			  unsigned op, unsigned dst, uint64_t src)
+			  unsigned sz, unsigned op, unsigned dst, uint64_t src)
 {
-	uint64_t r = alu(c, op, d->osz, c->v->regs[dst], src);
+	uint64_t r = alu(c, op, sz, c->v->regs[dst], src);
 
 	if (op != ALU_CMP)
-		sc_rset(c, dst, d->osz, r);
-	return SC_OK;
+		sc_rset(c, dst, sz, r);
+	return sc_next(c, d);
 }
 
 /* name_eg: E(rm) op= G; name_ge: G op= E(rm); name_ei: E(rm) op= imm;
- * name_ai: the accumulator op= imm. */
-#define ALU_REG_FORMS(name, op)						static int name##_eg(struct sc_cpu *c, const struct sc_insn *d)	{										return alu_reg(c, d, op, d->rm, c->v->regs[d->reg]);		}									static int name##_ge(struct sc_cpu *c, const struct sc_insn *d)	{										return alu_reg(c, d, op, d->reg, c->v->regs[d->rm]);		}									static int name##_ei(struct sc_cpu *c, const struct sc_insn *d)	{										return alu_reg(c, d, op, d->rm, d->imm);			}									static int name##_ai(struct sc_cpu *c, const struct sc_insn *d)	{										return alu_reg(c, d, op, GPR_RAX, d->imm);			}
+ * name_ai: the accumulator op= imm; each at operand size sz (2, 4, 8),
+ * a constant in it. */
+#define ALU_REG_FORMS(name, op, sz)					\
+static int name##_eg##sz(struct sc_cpu *c, const struct sc_insn *d)	\
+{									\
+	return alu_reg(c, d, sz, op, d->rm, c->v->regs[d->reg]);		\
+}									\
+static int name##_ge##sz(struct sc_cpu *c, const struct sc_insn *d)	\
+{									\
+	return alu_reg(c, d, sz, op, d->reg, c->v->regs[d->rm]);		\
+}									\
+static int name##_ei##sz(struct sc_cpu *c, const struct sc_insn *d)	\
+{									\
+	return alu_reg(c, d, sz, op, d->rm, d->imm);			\
+}									\
+static int name##_ai##sz(struct sc_cpu *c, const struct sc_insn *d)	\
+{									\
+	return alu_reg(c, d, sz, op, GPR_RAX, d->imm);			\
+}
+#define ALU_REG_SIZES(name, op)						\
+	ALU_REG_FORMS(name, op, 2)					\
+	ALU_REG_FORMS(name, op, 4)					\
+	ALU_REG_FORMS(name, op, 8)
 
-ALU_REG_FORMS(add, ALU_ADD)
-ALU_REG_FORMS(or, ALU_OR)
-ALU_REG_FORMS(adc, ALU_ADC)
-ALU_REG_FORMS(sbb, ALU_SBB)
-ALU_REG_FORMS(and, ALU_AND)
-ALU_REG_FORMS(sub, ALU_SUB)
-ALU_REG_FORMS(xor, ALU_XOR)
-ALU_REG_FORMS(cmp, ALU_CMP)
+ALU_REG_SIZES(add, ALU_ADD)
+ALU_REG_SIZES(or, ALU_OR)
+ALU_REG_SIZES(adc, ALU_ADC)
+ALU_REG_SIZES(sbb, ALU_SBB)
+ALU_REG_SIZES(and, ALU_AND)
+ALU_REG_SIZES(sub, ALU_SUB)
+ALU_REG_SIZES(xor, ALU_XOR)
+ALU_REG_SIZES(cmp, ALU_CMP)
 
-#define ALU_REG_ROW(name) { name##_eg, name##_ge, name##_ei, name##_ai }
-static sc_fn *const alu_reg_forms[8][4] = {
-	[ALU_ADD] = ALU_REG_ROW(add), [ALU_OR] = ALU_REG_ROW(or),
-	[ALU_ADC] = ALU_REG_ROW(adc), [ALU_SBB] = ALU_REG_ROW(sbb),
-	[ALU_AND] = ALU_REG_ROW(and), [ALU_SUB] = ALU_REG_ROW(sub),
-	[ALU_XOR] = ALU_REG_ROW(xor), [ALU_CMP] = ALU_REG_ROW(cmp),
+#define ALU_REG_ROW(name, sz)						\
+	{ name##_eg##sz, name##_ge##sz, name##_ei##sz, name##_ai##sz }
+#define ALU_REG_OP(name)						\
+	{ [0] = ALU_REG_ROW(name, 2), [1] = ALU_REG_ROW(name, 4),	\
+	  [2] = ALU_REG_ROW(name, 8) }
+static sc_fn *const alu_reg_forms[8][3][4] = {
+	[ALU_ADD] = ALU_REG_OP(add), [ALU_OR] = ALU_REG_OP(or),
+	[ALU_ADC] = ALU_REG_OP(adc), [ALU_SBB] = ALU_REG_OP(sbb),
+	[ALU_AND] = ALU_REG_OP(and), [ALU_SUB] = ALU_REG_OP(sub),
+	[ALU_XOR] = ALU_REG_OP(xor), [ALU_CMP] = ALU_REG_OP(cmp),
 };
 
-sc_fn *sc_alu_reg_form(sc_fn *fn, unsigned op)
+sc_fn *sc_alu_reg_form(sc_fn *fn, unsigned op, unsigned osz)
 {
 	int form = fn == op_alu_eg ? 0 : fn == op_alu_ge ? 1 :
 		   fn == op_alu_ei ? 2 : fn == op_alu_ai ? 3 : -1;
+	int size = osz == 2 ? 0 : osz == 4 ? 1 : osz == 8 ? 2 : -1;
 
-	return form < 0 ? fn : alu_reg_forms[op & 7][form];
+	return form < 0 || size < 0 ? fn : alu_reg_forms[op & 7][size][form];
 }
 
 int op_test_eg(struct sc_cpu *c, const struct sc_insn *d)

@@ -19,6 +19,36 @@ int op_jcc(struct sc_cpu *c, const struct sc_insn *d)
 	return sc_branch(c, c->next + d->imm, d->osz);
 }
 
+/*
+ * jcc with one handler per condition (decode.c's fast_handler, through
+ * sc_jcc_form): the condition is a constant in each (sc_cond_const).
+ * Taken, it retires itself and leaves the block to the run loop.
+ */
+#define JCC(cc)								\
+	static int jcc_##cc(struct sc_cpu *c, const struct sc_insn *d)	\
+	{								\
+		uint64_t fall = c->next;				\
+		if (sc_cond_const(c, cc)) {				\
+			if (sc_branch(c, fall + d->imm, d->osz))	\
+				return SC_STOP;				\
+			if (c->next != fall)				\
+				return sc_retire(c);			\
+		}							\
+		return sc_next(c, d);					\
+	}
+JCC(0) JCC(1) JCC(2) JCC(3) JCC(4) JCC(5) JCC(6) JCC(7)
+JCC(8) JCC(9) JCC(10) JCC(11) JCC(12) JCC(13) JCC(14) JCC(15)
+
+sc_fn *sc_jcc_form(unsigned cc)
+{
+	static sc_fn *const forms[16] = {
+		jcc_0, jcc_1, jcc_2, jcc_3, jcc_4, jcc_5, jcc_6, jcc_7,
+		jcc_8, jcc_9, jcc_10, jcc_11, jcc_12, jcc_13, jcc_14, jcc_15,
+	};
+
+	return forms[cc & 15];
+}
+
 int op_jmp_rel(struct sc_cpu *c, const struct sc_insn *d)
 {
 	return sc_branch(c, c->next + d->imm, d->osz);

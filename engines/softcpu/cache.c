@@ -34,10 +34,14 @@ int sc_cache_init(struct sc_cpu *c, uint64_t npages)
 				  SC_ICACHE_SIZE * sizeof(*c->icache));
 	if (c->icache)
 		memset(c->icache, 0, SC_ICACHE_SIZE * sizeof(*c->icache));
+	c->blocks = aligned_alloc(_Alignof(struct sc_block),
+				  SC_NBLOCKS * sizeof(*c->blocks));
+	if (c->blocks)
+		memset(c->blocks, 0, SC_NBLOCKS * sizeof(*c->blocks));
 	c->page_gen = calloc(npages, sizeof(*c->page_gen));
 	c->page_code = calloc(npages, sizeof(*c->page_code));
 	c->npages = npages;
-	if (!c->icache || !c->page_gen || !c->page_code) {
+	if (!c->icache || !c->blocks || !c->page_gen || !c->page_code) {
 		sc_cache_fini(c);
 		return -1;
 	}
@@ -47,9 +51,11 @@ int sc_cache_init(struct sc_cpu *c, uint64_t npages)
 void sc_cache_fini(struct sc_cpu *c)
 {
 	free(c->icache);
+	free(c->blocks);
 	free(c->page_gen);
 	free(c->page_code);
 	c->icache = NULL;
+	c->blocks = NULL;
 	c->page_gen = NULL;
 	c->page_code = NULL;
 }
@@ -67,6 +73,83 @@ struct sc_insn *sc_cache_put(struct sc_cpu *c, uint64_t ram,
 	slot->gen = c->page_gen[pg];
 	c->page_code[pg] = 1;
 	return slot;
+}
+
+/*
+ * The handlers after which a block ends: every control transfer, what
+ * may load CS or SS or change the mode, what repeats (rep, which yields
+ * with RIP on it), popf (which may set TF: the single-step trap is the run
+ * loop's, per instruction) and whatever traps.  The run loop does not
+ * rely on this list for correctness: after each instruction it checks
+ * that RIP went to the next one and that the page was not written, and
+ * it reads every handler's result.  The list only keeps blocks from
+ * holding records that would not run.
+ */
+static sc_fn *const block_enders[] = {
+	op_jcc, op_jmp_rel, op_call_rel, op_ret, op_jmp_e, op_call_e, op_loop,
+	op_jrcxz, op_far_e, op_far_ptr, op_lret,
+	op_movs, op_stos, op_lods, op_cmps, op_scas,
+	op_popf, op_into, op_bound,
+	op_priv, op_int3, op_int, op_int1, op_syscall, op_sysenter,
+	op_mov_sreg_e, op_pop_sreg, op_load_far, op_ud,
+};
+
+bool sc_block_ends(const struct sc_insn *d)
+{
+	sc_fn *fn = d->fn;
+
+	/* jcc, whose handlers are one per condition (sc_jcc_form) */
+	if ((d->map == 1 && (d->opc & 0xf0) == 0x70) ||
+	    (d->map == 2 && (d->opc & 0xf0) == 0x80))
+		return true;
+	for (size_t i = 0; i < sizeof(block_enders) / sizeof(*block_enders); i++)
+		if (block_enders[i] == fn)
+			return true;
+	return false;
+}
+
+/*
+ * A block is decoded straight from the page's bytes: the run loop does
+ * not build blocks under --patch (whose overlay sc_patch_fetch() lays
+ * over the bytes) or under the debugger, and an instruction that would
+ * run into the next page ends the block before it.
+ */
+struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
+				unsigned off)
+{
+	uint64_t tag = sc_cache_tag(e->ram + off, c->csz);
+	struct sc_block *b = &c->blocks[(tag ^ tag >> 12) & (SC_NBLOCKS - 1)];
+	uint64_t pg = e->ram >> PAGE_4K_SHIFT;
+	unsigned n = 0, start = off;
+
+	while (n < SC_BLOCK_MAX && off < PAGE_4K) {
+		unsigned avail = PAGE_4K - off < 15 ? PAGE_4K - off : 15;
+		struct sc_insn *d = &b->insn[n];
+
+		if (sc_decode(e->host + off, avail, c->csz, d) != SC_DEC_OK)
+			break;
+		c->decodes++;
+		d->boff = (uint16_t)(off - start);
+		n++;
+		off += d->len;
+		if (sc_block_ends(d))
+			break;
+	}
+	if (n == 0) {
+		b->tag = 0;
+		return NULL;
+	}
+	/* The fast forms' chain (sc_next), in 64-bit code only: there is no
+	 * CS.limit to check before the next record. */
+	for (unsigned i = 0; i + 1 < n; i++)
+		b->insn[i].chain = c->csz == 8 && b->insn[i].threaded &&
+				   b->insn[i + 1].threaded;
+	b->tag = tag;
+	b->gen = c->page_gen[pg];
+	b->n = n;
+	c->page_code[pg] = 1;
+	c->built++;
+	return b;
 }
 
 void sc_cache_invalidate(struct sc_cpu *c, uint64_t ram, uint64_t len)

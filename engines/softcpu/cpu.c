@@ -167,15 +167,15 @@ static const struct sc_insn *fetch_crossing(struct sc_cpu *c, uint64_t lin,
 }
 
 /*
- * The decoded record at rip, whose linear address is lin, or NULL after
- * stopping with a fault: a RIP that is not canonical, or outside CS.limit.
+ * Translate the code page of rip, whose linear address is lin, and make it
+ * the run loop's known page (code_vpn, code_tag, code_gen).  The TLB
+ * entry, or NULL after stopping with a fault: a RIP that is not
+ * canonical, or outside CS.limit.
  */
-static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
-				   uint64_t lin, struct sc_insn *scratch)
+static const struct sc_tlb *code_page(struct sc_cpu *c, uint64_t rip,
+				      uint64_t lin)
 {
 	const struct sc_tlb *e;
-	const struct sc_insn *d;
-	unsigned off = lin & (PAGE_4K - 1), avail;
 
 	if (c->mode64 ? !x86_canonical(rip) : rip > c->cs_limit) {
 		sc_gp(c, 0);
@@ -186,6 +186,22 @@ static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
 	c->code_vpn = lin >> PAGE_4K_SHIFT;
 	c->code_tag = sc_cache_tag(e->ram, c->csz);
 	c->code_gen = &c->page_gen[e->ram >> PAGE_4K_SHIFT];
+	return e;
+}
+
+/*
+ * The decoded record at rip, whose linear address is lin, or NULL after
+ * stopping with a fault: a RIP that is not canonical, or outside CS.limit.
+ */
+static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
+				   uint64_t lin, struct sc_insn *scratch)
+{
+	const struct sc_tlb *e;
+	const struct sc_insn *d;
+	unsigned off = lin & (PAGE_4K - 1), avail;
+
+	if (!(e = code_page(c, rip, lin)))
+		return NULL;
 	uint64_t ram = e->ram + off;
 	if ((d = sc_cache_find(c, ram)))
 		return d;
@@ -209,6 +225,29 @@ static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
 }
 
 /*
+ * The block that starts at rip, linear lin, when it was not found in the
+ * known code page (the run loop looks there first): found after
+ * translating the page, or decoded.  NULL when the first
+ * instruction cannot be in a block (it crosses into the next page, does
+ * not decode) or after a fault (c->exit filled, *stop set).
+ */
+static const struct sc_block *block_at(struct sc_cpu *c, uint64_t rip,
+				       uint64_t lin, bool *stop)
+{
+	const struct sc_block *b;
+	const struct sc_tlb *e;
+	unsigned off = lin & (PAGE_4K - 1);
+
+	if (!(e = code_page(c, rip, lin))) {
+		*stop = true;
+		return NULL;
+	}
+	if ((b = sc_block_lookup(c, c->code_tag + off, c->code_gen)))
+		return b;
+	return sc_block_build(c, e, off);
+}
+
+/*
  * RFLAGS.TF was set when the instruction at "at" began: it completed, and
  * now the CPU raises the single-step #DB, a trap (RIP after it).  popf
  * setting TF thus traps after the next instruction, as on hardware.
@@ -220,6 +259,73 @@ static int single_step_trap(struct sc_cpu *c, uint64_t at)
 	return SC_STOP;
 }
 
+/*
+ * Run block b's records back to back; all of them fit in the budget *n
+ * (which counts down).
+ * Each retires as in the one-instruction path: RIP and the instruction
+ * count move per instruction, so that a fault reports its own RIP and
+ * --icount counts exactly.  A fast form retires itself and runs the fast
+ * forms after it (sc_next): the loop learns how far it went from the
+ * instruction count, and goes on from there if that is still on the
+ * straight line (RIP is the record's, its offset in the block).  The block is left early when an instruction
+ * went anywhere but to the next one (a taken branch) or wrote a page
+ * that holds decoded code (sc_code_write: maybe the block's own, whose
+ * records after it may then be stale).  SC_OK, or the handler's SC_STOP, SC_YIELD (RIP stays) or
+ * SC_OK after a retired SC_NEWCS (the caller starts over in the new mode,
+ * which run_slice() does: *n is set to 0).
+ */
+static inline int run_block(struct sc_cpu *c, const struct sc_block *b,
+			    unsigned *n, bool legacy)
+{
+	struct vcpu *v = c->v;
+	const struct sc_insn *d = b->insn;
+	const struct sc_insn *end = d + b->n; /* b->n <= *n: the caller saw */
+	uint64_t rip0 = v->rip, rip = rip0, fall;
+	int rc;
+
+	c->code_written = false;
+	do {
+		uint64_t before = v->instructions;
+
+		fall = rip + d->len;
+		if (legacy && fall - 1 > c->cs_limit) {
+			rc = sc_gp(c, 0);
+			break;
+		}
+		c->next = fall;
+		rc = d->fn(c, d);
+		if (!d->threaded) {
+			if (rc != SC_OK)
+				break;
+			v->rip = rip = c->next;
+			v->instructions++;
+			d++;
+			if (rip != fall)
+				break;
+			continue;
+		}
+		/* A fast form: it retired itself and the chain after it. */
+		d += v->instructions - before;
+		rip = v->rip;
+		if (rc != SC_OK || (d < end && rip != rip0 + d->boff))
+			break;
+	} while (d < end && !c->code_written);
+	*n -= (unsigned)(d - b->insn);
+	switch (rc) {
+	case SC_OK:
+	case SC_YIELD: /* RIP stays: the monitor looks */
+		return rc;
+	case SC_STOP:
+		c->stopped++;
+		return SC_STOP;
+	default: /* SC_NEWCS: retire it; the caller starts over */
+		v->rip = c->next;
+		v->instructions++;
+		*n = 0;
+		return SC_OK;
+	}
+}
+
 /* Compiled four times into run_slice(), once per kind of code and
  * debugger state (below). */
 static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy,
@@ -227,8 +333,9 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy,
 
 /*T:110 softcpu, the software CPU, is the first engine: a CPU that can only do
  * what ring 3 may.  Each instruction is decoded once, into a small record
- * with a handler pointer, and cached by guest-physical address; the loop
- * below finds the record and calls its handler, which either does the
+ * with a handler pointer, and cached by guest-physical address, a block
+ * of them for a straight line of code; the loop below finds the record
+ * (or the block) and calls its handler, which either does the
  * instruction or stops with the exception a ring-3 CPU would raise (stop
  * 115).  That exception, in a struct vm_exit, is the trap that vm_run()
  * hands to the dispatcher.
@@ -250,14 +357,39 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy,
 	struct sc_insn scratch;
 	struct vcpu *v = c->v;
 
-	while (n--) {
+	while (n) {
 		const struct sc_insn *d = NULL;
 		uint64_t lin = legacy ? (uint32_t)(v->rip + c->cs_base) : v->rip;
 		/*
-		 * Still on the code page of the last fetch?  Its translation
-		 * holds for the whole run(): the shadow only changes while
-		 * the monitor has control.
+		 * Blocks, when neither the debugger (which looks before every
+		 * instruction), --patch (whose overlay is per fetch) nor TF
+		 * (a trap after every instruction) is in force.
 		 */
+		if (!dbg && !c->patch && !(v->rflags & FL_TF)) {
+			bool stop = false;
+			const struct sc_block *b = NULL;
+			if (lin >> PAGE_4K_SHIFT == c->code_vpn)
+				b = sc_block_lookup(c, c->code_tag +
+						    (lin & (PAGE_4K - 1)),
+						    c->code_gen);
+			if (!b && !(b = block_at(c, v->rip, lin, &stop)) &&
+			    stop)
+				return SC_STOP;
+			/* Run only a whole block: the fast forms' chain does
+			 * not look at the budget (sc_next). */
+			if (b && b->n <= n) {
+				int rc = run_block(c, b, &n, legacy);
+				if (rc != SC_OK)
+					return rc;
+				continue;
+			}
+		}
+		/*
+		 * One instruction.  Still on the code page of the last fetch?
+		 * Its translation holds for the whole run(): the shadow only
+		 * changes while the monitor has control.
+		 */
+		n--;
 		/* The debugger's breakpoints: compared, never written. */
 		if (dbg) {
 			c->watch_hit = NULL;
@@ -275,7 +407,7 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy,
 			return sc_gp(c, 0);
 		uint64_t at = v->rip, tf = v->rflags & FL_TF;
 		c->next = at + d->len;
-		int rc = d->fn(c, d);
+		int rc = d->fn(c, d); /* no block: a fast form runs only d */
 		if (rc != SC_OK) {
 			if (rc == SC_YIELD)
 				return SC_YIELD; /* RIP stays: the monitor looks */
@@ -290,8 +422,10 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy,
 				return sc_debug_watch(c);
 			return tf ? single_step_trap(c, at) : SC_OK;
 		}
-		v->rip = c->next;
-		v->instructions++;
+		if (!d->threaded) { /* a fast form retired itself */
+			v->rip = c->next;
+			v->instructions++;
+		}
 		if (dbg && c->watch_hit)
 			return sc_debug_watch(c);
 		if (tf)
@@ -463,6 +597,8 @@ static void sc_print_stats(const struct vm *vm, double secs, FILE *f)
 		lookups ? 100.0 * (double)(lookups - (c->decodes < lookups ?
 		c->decodes : lookups)) / (double)lookups : 0.0,
 		lookups, c->decodes, c->crossing);
+	fprintf(f, "softcpu: pre-decoded blocks: %" PRIu64 " decoded\n",
+		c->built);
 	fprintf(f, "softcpu: mmio: %" PRIu64 " device accesses\n",
 		c->mmio_accesses);
 }

@@ -591,25 +591,30 @@ static bool lockable(const struct sc_insn *d, uint32_t f)
 }
 
 /*
- * A handler of its own for the register form of the commonest
- * instructions (alu.c, misc.c): the general handler would test ModRM.mod and the
- * operand size on every run of a record whose answer never changes.
- * Byte operands keep the general handler (AH..BH are its business).
+ * A handler of its own for the commonest forms of the commonest
+ * instructions (alu.c, misc.c, branch.c): the general handler would test
+ * ModRM.mod, the operand size, the condition or the addressing on every
+ * run of a record whose answer never changes.  The register forms of
+ * the ALU operations at 2, 4 and 8 bytes, of mov, setcc and lea; mov and
+ * movzx with a flat memory operand (sc_flat); jcc, one per condition.
+ * Byte ALU operands keep the general handler (AH..BH are its business).
  */
 static sc_fn *fast_handler(const struct sc_insn *d, sc_fn *fn)
 {
+	sc_fn *form = sc_flat_form(fn, d);
+
+	if (form || (form = sc_reg_form(fn, d)))
+		return form;
+	if (fn == op_jcc)
+		return sc_jcc_form(d->op);
 	if (d->osz == 1)
 		return fn;
 	if (fn == op_alu_ai)
-		return sc_alu_reg_form(fn, d->op);
+		return sc_alu_reg_form(fn, d->op, d->osz);
 	if (d->mod != 3)
 		return fn;
 	if (fn == op_alu_eg || fn == op_alu_ge || fn == op_alu_ei)
-		return sc_alu_reg_form(fn, d->op);
-	if (fn == op_mov_eg)
-		return op_mov_rr;
-	if (fn == op_mov_ge)
-		return op_mov_rr_g;
+		return sc_alu_reg_form(fn, d->op, d->osz);
 	return fn;
 }
 
@@ -672,7 +677,10 @@ enum sc_decode sc_decode(const uint8_t *buf, unsigned avail, unsigned csz,
 		return SC_DEC_LONG;
 	d->len = (uint8_t)s.i;
 	d->fn = def->fn ? fast_handler(d, def->fn) : op_ud;
-	if ((d->flags & SCI_LOCK) && !lockable(d, f))
+	d->threaded = d->fn != def->fn && def->fn; /* a fast form: sc_next */
+	if ((d->flags & SCI_LOCK) && !lockable(d, f)) {
 		d->fn = op_ud;
+		d->threaded = false;
+	}
 	return SC_DEC_OK;
 }

@@ -20,18 +20,63 @@ int op_mov_eg(struct sc_cpu *c, const struct sc_insn *d)
 	return sc_write(c, sc_ea(c, d), d->osz, x, sc_acc(d, ACC_WRITE));
 }
 
-/* The register form of 89/8B at 16, 32 and 64 bits (decode.c's
- * fast_handler): rm <- reg for 89 (op_mov_eg), reg <- rm for 8B. */
-int op_mov_rr(struct sc_cpu *c, const struct sc_insn *d)
-{
-	sc_rset(c, d->rm, d->osz, c->v->regs[d->reg]);
-	return SC_OK;
-}
+/*
+ * The register forms of mov, setcc and lea with the operand size (and
+ * the condition) constant in the handler, chosen at decode time
+ * (sc_reg_form), as the ALU's are (alu.c).
+ */
+#define MOV_RR(sz)							\
+	static int mov_rr##sz(struct sc_cpu *c, const struct sc_insn *d) \
+	{								\
+		sc_rset(c, d->rm, sz, c->v->regs[d->reg]);		\
+		return sc_next(c, d);					\
+	}								\
+	static int mov_rr_g##sz(struct sc_cpu *c, const struct sc_insn *d) \
+	{								\
+		sc_rset(c, d->reg, sz, c->v->regs[d->rm]);		\
+		return sc_next(c, d);					\
+	}
+MOV_RR(2) MOV_RR(4) MOV_RR(8)
 
-int op_mov_rr_g(struct sc_cpu *c, const struct sc_insn *d)
+#define SETCC(cc)							\
+	static int setcc_##cc(struct sc_cpu *c, const struct sc_insn *d) \
+	{								\
+		sc_rset(c, d->rm, 1, sc_cond_const(c, cc));		\
+		return sc_next(c, d);					\
+	}
+SETCC(0) SETCC(1) SETCC(2) SETCC(3) SETCC(4) SETCC(5) SETCC(6) SETCC(7)
+SETCC(8) SETCC(9) SETCC(10) SETCC(11) SETCC(12) SETCC(13) SETCC(14)
+SETCC(15)
+
+/* lea with 64-bit addressing: no cut to the address size. */
+#define LEA(sz)								\
+	static int lea##sz(struct sc_cpu *c, const struct sc_insn *d)	\
+	{								\
+		sc_rset(c, d->reg, sz, sc_ea_off(c, d));		\
+		return sc_next(c, d);					\
+	}
+LEA(4) LEA(8)
+
+sc_fn *sc_reg_form(sc_fn *fn, const struct sc_insn *d)
 {
-	sc_rset(c, d->reg, d->osz, c->v->regs[d->rm]);
-	return SC_OK;
+	static sc_fn *const setcc[16] = {
+		setcc_0, setcc_1, setcc_2, setcc_3, setcc_4, setcc_5,
+		setcc_6, setcc_7, setcc_8, setcc_9, setcc_10, setcc_11,
+		setcc_12, setcc_13, setcc_14, setcc_15,
+	};
+	int size = d->osz == 2 ? 0 : d->osz == 4 ? 1 : d->osz == 8 ? 2 : -1;
+
+	if (fn == op_lea && d->mod != 3 && d->asz == 8 && d->osz >= 4)
+		return d->osz == 4 ? lea4 : lea8;
+	if (d->mod != 3)
+		return NULL;
+	if (fn == op_setcc)
+		return setcc[d->op & 15];
+	if (fn == op_mov_eg && size >= 0)
+		return (sc_fn *const[]){ mov_rr2, mov_rr4, mov_rr8 }[size];
+	if (fn == op_mov_ge && size >= 0)
+		return (sc_fn *const[]){ mov_rr_g2, mov_rr_g4, mov_rr_g8 }[size];
+	return NULL;
 }
 
 int op_mov_ge(struct sc_cpu *c, const struct sc_insn *d)
@@ -58,6 +103,80 @@ int op_mov_ri(struct sc_cpu *c, const struct sc_insn *d)
 {
 	sc_rset(c, d->reg, d->osz, d->imm);
 	return SC_OK;
+}
+
+/*
+ * The memory forms of mov and movzx in 64-bit code's flat addressing
+ * (sc_flat), one handler per size, chosen at decode time: the
+ * commonest memory accesses of compiled code.  Each tries the inline
+ * case and otherwise runs the general handler from the start: nothing
+ * was changed yet.  Like every fast form, each ends with sc_next().
+ */
+#define FLAT_STORE(name, sz, T, general, value)				\
+	static int name(struct sc_cpu *c, const struct sc_insn *d)	\
+	{								\
+		uint8_t *p = sc_flat(c, d, sz, true);			\
+		if (!p) {						\
+			int rc = general(c, d);				\
+			return rc != SC_OK ? rc : sc_next(c, d);	\
+		}							\
+		T x = (T)(value);					\
+		memcpy(p, &x, sz);					\
+		return sc_next(c, d);					\
+	}
+#define FLAT_LOAD(name, sz, T, general, osz)				\
+	static int name(struct sc_cpu *c, const struct sc_insn *d)	\
+	{								\
+		const uint8_t *p = sc_flat(c, d, sz, false);		\
+		if (!p) {						\
+			int rc = general(c, d);				\
+			return rc != SC_OK ? rc : sc_next(c, d);	\
+		}							\
+		T x;							\
+		memcpy(&x, p, sz);					\
+		sc_rset(c, d->reg, osz, x);				\
+		return sc_next(c, d);					\
+	}
+
+FLAT_STORE(st_g1, 1, uint8_t, op_mov_eg, sc_rget(c, d->reg, 1))
+FLAT_STORE(st_g2, 2, uint16_t, op_mov_eg, c->v->regs[d->reg])
+FLAT_STORE(st_g4, 4, uint32_t, op_mov_eg, c->v->regs[d->reg])
+FLAT_STORE(st_g8, 8, uint64_t, op_mov_eg, c->v->regs[d->reg])
+FLAT_STORE(st_i1, 1, uint8_t, op_mov_ei, d->imm)
+FLAT_STORE(st_i2, 2, uint16_t, op_mov_ei, d->imm)
+FLAT_STORE(st_i4, 4, uint32_t, op_mov_ei, d->imm)
+FLAT_STORE(st_i8, 8, uint64_t, op_mov_ei, d->imm)
+FLAT_LOAD(ld_1, 1, uint8_t, op_mov_ge, 1)
+FLAT_LOAD(ld_2, 2, uint16_t, op_mov_ge, 2)
+FLAT_LOAD(ld_4, 4, uint32_t, op_mov_ge, 4)
+FLAT_LOAD(ld_8, 8, uint64_t, op_mov_ge, 8)
+FLAT_LOAD(ldzx_1_4, 1, uint8_t, op_movzx, 4)
+FLAT_LOAD(ldzx_1_8, 1, uint8_t, op_movzx, 8)
+FLAT_LOAD(ldzx_2_4, 2, uint16_t, op_movzx, 4)
+FLAT_LOAD(ldzx_2_8, 2, uint16_t, op_movzx, 8)
+
+sc_fn *sc_flat_form(sc_fn *fn, const struct sc_insn *d)
+{
+	static sc_fn *const st_g[9] = { [1] = st_g1, [2] = st_g2,
+					[4] = st_g4, [8] = st_g8 };
+	static sc_fn *const st_i[9] = { [1] = st_i1, [2] = st_i2,
+					[4] = st_i4, [8] = st_i8 };
+	static sc_fn *const ld[9] = { [1] = ld_1, [2] = ld_2, [4] = ld_4,
+				      [8] = ld_8 };
+
+	if (d->mod == 3 || d->seg != SC_NOSEG || d->asz != 8 ||
+	    (d->flags & SCI_LOCK) || d->osz > 8)
+		return NULL;
+	if (fn == op_mov_eg)
+		return st_g[d->osz];
+	if (fn == op_mov_ei)
+		return st_i[d->osz];
+	if (fn == op_mov_ge)
+		return ld[d->osz];
+	if (fn == op_movzx && d->osz >= 4)
+		return d->op == 1 ? (d->osz == 4 ? ldzx_1_4 : ldzx_1_8)
+				  : (d->osz == 4 ? ldzx_2_4 : ldzx_2_8);
+	return NULL;
 }
 
 /* mov between the accumulator and an absolute address (A0-A3), an

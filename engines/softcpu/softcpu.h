@@ -8,8 +8,10 @@
  * every instruction is decoded once into a compact record (struct
  * sc_insn) that carries a pointer to its handler; records are cached by
  * guest-physical address (cache.c), so a loop is decoded on its first
- * trip only.  The run loop (cpu.c) fetches a record
- * and calls its handler; one handler per instruction family, in files named
+ * trip only.  Records are decoded a straight line of code at a time into
+ * blocks (struct sc_block); the run loop (cpu.c) finds a block and calls
+ * its handlers back to back, and the commonest forms jump from one to
+ * the next themselves (sc_next); one handler per instruction family, in files named
  * after the families (alu.c, shift.c, muldiv.c, bit.c, string.c, stack.c,
  * branch.c, misc.c, system.c, segment.c, and legacy.c for what exists
  * only outside 64-bit mode).
@@ -126,11 +128,35 @@ struct sc_insn {
 	uint64_t imm;     /* immediate, sign-extended where the SDM says so;
 			     a far pointer (9A, EA): offset | selector << 32 */
 	uint8_t imm2;     /* second immediate (enter's nesting level) */
+	bool threaded;    /* its handler is a fast form that retires itself
+			     and may run the next record (sc_next) */
+	bool chain;       /* in a block: the next record is a fast form too,
+			     which sc_next may run (cache.c) */
+	uint16_t boff;    /* in a block: its offset from the block's start */
 	uint16_t acc;     /* access-kind bits of the memory operand: its
 			     SC_ACC_SEG, ACC_STACK for a stack reference */
 };
 
 #define SC_CSZ_UNSCANNED 0x80
+
+/*
+ * A pre-decoded block (cache.c): the records of up to SC_BLOCK_MAX
+ * instructions that follow one another in one page, decoded together the
+ * first time the block's first byte is reached, up to and including the
+ * first control transfer (or anything else that may leave the straight
+ * line: sc_block_ends).  The run loop finds a block once, by the RAM
+ * offset of its first byte, and then calls its handlers back to back:
+ * no look-up, no tag or page check per instruction.  The block is valid
+ * while its page's generation is gen, like a record of the cache.
+ */
+#define SC_BLOCK_MAX 16
+#define SC_NBLOCKS 4096 /* blocks, direct-mapped by RAM offset */
+struct sc_block {
+	uint64_t tag;     /* sc_cache_tag of its first byte; 0: empty */
+	uint32_t gen;     /* the generation of its page it was decoded under */
+	uint32_t n;       /* records in insn[], 1..SC_BLOCK_MAX */
+	struct sc_insn insn[SC_BLOCK_MAX];
+};
 
 /* The lazy-flag operations (flags.c). */
 enum sc_lazy {
@@ -237,6 +263,10 @@ struct sc_cpu {
 				   record's tag: all of it, or at CPL 3
 				   under --patch all but SC_CSZ_UNSCANNED */
 	/* --stats, counted off the hot path: lookups = ran + stopped */
+	struct sc_block *blocks; /* SC_NBLOCKS pre-decoded blocks */
+	bool code_written;      /* sc_code_write dropped a page's code since
+				   the running block began (cpu.c) */
+	uint64_t built;         /* --stats: blocks decoded */
 	uint64_t decodes;       /* cache misses: instructions decoded */
 	uint64_t crossing;      /* of which page-crossing (never cached) */
 	uint64_t ran;           /* instructions completed inside run() */
@@ -317,6 +347,41 @@ static inline int sc_branch(struct sc_cpu *c, uint64_t t, unsigned osz)
 	c->next = t;
 	return SC_OK;
 }
+/*
+ * Threaded dispatch.  The fast forms (the handlers decode.c's
+ * fast_handler chooses: record flag threaded) end with sc_next() instead
+ * of returning SC_OK to the run loop: the instruction of record d has
+ * completed and did not branch; retire it (RIP, the instruction count),
+ * then, when the block's builder marked d chain (the next record of the
+ * block is a fast form too, in 64-bit code), run the next record directly,
+ * with no trip through the loop.  The chain stops at the block's end, at
+ * a record that is not a fast form, after a write that dropped decoded
+ * code (the next record may be stale), and at a taken branch (jcc retires
+ * itself then: sc_retire); the loop then takes over (cpu.c's run_block,
+ * which finds where the chain stopped by the instruction count).  The
+ * loop runs a block only when its whole length fits in the instruction
+ * budget, so that --icount's deadlines stay exact.  A block holds at most
+ * SC_BLOCK_MAX records: the chain of calls is that deep at most, even
+ * where the compiler does not make them jumps.
+ */
+static inline int sc_retire(struct sc_cpu *c)
+{
+	c->v->rip = c->next;
+	c->v->instructions++;
+	return SC_OK;
+}
+
+static inline int sc_next(struct sc_cpu *c, const struct sc_insn *d)
+{
+	uint64_t next = c->next;
+
+	sc_retire(c);
+	if (!d->chain || c->code_written)
+		return SC_OK;
+	c->next = next + d[1].len;
+	return d[1].fn(c, d + 1);
+}
+
 /* Stop because the engine cannot go on (a monitor bug). */
 int sc_internal(struct sc_cpu *c, const char *why);
 /*
@@ -442,6 +507,35 @@ void sc_set_flags(struct sc_cpu *c, uint64_t mask, uint64_t bits);
 uint64_t sc_szp(uint64_t res, unsigned sz);
 /* Evaluate condition code cc (0..15, as in jcc/setcc/cmovcc). */
 bool sc_cond(const struct sc_cpu *c, unsigned cc);
+
+/*
+ * sc_cond() for a condition cc that is a constant where it is inlined
+ * (the handlers of one condition: jcc, setcc): after a cmp or sub (the
+ * lazy state LZ_SUB, what a compiler's loop ends with) it is one
+ * comparison of the recorded operands, and after a test or and
+ * (LZ_LOGIC) "equal" is a look at the result.  Every other state asks
+ * sc_cond().
+ */
+static inline bool sc_cond_const(const struct sc_cpu *c, unsigned cc)
+{
+	uint64_t a = c->lz_a, b = c->lz_b;
+	bool r;
+
+	if (c->lz_op == LZ_SUB) {
+		switch (cc >> 1) {
+		case 1: r = a < b; break;
+		case 2: r = a == b; break;
+		case 3: r = a <= b; break;
+		case 6: r = sc_sext(a, c->lz_sz) < sc_sext(b, c->lz_sz); break;
+		case 7: r = sc_sext(a, c->lz_sz) <= sc_sext(b, c->lz_sz); break;
+		default: return sc_cond(c, cc);
+		}
+		return r ^ (cc & 1);
+	}
+	if (c->lz_op == LZ_LOGIC && cc >> 1 == 2)
+		return (c->lz_res == 0) ^ (cc & 1);
+	return sc_cond(c, cc);
+}
 
 /* -------------------------------------------------------------- mmu.c */
 /* Access kinds for translation: ACC_* of isa/arch.h. */
@@ -652,6 +746,38 @@ static inline void sc_loc_put(struct sc_cpu *c, const struct sc_loc *l,
 		sc_mem_put(&l->m, sz, x);
 }
 
+/*
+ * The flat fast path of a memory operand (the forms of sc_flat_form):
+ * in 64-bit code, through no FS or GS override, with 64-bit addressing,
+ * the operand's linear address is its effective address.  The host
+ * address of its sz bytes when the TLB holds the page with the right the
+ * access needs, the operand lies within the page, and (write) the page
+ * holds no decoded code: exactly sc_map()'s inline case.  NULL otherwise:
+ * the caller then runs the general handler, which takes every other case
+ * (a miss, a fault, a device, a page-crossing operand, code to drop).
+ */
+static inline uint8_t *sc_flat(struct sc_cpu *c, const struct sc_insn *d,
+			       unsigned sz, bool write)
+{
+	uint64_t va = (uint64_t)(int64_t)d->disp;
+
+	if (d->base != SC_NOREG)
+		va += c->v->regs[d->base];
+	if (d->index != SC_NOREG)
+		va += c->v->regs[d->index] << d->scale;
+	if (d->flags & SCI_RIPREL)
+		va += c->next;
+	const struct sc_tlb *e =
+		&c->tlb[(va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1)];
+	unsigned off = va & (PAGE_4K - 1);
+	if (e->vpn != va >> PAGE_4K_SHIFT || off + sz > PAGE_4K ||
+	    !(e->rights & (write ? TLB_W : TLB_R)))
+		return NULL;
+	if (write && c->page_code[e->ram >> PAGE_4K_SHIFT])
+		return NULL;
+	return e->host + off;
+}
+
 /* Read the E operand at size sz. */
 static inline int sc_get_e(struct sc_cpu *c, const struct sc_insn *d,
 			   unsigned sz, uint64_t *x)
@@ -760,6 +886,29 @@ static inline struct sc_insn *sc_cache_find(struct sc_cpu *c, uint64_t ram)
  * unscanned: tag it SC_CSZ_UNSCANNED (--patch, see cache.c). */
 struct sc_insn *sc_cache_put(struct sc_cpu *c, uint64_t ram,
 			     const struct sc_insn *d, bool unscanned);
+/*
+ * The block for tag (sc_cache_tag) in the page whose generation is *gen,
+ * or NULL when not built.
+ */
+static inline struct sc_block *sc_block_lookup(struct sc_cpu *c, uint64_t tag,
+					       const uint32_t *gen)
+{
+	struct sc_block *b = &c->blocks[(tag ^ tag >> 12) & (SC_NBLOCKS - 1)];
+
+	if (b->tag == tag && b->gen == *gen)
+		return b;
+	return NULL;
+}
+/*
+ * Decode the block whose first byte is at offset off of the code page e
+ * (RAM offset e->ram + off, code size c->csz) into its slot.  NULL when
+ * not even the first instruction lies whole within the page or decodes:
+ * the run loop then takes the one-instruction path, which reports it.
+ */
+struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
+				unsigned off);
+/* Does the instruction of record d end a block? */
+bool sc_block_ends(const struct sc_insn *d);
 /* RAM offsets [ram, ram + len) are about to change: drop their code. */
 void sc_cache_invalidate(struct sc_cpu *c, uint64_t ram, uint64_t len);
 /*
@@ -781,6 +930,7 @@ static inline void sc_code_write(struct sc_cpu *c, uint64_t ram)
 	if (c->page_code[pg]) {
 		c->page_code[pg] = 0;
 		c->page_gen[pg]++;
+		c->code_written = true;
 		if (c->patch)
 			patch_written(c->patch, ram, sc_patch_forget, c);
 	}
@@ -803,12 +953,21 @@ sc_fn op_alu_eg, op_alu_ge, op_alu_ai, op_alu_ei, op_test_eg, op_test_ai,
 	op_inc_e, op_dec_e, op_not_e, op_neg_e, op_test_ei;
 /*
  * alu.c: the handler of op_alu_eg, op_alu_ge, op_alu_ei or op_alu_ai (fn)
- * made for operation op with register operands of 2, 4 or 8 bytes (what
+ * made for operation op with register operands of osz = 2, 4 or 8 bytes (what
  * decode.c's fast_handler asks for); any other fn is returned as is.
  */
-sc_fn *sc_alu_reg_form(sc_fn *fn, unsigned op);
-/* misc.c: the same for op_mov_eg and op_mov_ge */
-sc_fn op_mov_rr, op_mov_rr_g;
+sc_fn *sc_alu_reg_form(sc_fn *fn, unsigned op, unsigned osz);
+/*
+ * misc.c: the handler of mov (88/89, 8A/8B, C6/C7) or movzx with a memory
+ * operand of the flat fast path (sc_flat) made for d's sizes, or NULL.
+ */
+sc_fn *sc_flat_form(sc_fn *fn, const struct sc_insn *d);
+/*
+ * misc.c: the handler of a register form (ModRM.mod 3) of mov (89, 8B),
+ * setcc or a lea with 64-bit addressing made for d's operand size and
+ * condition, or NULL.
+ */
+sc_fn *sc_reg_form(sc_fn *fn, const struct sc_insn *d);
 /* shift.c */
 sc_fn op_shift_e, op_shift_cl, op_shld, op_shrd;
 /* muldiv.c */
@@ -824,6 +983,8 @@ sc_fn op_push_r, op_pop_r, op_push_i, op_push_e, op_pop_e, op_enter,
 /* branch.c */
 sc_fn op_jcc, op_jmp_rel, op_call_rel, op_ret, op_jmp_e, op_call_e, op_loop,
 	op_jrcxz, op_far_e, op_far_ptr, op_lret;
+/* branch.c: jcc's handler for condition cc (0..15) */
+sc_fn *sc_jcc_form(unsigned cc);
 /* legacy.c: what exists only outside 64-bit mode */
 sc_fn op_daa_das, op_aaa_aas, op_aam, op_aad, op_salc, op_into, op_pusha,
 	op_popa, op_bound, op_arpl;

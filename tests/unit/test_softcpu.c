@@ -674,6 +674,73 @@ static void test_self_modifying_code(void **state)
 	assert_int_equal(v->regs[GPR_RAX], 9);
 }
 
+/*
+ * Pre-decoded blocks (cache.c, cpu.c): a store into a later instruction
+ * of the same straight line of code takes effect on that instruction, a
+ * second time too, when the block holding both was decoded before.
+ */
+static void test_block_smc_same_block(void **state)
+{
+	/*
+	 * 0: mov byte [rip + 1], bl     88 1d 01 00 00 00  (patches 7)
+	 * 6: mov eax, 1                 b8 01 00 00 00
+	 * b: int3                       cc
+	 */
+	static const uint8_t code[] = { 0x88, 0x1d, 1, 0, 0, 0, 0xb8, 1, 0, 0,
+					0, 0xcc };
+	(void)state;
+
+	load(code, sizeof(code));
+	for (uint64_t bl = 7; bl < 10; bl++) {
+		v->rip = CODE;
+		v->regs[GPR_RBX] = bl;
+		run_to_int3();
+		assert_int_equal(v->regs[GPR_RAX], bl);
+	}
+}
+
+/* A block stops at the instruction count's deadline (--icount's timer
+ * events) and at a fault, with RIP and the count those of the
+ * instruction, in the middle of its straight line. */
+static void test_block_deadline_and_fault(void **state)
+{
+	/*
+	 * 0..8: inc rax x3              48 ff c0
+	 * 9:    mov [rbx], al           88 03     (#GP: rbx not canonical)
+	 * b:    int3                    cc
+	 */
+	static const uint8_t code[] = { 0x48, 0xff, 0xc0, 0x48, 0xff, 0xc0,
+					0x48, 0xff, 0xc0, 0x88, 0x03, 0xcc };
+	(void)state;
+
+	load(code, sizeof(code));
+	v->regs[GPR_RAX] = 0;
+	v->regs[GPR_RBX] = 1ULL << 63;
+	uint64_t start = v->instructions;
+	vm.insn_deadline = start + 2;
+	struct vm_exit x = run();
+	assert_int_equal(x.reason, EXIT_INTERRUPT);
+	assert_int_equal(v->rip, CODE + 6);
+	assert_int_equal(v->instructions - start, 2);
+	assert_int_equal(v->regs[GPR_RAX], 2);
+	vm.insn_deadline = UINT64_MAX;
+	x = run();
+	assert_int_equal(x.reason, EXIT_EXCEPTION);
+	assert_int_equal(x.exc.vector, T_GP);
+	assert_int_equal(x.rip, CODE + 9);
+	assert_int_equal(v->rip, CODE + 9);
+	assert_int_equal(v->instructions - start, 3);
+	assert_int_equal(v->regs[GPR_RAX], 3);
+	/* Again, from the blocks now decoded: the same. */
+	v->rip = CODE;
+	v->regs[GPR_RAX] = 0;
+	start = v->instructions;
+	x = run();
+	assert_int_equal(x.exc.vector, T_GP);
+	assert_int_equal(v->rip, CODE + 9);
+	assert_int_equal(v->instructions - start, 3);
+}
+
 /* --------------------------------------- privileged and sensitive */
 
 static void test_privileged_gp(void **state)
@@ -1351,6 +1418,50 @@ static uint32_t get32(uint64_t gpa)
 
 	assert_int_equal(gm_read(&vm.mem, gpa, &x, 4), 0);
 	return x;
+}
+
+/*
+ * The fast forms (decode.c's fast_handler) and their chain (sc_next), run
+ * three times: the first run decodes, the others run the block.  The
+ * cases they hand to the general handler (AH, an operand across a page)
+ * come out the same.
+ */
+static void test_fast_forms(void **state)
+{
+	static const uint8_t code[] = {
+		0x88, 0x23,                         /* mov [rbx], ah */
+		0x0f, 0xb7, 0x0b,                   /* movzx ecx, word [rbx] */
+		0x89, 0x83, 0xfe, 0x0f, 0, 0,       /* mov [rbx+0xffe], eax */
+		0x8b, 0x93, 0xfe, 0x0f, 0, 0,       /* mov edx, [rbx+0xffe] */
+		0x8d, 0x74, 0xfb, 0x05,             /* lea esi, [rbx+rdi*8+5] */
+		0x48, 0x39, 0xf8,                   /* cmp rax, rdi */
+		0x41, 0x0f, 0x9c, 0xc0,             /* setl r8b */
+		0x41, 0x0f, 0x92, 0xc1,             /* setb r9b */
+		0xcc,
+	};
+	(void)state;
+
+	for (int i = 0; i < 3; i++) {
+		put32(DATA, 0xaabbccdd);
+		v->regs[GPR_RAX] = 0x1122334455667788ULL;
+		v->regs[GPR_RBX] = DATA;
+		v->regs[GPR_RCX] = ~0ULL;
+		v->regs[GPR_RDI] = 0xffffffff00000001ULL;
+		v->regs[GPR_RSI] = ~0ULL;
+		v->regs[8] = v->regs[9] = 0xffff;
+		uint64_t start = v->instructions;
+		run_code(code, sizeof(code));
+		assert_int_equal(get32(DATA), 0xaabbcc77);
+		assert_int_equal(v->regs[GPR_RCX], 0xcc77);
+		assert_int_equal(get32(DATA + 0xffe), 0x55667788);
+		assert_int_equal(v->regs[GPR_RDX], 0x55667788);
+		assert_int_equal(v->regs[GPR_RSI], 0x0030000d);
+		assert_int_equal(v->regs[8], 0xff00);  /* not less (signed) */
+		assert_int_equal(v->regs[9], 0xff01);  /* below (unsigned) */
+		/* int3 is a trap: RIP after it, counted */
+		assert_int_equal(v->rip, CODE + sizeof(code));
+		assert_int_equal(v->instructions - start, 9);
+	}
 }
 
 /* 32-bit code: no REX, 66 makes 16 bits, ModRM rm=5 is absolute. */
@@ -2175,6 +2286,9 @@ int main(void)
 		T(test_tlb_flush),
 		T(test_page_crossing),
 		T(test_self_modifying_code),
+		T(test_block_smc_same_block),
+		T(test_fast_forms),
+		T(test_block_deadline_and_fault),
 		T(test_privileged_gp),
 		T(test_traps_and_ud),
 		T(test_pushf_x86),
