@@ -110,6 +110,11 @@ RT_PV_OBJ := $(RT_OBJ:$(BUILD)/gobj/%=$(BUILD)/gpvobj/%)
 RT32_PV_OBJ := $(RT32_OBJ:$(BUILD)/g32obj/%=$(BUILD)/g32pvobj/%)
 pv_src = $(patsubst $(BUILD)/gobj/%,$(BUILD)/gpvobj/%,$(call guest_src,$(1)))
 pv32_src = $(patsubst $(BUILD)/g32obj/%,$(BUILD)/g32pvobj/%,$(call guest32_src,$(1)))
+# toyos's i386 build with a PC kernel's habits fixed in the guest alone
+# (guests/toyos/arch_i386.c, -DNOHABITS; labs/10-real-os): the same
+# objects but that one file's, toyos32-nohabits.elf.
+NOHABITS32 := $(BUILD)/guests/toyos32-nohabits.elf
+NOHABITS32_OBJ := $(BUILD)/g32obj/guests/toyos/arch_i386-nohabits.o
 
 # ---------------------------------------------------------------- tests
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -121,12 +126,13 @@ DIFF_SRC := $(wildcard tests/diff/*.c tests/diff/*.S)
 	test-escape test-gdb test-diff test-kvm test-tools tour clean bench-trapcost \
 	grade lab-skeleton
 all: $(BUILD)/trapvisor $(BUILD)/trapvisor-qemu $(GUESTS) $(GUESTS32) \
-	$(GUESTS_DUAL32) $(PV_GUESTS64) $(PV_GUESTS32)
+	$(GUESTS_DUAL32) $(PV_GUESTS64) $(PV_GUESTS32) $(NOHABITS32)
 
 deps:
 	@sh scripts/deps.sh
 
-# make gdb GUEST=NAME [GDBPORT=1234] [ARGS="guest args"]: the guest
+# make gdb GUEST=NAME [GDBPORT=1234] [ARGS="guest args"] [TVFLAGS=
+# "--isa=x86"]: the guest
 # build/guests/NAME.elf under --gdb, and gdb attached to it with the image's
 # symbols (.gdbinit); quitting gdb kills the guest.  GDBFLAGS adds gdb
 # options (the gdb suite passes -batch and its commands).
@@ -135,7 +141,7 @@ GDBPORT ?= 1234
 gdb: all
 	@test -n "$(GUEST)" || { echo "make gdb: say which guest: GUEST=NAME, one of: $(notdir $(basename $(wildcard $(BUILD)/guests/*.elf)))" >&2; exit 2; }
 	@test -f $(BUILD)/guests/$(GUEST).elf || { echo "make gdb: no guest $(BUILD)/guests/$(GUEST).elf" >&2; exit 2; }
-	@$(BUILD)/trapvisor --gdb=localhost:$(GDBPORT) $(BUILD)/guests/$(GUEST).elf $(if $(ARGS),-- $(ARGS)) & tv=$$!; \
+	@$(BUILD)/trapvisor --gdb=localhost:$(GDBPORT) $(TVFLAGS) $(BUILD)/guests/$(GUEST).elf $(if $(ARGS),-- $(ARGS)) & tv=$$!; \
 	gdb -q -nx -ex 'set $$gdbport = $(GDBPORT)' -x .gdbinit $(GDBFLAGS) $(BUILD)/guests/$(GUEST).elf; \
 	kill $$tv 2>/dev/null; wait $$tv 2>/dev/null; true
 
@@ -349,6 +355,14 @@ $(BUILD)/guests/%.elf: $$(call guest_src,$$*) $(RT_OBJ) $$(firstword $$(wildcard
 $(PV_GUESTS64): $(BUILD)/guests/%-pv.elf: $$(call pv_src,$$*) $(RT_PV_OBJ) $$(firstword $$(wildcard guests/$$*/guest.ld) guests/runtime/guest.ld)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_LDFLAGS) -Wl,-T,$(filter %.ld,$^) -o $@ $(filter %.o,$^)
+
+$(NOHABITS32_OBJ): guests/toyos/arch_i386.c
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST32_CFLAGS) -DNOHABITS -MMD -MP -c $< -o $@
+
+$(NOHABITS32): $(filter-out %/arch_i386.o,$(call guest32_src,toyos)) $(NOHABITS32_OBJ) $(RT32_OBJ) guests/toyos/guest32.ld
+	@mkdir -p $(dir $@)
+	$(GUEST_LD) -m elf_i386 --build-id=none -z max-page-size=4096 -z noexecstack -T $(filter %.ld,$^) -o $@ $(filter %.o,$^)
 
 $(PV_GUESTS32): $(BUILD)/guests/%32-pv.elf: $$(call pv32_src,$$*) $(RT32_PV_OBJ) guests/$$*/guest32.ld
 	@mkdir -p $(dir $@)

@@ -50,6 +50,12 @@ void syscall_init(void)
 	wrmsr(MSR_KERNEL_GS_BASE, (uint64_t)(uintptr_t)&cpu);
 }
 
+/* The 64-bit kernel never asks the CPU whether interrupts are on (the
+ * i386 build's habits, arch_i386.c): nothing to note. */
+void trap_entered(void)
+{
+}
+
 /* Both ways into the kernel from ring 3 land on the stack ending at top. */
 void syscall_set_kstack(uintptr_t top)
 {

@@ -208,6 +208,9 @@ void syscall_dispatch(struct rt_frame *f);
 /* ------------------------------------------------------------ arch_*.c */
 /* Make the system call instruction reach syscall_dispatch. */
 void syscall_init(void);
+/* Every handler's first call: a trap came in through an interrupt gate,
+ * which cleared IF (i386: the kernel notes it, arch_i386.c). */
+void trap_entered(void);
 /* Point system calls and interrupts from ring 3 at this kernel stack top. */
 void syscall_set_kstack(uintptr_t top);
 /* Make f, on p's kernel stack, enter pc(arg) at CPL 3 with interrupts on,

@@ -66,6 +66,7 @@ static void on_timer(struct rt_frame *f)
 {
 	struct proc *p = proc_current();
 
+	trap_entered();
 	ticks++;
 	outb(PIC_MASTER_CMD, OCW2_EOI);
 	proc_wake_sleepers();
@@ -104,6 +105,7 @@ static void on_page_fault(struct rt_frame *f)
 	unsigned long error = f->error;
 	struct proc *p = proc_current();
 
+	trap_entered();
 	if (!p || !from_user(f))
 		panic("on_page_fault: at 0x%lx in the kernel (" RT_PC_NAME
 		      " 0x%lx, error 0x%lx)", (unsigned long)va,
@@ -128,6 +130,7 @@ static void on_exception(struct rt_frame *f)
 {
 	const char *name = rt_vector_name((unsigned)f->vector);
 
+	trap_entered();
 	if (proc_current() && from_user(f))
 		proc_kill("%s, error code 0x%lx", name,
 			  (unsigned long)f->error);
