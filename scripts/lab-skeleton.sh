@@ -78,10 +78,8 @@ else
 	find . -type f ! -path './.git/*' ! -path './build*' | sed 's|^\./||'
 fi >"$FILES"
 while read -r f; do
-	[ -f "$f" ] || continue # deleted in the working tree
-	mkdir -p "$OUT/$(dirname "$f")"
-	cp -p "$f" "$OUT/$f"
-done <"$FILES"
+	[ -f "$f" ] && printf '%s\0' "$f" # not if deleted in the working tree
+done <"$FILES" | xargs -0 -r cp -p --parents -t "$OUT"
 
 # Files the holed labs ask students to produce themselves
 # (labs/NN-name/remove, one path a line, # comments), and every lab's

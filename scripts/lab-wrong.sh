@@ -12,9 +12,9 @@
 # (a sed script spells | as \x7c), optionally TIMEOUT, the seconds the
 # test binary gets (default 120, as the grader gives it), and sources
 # this file.  The check plants the bug in a copy of the source file (the
-# sed script), compiles tests/unit/BINARY.c against that copy (everything
-# else from BUILD's libtrapvisor.a, whose own object for the file the
-# linker then never needs), runs it, and passes when none of the named
+# sed script), links tests/unit/BINARY.c with that copy (everything else
+# from BUILD's libtrapvisor.a, whose own object for the file the linker
+# then never needs), runs it, and passes when none of the named
 # tests passes (each fails, or the binary died or hung before it
 # finished: a wrong solution may loop for ever, and the grader counts a
 # test without its OK line as failed) and every one of them is scored by
@@ -55,13 +55,23 @@ fi
 san=""
 nm "$BUILD/libtrapvisor.a" 2>/dev/null | grep -q __asan_ &&
 	san="-fsanitize=address,undefined"
+# The test's own files: BUILD's objects of them (make unit-bins compiles
+# them once, from the same sources), else the sources, compiled here.
+tests=""
+for c in "tests/unit/$bin.c" $(cd "$ROOT" && echo tests/unit/support/*.c); do
+	o=$BUILD/obj/${c%.c}.o
+	if [ -n "$(find "$o" -newer "$ROOT/$c" 2>/dev/null)" ]; then
+		tests="$tests $o"
+	else
+		tests="$tests $ROOT/$c"
+	fi
+done
 # The copy's own folder first, for its #include "x.h" of its neighbours.
 # shellcheck disable=SC2046,SC2086
 if ! ${CC:-cc} -std=c11 -w -D_GNU_SOURCE $san \
 	-iquote "$ROOT/$(dirname "$file")" -I"$ROOT" \
 	$(pkg-config --cflags capstone 2>/dev/null) -o "$T/$bin" \
-	"$ROOT/tests/unit/$bin.c" "$ROOT"/tests/unit/support/*.c \
-	"$T/$file" "$BUILD/libtrapvisor.a" \
+	$tests "$T/$file" "$BUILD/libtrapvisor.a" \
 	$(pkg-config --libs capstone 2>/dev/null || echo -lcapstone) -lm \
 	$(pkg-config --libs cmocka 2>/dev/null || echo -lcmocka) \
 	>"$T/log" 2>&1; then
