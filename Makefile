@@ -120,6 +120,7 @@ NOHABITS32_OBJ := $(BUILD)/g32obj/guests/toyos/arch_i386-nohabits.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
+TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
 DIFF_SRC := $(wildcard tests/diff/*.c tests/diff/*.S)
 
 .PHONY: all deps run test test-layers test-unit test-guests test-qemu test-qemucli test-badinput test-trace \
@@ -302,9 +303,11 @@ $(BUILD)/tests/mkimage: tests/fuzz/mkimage.c fuzz/image.h
 # test_softcpu stands in for the devices behind MMIO pages
 $(BUILD)/tests/test_softcpu: LDFLAGS += -Wl,--wrap=devices_mmio
 
-$(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(LIB) $(BUILD)/cflags
+# A unit test's objects are compiled once (with their own .d): a change
+# to the monitor relinks the tests, it does not compile them again.
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(LIB) $(BUILD)/cflags
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -MF $@.d $(LDFLAGS) -o $@ $< $(TEST_SUPPORT) $(LIB) $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(LIB) $(LDLIBS) $(CMOCKA_LIBS)
 
 $(BUILD)/gobj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -619,10 +619,15 @@ lab10() {
 	guest 10 toyos32-x86-patch toyos32.out 0 --engine=softcpu --isa=x86 --patch toyos32.elf
 }
 
+# A lab is a number with its function labN above (lab1 is not lab10).
 case $LAB in
-1|2|3|4|5|6|7|8|9|10) echo "=== grading lab $LAB in $ROOT (build $BUILD)"; "lab$LAB" ;;
-*) echo "grade.sh: there is no lab $LAB (1 to 10)" >&2; exit 2 ;;
+[1-9]|[1-9][0-9]) [ "$(command -v "lab$LAB")" = "lab$LAB" ] || LAB_BAD=1 ;;
+*) LAB_BAD=1 ;;
 esac
+if [ -n "${LAB_BAD:-}" ]; then
+	echo "grade.sh: there is no lab $LAB (labs/README.md lists them)" >&2; exit 2
+fi
+echo "=== grading lab $LAB in $ROOT (build $BUILD)"; "lab$LAB"
 if [ -n "$TEST" ]; then
 	# the build's 10 points, and the checks of that one test
 	[ $((total + skipped)) -gt 10 ] || { echo "grade.sh: lab $LAB has no test or guest named $TEST" >&2; exit 2; }

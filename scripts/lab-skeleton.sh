@@ -30,10 +30,20 @@
 # to DIR/ref/: lab 1 runs pgcheck on a reference trapvisor.  The tree is
 # a git repository with one commit, "lab N skeleton", so that students
 # see their own changes with git diff.
+#
+# SEED=1 (the labs suite, which builds a skeleton of every lab) starts
+# DIR/build with BUILD's object files, less every one made from a file
+# the skeleton changed (the compiler's .d files say which): make then
+# compiles only the holed files and those that include them, and links
+# everything again.  The untouched files keep their times (cp -p), so
+# BUILD's objects of them are up to date as they were in BUILD.  A
+# change make cannot follow (a Makefile, a linker script, a source left
+# out) seeds nothing.
 set -eu
 LAB=${1:?usage: lab-skeleton.sh N DIR}
 OUT=${2:?usage: lab-skeleton.sh N DIR}
 ONLY=${ONLY:-}
+SEED=${SEED:-}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
 case $LAB in [1-9]|[1-9][0-9]) ;; *)
@@ -61,15 +71,15 @@ if [ -z "$ONLY" ]; then
 fi
 
 # The tree: git's files when this is a clone, else everything but builds.
+FILES=$(mktemp); trap 'rm -f "$FILES"' EXIT
 if git -C "$ROOT" rev-parse >/dev/null 2>&1; then
 	git ls-files --cached --others --exclude-standard
 else
 	find . -type f ! -path './.git/*' ! -path './build*' | sed 's|^\./||'
-fi | while read -r f; do
-	[ -f "$f" ] || continue # deleted in the working tree
-	mkdir -p "$OUT/$(dirname "$f")"
-	cp -p "$f" "$OUT/$f"
-done
+fi >"$FILES"
+while read -r f; do
+	[ -f "$f" ] && printf '%s\0' "$f" # not if deleted in the working tree
+done <"$FILES" | xargs -0 -r cp -p --parents -t "$OUT"
 
 # Files the holed labs ask students to produce themselves
 # (labs/NN-name/remove, one path a line, # comments), and every lab's
@@ -121,4 +131,51 @@ if command -v git >/dev/null 2>&1; then
 		commit -qm "lab $LAB skeleton") ||
 		{ echo "lab-skeleton: git could not commit the tree in $OUT" >&2; exit 1; }
 fi
+# SEED=1: BUILD's compiled files, less those made from a changed file.
+seed() {
+	changed=$(while read -r f; do
+		[ -f "$f" ] || continue
+		cmp -s "$f" "$OUT/$f" 2>/dev/null || echo "$f"
+	done <"$FILES")
+	for f in $changed; do
+		case $f in
+		Makefile|*.mk|*.ld|*/Makefile)
+			echo "lab $LAB: $f changed: build/ not seeded"; return ;;
+		*.c|*.h|*.S) [ -f "$OUT/$f" ] ||
+			{ echo "lab $LAB: $f left out: build/ not seeded"; return; } ;;
+		esac
+	done
+	[ -d "$BUILD/obj" ] || { echo "lab $LAB: $BUILD is not built: build/ not seeded"; return; }
+	mkdir "$OUT/build"
+	# The compiled objects only: whatever is linked from them (the
+	# library, the monitor, the tests, the guests) is linked again,
+	# and nothing a run left in BUILD (bench results, fuzz corpora,
+	# grades) comes along.
+	for e in cflags obj gobj g32obj gpvobj g32pvobj fuzz/obj; do
+		[ -e "$BUILD/$e" ] || continue
+		mkdir -p "$OUT/build/$(dirname "$e")"
+		cp -a "$BUILD/$e" "$OUT/build/$e"
+	done
+	# Every file made from a changed one goes: its .d (beside it, named
+	# after it: x.o's x.d, a test's test.d) names the changed file.
+	printf "%s\n" "$changed" >"$FILES.changed"
+	[ -s "$FILES.changed" ] && find "$OUT/build" -name '*.d' -exec awk '
+		function norm(p) { while (sub(/^\.\//, "", p)) ; gsub(/\/\.\//, "/", p)
+			while (sub(/[^\/.][^\/]*\/\.\.\//, "", p)) ; return p }
+		FNR == NR { changed[$0] = 1; next }
+		FNR == 1 { rule = ""; hit = 0 }
+		{ rule = rule " " $0 }
+		/\\$/ { sub(/\\$/, "", rule); next }
+		{ sub(/^[^:]*:/, "", rule); n = split(rule, w, /[ \t]+/)
+		  for (i = 1; i <= n; i++)
+			if (!hit && w[i] != "" && (norm(w[i]) in changed)) { hit = 1; print FILENAME }
+		  rule = "" }' "$FILES.changed" {} + |
+	while read -r d; do
+		rm -f "$d" "${d%.d}.o" "${d%.d}"
+	done
+	rm -f "$FILES.changed"
+	echo "lab $LAB: build/ seeded from $BUILD but for what was made from the $(echo "$changed" | grep -c .) files the skeleton changed"
+}
+[ -z "$SEED" ] || seed
+
 echo "lab $LAB skeleton in $OUT: $nholes holes (see $LABDIR/README.md)${ONLY:+; ONLY=1: no other lab holed}$([ -z "$ONLY" ] && [ "$HOLED" != "$LAB" ] && echo "; later labs holed too:${HOLED#$LAB}")"

@@ -9,17 +9,23 @@
 #
 #   NAME|what the mistake is|source file|sed script|test binary|tests
 #
-# and sources this file.  The check plants the bug in a copy of the source
-# file (the sed script), compiles tests/unit/BINARY.c against that copy
-# (everything else from BUILD's libtrapvisor.a, whose own object for the
-# file the linker then never needs), and passes when every named test
-# fails and one of the grader's unit checks of lab LAB scores a failed one
-# (scripts/grade.sh): the wrong solution scores below 100, and the
-# grader's message names the mistake's test.  Exit status 0 when the bug
-# is caught, 1 when it is not, 2 on bad use.
+# (a sed script spells | as \x7c), optionally TIMEOUT, the seconds the
+# test binary gets (default 120, as the grader gives it), and sources
+# this file.  The check plants the bug in a copy of the source file (the
+# sed script), links tests/unit/BINARY.c with that copy (everything else
+# from BUILD's libtrapvisor.a, whose own object for the file the linker
+# then never needs), runs it, and passes when none of the named
+# tests passes (each fails, or the binary died or hung before it
+# finished: a wrong solution may loop for ever, and the grader counts a
+# test without its OK line as failed) and every one of them is scored by
+# one of the grader's unit checks of lab LAB (scripts/grade.sh): the
+# wrong solution scores below 100, and the grader's message names the
+# mistake's test.  Exit status 0 when the bug is caught, 1 when it is
+# not, 2 on bad use.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ME=$(basename "$(dirname "$0")")/wrong.sh
+TIMEOUT=${TIMEOUT:-120}
 
 if [ "${1:-}" = --list ]; then
 	printf "%s\n" "$BUGS" | cut -d'|' -f1
@@ -49,42 +55,63 @@ fi
 san=""
 nm "$BUILD/libtrapvisor.a" 2>/dev/null | grep -q __asan_ &&
 	san="-fsanitize=address,undefined"
+# The test's own files: BUILD's objects of them (make unit-bins compiles
+# them once, from the same sources), else the sources, compiled here.
+tests=""
+for c in "tests/unit/$bin.c" $(cd "$ROOT" && echo tests/unit/support/*.c); do
+	o=$BUILD/obj/${c%.c}.o
+	if [ -n "$(find "$o" -newer "$ROOT/$c" 2>/dev/null)" ]; then
+		tests="$tests $o"
+	else
+		tests="$tests $ROOT/$c"
+	fi
+done
 # The copy's own folder first, for its #include "x.h" of its neighbours.
 # shellcheck disable=SC2046,SC2086
 if ! ${CC:-cc} -std=c11 -w -D_GNU_SOURCE $san \
 	-iquote "$ROOT/$(dirname "$file")" -I"$ROOT" \
 	$(pkg-config --cflags capstone 2>/dev/null) -o "$T/$bin" \
-	"$ROOT/tests/unit/$bin.c" "$ROOT"/tests/unit/support/*.c \
-	"$T/$file" "$BUILD/libtrapvisor.a" \
+	$tests "$T/$file" "$BUILD/libtrapvisor.a" \
 	$(pkg-config --libs capstone 2>/dev/null || echo -lcapstone) -lm \
 	$(pkg-config --libs cmocka 2>/dev/null || echo -lcmocka) \
 	>"$T/log" 2>&1; then
 	echo "$NAME: the planted bug does not build:"; head -5 "$T/log"
 	exit 1
 fi
-(cd "$T" && timeout 120 "./$bin") >"$T/out" 2>&1
+(cd "$T" && timeout "$TIMEOUT" "./$bin") >"$T/out" 2>&1
 rc=$?
 missed=""
 for t in $must; do
-	grep -q "^\[  FAILED  \] $t\$" "$T/out" || missed="$missed $t"
+	grep -q "^\[       OK \] $t\$" "$T/out" && missed="$missed $t"
 done
 if [ $rc = 0 ] || [ -n "$missed" ]; then
-	echo "$NAME ($what): not caught; $bin status $rc, still passing:$missed"
+	echo "$NAME ($what): not caught; $bin status $rc, still passing:${missed:- none, but the binary says it passed}"
 	exit 1
 fi
-# ...and the grader scores them: a failed test in one of the lab's unit
-# checks takes that check's points.
-scored=""
+# ...and the grader scores them: each is in one of lab LAB's unit checks,
+# whose points a failed test takes.
+unscored=""
 for t in $must; do
 	awk "/^lab$LAB\\(\\) \\{/, /^}/" "$ROOT/scripts/grade.sh" |
-		grep -q "^[[:space:]]*unit [0-9]* $bin .*\\<$t\\>" &&
-		scored="$scored $t"
+		grep -q "^[[:space:]]*unit [0-9]* $bin .*\\<$t\\>" ||
+		unscored="$unscored $t"
 done
-if [ -z "$scored" ]; then
-	echo "$NAME ($what): caught by tests no check of lab $LAB in scripts/grade.sh scores: $must"
+if [ -n "$unscored" ]; then
+	echo "$NAME ($what): caught by tests no check of lab $LAB in scripts/grade.sh scores:$unscored"
 	exit 1
 fi
-# The message the grader shows: the first cmocka error of the first test.
-msg=$(sed -n "/^\[ RUN      \] ${must%% *}\$/,/^\[  FAILED  \]/p" "$T/out" |
-	grep -v '^\[' | head -1 | cut -c1-120)
-echo "$NAME ($what): caught by$(grep '^\[  FAILED  \] test_' "$T/out" | sed 's/.*\] / /' | sort -u | tr -d '\n')${msg:+; it says: $msg}"
+# What the grader shows: the tests that failed, the first cmocka error
+# of the first named test, or where the binary died or hung.
+failed=$(grep '^\[  FAILED  \] test_' "$T/out" | sed 's/.*\] / /' | sort -u | tr -d '\n')
+first=${must%% *}
+msg=""
+grep -q "^\[  FAILED  \] $first\$" "$T/out" &&
+	msg=$(sed -n "/^\[ RUN      \] $first\$/,/^\[  FAILED  \]/p" "$T/out" |
+		grep -v '^\[' | head -1 | cut -c1-120)
+last=$(grep '^\[ RUN' "$T/out" | tail -1 | sed 's/.*\] //')
+if [ $rc = 124 ]; then
+	failed="$failed ($bin hung in $last: killed after $TIMEOUT s)"
+elif [ -n "$last" ] && ! grep -q "^\[ *\(OK\|FAILED\) *\] $last\$" "$T/out"; then
+	failed="$failed ($bin died in $last, status $rc)"
+fi
+echo "$NAME ($what): caught by$failed${msg:+; it says: $msg}"
