@@ -261,18 +261,18 @@ static int single_step_trap(struct sc_cpu *c, uint64_t at)
 
 /*
  * Run block b's records back to back; all of them fit in the budget *n
- * (which counts down).
- * Each retires as in the one-instruction path: RIP and the instruction
- * count move per instruction, so that a fault reports its own RIP and
- * --icount counts exactly.  A fast form retires itself and runs the fast
- * forms after it (sc_next): the loop learns how far it went from the
- * instruction count, and goes on from there if that is still on the
- * straight line (RIP is the record's, its offset in the block).  The block is left early when an instruction
- * went anywhere but to the next one (a taken branch) or wrote a page
- * that holds decoded code (sc_code_write: maybe the block's own, whose
- * records after it may then be stale).  SC_OK, or the handler's SC_STOP, SC_YIELD (RIP stays) or
- * SC_OK after a retired SC_NEWCS (the caller starts over in the new mode,
- * which run_slice() does: *n is set to 0).
+ * (which counts down).  Each retires as in the one-instruction path: RIP
+ * and the instruction count move per instruction, so that a fault
+ * reports its own RIP and --icount counts exactly.  A fast form retires
+ * itself and runs the fast forms after it (sc_next): the loop learns how
+ * far it went from the instruction count, and goes on from there if that
+ * is still on the straight line (RIP is the record's, its offset in the
+ * block).  The block is left early when an instruction went anywhere but
+ * to the next one (a taken branch) or wrote a page that holds decoded
+ * code (sc_code_write: maybe the block's own, whose records after it may
+ * then be stale).  SC_OK, or the handler's SC_STOP, SC_YIELD (RIP stays)
+ * or SC_OK after a retired SC_NEWCS (the caller starts over in the new
+ * mode, which run_slice() does: *n is set to 0).
  */
 static inline int run_block(struct sc_cpu *c, const struct sc_block *b,
 			    unsigned *n, bool legacy)

@@ -11,10 +11,10 @@
  * trip only.  Records are decoded a straight line of code at a time into
  * blocks (struct sc_block); the run loop (cpu.c) finds a block and calls
  * its handlers back to back, and the commonest forms jump from one to
- * the next themselves (sc_next); one handler per instruction family, in files named
- * after the families (alu.c, shift.c, muldiv.c, bit.c, string.c, stack.c,
- * branch.c, misc.c, system.c, segment.c, and legacy.c for what exists
- * only outside 64-bit mode).
+ * the next themselves (sc_next); one handler per instruction family, in
+ * files named after the families (alu.c, shift.c, muldiv.c, bit.c,
+ * string.c, stack.c, branch.c, misc.c, system.c, segment.c, and legacy.c
+ * for what exists only outside 64-bit mode).
  *
  * Everything a user-mode CPU may not do faults exactly as the real ring-3
  * CPU would (isa/CONTRACT.md): the monitor, not this engine, emulates
