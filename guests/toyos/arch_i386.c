@@ -47,7 +47,7 @@
 #include "cpu.h"
 #include "toyos.h"
 
-/* ------------------------------------------------------------ the CPU's state */
+/* ------------------------------------------------------------ CPU state */
 /*
  * What the kernel asks of the CPU about itself: are interrupts on, turn
  * them off or on, the trap that just came in through an interrupt gate
@@ -57,7 +57,8 @@
 static struct cpu {
 	int ncli;    /* depth of pushcli */
 	bool intena; /* were interrupts on before the outermost pushcli? */
-	bool intr;   /* -DNOHABITS: the interrupt-enable state, as the kernel keeps it */
+	bool intr;   /* -DNOHABITS: the interrupt-enable state, as the
+			kernel keeps it */
 } cpu;
 
 #if defined(PV)
