@@ -89,8 +89,9 @@ bool virtio_backend_busy(const struct virtio_backend *b);
 void virtio_backend_poll(struct virtio_backend *b);
 
 /*
- * The vCPU halts: wait for every kick in flight to be answered.  True
- * when there was one (its interrupt may wake the vCPU).
+ * The vCPU halts: take the answers already posted and wait for every
+ * kick in flight to be answered.  True when an answer came in either way
+ * (its interrupt may wake the vCPU).
  */
 bool virtio_backend_drain(struct virtio_backend *b);
 
