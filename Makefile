@@ -9,6 +9,8 @@
 #   make tour     print the guided tour of the code, in reading order
 #   make bench    the nanobenchmarks on every engine, QEMU and the host
 #                 (bench/RESULTS.md)
+#   make bench-insns host instructions per trap and per guest
+#                 instruction on softcpu (callgrind; bench/insns.md)
 #   make bench-io the I/O benchmark: exits per KiB, MB/s and latency per
 #                 disk, back end and engine (bench/io.csv, bench/io.svg)
 #   make grade LAB=N [TEST=name]   grade lab N of the coursework
@@ -215,6 +217,13 @@ bench-dom0: all $(BUILD)/bench/hostbench
 .PHONY: bench-io
 bench-io: all $(BUILD)/bench/hostbench
 	sh bench/io.sh $(BUILD) full bench
+
+# what a trap and a guest instruction cost softcpu in host instructions,
+# counted by callgrind: steady on a busy machine (bench/insns.sh; writes
+# bench/insns.md, RESULTS.md's section; about two minutes)
+.PHONY: bench-insns
+bench-insns: all
+	sh bench/insns.sh $(BUILD) bench/insns.md
 
 # the three answers to x86's sensitive-unprivileged instructions, side by
 # side on pgcheck (bench/answers.sh)

@@ -684,6 +684,7 @@ floors() {
 		cat "$OUT/.targets16"
 		echo
 	fi
+	[ -f "$HERE/insns.md" ] && cat "$HERE/insns.md" && echo # make bench-insns
 	[ -f "$HERE/dom0.md" ] && cat "$HERE/dom0.md" && echo # make bench-dom0
 	[ -f "$HERE/io.md" ] && cat "$HERE/io.md" && echo # make bench-io
 	cat "$HERE/explain.md"

@@ -377,6 +377,10 @@ run_peer_qemu() {
 
 TSC_HZ=$("$HOSTB" tsc | sed 's/tsc_hz=//')
 say "TSC: $TSC_HZ Hz; $REPS repetitions; scale $SCALE"
+# The load decides how far to trust the times: other work on the cores
+# shows in every row (nice -n 19 for it helps only where the kernel's
+# autogroup scheduling is off: /proc/sys/kernel/sched_autogroup_enabled)
+say "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 # The host's compute and the guest's are one routine (bench/compute.h).
 say "$(sh "$HERE/samecode.sh" "$BUILD" 2>&1)"
 for col in ${BENCH_COLUMNS:-host softcpu native qemu kvm}; do

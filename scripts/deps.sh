@@ -10,7 +10,8 @@
 #                               libFuzzer runtime (make fuzz),
 #                               Graphviz and Python 3 (the tools suite
 #                               draws --dump-paging's graphs and checks
-#                               --trace-json's files)
+#                               --trace-json's files), valgrind
+#                               (bench/insns.sh's counts)
 #
 # On Debian and Ubuntu the missing packages are installed with apt-get
 # (through sudo when not root).  Elsewhere the script names them and stops.
@@ -42,6 +43,8 @@ if [ "${1:-}" = test ]; then
 	# the tools suite: dot reads --dump-paging's graphs (and make
 	# FILE.svg draws them), python3 parses --trace-json's files
 	command -v dot >/dev/null 2>&1 || need graphviz
+	# the bench suite's bench/insns.sh counts host instructions
+	command -v valgrind >/dev/null 2>&1 || need valgrind
 	command -v python3 >/dev/null 2>&1 || need python3
 	command -v clang >/dev/null 2>&1 || need clang
 	fuzzer_ok=no

@@ -883,6 +883,19 @@ suite_bench() {
 	else
 		fail bench/stats "$OUT/err"
 	fi
+	# bench/insns.sh (make bench-insns) at smoke size: six rows, each
+	# with a positive count of host instructions, and the exits per
+	# iteration the method must find exactly (the difference of runs of
+	# 2N and N: booting cancels) - a wrong subtraction or parse shows;
+	# compute's are the odd timer tick (none per iteration, and one
+	# iteration at this size), its guest instructions over 100,000
+	INSNS_SIZE=smoke timeout 600 sh "$HERE/../bench/insns.sh" "$BUILD" \
+		>"$OUT/insns" 2>&1
+	if [ "$(grep -cE '^\| (in \|.* \| [1-9][0-9]* \| 1\.00|cli \|.* \| [1-9][0-9]* \| 2\.00|syscall \|.* \| [1-9][0-9]* \| 2\.00|pagefault \|.* \| [1-9][0-9]* \| 5\.00|forkwait \|.* \| [1-9][0-9]* \| [0-9.]+|compute \|.* \| [1-9][0-9]* \| -?[0-9.]+ \| - \| [1-9][0-9]{5,}) \| ' "$OUT/insns")" = 6 ]; then
+		pass bench/insns
+	else
+		fail bench/insns "$OUT/insns"
+	fi
 }
 
 # labs: for every lab, the students' tree (scripts/lab-skeleton.sh) builds,
