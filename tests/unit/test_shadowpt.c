@@ -1109,15 +1109,6 @@ static void test_walk_pae_nx_and_reserved(void **state)
 	assert_int_equal(r.error, PFEC_P | PFEC_RSVD);
 }
 
-/* Write the PAE PDPT at PAE_CR3. */
-static void put_pdpt(struct vm *vm, uint64_t e0, uint64_t e1, uint64_t e2,
-		     uint64_t e3)
-{
-	uint64_t pdpt[4] = { e0, e1, e2, e3 };
-
-	assert_int_equal(vm_write_phys(vm, PAE_CR3, pdpt, sizeof(pdpt)), 0);
-}
-
 static void test_pae_pdpte_load(void **state)
 {
 	struct vm *vm = *state;
@@ -1131,7 +1122,7 @@ static void test_pae_pdpte_load(void **state)
 
 	/* Not PAE paging: nothing is loaded. */
 	vm->vcpu.cr3 = PAE_CR3;
-	put_pdpt(vm, good[0], good[1], good[2], good[3]);
+	gpt_put_pdpt(vm, good[0], good[1], good[2], good[3]);
 	assert_int_equal(shadowpt_load_pdptes(vm), 0);
 	assert_int_equal(vm->vcpu.pdpte[0], 0);
 	vm->vcpu.cr4 = CR4_PAE;
@@ -1141,7 +1132,7 @@ static void test_pae_pdpte_load(void **state)
 	assert_int_equal(shadowpt_load_pdptes(vm), 0);
 	assert_memory_equal(vm->vcpu.pdpte, good, sizeof(good));
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
-		put_pdpt(vm, good[0], good[1], good[2], good[3] | reserved[i]);
+		gpt_put_pdpt(vm, good[0], good[1], good[2], good[3] | reserved[i]);
 		assert_int_equal(shadowpt_load_pdptes(vm), -1);
 		/* The load failed whole: the registers are unchanged. */
 		assert_memory_equal(vm->vcpu.pdpte, good, sizeof(good));
@@ -1151,11 +1142,11 @@ static void test_pae_pdpte_load(void **state)
 	assert_int_equal(shadowpt_load_pdptes(vm), -1);
 	/* The walk uses the registers, not the PDPT in memory. */
 	vm->vcpu.cr3 = PAE_CR3;
-	put_pdpt(vm, good[0], good[1], good[2], good[3]);
+	gpt_put_pdpt(vm, good[0], good[1], good[2], good[3]);
 	assert_int_equal(shadowpt_load_pdptes(vm), 0);
 	*gpt_at(vm, 0x5000) = 0x7000 | PTE_P | PTE_W;
 	*gpt_at(vm, 0x7000 + 8) = 0x200000 | PTE_P | PTE_W;
-	put_pdpt(vm, 0, 0, 0, 0);
+	gpt_put_pdpt(vm, 0, 0, 0, 0);
 	assert_int_equal(walk_guest(vm, 0x1000, ACC_WRITE, &r), 0);
 	assert_int_equal(r.gpa, 0x200000);
 	assert_int_equal(shadowpt_load_pdptes(vm), 0);

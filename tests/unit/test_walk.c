@@ -313,15 +313,6 @@ static void test_walk32_no_xd(void **state)
  * PAE paging: four PDPTE registers, then tables of 512 8-byte entries.
  */
 
-/* Write the PDPT at PAE_CR3. */
-static void put_pdpt(struct vm *vm, uint64_t e0, uint64_t e1, uint64_t e2,
-		     uint64_t e3)
-{
-	uint64_t pdpt[4] = { e0, e1, e2, e3 };
-
-	assert_int_equal(vm_write_phys(vm, PAE_CR3, pdpt, sizeof(pdpt)), 0);
-}
-
 /* Task 2: the four PDPTEs are loaded at a CR3 write, and checked. */
 static void test_pae_pdpte_load(void **state)
 {
@@ -340,7 +331,7 @@ static void test_pae_pdpte_load(void **state)
 
 	/* Not PAE paging: nothing is loaded. */
 	vm->vcpu.cr3 = PAE_CR3;
-	put_pdpt(vm, good[0], good[1], good[2], good[3]);
+	gpt_put_pdpt(vm, good[0], good[1], good[2], good[3]);
 	if (shadowpt_load_pdptes(vm) != 0 || vm->vcpu.pdpte[0] != 0)
 		fail_msg("PAE: outside PAE paging (CR0.PG=1, CR4.PAE=0) no "
 			 "PDPTE is loaded and the load succeeds");
@@ -362,7 +353,7 @@ static void test_pae_pdpte_load(void **state)
 				 (unsigned long long)good[i],
 				 (unsigned long long)PAE_CR3);
 	for (size_t i = 0; i < COUNT(reserved); i++) {
-		put_pdpt(vm, good[0], good[1], good[2],
+		gpt_put_pdpt(vm, good[0], good[1], good[2],
 			 good[3] | reserved[i].bit);
 		snprintf(what, sizeof(what), "PAE: a present PDPTE with %s "
 			 "set: the load must fail (#GP)", reserved[i].name);
@@ -400,7 +391,7 @@ static void test_pae_walk_registers(void **state)
 		 "PAE: PDPTEs have no A bit: the walk never writes them");
 	/* Registers, not memory: a changed PDPT counts from the next load. */
 	uint64_t pd0 = vm->vcpu.pdpte[0];
-	put_pdpt(vm, 0, 0, 0, 0);
+	gpt_put_pdpt(vm, 0, 0, 0, 0);
 	walk_ok(vm, 0x00001010, ACC_READ, 0x200010, PAGE_4K,
 		"PAE: the PDPT in memory cleared without a CR3 write: the "
 		"walk still uses the PDPTE registers");
@@ -410,7 +401,7 @@ static void test_pae_walk_registers(void **state)
 	walk_fails(vm, 0xc0001000, ACC_USER, PFEC_U,
 		   "PAE: a user read through a PDPTE not present");
 	/* A not-present PDPTE is not followed, whatever it holds. */
-	put_pdpt(vm, pd0 & ~PTE_P, 0, 0, 0);
+	gpt_put_pdpt(vm, pd0 & ~PTE_P, 0, 0, 0);
 	assert_int_equal(shadowpt_load_pdptes(vm), 0);
 	walk_fails(vm, 0x00001010, ACC_READ, 0,
 		   "PAE: a PDPTE with P=0 naming a good page directory must "

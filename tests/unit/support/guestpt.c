@@ -86,6 +86,14 @@ void use_pae(struct vm *vm, uint64_t cr4, uint64_t efer)
 	shadowpt_load_cr3(vm);
 }
 
+void gpt_put_pdpt(struct vm *vm, uint64_t e0, uint64_t e1, uint64_t e2,
+		  uint64_t e3)
+{
+	uint64_t pdpt[4] = { e0, e1, e2, e3 };
+
+	assert_int_equal(vm_write_phys(vm, PAE_CR3, pdpt, sizeof(pdpt)), 0);
+}
+
 uint64_t *gpt_pae_entry(struct vm *vm, uint64_t va, int level)
 {
 	uint64_t *pdpte = gpt_at(vm, PAE_CR3 + 8 * ((va >> 30) & 3));

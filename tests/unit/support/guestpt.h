@@ -46,6 +46,9 @@ uint32_t *gpt32_map(struct vm *vm, uint64_t va, uint32_t gpa,
  * CR3 would: the PDPTEs loaded (a cmocka failure if they do not), then
  * the address space. */
 void use_pae(struct vm *vm, uint64_t cr4, uint64_t efer);
+/* Write the four entries of the PDPT at PAE_CR3 (not the registers). */
+void gpt_put_pdpt(struct vm *vm, uint64_t e0, uint64_t e1, uint64_t e2,
+		  uint64_t e3);
 /* The PAE entry for va at level (2: PD, 1: PT), making what is above it
  * P | W | U; a new PDPTE is written to the PDPT and the registers
  * reloaded. */
