@@ -29,7 +29,6 @@
 #include "shadowpt/walk.h"
 #include "tests/unit/support/guestpt.h"
 
-#define RAM_MIB 8
 #define PML4_GPA 0x1000ULL
 #define TABLES_GPA 0x2000ULL /* further guest tables are taken from here */
 #define OUTSIDE_RAM 0x40000000ULL
@@ -69,20 +68,15 @@ static const struct engine fake_engine = {
  */
 static struct vm the_vm;
 
+/* 4-level paging, the PML4 at PML4_GPA. */
 static int setup(void **state)
 {
-	struct vm_options opt = { .mem_mib = RAM_MIB };
-	char why[200];
-
 	*state = &the_vm;
-	if (vm_create(&the_vm, &opt, 1, why, sizeof(why)) < 0)
+	if (gpt_vm_make(&the_vm, &fake_engine, TABLES_GPA) < 0)
 		return -1;
-	the_vm.engine = &fake_engine;
-	the_vm.vcpu.cr0 = CR0_PE | CR0_PG | CR0_WP;
 	the_vm.vcpu.cr3 = PML4_GPA;
 	the_vm.vcpu.cr4 = CR4_PAE;
 	the_vm.vcpu.efer = EFER_LME | EFER_LMA | EFER_NXE;
-	gpt_next_table = TABLES_GPA;
 	memset(&seen, 0, sizeof(seen));
 	return 0;
 }

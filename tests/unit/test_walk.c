@@ -29,7 +29,6 @@
 #include "shadowpt/walk.h"
 #include "tests/unit/support/guestpt.h"
 
-#define RAM_MIB 8
 #define TABLES_GPA 0x80000ULL /* further tables are taken from here */
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -56,16 +55,8 @@ static const struct engine fake_engine = {
 
 static int setup(void **state)
 {
-	struct vm_options opt = { .mem_mib = RAM_MIB };
-	char why[200];
-
 	*state = &the_vm;
-	if (vm_create(&the_vm, &opt, 1, why, sizeof(why)) < 0)
-		return -1;
-	the_vm.engine = &fake_engine;
-	the_vm.vcpu.cr0 = CR0_PE | CR0_PG | CR0_WP;
-	gpt_next_table = TABLES_GPA;
-	return 0;
+	return gpt_vm_make(&the_vm, &fake_engine, TABLES_GPA);
 }
 
 static int teardown(void **state)

@@ -10,10 +10,24 @@
 #include <cmocka.h>
 
 #include "isa/x86.h"
+#include "monitor/machine.h"
 #include "shadowpt/shadowpt.h"
 #include "tests/unit/support/guestpt.h"
 
 uint64_t gpt_next_table;
+
+int gpt_vm_make(struct vm *vm, const struct engine *e, uint64_t tables)
+{
+	struct vm_options opt = { .mem_mib = 8 };
+	char why[200];
+
+	if (vm_create(vm, &opt, 1, why, sizeof(why)) < 0)
+		return -1;
+	vm->engine = e;
+	vm->vcpu.cr0 = CR0_PE | CR0_PG | CR0_WP;
+	gpt_next_table = tables;
+	return 0;
+}
 
 uint64_t gpt_new_table(void)
 {

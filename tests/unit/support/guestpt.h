@@ -29,6 +29,14 @@ extern uint64_t gpt_next_table; /* the next free page for a guest table */
 /* A page for a new table: gpt_next_table's, which moves on. */
 uint64_t gpt_new_table(void);
 
+/*
+ * Make vm for a walk test: 8 MiB of RAM, the engine e (a fake that hears
+ * what the shadow tells an engine), paging on as a kernel has it (CR0.PE,
+ * PG and WP: the test picks the format), its tables taken from tables
+ * on.  0, or -1.
+ */
+int gpt_vm_make(struct vm *vm, const struct engine *e, uint64_t tables);
+
 /* The 8-byte and the 4-byte entry at gpa (a cmocka failure if not RAM). */
 uint64_t *gpt_at(struct vm *vm, uint64_t gpa);
 uint32_t *gpt32_at(struct vm *vm, uint64_t gpa);
