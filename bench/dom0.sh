@@ -48,6 +48,7 @@ B=${1:?usage: sh bench/dom0.sh BUILD [ENGINES [FILE]]}
 ENGINES=${2:-softcpu native}
 SIZE=${DOM0_SIZE:-full}
 HERE=$(dirname "$0")
+. "$HERE/lib.sh"
 TV=$B/trapvisor
 ELF=$B/guests/iobench.elf
 case $SIZE in smoke|full) ;; *)
@@ -62,7 +63,7 @@ esac
 # disk and back end, four bars in it: p50 and p99, alone and against the
 # hog.  Reads the table's rows on stdin.
 chart() {
-	awk -F'|' '$2 ~ /^ [a-z]/ && $6 ~ /^ [0-9.]+ $/ {
+	awk -F'|' "$LOG_AXIS_AWK"'$2 ~ /^ [a-z]/ && $6 ~ /^ [0-9.]+ $/ {
 		for (i = 2; i <= 7; i++) gsub(/ /, "", $i)
 		g = $2 "/" $3 ($4 == "-" ? "" : "/" $4)
 		if (!(g in seen)) { seen[g] = 1; grp[++ng] = g }
@@ -77,21 +78,14 @@ chart() {
 		printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"11\">\n", w, lg + 24
 		print "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
 		printf "<text x=\"%d\" y=\"20\" font-size=\"14\">Read latency in microseconds (log scale): p50 and p99, alone and against the hog</text>\n", left
-		for (d = lo; d <= hi; d++) {
-			y = top + ph - (d - lo) / (hi - lo) * ph
-			printf "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", left, y, left + ng * gw, y
-			printf "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">1e%d</text>\n", left - 6, y + 4, d
-		}
+		log_axis(lo, hi, left, left + ng * gw, top, ph)
 		for (j = 1; j <= ng; j++) {
 			x0 = left + (j - 1) * gw + gap / 2
 			for (i = 1; i <= 4; i++) {
 				split(bar[i], pl, " ")
 				k = grp[j] SUBSEP pl[2] SUBSEP pl[1]
 				if (!(k in v) || v[k] <= 0) continue
-				l = log(v[k]) / log(10)
-				if (l < lo) l = lo
-				if (l > hi) l = hi
-				bh = (l - lo) / (hi - lo) * ph
+				bh = log_bar(v[k], lo, hi, ph)
 				printf "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\"><title>%s, %s: %s us</title></rect>\n", x0 + (i - 1) * bw, top + ph - bh, bw - 1, bh, color[i], grp[j], bar[i], v[k]
 			}
 			printf "<text transform=\"translate(%.1f,%d) rotate(30)\">%s</text>\n", x0 + 2 * bw, top + ph + 14, grp[j]
@@ -125,14 +119,8 @@ if [ -n "${3:-}" ]; then # the section, around this script's own table
 	# way; bench/report.sh puts it there after every make bench).
 	R=$(dirname "$3")/RESULTS.md
 	[ -f "$R" ] || exit 0
-	awk -v sec="$3" '
-	function put() { while ((getline l < sec) > 0) print l; print ""; done = 1 }
-	/^## The dom0 experiment/ { skip = 1; if (!done) put(); next }
-	skip && /^## / { skip = 0 }
-	skip { next }
-	/^## (The I\/O benchmark|How to read the columns)/ && !done { put() }
-	{ print }
-	END { if (!done) { print ""; put() } }' "$R" >"$R.tmp" && mv "$R.tmp" "$R"
+	results_put "$R" "$3" '^## The dom0 experiment' \
+		'^## (The I/O benchmark|How to read the columns)'
 	exit
 fi
 T=${TMPDIR:-/tmp}/dom0.$$; mkdir -p "$T"
@@ -143,12 +131,7 @@ trap cleanup EXIT INT TERM
 ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 CPU_A=0
 CPU_B=$((ncpu > 1 ? 1 : 0))
-if [ -x "$B/bench/hostbench" ]; then
-	MHZ=$("$B/bench/hostbench" tsc | sed 's/tsc_hz=//' |
-	      awk '{ printf "%.3f", $1 / 1e6 }')
-else
-	MHZ=$(awk -F: '/^cpu MHz/ { printf "%.3f", $2; exit }' /proc/cpuinfo)
-fi
+MHZ=$(tsc_mhz "$B")
 
 # The image guests/iobench checks its reads against: the byte at offset
 # o holds o % 251 (tests/guests/disk.sh's pattern, as bench/io.sh's), 8 MiB.

@@ -52,6 +52,7 @@ B=${1:?usage: sh bench/io.sh BUILD [full|smoke [OUTDIR]]}
 SIZE=${2:-full}
 OUT=${3:-bench}
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
 TV=$B/trapvisor
 ELF=$B/guests/iobench.elf
 REPS=${IO_REPS:-3}
@@ -90,13 +91,7 @@ placements() { # DISK
 	esac
 }
 
-# The TSC's rate in MHz: bench/host's measurement, else /proc/cpuinfo's.
-if [ -x "$B/bench/hostbench" ]; then
-	MHZ=$("$B/bench/hostbench" tsc | sed 's/tsc_hz=//' |
-	      awk '{ printf "%.3f", $1 / 1e6 }')
-else
-	MHZ=$(awk -F: '/^cpu MHz/ { printf "%.3f", $2; exit }' /proc/cpuinfo)
-fi
+MHZ=$(tsc_mhz "$B")
 
 # One run's line of figures, from the guest's line and --stats:
 # "requests bytes failed cycles p50 p99 max exits accesses", or nothing.
@@ -263,7 +258,8 @@ table() {
 # the first engine that ran: the count barely depends on it) or the disk,
 # back end and engine (MB/s).  lo and hi are the decades of the axis.
 panel() { # CSV-OF-GROUP,BAR,VALUE TITLE LO HI Y0 UNIT
-	awk -F, -v title="$2" -v lo="$3" -v hi="$4" -v y0="$5" -v unit="$6" '
+	awk -F, -v title="$2" -v lo="$3" -v hi="$4" -v y0="$5" -v unit="$6" \
+		"$LOG_AXIS_AWK"'
 	{ v[$1, $2] = $3
 	  if (!($1 in sg)) { sg[$1] = 1; rows[++nr] = $1 }
 	  if (!($2 in sb)) { sb[$2] = 1; c[++nc] = $2 } }
@@ -272,19 +268,13 @@ panel() { # CSV-OF-GROUP,BAR,VALUE TITLE LO HI Y0 UNIT
 		bw = 10; gap = 18; gw = nc * bw + gap; left = 70; top = y0 + 40
 		ph = 240; per = 4	# legend entries a line
 		printf "<text x=\"%d\" y=\"%d\" font-size=\"14\">%s</text>\n", left, y0 + 20, title
-		for (d = lo; d <= hi; d++) {
-			y = top + ph - (d - lo) / (hi - lo) * ph
-			printf "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", left, y, left + nr * gw, y
-			printf "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">1e%d</text>\n", left - 6, y + 4, d
-		}
+		log_axis(lo, hi, left, left + nr * gw, top, ph)
 		for (j = 1; j <= nr; j++) {
 			x0 = left + (j - 1) * gw + gap / 2
 			for (i = 1; i <= nc; i++) {
 				k = rows[j] SUBSEP c[i]
 				if (!(k in v) || v[k] <= 0) continue
-				l = log(v[k]) / log(10)
-				if (l < lo) l = lo
-				bh = (l - lo) / (hi - lo) * ph
+				bh = log_bar(v[k], lo, hi, ph)
 				printf "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\"><title>%s, %s: %s %s</title></rect>\n", x0 + (i - 1) * bw, top + ph - bh, bw - 1, bh, color[i], rows[j], c[i], v[k], unit
 			}
 			printf "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x0 + nc * bw / 2, top + ph + 16, rows[j]
@@ -343,16 +333,8 @@ chart >"$OUT/io.svg"
 section >"$OUT/io.md"
 # RESULTS.md: this section in place of the last one (up to the next
 # "## "), or before the explanations (explain.md's first heading).
-if [ -f "$OUT/RESULTS.md" ]; then
-	awk -v io="$OUT/io.md" '
-	function put() { while ((getline l < io) > 0) print l; print ""; done = 1 }
-	/^## The I\/O benchmark/ { skip = 1; if (!done) put(); next }
-	skip && /^## / { skip = 0 }
-	skip { next }
-	/^## How to read the columns/ && !done { put() }
-	{ print }
-	END { if (!done) { print ""; put() } }' "$OUT/RESULTS.md" >"$OUT/RESULTS.md.tmp" &&
-		mv "$OUT/RESULTS.md.tmp" "$OUT/RESULTS.md"
-fi
+[ -f "$OUT/RESULTS.md" ] &&
+	results_put "$OUT/RESULTS.md" "$OUT/io.md" '^## The I/O benchmark' \
+		'^## How to read the columns'
 table
 echo "bench-io: wrote $OUT/io.csv $OUT/io.md $OUT/io.svg$([ -f "$OUT/RESULTS.md" ] && echo " and its section of $OUT/RESULTS.md")"

@@ -11,7 +11,7 @@
 #
 # (a sed script spells | as \x7c), optionally TIMEOUT, the seconds the
 # test binary gets (default 120, as the grader gives it), and sources
-# this file.  The check plants the bug in a copy of the source file (the
+# this file, which reads the command line with scripts/lab-bugs.sh.  The check plants the bug in a copy of the source file (the
 # sed script), links tests/unit/BINARY.c with that copy (everything else
 # from BUILD's libtrapvisor.a, whose own object for the file the linker
 # then never needs), runs it, and passes when none of the named
@@ -27,19 +27,11 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ME=$(basename "$(dirname "$0")")/wrong.sh
 TIMEOUT=${TIMEOUT:-120}
 
-if [ "${1:-}" = --list ]; then
-	printf "%s\n" "$BUGS" | cut -d'|' -f1
-	exit 0
-fi
-BUILD=${1:?usage: wrong.sh BUILD NAME | --list}
-NAME=${2:?usage: wrong.sh BUILD NAME | --list}
-line=$(printf "%s\n" "$BUGS" | grep "^$NAME|") || {
-	echo "$ME: no planted bug $NAME (--list names them)" >&2; exit 2; }
-what=$(printf "%s\n" "$line" | cut -d'|' -f2)
-file=$(printf "%s\n" "$line" | cut -d'|' -f3)
-script=$(printf "%s\n" "$line" | cut -d'|' -f4)
-bin=$(printf "%s\n" "$line" | cut -d'|' -f5)
-must=$(printf "%s\n" "$line" | cut -d'|' -f6)
+. "$ROOT/scripts/lab-bugs.sh"
+file=$(bug_field 3)
+script=$(bug_field 4)
+bin=$(bug_field 5)
+must=$(bug_field 6)
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 [ -f "$BUILD/libtrapvisor.a" ] || {
 	echo "$ME: $BUILD/libtrapvisor.a is not built (make BUILD=... all)" >&2; exit 2; }

@@ -5,7 +5,9 @@
  * (guests/runtime/serial.c, printf.c, in their i386 build): "\n" goes out
  * alone, so that the bytes compare exactly with a file.  Here is what
  * mb32 prints with it: the section headings and one line for each check,
- * "ok" or "FAIL (why)", counted for the exit status.
+ * "PASS name" or "FAIL name (why)", the failures counted for the exit
+ * status.  A grader counts the PASS lines (scripts/grade.sh), as it does
+ * the other guests'.
  */
 #include "guests/mb32/mb32.h"
 
@@ -24,13 +26,13 @@ void check(bool ok, const char *name, const char *why_fmt, ...)
 	va_list ap;
 
 	if (ok) {
-		rt_printf("%s: ok\n", name);
+		rt_printf("PASS %s\n", name);
 		return;
 	}
 	va_start(ap, why_fmt);
 	rt_vsnprintf(why, sizeof why, why_fmt, ap);
 	va_end(ap);
-	rt_printf("%s: FAIL (%s)\n", name, why);
+	rt_printf("FAIL %s (%s)\n", name, why);
 	failures++;
 }
 

@@ -79,17 +79,19 @@ long64:
 	hlt
 	jmp 2b
 
-/* Print the check named at %rsi, then ": ok" if %al is non-zero, else
- * ": FAIL" (and count it). */
+/* Print the check named at %rsi as "PASS name" if %al is non-zero, else
+ * as "FAIL name" (and count it). */
 check64:
-	pushq %rax
-	call puts64
-	popq %rax
-	leaq msg_ok(%rip), %rsi
+	pushq %rsi
+	leaq msg_pass(%rip), %rsi
 	testb %al, %al
-	jnz puts64
+	jnz 1f
 	incl failures(%rip)
 	leaq msg_fail(%rip), %rsi
+1:	call puts64
+	popq %rsi
+	call puts64
+	leaq msg_nl(%rip), %rsi
 	/* fall through */
 
 /* Print the NUL-ended string at %rsi on COM1. */
@@ -117,7 +119,8 @@ msg_running:	.asciz "running 64-bit code\n"
 msg_lma:	.asciz "EFER.LMA set"
 msg_cs:		.asciz "CS is the 64-bit code segment 0x38"
 msg_regs:	.asciz "64-bit registers: rol $32 of 0x0123456789abcdef"
-msg_ok:		.asciz ": ok\n"
-msg_fail:	.asciz ": FAIL\n"
+msg_pass:	.asciz "PASS "
+msg_fail:	.asciz "FAIL "
+msg_nl:		.asciz "\n"
 msg_passed:	.asciz "mb32: all checks passed\n"
 msg_failed:	.asciz "mb32: some checks FAILED\n"

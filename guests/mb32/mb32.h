@@ -102,7 +102,7 @@ struct __attribute__((packed)) mb_mmap_entry {
  * from its i386 build; the machine set-up is mb32's own. */
 /* Print "== title ==" before a section. */
 void section(const char *title);
-/* Print "name: ok" or "name: FAIL (why)" and count a failure. */
+/* Print "PASS name" or "FAIL name (why)" and count a failure. */
 void check(bool ok, const char *name, const char *why_fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 extern unsigned failures;

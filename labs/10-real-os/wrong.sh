@@ -13,9 +13,11 @@
 # other objects, and the grader's checks that must catch it run against
 # that image (GRADE_GUESTS, scripts/grade.sh).  It passes when each of
 # those checks loses points, and prints the reason the student would read.
+# The command line is read as lab-wrong.sh reads it (scripts/lab-bugs.sh).
 # Exit status 0 when the bug is caught, 1 when it is not, 2 on bad use.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ME=$(basename "$(dirname "$0")")/wrong.sh
 SRC=guests/toyos/arch_i386.c
 
 # NAME|what the mistake is|image|the sed script|the checks that must fail
@@ -26,21 +28,13 @@ pvinverted|the PV intr_enabled() reads the mask byte the wrong way round|toyos32
 pvpushf|the PV intr_enabled() reads the real IF with pushfl, not the shared page|toyos32-pv|s/return !(rt_pv_shared\.irq_mask \& HC_MASK_MASKED);/uint32_t fl; __asm__ volatile("pushfl; popl %0" : "=r"(fl)); return fl \& FL_IF;/|toyos32-pv-x86 toyos32-pv-image
 pvmovcs|the PV kernel_cs() reads mov %cs, not the virtual CS by hypercall|toyos32-pv|s/return (uint16_t)hypercall(HC_READ_SELECTOR, HC_SEL_CS, 0, 0, NULL);/uint16_t cs; __asm__ volatile("movw %%cs, %0" : "=r"(cs)); return cs;/|toyos32-pv-image'
 
-if [ "${1:-}" = --list ]; then
-	printf "%s\n" "$BUGS" | cut -d'|' -f1
-	exit 0
-fi
-BUILD=${1:?usage: wrong.sh BUILD NAME | --list}
-NAME=${2:?usage: wrong.sh BUILD NAME | --list}
-line=$(printf "%s\n" "$BUGS" | grep "^$NAME|") || {
-	echo "wrong.sh: no planted bug $NAME (--list names them)" >&2; exit 2; }
-what=$(printf "%s\n" "$line" | cut -d'|' -f2)
-image=$(printf "%s\n" "$line" | cut -d'|' -f3)
-script=$(printf "%s\n" "$line" | cut -d'|' -f4)
-must=$(printf "%s\n" "$line" | cut -d'|' -f5)
+. "$ROOT/scripts/lab-bugs.sh"
+image=$(bug_field 3)
+script=$(bug_field 4)
+must=$(bug_field 5)
 cd "$ROOT" || exit 2
 [ -f "$BUILD/guests/$image.elf" ] || {
-	echo "wrong.sh: $BUILD/guests/$image.elf is not built (make BUILD=$BUILD all)" >&2; exit 2; }
+	echo "$ME: $BUILD/guests/$image.elf is not built (make BUILD=$BUILD all)" >&2; exit 2; }
 
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 sed "$script" "$SRC" >"$T/arch_i386.c"

@@ -27,8 +27,8 @@
 #include "shadowpt/paging_dot.h"
 #include "shadowpt/shadowpt.h"
 #include "shadowpt/walk.h"
+#include "tests/unit/support/guestpt.h"
 
-#define RAM_MIB 8
 #define PML4_GPA 0x1000ULL
 #define TABLES_GPA 0x2000ULL /* further guest tables are taken from here */
 #define OUTSIDE_RAM 0x40000000ULL
@@ -67,22 +67,16 @@ static const struct engine fake_engine = {
  * Building guest page tables.
  */
 static struct vm the_vm;
-static uint64_t next_table;
 
+/* 4-level paging, the PML4 at PML4_GPA. */
 static int setup(void **state)
 {
-	struct vm_options opt = { .mem_mib = RAM_MIB };
-	char why[200];
-
 	*state = &the_vm;
-	if (vm_create(&the_vm, &opt, 1, why, sizeof(why)) < 0)
+	if (gpt_vm_make(&the_vm, &fake_engine, TABLES_GPA) < 0)
 		return -1;
-	the_vm.engine = &fake_engine;
-	the_vm.vcpu.cr0 = CR0_PE | CR0_PG | CR0_WP;
 	the_vm.vcpu.cr3 = PML4_GPA;
 	the_vm.vcpu.cr4 = CR4_PAE;
 	the_vm.vcpu.efer = EFER_LME | EFER_LMA | EFER_NXE;
-	next_table = TABLES_GPA;
 	memset(&seen, 0, sizeof(seen));
 	return 0;
 }
@@ -91,14 +85,6 @@ static int teardown(void **state)
 {
 	vm_destroy(*state);
 	return 0;
-}
-
-static uint64_t *gpt_at(struct vm *vm, uint64_t gpa)
-{
-	uint64_t *p = gm_ptr(&vm->mem, gpa, 8);
-
-	assert_non_null(p);
-	return p;
 }
 
 /*
@@ -112,10 +98,8 @@ static uint64_t *gpt_entry(struct vm *vm, uint64_t va, int level)
 	for (int l = PT_LEVELS; l > level; l--) {
 		uint64_t *e = gpt_at(vm, table + 8 * PT_INDEX(va, l));
 
-		if (!(*e & PTE_P)) {
-			*e = next_table | PTE_P | PTE_W | PTE_U;
-			next_table += PAGE_4K;
-		}
+		if (!(*e & PTE_P))
+			*e = gpt_new_table() | PTE_P | PTE_W | PTE_U;
 		table = *e & PTE_ADDR_MASK;
 	}
 	return gpt_at(vm, table + 8 * PT_INDEX(va, level));
@@ -885,56 +869,13 @@ static void test_cr3_cache_is_bounded(void **state)
  * 32-bit paging (CR4.PAE = 0): two levels of 4-byte entries.
  */
 
-#define PD32_GPA 0x70000ULL
-#define PAGE_4M (1ULL << 22)
-
-/* Switch the vCPU to 32-bit paging with these CR4 bits (PSE, PGE), as a
- * guest would, with the flush the interpreter does. */
-static void use_32bit(struct vm *vm, uint64_t cr4)
-{
-	vm->vcpu.cr4 = cr4;
-	vm->vcpu.efer = EFER_NXE; /* no effect without PAE */
-	vm->vcpu.cr3 = PD32_GPA;
-	shadowpt_flush_all(vm);
-	shadowpt_load_cr3(vm);
-}
-
-static uint32_t *gpt32_at(struct vm *vm, uint64_t gpa)
-{
-	uint32_t *p = gm_ptr(&vm->mem, gpa, 4);
-
-	assert_non_null(p);
-	return p;
-}
-
-static uint32_t *gpt32_pde(struct vm *vm, uint64_t va)
-{
-	return gpt32_at(vm, PD32_GPA + 4 * ((va >> 22) & 0x3ff));
-}
-
-/* Map va -> gpa with a 4 KiB leaf, the PDE above it P | W | U. */
-static uint32_t *gpt32_map(struct vm *vm, uint64_t va, uint32_t gpa,
-			   uint32_t flags)
-{
-	uint32_t *pde = gpt32_pde(vm, va);
-
-	if (!(*pde & PTE_P)) {
-		*pde = (uint32_t)next_table | PTE_P | PTE_W | PTE_U;
-		next_table += PAGE_4K;
-	}
-	uint32_t *pte = gpt32_at(vm, (*pde & 0xfffff000U) +
-				 4 * ((va >> 12) & 0x3ff));
-	*pte = gpa | PTE_P | flags;
-	return pte;
-}
-
 static void test_walk32_4k(void **state)
 {
 	struct vm *vm = *state;
 	uint64_t va = 0xc0001000;
 	struct walk_result r;
 
-	use_32bit(vm, 0);
+	use_32bit(vm, 0, PD32_GPA);
 	uint32_t *pte = gpt32_map(vm, va, 0x200000, PTE_W | PTE_U);
 	uint32_t *pde = gpt32_pde(vm, va);
 	pte[1] = 0xdeadb000; /* a neighbour, not present */
@@ -972,7 +913,7 @@ static void test_walk32_4m(void **state)
 	uint32_t *pde = gpt32_pde(vm, va);
 	struct walk_result r;
 
-	use_32bit(vm, CR4_PSE);
+	use_32bit(vm, CR4_PSE, PD32_GPA);
 	*pde = 0x400000 | PTE_P | PTE_W | PTE_PS;
 	assert_int_equal(walk_guest(vm, va + 0x123456, ACC_WRITE, &r), 0);
 	assert_int_equal(r.gpa, 0x523456);
@@ -990,7 +931,7 @@ static void test_walk32_4m(void **state)
 	assert_int_equal(r.error, PFEC_P | PFEC_RSVD | PFEC_W);
 	/* Without CR4.PSE the PS bit is ignored: the PDE names a table. */
 	*pde = 0x400000 | PTE_P | PTE_W | PTE_PS;
-	use_32bit(vm, 0);
+	use_32bit(vm, 0, PD32_GPA);
 	assert_int_equal(walk_guest(vm, va + 0x5678, ACC_READ, &r), -1);
 	assert_int_equal(r.error, 0); /* the PTE at 0x400014 is 0 */
 	*gpt32_at(vm, 0x400000 + 4 * 5) = 0x300000 | PTE_P;
@@ -1005,7 +946,7 @@ static void test_walk32_rights(void **state)
 	struct vm *vm = *state;
 	struct walk_result r;
 
-	use_32bit(vm, 0);
+	use_32bit(vm, 0, PD32_GPA);
 	gpt32_map(vm, 0x1000, 0x200000, PTE_U);   /* user, read-only */
 	gpt32_map(vm, 0x2000, 0x201000, PTE_W);   /* supervisor */
 	assert_int_equal(walk_guest(vm, 0x1000, ACC_WRITE | ACC_USER, &r),
@@ -1036,7 +977,7 @@ static void test_gva_32bit_wraps(void **state)
 	struct walk_result r;
 	char out[5] = "";
 
-	use_32bit(vm, 0);
+	use_32bit(vm, 0, PD32_GPA);
 	gpt32_map(vm, 0xfffff000, 0x300000, PTE_W);
 	gpt32_map(vm, 0, 0x301000, PTE_W);
 	assert_int_equal(gva_write(vm, 0xfffffffe, "abcd", 4, ACC_READ), 0);
@@ -1062,7 +1003,7 @@ static void test_shadow32_global_and_4m(void **state)
 	struct vm *vm = *state;
 	uint64_t big = 0x80000000;
 
-	use_32bit(vm, CR4_PSE | CR4_PGE);
+	use_32bit(vm, CR4_PSE | CR4_PGE, PD32_GPA);
 	*gpt32_pde(vm, big) = 0x400000 | PTE_P | PTE_W | PTE_PS | PTE_G |
 			      PTE_D;
 	gpt32_map(vm, 0x1000, 0x200000, PTE_W | PTE_U);
@@ -1099,57 +1040,12 @@ static void test_shadow32_global_and_4m(void **state)
  * PAE paging: the PDPTE registers, then two levels of 8-byte entries.
  */
 
-#define PDPT_GPA 0x71000ULL
-#define PAE_CR3 (PDPT_GPA + 0x20) /* the second PDPT of its page */
-
-static void use_pae(struct vm *vm, uint64_t cr4)
-{
-	vm->vcpu.cr4 = CR4_PAE | cr4;
-	vm->vcpu.efer = EFER_NXE;
-	vm->vcpu.cr3 = PAE_CR3;
-	shadowpt_flush_all(vm);
-	assert_int_equal(shadowpt_load_pdptes(vm), 0);
-	shadowpt_load_cr3(vm);
-}
-
-/* The PAE entry for va at level (2: PD, 1: PT), creating what is above
- * it: a new PDPTE is written to the PDPT and the registers reloaded. */
-static uint64_t *gpt_pae_entry(struct vm *vm, uint64_t va, int level)
-{
-	uint64_t *pdpte = gpt_at(vm, PAE_CR3 + 8 * ((va >> 30) & 3));
-
-	if (!(*pdpte & PTE_P)) {
-		*pdpte = next_table | PTE_P;
-		next_table += PAGE_4K;
-		assert_int_equal(shadowpt_load_pdptes(vm), 0);
-	}
-	uint64_t table = *pdpte & PTE_ADDR_MASK;
-	if (level == 1) {
-		uint64_t *pde = gpt_at(vm, table + 8 * PT_INDEX(va, 2));
-		if (!(*pde & PTE_P)) {
-			*pde = next_table | PTE_P | PTE_W | PTE_U;
-			next_table += PAGE_4K;
-		}
-		table = *pde & PTE_ADDR_MASK;
-	}
-	return gpt_at(vm, table + 8 * PT_INDEX(va, level));
-}
-
-static uint64_t *gpt_pae_map(struct vm *vm, uint64_t va, uint64_t gpa,
-			     int level, uint64_t flags)
-{
-	uint64_t *e = gpt_pae_entry(vm, va, level);
-
-	*e = gpa | PTE_P | flags | (level == 2 ? PTE_PS : 0);
-	return e;
-}
-
 static void test_walk_pae_4k_2m(void **state)
 {
 	struct vm *vm = *state;
 	struct walk_result r;
 
-	use_pae(vm, 0);
+	use_pae(vm, 0, EFER_NXE);
 	uint64_t *pte = gpt_pae_map(vm, 0xc0001000, 0x200000, 1,
 				    PTE_W | PTE_U);
 	uint64_t pdpte = *gpt_at(vm, PAE_CR3 + 8 * 3);
@@ -1180,7 +1076,7 @@ static void test_walk_pae_nx_and_reserved(void **state)
 	gpt_map(vm, 0x1000, 0x200000, 1, 1ULL << 52);
 	assert_int_equal(walk_guest(vm, 0x1000, ACC_READ, &r), 0);
 	/* ... and reserved in PAE paging. */
-	use_pae(vm, 0);
+	use_pae(vm, 0, EFER_NXE);
 	uint64_t *pte = gpt_pae_map(vm, 0x1000, 0x200000, 1, 1ULL << 52);
 	assert_int_equal(walk_guest(vm, 0x1000, ACC_READ, &r), -1);
 	assert_int_equal(r.error, PFEC_P | PFEC_RSVD);
@@ -1207,15 +1103,6 @@ static void test_walk_pae_nx_and_reserved(void **state)
 	assert_int_equal(r.error, PFEC_P | PFEC_RSVD);
 }
 
-/* Write the PAE PDPT at PAE_CR3. */
-static void put_pdpt(struct vm *vm, uint64_t e0, uint64_t e1, uint64_t e2,
-		     uint64_t e3)
-{
-	uint64_t pdpt[4] = { e0, e1, e2, e3 };
-
-	assert_int_equal(vm_write_phys(vm, PAE_CR3, pdpt, sizeof(pdpt)), 0);
-}
-
 static void test_pae_pdpte_load(void **state)
 {
 	struct vm *vm = *state;
@@ -1229,7 +1116,7 @@ static void test_pae_pdpte_load(void **state)
 
 	/* Not PAE paging: nothing is loaded. */
 	vm->vcpu.cr3 = PAE_CR3;
-	put_pdpt(vm, good[0], good[1], good[2], good[3]);
+	gpt_put_pdpt(vm, good[0], good[1], good[2], good[3]);
 	assert_int_equal(shadowpt_load_pdptes(vm), 0);
 	assert_int_equal(vm->vcpu.pdpte[0], 0);
 	vm->vcpu.cr4 = CR4_PAE;
@@ -1239,7 +1126,7 @@ static void test_pae_pdpte_load(void **state)
 	assert_int_equal(shadowpt_load_pdptes(vm), 0);
 	assert_memory_equal(vm->vcpu.pdpte, good, sizeof(good));
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
-		put_pdpt(vm, good[0], good[1], good[2], good[3] | reserved[i]);
+		gpt_put_pdpt(vm, good[0], good[1], good[2], good[3] | reserved[i]);
 		assert_int_equal(shadowpt_load_pdptes(vm), -1);
 		/* The load failed whole: the registers are unchanged. */
 		assert_memory_equal(vm->vcpu.pdpte, good, sizeof(good));
@@ -1249,11 +1136,11 @@ static void test_pae_pdpte_load(void **state)
 	assert_int_equal(shadowpt_load_pdptes(vm), -1);
 	/* The walk uses the registers, not the PDPT in memory. */
 	vm->vcpu.cr3 = PAE_CR3;
-	put_pdpt(vm, good[0], good[1], good[2], good[3]);
+	gpt_put_pdpt(vm, good[0], good[1], good[2], good[3]);
 	assert_int_equal(shadowpt_load_pdptes(vm), 0);
 	*gpt_at(vm, 0x5000) = 0x7000 | PTE_P | PTE_W;
 	*gpt_at(vm, 0x7000 + 8) = 0x200000 | PTE_P | PTE_W;
-	put_pdpt(vm, 0, 0, 0, 0);
+	gpt_put_pdpt(vm, 0, 0, 0, 0);
 	assert_int_equal(walk_guest(vm, 0x1000, ACC_WRITE, &r), 0);
 	assert_int_equal(r.gpa, 0x200000);
 	assert_int_equal(shadowpt_load_pdptes(vm), 0);
@@ -1268,7 +1155,7 @@ static void test_cr3_keys_per_format(void **state)
 {
 	struct vm *vm = *state;
 
-	use_pae(vm, 0);
+	use_pae(vm, 0, EFER_NXE);
 	gpt_pae_map(vm, 0x1000, 0x200000, 1, PTE_W);
 	assert_int_equal(shadowpt_fault(vm, 0x1000, PFEC_U), SHADOW_FILLED);
 	uint64_t *a = vm->spt->root[VIEW_SUPERVISOR];
@@ -1284,7 +1171,7 @@ static void test_cr3_keys_per_format(void **state)
 	assert_int_equal(vm->spt->space_misses, misses + 1);
 	assert_ptr_equal(vm->spt->root[VIEW_SUPERVISOR], a);
 	/* A change of format keeps one space, empty, named anew. */
-	use_32bit(vm, 0);
+	use_32bit(vm, 0, PD32_GPA);
 	unsigned used = 0;
 	for (int i = 0; i < SHADOW_SPACES; i++)
 		used += vm->spt->space[i].in_use;
@@ -1310,7 +1197,7 @@ static void test_shadow32_mmio_frame(void **state)
 {
 	struct vm *vm = *state;
 
-	use_32bit(vm, 0);
+	use_32bit(vm, 0, PD32_GPA);
 	gpt32_map(vm, 0xfee00000, 0xfee00000, PTE_W | PTE_D);
 	assert_int_equal(shadowpt_fault(vm, 0xfee000b0, PFEC_U | PFEC_W),
 			 SHADOW_FILLED);
@@ -1395,7 +1282,7 @@ static void test_insn_fetch_32bit_paged(void **state)
 	uint64_t page = 0x400000;
 	struct insn in;
 
-	use_32bit(vm, 0);
+	use_32bit(vm, 0, PD32_GPA);
 	use_code_segment(vm, 0x1000, 0xffffffff, true);
 	vm->vcpu.cr0 = CR0_PE | CR0_PG | CR0_WP;
 	gpt32_map(vm, page, 0x200000, 0);
@@ -1426,7 +1313,7 @@ static void test_insn_peek_changes_nothing(void **state)
 	uint32_t *pte, *pde, pte0, pde0;
 	struct insn in;
 
-	use_32bit(vm, 0);
+	use_32bit(vm, 0, PD32_GPA);
 	use_code_segment(vm, 0x1000, 0xffffffff, true);
 	vm->vcpu.cr0 = CR0_PE | CR0_PG | CR0_WP;
 	pte = gpt32_map(vm, page, 0x200000, 0);
@@ -1577,7 +1464,7 @@ static void test_dot_32bit_and_pae(void **state)
 	struct vm *vm = *state;
 	char *dot;
 
-	use_32bit(vm, CR4_PSE);
+	use_32bit(vm, CR4_PSE, PD32_GPA);
 	gpt32_map(vm, 0xc0001000, 0x5000, PTE_W | PTE_D);
 	*gpt32_pde(vm, 0x800000) = 0x800000 | PTE_P | PTE_W | PTE_PS | PTE_D;
 	assert_int_equal(shadowpt_fault(vm, 0x801000, 0), SHADOW_FILLED);
@@ -1591,7 +1478,7 @@ static void test_dot_32bit_and_pae(void **state)
 	assert_non_null(strstr(dot, "shadows a large page"));
 	free(dot);
 
-	use_pae(vm, 0);
+	use_pae(vm, 0, EFER_NXE);
 	gpt_pae_map(vm, 0x40200000, 0x600000, 2, PTE_W | PTE_U);
 	assert_int_equal(shadowpt_fault(vm, 0x40200000, 0), SHADOW_FILLED);
 	dot = dot_of(vm);

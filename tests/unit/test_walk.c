@@ -27,16 +27,12 @@
 #include "monitor/machine.h"
 #include "shadowpt/shadowpt.h"
 #include "shadowpt/walk.h"
+#include "tests/unit/support/guestpt.h"
 
-#define RAM_MIB 8
-#define PD32_GPA 0x70000ULL   /* the 32-bit page directory */
-#define PDPT_GPA 0x71000ULL   /* a page of PDPTs ... */
-#define PAE_CR3 (PDPT_GPA + 0x20) /* ... the second of which is used */
 #define TABLES_GPA 0x80000ULL /* further tables are taken from here */
-#define PAGE_4M (1ULL << 22)
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static struct vm the_vm;
-static uint64_t next_table;
 
 static void quiet_ram_written(struct vm *vm, uint64_t gpa, uint64_t len)
 {
@@ -59,16 +55,8 @@ static const struct engine fake_engine = {
 
 static int setup(void **state)
 {
-	struct vm_options opt = { .mem_mib = RAM_MIB };
-	char why[200];
-
 	*state = &the_vm;
-	if (vm_create(&the_vm, &opt, 1, why, sizeof(why)) < 0)
-		return -1;
-	the_vm.engine = &fake_engine;
-	the_vm.vcpu.cr0 = CR0_PE | CR0_PG | CR0_WP;
-	next_table = TABLES_GPA;
-	return 0;
+	return gpt_vm_make(&the_vm, &fake_engine, TABLES_GPA);
 }
 
 static int teardown(void **state)
@@ -141,48 +129,34 @@ static void entry_is(uint64_t got, uint64_t want, const char *what)
 			 (unsigned long long)got, (unsigned long long)want);
 }
 
+/* A page at va mapped to frame, and the read of va + off that must reach
+ * frame + off: the walk took the entries va's index bits choose. */
+struct index_case {
+	uint64_t va, frame, off;
+	const char *what;
+};
+
+/* Map every case's page (a 4 KiB leaf, writable, in the vCPU's format),
+ * then walk each: no case's tables may stand in for another's. */
+static void walk_indices(struct vm *vm, const struct index_case *c,
+			 size_t n)
+{
+	bool pae = vm->vcpu.cr4 & CR4_PAE;
+
+	for (size_t i = 0; i < n; i++) {
+		if (pae)
+			gpt_pae_map(vm, c[i].va, c[i].frame, 1, PTE_W);
+		else
+			gpt32_map(vm, c[i].va, (uint32_t)c[i].frame, PTE_W);
+	}
+	for (size_t i = 0; i < n; i++)
+		walk_ok(vm, c[i].va + c[i].off, ACC_READ, c[i].frame + c[i].off,
+			PAGE_4K, c[i].what);
+}
+
 /* ------------------------------------------------------------------
  * 32-bit paging: tables of 1024 4-byte entries.
  */
-
-/* 32-bit paging with these CR4 bits, CR3 = cr3 (the interpreter's flush). */
-static void use_32bit(struct vm *vm, uint64_t cr4, uint64_t cr3)
-{
-	vm->vcpu.cr4 = cr4;
-	vm->vcpu.efer = EFER_NXE; /* no effect without PAE */
-	vm->vcpu.cr3 = cr3;
-	shadowpt_flush_all(vm);
-	shadowpt_load_cr3(vm);
-}
-
-static uint32_t *at32(struct vm *vm, uint64_t gpa)
-{
-	uint32_t *p = gm_ptr(&vm->mem, gpa, 4);
-
-	assert_non_null(p);
-	return p;
-}
-
-static uint32_t *pde32(struct vm *vm, uint64_t va)
-{
-	return at32(vm, PD32_GPA + 4 * ((va >> 22) & 0x3ff));
-}
-
-/* Map va -> gpa with a 4 KiB leaf, the PDE above it P | W | U. */
-static uint32_t *map32(struct vm *vm, uint64_t va, uint32_t gpa,
-		       uint32_t flags)
-{
-	uint32_t *pde = pde32(vm, va);
-
-	if (!(*pde & PTE_P)) {
-		*pde = (uint32_t)next_table | PTE_P | PTE_W | PTE_U;
-		next_table += PAGE_4K;
-	}
-	uint32_t *pte = at32(vm, (*pde & 0xfffff000U) +
-			     4 * ((va >> 12) & 0x3ff));
-	*pte = gpa | PTE_P | flags;
-	return pte;
-}
 
 /* Task 1: 4-byte entries, 10 bits of index per level, A and D. */
 static void test_walk32_entries(void **state)
@@ -191,8 +165,8 @@ static void test_walk32_entries(void **state)
 	uint64_t va = 0xc0381000; /* PDE 0x300, PTE 0x381 */
 
 	use_32bit(vm, 0, PD32_GPA);
-	uint32_t *pte = map32(vm, va, 0x200000, PTE_W | PTE_U);
-	uint32_t *pde = pde32(vm, va);
+	uint32_t *pte = gpt32_map(vm, va, 0x200000, PTE_W | PTE_U);
+	uint32_t *pde = gpt32_pde(vm, va);
 	pte[1] = 0xdeadb000; /* the next entry: not present */
 	pte[-1] = 0xfeedf000;
 	pde[1] = 0x12345000;
@@ -219,15 +193,15 @@ static void test_walk32_entries(void **state)
 	entry_is(pte[-1], 0xfeedf000, "2-level: the PTE before is unchanged");
 	entry_is(pde[1], 0x12345000, "2-level: the next PDE is unchanged");
 	/* The top ten bits choose the PDE, the next ten the PTE. */
-	map32(vm, 0x00001000, 0x300000, PTE_W);
-	map32(vm, 0x00400000, 0x301000, PTE_W);
-	map32(vm, 0x00200000, 0x302000, PTE_W);
-	walk_ok(vm, 0x00001008, ACC_READ, 0x300008, PAGE_4K,
-		"2-level: 0x00001008 (PDE 0, PTE 1)");
-	walk_ok(vm, 0x00400010, ACC_READ, 0x301010, PAGE_4K,
-		"2-level: 0x00400010 (PDE 1, PTE 0)");
-	walk_ok(vm, 0x00200018, ACC_READ, 0x302018, PAGE_4K,
-		"2-level: 0x00200018 (PDE 0, PTE 0x200)");
+	static const struct index_case ten_and_ten[] = {
+		{ 0x00001000, 0x300000, 0x08,
+		  "2-level: 0x00001008 (PDE 0, PTE 1)" },
+		{ 0x00400000, 0x301000, 0x10,
+		  "2-level: 0x00400010 (PDE 1, PTE 0)" },
+		{ 0x00200000, 0x302000, 0x18,
+		  "2-level: 0x00200018 (PDE 0, PTE 0x200)" },
+	};
+	walk_indices(vm, ten_and_ten, COUNT(ten_and_ten));
 	walk_fails(vm, 0x00002000, ACC_WRITE, PFEC_W,
 		   "2-level: a write to 0x00002000 (PTE not present)");
 	walk_fails(vm, 0x00800000, ACC_USER, PFEC_U,
@@ -240,7 +214,7 @@ static void test_walk32_cr3(void **state)
 	struct vm *vm = *state;
 
 	use_32bit(vm, 0, PD32_GPA | CR3_PCD | CR3_PWT | 0xfe0);
-	map32(vm, 0x5000, 0x205000, PTE_W);
+	gpt32_map(vm, 0x5000, 0x205000, PTE_W);
 	walk_ok(vm, 0x5abc, ACC_READ, 0x205abc, PAGE_4K,
 		"2-level: CR3 = 0x70ff8 (PCD, PWT and ignored bits 11:5): "
 		"the page directory is at 0x70000");
@@ -251,7 +225,7 @@ static void test_walk32_4m_pse(void **state)
 {
 	struct vm *vm = *state;
 	uint64_t va = 0x00712345; /* PDE 1, offset 0x312345 in its 4 MiB */
-	uint32_t *pde = pde32(vm, va);
+	uint32_t *pde = gpt32_pde(vm, va);
 
 	use_32bit(vm, CR4_PSE, PD32_GPA);
 	*pde = 0x400000 | PTE_P | PTE_W | PTE_PS;
@@ -267,13 +241,13 @@ static void test_walk32_4m_pse(void **state)
 	/* Without CR4.PSE the PS bit is ignored: the PDE names a table. */
 	*pde = 0x400000 | PTE_P | PTE_W | PTE_PS;
 	use_32bit(vm, 0, PD32_GPA);
-	*at32(vm, 0x400000 + 4 * 0x312) = 0x300000 | PTE_P;
+	*gpt32_at(vm, 0x400000 + 4 * 0x312) = 0x300000 | PTE_P;
 	walk_ok(vm, va, ACC_READ, 0x300345, PAGE_4K,
 		"2-level: 4 MiB page at 0x00400000 with CR4.PSE=0 must be "
 		"walked as a table");
 	/* In a PTE, bit 7 is PAT, not a page size. */
 	use_32bit(vm, CR4_PSE, PD32_GPA);
-	map32(vm, 0x1000, 0x201000, PTE_PS);
+	gpt32_map(vm, 0x1000, 0x201000, PTE_PS);
 	walk_ok(vm, 0x1005, ACC_READ, 0x201005, PAGE_4K,
 		"2-level: bit 7 of a PTE is PAT: still a 4 KiB page");
 }
@@ -283,7 +257,7 @@ static void test_walk32_4m_reserved(void **state)
 {
 	struct vm *vm = *state;
 	uint64_t va = 0x80000000;
-	uint32_t *pde = pde32(vm, va);
+	uint32_t *pde = gpt32_pde(vm, va);
 
 	use_32bit(vm, CR4_PSE, PD32_GPA);
 	*pde = 0x400000 | PTE_P | PTE_PS | (1U << 13);
@@ -300,7 +274,7 @@ static void test_walk32_4m_reserved(void **state)
 	/* Without PSE those bits are a table's address. */
 	use_32bit(vm, 0, PD32_GPA);
 	*pde = 0x402000 | PTE_P | PTE_PS;
-	*at32(vm, 0x402000) = 0x300000 | PTE_P;
+	*gpt32_at(vm, 0x402000) = 0x300000 | PTE_P;
 	walk_ok(vm, va + 0x10, ACC_READ, 0x300010, PAGE_4K,
 		"2-level: with CR4.PSE=0, bit 13 of a PDE is the table's "
 		"address, not reserved");
@@ -312,8 +286,8 @@ static void test_walk32_no_xd(void **state)
 	struct vm *vm = *state;
 
 	use_32bit(vm, 0, PD32_GPA); /* EFER.NXE = 1 */
-	map32(vm, 0x1000, 0x200000, PTE_U);
-	map32(vm, 0x2000, 0x201000, PTE_W);
+	gpt32_map(vm, 0x1000, 0x200000, PTE_U);
+	gpt32_map(vm, 0x2000, 0x201000, PTE_W);
 	struct walk_result r = walk_ok(vm, 0x1000, ACC_FETCH | ACC_USER,
 		0x200000, PAGE_4K, "2-level: a user fetch from a user page");
 	if (!r.executable)
@@ -329,69 +303,6 @@ static void test_walk32_no_xd(void **state)
 /* ------------------------------------------------------------------
  * PAE paging: four PDPTE registers, then tables of 512 8-byte entries.
  */
-
-static uint64_t *at64(struct vm *vm, uint64_t gpa)
-{
-	uint64_t *p = gm_ptr(&vm->mem, gpa, 8);
-
-	assert_non_null(p);
-	return p;
-}
-
-/* PAE paging with these CR4 bits and EFER, CR3 = PAE_CR3, as a mov to
- * CR3 would: the PDPTEs loaded, then the address space. */
-static void use_pae(struct vm *vm, uint64_t cr4, uint64_t efer)
-{
-	vm->vcpu.cr4 = CR4_PAE | cr4;
-	vm->vcpu.efer = efer;
-	vm->vcpu.cr3 = PAE_CR3;
-	shadowpt_flush_all(vm);
-	if (shadowpt_load_pdptes(vm) < 0)
-		fail_msg("PAE: loading the PDPTEs of a good PDPT at %#llx "
-			 "failed", (unsigned long long)PAE_CR3);
-	shadowpt_load_cr3(vm);
-}
-
-/* Write the PDPT at PAE_CR3. */
-static void put_pdpt(struct vm *vm, uint64_t e0, uint64_t e1, uint64_t e2,
-		     uint64_t e3)
-{
-	uint64_t pdpt[4] = { e0, e1, e2, e3 };
-
-	assert_int_equal(vm_write_phys(vm, PAE_CR3, pdpt, sizeof(pdpt)), 0);
-}
-
-/* The PAE entry for va at level (2: PD, 1: PT), making what is above it;
- * a new PDPTE is written to the PDPT and the registers reloaded. */
-static uint64_t *pae_entry(struct vm *vm, uint64_t va, int level)
-{
-	uint64_t *pdpte = at64(vm, PAE_CR3 + 8 * ((va >> 30) & 3));
-
-	if (!(*pdpte & PTE_P)) {
-		*pdpte = next_table | PTE_P;
-		next_table += PAGE_4K;
-		assert_int_equal(shadowpt_load_pdptes(vm), 0);
-	}
-	uint64_t table = *pdpte & PTE_ADDR_MASK;
-	if (level == 1) {
-		uint64_t *pde = at64(vm, table + 8 * PT_INDEX(va, 2));
-		if (!(*pde & PTE_P)) {
-			*pde = next_table | PTE_P | PTE_W | PTE_U;
-			next_table += PAGE_4K;
-		}
-		table = *pde & PTE_ADDR_MASK;
-	}
-	return at64(vm, table + 8 * PT_INDEX(va, level));
-}
-
-static uint64_t *pae_map(struct vm *vm, uint64_t va, uint64_t gpa, int level,
-			 uint64_t flags)
-{
-	uint64_t *e = pae_entry(vm, va, level);
-
-	*e = gpa | PTE_P | flags | (level == 2 ? PTE_PS : 0);
-	return e;
-}
 
 /* Task 2: the four PDPTEs are loaded at a CR3 write, and checked. */
 static void test_pae_pdpte_load(void **state)
@@ -411,7 +322,7 @@ static void test_pae_pdpte_load(void **state)
 
 	/* Not PAE paging: nothing is loaded. */
 	vm->vcpu.cr3 = PAE_CR3;
-	put_pdpt(vm, good[0], good[1], good[2], good[3]);
+	gpt_put_pdpt(vm, good[0], good[1], good[2], good[3]);
 	if (shadowpt_load_pdptes(vm) != 0 || vm->vcpu.pdpte[0] != 0)
 		fail_msg("PAE: outside PAE paging (CR0.PG=1, CR4.PAE=0) no "
 			 "PDPTE is loaded and the load succeeds");
@@ -432,8 +343,8 @@ static void test_pae_pdpte_load(void **state)
 				 (unsigned long long)vm->vcpu.pdpte[i],
 				 (unsigned long long)good[i],
 				 (unsigned long long)PAE_CR3);
-	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
-		put_pdpt(vm, good[0], good[1], good[2],
+	for (size_t i = 0; i < COUNT(reserved); i++) {
+		gpt_put_pdpt(vm, good[0], good[1], good[2],
 			 good[3] | reserved[i].bit);
 		snprintf(what, sizeof(what), "PAE: a present PDPTE with %s "
 			 "set: the load must fail (#GP)", reserved[i].name);
@@ -453,25 +364,25 @@ static void test_pae_walk_registers(void **state)
 {
 	struct vm *vm = *state;
 
+	static const struct index_case by_pdpte[] = {
+		{ 0x00001000, 0x200000, 0x10,
+		  "PAE: 0x00001010 goes through PDPTE 0 (va bits 31:30)" },
+		{ 0x40001000, 0x201000, 0x20,
+		  "PAE: 0x40001020 goes through PDPTE 1" },
+		{ 0x80001000, 0x202000, 0x30,
+		  "PAE: 0x80001030 goes through PDPTE 2" },
+		{ 0xc0001000, 0x203000, 0x40,
+		  "PAE: 0xc0001040 goes through PDPTE 3" },
+	};
+
 	use_pae(vm, 0, 0);
-	pae_map(vm, 0x00001000, 0x200000, 1, PTE_W);
-	pae_map(vm, 0x40001000, 0x201000, 1, PTE_W);
-	pae_map(vm, 0x80001000, 0x202000, 1, PTE_W);
-	pae_map(vm, 0xc0001000, 0x203000, 1, PTE_W);
-	walk_ok(vm, 0x00001010, ACC_READ, 0x200010, PAGE_4K,
-		"PAE: 0x00001010 goes through PDPTE 0 (va bits 31:30)");
-	walk_ok(vm, 0x40001020, ACC_READ, 0x201020, PAGE_4K,
-		"PAE: 0x40001020 goes through PDPTE 1");
-	walk_ok(vm, 0x80001030, ACC_READ, 0x202030, PAGE_4K,
-		"PAE: 0x80001030 goes through PDPTE 2");
-	walk_ok(vm, 0xc0001040, ACC_READ, 0x203040, PAGE_4K,
-		"PAE: 0xc0001040 goes through PDPTE 3");
-	uint64_t pdpte3 = *at64(vm, PAE_CR3 + 24);
-	entry_is(*at64(vm, PAE_CR3 + 24), pdpte3,
+	walk_indices(vm, by_pdpte, COUNT(by_pdpte));
+	uint64_t pdpte3 = *gpt_at(vm, PAE_CR3 + 24);
+	entry_is(*gpt_at(vm, PAE_CR3 + 24), pdpte3,
 		 "PAE: PDPTEs have no A bit: the walk never writes them");
 	/* Registers, not memory: a changed PDPT counts from the next load. */
 	uint64_t pd0 = vm->vcpu.pdpte[0];
-	put_pdpt(vm, 0, 0, 0, 0);
+	gpt_put_pdpt(vm, 0, 0, 0, 0);
 	walk_ok(vm, 0x00001010, ACC_READ, 0x200010, PAGE_4K,
 		"PAE: the PDPT in memory cleared without a CR3 write: the "
 		"walk still uses the PDPTE registers");
@@ -481,7 +392,7 @@ static void test_pae_walk_registers(void **state)
 	walk_fails(vm, 0xc0001000, ACC_USER, PFEC_U,
 		   "PAE: a user read through a PDPTE not present");
 	/* A not-present PDPTE is not followed, whatever it holds. */
-	put_pdpt(vm, pd0 & ~PTE_P, 0, 0, 0);
+	gpt_put_pdpt(vm, pd0 & ~PTE_P, 0, 0, 0);
 	assert_int_equal(shadowpt_load_pdptes(vm), 0);
 	walk_fails(vm, 0x00001010, ACC_READ, 0,
 		   "PAE: a PDPTE with P=0 naming a good page directory must "
@@ -495,8 +406,8 @@ static void test_pae_indices_and_2m(void **state)
 	uint64_t va = 0xc0b45678; /* PDPTE 3, PDE 5, PTE 0x145 */
 
 	use_pae(vm, 0, 0);
-	uint64_t *pte = pae_map(vm, va, 0x200000, 1, PTE_W | PTE_U);
-	uint64_t *pde = pae_entry(vm, va, 2);
+	uint64_t *pte = gpt_pae_map(vm, va, 0x200000, 1, PTE_W | PTE_U);
+	uint64_t *pde = gpt_pae_entry(vm, va, 2);
 	pte[1] = 0xdeadbeef00000000ULL; /* not present */
 	walk_ok(vm, va, ACC_WRITE | ACC_USER, 0x200678, PAGE_4K,
 		"PAE: 0xc0b45678 (PDPTE 3, PDE 5, PTE 0x145 of 8-byte entries)");
@@ -506,7 +417,7 @@ static void test_pae_indices_and_2m(void **state)
 	entry_is(pte[1], 0xdeadbeef00000000ULL,
 		 "PAE: the next 8-byte PTE is unchanged");
 	/* A 2 MiB page: PS in a PDE, with CR4.PSE clear. */
-	uint64_t *big = pae_map(vm, 0x40000000, 0x600000, 2, PTE_W);
+	uint64_t *big = gpt_pae_map(vm, 0x40000000, 0x600000, 2, PTE_W);
 	struct walk_result r = walk_ok(vm, 0x40012345, ACC_WRITE, 0x612345,
 		PAGE_2M, "PAE: a write to 0x40012345 in the 2 MiB page at "
 		"0x40000000 (PS=1, CR4.PSE=0)");
@@ -516,7 +427,7 @@ static void test_pae_indices_and_2m(void **state)
 	if (!(*big & PTE_D))
 		fail_msg("PAE: a write to a 2 MiB page sets D in its PDE");
 	/* In a PTE, bit 7 is PAT. */
-	pae_map(vm, 0x1000, 0x201000, 1, PTE_PS);
+	gpt_pae_map(vm, 0x1000, 0x201000, 1, PTE_PS);
 	walk_ok(vm, 0x1005, ACC_READ, 0x201005, PAGE_4K,
 		"PAE: bit 7 of a PTE is PAT: still a 4 KiB page");
 }
@@ -527,7 +438,7 @@ static void test_pae_reserved(void **state)
 	struct vm *vm = *state;
 
 	use_pae(vm, 0, EFER_NXE);
-	uint64_t *pte = pae_map(vm, 0x1000, 0x200000, 1, 1ULL << 52);
+	uint64_t *pte = gpt_pae_map(vm, 0x1000, 0x200000, 1, 1ULL << 52);
 	walk_fails(vm, 0x1000, ACC_READ, PFEC_P | PFEC_RSVD,
 		   "PAE: a PTE with bit 52 set (bits 62:52 are reserved in "
 		   "PAE paging, ignored in 4-level paging)");
@@ -542,11 +453,11 @@ static void test_pae_reserved(void **state)
 		PAGE_4K, "PAE: a frame just below MAXPHYADDR is no reserved "
 		"bit");
 	*pte = 0x200000 | PTE_P;
-	uint64_t *pde = pae_entry(vm, 0x1000, 2);
+	uint64_t *pde = gpt_pae_entry(vm, 0x1000, 2);
 	*pde |= 1ULL << 55;
 	walk_fails(vm, 0x1000, ACC_READ, PFEC_P | PFEC_RSVD,
 		   "PAE: a PDE (of a table) with bit 55 set");
-	pae_map(vm, 0x40000000, 0x600000 | 0x2000, 2, 0);
+	gpt_pae_map(vm, 0x40000000, 0x600000 | 0x2000, 2, 0);
 	walk_fails(vm, 0x40000000, ACC_READ, PFEC_P | PFEC_RSVD,
 		   "PAE: a 2 MiB PDE with bit 13 set");
 }
@@ -557,7 +468,7 @@ static void test_pae_xd(void **state)
 	struct vm *vm = *state;
 
 	use_pae(vm, 0, EFER_NXE);
-	uint64_t *pte = pae_map(vm, 0x1000, 0x200000, 1, PTE_U | PTE_NX);
+	uint64_t *pte = gpt_pae_map(vm, 0x1000, 0x200000, 1, PTE_U | PTE_NX);
 	struct walk_result r = walk_ok(vm, 0x1000, ACC_READ | ACC_USER,
 		0x200000, PAGE_4K, "PAE: a user read of an XD page");
 	if (r.executable)
@@ -573,7 +484,7 @@ static void test_pae_xd(void **state)
 	*pte &= ~PTE_NX;
 	walk_ok(vm, 0x1000, ACC_FETCH | ACC_USER, 0x200000, PAGE_4K,
 		"PAE: a user fetch from a page without XD");
-	*pae_entry(vm, 0x1000, 2) |= PTE_NX;
+	*gpt_pae_entry(vm, 0x1000, 2) |= PTE_NX;
 	walk_fails(vm, 0x1000, ACC_FETCH, PFEC_P | PFEC_I,
 		   "PAE: a fetch from a page whose PDE has XD");
 	/* Without EFER.NXE bit 63 is reserved, and I/D is not reported. */
@@ -581,7 +492,7 @@ static void test_pae_xd(void **state)
 	walk_fails(vm, 0x1000, ACC_FETCH, PFEC_P | PFEC_RSVD,
 		   "PAE: XD in a PDE with EFER.NXE=0 is a reserved bit (and "
 		   "no I/D)");
-	*pae_entry(vm, 0x1000, 2) &= ~PTE_NX;
+	*gpt_pae_entry(vm, 0x1000, 2) &= ~PTE_NX;
 	walk_ok(vm, 0x1000, ACC_FETCH, 0x200000, PAGE_4K,
 		"PAE: a fetch with EFER.NXE=0 and no XD anywhere");
 	walk_fails(vm, 0x2000, ACC_FETCH, 0,
@@ -596,7 +507,7 @@ static void test_shadow_fill_both_formats(void **state)
 	uint64_t leaf;
 
 	use_32bit(vm, CR4_PSE, PD32_GPA);
-	*pde32(vm, 0x80000000) = 0x400000 | PTE_P | PTE_W | PTE_U | PTE_PS |
+	*gpt32_pde(vm, 0x80000000) = 0x400000 | PTE_P | PTE_W | PTE_U | PTE_PS |
 				 PTE_D;
 	if (shadowpt_fault(vm, 0x80312345, PFEC_U) != SHADOW_FILLED)
 		fail_msg("2-level: a fault in a 4 MiB page the guest maps must "
@@ -607,7 +518,7 @@ static void test_shadow_fill_both_formats(void **state)
 		fail_msg("2-level: the shadow maps 0x80312345 to frame %#llx, "
 			 "must be 0x712000", (unsigned long long)leaf);
 	use_pae(vm, 0, EFER_NXE);
-	pae_map(vm, 0x40000000, 0x600000, 2, PTE_U | PTE_NX);
+	gpt_pae_map(vm, 0x40000000, 0x600000, 2, PTE_U | PTE_NX);
 	if (shadowpt_fault(vm, 0x40123456, PFEC_U) != SHADOW_FILLED)
 		fail_msg("PAE: a fault in a 2 MiB page the guest maps must be a "
 			 "hidden one (filled)");

@@ -59,16 +59,22 @@ void dev_out(uint16_t port, unsigned size, uint32_t v)
 	devices_io(&dev_vm, port, size, false, &v);
 }
 
-uint32_t dev_cfg_read(unsigned dev, unsigned reg, unsigned size)
+/* Configuration mechanism #1: the dword of reg chosen at 0xcf8, the
+ * data port of reg's byte in it returned (0xcfc to 0xcff). */
+static uint16_t dev_cfg_select(unsigned dev, unsigned reg)
 {
 	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, dev, 0, reg));
-	return dev_in((uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size);
+	return (uint16_t)(PCI_CONFIG_DATA + (reg & 3));
+}
+
+uint32_t dev_cfg_read(unsigned dev, unsigned reg, unsigned size)
+{
+	return dev_in(dev_cfg_select(dev, reg), size);
 }
 
 void dev_cfg_write(unsigned dev, unsigned reg, unsigned size, uint32_t v)
 {
-	dev_out(PCI_CONFIG_ADDRESS, 4, PCI_ADDR(0, dev, 0, reg));
-	dev_out((uint16_t)(PCI_CONFIG_DATA + (reg & 3)), size, v);
+	dev_out(dev_cfg_select(dev, reg), size, v);
 }
 
 uint64_t dev_read(uint64_t gpa, unsigned size)
