@@ -7,7 +7,7 @@
  *     engine->run(vm)          guest code runs until something traps
  *       -> struct vm_exit      reason, rip, vector, error code, address
  *     dispatch()               interprets that one exit:
- *       -> insn_fetch()        the bytes at RIP through the guest's page
+ *       -> insn_fetch_ref()    the bytes at RIP through the guest's page
  *                              tables (shadowpt/walk.c), decoded by
  *                              Capstone (isa/decode.c)
  *       -> pg_classify()       privileged?  sensitive?  (trace, stats)
@@ -175,7 +175,7 @@ static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
 
 /*T:310 A #GP at ring 3 does not say *which* instruction faulted: the monitor
  * must read the instruction and decode it, as every trap-and-emulate
- * monitor must.  insn_fetch() reads the bytes through the guest's page
+ * monitor must.  insn_fetch_ref() reads the bytes through the guest's page
  * tables (stop 320) and Capstone decodes them (stop 325); pg_classify()
  * names the Popek-Goldberg class (stop 330); interp_lookup() finds the
  * interpreter routine (stop 400), which does what the instruction would
@@ -184,8 +184,10 @@ static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
  * #GP is the guest's own, and goes back to it.
  */
 static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
-			struct insn *in, struct action *a)
+			struct insn *scratch, struct action *a)
 {
+	const struct insn *in = scratch;
+
 	/*
 	 * --patch: a #GP on a patched site is the patch's hlt (patch/).
 	 * On softcpu guest RAM still holds the original instruction (the
@@ -199,8 +201,8 @@ static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
 	}
 	bool site = vm->patch && patch_trap(vm, x->rip);
 	a->patched = site;
-	switch (site && vm->patch->ram ? patch_original(vm, x->rip, in)
-				       : insn_fetch(vm, x->rip, in)) {
+	switch (site && vm->patch->ram ? patch_original(vm, x->rip, scratch)
+				       : insn_fetch_ref(vm, x->rip, &in)) {
 	case DECODE_FAULT: /* the code page went away: #PF raised */
 		say(a, "#PF fetching the insn");
 		return;
@@ -230,8 +232,9 @@ static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
  * instruction's access (interp_mmio).  True when this was such a fault.
  */
 static bool dispatch_mmio(struct vm *vm, const struct vm_exit *x,
-			  struct insn *in, struct action *a)
+			  struct action *a)
 {
+	const struct insn *in;
 	uint64_t leaf = shadowpt_lookup(vm, x->exc.address);
 	uint64_t frame = leaf & PTE_ADDR_MASK;
 	bool rom = gm_is_rom(frame) && (x->exc.error & PFEC_W);
@@ -241,7 +244,7 @@ static bool dispatch_mmio(struct vm *vm, const struct vm_exit *x,
 		return false;
 	name_reason(a, "mmio");
 	a->cls = TRACE_IO;
-	switch (insn_fetch(vm, x->rip, in)) {
+	switch (insn_fetch_ref(vm, x->rip, &in)) {
 	case DECODE_OK:
 		break;
 	case DECODE_NO_RAM:
@@ -282,13 +285,13 @@ static bool dispatch_mmio(struct vm *vm, const struct vm_exit *x,
  */
 /* A #PF against the shadow: fill it (hidden) or reflect it (true). */
 static void dispatch_pf(struct vm *vm, const struct vm_exit *x,
-			struct insn *in, struct action *a)
+			struct action *a)
 {
 	struct fill_tracker *f = &vm->last_fill;
 
 	switch (shadowpt_fault(vm, x->exc.address, x->exc.error)) {
 	case SHADOW_FILLED:
-		if (dispatch_mmio(vm, x, in, a))
+		if (dispatch_mmio(vm, x, a))
 			return;
 		f->repeats = (x->rip == f->rip && x->exc.address == f->addr &&
 			      vm->vcpu.instructions == f->retired) ?
@@ -344,7 +347,7 @@ static void dispatch_exception(struct vm *vm, const struct vm_exit *x,
 		break;
 	case T_PF:
 		a->cls = TRACE_PF;
-		dispatch_pf(vm, x, in, a);
+		dispatch_pf(vm, x, a);
 		break;
 	default:
 		a->cls = TRACE_EXC;
@@ -355,11 +358,13 @@ static void dispatch_exception(struct vm *vm, const struct vm_exit *x,
 
 /* The guest executed syscall: emulate it through its LSTAR. */
 static void dispatch_syscall(struct vm *vm, const struct vm_exit *x,
-			     struct insn *in, struct action *a)
+			     struct action *a)
 {
+	const struct insn *in;
+
 	name_reason(a, "syscall");
 	a->cls = TRACE_SYSCALL;
-	switch (insn_fetch(vm, x->rip, in)) {
+	switch (insn_fetch_ref(vm, x->rip, &in)) {
 	case DECODE_OK:
 		break;
 	case DECODE_NO_RAM:
@@ -476,7 +481,7 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 		dispatch_exception(vm, x, &in, &a);
 		break;
 	case EXIT_SYSCALL:
-		dispatch_syscall(vm, x, &in, &a);
+		dispatch_syscall(vm, x, &a);
 		break;
 	case EXIT_IO:
 		dispatch_io(vm, x, &a);
