@@ -35,6 +35,7 @@
 #include "core/exit.h"
 #include "core/hypercall.h"
 #include "monitor/trace.h"
+#include "monitor/tracejson.h"
 #include "core/vm.h"
 
 /* A hidden fault that repeats this often without progress is a bug. */
@@ -458,6 +459,18 @@ static void trace_action(struct vm *vm, const struct vm_exit *x,
 		   a->what, a->patched);
 }
 
+/*
+ * Are the --stats rows read in this run?  By --stats at the end, by gdb's
+ * "monitor info traps" at any stop, by --trace-json's exit events (the
+ * row that moved names the exit).  Without any of them the dispatcher
+ * neither reads the host clock twice nor finds two rows per exit: about
+ * a tenth of a softcpu trap (isa/README.md, "What a trap costs").
+ */
+static bool counted(const struct vm *vm)
+{
+	return vm->opt.stats || vm->gdb || tracejson_on();
+}
+
 /*T:300 The dispatcher, Popek and Goldberg's second module, interprets one exit.
  * An exit is an exception the guest's code raised at ring 3 (mostly #GP
  * from a privileged instruction, and #PF from the shadow page tables), a
@@ -467,7 +480,8 @@ static void trace_action(struct vm *vm, const struct vm_exit *x,
  */
 void dispatch(struct vm *vm, struct vm_exit *x)
 {
-	uint64_t t0 = clock_host_ns();
+	bool counts = counted(vm);
+	uint64_t t0 = counts ? clock_host_ns() : 0;
 	struct insn in;
 	char what[WHAT_LEN];
 	struct action a = { .key = KEY_REASON(x->reason), .what = what,
@@ -530,10 +544,13 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 		break;
 	}
 
-	uint64_t ns = clock_host_ns() - t0;
-	stats_add_reason(vm->stats, a.key, a.group ? a.group : a.reason, ns);
-	if (a.insn)
-		count_insn(vm, &a, ns);
+	if (counts) {
+		uint64_t ns = clock_host_ns() - t0;
+		stats_add_reason(vm->stats, a.key,
+				 a.group ? a.group : a.reason, ns);
+		if (a.insn)
+			count_insn(vm, &a, ns);
+	}
 	if (vm->opt.trace)
 		trace_action(vm, x, &in, &a, cpl);
 }
