@@ -60,7 +60,9 @@ struct action {
 	const struct pg_entry *pg;
 	enum trace_class cls;   /* --trace=CLASSES */
 	bool patched;           /* a #GP from a site --patch rewrote */
-	struct interp_effect effect; /* what the routine reported */
+	struct interp_effect *effect; /* what the routine reported: on
+				       dispatch()'s stack under --trace
+				       only, NULL (nothing reported) else */
 	bool says;              /* --trace: what happened, in words */
 	char *what;             /* "out port 0x3f8 <- 0x68", "shadow ...":
 				   WHAT_LEN bytes of dispatch()'s stack,
@@ -146,13 +148,14 @@ static void code_outside_ram(struct vm *vm, const struct vm_exit *x,
 
 /*
  * Run the interpreter routine; an instruction it completes has retired.
- * The routine reports its effect into a->effect, for the trace to word.
+ * The routine reports its effect into a->effect, for the trace to word
+ * (interp/internal.h: a routine reports nothing when there is none).
  */
 static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
 		    struct action *a)
 {
 	a->cls = trace_insn_class(in);
-	vm->effect = &a->effect;
+	vm->effect = a->effect;
 	fn(vm, in);
 	vm->effect = NULL;
 	if (vm->vcpu.exception.pending) {
@@ -171,7 +174,7 @@ static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
 	}
 	vm->vcpu.instructions++;
 	if (vm->opt.trace)
-		trace_effect(vm, &a->effect, a->what, WHAT_LEN);
+		trace_effect(vm, a->effect, a->what, WHAT_LEN);
 }
 
 /*T:310 A #GP at ring 3 does not say *which* instruction faulted: the monitor
@@ -484,11 +487,16 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 	uint64_t t0 = counts ? clock_host_ns() : 0;
 	struct insn in;
 	char what[WHAT_LEN];
+	struct interp_effect effect;
 	struct action a = { .key = KEY_REASON(x->reason), .what = what,
 			    .says = vm->opt.trace };
 	unsigned cpl = vm->vcpu.cpl; /* the trap's, before its effect */
 
 	what[0] = '\0';
+	if (a.says) { /* the routine's effect, for --trace to word */
+		effect = (struct interp_effect){ 0 };
+		a.effect = &effect;
+	}
 
 	switch (x->reason) {
 	case EXIT_EXCEPTION:

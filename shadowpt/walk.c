@@ -679,7 +679,9 @@ enum decode_result insn_fetch_ref(struct vm *vm, uint64_t rip,
 	/* The first byte must be fetchable: gva_read raises the #PF if not. */
 	const void *code = fetch_shadowed(vm, lin, first);
 	int r = 0;
-	if (code)
+	if (code && first == INSN_MAX) /* the common case: a copy of a */
+		memcpy(buf, code, INSN_MAX); /* constant size, two moves */
+	else if (code)
 		memcpy(buf, code, first);
 	else
 		r = gva_read(vm, lin, buf, first, ACC_FETCH);
