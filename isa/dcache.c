@@ -87,15 +87,19 @@ static bool isa_dcache_match(const struct isa_dcache_slot *s,
 /*
  * The decode is handed out by pointer, into its slot: a trap reads its
  * instruction where the cache keeps it, where a copy of the 688-byte
- * record cost a third of the fetch (isa/README.md, "The cost of a
- * trap").  The pointer is const, so no routine can change what the next
- * trap at that RIP will be handed, and exactness does not depend on it:
- * the bytes are compared on every call, so a write to guest RAM between
- * two traps is seen whoever made it.  What the pointer asks of the caller
- * is a lifetime: the slot is rewritten by the next decode through the
- * cache that lands in it, so the record is good until the caller's next
- * fetch.  The dispatcher fetches once per exit and is done with the
- * record before the next (monitor/dispatch.c).
+ * record cost a third of the fetch (isa/README.md, "Decode once").
+ *
+ * Exactness is the same as with a copy, because it never rested on the
+ * record: the bytes are compared with what the fetch just read on every
+ * call, so a write to guest RAM between two traps, by anyone, is a miss.
+ * The pointer is const, so no routine can change what the next trap at
+ * that RIP is handed.  What the pointer asks of the caller is a lifetime:
+ * the slot is written by the next decode through the cache that lands in
+ * it, so the record is good until the caller's next fetch.  The
+ * dispatcher fetches once per exit, and nothing it calls for that exit
+ * (the routine, --stats, --trace, which decodes apart: insn_peek) decodes
+ * through the cache (monitor/dispatch.c).  A failed decode empties its
+ * slot: the record was written over.
  */
 enum decode_result isa_decode_ref(const uint8_t *buf, size_t len,
 				  uint64_t rip, unsigned bits,

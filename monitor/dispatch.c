@@ -54,7 +54,9 @@ struct action {
 	uint32_t code;          /* ... with this error code */
 	unsigned key;           /* the --stats row: KEY_REASON() ... */
 	const char *group;      /* the --stats row's name: "#GP" */
-	const struct insn *insn;  /* the decoded instruction, if any */
+	const struct insn *insn;  /* the decoded instruction, if any: the
+				     decode cache's own record, good for
+				     this exit (isa_decode_ref) */
 	const struct insn *shown; /* the one --trace shows (also a #PF's
 				     or a #UD's, decoded for it alone) */
 	const struct pg_entry *pg;
@@ -467,7 +469,8 @@ static void trace_action(struct vm *vm, const struct vm_exit *x,
  * "monitor info traps" at any stop, by --trace-json's exit events (the
  * row that moved names the exit).  Without any of them the dispatcher
  * neither reads the host clock twice nor finds two rows per exit: about
- * a tenth of a softcpu trap (isa/README.md, "What a trap costs").
+ * a tenth of a softcpu trap (monitor/README.md, "What every exit costs
+ * the monitor").
  */
 static bool counted(const struct vm *vm)
 {

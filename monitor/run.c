@@ -233,7 +233,8 @@ static void set_deadline(struct vm *vm)
  * the paravirtual page (core/hypercall.h) when the guest registered one,
  * --trace-json's slice when a trace is open (json).  Each look is a load;
  * the calls that looked for themselves were a tenth of the loop's cost
- * on a softcpu trap (isa/README.md, "What a trap costs").
+ * on a softcpu trap (monitor/README.md, "What every exit costs
+ * the monitor").
  */
 static void run_engine(struct vm *vm, struct vm_exit *x, bool json)
 {
