@@ -42,9 +42,10 @@
 #define MAX_REPEATED_FILLS 8
 
 /*
- * What the dispatcher did with one exit: for --trace and --stats.  Every
- * exit is counted (--stats, --trace-json), so counting is cheap: rows are
- * found by a number (key), not by name.  The words of --trace are made
+ * What the dispatcher did with one exit: for --trace and --stats.  When
+ * the counts are read (--stats, gdb, --trace-json: counted()) every exit
+ * is counted, so counting is cheap: rows are found by a number (key), not
+ * by name.  The words of --trace are made
  * only when a trace will print them (say()): a printf on every exit was
  * a fifth of a trap's cost on softcpu (engines/softcpu/README.md).
  */
