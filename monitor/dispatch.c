@@ -45,9 +45,9 @@
  * What the dispatcher did with one exit: for --trace and --stats.  When
  * the counts are read (--stats, gdb, --trace-json: counted()) every exit
  * is counted, so counting is cheap: rows are found by a number (key), not
- * by name.  The words of --trace are made
- * only when a trace will print them (say()): a printf on every exit was
- * a fifth of a trap's cost on softcpu (engines/softcpu/README.md).
+ * by name.  The words of --trace are made only when a trace will print
+ * them (say()): a printf on every exit was a fifth of a trap's cost on
+ * softcpu (engines/softcpu/README.md).
  */
 struct action {
 	const char *reason;     /* "#GP", "#PF", "syscall", "mmio" ... */

@@ -64,7 +64,7 @@ static void mark_shadow(struct vcpu *v, bool shadow_at_entry)
 /*
  * A triple fault or a kill to note (monitor/trace.c).  Looked at here,
  * twice an exit, and the note made only when there is one: the look is
- * two loads, the call was a tenth of the loop's own cost.
+ * two loads, where the two calls were about 30 host instructions.
  */
 static void note_kill(struct vm *vm)
 {
@@ -231,10 +231,10 @@ static void set_deadline(struct vm *vm)
 /*
  * One run of the engine, with what goes around it only when it is there:
  * the paravirtual page (core/hypercall.h) when the guest registered one,
- * --trace-json's slice when a trace is open (json).  Each look is a load;
- * the calls that looked for themselves were a tenth of the loop's cost
- * on a softcpu trap (monitor/README.md, "What every exit costs
- * the monitor").
+ * --trace-json's slice when a trace is open (json).  Each look is a load,
+ * where the four calls that looked for themselves were about 35 host
+ * instructions an exit (monitor/README.md, "What every exit costs the
+ * monitor").
  */
 static void run_engine(struct vm *vm, struct vm_exit *x, bool json)
 {
