@@ -71,6 +71,9 @@ struct devices {
 	uint64_t due;            /* the clock's next deadline then */
 	uint64_t cr8_seen;       /* the vCPU's CR8 (the LAPIC's TPR) then */
 	uint8_t rx_seen;         /* COM1's received bytes then */
+	uint64_t apic_base_seen; /* the vCPU's IA32_APIC_BASE then */
+	/* devices_intr_pending()'s answer since then, once asked */
+	bool pending_known, pending_seen;
 };
 
 /*

@@ -69,6 +69,17 @@ enum decode_result isa_decode_cached(const uint8_t *buf, size_t len,
 				     uint64_t rip, unsigned bits,
 				     struct insn *in);
 
+/*
+ * The same decode, handed out by pointer into the cache: no copy of the
+ * record.  On DECODE_OK *in points at the cache's own record, good until
+ * the next isa_decode_ref or isa_decode_cached (which may reuse its
+ * slot); on anything else *in is NULL.  Equally exact: the bytes are
+ * compared on every call.
+ */
+enum decode_result isa_decode_ref(const uint8_t *buf, size_t len,
+				  uint64_t rip, unsigned bits,
+				  const struct insn **in);
+
 /* What the decode cache did since the start (or the last flush). */
 struct isa_dcache_stats {
 	uint64_t hits;     /* decodes handed out again */

@@ -7,7 +7,7 @@
  *     engine->run(vm)          guest code runs until something traps
  *       -> struct vm_exit      reason, rip, vector, error code, address
  *     dispatch()               interprets that one exit:
- *       -> insn_fetch()        the bytes at RIP through the guest's page
+ *       -> insn_fetch_ref()    the bytes at RIP through the guest's page
  *                              tables (shadowpt/walk.c), decoded by
  *                              Capstone (isa/decode.c)
  *       -> pg_classify()       privileged?  sensitive?  (trace, stats)
@@ -35,17 +35,19 @@
 #include "core/exit.h"
 #include "core/hypercall.h"
 #include "monitor/trace.h"
+#include "monitor/tracejson.h"
 #include "core/vm.h"
 
 /* A hidden fault that repeats this often without progress is a bug. */
 #define MAX_REPEATED_FILLS 8
 
 /*
- * What the dispatcher did with one exit: for --trace and --stats.  Every
- * exit is counted (--stats, --trace-json), so counting is cheap: rows are
- * found by a number (key), not by name.  The words of --trace are made
- * only when a trace will print them (say()): a printf on every exit was
- * a fifth of a trap's cost on softcpu (engines/softcpu/README.md).
+ * What the dispatcher did with one exit: for --trace and --stats.  When
+ * the counts are read (--stats, gdb, --trace-json: counted()) every exit
+ * is counted, so counting is cheap: rows are found by a number (key), not
+ * by name.  The words of --trace are made only when a trace will print
+ * them (say()): a printf on every exit was a fifth of a trap's cost on
+ * softcpu (engines/softcpu/README.md).
  */
 struct action {
 	const char *reason;     /* "#GP", "#PF", "syscall", "mmio" ... */
@@ -53,13 +55,17 @@ struct action {
 	uint32_t code;          /* ... with this error code */
 	unsigned key;           /* the --stats row: KEY_REASON() ... */
 	const char *group;      /* the --stats row's name: "#GP" */
-	const struct insn *insn;  /* the decoded instruction, if any */
+	const struct insn *insn;  /* the decoded instruction, if any: the
+				     decode cache's own record, good for
+				     this exit (isa_decode_ref) */
 	const struct insn *shown; /* the one --trace shows (also a #PF's
 				     or a #UD's, decoded for it alone) */
 	const struct pg_entry *pg;
 	enum trace_class cls;   /* --trace=CLASSES */
 	bool patched;           /* a #GP from a site --patch rewrote */
-	struct interp_effect effect; /* what the routine reported */
+	struct interp_effect *effect; /* what the routine reported: on
+				       dispatch()'s stack under --trace
+				       only, NULL (nothing reported) else */
 	bool says;              /* --trace: what happened, in words */
 	char *what;             /* "out port 0x3f8 <- 0x68", "shadow ...":
 				   WHAT_LEN bytes of dispatch()'s stack,
@@ -145,13 +151,14 @@ static void code_outside_ram(struct vm *vm, const struct vm_exit *x,
 
 /*
  * Run the interpreter routine; an instruction it completes has retired.
- * The routine reports its effect into a->effect, for the trace to word.
+ * The routine reports its effect into a->effect, for the trace to word
+ * (interp/internal.h: a routine reports nothing when there is none).
  */
 static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
 		    struct action *a)
 {
 	a->cls = trace_insn_class(in);
-	vm->effect = &a->effect;
+	vm->effect = a->effect;
 	fn(vm, in);
 	vm->effect = NULL;
 	if (vm->vcpu.exception.pending) {
@@ -170,12 +177,12 @@ static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
 	}
 	vm->vcpu.instructions++;
 	if (vm->opt.trace)
-		trace_effect(vm, &a->effect, a->what, WHAT_LEN);
+		trace_effect(vm, a->effect, a->what, WHAT_LEN);
 }
 
 /*T:310 A #GP at ring 3 does not say *which* instruction faulted: the monitor
  * must read the instruction and decode it, as every trap-and-emulate
- * monitor must.  insn_fetch() reads the bytes through the guest's page
+ * monitor must.  insn_fetch_ref() reads the bytes through the guest's page
  * tables (stop 320) and Capstone decodes them (stop 325); pg_classify()
  * names the Popek-Goldberg class (stop 330); interp_lookup() finds the
  * interpreter routine (stop 400), which does what the instruction would
@@ -184,8 +191,10 @@ static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
  * #GP is the guest's own, and goes back to it.
  */
 static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
-			struct insn *in, struct action *a)
+			struct insn *scratch, struct action *a)
 {
+	const struct insn *in = scratch;
+
 	/*
 	 * --patch: a #GP on a patched site is the patch's hlt (patch/).
 	 * On softcpu guest RAM still holds the original instruction (the
@@ -199,8 +208,8 @@ static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
 	}
 	bool site = vm->patch && patch_trap(vm, x->rip);
 	a->patched = site;
-	switch (site && vm->patch->ram ? patch_original(vm, x->rip, in)
-				       : insn_fetch(vm, x->rip, in)) {
+	switch (site && vm->patch->ram ? patch_original(vm, x->rip, scratch)
+				       : insn_fetch_ref(vm, x->rip, &in)) {
 	case DECODE_FAULT: /* the code page went away: #PF raised */
 		say(a, "#PF fetching the insn");
 		return;
@@ -230,8 +239,9 @@ static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
  * instruction's access (interp_mmio).  True when this was such a fault.
  */
 static bool dispatch_mmio(struct vm *vm, const struct vm_exit *x,
-			  struct insn *in, struct action *a)
+			  struct action *a)
 {
+	const struct insn *in;
 	uint64_t leaf = shadowpt_lookup(vm, x->exc.address);
 	uint64_t frame = leaf & PTE_ADDR_MASK;
 	bool rom = gm_is_rom(frame) && (x->exc.error & PFEC_W);
@@ -241,7 +251,7 @@ static bool dispatch_mmio(struct vm *vm, const struct vm_exit *x,
 		return false;
 	name_reason(a, "mmio");
 	a->cls = TRACE_IO;
-	switch (insn_fetch(vm, x->rip, in)) {
+	switch (insn_fetch_ref(vm, x->rip, &in)) {
 	case DECODE_OK:
 		break;
 	case DECODE_NO_RAM:
@@ -282,13 +292,13 @@ static bool dispatch_mmio(struct vm *vm, const struct vm_exit *x,
  */
 /* A #PF against the shadow: fill it (hidden) or reflect it (true). */
 static void dispatch_pf(struct vm *vm, const struct vm_exit *x,
-			struct insn *in, struct action *a)
+			struct action *a)
 {
 	struct fill_tracker *f = &vm->last_fill;
 
 	switch (shadowpt_fault(vm, x->exc.address, x->exc.error)) {
 	case SHADOW_FILLED:
-		if (dispatch_mmio(vm, x, in, a))
+		if (dispatch_mmio(vm, x, a))
 			return;
 		f->repeats = (x->rip == f->rip && x->exc.address == f->addr &&
 			      vm->vcpu.instructions == f->retired) ?
@@ -344,7 +354,7 @@ static void dispatch_exception(struct vm *vm, const struct vm_exit *x,
 		break;
 	case T_PF:
 		a->cls = TRACE_PF;
-		dispatch_pf(vm, x, in, a);
+		dispatch_pf(vm, x, a);
 		break;
 	default:
 		a->cls = TRACE_EXC;
@@ -355,11 +365,13 @@ static void dispatch_exception(struct vm *vm, const struct vm_exit *x,
 
 /* The guest executed syscall: emulate it through its LSTAR. */
 static void dispatch_syscall(struct vm *vm, const struct vm_exit *x,
-			     struct insn *in, struct action *a)
+			     struct action *a)
 {
+	const struct insn *in;
+
 	name_reason(a, "syscall");
 	a->cls = TRACE_SYSCALL;
-	switch (insn_fetch(vm, x->rip, in)) {
+	switch (insn_fetch_ref(vm, x->rip, &in)) {
 	case DECODE_OK:
 		break;
 	case DECODE_NO_RAM:
@@ -453,6 +465,19 @@ static void trace_action(struct vm *vm, const struct vm_exit *x,
 		   a->what, a->patched);
 }
 
+/*
+ * Are the --stats rows read in this run?  By --stats at the end, by gdb's
+ * "monitor info traps" at any stop, by --trace-json's exit events (the
+ * row that moved names the exit).  Without any of them the dispatcher
+ * neither reads the host clock twice nor finds two rows per exit: about
+ * a tenth of a softcpu trap (monitor/README.md, "What every exit costs
+ * the monitor").
+ */
+static bool counted(const struct vm *vm)
+{
+	return vm->opt.stats || vm->gdb || tracejson_on();
+}
+
 /*T:300 The dispatcher, Popek and Goldberg's second module, interprets one exit.
  * An exit is an exception the guest's code raised at ring 3 (mostly #GP
  * from a privileged instruction, and #PF from the shadow page tables), a
@@ -462,21 +487,27 @@ static void trace_action(struct vm *vm, const struct vm_exit *x,
  */
 void dispatch(struct vm *vm, struct vm_exit *x)
 {
-	uint64_t t0 = clock_host_ns();
+	bool counts = counted(vm);
+	uint64_t t0 = counts ? clock_host_ns() : 0;
 	struct insn in;
 	char what[WHAT_LEN];
+	struct interp_effect effect;
 	struct action a = { .key = KEY_REASON(x->reason), .what = what,
 			    .says = vm->opt.trace };
 	unsigned cpl = vm->vcpu.cpl; /* the trap's, before its effect */
 
 	what[0] = '\0';
+	if (a.says) { /* the routine's effect, for --trace to word */
+		effect = (struct interp_effect){ 0 };
+		a.effect = &effect;
+	}
 
 	switch (x->reason) {
 	case EXIT_EXCEPTION:
 		dispatch_exception(vm, x, &in, &a);
 		break;
 	case EXIT_SYSCALL:
-		dispatch_syscall(vm, x, &in, &a);
+		dispatch_syscall(vm, x, &a);
 		break;
 	case EXIT_IO:
 		dispatch_io(vm, x, &a);
@@ -525,10 +556,13 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 		break;
 	}
 
-	uint64_t ns = clock_host_ns() - t0;
-	stats_add_reason(vm->stats, a.key, a.group ? a.group : a.reason, ns);
-	if (a.insn)
-		count_insn(vm, &a, ns);
+	if (counts) {
+		uint64_t ns = clock_host_ns() - t0;
+		stats_add_reason(vm->stats, a.key,
+				 a.group ? a.group : a.reason, ns);
+		if (a.insn)
+			count_insn(vm, &a, ns);
+	}
 	if (vm->opt.trace)
 		trace_action(vm, x, &in, &a, cpl);
 }

@@ -61,6 +61,17 @@ static void mark_shadow(struct vcpu *v, bool shadow_at_entry)
 		v->shadow_mark = v->instructions;
 }
 
+/*
+ * A triple fault or a kill to note (monitor/trace.c).  Looked at here,
+ * twice an exit, and the note made only when there is one: the look is
+ * two loads, where the two calls were about 30 host instructions.
+ */
+static void note_kill(struct vm *vm)
+{
+	if (vm->vcpu.shutdown.pending || vm->kill.pending)
+		trace_kill_pending(vm);
+}
+
 /* Events the last exit left: an exception for the guest's IDT (whose
  * delivery may shut the vCPU down: a triple fault ends the guest), and
  * the end of an interrupt shadow. */
@@ -68,7 +79,7 @@ static void deliver_pending(struct vm *vm, bool shadow_before)
 {
 	if (vm->vcpu.exception.pending && !vm->stopped)
 		interp_deliver(vm);
-	trace_kill_pending(vm);
+	note_kill(vm);
 	track_shadow(&vm->vcpu, shadow_before);
 }
 
@@ -103,7 +114,7 @@ static void inject_interrupt(struct vm *vm)
 	if (vm->opt.trace && !v->shutdown.pending && !vm->stopped)
 		trace_interrupt(vm, rip, cpl, vector,
 				!vm->engine->inject_interrupt);
-	trace_kill_pending(vm);
+	note_kill(vm);
 }
 
 /*
@@ -217,6 +228,27 @@ static void set_deadline(struct vm *vm)
 		vm->insn_deadline = v->instructions + HOST_POLL_INSNS;
 }
 
+/*
+ * One run of the engine, with what goes around it only when it is there:
+ * the paravirtual page (core/hypercall.h) when the guest registered one,
+ * --trace-json's slice when a trace is open (json).  Each look is a load,
+ * where the four calls that looked for themselves were about 35 host
+ * instructions an exit (monitor/README.md, "What every exit costs the
+ * monitor").
+ */
+static void run_engine(struct vm *vm, struct vm_exit *x, bool json)
+{
+	if (vm->vcpu.pv_shared)
+		interp_pv_publish(vm); /* IF, a waiting interrupt, the time */
+	if (json)
+		tracejson_run_begin(vm);
+	vm->engine->run(vm, x);
+	if (json)
+		tracejson_run_end(vm);
+	if (vm->vcpu.pv_shared)
+		interp_pv_fold(vm); /* a cli or sti the guest wrote there */
+}
+
 /*T:230 The heart of every monitor is this loop: run the guest until it traps,
  * interpret the trap, resume.  The engine decides *how* guest code runs
  * (stop 100); dispatch() decides what each trap means (stop 300).  The
@@ -232,12 +264,14 @@ int vm_run(struct vm *vm)
 {
 	struct vm_exit x;
 	bool shadow_before = false;
+	const bool json = tracejson_on(); /* opened before, closed after */
 
 	vm->stats->start_ns = clock_host_ns();
 	while (!vm->stopped) {
 		deliver_pending(vm, shadow_before);
 		monitor_watch_stop(vm); /* emulated, or the frame pushed */
-		gdbstub_check(vm); /* gdb's stops: monitor/gdbstub.c */
+		if (vm->gdb)
+			gdbstub_check(vm); /* gdb's stops: monitor/gdbstub.c */
 		if (vm->stopped)
 			break;
 		console_poll(vm);
@@ -252,20 +286,17 @@ int vm_run(struct vm *vm)
 			break;
 		set_deadline(vm);
 		shadow_before = vm->vcpu.interrupt_shadow;
-		interp_pv_publish(vm); /* the shared page: core/hypercall.h */
-		tracejson_run_begin(vm);
-		vm->engine->run(vm, &x);
-		tracejson_run_end(vm);
-		interp_pv_fold(vm); /* a cli or sti the guest wrote there */
+		run_engine(vm, &x, json);
 		mark_shadow(&vm->vcpu, shadow_before);
 		shadow_before = vm->vcpu.interrupt_shadow;
 		if (vm->debug.stop != DEBUG_STOP_NONE) {
 			gdbstub_engine_stop(vm); /* a breakpoint, a watch */
 		} else {
 			dispatch(vm, &x);
-			tracejson_exit(vm, &x);
+			if (json)
+				tracejson_exit(vm, &x);
 		}
-		trace_kill_pending(vm); /* a triple fault, an interp/ or engine kill */
+		note_kill(vm); /* a triple fault, an interp/ or engine kill */
 	}
 	trace_kill_pending(vm); /* a kill on the way out of the loop */
 	gdbstub_guest_exit(vm);

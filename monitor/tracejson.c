@@ -341,6 +341,11 @@ static void tj_end_halt(uint64_t now)
 	tj.halted_since = 0;
 }
 
+bool tracejson_on(void)
+{
+	return tj.fd >= 0;
+}
+
 void tracejson_run_begin(const struct vm *vm)
 {
 	if (tj.fd < 0)

@@ -42,6 +42,9 @@ int tracejson_open(const char *path, const char *image, char *why,
  */
 void tracejson_catch_signals(void);
 
+/* Is a trace open?  The run loop calls its hooks only then. */
+bool tracejson_on(void);
+
 /* The run loop's hooks; each does nothing when no trace is open.
  * Around engine->run(): */
 void tracejson_run_begin(const struct vm *vm);

@@ -654,9 +654,12 @@ static const void *fetch_shadowed(const struct vm *vm, uint64_t lin,
  * raise (CR2 = the missing page), or #GP(0) when it runs past CS.limit.
  * The bytes then go to isa_decode_bytes_mode() (stop 325), in the width of
  * the code, through the decode cache (isa/dcache.c): the same bytes at
- * the same RIP were decoded by Capstone the first time only.
+ * the same RIP were decoded by Capstone the first time only, and the
+ * decode is handed out where the cache keeps it (*in, const), good until
+ * the next fetch.
  */
-enum decode_result insn_fetch(struct vm *vm, uint64_t rip, struct insn *in)
+enum decode_result insn_fetch_ref(struct vm *vm, uint64_t rip,
+				  const struct insn **in)
 {
 	uint8_t buf[INSN_MAX];
 	uint64_t lin;
@@ -665,6 +668,7 @@ enum decode_result insn_fetch(struct vm *vm, uint64_t rip, struct insn *in)
 	unsigned bits = cpu_code_size(&vm->vcpu) * 8;
 	enum decode_result res;
 
+	*in = NULL;
 	if (fetch_where(vm, rip, &lin, &most) < 0) {
 		vcpu_raise_error(&vm->vcpu, T_GP, 0);
 		return DECODE_FAULT;
@@ -675,7 +679,9 @@ enum decode_result insn_fetch(struct vm *vm, uint64_t rip, struct insn *in)
 	/* The first byte must be fetchable: gva_read raises the #PF if not. */
 	const void *code = fetch_shadowed(vm, lin, first);
 	int r = 0;
-	if (code)
+	if (code && first == INSN_MAX) /* the common case: a copy of a */
+		memcpy(buf, code, INSN_MAX); /* constant size, two moves */
+	else if (code)
 		memcpy(buf, code, first);
 	else
 		r = gva_read(vm, lin, buf, first, ACC_FETCH);
@@ -685,7 +691,7 @@ enum decode_result insn_fetch(struct vm *vm, uint64_t rip, struct insn *in)
 	if (first < most)
 		have += fetch_quietly(vm, fetch_next(vm, lin, first),
 				      buf + first, most - first, acc);
-	res = isa_decode_cached(buf, have, rip, bits, in);
+	res = isa_decode_ref(buf, have, rip, bits, in);
 	if (res != DECODE_FAULT)
 		return res;
 	/* The instruction goes on past the bytes fetched: past CS.limit... */
@@ -699,6 +705,16 @@ enum decode_result insn_fetch(struct vm *vm, uint64_t rip, struct insn *in)
 	if (r == 0)
 		panic("insn_fetch: a refused fetch succeeded");
 	return r == GVA_NO_RAM ? DECODE_NO_RAM : DECODE_FAULT;
+}
+
+enum decode_result insn_fetch(struct vm *vm, uint64_t rip, struct insn *in)
+{
+	const struct insn *p;
+	enum decode_result res = insn_fetch_ref(vm, rip, &p);
+
+	if (res == DECODE_OK)
+		*in = *p;
+	return res;
 }
 
 /*

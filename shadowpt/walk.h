@@ -116,6 +116,14 @@ int gva_write(struct vm *vm, uint64_t va, const void *buf, size_t len,
  * nothing raised.
  */
 enum decode_result insn_fetch(struct vm *vm, uint64_t rip, struct insn *in);
+/*
+ * The same fetch without the copy: on DECODE_OK *in points at the decode
+ * cache's record (isa_decode_ref), good until the next fetch; the
+ * dispatcher's, which reads it during one exit.  On anything else *in is
+ * NULL.
+ */
+enum decode_result insn_fetch_ref(struct vm *vm, uint64_t rip,
+				  const struct insn **in);
 
 /*
  * The same instruction decoded for a look only (the trace's line for a

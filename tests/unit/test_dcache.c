@@ -163,6 +163,58 @@ static void test_hit_is_the_decode(void **state)
 	assert_int_equal(counts().hits, 1);
 }
 
+/*
+ * The dispatcher's fetch hands out the cache's own record (no copy): the
+ * same record on every hit, Capstone's decode, and still exact - a store
+ * to the instruction between two fetches is seen by the next one.  A
+ * fetch or a decode that fails hands out nothing, and a failed decode
+ * leaves nothing in its slot for the next call to take.
+ */
+static void test_ref_by_pointer(void **state)
+{
+	struct vm *vm = *state;
+	static const uint8_t jmp[] = { 0xe9, 0x10, 0x00, 0x00, 0x00 };
+	uint64_t rip = CODE_VA + 0x20;
+	const struct insn *p, *q;
+	struct insn c;
+
+	map(vm, CODE_VA, CODE_GPA);
+	put(vm, CODE_GPA + 0x20, jmp, sizeof(jmp));
+	assert_int_equal(insn_fetch_ref(vm, rip, &p), DECODE_OK);
+	assert_int_equal(insn_fetch_ref(vm, rip, &q), DECODE_OK);
+	assert_ptr_equal(p, q);
+	assert_int_equal(counts().decodes, 1);
+	assert_int_equal(counts().hits, 1);
+	assert_int_equal(isa_decode_bytes_mode(jmp, sizeof(jmp), rip, 64, &c),
+			 DECODE_OK);
+	assert_int_equal(q->id, c.id);
+	assert_int_equal(q->size, c.size);
+	assert_string_equal(q->op_str, c.op_str);
+	assert_int_equal(q->x86.operands[0].imm, c.x86.operands[0].imm);
+	/* A native child's store nobody tells of: the next fetch sees it. */
+	poke(vm, CODE_GPA + 0x20, 0xfa); /* cli */
+	assert_int_equal(insn_fetch_ref(vm, rip, &q), DECODE_OK);
+	assert_int_equal(q->id, X86_INS_CLI);
+	assert_int_equal(q->size, 1);
+	assert_int_equal(counts().decodes, 2);
+	/* A fetch that faults (nothing mapped there) hands out nothing. */
+	q = &c;
+	assert_int_equal(insn_fetch_ref(vm, CODE_VA + 2 * PAGE_4K, &q),
+			 DECODE_FAULT);
+	assert_null(q);
+	vm->vcpu.exception.pending = false;
+	/* A decode cut short hands out nothing, and empties its slot: the
+	 * whole instruction afterwards is decoded again, not taken from a
+	 * record the failure wrote over. */
+	q = &c;
+	assert_int_equal(isa_decode_ref(jmp, 3, 0x5000, 64, &q), DECODE_FAULT);
+	assert_null(q);
+	assert_int_equal(isa_decode_ref(jmp, sizeof(jmp), 0x5000, 64, &q),
+			 DECODE_OK);
+	assert_int_equal(q->x86.operands[0].imm, 0x5015);
+	assert_int_equal(counts().decodes, 4);
+}
+
 /* A write to the page of a cached instruction: the next fetch decodes
  * what is there now, whoever wrote it; a write beside it changes nothing. */
 static void test_page_written(void **state)
@@ -358,6 +410,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hit_is_the_decode, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ref_by_pointer, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_page_written, setup,
 						teardown),

@@ -575,6 +575,47 @@ static void test_ioapic_to_cpu(void **state)
 	assert_false(devices_intr_pending(&dev_vm));
 }
 
+/*
+ * devices_intr_pending() keeps its answer while nothing moved since the
+ * last update: a chip touched, or the vCPU's CR8 or IA32_APIC_BASE, which
+ * the guest writes with no chip seeing it (mov to cr8, wrmsr), must each
+ * give a fresh answer.  A request held back by the TPR, then let through
+ * by CR8 alone, then held again; then the LAPIC turned off under it.
+ */
+static void test_pending_follows_cr8(void **state)
+{
+	(void)state;
+	dev_vm.vcpu.apic_base = APIC_BASE_DEFAULT | APIC_BASE_BSP |
+				APIC_BASE_ENABLE;
+	mmio_wr(APIC(0xf0), 0x1ff);
+	mmio_wr(APIC(0x350), LAPIC_MASKED);
+	mmio_wr(APIC(0x80), 0x40); /* TPR: class 4 and below held */
+	ioapic_entry(4, 0x34);
+	uart_irq4(true);
+	assert_int_equal(dev_vm.vcpu.cr8, 4);
+	assert_false(devices_intr_pending(&dev_vm));
+	assert_false(devices_intr_pending(&dev_vm)); /* the kept answer */
+	dev_vm.vcpu.cr8 = 0; /* mov to cr8: no chip sees it */
+	assert_true(devices_intr_pending(&dev_vm));
+	assert_true(devices_intr_pending(&dev_vm));
+	dev_vm.vcpu.cr8 = 4;
+	assert_false(devices_intr_pending(&dev_vm));
+	devices_update(&dev_vm); /* the update sees CR8 4: kept again */
+	assert_false(devices_intr_pending(&dev_vm));
+	dev_vm.vcpu.cr8 = 0;
+	devices_update(&dev_vm);
+	assert_true(devices_intr_pending(&dev_vm));
+	/* The LAPIC off (IA32_APIC_BASE, written behind the chips' back):
+	 * the PIC, masked since power-on, asks nothing. */
+	dev_vm.vcpu.apic_base &= ~APIC_BASE_ENABLE;
+	assert_false(devices_intr_pending(&dev_vm));
+	/* A chip touched: the TPR raised by the LAPIC's register. */
+	dev_vm.vcpu.apic_base |= APIC_BASE_ENABLE;
+	assert_true(devices_intr_pending(&dev_vm));
+	mmio_wr(APIC(0x80), 0x40);
+	assert_false(devices_intr_pending(&dev_vm));
+}
+
 /* Run one instruction (bytes) at CPL 0 as the dispatcher would. */
 static void run(const uint8_t *bytes, size_t len)
 {
@@ -686,6 +727,7 @@ int main(void)
 		T(test_mmio_page),
 		T(test_pic_through_lint0),
 		T(test_ioapic_to_cpu),
+		T(test_pending_follows_cr8),
 		T(test_msrs),
 		T(test_cpuid_bits),
 	};
