@@ -24,6 +24,9 @@
  * the user view, whose shadow lacks them -- and maps the new view's
  * working set ahead (unmap_stale, premap_view), since every page it
  * touched again would otherwise cost a fault stop and an injected mmap.
+ * A page the new shadow lacks (a CR3 load drops the non-global entries)
+ * is first fetched into it from the guest's tables when that needs no
+ * accessed flag set (shadowpt_prefetch), and then kept if it matches.
  *
  * A small hash table remembers what the child has mapped, so that a fault
  * on a page mapped exactly as the shadow says is known to be the shadow's.
