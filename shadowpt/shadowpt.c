@@ -366,10 +366,10 @@ uint64_t shadowpt_lookup(const struct vm *vm, uint64_t va)
  * the paging-structure entries used during translation; before caching
  * a translation, the processor sets any of these accessed flags that is
  * not already 1" (same section).  So a speculative fill is a walk that
- * sets A, and never D (D is set by a write, a speculative one included
- * never: the leaf stays read-only until the first real write, as on a
- * hidden fault).  This prefetch takes the subset of those fills that set
- * nothing at all: the walk is a peek, and it caches only when every
+ * may set A; D belongs to writes, and a leaf whose D is clear stays
+ * read-only here, so that the first real write faults and sets it, as
+ * after a hidden fault.  This prefetch takes the subset of those fills
+ * that set nothing at all: the walk is a peek, and it caches only when every
  * entry it used had A set already.  The guest's tables are left exactly
  * as they were, so nothing it reads can tell the prefetch happened; a
  * walk that would have had to set an accessed flag is left to the
