@@ -25,13 +25,17 @@
  *      loaded from it unless that fails, as a mov to CR3 would)
  *   5  flush every shadow (a CR0/CR4/EFER change)
  *   6  switch the virtual CPL between 0 and 3
- *   7  look the value up in the shadow
+ *   7  fetch the value into the shadow ahead (shadowpt_prefetch, as
+ *      a TLB may), then look it up
  *
  * What must hold: after a fill (a hidden fault) the shadow maps the
  * address to a frame below the virtual CPU's MAXPHYADDR (RAM or device
  * memory) with the rights the access needed, else the engine would fault
  * again forever; a page fault is either filled, reflected to the guest
- * with CR2 = the address, or a guest page table is outside its RAM.
+ * with CR2 = the address, or a guest page table is outside its RAM; a
+ * prefetch writes no flag into guest RAM (it caches only walks that need
+ * no accessed flag set) and caches what a walk of the guest's tables
+ * gives at the virtual CPL, with no more rights.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -64,8 +68,21 @@ static void no_flush(struct vm *vm, uint64_t va)
 	(void)va;
 }
 
+/* Every write of an accessed or dirty flag into guest RAM (walk.c tells
+ * the engine of each): a prefetch must make none. */
+static unsigned long ram_writes;
+
+static void count_write(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	(void)vm;
+	(void)gpa;
+	(void)len;
+	ram_writes++;
+}
+
 static const struct engine tables_only = { .name = "fuzz",
-					   .flush = no_flush };
+					   .flush = no_flush,
+					   .ram_written = count_write };
 
 static uint64_t le64(const uint8_t *p)
 {
@@ -106,6 +123,37 @@ static void fault(struct vm *vm, uint64_t va, unsigned kind)
 	case SHADOW_BAD_PHYS:
 		break;
 	}
+}
+
+/*
+ * A prefetch: guest RAM as it was, and the leaf (when there was none
+ * before) the frame the guest's tables give, writable only if they allow
+ * a write and the page is dirty, executable only if they allow a fetch.
+ */
+static void prefetch(struct vm *vm, uint64_t va)
+{
+	unsigned long writes = ram_writes;
+	unsigned user = vm->vcpu.cpl == 3 ? ACC_USER : 0;
+	struct walk_result r;
+	uint64_t leaf;
+	bool had;
+
+	va = (uint64_t)((int64_t)(va << 16) >> 16); /* canonical */
+	had = shadowpt_lookup(vm, va) != 0;
+	leaf = shadowpt_prefetch(vm, va);
+	if (ram_writes != writes)
+		abort(); /* the guest would see a flag it did not earn */
+	if (!leaf || had)
+		return;
+	if (walk_guest(vm, va, ACC_READ | ACC_PEEK | user, &r) < 0 ||
+	    !r.accessed || (leaf & PTE_ADDR_MASK) != (r.gpa & PTE_ADDR_MASK))
+		abort(); /* cached what the tables do not give */
+	if (((leaf & PTE_W) &&
+	     (!(r.pte & PTE_D) || walk_guest(vm, va, ACC_WRITE | ACC_PEEK |
+					     user, &r) < 0)) ||
+	    (!(leaf & PTE_NX) &&
+	     walk_guest(vm, va, ACC_FETCH | ACC_PEEK | user, &r) < 0))
+		abort(); /* cached with a right the tables refuse */
 }
 
 /* mov to CR3: a PDPT whose entries have reserved bits is #GP, no load. */
@@ -161,7 +209,10 @@ static void record(struct vm *vm, const uint8_t *r)
 		vm->vcpu.cpl = vm->vcpu.cpl ? 0 : 3;
 		shadowpt_switch_view(vm);
 		break;
-	case 7: (void)shadowpt_lookup(vm, value); break;
+	case 7:
+		prefetch(vm, value);
+		(void)shadowpt_lookup(vm, value);
+		break;
 	}
 }
 

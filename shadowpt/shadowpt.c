@@ -357,6 +357,43 @@ uint64_t shadowpt_lookup(const struct vm *vm, uint64_t va)
 	return (pte & ~(PTE_W | PTE_U | PTE_NX)) | rights | nx;
 }
 
+/*
+ * A prefetch: the shadow is a TLB, and a TLB may cache a translation the
+ * code never asks for, "for prefetches and for accesses that are a
+ * result of speculative execution that would never actually occur"
+ * (SDM vol. 3, 4.10.2.3).  But the processor "does not cache a
+ * translation for a page number unless the accessed flag is 1 in each of
+ * the paging-structure entries used during translation; before caching
+ * a translation, the processor sets any of these accessed flags that is
+ * not already 1" (same section).  So a speculative fill is a walk that
+ * may set A; D belongs to writes, and a leaf whose D is clear stays
+ * read-only here, so that the first real write faults and sets it, as
+ * after a hidden fault.  This prefetch takes the subset of those fills
+ * that set nothing at all: the walk is a peek, and it caches only when every
+ * entry it used had A set already.  The guest's tables are left exactly
+ * as they were, so nothing it reads can tell the prefetch happened; a
+ * walk that would have had to set an accessed flag is left to the
+ * hidden fault, which sets it when the guest really touches the page.
+ * Not-present entries and refused rights are never cached (rule 2).
+ */
+uint64_t shadowpt_prefetch(struct vm *vm, uint64_t va)
+{
+	struct shadowpt *spt = vm->spt;
+	unsigned acc = ACC_READ | ACC_PEEK;
+	struct walk_result r;
+	uint64_t leaf = shadowpt_lookup(vm, va);
+
+	if (leaf || spt->current != spt->root[spt_view(vm)])
+		return leaf;
+	if (vm->vcpu.cpl == CPL_USER)
+		acc |= ACC_USER; /* the user view holds no supervisor page */
+	if (walk_guest(vm, va, acc, &r) < 0 || !r.accessed)
+		return 0;
+	*spt_leaf_slot(spt, spt->current, va, r.page_size) =
+		spt_make_leaf(vm, &r);
+	return shadowpt_lookup(vm, va);
+}
+
 /* ------------------------------------------------------------------
  * Invalidation.
  */

@@ -105,6 +105,20 @@ enum shadow_result shadowpt_fault(struct vm *vm, uint64_t va, uint32_t error);
 uint64_t shadowpt_lookup(const struct vm *vm, uint64_t va);
 
 /*
+ * Fill the current view's shadow leaf for va before the guest touches it,
+ * as a TLB may cache a translation ahead of any access (a prefetch), but
+ * only when the guest's tables map va at the virtual CPL with the
+ * accessed flag already set in every entry the walk uses: the walk then
+ * writes nothing into guest RAM, and the leaf is the one a hidden fault
+ * on a read would make (writable only once D is set).  A leaf already
+ * there is left as it is.  Returns the leaf as shadowpt_lookup finds it,
+ * or 0 (not mapped, not at this CPL, an accessed flag clear, a table
+ * outside RAM).  The native engine uses it to keep a page mapped across
+ * a CR3 load that dropped it (engines/native/mirror.c).
+ */
+uint64_t shadowpt_prefetch(struct vm *vm, uint64_t va);
+
+/*
  * Is the frame of guest-physical address gpa guest RAM?  A shadow leaf
  * whose frame is not maps device memory: an engine must send those
  * accesses to devices_mmio(), never map the frame as RAM.

@@ -283,6 +283,7 @@ static int walk_identity(uint64_t va, struct walk_result *r)
 		.page_size = PAGE_4K,
 		.level = 1,
 		.writable = true, .user = true, .executable = true,
+		.accessed = true,
 	};
 	return 0;
 }
@@ -348,7 +349,7 @@ static int walk_tables(struct vm *vm, uint64_t va, unsigned acc,
 	if (level == 0)
 		return -1; /* a PAE PDPTE that is not present (r->error is set) */
 	p->entry_size = walk_entry_size(p->mode);
-	r->writable = r->user = r->executable = true;
+	r->writable = r->user = r->executable = r->accessed = true;
 	for (; level >= 1; level--) {
 		uint64_t gpa = table +
 			       p->entry_size * walk_index(p->mode, va, level);
@@ -364,6 +365,7 @@ static int walk_tables(struct vm *vm, uint64_t va, unsigned acc,
 		r->writable &= !!(pte & PTE_W);
 		r->user &= !!(pte & PTE_U);
 		r->executable &= !(nx && (pte & PTE_NX));
+		r->accessed &= !!(pte & PTE_A);
 		p->slot[p->n] = slot;
 		p->gpa[p->n++] = gpa;
 		if (walk_is_leaf(vm, p->mode, pte, level)) {

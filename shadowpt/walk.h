@@ -77,6 +77,9 @@ struct walk_result {
 	uint32_t error;     /* on failure: the #PF error code */
 	/* Effective permissions along the walk (AND of all levels). */
 	bool writable, user, executable;
+	/* Every entry the walk used had its accessed flag set before it
+	 * (a peek sets none; shadowpt_prefetch caches only such walks). */
+	bool accessed;
 };
 
 /*

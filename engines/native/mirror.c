@@ -24,6 +24,9 @@
  * the user view, whose shadow lacks them -- and maps the new view's
  * working set ahead (unmap_stale, premap_view), since every page it
  * touched again would otherwise cost a fault stop and an injected mmap.
+ * A page the new shadow lacks (a CR3 load drops the non-global entries)
+ * is first fetched into it from the guest's tables when that needs no
+ * accessed flag set (shadowpt_prefetch), and then kept if it matches.
  *
  * A small hash table remembers what the child has mapped, so that a fault
  * on a page mapped exactly as the shadow says is known to be the shadow's.
@@ -227,31 +230,61 @@ static int cmp_va(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Does the child map slot i exactly as the current view's shadow does? */
-static bool slot_granted(struct nat *n, uint64_t i)
+/* At most this many runs are mapped ahead at a flush of everything;
+ * a bigger working set is left to fill on demand. */
+#define PREMAP_RUNS 16
+#define PREMAP_PAGES 256
+/* At most this many pages are fetched ahead into the shadow at one
+ * reconcile (a walk of the guest's tables each); the rest is unmapped. */
+#define PREFETCH_PAGES 256
+
+/*
+ * Does the child map slot i exactly as the current view's shadow does?
+ * A page the shadow lacks is first fetched ahead from the guest's tables
+ * (shadowpt_prefetch, while *budget lasts): a CR3 load drops every
+ * non-global entry of the space it enters, and the pages the child of
+ * that space mapped are, most of them, the ones the guest is about to
+ * touch again, each a hidden fault and an injected mmap (two round
+ * trips) if it is unmapped.  Kept, it costs a walk in the monitor.
+ */
+static bool slot_granted(struct nat *n, uint64_t i, unsigned *budget)
 {
 	struct nat_mirror *m = &n->mirror;
 	uint64_t va = m->slot[i] & ~SLOT_PROT_MASK;
 	uint64_t leaf = shadowpt_lookup(n->vm, va);
 
+	if (!leaf && *budget) {
+		--*budget;
+		leaf = shadowpt_prefetch(n->vm, va);
+		n->prefetched += leaf != 0;
+	}
 	return leaf && (leaf & PTE_ADDR_MASK) == m->gpa[i] &&
 	       leaf_prot(n->vm, leaf) == (int)(m->slot[i] & SLOT_PROT_MASK);
 }
 
-/* The pages the shadow no longer grants as mapped, sorted; their number
- * in *count.  NULL when out of memory. */
-static uint64_t *stale_pages(struct nat *n, uint64_t *count)
+/* The pages the shadow no longer grants as mapped, sorted, their number
+ * in *count; the kept ones, sorted, after them from va + *count, their
+ * number in *kept.  NULL when out of memory. */
+static uint64_t *stale_pages(struct nat *n, uint64_t *count, uint64_t *kept)
 {
 	struct nat_mirror *m = &n->mirror;
-	uint64_t *va = malloc((m->used + 1) * sizeof(*va)), k = 0;
+	uint64_t *va = malloc((m->used + 1) * sizeof(*va)), k = 0, g = 0;
+	unsigned budget = PREFETCH_PAGES;
 
 	if (!va)
 		return NULL;
-	for (uint64_t i = 0; i < m->cap; i++)
-		if (m->slot[i] && !slot_granted(n, i))
+	for (uint64_t i = 0; i < m->cap; i++) {
+		if (!m->slot[i])
+			continue;
+		if (slot_granted(n, i, &budget))
+			va[m->used - ++g] = m->slot[i] & ~SLOT_PROT_MASK;
+		else
 			va[k++] = m->slot[i] & ~SLOT_PROT_MASK;
+	}
 	qsort(va, k, sizeof(*va), cmp_va);
+	qsort(va + k, g, sizeof(*va), cmp_va);
 	*count = k;
+	*kept = g;
 	return va;
 }
 
@@ -293,28 +326,25 @@ static int unmap_runs(struct nat *n, const uint64_t *va, uint64_t k)
  * After a flush of everything (a change of view, a CR3 write): keep each
  * page the child maps exactly as the new shadow grants it (same frame,
  * same rights: the user view's shadow lacks every supervisor page, so
- * none of those is kept), unmap the rest, merged into runs.  When there
- * are more runs to unmap than pages to keep, one munmap of everything
- * is cheaper: a kept page saves at most one refault.
+ * none of those is kept), unmap the rest, merged into runs.  One munmap
+ * of everything is cheaper when the stale runs outnumber that call plus
+ * the mmaps that map the kept pages back (premap_view does, in runs, when
+ * there are few enough of them; else each would refault).
  */
 static int unmap_stale(struct nat *n)
 {
-	struct nat_mirror *m = &n->mirror;
-	uint64_t k = 0, *va = stale_pages(n, &k);
+	uint64_t k = 0, g = 0, *va = stale_pages(n, &k, &g);
+	uint64_t kept_runs = va ? count_runs(va + k, g) : 0;
 	int r;
 
-	if (!va || count_runs(va, k) >= m->used - k)
+	if (!va || (kept_runs <= PREMAP_RUNS &&
+		    1 + kept_runs < count_runs(va, k)))
 		r = unmap_all(n);
 	else
 		r = unmap_runs(n, va, k);
 	free(va);
 	return r;
 }
-
-/* At most this many runs are mapped ahead at a flush of everything;
- * a bigger working set is left to fill on demand. */
-#define PREMAP_RUNS 16
-#define PREMAP_PAGES 256
 
 /*
  * Collect, in ascending order, the linear addresses of the present leaves

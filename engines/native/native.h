@@ -137,6 +137,7 @@ struct nat {
 	/* Counters for the README's figures and for curiosity. */
 	uint64_t stops, injected, mapped, unmapped, mirror_fills, switches;
 	uint64_t xsets;        /* switches that had to set the XSAVE state */
+	uint64_t prefetched;   /* pages kept at a reconcile by a prefetch */
 };
 
 /* debug.c: engine->set_debug, on the child's DR0-DR3 and DR7. */

@@ -94,6 +94,10 @@ alike syscall_below_stub 42
 # the first comes back: the native engine's parked child of that space
 # (engines/native/space.c) must not keep it.
 alike stale_cr3 42
+# A page kept across a CR3 load (fetched ahead into the shadow) must be
+# the frame the tables give now, and no accessed or dirty flag may be set
+# that the guest's own accesses would not set (shadowpt_prefetch).
+alike cr3_prefetch 42
 # The guest's SSE and AVX registers follow it from child to child
 # (XSAVE state moved at each switch); softcpu has no SSE to compare.
 escape fpu_switch 42 -
