@@ -146,7 +146,9 @@ struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 				   b->insn[i + 1].threaded;
 	b->tag = tag;
 	b->gen = c->page_gen[pg];
-	b->n = n;
+	b->n = (uint16_t)n;
+	b->bytes = (uint16_t)(off - start);
+	b->succ[0] = b->succ[1] = NULL;
 	c->page_code[pg] = 1;
 	c->built++;
 	return b;

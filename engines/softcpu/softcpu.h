@@ -154,7 +154,13 @@ struct sc_insn {
 struct sc_block {
 	uint64_t tag;     /* sc_cache_tag of its first byte; 0: empty */
 	uint32_t gen;     /* the generation of its page it was decoded under */
-	uint32_t n;       /* records in insn[], 1..SC_BLOCK_MAX */
+	uint16_t n;       /* records in insn[], 1..SC_BLOCK_MAX */
+	uint16_t bytes;   /* the length of its code: the fall-through's
+			     tag is tag + bytes */
+	struct sc_block *succ[2]; /* the blocks last run after it in its
+			     page: [0] a branch's target, [1] the
+			     fall-through; hints, checked before use
+			     (cpu.c's chain_next) */
 	struct sc_insn insn[SC_BLOCK_MAX];
 };
 
