@@ -22,17 +22,19 @@ int op_jcc(struct sc_cpu *c, const struct sc_insn *d)
 /*
  * jcc with one handler per condition (decode.c's fast_handler, through
  * sc_jcc_form): the condition is a constant in each (sc_cond_const).
- * Taken, it retires itself and leaves the block to the run loop.
+ * Taken, it retires the chain and leaves the block to the run loop; a
+ * target that faults (#GP) does so with the jcc's own RIP (sc_sync).
  */
 #define JCC(cc)								\
 	static int jcc_##cc(struct sc_cpu *c, const struct sc_insn *d)	\
 	{								\
 		uint64_t fall = c->next;				\
 		if (sc_cond_const(c, cc)) {				\
+			sc_sync(c, d);					\
 			if (sc_branch(c, fall + d->imm, d->osz))	\
 				return SC_STOP;				\
 			if (c->next != fall)				\
-				return sc_retire(c);			\
+				return sc_retire(c, d);			\
 		}							\
 		return sc_next(c, d);					\
 	}

@@ -283,14 +283,14 @@ static inline int run_records(struct sc_cpu *c, const struct sc_block *b,
 	int rc;
 
 	do {
-		uint64_t before = v->instructions;
-
 		fall = rip + d->len;
 		if (legacy && fall - 1 > c->cs_limit) {
 			rc = sc_gp(c, 0);
 			break;
 		}
 		c->next = fall;
+		c->run0 = d;
+		c->icount0 = v->instructions;
 		rc = d->fn(c, d);
 		if (!d->threaded) {
 			if (rc != SC_OK)
@@ -303,7 +303,7 @@ static inline int run_records(struct sc_cpu *c, const struct sc_block *b,
 			continue;
 		}
 		/* A fast form: it retired itself and the chain after it. */
-		d += v->instructions - before;
+		d += v->instructions - c->icount0;
 		rip = v->rip;
 		if (rc != SC_OK || (d < end && rip != rip0 + d->boff))
 			break;
@@ -467,7 +467,9 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy,
 			return sc_gp(c, 0);
 		uint64_t at = v->rip, tf = v->rflags & FL_TF;
 		c->next = at + d->len;
-		int rc = d->fn(c, d); /* no block: a fast form runs only d */
+		c->run0 = d; /* no block: a fast form runs only d */
+		c->icount0 = v->instructions;
+		int rc = d->fn(c, d);
 		if (rc != SC_OK) {
 			if (rc == SC_YIELD)
 				return SC_YIELD; /* RIP stays: the monitor looks */

@@ -110,16 +110,15 @@ int op_mov_ri(struct sc_cpu *c, const struct sc_insn *d)
  * (sc_flat), one handler per size, chosen at decode time: the
  * commonest memory accesses of compiled code.  Each tries the inline
  * case and otherwise runs the general handler from the start: nothing
- * was changed yet.  Like every fast form, each ends with sc_next().
+ * was changed yet (sc_general).  Like every fast form, each ends with
+ * sc_next().
  */
 #define FLAT_STORE(name, sz, T, general, value)				\
 	static int name(struct sc_cpu *c, const struct sc_insn *d)	\
 	{								\
 		uint8_t *p = sc_flat(c, d, sz, true);			\
-		if (!p) {						\
-			int rc = general(c, d);				\
-			return rc != SC_OK ? rc : sc_next(c, d);	\
-		}							\
+		if (!p)							\
+			return sc_general(c, d, general);		\
 		T x = (T)(value);					\
 		memcpy(p, &x, sz);					\
 		return sc_next(c, d);					\
@@ -128,10 +127,8 @@ int op_mov_ri(struct sc_cpu *c, const struct sc_insn *d)
 	static int name(struct sc_cpu *c, const struct sc_insn *d)	\
 	{								\
 		const uint8_t *p = sc_flat(c, d, sz, false);		\
-		if (!p) {						\
-			int rc = general(c, d);				\
-			return rc != SC_OK ? rc : sc_next(c, d);	\
-		}							\
+		if (!p)							\
+			return sc_general(c, d, general);		\
 		T x;							\
 		memcpy(&x, p, sz);					\
 		sc_rset(c, d->reg, osz, x);				\
