@@ -260,56 +260,54 @@ static int single_step_trap(struct sc_cpu *c, uint64_t at)
 }
 
 /*
- * Run block b's records back to back; all of them fit in the budget *n
- * (which counts down).  Each retires as in the one-instruction path: RIP
- * and the instruction count move per instruction, so that a fault
- * reports its own RIP and --icount counts exactly.  A fast form retires
- * itself and runs the fast forms after it (sc_next): the loop learns how
- * far it went from the instruction count, and goes on from there if that
- * is still on the straight line (RIP is the record's, its offset in the
- * block).  The block is left early when an instruction went anywhere but
- * to the next one (a taken branch) or wrote a page that holds decoded
- * code (sc_code_write: maybe the block's own, whose records after it may
- * then be stale).  The handler's last result: SC_OK, or SC_STOP, SC_YIELD
+ * Run block b's records back to back; all of them fit in the budget (the
+ * caller saw).  Each retires as in the one-instruction path as far as
+ * anyone can see: RIP and the instruction count are those of the
+ * instruction at every stop, so that a fault reports its own RIP and
+ * --icount counts exactly.  A fast form retires itself and runs the fast
+ * forms after it (sc_next): the loop learns how far it went from the
+ * instruction count, and goes on from there if that is still on the
+ * straight line (RIP is the record's, its offset in the block).  The
+ * block is left early when an instruction went anywhere but to the next
+ * one (a taken branch) or wrote a page that holds decoded code
+ * (sc_code_write: maybe the block's own, whose records after it may then
+ * be stale).  The handler's last result: SC_OK, or SC_STOP, SC_YIELD
  * (RIP stays) or SC_NEWCS, which run_block sorts out.
  */
 static inline int run_records(struct sc_cpu *c, const struct sc_block *b,
-			      unsigned *n, bool legacy)
+			      bool legacy)
 {
 	struct vcpu *v = c->v;
 	const struct sc_insn *d = b->insn;
-	const struct sc_insn *end = d + b->n; /* b->n <= *n: the caller saw */
+	const struct sc_insn *end = d + b->n;
 	uint64_t rip0 = v->rip, rip = rip0, fall;
 	int rc;
 
 	do {
 		fall = rip + d->len;
-		if (legacy && fall - 1 > c->cs_limit) {
-			rc = sc_gp(c, 0);
-			break;
-		}
+		if (legacy && fall - 1 > c->cs_limit)
+			return sc_gp(c, 0);
 		c->next = fall;
 		c->run0 = d;
 		c->icount0 = v->instructions;
 		rc = d->fn(c, d);
 		if (!d->threaded) {
 			if (rc != SC_OK)
-				break;
+				return rc;
 			v->rip = rip = c->next;
 			v->instructions++;
 			d++;
 			if (rip != fall)
-				break;
+				return SC_OK;
 			continue;
 		}
 		/* A fast form: it retired itself and the chain after it. */
 		d += v->instructions - c->icount0;
 		rip = v->rip;
 		if (rc != SC_OK || (d < end && rip != rip0 + d->boff))
-			break;
+			return rc;
 	} while (d < end && !c->code_written);
-	*n -= (unsigned)(d - b->insn);
-	return rc;
+	return SC_OK;
 }
 
 /*
@@ -327,14 +325,16 @@ static inline int run_records(struct sc_cpu *c, const struct sc_block *b,
  *     have set it);
  *   - the remembered slot still holds the block of that byte (its tag,
  *     code size included: a slot is shared by many blocks), decoded under
- *     the page's present generation (no write dropped the page's code);
- *   - all of it fits in the instruction budget, as for any block.
+ *     the page's present generation: b's own, as b was found valid and
+ *     nothing dropped decoded code since (run_block's code_written);
+ *   - all of it fits in the instruction budget (the count stays within
+ *     limit), as for any block.
  * A pointer that fails is replaced by a look-up in the block table; a
  * block not built yet sends the run back to the loop, which builds it.
  * The successor, or NULL.
  */
 static inline struct sc_block *chain_next(struct sc_cpu *c,
-					  struct sc_block *b, unsigned n,
+					  struct sc_block *b, uint64_t limit,
 					  bool legacy)
 {
 	const struct vcpu *v = c->v;
@@ -345,12 +345,12 @@ static inline struct sc_block *chain_next(struct sc_cpu *c,
 
 	if (lin >> PAGE_4K_SHIFT != c->code_vpn || (v->rflags & FL_TF))
 		return NULL;
-	if (!s || s->tag != tag || s->gen != *c->code_gen) {
+	if (!s || s->tag != tag || s->gen != b->gen) {
 		if (!(s = sc_block_lookup(c, tag, c->code_gen)))
 			return NULL;
 		b->succ[k] = s;
 	}
-	return s->n <= n ? s : NULL;
+	return v->instructions + s->n <= limit ? s : NULL;
 }
 
 /*
@@ -364,13 +364,15 @@ static inline int run_block(struct sc_cpu *c, struct sc_block *b,
 			    unsigned *n, bool legacy)
 {
 	struct vcpu *v = c->v;
+	uint64_t start = v->instructions, limit = start + *n;
 	int rc;
 
 	c->code_written = false;
 	do
-		rc = run_records(c, b, n, legacy);
+		rc = run_records(c, b, legacy);
 	while (rc == SC_OK && !c->code_written &&
-	       (b = chain_next(c, b, *n, legacy)));
+	       (b = chain_next(c, b, limit, legacy)));
+	*n -= (unsigned)(v->instructions - start);
 	switch (rc) {
 	case SC_OK:
 	case SC_YIELD: /* RIP stays: the monitor looks */
