@@ -22,20 +22,32 @@ int op_jcc(struct sc_cpu *c, const struct sc_insn *d)
 /*
  * jcc with one handler per condition (decode.c's fast_handler, through
  * sc_jcc_form): the condition is a constant in each (sc_cond_const).
- * Taken, it retires the chain and leaves the block to the run loop; a
- * target that faults (#GP) does so with the jcc's own RIP (sc_sync).
+ * Taken, it retires the chain and leaves the block to the run loop.  The
+ * common target, 64-bit and canonical, is taken inline; any other goes
+ * through sc_branch, which may fault (#GP) with the jcc's own RIP and
+ * count (sc_sync).
  */
+static inline int jcc_taken(struct sc_cpu *c, const struct sc_insn *d)
+{
+	uint64_t fall = c->next, t = fall + d->imm;
+
+	if (d->osz == 8 && x86_canonical(t)) {
+		c->next = t;
+	} else {
+		sc_sync(c, d);
+		if (sc_branch(c, t, d->osz))
+			return SC_STOP;
+	}
+	if (c->next != fall)
+		return sc_retire(c, d);
+	return sc_next(c, d); /* a jump to the next instruction */
+}
+
 #define JCC(cc)								\
 	static int jcc_##cc(struct sc_cpu *c, const struct sc_insn *d)	\
 	{								\
-		uint64_t fall = c->next;				\
-		if (sc_cond_const(c, cc)) {				\
-			sc_sync(c, d);					\
-			if (sc_branch(c, fall + d->imm, d->osz))	\
-				return SC_STOP;				\
-			if (c->next != fall)				\
-				return sc_retire(c, d);			\
-		}							\
+		if (sc_cond_const(c, cc))				\
+			return jcc_taken(c, d);				\
 		return sc_next(c, d);					\
 	}
 JCC(0) JCC(1) JCC(2) JCC(3) JCC(4) JCC(5) JCC(6) JCC(7)
