@@ -409,10 +409,12 @@ static inline int sc_next(struct sc_cpu *c, const struct sc_insn *d)
 /*
  * A fast form's way out to the general handler fn: RIP and the count
  * those of d (sc_sync), then on along the chain unless fn stopped or
- * dropped decoded code.
+ * dropped decoded code.  Never inlined: called last, it is a jump, and
+ * the fast form's own path then saves no registers for it.
  */
-static inline int sc_general(struct sc_cpu *c, const struct sc_insn *d,
-			     sc_fn *fn)
+static int sc_general(struct sc_cpu *c, const struct sc_insn *d, sc_fn *fn)
+	__attribute__((noinline, unused));
+static int sc_general(struct sc_cpu *c, const struct sc_insn *d, sc_fn *fn)
 {
 	int rc;
 
