@@ -552,13 +552,14 @@ bool sc_cond(const struct sc_cpu *c, unsigned cc);
 
 /*
  * sc_cond() for a condition cc that is a constant where it is inlined
- * (the handlers of one condition: jcc, setcc): after a cmp or sub (the
- * lazy state LZ_SUB, what a compiler's loop ends with) it is one
- * comparison of the recorded operands, and after a test or and
- * (LZ_LOGIC) "equal" is a look at the result.  Every other state asks
- * sc_cond().
+ * (the handlers of one condition: jcc, setcc), where it is quick: after
+ * a cmp or sub (the lazy state LZ_SUB, what a compiler's loop ends with)
+ * it is one comparison of the recorded operands, and after a test or and
+ * (LZ_LOGIC) "equal" is a look at the result.  1 or 0, or -1 for every
+ * other state, which sc_cond() computes (sc_cond_const asks it; a fast
+ * form calls it out of line, so that its quick path saves no registers).
  */
-static inline bool sc_cond_const(const struct sc_cpu *c, unsigned cc)
+static inline int sc_cond_quick(const struct sc_cpu *c, unsigned cc)
 {
 	uint64_t a = c->lz_a, b = c->lz_b;
 	bool r;
@@ -570,13 +571,20 @@ static inline bool sc_cond_const(const struct sc_cpu *c, unsigned cc)
 		case 3: r = a <= b; break;
 		case 6: r = sc_sext(a, c->lz_sz) < sc_sext(b, c->lz_sz); break;
 		case 7: r = sc_sext(a, c->lz_sz) <= sc_sext(b, c->lz_sz); break;
-		default: return sc_cond(c, cc);
+		default: return -1;
 		}
 		return r ^ (cc & 1);
 	}
 	if (c->lz_op == LZ_LOGIC && cc >> 1 == 2)
 		return (c->lz_res == 0) ^ (cc & 1);
-	return sc_cond(c, cc);
+	return -1;
+}
+
+static inline bool sc_cond_const(const struct sc_cpu *c, unsigned cc)
+{
+	int r = sc_cond_quick(c, cc);
+
+	return r >= 0 ? r : sc_cond(c, cc);
 }
 
 /* -------------------------------------------------------------- mmu.c */
