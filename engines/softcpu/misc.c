@@ -38,10 +38,23 @@ int op_mov_eg(struct sc_cpu *c, const struct sc_insn *d)
 	}
 MOV_RR(2) MOV_RR(4) MOV_RR(8)
 
+/* setcc of a condition the lazy state does not make quick: out of line,
+ * as jcc's (branch.c), so that the quick path saves no registers. */
+static int setcc_cond(struct sc_cpu *c, const struct sc_insn *d)
+	__attribute__((noinline));
+static int setcc_cond(struct sc_cpu *c, const struct sc_insn *d)
+{
+	sc_rset(c, d->rm, 1, sc_cond(c, d->op));
+	return sc_next(c, d);
+}
+
 #define SETCC(cc)							\
 	static int setcc_##cc(struct sc_cpu *c, const struct sc_insn *d) \
 	{								\
-		sc_rset(c, d->rm, 1, sc_cond_const(c, cc));		\
+		int r = sc_cond_quick(c, cc);				\
+		if (r < 0)						\
+			return setcc_cond(c, d);			\
+		sc_rset(c, d->rm, 1, (uint64_t)r);			\
 		return sc_next(c, d);					\
 	}
 SETCC(0) SETCC(1) SETCC(2) SETCC(3) SETCC(4) SETCC(5) SETCC(6) SETCC(7)
