@@ -159,9 +159,12 @@ struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 	}
 	/* The fast forms' chain (sc_next), in 64-bit code only: there is no
 	 * CS.limit to check before the next record. */
-	for (unsigned i = 0; i + 1 < n; i++)
+	b->threaded = c->csz == 8 && b->insn[n - 1].threaded;
+	for (unsigned i = 0; i + 1 < n; i++) {
 		b->insn[i].chain = c->csz == 8 && b->insn[i].threaded &&
 				   b->insn[i + 1].threaded;
+		b->threaded = b->threaded && b->insn[i].chain;
+	}
 	b->tag = tag;
 	b->gen = c->page_gen[pg];
 	b->n = (uint16_t)n;

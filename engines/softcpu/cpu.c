@@ -283,6 +283,15 @@ static inline int run_records(struct sc_cpu *c, const struct sc_block *b,
 	uint64_t rip0 = v->rip, rip = rip0, fall;
 	int rc;
 
+	/* All of it fast forms: the first runs the chain to the end, or to
+	 * a taken branch, a write to decoded code (RIP and the count then
+	 * on the next instruction: the loop goes on from there) or a stop. */
+	if (b->threaded) {
+		c->next = rip0 + d->len;
+		c->run0 = d;
+		c->icount0 = v->instructions;
+		return d->fn(c, d);
+	}
 	do {
 		fall = rip + d->len;
 		if (legacy && fall - 1 > c->cs_limit)

@@ -157,6 +157,9 @@ struct sc_block {
 	uint16_t n;       /* records in insn[], 1..SC_BLOCK_MAX */
 	uint16_t bytes;   /* the length of its code: the fall-through's
 			     tag is tag + bytes */
+	bool threaded;    /* all its records are fast forms, chained from
+			     the first to the last (64-bit code): one call
+			     runs it (cpu.c's run_records) */
 	struct sc_block *succ[2]; /* the blocks last run after it in its
 			     page: [0] a branch's target, [1] the
 			     fall-through; hints, checked before use
