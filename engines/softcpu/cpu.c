@@ -232,7 +232,7 @@ static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
  * not decode) or after a fault (c->exit filled, *stop set).
  */
 static struct sc_block *block_at(struct sc_cpu *c, uint64_t rip,
-				       uint64_t lin, bool *stop)
+				 uint64_t lin, bool *stop)
 {
 	struct sc_block *b;
 	const struct sc_tlb *e;

@@ -559,8 +559,8 @@ bool sc_cond(const struct sc_cpu *c, unsigned cc);
  * a cmp or sub (the lazy state LZ_SUB, what a compiler's loop ends with)
  * it is one comparison of the recorded operands, and after a test or and
  * (LZ_LOGIC) "equal" is a look at the result.  1 or 0, or -1 for every
- * other state, which sc_cond() computes (sc_cond_const asks it; a fast
- * form calls it out of line, so that its quick path saves no registers).
+ * other state, which sc_cond() computes (a fast form calls it out of
+ * line, so that its quick path saves no registers).
  */
 static inline int sc_cond_quick(const struct sc_cpu *c, unsigned cc)
 {
@@ -581,13 +581,6 @@ static inline int sc_cond_quick(const struct sc_cpu *c, unsigned cc)
 	if (c->lz_op == LZ_LOGIC && cc >> 1 == 2)
 		return (c->lz_res == 0) ^ (cc & 1);
 	return -1;
-}
-
-static inline bool sc_cond_const(const struct sc_cpu *c, unsigned cc)
-{
-	int r = sc_cond_quick(c, cc);
-
-	return r >= 0 ? r : sc_cond(c, cc);
 }
 
 /* -------------------------------------------------------------- mmu.c */
