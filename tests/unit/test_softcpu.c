@@ -794,6 +794,45 @@ static void test_chain_store_into_successor(void **state)
 	}
 }
 
+/* A block of fast forms only (one call runs it: sc_block.threaded)
+ * whose first store patches a later record of its own: the block stops
+ * after the store, and the patched instruction runs as written. */
+static void test_chain_store_in_threaded_block(void **state)
+{
+	/*
+	 * 00: mov byte [rip + 4], bl    88 1d 04 00 00 00  (patches 0a)
+	 * 06: mov eax, ebx              89 d8
+	 * 08: add eax, 1                83 c0 01
+	 * 0b: jno 0d                    71 00   (a jump to the next one)
+	 * 0d: int3                      cc
+	 */
+	static const uint8_t code[] = { 0x88, 0x1d, 0x04, 0, 0, 0, 0x89, 0xd8,
+					0x83, 0xc0, 0x01, 0x71, 0x00, 0xcc };
+	(void)state;
+
+	load(code, sizeof(code));
+	for (uint64_t bl = 7; bl < 10; bl++) {
+		v->rip = CODE;
+		v->regs[GPR_RBX] = bl;
+		uint64_t start = v->instructions;
+		run_to_int3();
+		assert_int_equal(v->regs[GPR_RAX], 2 * bl);
+		assert_int_equal(v->instructions - start, 5);
+		assert_int_equal(v->rip, CODE + sizeof(code));
+	}
+	/* Every instruction before the int3 is a fast form: the block of
+	 * them ran with one call.  (The block at CODE itself is gone with
+	 * the last store; the one the loop built after it is threaded.) */
+	for (size_t off = 0; off < sizeof(code) - 1;) {
+		struct sc_insn d;
+		assert_int_equal(sc_decode(code + off, sizeof(code) - off, 8,
+					   &d), SC_DEC_OK);
+		assert_true(d.threaded);
+		off += d.len;
+	}
+	assert_true(block_of(CODE + 6)->threaded);
+}
+
 /*
  * 00: inc rcx                   48 ff c1
  * 03: mov eax, 1                b8 01 00 00 00
@@ -2438,6 +2477,7 @@ int main(void)
 		T(test_chain_rewritten_between_runs),
 		T(test_chain_deadline),
 		T(test_chain_fault_in_second_block),
+		T(test_chain_store_in_threaded_block),
 		T(test_privileged_gp),
 		T(test_traps_and_ud),
 		T(test_pushf_x86),
