@@ -21,20 +21,54 @@ int op_jcc(struct sc_cpu *c, const struct sc_insn *d)
 
 /*
  * jcc with one handler per condition (decode.c's fast_handler, through
- * sc_jcc_form): the condition is a constant in each (sc_cond_const).
- * Taken, it retires itself and leaves the block to the run loop.
+ * sc_jcc_form): the condition is a constant in each (sc_cond_quick).
+ * Taken, it retires the chain and leaves the block to the run loop.  The
+ * common case, a condition the lazy flags decide quickly and a 64-bit
+ * canonical target elsewhere, is inline; the rest is out of line
+ * (noinline), so that the common path saves no registers.
  */
+static int jcc_branch(struct sc_cpu *c, const struct sc_insn *d)
+	__attribute__((noinline));
+static int jcc_cond(struct sc_cpu *c, const struct sc_insn *d)
+	__attribute__((noinline));
+
+static inline int jcc_taken(struct sc_cpu *c, const struct sc_insn *d)
+{
+	uint64_t t = c->next + d->imm;
+
+	if (d->osz != 8 || !x86_canonical(t) || t == c->next)
+		return jcc_branch(c, d);
+	c->next = t;
+	return sc_retire(c, d);
+}
+
+/* Any other target: sc_branch cuts it to the operand size or faults
+ * (#GP) with the jcc's own RIP and count (sc_sync). */
+static int jcc_branch(struct sc_cpu *c, const struct sc_insn *d)
+{
+	uint64_t fall = c->next;
+
+	sc_sync(c, d);
+	if (sc_branch(c, fall + d->imm, d->osz))
+		return SC_STOP;
+	if (c->next != fall)
+		return sc_retire(c, d);
+	return sc_next(c, d); /* a jump to the next instruction */
+}
+
+/* A condition the lazy state does not make quick: sc_cond(). */
+static int jcc_cond(struct sc_cpu *c, const struct sc_insn *d)
+{
+	return sc_cond(c, d->op) ? jcc_taken(c, d) : sc_next(c, d);
+}
+
 #define JCC(cc)								\
 	static int jcc_##cc(struct sc_cpu *c, const struct sc_insn *d)	\
 	{								\
-		uint64_t fall = c->next;				\
-		if (sc_cond_const(c, cc)) {				\
-			if (sc_branch(c, fall + d->imm, d->osz))	\
-				return SC_STOP;				\
-			if (c->next != fall)				\
-				return sc_retire(c);			\
-		}							\
-		return sc_next(c, d);					\
+		int taken = sc_cond_quick(c, cc);			\
+		if (taken < 0)						\
+			return jcc_cond(c, d);				\
+		return taken ? jcc_taken(c, d) : sc_next(c, d);		\
 	}
 JCC(0) JCC(1) JCC(2) JCC(3) JCC(4) JCC(5) JCC(6) JCC(7)
 JCC(8) JCC(9) JCC(10) JCC(11) JCC(12) JCC(13) JCC(14) JCC(15)

@@ -24,20 +24,38 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "engines/softcpu/softcpu.h"
 
+/*
+ * The two direct-mapped tables are big (the block table 4.4 MB, the
+ * record cache 2 MB) and mostly empty: a guest's hot code fills a few
+ * hundred of their slots.  So they are anonymous mappings, which the
+ * kernel hands out as zero-filled pages on their first touch, not heap
+ * memory cleared up front: a slot's page costs memory only once a block
+ * or a record lands in it, and "empty" is the zero tag that a fresh page
+ * already holds.  Pages are 4 KiB-aligned, more than a record's cache
+ * line asks.
+ */
+static void *table_alloc(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void table_free(void *p, size_t size)
+{
+	if (p)
+		munmap(p, size);
+}
+
 int sc_cache_init(struct sc_cpu *c, uint64_t npages)
 {
-	/* Records are cache lines (their _Alignas), and so is the table. */
-	c->icache = aligned_alloc(_Alignof(struct sc_insn),
-				  SC_ICACHE_SIZE * sizeof(*c->icache));
-	if (c->icache)
-		memset(c->icache, 0, SC_ICACHE_SIZE * sizeof(*c->icache));
-	c->blocks = aligned_alloc(_Alignof(struct sc_block),
-				  SC_NBLOCKS * sizeof(*c->blocks));
-	if (c->blocks)
-		memset(c->blocks, 0, SC_NBLOCKS * sizeof(*c->blocks));
+	c->icache = table_alloc(SC_ICACHE_SIZE * sizeof(*c->icache));
+	c->blocks = table_alloc(SC_NBLOCKS * sizeof(*c->blocks));
 	c->page_gen = calloc(npages, sizeof(*c->page_gen));
 	c->page_code = calloc(npages, sizeof(*c->page_code));
 	c->npages = npages;
@@ -50,8 +68,8 @@ int sc_cache_init(struct sc_cpu *c, uint64_t npages)
 
 void sc_cache_fini(struct sc_cpu *c)
 {
-	free(c->icache);
-	free(c->blocks);
+	table_free(c->icache, SC_ICACHE_SIZE * sizeof(*c->icache));
+	table_free(c->blocks, SC_NBLOCKS * sizeof(*c->blocks));
 	free(c->page_gen);
 	free(c->page_code);
 	c->icache = NULL;
@@ -141,12 +159,17 @@ struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 	}
 	/* The fast forms' chain (sc_next), in 64-bit code only: there is no
 	 * CS.limit to check before the next record. */
-	for (unsigned i = 0; i + 1 < n; i++)
+	b->threaded = c->csz == 8 && b->insn[n - 1].threaded;
+	for (unsigned i = 0; i + 1 < n; i++) {
 		b->insn[i].chain = c->csz == 8 && b->insn[i].threaded &&
 				   b->insn[i + 1].threaded;
+		b->threaded = b->threaded && b->insn[i].chain;
+	}
 	b->tag = tag;
 	b->gen = c->page_gen[pg];
-	b->n = n;
+	b->n = (uint16_t)n;
+	b->bytes = (uint16_t)(off - start);
+	b->succ[0] = b->succ[1] = NULL;
 	c->page_code[pg] = 1;
 	c->built++;
 	return b;

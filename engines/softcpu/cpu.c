@@ -231,10 +231,10 @@ static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
  * instruction cannot be in a block (it crosses into the next page, does
  * not decode) or after a fault (c->exit filled, *stop set).
  */
-static const struct sc_block *block_at(struct sc_cpu *c, uint64_t rip,
-				       uint64_t lin, bool *stop)
+static struct sc_block *block_at(struct sc_cpu *c, uint64_t rip,
+				 uint64_t lin, bool *stop)
 {
-	const struct sc_block *b;
+	struct sc_block *b;
 	const struct sc_tlb *e;
 	unsigned off = lin & (PAGE_4K - 1);
 
@@ -260,57 +260,128 @@ static int single_step_trap(struct sc_cpu *c, uint64_t at)
 }
 
 /*
- * Run block b's records back to back; all of them fit in the budget *n
- * (which counts down).  Each retires as in the one-instruction path: RIP
- * and the instruction count move per instruction, so that a fault
- * reports its own RIP and --icount counts exactly.  A fast form retires
- * itself and runs the fast forms after it (sc_next): the loop learns how
- * far it went from the instruction count, and goes on from there if that
- * is still on the straight line (RIP is the record's, its offset in the
- * block).  The block is left early when an instruction went anywhere but
- * to the next one (a taken branch) or wrote a page that holds decoded
- * code (sc_code_write: maybe the block's own, whose records after it may
- * then be stale).  SC_OK, or the handler's SC_STOP, SC_YIELD (RIP stays)
- * or SC_OK after a retired SC_NEWCS (the caller starts over in the new
- * mode, which run_slice() does: *n is set to 0).
+ * Run block b's records back to back; all of them fit in the budget (the
+ * caller saw).  Each retires as in the one-instruction path as far as
+ * anyone can see: RIP and the instruction count are those of the
+ * instruction at every stop, so that a fault reports its own RIP and
+ * --icount counts exactly.  A fast form retires itself and runs the fast
+ * forms after it (sc_next): the loop learns how far it went from the
+ * instruction count, and goes on from there if that is still on the
+ * straight line (RIP is the record's, its offset in the block).  The
+ * block is left early when an instruction went anywhere but to the next
+ * one (a taken branch) or wrote a page that holds decoded code
+ * (sc_code_write: maybe the block's own, whose records after it may then
+ * be stale).  The handler's last result: SC_OK, or SC_STOP, SC_YIELD
+ * (RIP stays) or SC_NEWCS, which run_block sorts out.
  */
-static inline int run_block(struct sc_cpu *c, const struct sc_block *b,
-			    unsigned *n, bool legacy)
+static inline int run_records(struct sc_cpu *c, const struct sc_block *b,
+			      bool legacy)
 {
 	struct vcpu *v = c->v;
 	const struct sc_insn *d = b->insn;
-	const struct sc_insn *end = d + b->n; /* b->n <= *n: the caller saw */
+	const struct sc_insn *end = d + b->n;
 	uint64_t rip0 = v->rip, rip = rip0, fall;
 	int rc;
 
-	c->code_written = false;
+	/* All of it fast forms: the first runs the chain to the end, or to
+	 * a taken branch, a write to decoded code (RIP and the count then
+	 * on the next instruction: the loop goes on from there) or a stop. */
+	if (b->threaded) {
+		c->next = rip0 + d->len;
+		c->run0 = d;
+		c->icount0 = v->instructions;
+		return d->fn(c, d);
+	}
 	do {
-		uint64_t before = v->instructions;
-
 		fall = rip + d->len;
-		if (legacy && fall - 1 > c->cs_limit) {
-			rc = sc_gp(c, 0);
-			break;
-		}
+		if (legacy && fall - 1 > c->cs_limit)
+			return sc_gp(c, 0);
 		c->next = fall;
+		c->run0 = d;
+		c->icount0 = v->instructions;
 		rc = d->fn(c, d);
 		if (!d->threaded) {
 			if (rc != SC_OK)
-				break;
+				return rc;
 			v->rip = rip = c->next;
 			v->instructions++;
 			d++;
 			if (rip != fall)
-				break;
+				return SC_OK;
 			continue;
 		}
 		/* A fast form: it retired itself and the chain after it. */
-		d += v->instructions - before;
+		d += v->instructions - c->icount0;
 		rip = v->rip;
 		if (rc != SC_OK || (d < end && rip != rip0 + d->boff))
-			break;
+			return rc;
 	} while (d < end && !c->code_written);
-	*n -= (unsigned)(d - b->insn);
+	return SC_OK;
+}
+
+/*
+ * Block chaining.  Most blocks end in a branch to a block of their own
+ * page (a loop's back edge, an if's two arms) or fall through into the
+ * next one.  Going back to the run loop for it costs the loop's round of
+ * looks (the budget, the linear RIP, the debugger, --patch, TF, the code
+ * page) and a look-up in the block table, for every block, and the
+ * sieve's blocks are six instructions long.  So a block remembers the two
+ * blocks that last ran after it in its page (succ[]: a branch's target,
+ * the fall-through), and run_block goes on into one directly when
+ *   - RIP is still in the code page the loop translated (code_vpn: its
+ *     translation holds for the whole run, and a change of mode empties
+ *     code_vpn), and TF is still clear (popf, which ends a block, may
+ *     have set it);
+ *   - the remembered slot still holds the block of that byte (its tag,
+ *     code size included: a slot is shared by many blocks), decoded under
+ *     the page's present generation: b's own, as b was found valid and
+ *     nothing dropped decoded code since (run_block's code_written);
+ *   - all of it fits in the instruction budget (the count stays within
+ *     limit), as for any block.
+ * A pointer that fails is replaced by a look-up in the block table; a
+ * block not built yet sends the run back to the loop, which builds it.
+ * The successor, or NULL.
+ */
+static inline struct sc_block *chain_next(struct sc_cpu *c,
+					  struct sc_block *b, uint64_t limit,
+					  bool legacy)
+{
+	const struct vcpu *v = c->v;
+	uint64_t lin = legacy ? (uint32_t)(v->rip + c->cs_base) : v->rip;
+	uint64_t tag = c->code_tag + (lin & (PAGE_4K - 1));
+	unsigned k = tag == b->tag + b->bytes; /* the fall-through? */
+	struct sc_block *s = b->succ[k];
+
+	if (lin >> PAGE_4K_SHIFT != c->code_vpn || (v->rflags & FL_TF))
+		return NULL;
+	if (!s || s->tag != tag || s->gen != b->gen) {
+		if (!(s = sc_block_lookup(c, tag, c->code_gen)))
+			return NULL;
+		b->succ[k] = s;
+	}
+	return v->instructions + s->n <= limit ? s : NULL;
+}
+
+/*
+ * Run block b, then the blocks chained after it (chain_next) while they
+ * fit in the budget *n (which counts down).  SC_OK, or the handler's
+ * SC_STOP, SC_YIELD (RIP stays) or SC_OK after a retired SC_NEWCS (the
+ * caller starts over in the new mode, which run_slice() does: *n is set
+ * to 0).
+ */
+static inline int run_block(struct sc_cpu *c, struct sc_block *b,
+			    unsigned *n, bool legacy)
+{
+	struct vcpu *v = c->v;
+	uint64_t start = v->instructions, limit = start + *n;
+	int rc;
+
+	c->code_written = false;
+	do
+		rc = run_records(c, b, legacy);
+	while (rc == SC_OK && !c->code_written &&
+	       (b = chain_next(c, b, limit, legacy)));
+	*n -= (unsigned)(v->instructions - start);
 	switch (rc) {
 	case SC_OK:
 	case SC_YIELD: /* RIP stays: the monitor looks */
@@ -367,7 +438,7 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy,
 		 */
 		if (!dbg && !c->patch && !(v->rflags & FL_TF)) {
 			bool stop = false;
-			const struct sc_block *b = NULL;
+			struct sc_block *b = NULL;
 			if (lin >> PAGE_4K_SHIFT == c->code_vpn)
 				b = sc_block_lookup(c, c->code_tag +
 						    (lin & (PAGE_4K - 1)),
@@ -407,7 +478,9 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy,
 			return sc_gp(c, 0);
 		uint64_t at = v->rip, tf = v->rflags & FL_TF;
 		c->next = at + d->len;
-		int rc = d->fn(c, d); /* no block: a fast form runs only d */
+		c->run0 = d; /* no block: a fast form runs only d */
+		c->icount0 = v->instructions;
+		int rc = d->fn(c, d);
 		if (rc != SC_OK) {
 			if (rc == SC_YIELD)
 				return SC_YIELD; /* RIP stays: the monitor looks */

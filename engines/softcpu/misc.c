@@ -38,10 +38,23 @@ int op_mov_eg(struct sc_cpu *c, const struct sc_insn *d)
 	}
 MOV_RR(2) MOV_RR(4) MOV_RR(8)
 
+/* setcc of a condition the lazy state does not make quick: out of line,
+ * as jcc's (branch.c), so that the quick path saves no registers. */
+static int setcc_cond(struct sc_cpu *c, const struct sc_insn *d)
+	__attribute__((noinline));
+static int setcc_cond(struct sc_cpu *c, const struct sc_insn *d)
+{
+	sc_rset(c, d->rm, 1, sc_cond(c, d->op));
+	return sc_next(c, d);
+}
+
 #define SETCC(cc)							\
 	static int setcc_##cc(struct sc_cpu *c, const struct sc_insn *d) \
 	{								\
-		sc_rset(c, d->rm, 1, sc_cond_const(c, cc));		\
+		int r = sc_cond_quick(c, cc);				\
+		if (r < 0)						\
+			return setcc_cond(c, d);			\
+		sc_rset(c, d->rm, 1, (uint64_t)r);			\
 		return sc_next(c, d);					\
 	}
 SETCC(0) SETCC(1) SETCC(2) SETCC(3) SETCC(4) SETCC(5) SETCC(6) SETCC(7)
@@ -110,16 +123,15 @@ int op_mov_ri(struct sc_cpu *c, const struct sc_insn *d)
  * (sc_flat), one handler per size, chosen at decode time: the
  * commonest memory accesses of compiled code.  Each tries the inline
  * case and otherwise runs the general handler from the start: nothing
- * was changed yet.  Like every fast form, each ends with sc_next().
+ * was changed yet (sc_general).  Like every fast form, each ends with
+ * sc_next().
  */
 #define FLAT_STORE(name, sz, T, general, value)				\
 	static int name(struct sc_cpu *c, const struct sc_insn *d)	\
 	{								\
 		uint8_t *p = sc_flat(c, d, sz, true);			\
-		if (!p) {						\
-			int rc = general(c, d);				\
-			return rc != SC_OK ? rc : sc_next(c, d);	\
-		}							\
+		if (!p)							\
+			return sc_general(c, d, general);		\
 		T x = (T)(value);					\
 		memcpy(p, &x, sz);					\
 		return sc_next(c, d);					\
@@ -128,10 +140,8 @@ int op_mov_ri(struct sc_cpu *c, const struct sc_insn *d)
 	static int name(struct sc_cpu *c, const struct sc_insn *d)	\
 	{								\
 		const uint8_t *p = sc_flat(c, d, sz, false);		\
-		if (!p) {						\
-			int rc = general(c, d);				\
-			return rc != SC_OK ? rc : sc_next(c, d);	\
-		}							\
+		if (!p)							\
+			return sc_general(c, d, general);		\
 		T x;							\
 		memcpy(&x, p, sz);					\
 		sc_rset(c, d->reg, osz, x);				\

@@ -154,7 +154,16 @@ struct sc_insn {
 struct sc_block {
 	uint64_t tag;     /* sc_cache_tag of its first byte; 0: empty */
 	uint32_t gen;     /* the generation of its page it was decoded under */
-	uint32_t n;       /* records in insn[], 1..SC_BLOCK_MAX */
+	uint16_t n;       /* records in insn[], 1..SC_BLOCK_MAX */
+	uint16_t bytes;   /* the length of its code: the fall-through's
+			     tag is tag + bytes */
+	bool threaded;    /* all its records are fast forms, chained from
+			     the first to the last (64-bit code): one call
+			     runs it (cpu.c's run_records) */
+	struct sc_block *succ[2]; /* the blocks last run after it in its
+			     page: [0] a branch's target, [1] the
+			     fall-through; hints, checked before use
+			     (cpu.c's chain_next) */
 	struct sc_insn insn[SC_BLOCK_MAX];
 };
 
@@ -266,6 +275,10 @@ struct sc_cpu {
 	struct sc_block *blocks; /* SC_NBLOCKS pre-decoded blocks */
 	bool code_written;      /* sc_code_write dropped a page's code since
 				   the running block began (cpu.c) */
+	const struct sc_insn *run0; /* the record the run loop called last,
+				   and vcpu.instructions then: where a chain
+				   began (sc_retire) */
+	uint64_t icount0;
 	uint64_t built;         /* --stats: blocks decoded */
 	uint64_t decodes;       /* cache misses: instructions decoded */
 	uint64_t crossing;      /* of which page-crossing (never cached) */
@@ -351,35 +364,67 @@ static inline int sc_branch(struct sc_cpu *c, uint64_t t, unsigned osz)
  * Threaded dispatch.  The fast forms (the handlers decode.c's
  * fast_handler chooses: record flag threaded) end with sc_next() instead
  * of returning SC_OK to the run loop: the instruction of record d has
- * completed and did not branch; retire it (RIP, the instruction count),
- * then, when the block's builder marked d chain (the next record of the
- * block is a fast form too, in 64-bit code), run the next record directly,
- * with no trip through the loop.  The chain stops at the block's end, at
- * a record that is not a fast form, after a write that dropped decoded
- * code (the next record may be stale), and at a taken branch (jcc retires
- * itself then: sc_retire); the loop then takes over (cpu.c's run_block,
+ * completed and did not branch; when the block's builder marked d chain
+ * (the next record of the block is a fast form too, in 64-bit code), run
+ * the next record directly, with no trip through the loop.  The chain
+ * stops at the block's end, at a record that is not a fast form, after a
+ * write that dropped decoded code (the next record may be stale: only a
+ * fast form's general handler can write such a page, and it looks), and
+ * at a taken branch (jcc); the loop then takes over (cpu.c's run_block,
  * which finds where the chain stopped by the instruction count).  The
  * loop runs a block only when its whole length fits in the instruction
  * budget, so that --icount's deadlines stay exact.  A block holds at most
  * SC_BLOCK_MAX records: the chain of calls is that deep at most, even
  * where the compiler does not make them jumps.
+ *
+ * A chain's instructions retire once, where it stops (sc_retire): RIP
+ * and the instruction count are needed only where something stops,
+ * faults or looks, and they follow from the record reached.  The loop
+ * notes the record it called (run0) and the count then (icount0); the
+ * instruction of record d is the (d - run0)th of the chain, its RIP is
+ * c->next - d->len (c->next, its fall-through, moves along the chain).
+ * A fast form that hands its instruction to the general handler, which
+ * may fault, trap or ask a device, first brings RIP and the count to the
+ * instruction's own (sc_sync): that handler and whatever it calls see
+ * exactly the state of the one-instruction path.
  */
-static inline int sc_retire(struct sc_cpu *c)
+static inline int sc_retire(struct sc_cpu *c, const struct sc_insn *d)
 {
 	c->v->rip = c->next;
-	c->v->instructions++;
+	c->v->instructions = c->icount0 + (uint64_t)(d + 1 - c->run0);
 	return SC_OK;
+}
+
+static inline void sc_sync(struct sc_cpu *c, const struct sc_insn *d)
+{
+	c->v->rip = c->next - d->len;
+	c->v->instructions = c->icount0 + (uint64_t)(d - c->run0);
 }
 
 static inline int sc_next(struct sc_cpu *c, const struct sc_insn *d)
 {
-	uint64_t next = c->next;
-
-	sc_retire(c);
-	if (!d->chain || c->code_written)
-		return SC_OK;
-	c->next = next + d[1].len;
+	if (!d->chain)
+		return sc_retire(c, d);
+	c->next += d[1].len;
 	return d[1].fn(c, d + 1);
+}
+
+/*
+ * A fast form's way out to the general handler fn: RIP and the count
+ * those of d (sc_sync), then on along the chain unless fn stopped or
+ * dropped decoded code.  Never inlined: called last, it is a jump, and
+ * the fast form's own path then saves no registers for it.
+ */
+static int sc_general(struct sc_cpu *c, const struct sc_insn *d, sc_fn *fn)
+	__attribute__((noinline, unused));
+static int sc_general(struct sc_cpu *c, const struct sc_insn *d, sc_fn *fn)
+{
+	int rc;
+
+	sc_sync(c, d);
+	if ((rc = fn(c, d)) != SC_OK)
+		return rc;
+	return c->code_written ? sc_retire(c, d) : sc_next(c, d);
 }
 
 /* Stop because the engine cannot go on (a monitor bug). */
@@ -510,13 +555,14 @@ bool sc_cond(const struct sc_cpu *c, unsigned cc);
 
 /*
  * sc_cond() for a condition cc that is a constant where it is inlined
- * (the handlers of one condition: jcc, setcc): after a cmp or sub (the
- * lazy state LZ_SUB, what a compiler's loop ends with) it is one
- * comparison of the recorded operands, and after a test or and
- * (LZ_LOGIC) "equal" is a look at the result.  Every other state asks
- * sc_cond().
+ * (the handlers of one condition: jcc, setcc), where it is quick: after
+ * a cmp or sub (the lazy state LZ_SUB, what a compiler's loop ends with)
+ * it is one comparison of the recorded operands, and after a test or and
+ * (LZ_LOGIC) "equal" is a look at the result.  1 or 0, or -1 for every
+ * other state, which sc_cond() computes (a fast form calls it out of
+ * line, so that its quick path saves no registers).
  */
-static inline bool sc_cond_const(const struct sc_cpu *c, unsigned cc)
+static inline int sc_cond_quick(const struct sc_cpu *c, unsigned cc)
 {
 	uint64_t a = c->lz_a, b = c->lz_b;
 	bool r;
@@ -528,13 +574,13 @@ static inline bool sc_cond_const(const struct sc_cpu *c, unsigned cc)
 		case 3: r = a <= b; break;
 		case 6: r = sc_sext(a, c->lz_sz) < sc_sext(b, c->lz_sz); break;
 		case 7: r = sc_sext(a, c->lz_sz) <= sc_sext(b, c->lz_sz); break;
-		default: return sc_cond(c, cc);
+		default: return -1;
 		}
 		return r ^ (cc & 1);
 	}
 	if (c->lz_op == LZ_LOGIC && cc >> 1 == 2)
 		return (c->lz_res == 0) ^ (cc & 1);
-	return sc_cond(c, cc);
+	return -1;
 }
 
 /* -------------------------------------------------------------- mmu.c */

@@ -741,6 +741,190 @@ static void test_block_deadline_and_fault(void **state)
 	assert_int_equal(v->instructions - start, 3);
 }
 
+/*
+ * Block chaining (cpu.c's chain_next): a block goes on into the block
+ * that ran after it last time, through a pointer it keeps, checked
+ * against the slot's tag and the page's generation.  block_of() finds a
+ * 64-bit block as the run loop would, so that a test can see that the
+ * chain is in place (the tests would pass without it, but would then not
+ * test it).
+ */
+static struct sc_block *block_of(uint64_t gpa)
+{
+	struct sc_cpu *c = vm.engine_data;
+	uint64_t ram = gm_offset(&vm.mem, gpa, 1);
+
+	return sc_block_lookup(c, sc_cache_tag(ram, 8),
+			       &c->page_gen[ram >> PAGE_4K_SHIFT]);
+}
+
+/* A store into the code of a block chained before: the blocks of the
+ * page go, their chain pointers fail their check, the new code runs. */
+static void test_chain_store_into_successor(void **state)
+{
+	/*
+	 * 00: inc rcx                   48 ff c1
+	 * 03: cmp rcx, 3                48 83 f9 03
+	 * 07: jne 10                    75 07
+	 * 09: mov byte [rip + 1], 5     c6 05 01 00 00 00 05  (patches 11)
+	 * 10: mov eax, 1                b8 01 00 00 00
+	 * 15: add rdx, rax              48 01 c2
+	 * 18: cmp rcx, 5                48 83 f9 05
+	 * 1c: jne 00                    75 e2
+	 * 1e: int3                      cc
+	 */
+	static const uint8_t code[] = {
+		0x48, 0xff, 0xc1, 0x48, 0x83, 0xf9, 0x03, 0x75, 0x07,
+		0xc6, 0x05, 0x01, 0x00, 0x00, 0x00, 0x05,
+		0xb8, 0x01, 0x00, 0x00, 0x00, 0x48, 0x01, 0xc2,
+		0x48, 0x83, 0xf9, 0x05, 0x75, 0xe2, 0xcc,
+	};
+	(void)state;
+
+	for (int i = 0; i < 3; i++) { /* load() puts the 1 back */
+		v->regs[GPR_RCX] = v->regs[GPR_RDX] = 0;
+		uint64_t start = v->instructions;
+		load(code, sizeof(code));
+		run_to_int3();
+		assert_int_equal(v->regs[GPR_RDX], 1 + 1 + 5 + 5 + 5);
+		assert_int_equal(v->regs[GPR_RAX], 5);
+		assert_int_equal(v->instructions - start, 5 * 7 + 1 + 1);
+		assert_ptr_equal(block_of(CODE)->succ[0], block_of(CODE + 0x10));
+		assert_ptr_equal(block_of(CODE + 0x10)->succ[0], block_of(CODE));
+	}
+}
+
+/* A block of fast forms only (one call runs it: sc_block.threaded)
+ * whose first store patches a later record of its own: the block stops
+ * after the store, and the patched instruction runs as written. */
+static void test_chain_store_in_threaded_block(void **state)
+{
+	/*
+	 * 00: mov byte [rip + 4], bl    88 1d 04 00 00 00  (patches 0a)
+	 * 06: mov eax, ebx              89 d8
+	 * 08: add eax, 1                83 c0 01
+	 * 0b: jno 0d                    71 00   (a jump to the next one)
+	 * 0d: int3                      cc
+	 */
+	static const uint8_t code[] = { 0x88, 0x1d, 0x04, 0, 0, 0, 0x89, 0xd8,
+					0x83, 0xc0, 0x01, 0x71, 0x00, 0xcc };
+	(void)state;
+
+	load(code, sizeof(code));
+	for (uint64_t bl = 7; bl < 10; bl++) {
+		v->rip = CODE;
+		v->regs[GPR_RBX] = bl;
+		uint64_t start = v->instructions;
+		run_to_int3();
+		assert_int_equal(v->regs[GPR_RAX], 2 * bl);
+		assert_int_equal(v->instructions - start, 5);
+		assert_int_equal(v->rip, CODE + sizeof(code));
+	}
+	/* Every instruction before the int3 is a fast form: the block of
+	 * them ran with one call.  (The block at CODE itself is gone with
+	 * the last store; the one the loop built after it is threaded.) */
+	for (size_t off = 0; off < sizeof(code) - 1;) {
+		struct sc_insn d;
+		assert_int_equal(sc_decode(code + off, sizeof(code) - off, 8,
+					   &d), SC_DEC_OK);
+		assert_true(d.threaded);
+		off += d.len;
+	}
+	assert_true(block_of(CODE + 6)->threaded);
+}
+
+/*
+ * 00: inc rcx                   48 ff c1
+ * 03: mov eax, 1                b8 01 00 00 00
+ * 08: add rdx, rax              48 01 c2
+ * 0b: cmp rcx, 4                48 83 f9 04
+ * 0f: jne 00                    75 ef
+ * 11: int3                      cc
+ * One block, chained to itself.
+ */
+static const uint8_t self_loop[] = {
+	0x48, 0xff, 0xc1, 0xb8, 0x01, 0x00, 0x00, 0x00, 0x48, 0x01, 0xc2,
+	0x48, 0x83, 0xf9, 0x04, 0x75, 0xef, 0xcc,
+};
+
+/* The monitor rewrites a chained block's code between two runs. */
+static void test_chain_rewritten_between_runs(void **state)
+{
+	(void)state;
+
+	v->regs[GPR_RCX] = v->regs[GPR_RDX] = 0;
+	load(self_loop, sizeof(self_loop));
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RDX], 4);
+	assert_ptr_equal(block_of(CODE)->succ[0], block_of(CODE));
+	for (uint8_t imm = 2; imm < 5; imm++) {
+		assert_int_equal(vm_write_phys(&vm, CODE + 4, &imm, 1), 0);
+		v->rip = CODE;
+		v->regs[GPR_RCX] = v->regs[GPR_RDX] = 0;
+		run_to_int3();
+		assert_int_equal(v->regs[GPR_RDX], 4 * imm);
+		assert_ptr_equal(block_of(CODE)->succ[0], block_of(CODE));
+	}
+}
+
+/* --icount's deadline falls inside the third block of a chain: the run
+ * stops after exactly that many instructions, mid-block. */
+static void test_chain_deadline(void **state)
+{
+	(void)state;
+
+	for (int i = 0; i < 3; i++) { /* decoded, then chained */
+		load(self_loop, sizeof(self_loop));
+		v->regs[GPR_RCX] = v->regs[GPR_RDX] = v->regs[GPR_RAX] = 0;
+		uint64_t start = v->instructions;
+		vm.insn_deadline = start + 12;
+		struct vm_exit x = run();
+		assert_int_equal(x.reason, EXIT_INTERRUPT);
+		assert_int_equal(v->instructions - start, 12);
+		assert_int_equal(v->rip, CODE + 8);
+		assert_int_equal(v->regs[GPR_RCX], 3);
+		assert_int_equal(v->regs[GPR_RDX], 2);
+		vm.insn_deadline = UINT64_MAX;
+		run_to_int3();
+		assert_int_equal(v->instructions - start, 4 * 5 + 1);
+		assert_int_equal(v->regs[GPR_RDX], 4);
+	}
+}
+
+/* A fault in the second block of a chain: its own RIP, the count of
+ * what retired before it, nothing of it done. */
+static void test_chain_fault_in_second_block(void **state)
+{
+	/*
+	 * 00: inc rax                   48 ff c0
+	 * 03: jmp 08                    eb 03
+	 * 05: int3 x3                   cc cc cc   (never reached)
+	 * 08: inc rax                   48 ff c0
+	 * 0b: mov [rbx], al             88 03      (#GP: rbx not canonical)
+	 * 0d: int3                      cc
+	 */
+	static const uint8_t code[] = { 0x48, 0xff, 0xc0, 0xeb, 0x03, 0xcc,
+					0xcc, 0xcc, 0x48, 0xff, 0xc0, 0x88,
+					0x03, 0xcc };
+	(void)state;
+
+	load(code, sizeof(code));
+	for (int i = 0; i < 3; i++) { /* decoded, looked up, chained */
+		v->rip = CODE;
+		v->regs[GPR_RAX] = 0;
+		v->regs[GPR_RBX] = 1ULL << 63;
+		uint64_t start = v->instructions;
+		struct vm_exit x = run();
+		assert_int_equal(x.reason, EXIT_EXCEPTION);
+		assert_int_equal(x.exc.vector, T_GP);
+		assert_int_equal(x.rip, CODE + 0xb);
+		assert_int_equal(v->rip, CODE + 0xb);
+		assert_int_equal(v->instructions - start, 3);
+		assert_int_equal(v->regs[GPR_RAX], 2);
+	}
+	assert_ptr_equal(block_of(CODE)->succ[0], block_of(CODE + 8));
+}
+
 /* --------------------------------------- privileged and sensitive */
 
 static void test_privileged_gp(void **state)
@@ -2289,6 +2473,11 @@ int main(void)
 		T(test_block_smc_same_block),
 		T(test_fast_forms),
 		T(test_block_deadline_and_fault),
+		T(test_chain_store_into_successor),
+		T(test_chain_rewritten_between_runs),
+		T(test_chain_deadline),
+		T(test_chain_fault_in_second_block),
+		T(test_chain_store_in_threaded_block),
 		T(test_privileged_gp),
 		T(test_traps_and_ud),
 		T(test_pushf_x86),
