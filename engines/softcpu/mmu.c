@@ -78,7 +78,9 @@
  *   - a fill by shadowpt_fault(), in the current view only, for the page
  *     this MMU just reported a #PF at: page_fault() dropped the current
  *     TLB's entry of that page before reporting it, and the other view's
- *     TLB copies the other view's leaves, which the fill does not touch.
+ *     TLB copies the other view's leaves, which the fill does not touch
+ *     (--patch also fills a page ahead of a fetch, one the shadow does
+ *     not map as RAM, which no TLB holds: patch.c's frame_of).
  *
  * A change of view (shadowpt_switch_view, engine->switch_view) changes
  * no leaf: it only makes spt->current the other root, and the TLB in use
