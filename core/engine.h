@@ -64,6 +64,14 @@ struct engine {
 	 */
 	void (*flush)(struct vm *vm, uint64_t va);
 	/*
+	 * The virtual CPL changed and the shadow's current view with it
+	 * (vm->spt->current is now the other root of the same address
+	 * space); no shadow entry changed.  An engine that keeps each view's
+	 * translations apart (softcpu's two TLBs) selects the other.  NULL:
+	 * the engine is sent flush(SHADOW_FLUSH_ALL) instead.
+	 */
+	void (*switch_view)(struct vm *vm);
+	/*
 	 * The monitor wrote guest-physical [gpa, gpa + len) (gm_write and
 	 * gva_write call this): drop anything derived from those bytes, such
 	 * as decoded instructions.  May be NULL.

@@ -596,5 +596,8 @@ int shadowpt_load_pdptes(struct vm *vm)
 void shadowpt_switch_view(struct vm *vm)
 {
 	vm->spt->current = vm->spt->root[spt_view(vm)];
-	spt_flush_engine(vm, SHADOW_FLUSH_ALL);
+	if (vm->engine && vm->engine->switch_view)
+		vm->engine->switch_view(vm); /* no entry changed */
+	else
+		spt_flush_engine(vm, SHADOW_FLUSH_ALL);
 }

@@ -155,7 +155,11 @@ void shadowpt_flush_all(struct vm *vm);
  *     shadowpt_flush_all() when paging bits changed, as before.
  */
 int shadowpt_load_pdptes(struct vm *vm);
-/* The virtual CPL changed: switch to the view that matches it. */
+/*
+ * The virtual CPL changed: switch to the view that matches it.  No entry
+ * changes, and the engine is told so (engine->switch_view) when it keeps
+ * each view's translations apart; otherwise it is told to flush all.
+ */
 void shadowpt_switch_view(struct vm *vm);
 
 #endif /* SHADOWPT_SHADOWPT_H */

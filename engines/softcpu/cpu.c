@@ -557,10 +557,12 @@ static void sc_run(struct vm *vm, struct vm_exit *exit)
 			       "code is not implemented");
 		return;
 	}
-	if (vm->spt->current != c->root) {
+	/* The shadow announces every change of root (engine->flush at a
+	 * CR3 load, engine->switch_view at a change of view), and the TLB
+	 * follows it there; a root changed without a word would make its
+	 * entries another space's: empty both then. */
+	if (vm->spt->current != c->root)
 		sc_tlb_flush(c, SHADOW_FLUSH_ALL);
-		c->root = vm->spt->current;
-	}
 	for (;;) {
 		struct vcpu *v = &vm->vcpu;
 		unsigned n = vm->single_step ? 1 : SC_SLICE;
@@ -603,8 +605,10 @@ static int sc_init(struct vm *vm, char *why, size_t len)
 	c->vm = vm;
 	c->v = &vm->vcpu;
 	c->tag_keep = ~0ULL;
-	c->root = vm->spt->current;
-	sc_tlb_flush(c, SHADOW_FLUSH_ALL);
+	for (unsigned i = 0; i < SHADOW_NVIEWS; i++)
+		for (unsigned j = 0; j < SC_TLB_SIZE; j++)
+			c->views[i].e[j].vpn = SC_TLB_EMPTY;
+	sc_tlb_flush(c, SHADOW_FLUSH_ALL); /* use the current view's TLB */
 	sc_mode_update(c);
 	sc_host_probe(&c->host);
 	vm->engine_data = c;
@@ -628,6 +632,16 @@ static void sc_flush(struct vm *vm, uint64_t va)
 
 	if (c)
 		sc_tlb_flush(c, va);
+}
+
+/* A change of virtual CPL: the other view's TLB, neither one emptied
+ * (mmu.c, "The TLBs and the shadow"). */
+static void sc_switch_view(struct vm *vm)
+{
+	struct sc_cpu *c = vm->engine_data;
+
+	if (c)
+		sc_tlb_switch_view(c);
 }
 
 /* The monitor wrote guest-physical [gpa, gpa + len): drop the code it
@@ -674,6 +688,10 @@ static void sc_print_stats(const struct vm *vm, double secs, FILE *f)
 		c->built);
 	fprintf(f, "softcpu: mmio: %" PRIu64 " device accesses\n",
 		c->mmio_accesses);
+	fprintf(f, "softcpu: tlb: %" PRIu64 " fills, %" PRIu64 " emptied "
+		"(%" PRIu64 " entries), %" PRIu64 " changes of view kept\n",
+		c->tlb_fills, c->tlb_empties, c->tlb_emptied,
+		c->view_switches);
 }
 
 const struct engine engine_softcpu = {
@@ -684,6 +702,7 @@ const struct engine engine_softcpu = {
 	.init = sc_init,
 	.run = sc_run,
 	.flush = sc_flush,
+	.switch_view = sc_switch_view,
 	.ram_written = sc_ram_written,
 	.set_debug = sc_set_debug,
 	.debug_watchpoints = true,

@@ -20,14 +20,22 @@
  *
  * A direct-mapped TLB of SC_TLB_SIZE entries caches each page's host
  * address with its three rights (read, write, fetch) computed in one walk.
- * It is emptied by engine->flush (the shadow changed) and whenever run()
- * finds a different shadow root than the one it was filled from.
+ * There are two, one per view of the shadow (the supervisor and the user
+ * view of the current address space): a change of virtual CPL switches
+ * the shadow's view and softcpu's TLB with it, and empties neither, as a
+ * CPU with PCIDs keeps the entries of two address spaces apart instead of
+ * flushing them.  What a CPU without PCIDs empties is still emptied: a CR3
+ * load or a change of paging bits empties both, invlpg drops its page from
+ * both.  See "The TLBs and the shadow" below for why no entry can outlive
+ * the shadow entry it was filled from.
  *
  * A missing or forbidding entry stops the instruction with #PF and the
  * error code computed against the shadow: P when an entry was present but
  * refused the access, W for a write, U always (the real CPU is at CPL 3),
  * I for an instruction fetch.  The dispatcher gives it to shadowpt_fault(),
  * which fills the shadow (a hidden fault) or reflects it to the guest.
+ * The TLB forgets the faulting page first, as the CPU's does (SDM vol. 3,
+ * 4.10.4.1): the fault may replace its shadow leaf.
  *
  * A shadow leaf whose frame lies beyond RAM maps a device's page (the
  * LAPIC, the IOAPIC, a frame buffer).  It never enters the TLB and gives
@@ -53,25 +61,109 @@
 #include "devices/devices.h"
 #include "shadowpt/shadowpt.h"
 
-void sc_tlb_flush(struct sc_cpu *c, uint64_t va)
+/*
+ * The TLBs and the shadow.  Every TLB entry is a copy of the shadow leaf
+ * it was filled from (sc_tlb_fill walks spt->current, and fills the TLB of
+ * the view that root belongs to), and it must never outlive that leaf:
+ * once the leaf is gone or changed the entry must be gone too.  The shadow
+ * changes a leaf in three ways, and each reaches every TLB that may hold a
+ * copy of it:
+ *
+ *   - invlpg (shadowpt_invlpg), in both views of every address space:
+ *     engine->flush(va), and sc_tlb_flush drops va from both TLBs (all of
+ *     both when a large page's table went);
+ *   - a CR3 load, a change of paging bits, an evicted address space:
+ *     engine->flush(SHADOW_FLUSH_ALL), which empties both TLBs, since the
+ *     roots of either view may now hold another address space;
+ *   - a fill by shadowpt_fault(), in the current view only, for the page
+ *     this MMU just reported a #PF at: page_fault() dropped the current
+ *     TLB's entry of that page before reporting it, and the other view's
+ *     TLB copies the other view's leaves, which the fill does not touch
+ *     (--patch also fills a page ahead of a fetch, one the shadow does
+ *     not map as RAM, which no TLB holds: patch.c's frame_of).
+ *
+ * A change of view (shadowpt_switch_view, engine->switch_view) changes
+ * no leaf: it only makes spt->current the other root, and the TLB in use
+ * follows it.  The entries of the TLB set aside stay copies of leaves that
+ * still exist, and invalidations keep reaching them, so when the view
+ * comes back they are as good as when it left.
+ */
+
+/* Drop the entry of linear va from TLB t, if it holds one. */
+static void tlb_drop(struct sc_tlb_view *t, uint64_t va)
 {
-	if (va == SHADOW_FLUSH_ALL) {
-		for (unsigned i = 0; i < SC_TLB_SIZE; i++)
-			c->tlb[i].vpn = SC_TLB_EMPTY;
-		return;
-	}
-	struct sc_tlb *e =
-		&c->tlb[(va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1)];
+	struct sc_tlb *e = &t->e[(va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1)];
+
 	if (e->vpn == va >> PAGE_4K_SHIFT)
 		e->vpn = SC_TLB_EMPTY;
 }
 
-/* Stop with #PF at linear va with error code err. */
+/* Empty TLB t: only the slots its list says were filled, not all 1024
+ * (a CR3 load at every process switch leaves few filled). */
+static void tlb_empty(struct sc_cpu *c, struct sc_tlb_view *t)
+{
+	c->tlb_empties++;
+	c->tlb_emptied += t->nfilled;
+	for (unsigned i = 0; i < t->nfilled; i++) {
+		struct sc_tlb *e = &t->e[t->filled[i]];
+		e->vpn = SC_TLB_EMPTY;
+		e->listed = false;
+	}
+	t->nfilled = 0;
+}
+
+/* Use the TLB of the shadow's current view. */
+static void tlb_follow(struct sc_cpu *c)
+{
+	const struct shadowpt *spt = c->vm->spt;
+
+	c->view = spt->current == spt->root[VIEW_USER] ? VIEW_USER
+						       : VIEW_SUPERVISOR;
+	c->tlb = c->views[c->view].e;
+	c->root = spt->current;
+}
+
+void sc_tlb_flush(struct sc_cpu *c, uint64_t va)
+{
+	for (unsigned v = 0; v < SHADOW_NVIEWS; v++) {
+		if (va == SHADOW_FLUSH_ALL)
+			tlb_empty(c, &c->views[v]);
+		else
+			tlb_drop(&c->views[v], va);
+	}
+	if (va == SHADOW_FLUSH_ALL)
+		tlb_follow(c);
+}
+
+void sc_tlb_switch_view(struct sc_cpu *c)
+{
+	c->view_switches++;
+	tlb_follow(c);
+}
+
+/* Stop with #PF at linear va with error code err, forgetting va's entry
+ * (see "The TLBs and the shadow" above). */
 static int page_fault(struct sc_cpu *c, uint64_t va, uint32_t err)
 {
+	tlb_drop(&c->views[c->view], va);
 	sc_fault(c, T_PF, true, err);
 	c->exit->exc.address = va;
 	return SC_STOP;
+}
+
+/* The slot of linear va in the TLB in use, to be filled: listed, so that
+ * emptying the TLB reaches it. */
+static struct sc_tlb *tlb_slot(struct sc_cpu *c, uint64_t va)
+{
+	struct sc_tlb_view *t = &c->views[c->view];
+	unsigned i = (va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1);
+
+	c->tlb_fills++;
+	if (!t->e[i].listed) {
+		t->e[i].listed = true;
+		t->filled[t->nfilled++] = (uint16_t)i;
+	}
+	return &t->e[i];
 }
 
 /*T:120 softcpu's MMU never sees the guest's page tables: it walks the shadow
@@ -98,14 +190,20 @@ const struct sc_tlb *sc_tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc)
 		bool nx = (c->v->efer & EFER_NXE) && (pte & PTE_NX);
 		rights |= nx ? 0 : TLB_X;
 	}
+	if (!(rights & sc_right(acc))) {
+		page_fault(c, va, err | PFEC_P);
+		return NULL;
+	}
 	uint64_t gpa = pte & PTE_ADDR_MASK;
 	uint8_t *host = gm_ptr(&c->vm->mem, gpa, PAGE_4K);
 	/* Not RAM: a device's page, kept out of the TLB; so is a page
 	 * the debugger watches (debug.c). */
-	e = host ? &c->tlb[(va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1)]
-		 : &c->mmio_page;
-	if (host && c->dbg && sc_watch_page(c, va))
+	if (!host)
+		e = &c->mmio_page;
+	else if (c->dbg && sc_watch_page(c, va))
 		e = &c->watch_page;
+	else
+		e = tlb_slot(c, va);
 	e->vpn = va >> PAGE_4K_SHIFT;
 	e->host = host;
 	e->gpa = gpa;
@@ -113,10 +211,6 @@ const struct sc_tlb *sc_tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc)
 	/* The BIOS area is ROM: the TLB never lets a write through to it. */
 	e->rom = host && gm_is_rom(gpa) && (rights & TLB_W);
 	e->rights = e->rom ? rights & ~TLB_W : rights;
-	if (!(rights & sc_right(acc))) {
-		page_fault(c, va, err | PFEC_P);
-		return NULL;
-	}
 	return e;
 }
 

@@ -46,6 +46,7 @@
 #include "core/vcpu.h"
 #include "core/debug.h"
 #include "patch/patch.h"
+#include "shadowpt/shadowpt.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "softcpu copies guest bytes straight into integers: little-endian hosts only"
@@ -183,12 +184,27 @@ struct sc_tlb {
 	uint8_t rights;   /* TLB_R, TLB_W, TLB_X */
 	bool rom;         /* the BIOS area, which the shadow lets the guest
 			     write: TLB_W is off, and writes are dropped */
+	bool listed;      /* its slot is on its TLB's filled[] list */
 };
 #define SC_TLB_EMPTY (~0ULL)
 #define SC_TLB_SIZE 1024 /* entries, direct-mapped by vpn */
 #define TLB_R 0x1
 #define TLB_W 0x2
 #define TLB_X 0x4
+
+/*
+ * The TLB of one view of the shadow (shadowpt.h's enum shadow_view):
+ * softcpu keeps one for the supervisor view and one for the user view of
+ * the current address space, as a CPU with PCIDs keeps entries of two
+ * address spaces apart, so that a change of virtual CPL only selects the
+ * other (mmu.c).  filled[] names each slot of e[] filled since the TLB was
+ * last emptied, once, so that emptying it touches only those.
+ */
+struct sc_tlb_view {
+	struct sc_tlb e[SC_TLB_SIZE];
+	uint16_t filled[SC_TLB_SIZE];
+	unsigned nfilled;
+};
 
 /* The decoded-instruction cache (cache.c). */
 #define SC_ICACHE_SIZE 32768 /* records, direct-mapped by RAM offset */
@@ -251,14 +267,21 @@ struct sc_cpu {
 	uint8_t lz_cin;         /* carry in (adc/sbb) or the old CF (inc/dec) */
 
 	/* MMU */
-	uint64_t *root;         /* the shadow PML4 the TLB was filled from */
+	struct sc_tlb *tlb;     /* the TLB in use: views[view].e, that of
+				   the shadow's current view */
+	const uint64_t *root;   /* the shadow PML4 it follows (spt->current) */
 	uint64_t code_vpn;      /* the page RIP was last fetched from... */
 	uint64_t code_tag;      /* ...the cache tag of its first byte (its
 				   offset in guest RAM, the code size)...
 				   (code_vpn is SC_TLB_EMPTY after a change
 				   of mode: sc_mode_update) */
 	const uint32_t *code_gen; /* ...and its page_gen[] entry */
-	struct sc_tlb tlb[SC_TLB_SIZE];
+	unsigned view;          /* VIEW_SUPERVISOR or VIEW_USER */
+	struct sc_tlb_view views[SHADOW_NVIEWS];
+	uint64_t tlb_fills;     /* --stats: walks of the shadow into a TLB */
+	uint64_t tlb_empties;   /* --stats: whole TLBs emptied... */
+	uint64_t tlb_emptied;   /* ...and the entries that held */
+	uint64_t view_switches; /* --stats: TLBs kept at a change of view */
 
 	/* Decoded-instruction cache */
 	struct sc_insn *icache; /* SC_ICACHE_SIZE records */
@@ -586,8 +609,10 @@ static inline int sc_cond_quick(const struct sc_cpu *c, unsigned cc)
 /* -------------------------------------------------------------- mmu.c */
 /* Access kinds for translation: ACC_* of isa/arch.h. */
 
-/* Flush the TLB: every entry, or the one for linear va. */
+/* Flush the TLBs of both views: every entry, or those of linear va. */
 void sc_tlb_flush(struct sc_cpu *c, uint64_t va);
+/* The shadow changed its current view: use that view's TLB. */
+void sc_tlb_switch_view(struct sc_cpu *c);
 /* Walk the shadow and fill the TLB entry of va (the TLB missed). */
 const struct sc_tlb *sc_tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc);
 
