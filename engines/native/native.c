@@ -838,9 +838,6 @@ static int nat_init(struct vm *vm, char *why, size_t len)
 	n->memfd = vm->mem.fd;
 	n->cpuid_fault = (vm->opt.isa_hw & ISA_HW_CPUID_FAULT) != 0;
 	n->mirror.root = vm->spt->current;
-	n->seen_current = vm->spt->current;
-	n->seen_active_root = vm->spt->root[VIEW_SUPERVISOR];
-	n->seen_clock = vm->spt->clock;
 	/* nat_wait sleeps in sigtimedwait for SIGCHLD: keep it pending */
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
@@ -868,7 +865,17 @@ static void nat_flush(struct vm *vm, uint64_t va)
 	struct nat *n = vm->engine_data;
 
 	if (n)
-		nat_space_flush(n, va);
+		nat_space_invalidate(n, va);
+}
+
+/*
+ * A change of virtual CPL: the shadow's other view is current, and no
+ * entry changed, so no child has anything to unmap.  The next run finds
+ * spt->current followed by another child and switches to it (space.c).
+ */
+static void nat_switch_view(struct vm *vm)
+{
+	(void)vm;
 }
 
 /*
@@ -913,6 +920,7 @@ const struct engine engine_native = {
 	.init = nat_init,
 	.run = nat_run,
 	.flush = nat_flush,
+	.switch_view = nat_switch_view,
 	.ram_written = nat_ram_written, /* --patch only: the child maps
 					   guest RAM itself, no copies */
 	.set_debug = nat_set_debug,

@@ -131,9 +131,6 @@ struct nat {
 	bool dr_stale;
 	uint8_t *xsave;
 	size_t xsave_len;
-	/* The shadow as the last engine->flush saw it (nat_space_flush). */
-	const uint64_t *seen_current, *seen_active_root;
-	uint64_t seen_clock;
 	/* Counters for the README's figures and for curiosity. */
 	uint64_t stops, injected, mapped, unmapped, mirror_fills, switches;
 	uint64_t xsets;        /* switches that had to set the XSAVE state */
@@ -217,14 +214,10 @@ void nat_spaces_stop(struct nat *n);
  * (the child that should run may be gone: child_gone tells).
  */
 int nat_space_select(struct nat *n);
-/*
- * engine->flush: the shadow dropped va (or everything), or the view
- * changed.  A drop reaches every child's mirror; a change of view alone
- * changes no mapping (it changes which child runs).
- */
-void nat_space_flush(struct nat *n, uint64_t va);
-/* The mappings of va (or all) may be stale in every child: each unmaps
- * them before it runs again. */
+/* engine->flush: the shadow dropped va (or everything), so the mappings
+ * of va (or all) may be stale in every child: each unmaps them before it
+ * runs again.  (A change of view is engine->switch_view, which changes
+ * no mapping: it changes which child runs.) */
 void nat_space_invalidate(struct nat *n, uint64_t va);
 /* Has a parked child died (killed from outside)?  Then it is reaped, its
  * wait status in *status: true. */

@@ -139,30 +139,6 @@ void nat_space_invalidate(struct nat *n, uint64_t va)
 		nat_mirror_flush(&n->parked[i].mirror, va);
 }
 
-/*
- * shadowpt calls engine->flush for every entry it drops or changes
- * (invlpg, a CR3 load, a change of paging bits) and for a change of view,
- * which changes no entry.  The call does not say which, so the shadow is
- * compared with what the last call saw: the same address space (no CR3
- * load since: spt->clock ticks at each), the same roots, another current
- * view -- a change of view, nothing to unmap anywhere.  Anything else is
- * taken as a drop, in every child.
- */
-void nat_space_flush(struct nat *n, uint64_t va)
-{
-	const struct shadowpt *spt = n->vm->spt;
-	bool view_only = va == SHADOW_FLUSH_ALL &&
-			 spt->clock == n->seen_clock &&
-			 spt->root[VIEW_SUPERVISOR] == n->seen_active_root &&
-			 spt->current != n->seen_current;
-
-	n->seen_current = spt->current;
-	n->seen_active_root = spt->root[VIEW_SUPERVISOR];
-	n->seen_clock = spt->clock;
-	if (!view_only)
-		nat_space_invalidate(n, va);
-}
-
 /* The parked child that follows root, else the least recently used one;
  * NULL when none is left (then the running child takes the root). */
 static struct nat_child *child_for(struct nat *n, const uint64_t *root)
