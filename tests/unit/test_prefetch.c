@@ -25,6 +25,7 @@
 #include "monitor/machine.h"
 #include "shadowpt/shadowpt.h"
 #include "shadowpt/walk.h"
+#include "tests/unit/support/guestpt.h"
 
 #define RAM_MIB 4
 #define PML4_GPA 0x1000ULL
@@ -69,14 +70,6 @@ static int teardown(void **state)
 {
 	vm_destroy(*state);
 	return 0;
-}
-
-static uint64_t *gpt_at(struct vm *vm, uint64_t gpa)
-{
-	uint64_t *p = gm_ptr(&vm->mem, gpa, 8);
-
-	assert_non_null(p);
-	return p;
 }
 
 /* The guest entry for va at level, making the tables above it with
