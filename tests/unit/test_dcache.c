@@ -28,9 +28,8 @@
 #include "patch/patch.h"
 #include "shadowpt/shadowpt.h"
 #include "shadowpt/walk.h"
+#include "tests/unit/support/guestpt.h"
 
-#define RAM_MIB 8
-#define PML4_GPA 0x1000ULL
 #define TABLES_GPA 0x2000ULL  /* further guest tables from here */
 #define CODE_VA 0x400000ULL   /* a code page... */
 #define CODE_GPA 0x100000ULL  /* ...in this frame */
@@ -38,25 +37,19 @@
 #define OTHER_GPA 0x10c000ULL /* another frame for that page */
 
 static struct vm the_vm;
-static uint64_t next_table;
 
 /* Long mode, 64-bit code at CPL 0, and an empty cache. */
 static int setup(void **state)
 {
-	struct vm_options opt = { .mem_mib = RAM_MIB };
-	char why[200];
-
 	*state = &the_vm;
-	if (vm_create(&the_vm, &opt, 1, why, sizeof(why)) < 0)
+	if (gpt_vm_make(&the_vm, NULL, TABLES_GPA) < 0)
 		return -1;
-	the_vm.vcpu.cr0 = CR0_PE | CR0_PG | CR0_WP;
 	the_vm.vcpu.cr3 = PML4_GPA;
 	the_vm.vcpu.cr4 = CR4_PAE;
 	the_vm.vcpu.efer = EFER_LME | EFER_LMA | EFER_NXE;
 	the_vm.vcpu.seg[SEG_CS] = (struct vcpu_segment){
 		.selector = 8, .limit = 0xffffffff, .attr = 0x9b | SEG_ATTR_L,
 	};
-	next_table = TABLES_GPA;
 	isa_dcache_flush();
 	return 0;
 }
@@ -67,29 +60,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-static uint64_t *gpt_at(struct vm *vm, uint64_t gpa)
-{
-	uint64_t *p = gm_ptr(&vm->mem, gpa, 8);
-
-	assert_non_null(p);
-	return p;
-}
-
 /* The guest's 4 KiB leaf for va, tables above it made P | W | U. */
 static uint64_t *gpt_leaf(struct vm *vm, uint64_t va)
 {
-	uint64_t table = PML4_GPA;
-
-	for (int l = PT_LEVELS; l > 1; l--) {
-		uint64_t *e = gpt_at(vm, table + 8 * PT_INDEX(va, l));
-
-		if (!(*e & PTE_P)) {
-			*e = next_table | PTE_P | PTE_W | PTE_U;
-			next_table += PAGE_4K;
-		}
-		table = *e & PTE_ADDR_MASK;
-	}
-	return gpt_at(vm, table + 8 * PT_INDEX(va, 1));
+	return gpt_entry64(vm, va, 1, PTE_P | PTE_W | PTE_U);
 }
 
 static void map(struct vm *vm, uint64_t va, uint64_t gpa)

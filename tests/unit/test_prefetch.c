@@ -27,8 +27,6 @@
 #include "shadowpt/walk.h"
 #include "tests/unit/support/guestpt.h"
 
-#define RAM_MIB 4
-#define PML4_GPA 0x1000ULL
 #define TABLES_GPA 0x2000ULL /* further guest tables are taken from here */
 #define UPPER (PTE_P | PTE_W | PTE_U | PTE_A) /* a table entry, used */
 
@@ -45,23 +43,16 @@ static const struct engine counting = { .name = "fake",
 					.flush = count_flush };
 
 static struct vm the_vm;
-static uint64_t next_table;
-static uint8_t before[RAM_MIB << 20];
+static uint8_t before[GPT_RAM_MIB << 20];
 
 static int setup(void **state)
 {
-	struct vm_options opt = { .mem_mib = RAM_MIB };
-	char why[200];
-
 	*state = &the_vm;
-	if (vm_create(&the_vm, &opt, 1, why, sizeof(why)) < 0)
+	if (gpt_vm_make(&the_vm, &counting, TABLES_GPA) < 0)
 		return -1;
-	the_vm.engine = &counting;
-	the_vm.vcpu.cr0 = CR0_PE | CR0_PG | CR0_WP;
 	the_vm.vcpu.cr3 = PML4_GPA;
 	the_vm.vcpu.cr4 = CR4_PAE;
 	the_vm.vcpu.efer = EFER_LME | EFER_LMA | EFER_NXE;
-	next_table = TABLES_GPA;
 	flushes = 0;
 	return 0;
 }
@@ -76,18 +67,7 @@ static int teardown(void **state)
  * UPPER (present, every right, accessed). */
 static uint64_t *gpt_entry(struct vm *vm, uint64_t va, int level)
 {
-	uint64_t table = PML4_GPA;
-
-	for (int l = PT_LEVELS; l > level; l--) {
-		uint64_t *e = gpt_at(vm, table + 8 * PT_INDEX(va, l));
-
-		if (!(*e & PTE_P)) {
-			*e = next_table | UPPER;
-			next_table += PAGE_4K;
-		}
-		table = *e & PTE_ADDR_MASK;
-	}
-	return gpt_at(vm, table + 8 * PT_INDEX(va, level));
+	return gpt_entry64(vm, va, level, UPPER);
 }
 
 /* Guest RAM is copied before a prefetch and compared after it. */

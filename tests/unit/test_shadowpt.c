@@ -29,7 +29,6 @@
 #include "shadowpt/walk.h"
 #include "tests/unit/support/guestpt.h"
 
-#define PML4_GPA 0x1000ULL
 #define TABLES_GPA 0x2000ULL /* further guest tables are taken from here */
 #define OUTSIDE_RAM 0x40000000ULL
 
@@ -93,16 +92,7 @@ static int teardown(void **state)
  */
 static uint64_t *gpt_entry(struct vm *vm, uint64_t va, int level)
 {
-	uint64_t table = PML4_GPA;
-
-	for (int l = PT_LEVELS; l > level; l--) {
-		uint64_t *e = gpt_at(vm, table + 8 * PT_INDEX(va, l));
-
-		if (!(*e & PTE_P))
-			*e = gpt_new_table() | PTE_P | PTE_W | PTE_U;
-		table = *e & PTE_ADDR_MASK;
-	}
-	return gpt_at(vm, table + 8 * PT_INDEX(va, level));
+	return gpt_entry64(vm, va, level, PTE_P | PTE_W | PTE_U);
 }
 
 /* Map va -> gpa with a leaf at level (1: 4 KiB, 2: 2 MiB, 3: 1 GiB). */

@@ -1,7 +1,7 @@
 /*
- * tests/unit/support/guestpt.c - guest page tables in the two 32-bit
- * paging formats (guestpt.h).  Linked into every unit test; only the
- * walk tests use it.
+ * tests/unit/support/guestpt.c - guest page tables in the three paging
+ * formats (guestpt.h).  Linked into every unit test; only the
+ * tests that build guest tables use it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +18,7 @@ uint64_t gpt_next_table;
 
 int gpt_vm_make(struct vm *vm, const struct engine *e, uint64_t tables)
 {
-	struct vm_options opt = { .mem_mib = 8 };
+	struct vm_options opt = { .mem_mib = GPT_RAM_MIB };
 	char why[200];
 
 	if (vm_create(vm, &opt, 1, why, sizeof(why)) < 0)
@@ -133,4 +133,22 @@ uint64_t *gpt_pae_map(struct vm *vm, uint64_t va, uint64_t gpa, int level,
 
 	*e = gpa | PTE_P | flags | (level == 2 ? PTE_PS : 0);
 	return e;
+}
+
+/* ------------------------------------------------------------------
+ * 4-level paging: a PML4, then PDPT, PD and PT, 512 8-byte entries each.
+ */
+
+uint64_t *gpt_entry64(struct vm *vm, uint64_t va, int level, uint64_t upper)
+{
+	uint64_t table = PML4_GPA;
+
+	for (int l = PT_LEVELS; l > level; l--) {
+		uint64_t *e = gpt_at(vm, table + 8 * PT_INDEX(va, l));
+
+		if (!(*e & PTE_P))
+			*e = gpt_new_table() | upper;
+		table = *e & PTE_ADDR_MASK;
+	}
+	return gpt_at(vm, table + 8 * PT_INDEX(va, level));
 }

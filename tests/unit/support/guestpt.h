@@ -1,14 +1,15 @@
 /*
- * tests/unit/support/guestpt.h - guest page tables in the two 32-bit
- * paging formats, built in guest RAM for the walk tests (test_shadowpt.c,
- * test_walk.c).
+ * tests/unit/support/guestpt.h - guest page tables in the three paging
+ * formats, built in guest RAM for the tests that walk them
+ * (test_shadowpt.c, test_walk.c, test_prefetch.c, test_dcache.c).
  *
  * 32-bit paging (SDM vol. 3, 4.3): a page directory at PD32_GPA, tables
  * of 1024 4-byte entries, 10 index bits a level, 4 MiB pages under
  * CR4.PSE.  PAE paging (4.4): a PDPT at PAE_CR3 whose four entries the
  * CPU loads into registers at a CR3 write, then tables of 512 8-byte
- * entries, 2 MiB pages.  The tables below the top are taken from
- * gpt_next_table on, which each test's set-up points at free RAM.  An
+ * entries, 2 MiB pages.  4-level paging (4.5): a PML4 at PML4_GPA, then
+ * tables of 512 8-byte entries down to the 4 KiB page.  The tables below
+ * the top are taken from gpt_next_table on, which each test's set-up points at free RAM.  An
  * entry's pointer is into guest RAM: a write through it is the guest's,
  * which the monitor does not see (as on the CPU, until a flush).
  */
@@ -22,7 +23,9 @@
 #define PD32_GPA 0x70000ULL       /* the 32-bit page directory */
 #define PDPT_GPA 0x71000ULL       /* a page of PDPTs ... */
 #define PAE_CR3 (PDPT_GPA + 0x20) /* ... the second of which is used */
+#define PML4_GPA 0x1000ULL       /* the 4-level PML4 */
 #define PAGE_4M (1ULL << 22)
+#define GPT_RAM_MIB 8             /* the RAM of gpt_vm_make's VM */
 
 extern uint64_t gpt_next_table; /* the next free page for a guest table */
 
@@ -30,10 +33,10 @@ extern uint64_t gpt_next_table; /* the next free page for a guest table */
 uint64_t gpt_new_table(void);
 
 /*
- * Make vm for a walk test: 8 MiB of RAM, the engine e (a fake that hears
- * what the shadow tells an engine), paging on as a kernel has it (CR0.PE,
- * PG and WP: the test picks the format), its tables taken from tables
- * on.  0, or -1.
+ * Make vm for a walk test: GPT_RAM_MIB of RAM, the engine e (a fake that
+ * hears what the shadow tells an engine, or NULL for none), paging on as
+ * a kernel has it (CR0.PE, PG and WP: the test picks the format), its
+ * tables taken from tables on.  0, or -1.
  */
 int gpt_vm_make(struct vm *vm, const struct engine *e, uint64_t tables);
 
@@ -64,5 +67,10 @@ uint64_t *gpt_pae_entry(struct vm *vm, uint64_t va, int level);
 /* Map va -> gpa with a leaf at level (1: 4 KiB, 2: 2 MiB). */
 uint64_t *gpt_pae_map(struct vm *vm, uint64_t va, uint64_t gpa, int level,
 		      uint64_t flags);
+
+/* The 4-level entry for va at level (4: PML4E ... 1: PTE) under the PML4
+ * at PML4_GPA, making each missing table above it with the flags upper
+ * (PTE_P and what else the test wants of a used table entry). */
+uint64_t *gpt_entry64(struct vm *vm, uint64_t va, int level, uint64_t upper);
 
 #endif /* TESTS_UNIT_SUPPORT_GUESTPT_H */
