@@ -28,6 +28,7 @@
 #include "shadowpt/shadowpt.h"
 #include "shadowpt/walk.h"
 #include "tests/unit/support/guestpt.h"
+#include "tests/unit/support/shadow.h"
 
 #define TABLES_GPA 0x2000ULL /* further guest tables are taken from here */
 #define OUTSIDE_RAM 0x40000000ULL
@@ -106,18 +107,11 @@ static uint64_t *gpt_map(struct vm *vm, uint64_t va, uint64_t gpa, int level,
 }
 
 /* The shadow leaf for va in one view, or 0. */
-static uint64_t shadow_leaf(const uint64_t *root, uint64_t va)
+static uint64_t shadow_leaf(uint64_t *root, uint64_t va)
 {
-	const uint64_t *t = root;
+	uint64_t *e = shadow_leaf_of(root, va);
 
-	for (int level = PT_LEVELS; level > 1; level--) {
-		uint64_t e = t[PT_INDEX(va, level)];
-
-		if (!(e & PTE_P))
-			return 0;
-		t = (const uint64_t *)(uintptr_t)(e & PTE_ADDR_MASK);
-	}
-	return t[PT_INDEX(va, 1)];
+	return e ? *e : 0;
 }
 
 /* ------------------------------------------------------------------

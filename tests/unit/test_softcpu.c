@@ -43,6 +43,7 @@
 #include "core/vm.h"
 #include "monitor/machine.h"
 #include "shadowpt/shadowpt.h"
+#include "tests/unit/support/shadow.h"
 
 #define CODE 0x200000ULL
 #define DATA 0x300000ULL
@@ -584,20 +585,6 @@ static void test_pf_error_codes(void **state)
 	assert_int_equal(x.exc.error, PFEC_P | PFEC_W | PFEC_U);
 }
 
-/* The shadow leaf of va (the test reads the tables like the MMU). */
-static uint64_t *shadow_leaf(uint64_t va)
-{
-	uint64_t *t = vm.spt->current;
-
-	for (int level = 4; level > 1; level--) {
-		uint64_t e = t[PT_INDEX(va, level)];
-		if (!(e & PTE_P))
-			return NULL;
-		t = (uint64_t *)(uintptr_t)(e & PTE_ADDR_MASK);
-	}
-	return &t[PT_INDEX(va, 1)];
-}
-
 static void test_tlb_flush(void **state)
 {
 	static const uint8_t rd[] = { 0x8b, 0x07, 0xcc };
@@ -612,7 +599,7 @@ static void test_tlb_flush(void **state)
 	assert_int_equal(v->regs[GPR_RAX], a);
 
 	/* Point the shadow leaf elsewhere behind the TLB's back... */
-	uint64_t *leaf = shadow_leaf(DATA);
+	uint64_t *leaf = shadow_leaf_of(vm.spt->current, DATA);
 	assert_non_null(leaf);
 	*leaf = (*leaf & ~PTE_ADDR_MASK) | (DATA + 0x1000);
 	v->rip = CODE;
@@ -2389,7 +2376,7 @@ static void map_data_to_mmio(void)
 
 	v->regs[GPR_RDI] = DATA;
 	run_code(touch, sizeof(touch));
-	uint64_t *leaf = shadow_leaf(DATA);
+	uint64_t *leaf = shadow_leaf_of(vm.spt->current, DATA);
 	assert_non_null(leaf);
 	*leaf = (*leaf & ~PTE_ADDR_MASK) | MMIO_FRAME | PTE_W;
 	vm.engine->flush(&vm, SHADOW_FLUSH_ALL);

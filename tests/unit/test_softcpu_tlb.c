@@ -31,6 +31,7 @@
 #include "monitor/loader.h"
 #include "monitor/machine.h"
 #include "shadowpt/shadowpt.h"
+#include "tests/unit/support/shadow.h"
 
 #define CODE 0x200000ULL  /* PD[1]: a 2 MiB page */
 #define DATA 0x400000ULL  /* PD[2]: 4 KiB pages, from PT_GPA */
@@ -145,24 +146,10 @@ static void expect_pf(uint64_t va, uint32_t err)
 	assert_int_equal(x.exc.error, err);
 }
 
-/* The shadow leaf of va in one view (read like the MMU reads it). */
-static uint64_t *shadow_leaf(enum shadow_view view, uint64_t va)
-{
-	uint64_t *t = vm.spt->root[view];
-
-	for (int level = 4; level > 1; level--) {
-		uint64_t e = t[PT_INDEX(va, level)];
-		if (!(e & PTE_P))
-			return NULL;
-		t = (uint64_t *)(uintptr_t)(e & PTE_ADDR_MASK);
-	}
-	return &t[PT_INDEX(va, 1)];
-}
-
 /* Point view's shadow leaf of DATA at OTHER's frame, behind the TLB. */
 static void repoint_behind(enum shadow_view view)
 {
-	uint64_t *leaf = shadow_leaf(view, DATA);
+	uint64_t *leaf = shadow_leaf_of(vm.spt->root[view], DATA);
 
 	assert_non_null(leaf);
 	*leaf = (*leaf & ~PTE_ADDR_MASK) | OTHER;
