@@ -61,6 +61,35 @@
 .endm
 
 /*
+ * Two address spaces, for the guests that switch CR3 (stale_cr3.S,
+ * cr3_prefetch.S).  Space A is the boot PML4 (its address in r15) with
+ * one more entry, PML4 entry 1 (linear SPACE_A_VA up), through PDPT_A and
+ * PD_A to PT_A, which is left empty for the guest to fill; space B is a
+ * PML4 of its own at PML4_B (its address in r14) holding the boot
+ * identity map (A's entry 0) alone.  All four tables are zeroed first.
+ */
+#define SPACE_A_VA 0x8000000000 /* PML4 entry 1: outside the boot map */
+#define PDPT_A SCRATCH_TABLES
+#define PD_A (SCRATCH_TABLES + 0x1000)
+#define PT_A (SCRATCH_TABLES + 0x2000)
+#define PML4_B (SCRATCH_TABLES + 0x10000)
+
+.macro two_spaces
+	mov %cr3, %r15
+	and $~0xfff, %r15              /* space A: the boot PML4 */
+	mov $SCRATCH_TABLES, %rdi
+	mov $((PML4_B + 0x1000 - SCRATCH_TABLES) / 8), %ecx
+	xor %eax, %eax
+	rep stosq                      /* A's tables and B's PML4, zeroed */
+	movq $(PD_A + 3), PDPT_A
+	movq $(PT_A + 3), PD_A
+	movq $(PDPT_A + 3), 8(%r15)
+	mov (%r15), %rax
+	mov %rax, PML4_B               /* B: the boot identity map only */
+	mov $PML4_B, %r14
+.endm
+
+/*
  * Serial output, for the guests whose whole output is compared between
  * softcpu and native (run.sh: alike).  The routines go into a guest once,
  * with serial_routines; print_str and print_hex keep every register but

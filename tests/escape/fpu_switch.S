@@ -6,7 +6,6 @@
  * back to A, three times; every value must be as it left it: status 42,
  * else 43 (native only: softcpu's model has no SSE). */
 #include "escape.h"
-	.set PML4_B, SCRATCH_TABLES + 0x10000
 	.globl _start
 _start:
 	mov %cr3, %r15

@@ -11,13 +11,9 @@
  * CR3 going to B and back between.  The whole output and the status are
  * the same on softcpu and native (stale_cr3.out). */
 #include "escape.h"
-	.set VA1, 0x8000000000         /* PML4 entry 1: outside the boot map */
+	.set VA1, SPACE_A_VA           /* PT_A's entry 0 */
 	.set VA2, VA1 + 0x1000
 	.set VA3, VA1 + 0x2000
-	.set PDPT_A, SCRATCH_TABLES
-	.set PD_A, SCRATCH_TABLES + 0x1000
-	.set PT_A, SCRATCH_TABLES + 0x2000
-	.set PML4_B, SCRATCH_TABLES + 0x10000
 	.set FRAME, 0x400000            /* VA1, VA2, VA3: three frames here */
 	.globl _start
 _start:
@@ -25,21 +21,10 @@ _start:
 	mov %cr4, %rax
 	or $0x80, %rax                 /* CR4.PGE: global pages */
 	mov %rax, %cr4
-	mov %cr3, %r15
-	and $~0xfff, %r15              /* space A: the boot PML4 */
-	mov $SCRATCH_TABLES, %rdi
-	mov $(0x11000 / 8), %ecx
-	xor %eax, %eax
-	rep stosq                      /* A's tables and B's PML4, zeroed */
-	movq $(PD_A + 3), PDPT_A
-	movq $(PT_A + 3), PD_A
+	two_spaces                     /* A in r15, B in r14 */
 	movq $(FRAME + 3), PT_A                  /* VA1 */
 	movq $(FRAME + 0x1000 + 0x103), PT_A + 8 /* VA2, global */
 	movq $(FRAME + 0x2000 + 3), PT_A + 16    /* VA3 */
-	movq $(PDPT_A + 3), 8(%r15)
-	mov (%r15), %rax
-	mov %rax, PML4_B               /* B: the boot identity map only */
-	mov $PML4_B, %r14
 	movq $0x1111, FRAME
 	movq $0x2222, FRAME + 0x1000
 	movq $0x3333, FRAME + 0x2000
