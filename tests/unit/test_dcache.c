@@ -42,11 +42,8 @@ static struct vm the_vm;
 static int setup(void **state)
 {
 	*state = &the_vm;
-	if (gpt_vm_make(&the_vm, NULL, TABLES_GPA) < 0)
+	if (gpt_vm_make64(&the_vm, NULL, TABLES_GPA) < 0)
 		return -1;
-	the_vm.vcpu.cr3 = PML4_GPA;
-	the_vm.vcpu.cr4 = CR4_PAE;
-	the_vm.vcpu.efer = EFER_LME | EFER_LMA | EFER_NXE;
 	the_vm.vcpu.seg[SEG_CS] = (struct vcpu_segment){
 		.selector = 8, .limit = 0xffffffff, .attr = 0x9b | SEG_ATTR_L,
 	};

@@ -48,11 +48,8 @@ static uint8_t before[GPT_RAM_MIB << 20];
 static int setup(void **state)
 {
 	*state = &the_vm;
-	if (gpt_vm_make(&the_vm, &counting, TABLES_GPA) < 0)
+	if (gpt_vm_make64(&the_vm, &counting, TABLES_GPA) < 0)
 		return -1;
-	the_vm.vcpu.cr3 = PML4_GPA;
-	the_vm.vcpu.cr4 = CR4_PAE;
-	the_vm.vcpu.efer = EFER_LME | EFER_LMA | EFER_NXE;
 	flushes = 0;
 	return 0;
 }

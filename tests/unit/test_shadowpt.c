@@ -72,11 +72,8 @@ static struct vm the_vm;
 static int setup(void **state)
 {
 	*state = &the_vm;
-	if (gpt_vm_make(&the_vm, &fake_engine, TABLES_GPA) < 0)
+	if (gpt_vm_make64(&the_vm, &fake_engine, TABLES_GPA) < 0)
 		return -1;
-	the_vm.vcpu.cr3 = PML4_GPA;
-	the_vm.vcpu.cr4 = CR4_PAE;
-	the_vm.vcpu.efer = EFER_LME | EFER_LMA | EFER_NXE;
 	memset(&seen, 0, sizeof(seen));
 	return 0;
 }

@@ -139,6 +139,16 @@ uint64_t *gpt_pae_map(struct vm *vm, uint64_t va, uint64_t gpa, int level,
  * 4-level paging: a PML4, then PDPT, PD and PT, 512 8-byte entries each.
  */
 
+int gpt_vm_make64(struct vm *vm, const struct engine *e, uint64_t tables)
+{
+	if (gpt_vm_make(vm, e, tables) < 0)
+		return -1;
+	vm->vcpu.cr3 = PML4_GPA;
+	vm->vcpu.cr4 = CR4_PAE;
+	vm->vcpu.efer = EFER_LME | EFER_LMA | EFER_NXE;
+	return 0;
+}
+
 uint64_t *gpt_entry64(struct vm *vm, uint64_t va, int level, uint64_t upper)
 {
 	uint64_t table = PML4_GPA;

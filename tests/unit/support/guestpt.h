@@ -68,6 +68,10 @@ uint64_t *gpt_pae_entry(struct vm *vm, uint64_t va, int level);
 uint64_t *gpt_pae_map(struct vm *vm, uint64_t va, uint64_t gpa, int level,
 		      uint64_t flags);
 
+/* gpt_vm_make, then 4-level paging as a 64-bit kernel runs it: CR3 =
+ * PML4_GPA, CR4.PAE, EFER.LME, LMA and NXE. */
+int gpt_vm_make64(struct vm *vm, const struct engine *e, uint64_t tables);
+
 /* The 4-level entry for va at level (4: PML4E ... 1: PTE) under the PML4
  * at PML4_GPA, making each missing table above it with the flags upper
  * (PTE_P and what else the test wants of a used table entry). */
