@@ -170,22 +170,17 @@ static void walk_caps(unsigned dev)
  * back after FEATURES_OK. */
 static uint8_t negotiate(uint64_t want)
 {
-	uint64_t offered;
-
 	wr(common + VIRTIO_PCI_COMMON_STATUS, 1, 0);
 	assert_int_equal(status(), 0);
 	wr(common + VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE);
 	wr(common + VIRTIO_PCI_COMMON_STATUS, 1,
 	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	wr(common + VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
-	offered = dev_read(common + VIRTIO_PCI_COMMON_DF, 4);
-	wr(common + VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
-	offered |= dev_read(common + VIRTIO_PCI_COMMON_DF, 4) << 32;
-	assert_int_equal(offered, 1ull << VIRTIO_F_VERSION_1 |
-					  1ull << VIRTIO_RING_F_INDIRECT_DESC |
-					  1ull << VIRTIO_RING_F_EVENT_IDX |
-					  1ull << VIRTIO_BLK_F_FLUSH |
-					  (uint64_t)blk.read_only << VIRTIO_BLK_F_RO);
+	assert_int_equal(dev_virtio_features(common),
+			 1ull << VIRTIO_F_VERSION_1 |
+				 1ull << VIRTIO_RING_F_INDIRECT_DESC |
+				 1ull << VIRTIO_RING_F_EVENT_IDX |
+				 1ull << VIRTIO_BLK_F_FLUSH |
+				 (uint64_t)blk.read_only << VIRTIO_BLK_F_RO);
 	wr(common + VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
 	wr(common + VIRTIO_PCI_COMMON_GF, 4, (uint32_t)want);
 	wr(common + VIRTIO_PCI_COMMON_GFSELECT, 4, 1);

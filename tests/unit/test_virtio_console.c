@@ -117,19 +117,14 @@ static const char *host_line(void)
 /* The card QEMU's virtio-serial-pci is, less MULTIPORT and EMERG_WRITE. */
 static void test_identity_and_config(void **state)
 {
-	uint64_t offered;
-
 	(void)state;
 	assert_int_equal(dev_cfg_read(SLOT, PCI_VENDOR_ID, 4), 0x10431af4);
 	assert_int_equal(dev_cfg_read(SLOT, PCI_REVISION_ID, 4) >> 8, 0x078000);
 	assert_int_equal(dev_read(COMMON + VIRTIO_PCI_COMMON_NUMQ, 2), 2);
-	dev_write(COMMON + VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
-	offered = dev_read(COMMON + VIRTIO_PCI_COMMON_DF, 4);
-	dev_write(COMMON + VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
-	offered |= dev_read(COMMON + VIRTIO_PCI_COMMON_DF, 4) << 32;
-	assert_int_equal(offered, 1ull << VIRTIO_F_VERSION_1 |
-					  1ull << VIRTIO_RING_F_INDIRECT_DESC |
-					  1ull << VIRTIO_RING_F_EVENT_IDX);
+	assert_int_equal(dev_virtio_features(COMMON),
+			 1ull << VIRTIO_F_VERSION_1 |
+				 1ull << VIRTIO_RING_F_INDIRECT_DESC |
+				 1ull << VIRTIO_RING_F_EVENT_IDX);
 	assert_int_equal(dev_read(DEVCFG + 0, 2), 0); /* cols */
 	assert_int_equal(dev_read(DEVCFG + 2, 2), 0); /* rows */
 	assert_int_equal(dev_read(DEVCFG + 4, 4), 1); /* max_nr_ports */

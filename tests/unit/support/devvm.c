@@ -125,6 +125,16 @@ void vq_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len,
 	dev_put(table + (uint64_t)VIRTQ_DESC_SIZE * i, d, sizeof(d));
 }
 
+uint64_t dev_virtio_features(uint64_t common)
+{
+	uint64_t f;
+
+	dev_write(common + VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
+	f = dev_read(common + VIRTIO_PCI_COMMON_DF, 4);
+	dev_write(common + VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
+	return f | dev_read(common + VIRTIO_PCI_COMMON_DF, 4) << 32;
+}
+
 int dev_image(char *path, unsigned nsectors, unsigned first)
 {
 	uint8_t sec[512];

@@ -47,6 +47,11 @@ uint16_t dev_get16(uint64_t gpa);
 void vq_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len,
 	     uint16_t flags, uint16_t next);
 
+/* The 64 feature bits a virtio card offers, read from its common
+ * configuration at common (virtio 1.2, 4.1.4.3): device_feature at
+ * device_feature_select 0, then 1. */
+uint64_t dev_virtio_features(uint64_t common);
+
 /*
  * A disk image made from path, a mkstemp template ("...XXXXXX"), of
  * nsectors 512-byte sectors, sector s filled with byte first + s; the
