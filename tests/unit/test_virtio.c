@@ -231,11 +231,7 @@ static void bring_up(uint64_t features)
 
 static void header(uint32_t type, uint64_t sector)
 {
-	uint8_t h[16] = { 0 };
-
-	memcpy(h, &type, 4);
-	memcpy(h + 8, &sector, 8);
-	dev_put(HDR, h, 16);
+	dev_blk_header(HDR, type, sector);
 }
 
 /* Make head available and notify queue 0. */

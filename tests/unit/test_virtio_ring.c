@@ -121,13 +121,10 @@ static void been_round(uint16_t idx)
  * 3k, 3k+1, 3k+2 (header, data, status) of table; its head. */
 static uint16_t read_request(uint64_t table, unsigned k, uint64_t sector)
 {
-	uint8_t h[16] = { 0 }, st = 0xee;
-	uint32_t type = VIRTIO_BLK_T_IN;
+	uint8_t st = 0xee;
 	uint16_t d0 = (uint16_t)(3 * k);
 
-	memcpy(h, &type, 4);
-	memcpy(h + 8, &sector, 8);
-	dev_put(HDR + 16ull * k, h, sizeof(h));
+	dev_blk_header(HDR + 16ull * k, VIRTIO_BLK_T_IN, sector);
 	dev_put(STATUS + k, &st, 1);
 	vq_desc(table, d0, HDR + 16ull * k, 16,
 		VIRTQ_DESC_F_NEXT, (uint16_t)(d0 + 1));
@@ -145,13 +142,10 @@ static uint16_t read_request(uint64_t table, unsigned k, uint64_t sector)
  */
 static uint16_t short_request(unsigned k, uint64_t sector)
 {
-	uint8_t h[16] = { 0 }, st = 0xee;
-	uint32_t type = VIRTIO_BLK_T_IN;
+	uint8_t st = 0xee;
 	uint16_t d0 = (uint16_t)(2 * k);
 
-	memcpy(h, &type, 4);
-	memcpy(h + 8, &sector, 8);
-	dev_put(HDR + 16ull * k, h, sizeof(h));
+	dev_blk_header(HDR + 16ull * k, VIRTIO_BLK_T_IN, sector);
 	dev_put(SHORT + 1024ull * k + 512, &st, 1);
 	vq_desc(DESC, d0, HDR + 16ull * k, 16,
 		VIRTQ_DESC_F_NEXT, (uint16_t)(d0 + 1));
@@ -545,8 +539,8 @@ static void test_desc_outside_ram(void **state)
  */
 static void test_used_after_data_with_length(void **state)
 {
-	uint8_t h[16] = { 0 }, st;
-	uint32_t id, len, type = VIRTIO_BLK_T_OUT;
+	uint8_t st;
+	uint32_t id, len;
 	uint64_t used = RAM_END - 6; /* flags and idx in RAM, ring[0] not */
 
 	(void)state;
@@ -560,8 +554,7 @@ static void test_used_after_data_with_length(void **state)
 		fail_msg("used len %u for a read of 512 bytes and a status "
 			 "byte: the bytes written, 513", len);
 	/* A write: the device writes only the status. */
-	memcpy(h, &type, 4);
-	dev_put(HDR, h, 16);
+	dev_blk_header(HDR, VIRTIO_BLK_T_OUT, 0);
 	vq_desc(DESC, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
 	vq_desc(DESC, 1, DATA, 512, VIRTQ_DESC_F_NEXT, 2);
 	vq_desc(DESC, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);

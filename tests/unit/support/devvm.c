@@ -135,6 +135,15 @@ uint64_t dev_virtio_features(uint64_t common)
 	return f | dev_read(common + VIRTIO_PCI_COMMON_DF, 4) << 32;
 }
 
+void dev_blk_header(uint64_t gpa, uint32_t type, uint64_t sector)
+{
+	uint8_t h[16] = { 0 };
+
+	memcpy(h, &type, 4);
+	memcpy(h + 8, &sector, 8);
+	dev_put(gpa, h, sizeof(h));
+}
+
 int dev_image(char *path, unsigned nsectors, unsigned first)
 {
 	uint8_t sec[512];

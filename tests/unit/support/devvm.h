@@ -52,6 +52,10 @@ void vq_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len,
  * device_feature_select 0, then 1. */
 uint64_t dev_virtio_features(uint64_t common);
 
+/* A virtio-blk request header at gpa (virtio 1.2, 5.2.6): type, a
+ * reserved word, sector; 16 bytes. */
+void dev_blk_header(uint64_t gpa, uint32_t type, uint64_t sector);
+
 /*
  * A disk image made from path, a mkstemp template ("...XXXXXX"), of
  * nsectors 512-byte sectors, sector s filled with byte first + s; the
