@@ -12,7 +12,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -177,7 +176,6 @@ static void test_enable_fails(void **state)
 static void test_read_write_flush(void **state)
 {
 	uint8_t buf[3 * PTBLK_SECTOR], back[PTBLK_SECTOR];
-	int fd;
 
 	(void)state;
 	enable(PAGE);
@@ -191,11 +189,7 @@ static void test_read_write_flush(void **state)
 	assert_int_equal(one(PTBLK_OP_WRITE, 1, 63, DATA, PTBLK_SECTOR),
 			 PTBLK_SC_SUCCESS);
 	assert_int_equal(one(PTBLK_OP_FLUSH, 0, 0, 0, 0), PTBLK_SC_SUCCESS);
-	fd = open(image, O_RDONLY);
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, back, sizeof(back), 63 * PTBLK_SECTOR),
-			 sizeof(back));
-	close(fd);
+	dev_image_read(image, 63 * PTBLK_SECTOR, back, sizeof(back));
 	assert_memory_equal(back, buf, sizeof(back));
 	assert_int_equal(pt.requests, 3);
 	assert_int_equal(pt.bytes, 4 * PTBLK_SECTOR);

@@ -14,7 +14,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -310,7 +309,6 @@ static void test_write_read_flush(void **state)
 {
 	uint8_t buf[4 * VIRTIO_BLK_SECTOR], file[2 * VIRTIO_BLK_SECTOR];
 	uint32_t id, len;
-	int fd;
 
 	(void)state;
 	bring_up(std_features);
@@ -330,11 +328,7 @@ static void test_write_read_flush(void **state)
 	assert_int_equal(dev_read(isr, 1), VIRTIO_ISR_QUEUE);
 	assert_false(irq_line());
 	assert_int_equal(dev_read(isr, 1), 0);
-	fd = open(image, O_RDONLY);
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, file, sizeof(file), 5 * VIRTIO_BLK_SECTOR),
-			 sizeof(file));
-	close(fd);
+	dev_image_read(image, 5 * VIRTIO_BLK_SECTOR, file, sizeof(file));
 	assert_memory_equal(file, buf, sizeof(file));
 	/* Read sectors 4 to 7 back. */
 	memset(buf, 0xcc, sizeof(buf));

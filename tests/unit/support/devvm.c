@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <fcntl.h>
 
 #include "devices/devices.h"
 #include "devices/virtio_pci.h"
@@ -159,4 +160,13 @@ int dev_image(char *path, unsigned nsectors, unsigned first)
 		}
 	}
 	return close(fd);
+}
+
+void dev_image_read(const char *path, uint64_t offset, void *buf, size_t n)
+{
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, buf, n, (off_t)offset), (ssize_t)n);
+	close(fd);
 }

@@ -62,5 +62,8 @@ void dev_blk_header(uint64_t gpa, uint32_t type, uint64_t sector);
  * caller unlinks it.  0, or -1.
  */
 int dev_image(char *path, unsigned nsectors, unsigned first);
+/* n bytes of the image file at path from offset into buf, as the disk
+ * holds them now (a cmocka failure if they cannot all be read). */
+void dev_image_read(const char *path, uint64_t offset, void *buf, size_t n);
 
 #endif /* TESTS_UNIT_SUPPORT_DEVVM_H */
