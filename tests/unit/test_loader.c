@@ -62,22 +62,34 @@ static int teardown(void **state)
 	return 0;
 }
 
+/*
+ * The ELF header of image im (a struct with eh, then ph[] after it): a
+ * little-endian executable of class and machine, its entry point, phnum
+ * program headers at ph.  A macro, as the same lines fill an Elf64_Ehdr
+ * and an Elf32_Ehdr, whose fields have the same names.
+ */
+#define ELF_EXEC_HEADER(im, class, machine, entry, phnum)                  \
+	do {                                                               \
+		memset((im), 0, sizeof(*(im)));                            \
+		memcpy((im)->eh.e_ident, ELFMAG, SELFMAG);                 \
+		(im)->eh.e_ident[EI_CLASS] = (class);                      \
+		(im)->eh.e_ident[EI_DATA] = ELFDATA2LSB;                   \
+		(im)->eh.e_ident[EI_VERSION] = EV_CURRENT;                 \
+		(im)->eh.e_type = ET_EXEC;                                 \
+		(im)->eh.e_machine = (machine);                            \
+		(im)->eh.e_version = EV_CURRENT;                           \
+		(im)->eh.e_entry = (entry);                                \
+		(im)->eh.e_phoff =                                         \
+			(size_t)((uint8_t *)(im)->ph - (uint8_t *)(im));   \
+		(im)->eh.e_ehsize = sizeof((im)->eh);                      \
+		(im)->eh.e_phentsize = sizeof((im)->ph[0]);                \
+		(im)->eh.e_phnum = (phnum);                                \
+	} while (0)
+
 /* A valid image: 16 bytes of code at 1 MiB, with 4080 bytes of bss. */
 static void make_image(struct image *im)
 {
-	memset(im, 0, sizeof(*im));
-	memcpy(im->eh.e_ident, ELFMAG, SELFMAG);
-	im->eh.e_ident[EI_CLASS] = ELFCLASS64;
-	im->eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	im->eh.e_ident[EI_VERSION] = EV_CURRENT;
-	im->eh.e_type = ET_EXEC;
-	im->eh.e_machine = EM_X86_64;
-	im->eh.e_version = EV_CURRENT;
-	im->eh.e_entry = BOOT_IMAGE_BASE + 4;
-	im->eh.e_phoff = offsetof(struct image, ph);
-	im->eh.e_ehsize = sizeof(Elf64_Ehdr);
-	im->eh.e_phentsize = sizeof(Elf64_Phdr);
-	im->eh.e_phnum = 2;
+	ELF_EXEC_HEADER(im, ELFCLASS64, EM_X86_64, BOOT_IMAGE_BASE + 4, 2);
 	im->ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
 		.p_offset = offsetof(struct image, text),
 		.p_vaddr = BOOT_IMAGE_BASE, .p_paddr = BOOT_IMAGE_BASE,
@@ -293,19 +305,7 @@ struct mb32_image {
 
 static void make_mb32(struct mb32_image *im)
 {
-	memset(im, 0, sizeof(*im));
-	memcpy(im->eh.e_ident, ELFMAG, SELFMAG);
-	im->eh.e_ident[EI_CLASS] = ELFCLASS32;
-	im->eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	im->eh.e_ident[EI_VERSION] = EV_CURRENT;
-	im->eh.e_type = ET_EXEC;
-	im->eh.e_machine = EM_386;
-	im->eh.e_version = EV_CURRENT;
-	im->eh.e_entry = KBASE + 12;
-	im->eh.e_phoff = offsetof(struct mb32_image, ph);
-	im->eh.e_ehsize = sizeof(Elf32_Ehdr);
-	im->eh.e_phentsize = sizeof(Elf32_Phdr);
-	im->eh.e_phnum = 1;
+	ELF_EXEC_HEADER(im, ELFCLASS32, EM_386, KBASE + 12, 1);
 	im->ph[0] = (Elf32_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
 		.p_offset = offsetof(struct mb32_image, mbh),
 		.p_vaddr = KBASE, .p_paddr = KBASE,
@@ -326,19 +326,7 @@ struct mb64_image {
 
 static void make_mb64(struct mb64_image *im, bool pvh)
 {
-	memset(im, 0, sizeof(*im));
-	memcpy(im->eh.e_ident, ELFMAG, SELFMAG);
-	im->eh.e_ident[EI_CLASS] = ELFCLASS64;
-	im->eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	im->eh.e_ident[EI_VERSION] = EV_CURRENT;
-	im->eh.e_type = ET_EXEC;
-	im->eh.e_machine = EM_X86_64;
-	im->eh.e_version = EV_CURRENT;
-	im->eh.e_entry = KBASE + 12;
-	im->eh.e_phoff = offsetof(struct mb64_image, ph);
-	im->eh.e_ehsize = sizeof(Elf64_Ehdr);
-	im->eh.e_phentsize = sizeof(Elf64_Phdr);
-	im->eh.e_phnum = 2;
+	ELF_EXEC_HEADER(im, ELFCLASS64, EM_X86_64, KBASE + 12, 2);
 	im->ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
 		.p_offset = offsetof(struct mb64_image, mbh),
 		.p_vaddr = KBASE, .p_paddr = KBASE,
