@@ -9,9 +9,10 @@
  * CPU loads into registers at a CR3 write, then tables of 512 8-byte
  * entries, 2 MiB pages.  4-level paging (4.5): a PML4 at PML4_GPA, then
  * tables of 512 8-byte entries down to the 4 KiB page.  The tables below
- * the top are taken from gpt_next_table on, which each test's set-up points at free RAM.  An
- * entry's pointer is into guest RAM: a write through it is the guest's,
- * which the monitor does not see (as on the CPU, until a flush).
+ * the top are taken from gpt_next_table on, which each test's set-up
+ * points at free RAM.  An entry's pointer is into guest RAM: a write
+ * through it is the guest's, which the monitor does not see (as on the
+ * CPU, until a flush).
  */
 #ifndef TESTS_UNIT_SUPPORT_GUESTPT_H
 #define TESTS_UNIT_SUPPORT_GUESTPT_H
@@ -23,7 +24,7 @@
 #define PD32_GPA 0x70000ULL       /* the 32-bit page directory */
 #define PDPT_GPA 0x71000ULL       /* a page of PDPTs ... */
 #define PAE_CR3 (PDPT_GPA + 0x20) /* ... the second of which is used */
-#define PML4_GPA 0x1000ULL       /* the 4-level PML4 */
+#define PML4_GPA 0x1000ULL        /* the 4-level PML4 */
 #define PAGE_4M (1ULL << 22)
 #define GPT_RAM_MIB 8             /* the RAM of gpt_vm_make's VM */
 
@@ -33,10 +34,10 @@ extern uint64_t gpt_next_table; /* the next free page for a guest table */
 uint64_t gpt_new_table(void);
 
 /*
- * Make vm for a walk test: GPT_RAM_MIB of RAM, the engine e (a fake that
- * hears what the shadow tells an engine, or NULL for none), paging on as
- * a kernel has it (CR0.PE, PG and WP: the test picks the format), its
- * tables taken from tables on.  0, or -1.
+ * Make vm for a walk test: GPT_RAM_MIB MiB of RAM, the engine e (a fake
+ * that hears what the shadow tells an engine, or NULL for none), paging
+ * on as a kernel has it (CR0.PE, PG and WP: the test picks the format),
+ * its tables taken from tables on.  0, or -1.
  */
 int gpt_vm_make(struct vm *vm, const struct engine *e, uint64_t tables);
 
