@@ -349,11 +349,10 @@ run_compute_pairs() {
 	say "compute pairs: softcpu and qemu-tcg, $REPS pairs back to back, compute $n (CPU and wall time of each run)"
 	while [ $k -lt "$REPS" ]; do
 		k=$((k + 1))
-		if [ $((k % 2)) = 1 ]; then
-			pair_run $k qemu-tcg "$n" && pair_run $k softcpu "$n" || break
-		else
-			pair_run $k softcpu "$n" && pair_run $k qemu-tcg "$n" || break
-		fi
+		first=qemu-tcg second=softcpu
+		[ $((k % 2)) = 1 ] || { first=softcpu second=qemu-tcg; }
+		pair_run $k $first "$n" || break
+		pair_run $k $second "$n" || break
 	done
 }
 
