@@ -491,7 +491,9 @@ fi
 # exit against the host's ptrace round trip (exits per iteration from
 # --stats, less booting's), softcpu's compute against QEMU TCG's, a
 # softcpu trap in microseconds by the TSC, and the monitor's memory
-# beyond guest RAM for toyos.  Best runs, as above.
+# beyond guest RAM for toyos.  Best runs, as above, but for compute:
+# the median ratio of run.sh's back-to-back pairs (compute_pairs) when
+# it ran them.
 epi() { # ENGINE ROW: exits per iteration, or empty
 	f=${BUILD:-build}/bench/stats/$1/$2.stats
 	n=$(awk -v c="$1" -v r="$2" '$1 == c && $2 == r { print $7 }' "$MED")
