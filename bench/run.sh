@@ -94,7 +94,8 @@ iters() {
 	case $1 in
 	call) n=10000000 ;;
 	# compute: 1000, so that QEMU TCG's timed loop lasts some 0.1-0.3 s
-	# (at 200 it was 17-34 ms, a few of the scheduler's time slices)
+	# (at 200 it was 17-34 ms: one state of a machine whose speed
+	# changes every few tens of milliseconds; explain.md)
 	compute) n=1000 ;;
 	forkwait) n=500 ;;
 	apictimer) n=1000 ;; # 1 s of guest time at 1 kHz
@@ -302,13 +303,14 @@ run_qemu() {
 # one run to the next (explain.md, "The compute row"): the guest's rdtsc
 # counts wall time (under TCG the guest's TSC is the host's), so other
 # work on the cores counts in it, and the virtual CPU's own speed moves
-# from one 10 ms to the next.  Timed apart, best of REPS each, the two
+# from one few tens of milliseconds to the next.  Timed apart, best of REPS each, the two
 # engines' best runs could come from different states of the machine and
 # the ratio moved 2x.  So the two run in pairs, back to back, the first
 # of a pair alternating, and the verdict is the median of the pairs'
 # ratios; each run records its CPU time (the shell's "times": children's
 # user + system) and wall time, so that report.sh keeps the pairs whose
 # runs had a CPU to themselves.
+
 # The CPU time (ms) of this shell's finished children, from "times" run
 # by this shell (in a $(...) subshell it would count the subshell's own):
 # cpu_mark FILE, then cpu_ms FILE.
