@@ -721,6 +721,30 @@ suite_bench() {
 		cat "$OUT/log" >>"$OUT/why"
 		fail bench/answers-cost "$OUT/why"
 	fi
+	# make bench's compute pairs (bench/run.sh, run_compute_pairs):
+	# softcpu and QEMU TCG back to back, the first of a pair alternating,
+	# each run's cycles, CPU and wall time; the issue 16 row says the
+	# basis of its ratio (the figures are not judged)
+	if command -v qemu-system-x86_64 >/dev/null; then
+		BENCH_ONLY=compute BENCH_REPS=3 BENCH_ITERS=20 BENCH_NESTED=0 \
+			BENCH_COLUMNS="softcpu qemu" timeout 300 \
+			sh "$HERE/../bench/run.sh" "$BUILD" "$OUT/bench" >"$OUT/log" 2>&1
+		if awk '
+		    $1 !~ /^[1-3]$/ || $3 !~ /^[0-9]+\.[0-9]$/ || $3 <= 0 ||
+		    $4 !~ /^[0-9]+$/ || $5 !~ /^[0-9]+$/ || $5 <= 0 { print "malformed: " $0; bad = 1 }
+		    { order = order " " $2 }
+		    END { want = " qemu-tcg softcpu softcpu qemu-tcg qemu-tcg softcpu"
+			  if (order != want) { print "order" order ", want" want; bad = 1 }
+			  exit bad }' "$BUILD/bench/pairs.txt" >"$OUT/why" 2>&1 &&
+		   grep -Eq '^\| softcpu: compute at >= 0\.33x QEMU TCG \| [0-9]+\.[0-9]{3}x, the median ratio of ([0-9] of 3|all 3) back-to-back pairs' "$OUT/log"; then
+			pass bench/compute-pairs
+		else
+			cat "$BUILD/bench/pairs.txt" "$OUT/log" >>"$OUT/why"
+			fail bench/compute-pairs "$OUT/why"
+		fi
+	else
+		echo "SKIP bench/compute-pairs: qemu-system-x86_64 is not installed"
+	fi
 	# bench/io.sh (make bench-io) at the smoke size, one run a row, on
 	# softcpu and native: counts, never times.  Every row moved what it
 	# was asked (64 requests, their bytes, no read that came back with
