@@ -22,10 +22,11 @@ int op_jcc(struct sc_cpu *c, const struct sc_insn *d)
 /*
  * jcc with one handler per condition (decode.c's fast_handler, through
  * sc_jcc_form): the condition is a constant in each (sc_cond_quick).
- * Taken, it retires the chain and leaves the block to the run loop.  The
- * common case, a condition the lazy flags decide quickly and a 64-bit
- * canonical target elsewhere, is inline; the rest is out of line
- * (noinline), so that the common path saves no registers.
+ * Taken, it goes on into the block it reaches (sc_chain), or retires the
+ * chain and leaves the block to the run loop.  The common case, a
+ * condition the lazy flags decide quickly and a 64-bit canonical target
+ * elsewhere, is inline; the rest is out of line (noinline), so that the
+ * common path saves no registers.
  */
 static int jcc_branch(struct sc_cpu *c, const struct sc_insn *d)
 	__attribute__((noinline));
@@ -39,7 +40,7 @@ static inline int jcc_taken(struct sc_cpu *c, const struct sc_insn *d)
 	if (d->osz != 8 || !x86_canonical(t) || t == c->next)
 		return jcc_branch(c, d);
 	c->next = t;
-	return sc_retire(c, d);
+	return sc_chain(c, d);
 }
 
 /* Any other target: sc_branch cuts it to the operand size or faults

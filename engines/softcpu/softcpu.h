@@ -300,8 +300,15 @@ struct sc_cpu {
 				   the running block began (cpu.c) */
 	const struct sc_insn *run0; /* the record the run loop called last,
 				   and vcpu.instructions then: where a chain
-				   began (sc_retire) */
+				   began (sc_retire); a taken jcc into the
+				   next block moves both there (sc_chain) */
 	uint64_t icount0;
+	struct sc_block *blk;   /* the block the chain is in (lone: none) */
+	uint64_t climit;        /* the chain may cross into a block that
+				   ends at this count at most: the budget,
+				   and SC_CHAIN_MAX past where it began */
+	struct sc_block lone;   /* the one-instruction path's block: no
+				   successors, so that nothing crosses */
 	uint64_t built;         /* --stats: blocks decoded */
 	uint64_t decodes;       /* cache misses: instructions decoded */
 	uint64_t crossing;      /* of which page-crossing (never cached) */
@@ -393,12 +400,13 @@ static inline int sc_branch(struct sc_cpu *c, uint64_t t, unsigned osz)
  * stops at the block's end, at a record that is not a fast form, after a
  * write that dropped decoded code (the next record may be stale: only a
  * fast form's general handler can write such a page, and it looks), and
- * at a taken branch (jcc); the loop then takes over (cpu.c's run_block,
+ * at a taken branch (jcc) that does not go on into the block of its
+ * target (sc_chain, below); the loop then takes over (cpu.c's run_block,
  * which finds where the chain stopped by the instruction count).  The
  * loop runs a block only when its whole length fits in the instruction
- * budget, so that --icount's deadlines stay exact.  A block holds at most
- * SC_BLOCK_MAX records: the chain of calls is that deep at most, even
- * where the compiler does not make them jumps.
+ * budget, so that --icount's deadlines stay exact.  A chain is
+ * SC_CHAIN_MAX + SC_BLOCK_MAX calls deep at most, even where the
+ * compiler does not make them jumps.
  *
  * A chain's instructions retire once, where it stops (sc_retire): RIP
  * and the instruction count are needed only where something stops,
@@ -430,6 +438,51 @@ static inline int sc_next(struct sc_cpu *c, const struct sc_insn *d)
 		return sc_retire(c, d);
 	c->next += d[1].len;
 	return d[1].fn(c, d + 1);
+}
+
+/*
+ * Chaining across blocks.  A taken jcc (the sieve's loops' back edges)
+ * goes straight on into the first handler of the block it reaches,
+ * without returning to the run loop (cpu.c's run_block and chain_next),
+ * when
+ *   - that block is the one that last ran after this one in its page
+ *     (succ[0], which chain_next keeps), its slot still holds it (its
+ *     tag) and it was decoded under this block's generation: as in
+ *     chain_next, nothing dropped decoded code since this block was
+ *     found valid, or the chain would have stopped;
+ *   - the target lies in the code page the loop translated (code_vpn),
+ *     as this block does;
+ *   - it is made of fast forms only (sc_block.threaded), so that its
+ *     chain stops only at its end, at a taken branch, a write to decoded
+ *     code or a stop: where the loop can go on from;
+ *   - all of it fits under climit: the instruction budget, so that
+ *     --icount's deadlines stay exact, and SC_CHAIN_MAX instructions
+ *     past where the loop called the chain, because each hop is a call,
+ *     which the compiler makes a jump only when it optimises sibling
+ *     calls (the sanitizer builds keep the frames: the bound keeps the
+ *     stack to SC_CHAIN_MAX of them).
+ * The successor's instructions are counted from its first record on:
+ * run0 and icount0 move there, so that sc_retire and sc_sync stay true.
+ * Any check that fails retires the chain at the jump, as before, and the
+ * loop goes on (chain_next repairs a stale succ[0]).
+ */
+#define SC_CHAIN_MAX 256
+static inline int sc_chain(struct sc_cpu *c, const struct sc_insn *d)
+{
+	const struct sc_block *b = c->blk;
+	struct sc_block *s = b->succ[0];
+	uint64_t t = c->next;
+	uint64_t count = c->icount0 + (uint64_t)(d + 1 - c->run0);
+
+	if (!s || !s->threaded || s->gen != b->gen ||
+	    s->tag != c->code_tag + (t & (PAGE_4K - 1)) ||
+	    t >> PAGE_4K_SHIFT != c->code_vpn || count + s->n > c->climit)
+		return sc_retire(c, d);
+	c->blk = s;
+	c->run0 = s->insn;
+	c->icount0 = count;
+	c->next = t + s->insn[0].len;
+	return s->insn[0].fn(c, s->insn);
 }
 
 /*
