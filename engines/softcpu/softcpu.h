@@ -879,18 +879,32 @@ static inline void sc_loc_put(struct sc_cpu *c, const struct sc_loc *l,
  * holds no decoded code: exactly sc_map()'s inline case.  NULL otherwise:
  * the caller then runs the general handler, which takes every other case
  * (a miss, a fault, a device, a page-crossing operand, code to drop).
+ * The shape of the address is a constant of each form: a base register
+ * and a displacement only (SC_SHAPE_BD: compiled code's commonest, the
+ * only one of compute's loops), or any other (base, index, RIP).
  */
+enum sc_shape { SC_SHAPE_ANY, SC_SHAPE_BD };
+static inline bool sc_shape_bd(const struct sc_insn *d)
+{
+	return d->base != SC_NOREG && d->index == SC_NOREG &&
+	       !(d->flags & SCI_RIPREL);
+}
+
 static inline uint8_t *sc_flat(struct sc_cpu *c, const struct sc_insn *d,
-			       unsigned sz, bool write)
+			       unsigned sz, bool write, enum sc_shape shape)
 {
 	uint64_t va = (uint64_t)(int64_t)d->disp;
 
-	if (d->base != SC_NOREG)
+	if (shape == SC_SHAPE_BD) {
 		va += c->v->regs[d->base];
-	if (d->index != SC_NOREG)
-		va += c->v->regs[d->index] << d->scale;
-	if (d->flags & SCI_RIPREL)
-		va += c->next;
+	} else {
+		if (d->base != SC_NOREG)
+			va += c->v->regs[d->base];
+		if (d->index != SC_NOREG)
+			va += c->v->regs[d->index] << d->scale;
+		if (d->flags & SCI_RIPREL)
+			va += c->next;
+	}
 	const struct sc_tlb *e =
 		&c->tlb[(va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1)];
 	unsigned off = va & (PAGE_4K - 1);

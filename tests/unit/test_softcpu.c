@@ -1106,6 +1106,45 @@ static void test_chain_cross_fault(void **state)
 	assert_ptr_equal(block_of(CODE)->succ[0], block_of(CODE + 0x10));
 }
 
+/*
+ * The flat memory forms by the shape of their address (softcpu.h's
+ * sc_flat): a base and a displacement only (rsp and r12 need a SIB byte
+ * for it), and the other shapes (base + index, index without a base),
+ * decoded once, then again from their block.
+ */
+static void test_flat_shapes(void **state)
+{
+	static const uint8_t code[] = {
+		0x89, 0x44, 0x24, 0x08,             /* mov [rsp+8], eax */
+		0x8b, 0x4c, 0x24, 0x08,             /* mov ecx, [rsp+8] */
+		0x41, 0x89, 0x44, 0x24, 0x10,       /* mov [r12+0x10], eax */
+		0x41, 0x8b, 0x54, 0xb4, 0x04,       /* mov edx, [r12+rsi*4+4] */
+		/* movzx edi, byte [rsi*4 + 0x300004] (DATA + 4) */
+		0x0f, 0xb6, 0x3c, 0xb5, 0x04, 0x00, 0x30, 0x00,
+		0xcc,
+	};
+	(void)state;
+
+	load(code, sizeof(code));
+	for (uint32_t i = 0; i < 3; i++) {
+		uint32_t x = 0x11223344 + i;
+		v->rip = CODE;
+		v->regs[GPR_RAX] = x;
+		v->regs[GPR_RSP] = v->regs[12] = DATA;
+		v->regs[GPR_RSI] = 3;
+		v->regs[GPR_RCX] = v->regs[GPR_RDX] = v->regs[GPR_RDI] = ~0ULL;
+		run_to_int3();
+		assert_int_equal(v->regs[GPR_RCX], x);
+		assert_int_equal(v->regs[GPR_RDX], x);
+		assert_int_equal(v->regs[GPR_RDI], x & 0xff);
+		uint32_t m8, m16;
+		assert_int_equal(gm_read(&vm.mem, DATA + 8, &m8, 4), 0);
+		assert_int_equal(gm_read(&vm.mem, DATA + 0x10, &m16, 4), 0);
+		assert_int_equal(m8, x);
+		assert_int_equal(m16, x);
+	}
+}
+
 /* --------------------------------------- privileged and sensitive */
 
 static void test_privileged_gp(void **state)
@@ -2663,6 +2702,7 @@ int main(void)
 		T(test_chain_cross_depth),
 		T(test_chain_cross_store),
 		T(test_chain_cross_fault),
+		T(test_flat_shapes),
 		T(test_privileged_gp),
 		T(test_traps_and_ud),
 		T(test_pushf_x86),
