@@ -261,7 +261,8 @@ struct sc_cpu {
 	uint64_t next;          /* RIP of the next instruction */
 
 	/* Lazy flags: the last flag-setting operation, masked to its size. */
-	uint64_t lz_a, lz_b, lz_res;
+	uint64_t lz_a, lz_b, lz_res; /* what the operation needs of them:
+				   sc_lazy_set, sc_lz_res */
 	uint8_t lz_op;          /* enum sc_lazy */
 	uint8_t lz_sz;          /* operand size in bytes */
 	uint8_t lz_cin;         /* carry in (adc/sbb) or the old CF (inc/dec) */
@@ -567,15 +568,47 @@ static inline void sc_rset(struct sc_cpu *c, unsigned r, unsigned sz,
 }
 
 /* -------------------------------------------------------------- flags.c */
-/* Record an arithmetic result for lazy flags (a, b, res already masked). */
+/*
+ * Record an arithmetic result for lazy flags (a, b, res already masked):
+ * only what its flags need, which sc_lz_res() completes.  A logic
+ * operation's flags need only its result (CF, OF and AF are clear); the
+ * others' result follows from their operands (and the carry in, which
+ * adc and sbb record after), so that it is not stored: with op a
+ * constant where this is inlined, an ALU operation costs the stores of
+ * its operands and of op and size, and cmp no subtraction at all.
+ */
 static inline void sc_lazy_set(struct sc_cpu *c, enum sc_lazy op, unsigned sz,
 			       uint64_t a, uint64_t b, uint64_t res)
 {
 	c->lz_op = op;
 	c->lz_sz = sz;
+	if (op == LZ_LOGIC) {
+		c->lz_res = res;
+		return;
+	}
 	c->lz_a = a;
 	c->lz_b = b;
-	c->lz_res = res;
+}
+
+/* The result of the last flag-setting operation (not LZ_NONE). */
+static inline uint64_t sc_lz_res(const struct sc_cpu *c)
+{
+	uint64_t a = c->lz_a, b = c->lz_b, m = sc_mask(c->lz_sz);
+
+	switch (c->lz_op) {
+	case LZ_ADD:
+	case LZ_INC: /* b = 1; lz_cin is the CF kept, not a carry in */
+		return (a + b) & m;
+	case LZ_ADC:
+		return (a + b + c->lz_cin) & m;
+	case LZ_SUB:
+	case LZ_DEC:
+		return (a - b) & m;
+	case LZ_SBB:
+		return (a - b - c->lz_cin) & m;
+	default: /* LZ_LOGIC */
+		return c->lz_res;
+	}
 }
 
 /* The status flags, each derived from the lazy state when read. */
@@ -583,9 +616,10 @@ static inline bool sc_cf(const struct sc_cpu *c)
 {
 	switch (c->lz_op) {
 	case LZ_ADD:
-		return c->lz_res < c->lz_a;
+		return sc_lz_res(c) < c->lz_a;
 	case LZ_ADC:
-		return c->lz_res < c->lz_a || (c->lz_cin && c->lz_res == c->lz_a);
+		return sc_lz_res(c) < c->lz_a ||
+		       (c->lz_cin && sc_lz_res(c) == c->lz_a);
 	case LZ_SUB:
 		return c->lz_a < c->lz_b;
 	case LZ_SBB:
@@ -604,14 +638,14 @@ static inline bool sc_zf(const struct sc_cpu *c)
 {
 	if (c->lz_op == LZ_NONE)
 		return c->v->rflags & FL_ZF;
-	return c->lz_res == 0;
+	return sc_lz_res(c) == 0;
 }
 
 static inline bool sc_sf(const struct sc_cpu *c)
 {
 	if (c->lz_op == LZ_NONE)
 		return c->v->rflags & FL_SF;
-	return c->lz_res & sc_sign(c->lz_sz);
+	return sc_lz_res(c) & sc_sign(c->lz_sz);
 }
 
 /* OF and PF from the lazy state (flags.c). */
