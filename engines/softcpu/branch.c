@@ -35,25 +35,24 @@ static int jcc_cond(struct sc_cpu *c, const struct sc_insn *d)
 
 static inline int jcc_taken(struct sc_cpu *c, const struct sc_insn *d)
 {
-	uint64_t t = c->next + d->imm;
+	uint64_t fall = sc_fall(c, d), t = fall + d->imm;
 
-	if (d->osz != 8 || !x86_canonical(t) || t == c->next)
+	if (d->osz != 8 || !x86_canonical(t) || t == fall)
 		return jcc_branch(c, d);
-	c->next = t;
-	return sc_chain(c, d);
+	return sc_chain(c, d, t);
 }
 
 /* Any other target: sc_branch cuts it to the operand size or faults
  * (#GP) with the jcc's own RIP and count (sc_sync). */
 static int jcc_branch(struct sc_cpu *c, const struct sc_insn *d)
 {
-	uint64_t fall = c->next;
+	uint64_t fall = sc_fall(c, d);
 
 	sc_sync(c, d);
 	if (sc_branch(c, fall + d->imm, d->osz))
 		return SC_STOP;
 	if (c->next != fall)
-		return sc_retire(c, d);
+		return sc_retire_at(c, d, c->next);
 	return sc_next(c, d); /* a jump to the next instruction */
 }
 

@@ -284,11 +284,11 @@ static inline int run_records(struct sc_cpu *c, struct sc_block *b,
 	int rc;
 
 	c->blk = b; /* where the chain is: a taken jcc may move it on */
+	c->base = rip0;
 	/* All of it fast forms: the first runs the chain to the end, or to
 	 * a taken branch, a write to decoded code (RIP and the count then
 	 * on the next instruction: the loop goes on from there) or a stop. */
 	if (b->threaded) {
-		c->next = rip0 + d->len;
 		c->run0 = d;
 		c->icount0 = v->instructions;
 		return d->fn(c, d);
@@ -490,6 +490,7 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy,
 		c->next = at + d->len;
 		c->run0 = d; /* no block: a fast form runs only d */
 		c->icount0 = v->instructions;
+		c->base = at;
 		c->blk = &c->lone; /* and a taken jcc crosses nowhere */
 		int rc = d->fn(c, d);
 		if (rc != SC_OK) {

@@ -304,6 +304,9 @@ struct sc_cpu {
 				   began (sc_retire); a taken jcc into the
 				   next block moves both there (sc_chain) */
 	uint64_t icount0;
+	uint64_t base;          /* the RIP of the first byte of run0's block
+				   (of run0 itself outside blocks): record
+				   d's RIP is base + d->boff (sc_fall) */
 	struct sc_block *blk;   /* the block the chain is in (lone: none) */
 	uint64_t climit;        /* the chain may cross into a block that
 				   ends at this count at most: the budget,
@@ -412,32 +415,46 @@ static inline int sc_branch(struct sc_cpu *c, uint64_t t, unsigned osz)
  * A chain's instructions retire once, where it stops (sc_retire): RIP
  * and the instruction count are needed only where something stops,
  * faults or looks, and they follow from the record reached.  The loop
- * notes the record it called (run0) and the count then (icount0); the
- * instruction of record d is the (d - run0)th of the chain, its RIP is
- * c->next - d->len (c->next, its fall-through, moves along the chain).
- * A fast form that hands its instruction to the general handler, which
- * may fault, trap or ask a device, first brings RIP and the count to the
- * instruction's own (sc_sync): that handler and whatever it calls see
- * exactly the state of the one-instruction path.
+ * notes the record it called (run0), the count then (icount0) and the
+ * RIP of its block's first byte (base); the instruction of record d is
+ * the (d - run0)th of the chain, its RIP is base + d->boff, and the
+ * next one's base + d->boff + d->len (sc_fall), so that nothing moves
+ * along the chain but the record.  A fast form that hands its
+ * instruction to the general handler, which may fault, trap or ask a
+ * device, first brings RIP, the count and c->next to the instruction's
+ * own (sc_sync): that handler and whatever it calls see exactly the
+ * state of the one-instruction path.
  */
-static inline int sc_retire(struct sc_cpu *c, const struct sc_insn *d)
+static inline uint64_t sc_fall(const struct sc_cpu *c, const struct sc_insn *d)
 {
-	c->v->rip = c->next;
+	return c->base + d->boff + d->len;
+}
+
+/* Retire the chain up to record d, which went on to rip. */
+static inline int sc_retire_at(struct sc_cpu *c, const struct sc_insn *d,
+			       uint64_t rip)
+{
+	c->v->rip = rip;
 	c->v->instructions = c->icount0 + (uint64_t)(d + 1 - c->run0);
 	return SC_OK;
 }
 
+static inline int sc_retire(struct sc_cpu *c, const struct sc_insn *d)
+{
+	return sc_retire_at(c, d, sc_fall(c, d));
+}
+
 static inline void sc_sync(struct sc_cpu *c, const struct sc_insn *d)
 {
-	c->v->rip = c->next - d->len;
+	c->v->rip = c->base + d->boff;
 	c->v->instructions = c->icount0 + (uint64_t)(d - c->run0);
+	c->next = c->v->rip + d->len;
 }
 
 static inline int sc_next(struct sc_cpu *c, const struct sc_insn *d)
 {
 	if (!d->chain)
 		return sc_retire(c, d);
-	c->next += d[1].len;
 	return d[1].fn(c, d + 1);
 }
 
@@ -463,26 +480,26 @@ static inline int sc_next(struct sc_cpu *c, const struct sc_insn *d)
  *     calls (the sanitizer builds keep the frames: the bound keeps the
  *     stack to SC_CHAIN_MAX of them).
  * The successor's instructions are counted from its first record on:
- * run0 and icount0 move there, so that sc_retire and sc_sync stay true.
- * Any check that fails retires the chain at the jump, as before, and the
- * loop goes on (chain_next repairs a stale succ[0]).
+ * run0, icount0 and base move there, so that sc_retire and sc_sync stay
+ * true.  Any check that fails retires the chain at the jump to t, as
+ * before, and the loop goes on (chain_next repairs a stale succ[0]).
  */
 #define SC_CHAIN_MAX 256
-static inline int sc_chain(struct sc_cpu *c, const struct sc_insn *d)
+static inline int sc_chain(struct sc_cpu *c, const struct sc_insn *d,
+			   uint64_t t)
 {
 	const struct sc_block *b = c->blk;
 	struct sc_block *s = b->succ[0];
-	uint64_t t = c->next;
 	uint64_t count = c->icount0 + (uint64_t)(d + 1 - c->run0);
 
 	if (!s || !s->threaded || s->gen != b->gen ||
 	    s->tag != c->code_tag + (t & (PAGE_4K - 1)) ||
 	    t >> PAGE_4K_SHIFT != c->code_vpn || count + s->n > c->climit)
-		return sc_retire(c, d);
+		return sc_retire_at(c, d, t);
 	c->blk = s;
 	c->run0 = s->insn;
 	c->icount0 = count;
-	c->next = t + s->insn[0].len;
+	c->base = t;
 	return s->insn[0].fn(c, s->insn);
 }
 
@@ -833,7 +850,7 @@ static inline uint64_t sc_ea_off(const struct sc_cpu *c,
 	if (d->index != SC_NOREG)
 		a += c->v->regs[d->index] << d->scale;
 	if (d->flags & SCI_RIPREL)
-		a += c->next;
+		a += sc_fall(c, d);
 	if (d->asz != 8)
 		a &= sc_mask(d->asz);
 	return a;
@@ -937,7 +954,7 @@ static inline uint8_t *sc_flat(struct sc_cpu *c, const struct sc_insn *d,
 		if (d->index != SC_NOREG)
 			va += c->v->regs[d->index] << d->scale;
 		if (d->flags & SCI_RIPREL)
-			va += c->next;
+			va += sc_fall(c, d);
 	}
 	const struct sc_tlb *e =
 		&c->tlb[(va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1)];

@@ -1107,6 +1107,54 @@ static void test_chain_cross_fault(void **state)
 }
 
 /*
+ * RIP-relative operands in a block the chain crossed into: a fast form
+ * knows its RIP from the block's first byte and its offset in the block
+ * (sc_fall), which crossing moves.
+ * 00: add rcx, 1                48 83 c1 01
+ * 04: cmp rcx, 0                48 83 f9 00
+ * 08: jne 10                    75 06
+ * 0a: int3 x6                   cc ...
+ * 10: lea rax, [rip + 0x10]     48 8d 05 10 00 00 00   (27)
+ * 17: mov edx, [rip + 0x20]     8b 15 20 00 00 00      (3d)
+ * 1d: cmp rcx, 3                48 83 f9 03
+ * 21: jne 00                    75 dd
+ * 23: int3 x26                  cc ...
+ * 3d: dd 0x12345678
+ */
+static void test_chain_cross_riprel(void **state)
+{
+	static const uint8_t code[] = {
+		0x48, 0x83, 0xc1, 0x01, 0x48, 0x83, 0xf9, 0x00, 0x75, 0x06,
+		0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+		0x48, 0x8d, 0x05, 0x10, 0x00, 0x00, 0x00,
+		0x8b, 0x15, 0x20, 0x00, 0x00, 0x00,
+		0x48, 0x83, 0xf9, 0x03, 0x75, 0xdd,
+		0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+		0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+		0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+		0x78, 0x56, 0x34, 0x12,
+	};
+	(void)state;
+
+	load(code, sizeof(code));
+	for (int i = 0; i < 3; i++) { /* decoded, looked up, chained */
+		v->rip = CODE;
+		v->regs[GPR_RCX] = 0;
+		v->regs[GPR_RAX] = v->regs[GPR_RDX] = ~0ULL;
+		uint64_t start = v->instructions;
+		run_to_int3();
+		assert_int_equal(v->regs[GPR_RAX], CODE + 0x27);
+		assert_int_equal(v->regs[GPR_RDX], 0x12345678);
+		assert_int_equal(v->regs[GPR_RCX], 3);
+		assert_int_equal(v->rip, CODE + 0x24); /* after the int3 */
+		assert_int_equal(v->instructions - start, 3 * 7 + 1);
+	}
+	assert_true(block_of(CODE)->threaded && block_of(CODE + 0x10)->threaded);
+	assert_ptr_equal(block_of(CODE)->succ[0], block_of(CODE + 0x10));
+	assert_ptr_equal(block_of(CODE + 0x10)->succ[0], block_of(CODE));
+}
+
+/*
  * The flat memory forms by the shape of their address (softcpu.h's
  * sc_flat): a base and a displacement only (rsp and r12 need a SIB byte
  * for it), and the other shapes (base + index, index without a base),
@@ -2702,6 +2750,7 @@ int main(void)
 		T(test_chain_cross_depth),
 		T(test_chain_cross_store),
 		T(test_chain_cross_fault),
+		T(test_chain_cross_riprel),
 		T(test_flat_shapes),
 		T(test_privileged_gp),
 		T(test_traps_and_ud),
