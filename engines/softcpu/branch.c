@@ -37,9 +37,12 @@ static inline int jcc_taken(struct sc_cpu *c, const struct sc_insn *d)
 {
 	uint64_t fall = sc_fall(c, d), t = fall + d->imm;
 
+	/* A target in the code page is canonical: on into its block. */
+	if (d->osz == 8 && t >> PAGE_4K_SHIFT == c->code_vpn && t != fall)
+		return sc_chain(c, d, t);
 	if (d->osz != 8 || !x86_canonical(t) || t == fall)
 		return jcc_branch(c, d);
-	return sc_chain(c, d, t);
+	return sc_retire_at(c, d, t);
 }
 
 /* Any other target: sc_branch cuts it to the operand size or faults
