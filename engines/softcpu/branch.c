@@ -22,10 +22,11 @@ int op_jcc(struct sc_cpu *c, const struct sc_insn *d)
 /*
  * jcc with one handler per condition (decode.c's fast_handler, through
  * sc_jcc_form): the condition is a constant in each (sc_cond_quick).
- * Taken, it retires the chain and leaves the block to the run loop.  The
- * common case, a condition the lazy flags decide quickly and a 64-bit
- * canonical target elsewhere, is inline; the rest is out of line
- * (noinline), so that the common path saves no registers.
+ * Taken, it goes on into the block it reaches (sc_chain), or retires the
+ * chain and leaves the block to the run loop.  The common case, a
+ * condition the lazy flags decide quickly and a 64-bit canonical target
+ * elsewhere, is inline; the rest is out of line (noinline), so that the
+ * common path saves no registers.
  */
 static int jcc_branch(struct sc_cpu *c, const struct sc_insn *d)
 	__attribute__((noinline));
@@ -34,25 +35,27 @@ static int jcc_cond(struct sc_cpu *c, const struct sc_insn *d)
 
 static inline int jcc_taken(struct sc_cpu *c, const struct sc_insn *d)
 {
-	uint64_t t = c->next + d->imm;
+	uint64_t fall = sc_fall(c, d), t = fall + d->imm;
 
-	if (d->osz != 8 || !x86_canonical(t) || t == c->next)
+	/* A target in the code page is canonical: on into its block. */
+	if (d->osz == 8 && t >> PAGE_4K_SHIFT == c->code_vpn && t != fall)
+		return sc_chain(c, d, t);
+	if (d->osz != 8 || !x86_canonical(t) || t == fall)
 		return jcc_branch(c, d);
-	c->next = t;
-	return sc_retire(c, d);
+	return sc_retire_at(c, d, t);
 }
 
 /* Any other target: sc_branch cuts it to the operand size or faults
  * (#GP) with the jcc's own RIP and count (sc_sync). */
 static int jcc_branch(struct sc_cpu *c, const struct sc_insn *d)
 {
-	uint64_t fall = c->next;
+	uint64_t fall = sc_fall(c, d);
 
 	sc_sync(c, d);
 	if (sc_branch(c, fall + d->imm, d->osz))
 		return SC_STOP;
 	if (c->next != fall)
-		return sc_retire(c, d);
+		return sc_retire_at(c, d, c->next);
 	return sc_next(c, d); /* a jump to the next instruction */
 }
 

@@ -274,7 +274,7 @@ static int single_step_trap(struct sc_cpu *c, uint64_t at)
  * be stale).  The handler's last result: SC_OK, or SC_STOP, SC_YIELD
  * (RIP stays) or SC_NEWCS, which run_block sorts out.
  */
-static inline int run_records(struct sc_cpu *c, const struct sc_block *b,
+static inline int run_records(struct sc_cpu *c, struct sc_block *b,
 			      bool legacy)
 {
 	struct vcpu *v = c->v;
@@ -283,11 +283,12 @@ static inline int run_records(struct sc_cpu *c, const struct sc_block *b,
 	uint64_t rip0 = v->rip, rip = rip0, fall;
 	int rc;
 
+	c->blk = b; /* where the chain is: a taken jcc may move it on */
+	c->base = rip0;
 	/* All of it fast forms: the first runs the chain to the end, or to
 	 * a taken branch, a write to decoded code (RIP and the count then
 	 * on the next instruction: the loop goes on from there) or a stop. */
 	if (b->threaded) {
-		c->next = rip0 + d->len;
 		c->run0 = d;
 		c->icount0 = v->instructions;
 		return d->fn(c, d);
@@ -310,7 +311,11 @@ static inline int run_records(struct sc_cpu *c, const struct sc_block *b,
 				return SC_OK;
 			continue;
 		}
-		/* A fast form: it retired itself and the chain after it. */
+		/* A fast form: it retired itself and the chain after it,
+		 * which may have gone on into another block (sc_chain): the
+		 * loop goes on from where that one stopped (run_block). */
+		if (c->blk != b)
+			return rc;
 		d += v->instructions - c->icount0;
 		rip = v->rip;
 		if (rc != SC_OK || (d < end && rip != rip0 + d->boff))
@@ -364,7 +369,10 @@ static inline struct sc_block *chain_next(struct sc_cpu *c,
 
 /*
  * Run block b, then the blocks chained after it (chain_next) while they
- * fit in the budget *n (which counts down).  SC_OK, or the handler's
+ * fit in the budget *n (which counts down).  Each call of run_records
+ * may itself cross into further blocks (sc_chain), up to climit: the
+ * budget, or SC_CHAIN_MAX instructions on; chain_next goes on from the
+ * block where that chain stopped (c->blk).  SC_OK, or the handler's
  * SC_STOP, SC_YIELD (RIP stays) or SC_OK after a retired SC_NEWCS (the
  * caller starts over in the new mode, which run_slice() does: *n is set
  * to 0).
@@ -377,10 +385,12 @@ static inline int run_block(struct sc_cpu *c, struct sc_block *b,
 	int rc;
 
 	c->code_written = false;
-	do
+	do {
+		uint64_t depth = v->instructions + SC_CHAIN_MAX;
+		c->climit = depth < limit ? depth : limit;
 		rc = run_records(c, b, legacy);
-	while (rc == SC_OK && !c->code_written &&
-	       (b = chain_next(c, b, limit, legacy)));
+	} while (rc == SC_OK && !c->code_written &&
+		 (b = chain_next(c, c->blk, limit, legacy)));
 	*n -= (unsigned)(v->instructions - start);
 	switch (rc) {
 	case SC_OK:
@@ -480,6 +490,8 @@ static inline int run_slice_mode(struct sc_cpu *c, unsigned n, bool legacy,
 		c->next = at + d->len;
 		c->run0 = d; /* no block: a fast form runs only d */
 		c->icount0 = v->instructions;
+		c->base = at;
+		c->blk = &c->lone; /* and a taken jcc crosses nowhere */
 		int rc = d->fn(c, d);
 		if (rc != SC_OK) {
 			if (rc == SC_YIELD)
@@ -605,6 +617,7 @@ static int sc_init(struct vm *vm, char *why, size_t len)
 	c->vm = vm;
 	c->v = &vm->vcpu;
 	c->tag_keep = ~0ULL;
+	c->blk = &c->lone;
 	for (unsigned i = 0; i < SHADOW_NVIEWS; i++)
 		for (unsigned j = 0; j < SC_TLB_SIZE; j++)
 			c->views[i].e[j].vpn = SC_TLB_EMPTY;

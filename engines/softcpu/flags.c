@@ -3,9 +3,10 @@
  *
  * Most instructions that write CF, PF, AF, ZF, SF and OF are followed by
  * another that overwrites them before anyone looks, so the ALU handlers
- * only record what they did (the operation, its size, both operands and
- * the result, all masked to the operand size) and the flags are derived
- * here when read.  The derivations are the textbook ones:
+ * only record what they did (the operation, its size, and its operands,
+ * or for a logic operation its result, all masked to the operand size:
+ * sc_lazy_set, sc_lz_res) and the flags are derived here when read.  The
+ * derivations are the textbook ones:
  *
  *   add:  CF = carry out of the top bit      = res < a (unsigned)
  *         OF = both operands have the sign the result lacks
@@ -29,16 +30,18 @@ static bool parity_even(uint64_t res)
 
 bool sc_of(const struct sc_cpu *c)
 {
-	uint64_t a = c->lz_a, b = c->lz_b, r = c->lz_res;
+	uint64_t a = c->lz_a, b = c->lz_b, r;
 
 	switch (c->lz_op) {
 	case LZ_ADD:
 	case LZ_ADC:
 	case LZ_INC:
+		r = sc_lz_res(c);
 		return (a ^ r) & (b ^ r) & sc_sign(c->lz_sz);
 	case LZ_SUB:
 	case LZ_SBB:
 	case LZ_DEC:
+		r = sc_lz_res(c);
 		return (a ^ b) & (a ^ r) & sc_sign(c->lz_sz);
 	case LZ_LOGIC:
 		return false;
@@ -51,7 +54,7 @@ bool sc_pf(const struct sc_cpu *c)
 {
 	if (c->lz_op == LZ_NONE)
 		return c->v->rflags & FL_PF;
-	return parity_even(c->lz_res);
+	return parity_even(sc_lz_res(c));
 }
 
 /* AF: carry or borrow out of bit 3.  Logic operations clear it. */
@@ -61,7 +64,7 @@ static bool sc_af(const struct sc_cpu *c)
 		return c->v->rflags & FL_AF;
 	if (c->lz_op == LZ_LOGIC)
 		return false;
-	return (c->lz_a ^ c->lz_b ^ c->lz_res) & 0x10;
+	return (c->lz_a ^ c->lz_b ^ sc_lz_res(c)) & 0x10;
 }
 
 uint64_t sc_flags(struct sc_cpu *c)

@@ -124,22 +124,24 @@ int op_mov_ri(struct sc_cpu *c, const struct sc_insn *d)
  * commonest memory accesses of compiled code.  Each tries the inline
  * case and otherwise runs the general handler from the start: nothing
  * was changed yet (sc_general).  Like every fast form, each ends with
- * sc_next().
+ * sc_next().  Each is made twice: name for any address, name_bd for a
+ * base and a displacement only (sc_shape_bd), whose effective address
+ * is one addition.
  */
-#define FLAT_STORE(name, sz, T, general, value)				\
+#define FLAT_STORE_SHAPE(name, shape, sz, T, general, value)		\
 	static int name(struct sc_cpu *c, const struct sc_insn *d)	\
 	{								\
-		uint8_t *p = sc_flat(c, d, sz, true);			\
+		uint8_t *p = sc_flat(c, d, sz, true, shape);		\
 		if (!p)							\
 			return sc_general(c, d, general);		\
 		T x = (T)(value);					\
 		memcpy(p, &x, sz);					\
 		return sc_next(c, d);					\
 	}
-#define FLAT_LOAD(name, sz, T, general, osz)				\
+#define FLAT_LOAD_SHAPE(name, shape, sz, T, general, osz)		\
 	static int name(struct sc_cpu *c, const struct sc_insn *d)	\
 	{								\
-		const uint8_t *p = sc_flat(c, d, sz, false);		\
+		const uint8_t *p = sc_flat(c, d, sz, false, shape);	\
 		if (!p)							\
 			return sc_general(c, d, general);		\
 		T x;							\
@@ -147,6 +149,12 @@ int op_mov_ri(struct sc_cpu *c, const struct sc_insn *d)
 		sc_rset(c, d->reg, osz, x);				\
 		return sc_next(c, d);					\
 	}
+#define FLAT_STORE(name, ...)						\
+	FLAT_STORE_SHAPE(name, SC_SHAPE_ANY, __VA_ARGS__)		\
+	FLAT_STORE_SHAPE(name##_bd, SC_SHAPE_BD, __VA_ARGS__)
+#define FLAT_LOAD(name, ...)						\
+	FLAT_LOAD_SHAPE(name, SC_SHAPE_ANY, __VA_ARGS__)		\
+	FLAT_LOAD_SHAPE(name##_bd, SC_SHAPE_BD, __VA_ARGS__)
 
 FLAT_STORE(st_g1, 1, uint8_t, op_mov_eg, sc_rget(c, d->reg, 1))
 FLAT_STORE(st_g2, 2, uint16_t, op_mov_eg, c->v->regs[d->reg])
@@ -165,27 +173,40 @@ FLAT_LOAD(ldzx_1_8, 1, uint8_t, op_movzx, 8)
 FLAT_LOAD(ldzx_2_4, 2, uint16_t, op_movzx, 4)
 FLAT_LOAD(ldzx_2_8, 2, uint16_t, op_movzx, 8)
 
+/* The forms, by shape (SC_SHAPE_ANY, SC_SHAPE_BD) and size. */
+static sc_fn *const st_g[2][9] = {
+	{ [1] = st_g1, [2] = st_g2, [4] = st_g4, [8] = st_g8 },
+	{ [1] = st_g1_bd, [2] = st_g2_bd, [4] = st_g4_bd, [8] = st_g8_bd },
+};
+static sc_fn *const st_i[2][9] = {
+	{ [1] = st_i1, [2] = st_i2, [4] = st_i4, [8] = st_i8 },
+	{ [1] = st_i1_bd, [2] = st_i2_bd, [4] = st_i4_bd, [8] = st_i8_bd },
+};
+static sc_fn *const ld[2][9] = {
+	{ [1] = ld_1, [2] = ld_2, [4] = ld_4, [8] = ld_8 },
+	{ [1] = ld_1_bd, [2] = ld_2_bd, [4] = ld_4_bd, [8] = ld_8_bd },
+};
+/* movzx: [shape][source size 1 or 2][destination size 4 or 8] */
+static sc_fn *const ldzx[2][2][2] = {
+	{ { ldzx_1_4, ldzx_1_8 }, { ldzx_2_4, ldzx_2_8 } },
+	{ { ldzx_1_4_bd, ldzx_1_8_bd }, { ldzx_2_4_bd, ldzx_2_8_bd } },
+};
+
 sc_fn *sc_flat_form(sc_fn *fn, const struct sc_insn *d)
 {
-	static sc_fn *const st_g[9] = { [1] = st_g1, [2] = st_g2,
-					[4] = st_g4, [8] = st_g8 };
-	static sc_fn *const st_i[9] = { [1] = st_i1, [2] = st_i2,
-					[4] = st_i4, [8] = st_i8 };
-	static sc_fn *const ld[9] = { [1] = ld_1, [2] = ld_2, [4] = ld_4,
-				      [8] = ld_8 };
+	unsigned shape = sc_shape_bd(d) ? SC_SHAPE_BD : SC_SHAPE_ANY;
 
 	if (d->mod == 3 || d->seg != SC_NOSEG || d->asz != 8 ||
 	    (d->flags & SCI_LOCK) || d->osz > 8)
 		return NULL;
 	if (fn == op_mov_eg)
-		return st_g[d->osz];
+		return st_g[shape][d->osz];
 	if (fn == op_mov_ei)
-		return st_i[d->osz];
+		return st_i[shape][d->osz];
 	if (fn == op_mov_ge)
-		return ld[d->osz];
+		return ld[shape][d->osz];
 	if (fn == op_movzx && d->osz >= 4)
-		return d->op == 1 ? (d->osz == 4 ? ldzx_1_4 : ldzx_1_8)
-				  : (d->osz == 4 ? ldzx_2_4 : ldzx_2_8);
+		return ldzx[shape][d->op != 1][d->osz == 8];
 	return NULL;
 }
 

@@ -261,7 +261,8 @@ struct sc_cpu {
 	uint64_t next;          /* RIP of the next instruction */
 
 	/* Lazy flags: the last flag-setting operation, masked to its size. */
-	uint64_t lz_a, lz_b, lz_res;
+	uint64_t lz_a, lz_b, lz_res; /* what the operation needs of them:
+				   sc_lazy_set, sc_lz_res */
 	uint8_t lz_op;          /* enum sc_lazy */
 	uint8_t lz_sz;          /* operand size in bytes */
 	uint8_t lz_cin;         /* carry in (adc/sbb) or the old CF (inc/dec) */
@@ -300,8 +301,18 @@ struct sc_cpu {
 				   the running block began (cpu.c) */
 	const struct sc_insn *run0; /* the record the run loop called last,
 				   and vcpu.instructions then: where a chain
-				   began (sc_retire) */
+				   began (sc_retire); a taken jcc into the
+				   next block moves both there (sc_chain) */
 	uint64_t icount0;
+	uint64_t base;          /* the RIP of the first byte of run0's block
+				   (of run0 itself outside blocks): record
+				   d's RIP is base + d->boff (sc_fall) */
+	struct sc_block *blk;   /* the block the chain is in (lone: none) */
+	uint64_t climit;        /* the chain may cross into a block that
+				   ends at this count at most: the budget,
+				   and SC_CHAIN_MAX past where it began */
+	struct sc_block lone;   /* the one-instruction path's block: no
+				   successors, so that nothing crosses */
 	uint64_t built;         /* --stats: blocks decoded */
 	uint64_t decodes;       /* cache misses: instructions decoded */
 	uint64_t crossing;      /* of which page-crossing (never cached) */
@@ -393,43 +404,103 @@ static inline int sc_branch(struct sc_cpu *c, uint64_t t, unsigned osz)
  * stops at the block's end, at a record that is not a fast form, after a
  * write that dropped decoded code (the next record may be stale: only a
  * fast form's general handler can write such a page, and it looks), and
- * at a taken branch (jcc); the loop then takes over (cpu.c's run_block,
+ * at a taken branch (jcc) that does not go on into the block of its
+ * target (sc_chain, below); the loop then takes over (cpu.c's run_block,
  * which finds where the chain stopped by the instruction count).  The
  * loop runs a block only when its whole length fits in the instruction
- * budget, so that --icount's deadlines stay exact.  A block holds at most
- * SC_BLOCK_MAX records: the chain of calls is that deep at most, even
- * where the compiler does not make them jumps.
+ * budget, so that --icount's deadlines stay exact.  A chain is
+ * SC_CHAIN_MAX + SC_BLOCK_MAX calls deep at most, even where the
+ * compiler does not make them jumps.
  *
  * A chain's instructions retire once, where it stops (sc_retire): RIP
  * and the instruction count are needed only where something stops,
  * faults or looks, and they follow from the record reached.  The loop
- * notes the record it called (run0) and the count then (icount0); the
- * instruction of record d is the (d - run0)th of the chain, its RIP is
- * c->next - d->len (c->next, its fall-through, moves along the chain).
- * A fast form that hands its instruction to the general handler, which
- * may fault, trap or ask a device, first brings RIP and the count to the
- * instruction's own (sc_sync): that handler and whatever it calls see
- * exactly the state of the one-instruction path.
+ * notes the record it called (run0), the count then (icount0) and the
+ * RIP of its block's first byte (base); the instruction of record d is
+ * the (d - run0)th of the chain, its RIP is base + d->boff, and the
+ * next one's base + d->boff + d->len (sc_fall), so that nothing moves
+ * along the chain but the record.  A fast form that hands its
+ * instruction to the general handler, which may fault, trap or ask a
+ * device, first brings RIP, the count and c->next to the instruction's
+ * own (sc_sync): that handler and whatever it calls see exactly the
+ * state of the one-instruction path.
  */
-static inline int sc_retire(struct sc_cpu *c, const struct sc_insn *d)
+static inline uint64_t sc_fall(const struct sc_cpu *c, const struct sc_insn *d)
 {
-	c->v->rip = c->next;
+	return c->base + d->boff + d->len;
+}
+
+/* Retire the chain up to record d, which went on to rip. */
+static inline int sc_retire_at(struct sc_cpu *c, const struct sc_insn *d,
+			       uint64_t rip)
+{
+	c->v->rip = rip;
 	c->v->instructions = c->icount0 + (uint64_t)(d + 1 - c->run0);
 	return SC_OK;
 }
 
+static inline int sc_retire(struct sc_cpu *c, const struct sc_insn *d)
+{
+	return sc_retire_at(c, d, sc_fall(c, d));
+}
+
 static inline void sc_sync(struct sc_cpu *c, const struct sc_insn *d)
 {
-	c->v->rip = c->next - d->len;
+	c->v->rip = c->base + d->boff;
 	c->v->instructions = c->icount0 + (uint64_t)(d - c->run0);
+	c->next = c->v->rip + d->len;
 }
 
 static inline int sc_next(struct sc_cpu *c, const struct sc_insn *d)
 {
 	if (!d->chain)
 		return sc_retire(c, d);
-	c->next += d[1].len;
 	return d[1].fn(c, d + 1);
+}
+
+/*
+ * Chaining across blocks.  A taken jcc (the sieve's loops' back edges)
+ * goes straight on into the first handler of the block it reaches,
+ * without returning to the run loop (cpu.c's run_block and chain_next),
+ * when
+ *   - that block is the one that last ran after this one in its page
+ *     (succ[0], which chain_next keeps), its slot still holds it (its
+ *     tag) and it was decoded under this block's generation: as in
+ *     chain_next, nothing dropped decoded code since this block was
+ *     found valid, or the chain would have stopped;
+ *   - the target lies in the code page the loop translated (code_vpn),
+ *     as this block does;
+ *   - it is made of fast forms only (sc_block.threaded), so that its
+ *     chain stops only at its end, at a taken branch, a write to decoded
+ *     code or a stop: where the loop can go on from;
+ *   - all of it fits under climit: the instruction budget, so that
+ *     --icount's deadlines stay exact, and SC_CHAIN_MAX instructions
+ *     past where the loop called the chain, because each hop is a call,
+ *     which the compiler makes a jump only when it optimises sibling
+ *     calls (the sanitizer builds keep the frames: the bound keeps the
+ *     stack to SC_CHAIN_MAX of them).
+ * The successor's instructions are counted from its first record on:
+ * run0, icount0 and base move there, so that sc_retire and sc_sync stay
+ * true.  Any check that fails retires the chain at the jump to t, as
+ * before, and the loop goes on (chain_next repairs a stale succ[0]).
+ */
+#define SC_CHAIN_MAX 256
+static inline int sc_chain(struct sc_cpu *c, const struct sc_insn *d,
+			   uint64_t t)
+{
+	const struct sc_block *b = c->blk;
+	struct sc_block *s = b->succ[0];
+	uint64_t count = c->icount0 + (uint64_t)(d + 1 - c->run0);
+
+	if (!s || !s->threaded || s->gen != b->gen ||
+	    s->tag != c->code_tag + (t & (PAGE_4K - 1)) ||
+	    t >> PAGE_4K_SHIFT != c->code_vpn || count + s->n > c->climit)
+		return sc_retire_at(c, d, t);
+	c->blk = s;
+	c->run0 = s->insn;
+	c->icount0 = count;
+	c->base = t;
+	return s->insn[0].fn(c, s->insn);
 }
 
 /*
@@ -514,15 +585,47 @@ static inline void sc_rset(struct sc_cpu *c, unsigned r, unsigned sz,
 }
 
 /* -------------------------------------------------------------- flags.c */
-/* Record an arithmetic result for lazy flags (a, b, res already masked). */
+/*
+ * Record an arithmetic result for lazy flags (a, b, res already masked):
+ * only what its flags need, which sc_lz_res() completes.  A logic
+ * operation's flags need only its result (CF, OF and AF are clear); the
+ * others' result follows from their operands (and the carry in, which
+ * adc and sbb record after), so that it is not stored: with op a
+ * constant where this is inlined, an ALU operation costs the stores of
+ * its operands and of op and size, and cmp no subtraction at all.
+ */
 static inline void sc_lazy_set(struct sc_cpu *c, enum sc_lazy op, unsigned sz,
 			       uint64_t a, uint64_t b, uint64_t res)
 {
 	c->lz_op = op;
 	c->lz_sz = sz;
+	if (op == LZ_LOGIC) {
+		c->lz_res = res;
+		return;
+	}
 	c->lz_a = a;
 	c->lz_b = b;
-	c->lz_res = res;
+}
+
+/* The result of the last flag-setting operation (not LZ_NONE). */
+static inline uint64_t sc_lz_res(const struct sc_cpu *c)
+{
+	uint64_t a = c->lz_a, b = c->lz_b, m = sc_mask(c->lz_sz);
+
+	switch (c->lz_op) {
+	case LZ_ADD:
+	case LZ_INC: /* b = 1; lz_cin is the CF kept, not a carry in */
+		return (a + b) & m;
+	case LZ_ADC:
+		return (a + b + c->lz_cin) & m;
+	case LZ_SUB:
+	case LZ_DEC:
+		return (a - b) & m;
+	case LZ_SBB:
+		return (a - b - c->lz_cin) & m;
+	default: /* LZ_LOGIC */
+		return c->lz_res;
+	}
 }
 
 /* The status flags, each derived from the lazy state when read. */
@@ -530,9 +633,10 @@ static inline bool sc_cf(const struct sc_cpu *c)
 {
 	switch (c->lz_op) {
 	case LZ_ADD:
-		return c->lz_res < c->lz_a;
+		return sc_lz_res(c) < c->lz_a;
 	case LZ_ADC:
-		return c->lz_res < c->lz_a || (c->lz_cin && c->lz_res == c->lz_a);
+		return sc_lz_res(c) < c->lz_a ||
+		       (c->lz_cin && sc_lz_res(c) == c->lz_a);
 	case LZ_SUB:
 		return c->lz_a < c->lz_b;
 	case LZ_SBB:
@@ -551,14 +655,14 @@ static inline bool sc_zf(const struct sc_cpu *c)
 {
 	if (c->lz_op == LZ_NONE)
 		return c->v->rflags & FL_ZF;
-	return c->lz_res == 0;
+	return sc_lz_res(c) == 0;
 }
 
 static inline bool sc_sf(const struct sc_cpu *c)
 {
 	if (c->lz_op == LZ_NONE)
 		return c->v->rflags & FL_SF;
-	return c->lz_res & sc_sign(c->lz_sz);
+	return sc_lz_res(c) & sc_sign(c->lz_sz);
 }
 
 /* OF and PF from the lazy state (flags.c). */
@@ -746,7 +850,7 @@ static inline uint64_t sc_ea_off(const struct sc_cpu *c,
 	if (d->index != SC_NOREG)
 		a += c->v->regs[d->index] << d->scale;
 	if (d->flags & SCI_RIPREL)
-		a += c->next;
+		a += sc_fall(c, d);
 	if (d->asz != 8)
 		a &= sc_mask(d->asz);
 	return a;
@@ -826,18 +930,32 @@ static inline void sc_loc_put(struct sc_cpu *c, const struct sc_loc *l,
  * holds no decoded code: exactly sc_map()'s inline case.  NULL otherwise:
  * the caller then runs the general handler, which takes every other case
  * (a miss, a fault, a device, a page-crossing operand, code to drop).
+ * The shape of the address is a constant of each form: a base register
+ * and a displacement only (SC_SHAPE_BD: compiled code's commonest, the
+ * only one of compute's loops), or any other (base, index, RIP).
  */
+enum sc_shape { SC_SHAPE_ANY, SC_SHAPE_BD };
+static inline bool sc_shape_bd(const struct sc_insn *d)
+{
+	return d->base != SC_NOREG && d->index == SC_NOREG &&
+	       !(d->flags & SCI_RIPREL);
+}
+
 static inline uint8_t *sc_flat(struct sc_cpu *c, const struct sc_insn *d,
-			       unsigned sz, bool write)
+			       unsigned sz, bool write, enum sc_shape shape)
 {
 	uint64_t va = (uint64_t)(int64_t)d->disp;
 
-	if (d->base != SC_NOREG)
+	if (shape == SC_SHAPE_BD) {
 		va += c->v->regs[d->base];
-	if (d->index != SC_NOREG)
-		va += c->v->regs[d->index] << d->scale;
-	if (d->flags & SCI_RIPREL)
-		va += c->next;
+	} else {
+		if (d->base != SC_NOREG)
+			va += c->v->regs[d->base];
+		if (d->index != SC_NOREG)
+			va += c->v->regs[d->index] << d->scale;
+		if (d->flags & SCI_RIPREL)
+			va += sc_fall(c, d);
+	}
 	const struct sc_tlb *e =
 		&c->tlb[(va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1)];
 	unsigned off = va & (PAGE_4K - 1);

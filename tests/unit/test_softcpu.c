@@ -912,6 +912,274 @@ static void test_chain_fault_in_second_block(void **state)
 	assert_ptr_equal(block_of(CODE)->succ[0], block_of(CODE + 8));
 }
 
+/*
+ * Chaining across blocks (softcpu.h's sc_chain): a taken jcc goes on into
+ * the first handler of the block it reaches, without the run loop.
+ * cross_loop is two blocks of fast forms that jump to each other:
+ * 00: add rcx, 1                48 83 c1 01
+ * 04: cmp rcx, 1000             48 81 f9 e8 03 00 00
+ * 0b: jne 10                    75 03
+ * 0d: int3 x3                   cc cc cc
+ * 10: add rdx, rcx              48 01 ca
+ * 13: cmp rcx, 0                48 83 f9 00
+ * 17: jne 00                    75 e7
+ * 19: int3                      cc
+ */
+static const uint8_t cross_loop[] = {
+	0x48, 0x83, 0xc1, 0x01, 0x48, 0x81, 0xf9, 0xe8, 0x03, 0x00, 0x00,
+	0x75, 0x03, 0xcc, 0xcc, 0xcc, 0x48, 0x01, 0xca, 0x48, 0x83, 0xf9,
+	0x00, 0x75, 0xe7, 0xcc,
+};
+
+/* Both blocks of cross_loop are fast forms only and point at each other:
+ * the jumps between them cross (without it the tests below would pass
+ * but test nothing new). */
+static void assert_cross_chained(void)
+{
+	struct sc_block *a = block_of(CODE), *b = block_of(CODE + 0x10);
+
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true(a->threaded && b->threaded);
+	assert_ptr_equal(a->succ[0], b);
+	assert_ptr_equal(b->succ[0], a);
+}
+
+/* A deadline at each instruction of an iteration, deep inside a chain
+ * that crossed between the two blocks hundreds of times: the run stops
+ * after exactly that many instructions, with RIP and the registers of
+ * that point. */
+static void test_chain_cross_deadline(void **state)
+{
+	static const uint64_t rip_at[6] = { 0x0, 0x4, 0xb, 0x10, 0x13, 0x17 };
+	(void)state;
+
+	load(cross_loop, sizeof(cross_loop));
+	for (unsigned j = 0; j < 6; j++) {
+		v->rip = CODE;
+		v->regs[GPR_RCX] = v->regs[GPR_RDX] = 0;
+		uint64_t start = v->instructions;
+		vm.insn_deadline = start + 6 * 300 + j;
+		struct vm_exit x = run();
+		assert_int_equal(x.reason, EXIT_INTERRUPT);
+		assert_int_equal(v->instructions - start, 6 * 300 + j);
+		assert_int_equal(v->rip, CODE + rip_at[j]);
+		assert_int_equal(v->regs[GPR_RCX], 300 + (j > 0));
+		assert_int_equal(v->regs[GPR_RDX],
+				 300 * 301 / 2 + (j > 3 ? 301 : 0));
+		vm.insn_deadline = UINT64_MAX;
+		run_to_int3();
+		assert_int_equal(v->instructions - start, 6 * 999 + 3 + 1);
+		assert_int_equal(v->rip, CODE + 0xe); /* after the int3 */
+		assert_int_equal(v->regs[GPR_RCX], 1000);
+		assert_int_equal(v->regs[GPR_RDX], 999 * 1000 / 2);
+		assert_cross_chained();
+	}
+}
+
+/*
+ * The bound on a chain's depth (SC_CHAIN_MAX): each crossing is a call,
+ * which the sanitizer builds do not make a jump, so that a chain goes
+ * back to the run loop after SC_CHAIN_MAX instructions, whatever the
+ * budget.  The 6,000 instructions of cross_loop span two slices of the
+ * run loop; the chain in force at its end was allowed to go
+ * SC_CHAIN_MAX (and a block) past where the loop called it, not to the
+ * slice's end.
+ */
+static void test_chain_cross_depth(void **state)
+{
+	struct sc_cpu *c = vm.engine_data;
+	(void)state;
+
+	load(cross_loop, sizeof(cross_loop));
+	v->regs[GPR_RCX] = v->regs[GPR_RDX] = 0;
+	uint64_t start = v->instructions;
+	run_to_int3();
+	assert_int_equal(v->instructions - start, 6 * 999 + 3 + 1);
+	assert_int_equal(v->regs[GPR_RDX], 999 * 1000 / 2);
+	assert_cross_chained();
+	assert_true(c->climit <= v->instructions + SC_CHAIN_MAX +
+				  SC_BLOCK_MAX);
+}
+
+/*
+ * A store into code that a crossing chain runs: iterations 1 to 4 cross
+ * from the block at 0a back to the one at 00; at rcx = 5 the block at 20
+ * patches the immediate of the add at 0a, which from then on adds 3.
+ * 00: add rcx, 1                48 83 c1 01
+ * 04: cmp rcx, 5                48 83 f9 05
+ * 08: je 20                     74 16
+ * 0a: add rdx, 1                48 83 c2 01   (imm8 at 0d)
+ * 0e: cmp rcx, 9                48 83 f9 09
+ * 12: jne 00                    75 ec
+ * 14: int3 x12                  cc ...
+ * 20: mov byte [rip - 0x19], bl 88 1d e7 ff ff ff  (patches 0d)
+ * 26: cmp rcx, 0                48 83 f9 00
+ * 2a: jne 0a                    75 de
+ * 2c: int3                      cc
+ */
+static void test_chain_cross_store(void **state)
+{
+	static const uint8_t code[] = {
+		0x48, 0x83, 0xc1, 0x01, 0x48, 0x83, 0xf9, 0x05, 0x74, 0x16,
+		0x48, 0x83, 0xc2, 0x01, 0x48, 0x83, 0xf9, 0x09, 0x75, 0xec,
+		0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+		0xcc, 0xcc,
+		0x88, 0x1d, 0xe7, 0xff, 0xff, 0xff, 0x48, 0x83, 0xf9, 0x00,
+		0x75, 0xde, 0xcc,
+	};
+	(void)state;
+
+	for (int i = 0; i < 3; i++) { /* load() puts the 1 back */
+		load(code, sizeof(code));
+		v->regs[GPR_RCX] = v->regs[GPR_RDX] = 0;
+		v->regs[GPR_RBX] = 3;
+		uint64_t start = v->instructions;
+		run_to_int3();
+		assert_int_equal(v->regs[GPR_RDX], 4 * 1 + 5 * 3);
+		assert_int_equal(v->regs[GPR_RCX], 9);
+		assert_int_equal(v->rip, CODE + 0x15); /* after the int3 */
+		assert_int_equal(v->instructions - start, 9 * 6 + 3 + 1);
+		/* After the store, the blocks decoded anew chained again. */
+		assert_ptr_equal(block_of(CODE + 0xa)->succ[0], block_of(CODE));
+		assert_true(block_of(CODE + 0xa)->threaded);
+	}
+}
+
+/*
+ * A fault in a block the chain crossed into: its own RIP, the count of
+ * what retired before it, nothing of it done.  rbx flips between DATA and
+ * a non-canonical address each iteration (rsi = 2^63): the second
+ * iteration's store faults, in the block reached by crossing.
+ * 00: add rcx, 1                48 83 c1 01
+ * 04: cmp rcx, 0                48 83 f9 00
+ * 08: jne 10                    75 06
+ * 0a: int3 x6                   cc ...
+ * 10: add rbx, rsi              48 01 f3
+ * 13: add rax, 1                48 83 c0 01
+ * 17: mov [rbx], al             88 03     (#GP the second time)
+ * 19: cmp rcx, 0                48 83 f9 00
+ * 1d: jne 00                    75 e1
+ * 1f: int3                      cc
+ */
+static void test_chain_cross_fault(void **state)
+{
+	static const uint8_t code[] = {
+		0x48, 0x83, 0xc1, 0x01, 0x48, 0x83, 0xf9, 0x00, 0x75, 0x06,
+		0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+		0x48, 0x01, 0xf3, 0x48, 0x83, 0xc0, 0x01, 0x88, 0x03, 0x48,
+		0x83, 0xf9, 0x00, 0x75, 0xe1, 0xcc,
+	};
+	(void)state;
+
+	load(code, sizeof(code));
+	for (int i = 0; i < 3; i++) { /* decoded, looked up, chained */
+		v->rip = CODE;
+		v->regs[GPR_RAX] = v->regs[GPR_RCX] = 0;
+		v->regs[GPR_RSI] = 1ULL << 63;
+		v->regs[GPR_RBX] = DATA | 1ULL << 63;
+		uint64_t start = v->instructions;
+		struct vm_exit x = run();
+		assert_int_equal(x.reason, EXIT_EXCEPTION);
+		assert_int_equal(x.exc.vector, T_GP);
+		assert_int_equal(x.rip, CODE + 0x17);
+		assert_int_equal(v->rip, CODE + 0x17);
+		assert_int_equal(v->instructions - start, 8 + 3 + 2);
+		assert_int_equal(v->regs[GPR_RAX], 2);
+		assert_int_equal(v->regs[GPR_RCX], 2);
+		assert_int_equal(v->regs[GPR_RBX], DATA | 1ULL << 63);
+	}
+	assert_true(block_of(CODE)->threaded && block_of(CODE + 0x10)->threaded);
+	assert_ptr_equal(block_of(CODE)->succ[0], block_of(CODE + 0x10));
+}
+
+/*
+ * RIP-relative operands in a block the chain crossed into: a fast form
+ * knows its RIP from the block's first byte and its offset in the block
+ * (sc_fall), which crossing moves.
+ * 00: add rcx, 1                48 83 c1 01
+ * 04: cmp rcx, 0                48 83 f9 00
+ * 08: jne 10                    75 06
+ * 0a: int3 x6                   cc ...
+ * 10: lea rax, [rip + 0x10]     48 8d 05 10 00 00 00   (27)
+ * 17: mov edx, [rip + 0x20]     8b 15 20 00 00 00      (3d)
+ * 1d: cmp rcx, 3                48 83 f9 03
+ * 21: jne 00                    75 dd
+ * 23: int3 x26                  cc ...
+ * 3d: dd 0x12345678
+ */
+static void test_chain_cross_riprel(void **state)
+{
+	static const uint8_t code[] = {
+		0x48, 0x83, 0xc1, 0x01, 0x48, 0x83, 0xf9, 0x00, 0x75, 0x06,
+		0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+		0x48, 0x8d, 0x05, 0x10, 0x00, 0x00, 0x00,
+		0x8b, 0x15, 0x20, 0x00, 0x00, 0x00,
+		0x48, 0x83, 0xf9, 0x03, 0x75, 0xdd,
+		0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+		0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+		0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+		0x78, 0x56, 0x34, 0x12,
+	};
+	(void)state;
+
+	load(code, sizeof(code));
+	for (int i = 0; i < 3; i++) { /* decoded, looked up, chained */
+		v->rip = CODE;
+		v->regs[GPR_RCX] = 0;
+		v->regs[GPR_RAX] = v->regs[GPR_RDX] = ~0ULL;
+		uint64_t start = v->instructions;
+		run_to_int3();
+		assert_int_equal(v->regs[GPR_RAX], CODE + 0x27);
+		assert_int_equal(v->regs[GPR_RDX], 0x12345678);
+		assert_int_equal(v->regs[GPR_RCX], 3);
+		assert_int_equal(v->rip, CODE + 0x24); /* after the int3 */
+		assert_int_equal(v->instructions - start, 3 * 7 + 1);
+	}
+	assert_true(block_of(CODE)->threaded && block_of(CODE + 0x10)->threaded);
+	assert_ptr_equal(block_of(CODE)->succ[0], block_of(CODE + 0x10));
+	assert_ptr_equal(block_of(CODE + 0x10)->succ[0], block_of(CODE));
+}
+
+/*
+ * The flat memory forms by the shape of their address (softcpu.h's
+ * sc_flat): a base and a displacement only (rsp and r12 need a SIB byte
+ * for it), and the other shapes (base + index, index without a base),
+ * decoded once, then again from their block.
+ */
+static void test_flat_shapes(void **state)
+{
+	static const uint8_t code[] = {
+		0x89, 0x44, 0x24, 0x08,             /* mov [rsp+8], eax */
+		0x8b, 0x4c, 0x24, 0x08,             /* mov ecx, [rsp+8] */
+		0x41, 0x89, 0x44, 0x24, 0x10,       /* mov [r12+0x10], eax */
+		0x41, 0x8b, 0x54, 0xb4, 0x04,       /* mov edx, [r12+rsi*4+4] */
+		/* movzx edi, byte [rsi*4 + 0x300004] (DATA + 4) */
+		0x0f, 0xb6, 0x3c, 0xb5, 0x04, 0x00, 0x30, 0x00,
+		0xcc,
+	};
+	(void)state;
+
+	load(code, sizeof(code));
+	for (uint32_t i = 0; i < 3; i++) {
+		uint32_t x = 0x11223344 + i;
+		v->rip = CODE;
+		v->regs[GPR_RAX] = x;
+		v->regs[GPR_RSP] = v->regs[12] = DATA;
+		v->regs[GPR_RSI] = 3;
+		v->regs[GPR_RCX] = v->regs[GPR_RDX] = v->regs[GPR_RDI] = ~0ULL;
+		run_to_int3();
+		assert_int_equal(v->regs[GPR_RCX], x);
+		assert_int_equal(v->regs[GPR_RDX], x);
+		assert_int_equal(v->regs[GPR_RDI], x & 0xff);
+		uint32_t m8, m16;
+		assert_int_equal(gm_read(&vm.mem, DATA + 8, &m8, 4), 0);
+		assert_int_equal(gm_read(&vm.mem, DATA + 0x10, &m16, 4), 0);
+		assert_int_equal(m8, x);
+		assert_int_equal(m16, x);
+	}
+}
+
 /* --------------------------------------- privileged and sensitive */
 
 static void test_privileged_gp(void **state)
@@ -2465,6 +2733,12 @@ int main(void)
 		T(test_chain_deadline),
 		T(test_chain_fault_in_second_block),
 		T(test_chain_store_in_threaded_block),
+		T(test_chain_cross_deadline),
+		T(test_chain_cross_depth),
+		T(test_chain_cross_store),
+		T(test_chain_cross_fault),
+		T(test_chain_cross_riprel),
+		T(test_flat_shapes),
 		T(test_privileged_gp),
 		T(test_traps_and_ud),
 		T(test_pushf_x86),
