@@ -598,7 +598,6 @@ int shadowpt_load_pdptes(struct vm *vm)
 void shadowpt_switch_view(struct vm *vm)
 {
 	vm->spt->current = vm->spt->root[spt_view(vm)];
-	vm->spt->gen++;
 	if (vm->engine && vm->engine->switch_view)
 		vm->engine->switch_view(vm); /* no entry changed */
 	else

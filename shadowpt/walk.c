@@ -629,12 +629,14 @@ static uint64_t fetch_next(const struct vm *vm, uint64_t lin, size_t n)
  * and spares insn_fetch a walk of the guest's tables on every trap (a
  * sixth of a softcpu trap's cost, engines/softcpu/README.md).  NULL: walk.
  *
- * The last page found that way is kept (spt->fetch_memo): a kernel traps
- * again and again in the same few pages, and the shadow's own lookup,
- * four levels and the frame's check, was about 90 of the 1,060 host
- * instructions of a trapped cli.  The memo holds while the shadow's
- * generation does: a fill, a drop, a CR3 load, a change of view all move
- * it (shadowpt.h), so it never says more than a lookup now would.
+ * The last page found that way in each view is kept (spt->fetch_memo): a
+ * kernel traps again and again in the same few pages, and the shadow's
+ * own lookup, four levels and the frame's check, was about 90 of the
+ * 1,060 host instructions of a trapped cli.  A view's memo holds while
+ * the shadow's generation does (a fill, a drop, a CR3 load all move it:
+ * shadowpt.h), so it never says more than a lookup now would; a change
+ * of view moves nothing, and a syscall's fetch and its sysret's both
+ * hit.
  */
 static const void *fetch_shadowed(const struct vm *vm, uint64_t lin)
 {
@@ -644,7 +646,8 @@ static const void *fetch_shadowed(const struct vm *vm, uint64_t lin)
 
 	if (!spt || !spt->current || !x86_canonical(lin))
 		return NULL;
-	m = &spt->fetch_memo;
+	m = &spt->fetch_memo[spt->current == spt->root[VIEW_USER] ?
+			     VIEW_USER : VIEW_SUPERVISOR];
 	if (m->page && m->gen == spt->gen && m->vpn == lin >> PAGE_4K_SHIFT)
 		return m->page + (lin & (PAGE_4K - 1));
 	leaf = shadowpt_lookup(vm, lin);

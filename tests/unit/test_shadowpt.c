@@ -1362,9 +1362,10 @@ static void test_insn_fetch_memo_follows_the_shadow(void **state)
 	assert_int_equal(shadowpt_fault(vm, va, PFEC_P | PFEC_W | PFEC_U),
 			 SHADOW_FILLED);
 	assert_int_equal(fetch_id(vm, rip), X86_INS_CLI);
-	/* A change of view (no flush: each view keeps its entries): at
-	 * CPL 3 the user view, empty, and the guest's supervisor page
-	 * refuses the fetch. */
+	/* A change of view (no flush: each view keeps its entries, and
+	 * its memo): at CPL 3 the user view, empty, and the guest's
+	 * supervisor page refuses the fetch; back at CPL 0, the
+	 * supervisor view's page again. */
 	seen.flushes = 0;
 	vm->vcpu.cpl = 3;
 	shadowpt_switch_view(vm);
