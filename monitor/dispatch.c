@@ -67,6 +67,9 @@ struct action {
 				       dispatch()'s stack under --trace
 				       only, NULL (nothing reported) else */
 	bool says;              /* --trace: what happened, in words */
+	bool named;             /* --stats or --trace reads the names and
+				   classes (reason, group, pg, cls): looked
+				   up only then (dispatch()) */
 	char *what;             /* "out port 0x3f8 <- 0x68", "shadow ...":
 				   WHAT_LEN bytes of dispatch()'s stack,
 				   written only under --trace (say()) */
@@ -157,7 +160,8 @@ static void code_outside_ram(struct vm *vm, const struct vm_exit *x,
 static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
 		    struct action *a)
 {
-	a->cls = trace_insn_class(in);
+	if (a->says)
+		a->cls = trace_insn_class(in);
 	vm->effect = a->effect;
 	fn(vm, in);
 	vm->effect = NULL;
@@ -184,7 +188,8 @@ static void emulate(struct vm *vm, interp_fn *fn, const struct insn *in,
  * must read the instruction and decode it, as every trap-and-emulate
  * monitor must.  insn_fetch_ref() reads the bytes through the guest's page
  * tables (stop 320) and Capstone decodes them (stop 325); pg_classify()
- * names the Popek-Goldberg class (stop 330); interp_lookup() finds the
+ * names the Popek-Goldberg class (stop 330) for --stats and --trace, the
+ * class's only readers; interp_lookup() finds the
  * interpreter routine (stop 400), which does what the instruction would
  * have done at ring 0 - for the cli of stop 115, interp_cli() (stop 405).
  * An instruction with no routine was no privileged instruction at all: the
@@ -223,7 +228,8 @@ static void dispatch_gp(struct vm *vm, const struct vm_exit *x,
 		break;
 	}
 	a->insn = in;
-	a->pg = pg_classify(in);
+	if (a->named)
+		a->pg = pg_classify(in);
 	interp_fn *fn = interp_lookup(in);
 	if (!fn) {
 		reflect(vm, x, a);
@@ -339,7 +345,7 @@ static void dispatch_pf(struct vm *vm, const struct vm_exit *x,
 static void dispatch_exception(struct vm *vm, const struct vm_exit *x,
 			       struct insn *in, struct action *a)
 {
-	const char *name = x86_vector_name(x->exc.vector);
+	const char *name = a->named ? x86_vector_name(x->exc.vector) : NULL;
 
 	a->group = name;
 	a->key = x->exc.vector;
@@ -382,7 +388,8 @@ static void dispatch_syscall(struct vm *vm, const struct vm_exit *x,
 		return;
 	}
 	a->insn = in;
-	a->pg = pg_classify(in);
+	if (a->named)
+		a->pg = pg_classify(in);
 	interp_fn *fn = interp_lookup(in);
 	if (!fn) {
 		vcpu_raise(&vm->vcpu, T_UD);
@@ -493,7 +500,8 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 	char what[WHAT_LEN];
 	struct interp_effect effect;
 	struct action a = { .key = KEY_REASON(x->reason), .what = what,
-			    .says = vm->opt.trace };
+			    .says = vm->opt.trace,
+			    .named = counts || vm->opt.trace };
 	unsigned cpl = vm->vcpu.cpl; /* the trap's, before its effect */
 
 	what[0] = '\0';

@@ -76,6 +76,7 @@ static enum shadow_view spt_view(const struct vm *vm)
  */
 static void spt_flush_engine(struct vm *vm, uint64_t va)
 {
+	vm->spt->gen++; /* a drop: the memos of lookups end (shadowpt.h) */
 	if (vm->engine && vm->engine->flush)
 		vm->engine->flush(vm, va);
 }
@@ -216,9 +217,9 @@ static int spt_large_level(uint64_t page_size)
 
 /*
  * The level-1 slot for va in the view rooted at root, allocating the
- * tables on the way.  page_size is that of the guest's page: the table
- * that shadows all of a guest large page is marked SPT_LARGE in its
- * parent.
+ * tables on the way, for a fill (which changes the shadow: spt->gen).
+ * page_size is that of the guest's page: the table that shadows all of a
+ * guest large page is marked SPT_LARGE in its parent.
  */
 static uint64_t *spt_leaf_slot(struct shadowpt *spt, uint64_t *root,
 			       uint64_t va, uint64_t page_size)
@@ -226,6 +227,7 @@ static uint64_t *spt_leaf_slot(struct shadowpt *spt, uint64_t *root,
 	uint64_t *t = root;
 	int large = spt_large_level(page_size);
 
+	spt->gen++;
 	for (int level = PT_LEVELS; level > 1; level--) {
 		uint64_t *e = &t[PT_INDEX(va, level)];
 

@@ -68,6 +68,19 @@ struct shadowpt {
 	uint64_t true_faults;          /* reflected into the guest */
 	uint64_t space_hits;           /* CR3 loads that found their space */
 	uint64_t space_misses;         /* ... that had to start an empty one */
+	/*
+	 * Bumped by every change of an entry: a fill (spt_leaf_slot), a
+	 * drop (each one tells the engine, and a CR3 load drops:
+	 * spt_flush_engine, which also makes root[] another space's).  A
+	 * memo of a lookup in a view holds while it does.
+	 */
+	uint64_t gen;
+	struct spt_fetch_memo { /* insn_fetch's last code page (walk.c) */
+		uint64_t gen;   /* spt->gen when it was looked up */
+		uint64_t vpn;   /* the linear page number */
+		uint8_t *page;  /* its frame in guest RAM, or NULL: none */
+	} fetch_memo[SHADOW_NVIEWS]; /* one per view: a syscall's and a
+					sysret's both hit */
 };
 
 /*

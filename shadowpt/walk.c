@@ -628,21 +628,38 @@ static uint64_t fetch_next(const struct vm *vm, uint64_t lin, size_t n)
  * have dropped it: reading the bytes through it is the CPU's TLB hit,
  * and spares insn_fetch a walk of the guest's tables on every trap (a
  * sixth of a softcpu trap's cost, engines/softcpu/README.md).  NULL: walk.
+ *
+ * The last page found that way in each view is kept (spt->fetch_memo): a
+ * kernel traps again and again in the same few pages, and the shadow's
+ * own lookup, four levels and the frame's check, was about 90 of the
+ * 1,060 host instructions of a trapped cli.  A view's memo holds while
+ * the shadow's generation does (a fill, a drop, a CR3 load all move it:
+ * shadowpt.h), so it never says more than a lookup now would; a change
+ * of view moves nothing, and a syscall's fetch and its sysret's both
+ * hit.
  */
-static const void *fetch_shadowed(const struct vm *vm, uint64_t lin,
-				  size_t len)
+static const void *fetch_shadowed(const struct vm *vm, uint64_t lin)
 {
+	struct shadowpt *spt = vm->spt;
+	struct spt_fetch_memo *m;
 	uint64_t leaf, gpa;
 
-	if (!vm->spt || !vm->spt->current || !x86_canonical(lin))
+	if (!spt || !spt->current || !x86_canonical(lin))
 		return NULL;
+	m = &spt->fetch_memo[spt->current == spt->root[VIEW_USER] ?
+			     VIEW_USER : VIEW_SUPERVISOR];
+	if (m->page && m->gen == spt->gen && m->vpn == lin >> PAGE_4K_SHIFT)
+		return m->page + (lin & (PAGE_4K - 1));
 	leaf = shadowpt_lookup(vm, lin);
 	if (!(leaf & PTE_P) || !(leaf & PTE_U) || (leaf & PTE_NX))
 		return NULL;
-	gpa = (leaf & PTE_ADDR_MASK) | (lin & (PAGE_4K - 1));
+	gpa = leaf & PTE_ADDR_MASK;
 	if (!shadowpt_frame_is_ram(vm, gpa))
 		return NULL;
-	return gm_ptr(&vm->mem, gpa, len);
+	m->gen = spt->gen;
+	m->vpn = lin >> PAGE_4K_SHIFT;
+	m->page = gm_ptr(&vm->mem, gpa, PAGE_4K);
+	return m->page + (lin & (PAGE_4K - 1));
 }
 
 /*T:320 A #GP at ring 3 says only that *some* instruction faulted, so the
@@ -679,7 +696,7 @@ enum decode_result insn_fetch_ref(struct vm *vm, uint64_t rip,
 	if (first > most)
 		first = most;
 	/* The first byte must be fetchable: gva_read raises the #PF if not. */
-	const void *code = fetch_shadowed(vm, lin, first);
+	const void *code = fetch_shadowed(vm, lin); /* first bytes, on its page */
 	int r = 0;
 	if (code && first == INSN_MAX) /* the common case: a copy of a */
 		memcpy(buf, code, INSN_MAX); /* constant size, two moves */

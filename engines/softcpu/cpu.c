@@ -539,6 +539,7 @@ static void end_run(struct sc_cpu *c, uint64_t before)
 	struct vcpu *v = c->v;
 
 	sc_flags(c);
+	c->code_spt_gen = c->vm->spt->gen;
 	c->ran += v->instructions - before;
 	if (c->ss_shadow && v->instructions >= c->ss_shadow_end)
 		v->interrupt_shadow = false;
@@ -549,6 +550,8 @@ static void sc_run(struct vm *vm, struct vm_exit *exit)
 {
 	struct sc_cpu *c = vm->engine_data;
 	uint64_t before = vm->vcpu.instructions;
+	uint64_t code_vpn = c->code_vpn;
+	bool was64 = c->mode64;
 
 	c->exit = exit;
 	c->patch = vm->patch; /* --patch: the table, or NULL */
@@ -557,9 +560,9 @@ static void sc_run(struct vm *vm, struct vm_exit *exit)
 	c->tag_keep = c->patch && vm->vcpu.cpl != 0
 		      ? ~sc_cache_tag(0, SC_CSZ_UNSCANNED) : ~0ULL;
 	c->lz_op = LZ_NONE; /* the monitor may have changed vcpu.rflags */
-	c->code_vpn = SC_TLB_EMPTY;
 	c->dbg = vm->debug.nbreaks || vm->debug.nwatches;
-	/* ...and CS, the other segments, CR0, EFER: the mode. */
+	/* ...and CS, the other segments, CR0, EFER: the mode (which
+	 * forgets the code page: code_vpn). */
 	sc_mode_update(c);
 	if (cpu_mode(&vm->vcpu) == CPU_REAL || (vm->vcpu.rflags & FL_VM)) {
 		/* 16-bit addressing and the 16-bit instruction set are all
@@ -573,8 +576,20 @@ static void sc_run(struct vm *vm, struct vm_exit *exit)
 	 * CR3 load, engine->switch_view at a change of view), and the TLB
 	 * follows it there; a root changed without a word would make its
 	 * entries another space's: empty both then. */
+	/*
+	 * The code page the last run ended on (code_vpn, its tag and its
+	 * page_gen) is kept, when 64-bit code ran then and runs now (no
+	 * CS.base or limit, the same code size) and the shadow has not
+	 * changed since (spt->gen: no fill, no drop, no change of view; an
+	 * engine->flush or switch_view forgets it too).  A trap returns to
+	 * the page it came from: the run then goes straight to the block
+	 * there, where translating the page again was about 90 host
+	 * instructions of a trapped cli (README.md, "third round").
+	 */
 	if (vm->spt->current != c->root)
 		sc_tlb_flush(c, SHADOW_FLUSH_ALL);
+	else if (was64 && c->mode64 && c->code_spt_gen == vm->spt->gen)
+		c->code_vpn = code_vpn; /* the last run's code page, kept */
 	for (;;) {
 		struct vcpu *v = &vm->vcpu;
 		unsigned n = vm->single_step ? 1 : SC_SLICE;
@@ -643,8 +658,10 @@ static void sc_flush(struct vm *vm, uint64_t va)
 {
 	struct sc_cpu *c = vm->engine_data;
 
-	if (c)
-		sc_tlb_flush(c, va);
+	if (!c)
+		return;
+	sc_tlb_flush(c, va);
+	c->code_vpn = SC_TLB_EMPTY; /* not kept into the next run */
 }
 
 /* A change of virtual CPL: the other view's TLB, neither one emptied
@@ -653,8 +670,10 @@ static void sc_switch_view(struct vm *vm)
 {
 	struct sc_cpu *c = vm->engine_data;
 
-	if (c)
-		sc_tlb_switch_view(c);
+	if (!c)
+		return;
+	sc_tlb_switch_view(c);
+	c->code_vpn = SC_TLB_EMPTY; /* not kept into the next run */
 }
 
 /* The monitor wrote guest-physical [gpa, gpa + len): drop the code it

@@ -277,6 +277,9 @@ struct sc_cpu {
 				   (code_vpn is SC_TLB_EMPTY after a change
 				   of mode: sc_mode_update) */
 	const uint32_t *code_gen; /* ...and its page_gen[] entry */
+	uint64_t code_spt_gen;  /* the shadow's generation (spt->gen) when
+				   the last run ended: the code page is
+				   kept into the next run while it holds */
 	unsigned view;          /* VIEW_SUPERVISOR or VIEW_USER */
 	struct sc_tlb_view views[SHADOW_NVIEWS];
 	uint64_t tlb_fills;     /* --stats: walks of the shadow into a TLB */

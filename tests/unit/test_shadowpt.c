@@ -1281,6 +1281,90 @@ static void test_insn_fetch_32bit_paged(void **state)
 }
 
 /*
+ * insn_fetch reads a trapping instruction through the shadow's entry for
+ * its page, and keeps the last such page (walk.c's fetch memo).  Each
+ * change to the shadow must end the memo: the fetch after it must see
+ * what a lookup sees now.  The guest's leaf is moved between two frames
+ * holding different instructions; until the shadow hears of it, the
+ * fetch reads the old frame (the shadow is a TLB: that proves the memo is
+ * in use), and after each kind of change, the new one.
+ */
+static void fake_switch_view(struct vm *vm)
+{
+	(void)vm;
+}
+
+/* An engine with a TLB per view, as softcpu: a change of view empties
+ * nothing, and is no flush. */
+static const struct engine view_engine = {
+	.name = "fake with views",
+	.flush = fake_flush,
+	.switch_view = fake_switch_view,
+	.ram_written = fake_ram_written,
+};
+
+static unsigned fetch_id(struct vm *vm, uint64_t rip)
+{
+	struct insn in;
+
+	assert_int_equal(insn_fetch(vm, rip, &in), DECODE_OK);
+	return in.id;
+}
+
+static void test_insn_fetch_memo_follows_the_shadow(void **state)
+{
+	struct vm *vm = *state;
+	uint64_t va = 0x400000, rip = va + 0x10;
+	uint64_t a = 0x200000, b = 0x201000, *pte;
+	struct insn in;
+
+	vm->engine = &view_engine;
+	vm->vcpu.seg[SEG_CS] = (struct vcpu_segment){
+		.selector = 8, .limit = 0xffffffff, .attr = 0x9b | SEG_ATTR_L,
+	};
+	put(vm, a + 0x10, (const uint8_t[]){ 0xfa }, 1); /* cli */
+	put(vm, b + 0x10, (const uint8_t[]){ 0xfb }, 1); /* sti */
+	pte = gpt_map(vm, va, a, 1, PTE_W);
+	assert_int_equal(shadowpt_fault(vm, va, PFEC_I | PFEC_U),
+			 SHADOW_FILLED);
+	assert_int_equal(fetch_id(vm, rip), X86_INS_CLI);
+	/* The guest remaps the page, and says nothing: the TLB's frame. */
+	*pte = b | PTE_P | PTE_W | PTE_A;
+	assert_int_equal(fetch_id(vm, rip), X86_INS_CLI);
+	/* A drop (invlpg): the guest's walk, the new frame. */
+	shadowpt_invlpg(vm, va);
+	assert_int_equal(fetch_id(vm, rip), X86_INS_STI);
+	/* A fill: the shadow maps b, then a again (a write's fault refills
+	 * a present leaf from the guest's walk, with no drop before it). */
+	assert_int_equal(shadowpt_fault(vm, va, PFEC_I | PFEC_U),
+			 SHADOW_FILLED);
+	assert_int_equal(fetch_id(vm, rip), X86_INS_STI);
+	*pte = a | PTE_P | PTE_W | PTE_A;
+	assert_int_equal(shadowpt_fault(vm, va, PFEC_P | PFEC_W | PFEC_U),
+			 SHADOW_FILLED);
+	assert_int_equal(fetch_id(vm, rip), X86_INS_CLI);
+	/* A change of view (no flush: each view keeps its entries, and
+	 * its memo): at CPL 3 the user view, empty, and the guest's
+	 * supervisor page refuses the fetch; back at CPL 0, the
+	 * supervisor view's page again. */
+	seen.flushes = 0;
+	vm->vcpu.cpl = 3;
+	shadowpt_switch_view(vm);
+	assert_int_equal(seen.flushes, 0);
+	assert_int_equal(insn_fetch(vm, rip, &in), DECODE_FAULT);
+	assert_int_equal(vm->vcpu.exception.vector, T_PF);
+	vm->vcpu.exception.pending = false;
+	vm->vcpu.cpl = 0;
+	shadowpt_switch_view(vm);
+	assert_int_equal(fetch_id(vm, rip), X86_INS_CLI);
+	/* A CR3 load (the same tables, remapped): the new frame. */
+	*pte = b | PTE_P | PTE_W | PTE_A;
+	shadowpt_load_cr3(vm);
+	assert_int_equal(fetch_id(vm, rip), X86_INS_STI);
+	vm->engine = &fake_engine;
+}
+
+/*
  * insn_peek, the trace's look at the instruction behind a #PF or #UD:
  * the same bytes as insn_fetch, but no accessed bit set, and what
  * insn_fetch would raise (a #PF on the next page, #GP past CS.limit)
@@ -1577,6 +1661,7 @@ int main(void)
 		T(test_insn_fetch_32bit),
 		T(test_insn_fetch_32bit_paged),
 		T(test_insn_peek_changes_nothing),
+		T(test_insn_fetch_memo_follows_the_shadow),
 		T(test_fill_that_never_takes_stops_the_vm),
 		T(test_dot_4level_states),
 		T(test_dot_32bit_and_pae),

@@ -619,6 +619,63 @@ static void test_tlb_flush(void **state)
 	assert_int_equal(x.exc.address, DATA);
 }
 
+/*
+ * A run keeps the last run's code page (cpu.c, sc_run) only while
+ * nothing could have moved it: an engine->flush or switch_view, a fill
+ * or a drop in the shadow (spt->gen) each make the next run translate
+ * RIP's page again.  The shadow's leaf for the code is pointed at
+ * another frame holding other code; the old code runs until the
+ * engine hears of it.
+ */
+static void test_code_page_kept_between_runs(void **state)
+{
+	static const uint8_t one[] = { 0xb8, 1, 0, 0, 0, 0xcc };
+	static const uint8_t two[] = { 0xb8, 2, 0, 0, 0, 0xcc };
+	struct sc_cpu *c = vm.engine_data;
+	uint64_t other = DATA + 0x2000;
+	(void)state;
+
+	vm_write_phys(&vm, other, two, sizeof(two));
+	load(one, sizeof(one));
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RAX], 1);
+	/* A run that ends at once (a kick) keeps the page... */
+	vm.kick = VM_KICK_EVENT;
+	run_once();
+	vm.kick = 0;
+	assert_int_equal(c->code_vpn, CODE >> PAGE_4K_SHIFT);
+	/* ...and so runs the old code through it after a change nobody
+	 * was told of, as the TLB does. */
+	uint64_t *leaf = shadow_leaf(CODE);
+	assert_non_null(leaf);
+	*leaf = (*leaf & ~PTE_ADDR_MASK) | other;
+	v->rip = CODE;
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RAX], 1);
+	/* engine->flush of the page: the new frame's code. */
+	vm.engine->flush(&vm, CODE);
+	v->rip = CODE;
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RAX], 2);
+	/* A fill elsewhere in the shadow: the page is translated again. */
+	assert_int_equal(c->code_vpn, CODE >> PAGE_4K_SHIFT);
+	assert_int_equal(shadowpt_fault(&vm, DATA + 0x5000, PFEC_U),
+			 SHADOW_FILLED);
+	vm.kick = VM_KICK_EVENT;
+	run_once();
+	assert_int_equal(c->code_vpn, SC_TLB_EMPTY);
+	/* engine->switch_view (the same view here): again. */
+	vm.kick = 0;
+	v->rip = CODE;
+	run_to_int3();
+	assert_int_equal(c->code_vpn, CODE >> PAGE_4K_SHIFT);
+	vm.engine->switch_view(&vm);
+	vm.kick = VM_KICK_EVENT;
+	run_once();
+	vm.kick = 0;
+	assert_int_equal(c->code_vpn, SC_TLB_EMPTY);
+}
+
 /* A read that straddles two pages translates both. */
 static void test_page_crossing(void **state)
 {
@@ -2723,6 +2780,7 @@ int main(void)
 		T(test_noncanonical),
 		T(test_pf_error_codes),
 		T(test_tlb_flush),
+		T(test_code_page_kept_between_runs),
 		T(test_page_crossing),
 		T(test_self_modifying_code),
 		T(test_block_smc_same_block),
