@@ -17,11 +17,15 @@
  *      pays only if those bits are usually clear.
  *   2. What each call costs the monitor in CPU time: GETREGSET of 576
  *      bytes, of the state without AMX's tile data (what space.c reads),
- *      of all of it; GETREGS; the child's CPU clock.
+ *      of all of it; GETREGS; the child's CPU clock; and the stub page's
+ *      open and close around a batch of injected calls (child.c), with
+ *      and without an ftruncate before the write, the page touched once
+ *      through a shared mapping as the child's syscall fetches it.
  *
  * Each cost is the CPU time of the calling thread (the kernel's work for
  * the call is the caller's), the best of 5 batches of ROUNDS calls, on
- * two stopped children taken in turn as at a switch.
+ * two stopped children taken in turn as at a switch; the stub's two ways
+ * in alternate batches of ROUNDS / 4, the mean of 20 each.
  *
  *   make bench-xstate && taskset -c 1 build/bench/xstate [ROUNDS]
  */
@@ -30,12 +34,14 @@
 #include <cpuid.h>
 #include <elf.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/user.h>
@@ -127,7 +133,24 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-enum call { READ_SHORT, READ_NO_TILES, READ_WHOLE, GETREGS, CPU_CLOCK };
+enum call { READ_SHORT, READ_NO_TILES, READ_WHOLE, GETREGS, CPU_CLOCK,
+	    STUB_TRUNCATE_WRITE, STUB_WRITE };
+
+/* The stub page, as child.c has it: a memfd, mapped shared, empty. */
+static int stubfd = -1;
+static const volatile uint8_t *stub;
+static const uint8_t stub_code[4] = { 0x0f, 0x05, 0xcc, 0xfa };
+
+static void stub_cycle(bool truncate_first)
+{
+	if (truncate_first && ftruncate(stubfd, 4096) < 0)
+		return;
+	if (pwrite(stubfd, stub_code, sizeof(stub_code), 0) < 0)
+		return;
+	(void)stub[0];
+	if (ftruncate(stubfd, 0) < 0)
+		perror("xstate: ftruncate");
+}
 
 static void one_call(enum call c, pid_t pid, clockid_t clk)
 {
@@ -153,6 +176,8 @@ static void one_call(enum call c, pid_t pid, clockid_t clk)
 	case CPU_CLOCK:
 		clock_gettime(clk, &ts);
 		break;
+	default:
+		break;
 	}
 }
 
@@ -172,6 +197,22 @@ static double cost(enum call c, const pid_t pid[2], const clockid_t clk[2],
 	return (double)best[0] / rounds;
 }
 
+/* The stub's two ways, in alternate batches of rounds (each batch moves
+ * with the load, so the two must share it): the mean of 20 each. */
+static void stub_costs(int rounds, double *with, double *without)
+{
+	uint64_t sum[2] = { 0, 0 };
+
+	for (int b = 0; b < 40; b++) {
+		uint64_t t0 = thread_ns();
+		for (int i = 0; i < rounds; i++)
+			stub_cycle(b % 2 == 0);
+		sum[b % 2] += thread_ns() - t0;
+	}
+	*with = (double)sum[0] / 20 / rounds;
+	*without = (double)sum[1] / 20 / rounds;
+}
+
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 20000;
@@ -180,8 +221,9 @@ int main(int argc, char **argv)
 	static const char *const name[] = {
 		"GETREGSET, legacy area + header", "GETREGSET, all but the tiles",
 		"GETREGSET, the whole state", "GETREGS", "the child's CPU clock",
+		"stub: ftruncate, pwrite, ftruncate 0", "stub: pwrite, ftruncate 0",
 	};
-	unsigned long len[] = { XSAVE_SHORT, tiledata_at(), 0, 0, 0 };
+	unsigned long len[] = { XSAVE_SHORT, tiledata_at(), 0, 0, 0, 0, 0 };
 
 	if (rounds < 1) {
 		fprintf(stderr, "xstate: ROUNDS must be a positive number\n");
@@ -194,17 +236,29 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	stubfd = memfd_create("xstate-stub", MFD_CLOEXEC);
+	stub = stubfd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ,
+					      MAP_SHARED, stubfd, 0);
+	if (stub == MAP_FAILED) {
+		perror("xstate: the stub's memfd");
+		return 1;
+	}
 	show_state(pid[0]);
 	printf("ns of CPU per call, best of 5 x %d, two children in turn\n",
 	       rounds);
 	for (int c = READ_SHORT; c <= CPU_CLOCK; c++) {
 		if (len[c])
-			printf("%-34s %5lu bytes %6.0f\n", name[c], len[c],
+			printf("%-38s %5lu bytes %6.0f\n", name[c], len[c],
 			       cost((enum call)c, pid, clk, rounds));
 		else
-			printf("%-34s %11s %6.0f\n", name[c], "",
+			printf("%-38s %11s %6.0f\n", name[c], "",
 			       cost((enum call)c, pid, clk, rounds));
 	}
+	double with, without;
+	stub_costs(rounds / 4 ? rounds / 4 : 1, &with, &without);
+	printf("the stub's open and close, mean of 20 alternate batches:\n");
+	printf("%-38s %11s %6.0f\n", name[STUB_TRUNCATE_WRITE], "", with);
+	printf("%-38s %11s %6.0f\n", name[STUB_WRITE], "", without);
 	for (int k = 0; k < 2; k++) {
 		kill(pid[k], SIGKILL);
 		waitpid(pid[k], NULL, 0);
