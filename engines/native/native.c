@@ -710,6 +710,10 @@ static void run_once(struct nat *n, struct vm_exit *x)
 		nat_clock_resume(n);
 		uint64_t stop_at = step ? UINT64_MAX : nat_event_deadline(vm);
 		st = -1;
+		/* The child runs: registers read before are not what it will
+		 * hold at the next stop (a stop that needs no exit may come
+		 * after a regs_in: signal_stop's default). */
+		n->regs_of = 0;
 		if (nat_inject_end(n, true) < 0 || /* after a mirror fill */
 		    ptrace(step ? PTRACE_SYSEMU_SINGLESTEP : PTRACE_SYSEMU,
 			   n->pid, 0, 0) < 0 || nat_wait(n, stop_at, &st) < 0) {
