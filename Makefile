@@ -241,6 +241,11 @@ bench-systrap: $(BUILD)/bench/systrap
 $(BUILD)/bench/systrap: engines/native/bench/systrap.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+# what a native stop costs beyond the round trip (engines/native/README.md)
+bench-xstate: $(BUILD)/bench/xstate
+$(BUILD)/bench/xstate: engines/native/bench/xstate.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 # the benchmarks on every engine, QEMU and the host (bench/RESULTS.md);
 # never part of make test: timings are not asserted

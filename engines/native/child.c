@@ -136,8 +136,8 @@ static int child_seccomp(int memfd)
  * injected call.  Truncation removes the page from every mapping of the
  * file (the kernel unmaps it), and any access to a shared file mapping
  * beyond the end of the file is SIGBUS at that address, which native.c
- * reports as the guest's #PF.  Opening the stub is an ftruncate and a
- * pwrite in the monitor; the child needs no system call for it.
+ * reports as the guest's #PF.  Opening the stub is a pwrite in the
+ * monitor; the child needs no system call for it.
  */
 static const uint8_t stub_code[] = {
 	[NAT_STUB_SYSCALL] = 0x0f, [NAT_STUB_SYSCALL + 1] = 0x05, /* syscall */
@@ -146,11 +146,15 @@ static const uint8_t stub_code[] = {
 };
 
 /* Give the stub page its code (the rest of it reads as zeros, never
- * run).  0, or -1 with errno. */
+ * run).  The file is empty (stub_close); the write alone makes it
+ * sizeof(stub_code) bytes long, and a shared mapping's last page is
+ * whole as soon as any byte of it lies inside the file: the page is
+ * back, its code at the start and zeros after it, as an ftruncate to
+ * PAGE_4K and a write made it, one system call fewer.  0, or -1 with
+ * errno. */
 static int stub_open(struct nat *n)
 {
-	if (ftruncate(n->stubfd, PAGE_4K) < 0 ||
-	    pwrite(n->stubfd, stub_code, sizeof(stub_code), 0) !=
+	if (pwrite(n->stubfd, stub_code, sizeof(stub_code), 0) !=
 	    (ssize_t)sizeof(stub_code))
 		return -1;
 	return 0;
@@ -300,10 +304,11 @@ static long inject_call(struct nat *n, long nr, uint64_t a1, uint64_t a2,
  * Injected calls come in batches: a change of child reconciles its mirror
  * (an munmap, then up to 16 runs mapped ahead) and maps the faulting page,
  * all before one resume.  The first call of a batch saves the guest's
- * registers and opens the stub; the others find both done, and
- * nat_inject_end, before the guest runs again, puts them back and closes
- * the stub: per call after the first, four system calls of the monitor
- * fewer (a GETREGS, the stub's ftruncate and pwrite, its closing
+ * registers (no GETREGS when this stop's regs_in read them already: the
+ * fill of a page that faulted) and opens the stub; the others find both
+ * done, and nat_inject_end, before the guest runs again, puts them back
+ * and closes the stub: per call after the first, three system calls of
+ * the monitor fewer (a GETREGS, the stub's pwrite, its closing
  * ftruncate) and the stub page faulted in once (a new page of its memfd
  * each time it opens).  Before a resume from prepare() the registers are
  * not put back at all: regs_out sets every one of them anyway.  (In the
@@ -314,8 +319,12 @@ long nat_inject(struct nat *n, long nr, uint64_t a1, uint64_t a2,
 		uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
 {
 	if (!n->inject_open) {
-		if (ptrace(PTRACE_GETREGS, n->pid, 0, &n->inject_saved) < 0 ||
-		    stub_open(n) < 0)
+		if (n->regs_valid && n->regs_of == n->pid)
+			n->inject_saved = n->regs; /* read at this stop */
+		else if (ptrace(PTRACE_GETREGS, n->pid, 0,
+				&n->inject_saved) < 0)
+			return -EIO;
+		if (stub_open(n) < 0)
 			return -EIO;
 		n->inject_open = true;
 	}

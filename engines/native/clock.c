@@ -59,8 +59,10 @@ static void hide_time(struct nat *n, uint64_t now, uint64_t hidden)
 /*
  * The child's CPU clock is a real system call (the vDSO serves only the
  * host's clocks), so it is read once per stop: a stopped child's CPU time
- * stands still, and the reading at the last stop is the mark for the next
- * run -- unless the child ran an injected call meanwhile (cpu_mark_stale).
+ * stands still, and the reading at its last stop is the mark for its next
+ * run -- unless it ran an injected call meanwhile (cpu_mark_stale).  A
+ * parked child keeps its own mark and flag (space.c, swap_running), so a
+ * change of child reads no clock here either.
  */
 void nat_clock_resume(struct nat *n)
 {

@@ -135,6 +135,7 @@ static int regs_in(struct nat *n, struct user_regs_struct *r)
 					 v->seg[SEG_GS].base);
 	n->regs = *r; /* what the child holds, for regs_out */
 	n->regs_valid = true;
+	n->regs_of = n->pid; /* and for nat_inject's save */
 	return 0;
 }
 
@@ -147,6 +148,7 @@ static int regs_out(struct nat *n)
 
 	if (!n->regs_valid && ptrace(PTRACE_GETREGS, n->pid, 0, r) < 0)
 		return -1;
+	n->regs_of = 0; /* about to hold the vCPU's: no longer as read */
 	for (int i = 0; i < VCPU_NREGS; i++)
 		memcpy((char *)r + reg_offset[i], &v->regs[i], 8);
 	r->rip = v->rip;
@@ -708,6 +710,10 @@ static void run_once(struct nat *n, struct vm_exit *x)
 		nat_clock_resume(n);
 		uint64_t stop_at = step ? UINT64_MAX : nat_event_deadline(vm);
 		st = -1;
+		/* The child runs: registers read before are not what it will
+		 * hold at the next stop (a stop that needs no exit may come
+		 * after a regs_in: signal_stop's default). */
+		n->regs_of = 0;
 		if (nat_inject_end(n, true) < 0 || /* after a mirror fill */
 		    ptrace(step ? PTRACE_SYSEMU_SINGLESTEP : PTRACE_SYSEMU,
 			   n->pid, 0, 0) < 0 || nat_wait(n, stop_at, &st) < 0) {

@@ -87,6 +87,8 @@ _Static_assert(NAT_CHILDREN >= 2, "one child runs, at least one is parked");
 struct nat_child {
 	pid_t pid;            /* 0: none (or reaped) */
 	clockid_t cpu_clock;
+	uint64_t mark_cpu;    /* its CPU time when it last stopped, */
+	bool cpu_mark_stale;  /* ... unless it ran an injected call since */
 	struct nat_mirror mirror; /* mirror.root: the shadow root it follows */
 	uint64_t last_used;   /* for least-recently-used reuse */
 	bool dr_stale;        /* the debugger changed DR0-DR7 since it ran */
@@ -101,6 +103,8 @@ struct nat {
 				 found it dead and reaped it, else -1 */
 	struct user_regs_struct regs; /* the child's registers, last read */
 	bool regs_valid;      /* ... and not changed since */
+	pid_t regs_of;        /* ... read from this child (after a switch
+				 they are the guest's, not the new child's) */
 	int memfd;            /* guest RAM, the same number in the child */
 	int stubfd;           /* the stub page's memfd (child.c), monitor only */
 	bool cpuid_fault;     /* the child turns CPUID faulting on
@@ -125,7 +129,7 @@ struct nat {
 	/* The debugger's debug registers (debug.c): what each DRn holds. */
 	struct dr_plan dr;    /* what DR0-DR3 and DR7 hold */
 	/* The other children (space.c); the running one's own fields are
-	 * pid, cpu_clock, mirror above and these two. */
+	 * pid, cpu_clock, mark_cpu, cpu_mark_stale, mirror above and these. */
 	struct nat_child parked[NAT_CHILDREN - 1];
 	uint64_t last_used, use_clock;
 	bool dr_stale;

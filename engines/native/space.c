@@ -66,12 +66,14 @@
 static void swap_running(struct nat *n, struct nat_child *c)
 {
 	struct nat_child run = {
-		n->pid, n->cpu_clock, n->mirror, n->last_used, n->dr_stale,
-		n->xsave, n->xsave_len
+		n->pid, n->cpu_clock, n->mark_cpu, n->cpu_mark_stale,
+		n->mirror, n->last_used, n->dr_stale, n->xsave, n->xsave_len
 	};
 
 	n->pid = c->pid;
 	n->cpu_clock = c->cpu_clock;
+	n->mark_cpu = c->mark_cpu;
+	n->cpu_mark_stale = c->cpu_mark_stale;
 	n->mirror = c->mirror;
 	n->last_used = c->last_used;
 	n->dr_stale = c->dr_stale;
@@ -95,6 +97,7 @@ int nat_spaces_start(struct nat *n, char *why, size_t len)
 			snprintf(why, len, "cannot read a child's CPU clock");
 			r = -1;
 		}
+		n->cpu_mark_stale = true; /* never read yet */
 		swap_running(n, c);
 		if (r < 0)
 			return -1; /* nat_spaces_stop cleans up */
@@ -266,15 +269,20 @@ static int switch_to(struct nat *n, struct nat_child *c)
 {
 	size_t len;
 
-	if (!n->regs_valid &&
-	    ptrace(PTRACE_GETREGS, n->pid, 0, &n->regs) < 0)
-		goto fail;
+	if (!n->regs_valid) {
+		if (ptrace(PTRACE_GETREGS, n->pid, 0, &n->regs) < 0)
+			goto fail;
+		n->regs_of = n->pid;
+	}
 	if (!(len = read_xsave(n->pid)) ||
 	    keep_xsave(&n->xsave, &n->xsave_len, len) < 0)
 		goto fail;
 	swap_running(n, c); /* its pending unmaps wait till it runs again */
 	n->regs_valid = true; /* the guest's, for regs_out */
-	n->cpu_mark_stale = true; /* another CPU clock */
+	/* c's CPU clock and its mark came along: a parked child's CPU time
+	 * stands still, so the reading at its last stop (clock.c) is the
+	 * mark for its next run, unless it ran an injected call since
+	 * (cpu_mark_stale came along too). */
 	n->switches++;
 	if (n->xsave_len != len || memcmp(n->xsave, xstate, len) != 0) {
 		/* c->pid: the child that stopped last, not run since */
