@@ -646,7 +646,7 @@ static void test_code_page_kept_between_runs(void **state)
 	assert_int_equal(c->code_vpn, CODE >> PAGE_4K_SHIFT);
 	/* ...and so runs the old code through it after a change nobody
 	 * was told of, as the TLB does. */
-	uint64_t *leaf = shadow_leaf(CODE);
+	uint64_t *leaf = shadow_leaf_of(vm.spt->current, CODE);
 	assert_non_null(leaf);
 	*leaf = (*leaf & ~PTE_ADDR_MASK) | other;
 	v->rip = CODE;
