@@ -35,11 +35,16 @@ static int jcc_cond(struct sc_cpu *c, const struct sc_insn *d)
 
 static inline int jcc_taken(struct sc_cpu *c, const struct sc_insn *d)
 {
-	uint64_t fall = sc_fall(c, d), t = fall + d->imm;
+	struct sc_block *s = c->blk->taken;
+	uint64_t fall, t;
 
-	/* A target in the code page is canonical: on into its block. */
+	if (s) /* its target's block, known: on into it */
+		return sc_chain(c, d, s);
+	fall = sc_fall(c, d);
+	t = fall + d->imm;
+	/* A target in the code page is canonical. */
 	if (d->osz == 8 && t >> PAGE_4K_SHIFT == c->code_vpn && t != fall)
-		return sc_chain(c, d, t);
+		return sc_retire_at(c, d, t);
 	if (d->osz != 8 || !x86_canonical(t) || t == fall)
 		return jcc_branch(c, d);
 	return sc_retire_at(c, d, t);

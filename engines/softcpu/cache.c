@@ -127,6 +127,68 @@ bool sc_block_ends(const struct sc_insn *d)
 }
 
 /*
+ * A block's taken pointer (softcpu.h's sc_chain follows it unchecked).
+ * sc_block_link sets b->taken = s only when
+ *   - b ends in a 64-bit jcc whose target, b's first byte's RAM offset
+ *     plus the jcc's offset, length and displacement, lies in b's page
+ *     and is s's first byte, for b's code size (s->tag: a linear target
+ *     in the page of b's RIP is that byte; the 4 KiB page is the unit of
+ *     translation and the low 12 bits are the same in both);
+ *   - s is made of fast forms only (s->threaded);
+ *   - s was decoded under b's generation of the page (chain_next checked
+ *     it, and b was valid: it had just run).
+ * Each stays true for as long as b's slot and s's slot hold them:
+ *   - a block's records, tag and generation change only when its slot is
+ *     built anew (sc_block_build), which first undoes both pointers
+ *     between it and its partner (block_unlink): taken_from names the
+ *     one block that points at a block (a second jcc to the same block
+ *     is not linked, and goes through the loop);
+ *   - a write into the page moves its generation without touching the
+ *     slots, but then b itself is stale, and a stale block never runs
+ *     again: the run loop and chain_next enter a block only when its
+ *     generation is the page's, and a taken pointer leads only from a
+ *     block to one of the same generation, which by induction was
+ *     entered that way (a write by the chain itself stops the chain:
+ *     code_written).  A block built after the write starts with no
+ *     taken pointer.
+ * The page of the target is the code page the loop translated (b's
+ * page), so that a crossing needs neither the canonical check nor the
+ * code_vpn one.
+ */
+static uint64_t jcc_target_tag(const struct sc_block *b)
+{
+	const struct sc_insn *j = &b->insn[b->n - 1];
+
+	return b->tag + j->boff + j->len + j->imm;
+}
+
+void sc_block_link(struct sc_block *b, struct sc_block *s)
+{
+	const struct sc_insn *j = &b->insn[b->n - 1];
+	uint64_t t = jcc_target_tag(b);
+
+	if (b->taken || s->taken_from || !s->threaded || !j->threaded ||
+	    j->osz != 8 || t != s->tag ||
+	    t >> PAGE_4K_SHIFT != b->tag >> PAGE_4K_SHIFT ||
+	    !((j->map == 1 && (j->opc & 0xf0) == 0x70) ||
+	      (j->map == 2 && (j->opc & 0xf0) == 0x80)))
+		return;
+	b->taken = s;
+	s->taken_from = b;
+}
+
+/* Slot b is about to hold another block: no taken pointer may lead into
+ * it or out of it any more. */
+static void block_unlink(struct sc_block *b)
+{
+	if (b->taken)
+		b->taken->taken_from = NULL;
+	if (b->taken_from)
+		b->taken_from->taken = NULL;
+	b->taken = b->taken_from = NULL;
+}
+
+/*
  * A block is decoded straight from the page's bytes: the run loop does
  * not build blocks under --patch (whose overlay sc_patch_fetch() lays
  * over the bytes) or under the debugger, and an instruction that would
@@ -140,6 +202,7 @@ struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 	uint64_t pg = e->ram >> PAGE_4K_SHIFT;
 	unsigned n = 0, start = off;
 
+	block_unlink(b);
 	while (n < SC_BLOCK_MAX && off < PAGE_4K) {
 		unsigned avail = PAGE_4K - off < 15 ? PAGE_4K - off : 15;
 		struct sc_insn *d = &b->insn[n];

@@ -364,6 +364,8 @@ static inline struct sc_block *chain_next(struct sc_cpu *c,
 			return NULL;
 		b->succ[k] = s;
 	}
+	if (!k && !b->taken) /* a jcc's target, maybe: sc_chain's way */
+		sc_block_link(b, s);
 	return v->instructions + s->n <= limit ? s : NULL;
 }
 

@@ -165,6 +165,13 @@ struct sc_block {
 			     page: [0] a branch's target, [1] the
 			     fall-through; hints, checked before use
 			     (cpu.c's chain_next) */
+	struct sc_block *taken; /* the block its jcc's target begins,
+			     in its page, of fast forms only: valid by
+			     construction, unchecked (sc_chain, cache.c's
+			     sc_block_link); NULL: none known */
+	struct sc_block *taken_from; /* the one block whose taken is this
+			     one (NULL: none), to undo that when this
+			     slot is built anew */
 	struct sc_insn insn[SC_BLOCK_MAX];
 };
 
@@ -465,39 +472,31 @@ static inline int sc_next(struct sc_cpu *c, const struct sc_insn *d)
  * Chaining across blocks.  A taken jcc (the sieve's loops' back edges)
  * goes straight on into the first handler of the block it reaches,
  * without returning to the run loop (cpu.c's run_block and chain_next),
- * when
- *   - that block is the one that last ran after this one in its page
- *     (succ[0], which chain_next keeps), its slot still holds it (its
- *     tag) and it was decoded under this block's generation: as in
- *     chain_next, nothing dropped decoded code since this block was
- *     found valid, or the chain would have stopped;
- *   - the target lies in the code page the loop translated (code_vpn),
- *     as this block does;
- *   - it is made of fast forms only (sc_block.threaded), so that its
- *     chain stops only at its end, at a taken branch, a write to decoded
- *     code or a stop: where the loop can go on from;
- *   - all of it fits under climit: the instruction budget, so that
- *     --icount's deadlines stay exact, and SC_CHAIN_MAX instructions
- *     past where the loop called the chain, because each hop is a call,
- *     which the compiler makes a jump only when it optimises sibling
- *     calls (the sanitizer builds keep the frames: the bound keeps the
- *     stack to SC_CHAIN_MAX of them).
+ * when its block has a taken pointer: the block that begins at the jcc's
+ * target, in the same page, made of fast forms only (so that its chain
+ * stops only at its end, at a taken branch, a write to decoded code or a
+ * stop: where the loop can go on from), of the generation the jcc's own
+ * block was decoded under.  cache.c's sc_block_link sets it, and the
+ * pointer stays true by construction (its comment argues it), so that a
+ * crossing checks one thing only: that all of the successor fits under
+ * climit.  That is the instruction budget, so that --icount's deadlines
+ * stay exact, and SC_CHAIN_MAX instructions past where the loop called
+ * the chain, because each hop is a call, which the compiler makes a jump
+ * only when it optimises sibling calls (the sanitizer builds keep the
+ * frames: the bound keeps the stack to SC_CHAIN_MAX of them).
  * The successor's instructions are counted from its first record on:
  * run0, icount0 and base move there, so that sc_retire and sc_sync stay
- * true.  Any check that fails retires the chain at the jump to t, as
- * before, and the loop goes on (chain_next repairs a stale succ[0]).
+ * true.  Over the budget, the chain retires at the jump to t, and the
+ * loop goes on.
  */
 #define SC_CHAIN_MAX 256
 static inline int sc_chain(struct sc_cpu *c, const struct sc_insn *d,
-			   uint64_t t)
+			   struct sc_block *s)
 {
-	const struct sc_block *b = c->blk;
-	struct sc_block *s = b->succ[0];
+	uint64_t t = sc_fall(c, d) + d->imm;
 	uint64_t count = c->icount0 + (uint64_t)(d + 1 - c->run0);
 
-	if (!s || !s->threaded || s->gen != b->gen ||
-	    s->tag != c->code_tag + (t & (PAGE_4K - 1)) ||
-	    t >> PAGE_4K_SHIFT != c->code_vpn || count + s->n > c->climit)
+	if (count + s->n > c->climit)
 		return sc_retire_at(c, d, t);
 	c->blk = s;
 	c->run0 = s->insn;
@@ -1099,6 +1098,8 @@ static inline struct sc_block *sc_block_lookup(struct sc_cpu *c, uint64_t tag,
  */
 struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 				unsigned off);
+/* Block b's jcc went to block s (chain_next): make it b's taken. */
+void sc_block_link(struct sc_block *b, struct sc_block *s);
 /* Does the instruction of record d end a block? */
 bool sc_block_ends(const struct sc_insn *d);
 /* RAM offsets [ram, ram + len) are about to change: drop their code. */

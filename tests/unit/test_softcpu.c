@@ -2762,6 +2762,62 @@ static void test_mmio(void **state)
 	assert_int_equal(mmio_log.n, 6);
 }
 
+/*
+ * A taken pointer (softcpu.h's sc_chain follows it unchecked) into a
+ * slot that was built anew for another block: cache.c's block_unlink
+ * undoes it.  The block table is direct-mapped by
+ * (tag ^ tag >> 12) & (SC_NBLOCKS - 1), so the block at CODE + 0x1011
+ * (page 0x201, offset 0x011) takes the slot of cross_loop's block at
+ * CODE + 0x10 (page 0x200, offset 0x010).  Its code adds 100 to rdx
+ * where cross_loop's adds rcx: a jcc still pointing into the slot would
+ * run it in the second loop.
+ * 00: add rdx, 100              48 83 c2 64
+ * 04: int3                      cc
+ */
+static void test_chain_taken_slot_reused(void **state)
+{
+	static const uint8_t other[] = { 0x48, 0x83, 0xc2, 0x64, 0xcc };
+	const uint64_t at = CODE + 0x1011;
+	(void)state;
+
+	for (int i = 0; i < 2; i++) {
+		load(cross_loop, sizeof(cross_loop));
+		v->regs[GPR_RCX] = v->regs[GPR_RDX] = 0;
+		uint64_t start = v->instructions;
+		run_to_int3();
+		assert_int_equal(v->instructions - start, 6 * 999 + 3 + 1);
+		assert_int_equal(v->regs[GPR_RDX], 999 * 1000 / 2);
+		assert_cross_chained();
+		struct sc_block *b = block_of(CODE + 0x10);
+		assert_ptr_equal(block_of(CODE)->taken, b);
+		assert_ptr_equal(b->taken, block_of(CODE));
+
+		/* The other block into b's slot: b is gone. */
+		assert_int_equal(vm_write_phys(&vm, at, other, sizeof(other)),
+				 0);
+		v->rip = at;
+		v->regs[GPR_RDX] = 0;
+		run_to_int3();
+		assert_int_equal(v->regs[GPR_RDX], 100);
+		assert_ptr_equal(block_of(at), b);
+		assert_null(block_of(CODE + 0x10));
+		assert_null(block_of(CODE)->taken);
+
+		/* cross_loop again: the jcc at 0b goes through the loop,
+		 * which builds the block at 10 anew, and links it again. */
+		v->rip = CODE;
+		v->regs[GPR_RCX] = v->regs[GPR_RDX] = 0;
+		start = v->instructions;
+		run_to_int3();
+		assert_int_equal(v->instructions - start, 6 * 999 + 3 + 1);
+		assert_int_equal(v->rip, CODE + 0xe); /* after the int3 */
+		assert_int_equal(v->regs[GPR_RCX], 1000);
+		assert_int_equal(v->regs[GPR_RDX], 999 * 1000 / 2);
+		assert_cross_chained();
+		assert_ptr_equal(block_of(CODE)->taken, block_of(CODE + 0x10));
+	}
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -2826,6 +2882,7 @@ int main(void)
 		T(test_mmio),
 		T(test_decode_lengths32),
 		T(test_random_code32),
+		T(test_chain_taken_slot_reused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
