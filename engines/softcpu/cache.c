@@ -226,6 +226,8 @@ struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 	for (unsigned i = 0; i + 1 < n; i++) {
 		b->insn[i].chain = c->csz == 8 && b->insn[i].threaded &&
 				   b->insn[i + 1].threaded;
+		if (b->insn[i].chain) /* sc_next */
+			b->insn[i].hop = b->insn[i + 1].fn;
 		b->threaded = b->threaded && b->insn[i].chain;
 	}
 	b->tag = tag;
@@ -236,6 +238,13 @@ struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 	c->page_code[pg] = 1;
 	c->built++;
 	return b;
+}
+
+/* sc_next's hop where there is no record to chain to: retire the chain
+ * up to the record before next (which is not read). */
+int sc_chain_end(struct sc_cpu *c, const struct sc_insn *next)
+{
+	return sc_retire(c, next - 1);
 }
 
 void sc_cache_invalidate(struct sc_cpu *c, uint64_t ram, uint64_t len)

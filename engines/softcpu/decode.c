@@ -678,6 +678,7 @@ enum sc_decode sc_decode(const uint8_t *buf, unsigned avail, unsigned csz,
 	d->len = (uint8_t)s.i;
 	d->fn = def->fn ? fast_handler(d, def->fn) : op_ud;
 	d->threaded = d->fn != def->fn && def->fn; /* a fast form: sc_next */
+	d->hop = sc_chain_end; /* a block's builder may chain it on */
 	if ((d->flags & SCI_LOCK) && !lockable(d, f)) {
 		d->fn = op_ud;
 		d->threaded = false;

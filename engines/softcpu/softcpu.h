@@ -136,7 +136,14 @@ struct sc_insn {
 	uint16_t boff;    /* in a block: its offset from the block's start */
 	uint16_t acc;     /* access-kind bits of the memory operand: its
 			     SC_ACC_SEG, ACC_STACK for a stack reference */
+	sc_fn *hop;       /* what sc_next calls with the record after it:
+			     that record's handler when chain, else
+			     sc_chain_end, which retires (cache.c) */
 };
+
+/* A record is one cache line (sc_insn's alignment): the hop (sc_next)
+ * reads only d's. */
+_Static_assert(sizeof(struct sc_insn) == 64, "an sc_insn is a cache line");
 
 #define SC_CSZ_UNSCANNED 0x80
 
@@ -461,11 +468,21 @@ static inline void sc_sync(struct sc_cpu *c, const struct sc_insn *d)
 	c->next = c->v->rip + d->len;
 }
 
+/*
+ * The hop: d->hop is d[1].fn where the builder marked d chain, and
+ * sc_chain_end everywhere else (sc_decode's default), which retires the
+ * chain up to the record before the one it is given.  So the hop tests
+ * no flag: one load from d's own cache line and a jump.  The record
+ * after d is then never read unless it is in d's block: sc_chain_end
+ * looks only at d, one before the pointer it is given, which may be one
+ * past the end of the block's records or a neighbour slot of the record
+ * cache.
+ */
+int sc_chain_end(struct sc_cpu *c, const struct sc_insn *next);
+
 static inline int sc_next(struct sc_cpu *c, const struct sc_insn *d)
 {
-	if (!d->chain)
-		return sc_retire(c, d);
-	return d[1].fn(c, d + 1);
+	return d->hop(c, d + 1);
 }
 
 /*
