@@ -91,6 +91,71 @@ sc_fn *sc_jcc_form(unsigned cc)
 	return forms[cc & 15];
 }
 
+/*
+ * cmp and the jcc after it, fused, for the two commonest conditions of
+ * compiled loops, jne and jbe (decided on the operands, as
+ * sc_cond_quick would), with the register forms of cmp at 2, 4 and 8
+ * bytes (alu.c's sc_alu_reg_form).  The cmp's record d gets the fused
+ * handler when a block ends in the pair (cache.c's sc_block_build): it
+ * records the lazy flags as cmp does, then runs the jcc's record d + 1
+ * as jcc_N would, without the hop between them and without reading the
+ * lazy state back.  A block runs only when all of it fits in the budget,
+ * and is entered only at its first record, so that nothing can stop or
+ * look between the two; the one-instruction path uses the cache's
+ * records, which are never fused.
+ */
+static inline int cmp_jcc(struct sc_cpu *c, const struct sc_insn *d,
+			  unsigned sz, unsigned cc, uint64_t a, uint64_t b)
+{
+	uint64_t m = sc_mask(sz);
+	bool r;
+
+	a &= m;
+	b &= m;
+	sc_lazy_set(c, LZ_SUB, sz, a, b, 0);
+	r = cc == 5 ? a != b : a <= b; /* jne: ZF = 0; jbe: CF = 1 or ZF = 1 */
+	return r ? jcc_taken(c, d + 1) : sc_next(c, d + 1);
+}
+
+#define CMP_JCC_FORM(form, cc, sz, a, b)				\
+static int cmp_##form##sz##_j##cc(struct sc_cpu *c,			\
+				  const struct sc_insn *d)		\
+{									\
+	return cmp_jcc(c, d, sz, cc, a, b);				\
+}
+#define CMP_JCC(cc, sz)							\
+	CMP_JCC_FORM(eg, cc, sz, c->v->regs[d->rm], c->v->regs[d->reg])	\
+	CMP_JCC_FORM(ge, cc, sz, c->v->regs[d->reg], c->v->regs[d->rm])	\
+	CMP_JCC_FORM(ei, cc, sz, c->v->regs[d->rm], d->imm)		\
+	CMP_JCC_FORM(ai, cc, sz, c->v->regs[GPR_RAX], d->imm)
+CMP_JCC(5, 2) CMP_JCC(5, 4) CMP_JCC(5, 8)
+CMP_JCC(6, 2) CMP_JCC(6, 4) CMP_JCC(6, 8)
+
+#define CMP_JCC_ROW(cc, sz)						\
+	{ cmp_eg##sz##_j##cc, cmp_ge##sz##_j##cc, cmp_ei##sz##_j##cc,	\
+	  cmp_ai##sz##_j##cc }
+
+sc_fn *sc_cmp_jcc_form(const struct sc_insn *cmp, const struct sc_insn *jcc)
+{
+	static sc_fn *const general[4] = {
+		op_alu_eg, op_alu_ge, op_alu_ei, op_alu_ai,
+	};
+	static sc_fn *const forms[2][3][4] = {
+		{ CMP_JCC_ROW(5, 2), CMP_JCC_ROW(5, 4), CMP_JCC_ROW(5, 8) },
+		{ CMP_JCC_ROW(6, 2), CMP_JCC_ROW(6, 4), CMP_JCC_ROW(6, 8) },
+	};
+	unsigned size = cmp->osz == 2 ? 0 : cmp->osz == 4 ? 1 : 2;
+	int k = jcc->fn == jcc_5 ? 0 : jcc->fn == jcc_6 ? 1 : -1;
+
+	if (k < 0 || cmp->op != 7 || cmp->osz == 1) /* cmp: ALU op 7 */
+		return NULL;
+	for (unsigned f = 0; f < 4; f++)
+		if (cmp->fn != general[f] &&
+		    cmp->fn == sc_alu_reg_form(general[f], 7, cmp->osz))
+			return forms[k][size][f];
+	return NULL;
+}
+
 int op_jmp_rel(struct sc_cpu *c, const struct sc_insn *d)
 {
 	return sc_branch(c, c->next + d->imm, d->osz);

@@ -221,7 +221,13 @@ struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 		return NULL;
 	}
 	/* The fast forms' chain (sc_next), in 64-bit code only: there is no
-	 * CS.limit to check before the next record. */
+	 * CS.limit to check before the next record.  A block that ends in
+	 * cmp and jne or jbe runs the two with one handler (branch.c). */
+	if (c->csz == 8 && n >= 2) {
+		sc_fn *fused = sc_cmp_jcc_form(&b->insn[n - 2], &b->insn[n - 1]);
+		if (fused)
+			b->insn[n - 2].fn = fused;
+	}
 	b->threaded = c->csz == 8 && b->insn[n - 1].threaded;
 	for (unsigned i = 0; i + 1 < n; i++) {
 		b->insn[i].chain = c->csz == 8 && b->insn[i].threaded &&

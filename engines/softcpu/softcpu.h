@@ -1195,6 +1195,9 @@ sc_fn op_jcc, op_jmp_rel, op_call_rel, op_ret, op_jmp_e, op_call_e, op_loop,
 	op_jrcxz, op_far_e, op_far_ptr, op_lret;
 /* branch.c: jcc's handler for condition cc (0..15) */
 sc_fn *sc_jcc_form(unsigned cc);
+/* branch.c: the handler of record cmp that runs it and the jcc of the
+ * next record, jcc, together, or NULL when there is none for them */
+sc_fn *sc_cmp_jcc_form(const struct sc_insn *cmp, const struct sc_insn *jcc);
 /* legacy.c: what exists only outside 64-bit mode */
 sc_fn op_daa_das, op_aaa_aas, op_aam, op_aad, op_salc, op_into, op_pusha,
 	op_popa, op_bound, op_arpl;

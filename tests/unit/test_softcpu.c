@@ -2818,6 +2818,102 @@ static void test_chain_taken_slot_reused(void **state)
 	}
 }
 
+/*
+ * cmp and jne or jbe at a block's end run with one handler (branch.c's
+ * cmp_jcc): every register form of cmp at 2, 4 and 8 bytes, each
+ * condition, taken and not, with operands whose bits above the size
+ * must not count.  The flags after the pair are cmp's, computed here
+ * from the SDM's definitions; the jump is to the int3 after the one
+ * that the fall-through reaches.
+ *   cmp ...; jcc +1; int3; int3
+ */
+static uint64_t cmp_flags(uint64_t a, uint64_t b, unsigned sz)
+{
+	uint64_t m = sz == 8 ? ~0ULL : (1ULL << (8 * sz)) - 1;
+	uint64_t sign = 1ULL << (8 * sz - 1), r = (a - b) & m, f = 0;
+
+	a &= m;
+	b &= m;
+	f |= a < b ? FL_CF : 0;
+	f |= r == 0 ? FL_ZF : 0;
+	f |= r & sign ? FL_SF : 0;
+	f |= (a ^ b) & (a ^ r) & sign ? FL_OF : 0;
+	f |= __builtin_parity((unsigned)(r & 0xff)) ? 0 : FL_PF;
+	f |= (a ^ b ^ r) & 0x10 ? FL_AF : 0;
+	return f;
+}
+
+static void test_cmp_jcc_fused(void **state)
+{
+	static const uint64_t vals[] = {
+		0, 1, 2, 0x7f, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff,
+		0x80000000, 0xffffffff, 0x123456789abcdef0,
+		0xffffffff00000000, 0x8000000000000000, ~0ULL,
+	};
+	static const uint8_t sizes[] = { 2, 4, 8 };
+	const size_t nv = sizeof(vals) / sizeof(*vals);
+	(void)state;
+
+	for (unsigned form = 0; form < 4; form++)
+	for (unsigned si = 0; si < 3; si++)
+	for (unsigned cc = 5; cc <= 6; cc++)
+	for (size_t i = 0; i < nv; i++)
+	for (size_t j = 0; j < nv; j++) {
+		unsigned sz = sizes[si], n = 0;
+		uint64_t m = sz == 8 ? ~0ULL : (1ULL << (8 * sz)) - 1;
+		uint64_t a = vals[i], b = vals[j];
+		uint8_t code[16];
+
+		if (sz == 2)
+			code[n++] = 0x66;
+		if (sz == 8)
+			code[n++] = 0x48;
+		switch (form) {
+		case 0: /* cmp rbx, rcx (39 /r) */
+			code[n++] = 0x39, code[n++] = 0xcb;
+			break;
+		case 1: /* cmp rbx, rcx (3B /r) */
+			code[n++] = 0x3b, code[n++] = 0xd9;
+			break;
+		case 2: /* cmp rbx, imm8 (83 /7 ib) */
+			code[n++] = 0x83, code[n++] = 0xfb;
+			code[n++] = (uint8_t)b;
+			b = (uint64_t)(int64_t)(int8_t)b;
+			break;
+		default: /* cmp rax, imm16/32 (3D) */
+			code[n++] = 0x3d;
+			code[n++] = (uint8_t)b, code[n++] = (uint8_t)(b >> 8);
+			if (sz != 2) {
+				code[n++] = (uint8_t)(b >> 16);
+				code[n++] = (uint8_t)(b >> 24);
+				b = (uint64_t)(int64_t)(int32_t)b;
+			}
+			break;
+		}
+		unsigned at = n; /* the jcc */
+		code[n++] = (uint8_t)(0x70 + cc), code[n++] = 1;
+		code[n++] = 0xcc, code[n++] = 0xcc;
+		load(code, n);
+		v->regs[GPR_RBX] = v->regs[GPR_RAX] = a;
+		v->regs[GPR_RCX] = b;
+		run_to_int3();
+
+		bool taken = cc == 5 ? (a & m) != (b & m) : (a & m) <= (b & m);
+		assert_int_equal(v->rip, CODE + at + 3 + taken);
+		assert_int_equal(v->rflags & FL_STATUS, cmp_flags(a, b, sz));
+		assert_int_equal(v->regs[GPR_RBX], a);
+		assert_int_equal(v->regs[GPR_RCX], b);
+		/* It ran fused: the block's cmp has the fused handler. */
+		struct sc_block *blk = block_of(CODE);
+		struct sc_insn cmp;
+		assert_non_null(blk);
+		assert_int_equal(sc_decode(code, n, 8, &cmp), SC_DEC_OK);
+		assert_non_null(sc_cmp_jcc_form(&cmp, &blk->insn[1]));
+		assert_ptr_equal(blk->insn[0].fn,
+				 sc_cmp_jcc_form(&cmp, &blk->insn[1]));
+	}
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -2883,6 +2979,7 @@ int main(void)
 		T(test_decode_lengths32),
 		T(test_random_code32),
 		T(test_chain_taken_slot_reused),
+		T(test_cmp_jcc_fused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
