@@ -6,12 +6,33 @@
 #include "core/clock.h"
 #include "core/vm.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
+
 uint64_t clock_host_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t clock_host_ticks(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	return __rdtsc();
+#else
+	return clock_host_ns();
+#endif
+}
+
+uint64_t clock_ticks_to_ns(uint64_t ticks, uint64_t span_ticks,
+			   uint64_t span_ns)
+{
+	if (!span_ticks)
+		return ticks;
+	return (uint64_t)((unsigned __int128)ticks * span_ns / span_ticks);
 }
 
 void clock_init(struct vm *vm, uint64_t icount_ns)
