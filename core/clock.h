@@ -43,6 +43,7 @@ struct vm_clock {
 	uint64_t held_ns;     /* nonzero: the clock stands still here */
 	uint64_t icount_bias; /* instructions skipped while halted (icount) */
 	uint64_t deadline[CLOCK_NTIMERS]; /* each timer's next event */
+	uint64_t next;        /* the earliest of them (clock_set_deadline) */
 };
 
 /* Nanoseconds from the host's monotonic clock. */
