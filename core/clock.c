@@ -6,12 +6,33 @@
 #include "core/clock.h"
 #include "core/vm.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
+
 uint64_t clock_host_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t clock_host_ticks(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	return __rdtsc();
+#else
+	return clock_host_ns();
+#endif
+}
+
+uint64_t clock_ticks_to_ns(uint64_t ticks, uint64_t span_ticks,
+			   uint64_t span_ns)
+{
+	if (!span_ticks)
+		return ticks;
+	return (uint64_t)((unsigned __int128)ticks * span_ns / span_ticks);
 }
 
 void clock_init(struct vm *vm, uint64_t icount_ns)
@@ -22,6 +43,7 @@ void clock_init(struct vm *vm, uint64_t icount_ns)
 				.origin_ns = clock_host_ns() };
 	for (int t = 0; t < CLOCK_NTIMERS; t++)
 		c->deadline[t] = CLOCK_NEVER;
+	c->next = CLOCK_NEVER;
 }
 
 /*T:630 Virtual time, and the one function that says what time it is for the
@@ -44,19 +66,32 @@ uint64_t clock_now(const struct vm *vm)
 	return clock_host_ns() - c->origin_ns;
 }
 
+/*
+ * The earliest deadline is asked for after every exit (the run loop's
+ * set_deadline) and changes only here, so it is kept (c->next) rather
+ * than found each time.  A deadline that comes earlier is the new
+ * earliest; one that moves later than the earliest, when it was the
+ * earliest, makes the others be looked at again.
+ */
 void clock_set_deadline(struct vm *vm, enum clock_timer t, uint64_t when)
 {
-	vm->clock.deadline[t] = when;
+	struct vm_clock *c = &vm->clock;
+	uint64_t old = c->deadline[t];
+
+	c->deadline[t] = when;
+	if (when <= c->next) {
+		c->next = when;
+	} else if (old == c->next) {
+		c->next = CLOCK_NEVER;
+		for (int i = 0; i < CLOCK_NTIMERS; i++)
+			if (c->deadline[i] < c->next)
+				c->next = c->deadline[i];
+	}
 }
 
 uint64_t clock_next_deadline(const struct vm *vm)
 {
-	uint64_t t = CLOCK_NEVER;
-
-	for (int i = 0; i < CLOCK_NTIMERS; i++)
-		if (vm->clock.deadline[i] < t)
-			t = vm->clock.deadline[i];
-	return t;
+	return vm->clock.next;
 }
 
 uint64_t clock_next_host_deadline(const struct vm *vm)

@@ -43,10 +43,23 @@ struct vm_clock {
 	uint64_t held_ns;     /* nonzero: the clock stands still here */
 	uint64_t icount_bias; /* instructions skipped while halted (icount) */
 	uint64_t deadline[CLOCK_NTIMERS]; /* each timer's next event */
+	uint64_t next;        /* the earliest of them (clock_set_deadline) */
 };
 
 /* Nanoseconds from the host's monotonic clock. */
 uint64_t clock_host_ns(void);
+/*
+ * The host's cheapest counter of passing time, in ticks of no stated
+ * length: its time-stamp counter on x86 (one instruction, where
+ * clock_host_ns is a call into the vDSO that reads the same counter and
+ * scales it), clock_host_ns elsewhere.  For measuring the monitor, never
+ * for the guest's time: a reader converts a sum of ticks to ns by the
+ * rate it saw over a span both clocks timed (clock_ticks_to_ns).
+ */
+uint64_t clock_host_ticks(void);
+/* ticks as ns at the rate span_ticks took span_ns (ticks when no span). */
+uint64_t clock_ticks_to_ns(uint64_t ticks, uint64_t span_ticks,
+			   uint64_t span_ns);
 
 /* Start virtual time at 0 now; icount_ns as --icount gave it (0: off). */
 void clock_init(struct vm *vm, uint64_t icount_ns);

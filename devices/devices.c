@@ -187,16 +187,20 @@ static bool x2apic_mode(const struct vm *vm)
  * timer's SCI, which registers no deadline, is off.  Then the update
  * would change nothing: every line it asks for is where it was.  This
  * runs after every exit, most of which touch no device (a cli, a #PF).
+ * The clock is read last, and only when a timer is armed: with none,
+ * no time can make anything due, and the read (clock_gettime, the
+ * vDSO's TSC and its scaling) was a third of this look.
  */
-static bool nothing_due(struct vm *vm, uint64_t now)
+static bool nothing_due(struct vm *vm)
 {
 	const struct devices *d = vm->dev;
 
-	return !d->stale && now < d->due && vm->vcpu.cr8 == d->cr8_seen &&
+	return !d->stale && vm->vcpu.cr8 == d->cr8_seen &&
 	       d->com1.rx_len == d->rx_seen &&
 	       !(d->vblk && virtio_backend_busy(&d->vblk_be)) &&
 	       !((d->pm.cnt & ACPI_PM1_SCI_EN) &&
-		 (d->pm.en & ACPI_PM1_TMR_STS));
+		 (d->pm.en & ACPI_PM1_TMR_STS)) &&
+	       (d->due == CLOCK_NEVER || clock_now(vm) < d->due);
 }
 
 /* What devices_update() saw, for nothing_due() to compare with. */
@@ -225,11 +229,12 @@ void devices_update(struct vm *vm)
 {
 	/* The PIC is edge-triggered: one pulse stands for every tick that
 	 * passed, as on real hardware where missed ticks are lost. */
-	uint64_t now = clock_now(vm);
+	uint64_t now;
 
 	ns16550a_flush_aged(&vm->dev->com1);
-	if (nothing_due(vm, now))
+	if (nothing_due(vm))
 		return;
+	now = clock_now(vm);
 	if (vm->dev->vblk) { /* a back end's answers: its interrupt */
 		virtio_backend_poll(&vm->dev->vblk_be);
 		clock_set_deadline(vm, CLOCK_BACKEND,

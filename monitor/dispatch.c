@@ -442,16 +442,17 @@ static void show_insn(struct vm *vm, const struct vm_exit *x,
 
 /* The --stats row of an emulated instruction: its Popek-Goldberg form
  * ("mov to crN"), or its mnemonic when it is innocuous (a genuine #GP). */
-static void count_insn(struct vm *vm, struct action *a, uint64_t ns)
+static void count_insn(struct vm *vm, struct action *a, uint64_t ticks)
 {
 	const struct insn *in = a->insn;
 
 	if (is_hypercall(in))
-		stats_add_insn(vm->stats, KEY_INSN_HYPERCALL, "hypercall", ns);
+		stats_add_insn(vm->stats, KEY_INSN_HYPERCALL, "hypercall",
+			       ticks);
 	else if (a->pg && a->pg->cls != PG_INNOCUOUS)
-		stats_add_insn(vm->stats, KEY_PG(a->pg), a->pg->name, ns);
+		stats_add_insn(vm->stats, KEY_PG(a->pg), a->pg->name, ticks);
 	else
-		stats_add_insn(vm->stats, KEY_INSN(in), in->mnemonic, ns);
+		stats_add_insn(vm->stats, KEY_INSN(in), in->mnemonic, ticks);
 }
 
 /* --trace's line for this exit. */
@@ -495,7 +496,7 @@ static bool counted(const struct vm *vm)
 void dispatch(struct vm *vm, struct vm_exit *x)
 {
 	bool counts = counted(vm);
-	uint64_t t0 = counts ? clock_host_ns() : 0;
+	uint64_t t0 = counts ? clock_host_ticks() : 0;
 	struct insn in;
 	char what[WHAT_LEN];
 	struct interp_effect effect;
@@ -565,11 +566,11 @@ void dispatch(struct vm *vm, struct vm_exit *x)
 	}
 
 	if (counts) {
-		uint64_t ns = clock_host_ns() - t0;
+		uint64_t ticks = clock_host_ticks() - t0;
 		stats_add_reason(vm->stats, a.key,
-				 a.group ? a.group : a.reason, ns);
+				 a.group ? a.group : a.reason, ticks);
 		if (a.insn)
-			count_insn(vm, &a, ns);
+			count_insn(vm, &a, ticks);
 	}
 	if (vm->opt.trace)
 		trace_action(vm, x, &in, &a, cpl);

@@ -172,11 +172,13 @@ static void info_tlb(struct vm *vm, const char *args, FILE *f)
 /* info traps: the --stats tables up to now. */
 static void info_traps(struct vm *vm, FILE *f)
 {
-	uint64_t end = vm->stats->end_ns;
+	uint64_t end = vm->stats->end_ns, end_ticks = vm->stats->end_ticks;
 
 	vm->stats->end_ns = clock_host_ns();
+	vm->stats->end_ticks = clock_host_ticks();
 	trace_print_stats(vm, f);
 	vm->stats->end_ns = end;
+	vm->stats->end_ticks = end_ticks;
 }
 
 static void print_pic(FILE *f, const char *name, const struct i8259 *p)

@@ -267,6 +267,7 @@ int vm_run(struct vm *vm)
 	const bool json = tracejson_on(); /* opened before, closed after */
 
 	vm->stats->start_ns = clock_host_ns();
+	vm->stats->start_ticks = clock_host_ticks();
 	while (!vm->stopped) {
 		deliver_pending(vm, shadow_before);
 		monitor_watch_stop(vm); /* emulated, or the frame pushed */
@@ -301,5 +302,6 @@ int vm_run(struct vm *vm)
 	trace_kill_pending(vm); /* a kill on the way out of the loop */
 	gdbstub_guest_exit(vm);
 	vm->stats->end_ns = clock_host_ns();
+	vm->stats->end_ticks = clock_host_ticks();
 	return vm->exit_status;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/vm.h"
 #include "monitor/stats.h"
 #include "shadowpt/shadowpt.h"
@@ -47,22 +48,28 @@ static struct stats_row *stats_row(struct stats_row *rows, unsigned *n,
 }
 
 void stats_add_reason(struct vm_stats *s, unsigned key, const char *name,
-		      uint64_t ns)
+		      uint64_t ticks)
 {
 	struct stats_row *r = stats_row(s->reason, &s->nreasons,
 					STATS_MAX_REASONS, s->reason_hint,
 					key, name);
 	r->count++;
-	r->ns += ns;
+	r->ticks += ticks;
 }
 
 void stats_add_insn(struct vm_stats *s, unsigned key, const char *name,
-		    uint64_t ns)
+		    uint64_t ticks)
 {
 	struct stats_row *r = stats_row(s->insn, &s->ninsns, STATS_MAX_INSNS,
 					s->insn_hint, key, name);
 	r->count++;
-	r->ns += ns;
+	r->ticks += ticks;
+}
+
+uint64_t stats_ns(const struct vm_stats *s, uint64_t ticks)
+{
+	return clock_ticks_to_ns(ticks, s->end_ticks - s->start_ticks,
+				 s->end_ns - s->start_ns);
 }
 
 /* ------------------------------------------------------------------

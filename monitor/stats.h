@@ -3,6 +3,10 @@
  *
  * In the spirit of `perf kvm stat`: every exit is counted with the time the
  * monitor spent handling it (from the engine's return to the next run).
+ * The time is counted in the host's ticks (clock_host_ticks: the TSC,
+ * one instruction, where a read of the monotonic clock is a call into the
+ * vDSO, twice an exit) and turned into ns when printed, at the rate the
+ * ticks ran over the whole run (stats_ns).
  */
 #ifndef MONITOR_STATS_H
 #define MONITOR_STATS_H
@@ -18,7 +22,7 @@ struct stats_row {
 	unsigned key;        /* the caller's number for the row */
 	char name[40];       /* "#GP", "cli", "in dx" ... */
 	uint64_t count;
-	uint64_t ns;         /* total handling time */
+	uint64_t ticks;      /* total handling time (clock_host_ticks) */
 };
 
 struct vm_stats {
@@ -30,21 +34,25 @@ struct vm_stats {
 	 * checked against the row's key before it is believed). */
 	uint8_t reason_hint[STATS_HINTS], insn_hint[STATS_HINTS];
 	uint64_t start_ns, end_ns; /* wall time of the run */
+	uint64_t start_ticks, end_ticks; /* the same in clock_host_ticks */
 	uint64_t injected;         /* interrupts delivered into the guest */
 	int status_fd, smaps_fd;   /* /proc/self/status and smaps, opened
 				      before the sandbox (stats_open_proc) */
 };
 
 /*
- * Count one exit of kind key, handled in ns; name is the row's name, the
- * same for every key (monitor/dispatch.c numbers them).  Rows are found
- * by key, a compare of two numbers: this runs on every exit.
+ * Count one exit of kind key, handled in ticks; name is the row's name,
+ * the same for every key (monitor/dispatch.c numbers them).  Rows are
+ * found by key, a compare of two numbers: this runs on every exit.
  */
 void stats_add_reason(struct vm_stats *s, unsigned key, const char *name,
-		      uint64_t ns);
-/* Count one emulated instruction of kind key called name, handled in ns. */
+		      uint64_t ticks);
+/* Count one emulated instruction of kind key called name, handled in
+ * ticks. */
 void stats_add_insn(struct vm_stats *s, unsigned key, const char *name,
-		    uint64_t ns);
+		    uint64_t ticks);
+/* ticks of this run (start_ticks to end_ticks) as ns. */
+uint64_t stats_ns(const struct vm_stats *s, uint64_t ticks);
 
 struct vm;
 

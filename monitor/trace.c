@@ -411,11 +411,12 @@ static int row_cmp(const void *a, const void *b)
 {
 	const struct stats_row *x = a, *y = b;
 
-	return x->ns < y->ns ? 1 : x->ns > y->ns ? -1 : 0;
+	return x->ticks < y->ticks ? 1 : x->ticks > y->ticks ? -1 : 0;
 }
 
-static void print_rows(FILE *f, const char *title, const struct stats_row *in,
-		       unsigned n, uint64_t total_ns)
+static void print_rows(FILE *f, const char *title, const struct vm_stats *s,
+		       const struct stats_row *in, unsigned n,
+		       uint64_t total_ns)
 {
 	struct stats_row rows[STATS_MAX_INSNS > STATS_MAX_REASONS ?
 			      STATS_MAX_INSNS : STATS_MAX_REASONS];
@@ -427,12 +428,15 @@ static void print_rows(FILE *f, const char *title, const struct stats_row *in,
 		"time(us)", "avg(ns)");
 	for (unsigned i = 0; i < n; i++)
 		count += rows[i].count;
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t ns = stats_ns(s, rows[i].ticks);
+
 		fprintf(f, "%-28s %10" PRIu64 " %7.2f%% %12.1f %10" PRIu64 "\n",
 			rows[i].name, rows[i].count,
 			100.0 * (double)rows[i].count / (double)(count ? count : 1),
-			(double)rows[i].ns / 1000.0,
-			rows[i].count ? rows[i].ns / rows[i].count : 0);
+			(double)ns / 1000.0,
+			rows[i].count ? ns / rows[i].count : 0);
+	}
 	fprintf(f, "%-28s %10" PRIu64 "          %12.1f\n\n", "total", count,
 		(double)total_ns / 1000.0);
 }
@@ -444,7 +448,8 @@ void trace_print_stats(const struct vm *vm, FILE *f)
 	double secs = (double)(s->end_ns - s->start_ns) / 1e9;
 
 	for (unsigned i = 0; i < s->nreasons; i++)
-		total += s->reason[i].ns;
+		total += s->reason[i].ticks;
+	total = stats_ns(s, total);
 	fprintf(f, "\n--- trapvisor statistics (engine %s, --isa=%s) ---\n",
 		vm->engine ? vm->engine->name : "none",
 		vm->opt.isa == ISA_STRICT ? "strict" : "x86");
@@ -454,9 +459,9 @@ void trace_print_stats(const struct vm *vm, FILE *f)
 		fprintf(f, "; guest instructions %" PRIu64,
 			vm->vcpu.instructions);
 	fprintf(f, "\n\n");
-	print_rows(f, "exits by reason", s->reason, s->nreasons, total);
+	print_rows(f, "exits by reason", s, s->reason, s->nreasons, total);
 	if (s->ninsns)
-		print_rows(f, "emulated instructions", s->insn, s->ninsns,
+		print_rows(f, "emulated instructions", s, s->insn, s->ninsns,
 			   total);
 	fprintf(f, "interrupts injected into the guest: %" PRIu64 "\n",
 		s->injected);

@@ -62,6 +62,44 @@ static void test_deadlines_earliest_wins(void **state)
 	assert_true(clock_next_deadline(&vm) == CLOCK_NEVER);
 }
 
+/*
+ * The earliest deadline is kept as the timers set theirs: every way one
+ * can move (earlier, later while the earliest, later while not, to
+ * never, the same again) against the earliest of the four found by hand.
+ */
+static uint64_t earliest_by_hand(const struct vm *vm)
+{
+	uint64_t t = CLOCK_NEVER;
+
+	for (int i = 0; i < CLOCK_NTIMERS; i++)
+		if (vm->clock.deadline[i] < t)
+			t = vm->clock.deadline[i];
+	return t;
+}
+
+static void test_earliest_deadline_kept(void **state)
+{
+	struct vm vm;
+	static const struct { enum clock_timer t; uint64_t when; } steps[] = {
+		{ CLOCK_PIT, 5000 },   { CLOCK_RTC, 9000 },
+		{ CLOCK_LAPIC, 3000 }, { CLOCK_LAPIC, 3000 },
+		{ CLOCK_LAPIC, 7000 }, /* the earliest moves later: PIT's */
+		{ CLOCK_RTC, 8000 },   /* later than the earliest: no change */
+		{ CLOCK_PIT, CLOCK_NEVER }, /* the earliest goes: LAPIC's */
+		{ CLOCK_BACKEND, 100 }, { CLOCK_BACKEND, 20000 },
+		{ CLOCK_LAPIC, CLOCK_NEVER }, { CLOCK_RTC, CLOCK_NEVER },
+		{ CLOCK_BACKEND, CLOCK_NEVER }, { CLOCK_PIT, 1 },
+	};
+
+	(void)state;
+	bare_vm(&vm, 10);
+	for (unsigned i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		clock_set_deadline(&vm, steps[i].t, steps[i].when);
+		assert_true(clock_next_deadline(&vm) == earliest_by_hand(&vm));
+	}
+	assert_int_equal(clock_next_deadline(&vm), 1);
+}
+
 /* On the host clock a deadline falls due at origin + t, the same answer
  * every time it is asked (a host timer is re-armed only when it moves). */
 static void test_host_deadline_is_stable(void **state)
@@ -132,6 +170,7 @@ int main(void)
 		cmocka_unit_test(test_icount_counts_instructions),
 		cmocka_unit_test(test_icount_advance_skips_instructions),
 		cmocka_unit_test(test_deadlines_earliest_wins),
+		cmocka_unit_test(test_earliest_deadline_kept),
 		cmocka_unit_test(test_host_deadline_is_stable),
 		cmocka_unit_test(test_hold_release_hide),
 		cmocka_unit_test(test_pit_registers_its_tick),

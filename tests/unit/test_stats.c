@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
+#include "core/clock.h"
 #include "monitor/stats.h"
 
 static struct vm_stats *fresh(void)
@@ -43,7 +45,7 @@ static void test_keys_sharing_a_hint(void **state)
 		assert_int_equal(s->insn[k].key, keys[k]);
 		assert_string_equal(s->insn[k].name, names[k]);
 		assert_int_equal(s->insn[k].count, k == 1 ? 11 : 10);
-		assert_int_equal(s->insn[k].ns,
+		assert_int_equal(s->insn[k].ticks,
 				 10 * (k + 1) * s->insn[k].count);
 	}
 	free(s);
@@ -92,12 +94,64 @@ static void test_overflow(void **state)
 	free(s);
 }
 
+/*
+ * The rows count ticks (clock_host_ticks); stats_ns turns them into ns
+ * at the run's rate: 3 ticks a ns here, and a sum too large for 64 bits
+ * once multiplied still converts.  With no span (a run of no ticks) a
+ * tick stands for a ns.
+ */
+static void test_ticks_as_ns(void **state)
+{
+	struct vm_stats *s = fresh();
+
+	(void)state;
+	s->start_ticks = 1000;
+	s->end_ticks = 1000 + 3000000000ULL;
+	s->start_ns = 5;
+	s->end_ns = 5 + 1000000000ULL;
+	assert_int_equal(stats_ns(s, 3000), 1000);
+	assert_int_equal(stats_ns(s, 3ULL << 60), 1ULL << 60);
+	s->end_ticks = s->start_ticks;
+	assert_int_equal(stats_ns(s, 77), 77);
+	free(s);
+}
+
+/*
+ * The host's ticks measure time: a 2 ms sleep timed in ticks, inside a
+ * span timed by both clocks, converts to at least 2 ms and no more than
+ * the span.
+ */
+static void test_ticks_measure_time(void **state)
+{
+	struct vm_stats *s = fresh();
+	struct timespec pause = { 0, 2000000 };
+	uint64_t t0, t1;
+
+	(void)state;
+	s->start_ns = clock_host_ns();
+	s->start_ticks = clock_host_ticks();
+	t0 = clock_host_ticks();
+	uint64_t n0 = clock_host_ns();
+	while (clock_host_ns() - n0 < 2000000)
+		nanosleep(&pause, NULL);
+	t1 = clock_host_ticks();
+	s->end_ticks = clock_host_ticks();
+	s->end_ns = clock_host_ns();
+	assert_true(t1 > t0);
+	/* the rate is the span's: 1% for the reads at its two ends */
+	assert_true(stats_ns(s, t1 - t0) >= 1980000);
+	assert_true(stats_ns(s, t1 - t0) <= s->end_ns - s->start_ns);
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keys_sharing_a_hint),
 		cmocka_unit_test(test_tables_apart),
 		cmocka_unit_test(test_overflow),
+		cmocka_unit_test(test_ticks_as_ns),
+		cmocka_unit_test(test_ticks_measure_time),
 	};
 	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
 }
