@@ -963,18 +963,9 @@ static inline bool sc_shape_bd(const struct sc_insn *d)
 static inline uint8_t *sc_flat(struct sc_cpu *c, const struct sc_insn *d,
 			       unsigned sz, bool write, enum sc_shape shape)
 {
-	uint64_t va = (uint64_t)(int64_t)d->disp;
-
-	if (shape == SC_SHAPE_BD) {
-		va += c->v->regs[d->base];
-	} else {
-		if (d->base != SC_NOREG)
-			va += c->v->regs[d->base];
-		if (d->index != SC_NOREG)
-			va += c->v->regs[d->index] << d->scale;
-		if (d->flags & SCI_RIPREL)
-			va += sc_fall(c, d);
-	}
+	uint64_t va = shape == SC_SHAPE_BD
+		      ? (uint64_t)(int64_t)d->disp + c->v->regs[d->base]
+		      : sc_ea_off(c, d); /* asz 8 (sc_flat_form): no cut */
 	const struct sc_tlb *e =
 		&c->tlb[(va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1)];
 	unsigned off = va & (PAGE_4K - 1);
