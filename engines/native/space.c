@@ -45,7 +45,6 @@
  */
 #if defined(__linux__) && defined(__x86_64__)
 
-#include <cpuid.h>
 #include <elf.h>
 #include <errno.h>
 #include <stdio.h>
@@ -58,6 +57,7 @@
 #include <sys/wait.h>
 
 #include "engines/native/native.h"
+#include "engines/native/xsave.h"
 #include "core/engine.h"
 #include "core/vm.h"
 #include "shadowpt/shadowpt.h"
@@ -180,31 +180,10 @@ static int keep_xsave(uint8_t **keep, size_t *keep_len, size_t len)
 }
 
 /*
- * AMX's tile data (XSAVE component 18) is the last and by far the biggest
- * part of the state: 8,192 of the 11,008 bytes here.  When the header's
- * XSTATE_BV (byte 512 of the standard format, SDM vol. 1, 13.4.2) says it
- * is in its initial state, the kernel fills it with zeros, so the state
- * is known from the bytes before it.  A child never asks for AMX
- * (arch_prctl ARCH_REQ_XCOMP_PERM), so this is every switch.
+ * Does the state in xstate have its tile data in the initial state?  A
+ * child never asks for AMX (arch_prctl ARCH_REQ_XCOMP_PERM), so this is
+ * every switch, and the tile data need not move (xsave.h).
  */
-#define XSAVE_XSTATE_BV 512
-#define XFEATURE_TILEDATA 18
-
-/* Where the tile data starts (CPUID.(EAX=0DH,ECX=18).EBX), 0: none. */
-static size_t tiledata_at(void)
-{
-	static long at = -1;
-	unsigned a = 0, b = 0, c, d;
-
-	if (at < 0) {
-		if (__get_cpuid_max(0, NULL) >= 0xd)
-			__cpuid_count(0xd, XFEATURE_TILEDATA, a, b, c, d);
-		at = a ? (long)b : 0;
-	}
-	return (size_t)at;
-}
-
-/* Does the state in xstate have its tile data in the initial state? */
 static bool tiles_zero(void)
 {
 	uint64_t bv;
@@ -217,7 +196,7 @@ static bool tiles_zero(void)
  * tile data when that is in its initial state. */
 static size_t xsave_known(size_t len)
 {
-	size_t at = tiledata_at();
+	size_t at = xsave_tiledata_at();
 
 	return at && len > at && tiles_zero() ? at : len;
 }
@@ -241,7 +220,7 @@ static size_t read_whole_xsave(pid_t pid)
  * zeros: how many bytes say it all (xsave_known), or 0 with errno. */
 static size_t read_xsave(pid_t pid)
 {
-	size_t at = tiledata_at(), len;
+	size_t at = xsave_tiledata_at(), len;
 	struct iovec iov = { xstate, at };
 
 	if (at) {

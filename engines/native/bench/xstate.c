@@ -31,7 +31,6 @@
  */
 #if defined(__linux__) && defined(__x86_64__)
 
-#include <cpuid.h>
 #include <elf.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -47,26 +46,11 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 
-#define XSAVE_XSTATE_BV 512
+#include "engines/native/xsave.h"
+
 #define XSAVE_SHORT 576 /* the legacy area and the header */
-#define XFEATURE_TILEDATA 18
 
 static uint8_t xstate[65536] __attribute__((aligned(64)));
-
-/* Where AMX's tile data starts (CPUID.(EAX=0DH,ECX=18).EBX), 0: none.
- * Asked once: cpuid in a virtual machine is an exit of its own. */
-static size_t tiledata_at(void)
-{
-	static long at = -1;
-	unsigned a = 0, b = 0, c, d;
-
-	if (at < 0) {
-		if (__get_cpuid_max(0, NULL) >= 0xd)
-			__cpuid_count(0xd, XFEATURE_TILEDATA, a, b, c, d);
-		at = a ? (long)b : 0;
-	}
-	return (size_t)at;
-}
 
 /* A traced child, forked from this program, stopped. */
 static pid_t stopped_child(void)
@@ -164,7 +148,7 @@ static void one_call(enum call c, pid_t pid, clockid_t clk)
 		ptrace(PTRACE_GETREGSET, pid, NT_X86_XSTATE, &iov);
 		break;
 	case READ_NO_TILES:
-		iov.iov_len = tiledata_at() ? tiledata_at() : sizeof(xstate);
+		iov.iov_len = xsave_tiledata_at() ? xsave_tiledata_at() : sizeof(xstate);
 		ptrace(PTRACE_GETREGSET, pid, NT_X86_XSTATE, &iov);
 		break;
 	case READ_WHOLE:
@@ -223,7 +207,7 @@ int main(int argc, char **argv)
 		"GETREGSET, the whole state", "GETREGS", "the child's CPU clock",
 		"stub: ftruncate, pwrite, ftruncate 0", "stub: pwrite, ftruncate 0",
 	};
-	unsigned long len[] = { XSAVE_SHORT, tiledata_at(), 0, 0, 0, 0, 0 };
+	unsigned long len[] = { XSAVE_SHORT, xsave_tiledata_at(), 0, 0, 0, 0, 0 };
 
 	if (rounds < 1) {
 		fprintf(stderr, "xstate: ROUNDS must be a positive number\n");
