@@ -33,11 +33,14 @@ static int jcc_branch(struct sc_cpu *c, const struct sc_insn *d)
 static int jcc_cond(struct sc_cpu *c, const struct sc_insn *d)
 	__attribute__((noinline));
 
-static inline int jcc_taken(struct sc_cpu *c, const struct sc_insn *d)
+static inline __attribute__((always_inline)) int jcc_taken(struct sc_cpu *c,
+							  const struct sc_insn *d)
 {
-	struct sc_block *s = c->blk->taken;
+	struct sc_block *b = c->blk, *s = b->taken;
 	uint64_t fall, t;
 
+	if (s == b) /* its own block's first byte */
+		return sc_chain_self(c, d, b);
 	if (s) /* its target's block, known: on into it */
 		return sc_chain(c, d, s);
 	fall = sc_fall(c, d);

@@ -167,21 +167,23 @@ void sc_block_link(struct sc_block *b, struct sc_block *s)
 	const struct sc_insn *j = &b->insn[b->n - 1];
 	uint64_t t = jcc_target_tag(b);
 
-	if (b->taken || s->taken_from || !s->threaded || !j->threaded ||
+	if (b->taken || (s != b && s->taken_from) || !s->threaded ||
+	    !j->threaded ||
 	    j->osz != 8 || t != s->tag ||
 	    t >> PAGE_4K_SHIFT != b->tag >> PAGE_4K_SHIFT ||
 	    !((j->map == 1 && (j->opc & 0xf0) == 0x70) ||
 	      (j->map == 2 && (j->opc & 0xf0) == 0x80)))
 		return;
 	b->taken = s;
-	s->taken_from = b;
+	if (s != b) /* a self-loop: the slot holds both ends */
+		s->taken_from = b;
 }
 
 /* Slot b is about to hold another block: no taken pointer may lead into
  * it or out of it any more. */
 static void block_unlink(struct sc_block *b)
 {
-	if (b->taken)
+	if (b->taken && b->taken != b)
 		b->taken->taken_from = NULL;
 	if (b->taken_from)
 		b->taken_from->taken = NULL;
@@ -241,6 +243,7 @@ struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 	b->n = (uint16_t)n;
 	b->bytes = (uint16_t)(off - start);
 	b->succ[0] = b->succ[1] = NULL;
+	sc_block_link(b, b); /* a self-loop: linked from its first run */
 	c->page_code[pg] = 1;
 	c->built++;
 	return b;

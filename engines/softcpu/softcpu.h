@@ -522,6 +522,17 @@ static inline int sc_chain(struct sc_cpu *c, const struct sc_insn *d,
 	return s->insn[0].fn(c, s->insn);
 }
 
+static inline int sc_chain_self(struct sc_cpu *c, const struct sc_insn *d,
+				struct sc_block *b)
+{
+	uint64_t count = c->icount0 + b->n;
+
+	if (count + b->n > c->climit)
+		return sc_retire_at(c, d, c->base);
+	c->icount0 = count;
+	return b->insn[0].fn(c, b->insn);
+}
+
 /*
  * A fast form's way out to the general handler fn: RIP and the count
  * those of d (sc_sync), then on along the chain unless fn stopped or
