@@ -22,10 +22,12 @@ int op_jcc(struct sc_cpu *c, const struct sc_insn *d)
 /*
  * jcc with one handler per condition (decode.c's fast_handler, through
  * sc_jcc_form): the condition is a constant in each (sc_cond_quick).
- * Taken, it goes on into the block it reaches (sc_chain), or retires the
- * chain and leaves the block to the run loop.  The common case, a
- * condition the lazy flags decide quickly and a 64-bit canonical target
- * elsewhere, is inline; the rest is out of line (noinline), so that the
+ * Taken, it goes round its own block again (sc_chain_self) or on into
+ * the block it reaches (sc_chain), or retires the chain and leaves the
+ * block to the run loop.  The common case, a condition the lazy flags
+ * decide quickly and a 64-bit canonical target elsewhere, is inline
+ * (always: grown by the self-loop's path, jcc_taken would otherwise be
+ * a call of its own); the rest is out of line (noinline), so that the
  * common path saves no registers.
  */
 static int jcc_branch(struct sc_cpu *c, const struct sc_insn *d)
@@ -33,8 +35,9 @@ static int jcc_branch(struct sc_cpu *c, const struct sc_insn *d)
 static int jcc_cond(struct sc_cpu *c, const struct sc_insn *d)
 	__attribute__((noinline));
 
-static inline __attribute__((always_inline)) int jcc_taken(struct sc_cpu *c,
-							  const struct sc_insn *d)
+static inline int jcc_taken(struct sc_cpu *c, const struct sc_insn *d)
+	__attribute__((always_inline));
+static inline int jcc_taken(struct sc_cpu *c, const struct sc_insn *d)
 {
 	struct sc_block *b = c->blk, *s = b->taken;
 	uint64_t fall, t;

@@ -154,6 +154,14 @@ bool sc_block_ends(const struct sc_insn *d)
  * The page of the target is the code page the loop translated (b's
  * page), so that a crossing needs neither the canonical check nor the
  * code_vpn one.
+ *
+ * A self-loop, a jcc back to its own block's first byte (s is b), meets
+ * every condition above as soon as b is built, so that sc_block_build
+ * links it then, and no other block's link waits on it: b->taken = b
+ * takes no taken_from, which stays free for one other block's jcc into
+ * b.  Its one slot holds both ends, so that building the slot anew
+ * undoes it with the rest (block_unlink: a self-link is not a partner's
+ * taken_from to clear; taken_from is never b).
  */
 static uint64_t jcc_target_tag(const struct sc_block *b)
 {
@@ -180,7 +188,9 @@ void sc_block_link(struct sc_block *b, struct sc_block *s)
 }
 
 /* Slot b is about to hold another block: no taken pointer may lead into
- * it or out of it any more. */
+ * it or out of it any more.  Its own self-link is only b->taken: clearing
+ * "its target's taken_from" there would clear b's, and lose the other
+ * block's pointer into b. */
 static void block_unlink(struct sc_block *b)
 {
 	if (b->taken && b->taken != b)

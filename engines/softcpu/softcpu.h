@@ -175,10 +175,12 @@ struct sc_block {
 	struct sc_block *taken; /* the block its jcc's target begins,
 			     in its page, of fast forms only: valid by
 			     construction, unchecked (sc_chain, cache.c's
-			     sc_block_link); NULL: none known */
-	struct sc_block *taken_from; /* the one block whose taken is this
-			     one (NULL: none), to undo that when this
-			     slot is built anew */
+			     sc_block_link); itself for a self-loop,
+			     linked when built (sc_chain_self); NULL:
+			     none known */
+	struct sc_block *taken_from; /* the one other block whose taken
+			     is this one (NULL: none), to undo that when
+			     this slot is built anew */
 	struct sc_insn insn[SC_BLOCK_MAX];
 };
 
@@ -504,7 +506,8 @@ static inline int sc_next(struct sc_cpu *c, const struct sc_insn *d)
  * The successor's instructions are counted from its first record on:
  * run0, icount0 and base move there, so that sc_retire and sc_sync stay
  * true.  Over the budget, the chain retires at the jump to t, and the
- * loop goes on.
+ * loop goes on.  A jcc back to its own block's first byte, a self-loop,
+ * moves only icount0 (sc_chain_self, below).
  */
 #define SC_CHAIN_MAX 256
 static inline int sc_chain(struct sc_cpu *c, const struct sc_insn *d,
@@ -522,6 +525,18 @@ static inline int sc_chain(struct sc_cpu *c, const struct sc_insn *d,
 	return s->insn[0].fn(c, s->insn);
 }
 
+/*
+ * A self-loop: block b's jcc, record d, jumps back to b's own first byte
+ * (compiled code's innermost loops), and b->taken is b.  Crossing there
+ * changes nothing but the count: the chain stays in b (blk), counted
+ * from b's first record (run0) and at b's first byte's RIP (base), so
+ * that only icount0 moves, by b->n.  That is the count sc_chain would
+ * compute, because only a block of fast forms is linked to itself
+ * (cache.c's sc_block_link), and such a block's records run only as one
+ * chain from its first record, with run0 on it (cpu.c's run_records,
+ * sc_chain and this): its jcc, the last record, is b->n records past
+ * run0.  The budget's test is sc_chain's.
+ */
 static inline int sc_chain_self(struct sc_cpu *c, const struct sc_insn *d,
 				struct sc_block *b)
 {
