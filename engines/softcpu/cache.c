@@ -253,7 +253,18 @@ struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 	b->n = (uint16_t)n;
 	b->bytes = (uint16_t)(off - start);
 	b->succ[0] = b->succ[1] = NULL;
-	sc_block_link(b, b); /* a self-loop: linked from its first run */
+	/* A self-loop is linked to itself from its first run, and its jcc
+	 * (and a fused cmp before it) run in their self forms (branch.c),
+	 * which the record before each hops to (b is threaded: all chain). */
+	sc_block_link(b, b);
+	for (unsigned i = n >= 2 ? n - 2 : 0; b->taken == b && i < n; i++) {
+		sc_fn *self = sc_self_form(b->insn[i].fn);
+		if (!self)
+			continue;
+		b->insn[i].fn = self;
+		if (i > 0)
+			b->insn[i - 1].hop = self;
+	}
 	c->page_code[pg] = 1;
 	c->built++;
 	return b;

@@ -1215,6 +1215,10 @@ sc_fn *sc_jcc_form(unsigned cc);
 /* branch.c: the handler of record cmp that runs it and the jcc of the
  * next record, jcc, together, or NULL when there is none for them */
 sc_fn *sc_cmp_jcc_form(const struct sc_insn *cmp, const struct sc_insn *jcc);
+/* branch.c: the self form of jcc handler fn (a jcc_N or a fused cmp_jcc
+ * form) for the end of a block linked to itself (sc_chain_self), or
+ * NULL when fn is neither */
+sc_fn *sc_self_form(sc_fn *fn);
 /* legacy.c: what exists only outside 64-bit mode */
 sc_fn op_daa_das, op_aaa_aas, op_aam, op_aad, op_salc, op_into, op_pusha,
 	op_popa, op_bound, op_arpl;
