@@ -27,10 +27,19 @@ int op_jcc(struct sc_cpu *c, const struct sc_insn *d)
  * condition the lazy flags decide quickly and a 64-bit canonical target
  * elsewhere, is inline; the rest is out of line (noinline), so that the
  * common path saves no registers.
+ *
+ * Each has a self form too (jcc_self_N, and the fused cmp_jcc's below),
+ * which the builder puts in place of it at the end of a self-loop, a
+ * block whose jcc jumps back to the block's own first byte and which
+ * is linked to itself (cache.c's sc_block_build, sc_self_form): taken,
+ * it goes round its block again (sc_chain_self), knowing without a look
+ * at the block's taken pointer that it leads back to c->blk.
  */
 static int jcc_branch(struct sc_cpu *c, const struct sc_insn *d)
 	__attribute__((noinline));
 static int jcc_cond(struct sc_cpu *c, const struct sc_insn *d)
+	__attribute__((noinline));
+static int jcc_cond_self(struct sc_cpu *c, const struct sc_insn *d)
 	__attribute__((noinline));
 
 static inline int jcc_taken(struct sc_cpu *c, const struct sc_insn *d)
@@ -50,6 +59,17 @@ static inline int jcc_taken(struct sc_cpu *c, const struct sc_insn *d)
 	return sc_retire_at(c, d, t);
 }
 
+/* Taken: a self form (self, a constant of each handler) goes round its
+ * own block, any other as jcc_taken says.  Always inline: each handler
+ * keeps one of the two. */
+static inline int jcc_go(struct sc_cpu *c, const struct sc_insn *d,
+			 bool self) __attribute__((always_inline));
+static inline int jcc_go(struct sc_cpu *c, const struct sc_insn *d,
+			 bool self)
+{
+	return self ? sc_chain_self(c, d, c->blk) : jcc_taken(c, d);
+}
+
 /* Any other target: sc_branch cuts it to the operand size or faults
  * (#GP) with the jcc's own RIP and count (sc_sync). */
 static int jcc_branch(struct sc_cpu *c, const struct sc_insn *d)
@@ -67,28 +87,38 @@ static int jcc_branch(struct sc_cpu *c, const struct sc_insn *d)
 /* A condition the lazy state does not make quick: sc_cond(). */
 static int jcc_cond(struct sc_cpu *c, const struct sc_insn *d)
 {
-	return sc_cond(c, d->op) ? jcc_taken(c, d) : sc_next(c, d);
+	return sc_cond(c, d->op) ? jcc_go(c, d, false) : sc_next(c, d);
 }
 
-#define JCC(cc)								\
-	static int jcc_##cc(struct sc_cpu *c, const struct sc_insn *d)	\
+static int jcc_cond_self(struct sc_cpu *c, const struct sc_insn *d)
+{
+	return sc_cond(c, d->op) ? jcc_go(c, d, true) : sc_next(c, d);
+}
+
+#define JCC_FORM(name, cc, self)					\
+	static int name(struct sc_cpu *c, const struct sc_insn *d)	\
 	{								\
 		int taken = sc_cond_quick(c, cc);			\
 		if (taken < 0)						\
-			return jcc_cond(c, d);				\
-		return taken ? jcc_taken(c, d) : sc_next(c, d);		\
+			return self ? jcc_cond_self(c, d) : jcc_cond(c, d); \
+		return taken ? jcc_go(c, d, self) : sc_next(c, d);	\
 	}
+#define JCC(cc) JCC_FORM(jcc_##cc, cc, false) JCC_FORM(jcc_self_##cc, cc, true)
 JCC(0) JCC(1) JCC(2) JCC(3) JCC(4) JCC(5) JCC(6) JCC(7)
 JCC(8) JCC(9) JCC(10) JCC(11) JCC(12) JCC(13) JCC(14) JCC(15)
 
+static sc_fn *const jcc_forms[2][16] = {
+	{ jcc_0, jcc_1, jcc_2, jcc_3, jcc_4, jcc_5, jcc_6, jcc_7,
+	  jcc_8, jcc_9, jcc_10, jcc_11, jcc_12, jcc_13, jcc_14, jcc_15 },
+	{ jcc_self_0, jcc_self_1, jcc_self_2, jcc_self_3, jcc_self_4,
+	  jcc_self_5, jcc_self_6, jcc_self_7, jcc_self_8, jcc_self_9,
+	  jcc_self_10, jcc_self_11, jcc_self_12, jcc_self_13, jcc_self_14,
+	  jcc_self_15 },
+};
+
 sc_fn *sc_jcc_form(unsigned cc)
 {
-	static sc_fn *const forms[16] = {
-		jcc_0, jcc_1, jcc_2, jcc_3, jcc_4, jcc_5, jcc_6, jcc_7,
-		jcc_8, jcc_9, jcc_10, jcc_11, jcc_12, jcc_13, jcc_14, jcc_15,
-	};
-
-	return forms[cc & 15];
+	return jcc_forms[0][cc & 15];
 }
 
 /*
@@ -102,10 +132,12 @@ sc_fn *sc_jcc_form(unsigned cc)
  * lazy state back.  A block runs only when all of it fits in the budget,
  * and is entered only at its first record, so that nothing can stop or
  * look between the two; the one-instruction path uses the cache's
- * records, which are never fused.
+ * records, which are never fused.  Each has a self form (self, _js),
+ * as jcc_N has.
  */
 static inline int cmp_jcc(struct sc_cpu *c, const struct sc_insn *d,
-			  unsigned sz, unsigned cc, uint64_t a, uint64_t b)
+			  unsigned sz, unsigned cc, bool self, uint64_t a,
+			  uint64_t b)
 {
 	uint64_t m = sc_mask(sz);
 	bool r;
@@ -114,14 +146,19 @@ static inline int cmp_jcc(struct sc_cpu *c, const struct sc_insn *d,
 	b &= m;
 	sc_lazy_set(c, LZ_SUB, sz, a, b, 0);
 	r = cc == 5 ? a != b : a <= b; /* jne: ZF = 0; jbe: CF = 1 or ZF = 1 */
-	return r ? jcc_taken(c, d + 1) : sc_next(c, d + 1);
+	return r ? jcc_go(c, d + 1, self) : sc_next(c, d + 1);
 }
 
 #define CMP_JCC_FORM(form, cc, sz, a, b)				\
 static int cmp_##form##sz##_j##cc(struct sc_cpu *c,			\
 				  const struct sc_insn *d)		\
 {									\
-	return cmp_jcc(c, d, sz, cc, a, b);				\
+	return cmp_jcc(c, d, sz, cc, false, a, b);			\
+}									\
+static int cmp_##form##sz##_js##cc(struct sc_cpu *c,			\
+				   const struct sc_insn *d)		\
+{									\
+	return cmp_jcc(c, d, sz, cc, true, a, b);			\
 }
 #define CMP_JCC(cc, sz)							\
 	CMP_JCC_FORM(eg, cc, sz, c->v->regs[d->rm], c->v->regs[d->reg])	\
@@ -131,18 +168,21 @@ static int cmp_##form##sz##_j##cc(struct sc_cpu *c,			\
 CMP_JCC(5, 2) CMP_JCC(5, 4) CMP_JCC(5, 8)
 CMP_JCC(6, 2) CMP_JCC(6, 4) CMP_JCC(6, 8)
 
-#define CMP_JCC_ROW(cc, sz)						\
-	{ cmp_eg##sz##_j##cc, cmp_ge##sz##_j##cc, cmp_ei##sz##_j##cc,	\
-	  cmp_ai##sz##_j##cc }
+#define CMP_JCC_ROW(j, cc, sz)						\
+	{ cmp_eg##sz##_##j##cc, cmp_ge##sz##_##j##cc,			\
+	  cmp_ei##sz##_##j##cc, cmp_ai##sz##_##j##cc }
+#define CMP_JCC_FORMS(j)						\
+	{ { CMP_JCC_ROW(j, 5, 2), CMP_JCC_ROW(j, 5, 4), CMP_JCC_ROW(j, 5, 8) }, \
+	  { CMP_JCC_ROW(j, 6, 2), CMP_JCC_ROW(j, 6, 4), CMP_JCC_ROW(j, 6, 8) } }
+/* [self][jne, jbe][2, 4, 8 bytes][eg, ge, ei, ai] */
+static sc_fn *const cmp_jcc_forms[2][2][3][4] = {
+	CMP_JCC_FORMS(j), CMP_JCC_FORMS(js),
+};
 
 sc_fn *sc_cmp_jcc_form(const struct sc_insn *cmp, const struct sc_insn *jcc)
 {
 	static sc_fn *const general[4] = {
 		op_alu_eg, op_alu_ge, op_alu_ei, op_alu_ai,
-	};
-	static sc_fn *const forms[2][3][4] = {
-		{ CMP_JCC_ROW(5, 2), CMP_JCC_ROW(5, 4), CMP_JCC_ROW(5, 8) },
-		{ CMP_JCC_ROW(6, 2), CMP_JCC_ROW(6, 4), CMP_JCC_ROW(6, 8) },
 	};
 	unsigned size = cmp->osz == 2 ? 0 : cmp->osz == 4 ? 1 : 2;
 	int k = jcc->fn == jcc_5 ? 0 : jcc->fn == jcc_6 ? 1 : -1;
@@ -152,7 +192,22 @@ sc_fn *sc_cmp_jcc_form(const struct sc_insn *cmp, const struct sc_insn *jcc)
 	for (unsigned f = 0; f < 4; f++)
 		if (cmp->fn != general[f] &&
 		    cmp->fn == sc_alu_reg_form(general[f], 7, cmp->osz))
-			return forms[k][size][f];
+			return cmp_jcc_forms[0][k][size][f];
+	return NULL;
+}
+
+sc_fn *sc_self_form(sc_fn *fn)
+{
+	sc_fn *const *jcc = jcc_forms[0];
+	sc_fn *const *fused = &cmp_jcc_forms[0][0][0][0];
+	size_t nfused = sizeof(cmp_jcc_forms[0]) / sizeof(*fused);
+
+	for (size_t i = 0; i < 16; i++)
+		if (jcc[i] == fn)
+			return jcc_forms[1][i];
+	for (size_t i = 0; i < nfused; i++)
+		if (fused[i] == fn)
+			return (&cmp_jcc_forms[1][0][0][0])[i];
 	return NULL;
 }
 

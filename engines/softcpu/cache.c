@@ -154,6 +154,14 @@ bool sc_block_ends(const struct sc_insn *d)
  * The page of the target is the code page the loop translated (b's
  * page), so that a crossing needs neither the canonical check nor the
  * code_vpn one.
+ *
+ * A self-loop, a jcc back to its own block's first byte (s is b), meets
+ * every condition above as soon as b is built, so that sc_block_build
+ * links it then, and no other block's link waits on it: b->taken = b
+ * takes no taken_from, which stays free for one other block's jcc into
+ * b.  Its one slot holds both ends, so that building the slot anew
+ * undoes it with the rest (block_unlink: a self-link is not a partner's
+ * taken_from to clear; taken_from is never b).
  */
 static uint64_t jcc_target_tag(const struct sc_block *b)
 {
@@ -167,21 +175,25 @@ void sc_block_link(struct sc_block *b, struct sc_block *s)
 	const struct sc_insn *j = &b->insn[b->n - 1];
 	uint64_t t = jcc_target_tag(b);
 
-	if (b->taken || s->taken_from || !s->threaded || !j->threaded ||
+	if (b->taken || (s != b && s->taken_from) || !s->threaded ||
+	    !j->threaded ||
 	    j->osz != 8 || t != s->tag ||
 	    t >> PAGE_4K_SHIFT != b->tag >> PAGE_4K_SHIFT ||
 	    !((j->map == 1 && (j->opc & 0xf0) == 0x70) ||
 	      (j->map == 2 && (j->opc & 0xf0) == 0x80)))
 		return;
 	b->taken = s;
-	s->taken_from = b;
+	if (s != b) /* a self-loop: the slot holds both ends */
+		s->taken_from = b;
 }
 
 /* Slot b is about to hold another block: no taken pointer may lead into
- * it or out of it any more. */
+ * it or out of it any more.  Its own self-link is only b->taken: clearing
+ * "its target's taken_from" there would clear b's, and lose the other
+ * block's pointer into b. */
 static void block_unlink(struct sc_block *b)
 {
-	if (b->taken)
+	if (b->taken && b->taken != b)
 		b->taken->taken_from = NULL;
 	if (b->taken_from)
 		b->taken_from->taken = NULL;
@@ -241,6 +253,18 @@ struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 	b->n = (uint16_t)n;
 	b->bytes = (uint16_t)(off - start);
 	b->succ[0] = b->succ[1] = NULL;
+	/* A self-loop is linked to itself from its first run, and its jcc
+	 * (and a fused cmp before it) run in their self forms (branch.c),
+	 * which the record before each hops to (b is threaded: all chain). */
+	sc_block_link(b, b);
+	for (unsigned i = n >= 2 ? n - 2 : 0; b->taken == b && i < n; i++) {
+		sc_fn *self = sc_self_form(b->insn[i].fn);
+		if (!self)
+			continue;
+		b->insn[i].fn = self;
+		if (i > 0)
+			b->insn[i - 1].hop = self;
+	}
 	c->page_code[pg] = 1;
 	c->built++;
 	return b;

@@ -175,10 +175,12 @@ struct sc_block {
 	struct sc_block *taken; /* the block its jcc's target begins,
 			     in its page, of fast forms only: valid by
 			     construction, unchecked (sc_chain, cache.c's
-			     sc_block_link); NULL: none known */
-	struct sc_block *taken_from; /* the one block whose taken is this
-			     one (NULL: none), to undo that when this
-			     slot is built anew */
+			     sc_block_link); itself for a self-loop,
+			     linked when built (sc_chain_self); NULL:
+			     none known */
+	struct sc_block *taken_from; /* the one other block whose taken
+			     is this one (NULL: none), to undo that when
+			     this slot is built anew */
 	struct sc_insn insn[SC_BLOCK_MAX];
 };
 
@@ -504,7 +506,8 @@ static inline int sc_next(struct sc_cpu *c, const struct sc_insn *d)
  * The successor's instructions are counted from its first record on:
  * run0, icount0 and base move there, so that sc_retire and sc_sync stay
  * true.  Over the budget, the chain retires at the jump to t, and the
- * loop goes on.
+ * loop goes on.  A jcc back to its own block's first byte, a self-loop,
+ * moves only icount0 (sc_chain_self, below).
  */
 #define SC_CHAIN_MAX 256
 static inline int sc_chain(struct sc_cpu *c, const struct sc_insn *d,
@@ -520,6 +523,29 @@ static inline int sc_chain(struct sc_cpu *c, const struct sc_insn *d,
 	c->icount0 = count;
 	c->base = t;
 	return s->insn[0].fn(c, s->insn);
+}
+
+/*
+ * A self-loop: block b's jcc, record d, jumps back to b's own first byte
+ * (compiled code's innermost loops), and b->taken is b.  Crossing there
+ * changes nothing but the count: the chain stays in b (blk), counted
+ * from b's first record (run0) and at b's first byte's RIP (base), so
+ * that only icount0 moves, by b->n.  That is the count sc_chain would
+ * compute, because only a block of fast forms is linked to itself
+ * (cache.c's sc_block_link), and such a block's records run only as one
+ * chain from its first record, with run0 on it (cpu.c's run_records,
+ * sc_chain and this): its jcc, the last record, is b->n records past
+ * run0.  The budget's test is sc_chain's.
+ */
+static inline int sc_chain_self(struct sc_cpu *c, const struct sc_insn *d,
+				struct sc_block *b)
+{
+	uint64_t count = c->icount0 + b->n;
+
+	if (count + b->n > c->climit)
+		return sc_retire_at(c, d, c->base);
+	c->icount0 = count;
+	return b->insn[0].fn(c, b->insn);
 }
 
 /*
@@ -1189,6 +1215,10 @@ sc_fn *sc_jcc_form(unsigned cc);
 /* branch.c: the handler of record cmp that runs it and the jcc of the
  * next record, jcc, together, or NULL when there is none for them */
 sc_fn *sc_cmp_jcc_form(const struct sc_insn *cmp, const struct sc_insn *jcc);
+/* branch.c: the self form of jcc handler fn (a jcc_N or a fused cmp_jcc
+ * form) for the end of a block linked to itself (sc_chain_self), or
+ * NULL when fn is neither */
+sc_fn *sc_self_form(sc_fn *fn);
 /* legacy.c: what exists only outside 64-bit mode */
 sc_fn op_daa_das, op_aaa_aas, op_aam, op_aad, op_salc, op_into, op_pusha,
 	op_popa, op_bound, op_arpl;

@@ -2911,6 +2911,296 @@ static void test_cmp_jcc_fused(void **state)
 	}
 }
 
+/*
+ * A self-loop: a block whose jcc jumps back to its own first byte
+ * (compiled code's innermost loops; softcpu.h's sc_chain_self).  The
+ * builder links it to itself (cache.c's sc_block_link), and a taken jcc
+ * there only counts the block's instructions and runs its first record
+ * again.  block_self() says the block at gpa is such a block, so that
+ * the tests below test that path (they would pass through the run loop
+ * too).
+ */
+static void assert_self_linked(uint64_t gpa)
+{
+	struct sc_block *b = block_of(gpa);
+
+	assert_non_null(b);
+	assert_true(b->threaded);
+	assert_ptr_equal(b->taken, b);
+}
+
+/*
+ * Two self-loops, one ending in cmp and jne (the fused form,
+ * branch.c's cmp_jcc), one in sub and jne (jcc_5 alone):
+ * self_fused:
+ * 00: add rcx, 1                48 83 c1 01
+ * 04: add rdx, rcx              48 01 ca
+ * 07: cmp rcx, 1000             48 81 f9 e8 03 00 00
+ * 0e: jne 00                    75 f0
+ * 10: int3                      cc
+ * self_plain (from rcx = 1000 down):
+ * 00: add rdx, rcx              48 01 ca
+ * 03: sub rcx, 1                48 83 e9 01
+ * 07: jne 00                    75 f7
+ * 09: int3                      cc
+ */
+static const uint8_t self_fused[] = {
+	0x48, 0x83, 0xc1, 0x01, 0x48, 0x01, 0xca,
+	0x48, 0x81, 0xf9, 0xe8, 0x03, 0x00, 0x00, 0x75, 0xf0, 0xcc,
+};
+static const uint8_t self_plain[] = {
+	0x48, 0x01, 0xca, 0x48, 0x83, 0xe9, 0x01, 0x75, 0xf7, 0xcc,
+};
+
+/* A deadline at each instruction of the 300th iteration of a self-loop,
+ * deep in a chain that went round it hundreds of times: the run stops
+ * after exactly that many instructions, with RIP and the registers of
+ * that point; the rest of the loop then runs to its end. */
+static void test_chain_self_deadline(void **state)
+{
+	static const uint64_t fused_at[4] = { 0x0, 0x4, 0x7, 0xe };
+	static const uint64_t plain_at[3] = { 0x0, 0x3, 0x7 };
+	(void)state;
+
+	load(self_fused, sizeof(self_fused));
+	for (unsigned j = 0; j < 4; j++) {
+		v->rip = CODE;
+		v->regs[GPR_RCX] = v->regs[GPR_RDX] = 0;
+		uint64_t start = v->instructions;
+		vm.insn_deadline = start + 4 * 300 + j;
+		struct vm_exit x = run();
+		assert_int_equal(x.reason, EXIT_INTERRUPT);
+		assert_int_equal(v->instructions - start, 4 * 300 + j);
+		assert_int_equal(v->rip, CODE + fused_at[j]);
+		assert_int_equal(v->regs[GPR_RCX], 300 + (j > 0));
+		assert_int_equal(v->regs[GPR_RDX],
+				 300 * 301 / 2 + (j > 1 ? 301 : 0));
+		vm.insn_deadline = UINT64_MAX;
+		run_to_int3();
+		assert_int_equal(v->instructions - start, 4 * 1000 + 1);
+		assert_int_equal(v->rip, CODE + 0x11); /* after the int3 */
+		assert_int_equal(v->regs[GPR_RDX], 1000 * 1001 / 2);
+		assert_self_linked(CODE);
+	}
+
+	load(self_plain, sizeof(self_plain));
+	for (unsigned j = 0; j < 3; j++) {
+		v->rip = CODE;
+		v->regs[GPR_RCX] = 1000;
+		v->regs[GPR_RDX] = 0;
+		uint64_t start = v->instructions;
+		vm.insn_deadline = start + 3 * 300 + j;
+		struct vm_exit x = run();
+		assert_int_equal(x.reason, EXIT_INTERRUPT);
+		assert_int_equal(v->instructions - start, 3 * 300 + j);
+		assert_int_equal(v->rip, CODE + plain_at[j]);
+		assert_int_equal(v->regs[GPR_RCX], 700 - (j > 1));
+		assert_int_equal(v->regs[GPR_RDX],
+				 (1000 * 1001 - 700 * 701) / 2 +
+				 (j > 0 ? 700 : 0));
+		vm.insn_deadline = UINT64_MAX;
+		run_to_int3();
+		assert_int_equal(v->instructions - start, 3 * 1000 + 1);
+		assert_int_equal(v->rip, CODE + 0xa); /* after the int3 */
+		assert_int_equal(v->regs[GPR_RDX], 1000 * 1001 / 2);
+		assert_self_linked(CODE);
+	}
+}
+
+/*
+ * A self-loop of 3 million instructions: it spans hundreds of the run
+ * loop's slices (SC_SLICE, 4,096 instructions, which its 3-instruction
+ * iterations do not divide), so that the budget ends the chain at every
+ * point of an iteration in turn, and the chain goes back to the run loop
+ * every SC_CHAIN_MAX instructions within a slice: the count and the sum
+ * come out exact, and the chain in force at its end was allowed
+ * SC_CHAIN_MAX (and a block) past where the loop called it, not the
+ * slice's end.
+ */
+static void test_chain_self_depth(void **state)
+{
+	struct sc_cpu *c = vm.engine_data;
+	(void)state;
+
+	load(self_plain, sizeof(self_plain));
+	v->regs[GPR_RCX] = 1 << 20;
+	v->regs[GPR_RDX] = 0;
+	uint64_t start = v->instructions;
+	run_to_int3();
+	assert_int_equal(v->instructions - start, 3 * (1 << 20) + 1);
+	assert_int_equal(v->regs[GPR_RDX], (1ULL << 20) * ((1 << 20) + 1) / 2);
+	assert_self_linked(CODE);
+	assert_true(c->climit <= v->instructions + SC_CHAIN_MAX +
+				  SC_BLOCK_MAX);
+}
+
+/*
+ * A self-loop that rewrites its own code from its 300th iteration on:
+ * each iteration stores the counter's low byte at rbp - ((rcx + rdi) &
+ * rsi), which is DATA + 3 while rcx + rdi (rdi = 2^20 - 300) has bit 20
+ * clear and then CODE + 3, the immediate of the add at the loop's start.
+ * Until then the loop goes round its self-link; from then on the store
+ * drops the page's code and stops the chain (code_written), and the next
+ * iteration must add what the one before stored (an imm8, sign-extended),
+ * not the old 1.
+ * 00: add rdx, 1                48 83 c2 01   (imm8 at 03)
+ * 04: add rcx, 1                48 83 c1 01
+ * 08: lea rbx, [rcx + rdi]      48 8d 1c 39
+ * 0c: and rbx, rsi              48 21 f3     (rsi = 2^20)
+ * 0f: mov rax, rbp              48 89 e8     (rbp = DATA + 3)
+ * 12: sub rax, rbx              48 29 d8
+ * 15: mov [rax], cl             88 08
+ * 17: cmp rcx, 1000             48 81 f9 e8 03 00 00
+ * 1e: jne 00                    75 e0
+ * 20: int3                      cc
+ */
+static void test_chain_self_rewrites(void **state)
+{
+	static const uint8_t code[] = {
+		0x48, 0x83, 0xc2, 0x01, 0x48, 0x83, 0xc1, 0x01,
+		0x48, 0x8d, 0x1c, 0x39, 0x48, 0x21, 0xf3, 0x48, 0x89, 0xe8,
+		0x48, 0x29, 0xd8, 0x88, 0x08,
+		0x48, 0x81, 0xf9, 0xe8, 0x03, 0x00, 0x00, 0x75, 0xe0, 0xcc,
+	};
+	uint64_t sum = 300; /* iterations 1 to 300 add 1 */
+	(void)state;
+
+	for (uint64_t i = 301; i <= 1000; i++)
+		sum += (uint64_t)(int8_t)(i - 1); /* what iteration i - 1
+						     stored, sign-extended */
+	for (int i = 0; i < 3; i++) { /* load() puts the 1 back */
+		load(code, sizeof(code));
+		v->regs[GPR_RCX] = v->regs[GPR_RDX] = 0;
+		v->regs[GPR_RDI] = (1ULL << 20) - 300;
+		v->regs[GPR_RSI] = 1ULL << 20;
+		v->regs[GPR_RBP] = DATA + 3;
+		assert_int_equal(CODE + 3, DATA + 3 - (1ULL << 20));
+		uint64_t start = v->instructions;
+		/* Half way to the rewrite: on the self-link. */
+		vm.insn_deadline = start + 9 * 200 + 4;
+		struct vm_exit x = run();
+		assert_int_equal(x.reason, EXIT_INTERRUPT);
+		assert_int_equal(v->rip, CODE + 0xf);
+		assert_self_linked(CODE);
+		vm.insn_deadline = UINT64_MAX;
+		run_to_int3();
+		assert_int_equal(v->regs[GPR_RDX], sum);
+		assert_int_equal(v->regs[GPR_RCX], 1000);
+		assert_int_equal(v->rip, CODE + 0x21); /* after the int3 */
+		assert_int_equal(v->instructions - start, 1000 * 9 + 1);
+	}
+}
+
+/*
+ * A fault on the 300th iteration of a self-loop: its own RIP, the count
+ * of what retired before it, nothing of it done.  The store's address is
+ * DATA plus the counter's low byte while rcx + rdi (rdi = 2^63 - 300)
+ * has bit 63 clear, and not canonical from rcx = 300 on.
+ * 00: add rcx, 1                48 83 c1 01
+ * 04: lea rbx, [rcx + rdi]      48 8d 1c 39
+ * 08: and rbx, rsi              48 21 f3     (rsi = 2^63 | 0xff)
+ * 0b: add rbx, rbp              48 01 eb     (rbp = DATA)
+ * 0e: mov [rbx], cl             88 0b        (#GP at rcx = 300)
+ * 10: cmp rcx, 1000             48 81 f9 e8 03 00 00
+ * 17: jne 00                    75 e7
+ * 19: int3                      cc
+ */
+static void test_chain_self_fault(void **state)
+{
+	static const uint8_t code[] = {
+		0x48, 0x83, 0xc1, 0x01, 0x48, 0x8d, 0x1c, 0x39,
+		0x48, 0x21, 0xf3, 0x48, 0x01, 0xeb, 0x88, 0x0b,
+		0x48, 0x81, 0xf9, 0xe8, 0x03, 0x00, 0x00, 0x75, 0xe7, 0xcc,
+	};
+	(void)state;
+
+	load(code, sizeof(code));
+	for (int i = 0; i < 3; i++) { /* decoded, then from its block */
+		uint8_t byte;
+		v->rip = CODE;
+		v->regs[GPR_RCX] = 0;
+		v->regs[GPR_RDI] = (1ULL << 63) - 300;
+		v->regs[GPR_RSI] = 1ULL << 63 | 0xff;
+		v->regs[GPR_RBP] = DATA;
+		uint64_t start = v->instructions;
+		struct vm_exit x = run();
+		assert_int_equal(x.reason, EXIT_EXCEPTION);
+		assert_int_equal(x.exc.vector, T_GP);
+		assert_int_equal(x.rip, CODE + 0xe);
+		assert_int_equal(v->rip, CODE + 0xe);
+		assert_int_equal(v->instructions - start, 299 * 7 + 4);
+		assert_int_equal(v->regs[GPR_RCX], 300);
+		assert_int_equal(v->regs[GPR_RBX], 1ULL << 63 | DATA);
+		/* iteration 299's store: at DATA + 0xff, its counter */
+		assert_int_equal(gm_read(&vm.mem, DATA + 0xff, &byte, 1), 0);
+		assert_int_equal(byte, 299 % 256);
+		assert_self_linked(CODE);
+	}
+}
+
+/*
+ * A self-loop's slot built anew for another block, while another block's
+ * taken pointer leads into it: the self-link goes with the slot, and so
+ * does the other block's pointer (cache.c's block_unlink, which must not
+ * lose the second when it undoes the first).  The block table is
+ * direct-mapped by (tag ^ tag >> 12) & (SC_NBLOCKS - 1), so the block at
+ * CODE + 0x1011 takes the slot of the block at CODE + 0x10.  Its code
+ * adds 100 to rdx: the jcc at 08 still pointing into the slot would run
+ * it in the second loop.
+ * 00: add rcx, 1                48 83 c1 01
+ * 04: cmp rcx, 0                48 83 f9 00
+ * 08: jne 10                    75 06        (always: into the loop)
+ * 0a: int3 x6                   cc ...
+ * 10: add rdx, 1                48 83 c2 01
+ * 14: cmp rdx, 100              48 83 fa 64
+ * 18: jne 10                    75 f6        (the self-loop)
+ * 1a: xor edx, edx              31 d2
+ * 1c: cmp rcx, 5                48 83 f9 05
+ * 20: jne 00                    75 de
+ * 22: int3                      cc
+ */
+static void test_chain_self_slot_reused(void **state)
+{
+	static const uint8_t code[] = {
+		0x48, 0x83, 0xc1, 0x01, 0x48, 0x83, 0xf9, 0x00, 0x75, 0x06,
+		0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+		0x48, 0x83, 0xc2, 0x01, 0x48, 0x83, 0xfa, 0x64, 0x75, 0xf6,
+		0x31, 0xd2, 0x48, 0x83, 0xf9, 0x05, 0x75, 0xde, 0xcc,
+	};
+	static const uint8_t other[] = { 0x48, 0x83, 0xc2, 0x64, 0xcc };
+	const uint64_t at = CODE + 0x1011;
+	(void)state;
+
+	load(code, sizeof(code));
+	for (int i = 0; i < 2; i++) {
+		v->rip = CODE;
+		v->regs[GPR_RCX] = v->regs[GPR_RDX] = 0;
+		uint64_t start = v->instructions;
+		run_to_int3();
+		assert_int_equal(v->instructions - start, 5 * (3 + 3 * 100 + 3) + 1);
+		assert_int_equal(v->rip, CODE + 0x23); /* after the int3 */
+		assert_int_equal(v->regs[GPR_RCX], 5);
+		assert_int_equal(v->regs[GPR_RDX], 0);
+		struct sc_block *b = block_of(CODE + 0x10);
+		assert_self_linked(CODE + 0x10);
+		assert_ptr_equal(block_of(CODE)->taken, b);
+		assert_ptr_equal(block_of(CODE + 0x1a)->taken, block_of(CODE));
+
+		/* The other block into b's slot: b is gone, and with it
+		 * the pointer into it. */
+		assert_int_equal(vm_write_phys(&vm, at, other, sizeof(other)),
+				 0);
+		v->rip = at;
+		v->regs[GPR_RDX] = 0;
+		run_to_int3();
+		assert_int_equal(v->regs[GPR_RDX], 100);
+		assert_ptr_equal(block_of(at), b);
+		assert_ptr_equal(b->taken, NULL);
+		assert_null(block_of(CODE + 0x10));
+		assert_null(block_of(CODE)->taken);
+	}
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -2977,6 +3267,11 @@ int main(void)
 		T(test_random_code32),
 		T(test_chain_taken_slot_reused),
 		T(test_cmp_jcc_fused),
+		T(test_chain_self_deadline),
+		T(test_chain_self_depth),
+		T(test_chain_self_rewrites),
+		T(test_chain_self_fault),
+		T(test_chain_self_slot_reused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
