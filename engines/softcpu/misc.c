@@ -131,8 +131,8 @@ int op_mov_ri(struct sc_cpu *c, const struct sc_insn *d)
 #define FLAT_STORE_SHAPE(name, shape, sz, T, general, value)		\
 	static int name(struct sc_cpu *c, const struct sc_insn *d)	\
 	{								\
-		uint8_t *p = sc_flat(c, d, sz, true, shape);		\
-		if (!p)							\
+		uint8_t *p;						\
+		if (!sc_flat(c, d, sz, true, shape, &p))		\
 			return sc_general(c, d, general);		\
 		T x = (T)(value);					\
 		memcpy(p, &x, sz);					\
@@ -141,8 +141,8 @@ int op_mov_ri(struct sc_cpu *c, const struct sc_insn *d)
 #define FLAT_LOAD_SHAPE(name, shape, sz, T, general, osz)		\
 	static int name(struct sc_cpu *c, const struct sc_insn *d)	\
 	{								\
-		const uint8_t *p = sc_flat(c, d, sz, false, shape);	\
-		if (!p)							\
+		uint8_t *p;						\
+		if (!sc_flat(c, d, sz, false, shape, &p))		\
 			return sc_general(c, d, general);		\
 		T x;							\
 		memcpy(&x, p, sz);					\
