@@ -12,10 +12,12 @@
  * Invalidation works by page generations.  Every guest-physical page has
  * a generation number, and a record is valid only while the generation it
  * was decoded under is still its page's.  A page that holds records is
- * marked in page_code[]; the first write to it (by the guest through the
- * MMU, sc_code_write(), or by the monitor through engine->ram_written)
+ * marked in page_code[] (sc_code_mark, which also takes the write tag
+ * from every TLB entry of the page, so that a store to it misses the
+ * MMU's fast path: mmu.c); the first write to it (by the guest through
+ * the MMU, sc_code_write(), or by the monitor through engine->ram_written)
  * bumps the generation, which drops every record of the page at once, and
- * clears the mark so that further writes cost a single byte test.
+ * clears the mark, so that further writes take the fast path again.
  * Self-modifying code therefore works at page granularity, the way a real
  * CPU's snooping of its instruction cache would make it look.
  *

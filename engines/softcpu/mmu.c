@@ -19,7 +19,9 @@
  * guest-physical frame, which gm_ptr() turns into a host pointer.
  *
  * A direct-mapped TLB of SC_TLB_SIZE entries caches each page's host
- * address with its three rights (read, write, fetch) computed in one walk.
+ * address with its three rights (read, write, fetch) computed in one walk,
+ * and a tag for a read's and one for a store's fast path (softcpu.h's
+ * struct sc_tlb; "Stores and decoded code" below).
  * There are two, one per view of the shadow (the supervisor and the user
  * view of the current address space): a change of virtual CPL switches
  * the shadow's view and softcpu's TLB with it, and empties neither, as a

@@ -1169,9 +1169,10 @@ static inline struct sc_block *sc_block_lookup(struct sc_cpu *c, uint64_t tag,
 }
 /*
  * Decode the block whose first byte is at offset off of the code page e
- * (RAM offset e->ram + off, code size c->csz) into its slot.  NULL when
- * not even the first instruction lies whole within the page or decodes:
- * the run loop then takes the one-instruction path, which reports it.
+ * (RAM offset sc_tlb_ram(c, e) + off, code size c->csz) into its slot.
+ * NULL when not even the first instruction lies whole within the page or
+ * decodes: the run loop then takes the one-instruction path, which
+ * reports it.
  */
 struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 				unsigned off);
