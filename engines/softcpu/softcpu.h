@@ -231,7 +231,6 @@ struct sc_tlb {
 #define TLB_R 0x1
 #define TLB_W 0x2
 #define TLB_X 0x4
-#define TLB_RIGHTS (TLB_R | TLB_W | TLB_X)
 #define TLB_ROM 0x8     /* the BIOS area, which the shadow lets the guest
 			   write: TLB_W is off, and writes are dropped */
 #define TLB_LISTED 0x10 /* its slot is on its TLB's filled[] list */
