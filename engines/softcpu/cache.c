@@ -12,10 +12,12 @@
  * Invalidation works by page generations.  Every guest-physical page has
  * a generation number, and a record is valid only while the generation it
  * was decoded under is still its page's.  A page that holds records is
- * marked in page_code[]; the first write to it (by the guest through the
- * MMU, sc_code_write(), or by the monitor through engine->ram_written)
+ * marked in page_code[] (sc_code_mark, which also takes the write tag
+ * from every TLB entry of the page, so that a store to it misses the
+ * MMU's fast path: mmu.c); the first write to it (by the guest through
+ * the MMU, sc_code_write(), or by the monitor through engine->ram_written)
  * bumps the generation, which drops every record of the page at once, and
- * clears the mark so that further writes cost a single byte test.
+ * clears the mark, so that further writes take the fast path again.
  * Self-modifying code therefore works at page granularity, the way a real
  * CPU's snooping of its instruction cache would make it look.
  *
@@ -89,7 +91,7 @@ struct sc_insn *sc_cache_put(struct sc_cpu *c, uint64_t ram,
 		slot->csz |= SC_CSZ_UNSCANNED;
 	slot->tag = sc_cache_tag(ram, slot->csz);
 	slot->gen = c->page_gen[pg];
-	c->page_code[pg] = 1;
+	sc_code_mark(c, ram);
 	return slot;
 }
 
@@ -209,9 +211,11 @@ static void block_unlink(struct sc_block *b)
 struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 				unsigned off)
 {
-	uint64_t tag = sc_cache_tag(e->ram + off, c->csz);
+	uint64_t ram = sc_tlb_ram(c, e);
+	uint64_t tag = sc_cache_tag(ram + off, c->csz);
 	struct sc_block *b = &c->blocks[(tag ^ tag >> 12) & (SC_NBLOCKS - 1)];
-	uint64_t pg = e->ram >> PAGE_4K_SHIFT;
+	uint64_t pg = ram >> PAGE_4K_SHIFT;
+	const uint8_t *host = sc_tlb_host(e);
 	unsigned n = 0, start = off;
 
 	block_unlink(b);
@@ -219,7 +223,7 @@ struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 		unsigned avail = PAGE_4K - off < 15 ? PAGE_4K - off : 15;
 		struct sc_insn *d = &b->insn[n];
 
-		if (sc_decode(e->host + off, avail, c->csz, d) != SC_DEC_OK)
+		if (sc_decode(host + off, avail, c->csz, d) != SC_DEC_OK)
 			break;
 		c->decodes++;
 		d->boff = (uint16_t)(off - start);
@@ -265,7 +269,7 @@ struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 		if (i > 0)
 			b->insn[i - 1].hop = self;
 	}
-	c->page_code[pg] = 1;
+	sc_code_mark(c, ram);
 	c->built++;
 	return b;
 }
@@ -308,18 +312,19 @@ const uint8_t *sc_patch_fetch(struct sc_cpu *c, const struct sc_tlb *e,
 			      uint64_t lin, unsigned off, unsigned n,
 			      uint8_t *buf)
 {
-	uint64_t watch[2];
+	uint64_t watch[2], ram = sc_tlb_ram(c, e);
 
-	if (patch_enter(c->vm, lin, e->gpa + off, watch))
-		sc_patch_forget(c, e->ram);
+	if (patch_enter(c->vm, lin, sc_tlb_gpa(e) + off, watch))
+		sc_patch_forget(c, ram);
 	/* A frame never scanned (user code): what is decoded from it must
 	 * not run at CPL 0 before the frame is scanned. */
 	c->patch_unscanned = watch[0] == PATCH_NONE;
 	for (unsigned i = 0; i < 2; i++)
 		if (watch[i] != PATCH_NONE && watch[i] >> PAGE_4K_SHIFT <
 		    c->npages)
-			c->page_code[watch[i] >> PAGE_4K_SHIFT] = 1;
-	return patch_overlay(c->patch, e->ram, off, e->host + off, n, buf);
+			sc_code_mark(c, watch[i]);
+	return patch_overlay(c->patch, ram, off, sc_tlb_host(e) + off, n,
+			     buf);
 }
 
 void sc_patch_forget(void *cpu, uint64_t frame)

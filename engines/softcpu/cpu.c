@@ -122,7 +122,7 @@ static const struct sc_tlb *fetch_page(struct sc_cpu *c, uint64_t lin)
 {
 	const struct sc_tlb *e = sc_translate(c, lin, ACC_FETCH);
 
-	if (e && !e->host) {
+	if (e && !sc_tlb_host(e)) {
 		sc_unsupported(c, "softcpu: instruction fetch from MMIO");
 		return NULL;
 	}
@@ -144,7 +144,7 @@ static const struct sc_insn *fetch_crossing(struct sc_cpu *c, uint64_t lin,
 	const struct sc_tlb first = *e1; /* translating next may reuse e1 */
 	uint64_t next = (lin + n1) & c->lin_mask;
 	unsigned off = lin & (PAGE_4K - 1);
-	const uint8_t *p1 = first.host + off;
+	const uint8_t *p1 = sc_tlb_host(&first) + off;
 
 	if (c->mode64 && !x86_canonical(next)) {
 		sc_gp(c, 0);
@@ -158,7 +158,7 @@ static const struct sc_insn *fetch_crossing(struct sc_cpu *c, uint64_t lin,
 	if (c->patch)
 		p1 = sc_patch_fetch(c, &first, lin, off, n1, pbuf1);
 	memcpy(buf, p1, n1);
-	memcpy(buf + n1, e->host, sizeof(buf) - n1);
+	memcpy(buf + n1, sc_tlb_host(e), sizeof(buf) - n1);
 	if (sc_decode(buf, sizeof(buf), c->csz, scratch) != SC_DEC_OK) {
 		sc_gp(c, 0); /* longer than 15 bytes */
 		return NULL;
@@ -184,8 +184,8 @@ static const struct sc_tlb *code_page(struct sc_cpu *c, uint64_t rip,
 	if (!(e = fetch_page(c, lin)))
 		return NULL;
 	c->code_vpn = lin >> PAGE_4K_SHIFT;
-	c->code_tag = sc_cache_tag(e->ram, c->csz);
-	c->code_gen = &c->page_gen[e->ram >> PAGE_4K_SHIFT];
+	c->code_tag = sc_cache_tag(sc_tlb_ram(c, e), c->csz);
+	c->code_gen = &c->page_gen[sc_tlb_ram(c, e) >> PAGE_4K_SHIFT];
 	return e;
 }
 
@@ -202,12 +202,12 @@ static const struct sc_insn *fetch(struct sc_cpu *c, uint64_t rip,
 
 	if (!(e = code_page(c, rip, lin)))
 		return NULL;
-	uint64_t ram = e->ram + off;
+	uint64_t ram = sc_tlb_ram(c, e) + off;
 	if ((d = sc_cache_find(c, ram)))
 		return d;
 	c->decodes++;
 	avail = PAGE_4K - off < 15 ? PAGE_4K - off : 15;
-	const uint8_t *bytes = e->host + off;
+	const uint8_t *bytes = sc_tlb_host(e) + off;
 	uint8_t pbuf[15];
 	if (c->patch) /* --patch: scan first, then see the patches */
 		bytes = sc_patch_fetch(c, e, lin, off, avail, pbuf);
@@ -635,9 +635,11 @@ static int sc_init(struct vm *vm, char *why, size_t len)
 	c->v = &vm->vcpu;
 	c->tag_keep = ~0ULL;
 	c->blk = &c->lone;
+	c->ram_base = vm->mem.base;
 	for (unsigned i = 0; i < SHADOW_NVIEWS; i++)
 		for (unsigned j = 0; j < SC_TLB_SIZE; j++)
-			c->views[i].e[j].vpn = SC_TLB_EMPTY;
+			c->views[i].e[j].vpn = c->views[i].e[j].wvpn =
+				SC_TLB_EMPTY;
 	sc_tlb_flush(c, SHADOW_FLUSH_ALL); /* use the current view's TLB */
 	sc_mode_update(c);
 	sc_host_probe(&c->host);
@@ -723,9 +725,10 @@ static void sc_print_stats(const struct vm *vm, double secs, FILE *f)
 	fprintf(f, "softcpu: mmio: %" PRIu64 " device accesses\n",
 		c->mmio_accesses);
 	fprintf(f, "softcpu: tlb: %" PRIu64 " fills, %" PRIu64 " emptied "
-		"(%" PRIu64 " entries), %" PRIu64 " changes of view kept\n",
+		"(%" PRIu64 " entries), %" PRIu64 " changes of view kept, "
+		"%" PRIu64 " pages protected as code\n",
 		c->tlb_fills, c->tlb_empties, c->tlb_emptied,
-		c->view_switches);
+		c->view_switches, c->tlb_protects);
 }
 
 const struct engine engine_softcpu = {

@@ -126,27 +126,41 @@ int op_mov_ri(struct sc_cpu *c, const struct sc_insn *d)
  * was changed yet (sc_general).  Like every fast form, each ends with
  * sc_next().  Each is made twice: name for any address, name_bd for a
  * base and a displacement only (sc_shape_bd), whose effective address
- * is one addition.
+ * is one addition.  A byte register here is never AH..BH (sc_flat_form
+ * leaves those to the general handler, compiled code hardly uses them):
+ * it is the low byte of regs[d->reg], with no test for SC_HIBYTE.
  */
+/* sc_rset for a register that is not AH..BH. */
+static inline void rset_low(uint64_t *p, unsigned sz, uint64_t x)
+{
+	if (sz == 4)
+		*p = (uint32_t)x;
+	else if (sz == 8)
+		*p = x;
+	else
+		*p = (*p & ~sc_mask(sz)) | (x & sc_mask(sz));
+}
+
 #define FLAT_STORE_SHAPE(name, shape, sz, T, general, value)		\
 	static int name(struct sc_cpu *c, const struct sc_insn *d)	\
 	{								\
-		uint8_t *p = sc_flat(c, d, sz, true, shape);		\
-		if (!p)							\
-			return sc_general(c, d, general);		\
+		uint8_t *p;						\
 		T x = (T)(value);					\
+		if (!sc_flat(c, d, sz, true, shape, &p))		\
+			return sc_general(c, d, general);		\
 		memcpy(p, &x, sz);					\
 		return sc_next(c, d);					\
 	}
 #define FLAT_LOAD_SHAPE(name, shape, sz, T, general, osz)		\
 	static int name(struct sc_cpu *c, const struct sc_insn *d)	\
 	{								\
-		const uint8_t *p = sc_flat(c, d, sz, false, shape);	\
-		if (!p)							\
+		uint8_t *p;						\
+		uint64_t *r = &c->v->regs[d->reg];			\
+		if (!sc_flat(c, d, sz, false, shape, &p))		\
 			return sc_general(c, d, general);		\
 		T x;							\
 		memcpy(&x, p, sz);					\
-		sc_rset(c, d->reg, osz, x);				\
+		rset_low(r, osz, x);					\
 		return sc_next(c, d);					\
 	}
 #define FLAT_STORE(name, ...)						\
@@ -156,7 +170,7 @@ int op_mov_ri(struct sc_cpu *c, const struct sc_insn *d)
 	FLAT_LOAD_SHAPE(name, SC_SHAPE_ANY, __VA_ARGS__)		\
 	FLAT_LOAD_SHAPE(name##_bd, SC_SHAPE_BD, __VA_ARGS__)
 
-FLAT_STORE(st_g1, 1, uint8_t, op_mov_eg, sc_rget(c, d->reg, 1))
+FLAT_STORE(st_g1, 1, uint8_t, op_mov_eg, c->v->regs[d->reg])
 FLAT_STORE(st_g2, 2, uint16_t, op_mov_eg, c->v->regs[d->reg])
 FLAT_STORE(st_g4, 4, uint32_t, op_mov_eg, c->v->regs[d->reg])
 FLAT_STORE(st_g8, 8, uint64_t, op_mov_eg, c->v->regs[d->reg])
@@ -198,6 +212,10 @@ sc_fn *sc_flat_form(sc_fn *fn, const struct sc_insn *d)
 
 	if (d->mod == 3 || d->seg != SC_NOSEG || d->asz != 8 ||
 	    (d->flags & SCI_LOCK) || d->osz > 8)
+		return NULL;
+	/* AH..BH: the general handler (the forms take the low byte) */
+	if (d->osz == 1 && (d->reg & SC_HIBYTE) &&
+	    (fn == op_mov_eg || fn == op_mov_ge))
 		return NULL;
 	if (fn == op_mov_eg)
 		return st_g[shape][d->osz];

@@ -19,7 +19,9 @@
  * guest-physical frame, which gm_ptr() turns into a host pointer.
  *
  * A direct-mapped TLB of SC_TLB_SIZE entries caches each page's host
- * address with its three rights (read, write, fetch) computed in one walk.
+ * address with its three rights (read, write, fetch) computed in one walk,
+ * and a tag for a read's and one for a store's fast path (softcpu.h's
+ * struct sc_tlb; "Stores and decoded code" below).
  * There are two, one per view of the shadow (the supervisor and the user
  * view of the current address space): a change of virtual CPL switches
  * the shadow's view and softcpu's TLB with it, and empties neither, as a
@@ -48,9 +50,10 @@
  * for that.
  *
  * The BIOS area (0xe0000-0xfffff) is RAM the guest may read and run but
- * not change: its TLB entries never carry TLB_W, and a write that the
- * shadow allows lands in a copy of the page (rom_sink) that is forgotten,
- * so the guest's store is dropped as QEMU's ROM drops it.
+ * not change: its TLB entries never carry TLB_W (nor a write tag), and a
+ * write that the shadow allows lands in a copy of the page (rom_sink)
+ * that is forgotten, so the guest's store is dropped as QEMU's ROM drops
+ * it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -87,15 +90,46 @@
  * follows it.  The entries of the TLB set aside stay copies of leaves that
  * still exist, and invalidations keep reaching them, so when the view
  * comes back they are as good as when it left.
+ *
+ * Stores and decoded code.  A store's fast path (sc_map, sc_flat) tests
+ * an entry's write tag only, so that tag must say everything the store
+ * needs: the right to write, not ROM, and no decoded code on the page to
+ * drop.  The invariant: an entry of either view's table whose wvpn is
+ * not SC_TLB_EMPTY has wvpn == vpn, TLB_W, no TLB_ROM, and the RAM page
+ * it maps has page_code[] clear.  It holds because
+ *
+ *   - only two places give an entry a write tag, each when the page holds
+ *     no code: sc_tlb_fill, which reads page_code[] as it fills (and
+ *     neither a device's page nor a watched one, which are not in a
+ *     table), and sc_map_slow, right after a store through the entry
+ *     ran sc_code_write, which cleared the mark (the entry had TLB_W, or
+ *     sc_translate would have refilled it, and was not ROM);
+ *   - page_code[] is set in one place, sc_code_mark (for sc_cache_put,
+ *     sc_block_build and the watch[] frames of sc_patch_fetch), and when
+ *     it goes from 0 to 1 sc_tlb_protect takes the write tag from every
+ *     entry of both views that maps the page, under any linear address:
+ *     every entry with a write tag is on its table's filled[] list
+ *     (tlb_slot listed it before the fill gave it one; tlb_empty takes
+ *     the tag as it takes an entry off the list);
+ *   - TLB_W and the page an entry maps change only by a fill, which
+ *     computes the tag anew, and tlb_drop and tlb_empty take the tag with
+ *     the vpn.
+ *
+ * A store to a page with code therefore misses the fast path and reaches
+ * sc_map_slow, whose sc_code_write drops the code and tells the run loop
+ * (code_written), as it did when the fast path read page_code[] itself.
+ * While the mark stays, the first store to the page is the only one that
+ * finds code on it; after it, the entry gets its tag back.
  */
 
-/* Drop the entry of linear va from TLB t, if it holds one. */
+/* Take linear va's page out of TLB t, if t holds it: it matches no tag
+ * any more, but stays on the list. */
 static void tlb_drop(struct sc_tlb_view *t, uint64_t va)
 {
 	struct sc_tlb *e = &t->e[(va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1)];
 
 	if (e->vpn == va >> PAGE_4K_SHIFT)
-		e->vpn = SC_TLB_EMPTY;
+		e->vpn = e->wvpn = SC_TLB_EMPTY;
 }
 
 /* Empty TLB t: only the slots its list says were filled, not all 1024
@@ -106,8 +140,8 @@ static void tlb_empty(struct sc_cpu *c, struct sc_tlb_view *t)
 	c->tlb_emptied += t->nfilled;
 	for (unsigned i = 0; i < t->nfilled; i++) {
 		struct sc_tlb *e = &t->e[t->filled[i]];
-		e->vpn = SC_TLB_EMPTY;
-		e->listed = false;
+		e->vpn = e->wvpn = SC_TLB_EMPTY;
+		e->frame = 0; /* off the list */
 	}
 	t->nfilled = 0;
 }
@@ -159,11 +193,26 @@ static struct sc_tlb *tlb_slot(struct sc_cpu *c, uint64_t va)
 	unsigned i = (va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1);
 
 	c->tlb_fills++;
-	if (!t->e[i].listed) {
-		t->e[i].listed = true;
+	if (!(t->e[i].frame & TLB_LISTED)) {
+		t->e[i].frame |= TLB_LISTED;
 		t->filled[t->nfilled++] = (uint16_t)i;
 	}
 	return &t->e[i];
+}
+
+void sc_tlb_protect(struct sc_cpu *c, uint64_t ram)
+{
+	const uint8_t *host = c->ram_base + (ram & ~(uint64_t)(PAGE_4K - 1));
+
+	c->tlb_protects++;
+	for (unsigned v = 0; v < SHADOW_NVIEWS; v++) {
+		struct sc_tlb_view *t = &c->views[v];
+		for (unsigned i = 0; i < t->nfilled; i++) {
+			struct sc_tlb *e = &t->e[t->filled[i]];
+			if (e->wvpn != SC_TLB_EMPTY && sc_tlb_host(e) == host)
+				e->wvpn = SC_TLB_EMPTY;
+		}
+	}
 }
 
 /*T:120 softcpu's MMU never sees the guest's page tables: it walks the shadow
@@ -194,23 +243,30 @@ const struct sc_tlb *sc_tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc)
 		page_fault(c, va, err | PFEC_P);
 		return NULL;
 	}
-	uint64_t gpa = pte & PTE_ADDR_MASK;
+	uint64_t gpa = pte & PTE_ADDR_MASK, vpn = va >> PAGE_4K_SHIFT;
 	uint8_t *host = gm_ptr(&c->vm->mem, gpa, PAGE_4K);
+	bool fast = true;
 	/* Not RAM: a device's page, kept out of the TLB; so is a page
 	 * the debugger watches (debug.c). */
-	if (!host)
+	if (!host) {
 		e = &c->mmio_page;
-	else if (c->dbg && sc_watch_page(c, va))
+		fast = false;
+	} else if (c->dbg && sc_watch_page(c, va)) {
 		e = &c->watch_page;
-	else
+		fast = false;
+	} else {
 		e = tlb_slot(c, va);
-	e->vpn = va >> PAGE_4K_SHIFT;
-	e->host = host;
-	e->gpa = gpa;
-	e->ram = host ? (uint64_t)(host - c->vm->mem.base) : 0;
+	}
 	/* The BIOS area is ROM: the TLB never lets a write through to it. */
-	e->rom = host && gm_is_rom(gpa) && (rights & TLB_W);
-	e->rights = e->rom ? rights & ~TLB_W : rights;
+	if (host && gm_is_rom(gpa) && (rights & TLB_W))
+		rights = (rights & ~TLB_W) | TLB_ROM;
+	/* The write tag: see "Stores and decoded code" above. */
+	fast = fast && (rights & TLB_W) &&
+	       !c->page_code[(host - c->ram_base) >> PAGE_4K_SHIFT];
+	e->vpn = vpn;
+	e->wvpn = fast ? vpn : SC_TLB_EMPTY;
+	e->addend = (uintptr_t)host - (vpn << PAGE_4K_SHIFT);
+	e->frame = gpa | rights | (e->frame & TLB_LISTED);
 	return e;
 }
 
@@ -298,8 +354,23 @@ static int map_mmio(struct sc_cpu *c, uint64_t gpa, unsigned off,
 static uint8_t *rom_sink(struct sc_cpu *c, const struct sc_tlb *e,
 			 unsigned which)
 {
-	memcpy(c->rom_sink[which], e->host, PAGE_4K);
+	memcpy(c->rom_sink[which], sc_tlb_host(e), PAGE_4K);
 	return c->rom_sink[which];
+}
+
+/*
+ * A store through entry e (TLB_W, not ROM) of linear va's page: drop the
+ * page's code, if any; then the page holds none, and e, if it is the
+ * table's entry of va (not a watched page's), gets its write tag back
+ * (see "Stores and decoded code" above).
+ */
+static void code_write(struct sc_cpu *c, const struct sc_tlb *e, uint64_t va)
+{
+	struct sc_tlb *t = sc_tlb_at(c, va);
+
+	sc_code_write(c, sc_tlb_ram(c, e));
+	if (t == e)
+		t->wvpn = t->vpn;
 }
 
 int sc_map_slow(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
@@ -314,27 +385,28 @@ int sc_map_slow(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
 		sc_watch_check(c, va, len, acc);
 	if (!(e = sc_translate(c, va, acc)))
 		return SC_STOP;
-	if (!e->host)
-		return map_mmio(c, e->gpa + off, off, len, m);
-	bool rom = (acc & ACC_WRITE) && e->rom;
-	m->p1 = (rom ? rom_sink(c, e, 0) : e->host) + off;
+	if (!sc_tlb_host(e))
+		return map_mmio(c, sc_tlb_gpa(e) + off, off, len, m);
+	bool rom = (acc & ACC_WRITE) && (e->frame & TLB_ROM);
+	m->p1 = (rom ? rom_sink(c, e, 0) : sc_tlb_host(e)) + off;
 	m->p2 = NULL;
 	m->n1 = len;
 	m->io = NULL;
 	if ((acc & ACC_WRITE) && !rom)
-		sc_code_write(c, e->ram);
+		code_write(c, e, va);
 	if (off + len <= PAGE_4K)
 		return SC_OK;
 	/* Crossing: translate the second page too, before any write. */
 	m->n1 = PAGE_4K - off;
-	if (!(e = sc_translate(c, (va + m->n1) & c->lin_mask, acc)))
+	va = (va + m->n1) & c->lin_mask;
+	if (!(e = sc_translate(c, va, acc)))
 		return SC_STOP;
-	if (!e->host)
-		return map_mmio(c, e->gpa, PAGE_4K, len, m);
-	rom = (acc & ACC_WRITE) && e->rom;
-	m->p2 = rom ? rom_sink(c, e, 1) : e->host;
+	if (!sc_tlb_host(e))
+		return map_mmio(c, sc_tlb_gpa(e), PAGE_4K, len, m);
+	rom = (acc & ACC_WRITE) && (e->frame & TLB_ROM);
+	m->p2 = rom ? rom_sink(c, e, 1) : sc_tlb_host(e);
 	if ((acc & ACC_WRITE) && !rom)
-		sc_code_write(c, e->ram);
+		code_write(c, e, va);
 	return SC_OK;
 }
 

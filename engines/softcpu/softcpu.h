@@ -190,23 +190,66 @@ enum sc_lazy {
 	LZ_ADD, LZ_ADC, LZ_SUB, LZ_SBB, LZ_LOGIC, LZ_INC, LZ_DEC,
 };
 
-/* One TLB entry: a linear page, its host address and what it allows. */
+/*
+ * One TLB entry: a linear page, its host address and what it allows, in
+ * 32 bytes, so that an entry's offset in its table is the page number's
+ * low bits shifted by 5 (sc_tlb_at).  The fast paths (sc_map, sc_flat)
+ * read three of its words, as QEMU's softmmu reads its CPUTLBEntry: a
+ * tag per kind of access, which does not match at all where that access
+ * must go the general way, compared against the page of the access's
+ * last byte (so that an access which runs into the next page misses
+ * too: that page's number differs from every vpn of its slot in the low
+ * bits), and the addend that turns the linear address into the host one.
+ *
+ *   - vpn, the tag of a read (and the page number for everything else):
+ *     every entry of a TLB's table grants TLB_R (sc_tlb_fill faults
+ *     before filling one that does not, and a user page is readable), so
+ *     that a read's fast path compares nothing more.
+ *   - wvpn, the tag of a store: vpn when a store may go straight to the
+ *     host page, SC_TLB_EMPTY when it must take sc_map_slow: the page is
+ *     not writable (the shadow leaf lacks W: a clean page, whose first
+ *     write the shadow must see to set D), it is the BIOS area (ROM), or
+ *     it holds decoded code (page_code[]), which a store must drop
+ *     (sc_code_write).  sc_code_mark takes the write tag from every
+ *     entry of a page as it begins to hold code; mmu.c's "Stores and
+ *     decoded code" argues that no entry keeps one stale.
+ *   - addend, the host address of the page less its linear address, so
+ *     that linear va in the page is at host addend + va (sc_tlb_host).
+ *   - frame, the page's guest-physical address, whose low 12 bits (zero
+ *     in a page's address) hold the entry's flags: its rights (TLB_R,
+ *     TLB_W, TLB_X: what sc_translate checks), TLB_ROM, TLB_LISTED.
+ */
 struct sc_tlb {
 	uint64_t vpn;     /* linear address >> 12, or SC_TLB_EMPTY */
-	uint8_t *host;    /* host address of the page's first byte */
-	uint64_t gpa;     /* guest-physical address of the page */
-	uint64_t ram;     /* its offset in guest RAM's block (core/guest_mem.h):
-			     the decoded-instruction cache's key */
-	uint8_t rights;   /* TLB_R, TLB_W, TLB_X */
-	bool rom;         /* the BIOS area, which the shadow lets the guest
-			     write: TLB_W is off, and writes are dropped */
-	bool listed;      /* its slot is on its TLB's filled[] list */
+	uint64_t wvpn;    /* vpn when a store may take the fast path, or
+			     SC_TLB_EMPTY */
+	uintptr_t addend; /* host address of the page less its linear
+			     address (mod 2^64) */
+	uint64_t frame;   /* guest-physical address of the page | flags */
 };
-#define SC_TLB_EMPTY (~0ULL)
+#define SC_TLB_EMPTY (~0ULL)  /* no linear page number: matches none */
 #define SC_TLB_SIZE 1024 /* entries, direct-mapped by vpn */
+#define SC_TLB_SHIFT 5   /* log2(sizeof(struct sc_tlb)) */
 #define TLB_R 0x1
 #define TLB_W 0x2
 #define TLB_X 0x4
+#define TLB_ROM 0x8     /* the BIOS area, which the shadow lets the guest
+			   write: TLB_W is off, and writes are dropped */
+#define TLB_LISTED 0x10 /* its slot is on its TLB's filled[] list */
+_Static_assert(sizeof(struct sc_tlb) == 1u << SC_TLB_SHIFT,
+	       "sc_tlb_at indexes by shifting: an entry is 32 bytes");
+
+/* The host address of TLB entry e's page (NULL: a device's page). */
+static inline uint8_t *sc_tlb_host(const struct sc_tlb *e)
+{
+	return (uint8_t *)(e->addend + (e->vpn << PAGE_4K_SHIFT));
+}
+
+/* The guest-physical address of TLB entry e's page. */
+static inline uint64_t sc_tlb_gpa(const struct sc_tlb *e)
+{
+	return e->frame & ~(uint64_t)(PAGE_4K - 1);
+}
 
 /*
  * The TLB of one view of the shadow (shadowpt.h's enum shadow_view):
@@ -302,8 +345,12 @@ struct sc_cpu {
 	uint64_t tlb_empties;   /* --stats: whole TLBs emptied... */
 	uint64_t tlb_emptied;   /* ...and the entries that held */
 	uint64_t view_switches; /* --stats: TLBs kept at a change of view */
+	uint64_t tlb_protects;  /* --stats: pages that began to hold code
+				   (sc_tlb_protect) */
 
 	/* Decoded-instruction cache */
+	uint8_t *ram_base;      /* guest RAM's block (vm->mem.base): RAM
+				   offsets are host addresses less this */
 	struct sc_insn *icache; /* SC_ICACHE_SIZE records */
 	uint32_t *page_gen;     /* per guest-physical page: generation */
 	uint8_t *page_code;     /* per page: 1 when cached records exist */
@@ -765,6 +812,26 @@ void sc_tlb_switch_view(struct sc_cpu *c);
 /* Walk the shadow and fill the TLB entry of va (the TLB missed). */
 const struct sc_tlb *sc_tlb_fill(struct sc_cpu *c, uint64_t va, unsigned acc);
 
+/* The entry of TLB slot va's page in the TLB in use. */
+static inline struct sc_tlb *sc_tlb_at(const struct sc_cpu *c, uint64_t va)
+{
+	return (struct sc_tlb *)((char *)c->tlb +
+		((va >> (PAGE_4K_SHIFT - SC_TLB_SHIFT)) &
+		 ((SC_TLB_SIZE - 1) << SC_TLB_SHIFT)));
+}
+
+/* The offset in guest RAM of TLB entry e's page (RAM: host not NULL),
+ * the decoded-instruction cache's key. */
+static inline uint64_t sc_tlb_ram(const struct sc_cpu *c,
+				  const struct sc_tlb *e)
+{
+	return (uint64_t)(sc_tlb_host(e) - c->ram_base);
+}
+
+/* The page at RAM offset ram begins to hold decoded code: no TLB entry
+ * may let a store to it through the fast path any more (mmu.c). */
+void sc_tlb_protect(struct sc_cpu *c, uint64_t ram);
+
 /* The TLB right an access kind needs. */
 static inline unsigned sc_right(unsigned acc)
 {
@@ -780,10 +847,9 @@ static inline unsigned sc_right(unsigned acc)
 static inline const struct sc_tlb *sc_translate(struct sc_cpu *c, uint64_t va,
 						unsigned acc)
 {
-	const struct sc_tlb *e =
-		&c->tlb[(va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1)];
+	const struct sc_tlb *e = sc_tlb_at(c, va);
 
-	if (e->vpn == va >> PAGE_4K_SHIFT && (e->rights & sc_right(acc)))
+	if (e->vpn == va >> PAGE_4K_SHIFT && (e->frame & sc_right(acc)))
 		return e;
 	return sc_tlb_fill(c, va, acc);
 }
@@ -797,19 +863,20 @@ int sc_map_slow(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
  * it crosses one, before anything is written.  Returns SC_OK or SC_STOP.
  * Inline for the common case: an access inside one page whose translation
  * the TLB holds, through a flat segment (or in 64-bit mode, where the TLB
- * only holds canonical pages), and no decoded code on the page to drop.
+ * only holds canonical pages), and no decoded code on the page to drop:
+ * the tag of the access's kind (struct sc_tlb) matches the page of its
+ * last byte.  A fetch is not the common case (the run loop translates
+ * code with sc_translate): it always takes sc_map_slow.
  */
 static inline int sc_map(struct sc_cpu *c, uint64_t va, unsigned len,
 			 unsigned acc, struct sc_mem *m)
 {
-	const struct sc_tlb *e =
-		&c->tlb[(va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1)];
-	unsigned off = va & (PAGE_4K - 1);
+	const struct sc_tlb *e = sc_tlb_at(c, va);
+	uint64_t tag = (acc & ACC_WRITE) ? e->wvpn : e->vpn;
 
-	if (e->vpn == va >> PAGE_4K_SHIFT && (e->rights & sc_right(acc)) &&
-	    off + len <= PAGE_4K && !(acc & c->segchk) &&
-	    (!(acc & ACC_WRITE) || !c->page_code[e->ram >> PAGE_4K_SHIFT])) {
-		m->p1 = e->host + off;
+	if (tag == (va + len - 1) >> PAGE_4K_SHIFT &&
+	    !(acc & (c->segchk | ACC_FETCH))) {
+		m->p1 = (uint8_t *)(e->addend + va);
 		m->p2 = NULL;
 		m->n1 = len;
 		m->io = NULL;
@@ -969,12 +1036,15 @@ static inline void sc_loc_put(struct sc_cpu *c, const struct sc_loc *l,
 /*
  * The flat fast path of a memory operand (the forms of sc_flat_form):
  * in 64-bit code, through no FS or GS override, with 64-bit addressing,
- * the operand's linear address is its effective address.  The host
- * address of its sz bytes when the TLB holds the page with the right the
- * access needs, the operand lies within the page, and (write) the page
- * holds no decoded code: exactly sc_map()'s inline case.  NULL otherwise:
+ * the operand's linear address is its effective address.  True, with
+ * the host address of its sz bytes in *p, when the TLB holds the page
+ * with the tag of the access's kind (struct sc_tlb: for a store, the page
+ * is writable and holds no decoded code) and the operand lies within the
+ * page: exactly sc_map()'s inline case, one compare.  False otherwise:
  * the caller then runs the general handler, which takes every other case
  * (a miss, a fault, a device, a page-crossing operand, code to drop).
+ * (A bool and *p, not a pointer or NULL: the host address is a sum the
+ * compiler cannot prove non-NULL, and would test again.)
  * The shape of the address is a constant of each form: a base register
  * and a displacement only (SC_SHAPE_BD: compiled code's commonest, the
  * only one of compute's loops), or any other (base, index, RIP).
@@ -986,21 +1056,19 @@ static inline bool sc_shape_bd(const struct sc_insn *d)
 	       !(d->flags & SCI_RIPREL);
 }
 
-static inline uint8_t *sc_flat(struct sc_cpu *c, const struct sc_insn *d,
-			       unsigned sz, bool write, enum sc_shape shape)
+static inline bool sc_flat(struct sc_cpu *c, const struct sc_insn *d,
+			   unsigned sz, bool write, enum sc_shape shape,
+			   uint8_t **p)
 {
 	uint64_t va = shape == SC_SHAPE_BD
 		      ? (uint64_t)(int64_t)d->disp + c->v->regs[d->base]
 		      : sc_ea_off(c, d); /* asz 8 (sc_flat_form): no cut */
-	const struct sc_tlb *e =
-		&c->tlb[(va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1)];
-	unsigned off = va & (PAGE_4K - 1);
-	if (e->vpn != va >> PAGE_4K_SHIFT || off + sz > PAGE_4K ||
-	    !(e->rights & (write ? TLB_W : TLB_R)))
-		return NULL;
-	if (write && c->page_code[e->ram >> PAGE_4K_SHIFT])
-		return NULL;
-	return e->host + off;
+	const struct sc_tlb *e = sc_tlb_at(c, va);
+
+	if ((write ? e->wvpn : e->vpn) != (va + sz - 1) >> PAGE_4K_SHIFT)
+		return false;
+	*p = (uint8_t *)(e->addend + va);
+	return true;
 }
 
 /* Read the E operand at size sz. */
@@ -1126,9 +1194,10 @@ static inline struct sc_block *sc_block_lookup(struct sc_cpu *c, uint64_t tag,
 }
 /*
  * Decode the block whose first byte is at offset off of the code page e
- * (RAM offset e->ram + off, code size c->csz) into its slot.  NULL when
- * not even the first instruction lies whole within the page or decodes:
- * the run loop then takes the one-instruction path, which reports it.
+ * (RAM offset sc_tlb_ram(c, e) + off, code size c->csz) into its slot.
+ * NULL when not even the first instruction lies whole within the page or
+ * decodes: the run loop then takes the one-instruction path, which
+ * reports it.
  */
 struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 				unsigned off);
@@ -1148,6 +1217,20 @@ const uint8_t *sc_patch_fetch(struct sc_cpu *c, const struct sc_tlb *e,
 			      uint8_t *buf);
 /* patch_written()'s callback: forget the code decoded from frame. */
 void sc_patch_forget(void *cpu, uint64_t frame);
+/* The page at RAM offset ram begins to hold decoded code (or, under
+ * --patch, patches): mark it, so that the first write drops them, and
+ * take its write tag from every TLB entry (the first time only: while
+ * the mark stays no entry gets one back, mmu.c). */
+static inline void sc_code_mark(struct sc_cpu *c, uint64_t ram)
+{
+	uint64_t pg = ram >> PAGE_4K_SHIFT;
+
+	if (!c->page_code[pg]) {
+		c->page_code[pg] = 1;
+		sc_tlb_protect(c, ram);
+	}
+}
+
 /* The page at RAM offset ram is written: drop its code if it holds any,
  * and under --patch the patches of its frame (patch_written()). */
 static inline void sc_code_write(struct sc_cpu *c, uint64_t ram)

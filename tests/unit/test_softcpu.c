@@ -1245,6 +1245,44 @@ static void test_flat_shapes(void **state)
 	}
 }
 
+/*
+ * The flat byte forms take the low byte of regs[] with no test for
+ * SC_HIBYTE: AH..BH must go to the general handler (sc_flat_form), and
+ * a byte or word load must merge into the register.  Decoded once, then
+ * again from the block.
+ */
+static void test_flat_byte_registers(void **state)
+{
+	static const uint8_t code[] = {
+		0x88, 0x26,             /* mov [rsi], ah */
+		0x88, 0x46, 0x01,       /* mov [rsi+1], al */
+		0x8a, 0x3e,             /* mov bh, [rsi] */
+		0x8a, 0x5e, 0x01,       /* mov bl, [rsi+1] */
+		0x40, 0x88, 0x76, 0x02, /* mov [rsi+2], sil */
+		0x40, 0x8a, 0x7e, 0x02, /* mov dil, [rsi+2] */
+		0x66, 0x8b, 0x0e,       /* mov cx, [rsi] */
+		0xcc,
+	};
+	(void)state;
+
+	load(code, sizeof(code));
+	for (unsigned i = 0; i < 3; i++) {
+		v->rip = CODE;
+		v->regs[GPR_RAX] = 0x1122;
+		v->regs[GPR_RSI] = DATA + 0x40;
+		v->regs[GPR_RBX] = v->regs[GPR_RCX] = v->regs[GPR_RDI] = ~0ULL;
+		run_to_int3();
+		uint8_t m[3];
+		assert_int_equal(gm_read(&vm.mem, DATA + 0x40, m, 3), 0);
+		assert_int_equal(m[0], 0x11);
+		assert_int_equal(m[1], 0x22);
+		assert_int_equal(m[2], 0x40);
+		assert_int_equal(v->regs[GPR_RBX], 0xffffffffffff1122ULL);
+		assert_int_equal(v->regs[GPR_RDI], 0xffffffffffffff40ULL);
+		assert_int_equal(v->regs[GPR_RCX], 0xffffffffffff2211ULL);
+	}
+}
+
 /* --------------------------------------- privileged and sensitive */
 
 static void test_privileged_gp(void **state)
@@ -3236,6 +3274,7 @@ int main(void)
 		T(test_chain_cross_fault),
 		T(test_chain_cross_riprel),
 		T(test_flat_shapes),
+		T(test_flat_byte_registers),
 		T(test_privileged_gp),
 		T(test_traps_and_ud),
 		T(test_pushf_x86),

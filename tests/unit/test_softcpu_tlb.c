@@ -271,7 +271,8 @@ static void assert_tlb_empty(const struct sc_tlb_view *t)
 	assert_int_equal(t->nfilled, 0);
 	for (unsigned i = 0; i < SC_TLB_SIZE; i++) {
 		assert_int_equal(t->e[i].vpn, SC_TLB_EMPTY);
-		assert_false(t->e[i].listed);
+		assert_int_equal(t->e[i].wvpn, SC_TLB_EMPTY);
+		assert_false(t->e[i].frame & TLB_LISTED);
 	}
 }
 
@@ -319,6 +320,195 @@ static void test_empty_reaches_every_slot(void **state)
 	assert_int_equal(c->views[VIEW_SUPERVISOR].nfilled, 0);
 }
 
+/*
+ * Stores and decoded code (mmu.c): a store's fast path compares an
+ * entry's write tag only, so the tag must be gone from every entry of a
+ * page that holds decoded code.  The invariants of every entry of both
+ * tables, checked after each step of the tests below: an entry in use
+ * sits in its page's slot, grants TLB_R (a read's fast path compares
+ * nothing more), and is on its table's list; an entry with a write tag
+ * has it equal to its vpn, TLB_W, no TLB_ROM, and maps a RAM page that
+ * holds no decoded code.
+ */
+static void assert_tlb_invariants(const struct sc_cpu *c)
+{
+	assert_int_equal(sizeof(struct sc_tlb), 1u << SC_TLB_SHIFT);
+	for (unsigned v = 0; v < SHADOW_NVIEWS; v++) {
+		const struct sc_tlb_view *t = &c->views[v];
+		unsigned listed = 0;
+		for (unsigned i = 0; i < SC_TLB_SIZE; i++) {
+			const struct sc_tlb *e = &t->e[i];
+			listed += !!(e->frame & TLB_LISTED);
+			if (e->vpn == SC_TLB_EMPTY) {
+				assert_int_equal(e->wvpn, SC_TLB_EMPTY);
+				continue;
+			}
+			assert_int_equal(e->vpn & (SC_TLB_SIZE - 1), i);
+			assert_true(e->frame & TLB_R);
+			assert_true(e->frame & TLB_LISTED);
+			assert_ptr_equal(sc_tlb_host(e),
+					 gm_ptr(&vm.mem, sc_tlb_gpa(e), 1));
+			if (e->wvpn == SC_TLB_EMPTY)
+				continue;
+			assert_int_equal(e->wvpn, e->vpn);
+			assert_true(e->frame & TLB_W);
+			assert_false(e->frame & TLB_ROM);
+			assert_int_equal(c->page_code[sc_tlb_ram(c, e) >>
+						      PAGE_4K_SHIFT], 0);
+		}
+		assert_int_equal(listed, t->nfilled);
+	}
+}
+
+/* The entry of linear va in view's table. */
+static const struct sc_tlb *entry_of(enum shadow_view view, uint64_t va)
+{
+	const struct sc_cpu *c = vm.engine_data;
+
+	return &c->views[view].e[(va >> PAGE_4K_SHIFT) & (SC_TLB_SIZE - 1)];
+}
+
+/* Run from rip with rdi and rax, filling the shadow on hidden faults as
+ * the dispatcher would, up to an int3; return rax then. */
+static uint64_t run_at(uint64_t rip, uint64_t rdi, uint64_t rax)
+{
+	for (;;) {
+		struct vm_exit x;
+		memset(&x, 0, sizeof(x));
+		v->rip = rip;
+		v->regs[GPR_RDI] = rdi;
+		v->regs[GPR_RAX] = rax;
+		vm.engine->run(&vm, &x);
+		if (x.reason == EXIT_EXCEPTION && x.exc.vector == T_PF) {
+			assert_int_equal(shadowpt_fault(&vm, x.exc.address,
+							x.exc.error),
+					 SHADOW_FILLED);
+			continue;
+		}
+		assert_int_equal(x.reason, EXIT_EXCEPTION);
+		assert_int_equal(x.exc.vector, T_BP);
+		assert_tlb_invariants(vm.engine_data);
+		return v->regs[GPR_RAX];
+	}
+}
+
+#define STORE (CODE + 0x100) /* mov [rdi], al; int3 */
+#define CODE_AT (DATA + 0x20) /* mov al, imm8; int3 (imm8 at +1) */
+
+/* Put the store at STORE and the code at CODE_AT, which loads 5. */
+static void put_store_and_code(void)
+{
+	static const uint8_t st[] = { 0x88, 0x07, 0xcc };
+	static const uint8_t mov[] = { 0xb0, 0x05, 0xcc };
+
+	assert_int_equal(vm_write_phys(&vm, STORE, st, sizeof(st)), 0);
+	assert_int_equal(vm_write_phys(&vm, CODE_AT, mov, sizeof(mov)), 0);
+}
+
+/* A page whose code is decoded after its TLB entry was filled writable
+ * loses the entry's write tag: the store that follows takes the general
+ * path and drops the code, and the next run of that code sees the new
+ * byte.  With the tag left, the store would go straight to the page and
+ * the stale record would load 5 again. */
+static void test_code_page_loses_write_tag(void **state)
+{
+	const struct sc_tlb *e = entry_of(VIEW_SUPERVISOR, DATA);
+	(void)state;
+
+	put_store_and_code();
+	run_at(STORE, CODE_AT + 0x10, 0x11); /* DATA's entry: writable */
+	assert_int_equal(e->vpn, DATA >> PAGE_4K_SHIFT);
+	assert_int_equal(e->wvpn, DATA >> PAGE_4K_SHIFT);
+	assert_int_equal(run_at(CODE_AT, 0, 0), 5); /* decoded... */
+	assert_int_equal(e->vpn, DATA >> PAGE_4K_SHIFT); /* ...no fill */
+	assert_int_equal(e->wvpn, SC_TLB_EMPTY);
+	run_at(STORE, CODE_AT + 1, 7);
+	assert_int_equal(run_at(CODE_AT, 0, 0), 7);
+	/* A second store: the first dropped the code, and gave the tag
+	 * back; the code decoded again took it once more. */
+	assert_int_equal(e->wvpn, SC_TLB_EMPTY);
+	run_at(STORE, CODE_AT + 1, 8);
+	assert_int_equal(e->wvpn, DATA >> PAGE_4K_SHIFT);
+	run_at(STORE, CODE_AT + 1, 9); /* the fast path */
+	assert_int_equal(run_at(CODE_AT, 0, 0), 9);
+}
+
+/* The same frame under another linear address, in the other view's
+ * table: decoding the code at CPL 0 must take the write tag from the
+ * user view's entry of the alias too. */
+static void test_alias_in_other_view_loses_write_tag(void **state)
+{
+	const uint64_t alias = DATA + 0x2000;
+	const struct sc_tlb *e = entry_of(VIEW_USER, alias);
+	(void)state;
+
+	put_store_and_code();
+	*guest_pte(alias) = DATA | PTE_P | PTE_W | PTE_U | PTE_A | PTE_D;
+	set_cpl(3);
+	run_at(STORE, alias + 0x30, 0x11);
+	assert_int_equal(e->wvpn, alias >> PAGE_4K_SHIFT);
+	set_cpl(0);
+	assert_int_equal(run_at(CODE_AT, 0, 0), 5);
+	assert_int_equal(e->wvpn, SC_TLB_EMPTY);
+	set_cpl(3);
+	run_at(STORE, alias + 0x21, 6); /* CODE_AT + 1, through the alias */
+	set_cpl(0);
+	assert_int_equal(run_at(CODE_AT, 0, 0), 6);
+}
+
+/* A store or a read that crosses into the next page never takes the
+ * fast path, with both pages' entries filled: the tag compared is the
+ * last byte's page, which no entry of the first page's slot holds.  The
+ * next page is pointed at a frame that is not the next one in RAM, so
+ * that one host access across the boundary would show. */
+static void test_crossing_takes_both_pages(void **state)
+{
+	/* mov [rdi], eax; mov ecx, [rdi]; int3 */
+	static const uint8_t st[] = { 0x89, 0x07, 0x8b, 0x0f, 0xcc };
+	const uint64_t far = DATA + 0x5000;
+	uint8_t lo[2], hi[2];
+	uint32_t other;
+	(void)state;
+
+	assert_int_equal(vm_write_phys(&vm, STORE, st, sizeof(st)), 0);
+	*guest_pte(OTHER) = far | PTE_P | PTE_W | PTE_U | PTE_A | PTE_D;
+	run_at(STORE, DATA, 0);    /* both pages' entries, writable */
+	run_at(STORE, OTHER, 0);
+	assert_int_equal(entry_of(VIEW_SUPERVISOR, OTHER)->wvpn,
+			 OTHER >> PAGE_4K_SHIFT);
+	run_at(STORE, OTHER - 2, 0xaabbccdd);
+	assert_int_equal((uint32_t)v->regs[GPR_RCX], 0xaabbccdd);
+	assert_int_equal(gm_read(&vm.mem, DATA + PAGE_4K - 2, lo, 2), 0);
+	assert_int_equal(gm_read(&vm.mem, far, hi, 2), 0);
+	assert_int_equal(lo[0], 0xdd);
+	assert_int_equal(lo[1], 0xcc);
+	assert_int_equal(hi[0], 0xbb);
+	assert_int_equal(hi[1], 0xaa);
+	assert_int_equal(gm_read(&vm.mem, OTHER, &other, 4), 0);
+	assert_int_equal(other, B); /* the frame after DATA's: untouched */
+}
+
+/* The BIOS area is ROM: its entry has no write tag, and a store the
+ * shadow allows is dropped. */
+static void test_rom_has_no_write_tag(void **state)
+{
+	const uint64_t rom = GM_ROM_BASE + 0x10;
+	const struct sc_tlb *e = entry_of(VIEW_SUPERVISOR, rom);
+	uint8_t b, b0;
+	(void)state;
+
+	put_store_and_code();
+	assert_int_equal(gm_read(&vm.mem, rom, &b0, 1), 0);
+	run_at(STORE, rom, (uint8_t)~b0);
+	run_at(STORE, rom, (uint8_t)~b0);
+	assert_int_equal(e->vpn, rom >> PAGE_4K_SHIFT);
+	assert_true(e->frame & TLB_ROM);
+	assert_false(e->frame & TLB_W);
+	assert_int_equal(e->wvpn, SC_TLB_EMPTY);
+	assert_int_equal(gm_read(&vm.mem, rom, &b, 1), 0);
+	assert_int_equal(b, b0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -329,6 +519,10 @@ int main(void)
 		T(test_cr3_load_empties_both),
 		T(test_fault_forgets_entry),
 		T(test_empty_reaches_every_slot),
+		T(test_code_page_loses_write_tag),
+		T(test_alias_in_other_view_loses_write_tag),
+		T(test_crossing_takes_both_pages),
+		T(test_rom_has_no_write_tag),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
