@@ -28,14 +28,12 @@ static inline uint64_t alu(struct sc_cpu *c, unsigned op, unsigned sz, uint64_t 
 	case ALU_ADC:
 		cin = sc_cf(c);
 		r = (a + b + cin) & m;
-		sc_lazy_set(c, LZ_ADC, sz, a, b, r);
-		c->lz_cin = cin;
+		sc_lazy_set_cin(c, LZ_ADC, sz, a, b, r, cin);
 		return r;
 	case ALU_SBB:
 		cin = sc_cf(c);
 		r = (a - b - cin) & m;
-		sc_lazy_set(c, LZ_SBB, sz, a, b, r);
-		c->lz_cin = cin;
+		sc_lazy_set_cin(c, LZ_SBB, sz, a, b, r, cin);
 		return r;
 	case ALU_SUB:
 	case ALU_CMP:
@@ -218,8 +216,7 @@ static int incdec(struct sc_cpu *c, const struct sc_insn *d, enum sc_lazy op)
 	a = sc_loc_get(c, &l, d->osz);
 	r = (op == LZ_INC ? a + 1 : a - 1) & m;
 	sc_loc_put(c, &l, d->osz, r);
-	sc_lazy_set(c, op, d->osz, a, 1, r);
-	c->lz_cin = cf;
+	sc_lazy_set_cin(c, op, d->osz, a, 1, r, cf);
 	return SC_OK;
 }
 
