@@ -1187,6 +1187,14 @@ sc_fn op_alu_eg, op_alu_ge, op_alu_ai, op_alu_ei, op_test_eg, op_test_ai,
  */
 sc_fn *sc_alu_reg_form(sc_fn *fn, unsigned op, unsigned osz);
 /*
+ * alu.c: when record d's handler is one of those register forms of add,
+ * or, and, sub, xor or cmp (which set all six status flags, read none,
+ * and cannot fault), the same form without the lazy state's stores, for
+ * a record whose flags no one can see (cache.c's sc_block_build); NULL
+ * for every other handler (adc and sbb's included: they read CF).
+ */
+sc_fn *sc_alu_dead_form(const struct sc_insn *d);
+/*
  * misc.c: the handler of mov (88/89, 8A/8B, C6/C7) or movzx with a memory
  * operand of the flat fast path (sc_flat) made for d's sizes, or NULL.
  */
