@@ -11,9 +11,13 @@
 
 enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
 
-/* a op b at size sz, with the flags recorded; cmp is sub without store. */
-static inline uint64_t alu(struct sc_cpu *c, unsigned op, unsigned sz, uint64_t a,
-		    uint64_t b)
+/*
+ * a op b at size sz, with the flags recorded unless lazy is false (a
+ * dead-flag form's, below: adc and sbb have none); cmp is sub without
+ * store.
+ */
+static inline uint64_t alu_op(struct sc_cpu *c, unsigned op, unsigned sz,
+			      uint64_t a, uint64_t b, bool lazy)
 {
 	uint64_t m = sc_mask(sz), r;
 	uint8_t cin;
@@ -23,24 +27,24 @@ static inline uint64_t alu(struct sc_cpu *c, unsigned op, unsigned sz, uint64_t 
 	switch (op) {
 	case ALU_ADD:
 		r = (a + b) & m;
-		sc_lazy_set(c, LZ_ADD, sz, a, b, r);
+		if (lazy)
+			sc_lazy_set(c, LZ_ADD, sz, a, b, r);
 		return r;
 	case ALU_ADC:
 		cin = sc_cf(c);
 		r = (a + b + cin) & m;
-		sc_lazy_set(c, LZ_ADC, sz, a, b, r);
-		c->lz_cin = cin;
+		sc_lazy_set_cin(c, LZ_ADC, sz, a, b, r, cin);
 		return r;
 	case ALU_SBB:
 		cin = sc_cf(c);
 		r = (a - b - cin) & m;
-		sc_lazy_set(c, LZ_SBB, sz, a, b, r);
-		c->lz_cin = cin;
+		sc_lazy_set_cin(c, LZ_SBB, sz, a, b, r, cin);
 		return r;
 	case ALU_SUB:
 	case ALU_CMP:
 		r = (a - b) & m;
-		sc_lazy_set(c, LZ_SUB, sz, a, b, r);
+		if (lazy)
+			sc_lazy_set(c, LZ_SUB, sz, a, b, r);
 		return r;
 	case ALU_OR:
 		r = a | b;
@@ -52,8 +56,15 @@ static inline uint64_t alu(struct sc_cpu *c, unsigned op, unsigned sz, uint64_t 
 		r = a ^ b;
 		break;
 	}
-	sc_lazy_set(c, LZ_LOGIC, sz, a, b, r);
+	if (lazy)
+		sc_lazy_set(c, LZ_LOGIC, sz, a, b, r);
 	return r;
+}
+
+static inline uint64_t alu(struct sc_cpu *c, unsigned op, unsigned sz,
+			   uint64_t a, uint64_t b)
+{
+	return alu_op(c, op, sz, a, b, true);
 }
 
 /* E op= src: read-modify-write, or read only for cmp. */
@@ -116,9 +127,10 @@ int op_alu_ei(struct sc_cpu *c, const struct sc_insn *d)
  * cases, no switch on the operation.
  */
 static inline int alu_reg(struct sc_cpu *c, const struct sc_insn *d,
-			  unsigned sz, unsigned op, unsigned dst, uint64_t src)
+			  unsigned sz, unsigned op, unsigned dst, uint64_t src,
+			  bool lazy)
 {
-	uint64_t r = alu(c, op, sz, c->v->regs[dst], src);
+	uint64_t r = alu_op(c, op, sz, c->v->regs[dst], src, lazy);
 
 	if (op != ALU_CMP)
 		sc_rset(c, dst, sz, r);
@@ -127,48 +139,49 @@ static inline int alu_reg(struct sc_cpu *c, const struct sc_insn *d,
 
 /* name_eg: E(rm) op= G; name_ge: G op= E(rm); name_ei: E(rm) op= imm;
  * name_ai: the accumulator op= imm; each at operand size sz (2, 4, 8),
- * a constant in it. */
-#define ALU_REG_FORMS(name, op, sz)					\
-static int name##_eg##sz(struct sc_cpu *c, const struct sc_insn *d)	\
+ * a constant in it; tail _nf: the dead-flag form (lazy false). */
+#define ALU_REG_FORMS(name, op, sz, nf, lazy)				\
+static int name##_eg##sz##nf(struct sc_cpu *c, const struct sc_insn *d)	\
 {									\
-	return alu_reg(c, d, sz, op, d->rm, c->v->regs[d->reg]);		\
+	return alu_reg(c, d, sz, op, d->rm, c->v->regs[d->reg], lazy);	\
 }									\
-static int name##_ge##sz(struct sc_cpu *c, const struct sc_insn *d)	\
+static int name##_ge##sz##nf(struct sc_cpu *c, const struct sc_insn *d)	\
 {									\
-	return alu_reg(c, d, sz, op, d->reg, c->v->regs[d->rm]);		\
+	return alu_reg(c, d, sz, op, d->reg, c->v->regs[d->rm], lazy);	\
 }									\
-static int name##_ei##sz(struct sc_cpu *c, const struct sc_insn *d)	\
+static int name##_ei##sz##nf(struct sc_cpu *c, const struct sc_insn *d)	\
 {									\
-	return alu_reg(c, d, sz, op, d->rm, d->imm);			\
+	return alu_reg(c, d, sz, op, d->rm, d->imm, lazy);		\
 }									\
-static int name##_ai##sz(struct sc_cpu *c, const struct sc_insn *d)	\
+static int name##_ai##sz##nf(struct sc_cpu *c, const struct sc_insn *d)	\
 {									\
-	return alu_reg(c, d, sz, op, GPR_RAX, d->imm);			\
+	return alu_reg(c, d, sz, op, GPR_RAX, d->imm, lazy);		\
 }
-#define ALU_REG_SIZES(name, op)						\
-	ALU_REG_FORMS(name, op, 2)					\
-	ALU_REG_FORMS(name, op, 4)					\
-	ALU_REG_FORMS(name, op, 8)
+#define ALU_REG_SIZES(name, op, nf, lazy)				\
+	ALU_REG_FORMS(name, op, 2, nf, lazy)				\
+	ALU_REG_FORMS(name, op, 4, nf, lazy)				\
+	ALU_REG_FORMS(name, op, 8, nf, lazy)
 
-ALU_REG_SIZES(add, ALU_ADD)
-ALU_REG_SIZES(or, ALU_OR)
-ALU_REG_SIZES(adc, ALU_ADC)
-ALU_REG_SIZES(sbb, ALU_SBB)
-ALU_REG_SIZES(and, ALU_AND)
-ALU_REG_SIZES(sub, ALU_SUB)
-ALU_REG_SIZES(xor, ALU_XOR)
-ALU_REG_SIZES(cmp, ALU_CMP)
+ALU_REG_SIZES(add, ALU_ADD, , true)
+ALU_REG_SIZES(or, ALU_OR, , true)
+ALU_REG_SIZES(adc, ALU_ADC, , true)
+ALU_REG_SIZES(sbb, ALU_SBB, , true)
+ALU_REG_SIZES(and, ALU_AND, , true)
+ALU_REG_SIZES(sub, ALU_SUB, , true)
+ALU_REG_SIZES(xor, ALU_XOR, , true)
+ALU_REG_SIZES(cmp, ALU_CMP, , true)
 
-#define ALU_REG_ROW(name, sz)						\
-	{ name##_eg##sz, name##_ge##sz, name##_ei##sz, name##_ai##sz }
-#define ALU_REG_OP(name)						\
-	{ [0] = ALU_REG_ROW(name, 2), [1] = ALU_REG_ROW(name, 4),	\
-	  [2] = ALU_REG_ROW(name, 8) }
+#define ALU_REG_ROW(name, sz, nf)					\
+	{ name##_eg##sz##nf, name##_ge##sz##nf, name##_ei##sz##nf,	\
+	  name##_ai##sz##nf }
+#define ALU_REG_OP(name, nf)						\
+	{ [0] = ALU_REG_ROW(name, 2, nf), [1] = ALU_REG_ROW(name, 4, nf), \
+	  [2] = ALU_REG_ROW(name, 8, nf) }
 static sc_fn *const alu_reg_forms[8][3][4] = {
-	[ALU_ADD] = ALU_REG_OP(add), [ALU_OR] = ALU_REG_OP(or),
-	[ALU_ADC] = ALU_REG_OP(adc), [ALU_SBB] = ALU_REG_OP(sbb),
-	[ALU_AND] = ALU_REG_OP(and), [ALU_SUB] = ALU_REG_OP(sub),
-	[ALU_XOR] = ALU_REG_OP(xor), [ALU_CMP] = ALU_REG_OP(cmp),
+	[ALU_ADD] = ALU_REG_OP(add, ), [ALU_OR] = ALU_REG_OP(or, ),
+	[ALU_ADC] = ALU_REG_OP(adc, ), [ALU_SBB] = ALU_REG_OP(sbb, ),
+	[ALU_AND] = ALU_REG_OP(and, ), [ALU_SUB] = ALU_REG_OP(sub, ),
+	[ALU_XOR] = ALU_REG_OP(xor, ), [ALU_CMP] = ALU_REG_OP(cmp, ),
 };
 
 sc_fn *sc_alu_reg_form(sc_fn *fn, unsigned op, unsigned osz)
@@ -178,6 +191,38 @@ sc_fn *sc_alu_reg_form(sc_fn *fn, unsigned op, unsigned osz)
 	int size = osz == 2 ? 0 : osz == 4 ? 1 : osz == 8 ? 2 : -1;
 
 	return form < 0 || size < 0 ? fn : alu_reg_forms[op & 7][size][form];
+}
+
+/*
+ * The dead-flag forms: the register forms above without the lazy state's
+ * stores, for an instruction whose flags no one can see (cache.c's
+ * sc_block_build proves it, and its comment argues why).  Those of cmp
+ * do nothing but go on.  adc and sbb have none: they read CF, and the
+ * builder treats them as readers.
+ */
+ALU_REG_SIZES(add, ALU_ADD, _nf, false)
+ALU_REG_SIZES(or, ALU_OR, _nf, false)
+ALU_REG_SIZES(and, ALU_AND, _nf, false)
+ALU_REG_SIZES(sub, ALU_SUB, _nf, false)
+ALU_REG_SIZES(xor, ALU_XOR, _nf, false)
+ALU_REG_SIZES(cmp, ALU_CMP, _nf, false)
+
+static sc_fn *const alu_reg_dead[8][3][4] = {
+	[ALU_ADD] = ALU_REG_OP(add, _nf), [ALU_OR] = ALU_REG_OP(or, _nf),
+	[ALU_AND] = ALU_REG_OP(and, _nf), [ALU_SUB] = ALU_REG_OP(sub, _nf),
+	[ALU_XOR] = ALU_REG_OP(xor, _nf), [ALU_CMP] = ALU_REG_OP(cmp, _nf),
+};
+
+sc_fn *sc_alu_dead_form(const struct sc_insn *d)
+{
+	int size = d->osz == 2 ? 0 : d->osz == 4 ? 1 : d->osz == 8 ? 2 : -1;
+
+	if (size < 0)
+		return NULL;
+	for (int form = 0; form < 4; form++)
+		if (d->fn == alu_reg_forms[d->op & 7][size][form])
+			return alu_reg_dead[d->op & 7][size][form];
+	return NULL;
 }
 
 int op_test_eg(struct sc_cpu *c, const struct sc_insn *d)
@@ -218,8 +263,7 @@ static int incdec(struct sc_cpu *c, const struct sc_insn *d, enum sc_lazy op)
 	a = sc_loc_get(c, &l, d->osz);
 	r = (op == LZ_INC ? a + 1 : a - 1) & m;
 	sc_loc_put(c, &l, d->osz, r);
-	sc_lazy_set(c, op, d->osz, a, 1, r);
-	c->lz_cin = cf;
+	sc_lazy_set_cin(c, op, d->osz, a, 1, r, cf);
 	return SC_OK;
 }
 

@@ -203,6 +203,69 @@ static void block_unlink(struct sc_block *b)
 }
 
 /*
+ * Dead flags.  Most flag-setting instructions of compiled code are
+ * followed, a few instructions on, by another that sets all six status
+ * flags again (an add, then the loop's cmp) with nothing between that
+ * looks at them.  The lazy state the first one stores is then never read,
+ * and the builder gives its record the dead-flag form (alu.c's
+ * sc_alu_dead_form), which skips the stores.  The flags of record i are
+ * dead when, walking from it to the end of its block:
+ *   - a later record k of the block sets all six and reads none: a
+ *     register form of add, or, and, sub, xor or cmp (sc_alu_dead_form
+ *     knows them; adc and sbb read CF, inc and dec keep it: neither
+ *     kind is one), or the fused cmp and jcc at the block's end, whose
+ *     cmp sets them before its jcc reads them;
+ *   - every record from i + 1 to k - 1 neither reads nor writes flags
+ *     and can neither fault nor stop nor leave the chain: mov between
+ *     registers and lea (misc.c's register forms of op_mov_eg,
+ *     op_mov_ge and op_lea), or a record given its dead-flag form
+ *     already (whose own flags are dead: the same walk, from it on);
+ *     a memory operand, even a fast form's, may fault, and the #PF must
+ *     push record i's flags, so it ends the walk, as do setcc, jcc,
+ *     adc, sbb and every general handler;
+ *   - each record from i to k - 1 chains to the next (sc_next: fast
+ *     forms, 64-bit code), so that nothing but k's handler runs after
+ *     them.
+ * Then nothing can see the flags between i and k, because
+ *   - a block is entered only at its first record (the run loop,
+ *     chain_next and sc_chain all look blocks up by the tag of their
+ *     first byte, and run_records goes from record to record), and runs
+ *     only when all of it fits in the instruction budget: a --icount
+ *     deadline, a kick or the end of a slice falls between blocks, never
+ *     between i and k; the one-instruction path (the debugger, TF, the
+ *     gdb stub's single step, --patch, a budget smaller than the block)
+ *     runs the cache's records, which sc_cache_put copies from a fresh
+ *     decode and which are never given dead-flag forms;
+ *   - the records between are chained fast forms that cannot fault: the
+ *     chain goes from i to k with no stop, no exception (whose frame
+ *     would push RFLAGS), no exit to the monitor (which reads RFLAGS:
+ *     end_run) and no write to decoded code (code_written, which only a
+ *     general handler can set);
+ *   - k overwrites all of the lazy state (lz_kind and the operands or
+ *     the result) without reading it.
+ * The walk goes backwards, with "dead" the fact that the flags standing
+ * after the record are overwritten, unseen, by a later one.
+ */
+static void block_dead_flags(struct sc_block *b, unsigned n, bool fused)
+{
+	unsigned i = fused ? n - 2 : n; /* the fused cmp sets them all */
+	bool dead = fused; /* before record i: at the block's end, seen */
+
+	while (i-- > 0) {
+		struct sc_insn *d = &b->insn[i];
+		sc_fn *nf = sc_alu_dead_form(d);
+		bool after = dead && d->threaded && d[1].threaded;
+
+		if (nf && after)
+			d->fn = nf;
+		dead = nf ? true
+			  : after && (d->fn == sc_reg_form(op_mov_eg, d) ||
+				      d->fn == sc_reg_form(op_mov_ge, d) ||
+				      d->fn == sc_reg_form(op_lea, d));
+	}
+}
+
+/*
  * A block is decoded straight from the page's bytes: the run loop does
  * not build blocks under --patch (whose overlay sc_patch_fetch() lays
  * over the bytes) or under the debugger, and an instruction that would
@@ -243,6 +306,7 @@ struct sc_block *sc_block_build(struct sc_cpu *c, const struct sc_tlb *e,
 		sc_fn *fused = sc_cmp_jcc_form(&b->insn[n - 2], &b->insn[n - 1]);
 		if (fused)
 			b->insn[n - 2].fn = fused;
+		block_dead_flags(b, n, fused != NULL);
 	}
 	b->threaded = c->csz == 8 && b->insn[n - 1].threaded;
 	for (unsigned i = 0; i + 1 < n; i++) {

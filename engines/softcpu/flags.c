@@ -5,7 +5,9 @@
  * another that overwrites them before anyone looks, so the ALU handlers
  * only record what they did (the operation, its size, and its operands,
  * or for a logic operation its result, all masked to the operand size:
- * sc_lazy_set, sc_lz_res) and the flags are derived here when read.  The
+ * sc_lazy_set, sc_lz_res) and the flags are derived here when read.
+ * Where a block's builder proves the overwrite (cache.c's
+ * block_dead_flags), the register form records nothing at all.  The
  * derivations are the textbook ones:
  *
  *   add:  CF = carry out of the top bit      = res < a (unsigned)

@@ -320,11 +320,23 @@ struct sc_cpu {
 	uint64_t next;          /* RIP of the next instruction */
 
 	/* Lazy flags: the last flag-setting operation, masked to its size. */
-	uint64_t lz_a, lz_b, lz_res; /* what the operation needs of them:
-				   sc_lazy_set, sc_lz_res */
-	uint8_t lz_op;          /* enum sc_lazy */
-	uint8_t lz_sz;          /* operand size in bytes */
-	uint8_t lz_cin;         /* carry in (adc/sbb) or the old CF (inc/dec) */
+	uint64_t lz_a;          /* what the operation needs of them: */
+	union {
+		struct {
+			uint8_t lz_op;  /* enum sc_lazy */
+			uint8_t lz_sz;  /* operand size in bytes */
+			uint8_t lz_cin; /* carry in (adc/sbb) or the old CF
+					   (inc/dec); 0 for the others */
+		};
+		uint32_t lz_kind; /* the three at once (sc_lz_kind): one
+				     store of an immediate, where op and
+				     size are constants */
+	};
+	uint64_t lz_b, lz_res;  /* (sc_lazy_set, sc_lz_res); lz_kind
+				   between lz_a and lz_b, so that the
+				   compiler does not pair their two stores
+				   into one of a vector register it must
+				   first assemble from two (SLP) */
 
 	/* MMU */
 	struct sc_tlb *tlb;     /* the TLB in use: views[view].e, that of
@@ -677,26 +689,42 @@ static inline void sc_rset(struct sc_cpu *c, unsigned r, unsigned sz,
 }
 
 /* -------------------------------------------------------------- flags.c */
+/* lz_op, lz_sz and lz_cin as the one word lz_kind holds them in. */
+static inline uint32_t sc_lz_kind(enum sc_lazy op, unsigned sz, unsigned cin)
+{
+	return (uint32_t)op | sz << 8 | cin << 16;
+}
+
 /*
  * Record an arithmetic result for lazy flags (a, b, res already masked):
  * only what its flags need, which sc_lz_res() completes.  A logic
  * operation's flags need only its result (CF, OF and AF are clear); the
- * others' result follows from their operands (and the carry in, which
- * adc and sbb record after), so that it is not stored: with op a
- * constant where this is inlined, an ALU operation costs the stores of
- * its operands and of op and size, and cmp no subtraction at all.
+ * others' result follows from their operands (and the carry in of adc and
+ * sbb, the CF that inc and dec keep: sc_lazy_set_cin), so that it is not
+ * stored.  The operation, its size and the carry in are one word
+ * (lz_kind), so that with op and sz constants where this is inlined an
+ * ALU operation costs three stores, its operands and one immediate (not
+ * a 16-bit constant loaded and stored, which is what a compiler makes of
+ * two adjacent bytes), and cmp no subtraction at all.
  */
-static inline void sc_lazy_set(struct sc_cpu *c, enum sc_lazy op, unsigned sz,
-			       uint64_t a, uint64_t b, uint64_t res)
+static inline void sc_lazy_set_cin(struct sc_cpu *c, enum sc_lazy op,
+				   unsigned sz, uint64_t a, uint64_t b,
+				   uint64_t res, unsigned cin)
 {
-	c->lz_op = op;
-	c->lz_sz = sz;
+	c->lz_kind = sc_lz_kind(op, sz, cin);
 	if (op == LZ_LOGIC) {
 		c->lz_res = res;
 		return;
 	}
 	c->lz_a = a;
 	c->lz_b = b;
+}
+
+/* sc_lazy_set_cin for what has no carry in: add, sub, cmp, logic. */
+static inline void sc_lazy_set(struct sc_cpu *c, enum sc_lazy op, unsigned sz,
+			       uint64_t a, uint64_t b, uint64_t res)
+{
+	sc_lazy_set_cin(c, op, sz, a, b, res, 0);
 }
 
 /* The result of the last flag-setting operation (not LZ_NONE). */
@@ -1267,6 +1295,14 @@ sc_fn op_alu_eg, op_alu_ge, op_alu_ai, op_alu_ei, op_test_eg, op_test_ai,
  * decode.c's fast_handler asks for); any other fn is returned as is.
  */
 sc_fn *sc_alu_reg_form(sc_fn *fn, unsigned op, unsigned osz);
+/*
+ * alu.c: when record d's handler is one of those register forms of add,
+ * or, and, sub, xor or cmp (which set all six status flags, read none,
+ * and cannot fault), the same form without the lazy state's stores, for
+ * a record whose flags no one can see (cache.c's sc_block_build); NULL
+ * for every other handler (adc and sbb's included: they read CF).
+ */
+sc_fn *sc_alu_dead_form(const struct sc_insn *d);
 /*
  * misc.c: the handler of mov (88/89, 8A/8B, C6/C7) or movzx with a memory
  * operand of the flat fast path (sc_flat) made for d's sizes, or NULL.

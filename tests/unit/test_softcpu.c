@@ -3239,6 +3239,216 @@ static void test_chain_self_slot_reused(void **state)
 	}
 }
 
+/*
+ * Dead flags (cache.c's block_dead_flags): a register form of add, or,
+ * and, sub, xor or cmp whose flags a later one of its block overwrites,
+ * with only register moves and lea between, stores no lazy state.
+ * Everywhere else its flags must stay visible: to a reader between the
+ * two, to the frame of a fault between them, past adc, sbb, inc and dec
+ * (which are no killers), at a deadline or a single step that stops
+ * between them (the one-instruction path, the cache's records).
+ */
+#define ADD_ONES_ONE (FL_CF | FL_ZF | FL_PF | FL_AF) /* ~0 + 1 at 64 bits */
+
+/* The handler sc_decode gives the first instruction of code. */
+static struct sc_insn decoded(const uint8_t *code, size_t n)
+{
+	struct sc_insn d;
+
+	assert_int_equal(sc_decode(code, n, 8, &d), SC_DEC_OK);
+	return d;
+}
+
+/* run_once, filling the shadow for the code's own page. */
+static struct vm_exit run_once_code(void)
+{
+	for (;;) {
+		struct vm_exit x = run_once();
+		if (x.reason == EXIT_EXCEPTION && x.exc.vector == T_PF &&
+		    x.exc.address >> PAGE_4K_SHIFT == CODE >> PAGE_4K_SHIFT) {
+			assert_int_equal(shadowpt_fault(&vm, x.exc.address,
+							x.exc.error),
+					 SHADOW_FILLED);
+			continue;
+		}
+		return x;
+	}
+}
+
+/*
+ * 00: add rax, rbx              48 01 d8   (dead: the cmp sets them all)
+ * 03: mov rcx, rax              48 89 c1
+ * 06: cmp rcx, rbx              48 39 d9   (dead: the sub sets them all)
+ * 09: lea rdx, [rax + 1]        48 8d 50 01
+ * 0d: sub rsi, rbx              48 29 de   (seen: the block ends)
+ * 10: int3                      cc
+ */
+static const uint8_t dead_code[] = {
+	0x48, 0x01, 0xd8, 0x48, 0x89, 0xc1, 0x48, 0x39, 0xd9,
+	0x48, 0x8d, 0x50, 0x01, 0x48, 0x29, 0xde, 0xcc,
+};
+
+static void dead_regs(void)
+{
+	v->rip = CODE;
+	v->regs[GPR_RAX] = ~0ULL;
+	v->regs[GPR_RBX] = 1;
+	v->regs[GPR_RCX] = v->regs[GPR_RDX] = 7;
+	v->regs[GPR_RSI] = 5;
+	v->rflags = FL_FIXED1 | FL_SF | FL_OF; /* none of them the answer */
+}
+
+static void test_dead_flags_unseen(void **state)
+{
+	struct sc_insn add = decoded(dead_code, sizeof(dead_code));
+	struct sc_insn cmp = decoded(dead_code + 6, sizeof(dead_code) - 6);
+	struct sc_insn sub = decoded(dead_code + 13, sizeof(dead_code) - 13);
+	(void)state;
+
+	load(dead_code, sizeof(dead_code));
+	for (int i = 0; i < 3; i++) { /* decoded, then from the block */
+		dead_regs();
+		uint64_t start = v->instructions;
+		run_to_int3();
+		assert_int_equal(v->regs[GPR_RAX], 0);
+		assert_int_equal(v->regs[GPR_RCX], 0);
+		assert_int_equal(v->regs[GPR_RDX], 1);
+		assert_int_equal(v->regs[GPR_RSI], 4);
+		assert_int_equal(v->rflags & FL_STATUS, 0); /* 5 - 1: sub's */
+		assert_int_equal(v->rip, CODE + sizeof(dead_code));
+		assert_int_equal(v->instructions - start, 6);
+	}
+	/* The mechanism is in place: add and cmp have dead-flag forms,
+	 * the sub before the int3 does not. */
+	struct sc_block *b = block_of(CODE);
+	assert_non_null(b);
+	assert_non_null(sc_alu_dead_form(&add));
+	assert_ptr_equal(b->insn[0].fn, sc_alu_dead_form(&add));
+	assert_ptr_equal(b->insn[2].fn, sc_alu_dead_form(&cmp));
+	assert_ptr_equal(b->insn[4].fn, sub.fn);
+}
+
+/* A deadline or a single step between the add and the cmp, with the
+ * block built: they run the cache's records, and see add's flags. */
+static void test_dead_flags_stop_between(void **state)
+{
+	(void)state;
+
+	load(dead_code, sizeof(dead_code));
+	dead_regs();
+	run_to_int3();
+	assert_non_null(block_of(CODE));
+	for (unsigned k = 1; k <= 3; k++) {
+		dead_regs();
+		uint64_t start = v->instructions;
+		vm.insn_deadline = start + k;
+		struct vm_exit x = run();
+		vm.insn_deadline = UINT64_MAX;
+		assert_int_equal(x.reason, EXIT_INTERRUPT);
+		assert_int_equal(v->instructions - start, k);
+		/* after add and mov: add's; after cmp 0, 1: cmp's */
+		assert_int_equal(v->rflags & FL_STATUS,
+				 k < 3 ? ADD_ONES_ONE
+				       : FL_CF | FL_SF | FL_PF | FL_AF);
+	}
+	dead_regs();
+	vm.single_step = true;
+	struct vm_exit x = run_once();
+	vm.single_step = false;
+	assert_int_equal(x.reason, EXIT_INTERRUPT);
+	assert_int_equal(v->rip, CODE + 3);
+	assert_int_equal(v->rflags & FL_STATUS, ADD_ONES_ONE);
+	/* and from there on, the rest runs to the sub's flags */
+	run_to_int3();
+	assert_int_equal(v->rflags & FL_STATUS, 0);
+}
+
+/*
+ * Where the add's flags are seen before another sets them all, its
+ * record keeps the lazy state: each snippet is "add rax, rbx" (~0 + 1:
+ * CF, ZF, PF, AF), then what sees them, then an int3.
+ */
+static void test_dead_flags_seen(void **state)
+{
+	static const struct {
+		uint8_t code[12];
+		uint8_t n;
+		uint8_t reg;      /* the register that shows them... */
+		uint64_t want;    /* ...and its value */
+		uint64_t flags;   /* the status flags at the int3 */
+	} cases[] = {
+		/* setc cl; sub rsi, rbx: the reader between */
+		{ { 0x48, 0x01, 0xd8, 0x0f, 0x92, 0xc1, 0x48, 0x29, 0xde,
+		    0xcc }, 10, GPR_RCX, 1, 0 },
+		/* adc rdx, 0: sets them all, but reads CF first */
+		{ { 0x48, 0x01, 0xd8, 0x48, 0x83, 0xd2, 0x00, 0xcc }, 8,
+		  GPR_RDX, 8, 0 },
+		/* sbb rdx, 0; sub rsi, rbx: likewise */
+		{ { 0x48, 0x01, 0xd8, 0x48, 0x83, 0xda, 0x00, 0x48, 0x29,
+		    0xde, 0xcc }, 11, GPR_RDX, 6, 0 },
+		/* inc rcx: keeps CF (7 + 1 = 8: one bit, PF clear) */
+		{ { 0x48, 0x01, 0xd8, 0x48, 0xff, 0xc1, 0xcc }, 7,
+		  GPR_RCX, 8, FL_CF },
+		/* dec rcx: keeps CF (7 - 1 = 6: two bits, PF) */
+		{ { 0x48, 0x01, 0xd8, 0x48, 0xff, 0xc9, 0xcc }, 7,
+		  GPR_RCX, 6, FL_CF | FL_PF },
+		/* mov rcx, rax: the block's end sees them */
+		{ { 0x48, 0x01, 0xd8, 0x48, 0x89, 0xc1, 0xcc }, 7,
+		  GPR_RCX, 0, ADD_ONES_ONE },
+	};
+	(void)state;
+
+	for (size_t k = 0; k < sizeof(cases) / sizeof(*cases); k++) {
+		struct sc_insn add = decoded(cases[k].code, cases[k].n);
+		load(cases[k].code, cases[k].n);
+		for (int i = 0; i < 3; i++) {
+			dead_regs();
+			run_to_int3();
+			assert_int_equal(v->regs[cases[k].reg], cases[k].want);
+			assert_int_equal(v->rflags & FL_STATUS, cases[k].flags);
+		}
+		assert_non_null(block_of(CODE));
+		assert_ptr_equal(block_of(CODE)->insn[0].fn, add.fn);
+	}
+}
+
+/*
+ * A store between the add and the sub that sets them all again, which
+ * faults (#PF: the shadow does not map DATA yet): the exception's frame
+ * gets the add's flags, so the add must have stored them.
+ * 00: add rax, rbx              48 01 d8
+ * 03: mov [rdi], al             88 07      (a flat fast form: may fault)
+ * 05: sub rsi, rbx              48 29 de
+ * 08: int3                      cc
+ */
+static void test_dead_flags_fault_between(void **state)
+{
+	static const uint8_t code[] = {
+		0x48, 0x01, 0xd8, 0x88, 0x07, 0x48, 0x29, 0xde, 0xcc,
+	};
+	struct sc_insn add = decoded(code, sizeof(code));
+	(void)state;
+
+	load(code, sizeof(code));
+	dead_regs();
+	v->regs[GPR_RDI] = DATA + 0x10;
+	struct vm_exit x = run_once_code();
+	assert_int_equal(x.reason, EXIT_EXCEPTION);
+	assert_int_equal(x.exc.vector, T_PF);
+	assert_int_equal(x.exc.address, DATA + 0x10);
+	assert_int_equal(x.rip, CODE + 3);
+	assert_int_equal(v->rip, CODE + 3);
+	assert_int_equal(v->regs[GPR_RAX], 0);
+	assert_int_equal(v->rflags & FL_STATUS, ADD_ONES_ONE);
+	/* It ran from its block, whose add kept its flags. */
+	assert_non_null(block_of(CODE));
+	assert_ptr_equal(block_of(CODE)->insn[0].fn, add.fn);
+	assert_int_equal(shadowpt_fault(&vm, x.exc.address, x.exc.error),
+			 SHADOW_FILLED);
+	run_to_int3();
+	assert_int_equal(v->rflags & FL_STATUS, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -3311,6 +3521,10 @@ int main(void)
 		T(test_chain_self_rewrites),
 		T(test_chain_self_fault),
 		T(test_chain_self_slot_reused),
+		T(test_dead_flags_unseen),
+		T(test_dead_flags_stop_between),
+		T(test_dead_flags_seen),
+		T(test_dead_flags_fault_between),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
