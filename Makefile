@@ -246,6 +246,12 @@ bench-xstate: $(BUILD)/bench/xstate
 $(BUILD)/bench/xstate: engines/native/bench/xstate.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+# what threaded dispatch costs a guest instruction at best, and a
+# translator's code (engines/softcpu/bench/dispatch.c)
+bench-dispatch: $(BUILD)/bench/dispatch
+$(BUILD)/bench/dispatch: engines/softcpu/bench/dispatch.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 # the benchmarks on every engine, QEMU and the host (bench/RESULTS.md);
 # never part of make test: timings are not asserted
