@@ -124,6 +124,35 @@ suite_guests() {
 	guests_nodataloss
 	. "$HERE/guests/backend.sh" # --backend=thread|process
 	guests_vcons_stats
+	guests_native_one_cpu
+}
+
+# The native engine binds the monitor's thread and every child to one CPU
+# (engines/native/native.c, nat_bind_cpu): while the bench guest's
+# syscall loop runs, each child of trapvisor may run on exactly one CPU,
+# the one --stats names.  (Without the binding a child may run on every
+# CPU this machine gives the monitor; with one CPU only, that is one.)
+guests_native_one_cpu() {
+	"$TV" --engine=native --stats "$BUILD/guests/bench.elf" -- syscall 3000000 \
+		>/dev/null 2>"$OUT/err" &
+	tv=$!; kids=""; i=0
+	while [ -z "$kids" ] && [ $i -lt 100 ]; do
+		sleep 0.05; i=$((i + 1)); kids=$(pgrep -P $tv)
+	done
+	lists=""
+	for k in $kids; do
+		lists="$lists $(awk '/^Cpus_allowed_list:/ { print $2 }' /proc/$k/status 2>/dev/null)"
+	done
+	kill $tv 2>/dev/null; wait $tv 2>/dev/null
+	cpu=$(sed -n 's/^native: .* bound to CPU \([0-9]*\) .*/\1/p' "$OUT/err")
+	echo "children: $kids; their CPUs: $lists; --stats: $(grep '^native:' "$OUT/err")" >"$OUT/log"
+	ok=$([ -n "$kids" ] && [ -n "$cpu" ] && echo yes)
+	for l in $lists; do [ "$l" = "$cpu" ] || ok=""; done
+	if [ -n "$ok" ] && [ -n "$lists" ]; then
+		pass guests/native-one-cpu
+	else
+		fail guests/native-one-cpu "$OUT/log"
+	fi
 }
 
 # The emulated disk's cost, counted by --stats on blkio's workload over

@@ -34,6 +34,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -827,6 +828,40 @@ static void nat_fini_state(struct nat *n)
 	free(n);
 }
 
+/*
+ * The monitor and its children take turns: while a child runs the guest
+ * the monitor waits for it to stop, and while the monitor emulates, the
+ * child is stopped.  Left to itself the scheduler often wakes a resumed
+ * child on the other CPU, and the monitor on another when the child
+ * stops, and every such wake-up across CPUs is an interprocessor
+ * interrupt; in a virtual machine, as on the machines this was measured
+ * on, that is itself an exit to the host's hypervisor.  There the bare
+ * ptrace round trip (bench/host/hostbench.c) cost about 120,000 TSC
+ * cycles across CPUs against 11,000 on one, and the bench guest's
+ * syscall row 75,000 to 219,000 cycles an iteration against 30,000
+ * (engines/native/README.md, "One CPU for the monitor and its
+ * children").  So the engine binds the thread that runs the guest to
+ * the CPU it is on, and with it every child, which inherits it as fork
+ * copies the affinity: the pair then hands the CPU back and forth, as a
+ * hypervisor's vCPU thread runs its guest on the CPU it holds.  Threads
+ * made before (the device back ends' I/O threads) keep theirs.  Where
+ * the binding is refused (a cpuset that forbids it) the engine runs
+ * unbound, only slower.
+ */
+static void nat_bind_cpu(struct nat *n)
+{
+	cpu_set_t one;
+	int cpu = sched_getcpu();
+
+	n->cpu = -1;
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (sched_setaffinity(0, sizeof(one), &one) == 0)
+		n->cpu = cpu;
+}
+
 static int nat_init(struct vm *vm, char *why, size_t len)
 {
 	struct nat *n;
@@ -848,6 +883,7 @@ static int nat_init(struct vm *vm, char *why, size_t len)
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
+	nat_bind_cpu(n); /* before the first child: it inherits the CPU */
 	if (nat_child_start(n, why, len) < 0) {
 		nat_mirror_fini(&n->mirror);
 		free(n);
@@ -901,6 +937,23 @@ static void nat_ram_written(struct vm *vm, uint64_t gpa, uint64_t len)
 		nat_space_invalidate(n, SHADOW_FLUSH_ALL);
 }
 
+/* --stats: where the monitor and its children ran (nat_bind_cpu). */
+static void nat_print_stats(const struct vm *vm, double secs, FILE *f)
+{
+	const struct nat *n = vm->engine_data;
+
+	(void)secs;
+	if (!n)
+		return;
+	if (n->cpu >= 0)
+		fprintf(f, "native: the monitor's thread and its children bound "
+			"to CPU %d (they take turns: no wake-up across CPUs)\n",
+			n->cpu);
+	else
+		fprintf(f, "native: not bound to one CPU (the binding was "
+			"refused): every stop may wake across CPUs\n");
+}
+
 static void nat_fini(struct vm *vm)
 {
 	if (vm->engine_data)
@@ -931,6 +984,7 @@ const struct engine engine_native = {
 					   guest RAM itself, no copies */
 	.set_debug = nat_set_debug,
 	.debug_watchpoints = true,
+	.print_stats = nat_print_stats,
 	.fini = nat_fini,
 	.sandbox_syscalls = nat_sandbox_syscalls,
 };

@@ -106,6 +106,8 @@ struct nat {
 	pid_t regs_of;        /* ... read from this child (after a switch
 				 they are the guest's, not the new child's) */
 	int memfd;            /* guest RAM, the same number in the child */
+	int cpu;              /* the one CPU the monitor's thread and the
+				 children share (nat_bind_cpu), or -1 */
 	int stubfd;           /* the stub page's memfd (child.c), monitor only */
 	bool cpuid_fault;     /* the child turns CPUID faulting on
 				 (--isa=x86,cpuid-fault; child.c) */
