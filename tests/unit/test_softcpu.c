@@ -126,6 +126,17 @@ static void run_to_int3(void)
 	assert_int_equal(x.exc.vector, T_BP);
 }
 
+/* Run from RIP with a deadline n instructions after start (--icount's):
+ * the run must stop there, with exactly those n retired. */
+static void run_until(uint64_t start, uint64_t n)
+{
+	vm.insn_deadline = start + n;
+	struct vm_exit x = run();
+	assert_int_equal(x.reason, EXIT_INTERRUPT);
+	assert_int_equal(v->instructions - start, n);
+	vm.insn_deadline = UINT64_MAX;
+}
+
 /* Run a snippet that must fault with vector (and error, if has_error). */
 static void expect_fault(const uint8_t *code, size_t n, uint8_t vector,
 			 int64_t error)
@@ -921,14 +932,10 @@ static void test_chain_deadline(void **state)
 		load(self_loop, sizeof(self_loop));
 		v->regs[GPR_RCX] = v->regs[GPR_RDX] = v->regs[GPR_RAX] = 0;
 		uint64_t start = v->instructions;
-		vm.insn_deadline = start + 12;
-		struct vm_exit x = run();
-		assert_int_equal(x.reason, EXIT_INTERRUPT);
-		assert_int_equal(v->instructions - start, 12);
+		run_until(start, 12);
 		assert_int_equal(v->rip, CODE + 8);
 		assert_int_equal(v->regs[GPR_RCX], 3);
 		assert_int_equal(v->regs[GPR_RDX], 2);
-		vm.insn_deadline = UINT64_MAX;
 		run_to_int3();
 		assert_int_equal(v->instructions - start, 4 * 5 + 1);
 		assert_int_equal(v->regs[GPR_RDX], 4);
@@ -1029,15 +1036,11 @@ static void test_chain_cross_deadline(void **state)
 		v->rip = CODE;
 		v->regs[GPR_RCX] = v->regs[GPR_RDX] = 0;
 		uint64_t start = v->instructions;
-		vm.insn_deadline = start + 6 * 300 + j;
-		struct vm_exit x = run();
-		assert_int_equal(x.reason, EXIT_INTERRUPT);
-		assert_int_equal(v->instructions - start, 6 * 300 + j);
+		run_until(start, 6 * 300 + j);
 		assert_int_equal(v->rip, CODE + rip_at[j]);
 		assert_int_equal(v->regs[GPR_RCX], 300 + (j > 0));
 		assert_int_equal(v->regs[GPR_RDX],
 				 300 * 301 / 2 + (j > 3 ? 301 : 0));
-		vm.insn_deadline = UINT64_MAX;
 		run_to_int3();
 		assert_int_equal(v->instructions - start, 6 * 999 + 3 + 1);
 		assert_int_equal(v->rip, CODE + 0xe); /* after the int3 */
@@ -3005,15 +3008,11 @@ static void test_chain_self_deadline(void **state)
 		v->rip = CODE;
 		v->regs[GPR_RCX] = v->regs[GPR_RDX] = 0;
 		uint64_t start = v->instructions;
-		vm.insn_deadline = start + 4 * 300 + j;
-		struct vm_exit x = run();
-		assert_int_equal(x.reason, EXIT_INTERRUPT);
-		assert_int_equal(v->instructions - start, 4 * 300 + j);
+		run_until(start, 4 * 300 + j);
 		assert_int_equal(v->rip, CODE + fused_at[j]);
 		assert_int_equal(v->regs[GPR_RCX], 300 + (j > 0));
 		assert_int_equal(v->regs[GPR_RDX],
 				 300 * 301 / 2 + (j > 1 ? 301 : 0));
-		vm.insn_deadline = UINT64_MAX;
 		run_to_int3();
 		assert_int_equal(v->instructions - start, 4 * 1000 + 1);
 		assert_int_equal(v->rip, CODE + 0x11); /* after the int3 */
@@ -3027,16 +3026,12 @@ static void test_chain_self_deadline(void **state)
 		v->regs[GPR_RCX] = 1000;
 		v->regs[GPR_RDX] = 0;
 		uint64_t start = v->instructions;
-		vm.insn_deadline = start + 3 * 300 + j;
-		struct vm_exit x = run();
-		assert_int_equal(x.reason, EXIT_INTERRUPT);
-		assert_int_equal(v->instructions - start, 3 * 300 + j);
+		run_until(start, 3 * 300 + j);
 		assert_int_equal(v->rip, CODE + plain_at[j]);
 		assert_int_equal(v->regs[GPR_RCX], 700 - (j > 1));
 		assert_int_equal(v->regs[GPR_RDX],
 				 (1000 * 1001 - 700 * 701) / 2 +
 				 (j > 0 ? 700 : 0));
-		vm.insn_deadline = UINT64_MAX;
 		run_to_int3();
 		assert_int_equal(v->instructions - start, 3 * 1000 + 1);
 		assert_int_equal(v->rip, CODE + 0xa); /* after the int3 */

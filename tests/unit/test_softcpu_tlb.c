@@ -117,22 +117,32 @@ static struct vm_exit run_once(uint64_t va)
 	return x;
 }
 
-/* Run the snippet, filling the shadow on hidden faults as the
- * dispatcher would, and return what it read. */
+/* After a run of a snippet: a hidden #PF is filled as the dispatcher
+ * would, and the snippet must run again (true); anything else must be
+ * the int3 that ends it. */
+static bool filled(const struct vm_exit *x)
+{
+	if (x->reason == EXIT_EXCEPTION && x->exc.vector == T_PF) {
+		assert_int_equal(shadowpt_fault(&vm, x->exc.address,
+						x->exc.error),
+				 SHADOW_FILLED);
+		return true;
+	}
+	assert_int_equal(x->reason, EXIT_EXCEPTION);
+	assert_int_equal(x->exc.vector, T_BP);
+	return false;
+}
+
+/* Run the snippet, filling the shadow on hidden faults, and return what
+ * it read. */
 static uint32_t read_at(uint64_t va)
 {
-	for (;;) {
-		struct vm_exit x = run_once(va);
-		if (x.reason == EXIT_EXCEPTION && x.exc.vector == T_PF) {
-			assert_int_equal(shadowpt_fault(&vm, x.exc.address,
-							x.exc.error),
-					 SHADOW_FILLED);
-			continue;
-		}
-		assert_int_equal(x.reason, EXIT_EXCEPTION);
-		assert_int_equal(x.exc.vector, T_BP);
-		return (uint32_t)v->regs[GPR_RAX];
-	}
+	struct vm_exit x;
+
+	do
+		x = run_once(va);
+	while (filled(&x));
+	return (uint32_t)v->regs[GPR_RAX];
 }
 
 /* The snippet must stop with the engine's #PF at va, error err. */
@@ -379,14 +389,8 @@ static uint64_t run_at(uint64_t rip, uint64_t rdi, uint64_t rax)
 		v->regs[GPR_RDI] = rdi;
 		v->regs[GPR_RAX] = rax;
 		vm.engine->run(&vm, &x);
-		if (x.reason == EXIT_EXCEPTION && x.exc.vector == T_PF) {
-			assert_int_equal(shadowpt_fault(&vm, x.exc.address,
-							x.exc.error),
-					 SHADOW_FILLED);
+		if (filled(&x))
 			continue;
-		}
-		assert_int_equal(x.reason, EXIT_EXCEPTION);
-		assert_int_equal(x.exc.vector, T_BP);
 		assert_tlb_invariants(vm.engine_data);
 		return v->regs[GPR_RAX];
 	}
