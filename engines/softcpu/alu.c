@@ -184,11 +184,17 @@ static sc_fn *const alu_reg_forms[8][3][4] = {
 	[ALU_XOR] = ALU_REG_OP(xor, ), [ALU_CMP] = ALU_REG_OP(cmp, ),
 };
 
+/* The tables' index of operand size osz (2, 4, 8), or -1. */
+static int reg_form_size(unsigned osz)
+{
+	return osz == 2 ? 0 : osz == 4 ? 1 : osz == 8 ? 2 : -1;
+}
+
 sc_fn *sc_alu_reg_form(sc_fn *fn, unsigned op, unsigned osz)
 {
 	int form = fn == op_alu_eg ? 0 : fn == op_alu_ge ? 1 :
 		   fn == op_alu_ei ? 2 : fn == op_alu_ai ? 3 : -1;
-	int size = osz == 2 ? 0 : osz == 4 ? 1 : osz == 8 ? 2 : -1;
+	int size = reg_form_size(osz);
 
 	return form < 0 || size < 0 ? fn : alu_reg_forms[op & 7][size][form];
 }
@@ -196,7 +202,7 @@ sc_fn *sc_alu_reg_form(sc_fn *fn, unsigned op, unsigned osz)
 /*
  * The dead-flag forms: the register forms above without the lazy state's
  * stores, for an instruction whose flags no one can see (cache.c's
- * sc_block_build proves it, and its comment argues why).  Those of cmp
+ * block_dead_flags proves it, and its comment argues why).  Those of cmp
  * do nothing but go on.  adc and sbb have none: they read CF, and the
  * builder treats them as readers.
  */
@@ -215,7 +221,7 @@ static sc_fn *const alu_reg_dead[8][3][4] = {
 
 sc_fn *sc_alu_dead_form(const struct sc_insn *d)
 {
-	int size = d->osz == 2 ? 0 : d->osz == 4 ? 1 : d->osz == 8 ? 2 : -1;
+	int size = reg_form_size(d->osz);
 
 	if (size < 0)
 		return NULL;

@@ -130,17 +130,6 @@ int op_mov_ri(struct sc_cpu *c, const struct sc_insn *d)
  * leaves those to the general handler, compiled code hardly uses them):
  * it is the low byte of regs[d->reg], with no test for SC_HIBYTE.
  */
-/* sc_rset for a register that is not AH..BH. */
-static inline void rset_low(uint64_t *p, unsigned sz, uint64_t x)
-{
-	if (sz == 4)
-		*p = (uint32_t)x;
-	else if (sz == 8)
-		*p = x;
-	else
-		*p = (*p & ~sc_mask(sz)) | (x & sc_mask(sz));
-}
-
 #define FLAT_STORE_SHAPE(name, shape, sz, T, general, value)		\
 	static int name(struct sc_cpu *c, const struct sc_insn *d)	\
 	{								\
@@ -160,7 +149,7 @@ static inline void rset_low(uint64_t *p, unsigned sz, uint64_t x)
 			return sc_general(c, d, general);		\
 		T x;							\
 		memcpy(&x, p, sz);					\
-		rset_low(r, osz, x);					\
+		sc_rset_low(r, osz, x);					\
 		return sc_next(c, d);					\
 	}
 #define FLAT_STORE(name, ...)						\

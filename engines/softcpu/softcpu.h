@@ -665,6 +665,18 @@ static inline uint64_t sc_rget(const struct sc_cpu *c, unsigned r, unsigned sz)
 	return c->v->regs[r] & sc_mask(sz);
 }
 
+/* Write x at size sz into register word *p, not AH..BH: a 32-bit write
+ * zero-extends, 8 and 16 bits keep the rest. */
+static inline void sc_rset_low(uint64_t *p, unsigned sz, uint64_t x)
+{
+	if (sz == 4)
+		*p = (uint32_t)x;
+	else if (sz == 8)
+		*p = x;
+	else
+		*p = (*p & ~sc_mask(sz)) | (x & sc_mask(sz));
+}
+
 /*
  * Write register r at size sz: 8- and 16-bit writes merge into the old
  * value, a 32-bit write zero-extends to 64 bits (SDM vol. 1, 3.4.1.1).
@@ -679,13 +691,7 @@ static inline void sc_rset(struct sc_cpu *c, unsigned r, unsigned sz,
 		*p = (*p & ~0xff00ULL) | ((x & 0xff) << 8);
 		return;
 	}
-	p = &c->v->regs[r];
-	if (sz == 4)
-		*p = (uint32_t)x;
-	else if (sz == 8)
-		*p = x;
-	else
-		*p = (*p & ~sc_mask(sz)) | (x & sc_mask(sz));
+	sc_rset_low(&c->v->regs[r], sz, x);
 }
 
 /* -------------------------------------------------------------- flags.c */
@@ -882,6 +888,16 @@ static inline const struct sc_tlb *sc_translate(struct sc_cpu *c, uint64_t va,
 	return sc_tlb_fill(c, va, acc);
 }
 
+/* The fast paths' one test (struct sc_tlb): entry e, va's slot, holds the
+ * page of the access's last byte with the tag of its kind, a store's or a
+ * read's, so that len bytes at va lie within one page the access may
+ * reach directly, at e->addend + va. */
+static inline bool sc_tlb_hit(const struct sc_tlb *e, uint64_t va,
+			      unsigned len, bool write)
+{
+	return (write ? e->wvpn : e->vpn) == (va + len - 1) >> PAGE_4K_SHIFT;
+}
+
 /* sc_map for an access that is not the simple case below. */
 int sc_map_slow(struct sc_cpu *c, uint64_t va, unsigned len, unsigned acc,
 		struct sc_mem *m);
@@ -900,9 +916,8 @@ static inline int sc_map(struct sc_cpu *c, uint64_t va, unsigned len,
 			 unsigned acc, struct sc_mem *m)
 {
 	const struct sc_tlb *e = sc_tlb_at(c, va);
-	uint64_t tag = (acc & ACC_WRITE) ? e->wvpn : e->vpn;
 
-	if (tag == (va + len - 1) >> PAGE_4K_SHIFT &&
+	if (sc_tlb_hit(e, va, len, acc & ACC_WRITE) &&
 	    !(acc & (c->segchk | ACC_FETCH))) {
 		m->p1 = (uint8_t *)(e->addend + va);
 		m->p2 = NULL;
@@ -1093,7 +1108,7 @@ static inline bool sc_flat(struct sc_cpu *c, const struct sc_insn *d,
 		      : sc_ea_off(c, d); /* asz 8 (sc_flat_form): no cut */
 	const struct sc_tlb *e = sc_tlb_at(c, va);
 
-	if ((write ? e->wvpn : e->vpn) != (va + sz - 1) >> PAGE_4K_SHIFT)
+	if (!sc_tlb_hit(e, va, sz, write))
 		return false;
 	*p = (uint8_t *)(e->addend + va);
 	return true;
