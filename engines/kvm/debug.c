@@ -18,6 +18,10 @@
  * breakpoints (Z0) are the CPU's instruction breakpoints as well, so at
  * most four in all, as on native.
  *
+ * The engine borrows the single step for itself once in a while: to carry
+ * the guest over the one instruction of an interrupt shadow while an
+ * interrupt waits (kvm.c, enter), and then puts the debugger's plan back.
+ *
  * Resuming at an instruction breakpoint (gdb's continue from the stop),
  * the engine sets RFLAGS.RF, the flag x86 itself has for it: the
  * instruction there runs once without the breakpoint firing again
@@ -49,25 +53,36 @@ static bool resumes_at_break(const struct vm *vm)
 	return false;
 }
 
-int kv_set_debug(struct vm *vm, char *why, size_t len)
+/*
+ * Load the debugger's plan into KVM, with a single step on top when step
+ * says so (the debugger's own, or the engine's step over an interrupt
+ * shadow: kvm.c's enter).
+ */
+int kv_debug_load(const struct vm *vm, struct kv *k, bool step)
 {
-	struct kv *k = vm->engine_data;
 	const struct vm_debug *d = &vm->debug;
 	struct kvm_guest_debug g;
 
-	if (!k)
-		return 0;
-	if (dr_plan(d, &k->dr, "kvm", why, len) < 0)
-		return -1;
 	memset(&g, 0, sizeof(g));
 	if (d->nbreaks + d->nwatches > 0)
 		g.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP;
-	if (vm->single_step)
+	if (step)
 		g.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
 	for (int i = 0; i < 4; i++)
 		g.arch.debugreg[i] = k->dr.addr[i];
 	g.arch.debugreg[7] = k->dr.dr7;
-	if (ioctl(k->vcpu_fd, KVM_SET_GUEST_DEBUG, &g) < 0) {
+	return ioctl(k->vcpu_fd, KVM_SET_GUEST_DEBUG, &g);
+}
+
+int kv_set_debug(struct vm *vm, char *why, size_t len)
+{
+	struct kv *k = vm->engine_data;
+
+	if (!k)
+		return 0;
+	if (dr_plan(&vm->debug, &k->dr, "kvm", why, len) < 0)
+		return -1;
+	if (kv_debug_load(vm, k, vm->single_step) < 0) {
 		snprintf(why, len, "kvm: KVM_SET_GUEST_DEBUG: %s",
 			 strerror(errno));
 		return -1;

@@ -89,10 +89,14 @@ struct kv {
 	 * reason beyond it), and the accesses they carried */
 	uint64_t exits[KVM_EXIT_X86_WRMSR + 2];
 	uint64_t io_accesses, mmio_pieces, signals;
+	uint64_t shadow_steps;  /* enter's steps over an interrupt shadow */
 };
 
 /* debug.c: engine->set_debug, through KVM_SET_GUEST_DEBUG. */
 int kv_set_debug(struct vm *vm, char *why, size_t len);
+/* debug.c: load the debugger's plan into KVM, plus a single step when step
+ * says so.  Returns 0, or -1 with errno. */
+int kv_debug_load(const struct vm *vm, struct kv *k, bool step);
 /* debug.c: KVM_EXIT_DEBUG, the stop it means, as an EXIT_INTERRUPT. */
 void kv_debug_exit(struct vm *vm, struct kv *k, struct vm_exit *x);
 
