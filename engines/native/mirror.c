@@ -606,4 +606,47 @@ int nat_mirror_fault(struct nat *n, uint64_t va)
 	return 1;
 }
 
+/*
+ * A #PF the guest's own tables called for (a true fault: nat_mirror_fault
+ * found nothing to map) goes to its kernel, which most often makes the
+ * page present and returns to the instruction that faulted: then a
+ * hidden fault, a stop of its own, and a batch of injected calls to map
+ * the page.  So when the view that faulted runs again (after another view
+ * ran: the kernel's handler, for a fault at ring 3) the page is fetched
+ * into the shadow ahead of that retry, and mapped in the batch that makes
+ * the view's pending unmaps (the handler's invlpg) anyway.
+ *
+ * The fetch is shadowpt_prefetch: only a translation the guest's tables
+ * grant now, every accessed flag on the way already set, so the guest
+ * cannot tell it happened (a TLB may cache such a translation at any
+ * time).  A page the kernel left absent, or made present with a clear
+ * accessed flag (a first touch), is left to its fault as before, and so
+ * is a write whose page the prefetch could give only read-only (its dirty
+ * flag clear: the write must fault to set it).  One
+ * attempt per true fault; the next true fault replaces the last.
+ */
+int nat_mirror_retry(struct nat *n)
+{
+	if (n->retry == RETRY_NONE)
+		return 0;
+	if (n->mirror.root != n->retry_root) {
+		n->retry = RETRY_AWAY;
+		return 0;
+	}
+	if (n->retry == RETRY_FAULTED) /* its handler has not run yet */
+		return 0;
+	n->retry = RETRY_NONE;
+	uint64_t leaf = shadowpt_prefetch(n->vm, n->retry_va);
+	/* A write retried on a leaf still read-only (its dirty flag clear)
+	 * would fault anyway, and map the page again. */
+	if (!leaf || (n->retry_write && !(leaf & PTE_W)))
+		return 0;
+	int r = nat_mirror_fault(n, n->retry_va);
+	if (r > 0) {
+		n->mirror_fills--; /* counted as what it is: */
+		n->retry_maps++;
+	}
+	return r < 0 ? -1 : 0;
+}
+
 #endif /* __linux__ && __x86_64__ */

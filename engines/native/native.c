@@ -353,6 +353,8 @@ static void page_fault(struct nat *n, struct vm_exit *x, uint64_t va)
 	x->exc.address = va;
 	n->last_pf = va;
 	n->last_pf_valid = true;
+	n->last_pf_root = n->mirror.root;
+	n->last_pf_write = err & PFEC_W;
 }
 
 /*
@@ -561,16 +563,39 @@ static bool signal_stop(struct nat *n, struct vm_exit *x, int sig,
 	return true;
 }
 
+/*
+ * The page of the last #PF, filled by the dispatcher meanwhile, is mapped
+ * at once; if the dispatcher gave the fault to the guest instead, its
+ * page waits for the retry (nat_mirror_retry).  0, or -1 as
+ * nat_mirror_fault.
+ */
+static int map_last_fault(struct nat *n)
+{
+	int r = 0;
+
+	if (n->last_pf_valid) {
+		n->last_pf_valid = false;
+		r = nat_mirror_fault(n, n->last_pf);
+		if (r == 0) {
+			n->retry = RETRY_FAULTED;
+			n->retry_va = n->last_pf;
+			n->retry_root = n->last_pf_root;
+			n->retry_write = n->last_pf_write;
+		}
+	}
+	return r < 0 ? -1 : nat_mirror_retry(n);
+}
+
 /* Before a resume: the child of the current shadow root runs (space.c),
- * its mirror follows the shadow; the page of the last #PF, filled by the
- * dispatcher meanwhile, is mapped at once. */
+ * its mirror follows the shadow, and the last #PF's page is mapped when
+ * the shadow has it. */
 static bool prepare(struct nat *n, struct vm_exit *x)
 {
 	/* A batch of injected calls left open by a failed fill is closed
 	 * first: the registers a switch moves are the guest's. */
 	if (nat_inject_end(n, true) < 0 ||
 	    nat_space_select(n) < 0 || nat_mirror_sync(n) < 0 ||
-	    (n->last_pf_valid && nat_mirror_fault(n, n->last_pf) < 0)) {
+	    map_last_fault(n) < 0) {
 		if (child_gone(n, x))
 			return false;
 		/* A guest the mirror cannot follow is already stopped (as
@@ -580,7 +605,6 @@ static bool prepare(struct nat *n, struct vm_exit *x)
 		x->why = n->why;
 		return false;
 	}
-	n->last_pf_valid = false;
 	/* regs_out sets every register from n->regs when they are valid */
 	if (nat_inject_end(n, !n->regs_valid) < 0 || regs_out(n) < 0) {
 		child_lost(n, x, -1, errno, "PTRACE_SETREGS");
@@ -952,6 +976,10 @@ static void nat_print_stats(const struct vm *vm, double secs, FILE *f)
 	else
 		fprintf(f, "native: not bound to one CPU (the binding was "
 			"refused): every stop may wake across CPUs\n");
+	if (n->retry_maps)
+		fprintf(f, "native: %" PRIu64 " pages of the guest's own page "
+			"faults mapped ahead of their retry (fetched with their "
+			"accessed flags already set)\n", n->retry_maps);
 }
 
 static void nat_fini(struct vm *vm)

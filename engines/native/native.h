@@ -120,6 +120,15 @@ struct nat {
 				 parked children */
 	uint64_t last_pf;     /* the address of the last #PF reported */
 	bool last_pf_valid;
+	const uint64_t *last_pf_root; /* ... in the view of this root */
+	bool last_pf_write;   /* ... by a write */
+	/* The guest's own #PF, waiting for its retry (mirror.c,
+	 * nat_mirror_retry): its page, the root of the view that faulted,
+	 * and whether another view has run since. */
+	uint64_t retry_va;
+	bool retry_write;     /* ... the access was a write */
+	const uint64_t *retry_root;
+	enum { RETRY_NONE, RETRY_FAULTED, RETRY_AWAY } retry;
 	char why[160];        /* EXIT_INTERNAL text */
 	/* Virtual time (native.c, "time"): the child's CPU clock. */
 	clockid_t cpu_clock;
@@ -139,6 +148,7 @@ struct nat {
 	size_t xsave_len;
 	/* Counters for the README's figures and for curiosity. */
 	uint64_t stops, injected, mapped, unmapped, mirror_fills, switches;
+	uint64_t retry_maps;  /* pages mapped ahead of a #PF's retry */
 	uint64_t xsets;        /* switches that had to set the XSAVE state */
 	uint64_t prefetched;   /* pages kept at a reconcile by a prefetch */
 };
@@ -264,5 +274,9 @@ int nat_mirror_sync(struct nat *n);
  * n->why when the shadow maps something the child cannot mirror.
  */
 int nat_mirror_fault(struct nat *n, uint64_t va);
+/* mirror.c: the page of the guest's last #PF, fetched and mapped ahead
+ * of its retry when the view that faulted runs again.  0, or -1 as
+ * nat_mirror_fault. */
+int nat_mirror_retry(struct nat *n);
 
 #endif /* ENGINES_NATIVE_NATIVE_H */

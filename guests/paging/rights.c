@@ -33,6 +33,7 @@ enum {
 	PG_WP_USER = 14,
 	PG_NXE_OFF = 15,
 	PG_NO_STACK = 16,
+	PG_USER_DEMAND = 17,
 	PG_AND_W = 1 * PT_ENTRIES, /* a page directory entry of its own */
 	PG_AND_U = 2 * PT_ENTRIES,
 	PG_AND_NX = 4 * PT_ENTRIES,
@@ -397,6 +398,78 @@ static const char *check_user_ro(void)
 	return why;
 }
 
+/*
+ * Demand paging of a user page, as a kernel does it: a CPL-3 access
+ * faults on an absent page, the kernel's #PF handler makes the entry
+ * present and returns, and the access runs again from the start.  The
+ * flags the retry leaves are its own access's and no more: the entry
+ * made present with A clear has A set by the retried read, D still
+ * clear; with A set, the read leaves it as it was; with A set and D
+ * clear, the retried write sets D.  (A monitor may fetch the translation
+ * ahead of the retry, as a TLB may cache any translation whose accessed
+ * flags are set, but never set a flag, nor skip one, for it.)
+ */
+static struct {
+	unsigned faults;
+	uint64_t error;
+} user_demand;
+
+static void user_demand_pf(struct rt_frame *f)
+{
+	uint64_t va = read_cr2();
+
+	if (user_demand.faults++ || (f->cs & SEL_RPL_MASK) != 3) {
+		rt_printf("FAIL user_demand: #PF(0x%lx) at 0x%lx from CS "
+			  "0x%lx, fault %u\n", f->error, va, f->cs,
+			  user_demand.faults);
+		rt_exit(RT_EXIT_UNEXPECTED_TRAP);
+	}
+	user_demand.error = f->error;
+	*pgt_entry(pgt_root(), va, 1) |= PTE_P;
+}
+
+/* One round: the entry made present by the handler with flags (A, D),
+ * then the retried access (the write's, if write) and what it left. */
+static const char *user_demand_round(bool write, uint64_t flags,
+				     uint64_t want, const char *after)
+{
+	uint64_t va = PGT_PAGE(PG_USER_DEMAND) + 0x40;
+	uint64_t got = 0;
+
+	pgt_map(pgt_root(), va, 1, pgt_frame(0x77),
+		PTE_W | PTE_U | flags); /* P clear: the first access faults */
+	user_demand.faults = 0;
+	rt_set_handler(T_PF, user_demand_pf);
+	if (write)
+		pgt_user_run(user_at(PGT_USER_STORE), va);
+	else
+		got = pgt_user_run(user_at(PGT_USER_LOAD), va);
+	rt_set_handler(T_PF, NULL);
+	if (user_demand.faults != 1 ||
+	    user_demand.error != (PFEC_U | (write ? PFEC_W : 0)))
+		return rt_fmt("%s: %u faults, the last #PF(0x%lx)", after,
+			      user_demand.faults, user_demand.error);
+	if (write ? peek(va) != PGT_USER_BYTE : got != 0x77)
+		return rt_fmt("%s: the access did not reach the frame", after);
+	return ad_state(va, 1, want, after);
+}
+
+static const char *check_user_demand(void)
+{
+	const char *why;
+
+	map_user_code();
+	why = user_demand_round(false, 0, PTE_A, "a retried read, A clear");
+	if (!why)
+		why = user_demand_round(false, PTE_A, PTE_A,
+					"a retried read, A set");
+	if (!why)
+		why = user_demand_round(true, PTE_A, PTE_A | PTE_D,
+					"a retried write, A set, D clear");
+	pgt_unmap(pgt_root(), PGT_PAGE(PG_USER_DEMAND) + 0x40, 1);
+	return why;
+}
+
 static const char *check_user_nx(void)
 {
 	uint64_t va = PGT_PAGE(PG_USER_NX);
@@ -615,6 +688,7 @@ const struct pgt_check pgt_rights[] = {
 	{ "user_super", "CPL 3 on a supervisor page CPL 0 has just written: read #PF(P|U), write #PF(P|W|U); not present #PF(U)", check_user_super },
 	{ "user_ro", "CPL 3 reads a read-only user page, a write is #PF(P|W|U)", check_user_ro },
 	{ "user_nx", "CPL 3 fetch from an XD user page: #PF(P|U|I)", check_user_nx },
+	{ "user_demand", "a CPL-3 #PF whose handler makes the page present: the access runs again and sets A (and D, a write) as its own, no more", check_user_demand },
 	{ "pf_in_delivery", "a CPL-3 #PF whose TSS.RSP0 stack is not mapped becomes #DF(0), delivered on IST 1", check_pf_in_delivery },
 	{ "kernel_on_user", "CPL 0 reads, writes and runs user pages (CR4.SMAP and SMEP are off)", check_kernel_on_user },
 	{ "rsvd", "a frame bit above MAXPHYADDR: #PF(RSVD), #PF(W|RSVD) on a write (P not compared)", check_rsvd },
