@@ -220,6 +220,24 @@ int nat_cpuid_fault_probe(char *why, size_t len)
 	return 0;
 }
 
+/*
+ * The monitor's own thread takes CPUID faulting too, once its children
+ * run with it.  The host kernel keeps the setting in a per-CPU MSR and
+ * rewrites it at every switch between a task that has it and one that
+ * has not (switch_to, MSR_MISC_FEATURES_ENABLES): between the monitor and
+ * its child that is twice a round trip, and in a virtual machine each
+ * write is an exit to the hypervisor below.  With both alike nothing is
+ * written (README.md, "CPUID faulting in the monitor's thread too").
+ * From here on this thread must not execute cpuid: the engine has asked
+ * the host what it needs already (space.c, nat_spaces_start), the
+ * guest's CPUID is the model's (interp/cpuid.c), and the run loop calls
+ * nothing that reads it.  The I/O threads, made before, keep their cpuid.
+ */
+int nat_cpuid_fault_self(void)
+{
+	return set_cpuid_faulting(true);
+}
+
 /* The child's side of the start; it never returns. */
 static void child_main(int memfd, int stubfd, int go, pid_t parent,
 		       bool cpuid_fault)

@@ -917,6 +917,16 @@ static int nat_init(struct vm *vm, char *why, size_t len)
 		nat_fini_state(n);
 		return -1;
 	}
+	/* --isa=x86,cpuid-fault: the monitor's thread faults on cpuid as its
+	 * children do, so that no switch between them rewrites the MSR that
+	 * says so (child.c, nat_cpuid_fault_self).  nat_spaces_start asked
+	 * CPUID the last thing it needs (the tile data's offset). */
+	if (n->cpuid_fault && nat_cpuid_fault_self() < 0) {
+		snprintf(why, len, "cannot make the monitor's cpuid fault: %s",
+			 strerror(errno));
+		nat_fini_state(n);
+		return -1;
+	}
 	if (nat_clock_init(n) < 0) {
 		snprintf(why, len, "cannot read the child's CPU clock");
 		nat_fini_state(n);
@@ -976,6 +986,10 @@ static void nat_print_stats(const struct vm *vm, double secs, FILE *f)
 	else
 		fprintf(f, "native: not bound to one CPU (the binding was "
 			"refused): every stop may wake across CPUs\n");
+	if (n->cpuid_fault)
+		fprintf(f, "native: CPUID faulting on in the monitor's thread "
+			"as in its children (no MSR rewritten at each switch "
+			"between them)\n");
 	if (n->retry_maps)
 		fprintf(f, "native: %" PRIu64 " pages of the guest's own page "
 			"faults mapped ahead of their retry (fetched with their "

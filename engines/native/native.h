@@ -217,6 +217,9 @@ int nat_child_probe(char *why, size_t len);
 /* Can this host make a process's cpuid fault (--isa=x86,cpuid-fault)?
  * 0, or -1 with why (one line). */
 int nat_cpuid_fault_probe(char *why, size_t len);
+/* child.c: CPUID faulting for the monitor's own thread as well (after
+ * this, the thread executes no cpuid).  0, or -1 with errno. */
+int nat_cpuid_fault_self(void);
 
 /* space.c: one child per shadow root */
 /* Fork the parked children (before the sandbox: forking is not allowed

@@ -84,6 +84,10 @@ static void swap_running(struct nat *n, struct nat_child *c)
 
 int nat_spaces_start(struct nat *n, char *why, size_t len)
 {
+	/* The one question to CPUID the switches ask, asked now and kept
+	 * (its cache is this file's): under --isa=x86,cpuid-fault the
+	 * monitor's own cpuid faults from the end of nat_init on. */
+	xsave_tiledata_at();
 	for (int i = 0; i < NAT_CHILDREN - 1; i++) {
 		struct nat_child *c = &n->parked[i];
 		int r;

@@ -19,7 +19,10 @@
 #define XFEATURE_TILEDATA 18   /* AMX's tile data */
 
 /* Where the tile data starts (CPUID.(EAX=0DH,ECX=18).EBX), 0: none.
- * Asked once: cpuid in a virtual machine is an exit of its own. */
+ * Asked once: cpuid in a virtual machine is an exit of its own.  The
+ * answer is kept per file that includes this (a static inline's static):
+ * the engine asks in space.c only, first in nat_spaces_start, before its
+ * cpuid may fault (--isa=x86,cpuid-fault, child.c). */
 static inline size_t xsave_tiledata_at(void)
 {
 	static long at = -1;
