@@ -90,6 +90,7 @@ struct kv {
 	uint64_t exits[KVM_EXIT_X86_WRMSR + 2];
 	uint64_t io_accesses, mmio_pieces, signals;
 	uint64_t shadow_steps;  /* enter's steps over an interrupt shadow */
+	uint64_t sti_windows;   /* windows right after an sti (translate) */
 };
 
 /* debug.c: engine->set_debug, through KVM_SET_GUEST_DEBUG. */
