@@ -196,6 +196,22 @@ static int leaf_prot(const struct vm *vm, uint64_t leaf)
 	return prot;
 }
 
+/* Does the child's slot i map leaf's frame with leaf's rights? */
+static bool slot_maps(const struct nat *n, uint64_t i, uint64_t leaf)
+{
+	return (leaf & PTE_ADDR_MASK) == n->mirror.gpa[i] &&
+	       leaf_prot(n->vm, leaf) ==
+		       (int)(n->mirror.slot[i] & SLOT_PROT_MASK);
+}
+
+/* Does the child map va exactly as leaf says? */
+static bool mapped_as(const struct nat *n, uint64_t va, uint64_t leaf)
+{
+	int64_t f = mirror_find(&n->mirror, va);
+
+	return f >= 0 && slot_maps(n, (uint64_t)f, leaf);
+}
+
 void nat_mirror_flush(struct nat_mirror *m, uint64_t va)
 {
 	if (va == SHADOW_FLUSH_ALL || m->npending == 64) {
@@ -258,8 +274,7 @@ static bool slot_granted(struct nat *n, uint64_t i, unsigned *budget)
 		leaf = shadowpt_prefetch(n->vm, va);
 		n->prefetched += leaf != 0;
 	}
-	return leaf && (leaf & PTE_ADDR_MASK) == m->gpa[i] &&
-	       leaf_prot(n->vm, leaf) == (int)(m->slot[i] & SLOT_PROT_MASK);
+	return leaf && slot_maps(n, i, leaf);
 }
 
 /* The pages the shadow no longer grants as mapped, sorted, their number
@@ -594,9 +609,7 @@ int nat_mirror_fault(struct nat *n, uint64_t va)
 	 * which emulates it (interp_mmio). */
 	if (!shadowpt_frame_is_ram(n->vm, leaf & PTE_ADDR_MASK))
 		return 0;
-	int64_t f = mirror_find(&n->mirror, va);
-	if (f >= 0 && n->mirror.gpa[f] == (leaf & PTE_ADDR_MASK) &&
-	    (int)(n->mirror.slot[f] & SLOT_PROT_MASK) == leaf_prot(n->vm, leaf))
+	if (mapped_as(n, va, leaf))
 		/* mapped as the shadow says: the shadow's fault, or under
 		 * --patch a right the scan state took away */
 		return n->vm->patch ? nat_patch_fault(n, va, leaf) : 0;
@@ -629,24 +642,26 @@ int nat_mirror_retry(struct nat *n)
 {
 	if (n->retry == RETRY_NONE)
 		return 0;
-	if (n->mirror.root != n->retry_root) {
+	if (n->mirror.root != n->retry_pf.root) {
 		n->retry = RETRY_AWAY;
 		return 0;
 	}
 	if (n->retry == RETRY_FAULTED) /* its handler has not run yet */
 		return 0;
 	n->retry = RETRY_NONE;
-	uint64_t leaf = shadowpt_prefetch(n->vm, n->retry_va);
+	uint64_t va = n->retry_pf.va, leaf = shadowpt_prefetch(n->vm, va);
 	/* A write retried on a leaf still read-only (its dirty flag clear)
-	 * would fault anyway, and map the page again. */
-	if (!leaf || (n->retry_write && !(leaf & PTE_W)))
+	 * would fault anyway, and map the page again.  A device's page has
+	 * nothing to map, and one the child maps as the leaf says already
+	 * (the fault was not about it) needs nothing. */
+	if (!leaf || (n->retry_pf.write && !(leaf & PTE_W)) ||
+	    !shadowpt_frame_is_ram(n->vm, leaf & PTE_ADDR_MASK) ||
+	    mapped_as(n, va, leaf))
 		return 0;
-	int r = nat_mirror_fault(n, n->retry_va);
-	if (r > 0) {
-		n->mirror_fills--; /* counted as what it is: */
-		n->retry_maps++;
-	}
-	return r < 0 ? -1 : 0;
+	if (map_page(n, va, leaf) < 0)
+		return -1;
+	n->retry_maps++;
+	return 0;
 }
 
 #endif /* __linux__ && __x86_64__ */

@@ -351,10 +351,8 @@ static void page_fault(struct nat *n, struct vm_exit *x, uint64_t va)
 		err |= PFEC_W; /* the BIOS area is mapped read-only: a write */
 	set_exception(x, rip, T_PF, true, err);
 	x->exc.address = va;
-	n->last_pf = va;
+	n->last_pf = (struct nat_fault){ va, n->mirror.root, err & PFEC_W };
 	n->last_pf_valid = true;
-	n->last_pf_root = n->mirror.root;
-	n->last_pf_write = err & PFEC_W;
 }
 
 /*
@@ -575,12 +573,10 @@ static int map_last_fault(struct nat *n)
 
 	if (n->last_pf_valid) {
 		n->last_pf_valid = false;
-		r = nat_mirror_fault(n, n->last_pf);
+		r = nat_mirror_fault(n, n->last_pf.va);
 		if (r == 0) {
 			n->retry = RETRY_FAULTED;
-			n->retry_va = n->last_pf;
-			n->retry_root = n->last_pf_root;
-			n->retry_write = n->last_pf_write;
+			n->retry_pf = n->last_pf;
 		}
 	}
 	return r < 0 ? -1 : nat_mirror_retry(n);

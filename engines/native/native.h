@@ -96,6 +96,13 @@ struct nat_child {
 	size_t xsave_len;     /* ... so many bytes (0: not known) */
 };
 
+/* A #PF the child took: where, in which view, and by what access. */
+struct nat_fault {
+	uint64_t va;
+	const uint64_t *root; /* the shadow root of the view that ran */
+	bool write;
+};
+
 struct nat {
 	struct vm *vm;
 	pid_t pid;            /* the running child, stopped whenever we look */
@@ -118,16 +125,11 @@ struct nat {
 				 before it (child.c, nat_inject) */
 	uint64_t parked_asked; /* host ns when nat_wait last asked about the
 				 parked children */
-	uint64_t last_pf;     /* the address of the last #PF reported */
+	struct nat_fault last_pf; /* the last #PF reported */
 	bool last_pf_valid;
-	const uint64_t *last_pf_root; /* ... in the view of this root */
-	bool last_pf_write;   /* ... by a write */
 	/* The guest's own #PF, waiting for its retry (mirror.c,
-	 * nat_mirror_retry): its page, the root of the view that faulted,
-	 * and whether another view has run since. */
-	uint64_t retry_va;
-	bool retry_write;     /* ... the access was a write */
-	const uint64_t *retry_root;
+	 * nat_mirror_retry), and whether another view has run since. */
+	struct nat_fault retry_pf;
 	enum { RETRY_NONE, RETRY_FAULTED, RETRY_AWAY } retry;
 	char why[160];        /* EXIT_INTERNAL text */
 	/* Virtual time (native.c, "time"): the child's CPU clock. */

@@ -618,6 +618,18 @@ static void test_kvm_interrupt_32bit(void **state)
 	kvm_vm_stop();
 }
 
+/* The LAPIC, software-enabled, requests vector, as a device's line would
+ * have it do; the devices are told that a chip changed. */
+static struct lapic *lapic_request(uint8_t vector)
+{
+	struct lapic *l = &kvm_vm.dev->lapic;
+
+	l->svr = LAPIC_SVR_ENABLE | 0xff;
+	lapic_accept(l, vector, false);
+	kvm_vm.dev->stale = true;
+	return l;
+}
+
 /*
  * An exit can come between an sti and the instruction after it (a signal,
  * the timer's kick): the guest is then inside sti's interrupt shadow, and
@@ -642,10 +654,7 @@ static void test_kvm_shadow_step_32bit(void **state)
 	kvm_vm_start(M_PROT, code, sizeof(code));
 	kvm_vm.vcpu.rflags |= FL_IF;
 	kvm_vm.vcpu.interrupt_shadow = true; /* "sti" just ran */
-	l = &kvm_vm.dev->lapic;
-	l->svr = LAPIC_SVR_ENABLE | 0xff;
-	lapic_accept(l, 0x20, false);
-	kvm_vm.dev->stale = true;
+	l = lapic_request(0x20);
 	assert_true(devices_intr_pending(&kvm_vm));
 	do {
 		engine_kvm.run(&kvm_vm, &x);
@@ -685,10 +694,7 @@ static void test_kvm_window_after_sti_32bit(void **state)
 	kvm_vm_start(M_PROT, code, sizeof(code));
 	kvm_vm.vcpu.rip = T_CODE + 1; /* the sti has run */
 	kvm_vm.vcpu.rflags |= FL_IF;
-	l = &kvm_vm.dev->lapic;
-	l->svr = LAPIC_SVR_ENABLE | 0xff;
-	lapic_accept(l, 0x20, false);
-	kvm_vm.dev->stale = true;
+	l = lapic_request(0x20);
 	do {
 		engine_kvm.run(&kvm_vm, &x);
 		if (x.reason == EXIT_INTERNAL)
