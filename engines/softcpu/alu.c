@@ -130,7 +130,7 @@ static inline int alu_reg(struct sc_cpu *c, const struct sc_insn *d,
 			  unsigned sz, unsigned op, unsigned dst, uint64_t src,
 			  bool lazy)
 {
-	uint64_t r = alu_op(c, op, sz, c->v->regs[dst], src, lazy);
+	uint64_t r = alu_op(c, op, sz, sc_rlow(c, dst, sz), src, lazy);
 
 	if (op != ALU_CMP)
 		sc_rset(c, dst, sz, r);
@@ -143,11 +143,11 @@ static inline int alu_reg(struct sc_cpu *c, const struct sc_insn *d,
 #define ALU_REG_FORMS(name, op, sz, nf, lazy)				\
 static int name##_eg##sz##nf(struct sc_cpu *c, const struct sc_insn *d)	\
 {									\
-	return alu_reg(c, d, sz, op, d->rm, c->v->regs[d->reg], lazy);	\
+	return alu_reg(c, d, sz, op, d->rm, sc_rlow(c, d->reg, sz), lazy);	\
 }									\
 static int name##_ge##sz##nf(struct sc_cpu *c, const struct sc_insn *d)	\
 {									\
-	return alu_reg(c, d, sz, op, d->reg, c->v->regs[d->rm], lazy);	\
+	return alu_reg(c, d, sz, op, d->reg, sc_rlow(c, d->rm, sz), lazy);	\
 }									\
 static int name##_ei##sz##nf(struct sc_cpu *c, const struct sc_insn *d)	\
 {									\

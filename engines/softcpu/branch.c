@@ -161,10 +161,12 @@ static int cmp_##form##sz##_js##cc(struct sc_cpu *c,			\
 	return cmp_jcc(c, d, sz, cc, true, a, b);			\
 }
 #define CMP_JCC(cc, sz)							\
-	CMP_JCC_FORM(eg, cc, sz, c->v->regs[d->rm], c->v->regs[d->reg])	\
-	CMP_JCC_FORM(ge, cc, sz, c->v->regs[d->reg], c->v->regs[d->rm])	\
-	CMP_JCC_FORM(ei, cc, sz, c->v->regs[d->rm], d->imm)		\
-	CMP_JCC_FORM(ai, cc, sz, c->v->regs[GPR_RAX], d->imm)
+	CMP_JCC_FORM(eg, cc, sz, sc_rlow(c, d->rm, sz),			\
+		     sc_rlow(c, d->reg, sz))					\
+	CMP_JCC_FORM(ge, cc, sz, sc_rlow(c, d->reg, sz),			\
+		     sc_rlow(c, d->rm, sz))					\
+	CMP_JCC_FORM(ei, cc, sz, sc_rlow(c, d->rm, sz), d->imm)		\
+	CMP_JCC_FORM(ai, cc, sz, sc_rlow(c, GPR_RAX, sz), d->imm)
 CMP_JCC(5, 2) CMP_JCC(5, 4) CMP_JCC(5, 8)
 CMP_JCC(6, 2) CMP_JCC(6, 4) CMP_JCC(6, 8)
 

@@ -28,12 +28,12 @@ int op_mov_eg(struct sc_cpu *c, const struct sc_insn *d)
 #define MOV_RR(sz)							\
 	static int mov_rr##sz(struct sc_cpu *c, const struct sc_insn *d) \
 	{								\
-		sc_rset(c, d->rm, sz, c->v->regs[d->reg]);		\
+		sc_rset(c, d->rm, sz, sc_rlow(c, d->reg, sz));		\
 		return sc_next(c, d);					\
 	}								\
 	static int mov_rr_g##sz(struct sc_cpu *c, const struct sc_insn *d) \
 	{								\
-		sc_rset(c, d->reg, sz, c->v->regs[d->rm]);		\
+		sc_rset(c, d->reg, sz, sc_rlow(c, d->rm, sz));		\
 		return sc_next(c, d);					\
 	}
 MOV_RR(2) MOV_RR(4) MOV_RR(8)
@@ -159,10 +159,10 @@ int op_mov_ri(struct sc_cpu *c, const struct sc_insn *d)
 	FLAT_LOAD_SHAPE(name, SC_SHAPE_ANY, __VA_ARGS__)		\
 	FLAT_LOAD_SHAPE(name##_bd, SC_SHAPE_BD, __VA_ARGS__)
 
-FLAT_STORE(st_g1, 1, uint8_t, op_mov_eg, c->v->regs[d->reg])
-FLAT_STORE(st_g2, 2, uint16_t, op_mov_eg, c->v->regs[d->reg])
-FLAT_STORE(st_g4, 4, uint32_t, op_mov_eg, c->v->regs[d->reg])
-FLAT_STORE(st_g8, 8, uint64_t, op_mov_eg, c->v->regs[d->reg])
+FLAT_STORE(st_g1, 1, uint8_t, op_mov_eg, sc_rlow(c, d->reg, 1))
+FLAT_STORE(st_g2, 2, uint16_t, op_mov_eg, sc_rlow(c, d->reg, 2))
+FLAT_STORE(st_g4, 4, uint32_t, op_mov_eg, sc_rlow(c, d->reg, 4))
+FLAT_STORE(st_g8, 8, uint64_t, op_mov_eg, sc_rlow(c, d->reg, 8))
 FLAT_STORE(st_i1, 1, uint8_t, op_mov_ei, d->imm)
 FLAT_STORE(st_i2, 2, uint16_t, op_mov_ei, d->imm)
 FLAT_STORE(st_i4, 4, uint32_t, op_mov_ei, d->imm)

@@ -657,12 +657,49 @@ static inline int64_t sc_sext(uint64_t x, unsigned sz)
 	return (int64_t)(x << sh) >> sh;
 }
 
+/*
+ * Read the low sz bytes of register r (not AH..BH), zero-extended, with a
+ * load of sz bytes and not of the whole word.  A register lives in
+ * memory (struct vcpu's regs[]), and an 8- or 16-bit write to it is a
+ * store of that size (the compiler narrows sc_rset_low's merge to one):
+ * a wider load of the same word right after cannot take its value from
+ * the store buffer, and waits until the store has reached the cache
+ * (a store-forwarding stall, a dozen cycles).  A load of the written
+ * size takes it at once.  It is the host's form of the guest CPU's own
+ * partial-register stall: setcc into SIL then a byte store of SIL (the
+ * sieve's first loop) forwards, setcc then a 64-bit read of RSI still
+ * waits, here as on the hardware.  The host is little-endian: the low
+ * bytes come first.
+ */
+static inline uint64_t sc_rlow(const struct sc_cpu *c, unsigned r,
+			       unsigned sz)
+{
+	const uint64_t *p = &c->v->regs[r];
+	uint8_t b;
+	uint16_t w;
+	uint32_t l;
+
+	switch (sz) {
+	case 1:
+		memcpy(&b, p, 1);
+		return b;
+	case 2:
+		memcpy(&w, p, 2);
+		return w;
+	case 4:
+		memcpy(&l, p, 4);
+		return l;
+	default:
+		return *p;
+	}
+}
+
 /* Read register r (SC_HIBYTE for AH..BH) at size sz, zero-extended. */
 static inline uint64_t sc_rget(const struct sc_cpu *c, unsigned r, unsigned sz)
 {
 	if (sz == 1 && (r & SC_HIBYTE))
 		return (c->v->regs[r - SC_HIBYTE] >> 8) & 0xff;
-	return c->v->regs[r] & sc_mask(sz);
+	return sc_rlow(c, r, sz);
 }
 
 /* Write x at size sz into register word *p, not AH..BH: a 32-bit write
