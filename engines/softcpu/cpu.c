@@ -22,7 +22,6 @@
 #include "core/vm.h"
 #include "shadowpt/shadowpt.h"
 
-#define SC_SLICE 4096 /* instructions between two looks at vm->kick */
 
 int sc_fault(struct sc_cpu *c, uint8_t vector, bool has_error, uint32_t err)
 {
@@ -373,7 +372,7 @@ static inline struct sc_block *chain_next(struct sc_cpu *c,
  * Run block b, then the blocks chained after it (chain_next) while they
  * fit in the budget *n (which counts down).  Each call of run_records
  * may itself cross into further blocks (sc_chain), up to climit: the
- * budget, or SC_CHAIN_MAX instructions on; chain_next goes on from the
+ * budget, at most a slice (SC_SLICE); chain_next goes on from the
  * block where that chain stopped (c->blk).  SC_OK, or the handler's
  * SC_STOP, SC_YIELD (RIP stays) or SC_OK after a retired SC_NEWCS (the
  * caller starts over in the new mode, which run_slice() does: *n is set
@@ -387,9 +386,8 @@ static inline int run_block(struct sc_cpu *c, struct sc_block *b,
 	int rc;
 
 	c->code_written = false;
+	c->climit = limit;
 	do {
-		uint64_t depth = v->instructions + SC_CHAIN_MAX;
-		c->climit = depth < limit ? depth : limit;
 		rc = run_records(c, b, legacy);
 	} while (rc == SC_OK && !c->code_written &&
 		 (b = chain_next(c, c->blk, limit, legacy)));

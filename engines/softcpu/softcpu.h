@@ -388,7 +388,7 @@ struct sc_cpu {
 	struct sc_block *blk;   /* the block the chain is in (lone: none) */
 	uint64_t climit;        /* the chain may cross into a block that
 				   ends at this count at most: the budget,
-				   and SC_CHAIN_MAX past where it began */
+				   at most SC_SLICE past where it began */
 	struct sc_block lone;   /* the one-instruction path's block: no
 				   successors, so that nothing crosses */
 	uint64_t built;         /* --stats: blocks decoded */
@@ -473,6 +473,14 @@ static inline int sc_branch(struct sc_cpu *c, uint64_t t, unsigned osz)
 	return SC_OK;
 }
 /*
+ * The run loop (cpu.c) runs the guest in slices of at most SC_SLICE
+ * instructions and looks at vm->kick between two, which bounds the time
+ * a timer signal waits for the engine to come back; a slice is also the
+ * budget that bounds a chain (below).
+ */
+#define SC_SLICE 4096
+
+/*
  * Threaded dispatch.  The fast forms (the handlers decode.c's
  * fast_handler chooses: record flag threaded) end with sc_next() instead
  * of returning SC_OK to the run loop: the instruction of record d has
@@ -487,8 +495,8 @@ static inline int sc_branch(struct sc_cpu *c, uint64_t t, unsigned osz)
  * which finds where the chain stopped by the instruction count).  The
  * loop runs a block only when its whole length fits in the instruction
  * budget, so that --icount's deadlines stay exact.  A chain is
- * SC_CHAIN_MAX + SC_BLOCK_MAX calls deep at most, even where the
- * compiler does not make them jumps.
+ * SC_SLICE calls deep at most, even where the compiler does not make
+ * them jumps.
  *
  * A chain's instructions retire once, where it stops (sc_retire): RIP
  * and the instruction count are needed only where something stops,
@@ -558,17 +566,17 @@ static inline int sc_next(struct sc_cpu *c, const struct sc_insn *d)
  * pointer stays true by construction (its comment argues it), so that a
  * crossing checks one thing only: that all of the successor fits under
  * climit.  That is the instruction budget, so that --icount's deadlines
- * stay exact, and SC_CHAIN_MAX instructions past where the loop called
- * the chain, because each hop is a call, which the compiler makes a jump
- * only when it optimises sibling calls (the sanitizer builds keep the
- * frames: the bound keeps the stack to SC_CHAIN_MAX of them).
+ * stay exact: the run loop's slice, at most SC_SLICE instructions past
+ * where the loop called the chain.  Each hop is a call, which the
+ * compiler makes a jump only when it optimises sibling calls; a build
+ * that keeps the frames (the sanitizer's, -O0) keeps at most SC_SLICE
+ * of them, a few hundred KiB of the main thread's stack.
  * The successor's instructions are counted from its first record on:
  * run0, icount0 and base move there, so that sc_retire and sc_sync stay
  * true.  Over the budget, the chain retires at the jump to t, and the
  * loop goes on.  A jcc back to its own block's first byte, a self-loop,
  * moves only icount0 (sc_chain_self, below).
  */
-#define SC_CHAIN_MAX 256
 static inline int sc_chain(struct sc_cpu *c, const struct sc_insn *d,
 			   struct sc_block *s)
 {

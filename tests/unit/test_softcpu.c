@@ -1051,13 +1051,12 @@ static void test_chain_cross_deadline(void **state)
 }
 
 /*
- * The bound on a chain's depth (SC_CHAIN_MAX): each crossing is a call,
- * which the sanitizer builds do not make a jump, so that a chain goes
- * back to the run loop after SC_CHAIN_MAX instructions, whatever the
- * budget.  The 6,000 instructions of cross_loop span two slices of the
- * run loop; the chain in force at its end was allowed to go
- * SC_CHAIN_MAX (and a block) past where the loop called it, not to the
- * slice's end.
+ * The bound on a chain's depth: each crossing is a call, which the
+ * sanitizer builds do not make a jump, so that a chain goes back to the
+ * run loop at the end of the slice it began in (SC_SLICE instructions at
+ * most).  The 6,000 instructions of cross_loop span two slices of the
+ * run loop; the chain in force at its end was allowed to go no further
+ * than its slice's end, at most SC_SLICE past the end of the run.
  */
 static void test_chain_cross_depth(void **state)
 {
@@ -1066,8 +1065,7 @@ static void test_chain_cross_depth(void **state)
 
 	load(cross_loop, sizeof(cross_loop));
 	run_cross_loop();
-	assert_true(c->climit <= v->instructions + SC_CHAIN_MAX +
-				  SC_BLOCK_MAX);
+	assert_true(c->climit <= v->instructions + SC_SLICE);
 }
 
 /*
@@ -3044,10 +3042,8 @@ static void test_chain_self_deadline(void **state)
  * A self-loop of 3 million instructions: it spans hundreds of the run
  * loop's slices (SC_SLICE, 4,096 instructions, which its 3-instruction
  * iterations do not divide), so that the budget ends the chain at every
- * point of an iteration in turn, and the chain goes back to the run loop
- * every SC_CHAIN_MAX instructions within a slice: the count and the sum
- * come out exact, and the chain in force at its end was allowed
- * SC_CHAIN_MAX (and a block) past where the loop called it, not the
+ * point of an iteration in turn: the count and the sum come out exact,
+ * and the chain in force at its end was allowed no further than its
  * slice's end.
  */
 static void test_chain_self_depth(void **state)
@@ -3063,8 +3059,7 @@ static void test_chain_self_depth(void **state)
 	assert_int_equal(v->instructions - start, 3 * (1 << 20) + 1);
 	assert_int_equal(v->regs[GPR_RDX], (1ULL << 20) * ((1 << 20) + 1) / 2);
 	assert_self_linked(CODE);
-	assert_true(c->climit <= v->instructions + SC_CHAIN_MAX +
-				  SC_BLOCK_MAX);
+	assert_true(c->climit <= v->instructions + SC_SLICE);
 }
 
 /*
