@@ -144,7 +144,7 @@ int op_mov_ri(struct sc_cpu *c, const struct sc_insn *d)
 	static int name(struct sc_cpu *c, const struct sc_insn *d)	\
 	{								\
 		uint8_t *p;						\
-		uint64_t *r = &c->v->regs[d->reg];			\
+		uint64_t *r = sc_reg(c, d->reg);			\
 		if (!sc_flat(c, d, sz, false, shape, &p))		\
 			return sc_general(c, d, general);		\
 		T x;							\

@@ -82,7 +82,7 @@ int sc_pop(struct sc_cpu *c, unsigned sz, uint64_t *x)
 
 int op_push_r(struct sc_cpu *c, const struct sc_insn *d)
 {
-	return push(c, d->osz, c->v->regs[d->reg]);
+	return push(c, d->osz, *sc_reg(c, d->reg));
 }
 
 /* pop r: RSP moves first, so "pop rsp" ends with the value popped. */

@@ -76,9 +76,17 @@
  *      The same dependence through memory, the same stores; only the
  *      addressing differs, and the two loads of register numbers from
  *      the record are gone.
+ *   7. Row 3 with each register's address computed before its access:
+ *      the same loads of the register numbers from the record, the same
+ *      handlers, but the address c->v->regs + 8 * number is made first
+ *      (a lea) and the access is a plain one through it, [reg], where
+ *      row 3's compiler folds it into the access, [base + index * 8]
+ *      (an empty asm on the pointer keeps it from folding: softcpu.h's
+ *      sc_reg).  Only the addressing mode of the loads and stores
+ *      differs from row 3.
  *
- * Rows 1 to 3 and 6 take a record an instruction, row 4 one for two, row
- * 5 none.  Rows 3 to 6 do the same guest work on the same dependence
+ * Rows 1 to 3, 6 and 7 take a record an instruction, row 4 one for two,
+ * row 5 none.  Rows 3 to 7 do the same guest work on the same dependence
  * chain; what separates them is how a value goes from one instruction
  * to the next (through memory at an index, through memory at a constant
  * offset, in a host register) and how many indirect jumps it takes.  The
@@ -230,6 +238,22 @@ _Static_assert(sizeof(struct rec) == 64, "a record is a cache line");
 		HOP(c, d);                                               \
 	}
 
+/* Row 7: row 3's instruction, each register's address made apart from
+ * its access (the asm: a plain [reg] load and store, no index). */
+#define PLAIN(name, OP, LAZY)                                            \
+	static NOINLINE int name(struct cpu *c, const struct rec *d)     \
+	{                                                                \
+		uint64_t *pd = &c->v->regs[d->dst];                      \
+		uint64_t *ps = &c->v->regs[d->src];                      \
+		TAG(name);                                               \
+		__asm__("" : "+r"(pd));                                  \
+		__asm__("" : "+r"(ps));                                  \
+		uint64_t a = *pd, b = *ps, res = a OP b;                 \
+		LAZY;                                                    \
+		*pd = res;                                               \
+		HOP(c, d);                                               \
+	}
+
 /* Four instructions of the loop: add, sub, xor, and. */
 #define FOUR(n0, n1, n2, n3)                                             \
 	HOP_ONLY(hop_##n0) HOP_ONLY(hop_##n1)                            \
@@ -243,7 +267,11 @@ _Static_assert(sizeof(struct rec) == 64, "a record is a cache line");
 	FIXED(fixed_add_##n0, n0, +, LAZY_ARITH(K_ADD))                  \
 	FIXED(fixed_sub_##n1, n1, -, LAZY_ARITH(K_SUB))                  \
 	FIXED(fixed_xor_##n2, n2, ^, LAZY_LOGIC)                         \
-	FIXED(fixed_and_##n3, n3, &, LAZY_LOGIC)
+	FIXED(fixed_and_##n3, n3, &, LAZY_LOGIC)                         \
+	PLAIN(plain_add_##n0, +, LAZY_ARITH(K_ADD))                      \
+	PLAIN(plain_sub_##n1, -, LAZY_ARITH(K_SUB))                      \
+	PLAIN(plain_xor_##n2, ^, LAZY_LOGIC)                             \
+	PLAIN(plain_and_##n3, &, LAZY_LOGIC)
 FOUR(0, 1, 2, 3)
 FOUR(4, 5, 6, 7)
 FOUR(8, 9, 10, 11)
@@ -262,6 +290,12 @@ static fn_t *const fixed_fn[16] = {
 	fixed_add_4, fixed_sub_5, fixed_xor_6, fixed_and_7,
 	fixed_add_8, fixed_sub_9, fixed_xor_10, fixed_and_11,
 	fixed_add_12, fixed_sub_13, fixed_xor_14, fixed_and_15,
+};
+static fn_t *const plain_fn[16] = {
+	plain_add_0, plain_sub_1, plain_xor_2, plain_and_3,
+	plain_add_4, plain_sub_5, plain_xor_6, plain_and_7,
+	plain_add_8, plain_sub_9, plain_xor_10, plain_and_11,
+	plain_add_12, plain_sub_13, plain_xor_14, plain_and_15,
 };
 static fn_t *const fused_fn[8] = {
 	add_sub_0, xor_and_2, add_sub_4, xor_and_6,
@@ -305,7 +339,7 @@ static NOINLINE void translated(struct cpu *c, uint64_t passes, int eights)
 }
 
 enum row { HOP_ONLY, INDEPENDENT, DEPENDENT, FUSED, TRANSLATED, FIXED_REGS,
-	   NROWS };
+	   PLAIN_ADDR, NROWS };
 
 static const char *const row_name[NROWS] = {
 	"1 only the hop",
@@ -314,6 +348,7 @@ static const char *const row_name[NROWS] = {
 	"4 as 3, two instructions a handler",
 	"5 as 3, straight-line code, host registers",
 	"6 as 3, the register numbers in the handlers",
+	"7 as 3, plain accesses, no index",
 };
 static const char *const row_what[NROWS] = {
 	"handlers that only jump to the next record's handler: dispatch alone",
@@ -322,6 +357,7 @@ static const char *const row_what[NROWS] = {
 	"a fused handler per pair: half the hops and the forwardings",
 	"what a translator emits: a host op a guest one, no indirect jumps",
 	"a handler per place, its registers at constant offsets, no index",
+	"row 3's loads of register numbers, the address made apart: [reg]",
 };
 
 /*
@@ -373,6 +409,9 @@ static void build(enum row row, int nalu)
 			break;
 		case FIXED_REGS:
 			d->fn = fixed_fn[i];
+			break;
+		case PLAIN_ADDR:
+			d->fn = plain_fn[i];
 			break;
 		case FUSED: /* instructions i and i + 1 */
 			d->dst2 = (uint8_t)((i + 2) % 8);
