@@ -61,13 +61,19 @@ SETCC(0) SETCC(1) SETCC(2) SETCC(3) SETCC(4) SETCC(5) SETCC(6) SETCC(7)
 SETCC(8) SETCC(9) SETCC(10) SETCC(11) SETCC(12) SETCC(13) SETCC(14)
 SETCC(15)
 
-/* lea with 64-bit addressing: no cut to the address size. */
-#define LEA(sz)								\
-	static int lea##sz(struct sc_cpu *c, const struct sc_insn *d)	\
+/* lea with 64-bit addressing: no cut to the address size; by shape, a
+ * base and a displacement (_bd), those and an index (_bid: the two
+ * commonest of compiled code) or any other. */
+#define LEA_SHAPE(name, sz, shape)					\
+	static int name(struct sc_cpu *c, const struct sc_insn *d)	\
 	{								\
-		sc_rset(c, d->reg, sz, sc_ea_off(c, d));		\
+		sc_rset(c, d->reg, sz, sc_ea64(c, d, shape));		\
 		return sc_next(c, d);					\
 	}
+#define LEA(sz)								\
+	LEA_SHAPE(lea##sz, sz, SC_SHAPE_ANY)				\
+	LEA_SHAPE(lea##sz##_bd, sz, SC_SHAPE_BD)			\
+	LEA_SHAPE(lea##sz##_bid, sz, SC_SHAPE_BID)
 LEA(4) LEA(8)
 
 sc_fn *sc_reg_form(sc_fn *fn, const struct sc_insn *d)
@@ -79,8 +85,17 @@ sc_fn *sc_reg_form(sc_fn *fn, const struct sc_insn *d)
 	};
 	int size = d->osz == 2 ? 0 : d->osz == 4 ? 1 : d->osz == 8 ? 2 : -1;
 
-	if (fn == op_lea && d->mod != 3 && d->asz == 8 && d->osz >= 4)
-		return d->osz == 4 ? lea4 : lea8;
+	if (fn == op_lea && d->mod != 3 && d->asz == 8 && d->osz >= 4) {
+		static sc_fn *const lea[3][2] = {
+			[SC_SHAPE_ANY] = { lea4, lea8 },
+			[SC_SHAPE_BD] = { lea4_bd, lea8_bd },
+			[SC_SHAPE_BID] = { lea4_bid, lea8_bid },
+		};
+		enum sc_shape shape = sc_shape_bd(d) ? SC_SHAPE_BD
+				      : sc_shape_bid(d) ? SC_SHAPE_BID
+				      : SC_SHAPE_ANY;
+		return lea[shape][d->osz == 8];
+	}
 	if (d->mod != 3)
 		return NULL;
 	if (fn == op_setcc)

@@ -1171,20 +1171,49 @@ static inline void sc_loc_put(struct sc_cpu *c, const struct sc_loc *l,
  * and a displacement only (SC_SHAPE_BD: compiled code's commonest, the
  * only one of compute's loops), or any other (base, index, RIP).
  */
-enum sc_shape { SC_SHAPE_ANY, SC_SHAPE_BD };
+enum sc_shape { SC_SHAPE_ANY, SC_SHAPE_BD, SC_SHAPE_BID };
 static inline bool sc_shape_bd(const struct sc_insn *d)
 {
 	return d->base != SC_NOREG && d->index == SC_NOREG &&
 	       !(d->flags & SCI_RIPREL);
 }
 
+/* A base, an index and a displacement (lea's forms: misc.c). */
+static inline bool sc_shape_bid(const struct sc_insn *d)
+{
+	return d->base != SC_NOREG && d->index != SC_NOREG &&
+	       !(d->flags & SCI_RIPREL);
+}
+
+/*
+ * The effective address of d with 64-bit addressing (d->asz 8: no cut),
+ * for a shape the form was chosen for: a base and a displacement, those
+ * and an index, or any (sc_ea_off's tests, less the cut).
+ */
+static inline uint64_t sc_ea64(const struct sc_cpu *c, const struct sc_insn *d,
+			       enum sc_shape shape)
+{
+	uint64_t a = (uint64_t)(int64_t)d->disp;
+
+	if (shape == SC_SHAPE_BD)
+		return a + *sc_reg(c, d->base);
+	if (shape == SC_SHAPE_BID)
+		return a + *sc_reg(c, d->base) +
+		       (*sc_reg(c, d->index) << d->scale);
+	if (d->base != SC_NOREG)
+		a += *sc_reg(c, d->base);
+	if (d->index != SC_NOREG)
+		a += *sc_reg(c, d->index) << d->scale;
+	if (d->flags & SCI_RIPREL)
+		a += sc_fall(c, d);
+	return a;
+}
+
 static inline bool sc_flat(struct sc_cpu *c, const struct sc_insn *d,
 			   unsigned sz, bool write, enum sc_shape shape,
 			   uint8_t **p)
 {
-	uint64_t va = shape == SC_SHAPE_BD
-		      ? (uint64_t)(int64_t)d->disp + *sc_reg(c, d->base)
-		      : sc_ea_off(c, d); /* asz 8 (sc_flat_form): no cut */
+	uint64_t va = sc_ea64(c, d, shape); /* asz 8 (sc_flat_form) */
 	const struct sc_tlb *e = sc_tlb_at(c, va);
 
 	if (!sc_tlb_hit(e, va, sz, write))
