@@ -243,7 +243,7 @@ int op_test_eg(struct sc_cpu *c, const struct sc_insn *d)
 
 int op_test_ai(struct sc_cpu *c, const struct sc_insn *d)
 {
-	alu(c, ALU_AND, d->osz, c->v->regs[GPR_RAX], d->imm);
+	alu(c, ALU_AND, d->osz, c->regs[GPR_RAX], d->imm);
 	return SC_OK;
 }
 

@@ -160,7 +160,7 @@ int op_popcnt(struct sc_cpu *c, const struct sc_insn *d)
 /* bswap r32/r64; with a 16-bit operand (undefined) the low word is 0. */
 int op_bswap(struct sc_cpu *c, const struct sc_insn *d)
 {
-	uint64_t x = c->v->regs[d->reg];
+	uint64_t x = c->regs[d->reg];
 
 	if (d->osz == 8)
 		x = __builtin_bswap64(x);

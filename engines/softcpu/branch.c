@@ -273,7 +273,7 @@ int op_call_e(struct sc_cpu *c, const struct sc_insn *d)
  * size (RCX, ECX or CX). */
 int op_loop(struct sc_cpu *c, const struct sc_insn *d)
 {
-	uint64_t n = (c->v->regs[GPR_RCX] - 1) & sc_mask(d->asz);
+	uint64_t n = (c->regs[GPR_RCX] - 1) & sc_mask(d->asz);
 	bool taken = n != 0;
 
 	if (d->op == 0)

@@ -538,6 +538,7 @@ static void end_run(struct sc_cpu *c, uint64_t before)
 {
 	struct vcpu *v = c->v;
 
+	memcpy(v->regs, c->regs, sizeof(v->regs));
 	sc_flags(c);
 	c->code_spt_gen = c->vm->spt->gen;
 	c->ran += v->instructions - before;
@@ -590,6 +591,7 @@ static void sc_run(struct vm *vm, struct vm_exit *exit)
 		sc_tlb_flush(c, SHADOW_FLUSH_ALL);
 	else if (was64 && c->mode64 && c->code_spt_gen == vm->spt->gen)
 		c->code_vpn = code_vpn; /* the last run's code page, kept */
+	memcpy(c->regs, vm->vcpu.regs, sizeof(c->regs)); /* end_run: back */
 	for (;;) {
 		struct vcpu *v = &vm->vcpu;
 		unsigned n = vm->single_step ? 1 : SC_SLICE;

@@ -14,7 +14,7 @@
 /* AL, zero-extended. */
 static uint64_t al(const struct sc_cpu *c)
 {
-	return c->v->regs[GPR_RAX] & 0xff;
+	return c->regs[GPR_RAX] & 0xff;
 }
 
 /*
@@ -49,7 +49,7 @@ int op_daa_das(struct sc_cpu *c, const struct sc_insn *d)
  */
 int op_aaa_aas(struct sc_cpu *c, const struct sc_insn *d)
 {
-	uint64_t f = sc_flags(c), ax = c->v->regs[GPR_RAX] & 0xffff;
+	uint64_t f = sc_flags(c), ax = c->regs[GPR_RAX] & 0xffff;
 	bool adjust = (ax & 0xf) > 9 || (f & FL_AF);
 
 	if (adjust)
@@ -76,7 +76,7 @@ int op_aam(struct sc_cpu *c, const struct sc_insn *d)
 /* aad imm8: AL = AL + AH * imm8 (8 bits), AH = 0. */
 int op_aad(struct sc_cpu *c, const struct sc_insn *d)
 {
-	uint64_t ax = c->v->regs[GPR_RAX];
+	uint64_t ax = c->regs[GPR_RAX];
 	uint64_t r = ((ax & 0xff) + ((ax >> 8) & 0xff) * (d->imm & 0xff)) &
 		     0xff;
 
@@ -120,7 +120,7 @@ int op_pusha(struct sc_cpu *c, const struct sc_insn *d)
 		return SC_STOP;
 	/* DI is lowest in memory, AX highest. */
 	for (unsigned r = 0; r < 8; r++) {
-		uint64_t x = r == GPR_RSP ? sc_sp(c) : c->v->regs[r];
+		uint64_t x = r == GPR_RSP ? sc_sp(c) : c->regs[r];
 		memcpy(buf + (7 - r) * sz, &x, sz);
 	}
 	sc_mem_write_bytes(&m, buf, 8 * sz);

@@ -239,7 +239,7 @@ int op_mov_moffs(struct sc_cpu *c, const struct sc_insn *d)
 	uint64_t va = sc_lin(c, d->seg, d->imm), x;
 
 	if (d->op == 1)
-		return sc_write(c, va, d->osz, c->v->regs[GPR_RAX],
+		return sc_write(c, va, d->osz, c->regs[GPR_RAX],
 				sc_acc(d, ACC_WRITE));
 	if (sc_read(c, va, d->osz, &x, sc_acc(d, ACC_READ)))
 		return SC_STOP;
@@ -346,7 +346,7 @@ int op_cmpxchg(struct sc_cpu *c, const struct sc_insn *d)
 int op_cmpxchg8b(struct sc_cpu *c, const struct sc_insn *d)
 {
 	unsigned half = (d->flags & SCI_REXW) ? 8 : 4;
-	uint64_t va, m[2] = { 0, 0 }, *r = c->v->regs;
+	uint64_t va, m[2] = { 0, 0 }, *r = c->regs;
 	struct sc_mem mem;
 
 	if (d->mod == 3)
@@ -424,14 +424,14 @@ int op_cbw(struct sc_cpu *c, const struct sc_insn *d)
 {
 	unsigned half = d->osz / 2;
 
-	sc_rset(c, GPR_RAX, d->osz, (uint64_t)sc_sext(c->v->regs[GPR_RAX], half));
+	sc_rset(c, GPR_RAX, d->osz, (uint64_t)sc_sext(c->regs[GPR_RAX], half));
 	return SC_OK;
 }
 
 /* cwd / cdq / cqo: fill rDX with the accumulator's sign. */
 int op_cwd(struct sc_cpu *c, const struct sc_insn *d)
 {
-	bool neg = c->v->regs[GPR_RAX] & sc_sign(d->osz);
+	bool neg = c->regs[GPR_RAX] & sc_sign(d->osz);
 
 	sc_rset(c, GPR_RDX, d->osz, neg ? ~0ULL : 0);
 	return SC_OK;
@@ -458,7 +458,7 @@ int op_lahf(struct sc_cpu *c, const struct sc_insn *d)
 int op_sahf(struct sc_cpu *c, const struct sc_insn *d)
 {
 	(void)d;
-	sc_set_flags(c, FL_LAHF, (c->v->regs[GPR_RAX] >> 8) & FL_LAHF);
+	sc_set_flags(c, FL_LAHF, (c->regs[GPR_RAX] >> 8) & FL_LAHF);
 	return SC_OK;
 }
 
@@ -478,7 +478,7 @@ int op_flag(struct sc_cpu *c, const struct sc_insn *d)
 /* xlat: AL = [seg:rBX + AL], rBX at the address size. */
 int op_xlat(struct sc_cpu *c, const struct sc_insn *d)
 {
-	uint64_t off = c->v->regs[GPR_RBX] + (c->v->regs[GPR_RAX] & 0xff), x;
+	uint64_t off = c->regs[GPR_RBX] + (c->regs[GPR_RAX] & 0xff), x;
 
 	off &= sc_mask(d->asz);
 	if (sc_read(c, sc_lin(c, d->seg, off), 1, &x, sc_acc(d, ACC_READ)))

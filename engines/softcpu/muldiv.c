@@ -79,7 +79,7 @@ int op_imul1(struct sc_cpu *c, const struct sc_insn *d)
 
 	if (sc_get_e(c, d, sz, &b))
 		return SC_STOP;
-	s128 p = (s128)sc_sext(c->v->regs[GPR_RAX], sz) * sc_sext(b, sz);
+	s128 p = (s128)sc_sext(c->regs[GPR_RAX], sz) * sc_sext(b, sz);
 	uint64_t lo = (uint64_t)p & sc_mask(sz);
 	uint64_t hi = (uint64_t)(p >> (8 * sz)) & sc_mask(sz);
 	put_pair(c, sz, lo, hi);

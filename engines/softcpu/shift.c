@@ -121,7 +121,7 @@ int op_shift_e(struct sc_cpu *c, const struct sc_insn *d)
 
 int op_shift_cl(struct sc_cpu *c, const struct sc_insn *d)
 {
-	return group2(c, d, c->v->regs[GPR_RCX]);
+	return group2(c, d, c->regs[GPR_RCX]);
 }
 
 /*
@@ -134,7 +134,7 @@ static int double_shift(struct sc_cpu *c, const struct sc_insn *d, bool left)
 {
 	struct sc_loc l;
 	unsigned sz = d->osz, bits = 8 * sz;
-	unsigned cnt = (d->op ? c->v->regs[GPR_RCX] : d->imm) &
+	unsigned cnt = (d->op ? c->regs[GPR_RCX] : d->imm) &
 		       (sz == 8 ? 0x3f : 0x1f);
 	uint64_t a, b, r, cf, m = sc_mask(sz);
 	u128 t;

@@ -318,6 +318,14 @@ struct sc_cpu {
 	struct vcpu *v;
 	struct vm_exit *exit;   /* where the current run() reports */
 	uint64_t next;          /* RIP of the next instruction */
+	/* The general registers while a run lasts: copied from struct vcpu
+	 * when run() starts and back when it ends (cpu.c's sc_run and
+	 * end_run), as KVM's registers live in the kernel during KVM_RUN
+	 * and come back at the exit.  vcpu.h's stay the truth at every
+	 * exit, which is the only place the monitor looks; during the run
+	 * the handlers reach these at constant offsets from c, with no
+	 * load of c->v first (sc_reg). */
+	uint64_t regs[VCPU_NREGS];
 
 	/* Lazy flags: the last flag-setting operation, masked to its size. */
 	uint64_t lz_a;          /* what the operation needs of them: */
@@ -666,22 +674,32 @@ static inline int64_t sc_sext(uint64_t x, unsigned sz)
 }
 
 /*
- * The word of register r in the register file (struct vcpu's regs[]),
- * as an address the compiler may not fold into the access that uses it:
- * the empty asm says the pointer could have changed, so that the load or
- * store through it is a plain [reg] access, not [base + index * 8] with
- * the register number loaded from the record.  Same work, a lea more;
- * but this machine's core (a Sapphire Rapids class Xeon) passes a value
- * from a store to a later load of the same word in about 2.5 cycles
- * when both are plain accesses and in about 7 when they use an index
- * (bench/dispatch.c, rows 3 and 8: the same handlers, the addressing
- * mode the only difference), and compiled code's instructions mostly
- * read what the one before wrote, through this file.  Every handler
- * that reads or writes a register named by its record goes through here.
+ * The word of register r in the register file (c->regs), as an address
+ * the compiler may not fold into the access that uses it: the empty asm
+ * says the pointer could have changed, so that the load or store through
+ * it is a plain [reg] access, not [base + index * 8] with the register
+ * number loaded from the record.  Same work, a lea more; but this
+ * machine's core (a Sapphire Rapids class Xeon) passes a value from a
+ * store to a later load of the same word in a cycle or two when both are
+ * plain accesses, and pays the store buffer's whole forwarding latency
+ * when they are indexed (bench/dispatch.c, rows 3 and 7: the same
+ * handlers, the addressing mode the only difference: 7.0 core cycles an
+ * instruction against 2.4), and compiled code's instructions mostly read
+ * what the one before wrote, through this file.  Every handler that
+ * reads or writes a register named by its record goes through here:
+ * sc_reg to write, sc_reg_ro (or sc_rlow) to read.
  */
-static inline uint64_t *sc_reg(const struct sc_cpu *c, unsigned r)
+static inline uint64_t *sc_reg(struct sc_cpu *c, unsigned r)
 {
-	uint64_t *p = &c->v->regs[r];
+	uint64_t *p = &c->regs[r];
+
+	__asm__("" : "+r"(p));
+	return p;
+}
+
+static inline const uint64_t *sc_reg_ro(const struct sc_cpu *c, unsigned r)
+{
+	const uint64_t *p = &c->regs[r];
 
 	__asm__("" : "+r"(p));
 	return p;
@@ -704,7 +722,7 @@ static inline uint64_t *sc_reg(const struct sc_cpu *c, unsigned r)
 static inline uint64_t sc_rlow(const struct sc_cpu *c, unsigned r,
 			       unsigned sz)
 {
-	const uint64_t *p = sc_reg(c, r);
+	const uint64_t *p = sc_reg_ro(c, r);
 	uint8_t b;
 	uint16_t w;
 	uint32_t l;
@@ -728,7 +746,7 @@ static inline uint64_t sc_rlow(const struct sc_cpu *c, unsigned r,
 static inline uint64_t sc_rget(const struct sc_cpu *c, unsigned r, unsigned sz)
 {
 	if (sz == 1 && (r & SC_HIBYTE))
-		return (*sc_reg(c, r - SC_HIBYTE) >> 8) & 0xff;
+		return (*sc_reg_ro(c, r - SC_HIBYTE) >> 8) & 0xff;
 	return sc_rlow(c, r, sz);
 }
 
@@ -1080,9 +1098,9 @@ static inline uint64_t sc_ea_off(const struct sc_cpu *c,
 	uint64_t a = (uint64_t)(int64_t)d->disp;
 
 	if (d->base != SC_NOREG)
-		a += *sc_reg(c, d->base);
+		a += *sc_reg_ro(c, d->base);
 	if (d->index != SC_NOREG)
-		a += *sc_reg(c, d->index) << d->scale;
+		a += *sc_reg_ro(c, d->index) << d->scale;
 	if (d->flags & SCI_RIPREL)
 		a += sc_fall(c, d);
 	if (d->asz != 8)
@@ -1196,14 +1214,14 @@ static inline uint64_t sc_ea64(const struct sc_cpu *c, const struct sc_insn *d,
 	uint64_t a = (uint64_t)(int64_t)d->disp;
 
 	if (shape == SC_SHAPE_BD)
-		return a + *sc_reg(c, d->base);
+		return a + *sc_reg_ro(c, d->base);
 	if (shape == SC_SHAPE_BID)
-		return a + *sc_reg(c, d->base) +
-		       (*sc_reg(c, d->index) << d->scale);
+		return a + *sc_reg_ro(c, d->base) +
+		       (*sc_reg_ro(c, d->index) << d->scale);
 	if (d->base != SC_NOREG)
-		a += *sc_reg(c, d->base);
+		a += *sc_reg_ro(c, d->base);
 	if (d->index != SC_NOREG)
-		a += *sc_reg(c, d->index) << d->scale;
+		a += *sc_reg_ro(c, d->index) << d->scale;
 	if (d->flags & SCI_RIPREL)
 		a += sc_fall(c, d);
 	return a;
@@ -1237,7 +1255,7 @@ static inline int sc_get_e(struct sc_cpu *c, const struct sc_insn *d,
 /* The stack pointer at the stack size: RSP, ESP or SP. */
 static inline uint64_t sc_sp(const struct sc_cpu *c)
 {
-	return c->v->regs[GPR_RSP] & sc_mask(c->ssz);
+	return c->regs[GPR_RSP] & sc_mask(c->ssz);
 }
 
 /* Set the stack pointer at the stack size (SP: ESP's upper half kept). */

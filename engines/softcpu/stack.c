@@ -82,7 +82,7 @@ int sc_pop(struct sc_cpu *c, unsigned sz, uint64_t *x)
 
 int op_push_r(struct sc_cpu *c, const struct sc_insn *d)
 {
-	return push(c, d->osz, *sc_reg(c, d->reg));
+	return push(c, d->osz, *sc_reg_ro(c, d->reg));
 }
 
 /* pop r: RSP moves first, so "pop rsp" ends with the value popped. */
@@ -117,12 +117,12 @@ int op_push_e(struct sc_cpu *c, const struct sc_insn *d)
 int op_pop_e(struct sc_cpu *c, const struct sc_insn *d)
 {
 	struct sc_loc l;
-	uint64_t x, old = c->v->regs[GPR_RSP];
+	uint64_t x, old = c->regs[GPR_RSP];
 
 	if (sc_pop(c, d->osz, &x))
 		return SC_STOP;
 	if (sc_loc_e(c, d, d->osz, ACC_WRITE, &l)) {
-		c->v->regs[GPR_RSP] = old;
+		c->regs[GPR_RSP] = old;
 		return SC_STOP;
 	}
 	sc_loc_put(c, &l, d->osz, x);
@@ -155,7 +155,7 @@ int op_enter(struct sc_cpu *c, const struct sc_insn *d)
 	unsigned sz = d->osz, level = d->imm2 & 31;
 	unsigned n = level ? level + 1 : 1; /* elements pushed */
 	uint64_t mask = sc_mask(c->ssz);
-	uint64_t sp = sc_sp(c), bp = c->v->regs[GPR_RBP] & mask;
+	uint64_t sp = sc_sp(c), bp = c->regs[GPR_RBP] & mask;
 	uint64_t frame = (sp - sz) & mask;
 	struct sc_mem to, from[31];
 
@@ -187,7 +187,7 @@ int op_enter(struct sc_cpu *c, const struct sc_insn *d)
 /* leave: rSP = rBP (at the stack size), then pop rBP (operand size). */
 int op_leave(struct sc_cpu *c, const struct sc_insn *d)
 {
-	uint64_t bp = c->v->regs[GPR_RBP] & sc_mask(c->ssz), x;
+	uint64_t bp = c->regs[GPR_RBP] & sc_mask(c->ssz), x;
 
 	if (sc_stack_read(c, bp, d->osz, &x))
 		return SC_STOP;

@@ -25,12 +25,12 @@ enum str_kind { STR_MOVS, STR_STOS, STR_LODS, STR_CMPS, STR_SCAS };
 /* Step register r by delta at address size asz. */
 static void step(struct sc_cpu *c, unsigned r, unsigned asz, int64_t delta)
 {
-	sc_rset(c, r, asz, c->v->regs[r] + (uint64_t)delta);
+	sc_rset(c, r, asz, c->regs[r] + (uint64_t)delta);
 }
 
 static uint64_t areg(const struct sc_cpu *c, unsigned r, unsigned asz)
 {
-	return c->v->regs[r] & sc_mask(asz);
+	return c->regs[r] & sc_mask(asz);
 }
 
 /* One element of kind k; SC_STOP on a fault (nothing of it done). */
@@ -50,7 +50,7 @@ static int element(struct sc_cpu *c, const struct sc_insn *d, enum str_kind k)
 			return SC_STOP;
 		break;
 	case STR_STOS:
-		return sc_write(c, dst, sz, c->v->regs[GPR_RAX],
+		return sc_write(c, dst, sz, c->regs[GPR_RAX],
 				dacc | ACC_WRITE);
 	case STR_LODS:
 		if (sc_read(c, src, sz, &a, racc))
@@ -66,7 +66,7 @@ static int element(struct sc_cpu *c, const struct sc_insn *d, enum str_kind k)
 	case STR_SCAS:
 		if (sc_read(c, dst, sz, &b, dacc))
 			return SC_STOP;
-		a = c->v->regs[GPR_RAX] & sc_mask(sz);
+		a = c->regs[GPR_RAX] & sc_mask(sz);
 		sc_lazy_set(c, LZ_SUB, sz, a, b, (a - b) & sc_mask(sz));
 		break;
 	}

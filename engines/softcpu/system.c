@@ -222,8 +222,8 @@ int op_grp7(struct sc_cpu *c, const struct sc_insn *d)
 
 static void set_edx_eax(struct sc_cpu *c, uint64_t x)
 {
-	c->v->regs[GPR_RAX] = (uint32_t)x;
-	c->v->regs[GPR_RDX] = x >> 32;
+	c->regs[GPR_RAX] = (uint32_t)x;
+	c->regs[GPR_RDX] = x >> 32;
 }
 
 int op_cpuid(struct sc_cpu *c, const struct sc_insn *d)
@@ -233,12 +233,12 @@ int op_cpuid(struct sc_cpu *c, const struct sc_insn *d)
 	(void)d;
 	if (cpuid_traps(c))
 		return sc_gp(c, 0);
-	sc_host_cpuid((uint32_t)c->v->regs[GPR_RAX], (uint32_t)c->v->regs[GPR_RCX],
+	sc_host_cpuid((uint32_t)c->regs[GPR_RAX], (uint32_t)c->regs[GPR_RCX],
 		   r);
-	c->v->regs[GPR_RAX] = r[0];
-	c->v->regs[GPR_RBX] = r[1];
-	c->v->regs[GPR_RCX] = r[2];
-	c->v->regs[GPR_RDX] = r[3];
+	c->regs[GPR_RAX] = r[0];
+	c->regs[GPR_RBX] = r[1];
+	c->regs[GPR_RCX] = r[2];
+	c->regs[GPR_RDX] = r[3];
 	return SC_OK;
 }
 
@@ -268,7 +268,7 @@ static int rdtscp(struct sc_cpu *c)
 	tsc = sc_host_rdtsc();
 #endif
 	set_edx_eax(c, tsc);
-	c->v->regs[GPR_RCX] = aux;
+	c->regs[GPR_RCX] = aux;
 	return SC_OK;
 }
 
@@ -286,13 +286,13 @@ int op_rdpid(struct sc_cpu *c, const struct sc_insn *d)
 #if defined(__x86_64__)
 	__asm__ volatile("rdpid %0" : "=r"(aux));
 #endif
-	c->v->regs[d->rm] = aux;
+	c->regs[d->rm] = aux;
 	return SC_OK;
 }
 
 static int xgetbv(struct sc_cpu *c)
 {
-	uint32_t lo = 0, hi = 0, ecx = (uint32_t)c->v->regs[GPR_RCX];
+	uint32_t lo = 0, hi = 0, ecx = (uint32_t)c->regs[GPR_RCX];
 
 	if (strict(c))
 		return sc_gp(c, 0);
