@@ -2,8 +2,10 @@
  * core/vcpu.h - the virtual CPU: the guest's architectural state.
  *
  * This structure is the single source of truth for what the guest believes
- * its processor holds.  Engines copy registers in and out of it (native, kvm)
- * or work on it directly (softcpu); interpreter routines change it; nothing
+ * its processor holds.  Engines copy registers in and out of it (native and
+ * kvm at each exit; softcpu keeps the general registers in its own struct
+ * while a run lasts and copies them back when it ends) or work on it
+ * directly (softcpu, for the rest); interpreter routines change it; nothing
  * else in trapvisor keeps its own idea of system state.
  *
  * "Virtual" is the key word: rflags holds the IF and IOPL the *guest* set,
