@@ -1090,22 +1090,60 @@ static inline unsigned sc_acc_seg(unsigned seg, unsigned acc)
 	return seg == SEG_SS ? acc | ACC_STACK : acc;
 }
 
-/* The offset (effective address) of d's memory operand, cut to its
- * address size: 16-bit addressing wraps at 64 KiB. */
-static inline uint64_t sc_ea_off(const struct sc_cpu *c,
-				 const struct sc_insn *d)
+/*
+ * The shapes of a memory operand's address that fast forms are made for
+ * (a constant of each form): a base register and a displacement only
+ * (SC_SHAPE_BD: compiled code's commonest, the only one of compute's
+ * loads and stores), those and an index (SC_SHAPE_BID: lea's), or any
+ * other (base, index, RIP).
+ */
+enum sc_shape { SC_SHAPE_ANY, SC_SHAPE_BD, SC_SHAPE_BID };
+static inline bool sc_shape_bd(const struct sc_insn *d)
+{
+	return d->base != SC_NOREG && d->index == SC_NOREG &&
+	       !(d->flags & SCI_RIPREL);
+}
+
+/* A base, an index and a displacement (lea's forms: misc.c). */
+static inline bool sc_shape_bid(const struct sc_insn *d)
+{
+	return d->base != SC_NOREG && d->index != SC_NOREG &&
+	       !(d->flags & SCI_RIPREL);
+}
+
+/*
+ * The effective address of d with 64-bit addressing (d->asz 8: no cut),
+ * for a shape the form was chosen for: a base and a displacement, those
+ * and an index, or any (each part the record names; sc_ea_off is this
+ * cut to the address size).
+ */
+static inline uint64_t sc_ea64(const struct sc_cpu *c, const struct sc_insn *d,
+			       enum sc_shape shape)
 {
 	uint64_t a = (uint64_t)(int64_t)d->disp;
 
+	if (shape == SC_SHAPE_BD)
+		return a + *sc_reg_ro(c, d->base);
+	if (shape == SC_SHAPE_BID)
+		return a + *sc_reg_ro(c, d->base) +
+		       (*sc_reg_ro(c, d->index) << d->scale);
 	if (d->base != SC_NOREG)
 		a += *sc_reg_ro(c, d->base);
 	if (d->index != SC_NOREG)
 		a += *sc_reg_ro(c, d->index) << d->scale;
 	if (d->flags & SCI_RIPREL)
 		a += sc_fall(c, d);
-	if (d->asz != 8)
-		a &= sc_mask(d->asz);
 	return a;
+}
+
+/* The offset (effective address) of d's memory operand, cut to its
+ * address size: 16-bit addressing wraps at 64 KiB. */
+static inline uint64_t sc_ea_off(const struct sc_cpu *c,
+				 const struct sc_insn *d)
+{
+	uint64_t a = sc_ea64(c, d, SC_SHAPE_ANY);
+
+	return d->asz == 8 ? a : a & sc_mask(d->asz);
 }
 
 /* The linear address of the memory operand of d. */
@@ -1185,48 +1223,9 @@ static inline void sc_loc_put(struct sc_cpu *c, const struct sc_loc *l,
  * (a miss, a fault, a device, a page-crossing operand, code to drop).
  * (A bool and *p, not a pointer or NULL: the host address is a sum the
  * compiler cannot prove non-NULL, and would test again.)
- * The shape of the address is a constant of each form: a base register
- * and a displacement only (SC_SHAPE_BD: compiled code's commonest, the
- * only one of compute's loops), or any other (base, index, RIP).
+ * The shape of the address is a constant of each form (enum sc_shape):
+ * a base register and a displacement only, or any other.
  */
-enum sc_shape { SC_SHAPE_ANY, SC_SHAPE_BD, SC_SHAPE_BID };
-static inline bool sc_shape_bd(const struct sc_insn *d)
-{
-	return d->base != SC_NOREG && d->index == SC_NOREG &&
-	       !(d->flags & SCI_RIPREL);
-}
-
-/* A base, an index and a displacement (lea's forms: misc.c). */
-static inline bool sc_shape_bid(const struct sc_insn *d)
-{
-	return d->base != SC_NOREG && d->index != SC_NOREG &&
-	       !(d->flags & SCI_RIPREL);
-}
-
-/*
- * The effective address of d with 64-bit addressing (d->asz 8: no cut),
- * for a shape the form was chosen for: a base and a displacement, those
- * and an index, or any (sc_ea_off's tests, less the cut).
- */
-static inline uint64_t sc_ea64(const struct sc_cpu *c, const struct sc_insn *d,
-			       enum sc_shape shape)
-{
-	uint64_t a = (uint64_t)(int64_t)d->disp;
-
-	if (shape == SC_SHAPE_BD)
-		return a + *sc_reg_ro(c, d->base);
-	if (shape == SC_SHAPE_BID)
-		return a + *sc_reg_ro(c, d->base) +
-		       (*sc_reg_ro(c, d->index) << d->scale);
-	if (d->base != SC_NOREG)
-		a += *sc_reg_ro(c, d->base);
-	if (d->index != SC_NOREG)
-		a += *sc_reg_ro(c, d->index) << d->scale;
-	if (d->flags & SCI_RIPREL)
-		a += sc_fall(c, d);
-	return a;
-}
-
 static inline bool sc_flat(struct sc_cpu *c, const struct sc_insn *d,
 			   unsigned sz, bool write, enum sc_shape shape,
 			   uint8_t **p)
