@@ -22,7 +22,6 @@
 #include "core/vm.h"
 #include "shadowpt/shadowpt.h"
 
-
 int sc_fault(struct sc_cpu *c, uint8_t vector, bool has_error, uint32_t err)
 {
 	struct vm_exit *e = c->exit;
