@@ -678,13 +678,13 @@ static inline int64_t sc_sext(uint64_t x, unsigned sz)
  * the compiler may not fold into the access that uses it: the empty asm
  * says the pointer could have changed, so that the load or store through
  * it is a plain [reg] access, not [base + index * 8] with the register
- * number loaded from the record.  Same work, a lea more; but this
- * machine's core (a Sapphire Rapids class Xeon) passes a value from a
- * store to a later load of the same word in a cycle or two when both are
- * plain accesses, and pays the store buffer's whole forwarding latency
- * when they are indexed (bench/dispatch.c, rows 3 and 7: the same
- * handlers, the addressing mode the only difference: 7.0 core cycles an
- * instruction against 2.4), and compiled code's instructions mostly read
+ * number loaded from the record.  Same work, a lea more; but on this
+ * machine's core (a Sapphire Rapids class Xeon) a handler that reads
+ * what the one before it stored costs no more than one that does not
+ * when the two accesses are plain, and three times as much when they are
+ * indexed: bench/dispatch.c, rows 2, 3 and 7, the same handlers, 2.4
+ * core cycles an instruction independent, 7.0 dependent and indexed,
+ * 2.4 dependent and plain.  Compiled code's instructions mostly read
  * what the one before wrote, through this file.  Every handler that
  * reads or writes a register named by its record goes through here:
  * sc_reg to write, sc_reg_ro (or sc_rlow) to read.
@@ -708,12 +708,11 @@ static inline const uint64_t *sc_reg_ro(const struct sc_cpu *c, unsigned r)
 /*
  * Read the low sz bytes of register r (not AH..BH), zero-extended, with a
  * load of sz bytes and not of the whole word.  A register lives in
- * memory (struct vcpu's regs[]), and an 8- or 16-bit write to it is a
- * store of that size (the compiler narrows sc_rset_low's merge to one):
- * a wider load of the same word right after cannot take its value from
- * the store buffer, and waits until the store has reached the cache
- * (a store-forwarding stall, a dozen cycles).  A load of the written
- * size takes it at once.  It is the host's form of the guest CPU's own
+ * memory (c->regs), and an 8- or 16-bit write to it is a store of that
+ * size (the compiler narrows sc_rset_low's merge to one): a wider load
+ * of the same word right after cannot take its value from the store
+ * buffer, and waits until the store has reached the cache (a failed
+ * store forwarding).  A load of the written size is forwarded.  It is the host's form of the guest CPU's own
  * partial-register stall: setcc into SIL then a byte store of SIL (the
  * sieve's first loop) forwards, setcc then a 64-bit read of RSI still
  * waits, here as on the hardware.  The host is little-endian: the low
