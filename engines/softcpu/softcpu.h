@@ -674,35 +674,37 @@ static inline int64_t sc_sext(uint64_t x, unsigned sz)
 }
 
 /*
- * The word of register r in the register file (c->regs), as an address
- * the compiler may not fold into the access that uses it: the empty asm
- * says the pointer could have changed, so that the load or store through
- * it is a plain [reg] access, not [base + index * 8] with the register
- * number loaded from the record.  Same work, a lea more; but on this
+ * An address the compiler may not fold into the access that uses it: the
+ * empty asm says the value could have changed, so that the load or store
+ * through it is a plain [reg] access, not [base + index * 8] (a register
+ * of the file, its number loaded from the record) or [addend + va] (a
+ * guest operand's host address).  Same work, a lea more; but on this
  * machine's core (a Sapphire Rapids class Xeon) a handler that reads
  * what the one before it stored costs no more than one that does not
  * when the two accesses are plain, and three times as much when they are
  * indexed: bench/dispatch.c, rows 2, 3 and 7, the same handlers, 2.4
  * core cycles an instruction independent, 7.0 dependent and indexed,
  * 2.4 dependent and plain.  Compiled code's instructions mostly read
- * what the one before wrote, through this file.  Every handler that
- * reads or writes a register named by its record goes through here:
- * sc_reg to write, sc_reg_ro (or sc_rlow) to read.
+ * what the one before wrote, through the register file.
  */
+static inline uintptr_t sc_plain(uintptr_t a)
+{
+	__asm__("" : "+r"(a));
+	return a;
+}
+
+/* The word of register r in the register file (c->regs), as a plain
+ * address (sc_plain).  Every handler that reads or writes a register
+ * named by its record goes through here: sc_reg to write, sc_reg_ro (or
+ * sc_rlow) to read. */
 static inline uint64_t *sc_reg(struct sc_cpu *c, unsigned r)
 {
-	uint64_t *p = &c->regs[r];
-
-	__asm__("" : "+r"(p));
-	return p;
+	return (uint64_t *)sc_plain((uintptr_t)&c->regs[r]);
 }
 
 static inline const uint64_t *sc_reg_ro(const struct sc_cpu *c, unsigned r)
 {
-	const uint64_t *p = &c->regs[r];
-
-	__asm__("" : "+r"(p));
-	return p;
+	return (const uint64_t *)sc_plain((uintptr_t)&c->regs[r]);
 }
 
 /*
@@ -712,11 +714,11 @@ static inline const uint64_t *sc_reg_ro(const struct sc_cpu *c, unsigned r)
  * size (the compiler narrows sc_rset_low's merge to one): a wider load
  * of the same word right after cannot take its value from the store
  * buffer, and waits until the store has reached the cache (a failed
- * store forwarding).  A load of the written size is forwarded.  It is the host's form of the guest CPU's own
- * partial-register stall: setcc into SIL then a byte store of SIL (the
- * sieve's first loop) forwards, setcc then a 64-bit read of RSI still
- * waits, here as on the hardware.  The host is little-endian: the low
- * bytes come first.
+ * store forwarding).  A load of the written size is forwarded.  It is
+ * the host's form of the guest CPU's own partial-register stall: setcc
+ * into SIL then a byte store of SIL (the sieve's first loop) forwards,
+ * setcc then a 64-bit read of RSI still waits, here as on the hardware.
+ * The host is little-endian: the low bytes come first.
  */
 static inline uint64_t sc_rlow(const struct sc_cpu *c, unsigned r,
 			       unsigned sz)
@@ -982,16 +984,12 @@ static inline bool sc_tlb_hit(const struct sc_tlb *e, uint64_t va,
 	return (write ? e->wvpn : e->vpn) == (va + len - 1) >> PAGE_4K_SHIFT;
 }
 
-/* The host address of va, in entry e's page, as a plain pointer: a guest
- * store then a load of the same bytes (a spill, a push and its pop) pass
- * the value as the register file's words do, and as fast only through
- * plain accesses (sc_reg). */
+/* The host address of va, in entry e's page, as a plain address
+ * (sc_plain): a guest store then a load of the same bytes (a spill, a
+ * push and its pop) pass the value as the register file's words do. */
 static inline uint8_t *sc_tlb_addr(const struct sc_tlb *e, uint64_t va)
 {
-	uint8_t *p = (uint8_t *)(e->addend + va);
-
-	__asm__("" : "+r"(p));
-	return p;
+	return (uint8_t *)sc_plain(e->addend + va);
 }
 
 /* sc_map for an access that is not the simple case below. */
