@@ -630,6 +630,21 @@ static struct lapic *lapic_request(uint8_t vector)
 	return l;
 }
 
+/* The run loop's turn: l's vector goes to the CPU, whose handler (the
+ * guest's, at 0x20) reports on port 0x81 and finds its return address,
+ * ret, on the stack. */
+static void take_interrupt(struct lapic *l, uint32_t ret)
+{
+	struct vm_exit x;
+	uint32_t frame[3];
+
+	assert_int_equal(lapic_acknowledge(l), 0x20);
+	engine_kvm.inject_interrupt(&kvm_vm, 0x20);
+	expect_io(&x, 0x81, 0xff & 0x2badb002);
+	memcpy(frame, gm_ptr(&kvm_vm.mem, T_STACK - 12, 12), 12);
+	assert_int_equal(frame[0], ret);
+}
+
 /*
  * An exit can come between an sti and the instruction after it (a signal,
  * the timer's kick): the guest is then inside sti's interrupt shadow, and
@@ -648,7 +663,6 @@ static void test_kvm_shadow_step_32bit(void **state)
 	static const uint8_t code[] = { 0xf4 };
 	struct lapic *l;
 	struct vm_exit x;
-	uint32_t frame[3];
 
 	(void)state;
 	kvm_vm_start(M_PROT, code, sizeof(code));
@@ -665,12 +679,7 @@ static void test_kvm_shadow_step_32bit(void **state)
 	} while (kvm_vm.vcpu.rip == T_CODE);
 	assert_int_equal(kvm_vm.vcpu.rip, T_CODE + sizeof(code));
 	assert_false(kvm_vm.vcpu.interrupt_shadow);
-	/* The run loop's turn: the vector goes to the CPU now. */
-	assert_int_equal(lapic_acknowledge(l), 0x20);
-	engine_kvm.inject_interrupt(&kvm_vm, 0x20);
-	expect_io(&x, 0x81, 0xff & 0x2badb002);
-	memcpy(frame, gm_ptr(&kvm_vm.mem, T_STACK - 12, 12), 12);
-	assert_int_equal(frame[0], T_CODE + sizeof(code)); /* after hlt */
+	take_interrupt(l, T_CODE + sizeof(code)); /* after the hlt */
 	kvm_vm_stop();
 }
 
@@ -688,7 +697,6 @@ static void test_kvm_window_after_sti_32bit(void **state)
 	static const uint8_t code[] = { 0xfb, 0x90, 0xf4 }; /* sti; nop; hlt */
 	struct lapic *l;
 	struct vm_exit x;
-	uint32_t frame[3];
 
 	(void)state;
 	kvm_vm_start(M_PROT, code, sizeof(code));
@@ -704,11 +712,7 @@ static void test_kvm_window_after_sti_32bit(void **state)
 	} while (kvm_vm.vcpu.rip == T_CODE + 1);
 	assert_int_equal(kvm_vm.vcpu.rip, T_CODE + 2); /* the nop ran */
 	assert_false(kvm_vm.vcpu.interrupt_shadow);
-	assert_int_equal(lapic_acknowledge(l), 0x20);
-	engine_kvm.inject_interrupt(&kvm_vm, 0x20);
-	expect_io(&x, 0x81, 0xff & 0x2badb002);
-	memcpy(frame, gm_ptr(&kvm_vm.mem, T_STACK - 12, 12), 12);
-	assert_int_equal(frame[0], T_CODE + 2); /* at the hlt */
+	take_interrupt(l, T_CODE + 2); /* at the hlt */
 	kvm_vm_stop();
 }
 
