@@ -850,6 +850,48 @@ suite_bench() {
 		cat "$OUT/out2" >>"$OUT/out"
 		fail bench/io-usage "$OUT/out"
 	fi
+	# the floor of each native row in issue 16's targets (bench/report.sh,
+	# nat_trips): the round trips --stats counts, per iteration, are the
+	# design's (counts, never times): a guest page fault is 4 stops, none
+	# a system call, and its retry's mapping 2 injected calls in 1 batch
+	# with 2 changes of child; a fork and wait is 10 stops, 3 of them the
+	# guest's system calls, 8 changes of child.  The host's rows for the
+	# floor (sysemu, stub, xsave) are in the table.
+	BENCH_ONLY="pagefault forkwait" BENCH_REPS=1 BENCH_ITERS=200 \
+		BENCH_COLUMNS="host native" timeout 300 \
+		sh "$HERE/../bench/run.sh" "$BUILD" "$OUT/bench" >"$OUT/log" 2>&1
+	if awk '
+	    function within(x, lo, hi) { return x + 0 >= lo && x + 0 <= hi }
+	    /^\| native: an exit costs <= 1\.5 ptrace round trips \((pagefault|forkwait)\)/ {
+		row = $0 ~ /trips \(pagefault\)/ ? "pagefault" : "forkwait"
+		if (!match($0, /its floor, per iteration [0-9.]+ stops \([0-9.]+ of them system calls, [0-9]+ cycles each\) and [0-9.]+ injected calls \(a round trip each\), [0-9.]+ stub openings \([0-9]+ cycles each\), [0-9.]+ changes of child \(an XSAVE read, [0-9]+ cycles\): [0-9]+\.[0-9][0-9] round trips an exit/)) {
+			print row ": no floor: " $0; bad = 1; next
+		}
+		m = substr($0, RSTART, RLENGTH)
+		gsub(/[^0-9.]+/, " ", m)	# its numbers, in order
+		split(m, w, " ")
+		s = w[1]; y = w[2]; i = w[4]; b = w[5]; c = w[7]
+		if (row == "pagefault")
+			ok = within(s, 4, 4.4) && within(y, 0, 0.1) && within(i, 2, 2.2) &&
+			     within(b, 1, 1.2) && within(c, 2, 2.1)
+		else
+			ok = within(s, 10, 10.5) && within(y, 2.99, 3.01) &&
+			     within(i, 3, 3.3) && within(b, 3, 3.3) && within(c, 8, 8.1)
+		if (!ok) { print row ": counts " s, y, i, b, c; bad = 1 }
+		seen[row] = 1
+	    }
+	    END {
+		if (!seen["pagefault"] || !seen["forkwait"]) { print "a row is missing"; bad = 1 }
+		exit bad
+	    }' "$OUT/log" >"$OUT/why" 2>&1 &&
+	   grep -q '^| sysemu | [0-9]' "$OUT/bench/results.md" &&
+	   grep -q '^| stub | [0-9]' "$OUT/bench/results.md" &&
+	   grep -q '^| xsave | [0-9]' "$OUT/bench/results.md"; then
+		pass bench/native-floor
+	else
+		cat "$OUT/log" >>"$OUT/why"
+		fail bench/native-floor "$OUT/why"
+	fi
 	# the host's compute and the guest's are one routine, byte for byte
 	# (bench/compute.h, bench/samecode.sh)
 	if sh "$HERE/../bench/samecode.sh" "$BUILD" >"$OUT/samecode" 2>&1 &&

@@ -23,6 +23,16 @@
  *              tracer and child on one CPU as the native engine runs,
  *              the tracer reads the registers, skips cli, resumes it (what
  *              the native engine does for every trap)
+ *   sysemu     the bare round trip of a system call stop: the traced
+ *              child's syscall stops it (PTRACE_SYSEMU: never performed),
+ *              the tracer reads and writes the registers, resumes it; a
+ *              little cheaper than ptrace's fault (no signal is made)
+ *   stub       the native engine's stub page opened and closed once, as
+ *              around every batch of system calls it injects into a child
+ *              (engines/native/child.c, stub_open and stub_close): four
+ *              bytes written to an empty memfd mapped shared, the page
+ *              read through the mapping (as the child's fetch of its
+ *              syscall instruction), the file truncated to 0 again
  *
  * Times are TSC cycles (rdtsc), the unit of the guest's own figures.
  */
@@ -37,11 +47,14 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <ucontext.h>
+#include <elf.h>
 
 #include "bench/compute.h"
+#include "engines/native/xsave.h"
 
 #define CLI_LEN 1         /* cli is one byte: fa */
 #define FAULT_CHUNK 4096  /* pages mapped at once by the pagefault case */
@@ -217,6 +230,20 @@ static uint64_t run_compute(uint64_t iters)
 	return rdtsc() - t;
 }
 
+/* Stay on the CPU this process is on, and so will the children it forks
+ * (if the binding is refused, unbound). */
+static void bind_to_this_cpu(void)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	if (cpu >= 0) {
+		CPU_SET(cpu, &one);
+		sched_setaffinity(0, sizeof(one), &one);
+	}
+}
+
 /* The child: stop for the tracer, then fault on cli iters times. */
 static void ptrace_child(uint64_t iters)
 {
@@ -237,14 +264,9 @@ static void ptrace_child(uint64_t iters)
 static uint64_t run_ptrace(uint64_t iters)
 {
 	struct user_regs_struct r;
-	int status, cpu = sched_getcpu();
-	cpu_set_t one;
+	int status;
 
-	CPU_ZERO(&one);
-	if (cpu >= 0) {
-		CPU_SET(cpu, &one);
-		sched_setaffinity(0, sizeof(one), &one); /* refused: unbound */
-	}
+	bind_to_this_cpu();
 	pid_t pid = fork();
 
 	if (pid < 0)
@@ -266,6 +288,120 @@ static uint64_t run_ptrace(uint64_t iters)
 		ptrace(PTRACE_CONT, pid, NULL, NULL);
 	}
 	t = rdtsc() - t;
+	waitpid(pid, &status, 0);
+	return t;
+}
+
+/* The child: stop for the tracer, then make iters system calls (getpid,
+ * which SYSEMU never lets reach the kernel's handler). */
+static void sysemu_child(uint64_t iters)
+{
+	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
+		_exit(1);
+	raise(SIGSTOP);
+	for (uint64_t i = 0; i < iters; i++) {
+		long nr = SYS_getpid;
+
+		__asm__ volatile("syscall" : "+a"(nr) : : "rcx", "r11", "memory");
+	}
+	_exit(0);
+}
+
+/* One round trip through a system call stop, as the native engine takes
+ * the guest's syscall: the stop, GETREGS, SETREGS, PTRACE_SYSEMU.  On one
+ * CPU, as run_ptrace.  The child's last _exit is a system call too: it is
+ * skipped like the others, so the child is killed at the end. */
+static uint64_t run_sysemu(uint64_t iters)
+{
+	struct user_regs_struct r;
+	int status;
+
+	bind_to_this_cpu();
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0)
+		sysemu_child(iters);
+	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status))
+		die("waitpid (start)");
+	ptrace(PTRACE_SYSEMU, pid, NULL, NULL);
+	uint64_t t = rdtsc();
+
+	for (uint64_t i = 0; i < iters; i++) {
+		if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status) ||
+		    WSTOPSIG(status) != SIGTRAP)
+			die("waitpid (system call stop)");
+		ptrace(PTRACE_GETREGS, pid, NULL, &r);
+		r.rax = (uint64_t)pid; /* what getpid would have said */
+		ptrace(PTRACE_SETREGS, pid, NULL, &r);
+		ptrace(PTRACE_SYSEMU, pid, NULL, NULL);
+	}
+	t = rdtsc() - t;
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return t;
+}
+
+/* The stub page's open and close.  This process holds the mapping that
+ * the engine's child holds; the cost is the page's: allocated and
+ * charged at the write, faulted in at the read, unmapped and freed at
+ * the truncation. */
+static uint64_t run_stub(uint64_t iters)
+{
+	static const uint8_t code[4] = { 0x0f, 0x05, 0xcc, 0xfa };
+	int fd = memfd_create("hostbench-stub", MFD_CLOEXEC);
+	const volatile uint8_t *page;
+
+	if (fd < 0)
+		die("memfd_create");
+	page = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	if (page == MAP_FAILED)
+		die("mmap (the stub's memfd)");
+	uint64_t t = rdtsc();
+
+	for (uint64_t i = 0; i < iters; i++) {
+		if (pwrite(fd, code, sizeof(code), 0) != (ssize_t)sizeof(code))
+			die("pwrite (stub open)");
+		(void)page[0];
+		if (ftruncate(fd, 0) < 0)
+			die("ftruncate (stub close)");
+	}
+	t = rdtsc() - t;
+	munmap((void *)page, 4096);
+	close(fd);
+	return t;
+}
+
+/* Reads of a stopped traced child's XSAVE state: up to the AMX tile
+ * data, which the engine skips while it is zeros, or all of it. */
+static uint64_t run_xsave(uint64_t iters)
+{
+	static _Alignas(64) uint8_t area[16384];
+	size_t len = xsave_tiledata_at() ? xsave_tiledata_at() : sizeof(area);
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
+			_exit(1);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status))
+		die("waitpid (xsave child)");
+	uint64_t t = rdtsc();
+
+	for (uint64_t i = 0; i < iters; i++) {
+		struct iovec iov = { area, len };
+
+		if (ptrace(PTRACE_GETREGSET, pid, NT_X86_XSTATE, &iov) < 0)
+			die("PTRACE_GETREGSET");
+	}
+	t = rdtsc() - t;
+	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	return t;
 }
@@ -293,7 +429,9 @@ static const struct {
 	{ "pagefault", run_pagefault }, { "divzero", run_divzero },
 	{ "forkwait", run_forkwait }, { "cpuid", run_cpuid },
 	{ "compute", run_compute },   { "signal", run_signal },
-	{ "ptrace", run_ptrace },
+	{ "ptrace", run_ptrace },     { "sysemu", run_sysemu },
+	{ "stub", run_stub },
+	{ "xsave", run_xsave },
 };
 
 int main(int argc, char **argv)

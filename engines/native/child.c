@@ -345,6 +345,7 @@ long nat_inject(struct nat *n, long nr, uint64_t a1, uint64_t a2,
 		if (stub_open(n) < 0)
 			return -EIO;
 		n->inject_open = true;
+		n->batches++;
 	}
 	return inject_call(n, nr, a1, a2, a3, a4, a5, a6);
 }

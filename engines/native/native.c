@@ -990,6 +990,13 @@ static void nat_print_stats(const struct vm *vm, double secs, FILE *f)
 		fprintf(f, "native: %" PRIu64 " pages of the guest's own page "
 			"faults mapped ahead of their retry (fetched with their "
 			"accessed flags already set)\n", n->retry_maps);
+	/* Each stop and each injected call is a resume of a child and a
+	 * wait for its stop: one ptrace round trip at the least. */
+	fprintf(f, "native: round trips: %" PRIu64 " stops of the guest's "
+		"child, %" PRIu64 " system calls injected in %" PRIu64
+		" batches (the stub page opened and closed for each); %"
+		PRIu64 " changes of child (%" PRIu64 " set the XSAVE state)\n",
+		n->stops, n->injected, n->batches, n->switches, n->xsets);
 }
 
 static void nat_fini(struct vm *vm)

@@ -150,6 +150,7 @@ struct nat {
 	size_t xsave_len;
 	/* Counters for the README's figures and for curiosity. */
 	uint64_t stops, injected, mapped, unmapped, mirror_fills, switches;
+	uint64_t batches;      /* batches of injected calls: stub openings */
 	uint64_t retry_maps;  /* pages mapped ahead of a #PF's retry */
 	uint64_t xsets;        /* switches that had to set the XSAVE state */
 	uint64_t prefetched;   /* pages kept at a reconcile by a prefetch */
