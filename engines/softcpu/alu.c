@@ -283,6 +283,50 @@ int op_dec_e(struct sc_cpu *c, const struct sc_insn *d)
 	return incdec(c, d, LZ_DEC);
 }
 
+/*
+ * inc and dec of a 16-, 32- or 64-bit register (FF /0 and /1 with
+ * ModRM.mod 3; 32-bit code's 40-4F): incdec with the size and the
+ * operation constants, no operand location.  A loop's counter (dec, jnz)
+ * is the commonest.  The CF they keep is read from the lazy state, as
+ * incdec reads it.
+ */
+static inline int incdec_reg(struct sc_cpu *c, const struct sc_insn *d,
+			     unsigned sz, enum sc_lazy op)
+{
+	uint64_t a = sc_rlow(c, d->rm, sz);
+	uint64_t r = (op == LZ_INC ? a + 1 : a - 1) & sc_mask(sz);
+	bool cf = sc_cf(c);
+
+	sc_rset(c, d->rm, sz, r);
+	sc_lazy_set_cin(c, op, sz, a, 1, r, cf);
+	return sc_next(c, d);
+}
+
+#define INCDEC_REG(sz)							\
+static int inc_r##sz(struct sc_cpu *c, const struct sc_insn *d)	\
+{									\
+	return incdec_reg(c, d, sz, LZ_INC);				\
+}									\
+static int dec_r##sz(struct sc_cpu *c, const struct sc_insn *d)	\
+{									\
+	return incdec_reg(c, d, sz, LZ_DEC);				\
+}
+INCDEC_REG(2)
+INCDEC_REG(4)
+INCDEC_REG(8)
+
+sc_fn *sc_incdec_reg_form(sc_fn *fn, const struct sc_insn *d)
+{
+	static sc_fn *const forms[2][3] = {
+		{ inc_r2, inc_r4, inc_r8 }, { dec_r2, dec_r4, dec_r8 },
+	};
+	int size = reg_form_size(d->osz);
+
+	if ((fn != op_inc_e && fn != op_dec_e) || d->mod != 3 || size < 0)
+		return NULL;
+	return forms[fn == op_dec_e][size];
+}
+
 int op_not_e(struct sc_cpu *c, const struct sc_insn *d)
 {
 	struct sc_loc l;

@@ -118,9 +118,13 @@ bool sc_block_ends(const struct sc_insn *d)
 {
 	sc_fn *fn = d->fn;
 
-	/* jcc, whose handlers are one per condition (sc_jcc_form) */
+	/* jcc, whose handlers are one per condition (sc_jcc_form), and
+	 * call rel32 and ret, which may have their fast forms
+	 * (sc_callret_form) */
 	if ((d->map == 1 && (d->opc & 0xf0) == 0x70) ||
-	    (d->map == 2 && (d->opc & 0xf0) == 0x80))
+	    (d->map == 2 && (d->opc & 0xf0) == 0x80) ||
+	    (d->map == 1 && (d->opc == 0xe8 || d->opc == 0xc2 ||
+			     d->opc == 0xc3)))
 		return true;
 	for (size_t i = 0; i < sizeof(block_enders) / sizeof(*block_enders); i++)
 		if (block_enders[i] == fn)
@@ -131,8 +135,9 @@ bool sc_block_ends(const struct sc_insn *d)
 /*
  * A block's taken pointer (softcpu.h's sc_chain follows it unchecked).
  * sc_block_link sets b->taken = s only when
- *   - b ends in a 64-bit jcc whose target, b's first byte's RAM offset
- *     plus the jcc's offset, length and displacement, lies in b's page
+ *   - b ends in a 64-bit jcc or call rel32 (rel_branch) whose target,
+ *     b's first byte's RAM offset plus the branch's offset, length and
+ *     displacement, lies in b's page
  *     and is s's first byte, for b's code size (s->tag: a linear target
  *     in the page of b's RIP is that byte; the 4 KiB page is the unit of
  *     translation and the low 12 bits are the same in both);
@@ -143,8 +148,8 @@ bool sc_block_ends(const struct sc_insn *d)
  *   - a block's records, tag and generation change only when its slot is
  *     built anew (sc_block_build), which first undoes both pointers
  *     between it and its partner (block_unlink): taken_from names the
- *     one block that points at a block (a second jcc to the same block
- *     is not linked, and goes through the loop);
+ *     one block that points at a block (a second jcc or call to the
+ *     same block is not linked, and goes through the loop);
  *   - a write into the page moves its generation without touching the
  *     slots, but then b itself is stale, and a stale block never runs
  *     again: the run loop and chain_next enter a block only when its
@@ -163,26 +168,35 @@ bool sc_block_ends(const struct sc_insn *d)
  * takes no taken_from, which stays free for one other block's jcc into
  * b.  Its one slot holds both ends, so that building the slot anew
  * undoes it with the rest (block_unlink: a self-link is not a partner's
- * taken_from to clear; taken_from is never b).
+ * taken_from to clear; taken_from is never b).  A call to its own
+ * block's first byte (a function that calls itself first thing) is
+ * linked the same way; the call has no self form, and goes round with
+ * sc_chain, which moves the chain's bookkeeping to b as to any block.
  */
-static uint64_t jcc_target_tag(const struct sc_block *b)
+static uint64_t rel_target_tag(const struct sc_block *b)
 {
 	const struct sc_insn *j = &b->insn[b->n - 1];
 
 	return b->tag + j->boff + j->len + j->imm;
 }
 
+/* Is record j a jcc or a call rel32, whose target is its fall-through
+ * plus its displacement (sc_chain)? */
+static bool rel_branch(const struct sc_insn *j)
+{
+	return (j->map == 1 && (j->opc & 0xf0) == 0x70) ||
+	       (j->map == 2 && (j->opc & 0xf0) == 0x80) ||
+	       (j->map == 1 && j->opc == 0xe8);
+}
+
 void sc_block_link(struct sc_block *b, struct sc_block *s)
 {
 	const struct sc_insn *j = &b->insn[b->n - 1];
-	uint64_t t = jcc_target_tag(b);
+	uint64_t t = rel_target_tag(b);
 
 	if (b->taken || (s != b && s->taken_from) || !s->threaded ||
-	    !j->threaded ||
-	    j->osz != 8 || t != s->tag ||
-	    t >> PAGE_4K_SHIFT != b->tag >> PAGE_4K_SHIFT ||
-	    !((j->map == 1 && (j->opc & 0xf0) == 0x70) ||
-	      (j->map == 2 && (j->opc & 0xf0) == 0x80)))
+	    !j->threaded || j->osz != 8 || t != s->tag ||
+	    t >> PAGE_4K_SHIFT != b->tag >> PAGE_4K_SHIFT || !rel_branch(j))
 		return;
 	b->taken = s;
 	if (s != b) /* a self-loop: the slot holds both ends */

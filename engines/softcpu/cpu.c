@@ -362,7 +362,7 @@ static inline struct sc_block *chain_next(struct sc_cpu *c,
 			return NULL;
 		b->succ[k] = s;
 	}
-	if (!k && !b->taken) /* a jcc's target, maybe: sc_chain's way */
+	if (!k && !b->taken) /* a jcc's or call's target, maybe */
 		sc_block_link(b, s);
 	return v->instructions + s->n <= limit ? s : NULL;
 }

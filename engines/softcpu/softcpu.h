@@ -579,16 +579,20 @@ static inline int sc_next(struct sc_cpu *c, const struct sc_insn *d)
  * compiler makes a jump only when it optimises sibling calls; a build
  * that keeps the frames (the sanitizer's, -O0) keeps at most SC_SLICE
  * of them, a few hundred KiB of the main thread's stack.
+ * A call rel32 goes the same way into the block of its target (its
+ * block's taken pointer, linked as a jcc's); a ret, whose target is
+ * known only when it runs, into the block its own went on to last time
+ * (succ[0]), after chain_next's checks (branch.c's ret64: sc_chain_to,
+ * with the address popped).
  * The successor's instructions are counted from its first record on:
  * run0, icount0 and base move there, so that sc_retire and sc_sync stay
  * true.  Over the budget, the chain retires at the jump to t, and the
  * loop goes on.  A jcc back to its own block's first byte, a self-loop,
  * moves only icount0 (sc_chain_self, below).
  */
-static inline int sc_chain(struct sc_cpu *c, const struct sc_insn *d,
-			   struct sc_block *s)
+static inline int sc_chain_to(struct sc_cpu *c, const struct sc_insn *d,
+			      struct sc_block *s, uint64_t t)
 {
-	uint64_t t = sc_fall(c, d) + d->imm;
 	uint64_t count = c->icount0 + (uint64_t)(d + 1 - c->run0);
 
 	if (count + s->n > c->climit)
@@ -598,6 +602,14 @@ static inline int sc_chain(struct sc_cpu *c, const struct sc_insn *d,
 	c->icount0 = count;
 	c->base = t;
 	return s->insn[0].fn(c, s->insn);
+}
+
+/* On into s, the block of a relative branch's target (a jcc's, a
+ * call's). */
+static inline int sc_chain(struct sc_cpu *c, const struct sc_insn *d,
+			   struct sc_block *s)
+{
+	return sc_chain_to(c, d, s, sc_fall(c, d) + d->imm);
 }
 
 /*
@@ -1440,6 +1452,9 @@ sc_fn *sc_alu_reg_form(sc_fn *fn, unsigned op, unsigned osz);
  * for every other handler (adc and sbb's included: they read CF).
  */
 sc_fn *sc_alu_dead_form(const struct sc_insn *d);
+/* alu.c: the handler of inc or dec (fn: op_inc_e, op_dec_e) of a 16-,
+ * 32- or 64-bit register made for d's operand size, or NULL. */
+sc_fn *sc_incdec_reg_form(sc_fn *fn, const struct sc_insn *d);
 /*
  * misc.c: the handler of mov (88/89, 8A/8B, C6/C7) or movzx with a memory
  * operand of the flat fast path (sc_flat) made for d's sizes, or NULL.
@@ -1468,6 +1483,9 @@ sc_fn op_jcc, op_jmp_rel, op_call_rel, op_ret, op_jmp_e, op_call_e, op_loop,
 	op_jrcxz, op_far_e, op_far_ptr, op_lret;
 /* branch.c: jcc's handler for condition cc (0..15) */
 sc_fn *sc_jcc_form(unsigned cc);
+/* branch.c: the handler of call rel32 (fn: op_call_rel) or ret (op_ret)
+ * at operand size 8, which only 64-bit code has, or NULL. */
+sc_fn *sc_callret_form(sc_fn *fn, const struct sc_insn *d);
 /* branch.c: the handler of record cmp that runs it and the jcc of the
  * next record, jcc, together, or NULL when there is none for them */
 sc_fn *sc_cmp_jcc_form(const struct sc_insn *cmp, const struct sc_insn *jcc);

@@ -1213,6 +1213,193 @@ static void test_chain_cross_riprel(void **state)
  * for it), and the other shapes (base + index, index without a base),
  * decoded once, then again from their block.
  */
+/*
+ * call rel32 and ret in their fast forms (branch.c's call64, ret64):
+ * a loop that calls a function in its own page a thousand times.  The
+ * jmp ends the first block, so that the loop's call is f's one caller
+ * (a block is the taken target of one block at most).
+ *
+ *  0: xor rdx, rdx          48 31 d2
+ *  3: mov ecx, 1000         b9 e8 03 00 00
+ *  8: jmp a                 eb 00
+ *  a: call f (0x17)         e8 08 00 00 00
+ *  f: dec ecx               ff c9
+ * 11: jnz a                 75 f7
+ * 13: int3                  cc
+ * 17: f: add rdx, rcx       48 01 ca
+ * 1a: ret                   c3
+ */
+static const uint8_t call_loop[] = {
+	0x48, 0x31, 0xd2, 0xb9, 0xe8, 0x03, 0x00, 0x00, 0xeb, 0x00, 0xe8,
+	0x08, 0x00, 0x00, 0x00, 0xff, 0xc9, 0x75, 0xf7, 0xcc, 0xcc, 0xcc,
+	0xcc, 0x48, 0x01, 0xca, 0xc3,
+};
+
+/* The loop's three blocks are fast forms only and go on into one
+ * another: the call into f by its taken pointer, f's ret into the block
+ * after the call by its last successor, the jnz back to the call. */
+static void assert_call_loop_chained(void)
+{
+	struct sc_block *call = block_of(CODE + 0xa), *f = block_of(CODE + 0x17),
+			*after = block_of(CODE + 0xf);
+
+	assert_non_null(call);
+	assert_non_null(f);
+	assert_non_null(after);
+	assert_true(call->threaded && f->threaded && after->threaded);
+	assert_ptr_equal(call->taken, f);
+	assert_ptr_equal(f->succ[0], after);
+	assert_ptr_equal(after->taken, call);
+}
+
+static void test_call_ret_chain(void **state)
+{
+	/* RIP before each instruction of a round: call, add, ret, dec, jnz */
+	static const uint64_t rip_at[5] = { 0xa, 0x17, 0x1a, 0xf, 0x11 };
+	(void)state;
+
+	load(call_loop, sizeof(call_loop));
+	uint64_t sp = v->regs[GPR_RSP], start = v->instructions, ret;
+	run_to_int3();
+	assert_int_equal(v->instructions - start, 3 + 5 * 1000 + 1);
+	assert_int_equal(v->regs[GPR_RDX], 1000 * 1001 / 2);
+	assert_int_equal(v->regs[GPR_RCX], 0);
+	assert_int_equal(v->regs[GPR_RSP], sp);
+	assert_int_equal(v->rip, CODE + 0x14); /* after the int3 */
+	assert_call_loop_chained();
+	memcpy(&ret, vm.mem.base + (sp - 8), 8); /* the stack: identity-mapped */
+	assert_int_equal(ret, CODE + 0xf); /* the last return address */
+
+	/* A deadline before each instruction of round 400, deep in the
+	 * chain: RIP, RCX, RDX and RSP of that point exactly. */
+	for (unsigned j = 0; j < 5; j++) {
+		v->rip = CODE;
+		start = v->instructions;
+		run_until(start, 3 + 5 * 399 + j);
+		assert_int_equal(v->rip, CODE + rip_at[j]);
+		assert_int_equal(v->regs[GPR_RSP], j == 1 || j == 2 ? sp - 8 : sp);
+		assert_int_equal(v->regs[GPR_RCX], j < 4 ? 601 : 600);
+		assert_int_equal(v->regs[GPR_RDX],
+				 (1000 + 602) * 399 / 2 + (j >= 2 ? 601 : 0));
+		run_to_int3();
+		assert_int_equal(v->instructions - start, 3 + 5 * 1000 + 1);
+		assert_int_equal(v->regs[GPR_RDX], 1000 * 1001 / 2);
+		assert_call_loop_chained();
+	}
+}
+
+/*
+ * A function called from two places: its ret's block went on to the
+ * other call site last time, so the fast form must not follow that
+ * successor; the sum shows every return went where its call came from.
+ *
+ *  0: xor edx, edx          31 d2
+ *  2: mov ecx, 100          b9 64 00 00 00
+ *  7: call f (0x20)         e8 14 00 00 00
+ *  c: add edx, 1            83 c2 01
+ *  f: call f                e8 0c 00 00 00
+ * 14: add edx, 0x100        81 c2 00 01 00 00
+ * 1a: dec ecx               ff c9
+ * 1c: jnz 7                 75 e9
+ * 1e: int3                  cc
+ * 20: f: add rdx, 0x10000   48 81 c2 00 00 01 00
+ * 27: ret 0                 c2 00 00
+ */
+static void test_ret_two_callers(void **state)
+{
+	static const uint8_t code[] = {
+		0x31, 0xd2, 0xb9, 0x64, 0x00, 0x00, 0x00, 0xe8, 0x14, 0x00,
+		0x00, 0x00, 0x83, 0xc2, 0x01, 0xe8, 0x0c, 0x00, 0x00, 0x00,
+		0x81, 0xc2, 0x00, 0x01, 0x00, 0x00, 0xff, 0xc9, 0x75, 0xe9,
+		0xcc, 0xcc, 0x48, 0x81, 0xc2, 0x00, 0x00, 0x01, 0x00, 0xc2,
+		0x00, 0x00,
+	};
+	(void)state;
+
+	load(code, sizeof(code));
+	uint64_t sp = v->regs[GPR_RSP], start = v->instructions;
+	run_to_int3();
+	assert_int_equal(v->instructions - start, 2 + 10 * 100 + 1);
+	assert_int_equal(v->regs[GPR_RDX], 100 * (2 * 0x10000 + 0x101));
+	assert_int_equal(v->regs[GPR_RSP], sp);
+	assert_int_equal(v->rip, CODE + 0x1f);
+}
+
+/*
+ * What the fast forms leave to the general handler, which then faults or
+ * writes as the one-instruction path does: a call whose push cannot
+ * complete changes nothing (#SS for a non-canonical RSP, #PF for an
+ * unmapped page, RIP on the call); a ret to a non-canonical address is
+ * #GP(0) on the ret with RSP unchanged, also with the stack's page in
+ * the TLB (the fast form read it); and ret imm16 releases its bytes.
+ */
+static void test_call_ret_general(void **state)
+{
+	static const uint8_t call0[] = { 0xe8, 0x00, 0x00, 0x00, 0x00, 0xcc };
+	static const uint8_t warm[] = { 0x50, 0x58, 0xcc }; /* push; pop */
+	static const uint8_t ret[] = { 0xc3 };
+	static const uint8_t ret16[] = { 0xc2, 0x10, 0x00 };
+	const uint64_t bad = 0x0000800000000000ULL, to = CODE + 0x40;
+	const uint8_t int3 = 0xcc;
+	(void)state;
+
+	uint64_t sp = v->regs[GPR_RSP];
+	v->regs[GPR_RSP] = 0x0000900000000000ULL;
+	expect_fault(call0, sizeof(call0), T_SS, 0);
+	v->regs[GPR_RSP] = 0x100000000000ULL; /* canonical, not mapped */
+	expect_fault(call0, sizeof(call0), T_PF, -1);
+	v->regs[GPR_RSP] = sp;
+
+	load(warm, sizeof(warm));
+	run_to_int3();
+	assert_int_equal(vm_write_phys(&vm, sp, &bad, 8), 0);
+	expect_fault(ret, sizeof(ret), T_GP, 0);
+
+	assert_int_equal(vm_write_phys(&vm, to, &int3, 1), 0);
+	assert_int_equal(vm_write_phys(&vm, sp, &to, 8), 0);
+	load(ret16, sizeof(ret16));
+	run_to_int3();
+	assert_int_equal(v->rip, to + 1);
+	assert_int_equal(v->regs[GPR_RSP], sp + 8 + 0x10);
+	v->regs[GPR_RSP] = sp;
+}
+
+/*
+ * inc and dec of a register in their fast forms (alu.c's incdec_reg)
+ * keep CF, here the borrow of the cmp before them in the same block, set
+ * the other five from their result, and at 16 and 32 bits write what
+ * their size writes.
+ *
+ *  0: cmp rax, rbx          48 39 d8     (1 - 2: CF set)
+ *  3: inc ecx               ff c1        (0xffffffff -> 0, upper half 0)
+ *  5: dec si                66 ff ce     (0 -> 0xffff, upper bits kept)
+ *  8: dec rdx               48 ff ca     (0x8000000000000000 -> OF, AF)
+ *  b: int3                  cc
+ */
+static void test_incdec_reg_forms(void **state)
+{
+	static const uint8_t code[] = { 0x48, 0x39, 0xd8, 0xff, 0xc1, 0x66,
+					0xff, 0xce, 0x48, 0xff, 0xca, 0xcc };
+	(void)state;
+
+	load(code, sizeof(code));
+	v->regs[GPR_RAX] = 1;
+	v->regs[GPR_RBX] = 2;
+	v->regs[GPR_RCX] = 0x12345678ffffffffULL;
+	v->regs[GPR_RSI] = 0xabcd0000;
+	v->regs[GPR_RDX] = 0x8000000000000000ULL;
+	v->rflags = FL_FIXED1;
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RCX], 0);
+	assert_int_equal(v->regs[GPR_RSI], 0xabcdffff);
+	assert_int_equal(v->regs[GPR_RDX], 0x7fffffffffffffffULL);
+	assert_int_equal(v->rflags & FL_STATUS,
+			 FL_CF | FL_OF | FL_AF | FL_PF);
+	/* their fast forms ran, chained from the cmp (the int3 is not one) */
+	const struct sc_insn *d = block_of(CODE)->insn;
+	assert_true(d[0].chain && d[1].chain && d[2].chain && d[3].threaded);
+}
+
 static void test_flat_shapes(void **state)
 {
 	static const uint8_t code[] = {
@@ -3473,6 +3660,10 @@ int main(void)
 		T(test_chain_cross_store),
 		T(test_chain_cross_fault),
 		T(test_chain_cross_riprel),
+		T(test_call_ret_chain),
+		T(test_ret_two_callers),
+		T(test_call_ret_general),
+		T(test_incdec_reg_forms),
 		T(test_flat_shapes),
 		T(test_flat_byte_registers),
 		T(test_privileged_gp),
