@@ -231,6 +231,52 @@ sc_fn *sc_alu_dead_form(const struct sc_insn *d)
 	return NULL;
 }
 
+/*
+ * test's register forms at 16, 32 and 64 bits (85 with ModRM.mod 3, A9,
+ * F7 /0 with mod 3): an and that keeps its result to the flags only;
+ * "test reg, reg" before a jcc is compiled code's commonest question.
+ */
+static inline int test_reg(struct sc_cpu *c, const struct sc_insn *d,
+			   unsigned sz, uint64_t a, uint64_t b)
+{
+	(void)alu_op(c, ALU_AND, sz, a, b, true);
+	return sc_next(c, d);
+}
+
+#define TEST_REG(sz)							\
+static int test_eg##sz(struct sc_cpu *c, const struct sc_insn *d)	\
+{									\
+	return test_reg(c, d, sz, sc_rlow(c, d->rm, sz),		\
+			sc_rlow(c, d->reg, sz));			\
+}									\
+static int test_ai##sz(struct sc_cpu *c, const struct sc_insn *d)	\
+{									\
+	return test_reg(c, d, sz, sc_rlow(c, GPR_RAX, sz), d->imm);	\
+}									\
+static int test_ei##sz(struct sc_cpu *c, const struct sc_insn *d)	\
+{									\
+	return test_reg(c, d, sz, sc_rlow(c, d->rm, sz), d->imm);	\
+}
+TEST_REG(2)
+TEST_REG(4)
+TEST_REG(8)
+
+sc_fn *sc_test_reg_form(sc_fn *fn, const struct sc_insn *d)
+{
+	static sc_fn *const forms[3][3] = {
+		{ test_eg2, test_eg4, test_eg8 },
+		{ test_ai2, test_ai4, test_ai8 },
+		{ test_ei2, test_ei4, test_ei8 },
+	};
+	int form = fn == op_test_eg ? 0 : fn == op_test_ai ? 1 :
+		   fn == op_test_ei ? 2 : -1;
+	int size = reg_form_size(d->osz);
+
+	if (form < 0 || size < 0 || (form != 1 && d->mod != 3))
+		return NULL;
+	return forms[form][size];
+}
+
 int op_test_eg(struct sc_cpu *c, const struct sc_insn *d)
 {
 	uint64_t a;

@@ -595,9 +595,10 @@ static bool lockable(const struct sc_insn *d, uint32_t f)
  * instructions (alu.c, misc.c, branch.c): the general handler would test
  * ModRM.mod, the operand size, the condition or the addressing on every
  * run of a record whose answer never changes.  The register forms of
- * the ALU operations at 2, 4 and 8 bytes, of mov, setcc, lea, inc and
- * dec; mov and movzx with a flat memory operand (sc_flat); jcc, one per
- * condition; call rel32 and ret in 64-bit code.
+ * the ALU operations and test at 2, 4 and 8 bytes, of mov (from a
+ * register or an immediate), setcc, lea, inc and dec; mov and movzx
+ * with a flat memory operand (sc_flat); jcc, one per condition; call
+ * rel32, ret, push and pop of a register in 64-bit code.
  * Byte ALU operands keep the general handler (AH..BH are its business).
  */
 static sc_fn *fast_handler(const struct sc_insn *d, sc_fn *fn)
@@ -609,7 +610,9 @@ static sc_fn *fast_handler(const struct sc_insn *d, sc_fn *fn)
 	if (fn == op_jcc)
 		return sc_jcc_form(d->op);
 	if ((form = sc_callret_form(fn, d)) ||
-	    (form = sc_incdec_reg_form(fn, d)))
+	    (form = sc_incdec_reg_form(fn, d)) ||
+	    (form = sc_test_reg_form(fn, d)) ||
+	    (form = sc_push_pop_form(fn, d)))
 		return form;
 	if (d->osz == 1)
 		return fn;

@@ -38,6 +38,16 @@ int op_mov_eg(struct sc_cpu *c, const struct sc_insn *d)
 	}
 MOV_RR(2) MOV_RR(4) MOV_RR(8)
 
+/* mov of an immediate to a register (B8+r, and C7 /0 with ModRM.mod 3;
+ * sc_decode puts B8+r's register in rm too). */
+#define MOV_RI(sz)							\
+	static int mov_ri##sz(struct sc_cpu *c, const struct sc_insn *d) \
+	{								\
+		sc_rset(c, d->rm, sz, d->imm);				\
+		return sc_next(c, d);					\
+	}
+MOV_RI(2) MOV_RI(4) MOV_RI(8)
+
 /* setcc of a condition the lazy state does not make quick: out of line,
  * as jcc's (branch.c), so that the quick path saves no registers. */
 static int setcc_cond(struct sc_cpu *c, const struct sc_insn *d)
@@ -104,6 +114,8 @@ sc_fn *sc_reg_form(sc_fn *fn, const struct sc_insn *d)
 		return (sc_fn *const[]){ mov_rr2, mov_rr4, mov_rr8 }[size];
 	if (fn == op_mov_ge && size >= 0)
 		return (sc_fn *const[]){ mov_rr_g2, mov_rr_g4, mov_rr_g8 }[size];
+	if ((fn == op_mov_ri || fn == op_mov_ei) && size >= 0)
+		return (sc_fn *const[]){ mov_ri2, mov_ri4, mov_ri8 }[size];
 	return NULL;
 }
 

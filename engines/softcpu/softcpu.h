@@ -1455,15 +1455,18 @@ sc_fn *sc_alu_dead_form(const struct sc_insn *d);
 /* alu.c: the handler of inc or dec (fn: op_inc_e, op_dec_e) of a 16-,
  * 32- or 64-bit register made for d's operand size, or NULL. */
 sc_fn *sc_incdec_reg_form(sc_fn *fn, const struct sc_insn *d);
+/* alu.c: the handler of test with register operands (fn: op_test_eg,
+ * op_test_ai, op_test_ei) made for d's operand size, or NULL. */
+sc_fn *sc_test_reg_form(sc_fn *fn, const struct sc_insn *d);
 /*
  * misc.c: the handler of mov (88/89, 8A/8B, C6/C7) or movzx with a memory
  * operand of the flat fast path (sc_flat) made for d's sizes, or NULL.
  */
 sc_fn *sc_flat_form(sc_fn *fn, const struct sc_insn *d);
 /*
- * misc.c: the handler of a register form (ModRM.mod 3) of mov (89, 8B),
- * setcc or a lea with 64-bit addressing made for d's operand size and
- * condition, or NULL.
+ * misc.c: the handler of a register form (ModRM.mod 3) of mov (89, 8B,
+ * B8+r, C7 /0), setcc or a lea with 64-bit addressing made for d's
+ * operand size and condition, or NULL.
  */
 sc_fn *sc_reg_form(sc_fn *fn, const struct sc_insn *d);
 /* shift.c */
@@ -1478,6 +1481,10 @@ sc_fn op_movs, op_stos, op_lods, op_cmps, op_scas;
 /* stack.c */
 sc_fn op_push_r, op_pop_r, op_push_i, op_push_e, op_pop_e, op_enter,
 	op_leave, op_pushf, op_popf;
+/* stack.c: the handler of push or pop of a register (fn: op_push_r,
+ * op_pop_r) at the operand size 8, which only 64-bit code has, or
+ * NULL. */
+sc_fn *sc_push_pop_form(sc_fn *fn, const struct sc_insn *d);
 /* branch.c */
 sc_fn op_jcc, op_jmp_rel, op_call_rel, op_ret, op_jmp_e, op_call_e, op_loop,
 	op_jrcxz, op_far_e, op_far_ptr, op_lret;

@@ -19,6 +19,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "engines/softcpu/softcpu.h"
 #include "core/vm.h"
@@ -94,6 +95,49 @@ int op_pop_r(struct sc_cpu *c, const struct sc_insn *d)
 		return SC_STOP;
 	sc_rset(c, d->reg, d->osz, x);
 	return SC_OK;
+}
+
+/*
+ * push and pop of a register in 64-bit code at the operand size 8 (50+r,
+ * 58+r): every function's prologue and epilogue.  The slot goes through
+ * the TLB's one compare, as a call's return address does (branch.c's
+ * call64: canonical pages only, SS flat, no store tag on a page with
+ * decoded code); anything else is the general handler's (sc_general),
+ * from the instruction's own state.  push reads the register before RSP
+ * moves (push rsp pushes the old value); pop moves RSP first (pop rsp
+ * ends with the value popped), as op_pop_r.
+ */
+static int push_r64(struct sc_cpu *c, const struct sc_insn *d)
+{
+	uint64_t *rsp = sc_reg(c, GPR_RSP), x = *sc_reg_ro(c, d->reg);
+	uint64_t sp = *rsp - 8;
+	const struct sc_tlb *e = sc_tlb_at(c, sp);
+
+	if (!sc_tlb_hit(e, sp, 8, true))
+		return sc_general(c, d, op_push_r);
+	memcpy(sc_tlb_addr(e, sp), &x, 8);
+	*rsp = sp;
+	return sc_next(c, d);
+}
+
+static int pop_r64(struct sc_cpu *c, const struct sc_insn *d)
+{
+	uint64_t *rsp = sc_reg(c, GPR_RSP), sp = *rsp, x;
+	const struct sc_tlb *e = sc_tlb_at(c, sp);
+
+	if (!sc_tlb_hit(e, sp, 8, false))
+		return sc_general(c, d, op_pop_r);
+	memcpy(&x, sc_tlb_addr(e, sp), 8);
+	*rsp = sp + 8;
+	*sc_reg(c, d->reg) = x;
+	return sc_next(c, d);
+}
+
+sc_fn *sc_push_pop_form(sc_fn *fn, const struct sc_insn *d)
+{
+	if (d->osz != 8)
+		return NULL;
+	return fn == op_push_r ? push_r64 : fn == op_pop_r ? pop_r64 : NULL;
 }
 
 int op_push_i(struct sc_cpu *c, const struct sc_insn *d)

@@ -895,7 +895,8 @@ static void test_chain_store_in_threaded_block(void **state)
  * 0b: cmp rcx, 4                48 83 f9 04
  * 0f: jne 00                    75 ef
  * 11: int3                      cc
- * One block, chained to itself.
+ * One block of fast forms only, linked to itself when it is built (a
+ * self-loop: its taken pointer).
  */
 static const uint8_t self_loop[] = {
 	0x48, 0xff, 0xc1, 0xb8, 0x01, 0x00, 0x00, 0x00, 0x48, 0x01, 0xc2,
@@ -911,14 +912,14 @@ static void test_chain_rewritten_between_runs(void **state)
 	load(self_loop, sizeof(self_loop));
 	run_to_int3();
 	assert_int_equal(v->regs[GPR_RDX], 4);
-	assert_ptr_equal(block_of(CODE)->succ[0], block_of(CODE));
+	assert_ptr_equal(block_of(CODE)->taken, block_of(CODE));
 	for (uint8_t imm = 2; imm < 5; imm++) {
 		assert_int_equal(vm_write_phys(&vm, CODE + 4, &imm, 1), 0);
 		v->rip = CODE;
 		v->regs[GPR_RCX] = v->regs[GPR_RDX] = 0;
 		run_to_int3();
 		assert_int_equal(v->regs[GPR_RDX], 4 * imm);
-		assert_ptr_equal(block_of(CODE)->succ[0], block_of(CODE));
+		assert_ptr_equal(block_of(CODE)->taken, block_of(CODE));
 	}
 }
 
@@ -1398,6 +1399,74 @@ static void test_incdec_reg_forms(void **state)
 	/* their fast forms ran, chained from the cmp (the int3 is not one) */
 	const struct sc_insn *d = block_of(CODE)->insn;
 	assert_true(d[0].chain && d[1].chain && d[2].chain && d[3].threaded);
+}
+
+/*
+ * push and pop of a register, mov of an immediate to a register and test
+ * of registers in their fast forms (stack.c's push_r64 and pop_r64,
+ * misc.c's mov_ri, alu.c's test forms), with the stack's page in the TLB:
+ *
+ *  0: push rbx              53
+ *  1: push rsp              54          (the old RSP)
+ *  2: pop rsi               5e
+ *  3: pop rdi               5f          (RBX back)
+ *  4: mov ecx, 0x12345678   b9 78 56 34 12
+ *  9: mov dx, 0xbeef        66 ba ef be
+ *  d: mov rax, -1           48 c7 c0 ff ff ff ff
+ * 14: mov r8, imm64         49 b8 88 77 66 55 44 33 22 11
+ * 1e: test rbx, rbx         48 85 db    (ZF clear, SF set)
+ * 21: test ecx, 0x80000000  f7 c1 00 00 00 80   (ZF set)
+ * 27: int3                  cc
+ */
+static void test_push_pop_mov_test_forms(void **state)
+{
+	static const uint8_t warm[] = { 0x50, 0x58, 0xcc }; /* push; pop */
+	static const uint8_t code[] = {
+		0x53, 0x54, 0x5e, 0x5f, 0xb9, 0x78, 0x56, 0x34, 0x12, 0x66,
+		0xba, 0xef, 0xbe, 0x48, 0xc7, 0xc0, 0xff, 0xff, 0xff, 0xff,
+		0x49, 0xb8, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
+		0x48, 0x85, 0xdb, 0xf7, 0xc1, 0x00, 0x00, 0x00, 0x80, 0xcc,
+	};
+	static const uint8_t pop_rsp[] = { 0x53, 0x5c, 0xcc }; /* push rbx; pop rsp */
+	static const uint8_t pop0[] = { 0x58, 0xcc };          /* pop rax */
+	static const uint8_t push0[] = { 0x50, 0xcc };         /* push rax */
+	(void)state;
+
+	uint64_t sp = v->regs[GPR_RSP];
+	load(warm, sizeof(warm));
+	run_to_int3();
+	load(code, sizeof(code));
+	v->regs[GPR_RBX] = 0x8000000000000123ULL;
+	v->regs[GPR_RCX] = ~0ULL;
+	v->regs[GPR_RDX] = 0x1111222233334444ULL;
+	v->rflags = FL_FIXED1;
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RSI], sp - 8);
+	assert_int_equal(v->regs[GPR_RDI], 0x8000000000000123ULL);
+	assert_int_equal(v->regs[GPR_RSP], sp);
+	assert_int_equal(v->regs[GPR_RCX], 0x12345678);
+	assert_int_equal(v->regs[GPR_RDX], 0x111122223333beefULL);
+	assert_int_equal(v->regs[GPR_RAX], ~0ULL);
+	assert_int_equal(v->regs[8], 0x1122334455667788ULL);
+	assert_int_equal(v->rflags & FL_STATUS, FL_ZF | FL_PF);
+	const struct sc_insn *d = block_of(CODE)->insn;
+	for (unsigned i = 0; i < 9; i++)
+		assert_true(d[i].chain); /* each a fast form, on to the next */
+
+	/* pop rsp ends with the value popped, not with RSP moved past it. */
+	load(pop_rsp, sizeof(pop_rsp));
+	v->regs[GPR_RBX] = sp + 0x100;
+	run_to_int3();
+	assert_int_equal(v->regs[GPR_RSP], sp + 0x100);
+	v->regs[GPR_RSP] = sp;
+
+	/* What the fast forms leave to the general handler: faults change
+	 * nothing (RIP on the instruction, RSP as it was). */
+	v->regs[GPR_RSP] = 0x0000900000000000ULL;
+	expect_fault(push0, sizeof(push0), T_SS, 0);
+	v->regs[GPR_RSP] = 0x100000000000ULL;
+	expect_fault(pop0, sizeof(pop0), T_PF, -1);
+	v->regs[GPR_RSP] = sp;
 }
 
 static void test_flat_shapes(void **state)
@@ -3664,6 +3733,7 @@ int main(void)
 		T(test_ret_two_callers),
 		T(test_call_ret_general),
 		T(test_incdec_reg_forms),
+		T(test_push_pop_mov_test_forms),
 		T(test_flat_shapes),
 		T(test_flat_byte_registers),
 		T(test_privileged_gp),
