@@ -255,45 +255,9 @@ static void ptrace_child(uint64_t iters)
 	_exit(0);
 }
 
-/* One round trip: the SIGSEGV stop, GETREGS, RIP past cli, SETREGS,
- * resume with the signal suppressed.  Tracer and child share one CPU, as
- * the native engine binds its monitor and children (engines/native/
- * native.c, nat_bind_cpu): the floor is measured the way the engine
- * runs, without the wake-ups across CPUs that cost a virtual machine an
- * order of magnitude. */
-static uint64_t run_ptrace(uint64_t iters)
-{
-	struct user_regs_struct r;
-	int status;
-
-	bind_to_this_cpu();
-	pid_t pid = fork();
-
-	if (pid < 0)
-		die("fork");
-	if (pid == 0)
-		ptrace_child(iters);
-	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status))
-		die("waitpid (start)");
-	ptrace(PTRACE_CONT, pid, NULL, NULL);
-	uint64_t t = rdtsc();
-
-	for (uint64_t i = 0; i < iters; i++) {
-		if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status) ||
-		    WSTOPSIG(status) != SIGSEGV)
-			die("waitpid (SIGSEGV stop)");
-		ptrace(PTRACE_GETREGS, pid, NULL, &r);
-		r.rip += CLI_LEN;
-		ptrace(PTRACE_SETREGS, pid, NULL, &r);
-		ptrace(PTRACE_CONT, pid, NULL, NULL);
-	}
-	t = rdtsc() - t;
-	waitpid(pid, &status, 0);
-	return t;
-}
-
-/* The child: stop for the tracer, then make iters system calls (getpid,
- * which SYSEMU never lets reach the kernel's handler). */
+/* The child of the sysemu row: stop for the tracer, then make iters
+ * system calls (getpid, which SYSEMU never lets reach the kernel's
+ * handler). */
 static void sysemu_child(uint64_t iters)
 {
 	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
@@ -307,11 +271,17 @@ static void sysemu_child(uint64_t iters)
 	_exit(0);
 }
 
-/* One round trip through a system call stop, as the native engine takes
- * the guest's syscall: the stop, GETREGS, SETREGS, PTRACE_SYSEMU.  On one
- * CPU, as run_ptrace.  The child's last _exit is a system call too: it is
- * skipped like the others, so the child is killed at the end. */
-static uint64_t run_sysemu(uint64_t iters)
+/* iters round trips with child (ptrace_child, sysemu_child): each a stop
+ * with stopsig, GETREGS, the registers changed as the native engine
+ * changes them (RIP past cli; getpid's answer in RAX), SETREGS, and the
+ * resume request (PTRACE_CONT, PTRACE_SYSEMU).  Tracer and child share
+ * one CPU, as the native engine binds its monitor and children
+ * (engines/native/native.c, nat_bind_cpu): the floor is measured the way
+ * the engine runs, without the wake-ups across CPUs that cost a virtual
+ * machine an order of magnitude.  The child is killed at the end (a
+ * SYSEMU child's _exit is skipped like its other calls). */
+static uint64_t round_trips(uint64_t iters, void (*child)(uint64_t),
+			    int request, int stopsig)
 {
 	struct user_regs_struct r;
 	int status;
@@ -322,25 +292,41 @@ static uint64_t run_sysemu(uint64_t iters)
 	if (pid < 0)
 		die("fork");
 	if (pid == 0)
-		sysemu_child(iters);
+		child(iters);
 	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status))
 		die("waitpid (start)");
-	ptrace(PTRACE_SYSEMU, pid, NULL, NULL);
+	ptrace(request, pid, NULL, NULL);
 	uint64_t t = rdtsc();
 
 	for (uint64_t i = 0; i < iters; i++) {
 		if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status) ||
-		    WSTOPSIG(status) != SIGTRAP)
-			die("waitpid (system call stop)");
+		    WSTOPSIG(status) != stopsig)
+			die("waitpid (the child's stop)");
 		ptrace(PTRACE_GETREGS, pid, NULL, &r);
-		r.rax = (uint64_t)pid; /* what getpid would have said */
+		if (stopsig == SIGSEGV)
+			r.rip += CLI_LEN;
+		else
+			r.rax = (uint64_t)pid; /* what getpid would say */
 		ptrace(PTRACE_SETREGS, pid, NULL, &r);
-		ptrace(PTRACE_SYSEMU, pid, NULL, NULL);
+		ptrace(request, pid, NULL, NULL);
 	}
 	t = rdtsc() - t;
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	return t;
+}
+
+/* The bare ptrace round trip: a cli's #GP, a SIGSEGV stop. */
+static uint64_t run_ptrace(uint64_t iters)
+{
+	return round_trips(iters, ptrace_child, PTRACE_CONT, SIGSEGV);
+}
+
+/* A system call's stop under PTRACE_SYSEMU, as the native engine takes
+ * the guest's syscall: no signal is made. */
+static uint64_t run_sysemu(uint64_t iters)
+{
+	return round_trips(iters, sysemu_child, PTRACE_SYSEMU, SIGTRAP);
 }
 
 /* The stub page's open and close.  This process holds the mapping that
