@@ -270,6 +270,7 @@ int op_ret(struct sc_cpu *c, const struct sc_insn *d)
  * which faults or writes as the one-instruction path does: the fast path
  * changes nothing before it knows it completes.
  */
+
 /* The general handler fn of a call or ret, as sc_general runs one, but
  * the instruction went to c->next, its target, and ends its block: the
  * chain retires there. */
