@@ -303,19 +303,25 @@ int op_test_ei(struct sc_cpu *c, const struct sc_insn *d)
 	return SC_OK;
 }
 
-/* inc and dec are add and sub of 1 that leave CF alone. */
+/* inc and dec are add and sub of 1 that leave CF alone: a's result at
+ * size sz, its flags recorded (the CF kept read before they change). */
+static inline uint64_t incdec_op(struct sc_cpu *c, enum sc_lazy op,
+				 unsigned sz, uint64_t a)
+{
+	uint64_t r = (op == LZ_INC ? a + 1 : a - 1) & sc_mask(sz);
+
+	sc_lazy_set_cin(c, op, sz, a, 1, r, sc_cf(c));
+	return r;
+}
+
 static int incdec(struct sc_cpu *c, const struct sc_insn *d, enum sc_lazy op)
 {
 	struct sc_loc l;
-	uint64_t m = sc_mask(d->osz), a, r;
-	uint8_t cf = sc_cf(c);
 
 	if (sc_loc_e(c, d, d->osz, ACC_WRITE, &l))
 		return SC_STOP;
-	a = sc_loc_get(c, &l, d->osz);
-	r = (op == LZ_INC ? a + 1 : a - 1) & m;
-	sc_loc_put(c, &l, d->osz, r);
-	sc_lazy_set_cin(c, op, d->osz, a, 1, r, cf);
+	sc_loc_put(c, &l, d->osz,
+		   incdec_op(c, op, d->osz, sc_loc_get(c, &l, d->osz)));
 	return SC_OK;
 }
 
@@ -333,18 +339,12 @@ int op_dec_e(struct sc_cpu *c, const struct sc_insn *d)
  * inc and dec of a 16-, 32- or 64-bit register (FF /0 and /1 with
  * ModRM.mod 3; 32-bit code's 40-4F): incdec with the size and the
  * operation constants, no operand location.  A loop's counter (dec, jnz)
- * is the commonest.  The CF they keep is read from the lazy state, as
- * incdec reads it.
+ * is the commonest.
  */
 static inline int incdec_reg(struct sc_cpu *c, const struct sc_insn *d,
 			     unsigned sz, enum sc_lazy op)
 {
-	uint64_t a = sc_rlow(c, d->rm, sz);
-	uint64_t r = (op == LZ_INC ? a + 1 : a - 1) & sc_mask(sz);
-	bool cf = sc_cf(c);
-
-	sc_rset(c, d->rm, sz, r);
-	sc_lazy_set_cin(c, op, sz, a, 1, r, cf);
+	sc_rset(c, d->rm, sz, incdec_op(c, op, sz, sc_rlow(c, d->rm, sz)));
 	return sc_next(c, d);
 }
 

@@ -255,16 +255,16 @@ int op_ret(struct sc_cpu *c, const struct sc_insn *d)
  * call rel32 and ret (C3, C2 imm16) in 64-bit code, at the operand size
  * 8 (decode.c's fast_handler, through sc_callret_form): every kernel's
  * function calls.  The return address goes to or comes from the stack
- * through the TLB's fast path, as a flat mov's operand does (sc_tlb_hit:
+ * through the TLB's fast path, as a flat mov's operand does (sc_tlb_fast:
  * the page of the slot's last byte held with the tag of the access, so
  * the 8 bytes lie in one page the access may reach directly; a page that
  * holds decoded code has no store tag; the TLB holds canonical pages
  * only, and SS is flat in 64-bit mode).  Then on, as a taken jcc goes:
  * call into its target's block (sc_chain, its block's taken pointer);
  * ret into the block its own block went on to last time, when that is
- * still the block at the popped address (chain_next's checks: the code
- * page, the slot's tag, its generation; and fast forms only, as
- * sc_block_link asks of a taken pointer's block).  Any other case (a
+ * still the block at the popped address (sc_succ_holds, chain_next's
+ * test; and fast forms only, as sc_block_link asks of a taken pointer's
+ * block).  Any other case (a
  * miss, a slot across two pages, a store to a page with code, a target
  * that is not canonical) is the general handler's (branch_general),
  * which faults or writes as the one-instruction path does: the fast path
@@ -273,7 +273,9 @@ int op_ret(struct sc_cpu *c, const struct sc_insn *d)
 
 /* The general handler fn of a call or ret, as sc_general runs one, but
  * the instruction went to c->next, its target, and ends its block: the
- * chain retires there. */
+ * chain retires there.  Never inlined, as sc_general. */
+static int branch_general(struct sc_cpu *c, const struct sc_insn *d,
+			  sc_fn *fn) __attribute__((noinline));
 static int branch_general(struct sc_cpu *c, const struct sc_insn *d,
 			  sc_fn *fn)
 {
@@ -285,30 +287,16 @@ static int branch_general(struct sc_cpu *c, const struct sc_insn *d,
 	return sc_retire_at(c, d, c->next);
 }
 
-static int call_general(struct sc_cpu *c, const struct sc_insn *d)
-	__attribute__((noinline));
-static int call_general(struct sc_cpu *c, const struct sc_insn *d)
-{
-	return branch_general(c, d, op_call_rel);
-}
-
-static int ret_general(struct sc_cpu *c, const struct sc_insn *d)
-	__attribute__((noinline));
-static int ret_general(struct sc_cpu *c, const struct sc_insn *d)
-{
-	return branch_general(c, d, op_ret);
-}
-
 static int call64(struct sc_cpu *c, const struct sc_insn *d)
 {
 	uint64_t fall = sc_fall(c, d), t = fall + d->imm;
 	uint64_t *rsp = sc_reg(c, GPR_RSP), sp = *rsp - 8;
-	const struct sc_tlb *e = sc_tlb_at(c, sp);
 	struct sc_block *s = c->blk->taken;
+	uint8_t *p;
 
-	if (!sc_tlb_hit(e, sp, 8, true) || !x86_canonical(t))
-		return call_general(c, d);
-	memcpy(sc_tlb_addr(e, sp), &fall, 8);
+	if (!sc_tlb_fast(c, sp, 8, true, &p) || !x86_canonical(t))
+		return branch_general(c, d, op_call_rel);
+	memcpy(p, &fall, 8);
 	*rsp = sp;
 	if (s) /* its target's block, known: on into it */
 		return sc_chain(c, d, s);
@@ -318,19 +306,17 @@ static int call64(struct sc_cpu *c, const struct sc_insn *d)
 static int ret64(struct sc_cpu *c, const struct sc_insn *d)
 {
 	uint64_t *rsp = sc_reg(c, GPR_RSP), sp = *rsp, t;
-	const struct sc_tlb *e = sc_tlb_at(c, sp);
 	const struct sc_block *b = c->blk;
 	struct sc_block *s = b->succ[0];
+	uint8_t *p;
 
-	if (!sc_tlb_hit(e, sp, 8, false))
-		return ret_general(c, d);
-	memcpy(&t, sc_tlb_addr(e, sp), 8);
+	if (!sc_tlb_fast(c, sp, 8, false, &p))
+		return branch_general(c, d, op_ret);
+	memcpy(&t, p, 8);
 	if (!x86_canonical(t))
-		return ret_general(c, d);
+		return branch_general(c, d, op_ret);
 	*rsp = sp + 8 + (d->imm & 0xffff);
-	if (s && t >> PAGE_4K_SHIFT == c->code_vpn &&
-	    s->tag == c->code_tag + (t & (PAGE_4K - 1)) && s->gen == b->gen &&
-	    s->threaded)
+	if (sc_succ_holds(c, b, s, t) && s->threaded)
 		return sc_chain_to(c, d, s, t);
 	return sc_retire_at(c, d, t);
 }

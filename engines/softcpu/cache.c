@@ -114,6 +114,13 @@ static sc_fn *const block_enders[] = {
 	op_mov_sreg_e, op_pop_sreg, op_load_far, op_ud,
 };
 
+/* Is record d a jcc (70-7F, 0F 80-8F)? */
+static bool jcc_opcode(const struct sc_insn *d)
+{
+	return (d->map == 1 && (d->opc & 0xf0) == 0x70) ||
+	       (d->map == 2 && (d->opc & 0xf0) == 0x80);
+}
+
 bool sc_block_ends(const struct sc_insn *d)
 {
 	sc_fn *fn = d->fn;
@@ -121,8 +128,7 @@ bool sc_block_ends(const struct sc_insn *d)
 	/* jcc, whose handlers are one per condition (sc_jcc_form), and
 	 * call rel32 and ret, which may have their fast forms
 	 * (sc_callret_form) */
-	if ((d->map == 1 && (d->opc & 0xf0) == 0x70) ||
-	    (d->map == 2 && (d->opc & 0xf0) == 0x80) ||
+	if (jcc_opcode(d) ||
 	    (d->map == 1 && (d->opc == 0xe8 || d->opc == 0xc2 ||
 			     d->opc == 0xc3)))
 		return true;
@@ -184,9 +190,7 @@ static uint64_t rel_target_tag(const struct sc_block *b)
  * plus its displacement (sc_chain)? */
 static bool rel_branch(const struct sc_insn *j)
 {
-	return (j->map == 1 && (j->opc & 0xf0) == 0x70) ||
-	       (j->map == 2 && (j->opc & 0xf0) == 0x80) ||
-	       (j->map == 1 && j->opc == 0xe8);
+	return jcc_opcode(j) || (j->map == 1 && j->opc == 0xe8);
 }
 
 void sc_block_link(struct sc_block *b, struct sc_block *s)

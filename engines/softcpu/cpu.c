@@ -357,7 +357,7 @@ static inline struct sc_block *chain_next(struct sc_cpu *c,
 
 	if (lin >> PAGE_4K_SHIFT != c->code_vpn || (v->rflags & FL_TF))
 		return NULL;
-	if (!s || s->tag != tag || s->gen != b->gen) {
+	if (!sc_succ_holds(c, b, s, lin)) {
 		if (!(s = sc_block_lookup(c, tag, c->code_gen)))
 			return NULL;
 		b->succ[k] = s;

@@ -604,6 +604,20 @@ static inline int sc_chain_to(struct sc_cpu *c, const struct sc_insn *d,
 	return s->insn[0].fn(c, s->insn);
 }
 
+/* Is s, a block that b went on to before (b->succ[]), still the block
+ * at linear lin: in the code page, its slot's tag that byte's, decoded
+ * under b's generation of the page (cpu.c's chain_next argues why that
+ * is the page's present one)?  chain_next's test of a successor, and
+ * ret64's (branch.c). */
+static inline bool sc_succ_holds(const struct sc_cpu *c,
+				 const struct sc_block *b,
+				 const struct sc_block *s, uint64_t lin)
+{
+	return s && lin >> PAGE_4K_SHIFT == c->code_vpn &&
+	       s->tag == c->code_tag + (lin & (PAGE_4K - 1)) &&
+	       s->gen == b->gen;
+}
+
 /* On into s, the block of a relative branch's target (a jcc's, a
  * call's). */
 static inline int sc_chain(struct sc_cpu *c, const struct sc_insn *d,
@@ -1234,18 +1248,27 @@ static inline void sc_loc_put(struct sc_cpu *c, const struct sc_loc *l,
  * compiler cannot prove non-NULL, and would test again.)
  * The shape of the address is a constant of each form (enum sc_shape):
  * a base register and a displacement only, or any other.
+ * sc_tlb_fast is that one compare for a linear address already made: a
+ * flat operand's, or in 64-bit code a stack slot's (SS is flat there;
+ * branch.c's call and ret, stack.c's push and pop).
  */
-static inline bool sc_flat(struct sc_cpu *c, const struct sc_insn *d,
-			   unsigned sz, bool write, enum sc_shape shape,
-			   uint8_t **p)
+static inline bool sc_tlb_fast(struct sc_cpu *c, uint64_t va, unsigned sz,
+			       bool write, uint8_t **p)
 {
-	uint64_t va = sc_ea64(c, d, shape); /* asz 8 (sc_flat_form) */
 	const struct sc_tlb *e = sc_tlb_at(c, va);
 
 	if (!sc_tlb_hit(e, va, sz, write))
 		return false;
 	*p = sc_tlb_addr(e, va);
 	return true;
+}
+
+static inline bool sc_flat(struct sc_cpu *c, const struct sc_insn *d,
+			   unsigned sz, bool write, enum sc_shape shape,
+			   uint8_t **p)
+{
+	/* asz 8 (sc_flat_form): the effective address is the linear one */
+	return sc_tlb_fast(c, sc_ea64(c, d, shape), sz, write, p);
 }
 
 /* Read the E operand at size sz. */

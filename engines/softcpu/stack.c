@@ -100,9 +100,9 @@ int op_pop_r(struct sc_cpu *c, const struct sc_insn *d)
 /*
  * push and pop of a register in 64-bit code at the operand size 8 (50+r,
  * 58+r): every function's prologue and epilogue.  The slot goes through
- * the TLB's one compare, as a call's return address does (branch.c's
- * call64: canonical pages only, SS flat, no store tag on a page with
- * decoded code); anything else is the general handler's (sc_general),
+ * the TLB's one compare (sc_tlb_fast), as a call's return address does
+ * (branch.c's call64: canonical pages only, SS flat, no store tag on a
+ * page with decoded code); anything else is the general handler's (sc_general),
  * from the instruction's own state.  push reads the register before RSP
  * moves (push rsp pushes the old value); pop moves RSP first (pop rsp
  * ends with the value popped), as op_pop_r.
@@ -111,11 +111,11 @@ static int push_r64(struct sc_cpu *c, const struct sc_insn *d)
 {
 	uint64_t *rsp = sc_reg(c, GPR_RSP), x = *sc_reg_ro(c, d->reg);
 	uint64_t sp = *rsp - 8;
-	const struct sc_tlb *e = sc_tlb_at(c, sp);
+	uint8_t *p;
 
-	if (!sc_tlb_hit(e, sp, 8, true))
+	if (!sc_tlb_fast(c, sp, 8, true, &p))
 		return sc_general(c, d, op_push_r);
-	memcpy(sc_tlb_addr(e, sp), &x, 8);
+	memcpy(p, &x, 8);
 	*rsp = sp;
 	return sc_next(c, d);
 }
@@ -123,11 +123,11 @@ static int push_r64(struct sc_cpu *c, const struct sc_insn *d)
 static int pop_r64(struct sc_cpu *c, const struct sc_insn *d)
 {
 	uint64_t *rsp = sc_reg(c, GPR_RSP), sp = *rsp, x;
-	const struct sc_tlb *e = sc_tlb_at(c, sp);
+	uint8_t *p;
 
-	if (!sc_tlb_hit(e, sp, 8, false))
+	if (!sc_tlb_fast(c, sp, 8, false, &p))
 		return sc_general(c, d, op_pop_r);
-	memcpy(&x, sc_tlb_addr(e, sp), 8);
+	memcpy(&x, p, 8);
 	*rsp = sp + 8;
 	*sc_reg(c, d->reg) = x;
 	return sc_next(c, d);
